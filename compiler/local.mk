@@ -1,0 +1,9 @@
+bin_PROGRAMS += sipcc
+sipcc_SOURCES = compiler/main.c
+sipcc_CFLAGS = $(AM_CFLAGS) $(LLVM_CFLAGS) $(YAML_CFLAGS)
+sipcc_LDADD = $(LLVM_LIBS) $(YAML_LIBS)
+sipcc_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DSIPCC_STDLIBDIR='"$(stdlibdir)"' \
+	-DSIPCC_RUNTIME_LIB='"$(pkglibdir)/libsiprt.a"' \
+	-DSIPCC_LINK_CC='"$(CC) $(SAN_FLAGS)"' \
+	-DSIPCC_LINK_LIBS='"$(RUNTIME_LIBS)"'

@@ -1,0 +1,1 @@
+CORE_SRC = runtime/core/status.c

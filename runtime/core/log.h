@@ -1,0 +1,28 @@
+/* Logging to stderr or syslog with a level threshold. */
+#ifndef SIPCC_CORE_LOG_H
+#define SIPCC_CORE_LOG_H
+
+enum sip_log_level {
+	SIP_LOG_ERR = 0,
+	SIP_LOG_WARN = 1,
+	SIP_LOG_NOTICE = 2,
+	SIP_LOG_INFO = 3,
+	SIP_LOG_DEBUG = 4,
+};
+
+extern int sip_log_level;
+
+/* Parse "err|warn|notice|info|debug" or a digit; -1 when unknown. */
+int sip_log_level_parse(const char *s);
+void sip_log_use_syslog(const char *ident);
+void sip_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define SIP_LOG(level, ...) \
+	do { if ((level) <= sip_log_level) sip_log((level), __VA_ARGS__); } while (0)
+#define LOG_ERR(...)    SIP_LOG(SIP_LOG_ERR, __VA_ARGS__)
+#define LOG_WARN(...)   SIP_LOG(SIP_LOG_WARN, __VA_ARGS__)
+#define LOG_NOTICE(...) SIP_LOG(SIP_LOG_NOTICE, __VA_ARGS__)
+#define LOG_INFO(...)   SIP_LOG(SIP_LOG_INFO, __VA_ARGS__)
+#define LOG_DEBUG(...)  SIP_LOG(SIP_LOG_DEBUG, __VA_ARGS__)
+
+#endif

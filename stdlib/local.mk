@@ -1,0 +1,1 @@
+dist_stdlib_DATA += stdlib/core.sipi
