@@ -1,0 +1,32 @@
+/* The back end: lowers a checked program to native code through LLVM, links
+ * it with the runtime, and documents the stdlib. Only llvm_*.c include LLVM
+ * headers; this interface does not expose LLVM types. */
+#ifndef SIPCC_COMPILER_CODEGEN_H
+#define SIPCC_COMPILER_CODEGEN_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include "ast.h"
+
+struct cc_codegen_opts {
+	const char *out_path;      /* object file, or .ll text when emit_llvm */
+	bool emit_llvm;            /* write textual LLVM IR instead of an object */
+	const char *module_name;   /* usually the policy file name */
+	int opt_level;             /* 0..3 */
+};
+
+/* Lower every route of a program that passed sema with no errors.
+ * Verifies the module (LLVMVerifyModule). Returns false and prints to stderr
+ * on failure. */
+bool cc_codegen(struct cc_program *p, const struct cc_codegen_opts *o);
+
+/* Link an object with the runtime library into an executable.
+ * The C compiler, runtime library and extra libraries come from the build
+ * configuration, overridable by SIPCC_CC, SIPCC_RUNTIME and SIPCC_LIBS. */
+bool cc_link(const char *obj_path, const char *out_path);
+
+/* Write the stdlib reference (functions, pseudo-variables, constants) as a
+ * roff fragment for man/sipcc-policy.5. */
+void cc_doc_stdlib_roff(const struct cc_program *p, FILE *out);
+
+#endif
