@@ -1,1 +1,1 @@
-CORE_SRC = runtime/core/status.c
+CORE_SRC = runtime/core/status.c runtime/core/arena.c runtime/core/log.c

@@ -97,6 +97,7 @@ typedef struct sip_uri {
 	bool lr;            /* ;lr present */
 	bool is_sip;        /* sip: or sips: */
 	bool secure;        /* sips: */
+	sip_str opaque;     /* everything after "scheme:" (any scheme) */
 } sip_uri;
 
 /* Parse a URI (no surrounding <>). SIP_OK or SIP_EPARSE. */
@@ -230,5 +231,33 @@ size_t sip_msg_hdrs_start(const sip_msg *msg);
  * SIP_ETOOBIG when outsz is too small. When the body changes size, the
  * caller edits Content-Length itself. */
 long sip_msg_build(const sip_msg *msg, char *out, size_t outsz);
+
+/* ---- checks and stateless replies ---- */
+
+/* The checks a proxy runs on a request after a successful parse. Returns 0
+ * to accept it, or the status code to reply with: 505 (version other than
+ * SIP/2.0), 400 (a mandatory header missing or repeated, CSeq method
+ * mismatch, malformed Request-URI or one with headers), 416 (Request-URI
+ * scheme other than sip/sips/tel), 420 (Proxy-Require present; *unsupported,
+ * when not NULL, is set to the option tags for the Unsupported header).
+ * Max-Forwards (483) is left to the policy. */
+int sip_msg_check_request(sip_msg *msg, sip_str *unsupported);
+
+/* Whether a proxy may process a parsed response; false means drop it
+ * (status outside 100..699, version other than SIP/2.0, missing or repeated
+ * mandatory headers, a Via with a broadcast or multicast address). */
+bool sip_msg_check_response(sip_msg *msg);
+
+/* Build a stateless reply to req into out: status line, all Via headers
+ * (the top one with received= and rport= set from src_ip/src_port when
+ * those are given), From, To (with ";tag=" to_tag appended when the request
+ * has no To tag and code > 100), Call-ID, CSeq, extra_hdrs (complete header
+ * lines; a missing final CRLF is added) and "Content-Length: 0". Also works
+ * on a request whose parse failed after the start line, with the headers
+ * that were read, so a 400 can be sent. Returns the length, SIP_EINVAL (not
+ * a request, code outside 100..699) or SIP_ETOOBIG. */
+long sip_msg_build_reply(const sip_msg *req, int code, sip_str reason, sip_str to_tag,
+			 sip_str extra_hdrs, sip_str src_ip, int src_port,
+			 char *out, size_t outsz);
 
 #endif
