@@ -3,3 +3,4 @@ include tests/runtime/sip/local.mk
 include tests/runtime/txn/local.mk
 include tests/compiler/local.mk
 include tests/e2e/local.mk
+include tests/compiler/codegen.mk

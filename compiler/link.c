@@ -1,0 +1,135 @@
+/* Linking a policy object with the runtime library into the proxy, by
+ * running the C compiler directly (no shell). */
+#include <errno.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "codegen.h"
+
+#ifndef SIPCC_LINK_CC
+#define SIPCC_LINK_CC "cc"
+#endif
+#ifndef SIPCC_RUNTIME_LIB
+#define SIPCC_RUNTIME_LIB "libsiprt.a"
+#endif
+#ifndef SIPCC_LINK_LIBS
+#define SIPCC_LINK_LIBS "-lpthread"
+#endif
+
+extern char **environ;
+
+struct cc_argv {
+	char **v;
+	int n, cap;
+	char *store[2];             /* copies the word lists point into */
+};
+
+static void cc_argv_push(struct cc_argv *a, char *s)
+{
+	if (a->n + 2 > a->cap) {
+		a->cap = a->cap ? 2 * a->cap : 16;
+		a->v = realloc(a->v, (size_t)a->cap * sizeof *a->v);
+		if (!a->v)
+			abort();
+	}
+	a->v[a->n++] = s;
+	a->v[a->n] = NULL;
+}
+
+/* Append the blank-separated words of S; the copy they point into is kept
+ * in slot so it can be freed with the vector. */
+static void cc_argv_push_words(struct cc_argv *a, const char *s, int slot)
+{
+	char *copy = strdup(s);
+	if (!copy)
+		abort();
+	a->store[slot] = copy;
+	for (char *w = strtok(copy, " \t\n"); w; w = strtok(NULL, " \t\n"))
+		cc_argv_push(a, w);
+}
+
+static void cc_argv_free(struct cc_argv *a)
+{
+	for (int i = 0; i < 2; i++)
+		free(a->store[i]);
+	free(a->v);
+}
+
+/* The setting from environment variable ENV when set, else the configured
+ * default. An empty value counts as unset unless EMPTY_OK (SIPCC_LIBS="" asks
+ * for no extra libraries). */
+static const char *cc_link_setting(const char *env, const char *dflt, bool empty_ok)
+{
+	const char *v = getenv(env);
+	return v && (*v || empty_ok) ? v : dflt;
+}
+
+static void cc_argv_print(const struct cc_argv *a, FILE *out)
+{
+	for (int i = 0; i < a->n; i++)
+		fprintf(out, "%s%s", i ? " " : "", a->v[i]);
+	fputc('\n', out);
+}
+
+bool cc_link(const char *obj_path, const char *out_path)
+{
+	const char *cc = cc_link_setting("SIPCC_CC", SIPCC_LINK_CC, false);
+	const char *rt = cc_link_setting("SIPCC_RUNTIME", SIPCC_RUNTIME_LIB, false);
+	const char *libs = cc_link_setting("SIPCC_LIBS", SIPCC_LINK_LIBS, true);
+
+	if (access(rt, R_OK) != 0) {
+		fprintf(stderr, "sipcc: error: runtime library not found at %s; set SIPCC_RUNTIME\n",
+			rt);
+		return false;
+	}
+
+	struct cc_argv a = { 0 };
+	cc_argv_push_words(&a, cc, 0);
+	if (a.n == 0) {
+		fprintf(stderr, "sipcc: error: no C compiler to link with; set SIPCC_CC\n");
+		cc_argv_free(&a);
+		return false;
+	}
+	cc_argv_push(&a, (char *)obj_path);
+	cc_argv_push(&a, (char *)rt);
+	cc_argv_push_words(&a, libs, 1);
+	cc_argv_push(&a, "-o");
+	cc_argv_push(&a, (char *)out_path);
+
+	bool ok = false;
+	pid_t pid;
+	int rc = posix_spawnp(&pid, a.v[0], NULL, NULL, a.v, environ);
+	if (rc != 0) {
+		fprintf(stderr, "sipcc: error: cannot run %s: %s\n", a.v[0], strerror(rc));
+		fprintf(stderr, "sipcc: note: link command: ");
+		cc_argv_print(&a, stderr);
+		cc_argv_free(&a);
+		return false;
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			fprintf(stderr, "sipcc: error: waiting for the linker: %s\n", strerror(errno));
+			cc_argv_free(&a);
+			return false;
+		}
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		ok = true;
+	} else {
+		if (WIFEXITED(status))
+			fprintf(stderr, "sipcc: error: linking failed (exit status %d)\n",
+				WEXITSTATUS(status));
+		else
+			fprintf(stderr, "sipcc: error: linker killed by signal %d\n",
+				WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+		fprintf(stderr, "sipcc: note: link command: ");
+		cc_argv_print(&a, stderr);
+	}
+	cc_argv_free(&a);
+	return ok;
+}

@@ -1,0 +1,874 @@
+/* Lowering of a checked program to LLVM IR and on to a native object.
+ *
+ * Every route becomes an internal function i64 (%struct.sip_ctx*) returning
+ * SIPCC_RET_*; sipcc_policy_init() registers listens, domains and routes.
+ * Runtime functions are declared from their stdlib declarations following
+ * the calling convention of runtime/proxy/policy_abi.h, so the back end
+ * never knows a function by name except the few language helpers below. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <llvm-c/Analysis.h>
+#include <llvm-c/Core.h>
+#include <llvm-c/Target.h>
+#include <llvm-c/TargetMachine.h>
+#include <llvm-c/Transforms/PassBuilder.h>
+
+#include "codegen.h"
+
+/* Mirrors SIPCC_RET_* in runtime/proxy/policy_abi.h. */
+enum { CC_RET_CONTINUE = 0, CC_RET_EXIT = 1, CC_RET_DROP = 2 };
+
+/* A lowered value: v alone for int/bool/method/route (bool is i1), or the
+ * pointer v and the length len for a str. */
+struct cc_val {
+	LLVMValueRef v;
+	LLVMValueRef len;
+};
+
+struct cc_route_fn {
+	struct cc_route *route;
+	LLVMValueRef fn;
+};
+
+struct cc_gen {
+	LLVMContextRef llctx;
+	LLVMModuleRef mod;
+	LLVMBuilderRef b;
+	LLVMBuilderRef ab;          /* allocas, at the end of the entry block */
+
+	LLVMTypeRef t_void, t_i1, t_i8, t_i32, t_i64, t_ptr;
+	LLVMTypeRef t_ctx;          /* %struct.sip_ctx* */
+	LLVMTypeRef t_str;          /* %struct.sip_str = { i8*, i64 } */
+	LLVMTypeRef t_route;        /* i64 (%struct.sip_ctx*) */
+
+	struct cc_route_fn *routes;
+	int nroutes;
+
+	LLVMValueRef fn;            /* function being generated */
+	LLVMValueRef ctx;           /* its ctx parameter */
+	int nstr;                   /* string constants made so far */
+	bool failed;
+};
+
+static struct cc_val cc_gen_expr(struct cc_gen *g, struct cc_expr *e);
+static void cc_gen_stmt(struct cc_gen *g, struct cc_stmt *s);
+
+/* Report a compiler bug: an AST that sema should not have let through. */
+static void cc_gen_bug(struct cc_gen *g, const struct cc_loc *loc, const char *msg,
+		       const char *what)
+{
+	if (loc && loc->file)
+		fprintf(stderr, "%s:%d:%d: ", loc->file, loc->line, loc->col);
+	fprintf(stderr, "internal compiler error: %s%s%s\n", msg,
+		what ? ": " : "", what ? what : "");
+	g->failed = true;
+}
+
+static LLVMValueRef cc_const_i64(struct cc_gen *g, int64_t v)
+{
+	return LLVMConstInt(g->t_i64, (unsigned long long)v, 1);
+}
+
+static struct cc_val cc_val_poison(struct cc_gen *g)
+{
+	return (struct cc_val){ LLVMGetUndef(g->t_i64), NULL };
+}
+
+/* Mark attribute NAME on parameter IDX (1-based) or the function (~0u). */
+static void cc_fn_attr_add(struct cc_gen *g, LLVMValueRef fn, unsigned idx, const char *name)
+{
+	unsigned kind = LLVMGetEnumAttributeKindForName(name, strlen(name));
+	LLVMAddAttributeAtIndex(fn, idx, LLVMCreateEnumAttribute(g->llctx, kind, 0));
+}
+
+/* Return the declaration of external function NAME, creating it with TYPE
+ * when the module does not have it yet. */
+static LLVMValueRef cc_gen_declare(struct cc_gen *g, const char *name, LLVMTypeRef type)
+{
+	LLVMValueRef fn = LLVMGetNamedFunction(g->mod, name);
+	if (!fn) {
+		fn = LLVMAddFunction(g->mod, name, type);
+		LLVMSetLinkage(fn, LLVMExternalLinkage);
+	}
+	return fn;
+}
+
+/* The LLVM type of one int/bool/method value crossing the ABI. */
+static LLVMTypeRef cc_abi_scalar(struct cc_gen *g, enum cc_type t)
+{
+	return t == CC_TY_ROUTE ? LLVMPointerType(g->t_route, 0) : g->t_i64;
+}
+
+/* Declare the runtime function of a stdlib fn: ctx first, then sip_str *out
+ * for a str result, then the parameters (str as ptr + length). */
+static LLVMValueRef cc_gen_fn_decl(struct cc_gen *g, const struct cc_fn_decl *d)
+{
+	LLVMValueRef fn = LLVMGetNamedFunction(g->mod, d->symbol);
+	if (fn)
+		return fn;
+	int cap = 2 + 2 * d->nparams, n = 0;
+	LLVMTypeRef *pt = calloc((size_t)cap, sizeof *pt);
+	if (!pt)
+		abort();
+	pt[n++] = g->t_ctx;
+	if (d->result == CC_TY_STR)
+		pt[n++] = LLVMPointerType(g->t_str, 0);
+	for (int i = 0; i < d->nparams; i++) {
+		if (d->params[i].type == CC_TY_STR) {
+			pt[n++] = g->t_ptr;
+			pt[n++] = g->t_i64;
+		} else {
+			pt[n++] = cc_abi_scalar(g, d->params[i].type);
+		}
+	}
+	LLVMTypeRef ret = (d->result == CC_TY_VOID || d->result == CC_TY_STR)
+		? g->t_void : g->t_i64;
+	fn = cc_gen_declare(g, d->symbol, LLVMFunctionType(ret, pt, (unsigned)n, 0));
+	free(pt);
+	return fn;
+}
+
+/* SYMBOL_get or SYMBOL_set of a pseudo-variable, declared on first use. */
+static LLVMValueRef cc_gen_pv_decl(struct cc_gen *g, const struct cc_pv_decl *d, bool set)
+{
+	size_t n = strlen(d->symbol);
+	char *name = malloc(n + 5);
+	if (!name)
+		abort();
+	memcpy(name, d->symbol, n);
+	memcpy(name + n, set ? "_set" : "_get", 5);
+	LLVMTypeRef pt[3] = { g->t_ctx };
+	unsigned np = 1;
+	LLVMTypeRef ret = g->t_void;
+	if (d->type == CC_TY_STR) {
+		if (set) {
+			pt[np++] = g->t_ptr;
+			pt[np++] = g->t_i64;
+		} else {
+			pt[np++] = LLVMPointerType(g->t_str, 0);
+		}
+	} else if (set) {
+		pt[np++] = g->t_i64;
+	} else {
+		ret = g->t_i64;
+	}
+	LLVMValueRef fn = cc_gen_declare(g, name, LLVMFunctionType(ret, pt, np, 0));
+	free(name);
+	return fn;
+}
+
+static LLVMValueRef cc_gen_call(struct cc_gen *g, LLVMValueRef fn, LLVMValueRef *args,
+				unsigned n, const char *name)
+{
+	LLVMTypeRef ft = LLVMGlobalGetValueType(fn);
+	if (LLVMGetReturnType(ft) == g->t_void)
+		name = "";
+	return LLVMBuildCall2(g->b, ft, fn, args, n, name);
+}
+
+/* A sip_str slot in the entry block, for str results passed by out-param. */
+static LLVMValueRef cc_gen_str_slot(struct cc_gen *g)
+{
+	return LLVMBuildAlloca(g->ab, g->t_str, "str.slot");
+}
+
+/* Read back a sip_str an out-param call filled in. */
+static struct cc_val cc_gen_str_load(struct cc_gen *g, LLVMValueRef slot)
+{
+	LLVMValueRef ps = LLVMBuildStructGEP2(g->b, g->t_str, slot, 0, "");
+	LLVMValueRef pl = LLVMBuildStructGEP2(g->b, g->t_str, slot, 1, "");
+	return (struct cc_val){
+		LLVMBuildLoad2(g->b, g->t_ptr, ps, "s"),
+		LLVMBuildLoad2(g->b, g->t_i64, pl, "len"),
+	};
+}
+
+/* A private NUL-terminated constant holding S; returns an i8* to it. The
+ * NUL lets the same constant serve C-string registration calls. */
+static LLVMValueRef cc_gen_cstr(struct cc_gen *g, const char *s, size_t len)
+{
+	char name[32];
+	snprintf(name, sizeof name, ".str.%d", g->nstr++);
+	LLVMValueRef init = LLVMConstStringInContext(g->llctx, s, (unsigned)len, 0);
+	LLVMValueRef gv = LLVMAddGlobal(g->mod, LLVMTypeOf(init), name);
+	LLVMSetInitializer(gv, init);
+	LLVMSetLinkage(gv, LLVMPrivateLinkage);
+	LLVMSetGlobalConstant(gv, 1);
+	LLVMSetUnnamedAddress(gv, LLVMGlobalUnnamedAddr);
+	LLVMSetAlignment(gv, 1);
+	LLVMValueRef zero[2] = { LLVMConstInt(g->t_i32, 0, 0), LLVMConstInt(g->t_i32, 0, 0) };
+	return LLVMConstInBoundsGEP2(LLVMTypeOf(init), gv, zero, 2);
+}
+
+/* An i1 from a bool (i1) or an int/method (nonzero is true). */
+static LLVMValueRef cc_gen_truth(struct cc_gen *g, LLVMValueRef v)
+{
+	if (LLVMTypeOf(v) == g->t_i1)
+		return v;
+	return LLVMBuildICmp(g->b, LLVMIntNE, v, LLVMConstInt(LLVMTypeOf(v), 0, 0), "tobool");
+}
+
+static LLVMBasicBlockRef cc_gen_block(struct cc_gen *g, const char *name)
+{
+	return LLVMAppendBasicBlockInContext(g->llctx, g->fn, name);
+}
+
+static struct cc_route_fn *cc_gen_route_find(struct cc_gen *g, const struct cc_route *r)
+{
+	for (int i = 0; i < g->nroutes; i++)
+		if (g->routes[i].route == r)
+			return &g->routes[i];
+	return NULL;
+}
+
+/* Arguments of a call in parameter order: positional ones first, then named
+ * ones placed by name. Returns false when a parameter is left without a
+ * value or a name matches none. */
+static bool cc_gen_args_order(struct cc_gen *g, struct cc_expr *e, struct cc_expr **out)
+{
+	const struct cc_fn_decl *d = e->u.call.fn;
+	int pos = 0;
+	for (int i = 0; i < d->nparams; i++)
+		out[i] = NULL;
+	for (int i = 0; i < e->u.call.nargs; i++) {
+		const char *an = e->u.call.arg_names ? e->u.call.arg_names[i] : NULL;
+		int slot = -1;
+		if (an) {
+			for (int j = 0; j < d->nparams; j++)
+				if (d->params[j].name && strcmp(d->params[j].name, an) == 0)
+					slot = j;
+		} else {
+			slot = pos++;
+		}
+		if (slot < 0 || slot >= d->nparams || out[slot]) {
+			cc_gen_bug(g, &e->loc, "argument does not match a parameter of", d->name);
+			return false;
+		}
+		out[slot] = e->u.call.args[i];
+	}
+	for (int i = 0; i < d->nparams; i++) {
+		if (!out[i]) {
+			cc_gen_bug(g, &e->loc, "missing argument in call to", d->name);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* A call to a stdlib function, lowered per the policy ABI. */
+static struct cc_val cc_gen_expr_call(struct cc_gen *g, struct cc_expr *e)
+{
+	const struct cc_fn_decl *d = e->u.call.fn;
+	if (!d || !d->symbol) {
+		cc_gen_bug(g, &e->loc, "call not resolved by sema", e->u.call.name);
+		return cc_val_poison(g);
+	}
+	LLVMValueRef fn = cc_gen_fn_decl(g, d);
+	struct cc_expr **ordered = calloc((size_t)d->nparams + 1, sizeof *ordered);
+	LLVMValueRef *args = calloc(2 + 2 * (size_t)d->nparams, sizeof *args);
+	if (!ordered || !args)
+		abort();
+	struct cc_val res = cc_val_poison(g);
+	if (!cc_gen_args_order(g, e, ordered))
+		goto out;
+	unsigned n = 0;
+	LLVMValueRef slot = NULL;
+	args[n++] = g->ctx;
+	if (d->result == CC_TY_STR) {
+		slot = cc_gen_str_slot(g);
+		args[n++] = slot;
+	}
+	for (int i = 0; i < d->nparams; i++) {
+		struct cc_val a = cc_gen_expr(g, ordered[i]);
+		if (d->params[i].type == CC_TY_STR) {
+			if (!a.len) {
+				cc_gen_bug(g, &ordered[i]->loc, "str argument expected for", d->name);
+				goto out;
+			}
+			args[n++] = a.v;
+			args[n++] = a.len;
+		} else if (LLVMTypeOf(a.v) == g->t_i1) {
+			args[n++] = LLVMBuildZExt(g->b, a.v, g->t_i64, "");
+		} else {
+			args[n++] = a.v;
+		}
+	}
+	LLVMValueRef r = cc_gen_call(g, fn, args, n, d->name);
+	switch (d->result) {
+	case CC_TY_STR:
+		res = cc_gen_str_load(g, slot);
+		break;
+	case CC_TY_BOOL:
+		res.v = cc_gen_truth(g, r);
+		break;
+	case CC_TY_VOID:
+		res.v = LLVMConstInt(g->t_i64, 0, 0);
+		break;
+	default:
+		res.v = r;
+		break;
+	}
+out:
+	free(ordered);
+	free(args);
+	return res;
+}
+
+/* Read a pseudo-variable through SYMBOL_get. */
+static struct cc_val cc_gen_expr_pv(struct cc_gen *g, struct cc_expr *e)
+{
+	const struct cc_pv_decl *d = e->u.pv.decl;
+	if (!d || !d->symbol) {
+		cc_gen_bug(g, &e->loc, "pseudo-variable not resolved by sema", e->u.pv.name);
+		return cc_val_poison(g);
+	}
+	LLVMValueRef fn = cc_gen_pv_decl(g, d, false);
+	if (d->type == CC_TY_STR) {
+		LLVMValueRef slot = cc_gen_str_slot(g);
+		LLVMValueRef args[2] = { g->ctx, slot };
+		cc_gen_call(g, fn, args, 2, "");
+		return cc_gen_str_load(g, slot);
+	}
+	LLVMValueRef args[1] = { g->ctx };
+	LLVMValueRef r = cc_gen_call(g, fn, args, 1, d->name[0] == '$' ? d->name + 1 : d->name);
+	if (d->type == CC_TY_BOOL)
+		r = cc_gen_truth(g, r);
+	return (struct cc_val){ r, NULL };
+}
+
+/* A str view of V: str values as they are, ints through sipcc_int_to_str. */
+static struct cc_val cc_gen_as_str(struct cc_gen *g, struct cc_val v)
+{
+	if (v.len)
+		return v;
+	LLVMTypeRef pt[3] = { g->t_ctx, LLVMPointerType(g->t_str, 0), g->t_i64 };
+	LLVMValueRef fn = cc_gen_declare(g, "sipcc_int_to_str",
+					 LLVMFunctionType(g->t_void, pt, 3, 0));
+	LLVMValueRef slot = cc_gen_str_slot(g);
+	LLVMValueRef iv = LLVMTypeOf(v.v) == g->t_i1
+		? LLVMBuildZExt(g->b, v.v, g->t_i64, "") : v.v;
+	LLVMValueRef args[3] = { g->ctx, slot, iv };
+	cc_gen_call(g, fn, args, 3, "");
+	return cc_gen_str_load(g, slot);
+}
+
+/* a + b on strings: sipcc_str_concat into the message arena. */
+static struct cc_val cc_gen_concat(struct cc_gen *g, struct cc_val a, struct cc_val b)
+{
+	a = cc_gen_as_str(g, a);
+	b = cc_gen_as_str(g, b);
+	LLVMTypeRef pt[6] = { g->t_ctx, LLVMPointerType(g->t_str, 0),
+			      g->t_ptr, g->t_i64, g->t_ptr, g->t_i64 };
+	LLVMValueRef fn = cc_gen_declare(g, "sipcc_str_concat",
+					 LLVMFunctionType(g->t_void, pt, 6, 0));
+	LLVMValueRef slot = cc_gen_str_slot(g);
+	LLVMValueRef args[6] = { g->ctx, slot, a.v, a.len, b.v, b.len };
+	cc_gen_call(g, fn, args, 6, "");
+	return cc_gen_str_load(g, slot);
+}
+
+/* String equality inline: equal lengths, then memcmp unless empty (memcmp
+ * may not be given a null pointer, and an empty sip_str may have one). A
+ * literal side gives memcmp a constant length, which the optimiser turns
+ * into a few loads and compares. */
+static LLVMValueRef cc_gen_str_eq(struct cc_gen *g, struct cc_val a, struct cc_val b)
+{
+	LLVMValueRef n = LLVMIsAConstantInt(b.len) ? b.len
+		: LLVMIsAConstantInt(a.len) ? a.len : NULL;
+	LLVMValueRef same_len = LLVMBuildICmp(g->b, LLVMIntEQ, a.len, b.len, "samelen");
+	if (n && LLVMConstIntGetZExtValue(n) == 0)
+		return same_len;
+
+	LLVMTypeRef pt[3] = { g->t_ptr, g->t_ptr, g->t_i64 };
+	LLVMValueRef memcmp_fn = cc_gen_declare(g, "memcmp",
+						LLVMFunctionType(g->t_i32, pt, 3, 0));
+	LLVMBasicBlockRef start = LLVMGetInsertBlock(g->b);
+	LLVMBasicBlockRef nonempty = n ? NULL : cc_gen_block(g, "streq.cmp");
+	LLVMBasicBlockRef bytes = cc_gen_block(g, "streq.bytes");
+	LLVMBasicBlockRef done = cc_gen_block(g, "streq.done");
+	LLVMBuildCondBr(g->b, same_len, n ? bytes : nonempty, done);
+
+	if (!n) {
+		LLVMPositionBuilderAtEnd(g->b, nonempty);
+		LLVMValueRef empty = LLVMBuildICmp(g->b, LLVMIntEQ, a.len,
+						   LLVMConstInt(g->t_i64, 0, 0), "empty");
+		LLVMBuildCondBr(g->b, empty, done, bytes);
+		n = a.len;
+	}
+
+	LLVMPositionBuilderAtEnd(g->b, bytes);
+	LLVMValueRef args[3] = { a.v, b.v, n };
+	LLVMValueRef c = cc_gen_call(g, memcmp_fn, args, 3, "cmp");
+	LLVMValueRef eq = LLVMBuildICmp(g->b, LLVMIntEQ, c, LLVMConstInt(g->t_i32, 0, 0), "");
+	LLVMBasicBlockRef bytes_end = LLVMGetInsertBlock(g->b);
+	LLVMBuildBr(g->b, done);
+
+	LLVMPositionBuilderAtEnd(g->b, done);
+	LLVMValueRef phi = LLVMBuildPhi(g->b, g->t_i1, "streq");
+	LLVMValueRef vals[3] = { LLVMConstInt(g->t_i1, 0, 0), eq, LLVMConstInt(g->t_i1, 1, 0) };
+	LLVMBasicBlockRef from[3] = { start, bytes_end, nonempty };
+	LLVMAddIncoming(phi, vals, from, nonempty ? 3 : 2);
+	return phi;
+}
+
+/* && and ||: evaluate the right side only when the left does not decide. */
+static struct cc_val cc_gen_logic(struct cc_gen *g, struct cc_expr *e)
+{
+	bool is_and = e->u.binary.op == B_AND;
+	LLVMValueRef l = cc_gen_truth(g, cc_gen_expr(g, e->u.binary.l).v);
+	LLVMBasicBlockRef lend = LLVMGetInsertBlock(g->b);
+	LLVMBasicBlockRef rhs = cc_gen_block(g, is_and ? "and.rhs" : "or.rhs");
+	LLVMBasicBlockRef done = cc_gen_block(g, is_and ? "and.done" : "or.done");
+	if (is_and)
+		LLVMBuildCondBr(g->b, l, rhs, done);
+	else
+		LLVMBuildCondBr(g->b, l, done, rhs);
+
+	LLVMPositionBuilderAtEnd(g->b, rhs);
+	LLVMValueRef r = cc_gen_truth(g, cc_gen_expr(g, e->u.binary.r).v);
+	LLVMBasicBlockRef rend = LLVMGetInsertBlock(g->b);
+	LLVMBuildBr(g->b, done);
+
+	LLVMPositionBuilderAtEnd(g->b, done);
+	LLVMValueRef phi = LLVMBuildPhi(g->b, g->t_i1, is_and ? "and" : "or");
+	LLVMValueRef vals[2] = { LLVMConstInt(g->t_i1, is_and ? 0 : 1, 0), r };
+	LLVMBasicBlockRef from[2] = { lend, rend };
+	LLVMAddIncoming(phi, vals, from, 2);
+	return (struct cc_val){ phi, NULL };
+}
+
+static struct cc_val cc_gen_binary(struct cc_gen *g, struct cc_expr *e)
+{
+	enum cc_binop op = e->u.binary.op;
+	if (op == B_AND || op == B_OR)
+		return cc_gen_logic(g, e);
+	struct cc_val l = cc_gen_expr(g, e->u.binary.l);
+	struct cc_val r = cc_gen_expr(g, e->u.binary.r);
+	if (g->failed)
+		return cc_val_poison(g);
+
+	if (op == B_ADD) {
+		if (e->ty == CC_TY_STR || l.len || r.len)
+			return cc_gen_concat(g, l, r);
+		return (struct cc_val){ LLVMBuildAdd(g->b, l.v, r.v, "add"), NULL };
+	}
+	if (op == B_EQ || op == B_NE) {
+		LLVMValueRef eq;
+		if (l.len && r.len)
+			eq = cc_gen_str_eq(g, l, r);
+		else if (l.len || r.len) {
+			cc_gen_bug(g, &e->loc, "comparison of str with a non-str value", NULL);
+			return cc_val_poison(g);
+		} else {
+			if (LLVMTypeOf(l.v) != LLVMTypeOf(r.v)) {
+				l.v = LLVMBuildZExt(g->b, cc_gen_truth(g, l.v), g->t_i64, "");
+				r.v = LLVMBuildZExt(g->b, cc_gen_truth(g, r.v), g->t_i64, "");
+			}
+			eq = LLVMBuildICmp(g->b, LLVMIntEQ, l.v, r.v, "eq");
+		}
+		if (op == B_NE)
+			eq = LLVMBuildNot(g->b, eq, "ne");
+		return (struct cc_val){ eq, NULL };
+	}
+	if (l.len || r.len) {
+		cc_gen_bug(g, &e->loc, "ordering comparison on str", NULL);
+		return cc_val_poison(g);
+	}
+	LLVMIntPredicate pred = op == B_LT ? LLVMIntSLT : op == B_GT ? LLVMIntSGT
+		: op == B_LE ? LLVMIntSLE : LLVMIntSGE;
+	return (struct cc_val){ LLVMBuildICmp(g->b, pred, l.v, r.v, "cmp"), NULL };
+}
+
+static struct cc_val cc_gen_expr(struct cc_gen *g, struct cc_expr *e)
+{
+	if (g->failed)
+		return cc_val_poison(g);
+	switch (e->kind) {
+	case E_INT:
+	case E_CONST:
+		return (struct cc_val){ cc_const_i64(g, e->u.ival), NULL };
+	case E_BOOL:
+		return (struct cc_val){ LLVMConstInt(g->t_i1, e->u.ival != 0, 0), NULL };
+	case E_STR:
+		return (struct cc_val){ cc_gen_cstr(g, e->u.str.s, e->u.str.len),
+					LLVMConstInt(g->t_i64, e->u.str.len, 0) };
+	case E_PV:
+		return cc_gen_expr_pv(g, e);
+	case E_CALL:
+		return cc_gen_expr_call(g, e);
+	case E_UNARY: {
+		struct cc_val v = cc_gen_expr(g, e->u.unary.e);
+		if (g->failed)
+			return v;
+		if (e->u.unary.op == U_NOT)
+			return (struct cc_val){ LLVMBuildNot(g->b, cc_gen_truth(g, v.v), "not"), NULL };
+		return (struct cc_val){ LLVMBuildNeg(g->b, v.v, "neg"), NULL };
+	}
+	case E_BINARY:
+		return cc_gen_binary(g, e);
+	case E_ROUTEREF: {
+		struct cc_route_fn *rf = cc_gen_route_find(g, e->u.routeref.route);
+		if (!rf) {
+			cc_gen_bug(g, &e->loc, "route reference not resolved by sema",
+				   e->u.routeref.name);
+			return cc_val_poison(g);
+		}
+		return (struct cc_val){ rf->fn, NULL };
+	}
+	case E_IDENT:
+		cc_gen_bug(g, &e->loc, "name not resolved by sema", e->u.ident.name);
+		return cc_val_poison(g);
+	}
+	cc_gen_bug(g, &e->loc, "unknown expression kind", NULL);
+	return cc_val_poison(g);
+}
+
+static void cc_gen_ret(struct cc_gen *g, int64_t code)
+{
+	LLVMBuildRet(g->b, cc_const_i64(g, code));
+}
+
+/* route(name): call it and hand EXIT or DROP up to our caller. */
+static void cc_gen_stmt_route(struct cc_gen *g, struct cc_stmt *s)
+{
+	struct cc_route_fn *rf = cc_gen_route_find(g, s->u.route_call.target);
+	if (!rf) {
+		cc_gen_bug(g, &s->loc, "route call not resolved by sema", s->u.route_call.name);
+		return;
+	}
+	LLVMValueRef args[1] = { g->ctx };
+	LLVMValueRef r = LLVMBuildCall2(g->b, g->t_route, rf->fn, args, 1, "rc");
+	LLVMValueRef stop = LLVMBuildICmp(g->b, LLVMIntNE, r, cc_const_i64(g, CC_RET_CONTINUE),
+					  "stop");
+	LLVMBasicBlockRef ret = cc_gen_block(g, "route.stop");
+	LLVMBasicBlockRef cont = cc_gen_block(g, "route.cont");
+	LLVMBuildCondBr(g->b, stop, ret, cont);
+	LLVMPositionBuilderAtEnd(g->b, ret);
+	LLVMBuildRet(g->b, r);
+	LLVMPositionBuilderAtEnd(g->b, cont);
+}
+
+/* $pv = value through SYMBOL_set. */
+static void cc_gen_stmt_assign(struct cc_gen *g, struct cc_stmt *s)
+{
+	const struct cc_pv_decl *d = s->u.assign.pv;
+	if (!d || !d->symbol || !d->writable) {
+		cc_gen_bug(g, &s->loc, "assignment to a pseudo-variable sema did not resolve",
+			   s->u.assign.name);
+		return;
+	}
+	struct cc_val v = cc_gen_expr(g, s->u.assign.value);
+	if (g->failed)
+		return;
+	LLVMValueRef fn = cc_gen_pv_decl(g, d, true);
+	LLVMValueRef args[3] = { g->ctx };
+	unsigned n = 1;
+	if (d->type == CC_TY_STR) {
+		v = cc_gen_as_str(g, v);
+		args[n++] = v.v;
+		args[n++] = v.len;
+	} else {
+		args[n++] = LLVMTypeOf(v.v) == g->t_i1
+			? LLVMBuildZExt(g->b, v.v, g->t_i64, "") : v.v;
+	}
+	cc_gen_call(g, fn, args, n, "");
+}
+
+static void cc_gen_stmt_if(struct cc_gen *g, struct cc_stmt *s)
+{
+	LLVMValueRef c = cc_gen_truth(g, cc_gen_expr(g, s->u.if_.cond).v);
+	if (g->failed)
+		return;
+	LLVMBasicBlockRef then = cc_gen_block(g, "if.then");
+	LLVMBasicBlockRef els = s->u.if_.els ? cc_gen_block(g, "if.else") : NULL;
+	LLVMBasicBlockRef end = cc_gen_block(g, "if.end");
+	LLVMBuildCondBr(g->b, c, then, els ? els : end);
+
+	LLVMPositionBuilderAtEnd(g->b, then);
+	cc_gen_stmt(g, s->u.if_.then);
+	if (!LLVMGetBasicBlockTerminator(LLVMGetInsertBlock(g->b)))
+		LLVMBuildBr(g->b, end);
+	if (els) {
+		LLVMPositionBuilderAtEnd(g->b, els);
+		cc_gen_stmt(g, s->u.if_.els);
+		if (!LLVMGetBasicBlockTerminator(LLVMGetInsertBlock(g->b)))
+			LLVMBuildBr(g->b, end);
+	}
+	LLVMPositionBuilderAtEnd(g->b, end);
+}
+
+/* Lower one statement (and, for S_BLOCK, its list). Statements after an
+ * exit/drop/return land in a fresh block with no predecessor, which the
+ * optimiser drops; sema has already warned about them. */
+static void cc_gen_stmt(struct cc_gen *g, struct cc_stmt *s)
+{
+	if (!s || g->failed)
+		return;
+	if (LLVMGetBasicBlockTerminator(LLVMGetInsertBlock(g->b)))
+		LLVMPositionBuilderAtEnd(g->b, cc_gen_block(g, "dead"));
+	switch (s->kind) {
+	case S_EXPR:
+		cc_gen_expr(g, s->u.expr);
+		break;
+	case S_IF:
+		cc_gen_stmt_if(g, s);
+		break;
+	case S_BLOCK:
+		for (struct cc_stmt *c = s->u.block.first; c && !g->failed; c = c->next)
+			cc_gen_stmt(g, c);
+		break;
+	case S_EXIT:
+		cc_gen_ret(g, CC_RET_EXIT);
+		break;
+	case S_DROP:
+		cc_gen_ret(g, CC_RET_DROP);
+		break;
+	case S_RETURN:
+		if (s->u.ret.value)
+			cc_gen_expr(g, s->u.ret.value);
+		cc_gen_ret(g, CC_RET_CONTINUE);
+		break;
+	case S_ROUTE:
+		cc_gen_stmt_route(g, s);
+		break;
+	case S_ASSIGN:
+		cc_gen_stmt_assign(g, s);
+		break;
+	default:
+		cc_gen_bug(g, &s->loc, "unknown statement kind", NULL);
+		break;
+	}
+}
+
+/* The symbol of a route: sipcc_route_<kind>_<name>, or sipcc_route_<kind>
+ * when the name is the kind (the main "route request"). */
+static char *cc_route_symbol(const struct cc_route *r)
+{
+	const char *kind = cc_route_kind_name(r->kind);
+	const char *name = r->name ? r->name : "";
+	size_t n = strlen("sipcc_route__") + strlen(kind) + strlen(name) + 1;
+	char *sym = malloc(n);
+	if (!sym)
+		abort();
+	if (!*name || strcmp(kind, name) == 0)
+		snprintf(sym, n, "sipcc_route_%s", kind);
+	else
+		snprintf(sym, n, "sipcc_route_%s_%s", kind, name);
+	return sym;
+}
+
+/* Create (without bodies) the function of every route, so calls and route
+ * references can point at routes defined later. */
+static void cc_gen_route_protos(struct cc_gen *g, struct cc_program *p)
+{
+	int n = 0;
+	for (struct cc_route *r = p->routes; r; r = r->next)
+		n++;
+	g->routes = calloc((size_t)n + 1, sizeof *g->routes);
+	if (!g->routes)
+		abort();
+	for (struct cc_route *r = p->routes; r; r = r->next) {
+		char *sym = cc_route_symbol(r);
+		LLVMValueRef fn = LLVMAddFunction(g->mod, sym, g->t_route);
+		free(sym);
+		LLVMSetLinkage(fn, LLVMInternalLinkage);
+		LLVMSetValueName2(LLVMGetParam(fn, 0), "ctx", 3);
+		cc_fn_attr_add(g, fn, 1, "nonnull");
+		cc_fn_attr_add(g, fn, 1, "noundef");
+		cc_fn_attr_add(g, fn, LLVMAttributeFunctionIndex, "nounwind");
+		g->routes[g->nroutes++] = (struct cc_route_fn){ r, fn };
+	}
+}
+
+static void cc_gen_route_body(struct cc_gen *g, struct cc_route_fn *rf)
+{
+	g->fn = rf->fn;
+	g->ctx = LLVMGetParam(rf->fn, 0);
+	LLVMBasicBlockRef entry = cc_gen_block(g, "entry");
+	LLVMBasicBlockRef body = cc_gen_block(g, "body");
+	LLVMPositionBuilderAtEnd(g->ab, entry);
+	LLVMPositionBuilderAtEnd(g->b, body);
+	cc_gen_stmt(g, rf->route->body);
+	if (!LLVMGetBasicBlockTerminator(LLVMGetInsertBlock(g->b)))
+		cc_gen_ret(g, CC_RET_CONTINUE);
+	LLVMPositionBuilderAtEnd(g->ab, entry);
+	LLVMBuildBr(g->ab, body);
+}
+
+/* sipcc_policy_init(): register listens, domains and routes with the
+ * runtime, in the order the policy declares them. */
+static void cc_gen_policy_init(struct cc_gen *g, struct cc_program *p)
+{
+	LLVMValueRef fn = LLVMAddFunction(g->mod, "sipcc_policy_init",
+					  LLVMFunctionType(g->t_void, NULL, 0, 0));
+	cc_fn_attr_add(g, fn, LLVMAttributeFunctionIndex, "nounwind");
+	g->fn = fn;
+	LLVMPositionBuilderAtEnd(g->b, cc_gen_block(g, "entry"));
+
+	LLVMTypeRef lt[3] = { g->t_ptr, g->t_ptr, g->t_i64 };
+	LLVMValueRef reg_listen = cc_gen_declare(g, "sipcc_reg_listen",
+						 LLVMFunctionType(g->t_void, lt, 3, 0));
+	for (struct cc_listen *l = p->listens; l; l = l->next) {
+		LLVMValueRef args[3] = {
+			cc_gen_cstr(g, l->proto, strlen(l->proto)),
+			cc_gen_cstr(g, l->addr, strlen(l->addr)),
+			cc_const_i64(g, l->port),
+		};
+		cc_gen_call(g, reg_listen, args, 3, "");
+	}
+
+	LLVMTypeRef dt[1] = { g->t_ptr };
+	LLVMValueRef reg_domain = cc_gen_declare(g, "sipcc_reg_domain",
+						 LLVMFunctionType(g->t_void, dt, 1, 0));
+	for (struct cc_domain *d = p->domains; d; d = d->next) {
+		LLVMValueRef args[1] = { cc_gen_cstr(g, d->name, strlen(d->name)) };
+		cc_gen_call(g, reg_domain, args, 1, "");
+	}
+
+	LLVMTypeRef rt[3] = { g->t_i64, g->t_ptr, LLVMPointerType(g->t_route, 0) };
+	LLVMValueRef reg_route = cc_gen_declare(g, "sipcc_reg_route",
+						LLVMFunctionType(g->t_void, rt, 3, 0));
+	for (int i = 0; i < g->nroutes; i++) {
+		const struct cc_route *r = g->routes[i].route;
+		const char *name = r->name ? r->name : cc_route_kind_name(r->kind);
+		LLVMValueRef args[3] = {
+			cc_const_i64(g, r->kind),
+			cc_gen_cstr(g, name, strlen(name)),
+			g->routes[i].fn,
+		};
+		cc_gen_call(g, reg_route, args, 3, "");
+	}
+	LLVMBuildRetVoid(g->b);
+}
+
+static void cc_gen_types(struct cc_gen *g)
+{
+	LLVMContextRef c = g->llctx;
+	g->t_void = LLVMVoidTypeInContext(c);
+	g->t_i1 = LLVMInt1TypeInContext(c);
+	g->t_i8 = LLVMInt8TypeInContext(c);
+	g->t_i32 = LLVMInt32TypeInContext(c);
+	g->t_i64 = LLVMInt64TypeInContext(c);
+	g->t_ptr = LLVMPointerType(g->t_i8, 0);
+	g->t_ctx = LLVMPointerType(LLVMStructCreateNamed(c, "struct.sip_ctx"), 0);
+	g->t_str = LLVMStructCreateNamed(c, "struct.sip_str");
+	LLVMTypeRef fields[2] = { g->t_ptr, g->t_i64 };
+	LLVMStructSetBody(g->t_str, fields, 2, 0);
+	LLVMTypeRef pt[1] = { g->t_ctx };
+	g->t_route = LLVMFunctionType(g->t_i64, pt, 1, 0);
+}
+
+/* A target machine for the host, position-independent since the system
+ * compiler links PIE by default. NULL (with a message) on failure. */
+static LLVMTargetMachineRef cc_target_machine_create(int opt_level)
+{
+	LLVMInitializeNativeTarget();
+	LLVMInitializeNativeAsmPrinter();
+	char *triple = LLVMGetDefaultTargetTriple();
+	LLVMTargetRef target;
+	char *err = NULL;
+	if (LLVMGetTargetFromTriple(triple, &target, &err)) {
+		fprintf(stderr, "sipcc: no LLVM target for %s: %s\n", triple, err);
+		LLVMDisposeMessage(err);
+		LLVMDisposeMessage(triple);
+		return NULL;
+	}
+	LLVMCodeGenOptLevel lvl = opt_level <= 0 ? LLVMCodeGenLevelNone
+		: opt_level == 1 ? LLVMCodeGenLevelLess
+		: opt_level == 2 ? LLVMCodeGenLevelDefault : LLVMCodeGenLevelAggressive;
+	LLVMTargetMachineRef tm = LLVMCreateTargetMachine(target, triple, "generic", "",
+							  lvl, LLVMRelocPIC,
+							  LLVMCodeModelDefault);
+	LLVMDisposeMessage(triple);
+	if (!tm)
+		fprintf(stderr, "sipcc: cannot create an LLVM target machine\n");
+	return tm;
+}
+
+/* Run the new pass manager's default pipeline for the level (O1..O3). */
+static bool cc_module_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, int level)
+{
+	if (level <= 0)
+		return true;
+	char pipeline[32];
+	snprintf(pipeline, sizeof pipeline, "default<O%d>", level > 3 ? 3 : level);
+	LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
+	LLVMErrorRef err = LLVMRunPasses(mod, pipeline, tm, po);
+	LLVMDisposePassBuilderOptions(po);
+	if (err) {
+		char *msg = LLVMGetErrorMessage(err);
+		fprintf(stderr, "sipcc: optimisation failed: %s\n", msg);
+		LLVMDisposeErrorMessage(msg);
+		return false;
+	}
+	return true;
+}
+
+/* Verify, optimise and write the module as IR text or an object file. */
+static bool cc_module_emit(LLVMModuleRef mod, const struct cc_codegen_opts *o)
+{
+	char *err = NULL;
+	if (LLVMVerifyModule(mod, LLVMReturnStatusAction, &err)) {
+		fprintf(stderr, "sipcc: internal compiler error: invalid LLVM module:\n%s\n", err);
+		LLVMDisposeMessage(err);
+		return false;
+	}
+	LLVMDisposeMessage(err);
+	err = NULL;
+	LLVMTargetMachineRef tm = cc_target_machine_create(o->opt_level);
+	if (!tm)
+		return false;
+	char *triple = LLVMGetTargetMachineTriple(tm);
+	LLVMSetTarget(mod, triple);
+	LLVMDisposeMessage(triple);
+	LLVMTargetDataRef td = LLVMCreateTargetDataLayout(tm);
+	char *layout = LLVMCopyStringRepOfTargetData(td);
+	LLVMSetDataLayout(mod, layout);
+	LLVMDisposeMessage(layout);
+	LLVMDisposeTargetData(td);
+
+	bool ok = cc_module_optimize(mod, tm, o->opt_level);
+	if (ok && o->emit_llvm) {
+		if (LLVMPrintModuleToFile(mod, o->out_path, &err)) {
+			fprintf(stderr, "sipcc: cannot write %s: %s\n", o->out_path, err);
+			ok = false;
+		}
+	} else if (ok) {
+		if (LLVMTargetMachineEmitToFile(tm, mod, (char *)o->out_path,
+						LLVMObjectFile, &err)) {
+			fprintf(stderr, "sipcc: cannot write %s: %s\n", o->out_path, err);
+			ok = false;
+		}
+	}
+	LLVMDisposeMessage(err);
+	LLVMDisposeTargetMachine(tm);
+	return ok;
+}
+
+bool cc_codegen(struct cc_program *p, const struct cc_codegen_opts *o)
+{
+	struct cc_gen g = { 0 };
+	g.llctx = LLVMContextCreate();
+	const char *mname = o->module_name ? o->module_name : "policy";
+	g.mod = LLVMModuleCreateWithNameInContext(mname, g.llctx);
+	LLVMSetSourceFileName(g.mod, mname, strlen(mname));
+	g.b = LLVMCreateBuilderInContext(g.llctx);
+	g.ab = LLVMCreateBuilderInContext(g.llctx);
+	cc_gen_types(&g);
+
+	cc_gen_route_protos(&g, p);
+	for (int i = 0; i < g.nroutes && !g.failed; i++)
+		cc_gen_route_body(&g, &g.routes[i]);
+	if (!g.failed)
+		cc_gen_policy_init(&g, p);
+
+	bool ok = !g.failed && cc_module_emit(g.mod, o);
+	free(g.routes);
+	LLVMDisposeBuilder(g.ab);
+	LLVMDisposeBuilder(g.b);
+	LLVMDisposeModule(g.mod);
+	LLVMContextDispose(g.llctx);
+	return ok;
+}

@@ -1,0 +1,594 @@
+/* Tests of the LLVM back end (compiler/llvm_gen.c), the linker driver
+ * (compiler/link.c) and the stdlib reference (compiler/doc.c).
+ *
+ * A small policy is built by hand the way sema leaves it (decls resolved,
+ * names rewritten) and lowered: the IR text is checked for the shapes the
+ * ABI asks for, and the object is linked with tests/compiler/codegen_rt.c,
+ * a stand-in runtime, and run, so each lowering rule is checked by what the
+ * code does (at -O0 and -O2). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "codegen.h"
+
+#ifndef CG_SRCDIR
+#define CG_SRCDIR "."
+#endif
+
+static struct cc_loc loc0 = { "test.sip", 1, 1, 1 };
+
+/* AST nodes come from the compiler arena, as the parsers' do. */
+static void *t_new(size_t n)
+{
+	return cc_alloc(n);
+}
+
+static void *t_heap(size_t n)
+{
+	void *p = calloc(1, n);
+	assert_non_null(p);
+	return p;
+}
+
+static struct cc_expr *t_expr(enum cc_expr_kind k, enum cc_type ty)
+{
+	struct cc_expr *e = t_new(sizeof *e);
+	e->kind = k;
+	e->ty = ty;
+	e->loc = loc0;
+	return e;
+}
+
+static struct cc_expr *t_int(int64_t v)
+{
+	struct cc_expr *e = t_expr(E_INT, CC_TY_INT);
+	e->u.ival = v;
+	return e;
+}
+
+
+static struct cc_expr *t_const(int64_t v, enum cc_type ty)
+{
+	struct cc_expr *e = t_expr(E_CONST, ty);
+	e->u.ival = v;
+	return e;
+}
+
+static struct cc_expr *t_str(const char *s)
+{
+	struct cc_expr *e = t_expr(E_STR, CC_TY_STR);
+	e->u.str.s = s;
+	e->u.str.len = strlen(s);
+	return e;
+}
+
+static struct cc_expr *t_pv(struct cc_pv_decl *d)
+{
+	struct cc_expr *e = t_expr(E_PV, d->type);
+	e->u.pv.name = d->name;
+	e->u.pv.decl = d;
+	return e;
+}
+
+static struct cc_expr *t_not(struct cc_expr *x)
+{
+	struct cc_expr *e = t_expr(E_UNARY, CC_TY_BOOL);
+	e->u.unary.op = U_NOT;
+	e->u.unary.e = x;
+	return e;
+}
+
+static struct cc_expr *t_bin(enum cc_binop op, enum cc_type ty, struct cc_expr *l,
+			     struct cc_expr *r)
+{
+	struct cc_expr *e = t_expr(E_BINARY, ty);
+	e->u.binary.op = op;
+	e->u.binary.l = l;
+	e->u.binary.r = r;
+	return e;
+}
+
+static struct cc_expr *t_routeref(struct cc_route *r)
+{
+	struct cc_expr *e = t_expr(E_ROUTEREF, CC_TY_ROUTE);
+	e->u.routeref.name = r->name;
+	e->u.routeref.route = r;
+	return e;
+}
+
+/* A call with NARGS (name, expr) pairs; a NULL name is positional. */
+static struct cc_expr *t_call(struct cc_fn_decl *fn, int nargs, ...)
+{
+	struct cc_expr *e = t_expr(E_CALL, fn->result);
+	e->u.call.name = fn->name;
+	e->u.call.fn = fn;
+	e->u.call.nargs = nargs;
+	e->u.call.args = t_new(sizeof(struct cc_expr *) * (size_t)(nargs + 1));
+	e->u.call.arg_names = t_new(sizeof(const char *) * (size_t)(nargs + 1));
+	va_list ap;
+	va_start(ap, nargs);
+	for (int i = 0; i < nargs; i++) {
+		e->u.call.arg_names[i] = va_arg(ap, const char *);
+		e->u.call.args[i] = va_arg(ap, struct cc_expr *);
+	}
+	va_end(ap);
+	return e;
+}
+
+static struct cc_stmt *t_stmt(enum cc_stmt_kind k)
+{
+	struct cc_stmt *s = t_new(sizeof *s);
+	s->kind = k;
+	s->loc = loc0;
+	return s;
+}
+
+/* A block of statements, NULL-terminated. */
+static struct cc_stmt *t_block(struct cc_stmt *first, ...)
+{
+	struct cc_stmt *b = t_stmt(S_BLOCK);
+	b->u.block.first = first;
+	va_list ap;
+	va_start(ap, first);
+	for (struct cc_stmt *s = first, *n; s; s = n) {
+		n = va_arg(ap, struct cc_stmt *);
+		s->next = n;
+	}
+	va_end(ap);
+	return b;
+}
+
+static struct cc_stmt *t_do(struct cc_expr *e)
+{
+	struct cc_stmt *s = t_stmt(S_EXPR);
+	s->u.expr = e;
+	return s;
+}
+
+static struct cc_stmt *t_if(struct cc_expr *c, struct cc_stmt *then, struct cc_stmt *els)
+{
+	struct cc_stmt *s = t_stmt(S_IF);
+	s->u.if_.cond = c;
+	s->u.if_.then = then;
+	s->u.if_.els = els;
+	return s;
+}
+
+static struct cc_stmt *t_route_call(struct cc_route *r)
+{
+	struct cc_stmt *s = t_stmt(S_ROUTE);
+	s->u.route_call.name = r->name;
+	s->u.route_call.target = r;
+	return s;
+}
+
+static struct cc_stmt *t_assign(struct cc_pv_decl *pv, struct cc_expr *v)
+{
+	struct cc_stmt *s = t_stmt(S_ASSIGN);
+	s->u.assign.name = pv->name;
+	s->u.assign.pv = pv;
+	s->u.assign.value = v;
+	return s;
+}
+
+/* A fn declaration with NPARAMS (name, type) pairs. */
+static struct cc_fn_decl *t_fn(struct cc_program *p, const char *name, enum cc_type result,
+			       unsigned kinds, int nparams, ...)
+{
+	struct cc_fn_decl *f = t_new(sizeof *f);
+	char *sym = t_new(strlen(name) + 10);
+	sprintf(sym, "sipcc_fn_%s", name);
+	f->name = name;
+	f->symbol = sym;
+	f->result = result;
+	f->kinds = kinds;
+	f->doc = "Does something.";
+	f->nparams = nparams;
+	f->params = t_new(sizeof(struct cc_param) * (size_t)(nparams + 1));
+	va_list ap;
+	va_start(ap, nparams);
+	for (int i = 0; i < nparams; i++) {
+		f->params[i].name = va_arg(ap, const char *);
+		f->params[i].type = va_arg(ap, enum cc_type);
+		f->params[i].route_kind = CC_RK_FAILURE;
+	}
+	va_end(ap);
+	struct cc_fn_decl **tail = &p->fns;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = f;
+	return f;
+}
+
+static struct cc_pv_decl *t_pvdecl(struct cc_program *p, const char *name, enum cc_type ty,
+				   bool rw, const char *symbol)
+{
+	struct cc_pv_decl *v = t_new(sizeof *v);
+	v->name = name;
+	v->type = ty;
+	v->writable = rw;
+	v->kinds = CC_RK_ANY;
+	v->symbol = symbol;
+	v->doc = "A value.";
+	v->next = p->pvs;
+	p->pvs = v;
+	return v;
+}
+
+static struct cc_route *t_route(struct cc_program *p, enum cc_route_kind k, const char *name)
+{
+	struct cc_route *r = t_new(sizeof *r);
+	r->kind = k;
+	r->name = name;
+	r->loc = loc0;
+	r->index = p->nroutes++;
+	struct cc_route **tail = &p->routes;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = r;
+	return r;
+}
+
+/*
+ *  listen udp 127.0.0.1:5060
+ *  domain "example.com"
+ *  route request {
+ *      if (!maxfwd_ok(70)) { reply(483, "Too Many Hops"); exit; }
+ *      route(check);
+ *      if ($rm == "INVITE" && method == INVITE) { log(L_INFO, "inv"); }
+ *      if (method == BYE || pick(s: "x", n: 7) > 5) { log(L_DBG, "picked"); }
+ *      $du = "sip:" + $rd;
+ *      t_on_failure(busy);
+ *      if (!t_relay()) { reply(500, "Relay Failed"); }
+ *  }
+ *  route check {
+ *      if (method == OPTIONS) { drop; }
+ *      if ($rd == "") { reply(400, "No Domain"); exit; }
+ *  }
+ *  route failure busy { log(L_INFO, "busy " + 486); return; log(L_ERR, "dead"); }
+ */
+static struct cc_program *t_policy(void)
+{
+	struct cc_program *p = t_new(sizeof *p);
+	p->listens = t_new(sizeof *p->listens);
+	*p->listens = (struct cc_listen){ "udp", "127.0.0.1", 5060, loc0, NULL };
+	p->domains = t_new(sizeof *p->domains);
+	*p->domains = (struct cc_domain){ "example.com", loc0, NULL };
+
+	unsigned req = CC_RK_BIT(CC_RK_REQUEST);
+	struct cc_fn_decl *maxfwd = t_fn(p, "maxfwd_ok", CC_TY_BOOL, req, 1, "limit", CC_TY_INT);
+	struct cc_fn_decl *reply = t_fn(p, "reply", CC_TY_BOOL,
+					req | CC_RK_BIT(CC_RK_ERROR), 2,
+					"code", CC_TY_INT, "reason", CC_TY_STR);
+	struct cc_fn_decl *relay = t_fn(p, "t_relay", CC_TY_BOOL, req, 0);
+	struct cc_fn_decl *onfail = t_fn(p, "t_on_failure", CC_TY_VOID, req, 1, "r", CC_TY_ROUTE);
+	struct cc_fn_decl *log = t_fn(p, "log", CC_TY_VOID, CC_RK_ANY, 2,
+				      "level", CC_TY_INT, "msg", CC_TY_STR);
+	struct cc_fn_decl *pick = t_fn(p, "pick", CC_TY_INT, req, 2,
+				       "n", CC_TY_INT, "s", CC_TY_STR);
+	struct cc_pv_decl *method = t_pvdecl(p, "method", CC_TY_METHOD, false, "sipcc_pv_method");
+	struct cc_pv_decl *rm = t_pvdecl(p, "$rm", CC_TY_STR, false, "sipcc_pv_rm");
+	struct cc_pv_decl *rd = t_pvdecl(p, "$rd", CC_TY_STR, false, "sipcc_pv_rd");
+	struct cc_pv_decl *du = t_pvdecl(p, "$du", CC_TY_STR, true, "sipcc_pv_du");
+	struct cc_const_decl *inv = t_new(sizeof *inv);
+	*inv = (struct cc_const_decl){ .name = "INVITE", .type = CC_TY_METHOD, .ival = 1,
+				       .doc = "The INVITE method." };
+	p->consts = inv;
+
+	struct cc_route *request = t_route(p, CC_RK_REQUEST, "request");
+	struct cc_route *check = t_route(p, CC_RK_NAMED, "check");
+	struct cc_route *busy = t_route(p, CC_RK_FAILURE, "busy");
+
+	request->body = t_block(
+		t_if(t_not(t_call(maxfwd, 1, NULL, t_int(70))),
+		     t_block(t_do(t_call(reply, 2, NULL, t_int(483), NULL, t_str("Too Many Hops"))),
+			     t_stmt(S_EXIT), NULL),
+		     NULL),
+		t_route_call(check),
+		t_if(t_bin(B_AND, CC_TY_BOOL,
+			   t_bin(B_EQ, CC_TY_BOOL, t_pv(rm), t_str("INVITE")),
+			   t_bin(B_EQ, CC_TY_BOOL, t_pv(method), t_const(1, CC_TY_METHOD))),
+		     t_block(t_do(t_call(log, 2, NULL, t_int(3), NULL, t_str("inv"))), NULL),
+		     NULL),
+		t_if(t_bin(B_OR, CC_TY_BOOL,
+			   t_bin(B_EQ, CC_TY_BOOL, t_pv(method), t_const(3, CC_TY_METHOD)),
+			   t_bin(B_GT, CC_TY_BOOL,
+				 t_call(pick, 2, "s", t_str("x"), "n", t_int(7)), t_int(5))),
+		     t_block(t_do(t_call(log, 2, NULL, t_int(4), NULL, t_str("picked"))), NULL),
+		     NULL),
+		t_assign(du, t_bin(B_ADD, CC_TY_STR, t_str("sip:"), t_pv(rd))),
+		t_do(t_call(onfail, 1, NULL, t_routeref(busy))),
+		t_if(t_not(t_call(relay, 0)),
+		     t_block(t_do(t_call(reply, 2, NULL, t_int(500), NULL, t_str("Relay Failed"))),
+			     NULL),
+		     NULL),
+		NULL);
+	check->body = t_block(
+		t_if(t_bin(B_EQ, CC_TY_BOOL, t_pv(method), t_const(6, CC_TY_METHOD)),
+		     t_block(t_stmt(S_DROP), NULL), NULL),
+		t_if(t_bin(B_EQ, CC_TY_BOOL, t_pv(rd), t_str("")),
+		     t_block(t_do(t_call(reply, 2, NULL, t_int(400), NULL, t_str("No Domain"))),
+			     t_stmt(S_EXIT), NULL),
+		     NULL),
+		NULL);
+	busy->body = t_block(
+		t_do(t_call(log, 2, NULL, t_int(3), NULL,
+			    t_bin(B_ADD, CC_TY_STR, t_str("busy "), t_int(486)))),
+		t_stmt(S_RETURN),
+		t_do(t_call(log, 2, NULL, t_int(0), NULL, t_str("dead"))),
+		NULL);
+	return p;
+}
+
+struct t_dir {
+	char path[64];
+};
+
+static int t_setup(void **state)
+{
+	struct t_dir *d = calloc(1, sizeof *d);
+	if (!d)
+		return -1;
+	strcpy(d->path, "/tmp/test_codegen.XXXXXX");
+	if (!mkdtemp(d->path))
+		return -1;
+	*state = d;
+	return 0;
+}
+
+static int t_teardown(void **state)
+{
+	struct t_dir *d = *state;
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", d->path);
+	if (system(cmd) != 0)
+		return -1;
+	free(d);
+	return 0;
+}
+
+static char *t_path(void **state, const char *name)
+{
+	struct t_dir *d = *state;
+	char *p = t_new(strlen(d->path) + strlen(name) + 2);
+	sprintf(p, "%s/%s", d->path, name);
+	return p;
+}
+
+static char *t_slurp(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *s = t_heap((size_t)n + 1);
+	assert_int_equal(fread(s, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	return s;
+}
+
+static void t_assert_has(const char *hay, const char *needle)
+{
+	if (!strstr(hay, needle))
+		fail_msg("expected to find\n  %s\nin\n%s", needle, hay);
+}
+
+static char *t_emit_ir(void **state, struct cc_program *p, int opt)
+{
+	char *ll = t_path(state, "policy.ll");
+	struct cc_codegen_opts o = { ll, true, "test.sip", opt };
+	assert_true(cc_codegen(p, &o));
+	return t_slurp(ll);
+}
+
+static void test_ir_shapes(void **state)
+{
+	char *ir = t_emit_ir(state, t_policy(), 0);
+	t_assert_has(ir, "define internal i64 @sipcc_route_request(%struct.sip_ctx*");
+	t_assert_has(ir, "define internal i64 @sipcc_route_named_check(");
+	t_assert_has(ir, "define internal i64 @sipcc_route_failure_busy(");
+	t_assert_has(ir, "nonnull");
+	t_assert_has(ir, "declare i64 @sipcc_fn_reply(%struct.sip_ctx*, i64, i8*, i64)");
+	t_assert_has(ir, "declare void @sipcc_fn_t_on_failure(%struct.sip_ctx*, i64 (%struct.sip_ctx*)*)");
+	t_assert_has(ir, "declare void @sipcc_pv_rm_get(%struct.sip_ctx*, %struct.sip_str*)");
+	t_assert_has(ir, "declare i64 @sipcc_pv_method_get(%struct.sip_ctx*)");
+	t_assert_has(ir, "declare void @sipcc_pv_du_set(%struct.sip_ctx*, i8*, i64)");
+	t_assert_has(ir, "call i32 @memcmp(");
+	t_assert_has(ir, "call void @sipcc_str_concat(");
+	t_assert_has(ir, "call void @sipcc_int_to_str(");
+	t_assert_has(ir, "@sipcc_route_failure_busy)");
+	t_assert_has(ir, "c\"Too Many Hops\\00\"");
+	t_assert_has(ir, "define void @sipcc_policy_init()");
+	t_assert_has(ir, "call void @sipcc_reg_route(i64 6,");
+	t_assert_has(ir, "call void @sipcc_reg_listen(");
+	t_assert_has(ir, "call void @sipcc_reg_domain(");
+	t_assert_has(ir, "ret i64 2");
+	t_assert_has(ir, "ret i64 1");
+	free(ir);
+}
+
+/* After optimisation the method compare stays an inline icmp and the
+ * statement after "return" is gone. */
+static void test_ir_optimised(void **state)
+{
+	char *ir = t_emit_ir(state, t_policy(), 2);
+	t_assert_has(ir, "define void @sipcc_policy_init()");
+	t_assert_has(ir, "icmp eq i64");
+	assert_null(strstr(ir, "c\"dead\\00\""));
+	free(ir);
+}
+
+static void test_object_written(void **state)
+{
+	char *obj = t_path(state, "policy.o");
+	struct cc_codegen_opts o = { obj, false, "test.sip", 2 };
+	assert_true(cc_codegen(t_policy(), &o));
+	char *s = t_slurp(obj);
+	assert_memory_equal(s, "\177ELF", 4);
+	free(s);
+}
+
+/* An identifier sema should have resolved is a compiler bug, not silent
+ * bad code. */
+static void test_unresolved_rejected(void **state)
+{
+	struct cc_program *p = t_policy();
+	struct cc_expr *id = t_expr(E_IDENT, CC_TY_INT);
+	id->u.ident.name = "NOPE";
+	p->routes->body->u.block.first->u.if_.cond->u.unary.e->u.call.args[0] = id;
+	char *ll = t_path(state, "bad.ll");
+	struct cc_codegen_opts o = { ll, true, "test.sip", 0 };
+	assert_false(cc_codegen(p, &o));
+}
+
+/* Compile the policy at OPT, link it with the stand-in runtime and return
+ * the path of the program. */
+static char *t_build(void **state, int opt)
+{
+	char *obj = t_path(state, "policy.o");
+	char *exe = t_path(state, "proxy");
+	struct cc_codegen_opts o = { obj, false, "test.sip", opt };
+	assert_true(cc_codegen(t_policy(), &o));
+	setenv("SIPCC_CC", "cc -I" CG_SRCDIR "/runtime", 1);
+	setenv("SIPCC_RUNTIME", CG_SRCDIR "/tests/compiler/codegen_rt.c", 1);
+	setenv("SIPCC_LIBS", "", 1);
+	assert_true(cc_link(obj, exe));
+	return exe;
+}
+
+static char *t_run(const char *exe, const char *args)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "%s %s", exe, args);
+	FILE *f = popen(cmd, "r");
+	assert_non_null(f);
+	size_t cap = 4096, n = 0;
+	char *s = t_heap(cap);
+	size_t r;
+	while ((r = fread(s + n, 1, cap - n - 1, f)) > 0)
+		n += r;
+	assert_int_equal(pclose(f), 0);
+	return s;
+}
+
+#define T_INIT "listen udp 127.0.0.1 5060\ndomain example.com\n" \
+	"route 0 request\nroute 6 check\nroute 2 busy\n"
+
+static void t_expect(const char *exe, const char *args, const char *want)
+{
+	char *got = t_run(exe, args);
+	if (strcmp(got, want) != 0)
+		fail_msg("%s %s:\n--- want\n%s--- got\n%s", exe, args, want, got);
+	free(got);
+}
+
+static void t_behaviour(void **state, int opt)
+{
+	char *exe = t_build(state, opt);
+	t_expect(exe, "0 1 INVITE example.com",
+		 T_INIT "maxfwd_ok 70\nreply 483 Too Many Hops\nret 1\n");
+	t_expect(exe, "5 6 OPTIONS example.com", T_INIT "maxfwd_ok 70\nret 2\n");
+	t_expect(exe, "5 1 INVITE ''", T_INIT "maxfwd_ok 70\nreply 400 No Domain\nret 1\n");
+	t_expect(exe, "5 1 INVITE example.com",
+		 T_INIT "maxfwd_ok 70\nlog 3 inv\npick 7 x\nlog 4 picked\n"
+		 "du sip:example.com\non_failure\nrelay sip:example.com\nret 0\n"
+		 "log 3 busy 486\nfailure ret 0\n");
+	t_expect(exe, "5 3 BYE fail.example.com",
+		 T_INIT "maxfwd_ok 70\nlog 4 picked\ndu sip:fail.example.com\non_failure\n"
+		 "relay sip:fail.example.com\nreply 500 Relay Failed\nret 0\n"
+		 "log 3 busy 486\nfailure ret 0\n");
+	t_expect(exe, "5 1 INVITX example.com",
+		 T_INIT "maxfwd_ok 70\npick 7 x\nlog 4 picked\n"
+		 "du sip:example.com\non_failure\nrelay sip:example.com\nret 0\n"
+		 "log 3 busy 486\nfailure ret 0\n");
+	t_expect(exe, "5 1 INV example.com",
+		 T_INIT "maxfwd_ok 70\npick 7 x\nlog 4 picked\n"
+		 "du sip:example.com\non_failure\nrelay sip:example.com\nret 0\n"
+		 "log 3 busy 486\nfailure ret 0\n");
+	t_expect(exe, "5 1 INVITEX example.com",
+		 T_INIT "maxfwd_ok 70\npick 7 x\nlog 4 picked\n"
+		 "du sip:example.com\non_failure\nrelay sip:example.com\nret 0\n"
+		 "log 3 busy 486\nfailure ret 0\n");
+}
+
+static void test_behaviour_O0(void **state)
+{
+	t_behaviour(state, 0);
+}
+
+static void test_behaviour_O2(void **state)
+{
+	t_behaviour(state, 2);
+}
+
+static void test_link_missing_runtime(void **state)
+{
+	char *obj = t_path(state, "policy.o");
+	struct cc_codegen_opts o = { obj, false, "test.sip", 0 };
+	assert_true(cc_codegen(t_policy(), &o));
+	setenv("SIPCC_RUNTIME", "/nonexistent/libsiprt.a", 1);
+	assert_false(cc_link(obj, t_path(state, "proxy")));
+}
+
+/* A runtime without the symbols the policy calls: the link must fail. */
+static void test_link_undefined(void **state)
+{
+	char *obj = t_path(state, "policy.o");
+	struct cc_codegen_opts o = { obj, false, "test.sip", 0 };
+	assert_true(cc_codegen(t_policy(), &o));
+	char *rt = t_path(state, "empty.c");
+	FILE *f = fopen(rt, "w");
+	assert_non_null(f);
+	fputs("int main(void) { return 0; }\n", f);
+	fclose(f);
+	setenv("SIPCC_CC", "cc", 1);
+	setenv("SIPCC_RUNTIME", rt, 1);
+	setenv("SIPCC_LIBS", "", 1);
+	char *exe = t_path(state, "proxy");
+	assert_false(cc_link(obj, exe));
+	assert_int_not_equal(access(exe, F_OK), 0);
+}
+
+static void test_doc_roff(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	cc_doc_stdlib_roff(t_policy(), f);
+	fclose(f);
+	t_assert_has(buf, ".SS Functions\n");
+	t_assert_has(buf, ".SS Pseudo-variables\n");
+	t_assert_has(buf, ".SS Constants\n");
+	t_assert_has(buf, ".TP\n\\fBreply\\fR(\\fIcode\\fR: int, \\fIreason\\fR: str): bool\n"
+		     "Does something.\n.br\nAllowed in: request, error routes.\n");
+	t_assert_has(buf, "\\fIr\\fR: route failure): void\n");
+	t_assert_has(buf, "Allowed in: any route.\n");
+	t_assert_has(buf, "\\fB$du\\fR: str (writable)\n");
+	t_assert_has(buf, "\\fBINVITE\\fR: method = 1\nThe INVITE method.\n");
+	free(buf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_ir_shapes, t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_ir_optimised, t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_object_written, t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_unresolved_rejected, t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_behaviour_O0, t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_behaviour_O2, t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_link_missing_runtime, t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_link_undefined, t_setup, t_teardown),
+		cmocka_unit_test(test_doc_roff),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
