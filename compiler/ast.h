@@ -8,7 +8,10 @@
  *   - E_IDENT naming a define/const has been rewritten in place into the
  *     literal it denotes (E_INT/E_STR/E_BOOL, or E_CONST for a typed const
  *     such as INVITE), and E_IDENT naming a route is rewritten to E_ROUTEREF
- *     with .routeref.route set,
+ *     with .routeref.route set; a bare pseudo-variable name (method) is
+ *     rewritten to E_PV,
+ *   - E_CALL arguments are in parameter order (named arguments placed at
+ *     their parameter) and .call.arg_names is NULL,
  *   - S_ROUTE has .route_call.target set,
  *   - S_ASSIGN has .assign.pv set to a writable pseudo-variable.
  */
@@ -53,7 +56,7 @@ enum cc_route_kind {
 #define CC_RK_ANY ((1u << CC_RK_NAMED) - 1)   /* every entry kind */
 const char *cc_route_kind_name(enum cc_route_kind k);
 
-/* ---- stdlib declarations (stdlib/*.sipi) ---- */
+/* ---- stdlib declarations (stdlib/ .sipi files) ---- */
 
 struct cc_param {
 	const char *name;

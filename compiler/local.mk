@@ -1,5 +1,12 @@
 bin_PROGRAMS += sipcc
-sipcc_SOURCES = compiler/main.c
+sipcc_SOURCES = compiler/main.c \
+	compiler/ast.h compiler/ast.c \
+	compiler/diag.h compiler/diag.c \
+	compiler/lex.l compiler/parse.y \
+	compiler/stdlib.c \
+	compiler/sema.h compiler/sema_int.h compiler/sema.c \
+	compiler/sema_expr.c compiler/sema_flow.c \
+	compiler/codegen.h compiler/llvm_gen.c compiler/link.c compiler/doc.c
 sipcc_CFLAGS = $(AM_CFLAGS) $(LLVM_CFLAGS) $(YAML_CFLAGS)
 sipcc_LDADD = $(LLVM_LIBS) $(YAML_LIBS)
 sipcc_CPPFLAGS = $(AM_CPPFLAGS) \
@@ -7,3 +14,10 @@ sipcc_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DSIPCC_RUNTIME_LIB='"$(pkglibdir)/libsiprt.a"' \
 	-DSIPCC_LINK_CC='"$(CC) $(SAN_FLAGS)"' \
 	-DSIPCC_LINK_LIBS='"$(RUNTIME_LIBS)"'
+
+# YACC is "bison -y"; the grammar uses bison features on purpose. With
+# per-program flags automake names the parser compiler/sipcc-parse.[ch];
+# the lexer includes its token definitions.
+sipcc_YFLAGS = $(AM_YFLAGS) -Wno-yacc
+BUILT_SOURCES += compiler/sipcc-parse.h
+compiler/sipcc-lex.$(OBJEXT): compiler/sipcc-parse.h

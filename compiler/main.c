@@ -1,1 +1,228 @@
-int main(void){return 0;}
+#include "config.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "ast.h"
+#include "codegen.h"
+#include "diag.h"
+#include "sema.h"
+
+/* Exit statuses: 0 success, 1 the policy has errors or a step failed,
+ * 2 the command line is wrong. */
+enum { CC_EXIT_OK = 0, CC_EXIT_FAIL = 1, CC_EXIT_USAGE = 2 };
+
+struct cc_opts {
+	const char *cmd;
+	const char *policy;
+	const char *out;
+	const char **defines;
+	int ndefines;
+	bool emit_llvm;
+	bool werror;
+	int opt_level;
+};
+
+static void cc_usage(FILE *out)
+{
+	fputs("usage: sipcc build POLICY -o OUT [-D NAME[=VALUE]]... [--emit-llvm] [-O0..3] [-Werror]\n"
+	      "       sipcc check POLICY [-D NAME[=VALUE]]... [-Werror]\n"
+	      "       sipcc doc\n"
+	      "       sipcc --help | --version\n"
+	      "\n"
+	      "commands:\n"
+	      "  build        check POLICY and compile it into the proxy executable OUT\n"
+	      "  check        check POLICY and report errors and warnings; generates nothing\n"
+	      "  doc          print the stdlib reference (functions, pseudo-variables,\n"
+	      "               constants) as roff\n"
+	      "\n"
+	      "options:\n"
+	      "  -o OUT       the executable to write (build)\n"
+	      "  -D NAME=VAL  set a compile-time value, overriding the policy's\n"
+	      "               'define NAME = ...'; digits make an int, true/false a bool,\n"
+	      "               anything else a string; -D NAME means true\n"
+	      "  --emit-llvm  write LLVM IR text to OUT instead of linking (build)\n"
+	      "  -O0 .. -O3   optimisation level (default -O2)\n"
+	      "  -Werror      treat warnings as errors\n"
+	      "\n"
+	      "environment:\n"
+	      "  SIPCC_STDLIB   directory of the stdlib .sipi files\n"
+	      "  SIPCC_CC, SIPCC_RUNTIME, SIPCC_LIBS   linker, runtime library, extra libraries\n"
+	      "  TMPDIR         where intermediate object files go\n"
+	      "\n"
+	      "exit status: 0 success, 1 errors in the policy or a failed step, 2 bad usage\n",
+	      out);
+}
+
+static int cc_usage_error(const char *fmt, const char *arg)
+{
+	fputs("sipcc: error: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputs("\nsipcc: see 'sipcc --help'\n", stderr);
+	return CC_EXIT_USAGE;
+}
+
+/* Read the options after the command word. Options and the policy may come
+ * in any order. Returns CC_EXIT_OK or the status to exit with. */
+static int cc_opts_parse(int argc, char **argv, struct cc_opts *o)
+{
+	bool build = strcmp(o->cmd, "build") == 0;
+	bool check = strcmp(o->cmd, "check") == 0;
+
+	o->defines = calloc((size_t)argc, sizeof *o->defines);
+	o->opt_level = 2;
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			cc_usage(stdout);
+			exit(CC_EXIT_OK);
+		} else if ((build || check) && strncmp(a, "-D", 2) == 0) {
+			const char *v = a[2] ? a + 2 : (i + 1 < argc ? argv[++i] : NULL);
+			if (!v)
+				return cc_usage_error("option '%s' needs NAME or NAME=VALUE", a);
+			o->defines[o->ndefines++] = v;
+		} else if (build && strncmp(a, "-o", 2) == 0) {
+			const char *v = a[2] ? a + 2 : (i + 1 < argc ? argv[++i] : NULL);
+			if (!v)
+				return cc_usage_error("option '%s' needs a file name", a);
+			o->out = v;
+		} else if (build && strcmp(a, "--emit-llvm") == 0) {
+			o->emit_llvm = true;
+		} else if (build && strncmp(a, "-O", 2) == 0) {
+			if (a[2] == '\0')
+				o->opt_level = 2;
+			else if (a[2] >= '0' && a[2] <= '3' && a[3] == '\0')
+				o->opt_level = a[2] - '0';
+			else
+				return cc_usage_error("invalid optimisation level '%s' (use -O0 to -O3)", a);
+		} else if ((build || check) && strcmp(a, "-Werror") == 0) {
+			o->werror = true;
+		} else if (a[0] == '-' && a[1] != '\0') {
+			char msg[128];
+			snprintf(msg, sizeof msg, "unknown option '%%s' for 'sipcc %s'", o->cmd);
+			return cc_usage_error(msg, a);
+		} else if (!build && !check) {
+			return cc_usage_error("unexpected argument '%s'", a);
+		} else if (o->policy) {
+			return cc_usage_error("only one policy file can be given (also got '%s')", a);
+		} else {
+			o->policy = a;
+		}
+	}
+	if ((build || check) && !o->policy)
+		return cc_usage_error("%s: no policy file given", o->cmd);
+	if (build && !o->out)
+		return cc_usage_error("%s: missing -o OUT (the executable to write)", o->cmd);
+	return CC_EXIT_OK;
+}
+
+/* Parse and check the policy against the stdlib. Returns the program, or
+ * NULL when anything was wrong (already reported). */
+static struct cc_program *cc_front(const struct cc_opts *o)
+{
+	struct cc_program *p = cc_alloc(sizeof *p);
+	enum cc_parse_result r;
+
+	cc_diag_set_werror(o->werror);
+	r = cc_parse_file(p, o->policy, CC_SRC_POLICY);
+	if (r == CC_PARSE_UNREADABLE)
+		return NULL;
+	if (!cc_stdlib_load(p, cc_stdlib_dir())) {
+		cc_diag_summary();
+		return NULL;
+	}
+	for (int i = 0; i < o->ndefines; i++)
+		cc_sema_define(p, o->defines[i]);
+	cc_sema_check(p, o->policy, r != CC_PARSE_OK);
+	cc_diag_summary();
+	return cc_diag_errors() ? NULL : p;
+}
+
+/* build: check, lower to an object in $TMPDIR (or IR text into OUT), link. */
+static int cc_cmd_build(const struct cc_opts *o)
+{
+	struct cc_program *p = cc_front(o);
+	struct cc_codegen_opts cg = {
+		.emit_llvm = o->emit_llvm,
+		.module_name = o->policy,
+		.opt_level = o->opt_level,
+	};
+	char *obj;
+	bool ok;
+
+	if (!p)
+		return CC_EXIT_FAIL;
+	if (o->emit_llvm) {
+		cg.out_path = o->out;
+		return cc_codegen(p, &cg) ? CC_EXIT_OK : CC_EXIT_FAIL;
+	}
+
+	const char *tmpdir = getenv("TMPDIR");
+	if (!tmpdir || !*tmpdir)
+		tmpdir = "/tmp";
+	size_t n = strlen(tmpdir) + 32;
+	obj = cc_alloc(n);
+	snprintf(obj, n, "%s/sipcc-XXXXXX.o", tmpdir);
+	int fd = mkstemps(obj, 2);
+	if (fd < 0) {
+		cc_diag_fatal("cannot create a temporary object file in '%s': %m", tmpdir);
+		return CC_EXIT_FAIL;
+	}
+	close(fd);
+	cg.out_path = obj;
+	ok = cc_codegen(p, &cg) && cc_link(obj, o->out);
+	unlink(obj);
+	return ok ? CC_EXIT_OK : CC_EXIT_FAIL;
+}
+
+static int cc_cmd_doc(void)
+{
+	struct cc_program *p = cc_alloc(sizeof *p);
+
+	if (!cc_stdlib_load(p, cc_stdlib_dir()) || cc_diag_errors()) {
+		cc_diag_summary();
+		return CC_EXIT_FAIL;
+	}
+	cc_doc_stdlib_roff(p, stdout);
+	return fflush(stdout) == 0 ? CC_EXIT_OK : CC_EXIT_FAIL;
+}
+
+int main(int argc, char **argv)
+{
+	struct cc_opts o = { 0 };
+	int rc;
+
+	if (argc < 2) {
+		cc_usage(stderr);
+		return CC_EXIT_USAGE;
+	}
+	o.cmd = argv[1];
+	if (strcmp(o.cmd, "--help") == 0 || strcmp(o.cmd, "-h") == 0 ||
+	    strcmp(o.cmd, "help") == 0) {
+		cc_usage(stdout);
+		return CC_EXIT_OK;
+	}
+	if (strcmp(o.cmd, "--version") == 0 || strcmp(o.cmd, "-V") == 0) {
+		printf("sipcc %s\n", PACKAGE_VERSION);
+		return CC_EXIT_OK;
+	}
+	if (strcmp(o.cmd, "build") != 0 && strcmp(o.cmd, "check") != 0 &&
+	    strcmp(o.cmd, "doc") != 0) {
+		if (o.cmd[0] == '-')
+			return cc_usage_error("unknown option '%s'", o.cmd);
+		return cc_usage_error("unknown command '%s' (use build, check or doc)", o.cmd);
+	}
+	rc = cc_opts_parse(argc, argv, &o);
+	if (rc != CC_EXIT_OK)
+		return rc;
+	if (strcmp(o.cmd, "doc") == 0)
+		rc = cc_cmd_doc();
+	else if (strcmp(o.cmd, "check") == 0)
+		rc = cc_front(&o) ? CC_EXIT_OK : CC_EXIT_FAIL;
+	else
+		rc = cc_cmd_build(&o);
+	free(o.defines);
+	return rc;
+}

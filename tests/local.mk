@@ -4,3 +4,4 @@ include tests/runtime/txn/local.mk
 include tests/compiler/local.mk
 include tests/e2e/local.mk
 include tests/compiler/codegen.mk
+include tests/fuzz/local.mk

@@ -1,1 +1,1 @@
-PROXY_SRC =
+PROXY_SRC = runtime/proxy/proxy.c runtime/proxy/stdlib.c runtime/proxy/main.c

@@ -5,7 +5,7 @@
  * returning SIPCC_RET_*; and one entry point, sipcc_policy_init(), that
  * registers the policy's settings and routes by calling sipcc_reg_*().
  *
- * Stdlib functions and pseudo-variables (declared in stdlib/*.sipi) follow
+ * Stdlib functions and pseudo-variables (declared in the stdlib/ .sipi files) follow
  * one calling convention, so adding one never touches the compiler:
  *   - the first parameter is always struct sip_ctx *ctx;
  *   - a str result is returned through a second parameter sip_str *out and

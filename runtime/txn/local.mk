@@ -1,1 +1,1 @@
-TXN_SRC =
+TXN_SRC = runtime/txn/txn.c runtime/txn/txn_fsm.c

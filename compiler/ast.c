@@ -1,0 +1,138 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ast.h"
+
+/* The compiler arena: a chain of large chunks, freed when the process
+ * exits. Allocations are zeroed and 16-byte aligned. */
+struct cc_chunk {
+	struct cc_chunk *prev;
+	size_t used, size;
+	_Alignas(16) unsigned char data[];
+};
+
+static struct cc_chunk *cc_arena;
+
+void *cc_alloc(size_t n)
+{
+	const size_t chunk_min = 64 * 1024;
+
+	n = (n + 15) & ~(size_t)15;
+	if (!cc_arena || cc_arena->size - cc_arena->used < n) {
+		size_t size = n > chunk_min ? n : chunk_min;
+		struct cc_chunk *c = malloc(sizeof *c + size);
+		if (!c) {
+			fputs("sipcc: error: out of memory\n", stderr);
+			exit(1);
+		}
+		c->prev = cc_arena;
+		c->used = 0;
+		c->size = size;
+		cc_arena = c;
+	}
+	void *p = cc_arena->data + cc_arena->used;
+	cc_arena->used += n;
+	memset(p, 0, n);
+	return p;
+}
+
+char *cc_strndup(const char *s, size_t n)
+{
+	char *d = cc_alloc(n + 1);
+
+	memcpy(d, s, n);
+	d[n] = '\0';
+	return d;
+}
+
+char *cc_strdup(const char *s)
+{
+	return cc_strndup(s, strlen(s));
+}
+
+const char *cc_type_name(enum cc_type t)
+{
+	switch (t) {
+	case CC_TY_ERROR: return "<error>";
+	case CC_TY_VOID: return "void";
+	case CC_TY_BOOL: return "bool";
+	case CC_TY_INT: return "int";
+	case CC_TY_STR: return "str";
+	case CC_TY_METHOD: return "method";
+	case CC_TY_ROUTE: return "route";
+	}
+	return "?";
+}
+
+const char *cc_route_kind_name(enum cc_route_kind k)
+{
+	switch (k) {
+	case CC_RK_REQUEST: return "request";
+	case CC_RK_REPLY: return "reply";
+	case CC_RK_FAILURE: return "failure";
+	case CC_RK_BRANCH: return "branch";
+	case CC_RK_LOCAL: return "local";
+	case CC_RK_ERROR: return "error";
+	case CC_RK_NAMED: return "named";
+	case CC_RK__COUNT: break;
+	}
+	return "?";
+}
+
+struct cc_expr *cc_expr_new(enum cc_expr_kind k, struct cc_loc loc)
+{
+	struct cc_expr *e = cc_alloc(sizeof *e);
+
+	e->kind = k;
+	e->loc = loc;
+	return e;
+}
+
+struct cc_stmt *cc_stmt_new(enum cc_stmt_kind k, struct cc_loc loc)
+{
+	struct cc_stmt *s = cc_alloc(sizeof *s);
+
+	s->kind = k;
+	s->loc = loc;
+	return s;
+}
+
+struct cc_fn_decl *cc_find_fn(const struct cc_program *p, const char *name)
+{
+	for (struct cc_fn_decl *f = p->fns; f; f = f->next)
+		if (strcmp(f->name, name) == 0)
+			return f;
+	return NULL;
+}
+
+struct cc_pv_decl *cc_find_pv(const struct cc_program *p, const char *name)
+{
+	for (struct cc_pv_decl *v = p->pvs; v; v = v->next)
+		if (strcmp(v->name, name) == 0)
+			return v;
+	return NULL;
+}
+
+struct cc_const_decl *cc_find_const(const struct cc_program *p, const char *name)
+{
+	for (struct cc_const_decl *c = p->consts; c; c = c->next)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+struct cc_route *cc_find_route(const struct cc_program *p, const char *name)
+{
+	for (struct cc_route *r = p->routes; r; r = r->next)
+		if (strcmp(r->name, name) == 0)
+			return r;
+	return NULL;
+}
+
+struct cc_define *cc_find_define(const struct cc_program *p, const char *name)
+{
+	for (struct cc_define *d = p->defines; d; d = d->next)
+		if (strcmp(d->name, name) == 0)
+			return d;
+	return NULL;
+}

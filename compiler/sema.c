@@ -1,0 +1,317 @@
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "sema.h"
+#include "sema_int.h"
+
+/* Optimal string alignment distance (edits, with adjacent transpositions
+ * counting as one). A change of case only costs nothing, so "$RU" finds
+ * "$ru". */
+static int cc_suggest_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	int *d = calloc((la + 1) * (lb + 1), sizeof *d);
+	int r;
+
+	if (!d)
+		return 1 << 20;
+#define D(i, j) d[(i) * (lb + 1) + (j)]
+	for (size_t i = 0; i <= la; i++)
+		D(i, 0) = (int)i;
+	for (size_t j = 0; j <= lb; j++)
+		D(0, j) = (int)j;
+	for (size_t i = 1; i <= la; i++) {
+		for (size_t j = 1; j <= lb; j++) {
+			int cost = tolower((unsigned char)a[i - 1]) !=
+				   tolower((unsigned char)b[j - 1]);
+			int v = D(i - 1, j) + 1;
+			if (D(i, j - 1) + 1 < v)
+				v = D(i, j - 1) + 1;
+			if (D(i - 1, j - 1) + cost < v)
+				v = D(i - 1, j - 1) + cost;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    D(i - 2, j - 2) + 1 < v)
+				v = D(i - 2, j - 2) + 1;
+			D(i, j) = v;
+		}
+	}
+	r = D(la, lb);
+#undef D
+	free(d);
+	return r;
+}
+
+void cc_suggest_init(struct cc_suggest *sg, const char *name)
+{
+	sg->name = name;
+	sg->best = NULL;
+	sg->dist = 0;
+}
+
+/* Keep the candidate when it is close enough: at most a third of the
+ * name's length in edits (at least one), and never the whole name. */
+void cc_suggest_add(struct cc_suggest *sg, const char *candidate)
+{
+	int len = (int)strlen(sg->name);
+	int limit = len / 3 > 1 ? len / 3 : 1;
+	int d;
+
+	if (strcmp(candidate, sg->name) == 0)
+		return;
+	d = cc_suggest_distance(sg->name, candidate);
+	if (d > limit || d >= len)
+		return;
+	if (!sg->best || d < sg->dist) {
+		sg->best = candidate;
+		sg->dist = d;
+	}
+}
+
+const char *cc_suggest_text(const struct cc_suggest *sg)
+{
+	size_t n;
+	char *buf;
+
+	if (!sg->best)
+		return "";
+	n = strlen(sg->best) + 32;
+	buf = cc_alloc(n);
+	snprintf(buf, n, "; did you mean '%s'?", sg->best);
+	return buf;
+}
+
+const char *cc_sema_route_kind_desc(const struct cc_route *r)
+{
+	const char *kind = cc_route_kind_name(r->kind);
+	char *buf = cc_alloc(32);
+
+	if (r->kind == CC_RK_REQUEST)
+		return "the request route";
+	snprintf(buf, 32, "a %s route", kind);
+	return buf;
+}
+
+const char *cc_sema_route_desc(const struct cc_route *r)
+{
+	const char *kind = cc_route_kind_name(r->kind);
+	size_t n = strlen(r->name) + 48;
+	char *buf = cc_alloc(n);
+
+	if (r->kind == CC_RK_NAMED)
+		snprintf(buf, n, "route '%s'", r->name);
+	else if (strcmp(r->name, kind) == 0)
+		snprintf(buf, n, "the %s route", kind);
+	else
+		snprintf(buf, n, "%s route '%s'", kind, r->name);
+	return buf;
+}
+
+static enum cc_type cc_sema_literal_type(const struct cc_expr *e)
+{
+	switch (e->kind) {
+	case E_INT: return CC_TY_INT;
+	case E_STR: return CC_TY_STR;
+	case E_BOOL: return CC_TY_BOOL;
+	default: return CC_TY_ERROR;
+	}
+}
+
+static bool cc_sema_is_ident(const char *s)
+{
+	if (!isalpha((unsigned char)*s) && *s != '_')
+		return false;
+	for (s++; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return false;
+	return true;
+}
+
+static bool cc_sema_is_int(const char *s)
+{
+	if (*s == '-')
+		s++;
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return false;
+	return true;
+}
+
+/* Build the literal for a -D value, read as the type the policy's default
+ * has when there is one. Returns NULL when the text cannot be read so. */
+static struct cc_expr *cc_sema_define_value(const char *text, const struct cc_define *def)
+{
+	enum cc_type want = def ? cc_sema_literal_type(def->value) : CC_TY_ERROR;
+	struct cc_loc loc = def ? def->value->loc : (struct cc_loc){ .file = "<command line>" };
+	bool is_bool = strcmp(text, "true") == 0 || strcmp(text, "false") == 0;
+	bool is_int = cc_sema_is_int(text) && (text[0] != '-' || want == CC_TY_INT);
+	struct cc_expr *e;
+
+	if (want == CC_TY_ERROR)
+		want = is_int ? CC_TY_INT : is_bool ? CC_TY_BOOL : CC_TY_STR;
+	switch (want) {
+	case CC_TY_INT:
+		if (!is_int)
+			return NULL;
+		e = cc_expr_new(E_INT, loc);
+		e->u.ival = strtoll(text, NULL, 10);
+		break;
+	case CC_TY_BOOL:
+		if (!is_bool)
+			return NULL;
+		e = cc_expr_new(E_BOOL, loc);
+		e->u.ival = text[0] == 't';
+		break;
+	default:
+		e = cc_expr_new(E_STR, loc);
+		e->u.str.s = cc_strdup(text);
+		e->u.str.len = strlen(text);
+		break;
+	}
+	e->ty = want;
+	return e;
+}
+
+bool cc_sema_define(struct cc_program *p, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	const char *name = eq ? cc_strndup(arg, (size_t)(eq - arg)) : arg;
+	const char *text = eq ? eq + 1 : "true";
+	struct cc_define *d = cc_find_define(p, name);
+	struct cc_expr *v;
+
+	if (!cc_sema_is_ident(name)) {
+		cc_diag_fatal("invalid -D argument '%s': expected NAME=value or NAME", arg);
+		return false;
+	}
+	if (d && d->loc.line > 0) {
+		v = cc_sema_define_value(text, d);
+		if (!v) {
+			cc_diag_report(CC_D_BAD_DEFINE, (struct cc_loc){0},
+				       "-D %s: '%s' is not a valid %s value",
+				       name, text, cc_type_name(cc_sema_literal_type(d->value)));
+			cc_diag_note(d->loc, "the policy's default for '%s' has type %s",
+				     name, cc_type_name(cc_sema_literal_type(d->value)));
+			return false;
+		}
+		d->value = v;
+		d->from_cmdline = true;
+		return true;
+	}
+	v = cc_sema_define_value(text, NULL);
+	if (d) {
+		d->value = v;
+		return true;
+	}
+	d = cc_alloc(sizeof *d);
+	d->name = cc_strdup(name);
+	d->value = v;
+	d->from_cmdline = true;
+	d->loc = (struct cc_loc){ .file = "<command line>" };
+	struct cc_define **tail;
+	for (tail = &p->defines; *tail; tail = &(*tail)->next)
+		;
+	*tail = d;
+	return true;
+}
+
+/* Duplicate routes and defines, defines that clash with the stdlib, the
+ * request route every policy needs. */
+static void cc_sema_decls(struct cc_sema *s, bool partial)
+{
+	struct cc_program *p = s->p;
+	bool have_request = false;
+
+	for (struct cc_route *r = p->routes; r; r = r->next) {
+		struct cc_route *first = cc_find_route(p, r->name);
+		if (first != r) {
+			if (r->kind == first->kind && r->kind != CC_RK_NAMED &&
+			    strcmp(r->name, cc_route_kind_name(r->kind)) == 0)
+				cc_diag_report(CC_D_DUP_ROUTE, r->loc,
+					       "%s is defined twice", cc_sema_route_desc(r));
+			else
+				cc_diag_report(CC_D_DUP_ROUTE, r->loc,
+					       "redefinition of route '%s'", r->name);
+			cc_diag_note(first->loc, "previous definition is here");
+		}
+		if (r->kind == CC_RK_REQUEST)
+			have_request = true;
+	}
+	for (struct cc_define *d = p->defines; d; d = d->next) {
+		struct cc_define *first = cc_find_define(p, d->name);
+		if (first != d) {
+			cc_diag_report(CC_D_DUP_NAME, d->loc, "redefinition of define '%s'", d->name);
+			cc_diag_note(first->loc, "previous definition is here");
+		}
+		const char *what = cc_find_const(p, d->name) ? "constant" :
+				   cc_find_pv(p, d->name) ? "pseudo-variable" :
+				   cc_find_fn(p, d->name) ? "function" : NULL;
+		if (what) {
+			cc_diag_report(CC_D_DUP_NAME, d->loc,
+				       "define '%s' clashes with the stdlib %s of that name",
+				       d->name, what);
+			d->used = true;
+		}
+		d->value->ty = cc_sema_literal_type(d->value);
+	}
+	if (!have_request && !partial) {
+		cc_diag_report(CC_D_NO_REQUEST_ROUTE, (struct cc_loc){ .file = s->file },
+			       "the policy has no 'route request { ... }'");
+		cc_diag_note((struct cc_loc){0},
+			     "every policy needs a request route: it runs for each incoming request");
+	}
+}
+
+/* Warnings about what the policy defines or is given but never uses. */
+static void cc_sema_unused(struct cc_sema *s)
+{
+	for (struct cc_define *d = s->p->defines; d; d = d->next) {
+		if (d->used || cc_find_define(s->p, d->name) != d)
+			continue;
+		if (d->from_cmdline)
+			cc_diag_report(CC_D_UNUSED_CMD_DEFINE, (struct cc_loc){ .file = "<command line>" },
+				       "-D %s is given but the policy never uses '%s'",
+				       d->name, d->name);
+		else
+			cc_diag_report(CC_D_UNUSED_DEFINE, d->loc,
+				       "define '%s' is never used", d->name);
+	}
+	for (int i = 0; i < s->nroutes; i++) {
+		struct cc_route *r = s->routes[i];
+		bool entry = r->kind == CC_RK_REQUEST || r->kind == CC_RK_LOCAL ||
+			     r->kind == CC_RK_ERROR ||
+			     (r->kind == CC_RK_REPLY && strcmp(r->name, "reply") == 0);
+		if (entry || s->referenced[i] || cc_find_route(s->p, r->name) != r)
+			continue;
+		cc_diag_report(CC_D_UNUSED_ROUTE, r->loc, "%s is never used",
+			       cc_sema_route_desc(r));
+	}
+}
+
+bool cc_sema_check(struct cc_program *p, const char *file, bool partial)
+{
+	struct cc_sema s = { .p = p, .file = file };
+	int errors = cc_diag_errors();
+
+	s.nroutes = p->nroutes;
+	s.routes = cc_alloc(sizeof *s.routes * (size_t)(p->nroutes + 1));
+	s.edges = cc_alloc(sizeof *s.edges * (size_t)(p->nroutes + 1));
+	s.referenced = cc_alloc(sizeof *s.referenced * (size_t)(p->nroutes + 1));
+	for (struct cc_route *r = p->routes; r; r = r->next)
+		s.routes[r->index] = r;
+
+	cc_sema_decls(&s, partial);
+	cc_sema_flow_graph(&s);
+	cc_sema_flow_recursion(&s);
+	cc_sema_flow_reach(&s);
+	for (int i = 0; i < s.nroutes; i++) {
+		s.cur = s.routes[i];
+		cc_sema_stmt(&s, s.cur->body);
+	}
+	s.cur = NULL;
+	if (!partial)
+		cc_sema_unused(&s);
+	return cc_diag_errors() == errors;
+}

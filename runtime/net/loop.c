@@ -1,0 +1,108 @@
+#include "net/loop.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include "core/arena.h"
+#include "core/log.h"
+#include "core/status.h"
+
+/* One registration; epoll_event.data.ptr points at it. */
+struct loop_watch {
+	int fd;
+	sip_loop_fn fn;
+	void *arg;
+	struct loop_watch *next;
+};
+
+static struct loop_watch *watches;
+
+uint64_t sip_loop_clock_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+int sip_loop_init(sip_loop *loop)
+{
+	loop->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (loop->epfd < 0) {
+		LOG_ERR("epoll_create1: %s", strerror(errno));
+		return SIP_EIO;
+	}
+	loop->stop = 0;
+	sip_timer_wheel_init(&loop->timers, sip_loop_clock_ms());
+	return SIP_OK;
+}
+
+void sip_loop_destroy(sip_loop *loop)
+{
+	while (watches) {
+		struct loop_watch *w = watches;
+		watches = w->next;
+		sip_mem_free(w);
+	}
+	if (loop->epfd >= 0)
+		close(loop->epfd);
+	loop->epfd = -1;
+}
+
+int sip_loop_add_fd(sip_loop *loop, int fd, sip_loop_fn fn, void *arg)
+{
+	struct loop_watch *w = sip_mem_alloc(sizeof *w);
+	if (!w)
+		return SIP_NOMEM;
+	*w = (struct loop_watch){ fd, fn, arg, watches };
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = w };
+	if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		LOG_ERR("epoll_ctl(%d): %s", fd, strerror(errno));
+		sip_mem_free(w);
+		return SIP_EIO;
+	}
+	watches = w;
+	return SIP_OK;
+}
+
+void sip_loop_del_fd(sip_loop *loop, int fd)
+{
+	epoll_ctl(loop->epfd, EPOLL_CTL_DEL, fd, NULL);
+	for (struct loop_watch **pp = &watches; *pp; pp = &(*pp)->next) {
+		if ((*pp)->fd == fd) {
+			struct loop_watch *w = *pp;
+			*pp = w->next;
+			sip_mem_free(w);
+			return;
+		}
+	}
+}
+
+/* Wait for readiness or the next timer, dispatch, expire timers. The clock
+ * is read once per wakeup, not per message. */
+int sip_loop_run(sip_loop *loop)
+{
+	struct epoll_event evs[64];
+	while (!loop->stop) {
+		int timeout = sip_timer_next_ms(&loop->timers);
+		int n = epoll_wait(loop->epfd, evs, 64, timeout);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			LOG_ERR("epoll_wait: %s", strerror(errno));
+			return SIP_EIO;
+		}
+		sip_timer_expire(&loop->timers, sip_loop_clock_ms());
+		for (int i = 0; i < n && !loop->stop; i++) {
+			struct loop_watch *w = evs[i].data.ptr;
+			w->fn(loop, w->fd, evs[i].events, w->arg);
+		}
+	}
+	return SIP_OK;
+}
+
+void sip_loop_stop(sip_loop *loop)
+{
+	loop->stop = 1;
+}

@@ -1,0 +1,113 @@
+/* Transports: a table of function pointers per protocol (udp now; tcp, tls
+ * and ws plug in the same way), and the sockets they listen on.
+ *
+ * Received messages go up through one callback the upper layer registers
+ * with tp_set_recv(); sending is tp_send() on a socket. */
+#ifndef SIPCC_NET_TRANSPORT_H
+#define SIPCC_NET_TRANSPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include "core/str.h"
+
+/* A socket address of any family. */
+typedef struct sip_addr {
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+		struct sockaddr_storage ss;
+	} u;
+	socklen_t len;
+} sip_addr;
+
+/* Parse a numeric IPv4/IPv6 address (brackets allowed) and a port. */
+int sip_addr_from_ip(sip_addr *a, sip_str ip, int port);
+/* Resolve a host name or literal (getaddrinfo, blocking) for UDP. */
+int sip_addr_resolve(sip_addr *a, sip_str host, int port);
+/* "1.2.3.4" / "::1" (no brackets) into buf; returns buf. */
+const char *sip_addr_ip(const sip_addr *a, char *buf, size_t sz);
+int sip_addr_port(const sip_addr *a);
+bool sip_addr_eq(const sip_addr *a, const sip_addr *b);
+
+struct sip_transport;
+
+/* One bound socket of a transport. */
+typedef struct sip_socket {
+	const struct sip_transport *tp;
+	int fd;
+	sip_addr local;
+	char ip[64];            /* advertised address (Via, Record-Route) */
+	sip_str ip_str;         /* slice of ip; IPv6 in brackets */
+	int port;
+	char name[96];          /* "udp:127.0.0.1:5060" for logs */
+	void *priv;             /* transport-private */
+	struct sip_socket *next;
+} sip_socket;
+
+/* Upper-layer receive callback: one complete message in buf (writable,
+ * valid until the callback returns). */
+typedef void (*tp_recv_fn)(sip_socket *sock, const sip_addr *src,
+			   char *buf, size_t len, void *arg);
+
+struct sip_loop;
+
+typedef struct sip_transport {
+	const char *name;       /* "udp" */
+	const char *via_name;   /* "UDP" as written in Via */
+	bool reliable;          /* no retransmissions needed (TCP, TLS, WS) */
+	/* Create a socket listening on addr and register it with the loop. */
+	int (*listen)(struct sip_loop *loop, const sip_addr *addr, sip_socket **out);
+	/* Send one message; SIP_OK or SIP_EIO. */
+	int (*send)(sip_socket *sock, const sip_addr *dst, const char *buf, size_t len);
+	void (*close)(sip_socket *sock);
+} sip_transport;
+
+extern const sip_transport tp_udp;
+extern const sip_transport tp_loopback;
+
+/* Find a transport by name ("udp"); NULL when unknown. */
+const sip_transport *tp_find(const char *name);
+
+/* Register the upper layer's receive callback (one per process). */
+void tp_set_recv(tp_recv_fn fn, void *arg);
+/* Hand a received message to the upper layer (used by transports). */
+void tp_deliver(sip_socket *sock, const sip_addr *src, char *buf, size_t len);
+
+/* All listening sockets, in creation order. */
+sip_socket *tp_sockets(void);
+/* Listen with transport tp on ip:port; appends to tp_sockets(). On failure
+ * logs "cannot listen on udp:IP:PORT: <reason>" and returns an error. */
+int tp_listen(struct sip_loop *loop, const sip_transport *tp, const char *ip, int port,
+	      sip_socket **out);
+/* Close every socket. */
+void tp_close_all(void);
+
+static inline int tp_send(sip_socket *sock, const sip_addr *dst, const char *buf, size_t len)
+{
+	return sock->tp->send(sock, dst, buf, len);
+}
+
+/* A socket to send to dst from: pref when its family matches, else the
+ * first socket of that family; NULL when none. */
+sip_socket *tp_pick(sip_socket *pref, const sip_addr *dst);
+
+/* ---- loop transport (tests): records what is sent ---- */
+typedef struct tp_sent {
+	sip_socket *sock;
+	sip_addr dst;
+	char *buf;              /* NUL-terminated copy */
+	size_t len;
+} tp_sent;
+
+/* A socket of the loop transport with this advertised address. */
+sip_socket *tp_loopback_socket(const char *ip, int port);
+/* Messages sent so far (oldest first), and forget them. */
+size_t tp_loopback_count(void);
+const tp_sent *tp_loopback_get(size_t i);
+void tp_loopback_clear(void);
+
+#endif

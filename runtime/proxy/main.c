@@ -1,0 +1,160 @@
+/* The proxy executable's entry point: CLI, listen sockets, signals, the
+ * event loop. The policy object provides sipcc_policy_init(). */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "config.h"
+#include "core/log.h"
+#include "core/status.h"
+#include "net/loop.h"
+#include "proxy/proxy.h"
+
+static sip_loop main_loop;
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+	sip_loop_stop(&main_loop);
+}
+
+static void usage(FILE *f, const char *argv0)
+{
+	fprintf(f,
+		"usage: %s [options]\n"
+		"  --listen udp:ADDR:PORT   listen here (repeatable; replaces the policy's listen lines)\n"
+		"  --log-level LEVEL        err, warn, notice, info or debug (default notice)\n"
+		"  --help                   show this help\n"
+		"  --version                show the version\n", argv0);
+}
+
+/* "udp:127.0.0.1:5060", "udp:[::1]:5060" into l. */
+static bool parse_listen(const char *arg, struct proxy_listen *l)
+{
+	const char *c = strchr(arg, ':');
+	if (!c || (size_t)(c - arg) >= sizeof l->proto)
+		return false;
+	memcpy(l->proto, arg, (size_t)(c - arg));
+	l->proto[c - arg] = '\0';
+	const char *host = c + 1, *pc = strrchr(host, ':');
+	if (!pc || pc == host)
+		return false;
+	size_t hl = (size_t)(pc - host);
+	if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
+		host++;
+		hl -= 2;
+	}
+	if (hl == 0 || hl >= sizeof l->addr)
+		return false;
+	memcpy(l->addr, host, hl);
+	l->addr[hl] = '\0';
+	char *end;
+	long port = strtol(pc + 1, &end, 10);
+	if (*end || port <= 0 || port > 65535)
+		return false;
+	l->port = (int)port;
+	return true;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "log-level", required_argument, NULL, 'L' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct proxy_listen cli[PROXY_MAX_LISTEN];
+	unsigned n_cli = 0;
+	sip_log_level = SIP_LOG_NOTICE;
+	int c;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			if (n_cli >= PROXY_MAX_LISTEN || !parse_listen(optarg, &cli[n_cli])) {
+				fprintf(stderr, "%s: invalid --listen '%s' (expected udp:ADDR:PORT)\n", argv[0], optarg);
+				return 2;
+			}
+			n_cli++;
+			break;
+		case 'L': {
+			int lv = sip_log_level_parse(optarg);
+			if (lv < 0) {
+				fprintf(stderr, "%s: unknown log level '%s' (err, warn, notice, info, debug)\n",
+					argv[0], optarg);
+				return 2;
+			}
+			sip_log_level = lv;
+			break;
+		}
+		case 'h':
+			usage(stdout, argv[0]);
+			return 0;
+		case 'V':
+			printf("sipcc proxy %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			usage(stderr, argv[0]);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", argv[0], argv[optind]);
+		return 2;
+	}
+
+	sipcc_policy_init();
+	if (!proxy_conf.request_route) {
+		LOG_ERR("the policy has no request route; refusing to start");
+		return 1;
+	}
+	if (n_cli) {
+		memcpy(proxy_conf.listen, cli, n_cli * sizeof cli[0]);
+		proxy_conf.n_listen = n_cli;
+	}
+	if (!proxy_conf.n_listen) {
+		LOG_ERR("no listen address: add a listen line to the policy or use --listen udp:ADDR:PORT");
+		return 1;
+	}
+	if (sip_loop_init(&main_loop) != SIP_OK)
+		return 1;
+	if (proxy_init(&main_loop.timers) != SIP_OK) {
+		LOG_ERR("cannot initialise the proxy: out of memory");
+		return 1;
+	}
+	char names[PROXY_MAX_LISTEN * 80] = "";
+	for (unsigned i = 0; i < proxy_conf.n_listen; i++) {
+		struct proxy_listen *l = &proxy_conf.listen[i];
+		const sip_transport *tp = tp_find(l->proto);
+		if (!tp || tp == &tp_loopback) {
+			LOG_ERR("cannot listen on %s:%s:%d: unsupported transport (only udp)", l->proto, l->addr, l->port);
+			return 1;
+		}
+		sip_socket *s;
+		if (tp_listen(&main_loop, tp, l->addr, l->port, &s) != SIP_OK)
+			return 1;
+		if (i)
+			strcat(names, ", ");
+		strcat(names, s->name);
+	}
+
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	LOG_NOTICE("sipcc proxy %s listening on %s", PACKAGE_VERSION, names);
+	int rc = sip_loop_run(&main_loop);
+	if (stop_signal)
+		LOG_NOTICE("caught %s, exiting", stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+	tp_close_all();
+	proxy_destroy();
+	sip_loop_destroy(&main_loop);
+	return rc == SIP_OK ? 0 : 1;
+}

@@ -1,0 +1,447 @@
+/* The receive path and forwarding (RFC 3261 §16). */
+#include "proxy/proxy.h"
+
+#include <stdio.h>
+#include <string.h>
+#include "core/log.h"
+#include "core/status.h"
+
+struct proxy_conf proxy_conf;
+
+#define PROXY_BUFSZ (SIP_MAX_MSG_SIZE + 4096)
+
+static struct {
+	sip_arena msg_arena;        /* one received message at a time */
+	sip_arena fail_arena;       /* failure routes (run while a reply is in msg_arena) */
+	char out[PROXY_BUFSZ];      /* outgoing requests and replies */
+	uint64_t sl_salt;
+} P;
+
+static bool proxy_on_reply(txn *s, txn *c, sip_msg *resp);
+static void proxy_on_failure(txn *s, int code);
+
+int proxy_init(sip_timer_wheel *w)
+{
+	sip_arena_init(&P.msg_arena, 32768);
+	sip_arena_init(&P.fail_arena, 16384);
+	static const struct txn_user user = { proxy_on_reply, proxy_on_failure };
+	int rc = txn_layer_init(w, &user, 16);
+	if (rc != SIP_OK)
+		return rc;
+	P.sl_salt = (uint64_t)(uintptr_t)&P ^ w->now_ms;
+	tp_set_recv(proxy_receive, NULL);
+	return SIP_OK;
+}
+
+void proxy_destroy(void)
+{
+	txn_layer_destroy();
+	sip_arena_destroy(&P.msg_arena);
+	sip_arena_destroy(&P.fail_arena);
+}
+
+bool proxy_is_us(sip_str host, int port)
+{
+	for (sip_socket *s = tp_sockets(); s; s = s->next) {
+		if (!sip_str_caseeq(host, s->ip_str))
+			continue;
+		if (port == 0 || port == s->port)
+			return true;
+	}
+	return false;
+}
+
+bool proxy_is_domain(sip_str host)
+{
+	for (unsigned i = 0; i < proxy_conf.n_domains; i++)
+		if (sip_str_eq_lit_case(host, proxy_conf.domains[i]))
+			return true;
+	return false;
+}
+
+/* Where a reply to m goes: §18.2.2 with RFC 3581. */
+static void reply_dest(const sip_msg *m, const sip_addr *src, sip_addr *dst)
+{
+	*dst = *src;
+	if (m->via1 && !m->via1->has_rport) {
+		int port = m->via1->port ? m->via1->port : 5060;
+		if (dst->u.sa.sa_family == AF_INET6)
+			dst->u.in6.sin6_port = htons((uint16_t)port);
+		else
+			dst->u.in.sin_port = htons((uint16_t)port);
+	}
+}
+
+/* ---- replies ---- */
+
+int proxy_reply(struct sip_ctx *ctx, int code, sip_str reason, bool stateful)
+{
+	sip_msg *m = ctx->msg;
+	if (!m->is_request || m->method == SIP_METHOD_ACK)
+		return SIP_EINVAL;
+	if (stateful) {
+		if (!ctx->txn) {
+			ctx->txn = txn_server_create(m, ctx->sock, &ctx->src);
+			if (!ctx->txn)
+				return SIP_NOMEM;
+		}
+		int rc = txn_server_reply(ctx->txn, code, reason);
+		if (rc == SIP_OK && code >= 200)
+			ctx->replied = true;
+		return rc;
+	}
+	txn_rhdrs rh;
+	int rc = txn_rhdrs_make(m, &ctx->src, ctx->arena, &rh);
+	if (rc != SIP_OK)
+		return rc;
+	sip_str tag = rh.to_has_tag ? SIP_STR_NULL : txn_totag_make(m, ctx->arena);
+	long n = txn_rhdrs_print(P.out, sizeof P.out, code, reason, &rh, tag);
+	if (n < 0)
+		return (int)n;
+	sip_addr dst;
+	reply_dest(m, &ctx->src, &dst);
+	rc = tp_send(ctx->sock, &dst, P.out, (size_t)n);
+	if (rc == SIP_OK && code >= 200)
+		ctx->replied = true;
+	return rc;
+}
+
+/* ---- forwarding requests ---- */
+
+/* The URI the request goes to (§16.6 steps 6-7): $du, else the first
+ * remaining Route, else the Request-URI. */
+static sip_str next_hop_uri(struct sip_ctx *ctx)
+{
+	if (ctx->du.len)
+		return ctx->du;
+	sip_msg *m = ctx->msg;
+	if (!ctx->loose_routed && !ctx->prepared && m->first[SIP_HDR_ROUTE]) {
+		sip_naddr *r = sip_hdr_naddrs(m, m->first[SIP_HDR_ROUTE]);
+		if (r && r->uri_str.len)
+			return r->uri_str;
+	}
+	return ctx->new_ruri.len ? ctx->new_ruri : m->ruri_str;
+}
+
+/* Resolve a SIP URI to an address: literal IP or getaddrinfo, port from
+ * the URI or 5060 (sips: 5061). */
+static int uri_dest(sip_str uri_s, sip_addr *dst)
+{
+	sip_uri u;
+	if (sip_uri_parse(uri_s, &u) != SIP_OK || !u.is_sip || !u.host.len) {
+		LOG_WARN("cannot route to '" SIP_STR_FMT "': not a SIP URI", SIP_STR_ARG(uri_s));
+		return SIP_EINVAL;
+	}
+	sip_str host = u.maddr.len ? u.maddr : u.host;
+	int port = u.port ? u.port : (u.secure ? 5061 : 5060);
+	return sip_addr_resolve(dst, host, port);
+}
+
+/* Record the hop-by-hop edits (Request-URI, received/rport, Max-Forwards,
+ * Record-Route) that every copy of the request carries. */
+static int hop_edits(struct sip_ctx *ctx, sip_socket *sock)
+{
+	sip_msg *m = ctx->msg;
+	int rc = SIP_OK;
+	if (ctx->new_ruri.len)
+		rc = sip_msg_edit(m, sip_msg_off(m, m->ruri_str.s), m->ruri_str.len, ctx->new_ruri);
+	if (rc || ctx->prepared)
+		return rc;
+	struct txn_via_fix fix;
+	txn_via_fix(m, &ctx->src, ctx->arena, &fix);
+	if (fix.rport.len && (rc = sip_msg_insert(m, fix.rport_at, fix.rport)))
+		return rc;
+	if (fix.received.len && (rc = sip_msg_insert(m, fix.end_at, fix.received)))
+		return rc;
+	sip_hdr *mf = m->first[SIP_HDR_MAX_FORWARDS];
+	int val = ctx->maxfwd;
+	if (val < 0 && m->max_forwards >= 0)
+		val = m->max_forwards > 0 ? m->max_forwards - 1 : 0;
+	if (mf) {
+		sip_str s = sip_arena_printf(ctx->arena, "%d", val);
+		rc = sip_msg_edit(m, sip_msg_off(m, mf->body.s), mf->body.len, s);
+	} else {
+		sip_str s = sip_arena_printf(ctx->arena, "Max-Forwards: %d\r\n", val < 0 ? 70 : val);
+		rc = sip_msg_insert(m, sip_msg_hdrs_start(m), s);
+	}
+	if (rc || !ctx->record_route || m->method == SIP_METHOD_ACK || m->method == SIP_METHOD_CANCEL)
+		return rc;
+	/* Our Record-Route goes above the existing ones (§16.6 step 4). */
+	sip_str rr = sip_arena_printf(ctx->arena, "Record-Route: <sip:" SIP_STR_FMT ":%d;lr>\r\n",
+				      SIP_STR_ARG(sock->ip_str), sock->port);
+	sip_hdr *first_rr = m->first[SIP_HDR_RECORD_ROUTE];
+	size_t at = first_rr ? sip_msg_off(m, first_rr->raw.s) : sip_msg_hdrs_start(m);
+	return sip_msg_insert(m, at, rr);
+}
+
+/* Build ctx->msg with the hop edits and (if branch is set) our Via into
+ * P.out; the message's own edits are left as they were. */
+static long build_request(struct sip_ctx *ctx, sip_socket *sock, sip_str branch)
+{
+	sip_msg *m = ctx->msg;
+	unsigned saved_n = m->n_edits;
+	sip_edit *saved = NULL;
+	if (saved_n) {
+		saved = sip_arena_alloc(ctx->arena, saved_n * sizeof *saved);
+		if (!saved)
+			return SIP_NOMEM;
+		memcpy(saved, m->edits, saved_n * sizeof *saved);
+	}
+	long n;
+	int rc = SIP_OK;
+	if (branch.len) {
+		sip_str via = sip_arena_printf(ctx->arena, "Via: SIP/2.0/%s " SIP_STR_FMT ":%d;branch=" SIP_STR_FMT "\r\n",
+					       sock->tp->via_name, SIP_STR_ARG(sock->ip_str), sock->port,
+					       SIP_STR_ARG(branch));
+		rc = via.s ? sip_msg_insert(m, sip_msg_hdrs_start(m), via) : SIP_NOMEM;
+	}
+	if (rc == SIP_OK)
+		rc = hop_edits(ctx, sock);
+	n = rc == SIP_OK ? sip_msg_build(m, P.out, sizeof P.out) : rc;
+	if (saved_n)
+		memcpy(m->edits, saved, saved_n * sizeof *saved);
+	m->n_edits = saved_n;
+	return n;
+}
+
+/* RFC 3261 §16.11: a stateless proxy's branch is a function of the
+ * incoming one, so retransmissions (and the CANCEL of a stateless INVITE)
+ * get the same. */
+static sip_str stateless_branch(struct sip_ctx *ctx)
+{
+	sip_msg *m = ctx->msg;
+	uint32_t h = txn_hash(m->via1->branch);
+	uint32_t h2 = txn_hash(m->callid) ^ (uint32_t)P.sl_salt;
+	if (m->method == SIP_METHOD_ACK)
+		h2 ^= 0x5a5a5a5au;   /* an ACK for a 2xx is a new transaction */
+	return sip_arena_printf(ctx->arena, "z9hG4bKsl%08x%08x", h, h2);
+}
+
+int proxy_relay(struct sip_ctx *ctx, bool stateful)
+{
+	sip_msg *m = ctx->msg;
+	if (!m->is_request)
+		return SIP_EINVAL;
+	if (m->method == SIP_METHOD_ACK)
+		stateful = false;
+	if (m->method == SIP_METHOD_CANCEL && stateful) {
+		/* §16.10: answer the CANCEL, cancel the pending branches. Without
+		 * an INVITE context, forward it statelessly. */
+		if (ctx->cancel_target) {
+			int rc = proxy_reply(ctx, 200, SIP_STR_LIT("OK"), true);
+			txn_server_cancel(ctx->cancel_target);
+			ctx->relayed = true;
+			return rc;
+		}
+		stateful = false;
+	}
+	sip_addr dst;
+	int rc = uri_dest(next_hop_uri(ctx), &dst);
+	if (rc != SIP_OK)
+		return rc;
+	sip_socket *sock = tp_pick(ctx->sock, &dst);
+	if (!sock)
+		return SIP_EINVAL;
+	if (!stateful) {
+		long n = build_request(ctx, sock, stateless_branch(ctx));
+		if (n < 0)
+			return (int)n;
+		rc = tp_send(sock, &dst, P.out, (size_t)n);
+		if (rc == SIP_OK)
+			ctx->relayed = true;
+		return rc;
+	}
+	bool created = false;
+	if (!ctx->txn) {
+		ctx->txn = txn_server_create(m, ctx->sock, &ctx->src);
+		if (!ctx->txn)
+			return SIP_NOMEM;
+		created = true;
+		if (m->method == SIP_METHOD_INVITE)
+			txn_server_reply(ctx->txn, 100, SIP_STR_NULL);
+	}
+	txn *s = ctx->txn;
+	if (s->final_sent)
+		return SIP_ESTATE;
+	s->u_fail = (void *)ctx->on_failure;
+	s->u_reply = (void *)ctx->on_reply;
+	if (ctx->on_failure && !ctx->prepared && !s->tmpl_len) {
+		/* Keep the request as routed so a failure route can re-route it. */
+		long n = build_request(ctx, sock, SIP_STR_NULL);
+		if (n < 0 || txn_server_set_template(s, P.out, (size_t)n) != SIP_OK)
+			LOG_WARN("cannot keep the request for failure routing");
+	}
+	txn *c = txn_client_create(s, m->method, sock, &dst);
+	if (!c) {
+		LOG_WARN("cannot create a branch for " SIP_STR_FMT, SIP_STR_ARG(m->method_str));
+		return SIP_ELIMIT;
+	}
+	long n = build_request(ctx, sock, c->branch);
+	rc = n < 0 ? (int)n : txn_client_send(c, P.out, (size_t)n);
+	if (rc != SIP_OK) {
+		txn_client_abort(c);
+		(void)created;
+		return rc;
+	}
+	ctx->relayed = true;
+	return SIP_OK;
+}
+
+/* ---- receive path ---- */
+
+static void ctx_init(struct sip_ctx *ctx, sip_msg *m, sip_arena *a, sip_socket *sock,
+		     const sip_addr *src, int kind)
+{
+	memset(ctx, 0, sizeof *ctx);
+	ctx->msg = m;
+	ctx->arena = a;
+	ctx->sock = sock;
+	ctx->src = *src;
+	ctx->route_kind = kind;
+	ctx->maxfwd = -1;
+}
+
+/* A stateless rejection of a request the sanity checks or the parser
+ * refused (the parser's builder copes with a partly parsed request). */
+static void reject(sip_msg *m, sip_socket *sock, const sip_addr *src, int code,
+		   const char *why, sip_str unsupported)
+{
+	if (m->method == SIP_METHOD_ACK || !m->via1)
+		return;
+	char ip[64];
+	sip_addr_ip(src, ip, sizeof ip);
+	sip_str extra = SIP_STR_NULL;
+	if (unsupported.len)
+		extra = sip_arena_printf(&P.msg_arena, "Unsupported: " SIP_STR_FMT "\r\n", SIP_STR_ARG(unsupported));
+	sip_str reason = why ? sip_str_make(why, strlen(why)) : sip_str_make(txn_reason(code), strlen(txn_reason(code)));
+	long n = sip_msg_build_reply(m, code, reason, txn_totag_make(m, &P.msg_arena), extra,
+				     sip_str_make(ip, strlen(ip)), sip_addr_port(src), P.out, sizeof P.out);
+	if (n < 0)
+		return;
+	sip_addr dst;
+	reply_dest(m, src, &dst);
+	tp_send(sock, &dst, P.out, (size_t)n);
+}
+
+static void rx_request(sip_msg *m, sip_socket *sock, const sip_addr *src)
+{
+	struct sip_ctx ctx;
+	ctx_init(&ctx, m, &P.msg_arena, sock, src, SIPCC_ROUTE_REQUEST);
+	sip_str unsupported = SIP_STR_NULL;
+	int code = sip_msg_check_request(m, &unsupported);
+	if (code) {
+		char ip[64];
+		LOG_INFO("rejecting " SIP_STR_FMT " from %s:%d with %d%s%s", SIP_STR_ARG(m->method_str),
+			 sip_addr_ip(src, ip, sizeof ip), sip_addr_port(src), code,
+			 m->error ? ": " : "", m->error ? m->error : "");
+		reject(m, sock, src, code, NULL, unsupported);
+		return;
+	}
+	/* Retransmissions and ACKs for non-2xx never reach the policy. */
+	txn *t = txn_server_match(m);
+	if (t) {
+		if (m->method == SIP_METHOD_ACK) {
+			if (txn_server_ack(t))
+				return;
+			ctx.matched = t;
+		} else {
+			txn_server_retransmit(t);
+			return;
+		}
+	}
+	if (m->method == SIP_METHOD_CANCEL)
+		ctx.cancel_target = txn_server_match_cancel(m);
+	if (!proxy_conf.request_route)
+		return;
+	int64_t r = proxy_conf.request_route(&ctx);
+	if (!ctx.replied && !ctx.relayed && r != SIPCC_RET_DROP)
+		LOG_DEBUG("request " SIP_STR_FMT " from route dropped (no reply, no relay)",
+			  SIP_STR_ARG(m->method_str));
+}
+
+static void rx_response(sip_msg *m, sip_socket *sock)
+{
+	if (!sip_msg_check_response(m)) {
+		LOG_DEBUG("dropping malformed %d reply", m->status);
+		return;
+	}
+	txn *c = txn_client_match(m);
+	if (c) {
+		txn_client_receive(c, m);
+		return;
+	}
+	/* §16.11-style: not ours by transaction; pass on by Via if the top Via
+	 * is ours. */
+	if (!m->via1 || !proxy_is_us(m->via1->host, m->via1->port ? m->via1->port : 5060)) {
+		LOG_DEBUG("dropping %d reply: top Via is not ours", m->status);
+		return;
+	}
+	int rc = txn_fwd_response(m, sock);
+	if (rc == SIP_DECLINED)
+		LOG_DEBUG("dropping %d reply: no second Via", m->status);
+	else if (rc != SIP_OK)
+		LOG_DEBUG("cannot forward %d reply: %s", m->status, sip_strerror(rc));
+}
+
+/* The transport callback: parse, reply 400 to unparsable requests when a
+ * reply can be built, then route. The message arena is reused. */
+void proxy_receive(sip_socket *sock, const sip_addr *src, char *buf, size_t len, void *arg)
+{
+	size_t i = 0;
+	while (i < len && (buf[i] == '\r' || buf[i] == '\n' || buf[i] == ' ' || buf[i] == '\0'))
+		i++;
+	if (i == len)
+		return;     /* keepalive */
+	sip_arena_reset(&P.msg_arena);
+	sip_msg m;
+	int rc = sip_msg_parse(&P.msg_arena, buf, len, &m);
+	if (rc != SIP_OK) {
+		char ip[64];
+		const char *why = m.error ? m.error : sip_strerror(rc);
+		LOG_INFO("malformed %s from %s:%d: %s", m.is_request ? "request" : "message",
+			 sip_addr_ip(src, ip, sizeof ip), sip_addr_port(src), why);
+		if (m.is_request)
+			reject(&m, sock, src, rc == SIP_ETOOBIG ? 513 : 400, rc == SIP_EPARSE ? why : NULL,
+			       SIP_STR_NULL);
+		return;
+	}
+	if (m.is_request)
+		rx_request(&m, sock, src);
+	else
+		rx_response(&m, sock);
+}
+
+/* ---- transaction callbacks ---- */
+
+static bool proxy_on_reply(txn *s, txn *c, sip_msg *resp)
+{
+	if (!s->u_reply)
+		return true;
+	struct sip_ctx ctx;
+	ctx_init(&ctx, resp, resp->arena, c->sock, &c->peer, SIPCC_ROUTE_REPLY);
+	ctx.txn = s;
+	ctx.branch = c;
+	int64_t r = ((sipcc_route_fn)s->u_reply)(&ctx);
+	return r != SIPCC_RET_DROP;
+}
+
+/* Re-run routing on the stored request: a failure route may reply or
+ * relay to new branches (t_relay re-applies only the Request-URI and Via). */
+static void proxy_on_failure(txn *s, int code)
+{
+	sipcc_route_fn fn = (sipcc_route_fn)s->u_fail;
+	if (!fn || !s->tmpl_len)
+		return;
+	sip_arena_reset(&P.fail_arena);
+	sip_msg m;
+	if (sip_msg_parse(&P.fail_arena, s->tmpl, s->tmpl_len, &m) != SIP_OK) {
+		LOG_WARN("cannot re-parse the request for the failure route");
+		return;
+	}
+	struct sip_ctx ctx;
+	ctx_init(&ctx, &m, &P.fail_arena, s->sock, &s->src, SIPCC_ROUTE_FAILURE);
+	ctx.txn = s;
+	ctx.prepared = true;
+	ctx.reply_code = code;
+	fn(&ctx);
+}

@@ -1,0 +1,80 @@
+/* The proxy core: the receive path, request and response forwarding, and
+ * the routing context generated policy code works on (struct sip_ctx).
+ * Above txn and net; the policy's routes and the stdlib functions
+ * (sipcc_fn_*, sipcc_pv_*) run on a sip_ctx. */
+#ifndef SIPCC_PROXY_PROXY_H
+#define SIPCC_PROXY_PROXY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "core/arena.h"
+#include "net/loop.h"
+#include "net/transport.h"
+#include "proxy/policy_abi.h"
+#include "sip/msg.h"
+#include "txn/txn.h"
+
+/* What the routes of one message work on. */
+struct sip_ctx {
+	sip_msg *msg;               /* request, or response in reply routes */
+	sip_arena *arena;           /* where strings made while routing live */
+	sip_socket *sock;           /* receiving socket */
+	sip_addr src;               /* source address */
+	int route_kind;             /* SIPCC_ROUTE_* */
+	txn *txn;                   /* server transaction, once there is one */
+	txn *branch;                /* client transaction (reply routes) */
+	txn *matched;               /* existing transaction the request matched */
+	txn *cancel_target;         /* INVITE transaction a CANCEL refers to */
+	sip_str new_ruri;           /* $ru when changed */
+	sip_str du;                 /* $du */
+	sipcc_route_fn on_failure;  /* armed by t_on_failure */
+	sipcc_route_fn on_reply;    /* armed by t_on_reply */
+	int reply_code;             /* $rs in failure routes */
+	int maxfwd;                 /* new Max-Forwards value, -1 = not set */
+	bool record_route;          /* add our Record-Route when relaying */
+	bool prepared;              /* msg is a stored template: hop edits done */
+	bool loose_routed;          /* loose_route() consumed the Route set */
+	bool replied;
+	bool relayed;
+};
+
+/* Runtime configuration filled by sipcc_policy_init() and the CLI. */
+struct proxy_listen {
+	char proto[8];
+	char addr[64];
+	int port;
+};
+
+#define PROXY_MAX_LISTEN  16
+#define PROXY_MAX_DOMAINS 64
+
+struct proxy_conf {
+	struct proxy_listen listen[PROXY_MAX_LISTEN];
+	unsigned n_listen;
+	const char *domains[PROXY_MAX_DOMAINS];
+	unsigned n_domains;
+	sipcc_route_fn request_route;
+	sipcc_route_fn error_route;
+};
+
+extern struct proxy_conf proxy_conf;
+
+/* Wire the proxy to the transports and the transaction layer, with timers
+ * on wheel w. */
+int proxy_init(sip_timer_wheel *w);
+void proxy_destroy(void);
+/* The transport receive callback: one datagram from src on sock. */
+void proxy_receive(sip_socket *sock, const sip_addr *src, char *buf, size_t len, void *arg);
+
+/* Forward the request of ctx statefully (creating the server transaction)
+ * or statelessly. SIP_OK when sent. */
+int proxy_relay(struct sip_ctx *ctx, bool stateful);
+/* Reply to the request of ctx, statefully (through its server transaction,
+ * created when needed) or statelessly. */
+int proxy_reply(struct sip_ctx *ctx, int code, sip_str reason, bool stateful);
+/* True when host[:port] names one of our sockets (port 0: any port). */
+bool proxy_is_us(sip_str host, int port);
+/* True when host is one of the policy's domains. */
+bool proxy_is_domain(sip_str host);
+
+#endif

@@ -1,0 +1,371 @@
+/* The stdlib functions and pseudo-variables of stdlib/core.sipi, with the
+ * calling convention of policy_abi.h, and the registration entry points
+ * sipcc_policy_init() calls. */
+#include <stdio.h>
+#include <string.h>
+#include "core/log.h"
+#include "core/status.h"
+#include "proxy/proxy.h"
+
+/* ---- registration ---- */
+
+void sipcc_reg_listen(const char *proto, const char *addr, int64_t port)
+{
+	if (proxy_conf.n_listen >= PROXY_MAX_LISTEN) {
+		LOG_WARN("too many listen addresses; ignoring %s:%s:%lld", proto, addr, (long long)port);
+		return;
+	}
+	struct proxy_listen *l = &proxy_conf.listen[proxy_conf.n_listen++];
+	snprintf(l->proto, sizeof l->proto, "%s", proto);
+	snprintf(l->addr, sizeof l->addr, "%s", addr);
+	l->port = (int)port;
+}
+
+void sipcc_reg_domain(const char *name)
+{
+	if (proxy_conf.n_domains < PROXY_MAX_DOMAINS)
+		proxy_conf.domains[proxy_conf.n_domains++] = name;
+}
+
+void sipcc_reg_route(int64_t kind, const char *name, sipcc_route_fn fn)
+{
+	if (kind == SIPCC_ROUTE_REQUEST && !proxy_conf.request_route)
+		proxy_conf.request_route = fn;
+	else if (kind == SIPCC_ROUTE_ERROR && !proxy_conf.error_route)
+		proxy_conf.error_route = fn;
+}
+
+void sipcc_str_concat(struct sip_ctx *ctx, sip_str *out,
+		      const char *a, size_t alen, const char *b, size_t blen)
+{
+	char *p = sip_arena_alloc(ctx->arena, alen + blen + 1);
+	if (!p) {
+		*out = SIP_STR_NULL;
+		return;
+	}
+	if (alen) memcpy(p, a, alen);
+	if (blen) memcpy(p + alen, b, blen);
+	p[alen + blen] = '\0';
+	*out = sip_str_make(p, alen + blen);
+}
+
+void sipcc_int_to_str(struct sip_ctx *ctx, sip_str *out, int64_t v)
+{
+	*out = sip_arena_printf(ctx->arena, "%lld", (long long)v);
+}
+
+/* ---- replies and forwarding ---- */
+
+int64_t sipcc_fn_reply(struct sip_ctx *ctx, int64_t code, const char *reason, size_t len)
+{
+	if (code < 100 || code > 699)
+		return 0;
+	return proxy_reply(ctx, (int)code, sip_str_make(reason, len), false) == SIP_OK;
+}
+
+int64_t sipcc_fn_t_reply(struct sip_ctx *ctx, int64_t code, const char *reason, size_t len)
+{
+	if (code < 100 || code > 699)
+		return 0;
+	return proxy_reply(ctx, (int)code, sip_str_make(reason, len), true) == SIP_OK;
+}
+
+int64_t sipcc_fn_t_relay(struct sip_ctx *ctx)
+{
+	return proxy_relay(ctx, true) == SIP_OK;
+}
+
+int64_t sipcc_fn_forward(struct sip_ctx *ctx)
+{
+	return proxy_relay(ctx, false) == SIP_OK;
+}
+
+int64_t sipcc_fn_t_check_trans(struct sip_ctx *ctx)
+{
+	if (ctx->msg->method == SIP_METHOD_CANCEL)
+		return ctx->cancel_target != NULL;
+	return ctx->matched != NULL;
+}
+
+void sipcc_fn_t_on_failure(struct sip_ctx *ctx, sipcc_route_fn r)
+{
+	ctx->on_failure = r;
+	if (ctx->txn && ctx->route_kind != SIPCC_ROUTE_REQUEST)
+		ctx->txn->u_fail = (void *)r;
+}
+
+void sipcc_fn_t_on_reply(struct sip_ctx *ctx, sipcc_route_fn r)
+{
+	ctx->on_reply = r;
+	if (ctx->txn && ctx->route_kind != SIPCC_ROUTE_REQUEST)
+		ctx->txn->u_reply = (void *)r;
+}
+
+/* ---- routing headers ---- */
+
+int64_t sipcc_fn_record_route(struct sip_ctx *ctx)
+{
+	if (!ctx->msg->is_request || ctx->prepared)
+		return 0;
+	ctx->record_route = true;
+	return 1;
+}
+
+static bool uri_is_us(const sip_uri *u)
+{
+	return u->is_sip && proxy_is_us(u->host, u->port ? u->port : (u->secure ? 5061 : 5060));
+}
+
+/* Remove one Route value: the whole header line when it is the only value
+ * left in it, else the value and its comma. */
+static int route_remove(sip_msg *m, sip_hdr *h, sip_naddr *r, sip_naddr *first_in_hdr)
+{
+	if (r == first_in_hdr && !r->next)
+		return sip_msg_remove_hdr(m, h);
+	if (r->next) {
+		size_t a = sip_msg_off(m, r->raw.s), b = sip_msg_off(m, r->next->raw.s);
+		return sip_msg_delete(m, a, b - a);
+	}
+	/* last value of several: remove from the end of the previous one */
+	sip_naddr *prev = first_in_hdr;
+	while (prev->next != r)
+		prev = prev->next;
+	size_t a = sip_msg_off(m, prev->raw.s + prev->raw.len);
+	size_t b = sip_msg_off(m, r->raw.s + r->raw.len);
+	return sip_msg_delete(m, a, b - a);
+}
+
+/* §16.4: a Request-URI we put in a Record-Route (a strict router sent it)
+ * is replaced by the last Route; a top Route that is ours is removed. The
+ * next Route, if any, becomes the destination. */
+int64_t sipcc_fn_loose_route(struct sip_ctx *ctx)
+{
+	sip_msg *m = ctx->msg;
+	if (!m->is_request || ctx->loose_routed || ctx->prepared)
+		return 0;
+	sip_hdr *h = m->first[SIP_HDR_ROUTE];
+	if (!h)
+		return 0;
+	ctx->loose_routed = true;
+	/* All Route values in order with their headers. */
+	struct route_ref { sip_hdr *h; sip_naddr *r, *first; } v[32];
+	unsigned n = 0;
+	for (; h; h = h->next_same) {
+		sip_naddr *first = sip_hdr_naddrs(m, h);
+		for (sip_naddr *r = first; r && n < 32; r = r->next)
+			v[n++] = (struct route_ref){ h, r, first };
+	}
+	if (!n)
+		return 0;
+	unsigned i = 0;
+	sip_uri *ru = sip_msg_ruri(m);
+	if (ru && uri_is_us(ru) && !ctx->new_ruri.len) {
+		/* Strict routing towards us: the real target is the last Route. */
+		ctx->new_ruri = v[n - 1].r->uri_str;
+		route_remove(m, v[n - 1].h, v[n - 1].r, v[n - 1].first);
+		n--;
+	} else if (uri_is_us(&v[0].r->uri)) {
+		route_remove(m, v[0].h, v[0].r, v[0].first);
+		i = 1;
+		/* A second Route of ours (two sockets, e.g. double Record-Route). */
+		if (i < n && uri_is_us(&v[i].r->uri)) {
+			route_remove(m, v[i].h, v[i].r, v[i].first);
+			i++;
+		}
+	}
+	if (i < n && !ctx->du.len)
+		ctx->du = v[i].r->uri_str;
+	return 1;
+}
+
+int64_t sipcc_fn_has_totag(struct sip_ctx *ctx)
+{
+	return ctx->msg->to_tag.len > 0;
+}
+
+int64_t sipcc_fn_maxfwd_ok(struct sip_ctx *ctx, int64_t limit)
+{
+	sip_msg *m = ctx->msg;
+	if (ctx->maxfwd >= 0)
+		return ctx->maxfwd >= 0;
+	if (m->max_forwards < 0) {
+		ctx->maxfwd = (int)limit;
+		return 1;
+	}
+	if (m->max_forwards == 0)
+		return 0;
+	int v = m->max_forwards > limit ? (int)limit : m->max_forwards;
+	ctx->maxfwd = v - 1;
+	return 1;
+}
+
+int64_t sipcc_fn_is_method(struct sip_ctx *ctx, const char *s, size_t len)
+{
+	sip_msg *m = ctx->msg;
+	sip_str me = m->is_request ? m->method_str : m->cseq.method_str;
+	size_t i = 0;
+	while (i <= len) {
+		size_t j = i;
+		while (j < len && s[j] != '|')
+			j++;
+		if (sip_str_eq(me, sip_str_make(s + i, j - i)))
+			return 1;
+		i = j + 1;
+	}
+	return 0;
+}
+
+static sip_uri *cur_ruri(struct sip_ctx *ctx, sip_uri *tmp)
+{
+	if (ctx->new_ruri.len)
+		return sip_uri_parse(ctx->new_ruri, tmp) == SIP_OK ? tmp : NULL;
+	return sip_msg_ruri(ctx->msg);
+}
+
+int64_t sipcc_fn_uri_is_local(struct sip_ctx *ctx)
+{
+	sip_uri tmp, *u = cur_ruri(ctx, &tmp);
+	if (!u || !u->host.len)
+		return 0;
+	return proxy_is_domain(u->host) || proxy_is_us(u->host, 0);
+}
+
+void sipcc_fn_log(struct sip_ctx *ctx, int64_t level, const char *s, size_t len)
+{
+	int l = level < 0 ? 0 : level > SIP_LOG_DEBUG ? SIP_LOG_DEBUG : (int)level;
+	SIP_LOG(l, "%.*s", (int)len, s);
+}
+
+/* ---- pseudo-variables ---- */
+
+int64_t sipcc_pv_method_get(struct sip_ctx *ctx)
+{
+	sip_msg *m = ctx->msg;
+	return m->is_request ? m->method : m->cseq.method;
+}
+
+void sipcc_pv_rm_get(struct sip_ctx *ctx, sip_str *out)
+{
+	sip_msg *m = ctx->msg;
+	*out = m->is_request ? m->method_str : m->cseq.method_str;
+}
+
+void sipcc_pv_ru_get(struct sip_ctx *ctx, sip_str *out)
+{
+	*out = ctx->new_ruri.len ? ctx->new_ruri : (ctx->msg->is_request ? ctx->msg->ruri_str : SIP_STR_NULL);
+}
+
+void sipcc_pv_ru_set(struct sip_ctx *ctx, const char *s, size_t len)
+{
+	ctx->new_ruri = sip_arena_strdup(ctx->arena, sip_str_make(s, len));
+}
+
+void sipcc_pv_rU_get(struct sip_ctx *ctx, sip_str *out)
+{
+	sip_uri tmp, *u = cur_ruri(ctx, &tmp);
+	*out = u ? u->user : SIP_STR_NULL;
+}
+
+void sipcc_pv_rd_get(struct sip_ctx *ctx, sip_str *out)
+{
+	sip_uri tmp, *u = cur_ruri(ctx, &tmp);
+	*out = u ? u->host : SIP_STR_NULL;
+}
+
+/* Rebuild the Request-URI with a new user or host part. */
+static void ruri_rebuild(struct sip_ctx *ctx, const sip_str *user, const sip_str *host)
+{
+	sip_uri tmp, *u = cur_ruri(ctx, &tmp);
+	if (!u || !u->is_sip)
+		return;
+	sip_str us = user ? *user : u->user, hs = host ? *host : u->host;
+	ctx->new_ruri = sip_arena_printf(ctx->arena, "%s:" SIP_STR_FMT "%s" SIP_STR_FMT "%s" SIP_STR_FMT "%s" SIP_STR_FMT "%s" SIP_STR_FMT,
+		u->secure ? "sips" : "sip",
+		SIP_STR_ARG(us), us.len ? "@" : "",
+		SIP_STR_ARG(hs),
+		u->port_str.len ? ":" : "", SIP_STR_ARG(u->port_str),
+		u->params.len ? ";" : "", SIP_STR_ARG(u->params),
+		u->headers.len ? "?" : "", SIP_STR_ARG(u->headers));
+}
+
+void sipcc_pv_rU_set(struct sip_ctx *ctx, const char *s, size_t len)
+{
+	sip_str v = sip_arena_strdup(ctx->arena, sip_str_make(s, len));
+	ruri_rebuild(ctx, &v, NULL);
+}
+
+void sipcc_pv_rd_set(struct sip_ctx *ctx, const char *s, size_t len)
+{
+	sip_str v = sip_arena_strdup(ctx->arena, sip_str_make(s, len));
+	ruri_rebuild(ctx, NULL, &v);
+}
+
+void sipcc_pv_du_get(struct sip_ctx *ctx, sip_str *out)
+{
+	*out = ctx->du;
+}
+
+void sipcc_pv_du_set(struct sip_ctx *ctx, const char *s, size_t len)
+{
+	ctx->du = sip_arena_strdup(ctx->arena, sip_str_make(s, len));
+}
+
+void sipcc_pv_fu_get(struct sip_ctx *ctx, sip_str *out)
+{
+	sip_naddr *a = sip_msg_from(ctx->msg);
+	*out = a ? a->uri_str : SIP_STR_NULL;
+}
+
+void sipcc_pv_fU_get(struct sip_ctx *ctx, sip_str *out)
+{
+	sip_naddr *a = sip_msg_from(ctx->msg);
+	*out = a ? a->uri.user : SIP_STR_NULL;
+}
+
+void sipcc_pv_fd_get(struct sip_ctx *ctx, sip_str *out)
+{
+	sip_naddr *a = sip_msg_from(ctx->msg);
+	*out = a ? a->uri.host : SIP_STR_NULL;
+}
+
+void sipcc_pv_tu_get(struct sip_ctx *ctx, sip_str *out)
+{
+	sip_naddr *a = sip_msg_to(ctx->msg);
+	*out = a ? a->uri_str : SIP_STR_NULL;
+}
+
+void sipcc_pv_tU_get(struct sip_ctx *ctx, sip_str *out)
+{
+	sip_naddr *a = sip_msg_to(ctx->msg);
+	*out = a ? a->uri.user : SIP_STR_NULL;
+}
+
+void sipcc_pv_td_get(struct sip_ctx *ctx, sip_str *out)
+{
+	sip_naddr *a = sip_msg_to(ctx->msg);
+	*out = a ? a->uri.host : SIP_STR_NULL;
+}
+
+void sipcc_pv_ci_get(struct sip_ctx *ctx, sip_str *out)
+{
+	*out = ctx->msg->callid;
+}
+
+void sipcc_pv_si_get(struct sip_ctx *ctx, sip_str *out)
+{
+	char ip[64];
+	sip_addr_ip(&ctx->src, ip, sizeof ip);
+	*out = sip_arena_strdup(ctx->arena, sip_str_make(ip, strlen(ip)));
+}
+
+int64_t sipcc_pv_sp_get(struct sip_ctx *ctx)
+{
+	return sip_addr_port(&ctx->src);
+}
+
+int64_t sipcc_pv_rs_get(struct sip_ctx *ctx)
+{
+	if (ctx->route_kind == SIPCC_ROUTE_FAILURE)
+		return ctx->reply_code;
+	return ctx->msg->is_request ? 0 : ctx->msg->status;
+}

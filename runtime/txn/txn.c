@@ -1,0 +1,475 @@
+/* Transaction table, allocation and the message builders the state
+ * machines use (replies, ACK, CANCEL). */
+#include "txn/txn_int.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "core/log.h"
+#include "core/status.h"
+
+struct txn_layer txn_L;
+
+static const sip_str cookie = SIP_STR_LIT("z9hG4bK");
+
+uint32_t txn_hash(sip_str key)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < key.len; i++)
+		h = (h ^ (uint8_t)key.s[i]) * 16777619u;
+	return h;
+}
+
+int txn_layer_init(sip_timer_wheel *w, const struct txn_user *u, unsigned hash_bits)
+{
+	txn_layer_destroy();
+	if (hash_bits < 4 || hash_bits > 24)
+		hash_bits = 16;
+	txn_L.buckets = sip_mem_alloc(sizeof(txn *) << hash_bits);
+	if (!txn_L.buckets)
+		return SIP_NOMEM;
+	memset(txn_L.buckets, 0, sizeof(txn *) << hash_bits);
+	txn_L.mask = (1u << hash_bits) - 1;
+	txn_L.wheel = w;
+	txn_L.user = *u;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	txn_L.boot = ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 16);
+	sip_arena_init(&txn_L.scratch, 16384);
+	return SIP_OK;
+}
+
+/* Frees every transaction, live or pooled. */
+void txn_layer_destroy(void)
+{
+	if (!txn_L.buckets)
+		return;
+	for (uint32_t i = 0; i <= txn_L.mask; i++)
+		while (txn_L.buckets[i])
+			txn_destroy(txn_L.buckets[i]);
+	while (txn_L.free) {
+		txn *t = txn_L.free;
+		txn_L.free = t->free_next;
+		sip_arena_destroy(&t->arena);
+		sip_mem_free(t->out);
+		sip_mem_free(t->best);
+		sip_mem_free(t->tmpl);
+		sip_mem_free(t);
+	}
+	sip_mem_free(txn_L.buckets);
+	txn_L.buckets = NULL;
+	sip_arena_destroy(&txn_L.scratch);
+	txn_L.live = 0;
+}
+
+unsigned long txn_count(void)
+{
+	return txn_L.live;
+}
+
+/* A clean transaction from the free list (its arena and buffers keep their
+ * memory from earlier use) or a new one. */
+txn *txn_alloc(bool client)
+{
+	txn *t = txn_L.free;
+	char *out, *best, *tmpl;
+	size_t out_cap, best_cap, tmpl_cap;
+	sip_arena arena;
+	if (t) {
+		txn_L.free = t->free_next;
+		sip_arena_reset(&t->arena);
+		arena = t->arena;
+		out = t->out; out_cap = t->out_cap;
+		best = t->best; best_cap = t->best_cap;
+		tmpl = t->tmpl; tmpl_cap = t->tmpl_cap;
+	} else {
+		t = sip_mem_alloc(sizeof *t);
+		if (!t)
+			return NULL;
+		sip_arena_init(&arena, 2048);
+		out = best = tmpl = NULL;
+		out_cap = best_cap = tmpl_cap = 0;
+	}
+	memset(t, 0, sizeof *t);
+	t->arena = arena;
+	t->out = out; t->out_cap = out_cap;
+	t->best = best; t->best_cap = best_cap;
+	t->tmpl = tmpl; t->tmpl_cap = tmpl_cap;
+	t->is_client = client;
+	t->id = ++txn_L.next_id;
+	sip_timer_init(&t->t_retr, client ? txn_client_on_retr : txn_server_on_retr, t);
+	sip_timer_init(&t->t_end, client ? txn_client_on_end : txn_server_on_end, t);
+	sip_timer_init(&t->t_c, txn_client_on_c, t);
+	txn_L.live++;
+	return t;
+}
+
+void txn_hash_insert(txn *t)
+{
+	t->hash = txn_hash(t->branch);
+	txn **b = &txn_L.buckets[t->hash & txn_L.mask];
+	t->hnext = *b;
+	*b = t;
+}
+
+/* Unlink t from the table and from its relatives, stop its timers and put
+ * it back on the free list. */
+void txn_destroy(txn *t)
+{
+	for (txn **pp = &txn_L.buckets[t->hash & txn_L.mask]; *pp; pp = &(*pp)->hnext) {
+		if (*pp == t) {
+			*pp = t->hnext;
+			break;
+		}
+	}
+	sip_timer_cancel(txn_L.wheel, &t->t_retr);
+	sip_timer_cancel(txn_L.wheel, &t->t_end);
+	sip_timer_cancel(txn_L.wheel, &t->t_c);
+	if (t->is_client) {
+		if (t->parent && t->parent->branches[t->idx] == t)
+			t->parent->branches[t->idx] = NULL;
+	} else {
+		for (unsigned i = 0; i < t->n_branches; i++)
+			if (t->branches[i])
+				t->branches[i]->parent = NULL;
+	}
+	t->state = TXN_TERMINATED;
+	t->free_next = txn_L.free;
+	txn_L.free = t;
+	txn_L.live--;
+}
+
+int txn_buf_store(char **buf, size_t *len, size_t *cap, const char *src, size_t n)
+{
+	if (n > *cap) {
+		size_t c = n < 1024 ? 1024 : n + 512;
+		char *p = sip_mem_realloc(*buf, c);
+		if (!p)
+			return SIP_NOMEM;
+		*buf = p;
+		*cap = c;
+	}
+	memcpy(*buf, src, n);
+	*len = n;
+	return SIP_OK;
+}
+
+int txn_send_out(txn *t)
+{
+	if (!t->sock || t->out_len == 0)
+		return SIP_EINVAL;
+	return tp_send(t->sock, &t->peer, t->out, t->out_len);
+}
+
+/* ---- matching ---- */
+
+/* The key of a request: its branch when RFC 3261 compliant, else (RFC 2543
+ * peers) Call-ID, CSeq number and From tag, which an ACK shares with its
+ * INVITE. */
+static sip_str req_key(sip_msg *m, sip_arena *a)
+{
+	sip_str br = m->via1 ? m->via1->branch : SIP_STR_NULL;
+	if (br.len > cookie.len && memcmp(br.s, cookie.s, cookie.len) == 0)
+		return br;
+	if (!a)
+		return SIP_STR_NULL;
+	return sip_arena_printf(a, "2543|" SIP_STR_FMT "|%u|" SIP_STR_FMT,
+				SIP_STR_ARG(m->callid), m->cseq.num, SIP_STR_ARG(m->from_tag));
+}
+
+static int via_port(const sip_via *v)
+{
+	return v->port ? v->port : 5060;
+}
+
+/* §17.2.3: branch, sent-by and method (ACK counted as INVITE; a CANCEL
+ * looked up "as INVITE" when as_invite). */
+static txn *server_lookup(sip_msg *req, bool as_invite)
+{
+	if (!req->via1 || !txn_L.buckets)
+		return NULL;
+	sip_str key = req_key(req, req->arena);
+	if (!key.len)
+		return NULL;
+	enum sip_method m = req->method;
+	if (m == SIP_METHOD_ACK || as_invite)
+		m = SIP_METHOD_INVITE;
+	uint32_t h = txn_hash(key);
+	for (txn *t = txn_L.buckets[h & txn_L.mask]; t; t = t->hnext) {
+		if (t->is_client || t->hash != h || !sip_str_eq(t->branch, key))
+			continue;
+		if (t->method != m)
+			continue;
+		if (m == SIP_METHOD_UNKNOWN && !sip_str_eq(t->method_str, req->method_str))
+			continue;
+		if (!sip_str_caseeq(t->sent_by_host, req->via1->host) ||
+		    t->sent_by_port != via_port(req->via1))
+			continue;
+		return t;
+	}
+	return NULL;
+}
+
+txn *txn_server_match(sip_msg *req)
+{
+	return server_lookup(req, false);
+}
+
+txn *txn_server_match_cancel(sip_msg *cancel)
+{
+	if (cancel->method != SIP_METHOD_CANCEL)
+		return NULL;
+	return server_lookup(cancel, true);
+}
+
+/* §17.1.3: the top Via branch and the CSeq method. */
+txn *txn_client_match(sip_msg *resp)
+{
+	if (!resp->via1 || !resp->via1->branch.len || !txn_L.buckets)
+		return NULL;
+	sip_str key = resp->via1->branch;
+	uint32_t h = txn_hash(key);
+	for (txn *t = txn_L.buckets[h & txn_L.mask]; t; t = t->hnext) {
+		if (!t->is_client || t->hash != h || !sip_str_eq(t->branch, key))
+			continue;
+		if (t->method != resp->cseq.method)
+			continue;
+		if (t->method == SIP_METHOD_UNKNOWN &&
+		    !sip_str_eq(t->method_str, resp->cseq.method_str))
+			continue;
+		return t;
+	}
+	return NULL;
+}
+
+/* ---- server creation ---- */
+
+txn *txn_server_create(sip_msg *req, sip_socket *sock, const sip_addr *src)
+{
+	if (!req->via1 || !txn_L.buckets)
+		return NULL;
+	txn *s = txn_alloc(false);
+	if (!s)
+		return NULL;
+	sip_arena *a = &s->arena;
+	s->method = req->method;
+	s->is_invite = req->method == SIP_METHOD_INVITE;
+	s->method_str = sip_arena_strdup(a, req->method_str);
+	s->branch = sip_arena_strdup(a, req_key(req, a));
+	s->sent_by_host = sip_arena_strdup(a, req->via1->host);
+	s->sent_by_port = via_port(req->via1);
+	s->state = s->is_invite ? TXN_PROCEEDING : TXN_TRYING;
+	s->sock = sock;
+	s->src = *src;
+	s->peer = *src;
+	/* §18.2.2 / RFC 3581: the source port only when rport was asked for. */
+	if (!req->via1->has_rport) {
+		int port = via_port(req->via1);
+		if (s->peer.u.sa.sa_family == AF_INET6)
+			s->peer.u.in6.sin6_port = htons((uint16_t)port);
+		else
+			s->peer.u.in.sin_port = htons((uint16_t)port);
+	}
+	if (txn_rhdrs_make(req, src, a, &s->rh) != SIP_OK) {
+		txn_destroy(s);
+		return NULL;
+	}
+	if (!s->rh.to_has_tag)
+		s->totag = txn_totag_make(req, a);
+	if (!s->branch.len || !s->method_str.s || !s->sent_by_host.s) {
+		txn_destroy(s);
+		return NULL;
+	}
+	txn_hash_insert(s);
+	return s;
+}
+
+/* ---- builders ---- */
+
+void txn_via_fix(sip_msg *req, const sip_addr *src, sip_arena *a, struct txn_via_fix *out)
+{
+	memset(out, 0, sizeof *out);
+	sip_via *v = req->via1;
+	if (!v || !src)
+		return;
+	char ip[64];
+	sip_addr_ip(src, ip, sizeof ip);
+	sip_str host = v->host;
+	if (host.len > 2 && host.s[0] == '[') {
+		host.s++;
+		host.len -= 2;
+	}
+	bool bare_rport = v->has_rport && v->rport.len == 0;
+	if (bare_rport) {
+		/* Find the end of the ";rport" token to put its value there. */
+		const char *p = v->raw.s, *end = v->raw.s + v->raw.len;
+		for (; p + 6 <= end; p++) {
+			if (strncasecmp(p, ";rport", 6) != 0)
+				continue;
+			const char *q = p + 6;
+			while (q < end && (*q == ' ' || *q == '\t'))
+				q++;
+			if (q == end || *q == ';' || *q == ',') {
+				out->rport_at = sip_msg_off(req, p + 6);
+				out->rport = sip_arena_printf(a, "=%d", sip_addr_port(src));
+				break;
+			}
+		}
+	}
+	if (!v->received.len && (bare_rport || !sip_str_caseeq(host, sip_str_make(ip, strlen(ip))))) {
+		out->end_at = sip_msg_off(req, v->raw.s + v->raw.len);
+		out->received = sip_arena_printf(a, ";received=%s", ip);
+	}
+}
+
+int txn_rhdrs_make(sip_msg *req, const sip_addr *src, sip_arena *a, txn_rhdrs *out)
+{
+	memset(out, 0, sizeof *out);
+	sip_hdr *from = req->first[SIP_HDR_FROM], *to = req->first[SIP_HDR_TO];
+	sip_hdr *cid = req->first[SIP_HDR_CALL_ID], *cseq = req->first[SIP_HDR_CSEQ];
+	if (!req->via1 || !from || !to || !cid || !cseq)
+		return SIP_EINVAL;
+	struct txn_via_fix fix;
+	txn_via_fix(req, src, a, &fix);
+	/* Via lines in order, with the two insertions in the top one. */
+	size_t total = fix.rport.len + fix.received.len;
+	for (sip_hdr *h = req->first[SIP_HDR_VIA]; h; h = h->next_same)
+		total += h->raw.len;
+	char *p = sip_arena_alloc(a, total + 1);
+	if (!p)
+		return SIP_NOMEM;
+	size_t n = 0;
+	for (sip_hdr *h = req->first[SIP_HDR_VIA]; h; h = h->next_same) {
+		size_t start = sip_msg_off(req, h->raw.s), pos = start, stop = start + h->raw.len;
+		struct { size_t at; sip_str s; } ins[2] = {
+			{ fix.rport_at, fix.rport }, { fix.end_at, fix.received } };
+		for (int k = 0; k < 2; k++) {
+			if (!ins[k].s.len || ins[k].at < pos || ins[k].at > stop)
+				continue;
+			memcpy(p + n, req->buf + pos, ins[k].at - pos);
+			n += ins[k].at - pos;
+			memcpy(p + n, ins[k].s.s, ins[k].s.len);
+			n += ins[k].s.len;
+			pos = ins[k].at;
+		}
+		memcpy(p + n, req->buf + pos, stop - pos);
+		n += stop - pos;
+	}
+	out->vias = sip_str_make(p, n);
+	out->from = sip_arena_strdup(a, from->raw);
+	size_t head = (size_t)(to->body.s + to->body.len - to->raw.s);
+	out->to_head = sip_arena_strdup(a, sip_str_make(to->raw.s, head));
+	out->to_tail = sip_arena_strdup(a, sip_str_make(to->raw.s + head, to->raw.len - head));
+	out->callid = sip_arena_strdup(a, cid->raw);
+	out->cseq = sip_arena_strdup(a, cseq->raw);
+	out->to_has_tag = req->to_tag.len > 0;
+	if (!out->from.s || !out->to_head.s || !out->callid.s || !out->cseq.s)
+		return SIP_NOMEM;
+	return SIP_OK;
+}
+
+long txn_rhdrs_print(char *out, size_t sz, int code, sip_str reason,
+		     const txn_rhdrs *rh, sip_str totag)
+{
+	if (!reason.len)
+		reason = sip_str_make(txn_reason(code), strlen(txn_reason(code)));
+	bool tag = !rh->to_has_tag && code > 100 && totag.len;
+	size_t need = 40 + reason.len + rh->vias.len + rh->from.len + rh->to_head.len +
+		      rh->to_tail.len + totag.len + 5 + rh->callid.len + rh->cseq.len;
+	if (need > sz)
+		return SIP_ETOOBIG;
+	int n = snprintf(out, sz, "SIP/2.0 %d " SIP_STR_FMT "\r\n", code, SIP_STR_ARG(reason));
+	size_t len = (size_t)n;
+#define PUT(x) do { memcpy(out + len, (x).s, (x).len); len += (x).len; } while (0)
+	PUT(rh->vias);
+	PUT(rh->from);
+	PUT(rh->to_head);
+	if (tag) {
+		memcpy(out + len, ";tag=", 5);
+		len += 5;
+		PUT(totag);
+	}
+	PUT(rh->to_tail);
+	PUT(rh->callid);
+	PUT(rh->cseq);
+#undef PUT
+	static const char tail[] = "Content-Length: 0\r\n\r\n";
+	if (len + sizeof tail > sz)
+		return SIP_ETOOBIG;
+	memcpy(out + len, tail, sizeof tail - 1);
+	return (long)(len + sizeof tail - 1);
+}
+
+sip_str txn_totag_make(sip_msg *req, sip_arena *a)
+{
+	uint32_t h1 = txn_hash(req->callid) ^ txn_hash(req->from_tag);
+	uint32_t h2 = txn_hash(req->via1 ? req->via1->branch : SIP_STR_NULL) ^ (uint32_t)txn_L.boot;
+	return sip_arena_printf(a, "%08x%08x", h1, h2);
+}
+
+int txn_via_dest(const sip_via *v, sip_addr *out)
+{
+	sip_str host = v->received.len ? v->received : v->host;
+	int port = v->port ? v->port : 5060;
+	if (v->has_rport && v->rport.len) {
+		int p = 0;
+		for (size_t i = 0; i < v->rport.len && v->rport.s[i] >= '0' && v->rport.s[i] <= '9'; i++)
+			p = p * 10 + (v->rport.s[i] - '0');
+		if (p > 0 && p < 65536)
+			port = p;
+	}
+	return sip_addr_resolve(out, host, port);
+}
+
+int txn_fwd_response(sip_msg *resp, sip_socket *sock)
+{
+	sip_via *v = sip_msg_vias(resp);
+	if (!v || !v->next)
+		return SIP_DECLINED;
+	sip_addr dst;
+	int rc = txn_via_dest(v->next, &dst);
+	if (rc != SIP_OK)
+		return rc;
+	if ((rc = sip_msg_remove_via1(resp)) != SIP_OK)
+		return rc;
+	long n = sip_msg_build(resp, txn_L.buf, sizeof txn_L.buf);
+	if (n < 0)
+		return (int)n;
+	sip_socket *s = tp_pick(sock, &dst);
+	if (!s)
+		return SIP_EINVAL;
+	return tp_send(s, &dst, txn_L.buf, (size_t)n);
+}
+
+const char *txn_reason(int code)
+{
+	switch (code) {
+	case 100: return "Trying";
+	case 180: return "Ringing";
+	case 183: return "Session Progress";
+	case 200: return "OK";
+	case 400: return "Bad Request";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
+	case 480: return "Temporarily Unavailable";
+	case 481: return "Call/Transaction Does Not Exist";
+	case 483: return "Too Many Hops";
+	case 486: return "Busy Here";
+	case 487: return "Request Terminated";
+	case 500: return "Server Internal Error";
+	case 503: return "Service Unavailable";
+	case 513: return "Message Too Large";
+	case 603: return "Decline";
+	default:
+		if (code < 200) return "Trying";
+		if (code < 300) return "OK";
+		if (code < 400) return "Redirect";
+		if (code < 500) return "Client Error";
+		if (code < 600) return "Server Error";
+		return "Global Failure";
+	}
+}

@@ -1,0 +1,198 @@
+/* RFC 3261 §17 transactions for a stateful proxy.
+ *
+ * A server transaction (the request as received) owns up to
+ * TXN_MAX_BRANCHES client transactions (the forwarded copies). The layer
+ * matches messages to transactions (§17.1.3, §17.2.3), runs timers A-M on a
+ * timer wheel, absorbs retransmissions, generates 100 Trying, hop-by-hop
+ * ACKs, CANCELs and local 408s, and picks the best final response among the
+ * branches (§16.7). The proxy above sees it through two callbacks
+ * (struct txn_user): every branch reply, and "all branches failed".
+ *
+ * Everything a transaction keeps is copied into its own arena or its reused
+ * buffers; transactions come from a free list, so steady state allocates
+ * nothing. Single-threaded: call it from the event loop only. */
+#ifndef SIPCC_TXN_TXN_H
+#define SIPCC_TXN_TXN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "core/arena.h"
+#include "core/str.h"
+#include "core/timer.h"
+#include "net/transport.h"
+#include "sip/msg.h"
+
+#define TXN_T1  500u
+#define TXN_T2  4000u
+#define TXN_T4  5000u
+#define TXN_TIMER_C  180000u       /* proxy INVITE timer C (> 3 min) */
+#define TXN_MAX_BRANCHES 8
+
+enum txn_state {
+	TXN_TRYING,        /* non-INVITE: nothing sent/received yet */
+	TXN_CALLING,       /* client INVITE before any response */
+	TXN_PROCEEDING,
+	TXN_COMPLETED,
+	TXN_ACCEPTED,      /* RFC 6026: INVITE after a 2xx */
+	TXN_CONFIRMED,     /* server INVITE: ACK for the non-2xx received */
+	TXN_TERMINATED,
+};
+
+/* The header lines a locally generated response copies from its request
+ * (§8.2.6.2): all Vias (with received/rport added), From, To (split where a
+ * to-tag goes), Call-ID and CSeq. */
+typedef struct txn_rhdrs {
+	sip_str vias;
+	sip_str from;
+	sip_str to_head;    /* To line up to the end of its value */
+	sip_str to_tail;    /* the rest of the To line (CRLF) */
+	sip_str callid;
+	sip_str cseq;
+	bool to_has_tag;
+} txn_rhdrs;
+
+typedef struct txn txn;
+struct txn {
+	bool is_client;
+	bool is_invite;
+	enum sip_method method;
+	sip_str method_str;
+	enum txn_state state;
+	sip_str branch;                 /* matching key */
+	uint32_t hash;
+	txn *hnext;                     /* hash chain */
+	txn *free_next;
+	uint64_t id;
+
+	sip_socket *sock;               /* socket we send on */
+	sip_addr peer;                  /* server: where replies go; client: next hop */
+	sip_timer t_retr;               /* A, E, G */
+	sip_timer t_end;                /* B, F, H, D, I, J, K, L, M */
+	sip_timer t_c;                  /* client INVITE: timer C / CANCEL wait */
+	uint32_t retr_ms;
+	sip_arena arena;                /* per-transaction copies */
+	char *out;                      /* server: last response; client: request */
+	size_t out_len, out_cap;
+
+	/* server */
+	sip_str sent_by_host;
+	int sent_by_port;
+	sip_addr src;                   /* source of the request */
+	txn_rhdrs rh;
+	sip_str totag;
+	int last_code;
+	bool final_sent;
+	bool canceled;
+	bool no_new_branches;           /* a 6xx arrived (§16.7 step 5) */
+	bool in_failure;
+	unsigned n_branches;
+	txn *branches[TXN_MAX_BRANCHES];
+	int br_code[TXN_MAX_BRANCHES];  /* final code per branch, 0 = pending */
+	int best_code;                  /* 0 = none yet */
+	bool best_local;                /* no message: generate the reply */
+	char *best;                     /* best response, top Via removed */
+	size_t best_len, best_cap;
+	char *tmpl;                     /* upper layer's request template */
+	size_t tmpl_len, tmpl_cap;
+	void *u_fail, *u_reply;         /* upper layer's armed routes */
+
+	/* client */
+	txn *parent;
+	unsigned idx;
+	bool got_prov;
+	bool cancel_pending;            /* CANCEL once a provisional comes */
+	bool cancel_sent;
+	bool absorb;                    /* a CANCEL we sent: keep replies */
+};
+
+/* What the proxy registers. */
+struct txn_user {
+	/* A response for branch c of server s was processed (not an absorbed
+	 * retransmission); resp is the message as received. Return false to
+	 * keep a provisional response from being forwarded. */
+	bool (*on_reply)(txn *s, txn *c, sip_msg *resp);
+	/* Every branch of s ended without a 2xx; code is the best final code.
+	 * Called only when s->u_fail is set (cleared before the call). The
+	 * callee may add branches or reply through s; otherwise the best
+	 * response is forwarded on return. */
+	void (*on_failure)(txn *s, int code);
+};
+
+/* Set up the layer: timers run on w; 2^hash_bits buckets. */
+int txn_layer_init(sip_timer_wheel *w, const struct txn_user *u, unsigned hash_bits);
+void txn_layer_destroy(void);
+/* Live transactions (server + client). */
+unsigned long txn_count(void);
+
+/* ---- server transactions ---- */
+
+/* The server transaction req belongs to per §17.2.3 (an ACK matches its
+ * INVITE's); NULL when none. */
+txn *txn_server_match(sip_msg *req);
+/* The INVITE server transaction a CANCEL refers to (§9.2); NULL when none. */
+txn *txn_server_match_cancel(sip_msg *cancel);
+/* Create the server transaction of req, received from src on sock.
+ * Copies what it keeps. NULL on allocation failure. */
+txn *txn_server_create(sip_msg *req, sip_socket *sock, const sip_addr *src);
+/* A retransmission of the request arrived: resend the last response when
+ * the state calls for it. */
+void txn_server_retransmit(txn *s);
+/* An ACK matched s: true when it was absorbed (ACK for a non-2xx), false
+ * when it must be routed like a new request (ACK after a 2xx). */
+bool txn_server_ack(txn *s);
+/* Generate and send a response (To tag added to finals when missing). */
+int txn_server_reply(txn *s, int code, sip_str reason);
+/* Send a response built elsewhere (a forwarded one) through s. */
+int txn_server_send(txn *s, int code, const char *buf, size_t len);
+/* CANCEL every pending branch (now, or when it gets a provisional). */
+void txn_server_cancel(txn *s);
+/* Keep a copy of the request as the upper layer wants to re-route it. */
+int txn_server_set_template(txn *s, const char *buf, size_t len);
+
+/* ---- client transactions ---- */
+
+/* A new branch of s for method m towards dst via sock; its branch
+ * parameter is in ->branch. NULL when s cannot take more branches. The
+ * caller builds the request and calls txn_client_send() or _abort(). */
+txn *txn_client_create(txn *s, enum sip_method m, sip_socket *sock, const sip_addr *dst);
+/* Copy and send the request; start timers A/B or E/F. */
+int txn_client_send(txn *c, const char *buf, size_t len);
+/* Drop a branch that could not be sent, without reporting a response. */
+void txn_client_abort(txn *c);
+/* The client transaction a response belongs to per §17.1.3; NULL if none. */
+txn *txn_client_match(sip_msg *resp);
+/* Process a response matched to c. */
+void txn_client_receive(txn *c, sip_msg *resp);
+
+/* ---- helpers shared with the proxy ---- */
+
+/* What §18.2.1 and RFC 3581 add to the top Via of a request received
+ * from src: the value of a bare ;rport ("=5070", inserted at offset
+ * rport_at of the buffer) and ";received=IP" (at the end of the Via value,
+ * offset end_at). Empty slices when nothing is needed. */
+struct txn_via_fix {
+	size_t rport_at;
+	sip_str rport;
+	size_t end_at;
+	sip_str received;
+};
+void txn_via_fix(sip_msg *req, const sip_addr *src, sip_arena *a, struct txn_via_fix *out);
+/* Collect the reply headers of req into a (copies), with the top Via fixed
+ * for src when src is not NULL. */
+int txn_rhdrs_make(sip_msg *req, const sip_addr *src, sip_arena *a, txn_rhdrs *out);
+/* FNV-1a of a string (branches, hash keys). */
+uint32_t txn_hash(sip_str key);
+/* Print a response from rh into out; returns its length or a negative status. */
+long txn_rhdrs_print(char *out, size_t sz, int code, sip_str reason,
+		     const txn_rhdrs *rh, sip_str totag);
+/* A To tag that is the same for retransmissions of req (16 hex digits). */
+sip_str txn_totag_make(sip_msg *req, sip_arena *a);
+/* Send a response on to the second Via (received/rport honoured), removing
+ * the top one. SIP_DECLINED when there is no second Via. */
+int txn_fwd_response(sip_msg *resp, sip_socket *sock);
+/* The next-hop address of a Via per RFC 3261 §18.2.2 / RFC 3581. */
+int txn_via_dest(const sip_via *v, sip_addr *out);
+/* Default reason phrase of a status code. */
+const char *txn_reason(int code);
+
+#endif

@@ -1,0 +1,542 @@
+/* The state machines: server (§17.2.1, §17.2.2 with RFC 6026), client
+ * (§17.1.1, §17.1.2 with RFC 6026), and the proxy's response context
+ * joining them (§16.7 best response, §16.10 CANCEL). */
+#include "txn/txn_int.h"
+
+#include <stdio.h>
+#include <string.h>
+#include "core/log.h"
+#include "core/status.h"
+
+#define T64 (64u * TXN_T1)
+
+static void arm(sip_timer *t, uint32_t ms)
+{
+	sip_timer_add(txn_L.wheel, t, ms);
+}
+
+static void disarm(sip_timer *t)
+{
+	sip_timer_cancel(txn_L.wheel, t);
+}
+
+static bool unreliable(const txn *t)
+{
+	return !t->sock || !t->sock->tp->reliable;
+}
+
+/* ---- server ---- */
+
+/* Send a response through s, keeping it for retransmission, and move the
+ * state machine: INVITE 2xx -> Accepted (timer L), INVITE 3xx-6xx ->
+ * Completed (G, H), non-INVITE final -> Completed (J). */
+int txn_server_send(txn *s, int code, const char *buf, size_t len)
+{
+	if (s->is_invite) {
+		if (s->state == TXN_ACCEPTED) {
+			/* RFC 6026: further 2xx (retransmissions, other forks) go on. */
+			return code >= 200 && code < 300 ? tp_send(s->sock, &s->peer, buf, len)
+							 : SIP_ESTATE;
+		}
+		if (s->state != TXN_PROCEEDING)
+			return SIP_ESTATE;
+	} else if (s->state == TXN_COMPLETED || s->state == TXN_TERMINATED) {
+		return SIP_ESTATE;
+	}
+	int rc = txn_buf_store(&s->out, &s->out_len, &s->out_cap, buf, len);
+	if (rc != SIP_OK)
+		return rc;
+	s->last_code = code;
+	rc = txn_send_out(s);
+	if (code < 200) {
+		if (!s->is_invite)
+			s->state = TXN_PROCEEDING;
+		return rc;
+	}
+	s->final_sent = true;
+	if (s->is_invite && code < 300) {
+		s->state = TXN_ACCEPTED;
+		arm(&s->t_end, T64);                            /* timer L */
+	} else if (s->is_invite) {
+		s->state = TXN_COMPLETED;
+		if (unreliable(s)) {
+			s->retr_ms = TXN_T1;
+			arm(&s->t_retr, s->retr_ms);            /* timer G */
+		}
+		arm(&s->t_end, T64);                            /* timer H */
+	} else {
+		s->state = TXN_COMPLETED;
+		arm(&s->t_end, unreliable(s) ? T64 : 0);        /* timer J */
+	}
+	return rc;
+}
+
+int txn_server_reply(txn *s, int code, sip_str reason)
+{
+	long n = txn_rhdrs_print(txn_L.buf, sizeof txn_L.buf, code, reason, &s->rh, s->totag);
+	if (n < 0)
+		return (int)n;
+	return txn_server_send(s, code, txn_L.buf, (size_t)n);
+}
+
+void txn_server_retransmit(txn *s)
+{
+	switch (s->state) {
+	case TXN_PROCEEDING:
+	case TXN_COMPLETED:
+		if (s->out_len)
+			txn_send_out(s);
+		break;
+	default:
+		/* Trying: nothing to resend yet; Accepted/Confirmed: absorb. */
+		break;
+	}
+}
+
+bool txn_server_ack(txn *s)
+{
+	if (!s->is_invite)
+		return false;
+	if (s->state == TXN_COMPLETED) {
+		s->state = TXN_CONFIRMED;
+		disarm(&s->t_retr);
+		arm(&s->t_end, unreliable(s) ? TXN_T4 : 0);     /* timer I */
+		return true;
+	}
+	/* A retransmitted ACK in Confirmed is absorbed too; an ACK after a 2xx
+	 * is end-to-end and is routed. */
+	return s->state == TXN_CONFIRMED;
+}
+
+/* Timer G: retransmit the final response, doubling up to T2. */
+void txn_server_on_retr(sip_timer *tm, void *arg)
+{
+	txn *s = arg;
+	if (s->state != TXN_COMPLETED)
+		return;
+	txn_send_out(s);
+	s->retr_ms = s->retr_ms * 2 < TXN_T2 ? s->retr_ms * 2 : TXN_T2;
+	arm(&s->t_retr, s->retr_ms);
+}
+
+/* Timers H, I, J, L: the transaction is over. */
+void txn_server_on_end(sip_timer *tm, void *arg)
+{
+	txn *s = arg;
+	if (s->is_invite && s->state == TXN_COMPLETED)
+		LOG_INFO("no ACK for %d reply (transaction %s)", s->last_code, s->branch.s);
+	txn_destroy(s);
+}
+
+int txn_server_set_template(txn *s, const char *buf, size_t len)
+{
+	return txn_buf_store(&s->tmpl, &s->tmpl_len, &s->tmpl_cap, buf, len);
+}
+
+/* ---- client ---- */
+
+txn *txn_client_create(txn *s, enum sip_method m, sip_socket *sock, const sip_addr *dst)
+{
+	if (s && (s->n_branches >= TXN_MAX_BRANCHES || s->no_new_branches))
+		return NULL;
+	txn *c = txn_alloc(true);
+	if (!c)
+		return NULL;
+	c->method = m;
+	c->is_invite = m == SIP_METHOD_INVITE;
+	c->method_str = sip_str_make(sip_method_name(m), strlen(sip_method_name(m)));
+	c->state = c->is_invite ? TXN_CALLING : TXN_TRYING;
+	c->sock = sock;
+	c->peer = *dst;
+	c->branch = sip_arena_printf(&c->arena, "z9hG4bK%016llx.%u",
+				     (unsigned long long)((s ? s->id : c->id) * 0x9e3779b97f4a7c15ull ^ txn_L.boot),
+				     s ? s->n_branches : 0);
+	if (!c->branch.s) {
+		txn_destroy(c);
+		return NULL;
+	}
+	if (s) {
+		c->parent = s;
+		c->idx = s->n_branches;
+		s->branches[c->idx] = c;
+		s->br_code[c->idx] = 0;
+		s->n_branches++;
+	}
+	txn_hash_insert(c);
+	return c;
+}
+
+void txn_client_abort(txn *c)
+{
+	txn *s = c->parent;
+	if (s && c->idx + 1 == s->n_branches) {
+		s->branches[c->idx] = NULL;
+		s->n_branches--;
+	} else if (s) {
+		/* Not the last slot: count it as a branch that failed locally. */
+		s->br_code[c->idx] = 503;
+	}
+	c->parent = NULL;
+	txn_destroy(c);
+}
+
+int txn_client_send(txn *c, const char *buf, size_t len)
+{
+	int rc = txn_buf_store(&c->out, &c->out_len, &c->out_cap, buf, len);
+	if (rc != SIP_OK)
+		return rc;
+	rc = txn_send_out(c);
+	if (rc != SIP_OK)
+		return rc;
+	if (unreliable(c)) {
+		c->retr_ms = TXN_T1;
+		arm(&c->t_retr, c->retr_ms);                    /* timer A / E */
+	}
+	arm(&c->t_end, T64);                                    /* timer B / F */
+	return SIP_OK;
+}
+
+/* Build an ACK (for a non-2xx, §17.1.1.3) or a CANCEL (§9.1) from the
+ * request c sent: same Request-URI, top Via, Route set, From, Call-ID and
+ * CSeq number; the ACK's To is the response's. Returns the length in
+ * txn_L.buf or a negative status. */
+static long build_ack_cancel(txn *c, bool ack, sip_str resp_to)
+{
+	sip_msg m;
+	sip_arena_reset(&txn_L.scratch);
+	if (sip_msg_parse(&txn_L.scratch, c->out, c->out_len, &m) != SIP_OK || !m.via1)
+		return SIP_EPARSE;
+	sip_hdr *from = m.first[SIP_HDR_FROM], *to = m.first[SIP_HDR_TO];
+	sip_hdr *cid = m.first[SIP_HDR_CALL_ID];
+	if (!from || !to || !cid)
+		return SIP_EPARSE;
+	char *o = txn_L.buf;
+	size_t sz = sizeof txn_L.buf, n = 0;
+	const char *meth = ack ? "ACK" : "CANCEL";
+	n += (size_t)snprintf(o, sz, "%s " SIP_STR_FMT " SIP/2.0\r\n", meth, SIP_STR_ARG(m.ruri_str));
+#define PUT(x) do { sip_str x_ = (x); if (n + x_.len >= sz) return SIP_ETOOBIG; \
+		    memcpy(o + n, x_.s, x_.len); n += x_.len; } while (0)
+	/* Our Via is a header line of its own: we inserted it. */
+	PUT(m.via1->hdr->raw);
+	for (sip_hdr *h = m.first[SIP_HDR_ROUTE]; h; h = h->next_same)
+		PUT(h->raw);
+	PUT(from->raw);
+	if (resp_to.len)
+		PUT(resp_to);
+	else
+		PUT(to->raw);
+	PUT(cid->raw);
+#undef PUT
+	int k = snprintf(o + n, sz - n, "CSeq: %u %s\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+			 m.cseq.num, meth);
+	if (k < 0 || (size_t)k >= sz - n)
+		return SIP_ETOOBIG;
+	return (long)(n + (size_t)k);
+}
+
+/* Send a CANCEL for INVITE branch c as a client transaction of its own
+ * whose responses are absorbed; wait 64*T1 for the INVITE's final. */
+static void client_send_cancel(txn *c)
+{
+	if (c->cancel_sent || c->state != TXN_PROCEEDING)
+		return;
+	c->cancel_sent = true;
+	c->cancel_pending = false;
+	long n = build_ack_cancel(c, false, SIP_STR_NULL);
+	if (n < 0) {
+		LOG_WARN("cannot build CANCEL: %s", sip_strerror((int)n));
+		return;
+	}
+	txn *k = txn_alloc(true);
+	if (!k)
+		return;
+	k->method = SIP_METHOD_CANCEL;
+	k->method_str = SIP_STR_LIT("CANCEL");
+	k->state = TXN_TRYING;
+	k->absorb = true;
+	k->sock = c->sock;
+	k->peer = c->peer;
+	k->branch = sip_arena_strdup(&k->arena, c->branch);
+	txn_hash_insert(k);
+	if (txn_client_send(k, txn_L.buf, (size_t)n) != SIP_OK)
+		txn_destroy(k);
+	arm(&c->t_c, T64);
+}
+
+static void client_send_ack(txn *c, sip_msg *resp)
+{
+	sip_hdr *to = resp->first[SIP_HDR_TO];
+	long n = build_ack_cancel(c, true, to ? to->raw : SIP_STR_NULL);
+	if (n < 0) {
+		LOG_WARN("cannot build ACK: %s", sip_strerror((int)n));
+		return;
+	}
+	tp_send(c->sock, &c->peer, txn_L.buf, (size_t)n);
+}
+
+/* ---- response context (§16.7) ---- */
+
+static void server_check_done(txn *s);
+
+/* Forward resp upstream through s with our Via removed. */
+static void forward_up(txn *s, sip_msg *resp)
+{
+	if (sip_msg_remove_via1(resp) != SIP_OK)
+		return;
+	long n = sip_msg_build(resp, txn_L.buf, sizeof txn_L.buf);
+	if (n < 0) {
+		LOG_WARN("cannot forward %d reply: %s", resp->status, sip_strerror((int)n));
+		return;
+	}
+	txn_server_send(s, resp->status, txn_L.buf, (size_t)n);
+}
+
+/* Rank for §16.7 step 6: 6xx first, then the lowest class. */
+static int class_rank(int code)
+{
+	return code >= 600 ? 0 : code / 100;
+}
+
+/* Keep resp (or a local code when resp is NULL) as the best final
+ * response of s if it beats the current one. A 503 is kept as a 500
+ * (§16.7 step 6) so the upstream does not take it for this proxy's. */
+static void keep_best(txn *s, int code, sip_msg *resp)
+{
+	if (s->best_code && class_rank(code) >= class_rank(s->best_code))
+		return;
+	s->best_code = code == 503 ? 500 : code;
+	s->best_local = resp == NULL;
+	s->best_len = 0;
+	if (!resp)
+		return;
+	if (sip_msg_remove_via1(resp) != SIP_OK)
+		goto local;
+	if (code == 503 && resp->reason.s && resp->reason.s - resp->buf >= 4)
+		sip_msg_edit(resp, sip_msg_off(resp, resp->reason.s - 4), 3, SIP_STR_LIT("500"));
+	long n = sip_msg_build(resp, txn_L.buf, sizeof txn_L.buf);
+	if (n < 0 || txn_buf_store(&s->best, &s->best_len, &s->best_cap, txn_L.buf, (size_t)n) != SIP_OK)
+		goto local;
+	return;
+local:
+	s->best_local = true;
+	s->best_len = 0;
+}
+
+void txn_server_cancel(txn *s)
+{
+	s->canceled = true;
+	for (unsigned i = 0; i < s->n_branches; i++) {
+		txn *c = s->branches[i];
+		if (!c || s->br_code[i] || !c->is_invite)
+			continue;
+		if (c->got_prov)
+			client_send_cancel(c);
+		else
+			c->cancel_pending = true;
+	}
+}
+
+/* A branch reached a final response (resp NULL: generated locally). */
+static void branch_final(txn *c, int code, sip_msg *resp)
+{
+	txn *s = c->parent;
+	if (!s) {
+		/* RFC 6026: a 2xx of a forgotten INVITE still goes upstream. */
+		if (resp && code < 300 && c->is_invite)
+			txn_fwd_response(resp, c->sock);
+		return;
+	}
+	if (resp && txn_L.user.on_reply)
+		txn_L.user.on_reply(s, c, resp);
+	s->br_code[c->idx] = code;
+	if (code < 300) {
+		if (s->is_invite || !s->final_sent) {
+			if (resp)
+				forward_up(s, resp);
+			else
+				txn_server_reply(s, code, SIP_STR_NULL);
+		}
+		if (s->is_invite)
+			txn_server_cancel(s);   /* §16.7 step 10: other forks lost */
+		return;
+	}
+	if (s->final_sent)
+		return;
+	keep_best(s, code, resp);
+	if (code >= 600) {
+		s->no_new_branches = true;
+		txn_server_cancel(s);
+	}
+	server_check_done(s);
+}
+
+/* When no branch is pending any more, run the failure route (once per
+ * arming) and, unless it re-routed or replied, send the best response. */
+static void server_check_done(txn *s)
+{
+	if (s->final_sent || s->in_failure || !s->best_code)
+		return;
+	for (unsigned i = 0; i < s->n_branches; i++)
+		if (!s->br_code[i])
+			return;
+	if (s->u_fail && txn_L.user.on_failure) {
+		unsigned before = s->n_branches;
+		s->u_fail = NULL;
+		s->in_failure = true;
+		txn_L.user.on_failure(s, s->best_code);
+		s->in_failure = false;
+		if (s->final_sent || s->state == TXN_TERMINATED)
+			return;
+		for (unsigned i = before; i < s->n_branches; i++)
+			if (!s->br_code[i])
+				return;         /* re-routed: wait for the new branches */
+	}
+	if (s->best_local || !s->best_len) {
+		txn_server_reply(s, s->best_code, SIP_STR_NULL);
+		return;
+	}
+	/* The stored copy is sent; txn_L.buf may be overwritten meanwhile. */
+	txn_server_send(s, s->best_code, s->best, s->best_len);
+}
+
+/* A provisional response on branch c. */
+static void branch_provisional(txn *c, sip_msg *resp)
+{
+	txn *s = c->parent;
+	if (!s)
+		return;
+	bool fwd = true;
+	if (txn_L.user.on_reply)
+		fwd = txn_L.user.on_reply(s, c, resp);
+	/* §16.7 step 5: 100 is hop-by-hop. */
+	if (fwd && resp->status > 100 && !s->final_sent)
+		forward_up(s, resp);
+}
+
+void txn_client_receive(txn *c, sip_msg *resp)
+{
+	int code = resp->status;
+	if (c->absorb) {
+		/* Our own CANCEL: the non-INVITE machine, nothing goes up. */
+		if ((c->state == TXN_TRYING || c->state == TXN_PROCEEDING) && code >= 200) {
+			c->state = TXN_COMPLETED;
+			disarm(&c->t_retr);
+			arm(&c->t_end, unreliable(c) ? TXN_T4 : 0);
+		} else if (c->state == TXN_TRYING) {
+			c->state = TXN_PROCEEDING;
+		}
+		return;
+	}
+	if (c->is_invite) {
+		switch (c->state) {
+		case TXN_CALLING:
+		case TXN_PROCEEDING:
+			disarm(&c->t_retr);
+			if (code < 200) {
+				c->state = TXN_PROCEEDING;
+				disarm(&c->t_end);
+				if (!c->got_prov) {
+					c->got_prov = true;
+					arm(&c->t_c, TXN_TIMER_C);
+				}
+				if (c->cancel_pending)
+					client_send_cancel(c);
+				branch_provisional(c, resp);
+			} else if (code < 300) {
+				c->state = TXN_ACCEPTED;
+				disarm(&c->t_c);
+				arm(&c->t_end, T64);                    /* timer M */
+				branch_final(c, code, resp);
+			} else {
+				c->state = TXN_COMPLETED;
+				disarm(&c->t_c);
+				client_send_ack(c, resp);
+				arm(&c->t_end, unreliable(c) ? 32000 : 0);  /* timer D */
+				branch_final(c, code, resp);
+			}
+			break;
+		case TXN_ACCEPTED:
+			if (code >= 200 && code < 300) {
+				if (c->parent)
+					forward_up(c->parent, resp);
+				else
+					txn_fwd_response(resp, c->sock);
+			}
+			break;
+		case TXN_COMPLETED:
+			if (code >= 300)
+				client_send_ack(c, resp);
+			break;
+		default:
+			break;
+		}
+		return;
+	}
+	switch (c->state) {
+	case TXN_TRYING:
+	case TXN_PROCEEDING:
+		if (code < 200) {
+			c->state = TXN_PROCEEDING;
+			branch_provisional(c, resp);
+		} else {
+			c->state = TXN_COMPLETED;
+			disarm(&c->t_retr);
+			arm(&c->t_end, unreliable(c) ? TXN_T4 : 0);     /* timer K */
+			branch_final(c, code, resp);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* Timers A and E: retransmit the request. A doubles without bound
+ * (§17.1.1.2); E doubles up to T2, and stays at T2 once a provisional
+ * response came (§17.1.2.2). */
+void txn_client_on_retr(sip_timer *tm, void *arg)
+{
+	txn *c = arg;
+	if (c->state != TXN_CALLING && c->state != TXN_TRYING && c->state != TXN_PROCEEDING)
+		return;
+	if (c->is_invite && c->state != TXN_CALLING)
+		return;
+	txn_send_out(c);
+	if (c->is_invite)
+		c->retr_ms *= 2;
+	else if (c->state == TXN_PROCEEDING)
+		c->retr_ms = TXN_T2;
+	else
+		c->retr_ms = c->retr_ms * 2 < TXN_T2 ? c->retr_ms * 2 : TXN_T2;
+	arm(&c->t_retr, c->retr_ms);
+}
+
+/* Timers B and F: no final response; the branch ends with a local 408.
+ * Timers D, K, M: the transaction is over. */
+void txn_client_on_end(sip_timer *tm, void *arg)
+{
+	txn *c = arg;
+	bool timeout = c->state == TXN_CALLING || c->state == TXN_TRYING ||
+		       (!c->is_invite && c->state == TXN_PROCEEDING);
+	if (timeout && !c->absorb) {
+		LOG_DEBUG("%s transaction %s timed out", c->method_str.s, c->branch.s);
+		c->state = TXN_TERMINATED;
+		branch_final(c, 408, NULL);
+	}
+	txn_destroy(c);
+}
+
+/* Timer C: a proceeding INVITE that never ends is CANCELled; if the
+ * CANCEL does not bring a final response either, the branch ends with 408. */
+void txn_client_on_c(sip_timer *tm, void *arg)
+{
+	txn *c = arg;
+	if (c->state != TXN_PROCEEDING)
+		return;
+	if (!c->cancel_sent) {
+		client_send_cancel(c);
+		return;
+	}
+	c->state = TXN_TERMINATED;
+	branch_final(c, 408, NULL);
+	txn_destroy(c);
+}

@@ -1,0 +1,37 @@
+/* Internals shared by the transaction layer's files. */
+#ifndef SIPCC_TXN_TXN_INT_H
+#define SIPCC_TXN_TXN_INT_H
+
+#include "txn/txn.h"
+
+#define TXN_BUFSZ (SIP_MAX_MSG_SIZE + 4096)
+
+struct txn_layer {
+	sip_timer_wheel *wheel;
+	struct txn_user user;
+	txn **buckets;
+	uint32_t mask;
+	txn *free;
+	unsigned long live;
+	uint64_t next_id;
+	uint64_t boot;                  /* random per process: unique branches */
+	sip_arena scratch;              /* re-parsing stored messages */
+	char buf[TXN_BUFSZ];            /* building outgoing messages */
+};
+
+extern struct txn_layer txn_L;
+
+txn *txn_alloc(bool client);
+void txn_destroy(txn *t);
+void txn_hash_insert(txn *t);
+int txn_buf_store(char **buf, size_t *len, size_t *cap, const char *src, size_t n);
+int txn_send_out(txn *t);
+
+/* Timer callbacks. */
+void txn_server_on_retr(sip_timer *tm, void *arg);
+void txn_server_on_end(sip_timer *tm, void *arg);
+void txn_client_on_retr(sip_timer *tm, void *arg);
+void txn_client_on_end(sip_timer *tm, void *arg);
+void txn_client_on_c(sip_timer *tm, void *arg);
+
+#endif

@@ -1,0 +1,241 @@
+# Shared helpers for the end-to-end tests. A test sources this file:
+#
+#   . "${top_srcdir:-.}/tests/e2e/lib.sh"
+#   e2e_init                      # skip without sipp/python3, temp dir, trap
+#   e2e_ports UAS PROXY UAC       # free UDP ports on 127.0.0.1
+#   e2e_build examples/minimal.sip -D NEXT_HOP=sip:127.0.0.1:$UAS
+#   e2e_start_proxy $PROXY
+#   e2e_sipp uas -sf uas.xml -p $UAS ...   # background; e2e_sipp_wait uas
+#   e2e_sipp_run uac -sf uac.xml 127.0.0.1:$PROXY -m 100 ...   # foreground
+#   e2e_expect_calls uac 100      # sipp exit 0, 100 successful, 0 failed
+#
+# make check exports SIPCC (the compiler), SIPCC_STDLIB, SIPCC_RUNTIME,
+# top_srcdir and top_builddir. By hand, from a build directory:
+#
+#   top_srcdir=/path/to/src sh /path/to/src/tests/e2e/calls.sh
+#
+# (SIPCC, SIPCC_STDLIB and SIPCC_RUNTIME default to ./sipcc, the source
+# tree's stdlib and ./libsiprt.a.)
+#
+# Exit status follows automake: 0 pass, 1 fail, 77 skip, 99 hard error.
+# Set E2E_KEEP=1 to keep the temporary directory (logs, sipp traces).
+
+E2E_NAME=$(basename "$0" .sh)
+E2E_PIDS=
+E2E_TMP=
+E2E_DONE=0
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=.}"
+: "${SIPCC:=$top_builddir/sipcc}"
+: "${SIPCC_STDLIB:=$top_srcdir/stdlib}"
+: "${SIPCC_RUNTIME:=$top_builddir/libsiprt.a}"
+export SIPCC_STDLIB SIPCC_RUNTIME
+E2E_SRC=$top_srcdir/tests/e2e
+
+e2e_log() { printf '%s: %s\n' "$E2E_NAME" "$*" >&2; }
+
+# Skip the test (exit 77) with a reason.
+e2e_skip() { e2e_log "SKIP: $*"; E2E_DONE=1; exit 77; }
+
+# Fail the test with a reason; the cleanup trap prints the logs.
+e2e_fail() { e2e_log "FAIL: $*"; exit 1; }
+
+# A broken set-up, not a failed expectation (exit 99).
+e2e_error() { e2e_log "ERROR: $*"; exit 99; }
+
+# e2e_init [TOOL...]: check the tools the test needs (default: sipp and
+# python3; a test that only compiles gives "none"), make the temporary
+# directory and install the trap that kills every process the test started.
+e2e_init() {
+	[ $# -eq 0 ] && set -- sipp python3
+	for tool in "$@"; do
+		case $tool in
+		none) ;;
+		sipp) command -v sipp >/dev/null 2>&1 ||
+			e2e_skip "sipp not found (apt-get install sip-tester)" ;;
+		*) command -v "$tool" >/dev/null 2>&1 ||
+			e2e_skip "$tool not found (apt-get install $tool)" ;;
+		esac
+	done
+	[ -x "$SIPCC" ] || e2e_error "compiler not found: SIPCC=$SIPCC"
+	E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/sipcc-e2e-$E2E_NAME.XXXXXX") ||
+		e2e_error "mktemp failed"
+	trap e2e_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	trap 'exit 129' HUP
+}
+
+# Remember a background process so the cleanup kills it.
+e2e_track() { E2E_PIDS="$E2E_PIDS $1"; }
+
+# Kill a process: TERM, then KILL if it is still there after ~2 s.
+e2e_kill() {
+	kill -0 "$1" 2>/dev/null || return 0
+	kill -TERM "$1" 2>/dev/null
+	i=0
+	while kill -0 "$1" 2>/dev/null && [ $i -lt 20 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+	return 0
+}
+
+# Print the interesting logs of a failed run.
+e2e_dump_logs() {
+	for f in "$E2E_TMP"/build.log "$E2E_TMP"/proxy.log "$E2E_TMP"/*.err \
+		 "$E2E_TMP"/*.out; do
+		[ -s "$f" ] || continue
+		printf '==== %s (last 40 lines)\n' "$(basename "$f")" >&2
+		tail -n 40 "$f" | cut -c 1-300 >&2
+	done
+}
+
+e2e_cleanup() {
+	rc=$?
+	trap - EXIT INT TERM HUP
+	for p in $E2E_PIDS; do
+		e2e_kill "$p"
+	done
+	if [ -n "$E2E_TMP" ] && [ -d "$E2E_TMP" ]; then
+		if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
+			e2e_dump_logs
+		fi
+		if [ "${E2E_KEEP:-0}" = 1 ]; then
+			e2e_log "kept $E2E_TMP"
+		else
+			rm -rf "$E2E_TMP"
+		fi
+	fi
+	[ "$rc" -eq 0 ] && [ "$E2E_DONE" -eq 0 ] && e2e_log "PASS"
+	exit "$rc"
+}
+
+# e2e_ports VAR...: set each VAR to a distinct free UDP port on 127.0.0.1.
+# The sockets are bound together, so the ports differ from each other; the
+# kernel picks them from the ephemeral range, away from fixed test ports.
+e2e_ports() {
+	ports=$(python3 -c '
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+' $#) || e2e_error "cannot pick free ports"
+	for var in "$@"; do
+		port=${ports%% *}
+		ports=${ports#* }
+		eval "$var=\$port"
+	done
+}
+
+# True when something listens on UDP PORT (any address).
+e2e_udp_bound() {
+	hex=$(printf ':%04X ' "$1")
+	cat /proc/net/udp /proc/net/udp6 2>/dev/null |
+		awk '{print $2" "}' | grep -q -- "$hex"
+}
+
+# e2e_build POLICY [sipcc build options...]: compile POLICY (a path relative
+# to the source tree, or absolute) to $E2E_TMP/proxy.
+e2e_build() {
+	policy=$1; shift
+	case $policy in /*) ;; *) policy=$top_srcdir/$policy ;; esac
+	E2E_PROXY=$E2E_TMP/proxy
+	"$SIPCC" build "$policy" -o "$E2E_PROXY" "$@" >"$E2E_TMP/build.log" 2>&1 ||
+		e2e_fail "sipcc build $policy $* failed"
+	[ -x "$E2E_PROXY" ] || e2e_fail "sipcc build produced no executable"
+}
+
+# e2e_start_proxy PORT [proxy options...]: run the built proxy on
+# 127.0.0.1:PORT in the background and wait until its socket is bound.
+# Sets PROXY_PID. E2E_LOG_LEVEL, when set, is passed as --log-level.
+e2e_start_proxy() {
+	port=$1; shift
+	set -- --listen "udp:127.0.0.1:$port" "$@"
+	[ -n "${E2E_LOG_LEVEL:-}" ] && set -- "$@" --log-level "$E2E_LOG_LEVEL"
+	"$E2E_PROXY" "$@" >"$E2E_TMP/proxy.log" 2>&1 </dev/null &
+	PROXY_PID=$!
+	e2e_track "$PROXY_PID"
+	i=0
+	until e2e_udp_bound "$port"; do
+		kill -0 "$PROXY_PID" 2>/dev/null ||
+			e2e_fail "proxy exited at start-up"
+		[ $i -ge 100 ] && e2e_fail "proxy not listening on udp port $port after 10 s"
+		sleep 0.1; i=$((i + 1))
+	done
+}
+
+# Fail unless the proxy is still running.
+e2e_expect_proxy_alive() {
+	kill -0 "$PROXY_PID" 2>/dev/null || {
+		wait "$PROXY_PID" 2>/dev/null
+		e2e_fail "proxy is no longer running (exit status $?)"
+	}
+}
+
+# e2e_sipp NAME [sipp options...]: start sipp in the background. Its output,
+# statistics (NAME.csv), unexpected messages (NAME.err) and final screen
+# (NAME.screen) go to $E2E_TMP. Sets SIPP_PID_<NAME>. Always give -timeout
+# so that sipp ends by itself.
+e2e_sipp() {
+	name=$1; shift
+	(cd "$E2E_TMP" && exec sipp "$@" -nostdin \
+		-trace_stat -stf "$E2E_TMP/$name.csv" -fd 1 \
+		-trace_err -error_file "$E2E_TMP/$name.err" \
+		-trace_screen -screen_file "$E2E_TMP/$name.screen" \
+		>"$E2E_TMP/$name.out" 2>&1 </dev/null) &
+	eval "SIPP_PID_$name=\$!"
+	e2e_track "$!"
+}
+
+# e2e_sipp_wait NAME: wait for a background sipp; sets SIPP_RC_<NAME>.
+e2e_sipp_wait() {
+	eval "pid=\$SIPP_PID_$1"
+	wait "$pid"
+	eval "SIPP_RC_$1=\$?"
+}
+
+# e2e_sipp_run NAME [sipp options...]: run sipp and wait for it.
+e2e_sipp_run() {
+	e2e_sipp "$@"
+	e2e_sipp_wait "$1"
+}
+
+# e2e_wait_sipp_up NAME PORT: wait until a background sipp listens on PORT.
+e2e_wait_sipp_up() {
+	eval "pid=\$SIPP_PID_$1"
+	i=0
+	until e2e_udp_bound "$2"; do
+		kill -0 "$pid" 2>/dev/null || e2e_fail "sipp $1 exited at start-up"
+		[ $i -ge 100 ] && e2e_fail "sipp $1 not listening on udp port $2"
+		sleep 0.1; i=$((i + 1))
+	done
+}
+
+# e2e_stat NAME COLUMN: a counter from the last line of sipp's statistics
+# file, e.g. "SuccessfulCall(C)" or "FailedCall(C)".
+e2e_stat() {
+	f=$E2E_TMP/$1.csv
+	[ -s "$f" ] || { echo ""; return; }
+	awk -F';' -v col="$2" '
+		NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i; next }
+		{ last = $c }
+		END { print last }' "$f"
+}
+
+# e2e_expect_calls NAME N: sipp NAME ended with status 0 and its statistics
+# count N successful and 0 failed calls.
+e2e_expect_calls() {
+	eval "rc=\${SIPP_RC_$1:-}"
+	ok=$(e2e_stat "$1" 'SuccessfulCall(C)')
+	failed=$(e2e_stat "$1" 'FailedCall(C)')
+	e2e_log "sipp $1: exit $rc, $ok successful, $failed failed (expected $2 successful)"
+	[ "$rc" = 0 ] || e2e_fail "sipp $1 exited with status $rc"
+	[ "$ok" = "$2" ] || e2e_fail "sipp $1: $ok successful calls, expected $2"
+	[ "$failed" = 0 ] || e2e_fail "sipp $1: $failed failed calls"
+}
