@@ -10,3 +10,12 @@ include runtime/proxy/local.mk
 pkglib_LIBRARIES += libsiprt.a
 libsiprt_a_SOURCES = $(CORE_SRC) $(SIP_SRC) $(NET_SRC) $(TXN_SRC) $(PROXY_SRC)
 libsiprt_a_CFLAGS = $(AM_CFLAGS) -O2 $(OPENSSL_CFLAGS) $(SQLITE_CFLAGS)
+
+noinst_HEADERS = \
+	runtime/core/arena.h runtime/core/log.h runtime/core/status.h \
+	runtime/core/str.h runtime/core/timer.h \
+	runtime/net/loop.h runtime/net/transport.h \
+	runtime/proxy/policy_abi.h runtime/proxy/proxy.h \
+	runtime/sip/msg.h \
+	runtime/txn/txn.h runtime/txn/txn_int.h
+EXTRA_DIST += tests/data/rfc4475
