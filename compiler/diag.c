@@ -198,6 +198,10 @@ static int cc_diag_rec_cmp(const void *a, const void *b)
 void cc_diag_flush(void)
 {
 	cc_diag_close();
+	if (cc_diag_state.nrecs == 0) {
+		fflush(stderr);
+		return;
+	}
 	qsort(cc_diag_state.recs, (size_t)cc_diag_state.nrecs, sizeof *cc_diag_state.recs,
 	      cc_diag_rec_cmp);
 	for (int i = 0; i < cc_diag_state.nrecs; i++) {

@@ -71,7 +71,7 @@ static int cc_opts_parse(int argc, char **argv, struct cc_opts *o)
 	bool build = strcmp(o->cmd, "build") == 0;
 	bool check = strcmp(o->cmd, "check") == 0;
 
-	o->defines = calloc((size_t)argc, sizeof *o->defines);
+	o->defines = cc_alloc((size_t)argc * sizeof *o->defines);
 	o->opt_level = 2;
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
@@ -223,6 +223,5 @@ int main(int argc, char **argv)
 		rc = cc_front(&o) ? CC_EXIT_OK : CC_EXIT_FAIL;
 	else
 		rc = cc_cmd_build(&o);
-	free(o.defines);
 	return rc;
 }
