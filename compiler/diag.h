@@ -47,7 +47,12 @@ enum cc_diag_severity { CC_SEV_ERROR, CC_SEV_WARNING };
 	X(UNREACHABLE,       "W0001", CC_SEV_WARNING, "unreachable")       \
 	X(UNUSED_CMD_DEFINE, "W0002", CC_SEV_WARNING, "unused-cmdline-define") \
 	X(UNUSED_ROUTE,      "W0003", CC_SEV_WARNING, "unused-route")      \
-	X(UNUSED_DEFINE,     "W0004", CC_SEV_WARNING, "unused-define")
+	X(UNUSED_DEFINE,     "W0004", CC_SEV_WARNING, "unused-define")     \
+	X(UNKNOWN_KEY,       "E0023", CC_SEV_ERROR,   "unknown-key")       \
+	X(BAD_VALUE,         "E0024", CC_SEV_ERROR,   "invalid-value")     \
+	X(NOT_AVAILABLE,     "E0025", CC_SEV_ERROR,   "not-available")     \
+	X(SHADOWED_RULE,     "W0005", CC_SEV_WARNING, "shadowed-rule")     \
+	X(NO_CATCH_ALL,      "W0006", CC_SEV_WARNING, "no-catch-all")
 
 enum cc_diag_id {
 #define CC_DIAG_ENUM(name, id, sev, text) CC_D_##name,

@@ -6,9 +6,11 @@
 #include <string.h>
 #include <unistd.h>
 #include "ast.h"
+#include "ast_print.h"
 #include "codegen.h"
 #include "diag.h"
 #include "sema.h"
+#include "yaml_front.h"
 
 /* Exit statuses: 0 success, 1 the policy has errors or a step failed,
  * 2 the command line is wrong. */
@@ -29,12 +31,15 @@ static void cc_usage(FILE *out)
 {
 	fputs("usage: sipcc build POLICY -o OUT [-D NAME[=VALUE]]... [--emit-llvm] [-O0..3] [-Werror]\n"
 	      "       sipcc check POLICY [-D NAME[=VALUE]]... [-Werror]\n"
+	      "       sipcc explain POLICY\n"
 	      "       sipcc doc\n"
 	      "       sipcc --help | --version\n"
 	      "\n"
 	      "commands:\n"
 	      "  build        check POLICY and compile it into the proxy executable OUT\n"
 	      "  check        check POLICY and report errors and warnings; generates nothing\n"
+	      "  explain      print POLICY (a .yaml policy, or a .sip one) as the policy\n"
+	      "               language, then check it\n"
 	      "  doc          print the stdlib reference (functions, pseudo-variables,\n"
 	      "               constants) as roff\n"
 	      "\n"
@@ -69,7 +74,7 @@ static int cc_usage_error(const char *fmt, const char *arg)
 static int cc_opts_parse(int argc, char **argv, struct cc_opts *o)
 {
 	bool build = strcmp(o->cmd, "build") == 0;
-	bool check = strcmp(o->cmd, "check") == 0;
+	bool check = strcmp(o->cmd, "check") == 0 || strcmp(o->cmd, "explain") == 0;
 
 	o->defines = cc_alloc((size_t)argc * sizeof *o->defines);
 	o->opt_level = 2;
@@ -118,6 +123,32 @@ static int cc_opts_parse(int argc, char **argv, struct cc_opts *o)
 	return CC_EXIT_OK;
 }
 
+/* Parse the policy, DSL or YAML by its extension, and load the stdlib
+ * (before a YAML policy: its actions lower to calls only when the stdlib
+ * declares them). Returns false when the policy could not be read or the
+ * stdlib not loaded (reported). */
+static bool cc_front_parse(const struct cc_opts *o, struct cc_program *p,
+			   enum cc_parse_result *r)
+{
+	cc_diag_set_werror(o->werror);
+	if (cc_yaml_is_policy(o->policy)) {
+		if (!cc_stdlib_load(p, cc_stdlib_dir())) {
+			cc_diag_summary();
+			return false;
+		}
+		*r = cc_yaml_parse_file(p, o->policy);
+		return *r != CC_PARSE_UNREADABLE;
+	}
+	*r = cc_parse_file(p, o->policy, CC_SRC_POLICY);
+	if (*r == CC_PARSE_UNREADABLE)
+		return false;
+	if (!cc_stdlib_load(p, cc_stdlib_dir())) {
+		cc_diag_summary();
+		return false;
+	}
+	return true;
+}
+
 /* Parse and check the policy against the stdlib. Returns the program, or
  * NULL when anything was wrong (already reported). */
 static struct cc_program *cc_front(const struct cc_opts *o)
@@ -125,19 +156,46 @@ static struct cc_program *cc_front(const struct cc_opts *o)
 	struct cc_program *p = cc_alloc(sizeof *p);
 	enum cc_parse_result r;
 
-	cc_diag_set_werror(o->werror);
-	r = cc_parse_file(p, o->policy, CC_SRC_POLICY);
-	if (r == CC_PARSE_UNREADABLE)
+	if (!cc_front_parse(o, p, &r))
 		return NULL;
-	if (!cc_stdlib_load(p, cc_stdlib_dir())) {
-		cc_diag_summary();
-		return NULL;
-	}
 	for (int i = 0; i < o->ndefines; i++)
 		cc_sema_define(p, o->defines[i]);
 	cc_sema_check(p, o->policy, r != CC_PARSE_OK);
 	cc_diag_summary();
 	return cc_diag_errors() ? NULL : p;
+}
+
+/* explain: print the policy as DSL, then check it. The text is taken
+ * before sema, which rewrites names into the values they stand for, and
+ * printed whenever the policy parsed, so a policy that fails a check can
+ * still be read as the language. */
+static int cc_cmd_explain(const struct cc_opts *o)
+{
+	struct cc_program *p = cc_alloc(sizeof *p);
+	enum cc_parse_result r;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m;
+
+	if (!cc_front_parse(o, p, &r))
+		return CC_EXIT_FAIL;
+	m = open_memstream(&text, &len);
+	if (!m) {
+		cc_diag_fatal("out of memory");
+		return CC_EXIT_FAIL;
+	}
+	cc_ast_print(p, m);
+	fclose(m);
+	for (int i = 0; i < o->ndefines; i++)
+		cc_sema_define(p, o->defines[i]);
+	cc_sema_check(p, o->policy, r != CC_PARSE_OK);
+	cc_diag_summary();
+	if (r == CC_PARSE_OK)
+		fwrite(text, 1, len, stdout);
+	free(text);
+	if (fflush(stdout) != 0)
+		return CC_EXIT_FAIL;
+	return cc_diag_errors() ? CC_EXIT_FAIL : CC_EXIT_OK;
 }
 
 /* build: check, lower to an object in $TMPDIR (or IR text into OUT), link. */
@@ -209,10 +267,10 @@ int main(int argc, char **argv)
 		return CC_EXIT_OK;
 	}
 	if (strcmp(o.cmd, "build") != 0 && strcmp(o.cmd, "check") != 0 &&
-	    strcmp(o.cmd, "doc") != 0) {
+	    strcmp(o.cmd, "explain") != 0 && strcmp(o.cmd, "doc") != 0) {
 		if (o.cmd[0] == '-')
 			return cc_usage_error("unknown option '%s'", o.cmd);
-		return cc_usage_error("unknown command '%s' (use build, check or doc)", o.cmd);
+		return cc_usage_error("unknown command '%s' (use build, check, explain or doc)", o.cmd);
 	}
 	rc = cc_opts_parse(argc, argv, &o);
 	if (rc != CC_EXIT_OK)
@@ -221,6 +279,8 @@ int main(int argc, char **argv)
 		rc = cc_cmd_doc();
 	else if (strcmp(o.cmd, "check") == 0)
 		rc = cc_front(&o) ? CC_EXIT_OK : CC_EXIT_FAIL;
+	else if (strcmp(o.cmd, "explain") == 0)
+		rc = cc_cmd_explain(&o);
 	else
 		rc = cc_cmd_build(&o);
 	return rc;

@@ -1,14 +1,15 @@
 # The runtime library every generated proxy links with. Each layer lists its
-# sources in its own fragment (CORE_SRC, SIP_SRC, NET_SRC, TXN_SRC, PROXY_SRC);
-# unit tests link only the layers under test.
+# sources in its own fragment (CORE_SRC, SIP_SRC, NET_SRC, TXN_SRC, PROXY_SRC,
+# TEXT_SRC); unit tests link only the layers under test.
 include runtime/core/local.mk
 include runtime/sip/local.mk
 include runtime/net/local.mk
 include runtime/txn/local.mk
 include runtime/proxy/local.mk
+include runtime/text/local.mk
 
 pkglib_LIBRARIES += libsiprt.a
-libsiprt_a_SOURCES = $(CORE_SRC) $(SIP_SRC) $(NET_SRC) $(TXN_SRC) $(PROXY_SRC)
+libsiprt_a_SOURCES = $(CORE_SRC) $(SIP_SRC) $(NET_SRC) $(TXN_SRC) $(PROXY_SRC) $(TEXT_SRC)
 libsiprt_a_CFLAGS = $(AM_CFLAGS) -O2 $(OPENSSL_CFLAGS) $(SQLITE_CFLAGS)
 
 noinst_HEADERS = \

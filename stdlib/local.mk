@@ -1,1 +1,1 @@
-dist_stdlib_DATA += stdlib/core.sipi
+dist_stdlib_DATA += stdlib/core.sipi stdlib/text.sipi

@@ -4,4 +4,6 @@ include tests/runtime/txn/local.mk
 include tests/compiler/local.mk
 include tests/e2e/local.mk
 include tests/compiler/codegen.mk
+include tests/compiler/yaml.mk
+include tests/runtime/text/local.mk
 include tests/fuzz/local.mk

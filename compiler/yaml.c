@@ -1,0 +1,1679 @@
+/* The YAML front end. The whole file is loaded with libyaml's document API
+ * (the node tree keeps a start and end mark for every node), checked key
+ * by key and lowered into the AST of ast.h:
+ *
+ *   settings            -> listen / domain / define items
+ *   require (top level) -> checks at the top of "route request"
+ *   rules               -> one if / else if / else chain in "route request",
+ *                          in order, so the first matching rule wins
+ *   failure_routes      -> "route failure NAME" routes
+ *
+ * Every generated node carries the location of the YAML node it came from,
+ * so sema's errors (an unknown route, a misspelt define) point into the
+ * YAML file like the errors found here. Only what the stdlib declares is
+ * called; an action whose module does not exist yet is an error that says
+ * so rather than a call sema would reject with a less useful message. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <regex.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+#include "ast_print.h"
+#include "diag.h"
+#include "sema_int.h"
+#include "yaml_front.h"
+
+/* What the lowering of one rule leaves for the whole-policy checks. */
+struct cc_yaml_rule {
+	int index;                  /* 1-based, as the documentation counts */
+	const char *name;           /* the rule's name:, or NULL */
+	struct cc_loc loc;          /* the rule (its first key) */
+	const char **conds;         /* each match condition, printed as DSL */
+	int nconds;
+	bool ok;                    /* lowered without errors */
+};
+
+struct cc_yaml {
+	struct cc_program *p;
+	yaml_document_t doc;
+	const char *file;
+	const char *dir;            /* includes are relative to the policy */
+	const char *text;           /* the source, for byte columns */
+	size_t len;
+	size_t *lines;              /* offset of each line's first byte */
+	int nlines;
+	struct cc_yaml_rule *rules;
+	int nrules;
+};
+
+/* One key of a mapping the schema knows, and what was found for it. */
+struct cc_yaml_field {
+	yaml_node_t *val;
+	struct cc_loc key_loc;
+};
+
+/* A list of statements being built. */
+struct cc_yaml_block {
+	struct cc_stmt *first, *last;
+};
+
+bool cc_yaml_is_policy(const char *path)
+{
+	size_t n = strlen(path);
+
+	return (n > 5 && strcmp(path + n - 5, ".yaml") == 0) ||
+	       (n > 4 && strcmp(path + n - 4, ".yml") == 0);
+}
+
+/* Index the start of every line, so a libyaml mark can be turned into a
+ * byte column. */
+static void cc_yaml_index_lines(struct cc_yaml *y)
+{
+	int cap = 64;
+
+	y->lines = cc_alloc(sizeof *y->lines * (size_t)cap);
+	y->lines[y->nlines++] = 0;
+	for (size_t i = 0; i < y->len; i++) {
+		if (y->text[i] != '\n')
+			continue;
+		if (y->nlines == cap) {
+			size_t *n = cc_alloc(sizeof *n * (size_t)cap * 2);
+			memcpy(n, y->lines, sizeof *n * (size_t)cap);
+			y->lines = n;
+			cap *= 2;
+		}
+		y->lines[y->nlines++] = i + 1;
+	}
+}
+
+/* libyaml counts columns in characters from 0; diagnostics count bytes
+ * from 1, so a line with UTF-8 text before the node still gets its caret
+ * in the right place. */
+static int cc_yaml_col(const struct cc_yaml *y, yaml_mark_t m)
+{
+	size_t at;
+
+	if (m.line >= (size_t)y->nlines)
+		return (int)m.column + 1;
+	at = y->lines[m.line];
+	for (size_t c = 0; c < m.column && at < y->len && y->text[at] != '\n'; c++) {
+		at++;
+		while (at < y->len && ((unsigned char)y->text[at] & 0xc0) == 0x80)
+			at++;
+	}
+	return (int)(at - y->lines[m.line]) + 1;
+}
+
+static struct cc_loc cc_yaml_mark_loc(const struct cc_yaml *y, yaml_mark_t m)
+{
+	return (struct cc_loc){
+		.file = y->file, .line = (int)m.line + 1, .col = cc_yaml_col(y, m), .len = 1,
+	};
+}
+
+/* Where a node starts; a scalar on one line gets its width so the caret
+ * line underlines it. */
+static struct cc_loc cc_yaml_loc(const struct cc_yaml *y, const yaml_node_t *n)
+{
+	struct cc_loc l = cc_yaml_mark_loc(y, n->start_mark);
+
+	if (n->type == YAML_SCALAR_NODE && n->end_mark.line == n->start_mark.line &&
+	    n->end_mark.column > n->start_mark.column)
+		l.len = cc_yaml_col(y, n->end_mark) - l.col;
+	return l;
+}
+
+static const char *cc_yaml_scalar(const yaml_node_t *n)
+{
+	return (const char *)n->data.scalar.value;
+}
+
+static bool cc_yaml_plain(const yaml_node_t *n)
+{
+	return n->type == YAML_SCALAR_NODE && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+}
+
+/* An empty value ("key:" with nothing after it), ~ or null. */
+static bool cc_yaml_is_null(const yaml_node_t *n)
+{
+	const char *s;
+
+	if (!cc_yaml_plain(n))
+		return false;
+	s = cc_yaml_scalar(n);
+	return !*s || strcmp(s, "~") == 0 || strcmp(s, "null") == 0 || strcmp(s, "Null") == 0 ||
+	       strcmp(s, "NULL") == 0;
+}
+
+/* How a value reads in "must be X, not Y". */
+static const char *cc_yaml_what(const yaml_node_t *n)
+{
+	char *buf;
+	const char *s;
+
+	if (n->type == YAML_MAPPING_NODE)
+		return "a mapping";
+	if (n->type == YAML_SEQUENCE_NODE)
+		return "a list";
+	if (cc_yaml_is_null(n))
+		return "empty";
+	s = cc_yaml_scalar(n);
+	buf = cc_alloc(strlen(s) + 16);
+	sprintf(buf, cc_yaml_plain(n) ? "'%s'" : "the string \"%s\"", s);
+	return buf;
+}
+
+static yaml_node_t *cc_yaml_node(struct cc_yaml *y, yaml_node_item_t id)
+{
+	return yaml_document_get_node(&y->doc, id);
+}
+
+/* Check that n is a mapping whose keys are all among keys[] (NULL
+ * terminated) and fill out[i] for keys[i]. An unknown key gets a "did you
+ * mean", a repeated key an error; both are skipped. what names the mapping
+ * in messages ("a rule's match"). Returns false when n is no mapping. */
+static bool cc_yaml_fields(struct cc_yaml *y, yaml_node_t *n, const char *what,
+			   const char *const *keys, struct cc_yaml_field *out)
+{
+	int nkeys = 0;
+
+	while (keys[nkeys])
+		nkeys++;
+	memset(out, 0, sizeof *out * (size_t)nkeys);
+	if (n->type != YAML_MAPPING_NODE) {
+		cc_diag_report(CC_D_BAD_VALUE, cc_yaml_loc(y, n), "%s must be a mapping, not %s",
+			       what, cc_yaml_what(n));
+		return false;
+	}
+	for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = cc_yaml_node(y, pr->key);
+		struct cc_loc kl = cc_yaml_loc(y, k);
+		const char *name;
+		int i;
+
+		if (k->type != YAML_SCALAR_NODE) {
+			cc_diag_report(CC_D_BAD_VALUE, kl, "a key in %s must be a word, not %s",
+				       what, cc_yaml_what(k));
+			continue;
+		}
+		name = cc_yaml_scalar(k);
+		for (i = 0; i < nkeys && strcmp(keys[i], name) != 0; i++)
+			;
+		if (i == nkeys) {
+			struct cc_suggest sg;
+			cc_suggest_init(&sg, name);
+			for (int j = 0; j < nkeys; j++)
+				cc_suggest_add(&sg, keys[j]);
+			cc_diag_report(CC_D_UNKNOWN_KEY, kl, "unknown key '%s' in %s%s", name, what,
+				       cc_suggest_text(&sg));
+			if (!sg.best) {
+				size_t len = 0;
+				for (int j = 0; j < nkeys; j++)
+					len += strlen(keys[j]) + 2;
+				char *list = cc_alloc(len + 1);
+				for (int j = 0; j < nkeys; j++) {
+					strcat(list, keys[j]);
+					if (j + 1 < nkeys)
+						strcat(list, ", ");
+				}
+				cc_diag_note((struct cc_loc){0}, "the keys of %s are: %s", what, list);
+			}
+			continue;
+		}
+		if (out[i].val) {
+			cc_diag_report(CC_D_BAD_VALUE, kl, "key '%s' appears twice in %s", name, what);
+			cc_diag_note(out[i].key_loc, "first given here");
+			continue;
+		}
+		out[i].val = cc_yaml_node(y, pr->value);
+		out[i].key_loc = kl;
+	}
+	return true;
+}
+
+/* A string value; numbers and words are strings too ("to_user: 112"). */
+static bool cc_yaml_str(struct cc_yaml *y, yaml_node_t *n, const char *key, const char **out)
+{
+	if (n->type != YAML_SCALAR_NODE || cc_yaml_is_null(n)) {
+		cc_diag_report(CC_D_BAD_VALUE, cc_yaml_loc(y, n), "'%s' must be a string, not %s",
+			       key, cc_yaml_what(n));
+		return false;
+	}
+	/* The document is freed after lowering; the AST keeps copies. */
+	*out = cc_strdup(cc_yaml_scalar(n));
+	return true;
+}
+
+/* An integer in [lo, hi]. A quoted "404" is a string, as in YAML itself. */
+static bool cc_yaml_int(struct cc_yaml *y, yaml_node_t *n, const char *key,
+			long lo, long hi, long *out)
+{
+	const char *s = n->type == YAML_SCALAR_NODE ? cc_yaml_scalar(n) : "";
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (!cc_yaml_plain(n) || !*s || *end || errno == ERANGE || isspace((unsigned char)*s)) {
+		cc_diag_report(CC_D_BAD_VALUE, cc_yaml_loc(y, n), "'%s' must be an integer, not %s",
+			       key, cc_yaml_what(n));
+		return false;
+	}
+	if (v < lo || v > hi) {
+		cc_diag_report(CC_D_BAD_VALUE, cc_yaml_loc(y, n), "'%s' must be between %ld and %ld, not %ld",
+			       key, lo, hi, v);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+static bool cc_yaml_bool(struct cc_yaml *y, yaml_node_t *n, const char *key, bool *out)
+{
+	const char *s = cc_yaml_plain(n) ? cc_yaml_scalar(n) : "";
+
+	if (strcmp(s, "true") == 0 || strcmp(s, "false") == 0) {
+		*out = s[0] == 't';
+		return true;
+	}
+	cc_diag_report(CC_D_BAD_VALUE, cc_yaml_loc(y, n), "'%s' must be true or false, not %s",
+		       key, cc_yaml_what(n));
+	return false;
+}
+
+/* Run the body for n, or for each item when n is a list: "method: INVITE" and
+ * "method: [INVITE, BYE]" both work. */
+#define CC_YAML_EACH(y, n, item, ...)                                             \
+	do {                                                                      \
+		if ((n)->type == YAML_SEQUENCE_NODE) {                            \
+			for (yaml_node_item_t *it_ = (n)->data.sequence.items.start; \
+			     it_ < (n)->data.sequence.items.top; it_++) {         \
+				yaml_node_t *item = cc_yaml_node((y), *it_);      \
+				__VA_ARGS__                                       \
+			}                                                         \
+		} else {                                                          \
+			yaml_node_t *item = (n);                                  \
+			do { __VA_ARGS__ } while (0);                             \
+		}                                                                 \
+	} while (0)
+
+static bool cc_yaml_empty_list(struct cc_yaml *y, yaml_node_t *n, const char *key)
+{
+	if (n->type == YAML_SEQUENCE_NODE && n->data.sequence.items.start == n->data.sequence.items.top) {
+		cc_diag_report(CC_D_BAD_VALUE, cc_yaml_loc(y, n), "'%s' is an empty list", key);
+		return true;
+	}
+	return false;
+}
+
+/* ---- AST construction ---- */
+
+static struct cc_expr *cc_yaml_strlit(struct cc_loc loc, const char *s, size_t len)
+{
+	struct cc_expr *e = cc_expr_new(E_STR, loc);
+
+	e->u.str.s = cc_strndup(s, len);
+	e->u.str.len = len;
+	return e;
+}
+
+static struct cc_expr *cc_yaml_intlit(struct cc_loc loc, long v)
+{
+	struct cc_expr *e = cc_expr_new(E_INT, loc);
+
+	e->u.ival = v;
+	return e;
+}
+
+static struct cc_expr *cc_yaml_ident(struct cc_loc loc, const char *name)
+{
+	struct cc_expr *e = cc_expr_new(E_IDENT, loc);
+
+	e->u.ident.name = name;
+	return e;
+}
+
+static struct cc_expr *cc_yaml_pv(struct cc_loc loc, const char *name)
+{
+	struct cc_expr *e = cc_expr_new(E_PV, loc);
+
+	e->u.pv.name = name;
+	return e;
+}
+
+static struct cc_expr *cc_yaml_bin(enum cc_binop op, struct cc_expr *l, struct cc_expr *r,
+				   struct cc_loc loc)
+{
+	struct cc_expr *e;
+
+	if (!l)
+		return r;
+	if (!r)
+		return l;
+	e = cc_expr_new(E_BINARY, loc);
+	e->u.binary.op = op;
+	e->u.binary.l = l;
+	e->u.binary.r = r;
+	return e;
+}
+
+static struct cc_expr *cc_yaml_not(struct cc_expr *x, struct cc_loc loc)
+{
+	struct cc_expr *e = cc_expr_new(E_UNARY, loc);
+
+	e->u.unary.op = U_NOT;
+	e->u.unary.e = x;
+	return e;
+}
+
+/* name(args...), nargs expressions following. Named arguments are given
+ * as a "name:" string before the expression when named is true. */
+static struct cc_expr *cc_yaml_call(struct cc_loc loc, const char *name, bool named, int nargs, ...)
+{
+	struct cc_expr *e = cc_expr_new(E_CALL, loc);
+	va_list ap;
+
+	e->u.call.name = name;
+	e->u.call.nargs = nargs;
+	if (nargs) {
+		e->u.call.args = cc_alloc(sizeof *e->u.call.args * (size_t)nargs);
+		if (named)
+			e->u.call.arg_names = cc_alloc(sizeof *e->u.call.arg_names * (size_t)nargs);
+	}
+	va_start(ap, nargs);
+	for (int i = 0; i < nargs; i++) {
+		if (named)
+			e->u.call.arg_names[i] = va_arg(ap, const char *);
+		e->u.call.args[i] = va_arg(ap, struct cc_expr *);
+	}
+	va_end(ap);
+	return e;
+}
+
+static void cc_yaml_add(struct cc_yaml_block *b, struct cc_stmt *st)
+{
+	if (!st)
+		return;
+	if (b->last)
+		b->last->next = st;
+	else
+		b->first = st;
+	b->last = st;
+	while (b->last->next)
+		b->last = b->last->next;
+}
+
+static struct cc_stmt *cc_yaml_block_stmt(struct cc_loc loc, struct cc_yaml_block *b)
+{
+	struct cc_stmt *st = cc_stmt_new(S_BLOCK, loc);
+
+	st->u.block.first = b->first;
+	return st;
+}
+
+static struct cc_stmt *cc_yaml_expr_stmt(struct cc_expr *e)
+{
+	struct cc_stmt *st = cc_stmt_new(S_EXPR, e->loc);
+
+	st->u.expr = e;
+	return st;
+}
+
+static struct cc_stmt *cc_yaml_assign(struct cc_loc loc, const char *pv, struct cc_expr *value)
+{
+	struct cc_stmt *st = cc_stmt_new(S_ASSIGN, loc);
+
+	st->u.assign.name = pv;
+	st->u.assign.name_loc = loc;
+	st->u.assign.value = value;
+	return st;
+}
+
+/* if (cond) { then... } */
+static struct cc_stmt *cc_yaml_if(struct cc_loc loc, struct cc_expr *cond, struct cc_yaml_block *then)
+{
+	struct cc_stmt *st = cc_stmt_new(S_IF, loc);
+
+	st->u.if_.cond = cond;
+	st->u.if_.then = cc_yaml_block_stmt(loc, then);
+	return st;
+}
+
+/* if (!check) { reply(code, reason); exit; } — a requirement that fails
+ * answers the request and ends it. */
+static struct cc_stmt *cc_yaml_reject_unless(struct cc_loc loc, struct cc_expr *check,
+					     struct cc_stmt *answer)
+{
+	struct cc_yaml_block b = { 0 };
+
+	cc_yaml_add(&b, answer);
+	cc_yaml_add(&b, cc_stmt_new(S_EXIT, loc));
+	return cc_yaml_if(loc, cc_yaml_not(check, loc), &b);
+}
+
+static struct cc_stmt *cc_yaml_reply_stmt(struct cc_loc loc, const char *fn, long code,
+					  const char *reason)
+{
+	return cc_yaml_expr_stmt(cc_yaml_call(loc, fn, false, 2, cc_yaml_intlit(loc, code),
+					      cc_yaml_strlit(loc, reason, strlen(reason))));
+}
+
+/* ---- values ---- */
+
+static bool cc_yaml_is_word(const char *s, size_t n)
+{
+	if (n == 0 || (!isalpha((unsigned char)s[0]) && s[0] != '_'))
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_')
+			return false;
+	return true;
+}
+
+/* A string value that may refer to defines and pseudo-variables:
+ * "${NEXT_HOP}" is the define NEXT_HOP, "call ${$ci} failed" joins the
+ * text and the Call-ID with +, and "$${" stands for a literal "${". Such a
+ * reference keeps -D overrides working for YAML policies. Returns NULL
+ * after reporting a malformed reference. */
+static struct cc_expr *cc_yaml_value(struct cc_yaml *y, yaml_node_t *n, const char *key)
+{
+	const char *s;
+	struct cc_loc loc;
+	struct cc_expr *e = NULL;
+	char *lit;
+	size_t nlit = 0, len;
+	int base;
+
+	if (!cc_yaml_str(y, n, key, &s))
+		return NULL;
+	loc = cc_yaml_loc(y, n);
+	len = strlen(s);
+	lit = cc_alloc(len + 1);
+	/* Columns inside the scalar are exact for plain and simply quoted
+	 * text on one line; otherwise references point at the scalar. */
+	base = n->end_mark.line == n->start_mark.line ?
+	       loc.col + (cc_yaml_plain(n) ? 0 : 1) : -1;
+	for (size_t i = 0; i < len;) {
+		if (s[i] == '$' && s[i + 1] == '$' && s[i + 2] == '{') {
+			lit[nlit++] = '$';
+			lit[nlit++] = '{';
+			i += 3;
+			continue;
+		}
+		if (!(s[i] == '$' && s[i + 1] == '{')) {
+			lit[nlit++] = s[i++];
+			continue;
+		}
+		const char *close = strchr(s + i + 2, '}');
+		const char *name = s + i + 2;
+		size_t nlen = close ? (size_t)(close - name) : 0;
+		bool pv = nlen > 1 && name[0] == '$';
+		struct cc_loc at = loc;
+		if (base > 0) {
+			at.col = base + (int)i;
+			at.len = close ? (int)(close - (s + i)) + 1 : (int)(len - i);
+		}
+		if (!close || !cc_yaml_is_word(name + pv, nlen - pv)) {
+			cc_diag_report(CC_D_BAD_VALUE, at,
+				       "malformed reference in '%s': write ${NAME} for a define, ${$pv} for a pseudo-variable, $${ for a literal '${'",
+				       key);
+			return NULL;
+		}
+		if (nlit) {
+			e = cc_yaml_bin(B_ADD, e, cc_yaml_strlit(loc, lit, nlit), loc);
+			nlit = 0;
+		}
+		at.col += 2;
+		at.len = (int)nlen;
+		const char *word = cc_strndup(name, nlen);
+		e = cc_yaml_bin(B_ADD, e, pv ? cc_yaml_pv(at, word) : cc_yaml_ident(at, word), loc);
+		i = (size_t)(close - s) + 1;
+	}
+	if (nlit || !e)
+		e = cc_yaml_bin(B_ADD, e, cc_yaml_strlit(loc, lit, nlit), loc);
+	return e;
+}
+
+/* An IP address or a network ADDRESS/PREFIX, as ip_in_net() reads it. */
+static bool cc_yaml_net_ok(const char *s)
+{
+	unsigned char buf[16];
+	const char *slash = strchr(s, '/');
+	char *addr = cc_strndup(s, slash ? (size_t)(slash - s) : strlen(s));
+	bool v4 = inet_pton(AF_INET, addr, buf) == 1;
+
+	if (!v4 && inet_pton(AF_INET6, addr, buf) != 1)
+		return false;
+	if (!slash)
+		return true;
+	char *end;
+	long bits = strtol(slash + 1, &end, 10);
+	return slash[1] && !*end && isdigit((unsigned char)slash[1]) && bits >= 0 &&
+	       bits <= (v4 ? 32 : 128);
+}
+
+/* A regular expression literal is checked now, so a bad one is a compile
+ * error at its line instead of a log line at run time. */
+static bool cc_yaml_regex_ok(struct cc_yaml *y, yaml_node_t *n, const struct cc_expr *re)
+{
+	regex_t r;
+	int rc;
+
+	if (re->kind != E_STR)
+		return true;
+	rc = regcomp(&r, re->u.str.s, REG_EXTENDED | REG_NOSUB);
+	if (rc != 0) {
+		char msg[128];
+		regerror(rc, &r, msg, sizeof msg);
+		cc_diag_report(CC_D_BAD_LITERAL, cc_yaml_loc(y, n),
+			       "invalid regular expression: %s", msg);
+		return false;
+	}
+	regfree(&r);
+	return true;
+}
+
+/* ---- match ---- */
+
+/* A string condition on pv: a value (exact), a list (any of them), or a
+ * mapping with one of exact / prefix / suffix / contains / regex. */
+static struct cc_expr *cc_yaml_strmatch(struct cc_yaml *y, yaml_node_t *n, const char *key,
+					const char *pv)
+{
+	static const char *const ops[] = { "exact", "prefix", "suffix", "contains", "regex", NULL };
+	static const char *const fns[] = { NULL, "starts_with", "ends_with", "contains", "regex_match" };
+	struct cc_loc loc = cc_yaml_loc(y, n);
+	struct cc_expr *all = NULL;
+	bool ok = true;
+
+	if (cc_yaml_empty_list(y, n, key))
+		return NULL;
+	CC_YAML_EACH(y, n, item, {
+		struct cc_yaml_field f[5];
+		struct cc_expr *one = NULL, *v;
+		int op = 0, nops = 0;
+		yaml_node_t *vn = item;
+
+		if (item->type == YAML_MAPPING_NODE) {
+			char what[64];
+			snprintf(what, sizeof what, "'%s'", key);
+			if (!cc_yaml_fields(y, item, what, ops, f)) {
+				ok = false;
+				continue;
+			}
+			for (int i = 0; i < 5; i++) {
+				if (f[i].val) {
+					op = i;
+					vn = f[i].val;
+					nops++;
+				}
+			}
+			if (nops != 1) {
+				cc_diag_report(CC_D_BAD_VALUE, cc_yaml_loc(y, item),
+					       "'%s' needs exactly one of exact, prefix, suffix, contains or regex",
+					       key);
+				ok = false;
+				continue;
+			}
+		}
+		v = cc_yaml_value(y, vn, op ? ops[op] : key);
+		if (!v || (op == 4 && !cc_yaml_regex_ok(y, vn, v))) {
+			ok = false;
+			continue;
+		}
+		struct cc_loc vl = cc_yaml_loc(y, vn);
+		if (op == 0)
+			one = cc_yaml_bin(B_EQ, cc_yaml_pv(vl, pv), v, vl);
+		else
+			one = cc_yaml_call(vl, fns[op], false, 2, cc_yaml_pv(vl, pv), v);
+		all = cc_yaml_bin(B_OR, all, one, loc);
+	});
+	return ok ? all : NULL;
+}
+
+static struct cc_expr *cc_yaml_methods(struct cc_yaml *y, yaml_node_t *n)
+{
+	struct cc_expr *all = NULL;
+	bool ok = true;
+
+	if (cc_yaml_empty_list(y, n, "method"))
+		return NULL;
+	CC_YAML_EACH(y, n, item, {
+		const char *m;
+		if (!cc_yaml_str(y, item, "method", &m)) {
+			ok = false;
+			continue;
+		}
+		/* Methods are upper case on the wire; "invite" surely means INVITE. */
+		char *up = cc_strdup(m);
+		for (char *c = up; *c; c++)
+			*c = (char)toupper((unsigned char)*c);
+		struct cc_loc l = cc_yaml_loc(y, item);
+		all = cc_yaml_bin(B_OR, all, cc_yaml_bin(B_EQ, cc_yaml_pv(l, "method"),
+							  cc_yaml_ident(l, up), l), cc_yaml_loc(y, n));
+	});
+	return ok ? all : NULL;
+}
+
+static struct cc_expr *cc_yaml_nets(struct cc_yaml *y, yaml_node_t *n, const char *key)
+{
+	struct cc_expr *all = NULL;
+	bool ok = true;
+
+	if (cc_yaml_empty_list(y, n, key))
+		return NULL;
+	CC_YAML_EACH(y, n, item, {
+		struct cc_expr *v = cc_yaml_value(y, item, key);
+		struct cc_loc l = cc_yaml_loc(y, item);
+		if (!v) {
+			ok = false;
+			continue;
+		}
+		if (v->kind == E_STR && !cc_yaml_net_ok(v->u.str.s)) {
+			cc_diag_report(CC_D_BAD_LITERAL, l,
+				       "'%s' is not an IP address or network (ADDRESS/PREFIX, e.g. 10.0.0.0/8)",
+				       v->u.str.s);
+			ok = false;
+			continue;
+		}
+		all = cc_yaml_bin(B_OR, all, cc_yaml_call(l, "ip_in_net", false, 2,
+							  cc_yaml_pv(l, "$si"), v), cc_yaml_loc(y, n));
+	});
+	return ok ? all : NULL;
+}
+
+/* A true/false condition on a stdlib predicate. */
+static struct cc_expr *cc_yaml_flag(struct cc_yaml *y, yaml_node_t *n, const char *key,
+				    const char *fn)
+{
+	struct cc_loc l = cc_yaml_loc(y, n);
+	struct cc_expr *call;
+	bool v;
+
+	if (!cc_yaml_bool(y, n, key, &v))
+		return NULL;
+	call = cc_yaml_call(l, fn, false, 0);
+	return v ? call : cc_yaml_not(call, l);
+}
+
+/* The keys of match. The conditions are joined with && in this order,
+ * cheap tests first; loose_route and known_transaction act on the request,
+ * so they come last and run only when everything else matched. */
+static const char *const cc_yaml_match_keys[] = {
+	"in_dialog", "method", "ruri_is_local", "ruri_user", "ruri_domain",
+	"from_user", "from_domain", "to_user", "to_domain", "source_ip", "header",
+	"any", "known_transaction", "loose_route", NULL,
+};
+enum { CC_YAML_NMATCH = sizeof cc_yaml_match_keys / sizeof cc_yaml_match_keys[0] - 1 };
+static const char *const cc_yaml_match_pv[CC_YAML_NMATCH] = {
+	[3] = "$rU", [4] = "$rd", [5] = "$fU", [6] = "$fd", [7] = "$tU", [8] = "$td",
+};
+
+static struct cc_expr *cc_yaml_match(struct cc_yaml *y, yaml_node_t *n, const char *what,
+				     struct cc_yaml_rule *rule, bool *ok);
+
+/* any: [ {match}, {match} ] — true when one of the mappings matches. */
+static struct cc_expr *cc_yaml_any(struct cc_yaml *y, yaml_node_t *n)
+{
+	struct cc_expr *all = NULL;
+	bool ok = true;
+
+	if (n->type != YAML_SEQUENCE_NODE) {
+		cc_diag_report(CC_D_BAD_VALUE, cc_yaml_loc(y, n),
+			       "'any' must be a list of match mappings, not %s", cc_yaml_what(n));
+		return NULL;
+	}
+	if (cc_yaml_empty_list(y, n, "any"))
+		return NULL;
+	CC_YAML_EACH(y, n, item, {
+		struct cc_expr *e = cc_yaml_match(y, item, "an 'any' alternative", NULL, &ok);
+		if (!e && ok) {
+			cc_diag_report(CC_D_BAD_VALUE, cc_yaml_loc(y, item),
+				       "an empty alternative in 'any' matches every request");
+			ok = false;
+		}
+		all = cc_yaml_bin(B_OR, all, e, cc_yaml_loc(y, n));
+	});
+	return ok ? all : NULL;
+}
+
+/* The conjunction of a match mapping's conditions (NULL: no condition, a
+ * catch-all). Records each condition's text in rule for the shadowing
+ * check. *ok turns false when something was reported. */
+static struct cc_expr *cc_yaml_match(struct cc_yaml *y, yaml_node_t *n, const char *what,
+				     struct cc_yaml_rule *rule, bool *ok)
+{
+	struct cc_yaml_field f[CC_YAML_NMATCH];
+	struct cc_expr *all = NULL;
+
+	if (!cc_yaml_fields(y, n, what, cc_yaml_match_keys, f)) {
+		*ok = false;
+		return NULL;
+	}
+	if (rule)
+		rule->conds = cc_alloc(sizeof *rule->conds * CC_YAML_NMATCH);
+	for (int i = 0; i < CC_YAML_NMATCH; i++) {
+		const char *key = cc_yaml_match_keys[i];
+		yaml_node_t *v = f[i].val;
+		struct cc_expr *e = NULL;
+
+		if (!v)
+			continue;
+		if (strcmp(key, "in_dialog") == 0)
+			e = cc_yaml_flag(y, v, key, "has_totag");
+		else if (strcmp(key, "method") == 0)
+			e = cc_yaml_methods(y, v);
+		else if (strcmp(key, "ruri_is_local") == 0)
+			e = cc_yaml_flag(y, v, key, "uri_is_local");
+		else if (cc_yaml_match_pv[i])
+			e = cc_yaml_strmatch(y, v, key, cc_yaml_match_pv[i]);
+		else if (strcmp(key, "source_ip") == 0)
+			e = cc_yaml_nets(y, v, key);
+		else if (strcmp(key, "any") == 0)
+			e = cc_yaml_any(y, v);
+		else if (strcmp(key, "known_transaction") == 0)
+			e = cc_yaml_flag(y, v, key, "t_check_trans");
+		else if (strcmp(key, "loose_route") == 0)
+			e = cc_yaml_flag(y, v, key, "loose_route");
+		else if (strcmp(key, "header") == 0)
+			cc_diag_report(CC_D_NOT_AVAILABLE, f[i].key_loc,
+				       "match 'header' needs header access functions in the stdlib, not available yet");
+		if (!e) {
+			*ok = false;
+			continue;
+		}
+		/* One && chain, left to right, located at the match key. */
+		all = cc_yaml_bin(B_AND, all, e, cc_yaml_loc(y, n));
+		if (rule)
+			rule->conds[rule->nconds++] = cc_ast_expr_text(e);
+	}
+	return all;
+}
+
+/* ---- require ---- */
+
+/* True when the stdlib declares every function an action needs; else an
+ * error naming the module that will provide them. */
+static bool cc_yaml_need(struct cc_yaml *y, struct cc_loc loc, const char *what,
+			 const char *module, const char *const *fns)
+{
+	for (int i = 0; fns[i]; i++) {
+		if (!cc_find_fn(y->p, fns[i])) {
+			cc_diag_report(CC_D_NOT_AVAILABLE, loc, "%s needs the %s, not available yet",
+				       what, module);
+			cc_diag_note((struct cc_loc){0}, "the stdlib does not declare '%s'", fns[i]);
+			return false;
+		}
+	}
+	return true;
+}
+
+static const char *const cc_yaml_require_keys[] = { "max_forwards", "trusted", "auth", NULL };
+
+/* Requirements, in this order: loop detection, then who may send, then
+ * who the sender is. Each one that fails answers and ends the request. */
+static bool cc_yaml_require(struct cc_yaml *y, yaml_node_t *n, const char *what,
+			    struct cc_yaml_block *out)
+{
+	struct cc_yaml_field f[3];
+	bool ok = true;
+
+	if (!cc_yaml_fields(y, n, what, cc_yaml_require_keys, f))
+		return false;
+	if (f[0].val) {
+		long lim;
+		struct cc_loc l = cc_yaml_loc(y, f[0].val);
+		if (cc_yaml_int(y, f[0].val, "max_forwards", 1, 255, &lim))
+			cc_yaml_add(out, cc_yaml_reject_unless(l,
+				cc_yaml_call(l, "maxfwd_ok", false, 1, cc_yaml_intlit(l, lim)),
+				cc_yaml_reply_stmt(l, "reply", 483, "Too Many Hops")));
+		else
+			ok = false;
+	}
+	if (f[1].val) {
+		struct cc_expr *e = cc_yaml_nets(y, f[1].val, "trusted");
+		struct cc_loc l = cc_yaml_loc(y, f[1].val);
+		if (e)
+			cc_yaml_add(out, cc_yaml_reject_unless(l, e,
+				cc_yaml_reply_stmt(l, "reply", 403, "Forbidden")));
+		else
+			ok = false;
+	}
+	if (f[2].val) {
+		const char *kind = NULL;
+		struct cc_loc l = cc_yaml_loc(y, f[2].val);
+		if (!cc_yaml_str(y, f[2].val, "auth", &kind)) {
+			ok = false;
+		} else if (strcmp(kind, "www") != 0 && strcmp(kind, "proxy") != 0) {
+			cc_diag_report(CC_D_BAD_VALUE, l, "'auth' must be www or proxy, not '%s'", kind);
+			ok = false;
+		} else {
+			/* RFC 3261 22: a registrar challenges with 401 for the To
+			 * domain, a proxy with 407 for the From domain. */
+			bool www = kind[0] == 'w';
+			const char *fns[] = { www ? "www_authorize" : "proxy_authorize",
+					      www ? "www_challenge" : "proxy_challenge", NULL };
+			if (!cc_yaml_need(y, f[2].key_loc, "require 'auth'", "auth module", fns)) {
+				ok = false;
+			} else {
+				const char *realm = www ? "$td" : "$fd";
+				struct cc_yaml_block b = { 0 };
+				cc_yaml_add(&b, cc_yaml_expr_stmt(cc_yaml_call(l, fns[1], true, 1,
+									       "realm", cc_yaml_pv(l, realm))));
+				cc_yaml_add(&b, cc_stmt_new(S_EXIT, l));
+				cc_yaml_add(out, cc_yaml_if(l, cc_yaml_not(cc_yaml_call(l, fns[0], true, 1,
+						"realm", cc_yaml_pv(l, realm)), l), &b));
+			}
+		}
+	}
+	return ok;
+}
+
+/* ---- actions ---- */
+
+/* The reason phrases of RFC 3261 21 for the codes a policy replies with. */
+static const char *cc_yaml_reason(long code)
+{
+	static const struct { int code; const char *reason; } t[] = {
+		{ 200, "OK" }, { 400, "Bad Request" }, { 401, "Unauthorized" },
+		{ 403, "Forbidden" }, { 404, "Not Found" }, { 405, "Method Not Allowed" },
+		{ 407, "Proxy Authentication Required" }, { 408, "Request Timeout" },
+		{ 410, "Gone" }, { 415, "Unsupported Media Type" }, { 416, "Unsupported URI Scheme" },
+		{ 420, "Bad Extension" }, { 480, "Temporarily Unavailable" },
+		{ 481, "Call/Transaction Does Not Exist" }, { 482, "Loop Detected" },
+		{ 483, "Too Many Hops" }, { 484, "Address Incomplete" }, { 486, "Busy Here" },
+		{ 487, "Request Terminated" }, { 488, "Not Acceptable Here" },
+		{ 500, "Server Internal Error" }, { 501, "Not Implemented" },
+		{ 502, "Bad Gateway" }, { 503, "Service Unavailable" }, { 504, "Server Time-out" },
+		{ 600, "Busy Everywhere" }, { 603, "Decline" }, { 604, "Does Not Exist Anywhere" },
+	};
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		if (t[i].code == code)
+			return t[i].reason;
+	return NULL;
+}
+
+/* reply: 404 | {code: 404, reason: "Not Here"}. fn is reply in the
+ * request route and t_reply in a failure route. */
+static struct cc_stmt *cc_yaml_reply(struct cc_yaml *y, yaml_node_t *n, const char *key,
+				     const char *fn)
+{
+	static const char *const keys[] = { "code", "reason", NULL };
+	struct cc_yaml_field f[2];
+	yaml_node_t *code_node = n;
+	const char *reason = NULL;
+	long code;
+
+	if (n->type == YAML_MAPPING_NODE) {
+		char what[64];
+		snprintf(what, sizeof what, "'%s'", key);
+		if (!cc_yaml_fields(y, n, what, keys, f))
+			return NULL;
+		if (!f[0].val) {
+			cc_diag_report(CC_D_BAD_VALUE, cc_yaml_loc(y, n), "'%s' needs a 'code'", key);
+			return NULL;
+		}
+		code_node = f[0].val;
+		if (f[1].val && !cc_yaml_str(y, f[1].val, "reason", &reason))
+			return NULL;
+	}
+	if (!cc_yaml_int(y, code_node, "code", 100, 699, &code))
+		return NULL;
+	if (!reason)
+		reason = cc_yaml_reason(code);
+	if (!reason) {
+		cc_diag_report(CC_D_BAD_VALUE, cc_yaml_loc(y, code_node),
+			       "reply %ld has no standard reason phrase; give one with 'reason'", code);
+		return NULL;
+	}
+	return cc_yaml_reply_stmt(cc_yaml_loc(y, code_node), fn, code, reason);
+}
+
+/* relay: true | DESTINATION | {to: DESTINATION, on_error: REPLY}.
+ * Without a destination the request goes to its request-URI. */
+static bool cc_yaml_relay(struct cc_yaml *y, yaml_node_t *n, const char *reply_fn,
+			  struct cc_yaml_block *out)
+{
+	static const char *const keys[] = { "to", "on_error", NULL };
+	struct cc_yaml_field f[2] = { { 0 } };
+	struct cc_loc l = cc_yaml_loc(y, n);
+	yaml_node_t *to = NULL;
+	struct cc_stmt *on_error = NULL;
+	struct cc_expr *relay;
+
+	if (n->type == YAML_MAPPING_NODE) {
+		if (!cc_yaml_fields(y, n, "'relay'", keys, f))
+			return false;
+		to = f[0].val;
+		if (f[1].val && !(on_error = cc_yaml_reply(y, f[1].val, "on_error", reply_fn)))
+			return false;
+	} else if (n->type == YAML_SCALAR_NODE && cc_yaml_plain(n) &&
+		   (strcmp(cc_yaml_scalar(n), "true") == 0 || cc_yaml_is_null(n))) {
+		to = NULL;
+	} else {
+		to = n;
+	}
+	if (to) {
+		struct cc_expr *dst = cc_yaml_value(y, to, "to");
+		if (!dst)
+			return false;
+		if (dst->kind == E_STR && strncmp(dst->u.str.s, "sip:", 4) != 0 &&
+		    strncmp(dst->u.str.s, "sips:", 5) != 0) {
+			cc_diag_report(CC_D_BAD_LITERAL, cc_yaml_loc(y, to),
+				       "relay destination must be a SIP URI (sip:HOST[:PORT]), not '%s'",
+				       dst->u.str.s);
+			return false;
+		}
+		cc_yaml_add(out, cc_yaml_assign(cc_yaml_loc(y, to), "$du", dst));
+	}
+	relay = cc_yaml_call(l, "t_relay", false, 0);
+	if (on_error) {
+		struct cc_yaml_block b = { 0 };
+		cc_yaml_add(&b, on_error);
+		cc_yaml_add(out, cc_yaml_if(l, cc_yaml_not(relay, l), &b));
+	} else {
+		cc_yaml_add(out, cc_yaml_expr_stmt(relay));
+	}
+	return true;
+}
+
+/* rewrite_user / rewrite_uri: {regex: RE, replace: TEXT}. */
+static bool cc_yaml_rewrite(struct cc_yaml *y, yaml_node_t *n, const char *key, const char *pv,
+			    struct cc_yaml_block *out)
+{
+	static const char *const keys[] = { "regex", "replace", NULL };
+	struct cc_yaml_field f[2];
+	struct cc_loc l = cc_yaml_loc(y, n);
+	struct cc_expr *re, *repl;
+	char what[64];
+
+	snprintf(what, sizeof what, "'%s'", key);
+	if (!cc_yaml_fields(y, n, what, keys, f))
+		return false;
+	if (!f[0].val || !f[1].val) {
+		cc_diag_report(CC_D_BAD_VALUE, l, "'%s' needs 'regex' and 'replace'", key);
+		return false;
+	}
+	re = cc_yaml_value(y, f[0].val, "regex");
+	repl = cc_yaml_value(y, f[1].val, "replace");
+	if (!re || !repl || !cc_yaml_regex_ok(y, f[0].val, re))
+		return false;
+	cc_yaml_add(out, cc_yaml_assign(l, pv, cc_yaml_call(l, "regex_subst", false, 3,
+							   cc_yaml_pv(l, pv), re, repl)));
+	return true;
+}
+
+/* log: TEXT | {level: info, message: TEXT} */
+static bool cc_yaml_log(struct cc_yaml *y, yaml_node_t *n, struct cc_yaml_block *out)
+{
+	static const char *const keys[] = { "level", "message", NULL };
+	static const char *const levels[] = { "err", "warn", "notice", "info", "dbg", NULL };
+	static const char *const consts[] = { "L_ERR", "L_WARN", "L_NOTICE", "L_INFO", "L_DBG" };
+	struct cc_yaml_field f[2];
+	yaml_node_t *msg = n;
+	int level = 3;
+	struct cc_expr *text;
+
+	if (n->type == YAML_MAPPING_NODE) {
+		if (!cc_yaml_fields(y, n, "'log'", keys, f))
+			return false;
+		if (!f[1].val) {
+			cc_diag_report(CC_D_BAD_VALUE, cc_yaml_loc(y, n), "'log' needs a 'message'");
+			return false;
+		}
+		msg = f[1].val;
+		if (f[0].val) {
+			const char *lv;
+			if (!cc_yaml_str(y, f[0].val, "level", &lv))
+				return false;
+			for (level = 0; levels[level] && strcmp(levels[level], lv) != 0; level++)
+				;
+			if (!levels[level]) {
+				struct cc_suggest sg;
+				cc_suggest_init(&sg, lv);
+				for (int i = 0; levels[i]; i++)
+					cc_suggest_add(&sg, levels[i]);
+				cc_diag_report(CC_D_BAD_VALUE, cc_yaml_loc(y, f[0].val),
+					       "unknown log level '%s' (err, warn, notice, info or dbg)%s",
+					       lv, cc_suggest_text(&sg));
+				return false;
+			}
+		}
+	}
+	if (!(text = cc_yaml_value(y, msg, "message")))
+		return false;
+	struct cc_loc l = cc_yaml_loc(y, n);
+	cc_yaml_add(out, cc_yaml_expr_stmt(cc_yaml_call(l, "log", false, 2,
+							cc_yaml_ident(l, consts[level]), text)));
+	return true;
+}
+
+/* The keys of a rule's action. The first five prepare the request; then
+ * exactly one of the rest decides what happens to it. */
+static const char *const cc_yaml_action_keys[] = {
+	"log", "rewrite_user", "rewrite_uri", "record_route", "on_failure",
+	"reply", "relay", "route", "drop", "lookup", "save", "gateway_group", NULL,
+};
+enum { CC_YAML_NACTION = sizeof cc_yaml_action_keys / sizeof cc_yaml_action_keys[0] - 1,
+       CC_YAML_FIRST_FINAL = 5 };
+
+static bool cc_yaml_action(struct cc_yaml *y, yaml_node_t *n, struct cc_yaml_block *out)
+{
+	struct cc_yaml_field f[CC_YAML_NACTION];
+	int final = -1, errors = cc_diag_errors();
+	bool ok = true, on;
+
+	if (!cc_yaml_fields(y, n, "a rule's action", cc_yaml_action_keys, f))
+		return false;
+	/* After an unknown key, "needs one of" would only repeat it. */
+	if (cc_diag_errors() != errors)
+		ok = false;
+	for (int i = CC_YAML_FIRST_FINAL; i < CC_YAML_NACTION; i++) {
+		if (!f[i].val)
+			continue;
+		if (final >= 0) {
+			cc_diag_report(CC_D_BAD_VALUE, f[i].key_loc,
+				       "an action can do only one of reply, relay, route, drop, lookup, save and gateway_group");
+			cc_diag_note(f[final].key_loc, "'%s' is already given here",
+				     cc_yaml_action_keys[final]);
+			ok = false;
+			continue;
+		}
+		final = i;
+	}
+	if (final < 0 && ok) {
+		cc_diag_report(CC_D_BAD_VALUE, cc_yaml_loc(y, n),
+			       "a rule's action needs one of reply, relay, route, drop, lookup, save or gateway_group");
+		ok = false;
+	}
+
+	if (f[0].val)
+		ok &= cc_yaml_log(y, f[0].val, out);
+	if (f[1].val)
+		ok &= cc_yaml_rewrite(y, f[1].val, "rewrite_user", "$rU", out);
+	if (f[2].val)
+		ok &= cc_yaml_rewrite(y, f[2].val, "rewrite_uri", "$ru", out);
+	if (f[3].val) {
+		if (cc_yaml_bool(y, f[3].val, "record_route", &on)) {
+			if (on)
+				cc_yaml_add(out, cc_yaml_expr_stmt(cc_yaml_call(cc_yaml_loc(y, f[3].val),
+										"record_route", false, 0)));
+		} else {
+			ok = false;
+		}
+	}
+	if (f[4].val) {
+		const char *name;
+		struct cc_loc l = cc_yaml_loc(y, f[4].val);
+		if (cc_yaml_str(y, f[4].val, "on_failure", &name))
+			cc_yaml_add(out, cc_yaml_expr_stmt(cc_yaml_call(l, "t_on_failure", false, 1,
+									cc_yaml_ident(l, name))));
+		else
+			ok = false;
+	}
+	if (final < 0 || !ok)
+		return false;
+
+	yaml_node_t *v = f[final].val;
+	struct cc_loc vl = cc_yaml_loc(y, v), kl = f[final].key_loc;
+	const char *key = cc_yaml_action_keys[final];
+	if (strcmp(key, "reply") == 0) {
+		struct cc_stmt *st = cc_yaml_reply(y, v, "reply", "reply");
+		cc_yaml_add(out, st);
+		return st != NULL;
+	}
+	if (strcmp(key, "relay") == 0)
+		return cc_yaml_relay(y, v, "reply", out);
+	if (strcmp(key, "route") == 0) {
+		const char *name;
+		if (!cc_yaml_str(y, v, "route", &name))
+			return false;
+		struct cc_stmt *st = cc_stmt_new(S_ROUTE, vl);
+		st->u.route_call.name = name;
+		st->u.route_call.name_loc = vl;
+		cc_yaml_add(out, st);
+		return true;
+	}
+	if (strcmp(key, "drop") == 0) {
+		if (!cc_yaml_bool(y, v, "drop", &on))
+			return false;
+		if (!on) {
+			cc_diag_report(CC_D_BAD_VALUE, vl, "'drop: false' does nothing; leave it out");
+			return false;
+		}
+		cc_yaml_add(out, cc_stmt_new(S_DROP, kl));
+		return true;
+	}
+	if (strcmp(key, "lookup") == 0) {
+		static const char *const fns[] = { "lookup", "t_reply", NULL };
+		const char *table = "location";
+		if (!cc_yaml_is_null(v) && !(cc_yaml_plain(v) && strcmp(cc_yaml_scalar(v), "true") == 0) &&
+		    !cc_yaml_str(y, v, "lookup", &table))
+			return false;
+		if (!cc_yaml_need(y, kl, "action 'lookup'", "registrar", fns))
+			return false;
+		/* As every registrar policy does: 404 for a user with no
+		 * contact, else relay to the contact found. */
+		struct cc_yaml_block b = { 0 };
+		cc_yaml_add(&b, cc_yaml_reply_stmt(kl, "t_reply", 404, "Not Found"));
+		cc_yaml_add(&b, cc_stmt_new(S_EXIT, kl));
+		cc_yaml_add(out, cc_yaml_if(kl, cc_yaml_not(cc_yaml_call(kl, "lookup", false, 1,
+				cc_yaml_strlit(kl, table, strlen(table))), kl), &b));
+		cc_yaml_add(out, cc_yaml_expr_stmt(cc_yaml_call(kl, "t_relay", false, 0)));
+		return true;
+	}
+	if (strcmp(key, "save") == 0) {
+		static const char *const fns[] = { "save", NULL };
+		const char *table = "location";
+		if (!cc_yaml_is_null(v) && !(cc_yaml_plain(v) && strcmp(cc_yaml_scalar(v), "true") == 0) &&
+		    !cc_yaml_str(y, v, "save", &table))
+			return false;
+		if (!cc_yaml_need(y, kl, "action 'save'", "registrar", fns))
+			return false;
+		cc_yaml_add(out, cc_yaml_expr_stmt(cc_yaml_call(kl, "save", false, 1,
+								cc_yaml_strlit(kl, table, strlen(table)))));
+		return true;
+	}
+	/* gateway_group: the dynamic routing module does not exist yet and
+	 * its interface is not settled, so nothing is guessed here. */
+	cc_diag_report(CC_D_NOT_AVAILABLE, kl,
+		       "action 'gateway_group' needs the dynamic routing module, not available yet");
+	return false;
+}
+
+/* ---- rules ---- */
+
+/* "rule 3" or "rule 3 ('name')" */
+static const char *cc_yaml_rule_desc(const struct cc_yaml_rule *r)
+{
+	size_t n = (r->name ? strlen(r->name) : 0) + 32;
+	char *buf = cc_alloc(n);
+
+	if (r->name)
+		snprintf(buf, n, "rule %d ('%s')", r->index, r->name);
+	else
+		snprintf(buf, n, "rule %d", r->index);
+	return buf;
+}
+
+/* One rule: the condition (NULL for a catch-all) and its body. */
+static struct cc_stmt *cc_yaml_rule(struct cc_yaml *y, yaml_node_t *n, struct cc_yaml_rule *rule,
+				    struct cc_expr **cond)
+{
+	static const char *const keys[] = { "name", "match", "require", "action", NULL };
+	struct cc_yaml_field f[4];
+	struct cc_yaml_block body = { 0 };
+	int errors = cc_diag_errors();
+	bool ok = true;
+
+	rule->loc = cc_yaml_loc(y, n);
+	rule->loc.len = 1;
+	*cond = NULL;
+	if (!cc_yaml_fields(y, n, "a rule", keys, f))
+		return NULL;
+	if (f[0].val && !cc_yaml_str(y, f[0].val, "name", &rule->name))
+		ok = false;
+	if (f[1].val && !cc_yaml_is_null(f[1].val)) {
+		int before = cc_diag_errors();
+		*cond = cc_yaml_match(y, f[1].val, "a rule's match", rule, &ok);
+		/* A match with errors (an unknown key is one) must not turn
+		 * into a catch-all: keep the rule in the chain under a
+		 * condition that never holds, so sema still checks its action. */
+		if (cc_diag_errors() != before) {
+			*cond = cc_expr_new(E_BOOL, cc_yaml_loc(y, f[1].val));
+			(*cond)->u.ival = 0;
+		}
+	}
+	if (f[2].val && !cc_yaml_require(y, f[2].val, "a rule's require", &body))
+		ok = false;
+	if (!f[3].val) {
+		cc_diag_report(CC_D_BAD_VALUE, rule->loc, "%s has no 'action'",
+			       cc_yaml_rule_desc(rule));
+		ok = false;
+	} else if (!cc_yaml_action(y, f[3].val, &body)) {
+		ok = false;
+	}
+	/* Only a rule that lowered cleanly takes part in the checks of the
+	 * rule list: a half-read rule would make them guess. */
+	rule->ok = ok && cc_diag_errors() == errors;
+	return cc_yaml_block_stmt(rule->loc, &body);
+}
+
+/* Whole-policy checks of the rule list. A later rule is shadowed when an
+ * earlier one has a subset of its conditions: whenever the later one
+ * would match, the earlier matched first (the first match wins, and a
+ * require that fails ends the request too). Conditions are compared as
+ * printed DSL, so two ways to write the same test are not recognised:
+ * some shadowing goes unreported, but what is reported is real. */
+static void cc_yaml_rules_check(struct cc_yaml *y, struct cc_loc rules_loc)
+{
+	for (int j = 1; j < y->nrules; j++) {
+		struct cc_yaml_rule *b = &y->rules[j];
+		if (!b->ok)
+			continue;
+		for (int i = 0; i < j; i++) {
+			struct cc_yaml_rule *a = &y->rules[i];
+			bool subset = a->ok;
+			for (int k = 0; subset && k < a->nconds; k++) {
+				bool found = false;
+				for (int m = 0; !found && m < b->nconds; m++)
+					found = strcmp(a->conds[k], b->conds[m]) == 0;
+				subset = found;
+			}
+			if (!subset)
+				continue;
+			cc_diag_report(CC_D_SHADOWED_RULE, b->loc,
+				       "%s can never match: %s before it matches every request it would",
+				       cc_yaml_rule_desc(b), cc_yaml_rule_desc(a));
+			if (a->nconds == 0)
+				cc_diag_note(a->loc, "%s has no match: it takes every request",
+					     cc_yaml_rule_desc(a));
+			else
+				cc_diag_note(a->loc, "%s is here", cc_yaml_rule_desc(a));
+			break;
+		}
+	}
+	if (y->nrules == 0) {
+		cc_diag_report(CC_D_NO_CATCH_ALL, rules_loc,
+			       "no rules: every request is dropped without a reply");
+		return;
+	}
+	struct cc_yaml_rule *last = &y->rules[y->nrules - 1];
+	if (last->ok && last->nconds > 0) {
+		cc_diag_report(CC_D_NO_CATCH_ALL, last->loc,
+			       "the last rule has a match: a request no rule matches is dropped without a reply");
+		cc_diag_note((struct cc_loc){0},
+			     "end the rules with one that has no match, e.g. 'action: { reply: 404 }'");
+	}
+}
+
+/* rules: -> route request { REQUIRE... if (r1) {...} else if (r2) {...} else {...} } */
+static void cc_yaml_rules(struct cc_yaml *y, yaml_node_t *n, struct cc_loc key_loc,
+			  yaml_node_t *require)
+{
+	struct cc_yaml_block body = { 0 };
+	struct cc_stmt *chain = NULL, *tail = NULL;
+	int nitems;
+
+	if (require)
+		cc_yaml_require(y, require, "the policy's require", &body);
+	if (n->type != YAML_SEQUENCE_NODE) {
+		cc_diag_report(CC_D_BAD_VALUE, cc_yaml_loc(y, n), "'rules' must be a list of rules, not %s",
+			       cc_yaml_what(n));
+		return;
+	}
+	nitems = (int)(n->data.sequence.items.top - n->data.sequence.items.start);
+	y->rules = cc_alloc(sizeof *y->rules * (size_t)(nitems + 1));
+	for (int i = 0; i < nitems; i++) {
+		yaml_node_t *item = cc_yaml_node(y, n->data.sequence.items.start[i]);
+		struct cc_yaml_rule *rule = &y->rules[y->nrules++];
+		struct cc_expr *cond;
+		struct cc_stmt *st;
+
+		rule->index = i + 1;
+		st = cc_yaml_rule(y, item, rule, &cond);
+		if (!st)
+			continue;
+		/* A catch-all becomes the final else; rules after it are
+		 * reported as shadowed and dropped from the chain. */
+		if (tail && tail->kind != S_IF)
+			continue;
+		if (cond) {
+			struct cc_stmt *s = cc_stmt_new(S_IF, rule->loc);
+			s->u.if_.cond = cond;
+			s->u.if_.then = st;
+			st = s;
+		}
+		if (!chain)
+			chain = st;
+		else
+			tail->u.if_.els = st;
+		tail = st;
+	}
+	cc_yaml_rules_check(y, key_loc);
+	if (chain && chain->kind == S_BLOCK) {
+		/* the first rule takes everything: its body is the route */
+		cc_yaml_add(&body, chain->u.block.first);
+	} else {
+		cc_yaml_add(&body, chain);
+	}
+
+	struct cc_route *r = cc_alloc(sizeof *r), **rt;
+	r->kind = CC_RK_REQUEST;
+	r->name = "request";
+	r->body = cc_yaml_block_stmt(key_loc, &body);
+	r->loc = key_loc;
+	r->index = y->p->nroutes++;
+	for (rt = &y->p->routes; *rt; rt = &(*rt)->next)
+		;
+	*rt = r;
+}
+
+/* failure_routes: {NAME: {log, rewrite_user, rewrite_uri, reply, relay}}
+ * -> route failure NAME { ... } */
+static void cc_yaml_failure_routes(struct cc_yaml *y, yaml_node_t *n)
+{
+	static const char *const keys[] = { "log", "rewrite_user", "rewrite_uri", "reply", "relay", NULL };
+
+	if (n->type != YAML_MAPPING_NODE) {
+		cc_diag_report(CC_D_BAD_VALUE, cc_yaml_loc(y, n),
+			       "'failure_routes' must map route names to actions, not %s", cc_yaml_what(n));
+		return;
+	}
+	for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = cc_yaml_node(y, pr->key), *v = cc_yaml_node(y, pr->value);
+		struct cc_yaml_field f[5];
+		struct cc_yaml_block body = { 0 };
+		struct cc_loc kl = cc_yaml_loc(y, k);
+		const char *name;
+
+		if (!cc_yaml_str(y, k, "failure route name", &name))
+			continue;
+		if (!cc_yaml_is_word(name, strlen(name))) {
+			cc_diag_report(CC_D_BAD_VALUE, kl, "'%s' is not a route name (letters, digits, _)", name);
+			continue;
+		}
+		if (!cc_yaml_fields(y, v, "a failure route", keys, f))
+			continue;
+		if (f[3].val && f[4].val) {
+			cc_diag_report(CC_D_BAD_VALUE, f[4].key_loc,
+				       "a failure route can either reply or relay, not both");
+			continue;
+		}
+		if (f[0].val)
+			cc_yaml_log(y, f[0].val, &body);
+		if (f[1].val)
+			cc_yaml_rewrite(y, f[1].val, "rewrite_user", "$rU", &body);
+		if (f[2].val)
+			cc_yaml_rewrite(y, f[2].val, "rewrite_uri", "$ru", &body);
+		if (f[3].val)
+			cc_yaml_add(&body, cc_yaml_reply(y, f[3].val, "reply", "t_reply"));
+		if (f[4].val)
+			cc_yaml_relay(y, f[4].val, "t_reply", &body);
+
+		struct cc_route *r = cc_alloc(sizeof *r), **rt;
+		r->kind = CC_RK_FAILURE;
+		r->name = name;
+		r->body = cc_yaml_block_stmt(kl, &body);
+		r->loc = kl;
+		r->index = y->p->nroutes++;
+		for (rt = &y->p->routes; *rt; rt = &(*rt)->next)
+			;
+		*rt = r;
+	}
+}
+
+/* ---- settings ---- */
+
+/* listen: "udp:ADDR:PORT" (as the proxy's --listen takes it) or a list. */
+static void cc_yaml_listen(struct cc_yaml *y, yaml_node_t *n)
+{
+	CC_YAML_EACH(y, n, item, {
+		const char *s, *colon;
+		struct cc_loc l = cc_yaml_loc(y, item);
+		unsigned char buf[16];
+
+		if (!cc_yaml_str(y, item, "listen", &s))
+			continue;
+		colon = strchr(s, ':');
+		size_t word = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
+		if (!colon || strncmp(s, "udp:", 4) != 0) {
+			if (colon && s + word == colon && word > 0) {
+				cc_diag_report(CC_D_BAD_LITERAL, l, "unsupported transport '%.*s'",
+					       (int)(colon - s), s);
+				cc_diag_note((struct cc_loc){0}, "supported transports: udp");
+			} else {
+				cc_diag_report(CC_D_BAD_LITERAL, l,
+					       "listen address '%s' needs a transport, e.g. udp:0.0.0.0:5060", s);
+			}
+			continue;
+		}
+		const char *host = s + 4, *port;
+		size_t hlen;
+		bool v6 = *host == '[';
+		if (v6) {
+			const char *close = strchr(host, ']');
+			port = close && close[1] == ':' ? close + 2 : NULL;
+			hlen = close ? (size_t)(close - host - 1) : 0;
+			host++;
+		} else {
+			const char *c = strrchr(host, ':');
+			port = c ? c + 1 : NULL;
+			hlen = c ? (size_t)(c - host) : strlen(host);
+		}
+		char *addr = cc_strndup(host, hlen);
+		if (inet_pton(v6 ? AF_INET6 : AF_INET, addr, buf) != 1) {
+			cc_diag_report(CC_D_BAD_LITERAL, l, "invalid IP%s address '%s'", v6 ? "v6" : "v4", addr);
+			continue;
+		}
+		char *end;
+		long p = port ? strtol(port, &end, 10) : 0;
+		if (!port || !*port || *end || p < 1 || p > 65535) {
+			cc_diag_report(CC_D_BAD_LITERAL, l,
+				       port ? "port '%s' is out of range (1-65535)" :
+				       "missing port in listen address (e.g. %s:5060)", port ? port : s);
+			continue;
+		}
+		struct cc_listen *li = cc_alloc(sizeof *li), **t;
+		li->proto = "udp";
+		li->addr = addr;
+		li->port = (int)p;
+		li->loc = l;
+		for (t = &y->p->listens; *t; t = &(*t)->next)
+			;
+		*t = li;
+	});
+}
+
+static void cc_yaml_domains(struct cc_yaml *y, yaml_node_t *n)
+{
+	CC_YAML_EACH(y, n, item, {
+		const char *s;
+		if (!cc_yaml_str(y, item, "domains", &s))
+			continue;
+		struct cc_domain *d = cc_alloc(sizeof *d), **t;
+		d->name = s;
+		d->loc = cc_yaml_loc(y, item);
+		for (t = &y->p->domains; *t; t = &(*t)->next)
+			;
+		*t = d;
+	});
+}
+
+/* defines: {NAME: VALUE}. A plain number is an int, true/false a bool,
+ * anything else (or anything quoted) a string, as with -D. */
+static void cc_yaml_defines(struct cc_yaml *y, yaml_node_t *n)
+{
+	if (n->type != YAML_MAPPING_NODE) {
+		cc_diag_report(CC_D_BAD_VALUE, cc_yaml_loc(y, n),
+			       "'defines' must map names to values, not %s", cc_yaml_what(n));
+		return;
+	}
+	for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = cc_yaml_node(y, pr->key), *v = cc_yaml_node(y, pr->value);
+		struct cc_loc kl = cc_yaml_loc(y, k), vl = cc_yaml_loc(y, v);
+		const char *name, *s;
+		struct cc_expr *e;
+		long iv;
+
+		if (!cc_yaml_str(y, k, "define name", &name))
+			continue;
+		if (!cc_yaml_is_word(name, strlen(name))) {
+			cc_diag_report(CC_D_BAD_DEFINE, kl, "'%s' is not a define name (letters, digits, _)", name);
+			continue;
+		}
+		if (!cc_yaml_str(y, v, name, &s))
+			continue;
+		if (cc_yaml_plain(v) && (strcmp(s, "true") == 0 || strcmp(s, "false") == 0)) {
+			e = cc_expr_new(E_BOOL, vl);
+			e->u.ival = s[0] == 't';
+		} else if (cc_yaml_plain(v) &&
+			   (isdigit((unsigned char)s[0]) || (s[0] == '-' && isdigit((unsigned char)s[1]))) &&
+			   strspn(s + 1, "0123456789") == strlen(s + 1)) {
+			if (!cc_yaml_int(y, v, name, LONG_MIN, LONG_MAX, &iv))
+				continue;
+			e = cc_yaml_intlit(vl, iv);
+		} else {
+			e = cc_yaml_strlit(vl, s, strlen(s));
+		}
+		struct cc_define *d = cc_alloc(sizeof *d), **t;
+		d->name = name;
+		d->value = e;
+		d->loc = kl;
+		for (t = &y->p->defines; *t; t = &(*t)->next)
+			;
+		*t = d;
+	}
+}
+
+/* include: FILE or a list: DSL files, relative to the YAML file, parsed
+ * into the same program so rules can call their routes. */
+static bool cc_yaml_include(struct cc_yaml *y, yaml_node_t *n)
+{
+	bool ok = true;
+
+	CC_YAML_EACH(y, n, item, {
+		const char *s;
+		if (!cc_yaml_str(y, item, "include", &s)) {
+			ok = false;
+			continue;
+		}
+		size_t len = strlen(y->dir) + strlen(s) + 2;
+		char *path = cc_alloc(len);
+		if (s[0] == '/' || !*y->dir)
+			snprintf(path, len, "%s", s);
+		else
+			snprintf(path, len, "%s/%s", y->dir, s);
+		if (cc_yaml_is_policy(path)) {
+			cc_diag_report(CC_D_BAD_VALUE, cc_yaml_loc(y, item),
+				       "'include' takes policy-language (.sip) files, not YAML");
+			ok = false;
+			continue;
+		}
+		FILE *f = fopen(path, "r");
+		if (!f) {
+			cc_diag_report(CC_D_BAD_VALUE, cc_yaml_loc(y, item), "cannot read '%s': %s",
+				       path, strerror(errno));
+			ok = false;
+			continue;
+		}
+		fclose(f);
+		if (cc_parse_file(y->p, path, CC_SRC_POLICY) != CC_PARSE_OK)
+			ok = false;
+	});
+	return ok;
+}
+
+static const char *const cc_yaml_top_keys[] = {
+	"listen", "domains", "defines", "database", "modules", "include",
+	"require", "rules", "failure_routes", NULL,
+};
+
+static void cc_yaml_policy(struct cc_yaml *y, yaml_node_t *root)
+{
+	struct cc_yaml_field f[9];
+
+	if (!cc_yaml_fields(y, root, "the policy", cc_yaml_top_keys, f))
+		return;
+	if (f[0].val)
+		cc_yaml_listen(y, f[0].val);
+	if (f[1].val)
+		cc_yaml_domains(y, f[1].val);
+	if (f[2].val)
+		cc_yaml_defines(y, f[2].val);
+	if (f[3].val)
+		cc_diag_report(CC_D_NOT_AVAILABLE, f[3].key_loc,
+			       "setting 'database' needs the database layer, not available yet");
+	if (f[4].val)
+		cc_diag_report(CC_D_NOT_AVAILABLE, f[4].key_loc,
+			       "setting 'modules' needs configurable modules, not available yet");
+	if (f[5].val)
+		cc_yaml_include(y, f[5].val);
+	if (f[7].val)
+		cc_yaml_rules(y, f[7].val, f[7].key_loc, f[6].val);
+	else if (f[6].val)
+		cc_diag_report(CC_D_BAD_VALUE, f[6].key_loc,
+			       "the policy's 'require' applies before the rules, but there are no 'rules'");
+	if (f[8].val)
+		cc_yaml_failure_routes(y, f[8].val);
+}
+
+/* Read the file into the arena (diagnostics quote it) or report why not. */
+static char *cc_yaml_read(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+
+	if (!f)
+		return NULL;
+	for (;;) {
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 16384;
+			char *nb = cc_alloc(ncap + 1);
+			if (n)
+				memcpy(nb, buf, n);
+			buf = nb;
+			cap = ncap;
+		}
+		size_t r = fread(buf + n, 1, cap - n, f);
+		n += r;
+		if (r == 0)
+			break;
+	}
+	bool err = ferror(f);
+	fclose(f);
+	if (err)
+		return NULL;
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+enum cc_parse_result cc_yaml_parse_file(struct cc_program *p, const char *path)
+{
+	struct cc_yaml y = { .p = p };
+	yaml_parser_t parser;
+	size_t len = 0;
+	char *text = cc_yaml_read(path, &len);
+	int errors = cc_diag_errors();
+	const char *slash;
+
+	if (!text) {
+		cc_diag_fatal("cannot read '%s': %s", path, strerror(errno));
+		return CC_PARSE_UNREADABLE;
+	}
+	y.file = cc_strdup(path);
+	slash = strrchr(y.file, '/');
+	y.dir = slash ? cc_strndup(y.file, (size_t)(slash - y.file)) : "";
+	cc_diag_source_add(y.file, text, len);
+	y.text = text;
+	y.len = len;
+	cc_yaml_index_lines(&y);
+
+	if (!yaml_parser_initialize(&parser)) {
+		cc_diag_fatal("out of memory");
+		return CC_PARSE_ERRORS;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &y.doc)) {
+		cc_diag_report(CC_D_SYNTAX, cc_yaml_mark_loc(&y, parser.problem_mark), "%s",
+			       parser.problem ? parser.problem : "invalid YAML");
+		if (parser.context)
+			cc_diag_note(cc_yaml_mark_loc(&y, parser.context_mark), "%s", parser.context);
+		yaml_parser_delete(&parser);
+		return CC_PARSE_ERRORS;
+	}
+	yaml_node_t *root = yaml_document_get_root_node(&y.doc);
+	if (root)
+		cc_yaml_policy(&y, root);
+	yaml_document_delete(&y.doc);
+	yaml_parser_delete(&parser);
+	return cc_diag_errors() == errors ? CC_PARSE_OK : CC_PARSE_ERRORS;
+}
