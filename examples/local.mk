@@ -2,4 +2,5 @@
 # them in "make check"; calls.sh, cancel.sh and malformed.sh run minimal.sip.
 EXTRA_DIST += \
 	examples/minimal.sip \
-	examples/residential.sip
+	examples/residential.sip \
+	examples/residential.yaml

@@ -1,35 +1,36 @@
 #!/bin/sh
-# Every policy in examples/ passes "sipcc check" without a single diagnostic,
+# Every policy in examples/ (DSL and YAML) passes "sipcc check" without a single diagnostic,
 # compiles to a proxy, and the proxy answers --help and --version.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init none
 
 n=0
-for policy in "$top_srcdir"/examples/*.sip; do
-	name=$(basename "$policy" .sip)
+for policy in "$top_srcdir"/examples/*.sip "$top_srcdir"/examples/*.yaml; do
+	[ -e "$policy" ] || continue
+	name=$(basename "$policy")
 	"$SIPCC" check "$policy" >"$E2E_TMP/$name.check" 2>&1 || {
 		cat "$E2E_TMP/$name.check" >&2
-		e2e_fail "sipcc check $name.sip failed"
+		e2e_fail "sipcc check $name failed"
 	}
 	if [ -s "$E2E_TMP/$name.check" ]; then
 		cat "$E2E_TMP/$name.check" >&2
-		e2e_fail "sipcc check $name.sip printed diagnostics"
+		e2e_fail "sipcc check $name printed diagnostics"
 	fi
 	# -Werror: warnings count too.
 	"$SIPCC" check -Werror "$policy" >/dev/null 2>&1 ||
-		e2e_fail "sipcc check -Werror $name.sip failed"
+		e2e_fail "sipcc check -Werror $name failed"
 
 	"$SIPCC" build "$policy" -o "$E2E_TMP/$name" >"$E2E_TMP/$name.build" 2>&1 || {
 		cat "$E2E_TMP/$name.build" >&2
-		e2e_fail "sipcc build $name.sip failed"
+		e2e_fail "sipcc build $name failed"
 	}
-	[ -x "$E2E_TMP/$name" ] || e2e_fail "sipcc build $name.sip made no executable"
+	[ -x "$E2E_TMP/$name" ] || e2e_fail "sipcc build $name made no executable"
 	"$E2E_TMP/$name" --help >/dev/null 2>&1 </dev/null ||
-		e2e_fail "proxy from $name.sip: --help failed"
+		e2e_fail "proxy from $name: --help failed"
 	"$E2E_TMP/$name" --version >/dev/null 2>&1 </dev/null ||
-		e2e_fail "proxy from $name.sip: --version failed"
-	e2e_log "ok $name.sip"
+		e2e_fail "proxy from $name: --version failed"
+	e2e_log "ok $name"
 	n=$((n + 1))
 done
 [ "$n" -gt 0 ] || e2e_fail "no examples found in $top_srcdir/examples"

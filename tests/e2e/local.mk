@@ -4,7 +4,8 @@ E2E_TESTS = \
 	tests/e2e/calls.sh \
 	tests/e2e/cancel.sh \
 	tests/e2e/malformed.sh \
-	tests/e2e/residential.sh
+	tests/e2e/residential.sh \
+	tests/e2e/residential_yaml.sh
 TESTS += $(E2E_TESTS)
 EXTRA_DIST += $(E2E_TESTS) \
 	tests/e2e/lib.sh \

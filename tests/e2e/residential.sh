@@ -1,5 +1,6 @@
 #!/bin/sh
-# The routing decisions of examples/residential.sip, through a compiled
+# The routing decisions of examples/residential.sip (or $E2E_POLICY: the
+# YAML form runs the same checks), through a compiled
 # proxy: subscriber calls go to the next hop (record-routed), calls to the
 # PSTN domain and to emergency numbers go to the PSTN gateway, requests for
 # foreign domains get 403 and looping requests 483.
@@ -7,7 +8,7 @@
 
 e2e_init python3
 e2e_ports NEXT GW PROXY
-e2e_build examples/residential.sip \
+e2e_build "${E2E_POLICY:-examples/residential.sip}" \
 	-D "NEXT_HOP=sip:127.0.0.1:$NEXT" -D "PSTN_GATEWAY=sip:127.0.0.1:$GW"
 e2e_start_proxy "$PROXY"
 
