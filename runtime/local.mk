@@ -1,16 +1,17 @@
 # The runtime library every generated proxy links with. Each layer lists its
 # sources in its own fragment (CORE_SRC, SIP_SRC, NET_SRC, TXN_SRC, PROXY_SRC,
-# TEXT_SRC); unit tests link only the layers under test.
+# TEXT_SRC, DB_SRC); unit tests link only the layers under test.
 include runtime/core/local.mk
 include runtime/sip/local.mk
 include runtime/net/local.mk
 include runtime/txn/local.mk
 include runtime/proxy/local.mk
 include runtime/text/local.mk
+include runtime/db/local.mk
 
 pkglib_LIBRARIES += libsiprt.a
-libsiprt_a_SOURCES = $(CORE_SRC) $(SIP_SRC) $(NET_SRC) $(TXN_SRC) $(PROXY_SRC) $(TEXT_SRC)
-libsiprt_a_CFLAGS = $(AM_CFLAGS) -O2 $(OPENSSL_CFLAGS) $(SQLITE_CFLAGS)
+libsiprt_a_SOURCES = $(CORE_SRC) $(SIP_SRC) $(NET_SRC) $(TXN_SRC) $(PROXY_SRC) $(TEXT_SRC) $(DB_SRC)
+libsiprt_a_CFLAGS = $(AM_CFLAGS) -O2 $(OPENSSL_CFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS)
 
 noinst_HEADERS = \
 	runtime/core/arena.h runtime/core/log.h runtime/core/status.h \

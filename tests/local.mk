@@ -7,3 +7,4 @@ include tests/compiler/codegen.mk
 include tests/compiler/yaml.mk
 include tests/runtime/text/local.mk
 include tests/fuzz/local.mk
+include tests/runtime/db/local.mk

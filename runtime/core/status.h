@@ -18,7 +18,10 @@
 	X(ELIMIT,  -10,   "limit exceeded")                            \
 	X(ESTATE,  -11,   "invalid state")                             \
 	X(ETIMEOUT,-12,   "timed out")                                 \
-	X(EINCOMPLETE,-13,"message incomplete")
+	X(EINCOMPLETE,-13,"message incomplete")                        \
+	X(EDB,     -14,   "database error")                            \
+	X(EDBDOWN, -15,   "database unavailable")                      \
+	X(EDBCONSTRAINT,-16,"database constraint violated")
 
 enum sip_status {
 #define SIP_STATUS_ENUM(name, val, text) SIP_##name = (val),

@@ -16,6 +16,3 @@ tests_runtime_sip_test_uri_LDADD = $(CMOCKA_LIBS)
 tests_runtime_sip_test_build_SOURCES = tests/runtime/sip/test_build.c $(SIP_SRC) $(CORE_SRC)
 tests_runtime_sip_test_build_CFLAGS = $(SIP_TEST_CFLAGS)
 tests_runtime_sip_test_build_LDADD = $(CMOCKA_LIBS)
-
-# The RFC 4475 messages, read by test_parse and by the fuzz targets.
-EXTRA_DIST += tests/data/rfc4475

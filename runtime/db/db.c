@@ -1,0 +1,478 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/arena.h"
+#include "core/log.h"
+#include "db/db.h"
+
+#define DB_BACKOFF_MIN_MS 100
+#define DB_BACKOFF_MAX_MS 5000
+#define DB_MAX_VALUE (1u << 30)
+
+enum db_vkind { DB_V_UNSET = 0, DB_V_NULL, DB_V_INT, DB_V_TEXT };
+
+/* A bound value, kept by the statement so it can be bound again after a
+ * reconnect. Text lives in buf, NUL-terminated. */
+typedef struct db_value {
+	enum db_vkind kind;
+	int64_t i;
+	char *buf;
+	size_t len, cap;
+} db_value;
+
+struct db_stmt {
+	db *d;
+	char *sql;
+	unsigned id;              /* server-side name, unique per handle */
+	void *impl;               /* backend statement, valid in generation gen */
+	unsigned long gen;
+	int nparams;
+	db_value *vals;
+	int nvals;
+	bool active;              /* an execution is running */
+	bool row;                 /* the last step returned a row */
+	long changes;
+	struct db_stmt *next;
+};
+
+struct db {
+	const db_adapter *ad;
+	char *url;
+	void *conn;
+	unsigned long gen;        /* bumped at each new connection */
+	unsigned next_id;
+	unsigned backoff_min, backoff_max, backoff;
+	uint64_t retry_at;        /* monotonic ms; no attempt before */
+	db_stmt *stmts;
+	db_stats stats;
+	char err[512];
+};
+
+static uint64_t db_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void db_set_error(db *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void db_set_error(db *d, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	vsnprintf(d->err, sizeof(d->err), fmt, ap);
+	va_end(ap);
+	n = strlen(d->err);
+	while (n && (d->err[n - 1] == '\n' || d->err[n - 1] == ' '))
+		d->err[--n] = '\0';
+}
+
+static char *db_strdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = sip_mem_alloc(n);
+
+	if (p)
+		memcpy(p, s, n);
+	return p;
+}
+
+/* The adapter for a URL, or NULL when the scheme is unknown. */
+static const db_adapter *db_adapter_for(const char *url)
+{
+	if (strncmp(url, "sqlite:", 7) == 0)
+		return &db_sqlite_adapter;
+	if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0)
+		return &db_pgsql_adapter;
+	return NULL;
+}
+
+/* Connect unless connected. While the backoff delay after a failure runs,
+ * fail at once without touching the network: a dead database then costs a
+ * worker nothing per message. Returns SIP_OK, SIP_EDBDOWN or SIP_EINVAL. */
+static int db_connect(db *d)
+{
+	char ebuf[512] = "";
+	uint64_t now;
+	int rc;
+
+	if (d->conn)
+		return SIP_OK;
+	now = db_now_ms();
+	if (now < d->retry_at) {
+		d->stats.fast_fails++;
+		db_set_error(d, "%s is down; next connection attempt in %u ms", d->ad->name,
+			     (unsigned)(d->retry_at - now));
+		return SIP_EDBDOWN;
+	}
+	d->stats.connect_attempts++;
+	rc = d->ad->connect(d->url, &d->conn, ebuf, sizeof(ebuf));
+	if (rc == SIP_OK) {
+		d->stats.connects++;
+		d->gen++;
+		d->backoff = d->backoff_min;
+		d->retry_at = 0;
+		if (d->stats.connects > 1)
+			LOG_NOTICE("db: %s connection restored", d->ad->name);
+		return SIP_OK;
+	}
+	d->conn = NULL;
+	db_set_error(d, "%s", ebuf[0] ? ebuf : sip_strerror(rc));
+	if (rc == SIP_EINVAL)
+		return rc;
+	d->retry_at = now + d->backoff;
+	LOG_WARN("db: %s connect failed (%s); next attempt in %u ms", d->ad->name, d->err,
+		 d->backoff);
+	d->backoff = d->backoff * 2 > d->backoff_max ? d->backoff_max : d->backoff * 2;
+	return SIP_EDBDOWN;
+}
+
+/* Drop a connection the backend reported lost: its statements die with it
+ * and are prepared again on the next connection. */
+static void db_drop(db *d)
+{
+	if (!d->conn)
+		return;
+	db_set_error(d, "%s", d->ad->error(d->conn));
+	LOG_WARN("db: %s connection lost: %s", d->ad->name, d->err);
+	for (db_stmt *st = d->stmts; st; st = st->next) {
+		if (st->impl && st->gen == d->gen)
+			d->ad->finalize(d->conn, st->impl);
+		st->impl = NULL;
+		st->active = st->row = false;
+	}
+	d->ad->close(d->conn);
+	d->conn = NULL;
+	d->stats.lost++;
+	d->retry_at = db_now_ms() + d->backoff;
+	d->backoff = d->backoff * 2 > d->backoff_max ? d->backoff_max : d->backoff * 2;
+}
+
+/* Turn a backend result into the handle's: record the error text and drop
+ * the connection when the backend says it is gone. */
+static int db_check(db *d, int rc)
+{
+	if (rc >= 0)
+		return rc;
+	if (rc == SIP_EDBDOWN || (d->conn && d->ad->conn_lost(d->conn))) {
+		db_drop(d);
+		return SIP_EDBDOWN;
+	}
+	if (d->conn)
+		db_set_error(d, "%s", d->ad->error(d->conn));
+	return rc;
+}
+
+int db_open(const char *url, db **out)
+{
+	const db_adapter *ad;
+	db *d;
+	int rc;
+
+	*out = NULL;
+	if (!url || !(ad = db_adapter_for(url)))
+		return SIP_EINVAL;
+	d = sip_mem_alloc(sizeof(*d));
+	if (!d)
+		return SIP_NOMEM;
+	memset(d, 0, sizeof(*d));
+	d->ad = ad;
+	d->url = db_strdup(url);
+	if (!d->url) {
+		sip_mem_free(d);
+		return SIP_NOMEM;
+	}
+	d->backoff_min = d->backoff = DB_BACKOFF_MIN_MS;
+	d->backoff_max = DB_BACKOFF_MAX_MS;
+	rc = db_connect(d);
+	if (rc == SIP_EINVAL) {
+		LOG_ERR("db: bad database URL: %s", d->err);
+		db_close(d);
+		return rc;
+	}
+	*out = d;
+	return rc;
+}
+
+void db_close(db *d)
+{
+	if (!d)
+		return;
+	while (d->stmts)
+		db_finalize(d->stmts);
+	if (d->conn)
+		d->ad->close(d->conn);
+	sip_mem_free(d->url);
+	sip_mem_free(d);
+}
+
+void db_set_backoff(db *d, unsigned min_ms, unsigned max_ms)
+{
+	d->backoff_min = d->backoff = min_ms ? min_ms : 1;
+	d->backoff_max = max_ms < d->backoff_min ? d->backoff_min : max_ms;
+}
+
+const char *db_backend(const db *d)
+{
+	return d->ad->name;
+}
+
+const char *db_error(const db *d)
+{
+	return d->err;
+}
+
+void db_get_stats(const db *d, db_stats *out)
+{
+	*out = d->stats;
+}
+
+bool db_is_up(const db *d)
+{
+	return d->conn != NULL;
+}
+
+int db_exec_sql(db *d, const char *sql)
+{
+	int rc = db_connect(d);
+
+	if (rc != SIP_OK)
+		return rc;
+	return db_check(d, d->ad->exec(d->conn, sql));
+}
+
+int db_prepare_sql(db *d, const char *sql, db_stmt **out)
+{
+	db_stmt *st = sip_mem_alloc(sizeof(*st));
+
+	*out = NULL;
+	if (!st)
+		return SIP_NOMEM;
+	memset(st, 0, sizeof(*st));
+	st->sql = db_strdup(sql);
+	if (!st->sql) {
+		sip_mem_free(st);
+		return SIP_NOMEM;
+	}
+	st->d = d;
+	st->id = ++d->next_id;
+	st->next = d->stmts;
+	d->stmts = st;
+	*out = st;
+	return SIP_OK;
+}
+
+/* End a running execution so the bindings may change. */
+static void db_stmt_stop(db_stmt *st)
+{
+	db *d = st->d;
+
+	if (st->impl && st->gen == d->gen && d->conn)
+		d->ad->reset(d->conn, st->impl);
+	st->active = st->row = false;
+}
+
+void db_reset(db_stmt *st)
+{
+	db_stmt_stop(st);
+}
+
+void db_finalize(db_stmt *st)
+{
+	db *d;
+
+	if (!st)
+		return;
+	d = st->d;
+	if (st->impl && st->gen == d->gen && d->conn)
+		d->ad->finalize(d->conn, st->impl);
+	for (db_stmt **pp = &d->stmts; *pp; pp = &(*pp)->next) {
+		if (*pp == st) {
+			*pp = st->next;
+			break;
+		}
+	}
+	for (int i = 0; i < st->nvals; i++)
+		sip_mem_free(st->vals[i].buf);
+	sip_mem_free(st->vals);
+	sip_mem_free(st->sql);
+	sip_mem_free(st);
+}
+
+/* The slot for parameter idx, growing the array; NULL on a bad index or
+ * out of memory. */
+static db_value *db_slot(db_stmt *st, int idx)
+{
+	if (idx < 1 || idx > 1000)
+		return NULL;
+	if (idx > st->nvals) {
+		db_value *v = sip_mem_realloc(st->vals, (size_t)idx * sizeof(*v));
+		if (!v)
+			return NULL;
+		memset(v + st->nvals, 0, (size_t)(idx - st->nvals) * sizeof(*v));
+		st->vals = v;
+		st->nvals = idx;
+	}
+	db_stmt_stop(st);
+	return &st->vals[idx - 1];
+}
+
+int db_bind_text(db_stmt *st, int idx, sip_str v)
+{
+	db_value *slot;
+
+	if ((v.len && !v.s) || v.len >= DB_MAX_VALUE || (v.len && memchr(v.s, '\0', v.len)))
+		return SIP_EINVAL;
+	if (!(slot = db_slot(st, idx)))
+		return idx < 1 || idx > 1000 ? SIP_EINVAL : SIP_NOMEM;
+	if (slot->cap < v.len + 1) {
+		char *b = sip_mem_realloc(slot->buf, v.len + 1);
+		if (!b)
+			return SIP_NOMEM;
+		slot->buf = b;
+		slot->cap = v.len + 1;
+	}
+	if (v.len)
+		memcpy(slot->buf, v.s, v.len);
+	slot->buf[v.len] = '\0';
+	slot->len = v.len;
+	slot->kind = DB_V_TEXT;
+	return SIP_OK;
+}
+
+int db_bind_int(db_stmt *st, int idx, int64_t v)
+{
+	db_value *slot = db_slot(st, idx);
+
+	if (!slot)
+		return idx < 1 || idx > 1000 ? SIP_EINVAL : SIP_NOMEM;
+	slot->kind = DB_V_INT;
+	slot->i = v;
+	return SIP_OK;
+}
+
+int db_bind_null(db_stmt *st, int idx)
+{
+	db_value *slot = db_slot(st, idx);
+
+	if (!slot)
+		return idx < 1 || idx > 1000 ? SIP_EINVAL : SIP_NOMEM;
+	slot->kind = DB_V_NULL;
+	return SIP_OK;
+}
+
+/* Make sure the statement exists on the current connection, preparing it
+ * there the first time (and after each reconnect). */
+static int db_stmt_ready(db_stmt *st)
+{
+	db *d = st->d;
+	int rc = db_connect(d);
+
+	if (rc != SIP_OK)
+		return rc;
+	if (st->impl && st->gen == d->gen)
+		return SIP_OK;
+	st->impl = NULL;
+	rc = d->ad->prepare(d->conn, st->sql, st->id, &st->impl, &st->nparams);
+	if (rc != SIP_OK) {
+		st->impl = NULL;
+		return db_check(d, rc);
+	}
+	st->gen = d->gen;
+	return SIP_OK;
+}
+
+/* Bind the stored values on the backend statement for a new execution. */
+static int db_stmt_bind_all(db_stmt *st)
+{
+	db *d = st->d;
+	int rc = SIP_OK;
+
+	if (st->nvals > st->nparams) {
+		db_set_error(d, "parameter $%d bound but the statement has %d", st->nvals,
+			     st->nparams);
+		return SIP_EINVAL;
+	}
+	d->ad->reset(d->conn, st->impl);
+	for (int i = 0; i < st->nparams && rc == SIP_OK; i++) {
+		const db_value *v = i < st->nvals ? &st->vals[i] : NULL;
+
+		if (!v || v->kind == DB_V_UNSET) {
+			db_set_error(d, "parameter $%d not bound", i + 1);
+			return SIP_EINVAL;
+		}
+		if (v->kind == DB_V_NULL)
+			rc = d->ad->bind_null(d->conn, st->impl, i + 1);
+		else if (v->kind == DB_V_INT)
+			rc = d->ad->bind_int(d->conn, st->impl, i + 1, v->i);
+		else
+			rc = d->ad->bind_text(d->conn, st->impl, i + 1, sip_str_make(v->buf, v->len));
+	}
+	return rc == SIP_OK ? rc : db_check(d, rc);
+}
+
+int db_step(db_stmt *st)
+{
+	db *d = st->d;
+	int rc;
+
+	if (!st->active) {
+		st->row = false;
+		rc = db_stmt_ready(st);
+		if (rc == SIP_OK)
+			rc = db_stmt_bind_all(st);
+		if (rc != SIP_OK)
+			return rc;
+		st->active = true;
+	}
+	rc = d->ad->step(d->conn, st->impl);
+	if (rc == DB_ROW) {
+		st->row = true;
+		return rc;
+	}
+	st->active = st->row = false;
+	if (rc == SIP_OK) {
+		st->changes = d->ad->changes(d->conn, st->impl);
+		return rc;
+	}
+	return db_check(d, rc);
+}
+
+int db_column_count(db_stmt *st)
+{
+	return st->row ? st->d->ad->column_count(st->impl) : 0;
+}
+
+static bool db_col_ok(db_stmt *st, int col)
+{
+	return st->row && col >= 0 && col < st->d->ad->column_count(st->impl);
+}
+
+bool db_column_null(db_stmt *st, int col)
+{
+	return !db_col_ok(st, col) || st->d->ad->column_null(st->impl, col);
+}
+
+sip_str db_column_text(db_stmt *st, int col)
+{
+	if (!db_col_ok(st, col))
+		return sip_str_make("", 0);
+	return st->d->ad->column_text(st->impl, col);
+}
+
+int64_t db_column_int(db_stmt *st, int col)
+{
+	return db_col_ok(st, col) ? st->d->ad->column_int(st->impl, col) : 0;
+}
+
+long db_changes(db_stmt *st)
+{
+	return st->changes;
+}

@@ -1,0 +1,5 @@
+# Database layer: the adapter interface and handle (db.c), one file per
+# backend, and the schema with its migrations. Needs $(SQLITE_CFLAGS)
+# $(PQ_CFLAGS) to compile and $(SQLITE_LIBS) $(PQ_LIBS) to link.
+DB_SRC = runtime/db/db.c runtime/db/db_sqlite.c runtime/db/db_pgsql.c runtime/db/schema.c
+EXTRA_DIST += runtime/db/db.h

@@ -1,0 +1,225 @@
+/* The runtime's tables and their versioned migrations. The version lives
+ * in sipcc_version (one row); migration N takes a database from version
+ * N-1 to N and is never edited once released: a change is a new entry.
+ * Each entry has its SQL per backend where the dialects differ (row ids,
+ * integer widths). */
+#include <string.h>
+
+#include "core/log.h"
+#include "db/db.h"
+
+typedef struct db_migration {
+	int version;
+	const char *what;
+	const char *const *sqlite;    /* NULL-terminated statement lists */
+	const char *const *pgsql;
+} db_migration;
+
+/* v1: subscribers (credentials: plain password and/or the digest HA1 for
+ * MD5 and SHA-256), registrations, served domains and aliases.
+ * location.expires is a Unix time; q is in thousandths (0..1000, -1 when
+ * the contact gave none) so no backend rounds it; cseq holds an unsigned
+ * 32-bit CSeq. */
+static const char *const v1_sqlite[] = {
+	"CREATE TABLE subscriber ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" username TEXT NOT NULL,"
+	" domain TEXT NOT NULL DEFAULT '',"
+	" password TEXT NOT NULL DEFAULT '',"
+	" ha1 TEXT NOT NULL DEFAULT '',"
+	" ha1_sha256 TEXT NOT NULL DEFAULT '',"
+	" UNIQUE (username, domain))",
+	"CREATE TABLE location ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" aor TEXT NOT NULL,"
+	" contact TEXT NOT NULL,"
+	" expires INTEGER NOT NULL,"
+	" q INTEGER NOT NULL DEFAULT -1,"
+	" callid TEXT NOT NULL DEFAULT '',"
+	" cseq INTEGER NOT NULL DEFAULT 0,"
+	" path TEXT,"
+	" received TEXT,"
+	" user_agent TEXT NOT NULL DEFAULT '',"
+	" flags INTEGER NOT NULL DEFAULT 0,"
+	" UNIQUE (aor, contact))",
+	"CREATE INDEX location_expires ON location (expires)",
+	"CREATE TABLE domain ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" domain TEXT NOT NULL UNIQUE)",
+	"CREATE TABLE alias ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" alias_username TEXT NOT NULL,"
+	" alias_domain TEXT NOT NULL DEFAULT '',"
+	" username TEXT NOT NULL,"
+	" domain TEXT NOT NULL DEFAULT '',"
+	" UNIQUE (alias_username, alias_domain))",
+	NULL
+};
+
+static const char *const v1_pgsql[] = {
+	"CREATE TABLE subscriber ("
+	" id BIGSERIAL PRIMARY KEY,"
+	" username TEXT NOT NULL,"
+	" domain TEXT NOT NULL DEFAULT '',"
+	" password TEXT NOT NULL DEFAULT '',"
+	" ha1 TEXT NOT NULL DEFAULT '',"
+	" ha1_sha256 TEXT NOT NULL DEFAULT '',"
+	" UNIQUE (username, domain))",
+	"CREATE TABLE location ("
+	" id BIGSERIAL PRIMARY KEY,"
+	" aor TEXT NOT NULL,"
+	" contact TEXT NOT NULL,"
+	" expires BIGINT NOT NULL,"
+	" q INTEGER NOT NULL DEFAULT -1,"
+	" callid TEXT NOT NULL DEFAULT '',"
+	" cseq BIGINT NOT NULL DEFAULT 0,"
+	" path TEXT,"
+	" received TEXT,"
+	" user_agent TEXT NOT NULL DEFAULT '',"
+	" flags INTEGER NOT NULL DEFAULT 0,"
+	" UNIQUE (aor, contact))",
+	"CREATE INDEX location_expires ON location (expires)",
+	"CREATE TABLE domain ("
+	" id BIGSERIAL PRIMARY KEY,"
+	" domain TEXT NOT NULL UNIQUE)",
+	"CREATE TABLE alias ("
+	" id BIGSERIAL PRIMARY KEY,"
+	" alias_username TEXT NOT NULL,"
+	" alias_domain TEXT NOT NULL DEFAULT '',"
+	" username TEXT NOT NULL,"
+	" domain TEXT NOT NULL DEFAULT '',"
+	" UNIQUE (alias_username, alias_domain))",
+	NULL
+};
+
+static const db_migration db_migrations[] = {
+	{ 1, "subscriber, location, domain, alias", v1_sqlite, v1_pgsql },
+};
+
+_Static_assert(sizeof(db_migrations) / sizeof(db_migrations[0]) == DB_SCHEMA_VERSION,
+	       "DB_SCHEMA_VERSION must be the number of migrations");
+
+static bool db_is_pgsql(const db *d)
+{
+	return strcmp(db_backend(d), "postgres") == 0;
+}
+
+/* Run one constant query returning one integer. */
+static int db_query_int(db *d, const char *sql, int64_t *out)
+{
+	db_stmt *st;
+	int rc = db_prepare_sql(d, sql, &st);
+
+	if (rc != SIP_OK)
+		return rc;
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		*out = db_column_int(st, 0);
+		rc = SIP_OK;
+	} else if (rc == SIP_OK) {
+		rc = SIP_ENOTFOUND;
+	}
+	db_finalize(st);
+	return rc;
+}
+
+static int db_read_version(db *d, int *version)
+{
+	int64_t v = 0;
+	int rc = db_query_int(d, "SELECT COALESCE(MAX(version), 0) FROM sipcc_version", &v);
+
+	*version = (int)v;
+	return rc;
+}
+
+int db_schema_version(db *d, int *version)
+{
+	int64_t n = 0;
+	int rc;
+
+	*version = 0;
+	if (db_is_pgsql(d))
+		rc = db_query_int(d, "SELECT count(*) FROM information_schema.tables"
+				  " WHERE table_name = 'sipcc_version'"
+				  " AND table_schema = current_schema()", &n);
+	else
+		rc = db_query_int(d, "SELECT count(*) FROM sqlite_master"
+				  " WHERE type = 'table' AND name = 'sipcc_version'", &n);
+	if (rc != SIP_OK || n == 0)
+		return rc;
+	return db_read_version(d, version);
+}
+
+/* Apply migration m unless another process got there first: the version is
+ * read again under the write lock (SQLite's BEGIN IMMEDIATE, a table lock
+ * on PostgreSQL), and the schema change and the version bump commit
+ * together. Returns SIP_OK, or an error after rolling back. */
+static int db_migrate_one(db *d, const db_migration *m)
+{
+	const char *const *sql = db_is_pgsql(d) ? m->pgsql : m->sqlite;
+	db_stmt *st = NULL;
+	int rc, version;
+
+	if (db_is_pgsql(d)) {
+		rc = db_exec(d, "BEGIN");
+		if (rc == SIP_OK)
+			rc = db_exec(d, "LOCK TABLE sipcc_version IN EXCLUSIVE MODE");
+	} else {
+		rc = db_exec(d, "BEGIN IMMEDIATE");
+	}
+	if (rc != SIP_OK)
+		goto fail;
+	if ((rc = db_read_version(d, &version)) != SIP_OK)
+		goto fail;
+	if (version >= m->version)
+		return db_exec(d, "ROLLBACK");
+	for (; *sql; sql++)
+		if ((rc = db_exec_sql(d, *sql)) != SIP_OK)
+			goto fail;
+	if ((rc = db_exec(d, "DELETE FROM sipcc_version")) != SIP_OK)
+		goto fail;
+	if ((rc = db_prepare(d, "INSERT INTO sipcc_version (version) VALUES ($1)", &st)) != SIP_OK
+	    || (rc = db_bind_int(st, 1, m->version)) != SIP_OK
+	    || (rc = db_step(st)) != SIP_OK)
+		goto fail;
+	db_finalize(st);
+	st = NULL;
+	if ((rc = db_exec(d, "COMMIT")) != SIP_OK)
+		goto fail;
+	LOG_NOTICE("db: schema migrated to version %d (%s)", m->version, m->what);
+	return SIP_OK;
+fail:
+	LOG_ERR("db: migration to version %d failed: %s: %s", m->version, sip_strerror(rc),
+		db_error(d));
+	db_finalize(st);
+	if (rc != SIP_EDBDOWN)
+		db_exec(d, "ROLLBACK");
+	return rc;
+}
+
+int db_schema_migrate(db *d)
+{
+	int rc, version;
+
+	rc = db_exec(d, "CREATE TABLE IF NOT EXISTS sipcc_version (version INTEGER NOT NULL)");
+	/* Two PostgreSQL clients creating the table at once: one loses on the
+	 * catalog's unique index, and the table then exists. */
+	if (rc == SIP_EDBCONSTRAINT)
+		rc = db_exec(d, "CREATE TABLE IF NOT EXISTS sipcc_version (version INTEGER NOT NULL)");
+	if (rc != SIP_OK)
+		return rc;
+	if ((rc = db_read_version(d, &version)) != SIP_OK)
+		return rc;
+	if (version > DB_SCHEMA_VERSION) {
+		LOG_ERR("db: schema version %d is newer than this program's %d", version,
+			DB_SCHEMA_VERSION);
+		return SIP_ESTATE;
+	}
+	for (size_t i = 0; i < sizeof(db_migrations) / sizeof(db_migrations[0]); i++) {
+		if (db_migrations[i].version <= version)
+			continue;
+		if ((rc = db_migrate_one(d, &db_migrations[i])) != SIP_OK)
+			return rc;
+	}
+	return SIP_OK;
+}

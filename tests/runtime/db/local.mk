@@ -1,0 +1,9 @@
+# test_db runs on a temporary SQLite file; test_db_pgsql.sh runs the same
+# program against a PostgreSQL server it starts (skipped without one).
+check_PROGRAMS += tests/runtime/db/test_db
+TESTS += tests/runtime/db/test_db tests/runtime/db/test_db_pgsql.sh
+EXTRA_DIST += tests/runtime/db/test_db_pgsql.sh
+
+tests_runtime_db_test_db_SOURCES = tests/runtime/db/test_db.c $(DB_SRC) $(CORE_SRC)
+tests_runtime_db_test_db_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS)
+tests_runtime_db_test_db_LDADD = $(CMOCKA_LIBS) $(SQLITE_LIBS) $(PQ_LIBS)

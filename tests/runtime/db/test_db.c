@@ -1,0 +1,484 @@
+/* Database layer against a real backend. With DB_URL unset it runs on a
+ * temporary SQLite file; test_db_pgsql.sh sets DB_URL to a PostgreSQL
+ * server it started, and DB_TEST_STOP / DB_TEST_START to shell commands
+ * that stop and start that server for the down-and-back test. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "db/db.h"
+
+static char db_url[4096];
+static char sqlite_path[256];
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static db *open_ok(void)
+{
+	db *d = NULL;
+	int rc = db_open(db_url, &d);
+
+	if (rc != SIP_OK)
+		fail_msg("db_open(%s): %s: %s", db_url, sip_strerror(rc), d ? db_error(d) : "");
+	return d;
+}
+
+/* Every test starts from an empty database. */
+static int setup_empty(void **state)
+{
+	db *d = open_ok();
+
+	assert_int_equal(db_exec(d, "DROP TABLE IF EXISTS alias"), SIP_OK);
+	assert_int_equal(db_exec(d, "DROP TABLE IF EXISTS domain"), SIP_OK);
+	assert_int_equal(db_exec(d, "DROP TABLE IF EXISTS location"), SIP_OK);
+	assert_int_equal(db_exec(d, "DROP TABLE IF EXISTS subscriber"), SIP_OK);
+	assert_int_equal(db_exec(d, "DROP TABLE IF EXISTS sipcc_version"), SIP_OK);
+	*state = d;
+	return 0;
+}
+
+static int teardown_close(void **state)
+{
+	db_close(*state);
+	return 0;
+}
+
+/* Count rows of a constant query. */
+static int64_t count_rows(db *d, db_stmt *st)
+{
+	int64_t n = -1;
+
+	assert_int_equal(db_step(st), DB_ROW);
+	n = db_column_int(st, 0);
+	assert_int_equal(db_step(st), SIP_OK);
+	(void)d;
+	return n;
+}
+
+static void test_bad_urls(void **state)
+{
+	db *d = (db *)1;
+
+	(void)state;
+	assert_int_equal(db_open("mysql://root@localhost/x", &d), SIP_EINVAL);
+	assert_null(d);
+	assert_int_equal(db_open("sqlite:", &d), SIP_EINVAL);
+	assert_null(d);
+	assert_int_equal(db_open("", &d), SIP_EINVAL);
+	assert_int_equal(db_open("postgresql://localhost/x?no_such_option=1", &d), SIP_EINVAL);
+	assert_null(d);
+}
+
+static void test_migrate_twice(void **state)
+{
+	db *d = *state;
+	db_stmt *ins, *cnt;
+	int version = -1;
+
+	assert_int_equal(db_schema_version(d, &version), SIP_OK);
+	assert_int_equal(version, 0);
+	assert_int_equal(db_schema_migrate(d), SIP_OK);
+	assert_int_equal(db_schema_version(d, &version), SIP_OK);
+	assert_int_equal(version, DB_SCHEMA_VERSION);
+
+	assert_int_equal(db_prepare(d, "INSERT INTO domain (domain) VALUES ($1)", &ins), SIP_OK);
+	assert_int_equal(db_bind_text(ins, 1, SIP_STR_LIT("voip.example.com")), SIP_OK);
+	assert_int_equal(db_step(ins), SIP_OK);
+	assert_int_equal(db_changes(ins), 1);
+
+	/* A second run changes nothing and keeps the data. */
+	assert_int_equal(db_schema_migrate(d), SIP_OK);
+	assert_int_equal(db_schema_version(d, &version), SIP_OK);
+	assert_int_equal(version, DB_SCHEMA_VERSION);
+	assert_int_equal(db_prepare(d, "SELECT count(*) FROM domain", &cnt), SIP_OK);
+	assert_int_equal(count_rows(d, cnt), 1);
+	assert_int_equal(db_prepare(d, "SELECT count(*) FROM sipcc_version", &cnt), SIP_OK);
+	assert_int_equal(count_rows(d, cnt), 1);
+
+	/* Every v1 table and column is there. */
+	assert_int_equal(db_exec(d, "INSERT INTO subscriber (username, domain, password, ha1,"
+			 " ha1_sha256) VALUES ('a', 'b', 'c', 'd', 'e')"), SIP_OK);
+	assert_int_equal(db_exec(d, "INSERT INTO location (aor, contact, expires, q, callid,"
+			 " cseq, path, received, user_agent, flags) VALUES ('a@b',"
+			 " 'sip:a@192.0.2.1', 1, 1000, 'x', 2, NULL, NULL, 'ua', 0)"), SIP_OK);
+	assert_int_equal(db_exec(d, "INSERT INTO alias (alias_username, alias_domain, username,"
+			 " domain) VALUES ('1000', 'b', 'a', 'b')"), SIP_OK);
+	assert_int_equal(db_exec(d, "SELECT no_such_column FROM subscriber"), SIP_EDB);
+}
+
+/* Values that would break SQL built by pasting text; bound, they are
+ * stored and found byte for byte. */
+static void test_bound_values(void **state)
+{
+	static const char *const hostile[] = {
+		"o'brien", "\"quoted\"", "back\\slash", "'); DROP TABLE subscriber; --",
+		"$1", "?", "%_*", "caf\xc3\xa9 \xe2\x98\x8e", "line\r\nbreak", "",
+	};
+	size_t n = sizeof(hostile) / sizeof(hostile[0]);
+	db *d = *state;
+	db_stmt *ins, *sel, *cnt;
+	char big[5000];
+
+	assert_int_equal(db_schema_migrate(d), SIP_OK);
+	assert_int_equal(db_prepare(d, "INSERT INTO subscriber (username, domain, password)"
+				    " VALUES ($1, $2, $3)", &ins), SIP_OK);
+	assert_int_equal(db_prepare(d, "SELECT username, password, id FROM subscriber"
+				    " WHERE username = $1 AND domain = $2", &sel), SIP_OK);
+	for (size_t i = 0; i < n; i++) {
+		sip_str v = sip_str_make(hostile[i], strlen(hostile[i]));
+		assert_int_equal(db_bind_text(ins, 1, v), SIP_OK);
+		assert_int_equal(db_bind_text(ins, 2, SIP_STR_LIT("example.com")), SIP_OK);
+		assert_int_equal(db_bind_text(ins, 3, v), SIP_OK);
+		assert_int_equal(db_step(ins), SIP_OK);
+	}
+	memset(big, 'x', sizeof(big));
+	big[0] = '\'';
+	assert_int_equal(db_bind_text(ins, 1, sip_str_make(big, sizeof(big))), SIP_OK);
+	assert_int_equal(db_step(ins), SIP_OK);
+
+	for (size_t i = 0; i < n; i++) {
+		sip_str v = sip_str_make(hostile[i], strlen(hostile[i])), got;
+		assert_int_equal(db_bind_text(sel, 1, v), SIP_OK);
+		assert_int_equal(db_bind_text(sel, 2, SIP_STR_LIT("example.com")), SIP_OK);
+		assert_int_equal(db_step(sel), DB_ROW);
+		assert_int_equal(db_column_count(sel), 3);
+		got = db_column_text(sel, 0);
+		assert_int_equal(got.len, v.len);
+		assert_memory_equal(got.s, v.s, v.len ? v.len : 1);
+		got = db_column_text(sel, 1);
+		assert_true(sip_str_eq(got, v));
+		assert_true(db_column_int(sel, 2) > 0);
+		assert_int_equal(db_step(sel), SIP_OK);
+	}
+	assert_int_equal(db_bind_text(sel, 1, sip_str_make(big, sizeof(big))), SIP_OK);
+	assert_int_equal(db_step(sel), DB_ROW);
+	assert_int_equal(db_column_text(sel, 0).len, sizeof(big));
+	db_reset(sel);
+
+	/* No match for a prefix: the comparison is on the whole value. */
+	assert_int_equal(db_bind_text(sel, 1, SIP_STR_LIT("o'")), SIP_OK);
+	assert_int_equal(db_step(sel), SIP_OK);
+	assert_true(db_column_null(sel, 0));
+
+	/* A NUL is refused at bind, uniformly, and the statement still works. */
+	assert_int_equal(db_bind_text(ins, 1, sip_str_make("nul\0here", 8)), SIP_EINVAL);
+	assert_int_equal(db_bind_text(ins, 1, SIP_STR_LIT("after-nul")), SIP_OK);
+	assert_int_equal(db_step(ins), SIP_OK);
+
+	assert_int_equal(db_prepare(d, "SELECT count(*) FROM subscriber", &cnt), SIP_OK);
+	assert_int_equal(count_rows(d, cnt), (int64_t)n + 2);
+}
+
+static void test_ints_nulls_errors(void **state)
+{
+	db *d = *state;
+	db_stmt *ins, *sel, *upd, *bad;
+	const int64_t far = (int64_t)1 << 40;
+
+	assert_int_equal(db_schema_migrate(d), SIP_OK);
+	assert_int_equal(db_prepare(d, "INSERT INTO location (aor, contact, expires, q, cseq, path,"
+				    " received) VALUES ($1, $2, $3, $4, $5, $6, $7)", &ins), SIP_OK);
+	assert_int_equal(db_bind_text(ins, 1, SIP_STR_LIT("alice@example.com")), SIP_OK);
+	assert_int_equal(db_bind_text(ins, 2, SIP_STR_LIT("sip:alice@192.0.2.10:5060")), SIP_OK);
+	assert_int_equal(db_bind_int(ins, 3, far), SIP_OK);
+	assert_int_equal(db_bind_int(ins, 4, -1), SIP_OK);
+	assert_int_equal(db_bind_int(ins, 5, 4294967295LL), SIP_OK);
+	assert_int_equal(db_bind_null(ins, 6), SIP_OK);
+	assert_int_equal(db_bind_text(ins, 7, SIP_STR_LIT("sip:198.51.100.7:5062")), SIP_OK);
+	assert_int_equal(db_step(ins), SIP_OK);
+	/* Same binding (aor, contact) twice: the unique key says no. */
+	assert_int_equal(db_step(ins), SIP_EDBCONSTRAINT);
+	assert_true(strlen(db_error(d)) > 0);
+
+	assert_int_equal(db_prepare(d, "SELECT expires, q, cseq, path, received FROM location"
+				    " WHERE aor = $1", &sel), SIP_OK);
+	assert_int_equal(db_bind_text(sel, 1, SIP_STR_LIT("alice@example.com")), SIP_OK);
+	assert_int_equal(db_step(sel), DB_ROW);
+	assert_int_equal(db_column_int(sel, 0), far);
+	assert_int_equal(db_column_int(sel, 1), -1);
+	assert_int_equal(db_column_int(sel, 2), 4294967295LL);
+	assert_true(db_column_null(sel, 3));
+	assert_int_equal(db_column_text(sel, 3).len, 0);
+	assert_false(db_column_null(sel, 4));
+	assert_true(sip_str_eq(db_column_text(sel, 4), SIP_STR_LIT("sip:198.51.100.7:5062")));
+	assert_true(db_column_null(sel, 9));
+	assert_int_equal(db_step(sel), SIP_OK);
+	/* After the end, the next step runs the query again. */
+	assert_int_equal(db_step(sel), DB_ROW);
+	db_reset(sel);
+
+	/* The same parameter used twice, and the rows-changed count. */
+	assert_int_equal(db_prepare(d, "UPDATE location SET cseq = $1, expires = $1 WHERE aor = $2",
+				    &upd), SIP_OK);
+	assert_int_equal(db_bind_int(upd, 1, 7), SIP_OK);
+	assert_int_equal(db_bind_text(upd, 2, SIP_STR_LIT("nobody@example.com")), SIP_OK);
+	assert_int_equal(db_step(upd), SIP_OK);
+	assert_int_equal(db_changes(upd), 0);
+	assert_int_equal(db_bind_text(upd, 2, SIP_STR_LIT("alice@example.com")), SIP_OK);
+	assert_int_equal(db_step(upd), SIP_OK);
+	assert_int_equal(db_changes(upd), 1);
+
+	/* Missing and extra parameters, parameter 0, bad SQL. */
+	assert_int_equal(db_prepare(d, "SELECT aor FROM location WHERE aor = $1 AND contact = $2",
+				    &bad), SIP_OK);
+	assert_int_equal(db_bind_text(bad, 1, SIP_STR_LIT("a")), SIP_OK);
+	assert_int_equal(db_step(bad), SIP_EINVAL);
+	assert_int_equal(db_bind_text(bad, 2, SIP_STR_LIT("b")), SIP_OK);
+	assert_int_equal(db_bind_text(bad, 3, SIP_STR_LIT("c")), SIP_OK);
+	assert_int_equal(db_step(bad), SIP_EINVAL);
+	assert_int_equal(db_bind_int(bad, 0, 1), SIP_EINVAL);
+	assert_int_equal(db_prepare(d, "SELEC aor FROM location", &bad), SIP_OK);
+	assert_int_equal(db_step(bad), SIP_EDB);
+	assert_true(strlen(db_error(d)) > 0);
+	/* The handle is still fine after all of that. */
+	assert_true(db_is_up(d));
+	assert_int_equal(db_bind_text(sel, 1, SIP_STR_LIT("alice@example.com")), SIP_OK);
+	assert_int_equal(db_step(sel), DB_ROW);
+	db_finalize(sel);
+	db_finalize(upd);
+}
+
+static void test_reopen(void **state)
+{
+	db *d = *state;
+	db_stmt *st;
+	int version = 0;
+
+	assert_int_equal(db_schema_migrate(d), SIP_OK);
+	assert_int_equal(db_prepare(d, "INSERT INTO alias (alias_username, alias_domain, username,"
+				    " domain) VALUES ($1, $2, $3, $4)", &st), SIP_OK);
+	assert_int_equal(db_bind_text(st, 1, SIP_STR_LIT("+15551234")), SIP_OK);
+	assert_int_equal(db_bind_text(st, 2, SIP_STR_LIT("example.com")), SIP_OK);
+	assert_int_equal(db_bind_text(st, 3, SIP_STR_LIT("alice")), SIP_OK);
+	assert_int_equal(db_bind_text(st, 4, SIP_STR_LIT("example.com")), SIP_OK);
+	assert_int_equal(db_step(st), SIP_OK);
+	db_close(d);
+
+	*state = d = open_ok();
+	assert_int_equal(db_schema_version(d, &version), SIP_OK);
+	assert_int_equal(version, DB_SCHEMA_VERSION);
+	assert_int_equal(db_schema_migrate(d), SIP_OK);
+	assert_int_equal(db_prepare(d, "SELECT username FROM alias WHERE alias_username = $1", &st),
+			 SIP_OK);
+	assert_int_equal(db_bind_text(st, 1, SIP_STR_LIT("+15551234")), SIP_OK);
+	assert_int_equal(db_step(st), DB_ROW);
+	assert_true(sip_str_eq(db_column_text(st, 0), SIP_STR_LIT("alice")));
+}
+
+/* A database that cannot be reached: the first attempt fails, then calls
+ * fail at once without a new attempt until the backoff delay has run, and
+ * the delay doubles up to its cap. Independent of DB_URL. */
+static void test_backoff(void **state)
+{
+	db *d = NULL;
+	db_stats s;
+	int64_t t0;
+
+	(void)state;
+	assert_int_equal(db_open("sqlite:/nonexistent-dir/sub/x.db", &d), SIP_EDBDOWN);
+	assert_non_null(d);
+	assert_false(db_is_up(d));
+	db_get_stats(d, &s);
+	assert_int_equal(s.connect_attempts, 1);
+
+	/* The default first delay is 100 ms; inside it nothing is tried. */
+	t0 = now_ms();
+	assert_int_equal(db_exec(d, "SELECT 1"), SIP_EDBDOWN);
+	assert_int_equal(db_schema_migrate(d), SIP_EDBDOWN);
+	assert_true(now_ms() - t0 < 50);
+	db_get_stats(d, &s);
+	assert_int_equal(s.connect_attempts, 1);
+	assert_int_equal(s.fast_fails, 2);
+	assert_non_null(strstr(db_error(d), "next connection attempt"));
+
+	/* Delays from now on: 200, 400, 400 (the cap). */
+	db_set_backoff(d, 200, 400);
+	sleep_ms(150);
+	assert_int_equal(db_exec(d, "SELECT 1"), SIP_EDBDOWN);
+	db_get_stats(d, &s);
+	assert_int_equal(s.connect_attempts, 2);
+	sleep_ms(100);
+	assert_int_equal(db_exec(d, "SELECT 1"), SIP_EDBDOWN);
+	db_get_stats(d, &s);
+	assert_int_equal(s.connect_attempts, 2);
+	sleep_ms(150);
+	assert_int_equal(db_exec(d, "SELECT 1"), SIP_EDBDOWN);
+	db_get_stats(d, &s);
+	assert_int_equal(s.connect_attempts, 3);
+	sleep_ms(250);
+	assert_int_equal(db_exec(d, "SELECT 1"), SIP_EDBDOWN);
+	db_get_stats(d, &s);
+	assert_int_equal(s.connect_attempts, 3);
+	sleep_ms(200);
+	assert_int_equal(db_exec(d, "SELECT 1"), SIP_EDBDOWN);
+	db_get_stats(d, &s);
+	assert_int_equal(s.connect_attempts, 4);
+	sleep_ms(450);
+	assert_int_equal(db_exec(d, "SELECT 1"), SIP_EDBDOWN);
+	db_get_stats(d, &s);
+	assert_int_equal(s.connect_attempts, 5);
+	assert_int_equal(s.connects, 0);
+	db_close(d);
+}
+
+/* Stop the server under an open handle: the next query reports the
+ * database down quickly, later ones fail fast, and once the server is back
+ * a query after the backoff succeeds on a new connection with the
+ * statement prepared again. */
+static void test_down_and_back(void **state)
+{
+	const char *stop = getenv("DB_TEST_STOP"), *start = getenv("DB_TEST_START");
+	db *d = *state;
+	db_stmt *sel;
+	db_stats s;
+	int64_t t0, t;
+	int rc = SIP_EDBDOWN;
+
+	if (!stop || !start)
+		skip();
+	db_set_backoff(d, 100, 1000);
+	assert_int_equal(db_schema_migrate(d), SIP_OK);
+	assert_int_equal(db_exec(d, "INSERT INTO domain (domain) VALUES ('kept.example.com')"),
+			 SIP_OK);
+	assert_int_equal(db_prepare(d, "SELECT count(*) FROM domain WHERE domain = $1", &sel),
+			 SIP_OK);
+	assert_int_equal(db_bind_text(sel, 1, SIP_STR_LIT("kept.example.com")), SIP_OK);
+	assert_int_equal(count_rows(d, sel), 1);
+
+	assert_int_equal(system(stop), 0);
+	t0 = now_ms();
+	assert_int_equal(db_step(sel), SIP_EDBDOWN);
+	t = now_ms() - t0;
+	print_message("query after stop: %s in %lld ms (%s)\n", sip_strerror(SIP_EDBDOWN),
+		      (long long)t, db_error(d));
+	assert_true(t < 2000);
+	assert_false(db_is_up(d));
+	t0 = now_ms();
+	assert_int_equal(db_step(sel), SIP_EDBDOWN);
+	assert_true(now_ms() - t0 < 50);
+
+	assert_int_equal(system(start), 0);
+	t0 = now_ms();
+	while (now_ms() - t0 < 20000) {
+		int64_t t1 = now_ms();
+		rc = db_step(sel);
+		assert_true(now_ms() - t1 < 4000);
+		if (rc != SIP_EDBDOWN)
+			break;
+		sleep_ms(50);
+	}
+	print_message("back after %lld ms\n", (long long)(now_ms() - t0));
+	assert_int_equal(rc, DB_ROW);
+	assert_int_equal(db_column_int(sel, 0), 1);
+	assert_int_equal(db_step(sel), SIP_OK);
+	assert_true(db_is_up(d));
+	db_get_stats(d, &s);
+	assert_true(s.lost >= 1);
+	assert_true(s.connects >= 2);
+	assert_true(s.fast_fails >= 1);
+}
+
+/* A server that stops answering mid-query (its backend process frozen):
+ * the query gives up after the adapter's bounded wait and reports the
+ * database down instead of blocking the worker; a new connection works.
+ * PostgreSQL only: it needs the server's process id. */
+static void test_hung_server(void **state)
+{
+	db *d = *state;
+	db_stmt *pid, *sel;
+	int64_t t0, t, backend;
+	int rc = SIP_EDBDOWN;
+
+	if (strcmp(db_backend(d), "postgres") != 0)
+		skip();
+	db_set_backoff(d, 50, 200);
+	assert_int_equal(db_prepare(d, "SELECT pg_backend_pid()", &pid), SIP_OK);
+	assert_int_equal(db_step(pid), DB_ROW);
+	backend = db_column_int(pid, 0);
+	assert_true(backend > 0);
+	db_reset(pid);
+	assert_int_equal(db_prepare(d, "SELECT $1::int + 1", &sel), SIP_OK);
+	assert_int_equal(db_bind_int(sel, 1, 41), SIP_OK);
+
+	assert_int_equal(kill((pid_t)backend, SIGSTOP), 0);
+	t0 = now_ms();
+	rc = db_step(sel);
+	t = now_ms() - t0;
+	kill((pid_t)backend, SIGCONT);
+	print_message("query to a frozen server: %s after %lld ms\n", sip_strerror(rc),
+		      (long long)t);
+	assert_int_equal(rc, SIP_EDBDOWN);
+	assert_true(t >= 4000 && t < 8000);
+
+	t0 = now_ms();
+	do {
+		sleep_ms(50);
+		rc = db_step(sel);
+	} while (rc == SIP_EDBDOWN && now_ms() - t0 < 5000);
+	assert_int_equal(rc, DB_ROW);
+	assert_int_equal(db_column_int(sel, 0), 42);
+	assert_int_equal(db_step(pid), DB_ROW);
+	assert_int_not_equal(db_column_int(pid, 0), backend);
+}
+
+int main(void)
+{
+	const char *url = getenv("DB_URL");
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_urls),
+		cmocka_unit_test(test_backoff),
+		cmocka_unit_test_setup_teardown(test_migrate_twice, setup_empty, teardown_close),
+		cmocka_unit_test_setup_teardown(test_bound_values, setup_empty, teardown_close),
+		cmocka_unit_test_setup_teardown(test_ints_nulls_errors, setup_empty, teardown_close),
+		cmocka_unit_test_setup_teardown(test_reopen, setup_empty, teardown_close),
+		cmocka_unit_test_setup_teardown(test_down_and_back, setup_empty, teardown_close),
+		cmocka_unit_test_setup_teardown(test_hung_server, setup_empty, teardown_close),
+	};
+	int fd, failed;
+
+	if (url && *url) {
+		snprintf(db_url, sizeof(db_url), "%s", url);
+	} else {
+		snprintf(sqlite_path, sizeof(sqlite_path), "%s/sipcc-test-db-XXXXXX",
+			 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+		fd = mkstemp(sqlite_path);
+		if (fd < 0) {
+			perror("mkstemp");
+			return 99;
+		}
+		close(fd);
+		snprintf(db_url, sizeof(db_url), "sqlite:%s", sqlite_path);
+	}
+	failed = cmocka_run_group_tests_name(url && *url ? "db (DB_URL)" : "db (sqlite)", tests,
+					     NULL, NULL);
+	if (sqlite_path[0]) {
+		char side[300];
+		unlink(sqlite_path);
+		snprintf(side, sizeof(side), "%s-wal", sqlite_path);
+		unlink(side);
+		snprintf(side, sizeof(side), "%s-shm", sqlite_path);
+		unlink(side);
+	}
+	return failed;
+}
