@@ -60,6 +60,11 @@ const char *cc_type_name(enum cc_type t)
 	case CC_TY_STR: return "str";
 	case CC_TY_METHOD: return "method";
 	case CC_TY_ROUTE: return "route";
+	case CC_TY_URI: return "uri";
+	case CC_TY_IP: return "ip";
+	case CC_TY_FLAG: return "flag";
+	case CC_TY_BFLAG: return "bflag";
+	case CC_TY_AVP: return "avp";
 	}
 	return "?";
 }
@@ -73,6 +78,8 @@ const char *cc_route_kind_name(enum cc_route_kind k)
 	case CC_RK_BRANCH: return "branch";
 	case CC_RK_LOCAL: return "local";
 	case CC_RK_ERROR: return "error";
+	case CC_RK_STARTUP: return "startup";
+	case CC_RK_TIMER: return "timer";
 	case CC_RK_NAMED: return "named";
 	case CC_RK__COUNT: break;
 	}
@@ -135,4 +142,68 @@ struct cc_define *cc_find_define(const struct cc_program *p, const char *name)
 		if (strcmp(d->name, name) == 0)
 			return d;
 	return NULL;
+}
+
+struct cc_avp_decl *cc_find_avp(const struct cc_program *p, const char *name)
+{
+	for (struct cc_avp_decl *a = p->avps; a; a = a->next)
+		if (strcmp(a->name, name) == 0)
+			return a;
+	return NULL;
+}
+
+struct cc_flag_decl *cc_find_flag(const struct cc_program *p, const char *name)
+{
+	for (struct cc_flag_decl *f = p->flags; f; f = f->next)
+		if (strcmp(f->name, name) == 0)
+			return f;
+	return NULL;
+}
+
+struct cc_setting_decl *cc_find_setting(const struct cc_program *p, const char *module,
+					const char *key)
+{
+	for (struct cc_setting_decl *d = p->settings; d; d = d->next)
+		if (strcmp(d->module, module) == 0 && strcmp(d->key, key) == 0)
+			return d;
+	return NULL;
+}
+
+static const struct { const char *name; unsigned bit; } cc_marks[] = {
+	{ "auth", CC_MARK_AUTH },
+	{ "trusted", CC_MARK_TRUSTED },
+	{ "local_check", CC_MARK_LOCAL_CHECK },
+	{ "dialog", CC_MARK_DIALOG },
+	{ "relay", CC_MARK_RELAY },
+	{ "reply", CC_MARK_REPLY },
+	{ "save_contact", CC_MARK_SAVE_CONTACT },
+	{ "gateway", CC_MARK_GATEWAY },
+};
+
+unsigned cc_mark_from_name(const char *name)
+{
+	for (size_t i = 0; i < sizeof cc_marks / sizeof cc_marks[0]; i++)
+		if (strcmp(cc_marks[i].name, name) == 0)
+			return cc_marks[i].bit;
+	return 0;
+}
+
+const char *cc_mark_name(unsigned mark)
+{
+	for (size_t i = 0; i < sizeof cc_marks / sizeof cc_marks[0]; i++)
+		if (cc_marks[i].bit == mark)
+			return cc_marks[i].name;
+	return "?";
+}
+
+const char *const cc_allow_names[] = {
+	"open_relay", "toll_fraud", "unauth_register", "no_final", NULL,
+};
+
+unsigned cc_allow_from_name(const char *name)
+{
+	for (int i = 0; cc_allow_names[i]; i++)
+		if (strcmp(cc_allow_names[i], name) == 0)
+			return 1u << i;
+	return 0;
 }

@@ -38,8 +38,25 @@ enum cc_type {
 	CC_TY_STR,
 	CC_TY_METHOD,     /* a SIP method: INVITE, REGISTER, ... */
 	CC_TY_ROUTE,      /* a reference to a route of some kind */
+	CC_TY_URI,        /* a str holding a URI; literals are parsed at compile time */
+	CC_TY_IP,         /* a str holding an IP address; literals are validated */
+	CC_TY_FLAG,       /* stdlib parameter: names a declared message flag */
+	CC_TY_BFLAG,      /* stdlib parameter: names a declared branch flag */
+	CC_TY_AVP,        /* stdlib parameter: names a declared AVP */
 };
 const char *cc_type_name(enum cc_type t);
+/* str and its checked subtypes (uri, ip) share the str representation. */
+static inline bool cc_type_is_str(enum cc_type t)
+{
+	return t == CC_TY_STR || t == CC_TY_URI || t == CC_TY_IP;
+}
+/* May a value of type from be used where type to is expected? uri and ip
+ * values are strs, and a str may become a uri or ip: a literal is checked
+ * at compile time, a value taken from a message is already parsed. */
+static inline bool cc_type_fits(enum cc_type from, enum cc_type to)
+{
+	return from == to || (cc_type_is_str(to) && cc_type_is_str(from));
+}
 
 /* Route kinds. A function's "in (...)" list is a mask of these bits. */
 enum cc_route_kind {
@@ -49,11 +66,17 @@ enum cc_route_kind {
 	CC_RK_BRANCH,
 	CC_RK_LOCAL,
 	CC_RK_ERROR,
+	CC_RK_STARTUP,    /* once before the proxy listens; no message */
+	CC_RK_TIMER,      /* periodically; no message */
 	CC_RK_NAMED,      /* a named subroute; checked against its callers' kinds */
 	CC_RK__COUNT
 };
 #define CC_RK_BIT(k) (1u << (k))
-#define CC_RK_ANY ((1u << CC_RK_NAMED) - 1)   /* every entry kind */
+/* "in (any)": every route kind that has a parsed message. The error route
+ * (a message that failed to parse or the sanity checks) and the routes
+ * without a message (startup, timer) are listed by name. */
+#define CC_RK_ANY (CC_RK_BIT(CC_RK_REQUEST) | CC_RK_BIT(CC_RK_REPLY) | \
+		   CC_RK_BIT(CC_RK_FAILURE) | CC_RK_BIT(CC_RK_BRANCH) | CC_RK_BIT(CC_RK_LOCAL))
 const char *cc_route_kind_name(enum cc_route_kind k);
 
 /* ---- stdlib declarations (stdlib/ .sipi files) ---- */
@@ -65,13 +88,42 @@ struct cc_param {
 	struct cc_loc loc;
 };
 
-/* fn NAME(params): RESULT in (KINDS) calls SYMBOL doc "TEXT"; */
+/* What a stdlib function does that the flow checks care about, declared
+ * in the .sipi file with "marks(auth, relay)". The compiler never knows a
+ * function by its name. */
+enum cc_mark {
+	CC_MARK_AUTH = 1u << 0,         /* true: the request is authenticated */
+	CC_MARK_TRUSTED = 1u << 1,      /* true: it comes from a trusted source */
+	CC_MARK_LOCAL_CHECK = 1u << 2,  /* true: it is for one of our domains */
+	CC_MARK_DIALOG = 1u << 3,       /* true: it belongs to a dialog or transaction we let through */
+	CC_MARK_RELAY = 1u << 4,        /* forwards the request */
+	CC_MARK_REPLY = 1u << 5,        /* answers the request */
+	CC_MARK_SAVE_CONTACT = 1u << 6, /* stores a registration (and answers it) */
+	CC_MARK_GATEWAY = 1u << 7,      /* (true:) the request now goes to a gateway */
+};
+/* "auth" -> CC_MARK_AUTH; 0 when unknown. */
+unsigned cc_mark_from_name(const char *name);
+const char *cc_mark_name(unsigned mark);
+
+/* What "@allow(...)" lets through, on a route or a statement. */
+enum cc_allow {
+	CC_ALLOW_OPEN_RELAY = 1u << 0,
+	CC_ALLOW_TOLL_FRAUD = 1u << 1,
+	CC_ALLOW_UNAUTH_REGISTER = 1u << 2,
+	CC_ALLOW_NO_FINAL = 1u << 3,
+};
+unsigned cc_allow_from_name(const char *name);
+/* The names, for did-you-mean: NULL-terminated. */
+extern const char *const cc_allow_names[];
+
+/* fn NAME(params): RESULT in (KINDS) [marks(M, ...)] calls SYMBOL doc "TEXT"; */
 struct cc_fn_decl {
 	const char *name;
 	struct cc_param *params;
 	int nparams;
 	enum cc_type result;
 	unsigned kinds;          /* CC_RK_BIT mask */
+	unsigned marks;          /* enum cc_mark */
 	const char *symbol;      /* runtime C symbol */
 	const char *doc;
 	struct cc_loc loc;
@@ -83,6 +135,7 @@ struct cc_fn_decl {
  * SYMBOL_get and, when writable, SYMBOL_set. */
 struct cc_pv_decl {
 	const char *name;
+	const char *arg_name;    /* pv $hdr(name): takes an argument */
 	enum cc_type type;
 	bool writable;
 	unsigned kinds;
@@ -103,6 +156,34 @@ struct cc_const_decl {
 	struct cc_const_decl *next;
 };
 
+/* setting MODULE.KEY: TYPE = DEFAULT doc "TEXT";  a value a runtime module
+ * reads (sipcc_setting_int/_str); a policy sets it in "use MODULE { }". */
+struct cc_setting_decl {
+	const char *module;
+	const char *key;
+	enum cc_type type;         /* int, str or bool */
+	struct cc_expr *dflt;      /* literal */
+	const char *doc;
+	struct cc_loc loc;
+	struct cc_setting_decl *next;
+};
+
+/* One "KEY = VALUE;" of a "use MODULE { }" block. */
+struct cc_use_item {
+	const char *key;
+	struct cc_loc key_loc;
+	struct cc_expr *value;     /* literal */
+	struct cc_setting_decl *decl;   /* sema */
+	struct cc_use_item *next;
+};
+
+struct cc_use {
+	const char *module;
+	struct cc_loc loc;
+	struct cc_use_item *items;
+	struct cc_use *next;
+};
+
 /* ---- expressions ---- */
 
 enum cc_expr_kind {
@@ -114,32 +195,82 @@ enum cc_expr_kind {
 	E_UNARY,      /* !x, -x */
 	E_BINARY,
 	E_ROUTEREF,   /* a route passed as an argument (t_on_failure(busy)) */
+	E_VAR,        /* a script variable or route parameter (after sema) */
+	E_AVP,        /* $avp(name): the newest value of a declared AVP */
 };
 
 enum cc_binop {
 	B_AND, B_OR, B_EQ, B_NE, B_LT, B_GT, B_LE, B_GE, B_ADD,
+	B_SUB,
+	B_MATCH,      /* s =~ "regex": the right side is a literal, checked by regcomp */
+	B_NMATCH,     /* s !~ "regex" */
 };
 enum cc_unop { U_NOT, U_NEG };
 
 struct cc_route;
 
+/* A script variable: var NAME: TYPE [= VALUE]; or a route parameter.
+ * Lives while its route runs for one message. */
+struct cc_var {
+	const char *name;
+	enum cc_type type;
+	struct cc_loc loc;
+	int index;                 /* slot in its route (cc_route.vars) */
+	bool is_param;
+	struct cc_var *next;       /* in cc_route.vars */
+};
+
+/* avp NAME: TYPE;  a per-transaction attribute that may hold several
+ * values, visible in the failure and reply routes of the transaction. */
+struct cc_avp_decl {
+	const char *name;
+	enum cc_type type;         /* str or int */
+	int index;
+	bool used;
+	struct cc_loc loc;
+	struct cc_avp_decl *next;
+};
+
+/* flag NAME;  (message/transaction flag) and  bflag NAME;  (branch flag) */
+struct cc_flag_decl {
+	const char *name;
+	bool branch;
+	int index;                 /* bit number, per kind */
+	bool used;
+	struct cc_loc loc;
+	struct cc_flag_decl *next;
+};
+
+struct cc_define;
+
 struct cc_expr {
 	enum cc_expr_kind kind;
 	enum cc_type ty;
 	struct cc_loc loc;
+	/* sema: the define a literal was rewritten from (for the flow checks:
+	 * a define annotated @gateway names a gateway). */
+	struct cc_define *def;
 	union {
 		int64_t ival;                         /* E_INT, E_BOOL, E_CONST */
-		struct { const char *s; size_t len; } str;   /* E_STR (unescaped) */
+		/* E_STR (unescaped). tmpl: the literal interpolates
+		 * pseudo-variables ("$fU@$fd"; "$$" is a literal '$'); sema
+		 * rewrites it into a concatenation. */
+		struct { const char *s; size_t len; bool tmpl; } str;
 		struct { const char *name; } ident;   /* E_IDENT */
-		struct { const char *name; struct cc_pv_decl *decl; } pv;
+		/* arg: the text in $hdr(Name), NULL for a plain pv */
+		struct { const char *name; const char *arg; struct cc_pv_decl *decl; } pv;
+		struct { const char *name; struct cc_var *var; } var;      /* E_VAR */
+		struct { const char *name; struct cc_avp_decl *avp; } avp; /* E_AVP */
 		struct {
 			const char *name;
 			struct cc_expr **args;
 			const char **arg_names;           /* NULL or per-arg name: for named args (realm: $fd) */
 			int nargs;
 			struct cc_fn_decl *fn;
+			struct cc_route *route;           /* a call of a named route with parameters */
 		} call;
 		struct { enum cc_unop op; struct cc_expr *e; } unary;
+		/* B_MATCH/B_NMATCH: r is the E_STR pattern */
 		struct { enum cc_binop op; struct cc_expr *l, *r; } binary;
 		struct { const char *name; struct cc_route *route; } routeref;
 	} u;
@@ -153,14 +284,35 @@ enum cc_stmt_kind {
 	S_BLOCK,
 	S_EXIT,
 	S_DROP,
-	S_RETURN,    /* optional value (int/bool) for later issues */
+	S_RETURN,    /* return [value]; */
 	S_ROUTE,     /* route(name); */
-	S_ASSIGN,    /* $ru = expr; */
+	S_ASSIGN,    /* $ru = expr;  n = expr;  $avp(x) = expr; */
+	S_VAR,       /* var n: int = 0; */
+	S_SWITCH,
+	S_BREAK,
+	S_WHILE,
 };
+
+/* One "case V1: case V2:" group with its statements; no values: default. */
+struct cc_case {
+	struct cc_expr **values;
+	int nvalues;
+	bool is_default;
+	struct cc_loc loc;
+	struct cc_stmt *first;
+	struct cc_case *next;
+};
+
+/* What an assignment writes (set by sema). */
+enum cc_lvalue { CC_LV_PV, CC_LV_VAR, CC_LV_AVP };
+
+/* The default iteration bound of a while loop without "max N". */
+#define CC_WHILE_MAX_DEFAULT 1000
 
 struct cc_stmt {
 	enum cc_stmt_kind kind;
 	struct cc_loc loc;
+	unsigned allow;          /* enum cc_allow, from "@allow(...)" before it */
 	struct cc_stmt *next;    /* next statement in its block */
 	union {
 		struct cc_expr *expr;                                  /* S_EXPR */
@@ -168,7 +320,14 @@ struct cc_stmt {
 		struct { struct cc_stmt *first; } block;                /* S_BLOCK */
 		struct { struct cc_expr *value; } ret;                  /* S_RETURN */
 		struct { const char *name; struct cc_loc name_loc; struct cc_route *target; } route_call;
-		struct { const char *name; struct cc_loc name_loc; struct cc_pv_decl *pv; struct cc_expr *value; } assign;
+		struct { const char *name; struct cc_loc name_loc; struct cc_pv_decl *pv; struct cc_expr *value;
+			 /* name is "$avp" with arg the AVP, or is_ident for a variable */
+			 const char *arg; bool is_ident; enum cc_lvalue lv;
+			 struct cc_var *var; struct cc_avp_decl *avp; } assign;
+		struct { const char *name; struct cc_loc name_loc; enum cc_type type;
+			 struct cc_loc type_loc; struct cc_expr *init; struct cc_var *var; } var;
+		struct { struct cc_expr *subject; struct cc_case *cases; } switch_;
+		struct { struct cc_expr *cond; struct cc_stmt *body; int64_t max; } while_;
 	} u;
 };
 
@@ -181,8 +340,16 @@ struct cc_route {
 	const char *name;          /* "request" for the main request route; NULL-free */
 	struct cc_stmt *body;      /* S_BLOCK */
 	struct cc_loc loc;
+	/* named routes: route NAME(a: str, b: int): bool { } */
+	struct cc_param *params;
+	int nparams;
+	enum cc_type result;       /* CC_TY_VOID when it returns no value */
+	struct cc_var *vars;       /* sema: parameters, then variables */
+	int nvars;
 	unsigned used_from;        /* sema: mask of entry kinds it is reached from */
 	int index;                 /* order of definition */
+	unsigned allow;            /* enum cc_allow, from "@allow(...)" before it */
+	int64_t every_ms;          /* timer routes: "every 10s" */
 	struct cc_route *next;
 };
 
@@ -207,6 +374,7 @@ struct cc_define {
 	struct cc_expr *value;     /* E_INT / E_STR / E_BOOL */
 	bool from_cmdline;
 	bool used;
+	bool gateway;              /* "@gateway define ...": the URI of a gateway */
 	struct cc_loc loc;
 	struct cc_define *next;
 };
@@ -215,12 +383,23 @@ struct cc_program {
 	struct cc_listen *listens;
 	struct cc_domain *domains;
 	struct cc_define *defines;
+	struct cc_avp_decl *avps;
+	struct cc_flag_decl *flags;
+	int navps, nflags, nbflags;
 	struct cc_route *routes;
 	int nroutes;
+	struct cc_use *uses;
+	const char *database;      /* database "URL" */
+	struct cc_loc database_loc;
+	/* Files being included (the chain from the policy to the file being
+	 * parsed), to find include cycles. */
+	const char **include_stack;
+	int ninclude;
 	/* declarations loaded from stdlib/ */
 	struct cc_fn_decl *fns;
 	struct cc_pv_decl *pvs;
 	struct cc_const_decl *consts;
+	struct cc_setting_decl *settings;
 };
 
 /* Arena allocation for the whole compiler run (zeroed memory). */
@@ -238,5 +417,9 @@ struct cc_pv_decl *cc_find_pv(const struct cc_program *p, const char *name);
 struct cc_const_decl *cc_find_const(const struct cc_program *p, const char *name);
 struct cc_route *cc_find_route(const struct cc_program *p, const char *name);
 struct cc_define *cc_find_define(const struct cc_program *p, const char *name);
+struct cc_avp_decl *cc_find_avp(const struct cc_program *p, const char *name);
+struct cc_flag_decl *cc_find_flag(const struct cc_program *p, const char *name);
+struct cc_setting_decl *cc_find_setting(const struct cc_program *p, const char *module,
+					const char *key);
 
 #endif

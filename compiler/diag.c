@@ -43,7 +43,62 @@ static struct {
 	int errors;
 	int warnings;
 	bool werror;
+	bool json;               /* --format=json */
+	int json_notes;          /* notes written to the open JSON record */
 } cc_diag_state;
+
+void cc_diag_set_json(bool on)
+{
+	cc_diag_state.json = on;
+}
+
+/* A JSON string literal. */
+static void cc_diag_json_str(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", out);
+		else if (c == '\t')
+			fputs("\\t", out);
+		else if (c < 0x20)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+/* "file", "line", "col" and "len" of loc (null when unknown). */
+static void cc_diag_json_loc(FILE *out, struct cc_loc loc)
+{
+	fputs("\"file\":", out);
+	if (loc.file)
+		cc_diag_json_str(out, loc.file);
+	else
+		fputs("null", out);
+	if (loc.file && loc.line > 0)
+		fprintf(out, ",\"line\":%d,\"col\":%d,\"len\":%d", loc.line, loc.col,
+			loc.len > 0 ? loc.len : 1);
+	else
+		fputs(",\"line\":null,\"col\":null,\"len\":null", out);
+}
+
+static char *cc_diag_vformat(const char *fmt, va_list ap)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+
+	if (!m)
+		return NULL;
+	vfprintf(m, fmt, ap);
+	fclose(m);
+	return buf;
+}
 
 void cc_diag_source_add(const char *file, const char *text, size_t len)
 {
@@ -146,6 +201,8 @@ static void cc_diag_prefix(FILE *out, struct cc_loc loc)
 /* Finish the record being written, if any. */
 static void cc_diag_close(void)
 {
+	if (cc_diag_state.out && cc_diag_state.json)
+		fputs("]}\n", cc_diag_state.out);
 	if (cc_diag_state.out) {
 		fclose(cc_diag_state.out);
 		cc_diag_state.out = NULL;
@@ -220,6 +277,26 @@ void cc_diag_report(enum cc_diag_id id, struct cc_loc loc, const char *fmt, ...)
 	FILE *out = cc_diag_open(loc);
 	va_list ap;
 
+	if (cc_diag_state.json) {
+		va_start(ap, fmt);
+		char *msg = cc_diag_vformat(fmt, ap);
+		va_end(ap);
+		fputc('{', out);
+		cc_diag_json_loc(out, loc);
+		fprintf(out, ",\"severity\":\"%s\",\"id\":\"%s\",\"name\":\"%s\",\"message\":",
+			error ? "error" : "warning", info->id, info->name);
+		cc_diag_json_str(out, msg ? msg : "");
+		fputs(",\"notes\":[", out);
+		free(msg);
+		cc_diag_state.json_notes = 0;
+		if (out == stderr)
+			fputs("]}\n", out);
+		if (error)
+			cc_diag_state.errors++;
+		else
+			cc_diag_state.warnings++;
+		return;
+	}
 	cc_diag_prefix(out, loc);
 	fputs(error ? "error: " : "warning: ", out);
 	va_start(ap, fmt);
@@ -241,6 +318,20 @@ void cc_diag_note(struct cc_loc loc, const char *fmt, ...)
 	FILE *out = cc_diag_state.out ? cc_diag_state.out : stderr;
 	va_list ap;
 
+	if (cc_diag_state.json) {
+		if (!cc_diag_state.out)
+			return;
+		va_start(ap, fmt);
+		char *msg = cc_diag_vformat(fmt, ap);
+		va_end(ap);
+		fputs(cc_diag_state.json_notes++ ? ",{" : "{", out);
+		cc_diag_json_loc(out, loc);
+		fputs(",\"message\":", out);
+		cc_diag_json_str(out, msg ? msg : "");
+		fputc('}', out);
+		free(msg);
+		return;
+	}
 	if (loc.file)
 		cc_diag_prefix(out, loc);
 	fputs("note: ", out);
@@ -256,6 +347,18 @@ void cc_diag_fatal(const char *fmt, ...)
 	va_list ap;
 
 	cc_diag_flush();
+	if (cc_diag_state.json) {
+		va_start(ap, fmt);
+		char *msg = cc_diag_vformat(fmt, ap);
+		va_end(ap);
+		fputs("{\"file\":null,\"line\":null,\"col\":null,\"len\":null,"
+		      "\"severity\":\"error\",\"id\":null,\"name\":\"driver\",\"message\":", stderr);
+		cc_diag_json_str(stderr, msg ? msg : "");
+		fputs(",\"notes\":[]}\n", stderr);
+		free(msg);
+		cc_diag_state.errors++;
+		return;
+	}
 	fputs("sipcc: error: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -269,6 +372,8 @@ void cc_diag_summary(void)
 	int e = cc_diag_state.errors, w = cc_diag_state.warnings;
 
 	cc_diag_flush();
+	if (cc_diag_state.json)
+		return;
 	if (e && w)
 		fprintf(stderr, "%d error%s, %d warning%s generated.\n",
 			e, e == 1 ? "" : "s", w, w == 1 ? "" : "s");

@@ -52,7 +52,25 @@ enum cc_diag_severity { CC_SEV_ERROR, CC_SEV_WARNING };
 	X(BAD_VALUE,         "E0024", CC_SEV_ERROR,   "invalid-value")     \
 	X(NOT_AVAILABLE,     "E0025", CC_SEV_ERROR,   "not-available")     \
 	X(SHADOWED_RULE,     "W0005", CC_SEV_WARNING, "shadowed-rule")     \
-	X(NO_CATCH_ALL,      "W0006", CC_SEV_WARNING, "no-catch-all")
+	X(NO_CATCH_ALL,      "W0006", CC_SEV_WARNING, "no-catch-all") \
+	X(BAD_REGEX,         "E0026", CC_SEV_ERROR,   "invalid-regex") \
+	X(UNINIT,            "E0027", CC_SEV_ERROR,   "uninitialized-variable") \
+	X(MISSING_RETURN,    "E0028", CC_SEV_ERROR,   "missing-return") \
+	X(BAD_BREAK,         "E0029", CC_SEV_ERROR,   "break-outside-loop") \
+	X(UNKNOWN_FLAG,      "E0030", CC_SEV_ERROR,   "unknown-flag") \
+	X(UNKNOWN_AVP,       "E0031", CC_SEV_ERROR,   "unknown-avp") \
+	X(UNKNOWN_VAR,       "E0032", CC_SEV_ERROR,   "unknown-variable") \
+	X(BAD_CASE,          "E0033", CC_SEV_ERROR,   "invalid-case") \
+	X(RETURN_VALUE,      "E0034", CC_SEV_ERROR,   "return-value") \
+	X(UNUSED_DECL,       "W0007", CC_SEV_WARNING, "unused-declaration") \
+	X(INCLUDE,           "E0035", CC_SEV_ERROR,   "include")           \
+	X(UNKNOWN_SETTING,   "E0036", CC_SEV_ERROR,   "unknown-setting")   \
+	X(BAD_SETTING,       "E0037", CC_SEV_ERROR,   "invalid-setting")   \
+	X(OPEN_RELAY,        "E0038", CC_SEV_ERROR,   "open-relay")        \
+	X(TOLL_FRAUD,        "E0039", CC_SEV_ERROR,   "toll-fraud")        \
+	X(BAD_ANNOTATION,    "E0040", CC_SEV_ERROR,   "invalid-annotation") \
+	X(NO_FINAL,          "W0008", CC_SEV_WARNING, "no-final-action")   \
+	X(UNAUTH_REGISTER,   "W0009", CC_SEV_WARNING, "unauthenticated-register")
 
 enum cc_diag_id {
 #define CC_DIAG_ENUM(name, id, sev, text) CC_D_##name,
@@ -79,6 +97,11 @@ void cc_diag_note(struct cc_loc loc, const char *fmt, ...)
 void cc_diag_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 void cc_diag_set_werror(bool on);
+/* --format=json: each diagnostic is one line on stderr holding one JSON
+ * object {"file", "line", "col", "len", "severity", "id", "name",
+ * "message", "notes": [{"file", "line", "col", "len", "message"}]}; no
+ * source lines, carets or summary. A driver error has "id": null. */
+void cc_diag_set_json(bool on);
 int cc_diag_errors(void);
 int cc_diag_warnings(void);
 

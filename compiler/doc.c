@@ -36,11 +36,16 @@ static void cc_roff_param_type(FILE *out, const struct cc_param *pa)
 static void cc_roff_kinds(FILE *out, unsigned kinds)
 {
 	fputs(".br\nAllowed in: ", out);
-	if ((kinds & CC_RK_ANY) == CC_RK_ANY) {
-		fputs("any route.\n", out);
-		return;
-	}
 	bool first = true;
+	if ((kinds & CC_RK_ANY) == CC_RK_ANY) {
+		fputs("any route with a message", out);
+		kinds &= ~CC_RK_ANY;
+		first = false;
+		if (!kinds) {
+			fputs(".\n", out);
+			return;
+		}
+	}
 	for (int k = 0; k < CC_RK_NAMED; k++) {
 		if (!(kinds & CC_RK_BIT(k)))
 			continue;

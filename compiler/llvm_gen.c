@@ -1,7 +1,8 @@
 /* Lowering of a checked program to LLVM IR and on to a native object.
  *
  * Every route becomes an internal function i64 (%struct.sip_ctx*) returning
- * SIPCC_RET_*; sipcc_policy_init() registers listens, domains and routes.
+ * SIPCC_RET_*; sipcc_policy_init() registers listens, domains, the
+ * database, settings and routes.
  * Runtime functions are declared from their stdlib declarations following
  * the calling convention of runtime/proxy/policy_abi.h, so the back end
  * never knows a function by name except the few language helpers below. */
@@ -30,6 +31,13 @@ struct cc_val {
 struct cc_route_fn {
 	struct cc_route *route;
 	LLVMValueRef fn;
+	LLVMTypeRef type;           /* t_route, or the signature of a route with parameters */
+};
+
+/* Where "break" goes: the end of the innermost switch or while. */
+struct cc_break_target {
+	LLVMBasicBlockRef end;
+	struct cc_break_target *outer;
 };
 
 struct cc_gen {
@@ -48,12 +56,17 @@ struct cc_gen {
 
 	LLVMValueRef fn;            /* function being generated */
 	LLVMValueRef ctx;           /* its ctx parameter */
+	struct cc_route *route;     /* the route being generated */
+	LLVMValueRef *slots;        /* its variables' allocas, by cc_var.index */
+	LLVMValueRef result;        /* its result out-parameter, or NULL */
+	struct cc_break_target *brk;
 	int nstr;                   /* string constants made so far */
 	bool failed;
 };
 
 static struct cc_val cc_gen_expr(struct cc_gen *g, struct cc_expr *e);
 static void cc_gen_stmt(struct cc_gen *g, struct cc_stmt *s);
+static struct cc_val cc_gen_as_str(struct cc_gen *g, struct cc_val v);
 
 /* Report a compiler bug: an AST that sema should not have let through. */
 static void cc_gen_bug(struct cc_gen *g, const struct cc_loc *loc, const char *msg,
@@ -113,17 +126,17 @@ static LLVMValueRef cc_gen_fn_decl(struct cc_gen *g, const struct cc_fn_decl *d)
 	if (!pt)
 		abort();
 	pt[n++] = g->t_ctx;
-	if (d->result == CC_TY_STR)
+	if (cc_type_is_str(d->result))
 		pt[n++] = LLVMPointerType(g->t_str, 0);
 	for (int i = 0; i < d->nparams; i++) {
-		if (d->params[i].type == CC_TY_STR) {
+		if (cc_type_is_str(d->params[i].type)) {
 			pt[n++] = g->t_ptr;
 			pt[n++] = g->t_i64;
 		} else {
 			pt[n++] = cc_abi_scalar(g, d->params[i].type);
 		}
 	}
-	LLVMTypeRef ret = (d->result == CC_TY_VOID || d->result == CC_TY_STR)
+	LLVMTypeRef ret = (d->result == CC_TY_VOID || cc_type_is_str(d->result))
 		? g->t_void : g->t_i64;
 	fn = cc_gen_declare(g, d->symbol, LLVMFunctionType(ret, pt, (unsigned)n, 0));
 	free(pt);
@@ -139,15 +152,19 @@ static LLVMValueRef cc_gen_pv_decl(struct cc_gen *g, const struct cc_pv_decl *d,
 		abort();
 	memcpy(name, d->symbol, n);
 	memcpy(name + n, set ? "_set" : "_get", 5);
-	LLVMTypeRef pt[3] = { g->t_ctx };
+	LLVMTypeRef pt[5] = { g->t_ctx };
 	unsigned np = 1;
 	LLVMTypeRef ret = g->t_void;
-	if (d->type == CC_TY_STR) {
+	if (cc_type_is_str(d->type) && !set)
+		pt[np++] = LLVMPointerType(g->t_str, 0);
+	if (d->arg_name) {
+		pt[np++] = g->t_ptr;
+		pt[np++] = g->t_i64;
+	}
+	if (cc_type_is_str(d->type)) {
 		if (set) {
 			pt[np++] = g->t_ptr;
 			pt[np++] = g->t_i64;
-		} else {
-			pt[np++] = LLVMPointerType(g->t_str, 0);
 		}
 	} else if (set) {
 		pt[np++] = g->t_i64;
@@ -257,9 +274,176 @@ static bool cc_gen_args_order(struct cc_gen *g, struct cc_expr *e, struct cc_exp
 	return true;
 }
 
+static bool cc_route_has_result(const struct cc_route *r)
+{
+	return r->result != CC_TY_VOID && r->result != CC_TY_ERROR;
+}
+
+/* The function type of a route: i64 (ctx) for entry routes and plain
+ * named routes; a named route with parameters or a result also takes a
+ * pointer to its result (sip_str or i64) and its arguments (a str as
+ * pointer and length). It still returns SIPCC_RET_*, so exit and drop in
+ * it stop the caller too. */
+static LLVMTypeRef cc_gen_route_type(struct cc_gen *g, const struct cc_route *r)
+{
+	if (!r->nparams && !cc_route_has_result(r))
+		return g->t_route;
+	LLVMTypeRef *pt = calloc(2 + 2 * (size_t)r->nparams, sizeof *pt);
+	unsigned n = 0;
+	if (!pt)
+		abort();
+	pt[n++] = g->t_ctx;
+	if (cc_route_has_result(r))
+		pt[n++] = LLVMPointerType(cc_type_is_str(r->result) ? g->t_str : g->t_i64, 0);
+	for (int i = 0; i < r->nparams; i++) {
+		if (cc_type_is_str(r->params[i].type)) {
+			pt[n++] = g->t_ptr;
+			pt[n++] = g->t_i64;
+		} else {
+			pt[n++] = g->t_i64;
+		}
+	}
+	LLVMTypeRef t = LLVMFunctionType(g->t_i64, pt, n, 0);
+	free(pt);
+	return t;
+}
+
+/* An int/bool value as the i64 that crosses calls and fills slots. */
+static LLVMValueRef cc_gen_i64(struct cc_gen *g, LLVMValueRef v)
+{
+	return LLVMTypeOf(v) == g->t_i1 ? LLVMBuildZExt(g->b, v, g->t_i64, "") : v;
+}
+
+/* Store a value into a slot: a sip_str for str types, an i64 otherwise. */
+static void cc_gen_slot_store(struct cc_gen *g, LLVMValueRef slot, enum cc_type t,
+			      struct cc_val v)
+{
+	if (cc_type_is_str(t)) {
+		LLVMBuildStore(g->b, v.v, LLVMBuildStructGEP2(g->b, g->t_str, slot, 0, ""));
+		LLVMBuildStore(g->b, v.len, LLVMBuildStructGEP2(g->b, g->t_str, slot, 1, ""));
+	} else {
+		LLVMBuildStore(g->b, cc_gen_i64(g, v.v), slot);
+	}
+}
+
+static struct cc_val cc_gen_slot_load(struct cc_gen *g, LLVMValueRef slot, enum cc_type t)
+{
+	if (cc_type_is_str(t))
+		return cc_gen_str_load(g, slot);
+	LLVMValueRef v = LLVMBuildLoad2(g->b, g->t_i64, slot, "");
+	if (t == CC_TY_BOOL)
+		v = cc_gen_truth(g, v);
+	return (struct cc_val){ v, NULL };
+}
+
+/* After a call of a route: hand EXIT or DROP up to our caller, go on
+ * otherwise. */
+static void cc_gen_propagate(struct cc_gen *g, LLVMValueRef status)
+{
+	LLVMValueRef stop = LLVMBuildICmp(g->b, LLVMIntNE, status,
+					  cc_const_i64(g, CC_RET_CONTINUE), "stop");
+	LLVMBasicBlockRef ret = cc_gen_block(g, "route.stop");
+	LLVMBasicBlockRef cont = cc_gen_block(g, "route.cont");
+	LLVMBuildCondBr(g->b, stop, ret, cont);
+	LLVMPositionBuilderAtEnd(g->b, ret);
+	LLVMBuildRet(g->b, status);
+	LLVMPositionBuilderAtEnd(g->b, cont);
+}
+
+/* name(args): a call of a named route with parameters or a result. */
+static struct cc_val cc_gen_route_call(struct cc_gen *g, struct cc_expr *e)
+{
+	struct cc_route *r = e->u.call.route;
+	struct cc_route_fn *rf = cc_gen_route_find(g, r);
+	struct cc_val res = { LLVMConstInt(g->t_i64, 0, 0), NULL };
+	if (!rf) {
+		cc_gen_bug(g, &e->loc, "route call not resolved by sema", e->u.call.name);
+		return cc_val_poison(g);
+	}
+	LLVMValueRef *args = calloc(2 + 2 * (size_t)r->nparams, sizeof *args);
+	if (!args)
+		abort();
+	unsigned n = 0;
+	LLVMValueRef slot = NULL;
+	args[n++] = g->ctx;
+	if (cc_route_has_result(r)) {
+		slot = cc_type_is_str(r->result) ? cc_gen_str_slot(g)
+			: LLVMBuildAlloca(g->ab, g->t_i64, "ret.slot");
+		args[n++] = slot;
+	}
+	for (int i = 0; i < r->nparams && i < e->u.call.nargs; i++) {
+		struct cc_val a = cc_gen_expr(g, e->u.call.args[i]);
+		if (cc_type_is_str(r->params[i].type)) {
+			a = cc_gen_as_str(g, a);
+			args[n++] = a.v;
+			args[n++] = a.len;
+		} else {
+			args[n++] = cc_gen_i64(g, a.v);
+		}
+	}
+	if (!g->failed) {
+		LLVMValueRef status = LLVMBuildCall2(g->b, rf->type, rf->fn, args, n, "rc");
+		cc_gen_propagate(g, status);
+		if (slot)
+			res = cc_gen_slot_load(g, slot, r->result);
+	}
+	free(args);
+	return res;
+}
+
+/* s =~ "re": the pattern is compiled on first use and kept in a private
+ * global, one per literal. */
+static struct cc_val cc_gen_match(struct cc_gen *g, struct cc_expr *e)
+{
+	struct cc_val l = cc_gen_as_str(g, cc_gen_expr(g, e->u.binary.l));
+	struct cc_expr *re = e->u.binary.r;
+	char name[32];
+	snprintf(name, sizeof name, ".re.%d", g->nstr++);
+	LLVMValueRef cache = LLVMAddGlobal(g->mod, g->t_ptr, name);
+	LLVMSetInitializer(cache, LLVMConstNull(g->t_ptr));
+	LLVMSetLinkage(cache, LLVMInternalLinkage);
+	LLVMTypeRef pt[6] = { g->t_ctx, LLVMPointerType(g->t_ptr, 0), g->t_ptr, g->t_i64,
+			      g->t_ptr, g->t_i64 };
+	LLVMValueRef fn = cc_gen_declare(g, "sipcc_regex_match",
+					 LLVMFunctionType(g->t_i64, pt, 6, 0));
+	LLVMValueRef args[6] = {
+		g->ctx, cache, cc_gen_cstr(g, re->u.str.s, re->u.str.len),
+		LLVMConstInt(g->t_i64, re->u.str.len, 0), l.v, l.len,
+	};
+	LLVMValueRef m = cc_gen_truth(g, cc_gen_call(g, fn, args, 6, "match"));
+	if (e->u.binary.op == B_NMATCH)
+		m = LLVMBuildNot(g->b, m, "nomatch");
+	return (struct cc_val){ m, NULL };
+}
+
+/* $avp(name): the newest value, "" or 0 when it has none. */
+static struct cc_val cc_gen_avp_get(struct cc_gen *g, struct cc_expr *e)
+{
+	const struct cc_avp_decl *a = e->u.avp.avp;
+	if (!a) {
+		cc_gen_bug(g, &e->loc, "AVP not resolved by sema", e->u.avp.name);
+		return cc_val_poison(g);
+	}
+	if (cc_type_is_str(a->type)) {
+		LLVMTypeRef pt[3] = { g->t_ctx, LLVMPointerType(g->t_str, 0), g->t_i64 };
+		LLVMValueRef fn = cc_gen_declare(g, "sipcc_avp_get_str",
+						 LLVMFunctionType(g->t_void, pt, 3, 0));
+		LLVMValueRef slot = cc_gen_str_slot(g);
+		LLVMValueRef args[3] = { g->ctx, slot, cc_const_i64(g, a->index) };
+		cc_gen_call(g, fn, args, 3, "");
+		return cc_gen_str_load(g, slot);
+	}
+	LLVMTypeRef pt[2] = { g->t_ctx, g->t_i64 };
+	LLVMValueRef fn = cc_gen_declare(g, "sipcc_avp_get_int", LLVMFunctionType(g->t_i64, pt, 2, 0));
+	LLVMValueRef args[2] = { g->ctx, cc_const_i64(g, a->index) };
+	return (struct cc_val){ cc_gen_call(g, fn, args, 2, "avp"), NULL };
+}
+
 /* A call to a stdlib function, lowered per the policy ABI. */
 static struct cc_val cc_gen_expr_call(struct cc_gen *g, struct cc_expr *e)
 {
+	if (e->u.call.route && !e->u.call.fn)
+		return cc_gen_route_call(g, e);
 	const struct cc_fn_decl *d = e->u.call.fn;
 	if (!d || !d->symbol) {
 		cc_gen_bug(g, &e->loc, "call not resolved by sema", e->u.call.name);
@@ -276,13 +460,13 @@ static struct cc_val cc_gen_expr_call(struct cc_gen *g, struct cc_expr *e)
 	unsigned n = 0;
 	LLVMValueRef slot = NULL;
 	args[n++] = g->ctx;
-	if (d->result == CC_TY_STR) {
+	if (cc_type_is_str(d->result)) {
 		slot = cc_gen_str_slot(g);
 		args[n++] = slot;
 	}
 	for (int i = 0; i < d->nparams; i++) {
 		struct cc_val a = cc_gen_expr(g, ordered[i]);
-		if (d->params[i].type == CC_TY_STR) {
+		if (cc_type_is_str(d->params[i].type)) {
 			if (!a.len) {
 				cc_gen_bug(g, &ordered[i]->loc, "str argument expected for", d->name);
 				goto out;
@@ -298,6 +482,8 @@ static struct cc_val cc_gen_expr_call(struct cc_gen *g, struct cc_expr *e)
 	LLVMValueRef r = cc_gen_call(g, fn, args, n, d->name);
 	switch (d->result) {
 	case CC_TY_STR:
+	case CC_TY_URI:
+	case CC_TY_IP:
 		res = cc_gen_str_load(g, slot);
 		break;
 	case CC_TY_BOOL:
@@ -325,14 +511,23 @@ static struct cc_val cc_gen_expr_pv(struct cc_gen *g, struct cc_expr *e)
 		return cc_val_poison(g);
 	}
 	LLVMValueRef fn = cc_gen_pv_decl(g, d, false);
-	if (d->type == CC_TY_STR) {
-		LLVMValueRef slot = cc_gen_str_slot(g);
-		LLVMValueRef args[2] = { g->ctx, slot };
-		cc_gen_call(g, fn, args, 2, "");
+	LLVMValueRef args[4] = { g->ctx };
+	unsigned n = 1;
+	LLVMValueRef slot = NULL;
+	if (cc_type_is_str(d->type)) {
+		slot = cc_gen_str_slot(g);
+		args[n++] = slot;
+	}
+	if (d->arg_name) {
+		const char *a = e->u.pv.arg ? e->u.pv.arg : "";
+		args[n++] = cc_gen_cstr(g, a, strlen(a));
+		args[n++] = LLVMConstInt(g->t_i64, strlen(a), 0);
+	}
+	if (slot) {
+		cc_gen_call(g, fn, args, n, "");
 		return cc_gen_str_load(g, slot);
 	}
-	LLVMValueRef args[1] = { g->ctx };
-	LLVMValueRef r = cc_gen_call(g, fn, args, 1, d->name[0] == '$' ? d->name + 1 : d->name);
+	LLVMValueRef r = cc_gen_call(g, fn, args, n, d->name[0] == '$' ? d->name + 1 : d->name);
 	if (d->type == CC_TY_BOOL)
 		r = cc_gen_truth(g, r);
 	return (struct cc_val){ r, NULL };
@@ -444,16 +639,20 @@ static struct cc_val cc_gen_binary(struct cc_gen *g, struct cc_expr *e)
 	enum cc_binop op = e->u.binary.op;
 	if (op == B_AND || op == B_OR)
 		return cc_gen_logic(g, e);
+	if (op == B_MATCH || op == B_NMATCH)
+		return cc_gen_match(g, e);
 	struct cc_val l = cc_gen_expr(g, e->u.binary.l);
 	struct cc_val r = cc_gen_expr(g, e->u.binary.r);
 	if (g->failed)
 		return cc_val_poison(g);
 
 	if (op == B_ADD) {
-		if (e->ty == CC_TY_STR || l.len || r.len)
+		if (cc_type_is_str(e->ty) || l.len || r.len)
 			return cc_gen_concat(g, l, r);
 		return (struct cc_val){ LLVMBuildAdd(g->b, l.v, r.v, "add"), NULL };
 	}
+	if (op == B_SUB)
+		return (struct cc_val){ LLVMBuildSub(g->b, l.v, r.v, "sub"), NULL };
 	if (op == B_EQ || op == B_NE) {
 		LLVMValueRef eq;
 		if (l.len && r.len)
@@ -517,6 +716,14 @@ static struct cc_val cc_gen_expr(struct cc_gen *g, struct cc_expr *e)
 		}
 		return (struct cc_val){ rf->fn, NULL };
 	}
+	case E_VAR:
+		if (!g->slots || !e->u.var.var) {
+			cc_gen_bug(g, &e->loc, "variable not resolved by sema", e->u.var.name);
+			return cc_val_poison(g);
+		}
+		return cc_gen_slot_load(g, g->slots[e->u.var.var->index], e->u.var.var->type);
+	case E_AVP:
+		return cc_gen_avp_get(g, e);
 	case E_IDENT:
 		cc_gen_bug(g, &e->loc, "name not resolved by sema", e->u.ident.name);
 		return cc_val_poison(g);
@@ -538,21 +745,48 @@ static void cc_gen_stmt_route(struct cc_gen *g, struct cc_stmt *s)
 		cc_gen_bug(g, &s->loc, "route call not resolved by sema", s->u.route_call.name);
 		return;
 	}
-	LLVMValueRef args[1] = { g->ctx };
-	LLVMValueRef r = LLVMBuildCall2(g->b, g->t_route, rf->fn, args, 1, "rc");
-	LLVMValueRef stop = LLVMBuildICmp(g->b, LLVMIntNE, r, cc_const_i64(g, CC_RET_CONTINUE),
-					  "stop");
-	LLVMBasicBlockRef ret = cc_gen_block(g, "route.stop");
-	LLVMBasicBlockRef cont = cc_gen_block(g, "route.cont");
-	LLVMBuildCondBr(g->b, stop, ret, cont);
-	LLVMPositionBuilderAtEnd(g->b, ret);
-	LLVMBuildRet(g->b, r);
-	LLVMPositionBuilderAtEnd(g->b, cont);
+	struct cc_route *t = s->u.route_call.target;
+	LLVMValueRef args[2] = { g->ctx };
+	unsigned n = 1;
+	if (cc_route_has_result(t))
+		args[n++] = cc_type_is_str(t->result) ? cc_gen_str_slot(g)
+			: LLVMBuildAlloca(g->ab, g->t_i64, "ret.slot");
+	LLVMValueRef r = LLVMBuildCall2(g->b, rf->type, rf->fn, args, n, "rc");
+	cc_gen_propagate(g, r);
 }
 
 /* $pv = value through SYMBOL_set. */
 static void cc_gen_stmt_assign(struct cc_gen *g, struct cc_stmt *s)
 {
+	if (s->u.assign.lv == CC_LV_VAR) {
+		struct cc_var *var = s->u.assign.var;
+		struct cc_val v = cc_gen_expr(g, s->u.assign.value);
+		if (!g->failed)
+			cc_gen_slot_store(g, g->slots[var->index], var->type,
+					  cc_type_is_str(var->type) ? cc_gen_as_str(g, v) : v);
+		return;
+	}
+	if (s->u.assign.lv == CC_LV_AVP) {
+		const struct cc_avp_decl *a = s->u.assign.avp;
+		struct cc_val v = cc_gen_expr(g, s->u.assign.value);
+		if (g->failed)
+			return;
+		if (cc_type_is_str(a->type)) {
+			v = cc_gen_as_str(g, v);
+			LLVMTypeRef pt[4] = { g->t_ctx, g->t_i64, g->t_ptr, g->t_i64 };
+			LLVMValueRef fn = cc_gen_declare(g, "sipcc_avp_push_str",
+							 LLVMFunctionType(g->t_void, pt, 4, 0));
+			LLVMValueRef args[4] = { g->ctx, cc_const_i64(g, a->index), v.v, v.len };
+			cc_gen_call(g, fn, args, 4, "");
+		} else {
+			LLVMTypeRef pt[3] = { g->t_ctx, g->t_i64, g->t_i64 };
+			LLVMValueRef fn = cc_gen_declare(g, "sipcc_avp_push_int",
+							 LLVMFunctionType(g->t_void, pt, 3, 0));
+			LLVMValueRef args[3] = { g->ctx, cc_const_i64(g, a->index), cc_gen_i64(g, v.v) };
+			cc_gen_call(g, fn, args, 3, "");
+		}
+		return;
+	}
 	const struct cc_pv_decl *d = s->u.assign.pv;
 	if (!d || !d->symbol || !d->writable) {
 		cc_gen_bug(g, &s->loc, "assignment to a pseudo-variable sema did not resolve",
@@ -563,9 +797,14 @@ static void cc_gen_stmt_assign(struct cc_gen *g, struct cc_stmt *s)
 	if (g->failed)
 		return;
 	LLVMValueRef fn = cc_gen_pv_decl(g, d, true);
-	LLVMValueRef args[3] = { g->ctx };
+	LLVMValueRef args[5] = { g->ctx };
 	unsigned n = 1;
-	if (d->type == CC_TY_STR) {
+	if (d->arg_name) {
+		const char *a = s->u.assign.arg ? s->u.assign.arg : "";
+		args[n++] = cc_gen_cstr(g, a, strlen(a));
+		args[n++] = LLVMConstInt(g->t_i64, strlen(a), 0);
+	}
+	if (cc_type_is_str(d->type)) {
 		v = cc_gen_as_str(g, v);
 		args[n++] = v.v;
 		args[n++] = v.len;
@@ -599,6 +838,124 @@ static void cc_gen_stmt_if(struct cc_gen *g, struct cc_stmt *s)
 	LLVMPositionBuilderAtEnd(g->b, end);
 }
 
+/* while (cond) max N body: the N+1st iteration logs and leaves the loop
+ * (sipcc_loop_bound), so no message can keep a worker spinning. */
+static void cc_gen_stmt_while(struct cc_gen *g, struct cc_stmt *s)
+{
+	LLVMValueRef counter = LLVMBuildAlloca(g->ab, g->t_i64, "loop.n");
+	LLVMBuildStore(g->b, cc_const_i64(g, 0), counter);
+	LLVMBasicBlockRef cond = cc_gen_block(g, "while.cond");
+	LLVMBasicBlockRef count = cc_gen_block(g, "while.count");
+	LLVMBasicBlockRef over = cc_gen_block(g, "while.bound");
+	LLVMBasicBlockRef body = cc_gen_block(g, "while.body");
+	LLVMBasicBlockRef end = cc_gen_block(g, "while.end");
+	LLVMBuildBr(g->b, cond);
+
+	LLVMPositionBuilderAtEnd(g->b, cond);
+	LLVMValueRef c = cc_gen_truth(g, cc_gen_expr(g, s->u.while_.cond).v);
+	if (g->failed)
+		return;
+	LLVMBuildCondBr(g->b, c, count, end);
+
+	LLVMPositionBuilderAtEnd(g->b, count);
+	LLVMValueRef n = LLVMBuildAdd(g->b, LLVMBuildLoad2(g->b, g->t_i64, counter, ""),
+				      cc_const_i64(g, 1), "n");
+	LLVMBuildStore(g->b, n, counter);
+	LLVMValueRef too_many = LLVMBuildICmp(g->b, LLVMIntSGT, n,
+					      cc_const_i64(g, s->u.while_.max), "over");
+	LLVMBuildCondBr(g->b, too_many, over, body);
+
+	LLVMPositionBuilderAtEnd(g->b, over);
+	char where[512];
+	snprintf(where, sizeof where, "%s:%d", s->loc.file ? s->loc.file : "?", s->loc.line);
+	LLVMTypeRef pt[3] = { g->t_ctx, g->t_ptr, g->t_i64 };
+	LLVMValueRef fn = cc_gen_declare(g, "sipcc_loop_bound", LLVMFunctionType(g->t_void, pt, 3, 0));
+	LLVMValueRef args[3] = { g->ctx, cc_gen_cstr(g, where, strlen(where) + 1),
+				 cc_const_i64(g, s->u.while_.max) };
+	cc_gen_call(g, fn, args, 3, "");
+	LLVMBuildBr(g->b, end);
+
+	LLVMPositionBuilderAtEnd(g->b, body);
+	struct cc_break_target bt = { end, g->brk };
+	g->brk = &bt;
+	cc_gen_stmt(g, s->u.while_.body);
+	g->brk = bt.outer;
+	if (!LLVMGetBasicBlockTerminator(LLVMGetInsertBlock(g->b)))
+		LLVMBuildBr(g->b, cond);
+	LLVMPositionBuilderAtEnd(g->b, end);
+}
+
+/* switch: an LLVM switch on int and method subjects, a chain of inline
+ * string compares on str subjects. Case groups fall through in order. */
+static void cc_gen_stmt_switch(struct cc_gen *g, struct cc_stmt *s)
+{
+	struct cc_val v = cc_gen_expr(g, s->u.switch_.subject);
+	if (g->failed)
+		return;
+	int n = 0;
+	for (struct cc_case *c = s->u.switch_.cases; c; c = c->next)
+		n++;
+	LLVMBasicBlockRef *blocks = calloc((size_t)n + 1, sizeof *blocks);
+	if (!blocks)
+		abort();
+	LLVMBasicBlockRef end = cc_gen_block(g, "switch.end");
+	LLVMBasicBlockRef dflt = end;
+	int i = 0;
+	for (struct cc_case *c = s->u.switch_.cases; c; c = c->next, i++) {
+		blocks[i] = cc_gen_block(g, c->is_default ? "switch.default" : "switch.case");
+		if (c->is_default)
+			dflt = blocks[i];
+	}
+	blocks[n] = end;
+	if (v.len) {
+		i = 0;
+		for (struct cc_case *c = s->u.switch_.cases; c; c = c->next, i++) {
+			for (int j = 0; j < c->nvalues; j++) {
+				struct cc_val w = cc_gen_expr(g, c->values[j]);
+				LLVMValueRef eq = cc_gen_str_eq(g, v, w);
+				LLVMBasicBlockRef next = cc_gen_block(g, "switch.next");
+				LLVMBuildCondBr(g->b, eq, blocks[i], next);
+				LLVMPositionBuilderAtEnd(g->b, next);
+			}
+		}
+		LLVMBuildBr(g->b, dflt);
+	} else {
+		LLVMValueRef sw = LLVMBuildSwitch(g->b, cc_gen_i64(g, v.v), dflt, (unsigned)n);
+		i = 0;
+		for (struct cc_case *c = s->u.switch_.cases; c; c = c->next, i++)
+			for (int j = 0; j < c->nvalues; j++)
+				LLVMAddCase(sw, cc_const_i64(g, c->values[j]->u.ival), blocks[i]);
+	}
+	struct cc_break_target bt = { end, g->brk };
+	g->brk = &bt;
+	i = 0;
+	for (struct cc_case *c = s->u.switch_.cases; c && !g->failed; c = c->next, i++) {
+		LLVMPositionBuilderAtEnd(g->b, blocks[i]);
+		for (struct cc_stmt *st = c->first; st && !g->failed; st = st->next)
+			cc_gen_stmt(g, st);
+		if (!LLVMGetBasicBlockTerminator(LLVMGetInsertBlock(g->b)))
+			LLVMBuildBr(g->b, blocks[i + 1]);
+	}
+	g->brk = bt.outer;
+	free(blocks);
+	LLVMPositionBuilderAtEnd(g->b, end);
+}
+
+/* return [value]: a value goes to the caller's result slot. */
+static void cc_gen_stmt_return(struct cc_gen *g, struct cc_stmt *s)
+{
+	if (s->u.ret.value) {
+		struct cc_val v = cc_gen_expr(g, s->u.ret.value);
+		if (g->failed)
+			return;
+		if (g->result) {
+			enum cc_type t = g->route->result;
+			cc_gen_slot_store(g, g->result, t, cc_type_is_str(t) ? cc_gen_as_str(g, v) : v);
+		}
+	}
+	cc_gen_ret(g, CC_RET_CONTINUE);
+}
+
 /* Lower one statement (and, for S_BLOCK, its list). Statements after an
  * exit/drop/return land in a fresh block with no predecessor, which the
  * optimiser drops; sema has already warned about them. */
@@ -626,9 +983,29 @@ static void cc_gen_stmt(struct cc_gen *g, struct cc_stmt *s)
 		cc_gen_ret(g, CC_RET_DROP);
 		break;
 	case S_RETURN:
-		if (s->u.ret.value)
-			cc_gen_expr(g, s->u.ret.value);
-		cc_gen_ret(g, CC_RET_CONTINUE);
+		cc_gen_stmt_return(g, s);
+		break;
+	case S_VAR:
+		if (s->u.var.init) {
+			struct cc_var *var = s->u.var.var;
+			struct cc_val v = cc_gen_expr(g, s->u.var.init);
+			if (!g->failed)
+				cc_gen_slot_store(g, g->slots[var->index], var->type,
+						  cc_type_is_str(var->type) ? cc_gen_as_str(g, v) : v);
+		}
+		break;
+	case S_WHILE:
+		cc_gen_stmt_while(g, s);
+		break;
+	case S_SWITCH:
+		cc_gen_stmt_switch(g, s);
+		break;
+	case S_BREAK:
+		if (!g->brk) {
+			cc_gen_bug(g, &s->loc, "break outside a loop", NULL);
+			break;
+		}
+		LLVMBuildBr(g->b, g->brk->end);
 		break;
 	case S_ROUTE:
 		cc_gen_stmt_route(g, s);
@@ -671,30 +1048,57 @@ static void cc_gen_route_protos(struct cc_gen *g, struct cc_program *p)
 		abort();
 	for (struct cc_route *r = p->routes; r; r = r->next) {
 		char *sym = cc_route_symbol(r);
-		LLVMValueRef fn = LLVMAddFunction(g->mod, sym, g->t_route);
+		LLVMTypeRef type = cc_gen_route_type(g, r);
+		LLVMValueRef fn = LLVMAddFunction(g->mod, sym, type);
 		free(sym);
 		LLVMSetLinkage(fn, LLVMInternalLinkage);
 		LLVMSetValueName2(LLVMGetParam(fn, 0), "ctx", 3);
 		cc_fn_attr_add(g, fn, 1, "nonnull");
 		cc_fn_attr_add(g, fn, 1, "noundef");
 		cc_fn_attr_add(g, fn, LLVMAttributeFunctionIndex, "nounwind");
-		g->routes[g->nroutes++] = (struct cc_route_fn){ r, fn };
+		g->routes[g->nroutes++] = (struct cc_route_fn){ r, fn, type };
 	}
 }
 
 static void cc_gen_route_body(struct cc_gen *g, struct cc_route_fn *rf)
 {
+	struct cc_route *r = rf->route;
 	g->fn = rf->fn;
 	g->ctx = LLVMGetParam(rf->fn, 0);
+	g->route = r;
+	g->brk = NULL;
 	LLVMBasicBlockRef entry = cc_gen_block(g, "entry");
 	LLVMBasicBlockRef body = cc_gen_block(g, "body");
 	LLVMPositionBuilderAtEnd(g->ab, entry);
 	LLVMPositionBuilderAtEnd(g->b, body);
-	cc_gen_stmt(g, rf->route->body);
+
+	/* One slot per parameter and variable; parameters start with their
+	 * argument. */
+	g->slots = calloc((size_t)r->nvars + 1, sizeof *g->slots);
+	if (!g->slots)
+		abort();
+	for (struct cc_var *v = r->vars; v; v = v->next)
+		g->slots[v->index] = cc_type_is_str(v->type) ? cc_gen_str_slot(g)
+			: LLVMBuildAlloca(g->ab, g->t_i64, v->name);
+	unsigned arg = 1;
+	g->result = NULL;
+	if (cc_route_has_result(r))
+		g->result = LLVMGetParam(rf->fn, arg++);
+	for (struct cc_var *v = r->vars; v; v = v->next) {
+		if (!v->is_param)
+			continue;
+		struct cc_val pv = { LLVMGetParam(rf->fn, arg++), NULL };
+		if (cc_type_is_str(v->type))
+			pv.len = LLVMGetParam(rf->fn, arg++);
+		cc_gen_slot_store(g, g->slots[v->index], v->type, pv);
+	}
+	cc_gen_stmt(g, r->body);
 	if (!LLVMGetBasicBlockTerminator(LLVMGetInsertBlock(g->b)))
 		cc_gen_ret(g, CC_RET_CONTINUE);
 	LLVMPositionBuilderAtEnd(g->ab, entry);
 	LLVMBuildBr(g->ab, body);
+	free(g->slots);
+	g->slots = NULL;
 }
 
 /* sipcc_policy_init(): register listens, domains and routes with the
@@ -727,12 +1131,58 @@ static void cc_gen_policy_init(struct cc_gen *g, struct cc_program *p)
 		cc_gen_call(g, reg_domain, args, 1, "");
 	}
 
+	if (p->database) {
+		LLVMValueRef reg_db = cc_gen_declare(g, "sipcc_reg_database",
+						     LLVMFunctionType(g->t_void, dt, 1, 0));
+		LLVMValueRef args[1] = { cc_gen_cstr(g, p->database, strlen(p->database)) };
+		cc_gen_call(g, reg_db, args, 1, "");
+	}
+
+	/* Every setting the stdlib declares, with the policy's value or the
+	 * declared default, so a module's defaults live in one place. */
+	LLVMTypeRef st[4] = { g->t_ptr, g->t_ptr, g->t_ptr, g->t_i64 };
+	LLVMValueRef reg_setting = NULL;
+	for (const struct cc_setting_decl *d = p->settings; d; d = d->next) {
+		const struct cc_expr *v = d->dflt;
+		for (const struct cc_use *u = p->uses; u; u = u->next)
+			for (const struct cc_use_item *it = u->items; it; it = it->next)
+				if (it->decl == d)
+					v = it->value;
+		if (!reg_setting)
+			reg_setting = cc_gen_declare(g, "sipcc_reg_setting",
+						     LLVMFunctionType(g->t_void, st, 4, 0));
+		LLVMValueRef args[4] = {
+			cc_gen_cstr(g, d->module, strlen(d->module)),
+			cc_gen_cstr(g, d->key, strlen(d->key)),
+			v->kind == E_STR ? cc_gen_cstr(g, v->u.str.s, v->u.str.len)
+					 : LLVMConstNull(g->t_ptr),
+			cc_const_i64(g, v->kind == E_STR ? 0 : v->u.ival),
+		};
+		cc_gen_call(g, reg_setting, args, 4, "");
+	}
+
 	LLVMTypeRef rt[3] = { g->t_i64, g->t_ptr, LLVMPointerType(g->t_route, 0) };
 	LLVMValueRef reg_route = cc_gen_declare(g, "sipcc_reg_route",
 						LLVMFunctionType(g->t_void, rt, 3, 0));
+	LLVMTypeRef tt[3] = { g->t_ptr, LLVMPointerType(g->t_route, 0), g->t_i64 };
+	LLVMValueRef reg_timer = NULL;
 	for (int i = 0; i < g->nroutes; i++) {
 		const struct cc_route *r = g->routes[i].route;
+		if (g->routes[i].type != g->t_route)
+			continue;   /* called only from the policy */
 		const char *name = r->name ? r->name : cc_route_kind_name(r->kind);
+		if (r->kind == CC_RK_TIMER) {
+			if (!reg_timer)
+				reg_timer = cc_gen_declare(g, "sipcc_reg_timer",
+							   LLVMFunctionType(g->t_void, tt, 3, 0));
+			LLVMValueRef args[3] = {
+				cc_gen_cstr(g, name, strlen(name)),
+				g->routes[i].fn,
+				cc_const_i64(g, r->every_ms),
+			};
+			cc_gen_call(g, reg_timer, args, 3, "");
+			continue;
+		}
 		LLVMValueRef args[3] = {
 			cc_const_i64(g, r->kind),
 			cc_gen_cstr(g, name, strlen(name)),

@@ -24,13 +24,15 @@ struct cc_opts {
 	int ndefines;
 	bool emit_llvm;
 	bool werror;
+	bool json;
 	int opt_level;
 };
 
 static void cc_usage(FILE *out)
 {
 	fputs("usage: sipcc build POLICY -o OUT [-D NAME[=VALUE]]... [--emit-llvm] [-O0..3] [-Werror]\n"
-	      "       sipcc check POLICY [-D NAME[=VALUE]]... [-Werror]\n"
+	      "                    [--format=text|json]\n"
+	      "       sipcc check POLICY [-D NAME[=VALUE]]... [-Werror] [--format=text|json]\n"
 	      "       sipcc explain POLICY\n"
 	      "       sipcc doc\n"
 	      "       sipcc --help | --version\n"
@@ -51,6 +53,9 @@ static void cc_usage(FILE *out)
 	      "  --emit-llvm  write LLVM IR text to OUT instead of linking (build)\n"
 	      "  -O0 .. -O3   optimisation level (default -O2)\n"
 	      "  -Werror      treat warnings as errors\n"
+	      "  --format=json  print each diagnostic as one JSON object on one line\n"
+	      "               of stderr (file, line, col, len, severity, id, name,\n"
+	      "               message, notes); --format=text (default) is for people\n"
 	      "\n"
 	      "environment:\n"
 	      "  SIPCC_STDLIB   directory of the stdlib .sipi files\n"
@@ -104,6 +109,12 @@ static int cc_opts_parse(int argc, char **argv, struct cc_opts *o)
 				return cc_usage_error("invalid optimisation level '%s' (use -O0 to -O3)", a);
 		} else if ((build || check) && strcmp(a, "-Werror") == 0) {
 			o->werror = true;
+		} else if ((build || check) && strncmp(a, "--format=", 9) == 0) {
+			if (strcmp(a + 9, "json") == 0)
+				o->json = true;
+			else if (strcmp(a + 9, "text") != 0)
+				return cc_usage_error("unknown diagnostics format '%s' (use text or json)",
+						      a + 9);
 		} else if (a[0] == '-' && a[1] != '\0') {
 			char msg[128];
 			snprintf(msg, sizeof msg, "unknown option '%%s' for 'sipcc %s'", o->cmd);
@@ -131,6 +142,7 @@ static bool cc_front_parse(const struct cc_opts *o, struct cc_program *p,
 			   enum cc_parse_result *r)
 {
 	cc_diag_set_werror(o->werror);
+	cc_diag_set_json(o->json);
 	if (cc_yaml_is_policy(o->policy)) {
 		if (!cc_stdlib_load(p, cc_stdlib_dir())) {
 			cc_diag_summary();

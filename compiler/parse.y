@@ -5,6 +5,7 @@
  * syntax error. Pure parser, no global state: everything lives in the
  * struct cc_parse_ctx passed to yyparse. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,12 @@ struct cc_parse_ctx {
 	struct cc_loc last_loc;  /* where it is */
 	struct cc_loc prev_loc;  /* the token before it */
 	int syntax_errors;
+	/* An annotation ("@allow(open_relay)", "@gateway") waiting for the
+	 * route or define it stands before. */
+	unsigned pending_allow;
+	bool pending_gateway;
+	bool pending_set;        /* set by the item just reduced */
+	struct cc_loc pending_loc;
 };
 
 struct cc_stmt_list { struct cc_stmt *first, *last; };
@@ -45,6 +52,9 @@ struct cc_arg_list {
 };
 struct cc_param_list { struct cc_param *v; int n, cap; };
 struct cc_type_ref { enum cc_type ty; enum cc_route_kind rk; };
+struct cc_case_list { struct cc_case *first, *last; };
+struct cc_name_list { const char **v; struct cc_loc *locs; int n, cap; };
+struct cc_use_list { struct cc_use_item *first, *last; };
 
 int cc_lex_parse(struct cc_parse_ctx *ps, const char *text, size_t len);
 }
@@ -55,6 +65,7 @@ int yylex(YYSTYPE *lvalp, YYLTYPE *llocp, yyscan_t scanner);
 
 %code {
 #include "diag.h"
+#include "sema_int.h"
 
 #define YYLLOC_DEFAULT(Cur, Rhs, N)                                       \
 	do {                                                              \
@@ -76,9 +87,21 @@ static bool cc_parse_stdlib_only(struct cc_parse_ctx *ps, struct cc_loc loc,
 static void cc_parse_listen(struct cc_parse_ctx *ps, struct cc_loc loc,
 			    const char *proto, struct cc_loc proto_loc,
 			    const char *addr, struct cc_loc addr_loc);
-static void cc_parse_route(struct cc_parse_ctx *ps, struct cc_loc loc,
-			   const char *w1, struct cc_loc l1,
-			   const char *w2, struct cc_loc l2, struct cc_stmt *body);
+static struct cc_route *cc_parse_route(struct cc_parse_ctx *ps, struct cc_loc loc,
+					const char *w1, struct cc_loc l1,
+					const char *w2, struct cc_loc l2, struct cc_stmt *body);
+static void cc_parse_route_sig(struct cc_parse_ctx *ps, struct cc_route *r,
+			       struct cc_param_list *params, struct cc_type_ref result,
+			       struct cc_loc result_loc);
+static void cc_parse_flag(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
+			  bool branch);
+static void cc_parse_avp(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
+			 const char *type, struct cc_loc type_loc);
+static struct cc_case_list cc_parse_case_label(struct cc_case_list l, struct cc_expr *value,
+					       struct cc_loc loc);
+static struct cc_case_list cc_parse_case_stmt(struct cc_parse_ctx *ps, struct cc_case_list l,
+					      struct cc_stmt *st);
+static struct cc_expr *cc_parse_pvarg(const char *name, const char *arg, struct cc_loc loc);
 static struct cc_expr *cc_parse_binary(enum cc_binop op, struct cc_expr *l,
 				       struct cc_expr *r, struct cc_loc loc);
 static struct cc_arg_list *cc_parse_arg_add(struct cc_arg_list *a,
@@ -92,11 +115,30 @@ static unsigned cc_parse_kind(struct cc_parse_ctx *ps, const char *name,
 static void cc_parse_fn(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
 			struct cc_param_list *params, struct cc_type_ref result,
 			unsigned kinds, const char *symbol, const char *doc);
-static void cc_parse_pv(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
-			struct cc_type_ref ty, bool rw, unsigned kinds,
-			const char *symbol, const char *doc);
+static struct cc_pv_decl *cc_parse_pv(struct cc_parse_ctx *ps, struct cc_loc loc,
+				       const char *name, struct cc_type_ref ty, bool rw,
+				       unsigned kinds, const char *symbol, const char *doc);
 static void cc_parse_const(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
 			   struct cc_type_ref ty, struct cc_expr *value, const char *doc);
+static struct cc_name_list *cc_parse_name_add(struct cc_name_list *l, const char *name,
+					      struct cc_loc loc);
+static void cc_parse_annotation(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
+				struct cc_name_list *args, unsigned *allow, bool *gateway);
+static void cc_parse_pending_check(struct cc_parse_ctx *ps);
+static unsigned cc_parse_marks(struct cc_parse_ctx *ps, const char *word, struct cc_loc loc,
+			       struct cc_name_list *names);
+static void cc_parse_timer(struct cc_parse_ctx *ps, struct cc_route *r, const char *every,
+			   struct cc_loc every_loc, int64_t n, const char *unit,
+			   struct cc_loc unit_loc);
+static void cc_parse_include(struct cc_parse_ctx *ps, struct cc_loc loc, const char *path);
+static void cc_parse_setting(struct cc_parse_ctx *ps, struct cc_loc loc, const char *module,
+			     const char *key, struct cc_type_ref ty, struct cc_expr *value,
+			     const char *doc);
+static struct cc_use_list cc_parse_use_add(struct cc_use_list l, const char *key,
+					   struct cc_loc key_loc, struct cc_expr *value);
+static void cc_parse_use(struct cc_parse_ctx *ps, struct cc_loc loc, const char *module,
+			 struct cc_use_item *items);
+static void cc_parse_database(struct cc_parse_ctx *ps, struct cc_loc loc, const char *url);
 }
 
 %define api.pure full
@@ -109,7 +151,11 @@ static void cc_parse_const(struct cc_parse_ctx *ps, struct cc_loc loc, const cha
 %union {
 	int64_t ival;
 	char *name;
-	struct { const char *s; size_t len; } str;
+	struct { const char *s; size_t len; bool tmpl; } str;
+	struct { const char *name; const char *arg; } pvarg;
+	struct cc_case_list cases;
+	struct cc_name_list *names;
+	struct cc_use_list uses;
 	bool flag;
 	unsigned mask;
 	struct cc_expr *expr;
@@ -125,8 +171,12 @@ static void cc_parse_const(struct cc_parse_ctx *ps, struct cc_loc loc, const cha
 %token IF "if" ELSE "else" EXIT "exit" DROP "drop" RETURN "return"
 %token TRUE "true" FALSE "false"
 %token FN "fn" PV "pv" CONST "const" IN "in" CALLS "calls" DOC "doc" RW "rw"
-%token AND "&&" OR "||" EQ "==" NE "!=" LE "<=" GE ">="
+%token SWITCH "switch" CASE "case" DEFAULT "default" BREAK "break" WHILE "while"
+%token MAX "max" VAR "var" AVP "avp" FLAG "flag" BFLAG "bflag"
+%token INCLUDE "include" USE "use" DATABASE "database" SETTING "setting"
+%token AND "&&" OR "||" EQ "==" NE "!=" LE "<=" GE ">=" MATCH "=~" NMATCH "!~"
 %token <name> IDENT "identifier" PVAR "pseudo-variable" ADDR "address"
+%token <pvarg> PVARG "pseudo-variable with argument"
 %token <ival> INT "integer"
 %token <str> STRING "string"
 
@@ -137,7 +187,10 @@ static void cc_parse_const(struct cc_parse_ctx *ps, struct cc_loc loc, const cha
 %type <params> params params_opt
 %type <param> param
 %type <tref> type
-%type <mask> kinds
+%type <mask> kinds marks_opt
+%type <names> names annot_args_opt
+%type <uses> use_items
+%type <cases> cases
 %type <flag> rw_opt
 %type <name> doc_opt pv_name
 
@@ -145,8 +198,8 @@ static void cc_parse_const(struct cc_parse_ctx *ps, struct cc_loc loc, const cha
 %precedence ELSE
 %left OR
 %left AND
-%nonassoc EQ NE '<' '>' LE GE
-%left '+'
+%nonassoc EQ NE '<' '>' LE GE MATCH NMATCH
+%left '+' '-'
 %precedence '!' UMINUS
 
 %%
@@ -154,6 +207,7 @@ static void cc_parse_const(struct cc_parse_ctx *ps, struct cc_loc loc, const cha
 file:
 	  %empty
 	| file item
+		{ cc_parse_pending_check(ps); }
 	;
 
 item:
@@ -180,6 +234,8 @@ item:
 				d->name = $2;
 				d->value = $4;
 				d->loc = @2;
+				d->gateway = ps->pending_gateway;
+				ps->pending_gateway = false;
 				for (tail = &ps->prog->defines; *tail; tail = &(*tail)->next)
 					;
 				*tail = d;
@@ -188,18 +244,102 @@ item:
 	| ROUTE IDENT block
 		{ cc_parse_route(ps, @$, $2, @2, NULL, @2, $3); }
 	| ROUTE IDENT IDENT block
-		{ cc_parse_route(ps, @$, $2, @2, $3, @3, $4); }
-	| FN IDENT '(' params_opt ')' ':' type IN '(' kinds ')' CALLS IDENT doc_opt ';'
-		{ if (cc_parse_stdlib_only(ps, @1, "fn"))
-			cc_parse_fn(ps, @2, $2, $4, $7, $10, $13, $14); }
+		{
+			struct cc_route *r = cc_parse_route(ps, @$, $2, @2, $3, @3, $4);
+			cc_parse_timer(ps, r, NULL, @3, 0, NULL, @3);
+		}
+	| ROUTE IDENT IDENT IDENT INT IDENT block
+		{
+			struct cc_route *r = cc_parse_route(ps, @$, $2, @2, $3, @3, $7);
+			cc_parse_timer(ps, r, $4, @4, $5, $6, cc_loc_span(@5, @6));
+		}
+	| '@' IDENT annot_args_opt
+		{
+			struct cc_loc at = cc_loc_span(@1, @2);
+			if (ps->pending_allow || ps->pending_gateway)
+				at = ps->pending_loc;
+			cc_parse_annotation(ps, cc_loc_span(@1, @2), $2, $3,
+					    &ps->pending_allow, &ps->pending_gateway);
+			ps->pending_loc = at;
+			ps->pending_set = true;
+		}
+	| INCLUDE STRING
+		{ if (cc_parse_policy_only(ps, @1, "include"))
+			cc_parse_include(ps, @2, cc_strndup($2.s, $2.len)); }
+	| DATABASE STRING
+		{ if (cc_parse_policy_only(ps, @1, "database"))
+			cc_parse_database(ps, @2, cc_strndup($2.s, $2.len)); }
+	| USE IDENT '{' use_items '}'
+		{ if (cc_parse_policy_only(ps, @1, "use"))
+			cc_parse_use(ps, @2, $2, $4.first); }
+	| USE IDENT ';'
+		{ if (cc_parse_policy_only(ps, @1, "use"))
+			cc_parse_use(ps, @2, $2, NULL); }
+	| SETTING IDENT '.' IDENT ':' type '=' literal doc_opt ';'
+		{ if (cc_parse_stdlib_only(ps, @1, "setting"))
+			cc_parse_setting(ps, cc_loc_span(@2, @4), $2, $4, $6, $8, $9); }
+	| ROUTE IDENT '(' params_opt ')' block
+		{
+			struct cc_route *r = cc_parse_route(ps, @$, $2, @2, NULL, @2, $6);
+			cc_parse_route_sig(ps, r, $4, (struct cc_type_ref){ CC_TY_VOID, CC_RK_NAMED }, @5);
+		}
+	| ROUTE IDENT '(' params_opt ')' ':' type block
+		{
+			struct cc_route *r = cc_parse_route(ps, @$, $2, @2, NULL, @2, $8);
+			cc_parse_route_sig(ps, r, $4, $7, @7);
+		}
+	| FLAG IDENT
+		{ cc_parse_flag(ps, @2, $2, false); }
+	| BFLAG IDENT
+		{ cc_parse_flag(ps, @2, $2, true); }
+	| AVP IDENT ':' IDENT
+		{ cc_parse_avp(ps, @2, $2, $4, @4); }
+	| FN IDENT '(' params_opt ')' ':' type IN '(' kinds ')' marks_opt CALLS IDENT doc_opt ';'
+		{
+			if (cc_parse_stdlib_only(ps, @1, "fn")) {
+				cc_parse_fn(ps, @2, $2, $4, $7, $10, $14, $15);
+				if (cc_find_fn(ps->prog, $2))
+					cc_find_fn(ps->prog, $2)->marks = $12;
+			}
+		}
 	| PV pv_name ':' type rw_opt IN '(' kinds ')' CALLS IDENT doc_opt ';'
 		{ if (cc_parse_stdlib_only(ps, @1, "pv"))
 			cc_parse_pv(ps, @2, $2, $4, $5, $8, $11, $12); }
+	| PV PVARG ':' type rw_opt IN '(' kinds ')' CALLS IDENT doc_opt ';'
+		{
+			struct cc_pv_decl *v = NULL;
+			if (cc_parse_stdlib_only(ps, @1, "pv"))
+				v = cc_parse_pv(ps, @2, $2.name, $4, $5, $8, $11, $12);
+			if (v)
+				v->arg_name = $2.arg;
+		}
 	| CONST IDENT ':' type '=' const_value doc_opt ';'
 		{ if (cc_parse_stdlib_only(ps, @1, "const"))
 			cc_parse_const(ps, @2, $2, $4, $6, $7); }
 	| ';'
 	| error
+	;
+
+annot_args_opt:
+	  %empty               { $$ = NULL; }
+	| '(' names ')'        { $$ = $2; }
+	;
+
+names:
+	  IDENT                { $$ = cc_parse_name_add(NULL, $1, @1); }
+	| names ',' IDENT      { $$ = cc_parse_name_add($1, $3, @3); }
+	;
+
+marks_opt:
+	  %empty               { $$ = 0; }
+	| IDENT '(' names ')'  { $$ = cc_parse_marks(ps, $1, @1, $3); }
+	;
+
+use_items:
+	  %empty               { $$.first = $$.last = NULL; }
+	| use_items IDENT '=' literal ';'
+		{ $$ = cc_parse_use_add($1, $2, @2, $4); }
+	| use_items error ';'  { $$ = $1; }
 	;
 
 literal:
@@ -259,6 +399,78 @@ stmt:
 		{ $$ = cc_stmt_new(S_DROP, @1); }
 	| RETURN ';'
 		{ $$ = cc_stmt_new(S_RETURN, @1); }
+	| RETURN expr ';'
+		{ $$ = cc_stmt_new(S_RETURN, @1); $$->u.ret.value = $2; }
+	| BREAK ';'
+		{ $$ = cc_stmt_new(S_BREAK, @1); }
+	| '@' IDENT annot_args_opt stmt
+		{
+			unsigned allow = 0;
+			bool gateway = false;
+			$$ = $4;
+			cc_parse_annotation(ps, cc_loc_span(@1, @2), $2, $3, &allow, &gateway);
+			if (gateway)
+				cc_diag_report(CC_D_BAD_ANNOTATION, cc_loc_span(@1, @2),
+					       "'@gateway' goes before a define naming a gateway, not before a statement");
+			if ($$)
+				$$->allow |= allow;
+		}
+	| WHILE '(' expr ')' stmt
+		{
+			$$ = cc_stmt_new(S_WHILE, @1);
+			$$->u.while_.cond = $3;
+			$$->u.while_.body = $5;
+			$$->u.while_.max = CC_WHILE_MAX_DEFAULT;
+		}
+	| WHILE '(' expr ')' MAX INT stmt
+		{
+			$$ = cc_stmt_new(S_WHILE, @1);
+			$$->u.while_.cond = $3;
+			$$->u.while_.body = $7;
+			$$->u.while_.max = $6;
+			if ($6 < 1 || $6 > 1000000)
+				cc_diag_report(CC_D_BAD_LITERAL, @6,
+					       "loop bound %lld is out of range (1-1000000)", (long long)$6);
+		}
+	| SWITCH '(' expr ')' '{' cases '}'
+		{
+			$$ = cc_stmt_new(S_SWITCH, @1);
+			$$->u.switch_.subject = $3;
+			$$->u.switch_.cases = $6.first;
+		}
+	| VAR IDENT ':' IDENT ';'
+		{
+			$$ = cc_stmt_new(S_VAR, cc_loc_span(@1, @4));
+			$$->u.var.name = $2;
+			$$->u.var.name_loc = @2;
+			$$->u.var.type = cc_parse_type(ps, $4, @4, false).ty;
+			$$->u.var.type_loc = @4;
+		}
+	| VAR IDENT ':' IDENT '=' expr ';'
+		{
+			$$ = cc_stmt_new(S_VAR, cc_loc_span(@1, @4));
+			$$->u.var.name = $2;
+			$$->u.var.name_loc = @2;
+			$$->u.var.type = cc_parse_type(ps, $4, @4, false).ty;
+			$$->u.var.type_loc = @4;
+			$$->u.var.init = $6;
+		}
+	| IDENT '=' expr ';'
+		{
+			$$ = cc_stmt_new(S_ASSIGN, cc_loc_span(@1, @3));
+			$$->u.assign.name = $1;
+			$$->u.assign.name_loc = @1;
+			$$->u.assign.value = $3;
+			$$->u.assign.is_ident = true;
+		}
+	| PVARG '=' expr ';'
+		{
+			$$ = cc_stmt_new(S_ASSIGN, cc_loc_span(@1, @3));
+			$$->u.assign.name = $1.name;
+			$$->u.assign.arg = $1.arg;
+			$$->u.assign.name_loc = @1;
+			$$->u.assign.value = $3;
+		}
 	| ROUTE '(' IDENT ')' ';'
 		{
 			$$ = cc_stmt_new(S_ROUTE, cc_loc_span(@1, @4));
@@ -278,6 +490,17 @@ stmt:
 		{ $$ = NULL; }
 	| error block
 		{ $$ = NULL; }
+	;
+
+cases:
+	  %empty
+		{ $$.first = $$.last = NULL; }
+	| cases CASE expr ':'
+		{ $$ = cc_parse_case_label($1, $3, @2); }
+	| cases DEFAULT ':'
+		{ $$ = cc_parse_case_label($1, NULL, @2); }
+	| cases stmt
+		{ $$ = cc_parse_case_stmt(ps, $1, $2); }
 	;
 
 call:
@@ -315,6 +538,11 @@ expr:
 	| expr LE expr    { $$ = cc_parse_binary(B_LE, $1, $3, @$); }
 	| expr GE expr    { $$ = cc_parse_binary(B_GE, $1, $3, @$); }
 	| expr '+' expr   { $$ = cc_parse_binary(B_ADD, $1, $3, @$); }
+	| expr '-' expr   { $$ = cc_parse_binary(B_SUB, $1, $3, @$); }
+	| expr MATCH expr { $$ = cc_parse_binary(B_MATCH, $1, $3, @$); }
+	| expr NMATCH expr { $$ = cc_parse_binary(B_NMATCH, $1, $3, @$); }
+	| PVARG
+		{ $$ = cc_parse_pvarg($1.name, $1.arg, @$); }
 	| '!' expr
 		{
 			$$ = cc_expr_new(E_UNARY, @$);
@@ -337,7 +565,12 @@ expr:
 	| INT
 		{ $$ = cc_expr_new(E_INT, @$); $$->u.ival = $1; }
 	| STRING
-		{ $$ = cc_expr_new(E_STR, @$); $$->u.str.s = $1.s; $$->u.str.len = $1.len; }
+		{
+			$$ = cc_expr_new(E_STR, @$);
+			$$->u.str.s = $1.s;
+			$$->u.str.len = $1.len;
+			$$->u.str.tmpl = $1.tmpl;
+		}
 	| TRUE
 		{ $$ = cc_expr_new(E_BOOL, @$); $$->u.ival = 1; }
 	| FALSE
@@ -373,6 +606,9 @@ param:
 type:
 	  IDENT         { $$ = cc_parse_type(ps, $1, @1, false); }
 	| ROUTE IDENT   { $$ = cc_parse_type(ps, $2, @2, true); }
+	| FLAG          { $$ = (struct cc_type_ref){ CC_TY_FLAG, CC_RK_NAMED }; }
+	| BFLAG         { $$ = (struct cc_type_ref){ CC_TY_BFLAG, CC_RK_NAMED }; }
+	| AVP           { $$ = (struct cc_type_ref){ CC_TY_AVP, CC_RK_NAMED }; }
 	;
 
 kinds:
@@ -409,6 +645,7 @@ static const char *cc_parse_symbol_text(yysymbol_kind_t sym, char *buf, size_t n
 	size_t len = strlen(name);
 
 	if (sym == YYSYMBOL_IDENT || sym == YYSYMBOL_PVAR || sym == YYSYMBOL_ADDR ||
+	    sym == YYSYMBOL_PVARG ||
 	    sym == YYSYMBOL_INT || sym == YYSYMBOL_STRING || sym == YYSYMBOL_YYEOF ||
 	    sym == YYSYMBOL_YYUNDEF || sym == YYSYMBOL_YYerror) {
 		if (len >= 2 && name[0] == '"')
@@ -460,8 +697,8 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, struct cc_parse_ctx *p
 			continue;
 		cc_diag_report(CC_D_SYNTAX, *yypcontext_location(ctx), "%s, expected %s", msg,
 			       ps->mode == CC_SRC_POLICY ?
-			       "'listen', 'domain', 'define' or 'route'" :
-			       "'fn', 'pv' or 'const'");
+			       "'listen', 'domain', 'define', 'flag', 'avp', 'include', 'use', 'database' or 'route'" :
+			       "'fn', 'pv', 'const' or 'setting'");
 		return 0;
 	}
 	if (n > MAX_LISTED) {
@@ -592,43 +829,49 @@ static bool cc_parse_kind_word(const char *w, enum cc_route_kind *k)
 	return false;
 }
 
-/* route request|local|error|reply { }, route failure|reply|branch NAME { },
- * route NAME { }. Entry routes without a name are named after their kind. */
-static void cc_parse_route(struct cc_parse_ctx *ps, struct cc_loc loc,
-			   const char *w1, struct cc_loc l1,
-			   const char *w2, struct cc_loc l2, struct cc_stmt *body)
+/* route request|local|error|reply|startup { }, route failure|reply|branch
+ * NAME { }, route timer NAME every N { }, route NAME { }. Entry routes
+ * without a name are named after their kind. An annotation before the
+ * route applies to it. */
+static struct cc_route *cc_parse_route(struct cc_parse_ctx *ps, struct cc_loc loc,
+					const char *w1, struct cc_loc l1,
+					const char *w2, struct cc_loc l2, struct cc_stmt *body)
 {
 	enum cc_route_kind kind;
 	const char *name;
 	struct cc_loc name_loc;
 
+	unsigned allow = ps->pending_allow;
+
+	ps->pending_allow = 0;
 	if (!cc_parse_policy_only(ps, loc, "route"))
-		return;
+		return NULL;
 	if (!w2) {
 		name = w1;
 		name_loc = l1;
 		if (!cc_parse_kind_word(w1, &kind)) {
 			kind = CC_RK_NAMED;
-		} else if (kind == CC_RK_FAILURE || kind == CC_RK_BRANCH) {
+		} else if (kind == CC_RK_FAILURE || kind == CC_RK_BRANCH || kind == CC_RK_TIMER) {
 			cc_diag_report(CC_D_BAD_ROUTE_HEAD, l1, "a %s route needs a name", w1);
 			cc_diag_note((struct cc_loc){0}, "write 'route %s NAME { ... }'", w1);
-			return;
+			return NULL;
 		}
 	} else {
 		name = w2;
 		name_loc = l2;
 		if (!cc_parse_kind_word(w1, &kind) ||
-		    !(kind == CC_RK_FAILURE || kind == CC_RK_REPLY || kind == CC_RK_BRANCH)) {
+		    !(kind == CC_RK_FAILURE || kind == CC_RK_REPLY || kind == CC_RK_BRANCH ||
+		      kind == CC_RK_TIMER)) {
 			cc_diag_report(CC_D_BAD_ROUTE_HEAD, l1,
 				       "'%s' is not a kind of named route", w1);
 			cc_diag_note((struct cc_loc){0},
-				     "use 'route failure NAME', 'route reply NAME', 'route branch NAME' or 'route NAME'");
-			return;
+				     "use 'route failure NAME', 'route reply NAME', 'route branch NAME', 'route timer NAME every N' or 'route NAME'");
+			return NULL;
 		}
 		if (cc_parse_kind_word(w2, &(enum cc_route_kind){0})) {
 			cc_diag_report(CC_D_BAD_ROUTE_HEAD, l2,
 				       "'%s' is a route kind and cannot name a route", w2);
-			return;
+			return NULL;
 		}
 	}
 
@@ -638,9 +881,174 @@ static void cc_parse_route(struct cc_parse_ctx *ps, struct cc_loc loc,
 	r->body = body;
 	r->loc = name_loc;
 	r->index = ps->prog->nroutes++;
+	r->result = CC_TY_VOID;
+	r->allow = allow;
 	for (tail = &ps->prog->routes; *tail; tail = &(*tail)->next)
 		;
 	*tail = r;
+	return r;
+}
+
+/* The parameters and result of route NAME(PARAMS)[: TYPE]. Only named
+ * routes take them; entry routes are called by the proxy with nothing. */
+static void cc_parse_route_sig(struct cc_parse_ctx *ps, struct cc_route *r,
+			       struct cc_param_list *params, struct cc_type_ref result,
+			       struct cc_loc result_loc)
+{
+	(void)ps;
+	if (!r)
+		return;
+	if (r->kind != CC_RK_NAMED) {
+		cc_diag_report(CC_D_BAD_ROUTE_HEAD, r->loc,
+			       "only a named route can take parameters or return a value");
+		cc_diag_note((struct cc_loc){0}, "the proxy runs %s routes with no arguments",
+			     cc_route_kind_name(r->kind));
+		return;
+	}
+	if (result.ty == CC_TY_ROUTE || result.ty >= CC_TY_FLAG || result.ty == CC_TY_METHOD) {
+		cc_diag_report(CC_D_BAD_ROUTE_HEAD, result_loc,
+			       "a route cannot return %s (use str, int, bool, uri or ip)",
+			       cc_type_name(result.ty));
+		result.ty = CC_TY_ERROR;
+	}
+	r->result = result.ty;
+	if (!params)
+		return;
+	r->params = params->v;
+	r->nparams = params->n;
+	for (int i = 0; i < params->n; i++) {
+		enum cc_type t = params->v[i].type;
+		if (t == CC_TY_VOID || t == CC_TY_ROUTE || t >= CC_TY_FLAG || t == CC_TY_METHOD) {
+			cc_diag_report(CC_D_BAD_ROUTE_HEAD, params->v[i].loc,
+				       "parameter '%s' cannot have type %s (use str, int, bool, uri or ip)",
+				       params->v[i].name, cc_type_name(t));
+			params->v[i].type = CC_TY_ERROR;
+		}
+		for (int j = 0; j < i; j++)
+			if (strcmp(params->v[i].name, params->v[j].name) == 0)
+				cc_diag_report(CC_D_DUP_NAME, params->v[i].loc,
+					       "duplicate parameter '%s'", params->v[i].name);
+	}
+}
+
+/* flag NAME / bflag NAME: the next free bit of its kind. */
+static void cc_parse_flag(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
+			  bool branch)
+{
+	struct cc_flag_decl *f, **tail;
+	int *count = branch ? &ps->prog->nbflags : &ps->prog->nflags;
+
+	if (!cc_parse_policy_only(ps, loc, branch ? "bflag" : "flag"))
+		return;
+	if ((f = cc_find_flag(ps->prog, name))) {
+		cc_diag_report(CC_D_DUP_NAME, loc, "flag '%s' is declared twice", name);
+		cc_diag_note(f->loc, "previous declaration is here");
+		return;
+	}
+	if (*count >= 64) {
+		cc_diag_report(CC_D_BAD_DECL, loc, "too many %sflags (at most 64)", branch ? "b" : "");
+		return;
+	}
+	f = cc_alloc(sizeof *f);
+	f->name = name;
+	f->branch = branch;
+	f->index = (*count)++;
+	f->loc = loc;
+	for (tail = &ps->prog->flags; *tail; tail = &(*tail)->next)
+		;
+	*tail = f;
+}
+
+/* avp NAME: str|int */
+static void cc_parse_avp(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
+			 const char *type, struct cc_loc type_loc)
+{
+	struct cc_avp_decl *a, **tail;
+	enum cc_type t = cc_parse_type(ps, type, type_loc, false).ty;
+
+	if (!cc_parse_policy_only(ps, loc, "avp"))
+		return;
+	if ((a = cc_find_avp(ps->prog, name))) {
+		cc_diag_report(CC_D_DUP_NAME, loc, "AVP '%s' is declared twice", name);
+		cc_diag_note(a->loc, "previous declaration is here");
+		return;
+	}
+	if (t != CC_TY_ERROR && t != CC_TY_STR && t != CC_TY_INT) {
+		cc_diag_report(CC_D_BAD_DECL, type_loc, "an AVP holds str or int values, not %s",
+			       cc_type_name(t));
+		t = CC_TY_ERROR;
+	}
+	a = cc_alloc(sizeof *a);
+	a->name = name;
+	a->type = t == CC_TY_ERROR ? CC_TY_STR : t;
+	a->index = ps->prog->navps++;
+	a->loc = loc;
+	for (tail = &ps->prog->avps; *tail; tail = &(*tail)->next)
+		;
+	*tail = a;
+}
+
+/* "case V:" or "default:". Consecutive labels share one group of
+ * statements; a label after statements starts a new group (the previous
+ * one falls through into it unless it breaks). */
+static struct cc_case_list cc_parse_case_label(struct cc_case_list l, struct cc_expr *value,
+					       struct cc_loc loc)
+{
+	struct cc_case *c = l.last;
+
+	if (!c || c->first) {
+		c = cc_alloc(sizeof *c);
+		c->loc = loc;
+		if (l.last)
+			l.last->next = c;
+		else
+			l.first = c;
+		l.last = c;
+	}
+	if (!value) {
+		c->is_default = true;
+		return l;
+	}
+	struct cc_expr **v = cc_alloc(sizeof *v * (size_t)(c->nvalues + 1));
+	if (c->nvalues)
+		memcpy(v, c->values, sizeof *v * (size_t)c->nvalues);
+	v[c->nvalues++] = value;
+	c->values = v;
+	return l;
+}
+
+static struct cc_case_list cc_parse_case_stmt(struct cc_parse_ctx *ps, struct cc_case_list l,
+					      struct cc_stmt *st)
+{
+	if (!st)
+		return l;
+	if (!l.last) {
+		ps->syntax_errors++;
+		cc_diag_report(CC_D_SYNTAX, st->loc, "statement before the first 'case' of a switch");
+		return l;
+	}
+	struct cc_stmt **tail;
+	for (tail = &l.last->first; *tail; tail = &(*tail)->next)
+		;
+	*tail = st;
+	return l;
+}
+
+/* $name(arg): $avp(x) names a declared AVP, anything else is a
+ * pseudo-variable taking an argument ($hdr(User-Agent)). */
+static struct cc_expr *cc_parse_pvarg(const char *name, const char *arg, struct cc_loc loc)
+{
+	struct cc_expr *e;
+
+	if (strcmp(name, "$avp") == 0) {
+		e = cc_expr_new(E_AVP, loc);
+		e->u.avp.name = arg;
+		return e;
+	}
+	e = cc_expr_new(E_PV, loc);
+	e->u.pv.name = name;
+	e->u.pv.arg = arg;
+	return e;
 }
 
 static struct cc_expr *cc_parse_binary(enum cc_binop op, struct cc_expr *l,
@@ -703,6 +1111,7 @@ static struct cc_type_ref cc_parse_type(struct cc_parse_ctx *ps, const char *nam
 {
 	static const enum cc_type plain[] = {
 		CC_TY_VOID, CC_TY_BOOL, CC_TY_INT, CC_TY_STR, CC_TY_METHOD,
+		CC_TY_URI, CC_TY_IP, CC_TY_FLAG, CC_TY_BFLAG, CC_TY_AVP,
 	};
 	struct cc_type_ref t = { CC_TY_ERROR, CC_RK_NAMED };
 
@@ -791,14 +1200,14 @@ static void cc_parse_fn(struct cc_parse_ctx *ps, struct cc_loc loc, const char *
 	*tail = f;
 }
 
-static void cc_parse_pv(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
-			struct cc_type_ref ty, bool rw, unsigned kinds,
-			const char *symbol, const char *doc)
+static struct cc_pv_decl *cc_parse_pv(struct cc_parse_ctx *ps, struct cc_loc loc,
+				       const char *name, struct cc_type_ref ty, bool rw,
+				       unsigned kinds, const char *symbol, const char *doc)
 {
 	struct cc_pv_decl *v, **tail;
 
 	if (cc_parse_decl_dup(ps, loc, name))
-		return;
+		return NULL;
 	if (ty.ty == CC_TY_VOID || ty.ty == CC_TY_ROUTE)
 		cc_diag_report(CC_D_BAD_DECL, loc, "a pseudo-variable cannot have type %s",
 			       cc_type_name(ty.ty));
@@ -813,6 +1222,7 @@ static void cc_parse_pv(struct cc_parse_ctx *ps, struct cc_loc loc, const char *
 	for (tail = &ps->prog->pvs; *tail; tail = &(*tail)->next)
 		;
 	*tail = v;
+	return v;
 }
 
 static void cc_parse_const(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
@@ -856,6 +1266,288 @@ static void cc_parse_const(struct cc_parse_ctx *ps, struct cc_loc loc, const cha
 	*tail = c;
 }
 
+static struct cc_name_list *cc_parse_name_add(struct cc_name_list *l, const char *name,
+					      struct cc_loc loc)
+{
+	if (!l)
+		l = cc_alloc(sizeof *l);
+	if (l->n == l->cap) {
+		int cap = l->cap ? l->cap * 2 : 4;
+		const char **v = cc_alloc(sizeof *v * (size_t)cap);
+		struct cc_loc *locs = cc_alloc(sizeof *locs * (size_t)cap);
+		if (l->n) {
+			memcpy(v, l->v, sizeof *v * (size_t)l->n);
+			memcpy(locs, l->locs, sizeof *locs * (size_t)l->n);
+		}
+		l->v = v;
+		l->locs = locs;
+		l->cap = cap;
+	}
+	l->v[l->n] = name;
+	l->locs[l->n++] = loc;
+	return l;
+}
+
+/* @allow(LINT, ...) or @gateway: adds to *allow or sets *gateway. */
+static void cc_parse_annotation(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
+				struct cc_name_list *args, unsigned *allow, bool *gateway)
+{
+	(void)ps;
+	if (strcmp(name, "gateway") == 0) {
+		if (args)
+			cc_diag_report(CC_D_BAD_ANNOTATION, loc, "'@gateway' takes no arguments");
+		*gateway = true;
+		return;
+	}
+	if (strcmp(name, "allow") != 0) {
+		struct cc_suggest sg;
+		cc_suggest_init(&sg, name);
+		cc_suggest_add(&sg, "allow");
+		cc_suggest_add(&sg, "gateway");
+		cc_diag_report(CC_D_BAD_ANNOTATION, loc, "unknown annotation '@%s'%s", name,
+			       cc_suggest_text(&sg));
+		cc_diag_note((struct cc_loc){0}, "annotations are @allow(CHECK, ...) and @gateway");
+		return;
+	}
+	if (!args) {
+		cc_diag_report(CC_D_BAD_ANNOTATION, loc,
+			       "'@allow' needs the checks it allows, e.g. @allow(open_relay)");
+		return;
+	}
+	for (int i = 0; i < args->n; i++) {
+		unsigned bit = cc_allow_from_name(args->v[i]);
+		if (bit) {
+			*allow |= bit;
+			continue;
+		}
+		struct cc_suggest sg;
+		cc_suggest_init(&sg, args->v[i]);
+		for (int k = 0; cc_allow_names[k]; k++)
+			cc_suggest_add(&sg, cc_allow_names[k]);
+		cc_diag_report(CC_D_BAD_ANNOTATION, args->locs[i], "unknown check '%s' in @allow%s",
+			       args->v[i], cc_suggest_text(&sg));
+		cc_diag_note((struct cc_loc){0},
+			     "@allow takes open_relay, toll_fraud, unauth_register or no_final");
+	}
+}
+
+/* After each top-level item: an annotation must be followed by the route
+ * (@allow) or define (@gateway) it is about. */
+static void cc_parse_pending_check(struct cc_parse_ctx *ps)
+{
+	if (ps->pending_set) {
+		ps->pending_set = false;
+		return;
+	}
+	if (ps->pending_allow)
+		cc_diag_report(CC_D_BAD_ANNOTATION, ps->pending_loc,
+			       "'@allow' must stand before a route or a statement");
+	if (ps->pending_gateway)
+		cc_diag_report(CC_D_BAD_ANNOTATION, ps->pending_loc,
+			       "'@gateway' must stand before a define");
+	ps->pending_allow = 0;
+	ps->pending_gateway = false;
+}
+
+/* marks(auth, relay) in a fn declaration. */
+static unsigned cc_parse_marks(struct cc_parse_ctx *ps, const char *word, struct cc_loc loc,
+			       struct cc_name_list *names)
+{
+	unsigned m = 0;
+
+	(void)ps;
+	if (strcmp(word, "marks") != 0) {
+		cc_diag_report(CC_D_SYNTAX, loc, "unexpected identifier '%s', expected 'marks' or 'calls'",
+			       word);
+		return 0;
+	}
+	for (int i = 0; i < names->n; i++) {
+		unsigned bit = cc_mark_from_name(names->v[i]);
+		if (!bit)
+			cc_diag_report(CC_D_BAD_DECL, names->locs[i], "unknown mark '%s'", names->v[i]);
+		m |= bit;
+	}
+	return m;
+}
+
+/* The interval of a timer route: "every N UNIT" (ms, s, m, h), from 10 ms
+ * (the timer wheel's tick) to a day. Other kinds take no interval. */
+static void cc_parse_timer(struct cc_parse_ctx *ps, struct cc_route *r, const char *every,
+			   struct cc_loc every_loc, int64_t n, const char *unit,
+			   struct cc_loc unit_loc)
+{
+	static const struct { const char *unit; int64_t ms; } units[] = {
+		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
+	};
+	int64_t ms = -1;
+
+	(void)ps;
+	if (!r)
+		return;
+	if (r->kind != CC_RK_TIMER) {
+		if (every)
+			cc_diag_report(CC_D_BAD_ROUTE_HEAD, every_loc,
+				       "only a timer route runs 'every' some time");
+		return;
+	}
+	if (!every) {
+		cc_diag_report(CC_D_BAD_ROUTE_HEAD, r->loc, "timer route '%s' needs an interval",
+			       r->name);
+		cc_diag_note((struct cc_loc){0}, "write 'route timer %s every 10s { ... }'", r->name);
+		return;
+	}
+	if (strcmp(every, "every") != 0) {
+		cc_diag_report(CC_D_SYNTAX, every_loc, "unexpected identifier '%s', expected 'every'",
+			       every);
+		return;
+	}
+	for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+		if (strcmp(unit, units[i].unit) == 0)
+			ms = n > INT64_MAX / units[i].ms ? INT64_MAX : n * units[i].ms;
+	if (ms < 0) {
+		cc_diag_report(CC_D_BAD_LITERAL, unit_loc, "unknown time unit '%s' (use ms, s, m or h)",
+			       unit);
+		return;
+	}
+	if (ms < 10 || ms > 86400000) {
+		cc_diag_report(CC_D_BAD_LITERAL, unit_loc,
+			       "timer interval %lld%s is out of range (10ms to 24h)", (long long)n, unit);
+		return;
+	}
+	r->every_ms = ms;
+}
+
+/* include "FILE": parse FILE (relative to the including file) into the
+ * same program. Diagnostics in it name it; a cycle is an error at the
+ * include that closes it. */
+static void cc_parse_include(struct cc_parse_ctx *ps, struct cc_loc loc, const char *path)
+{
+	struct cc_program *p = ps->prog;
+	char *full;
+
+	if (path[0] == '/' || !strchr(ps->file, '/')) {
+		full = cc_strdup(path);
+	} else {
+		const char *slash = strrchr(ps->file, '/');
+		size_t dl = (size_t)(slash - ps->file) + 1;
+		full = cc_alloc(dl + strlen(path) + 1);
+		memcpy(full, ps->file, dl);
+		strcpy(full + dl, path);
+	}
+	for (int i = 0; i < p->ninclude; i++) {
+		if (strcmp(p->include_stack[i], full) != 0)
+			continue;
+		cc_diag_report(CC_D_INCLUDE, loc, "'%s' includes itself%s", full,
+			       i == p->ninclude - 1 ? "" : " through other files");
+		for (int j = i + 1; j < p->ninclude; j++)
+			cc_diag_note((struct cc_loc){0}, "'%s' is included by '%s'",
+				     p->include_stack[j], p->include_stack[j - 1]);
+		return;
+	}
+	if (p->ninclude >= 32) {
+		cc_diag_report(CC_D_INCLUDE, loc, "includes are nested too deeply (at most 32)");
+		return;
+	}
+	FILE *f = fopen(full, "r");
+	if (!f) {
+		cc_diag_report(CC_D_INCLUDE, loc, "cannot read '%s': %s", full, strerror(errno));
+		return;
+	}
+	fclose(f);
+	cc_parse_file(p, full, CC_SRC_POLICY);
+}
+
+static void cc_parse_setting(struct cc_parse_ctx *ps, struct cc_loc loc, const char *module,
+			     const char *key, struct cc_type_ref ty, struct cc_expr *value,
+			     const char *doc)
+{
+	struct cc_setting_decl *d, **tail;
+	enum cc_type vt = value->kind == E_INT ? CC_TY_INT :
+			  value->kind == E_BOOL ? CC_TY_BOOL : CC_TY_STR;
+
+	if ((d = cc_find_setting(ps->prog, module, key))) {
+		cc_diag_report(CC_D_DUP_NAME, loc, "setting '%s.%s' is already declared", module, key);
+		cc_diag_note(d->loc, "previous declaration is here");
+		return;
+	}
+	if (ty.ty != CC_TY_INT && ty.ty != CC_TY_STR && ty.ty != CC_TY_BOOL) {
+		cc_diag_report(CC_D_BAD_DECL, loc, "a setting is int, str or bool, not %s",
+			       cc_type_name(ty.ty));
+		return;
+	}
+	if (vt != ty.ty) {
+		cc_diag_report(CC_D_BAD_DECL, value->loc,
+			       "default does not match the setting's type %s", cc_type_name(ty.ty));
+		return;
+	}
+	value->ty = vt;
+	d = cc_alloc(sizeof *d);
+	d->module = module;
+	d->key = key;
+	d->type = ty.ty;
+	d->dflt = value;
+	d->doc = doc;
+	d->loc = loc;
+	for (tail = &ps->prog->settings; *tail; tail = &(*tail)->next)
+		;
+	*tail = d;
+}
+
+static struct cc_use_list cc_parse_use_add(struct cc_use_list l, const char *key,
+					   struct cc_loc key_loc, struct cc_expr *value)
+{
+	struct cc_use_item *it = cc_alloc(sizeof *it);
+
+	it->key = key;
+	it->key_loc = key_loc;
+	it->value = value;
+	if (l.last)
+		l.last->next = it;
+	else
+		l.first = it;
+	l.last = it;
+	return l;
+}
+
+/* use MODULE { KEY = VALUE; ... }: checked against the stdlib's settings
+ * by sema (the stdlib is loaded after the policy). */
+static void cc_parse_use(struct cc_parse_ctx *ps, struct cc_loc loc, const char *module,
+			 struct cc_use_item *items)
+{
+	struct cc_use *u = cc_alloc(sizeof *u), **tail;
+
+	u->module = module;
+	u->loc = loc;
+	u->items = items;
+	for (tail = &ps->prog->uses; *tail; tail = &(*tail)->next)
+		;
+	*tail = u;
+}
+
+/* database "URL": the proxy's database unless --db overrides it; sema
+ * checks the URL (the YAML front end sets it too). */
+static void cc_parse_database(struct cc_parse_ctx *ps, struct cc_loc loc, const char *url)
+{
+	if (ps->prog->database) {
+		cc_diag_report(CC_D_DUP_NAME, loc, "the database is already set");
+		cc_diag_note(ps->prog->database_loc, "previous 'database' is here");
+		return;
+	}
+	ps->prog->database = url;
+	ps->prog->database_loc = loc;
+}
+
+/* Room for one more entry in the include stack (arena; never shrinks). */
+static const char **cc_grow_stack(const char **v, int n)
+{
+	if (n % 8)
+		return v;
+	const char **nv = cc_alloc(sizeof *nv * (size_t)(n + 8));
+	if (n)
+		memcpy(nv, v, sizeof *nv * (size_t)n);
+	return nv;
+}
+
 enum cc_parse_result cc_parse_buffer(struct cc_program *p, const char *file,
 				     const char *text, size_t len,
 				     enum cc_src_mode mode)
@@ -866,7 +1558,13 @@ enum cc_parse_result cc_parse_buffer(struct cc_program *p, const char *file,
 	int errors = cc_diag_errors();
 
 	cc_diag_source_add(file, text, len);
-	if (cc_lex_parse(&ps, text, len) != 0 && ps.syntax_errors == 0) {
+	p->include_stack = cc_grow_stack(p->include_stack, p->ninclude);
+	p->include_stack[p->ninclude++] = file;
+	int rc = cc_lex_parse(&ps, text, len);
+	p->ninclude--;
+	ps.pending_set = false;
+	cc_parse_pending_check(&ps);
+	if (rc != 0 && ps.syntax_errors == 0) {
 		cc_diag_report(CC_D_SYNTAX, (struct cc_loc){ .file = file },
 			       "cannot parse this file");
 		return CC_PARSE_ERRORS;

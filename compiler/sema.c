@@ -246,6 +246,7 @@ static void cc_sema_decls(struct cc_sema *s, bool partial)
 			cc_diag_note(first->loc, "previous definition is here");
 		}
 		const char *what = cc_find_const(p, d->name) ? "constant" :
+				   cc_find_flag(p, d->name) ? "flag" :
 				   cc_find_pv(p, d->name) ? "pseudo-variable" :
 				   cc_find_fn(p, d->name) ? "function" : NULL;
 		if (what) {
@@ -281,13 +282,94 @@ static void cc_sema_unused(struct cc_sema *s)
 	for (int i = 0; i < s->nroutes; i++) {
 		struct cc_route *r = s->routes[i];
 		bool entry = r->kind == CC_RK_REQUEST || r->kind == CC_RK_LOCAL ||
-			     r->kind == CC_RK_ERROR ||
+			     r->kind == CC_RK_ERROR || r->kind == CC_RK_STARTUP ||
+			     r->kind == CC_RK_TIMER ||
 			     (r->kind == CC_RK_REPLY && strcmp(r->name, "reply") == 0);
 		if (entry || s->referenced[i] || cc_find_route(s->p, r->name) != r)
 			continue;
 		cc_diag_report(CC_D_UNUSED_ROUTE, r->loc, "%s is never used",
 			       cc_sema_route_desc(r));
 	}
+	for (struct cc_flag_decl *f = s->p->flags; f; f = f->next)
+		if (!f->used)
+			cc_diag_report(CC_D_UNUSED_DECL, f->loc, "%s '%s' is never used",
+				       f->branch ? "branch flag" : "flag", f->name);
+	for (struct cc_avp_decl *a = s->p->avps; a; a = a->next)
+		if (!a->used)
+			cc_diag_report(CC_D_UNUSED_DECL, a->loc, "AVP '%s' is never used", a->name);
+}
+
+/* use MODULE { KEY = VALUE; }: the module and its keys are declared by
+ * "setting MODULE.KEY: TYPE = DEFAULT" in the stdlib; a value has the
+ * declared type; a key is set once. */
+static void cc_sema_uses(struct cc_sema *s)
+{
+	struct cc_program *p = s->p;
+
+	for (struct cc_use *u = p->uses; u; u = u->next) {
+		bool known = false;
+		for (struct cc_setting_decl *d = p->settings; d; d = d->next)
+			known |= strcmp(d->module, u->module) == 0;
+		if (!known) {
+			struct cc_suggest sg;
+			cc_suggest_init(&sg, u->module);
+			for (struct cc_setting_decl *d = p->settings; d; d = d->next)
+				cc_suggest_add(&sg, d->module);
+			cc_diag_report(CC_D_UNKNOWN_SETTING, u->loc, "unknown module '%s'%s",
+				       u->module, cc_suggest_text(&sg));
+			continue;
+		}
+		for (struct cc_use_item *it = u->items; it; it = it->next) {
+			struct cc_setting_decl *d = cc_find_setting(p, u->module, it->key);
+			if (!d) {
+				struct cc_suggest sg;
+				cc_suggest_init(&sg, it->key);
+				for (struct cc_setting_decl *o = p->settings; o; o = o->next)
+					if (strcmp(o->module, u->module) == 0)
+						cc_suggest_add(&sg, o->key);
+				cc_diag_report(CC_D_UNKNOWN_SETTING, it->key_loc,
+					       "module '%s' has no setting '%s'%s", u->module, it->key,
+					       cc_suggest_text(&sg));
+				continue;
+			}
+			enum cc_type vt = cc_sema_literal_type(it->value);
+			it->value->ty = vt;
+			if (vt != d->type) {
+				cc_diag_report(CC_D_BAD_SETTING, it->value->loc,
+					       "setting '%s.%s' takes %s, not %s", d->module, d->key,
+					       cc_type_name(d->type), cc_type_name(vt));
+				cc_diag_note(d->loc, "declared here");
+				continue;
+			}
+			for (struct cc_use *u2 = p->uses; u2 && !it->decl; u2 = u2->next)
+				for (struct cc_use_item *o = u2->items; o; o = o->next)
+					if (o->decl == d) {
+						cc_diag_report(CC_D_DUP_NAME, it->key_loc,
+							       "setting '%s.%s' is set twice", d->module, d->key);
+						cc_diag_note(o->key_loc, "first set here");
+						break;
+					}
+			it->decl = d;
+		}
+	}
+}
+
+/* The scheme of the database URL names an adapter the runtime has. */
+static void cc_sema_database(struct cc_sema *s)
+{
+	static const char *const schemes[] = {
+		"sqlite:", "postgresql://", "postgres://", "mysql://", "redis://", NULL,
+	};
+	const char *url = s->p->database;
+
+	if (!url)
+		return;
+	for (int i = 0; schemes[i]; i++)
+		if (strncmp(url, schemes[i], strlen(schemes[i])) == 0 && url[strlen(schemes[i])])
+			return;
+	cc_diag_report(CC_D_BAD_LITERAL, s->p->database_loc, "invalid database URL \"%s\"", url);
+	cc_diag_note((struct cc_loc){0},
+		     "use sqlite:FILE, postgresql://USER@HOST/DB, mysql://... or redis://...");
 }
 
 bool cc_sema_check(struct cc_program *p, const char *file, bool partial)
@@ -308,10 +390,14 @@ bool cc_sema_check(struct cc_program *p, const char *file, bool partial)
 	cc_sema_flow_reach(&s);
 	for (int i = 0; i < s.nroutes; i++) {
 		s.cur = s.routes[i];
-		cc_sema_stmt(&s, s.cur->body);
+		cc_sema_route_body(&s);
 	}
 	s.cur = NULL;
+	cc_sema_uses(&s);
+	cc_sema_database(&s);
 	if (!partial)
 		cc_sema_unused(&s);
+	if (!partial && cc_diag_errors() == errors)
+		cc_sema_lint(&s);
 	return cc_diag_errors() == errors;
 }

@@ -2,6 +2,9 @@
 #include <string.h>
 #include "sema_int.h"
 
+static void cc_sema_flow_edge(struct cc_sema *s, struct cc_route *from, struct cc_stmt *call,
+			      struct cc_route *to);
+
 /* Resolve one route(name) call and record it as an edge of the call
  * graph. Only named subroutes can be called. */
 static void cc_sema_flow_call(struct cc_sema *s, struct cc_route *from, struct cc_stmt *st)
@@ -28,13 +31,41 @@ static void cc_sema_flow_call(struct cc_sema *s, struct cc_route *from, struct c
 	}
 	st->u.route_call.target = to;
 	s->referenced[to->index] = true;
+	cc_sema_flow_edge(s, from, st, to);
+}
 
+static void cc_sema_flow_edge(struct cc_sema *s, struct cc_route *from, struct cc_stmt *call,
+			      struct cc_route *to)
+{
 	struct cc_sema_edge *e = cc_alloc(sizeof *e), **tail;
-	e->call = st;
+
+	e->call = call;
 	e->to = to;
 	for (tail = &s->edges[from->index]; *tail; tail = &(*tail)->next)
 		;
 	*tail = e;
+}
+
+struct cc_flow_expr_ctx {
+	struct cc_sema *s;
+	struct cc_route *from;
+	struct cc_stmt *st;
+};
+
+/* name(args) in an expression calls a named route: an edge too. */
+static void cc_sema_flow_expr(struct cc_expr *e, void *arg)
+{
+	struct cc_flow_expr_ctx *c = arg;
+	struct cc_route *to;
+
+	if (e->kind != E_CALL || !(to = cc_sema_call_route(c->s, e)))
+		return;
+	c->s->referenced[to->index] = true;
+	/* The edge's "call" is a statement; make one at the call so notes
+	 * and recursion errors point at the call itself. */
+	struct cc_stmt *at = cc_stmt_new(S_EXPR, e->loc);
+	at->u.expr = e;
+	cc_sema_flow_edge(c->s, c->from, at, to);
 }
 
 static void cc_sema_flow_walk(struct cc_sema *s, struct cc_route *from, struct cc_stmt *st)
@@ -47,6 +78,13 @@ static void cc_sema_flow_walk(struct cc_sema *s, struct cc_route *from, struct c
 		case S_IF:
 			cc_sema_flow_walk(s, from, st->u.if_.then);
 			cc_sema_flow_walk(s, from, st->u.if_.els);
+			break;
+		case S_WHILE:
+			cc_sema_flow_walk(s, from, st->u.while_.body);
+			break;
+		case S_SWITCH:
+			for (struct cc_case *c = st->u.switch_.cases; c; c = c->next)
+				cc_sema_flow_walk(s, from, c->first);
 			break;
 		case S_ROUTE:
 			cc_sema_flow_call(s, from, st);
@@ -61,8 +99,11 @@ void cc_sema_flow_graph(struct cc_sema *s)
 {
 	for (int i = 0; i < s->nroutes; i++) {
 		struct cc_stmt *body = s->routes[i]->body;
-		if (body)
-			cc_sema_flow_walk(s, s->routes[i], body->u.block.first);
+		if (!body)
+			continue;
+		cc_sema_flow_walk(s, s->routes[i], body->u.block.first);
+		struct cc_flow_expr_ctx c = { s, s->routes[i], NULL };
+		cc_sema_walk_exprs(body->u.block.first, cc_sema_flow_expr, &c);
 	}
 }
 
@@ -222,6 +263,7 @@ const struct cc_stmt *cc_sema_terminator(const struct cc_stmt *st)
 	case S_EXIT:
 	case S_DROP:
 	case S_RETURN:
+	case S_BREAK:
 		return st;
 	case S_BLOCK:
 		for (const struct cc_stmt *t = st->u.block.first; t; t = t->next)

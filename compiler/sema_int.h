@@ -20,6 +20,21 @@ struct cc_sema {
 	struct cc_sema_edge **edges;      /* outgoing route() calls, by index */
 	bool *referenced;                 /* called or passed as an argument */
 	struct cc_route *cur;             /* route whose body is being checked */
+
+	/* Variables visible at the statement being checked, innermost last. */
+	struct cc_var **scope;
+	int nscope, capscope;
+	/* Definite assignment: assigned[i] says variable i of the current
+	 * route has a value on every path reaching the statement being
+	 * checked. Paths that cannot reach it (after exit, break, ...) count
+	 * as "everything assigned". */
+	unsigned char *assigned;
+	int capvars;
+	/* The innermost switch or while: where "break" goes, and the meet of
+	 * the assignment states at its breaks. */
+	int breakable;
+	unsigned char *break_state;
+	bool break_seen;
 };
 
 /* The closest candidate to a misspelled name. */
@@ -47,8 +62,23 @@ void cc_sema_flow_notes(struct cc_sema *s, const struct cc_route *target,
 			unsigned bad_kinds);
 const struct cc_stmt *cc_sema_terminator(const struct cc_stmt *st);
 
+/* sema_lint.c: the path checks of the request route (open relay, toll
+ * fraud, unauthenticated REGISTER, no final action). Run on a program
+ * without errors. */
+void cc_sema_lint(struct cc_sema *s);
+
 /* sema_expr.c */
 enum cc_type cc_sema_expr(struct cc_sema *s, struct cc_expr *e, bool want_value);
-void cc_sema_stmt(struct cc_sema *s, struct cc_stmt *st);
+/* Check a statement; false when control cannot continue after it. */
+bool cc_sema_stmt(struct cc_sema *s, struct cc_stmt *st);
+/* Check the body of the current route (s->cur), with its parameters in
+ * scope. */
+void cc_sema_route_body(struct cc_sema *s);
+/* The named route a call expression f(...) denotes when no stdlib function
+ * has that name; NULL otherwise. */
+struct cc_route *cc_sema_call_route(const struct cc_sema *s, const struct cc_expr *e);
+/* Apply fn to every expression (and subexpression) of a statement tree. */
+void cc_sema_walk_exprs(struct cc_stmt *st, void (*fn)(struct cc_expr *e, void *arg),
+			void *arg);
 
 #endif

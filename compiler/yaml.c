@@ -1202,12 +1202,50 @@ static const char *cc_yaml_rule_desc(const struct cc_yaml_rule *r)
 	return buf;
 }
 
+/* allow: open_relay, or a list of them: what "@allow(...)" says in the
+ * language, for every statement of the rule's action. */
+static unsigned cc_yaml_allow(struct cc_yaml *y, yaml_node_t *n)
+{
+	yaml_node_item_t *items = NULL, *end = NULL;
+	yaml_node_item_t one;
+	unsigned allow = 0;
+
+	if (n->type == YAML_SEQUENCE_NODE) {
+		items = n->data.sequence.items.start;
+		end = n->data.sequence.items.top;
+	} else {
+		one = (yaml_node_item_t)(n - y->doc.nodes.start + 1);
+		items = &one;
+		end = &one + 1;
+	}
+	for (; items < end; items++) {
+		yaml_node_t *v = cc_yaml_node(y, *items);
+		const char *name;
+		if (!cc_yaml_str(y, v, "allow", &name))
+			continue;
+		unsigned bit = cc_allow_from_name(name);
+		if (!bit) {
+			struct cc_suggest sg;
+			cc_suggest_init(&sg, name);
+			for (int k = 0; cc_allow_names[k]; k++)
+				cc_suggest_add(&sg, cc_allow_names[k]);
+			cc_diag_report(CC_D_BAD_VALUE, cc_yaml_loc(y, v), "unknown check '%s' in 'allow'%s",
+				       name, cc_suggest_text(&sg));
+			cc_diag_note((struct cc_loc){0},
+				     "'allow' takes open_relay, toll_fraud, unauth_register or no_final");
+		}
+		allow |= bit;
+	}
+	return allow;
+}
+
 /* One rule: the condition (NULL for a catch-all) and its body. */
 static struct cc_stmt *cc_yaml_rule(struct cc_yaml *y, yaml_node_t *n, struct cc_yaml_rule *rule,
 				    struct cc_expr **cond)
 {
-	static const char *const keys[] = { "name", "match", "require", "action", NULL };
-	struct cc_yaml_field f[4];
+	static const char *const keys[] = { "name", "match", "require", "action", "allow", NULL };
+	struct cc_yaml_field f[5];
+	unsigned allow = 0;
 	struct cc_yaml_block body = { 0 };
 	int errors = cc_diag_errors();
 	bool ok = true;
@@ -1239,10 +1277,18 @@ static struct cc_stmt *cc_yaml_rule(struct cc_yaml *y, yaml_node_t *n, struct cc
 	} else if (!cc_yaml_action(y, f[3].val, &body)) {
 		ok = false;
 	}
+	if (f[4].val)
+		allow = cc_yaml_allow(y, f[4].val);
 	/* Only a rule that lowered cleanly takes part in the checks of the
 	 * rule list: a half-read rule would make them guess. */
 	rule->ok = ok && cc_diag_errors() == errors;
-	return cc_yaml_block_stmt(rule->loc, &body);
+	struct cc_stmt *st = cc_yaml_block_stmt(rule->loc, &body);
+	if (st && st->kind == S_BLOCK)
+		for (struct cc_stmt *t = st->u.block.first; t; t = t->next)
+			t->allow |= allow;
+	else if (st)
+		st->allow |= allow;
+	return st;
 }
 
 /* Whole-policy checks of the rule list. A later rule is shadowed when an
@@ -1570,14 +1616,75 @@ static bool cc_yaml_include(struct cc_yaml *y, yaml_node_t *n)
 	return ok;
 }
 
+/* modules: { MODULE: { KEY: VALUE, ... } }: the "use MODULE { }" blocks
+ * of the language; sema checks them against the stdlib's settings. A value
+ * of digits is an int, true/false a bool, anything else a str. */
+static void cc_yaml_modules(struct cc_yaml *y, yaml_node_t *n)
+{
+	if (n->type != YAML_MAPPING_NODE) {
+		cc_diag_report(CC_D_BAD_VALUE, cc_yaml_loc(y, n),
+			       "'modules' must map module names to their settings, not %s", cc_yaml_what(n));
+		return;
+	}
+	for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = cc_yaml_node(y, pr->key), *v = cc_yaml_node(y, pr->value);
+		const char *module;
+		if (!cc_yaml_str(y, k, "a module name", &module))
+			continue;
+		struct cc_use *u = cc_alloc(sizeof *u), **tail;
+		u->module = module;
+		u->loc = cc_yaml_loc(y, k);
+		for (tail = &y->p->uses; *tail; tail = &(*tail)->next)
+			;
+		*tail = u;
+		if (cc_yaml_is_null(v))
+			continue;
+		if (v->type != YAML_MAPPING_NODE) {
+			cc_diag_report(CC_D_BAD_VALUE, cc_yaml_loc(y, v),
+				       "the settings of module '%s' must be a mapping, not %s",
+				       module, cc_yaml_what(v));
+			continue;
+		}
+		struct cc_use_item **it_tail = &u->items;
+		for (yaml_node_pair_t *q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top; q++) {
+			yaml_node_t *kk = cc_yaml_node(y, q->key), *vv = cc_yaml_node(y, q->value);
+			const char *key, *text;
+			if (!cc_yaml_str(y, kk, "a setting name", &key) ||
+			    !cc_yaml_str(y, vv, key, &text))
+				continue;
+			struct cc_use_item *it = cc_alloc(sizeof *it);
+			struct cc_loc vl = cc_yaml_loc(y, vv);
+			bool digits = *text != '\0' && vv->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+			for (const char *c = text; *c && digits; c++)
+				digits = isdigit((unsigned char)*c);
+			if (digits) {
+				it->value = cc_expr_new(E_INT, vl);
+				it->value->u.ival = strtoll(text, NULL, 10);
+			} else if (vv->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+				   (strcmp(text, "true") == 0 || strcmp(text, "false") == 0)) {
+				it->value = cc_expr_new(E_BOOL, vl);
+				it->value->u.ival = text[0] == 't';
+			} else {
+				it->value = cc_expr_new(E_STR, vl);
+				it->value->u.str.s = text;
+				it->value->u.str.len = strlen(text);
+			}
+			it->key = key;
+			it->key_loc = cc_yaml_loc(y, kk);
+			*it_tail = it;
+			it_tail = &it->next;
+		}
+	}
+}
+
 static const char *const cc_yaml_top_keys[] = {
 	"listen", "domains", "defines", "database", "modules", "include",
-	"require", "rules", "failure_routes", NULL,
+	"require", "rules", "failure_routes", "allow", NULL,
 };
 
 static void cc_yaml_policy(struct cc_yaml *y, yaml_node_t *root)
 {
-	struct cc_yaml_field f[9];
+	struct cc_yaml_field f[10];
 
 	if (!cc_yaml_fields(y, root, "the policy", cc_yaml_top_keys, f))
 		return;
@@ -1587,12 +1694,10 @@ static void cc_yaml_policy(struct cc_yaml *y, yaml_node_t *root)
 		cc_yaml_domains(y, f[1].val);
 	if (f[2].val)
 		cc_yaml_defines(y, f[2].val);
-	if (f[3].val)
-		cc_diag_report(CC_D_NOT_AVAILABLE, f[3].key_loc,
-			       "setting 'database' needs the database layer, not available yet");
+	if (f[3].val && cc_yaml_str(y, f[3].val, "database", &y->p->database))
+		y->p->database_loc = cc_yaml_loc(y, f[3].val);
 	if (f[4].val)
-		cc_diag_report(CC_D_NOT_AVAILABLE, f[4].key_loc,
-			       "setting 'modules' needs configurable modules, not available yet");
+		cc_yaml_modules(y, f[4].val);
 	if (f[5].val)
 		cc_yaml_include(y, f[5].val);
 	if (f[7].val)
@@ -1600,6 +1705,16 @@ static void cc_yaml_policy(struct cc_yaml *y, yaml_node_t *root)
 	else if (f[6].val)
 		cc_diag_report(CC_D_BAD_VALUE, f[6].key_loc,
 			       "the policy's 'require' applies before the rules, but there are no 'rules'");
+	/* allow: at the top applies to the whole request route, as
+	 * "@allow(...)" before it; the rules' own "no catch-all" check (W0006)
+	 * stands for the language's check of requests left without an answer. */
+	for (struct cc_route *r = y->p->routes; r; r = r->next) {
+		if (r->kind != CC_RK_REQUEST)
+			continue;
+		if (f[9].val)
+			r->allow |= cc_yaml_allow(y, f[9].val);
+		r->allow |= CC_ALLOW_NO_FINAL;
+	}
 	if (f[8].val)
 		cc_yaml_failure_routes(y, f[8].val);
 }

@@ -8,3 +8,5 @@ include tests/compiler/yaml.mk
 include tests/runtime/text/local.mk
 include tests/fuzz/local.mk
 include tests/runtime/db/local.mk
+include tests/runtime/auth/local.mk
+include tests/runtime/registrar/local.mk

@@ -13,6 +13,7 @@ struct sip_arena_block {
 	size_t size;                    /* usable bytes in data[] */
 	size_t used;
 	int first;                      /* kept by sip_arena_reset() */
+	int foreign;                    /* caller's memory: never freed here */
 	_Alignas(ARENA_ALIGN) char data[];
 };
 
@@ -59,6 +60,20 @@ void sip_arena_init(sip_arena *a, size_t block_size)
 	a->block_size = block_size < ARENA_MIN_BLOCK ? ARENA_MIN_BLOCK : block_size;
 }
 
+void sip_arena_init_buf(sip_arena *a, void *buf, size_t size, size_t block_size)
+{
+	sip_arena_init(a, block_size);
+	struct sip_arena_block *b = buf;
+	if (!buf || size <= sizeof *b + ARENA_ALIGN)
+		return;
+	b->next = NULL;
+	b->size = (size - sizeof *b) & ~(size_t)(ARENA_ALIGN - 1);
+	b->used = 0;
+	b->first = 1;
+	b->foreign = 1;
+	a->head = b;
+}
+
 /* Keep the first block, rewound, so an arena reused for every received
  * message stops calling malloc once its first block is big enough. */
 void sip_arena_reset(sip_arena *a)
@@ -87,7 +102,8 @@ void sip_arena_destroy(sip_arena *a)
 
 	while (b) {
 		struct sip_arena_block *next = b->next;
-		sip_mem_free(b);
+		if (!b->foreign)
+			sip_mem_free(b);
 		b = next;
 	}
 	a->head = NULL;
@@ -109,6 +125,7 @@ static struct sip_arena_block *arena_grow(sip_arena *a, size_t n)
 	b->size = size;
 	b->used = 0;
 	b->first = a->head == NULL;
+	b->foreign = 0;
 	if (a->head && n > a->block_size / 2 && a->head->size - a->head->used >= ARENA_MIN_BLOCK) {
 		b->next = a->head->next;
 		a->head->next = b;

@@ -24,6 +24,10 @@ typedef struct sip_arena {
 
 /* Initialise an arena whose blocks are at least block_size bytes. */
 void sip_arena_init(sip_arena *a, size_t block_size);
+/* The same with buf[0..size) as the first block (8-byte aligned): an
+ * object that embeds its arena's first block needs one allocation, not
+ * two. The buffer is the caller's; reset keeps it and destroy leaves it. */
+void sip_arena_init_buf(sip_arena *a, void *buf, size_t size, size_t block_size);
 /* Free every block except the first, and rewind it (reuse across messages). */
 void sip_arena_reset(sip_arena *a);
 /* Free every block. */

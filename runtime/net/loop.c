@@ -14,6 +14,7 @@ struct loop_watch {
 	int fd;
 	sip_loop_fn fn;
 	void *arg;
+	unsigned flags;             /* SIP_LOOP_* */
 	struct loop_watch *next;
 };
 
@@ -34,6 +35,7 @@ int sip_loop_init(sip_loop *loop)
 		return SIP_EIO;
 	}
 	loop->stop = 0;
+	loop->block_ms = 0;
 	sip_timer_wheel_init(&loop->timers, sip_loop_clock_ms());
 	return SIP_OK;
 }
@@ -52,10 +54,15 @@ void sip_loop_destroy(sip_loop *loop)
 
 int sip_loop_add_fd(sip_loop *loop, int fd, sip_loop_fn fn, void *arg)
 {
+	return sip_loop_add_fd_flags(loop, fd, fn, arg, 0);
+}
+
+int sip_loop_add_fd_flags(sip_loop *loop, int fd, sip_loop_fn fn, void *arg, unsigned flags)
+{
 	struct loop_watch *w = sip_mem_alloc(sizeof *w);
 	if (!w)
 		return SIP_NOMEM;
-	*w = (struct loop_watch){ fd, fn, arg, watches };
+	*w = (struct loop_watch){ fd, fn, arg, flags, watches };
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = w };
 	if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		LOG_ERR("epoll_ctl(%d): %s", fd, strerror(errno));
@@ -79,12 +86,38 @@ void sip_loop_del_fd(sip_loop *loop, int fd)
 	}
 }
 
+void sip_loop_woke(sip_loop *loop)
+{
+	sip_timer_expire(&loop->timers, sip_loop_clock_ms());
+}
+
+/* How long a blocking callback may wait: no limit without timers, one
+ * tick while a timer is due within a second, else a second. Few distinct
+ * values, so a transport that turns this into a socket option seldom has
+ * to change it; expiry keeps the wheel's tick granularity. */
+static int block_ms(const sip_loop *loop)
+{
+	int next = sip_timer_next_ms(&loop->timers);
+	if (next < 0)
+		return -1;
+	if (next == 0)
+		return 0;
+	return next < 1000 ? SIP_TIMER_TICK_MS : 1000;
+}
+
 /* Wait for readiness or the next timer, dispatch, expire timers. The clock
- * is read once per wakeup, not per message. */
+ * is read once per wakeup, not per message. A single descriptor that can
+ * wait by itself (one UDP socket, the common case) is called directly. */
 int sip_loop_run(sip_loop *loop)
 {
 	struct epoll_event evs[64];
 	while (!loop->stop) {
+		if (watches && !watches->next && (watches->flags & SIP_LOOP_CAN_BLOCK)) {
+			struct loop_watch *w = watches;
+			loop->block_ms = block_ms(loop);
+			w->fn(loop, w->fd, EPOLLIN | SIP_LOOP_BLOCK, w->arg);
+			continue;
+		}
 		int timeout = sip_timer_next_ms(&loop->timers);
 		int n = epoll_wait(loop->epfd, evs, 64, timeout);
 		if (n < 0) {

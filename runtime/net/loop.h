@@ -15,7 +15,19 @@ typedef struct sip_loop {
 	int epfd;
 	volatile int stop;          /* set by sip_loop_stop() (signal-safe) */
 	sip_timer_wheel timers;
+	/* With SIP_LOOP_BLOCK: how long the callback may block waiting for
+	 * input, in ms (-1: no limit, 0: must not block). */
+	int block_ms;
 } sip_loop;
+
+/* Registration flag: fn can wait for input itself (a blocking receive
+ * bounded by loop->block_ms). When such a descriptor is the only one, the
+ * loop skips epoll and calls fn with SIP_LOOP_BLOCK in events: one system
+ * call per wakeup instead of epoll_wait + a receive. */
+#define SIP_LOOP_CAN_BLOCK  1u
+/* In events: the call may block (see block_ms); fn must call
+ * sip_loop_woke() as soon as the wait returns, before handling input. */
+#define SIP_LOOP_BLOCK      (1u << 30)
 
 /* Monotonic milliseconds. */
 uint64_t sip_loop_clock_ms(void);
@@ -24,6 +36,12 @@ int sip_loop_init(sip_loop *loop);
 void sip_loop_destroy(sip_loop *loop);
 /* Watch fd for EPOLLIN; fn runs on readiness. */
 int sip_loop_add_fd(sip_loop *loop, int fd, sip_loop_fn fn, void *arg);
+/* The same with SIP_LOOP_* flags. */
+int sip_loop_add_fd_flags(sip_loop *loop, int fd, sip_loop_fn fn, void *arg, unsigned flags);
+/* Read the clock and run the timers that are due (a SIP_LOOP_BLOCK
+ * callback calls it after its wait, so that input is handled at the
+ * current time). */
+void sip_loop_woke(sip_loop *loop);
 void sip_loop_del_fd(sip_loop *loop, int fd);
 /* Run until sip_loop_stop(); returns SIP_OK or SIP_EIO. */
 int sip_loop_run(sip_loop *loop);

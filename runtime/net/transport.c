@@ -37,6 +37,21 @@ void tp_deliver(sip_socket *sock, const sip_addr *src, char *buf, size_t len)
 		recv_fn(sock, src, buf, len, recv_arg);
 }
 
+static tp_send_error_fn send_error_fn;
+static void *send_error_arg;
+
+void tp_set_send_error(tp_send_error_fn fn, void *arg)
+{
+	send_error_fn = fn;
+	send_error_arg = arg;
+}
+
+void tp_send_error(sip_socket *sock, const sip_addr *dst, const char *buf, size_t len)
+{
+	if (send_error_fn)
+		send_error_fn(sock, dst, buf, len, send_error_arg);
+}
+
 sip_socket *tp_sockets(void)
 {
 	return sockets;
@@ -60,6 +75,12 @@ int sip_addr_from_ip(sip_addr *a, sip_str ip, int port)
 {
 	char buf[64];
 	memset(a, 0, sizeof *a);
+	if (sip_ipv4_parse(ip, (unsigned char *)&a->u.in.sin_addr)) {
+		a->u.in.sin_family = AF_INET;
+		a->u.in.sin_port = htons((uint16_t)port);
+		a->len = sizeof a->u.in;
+		return SIP_OK;
+	}
 	if (!addr_strip(ip, buf, sizeof buf))
 		return SIP_EINVAL;
 	if (inet_pton(AF_INET, buf, &a->u.in.sin_addr) == 1) {
@@ -102,8 +123,21 @@ int sip_addr_resolve(sip_addr *a, sip_str host, int port)
 	return SIP_OK;
 }
 
+/* IPv4 by hand: this runs for every request (Via received= check), and
+ * inet_ntop goes through sprintf. */
 const char *sip_addr_ip(const sip_addr *a, char *buf, size_t sz)
 {
+	if (a->u.sa.sa_family == AF_INET && sz >= INET_ADDRSTRLEN) {
+		const unsigned char *b = (const unsigned char *)&a->u.in.sin_addr;
+		size_t n = 0;
+		for (int i = 0; i < 4; i++) {
+			if (i)
+				buf[n++] = '.';
+			n += sip_fmt_uint(buf + n, b[i]);
+		}
+		buf[n] = '\0';
+		return buf;
+	}
 	const void *p = a->u.sa.sa_family == AF_INET6 ? (const void *)&a->u.in6.sin6_addr
 						       : (const void *)&a->u.in.sin_addr;
 	if (!inet_ntop(a->u.sa.sa_family, p, buf, (socklen_t)sz))
@@ -135,6 +169,11 @@ static void socket_names(sip_socket *s, const char *ip, int port)
 	s->ip_str = sip_str_make(s->ip, strlen(s->ip));
 	s->port = port;
 	snprintf(s->name, sizeof s->name, "%s:%s:%d", s->tp->name, s->ip, port);
+	int n = snprintf(s->via_prefix, sizeof s->via_prefix, "Via: SIP/2.0/%s %s:%d;branch=",
+			 s->tp->via_name, s->ip, port);
+	s->via_prefix_str = sip_str_make(s->via_prefix, (size_t)n);
+	n = snprintf(s->rr_hdr, sizeof s->rr_hdr, "Record-Route: <sip:%s:%d;lr>\r\n", s->ip, port);
+	s->rr_hdr_str = sip_str_make(s->rr_hdr, (size_t)n);
 }
 
 int tp_listen(sip_loop *loop, const sip_transport *tp, const char *ip, int port,

@@ -46,6 +46,13 @@ typedef struct sip_socket {
 	char name[96];          /* "udp:127.0.0.1:5060" for logs */
 	void *priv;             /* transport-private */
 	struct sip_socket *next;
+	/* Made once when the socket is created, so that forwarding a request
+	 * only copies them: "Via: SIP/2.0/UDP ip:port;branch=" and
+	 * "Record-Route: <sip:ip:port;lr>" + CRLF. */
+	char via_prefix[128];
+	sip_str via_prefix_str;
+	char rr_hdr[128];
+	sip_str rr_hdr_str;
 } sip_socket;
 
 /* Upper-layer receive callback: one complete message in buf (writable,
@@ -61,7 +68,7 @@ typedef struct sip_transport {
 	bool reliable;          /* no retransmissions needed (TCP, TLS, WS) */
 	/* Create a socket listening on addr and register it with the loop. */
 	int (*listen)(struct sip_loop *loop, const sip_addr *addr, sip_socket **out);
-	/* Send one message; SIP_OK or SIP_EIO. */
+	/* Send (or queue, see tp_set_send_error) one message; SIP_OK or SIP_EIO. */
 	int (*send)(sip_socket *sock, const sip_addr *dst, const char *buf, size_t len);
 	void (*close)(sip_socket *sock);
 } sip_transport;
@@ -74,6 +81,17 @@ const sip_transport *tp_find(const char *name);
 
 /* Register the upper layer's receive callback (one per process). */
 void tp_set_recv(tp_recv_fn fn, void *arg);
+
+/* A transport may queue what is sent while it hands a received batch up
+ * and send it all at once afterwards (UDP does); tp_send() then says
+ * SIP_OK for a datagram not sent yet. One the kernel refuses later is
+ * reported through this callback (RFC 3261 §16.9: a transport error is
+ * taken as a 503 for that request). Sends that fail at once are not. */
+typedef void (*tp_send_error_fn)(sip_socket *sock, const sip_addr *dst,
+				 const char *buf, size_t len, void *arg);
+void tp_set_send_error(tp_send_error_fn fn, void *arg);
+/* Report a deferred send that failed (used by transports). */
+void tp_send_error(sip_socket *sock, const sip_addr *dst, const char *buf, size_t len);
 /* Hand a received message to the upper layer (used by transports). */
 void tp_deliver(sip_socket *sock, const sip_addr *src, char *buf, size_t len);
 

@@ -1,5 +1,8 @@
-/* UDP transport: one non-blocking socket per listen address; readable
- * sockets are drained with recvmmsg until EAGAIN. */
+/* UDP transport: one socket per listen address, drained with recvmmsg.
+ * When it is the loop's only descriptor the loop lets it wait in recvmmsg
+ * itself (SIP_LOOP_BLOCK): the socket is then in blocking mode with
+ * SO_RCVTIMEO as the timer bound, and every other call passes
+ * MSG_DONTWAIT, so nothing else ever blocks on it. */
 #include "net/transport.h"
 
 #include <errno.h>
@@ -18,36 +21,172 @@
  * and each datagram is handed up (and done with) before the next. */
 static char udp_bufs[UDP_BATCH][UDP_BUFSZ];
 
+/* Datagrams sent while a received batch is handled, sent together with
+ * sendmmsg when the batch is done (in order). One system call instead of
+ * one per datagram, and the peers are woken once the proxy is about to
+ * wait instead of preempting it in the middle of the batch. Sends from
+ * anywhere else (timers) go out at once. */
+#define UDP_QMAX    64
+#define UDP_QBYTES  (256 * 1024)
+
+struct udp_qent {
+	sip_socket *sock;
+	sip_addr dst;
+	size_t off, len;
+};
+
+static struct {
+	bool on;                        /* inside a received batch */
+	unsigned n;
+	size_t used;
+	struct udp_qent e[UDP_QMAX];
+	char buf[UDP_QBYTES];
+} udp_q;
+
+static void udp_send_failed(sip_socket *s, const sip_addr *dst, int err)
+{
+	char ip[64];
+	LOG_WARN("sendto %s:%d from %s: %s", sip_addr_ip(dst, ip, sizeof ip),
+		 sip_addr_port(dst), s->name, strerror(err));
+}
+
+/* Send the queued datagrams: one sendmmsg per run of the same socket; a
+ * datagram the kernel refuses is logged, like a failed sendto, reported
+ * to the upper layer and skipped. */
+static void udp_flush(void)
+{
+	struct mmsghdr h[UDP_QMAX];
+	struct iovec iov[UDP_QMAX];
+	unsigned i = 0;
+	while (i < udp_q.n) {
+		sip_socket *s = udp_q.e[i].sock;
+		unsigned j = i;
+		for (; j < udp_q.n && udp_q.e[j].sock == s; j++) {
+			struct udp_qent *e = &udp_q.e[j];
+			iov[j].iov_base = udp_q.buf + e->off;
+			iov[j].iov_len = e->len;
+			memset(&h[j], 0, sizeof h[j]);
+			h[j].msg_hdr.msg_name = &e->dst.u.sa;
+			h[j].msg_hdr.msg_namelen = e->dst.len;
+			h[j].msg_hdr.msg_iov = &iov[j];
+			h[j].msg_hdr.msg_iovlen = 1;
+		}
+		while (i < j) {
+			int r = sendmmsg(s->fd, h + i, j - i, MSG_DONTWAIT);
+			if (r < 0) {
+				if (errno == EINTR)
+					continue;
+				struct udp_qent *e = &udp_q.e[i];
+				udp_send_failed(s, &e->dst, errno);
+				tp_send_error(s, &e->dst, udp_q.buf + e->off, e->len);
+				i++;
+				continue;
+			}
+			i += (unsigned)r;
+		}
+	}
+	udp_q.n = 0;
+	udp_q.used = 0;
+}
+
+/* Per-socket state of the blocking mode. */
+struct udp_priv {
+	bool blocking;          /* O_NONBLOCK cleared */
+	bool timed_out;         /* the last wait ended without input */
+	int rcvtimeo_ms;        /* SO_RCVTIMEO in force (-1: none) */
+};
+
+/* Put s in the state a blocking wait of at most ms needs; false when the
+ * socket options cannot be set (the caller then does not block). */
+static bool udp_prepare_wait(sip_socket *s, int ms)
+{
+	struct udp_priv *u = s->priv;
+	if (!u->blocking) {
+		int fl = fcntl(s->fd, F_GETFL);
+		if (fl < 0 || fcntl(s->fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+			return false;
+		u->blocking = true;
+	}
+	/* A shorter bound than needed costs only an early wakeup, so under
+	 * load (every wait ends with input) it is kept rather than changed
+	 * back and forth; it is lengthened once a wait times out (idle). A
+	 * longer bound than allowed would delay timers: always shortened. */
+	int cur = u->rcvtimeo_ms;
+	bool too_long = ms > 0 && (cur < 0 || cur > ms);
+	bool too_short = !too_long && cur != ms;
+	if (too_long || (too_short && u->timed_out)) {
+		struct timeval tv = { 0, 0 };
+		if (ms > 0) {
+			tv.tv_sec = ms / 1000;
+			tv.tv_usec = (ms % 1000) * 1000;
+		}
+		if (setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0)
+			return false;
+		u->rcvtimeo_ms = ms;
+	}
+	return true;
+}
+
+/* The receive vectors, shared like udp_bufs and set up once: after a
+ * receive only the lengths the kernel wrote are reset. */
+static struct mmsghdr udp_hdrs[UDP_BATCH];
+static struct iovec udp_iov[UDP_BATCH];
+static sip_addr udp_src[UDP_BATCH];
+
+static void udp_hdrs_reset(int n)
+{
+	for (int i = 0; i < n; i++) {
+		udp_iov[i].iov_base = udp_bufs[i];
+		udp_iov[i].iov_len = UDP_BUFSZ - 1;
+		memset(&udp_hdrs[i].msg_hdr, 0, sizeof udp_hdrs[i].msg_hdr);
+		udp_hdrs[i].msg_hdr.msg_name = &udp_src[i].u.ss;
+		udp_hdrs[i].msg_hdr.msg_namelen = sizeof udp_src[i].u.ss;
+		udp_hdrs[i].msg_hdr.msg_iov = &udp_iov[i];
+		udp_hdrs[i].msg_hdr.msg_iovlen = 1;
+	}
+}
+
 static void udp_on_readable(sip_loop *loop, int fd, uint32_t events, void *arg)
 {
 	sip_socket *s = arg;
-	struct mmsghdr hdrs[UDP_BATCH];
-	struct iovec iov[UDP_BATCH];
-	sip_addr src[UDP_BATCH];
+	struct mmsghdr *hdrs = udp_hdrs;
+	sip_addr *src = udp_src;
+	static bool ready;
+	if (!ready) {
+		udp_hdrs_reset(UDP_BATCH);
+		ready = true;
+	}
+	/* Only the first receive may wait; the drain after it never does. */
+	bool wait = (events & SIP_LOOP_BLOCK) && loop->block_ms != 0 &&
+		    udp_prepare_wait(s, loop->block_ms);
 	for (;;) {
-		for (int i = 0; i < UDP_BATCH; i++) {
-			iov[i].iov_base = udp_bufs[i];
-			iov[i].iov_len = UDP_BUFSZ - 1;
-			memset(&hdrs[i].msg_hdr, 0, sizeof hdrs[i].msg_hdr);
-			hdrs[i].msg_hdr.msg_name = &src[i].u.ss;
-			hdrs[i].msg_hdr.msg_namelen = sizeof src[i].u.ss;
-			hdrs[i].msg_hdr.msg_iov = &iov[i];
-			hdrs[i].msg_hdr.msg_iovlen = 1;
+		int n = recvmmsg(fd, hdrs, UDP_BATCH, wait ? MSG_WAITFORONE : MSG_DONTWAIT, NULL);
+		if (events & SIP_LOOP_BLOCK) {
+			/* Timers first, at the time the wait ended, as the epoll
+			 * path does; then the input. */
+			int e = errno;
+			((struct udp_priv *)s->priv)->timed_out = n < 0 && (e == EAGAIN || e == EWOULDBLOCK);
+			sip_loop_woke(loop);
+			errno = e;
+			events &= ~SIP_LOOP_BLOCK;
+			wait = false;
 		}
-		int n = recvmmsg(fd, hdrs, UDP_BATCH, MSG_DONTWAIT, NULL);
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
+			/* EINTR: a signal; the loop looks at stop and calls again. */
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 				LOG_WARN("recvmmsg on %s: %s", s->name, strerror(errno));
 			return;
 		}
+		udp_q.on = true;
 		for (int i = 0; i < n; i++) {
 			size_t len = hdrs[i].msg_len;
 			src[i].len = hdrs[i].msg_hdr.msg_namelen;
 			udp_bufs[i][len] = '\0';
 			tp_deliver(s, &src[i], udp_bufs[i], len);
 		}
+		udp_q.on = false;
+		udp_flush();
+		udp_hdrs_reset(n);
 		if (n < UDP_BATCH || loop->stop)
 			return;
 	}
@@ -73,16 +212,22 @@ static int udp_listen(sip_loop *loop, const sip_addr *addr, sip_socket **out)
 		return e == EADDRINUSE ? SIP_EADDRINUSE : SIP_EIO;
 	}
 	sip_socket *s = sip_mem_alloc(sizeof *s);
-	if (!s) {
+	struct udp_priv *u = sip_mem_alloc(sizeof *u);
+	if (!s || !u) {
 		close(fd);
+		sip_mem_free(s);
+		sip_mem_free(u);
 		return SIP_NOMEM;
 	}
 	memset(s, 0, sizeof *s);
+	*u = (struct udp_priv){ .rcvtimeo_ms = -1 };
 	s->tp = &tp_udp;
 	s->fd = fd;
 	s->local = *addr;
-	if (loop && sip_loop_add_fd(loop, fd, udp_on_readable, s) != SIP_OK) {
+	s->priv = u;
+	if (loop && sip_loop_add_fd_flags(loop, fd, udp_on_readable, s, SIP_LOOP_CAN_BLOCK) != SIP_OK) {
 		close(fd);
+		sip_mem_free(u);
 		sip_mem_free(s);
 		return SIP_EIO;
 	}
@@ -92,15 +237,26 @@ static int udp_listen(sip_loop *loop, const sip_addr *addr, sip_socket **out)
 
 static int udp_send(sip_socket *s, const sip_addr *dst, const char *buf, size_t len)
 {
+	if (udp_q.on && len <= UDP_QBYTES) {
+		if (udp_q.n == UDP_QMAX || UDP_QBYTES - udp_q.used < len)
+			udp_flush();
+		struct udp_qent *e = &udp_q.e[udp_q.n++];
+		e->sock = s;
+		e->dst = *dst;
+		e->off = udp_q.used;
+		e->len = len;
+		memcpy(udp_q.buf + udp_q.used, buf, len);
+		udp_q.used += len;
+		return SIP_OK;
+	}
 	for (;;) {
-		ssize_t n = sendto(s->fd, buf, len, 0, &dst->u.sa, dst->len);
+		/* MSG_DONTWAIT: the socket may be in blocking mode for receiving. */
+		ssize_t n = sendto(s->fd, buf, len, MSG_DONTWAIT, &dst->u.sa, dst->len);
 		if (n >= 0)
 			return SIP_OK;
 		if (errno == EINTR)
 			continue;
-		char ip[64];
-		LOG_WARN("sendto %s:%d from %s: %s", sip_addr_ip(dst, ip, sizeof ip),
-			 sip_addr_port(dst), s->name, strerror(errno));
+		udp_send_failed(s, dst, errno);
 		return SIP_EIO;
 	}
 }
@@ -109,6 +265,7 @@ static void udp_close(sip_socket *s)
 {
 	if (s->fd >= 0)
 		close(s->fd);
+	sip_mem_free(s->priv);
 	sip_mem_free(s);
 }
 

@@ -10,6 +10,8 @@
 #include "core/status.h"
 #include "net/loop.h"
 #include "proxy/proxy.h"
+#include "proxy/modules.h"
+#include "proxy/routes.h"
 
 static sip_loop main_loop;
 static volatile sig_atomic_t stop_signal;
@@ -26,6 +28,8 @@ static void usage(FILE *f, const char *argv0)
 		"usage: %s [options]\n"
 		"  --listen udp:ADDR:PORT   listen here (repeatable; replaces the policy's listen lines)\n"
 		"  --log-level LEVEL        err, warn, notice, info or debug (default notice)\n"
+		"  --db URL                 database for registrations and subscribers\n"
+		"                           (sqlite:PATH or postgres://...; default " PROXY_DB_DEFAULT_URL ")\n"
 		"  --help                   show this help\n"
 		"  --version                show the version\n", argv0);
 }
@@ -63,12 +67,14 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "log-level", required_argument, NULL, 'L' },
+		{ "db", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct proxy_listen cli[PROXY_MAX_LISTEN];
 	unsigned n_cli = 0;
+	const char *db_url = NULL;
 	sip_log_level = SIP_LOG_NOTICE;
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -90,6 +96,9 @@ int main(int argc, char **argv)
 			sip_log_level = lv;
 			break;
 		}
+		case 'D':
+			db_url = optarg;
+			break;
 		case 'h':
 			usage(stdout, argv[0]);
 			return 0;
@@ -125,6 +134,9 @@ int main(int argc, char **argv)
 		LOG_ERR("cannot initialise the proxy: out of memory");
 		return 1;
 	}
+	if (proxy_modules_init(&main_loop.timers, db_url) != SIP_OK)
+		return 1;
+	proxy_routes_start(&main_loop.timers);
 	char names[PROXY_MAX_LISTEN * 80] = "";
 	for (unsigned i = 0; i < proxy_conf.n_listen; i++) {
 		struct proxy_listen *l = &proxy_conf.listen[i];
@@ -154,6 +166,8 @@ int main(int argc, char **argv)
 	if (stop_signal)
 		LOG_NOTICE("caught %s, exiting", stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
 	tp_close_all();
+	proxy_routes_stop();
+	proxy_modules_destroy();
 	proxy_destroy();
 	sip_loop_destroy(&main_loop);
 	return rc == SIP_OK ? 0 : 1;

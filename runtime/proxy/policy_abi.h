@@ -4,6 +4,8 @@
  *     int64_t <route>(struct sip_ctx *ctx)
  * returning SIPCC_RET_*; and one entry point, sipcc_policy_init(), that
  * registers the policy's settings and routes by calling sipcc_reg_*().
+ * Startup and timer routes run with a sip_ctx whose msg is NULL: the
+ * stdlib lets only functions declared for those kinds run there.
  *
  * Stdlib functions and pseudo-variables (declared in the stdlib/ .sipi files) follow
  * one calling convention, so adding one never touches the compiler:
@@ -16,7 +18,14 @@
  *     arguments (const char *s, size_t len); a route argument is a
  *     sipcc_route_fn;
  *   - a pseudo-variable declared "calls SYM" is read with SYM_get(ctx[, out])
- *     and, when writable, written with SYM_set(ctx, s, len) (or int64_t).
+ *     and, when writable, written with SYM_set(ctx, s, len) (or int64_t);
+ *     one declared with an argument ($hdr(name)) gets it as (const char *arg,
+ *     size_t len) after ctx and out: SYM_get(ctx[, out], arg, arglen);
+ *   - a flag, bflag or avp parameter is the declaration's index (int64_t).
+ *
+ * Named routes with parameters or a result (route f(a: str): bool) are
+ * internal to the generated code: int64_t f(ctx, result *, args...), still
+ * returning SIPCC_RET_*.
  * Strings made while a route runs (concatenation) live in the message arena.
  */
 #ifndef SIPCC_PROXY_POLICY_ABI_H
@@ -44,7 +53,9 @@ enum {
 	SIPCC_ROUTE_BRANCH = 3,
 	SIPCC_ROUTE_LOCAL = 4,
 	SIPCC_ROUTE_ERROR = 5,
-	SIPCC_ROUTE_NAMED = 6,
+	SIPCC_ROUTE_STARTUP = 6,
+	SIPCC_ROUTE_TIMER = 7,
+	SIPCC_ROUTE_NAMED = 8,
 };
 
 /* Generated. */
@@ -54,10 +65,27 @@ void sipcc_policy_init(void);
 void sipcc_reg_listen(const char *proto, const char *addr, int64_t port);
 void sipcc_reg_domain(const char *name);
 void sipcc_reg_route(int64_t kind, const char *name, sipcc_route_fn fn);
+/* route timer NAME every N: run fn every every_ms milliseconds. */
+void sipcc_reg_timer(const char *name, sipcc_route_fn fn, int64_t every_ms);
+/* database "URL" */
+void sipcc_reg_database(const char *url);
+/* One setting of the stdlib, with the policy's value (s for a str
+ * setting, NULL and i for int and bool ones); see proxy/settings.h. */
+void sipcc_reg_setting(const char *module, const char *key, const char *s, int64_t i);
 
 /* Helpers the generated code calls for language operations. */
 void sipcc_str_concat(struct sip_ctx *ctx, sip_str *out,
 		      const char *a, size_t alen, const char *b, size_t blen);
 void sipcc_int_to_str(struct sip_ctx *ctx, sip_str *out, int64_t v);
+/* s =~ "re": *cache holds the compiled pattern (NULL before first use). */
+int64_t sipcc_regex_match(struct sip_ctx *ctx, void **cache, const char *re, size_t relen,
+			  const char *s, size_t len);
+/* A while loop ran into its bound at where ("file:line"); it is left. */
+void sipcc_loop_bound(struct sip_ctx *ctx, const char *where, int64_t max);
+/* $avp(name): push a value, read the newest (runtime/script/vars.c). */
+void sipcc_avp_push_str(struct sip_ctx *ctx, int64_t idx, const char *s, size_t len);
+void sipcc_avp_push_int(struct sip_ctx *ctx, int64_t idx, int64_t v);
+void sipcc_avp_get_str(struct sip_ctx *ctx, sip_str *out, int64_t idx);
+int64_t sipcc_avp_get_int(struct sip_ctx *ctx, int64_t idx);
 
 #endif

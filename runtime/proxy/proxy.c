@@ -5,6 +5,7 @@
 #include <string.h>
 #include "core/log.h"
 #include "core/status.h"
+#include "proxy/routes.h"
 
 struct proxy_conf proxy_conf;
 
@@ -24,7 +25,7 @@ int proxy_init(sip_timer_wheel *w)
 {
 	sip_arena_init(&P.msg_arena, 32768);
 	sip_arena_init(&P.fail_arena, 16384);
-	static const struct txn_user user = { proxy_on_reply, proxy_on_failure };
+	static const struct txn_user user = { proxy_on_reply, proxy_on_failure, proxy_routes_local };
 	int rc = txn_layer_init(w, &user, 16);
 	if (rc != SIP_OK)
 		return rc;
@@ -106,6 +107,51 @@ int proxy_reply(struct sip_ctx *ctx, int code, sip_str reason, bool stateful)
 	return rc;
 }
 
+int proxy_reply_hdrs(struct sip_ctx *ctx, int code, sip_str reason, sip_str hdrs, bool stateful)
+{
+	static const char tail[] = "Content-Length: 0\r\n\r\n";
+	const size_t tl = sizeof tail - 1;
+	sip_msg *m = ctx->msg;
+	if (!hdrs.len)
+		return proxy_reply(ctx, code, reason, stateful);
+	if (!m->is_request || m->method == SIP_METHOD_ACK || hdrs.len > sizeof P.out / 2)
+		return SIP_EINVAL;
+	txn_rhdrs rh;
+	sip_str tag;
+	if (stateful) {
+		if (!ctx->txn && !(ctx->txn = txn_server_create(m, ctx->sock, &ctx->src)))
+			return SIP_NOMEM;
+		rh = ctx->txn->rh;
+		tag = ctx->txn->totag;
+	} else {
+		int rc = txn_rhdrs_make(m, &ctx->src, ctx->arena, &rh);
+		if (rc != SIP_OK)
+			return rc;
+		tag = rh.to_has_tag ? SIP_STR_NULL : txn_totag_make(m, ctx->arena);
+	}
+	long n = txn_rhdrs_print(P.out, sizeof P.out - hdrs.len, code, reason, &rh, tag);
+	if (n < 0)
+		return (int)n;
+	/* The extra lines go between the copied headers and the final
+	 * Content-Length the printer always ends with. */
+	if ((size_t)n < tl || memcmp(P.out + n - tl, tail, tl) != 0)
+		return SIP_ESTATE;
+	memmove(P.out + n - tl + hdrs.len, P.out + n - tl, tl);
+	memcpy(P.out + n - tl, hdrs.s, hdrs.len);
+	n += (long)hdrs.len;
+	int rc;
+	if (stateful) {
+		rc = txn_server_send(ctx->txn, code, P.out, (size_t)n);
+	} else {
+		sip_addr dst;
+		reply_dest(m, &ctx->src, &dst);
+		rc = tp_send(ctx->sock, &dst, P.out, (size_t)n);
+	}
+	if (rc == SIP_OK && code >= 200)
+		ctx->replied = true;
+	return rc;
+}
+
 /* ---- forwarding requests ---- */
 
 /* The URI the request goes to (§16.6 steps 6-7): $du, else the first
@@ -123,10 +169,30 @@ static sip_str next_hop_uri(struct sip_ctx *ctx)
 	return ctx->new_ruri.len ? ctx->new_ruri : m->ruri_str;
 }
 
+/* Next-hop URIs whose host is a literal IP, with their address: a policy
+ * sends most requests to the same few URIs ($du from a constant, a
+ * gateway), and this saves parsing each of them again. Names are not
+ * cached: their address may change with DNS. */
+#define DEST_CACHE_N    8
+#define DEST_CACHE_URI  128
+static struct dest_cache {
+	char uri[DEST_CACHE_URI];
+	size_t len;
+	sip_addr addr;
+} dest_cache[DEST_CACHE_N];
+static unsigned dest_cache_next;
+
 /* Resolve a SIP URI to an address: literal IP or getaddrinfo, port from
  * the URI or 5060 (sips: 5061). */
 static int uri_dest(sip_str uri_s, sip_addr *dst)
 {
+	for (unsigned i = 0; i < DEST_CACHE_N; i++) {
+		struct dest_cache *e = &dest_cache[i];
+		if (e->len && e->len == uri_s.len && memcmp(e->uri, uri_s.s, uri_s.len) == 0) {
+			*dst = e->addr;
+			return SIP_OK;
+		}
+	}
 	sip_uri u;
 	if (sip_uri_parse(uri_s, &u) != SIP_OK || !u.is_sip || !u.host.len) {
 		LOG_WARN("cannot route to '" SIP_STR_FMT "': not a SIP URI", SIP_STR_ARG(uri_s));
@@ -134,6 +200,15 @@ static int uri_dest(sip_str uri_s, sip_addr *dst)
 	}
 	sip_str host = u.maddr.len ? u.maddr : u.host;
 	int port = u.port ? u.port : (u.secure ? 5061 : 5060);
+	if (sip_addr_from_ip(dst, host, port) == SIP_OK) {
+		if (uri_s.len <= DEST_CACHE_URI) {
+			struct dest_cache *e = &dest_cache[dest_cache_next++ % DEST_CACHE_N];
+			memcpy(e->uri, uri_s.s, uri_s.len);
+			e->len = uri_s.len;
+			e->addr = *dst;
+		}
+		return SIP_OK;
+	}
 	return sip_addr_resolve(dst, host, port);
 }
 
@@ -157,18 +232,25 @@ static int hop_edits(struct sip_ctx *ctx, sip_socket *sock)
 	int val = ctx->maxfwd;
 	if (val < 0 && m->max_forwards >= 0)
 		val = m->max_forwards > 0 ? m->max_forwards - 1 : 0;
+	char *d = sip_arena_alloc(ctx->arena, 32);
+	if (!d)
+		return SIP_NOMEM;
 	if (mf) {
-		sip_str s = sip_arena_printf(ctx->arena, "%d", val);
-		rc = sip_msg_edit(m, sip_msg_off(m, mf->body.s), mf->body.len, s);
+		size_t n = sip_fmt_uint(d, (unsigned long)(val < 0 ? 0 : val));
+		rc = sip_msg_edit(m, sip_msg_off(m, mf->body.s), mf->body.len, sip_str_make(d, n));
 	} else {
-		sip_str s = sip_arena_printf(ctx->arena, "Max-Forwards: %d\r\n", val < 0 ? 70 : val);
-		rc = sip_msg_insert(m, sip_msg_hdrs_start(m), s);
+		static const char name[] = "Max-Forwards: ";
+		memcpy(d, name, sizeof name - 1);
+		size_t n = sizeof name - 1;
+		n += sip_fmt_uint(d + n, (unsigned long)(val < 0 ? 70 : val));
+		d[n++] = '\r';
+		d[n++] = '\n';
+		rc = sip_msg_insert(m, sip_msg_hdrs_start(m), sip_str_make(d, n));
 	}
 	if (rc || !ctx->record_route || m->method == SIP_METHOD_ACK || m->method == SIP_METHOD_CANCEL)
 		return rc;
 	/* Our Record-Route goes above the existing ones (§16.6 step 4). */
-	sip_str rr = sip_arena_printf(ctx->arena, "Record-Route: <sip:" SIP_STR_FMT ":%d;lr>\r\n",
-				      SIP_STR_ARG(sock->ip_str), sock->port);
+	sip_str rr = sock->rr_hdr_str;
 	sip_hdr *first_rr = m->first[SIP_HDR_RECORD_ROUTE];
 	size_t at = first_rr ? sip_msg_off(m, first_rr->raw.s) : sip_msg_hdrs_start(m);
 	return sip_msg_insert(m, at, rr);
@@ -190,10 +272,14 @@ static long build_request(struct sip_ctx *ctx, sip_socket *sock, sip_str branch)
 	long n;
 	int rc = SIP_OK;
 	if (branch.len) {
-		sip_str via = sip_arena_printf(ctx->arena, "Via: SIP/2.0/%s " SIP_STR_FMT ":%d;branch=" SIP_STR_FMT "\r\n",
-					       sock->tp->via_name, SIP_STR_ARG(sock->ip_str), sock->port,
-					       SIP_STR_ARG(branch));
-		rc = via.s ? sip_msg_insert(m, sip_msg_hdrs_start(m), via) : SIP_NOMEM;
+		/* The socket's prefix, the branch and CRLF: edits may not overlap
+		 * but may share an offset, so three inserts keep it copy-free. */
+		size_t at = sip_msg_hdrs_start(m);
+		rc = sip_msg_insert(m, at, sock->via_prefix_str);
+		if (rc == SIP_OK)
+			rc = sip_msg_insert(m, at, branch);
+		if (rc == SIP_OK)
+			rc = sip_msg_insert(m, at, SIP_STR_LIT("\r\n"));
 	}
 	if (rc == SIP_OK)
 		rc = hop_edits(ctx, sock);
@@ -214,7 +300,14 @@ static sip_str stateless_branch(struct sip_ctx *ctx)
 	uint32_t h2 = txn_hash(m->callid) ^ (uint32_t)P.sl_salt;
 	if (m->method == SIP_METHOD_ACK)
 		h2 ^= 0x5a5a5a5au;   /* an ACK for a 2xx is a new transaction */
-	return sip_arena_printf(ctx->arena, "z9hG4bKsl%08x%08x", h, h2);
+	char *d = sip_arena_alloc(ctx->arena, 26);
+	if (!d)
+		return SIP_STR_NULL;
+	memcpy(d, "z9hG4bKsl", 9);
+	sip_fmt_hex(d + 9, h, 8);
+	sip_fmt_hex(d + 17, h2, 8);
+	d[25] = '\0';
+	return sip_str_make(d, 25);
 }
 
 int proxy_relay(struct sip_ctx *ctx, bool stateful)
@@ -263,6 +356,16 @@ int proxy_relay(struct sip_ctx *ctx, bool stateful)
 	txn *s = ctx->txn;
 	if (s->final_sent)
 		return SIP_ESTATE;
+	/* t_on_branch: the branch route sees (and may change or drop) this
+	 * branch before it is sent; a new destination takes effect. */
+	if (ctx->on_branch) {
+		if (!proxy_routes_branch(ctx))
+			return SIP_DECLINED;
+		if ((rc = uri_dest(next_hop_uri(ctx), &dst)) != SIP_OK)
+			return rc;
+		if (!(sock = tp_pick(ctx->sock, &dst)))
+			return SIP_EINVAL;
+	}
 	s->u_fail = (void *)ctx->on_failure;
 	s->u_reply = (void *)ctx->on_reply;
 	if (ctx->on_failure && !ctx->prepared && !s->tmpl_len) {
@@ -334,6 +437,8 @@ static void rx_request(sip_msg *m, sip_socket *sock, const sip_addr *src)
 		LOG_INFO("rejecting " SIP_STR_FMT " from %s:%d with %d%s%s", SIP_STR_ARG(m->method_str),
 			 sip_addr_ip(src, ip, sizeof ip), sip_addr_port(src), code,
 			 m->error ? ": " : "", m->error ? m->error : "");
+		if (proxy_routes_error(m, &P.msg_arena, sock, src, code, m->error))
+			return;
 		reject(m, sock, src, code, NULL, unsupported);
 		return;
 	}
@@ -400,9 +505,9 @@ void proxy_receive(sip_socket *sock, const sip_addr *src, char *buf, size_t len,
 		const char *why = m.error ? m.error : sip_strerror(rc);
 		LOG_INFO("malformed %s from %s:%d: %s", m.is_request ? "request" : "message",
 			 sip_addr_ip(src, ip, sizeof ip), sip_addr_port(src), why);
-		if (m.is_request)
-			reject(&m, sock, src, rc == SIP_ETOOBIG ? 513 : 400, rc == SIP_EPARSE ? why : NULL,
-			       SIP_STR_NULL);
+		int code = rc == SIP_ETOOBIG ? 513 : 400;
+		if (m.is_request && !proxy_routes_error(&m, &P.msg_arena, sock, src, code, why))
+			reject(&m, sock, src, code, rc == SIP_EPARSE ? why : NULL, SIP_STR_NULL);
 		return;
 	}
 	if (m.is_request)
@@ -429,7 +534,7 @@ static bool proxy_on_reply(txn *s, txn *c, sip_msg *resp)
  * relay to new branches (t_relay re-applies only the Request-URI and Via). */
 static void proxy_on_failure(txn *s, int code)
 {
-	sipcc_route_fn fn = (sipcc_route_fn)s->u_fail;
+	sipcc_route_fn fn = (sipcc_route_fn)s->u_fail_run;
 	if (!fn || !s->tmpl_len)
 		return;
 	sip_arena_reset(&P.fail_arena);

@@ -29,6 +29,9 @@ struct sip_ctx {
 	sip_str du;                 /* $du */
 	sipcc_route_fn on_failure;  /* armed by t_on_failure */
 	sipcc_route_fn on_reply;    /* armed by t_on_reply */
+	sipcc_route_fn on_branch;   /* armed by t_on_branch (proxy/routes.h) */
+	int err_code;               /* error route: the status the request earned */
+	const char *err_reason;     /* error route: why */
 	int reply_code;             /* $rs in failure routes */
 	int maxfwd;                 /* new Max-Forwards value, -1 = not set */
 	bool record_route;          /* add our Record-Route when relaying */
@@ -36,6 +39,8 @@ struct sip_ctx {
 	bool loose_routed;          /* loose_route() consumed the Route set */
 	bool replied;
 	bool relayed;
+	struct script_vars *script; /* AVPs and flags (script/script.h) */
+	struct auth_ctx *auth;      /* digest credentials checked (auth/auth.h) */
 };
 
 /* Runtime configuration filled by sipcc_policy_init() and the CLI. */
@@ -72,6 +77,9 @@ int proxy_relay(struct sip_ctx *ctx, bool stateful);
 /* Reply to the request of ctx, statefully (through its server transaction,
  * created when needed) or statelessly. */
 int proxy_reply(struct sip_ctx *ctx, int code, sip_str reason, bool stateful);
+/* proxy_reply with extra header lines (each ending in CRLF) placed before
+ * Content-Length: challenges, the Contact list of a REGISTER's 200. */
+int proxy_reply_hdrs(struct sip_ctx *ctx, int code, sip_str reason, sip_str hdrs, bool stateful);
 /* True when host[:port] names one of our sockets (port 0: any port). */
 bool proxy_is_us(sip_str host, int port);
 /* True when host is one of the policy's domains. */

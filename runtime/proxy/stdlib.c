@@ -1,11 +1,16 @@
 /* The stdlib functions and pseudo-variables of stdlib/core.sipi, with the
  * calling convention of policy_abi.h, and the registration entry points
  * sipcc_policy_init() calls. */
+#include <regex.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "core/log.h"
 #include "core/status.h"
 #include "proxy/proxy.h"
+#include "proxy/routes.h"
+#include "script/script.h"
 
 /* ---- registration ---- */
 
@@ -33,6 +38,8 @@ void sipcc_reg_route(int64_t kind, const char *name, sipcc_route_fn fn)
 		proxy_conf.request_route = fn;
 	else if (kind == SIPCC_ROUTE_ERROR && !proxy_conf.error_route)
 		proxy_conf.error_route = fn;
+	else
+		proxy_routes_reg(kind, name, fn);
 }
 
 void sipcc_str_concat(struct sip_ctx *ctx, sip_str *out,
@@ -54,6 +61,47 @@ void sipcc_int_to_str(struct sip_ctx *ctx, sip_str *out, int64_t v)
 	*out = sip_arena_printf(ctx->arena, "%lld", (long long)v);
 }
 
+/* A pattern that failed to compile: matched by nothing, logged once. The
+ * compiler has checked every literal with the same regcomp, so this is
+ * only a libc that disagrees. */
+static char regex_bad;
+
+int64_t sipcc_regex_match(struct sip_ctx *ctx, void **cache, const char *re, size_t relen,
+			  const char *s, size_t len)
+{
+	(void)relen;
+	if (!*cache) {
+		regex_t *r = malloc(sizeof *r);
+		int rc = r ? regcomp(r, re, REG_EXTENDED | REG_NOSUB) : REG_ESPACE;
+		if (rc != 0) {
+			LOG_ERR("cannot compile the regular expression \"%s\" (error %d)", re, rc);
+			free(r);
+			*cache = &regex_bad;
+		} else {
+			*cache = r;
+		}
+	}
+	if (*cache == &regex_bad)
+		return 0;
+	char buf[512];
+	char *subject = buf;
+	if (len >= sizeof buf) {
+		subject = sip_arena_alloc(ctx->arena, len + 1);
+		if (!subject)
+			return 0;
+	}
+	if (len)
+		memcpy(subject, s, len);
+	subject[len] = '\0';
+	return regexec((regex_t *)*cache, subject, 0, NULL, 0) == 0;
+}
+
+void sipcc_loop_bound(struct sip_ctx *ctx, const char *where, int64_t max)
+{
+	(void)ctx;
+	LOG_ERR("%s: while loop stopped after %lld iterations", where, (long long)max);
+}
+
 /* ---- replies and forwarding ---- */
 
 int64_t sipcc_fn_reply(struct sip_ctx *ctx, int64_t code, const char *reason, size_t len)
@@ -67,12 +115,18 @@ int64_t sipcc_fn_t_reply(struct sip_ctx *ctx, int64_t code, const char *reason, 
 {
 	if (code < 100 || code > 699)
 		return 0;
-	return proxy_reply(ctx, (int)code, sip_str_make(reason, len), true) == SIP_OK;
+	int rc = proxy_reply(ctx, (int)code, sip_str_make(reason, len), true);
+	script_txn_bind(ctx);
+	return rc == SIP_OK;
 }
 
 int64_t sipcc_fn_t_relay(struct sip_ctx *ctx)
 {
-	return proxy_relay(ctx, true) == SIP_OK;
+	int rc = proxy_relay(ctx, true);
+	/* The transaction exists now: AVPs and flags move into it so the
+	 * failure and reply routes see them. */
+	script_txn_bind(ctx);
+	return rc == SIP_OK;
 }
 
 int64_t sipcc_fn_forward(struct sip_ctx *ctx)
@@ -92,6 +146,11 @@ void sipcc_fn_t_on_failure(struct sip_ctx *ctx, sipcc_route_fn r)
 	ctx->on_failure = r;
 	if (ctx->txn && ctx->route_kind != SIPCC_ROUTE_REQUEST)
 		ctx->txn->u_fail = (void *)r;
+}
+
+void sipcc_fn_t_on_branch(struct sip_ctx *ctx, sipcc_route_fn r)
+{
+	ctx->on_branch = r;
 }
 
 void sipcc_fn_t_on_reply(struct sip_ctx *ctx, sipcc_route_fn r)
@@ -368,4 +427,99 @@ int64_t sipcc_pv_rs_get(struct sip_ctx *ctx)
 	if (ctx->route_kind == SIPCC_ROUTE_FAILURE)
 		return ctx->reply_code;
 	return ctx->msg->is_request ? 0 : ctx->msg->status;
+}
+
+int64_t sipcc_pv_cs_get(struct sip_ctx *ctx)
+{
+	return ctx->msg->cseq.num;
+}
+
+static sip_str hdr_first(sip_msg *m, int type)
+{
+	sip_hdr *h = m->first[type];
+	return h ? h->body : SIP_STR_NULL;
+}
+
+void sipcc_pv_ua_get(struct sip_ctx *ctx, sip_str *out)
+{
+	*out = hdr_first(ctx->msg, SIP_HDR_USER_AGENT);
+}
+
+void sipcc_pv_hdr_get(struct sip_ctx *ctx, sip_str *out, const char *name, size_t len)
+{
+	sip_hdr *h = sip_msg_find_hdr(ctx->msg, sip_str_make(name, len));
+	*out = h ? h->body : SIP_STR_NULL;
+}
+
+void sipcc_pv_rb_get(struct sip_ctx *ctx, sip_str *out)
+{
+	*out = ctx->msg->body;
+}
+
+void sipcc_pv_rr_get(struct sip_ctx *ctx, sip_str *out)
+{
+	*out = ctx->msg->is_request ? SIP_STR_NULL : ctx->msg->reason;
+}
+
+void sipcc_pv_pr_get(struct sip_ctx *ctx, sip_str *out)
+{
+	const char *n = ctx->sock && ctx->sock->tp ? ctx->sock->tp->name : "udp";
+	*out = sip_str_make(n, strlen(n));
+}
+
+void sipcc_pv_Ri_get(struct sip_ctx *ctx, sip_str *out)
+{
+	*out = ctx->sock ? ctx->sock->ip_str : SIP_STR_NULL;
+}
+
+int64_t sipcc_pv_Rp_get(struct sip_ctx *ctx)
+{
+	return ctx->sock ? ctx->sock->port : 0;
+}
+
+void sipcc_pv_fn_get(struct sip_ctx *ctx, sip_str *out)
+{
+	sip_naddr *a = sip_msg_from(ctx->msg);
+	sip_str d = a ? a->display : SIP_STR_NULL;
+	/* A quoted display name is given without its quotes. */
+	if (d.len >= 2 && d.s[0] == '"' && d.s[d.len - 1] == '"')
+		d = sip_str_make(d.s + 1, d.len - 2);
+	*out = d;
+}
+
+void sipcc_pv_ft_get(struct sip_ctx *ctx, sip_str *out)
+{
+	*out = ctx->msg->from_tag;
+}
+
+void sipcc_pv_tt_get(struct sip_ctx *ctx, sip_str *out)
+{
+	*out = ctx->msg->to_tag;
+}
+
+int64_t sipcc_pv_T_branch_idx_get(struct sip_ctx *ctx)
+{
+	if (ctx->branch)
+		return ctx->branch->idx;
+	/* A branch route runs before its branch exists: it becomes the next. */
+	if (ctx->route_kind == SIPCC_ROUTE_BRANCH && ctx->txn)
+		return ctx->txn->n_branches;
+	return 0;
+}
+
+int64_t sipcc_pv_Ts_get(struct sip_ctx *ctx)
+{
+	(void)ctx;
+	return (int64_t)time(NULL);
+}
+
+int64_t sipcc_pv_err_code_get(struct sip_ctx *ctx)
+{
+	return ctx->err_code;
+}
+
+void sipcc_pv_err_reason_get(struct sip_ctx *ctx, sip_str *out)
+{
+	const char *why = ctx->err_reason ? ctx->err_reason : "";
+	*out = sip_str_make(why, strlen(why));
 }

@@ -31,10 +31,10 @@ bool sip_parse_uint(sip_str s, uint64_t max, uint64_t *out)
 	return true;
 }
 
-#define NAME_IS(lit) (strncasecmp(n, (lit), sizeof(lit) - 1) == 0)
+#define NAME_IS(lit) sip_mem_caseeq(n, (lit), sizeof(lit) - 1)
 
 /* Classify a header name. Dispatching on length, then on the first byte,
- * leaves at most one or two strncasecmp calls per header on the hot path.
+ * leaves at most one or two short compares per header on the hot path.
  * Compact forms (RFC 3261 §7.3.3 and later RFCs) map to the long form's type;
  * those without a type of their own (s, u, r, b, x, ...) are OTHER. */
 enum sip_hdr_type sip_hdr_type_of(sip_str name)

@@ -28,7 +28,7 @@ static bool version_ok(const char *p, const char *e)
 {
 	const char *q;
 
-	if (e - p < 7 || strncasecmp(p, "SIP/", 4) != 0)
+	if (e - p < 7 || !sip_mem_caseeq(p, "SIP/", 4))
 		return false;
 	q = sip_skip_class(p + 4, e, SIP_C_DIGIT);
 	if (q == p + 4 || q >= e || *q != '.')
@@ -203,12 +203,13 @@ static int msg_parse_eager(sip_msg *m, sip_hdr *h, bool first)
 }
 
 /* message-header = field-name HCOLON field-value CRLF, continued on lines
- * that start with SP or HT. Splits the header lines starting at *pp, links
+ * that start with SP or HT. has_nul: the buffer from *pp on holds a NUL
+ * somewhere (lines are checked for it only then). Splits the header lines starting at *pp, links
  * them into m->hdrs and the per-type chains and parses the eager ones. On
  * return *pp is just after the empty line. Returns SIP_OK, SIP_EPARSE (the
  * message has no complete header section), SIP_NOMEM or SIP_ELIMIT; value
  * errors only set m->error. */
-static int msg_parse_headers(sip_msg *m, const char **pp, const char *end)
+static int msg_parse_headers(sip_msg *m, const char **pp, const char *end, bool has_nul)
 {
 	const char *p = *pp;
 	sip_hdr **tail = &m->hdrs;
@@ -233,7 +234,7 @@ static int msg_parse_headers(sip_msg *m, const char **pp, const char *end)
 			return msg_fail(m, "header line without CRLF");
 		eol = (nl[-1] == '\r') ? nl - 1 : nl;
 		p = nl + 1;
-		if (memchr(line, '\0', (size_t)(nl - line)) && !hdr_nul_allowed(line, nl)) {
+		if (has_nul && memchr(line, '\0', (size_t)(nl - line)) && !hdr_nul_allowed(line, nl)) {
 			msg_fail(m, "NUL byte in a header");
 			continue;
 		}
@@ -307,7 +308,9 @@ int sip_msg_parse(sip_arena *arena, const char *buf, size_t len, sip_msg *m)
 	if (rc != SIP_OK)
 		return rc;
 	p = nl + 1;
-	rc = msg_parse_headers(m, &p, end);
+	/* One scan of the whole datagram instead of one per header line: a
+	 * NUL is rare, and only then are the lines checked one by one. */
+	rc = msg_parse_headers(m, &p, end, memchr(p, '\0', (size_t)(end - p)) != NULL);
 	if (rc != SIP_OK)
 		return rc;
 	if (m->content_length >= 0) {

@@ -125,10 +125,12 @@ static bool host_is_forbidden(sip_str host)
 		static const unsigned char zero[16];
 		return a[0] == 0xff || memcmp(a, zero, 16) == 0;
 	}
-	memcpy(buf, host.s, host.len);
-	buf[host.len] = '\0';
-	if (inet_pton(AF_INET, buf, a) != 1)
-		return false;
+	if (!sip_ipv4_parse(host, a)) {
+		memcpy(buf, host.s, host.len);
+		buf[host.len] = '\0';
+		if (inet_pton(AF_INET, buf, a) != 1)
+			return false;
+	}
 	return (a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] == 255)
 	       || (a[0] | a[1] | a[2] | a[3]) == 0 || (a[0] >= 224 && a[0] <= 239);
 }

@@ -95,6 +95,8 @@ struct txn {
 	char *tmpl;                     /* upper layer's request template */
 	size_t tmpl_len, tmpl_cap;
 	void *u_fail, *u_reply;         /* upper layer's armed routes */
+	void *u_script;                 /* upper layer: the policy's AVPs and flags */
+	void *u_fail_run;               /* the u_fail on_failure runs (u_fail is cleared first) */
 
 	/* client */
 	txn *parent;
@@ -116,6 +118,9 @@ struct txn_user {
 	 * callee may add branches or reply through s; otherwise the best
 	 * response is forwarded on return. */
 	void (*on_failure)(txn *s, int code);
+	/* Optional: the layer is about to send a request it generated itself
+	 * (the CANCEL of branch c), built in buf. Return false to not send it. */
+	bool (*on_local)(txn *c, const char *buf, size_t len);
 };
 
 /* Set up the layer: timers run on w; 2^hash_bits buckets. */

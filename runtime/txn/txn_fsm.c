@@ -43,7 +43,7 @@ int txn_server_send(txn *s, int code, const char *buf, size_t len)
 	} else if (s->state == TXN_COMPLETED || s->state == TXN_TERMINATED) {
 		return SIP_ESTATE;
 	}
-	int rc = txn_buf_store(&s->out, &s->out_len, &s->out_cap, buf, len);
+	int rc = txn_buf_store(&s->out, &s->out_len, &s->out_cap, txn_out_inline(s), buf, len);
 	if (rc != SIP_OK)
 		return rc;
 	s->last_code = code;
@@ -130,7 +130,7 @@ void txn_server_on_end(sip_timer *tm, void *arg)
 
 int txn_server_set_template(txn *s, const char *buf, size_t len)
 {
-	return txn_buf_store(&s->tmpl, &s->tmpl_len, &s->tmpl_cap, buf, len);
+	return txn_buf_store(&s->tmpl, &s->tmpl_len, &s->tmpl_cap, NULL, buf, len);
 }
 
 /* ---- client ---- */
@@ -148,9 +148,17 @@ txn *txn_client_create(txn *s, enum sip_method m, sip_socket *sock, const sip_ad
 	c->state = c->is_invite ? TXN_CALLING : TXN_TRYING;
 	c->sock = sock;
 	c->peer = *dst;
-	c->branch = sip_arena_printf(&c->arena, "z9hG4bK%016llx.%u",
-				     (unsigned long long)((s ? s->id : c->id) * 0x9e3779b97f4a7c15ull ^ txn_L.boot),
-				     s ? s->n_branches : 0);
+	/* "z9hG4bK" + 16 hex digits + "." + branch index, formatted by hand
+	 * (snprintf is the costliest part of creating a branch). */
+	char *d = sip_arena_alloc(&c->arena, 7 + 16 + 1 + 10);
+	if (d) {
+		memcpy(d, "z9hG4bK", 7);
+		sip_fmt_hex(d + 7, (s ? s->id : c->id) * 0x9e3779b97f4a7c15ull ^ txn_L.boot, 16);
+		d[23] = '.';
+		size_t n = 24 + sip_fmt_uint(d + 24, s ? s->n_branches : 0);
+		d[n] = '\0';          /* logged with %s */
+		c->branch = sip_str_make(d, n);
+	}
 	if (!c->branch.s) {
 		txn_destroy(c);
 		return NULL;
@@ -182,7 +190,7 @@ void txn_client_abort(txn *c)
 
 int txn_client_send(txn *c, const char *buf, size_t len)
 {
-	int rc = txn_buf_store(&c->out, &c->out_len, &c->out_cap, buf, len);
+	int rc = txn_buf_store(&c->out, &c->out_len, &c->out_cap, txn_out_inline(c), buf, len);
 	if (rc != SIP_OK)
 		return rc;
 	rc = txn_send_out(c);
@@ -245,6 +253,12 @@ static void client_send_cancel(txn *c)
 	long n = build_ack_cancel(c, false, SIP_STR_NULL);
 	if (n < 0) {
 		LOG_WARN("cannot build CANCEL: %s", sip_strerror((int)n));
+		return;
+	}
+	/* A CANCEL the proxy's local route dropped is treated like one that
+	 * got no answer: the branch still ends after 64*T1. */
+	if (txn_L.user.on_local && !txn_L.user.on_local(c, txn_L.buf, (size_t)n)) {
+		arm(&c->t_c, T64);
 		return;
 	}
 	txn *k = txn_alloc(true);
@@ -314,7 +328,7 @@ static void keep_best(txn *s, int code, sip_msg *resp)
 	if (code == 503 && resp->reason.s && resp->reason.s - resp->buf >= 4)
 		sip_msg_edit(resp, sip_msg_off(resp, resp->reason.s - 4), 3, SIP_STR_LIT("500"));
 	long n = sip_msg_build(resp, txn_L.buf, sizeof txn_L.buf);
-	if (n < 0 || txn_buf_store(&s->best, &s->best_len, &s->best_cap, txn_L.buf, (size_t)n) != SIP_OK)
+	if (n < 0 || txn_buf_store(&s->best, &s->best_len, &s->best_cap, NULL, txn_L.buf, (size_t)n) != SIP_OK)
 		goto local;
 	return;
 local:
@@ -381,6 +395,7 @@ static void server_check_done(txn *s)
 			return;
 	if (s->u_fail && txn_L.user.on_failure) {
 		unsigned before = s->n_branches;
+		s->u_fail_run = s->u_fail;
 		s->u_fail = NULL;
 		s->in_failure = true;
 		txn_L.user.on_failure(s, s->best_code);
@@ -522,6 +537,28 @@ void txn_client_on_end(sip_timer *tm, void *arg)
 		c->state = TXN_TERMINATED;
 		branch_final(c, 408, NULL);
 	}
+	txn_destroy(c);
+}
+
+/* A request of a client transaction was queued by the transport and then
+ * refused by the kernel. §16.9: a transport error while forwarding counts
+ * as a 503 for that branch (the upstream gets a 500 unless another branch
+ * or a failure route does better). Responses that could not be sent are
+ * only logged (by the transport), as when sending fails at once. */
+void txn_on_send_error(sip_socket *sock, const sip_addr *dst, const char *buf, size_t len,
+		       void *arg)
+{
+	(void)sock; (void)dst; (void)arg;
+	sip_msg m;
+	sip_arena_reset(&txn_L.scratch);
+	if (sip_msg_parse(&txn_L.scratch, buf, len, &m) != SIP_OK || !m.is_request)
+		return;
+	/* A request carries the branch and CSeq method a response would. */
+	txn *c = txn_client_match(&m);
+	if (!c || c->absorb || (c->state != TXN_CALLING && c->state != TXN_TRYING))
+		return;
+	c->state = TXN_TERMINATED;
+	branch_final(c, 503, NULL);
 	txn_destroy(c);
 }
 

@@ -22,9 +22,14 @@ struct txn_layer {
 extern struct txn_layer txn_L;
 
 txn *txn_alloc(bool client);
+/* The storage embedded in t for its out buffer. */
+char *txn_out_inline(txn *t);
 void txn_destroy(txn *t);
 void txn_hash_insert(txn *t);
-int txn_buf_store(char **buf, size_t *len, size_t *cap, const char *src, size_t n);
+/* Copy src into *buf, growing it when needed; inl is storage embedded in
+ * the transaction that *buf may point at (never passed to realloc/free),
+ * or NULL. */
+int txn_buf_store(char **buf, size_t *len, size_t *cap, const char *inl, const char *src, size_t n);
 int txn_send_out(txn *t);
 
 /* Timer callbacks. */
@@ -33,5 +38,8 @@ void txn_server_on_end(sip_timer *tm, void *arg);
 void txn_client_on_retr(sip_timer *tm, void *arg);
 void txn_client_on_end(sip_timer *tm, void *arg);
 void txn_client_on_c(sip_timer *tm, void *arg);
+/* The transport could not send a datagram it had queued. */
+void txn_on_send_error(sip_socket *sock, const sip_addr *dst, const char *buf, size_t len,
+		       void *arg);
 
 #endif

@@ -407,7 +407,7 @@ static void test_ir_shapes(void **state)
 	t_assert_has(ir, "@sipcc_route_failure_busy)");
 	t_assert_has(ir, "c\"Too Many Hops\\00\"");
 	t_assert_has(ir, "define void @sipcc_policy_init()");
-	t_assert_has(ir, "call void @sipcc_reg_route(i64 6,");
+	t_assert_has(ir, "call void @sipcc_reg_route(i64 8,");
 	t_assert_has(ir, "call void @sipcc_reg_listen(");
 	t_assert_has(ir, "call void @sipcc_reg_domain(");
 	t_assert_has(ir, "ret i64 2");
@@ -480,7 +480,7 @@ static char *t_run(const char *exe, const char *args)
 }
 
 #define T_INIT "listen udp 127.0.0.1 5060\ndomain example.com\n" \
-	"route 0 request\nroute 6 check\nroute 2 busy\n"
+	"route 0 request\nroute 8 check\nroute 2 busy\n"
 
 static void t_expect(const char *exe, const char *args, const char *want)
 {
@@ -571,7 +571,7 @@ static void test_doc_roff(void **state)
 	t_assert_has(buf, ".TP\n\\fBreply\\fR(\\fIcode\\fR: int, \\fIreason\\fR: str): bool\n"
 		     "Does something.\n.br\nAllowed in: request, error routes.\n");
 	t_assert_has(buf, "\\fIr\\fR: route failure): void\n");
-	t_assert_has(buf, "Allowed in: any route.\n");
+	t_assert_has(buf, "Allowed in: any route with a message.\n");
 	t_assert_has(buf, "\\fB$du\\fR: str (writable)\n");
 	t_assert_has(buf, "\\fBINVITE\\fR: method = 1\nThe INVITE method.\n");
 	free(buf);

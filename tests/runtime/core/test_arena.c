@@ -136,6 +136,54 @@ static void test_strings(void **state)
 	sip_arena_destroy(&a);
 }
 
+/* An arena whose first block is the caller's buffer: small allocations
+ * come from it, an overflow goes to the heap, reset keeps the buffer and
+ * destroy never frees it (the buffer is on the stack here: freeing it
+ * would crash). */
+static void test_caller_block(void **state)
+{
+	_Alignas(16) char buf[512];
+	sip_arena a;
+	sip_arena_init_buf(&a, buf, sizeof buf, 1024);
+	char *p = sip_arena_alloc(&a, 100);
+	assert_true(p >= buf && p + 100 <= buf + sizeof buf);
+	char *q = sip_arena_alloc(&a, 600);
+	assert_non_null(q);
+	assert_true(q < buf || q >= buf + sizeof buf);
+	sip_arena_reset(&a);
+	p = sip_arena_alloc(&a, 8);
+	assert_true(p >= buf && p < buf + sizeof buf);
+	sip_arena_destroy(&a);
+}
+
+/* The hand-written formatters agree with printf and the case-insensitive
+ * compares are ASCII-only and length-exact. */
+static void test_fmt_and_case(void **state)
+{
+	char b[32], ref[32];
+	unsigned long vals[] = { 0, 7, 10, 99, 65535, 4294967295ul };
+	for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+		size_t n = sip_fmt_uint(b, vals[i]);
+		snprintf(ref, sizeof ref, "%lu", vals[i]);
+		assert_int_equal(n, strlen(ref));
+		assert_memory_equal(b, ref, n);
+	}
+	assert_int_equal(sip_fmt_hex(b, 0xab12ull, 8), 8);
+	assert_memory_equal(b, "0000ab12", 8);
+	assert_true(sip_str_eq_lit_case(SIP_STR_LIT("BrAnCh"), "branch"));
+	assert_false(sip_str_eq_lit_case(SIP_STR_LIT("branc"), "branch"));
+	assert_false(sip_str_caseeq(SIP_STR_LIT("a@"), SIP_STR_LIT("a`")));
+	assert_false(sip_str_caseeq(SIP_STR_LIT("a\0x"), SIP_STR_LIT("a\0y")));
+	unsigned char ip[4];
+	assert_true(sip_ipv4_parse(SIP_STR_LIT("192.0.2.255"), ip));
+	assert_int_equal(ip[0], 192);
+	assert_int_equal(ip[3], 255);
+	assert_false(sip_ipv4_parse(SIP_STR_LIT("192.0.2.256"), ip));
+	assert_false(sip_ipv4_parse(SIP_STR_LIT("192.0.02.1"), ip));
+	assert_false(sip_ipv4_parse(SIP_STR_LIT("192.0.2"), ip));
+	assert_false(sip_ipv4_parse(SIP_STR_LIT("192.0.2.1."), ip));
+}
+
 static void test_status_and_log(void **state)
 {
 	(void)state;
@@ -168,6 +216,8 @@ int main(void)
 		cmocka_unit_test(test_mem_hook),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_status_and_log),
+		cmocka_unit_test(test_caller_block),
+		cmocka_unit_test(test_fmt_and_case),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

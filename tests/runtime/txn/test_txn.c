@@ -448,6 +448,31 @@ static void test_best_response(void **state)
 	assert_int_equal(count_prefix("SIP/2.0 500 "), 1);
 }
 
+/* §16.9: a forwarded request the transport reports as unsendable after
+ * queueing it counts as a 503: with no other branch the upstream gets a
+ * 500, the branch is gone and its timers no longer retransmit. A failed
+ * response (no client transaction) changes nothing. */
+static void test_send_error_is_503(void **state)
+{
+	txn *s = txn_server_create(request("INVITE", "z9hG4bKse1", "10.0.0.1:5060", NULL), sock, &up);
+	txn *c = txn_client_create(s, SIP_METHOD_INVITE, sock, &down);
+	send_branch(c, "INVITE");
+	const tp_sent *req = tp_loopback_get(0);
+	char *copy = strdup(req->buf);
+	size_t len = req->len;
+	tp_loopback_clear();
+	tp_send_error(sock, &down, "SIP/2.0 180 Ringing\r\n\r\n", 23);
+	assert_int_equal(sent(), 0);
+	tp_send_error(sock, &down, copy, len);
+	assert_int_equal(count_prefix("SIP/2.0 500 "), 1);
+	assert_true(sent_to(sent() - 1, &up));
+	free(copy);
+	tp_loopback_clear();
+	advance(4000);
+	assert_int_equal(count_prefix("INVITE "), 0);       /* no timer A */
+	assert_int_equal(failure_code, 0);                  /* no failure route armed */
+}
+
 /* A 2xx goes up at once (other ringing branches are cancelled), and its
  * retransmissions too (RFC 6026). */
 static void test_2xx_forwarded(void **state)
@@ -537,6 +562,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_best_response, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_2xx_forwarded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failure_reroute, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_send_error_is_503, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

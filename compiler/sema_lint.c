@@ -1,0 +1,421 @@
+/* Path checks of the request route: what a request has been through when
+ * it is relayed, saved or left without an answer.
+ *
+ * The request route (and every named route it calls, followed at each call
+ * with the caller's state) is walked as a small abstract interpreter. The
+ * state of a path says which checks succeeded on it (authentication, a
+ * trusted source, a local-domain check, an existing dialog or transaction),
+ * whether its destination may be a gateway, and whether it has answered or
+ * forwarded the request. Where paths join, a check counts only when it
+ * succeeded on all of them, a gateway destination when it is set on any.
+ *
+ * Which function does what comes from the "marks(...)" of the stdlib
+ * declarations and which define names a gateway from "@gateway"; nothing
+ * here knows a function by its name. */
+#include <stdio.h>
+#include <string.h>
+#include "sema_int.h"
+
+enum {
+	LS_AUTH = 1u << 0,      /* authenticated or from a trusted source */
+	LS_LOCAL = 1u << 1,     /* for one of our domains */
+	LS_DIALOG = 1u << 2,    /* in a dialog or transaction already let through */
+	LS_FINAL = 1u << 3,     /* answered, forwarded or saved */
+	LS_MUST = LS_AUTH | LS_LOCAL | LS_DIALOG | LS_FINAL,
+	LS_GATEWAY = 1u << 4,   /* may go to a gateway */
+};
+
+struct lint_state {
+	bool live;              /* some path reaches here */
+	unsigned bits;
+	struct cc_loc gw_loc;   /* where a gateway destination was set */
+};
+
+/* A call of a named route being followed, for the notes of a report. */
+struct lint_frame {
+	const struct cc_route *route;
+	struct cc_loc call_loc;
+	struct lint_frame *up;
+};
+
+struct lint {
+	struct cc_sema *s;
+	const struct cc_route *entry;
+	struct lint_frame *frame;
+	unsigned allow;              /* @allow of the enclosing routes and statements */
+	long budget;                 /* statements left to visit */
+	/* The innermost loop or switch: the state at its breaks. */
+	struct lint_state *brk;
+	/* The named route being followed: the state at its returns. */
+	struct lint_state *ret;
+	const void **reported;       /* (expr, diag) pairs already reported */
+	int nreported, capreported;
+};
+
+static const struct lint_state lint_dead = { false, 0, { 0 } };
+
+static void lint_merge(struct lint_state *into, const struct lint_state *b)
+{
+	if (!b->live)
+		return;
+	if (!into->live) {
+		*into = *b;
+		return;
+	}
+	unsigned must = into->bits & b->bits & LS_MUST;
+	unsigned may = (into->bits | b->bits) & ~LS_MUST;
+	if (!(into->bits & LS_GATEWAY) && (b->bits & LS_GATEWAY))
+		into->gw_loc = b->gw_loc;
+	into->bits = must | may;
+}
+
+/* True the first time (what, e) is seen: each problem is reported once
+ * even when its route is followed from several calls. */
+static bool lint_first(struct lint *l, const void *e, int what)
+{
+	for (int i = 0; i < l->nreported; i += 2)
+		if (l->reported[i] == e && l->reported[i + 1] == (const void *)(long)what)
+			return false;
+	if (l->nreported + 2 > l->capreported) {
+		int cap = l->capreported ? l->capreported * 2 : 32;
+		const void **v = cc_alloc(sizeof *v * (size_t)cap);
+		if (l->nreported)
+			memcpy(v, l->reported, sizeof *v * (size_t)l->nreported);
+		l->reported = v;
+		l->capreported = cap;
+	}
+	l->reported[l->nreported++] = e;
+	l->reported[l->nreported++] = (const void *)(long)what;
+	return true;
+}
+
+/* "www_authorize, proxy_authorize or ip_in_net": the stdlib functions
+ * carrying any of marks, to tell the user what would count. */
+static const char *lint_fns_with(const struct cc_program *p, unsigned marks)
+{
+	size_t n = 1;
+	int count = 0, i = 0;
+
+	for (const struct cc_fn_decl *f = p->fns; f; f = f->next)
+		if (f->marks & marks) {
+			n += strlen(f->name) + 8;
+			count++;
+		}
+	if (!count)
+		return NULL;
+	char *buf = cc_alloc(n), *o = buf;
+	for (const struct cc_fn_decl *f = p->fns; f; f = f->next) {
+		if (!(f->marks & marks))
+			continue;
+		o += sprintf(o, "%s%s()", i == 0 ? "" : i == count - 1 ? " or " : ", ", f->name);
+		i++;
+	}
+	return buf;
+}
+
+/* The notes every report of a path problem carries: how the route with
+ * the problem is reached from the request route. */
+static void lint_chain_notes(struct lint *l)
+{
+	for (struct lint_frame *f = l->frame; f; f = f->up)
+		cc_diag_note(f->call_loc, "'%s' is called here", f->route->name);
+}
+
+static void lint_relay(struct lint *l, const struct cc_expr *e, struct lint_state *st)
+{
+	if (st->bits & (LS_AUTH | LS_DIALOG))
+		return;
+	const char *checks = lint_fns_with(l->s->p, CC_MARK_AUTH | CC_MARK_TRUSTED);
+	if ((st->bits & LS_GATEWAY) && !(l->allow & CC_ALLOW_TOLL_FRAUD)) {
+		if (!lint_first(l, e, CC_D_TOLL_FRAUD))
+			return;
+		cc_diag_report(CC_D_TOLL_FRAUD, e->loc,
+			       "the request can reach a gateway without authentication or a "
+			       "trusted-source check (toll fraud)");
+		cc_diag_note(st->gw_loc, "the destination is set to a gateway here");
+		lint_chain_notes(l);
+		cc_diag_note((struct cc_loc){0}, "check %s before relaying, or write "
+			     "@allow(toll_fraud) before the statement or route if the gateway "
+			     "checks the caller itself", checks ? checks : "the caller");
+		return;
+	}
+	if (st->bits & (LS_LOCAL | LS_GATEWAY) || (l->allow & CC_ALLOW_OPEN_RELAY))
+		return;
+	if (!lint_first(l, e, CC_D_OPEN_RELAY))
+		return;
+	const char *local = lint_fns_with(l->s->p, CC_MARK_LOCAL_CHECK);
+	cc_diag_report(CC_D_OPEN_RELAY, e->loc,
+		       "a request for any domain can be relayed here without authentication, "
+		       "a trusted-source check or a local-domain check (open relay)");
+	lint_chain_notes(l);
+	cc_diag_note((struct cc_loc){0}, "check %s%s%s first, or write @allow(open_relay) "
+		     "before the statement or route if relaying anywhere is intended",
+		     local ? local : "", local && checks ? ", or " : "", checks ? checks : "");
+}
+
+static void lint_save(struct lint *l, const struct cc_expr *e, const struct lint_state *st)
+{
+	if (st->bits & LS_AUTH || (l->allow & CC_ALLOW_UNAUTH_REGISTER) ||
+	    !lint_first(l, e, CC_D_UNAUTH_REGISTER))
+		return;
+	const char *checks = lint_fns_with(l->s->p, CC_MARK_AUTH | CC_MARK_TRUSTED);
+	cc_diag_report(CC_D_UNAUTH_REGISTER, e->loc,
+		       "a registration is saved without authentication: anyone can register "
+		       "any address and receive its calls");
+	lint_chain_notes(l);
+	cc_diag_note((struct cc_loc){0}, "check %s before saving, or write "
+		     "@allow(unauth_register) before the statement or route",
+		     checks ? checks : "the credentials");
+}
+
+static void lint_stmt(struct lint *l, const struct cc_stmt *st, struct lint_state *s);
+static void lint_expr(struct lint *l, const struct cc_expr *e, struct lint_state *s);
+
+/* Follow a named route from a call with state s; s becomes the state
+ * after the call (dead when the route always exits). */
+static void lint_route(struct lint *l, const struct cc_route *r, struct cc_loc call_loc,
+		       struct lint_state *s)
+{
+	if (!r || !r->body || !s->live)
+		return;
+	for (struct lint_frame *f = l->frame; f; f = f->up)
+		if (f->route == r)
+			return;   /* recursion, reported elsewhere */
+	struct lint_frame frame = { r, call_loc, l->frame };
+	struct lint_state ret = lint_dead, *outer_ret = l->ret, *outer_brk = l->brk;
+	unsigned allow = l->allow;
+	l->frame = &frame;
+	l->ret = &ret;
+	l->brk = NULL;
+	l->allow |= r->allow;
+	lint_stmt(l, r->body, s);
+	lint_merge(&ret, s);
+	*s = ret;
+	l->frame = frame.up;
+	l->ret = outer_ret;
+	l->brk = outer_brk;
+	l->allow = allow;
+}
+
+static void lint_call(struct lint *l, const struct cc_expr *e, struct lint_state *s)
+{
+	for (int i = 0; i < e->u.call.nargs; i++)
+		lint_expr(l, e->u.call.args[i], s);
+	if (!s->live)
+		return;
+	if (e->u.call.route) {
+		lint_route(l, e->u.call.route, e->loc, s);
+		return;
+	}
+	const struct cc_fn_decl *f = e->u.call.fn;
+	if (!f)
+		return;
+	if (f->marks & CC_MARK_RELAY)
+		lint_relay(l, e, s);
+	if (f->marks & CC_MARK_SAVE_CONTACT)
+		lint_save(l, e, s);
+	if (f->marks & (CC_MARK_RELAY | CC_MARK_REPLY | CC_MARK_SAVE_CONTACT))
+		s->bits |= LS_FINAL;
+	/* A void function marked gateway (a gateway selection that cannot
+	 * fail) sets the destination as a statement. */
+	if ((f->marks & CC_MARK_GATEWAY) && f->result == CC_TY_VOID && !(s->bits & LS_GATEWAY)) {
+		s->bits |= LS_GATEWAY;
+		s->gw_loc = e->loc;
+	}
+}
+
+static bool lint_has_gateway(const struct cc_expr *e)
+{
+	if (!e)
+		return false;
+	if (e->def && e->def->gateway)
+		return true;
+	switch (e->kind) {
+	case E_BINARY:
+		return lint_has_gateway(e->u.binary.l) || lint_has_gateway(e->u.binary.r);
+	case E_UNARY:
+		return lint_has_gateway(e->u.unary.e);
+	default:
+		return false;
+	}
+}
+
+static void lint_expr(struct lint *l, const struct cc_expr *e, struct lint_state *s)
+{
+	if (!e || !s->live)
+		return;
+	switch (e->kind) {
+	case E_CALL:
+		lint_call(l, e, s);
+		break;
+	case E_UNARY:
+		lint_expr(l, e->u.unary.e, s);
+		break;
+	case E_BINARY:
+		lint_expr(l, e->u.binary.l, s);
+		lint_expr(l, e->u.binary.r, s);
+		break;
+	default:
+		break;
+	}
+}
+
+/* A condition: *t is the state where it is true, *f where it is false.
+ * A function marked auth, trusted, local_check, dialog or gateway adds its
+ * fact where it returned true. */
+static void lint_cond(struct lint *l, const struct cc_expr *e, const struct lint_state *in,
+		      struct lint_state *t, struct lint_state *f)
+{
+	struct lint_state a, b, c, d;
+
+	if (e->kind == E_UNARY && e->u.unary.op == U_NOT) {
+		lint_cond(l, e->u.unary.e, in, f, t);
+		return;
+	}
+	if (e->kind == E_BINARY && (e->u.binary.op == B_AND || e->u.binary.op == B_OR)) {
+		lint_cond(l, e->u.binary.l, in, &a, &b);
+		if (e->u.binary.op == B_AND) {
+			lint_cond(l, e->u.binary.r, &a, &c, &d);
+			*t = c;
+			*f = b;
+			lint_merge(f, &d);
+		} else {
+			lint_cond(l, e->u.binary.r, &b, &c, &d);
+			*t = a;
+			lint_merge(t, &c);
+			*f = d;
+		}
+		return;
+	}
+	a = *in;
+	lint_expr(l, e, &a);
+	*t = *f = a;
+	if (!a.live || e->kind != E_CALL || !e->u.call.fn)
+		return;
+	unsigned m = e->u.call.fn->marks;
+	if (m & (CC_MARK_AUTH | CC_MARK_TRUSTED))
+		t->bits |= LS_AUTH;
+	if (m & CC_MARK_LOCAL_CHECK)
+		t->bits |= LS_LOCAL;
+	if (m & CC_MARK_DIALOG)
+		t->bits |= LS_DIALOG;
+	if ((m & CC_MARK_GATEWAY) && !(t->bits & LS_GATEWAY)) {
+		t->bits |= LS_GATEWAY;
+		t->gw_loc = e->loc;
+	}
+}
+
+static void lint_list(struct lint *l, const struct cc_stmt *st, struct lint_state *s)
+{
+	for (; st && s->live; st = st->next)
+		lint_stmt(l, st, s);
+}
+
+static void lint_stmt(struct lint *l, const struct cc_stmt *st, struct lint_state *s)
+{
+	if (!st || !s->live || --l->budget < 0)
+		return;
+	unsigned allow = l->allow;
+	l->allow |= st->allow;
+	switch (st->kind) {
+	case S_EXPR:
+		lint_expr(l, st->u.expr, s);
+		break;
+	case S_IF: {
+		struct lint_state t, f;
+		lint_cond(l, st->u.if_.cond, s, &t, &f);
+		lint_stmt(l, st->u.if_.then, &t);
+		lint_stmt(l, st->u.if_.els, &f);
+		*s = t;
+		lint_merge(s, &f);
+		break;
+	}
+	case S_BLOCK:
+		lint_list(l, st->u.block.first, s);
+		break;
+	case S_EXIT:
+	case S_DROP:
+		*s = lint_dead;
+		break;
+	case S_RETURN:
+		lint_expr(l, st->u.ret.value, s);
+		lint_merge(l->ret, s);
+		*s = lint_dead;
+		break;
+	case S_ROUTE:
+		lint_route(l, st->u.route_call.target, st->loc, s);
+		break;
+	case S_ASSIGN:
+		lint_expr(l, st->u.assign.value, s);
+		if (s->live && st->u.assign.lv == CC_LV_PV && lint_has_gateway(st->u.assign.value)) {
+			s->bits |= LS_GATEWAY;
+			s->gw_loc = st->loc;
+		}
+		break;
+	case S_VAR:
+		lint_expr(l, st->u.var.init, s);
+		break;
+	case S_BREAK:
+		if (l->brk)
+			lint_merge(l->brk, s);
+		*s = lint_dead;
+		break;
+	case S_WHILE: {
+		struct lint_state brk = lint_dead, *outer = l->brk, t, f;
+		l->brk = &brk;
+		lint_cond(l, st->u.while_.cond, s, &t, &f);
+		lint_stmt(l, st->u.while_.body, &t);
+		l->brk = outer;
+		/* Zero or more iterations: after the loop is the state before it,
+		 * met with the end of one iteration and its breaks. */
+		*s = f;
+		lint_merge(s, &t);
+		lint_merge(s, &brk);
+		break;
+	}
+	case S_SWITCH: {
+		struct lint_state brk = lint_dead, *outer = l->brk, cur = lint_dead, before;
+		bool has_default = false;
+		lint_expr(l, st->u.switch_.subject, s);
+		before = *s;
+		l->brk = &brk;
+		for (const struct cc_case *c = st->u.switch_.cases; c; c = c->next) {
+			lint_merge(&cur, &before);   /* dispatched here, or fell through */
+			has_default |= c->is_default;
+			lint_list(l, c->first, &cur);
+		}
+		l->brk = outer;
+		*s = cur;
+		lint_merge(s, &brk);
+		if (!has_default)
+			lint_merge(s, &before);
+		break;
+	}
+	}
+	l->allow = allow;
+}
+
+void cc_sema_lint(struct cc_sema *s)
+{
+	for (int i = 0; i < s->nroutes; i++) {
+		struct cc_route *r = s->routes[i];
+		if (r->kind != CC_RK_REQUEST || !r->body || cc_find_route(s->p, r->name) != r)
+			continue;
+		struct lint_state st = { .live = true }, end = lint_dead;
+		struct lint l = { .s = s, .entry = r, .allow = r->allow, .budget = 200000, .ret = &end };
+		lint_stmt(&l, r->body, &st);
+		lint_merge(&end, &st);
+		st = end;
+		if (l.budget < 0)
+			continue;   /* too big to follow every path: say nothing */
+		if (st.live && !(st.bits & LS_FINAL) && !(r->allow & CC_ALLOW_NO_FINAL)) {
+			cc_diag_report(CC_D_NO_FINAL, r->loc,
+				       "a request can leave the request route without a reply, a relay, "
+				       "'drop' or 'exit'");
+			cc_diag_note((struct cc_loc){0},
+				     "the proxy then does nothing with it and the sender retransmits; "
+				     "end every path with a reply, a relay, 'drop' or 'exit', or write "
+				     "@allow(no_final) before the route");
+		}
+	}
+}

@@ -1,0 +1,93 @@
+/* Digest authentication for SIP (RFC 3261 §22, RFC 2617, RFC 7616 with
+ * SHA-256 as RFC 8760 allows), against the subscriber table.
+ *
+ * Nonces are verifiable without state: "TTTTTTTTSSSSSSSS" (issue time and a
+ * sequence number, hex) followed by an HMAC-SHA256 of both under a secret
+ * drawn at start-up. A nonce older than auth_conf.nonce_expire seconds is
+ * stale (the client retries with the new one without asking its user).
+ * Replays: the sequence number selects a slot of a fixed table remembering
+ * the highest nonce-count seen, so each nc is accepted once; a nonce whose
+ * slot has been reused by a newer one is treated as stale.
+ *
+ * The digest functions are pure and testable without a proxy; the policy
+ * functions (auth_fn.c) tie them to a message and the database. */
+#ifndef SIPCC_AUTH_AUTH_H
+#define SIPCC_AUTH_AUTH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "core/arena.h"
+#include "core/str.h"
+
+enum auth_alg { AUTH_MD5, AUTH_SHA256 };
+
+/* Hex digest lengths. */
+#define AUTH_HEX_MAX 64
+
+struct auth_conf {
+	unsigned nonce_expire;    /* seconds; default 30 */
+	bool sha256_first;        /* offer SHA-256 above MD5 (default false: see auth_fn.c) */
+};
+extern struct auth_conf auth_conf;
+
+/* The parameters of one Digest credentials value (RFC 2617 §3.2.2). */
+struct auth_creds {
+	sip_str username, realm, nonce, uri, response, algorithm, cnonce, opaque, qop, nc;
+	enum auth_alg alg;
+	uint32_t nc_val;
+};
+
+/* Parse "Digest k=v, k="v", ..." into c. False when the scheme is not
+ * Digest, a value is malformed, a required parameter (username, realm,
+ * nonce, uri, response) is missing, the algorithm is unknown, or qop=auth
+ * comes without cnonce and nc. */
+bool auth_creds_parse(sip_str hdr_body, struct auth_creds *c);
+
+/* hex(H(data)) for the algorithm into out (NUL-terminated); returns its
+ * length (32 or 64). */
+size_t auth_hash_hex(enum auth_alg alg, const char *data, size_t len, char *out);
+/* HA1 = H(user:realm:password). */
+size_t auth_ha1(enum auth_alg alg, sip_str user, sip_str realm, sip_str password, char *out);
+/* The expected response for the credentials c of a request with method
+ * and the given HA1 (hex). */
+size_t auth_response(enum auth_alg alg, sip_str ha1, sip_str method, const struct auth_creds *c,
+		     char *out);
+
+/* ---- nonces ---- */
+
+#define AUTH_NONCE_LEN 48
+#define AUTH_NC_SLOTS  65536u
+
+/* Draw the secret and clear the nonce-count table (once per process). */
+void auth_nonce_init(void);
+/* A new nonce issued at now into out (AUTH_NONCE_LEN chars and a NUL). */
+void auth_nonce_make(int64_t now, char out[AUTH_NONCE_LEN + 1]);
+
+enum auth_nonce_check {
+	AUTH_NONCE_OK,
+	AUTH_NONCE_BAD,       /* not ours (bad format or HMAC) */
+	AUTH_NONCE_STALE,     /* ours but expired, or its slot was reused */
+};
+/* Check a nonce's form, HMAC and age; *seq receives its sequence number. */
+enum auth_nonce_check auth_nonce_check(sip_str nonce, int64_t now, uint32_t *seq);
+/* Record nonce-count nc for the nonce with sequence seq; false when nc is
+ * not above every nc seen for it (a replay), or its slot was reused. */
+bool auth_nc_accept(uint32_t seq, uint32_t nc);
+
+/* ---- per-message state and accessors ---- */
+
+/* What the auth functions learned about one message (ctx->auth). */
+struct sip_hdr;
+struct auth_ctx {
+	bool stale;               /* the last check found a stale nonce */
+	bool ok;                  /* credentials verified */
+	sip_str user, realm;      /* the authenticated identity */
+	struct sip_hdr *hdr;      /* the header holding them */
+};
+
+struct sip_ctx;
+/* The authenticated user and realm of the message ("" when none). */
+sip_str auth_user(struct sip_ctx *ctx);
+sip_str auth_realm(struct sip_ctx *ctx);
+
+#endif

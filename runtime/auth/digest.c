@@ -1,0 +1,259 @@
+/* Digest computations, credential parsing and nonces (see auth.h). */
+#include "auth/auth.h"
+
+#include <string.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+struct auth_conf auth_conf = { 30, false };
+
+static const char auth_hexd[] = "0123456789abcdef";
+
+static size_t auth_to_hex(const unsigned char *d, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = auth_hexd[d[i] >> 4];
+		out[2 * i + 1] = auth_hexd[d[i] & 15];
+	}
+	out[2 * n] = '\0';
+	return 2 * n;
+}
+
+/* Hash the pieces joined by ':' (how every digest input is formed). */
+static size_t auth_hash_parts(enum auth_alg alg, const sip_str *parts, size_t n, char *out)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	if (!c) {
+		out[0] = '\0';
+		return 0;
+	}
+	EVP_DigestInit_ex(c, alg == AUTH_SHA256 ? EVP_sha256() : EVP_md5(), NULL);
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			EVP_DigestUpdate(c, ":", 1);
+		if (parts[i].len)
+			EVP_DigestUpdate(c, parts[i].s, parts[i].len);
+	}
+	EVP_DigestFinal_ex(c, md, &mdlen);
+	EVP_MD_CTX_free(c);
+	return auth_to_hex(md, mdlen, out);
+}
+
+size_t auth_hash_hex(enum auth_alg alg, const char *data, size_t len, char *out)
+{
+	sip_str p = sip_str_make(data, len);
+	return auth_hash_parts(alg, &p, 1, out);
+}
+
+size_t auth_ha1(enum auth_alg alg, sip_str user, sip_str realm, sip_str password, char *out)
+{
+	sip_str p[3] = { user, realm, password };
+	return auth_hash_parts(alg, p, 3, out);
+}
+
+size_t auth_response(enum auth_alg alg, sip_str ha1, sip_str method, const struct auth_creds *c,
+		     char *out)
+{
+	char ha2[AUTH_HEX_MAX + 1];
+	sip_str a2[2] = { method, c->uri };
+	size_t n2 = auth_hash_parts(alg, a2, 2, ha2);
+	if (c->qop.len) {
+		sip_str p[6] = { ha1, c->nonce, c->nc, c->cnonce, c->qop, sip_str_make(ha2, n2) };
+		return auth_hash_parts(alg, p, 6, out);
+	}
+	sip_str p[3] = { ha1, c->nonce, sip_str_make(ha2, n2) };
+	return auth_hash_parts(alg, p, 3, out);
+}
+
+/* ---- credentials ---- */
+
+static bool auth_is_ws(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
+bool auth_creds_parse(sip_str b, struct auth_creds *c)
+{
+	memset(c, 0, sizeof *c);
+	const char *p = b.s, *end = b.s + b.len;
+	while (p < end && auth_is_ws(*p))
+		p++;
+	if (end - p < 7 || !sip_mem_caseeq(p, "Digest", 6) || !auth_is_ws(p[6]))
+		return false;
+	p += 7;
+	while (p < end) {
+		while (p < end && (auth_is_ws(*p) || *p == ','))
+			p++;
+		if (p == end)
+			break;
+		const char *k = p;
+		while (p < end && *p != '=' && !auth_is_ws(*p) && *p != ',')
+			p++;
+		sip_str key = sip_str_make(k, (size_t)(p - k));
+		while (p < end && auth_is_ws(*p))
+			p++;
+		if (p == end || *p != '=' || !key.len)
+			return false;
+		p++;
+		while (p < end && auth_is_ws(*p))
+			p++;
+		sip_str val;
+		if (p < end && *p == '"') {
+			const char *v = ++p;
+			while (p < end && *p != '"') {
+				if (*p == '\\' && p + 1 < end)
+					p++;
+				p++;
+			}
+			if (p == end)
+				return false;
+			val = sip_str_make(v, (size_t)(p - v));
+			p++;
+		} else {
+			const char *v = p;
+			while (p < end && *p != ',' && !auth_is_ws(*p))
+				p++;
+			val = sip_str_make(v, (size_t)(p - v));
+		}
+		static const struct { const char *name; size_t off; } keys[] = {
+			{ "username", offsetof(struct auth_creds, username) },
+			{ "realm", offsetof(struct auth_creds, realm) },
+			{ "nonce", offsetof(struct auth_creds, nonce) },
+			{ "uri", offsetof(struct auth_creds, uri) },
+			{ "response", offsetof(struct auth_creds, response) },
+			{ "algorithm", offsetof(struct auth_creds, algorithm) },
+			{ "cnonce", offsetof(struct auth_creds, cnonce) },
+			{ "opaque", offsetof(struct auth_creds, opaque) },
+			{ "qop", offsetof(struct auth_creds, qop) },
+			{ "nc", offsetof(struct auth_creds, nc) },
+		};
+		for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+			if (sip_str_eq_lit_case(key, keys[i].name)) {
+				*(sip_str *)((char *)c + keys[i].off) = val;
+				break;
+			}
+	}
+	if (!c->username.len || !c->realm.s || !c->nonce.len || !c->uri.len || !c->response.len)
+		return false;
+	if (!c->algorithm.len || sip_str_eq_lit_case(c->algorithm, "MD5"))
+		c->alg = AUTH_MD5;
+	else if (sip_str_eq_lit_case(c->algorithm, "SHA-256"))
+		c->alg = AUTH_SHA256;
+	else
+		return false;
+	if (c->qop.len) {
+		if (!sip_str_eq_lit_case(c->qop, "auth") || !c->cnonce.len || c->nc.len != 8)
+			return false;
+		uint32_t v = 0;
+		for (size_t i = 0; i < 8; i++) {
+			char ch = c->nc.s[i] | 0x20;
+			int d = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+			if (d < 0)
+				return false;
+			v = v * 16 + (uint32_t)d;
+		}
+		if (!v)
+			return false;
+		c->nc_val = v;
+	}
+	return true;
+}
+
+/* ---- nonces ---- */
+
+static struct {
+	unsigned char secret[32];
+	uint32_t seq;
+	bool ready;
+	/* Per slot: the sequence number of the nonce that owns it and the
+	 * highest nc accepted for it. */
+	uint32_t slot_seq[AUTH_NC_SLOTS];
+	uint32_t slot_nc[AUTH_NC_SLOTS];
+} N;
+
+void auth_nonce_init(void)
+{
+	if (RAND_bytes(N.secret, sizeof N.secret) != 1) {
+		/* No entropy source: still unpredictable enough per boot for a
+		 * nonce, never for a key; the HMAC then only binds the format. */
+		for (size_t i = 0; i < sizeof N.secret; i++)
+			N.secret[i] = (unsigned char)(((uintptr_t)&N >> (i % 8)) ^ (i * 131u));
+	}
+	RAND_bytes((unsigned char *)&N.seq, sizeof N.seq);
+	memset(N.slot_seq, 0, sizeof N.slot_seq);
+	memset(N.slot_nc, 0, sizeof N.slot_nc);
+	N.ready = true;
+}
+
+/* Writes 32 hex digits and a NUL. */
+static void auth_nonce_mac(const char *head, char *out)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	HMAC(EVP_sha256(), N.secret, sizeof N.secret, (const unsigned char *)head, 16, md, &n);
+	auth_to_hex(md, 16, out);
+}
+
+static void auth_put_hex32(char *p, uint32_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 4)
+		p[i] = auth_hexd[v & 15];
+}
+
+static bool auth_get_hex32(const char *p, uint32_t *v)
+{
+	uint32_t x = 0;
+	for (int i = 0; i < 8; i++) {
+		char ch = p[i];
+		int d = ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+		if (d < 0)
+			return false;
+		x = x * 16 + (uint32_t)d;
+	}
+	*v = x;
+	return true;
+}
+
+void auth_nonce_make(int64_t now, char out[AUTH_NONCE_LEN + 1])
+{
+	if (!N.ready)
+		auth_nonce_init();
+	uint32_t seq = ++N.seq;
+	auth_put_hex32(out, (uint32_t)now);
+	auth_put_hex32(out + 8, seq);
+	auth_nonce_mac(out, out + 16);
+	out[AUTH_NONCE_LEN] = '\0';
+	N.slot_seq[seq % AUTH_NC_SLOTS] = seq;
+	N.slot_nc[seq % AUTH_NC_SLOTS] = 0;
+}
+
+enum auth_nonce_check auth_nonce_check(sip_str nonce, int64_t now, uint32_t *seq)
+{
+	uint32_t ts;
+	char mac[33];
+	if (!N.ready || nonce.len != AUTH_NONCE_LEN || !auth_get_hex32(nonce.s, &ts)
+	    || !auth_get_hex32(nonce.s + 8, seq))
+		return AUTH_NONCE_BAD;
+	auth_nonce_mac(nonce.s, mac);
+	if (CRYPTO_memcmp(mac, nonce.s + 16, 32) != 0)
+		return AUTH_NONCE_BAD;
+	int64_t age = (int64_t)(uint32_t)((uint32_t)now - ts);
+	if (age > (int64_t)auth_conf.nonce_expire)
+		return AUTH_NONCE_STALE;
+	if (N.slot_seq[*seq % AUTH_NC_SLOTS] != *seq)
+		return AUTH_NONCE_STALE;
+	return AUTH_NONCE_OK;
+}
+
+bool auth_nc_accept(uint32_t seq, uint32_t nc)
+{
+	uint32_t i = seq % AUTH_NC_SLOTS;
+	if (N.slot_seq[i] != seq || nc <= N.slot_nc[i])
+		return false;
+	N.slot_nc[i] = nc;
+	return true;
+}

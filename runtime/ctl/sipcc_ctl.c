@@ -1,0 +1,460 @@
+/* sipcc-ctl: manage the database a sipcc proxy uses (subscribers, domains,
+ * aliases) and list its registrations, like kamctl / opensipsctl.
+ *
+ * Exit status: 0 done, 1 refused (bad input, unknown or duplicate entry),
+ * 2 usage error, 3 database unreachable or failing. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include "auth/auth.h"
+#include "config.h"
+#include "core/log.h"
+#include "core/status.h"
+#include "db/db.h"
+
+#define CTL_DEFAULT_URL "sqlite:sipcc.db"
+
+enum { CTL_OK = 0, CTL_REFUSED = 1, CTL_USAGE = 2, CTL_DBFAIL = 3 };
+
+static const char *ctl_prog = "sipcc-ctl";
+
+static void ctl_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: %s [--db URL] [--plaintext] COMMAND ...\n"
+		"  db init | db migrate             create or update the tables\n"
+		"  db version                       print the schema version\n"
+		"  add USER@DOMAIN PASSWORD         add a subscriber\n"
+		"  rm USER@DOMAIN                   remove a subscriber\n"
+		"  passwd USER@DOMAIN PASSWORD      change a subscriber's password\n"
+		"  domain add|rm NAME               serve a domain, or stop\n"
+		"  domain list                      list the served domains\n"
+		"  alias add ALIAS@DOMAIN USER@DOMAIN   let an alias reach a subscriber\n"
+		"  alias rm ALIAS@DOMAIN            remove an alias\n"
+		"  alias list                       list the aliases\n"
+		"  ul show [AOR]                    list the registrations (of one AOR)\n"
+		"options:\n"
+		"  --db URL       sqlite:PATH or postgres://USER:PASS@HOST:PORT/DB (default %s)\n"
+		"  --plaintext    also store the password itself (by default only its\n"
+		"                 MD5 and SHA-256 digests, ha1 and ha1_sha256)\n",
+		ctl_prog, CTL_DEFAULT_URL);
+}
+
+static int ctl_err(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int ctl_err(int status, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: ", ctl_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return status;
+}
+
+static int ctl_dberr(db *d, const char *what, int rc)
+{
+	return ctl_err(CTL_DBFAIL, "%s: %s%s%s", what, sip_strerror(rc), db_error(d)[0] ? ": " : "",
+		       db_error(d));
+}
+
+/* RFC 3261 user: unreserved, escaped and user-unreserved characters. */
+static bool ctl_valid_user(const char *s, size_t n)
+{
+	if (!n || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+			continue;
+		if (!strchr("-_.!~*'()&=+$,;?/%", c))
+			return false;
+	}
+	return true;
+}
+
+/* A host name (labels of letters, digits and '-') or an IPv4 address. */
+static bool ctl_valid_domain(const char *s)
+{
+	size_t n = strlen(s), label = 0;
+	if (!n || n > 253 || s[0] == '.' || s[n - 1] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == '.') {
+			if (!label || s[i - 1] == '-')
+				return false;
+			label = 0;
+		} else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+			   || (c == '-' && label)) {
+			if (++label > 63)
+				return false;
+		} else {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* "user@domain" (an optional "sip:" prefix allowed) into its parts, the
+ * domain lowercased. */
+static bool ctl_split(const char *arg, char *user, size_t usz, char *dom, size_t dsz)
+{
+	if (strncasecmp(arg, "sip:", 4) == 0)
+		arg += 4;
+	const char *at = strchr(arg, '@');
+	if (!at || strchr(at + 1, '@'))
+		return false;
+	size_t ul = (size_t)(at - arg), dl = strlen(at + 1);
+	if (!ctl_valid_user(arg, ul) || ul >= usz || dl >= dsz)
+		return false;
+	memcpy(user, arg, ul);
+	user[ul] = '\0';
+	for (size_t i = 0; i <= dl; i++) {
+		char c = at[1 + i];
+		dom[i] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+	}
+	return ctl_valid_domain(dom);
+}
+
+/* Run a prepared statement to completion; returns its status. */
+static int ctl_run(db_stmt *st)
+{
+	int rc;
+	while ((rc = db_step(st)) == DB_ROW)
+		;
+	return rc;
+}
+
+static int ctl_domain_known(db *d, const char *dom, bool *known)
+{
+	db_stmt *st;
+	int rc = db_prepare(d, "SELECT count(*) FROM domain WHERE domain = $1", &st);
+	if (rc == SIP_OK && (rc = db_bind_text(st, 1, sip_str_make(dom, strlen(dom)))) == SIP_OK
+	    && (rc = db_step(st)) == DB_ROW) {
+		*known = db_column_int(st, 0) > 0;
+		rc = SIP_OK;
+	}
+	db_finalize(st);
+	return rc;
+}
+
+static int ctl_subscriber_exists(db *d, const char *user, const char *dom, bool *exists)
+{
+	db_stmt *st;
+	int rc = db_prepare(d, "SELECT count(*) FROM subscriber WHERE username = $1 AND domain = $2",
+			    &st);
+	if (rc == SIP_OK && (rc = db_bind_text(st, 1, sip_str_make(user, strlen(user)))) == SIP_OK
+	    && (rc = db_bind_text(st, 2, sip_str_make(dom, strlen(dom)))) == SIP_OK
+	    && (rc = db_step(st)) == DB_ROW) {
+		*exists = db_column_int(st, 0) > 0;
+		rc = SIP_OK;
+	}
+	db_finalize(st);
+	return rc;
+}
+
+/* Both digests of the password, and the password itself when asked. */
+static int ctl_bind_secrets(db_stmt *st, int first, const char *user, const char *dom,
+			    const char *pw, bool plaintext)
+{
+	char h1[AUTH_HEX_MAX + 1], h2[AUTH_HEX_MAX + 1];
+	sip_str u = sip_str_make(user, strlen(user)), r = sip_str_make(dom, strlen(dom));
+	sip_str p = sip_str_make(pw, strlen(pw));
+	size_t n1 = auth_ha1(AUTH_MD5, u, r, p, h1), n2 = auth_ha1(AUTH_SHA256, u, r, p, h2);
+	int rc = db_bind_text(st, first, plaintext ? p : SIP_STR_LIT(""));
+	if (rc == SIP_OK)
+		rc = db_bind_text(st, first + 1, sip_str_make(h1, n1));
+	if (rc == SIP_OK)
+		rc = db_bind_text(st, first + 2, sip_str_make(h2, n2));
+	return rc;
+}
+
+static int ctl_user_cmd(db *d, const char *cmd, int argc, char **argv, bool plaintext)
+{
+	char user[128], dom[256];
+	bool add = strcmp(cmd, "add") == 0, rm = strcmp(cmd, "rm") == 0;
+	if (argc != (rm ? 1 : 2))
+		return ctl_err(CTL_USAGE, "usage: %s %s USER@DOMAIN%s", ctl_prog, cmd,
+			       rm ? "" : " PASSWORD");
+	if (!ctl_split(argv[0], user, sizeof user, dom, sizeof dom))
+		return ctl_err(CTL_REFUSED, "bad subscriber URI '%s' (expected user@domain)", argv[0]);
+	if (!rm && !argv[1][0])
+		return ctl_err(CTL_REFUSED, "empty password");
+	db_stmt *st;
+	int rc;
+	if (add) {
+		bool known = false, exists = false;
+		if ((rc = ctl_domain_known(d, dom, &known)) != SIP_OK)
+			return ctl_dberr(d, "cannot read the domain table", rc);
+		if (!known)
+			return ctl_err(CTL_REFUSED, "unknown domain '%s' (add it first: %s domain add %s)",
+				       dom, ctl_prog, dom);
+		if ((rc = ctl_subscriber_exists(d, user, dom, &exists)) != SIP_OK)
+			return ctl_dberr(d, "cannot read the subscriber table", rc);
+		if (exists)
+			return ctl_err(CTL_REFUSED, "subscriber %s@%s exists already", user, dom);
+		rc = db_prepare(d, "INSERT INTO subscriber (username, domain, password, ha1, ha1_sha256)"
+				" VALUES ($1, $2, $3, $4, $5)", &st);
+		if (rc == SIP_OK && (rc = db_bind_text(st, 1, sip_str_make(user, strlen(user)))) == SIP_OK
+		    && (rc = db_bind_text(st, 2, sip_str_make(dom, strlen(dom)))) == SIP_OK)
+			rc = ctl_bind_secrets(st, 3, user, dom, argv[1], plaintext);
+	} else if (rm) {
+		rc = db_prepare(d, "DELETE FROM subscriber WHERE username = $1 AND domain = $2", &st);
+		if (rc == SIP_OK && (rc = db_bind_text(st, 1, sip_str_make(user, strlen(user)))) == SIP_OK)
+			rc = db_bind_text(st, 2, sip_str_make(dom, strlen(dom)));
+	} else {
+		rc = db_prepare(d, "UPDATE subscriber SET password = $1, ha1 = $2, ha1_sha256 = $3"
+				" WHERE username = $4 AND domain = $5", &st);
+		if (rc == SIP_OK && (rc = ctl_bind_secrets(st, 1, user, dom, argv[1], plaintext)) == SIP_OK
+		    && (rc = db_bind_text(st, 4, sip_str_make(user, strlen(user)))) == SIP_OK)
+			rc = db_bind_text(st, 5, sip_str_make(dom, strlen(dom)));
+	}
+	if (rc == SIP_OK)
+		rc = ctl_run(st);
+	long changed = db_changes(st);
+	db_finalize(st);
+	if (rc == SIP_EDBCONSTRAINT)
+		return ctl_err(CTL_REFUSED, "subscriber %s@%s exists already", user, dom);
+	if (rc != SIP_OK)
+		return ctl_dberr(d, "cannot change the subscriber table", rc);
+	if (!add && changed == 0)
+		return ctl_err(CTL_REFUSED, "no subscriber %s@%s", user, dom);
+	return CTL_OK;
+}
+
+static int ctl_list(db *d, db_stmt *st, const char *what)
+{
+	int rc;
+	while ((rc = db_step(st)) == DB_ROW) {
+		int n = db_column_count(st);
+		for (int i = 0; i < n; i++) {
+			sip_str v = db_column_text(st, i);
+			printf("%s" SIP_STR_FMT, i ? (i == 1 && n == 4 ? "@" : i == 2 ? " -> " : "@") : "",
+			       SIP_STR_ARG(v));
+		}
+		putchar('\n');
+	}
+	db_finalize(st);
+	return rc == SIP_OK ? CTL_OK : ctl_dberr(d, what, rc);
+}
+
+static int ctl_domain_cmd(db *d, int argc, char **argv)
+{
+	db_stmt *st;
+	int rc;
+	if (argc == 1 && strcmp(argv[0], "list") == 0) {
+		if ((rc = db_prepare(d, "SELECT domain FROM domain ORDER BY domain", &st)) != SIP_OK)
+			return ctl_dberr(d, "cannot read the domain table", rc);
+		return ctl_list(d, st, "cannot read the domain table");
+	}
+	if (argc != 2 || (strcmp(argv[0], "add") && strcmp(argv[0], "rm")))
+		return ctl_err(CTL_USAGE, "usage: %s domain add|rm NAME, or domain list", ctl_prog);
+	char dom[256];
+	size_t n = strlen(argv[1]);
+	if (n >= sizeof dom)
+		return ctl_err(CTL_REFUSED, "bad domain name '%s'", argv[1]);
+	for (size_t i = 0; i <= n; i++)
+		dom[i] = argv[1][i] >= 'A' && argv[1][i] <= 'Z' ? (char)(argv[1][i] + 32) : argv[1][i];
+	if (!ctl_valid_domain(dom))
+		return ctl_err(CTL_REFUSED, "bad domain name '%s'", argv[1]);
+	bool add = strcmp(argv[0], "add") == 0;
+	rc = add ? db_prepare(d, "INSERT INTO domain (domain) VALUES ($1)", &st)
+		 : db_prepare(d, "DELETE FROM domain WHERE domain = $1", &st);
+	if (rc == SIP_OK && (rc = db_bind_text(st, 1, sip_str_make(dom, n))) == SIP_OK)
+		rc = ctl_run(st);
+	long changed = db_changes(st);
+	db_finalize(st);
+	if (rc == SIP_EDBCONSTRAINT)
+		return ctl_err(CTL_REFUSED, "domain '%s' exists already", dom);
+	if (rc != SIP_OK)
+		return ctl_dberr(d, "cannot change the domain table", rc);
+	if (!add && changed == 0)
+		return ctl_err(CTL_REFUSED, "unknown domain '%s'", dom);
+	return CTL_OK;
+}
+
+static int ctl_alias_cmd(db *d, int argc, char **argv)
+{
+	db_stmt *st;
+	int rc;
+	if (argc == 1 && strcmp(argv[0], "list") == 0) {
+		if ((rc = db_prepare(d, "SELECT alias_username, alias_domain, username, domain"
+				     " FROM alias ORDER BY alias_domain, alias_username", &st)) != SIP_OK)
+			return ctl_dberr(d, "cannot read the alias table", rc);
+		return ctl_list(d, st, "cannot read the alias table");
+	}
+	bool add = argc == 3 && strcmp(argv[0], "add") == 0;
+	bool rm = argc == 2 && strcmp(argv[0], "rm") == 0;
+	if (!add && !rm)
+		return ctl_err(CTL_USAGE, "usage: %s alias add ALIAS@DOMAIN USER@DOMAIN, alias rm"
+			       " ALIAS@DOMAIN, or alias list", ctl_prog);
+	char au[128], ad[256], user[128], dom[256];
+	if (!ctl_split(argv[1], au, sizeof au, ad, sizeof ad))
+		return ctl_err(CTL_REFUSED, "bad alias URI '%s' (expected alias@domain)", argv[1]);
+	if (add) {
+		bool known = false, exists = false;
+		if (!ctl_split(argv[2], user, sizeof user, dom, sizeof dom))
+			return ctl_err(CTL_REFUSED, "bad subscriber URI '%s' (expected user@domain)",
+				       argv[2]);
+		if ((rc = ctl_domain_known(d, ad, &known)) != SIP_OK)
+			return ctl_dberr(d, "cannot read the domain table", rc);
+		if (!known)
+			return ctl_err(CTL_REFUSED, "unknown domain '%s' (add it first: %s domain add %s)",
+				       ad, ctl_prog, ad);
+		if ((rc = ctl_subscriber_exists(d, user, dom, &exists)) != SIP_OK)
+			return ctl_dberr(d, "cannot read the subscriber table", rc);
+		if (!exists)
+			return ctl_err(CTL_REFUSED, "no subscriber %s@%s", user, dom);
+		rc = db_prepare(d, "INSERT INTO alias (alias_username, alias_domain, username, domain)"
+				" VALUES ($1, $2, $3, $4)", &st);
+		if (rc == SIP_OK && (rc = db_bind_text(st, 3, sip_str_make(user, strlen(user)))) == SIP_OK)
+			rc = db_bind_text(st, 4, sip_str_make(dom, strlen(dom)));
+	} else {
+		rc = db_prepare(d, "DELETE FROM alias WHERE alias_username = $1 AND alias_domain = $2",
+				&st);
+	}
+	if (rc == SIP_OK && (rc = db_bind_text(st, 1, sip_str_make(au, strlen(au)))) == SIP_OK
+	    && (rc = db_bind_text(st, 2, sip_str_make(ad, strlen(ad)))) == SIP_OK)
+		rc = ctl_run(st);
+	long changed = db_changes(st);
+	db_finalize(st);
+	if (rc == SIP_EDBCONSTRAINT)
+		return ctl_err(CTL_REFUSED, "alias %s@%s exists already", au, ad);
+	if (rc != SIP_OK)
+		return ctl_dberr(d, "cannot change the alias table", rc);
+	if (rm && changed == 0)
+		return ctl_err(CTL_REFUSED, "no alias %s@%s", au, ad);
+	return CTL_OK;
+}
+
+/* One line per binding: AOR, contact, seconds left, q, received, path. */
+static int ctl_ul_show(db *d, int argc, char **argv)
+{
+	db_stmt *st;
+	int rc;
+	if (argc > 1)
+		return ctl_err(CTL_USAGE, "usage: %s ul show [AOR]", ctl_prog);
+	char user[128], dom[256], aor[400];
+	if (argc == 1) {
+		if (!ctl_split(argv[0], user, sizeof user, dom, sizeof dom))
+			return ctl_err(CTL_REFUSED, "bad AOR '%s' (expected user@domain)", argv[0]);
+		snprintf(aor, sizeof aor, "%s@%s", user, dom);
+		rc = db_prepare(d, "SELECT aor, contact, expires, q, received, path, user_agent"
+				" FROM location WHERE expires > $1 AND aor = $2 ORDER BY aor, q DESC", &st);
+		if (rc == SIP_OK)
+			rc = db_bind_text(st, 2, sip_str_make(aor, strlen(aor)));
+	} else {
+		rc = db_prepare(d, "SELECT aor, contact, expires, q, received, path, user_agent"
+				" FROM location WHERE expires > $1 ORDER BY aor, q DESC", &st);
+	}
+	int64_t now = (int64_t)time(NULL);
+	if (rc == SIP_OK)
+		rc = db_bind_int(st, 1, now);
+	unsigned long n = 0;
+	while (rc == SIP_OK && (rc = db_step(st)) == DB_ROW) {
+		sip_str a = db_column_text(st, 0), c = db_column_text(st, 1);
+		sip_str r = db_column_text(st, 4), p = db_column_text(st, 5), ua = db_column_text(st, 6);
+		int64_t q = db_column_int(st, 3);
+		printf(SIP_STR_FMT " <" SIP_STR_FMT "> expires=%lld", SIP_STR_ARG(a), SIP_STR_ARG(c),
+		       (long long)(db_column_int(st, 2) - now));
+		if (q >= 0)
+			printf(" q=%lld.%03lld", (long long)(q / 1000), (long long)(q % 1000));
+		if (r.len)
+			printf(" received=" SIP_STR_FMT, SIP_STR_ARG(r));
+		if (p.len)
+			printf(" path=" SIP_STR_FMT, SIP_STR_ARG(p));
+		if (ua.len)
+			printf(" ua=\"" SIP_STR_FMT "\"", SIP_STR_ARG(ua));
+		putchar('\n');
+		n++;
+		rc = SIP_OK;
+	}
+	db_finalize(st);
+	if (rc != SIP_OK)
+		return ctl_dberr(d, "cannot read the location table", rc);
+	if (argc == 1 && n == 0)
+		return ctl_err(CTL_REFUSED, "no registration for %s", aor);
+	return CTL_OK;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "plaintext", no_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *url = getenv("SIPCC_DB");
+	bool plaintext = false;
+	int c;
+	sip_log_level = SIP_LOG_ERR;
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': url = optarg; break;
+		case 'p': plaintext = true; break;
+		case 'h': ctl_usage(stdout); return CTL_OK;
+		case 'V': printf("sipcc-ctl %s\n", PACKAGE_VERSION); return CTL_OK;
+		default: ctl_usage(stderr); return CTL_USAGE;
+		}
+	}
+	if (!url || !url[0])
+		url = CTL_DEFAULT_URL;
+	argc -= optind;
+	argv += optind;
+	if (argc < 1) {
+		ctl_usage(stderr);
+		return CTL_USAGE;
+	}
+	const char *cmd = argv[0];
+	bool db_cmd = strcmp(cmd, "db") == 0;
+	if (!db_cmd && strcmp(cmd, "add") && strcmp(cmd, "rm") && strcmp(cmd, "passwd")
+	    && strcmp(cmd, "domain") && strcmp(cmd, "alias") && strcmp(cmd, "ul"))
+		return ctl_err(CTL_USAGE, "unknown command '%s' (see %s --help)", cmd, ctl_prog);
+	if (db_cmd && (argc != 2 || (strcmp(argv[1], "init") && strcmp(argv[1], "migrate")
+				      && strcmp(argv[1], "version"))))
+		return ctl_err(CTL_USAGE, "usage: %s db init|migrate|version", ctl_prog);
+	if (strcmp(cmd, "ul") == 0 && (argc < 2 || strcmp(argv[1], "show")))
+		return ctl_err(CTL_USAGE, "usage: %s ul show [AOR]", ctl_prog);
+
+	db *d;
+	int rc = db_open(url, &d);
+	if (rc == SIP_EINVAL)
+		return ctl_err(CTL_USAGE, "bad database URL '%s' (sqlite:PATH or postgres://...)", url);
+	if (rc != SIP_OK) {
+		int st = ctl_err(CTL_DBFAIL, "cannot connect to %s: %s", url, d ? db_error(d) : sip_strerror(rc));
+		db_close(d);
+		return st;
+	}
+	int version = 0, status = CTL_OK;
+	if (db_cmd && strcmp(argv[1], "version") != 0) {
+		if ((rc = db_schema_migrate(d)) != SIP_OK)
+			status = ctl_dberr(d, "migration failed", rc);
+		else if ((rc = db_schema_version(d, &version)) == SIP_OK)
+			printf("schema version %d\n", version);
+	} else if ((rc = db_schema_version(d, &version)) != SIP_OK) {
+		status = ctl_dberr(d, "cannot read the schema version", rc);
+	} else if (db_cmd) {
+		printf("schema version %d (this program: %d)\n", version, DB_SCHEMA_VERSION);
+	} else if (version < DB_SCHEMA_VERSION) {
+		status = ctl_err(CTL_REFUSED, "the database is at schema version %d, not %d: run '%s db migrate'",
+				 version, DB_SCHEMA_VERSION, ctl_prog);
+	} else if (strcmp(cmd, "domain") == 0) {
+		status = ctl_domain_cmd(d, argc - 1, argv + 1);
+	} else if (strcmp(cmd, "alias") == 0) {
+		status = ctl_alias_cmd(d, argc - 1, argv + 1);
+	} else if (strcmp(cmd, "ul") == 0) {
+		status = ctl_ul_show(d, argc - 2, argv + 2);
+	} else {
+		status = ctl_user_cmd(d, cmd, argc - 1, argv + 1, plaintext);
+	}
+	db_close(d);
+	return status;
+}

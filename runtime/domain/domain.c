@@ -1,0 +1,253 @@
+/* Domain and alias caches, and their policy functions (stdlib/domain.sipi). */
+#include "domain/domain.h"
+
+#include <string.h>
+#include "core/log.h"
+#include "core/status.h"
+#include "proxy/modules.h"
+#include "proxy/proxy.h"
+
+void domain_module_init(sip_timer_wheel *w);
+void domain_module_destroy(void);
+
+struct domain_alias {
+	struct domain_alias *next;
+	uint32_t hash;
+	sip_str alias, target;         /* "user@domain", host lowercased */
+};
+
+/* One generation of the cache: everything in one arena, swapped whole. */
+struct domain_cache {
+	sip_arena arena;
+	sip_str *domains;
+	unsigned n_domains;
+	struct domain_alias **buckets;
+	uint32_t mask;
+};
+
+static struct domain_cache *domain_cur;
+
+static uint32_t domain_hash(sip_str s)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < s.len; i++)
+		h = (h ^ (unsigned char)s.s[i]) * 16777619u;
+	return h;
+}
+
+static void domain_cache_free(struct domain_cache *c)
+{
+	if (!c)
+		return;
+	sip_arena_destroy(&c->arena);
+	sip_mem_free(c);
+}
+
+void domain_cache_clear(void)
+{
+	domain_cache_free(domain_cur);
+	domain_cur = NULL;
+}
+
+/* "user@host" with the host lowercased, in a. */
+static sip_str domain_addr(sip_arena *a, sip_str user, sip_str host)
+{
+	char *p = sip_arena_alloc(a, user.len + host.len + 2);
+	if (!p)
+		return SIP_STR_NULL;
+	memcpy(p, user.s, user.len);
+	p[user.len] = '@';
+	for (size_t i = 0; i < host.len; i++) {
+		char ch = host.s[i];
+		p[user.len + 1 + i] = ch >= 'A' && ch <= 'Z' ? (char)(ch + 32) : ch;
+	}
+	p[user.len + 1 + host.len] = '\0';
+	return sip_str_make(p, user.len + 1 + host.len);
+}
+
+static int domain_count(db *d, const char *what, int64_t *n)
+{
+	db_stmt *st;
+	int rc = strcmp(what, "domain") == 0
+		 ? db_prepare(d, "SELECT count(*) FROM domain", &st)
+		 : db_prepare(d, "SELECT count(*) FROM alias", &st);
+	if (rc != SIP_OK)
+		return rc;
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		*n = db_column_int(st, 0);
+		rc = SIP_OK;
+	}
+	db_finalize(st);
+	return rc;
+}
+
+int domain_refresh(db *d)
+{
+	int64_t nd = 0, na = 0;
+	int rc;
+	if ((rc = domain_count(d, "domain", &nd)) != SIP_OK || (rc = domain_count(d, "alias", &na)))
+		return rc;
+	struct domain_cache *c = sip_mem_alloc(sizeof *c);
+	if (!c)
+		return SIP_NOMEM;
+	memset(c, 0, sizeof *c);
+	sip_arena_init(&c->arena, 4096);
+	c->mask = 63;
+	while (c->mask + 1 < (uint32_t)na && c->mask < (1u << 24))
+		c->mask = c->mask * 2 + 1;
+	c->domains = sip_arena_alloc(&c->arena, (size_t)(nd + 1) * sizeof *c->domains);
+	c->buckets = sip_arena_alloc(&c->arena, (c->mask + 1) * sizeof *c->buckets);
+	if (!c->domains || !c->buckets) {
+		domain_cache_free(c);
+		return SIP_NOMEM;
+	}
+	memset(c->buckets, 0, (c->mask + 1) * sizeof *c->buckets);
+	db_stmt *st = NULL;
+	if ((rc = db_prepare(d, "SELECT domain FROM domain", &st)) != SIP_OK)
+		goto fail;
+	while ((rc = db_step(st)) == DB_ROW && c->n_domains < nd)
+		c->domains[c->n_domains++] = sip_arena_strdup(&c->arena, db_column_text(st, 0));
+	db_finalize(st);
+	st = NULL;
+	if (rc != SIP_OK && rc != DB_ROW)
+		goto fail;
+	if ((rc = db_prepare(d, "SELECT alias_username, alias_domain, username, domain FROM alias",
+			     &st)) != SIP_OK)
+		goto fail;
+	while ((rc = db_step(st)) == DB_ROW) {
+		struct domain_alias *e = sip_arena_alloc(&c->arena, sizeof *e);
+		if (!e) {
+			rc = SIP_NOMEM;
+			break;
+		}
+		e->alias = domain_addr(&c->arena, db_column_text(st, 0), db_column_text(st, 1));
+		e->target = domain_addr(&c->arena, db_column_text(st, 2), db_column_text(st, 3));
+		e->hash = domain_hash(e->alias);
+		e->next = c->buckets[e->hash & c->mask];
+		c->buckets[e->hash & c->mask] = e;
+	}
+	db_finalize(st);
+	if (rc != SIP_OK)
+		goto fail;
+	domain_cache_free(domain_cur);
+	domain_cur = c;
+	return SIP_OK;
+fail:
+	domain_cache_free(c);
+	return rc;
+}
+
+bool domain_cached_local(sip_str host)
+{
+	if (!domain_cur)
+		return false;
+	for (unsigned i = 0; i < domain_cur->n_domains; i++)
+		if (sip_str_caseeq(domain_cur->domains[i], host))
+			return true;
+	return false;
+}
+
+bool domain_alias_resolve(sip_str aor, sip_arena *a, sip_str *out)
+{
+	if (!domain_cur)
+		return false;
+	uint32_t h = domain_hash(aor);
+	for (struct domain_alias *e = domain_cur->buckets[h & domain_cur->mask]; e; e = e->next)
+		if (e->hash == h && sip_str_eq(e->alias, aor)) {
+			*out = sip_arena_strdup(a, e->target);
+			return out->len > 0;
+		}
+	return false;
+}
+
+/* ---- start-up and the refresh timer ---- */
+
+static struct {
+	sip_timer_wheel *w;
+	sip_timer tm;
+	bool warned;
+} D;
+
+static void domain_reload(db *d)
+{
+	int rc = domain_refresh(d);
+	if (rc != SIP_OK && !D.warned)
+		LOG_WARN("domain: cannot reload the domain and alias tables: %s: %s",
+			 sip_strerror(rc), db_error(d));
+	D.warned = rc != SIP_OK;
+}
+
+static void domain_on_timer(sip_timer *tm, void *arg)
+{
+	(void)arg;
+	if (proxy_db_ready())
+		domain_reload(proxy_db());
+	sip_timer_add(D.w, tm, DOMAIN_REFRESH_MS);
+}
+
+void domain_module_init(sip_timer_wheel *w)
+{
+	D.w = w;
+	sip_timer_init(&D.tm, domain_on_timer, NULL);
+	sip_timer_add(w, &D.tm, DOMAIN_REFRESH_MS);
+	proxy_db_want(domain_reload);
+}
+
+void domain_module_destroy(void)
+{
+	if (D.w)
+		sip_timer_cancel(D.w, &D.tm);
+	D.w = NULL;
+	domain_cache_clear();
+}
+
+/* ---- policy functions ---- */
+
+static bool domain_host_local(sip_str host)
+{
+	return host.len && (proxy_is_domain(host) || domain_cached_local(host));
+}
+
+int64_t sipcc_fn_is_domain_local(struct sip_ctx *ctx, const char *s, size_t len)
+{
+	(void)ctx;
+	return domain_host_local(sip_str_make(s, len));
+}
+
+int64_t sipcc_fn_is_from_local(struct sip_ctx *ctx)
+{
+	sip_naddr *f = sip_msg_from(ctx->msg);
+	return f && domain_host_local(f->uri.host);
+}
+
+int64_t sipcc_fn_is_uri_host_local(struct sip_ctx *ctx)
+{
+	sip_uri tmp, *u;
+	if (ctx->new_ruri.len)
+		u = sip_uri_parse(ctx->new_ruri, &tmp) == SIP_OK ? &tmp : NULL;
+	else
+		u = sip_msg_ruri(ctx->msg);
+	return u && (domain_host_local(u->host) || proxy_is_us(u->host, 0));
+}
+
+/* Rewrite the Request-URI when its user@host is an alias. */
+int64_t sipcc_fn_lookup_alias(struct sip_ctx *ctx)
+{
+	sip_uri tmp, *u;
+	sip_msg *m = ctx->msg;
+	if (!m->is_request)
+		return 0;
+	if (ctx->new_ruri.len)
+		u = sip_uri_parse(ctx->new_ruri, &tmp) == SIP_OK ? &tmp : NULL;
+	else
+		u = sip_msg_ruri(m);
+	if (!u || !u->is_sip || !u->user.len)
+		return 0;
+	sip_str target;
+	if (!domain_alias_resolve(domain_addr(ctx->arena, u->user, u->host), ctx->arena, &target))
+		return 0;
+	ctx->new_ruri = sip_arena_printf(ctx->arena, "%s:" SIP_STR_FMT, u->secure ? "sips" : "sip",
+					 SIP_STR_ARG(target));
+	return 1;
+}

@@ -1,0 +1,3 @@
+# Domain and alias tables, cached from the database.
+DOMAIN_SRC = runtime/domain/domain.c
+EXTRA_DIST += runtime/domain/domain.h

@@ -1,0 +1,35 @@
+/* What the proxy main starts besides the core: the modules the policy
+ * uses (registrar, auth, domain) and the one database handle they share.
+ *
+ * A module is started only when the policy calls one of its functions: the
+ * module's init is referenced weakly, so it is linked (and runs) only when
+ * the policy's object pulled the module in from libsiprt.a. The database
+ * is opened only when a started module asked for it or --db was given. */
+#ifndef SIPCC_PROXY_MODULES_H
+#define SIPCC_PROXY_MODULES_H
+
+#include <stdbool.h>
+#include "core/timer.h"
+#include "db/db.h"
+
+#define PROXY_DB_DEFAULT_URL "sqlite:sipcc.db"
+
+/* Start the linked modules with timers on w, then open the database at url
+ * (NULL: PROXY_DB_DEFAULT_URL, and only when a module needs it). A
+ * database that is down is retried in the background; SIP_EINVAL for a
+ * malformed URL, the only fatal case. */
+int proxy_modules_init(sip_timer_wheel *w, const char *url);
+void proxy_modules_destroy(void);
+
+/* For modules, from their init: the database is needed; fn runs once the
+ * database is reachable and its schema migrated (at start-up, or later when
+ * it comes up). */
+void proxy_db_want(void (*on_ready)(db *d));
+/* The shared handle (NULL when no module wanted one), and whether its
+ * schema has been put in place. A ready database may still be down: calls
+ * then fail with SIP_EDBDOWN (answered 503 with Retry-After) and the
+ * handle reconnects by itself. */
+db *proxy_db(void);
+bool proxy_db_ready(void);
+
+#endif

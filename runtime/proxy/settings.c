@@ -1,0 +1,63 @@
+/* The registry behind settings.h: a small table filled once by
+ * sipcc_policy_init() before anything reads it, so no locking. */
+#include "proxy/settings.h"
+
+#include <string.h>
+#include "core/log.h"
+#include "proxy/policy_abi.h"
+
+#define SETTINGS_MAX 256
+
+static struct setting {
+	const char *module, *key;
+	const char *s;          /* NULL for int and bool settings */
+	int64_t i;
+} settings[SETTINGS_MAX];
+static unsigned n_settings;
+static const char *database_url;
+
+void sipcc_reg_setting(const char *module, const char *key, const char *s, int64_t i)
+{
+	for (unsigned k = 0; k < n_settings; k++) {
+		if (strcmp(settings[k].module, module) == 0 && strcmp(settings[k].key, key) == 0) {
+			settings[k].s = s;
+			settings[k].i = i;
+			return;
+		}
+	}
+	if (n_settings >= SETTINGS_MAX) {
+		LOG_WARN("too many settings; ignoring %s.%s", module, key);
+		return;
+	}
+	settings[n_settings++] = (struct setting){ module, key, s, i };
+}
+
+static const struct setting *setting_find(const char *module, const char *key)
+{
+	for (unsigned k = 0; k < n_settings; k++)
+		if (strcmp(settings[k].module, module) == 0 && strcmp(settings[k].key, key) == 0)
+			return &settings[k];
+	return NULL;
+}
+
+int64_t sipcc_setting_int(const char *module, const char *key, int64_t dflt)
+{
+	const struct setting *st = setting_find(module, key);
+	return st && !st->s ? st->i : dflt;
+}
+
+const char *sipcc_setting_str(const char *module, const char *key, const char *dflt)
+{
+	const struct setting *st = setting_find(module, key);
+	return st && st->s ? st->s : dflt;
+}
+
+void sipcc_reg_database(const char *url)
+{
+	database_url = url;
+}
+
+const char *sipcc_database_url(void)
+{
+	return database_url;
+}

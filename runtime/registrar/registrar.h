@@ -1,0 +1,117 @@
+/* The registrar (RFC 3261 §10.3, RFC 3327 Path): location tables kept in
+ * memory, written through to the database's location table so bindings
+ * survive a restart, swept for expired bindings by a timer.
+ *
+ * A table maps an address-of-record ("user@host", host lowercased) to its
+ * bindings, best first (highest q, then most recently updated). A binding
+ * is one allocation holding its strings back to back, because memory per
+ * registered contact is what limits a registrar's size.
+ *
+ * Times are Unix seconds passed in by the caller, so tests run on a fake
+ * clock. Single-threaded, like the event loop that calls it. */
+#ifndef SIPCC_REGISTRAR_REGISTRAR_H
+#define SIPCC_REGISTRAR_REGISTRAR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "core/arena.h"
+#include "core/str.h"
+#include "core/timer.h"
+#include "db/db.h"
+#include "sip/msg.h"
+
+/* Strings of a binding, in the order they are stored. */
+enum reg_field { REG_CONTACT, REG_CALLID, REG_PATH, REG_RECEIVED, REG_UA, REG_NFIELDS };
+
+typedef struct reg_contact {
+	struct reg_contact *next;
+	int64_t expires;               /* Unix time */
+	uint32_t cseq;
+	int16_t q;                     /* thousandths; -1 when the contact gave none */
+	uint16_t flags;
+	uint16_t len[REG_NFIELDS];
+	char data[];                   /* the fields back to back, no separators */
+} reg_contact;
+
+typedef struct reg_aor {
+	struct reg_aor *next;          /* hash chain */
+	reg_contact *contacts;         /* best first */
+	uint32_t hash;
+	uint16_t len;
+	char aor[];
+} reg_aor;
+
+typedef struct reg_table reg_table;
+
+/* Limits on the expiry a contact asks for, in seconds. A request below
+ * min_expires (other than 0) gets 423 with Min-Expires; above max_expires
+ * it is capped; without an expiry default_expires applies. max_contacts
+ * (0: no limit) caps the bindings of one address-of-record. */
+struct reg_conf {
+	unsigned min_expires, default_expires, max_expires;
+	unsigned max_contacts;
+};
+extern struct reg_conf reg_conf;
+
+/* The table called name; with create, made on first use. Only the table
+ * named "location" is written to the database. */
+reg_table *reg_table_get(sip_str name, bool create);
+/* Free every table (bindings included). */
+void reg_tables_destroy(void);
+/* Bindings in a table (expired ones not yet swept included). */
+unsigned long reg_table_count(const reg_table *t);
+
+/* Write-through target: d (may be NULL: memory only). */
+void reg_set_db(db *d);
+/* Load the unexpired rows of the location table into the "location"
+ * table, replacing nothing already in memory. Returns the number of
+ * bindings loaded or a negative status. */
+long reg_load(db *d, int64_t now);
+
+/* Field i of binding c. */
+static inline sip_str reg_field(const reg_contact *c, enum reg_field f)
+{
+	size_t off = 0;
+	for (int i = 0; i < (int)f; i++)
+		off += c->len[i];
+	return sip_str_make(c->data + off, c->len[f]);
+}
+
+/* The canonical address-of-record of uri ("user@host", host lowercased)
+ * into a. Empty when uri is not a SIP URI with a host. */
+sip_str reg_aor_of(sip_arena *a, sip_str uri);
+
+/* The bindings of aor still valid at now, best first; NULL when none. */
+const reg_contact *reg_lookup(reg_table *t, sip_str aor, int64_t now);
+
+/* What a REGISTER gets: a status, its reason and the extra header lines of
+ * the reply (Contact for each binding, Min-Expires, Path), in the arena. */
+struct reg_result {
+	int code;
+	const char *reason;
+	sip_str hdrs;
+};
+
+/* Process REGISTER req against t as RFC 3261 §10.3 steps 5-8 say, all or
+ * nothing: the bindings change (memory and database) only when the result
+ * is 200. received is the source the request came from ("sip:IP:PORT"),
+ * kept for NAT traversal. Results: 200, 400 (malformed Contact or Expires,
+ * "*" with other contacts or a nonzero expiry), 423, 500 (a Call-ID/CSeq
+ * out of order), 503 (database down: the reply needs Retry-After), 403
+ * (more contacts than max_contacts). */
+void reg_save(reg_table *t, sip_msg *req, sip_str received, int64_t now, sip_arena *a,
+	      struct reg_result *out);
+
+/* Remove every binding of aor (memory and database). SIP_OK, or a
+ * database status; memory is cleared only when the database agreed. */
+int reg_remove_aor(reg_table *t, sip_str aor);
+
+/* Drop the bindings expired at now from memory and the database. Returns
+ * how many were removed from memory. */
+unsigned long reg_sweep(reg_table *t, int64_t now);
+
+/* Run reg_sweep on every table once a second on wheel w. */
+void reg_timer_start(sip_timer_wheel *w);
+void reg_timer_stop(void);
+
+#endif

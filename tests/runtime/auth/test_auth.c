@@ -1,0 +1,142 @@
+/* Digest computations (RFC 2617 §3.5, RFC 7616 §3.9.1 vectors), parsing
+ * of credentials, nonce expiry and nonce-count replay protection. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+#include "auth/auth.h"
+
+#define S(lit) SIP_STR_LIT(lit)
+
+static void test_rfc2617_md5(void **state)
+{
+	(void)state;
+	char ha1[AUTH_HEX_MAX + 1], resp[AUTH_HEX_MAX + 1];
+	struct auth_creds c;
+	size_t n = auth_ha1(AUTH_MD5, S("Mufasa"), S("testrealm@host.com"), S("Circle Of Life"), ha1);
+	assert_int_equal(n, 32);
+	assert_true(auth_creds_parse(S("Digest username=\"Mufasa\", realm=\"testrealm@host.com\","
+				       " nonce=\"dcd98b7102dd2f0e8b11d0f600bfb0c093\","
+				       " uri=\"/dir/index.html\", qop=auth, nc=00000001,"
+				       " cnonce=\"0a4f113b\","
+				       " response=\"6629fae49393a05397450978507c4ef1\","
+				       " opaque=\"5ccc069c403ebaf9f0171e9517f40e41\""), &c));
+	assert_int_equal(c.alg, AUTH_MD5);
+	assert_int_equal(c.nc_val, 1);
+	auth_response(AUTH_MD5, sip_str_make(ha1, n), S("GET"), &c, resp);
+	assert_string_equal(resp, "6629fae49393a05397450978507c4ef1");
+}
+
+static void test_rfc7616_md5_sha256(void **state)
+{
+	(void)state;
+	static const char *const algs[2] = { "MD5", "SHA-256" };
+	static const char *const want[2] = {
+		"8ca523f5e9506fed4657c9700eebdbec",
+		"753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1",
+	};
+	for (int i = 0; i < 2; i++) {
+		char hdr[512], ha1[AUTH_HEX_MAX + 1], resp[AUTH_HEX_MAX + 1];
+		struct auth_creds c;
+		snprintf(hdr, sizeof hdr,
+			 "Digest username=\"Mufasa\", realm=\"http-auth@example.org\","
+			 " uri=\"/dir/index.html\", algorithm=%s,"
+			 " nonce=\"7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v\", nc=00000001,"
+			 " cnonce=\"f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ\", qop=auth,"
+			 " response=\"%s\", opaque=\"FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS\"",
+			 algs[i], want[i]);
+		assert_true(auth_creds_parse(sip_str_make(hdr, strlen(hdr)), &c));
+		assert_int_equal(c.alg, i ? AUTH_SHA256 : AUTH_MD5);
+		size_t n = auth_ha1(c.alg, c.username, c.realm, S("Circle of Life"), ha1);
+		assert_int_equal(n, i ? 64 : 32);
+		auth_response(c.alg, sip_str_make(ha1, n), S("GET"), &c, resp);
+		assert_string_equal(resp, want[i]);
+		assert_true(sip_str_eq(c.response, sip_str_make(want[i], strlen(want[i]))));
+	}
+}
+
+static void test_parse_rejects(void **state)
+{
+	(void)state;
+	struct auth_creds c;
+	/* Another scheme, a missing response, an unknown algorithm, qop
+	 * without nc, nc of 0 and an unterminated quote are all refused. */
+	assert_false(auth_creds_parse(S("Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="), &c));
+	assert_false(auth_creds_parse(S("Digest username=\"a\", realm=\"r\", nonce=\"n\", uri=\"u\""), &c));
+	assert_false(auth_creds_parse(S("Digest username=\"a\", realm=\"r\", nonce=\"n\", uri=\"u\","
+					" response=\"x\", algorithm=SHA-512-256"), &c));
+	assert_false(auth_creds_parse(S("Digest username=\"a\", realm=\"r\", nonce=\"n\", uri=\"u\","
+					" response=\"x\", qop=auth, cnonce=\"c\""), &c));
+	assert_false(auth_creds_parse(S("Digest username=\"a\", realm=\"r\", nonce=\"n\", uri=\"u\","
+					" response=\"x\", qop=auth, cnonce=\"c\", nc=00000000"), &c));
+	assert_false(auth_creds_parse(S("Digest username=\"a, realm=\"r\""), &c));
+	/* Without qop (RFC 2069 style) the credentials parse. */
+	assert_true(auth_creds_parse(S("Digest username=\"a\",realm=\"r\",nonce=\"n\",uri=\"u\","
+				       "response=\"x\""), &c));
+	assert_int_equal(c.qop.len, 0);
+}
+
+static void test_nonce_expiry_and_forgery(void **state)
+{
+	(void)state;
+	char nonce[AUTH_NONCE_LEN + 1];
+	uint32_t seq;
+	auth_nonce_init();
+	auth_conf.nonce_expire = 30;
+	auth_nonce_make(1000000, nonce);
+	sip_str n = sip_str_make(nonce, strlen(nonce));
+	assert_int_equal(n.len, AUTH_NONCE_LEN);
+	assert_int_equal(auth_nonce_check(n, 1000000, &seq), AUTH_NONCE_OK);
+	assert_int_equal(auth_nonce_check(n, 1000030, &seq), AUTH_NONCE_OK);
+	assert_int_equal(auth_nonce_check(n, 1000031, &seq), AUTH_NONCE_STALE);
+	/* A changed time stamp breaks the HMAC: not ours, not stale. */
+	char forged[AUTH_NONCE_LEN + 1];
+	memcpy(forged, nonce, sizeof forged);
+	forged[7] = forged[7] == '0' ? '1' : '0';
+	assert_int_equal(auth_nonce_check(sip_str_make(forged, AUTH_NONCE_LEN), 1000000, &seq),
+			 AUTH_NONCE_BAD);
+	assert_int_equal(auth_nonce_check(S("short"), 1000000, &seq), AUTH_NONCE_BAD);
+	/* A new secret (a restart) makes old nonces foreign. */
+	auth_nonce_init();
+	assert_int_equal(auth_nonce_check(n, 1000000, &seq), AUTH_NONCE_BAD);
+}
+
+static void test_nc_replay(void **state)
+{
+	(void)state;
+	char nonce[AUTH_NONCE_LEN + 1];
+	uint32_t seq;
+	auth_nonce_init();
+	auth_nonce_make(5000, nonce);
+	assert_int_equal(auth_nonce_check(sip_str_make(nonce, AUTH_NONCE_LEN), 5000, &seq),
+			 AUTH_NONCE_OK);
+	assert_true(auth_nc_accept(seq, 1));
+	assert_false(auth_nc_accept(seq, 1));     /* the same request again */
+	assert_true(auth_nc_accept(seq, 2));
+	assert_false(auth_nc_accept(seq, 1));     /* an older count */
+	assert_true(auth_nc_accept(seq, 7));      /* counts may skip */
+	/* Once AUTH_NC_SLOTS newer nonces have been issued, the slot belongs
+	 * to another nonce: the old one is stale. */
+	for (uint32_t i = 0; i < AUTH_NC_SLOTS; i++) {
+		char other[AUTH_NONCE_LEN + 1];
+		auth_nonce_make(5000, other);
+	}
+	assert_int_equal(auth_nonce_check(sip_str_make(nonce, AUTH_NONCE_LEN), 5000, &seq),
+			 AUTH_NONCE_STALE);
+	assert_false(auth_nc_accept(seq, 8));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rfc2617_md5),
+		cmocka_unit_test(test_rfc7616_md5_sha256),
+		cmocka_unit_test(test_parse_rejects),
+		cmocka_unit_test(test_nonce_expiry_and_forgery),
+		cmocka_unit_test(test_nc_replay),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,236 @@
+/* The registrar's REGISTER processing (RFC 3261 §10.3): expiry limits,
+ * q ordering, "*", Call-ID/CSeq ordering, Path, expiry, and the
+ * write-through to SQLite that lets bindings survive a restart. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "core/status.h"
+#include "registrar/registrar.h"
+
+#define NOW 1700000000
+#define AOR SIP_STR_LIT("alice@example.com")
+
+static sip_arena ar;
+static char buf[4096];
+
+/* REGISTER for alice with the given Call-ID, CSeq and extra header lines. */
+static void do_register(reg_table *t, const char *callid, unsigned cseq, const char *hdrs,
+			int64_t now, struct reg_result *r)
+{
+	sip_msg m;
+	int n = snprintf(buf, sizeof buf,
+			 "REGISTER sip:example.com SIP/2.0\r\n"
+			 "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK-%u\r\n"
+			 "From: <sip:alice@example.com>;tag=1\r\n"
+			 "To: <sip:alice@Example.COM>\r\n"
+			 "Call-ID: %s\r\n"
+			 "CSeq: %u REGISTER\r\n"
+			 "%s"
+			 "Content-Length: 0\r\n\r\n", cseq, callid, cseq, hdrs);
+	sip_arena_reset(&ar);
+	assert_int_equal(sip_msg_parse(&ar, buf, (size_t)n, &m), SIP_OK);
+	reg_save(t, &m, SIP_STR_LIT("sip:192.0.2.1:5060"), now, &ar, r);
+}
+
+static unsigned count(reg_table *t, int64_t now)
+{
+	unsigned n = 0;
+	for (const reg_contact *c = reg_lookup(t, AOR, now); c; c = c->next)
+		n += c->expires > now;
+	return n;
+}
+
+static bool has(const struct reg_result *r, const char *s)
+{
+	return r->hdrs.len && memmem(r->hdrs.s, r->hdrs.len, s, strlen(s)) != NULL;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	sip_arena_init(&ar, 8192);
+	reg_conf = (struct reg_conf){ 60, 3600, 7200, 0 };
+	reg_set_db(NULL);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	reg_tables_destroy();
+	sip_arena_destroy(&ar);
+	return 0;
+}
+
+static void test_expires_rules(void **state)
+{
+	(void)state;
+	reg_table *t = reg_table_get(SIP_STR_LIT("t"), true);
+	struct reg_result r;
+	/* Too brief: 423 with Min-Expires, nothing stored. */
+	do_register(t, "c1", 1, "Contact: <sip:a@192.0.2.1>;expires=10\r\n", NOW, &r);
+	assert_int_equal(r.code, 423);
+	assert_true(has(&r, "Min-Expires: 60\r\n"));
+	assert_int_equal(count(t, NOW), 0);
+	/* The header applies to contacts without a parameter; above max it
+	 * is capped; without either the default applies. */
+	do_register(t, "c1", 2, "Expires: 100000\r\nContact: <sip:a@192.0.2.1>\r\n", NOW, &r);
+	assert_int_equal(r.code, 200);
+	assert_true(has(&r, "Contact: <sip:a@192.0.2.1>;expires=7200\r\n"));
+	do_register(t, "c1", 3, "Expires: 600\r\nContact: <sip:b@192.0.2.1>;expires=120\r\n", NOW, &r);
+	assert_true(has(&r, "<sip:b@192.0.2.1>;expires=120\r\n"));
+	do_register(t, "c1", 4, "Contact: <sip:c@192.0.2.1>\r\n", NOW, &r);
+	assert_true(has(&r, "<sip:c@192.0.2.1>;expires=3600\r\n"));
+	/* The 200 lists every binding. */
+	assert_true(has(&r, "<sip:a@192.0.2.1>;expires=7200") && has(&r, "<sip:b@192.0.2.1>;expires=120"));
+	assert_int_equal(count(t, NOW), 3);
+	/* Malformed expiry: 400. */
+	do_register(t, "c1", 5, "Contact: <sip:d@192.0.2.1>;expires=soon\r\n", NOW, &r);
+	assert_int_equal(r.code, 400);
+	/* Expiry: b goes after 120 s. */
+	assert_int_equal(count(t, NOW + 121), 2);
+	assert_int_equal(reg_sweep(t, NOW + 121), 1);
+	assert_int_equal(reg_table_count(t), 2);
+}
+
+static void test_q_order_and_star(void **state)
+{
+	(void)state;
+	reg_table *t = reg_table_get(SIP_STR_LIT("t"), true);
+	struct reg_result r;
+	do_register(t, "c2", 1, "Contact: <sip:low@192.0.2.1>;q=0.1, <sip:high@192.0.2.2>;q=0.9\r\n"
+		    "Contact: <sip:mid@192.0.2.3>;q=0.5\r\n", NOW, &r);
+	assert_int_equal(r.code, 200);
+	const reg_contact *c = reg_lookup(t, AOR, NOW);
+	assert_non_null(c);
+	assert_true(sip_str_eq(reg_field(c, REG_CONTACT), SIP_STR_LIT("sip:high@192.0.2.2")));
+	assert_int_equal(c->q, 900);
+	assert_true(sip_str_eq(reg_field(c->next, REG_CONTACT), SIP_STR_LIT("sip:mid@192.0.2.3")));
+	assert_true(has(&r, ";q=0.9\r\n"));
+	/* Bad q: 400. */
+	do_register(t, "c2", 2, "Contact: <sip:x@192.0.2.1>;q=2\r\n", NOW, &r);
+	assert_int_equal(r.code, 400);
+	/* "*" needs Expires: 0 and no other contact. */
+	do_register(t, "c2", 3, "Contact: *\r\n", NOW, &r);
+	assert_int_equal(r.code, 400);
+	do_register(t, "c2", 4, "Expires: 0\r\nContact: *, <sip:x@192.0.2.1>\r\n", NOW, &r);
+	assert_int_equal(r.code, 400);
+	assert_int_equal(count(t, NOW), 3);
+	do_register(t, "c2", 5, "Expires: 0\r\nContact: *\r\n", NOW, &r);
+	assert_int_equal(r.code, 200);
+	assert_int_equal(count(t, NOW), 0);
+	assert_null(reg_lookup(t, AOR, NOW));
+}
+
+static void test_callid_cseq_ordering(void **state)
+{
+	(void)state;
+	reg_table *t = reg_table_get(SIP_STR_LIT("t"), true);
+	struct reg_result r;
+	do_register(t, "same", 10, "Contact: <sip:a@192.0.2.1>\r\n", NOW, &r);
+	assert_int_equal(r.code, 200);
+	/* Same Call-ID, same or lower CSeq: the request fails, nothing
+	 * changes, not even a new contact in the same request. */
+	do_register(t, "same", 10, "Contact: <sip:a@192.0.2.1>;expires=0, <sip:n@192.0.2.9>\r\n", NOW, &r);
+	assert_int_equal(r.code, 500);
+	do_register(t, "same", 9, "Contact: <sip:a@192.0.2.1>;expires=0\r\n", NOW, &r);
+	assert_int_equal(r.code, 500);
+	assert_int_equal(count(t, NOW), 1);
+	do_register(t, "same", 9, "Expires: 0\r\nContact: *\r\n", NOW, &r);
+	assert_int_equal(r.code, 500);
+	assert_int_equal(count(t, NOW), 1);
+	/* A higher CSeq, or another Call-ID with any CSeq, updates. */
+	do_register(t, "other", 1, "Contact: <sip:a@192.0.2.1>;expires=300\r\n", NOW, &r);
+	assert_int_equal(r.code, 200);
+	assert_true(has(&r, "expires=300"));
+	do_register(t, "other", 2, "Contact: <sip:a@192.0.2.1>;expires=0\r\n", NOW, &r);
+	assert_int_equal(r.code, 200);
+	assert_int_equal(count(t, NOW), 0);
+}
+
+static void test_path_and_query(void **state)
+{
+	(void)state;
+	reg_table *t = reg_table_get(SIP_STR_LIT("t"), true);
+	struct reg_result r;
+	do_register(t, "p", 1, "Path: <sip:edge1.example.net;lr>\r\nPath: <sip:edge2.example.net;lr>\r\n"
+		    "Contact: <sip:a@10.0.0.1:5062>\r\n", NOW, &r);
+	assert_int_equal(r.code, 200);
+	assert_true(has(&r, "Path: <sip:edge1.example.net;lr>, <sip:edge2.example.net;lr>\r\n"));
+	const reg_contact *c = reg_lookup(t, AOR, NOW);
+	assert_non_null(c);
+	assert_true(sip_str_eq(reg_field(c, REG_PATH),
+			       SIP_STR_LIT("<sip:edge1.example.net;lr>, <sip:edge2.example.net;lr>")));
+	assert_true(sip_str_eq(reg_field(c, REG_RECEIVED), SIP_STR_LIT("sip:192.0.2.1:5060")));
+	/* Without Contact: a query listing the bindings. */
+	do_register(t, "p", 2, "", NOW + 10, &r);
+	assert_int_equal(r.code, 200);
+	assert_true(has(&r, "Contact: <sip:a@10.0.0.1:5062>;expires=3590\r\n"));
+}
+
+static void test_write_through_and_reload(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/sipcc-test-reg-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	char url[64];
+	snprintf(url, sizeof url, "sqlite:%s", path);
+	db *d;
+	assert_int_equal(db_open(url, &d), SIP_OK);
+	assert_int_equal(db_schema_migrate(d), SIP_OK);
+	reg_set_db(d);
+	reg_table *t = reg_table_get(SIP_STR_LIT("location"), true);
+	struct reg_result r;
+	do_register(t, "w", 1, "Contact: <sip:a@192.0.2.1>;q=0.5;expires=100, <sip:b@192.0.2.2>\r\n",
+		    NOW, &r);
+	assert_int_equal(r.code, 200);
+	do_register(t, "w", 2, "Contact: <sip:b@192.0.2.2>;expires=0\r\n", NOW, &r);
+	assert_int_equal(r.code, 200);
+	/* A "restart": memory gone, the database brings a back. */
+	reg_tables_destroy();
+	reg_set_db(NULL);
+	assert_int_equal(reg_load(d, NOW + 50), 1);
+	t = reg_table_get(SIP_STR_LIT("location"), false);
+	const reg_contact *c = reg_lookup(t, AOR, NOW + 50);
+	assert_non_null(c);
+	assert_true(sip_str_eq(reg_field(c, REG_CONTACT), SIP_STR_LIT("sip:a@192.0.2.1")));
+	assert_int_equal(c->q, 500);
+	assert_int_equal(c->cseq, 1);
+	assert_true(sip_str_eq(reg_field(c, REG_CALLID), SIP_STR_LIT("w")));
+	/* Expired rows are not loaded, and the sweep deletes them. */
+	reg_tables_destroy();
+	assert_int_equal(reg_load(d, NOW + 101), 0);
+	reg_set_db(d);
+	t = reg_table_get(SIP_STR_LIT("location"), true);
+	reg_sweep(t, NOW + 101);
+	reg_tables_destroy();
+	assert_int_equal(reg_load(d, NOW), 0);
+	reg_set_db(NULL);
+	db_close(d);
+	unlink(path);
+	char side[80];
+	snprintf(side, sizeof side, "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof side, "%s-shm", path);
+	unlink(side);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_expires_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_q_order_and_star, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_callid_cseq_ordering, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_path_and_query, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_through_and_reload, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
