@@ -406,6 +406,9 @@ struct cc_program {
 void *cc_alloc(size_t n);
 char *cc_strndup(const char *s, size_t n);
 char *cc_strdup(const char *s);
+/* Read a whole file into the arena, NUL-terminated; NULL (errno set) on
+ * failure. */
+char *cc_file_read(const char *path, size_t *len);
 
 /* Constructors used by the parsers. */
 struct cc_expr *cc_expr_new(enum cc_expr_kind k, struct cc_loc loc);

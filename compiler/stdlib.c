@@ -10,8 +10,9 @@
 #define SIPCC_STDLIBDIR "stdlib"
 #endif
 
-/* Read a whole file into the arena. Returns NULL (errno set) on failure. */
-static char *cc_file_read(const char *path, size_t *len)
+/* Read a whole file into the arena, NUL-terminated (the DSL and YAML front
+ * ends both quote it in diagnostics). Returns NULL (errno set) on failure. */
+char *cc_file_read(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf = NULL;

@@ -1719,44 +1719,12 @@ static void cc_yaml_policy(struct cc_yaml *y, yaml_node_t *root)
 		cc_yaml_failure_routes(y, f[8].val);
 }
 
-/* Read the file into the arena (diagnostics quote it) or report why not. */
-static char *cc_yaml_read(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0;
-
-	if (!f)
-		return NULL;
-	for (;;) {
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 16384;
-			char *nb = cc_alloc(ncap + 1);
-			if (n)
-				memcpy(nb, buf, n);
-			buf = nb;
-			cap = ncap;
-		}
-		size_t r = fread(buf + n, 1, cap - n, f);
-		n += r;
-		if (r == 0)
-			break;
-	}
-	bool err = ferror(f);
-	fclose(f);
-	if (err)
-		return NULL;
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
 enum cc_parse_result cc_yaml_parse_file(struct cc_program *p, const char *path)
 {
 	struct cc_yaml y = { .p = p };
 	yaml_parser_t parser;
 	size_t len = 0;
-	char *text = cc_yaml_read(path, &len);
+	char *text = cc_file_read(path, &len);
 	int errors = cc_diag_errors();
 	const char *slash;
 
