@@ -54,7 +54,7 @@ static void on_failure(txn *s, int code)
 	}
 }
 
-static const struct txn_user user = { on_reply, on_failure };
+static const struct txn_user user = { .on_reply = on_reply, .on_failure = on_failure };
 
 /* Parse a message kept alive until teardown. */
 static sip_msg *parse(const char *fmt, ...)
