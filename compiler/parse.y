@@ -771,10 +771,10 @@ static void cc_parse_listen(struct cc_parse_ctx *ps, struct cc_loc loc,
 	bool ok = true;
 	long port = 0;
 
-	if (strcmp(proto, "udp") != 0) {
+	if (strcmp(proto, "udp") != 0 && strcmp(proto, "tcp") != 0 && strcmp(proto, "tls") != 0) {
 		cc_diag_report(CC_D_BAD_LITERAL, proto_loc,
 			       "unsupported transport '%s'", proto);
-		cc_diag_note((struct cc_loc){0}, "supported transports: udp");
+		cc_diag_note((struct cc_loc){0}, "supported transports: udp, tcp, tls");
 		ok = false;
 	}
 	if (v6) {

@@ -1457,7 +1457,8 @@ static void cc_yaml_failure_routes(struct cc_yaml *y, yaml_node_t *n)
 
 /* ---- settings ---- */
 
-/* listen: "udp:ADDR:PORT" (as the proxy's --listen takes it) or a list. */
+/* listen: "udp:ADDR:PORT" (tcp:, tls:; as the proxy's --listen takes
+ * it) or a list. */
 static void cc_yaml_listen(struct cc_yaml *y, yaml_node_t *n)
 {
 	CC_YAML_EACH(y, n, item, {
@@ -1469,11 +1470,13 @@ static void cc_yaml_listen(struct cc_yaml *y, yaml_node_t *n)
 			continue;
 		colon = strchr(s, ':');
 		size_t word = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
-		if (!colon || strncmp(s, "udp:", 4) != 0) {
+		const char *proto = !colon ? NULL : strncmp(s, "udp:", 4) == 0 ? "udp" :
+				    strncmp(s, "tcp:", 4) == 0 ? "tcp" : strncmp(s, "tls:", 4) == 0 ? "tls" : NULL;
+		if (!proto) {
 			if (colon && s + word == colon && word > 0) {
 				cc_diag_report(CC_D_BAD_LITERAL, l, "unsupported transport '%.*s'",
 					       (int)(colon - s), s);
-				cc_diag_note((struct cc_loc){0}, "supported transports: udp");
+				cc_diag_note((struct cc_loc){0}, "supported transports: udp, tcp, tls");
 			} else {
 				cc_diag_report(CC_D_BAD_LITERAL, l,
 					       "listen address '%s' needs a transport, e.g. udp:0.0.0.0:5060", s);
@@ -1507,7 +1510,7 @@ static void cc_yaml_listen(struct cc_yaml *y, yaml_node_t *n)
 			continue;
 		}
 		struct cc_listen *li = cc_alloc(sizeof *li), **t;
-		li->proto = "udp";
+		li->proto = proto;
 		li->addr = addr;
 		li->port = (int)p;
 		li->loc = l;

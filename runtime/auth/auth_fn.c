@@ -1,6 +1,7 @@
 /* The auth policy functions (stdlib/auth.sipi): challenges, checking
  * credentials against the subscriber table, and what follows from a
  * successful check ($au, $ar, check_from, consume_credentials). */
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 #include <openssl/crypto.h>
@@ -10,6 +11,7 @@
 #include "db/db.h"
 #include "proxy/modules.h"
 #include "proxy/proxy.h"
+#include "proxy/settings.h"
 
 void auth_module_init(sip_timer_wheel *w);
 void auth_module_destroy(void);
@@ -22,6 +24,13 @@ static struct {
 void auth_module_init(sip_timer_wheel *w)
 {
 	(void)w;
+	int64_t ne = sipcc_setting_int("auth", "nonce_expire", auth_conf.nonce_expire);
+	if (ne > 0 && ne <= INT32_MAX)
+		auth_conf.nonce_expire = (unsigned)ne;
+	else
+		LOG_WARN("auth: nonce_expire = %lld is out of range; using %u", (long long)ne,
+			 auth_conf.nonce_expire);
+	auth_conf.sha256_first = sipcc_setting_int("auth", "sha256_first", auth_conf.sha256_first) != 0;
 	auth_nonce_init();
 	proxy_db_want(NULL);
 }

@@ -1,1 +1,2 @@
-NET_SRC = runtime/core/timer.c runtime/net/loop.c runtime/net/transport.c runtime/net/udp.c
+NET_SRC = runtime/core/timer.c runtime/net/loop.c runtime/net/transport.c runtime/net/udp.c \
+	runtime/net/tcp.c runtime/net/tls.c runtime/net/tcp_int.h runtime/net/tls.h

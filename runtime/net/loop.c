@@ -19,6 +19,9 @@ struct loop_watch {
 };
 
 static struct loop_watch *watches;
+/* Removed while a batch of events was being dispatched: a later event of
+ * the same batch may still point at them, so they are freed after it. */
+static struct loop_watch *retired;
 
 uint64_t sip_loop_clock_ms(void)
 {
@@ -45,6 +48,11 @@ void sip_loop_destroy(sip_loop *loop)
 	while (watches) {
 		struct loop_watch *w = watches;
 		watches = w->next;
+		sip_mem_free(w);
+	}
+	while (retired) {
+		struct loop_watch *w = retired;
+		retired = w->next;
 		sip_mem_free(w);
 	}
 	if (loop->epfd >= 0)
@@ -80,10 +88,27 @@ void sip_loop_del_fd(sip_loop *loop, int fd)
 		if ((*pp)->fd == fd) {
 			struct loop_watch *w = *pp;
 			*pp = w->next;
-			sip_mem_free(w);
+			w->fn = NULL;
+			w->next = retired;
+			retired = w;
 			return;
 		}
 	}
+}
+
+int sip_loop_mod_fd(sip_loop *loop, int fd, uint32_t events)
+{
+	for (struct loop_watch *w = watches; w; w = w->next) {
+		if (w->fd != fd)
+			continue;
+		struct epoll_event ev = { .events = events, .data.ptr = w };
+		if (epoll_ctl(loop->epfd, EPOLL_CTL_MOD, fd, &ev) < 0) {
+			LOG_ERR("epoll_ctl(%d): %s", fd, strerror(errno));
+			return SIP_EIO;
+		}
+		return SIP_OK;
+	}
+	return SIP_ENOTFOUND;
 }
 
 void sip_loop_woke(sip_loop *loop)
@@ -105,12 +130,35 @@ static int block_ms(const sip_loop *loop)
 	return next < 1000 ? SIP_TIMER_TICK_MS : 1000;
 }
 
+int sip_loop_once(sip_loop *loop, int timeout_ms)
+{
+	struct epoll_event evs[64];
+	int n = epoll_wait(loop->epfd, evs, 64, timeout_ms);
+	if (n < 0) {
+		if (errno == EINTR)
+			return SIP_OK;
+		LOG_ERR("epoll_wait: %s", strerror(errno));
+		return SIP_EIO;
+	}
+	sip_timer_expire(&loop->timers, sip_loop_clock_ms());
+	for (int i = 0; i < n && !loop->stop; i++) {
+		struct loop_watch *w = evs[i].data.ptr;
+		if (w->fn)
+			w->fn(loop, w->fd, evs[i].events, w->arg);
+	}
+	while (retired) {
+		struct loop_watch *w = retired;
+		retired = w->next;
+		sip_mem_free(w);
+	}
+	return SIP_OK;
+}
+
 /* Wait for readiness or the next timer, dispatch, expire timers. The clock
  * is read once per wakeup, not per message. A single descriptor that can
  * wait by itself (one UDP socket, the common case) is called directly. */
 int sip_loop_run(sip_loop *loop)
 {
-	struct epoll_event evs[64];
 	while (!loop->stop) {
 		if (watches && !watches->next && (watches->flags & SIP_LOOP_CAN_BLOCK)) {
 			struct loop_watch *w = watches;
@@ -118,19 +166,9 @@ int sip_loop_run(sip_loop *loop)
 			w->fn(loop, w->fd, EPOLLIN | SIP_LOOP_BLOCK, w->arg);
 			continue;
 		}
-		int timeout = sip_timer_next_ms(&loop->timers);
-		int n = epoll_wait(loop->epfd, evs, 64, timeout);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			LOG_ERR("epoll_wait: %s", strerror(errno));
-			return SIP_EIO;
-		}
-		sip_timer_expire(&loop->timers, sip_loop_clock_ms());
-		for (int i = 0; i < n && !loop->stop; i++) {
-			struct loop_watch *w = evs[i].data.ptr;
-			w->fn(loop, w->fd, evs[i].events, w->arg);
-		}
+		int rc = sip_loop_once(loop, sip_timer_next_ms(&loop->timers));
+		if (rc != SIP_OK)
+			return rc;
 	}
 	return SIP_OK;
 }

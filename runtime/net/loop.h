@@ -42,9 +42,16 @@ int sip_loop_add_fd_flags(sip_loop *loop, int fd, sip_loop_fn fn, void *arg, uns
  * callback calls it after its wait, so that input is handled at the
  * current time). */
 void sip_loop_woke(sip_loop *loop);
+/* Stop watching fd. Safe from a callback: an event of the same batch for
+ * fd is not dispatched. */
 void sip_loop_del_fd(sip_loop *loop, int fd);
+/* Change the epoll events fd is watched for (EPOLLIN, EPOLLOUT). */
+int sip_loop_mod_fd(sip_loop *loop, int fd, uint32_t events);
 /* Run until sip_loop_stop(); returns SIP_OK or SIP_EIO. */
 int sip_loop_run(sip_loop *loop);
+/* One epoll wait of at most timeout_ms (-1: no limit), its callbacks and
+ * the timers due; SIP_OK or SIP_EIO. */
+int sip_loop_once(sip_loop *loop, int timeout_ms);
 /* Safe from a signal handler. */
 void sip_loop_stop(sip_loop *loop);
 

@@ -11,7 +11,7 @@
 #include "core/status.h"
 #include "net/loop.h"
 
-static const sip_transport *const transports[] = { &tp_udp, &tp_loopback };
+static const sip_transport *const transports[] = { &tp_udp, &tp_tcp, &tp_tls, &tp_loopback };
 
 static tp_recv_fn recv_fn;
 static void *recv_arg;
@@ -21,6 +21,14 @@ const sip_transport *tp_find(const char *name)
 {
 	for (size_t i = 0; i < sizeof transports / sizeof transports[0]; i++)
 		if (strcasecmp(transports[i]->name, name) == 0)
+			return transports[i];
+	return NULL;
+}
+
+const sip_transport *tp_find_str(sip_str name)
+{
+	for (size_t i = 0; i < sizeof transports / sizeof transports[0]; i++)
+		if (sip_str_eq_lit_case(name, transports[i]->name))
 			return transports[i];
 	return NULL;
 }
@@ -172,7 +180,14 @@ static void socket_names(sip_socket *s, const char *ip, int port)
 	int n = snprintf(s->via_prefix, sizeof s->via_prefix, "Via: SIP/2.0/%s %s:%d;branch=",
 			 s->tp->via_name, s->ip, port);
 	s->via_prefix_str = sip_str_make(s->via_prefix, (size_t)n);
-	n = snprintf(s->rr_hdr, sizeof s->rr_hdr, "Record-Route: <sip:%s:%d;lr>\r\n", s->ip, port);
+	/* A stream transport says so, for in-dialog requests to come back
+	 * over it. */
+	bool udp = s->tp == &tp_udp || s->tp == &tp_loopback;
+	if (udp)
+		n = snprintf(s->rr_hdr, sizeof s->rr_hdr, "Record-Route: <sip:%s:%d;lr>\r\n", s->ip, port);
+	else
+		n = snprintf(s->rr_hdr, sizeof s->rr_hdr, "Record-Route: <sip:%s:%d;transport=%s;lr>\r\n",
+			     s->ip, port, s->tp->name);
 	s->rr_hdr_str = sip_str_make(s->rr_hdr, (size_t)n);
 }
 
@@ -211,14 +226,19 @@ void tp_close_all(void)
 	}
 }
 
-sip_socket *tp_pick(sip_socket *pref, const sip_addr *dst)
+sip_socket *tp_pick(sip_socket *pref, const sip_transport *tp, const sip_addr *dst)
 {
-	if (pref && pref->local.u.sa.sa_family == dst->u.sa.sa_family)
+	if (!tp)
+		tp = pref ? pref->tp : NULL;
+	if (pref && pref->tp == tp && pref->local.u.sa.sa_family == dst->u.sa.sa_family)
 		return pref;
 	for (sip_socket *s = sockets; s; s = s->next)
-		if (s->local.u.sa.sa_family == dst->u.sa.sa_family)
+		if ((!tp || s->tp == tp) && s->local.u.sa.sa_family == dst->u.sa.sa_family)
 			return s;
-	return pref;
+	/* The loop transport of the tests stands for any. */
+	if (pref && (!tp || pref->tp == tp || pref->tp == &tp_loopback))
+		return pref;
+	return NULL;
 }
 
 /* ---- loop transport ---- */

@@ -1,5 +1,7 @@
-/* Transports: a table of function pointers per protocol (udp now; tcp, tls
- * and ws plug in the same way), and the sockets they listen on.
+/* Transports: a table of function pointers per protocol (udp, tcp, tls;
+ * ws would plug in the same way), and the sockets they listen on. A stream
+ * transport's socket is its listening socket: sending to an address goes
+ * over the connection open to it (opened when there is none).
  *
  * Received messages go up through one callback the upper layer registers
  * with tp_set_recv(); sending is tp_send() on a socket. */
@@ -74,10 +76,14 @@ typedef struct sip_transport {
 } sip_transport;
 
 extern const sip_transport tp_udp;
+extern const sip_transport tp_tcp;
+extern const sip_transport tp_tls;
 extern const sip_transport tp_loopback;
 
-/* Find a transport by name ("udp"); NULL when unknown. */
+/* Find a transport by name ("udp", "tcp", "tls"); NULL when unknown. */
 const sip_transport *tp_find(const char *name);
+/* The same by a URI transport= value or a Via protocol ("TCP"). */
+const sip_transport *tp_find_str(sip_str name);
 
 /* Register the upper layer's receive callback (one per process). */
 void tp_set_recv(tp_recv_fn fn, void *arg);
@@ -109,9 +115,10 @@ static inline int tp_send(sip_socket *sock, const sip_addr *dst, const char *buf
 	return sock->tp->send(sock, dst, buf, len);
 }
 
-/* A socket to send to dst from: pref when its family matches, else the
- * first socket of that family; NULL when none. */
-sip_socket *tp_pick(sip_socket *pref, const sip_addr *dst);
+/* A socket of transport tp (NULL: pref's) to send to dst from: pref when
+ * it fits, else the first socket of that transport and family; NULL when
+ * none. */
+sip_socket *tp_pick(sip_socket *pref, const sip_transport *tp, const sip_addr *dst);
 
 /* ---- loop transport (tests): records what is sent ---- */
 typedef struct tp_sent {

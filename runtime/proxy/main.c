@@ -9,9 +9,11 @@
 #include "core/log.h"
 #include "core/status.h"
 #include "net/loop.h"
+#include "net/tls.h"
 #include "proxy/proxy.h"
 #include "proxy/modules.h"
 #include "proxy/routes.h"
+#include "proxy/settings.h"
 
 static sip_loop main_loop;
 static volatile sig_atomic_t stop_signal;
@@ -26,7 +28,8 @@ static void usage(FILE *f, const char *argv0)
 {
 	fprintf(f,
 		"usage: %s [options]\n"
-		"  --listen udp:ADDR:PORT   listen here (repeatable; replaces the policy's listen lines)\n"
+		"  --listen PROTO:ADDR:PORT listen here, PROTO udp, tcp or tls (repeatable;\n"
+		"                           replaces the policy's listen lines)\n"
 		"  --log-level LEVEL        err, warn, notice, info or debug (default notice)\n"
 		"  --db URL                 database for registrations and subscribers\n"
 		"                           (sqlite:PATH or postgres://...; default " PROXY_DB_DEFAULT_URL ")\n"
@@ -34,7 +37,7 @@ static void usage(FILE *f, const char *argv0)
 		"  --version                show the version\n", argv0);
 }
 
-/* "udp:127.0.0.1:5060", "udp:[::1]:5060" into l. */
+/* "udp:127.0.0.1:5060", "tcp:[::1]:5060" into l. */
 static bool parse_listen(const char *arg, struct proxy_listen *l)
 {
 	const char *c = strchr(arg, ':');
@@ -81,7 +84,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'l':
 			if (n_cli >= PROXY_MAX_LISTEN || !parse_listen(optarg, &cli[n_cli])) {
-				fprintf(stderr, "%s: invalid --listen '%s' (expected udp:ADDR:PORT)\n", argv[0], optarg);
+				fprintf(stderr, "%s: invalid --listen '%s' (expected udp:, tcp: or tls:ADDR:PORT)\n", argv[0], optarg);
 				return 2;
 			}
 			n_cli++;
@@ -137,12 +140,19 @@ int main(int argc, char **argv)
 	if (proxy_modules_init(&main_loop.timers, db_url) != SIP_OK)
 		return 1;
 	proxy_routes_start(&main_loop.timers);
+	struct tls_conf tls = {
+		sipcc_setting_str("tls", "certificate", ""),
+		sipcc_setting_str("tls", "private_key", ""),
+		sipcc_setting_str("tls", "ca_list", ""),
+		sipcc_setting_int("tls", "verify_peer", 0) != 0,
+	};
+	tls_configure(&tls);
 	char names[PROXY_MAX_LISTEN * 80] = "";
 	for (unsigned i = 0; i < proxy_conf.n_listen; i++) {
 		struct proxy_listen *l = &proxy_conf.listen[i];
 		const sip_transport *tp = tp_find(l->proto);
 		if (!tp || tp == &tp_loopback) {
-			LOG_ERR("cannot listen on %s:%s:%d: unsupported transport (only udp)", l->proto, l->addr, l->port);
+			LOG_ERR("cannot listen on %s:%s:%d: unsupported transport (udp, tcp or tls)", l->proto, l->addr, l->port);
 			return 1;
 		}
 		sip_socket *s;

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include "core/log.h"
 #include "core/status.h"
+#include "proxy/settings.h"
 
 /* Defined by the modules; NULL when the policy did not link them. */
 void reg_module_init(sip_timer_wheel *w) __attribute__((weak));
@@ -71,6 +72,8 @@ int proxy_modules_init(sip_timer_wheel *w, const char *url)
 		auth_module_init(w);
 	if (reg_module_init)
 		reg_module_init(w);
+	if (!url)
+		url = sipcc_database_url();     /* the policy's "database" line */
 	if (!M.wanted && !url)
 		return SIP_OK;
 	if (!url)

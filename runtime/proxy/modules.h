@@ -15,7 +15,8 @@
 #define PROXY_DB_DEFAULT_URL "sqlite:sipcc.db"
 
 /* Start the linked modules with timers on w, then open the database at url
- * (NULL: PROXY_DB_DEFAULT_URL, and only when a module needs it). A
+ * (the --db option; NULL: the policy's "database" line, else
+ * PROXY_DB_DEFAULT_URL when a module needs a database). A
  * database that is down is retried in the background; SIP_EINVAL for a
  * malformed URL, the only fatal case. */
 int proxy_modules_init(sip_timer_wheel *w, const char *url);

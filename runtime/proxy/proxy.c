@@ -5,6 +5,7 @@
 #include <string.h>
 #include "core/log.h"
 #include "core/status.h"
+#include "net/tls.h"
 #include "proxy/routes.h"
 
 struct proxy_conf proxy_conf;
@@ -60,11 +61,12 @@ bool proxy_is_domain(sip_str host)
 	return false;
 }
 
-/* Where a reply to m goes: §18.2.2 with RFC 3581. */
-static void reply_dest(const sip_msg *m, const sip_addr *src, sip_addr *dst)
+/* Where a reply to m goes: §18.2.2 with RFC 3581; over a stream, back on
+ * the connection the request came on. */
+static void reply_dest(const sip_msg *m, const sip_socket *sock, const sip_addr *src, sip_addr *dst)
 {
 	*dst = *src;
-	if (m->via1 && !m->via1->has_rport) {
+	if (m->via1 && !m->via1->has_rport && !sock->tp->reliable) {
 		int port = m->via1->port ? m->via1->port : 5060;
 		if (dst->u.sa.sa_family == AF_INET6)
 			dst->u.in6.sin6_port = htons((uint16_t)port);
@@ -100,7 +102,7 @@ int proxy_reply(struct sip_ctx *ctx, int code, sip_str reason, bool stateful)
 	if (n < 0)
 		return (int)n;
 	sip_addr dst;
-	reply_dest(m, &ctx->src, &dst);
+	reply_dest(m, ctx->sock, &ctx->src, &dst);
 	rc = tp_send(ctx->sock, &dst, P.out, (size_t)n);
 	if (rc == SIP_OK && code >= 200)
 		ctx->replied = true;
@@ -144,7 +146,7 @@ int proxy_reply_hdrs(struct sip_ctx *ctx, int code, sip_str reason, sip_str hdrs
 		rc = txn_server_send(ctx->txn, code, P.out, (size_t)n);
 	} else {
 		sip_addr dst;
-		reply_dest(m, &ctx->src, &dst);
+		reply_dest(m, ctx->sock, &ctx->src, &dst);
 		rc = tp_send(ctx->sock, &dst, P.out, (size_t)n);
 	}
 	if (rc == SIP_OK && code >= 200)
@@ -179,17 +181,20 @@ static struct dest_cache {
 	char uri[DEST_CACHE_URI];
 	size_t len;
 	sip_addr addr;
+	const sip_transport *tp;
 } dest_cache[DEST_CACHE_N];
 static unsigned dest_cache_next;
 
 /* Resolve a SIP URI to an address: literal IP or getaddrinfo, port from
- * the URI or 5060 (sips: 5061). */
-static int uri_dest(sip_str uri_s, sip_addr *dst)
+ * the URI or 5060 (sips: 5061). *tp is the URI's transport= (sips: TLS),
+ * NULL when it names none; SIP_EINVAL for one the proxy does not have. */
+static int uri_dest(sip_str uri_s, sip_addr *dst, const sip_transport **tp)
 {
 	for (unsigned i = 0; i < DEST_CACHE_N; i++) {
 		struct dest_cache *e = &dest_cache[i];
 		if (e->len && e->len == uri_s.len && memcmp(e->uri, uri_s.s, uri_s.len) == 0) {
 			*dst = e->addr;
+			*tp = e->tp;
 			return SIP_OK;
 		}
 	}
@@ -198,18 +203,44 @@ static int uri_dest(sip_str uri_s, sip_addr *dst)
 		LOG_WARN("cannot route to '" SIP_STR_FMT "': not a SIP URI", SIP_STR_ARG(uri_s));
 		return SIP_EINVAL;
 	}
+	*tp = u.secure ? &tp_tls : NULL;
+	if (u.transport.len && !(*tp = tp_find_str(u.transport))) {
+		LOG_WARN("cannot route to '" SIP_STR_FMT "': unknown transport", SIP_STR_ARG(uri_s));
+		return SIP_EINVAL;
+	}
 	sip_str host = u.maddr.len ? u.maddr : u.host;
-	int port = u.port ? u.port : (u.secure ? 5061 : 5060);
+	int port = u.port ? u.port : (*tp == &tp_tls ? 5061 : 5060);
 	if (sip_addr_from_ip(dst, host, port) == SIP_OK) {
 		if (uri_s.len <= DEST_CACHE_URI) {
 			struct dest_cache *e = &dest_cache[dest_cache_next++ % DEST_CACHE_N];
 			memcpy(e->uri, uri_s.s, uri_s.len);
 			e->len = uri_s.len;
 			e->addr = *dst;
+			e->tp = *tp;
 		}
 		return SIP_OK;
 	}
-	return sip_addr_resolve(dst, host, port);
+	int rc = sip_addr_resolve(dst, host, port);
+	if (rc == SIP_OK && *tp == &tp_tls)
+		tls_peer_name(dst, host);
+	return rc;
+}
+
+/* The socket a request to dst leaves from: of the URI's transport tp, or
+ * without one UDP (RFC 3263 §4.1 for a numeric host), or the receiving
+ * socket's transport when the proxy has no UDP socket for dst. */
+static sip_socket *next_hop_socket(struct sip_ctx *ctx, const sip_transport *tp, const sip_addr *dst)
+{
+	sip_socket *s;
+	if (tp) {
+		s = tp_pick(ctx->sock, tp, dst);
+		if (!s)
+			LOG_WARN("cannot send over %s: the proxy does not listen on %s", tp->name, tp->name);
+		return s;
+	}
+	if (ctx->sock->tp == &tp_loopback || (s = tp_pick(ctx->sock, &tp_udp, dst)) == NULL)
+		s = tp_pick(ctx->sock, NULL, dst);
+	return s;
 }
 
 /* Record the hop-by-hop edits (Request-URI, received/rport, Max-Forwards,
@@ -228,6 +259,20 @@ static int hop_edits(struct sip_ctx *ctx, sip_socket *sock)
 		return rc;
 	if (fix.received.len && (rc = sip_msg_insert(m, fix.end_at, fix.received)))
 		return rc;
+	/* Over a stream the reply goes back on the connection: the Via says
+	 * where it is (received and rport), for a stateless hop as well. */
+	if (ctx->sock->tp->reliable && !m->via1->has_rport) {
+		char ip[64];
+		sip_addr_ip(&ctx->src, ip, sizeof ip);
+		bool has_recv = fix.received.len || m->via1->received.len;
+		sip_str fx = sip_arena_printf(ctx->arena, "%s%s;rport=%d",
+					      has_recv ? "" : ";received=", has_recv ? "" : ip,
+					      sip_addr_port(&ctx->src));
+		if (!fx.s)
+			return SIP_NOMEM;
+		if ((rc = sip_msg_insert(m, sip_msg_off(m, m->via1->raw.s + m->via1->raw.len), fx)))
+			return rc;
+	}
 	sip_hdr *mf = m->first[SIP_HDR_MAX_FORWARDS];
 	int val = ctx->maxfwd;
 	if (val < 0 && m->max_forwards >= 0)
@@ -329,10 +374,11 @@ int proxy_relay(struct sip_ctx *ctx, bool stateful)
 		stateful = false;
 	}
 	sip_addr dst;
-	int rc = uri_dest(next_hop_uri(ctx), &dst);
+	const sip_transport *tp;
+	int rc = uri_dest(next_hop_uri(ctx), &dst, &tp);
 	if (rc != SIP_OK)
 		return rc;
-	sip_socket *sock = tp_pick(ctx->sock, &dst);
+	sip_socket *sock = next_hop_socket(ctx, tp, &dst);
 	if (!sock)
 		return SIP_EINVAL;
 	if (!stateful) {
@@ -361,9 +407,9 @@ int proxy_relay(struct sip_ctx *ctx, bool stateful)
 	if (ctx->on_branch) {
 		if (!proxy_routes_branch(ctx))
 			return SIP_DECLINED;
-		if ((rc = uri_dest(next_hop_uri(ctx), &dst)) != SIP_OK)
+		if ((rc = uri_dest(next_hop_uri(ctx), &dst, &tp)) != SIP_OK)
 			return rc;
-		if (!(sock = tp_pick(ctx->sock, &dst)))
+		if (!(sock = next_hop_socket(ctx, tp, &dst)))
 			return SIP_EINVAL;
 	}
 	s->u_fail = (void *)ctx->on_failure;
@@ -422,7 +468,7 @@ static void reject(sip_msg *m, sip_socket *sock, const sip_addr *src, int code,
 	if (n < 0)
 		return;
 	sip_addr dst;
-	reply_dest(m, src, &dst);
+	reply_dest(m, sock, src, &dst);
 	tp_send(sock, &dst, P.out, (size_t)n);
 }
 

@@ -1,8 +1,8 @@
 /* Module settings and the database URL a policy sets at compile time.
  *
  * sipcc_policy_init() registers every setting the stdlib declares
- * ("setting auth.nonce_expires: int = 30"), with the value of the policy's
- * "use auth { nonce_expires = 60; }" or the declared default, and the URL
+ * ("setting auth.nonce_expire: int = 30"), with the value of the policy's
+ * "use auth { nonce_expire = 60; }" or the declared default, and the URL
  * of a "database" line. Modules read them when they start. */
 #ifndef SIPCC_PROXY_SETTINGS_H
 #define SIPCC_PROXY_SETTINGS_H

@@ -1,6 +1,7 @@
 /* The registrar's policy functions (stdlib/registrar.sipi): save, lookup,
  * unregister, registered; and its start-up, which the proxy main runs
  * when a policy uses them (proxy/modules.h). */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -9,6 +10,7 @@
 #include "domain/domain.h"
 #include "proxy/modules.h"
 #include "proxy/proxy.h"
+#include "proxy/settings.h"
 #include "registrar/registrar.h"
 
 void reg_module_init(sip_timer_wheel *w);
@@ -25,8 +27,24 @@ static void reg_on_db_ready(db *d)
 		LOG_NOTICE("registrar: %ld bindings loaded from the database", n);
 }
 
+/* A registrar.KEY setting of the policy, or dflt; a value outside
+ * 0..2^31-1 keeps dflt. */
+static unsigned reg_setting(const char *key, unsigned dflt)
+{
+	int64_t v = sipcc_setting_int("registrar", key, dflt);
+	if (v < 0 || v > INT32_MAX) {
+		LOG_WARN("registrar: %s = %lld is out of range; using %u", key, (long long)v, dflt);
+		return dflt;
+	}
+	return (unsigned)v;
+}
+
 void reg_module_init(sip_timer_wheel *w)
 {
+	reg_conf.min_expires = reg_setting("min_expires", reg_conf.min_expires);
+	reg_conf.default_expires = reg_setting("default_expires", reg_conf.default_expires);
+	reg_conf.max_expires = reg_setting("max_expires", reg_conf.max_expires);
+	reg_conf.max_contacts = reg_setting("max_contacts", reg_conf.max_contacts);
 	reg_timer_start(w);
 	proxy_db_want(reg_on_db_ready);
 }

@@ -290,8 +290,9 @@ txn *txn_server_create(sip_msg *req, sip_socket *sock, const sip_addr *src)
 	s->sock = sock;
 	s->src = *src;
 	s->peer = *src;
-	/* §18.2.2 / RFC 3581: the source port only when rport was asked for. */
-	if (!req->via1->has_rport) {
+	/* §18.2.2 / RFC 3581: the source port only when rport was asked for;
+	 * over a stream, the connection the request came on. */
+	if (!req->via1->has_rport && !(sock && sock->tp->reliable)) {
 		int port = via_port(req->via1);
 		if (s->peer.u.sa.sa_family == AF_INET6)
 			s->peer.u.in6.sin6_port = htons((uint16_t)port);
@@ -487,7 +488,8 @@ int txn_fwd_response(sip_msg *resp, sip_socket *sock)
 	long n = sip_msg_build(resp, txn_L.buf, sizeof txn_L.buf);
 	if (n < 0)
 		return (int)n;
-	sip_socket *s = tp_pick(sock, &dst);
+	/* The transport the previous hop used, from its Via. */
+	sip_socket *s = tp_pick(sock, v->next->transport.len ? tp_find_str(v->next->transport) : NULL, &dst);
 	if (!s)
 		return SIP_EINVAL;
 	return tp_send(s, &dst, txn_L.buf, (size_t)n);

@@ -24,3 +24,5 @@ EXTRA_DIST += tests/e2e/auth_registrar.sip \
 E2E_TESTS += tests/e2e/route_startup.sh tests/e2e/route_branch.sh \
 	tests/e2e/route_error.sh tests/e2e/route_local.sh
 EXTRA_DIST += tests/e2e/route_kinds.sip
+# Stream transports: TCP end to end and UDP to TCP; TLS between two proxies.
+E2E_TESTS += tests/e2e/tcp.sh tests/e2e/tls.sh

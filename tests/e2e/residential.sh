@@ -1,43 +1,63 @@
 #!/bin/sh
-# The routing decisions of examples/residential.sip (or $E2E_POLICY: the
-# YAML form runs the same checks), through a compiled
-# proxy: subscriber calls go to the next hop (record-routed), calls to the
-# PSTN domain and to emergency numbers go to the PSTN gateway, requests for
-# foreign domains get 403 and looping requests 483.
+# What examples/residential.sip (or $E2E_POLICY: residential_yaml.sh runs
+# the YAML form) does, through a compiled proxy with subscribers made by
+# sipcc-ctl in a new SQLite database, and phones played by a python script
+# that answers the digest challenges itself:
+#  - REGISTER gets 401, then 200 with the right password; the Expires the
+#    phone asks for is capped by the policy's "use registrar
+#    { max_expires = 3600; }"; a wrong password gets 401 again.
+#  - An INVITE from a subscriber gets 407, then is relayed, record-routed,
+#    to the contact the callee registered; one to a subscriber without a
+#    registration gets 404; one from another provider needs no
+#    authentication.
+#  - A call to a telephone number gets 407 and reaches nothing without
+#    credentials, and reaches the PSTN gateway with them.
+#  - Requests for foreign domains get 403, looping requests 483.
+# The DSL form also checks what the YAML form cannot say (E2E_FULL=1):
+# a subscriber may not register or call as someone else (403), an alias
+# reaches its subscriber, and the credentials are not relayed.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init python3
-e2e_ports NEXT GW PROXY
-e2e_build "${E2E_POLICY:-examples/residential.sip}" \
-	-D "NEXT_HOP=sip:127.0.0.1:$NEXT" -D "PSTN_GATEWAY=sip:127.0.0.1:$GW"
-e2e_start_proxy "$PROXY"
+CTL=${SIPCC_CTL:-$top_builddir/sipcc-ctl}
+[ -x "$CTL" ] || e2e_error "sipcc-ctl not found: SIPCC_CTL=$CTL"
+DB=sqlite:$E2E_TMP/sipcc.db
+ctl() { "$CTL" --db "$DB" "$@" >>"$E2E_TMP/ctl.out" 2>&1 || e2e_fail "sipcc-ctl $* failed"; }
+ctl db init
+ctl domain add voip.example.com
+ctl add alice@voip.example.com alice-secret
+ctl add bob@voip.example.com bob-secret
+ctl add carol@voip.example.com carol-secret
+ctl alias add 4921100@voip.example.com bob@voip.example.com
 
-python3 - "$PROXY" "$NEXT" "$GW" >"$E2E_TMP/residential.out" 2>&1 <<'PY' ||
-import socket, sys
+POLICY=${E2E_POLICY:-examples/residential.sip}
+case $POLICY in *.sip) FULL=${E2E_FULL:-1} ;; *) FULL=${E2E_FULL:-0} ;; esac
+e2e_ports GW PROXY
+e2e_build "$POLICY" -D "PSTN_GATEWAY=sip:127.0.0.1:$GW"
+e2e_start_proxy "$PROXY" --db "$DB"
+
+python3 - "$PROXY" "$GW" "$FULL" >"$E2E_TMP/residential.out" 2>&1 <<'PY' ||
+import hashlib, re, socket, sys
 
 proxy = ("127.0.0.1", int(sys.argv[1]))
-def bound(port):
+full = sys.argv[3] == "1"
+DOMAIN = "voip.example.com"
+PASSWORDS = {"alice": "alice-secret", "bob": "bob-secret", "carol": "carol-secret"}
+
+def bound(port=0):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(("127.0.0.1", port))
     return s
-nexthop, gateway, caller = bound(int(sys.argv[2])), bound(int(sys.argv[3])), bound(0)
-me = "127.0.0.1:%d" % caller.getsockname()[1]
+gateway = bound(int(sys.argv[2]))
+alice, bob = bound(), bound()   # the subscribers' phones
+addr = lambda s: "127.0.0.1:%d" % s.getsockname()[1]
 failed = 0
 n = 0
 
-def request(method, ruri, maxfwd=70):
-    global n
-    n += 1
-    return ("%s %s SIP/2.0\r\n"
-            "Via: SIP/2.0/UDP %s;branch=z9hG4bK-res-%d;rport\r\n"
-            "Max-Forwards: %d\r\n"
-            "From: <sip:alice@voip.example.com>;tag=r%d\r\n"
-            "To: <%s>\r\n"
-            "Call-ID: residential-%d@127.0.0.1\r\n"
-            "CSeq: 1 %s\r\n"
-            "Contact: <sip:alice@%s>\r\n"
-            "Content-Length: 0\r\n\r\n"
-            % (method, ruri, me, n, maxfwd, n, ruri, n, method, me)).encode()
+def check(name, ok, detail=""):
+    global failed
+    print("%s %s%s" % ("ok  " if ok else "FAIL", name, "" if ok else ": " + detail))
+    failed += not ok
 
 def drain(sock, timeout):
     got = []
@@ -49,48 +69,187 @@ def drain(sock, timeout):
         pass
     return got
 
-def check(name, ok, detail):
-    global failed
-    print("%s %s%s" % ("ok  " if ok else "FAIL", name, "" if ok else ": " + detail))
-    failed += not ok
+def header(msg, name):
+    m = re.search(r"\r\n%s:[ \t]*([^\r]*)" % re.escape(name), msg, re.I)
+    return m.group(1) if m else None
 
-# Only what belongs to the request just sent counts: the proxy keeps
-# retransmitting earlier INVITEs that the silent next hops never answer.
-def mine(msgs):
-    tag = "\r\nCall-ID: residential-%d@" % n
-    return [m for m in msgs if tag in m]
+class Request:
+    """One request of a new call or registration: the same Call-ID for the
+    retry with credentials, a new branch and CSeq for each send."""
+    def __init__(self, method, ruri, sock, user, to=None, extra=""):
+        global n
+        n += 1
+        self.method, self.ruri, self.sock, self.user = method, ruri, sock, user
+        self.to, self.extra = to or ruri, extra
+        self.callid = "res-%d@127.0.0.1" % n
+        self.cseq = 0
 
-def expect_forward(name, ruri, where, elsewhere):
-    caller.sendto(request("INVITE", ruri), proxy)
-    got = mine(drain(where, 1.0))
-    invites = [m for m in got if m.startswith("INVITE ")]
-    check(name + " reaches its next hop", len(invites) >= 1, "got %r" % [m[:60] for m in got])
-    if invites:
-        check(name + " is record-routed", "\r\nRecord-Route:" in invites[0],
-              "no Record-Route in %r" % invites[0][:300])
-    other = [m for m in mine(drain(elsewhere, 0.2)) if m.startswith("INVITE ")]
-    check(name + " goes nowhere else", not other, "got %r" % [m[:60] for m in other])
-    drain(caller, 0.1)
+    def send(self, auth="", maxfwd=70):
+        self.cseq += 1
+        self.branch = "z9hG4bK-res-%s-%d" % (self.callid.split("@")[0], self.cseq)
+        me = addr(self.sock)
+        msg = ("%s %s SIP/2.0\r\n"
+               "Via: SIP/2.0/UDP %s;branch=%s;rport\r\n"
+               "Max-Forwards: %d\r\n"
+               "From: <sip:%s>;tag=t%s\r\n"
+               "To: <%s>\r\n"
+               "Call-ID: %s\r\n"
+               "CSeq: %d %s\r\n"
+               "Contact: <sip:%s@%s>\r\n%s%s"
+               "Content-Length: 0\r\n\r\n"
+               % (self.method, self.ruri, me, self.branch, maxfwd, self.user, self.callid.split("@")[0],
+                  self.to, self.callid, self.cseq, self.method,
+                  self.user.split("@")[0], me, self.extra, auth))
+        self.sock.sendto(msg.encode(), proxy)
 
-def expect_reply(name, payload, status):
-    caller.sendto(payload, proxy)
-    got = mine(drain(caller, 1.0))
-    codes = [m.split(" ", 2)[1] for m in got if m.startswith("SIP/2.0 ")]
-    check(name, str(status) in codes, "expected %d, got %r" % (status, codes))
-    leaked = [m[:60] for m in mine(drain(nexthop, 0.1) + drain(gateway, 0.1))]
-    check(name + " is not forwarded", not leaked, "got %r" % leaked)
+    def mine(self, msgs):
+        return [m for m in msgs if "\r\nCall-ID: %s\r\n" % self.callid in m]
 
-expect_forward("call to a subscriber", "sip:bob@voip.example.com", nexthop, gateway)
-expect_forward("call to a number", "sip:4930123456@pstn.voip.example.com", gateway, nexthop)
-expect_forward("emergency call", "sip:112@voip.example.com", gateway, nexthop)
-expect_reply("foreign domain refused", request("INVITE", "sip:bob@example.org"), 403)
-expect_reply("loop stopped", request("OPTIONS", "sip:bob@voip.example.com", maxfwd=0), 483)
+    def replies(self, timeout=1.0):
+        got = self.mine(drain(self.sock, timeout))
+        rs = [m for m in got if m.startswith("SIP/2.0 ")]
+        for r in rs:   # ACK a negative reply to an INVITE (RFC 3261 17.1.1.3)
+            code = int(r.split(" ", 2)[1])
+            if self.method == "INVITE" and code >= 300:
+                self.sock.sendto(("ACK %s SIP/2.0\r\nVia: %s\r\nMax-Forwards: 70\r\n"
+                                  "From: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %s ACK\r\n"
+                                  "Content-Length: 0\r\n\r\n"
+                                  % (self.ruri, header(r, "Via"), header(r, "From"),
+                                     header(r, "To"), self.callid,
+                                     header(r, "CSeq").split()[0])).encode(), proxy)
+        return rs
+
+    def credentials(self, challenge, password, hname, user=None):
+        """The Authorization/Proxy-Authorization header answering the MD5
+        challenge of reply challenge (hname: its header name)."""
+        chal = [v for v in re.findall(r"\r\n%s:[ \t]*([^\r]*)" % hname, challenge, re.I)
+                if "algorithm=MD5" in v][0]
+        realm = re.search(r'realm="([^"]*)"', chal).group(1)
+        nonce = re.search(r'nonce="([^"]*)"', chal).group(1)
+        user = user or self.user.split("@")[0]
+        md5 = lambda s: hashlib.md5(s.encode()).hexdigest()
+        ha1 = md5("%s:%s:%s" % (user, realm, password))
+        ha2 = md5("%s:%s" % (self.method, self.ruri))
+        nc, cnonce = "00000001", "c%d" % n
+        resp = md5(":".join([ha1, nonce, nc, cnonce, "auth", ha2]))
+        return ('%s: Digest username="%s", realm="%s", nonce="%s", uri="%s", '
+                'response="%s", algorithm=MD5, qop=auth, nc=%s, cnonce="%s"\r\n'
+                % ("Authorization" if hname.startswith("WWW") else "Proxy-Authorization",
+                   user, realm, nonce, self.ruri, resp, nc, cnonce))
+
+    def authenticate(self, name, code, password=None):
+        """Send without credentials, expect the challenge code, answer it.
+        Returns the replies to the request with credentials."""
+        hname = "WWW-Authenticate" if code == 401 else "Proxy-Authenticate"
+        self.send()
+        rs = [r for r in self.replies() if not r.startswith("SIP/2.0 100")]
+        ch = [r for r in rs if r.startswith("SIP/2.0 %d " % code)]
+        check(name + ": challenged with %d" % code, bool(ch), "got %r" % [r[:40] for r in rs])
+        if not ch:
+            return []
+        pw = password or PASSWORDS[self.user.split("@")[0]]
+        self.send(auth=self.credentials(ch[0], pw, hname))
+        return self.replies()
+
+def codes(rs):
+    return [int(r.split(" ", 2)[1]) for r in rs]
+
+def nowhere(name, req, socks):
+    leaked = [m[:60] for s in socks for m in req.mine(drain(s, 0.2))]
+    check(name + ": not forwarded", not leaked, "got %r" % leaked)
+
+# ---- registration ----
+reg = Request("REGISTER", "sip:" + DOMAIN, bob, "bob@" + DOMAIN, to="sip:bob@" + DOMAIN,
+              extra="Expires: 7200\r\n")
+rs = reg.authenticate("REGISTER", 401)
+ok = [r for r in rs if r.startswith("SIP/2.0 200 ")]
+check("REGISTER with credentials: 200", bool(ok), "got %r" % codes(rs))
+if ok:
+    c = header(ok[0], "Contact") or ""
+    check("REGISTER: binding listed", ("@%s>" % addr(bob)) in c, "Contact: %r" % c)
+    m = re.search(r"expires=(\d+)", c)
+    check("REGISTER: Expires 7200 capped to max_expires 3600",
+          m is not None and 3590 <= int(m.group(1)) <= 3600, "Contact: %r" % c)
+wrong = Request("REGISTER", "sip:" + DOMAIN, alice, "alice@" + DOMAIN,
+                to="sip:alice@" + DOMAIN)
+rs = wrong.authenticate("REGISTER, wrong password", 401, password="not-alices")
+check("REGISTER, wrong password: 401 again", 401 in codes(rs) and 200 not in codes(rs),
+      "got %r" % codes(rs))
+reg_a = Request("REGISTER", "sip:" + DOMAIN, alice, "alice@" + DOMAIN, to="sip:alice@" + DOMAIN)
+rs = reg_a.authenticate("REGISTER alice", 401)
+check("REGISTER alice: 200", 200 in codes(rs), "got %r" % codes(rs))
+if full:
+    steal = Request("REGISTER", "sip:" + DOMAIN, alice, "alice@" + DOMAIN,
+                    to="sip:carol@" + DOMAIN)
+    rs = steal.authenticate("REGISTER of someone else's address", 401)
+    check("REGISTER of someone else's address: 403", 403 in codes(rs), "got %r" % codes(rs))
+
+# ---- calls between subscribers ----
+def call_reaches(name, req, where, others, code=407):
+    rs = req.authenticate(name, code) if code else (req.send() or req.replies(0.5))
+    got = [m for m in req.mine(drain(where, 1.0)) if m.startswith("INVITE ")]
+    check(name + ": reaches its destination", bool(got),
+          "replies %r, nothing arrived" % codes(rs))
+    if got:
+        check(name + ": record-routed", "\r\nRecord-Route:" in got[0], got[0][:300])
+        if full:
+            check(name + ": credentials not relayed", "Proxy-Authorization" not in got[0],
+                  got[0][:400])
+    nowhere(name + " elsewhere", req, others)
+    return got
+
+got = call_reaches("call alice -> bob",
+                   Request("INVITE", "sip:bob@" + DOMAIN, alice, "alice@" + DOMAIN), bob, [gateway])
+if got:
+    check("call alice -> bob: sent to bob's contact",
+          got[0].startswith("INVITE sip:bob@%s " % addr(bob)), got[0][:80])
+req = Request("INVITE", "sip:carol@" + DOMAIN, alice, "alice@" + DOMAIN)
+rs = req.authenticate("call to carol (not registered)", 407)
+check("call to carol (not registered): 404", 404 in codes(rs), "got %r" % codes(rs))
+nowhere("call to carol", req, [bob, gateway])
+call_reaches("call from another provider to bob",
+             Request("INVITE", "sip:bob@" + DOMAIN, alice, "someone@example.org"), bob, [gateway],
+             code=None)
+if full:
+    call_reaches("call to bob's number (alias)",
+                 Request("INVITE", "sip:4921100@" + DOMAIN, alice, "alice@" + DOMAIN), bob,
+                 [gateway])
+    spoof = Request("INVITE", "sip:bob@" + DOMAIN, alice, "carol@" + DOMAIN)
+    spoof.send()
+    ch = [r for r in spoof.replies() if r.startswith("SIP/2.0 407 ")]
+    if ch:   # alice answers a challenge for a call that claims to be carol's
+        spoof.send(auth=spoof.credentials(ch[0], "alice-secret", "Proxy-Authenticate", "alice"))
+    rs = spoof.replies()
+    check("call as someone else: 403", 403 in codes(rs), "got %r" % codes(rs))
+    nowhere("call as someone else", spoof, [bob, gateway])
+
+# ---- the PSTN ----
+pstn = Request("INVITE", "sip:4930123456@" + DOMAIN, alice, "alice@" + DOMAIN)
+pstn.send()
+rs = pstn.replies()
+check("PSTN call without credentials: 407", 407 in codes(rs), "got %r" % codes(rs))
+nowhere("PSTN call without credentials", pstn, [gateway, bob])
+call_reaches("PSTN call", Request("INVITE", "sip:4930123456@" + DOMAIN, alice, "alice@" + DOMAIN),
+             gateway, [bob])
+
+# ---- refused ----
+req = Request("INVITE", "sip:bob@example.org", alice, "alice@" + DOMAIN)
+req.send()
+rs = req.replies()
+check("foreign domain: 403", 403 in codes(rs), "got %r" % codes(rs))
+nowhere("foreign domain", req, [bob, gateway])
+req = Request("OPTIONS", "sip:bob@" + DOMAIN, alice, "alice@" + DOMAIN)
+req.send(maxfwd=0)
+rs = req.replies()
+check("loop: 483", 483 in codes(rs), "got %r" % codes(rs))
 sys.exit(1 if failed else 0)
 PY
 {
 	cat "$E2E_TMP/residential.out" >&2
-	e2e_fail "residential policy routed a request the wrong way"
+	e2e_fail "the residential policy handled a request the wrong way"
 }
 cat "$E2E_TMP/residential.out" >&2
 
+"$CTL" --db "$DB" ul show bob@voip.example.com >"$E2E_TMP/ul.out" 2>&1 ||
+	e2e_fail "no binding for bob in the database: $(cat "$E2E_TMP/ul.out")"
 e2e_expect_proxy_alive

@@ -1,0 +1,554 @@
+/* TCP transport (RFC 3261 §18): a listening socket per listen address and
+ * connections in the epoll loop, both accepted ones and those the proxy
+ * opens. Connections are kept in one table keyed by peer address and
+ * listening socket, so a reply goes back over the connection its request
+ * came on (the upper layer sends it to the request's source address) and
+ * requests to a destination reuse the connection already open to it.
+ *
+ * Every received buffer is framed with sip_msg_frame (Content-Length is
+ * mandatory on streams); CRLF keep-alives between messages are skipped
+ * and a double-CRLF ping is answered with a CRLF pong (RFC 5626 §3.5.1).
+ * TLS plugs its I/O in through struct tcp_io. */
+#include "net/tcp_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include "core/arena.h"
+#include "core/log.h"
+#include "core/status.h"
+#include "sip/msg.h"
+
+#define TCP_IDLE_MS     120000u
+#define TCP_MAX_CONNS   4096u
+/* One message at most, plus the start of the next. */
+#define TCP_MAX_RBUF    (SIP_MAX_MSG_SIZE + 4096)
+/* Output a peer does not read; beyond it the peer is taken as dead. */
+#define TCP_MAX_WBUF    (1024u * 1024u)
+#define TCP_BUCKETS     256u
+
+struct tcp_lsock {
+	sip_loop *loop;
+	const struct tcp_io *io;
+};
+
+static struct tcp_conn *table[TCP_BUCKETS];
+static unsigned n_conns;
+static sip_loop *tcp_loop;
+
+static ssize_t plain_read(struct tcp_conn *c, void *buf, size_t n)
+{
+	return read(c->fd, buf, n);
+}
+
+static ssize_t plain_write(struct tcp_conn *c, const void *buf, size_t n)
+{
+	return send(c->fd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+static const struct tcp_io plain_io = { NULL, plain_read, plain_write, NULL, NULL };
+
+unsigned tcp_conn_count(void)
+{
+	return n_conns;
+}
+
+static unsigned addr_hash(const sip_addr *a)
+{
+	const unsigned char *p;
+	size_t n;
+	if (a->u.sa.sa_family == AF_INET) {
+		p = (const unsigned char *)&a->u.in.sin_addr;
+		n = 4;
+	} else {
+		p = (const unsigned char *)&a->u.in6.sin6_addr;
+		n = 16;
+	}
+	unsigned h = (unsigned)sip_addr_port(a);
+	for (size_t i = 0; i < n; i++)
+		h = h * 31u + p[i];
+	return h % TCP_BUCKETS;
+}
+
+static struct tcp_conn *conn_find(const sip_socket *sock, const sip_addr *peer)
+{
+	for (struct tcp_conn *c = table[addr_hash(peer)]; c; c = c->hnext)
+		if (c->sock == sock && !c->dead && sip_addr_eq(&c->peer, peer))
+			return c;
+	return NULL;
+}
+
+static const char *conn_name(const struct tcp_conn *c, char *buf, size_t sz)
+{
+	char ip[64];
+	snprintf(buf, sz, "%s %s:%d", c->sock->tp->name, sip_addr_ip(&c->peer, ip, sizeof ip),
+		 sip_addr_port(&c->peer));
+	return buf;
+}
+
+/* Report the whole messages still queued on a connection that failed, so
+ * that the transactions that sent them end (RFC 3261 §16.9: 503). */
+static void conn_report_unsent(struct tcp_conn *c)
+{
+	size_t off = c->woff;
+	while (off < c->wlen) {
+		long n = sip_msg_frame(c->wbuf + off, c->wlen - off);
+		if (n <= 0)
+			break;
+		tp_send_error(c->sock, &c->peer, c->wbuf + off, (size_t)n);
+		off += (size_t)n;
+	}
+	c->woff = c->wlen = 0;
+}
+
+/* Close and free c, or mark it for its handler to close. */
+static void conn_close(struct tcp_conn *c)
+{
+	if (c->busy) {
+		c->dead = true;
+		return;
+	}
+	if (c->connecting || c->wlen > c->woff) {
+		c->dead = true;     /* conn_find skips it while the errors are reported */
+		c->busy = true;
+		conn_report_unsent(c);
+		c->busy = false;
+	}
+	for (struct tcp_conn **pp = &table[addr_hash(&c->peer)]; *pp; pp = &(*pp)->hnext) {
+		if (*pp == c) {
+			*pp = c->hnext;
+			break;
+		}
+	}
+	n_conns--;
+	sip_timer_cancel(&tcp_loop->timers, &c->idle);
+	sip_loop_del_fd(tcp_loop, c->fd);
+	if (c->io->close)
+		c->io->close(c);
+	close(c->fd);
+	sip_mem_free(c->rbuf);
+	sip_mem_free(c->wbuf);
+	sip_mem_free(c);
+}
+
+static void conn_watch_out(struct tcp_conn *c, bool on)
+{
+	if (c->want_out == on)
+		return;
+	if (sip_loop_mod_fd(tcp_loop, c->fd, on ? EPOLLIN | EPOLLOUT : EPOLLIN) == SIP_OK)
+		c->want_out = on;
+}
+
+/* Write what is queued; false when the connection failed. */
+static bool conn_flush(struct tcp_conn *c)
+{
+	while (c->woff < c->wlen) {
+		ssize_t n = c->io->write(c, c->wbuf + c->woff, c->wlen - c->woff);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				conn_watch_out(c, !c->io_wait_read);
+				return true;
+			}
+			char nm[96];
+			LOG_INFO("%s: send: %s", conn_name(c, nm, sizeof nm), strerror(errno));
+			return false;
+		}
+		c->woff += (size_t)n;
+		c->last_ms = tcp_loop->timers.now_ms;
+	}
+	c->woff = c->wlen = 0;
+	conn_watch_out(c, false);
+	return true;
+}
+
+/* Queue buf behind what is pending; false at the output limit. */
+static bool conn_queue(struct tcp_conn *c, const char *buf, size_t len)
+{
+	if (c->woff && c->woff == c->wlen)
+		c->woff = c->wlen = 0;
+	if (c->wlen - c->woff + len > TCP_MAX_WBUF) {
+		char nm[96];
+		LOG_WARN("%s: more than %u bytes of output not read by the peer; closing",
+			 conn_name(c, nm, sizeof nm), TCP_MAX_WBUF);
+		return false;
+	}
+	if (c->woff && c->wlen + len > c->wcap) {
+		memmove(c->wbuf, c->wbuf + c->woff, c->wlen - c->woff);
+		c->wlen -= c->woff;
+		c->woff = 0;
+	}
+	if (c->wlen + len > c->wcap) {
+		size_t cap = c->wcap ? c->wcap : 4096;
+		while (cap < c->wlen + len)
+			cap *= 2;
+		char *p = sip_mem_realloc(c->wbuf, cap);
+		if (!p)
+			return false;
+		c->wbuf = p;
+		c->wcap = cap;
+	}
+	memcpy(c->wbuf + c->wlen, buf, len);
+	c->wlen += len;
+	return true;
+}
+
+static void conn_on_idle(sip_timer *t, void *arg)
+{
+	(void)t;
+	struct tcp_conn *c = arg;
+	uint64_t now = tcp_loop->timers.now_ms, quiet = now - c->last_ms;
+	if (quiet < TCP_IDLE_MS) {
+		sip_timer_add(&tcp_loop->timers, &c->idle, TCP_IDLE_MS - quiet);
+		return;
+	}
+	char nm[96];
+	LOG_DEBUG("%s: idle for %u s; closing", conn_name(c, nm, sizeof nm), TCP_IDLE_MS / 1000);
+	conn_close(c);
+}
+
+static void conn_on_event(sip_loop *loop, int fd, uint32_t events, void *arg);
+
+/* A new connection on fd (non-blocking) in the table and the loop; NULL
+ * (fd closed) at the connection limit or on failure. */
+static struct tcp_conn *conn_new(sip_socket *sock, int fd, const sip_addr *peer, bool outgoing)
+{
+	struct tcp_lsock *l = sock->priv;
+	char ip[64];
+	if (n_conns >= TCP_MAX_CONNS) {
+		LOG_WARN("%s: %u connections open; refusing %s:%d", sock->name, TCP_MAX_CONNS,
+			 sip_addr_ip(peer, ip, sizeof ip), sip_addr_port(peer));
+		close(fd);
+		return NULL;
+	}
+	struct tcp_conn *c = sip_mem_alloc(sizeof *c);
+	if (!c) {
+		close(fd);
+		return NULL;
+	}
+	memset(c, 0, sizeof *c);
+	c->fd = fd;
+	c->sock = sock;
+	c->io = l->io;
+	c->peer = *peer;
+	c->outgoing = outgoing;
+	c->last_ms = l->loop->timers.now_ms;
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	if (sip_loop_add_fd(l->loop, fd, conn_on_event, c) != SIP_OK) {
+		close(fd);
+		sip_mem_free(c);
+		return NULL;
+	}
+	unsigned h = addr_hash(peer);
+	c->hnext = table[h];
+	table[h] = c;
+	n_conns++;
+	sip_timer_init(&c->idle, conn_on_idle, c);
+	sip_timer_add(&l->loop->timers, &c->idle, TCP_IDLE_MS);
+	return c;
+}
+
+/* Hand every complete message in the read buffer up; false when the
+ * stream cannot be framed (the connection is then closed). */
+static bool conn_frame(struct tcp_conn *c)
+{
+	size_t off = 0;
+	char nm[96];
+	while (off < c->rlen && !c->dead) {
+		char *p = c->rbuf + off;
+		size_t n = c->rlen - off, ws = 0;
+		while (ws < n && (p[ws] == '\r' || p[ws] == '\n'))
+			ws++;
+		if (ws) {
+			/* The start of a ping cut by the read: wait for the rest. */
+			if (ws == n && ws < 4 && memcmp(p, "\r\n\r\n", ws) == 0)
+				break;
+			if (ws >= 4 && memcmp(p, "\r\n\r\n", 4) == 0 && conn_queue(c, "\r\n", 2))
+				conn_flush(c);
+			off += ws;
+			continue;
+		}
+		long m = sip_msg_frame(p, n);
+		if (m == SIP_EINCOMPLETE) {
+			if (n >= TCP_MAX_RBUF) {
+				LOG_WARN("%s: message larger than %u bytes; closing",
+					 conn_name(c, nm, sizeof nm), TCP_MAX_RBUF);
+				return false;
+			}
+			break;
+		}
+		if (m <= 0) {
+			LOG_INFO("%s: cannot frame the stream (no Content-Length?); closing",
+				 conn_name(c, nm, sizeof nm));
+			return false;
+		}
+		/* The parser wants a NUL after the message; the byte there
+		 * belongs to the next one and is put back. */
+		char save = p[m];
+		p[m] = '\0';
+		tp_deliver(c->sock, &c->peer, p, (size_t)m);
+		p[m] = save;
+		off += (size_t)m;
+	}
+	if (off) {
+		memmove(c->rbuf, c->rbuf + off, c->rlen - off);
+		c->rlen -= off;
+	}
+	return true;
+}
+
+/* Read what is there; false at end of stream or on an error. */
+static bool conn_read(struct tcp_conn *c)
+{
+	if (c->rcap - c->rlen < 4096 + 1) {
+		size_t cap = c->rcap ? c->rcap * 2 : 16384;
+		if (cap > TCP_MAX_RBUF + 4096 + 1)
+			cap = TCP_MAX_RBUF + 4096 + 1;
+		if (cap <= c->rlen + 1)
+			return false;
+		char *p = sip_mem_realloc(c->rbuf, cap);
+		if (!p)
+			return false;
+		c->rbuf = p;
+		c->rcap = cap;
+	}
+	ssize_t n = c->io->read(c, c->rbuf + c->rlen, c->rcap - c->rlen - 1);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return true;
+	if (n <= 0) {
+		char nm[96];
+		if (n < 0)
+			LOG_INFO("%s: receive: %s", conn_name(c, nm, sizeof nm), strerror(errno));
+		else
+			LOG_DEBUG("%s: closed by the peer", conn_name(c, nm, sizeof nm));
+		return false;
+	}
+	c->rlen += (size_t)n;
+	c->last_ms = tcp_loop->timers.now_ms;
+	return conn_frame(c);
+}
+
+/* A connect() that was in progress ended: start the upper I/O. */
+static bool conn_connected(struct tcp_conn *c)
+{
+	int err = 0;
+	socklen_t l = sizeof err;
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &l) < 0)
+		err = errno;
+	char nm[96];
+	if (err) {
+		LOG_WARN("%s: connect: %s", conn_name(c, nm, sizeof nm), strerror(err));
+		return false;
+	}
+	c->connecting = false;
+	if (c->io->open && c->io->open(c, true) != SIP_OK)
+		return false;
+	LOG_DEBUG("%s: connected", conn_name(c, nm, sizeof nm));
+	return true;
+}
+
+static void conn_on_event(sip_loop *loop, int fd, uint32_t events, void *arg)
+{
+	(void)loop; (void)fd;
+	struct tcp_conn *c = arg;
+	bool ok = true;
+	c->busy = true;
+	if (c->connecting) {
+		if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))
+			ok = conn_connected(c);
+		else
+			ok = !c->connecting;
+	}
+	/* Reads and writes both, whatever the event said: a TLS session may
+	 * need to read to write and the other way round. */
+	if (ok && !c->connecting && c->wlen > c->woff)
+		ok = conn_flush(c);
+	if (ok && !c->connecting && (events & (EPOLLIN | EPOLLHUP | EPOLLERR))) {
+		ok = conn_read(c);
+		while (ok && !c->dead && c->io->pending && c->io->pending(c))
+			ok = conn_read(c);
+	}
+	if (ok && !c->dead && !c->connecting && c->wlen > c->woff)
+		ok = conn_flush(c);
+	c->busy = false;
+	if (!ok || c->dead)
+		conn_close(c);
+}
+
+static void lsock_on_accept(sip_loop *loop, int fd, uint32_t events, void *arg)
+{
+	(void)loop; (void)events;
+	sip_socket *s = arg;
+	for (int i = 0; i < 64; i++) {
+		sip_addr peer;
+		peer.len = sizeof peer.u.ss;
+		int cfd = accept4(fd, &peer.u.sa, &peer.len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (cfd < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+			    errno != ECONNABORTED)
+				LOG_WARN("accept on %s: %s", s->name, strerror(errno));
+			return;
+		}
+		struct tcp_conn *c = conn_new(s, cfd, &peer, false);
+		if (c && c->io->open && c->io->open(c, false) != SIP_OK)
+			conn_close(c);
+	}
+}
+
+int tcp_listen_io(sip_loop *loop, const sip_addr *addr, sip_socket **out,
+		  const sip_transport *tp, const struct tcp_io *io)
+{
+	int fd = socket(addr->u.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return SIP_EIO;
+	int one = 1;
+	/* Unlike UDP, SO_REUSEADDR on a stream socket does not let a second
+	 * listener share the port; it only allows a restart while old
+	 * connections are in TIME_WAIT. */
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (addr->u.sa.sa_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+	if (bind(fd, &addr->u.sa, addr->len) < 0 || listen(fd, 1024) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return e == EADDRINUSE ? SIP_EADDRINUSE : SIP_EIO;
+	}
+	sip_socket *s = sip_mem_alloc(sizeof *s);
+	struct tcp_lsock *l = sip_mem_alloc(sizeof *l);
+	if (!s || !l) {
+		close(fd);
+		sip_mem_free(s);
+		sip_mem_free(l);
+		return SIP_NOMEM;
+	}
+	memset(s, 0, sizeof *s);
+	*l = (struct tcp_lsock){ loop, io };
+	s->tp = tp;
+	s->fd = fd;
+	s->local = *addr;
+	s->priv = l;
+	if (loop && sip_loop_add_fd(loop, fd, lsock_on_accept, s) != SIP_OK) {
+		close(fd);
+		sip_mem_free(l);
+		sip_mem_free(s);
+		return SIP_EIO;
+	}
+	tcp_loop = loop;
+	*out = s;
+	return SIP_OK;
+}
+
+/* Open a connection to dst from sock's address (so the peer sees the
+ * address we advertise), without waiting for connect() to finish. */
+static struct tcp_conn *conn_connect(sip_socket *sock, const sip_addr *dst)
+{
+	char ip[64];
+	int fd = socket(dst->u.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		LOG_WARN("socket: %s", strerror(errno));
+		return NULL;
+	}
+	sip_addr local = sock->local;
+	if (local.u.sa.sa_family == AF_INET) {
+		local.u.in.sin_port = 0;
+		if (local.u.in.sin_addr.s_addr != htonl(INADDR_ANY))
+			bind(fd, &local.u.sa, local.len);
+	}
+	int r;
+	do
+		r = connect(fd, &dst->u.sa, dst->len);
+	while (r < 0 && errno == EINTR);
+	if (r < 0 && errno != EINPROGRESS) {
+		LOG_WARN("%s: connect to %s:%d: %s", sock->name, sip_addr_ip(dst, ip, sizeof ip),
+			 sip_addr_port(dst), strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	struct tcp_conn *c = conn_new(sock, fd, dst, true);
+	if (!c)
+		return NULL;
+	if (r < 0) {
+		c->connecting = true;
+		conn_watch_out(c, true);
+	} else if (c->io->open && c->io->open(c, true) != SIP_OK) {
+		conn_close(c);
+		return NULL;
+	}
+	return c;
+}
+
+int tcp_send_io(sip_socket *sock, const sip_addr *dst, const char *buf, size_t len)
+{
+	struct tcp_conn *c = conn_find(sock, dst);
+	if (!c && !(c = conn_connect(sock, dst)))
+		return SIP_EIO;
+	/* Behind queued output (or a connect in progress) it queues too, to
+	 * keep the order. */
+	bool queued = c->connecting || c->wlen > c->woff;
+	size_t off = 0;
+	while (!queued && off < len) {
+		ssize_t n = c->io->write(c, buf + off, len - off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			char nm[96];
+			LOG_INFO("%s: send: %s", conn_name(c, nm, sizeof nm), strerror(errno));
+			conn_close(c);
+			return SIP_EIO;
+		}
+		off += (size_t)n;
+	}
+	c->last_ms = tcp_loop->timers.now_ms;
+	if (off == len)
+		return SIP_OK;
+	if (!conn_queue(c, buf + off, len - off)) {
+		conn_close(c);
+		return SIP_EIO;
+	}
+	if (!c->connecting)
+		conn_watch_out(c, !c->io_wait_read);
+	return SIP_OK;
+}
+
+void tcp_close_sock(sip_socket *s)
+{
+	for (unsigned i = 0; i < TCP_BUCKETS; i++) {
+		struct tcp_conn **pp = &table[i];
+		while (*pp) {
+			struct tcp_conn *c = *pp;
+			if (c->sock != s) {
+				pp = &c->hnext;
+				continue;
+			}
+			c->busy = false;
+			c->connecting = false;
+			c->woff = c->wlen = 0;
+			conn_close(c);
+		}
+	}
+	struct tcp_lsock *l = s->priv;
+	if (l && l->loop && s->fd >= 0)
+		sip_loop_del_fd(l->loop, s->fd);
+	if (s->fd >= 0)
+		close(s->fd);
+	sip_mem_free(s->priv);
+	sip_mem_free(s);
+}
+
+static int tcp_listen(sip_loop *loop, const sip_addr *addr, sip_socket **out)
+{
+	return tcp_listen_io(loop, addr, out, &tp_tcp, &plain_io);
+}
+
+const sip_transport tp_tcp = {
+	.name = "tcp", .via_name = "TCP", .reliable = true,
+	.listen = tcp_listen, .send = tcp_send_io, .close = tcp_close_sock,
+};

@@ -1,0 +1,61 @@
+/* The stream machinery tcp.c provides to the transports built on it (TLS):
+ * connections in the loop, framing, the connection table, limits. A
+ * transport on top supplies the byte I/O of a connection. */
+#ifndef SIPCC_NET_TCP_INT_H
+#define SIPCC_NET_TCP_INT_H
+
+#include <sys/types.h>
+#include "core/timer.h"
+#include "net/loop.h"
+#include "net/transport.h"
+
+struct tcp_conn;
+
+/* I/O on an established TCP connection. read and write return the byte
+ * count, 0 from read at end of stream, or -1 with errno: EAGAIN when the
+ * call has to be repeated once the socket is readable or writable (a TLS
+ * handshake in progress included), anything else is fatal. */
+struct tcp_io {
+	/* A connection was accepted (outgoing false) or connected; SIP_OK or
+	 * an error, which closes it. */
+	int (*open)(struct tcp_conn *c, bool outgoing);
+	ssize_t (*read)(struct tcp_conn *c, void *buf, size_t n);
+	ssize_t (*write)(struct tcp_conn *c, const void *buf, size_t n);
+	void (*close)(struct tcp_conn *c);
+	/* Input already read from the socket but not returned yet (a TLS
+	 * record larger than the read); epoll does not report it. */
+	bool (*pending)(struct tcp_conn *c);
+};
+
+struct tcp_conn {
+	int fd;
+	sip_socket *sock;           /* the listening socket it belongs to */
+	const struct tcp_io *io;
+	void *io_priv;              /* the TLS session */
+	sip_addr peer;
+	bool outgoing;
+	bool connecting;            /* connect() in progress */
+	bool want_out;              /* watching EPOLLOUT */
+	bool busy;                  /* inside its event handler */
+	bool dead;                  /* close when the handler returns */
+	bool io_wait_read;          /* the last EAGAIN waits for input, not output */
+	char *rbuf;
+	size_t rlen, rcap;
+	char *wbuf;
+	size_t woff, wlen, wcap;
+	uint64_t last_ms;           /* last input or output */
+	sip_timer idle;
+	struct tcp_conn *hnext;     /* connection table chain */
+};
+
+/* Listen on addr as transport tp with io for the connections. */
+int tcp_listen_io(sip_loop *loop, const sip_addr *addr, sip_socket **out,
+		  const sip_transport *tp, const struct tcp_io *io);
+/* Send over the connection of sock to dst, connecting first when there is
+ * none. */
+int tcp_send_io(sip_socket *sock, const sip_addr *dst, const char *buf, size_t len);
+void tcp_close_sock(sip_socket *sock);
+/* Number of open connections (tests, limits). */
+unsigned tcp_conn_count(void);
+
+#endif

@@ -1,0 +1,6 @@
+check_PROGRAMS += tests/runtime/net/test_tcp
+TESTS += tests/runtime/net/test_tcp
+tests_runtime_net_test_tcp_SOURCES = tests/runtime/net/test_tcp.c \
+	$(NET_SRC) $(SIP_SRC) $(CORE_SRC)
+tests_runtime_net_test_tcp_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
+tests_runtime_net_test_tcp_LDADD = $(CMOCKA_LIBS) $(OPENSSL_LIBS)

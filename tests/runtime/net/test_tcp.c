@@ -1,0 +1,185 @@
+/* TCP transport tests over real sockets on 127.0.0.1: framing of a
+ * stream cut anywhere, keep-alives, replies over the connection a request
+ * came on, connection reuse for sends, the size limit. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <cmocka.h>
+
+#include "core/status.h"
+#include "net/loop.h"
+#include "net/tcp_int.h"
+#include "net/transport.h"
+
+static sip_loop loop;
+static sip_socket *lsock;
+static int port;
+
+#define MAX_RX 8
+static char rx[MAX_RX][1024];
+static sip_addr rx_src[MAX_RX];
+static unsigned n_rx;
+
+static void on_recv(sip_socket *s, const sip_addr *src, char *buf, size_t len, void *arg)
+{
+	(void)s; (void)arg;
+	assert_true(n_rx < MAX_RX);
+	assert_int_equal(buf[len], '\0');
+	snprintf(rx[n_rx], sizeof rx[n_rx], "%.*s", (int)len, buf);
+	rx_src[n_rx++] = *src;
+}
+
+/* Let the kernel move the bytes, then run the loop a few times. */
+static void spin(void)
+{
+	for (int i = 0; i < 5; i++) {
+		usleep(1000);
+		assert_int_equal(sip_loop_once(&loop, 10), SIP_OK);
+	}
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	assert_int_equal(sip_loop_init(&loop), SIP_OK);
+	tp_set_recv(on_recv, NULL);
+	for (port = 35060; port < 35160; port++)
+		if (tp_listen(&loop, &tp_tcp, "127.0.0.1", port, &lsock) == SIP_OK)
+			return 0;
+	return -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	tp_close_all();
+	sip_loop_destroy(&loop);
+	return 0;
+}
+
+static int client(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct timeval tv = { 5, 0 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+	return fd;
+}
+
+static const char REQ[] =
+	"OPTIONS sip:a@127.0.0.1 SIP/2.0\r\n"
+	"Via: SIP/2.0/TCP 127.0.0.1:5999;branch=z9hG4bK1\r\n"
+	"From: <sip:b@x>;tag=1\r\nTo: <sip:a@x>\r\nCall-ID: c1\r\nCSeq: 1 OPTIONS\r\n"
+	"Content-Length: 4\r\n\r\nbody";
+
+/* Two requests and keep-alives cut into one-byte writes arrive as two
+ * whole messages; a double CRLF is answered with a CRLF. */
+static void test_framing(void **state)
+{
+	(void)state;
+	int fd = client();
+	char all[2048];
+	int n = snprintf(all, sizeof all, "\r\n\r\n%s\r\n%s", REQ, REQ);
+	n_rx = 0;
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(write(fd, all + i, 1), 1);
+		if (i % 97 == 0)
+			spin();
+	}
+	spin();
+	assert_int_equal(n_rx, 2);
+	assert_string_equal(rx[0], REQ);
+	assert_string_equal(rx[1], REQ);
+	char pong[8];
+	struct pollfd p = { fd, POLLIN, 0 };
+	assert_int_equal(poll(&p, 1, 1000), 1);
+	assert_int_equal(read(fd, pong, sizeof pong), 2);
+	assert_memory_equal(pong, "\r\n", 2);
+	close(fd);
+	spin();
+}
+
+/* A reply sent to the source address goes back over that connection,
+ * without a new one. */
+static void test_reply_same_connection(void **state)
+{
+	(void)state;
+	int fd = client();
+	n_rx = 0;
+	assert_int_equal(write(fd, REQ, sizeof REQ - 1), (ssize_t)(sizeof REQ - 1));
+	spin();
+	assert_int_equal(n_rx, 1);
+	unsigned before = tcp_conn_count();
+	assert_int_equal(tp_send(lsock, &rx_src[0], "SIP/2.0 200 OK\r\n\r\n", 18), SIP_OK);
+	assert_int_equal(tcp_conn_count(), before);
+	char buf[64];
+	struct pollfd p = { fd, POLLIN, 0 };
+	assert_int_equal(poll(&p, 1, 1000), 1);
+	assert_int_equal(read(fd, buf, sizeof buf), 18);
+	close(fd);
+	spin();
+	assert_int_equal(tcp_conn_count(), before - 1);
+}
+
+/* Sends to one address share one outgoing connection. */
+static void test_connect_reuse(void **state)
+{
+	(void)state;
+	sip_addr dst;
+	assert_int_equal(sip_addr_from_ip(&dst, SIP_STR_LIT("127.0.0.1"), port), SIP_OK);
+	unsigned before = tcp_conn_count();
+	n_rx = 0;
+	assert_int_equal(tp_send(lsock, &dst, REQ, sizeof REQ - 1), SIP_OK);
+	assert_int_equal(tp_send(lsock, &dst, REQ, sizeof REQ - 1), SIP_OK);
+	spin();
+	/* The proxy's own outgoing connection and the accepted end. */
+	assert_int_equal(tcp_conn_count(), before + 2);
+	assert_int_equal(n_rx, 2);
+}
+
+/* A message that never ends closes the connection at the limit. */
+static void test_too_big(void **state)
+{
+	(void)state;
+	int fd = client();
+	spin();
+	unsigned before = tcp_conn_count();
+	static char junk[80000];
+	memcpy(junk, "OPTIONS sip:a SIP/2.0\r\nX: ", 26);
+	memset(junk + 26, 'a', sizeof junk - 26);
+	size_t off = 0;
+	while (off < sizeof junk) {
+		ssize_t w = write(fd, junk + off, sizeof junk - off);
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+		spin();
+	}
+	spin();
+	assert_int_equal(tcp_conn_count(), before - 1);
+	close(fd);
+}
+
+int main(void)
+{
+	/* A transport bug must fail the test, not hang it. */
+	alarm(60);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_framing),
+		cmocka_unit_test(test_reply_same_connection),
+		cmocka_unit_test(test_connect_reuse),
+		cmocka_unit_test(test_too_big),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
