@@ -140,6 +140,25 @@ e2e_udp_bound() {
 		awk '{print $2" "}' | grep -q -- "$hex"
 }
 
+# e2e_tcp_listening PORT: true when something listens on TCP PORT
+# (state 0A: LISTEN).
+e2e_tcp_listening() {
+	hex=$(printf ':%04X ' "$1")
+	cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
+		awk '$4 == "0A" {print $2" "}' | grep -q -- "$hex"
+}
+
+# e2e_wait_tcp PID PORT WHAT: wait until PID listens on TCP PORT; fail when
+# it exits or does not listen within 10 s.
+e2e_wait_tcp() {
+	i=0
+	until e2e_tcp_listening "$2"; do
+		kill -0 "$1" 2>/dev/null || e2e_fail "$3 exited at start-up"
+		[ $i -ge 100 ] && e2e_fail "$3 not listening on tcp port $2"
+		sleep 0.1; i=$((i + 1))
+	done
+}
+
 # e2e_build POLICY [sipcc build options...]: compile POLICY (a path relative
 # to the source tree, or absolute) to $E2E_TMP/proxy.
 e2e_build() {

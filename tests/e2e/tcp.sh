@@ -13,23 +13,6 @@ CALLS=${E2E_TCP_CALLS:-200}
 RR_CALLS=${E2E_RR_CALLS:-50}
 RATE=${E2E_RATE:-200}
 
-# True when something listens on TCP PORT (state 0A: LISTEN).
-tcp_listening() {
-	hex=$(printf ':%04X ' "$1")
-	cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
-		awk '$4 == "0A" {print $2" "}' | grep -q -- "$hex"
-}
-
-# wait_tcp PID PORT WHAT
-wait_tcp() {
-	i=0
-	until tcp_listening "$2"; do
-		kill -0 "$1" 2>/dev/null || e2e_fail "$3 exited at start-up"
-		[ $i -ge 100 ] && e2e_fail "$3 not listening on tcp port $2"
-		sleep 0.1; i=$((i + 1))
-	done
-}
-
 e2e_init
 e2e_ports UAS PROXY UAC PROXY2
 
@@ -38,12 +21,12 @@ e2e_build examples/minimal.sip -D "NEXT_HOP=sip:127.0.0.1:$UAS"
 "$E2E_PROXY" --listen "tcp:127.0.0.1:$PROXY" >"$E2E_TMP/proxy.log" 2>&1 </dev/null &
 PROXY_PID=$!
 e2e_track "$PROXY_PID"
-wait_tcp "$PROXY_PID" "$PROXY" proxy
+e2e_wait_tcp "$PROXY_PID" "$PROXY" proxy
 grep -q "listening on tcp:127.0.0.1:$PROXY" "$E2E_TMP/proxy.log" ||
 	e2e_fail "the proxy does not say it listens on tcp"
 
 e2e_sipp uas -sn uas -t t1 -i 127.0.0.1 -p "$UAS" -m "$CALLS" -timeout 60s
-eval "wait_tcp \$SIPP_PID_uas $UAS 'sipp uas'"
+eval "e2e_wait_tcp \$SIPP_PID_uas $UAS 'sipp uas'"
 e2e_sipp_run uac -sn uac -t t1 "127.0.0.1:$PROXY" \
 	-i 127.0.0.1 -p "$UAC" -s 1000 -r "$RATE" -m "$CALLS" \
 	-timeout 40s -timeout_error
@@ -55,7 +38,7 @@ e2e_expect_proxy_alive
 # Record-routed dialogs: ACK and BYE follow <sip:proxy;transport=tcp;lr>.
 e2e_sipp rruas -sf "$E2E_SRC/uas_rr.xml" -t t1 -i 127.0.0.1 -p "$UAS" \
 	-m "$RR_CALLS" -timeout 60s
-eval "wait_tcp \$SIPP_PID_rruas $UAS 'sipp rruas'"
+eval "e2e_wait_tcp \$SIPP_PID_rruas $UAS 'sipp rruas'"
 e2e_sipp_run rruac -sf "$E2E_SRC/uac_rr.xml" -t t1 "127.0.0.1:$PROXY" \
 	-i 127.0.0.1 -p "$UAC" -s 1000 -r "$RATE" -m "$RR_CALLS" \
 	-timeout 40s -timeout_error
@@ -70,9 +53,9 @@ e2e_kill "$PROXY_PID"
 # 2. UDP in, TCP out.
 e2e_build examples/minimal.sip -D "NEXT_HOP=sip:127.0.0.1:$UAS;transport=tcp"
 e2e_start_proxy "$PROXY2" --listen "tcp:127.0.0.1:$PROXY2"
-wait_tcp "$PROXY_PID" "$PROXY2" proxy
+e2e_wait_tcp "$PROXY_PID" "$PROXY2" proxy
 e2e_sipp uas2 -sn uas -t t1 -i 127.0.0.1 -p "$UAS" -m "$CALLS" -timeout 60s
-eval "wait_tcp \$SIPP_PID_uas2 $UAS 'sipp uas'"
+eval "e2e_wait_tcp \$SIPP_PID_uas2 $UAS 'sipp uas'"
 e2e_sipp_run uac2 -sn uac "127.0.0.1:$PROXY2" \
 	-i 127.0.0.1 -p "$UAC" -s 1000 -r "$RATE" -m "$CALLS" \
 	-timeout 40s -timeout_error

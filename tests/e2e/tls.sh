@@ -8,12 +8,6 @@
 CALLS=${E2E_TLS_CALLS:-50}
 RATE=${E2E_RATE:-100}
 
-tcp_listening() {
-	hex=$(printf ':%04X ' "$1")
-	cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
-		awk '$4 == "0A" {print $2" "}' | grep -q -- "$hex"
-}
-
 # start_proxy NAME PORT: proxy NAME on udp and tls 127.0.0.1:PORT.
 start_proxy() {
 	"$E2E_TMP/$1" --listen "udp:127.0.0.1:$2" --listen "tls:127.0.0.1:$2" \
@@ -21,12 +15,7 @@ start_proxy() {
 	pid=$!
 	e2e_track "$pid"
 	eval "PID_$1=$pid"
-	i=0
-	until tcp_listening "$2"; do
-		kill -0 "$pid" 2>/dev/null || e2e_fail "$1 exited at start-up"
-		[ $i -ge 100 ] && e2e_fail "$1 not listening on tls port $2"
-		sleep 0.1; i=$((i + 1))
-	done
+	e2e_wait_tcp "$pid" "$2" "$1"
 }
 
 e2e_init sipp python3 openssl
