@@ -22,7 +22,7 @@ noinst_HEADERS = \
 	runtime/core/arena.h runtime/core/log.h runtime/core/status.h \
 	runtime/core/str.h runtime/core/timer.h \
 	runtime/net/loop.h runtime/net/transport.h \
-	runtime/proxy/policy_abi.h runtime/proxy/proxy.h \
+	runtime/proxy/policy_abi.h runtime/proxy/proxy.h runtime/proxy/modules.h \
 	runtime/sip/msg.h \
 	runtime/txn/txn.h runtime/txn/txn_int.h
 EXTRA_DIST += tests/data/rfc4475
