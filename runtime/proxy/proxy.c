@@ -564,14 +564,20 @@ void proxy_receive(sip_socket *sock, const sip_addr *src, char *buf, size_t len,
 
 /* ---- transaction callbacks ---- */
 
+/* A reply of branch c: the unnamed reply route runs for every reply,
+ * then the one t_on_reply armed. Either may drop a provisional reply. */
 static bool proxy_on_reply(txn *s, txn *c, sip_msg *resp)
 {
-	if (!s->u_reply)
+	if (!s->u_reply && !proxy_conf.reply_route)
 		return true;
 	struct sip_ctx ctx;
 	ctx_init(&ctx, resp, resp->arena, c->sock, &c->peer, SIPCC_ROUTE_REPLY);
 	ctx.txn = s;
 	ctx.branch = c;
+	if (proxy_conf.reply_route && proxy_conf.reply_route(&ctx) == SIPCC_RET_DROP)
+		return false;
+	if (!s->u_reply)
+		return true;
 	int64_t r = ((sipcc_route_fn)s->u_reply)(&ctx);
 	return r != SIPCC_RET_DROP;
 }

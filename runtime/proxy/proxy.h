@@ -60,6 +60,7 @@ struct proxy_conf {
 	unsigned n_domains;
 	sipcc_route_fn request_route;
 	sipcc_route_fn error_route;
+	sipcc_route_fn reply_route;    /* "route reply { }": every reply */
 };
 
 extern struct proxy_conf proxy_conf;

@@ -27,6 +27,10 @@ void proxy_routes_reg(int64_t kind, const char *name, sipcc_route_fn fn)
 {
 	if (kind == SIPCC_ROUTE_LOCAL && !local_route) {
 		local_route = fn;
+	} else if (kind == SIPCC_ROUTE_REPLY && strcmp(name, "reply") == 0) {
+		/* The unnamed reply route: named ones run only when armed. */
+		if (!proxy_conf.reply_route)
+			proxy_conf.reply_route = fn;
 	} else if (kind == SIPCC_ROUTE_STARTUP) {
 		if (n_startup < ROUTES_MAX_STARTUP)
 			startup[n_startup++] = fn;

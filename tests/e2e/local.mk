@@ -26,3 +26,10 @@ E2E_TESTS += tests/e2e/route_startup.sh tests/e2e/route_branch.sh \
 EXTRA_DIST += tests/e2e/route_kinds.sip
 # Stream transports: TCP end to end and UDP to TCP; TLS between two proxies.
 E2E_TESTS += tests/e2e/tcp.sh tests/e2e/tls.sh
+# Reply routes (the unnamed one and one armed by t_on_reply) with sipp.
+E2E_TESTS += tests/e2e/reply_route.sh
+EXTRA_DIST += tests/e2e/reply_route.sip tests/e2e/uac_reply.xml
+# Every route kind through sipp.
+E2E_TESTS += tests/e2e/route_sipp.sh
+EXTRA_DIST += tests/e2e/route_all.sip tests/e2e/uac_busy.xml tests/e2e/uas_busy.xml \
+	tests/e2e/uac_bad_cseq.xml
