@@ -144,6 +144,14 @@ struct cc_define *cc_find_define(const struct cc_program *p, const char *name)
 	return NULL;
 }
 
+struct cc_avp_decl *cc_find_dlgvar(const struct cc_program *p, const char *name)
+{
+	for (struct cc_avp_decl *a = p->dlgvars; a; a = a->next)
+		if (strcmp(a->name, name) == 0)
+			return a;
+	return NULL;
+}
+
 struct cc_avp_decl *cc_find_avp(const struct cc_program *p, const char *name)
 {
 	for (struct cc_avp_decl *a = p->avps; a; a = a->next)

@@ -221,11 +221,14 @@ struct cc_var {
 };
 
 /* avp NAME: TYPE;  a per-transaction attribute that may hold several
- * values, visible in the failure and reply routes of the transaction. */
+ * values, visible in the failure and reply routes of the transaction.
+ * dlgvar NAME: TYPE;  (dialog is set) a per-dialog variable with one
+ * value, kept with the tracked dialog and seen by its later requests. */
 struct cc_avp_decl {
 	const char *name;
 	enum cc_type type;         /* str or int */
-	int index;
+	int index;                 /* per kind (AVPs and dialog variables apart) */
+	bool dialog;
 	bool used;
 	struct cc_loc loc;
 	struct cc_avp_decl *next;
@@ -260,7 +263,8 @@ struct cc_expr {
 		/* arg: the text in $hdr(Name), NULL for a plain pv */
 		struct { const char *name; const char *arg; struct cc_pv_decl *decl; } pv;
 		struct { const char *name; struct cc_var *var; } var;      /* E_VAR */
-		struct { const char *name; struct cc_avp_decl *avp; } avp; /* E_AVP */
+		/* E_AVP: $avp(name), or $dlg(name) when dialog is set */
+		struct { const char *name; struct cc_avp_decl *avp; bool dialog; } avp;
 		struct {
 			const char *name;
 			struct cc_expr **args;
@@ -384,8 +388,9 @@ struct cc_program {
 	struct cc_domain *domains;
 	struct cc_define *defines;
 	struct cc_avp_decl *avps;
+	struct cc_avp_decl *dlgvars;
 	struct cc_flag_decl *flags;
-	int navps, nflags, nbflags;
+	int navps, nflags, nbflags, ndlgvars;
 	struct cc_route *routes;
 	int nroutes;
 	struct cc_use *uses;
@@ -421,6 +426,7 @@ struct cc_const_decl *cc_find_const(const struct cc_program *p, const char *name
 struct cc_route *cc_find_route(const struct cc_program *p, const char *name);
 struct cc_define *cc_find_define(const struct cc_program *p, const char *name);
 struct cc_avp_decl *cc_find_avp(const struct cc_program *p, const char *name);
+struct cc_avp_decl *cc_find_dlgvar(const struct cc_program *p, const char *name);
 struct cc_flag_decl *cc_find_flag(const struct cc_program *p, const char *name);
 struct cc_setting_decl *cc_find_setting(const struct cc_program *p, const char *module,
 					const char *key);

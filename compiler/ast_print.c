@@ -115,7 +115,7 @@ static void cc_print_expr_prec(const struct cc_expr *e, int min, FILE *out)
 		fputs(e->u.var.name, out);
 		break;
 	case E_AVP:
-		fprintf(out, "$avp(%s)", e->u.avp.name);
+		fprintf(out, "%s(%s)", e->u.avp.dialog ? "$dlg" : "$avp", e->u.avp.name);
 		break;
 	case E_ROUTEREF:
 		fputs(e->u.routeref.name, out);
@@ -399,12 +399,14 @@ void cc_ast_print(const struct cc_program *p, FILE *out)
 		fputc('\n', out);
 		gap = true;
 	}
-	if (gap && (p->flags || p->avps))
+	if (gap && (p->flags || p->avps || p->dlgvars))
 		fputc('\n', out);
 	for (const struct cc_flag_decl *f = p->flags; f; f = f->next, gap = true)
 		fprintf(out, "%s %s\n", f->branch ? "bflag" : "flag", f->name);
 	for (const struct cc_avp_decl *a = p->avps; a; a = a->next, gap = true)
 		fprintf(out, "avp %s: %s\n", a->name, cc_type_name(a->type));
+	for (const struct cc_avp_decl *a = p->dlgvars; a; a = a->next, gap = true)
+		fprintf(out, "dlgvar %s: %s\n", a->name, cc_type_name(a->type));
 	for (const struct cc_route *r = p->routes; r; r = r->next) {
 		if (gap)
 			fputc('\n', out);

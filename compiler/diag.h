@@ -70,7 +70,8 @@ enum cc_diag_severity { CC_SEV_ERROR, CC_SEV_WARNING };
 	X(TOLL_FRAUD,        "E0039", CC_SEV_ERROR,   "toll-fraud")        \
 	X(BAD_ANNOTATION,    "E0040", CC_SEV_ERROR,   "invalid-annotation") \
 	X(NO_FINAL,          "W0008", CC_SEV_WARNING, "no-final-action")   \
-	X(UNAUTH_REGISTER,   "W0009", CC_SEV_WARNING, "unauthenticated-register")
+	X(UNAUTH_REGISTER,   "W0009", CC_SEV_WARNING, "unauthenticated-register") \
+	X(UNKNOWN_DLGVAR,    "E0041", CC_SEV_ERROR,   "unknown-dialog-variable")
 
 enum cc_diag_id {
 #define CC_DIAG_ENUM(name, id, sev, text) CC_D_##name,

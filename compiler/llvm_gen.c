@@ -426,7 +426,7 @@ static struct cc_val cc_gen_avp_get(struct cc_gen *g, struct cc_expr *e)
 	}
 	if (cc_type_is_str(a->type)) {
 		LLVMTypeRef pt[3] = { g->t_ctx, LLVMPointerType(g->t_str, 0), g->t_i64 };
-		LLVMValueRef fn = cc_gen_declare(g, "sipcc_avp_get_str",
+		LLVMValueRef fn = cc_gen_declare(g, a->dialog ? "sipcc_dlgvar_get_str" : "sipcc_avp_get_str",
 						 LLVMFunctionType(g->t_void, pt, 3, 0));
 		LLVMValueRef slot = cc_gen_str_slot(g);
 		LLVMValueRef args[3] = { g->ctx, slot, cc_const_i64(g, a->index) };
@@ -434,7 +434,8 @@ static struct cc_val cc_gen_avp_get(struct cc_gen *g, struct cc_expr *e)
 		return cc_gen_str_load(g, slot);
 	}
 	LLVMTypeRef pt[2] = { g->t_ctx, g->t_i64 };
-	LLVMValueRef fn = cc_gen_declare(g, "sipcc_avp_get_int", LLVMFunctionType(g->t_i64, pt, 2, 0));
+	LLVMValueRef fn = cc_gen_declare(g, a->dialog ? "sipcc_dlgvar_get_int" : "sipcc_avp_get_int",
+					 LLVMFunctionType(g->t_i64, pt, 2, 0));
 	LLVMValueRef args[2] = { g->ctx, cc_const_i64(g, a->index) };
 	return (struct cc_val){ cc_gen_call(g, fn, args, 2, "avp"), NULL };
 }
@@ -774,13 +775,13 @@ static void cc_gen_stmt_assign(struct cc_gen *g, struct cc_stmt *s)
 		if (cc_type_is_str(a->type)) {
 			v = cc_gen_as_str(g, v);
 			LLVMTypeRef pt[4] = { g->t_ctx, g->t_i64, g->t_ptr, g->t_i64 };
-			LLVMValueRef fn = cc_gen_declare(g, "sipcc_avp_push_str",
+			LLVMValueRef fn = cc_gen_declare(g, a->dialog ? "sipcc_dlgvar_set_str" : "sipcc_avp_push_str",
 							 LLVMFunctionType(g->t_void, pt, 4, 0));
 			LLVMValueRef args[4] = { g->ctx, cc_const_i64(g, a->index), v.v, v.len };
 			cc_gen_call(g, fn, args, 4, "");
 		} else {
 			LLVMTypeRef pt[3] = { g->t_ctx, g->t_i64, g->t_i64 };
-			LLVMValueRef fn = cc_gen_declare(g, "sipcc_avp_push_int",
+			LLVMValueRef fn = cc_gen_declare(g, a->dialog ? "sipcc_dlgvar_set_int" : "sipcc_avp_push_int",
 							 LLVMFunctionType(g->t_void, pt, 3, 0));
 			LLVMValueRef args[3] = { g->ctx, cc_const_i64(g, a->index), cc_gen_i64(g, v.v) };
 			cc_gen_call(g, fn, args, 3, "");

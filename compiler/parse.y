@@ -96,7 +96,7 @@ static void cc_parse_route_sig(struct cc_parse_ctx *ps, struct cc_route *r,
 static void cc_parse_flag(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
 			  bool branch);
 static void cc_parse_avp(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
-			 const char *type, struct cc_loc type_loc);
+			 const char *type, struct cc_loc type_loc, bool dialog);
 static struct cc_case_list cc_parse_case_label(struct cc_case_list l, struct cc_expr *value,
 					       struct cc_loc loc);
 static struct cc_case_list cc_parse_case_stmt(struct cc_parse_ctx *ps, struct cc_case_list l,
@@ -172,7 +172,7 @@ static void cc_parse_database(struct cc_parse_ctx *ps, struct cc_loc loc, const 
 %token TRUE "true" FALSE "false"
 %token FN "fn" PV "pv" CONST "const" IN "in" CALLS "calls" DOC "doc" RW "rw"
 %token SWITCH "switch" CASE "case" DEFAULT "default" BREAK "break" WHILE "while"
-%token MAX "max" VAR "var" AVP "avp" FLAG "flag" BFLAG "bflag"
+%token MAX "max" VAR "var" AVP "avp" FLAG "flag" BFLAG "bflag" DLGVAR "dlgvar"
 %token INCLUDE "include" USE "use" DATABASE "database" SETTING "setting"
 %token AND "&&" OR "||" EQ "==" NE "!=" LE "<=" GE ">=" MATCH "=~" NMATCH "!~"
 %token <name> IDENT "identifier" PVAR "pseudo-variable" ADDR "address"
@@ -293,7 +293,9 @@ item:
 	| BFLAG IDENT
 		{ cc_parse_flag(ps, @2, $2, true); }
 	| AVP IDENT ':' IDENT
-		{ cc_parse_avp(ps, @2, $2, $4, @4); }
+		{ cc_parse_avp(ps, @2, $2, $4, @4, false); }
+	| DLGVAR IDENT ':' IDENT
+		{ cc_parse_avp(ps, @2, $2, $4, @4, true); }
 	| FN IDENT '(' params_opt ')' ':' type IN '(' kinds ')' marks_opt CALLS IDENT doc_opt ';'
 		{
 			if (cc_parse_stdlib_only(ps, @1, "fn")) {
@@ -697,7 +699,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, struct cc_parse_ctx *p
 			continue;
 		cc_diag_report(CC_D_SYNTAX, *yypcontext_location(ctx), "%s, expected %s", msg,
 			       ps->mode == CC_SRC_POLICY ?
-			       "'listen', 'domain', 'define', 'flag', 'avp', 'include', 'use', 'database' or 'route'" :
+			       "'listen', 'domain', 'define', 'flag', 'avp', 'dlgvar', 'include', 'use', 'database' or 'route'" :
 			       "'fn', 'pv', 'const' or 'setting'");
 		return 0;
 	}
@@ -959,31 +961,37 @@ static void cc_parse_flag(struct cc_parse_ctx *ps, struct cc_loc loc, const char
 	*tail = f;
 }
 
-/* avp NAME: str|int */
+/* avp NAME: str|int  and  dlgvar NAME: str|int  (dialog) */
 static void cc_parse_avp(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
-			 const char *type, struct cc_loc type_loc)
+			 const char *type, struct cc_loc type_loc, bool dialog)
 {
 	struct cc_avp_decl *a, **tail;
 	enum cc_type t = cc_parse_type(ps, type, type_loc, false).ty;
+	const char *what = dialog ? "dialog variable" : "AVP";
 
-	if (!cc_parse_policy_only(ps, loc, "avp"))
+	if (!cc_parse_policy_only(ps, loc, dialog ? "dlgvar" : "avp"))
 		return;
-	if ((a = cc_find_avp(ps->prog, name))) {
-		cc_diag_report(CC_D_DUP_NAME, loc, "AVP '%s' is declared twice", name);
+	if ((a = dialog ? cc_find_dlgvar(ps->prog, name) : cc_find_avp(ps->prog, name))) {
+		cc_diag_report(CC_D_DUP_NAME, loc, "%s '%s' is declared twice", what, name);
 		cc_diag_note(a->loc, "previous declaration is here");
 		return;
 	}
 	if (t != CC_TY_ERROR && t != CC_TY_STR && t != CC_TY_INT) {
-		cc_diag_report(CC_D_BAD_DECL, type_loc, "an AVP holds str or int values, not %s",
-			       cc_type_name(t));
+		cc_diag_report(CC_D_BAD_DECL, type_loc, "%s %s holds str or int values, not %s",
+			       dialog ? "a" : "an", what, cc_type_name(t));
 		t = CC_TY_ERROR;
+	}
+	if (dialog && ps->prog->ndlgvars >= 64) {
+		cc_diag_report(CC_D_BAD_DECL, loc, "too many dialog variables (at most 64)");
+		return;
 	}
 	a = cc_alloc(sizeof *a);
 	a->name = name;
 	a->type = t == CC_TY_ERROR ? CC_TY_STR : t;
-	a->index = ps->prog->navps++;
+	a->dialog = dialog;
+	a->index = dialog ? ps->prog->ndlgvars++ : ps->prog->navps++;
 	a->loc = loc;
-	for (tail = &ps->prog->avps; *tail; tail = &(*tail)->next)
+	for (tail = dialog ? &ps->prog->dlgvars : &ps->prog->avps; *tail; tail = &(*tail)->next)
 		;
 	*tail = a;
 }
@@ -1040,9 +1048,10 @@ static struct cc_expr *cc_parse_pvarg(const char *name, const char *arg, struct 
 {
 	struct cc_expr *e;
 
-	if (strcmp(name, "$avp") == 0) {
+	if (strcmp(name, "$avp") == 0 || strcmp(name, "$dlg") == 0) {
 		e = cc_expr_new(E_AVP, loc);
 		e->u.avp.name = arg;
+		e->u.avp.dialog = name[1] == 'd';
 		return e;
 	}
 	e = cc_expr_new(E_PV, loc);

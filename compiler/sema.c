@@ -297,6 +297,10 @@ static void cc_sema_unused(struct cc_sema *s)
 	for (struct cc_avp_decl *a = s->p->avps; a; a = a->next)
 		if (!a->used)
 			cc_diag_report(CC_D_UNUSED_DECL, a->loc, "AVP '%s' is never used", a->name);
+	for (struct cc_avp_decl *a = s->p->dlgvars; a; a = a->next)
+		if (!a->used)
+			cc_diag_report(CC_D_UNUSED_DECL, a->loc, "dialog variable '%s' is never used",
+				       a->name);
 }
 
 /* use MODULE { KEY = VALUE; }: the module and its keys are declared by

@@ -666,6 +666,41 @@ static bool cc_sema_pv_arg_ok(const struct cc_pv_decl *v, const char *arg, struc
 	return true;
 }
 
+/* The route kinds where a dialog can exist: those with a SIP message of
+ * a transaction. */
+#define CC_DLGVAR_KINDS (CC_RK_BIT(CC_RK_REQUEST) | CC_RK_BIT(CC_RK_REPLY) | \
+			 CC_RK_BIT(CC_RK_FAILURE) | CC_RK_BIT(CC_RK_BRANCH))
+
+/* $dlg(name): the declaration of a dialog variable, or an error with the
+ * closest declared name; dialog variables exist only in routes that can
+ * have a dialog. */
+static enum cc_type cc_sema_dlgvar(struct cc_sema *s, const char *name, struct cc_loc loc,
+				   struct cc_avp_decl **out)
+{
+	struct cc_avp_decl *a = cc_find_dlgvar(s->p, name);
+
+	if (!a) {
+		struct cc_suggest sg;
+		cc_suggest_init(&sg, name);
+		for (struct cc_avp_decl *c = s->p->dlgvars; c; c = c->next)
+			cc_suggest_add(&sg, c->name);
+		cc_diag_report(CC_D_UNKNOWN_DLGVAR, loc, "unknown dialog variable '%s'%s", name,
+			       cc_suggest_text(&sg));
+		if (!sg.best && cc_find_avp(s->p, name))
+			cc_diag_note((struct cc_loc){0},
+				     "'%s' is an AVP (per transaction): write $avp(%s)", name, name);
+		else if (!sg.best)
+			cc_diag_note((struct cc_loc){0},
+				     "declare it at the top of the policy: 'dlgvar %s: str'", name);
+		return CC_TY_ERROR;
+	}
+	a->used = true;
+	*out = a;
+	if (!cc_sema_kinds_ok(s, "dialog variable", name, CC_DLGVAR_KINDS, loc))
+		return CC_TY_ERROR;
+	return a->type;
+}
+
 /* $avp(name): the declaration of a policy AVP, or an error with the
  * closest declared name. */
 static enum cc_type cc_sema_avp(struct cc_sema *s, const char *name, struct cc_loc loc,
@@ -695,9 +730,10 @@ static struct cc_expr *cc_sema_tmpl_part(struct cc_sema *s, const char *name, co
 {
 	struct cc_expr *e;
 
-	if (arg && strcmp(name, "$avp") == 0) {
+	if (arg && (strcmp(name, "$avp") == 0 || strcmp(name, "$dlg") == 0)) {
 		e = cc_expr_new(E_AVP, loc);
 		e->u.avp.name = arg;
+		e->u.avp.dialog = name[1] == 'd';
 	} else if (!arg && !cc_find_pv(s->p, name) && cc_sema_var_find(s, name + 1)) {
 		e = cc_expr_new(E_IDENT, loc);
 		e->u.ident.name = name + 1;
@@ -831,7 +867,8 @@ enum cc_type cc_sema_expr(struct cc_sema *s, struct cc_expr *e, bool want_value)
 		t = e->u.var.var->type;
 		break;
 	case E_AVP:
-		t = cc_sema_avp(s, e->u.avp.name, e->loc, &e->u.avp.avp);
+		t = e->u.avp.dialog ? cc_sema_dlgvar(s, e->u.avp.name, e->loc, &e->u.avp.avp)
+				    : cc_sema_avp(s, e->u.avp.name, e->loc, &e->u.avp.avp);
 		break;
 	case E_BOOL: t = CC_TY_BOOL; break;
 	case E_CONST: t = e->ty; break;
@@ -1013,9 +1050,11 @@ static void cc_sema_assign(struct cc_sema *s, struct cc_stmt *st)
 			return;
 		}
 	}
-	if (st->u.assign.arg && strcmp(name, "$avp") == 0) {
+	if (st->u.assign.arg && (strcmp(name, "$avp") == 0 || strcmp(name, "$dlg") == 0)) {
 		struct cc_avp_decl *a = NULL;
-		enum cc_type at = cc_sema_avp(s, st->u.assign.arg, st->u.assign.name_loc, &a);
+		bool dialog = name[1] == 'd';
+		enum cc_type at = dialog ? cc_sema_dlgvar(s, st->u.assign.arg, st->u.assign.name_loc, &a)
+					 : cc_sema_avp(s, st->u.assign.arg, st->u.assign.name_loc, &a);
 		st->u.assign.lv = CC_LV_AVP;
 		st->u.assign.avp = a;
 		if (at == CC_TY_ERROR) {
@@ -1023,7 +1062,7 @@ static void cc_sema_assign(struct cc_sema *s, struct cc_stmt *st)
 			return;
 		}
 		char buf[64];
-		snprintf(buf, sizeof buf, "$avp(%s)", a->name);
+		snprintf(buf, sizeof buf, "%s(%s)", name, a->name);
 		cc_sema_value_for(s, st->u.assign.value, at, "assign", cc_strdup(buf));
 		return;
 	}

@@ -10,6 +10,9 @@
 
 struct proxy_conf proxy_conf;
 
+/* Defined by the dialog module; NULL when the policy did not link it. */
+const struct proxy_dlg_hooks *dlg_proxy_hooks(void) __attribute__((weak));
+
 #define PROXY_BUFSZ (SIP_MAX_MSG_SIZE + 4096)
 
 static struct {
@@ -17,16 +20,20 @@ static struct {
 	sip_arena fail_arena;       /* failure routes (run while a reply is in msg_arena) */
 	char out[PROXY_BUFSZ];      /* outgoing requests and replies */
 	uint64_t sl_salt;
+	const struct proxy_dlg_hooks *dlg;  /* NULL unless the dialog module is linked */
 } P;
 
 static bool proxy_on_reply(txn *s, txn *c, sip_msg *resp);
 static void proxy_on_failure(txn *s, int code);
+static void proxy_on_final(txn *s, int code);
 
 int proxy_init(sip_timer_wheel *w)
 {
 	sip_arena_init(&P.msg_arena, 32768);
 	sip_arena_init(&P.fail_arena, 16384);
-	static const struct txn_user user = { proxy_on_reply, proxy_on_failure, proxy_routes_local };
+	static const struct txn_user user = { proxy_on_reply, proxy_on_failure, proxy_routes_local,
+					      proxy_on_final };
+	P.dlg = dlg_proxy_hooks ? dlg_proxy_hooks() : NULL;
 	int rc = txn_layer_init(w, &user, 16);
 	if (rc != SIP_OK)
 		return rc;
@@ -504,7 +511,11 @@ static void rx_request(sip_msg *m, sip_socket *sock, const sip_addr *src)
 		ctx.cancel_target = txn_server_match_cancel(m);
 	if (!proxy_conf.request_route)
 		return;
+	if (P.dlg)
+		P.dlg->request(&ctx);
 	int64_t r = proxy_conf.request_route(&ctx);
+	if (P.dlg)
+		P.dlg->routed(&ctx);
 	if (!ctx.replied && !ctx.relayed && r != SIPCC_RET_DROP)
 		LOG_DEBUG("request " SIP_STR_FMT " from route dropped (no reply, no relay)",
 			  SIP_STR_ARG(m->method_str));
@@ -568,12 +579,15 @@ void proxy_receive(sip_socket *sock, const sip_addr *src, char *buf, size_t len,
  * then the one t_on_reply armed. Either may drop a provisional reply. */
 static bool proxy_on_reply(txn *s, txn *c, sip_msg *resp)
 {
+	if (P.dlg)
+		P.dlg->reply(s, resp);
 	if (!s->u_reply && !proxy_conf.reply_route)
 		return true;
 	struct sip_ctx ctx;
 	ctx_init(&ctx, resp, resp->arena, c->sock, &c->peer, SIPCC_ROUTE_REPLY);
 	ctx.txn = s;
 	ctx.branch = c;
+	ctx.dlg = P.dlg ? P.dlg->of(s) : NULL;
 	if (proxy_conf.reply_route && proxy_conf.reply_route(&ctx) == SIPCC_RET_DROP)
 		return false;
 	if (!s->u_reply)
@@ -600,5 +614,12 @@ static void proxy_on_failure(txn *s, int code)
 	ctx.txn = s;
 	ctx.prepared = true;
 	ctx.reply_code = code;
+	ctx.dlg = P.dlg ? P.dlg->of(s) : NULL;
 	fn(&ctx);
+}
+
+static void proxy_on_final(txn *s, int code)
+{
+	if (P.dlg)
+		P.dlg->final(s, code);
 }

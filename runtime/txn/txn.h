@@ -97,6 +97,8 @@ struct txn {
 	void *u_fail, *u_reply;         /* upper layer's armed routes */
 	void *u_script;                 /* upper layer: the policy's AVPs and flags */
 	void *u_fail_run;               /* the u_fail on_failure runs (u_fail is cleared first) */
+	void *u_dlg;                    /* upper layer: the dialog of the request */
+	uint64_t u_dlg_id;              /* and its id (the dialog may be recycled) */
 
 	/* client */
 	txn *parent;
@@ -121,6 +123,8 @@ struct txn_user {
 	/* Optional: the layer is about to send a request it generated itself
 	 * (the CANCEL of branch c), built in buf. Return false to not send it. */
 	bool (*on_local)(txn *c, const char *buf, size_t len);
+	/* Optional: s sent its (first) final response, code. */
+	void (*on_final)(txn *s, int code);
 };
 
 /* Set up the layer: timers run on w; 2^hash_bits buckets. */

@@ -54,6 +54,8 @@ int txn_server_send(txn *s, int code, const char *buf, size_t len)
 		return rc;
 	}
 	s->final_sent = true;
+	if (txn_L.user.on_final)
+		txn_L.user.on_final(s, code);
 	if (s->is_invite && code < 300) {
 		s->state = TXN_ACCEPTED;
 		arm(&s->t_end, T64);                            /* timer L */

@@ -33,3 +33,7 @@ EXTRA_DIST += tests/e2e/reply_route.sip tests/e2e/uac_reply.xml
 E2E_TESTS += tests/e2e/route_sipp.sh
 EXTRA_DIST += tests/e2e/route_all.sip tests/e2e/uac_busy.xml tests/e2e/uas_busy.xml \
 	tests/e2e/uac_bad_cseq.xml
+# Dialogs and dialog variables with sipp.
+E2E_TESTS += tests/e2e/dialog.sh
+EXTRA_DIST += tests/e2e/dialog.sip tests/e2e/uas_dlg.xml tests/e2e/uas_dlg_bye.xml \
+	tests/e2e/uac_dlg_bye.xml tests/e2e/uac_stray_bye.xml

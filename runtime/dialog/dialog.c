@@ -1,0 +1,317 @@
+/* The dialog layer (see dialog.h). */
+#include "dialog/dialog.h"
+
+#include <string.h>
+#include "core/log.h"
+#include "core/status.h"
+
+/* A dialog with the first block of its arena in one allocation: the
+ * Call-ID, tags, URIs and a few variables fit. */
+struct dlg_mem {
+	dlg d;
+	char arena[1024];
+};
+
+static struct {
+	sip_timer_wheel *w;
+	dlg **buckets;
+	uint32_t mask;
+	dlg *free;
+	uint64_t next_id;
+	unsigned long active;
+	struct dlg_callbacks cbs[DLG_MAX_CALLBACKS];
+	unsigned n_cbs;
+} D;
+
+static uint32_t dlg_hash(sip_str s)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < s.len; i++) {
+		h ^= (unsigned char)s.s[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+int dlg_layer_init(sip_timer_wheel *w, unsigned hash_bits)
+{
+	if (hash_bits < 4 || hash_bits > 24)
+		return SIP_EINVAL;
+	D.buckets = sip_mem_alloc(sizeof *D.buckets << hash_bits);
+	if (!D.buckets)
+		return SIP_NOMEM;
+	memset(D.buckets, 0, sizeof *D.buckets << hash_bits);
+	D.mask = (1u << hash_bits) - 1;
+	D.w = w;
+	D.active = 0;
+	D.n_cbs = 0;
+	if (!D.next_id)
+		D.next_id = 1;
+	return SIP_OK;
+}
+
+static void dlg_unlink(dlg *d)
+{
+	for (dlg **pp = &D.buckets[d->hash & D.mask]; *pp; pp = &(*pp)->hnext) {
+		if (*pp == d) {
+			*pp = d->hnext;
+			return;
+		}
+	}
+}
+
+/* Back to the free list: the id changes, so references held elsewhere
+ * (a transaction's) no longer validate. */
+static void dlg_recycle(dlg *d)
+{
+	sip_timer_cancel(D.w, &d->t_life);
+	dlg_unlink(d);
+	d->state = DLG_FREE;
+	d->id = 0;
+	d->free_next = D.free;
+	D.free = d;
+}
+
+void dlg_layer_destroy(void)
+{
+	if (!D.buckets)
+		return;
+	for (uint32_t i = 0; i <= D.mask; i++) {
+		while (D.buckets[i]) {
+			dlg *d = D.buckets[i];
+			dlg_end(d, DLG_END_SHUTDOWN);
+			dlg_recycle(d);
+		}
+	}
+	while (D.free) {
+		dlg *d = D.free;
+		D.free = d->free_next;
+		sip_arena_destroy(&d->arena);
+		sip_mem_free(d);
+	}
+	sip_mem_free(D.buckets);
+	D.buckets = NULL;
+	D.active = 0;
+	D.n_cbs = 0;
+}
+
+int dlg_callbacks_add(const struct dlg_callbacks *cb)
+{
+	if (D.n_cbs >= DLG_MAX_CALLBACKS)
+		return SIP_ELIMIT;
+	D.cbs[D.n_cbs++] = *cb;
+	return SIP_OK;
+}
+
+static void dlg_on_timer(sip_timer *t, void *arg)
+{
+	dlg *d = arg;
+	(void)t;
+	if (d->state == DLG_ENDED) {
+		dlg_recycle(d);
+		return;
+	}
+	LOG_INFO("dialog %llu (Call-ID " SIP_STR_FMT ") timed out after %u s",
+		 (unsigned long long)d->id, SIP_STR_ARG(d->callid), d->timeout_s);
+	dlg_end(d, DLG_END_TIMEOUT);
+}
+
+static dlg *dlg_alloc(void)
+{
+	dlg *d = D.free;
+	sip_arena arena;
+	if (d) {
+		D.free = d->free_next;
+		sip_arena_reset(&d->arena);
+		arena = d->arena;
+	} else {
+		struct dlg_mem *mem = sip_mem_alloc(sizeof *mem);
+		if (!mem)
+			return NULL;
+		d = &mem->d;
+		sip_arena_init_buf(&arena, mem->arena, sizeof mem->arena, 1024);
+	}
+	memset(d, 0, sizeof *d);
+	d->arena = arena;
+	d->id = D.next_id++;
+	sip_timer_init(&d->t_life, dlg_on_timer, d);
+	return d;
+}
+
+static sip_str naddr_uri(sip_naddr *n)
+{
+	return n ? n->uri_str : SIP_STR_NULL;
+}
+
+dlg *dlg_create(sip_msg *req, uint32_t timeout_s)
+{
+	if (!D.buckets || !req->is_request || req->method != SIP_METHOD_INVITE ||
+	    req->to_tag.len || !req->callid.len || !req->from_tag.len)
+		return NULL;
+	uint32_t h = dlg_hash(req->callid);
+	for (dlg *d = D.buckets[h & D.mask]; d; d = d->hnext)
+		if (d->state != DLG_ENDED && sip_str_eq(d->callid, req->callid) && sip_str_eq(d->caller_tag, req->from_tag))
+			return d;
+	dlg *d = dlg_alloc();
+	if (!d)
+		return NULL;
+	d->callid = sip_arena_strdup(&d->arena, req->callid);
+	d->caller_tag = sip_arena_strdup(&d->arena, req->from_tag);
+	sip_str fu = naddr_uri(sip_msg_from(req)), tu = naddr_uri(sip_msg_to(req));
+	d->caller_uri = fu.len ? sip_arena_strdup(&d->arena, fu) : SIP_STR_NULL;
+	d->callee_uri = tu.len ? sip_arena_strdup(&d->arena, tu) : SIP_STR_NULL;
+	if (!d->callid.s || !d->caller_tag.s || (fu.len && !d->caller_uri.s) ||
+	    (tu.len && !d->callee_uri.s)) {
+		d->free_next = D.free;
+		D.free = d;
+		return NULL;
+	}
+	d->state = DLG_UNCONFIRMED;
+	d->timeout_s = timeout_s ? timeout_s : DLG_DEFAULT_TIMEOUT_S;
+	d->created_ms = D.w->now_ms;
+	d->hash = h;
+	d->hnext = D.buckets[h & D.mask];
+	D.buckets[h & D.mask] = d;
+	D.active++;
+	/* Until it is confirmed the INVITE transaction bounds its set-up; the
+	 * lifetime is a backstop should no final reply ever be seen. */
+	sip_timer_add(D.w, &d->t_life, (uint64_t)d->timeout_s * 1000);
+	return d;
+}
+
+dlg *dlg_match(sip_msg *req, bool *from_caller)
+{
+	if (!D.buckets || !req->callid.len || !req->to_tag.len)
+		return NULL;
+	uint32_t h = dlg_hash(req->callid);
+	for (dlg *d = D.buckets[h & D.mask]; d; d = d->hnext) {
+		if (d->state == DLG_ENDED || !d->callee_tag.len || !sip_str_eq(d->callid, req->callid))
+			continue;
+		if (sip_str_eq(d->caller_tag, req->from_tag) && sip_str_eq(d->callee_tag, req->to_tag)) {
+			if (from_caller)
+				*from_caller = true;
+			return d;
+		}
+		if (sip_str_eq(d->callee_tag, req->from_tag) && sip_str_eq(d->caller_tag, req->to_tag)) {
+			if (from_caller)
+				*from_caller = false;
+			return d;
+		}
+	}
+	return NULL;
+}
+
+/* Keep the callee's tag (a later fork's reply replaces an early one). */
+static void dlg_set_callee_tag(dlg *d, sip_str tag)
+{
+	if (!tag.len || sip_str_eq(d->callee_tag, tag))
+		return;
+	sip_str c = sip_arena_strdup(&d->arena, tag);
+	if (c.s)
+		d->callee_tag = c;
+}
+
+void dlg_response(dlg *d, int code, sip_str to_tag)
+{
+	if (d->state == DLG_ENDED || d->state == DLG_FREE || code <= 100)
+		return;
+	if (code < 200) {
+		if (d->state == DLG_UNCONFIRMED && to_tag.len) {
+			dlg_set_callee_tag(d, to_tag);
+			d->state = DLG_EARLY;
+		} else if (d->state == DLG_EARLY) {
+			dlg_set_callee_tag(d, to_tag);
+		}
+		return;
+	}
+	if (code >= 300) {
+		if (d->state != DLG_CONFIRMED)
+			dlg_end(d, DLG_END_REJECTED);
+		return;
+	}
+	if (d->state == DLG_CONFIRMED)
+		return;    /* another fork's 2xx: the first one made the dialog */
+	dlg_set_callee_tag(d, to_tag);
+	d->state = DLG_CONFIRMED;
+	d->confirmed_ms = D.w->now_ms;
+	sip_timer_add(D.w, &d->t_life, (uint64_t)d->timeout_s * 1000);
+	for (unsigned i = 0; i < D.n_cbs; i++)
+		if (D.cbs[i].on_start)
+			D.cbs[i].on_start(d, D.cbs[i].arg);
+}
+
+void dlg_end(dlg *d, enum dlg_end_reason why)
+{
+	if (d->state == DLG_ENDED || d->state == DLG_FREE)
+		return;
+	bool confirmed = d->state == DLG_CONFIRMED;
+	d->state = DLG_ENDED;
+	d->end_reason = why;
+	d->ended_ms = D.w->now_ms;
+	D.active--;
+	uint64_t dur = confirmed ? d->ended_ms - d->confirmed_ms : 0;
+	for (unsigned i = 0; i < D.n_cbs; i++)
+		if (D.cbs[i].on_end)
+			D.cbs[i].on_end(d, why, dur, D.cbs[i].arg);
+	if (why != DLG_END_SHUTDOWN)
+		sip_timer_add(D.w, &d->t_life, DLG_LINGER_MS);
+}
+
+void dlg_set_timeout(dlg *d, uint32_t timeout_s)
+{
+	if (d->state == DLG_ENDED || d->state == DLG_FREE)
+		return;
+	d->timeout_s = timeout_s ? timeout_s : 1;
+	sip_timer_add(D.w, &d->t_life, (uint64_t)d->timeout_s * 1000);
+}
+
+bool dlg_valid(const dlg *d, uint64_t id)
+{
+	return d && id && d->id == id && d->state != DLG_FREE;
+}
+
+unsigned long dlg_active(void)
+{
+	return D.active;
+}
+
+const char *dlg_state_name(enum dlg_state s)
+{
+	switch (s) {
+	case DLG_UNCONFIRMED: return "unconfirmed";
+	case DLG_EARLY: return "early";
+	case DLG_CONFIRMED: return "confirmed";
+	case DLG_ENDED: return "ended";
+	default: return "";
+	}
+}
+
+int dlg_var_set_str(dlg *d, unsigned idx, sip_str v)
+{
+	if (idx >= DLG_MAX_VARS)
+		return SIP_EINVAL;
+	sip_str c = v.len ? sip_arena_strdup(&d->arena, v) : SIP_STR_NULL;
+	if (v.len && !c.s)
+		return SIP_NOMEM;
+	d->vars[idx].set = true;
+	d->vars[idx].sval = c;
+	d->vars[idx].ival = 0;
+	return SIP_OK;
+}
+
+int dlg_var_set_int(dlg *d, unsigned idx, int64_t v)
+{
+	if (idx >= DLG_MAX_VARS)
+		return SIP_EINVAL;
+	d->vars[idx].set = true;
+	d->vars[idx].ival = v;
+	d->vars[idx].sval = SIP_STR_NULL;
+	return SIP_OK;
+}
+
+const struct dlg_var *dlg_var_get(const dlg *d, unsigned idx)
+{
+	if (idx >= DLG_MAX_VARS || !d->vars[idx].set)
+		return NULL;
+	return &d->vars[idx];
+}

@@ -1,0 +1,57 @@
+#!/bin/sh
+# Dialogs through sipp, with tests/e2e/dialog.sip:
+#  1. 10 calls the caller hangs up (uac_rr.xml -> uas_dlg.xml): the BYE
+#     reaches the callee with the caller's user name the INVITE stored in
+#     a dialog variable, and the dialog state (confirmed).
+#  2. 5 calls the callee hangs up (uac_dlg_bye.xml <- uas_dlg_bye.xml):
+#     the BYE goes the other way and is matched to the same dialog.
+#  3. A BYE for no dialog gets 481 from the policy.
+# The reply route of each BYE sees the dialog (ended by then), and once
+# the calls are over no dialog is active.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
+
+CALLS=10
+BACK=5
+
+e2e_init
+e2e_ports UAS PROXY UAC
+e2e_build tests/e2e/dialog.sip -D "NEXT_HOP=sip:127.0.0.1:$UAS"
+E2E_LOG_LEVEL=info e2e_start_proxy "$PROXY"
+
+# 1.
+e2e_sipp uas -sf "$E2E_SRC/uas_dlg.xml" -i 127.0.0.1 -p "$UAS" -m "$CALLS" -timeout 40s
+e2e_wait_sipp_up uas "$UAS"
+e2e_sipp_run uac -sf "$E2E_SRC/uac_rr.xml" "127.0.0.1:$PROXY" \
+	-i 127.0.0.1 -p "$UAC" -m "$CALLS" -r 10 -timeout 30s -timeout_error
+e2e_expect_calls uac "$CALLS"
+e2e_sipp_wait uas
+e2e_expect_calls uas "$CALLS"
+
+# 2.
+e2e_sipp back_uas -sf "$E2E_SRC/uas_dlg_bye.xml" -i 127.0.0.1 -p "$UAS" -m "$BACK" \
+	-timeout 30s
+e2e_wait_sipp_up back_uas "$UAS"
+e2e_sipp_run back_uac -sf "$E2E_SRC/uac_dlg_bye.xml" "127.0.0.1:$PROXY" \
+	-i 127.0.0.1 -p "$UAC" -m "$BACK" -r 10 -timeout 30s -timeout_error
+e2e_expect_calls back_uac "$BACK"
+e2e_sipp_wait back_uas
+e2e_expect_calls back_uas "$BACK"
+
+log=$E2E_TMP/proxy.log
+n=$(grep -c "bye reply 200 for caller sipp: dialog ended" "$log")
+[ "$n" = "$CALLS" ] || e2e_fail "the BYE reply route saw $n ended dialogs of sipp, expected $CALLS"
+n=$(grep -c "bye reply 200 for caller alice: dialog ended" "$log")
+[ "$n" = "$BACK" ] || e2e_fail "the BYE reply route saw $n ended dialogs of alice, expected $BACK"
+n=$(grep -c "dialog [0-9]* ended (bye)" "$log")
+[ "$n" = $((CALLS + BACK)) ] || e2e_fail "$n dialogs ended with a BYE, expected $((CALLS + BACK))"
+grep -q "dialogs active: [1-9]" "$log" || e2e_fail "no dialog was ever counted as active"
+sleep 0.5
+last=$(grep "dialogs active:" "$log" | tail -n 1)
+[ "$last" = "notice: dialogs active: 0" ] || e2e_fail "after the calls: '$last', expected 0"
+
+# 3.
+e2e_sipp_run stray -sf "$E2E_SRC/uac_stray_bye.xml" "127.0.0.1:$PROXY" \
+	-i 127.0.0.1 -p "$UAC" -m 1 -timeout 10s -timeout_error
+e2e_expect_calls stray 1
+e2e_expect_proxy_alive
+exit 0

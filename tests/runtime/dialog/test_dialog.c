@@ -1,0 +1,308 @@
+/* Dialog layer tests: creation from an initial INVITE, early and
+ * confirmed states, matching of in-dialog requests in both directions,
+ * the ways a dialog ends (BYE, negative final reply, lifetime) with the
+ * callbacks and durations an accounting module sees, dialog variables,
+ * the active count, and the recycling of ended dialogs, on a fake clock. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/status.h"
+#include "core/timer.h"
+#include "dialog/dialog.h"
+#include "sip/msg.h"
+
+static sip_timer_wheel wheel;
+static uint64_t now;
+
+#define MAX_MSGS 32
+static sip_arena arenas[MAX_MSGS];
+static sip_msg msgs[MAX_MSGS];
+static char *bufs[MAX_MSGS];
+static unsigned n_msgs;
+
+/* What the callbacks saw. */
+static int starts, ends;
+static enum dlg_end_reason last_why;
+static uint64_t last_duration;
+static uint64_t last_start_id;
+
+static void on_start(dlg *d, void *arg)
+{
+	(void)arg;
+	starts++;
+	last_start_id = d->id;
+}
+
+static void on_end(dlg *d, enum dlg_end_reason why, uint64_t ms, void *arg)
+{
+	(void)d;
+	(void)arg;
+	ends++;
+	last_why = why;
+	last_duration = ms;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	now = 1000000;
+	sip_timer_wheel_init(&wheel, now);
+	assert_int_equal(dlg_layer_init(&wheel, 4), SIP_OK);
+	static const struct dlg_callbacks cb = { on_start, on_end, NULL };
+	assert_int_equal(dlg_callbacks_add(&cb), SIP_OK);
+	starts = ends = 0;
+	last_duration = 0;
+	n_msgs = 0;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	dlg_layer_destroy();
+	for (unsigned i = 0; i < n_msgs; i++) {
+		sip_arena_destroy(&arenas[i]);
+		free(bufs[i]);
+	}
+	return 0;
+}
+
+static void advance(uint64_t ms)
+{
+	now += ms;
+	sip_timer_expire(&wheel, now);
+}
+
+static sip_msg *parse(const char *fmt, ...)
+{
+	assert_true(n_msgs < MAX_MSGS);
+	unsigned i = n_msgs++;
+	char tmp[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	bufs[i] = strdup(tmp);
+	sip_arena_init(&arenas[i], 4096);
+	assert_int_equal(sip_msg_parse(&arenas[i], bufs[i], (size_t)n, &msgs[i]), SIP_OK);
+	return &msgs[i];
+}
+
+/* A request of call callid with From tag ftag and To tag ttag (NULL:
+ * none), from alice to bob. */
+static sip_msg *request(const char *method, const char *callid, const char *ftag,
+			const char *ttag)
+{
+	return parse("%s sip:bob@example.com SIP/2.0\r\n"
+		     "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK%s%s\r\n"
+		     "Max-Forwards: 70\r\n"
+		     "From: <sip:alice@example.com>;tag=%s\r\n"
+		     "To: <sip:bob@example.com>%s%s\r\n"
+		     "Call-ID: %s\r\n"
+		     "CSeq: 1 %s\r\n"
+		     "Content-Length: 0\r\n\r\n",
+		     method, method, ftag, ftag, ttag ? ";tag=" : "", ttag ? ttag : "",
+		     callid, method);
+}
+
+/* The same from bob (the callee) to alice: the tags swap sides. */
+static sip_msg *request_back(const char *method, const char *callid, const char *ftag,
+			     const char *ttag)
+{
+	return parse("%s sip:alice@10.0.0.1 SIP/2.0\r\n"
+		     "Via: SIP/2.0/UDP 10.0.0.9:5060;branch=z9hG4bKback%s\r\n"
+		     "Max-Forwards: 70\r\n"
+		     "From: <sip:bob@example.com>;tag=%s\r\n"
+		     "To: <sip:alice@example.com>;tag=%s\r\n"
+		     "Call-ID: %s\r\n"
+		     "CSeq: 1 %s\r\n"
+		     "Content-Length: 0\r\n\r\n",
+		     method, ftag, ftag, ttag, callid, method);
+}
+
+static void test_create_confirm_bye(void **state)
+{
+	(void)state;
+	sip_msg *inv = request("INVITE", "c1@a", "ft1", NULL);
+	dlg *d = dlg_create(inv, 0);
+	assert_non_null(d);
+	assert_int_equal(d->state, DLG_UNCONFIRMED);
+	assert_int_equal(d->timeout_s, DLG_DEFAULT_TIMEOUT_S);
+	assert_true(sip_str_eq(d->caller_uri, SIP_STR_LIT("sip:alice@example.com")));
+	assert_true(sip_str_eq(d->callee_uri, SIP_STR_LIT("sip:bob@example.com")));
+	assert_int_equal(dlg_active(), 1);
+	/* A retransmitted or re-parsed INVITE gets the same dialog. */
+	assert_ptr_equal(dlg_create(request("INVITE", "c1@a", "ft1", NULL), 0), d);
+	assert_int_equal(dlg_active(), 1);
+
+	/* 100 has no effect, a 180 with a tag makes it early. */
+	dlg_response(d, 100, SIP_STR_NULL);
+	assert_int_equal(d->state, DLG_UNCONFIRMED);
+	dlg_response(d, 180, SIP_STR_LIT("tt1"));
+	assert_int_equal(d->state, DLG_EARLY);
+	assert_int_equal(starts, 0);
+
+	advance(1000);
+	dlg_response(d, 200, SIP_STR_LIT("tt1"));
+	assert_int_equal(d->state, DLG_CONFIRMED);
+	assert_int_equal(starts, 1);
+	assert_int_equal(last_start_id, d->id);
+	/* A second 2xx (another fork) does not restart it. */
+	dlg_response(d, 200, SIP_STR_LIT("tt2"));
+	assert_int_equal(starts, 1);
+	assert_true(sip_str_eq(d->callee_tag, SIP_STR_LIT("tt1")));
+
+	/* In-dialog requests match in both directions, not with wrong tags. */
+	bool down = false;
+	assert_ptr_equal(dlg_match(request("BYE", "c1@a", "ft1", "tt1"), &down), d);
+	assert_true(down);
+	assert_ptr_equal(dlg_match(request_back("BYE", "c1@a", "tt1", "ft1"), &down), d);
+	assert_false(down);
+	assert_null(dlg_match(request("BYE", "c1@a", "ft1", "tt2"), NULL));
+	assert_null(dlg_match(request("BYE", "c2@a", "ft1", "tt1"), NULL));
+	assert_null(dlg_match(request("INVITE", "c1@a", "ft1", NULL), NULL));
+
+	advance(5000);
+	dlg_end(d, DLG_END_BYE);
+	assert_int_equal(d->state, DLG_ENDED);
+	assert_int_equal(ends, 1);
+	assert_int_equal(last_why, DLG_END_BYE);
+	/* From the 200, not from the INVITE. */
+	assert_true(last_duration >= 5000 && last_duration <= 5010);
+	assert_int_equal(dlg_active(), 0);
+	/* Ending twice reports once; an ended dialog matches nothing. */
+	dlg_end(d, DLG_END_BYE);
+	assert_int_equal(ends, 1);
+	assert_null(dlg_match(request("BYE", "c1@a", "ft1", "tt1"), NULL));
+}
+
+static void test_rejected(void **state)
+{
+	(void)state;
+	dlg *d = dlg_create(request("INVITE", "c3@a", "ft3", NULL), 0);
+	assert_non_null(d);
+	dlg_response(d, 183, SIP_STR_LIT("tt3"));
+	dlg_response(d, 486, SIP_STR_LIT("tt3"));
+	assert_int_equal(d->state, DLG_ENDED);
+	assert_int_equal(ends, 1);
+	assert_int_equal(last_why, DLG_END_REJECTED);
+	assert_int_equal(last_duration, 0);
+	assert_int_equal(starts, 0);
+	assert_int_equal(dlg_active(), 0);
+
+	/* A negative reply after the 2xx (a late fork) does not end it. */
+	dlg *e = dlg_create(request("INVITE", "c4@a", "ft4", NULL), 0);
+	dlg_response(e, 200, SIP_STR_LIT("tt4"));
+	dlg_response(e, 487, SIP_STR_NULL);
+	assert_int_equal(e->state, DLG_CONFIRMED);
+	assert_int_equal(dlg_active(), 1);
+}
+
+static void test_not_initial(void **state)
+{
+	(void)state;
+	assert_null(dlg_create(request("OPTIONS", "c5@a", "ft5", NULL), 0));
+	assert_null(dlg_create(request("INVITE", "c5@a", "ft5", "tt5"), 0));
+	assert_int_equal(dlg_active(), 0);
+}
+
+static void test_lifetime(void **state)
+{
+	(void)state;
+	dlg *d = dlg_create(request("INVITE", "c6@a", "ft6", NULL), 2);
+	assert_non_null(d);
+	dlg_response(d, 200, SIP_STR_LIT("tt6"));
+	uint64_t id = d->id;
+	advance(1500);
+	assert_int_equal(d->state, DLG_CONFIRMED);
+	/* A new timeout counts from now. */
+	dlg_set_timeout(d, 3);
+	advance(2000);
+	assert_int_equal(d->state, DLG_CONFIRMED);
+	advance(1100);
+	assert_int_equal(d->state, DLG_ENDED);
+	assert_int_equal(last_why, DLG_END_TIMEOUT);
+	assert_true(last_duration >= 4500 && last_duration <= 4700);
+	assert_int_equal(dlg_active(), 0);
+	/* Still readable while it lingers, recycled after. */
+	assert_true(dlg_valid(d, id));
+	advance(DLG_LINGER_MS + 100);
+	assert_false(dlg_valid(d, id));
+	/* The memory comes back for the next dialog, with a new id. */
+	dlg *e = dlg_create(request("INVITE", "c7@a", "ft7", NULL), 0);
+	assert_ptr_equal(e, d);
+	assert_int_not_equal(e->id, id);
+	assert_false(dlg_valid(e, id));
+	assert_true(dlg_valid(e, e->id));
+	assert_false(dlg_var_get(e, 0) != NULL);
+}
+
+static void test_vars(void **state)
+{
+	(void)state;
+	dlg *d = dlg_create(request("INVITE", "c8@a", "ft8", NULL), 0);
+	assert_null(dlg_var_get(d, 0));
+	char caller[16] = "alice";
+	assert_int_equal(dlg_var_set_str(d, 0, sip_str_make(caller, 5)), SIP_OK);
+	memset(caller, 'x', 5);      /* the dialog keeps its own copy */
+	assert_int_equal(dlg_var_set_int(d, 1, 42), SIP_OK);
+	assert_true(sip_str_eq(dlg_var_get(d, 0)->sval, SIP_STR_LIT("alice")));
+	assert_int_equal(dlg_var_get(d, 1)->ival, 42);
+	assert_int_equal(dlg_var_set_str(d, 0, SIP_STR_LIT("bob")), SIP_OK);
+	assert_true(sip_str_eq(dlg_var_get(d, 0)->sval, SIP_STR_LIT("bob")));
+	assert_int_equal(dlg_var_set_int(d, DLG_MAX_VARS, 1), SIP_EINVAL);
+	assert_null(dlg_var_get(d, DLG_MAX_VARS));
+}
+
+static void test_many_and_destroy(void **state)
+{
+	(void)state;
+	char cid[32];
+	for (int i = 0; i < 200; i++) {
+		snprintf(cid, sizeof cid, "many-%d@a", i);
+		sip_msg m;
+		sip_arena a;
+		char buf[512];
+		int n = snprintf(buf, sizeof buf,
+				 "INVITE sip:bob@example.com SIP/2.0\r\n"
+				 "Via: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKm%d\r\n"
+				 "From: <sip:alice@example.com>;tag=f%d\r\n"
+				 "To: <sip:bob@example.com>\r\nCall-ID: %s\r\nCSeq: 1 INVITE\r\n"
+				 "Content-Length: 0\r\n\r\n", i, i, cid);
+		sip_arena_init(&a, 2048);
+		assert_int_equal(sip_msg_parse(&a, buf, (size_t)n, &m), SIP_OK);
+		dlg *d = dlg_create(&m, 0);
+		assert_non_null(d);
+		/* The dialog copied what it keeps: the message can go. */
+		sip_arena_destroy(&a);
+		dlg_response(d, 200, SIP_STR_LIT("t"));
+		assert_true(sip_str_eq(d->callid, sip_str_make(cid, strlen(cid))));
+	}
+	assert_int_equal(dlg_active(), 200);
+	assert_int_equal(starts, 200);
+	/* Shutdown ends every live dialog once. */
+	dlg_layer_destroy();
+	assert_int_equal(ends, 200);
+	assert_int_equal(last_why, DLG_END_SHUTDOWN);
+	assert_int_equal(dlg_active(), 0);
+	assert_int_equal(dlg_layer_init(&wheel, 4), SIP_OK);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_create_confirm_bye, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rejected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_not_initial, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lifetime, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vars, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_and_destroy, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
