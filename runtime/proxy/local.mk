@@ -1,2 +1,3 @@
 PROXY_SRC = runtime/proxy/proxy.c runtime/proxy/stdlib.c runtime/proxy/main.c runtime/proxy/modules.c runtime/proxy/settings.c runtime/proxy/routes.c \
 	runtime/proxy/settings.h runtime/proxy/routes.h
+PROXY_SRC += runtime/proxy/fork.c runtime/proxy/fork.h

@@ -41,6 +41,7 @@ struct sip_ctx {
 	bool relayed;
 	struct script_vars *script; /* AVPs and flags (script/script.h) */
 	struct auth_ctx *auth;      /* digest credentials checked (auth/auth.h) */
+	struct proxy_fork *fork;    /* branches, serial contacts, timers (proxy/fork.h) */
 };
 
 /* Runtime configuration filled by sipcc_policy_init() and the CLI. */

@@ -26,3 +26,7 @@ E2E_TESTS += tests/e2e/route_startup.sh tests/e2e/route_branch.sh \
 EXTRA_DIST += tests/e2e/route_kinds.sip
 # Stream transports: TCP end to end and UDP to TCP; TLS between two proxies.
 E2E_TESTS += tests/e2e/tcp.sh tests/e2e/tls.sh
+# Forking: parallel to the contacts of the best q, serial by q from a
+# failure route.
+E2E_TESTS += tests/e2e/fork.sh
+EXTRA_DIST += tests/e2e/fork.sip tests/e2e/uas_late200.xml tests/e2e/uas_busy.xml
