@@ -59,10 +59,13 @@ void reg_module_destroy(void)
 
 static const sip_str reg_retry_after = SIP_STR_LIT("Retry-After: 5\r\n");
 
-/* Reply statelessly unless a transaction exists already. */
+/* Reply through the REGISTER's server transaction (made now when there
+ * is none): a retransmission of the request gets the same reply from the
+ * transaction and is not processed again, so it cannot trip the
+ * nonce-count replay check of its credentials. */
 static void reg_reply(struct sip_ctx *ctx, int code, const char *reason, sip_str hdrs)
 {
-	proxy_reply_hdrs(ctx, code, sip_str_make(reason, strlen(reason)), hdrs, ctx->txn != NULL);
+	proxy_reply_hdrs(ctx, code, sip_str_make(reason, strlen(reason)), hdrs, true);
 }
 
 int64_t sipcc_fn_save(struct sip_ctx *ctx, const char *tn, size_t tlen)

@@ -34,3 +34,5 @@ EXTRA_DIST += tests/e2e/fork.sip tests/e2e/uas_late200.xml tests/e2e/uas_busy.xm
 # of the INVITE and of the 200 OK.
 E2E_TESTS += tests/e2e/timers.sh tests/e2e/retrans.sh
 EXTRA_DIST += tests/e2e/timers.sip tests/e2e/uas_silent.xml
+# Retransmitted REGISTERs get the reply of their transaction.
+E2E_TESTS += tests/e2e/reg_retrans.sh
