@@ -218,7 +218,9 @@ static bool auth_challenge(struct sip_ctx *ctx, const char *rs, size_t rlen, int
 		return false;
 	sip_str reason = code == 401 ? SIP_STR_LIT("Unauthorized")
 				     : SIP_STR_LIT("Proxy Authentication Required");
-	return proxy_reply_hdrs(ctx, code, reason, hdrs, ctx->txn != NULL) == SIP_OK;
+	/* Through a server transaction, so a retransmitted request gets this
+	 * challenge (the same nonce) again, and the ACK of a 407 is absorbed. */
+	return proxy_reply_hdrs(ctx, code, reason, hdrs, true) == SIP_OK;
 }
 
 int64_t sipcc_fn_www_challenge(struct sip_ctx *ctx, const char *realm, size_t len)

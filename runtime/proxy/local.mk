@@ -2,3 +2,4 @@ PROXY_SRC = runtime/proxy/proxy.c runtime/proxy/stdlib.c runtime/proxy/main.c ru
 	runtime/proxy/settings.h runtime/proxy/routes.h
 # Header operations (stdlib/textops.sipi).
 PROXY_SRC += runtime/proxy/hdr_fn.c
+PROXY_SRC += runtime/proxy/fork.c runtime/proxy/fork.h

@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "core/status.h"
 #include "net/tls.h"
+#include "proxy/fork.h"
 #include "proxy/routes.h"
 
 struct proxy_conf proxy_conf;
@@ -37,6 +38,7 @@ int proxy_init(sip_timer_wheel *w)
 	int rc = txn_layer_init(w, &user, 16);
 	if (rc != SIP_OK)
 		return rc;
+	proxy_fork_init();
 	P.sl_salt = (uint64_t)(uintptr_t)&P ^ w->now_ms;
 	tp_set_recv(proxy_receive, NULL);
 	return SIP_OK;
@@ -332,6 +334,8 @@ static long build_request(struct sip_ctx *ctx, sip_socket *sock, sip_str branch)
 			rc = sip_msg_insert(m, at, branch);
 		if (rc == SIP_OK)
 			rc = sip_msg_insert(m, at, SIP_STR_LIT("\r\n"));
+		if (rc == SIP_OK)
+			rc = proxy_fork_path_edit(ctx);
 	}
 	if (rc == SIP_OK)
 		rc = hop_edits(ctx, sock);
@@ -361,6 +365,10 @@ static sip_str stateless_branch(struct sip_ctx *ctx)
 	d[25] = '\0';
 	return sip_str_make(d, 25);
 }
+
+static int relay_branch(struct sip_ctx *ctx, txn *s, sip_socket *sock, const sip_addr *dst,
+			const sip_transport *tp);
+static int relay_dset(struct sip_ctx *ctx, txn *s, int rc);
 
 int proxy_relay(struct sip_ctx *ctx, bool stateful)
 {
@@ -409,6 +417,23 @@ int proxy_relay(struct sip_ctx *ctx, bool stateful)
 	txn *s = ctx->txn;
 	if (s->final_sent)
 		return SIP_ESTATE;
+	proxy_fork_bind(ctx, s);
+	rc = relay_branch(ctx, s, sock, &dst, tp);
+	if (ctx->fork && ctx->fork->dset)
+		rc = relay_dset(ctx, s, rc);
+	(void)created;
+	return rc;
+}
+
+/* Send one branch of s to dst over sock: the request as ctx has it now. */
+static int relay_branch(struct sip_ctx *ctx, txn *s, sip_socket *sock, const sip_addr *dst_in,
+			const sip_transport *tp)
+{
+	sip_msg *m = ctx->msg;
+	sip_addr dst = *dst_in;
+	int rc;
+	if (s->final_sent)
+		return SIP_ESTATE;
 	/* t_on_branch: the branch route sees (and may change or drop) this
 	 * branch before it is sent; a new destination takes effect. */
 	if (ctx->on_branch) {
@@ -436,11 +461,42 @@ int proxy_relay(struct sip_ctx *ctx, bool stateful)
 	rc = n < 0 ? (int)n : txn_client_send(c, P.out, (size_t)n);
 	if (rc != SIP_OK) {
 		txn_client_abort(c);
-		(void)created;
 		return rc;
 	}
 	ctx->relayed = true;
 	return SIP_OK;
+}
+
+/* Parallel forking: a branch of s for every destination appended to the
+ * Request-URI's (rc is how that one went). SIP_OK when any was sent. The
+ * set is used up; $ru and $du are left as they were. */
+static int relay_dset(struct sip_ctx *ctx, txn *s, int rc)
+{
+	struct proxy_fork *f = ctx->fork;
+	sip_str ru = ctx->new_ruri, du = ctx->du, path = f->path;
+	struct proxy_dest *e = f->dset;
+	f->dset = NULL;
+	for (; e; e = e->next) {
+		sip_addr dst;
+		const sip_transport *tp;
+		sip_socket *sock;
+		ctx->new_ruri = e->uri;
+		ctx->du = e->du;
+		f->path = e->path;
+		int r = uri_dest(next_hop_uri(ctx), &dst, &tp);
+		if (r == SIP_OK)
+			r = (sock = next_hop_socket(ctx, tp, &dst)) ? relay_branch(ctx, s, sock, &dst, tp)
+								   : SIP_EINVAL;
+		if (r == SIP_OK)
+			rc = SIP_OK;
+		else if (r != SIP_DECLINED)
+			LOG_INFO("branch to " SIP_STR_FMT " not sent: %s", SIP_STR_ARG(e->uri),
+				 sip_strerror(r));
+	}
+	ctx->new_ruri = ru;
+	ctx->du = du;
+	f->path = path;
+	return rc;
 }
 
 /* ---- receive path ---- */

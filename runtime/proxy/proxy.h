@@ -42,6 +42,7 @@ struct sip_ctx {
 	struct script_vars *script; /* AVPs and flags (script/script.h) */
 	struct auth_ctx *auth;      /* digest credentials checked (auth/auth.h) */
 	struct dlg *dlg;            /* the tracked dialog (dialog/dialog.h), NULL when none */
+	struct proxy_fork *fork;    /* branches, serial contacts, timers (proxy/fork.h) */
 };
 
 /* What the dialog module (runtime/dialog/dlg_fn.c) hooks into the proxy;

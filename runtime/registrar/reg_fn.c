@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "core/status.h"
 #include "domain/domain.h"
+#include "proxy/fork.h"
 #include "proxy/modules.h"
 #include "proxy/proxy.h"
 #include "proxy/settings.h"
@@ -58,10 +59,13 @@ void reg_module_destroy(void)
 
 static const sip_str reg_retry_after = SIP_STR_LIT("Retry-After: 5\r\n");
 
-/* Reply statelessly unless a transaction exists already. */
+/* Reply through the REGISTER's server transaction (made now when there
+ * is none): a retransmission of the request gets the same reply from the
+ * transaction and is not processed again, so it cannot trip the
+ * nonce-count replay check of its credentials. */
 static void reg_reply(struct sip_ctx *ctx, int code, const char *reason, sip_str hdrs)
 {
-	proxy_reply_hdrs(ctx, code, sip_str_make(reason, strlen(reason)), hdrs, ctx->txn != NULL);
+	proxy_reply_hdrs(ctx, code, sip_str_make(reason, strlen(reason)), hdrs, true);
 }
 
 int64_t sipcc_fn_save(struct sip_ctx *ctx, const char *tn, size_t tlen)
@@ -106,36 +110,25 @@ static sip_str reg_ruri_aor(struct sip_ctx *ctx)
 	return aor;
 }
 
-/* Route the request along the Path of a binding (RFC 3327 §5.4): the
- * recorded values become Route headers and the first is the next hop. */
-static void reg_apply_path(struct sip_ctx *ctx, sip_str path)
-{
-	sip_msg *m = ctx->msg;
-	sip_hdr tmp = { .type = SIP_HDR_ROUTE, .body = path };
-	sip_naddr *first = sip_hdr_naddrs(m, &tmp);
-	if (!first || !first->uri_str.len)
-		return;
-	sip_str line = sip_arena_printf(ctx->arena, "Route: " SIP_STR_FMT "\r\n", SIP_STR_ARG(path));
-	sip_hdr *r = m->first[SIP_HDR_ROUTE];
-	size_t at = r ? sip_msg_off(m, r->raw.s) : sip_msg_hdrs_start(m);
-	if (line.len && sip_msg_insert(m, at, line) == SIP_OK)
-		ctx->du = sip_arena_strdup(ctx->arena, first->uri_str);
-}
-
 int64_t sipcc_fn_lookup(struct sip_ctx *ctx, const char *tn, size_t tlen)
 {
 	if (!ctx->msg->is_request)
 		return 0;
 	reg_table *t = reg_table_get(sip_str_make(tn, tlen), false);
 	sip_str aor = reg_ruri_aor(ctx);
-	const reg_contact *c = aor.len ? reg_lookup(t, aor, (int64_t)time(NULL)) : NULL;
+	int64_t now = (int64_t)time(NULL);
+	const reg_contact *c = aor.len ? reg_lookup(t, aor, now) : NULL;
 	if (!c)
 		return 0;
-	ctx->new_ruri = sip_arena_strdup(ctx->arena, reg_field(c, REG_CONTACT));
-	sip_str path = reg_field(c, REG_PATH);
-	if (path.len)
-		reg_apply_path(ctx, path);
-	return 1;
+	/* Every binding, best first: the best q is forked to in parallel, the
+	 * rest is kept for t_next_contacts() (proxy/fork.h). A binding's Path
+	 * (RFC 3327 §5.4) becomes the Route set of its branch. */
+	proxy_fork_begin(ctx);
+	for (; c; c = c->next)
+		if (c->expires > now &&
+		    proxy_fork_add(ctx, reg_field(c, REG_CONTACT), reg_field(c, REG_PATH), c->q) != SIP_OK)
+			break;
+	return proxy_fork_next(ctx);
 }
 
 int64_t sipcc_fn_registered(struct sip_ctx *ctx, const char *tn, size_t tlen)

@@ -99,6 +99,9 @@ struct txn {
 	void *u_fail_run;               /* the u_fail on_failure runs (u_fail is cleared first) */
 	void *u_dlg;                    /* upper layer: the dialog of the request */
 	uint64_t u_dlg_id;              /* and its id (the dialog may be recycled) */
+	void *u_fork;                   /* upper layer: contacts for serial forking */
+	uint32_t fr_ms;                 /* branches' timer B/F, 0 = the layer's */
+	uint32_t fr_inv_ms;             /* branches' timer C, 0 = the layer's */
 
 	/* client */
 	txn *parent;
@@ -107,6 +110,7 @@ struct txn {
 	bool cancel_pending;            /* CANCEL once a provisional comes */
 	bool cancel_sent;
 	bool absorb;                    /* a CANCEL we sent: keep replies */
+	bool timed_out;                 /* timer C ended the branch with a local 408 */
 };
 
 /* What the proxy registers. */
@@ -130,6 +134,11 @@ struct txn_user {
 /* Set up the layer: timers run on w; 2^hash_bits buckets. */
 int txn_layer_init(sip_timer_wheel *w, const struct txn_user *u, unsigned hash_bits);
 void txn_layer_destroy(void);
+/* Final-response timers of new client transactions, in ms: fr_ms for
+ * timers B and F (no final response; 0: 64*T1), fr_inv_ms for timer C (an
+ * INVITE that had a provisional response; 0: TXN_TIMER_C). A server
+ * transaction's own fr_ms/fr_inv_ms, when set, win for its branches. */
+void txn_set_timers(uint32_t fr_ms, uint32_t fr_inv_ms);
 /* Live transactions (server + client). */
 unsigned long txn_count(void);
 

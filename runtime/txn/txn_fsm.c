@@ -25,6 +25,29 @@ static bool unreliable(const txn *t)
 	return !t->sock || !t->sock->tp->reliable;
 }
 
+void txn_set_timers(uint32_t fr_ms, uint32_t fr_inv_ms)
+{
+	txn_L.fr_ms = fr_ms;
+	txn_L.fr_inv_ms = fr_inv_ms;
+}
+
+/* Timer B/F of client transaction c: its server transaction's, the
+ * layer's, or 64*T1. A CANCEL of ours has no parent and keeps 64*T1. */
+static uint32_t fr_timer(const txn *c)
+{
+	if (c->parent && c->parent->fr_ms)
+		return c->parent->fr_ms;
+	return !c->absorb && txn_L.fr_ms ? txn_L.fr_ms : T64;
+}
+
+/* Timer C of INVITE branch c, the same way. */
+static uint32_t fr_inv_timer(const txn *c)
+{
+	if (c->parent && c->parent->fr_inv_ms)
+		return c->parent->fr_inv_ms;
+	return txn_L.fr_inv_ms ? txn_L.fr_inv_ms : TXN_TIMER_C;
+}
+
 /* ---- server ---- */
 
 /* Send a response through s, keeping it for retransmission, and move the
@@ -202,7 +225,7 @@ int txn_client_send(txn *c, const char *buf, size_t len)
 		c->retr_ms = TXN_T1;
 		arm(&c->t_retr, c->retr_ms);                    /* timer A / E */
 	}
-	arm(&c->t_end, T64);                                    /* timer B / F */
+	arm(&c->t_end, fr_timer(c));                            /* timer B / F */
 	return SIP_OK;
 }
 
@@ -454,11 +477,12 @@ void txn_client_receive(txn *c, sip_msg *resp)
 				disarm(&c->t_end);
 				if (!c->got_prov) {
 					c->got_prov = true;
-					arm(&c->t_c, TXN_TIMER_C);
+					arm(&c->t_c, fr_inv_timer(c));
 				}
 				if (c->cancel_pending)
 					client_send_cancel(c);
-				branch_provisional(c, resp);
+				if (!c->timed_out)
+					branch_provisional(c, resp);
 			} else if (code < 300) {
 				c->state = TXN_ACCEPTED;
 				disarm(&c->t_c);
@@ -469,7 +493,10 @@ void txn_client_receive(txn *c, sip_msg *resp)
 				disarm(&c->t_c);
 				client_send_ack(c, resp);
 				arm(&c->t_end, unreliable(c) ? 32000 : 0);  /* timer D */
-				branch_final(c, code, resp);
+				/* After timer C the branch counts as 408 already:
+				 * the 487 its CANCEL brings is only acknowledged. */
+				if (!c->timed_out)
+					branch_final(c, code, resp);
 			}
 			break;
 		case TXN_ACCEPTED:
@@ -564,18 +591,30 @@ void txn_on_send_error(sip_socket *sock, const sip_addr *dst, const char *buf, s
 	txn_destroy(c);
 }
 
-/* Timer C: a proceeding INVITE that never ends is CANCELled; if the
- * CANCEL does not bring a final response either, the branch ends with 408. */
+/* Timer C (§16.8): a proceeding INVITE that never ends is CANCELled and
+ * the branch ends with a local 408 at once, so a failure route can try
+ * elsewhere without waiting for the callee to answer the CANCEL; the
+ * client transaction stays to acknowledge the 487. When the CANCEL was
+ * sent earlier (the caller's, or a 2xx on another branch) and brought no
+ * final response within 64*T1 either, the branch is over. */
 void txn_client_on_c(sip_timer *tm, void *arg)
 {
 	txn *c = arg;
 	if (c->state != TXN_PROCEEDING)
 		return;
 	if (!c->cancel_sent) {
+		LOG_DEBUG("INVITE transaction %s: timer C fired", c->branch.s);
 		client_send_cancel(c);
+		if (!sip_timer_armed(&c->t_c))
+			arm(&c->t_c, T64);      /* no CANCEL went out: end later */
+		if (!c->timed_out) {
+			c->timed_out = true;
+			branch_final(c, 408, NULL);
+		}
 		return;
 	}
 	c->state = TXN_TERMINATED;
-	branch_final(c, 408, NULL);
+	if (!c->timed_out)
+		branch_final(c, 408, NULL);
 	txn_destroy(c);
 }

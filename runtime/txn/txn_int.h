@@ -15,6 +15,7 @@ struct txn_layer {
 	unsigned long live;
 	uint64_t next_id;
 	uint64_t boot;                  /* random per process: unique branches */
+	uint32_t fr_ms, fr_inv_ms;      /* txn_set_timers(); 0 = RFC 3261 values */
 	sip_arena scratch;              /* re-parsing stored messages */
 	char buf[TXN_BUFSZ];            /* building outgoing messages */
 };

@@ -37,3 +37,13 @@ EXTRA_DIST += tests/e2e/route_all.sip tests/e2e/uac_busy.xml tests/e2e/uas_busy.
 E2E_TESTS += tests/e2e/dialog.sh
 EXTRA_DIST += tests/e2e/dialog.sip tests/e2e/uas_dlg.xml tests/e2e/uas_dlg_bye.xml \
 	tests/e2e/uac_dlg_bye.xml tests/e2e/uac_stray_bye.xml
+# Forking: parallel to the contacts of the best q, serial by q from a
+# failure route.
+E2E_TESTS += tests/e2e/fork.sh
+EXTRA_DIST += tests/e2e/fork.sip tests/e2e/uas_late200.xml tests/e2e/uas_ring_busy.xml
+# Final-response timers with a failure route to a backup; retransmissions
+# of the INVITE and of the 200 OK.
+E2E_TESTS += tests/e2e/timers.sh tests/e2e/retrans.sh
+EXTRA_DIST += tests/e2e/timers.sip tests/e2e/uas_silent.xml
+# Retransmitted REGISTERs get the reply of their transaction.
+E2E_TESTS += tests/e2e/reg_retrans.sh

@@ -516,6 +516,54 @@ static void test_failure_reroute(void **state)
 	assert_int_equal(count_prefix("SIP/2.0 486"), 1);       /* 4xx ties: first kept */
 }
 
+/* Final-response timers: the layer's fr_timer replaces timer B; a server
+ * transaction's own value wins; fr_inv_timer replaces timer C, which
+ * CANCELs the ringing branch and ends it with a local 408 at once (the
+ * failure callback sees 408); the 487 the CANCEL brings is acknowledged
+ * and not counted again. */
+static void test_fr_timers(void **state)
+{
+	txn_set_timers(2000, 5000);
+	txn *s = txn_server_create(request("INVITE", "z9hG4bKfr1", "10.0.0.1:5060", NULL), sock, &up);
+	txn *c = txn_client_create(s, SIP_METHOD_INVITE, sock, &down);
+	send_branch(c, "INVITE");
+	advance(1990);
+	assert_int_equal(count_prefix("SIP/2.0 408"), 0);
+	advance(2000);
+	assert_int_equal(count_prefix("SIP/2.0 408"), 1);
+
+	/* Per transaction: 1 s for B; C from the layer (5 s). */
+	tp_loopback_clear();
+	s = txn_server_create(request("INVITE", "z9hG4bKfr2", "10.0.0.1:5060", NULL), sock, &up);
+	s->fr_ms = 1000;
+	s->u_fail = (void *)1;
+	c = txn_client_create(s, SIP_METHOD_INVITE, sock, &down);
+	send_branch(c, "INVITE");
+	uint64_t t0 = now;
+	advance(t0 + 990);
+	assert_int_equal(failure_calls, 0);
+	txn_client_receive(c, response(c, 180, "INVITE", "r1"));   /* B stops, C runs */
+	advance(t0 + 1500);
+	assert_int_equal(failure_calls, 0);
+	tp_loopback_clear();
+	advance(t0 + 990 + 4990);
+	assert_int_equal(count_prefix("CANCEL "), 0);
+	advance(t0 + 990 + 5000);
+	assert_int_equal(count_prefix("CANCEL "), 1);
+	assert_int_equal(failure_calls, 1);
+	assert_int_equal(failure_code, 408);
+	/* nobody re-routed: the 408 goes up (the first transaction's 408 is
+	 * retransmitted meanwhile, so look for this one's branch) */
+	assert_int_equal(count_prefix("SIP/2.0 408"), 1 + count_prefix("SIP/2.0 408 Request Timeout\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKfr1"));
+	assert_non_null(strstr(last_sent(), "z9hG4bKfr2"));
+	tp_loopback_clear();
+	txn_client_receive(c, response(c, 487, "INVITE", "r1"));
+	assert_int_equal(count_prefix("ACK "), 1);
+	assert_int_equal(count_prefix("SIP/2.0 487"), 0);
+	assert_int_equal(failure_calls, 1);
+	txn_set_timers(0, 0);
+}
+
 /* Timer wheel: ordering, cancel, far timers beyond one revolution. */
 static int fired[4];
 static void tm_cb(sip_timer *t, void *arg) { fired[(intptr_t)arg]++; }
@@ -563,6 +611,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_2xx_forwarded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failure_reroute, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_send_error_is_503, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fr_timers, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
