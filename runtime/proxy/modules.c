@@ -13,6 +13,8 @@ void auth_module_init(sip_timer_wheel *w) __attribute__((weak));
 void auth_module_destroy(void) __attribute__((weak));
 void domain_module_init(sip_timer_wheel *w) __attribute__((weak));
 void domain_module_destroy(void) __attribute__((weak));
+void dr_module_init(sip_timer_wheel *w) __attribute__((weak));
+void dr_module_destroy(void) __attribute__((weak));
 
 #define PROXY_DB_MAX_HOOKS 8
 #define PROXY_DB_RETRY_MS  1000
@@ -72,6 +74,8 @@ int proxy_modules_init(sip_timer_wheel *w, const char *url)
 		auth_module_init(w);
 	if (reg_module_init)
 		reg_module_init(w);
+	if (dr_module_init)
+		dr_module_init(w);
 	if (!url)
 		url = sipcc_database_url();     /* the policy's "database" line */
 	if (!M.wanted && !url)
@@ -100,6 +104,8 @@ void proxy_modules_destroy(void)
 		auth_module_destroy();
 	if (domain_module_destroy)
 		domain_module_destroy();
+	if (dr_module_destroy)
+		dr_module_destroy();
 	if (M.d)
 		db_close(M.d);
 	M.d = NULL;
