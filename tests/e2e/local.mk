@@ -27,6 +27,6 @@ EXTRA_DIST += tests/e2e/route_kinds.sip
 # Stream transports: TCP end to end and UDP to TCP; TLS between two proxies.
 E2E_TESTS += tests/e2e/tcp.sh tests/e2e/tls.sh
 # Dynamic routing: two sipp gateways, longest prefix, rewrite, failover.
-E2E_TESTS += tests/e2e/drouting.sh
-EXTRA_DIST += tests/e2e/drouting.sip tests/e2e/dr_uas.xml \
+E2E_TESTS += tests/e2e/drouting.sh tests/e2e/drouting_yaml.sh
+EXTRA_DIST += tests/e2e/drouting.sip tests/e2e/drouting.yaml tests/e2e/dr_uas.xml \
 	tests/e2e/dr_answer_200.xml tests/e2e/dr_answer_503.xml
