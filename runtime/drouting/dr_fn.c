@@ -141,16 +141,23 @@ static struct {
 	sip_timer_wheel *w;
 	sip_timer tm;
 	bool warned, loaded;
+	unsigned n_gws, n_rules;
 } DR;
 
+/* Load the tables; the first load and every one that changes the number
+ * of gateways or rules is logged, so an operator sees sipcc-ctl's
+ * changes arrive. */
 static void dr_reload(db *d)
 {
 	int rc = dr_refresh(d);
 	if (rc != SIP_OK && !DR.warned)
 		LOG_WARN("drouting: cannot reload the gateway and rule tables: %s: %s",
 			 sip_strerror(rc), db_error(d));
-	if (rc == SIP_OK && !DR.loaded)
-		LOG_NOTICE("drouting: %u gateways, %u rules", dr_gw_count(), dr_rule_count());
+	if (rc == SIP_OK && (!DR.loaded || DR.n_gws != dr_gw_count() || DR.n_rules != dr_rule_count())) {
+		DR.n_gws = dr_gw_count();
+		DR.n_rules = dr_rule_count();
+		LOG_NOTICE("drouting: %u gateways, %u rules", DR.n_gws, DR.n_rules);
+	}
 	DR.warned = rc != SIP_OK;
 	DR.loaded |= rc == SIP_OK;
 }

@@ -10,7 +10,9 @@
 #    as +4930123 (each UAS checks the request-URI with a regexp);
 #  - when gateway 1 answers 503, the failure route's use_next_gw() sends
 #    the call to gateway 2, as +4989555, and the caller gets its 200;
-#  - a number no rule covers gets 404; sipcc-ctl refuses bad input.
+#  - a number no rule covers gets 404; after "sipcc-ctl rule add" for it
+#    the running proxy routes it (the tables are reloaded every 10 s);
+#  - sipcc-ctl refuses bad input.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init
@@ -78,25 +80,43 @@ e2e_expect_calls gw1_down 2
 e2e_sipp_wait gw2_backup
 e2e_expect_calls gw2_backup 2
 
-# No rule for 33...: 404 from the proxy, nothing reaches a gateway.
+# No rule for 33...: 404 from the proxy, nothing reaches a gateway. A
+# request with an X-Blocked header (any case) gets 403 before routing.
 python3 - "$PROXY" >"$E2E_TMP/noroute.out" 2>&1 <<'PY' || e2e_fail "no-route check: $(cat "$E2E_TMP/noroute.out")"
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.1", 0))
 s.settimeout(3)
 port = s.getsockname()[1]
-msg = ("INVITE sip:3312345@127.0.0.1:%s SIP/2.0\r\n"
-       "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK-noroute\r\n"
-       "Max-Forwards: 70\r\nFrom: <sip:test@127.0.0.1>;tag=1\r\n"
-       "To: <sip:3312345@127.0.0.1>\r\nCall-ID: noroute@test\r\n"
-       "CSeq: 1 INVITE\r\nContact: <sip:test@127.0.0.1:%d>\r\n"
-       "Content-Length: 0\r\n\r\n") % (sys.argv[1], port, port)
-s.sendto(msg.encode(), ("127.0.0.1", int(sys.argv[1])))
-reply = s.recv(65535).decode("latin-1")
-first = reply.split("\r\n", 1)[0]
-print(first)
-sys.exit(0 if first.startswith("SIP/2.0 404") else 1)
+def first_reply(number, callid, extra=""):
+    msg = ("INVITE sip:%s@127.0.0.1:%s SIP/2.0\r\n"
+           "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK-%s\r\n"
+           "Max-Forwards: 70\r\nFrom: <sip:test@127.0.0.1>;tag=1\r\n"
+           "To: <sip:%s@127.0.0.1>\r\nCall-ID: %s@test\r\n"
+           "CSeq: 1 INVITE\r\nContact: <sip:test@127.0.0.1:%d>\r\n%s"
+           "Content-Length: 0\r\n\r\n") % (number, sys.argv[1], port, callid, number, callid,
+                                           port, extra)
+    s.sendto(msg.encode(), ("127.0.0.1", int(sys.argv[1])))
+    first = s.recv(65535).decode("latin-1").split("\r\n", 1)[0]
+    print(number, extra.strip(), "->", first)
+    return first
+ok = first_reply("3312345", "noroute").startswith("SIP/2.0 404 ")
+ok &= first_reply("4989123", "blocked", "x-blocked: 1\r\n").startswith("SIP/2.0 403 Blocked")
+sys.exit(0 if ok else 1)
 PY
+
+# A rule added while the proxy runs takes effect at the next reload (every
+# 10 s), without a restart: 33... now goes to gateway 2.
+ctl rule add 1 33 2
+i=0
+until grep -q "drouting: 2 gateways, 3 rules" "$E2E_TMP/proxy.log"; do
+	[ $i -ge 150 ] && e2e_fail "the proxy did not reload the rule table within 15 s"
+	sleep 0.1; i=$((i + 1))
+done
+gateway gw2_new_rule "$GW2" "sip:[+]3312345@127[.]0[.]0[.]1:$GW2" 200 1
+call uac_new_rule 3312345 1
+e2e_sipp_wait gw2_new_rule
+e2e_expect_calls gw2_new_rule 1
 
 # drouting.sip logs the chosen gateway's address and attributes.
 case ${E2E_POLICY:-.sip} in
