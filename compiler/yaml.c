@@ -34,8 +34,15 @@ struct cc_yaml_rule {
 	const char *name;           /* the rule's name:, or NULL */
 	struct cc_loc loc;          /* the rule (its first key) */
 	const char **conds;         /* each match condition, printed as DSL */
-	int nconds;
+	int nconds, capconds;
+	bool cont;                  /* action 'continue': the rules go on */
 	bool ok;                    /* lowered without errors */
+};
+
+/* A failover route that a gateway_group action arms. */
+struct cc_yaml_failover {
+	const char *on_failure;     /* the rule's own failure route, or NULL */
+	struct cc_loc loc;
 };
 
 struct cc_yaml {
@@ -49,6 +56,13 @@ struct cc_yaml {
 	int nlines;
 	struct cc_yaml_rule *rules;
 	int nrules;
+	struct cc_yaml_failover *failover;
+	int nfailover, capfailover;
+	yaml_node_t *failure_routes;    /* the failure_routes mapping, or NULL */
+	const char **failure_ok;        /* failure routes that lowered cleanly */
+	int nfailure_ok;
+	const char **direct;            /* failure routes rules arm themselves */
+	int ndirect, capdirect;
 };
 
 /* One key of a mapping the schema knows, and what was found for it. */
@@ -580,10 +594,19 @@ static bool cc_yaml_regex_ok(struct cc_yaml *y, yaml_node_t *n, const struct cc_
 
 /* ---- match ---- */
 
-/* A string condition on pv: a value (exact), a list (any of them), or a
- * mapping with one of exact / prefix / suffix / contains / regex. */
+static struct cc_expr *cc_yaml_pv_arg(struct cc_loc loc, const char *name, const char *arg)
+{
+	struct cc_expr *e = cc_yaml_pv(loc, name);
+
+	e->u.pv.arg = arg;
+	return e;
+}
+
+/* A string condition on pv (with its argument, for $hdr(NAME), or NULL):
+ * a value (exact), a list (any of them), or a mapping with one of exact /
+ * prefix / suffix / contains / regex. */
 static struct cc_expr *cc_yaml_strmatch(struct cc_yaml *y, yaml_node_t *n, const char *key,
-					const char *pv)
+					const char *pv, const char *arg)
 {
 	static const char *const ops[] = { "exact", "prefix", "suffix", "contains", "regex", NULL };
 	static const char *const fns[] = { NULL, "starts_with", "ends_with", "contains", "regex_match" };
@@ -628,9 +651,9 @@ static struct cc_expr *cc_yaml_strmatch(struct cc_yaml *y, yaml_node_t *n, const
 		}
 		struct cc_loc vl = cc_yaml_loc(y, vn);
 		if (op == 0)
-			one = cc_yaml_bin(B_EQ, cc_yaml_pv(vl, pv), v, vl);
+			one = cc_yaml_bin(B_EQ, cc_yaml_pv_arg(vl, pv, arg), v, vl);
 		else
-			one = cc_yaml_call(vl, fns[op], false, 2, cc_yaml_pv(vl, pv), v);
+			one = cc_yaml_call(vl, fns[op], false, 2, cc_yaml_pv_arg(vl, pv, arg), v);
 		all = cc_yaml_bin(B_OR, all, one, loc);
 	});
 	return ok ? all : NULL;
@@ -707,12 +730,133 @@ static struct cc_expr *cc_yaml_flag(struct cc_yaml *y, yaml_node_t *n, const cha
 static const char *const cc_yaml_match_keys[] = {
 	"in_dialog", "method", "ruri_is_local", "ruri_user", "ruri_domain",
 	"from_user", "from_domain", "to_user", "to_domain", "source_ip", "header",
+	"ruri_host_is_local", "from_is_local",
 	"any", "known_transaction", "loose_route", NULL,
 };
 enum { CC_YAML_NMATCH = sizeof cc_yaml_match_keys / sizeof cc_yaml_match_keys[0] - 1 };
 static const char *const cc_yaml_match_pv[CC_YAML_NMATCH] = {
 	[3] = "$rU", [4] = "$rd", [5] = "$fU", [6] = "$fd", [7] = "$tU", [8] = "$td",
 };
+
+/* Keep the text of one condition for the shadowing check. */
+static void cc_yaml_cond_add(struct cc_yaml_rule *rule, const struct cc_expr *e)
+{
+	if (!rule)
+		return;
+	if (rule->nconds == rule->capconds) {
+		int cap = rule->capconds ? rule->capconds * 2 : 16;
+		const char **n = cc_alloc(sizeof *n * (size_t)cap);
+		if (rule->nconds)
+			memcpy(n, rule->conds, sizeof *n * (size_t)rule->nconds);
+		rule->conds = n;
+		rule->capconds = cap;
+	}
+	rule->conds[rule->nconds++] = cc_ast_expr_text(e);
+}
+
+/* A header name as RFC 3261 25.1 spells it: a token. */
+static bool cc_yaml_is_token(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("-.!%*_+`'~", *s))
+			return false;
+	return true;
+}
+
+/* header: {name: NAME, present: BOOL} or {name: NAME, exact|prefix|suffix|
+ * contains|regex: VALUE}, or a list of such, all of which must hold. Each
+ * header's condition is kept apart for the shadowing check. */
+static struct cc_expr *cc_yaml_header(struct cc_yaml *y, yaml_node_t *n, struct cc_yaml_rule *rule)
+{
+	static const char *const keys[] = { "name", "present", "exact", "prefix", "suffix",
+					    "contains", "regex", NULL };
+	struct cc_expr *all = NULL;
+	bool ok = true;
+
+	if (cc_yaml_empty_list(y, n, "header"))
+		return NULL;
+	CC_YAML_EACH(y, n, item, {
+		struct cc_yaml_field f[7];
+		struct cc_loc il = cc_yaml_loc(y, item);
+		const char *name;
+		struct cc_expr *e = NULL;
+		int nops = 0;
+
+		if (item->type != YAML_MAPPING_NODE) {
+			cc_diag_report(CC_D_BAD_VALUE, il,
+				       "'header' must be a mapping such as { name: X-Account, present: true }, not %s",
+				       cc_yaml_what(item));
+			ok = false;
+			continue;
+		}
+		int before = cc_diag_errors();
+		if (!cc_yaml_fields(y, item, "'header'", keys, f) || cc_diag_errors() != before) {
+			ok = false;
+			continue;
+		}
+		for (int i = 1; i < 7; i++)
+			nops += f[i].val != NULL;
+		if (!f[0].val) {
+			cc_diag_report(CC_D_BAD_VALUE, il, "'header' needs the header's 'name'");
+			ok = false;
+			continue;
+		}
+		if (!cc_yaml_str(y, f[0].val, "name", &name)) {
+			ok = false;
+			continue;
+		}
+		if (!cc_yaml_is_token(name)) {
+			cc_diag_report(CC_D_BAD_VALUE, cc_yaml_loc(y, f[0].val),
+				       "'%s' is not a header name (letters, digits, '-' and the other token characters)",
+				       name);
+			ok = false;
+			continue;
+		}
+		if (nops != 1) {
+			cc_diag_report(CC_D_BAD_VALUE, il,
+				       "'header' needs exactly one of present, exact, prefix, suffix, contains or regex");
+			ok = false;
+			continue;
+		}
+		if (f[1].val) {
+			struct cc_loc l = cc_yaml_loc(y, f[1].val);
+			bool present;
+			if (!cc_yaml_bool(y, f[1].val, "present", &present)) {
+				ok = false;
+				continue;
+			}
+			e = cc_yaml_call(l, "is_present_hf", false, 1, cc_yaml_strlit(l, name, strlen(name)));
+			if (!present)
+				e = cc_yaml_not(e, l);
+		} else {
+			/* Exactly one value key: strmatch reads it from a
+			 * mapping of its own. */
+			for (int i = 2; i < 7; i++) {
+				if (!f[i].val)
+					continue;
+				struct cc_expr *v = cc_yaml_value(y, f[i].val, keys[i]);
+				if (!v || (i == 6 && !cc_yaml_regex_ok(y, f[i].val, v))) {
+					e = NULL;
+					break;
+				}
+				static const char *const fns[] = { NULL, NULL, NULL, "starts_with", "ends_with",
+								   "contains", "regex_match" };
+				struct cc_loc vl = cc_yaml_loc(y, f[i].val);
+				struct cc_expr *h = cc_yaml_pv_arg(vl, "$hdr", name);
+				e = i == 2 ? cc_yaml_bin(B_EQ, h, v, vl) : cc_yaml_call(vl, fns[i], false, 2, h, v);
+			}
+			if (!e) {
+				ok = false;
+				continue;
+			}
+		}
+		cc_yaml_cond_add(rule, e);
+		all = cc_yaml_bin(B_AND, all, e, il);
+	});
+	return ok ? all : NULL;
+}
 
 static struct cc_expr *cc_yaml_match(struct cc_yaml *y, yaml_node_t *n, const char *what,
 				     struct cc_yaml_rule *rule, bool *ok);
@@ -755,8 +899,6 @@ static struct cc_expr *cc_yaml_match(struct cc_yaml *y, yaml_node_t *n, const ch
 		*ok = false;
 		return NULL;
 	}
-	if (rule)
-		rule->conds = cc_alloc(sizeof *rule->conds * CC_YAML_NMATCH);
 	for (int i = 0; i < CC_YAML_NMATCH; i++) {
 		const char *key = cc_yaml_match_keys[i];
 		yaml_node_t *v = f[i].val;
@@ -771,7 +913,11 @@ static struct cc_expr *cc_yaml_match(struct cc_yaml *y, yaml_node_t *n, const ch
 		else if (strcmp(key, "ruri_is_local") == 0)
 			e = cc_yaml_flag(y, v, key, "uri_is_local");
 		else if (cc_yaml_match_pv[i])
-			e = cc_yaml_strmatch(y, v, key, cc_yaml_match_pv[i]);
+			e = cc_yaml_strmatch(y, v, key, cc_yaml_match_pv[i], NULL);
+		else if (strcmp(key, "ruri_host_is_local") == 0)
+			e = cc_yaml_flag(y, v, key, "is_uri_host_local");
+		else if (strcmp(key, "from_is_local") == 0)
+			e = cc_yaml_flag(y, v, key, "is_from_local");
 		else if (strcmp(key, "source_ip") == 0)
 			e = cc_yaml_nets(y, v, key);
 		else if (strcmp(key, "any") == 0)
@@ -781,16 +927,15 @@ static struct cc_expr *cc_yaml_match(struct cc_yaml *y, yaml_node_t *n, const ch
 		else if (strcmp(key, "loose_route") == 0)
 			e = cc_yaml_flag(y, v, key, "loose_route");
 		else if (strcmp(key, "header") == 0)
-			cc_diag_report(CC_D_NOT_AVAILABLE, f[i].key_loc,
-				       "match 'header' needs header access functions in the stdlib, not available yet");
+			e = cc_yaml_header(y, v, rule);
 		if (!e) {
 			*ok = false;
 			continue;
 		}
 		/* One && chain, left to right, located at the match key. */
 		all = cc_yaml_bin(B_AND, all, e, cc_yaml_loc(y, n));
-		if (rule)
-			rule->conds[rule->nconds++] = cc_ast_expr_text(e);
+		if (strcmp(key, "header") != 0)
+			cc_yaml_cond_add(rule, e);
 	}
 	return all;
 }
@@ -813,14 +958,16 @@ static bool cc_yaml_need(struct cc_yaml *y, struct cc_loc loc, const char *what,
 	return true;
 }
 
-static const char *const cc_yaml_require_keys[] = { "max_forwards", "trusted", "auth", NULL };
+static const char *const cc_yaml_require_keys[] = {
+	"max_forwards", "trusted", "auth", "identity", "consume_credentials", NULL,
+};
 
 /* Requirements, in this order: loop detection, then who may send, then
  * who the sender is. Each one that fails answers and ends the request. */
 static bool cc_yaml_require(struct cc_yaml *y, yaml_node_t *n, const char *what,
 			    struct cc_yaml_block *out)
 {
-	struct cc_yaml_field f[3];
+	struct cc_yaml_field f[5];
 	bool ok = true;
 
 	if (!cc_yaml_fields(y, n, what, cc_yaml_require_keys, f))
@@ -870,6 +1017,50 @@ static bool cc_yaml_require(struct cc_yaml *y, yaml_node_t *n, const char *what,
 						"realm", cc_yaml_pv(l, realm)), l), &b));
 			}
 		}
+	}
+	/* identity and consume_credentials act on the credentials 'auth'
+	 * checked: without it the first would refuse every request and the
+	 * second do nothing. */
+	for (int i = 3; i < 5; i++) {
+		if (f[i].val && !f[2].val) {
+			cc_diag_report(CC_D_BAD_VALUE, f[i].key_loc,
+				       "'%s' needs 'auth' in the same require: it acts on the checked credentials",
+				       cc_yaml_require_keys[i]);
+			ok = false;
+			f[i].val = NULL;
+		}
+	}
+	if (f[3].val) {
+		const char *who = NULL;
+		struct cc_loc l = cc_yaml_loc(y, f[3].val);
+		if (!cc_yaml_str(y, f[3].val, "identity", &who)) {
+			ok = false;
+		} else if (strcmp(who, "from") != 0 && strcmp(who, "to") != 0) {
+			cc_diag_report(CC_D_BAD_VALUE, l,
+				       "'identity' must be from (the caller is the authenticated user) or to (a REGISTER for the user's own address), not '%s'",
+				       who);
+			ok = false;
+		} else {
+			bool from = who[0] == 'f';
+			const char *fns[] = { from ? "check_from" : "check_to", NULL };
+			if (!cc_yaml_need(y, f[3].key_loc, "require 'identity'", "auth module", fns))
+				ok = false;
+			else
+				cc_yaml_add(out, cc_yaml_reject_unless(l, cc_yaml_call(l, fns[0], false, 0),
+					cc_yaml_reply_stmt(l, "reply", 403, from ? "Forbidden: From Is Not Yours"
+										  : "Forbidden: Not Your Address")));
+		}
+	}
+	if (f[4].val) {
+		bool on;
+		struct cc_loc l = cc_yaml_loc(y, f[4].val);
+		const char *fns[] = { "consume_credentials", NULL };
+		if (!cc_yaml_bool(y, f[4].val, "consume_credentials", &on))
+			ok = false;
+		else if (!cc_yaml_need(y, f[4].key_loc, "require 'consume_credentials'", "auth module", fns))
+			ok = false;
+		else if (on)
+			cc_yaml_add(out, cc_yaml_expr_stmt(cc_yaml_call(l, "consume_credentials", false, 0)));
 	}
 	return ok;
 }
@@ -1056,14 +1247,126 @@ static bool cc_yaml_log(struct cc_yaml *y, yaml_node_t *n, struct cc_yaml_block 
 
 /* The keys of a rule's action. The first five prepare the request; then
  * exactly one of the rest decides what happens to it. */
+/* The failure route a gateway_group action arms: it moves the call to
+ * the next gateway when one fails with 408 or 5xx, then (with
+ * on_failure) does what the rule's own failure route does. */
+static const char *cc_yaml_failover_name(const char *on_failure)
+{
+	char *buf;
+
+	if (!on_failure)
+		return "gateway_failover";
+	buf = cc_alloc(strlen(on_failure) + 32);
+	sprintf(buf, "gateway_failover_%s", on_failure);
+	return buf;
+}
+
+/* t_on_failure(name), by a rule itself: the route is needed as it is,
+ * not only inside a gateway failover route. */
+static void cc_yaml_arm_failure(struct cc_yaml *y, const char *name, struct cc_loc loc,
+				struct cc_yaml_block *out)
+{
+	if (y->ndirect == y->capdirect) {
+		int cap = y->capdirect ? y->capdirect * 2 : 8;
+		const char **n = cc_alloc(sizeof *n * (size_t)cap);
+		if (y->ndirect)
+			memcpy(n, y->direct, sizeof *n * (size_t)y->ndirect);
+		y->direct = n;
+		y->capdirect = cap;
+	}
+	y->direct[y->ndirect++] = name;
+	cc_yaml_add(out, cc_yaml_expr_stmt(cc_yaml_call(loc, "t_on_failure", false, 1,
+							cc_yaml_ident(loc, name))));
+}
+
+/* Remember that the failover route for on_failure (NULL: none) is needed. */
+static void cc_yaml_want_failover(struct cc_yaml *y, const char *on_failure, struct cc_loc loc)
+{
+	for (int i = 0; i < y->nfailover; i++)
+		if ((!on_failure && !y->failover[i].on_failure) ||
+		    (on_failure && y->failover[i].on_failure &&
+		     strcmp(on_failure, y->failover[i].on_failure) == 0))
+			return;
+	if (y->nfailover == y->capfailover) {
+		int cap = y->capfailover ? y->capfailover * 2 : 4;
+		struct cc_yaml_failover *n = cc_alloc(sizeof *n * (size_t)cap);
+		if (y->nfailover)
+			memcpy(n, y->failover, sizeof *n * (size_t)y->nfailover);
+		y->failover = n;
+		y->capfailover = cap;
+	}
+	y->failover[y->nfailover++] = (struct cc_yaml_failover){ on_failure, loc };
+}
+
+/* gateway_group: N | { group: N, failover: BOOL, no_route: REPLY,
+ * on_error: REPLY } ->
+ *   if (!do_routing(N)) { reply(404, "No Route"); exit; }
+ *   t_on_failure(gateway_failover[_ON_FAILURE]);
+ *   if (!t_relay()) { t_reply(503, "Service Unavailable"); }
+ * do_routing() is marked gateway, so the toll-fraud check applies. */
+static bool cc_yaml_gateway_group(struct cc_yaml *y, yaml_node_t *n, struct cc_loc kl,
+				  const char *on_failure, struct cc_loc of_loc,
+				  struct cc_yaml_block *out)
+{
+	static const char *const keys[] = { "group", "failover", "no_route", "on_error", NULL };
+	static const char *const fns[] = { "do_routing", "use_next_gw", NULL };
+	struct cc_yaml_field f[4] = { { 0 } };
+	yaml_node_t *group_node = n;
+	struct cc_stmt *no_route = NULL, *on_error = NULL;
+	bool failover = true;
+	long group;
+
+	if (n->type == YAML_MAPPING_NODE) {
+		if (!cc_yaml_fields(y, n, "'gateway_group'", keys, f))
+			return false;
+		if (!f[0].val) {
+			cc_diag_report(CC_D_BAD_VALUE, cc_yaml_loc(y, n), "'gateway_group' needs a 'group'");
+			return false;
+		}
+		group_node = f[0].val;
+		if (f[1].val && !cc_yaml_bool(y, f[1].val, "failover", &failover))
+			return false;
+		if (f[2].val && !(no_route = cc_yaml_reply(y, f[2].val, "no_route", "reply")))
+			return false;
+		if (f[3].val && !(on_error = cc_yaml_reply(y, f[3].val, "on_error", "t_reply")))
+			return false;
+	}
+	if (!cc_yaml_int(y, group_node, "group", 1, INT32_MAX, &group))
+		return false;
+	if (!cc_yaml_need(y, kl, "action 'gateway_group'", "dynamic routing module", fns))
+		return false;
+	struct cc_loc gl = cc_yaml_loc(y, group_node);
+	struct cc_yaml_block b = { 0 };
+	cc_yaml_add(&b, no_route ? no_route : cc_yaml_reply_stmt(kl, "reply", 404, "No Route"));
+	cc_yaml_add(&b, cc_stmt_new(S_EXIT, kl));
+	cc_yaml_add(out, cc_yaml_if(kl, cc_yaml_not(cc_yaml_call(gl, "do_routing", false, 1,
+								   cc_yaml_intlit(gl, group)), kl), &b));
+	if (failover) {
+		const char *name = cc_yaml_failover_name(on_failure);
+		cc_yaml_want_failover(y, on_failure, on_failure ? of_loc : kl);
+		cc_yaml_add(out, cc_yaml_expr_stmt(cc_yaml_call(kl, "t_on_failure", false, 1,
+								cc_yaml_ident(kl, name))));
+	} else if (on_failure) {
+		cc_yaml_arm_failure(y, on_failure, of_loc, out);
+	}
+	struct cc_yaml_block e = { 0 };
+	cc_yaml_add(&e, on_error ? on_error : cc_yaml_reply_stmt(kl, "t_reply", 503, "Service Unavailable"));
+	cc_yaml_add(out, cc_yaml_if(kl, cc_yaml_not(cc_yaml_call(kl, "t_relay", false, 0), kl), &e));
+	return true;
+}
+
+/* The keys of a rule's action. The first six prepare the request; then
+ * exactly one of the rest decides what happens to it ('continue': nothing
+ * yet, the next rules are tried). */
 static const char *const cc_yaml_action_keys[] = {
-	"log", "rewrite_user", "rewrite_uri", "record_route", "on_failure",
-	"reply", "relay", "route", "drop", "lookup", "save", "gateway_group", NULL,
+	"log", "lookup_alias", "rewrite_user", "rewrite_uri", "record_route", "on_failure",
+	"reply", "relay", "route", "drop", "lookup", "save", "gateway_group", "continue", NULL,
 };
 enum { CC_YAML_NACTION = sizeof cc_yaml_action_keys / sizeof cc_yaml_action_keys[0] - 1,
-       CC_YAML_FIRST_FINAL = 5 };
+       CC_YAML_FIRST_FINAL = 6 };
 
-static bool cc_yaml_action(struct cc_yaml *y, yaml_node_t *n, struct cc_yaml_block *out)
+static bool cc_yaml_action(struct cc_yaml *y, yaml_node_t *n, struct cc_yaml_rule *rule,
+			   struct cc_yaml_block *out)
 {
 	struct cc_yaml_field f[CC_YAML_NACTION];
 	int final = -1, errors = cc_diag_errors();
@@ -1079,7 +1382,7 @@ static bool cc_yaml_action(struct cc_yaml *y, yaml_node_t *n, struct cc_yaml_blo
 			continue;
 		if (final >= 0) {
 			cc_diag_report(CC_D_BAD_VALUE, f[i].key_loc,
-				       "an action can do only one of reply, relay, route, drop, lookup, save and gateway_group");
+				       "an action can do only one of reply, relay, route, drop, lookup, save, gateway_group and continue");
 			cc_diag_note(f[final].key_loc, "'%s' is already given here",
 				     cc_yaml_action_keys[final]);
 			ok = false;
@@ -1089,33 +1392,43 @@ static bool cc_yaml_action(struct cc_yaml *y, yaml_node_t *n, struct cc_yaml_blo
 	}
 	if (final < 0 && ok) {
 		cc_diag_report(CC_D_BAD_VALUE, cc_yaml_loc(y, n),
-			       "a rule's action needs one of reply, relay, route, drop, lookup, save or gateway_group");
+			       "a rule's action needs one of reply, relay, route, drop, lookup, save, gateway_group or continue");
 		ok = false;
 	}
 
 	if (f[0].val)
 		ok &= cc_yaml_log(y, f[0].val, out);
-	if (f[1].val)
-		ok &= cc_yaml_rewrite(y, f[1].val, "rewrite_user", "$rU", out);
+	if (f[1].val) {
+		static const char *const fns[] = { "lookup_alias", NULL };
+		if (!cc_yaml_bool(y, f[1].val, "lookup_alias", &on) ||
+		    !cc_yaml_need(y, f[1].key_loc, "action 'lookup_alias'", "domain module", fns))
+			ok = false;
+		else if (on)
+			cc_yaml_add(out, cc_yaml_expr_stmt(cc_yaml_call(cc_yaml_loc(y, f[1].val),
+									"lookup_alias", false, 0)));
+	}
 	if (f[2].val)
-		ok &= cc_yaml_rewrite(y, f[2].val, "rewrite_uri", "$ru", out);
-	if (f[3].val) {
-		if (cc_yaml_bool(y, f[3].val, "record_route", &on)) {
+		ok &= cc_yaml_rewrite(y, f[2].val, "rewrite_user", "$rU", out);
+	if (f[3].val)
+		ok &= cc_yaml_rewrite(y, f[3].val, "rewrite_uri", "$ru", out);
+	if (f[4].val) {
+		if (cc_yaml_bool(y, f[4].val, "record_route", &on)) {
 			if (on)
-				cc_yaml_add(out, cc_yaml_expr_stmt(cc_yaml_call(cc_yaml_loc(y, f[3].val),
+				cc_yaml_add(out, cc_yaml_expr_stmt(cc_yaml_call(cc_yaml_loc(y, f[4].val),
 										"record_route", false, 0)));
 		} else {
 			ok = false;
 		}
 	}
-	if (f[4].val) {
-		const char *name;
-		struct cc_loc l = cc_yaml_loc(y, f[4].val);
-		if (cc_yaml_str(y, f[4].val, "on_failure", &name))
-			cc_yaml_add(out, cc_yaml_expr_stmt(cc_yaml_call(l, "t_on_failure", false, 1,
-									cc_yaml_ident(l, name))));
-		else
+	/* gateway_group arms its own failure route, which runs this one. */
+	const char *on_failure = NULL;
+	struct cc_loc of_loc = { 0 };
+	if (f[5].val) {
+		of_loc = cc_yaml_loc(y, f[5].val);
+		if (!cc_yaml_str(y, f[5].val, "on_failure", &on_failure))
 			ok = false;
+		else if (final < 0 || strcmp(cc_yaml_action_keys[final], "gateway_group") != 0)
+			cc_yaml_arm_failure(y, on_failure, of_loc, out);
 	}
 	if (final < 0 || !ok)
 		return false;
@@ -1180,11 +1493,18 @@ static bool cc_yaml_action(struct cc_yaml *y, yaml_node_t *n, struct cc_yaml_blo
 								cc_yaml_strlit(kl, table, strlen(table)))));
 		return true;
 	}
-	/* gateway_group: the dynamic routing module does not exist yet and
-	 * its interface is not settled, so nothing is guessed here. */
-	cc_diag_report(CC_D_NOT_AVAILABLE, kl,
-		       "action 'gateway_group' needs the dynamic routing module, not available yet");
-	return false;
+	if (strcmp(key, "gateway_group") == 0)
+		return cc_yaml_gateway_group(y, v, kl, on_failure, of_loc, out);
+	/* continue: only the preparation above; the next rules decide. */
+	if (!cc_yaml_bool(y, v, "continue", &on))
+		return false;
+	if (!on) {
+		cc_diag_report(CC_D_BAD_VALUE, vl, "'continue: false' does nothing; leave it out");
+		return false;
+	}
+	if (rule)
+		rule->cont = true;
+	return true;
 }
 
 /* ---- rules ---- */
@@ -1274,7 +1594,7 @@ static struct cc_stmt *cc_yaml_rule(struct cc_yaml *y, yaml_node_t *n, struct cc
 		cc_diag_report(CC_D_BAD_VALUE, rule->loc, "%s has no 'action'",
 			       cc_yaml_rule_desc(rule));
 		ok = false;
-	} else if (!cc_yaml_action(y, f[3].val, &body)) {
+	} else if (!cc_yaml_action(y, f[3].val, rule, &body)) {
 		ok = false;
 	}
 	if (f[4].val)
@@ -1305,7 +1625,8 @@ static void cc_yaml_rules_check(struct cc_yaml *y, struct cc_loc rules_loc)
 			continue;
 		for (int i = 0; i < j; i++) {
 			struct cc_yaml_rule *a = &y->rules[i];
-			bool subset = a->ok;
+			/* A rule that continues lets every request go on. */
+			bool subset = a->ok && !a->cont;
 			for (int k = 0; subset && k < a->nconds; k++) {
 				bool found = false;
 				for (int m = 0; !found && m < b->nconds; m++)
@@ -1331,12 +1652,72 @@ static void cc_yaml_rules_check(struct cc_yaml *y, struct cc_loc rules_loc)
 		return;
 	}
 	struct cc_yaml_rule *last = &y->rules[y->nrules - 1];
-	if (last->ok && last->nconds > 0) {
+	if (last->ok && last->cont) {
+		cc_diag_report(CC_D_NO_CATCH_ALL, last->loc,
+			       "the last rule continues: a request no later rule takes is dropped without a reply");
+		cc_diag_note((struct cc_loc){0},
+			     "end the rules with one that has no match, e.g. 'action: { reply: 404 }'");
+	} else if (last->ok && last->nconds > 0) {
 		cc_diag_report(CC_D_NO_CATCH_ALL, last->loc,
 			       "the last rule has a match: a request no rule matches is dropped without a reply");
 		cc_diag_note((struct cc_loc){0},
 			     "end the rules with one that has no match, e.g. 'action: { reply: 404 }'");
 	}
+}
+
+/* The index of the last rule whose action continues (-1: none), read
+ * ahead so the rules before it can be made to end the request. */
+static int cc_yaml_last_continue(struct cc_yaml *y, yaml_node_t *rules)
+{
+	int last = -1, i = 0;
+
+	for (yaml_node_item_t *it = rules->data.sequence.items.start;
+	     it < rules->data.sequence.items.top; it++, i++) {
+		yaml_node_t *r = cc_yaml_node(y, *it), *a = NULL;
+		if (r->type != YAML_MAPPING_NODE)
+			continue;
+		for (yaml_node_pair_t *pr = r->data.mapping.pairs.start; pr < r->data.mapping.pairs.top; pr++) {
+			yaml_node_t *k = cc_yaml_node(y, pr->key);
+			if (k->type == YAML_SCALAR_NODE && strcmp(cc_yaml_scalar(k), "action") == 0)
+				a = cc_yaml_node(y, pr->value);
+		}
+		if (!a || a->type != YAML_MAPPING_NODE)
+			continue;
+		for (yaml_node_pair_t *pr = a->data.mapping.pairs.start; pr < a->data.mapping.pairs.top; pr++) {
+			yaml_node_t *k = cc_yaml_node(y, pr->key);
+			if (k->type == YAML_SCALAR_NODE && strcmp(cc_yaml_scalar(k), "continue") == 0)
+				last = i;
+		}
+	}
+	return last;
+}
+
+/* Append "exit" to a rule's body unless it ends the request already. */
+static void cc_yaml_end_rule(struct cc_stmt *body, struct cc_loc loc)
+{
+	struct cc_stmt *last = NULL;
+
+	if (body->kind != S_BLOCK)
+		return;
+	for (struct cc_stmt *t = body->u.block.first; t; t = t->next)
+		last = t;
+	if (last && (last->kind == S_EXIT || last->kind == S_DROP))
+		return;
+	struct cc_stmt *e = cc_stmt_new(S_EXIT, loc);
+	if (last)
+		last->next = e;
+	else
+		body->u.block.first = e;
+}
+
+/* Add a finished if / else if chain (or a rule without a condition,
+ * whose body is added as it is) to the route body. */
+static void cc_yaml_chain_add(struct cc_yaml_block *body, struct cc_stmt *chain)
+{
+	if (chain && chain->kind == S_BLOCK)
+		cc_yaml_add(body, chain->u.block.first);
+	else
+		cc_yaml_add(body, chain);
 }
 
 /* rules: -> route request { REQUIRE... if (r1) {...} else if (r2) {...} else {...} } */
@@ -1356,6 +1737,7 @@ static void cc_yaml_rules(struct cc_yaml *y, yaml_node_t *n, struct cc_loc key_l
 	}
 	nitems = (int)(n->data.sequence.items.top - n->data.sequence.items.start);
 	y->rules = cc_alloc(sizeof *y->rules * (size_t)(nitems + 1));
+	int last_cont = cc_yaml_last_continue(y, n);
 	for (int i = 0; i < nitems; i++) {
 		yaml_node_t *item = cc_yaml_node(y, n->data.sequence.items.start[i]);
 		struct cc_yaml_rule *rule = &y->rules[y->nrules++];
@@ -1370,11 +1752,22 @@ static void cc_yaml_rules(struct cc_yaml *y, yaml_node_t *n, struct cc_loc key_l
 		 * reported as shadowed and dropped from the chain. */
 		if (tail && tail->kind != S_IF)
 			continue;
+		/* Before a rule that continues, a rule that matched must end
+		 * the request, or it would run into the later rules. */
+		if (!rule->cont && i < last_cont)
+			cc_yaml_end_rule(st, rule->loc);
 		if (cond) {
 			struct cc_stmt *s = cc_stmt_new(S_IF, rule->loc);
 			s->u.if_.cond = cond;
 			s->u.if_.then = st;
 			st = s;
+		}
+		if (rule->cont) {
+			/* It closes the chain so far; the next rules start a new one. */
+			cc_yaml_chain_add(&body, chain);
+			chain = tail = NULL;
+			cc_yaml_chain_add(&body, st);
+			continue;
 		}
 		if (!chain)
 			chain = st;
@@ -1383,12 +1776,7 @@ static void cc_yaml_rules(struct cc_yaml *y, yaml_node_t *n, struct cc_loc key_l
 		tail = st;
 	}
 	cc_yaml_rules_check(y, key_loc);
-	if (chain && chain->kind == S_BLOCK) {
-		/* the first rule takes everything: its body is the route */
-		cc_yaml_add(&body, chain->u.block.first);
-	} else {
-		cc_yaml_add(&body, chain);
-	}
+	cc_yaml_chain_add(&body, chain);
 
 	struct cc_route *r = cc_alloc(sizeof *r), **rt;
 	r->kind = CC_RK_REQUEST;
@@ -1401,20 +1789,123 @@ static void cc_yaml_rules(struct cc_yaml *y, yaml_node_t *n, struct cc_loc key_l
 	*rt = r;
 }
 
+static void cc_yaml_add_route(struct cc_yaml *y, int kind, const char *name, struct cc_loc loc,
+			      struct cc_yaml_block *body)
+{
+	struct cc_route *r = cc_alloc(sizeof *r), **rt;
+
+	r->kind = kind;
+	r->name = name;
+	r->body = cc_yaml_block_stmt(loc, body);
+	r->loc = loc;
+	r->index = y->p->nroutes++;
+	for (rt = &y->p->routes; *rt; rt = &(*rt)->next)
+		;
+	*rt = r;
+}
+
+/* The body of one failure route of failure_routes. False after an error;
+ * *skip also when the route cannot be made at all. */
+static bool cc_yaml_failure_body(struct cc_yaml *y, yaml_node_t *v, struct cc_yaml_block *body,
+				 bool *skip)
+{
+	static const char *const keys[] = { "log", "rewrite_user", "rewrite_uri", "reply", "relay", NULL };
+	struct cc_yaml_field f[5];
+	int errors = cc_diag_errors();
+
+	*skip = true;
+	if (!cc_yaml_fields(y, v, "a failure route", keys, f))
+		return false;
+	if (f[3].val && f[4].val) {
+		cc_diag_report(CC_D_BAD_VALUE, f[4].key_loc,
+			       "a failure route can either reply or relay, not both");
+		return false;
+	}
+	*skip = false;
+	if (f[0].val)
+		cc_yaml_log(y, f[0].val, body);
+	if (f[1].val)
+		cc_yaml_rewrite(y, f[1].val, "rewrite_user", "$rU", body);
+	if (f[2].val)
+		cc_yaml_rewrite(y, f[2].val, "rewrite_uri", "$ru", body);
+	if (f[3].val)
+		cc_yaml_add(body, cc_yaml_reply(y, f[3].val, "reply", "t_reply"));
+	if (f[4].val)
+		cc_yaml_relay(y, f[4].val, "t_reply", body);
+	return cc_diag_errors() == errors;
+}
+
+/* The failover routes gateway_group actions arm (see
+ * cc_yaml_gateway_group):
+ *   route failure gateway_failover[_NAME] {
+ *       if ($rs == 408 || $rs >= 500 && $rs < 600) {
+ *           if (use_next_gw()) { t_on_failure(<itself>); t_relay(); exit; }
+ *       }
+ *       <what failure route NAME of failure_routes does>
+ *   }
+ * The rule's own failure route must come from failure_routes: its body is
+ * lowered again here (a route from an included file cannot be copied). */
+static void cc_yaml_failover_routes(struct cc_yaml *y)
+{
+	for (int i = 0; i < y->nfailover; i++) {
+		const struct cc_yaml_failover *fo = &y->failover[i];
+		const char *name = cc_yaml_failover_name(fo->on_failure);
+		struct cc_loc l = fo->loc;
+		struct cc_yaml_block body = { 0 }, retry = { 0 }, next = { 0 };
+		yaml_node_t *own = NULL;
+
+		if (fo->on_failure) {
+			bool lowered = false;
+			for (int k = 0; k < y->nfailure_ok; k++)
+				lowered |= strcmp(y->failure_ok[k], fo->on_failure) == 0;
+			if (y->failure_routes)
+				for (yaml_node_pair_t *pr = y->failure_routes->data.mapping.pairs.start;
+				     pr < y->failure_routes->data.mapping.pairs.top; pr++) {
+					yaml_node_t *k = cc_yaml_node(y, pr->key);
+					if (k->type == YAML_SCALAR_NODE &&
+					    strcmp(cc_yaml_scalar(k), fo->on_failure) == 0)
+						own = cc_yaml_node(y, pr->value);
+				}
+			if (!own) {
+				cc_diag_report(CC_D_BAD_VALUE, l,
+					       "with 'gateway_group', 'on_failure' must name a route of 'failure_routes'");
+				cc_diag_note((struct cc_loc){0},
+					     "the gateway failover runs first, then what that route does");
+			} else if (!lowered) {
+				own = NULL;     /* its errors are reported already */
+			}
+		}
+		cc_yaml_add(&next, cc_yaml_expr_stmt(cc_yaml_call(l, "t_on_failure", false, 1,
+								 cc_yaml_ident(l, name))));
+		cc_yaml_add(&next, cc_yaml_expr_stmt(cc_yaml_call(l, "t_relay", false, 0)));
+		cc_yaml_add(&next, cc_stmt_new(S_EXIT, l));
+		cc_yaml_add(&retry, cc_yaml_if(l, cc_yaml_call(l, "use_next_gw", false, 0), &next));
+		struct cc_expr *rs = cc_yaml_bin(B_OR,
+			cc_yaml_bin(B_EQ, cc_yaml_pv(l, "$rs"), cc_yaml_intlit(l, 408), l),
+			cc_yaml_bin(B_AND, cc_yaml_bin(B_GE, cc_yaml_pv(l, "$rs"), cc_yaml_intlit(l, 500), l),
+				    cc_yaml_bin(B_LT, cc_yaml_pv(l, "$rs"), cc_yaml_intlit(l, 600), l), l), l);
+		cc_yaml_add(&body, cc_yaml_if(l, rs, &retry));
+		bool skip;
+		if (own && !cc_yaml_failure_body(y, own, &body, &skip))
+			continue;
+		cc_yaml_add_route(y, CC_RK_FAILURE, name, l, &body);
+	}
+}
+
 /* failure_routes: {NAME: {log, rewrite_user, rewrite_uri, reply, relay}}
  * -> route failure NAME { ... } */
 static void cc_yaml_failure_routes(struct cc_yaml *y, yaml_node_t *n)
 {
-	static const char *const keys[] = { "log", "rewrite_user", "rewrite_uri", "reply", "relay", NULL };
-
 	if (n->type != YAML_MAPPING_NODE) {
 		cc_diag_report(CC_D_BAD_VALUE, cc_yaml_loc(y, n),
 			       "'failure_routes' must map route names to actions, not %s", cc_yaml_what(n));
 		return;
 	}
+	y->failure_routes = n;
+	y->failure_ok = cc_alloc(sizeof *y->failure_ok *
+				 (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start + 1));
 	for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
 		yaml_node_t *k = cc_yaml_node(y, pr->key), *v = cc_yaml_node(y, pr->value);
-		struct cc_yaml_field f[5];
 		struct cc_yaml_block body = { 0 };
 		struct cc_loc kl = cc_yaml_loc(y, k);
 		const char *name;
@@ -1425,33 +1916,21 @@ static void cc_yaml_failure_routes(struct cc_yaml *y, yaml_node_t *n)
 			cc_diag_report(CC_D_BAD_VALUE, kl, "'%s' is not a route name (letters, digits, _)", name);
 			continue;
 		}
-		if (!cc_yaml_fields(y, v, "a failure route", keys, f))
+		bool skip;
+		if (cc_yaml_failure_body(y, v, &body, &skip))
+			y->failure_ok[y->nfailure_ok++] = name;
+		else if (skip)
 			continue;
-		if (f[3].val && f[4].val) {
-			cc_diag_report(CC_D_BAD_VALUE, f[4].key_loc,
-				       "a failure route can either reply or relay, not both");
+		/* A route only gateway_group rules name lives on inside their
+		 * failover route; made on its own too it would be unused. */
+		bool direct = false, failover = false;
+		for (int i = 0; i < y->ndirect; i++)
+			direct |= strcmp(y->direct[i], name) == 0;
+		for (int i = 0; i < y->nfailover; i++)
+			failover |= y->failover[i].on_failure && strcmp(y->failover[i].on_failure, name) == 0;
+		if (failover && !direct)
 			continue;
-		}
-		if (f[0].val)
-			cc_yaml_log(y, f[0].val, &body);
-		if (f[1].val)
-			cc_yaml_rewrite(y, f[1].val, "rewrite_user", "$rU", &body);
-		if (f[2].val)
-			cc_yaml_rewrite(y, f[2].val, "rewrite_uri", "$ru", &body);
-		if (f[3].val)
-			cc_yaml_add(&body, cc_yaml_reply(y, f[3].val, "reply", "t_reply"));
-		if (f[4].val)
-			cc_yaml_relay(y, f[4].val, "t_reply", &body);
-
-		struct cc_route *r = cc_alloc(sizeof *r), **rt;
-		r->kind = CC_RK_FAILURE;
-		r->name = name;
-		r->body = cc_yaml_block_stmt(kl, &body);
-		r->loc = kl;
-		r->index = y->p->nroutes++;
-		for (rt = &y->p->routes; *rt; rt = &(*rt)->next)
-			;
-		*rt = r;
+		cc_yaml_add_route(y, CC_RK_FAILURE, name, kl, &body);
 	}
 }
 
@@ -1680,14 +2159,53 @@ static void cc_yaml_modules(struct cc_yaml *y, yaml_node_t *n)
 	}
 }
 
+/* gateways: {NAME: URI}: defines that name a gateway, as "@gateway
+ * define NAME = URI" in the language, so the toll-fraud check follows a
+ * relay to them. -D overrides them like any define. */
+static void cc_yaml_gateways(struct cc_yaml *y, yaml_node_t *n)
+{
+	if (n->type != YAML_MAPPING_NODE) {
+		cc_diag_report(CC_D_BAD_VALUE, cc_yaml_loc(y, n),
+			       "'gateways' must map names to gateway URIs, not %s", cc_yaml_what(n));
+		return;
+	}
+	for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = cc_yaml_node(y, pr->key), *v = cc_yaml_node(y, pr->value);
+		struct cc_loc kl = cc_yaml_loc(y, k), vl = cc_yaml_loc(y, v);
+		const char *name, *uri;
+
+		if (!cc_yaml_str(y, k, "gateway name", &name))
+			continue;
+		if (!cc_yaml_is_word(name, strlen(name))) {
+			cc_diag_report(CC_D_BAD_DEFINE, kl, "'%s' is not a define name (letters, digits, _)", name);
+			continue;
+		}
+		if (!cc_yaml_str(y, v, name, &uri))
+			continue;
+		if (strncmp(uri, "sip:", 4) != 0 && strncmp(uri, "sips:", 5) != 0) {
+			cc_diag_report(CC_D_BAD_LITERAL, vl,
+				       "gateway '%s' must be a SIP URI (sip:HOST[:PORT]), not '%s'", name, uri);
+			continue;
+		}
+		struct cc_define *d = cc_alloc(sizeof *d), **t;
+		d->name = name;
+		d->value = cc_yaml_strlit(vl, uri, strlen(uri));
+		d->gateway = true;
+		d->loc = kl;
+		for (t = &y->p->defines; *t; t = &(*t)->next)
+			;
+		*t = d;
+	}
+}
+
 static const char *const cc_yaml_top_keys[] = {
 	"listen", "domains", "defines", "database", "modules", "include",
-	"require", "rules", "failure_routes", "allow", NULL,
+	"require", "rules", "failure_routes", "allow", "gateways", NULL,
 };
 
 static void cc_yaml_policy(struct cc_yaml *y, yaml_node_t *root)
 {
-	struct cc_yaml_field f[10];
+	struct cc_yaml_field f[11];
 
 	if (!cc_yaml_fields(y, root, "the policy", cc_yaml_top_keys, f))
 		return;
@@ -1697,6 +2215,8 @@ static void cc_yaml_policy(struct cc_yaml *y, yaml_node_t *root)
 		cc_yaml_domains(y, f[1].val);
 	if (f[2].val)
 		cc_yaml_defines(y, f[2].val);
+	if (f[10].val)
+		cc_yaml_gateways(y, f[10].val);
 	if (f[3].val && cc_yaml_str(y, f[3].val, "database", &y->p->database))
 		y->p->database_loc = cc_yaml_loc(y, f[3].val);
 	if (f[4].val)
@@ -1720,6 +2240,7 @@ static void cc_yaml_policy(struct cc_yaml *y, yaml_node_t *root)
 	}
 	if (f[8].val)
 		cc_yaml_failure_routes(y, f[8].val);
+	cc_yaml_failover_routes(y);
 }
 
 enum cc_parse_result cc_yaml_parse_file(struct cc_program *p, const char *path)

@@ -13,11 +13,12 @@ include runtime/registrar/local.mk
 include runtime/auth/local.mk
 include runtime/domain/local.mk
 include runtime/dialog/local.mk
+include runtime/drouting/local.mk
 include runtime/ctl/local.mk
 
 pkglib_LIBRARIES += libsiprt.a
 libsiprt_a_SOURCES = $(CORE_SRC) $(SIP_SRC) $(NET_SRC) $(TXN_SRC) $(PROXY_SRC) $(TEXT_SRC) $(DB_SRC) $(SCRIPT_SRC) $(REGISTRAR_SRC) $(AUTH_SRC) $(DOMAIN_SRC)
-libsiprt_a_SOURCES += $(DIALOG_SRC)
+libsiprt_a_SOURCES += $(DIALOG_SRC) $(DROUTING_SRC)
 libsiprt_a_CFLAGS = $(AM_CFLAGS) -O2 $(OPENSSL_CFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS)
 
 noinst_HEADERS = \

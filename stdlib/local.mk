@@ -3,3 +3,4 @@ dist_stdlib_DATA += stdlib/registrar.sipi stdlib/auth.sipi stdlib/domain.sipi st
 dist_stdlib_DATA += stdlib/textops.sipi
 dist_stdlib_DATA += stdlib/dialog.sipi
 dist_stdlib_DATA += stdlib/tm.sipi
+dist_stdlib_DATA += stdlib/drouting.sipi

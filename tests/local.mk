@@ -12,3 +12,4 @@ include tests/runtime/db/local.mk
 include tests/runtime/auth/local.mk
 include tests/runtime/registrar/local.mk
 include tests/runtime/dialog/local.mk
+include tests/runtime/drouting/local.mk

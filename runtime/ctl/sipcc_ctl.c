@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "core/status.h"
 #include "db/db.h"
+#include "drouting/drouting.h"
 
 #define CTL_DEFAULT_URL "sqlite:sipcc.db"
 
@@ -37,6 +38,12 @@ static void ctl_usage(FILE *f)
 		"  alias rm ALIAS@DOMAIN            remove an alias\n"
 		"  alias list                       list the aliases\n"
 		"  ul show [AOR]                    list the registrations (of one AOR)\n"
+		"  gw add ID URI [strip=N] [prefix=DIGITS] [attrs=TEXT]   add a gateway\n"
+		"  gw rm ID | gw list               remove or list gateways\n"
+		"  rule add GROUP PREFIX GWLIST [priority=N] [id=N]   add a routing rule\n"
+		"                                   (GWLIST: gateway ids, e.g. 1,2; PREFIX\n"
+		"                                   \"\" matches every number)\n"
+		"  rule rm ID | rule list           remove or list routing rules\n"
 		"options:\n"
 		"  --db URL       sqlite:PATH or postgres://USER:PASS@HOST:PORT/DB (default %s)\n"
 		"  --plaintext    also store the password itself (by default only its\n"
@@ -333,6 +340,336 @@ static int ctl_alias_cmd(db *d, int argc, char **argv)
 	return CTL_OK;
 }
 
+/* A positive id that fits every backend's INTEGER. */
+static bool ctl_parse_id(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+	if (!*s || *s == '-' || *s == '+')
+		return false;
+	v = strtoll(s, &end, 10);
+	if (*end || v <= 0 || v > 2147483647)
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Dialled digits as numbers are written: 0-9 and a leading '+'; '*' and
+ * '#' for service codes. Empty is allowed (a default rule). */
+static bool ctl_valid_digits(const char *s)
+{
+	size_t n = strlen(s);
+	if (n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || s[i] == '*' || s[i] == '#' ||
+		      (s[i] == '+' && i == 0)))
+			return false;
+	return true;
+}
+
+/* A gateway address: [sip:|sips:]HOST[:PORT][;params], HOST a name, an
+ * IPv4 address or [IPv6]; no user part. Written to out with its scheme
+ * ("sip:" added when missing). NULL when fine, else what is wrong. */
+static const char *ctl_gw_uri(const char *arg, char *out, size_t osz)
+{
+	const char *scheme = "sip:", *p = arg;
+	if (strncasecmp(p, "sips:", 5) == 0) {
+		scheme = "sips:";
+		p += 5;
+	} else if (strncasecmp(p, "sip:", 4) == 0) {
+		p += 4;
+	} else if (strchr(p, ':') && !strchr(p, '.') && p[0] != '[') {
+		return "only sip: and sips: URIs";
+	}
+	if (strchr(p, '@'))
+		return "a gateway address has no user part (the number is put there)";
+	size_t hl;
+	const char *rest;
+	if (*p == '[') {
+		const char *close = strchr(p, ']');
+		if (!close || close == p + 1)
+			return "an IPv6 address needs its closing ']'";
+		for (const char *c = p + 1; c < close; c++)
+			if (!strchr("0123456789abcdefABCDEF:.", *c))
+				return "bad IPv6 address";
+		hl = (size_t)(close - p) + 1;
+		rest = close + 1;
+	} else {
+		hl = strcspn(p, ":;");
+		rest = p + hl;
+		char host[256];
+		if (!hl || hl >= sizeof host)
+			return "missing host";
+		memcpy(host, p, hl);
+		host[hl] = '\0';
+		if (!ctl_valid_domain(host))
+			return "bad host name";
+	}
+	if (*rest == ':') {
+		char *end;
+		long port = strtol(rest + 1, &end, 10);
+		if (end == rest + 1 || port < 1 || port > 65535 || (*end && *end != ';'))
+			return "port must be 1-65535";
+		rest = end;
+	}
+	if (*rest && *rest != ';')
+		return "unexpected text after the host";
+	for (const char *c = rest; *c; c++)
+		if ((unsigned char)*c <= ' ' || *c == '"' || *c == '<' || *c == '>' || *c == '?')
+			return "bad character in the URI parameters";
+	if (strlen(scheme) + strlen(p) >= osz || strlen(p) > 250)
+		return "too long";
+	snprintf(out, osz, "%s%s", scheme, p);
+	return NULL;
+}
+
+/* Count the rows of a "SELECT count(*) ... WHERE x = $1" for one id. */
+static int ctl_count_id(db_stmt *st, int64_t id, int64_t *n)
+{
+	int rc = db_bind_int(st, 1, id);
+	if (rc == SIP_OK && (rc = db_step(st)) == DB_ROW) {
+		*n = db_column_int(st, 0);
+		rc = SIP_OK;
+	}
+	db_finalize(st);
+	return rc;
+}
+
+/* The rules whose gateway list names gateway id (the first one found). */
+static int ctl_gw_used(db *d, int64_t id, int64_t *rule)
+{
+	db_stmt *st;
+	int64_t ids[DR_MAX_GWLIST];
+	int rc = db_prepare(d, "SELECT id, gwlist FROM dr_rule ORDER BY id", &st);
+	*rule = 0;
+	while (rc == SIP_OK && (rc = db_step(st)) == DB_ROW) {
+		int n = dr_gwlist_parse(db_column_text(st, 1), ids, DR_MAX_GWLIST);
+		for (int i = 0; i < n && !*rule; i++)
+			if (ids[i] == id)
+				*rule = db_column_int(st, 0);
+		rc = SIP_OK;
+	}
+	db_finalize(st);
+	return rc;
+}
+
+/* KEY=VALUE options after the positional arguments of gw add / rule add:
+ * the value for key, NULL when not given. */
+static const char *ctl_opt(int argc, char **argv, const char *key)
+{
+	size_t n = strlen(key);
+	for (int i = 0; i < argc; i++)
+		if (strncmp(argv[i], key, n) == 0 && argv[i][n] == '=')
+			return argv[i] + n + 1;
+	return NULL;
+}
+
+static int ctl_opts_known(int argc, char **argv, const char *const *keys, const char *cmd)
+{
+	for (int i = 0; i < argc; i++) {
+		bool ok = false;
+		for (int k = 0; keys[k] && !ok; k++) {
+			size_t n = strlen(keys[k]);
+			ok = strncmp(argv[i], keys[k], n) == 0 && argv[i][n] == '=';
+		}
+		if (!ok)
+			return ctl_err(CTL_USAGE, "%s: unknown option '%s' (see %s --help)", cmd, argv[i],
+				       ctl_prog);
+	}
+	return CTL_OK;
+}
+
+static int ctl_gw_cmd(db *d, int argc, char **argv)
+{
+	static const char *const keys[] = { "strip", "prefix", "attrs", NULL };
+	db_stmt *st;
+	int rc;
+	int64_t id;
+	if (argc == 1 && strcmp(argv[0], "list") == 0) {
+		if ((rc = db_prepare(d, "SELECT id, address, strip, prefix, attrs FROM dr_gateway"
+				     " ORDER BY id", &st)) != SIP_OK)
+			return ctl_dberr(d, "cannot read the gateway table", rc);
+		while ((rc = db_step(st)) == DB_ROW) {
+			sip_str a = db_column_text(st, 1), p = db_column_text(st, 3);
+			sip_str at = db_column_text(st, 4);
+			printf("%lld " SIP_STR_FMT " strip=%lld prefix=" SIP_STR_FMT,
+			       (long long)db_column_int(st, 0), SIP_STR_ARG(a),
+			       (long long)db_column_int(st, 2), SIP_STR_ARG(p));
+			if (at.len)
+				printf(" attrs=" SIP_STR_FMT, SIP_STR_ARG(at));
+			putchar('\n');
+		}
+		db_finalize(st);
+		return rc == SIP_OK ? CTL_OK : ctl_dberr(d, "cannot read the gateway table", rc);
+	}
+	if (argc == 2 && strcmp(argv[0], "rm") == 0) {
+		int64_t rule;
+		if (!ctl_parse_id(argv[1], &id))
+			return ctl_err(CTL_REFUSED, "bad gateway id '%s' (a positive integer)", argv[1]);
+		if ((rc = ctl_gw_used(d, id, &rule)) != SIP_OK)
+			return ctl_dberr(d, "cannot read the rule table", rc);
+		if (rule)
+			return ctl_err(CTL_REFUSED, "gateway %lld is used by rule %lld (remove the rule"
+				       " first: %s rule rm %lld)", (long long)id, (long long)rule,
+				       ctl_prog, (long long)rule);
+		rc = db_prepare(d, "DELETE FROM dr_gateway WHERE id = $1", &st);
+		if (rc == SIP_OK && (rc = db_bind_int(st, 1, id)) == SIP_OK)
+			rc = ctl_run(st);
+		long changed = db_changes(st);
+		db_finalize(st);
+		if (rc != SIP_OK)
+			return ctl_dberr(d, "cannot change the gateway table", rc);
+		return changed ? CTL_OK : ctl_err(CTL_REFUSED, "no gateway %lld", (long long)id);
+	}
+	if (argc < 3 || strcmp(argv[0], "add"))
+		return ctl_err(CTL_USAGE, "usage: %s gw add ID URI [strip=N] [prefix=DIGITS]"
+			       " [attrs=TEXT], gw rm ID, or gw list", ctl_prog);
+	if ((rc = ctl_opts_known(argc - 3, argv + 3, keys, "gw add")) != CTL_OK)
+		return rc;
+	if (!ctl_parse_id(argv[1], &id))
+		return ctl_err(CTL_REFUSED, "bad gateway id '%s' (a positive integer)", argv[1]);
+	char uri[300];
+	const char *why = ctl_gw_uri(argv[2], uri, sizeof uri);
+	if (why)
+		return ctl_err(CTL_REFUSED, "bad gateway address '%s': %s (e.g. sip:10.0.0.30:5060)",
+			       argv[2], why);
+	const char *strip_s = ctl_opt(argc - 3, argv + 3, "strip");
+	const char *prefix = ctl_opt(argc - 3, argv + 3, "prefix");
+	const char *attrs = ctl_opt(argc - 3, argv + 3, "attrs");
+	int64_t strip = 0;
+	if (strip_s) {
+		char *end;
+		strip = strtoll(strip_s, &end, 10);
+		if (!*strip_s || *end || strip < 0 || strip > 64)
+			return ctl_err(CTL_REFUSED, "bad strip '%s' (0-64 leading digits)", strip_s);
+	}
+	if (!prefix)
+		prefix = "";
+	if (!ctl_valid_digits(prefix))
+		return ctl_err(CTL_REFUSED, "bad prefix '%s' (digits, '*', '#', a leading '+')", prefix);
+	if (!attrs)
+		attrs = "";
+	if (strlen(attrs) > 255)
+		return ctl_err(CTL_REFUSED, "attrs longer than 255 characters");
+	int64_t n = 0;
+	if ((rc = db_prepare(d, "SELECT count(*) FROM dr_gateway WHERE id = $1", &st)) != SIP_OK ||
+	    (rc = ctl_count_id(st, id, &n)) != SIP_OK)
+		return ctl_dberr(d, "cannot read the gateway table", rc);
+	if (n)
+		return ctl_err(CTL_REFUSED, "gateway %lld exists already", (long long)id);
+	rc = db_prepare(d, "INSERT INTO dr_gateway (id, address, strip, prefix, attrs)"
+			" VALUES ($1, $2, $3, $4, $5)", &st);
+	if (rc == SIP_OK && (rc = db_bind_int(st, 1, id)) == SIP_OK
+	    && (rc = db_bind_text(st, 2, sip_str_make(uri, strlen(uri)))) == SIP_OK
+	    && (rc = db_bind_int(st, 3, strip)) == SIP_OK
+	    && (rc = db_bind_text(st, 4, sip_str_make(prefix, strlen(prefix)))) == SIP_OK
+	    && (rc = db_bind_text(st, 5, sip_str_make(attrs, strlen(attrs)))) == SIP_OK)
+		rc = ctl_run(st);
+	db_finalize(st);
+	if (rc == SIP_EDBCONSTRAINT)
+		return ctl_err(CTL_REFUSED, "gateway %lld exists already", (long long)id);
+	if (rc != SIP_OK)
+		return ctl_dberr(d, "cannot change the gateway table", rc);
+	return CTL_OK;
+}
+
+static int ctl_rule_cmd(db *d, int argc, char **argv)
+{
+	static const char *const keys[] = { "priority", "id", NULL };
+	db_stmt *st;
+	int rc;
+	int64_t id;
+	if (argc == 1 && strcmp(argv[0], "list") == 0) {
+		if ((rc = db_prepare(d, "SELECT id, groupid, prefix, priority, gwlist FROM dr_rule"
+				     " ORDER BY groupid, prefix, priority DESC, id", &st)) != SIP_OK)
+			return ctl_dberr(d, "cannot read the rule table", rc);
+		while ((rc = db_step(st)) == DB_ROW) {
+			sip_str p = db_column_text(st, 2), g = db_column_text(st, 4);
+			printf("%lld group=%lld prefix=" SIP_STR_FMT " priority=%lld gateways="
+			       SIP_STR_FMT "\n", (long long)db_column_int(st, 0),
+			       (long long)db_column_int(st, 1), SIP_STR_ARG(p),
+			       (long long)db_column_int(st, 3), SIP_STR_ARG(g));
+		}
+		db_finalize(st);
+		return rc == SIP_OK ? CTL_OK : ctl_dberr(d, "cannot read the rule table", rc);
+	}
+	if (argc == 2 && strcmp(argv[0], "rm") == 0) {
+		if (!ctl_parse_id(argv[1], &id))
+			return ctl_err(CTL_REFUSED, "bad rule id '%s' (a positive integer)", argv[1]);
+		rc = db_prepare(d, "DELETE FROM dr_rule WHERE id = $1", &st);
+		if (rc == SIP_OK && (rc = db_bind_int(st, 1, id)) == SIP_OK)
+			rc = ctl_run(st);
+		long changed = db_changes(st);
+		db_finalize(st);
+		if (rc != SIP_OK)
+			return ctl_dberr(d, "cannot change the rule table", rc);
+		return changed ? CTL_OK : ctl_err(CTL_REFUSED, "no rule %lld", (long long)id);
+	}
+	if (argc < 4 || strcmp(argv[0], "add"))
+		return ctl_err(CTL_USAGE, "usage: %s rule add GROUP PREFIX GWLIST [priority=N] [id=N],"
+			       " rule rm ID, or rule list", ctl_prog);
+	if ((rc = ctl_opts_known(argc - 4, argv + 4, keys, "rule add")) != CTL_OK)
+		return rc;
+	int64_t group, prio = 0, gws[DR_MAX_GWLIST];
+	if (!ctl_parse_id(argv[1], &group))
+		return ctl_err(CTL_REFUSED, "bad group '%s' (a positive integer)", argv[1]);
+	if (!ctl_valid_digits(argv[2]))
+		return ctl_err(CTL_REFUSED, "bad prefix '%s' (digits, '*', '#', a leading '+';"
+			       " \"\" for every number)", argv[2]);
+	int ngw = dr_gwlist_parse(sip_str_make(argv[3], strlen(argv[3])), gws, DR_MAX_GWLIST);
+	if (ngw <= 0)
+		return ctl_err(CTL_REFUSED, "bad gateway list '%s' (gateway ids separated by"
+			       " commas, e.g. 1,2)", argv[3]);
+	if (strlen(argv[3]) > 255)
+		return ctl_err(CTL_REFUSED, "gateway list longer than 255 characters");
+	const char *prio_s = ctl_opt(argc - 4, argv + 4, "priority");
+	const char *id_s = ctl_opt(argc - 4, argv + 4, "id");
+	if (prio_s) {
+		char *end;
+		prio = strtoll(prio_s, &end, 10);
+		if (!*prio_s || *end || prio < -1000000 || prio > 1000000)
+			return ctl_err(CTL_REFUSED, "bad priority '%s' (an integer; higher wins)", prio_s);
+	}
+	for (int i = 0; i < ngw; i++) {
+		int64_t n = 0;
+		if ((rc = db_prepare(d, "SELECT count(*) FROM dr_gateway WHERE id = $1", &st)) != SIP_OK
+		    || (rc = ctl_count_id(st, gws[i], &n)) != SIP_OK)
+			return ctl_dberr(d, "cannot read the gateway table", rc);
+		if (!n)
+			return ctl_err(CTL_REFUSED, "no gateway %lld (add it first: %s gw add %lld URI)",
+				       (long long)gws[i], ctl_prog, (long long)gws[i]);
+	}
+	if (id_s) {
+		if (!ctl_parse_id(id_s, &id))
+			return ctl_err(CTL_REFUSED, "bad rule id '%s' (a positive integer)", id_s);
+	} else {
+		/* The next free id; a concurrent add loses on the primary key. */
+		if ((rc = db_prepare(d, "SELECT COALESCE(MAX(id), 0) + 1 FROM dr_rule", &st)) != SIP_OK
+		    || (rc = db_step(st)) != DB_ROW) {
+			db_finalize(st);
+			return ctl_dberr(d, "cannot read the rule table", rc == SIP_OK ? SIP_EDB : rc);
+		}
+		id = db_column_int(st, 0);
+		db_finalize(st);
+	}
+	rc = db_prepare(d, "INSERT INTO dr_rule (id, groupid, prefix, priority, gwlist)"
+			" VALUES ($1, $2, $3, $4, $5)", &st);
+	if (rc == SIP_OK && (rc = db_bind_int(st, 1, id)) == SIP_OK
+	    && (rc = db_bind_int(st, 2, group)) == SIP_OK
+	    && (rc = db_bind_text(st, 3, sip_str_make(argv[2], strlen(argv[2])))) == SIP_OK
+	    && (rc = db_bind_int(st, 4, prio)) == SIP_OK
+	    && (rc = db_bind_text(st, 5, sip_str_make(argv[3], strlen(argv[3])))) == SIP_OK)
+		rc = ctl_run(st);
+	db_finalize(st);
+	if (rc == SIP_EDBCONSTRAINT)
+		return ctl_err(CTL_REFUSED, "rule %lld exists already", (long long)id);
+	if (rc != SIP_OK)
+		return ctl_dberr(d, "cannot change the rule table", rc);
+	printf("rule %lld\n", (long long)id);
+	return CTL_OK;
+}
+
 /* One line per binding: AOR, contact, seconds left, q, received, path. */
 static int ctl_ul_show(db *d, int argc, char **argv)
 {
@@ -416,7 +753,8 @@ int main(int argc, char **argv)
 	const char *cmd = argv[0];
 	bool db_cmd = strcmp(cmd, "db") == 0;
 	if (!db_cmd && strcmp(cmd, "add") && strcmp(cmd, "rm") && strcmp(cmd, "passwd")
-	    && strcmp(cmd, "domain") && strcmp(cmd, "alias") && strcmp(cmd, "ul"))
+	    && strcmp(cmd, "domain") && strcmp(cmd, "alias") && strcmp(cmd, "ul")
+	    && strcmp(cmd, "gw") && strcmp(cmd, "rule"))
 		return ctl_err(CTL_USAGE, "unknown command '%s' (see %s --help)", cmd, ctl_prog);
 	if (db_cmd && (argc != 2 || (strcmp(argv[1], "init") && strcmp(argv[1], "migrate")
 				      && strcmp(argv[1], "version"))))
@@ -452,6 +790,10 @@ int main(int argc, char **argv)
 		status = ctl_alias_cmd(d, argc - 1, argv + 1);
 	} else if (strcmp(cmd, "ul") == 0) {
 		status = ctl_ul_show(d, argc - 2, argv + 2);
+	} else if (strcmp(cmd, "gw") == 0) {
+		status = ctl_gw_cmd(d, argc - 1, argv + 1);
+	} else if (strcmp(cmd, "rule") == 0) {
+		status = ctl_rule_cmd(d, argc - 1, argv + 1);
 	} else {
 		status = ctl_user_cmd(d, cmd, argc - 1, argv + 1, plaintext);
 	}

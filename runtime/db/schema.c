@@ -92,8 +92,31 @@ static const char *const v1_pgsql[] = {
 	NULL
 };
 
+/* v2: dynamic routing to gateways (runtime/drouting). The ids are chosen
+ * by whoever provisions (sipcc-ctl takes the next free one), so the same
+ * SQL works on every backend: no auto-increment, VARCHAR with a length
+ * (MySQL indexes and defaults no TEXT). dr_rule.gwlist holds gateway ids
+ * separated by commas, in the order they are tried. */
+static const char *const v2_sql[] = {
+	"CREATE TABLE dr_gateway ("
+	" id INTEGER NOT NULL PRIMARY KEY,"
+	" address VARCHAR(255) NOT NULL,"
+	" strip INTEGER NOT NULL DEFAULT 0,"
+	" prefix VARCHAR(64) NOT NULL DEFAULT '',"
+	" attrs VARCHAR(255) NOT NULL DEFAULT '')",
+	"CREATE TABLE dr_rule ("
+	" id INTEGER NOT NULL PRIMARY KEY,"
+	" groupid INTEGER NOT NULL,"
+	" prefix VARCHAR(64) NOT NULL DEFAULT '',"
+	" priority INTEGER NOT NULL DEFAULT 0,"
+	" gwlist VARCHAR(255) NOT NULL)",
+	"CREATE INDEX dr_rule_group ON dr_rule (groupid, prefix)",
+	NULL
+};
+
 static const db_migration db_migrations[] = {
 	{ 1, "subscriber, location, domain, alias", v1_sqlite, v1_pgsql },
+	{ 2, "dr_gateway, dr_rule", v2_sql, v2_sql },
 };
 
 _Static_assert(sizeof(db_migrations) / sizeof(db_migrations[0]) == DB_SCHEMA_VERSION,

@@ -15,6 +15,8 @@ void domain_module_init(sip_timer_wheel *w) __attribute__((weak));
 void domain_module_destroy(void) __attribute__((weak));
 void dlg_module_init(sip_timer_wheel *w) __attribute__((weak));
 void dlg_module_destroy(void) __attribute__((weak));
+void dr_module_init(sip_timer_wheel *w) __attribute__((weak));
+void dr_module_destroy(void) __attribute__((weak));
 
 #define PROXY_DB_MAX_HOOKS 8
 #define PROXY_DB_RETRY_MS  1000
@@ -76,6 +78,8 @@ int proxy_modules_init(sip_timer_wheel *w, const char *url)
 		reg_module_init(w);
 	if (dlg_module_init)
 		dlg_module_init(w);
+	if (dr_module_init)
+		dr_module_init(w);
 	if (!url)
 		url = sipcc_database_url();     /* the policy's "database" line */
 	if (!M.wanted && !url)
@@ -106,6 +110,8 @@ void proxy_modules_destroy(void)
 		domain_module_destroy();
 	if (dlg_module_destroy)
 		dlg_module_destroy();
+	if (dr_module_destroy)
+		dr_module_destroy();
 	if (M.d)
 		db_close(M.d);
 	M.d = NULL;

@@ -89,6 +89,7 @@ struct txn {
 	txn *branches[TXN_MAX_BRANCHES];
 	int br_code[TXN_MAX_BRANCHES];  /* final code per branch, 0 = pending */
 	int best_code;                  /* 0 = none yet */
+	int best_status;                /* best_code as received (503 stays 503) */
 	bool best_local;                /* no message: generate the reply */
 	char *best;                     /* best response, top Via removed */
 	size_t best_len, best_cap;
@@ -119,7 +120,8 @@ struct txn_user {
 	 * retransmission); resp is the message as received. Return false to
 	 * keep a provisional response from being forwarded. */
 	bool (*on_reply)(txn *s, txn *c, sip_msg *resp);
-	/* Every branch of s ended without a 2xx; code is the best final code.
+	/* Every branch of s ended without a 2xx; code is the best final code
+	 * as received (a 503 is not yet the 500 sent upstream).
 	 * Called only when s->u_fail is set (cleared before the call). The
 	 * callee may add branches or reply through s; otherwise the best
 	 * response is forwarded on return. */

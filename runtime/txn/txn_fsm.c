@@ -344,6 +344,7 @@ static void keep_best(txn *s, int code, sip_msg *resp)
 	if (s->best_code && class_rank(code) >= class_rank(s->best_code))
 		return;
 	s->best_code = code == 503 ? 500 : code;
+	s->best_status = code;
 	s->best_local = resp == NULL;
 	s->best_len = 0;
 	if (!resp)
@@ -423,7 +424,9 @@ static void server_check_done(txn *s)
 		s->u_fail_run = s->u_fail;
 		s->u_fail = NULL;
 		s->in_failure = true;
-		txn_L.user.on_failure(s, s->best_code);
+		/* The failure route sees the code as the branch got it: a 503
+		 * says "try elsewhere", the 500 is only for upstream. */
+		txn_L.user.on_failure(s, s->best_status);
 		s->in_failure = false;
 		if (s->final_sent || s->state == TXN_TERMINATED)
 			return;

@@ -47,3 +47,7 @@ E2E_TESTS += tests/e2e/timers.sh tests/e2e/retrans.sh
 EXTRA_DIST += tests/e2e/timers.sip tests/e2e/uas_silent.xml
 # Retransmitted REGISTERs get the reply of their transaction.
 E2E_TESTS += tests/e2e/reg_retrans.sh
+# Dynamic routing: two sipp gateways, longest prefix, rewrite, failover.
+E2E_TESTS += tests/e2e/drouting.sh tests/e2e/drouting_yaml.sh
+EXTRA_DIST += tests/e2e/drouting.sip tests/e2e/drouting.yaml tests/e2e/dr_uas.xml \
+	tests/e2e/dr_answer_200.xml tests/e2e/dr_answer_503.xml

@@ -1,8 +1,10 @@
 #!/bin/sh
-# What examples/residential.sip (or $E2E_POLICY: residential_yaml.sh runs
-# the YAML form) does, through a compiled proxy with subscribers made by
-# sipcc-ctl in a new SQLite database, and phones played by a python script
-# that answers the digest challenges itself:
+# What examples/residential.sip does (and examples/residential.yaml:
+# residential_yaml.sh runs this same script, every check and scenario
+# below, against the proxy compiled from the YAML form, expecting the same
+# results), through a compiled proxy with subscribers made by sipcc-ctl in
+# a new SQLite database. First phones played by a python script that
+# answers the digest challenges itself:
 #  - REGISTER gets 401, then 200 with the right password; the Expires the
 #    phone asks for is capped by the policy's "use registrar
 #    { max_expires = 3600; }"; a wrong password gets 401 again.
@@ -13,9 +15,13 @@
 #  - A call to a telephone number gets 407 and reaches nothing without
 #    credentials, and reaches the PSTN gateway with them.
 #  - Requests for foreign domains get 403, looping requests 483.
-# The DSL form also checks what the YAML form cannot say (E2E_FULL=1):
-# a subscriber may not register or call as someone else (403), an alias
-# reaches its subscriber, and the credentials are not relayed.
+#  - A subscriber may not register or call as someone else (403), an
+#    alias reaches its subscriber, and the credentials are not relayed.
+# Then the sipp scenarios of SCENARIOS: carol registers with digest
+# authentication (sipp, reg_auth.xml); alice calls carol (uac_auth.xml,
+# 407 then the call to carol's sipp UAS, ACK and BYE on the route set);
+# alice calls a telephone number, which reaches the PSTN gateway (a sipp
+# UAS that checks the request-URI).
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init python3
@@ -31,8 +37,8 @@ ctl add carol@voip.example.com carol-secret
 ctl alias add 4921100@voip.example.com bob@voip.example.com
 
 POLICY=${E2E_POLICY:-examples/residential.sip}
-case $POLICY in *.sip) FULL=${E2E_FULL:-1} ;; *) FULL=${E2E_FULL:-0} ;; esac
-e2e_ports GW PROXY
+FULL=1
+e2e_ports GW PROXY UAC CAROL
 e2e_build "$POLICY" -D "PSTN_GATEWAY=sip:127.0.0.1:$GW"
 e2e_start_proxy "$PROXY" --db "$DB"
 
@@ -252,4 +258,38 @@ cat "$E2E_TMP/residential.out" >&2
 
 "$CTL" --db "$DB" ul show bob@voip.example.com >"$E2E_TMP/ul.out" 2>&1 ||
 	e2e_fail "no binding for bob in the database: $(cat "$E2E_TMP/ul.out")"
+
+# The sipp scenarios, one per line:
+#   NAME|UAS scenario and its port (or -)|UAC scenario|UAC arguments
+# A UAS scenario dr_uas.xml:REGEXP checks the request-URI it receives.
+SCENARIOS="
+reg_carol|-|reg_auth.xml|-s carol -au carol -ap carol-secret -key contact_port $CAROL
+call_carol|uas_rr.xml $CAROL|uac_auth.xml|-s alice -au alice -ap alice-secret -key callee carol
+call_pstn|dr_uas.xml:sip:4930555@voip[.]example[.]com $GW|uac_auth.xml|-s alice -au alice -ap alice-secret -key callee 4930555
+"
+while IFS='|' read -r sc uas uac args; do
+	[ -n "$sc" ] || continue
+	if [ "$uas" != - ]; then
+		xml=${uas%% *}; port=${uas#* }
+		case $xml in
+		dr_uas.xml:*)
+			sed -e "s|@RURI@|${xml#dr_uas.xml:}|" -e "/@ANSWER@/r $E2E_SRC/dr_answer_200.xml" \
+				-e "/@ANSWER@/d" "$E2E_SRC/dr_uas.xml" >"$E2E_TMP/${sc}_uas.xml"
+			xml=$E2E_TMP/${sc}_uas.xml ;;
+		*) xml=$E2E_SRC/$xml ;;
+		esac
+		e2e_sipp "${sc}_uas" -sf "$xml" -i 127.0.0.1 -p "$port" -m 1 -timeout 20s
+		e2e_wait_sipp_up "${sc}_uas" "$port"
+	fi
+	# shellcheck disable=SC2086
+	e2e_sipp_run "$sc" -sf "$E2E_SRC/$uac" "127.0.0.1:$PROXY" -i 127.0.0.1 -p "$UAC" \
+		$args -m 1 -timeout 15s -timeout_error
+	e2e_expect_calls "$sc" 1
+	if [ "$uas" != - ]; then
+		e2e_sipp_wait "${sc}_uas"
+		e2e_expect_calls "${sc}_uas" 1
+	fi
+done <<EOF
+$SCENARIOS
+EOF
 e2e_expect_proxy_alive

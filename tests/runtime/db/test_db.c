@@ -49,6 +49,8 @@ static int setup_empty(void **state)
 {
 	db *d = open_ok();
 
+	assert_int_equal(db_exec(d, "DROP TABLE IF EXISTS dr_rule"), SIP_OK);
+	assert_int_equal(db_exec(d, "DROP TABLE IF EXISTS dr_gateway"), SIP_OK);
 	assert_int_equal(db_exec(d, "DROP TABLE IF EXISTS alias"), SIP_OK);
 	assert_int_equal(db_exec(d, "DROP TABLE IF EXISTS domain"), SIP_OK);
 	assert_int_equal(db_exec(d, "DROP TABLE IF EXISTS location"), SIP_OK);
