@@ -45,7 +45,8 @@ static void ctl_usage(FILE *f)
 		"                                   \"\" matches every number)\n"
 		"  rule rm ID | rule list           remove or list routing rules\n"
 		"options:\n"
-		"  --db URL       sqlite:PATH or postgres://USER:PASS@HOST:PORT/DB (default %s)\n"
+		"  --db URL       sqlite:PATH, postgres://USER:PASS@HOST:PORT/DB or\n"
+		"                 mysql://USER:PASS@HOST:PORT/DB (default %s)\n"
 		"  --plaintext    also store the password itself (by default only its\n"
 		"                 MD5 and SHA-256 digests, ha1 and ha1_sha256)\n",
 		ctl_prog, CTL_DEFAULT_URL);
@@ -765,7 +766,7 @@ int main(int argc, char **argv)
 	db *d;
 	int rc = db_open(url, &d);
 	if (rc == SIP_EINVAL)
-		return ctl_err(CTL_USAGE, "bad database URL '%s' (sqlite:PATH or postgres://...)", url);
+		return ctl_err(CTL_USAGE, "bad database URL '%s' (sqlite:PATH, postgres://... or mysql://...)", url);
 	if (rc != SIP_OK) {
 		int st = ctl_err(CTL_DBFAIL, "cannot connect to %s: %s", url, d ? db_error(d) : sip_strerror(rc));
 		db_close(d);

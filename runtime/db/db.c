@@ -91,6 +91,8 @@ static const db_adapter *db_adapter_for(const char *url)
 		return &db_sqlite_adapter;
 	if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0)
 		return &db_pgsql_adapter;
+	if (strncmp(url, "mysql://", 8) == 0 || strncmp(url, "mariadb://", 10) == 0)
+		return &db_mysql_adapter;
 	return NULL;
 }
 
@@ -237,6 +239,11 @@ void db_get_stats(const db *d, db_stats *out)
 bool db_is_up(const db *d)
 {
 	return d->conn != NULL;
+}
+
+int db_ping(db *d)
+{
+	return db_connect(d);
 }
 
 int db_exec_sql(db *d, const char *sql)

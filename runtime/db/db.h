@@ -1,9 +1,11 @@
 /* Database access for the runtime: one handle per worker over a backend
- * adapter (SQLite embedded, PostgreSQL shared), chosen by the URL scheme:
+ * adapter (SQLite embedded, PostgreSQL and MariaDB/MySQL shared), chosen by
+ * the URL scheme:
  *
  *   sqlite:/var/lib/sipcc/sipcc.db      sqlite:relative/path.db
  *   postgres://user:pass@host:port/dbname   (postgresql:// too; any libpq
  *                                            URI parameter may follow '?')
+ *   mysql://user:pass@host:port/dbname      (mariadb:// too; ?socket=PATH)
  *
  * Statements are prepared only: their text is program text with numbered
  * placeholders $1..$n (the same spelling on every backend) and values are
@@ -75,6 +77,7 @@ typedef struct db_adapter {
 
 extern const db_adapter db_sqlite_adapter;
 extern const db_adapter db_pgsql_adapter;
+extern const db_adapter db_mysql_adapter;
 
 typedef struct db_stats {
 	unsigned long connect_attempts;
@@ -92,13 +95,17 @@ int db_open(const char *url, db **out);
 void db_close(db *d);
 /* Backoff between reconnect attempts (ms); defaults 100 and 5000. */
 void db_set_backoff(db *d, unsigned min_ms, unsigned max_ms);
-/* Adapter name: "sqlite" or "postgres". */
+/* Adapter name: "sqlite", "postgres" or "mysql". */
 const char *db_backend(const db *d);
 /* Text of the last error on this handle ("" when none). */
 const char *db_error(const db *d);
 void db_get_stats(const db *d, db_stats *out);
 /* Whether the handle has a live connection now (no attempt is made). */
 bool db_is_up(const db *d);
+/* Connect unless connected, as any call would: at once SIP_EDBDOWN while
+ * the backoff delay runs. SIP_OK when a connection is up (it is not
+ * probed: a dead one shows at the next statement). */
+int db_ping(db *d);
 
 /* Run program text without parameters or results (DDL, BEGIN, COMMIT).
  * sql must be a constant; use db_exec() with a literal. */

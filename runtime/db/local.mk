@@ -1,5 +1,7 @@
 # Database layer: the adapter interface and handle (db.c), one file per
 # backend, and the schema with its migrations. Needs $(SQLITE_CFLAGS)
-# $(PQ_CFLAGS) to compile and $(SQLITE_LIBS) $(PQ_LIBS) to link.
-DB_SRC = runtime/db/db.c runtime/db/db_sqlite.c runtime/db/db_pgsql.c runtime/db/schema.c
+# $(PQ_CFLAGS) $(MARIADB_CFLAGS) to compile and $(SQLITE_LIBS) $(PQ_LIBS)
+# $(MARIADB_LIBS) to link.
+DB_SRC = runtime/db/db.c runtime/db/db_sqlite.c runtime/db/db_pgsql.c runtime/db/schema.c \
+	runtime/db/db_mysql.c
 EXTRA_DIST += runtime/db/db.h

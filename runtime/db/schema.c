@@ -2,7 +2,12 @@
  * in sipcc_version (one row); migration N takes a database from version
  * N-1 to N and is never edited once released: a change is a new entry.
  * Each entry has its SQL per backend where the dialects differ (row ids,
- * integer widths). */
+ * integer widths).
+ *
+ * MariaDB commits DDL implicitly, so there a migration is not one
+ * transaction: its statements are written to be run again (IF NOT EXISTS)
+ * and a migration that failed half-way completes on the next run; the lock
+ * is a named lock (GET_LOCK) instead of a table lock. */
 #include <string.h>
 
 #include "core/log.h"
@@ -13,6 +18,7 @@ typedef struct db_migration {
 	const char *what;
 	const char *const *sqlite;    /* NULL-terminated statement lists */
 	const char *const *pgsql;
+	const char *const *mysql;     /* MariaDB 10.4 or later */
 } db_migration;
 
 /* v1: subscribers (credentials: plain password and/or the digest HA1 for
@@ -92,6 +98,50 @@ static const char *const v1_pgsql[] = {
 	NULL
 };
 
+/* MariaDB: TEXT columns as on the other backends (UNIQUE on TEXT is a hash
+ * key, MariaDB 10.4+), with prefix indexes for the lookups; utf8mb4_bin
+ * compares bytes, like SQLite and PostgreSQL, not case-insensitively as
+ * MariaDB's default collation would. */
+#define V1_MY_TABLE " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
+static const char *const v1_mysql[] = {
+	"CREATE TABLE IF NOT EXISTS subscriber ("
+	" id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+	" username TEXT NOT NULL,"
+	" domain TEXT NOT NULL DEFAULT '',"
+	" password TEXT NOT NULL DEFAULT '',"
+	" ha1 TEXT NOT NULL DEFAULT '',"
+	" ha1_sha256 TEXT NOT NULL DEFAULT '',"
+	" UNIQUE KEY subscriber_user (username, domain),"
+	" KEY subscriber_lookup (username(64), domain(64)))" V1_MY_TABLE,
+	"CREATE TABLE IF NOT EXISTS location ("
+	" id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+	" aor TEXT NOT NULL,"
+	" contact TEXT NOT NULL,"
+	" expires BIGINT NOT NULL,"
+	" q INTEGER NOT NULL DEFAULT -1,"
+	" callid TEXT NOT NULL DEFAULT '',"
+	" cseq BIGINT NOT NULL DEFAULT 0,"
+	" path TEXT,"
+	" received TEXT,"
+	" user_agent TEXT NOT NULL DEFAULT '',"
+	" flags INTEGER NOT NULL DEFAULT 0,"
+	" UNIQUE KEY location_binding (aor, contact),"
+	" KEY location_aor (aor(128)),"
+	" KEY location_expires (expires))" V1_MY_TABLE,
+	"CREATE TABLE IF NOT EXISTS domain ("
+	" id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+	" domain TEXT NOT NULL,"
+	" UNIQUE KEY domain_name (domain))" V1_MY_TABLE,
+	"CREATE TABLE IF NOT EXISTS alias ("
+	" id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+	" alias_username TEXT NOT NULL,"
+	" alias_domain TEXT NOT NULL DEFAULT '',"
+	" username TEXT NOT NULL,"
+	" domain TEXT NOT NULL DEFAULT '',"
+	" UNIQUE KEY alias_name (alias_username, alias_domain))" V1_MY_TABLE,
+	NULL
+};
+
 /* v2: dynamic routing to gateways (runtime/drouting). The ids are chosen
  * by whoever provisions (sipcc-ctl takes the next free one), so the same
  * SQL works on every backend: no auto-increment, VARCHAR with a length
@@ -115,8 +165,8 @@ static const char *const v2_sql[] = {
 };
 
 static const db_migration db_migrations[] = {
-	{ 1, "subscriber, location, domain, alias", v1_sqlite, v1_pgsql },
-	{ 2, "dr_gateway, dr_rule", v2_sql, v2_sql },
+	{ 1, "subscriber, location, domain, alias", v1_sqlite, v1_pgsql, v1_mysql },
+	{ 2, "dr_gateway, dr_rule", v2_sql, v2_sql, v2_sql },
 };
 
 _Static_assert(sizeof(db_migrations) / sizeof(db_migrations[0]) == DB_SCHEMA_VERSION,
@@ -125,6 +175,11 @@ _Static_assert(sizeof(db_migrations) / sizeof(db_migrations[0]) == DB_SCHEMA_VER
 static bool db_is_pgsql(const db *d)
 {
 	return strcmp(db_backend(d), "postgres") == 0;
+}
+
+static bool db_is_mysql(const db *d)
+{
+	return strcmp(db_backend(d), "mysql") == 0;
 }
 
 /* Run one constant query returning one integer. */
@@ -165,6 +220,10 @@ int db_schema_version(db *d, int *version)
 		rc = db_query_int(d, "SELECT count(*) FROM information_schema.tables"
 				  " WHERE table_name = 'sipcc_version'"
 				  " AND table_schema = current_schema()", &n);
+	else if (db_is_mysql(d))
+		rc = db_query_int(d, "SELECT count(*) FROM information_schema.tables"
+				  " WHERE table_name = 'sipcc_version'"
+				  " AND table_schema = DATABASE()", &n);
 	else
 		rc = db_query_int(d, "SELECT count(*) FROM sqlite_master"
 				  " WHERE type = 'table' AND name = 'sipcc_version'", &n);
@@ -173,16 +232,67 @@ int db_schema_version(db *d, int *version)
 	return db_read_version(d, version);
 }
 
+/* MariaDB: under a named lock held by this connection (waiting up to 10 s
+ * for another process's migration), read the version again, run the
+ * statements (each commits by itself) and then bump the version. */
+static int db_migrate_one_mysql(db *d, const db_migration *m, const char *const *sql)
+{
+	db_stmt *st = NULL;
+	int64_t got = 0;
+	int rc, version;
+
+	rc = db_query_int(d, "SELECT GET_LOCK('sipcc_schema', 10)", &got);
+	if (rc == SIP_OK && got != 1)
+		rc = SIP_ETIMEOUT;
+	if (rc != SIP_OK)
+		goto fail;
+	if ((rc = db_read_version(d, &version)) != SIP_OK)
+		goto unlock;
+	if (version >= m->version)
+		goto unlock;
+	for (; *sql; sql++)
+		if ((rc = db_exec_sql(d, *sql)) != SIP_OK)
+			goto unlock;
+	if ((rc = db_exec(d, "BEGIN")) != SIP_OK || (rc = db_exec(d, "DELETE FROM sipcc_version")) != SIP_OK)
+		goto unlock;
+	if ((rc = db_prepare(d, "INSERT INTO sipcc_version (version) VALUES ($1)", &st)) != SIP_OK
+	    || (rc = db_bind_int(st, 1, m->version)) != SIP_OK
+	    || (rc = db_step(st)) != SIP_OK)
+		goto unlock;
+	if ((rc = db_exec(d, "COMMIT")) != SIP_OK)
+		goto unlock;
+	LOG_NOTICE("db: schema migrated to version %d (%s)", m->version, m->what);
+unlock:
+	db_finalize(st);
+	if (rc != SIP_OK && rc != SIP_EDBDOWN)
+		db_exec(d, "ROLLBACK");
+	if (rc != SIP_EDBDOWN)
+		db_query_int(d, "SELECT RELEASE_LOCK('sipcc_schema')", &got);
+	if (rc == SIP_OK)
+		return rc;
+fail:
+	LOG_ERR("db: migration to version %d failed: %s: %s", m->version, sip_strerror(rc),
+		db_error(d));
+	return rc;
+}
+
 /* Apply migration m unless another process got there first: the version is
  * read again under the write lock (SQLite's BEGIN IMMEDIATE, a table lock
  * on PostgreSQL), and the schema change and the version bump commit
  * together. Returns SIP_OK, or an error after rolling back. */
 static int db_migrate_one(db *d, const db_migration *m)
 {
-	const char *const *sql = db_is_pgsql(d) ? m->pgsql : m->sqlite;
+	const char *const *sql = db_is_pgsql(d) ? m->pgsql : db_is_mysql(d) ? m->mysql : m->sqlite;
 	db_stmt *st = NULL;
 	int rc, version;
 
+	if (!sql) {
+		LOG_ERR("db: migration to version %d (%s) has no SQL for %s", m->version, m->what,
+			db_backend(d));
+		return SIP_ESTATE;
+	}
+	if (db_is_mysql(d))
+		return db_migrate_one_mysql(d, m, sql);
 	if (db_is_pgsql(d)) {
 		rc = db_exec(d, "BEGIN");
 		if (rc == SIP_OK)

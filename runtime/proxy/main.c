@@ -32,7 +32,8 @@ static void usage(FILE *f, const char *argv0)
 		"                           replaces the policy's listen lines)\n"
 		"  --log-level LEVEL        err, warn, notice, info or debug (default notice)\n"
 		"  --db URL                 database for registrations and subscribers\n"
-		"                           (sqlite:PATH or postgres://...; default " PROXY_DB_DEFAULT_URL ")\n"
+		"                           (sqlite:PATH, postgres://... or mysql://...;\n"
+		"                           default " PROXY_DB_DEFAULT_URL ")\n"
 		"  --help                   show this help\n"
 		"  --version                show the version\n", argv0);
 }

@@ -250,7 +250,17 @@ static int reg_prepare(void)
 	if (reg_st.d == reg_db && reg_st.upsert)
 		return SIP_OK;
 	reg_st.d = reg_db;
-	int rc = db_prepare(reg_db,
+	int rc;
+	if (strcmp(db_backend(reg_db), "mysql") == 0)
+		rc = db_prepare(reg_db,
+		"INSERT INTO location (aor, contact, expires, q, callid, cseq, path, received,"
+		" user_agent, flags) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+		" ON DUPLICATE KEY UPDATE expires = VALUES(expires), q = VALUES(q),"
+		" callid = VALUES(callid), cseq = VALUES(cseq), path = VALUES(path),"
+		" received = VALUES(received), user_agent = VALUES(user_agent),"
+		" flags = VALUES(flags)", &reg_st.upsert);
+	else
+		rc = db_prepare(reg_db,
 		"INSERT INTO location (aor, contact, expires, q, callid, cseq, path, received,"
 		" user_agent, flags) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
 		" ON CONFLICT (aor, contact) DO UPDATE SET expires = excluded.expires,"

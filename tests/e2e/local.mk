@@ -51,3 +51,5 @@ E2E_TESTS += tests/e2e/reg_retrans.sh
 E2E_TESTS += tests/e2e/drouting.sh tests/e2e/drouting_yaml.sh
 EXTRA_DIST += tests/e2e/drouting.sip tests/e2e/drouting.yaml tests/e2e/dr_uas.xml \
 	tests/e2e/dr_answer_200.xml tests/e2e/dr_answer_503.xml
+# The registrar suite against a MariaDB server the test starts.
+E2E_TESTS += tests/e2e/registrar_mysql.sh

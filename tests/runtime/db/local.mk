@@ -1,9 +1,12 @@
-# test_db runs on a temporary SQLite file; test_db_pgsql.sh runs the same
-# program against a PostgreSQL server it starts (skipped without one).
+# test_db runs on a temporary SQLite file; test_db_pgsql.sh and
+# test_db_mysql.sh run the same program against a PostgreSQL or MariaDB
+# server they start (skipped without one).
 check_PROGRAMS += tests/runtime/db/test_db
 TESTS += tests/runtime/db/test_db tests/runtime/db/test_db_pgsql.sh
 EXTRA_DIST += tests/runtime/db/test_db_pgsql.sh
+TESTS += tests/runtime/db/test_db_mysql.sh
+EXTRA_DIST += tests/runtime/db/test_db_mysql.sh tests/mysql_server.sh
 
 tests_runtime_db_test_db_SOURCES = tests/runtime/db/test_db.c $(DB_SRC) $(CORE_SRC)
-tests_runtime_db_test_db_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS)
-tests_runtime_db_test_db_LDADD = $(CMOCKA_LIBS) $(SQLITE_LIBS) $(PQ_LIBS)
+tests_runtime_db_test_db_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS) $(MARIADB_CFLAGS)
+tests_runtime_db_test_db_LDADD = $(CMOCKA_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) $(MARIADB_LIBS)

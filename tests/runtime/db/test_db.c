@@ -1,7 +1,9 @@
 /* Database layer against a real backend. With DB_URL unset it runs on a
- * temporary SQLite file; test_db_pgsql.sh sets DB_URL to a PostgreSQL
- * server it started, and DB_TEST_STOP / DB_TEST_START to shell commands
- * that stop and start that server for the down-and-back test. */
+ * temporary SQLite file; test_db_pgsql.sh and test_db_mysql.sh set DB_URL
+ * to a PostgreSQL or MariaDB server they started, and DB_TEST_STOP /
+ * DB_TEST_START to shell commands that stop and start that server for the
+ * down-and-back test (MariaDB: DB_TEST_SERVER_PIDFILE, the server's pid file, for the hung
+ * server). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -12,6 +14,7 @@
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
+#include <dirent.h>
 #include <cmocka.h>
 
 #include "db/db.h"
@@ -83,7 +86,15 @@ static void test_bad_urls(void **state)
 	db *d = (db *)1;
 
 	(void)state;
-	assert_int_equal(db_open("mysql://root@localhost/x", &d), SIP_EINVAL);
+	assert_int_equal(db_open("oracle://root@localhost/x", &d), SIP_EINVAL);
+	assert_null(d);
+	/* MariaDB URLs the adapter refuses before any connection attempt. */
+	assert_int_equal(db_open("mysql://root@localhost", &d), SIP_EINVAL);
+	assert_null(d);
+	assert_int_equal(db_open("mysql://root@localhost:99999/x", &d), SIP_EINVAL);
+	assert_int_equal(db_open("mariadb://root@localhost/x?no_such_option=1", &d), SIP_EINVAL);
+	assert_int_equal(db_open("mysql://r%zzt@localhost/x", &d), SIP_EINVAL);
+	assert_int_equal(db_open("mysql://root@[::1/x", &d), SIP_EINVAL);
 	assert_null(d);
 	assert_int_equal(db_open("sqlite:", &d), SIP_EINVAL);
 	assert_null(d);
@@ -401,17 +412,107 @@ static void test_down_and_back(void **state)
 	assert_true(s.fast_fails >= 1);
 }
 
+/* Whether every thread of process pid is stopped, waiting up to a second:
+ * SIGSTOP reaches the threads of a process one after the other. */
+static bool wait_all_stopped(pid_t pid)
+{
+	char dir[64];
+
+	snprintf(dir, sizeof dir, "/proc/%d/task", (int)pid);
+	for (int tries = 0; tries < 100; tries++) {
+		DIR *dp = opendir(dir);
+		struct dirent *e;
+		bool all = dp != NULL;
+
+		while (dp && (e = readdir(dp))) {
+			char path[400], buf[256];
+			FILE *f;
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof path, "%s/%s/stat", dir, e->d_name);
+			if (!(f = fopen(path, "r")))
+				continue;
+			size_t n = fread(buf, 1, sizeof buf - 1, f);
+			fclose(f);
+			buf[n] = '\0';
+			char *rp = strrchr(buf, ')');
+			if (rp && rp[1] == ' ' && rp[2] != 'T' && rp[2] != 't')
+				all = false;
+		}
+		if (dp)
+			closedir(dp);
+		if (all)
+			return true;
+		sleep_ms(10);
+	}
+	return false;
+}
+
+/* The whole server frozen: the query gives up after the adapter's read
+ * timeout; once the server runs again a new connection gets the answer and
+ * is a new server-side connection. */
+static void test_hung_server_whole(db *d, pid_t server)
+{
+	db_stmt *id, *sel;
+	int64_t t0, t, conn;
+	int rc;
+
+	db_set_backoff(d, 50, 200);
+	assert_int_equal(db_prepare(d, "SELECT CONNECTION_ID()", &id), SIP_OK);
+	assert_int_equal(db_step(id), DB_ROW);
+	conn = db_column_int(id, 0);
+	db_reset(id);
+	assert_int_equal(db_prepare(d, "SELECT $1 + 1", &sel), SIP_OK);
+	assert_int_equal(db_bind_int(sel, 1, 41), SIP_OK);
+	assert_int_equal(db_step(sel), DB_ROW);
+	assert_int_equal(db_column_int(sel, 0), 42);
+	db_reset(sel);
+
+	assert_int_equal(kill(server, SIGSTOP), 0);
+	assert_true(wait_all_stopped(server));
+	t0 = now_ms();
+	rc = db_step(sel);
+	t = now_ms() - t0;
+	kill(server, SIGCONT);
+	print_message("query to a frozen server: %s after %lld ms\n", sip_strerror(rc),
+		      (long long)t);
+	assert_int_equal(rc, SIP_EDBDOWN);
+	assert_true(t >= 4000 && t < 16000);
+
+	t0 = now_ms();
+	do {
+		sleep_ms(50);
+		rc = db_step(sel);
+	} while (rc == SIP_EDBDOWN && now_ms() - t0 < 10000);
+	assert_int_equal(rc, DB_ROW);
+	assert_int_equal(db_column_int(sel, 0), 42);
+	assert_int_equal(db_step(id), DB_ROW);
+	assert_int_not_equal(db_column_int(id, 0), conn);
+}
+
 /* A server that stops answering mid-query (its backend process frozen):
  * the query gives up after the adapter's bounded wait and reports the
  * database down instead of blocking the worker; a new connection works.
- * PostgreSQL only: it needs the server's process id. */
+ * PostgreSQL freezes the connection's backend process; MariaDB, one
+ * process with a thread per connection, the whole server
+ * (DB_TEST_SERVER_PIDFILE). Not for SQLite, which has no server. */
 static void test_hung_server(void **state)
 {
+	const char *server = getenv("DB_TEST_SERVER_PIDFILE");
 	db *d = *state;
 	db_stmt *pid, *sel;
 	int64_t t0, t, backend;
 	int rc = SIP_EDBDOWN;
 
+	if (strcmp(db_backend(d), "mysql") == 0 && server && *server) {
+		FILE *f = fopen(server, "r");
+		long p = 0;
+		assert_non_null(f);
+		assert_int_equal(fscanf(f, "%ld", &p), 1);
+		fclose(f);
+		test_hung_server_whole(d, (pid_t)p);
+		return;
+	}
 	if (strcmp(db_backend(d), "postgres") != 0)
 		skip();
 	db_set_backoff(d, 50, 200);

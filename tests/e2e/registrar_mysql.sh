@@ -1,0 +1,13 @@
+#!/bin/sh
+# tests/e2e/registrar.sh against a real MariaDB server started for the test
+# (tests/mysql_server.sh); skipped without the server.
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/mysql_server.sh"
+command -v sipp >/dev/null 2>&1 || { echo "SKIP: sipp not found"; exit 77; }
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/sipcc-e2e-my.XXXXXX") || exit 99
+trap 'my_server_stop; rm -rf "$tmp"' EXIT
+trap 'exit 99' INT TERM
+my_server_start "$tmp"
+rc=$?
+[ $rc = 0 ] || exit $rc
+E2E_DB_URL=$MY_URL sh "$top_srcdir/tests/e2e/registrar.sh"
