@@ -172,6 +172,9 @@ typedef struct sip_msg {
 	/* lazily parsed (use the accessors) */
 	sip_uri *ruri_parsed;
 	sip_naddr *from_parsed, *to_parsed;
+	struct sip_sdp *sdp;        /* sip_msg_sdp() (sip/sdp.h) */
+	int sdp_status;
+	bool sdp_done;
 
 	/* edits for the serializer */
 	sip_edit *edits;

@@ -26,3 +26,6 @@ E2E_TESTS += tests/e2e/route_startup.sh tests/e2e/route_branch.sh \
 EXTRA_DIST += tests/e2e/route_kinds.sip
 # Stream transports: TCP end to end and UDP to TCP; TLS between two proxies.
 E2E_TESTS += tests/e2e/tcp.sh tests/e2e/tls.sh
+# SDP: the pseudo-variables of stdlib/sdp.sipi.
+E2E_TESTS += tests/e2e/sdp.sh
+EXTRA_DIST += tests/e2e/sdp.sip
