@@ -294,11 +294,19 @@ static int hop_edits(struct sip_ctx *ctx, sip_socket *sock)
 	}
 	if (rc || !ctx->record_route || m->method == SIP_METHOD_ACK || m->method == SIP_METHOD_CANCEL)
 		return rc;
-	/* Our Record-Route goes above the existing ones (§16.6 step 4). */
+	/* Our Record-Route goes above the existing ones (§16.6 step 4). When
+	 * the request leaves by another socket than it came in on (IPv6 to
+	 * IPv4, UDP to TCP), record-route twice (RFC 5658): the next hop
+	 * reaches us at the outgoing socket's address, the previous hop at
+	 * the receiving one's, and loose_route() consumes both. */
 	sip_str rr = sock->rr_hdr_str;
 	sip_hdr *first_rr = m->first[SIP_HDR_RECORD_ROUTE];
 	size_t at = first_rr ? sip_msg_off(m, first_rr->raw.s) : sip_msg_hdrs_start(m);
-	return sip_msg_insert(m, at, rr);
+	rc = sip_msg_insert(m, at, rr);
+	if (rc == SIP_OK && ctx->sock != sock && ctx->sock->rr_hdr_str.len
+	    && !sip_str_eq(ctx->sock->rr_hdr_str, rr))
+		rc = sip_msg_insert(m, at, ctx->sock->rr_hdr_str);
+	return rc;
 }
 
 /* Build ctx->msg with the hop edits and (if branch is set) our Via into

@@ -29,3 +29,6 @@ E2E_TESTS += tests/e2e/tcp.sh tests/e2e/tls.sh
 # SDP: the pseudo-variables of stdlib/sdp.sipi.
 E2E_TESTS += tests/e2e/sdp.sh
 EXTRA_DIST += tests/e2e/sdp.sip
+# IPv6 (RFC 5118 forms on the wire), and IPv6 to IPv4 through one proxy.
+E2E_TESTS += tests/e2e/ipv6.sh
+EXTRA_DIST += tests/e2e/ipv6.sip
