@@ -557,9 +557,18 @@ void proxy_receive(sip_socket *sock, const sip_addr *src, char *buf, size_t len,
 	if (rc != SIP_OK) {
 		char ip[64];
 		const char *why = m.error ? m.error : sip_strerror(rc);
-		LOG_INFO("malformed %s from %s:%d: %s", m.is_request ? "request" : "message",
-			 sip_addr_ip(src, ip, sizeof ip), sip_addr_port(src), why);
 		int code = rc == SIP_ETOOBIG ? 513 : 400;
+		const char *what = m.is_request ? "request" : "message";
+		const char *then = m.is_request ? (code == 513 ? "replying 513" : "replying 400") : "dropped";
+		sip_addr_ip(src, ip, sizeof ip);
+		if (rc == SIP_ETOOBIG)
+			LOG_WARN("%s from %s:%d of %zu bytes is over limits.max_message_size (%zu); %s",
+				 what, ip, sip_addr_port(src), len, sip_limits.max_msg_size, then);
+		else if (rc == SIP_ELIMIT)
+			LOG_WARN("%s from %s:%d has more than limits.max_headers (%u) header lines; %s",
+				 what, ip, sip_addr_port(src), sip_limits.max_headers, then);
+		else
+			LOG_INFO("malformed %s from %s:%d: %s", what, ip, sip_addr_port(src), why);
 		if (m.is_request && !proxy_routes_error(&m, &P.msg_arena, sock, src, code, why))
 			reject(&m, sock, src, code, rc == SIP_EPARSE ? why : NULL, SIP_STR_NULL);
 		return;

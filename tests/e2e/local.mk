@@ -32,3 +32,6 @@ EXTRA_DIST += tests/e2e/sdp.sip
 # IPv6 (RFC 5118 forms on the wire), and IPv6 to IPv4 through one proxy.
 E2E_TESTS += tests/e2e/ipv6.sh
 EXTRA_DIST += tests/e2e/ipv6.sip
+# Limits from the policy (limits.*, tcp.*), each hit and logged.
+E2E_TESTS += tests/e2e/limits.sh
+EXTRA_DIST += tests/e2e/limits.sip
