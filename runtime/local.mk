@@ -26,6 +26,6 @@ noinst_HEADERS = \
 	runtime/core/str.h runtime/core/timer.h \
 	runtime/net/loop.h runtime/net/transport.h \
 	runtime/proxy/policy_abi.h runtime/proxy/proxy.h runtime/proxy/modules.h \
-	runtime/sip/msg.h \
+	runtime/sip/msg.h runtime/sip/sdp.h \
 	runtime/txn/txn.h runtime/txn/txn_int.h
-EXTRA_DIST += tests/data/rfc4475
+EXTRA_DIST += tests/data/rfc4475 tests/data/rfc5118

@@ -4,3 +4,4 @@ dist_stdlib_DATA += stdlib/textops.sipi
 dist_stdlib_DATA += stdlib/dialog.sipi
 dist_stdlib_DATA += stdlib/tm.sipi
 dist_stdlib_DATA += stdlib/drouting.sipi
+dist_stdlib_DATA += stdlib/sdp.sipi stdlib/limits.sipi

@@ -20,14 +20,14 @@
 #include "core/arena.h"
 #include "core/log.h"
 #include "core/status.h"
+#include "net/limits.h"
 #include "sip/msg.h"
 
-#define TCP_IDLE_MS     120000u
-#define TCP_MAX_CONNS   4096u
-/* One message at most, plus the start of the next. */
-#define TCP_MAX_RBUF    (SIP_MAX_MSG_SIZE + 4096)
-/* Output a peer does not read; beyond it the peer is taken as dead. */
-#define TCP_MAX_WBUF    (1024u * 1024u)
+/* The limits of net/limits.h (tcp.* settings). */
+#define TCP_IDLE_MS     (tp_limits.tcp_idle_ms)
+#define TCP_MAX_CONNS   (tp_limits.tcp_max_conns)
+#define TCP_MAX_RBUF    (tp_limits.tcp_max_rbuf)
+#define TCP_MAX_WBUF    (tp_limits.tcp_max_wbuf)
 #define TCP_BUCKETS     256u
 
 struct tcp_lsock {
@@ -173,8 +173,8 @@ static bool conn_queue(struct tcp_conn *c, const char *buf, size_t len)
 		c->woff = c->wlen = 0;
 	if (c->wlen - c->woff + len > TCP_MAX_WBUF) {
 		char nm[96];
-		LOG_WARN("%s: more than %u bytes of output not read by the peer; closing",
-			 conn_name(c, nm, sizeof nm), TCP_MAX_WBUF);
+		LOG_WARN("%s: more than %u bytes of output not read by the peer "
+			 "(tcp.write_buffer); closing", conn_name(c, nm, sizeof nm), TCP_MAX_WBUF);
 		return false;
 	}
 	if (c->woff && c->wlen + len > c->wcap) {
@@ -207,7 +207,8 @@ static void conn_on_idle(sip_timer *t, void *arg)
 		return;
 	}
 	char nm[96];
-	LOG_DEBUG("%s: idle for %u s; closing", conn_name(c, nm, sizeof nm), TCP_IDLE_MS / 1000);
+	LOG_INFO("%s: idle for %u s (tcp.idle_timeout); closing", conn_name(c, nm, sizeof nm),
+		 TCP_IDLE_MS / 1000);
 	conn_close(c);
 }
 
@@ -220,7 +221,7 @@ static struct tcp_conn *conn_new(sip_socket *sock, int fd, const sip_addr *peer,
 	struct tcp_lsock *l = sock->priv;
 	char ip[64];
 	if (n_conns >= TCP_MAX_CONNS) {
-		LOG_WARN("%s: %u connections open; refusing %s:%d", sock->name, TCP_MAX_CONNS,
+		LOG_WARN("%s: %u connections open (tcp.max_connections); refusing %s:%d", sock->name, TCP_MAX_CONNS,
 			 sip_addr_ip(peer, ip, sizeof ip), sip_addr_port(peer));
 		close(fd);
 		return NULL;
@@ -276,7 +277,7 @@ static bool conn_frame(struct tcp_conn *c)
 		long m = sip_msg_frame(p, n);
 		if (m == SIP_EINCOMPLETE) {
 			if (n >= TCP_MAX_RBUF) {
-				LOG_WARN("%s: message larger than %u bytes; closing",
+				LOG_WARN("%s: message larger than %u bytes (tcp.read_buffer); closing",
 					 conn_name(c, nm, sizeof nm), TCP_MAX_RBUF);
 				return false;
 			}

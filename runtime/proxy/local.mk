@@ -1,4 +1,4 @@
-PROXY_SRC = runtime/proxy/proxy.c runtime/proxy/stdlib.c runtime/proxy/main.c runtime/proxy/modules.c runtime/proxy/settings.c runtime/proxy/routes.c \
+PROXY_SRC = runtime/proxy/proxy.c runtime/proxy/stdlib.c runtime/proxy/main.c runtime/proxy/modules.c runtime/proxy/settings.c runtime/proxy/routes.c runtime/proxy/sdp_fn.c runtime/proxy/limits.c \
 	runtime/proxy/settings.h runtime/proxy/routes.h
 # Header operations (stdlib/textops.sipi).
 PROXY_SRC += runtime/proxy/hdr_fn.c

@@ -148,6 +148,8 @@ int main(int argc, char **argv)
 		sipcc_setting_int("tls", "verify_peer", 0) != 0,
 	};
 	tls_configure(&tls);
+	if (proxy_limits_configure() != 0)
+		return 1;
 	char names[PROXY_MAX_LISTEN * 80] = "";
 	for (unsigned i = 0; i < proxy_conf.n_listen; i++) {
 		struct proxy_listen *l = &proxy_conf.listen[i];

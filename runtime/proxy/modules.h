@@ -20,6 +20,9 @@
  * database that is down is retried in the background; SIP_EINVAL for a
  * malformed URL, the only fatal case. */
 int proxy_modules_init(sip_timer_wheel *w, const char *url);
+/* Apply the limits.* and tcp.* settings (proxy/limits.c); -1 (logged)
+ * when one is out of range. */
+int proxy_limits_configure(void);
 void proxy_modules_destroy(void);
 
 /* For modules, from their init: the database is needed; fn runs once the

@@ -303,11 +303,19 @@ static int hop_edits(struct sip_ctx *ctx, sip_socket *sock)
 	}
 	if (rc || !ctx->record_route || m->method == SIP_METHOD_ACK || m->method == SIP_METHOD_CANCEL)
 		return rc;
-	/* Our Record-Route goes above the existing ones (§16.6 step 4). */
+	/* Our Record-Route goes above the existing ones (§16.6 step 4). When
+	 * the request leaves by another socket than it came in on (IPv6 to
+	 * IPv4, UDP to TCP), record-route twice (RFC 5658): the next hop
+	 * reaches us at the outgoing socket's address, the previous hop at
+	 * the receiving one's, and loose_route() consumes both. */
 	sip_str rr = sock->rr_hdr_str;
 	sip_hdr *first_rr = m->first[SIP_HDR_RECORD_ROUTE];
 	size_t at = first_rr ? sip_msg_off(m, first_rr->raw.s) : sip_msg_hdrs_start(m);
-	return sip_msg_insert(m, at, rr);
+	rc = sip_msg_insert(m, at, rr);
+	if (rc == SIP_OK && ctx->sock != sock && ctx->sock->rr_hdr_str.len
+	    && !sip_str_eq(ctx->sock->rr_hdr_str, rr))
+		rc = sip_msg_insert(m, at, ctx->sock->rr_hdr_str);
+	return rc;
 }
 
 /* Build ctx->msg with the hop edits and (if branch is set) our Via into
@@ -616,9 +624,18 @@ void proxy_receive(sip_socket *sock, const sip_addr *src, char *buf, size_t len,
 	if (rc != SIP_OK) {
 		char ip[64];
 		const char *why = m.error ? m.error : sip_strerror(rc);
-		LOG_INFO("malformed %s from %s:%d: %s", m.is_request ? "request" : "message",
-			 sip_addr_ip(src, ip, sizeof ip), sip_addr_port(src), why);
 		int code = rc == SIP_ETOOBIG ? 513 : 400;
+		const char *what = m.is_request ? "request" : "message";
+		const char *then = m.is_request ? (code == 513 ? "replying 513" : "replying 400") : "dropped";
+		sip_addr_ip(src, ip, sizeof ip);
+		if (rc == SIP_ETOOBIG)
+			LOG_WARN("%s from %s:%d of %zu bytes is over limits.max_message_size (%zu); %s",
+				 what, ip, sip_addr_port(src), len, sip_limits.max_msg_size, then);
+		else if (rc == SIP_ELIMIT)
+			LOG_WARN("%s from %s:%d has more than limits.max_headers (%u) header lines; %s",
+				 what, ip, sip_addr_port(src), sip_limits.max_headers, then);
+		else
+			LOG_INFO("malformed %s from %s:%d: %s", what, ip, sip_addr_port(src), why);
 		if (m.is_request && !proxy_routes_error(&m, &P.msg_arena, sock, src, code, why))
 			reject(&m, sock, src, code, rc == SIP_EPARSE ? why : NULL, SIP_STR_NULL);
 		return;

@@ -172,6 +172,9 @@ typedef struct sip_msg {
 	/* lazily parsed (use the accessors) */
 	sip_uri *ruri_parsed;
 	sip_naddr *from_parsed, *to_parsed;
+	struct sip_sdp *sdp;        /* sip_msg_sdp() (sip/sdp.h) */
+	int sdp_status;
+	bool sdp_done;
 
 	/* edits for the serializer */
 	sip_edit *edits;
@@ -184,9 +187,19 @@ typedef struct sip_msg {
 #define SIP_MAX_MSG_SIZE   65535
 #define SIP_MAX_HEADERS    256
 
+/* The limits in force, at most the constants above; the proxy sets them
+ * from the policy's "use limits { ... }" at start-up. A message longer
+ * than max_msg_size is still parsed (so a 513 can be built) and gets
+ * SIP_ETOOBIG; one with more header lines than max_headers SIP_ELIMIT. */
+struct sip_limits {
+	size_t max_msg_size;
+	unsigned max_headers;
+};
+extern struct sip_limits sip_limits;
+
 /* Parse buf[0..len) into *msg, allocating from arena. The buffer must
  * outlive the message. Returns SIP_OK, SIP_EPARSE (msg->error says why) or
- * SIP_ETOOBIG / SIP_ELIMIT. On SIP_EPARSE of a request whose start line and
+ * SIP_ETOOBIG / SIP_ELIMIT (sip_limits). On SIP_EPARSE of a request whose start line and
  * Via, From, To, Call-ID and CSeq could be read, msg->is_request and those
  * fields are filled so a 400 can still be built. */
 int sip_msg_parse(sip_arena *arena, const char *buf, size_t len, sip_msg *msg);

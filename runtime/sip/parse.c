@@ -2,6 +2,8 @@
 
 #include "sip/sip_int.h"
 
+struct sip_limits sip_limits = { SIP_MAX_MSG_SIZE, SIP_MAX_HEADERS };
+
 /* Record why the parse failed; the first reason wins because later errors
  * are often consequences of it. Returns SIP_EPARSE for tail calls. */
 static int msg_fail(sip_msg *m, const char *why)
@@ -246,7 +248,7 @@ static int msg_parse_headers(sip_msg *m, const char **pp, const char *end, bool 
 				 ? "continuation line without a header" : "malformed header line");
 			continue;
 		}
-		if (++m->hdr_count > SIP_MAX_HEADERS) {
+		if (++m->hdr_count > sip_limits.max_headers) {
 			m->error = "too many headers";
 			return SIP_ELIMIT;
 		}
@@ -285,6 +287,7 @@ static int msg_parse_headers(sip_msg *m, const char **pp, const char *end, bool 
 int sip_msg_parse(sip_arena *arena, const char *buf, size_t len, sip_msg *m)
 {
 	const char *p = buf, *end = buf + len, *nl, *eol;
+	bool too_big;
 	int rc;
 
 	memset(m, 0, sizeof(*m));
@@ -297,6 +300,8 @@ int sip_msg_parse(sip_arena *arena, const char *buf, size_t len, sip_msg *m)
 		m->error = "message too large";
 		return SIP_ETOOBIG;
 	}
+	/* Over the configured limit: read it anyway, so a 513 can be built. */
+	too_big = len > sip_limits.max_msg_size;
 	while (p < end && (*p == '\r' || *p == '\n'))
 		p++;
 	if (p == end)
@@ -319,6 +324,10 @@ int sip_msg_parse(sip_arena *arena, const char *buf, size_t len, sip_msg *m)
 		m->body = sip_str_make(p, (size_t)m->content_length);
 	} else {
 		m->body = sip_str_make(p, (size_t)(end - p));
+	}
+	if (too_big) {
+		m->error = "message too large";
+		return SIP_ETOOBIG;
 	}
 	return m->error ? SIP_EPARSE : SIP_OK;
 }

@@ -53,3 +53,12 @@ EXTRA_DIST += tests/e2e/drouting.sip tests/e2e/drouting.yaml tests/e2e/dr_uas.xm
 	tests/e2e/dr_answer_200.xml tests/e2e/dr_answer_503.xml
 # The registrar suite against a MariaDB server the test starts.
 E2E_TESTS += tests/e2e/registrar_mysql.sh
+# SDP: the pseudo-variables of stdlib/sdp.sipi.
+E2E_TESTS += tests/e2e/sdp.sh
+EXTRA_DIST += tests/e2e/sdp.sip
+# IPv6 (RFC 5118 forms on the wire), and IPv6 to IPv4 through one proxy.
+E2E_TESTS += tests/e2e/ipv6.sh
+EXTRA_DIST += tests/e2e/ipv6.sip
+# Limits from the policy (limits.*, tcp.*), each hit and logged.
+E2E_TESTS += tests/e2e/limits.sh
+EXTRA_DIST += tests/e2e/limits.sip

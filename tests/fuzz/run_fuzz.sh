@@ -1,6 +1,6 @@
 #!/bin/sh
-# Run each libFuzzer target for FUZZ_TIME seconds (default 20) over the seed
-# corpus. New inputs go to tests/fuzz/work/{msg,uri} in the build tree, so the
+# Run each libFuzzer target (message, URI, SDP parsers) for FUZZ_TIME seconds (default 20) over the seed
+# corpus. New inputs go to tests/fuzz/work/{msg,uri,sdp} in the build tree, so the
 # corpus grows across runs; a crash fails the test and leaves its input in
 # tests/fuzz/work. Exit 77 (skipped) when the targets were not built because
 # clang with libFuzzer is missing.
@@ -11,17 +11,17 @@ time=${FUZZ_TIME:-20}
 seeds=$srcdir/tests/data/fuzz-seeds
 work=$builddir/tests/fuzz/work
 
-for t in fuzz_msg fuzz_uri; do
+for t in fuzz_msg fuzz_uri fuzz_sdp; do
 	if [ ! -x "$builddir/tests/fuzz/$t" ]; then
 		echo "SKIP: $builddir/tests/fuzz/$t not built (needs clang with libFuzzer)"
 		exit 77
 	fi
 done
 
-mkdir -p "$work/msg" "$work/uri" || exit 99
+mkdir -p "$work/msg" "$work/uri" "$work/sdp" || exit 99
 cat "$seeds/dict/opensips-fuzz_core_funcs.dict" "$srcdir/tests/fuzz/sip.dict" > "$work/sip.dict" || exit 99
 
-# run_one TARGET CORPUS-DIR SEED-DIR...: the fuzzer's output goes to
+# run_one TARGET CORPUS-DIR SEED-DIR... (with the dictionary $dict): the fuzzer's output goes to
 # work/TARGET.log, whose tail is shown; returns the fuzzer's exit status.
 run_one() {
 	target=$1; corpus=$2; shift 2
@@ -29,7 +29,7 @@ run_one() {
 	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
 	UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
 	"$builddir/tests/fuzz/$target" -max_total_time="$time" -rss_limit_mb=1024 \
-		-timeout=10 -max_len=8192 -dict="$work/sip.dict" -print_final_stats=1 \
+		-timeout=10 -max_len=8192 -dict="$dict" -print_final_stats=1 \
 		-artifact_prefix="$work/$target-" "$corpus" "$@" > "$work/$target.log" 2>&1
 	rc=$?
 	grep -v -e '^#[0-9]' -e '^"' "$work/$target.log" | tail -n 40
@@ -37,11 +37,15 @@ run_one() {
 }
 
 status=0
+dict=$work/sip.dict
 run_one fuzz_msg "$work/msg" \
 	"$seeds/kamailio-test-sip" "$seeds/pjsip/fuzz-sip_seed_corpus" \
 	"$seeds/pjsip/fuzz-sip-dialog_seed_corpus" "$seeds/profuzzbench-kamailio-in-sip" \
 	"$seeds/rfc5118/wire" "$srcdir/tests/data/rfc4475" || status=1
 run_one fuzz_uri "$work/uri" \
 	"$seeds/pjsip/fuzz-uri_seed_corpus" "$srcdir/tests/fuzz/corpus-uri" || status=1
+dict=$srcdir/tests/fuzz/sdp.dict
+run_one fuzz_sdp "$work/sdp" \
+	"$seeds/pjsip/fuzz-sdp_seed_corpus" "$srcdir/tests/data/fuzz-sdp" || status=1
 [ $status = 0 ] || echo "FAIL: see the crash input and log in $work"
 exit $status

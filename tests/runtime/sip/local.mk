@@ -1,9 +1,9 @@
 SIP_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
 
 check_PROGRAMS += tests/runtime/sip/test_parse tests/runtime/sip/test_uri \
-	tests/runtime/sip/test_build
+	tests/runtime/sip/test_build tests/runtime/sip/test_sdp tests/runtime/sip/test_rfc5118
 TESTS += tests/runtime/sip/test_parse tests/runtime/sip/test_uri \
-	tests/runtime/sip/test_build
+	tests/runtime/sip/test_build tests/runtime/sip/test_sdp tests/runtime/sip/test_rfc5118
 
 tests_runtime_sip_test_parse_SOURCES = tests/runtime/sip/test_parse.c $(SIP_SRC) $(CORE_SRC)
 tests_runtime_sip_test_parse_CFLAGS = $(SIP_TEST_CFLAGS)
@@ -16,3 +16,11 @@ tests_runtime_sip_test_uri_LDADD = $(CMOCKA_LIBS)
 tests_runtime_sip_test_build_SOURCES = tests/runtime/sip/test_build.c $(SIP_SRC) $(CORE_SRC)
 tests_runtime_sip_test_build_CFLAGS = $(SIP_TEST_CFLAGS)
 tests_runtime_sip_test_build_LDADD = $(CMOCKA_LIBS)
+
+tests_runtime_sip_test_sdp_SOURCES = tests/runtime/sip/test_sdp.c $(SIP_SRC) $(CORE_SRC)
+tests_runtime_sip_test_sdp_CFLAGS = $(SIP_TEST_CFLAGS)
+tests_runtime_sip_test_sdp_LDADD = $(CMOCKA_LIBS)
+
+tests_runtime_sip_test_rfc5118_SOURCES = tests/runtime/sip/test_rfc5118.c $(SIP_SRC) $(CORE_SRC)
+tests_runtime_sip_test_rfc5118_CFLAGS = $(SIP_TEST_CFLAGS)
+tests_runtime_sip_test_rfc5118_LDADD = $(CMOCKA_LIBS)
