@@ -41,6 +41,8 @@ struct sip_ctx {
 	bool relayed;
 	struct script_vars *script; /* AVPs and flags (script/script.h) */
 	struct auth_ctx *auth;      /* digest credentials checked (auth/auth.h) */
+	sip_addr hop_dst;           /* where the request being relayed goes (the
+				       flow of a WebSocket Record-Route) */
 };
 
 /* Runtime configuration filled by sipcc_policy_init() and the CLI. */

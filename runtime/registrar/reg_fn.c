@@ -81,8 +81,13 @@ int64_t sipcc_fn_save(struct sip_ctx *ctx, const char *tn, size_t tlen)
 	char ip[64];
 	sip_addr_ip(&ctx->src, ip, sizeof ip);
 	bool v6 = strchr(ip, ':') != NULL;
-	sip_str received = sip_arena_printf(ctx->arena, "sip:%s%s%s:%d", v6 ? "[" : "", ip,
-					    v6 ? "]" : "", sip_addr_port(&ctx->src));
+	/* A WebSocket client is reached only over its connection (its
+	 * Contact has an .invalid host, RFC 7118 §5): received says which,
+	 * and lookup() sends there. */
+	bool ws = ctx->sock->tp == &tp_ws || ctx->sock->tp == &tp_wss;
+	sip_str received = sip_arena_printf(ctx->arena, "sip:%s%s%s:%d%s%s", v6 ? "[" : "", ip,
+					    v6 ? "]" : "", sip_addr_port(&ctx->src),
+					    ws ? ";transport=" : "", ws ? ctx->sock->tp->name : "");
 	struct reg_result r;
 	reg_save(t, m, received, (int64_t)time(NULL), ctx->arena, &r);
 	if (r.code == 503)
@@ -122,6 +127,18 @@ static void reg_apply_path(struct sip_ctx *ctx, sip_str path)
 		ctx->du = sip_arena_strdup(ctx->arena, first->uri_str);
 }
 
+/* Whether a binding's received address is a WebSocket connection (see
+ * sipcc_fn_save). */
+static bool reg_received_ws(sip_str r)
+{
+	static const char t[] = ";transport=ws";
+	const size_t tl = sizeof t - 1;
+	if (r.len > tl && sip_mem_caseeq(r.s + r.len - tl, t, tl))
+		return true;
+	return r.len > tl + 1 && sip_mem_caseeq(r.s + r.len - tl - 1, t, tl) &&
+	       (r.s[r.len - 1] == 's' || r.s[r.len - 1] == 'S');
+}
+
 int64_t sipcc_fn_lookup(struct sip_ctx *ctx, const char *tn, size_t tlen)
 {
 	if (!ctx->msg->is_request)
@@ -135,6 +152,8 @@ int64_t sipcc_fn_lookup(struct sip_ctx *ctx, const char *tn, size_t tlen)
 	sip_str path = reg_field(c, REG_PATH);
 	if (path.len)
 		reg_apply_path(ctx, path);
+	else if (reg_received_ws(reg_field(c, REG_RECEIVED)))
+		ctx->du = sip_arena_strdup(ctx->arena, reg_field(c, REG_RECEIVED));
 	return 1;
 }
 

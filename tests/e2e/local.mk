@@ -26,3 +26,6 @@ E2E_TESTS += tests/e2e/route_startup.sh tests/e2e/route_branch.sh \
 EXTRA_DIST += tests/e2e/route_kinds.sip
 # Stream transports: TCP end to end and UDP to TCP; TLS between two proxies.
 E2E_TESTS += tests/e2e/tcp.sh tests/e2e/tls.sh
+# SIP over WebSocket (ws and wss) with a Python WebSocket client.
+E2E_TESTS += tests/e2e/ws.sh
+EXTRA_DIST += tests/e2e/ws_peer.py
