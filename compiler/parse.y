@@ -773,10 +773,11 @@ static void cc_parse_listen(struct cc_parse_ctx *ps, struct cc_loc loc,
 	bool ok = true;
 	long port = 0;
 
-	if (strcmp(proto, "udp") != 0 && strcmp(proto, "tcp") != 0 && strcmp(proto, "tls") != 0) {
+	if (strcmp(proto, "udp") != 0 && strcmp(proto, "tcp") != 0 && strcmp(proto, "tls") != 0 &&
+	    strcmp(proto, "ws") != 0 && strcmp(proto, "wss") != 0) {
 		cc_diag_report(CC_D_BAD_LITERAL, proto_loc,
 			       "unsupported transport '%s'", proto);
-		cc_diag_note((struct cc_loc){0}, "supported transports: udp, tcp, tls");
+		cc_diag_note((struct cc_loc){0}, "supported transports: udp, tcp, tls, ws, wss");
 		ok = false;
 	}
 	if (v6) {

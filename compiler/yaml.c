@@ -1936,7 +1936,7 @@ static void cc_yaml_failure_routes(struct cc_yaml *y, yaml_node_t *n)
 
 /* ---- settings ---- */
 
-/* listen: "udp:ADDR:PORT" (tcp:, tls:; as the proxy's --listen takes
+/* listen: "udp:ADDR:PORT" (tcp:, tls:, ws:, wss:; as the proxy's --listen takes
  * it) or a list. */
 static void cc_yaml_listen(struct cc_yaml *y, yaml_node_t *n)
 {
@@ -1950,19 +1950,20 @@ static void cc_yaml_listen(struct cc_yaml *y, yaml_node_t *n)
 		colon = strchr(s, ':');
 		size_t word = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
 		const char *proto = !colon ? NULL : strncmp(s, "udp:", 4) == 0 ? "udp" :
-				    strncmp(s, "tcp:", 4) == 0 ? "tcp" : strncmp(s, "tls:", 4) == 0 ? "tls" : NULL;
+				    strncmp(s, "tcp:", 4) == 0 ? "tcp" : strncmp(s, "tls:", 4) == 0 ? "tls" :
+				    strncmp(s, "ws:", 3) == 0 ? "ws" : strncmp(s, "wss:", 4) == 0 ? "wss" : NULL;
 		if (!proto) {
 			if (colon && s + word == colon && word > 0) {
 				cc_diag_report(CC_D_BAD_LITERAL, l, "unsupported transport '%.*s'",
 					       (int)(colon - s), s);
-				cc_diag_note((struct cc_loc){0}, "supported transports: udp, tcp, tls");
+				cc_diag_note((struct cc_loc){0}, "supported transports: udp, tcp, tls, ws, wss");
 			} else {
 				cc_diag_report(CC_D_BAD_LITERAL, l,
 					       "listen address '%s' needs a transport, e.g. udp:0.0.0.0:5060", s);
 			}
 			continue;
 		}
-		const char *host = s + 4, *port;
+		const char *host = s + strlen(proto) + 1, *port;
 		size_t hlen;
 		bool v6 = *host == '[';
 		if (v6) {

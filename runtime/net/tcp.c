@@ -33,6 +33,7 @@
 struct tcp_lsock {
 	sip_loop *loop;
 	const struct tcp_io *io;
+	const struct tcp_framer *framer;
 };
 
 static struct tcp_conn *table[TCP_BUCKETS];
@@ -94,7 +95,7 @@ static const char *conn_name(const struct tcp_conn *c, char *buf, size_t sz)
 static void conn_report_unsent(struct tcp_conn *c)
 {
 	size_t off = c->woff;
-	while (off < c->wlen) {
+	while (off < c->wlen && !c->framer) {
 		long n = sip_msg_frame(c->wbuf + off, c->wlen - off);
 		if (n <= 0)
 			break;
@@ -128,6 +129,8 @@ static void conn_close(struct tcp_conn *c)
 	sip_loop_del_fd(tcp_loop, c->fd);
 	if (c->io->close)
 		c->io->close(c);
+	if (c->framer && c->framer->close)
+		c->framer->close(c);
 	close(c->fd);
 	sip_mem_free(c->rbuf);
 	sip_mem_free(c->wbuf);
@@ -235,6 +238,7 @@ static struct tcp_conn *conn_new(sip_socket *sock, int fd, const sip_addr *peer,
 	c->fd = fd;
 	c->sock = sock;
 	c->io = l->io;
+	c->framer = l->framer;
 	c->peer = *peer;
 	c->outgoing = outgoing;
 	c->last_ms = l->loop->timers.now_ms;
@@ -260,7 +264,13 @@ static bool conn_frame(struct tcp_conn *c)
 {
 	size_t off = 0;
 	char nm[96];
-	while (off < c->rlen && !c->dead) {
+	if (c->framer) {
+		long k = c->framer->input(c, c->rbuf, c->rlen);
+		if (k < 0)
+			return false;
+		off = (size_t)k;
+	}
+	while (!c->framer && off < c->rlen && !c->dead) {
 		char *p = c->rbuf + off;
 		size_t n = c->rlen - off, ws = 0;
 		while (ws < n && (p[ws] == '\r' || p[ws] == '\n'))
@@ -350,7 +360,7 @@ static bool conn_connected(struct tcp_conn *c)
 	if (c->io->open && c->io->open(c, true) != SIP_OK)
 		return false;
 	LOG_DEBUG("%s: connected", conn_name(c, nm, sizeof nm));
-	return true;
+	return !c->framer || !c->framer->open || c->framer->open(c, true) == SIP_OK;
 }
 
 static void conn_on_event(sip_loop *loop, int fd, uint32_t events, void *arg)
@@ -396,13 +406,21 @@ static void lsock_on_accept(sip_loop *loop, int fd, uint32_t events, void *arg)
 			return;
 		}
 		struct tcp_conn *c = conn_new(s, cfd, &peer, false);
-		if (c && c->io->open && c->io->open(c, false) != SIP_OK)
+		if (c && ((c->io->open && c->io->open(c, false) != SIP_OK) ||
+			  (c->framer && c->framer->open && c->framer->open(c, false) != SIP_OK)))
 			conn_close(c);
 	}
 }
 
 int tcp_listen_io(sip_loop *loop, const sip_addr *addr, sip_socket **out,
 		  const sip_transport *tp, const struct tcp_io *io)
+{
+	return tcp_listen_framed(loop, addr, out, tp, io, NULL);
+}
+
+int tcp_listen_framed(sip_loop *loop, const sip_addr *addr, sip_socket **out,
+		      const sip_transport *tp, const struct tcp_io *io,
+		      const struct tcp_framer *framer)
 {
 	int fd = socket(addr->u.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -429,7 +447,7 @@ int tcp_listen_io(sip_loop *loop, const sip_addr *addr, sip_socket **out,
 		return SIP_NOMEM;
 	}
 	memset(s, 0, sizeof *s);
-	*l = (struct tcp_lsock){ loop, io };
+	*l = (struct tcp_lsock){ loop, io ? io : &plain_io, framer };
 	s->tp = tp;
 	s->fd = fd;
 	s->local = *addr;
@@ -481,6 +499,10 @@ static struct tcp_conn *conn_connect(sip_socket *sock, const sip_addr *dst)
 		conn_close(c);
 		return NULL;
 	}
+	if (c->framer && c->framer->open && !c->connecting && c->framer->open(c, true) != SIP_OK) {
+		conn_close(c);
+		return NULL;
+	}
 	return c;
 }
 
@@ -489,6 +511,13 @@ int tcp_send_io(sip_socket *sock, const sip_addr *dst, const char *buf, size_t l
 	struct tcp_conn *c = conn_find(sock, dst);
 	if (!c && !(c = conn_connect(sock, dst)))
 		return SIP_EIO;
+	if (c->framer)
+		return c->framer->send(c, buf, len);
+	return tcp_conn_write(c, buf, len);
+}
+
+int tcp_conn_write(struct tcp_conn *c, const char *buf, size_t len)
+{
 	/* Behind queued output (or a connect in progress) it queues too, to
 	 * keep the order. */
 	bool queued = c->connecting || c->wlen > c->woff;
@@ -517,6 +546,11 @@ int tcp_send_io(sip_socket *sock, const sip_addr *dst, const char *buf, size_t l
 	if (!c->connecting)
 		conn_watch_out(c, !c->io_wait_read);
 	return SIP_OK;
+}
+
+void tcp_conn_close(struct tcp_conn *c)
+{
+	conn_close(c);
 }
 
 void tcp_close_sock(sip_socket *s)

@@ -27,6 +27,22 @@ struct tcp_io {
 	bool (*pending)(struct tcp_conn *c);
 };
 
+/* A message layer that frames the stream itself instead of SIP's
+ * Content-Length (WebSocket, ws.c). It sits above the byte I/O, so it
+ * runs over plain TCP and over TLS alike. */
+struct tcp_framer {
+	/* The connection is set up (after tcp_io.open); may queue output (a
+	 * client's handshake). An error closes it. */
+	int (*open)(struct tcp_conn *c, bool outgoing);
+	/* Input buf[0..len) (writable; buf[len] may be overwritten): hand up
+	 * the complete messages and answer control input. Returns the bytes
+	 * consumed, or a negative status to close the connection (logged). */
+	long (*input)(struct tcp_conn *c, char *buf, size_t len);
+	/* Send one SIP message over c (framed, or held until c is ready). */
+	int (*send)(struct tcp_conn *c, const char *buf, size_t len);
+	void (*close)(struct tcp_conn *c);
+};
+
 struct tcp_conn {
 	int fd;
 	sip_socket *sock;           /* the listening socket it belongs to */
@@ -46,6 +62,8 @@ struct tcp_conn {
 	uint64_t last_ms;           /* last input or output */
 	sip_timer idle;
 	struct tcp_conn *hnext;     /* connection table chain */
+	const struct tcp_framer *framer;    /* NULL: Content-Length framing */
+	void *framer_priv;
 };
 
 /* Listen on addr as transport tp with io for the connections. */
@@ -55,6 +73,20 @@ int tcp_listen_io(sip_loop *loop, const sip_addr *addr, sip_socket **out,
  * none. */
 int tcp_send_io(sip_socket *sock, const sip_addr *dst, const char *buf, size_t len);
 void tcp_close_sock(sip_socket *sock);
+/* tcp_listen_io with a framer for the connections of the socket (io
+ * NULL: plain TCP). */
+int tcp_listen_framed(sip_loop *loop, const sip_addr *addr, sip_socket **out,
+		      const sip_transport *tp, const struct tcp_io *io,
+		      const struct tcp_framer *framer);
+/* Write bytes on c as they are (or queue them behind pending output);
+ * SIP_OK, or SIP_EIO when c failed (it is then closed). */
+int tcp_conn_write(struct tcp_conn *c, const char *buf, size_t len);
+/* Close c (at the end of its event handler when inside it). */
+void tcp_conn_close(struct tcp_conn *c);
+/* The TLS byte I/O (tls.c) for a transport layered on TLS (wss), its
+ * contexts loaded from the tls settings; NULL (logged) when they cannot
+ * be. */
+const struct tcp_io *tls_stream_io(void);
 /* Number of open connections (tests, limits). */
 unsigned tcp_conn_count(void);
 

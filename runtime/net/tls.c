@@ -224,3 +224,8 @@ const sip_transport tp_tls = {
 	.name = "tls", .via_name = "TLS", .reliable = true,
 	.listen = tls_listen, .send = tcp_send_io, .close = tcp_close_sock,
 };
+
+const struct tcp_io *tls_stream_io(void)
+{
+	return ctx_init() ? &tls_io : NULL;
+}

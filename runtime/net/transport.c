@@ -11,7 +11,8 @@
 #include "core/status.h"
 #include "net/loop.h"
 
-static const sip_transport *const transports[] = { &tp_udp, &tp_tcp, &tp_tls, &tp_loopback };
+static const sip_transport *const transports[] = { &tp_udp, &tp_tcp, &tp_tls, &tp_loopback,
+						   &tp_ws, &tp_wss };
 
 static tp_recv_fn recv_fn;
 static void *recv_arg;

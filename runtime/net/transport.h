@@ -78,6 +78,18 @@ typedef struct sip_transport {
 extern const sip_transport tp_udp;
 extern const sip_transport tp_tcp;
 extern const sip_transport tp_tls;
+extern const sip_transport tp_ws;       /* RFC 7118, ws.c */
+extern const sip_transport tp_wss;      /* the same over TLS */
+
+/* A flow token naming the connection to peer, "IP~PORT~SIGNATURE" (an
+ * HMAC under a key of this process, so a token cannot be forged to reach
+ * another client's connection): the proxy puts it in the Record-Route
+ * it writes for a WebSocket connection, whose client's Contact is not an
+ * address (RFC 7118 §5: an .invalid host). Returns its length (0 when it
+ * does not fit in sz). */
+size_t tp_flow_token(const sip_addr *peer, char *out, size_t sz);
+/* The peer of a token this process made; SIP_EINVAL for any other. */
+int tp_flow_parse(sip_str tok, sip_addr *peer);
 extern const sip_transport tp_loopback;
 
 /* Find a transport by name ("udp", "tcp", "tls"); NULL when unknown. */

@@ -83,15 +83,16 @@ static void dest_append(struct proxy_dest **list, struct proxy_dest *e)
 	*list = e;
 }
 
-int proxy_fork_add(struct sip_ctx *ctx, sip_str uri, sip_str path, int q)
+int proxy_fork_add(struct sip_ctx *ctx, sip_str uri, sip_str path, sip_str du, int q)
 {
 	struct proxy_fork *f = proxy_fork(ctx);
 	if (!f)
 		return SIP_NOMEM;
-	struct proxy_dest *e = dest_new(ctx->arena, uri, SIP_STR_NULL, path, q);
+	struct proxy_dest *e = dest_new(ctx->arena, uri, path.len ? SIP_STR_NULL : du, path, q);
 	if (!e)
 		return SIP_NOMEM;
-	e->du = path_first(ctx, e->path);
+	if (e->path.len)
+		e->du = path_first(ctx, e->path);
 	dest_append(&f->serial, e);
 	return SIP_OK;
 }

@@ -46,11 +46,12 @@ void proxy_fork_init(void);
 
 /* Contacts found by a location lookup: proxy_fork_begin() forgets the
  * destination set and the serial contacts, proxy_fork_add() appends one
- * (strings copied; call them best first), proxy_fork_next() moves the
+ * (strings copied; call them best first; du is its next hop when it has
+ * no Path, e.g. the WebSocket connection it registered over), proxy_fork_next() moves the
  * contacts of the best q left into the Request-URI and the destination
  * set. False when no contact is left. */
 void proxy_fork_begin(struct sip_ctx *ctx);
-int proxy_fork_add(struct sip_ctx *ctx, sip_str uri, sip_str path, int q);
+int proxy_fork_add(struct sip_ctx *ctx, sip_str uri, sip_str path, sip_str du, int q);
 bool proxy_fork_next(struct sip_ctx *ctx);
 
 /* For proxy_relay(): the transaction s now exists; hand it the timers and

@@ -28,8 +28,8 @@ static void usage(FILE *f, const char *argv0)
 {
 	fprintf(f,
 		"usage: %s [options]\n"
-		"  --listen PROTO:ADDR:PORT listen here, PROTO udp, tcp or tls (repeatable;\n"
-		"                           replaces the policy's listen lines)\n"
+		"  --listen PROTO:ADDR:PORT listen here, PROTO udp, tcp, tls, ws or wss\n"
+		"                           (repeatable; replaces the policy's listen lines)\n"
 		"  --log-level LEVEL        err, warn, notice, info or debug (default notice)\n"
 		"  --db URL                 database for registrations and subscribers\n"
 		"                           (sqlite:PATH, postgres://... or mysql://...;\n"
@@ -85,7 +85,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'l':
 			if (n_cli >= PROXY_MAX_LISTEN || !parse_listen(optarg, &cli[n_cli])) {
-				fprintf(stderr, "%s: invalid --listen '%s' (expected udp:, tcp: or tls:ADDR:PORT)\n", argv[0], optarg);
+				fprintf(stderr, "%s: invalid --listen '%s' (expected udp:, tcp:, tls:, ws: or wss:ADDR:PORT)\n", argv[0], optarg);
 				return 2;
 			}
 			n_cli++;
@@ -155,7 +155,7 @@ int main(int argc, char **argv)
 		struct proxy_listen *l = &proxy_conf.listen[i];
 		const sip_transport *tp = tp_find(l->proto);
 		if (!tp || tp == &tp_loopback) {
-			LOG_ERR("cannot listen on %s:%s:%d: unsupported transport (udp, tcp or tls)", l->proto, l->addr, l->port);
+			LOG_ERR("cannot listen on %s:%s:%d: unsupported transport (udp, tcp, tls, ws or wss)", l->proto, l->addr, l->port);
 			return 1;
 		}
 		sip_socket *s;

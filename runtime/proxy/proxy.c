@@ -217,6 +217,8 @@ static int uri_dest(sip_str uri_s, sip_addr *dst, const sip_transport **tp)
 		LOG_WARN("cannot route to '" SIP_STR_FMT "': unknown transport", SIP_STR_ARG(uri_s));
 		return SIP_EINVAL;
 	}
+	if (u.secure && *tp == &tp_ws)
+		*tp = &tp_wss;      /* RFC 7118 §5.2: sips: with transport=ws */
 	sip_str host = u.maddr.len ? u.maddr : u.host;
 	int port = u.port ? u.port : (*tp == &tp_tls ? 5061 : 5060);
 	if (sip_addr_from_ip(dst, host, port) == SIP_OK) {
@@ -241,6 +243,7 @@ static int uri_dest(sip_str uri_s, sip_addr *dst, const sip_transport **tp)
 static sip_socket *next_hop_socket(struct sip_ctx *ctx, const sip_transport *tp, const sip_addr *dst)
 {
 	sip_socket *s;
+	ctx->hop_dst = *dst;
 	if (tp) {
 		s = tp_pick(ctx->sock, tp, dst);
 		if (!s)
@@ -250,6 +253,43 @@ static sip_socket *next_hop_socket(struct sip_ctx *ctx, const sip_transport *tp,
 	if (ctx->sock->tp == &tp_loopback || (s = tp_pick(ctx->sock, &tp_udp, dst)) == NULL)
 		s = tp_pick(ctx->sock, NULL, dst);
 	return s;
+}
+
+static bool sock_is_ws(const sip_socket *s)
+{
+	return s->tp == &tp_ws || s->tp == &tp_wss;
+}
+
+/* The Record-Route entry of socket s, with the flow token of the
+ * WebSocket connection to peer when s is a WebSocket socket. */
+static sip_str rr_entry(struct sip_ctx *ctx, sip_socket *s, const sip_addr *peer)
+{
+	if (!sock_is_ws(s))
+		return s->rr_hdr_str;
+	char flow[128];
+	if (!tp_flow_token(peer, flow, sizeof flow))
+		return SIP_STR_NULL;
+	return sip_arena_printf(ctx->arena, "Record-Route: <sip:%s:%d;transport=%s;lr;flow=%s>\r\n",
+				s->ip, s->port, s->tp->name, flow);
+}
+
+/* The Record-Route lines of a request leaving on sock. One when it came
+ * in on the same socket; else two, the leaving socket's above the
+ * arriving one's (double record-routing, as Kamailio and OpenSIPS do), so
+ * that each side of the dialog reaches the proxy over its own transport
+ * and address. A WebSocket entry names its connection (rr_entry), and
+ * loose_route sends in-dialog requests back over it: the client's
+ * Contact has no address. Two WebSocket clients on one socket get both
+ * entries too, one for each connection. */
+static sip_str rr_lines(struct sip_ctx *ctx, sip_socket *sock)
+{
+	if (sock == ctx->sock && !sock_is_ws(sock))
+		return sock->rr_hdr_str;
+	sip_str out = rr_entry(ctx, sock, &ctx->hop_dst);
+	sip_str in = rr_entry(ctx, ctx->sock, &ctx->src);
+	if (!out.s || !in.s)
+		return SIP_STR_NULL;
+	return sip_arena_printf(ctx->arena, SIP_STR_FMT SIP_STR_FMT, SIP_STR_ARG(out), SIP_STR_ARG(in));
 }
 
 /* Record the hop-by-hop edits (Request-URI, received/rport, Max-Forwards,
@@ -305,17 +345,14 @@ static int hop_edits(struct sip_ctx *ctx, sip_socket *sock)
 		return rc;
 	/* Our Record-Route goes above the existing ones (§16.6 step 4). When
 	 * the request leaves by another socket than it came in on (IPv6 to
-	 * IPv4, UDP to TCP), record-route twice (RFC 5658): the next hop
-	 * reaches us at the outgoing socket's address, the previous hop at
-	 * the receiving one's, and loose_route() consumes both. */
-	sip_str rr = sock->rr_hdr_str;
+	 * IPv4, UDP to TCP or WebSocket), rr_lines() record-routes twice
+	 * (RFC 5658), and loose_route() consumes both. */
+	sip_str rr = rr_lines(ctx, sock);
+	if (!rr.s)
+		return SIP_NOMEM;
 	sip_hdr *first_rr = m->first[SIP_HDR_RECORD_ROUTE];
 	size_t at = first_rr ? sip_msg_off(m, first_rr->raw.s) : sip_msg_hdrs_start(m);
-	rc = sip_msg_insert(m, at, rr);
-	if (rc == SIP_OK && ctx->sock != sock && ctx->sock->rr_hdr_str.len
-	    && !sip_str_eq(ctx->sock->rr_hdr_str, rr))
-		rc = sip_msg_insert(m, at, ctx->sock->rr_hdr_str);
-	return rc;
+	return sip_msg_insert(m, at, rr);
 }
 
 /* Build ctx->msg with the hop edits and (if branch is set) our Via into

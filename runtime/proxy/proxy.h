@@ -43,6 +43,8 @@ struct sip_ctx {
 	struct auth_ctx *auth;      /* digest credentials checked (auth/auth.h) */
 	struct dlg *dlg;            /* the tracked dialog (dialog/dialog.h), NULL when none */
 	struct proxy_fork *fork;    /* branches, serial contacts, timers (proxy/fork.h) */
+	sip_addr hop_dst;           /* where the request being relayed goes (the
+				       flow of a WebSocket Record-Route) */
 };
 
 /* What the dialog module (runtime/dialog/dlg_fn.c) hooks into the proxy;

@@ -194,6 +194,56 @@ static int route_remove(sip_msg *m, sip_hdr *h, sip_naddr *r, sip_naddr *first_i
 	return sip_msg_delete(m, a, b - a);
 }
 
+struct route_ref {
+	sip_hdr *h;
+	sip_naddr *r, *first;
+};
+
+/* Remove the first k of the n Route values v, with one edit per header
+ * (two edits in one header would overlap): a header whose values all go
+ * is removed, else its leading values up to the first that stays. */
+static void route_remove_first(sip_msg *m, const struct route_ref *v, unsigned n, unsigned k)
+{
+	for (unsigned a = 0; a < k;) {
+		unsigned b = a;
+		while (b < k && v[b].h == v[a].h)
+			b++;
+		if (b < n && v[b].h == v[a].h) {
+			size_t x = sip_msg_off(m, v[a].r->raw.s), y = sip_msg_off(m, v[b].r->raw.s);
+			sip_msg_delete(m, x, y - x);
+		} else {
+			sip_msg_remove_hdr(m, v[a].h);
+		}
+		a = b;
+	}
+}
+
+/* The destination a Route of ours with a flow token (";flow=") names:
+ * "sip:IP:PORT;transport=ws" of the connection, or empty. */
+static sip_str route_flow(struct sip_ctx *ctx, const sip_uri *u)
+{
+	sip_str p = u->params;
+	for (size_t i = 0; i + 5 <= p.len; i++) {
+		if ((i && p.s[i - 1] != ';') || !sip_mem_caseeq(p.s + i, "flow=", 5))
+			continue;
+		size_t j = i + 5;
+		while (j < p.len && p.s[j] != ';')
+			j++;
+		sip_addr a;
+		char ip[64];
+		if (tp_flow_parse(sip_str_make(p.s + i + 5, j - i - 5), &a) != SIP_OK) {
+			LOG_INFO("ignoring a Route with an invalid flow token");
+			return SIP_STR_NULL;
+		}
+		sip_addr_ip(&a, ip, sizeof ip);
+		bool v6 = a.u.sa.sa_family == AF_INET6;
+		return sip_arena_printf(ctx->arena, "sip:%s%s%s:%d;transport=" SIP_STR_FMT,
+					v6 ? "[" : "", ip, v6 ? "]" : "", sip_addr_port(&a),
+					SIP_STR_ARG(u->transport.len ? u->transport : SIP_STR_LIT("ws")));
+	}
+	return SIP_STR_NULL;
+}
+
 /* §16.4: a Request-URI we put in a Record-Route (a strict router sent it)
  * is replaced by the last Route; a top Route that is ours is removed. The
  * next Route, if any, becomes the destination. */
@@ -207,7 +257,7 @@ int64_t sipcc_fn_loose_route(struct sip_ctx *ctx)
 		return 0;
 	ctx->loose_routed = true;
 	/* All Route values in order with their headers. */
-	struct route_ref { sip_hdr *h; sip_naddr *r, *first; } v[32];
+	struct route_ref v[32];
 	unsigned n = 0;
 	for (; h; h = h->next_same) {
 		sip_naddr *first = sip_hdr_naddrs(m, h);
@@ -224,13 +274,16 @@ int64_t sipcc_fn_loose_route(struct sip_ctx *ctx)
 		route_remove(m, v[n - 1].h, v[n - 1].r, v[n - 1].first);
 		n--;
 	} else if (uri_is_us(&v[0].r->uri)) {
-		route_remove(m, v[0].h, v[0].r, v[0].first);
 		i = 1;
 		/* A second Route of ours (two sockets, e.g. double Record-Route). */
-		if (i < n && uri_is_us(&v[i].r->uri)) {
-			route_remove(m, v[i].h, v[i].r, v[i].first);
+		if (i < n && uri_is_us(&v[i].r->uri))
 			i++;
-		}
+		route_remove_first(m, v, n, i);
+		/* The last of ours names the WebSocket connection the request
+		 * goes on (proxy.c, rr_lines). */
+		sip_str flow = route_flow(ctx, &v[i - 1].r->uri);
+		if (flow.len && !ctx->du.len)
+			ctx->du = flow;
 	}
 	if (i < n && !ctx->du.len)
 		ctx->du = v[i].r->uri_str;

@@ -85,8 +85,13 @@ int64_t sipcc_fn_save(struct sip_ctx *ctx, const char *tn, size_t tlen)
 	char ip[64];
 	sip_addr_ip(&ctx->src, ip, sizeof ip);
 	bool v6 = strchr(ip, ':') != NULL;
-	sip_str received = sip_arena_printf(ctx->arena, "sip:%s%s%s:%d", v6 ? "[" : "", ip,
-					    v6 ? "]" : "", sip_addr_port(&ctx->src));
+	/* A WebSocket client is reached only over its connection (its
+	 * Contact has an .invalid host, RFC 7118 §5): received says which,
+	 * and lookup() sends there. */
+	bool ws = ctx->sock->tp == &tp_ws || ctx->sock->tp == &tp_wss;
+	sip_str received = sip_arena_printf(ctx->arena, "sip:%s%s%s:%d%s%s", v6 ? "[" : "", ip,
+					    v6 ? "]" : "", sip_addr_port(&ctx->src),
+					    ws ? ";transport=" : "", ws ? ctx->sock->tp->name : "");
 	struct reg_result r;
 	reg_save(t, m, received, (int64_t)time(NULL), ctx->arena, &r);
 	if (r.code == 503)
@@ -110,6 +115,18 @@ static sip_str reg_ruri_aor(struct sip_ctx *ctx)
 	return aor;
 }
 
+/* Whether a binding's received address is a WebSocket connection (see
+ * sipcc_fn_save). */
+static bool reg_received_ws(sip_str r)
+{
+	static const char t[] = ";transport=ws";
+	const size_t tl = sizeof t - 1;
+	if (r.len > tl && sip_mem_caseeq(r.s + r.len - tl, t, tl))
+		return true;
+	return r.len > tl + 1 && sip_mem_caseeq(r.s + r.len - tl - 1, t, tl) &&
+	       (r.s[r.len - 1] == 's' || r.s[r.len - 1] == 'S');
+}
+
 int64_t sipcc_fn_lookup(struct sip_ctx *ctx, const char *tn, size_t tlen)
 {
 	if (!ctx->msg->is_request)
@@ -122,12 +139,18 @@ int64_t sipcc_fn_lookup(struct sip_ctx *ctx, const char *tn, size_t tlen)
 		return 0;
 	/* Every binding, best first: the best q is forked to in parallel, the
 	 * rest is kept for t_next_contacts() (proxy/fork.h). A binding's Path
-	 * (RFC 3327 §5.4) becomes the Route set of its branch. */
+	 * (RFC 3327 §5.4) becomes the Route set of its branch; one that came
+	 * over a WebSocket is reached over that connection (its Contact host
+	 * is usually *.invalid). */
 	proxy_fork_begin(ctx);
-	for (; c; c = c->next)
-		if (c->expires > now &&
-		    proxy_fork_add(ctx, reg_field(c, REG_CONTACT), reg_field(c, REG_PATH), c->q) != SIP_OK)
+	for (; c; c = c->next) {
+		if (c->expires <= now)
+			continue;
+		sip_str rcv = reg_field(c, REG_RECEIVED);
+		sip_str du = reg_received_ws(rcv) ? rcv : SIP_STR_NULL;
+		if (proxy_fork_add(ctx, reg_field(c, REG_CONTACT), reg_field(c, REG_PATH), du, c->q) != SIP_OK)
 			break;
+	}
 	return proxy_fork_next(ctx);
 }
 

@@ -4,3 +4,9 @@ tests_runtime_net_test_tcp_SOURCES = tests/runtime/net/test_tcp.c \
 	$(NET_SRC) $(SIP_SRC) $(CORE_SRC)
 tests_runtime_net_test_tcp_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
 tests_runtime_net_test_tcp_LDADD = $(CMOCKA_LIBS) $(OPENSSL_LIBS)
+check_PROGRAMS += tests/runtime/net/test_ws
+TESTS += tests/runtime/net/test_ws
+tests_runtime_net_test_ws_SOURCES = tests/runtime/net/test_ws.c \
+	$(NET_SRC) $(SIP_SRC) $(CORE_SRC)
+tests_runtime_net_test_ws_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
+tests_runtime_net_test_ws_LDADD = $(CMOCKA_LIBS) $(OPENSSL_LIBS)
