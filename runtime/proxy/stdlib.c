@@ -504,11 +504,6 @@ void sipcc_pv_hdr_get(struct sip_ctx *ctx, sip_str *out, const char *name, size_
 	*out = h ? h->body : SIP_STR_NULL;
 }
 
-int64_t sipcc_fn_is_present_hf(struct sip_ctx *ctx, const char *name, size_t len)
-{
-	return sip_msg_find_hdr(ctx->msg, sip_str_make(name, len)) != NULL;
-}
-
 void sipcc_pv_rb_get(struct sip_ctx *ctx, sip_str *out)
 {
 	*out = ctx->msg->body;
