@@ -37,4 +37,5 @@ EXTRA_DIST += tests/e2e/route_all.sip tests/e2e/uac_busy.xml tests/e2e/uas_busy.
 E2E_TESTS += tests/e2e/dialog.sh
 EXTRA_DIST += tests/e2e/dialog.sip tests/e2e/uas_dlg.xml tests/e2e/uas_dlg_bye.xml \
 	tests/e2e/uac_dlg_bye.xml tests/e2e/uac_stray_bye.xml \
-	tests/e2e/uas_reject.xml tests/e2e/uac_reject.xml
+	tests/e2e/uas_reject.xml tests/e2e/uac_reject.xml \
+	tests/e2e/uac_dlg_timeout.xml tests/e2e/uas_answer.xml
