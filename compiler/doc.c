@@ -107,6 +107,31 @@ static void cc_doc_const(FILE *out, const struct cc_const_decl *c)
 	}
 }
 
+/* setting MODULE.KEY: TYPE = DEFAULT, set with "use MODULE { KEY = ...; }" */
+static void cc_doc_setting(FILE *out, const struct cc_setting_decl *d)
+{
+	fputs(".TP\n\\fB", out);
+	cc_roff_text(out, d->module);
+	fputc('.', out);
+	cc_roff_text(out, d->key);
+	fprintf(out, "\\fR: %s = ", cc_type_name(d->type));
+	const struct cc_expr *v = d->dflt;
+	if (v->kind == E_STR) {
+		fputc('"', out);
+		cc_roff_text(out, cc_strndup(v->u.str.s, v->u.str.len));
+		fputc('"', out);
+	} else if (v->kind == E_BOOL) {
+		fputs(v->u.ival ? "true" : "false", out);
+	} else {
+		fprintf(out, "%lld", (long long)v->u.ival);
+	}
+	fputc('\n', out);
+	if (d->doc && *d->doc) {
+		cc_roff_text(out, d->doc);
+		fputc('\n', out);
+	}
+}
+
 void cc_doc_stdlib_roff(const struct cc_program *p, FILE *out)
 {
 	fputs(".SS Functions\n", out);
@@ -118,4 +143,9 @@ void cc_doc_stdlib_roff(const struct cc_program *p, FILE *out)
 	fputs(".SS Constants\n", out);
 	for (const struct cc_const_decl *c = p->consts; c; c = c->next)
 		cc_doc_const(out, c);
+	fputs(".SS Module settings\n"
+	      "Set with \\fBuse \\fImodule\\fB { \\fIkey\\fB = \\fIvalue\\fB; }\\fR; "
+	      "the value after = is the default.\n", out);
+	for (const struct cc_setting_decl *d = p->settings; d; d = d->next)
+		cc_doc_setting(out, d);
 }

@@ -504,6 +504,10 @@ static void cc_sema_var_read(struct cc_sema *s, struct cc_expr *e)
 	cc_diag_report(CC_D_UNINIT, e->loc,
 		       "variable '%s' is used before it is assigned on some path", v->name);
 	cc_diag_note(v->loc, "'%s' is declared here without a value", v->name);
+	const struct cc_stmt *loop = s->loop_assigned[v->index];
+	if (loop)
+		cc_diag_note(loop->loc, "'%s' is assigned in this loop, whose body may run zero times",
+			     v->name);
 	s->assigned[v->index] = 1;
 }
 
@@ -1339,8 +1343,14 @@ static bool cc_sema_while(struct cc_sema *s, struct cc_stmt *st)
 	s->break_state = cc_alloc((size_t)s->capvars + 1);
 	s->break_seen = false;
 	int scope = s->nscope;
-	cc_sema_stmt(s, st->u.while_.body);
+	bool ft = cc_sema_stmt(s, st->u.while_.body);
 	s->nscope = scope;
+	/* What one pass assigns is not assigned if no pass runs: after the
+	 * loop, and at the head of the next pass (which the first pass has
+	 * already seen), the state is the one before the loop. */
+	for (int i = 0; ft && i < s->capvars; i++)
+		if (!before[i] && s->assigned[i] && !s->loop_assigned[i])
+			s->loop_assigned[i] = st;
 	s->breakable--;
 	s->break_state = outer_break;
 	s->break_seen = outer_seen;
@@ -1460,6 +1470,7 @@ void cc_sema_route_body(struct cc_sema *s)
 	s->breakable = 0;
 	s->capvars = r->nparams + (r->body ? cc_sema_count_vars(r->body->u.block.first) : 0) + 1;
 	s->assigned = cc_alloc((size_t)s->capvars + 1);
+	s->loop_assigned = cc_alloc(sizeof *s->loop_assigned * ((size_t)s->capvars + 1));
 	for (int i = 0; i < r->nparams; i++) {
 		struct cc_var *v = cc_sema_var_new(s, r->params[i].name, r->params[i].type,
 						   r->params[i].loc, true);

@@ -30,6 +30,9 @@ struct cc_sema {
 	 * as "everything assigned". */
 	unsigned char *assigned;
 	int capvars;
+	/* Per variable: the while loop whose body assigns it when it had no
+	 * value before the loop (for the note of a later use). */
+	const struct cc_stmt **loop_assigned;
 	/* The innermost switch or while: where "break" goes, and the meet of
 	 * the assignment states at its breaks. */
 	int breakable;

@@ -29,6 +29,11 @@ struct lint_state {
 	bool live;              /* some path reaches here */
 	unsigned bits;
 	struct cc_loc gw_loc;   /* where a gateway destination was set */
+	/* Which script variables of the route being walked (bit = index,
+	 * the last bit for all from 63 on) and which AVPs (bits 0-31) and
+	 * dialog variables (32-63) may hold a gateway's URI. */
+	uint64_t gw_vars;
+	uint64_t gw_attrs;
 };
 
 /* A call of a named route being followed, for the notes of a report. */
@@ -50,9 +55,31 @@ struct lint {
 	struct lint_state *ret;
 	const void **reported;       /* (expr, diag) pairs already reported */
 	int nreported, capreported;
+	/* Calls of named routes that returned a gateway's URI on some path. */
+	const struct cc_expr **gw_calls;
+	int ngw_calls, capgw_calls;
+	bool ret_gw;                 /* the route being followed returned one */
 };
 
-static const struct lint_state lint_dead = { false, 0, { 0 } };
+static const struct lint_state lint_dead = { false, 0, { 0 }, 0, 0 };
+
+static uint64_t lint_var_bit(const struct cc_var *v)
+{
+	return (uint64_t)1 << (v->index < 63 ? v->index : 63);
+}
+
+static uint64_t lint_attr_bit(const struct cc_avp_decl *a)
+{
+	return (uint64_t)1 << ((a->index & 31) + (a->dialog ? 32 : 0));
+}
+
+static bool lint_same(const struct lint_state *a, const struct lint_state *b)
+{
+	if (a->live != b->live)
+		return false;
+	return !a->live || (a->bits == b->bits && a->gw_vars == b->gw_vars &&
+			    a->gw_attrs == b->gw_attrs);
+}
 
 static void lint_merge(struct lint_state *into, const struct lint_state *b)
 {
@@ -67,6 +94,8 @@ static void lint_merge(struct lint_state *into, const struct lint_state *b)
 	if (!(into->bits & LS_GATEWAY) && (b->bits & LS_GATEWAY))
 		into->gw_loc = b->gw_loc;
 	into->bits = must | may;
+	into->gw_vars |= b->gw_vars;
+	into->gw_attrs |= b->gw_attrs;
 }
 
 /* True the first time (what, e) is seen: each problem is reported once
@@ -170,31 +199,64 @@ static void lint_save(struct lint *l, const struct cc_expr *e, const struct lint
 
 static void lint_stmt(struct lint *l, const struct cc_stmt *st, struct lint_state *s);
 static void lint_expr(struct lint *l, const struct cc_expr *e, struct lint_state *s);
+static bool lint_has_gateway(const struct lint *l, const struct lint_state *s,
+			     const struct cc_expr *e);
 
-/* Follow a named route from a call with state s; s becomes the state
- * after the call (dead when the route always exits). */
-static void lint_route(struct lint *l, const struct cc_route *r, struct cc_loc call_loc,
-		       struct lint_state *s)
+/* Follow a named route from a call (args: the call's arguments, NULL
+ * for route(NAME)) with state s; s becomes the state after the call (dead
+ * when the route always exits). A parameter given a gateway's URI holds
+ * one in the route; the caller's variables are as they were after it.
+ * Returns whether the route may return a gateway's URI. */
+static bool lint_route(struct lint *l, const struct cc_route *r, struct cc_loc call_loc,
+		       struct cc_expr **args, struct lint_state *s)
 {
 	if (!r || !r->body || !s->live)
-		return;
+		return false;
 	for (struct lint_frame *f = l->frame; f; f = f->up)
 		if (f->route == r)
-			return;   /* recursion, reported elsewhere */
+			return false;   /* recursion, reported elsewhere */
 	struct lint_frame frame = { r, call_loc, l->frame };
 	struct lint_state ret = lint_dead, *outer_ret = l->ret, *outer_brk = l->brk;
 	unsigned allow = l->allow;
+	uint64_t caller_vars = s->gw_vars, params = 0;
+	bool outer_ret_gw = l->ret_gw;
+	for (int i = 0; args && i < r->nparams; i++)
+		if (lint_has_gateway(l, s, args[i]))
+			params |= (uint64_t)1 << (i < 63 ? i : 63);
+	s->gw_vars = params;
 	l->frame = &frame;
 	l->ret = &ret;
 	l->brk = NULL;
+	l->ret_gw = false;
 	l->allow |= r->allow;
 	lint_stmt(l, r->body, s);
 	lint_merge(&ret, s);
 	*s = ret;
+	s->gw_vars = caller_vars;
+	bool gw = l->ret_gw;
 	l->frame = frame.up;
 	l->ret = outer_ret;
 	l->brk = outer_brk;
+	l->ret_gw = outer_ret_gw;
 	l->allow = allow;
+	return gw;
+}
+
+/* Remember that the route call e returned a gateway's URI. */
+static void lint_gw_call(struct lint *l, const struct cc_expr *e)
+{
+	for (int i = 0; i < l->ngw_calls; i++)
+		if (l->gw_calls[i] == e)
+			return;
+	if (l->ngw_calls == l->capgw_calls) {
+		int cap = l->capgw_calls ? l->capgw_calls * 2 : 8;
+		const struct cc_expr **v = cc_alloc(sizeof *v * (size_t)cap);
+		if (l->ngw_calls)
+			memcpy(v, l->gw_calls, sizeof *v * (size_t)l->ngw_calls);
+		l->gw_calls = v;
+		l->capgw_calls = cap;
+	}
+	l->gw_calls[l->ngw_calls++] = e;
 }
 
 static void lint_call(struct lint *l, const struct cc_expr *e, struct lint_state *s)
@@ -204,7 +266,8 @@ static void lint_call(struct lint *l, const struct cc_expr *e, struct lint_state
 	if (!s->live)
 		return;
 	if (e->u.call.route) {
-		lint_route(l, e->u.call.route, e->loc, s);
+		if (lint_route(l, e->u.call.route, e->loc, e->u.call.args, s))
+			lint_gw_call(l, e);
 		return;
 	}
 	const struct cc_fn_decl *f = e->u.call.fn;
@@ -224,7 +287,11 @@ static void lint_call(struct lint *l, const struct cc_expr *e, struct lint_state
 	}
 }
 
-static bool lint_has_gateway(const struct cc_expr *e)
+/* May the value of e be (or contain) a gateway's URI in state s: a
+ * define annotated @gateway, a variable, AVP or dialog variable assigned
+ * one, or a named route that returned one. */
+static bool lint_has_gateway(const struct lint *l, const struct lint_state *s,
+			     const struct cc_expr *e)
 {
 	if (!e)
 		return false;
@@ -232,11 +299,51 @@ static bool lint_has_gateway(const struct cc_expr *e)
 		return true;
 	switch (e->kind) {
 	case E_BINARY:
-		return lint_has_gateway(e->u.binary.l) || lint_has_gateway(e->u.binary.r);
+		return lint_has_gateway(l, s, e->u.binary.l) || lint_has_gateway(l, s, e->u.binary.r);
 	case E_UNARY:
-		return lint_has_gateway(e->u.unary.e);
+		return lint_has_gateway(l, s, e->u.unary.e);
+	case E_VAR:
+		return e->u.var.var && (s->gw_vars & lint_var_bit(e->u.var.var));
+	case E_AVP:
+		return e->u.avp.avp && (s->gw_attrs & lint_attr_bit(e->u.avp.avp));
+	case E_CALL:
+		for (int i = 0; i < l->ngw_calls; i++)
+			if (l->gw_calls[i] == e)
+				return true;
+		return false;
 	default:
 		return false;
+	}
+}
+
+/* After "x = value": x holds a gateway's URI exactly when value may. An
+ * AVP keeps its older values, so it only gains the mark. */
+static void lint_assign_gw(struct lint *l, const struct cc_stmt *st, struct lint_state *s)
+{
+	bool gw = lint_has_gateway(l, s, st->u.assign.value);
+	switch (st->u.assign.lv) {
+	case CC_LV_PV:
+		if (gw) {
+			s->bits |= LS_GATEWAY;
+			s->gw_loc = st->loc;
+		}
+		break;
+	case CC_LV_VAR:
+		if (!st->u.assign.var)
+			break;
+		if (gw)
+			s->gw_vars |= lint_var_bit(st->u.assign.var);
+		else if (st->u.assign.var->index < 63)
+			s->gw_vars &= ~lint_var_bit(st->u.assign.var);
+		break;
+	case CC_LV_AVP:
+		if (!st->u.assign.avp)
+			break;
+		if (gw)
+			s->gw_attrs |= lint_attr_bit(st->u.assign.avp);
+		else if (st->u.assign.avp->dialog)
+			s->gw_attrs &= ~lint_attr_bit(st->u.assign.avp);
+		break;
 	}
 }
 
@@ -339,21 +446,27 @@ static void lint_stmt(struct lint *l, const struct cc_stmt *st, struct lint_stat
 		break;
 	case S_RETURN:
 		lint_expr(l, st->u.ret.value, s);
+		if (s->live && lint_has_gateway(l, s, st->u.ret.value))
+			l->ret_gw = true;
 		lint_merge(l->ret, s);
 		*s = lint_dead;
 		break;
 	case S_ROUTE:
-		lint_route(l, st->u.route_call.target, st->loc, s);
+		lint_route(l, st->u.route_call.target, st->loc, NULL, s);
 		break;
 	case S_ASSIGN:
 		lint_expr(l, st->u.assign.value, s);
-		if (s->live && st->u.assign.lv == CC_LV_PV && lint_has_gateway(st->u.assign.value)) {
-			s->bits |= LS_GATEWAY;
-			s->gw_loc = st->loc;
-		}
+		if (s->live)
+			lint_assign_gw(l, st, s);
 		break;
 	case S_VAR:
 		lint_expr(l, st->u.var.init, s);
+		if (s->live && st->u.var.var) {
+			if (lint_has_gateway(l, s, st->u.var.init))
+				s->gw_vars |= lint_var_bit(st->u.var.var);
+			else if (st->u.var.var->index < 63)
+				s->gw_vars &= ~lint_var_bit(st->u.var.var);
+		}
 		break;
 	case S_BREAK:
 		if (l->brk)
@@ -361,15 +474,28 @@ static void lint_stmt(struct lint *l, const struct cc_stmt *st, struct lint_stat
 		*s = lint_dead;
 		break;
 	case S_WHILE: {
-		struct lint_state brk = lint_dead, *outer = l->brk, t, f;
+		/* Zero, one or more passes: the state at the head of the loop is
+		 * the state before it met with the end of every pass, so the
+		 * body is walked again from the met state until it no longer
+		 * changes (the states form a finite lattice; a pass can only
+		 * lose a check or gain a gateway). The loop is left where its
+		 * condition is false at the head (its bound can end any pass
+		 * too) and at its breaks. */
+		struct lint_state brk = lint_dead, *outer = l->brk, head = *s, out = lint_dead, t, f;
 		l->brk = &brk;
-		lint_cond(l, st->u.while_.cond, s, &t, &f);
-		lint_stmt(l, st->u.while_.body, &t);
+		for (int pass = 0; pass < 16 && l->budget >= 0; pass++) {
+			lint_cond(l, st->u.while_.cond, &head, &t, &f);
+			lint_merge(&out, &t);
+			lint_merge(&out, &f);
+			lint_stmt(l, st->u.while_.body, &t);
+			struct lint_state next = head;
+			lint_merge(&next, &t);
+			if (lint_same(&next, &head))
+				break;
+			head = next;
+		}
 		l->brk = outer;
-		/* Zero or more iterations: after the loop is the state before it,
-		 * met with the end of one iteration and its breaks. */
-		*s = f;
-		lint_merge(s, &t);
+		*s = out;
 		lint_merge(s, &brk);
 		break;
 	}

@@ -5,7 +5,11 @@
 #     a dialog variable, and the dialog state (confirmed).
 #  2. 5 calls the callee hangs up (uac_dlg_bye.xml <- uas_dlg_bye.xml):
 #     the BYE goes the other way and is matched to the same dialog.
-#  3. A BYE for no dialog gets 481 from the policy.
+#  3. 5 calls the callee rejects (486 after 180): each dialog ends,
+#     rejected, without a BYE.
+#  4. A BYE for no dialog gets 481 from the policy.
+#  5. 3 calls to "short", whose dialogs get a lifetime of 1 s: the caller
+#     hangs up after 3 s, when the dialog has timed out, and gets 481.
 # The reply route of each BYE sees the dialog (ended by then), and once
 # the calls are over no dialog is active.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
@@ -37,21 +41,52 @@ e2e_expect_calls back_uac "$BACK"
 e2e_sipp_wait back_uas
 e2e_expect_calls back_uas "$BACK"
 
+# 3.
+e2e_sipp rej_uas -sf "$E2E_SRC/uas_reject.xml" -i 127.0.0.1 -p "$UAS" -m "$BACK" \
+	-timeout 30s
+e2e_wait_sipp_up rej_uas "$UAS"
+e2e_sipp_run rej_uac -sf "$E2E_SRC/uac_reject.xml" "127.0.0.1:$PROXY" \
+	-i 127.0.0.1 -p "$UAC" -m "$BACK" -r 10 -timeout 30s -timeout_error
+e2e_expect_calls rej_uac "$BACK"
+e2e_sipp_wait rej_uas
+e2e_expect_calls rej_uas "$BACK"
+
 log=$E2E_TMP/proxy.log
+n=$(grep -c "dialog [0-9]* ended (rejected)" "$log")
+[ "$n" = "$BACK" ] || e2e_fail "$n dialogs ended rejected, expected $BACK"
 n=$(grep -c "bye reply 200 for caller sipp: dialog ended" "$log")
 [ "$n" = "$CALLS" ] || e2e_fail "the BYE reply route saw $n ended dialogs of sipp, expected $CALLS"
 n=$(grep -c "bye reply 200 for caller alice: dialog ended" "$log")
 [ "$n" = "$BACK" ] || e2e_fail "the BYE reply route saw $n ended dialogs of alice, expected $BACK"
 n=$(grep -c "dialog [0-9]* ended (bye)" "$log")
 [ "$n" = $((CALLS + BACK)) ] || e2e_fail "$n dialogs ended with a BYE, expected $((CALLS + BACK))"
-grep -q "dialogs active: [1-9]" "$log" || e2e_fail "no dialog was ever counted as active"
-sleep 0.5
+# Each BYE's own dialog is active while its route runs.
+n=$(grep -c "BYE in dialog confirmed, [1-9][0-9]* active" "$log")
+[ "$n" = $((CALLS + BACK)) ] || e2e_fail "$n BYEs counted their dialog as active, expected $((CALLS + BACK))"
+last=$(grep "dialog [0-9]* ended" "$log" | tail -n 1)
+case $last in
+*"; 0 active") ;;
+*) e2e_fail "after the last call: '$last', expected 0 active" ;;
+esac
+# The timer route (every 200 ms) counts none once the calls are over.
+sleep 1
 last=$(grep "dialogs active:" "$log" | tail -n 1)
-[ "$last" = "notice: dialogs active: 0" ] || e2e_fail "after the calls: '$last', expected 0"
+[ "$last" = "notice: dialogs active: 0" ] || e2e_fail "timer route after the calls: '$last', expected 0"
 
-# 3.
+# 4.
 e2e_sipp_run stray -sf "$E2E_SRC/uac_stray_bye.xml" "127.0.0.1:$PROXY" \
 	-i 127.0.0.1 -p "$UAC" -m 1 -timeout 10s -timeout_error
 e2e_expect_calls stray 1
+
+# 5.
+e2e_sipp short_uas -sf "$E2E_SRC/uas_answer.xml" -i 127.0.0.1 -p "$UAS" -m 3 -timeout 30s
+e2e_wait_sipp_up short_uas "$UAS"
+e2e_sipp_run short_uac -sf "$E2E_SRC/uac_dlg_timeout.xml" -s short "127.0.0.1:$PROXY" \
+	-i 127.0.0.1 -p "$UAC" -m 3 -r 10 -d 3000 -timeout 30s -timeout_error
+e2e_expect_calls short_uac 3
+e2e_sipp_wait short_uas
+e2e_expect_calls short_uas 3
+n=$(grep -c "dialog [0-9]* ended (timeout)" "$log")
+[ "$n" = 3 ] || e2e_fail "$n dialogs timed out, expected 3"
 e2e_expect_proxy_alive
 exit 0
