@@ -1,7 +1,9 @@
-/* The gateway and rule cache of dynamic routing, loaded from a temporary
- * SQLite database migrated to the current schema: longest-prefix rule
- * choice, priorities, groups, the strip/prefix rewrite, gateway lists, and
- * a failed reload keeping the previous tables. */
+/* The gateway and rule cache of dynamic routing, loaded from a database
+ * migrated to the current schema: longest-prefix rule choice, priorities,
+ * groups, the strip/prefix rewrite, gateway lists, and a failed reload
+ * keeping the previous tables. With DB_URL unset it runs on a temporary
+ * SQLite file; test_drouting_pgsql.sh sets DB_URL to a PostgreSQL server
+ * it started. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -47,14 +49,30 @@ static void rule(int64_t id, int64_t group, const char *prefix, int64_t prio, co
 	db_finalize(st);
 }
 
+/* Every test starts from an empty database at the current schema. */
 static int setup(void **state)
 {
 	(void)state;
-	char url[300];
-	snprintf(path, sizeof path, "/tmp/test_drouting.%ld.db", (long)getpid());
-	unlink(path);
-	snprintf(url, sizeof url, "sqlite:%s", path);
-	if (db_open(url, &d) != SIP_OK || db_schema_migrate(d) != SIP_OK)
+	char url[4096];
+	const char *env = getenv("DB_URL");
+	if (env && *env) {
+		snprintf(url, sizeof url, "%s", env);
+		path[0] = '\0';
+	} else {
+		snprintf(path, sizeof path, "/tmp/test_drouting.%ld.db", (long)getpid());
+		unlink(path);
+		snprintf(url, sizeof url, "sqlite:%s", path);
+	}
+	if (db_open(url, &d) != SIP_OK)
+		return -1;
+	if (db_exec(d, "DROP TABLE IF EXISTS dr_rule") != SIP_OK ||
+	    db_exec(d, "DROP TABLE IF EXISTS dr_gateway") != SIP_OK ||
+	    db_exec(d, "DROP TABLE IF EXISTS alias") != SIP_OK ||
+	    db_exec(d, "DROP TABLE IF EXISTS domain") != SIP_OK ||
+	    db_exec(d, "DROP TABLE IF EXISTS location") != SIP_OK ||
+	    db_exec(d, "DROP TABLE IF EXISTS subscriber") != SIP_OK ||
+	    db_exec(d, "DROP TABLE IF EXISTS sipcc_version") != SIP_OK ||
+	    db_schema_migrate(d) != SIP_OK)
 		return -1;
 	sip_arena_init(&ar, 4096);
 	return 0;
@@ -65,7 +83,8 @@ static int teardown(void **state)
 	(void)state;
 	dr_cache_clear();
 	db_close(d);
-	unlink(path);
+	if (path[0])
+		unlink(path);
 	sip_arena_destroy(&ar);
 	return 0;
 }
