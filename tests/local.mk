@@ -11,3 +11,4 @@ include tests/fuzz/local.mk
 include tests/runtime/db/local.mk
 include tests/runtime/auth/local.mk
 include tests/runtime/registrar/local.mk
+include tests/runtime/proxy/local.mk
