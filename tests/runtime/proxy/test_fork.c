@@ -19,6 +19,7 @@
 int64_t sipcc_fn_append_branch(struct sip_ctx *ctx, const char *s, size_t len);
 int64_t sipcc_fn_t_next_contacts(struct sip_ctx *ctx);
 void sipcc_fn_t_set_fr(struct sip_ctx *ctx, int64_t fr_inv_ms, int64_t fr_ms);
+int64_t sipcc_fn_t_check_status(struct sip_ctx *ctx, const char *re, size_t len);
 
 static sip_timer_wheel wheel;
 static sip_socket *sock;
@@ -220,6 +221,34 @@ static void test_settings(void **state)
 	proxy_fork_init();
 }
 
+/* t_check_status: the whole code must match; failure routes test the best
+ * code, reply routes the reply; a bad pattern matches nothing. */
+static void test_check_status(void **state)
+{
+	(void)state;
+	struct sip_ctx ctx;
+	ctx_make(&ctx);
+	ctx.route_kind = SIPCC_ROUTE_FAILURE;
+	ctx.reply_code = 486;
+#define CHK(re) sipcc_fn_t_check_status(&ctx, re, strlen(re))
+	assert_true(CHK("486|408"));
+	assert_true(CHK("4[0-9][0-9]"));
+	assert_false(CHK("48"));
+	assert_false(CHK("408"));
+	assert_false(CHK("4(8"));
+	ctx.reply_code = 408;
+	assert_true(CHK("486|408"));
+	for (int i = 0; i < 20; i++) {          /* more patterns than the cache */
+		char re[8];
+		snprintf(re, sizeof re, "%d", 400 + i);
+		assert_int_equal(CHK(re), i == 8);
+	}
+	assert_true(CHK("486|408"));
+	ctx.route_kind = SIPCC_ROUTE_REQUEST;    /* a request: no status */
+	assert_false(CHK("486|408"));
+#undef CHK
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -229,6 +258,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_append_branch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_set_fr, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_settings, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_status, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
