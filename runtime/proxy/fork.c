@@ -18,8 +18,10 @@ struct proxy_fork *proxy_fork(struct sip_ctx *ctx)
 {
 	if (!ctx->fork) {
 		ctx->fork = sip_arena_alloc(ctx->arena, sizeof *ctx->fork);
-		if (ctx->fork)
+		if (ctx->fork) {
 			memset(ctx->fork, 0, sizeof *ctx->fork);
+			ctx->fork->q = -1;
+		}
 	}
 	return ctx->fork;
 }
@@ -105,6 +107,18 @@ static int q_norm(int q)
 	return q < 0 ? 1000 : q;
 }
 
+/* The contact list a route works on: the one its lookup() or
+ * t_load_contacts() made, else the one its transaction kept (a failure
+ * route). NULL when there is none. */
+static struct proxy_dest **contacts_of(struct sip_ctx *ctx, struct proxy_fork *f)
+{
+	if (f->serial_set)
+		return &f->serial;
+	if (ctx->txn)
+		return (struct proxy_dest **)&ctx->txn->u_fork;
+	return NULL;
+}
+
 bool proxy_fork_next(struct sip_ctx *ctx)
 {
 	struct proxy_fork *f = proxy_fork(ctx);
@@ -112,11 +126,7 @@ bool proxy_fork_next(struct sip_ctx *ctx)
 		return false;
 	/* The contacts of this route's lookup(), else those its transaction
 	 * kept (a failure route). */
-	struct proxy_dest **src = NULL;
-	if (f->serial_set)
-		src = &f->serial;
-	else if (ctx->txn)
-		src = (struct proxy_dest **)&ctx->txn->u_fork;
+	struct proxy_dest **src = contacts_of(ctx, f);
 	if (!src || !*src)
 		return false;
 	struct proxy_dest *first = *src, *e = first->next, *last = first;
@@ -130,6 +140,7 @@ bool proxy_fork_next(struct sip_ctx *ctx)
 	if (first->du.len)
 		ctx->du = first->du;
 	f->path = first->path;
+	f->q = first->q;
 	f->dset = first->next;
 	return true;
 }
@@ -189,6 +200,44 @@ int64_t sipcc_fn_append_branch(struct sip_ctx *ctx, const char *s, size_t len)
 	if (!e)
 		return 0;
 	dest_append(&f->dset, e);
+	return 1;
+}
+
+/* Insert e into the list sorted by q, after those of the same q. */
+static void dest_insert_q(struct proxy_dest **list, struct proxy_dest *e)
+{
+	while (*list && q_norm((*list)->q) >= q_norm(e->q))
+		list = &(*list)->next;
+	e->next = *list;
+	*list = e;
+}
+
+int64_t sipcc_fn_t_load_contacts(struct sip_ctx *ctx)
+{
+	struct proxy_fork *f = proxy_fork(ctx);
+	sip_msg *m = ctx->msg;
+	if (!f || !m || !m->is_request)
+		return 0;
+	struct proxy_dest **src = contacts_of(ctx, f);
+	struct proxy_dest *list = src ? *src : NULL;
+	/* A transaction's list (t_reply() made one) moves to the route, as
+	 * entries of the message arena join it: t_relay() hands a copy back. */
+	if (src && !f->serial_set)
+		*src = NULL;
+	sip_str ru = ctx->new_ruri.len ? ctx->new_ruri : m->ruri_str;
+	struct proxy_dest *e = dest_new(ctx->arena, ru, ctx->du, f->path, f->q);
+	if (!e)
+		return 0;
+	struct proxy_dest *set = f->dset;
+	dest_insert_q(&list, e);
+	while (set) {
+		struct proxy_dest *next = set->next;
+		dest_insert_q(&list, set);
+		set = next;
+	}
+	f->dset = NULL;
+	f->serial = list;
+	f->serial_set = true;
 	return 1;
 }
 

@@ -18,6 +18,7 @@
 
 int64_t sipcc_fn_append_branch(struct sip_ctx *ctx, const char *s, size_t len);
 int64_t sipcc_fn_t_next_contacts(struct sip_ctx *ctx);
+int64_t sipcc_fn_t_load_contacts(struct sip_ctx *ctx);
 void sipcc_fn_t_set_fr(struct sip_ctx *ctx, int64_t fr_inv_ms, int64_t fr_ms);
 int64_t sipcc_fn_t_check_status(struct sip_ctx *ctx, const char *re, size_t len);
 
@@ -221,6 +222,40 @@ static void test_settings(void **state)
 	proxy_fork_init();
 }
 
+/* Kamailio's idiom: lookup(), t_load_contacts(), t_next_contacts() gives
+ * the first q group again; appended branches are sorted in by q. */
+static void test_load_contacts(void **state)
+{
+	(void)state;
+	struct sip_ctx ctx;
+	ctx_make(&ctx);
+	proxy_fork_begin(&ctx);
+	proxy_fork_add(&ctx, SIP_STR_LIT("sip:a@10.0.0.2"), SIP_STR_NULL, 900);
+	proxy_fork_add(&ctx, SIP_STR_LIT("sip:b@10.0.0.3"), SIP_STR_NULL, 900);
+	proxy_fork_add(&ctx, SIP_STR_LIT("sip:c@10.0.0.4"), SIP_STR_NULL, 500);
+	assert_true(proxy_fork_next(&ctx));
+	assert_true(sipcc_fn_append_branch(&ctx, "sip:x@10.0.0.9", 14));   /* q none = 1 */
+	assert_true(sipcc_fn_t_load_contacts(&ctx));
+	assert_null(ctx.fork->dset);
+	assert_true(sipcc_fn_t_next_contacts(&ctx));
+	assert_true(is(ctx.new_ruri, "sip:x@10.0.0.9"));
+	assert_null(ctx.fork->dset);
+	assert_true(sipcc_fn_t_next_contacts(&ctx));
+	assert_true(is(ctx.new_ruri, "sip:a@10.0.0.2"));
+	assert_true(is(ctx.fork->dset->uri, "sip:b@10.0.0.3"));
+
+	/* t_relay() keeps c for the failure route. */
+	txn *s = txn_server_create(&msg, sock, &up);
+	proxy_fork_bind(&ctx, s);
+	struct sip_ctx fail;
+	ctx_make(&fail);
+	fail.txn = s;
+	fail.route_kind = SIPCC_ROUTE_FAILURE;
+	assert_true(sipcc_fn_t_next_contacts(&fail));
+	assert_true(is(fail.new_ruri, "sip:c@10.0.0.4"));
+	assert_false(sipcc_fn_t_next_contacts(&fail));
+}
+
 /* t_check_status: the whole code must match; failure routes test the best
  * code, reply routes the reply; a bad pattern matches nothing. */
 static void test_check_status(void **state)
@@ -259,6 +294,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_set_fr, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_settings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_status, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_load_contacts, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
