@@ -145,6 +145,22 @@ bool proxy_fork_next(struct sip_ctx *ctx)
 	return true;
 }
 
+bool proxy_fork_shift(struct sip_ctx *ctx)
+{
+	struct proxy_fork *f = ctx->fork;
+	struct proxy_dest *e = f ? f->dset : NULL;
+	if (!e)
+		return false;
+	LOG_INFO("cannot reach " SIP_STR_FMT "; forking to the other destinations",
+		 SIP_STR_ARG(ctx->new_ruri.len ? ctx->new_ruri : ctx->msg->ruri_str));
+	f->dset = e->next;
+	ctx->new_ruri = e->uri;
+	ctx->du = e->du;
+	f->path = e->path;
+	f->q = e->q;
+	return true;
+}
+
 void proxy_fork_bind(struct sip_ctx *ctx, txn *s)
 {
 	struct proxy_fork *f = ctx->fork;

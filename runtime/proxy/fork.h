@@ -60,6 +60,10 @@ bool proxy_fork_next(struct sip_ctx *ctx);
 /* For proxy_relay(): the transaction s now exists; hand it the timers and
  * the serial contacts of ctx. */
 void proxy_fork_bind(struct sip_ctx *ctx, txn *s);
+/* For proxy_relay(): the Request-URI cannot be reached; make the first
+ * destination of the set the Request-URI instead. False when the set is
+ * empty. */
+bool proxy_fork_shift(struct sip_ctx *ctx);
 /* For building a branch: insert the Route line of the branch's Path. */
 int proxy_fork_path_edit(struct sip_ctx *ctx);
 
