@@ -53,6 +53,7 @@ void proxy_fork_begin(struct sip_ctx *ctx)
 	f->serial = NULL;
 	f->serial_set = true;
 	f->path = SIP_STR_NULL;
+	f->q = -1;
 }
 
 /* The first URI of a Path value (the next hop of a branch that has one). */
@@ -124,8 +125,6 @@ bool proxy_fork_next(struct sip_ctx *ctx)
 	struct proxy_fork *f = proxy_fork(ctx);
 	if (!f)
 		return false;
-	/* The contacts of this route's lookup(), else those its transaction
-	 * kept (a failure route). */
 	struct proxy_dest **src = contacts_of(ctx, f);
 	if (!src || !*src)
 		return false;
@@ -173,14 +172,15 @@ void proxy_fork_bind(struct sip_ctx *ctx, txn *s)
 	if (!f->serial_set)
 		return;
 	/* The contacts outlive the message: into the transaction. */
-	struct proxy_dest *list = NULL;
+	struct proxy_dest *list = NULL, **tail = &list;
 	for (struct proxy_dest *e = f->serial; e; e = e->next) {
 		struct proxy_dest *k = dest_new(&s->arena, e->uri, e->du, e->path, e->q);
 		if (!k) {
 			LOG_WARN("cannot keep the contacts for serial forking");
 			break;
 		}
-		dest_append(&list, k);
+		*tail = k;
+		tail = &k->next;
 	}
 	s->u_fork = list;
 	f->serial = NULL;
