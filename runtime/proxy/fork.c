@@ -2,6 +2,9 @@
  * proxy/fork.h), with the stdlib functions of stdlib/tm.sipi. */
 #include "proxy/fork.h"
 
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "core/log.h"
 #include "core/status.h"
@@ -15,8 +18,10 @@ struct proxy_fork *proxy_fork(struct sip_ctx *ctx)
 {
 	if (!ctx->fork) {
 		ctx->fork = sip_arena_alloc(ctx->arena, sizeof *ctx->fork);
-		if (ctx->fork)
+		if (ctx->fork) {
 			memset(ctx->fork, 0, sizeof *ctx->fork);
+			ctx->fork->q = -1;
+		}
 	}
 	return ctx->fork;
 }
@@ -48,6 +53,7 @@ void proxy_fork_begin(struct sip_ctx *ctx)
 	f->serial = NULL;
 	f->serial_set = true;
 	f->path = SIP_STR_NULL;
+	f->q = -1;
 }
 
 /* The first URI of a Path value (the next hop of a branch that has one). */
@@ -103,18 +109,24 @@ static int q_norm(int q)
 	return q < 0 ? 1000 : q;
 }
 
+/* The contact list a route works on: the one its lookup() or
+ * t_load_contacts() made, else the one its transaction kept (a failure
+ * route). NULL when there is none. */
+static struct proxy_dest **contacts_of(struct sip_ctx *ctx, struct proxy_fork *f)
+{
+	if (f->serial_set)
+		return &f->serial;
+	if (ctx->txn)
+		return (struct proxy_dest **)&ctx->txn->u_fork;
+	return NULL;
+}
+
 bool proxy_fork_next(struct sip_ctx *ctx)
 {
 	struct proxy_fork *f = proxy_fork(ctx);
 	if (!f)
 		return false;
-	/* The contacts of this route's lookup(), else those its transaction
-	 * kept (a failure route). */
-	struct proxy_dest **src = NULL;
-	if (f->serial_set)
-		src = &f->serial;
-	else if (ctx->txn)
-		src = (struct proxy_dest **)&ctx->txn->u_fork;
+	struct proxy_dest **src = contacts_of(ctx, f);
 	if (!src || !*src)
 		return false;
 	struct proxy_dest *first = *src, *e = first->next, *last = first;
@@ -128,7 +140,24 @@ bool proxy_fork_next(struct sip_ctx *ctx)
 	if (first->du.len)
 		ctx->du = first->du;
 	f->path = first->path;
+	f->q = first->q;
 	f->dset = first->next;
+	return true;
+}
+
+bool proxy_fork_shift(struct sip_ctx *ctx)
+{
+	struct proxy_fork *f = ctx->fork;
+	struct proxy_dest *e = f ? f->dset : NULL;
+	if (!e)
+		return false;
+	LOG_INFO("cannot reach " SIP_STR_FMT "; forking to the other destinations",
+		 SIP_STR_ARG(ctx->new_ruri.len ? ctx->new_ruri : ctx->msg->ruri_str));
+	f->dset = e->next;
+	ctx->new_ruri = e->uri;
+	ctx->du = e->du;
+	f->path = e->path;
+	f->q = e->q;
 	return true;
 }
 
@@ -144,14 +173,15 @@ void proxy_fork_bind(struct sip_ctx *ctx, txn *s)
 	if (!f->serial_set)
 		return;
 	/* The contacts outlive the message: into the transaction. */
-	struct proxy_dest *list = NULL;
+	struct proxy_dest *list = NULL, **tail = &list;
 	for (struct proxy_dest *e = f->serial; e; e = e->next) {
 		struct proxy_dest *k = dest_new(&s->arena, e->uri, e->du, e->path, e->q);
 		if (!k) {
 			LOG_WARN("cannot keep the contacts for serial forking");
 			break;
 		}
-		dest_append(&list, k);
+		*tail = k;
+		tail = &k->next;
 	}
 	s->u_fork = list;
 	f->serial = NULL;
@@ -190,6 +220,44 @@ int64_t sipcc_fn_append_branch(struct sip_ctx *ctx, const char *s, size_t len)
 	return 1;
 }
 
+/* Insert e into the list sorted by q, after those of the same q. */
+static void dest_insert_q(struct proxy_dest **list, struct proxy_dest *e)
+{
+	while (*list && q_norm((*list)->q) >= q_norm(e->q))
+		list = &(*list)->next;
+	e->next = *list;
+	*list = e;
+}
+
+int64_t sipcc_fn_t_load_contacts(struct sip_ctx *ctx)
+{
+	struct proxy_fork *f = proxy_fork(ctx);
+	sip_msg *m = ctx->msg;
+	if (!f || !m || !m->is_request)
+		return 0;
+	struct proxy_dest **src = contacts_of(ctx, f);
+	struct proxy_dest *list = src ? *src : NULL;
+	/* A transaction's list (t_reply() made one) moves to the route, as
+	 * entries of the message arena join it: t_relay() hands a copy back. */
+	if (src && !f->serial_set)
+		*src = NULL;
+	sip_str ru = ctx->new_ruri.len ? ctx->new_ruri : m->ruri_str;
+	struct proxy_dest *e = dest_new(ctx->arena, ru, ctx->du, f->path, f->q);
+	if (!e)
+		return 0;
+	struct proxy_dest *set = f->dset;
+	dest_insert_q(&list, e);
+	while (set) {
+		struct proxy_dest *next = set->next;
+		dest_insert_q(&list, set);
+		set = next;
+	}
+	f->dset = NULL;
+	f->serial = list;
+	f->serial_set = true;
+	return 1;
+}
+
 int64_t sipcc_fn_t_next_contacts(struct sip_ctx *ctx)
 {
 	return ctx->msg && ctx->msg->is_request && proxy_fork_next(ctx);
@@ -213,4 +281,61 @@ void sipcc_fn_t_set_fr(struct sip_ctx *ctx, int64_t fr_inv_ms, int64_t fr_ms)
 		ctx->txn->fr_inv_ms = fr_value(fr_inv_ms);
 		ctx->txn->fr_ms = fr_value(fr_ms);
 	}
+}
+
+/* Compiled t_check_status() patterns: a policy uses a handful, so a
+ * small table replaced round-robin saves compiling one per reply. */
+#define FORK_RE_CACHE 8
+static struct fork_re {
+	char *pat;
+	regex_t re;
+	bool ok;
+} fork_re[FORK_RE_CACHE];
+static unsigned fork_re_next;
+
+static struct fork_re *status_re(const char *s, size_t len)
+{
+	for (unsigned i = 0; i < FORK_RE_CACHE; i++)
+		if (fork_re[i].pat && strlen(fork_re[i].pat) == len && memcmp(fork_re[i].pat, s, len) == 0)
+			return &fork_re[i];
+	struct fork_re *e = &fork_re[fork_re_next++ % FORK_RE_CACHE];
+	if (e->pat) {
+		if (e->ok)
+			regfree(&e->re);
+		free(e->pat);
+	}
+	/* Anchored: the pattern must match the whole code ("48" is not 486). */
+	char *anchored = malloc(len + 5);
+	e->pat = malloc(len + 1);
+	if (!anchored || !e->pat) {
+		free(anchored);
+		free(e->pat);
+		e->pat = NULL;
+		return NULL;
+	}
+	memcpy(e->pat, s, len);
+	e->pat[len] = '\0';
+	snprintf(anchored, len + 5, "^(%s)$", e->pat);
+	e->ok = regcomp(&e->re, anchored, REG_EXTENDED | REG_NOSUB) == 0;
+	if (!e->ok)
+		LOG_ERR("t_check_status: \"%s\" is not a regular expression", e->pat);
+	free(anchored);
+	return e;
+}
+
+int64_t sipcc_fn_t_check_status(struct sip_ctx *ctx, const char *re, size_t len)
+{
+	int code = 0;
+	if (ctx->route_kind == SIPCC_ROUTE_FAILURE)
+		code = ctx->reply_code;
+	else if (ctx->msg && !ctx->msg->is_request)
+		code = ctx->msg->status;
+	if (code < 100 || code > 699)
+		return 0;
+	struct fork_re *e = status_re(re, len);
+	if (!e || !e->ok)
+		return 0;
+	char s[8];
+	snprintf(s, sizeof s, "%d", code);
+	return regexec(&e->re, s, 0, NULL, 0) == 0;
 }

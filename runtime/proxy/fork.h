@@ -7,8 +7,11 @@
  * sends one client transaction to each, in parallel. lookup() puts the
  * contacts of the highest q in the set and keeps the others, best first,
  * for t_next_contacts(), which a failure route calls to try the next q
- * group. What a route sets lives in the message arena; t_relay() copies
- * what the transaction needs later into the transaction. */
+ * group. t_load_contacts() puts the destination set back in front of
+ * the kept contacts (sorted by q), so Kamailio's lookup(),
+ * t_load_contacts(), t_next_contacts(), t_relay() works as there. What a
+ * route sets lives in the message arena; t_relay() copies what the
+ * transaction needs later into the transaction. */
 #ifndef SIPCC_PROXY_FORK_H
 #define SIPCC_PROXY_FORK_H
 
@@ -34,6 +37,7 @@ struct proxy_fork {
 	struct proxy_dest *serial;      /* contacts left for t_next_contacts() */
 	bool serial_set;                /* serial was filled by this route */
 	sip_str path;                   /* Path of the Request-URI's branch */
+	int q;                          /* q of the Request-URI's contact, -1: none */
 	uint32_t fr_ms, fr_inv_ms;      /* t_set_fr() before the transaction exists */
 };
 
@@ -57,6 +61,10 @@ bool proxy_fork_next(struct sip_ctx *ctx);
 /* For proxy_relay(): the transaction s now exists; hand it the timers and
  * the serial contacts of ctx. */
 void proxy_fork_bind(struct sip_ctx *ctx, txn *s);
+/* For proxy_relay(): the Request-URI cannot be reached; make the first
+ * destination of the set the Request-URI instead. False when the set is
+ * empty. */
+bool proxy_fork_shift(struct sip_ctx *ctx);
 /* For building a branch: insert the Route line of the branch's Path. */
 int proxy_fork_path_edit(struct sip_ctx *ctx);
 

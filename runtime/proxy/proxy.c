@@ -436,9 +436,14 @@ int proxy_relay(struct sip_ctx *ctx, bool stateful)
 	sip_addr dst;
 	const sip_transport *tp;
 	int rc = uri_dest(next_hop_uri(ctx), &dst, &tp);
+	sip_socket *sock = rc == SIP_OK ? next_hop_socket(ctx, tp, &dst) : NULL;
+	/* A fork goes on without a first destination it cannot reach. */
+	while (!sock && stateful && proxy_fork_shift(ctx)) {
+		rc = uri_dest(next_hop_uri(ctx), &dst, &tp);
+		sock = rc == SIP_OK ? next_hop_socket(ctx, tp, &dst) : NULL;
+	}
 	if (rc != SIP_OK)
 		return rc;
-	sip_socket *sock = next_hop_socket(ctx, tp, &dst);
 	if (!sock)
 		return SIP_EINVAL;
 	if (!stateful) {

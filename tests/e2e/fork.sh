@@ -7,9 +7,13 @@
 #     ringing callee must receive a CANCEL, answers 487 and gets the ACK.
 #  b. Serial by q: the contact with q=1 answers 486, then the call goes to
 #     the contact with q=0.5, which answers 200.
-#  c. Path (RFC 3327) per branch: of two contacts of one AOR, the one
+#  c. A 6xx cancels the rest (RFC 3261 §16.7): of two contacts, one
+#     declines with 603, the other rings and must get a CANCEL; the caller
+#     gets the 603.
+#  d. Path (RFC 3327) per branch: of two contacts of one AOR, the one
 #     registered through an edge proxy (Path) gets its INVITE there with
-#     the Route header, the other one directly and without it.
+#     the Route header, the other one directly and without it; a third,
+#     newest contact the proxy cannot reach does not stop the fork.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init
@@ -18,7 +22,7 @@ CTL=${SIPCC_CTL:-$top_builddir/sipcc-ctl}
 DB=sqlite:$E2E_TMP/fork.db
 "$CTL" --db "$DB" db init >"$E2E_TMP/ctl.out" 2>&1 || e2e_fail "sipcc-ctl db init failed"
 
-e2e_ports PROXY UAC ANSWER RING BUSY LATER EDGE DIRECT
+e2e_ports PROXY UAC ANSWER RING BUSY LATER EDGE DIRECT DECLINE RING2
 e2e_build tests/e2e/fork.sip
 e2e_start_proxy "$PROXY" --db "$DB"
 
@@ -86,7 +90,21 @@ e2e_expect_calls later 1
 grep -q "serial fork of .* to sip:ser@127.0.0.1:$LATER" "$E2E_TMP/proxy.log" ||
 	e2e_fail "the failure route did not fork to the q=0.5 contact"
 
-# c. Path per branch, with python peers: the REGISTERs, the edge proxy
+# c. 603 on one branch while the other rings.
+register dec "<sip:dec@127.0.0.1:$DECLINE>" "<sip:dec@127.0.0.1:$RING2>"
+e2e_sipp decline -sf "$E2E_SRC/uas_decline.xml" -i 127.0.0.1 -p "$DECLINE" -m 1 -timeout 20s
+e2e_sipp ring2 -sf "$E2E_SRC/uas_ring.xml" -i 127.0.0.1 -p "$RING2" -m 1 -timeout 20s
+e2e_wait_sipp_up decline "$DECLINE"
+e2e_wait_sipp_up ring2 "$RING2"
+e2e_sipp_run caller3 -sf "$E2E_SRC/uac_decline.xml" -s dec "127.0.0.1:$PROXY" \
+	-i 127.0.0.1 -p "$UAC" -m 1 -timeout 15s -timeout_error
+e2e_expect_calls caller3 1
+e2e_sipp_wait decline
+e2e_expect_calls decline 1
+e2e_sipp_wait ring2
+e2e_expect_calls ring2 1
+
+# d. Path per branch, with python peers: the REGISTERs, the edge proxy
 # and the direct contact, which both answer 486.
 python3 - "$PROXY" "$EDGE" "$DIRECT" >"$E2E_TMP/path.out" 2>&1 <<'PY' ||
 import socket, sys
@@ -117,8 +135,12 @@ ua.sendto(msg("REGISTER", 1, "Contact: <sip:viaedge@10.255.0.1:5060>\r\n"
 st1 = status(ua)
 ua.sendto(msg("REGISTER", 2, "Contact: <sip:direct@127.0.0.1:%d>\r\nExpires: 300\r\n" % direct), proxy)
 st2 = status(ua)
-if not (st1.startswith("SIP/2.0 200") and st2.startswith("SIP/2.0 200")):
-    sys.exit("FAIL: REGISTER got %r, %r" % (st1, st2))
+# The newest binding comes first; the proxy cannot send to it (no SCTP)
+# and must fork to the other two all the same.
+ua.sendto(msg("REGISTER", 4, "Contact: <sip:bad@127.0.0.1:9;transport=sctp>\r\nExpires: 300\r\n"), proxy)
+st3 = status(ua)
+if not all(st.startswith("SIP/2.0 200") for st in (st1, st2, st3)):
+    sys.exit("FAIL: REGISTER got %r, %r, %r" % (st1, st2, st3))
 ua.sendto(msg("INVITE", 3, ""), proxy)
 bad = 0
 for name, s, ruri, route in (("edge", es, "sip:viaedge@10.255.0.1:5060", True),

@@ -41,6 +41,7 @@ EXTRA_DIST += tests/e2e/dialog.sip tests/e2e/uas_dlg.xml tests/e2e/uas_dlg_bye.x
 # failure route.
 E2E_TESTS += tests/e2e/fork.sh
 EXTRA_DIST += tests/e2e/fork.sip tests/e2e/uas_late200.xml tests/e2e/uas_ring_busy.xml
+EXTRA_DIST += tests/e2e/uas_decline.xml tests/e2e/uac_decline.xml
 # Final-response timers with a failure route to a backup; retransmissions
 # of the INVITE and of the 200 OK.
 E2E_TESTS += tests/e2e/timers.sh tests/e2e/retrans.sh
