@@ -209,6 +209,15 @@ static void conn_on_idle(sip_timer *t, void *arg)
 		sip_timer_add(&tcp_loop->timers, &c->idle, TCP_IDLE_MS - quiet);
 		return;
 	}
+	if (c->framer && c->framer->idle) {
+		c->busy = true;
+		bool keep = c->framer->idle(c);
+		c->busy = false;
+		if (keep && !c->dead) {
+			sip_timer_add(&tcp_loop->timers, &c->idle, TCP_IDLE_MS);
+			return;
+		}
+	}
 	char nm[96];
 	LOG_DEBUG("%s: idle for %u s; closing", conn_name(c, nm, sizeof nm), TCP_IDLE_MS / 1000);
 	conn_close(c);

@@ -340,6 +340,7 @@ struct ws_conn {
 	bool open;              /* the handshake is done */
 	bool outgoing;          /* we are the client */
 	bool close_sent;
+	bool pinged;            /* a keep-alive ping went out, no frame since */
 	uint8_t frag_op;        /* opcode of a fragmented message in progress */
 	char *msg;              /* its payload so far */
 	size_t mlen, mcap;
@@ -541,6 +542,7 @@ static long ws_input(struct tcp_conn *c, char *buf, size_t len)
 			return -1;
 		}
 		off += (size_t)n;
+		w->pinged = false;
 		switch (f.opcode) {
 		case WS_OP_TEXT:
 		case WS_OP_BINARY:
@@ -631,7 +633,21 @@ static int ws_send(struct tcp_conn *c, const char *buf, size_t len)
 	return SIP_OK;
 }
 
-static const struct tcp_framer ws_framer = { ws_open, ws_input, ws_send, ws_close };
+/* An idle connection gets a ping instead of being closed (a browser
+ * answers pings by itself, so a registered client that sends nothing
+ * stays reachable); one still quiet a period after the ping is closed. */
+static bool ws_idle(struct tcp_conn *c)
+{
+	struct ws_conn *w = c->framer_priv;
+	if (!w || !w->open || w->close_sent || w->pinged)
+		return false;
+	if (ws_write_frame(c, WS_OP_PING, "keepalive", 9) != SIP_OK)
+		return false;
+	w->pinged = true;
+	return true;
+}
+
+static const struct tcp_framer ws_framer = { ws_open, ws_input, ws_send, ws_close, ws_idle };
 
 static int ws_listen(sip_loop *loop, const sip_addr *addr, sip_socket **out)
 {

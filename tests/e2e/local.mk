@@ -29,3 +29,4 @@ E2E_TESTS += tests/e2e/tcp.sh tests/e2e/tls.sh
 # SIP over WebSocket (ws and wss) with a Python WebSocket client.
 E2E_TESTS += tests/e2e/ws.sh
 EXTRA_DIST += tests/e2e/ws_peer.py
+E2E_TESTS += tests/e2e/ws_hop.sh

@@ -558,6 +558,40 @@ static void test_client_side(void **state)
 	close(l);
 }
 
+/* An idle connection gets a ping instead of being closed; answered, it
+ * stays; unanswered for another period, it is closed. The clock of the
+ * timer wheel is moved on by hand. */
+static void test_idle_ping(void **state)
+{
+	(void)state;
+	unsigned before = tcp_conn_count();     /* the client side test's pair */
+	int fd = upgraded_client();
+	char in[64];
+	assert_int_equal(tcp_conn_count(), before + 1);
+	assert_true(sip_timer_expire(&loop.timers, loop.timers.now_ms + 121000) >= 1);
+	size_t n = drain(fd, in, sizeof in);
+	assert_int_equal(n, 11);
+	assert_memory_equal(in, "\x89\x09keepalive", 11);
+	/* the pong */
+	static unsigned char mask[4] = { 3, 1, 4, 1 };
+	char buf[32];
+	size_t h = ws_frame_header((unsigned char *)buf, WS_OP_PONG, true, 9, mask);
+	memcpy(buf + h, "keepalive", 9);
+	ws_mask(buf + h, 9, mask, 0);
+	assert_int_equal(write(fd, buf, h + 9), (ssize_t)(h + 9));
+	spin();
+	sip_timer_expire(&loop.timers, loop.timers.now_ms + 121000);
+	n = drain(fd, in, sizeof in);
+	assert_int_equal(n, 11);    /* pinged again, still open */
+	assert_int_equal(tcp_conn_count(), before + 1);
+	/* no answer this time */
+	sip_timer_expire(&loop.timers, loop.timers.now_ms + 121000);
+	assert_true(closed_by_peer(fd));
+	/* The pair of the client side test answered its pings. */
+	assert_int_equal(tcp_conn_count(), before);
+	close(fd);
+}
+
 /* Flow tokens name an address and cannot be forged. */
 static void test_flow_token(void **state)
 {
@@ -597,6 +631,7 @@ int main(void)
 		cmocka_unit_test(test_limits_and_bad_frames),
 		cmocka_unit_test(test_bad_handshake_socket),
 		cmocka_unit_test(test_client_side),
+		cmocka_unit_test(test_idle_ping),
 	};
 	int rc = cmocka_run_group_tests_name("ws codec", codec, NULL, NULL);
 	return rc | cmocka_run_group_tests_name("ws transport", sockets, setup, teardown);
