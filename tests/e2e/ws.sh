@@ -9,7 +9,8 @@
 # Like a browser client it puts an .invalid host in its Via and Contact,
 # so the proxy reaches it only over its connection.
 #
-#  1. bob registers over ws (401, then 200) and the binding is kept.
+#  1. bob registers over ws (401, then 200) and the binding is kept; an
+#     OPTIONS without Content-Length before it is answered (407).
 #  2. A sipp UAC (alice, UDP) calls bob: the INVITE reaches bob over his
 #     connection (Via WS, a Record-Route for each transport), bob answers
 #     180 and 200, sipp's ACK and BYE follow the route set back to bob.
@@ -94,6 +95,8 @@ round() {
 		-timeout 20s -timeout_error
 	e2e_expect_calls "alice_$rn" 1
 	wait "$rpid" || e2e_fail "$rn: the WebSocket client failed: $(tail -3 "$E2E_TMP/$rn.out")"
+	grep -q "OPTIONS without Content-Length: SIP/2.0 407" "$E2E_TMP/$rn.out" ||
+		e2e_fail "$rn: no 407 to an OPTIONS without Content-Length"
 	grep -q "answered call 1" "$E2E_TMP/$rn.out" || e2e_fail "$rn: bob answered no call"
 	grep -q "call to carol done" "$E2E_TMP/$rn.out" || e2e_fail "$rn: bob's call to carol failed"
 

@@ -78,3 +78,11 @@ hop proxy_a2 "$BWSS"
 if grep -q "failed" "$E2E_TMP/proxy_a2.out" "$E2E_TMP/proxy_b.out"; then
 	e2e_fail "$(grep -h 'failed' "$E2E_TMP/proxy_a2.out" "$E2E_TMP/proxy_b.out" | head -3)"
 fi
+
+# wss without a certificate: the proxy refuses to start and says why.
+"$SIPCC" build "$top_srcdir/examples/minimal.sip" -o "$E2E_TMP/nocert" >"$E2E_TMP/build.log" 2>&1 ||
+	e2e_fail "sipcc build minimal.sip failed"
+timeout 10 "$E2E_TMP/nocert" --listen "wss:127.0.0.1:$AWSS" >"$E2E_TMP/nocert.out" 2>&1 </dev/null &&
+	e2e_fail "the proxy started on wss without a certificate"
+grep -q "listen wss need a certificate" "$E2E_TMP/nocert.out" ||
+	e2e_fail "no reason given for not listening on wss: $(cat "$E2E_TMP/nocert.out")"
