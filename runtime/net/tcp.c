@@ -595,3 +595,11 @@ const sip_transport tp_tcp = {
 	.name = "tcp", .via_name = "TCP", .reliable = true,
 	.listen = tcp_listen, .send = tcp_send_io, .close = tcp_close_sock,
 };
+
+bool tp_conn_open(const sip_transport *tp, const sip_addr *peer)
+{
+	for (struct tcp_conn *c = table[addr_hash(peer)]; c; c = c->hnext)
+		if (c->sock->tp == tp && !c->dead && sip_addr_eq(&c->peer, peer))
+			return true;
+	return false;
+}

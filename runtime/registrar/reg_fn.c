@@ -139,13 +139,36 @@ static bool reg_received_ws(sip_str r)
 	       (r.s[r.len - 1] == 's' || r.s[r.len - 1] == 'S');
 }
 
+/* False for a binding made over a WebSocket connection that is closed. */
+static bool reg_reachable(const reg_contact *c)
+{
+	sip_str r = reg_field(c, REG_RECEIVED);
+	sip_uri u;
+	sip_addr a;
+	if (!reg_received_ws(r) || sip_uri_parse(r, &u) != SIP_OK ||
+	    sip_addr_from_ip(&a, u.host, u.port) != SIP_OK)
+		return true;
+	const sip_transport *tp = tp_find_str(u.transport);
+	return !tp || tp_conn_open(tp, &a);
+}
+
 int64_t sipcc_fn_lookup(struct sip_ctx *ctx, const char *tn, size_t tlen)
 {
 	if (!ctx->msg->is_request)
 		return 0;
 	reg_table *t = reg_table_get(sip_str_make(tn, tlen), false);
 	sip_str aor = reg_ruri_aor(ctx);
-	const reg_contact *c = aor.len ? reg_lookup(t, aor, (int64_t)time(NULL)) : NULL;
+	int64_t now = (int64_t)time(NULL);
+	const reg_contact *c = aor.len ? reg_lookup(t, aor, now) : NULL;
+	/* A WebSocket client whose connection is gone cannot be reached:
+	 * its next binding, if any, is used. */
+	while (c && !reg_reachable(c)) {
+		LOG_DEBUG("registrar: skipping a binding of " SIP_STR_FMT ": its WebSocket connection is closed",
+			  SIP_STR_ARG(aor));
+		do
+			c = c->next;
+		while (c && c->expires <= now);
+	}
 	if (!c)
 		return 0;
 	ctx->new_ruri = sip_arena_strdup(ctx->arena, reg_field(c, REG_CONTACT));

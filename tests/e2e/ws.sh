@@ -17,6 +17,7 @@
 #  3. bob calls carol, a sipp UAS over UDP registered with sipp: INVITE
 #     (sent in three fragments) challenged with 407 and relayed, 200, ACK
 #     and BYE along the route set.
+#     Once his connection is closed, a call to bob gets 404.
 #  4. Bad input: garbage instead of a handshake, a handshake without the
 #     sip protocol (400), an unmasked frame: each connection is closed
 #     with a log line, and the proxy goes on serving.
@@ -120,6 +121,18 @@ round() {
 }
 
 TPV=WS round ws "ws://127.0.0.1:$WS" ws
+
+# bob's connection is closed now: his binding cannot be used, and a call
+# to him gets 404 at once.
+i=0
+while ss -Htn state established "( sport = :$WS )" 2>/dev/null | grep -q .; do
+	[ $i -ge 50 ] && e2e_fail "bob's ws connection is still open"
+	sleep 0.1; i=$((i + 1))
+done
+e2e_sipp_run alice_gone -sf "$E2E_SRC/uac_auth_404.xml" "127.0.0.1:$PROXY" -i 127.0.0.1 \
+	-p "$UAC" -s alice -au alice -ap alice-secret -key callee bob -m 1 \
+	-timeout 10s -timeout_error
+e2e_expect_calls alice_gone 1
 
 # Bad input on both sockets; each is refused and logged.
 $PEER --url "ws://127.0.0.1:$WS" --bad >"$E2E_TMP/bad_ws.out" 2>&1 ||
