@@ -209,6 +209,15 @@ static void conn_on_idle(sip_timer *t, void *arg)
 		sip_timer_add(&tcp_loop->timers, &c->idle, TCP_IDLE_MS - quiet);
 		return;
 	}
+	if (c->framer && c->framer->idle) {
+		c->busy = true;
+		bool keep = c->framer->idle(c);
+		c->busy = false;
+		if (keep && !c->dead) {
+			sip_timer_add(&tcp_loop->timers, &c->idle, TCP_IDLE_MS);
+			return;
+		}
+	}
 	char nm[96];
 	LOG_INFO("%s: idle for %u s (tcp.idle_timeout); closing", conn_name(c, nm, sizeof nm),
 		 TCP_IDLE_MS / 1000);
@@ -587,3 +596,11 @@ const sip_transport tp_tcp = {
 	.name = "tcp", .via_name = "TCP", .reliable = true,
 	.listen = tcp_listen, .send = tcp_send_io, .close = tcp_close_sock,
 };
+
+bool tp_conn_open(const sip_transport *tp, const sip_addr *peer)
+{
+	for (struct tcp_conn *c = table[addr_hash(peer)]; c; c = c->hnext)
+		if (c->sock->tp == tp && !c->dead && sip_addr_eq(&c->peer, peer))
+			return true;
+	return false;
+}

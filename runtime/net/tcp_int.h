@@ -41,6 +41,9 @@ struct tcp_framer {
 	/* Send one SIP message over c (framed, or held until c is ready). */
 	int (*send)(struct tcp_conn *c, const char *buf, size_t len);
 	void (*close)(struct tcp_conn *c);
+	/* c was quiet for the idle timeout: true keeps it open for another
+	 * period (a WebSocket ping went out and the answer is awaited). */
+	bool (*idle)(struct tcp_conn *c);
 };
 
 struct tcp_conn {

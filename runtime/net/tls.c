@@ -84,7 +84,7 @@ static bool ctx_load(SSL_CTX *ctx, bool server)
 			return false;
 		}
 	} else if (server) {
-		LOG_ERR("listen tls needs a certificate: set tls.certificate and tls.private_key");
+		LOG_ERR("listen tls and listen wss need a certificate: set tls.certificate and tls.private_key");
 		return false;
 	}
 	if (conf.ca_list && *conf.ca_list) {

@@ -90,6 +90,9 @@ extern const sip_transport tp_wss;      /* the same over TLS */
 size_t tp_flow_token(const sip_addr *peer, char *out, size_t sz);
 /* The peer of a token this process made; SIP_EINVAL for any other. */
 int tp_flow_parse(sip_str tok, sip_addr *peer);
+/* Whether a connection of the stream transport tp to peer is open
+ * (tcp.c): a WebSocket client can be reached only while it is. */
+bool tp_conn_open(const sip_transport *tp, const sip_addr *peer);
 extern const sip_transport tp_loopback;
 
 /* Find a transport by name ("udp", "tcp", "tls"); NULL when unknown. */

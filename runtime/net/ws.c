@@ -324,6 +324,39 @@ size_t ws_frame_header(unsigned char *hdr, uint8_t opcode, bool fin, size_t len,
 	return h;
 }
 
+bool ws_utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+	while (p < end) {
+		unsigned c = *p;
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		size_t k;
+		unsigned min, cp;
+		if ((c & 0xe0) == 0xc0)
+			k = 1, min = 0x80, cp = c & 0x1f;
+		else if ((c & 0xf0) == 0xe0)
+			k = 2, min = 0x800, cp = c & 0x0f;
+		else if ((c & 0xf8) == 0xf0)
+			k = 3, min = 0x10000, cp = c & 0x07;
+		else
+			return false;
+		if ((size_t)(end - p) <= k)
+			return false;
+		for (size_t i = 1; i <= k; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (p[i] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		p += k + 1;
+	}
+	return true;
+}
+
 const char *ws_frame_strerror(long e)
 {
 	switch (e) {
@@ -340,6 +373,7 @@ struct ws_conn {
 	bool open;              /* the handshake is done */
 	bool outgoing;          /* we are the client */
 	bool close_sent;
+	bool pinged;            /* a keep-alive ping went out, no frame since */
 	uint8_t frag_op;        /* opcode of a fragmented message in progress */
 	char *msg;              /* its payload so far */
 	size_t mlen, mcap;
@@ -437,13 +471,21 @@ static void ws_close(struct tcp_conn *c)
 }
 
 /* Hand one whole message up; buf[len] is ours to overwrite for the
- * parser's NUL. */
-static void ws_deliver(struct tcp_conn *c, char *buf, size_t len)
+ * parser's NUL. A text message must be UTF-8 (RFC 6455 §8.1): false,
+ * after a close with 1007, when it is not. */
+static bool ws_deliver(struct tcp_conn *c, uint8_t op, char *buf, size_t len)
 {
+	if (op == WS_OP_TEXT && !ws_utf8_valid(buf, len)) {
+		char nm[96];
+		LOG_INFO("%s: text message that is not UTF-8; closing", ws_name(c, nm, sizeof nm));
+		ws_send_close(c, WS_CLOSE_BAD_DATA);
+		return false;
+	}
 	char save = buf[len];
 	buf[len] = '\0';
 	tp_deliver(c->sock, &c->peer, buf, len);
 	buf[len] = save;
+	return true;
 }
 
 /* Append a fragment to the message in progress; false past the limit. */
@@ -541,6 +583,7 @@ static long ws_input(struct tcp_conn *c, char *buf, size_t len)
 			return -1;
 		}
 		off += (size_t)n;
+		w->pinged = false;
 		switch (f.opcode) {
 		case WS_OP_TEXT:
 		case WS_OP_BINARY:
@@ -551,7 +594,8 @@ static long ws_input(struct tcp_conn *c, char *buf, size_t len)
 				return -1;
 			}
 			if (f.fin) {
-				ws_deliver(c, f.payload, f.len);
+				if (!ws_deliver(c, f.opcode, f.payload, f.len))
+					return -1;
 				break;
 			}
 			w->frag_op = f.opcode;
@@ -571,8 +615,10 @@ static long ws_input(struct tcp_conn *c, char *buf, size_t len)
 				return -1;
 			}
 			if (f.fin) {
+				uint8_t op = w->frag_op;
 				w->frag_op = 0;
-				ws_deliver(c, w->msg, w->mlen);
+				if (!ws_deliver(c, op, w->msg, w->mlen))
+					return -1;
 				w->mlen = 0;
 			}
 			break;
@@ -631,7 +677,21 @@ static int ws_send(struct tcp_conn *c, const char *buf, size_t len)
 	return SIP_OK;
 }
 
-static const struct tcp_framer ws_framer = { ws_open, ws_input, ws_send, ws_close };
+/* An idle connection gets a ping instead of being closed (a browser
+ * answers pings by itself, so a registered client that sends nothing
+ * stays reachable); one still quiet a period after the ping is closed. */
+static bool ws_idle(struct tcp_conn *c)
+{
+	struct ws_conn *w = c->framer_priv;
+	if (!w || !w->open || w->close_sent || w->pinged)
+		return false;
+	if (ws_write_frame(c, WS_OP_PING, "keepalive", 9) != SIP_OK)
+		return false;
+	w->pinged = true;
+	return true;
+}
+
+static const struct tcp_framer ws_framer = { ws_open, ws_input, ws_send, ws_close, ws_idle };
 
 static int ws_listen(sip_loop *loop, const sip_addr *addr, sip_socket **out)
 {

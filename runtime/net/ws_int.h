@@ -23,6 +23,7 @@ enum ws_opcode {
 /* Status codes of a close frame (RFC 6455 §7.4.1). */
 #define WS_CLOSE_NORMAL     1000
 #define WS_CLOSE_PROTOCOL   1002
+#define WS_CLOSE_BAD_DATA   1007
 #define WS_CLOSE_TOO_BIG    1009
 
 /* Sec-WebSocket-Accept for a Sec-WebSocket-Key: base64(SHA-1(key +
@@ -90,6 +91,10 @@ size_t ws_frame_header(unsigned char *hdr, uint8_t opcode, bool fin, size_t len,
 		       const unsigned char *mask);
 /* XOR p[0..n) with mask, the mask index starting at off. */
 void ws_mask(char *p, size_t n, const unsigned char mask[4], size_t off);
+
+/* Whether p[0..n) is UTF-8 (RFC 3629: no overlong forms, surrogates or
+ * code points above U+10FFFF), as a text message must be. */
+bool ws_utf8_valid(const char *p, size_t n);
 
 /* Why a frame error closes a connection, for the log. */
 const char *ws_frame_strerror(long e);

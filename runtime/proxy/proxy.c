@@ -232,7 +232,7 @@ static int uri_dest(sip_str uri_s, sip_addr *dst, const sip_transport **tp)
 		return SIP_OK;
 	}
 	int rc = sip_addr_resolve(dst, host, port);
-	if (rc == SIP_OK && *tp == &tp_tls)
+	if (rc == SIP_OK && (*tp == &tp_tls || *tp == &tp_wss))
 		tls_peer_name(dst, host);
 	return rc;
 }

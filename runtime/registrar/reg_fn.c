@@ -127,6 +127,19 @@ static bool reg_received_ws(sip_str r)
 	       (r.s[r.len - 1] == 's' || r.s[r.len - 1] == 'S');
 }
 
+/* False for a binding made over a WebSocket connection that is closed. */
+static bool reg_reachable(const reg_contact *c)
+{
+	sip_str r = reg_field(c, REG_RECEIVED);
+	sip_uri u;
+	sip_addr a;
+	if (!reg_received_ws(r) || sip_uri_parse(r, &u) != SIP_OK ||
+	    sip_addr_from_ip(&a, u.host, u.port) != SIP_OK)
+		return true;
+	const sip_transport *tp = tp_find_str(u.transport);
+	return !tp || tp_conn_open(tp, &a);
+}
+
 int64_t sipcc_fn_lookup(struct sip_ctx *ctx, const char *tn, size_t tlen)
 {
 	if (!ctx->msg->is_request)
@@ -146,6 +159,13 @@ int64_t sipcc_fn_lookup(struct sip_ctx *ctx, const char *tn, size_t tlen)
 	for (; c; c = c->next) {
 		if (c->expires <= now)
 			continue;
+		/* A WebSocket client whose connection is gone cannot be
+		 * reached: its other bindings are used. */
+		if (!reg_reachable(c)) {
+			LOG_DEBUG("registrar: skipping a binding of " SIP_STR_FMT ": its WebSocket connection is closed",
+				  SIP_STR_ARG(aor));
+			continue;
+		}
 		sip_str rcv = reg_field(c, REG_RECEIVED);
 		sip_str du = reg_received_ws(rcv) ? rcv : SIP_STR_NULL;
 		if (proxy_fork_add(ctx, reg_field(c, REG_CONTACT), reg_field(c, REG_PATH), du, c->q) != SIP_OK)

@@ -69,3 +69,4 @@ EXTRA_DIST += tests/e2e/ws_peer.py
 	tests/e2e/uac_dlg_bye.xml tests/e2e/uac_stray_bye.xml \
 	tests/e2e/uas_reject.xml tests/e2e/uac_reject.xml \
 	tests/e2e/uac_dlg_timeout.xml tests/e2e/uas_answer.xml
+E2E_TESTS += tests/e2e/ws_hop.sh

@@ -9,13 +9,15 @@
 # Like a browser client it puts an .invalid host in its Via and Contact,
 # so the proxy reaches it only over its connection.
 #
-#  1. bob registers over ws (401, then 200) and the binding is kept.
+#  1. bob registers over ws (401, then 200) and the binding is kept; an
+#     OPTIONS without Content-Length before it is answered (407).
 #  2. A sipp UAC (alice, UDP) calls bob: the INVITE reaches bob over his
 #     connection (Via WS, a Record-Route for each transport), bob answers
 #     180 and 200, sipp's ACK and BYE follow the route set back to bob.
 #  3. bob calls carol, a sipp UAS over UDP registered with sipp: INVITE
 #     (sent in three fragments) challenged with 407 and relayed, 200, ACK
 #     and BYE along the route set.
+#     Once his connection is closed, a call to bob gets 404.
 #  4. Bad input: garbage instead of a handshake, a handshake without the
 #     sip protocol (400), an unmasked frame: each connection is closed
 #     with a log line, and the proxy goes on serving.
@@ -94,6 +96,8 @@ round() {
 		-timeout 20s -timeout_error
 	e2e_expect_calls "alice_$rn" 1
 	wait "$rpid" || e2e_fail "$rn: the WebSocket client failed: $(tail -3 "$E2E_TMP/$rn.out")"
+	grep -q "OPTIONS without Content-Length: SIP/2.0 407" "$E2E_TMP/$rn.out" ||
+		e2e_fail "$rn: no 407 to an OPTIONS without Content-Length"
 	grep -q "answered call 1" "$E2E_TMP/$rn.out" || e2e_fail "$rn: bob answered no call"
 	grep -q "call to carol done" "$E2E_TMP/$rn.out" || e2e_fail "$rn: bob's call to carol failed"
 
@@ -117,6 +121,18 @@ round() {
 }
 
 TPV=WS round ws "ws://127.0.0.1:$WS" ws
+
+# bob's connection is closed now: his binding cannot be used, and a call
+# to him gets 404 at once.
+i=0
+while ss -Htn state established "( sport = :$WS )" 2>/dev/null | grep -q .; do
+	[ $i -ge 50 ] && e2e_fail "bob's ws connection is still open"
+	sleep 0.1; i=$((i + 1))
+done
+e2e_sipp_run alice_gone -sf "$E2E_SRC/uac_auth_404.xml" "127.0.0.1:$PROXY" -i 127.0.0.1 \
+	-p "$UAC" -s alice -au alice -ap alice-secret -key callee bob -m 1 \
+	-timeout 10s -timeout_error
+e2e_expect_calls alice_gone 1
 
 # Bad input on both sockets; each is refused and logged.
 $PEER --url "ws://127.0.0.1:$WS" --bad >"$E2E_TMP/bad_ws.out" 2>&1 ||

@@ -378,6 +378,19 @@ class Agent:
             raise Closed("REGISTER: %s" % r.first)
         log("registered %s" % aor)
 
+    def options_without_length(self):
+        """An OPTIONS without Content-Length: over WebSocket the message
+        ends with its frame, so the proxy must answer it."""
+        br = self.branch()
+        aor = "sip:%s@%s" % (self.user, self.domain)
+        self.send("OPTIONS sip:%s SIP/2.0\r\nVia: %s\r\nMax-Forwards: 70\r\n"
+                  "From: <%s>;tag=%s\r\nTo: <sip:%s>\r\nCall-ID: opt-%s\r\n"
+                  "CSeq: 1 OPTIONS\r\n\r\n" % (self.domain, self.via(br), aor, self.tag,
+                                                 self.domain, self.tag))
+        r = self.wait(lambda m: not m.is_request and br in m.get("Via") and m.status >= 200,
+                      10, "a reply to OPTIONS without Content-Length")
+        log("OPTIONS without Content-Length: %s" % r.first)
+
     def answer(self, calls, timeout):
         """Answer incoming calls: 180, 200, then the ACK and a BYE."""
         done = 0
@@ -500,6 +513,7 @@ def main():
     ws.ping()
     ag = Agent(ws, a.user, a.password, a.domain)
     try:
+        ag.options_without_length()
         ag.register()
         if a.ready:
             open(a.ready, "w").close()

@@ -22,6 +22,7 @@
 #include "net/tcp_int.h"
 #include "net/transport.h"
 #include "net/ws_int.h"
+#include "sip/msg.h"
 
 /* ---- codec ---- */
 
@@ -206,6 +207,20 @@ static void test_frame_protocol_errors(void **state)
 	assert_int_equal(f.opcode, WS_OP_PING);
 	assert_int_equal(f.len, 2);
 	assert_non_null(ws_frame_strerror(WS_EUNMASKED));
+}
+
+static void test_utf8(void **state)
+{
+	(void)state;
+	assert_true(ws_utf8_valid("", 0));
+	assert_true(ws_utf8_valid("INVITE sip:b\xc3\xb6" "b@x SIP/2.0", 26));
+	assert_true(ws_utf8_valid("\xe2\x82\xac \xf0\x9f\x98\x80", 8));
+	assert_false(ws_utf8_valid("\xff", 1));
+	assert_false(ws_utf8_valid("\xc0\xaf", 2));            /* overlong '/' */
+	assert_false(ws_utf8_valid("\xed\xa0\x80", 3));        /* a surrogate */
+	assert_false(ws_utf8_valid("\xf4\x90\x80\x80", 4));    /* above U+10FFFF */
+	assert_false(ws_utf8_valid("ab\xe2\x82", 4));           /* cut short */
+	assert_false(ws_utf8_valid("\xc3(", 2));
 }
 
 /* ---- the transport over sockets ---- */
@@ -460,10 +475,25 @@ static void test_limits_and_bad_frames(void **state)
 	close(fd);
 	assert_int_equal(n_rx, 0);
 
+	/* A text message that is not UTF-8 (in two fragments): 1007. The
+	 * same bytes in a binary message are handed up. */
 	fd = upgraded_client();
+	static const char latin1[] = "OPTIONS sip:b\xf6" "b@x SIP/2.0\r\n\r\n";
+	send_frames(fd, WS_OP_TEXT, latin1, sizeof latin1 - 1, 10);
+	n = drain(fd, in, sizeof in);
+	assert_int_equal(n, 4);
+	assert_memory_equal(in, "\x88\x02\x03\xef", 4);    /* 1007 */
+	assert_true(closed_by_peer(fd));
+	close(fd);
+	assert_int_equal(n_rx, 0);
+
+	fd = upgraded_client();
+	send_frames(fd, WS_OP_BINARY, latin1, sizeof latin1 - 1, 10);
 	send_frames(fd, WS_OP_TEXT, REQ, sizeof REQ - 1, 4096);
 	spin();
-	assert_int_equal(n_rx, 1);
+	assert_int_equal(n_rx, 2);
+	assert_string_equal(rx[0], latin1);
+	assert_string_equal(rx[1], REQ);
 	close(fd);
 	spin();
 }
@@ -558,6 +588,40 @@ static void test_client_side(void **state)
 	close(l);
 }
 
+/* An idle connection gets a ping instead of being closed; answered, it
+ * stays; unanswered for another period, it is closed. The clock of the
+ * timer wheel is moved on by hand. */
+static void test_idle_ping(void **state)
+{
+	(void)state;
+	unsigned before = tcp_conn_count();     /* the client side test's pair */
+	int fd = upgraded_client();
+	char in[64];
+	assert_int_equal(tcp_conn_count(), before + 1);
+	assert_true(sip_timer_expire(&loop.timers, loop.timers.now_ms + 121000) >= 1);
+	size_t n = drain(fd, in, sizeof in);
+	assert_int_equal(n, 11);
+	assert_memory_equal(in, "\x89\x09keepalive", 11);
+	/* the pong */
+	static unsigned char mask[4] = { 3, 1, 4, 1 };
+	char buf[32];
+	size_t h = ws_frame_header((unsigned char *)buf, WS_OP_PONG, true, 9, mask);
+	memcpy(buf + h, "keepalive", 9);
+	ws_mask(buf + h, 9, mask, 0);
+	assert_int_equal(write(fd, buf, h + 9), (ssize_t)(h + 9));
+	spin();
+	sip_timer_expire(&loop.timers, loop.timers.now_ms + 121000);
+	n = drain(fd, in, sizeof in);
+	assert_int_equal(n, 11);    /* pinged again, still open */
+	assert_int_equal(tcp_conn_count(), before + 1);
+	/* no answer this time */
+	sip_timer_expire(&loop.timers, loop.timers.now_ms + 121000);
+	assert_true(closed_by_peer(fd));
+	/* The pair of the client side test answered its pings. */
+	assert_int_equal(tcp_conn_count(), before);
+	close(fd);
+}
+
 /* Flow tokens name an address and cannot be forged. */
 static void test_flow_token(void **state)
 {
@@ -578,6 +642,16 @@ static void test_flow_token(void **state)
 	assert_int_equal(tp_flow_parse(sip_str_make(tok, n), &b), SIP_OK);
 	assert_true(sip_addr_eq(&a, &b));
 	assert_int_equal(tp_flow_parse(SIP_STR_LIT("1.2.3.4~5~0123456789abcdef"), &b), SIP_EINVAL);
+	/* An IPv6 token is a valid URI parameter: the URI of a Record-Route
+	 * carrying it parses, with the token in its parameters. */
+	char uri[256];
+	int ul = snprintf(uri, sizeof uri, "sip:[::1]:8080;transport=ws;lr;flow=%s", tok);
+	sip_uri u;
+	assert_int_equal(sip_uri_parse(sip_str_make(uri, (size_t)ul), &u), SIP_OK);
+	assert_true(u.lr);
+	assert_true(sip_str_eq_lit_case(u.transport, "ws"));
+	assert_int_equal(u.port, 8080);
+	assert_non_null(memmem(u.params.s, u.params.len, tok, n));
 }
 
 int main(void)
@@ -591,12 +665,14 @@ int main(void)
 		cmocka_unit_test(test_frame_lengths),
 		cmocka_unit_test(test_frame_protocol_errors),
 		cmocka_unit_test(test_flow_token),
+		cmocka_unit_test(test_utf8),
 	};
 	const struct CMUnitTest sockets[] = {
 		cmocka_unit_test(test_messages),
 		cmocka_unit_test(test_limits_and_bad_frames),
 		cmocka_unit_test(test_bad_handshake_socket),
 		cmocka_unit_test(test_client_side),
+		cmocka_unit_test(test_idle_ping),
 	};
 	int rc = cmocka_run_group_tests_name("ws codec", codec, NULL, NULL);
 	return rc | cmocka_run_group_tests_name("ws transport", sockets, setup, teardown);

@@ -151,7 +151,7 @@ static void test_path(void **state)
 	ctx_make(&ctx);
 	proxy_fork_begin(&ctx);
 	proxy_fork_add(&ctx, SIP_STR_LIT("sip:a@10.0.0.2"),
-		       SIP_STR_LIT("<sip:10.0.0.7;lr>, <sip:10.0.0.8;lr>"), -1);
+		       SIP_STR_LIT("<sip:10.0.0.7;lr>, <sip:10.0.0.8;lr>"), SIP_STR_NULL, -1);
 	proxy_fork_add(&ctx, SIP_STR_LIT("sip:b@10.0.0.3"), SIP_STR_NULL, SIP_STR_NULL, -1);
 	assert_true(proxy_fork_next(&ctx));
 	assert_true(is(ctx.du, "sip:10.0.0.7;lr"));
