@@ -28,3 +28,7 @@ EXTRA_DIST += tests/e2e/route_kinds.sip
 E2E_TESTS += tests/e2e/tcp.sh tests/e2e/tls.sh
 # The registrar suite against a MariaDB server the test starts.
 E2E_TESTS += tests/e2e/registrar_mysql.sh
+# A database that hangs under the proxy: SIP traffic goes on, requests that
+# need the database get 503 within a bound, recovery when it is back.
+E2E_TESTS += tests/e2e/db_outage.sh
+EXTRA_DIST += tests/e2e/reg_auth_503.xml
