@@ -356,8 +356,10 @@ static int auth_query_start(sip_str user, sip_str realm, proxy_held *h)
 			return SIP_NOMEM;
 		}
 		memset(q, 0, sizeof *q);
-		memcpy(q->key, user.s, user.len);
-		memcpy(q->key + user.len, realm.s, realm.len);
+		if (user.len)
+			memcpy(q->key, user.s, user.len);
+		if (realm.len)
+			memcpy(q->key + user.len, realm.s, realm.len);
 		q->key[user.len + realm.len] = '\0';
 		q->user = sip_str_make(q->key, user.len);
 		q->realm = sip_str_make(q->key + user.len, realm.len);

@@ -617,7 +617,8 @@ static struct reg_snap *reg_snap_make(sip_str aor, const reg_aor *a)
 	if (!s)
 		return NULL;
 	memset(s, 0, sizeof *s);
-	memcpy(s->aor, aor.s, aor.len);
+	if (aor.len)
+		memcpy(s->aor, aor.s, aor.len);
 	s->aor[aor.len] = '\0';
 	s->aor_len = aor.len;
 	unsigned n = 0;
@@ -1023,6 +1024,8 @@ unsigned long reg_sweep(reg_table *t, int64_t now)
 	unsigned long n = reg_sweep_range(t, 0, t->mask + 1, now);
 	if (t->persist)
 		reg_db_sweep(now);
+	if (t->persist && reg_dirty.head)
+		reg_dirty_flush(t);
 	return n;
 }
 

@@ -127,7 +127,8 @@ void reg_save(reg_table *t, sip_msg *req, sip_str received, int64_t now, sip_are
  * database status; memory is cleared only when the database agreed. */
 int reg_remove_aor(reg_table *t, sip_str aor);
 
-/* Drop the bindings expired at now from memory and the database. Returns
+/* Drop the bindings expired at now from memory and the database, and
+ * (asynchronous write-through) queue the writes that failed again. Returns
  * how many were removed from memory. */
 unsigned long reg_sweep(reg_table *t, int64_t now);
 
