@@ -36,6 +36,13 @@ static struct {
 	sip_timer_wheel *w;
 } A;
 
+/* The worker thread's statement on the worker's handle; forgotten once the
+ * worker has stopped (its handle closed them), before another may start. */
+static struct {
+	db *d;
+	db_stmt *st;
+} AW;
+
 /* What the subscriber table says about user@realm. */
 #define AUTH_CACHE_MS    30000
 #define AUTH_CACHE_SLOTS 4096       /* direct-mapped: a collision replaces */
@@ -96,6 +103,8 @@ void auth_module_destroy(void)
 {
 	A.d = NULL;
 	A.creds = NULL;     /* finalized with the handle */
+	AW.d = NULL;
+	AW.st = NULL;
 	for (size_t i = 0; i < AUTH_CACHE_SLOTS; i++) {
 		sip_mem_free(auth_cache[i].row);
 		auth_cache[i].row = NULL;
@@ -240,12 +249,6 @@ static const struct auth_row *auth_cache_get(sip_str user, sip_str realm)
 }
 
 /* ---- the query on the worker ---- */
-
-/* Worker thread: its own statement on its own handle. */
-static struct {
-	db *d;
-	db_stmt *st;
-} AW;
 
 static int auth_job_run(db *d, void *arg)
 {

@@ -142,6 +142,8 @@ static const char *const v1_mysql[] = {
 	NULL
 };
 
+/* Every entry needs its statements for all three backends; one left NULL
+ * makes that migration fail on that backend with an error naming it. */
 static const db_migration db_migrations[] = {
 	{ 1, "subscriber, location, domain, alias", v1_sqlite, v1_pgsql, v1_mysql },
 };

@@ -596,9 +596,12 @@ unsigned reg_dirty_count(void)
 	return reg_dirty.n;
 }
 
+static void reg_wst_forget(void);
+
 void reg_set_writer(const struct reg_writer *w)
 {
 	reg_writer = w;
+	reg_wst_forget();
 }
 
 static void reg_snap_free(struct reg_snap *s)
@@ -645,11 +648,19 @@ static struct reg_snap *reg_snap_make(sip_str aor, const reg_aor *a)
 	return s;
 }
 
-/* Worker thread: its statements on its handle. */
+/* Worker thread: its statements on its handle. Forgotten at
+ * reg_set_writer(), which the loop calls only while no worker runs jobs
+ * for the registrar (start-up, after the worker stopped). */
 static struct {
 	db *d;
 	db_stmt *del_aor, *ins, *del_expired;
 } reg_wst;
+
+static void reg_wst_forget(void)
+{
+	reg_wst.d = NULL;
+	reg_wst.del_aor = reg_wst.ins = reg_wst.del_expired = NULL;
+}
 
 static int reg_job_run(db *d, void *arg)
 {

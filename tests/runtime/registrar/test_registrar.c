@@ -325,10 +325,10 @@ static void test_async_write_through(void **state)
 	tw_drain();
 	assert_int_equal(rows(d, "alice@example.com"), 0);
 
-	reg_set_writer(NULL);
-	reg_set_db(NULL);
 	db_worker_stop(tw, 1000);
 	tw = NULL;
+	reg_set_writer(NULL);
+	reg_set_db(NULL);
 	db_close(d);
 	unlink(path);
 	char side[80];
