@@ -8,8 +8,10 @@
 # A fresh data directory in DIR/data made by mariadb-install-db, the server
 # listening on 127.0.0.1 only on a free port, its socket and pid file in
 # DIR, a small InnoDB log and buffer pool, no option files read. The test
-# user has a password that needs percent-encoding in the URL. As root the
-# server runs as root (--user=root). MY_PID is the server's process id.
+# user has a password that needs percent-encoding in the URL; root has none
+# (the server is reachable from this machine only, and only for the test).
+# The server runs as the user running the test (as root: --user=root).
+# MY_PID is the server's process id.
 # apt-get install mariadb-server.
 
 my_server_start() {
@@ -35,7 +37,7 @@ my_server_start() {
 	my_user=$(id -un)
 	my_opts="--innodb-log-file-size=4M --innodb-buffer-pool-size=16M --skip-name-resolve"
 	if ! "$my_install" --no-defaults --datadir="$my_data" --user="$my_user" \
-		--auth-root-authentication-method=socket --skip-test-db $my_opts \
+		--auth-root-authentication-method=normal --skip-test-db $my_opts \
 		> "$my_dir/install.log" 2>&1; then
 		cat "$my_dir/install.log"
 		return 99

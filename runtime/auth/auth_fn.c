@@ -1,7 +1,21 @@
 /* The auth policy functions (stdlib/auth.sipi): challenges, checking
  * credentials against the subscriber table, and what follows from a
- * successful check ($au, $ar, check_from, consume_credentials). */
+ * successful check ($au, $ar, check_from, consume_credentials).
+ *
+ * The subscriber's stored secrets are read off the event loop: on a cache
+ * miss www_authorize/proxy_authorize queue the query on the database
+ * worker, hold the request and leave the route (proxy/proxy.h says what
+ * that means for the policy); when the row is in, every request waiting
+ * for it runs its route again and finds it. What was read is cached for
+ * AUTH_CACHE_MS (a password changed with sipcc-ctl applies to new
+ * requests after that), a missing subscriber as well, so a scanner trying
+ * names costs one query per name and period. A request waits at most
+ * AUTH_DB_WAIT_MS; a database that is down, too slow or has too many
+ * queries waiting gets it 503 with Retry-After at once, never a stalled
+ * loop. Without a worker (no event loop, e.g. tests) or when the request
+ * cannot be held the query runs on the loop with db.c's bounded waits. */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <openssl/crypto.h>
@@ -19,11 +33,61 @@ void auth_module_destroy(void);
 static struct {
 	db *d;
 	db_stmt *creds;
+	sip_timer_wheel *w;
 } A;
+
+/* The worker thread's statement on the worker's handle; forgotten once the
+ * worker has stopped (its handle closed them), before another may start. */
+static struct {
+	db *d;
+	db_stmt *st;
+} AW;
+
+/* What the subscriber table says about user@realm. */
+#define AUTH_CACHE_MS    30000
+#define AUTH_CACHE_SLOTS 4096       /* direct-mapped: a collision replaces */
+#define AUTH_DB_WAIT_MS  3000
+#define AUTH_MAX_QUERIES 256
+
+struct auth_row {
+	int status;                 /* SIP_OK, SIP_ENOTFOUND, or why the query failed */
+	sip_str user, realm;        /* in data */
+	sip_str password, ha1, ha1_sha256;
+	char data[];
+};
+
+struct auth_slot {
+	struct auth_row *row;
+	uint64_t until;             /* monotonic ms */
+};
+static struct auth_slot auth_cache[AUTH_CACHE_SLOTS];
+
+/* A query out on the worker and the requests waiting for it. Freed when
+ * both the worker is done with it and the waiters were run (the timer may
+ * run them first). */
+struct auth_waiter {
+	proxy_held *held;
+	struct auth_waiter *next;
+};
+struct auth_query {
+	struct auth_query *next;
+	sip_str user, realm;        /* in key */
+	struct auth_row *row;       /* the result, once in */
+	struct auth_waiter *waiters;
+	sip_timer tm;
+	bool job_done, waiters_run;
+	char key[];
+};
+static struct {
+	struct auth_query *head;
+	unsigned n;
+	/* The result the request being run again waits for. */
+	const struct auth_row *resuming;
+} Q;
 
 void auth_module_init(sip_timer_wheel *w)
 {
-	(void)w;
+	A.w = w;
 	int64_t ne = sipcc_setting_int("auth", "nonce_expire", auth_conf.nonce_expire);
 	if (ne > 0 && ne <= INT32_MAX)
 		auth_conf.nonce_expire = (unsigned)ne;
@@ -39,6 +103,12 @@ void auth_module_destroy(void)
 {
 	A.d = NULL;
 	A.creds = NULL;     /* finalized with the handle */
+	AW.d = NULL;
+	AW.st = NULL;
+	for (size_t i = 0; i < AUTH_CACHE_SLOTS; i++) {
+		sip_mem_free(auth_cache[i].row);
+		auth_cache[i].row = NULL;
+	}
 }
 
 static struct auth_ctx *auth_state(struct sip_ctx *ctx)
@@ -67,46 +137,297 @@ static void auth_reply_503(struct sip_ctx *ctx)
 			 SIP_STR_LIT("Retry-After: 5\r\n"), ctx->txn != NULL);
 }
 
-/* The stored secret of user@realm: HA1 for alg into ha1 (hex). SIP_OK,
- * SIP_ENOTFOUND (no such subscriber or no usable secret) or a database
- * status. */
-static int auth_fetch_ha1(sip_str user, sip_str realm, enum auth_alg alg, char *ha1, size_t *len)
+static uint32_t auth_key_hash(sip_str user, sip_str realm)
 {
-	db *d = proxy_db();
-	if (!d)
-		return SIP_EDBDOWN;
-	if (A.d != d || !A.creds) {
-		A.d = d;
-		int rc = db_prepare(d, "SELECT password, ha1, ha1_sha256 FROM subscriber"
-				    " WHERE username = $1 AND domain = $2", &A.creds);
-		if (rc != SIP_OK)
-			return rc;
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < user.len; i++)
+		h = (h ^ (unsigned char)user.s[i]) * 16777619u;
+	h = (h ^ 0xffu) * 16777619u;
+	for (size_t i = 0; i < realm.len; i++)
+		h = (h ^ (unsigned char)realm.s[i]) * 16777619u;
+	return h;
+}
+
+static uint64_t auth_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* A row holding copies of its strings; NULL when out of memory. */
+static struct auth_row *auth_row_new(int status, sip_str user, sip_str realm, sip_str pw,
+				     sip_str ha1, sip_str ha1_256)
+{
+	size_t n = user.len + realm.len + pw.len + ha1.len + ha1_256.len;
+	struct auth_row *r = sip_mem_alloc(sizeof *r + n + 1);
+	if (!r)
+		return NULL;
+	r->status = status;
+	char *p = r->data;
+	sip_str *dst[5] = { &r->user, &r->realm, &r->password, &r->ha1, &r->ha1_sha256 };
+	sip_str src[5] = { user, realm, pw, ha1, ha1_256 };
+	for (int i = 0; i < 5; i++) {
+		if (src[i].len)
+			memcpy(p, src[i].s, src[i].len);
+		*dst[i] = sip_str_make(p, src[i].len);
+		p += src[i].len;
 	}
-	int rc = db_bind_text(A.creds, 1, user);
-	if (rc == SIP_OK)
-		rc = db_bind_text(A.creds, 2, realm);
-	if (rc == SIP_OK)
-		rc = db_step(A.creds);
-	if (rc != DB_ROW) {
-		db_reset(A.creds);
-		return rc == SIP_OK ? SIP_ENOTFOUND : rc;
-	}
-	sip_str stored = db_column_text(A.creds, alg == AUTH_SHA256 ? 2 : 1);
+	return r;
+}
+
+static bool auth_row_is(const struct auth_row *r, sip_str user, sip_str realm)
+{
+	return r && sip_str_eq(r->user, user) && sip_str_eq(r->realm, realm);
+}
+
+/* HA1 for alg from a row: the stored digest, else computed from the
+ * password. SIP_OK or SIP_ENOTFOUND (no usable secret). */
+static int auth_row_ha1(const struct auth_row *r, enum auth_alg alg, char *ha1, size_t *len)
+{
+	if (r->status != SIP_OK)
+		return r->status;
+	sip_str stored = alg == AUTH_SHA256 ? r->ha1_sha256 : r->ha1;
 	size_t want = alg == AUTH_SHA256 ? 64 : 32;
-	rc = SIP_OK;
 	if (stored.len == want) {
 		for (size_t i = 0; i < want; i++)
 			ha1[i] = (char)(stored.s[i] | 0x20);
 		ha1[want] = '\0';
 		*len = want;
-	} else {
-		sip_str pw = db_column_text(A.creds, 0);
-		if (pw.len)
-			*len = auth_ha1(alg, user, realm, pw, ha1);
-		else
-			rc = SIP_ENOTFOUND;
+		return SIP_OK;
 	}
-	db_reset(A.creds);
+	if (!r->password.len)
+		return SIP_ENOTFOUND;
+	*len = auth_ha1(alg, r->user, r->realm, r->password, ha1);
+	return SIP_OK;
+}
+
+/* Read the row of user@realm on handle d with statement *st (prepared on
+ * first use). Returns the row (its status says found or not found) or
+ * NULL with *rc a database status. */
+static struct auth_row *auth_read_row(db *d, db_stmt **st, sip_str user, sip_str realm, int *rc)
+{
+	if (!*st && (*rc = db_prepare(d, "SELECT password, ha1, ha1_sha256 FROM subscriber"
+				      " WHERE username = $1 AND domain = $2", st)) != SIP_OK)
+		return NULL;
+	*rc = db_bind_text(*st, 1, user);
+	if (*rc == SIP_OK)
+		*rc = db_bind_text(*st, 2, realm);
+	if (*rc == SIP_OK)
+		*rc = db_step(*st);
+	struct auth_row *r = NULL;
+	if (*rc == DB_ROW)
+		r = auth_row_new(SIP_OK, user, realm, db_column_text(*st, 0), db_column_text(*st, 1),
+				 db_column_text(*st, 2));
+	else if (*rc == SIP_OK)
+		r = auth_row_new(SIP_ENOTFOUND, user, realm, SIP_STR_NULL, SIP_STR_NULL, SIP_STR_NULL);
+	if (!r && (*rc == DB_ROW || *rc == SIP_OK))
+		*rc = SIP_NOMEM;
+	db_reset(*st);
+	return r;
+}
+
+static void auth_cache_put(struct auth_row *r)
+{
+	struct auth_slot *s = &auth_cache[auth_key_hash(r->user, r->realm) % AUTH_CACHE_SLOTS];
+	sip_mem_free(s->row);
+	s->row = r;
+	s->until = auth_now_ms() + AUTH_CACHE_MS;
+}
+
+static const struct auth_row *auth_cache_get(sip_str user, sip_str realm)
+{
+	struct auth_slot *s = &auth_cache[auth_key_hash(user, realm) % AUTH_CACHE_SLOTS];
+	if (!s->row || !auth_row_is(s->row, user, realm))
+		return NULL;
+	if (auth_now_ms() >= s->until) {
+		sip_mem_free(s->row);
+		s->row = NULL;
+		return NULL;
+	}
+	return s->row;
+}
+
+/* ---- the query on the worker ---- */
+
+static int auth_job_run(db *d, void *arg)
+{
+	struct auth_query *q = arg;
+	if (AW.d != d) {
+		AW.d = d;
+		AW.st = NULL;
+	}
+	int rc;
+	q->row = auth_read_row(d, &AW.st, q->user, q->realm, &rc);
+	return q->row ? SIP_OK : rc;
+}
+
+static void auth_query_unlink(struct auth_query *q)
+{
+	for (struct auth_query **pp = &Q.head; *pp; pp = &(*pp)->next)
+		if (*pp == q) {
+			*pp = q->next;
+			Q.n--;
+			return;
+		}
+}
+
+/* Run the requests waiting for q: each finds r (its result, or the
+ * failure) through Q.resuming. With the proxy stopping, only free them. */
+static void auth_query_run_waiters(struct auth_query *q, const struct auth_row *r)
+{
+	q->waiters_run = true;
+	auth_query_unlink(q);
+	sip_timer_cancel(A.w, &q->tm);
+	while (q->waiters) {
+		struct auth_waiter *wt = q->waiters;
+		q->waiters = wt->next;
+		if (proxy_db_stopping()) {
+			proxy_held_free(wt->held);
+		} else {
+			Q.resuming = r;
+			proxy_held_resume(wt->held);
+			Q.resuming = NULL;
+		}
+		sip_mem_free(wt);
+	}
+}
+
+static void auth_query_free(struct auth_query *q)
+{
+	sip_mem_free(q->row);
+	sip_mem_free(q);
+}
+
+/* Loop thread: the worker is done with q. A row found (or found missing)
+ * goes to the cache; the waiters, unless the timer ran them already, run
+ * with it or with the failure. */
+static void auth_job_done(int status, void *arg)
+{
+	struct auth_query *q = arg;
+	q->job_done = true;
+	if (status != SIP_OK) {
+		LOG_WARN("auth: cannot read subscriber " SIP_STR_FMT "@" SIP_STR_FMT ": %s",
+			 SIP_STR_ARG(q->user), SIP_STR_ARG(q->realm), sip_strerror(status));
+		sip_mem_free(q->row);
+		q->row = auth_row_new(status, q->user, q->realm, SIP_STR_NULL, SIP_STR_NULL,
+				      SIP_STR_NULL);
+	}
+	if (!q->waiters_run) {
+		struct auth_row fail = { .status = status == SIP_OK ? SIP_NOMEM : status,
+					 .user = q->user, .realm = q->realm };
+		auth_query_run_waiters(q, q->row ? q->row : &fail);
+	}
+	if (q->row && (q->row->status == SIP_OK || q->row->status == SIP_ENOTFOUND)) {
+		auth_cache_put(q->row);
+		q->row = NULL;
+	}
+	auth_query_free(q);
+}
+
+/* The database took too long: the waiters go on with a timeout (503);
+ * the query's result, when it comes, still fills the cache. */
+static void auth_query_timeout(sip_timer *tm, void *arg)
+{
+	(void)tm;
+	struct auth_query *q = arg;
+	struct auth_row fail = { .status = SIP_ETIMEOUT, .user = q->user, .realm = q->realm };
+	LOG_WARN("auth: no answer from the database in %d ms for " SIP_STR_FMT "@" SIP_STR_FMT,
+		 AUTH_DB_WAIT_MS, SIP_STR_ARG(q->user), SIP_STR_ARG(q->realm));
+	auth_query_run_waiters(q, &fail);
+}
+
+/* Queue the query for user@realm, or join the one out already, with h
+ * waiting for it. SIP_OK, or why not (the caller answers 503). */
+static int auth_query_start(sip_str user, sip_str realm, proxy_held *h)
+{
+	struct auth_query *q;
+	for (q = Q.head; q; q = q->next)
+		if (sip_str_eq(q->user, user) && sip_str_eq(q->realm, realm))
+			break;
+	struct auth_waiter *wt = sip_mem_alloc(sizeof *wt);
+	if (!wt)
+		return SIP_NOMEM;
+	if (!q) {
+		if (Q.n >= AUTH_MAX_QUERIES) {
+			sip_mem_free(wt);
+			return SIP_ELIMIT;
+		}
+		q = sip_mem_alloc(sizeof *q + user.len + realm.len + 1);
+		if (!q) {
+			sip_mem_free(wt);
+			return SIP_NOMEM;
+		}
+		memset(q, 0, sizeof *q);
+		if (user.len)
+			memcpy(q->key, user.s, user.len);
+		if (realm.len)
+			memcpy(q->key + user.len, realm.s, realm.len);
+		q->key[user.len + realm.len] = '\0';
+		q->user = sip_str_make(q->key, user.len);
+		q->realm = sip_str_make(q->key + user.len, realm.len);
+		int rc = proxy_db_submit(auth_job_run, auth_job_done, q);
+		if (rc != SIP_OK) {
+			sip_mem_free(q);
+			sip_mem_free(wt);
+			return rc;
+		}
+		sip_timer_init(&q->tm, auth_query_timeout, q);
+		sip_timer_add(A.w, &q->tm, AUTH_DB_WAIT_MS);
+		q->next = Q.head;
+		Q.head = q;
+		Q.n++;
+	}
+	wt->held = h;
+	wt->next = q->waiters;
+	q->waiters = wt;
+	return SIP_OK;
+}
+
+/* The stored secret of user@realm: HA1 for alg into ha1 (hex). SIP_OK,
+ * SIP_ENOTFOUND (no such subscriber or no usable secret) or a database
+ * status. On a miss the request is held and the route left (does not
+ * return) while the worker reads the row; see the top of the file. */
+static int auth_fetch_ha1(struct sip_ctx *ctx, sip_str user, sip_str realm, enum auth_alg alg,
+			  char *ha1, size_t *len)
+{
+	const struct auth_row *r = NULL;
+	if (auth_row_is(Q.resuming, user, realm))
+		r = Q.resuming;
+	else
+		r = auth_cache_get(user, realm);
+	if (r)
+		return auth_row_ha1(r, alg, ha1, len);
+	db *d = proxy_db();
+	if (!d)
+		return SIP_EDBDOWN;
+	if (proxy_db_worker()) {
+		proxy_held *h;
+		int rc = proxy_hold(ctx, &h);
+		if (rc == SIP_DECLINED)
+			proxy_suspend(ctx);     /* the first copy will be answered */
+		if (rc == SIP_OK) {
+			if ((rc = auth_query_start(user, realm, h)) == SIP_OK) {
+				LOG_DEBUG("auth: request held while " SIP_STR_FMT "@" SIP_STR_FMT
+					  " is read from the database", SIP_STR_ARG(user), SIP_STR_ARG(realm));
+				proxy_suspend(ctx);
+			}
+			proxy_held_free(h);
+		}
+		if (rc != SIP_ESTATE)
+			return rc == SIP_ELIMIT || rc == SIP_NOMEM ? SIP_EDBDOWN : rc;
+	}
+	/* Synchronously, on the loop's handle. */
+	if (A.d != d) {
+		A.d = d;
+		A.creds = NULL;
+	}
+	int rc;
+	struct auth_row *row = auth_read_row(d, &A.creds, user, realm, &rc);
+	if (!row)
+		return rc;
+	rc = auth_row_ha1(row, alg, ha1, len);
+	auth_cache_put(row);
 	return rc;
 }
 
@@ -144,7 +465,7 @@ static bool auth_authorize(struct sip_ctx *ctx, const char *rs, size_t rlen, enu
 	 * request cannot be reused anyway, its nonce-count being spent. */
 	char ha1[AUTH_HEX_MAX + 1], want[AUTH_HEX_MAX + 1], got[AUTH_HEX_MAX + 1];
 	size_t ha1_len = 0;
-	int rc = auth_fetch_ha1(c.username, realm, c.alg, ha1, &ha1_len);
+	int rc = auth_fetch_ha1(ctx, c.username, realm, c.alg, ha1, &ha1_len);
 	if (rc == SIP_EDBDOWN || rc == SIP_ETIMEOUT) {
 		LOG_WARN("auth: subscriber database unavailable: %s", sip_strerror(rc));
 		auth_reply_503(ctx);

@@ -5,3 +5,6 @@
 DB_SRC = runtime/db/db.c runtime/db/db_sqlite.c runtime/db/db_pgsql.c runtime/db/schema.c \
 	runtime/db/db_mysql.c
 EXTRA_DIST += runtime/db/db.h
+# The worker thread that runs queries off the event loop.
+DB_SRC += runtime/db/db_worker.c
+EXTRA_DIST += runtime/db/db_worker.h

@@ -164,6 +164,8 @@ static const char *const v2_sql[] = {
 	NULL
 };
 
+/* Every entry needs its statements for all three backends; one left NULL
+ * makes that migration fail on that backend with an error naming it. */
 static const db_migration db_migrations[] = {
 	{ 1, "subscriber, location, domain, alias", v1_sqlite, v1_pgsql, v1_mysql },
 	{ 2, "dr_gateway, dr_rule", v2_sql, v2_sql, v2_sql },

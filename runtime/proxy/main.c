@@ -138,6 +138,7 @@ int main(int argc, char **argv)
 		LOG_ERR("cannot initialise the proxy: out of memory");
 		return 1;
 	}
+	proxy_db_use_loop(&main_loop);
 	if (proxy_modules_init(&main_loop.timers, db_url) != SIP_OK)
 		return 1;
 	proxy_routes_start(&main_loop.timers);

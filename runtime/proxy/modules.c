@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include "core/log.h"
 #include "core/status.h"
+#include "net/loop.h"
 #include "proxy/settings.h"
 
 /* Defined by the modules; NULL when the policy did not link them. */
@@ -28,7 +29,57 @@ static struct {
 	unsigned n_hooks;
 	sip_timer_wheel *w;
 	sip_timer retry;
+	sip_loop *loop;
+	db_worker *worker;
+	bool watching, stopping;
 } M;
+
+/* How many queries may wait for the worker; beyond, 503 at once. */
+#define PROXY_DB_QUEUE   512
+/* At shutdown, how long queued writes may still run. */
+#define PROXY_DB_DRAIN_MS 2000
+
+void proxy_db_use_loop(sip_loop *loop)
+{
+	M.loop = loop;
+}
+
+db_worker *proxy_db_worker(void)
+{
+	return M.worker;
+}
+
+bool proxy_db_stopping(void)
+{
+	return M.stopping;
+}
+
+/* The worker's descriptor is watched only while jobs are out: the loop's
+ * single-socket fast path (net/loop.h) stays on the rest of the time. */
+static void proxy_db_on_done(sip_loop *loop, int fd, uint32_t events, void *arg)
+{
+	(void)events;
+	(void)arg;
+	db_worker_complete(M.worker);
+	if (!db_worker_pending(M.worker) && M.watching) {
+		sip_loop_del_fd(loop, fd);
+		M.watching = false;
+	}
+}
+
+int proxy_db_submit(db_job_run run, db_job_done done, void *arg)
+{
+	if (!M.worker || !M.ready || M.stopping)
+		return SIP_ESTATE;
+	int rc = db_worker_submit(M.worker, run, done, arg);
+	if (rc == SIP_OK && !M.watching) {
+		if (sip_loop_add_fd(M.loop, db_worker_fd(M.worker), proxy_db_on_done, NULL) == SIP_OK)
+			M.watching = true;
+		else
+			LOG_ERR("db: cannot watch the database worker");
+	}
+	return rc;
+}
 
 void proxy_db_want(void (*on_ready)(db *d))
 {
@@ -94,6 +145,9 @@ int proxy_modules_init(sip_timer_wheel *w, const char *url)
 	if (rc == SIP_EDBDOWN)
 		LOG_WARN("db: %s is down at start-up (%s); retrying in the background",
 			 db_backend(M.d), db_error(M.d));
+	if (M.loop && (rc = db_worker_start(url, PROXY_DB_QUEUE, &M.worker)) != SIP_OK)
+		LOG_WARN("db: no worker thread (%s); queries run on the event loop",
+			 sip_strerror(rc));
 	proxy_db_try(&M.retry, NULL);
 	return SIP_OK;
 }
@@ -102,6 +156,14 @@ void proxy_modules_destroy(void)
 {
 	if (M.w)
 		sip_timer_cancel(M.w, &M.retry);
+	M.stopping = true;
+	if (M.worker) {
+		if (M.watching)
+			sip_loop_del_fd(M.loop, db_worker_fd(M.worker));
+		db_worker_stop(M.worker, PROXY_DB_DRAIN_MS);
+	}
+	M.worker = NULL;
+	M.watching = false;
 	if (reg_module_destroy)
 		reg_module_destroy();
 	if (auth_module_destroy)
@@ -115,6 +177,6 @@ void proxy_modules_destroy(void)
 	if (M.d)
 		db_close(M.d);
 	M.d = NULL;
-	M.ready = M.wanted = false;
+	M.ready = M.wanted = M.stopping = false;
 	M.n_hooks = 0;
 }

@@ -11,6 +11,9 @@
 #include <stdbool.h>
 #include "core/timer.h"
 #include "db/db.h"
+#include "db/db_worker.h"
+
+struct sip_loop;
 
 #define PROXY_DB_DEFAULT_URL "sqlite:sipcc.db"
 
@@ -35,5 +38,24 @@ void proxy_db_want(void (*on_ready)(db *d));
  * handle reconnects by itself. */
 db *proxy_db(void);
 bool proxy_db_ready(void);
+
+/* Queries off the loop: besides the handle above (start-up work: schema,
+ * loading the location table; synchronous fallbacks), the database has a
+ * worker thread with its own connection (db/db_worker.h) that runs the
+ * queries of request processing. The loop watches the worker's descriptor
+ * while jobs are out, and runs their callbacks.
+ *
+ * The loop the worker's completions are delivered on; call before
+ * proxy_modules_init (without it there is no worker and modules work
+ * synchronously). */
+void proxy_db_use_loop(struct sip_loop *loop);
+/* The worker, NULL when there is none. */
+db_worker *proxy_db_worker(void);
+/* Queue a job (db_worker_submit) and make sure its callback will run.
+ * SIP_OK, SIP_EDBDOWN, SIP_ELIMIT, SIP_NOMEM; SIP_ESTATE without a worker
+ * or before the schema is ready. */
+int proxy_db_submit(db_job_run run, db_job_done done, void *arg);
+/* True while the proxy shuts down: job callbacks then only free. */
+bool proxy_db_stopping(void);
 
 #endif

@@ -1,6 +1,7 @@
 /* The receive path and forwarding (RFC 3261 §16). */
 #include "proxy/proxy.h"
 
+#include <setjmp.h>
 #include <stdio.h>
 #include <string.h>
 #include "core/log.h"
@@ -19,6 +20,7 @@ const struct proxy_dlg_hooks *dlg_proxy_hooks(void) __attribute__((weak));
 static struct {
 	sip_arena msg_arena;        /* one received message at a time */
 	sip_arena fail_arena;       /* failure routes (run while a reply is in msg_arena) */
+	sip_arena held_arena;       /* a held request run again (proxy_held_resume) */
 	char out[PROXY_BUFSZ];      /* outgoing requests and replies */
 	uint64_t sl_salt;
 	const struct proxy_dlg_hooks *dlg;  /* NULL unless the dialog module is linked */
@@ -32,6 +34,7 @@ int proxy_init(sip_timer_wheel *w)
 {
 	sip_arena_init(&P.msg_arena, 32768);
 	sip_arena_init(&P.fail_arena, 16384);
+	sip_arena_init(&P.held_arena, 32768);
 	static const struct txn_user user = { proxy_on_reply, proxy_on_failure, proxy_routes_local,
 					      proxy_on_final };
 	P.dlg = dlg_proxy_hooks ? dlg_proxy_hooks() : NULL;
@@ -46,7 +49,10 @@ int proxy_init(sip_timer_wheel *w)
 
 void proxy_destroy(void)
 {
+	while (proxy_held_count())
+		proxy_held_free(NULL);
 	txn_layer_destroy();
+	sip_arena_destroy(&P.held_arena);
 	sip_arena_destroy(&P.msg_arena);
 	sip_arena_destroy(&P.fail_arena);
 }
@@ -585,6 +591,31 @@ static void reject(sip_msg *m, sip_socket *sock, const sip_addr *src, int code,
 	tp_send(sock, &dst, P.out, (size_t)n);
 }
 
+/* Run the request route on ctx with the dialog hooks around it. A route
+ * that suspends (proxy_suspend(): the request is held until a database
+ * answer is in) comes back here through the jump; the run that completes
+ * is the one the dialog layer sees. A dialog the suspended run created
+ * for an initial INVITE is ended as not established (dlg_manage() runs
+ * again in the run that completes). */
+static void route_request(struct sip_ctx *ctx)
+{
+	jmp_buf jb;
+	if (P.dlg)
+		P.dlg->request(ctx);
+	ctx->hold_jb = &jb;
+	if (setjmp(jb) != 0) {
+		if (P.dlg && ctx->dlg && !ctx->msg->to_tag.len)
+			P.dlg->routed(ctx);
+		return;     /* suspended: held, or a retransmission of a held request */
+	}
+	int64_t r = proxy_conf.request_route(ctx);
+	if (P.dlg)
+		P.dlg->routed(ctx);
+	if (!ctx->replied && !ctx->relayed && r != SIPCC_RET_DROP)
+		LOG_DEBUG("request " SIP_STR_FMT " from route dropped (no reply, no relay)",
+			  SIP_STR_ARG(ctx->msg->method_str));
+}
+
 static void rx_request(sip_msg *m, sip_socket *sock, const sip_addr *src)
 {
 	struct sip_ctx ctx;
@@ -617,14 +648,7 @@ static void rx_request(sip_msg *m, sip_socket *sock, const sip_addr *src)
 		ctx.cancel_target = txn_server_match_cancel(m);
 	if (!proxy_conf.request_route)
 		return;
-	if (P.dlg)
-		P.dlg->request(&ctx);
-	int64_t r = proxy_conf.request_route(&ctx);
-	if (P.dlg)
-		P.dlg->routed(&ctx);
-	if (!ctx.replied && !ctx.relayed && r != SIPCC_RET_DROP)
-		LOG_DEBUG("request " SIP_STR_FMT " from route dropped (no reply, no relay)",
-			  SIP_STR_ARG(m->method_str));
+	route_request(&ctx);
 }
 
 static void rx_response(sip_msg *m, sip_socket *sock)
@@ -686,6 +710,121 @@ void proxy_receive(sip_socket *sock, const sip_addr *src, char *buf, size_t len,
 		rx_request(&m, sock, src);
 	else
 		rx_response(&m, sock);
+}
+
+/* ---- held requests (proxy.h) ---- */
+
+#define PROXY_MAX_HELD 1024
+
+struct proxy_held {
+	struct proxy_held *next;
+	sip_socket *sock;
+	sip_addr src;
+	uint32_t cseq;
+	enum sip_method method;
+	size_t branch_off, branch_len, callid_off, callid_len;
+	size_t len;
+	char buf[];                 /* the request as received, and a NUL */
+};
+
+static struct {
+	proxy_held *head;
+	unsigned n;
+} H;
+
+unsigned proxy_held_count(void)
+{
+	return H.n;
+}
+
+static bool held_same(const proxy_held *h, const sip_msg *m)
+{
+	const sip_str b = m->via1 ? m->via1->branch : SIP_STR_NULL;
+	return h->cseq == m->cseq.num && h->method == m->method && h->branch_len == b.len
+	       && h->callid_len == m->callid.len
+	       && memcmp(h->buf + h->branch_off, b.s, b.len) == 0
+	       && memcmp(h->buf + h->callid_off, m->callid.s, m->callid.len) == 0;
+}
+
+int proxy_hold(struct sip_ctx *ctx, proxy_held **out)
+{
+	sip_msg *m = ctx->msg;
+	*out = NULL;
+	if (!ctx->hold_jb || ctx->route_kind != SIPCC_ROUTE_REQUEST || ctx->txn || ctx->replied
+	    || ctx->relayed || !m->is_request || !m->via1 || ctx->prepared)
+		return SIP_ESTATE;
+	for (proxy_held *h = H.head; h; h = h->next)
+		if (held_same(h, m) && sip_addr_eq(&h->src, &ctx->src))
+			return SIP_DECLINED;
+	if (H.n >= PROXY_MAX_HELD)
+		return SIP_ELIMIT;
+	proxy_held *h = sip_mem_alloc(sizeof *h + m->len + 1);
+	if (!h)
+		return SIP_NOMEM;
+	h->sock = ctx->sock;
+	h->src = ctx->src;
+	h->cseq = m->cseq.num;
+	h->method = m->method;
+	h->branch_off = (size_t)(m->via1->branch.s - m->buf);
+	h->branch_len = m->via1->branch.len;
+	h->callid_off = (size_t)(m->callid.s - m->buf);
+	h->callid_len = m->callid.len;
+	h->len = m->len;
+	memcpy(h->buf, m->buf, m->len);
+	h->buf[m->len] = '\0';
+	if (!m->via1->branch.len)
+		h->branch_off = 0;
+	if (!m->callid.len)
+		h->callid_off = 0;
+	h->next = H.head;
+	H.head = h;
+	H.n++;
+	*out = h;
+	return SIP_OK;
+}
+
+_Noreturn void proxy_suspend(struct sip_ctx *ctx)
+{
+	longjmp(*(jmp_buf *)ctx->hold_jb, 1);
+}
+
+static void held_unlink(proxy_held *h)
+{
+	for (proxy_held **pp = &H.head; *pp; pp = &(*pp)->next)
+		if (*pp == h) {
+			*pp = h->next;
+			H.n--;
+			return;
+		}
+}
+
+void proxy_held_free(proxy_held *h)
+{
+	if (!h)
+		h = H.head;
+	if (!h)
+		return;
+	held_unlink(h);
+	sip_mem_free(h);
+}
+
+void proxy_held_resume(proxy_held *h)
+{
+	held_unlink(h);
+	sip_arena_reset(&P.held_arena);
+	sip_msg m;
+	struct sip_ctx ctx;
+	if (!proxy_conf.request_route || sip_msg_parse(&P.held_arena, h->buf, h->len, &m) != SIP_OK) {
+		sip_mem_free(h);
+		return;
+	}
+	ctx_init(&ctx, &m, &P.held_arena, h->sock, &h->src, SIPCC_ROUTE_REQUEST);
+	/* A retransmission that arrived meanwhile and was not absorbed (no
+	 * transaction yet) was dropped; a CANCEL matches its INVITE now. */
+	if (m.method == SIP_METHOD_CANCEL)
+		ctx.cancel_target = txn_server_match_cancel(&m);
+	route_request(&ctx);
+	sip_mem_free(h);
 }
 
 /* ---- transaction callbacks ---- */

@@ -45,6 +45,7 @@ struct sip_ctx {
 	struct proxy_fork *fork;    /* branches, serial contacts, timers (proxy/fork.h) */
 	sip_addr hop_dst;           /* where the request being relayed goes (the
 				       flow of a WebSocket Record-Route) */
+	void *hold_jb;              /* request route: where proxy_suspend() returns to */
 };
 
 /* What the dialog module (runtime/dialog/dlg_fn.c) hooks into the proxy;
@@ -96,6 +97,53 @@ int proxy_reply(struct sip_ctx *ctx, int code, sip_str reason, bool stateful);
 /* proxy_reply with extra header lines (each ending in CRLF) placed before
  * Content-Length: challenges, the Contact list of a REGISTER's 200. */
 int proxy_reply_hdrs(struct sip_ctx *ctx, int code, sip_str reason, sip_str hdrs, bool stateful);
+/* ---- suspending a request for a database result ----
+ *
+ * A function that needs a result the database must deliver (the
+ * credentials www_authorize checks) does not wait for it on the loop:
+ * it starts the query, holds the request (proxy_hold) and leaves the route
+ * at once (proxy_suspend). When the result is in, proxy_held_resume() runs
+ * the request route again from its start on the request exactly as it was
+ * received, with a fresh context, and the function finds its result
+ * waiting (auth keeps it for the re-run, and in its cache).
+ *
+ * What runs twice is only what the route did before the suspending call,
+ * and nothing of it has left the proxy: a request is held only while it
+ * has no transaction and was neither answered nor relayed (else
+ * proxy_hold says SIP_ESTATE and the caller does the work synchronously
+ * with its bounded waits), and no statement after the suspending call
+ * runs in the first pass. Everything that lives in the context or the
+ * message (header edits, $ru, $du, flags, AVPs, route variables, armed
+ * failure/reply routes) starts again from nothing. Effects outside the
+ * message before the suspending call happen twice: log lines, and module
+ * state such as a registrar save() or unregister() placed before
+ * authentication. Put those after www_authorize/proxy_authorize (the
+ * usual order); repeating them is harmless for log lines and for saving
+ * the same bindings (a repeated save is the same update).
+ *
+ * Only the request route suspends; in other route kinds (failure, reply,
+ * local, error, startup, timer) proxy_hold says SIP_ESTATE. */
+typedef struct proxy_held proxy_held;
+
+/* Keep a copy of ctx's request (bytes, receiving socket, source) to run
+ * its route again later. SIP_OK with *out; SIP_DECLINED when the request
+ * is a retransmission of one held already (the caller suspends without
+ * holding: the first copy will be answered); SIP_ESTATE when it cannot be
+ * held (see above); SIP_ELIMIT when too many are held (answer 503);
+ * SIP_NOMEM. */
+int proxy_hold(struct sip_ctx *ctx, proxy_held **out);
+/* Leave the request route now; does not return. Only after proxy_hold
+ * said SIP_OK or SIP_DECLINED for ctx. */
+_Noreturn void proxy_suspend(struct sip_ctx *ctx);
+/* Run the request route of h again, then free h. From the loop's top level
+ * (a descriptor or timer callback), never while another message is being
+ * routed. */
+void proxy_held_resume(proxy_held *h);
+/* Forget h without running it (shutdown). */
+void proxy_held_free(proxy_held *h);
+/* Requests held now. */
+unsigned proxy_held_count(void);
+
 /* True when host[:port] names one of our sockets (port 0: any port). */
 bool proxy_is_us(sip_str host, int port);
 /* True when host is one of the policy's domains. */

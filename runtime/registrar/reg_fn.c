@@ -17,9 +17,19 @@
 void reg_module_init(sip_timer_wheel *w);
 void reg_module_destroy(void);
 
+/* Write-through off the loop, on the database worker. */
+static bool reg_writer_ready(void)
+{
+	return proxy_db_ready() && proxy_db_worker() && db_worker_ready(proxy_db_worker());
+}
+
+static const struct reg_writer reg_fn_writer = { reg_writer_ready, proxy_db_submit };
+
 static void reg_on_db_ready(db *d)
 {
 	reg_set_db(d);
+	if (proxy_db_worker())
+		reg_set_writer(&reg_fn_writer);
 	long n = reg_load(d, (int64_t)time(NULL));
 	if (n < 0)
 		LOG_ERR("registrar: cannot load the location table: %s: %s", sip_strerror((int)n),
@@ -53,6 +63,7 @@ void reg_module_init(sip_timer_wheel *w)
 void reg_module_destroy(void)
 {
 	reg_timer_stop();
+	reg_set_writer(NULL);
 	reg_set_db(NULL);
 	reg_tables_destroy();
 }

@@ -22,6 +22,7 @@ struct reg_table {
 
 static reg_table *reg_tables;
 static db *reg_db;
+static void reg_dirty_clear(void);
 
 /* The statements of the write-through, prepared on reg_db. */
 static struct {
@@ -89,6 +90,7 @@ void reg_tables_destroy(void)
 		sip_mem_free(t);
 	}
 	reg_tables = NULL;
+	reg_dirty_clear();
 }
 
 unsigned long reg_table_count(const reg_table *t)
@@ -552,6 +554,229 @@ static int reg_db_apply(sip_str aor, struct reg_want *w, unsigned n, reg_contact
 	return rc;
 }
 
+/* ---- asynchronous write-through ---- */
+
+static const struct reg_writer *reg_writer;
+
+/* What one job writes: the bindings of aor as memory held them (none:
+ * the rows go), or with sweep set, the removal of rows expired before it. */
+struct reg_snap {
+	int64_t sweep;
+	unsigned n;
+	size_t aor_len;
+	reg_contact **c;
+	char aor[];
+};
+
+/* Addresses-of-record whose last write failed (loop thread only). */
+struct reg_dirty {
+	struct reg_dirty *next;
+	size_t len;
+	char aor[];
+};
+#define REG_DIRTY_MAX 4096
+static struct {
+	struct reg_dirty *head;
+	unsigned n;
+	bool overflow_logged;
+} reg_dirty;
+
+static void reg_dirty_clear(void)
+{
+	while (reg_dirty.head) {
+		struct reg_dirty *e = reg_dirty.head;
+		reg_dirty.head = e->next;
+		sip_mem_free(e);
+	}
+	reg_dirty.n = 0;
+}
+
+unsigned reg_dirty_count(void)
+{
+	return reg_dirty.n;
+}
+
+static void reg_wst_forget(void);
+
+void reg_set_writer(const struct reg_writer *w)
+{
+	reg_writer = w;
+	reg_wst_forget();
+}
+
+static void reg_snap_free(struct reg_snap *s)
+{
+	for (unsigned i = 0; s && i < s->n; i++)
+		sip_mem_free(s->c[i]);
+	if (s)
+		sip_mem_free(s->c);
+	sip_mem_free(s);
+}
+
+/* A copy of a's bindings (a may be NULL: none). */
+static struct reg_snap *reg_snap_make(sip_str aor, const reg_aor *a)
+{
+	struct reg_snap *s = sip_mem_alloc(sizeof *s + aor.len + 1);
+	if (!s)
+		return NULL;
+	memset(s, 0, sizeof *s);
+	if (aor.len)
+		memcpy(s->aor, aor.s, aor.len);
+	s->aor[aor.len] = '\0';
+	s->aor_len = aor.len;
+	unsigned n = 0;
+	for (const reg_contact *c = a ? a->contacts : NULL; c; c = c->next)
+		n++;
+	s->c = sip_mem_alloc((n ? n : 1) * sizeof *s->c);
+	if (!s->c) {
+		sip_mem_free(s);
+		return NULL;
+	}
+	for (const reg_contact *c = a ? a->contacts : NULL; c; c = c->next) {
+		size_t sz = sizeof *c;
+		for (int i = 0; i < REG_NFIELDS; i++)
+			sz += c->len[i];
+		reg_contact *d = sip_mem_alloc(sz);
+		if (!d) {
+			reg_snap_free(s);
+			return NULL;
+		}
+		memcpy(d, c, sz);
+		d->next = NULL;
+		s->c[s->n++] = d;
+	}
+	return s;
+}
+
+/* Worker thread: its statements on its handle. Forgotten at
+ * reg_set_writer(), which the loop calls only while no worker runs jobs
+ * for the registrar (start-up, after the worker stopped). */
+static struct {
+	db *d;
+	db_stmt *del_aor, *ins, *del_expired;
+} reg_wst;
+
+static void reg_wst_forget(void)
+{
+	reg_wst.d = NULL;
+	reg_wst.del_aor = reg_wst.ins = reg_wst.del_expired = NULL;
+}
+
+static int reg_job_run(db *d, void *arg)
+{
+	struct reg_snap *s = arg;
+	int rc = SIP_OK;
+	if (reg_wst.d != d) {
+		reg_wst.d = d;
+		reg_wst.del_aor = reg_wst.ins = reg_wst.del_expired = NULL;
+	}
+	if (!reg_wst.ins) {
+		rc = db_prepare(d, "INSERT INTO location (aor, contact, expires, q, callid, cseq, path,"
+				" received, user_agent, flags) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
+				" $9, $10)", &reg_wst.ins);
+		if (rc == SIP_OK)
+			rc = db_prepare(d, "DELETE FROM location WHERE aor = $1", &reg_wst.del_aor);
+		if (rc == SIP_OK)
+			rc = db_prepare(d, "DELETE FROM location WHERE expires <= $1",
+					&reg_wst.del_expired);
+		if (rc != SIP_OK)
+			return rc;
+	}
+	if (s->sweep) {
+		if ((rc = db_bind_int(reg_wst.del_expired, 1, s->sweep)) == SIP_OK)
+			rc = db_step(reg_wst.del_expired);
+		db_reset(reg_wst.del_expired);
+		return rc;
+	}
+	sip_str aor = sip_str_make(s->aor, s->aor_len);
+	if ((rc = db_exec(d, "BEGIN")) != SIP_OK)
+		return rc;
+	if ((rc = db_bind_text(reg_wst.del_aor, 1, aor)) == SIP_OK)
+		rc = db_step(reg_wst.del_aor);
+	db_reset(reg_wst.del_aor);
+	db_stmt *st = reg_wst.ins;
+	for (unsigned i = 0; i < s->n && rc == SIP_OK; i++) {
+		const reg_contact *c = s->c[i];
+		if ((rc = db_bind_text(st, 1, aor)) || (rc = db_bind_text(st, 2, reg_field(c, REG_CONTACT)))
+		    || (rc = db_bind_int(st, 3, c->expires)) || (rc = db_bind_int(st, 4, c->q))
+		    || (rc = db_bind_text(st, 5, reg_field(c, REG_CALLID)))
+		    || (rc = db_bind_int(st, 6, c->cseq))
+		    || (rc = reg_bind_opt(st, 7, reg_field(c, REG_PATH)))
+		    || (rc = reg_bind_opt(st, 8, reg_field(c, REG_RECEIVED)))
+		    || (rc = db_bind_text(st, 9, reg_field(c, REG_UA)))
+		    || (rc = db_bind_int(st, 10, c->flags)))
+			break;
+		rc = db_step(st);
+		db_reset(st);
+	}
+	if (rc == SIP_OK)
+		rc = db_exec(d, "COMMIT");
+	if (rc != SIP_OK && rc != SIP_EDBDOWN)
+		db_exec(d, "ROLLBACK");
+	return rc;
+}
+
+static void reg_dirty_add(sip_str aor)
+{
+	for (struct reg_dirty *e = reg_dirty.head; e; e = e->next)
+		if (e->len == aor.len && memcmp(e->aor, aor.s, aor.len) == 0)
+			return;
+	if (reg_dirty.n >= REG_DIRTY_MAX) {
+		if (!reg_dirty.overflow_logged)
+			LOG_ERR("registrar: more than %u registrations not stored; the rest are stored"
+				" at their next REGISTER", REG_DIRTY_MAX);
+		reg_dirty.overflow_logged = true;
+		return;
+	}
+	struct reg_dirty *e = sip_mem_alloc(sizeof *e + aor.len);
+	if (!e)
+		return;
+	e->len = aor.len;
+	memcpy(e->aor, aor.s, aor.len);
+	e->next = reg_dirty.head;
+	reg_dirty.head = e;
+	reg_dirty.n++;
+}
+
+/* Loop thread: a failed write marks its address-of-record. */
+static void reg_job_done(int status, void *arg)
+{
+	struct reg_snap *s = arg;
+	if (status != SIP_OK && !s->sweep) {
+		sip_str aor = sip_str_make(s->aor, s->aor_len);
+		LOG_WARN("registrar: cannot store the bindings of " SIP_STR_FMT ": %s; will retry",
+			 SIP_STR_ARG(aor), sip_strerror(status));
+		reg_dirty_add(aor);
+	}
+	reg_snap_free(s);
+}
+
+/* Queue the write of aor's bindings as a holds them now. */
+static void reg_queue_aor(sip_str aor, const reg_aor *a)
+{
+	struct reg_snap *s = reg_snap_make(aor, a);
+	int rc = s ? reg_writer->submit(reg_job_run, reg_job_done, s) : SIP_NOMEM;
+	if (rc != SIP_OK) {
+		reg_snap_free(s);
+		reg_dirty_add(aor);
+	}
+}
+
+/* Write the marked addresses-of-record again, as many as the queue takes. */
+static void reg_dirty_flush(reg_table *t)
+{
+	while (reg_dirty.head && reg_writer && reg_writer->ready()) {
+		struct reg_dirty *e = reg_dirty.head;
+		reg_dirty.head = e->next;
+		reg_dirty.n--;
+		sip_str aor = sip_str_make(e->aor, e->len);
+		reg_queue_aor(aor, reg_aor_find(t, aor, reg_hash(aor)));
+		sip_mem_free(e);
+	}
+	if (!reg_dirty.head)
+		reg_dirty.overflow_logged = false;
+}
+
 void reg_save(reg_table *t, sip_msg *m, sip_str received, int64_t now, sip_arena *ar,
 	      struct reg_result *out)
 {
@@ -684,7 +909,15 @@ void reg_save(reg_table *t, sip_msg *m, sip_str received, int64_t now, sip_arena
 		fresh[i]->cseq = cseq;
 	}
 
-	if (reg_db && t->persist) {
+	bool queue = t->persist && reg_writer;
+	if (queue && !reg_writer->ready()) {
+		for (unsigned i = 0; i < n; i++)
+			sip_mem_free(fresh[i]);
+		LOG_WARN("registrar: database unavailable; not changing the bindings of " SIP_STR_FMT,
+			 SIP_STR_ARG(aor));
+		return reg_fail(out, 503, "Service Unavailable");
+	}
+	if (!queue && reg_db && t->persist) {
 		int rc = reg_db_apply(aor, w, n, fresh, star);
 		if (rc != SIP_OK) {
 			for (unsigned i = 0; i < n; i++)
@@ -728,6 +961,8 @@ void reg_save(reg_table *t, sip_msg *m, sip_str received, int64_t now, sip_arena
 		reg_aor_unlink(t, a);
 		a = NULL;
 	}
+	if (queue)
+		reg_queue_aor(aor, a);
 	out->code = 200;
 	out->reason = "OK";
 	out->hdrs = reg_ok_hdrs(a, path, now, ar);
@@ -736,7 +971,10 @@ void reg_save(reg_table *t, sip_msg *m, sip_str received, int64_t now, sip_arena
 int reg_remove_aor(reg_table *t, sip_str aor)
 {
 	uint32_t h = reg_hash(aor);
-	if (reg_db && t->persist) {
+	bool queue = t->persist && reg_writer;
+	if (queue && !reg_writer->ready())
+		return SIP_EDBDOWN;
+	if (!queue && reg_db && t->persist) {
 		int rc = reg_prepare();
 		if (rc == SIP_OK && (rc = db_bind_text(reg_st.del_aor, 1, aor)) == SIP_OK)
 			rc = db_step(reg_st.del_aor);
@@ -755,6 +993,8 @@ int reg_remove_aor(reg_table *t, sip_str aor)
 		a->contacts = NULL;
 		reg_aor_unlink(t, a);
 	}
+	if (queue)
+		reg_queue_aor(aor, NULL);
 	return SIP_OK;
 }
 
@@ -774,6 +1014,15 @@ static unsigned long reg_sweep_range(reg_table *t, uint32_t from, uint32_t to, i
 
 static void reg_db_sweep(int64_t now)
 {
+	if (reg_writer) {
+		struct reg_snap *sn = reg_writer->ready() ? reg_snap_make(SIP_STR_NULL, NULL) : NULL;
+		if (sn) {
+			sn->sweep = now;
+			if (reg_writer->submit(reg_job_run, reg_job_done, sn) != SIP_OK)
+				reg_snap_free(sn);
+		}
+		return;
+	}
 	if (!reg_db || reg_prepare() != SIP_OK)
 		return;
 	if (db_bind_int(reg_st.del_expired, 1, now) == SIP_OK)
@@ -786,6 +1035,8 @@ unsigned long reg_sweep(reg_table *t, int64_t now)
 	unsigned long n = reg_sweep_range(t, 0, t->mask + 1, now);
 	if (t->persist)
 		reg_db_sweep(now);
+	if (t->persist && reg_dirty.head)
+		reg_dirty_flush(t);
 	return n;
 }
 
@@ -815,6 +1066,8 @@ static void reg_on_timer(sip_timer *tm, void *arg)
 		t->sweep_at = from + slice > t->mask ? 0 : from + slice;
 		if (t->sweep_at == 0 && t->persist)
 			reg_db_sweep(now);
+		if (t->persist && reg_dirty.head)
+			reg_dirty_flush(t);
 	}
 	sip_timer_add(reg_tmr.w, tm, REG_SWEEP_MS);
 }

@@ -18,6 +18,7 @@
 #include "core/str.h"
 #include "core/timer.h"
 #include "db/db.h"
+#include "db/db_worker.h"
 #include "sip/msg.h"
 
 /* Strings of a binding, in the order they are stored. */
@@ -61,8 +62,28 @@ void reg_tables_destroy(void);
 /* Bindings in a table (expired ones not yet swept included). */
 unsigned long reg_table_count(const reg_table *t);
 
-/* Write-through target: d (may be NULL: memory only). */
+/* Write-through target: d (may be NULL: memory only). The writes then
+ * happen on the caller's thread, each REGISTER's in one transaction, and
+ * the reply waits for them. */
 void reg_set_db(db *d);
+
+/* Asynchronous write-through, used instead of reg_set_db's when set: a
+ * REGISTER changes memory and queues a job that makes the database rows
+ * of its address-of-record what memory holds then (delete them, insert
+ * the current bindings, in one transaction), and is answered without
+ * waiting. Jobs run in the order they were queued (one worker), so the
+ * rows of an address-of-record follow its changes in order. When ready()
+ * says no (database down, queue full) the REGISTER gets 503 and nothing
+ * changes. A write that fails later marks the address-of-record, and it
+ * is written again from memory once the database takes jobs again (and in
+ * any case at its next REGISTER). NULL: back to reg_set_db's mode. */
+struct reg_writer {
+	bool (*ready)(void);
+	int (*submit)(db_job_run run, db_job_done done, void *arg);
+};
+void reg_set_writer(const struct reg_writer *w);
+/* Addresses-of-record waiting to be written again. */
+unsigned reg_dirty_count(void);
 /* Load the unexpired rows of the location table into the "location"
  * table, replacing nothing already in memory. Returns the number of
  * bindings loaded or a negative status. */
@@ -106,7 +127,8 @@ void reg_save(reg_table *t, sip_msg *req, sip_str received, int64_t now, sip_are
  * database status; memory is cleared only when the database agreed. */
 int reg_remove_aor(reg_table *t, sip_str aor);
 
-/* Drop the bindings expired at now from memory and the database. Returns
+/* Drop the bindings expired at now from memory and the database, and
+ * (asynchronous write-through) queue the writes that failed again. Returns
  * how many were removed from memory. */
 unsigned long reg_sweep(reg_table *t, int64_t now);
 

@@ -70,3 +70,7 @@ EXTRA_DIST += tests/e2e/ws_peer.py
 	tests/e2e/uas_reject.xml tests/e2e/uac_reject.xml \
 	tests/e2e/uac_dlg_timeout.xml tests/e2e/uas_answer.xml
 E2E_TESTS += tests/e2e/ws_hop.sh
+# A database that hangs under the proxy: SIP traffic goes on, requests that
+# need the database get 503 within a bound, recovery when it is back.
+E2E_TESTS += tests/e2e/db_outage.sh
+EXTRA_DIST += tests/e2e/reg_auth_503.xml

@@ -5,6 +5,12 @@ check_PROGRAMS += tests/runtime/db/test_db
 TESTS += tests/runtime/db/test_db tests/runtime/db/test_db_pgsql.sh
 EXTRA_DIST += tests/runtime/db/test_db_pgsql.sh
 TESTS += tests/runtime/db/test_db_mysql.sh
+# The worker thread and its queues, on SQLite files.
+check_PROGRAMS += tests/runtime/db/test_db_worker
+TESTS += tests/runtime/db/test_db_worker
+tests_runtime_db_test_db_worker_SOURCES = tests/runtime/db/test_db_worker.c $(DB_SRC) $(CORE_SRC)
+tests_runtime_db_test_db_worker_CFLAGS = $(tests_runtime_db_test_db_CFLAGS)
+tests_runtime_db_test_db_worker_LDADD = $(tests_runtime_db_test_db_LDADD) -lpthread
 EXTRA_DIST += tests/runtime/db/test_db_mysql.sh tests/mysql_server.sh
 
 tests_runtime_db_test_db_SOURCES = tests/runtime/db/test_db.c $(DB_SRC) $(CORE_SRC)

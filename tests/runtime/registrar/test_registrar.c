@@ -1,6 +1,7 @@
 /* The registrar's REGISTER processing (RFC 3261 §10.3): expiry limits,
  * q ordering, "*", Call-ID/CSeq ordering, Path, expiry, and the
- * write-through to SQLite that lets bindings survive a restart. */
+ * write-through to SQLite that lets bindings survive a restart, on the
+ * caller's thread and through a database worker. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include "core/status.h"
@@ -223,6 +225,119 @@ static void test_write_through_and_reload(void **state)
 	unlink(side);
 }
 
+/* ---- asynchronous write-through on a database worker ---- */
+
+static db_worker *tw;
+static bool tw_refuse;      /* ready() says no: a database that is down */
+
+static bool tw_ready(void)
+{
+	return !tw_refuse && db_worker_ready(tw);
+}
+
+static int tw_submit(db_job_run run, db_job_done done, void *arg)
+{
+	return db_worker_submit(tw, run, done, arg);
+}
+
+static const struct reg_writer tw_writer = { tw_ready, tw_submit };
+
+/* Run the callbacks of every job out. */
+static void tw_drain(void)
+{
+	struct pollfd p = { .fd = db_worker_fd(tw), .events = POLLIN };
+	for (int i = 0; i < 500 && db_worker_pending(tw); i++)
+		if (poll(&p, 1, 10) > 0)
+			db_worker_complete(tw);
+	assert_int_equal(db_worker_pending(tw), 0);
+}
+
+static int64_t rows(db *d, const char *aor)
+{
+	db_stmt *st;
+	int64_t n = -1;
+	assert_int_equal(db_prepare(d, "SELECT count(*) FROM location WHERE aor = $1", &st), SIP_OK);
+	assert_int_equal(db_bind_text(st, 1, sip_str_make(aor, strlen(aor))), SIP_OK);
+	assert_int_equal(db_step(st), DB_ROW);
+	n = db_column_int(st, 0);
+	db_finalize(st);
+	return n;
+}
+
+/* REGISTERs answered from memory, rows written by the worker in order; a
+ * refused write gets 503 and changes nothing; a write that fails (the
+ * table gone for a moment) is written again from memory afterwards. */
+static void test_async_write_through(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/sipcc-test-regw-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	char url[64];
+	snprintf(url, sizeof url, "sqlite:%s", path);
+	db *d;
+	assert_int_equal(db_open(url, &d), SIP_OK);
+	assert_int_equal(db_schema_migrate(d), SIP_OK);
+	assert_int_equal(db_worker_start(url, 0, &tw), SIP_OK);
+	reg_set_db(d);
+	reg_set_writer(&tw_writer);
+	reg_table *t = reg_table_get(SIP_STR_LIT("location"), true);
+	struct reg_result r;
+
+	/* Several changes of one AOR queued back to back end as the last. */
+	do_register(t, "a", 1, "Contact: <sip:a@192.0.2.1>, <sip:b@192.0.2.2>\r\n", NOW, &r);
+	assert_int_equal(r.code, 200);
+	do_register(t, "a", 2, "Contact: <sip:b@192.0.2.2>;expires=0\r\n", NOW, &r);
+	assert_int_equal(r.code, 200);
+	do_register(t, "a", 3, "Contact: <sip:c@192.0.2.3>\r\n", NOW, &r);
+	assert_int_equal(r.code, 200);
+	assert_int_equal(count(t, NOW), 2);
+	tw_drain();
+	assert_int_equal(rows(d, "alice@example.com"), 2);
+
+	/* Refused: 503, memory unchanged, nothing queued. */
+	tw_refuse = true;
+	do_register(t, "a", 4, "Contact: <sip:d@192.0.2.4>\r\n", NOW, &r);
+	assert_int_equal(r.code, 503);
+	assert_int_equal(count(t, NOW), 2);
+	assert_int_equal(db_worker_pending(tw), 0);
+	assert_int_equal(reg_remove_aor(t, AOR), SIP_EDBDOWN);
+	assert_int_equal(count(t, NOW), 2);
+	tw_refuse = false;
+
+	/* A write that fails: marked, and written again by the sweep. */
+	assert_int_equal(db_exec(d, "ALTER TABLE location RENAME TO location_away"), SIP_OK);
+	do_register(t, "a", 5, "Contact: <sip:d@192.0.2.4>\r\n", NOW, &r);
+	assert_int_equal(r.code, 200);
+	tw_drain();
+	assert_int_equal(reg_dirty_count(), 1);
+	assert_int_equal(db_exec(d, "ALTER TABLE location_away RENAME TO location"), SIP_OK);
+	assert_int_equal(rows(d, "alice@example.com"), 2);
+	reg_sweep(t, NOW);
+	assert_int_equal(reg_dirty_count(), 0);
+	tw_drain();
+	assert_int_equal(rows(d, "alice@example.com"), 3);
+
+	/* unregister: memory at once, the rows through the worker. */
+	assert_int_equal(reg_remove_aor(t, AOR), SIP_OK);
+	assert_int_equal(count(t, NOW), 0);
+	tw_drain();
+	assert_int_equal(rows(d, "alice@example.com"), 0);
+
+	db_worker_stop(tw, 1000);
+	tw = NULL;
+	reg_set_writer(NULL);
+	reg_set_db(NULL);
+	db_close(d);
+	unlink(path);
+	char side[80];
+	snprintf(side, sizeof side, "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof side, "%s-shm", path);
+	unlink(side);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -231,6 +346,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_callid_cseq_ordering, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_path_and_query, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_through_and_reload, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_async_write_through, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
