@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "core/status.h"
 #include "net/tls.h"
+#include "proxy/dns.h"
 #include "proxy/routes.h"
 
 struct proxy_conf proxy_conf;
@@ -190,6 +191,7 @@ static unsigned dest_cache_next;
  * NULL when it names none; SIP_EINVAL for one the proxy does not have. */
 static int uri_dest(sip_str uri_s, sip_addr *dst, const sip_transport **tp)
 {
+	proxy_dns_clear();
 	for (unsigned i = 0; i < DEST_CACHE_N; i++) {
 		struct dest_cache *e = &dest_cache[i];
 		if (e->len && e->len == uri_s.len && memcmp(e->uri, uri_s.s, uri_s.len) == 0) {
@@ -220,7 +222,8 @@ static int uri_dest(sip_str uri_s, sip_addr *dst, const sip_transport **tp)
 		}
 		return SIP_OK;
 	}
-	int rc = sip_addr_resolve(dst, host, port);
+	/* A name: RFC 3263 (proxy/dns.h); SIP_AGAIN while it is looked up. */
+	int rc = proxy_dns_dest(host, u.port, u.secure, dst, tp);
 	if (rc == SIP_OK && *tp == &tp_tls)
 		tls_peer_name(dst, host);
 	return rc;
@@ -384,6 +387,8 @@ int proxy_relay(struct sip_ctx *ctx, bool stateful)
 	sip_addr dst;
 	const sip_transport *tp;
 	int rc = uri_dest(next_hop_uri(ctx), &dst, &tp);
+	if (rc == SIP_AGAIN && stateful)
+		return proxy_dns_suspend(ctx);
 	if (rc != SIP_OK)
 		return rc;
 	sip_socket *sock = next_hop_socket(ctx, tp, &dst);
@@ -438,9 +443,10 @@ int proxy_relay(struct sip_ctx *ctx, bool stateful)
 	if (rc != SIP_OK) {
 		txn_client_abort(c);
 		(void)created;
-		return rc;
+		return proxy_dns_send_failed(ctx, s) ? SIP_OK : rc;
 	}
 	ctx->relayed = true;
+	proxy_dns_relayed(ctx, s);
 	return SIP_OK;
 }
 
@@ -597,8 +603,10 @@ static bool proxy_on_reply(txn *s, txn *c, sip_msg *resp)
  * relay to new branches (t_relay re-applies only the Request-URI and Via). */
 static void proxy_on_failure(txn *s, int code)
 {
+	if (proxy_dns_failover(s, code))
+		return;
 	sipcc_route_fn fn = (sipcc_route_fn)s->u_fail_run;
-	if (!fn || !s->tmpl_len)
+	if (!fn || fn == proxy_dns_failover_route || !s->tmpl_len)
 		return;
 	sip_arena_reset(&P.fail_arena);
 	sip_msg m;

@@ -35,3 +35,6 @@ EXTRA_DIST += tests/e2e/ipv6.sip
 # Limits from the policy (limits.*, tcp.*), each hit and logged.
 E2E_TESTS += tests/e2e/limits.sh
 EXTRA_DIST += tests/e2e/limits.sip
+# RFC 3263 through dnsmasq: NAPTR, SRV, failover across SRV targets.
+E2E_TESTS += tests/e2e/dns.sh
+EXTRA_DIST += tests/e2e/dns.sip tests/e2e/uas_503.xml
