@@ -291,10 +291,11 @@ int proxy_dns_suspend(struct sip_ctx *ctx)
 	}
 	if (ctx->txn->final_sent)
 		return SIP_ESTATE;
+	/* A relay kept already (a failover to a name) keeps its copy: the
+	 * message of ctx may be that copy. */
 	r = dns_find(ctx->txn);
-	if (r)
-		dns_free(r);
-	r = dns_keep(ctx, ctx->txn);
+	if (!r)
+		r = dns_keep(ctx, ctx->txn);
 	if (!r) {
 		LOG_WARN("dns: cannot keep the request while %s is looked up", key);
 		return SIP_NOMEM;
