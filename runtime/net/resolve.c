@@ -449,10 +449,15 @@ static void res_finish(struct res_entry *e)
 		res_weight_order(e->items + i, j - i);
 		i = j;
 	}
+	/* Each target's IPv4 addresses, then its IPv6 ones (the answers may
+	 * have come in either order). */
 	e->res.n = 0;
 	for (i = 0; i < e->n_items; i++)
-		for (j = 0; j < e->items[i].naddr && e->res.n < SIP_RES_MAX_TARGETS; j++)
-			e->res.t[e->res.n++] = (sip_res_target){ e->items[i].tp, e->items[i].addrs[j] };
+		for (int fam = 0; fam < 2; fam++)
+			for (j = 0; j < e->items[i].naddr && e->res.n < SIP_RES_MAX_TARGETS; j++)
+				if ((e->items[i].addrs[j].u.sa.sa_family == AF_INET6) == (fam == 1))
+					e->res.t[e->res.n++] = (sip_res_target){ e->items[i].tp,
+										 e->items[i].addrs[j] };
 	e->status = e->res.n ? SIP_OK : e->timed_out ? SIP_ETIMEOUT : SIP_ENOTFOUND;
 	e->expires_ms = now + (e->status == SIP_OK ? R.cache_ms : RES_NEG_MS);
 	e->busy = false;

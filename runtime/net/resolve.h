@@ -22,7 +22,7 @@
  *     says "." : the service is not offered).
  * The targets come out in RFC 2782 order (priority, then a weighted random
  * order within a priority), each SRV target expanded to its addresses of a
- * family the proxy has a socket for. Answers are kept dns.cache_ttl
+ * family the proxy has a socket for (IPv4 ones first). Answers are kept dns.cache_ttl
  * seconds (failures 5 s); the TTLs of the records are not looked at. */
 #ifndef SIPCC_NET_RESOLVE_H
 #define SIPCC_NET_RESOLVE_H

@@ -31,6 +31,7 @@ static pid_t dns_pid = -1;
 static int dns_port;
 static int silent_fd = -1;          /* a "DNS server" that never answers */
 static int silent_port;
+static bool have_v6;                /* an IPv6 UDP socket: AAAA lookups */
 static char done_key[300];
 static int done_status, done_count;
 
@@ -120,6 +121,7 @@ static int setup(void **state)
 		"--host-record=a.test,127.0.0.1", "--host-record=b.test,127.0.0.2",
 		"--host-record=c.test,127.0.0.3", "--host-record=plain.test,127.0.0.4",
 		"--host-record=dot.test,127.0.0.5",
+		"--host-record=six.test,::1", "--host-record=dual.test,127.0.0.6,::1",
 		NULL,
 	};
 	struct sip_res_conf conf = { NULL, 200, 60 };
@@ -142,6 +144,7 @@ static int setup(void **state)
 	if (tp_listen(&loop, &tp_udp, "127.0.0.1", 0, NULL) != SIP_OK
 	    || tp_listen(&loop, &tp_tcp, "127.0.0.1", 0, NULL) != SIP_OK)
 		return -1;
+	have_v6 = tp_listen(&loop, &tp_udp, "::1", 0, NULL) == SIP_OK;
 	snprintf(servers, sizeof servers, "127.0.0.1:%d", dns_port);
 	conf.servers = servers;
 	return sip_resolver_init(&loop, &conf, on_done, NULL) == SIP_OK ? 0 : -1;
@@ -250,6 +253,27 @@ static void test_async(void **state)
 	assert_target(&r.t[0], &tp_tcp, "127.0.0.2", 5080);
 }
 
+/* AAAA records for the family the proxy has an IPv6 socket of; A first. */
+static void test_ipv6(void **state)
+{
+	sip_res_result r;
+
+	(void)state;
+	if (!have_v6)
+		skip();
+	assert_int_equal(resolve("six.test", 5070, NULL, &r), SIP_OK);
+	assert_int_equal(r.n, 1);
+	assert_target(&r.t[0], &tp_udp, "::1", 5070);
+	assert_int_equal(resolve("dual.test", 5070, NULL, &r), SIP_OK);
+	assert_int_equal(r.n, 2);
+	assert_target(&r.t[0], &tp_udp, "127.0.0.6", 5070);
+	assert_target(&r.t[1], &tp_udp, "::1", 5070);
+	/* Over TCP the proxy has no IPv6 socket: the A record only. */
+	assert_int_equal(resolve("dual.test", 5070, &tp_tcp, &r), SIP_OK);
+	assert_int_equal(r.n, 1);
+	assert_target(&r.t[0], &tp_tcp, "127.0.0.6", 5070);
+}
+
 /* A server that never answers: ETIMEOUT after the tries, from the loop. */
 static void test_timeout(void **state)
 {
@@ -278,6 +302,7 @@ int main(void)
 		cmocka_unit_test(test_fallbacks),
 		cmocka_unit_test(test_not_found),
 		cmocka_unit_test(test_async),
+		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_timeout),
 	};
 	if (system("command -v dnsmasq >/dev/null 2>&1") != 0) {
