@@ -11,6 +11,7 @@
 #include "net/loop.h"
 #include "net/tls.h"
 #include "proxy/proxy.h"
+#include "proxy/dns.h"
 #include "proxy/modules.h"
 #include "proxy/routes.h"
 #include "proxy/settings.h"
@@ -34,6 +35,8 @@ static void usage(FILE *f, const char *argv0)
 		"  --db URL                 database for registrations and subscribers\n"
 		"                           (sqlite:PATH, postgres://... or mysql://...;\n"
 		"                           default " PROXY_DB_DEFAULT_URL ")\n"
+		"  --dns IP[:PORT][,...]    DNS servers for next-hop names (replaces dns.server;\n"
+		"                           default: /etc/resolv.conf)\n"
 		"  --help                   show this help\n"
 		"  --version                show the version\n", argv0);
 }
@@ -72,6 +75,7 @@ int main(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "log-level", required_argument, NULL, 'L' },
 		{ "db", required_argument, NULL, 'D' },
+		{ "dns", required_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -79,6 +83,7 @@ int main(int argc, char **argv)
 	struct proxy_listen cli[PROXY_MAX_LISTEN];
 	unsigned n_cli = 0;
 	const char *db_url = NULL;
+	const char *dns_servers = NULL;
 	sip_log_level = SIP_LOG_NOTICE;
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -102,6 +107,9 @@ int main(int argc, char **argv)
 		}
 		case 'D':
 			db_url = optarg;
+			break;
+		case 'N':
+			dns_servers = optarg;
 			break;
 		case 'h':
 			usage(stdout, argv[0]);
@@ -151,6 +159,8 @@ int main(int argc, char **argv)
 	tls_configure(&tls);
 	if (proxy_limits_configure() != 0)
 		return 1;
+	if (proxy_dns_init(&main_loop, dns_servers) != SIP_OK)
+		return 1;
 	char names[PROXY_MAX_LISTEN * 80] = "";
 	for (unsigned i = 0; i < proxy_conf.n_listen; i++) {
 		struct proxy_listen *l = &proxy_conf.listen[i];
@@ -179,6 +189,7 @@ int main(int argc, char **argv)
 	int rc = sip_loop_run(&main_loop);
 	if (stop_signal)
 		LOG_NOTICE("caught %s, exiting", stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+	proxy_dns_destroy();
 	tp_close_all();
 	proxy_routes_stop();
 	proxy_modules_destroy();

@@ -8,6 +8,7 @@
 #include "core/status.h"
 #include "net/tls.h"
 #include "proxy/fork.h"
+#include "proxy/dns.h"
 #include "proxy/routes.h"
 
 struct proxy_conf proxy_conf;
@@ -205,6 +206,7 @@ static unsigned dest_cache_next;
  * NULL when it names none; SIP_EINVAL for one the proxy does not have. */
 static int uri_dest(sip_str uri_s, sip_addr *dst, const sip_transport **tp)
 {
+	proxy_dns_clear();
 	for (unsigned i = 0; i < DEST_CACHE_N; i++) {
 		struct dest_cache *e = &dest_cache[i];
 		if (e->len && e->len == uri_s.len && memcmp(e->uri, uri_s.s, uri_s.len) == 0) {
@@ -237,7 +239,8 @@ static int uri_dest(sip_str uri_s, sip_addr *dst, const sip_transport **tp)
 		}
 		return SIP_OK;
 	}
-	int rc = sip_addr_resolve(dst, host, port);
+	/* A name: RFC 3263 (proxy/dns.h); SIP_AGAIN while it is looked up. */
+	int rc = proxy_dns_dest(host, u.port, u.secure, dst, tp);
 	if (rc == SIP_OK && (*tp == &tp_tls || *tp == &tp_wss))
 		tls_peer_name(dst, host);
 	return rc;
@@ -442,6 +445,10 @@ int proxy_relay(struct sip_ctx *ctx, bool stateful)
 	sip_addr dst;
 	const sip_transport *tp;
 	int rc = uri_dest(next_hop_uri(ctx), &dst, &tp);
+	/* A name being looked up suspends the relay (proxy/dns.h); with a
+	 * parallel fork the branches go now and that one is skipped. */
+	if (rc == SIP_AGAIN && stateful && !(ctx->fork && ctx->fork->dset))
+		return proxy_dns_suspend(ctx);
 	sip_socket *sock = rc == SIP_OK ? next_hop_socket(ctx, tp, &dst) : NULL;
 	/* A fork goes on without a first destination it cannot reach. */
 	while (!sock && stateful && proxy_fork_shift(ctx)) {
@@ -517,9 +524,10 @@ static int relay_branch(struct sip_ctx *ctx, txn *s, sip_socket *sock, const sip
 	rc = n < 0 ? (int)n : txn_client_send(c, P.out, (size_t)n);
 	if (rc != SIP_OK) {
 		txn_client_abort(c);
-		return rc;
+		return proxy_dns_send_failed(ctx, s) ? SIP_OK : rc;
 	}
 	ctx->relayed = true;
+	proxy_dns_relayed(ctx, s);
 	return SIP_OK;
 }
 
@@ -854,8 +862,10 @@ static bool proxy_on_reply(txn *s, txn *c, sip_msg *resp)
  * relay to new branches (t_relay re-applies only the Request-URI and Via). */
 static void proxy_on_failure(txn *s, int code)
 {
+	if (proxy_dns_failover(s, code))
+		return;
 	sipcc_route_fn fn = (sipcc_route_fn)s->u_fail_run;
-	if (!fn || !s->tmpl_len)
+	if (!fn || fn == proxy_dns_failover_route || !s->tmpl_len)
 		return;
 	sip_arena_reset(&P.fail_arena);
 	sip_msg m;

@@ -74,3 +74,6 @@ E2E_TESTS += tests/e2e/ws_hop.sh
 # need the database get 503 within a bound, recovery when it is back.
 E2E_TESTS += tests/e2e/db_outage.sh
 EXTRA_DIST += tests/e2e/reg_auth_503.xml
+# RFC 3263 through dnsmasq: NAPTR, SRV, failover across SRV targets.
+E2E_TESTS += tests/e2e/dns.sh
+EXTRA_DIST += tests/e2e/dns.sip tests/e2e/uas_503.xml

@@ -10,3 +10,11 @@ tests_runtime_net_test_ws_SOURCES = tests/runtime/net/test_ws.c \
 	$(NET_SRC) $(SIP_SRC) $(CORE_SRC)
 tests_runtime_net_test_ws_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
 tests_runtime_net_test_ws_LDADD = $(CMOCKA_LIBS) $(OPENSSL_LIBS)
+
+# RFC 3263 resolution against a dnsmasq the test starts.
+check_PROGRAMS += tests/runtime/net/test_resolve
+TESTS += tests/runtime/net/test_resolve
+tests_runtime_net_test_resolve_SOURCES = tests/runtime/net/test_resolve.c \
+	$(RESOLVE_SRC) $(NET_SRC) $(SIP_SRC) $(CORE_SRC)
+tests_runtime_net_test_resolve_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS) $(CARES_CFLAGS)
+tests_runtime_net_test_resolve_LDADD = $(CMOCKA_LIBS) $(OPENSSL_LIBS) $(CARES_LIBS)
