@@ -35,7 +35,10 @@ my_server_start() {
 	my_data=$my_dir/data
 	my_sock=$my_dir/mysqld.sock
 	my_user=$(id -un)
-	my_opts="--innodb-log-file-size=4M --innodb-buffer-pool-size=16M --skip-name-resolve"
+	# A private tmpdir: two servers set up at once (make -j) must not share
+	# the temporary tables of mariadb-install-db in /tmp.
+	mkdir -p "$my_dir/tmp" || return 99
+	my_opts="--innodb-log-file-size=4M --innodb-buffer-pool-size=16M --skip-name-resolve --tmpdir=$my_dir/tmp"
 	if ! "$my_install" --no-defaults --datadir="$my_data" --user="$my_user" \
 		--auth-root-authentication-method=normal --skip-test-db $my_opts \
 		> "$my_dir/install.log" 2>&1; then
