@@ -447,8 +447,12 @@ int proxy_relay(struct sip_ctx *ctx, bool stateful)
 	int rc = uri_dest(next_hop_uri(ctx), &dst, &tp);
 	/* A name being looked up suspends the relay (proxy/dns.h); with a
 	 * parallel fork the branches go now and that one is skipped. */
-	if (rc == SIP_AGAIN && stateful && !(ctx->fork && ctx->fork->dset))
-		return proxy_dns_suspend(ctx);
+	if (rc == SIP_AGAIN && stateful && !(ctx->fork && ctx->fork->dset)) {
+		rc = proxy_dns_suspend(ctx);
+		if (rc == SIP_OK)       /* t_set_fr() and serial contacts go with it */
+			proxy_fork_bind(ctx, ctx->txn);
+		return rc;
+	}
 	sip_socket *sock = rc == SIP_OK ? next_hop_socket(ctx, tp, &dst) : NULL;
 	/* A fork goes on without a first destination it cannot reach. */
 	while (!sock && stateful && proxy_fork_shift(ctx)) {

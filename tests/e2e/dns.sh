@@ -10,6 +10,9 @@
 #     nobody listens on (the TCP connection is refused), priority 20 at a
 #     sipp uas over TCP; the calls reach it.
 #  4. sip:nowhere.test has no records: 503.
+#  5. sip:silent.test: the priority-10 UDP target never answers; the
+#     policy's 1 s timer (t_set_fr) gives 408 and the calls fail over to
+#     the priority-20 target.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init sipp python3 dnsmasq
@@ -25,6 +28,9 @@ dnsmasq --no-daemon --port="$DNS" --listen-address=127.0.0.1 --bind-interfaces \
 	--srv-host=_sip._tcp.tcp.test,dead.test,"$DEAD",10,0 \
 	--srv-host=_sip._tcp.tcp.test,sip-b.test,"$TCP_UAS",20,0 \
 	--host-record=sip-a.test,127.0.0.1 --host-record=sip-b.test,127.0.0.1 \
+	--naptr-record=silent.test,10,50,s,SIP+D2U,,_sip._udp.silent.test \
+	--srv-host=_sip._udp.silent.test,dead.test,"$DEAD",10,0 \
+	--srv-host=_sip._udp.silent.test,sip-b.test,"$UAS_B",20,0 \
 	--host-record=dead.test,127.0.0.1 \
 	>"$E2E_TMP/dnsmasq.log" 2>&1 </dev/null &
 DNS_PID=$!
@@ -108,4 +114,14 @@ PY
 	cat "$E2E_TMP/nowhere.out" >&2
 	e2e_fail "a name without records did not get 503"
 }
+# 5. A UDP target that never answers: the final-response timer fails over.
+e2e_sipp uasB5 -sf "$E2E_SRC/uas_rr.xml" -i 127.0.0.1 -p "$UAS_B" -mp "$MEDIA2" -m 2 -timeout 30s
+e2e_wait_sipp_up uasB5 "$UAS_B"
+e2e_sipp_run uac5 -sf "$E2E_SRC/uac_rr.xml" "127.0.0.1:$PROXY" -i 127.0.0.1 -p "$UAC" -s silent \
+	-m 2 -r 10 -timeout 30s -timeout_error
+e2e_expect_calls uac5 2
+e2e_sipp_wait uasB5
+e2e_expect_calls uasB5 2
+n=$(grep -c "dns: branch failed (408); trying target 2 of 2" "$E2E_TMP/proxy.log")
+[ "$n" = 2 ] || e2e_fail "expected 2 failovers after 408 in the log, found $n"
 e2e_expect_proxy_alive
