@@ -16,6 +16,9 @@ sipcc_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DSIPCC_RUNTIME_LIB='"$(pkglibdir)/libsiprt.a"' \
 	-DSIPCC_LINK_CC='"$(CC) $(SAN_FLAGS)"' \
 	-DSIPCC_LINK_LIBS='"$(RUNTIME_LIBS)"'
+# The link command is compiled in: a Makefile with other libraries (a new
+# runtime dependency) must rebuild it.
+compiler/sipcc-link.$(OBJEXT): Makefile
 
 # YACC is "bison -y"; the grammar uses bison features on purpose. With
 # per-program flags automake names the parser compiler/sipcc-parse.[ch];
