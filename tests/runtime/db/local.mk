@@ -3,7 +3,7 @@
 # server they start (skipped without one).
 check_PROGRAMS += tests/runtime/db/test_db
 TESTS += tests/runtime/db/test_db tests/runtime/db/test_db_pgsql.sh
-EXTRA_DIST += tests/runtime/db/test_db_pgsql.sh
+EXTRA_DIST += tests/runtime/db/test_db_pgsql.sh tests/db_server_run.sh
 TESTS += tests/runtime/db/test_db_mysql.sh
 # The worker thread and its queues, on SQLite files.
 check_PROGRAMS += tests/runtime/db/test_db_worker
