@@ -24,3 +24,4 @@ tests_runtime_sip_test_sdp_LDADD = $(CMOCKA_LIBS)
 tests_runtime_sip_test_rfc5118_SOURCES = tests/runtime/sip/test_rfc5118.c $(SIP_SRC) $(CORE_SRC)
 tests_runtime_sip_test_rfc5118_CFLAGS = $(SIP_TEST_CFLAGS)
 tests_runtime_sip_test_rfc5118_LDADD = $(CMOCKA_LIBS)
+EXTRA_DIST += tests/runtime/sip/sip_test.h

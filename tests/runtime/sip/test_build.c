@@ -5,27 +5,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
+#include "sip_test.h"
 
 #include "core/status.h"
 #include "sip/msg.h"
 
-static sip_arena arena;
 static sip_msg msg;
 static char out[4096];
-
-static int setup(void **state)
-{
-	(void)state;
-	sip_arena_init(&arena, 4096);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	sip_arena_destroy(&arena);
-	return 0;
-}
 
 static void parse_ok(const char *s)
 {

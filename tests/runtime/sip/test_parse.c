@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "sip_test.h"
 
 #include "core/status.h"
 #include "sip/msg.h"
@@ -14,36 +15,12 @@
 #define TOP_SRCDIR "."
 #endif
 
-static sip_arena arena;
 static sip_msg msg;
 
 static int parse(const char *s)
 {
 	sip_arena_reset(&arena);
 	return sip_msg_parse(&arena, s, strlen(s), &msg);
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	sip_arena_init(&arena, 4096);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	sip_arena_destroy(&arena);
-	return 0;
-}
-
-static void assert_str(sip_str s, const char *want)
-{
-	char buf[512];
-
-	snprintf(buf, sizeof(buf), "%.*s", (int)s.len, s.s ? s.s : "");
-	assert_string_equal(buf, want);
-	assert_int_equal(s.len, strlen(want));
 }
 
 static const char invite[] =

@@ -10,35 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include "sip_test.h"
 
 #include "core/status.h"
 #include "sip/msg.h"
 #include "sip/sdp.h"
 
-static sip_arena arena;
 static char buf[65536];
-
-static int setup(void **state)
-{
-	(void)state;
-	sip_arena_init(&arena, 4096);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	sip_arena_destroy(&arena);
-	return 0;
-}
-
-static void assert_str(sip_str s, const char *want)
-{
-	char b[512];
-
-	snprintf(b, sizeof(b), "%.*s", (int)s.len, s.s ? s.s : "");
-	assert_string_equal(b, want);
-}
 
 static bool has_sdp(const char *name)
 {

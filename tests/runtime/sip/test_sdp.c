@@ -6,34 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#define SIP_TEST_ARENA 1024
+#include "sip_test.h"
 
 #include "core/status.h"
 #include "sip/msg.h"
 #include "sip/sdp.h"
 
-static sip_arena arena;
-
-static int setup(void **state)
-{
-	(void)state;
-	sip_arena_init(&arena, 1024);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	sip_arena_destroy(&arena);
-	return 0;
-}
-
-static void assert_str(sip_str s, const char *want)
-{
-	char buf[512];
-
-	snprintf(buf, sizeof(buf), "%.*s", (int)s.len, s.s ? s.s : "");
-	assert_string_equal(buf, want);
-}
 
 static int parse(const char *s, sip_sdp **d, const char **err)
 {

@@ -5,17 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
+#include "sip_test.h"
 
 #include "core/status.h"
 #include "sip/msg.h"
-
-static void assert_str(sip_str s, const char *want)
-{
-	char buf[512];
-
-	snprintf(buf, sizeof(buf), "%.*s", (int)s.len, s.s ? s.s : "");
-	assert_string_equal(buf, want);
-}
 
 static int parse(const char *s, sip_uri *u)
 {
