@@ -13,3 +13,4 @@ include tests/runtime/auth/local.mk
 include tests/runtime/registrar/local.mk
 include tests/runtime/dialog/local.mk
 include tests/runtime/drouting/local.mk
+include tests/runtime/script/local.mk

@@ -68,3 +68,7 @@ EXTRA_DIST += tests/e2e/ws_peer.py
 	tests/e2e/uac_dlg_bye.xml tests/e2e/uac_stray_bye.xml \
 	tests/e2e/uas_reject.xml tests/e2e/uac_reject.xml \
 	tests/e2e/uac_dlg_timeout.xml tests/e2e/uas_answer.xml
+# Branch flags per branch and per contact (setbflag before save, lookup,
+# branch/reply/failure routes, restart).
+E2E_TESTS += tests/e2e/bflags.sh
+EXTRA_DIST += tests/e2e/bflags.sip tests/e2e/uas_bflag.xml tests/e2e/uac_603.xml
