@@ -100,6 +100,7 @@ enum cc_mark {
 	CC_MARK_REPLY = 1u << 5,        /* answers the request */
 	CC_MARK_SAVE_CONTACT = 1u << 6, /* stores a registration (and answers it) */
 	CC_MARK_GATEWAY = 1u << 7,      /* (true:) the request now goes to a gateway */
+	CC_MARK_DIALOG_TRACK = 1u << 8, /* (true:) its dialog is tracked: dialog variables are kept */
 };
 /* "auth" -> CC_MARK_AUTH; 0 when unknown. */
 unsigned cc_mark_from_name(const char *name);
