@@ -8,7 +8,9 @@
 # reply route sees each branch's flags (and the flag the branch route set
 # on the plain branch only), the failure route those of the 603's branch.
 # Then the proxy restarts and the same call works with the flags read back
-# from the database.
+# from the database. Last, a call whose branches the policy makes with
+# append_branch() (the appended branch without NATED, the Request-URI's
+# with it, set after the append).
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init
@@ -18,7 +20,8 @@ DB=sqlite:$E2E_TMP/bflags.db
 "$CTL" --db "$DB" db init >"$E2E_TMP/ctl.out" 2>&1 || e2e_fail "sipcc-ctl db init failed"
 
 e2e_ports PROXY UAC NAT PLAIN
-e2e_build tests/e2e/bflags.sip
+e2e_build tests/e2e/bflags.sip -D "NAT_URI=sip:nat@127.0.0.1:$NAT" \
+	-D "PLAIN_URI=sip:plain@127.0.0.1:$PLAIN"
 e2e_start_proxy "$PROXY" --db "$DB"
 
 # register N CONTACT [HEADER]: one REGISTER for bob with CONTACT (and the
@@ -60,11 +63,15 @@ uas() {
 	e2e_wait_sipp_up "$1" "$2"
 }
 
-# call ROUND: the forked call and what the routes logged.
+# count TEXT: how many lines of the proxy's log have TEXT.
+count() { grep -c "$1" "$E2E_TMP/proxy.log"; }
+
+# call ROUND USER N: the forked call to USER and what the routes logged
+# (each line N times in the log by then).
 call() {
 	uas "nat$1" "$NAT" yes 486 0
 	uas "plain$1" "$PLAIN" no 603 500
-	e2e_sipp_run "caller$1" -sf "$E2E_SRC/uac_603.xml" -s bob "127.0.0.1:$PROXY" \
+	e2e_sipp_run "caller$1" -sf "$E2E_SRC/uac_603.xml" -s "$2" "127.0.0.1:$PROXY" \
 		-i 127.0.0.1 -p "$UAC" -m 1 -timeout 15s -timeout_error
 	e2e_expect_calls "caller$1" 1
 	# A callee that saw the wrong X-Nated value fails its ereg check.
@@ -72,22 +79,21 @@ call() {
 	e2e_expect_calls "nat$1" 1
 	e2e_sipp_wait "plain$1"
 	e2e_expect_calls "plain$1" 1
-	log=$E2E_TMP/proxy.log
-	grep -q "reply 486 on a NATed branch" "$log" ||
+	[ "$(count "reply 486 on a NATed branch")" = "$3" ] ||
 		e2e_fail "round $1: the reply route did not see NATED on the 486's branch"
-	grep -q "reply 603 on a plain branch" "$log" ||
+	[ "$(count "reply 603 on a plain branch")" = "$3" ] ||
 		e2e_fail "round $1: the reply route saw NATED on the 603's branch"
-	grep -q "reply 603 on a branch its branch route marked" "$log" ||
+	[ "$(count "reply 603 on a branch its branch route marked")" = "$3" ] ||
 		e2e_fail "round $1: the flag the branch route set is not on its branch"
-	! grep -q "reply 486 on a branch its branch route marked" "$log" ||
+	[ "$(count "reply 486 on a branch its branch route marked")" = 0 ] ||
 		e2e_fail "round $1: the branch route's flag leaked to the other branch"
-	grep -q "failure route 603: picked branch is plain" "$log" ||
+	[ "$(count "failure route 603: picked branch is plain")" = "$3" ] ||
 		e2e_fail "round $1: the failure route did not see the picked branch's flags"
 }
 
 register 1 "<sip:bob@127.0.0.1:$NAT>" "X-Test-Nat: 1"
 register 2 "<sip:bob@127.0.0.1:$PLAIN>"
-call 1
+call 1 bob 1
 
 # Restart: the contacts and their flags come back from the database.
 e2e_expect_proxy_alive
@@ -98,5 +104,6 @@ until grep -q "2 bindings loaded" "$E2E_TMP/proxy.log"; do
 	[ $i -ge 50 ] && e2e_fail "the restarted proxy did not load bob's two bindings"
 	sleep 0.1; i=$((i + 1))
 done
-call 2
+call 2 bob 1
+call 3 split 2
 e2e_expect_proxy_alive
