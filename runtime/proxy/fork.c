@@ -128,8 +128,10 @@ bool proxy_fork_next(struct sip_ctx *ctx)
 	}
 	*src = e;
 	last->next = NULL;
-	/* Each branch: the flags set so far plus those of its contact. */
-	uint64_t base = script_bflags(ctx);
+	/* Each branch: the flags of its contact, plus, after lookup(), those
+	 * set so far (in a failure route t_next_contacts() must not pass the
+	 * failed branch's on, e.g. a NAT flag of another contact). */
+	uint64_t base = f->serial_set ? script_bflags(ctx) : 0;
 	for (e = first->next; e; e = e->next)
 		e->bflags |= base;
 	script_bflags_set(ctx, base | first->bflags);

@@ -51,7 +51,8 @@ void proxy_fork_init(void);
  * no Path, e.g. the WebSocket connection it registered over; bflags are
  * the flags saved with it), proxy_fork_next() moves the
  * contacts of the best q left into the Request-URI and the destination
- * set, each branch with the current branch flags plus its contact's.
+ * set, each branch with its contact's flags (after lookup(), plus the
+ * flags set so far).
  * False when no contact is left. */
 void proxy_fork_begin(struct sip_ctx *ctx);
 int proxy_fork_add(struct sip_ctx *ctx, sip_str uri, sip_str path, sip_str du, int q,

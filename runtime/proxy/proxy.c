@@ -474,6 +474,16 @@ int proxy_relay(struct sip_ctx *ctx, bool stateful)
 	return rc;
 }
 
+/* Keep the request as routed so a failure route can re-route it. */
+static void relay_keep_template(struct sip_ctx *ctx, txn *s, sip_socket *sock)
+{
+	if (!ctx->on_failure || ctx->prepared || s->tmpl_len)
+		return;
+	long n = build_request(ctx, sock, SIP_STR_NULL);
+	if (n < 0 || txn_server_set_template(s, P.out, (size_t)n) != SIP_OK)
+		LOG_WARN("cannot keep the request for failure routing");
+}
+
 /* Send one branch of s to dst over sock: the request as ctx has it now. */
 static int relay_branch(struct sip_ctx *ctx, txn *s, sip_socket *sock, const sip_addr *dst_in,
 			const sip_transport *tp)
@@ -485,8 +495,10 @@ static int relay_branch(struct sip_ctx *ctx, txn *s, sip_socket *sock, const sip
 		return SIP_ESTATE;
 	/* t_on_branch: the branch route sees (and may change or drop) this
 	 * branch before it is sent; a new destination takes effect. The
-	 * header edits it makes go on this branch only. */
+	 * header edits it makes go on this branch only (and not into the
+	 * request a failure route starts from). */
 	if (ctx->on_branch) {
+		relay_keep_template(ctx, s, sock);
 		unsigned saved_n = m->n_edits;
 		sip_edit *saved = saved_n ? sip_arena_alloc(ctx->arena, saved_n * sizeof *saved) : NULL;
 		if (saved_n && !saved)
@@ -523,12 +535,7 @@ static int relay_branch_send(struct sip_ctx *ctx, txn *s, sip_socket *sock, cons
 	int rc;
 	s->u_fail = (void *)ctx->on_failure;
 	s->u_reply = (void *)ctx->on_reply;
-	if (ctx->on_failure && !ctx->prepared && !s->tmpl_len) {
-		/* Keep the request as routed so a failure route can re-route it. */
-		long n = build_request(ctx, sock, SIP_STR_NULL);
-		if (n < 0 || txn_server_set_template(s, P.out, (size_t)n) != SIP_OK)
-			LOG_WARN("cannot keep the request for failure routing");
-	}
+	relay_keep_template(ctx, s, sock);
 	txn *c = txn_client_create(s, m->method, sock, dst);
 	if (!c) {
 		LOG_WARN("cannot create a branch for " SIP_STR_FMT, SIP_STR_ARG(m->method_str));

@@ -10,7 +10,9 @@
 # Then the proxy restarts and the same call works with the flags read back
 # from the database. Last, a call whose branches the policy makes with
 # append_branch() (the appended branch without NATED, the Request-URI's
-# with it, set after the append).
+# with it, set after the append), and a serial fork: the NATed contact
+# has the higher q and answers 486, the failure route's t_next_contacts()
+# sends to the plain one, which must not get the NATed branch's flags.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init
@@ -24,35 +26,35 @@ e2e_build tests/e2e/bflags.sip -D "NAT_URI=sip:nat@127.0.0.1:$NAT" \
 	-D "PLAIN_URI=sip:plain@127.0.0.1:$PLAIN"
 e2e_start_proxy "$PROXY" --db "$DB"
 
-# register N CONTACT [HEADER]: one REGISTER for bob with CONTACT (and the
-# extra header line); expects 200.
+# register N USER CONTACT [HEADER]: one REGISTER for USER with CONTACT
+# (and the extra header line); expects 200.
 register() {
 	python3 - "$PROXY" "$@" >>"$E2E_TMP/register.out" 2>&1 <<'PY' ||
 import socket, sys
 proxy = ("127.0.0.1", int(sys.argv[1]))
-n, contact = sys.argv[2], sys.argv[3]
-extra = sys.argv[4] + "\r\n" if len(sys.argv) > 4 else ""
+n, user, contact = sys.argv[2], sys.argv[3], sys.argv[4]
+extra = sys.argv[5] + "\r\n" if len(sys.argv) > 5 else ""
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("127.0.0.1", 0))
 me = "127.0.0.1:%d" % s.getsockname()[1]
 req = ("REGISTER sip:127.0.0.1:%d SIP/2.0\r\n"
        "Via: SIP/2.0/UDP %s;branch=z9hG4bK-reg-%s;rport\r\n"
        "Max-Forwards: 70\r\n"
-       "From: <sip:bob@127.0.0.1>;tag=r%s\r\n"
-       "To: <sip:bob@127.0.0.1>\r\n"
+       "From: <sip:%s@127.0.0.1>;tag=r%s\r\n"
+       "To: <sip:%s@127.0.0.1>\r\n"
        "Call-ID: reg-%s@127.0.0.1\r\n"
        "CSeq: 1 REGISTER\r\n"
        "Contact: %s\r\n%s"
        "Expires: 300\r\n"
        "Content-Length: 0\r\n\r\n"
-       % (proxy[1], me, n, n, n, contact, extra))
+       % (proxy[1], me, n, user, n, user, n, contact, extra))
 s.sendto(req.encode(), proxy)
 s.settimeout(3.0)
 status = s.recv(65535).decode("latin-1").split("\r\n", 1)[0]
 print("%s: %s" % (contact, status))
 sys.exit(0 if status.startswith("SIP/2.0 200") else 1)
 PY
-	e2e_fail "REGISTER of $2 failed: $(tail -n 1 "$E2E_TMP/register.out")"
+	e2e_fail "REGISTER of $3 failed: $(tail -n 1 "$E2E_TMP/register.out")"
 }
 
 # uas NAME PORT NATED CODE PAUSE: a callee that expects X-Nated: NATED.
@@ -91,8 +93,8 @@ call() {
 		e2e_fail "round $1: the failure route did not see the picked branch's flags"
 }
 
-register 1 "<sip:bob@127.0.0.1:$NAT>" "X-Test-Nat: 1"
-register 2 "<sip:bob@127.0.0.1:$PLAIN>"
+register 1 bob "<sip:bob@127.0.0.1:$NAT>" "X-Test-Nat: 1"
+register 2 bob "<sip:bob@127.0.0.1:$PLAIN>"
 call 1 bob 1
 
 # Restart: the contacts and their flags come back from the database.
@@ -106,4 +108,10 @@ until grep -q "2 bindings loaded" "$E2E_TMP/proxy.log"; do
 done
 call 2 bob 1
 call 3 split 2
+
+register 3 ser "<sip:ser@127.0.0.1:$NAT>;q=1.0" "X-Test-Nat: 1"
+register 4 ser "<sip:ser@127.0.0.1:$PLAIN>;q=0.5"
+call 4 ser 3
+[ "$(count "failure route 486: picked branch is NATed")" = 1 ] ||
+	e2e_fail "the failure route did not see the NATed branch's 486"
 e2e_expect_proxy_alive
