@@ -100,6 +100,7 @@ enum cc_mark {
 	CC_MARK_REPLY = 1u << 5,        /* answers the request */
 	CC_MARK_SAVE_CONTACT = 1u << 6, /* stores a registration (and answers it) */
 	CC_MARK_GATEWAY = 1u << 7,      /* (true:) the request now goes to a gateway */
+	CC_MARK_DIALOG_TRACK = 1u << 8, /* (true:) its dialog is tracked: dialog variables are kept */
 };
 /* "auth" -> CC_MARK_AUTH; 0 when unknown. */
 unsigned cc_mark_from_name(const char *name);
@@ -317,6 +318,7 @@ struct cc_stmt {
 	enum cc_stmt_kind kind;
 	struct cc_loc loc;
 	unsigned allow;          /* enum cc_allow, from "@allow(...)" before it */
+	struct cc_loc allow_loc; /* where that annotation stands (line 0: none) */
 	struct cc_stmt *next;    /* next statement in its block */
 	union {
 		struct cc_expr *expr;                                  /* S_EXPR */
@@ -353,6 +355,7 @@ struct cc_route {
 	unsigned used_from;        /* sema: mask of entry kinds it is reached from */
 	int index;                 /* order of definition */
 	unsigned allow;            /* enum cc_allow, from "@allow(...)" before it */
+	struct cc_loc allow_loc;   /* where that annotation stands (line 0: none) */
 	int64_t every_ms;          /* timer routes: "every 10s" */
 	struct cc_route *next;
 };
@@ -383,6 +386,21 @@ struct cc_define {
 	struct cc_define *next;
 };
 
+/* A comment of a policy ("# ..." to the end of the line, text without
+ * the newline), and an include as written; kept for sipcc fmt. The
+ * included file's items are in the program as well. */
+struct cc_comment {
+	const char *text;
+	struct cc_loc loc;
+	struct cc_comment *next;
+};
+
+struct cc_include {
+	const char *path;
+	struct cc_loc loc;
+	struct cc_include *next;
+};
+
 struct cc_program {
 	struct cc_listen *listens;
 	struct cc_domain *domains;
@@ -400,6 +418,9 @@ struct cc_program {
 	 * parsed), to find include cycles. */
 	const char **include_stack;
 	int ninclude;
+	struct cc_include *includes;    /* every include, in the order read */
+	struct cc_comment *comments;    /* every comment of the policy files, in order */
+	struct cc_comment **comments_tail;
 	/* declarations loaded from stdlib/ */
 	struct cc_fn_decl *fns;
 	struct cc_pv_decl *pvs;

@@ -34,6 +34,7 @@ static void cc_usage(FILE *out)
 	      "                    [--format=text|json]\n"
 	      "       sipcc check POLICY [-D NAME[=VALUE]]... [-Werror] [--format=text|json]\n"
 	      "       sipcc explain POLICY\n"
+	      "       sipcc fmt POLICY.sip\n"
 	      "       sipcc doc\n"
 	      "       sipcc --help | --version\n"
 	      "\n"
@@ -42,6 +43,7 @@ static void cc_usage(FILE *out)
 	      "  check        check POLICY and report errors and warnings; generates nothing\n"
 	      "  explain      print POLICY (a .yaml policy, or a .sip one) as the policy\n"
 	      "               language, then check it\n"
+	      "  fmt          print POLICY.sip in the canonical layout, comments kept\n"
 	      "  doc          print the stdlib reference (functions, pseudo-variables,\n"
 	      "               constants) as roff\n"
 	      "\n"
@@ -80,6 +82,7 @@ static int cc_opts_parse(int argc, char **argv, struct cc_opts *o)
 {
 	bool build = strcmp(o->cmd, "build") == 0;
 	bool check = strcmp(o->cmd, "check") == 0 || strcmp(o->cmd, "explain") == 0;
+	bool fmt = strcmp(o->cmd, "fmt") == 0;
 
 	o->defines = cc_alloc((size_t)argc * sizeof *o->defines);
 	o->opt_level = 2;
@@ -119,7 +122,7 @@ static int cc_opts_parse(int argc, char **argv, struct cc_opts *o)
 			char msg[128];
 			snprintf(msg, sizeof msg, "unknown option '%%s' for 'sipcc %s'", o->cmd);
 			return cc_usage_error(msg, a);
-		} else if (!build && !check) {
+		} else if (!build && !check && !fmt) {
 			return cc_usage_error("unexpected argument '%s'", a);
 		} else if (o->policy) {
 			return cc_usage_error("only one policy file can be given (also got '%s')", a);
@@ -127,7 +130,7 @@ static int cc_opts_parse(int argc, char **argv, struct cc_opts *o)
 			o->policy = a;
 		}
 	}
-	if ((build || check) && !o->policy)
+	if ((build || check || fmt) && !o->policy)
 		return cc_usage_error("%s: no policy file given", o->cmd);
 	if (build && !o->out)
 		return cc_usage_error("%s: missing -o OUT (the executable to write)", o->cmd);
@@ -210,6 +213,44 @@ static int cc_cmd_explain(const struct cc_opts *o)
 	return cc_diag_errors() ? CC_EXIT_FAIL : CC_EXIT_OK;
 }
 
+/* fmt: parse the policy (no stdlib, no checks: a policy that does not
+ * check yet can be formatted) and print it in the canonical layout. On a
+ * syntax error nothing is printed. */
+static int cc_cmd_fmt(const struct cc_opts *o)
+{
+	struct cc_program *p = cc_alloc(sizeof *p);
+	char *text = NULL;
+	size_t len = 0;
+
+	if (cc_yaml_is_policy(o->policy)) {
+		cc_diag_fatal("fmt formats policies in the policy language; '%s' is YAML "
+			      "('sipcc explain %s' prints the policy language it means)",
+			      o->policy, o->policy);
+		return CC_EXIT_FAIL;
+	}
+	enum cc_parse_result r = cc_parse_file(p, o->policy, CC_SRC_POLICY);
+	if (r != CC_PARSE_OK || cc_diag_errors()) {
+		cc_diag_summary();
+		return CC_EXIT_FAIL;
+	}
+	FILE *m = open_memstream(&text, &len);
+	if (!m) {
+		cc_diag_fatal("out of memory");
+		return CC_EXIT_FAIL;
+	}
+	bool all = cc_ast_fmt(p, o->policy, m);
+	fclose(m);
+	if (!all) {
+		cc_diag_fatal("cannot keep every comment of '%s' in place; not formatting it",
+			      o->policy);
+		free(text);
+		return CC_EXIT_FAIL;
+	}
+	fwrite(text, 1, len, stdout);
+	free(text);
+	return fflush(stdout) == 0 ? CC_EXIT_OK : CC_EXIT_FAIL;
+}
+
 /* build: check, lower to an object in $TMPDIR (or IR text into OUT), link. */
 static int cc_cmd_build(const struct cc_opts *o)
 {
@@ -279,10 +320,11 @@ int main(int argc, char **argv)
 		return CC_EXIT_OK;
 	}
 	if (strcmp(o.cmd, "build") != 0 && strcmp(o.cmd, "check") != 0 &&
-	    strcmp(o.cmd, "explain") != 0 && strcmp(o.cmd, "doc") != 0) {
+	    strcmp(o.cmd, "explain") != 0 && strcmp(o.cmd, "doc") != 0 &&
+	    strcmp(o.cmd, "fmt") != 0) {
 		if (o.cmd[0] == '-')
 			return cc_usage_error("unknown option '%s'", o.cmd);
-		return cc_usage_error("unknown command '%s' (use build, check, explain or doc)", o.cmd);
+		return cc_usage_error("unknown command '%s' (use build, check, explain, fmt or doc)", o.cmd);
 	}
 	rc = cc_opts_parse(argc, argv, &o);
 	if (rc != CC_EXIT_OK)
@@ -293,6 +335,8 @@ int main(int argc, char **argv)
 		rc = cc_front(&o) ? CC_EXIT_OK : CC_EXIT_FAIL;
 	else if (strcmp(o.cmd, "explain") == 0)
 		rc = cc_cmd_explain(&o);
+	else if (strcmp(o.cmd, "fmt") == 0)
+		rc = cc_cmd_fmt(&o);
 	else
 		rc = cc_cmd_build(&o);
 	return rc;

@@ -414,8 +414,10 @@ stmt:
 			if (gateway)
 				cc_diag_report(CC_D_BAD_ANNOTATION, cc_loc_span(@1, @2),
 					       "'@gateway' goes before a define naming a gateway, not before a statement");
-			if ($$)
+			if ($$) {
 				$$->allow |= allow;
+				$$->allow_loc = @1;
+			}
 		}
 	| WHILE '(' expr ')' stmt
 		{
@@ -886,6 +888,8 @@ static struct cc_route *cc_parse_route(struct cc_parse_ctx *ps, struct cc_loc lo
 	r->index = ps->prog->nroutes++;
 	r->result = CC_TY_VOID;
 	r->allow = allow;
+	if (allow)
+		r->allow_loc = ps->pending_loc;
 	for (tail = &ps->prog->routes; *tail; tail = &(*tail)->next)
 		;
 	*tail = r;
@@ -1464,6 +1468,12 @@ static void cc_parse_include(struct cc_parse_ctx *ps, struct cc_loc loc, const c
 		return;
 	}
 	fclose(f);
+	struct cc_include *inc = cc_alloc(sizeof *inc), **tail;
+	inc->path = path;
+	inc->loc = loc;
+	for (tail = &p->includes; *tail; tail = &(*tail)->next)
+		;
+	*tail = inc;
 	cc_parse_file(p, full, CC_SRC_POLICY);
 }
 

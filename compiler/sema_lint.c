@@ -5,8 +5,9 @@
  * with the caller's state) is walked as a small abstract interpreter. The
  * state of a path says which checks succeeded on it (authentication, a
  * trusted source, a local-domain check, an existing dialog or transaction),
- * whether its destination may be a gateway, and whether it has answered or
- * forwarded the request. Where paths join, a check counts only when it
+ * whether its destination may be a gateway, whether it has answered or
+ * forwarded the request, and whether its dialog is tracked (so that a
+ * dialog variable written there is kept). Where paths join, a check counts only when it
  * succeeded on all of them, a gateway destination when it is set on any.
  *
  * Which function does what comes from the "marks(...)" of the stdlib
@@ -21,7 +22,8 @@ enum {
 	LS_LOCAL = 1u << 1,     /* for one of our domains */
 	LS_DIALOG = 1u << 2,    /* in a dialog or transaction already let through */
 	LS_FINAL = 1u << 3,     /* answered, forwarded or saved */
-	LS_MUST = LS_AUTH | LS_LOCAL | LS_DIALOG | LS_FINAL,
+	LS_TRACKED = 1u << 5,   /* its dialog is tracked (dialog variables are kept) */
+	LS_MUST = LS_AUTH | LS_LOCAL | LS_DIALOG | LS_FINAL | LS_TRACKED,
 	LS_GATEWAY = 1u << 4,   /* may go to a gateway */
 };
 
@@ -197,6 +199,24 @@ static void lint_save(struct lint *l, const struct cc_expr *e, const struct lint
 		     checks ? checks : "the credentials");
 }
 
+/* A dialog variable written where no dialog is tracked yet on some path:
+ * the runtime has no dialog to keep it in and drops it. An in-dialog
+ * request (a check marked dialog held) finds its dialog before routing. */
+static void lint_dlgvar_write(struct lint *l, const struct cc_stmt *st,
+			      const struct lint_state *s)
+{
+	if (st->u.assign.lv != CC_LV_AVP || !st->u.assign.avp || !st->u.assign.avp->dialog ||
+	    (s->bits & (LS_TRACKED | LS_DIALOG)) || !lint_first(l, st, CC_D_DLGVAR_UNTRACKED))
+		return;
+	const char *track = lint_fns_with(l->s->p, CC_MARK_DIALOG_TRACK);
+	cc_diag_report(CC_D_DLGVAR_UNTRACKED, st->loc,
+		       "dialog variable '%s' is written where the dialog may not be tracked yet: "
+		       "the value is not kept", st->u.assign.avp->name);
+	lint_chain_notes(l);
+	cc_diag_note((struct cc_loc){0}, "call %s on the initial INVITE before writing "
+		     "dialog variables", track ? track : "a function that tracks the dialog");
+}
+
 static void lint_stmt(struct lint *l, const struct cc_stmt *st, struct lint_state *s);
 static void lint_expr(struct lint *l, const struct cc_expr *e, struct lint_state *s);
 static bool lint_has_gateway(const struct lint *l, const struct lint_state *s,
@@ -279,6 +299,10 @@ static void lint_call(struct lint *l, const struct cc_expr *e, struct lint_state
 		lint_save(l, e, s);
 	if (f->marks & (CC_MARK_RELAY | CC_MARK_REPLY | CC_MARK_SAVE_CONTACT))
 		s->bits |= LS_FINAL;
+	/* Called as a statement, a dialog tracker counts from here on (on a
+	 * request it does not apply to, no variable would be kept anyway). */
+	if (f->marks & CC_MARK_DIALOG_TRACK)
+		s->bits |= LS_TRACKED;
 	/* A void function marked gateway (a gateway selection that cannot
 	 * fail) sets the destination as a statement. */
 	if ((f->marks & CC_MARK_GATEWAY) && f->result == CC_TY_VOID && !(s->bits & LS_GATEWAY)) {
@@ -406,6 +430,9 @@ static void lint_cond(struct lint *l, const struct cc_expr *e, const struct lint
 		t->bits |= LS_LOCAL;
 	if (m & CC_MARK_DIALOG)
 		t->bits |= LS_DIALOG;
+	/* As a condition, the dialog is tracked only where it returned true. */
+	if ((m & CC_MARK_DIALOG_TRACK) && !(in->bits & LS_TRACKED))
+		f->bits &= ~LS_TRACKED;
 	if ((m & CC_MARK_GATEWAY) && !(t->bits & LS_GATEWAY)) {
 		t->bits |= LS_GATEWAY;
 		t->gw_loc = e->loc;
@@ -456,8 +483,10 @@ static void lint_stmt(struct lint *l, const struct cc_stmt *st, struct lint_stat
 		break;
 	case S_ASSIGN:
 		lint_expr(l, st->u.assign.value, s);
-		if (s->live)
+		if (s->live) {
+			lint_dlgvar_write(l, st, s);
 			lint_assign_gw(l, st, s);
+		}
 		break;
 	case S_VAR:
 		lint_expr(l, st->u.var.init, s);

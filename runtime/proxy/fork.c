@@ -10,6 +10,7 @@
 #include "core/status.h"
 #include "proxy/proxy.h"
 #include "proxy/settings.h"
+#include "script/script.h"
 
 /* Longest final-response timer a policy may set: one day. */
 #define FORK_FR_MAX 86400000
@@ -77,6 +78,7 @@ static struct proxy_dest *dest_new(sip_arena *a, sip_str uri, sip_str du, sip_st
 	e->du = du.len ? sip_arena_strdup(a, du) : SIP_STR_NULL;
 	e->path = path.len ? sip_arena_strdup(a, path) : SIP_STR_NULL;
 	e->q = q;
+	e->bflags = 0;
 	if (!e->uri.s || (du.len && !e->du.s) || (path.len && !e->path.s))
 		return NULL;
 	return e;
@@ -89,7 +91,8 @@ static void dest_append(struct proxy_dest **list, struct proxy_dest *e)
 	*list = e;
 }
 
-int proxy_fork_add(struct sip_ctx *ctx, sip_str uri, sip_str path, sip_str du, int q)
+int proxy_fork_add(struct sip_ctx *ctx, sip_str uri, sip_str path, sip_str du, int q,
+		   uint64_t bflags)
 {
 	struct proxy_fork *f = proxy_fork(ctx);
 	if (!f)
@@ -99,6 +102,7 @@ int proxy_fork_add(struct sip_ctx *ctx, sip_str uri, sip_str path, sip_str du, i
 		return SIP_NOMEM;
 	if (e->path.len)
 		e->du = path_first(ctx, e->path);
+	e->bflags = bflags;
 	dest_append(&f->serial, e);
 	return SIP_OK;
 }
@@ -136,6 +140,13 @@ bool proxy_fork_next(struct sip_ctx *ctx)
 	}
 	*src = e;
 	last->next = NULL;
+	/* Each branch: the flags of its contact, plus, after lookup(), those
+	 * set so far (in a failure route t_next_contacts() must not pass the
+	 * failed branch's on, e.g. a NAT flag of another contact). */
+	uint64_t base = f->serial_set ? script_bflags(ctx) : 0;
+	for (e = first->next; e; e = e->next)
+		e->bflags |= base;
+	script_bflags_set(ctx, base | first->bflags);
 	ctx->new_ruri = first->uri;
 	if (first->du.len)
 		ctx->du = first->du;
@@ -180,6 +191,7 @@ void proxy_fork_bind(struct sip_ctx *ctx, txn *s)
 			LOG_WARN("cannot keep the contacts for serial forking");
 			break;
 		}
+		k->bflags = e->bflags;
 		*tail = k;
 		tail = &k->next;
 	}
@@ -216,6 +228,7 @@ int64_t sipcc_fn_append_branch(struct sip_ctx *ctx, const char *s, size_t len)
 	struct proxy_dest *e = f ? dest_new(ctx->arena, uri, SIP_STR_NULL, SIP_STR_NULL, -1) : NULL;
 	if (!e)
 		return 0;
+	e->bflags = script_bflags(ctx);     /* as Kamailio: the current flags */
 	dest_append(&f->dset, e);
 	return 1;
 }

@@ -30,6 +30,7 @@ struct proxy_dest {
 	struct proxy_dest *next;
 	sip_str uri, du, path;
 	int q;
+	uint64_t bflags;        /* the branch's flags (script/script.h) */
 };
 
 struct proxy_fork {
@@ -51,11 +52,15 @@ void proxy_fork_init(void);
 /* Contacts found by a location lookup: proxy_fork_begin() forgets the
  * destination set and the serial contacts, proxy_fork_add() appends one
  * (strings copied; call them best first; du is its next hop when it has
- * no Path, e.g. the WebSocket connection it registered over), proxy_fork_next() moves the
+ * no Path, e.g. the WebSocket connection it registered over; bflags are
+ * the flags saved with it), proxy_fork_next() moves the
  * contacts of the best q left into the Request-URI and the destination
- * set. False when no contact is left. */
+ * set, each branch with its contact's flags (after lookup(), plus the
+ * flags set so far).
+ * False when no contact is left. */
 void proxy_fork_begin(struct sip_ctx *ctx);
-int proxy_fork_add(struct sip_ctx *ctx, sip_str uri, sip_str path, sip_str du, int q);
+int proxy_fork_add(struct sip_ctx *ctx, sip_str uri, sip_str path, sip_str du, int q,
+		   uint64_t bflags);
 bool proxy_fork_next(struct sip_ctx *ctx);
 
 /* For proxy_relay(): the transaction s now exists; hand it the timers and

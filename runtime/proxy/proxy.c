@@ -10,6 +10,7 @@
 #include "proxy/fork.h"
 #include "proxy/dns.h"
 #include "proxy/routes.h"
+#include "script/script.h"
 
 struct proxy_conf proxy_conf;
 
@@ -422,6 +423,9 @@ static sip_str stateless_branch(struct sip_ctx *ctx)
 
 static int relay_branch(struct sip_ctx *ctx, txn *s, sip_socket *sock, const sip_addr *dst,
 			const sip_transport *tp);
+static int relay_branch_routed(struct sip_ctx *ctx, txn *s, sip_socket *sock, sip_addr *dst,
+			       const sip_transport *tp);
+static int relay_branch_send(struct sip_ctx *ctx, txn *s, sip_socket *sock, const sip_addr *dst);
 static int relay_dset(struct sip_ctx *ctx, txn *s, int rc);
 
 int proxy_relay(struct sip_ctx *ctx, bool stateful)
@@ -492,6 +496,16 @@ int proxy_relay(struct sip_ctx *ctx, bool stateful)
 	return rc;
 }
 
+/* Keep the request as routed so a failure route can re-route it. */
+static void relay_keep_template(struct sip_ctx *ctx, txn *s, sip_socket *sock)
+{
+	if (!ctx->on_failure || ctx->prepared || s->tmpl_len)
+		return;
+	long n = build_request(ctx, sock, SIP_STR_NULL);
+	if (n < 0 || txn_server_set_template(s, P.out, (size_t)n) != SIP_OK)
+		LOG_WARN("cannot keep the request for failure routing");
+}
+
 /* Send one branch of s to dst over sock: the request as ctx has it now. */
 static int relay_branch(struct sip_ctx *ctx, txn *s, sip_socket *sock, const sip_addr *dst_in,
 			const sip_transport *tp)
@@ -502,28 +516,54 @@ static int relay_branch(struct sip_ctx *ctx, txn *s, sip_socket *sock, const sip
 	if (s->final_sent)
 		return SIP_ESTATE;
 	/* t_on_branch: the branch route sees (and may change or drop) this
-	 * branch before it is sent; a new destination takes effect. */
+	 * branch before it is sent; a new destination takes effect. The
+	 * header edits it makes go on this branch only (and not into the
+	 * request a failure route starts from). */
 	if (ctx->on_branch) {
-		if (!proxy_routes_branch(ctx))
-			return SIP_DECLINED;
-		if ((rc = uri_dest(next_hop_uri(ctx), &dst, &tp)) != SIP_OK)
-			return rc;
-		if (!(sock = next_hop_socket(ctx, tp, &dst)))
-			return SIP_EINVAL;
+		relay_keep_template(ctx, s, sock);
+		unsigned saved_n = m->n_edits;
+		sip_edit *saved = saved_n ? sip_arena_alloc(ctx->arena, saved_n * sizeof *saved) : NULL;
+		if (saved_n && !saved)
+			return SIP_NOMEM;
+		if (saved_n)
+			memcpy(saved, m->edits, saved_n * sizeof *saved);
+		rc = relay_branch_routed(ctx, s, sock, &dst, tp);
+		if (saved_n)
+			memcpy(m->edits, saved, saved_n * sizeof *saved);
+		m->n_edits = saved_n;
+		return rc;
 	}
+	return relay_branch_send(ctx, s, sock, &dst);
+}
+
+/* relay_branch with a branch route armed: run it, then send. */
+static int relay_branch_routed(struct sip_ctx *ctx, txn *s, sip_socket *sock, sip_addr *dst,
+			       const sip_transport *tp)
+{
+	int rc;
+	if (!proxy_routes_branch(ctx))
+		return SIP_DECLINED;
+	if ((rc = uri_dest(next_hop_uri(ctx), dst, &tp)) != SIP_OK)
+		return rc;
+	if (!(sock = next_hop_socket(ctx, tp, dst)))
+		return SIP_EINVAL;
+	return relay_branch_send(ctx, s, sock, dst);
+}
+
+/* Create the client transaction of a branch and send the request to it. */
+static int relay_branch_send(struct sip_ctx *ctx, txn *s, sip_socket *sock, const sip_addr *dst)
+{
+	sip_msg *m = ctx->msg;
+	int rc;
 	s->u_fail = (void *)ctx->on_failure;
 	s->u_reply = (void *)ctx->on_reply;
-	if (ctx->on_failure && !ctx->prepared && !s->tmpl_len) {
-		/* Keep the request as routed so a failure route can re-route it. */
-		long n = build_request(ctx, sock, SIP_STR_NULL);
-		if (n < 0 || txn_server_set_template(s, P.out, (size_t)n) != SIP_OK)
-			LOG_WARN("cannot keep the request for failure routing");
-	}
-	txn *c = txn_client_create(s, m->method, sock, &dst);
+	relay_keep_template(ctx, s, sock);
+	txn *c = txn_client_create(s, m->method, sock, dst);
 	if (!c) {
 		LOG_WARN("cannot create a branch for " SIP_STR_FMT, SIP_STR_ARG(m->method_str));
 		return SIP_ELIMIT;
 	}
+	script_branch_keep(ctx, c->idx);
 	long n = build_request(ctx, sock, c->branch);
 	rc = n < 0 ? (int)n : txn_client_send(c, P.out, (size_t)n);
 	if (rc != SIP_OK) {
@@ -542,6 +582,7 @@ static int relay_dset(struct sip_ctx *ctx, txn *s, int rc)
 {
 	struct proxy_fork *f = ctx->fork;
 	sip_str ru = ctx->new_ruri, du = ctx->du, path = f->path;
+	uint64_t bflags = script_bflags(ctx);
 	struct proxy_dest *e = f->dset;
 	f->dset = NULL;
 	for (; e; e = e->next) {
@@ -551,6 +592,7 @@ static int relay_dset(struct sip_ctx *ctx, txn *s, int rc)
 		ctx->new_ruri = e->uri;
 		ctx->du = e->du;
 		f->path = e->path;
+		script_bflags_set(ctx, e->bflags);
 		int r = uri_dest(next_hop_uri(ctx), &dst, &tp);
 		if (r == SIP_OK)
 			r = (sock = next_hop_socket(ctx, tp, &dst)) ? relay_branch(ctx, s, sock, &dst, tp)
@@ -564,6 +606,7 @@ static int relay_dset(struct sip_ctx *ctx, txn *s, int rc)
 	ctx->new_ruri = ru;
 	ctx->du = du;
 	f->path = path;
+	script_bflags_set(ctx, bflags);
 	return rc;
 }
 
@@ -883,6 +926,7 @@ static void proxy_on_failure(txn *s, int code)
 	ctx.prepared = true;
 	ctx.reply_code = code;
 	ctx.dlg = P.dlg ? P.dlg->of(s) : NULL;
+	script_failure_enter(&ctx);
 	fn(&ctx);
 }
 

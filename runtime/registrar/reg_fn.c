@@ -13,6 +13,7 @@
 #include "proxy/proxy.h"
 #include "proxy/settings.h"
 #include "registrar/registrar.h"
+#include "script/script.h"
 
 void reg_module_init(sip_timer_wheel *w);
 void reg_module_destroy(void);
@@ -104,7 +105,8 @@ int64_t sipcc_fn_save(struct sip_ctx *ctx, const char *tn, size_t tlen)
 					    v6 ? "]" : "", sip_addr_port(&ctx->src),
 					    ws ? ";transport=" : "", ws ? ctx->sock->tp->name : "");
 	struct reg_result r;
-	reg_save(t, m, received, (int64_t)time(NULL), ctx->arena, &r);
+	/* The branch flags set so far go with the contacts (bflags 0-31). */
+	reg_save(t, m, received, (uint32_t)script_bflags(ctx), (int64_t)time(NULL), ctx->arena, &r);
 	if (r.code == 503)
 		r.hdrs = reg_retry_after;
 	reg_reply(ctx, r.code, r.reason, r.hdrs);
@@ -179,7 +181,8 @@ int64_t sipcc_fn_lookup(struct sip_ctx *ctx, const char *tn, size_t tlen)
 		}
 		sip_str rcv = reg_field(c, REG_RECEIVED);
 		sip_str du = reg_received_ws(rcv) ? rcv : SIP_STR_NULL;
-		if (proxy_fork_add(ctx, reg_field(c, REG_CONTACT), reg_field(c, REG_PATH), du, c->q) != SIP_OK)
+		if (proxy_fork_add(ctx, reg_field(c, REG_CONTACT), reg_field(c, REG_PATH), du, c->q,
+				   c->flags) != SIP_OK)
 			break;
 	}
 	return proxy_fork_next(ctx);

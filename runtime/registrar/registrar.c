@@ -303,7 +303,7 @@ static int reg_db_upsert(sip_str aor, const reg_contact *c)
 	    || (rc = reg_bind_opt(st, 7, reg_field(c, REG_PATH)))
 	    || (rc = reg_bind_opt(st, 8, reg_field(c, REG_RECEIVED)))
 	    || (rc = db_bind_text(st, 9, reg_field(c, REG_UA)))
-	    || (rc = db_bind_int(st, 10, c->flags)))
+	    || (rc = db_bind_int(st, 10, (int32_t)c->flags)))
 		return rc;
 	rc = db_step(st);
 	db_reset(st);
@@ -368,7 +368,7 @@ long reg_load(db *d, int64_t now)
 		int64_t q = db_column_int(st, 3);
 		c->q = (int16_t)(q < -1 ? -1 : q > 1000 ? 1000 : q);
 		c->cseq = (uint32_t)db_column_int(st, 5);
-		c->flags = (uint16_t)db_column_int(st, 9);
+		c->flags = (uint32_t)db_column_int(st, 9);
 		reg_contact_insert(a, c);
 		t->n_contacts++;
 		n++;
@@ -777,8 +777,8 @@ static void reg_dirty_flush(reg_table *t)
 		reg_dirty.overflow_logged = false;
 }
 
-void reg_save(reg_table *t, sip_msg *m, sip_str received, int64_t now, sip_arena *ar,
-	      struct reg_result *out)
+void reg_save(reg_table *t, sip_msg *m, sip_str received, uint32_t flags, int64_t now,
+	      sip_arena *ar, struct reg_result *out)
 {
 	struct reg_want w[REG_MAX_CONTACTS_PER_REQ];
 	reg_contact *fresh[REG_MAX_CONTACTS_PER_REQ];
@@ -907,6 +907,7 @@ void reg_save(reg_table *t, sip_msg *m, sip_str received, int64_t now, sip_arena
 		fresh[i]->expires = now + (int64_t)w[i].expires;
 		fresh[i]->q = (int16_t)w[i].q;
 		fresh[i]->cseq = cseq;
+		fresh[i]->flags = flags;
 	}
 
 	bool queue = t->persist && reg_writer;

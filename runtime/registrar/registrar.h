@@ -28,8 +28,8 @@ typedef struct reg_contact {
 	struct reg_contact *next;
 	int64_t expires;               /* Unix time */
 	uint32_t cseq;
+	uint32_t flags;                /* branch flags saved with it (bflags 0-31) */
 	int16_t q;                     /* thousandths; -1 when the contact gave none */
-	uint16_t flags;
 	uint16_t len[REG_NFIELDS];
 	char data[];                   /* the fields back to back, no separators */
 } reg_contact;
@@ -116,12 +116,13 @@ struct reg_result {
 /* Process REGISTER req against t as RFC 3261 §10.3 steps 5-8 say, all or
  * nothing: the bindings change (memory and database) only when the result
  * is 200. received is the source the request came from ("sip:IP:PORT"),
- * kept for NAT traversal. Results: 200, 400 (malformed Contact or Expires,
+ * kept for NAT traversal; flags (the policy's branch flags) are stored with
+ * every contact the request adds or updates. Results: 200, 400 (malformed Contact or Expires,
  * "*" with other contacts or a nonzero expiry), 423, 500 (a Call-ID/CSeq
  * out of order), 503 (database down: the reply needs Retry-After), 403
  * (more contacts than max_contacts). */
-void reg_save(reg_table *t, sip_msg *req, sip_str received, int64_t now, sip_arena *a,
-	      struct reg_result *out);
+void reg_save(reg_table *t, sip_msg *req, sip_str received, uint32_t flags, int64_t now,
+	      sip_arena *a, struct reg_result *out);
 
 /* Remove every binding of aor (memory and database). SIP_OK, or a
  * database status; memory is cleared only when the database agreed. */

@@ -1,4 +1,5 @@
-/* Script state of the policy: per-transaction AVPs and message flags.
+/* Script state of the policy: per-transaction AVPs and message flags,
+ * per-branch flags.
  *
  * While a request is routed before it has a transaction, the state lives
  * in the message arena; when the request gets its server transaction
@@ -12,6 +13,7 @@
 #include <stdint.h>
 #include "core/arena.h"
 #include "core/str.h"
+#include "txn/txn.h"
 
 struct sip_ctx;
 
@@ -25,7 +27,8 @@ struct script_avp {
 
 struct script_vars {
 	uint64_t flags;         /* flag NAME */
-	uint64_t bflags;        /* bflag NAME */
+	uint64_t bflags;        /* bflag NAME: the current branch's */
+	uint64_t br_bflags[TXN_MAX_BRANCHES];   /* each branch sent, by index */
 	struct script_avp *avps;
 	sip_arena *arena;       /* where values are copied to */
 };
@@ -37,5 +40,24 @@ struct script_vars *script_vars_get(struct sip_ctx *ctx);
 
 /* Move the message's state into ctx->txn, now that it exists. */
 void script_txn_bind(struct sip_ctx *ctx);
+
+/* Branch flags (bflag NAME), as OpenSIPS and Kamailio keep them: every
+ * branch of a request has its own. The request route works on the
+ * Request-URI's branch; lookup() gives each contact's branch the flags
+ * saved with the contact, append_branch() copies the current flags; each
+ * branch sent keeps what it had when it left (after its branch route).
+ * A reply route works on the flags of the reply's branch, a failure route
+ * starts from those of the branch whose reply was picked.
+ *
+ * script_bflags() is the current branch's flags (0 without state);
+ * script_bflags_set() replaces them (allocating no state for 0). */
+uint64_t script_bflags(struct sip_ctx *ctx);
+void script_bflags_set(struct sip_ctx *ctx, uint64_t f);
+/* Branch idx of ctx->txn was just created: it keeps the current flags. */
+void script_branch_keep(struct sip_ctx *ctx, unsigned idx);
+/* A failure route of ctx->txn starts: the current flags become those of
+ * the branch whose final reply was picked (of equal codes, the lowest
+ * index). */
+void script_failure_enter(struct sip_ctx *ctx);
 
 #endif

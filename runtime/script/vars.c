@@ -22,6 +22,7 @@ static void script_vars_copy(struct script_vars *to, const struct script_vars *f
 	struct script_avp **tail = &to->avps;
 	to->flags = from->flags;
 	to->bflags = from->bflags;
+	memcpy(to->br_bflags, from->br_bflags, sizeof to->br_bflags);
 	for (const struct script_avp *a = from->avps; a; a = a->next) {
 		struct script_avp *c = sip_arena_alloc(to->arena, sizeof *c);
 		if (!c)
@@ -168,22 +169,75 @@ int64_t sipcc_fn_isflagset(struct sip_ctx *ctx, int64_t idx)
 	return v && (v->flags & flag_bit(idx));
 }
 
-void sipcc_fn_setbflag(struct sip_ctx *ctx, int64_t idx)
+/* The branch flags a bflag function works on: in a reply route those of
+ * the reply's branch, else the current ones. */
+static uint64_t *bflags_of(struct sip_ctx *ctx)
 {
 	struct script_vars *v = script_vars_get(ctx);
+	if (!v)
+		return NULL;
+	if (ctx->branch && ctx->branch->idx < TXN_MAX_BRANCHES)
+		return &v->br_bflags[ctx->branch->idx];
+	return &v->bflags;
+}
+
+uint64_t script_bflags(struct sip_ctx *ctx)
+{
+	if (!ctx->script && !(ctx->txn && ctx->txn->u_script))
+		return 0;
+	uint64_t *f = bflags_of(ctx);
+	return f ? *f : 0;
+}
+
+void script_bflags_set(struct sip_ctx *ctx, uint64_t f)
+{
+	if (!f && !ctx->script && !(ctx->txn && ctx->txn->u_script))
+		return;
+	uint64_t *p = bflags_of(ctx);
+	if (p)
+		*p = f;
+	else if (f)
+		LOG_WARN("no memory for the branch flags");
+}
+
+void script_branch_keep(struct sip_ctx *ctx, unsigned idx)
+{
+	if (idx >= TXN_MAX_BRANCHES || (!ctx->script && !(ctx->txn && ctx->txn->u_script)))
+		return;
+	struct script_vars *v = script_vars_get(ctx);
 	if (v)
-		v->bflags |= flag_bit(idx);
+		v->br_bflags[idx] = v->bflags;
+}
+
+void script_failure_enter(struct sip_ctx *ctx)
+{
+	txn *s = ctx->txn;
+	if (!s || !s->u_script)
+		return;
+	struct script_vars *v = s->u_script;
+	for (unsigned i = 0; i < s->n_branches && i < TXN_MAX_BRANCHES; i++)
+		if (s->br_code[i] == s->best_status) {
+			v->bflags = v->br_bflags[i];
+			break;
+		}
+}
+
+void sipcc_fn_setbflag(struct sip_ctx *ctx, int64_t idx)
+{
+	uint64_t *f = bflags_of(ctx);
+	if (f)
+		*f |= flag_bit(idx);
 }
 
 void sipcc_fn_resetbflag(struct sip_ctx *ctx, int64_t idx)
 {
-	struct script_vars *v = script_vars_get(ctx);
-	if (v)
-		v->bflags &= ~flag_bit(idx);
+	uint64_t *f = bflags_of(ctx);
+	if (f)
+		*f &= ~flag_bit(idx);
 }
 
 int64_t sipcc_fn_isbflagset(struct sip_ctx *ctx, int64_t idx)
 {
-	struct script_vars *v = script_vars_get(ctx);
-	return v && (v->bflags & flag_bit(idx));
+	uint64_t *f = bflags_of(ctx);
+	return f && (*f & flag_bit(idx));
 }

@@ -11,3 +11,5 @@ dist-hook-compiler-tests:
 	rm -rf "$(distdir)/tests/compiler/.deps"
 	rm -f "$(distdir)/tests/compiler/test_codegen$(EXEEXT)"
 .PHONY: dist-hook-compiler-tests
+# sipcc fmt: golden layouts, idempotence, comments kept, same code.
+TESTS += tests/compiler/fmt/run.sh

@@ -65,7 +65,7 @@ E2E_TESTS += tests/e2e/limits.sh
 EXTRA_DIST += tests/e2e/limits.sip
 # SIP over WebSocket (ws and wss) with a Python WebSocket client.
 E2E_TESTS += tests/e2e/ws.sh
-EXTRA_DIST += tests/e2e/ws_peer.py
+EXTRA_DIST += tests/e2e/ws_peer.py \
 	tests/e2e/uac_dlg_bye.xml tests/e2e/uac_stray_bye.xml \
 	tests/e2e/uas_reject.xml tests/e2e/uac_reject.xml \
 	tests/e2e/uac_dlg_timeout.xml tests/e2e/uas_answer.xml
@@ -77,3 +77,7 @@ EXTRA_DIST += tests/e2e/reg_auth_503.xml
 # RFC 3263 through dnsmasq: NAPTR, SRV, failover across SRV targets.
 E2E_TESTS += tests/e2e/dns.sh
 EXTRA_DIST += tests/e2e/dns.sip tests/e2e/uas_503.xml
+# Branch flags per branch and per contact (setbflag before save, lookup,
+# branch/reply/failure routes, restart).
+E2E_TESTS += tests/e2e/bflags.sh
+EXTRA_DIST += tests/e2e/bflags.sip tests/e2e/uas_bflag.xml tests/e2e/uac_603.xml

@@ -87,11 +87,11 @@ static void test_q_groups(void **state)
 	struct sip_ctx ctx;
 	ctx_make(&ctx);
 	proxy_fork_begin(&ctx);
-	assert_int_equal(proxy_fork_add(&ctx, SIP_STR_LIT("sip:a@10.0.0.2"), SIP_STR_NULL, SIP_STR_NULL, 1000), SIP_OK);
-	assert_int_equal(proxy_fork_add(&ctx, SIP_STR_LIT("sip:b@10.0.0.3"), SIP_STR_NULL, SIP_STR_NULL, -1), SIP_OK);
-	assert_int_equal(proxy_fork_add(&ctx, SIP_STR_LIT("sip:c@10.0.0.4"), SIP_STR_NULL, SIP_STR_NULL, 500), SIP_OK);
-	assert_int_equal(proxy_fork_add(&ctx, SIP_STR_LIT("sip:d@10.0.0.5"), SIP_STR_NULL, SIP_STR_NULL, 500), SIP_OK);
-	assert_int_equal(proxy_fork_add(&ctx, SIP_STR_LIT("sip:e@10.0.0.6"), SIP_STR_NULL, SIP_STR_NULL, 100), SIP_OK);
+	assert_int_equal(proxy_fork_add(&ctx, SIP_STR_LIT("sip:a@10.0.0.2"), SIP_STR_NULL, SIP_STR_NULL, 1000, 0), SIP_OK);
+	assert_int_equal(proxy_fork_add(&ctx, SIP_STR_LIT("sip:b@10.0.0.3"), SIP_STR_NULL, SIP_STR_NULL, -1, 0), SIP_OK);
+	assert_int_equal(proxy_fork_add(&ctx, SIP_STR_LIT("sip:c@10.0.0.4"), SIP_STR_NULL, SIP_STR_NULL, 500, 0), SIP_OK);
+	assert_int_equal(proxy_fork_add(&ctx, SIP_STR_LIT("sip:d@10.0.0.5"), SIP_STR_NULL, SIP_STR_NULL, 500, 0), SIP_OK);
+	assert_int_equal(proxy_fork_add(&ctx, SIP_STR_LIT("sip:e@10.0.0.6"), SIP_STR_NULL, SIP_STR_NULL, 100, 0), SIP_OK);
 	assert_true(proxy_fork_next(&ctx));
 	assert_true(is(ctx.new_ruri, "sip:a@10.0.0.2"));
 	assert_non_null(ctx.fork->dset);
@@ -131,7 +131,7 @@ static void test_single_contact(void **state)
 	ctx_make(&ctx);
 	assert_false(proxy_fork_next(&ctx));                 /* no lookup yet */
 	proxy_fork_begin(&ctx);
-	proxy_fork_add(&ctx, SIP_STR_LIT("sip:a@10.0.0.2"), SIP_STR_NULL, SIP_STR_NULL, -1);
+	proxy_fork_add(&ctx, SIP_STR_LIT("sip:a@10.0.0.2"), SIP_STR_NULL, SIP_STR_NULL, -1, 0);
 	assert_true(proxy_fork_next(&ctx));
 	assert_null(ctx.fork->dset);
 	txn *s = txn_server_create(&msg, sock, &up);
@@ -151,8 +151,8 @@ static void test_path(void **state)
 	ctx_make(&ctx);
 	proxy_fork_begin(&ctx);
 	proxy_fork_add(&ctx, SIP_STR_LIT("sip:a@10.0.0.2"),
-		       SIP_STR_LIT("<sip:10.0.0.7;lr>, <sip:10.0.0.8;lr>"), SIP_STR_NULL, -1);
-	proxy_fork_add(&ctx, SIP_STR_LIT("sip:b@10.0.0.3"), SIP_STR_NULL, SIP_STR_NULL, -1);
+		       SIP_STR_LIT("<sip:10.0.0.7;lr>, <sip:10.0.0.8;lr>"), SIP_STR_NULL, -1, 0);
+	proxy_fork_add(&ctx, SIP_STR_LIT("sip:b@10.0.0.3"), SIP_STR_NULL, SIP_STR_NULL, -1, 0);
 	assert_true(proxy_fork_next(&ctx));
 	assert_true(is(ctx.du, "sip:10.0.0.7;lr"));
 	assert_true(is(ctx.fork->dset->du, ""));
@@ -230,9 +230,9 @@ static void test_load_contacts(void **state)
 	struct sip_ctx ctx;
 	ctx_make(&ctx);
 	proxy_fork_begin(&ctx);
-	proxy_fork_add(&ctx, SIP_STR_LIT("sip:a@10.0.0.2"), SIP_STR_NULL, SIP_STR_NULL, 900);
-	proxy_fork_add(&ctx, SIP_STR_LIT("sip:b@10.0.0.3"), SIP_STR_NULL, SIP_STR_NULL, 900);
-	proxy_fork_add(&ctx, SIP_STR_LIT("sip:c@10.0.0.4"), SIP_STR_NULL, SIP_STR_NULL, 500);
+	proxy_fork_add(&ctx, SIP_STR_LIT("sip:a@10.0.0.2"), SIP_STR_NULL, SIP_STR_NULL, 900, 0);
+	proxy_fork_add(&ctx, SIP_STR_LIT("sip:b@10.0.0.3"), SIP_STR_NULL, SIP_STR_NULL, 900, 0);
+	proxy_fork_add(&ctx, SIP_STR_LIT("sip:c@10.0.0.4"), SIP_STR_NULL, SIP_STR_NULL, 500, 0);
 	assert_true(proxy_fork_next(&ctx));
 	assert_true(sipcc_fn_append_branch(&ctx, "sip:x@10.0.0.9", 14));   /* q none = 1 */
 	assert_true(sipcc_fn_t_load_contacts(&ctx));

@@ -22,6 +22,8 @@ static sip_arena ar;
 static char buf[4096];
 
 /* REGISTER for alice with the given Call-ID, CSeq and extra header lines. */
+static uint32_t reg_flags;      /* the branch flags do_register saves with */
+
 static void do_register(reg_table *t, const char *callid, unsigned cseq, const char *hdrs,
 			int64_t now, struct reg_result *r)
 {
@@ -37,7 +39,7 @@ static void do_register(reg_table *t, const char *callid, unsigned cseq, const c
 			 "Content-Length: 0\r\n\r\n", cseq, callid, cseq, hdrs);
 	sip_arena_reset(&ar);
 	assert_int_equal(sip_msg_parse(&ar, buf, (size_t)n, &m), SIP_OK);
-	reg_save(t, &m, SIP_STR_LIT("sip:192.0.2.1:5060"), now, &ar, r);
+	reg_save(t, &m, SIP_STR_LIT("sip:192.0.2.1:5060"), reg_flags, now, &ar, r);
 }
 
 static unsigned count(reg_table *t, int64_t now)
@@ -194,6 +196,7 @@ static void test_write_through_and_reload(void **state)
 	do_register(t, "w", 1, "Contact: <sip:a@192.0.2.1>;q=0.5;expires=100, <sip:b@192.0.2.2>\r\n",
 		    NOW, &r);
 	assert_int_equal(r.code, 200);
+	assert_int_equal(reg_lookup(t, AOR, NOW)->flags, 0);
 	do_register(t, "w", 2, "Contact: <sip:b@192.0.2.2>;expires=0\r\n", NOW, &r);
 	assert_int_equal(r.code, 200);
 	/* A "restart": memory gone, the database brings a back. */
@@ -338,6 +341,61 @@ static void test_async_write_through(void **state)
 	unlink(side);
 }
 
+/* The branch flags of the REGISTER go with each contact it adds or
+ * updates, to the database and back (bit 31 included: the column is a
+ * signed 32-bit integer on PostgreSQL and MariaDB). */
+static void test_flags_saved_and_reloaded(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/sipcc-test-regflags-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	char url[64];
+	snprintf(url, sizeof url, "sqlite:%s", path);
+	db *d;
+	assert_int_equal(db_open(url, &d), SIP_OK);
+	assert_int_equal(db_schema_migrate(d), SIP_OK);
+	reg_set_db(d);
+	reg_table *t = reg_table_get(SIP_STR_LIT("location"), true);
+	struct reg_result r;
+	reg_flags = 0x80000005u;
+	do_register(t, "f1", 1, "Contact: <sip:nat@198.51.100.7:40000>;q=0.9\r\n", NOW, &r);
+	assert_int_equal(r.code, 200);
+	reg_flags = 0;
+	do_register(t, "f2", 1, "Contact: <sip:lan@192.0.2.2>;q=0.5\r\n", NOW, &r);
+	assert_int_equal(r.code, 200);
+	/* A refresh replaces the flags of the contact it updates. */
+	reg_flags = 2;
+	do_register(t, "f2", 2, "Contact: <sip:lan@192.0.2.2>;q=0.5\r\n", NOW, &r);
+	assert_int_equal(r.code, 200);
+	const reg_contact *c = reg_lookup(t, AOR, NOW);
+	assert_non_null(c);
+	assert_true(sip_str_eq(reg_field(c, REG_CONTACT), SIP_STR_LIT("sip:nat@198.51.100.7:40000")));
+	assert_int_equal(c->flags, 0x80000005u);
+	assert_int_equal(c->next->flags, 2);
+	/* Restart: the flags come back from the database. */
+	reg_tables_destroy();
+	reg_set_db(NULL);
+	assert_int_equal(reg_load(d, NOW + 1), 2);
+	t = reg_table_get(SIP_STR_LIT("location"), false);
+	c = reg_lookup(t, AOR, NOW + 1);
+	assert_non_null(c);
+	assert_non_null(c->next);
+	assert_true(sip_str_eq(reg_field(c, REG_CONTACT), SIP_STR_LIT("sip:nat@198.51.100.7:40000")));
+	assert_int_equal(c->flags, 0x80000005u);
+	assert_true(sip_str_eq(reg_field(c->next, REG_CONTACT), SIP_STR_LIT("sip:lan@192.0.2.2")));
+	assert_int_equal(c->next->flags, 2);
+	reg_tables_destroy();
+	db_close(d);
+	unlink(path);
+	char side[80];
+	snprintf(side, sizeof side, "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof side, "%s-shm", path);
+	unlink(side);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -347,6 +405,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_path_and_query, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_through_and_reload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_async_write_through, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flags_saved_and_reloaded, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
