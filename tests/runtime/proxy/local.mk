@@ -1,6 +1,6 @@
 check_PROGRAMS += tests/runtime/proxy/test_fork
 TESTS += tests/runtime/proxy/test_fork
 tests_runtime_proxy_test_fork_SOURCES = tests/runtime/proxy/test_fork.c \
-	runtime/proxy/fork.c runtime/proxy/settings.c $(TXN_SRC) $(NET_SRC) $(SIP_SRC) $(CORE_SRC)
+	runtime/proxy/fork.c runtime/proxy/settings.c $(SCRIPT_SRC) $(TXN_SRC) $(NET_SRC) $(SIP_SRC) $(CORE_SRC)
 tests_runtime_proxy_test_fork_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
 tests_runtime_proxy_test_fork_LDADD = $(CMOCKA_LIBS) $(OPENSSL_LIBS)
