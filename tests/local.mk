@@ -14,3 +14,5 @@ include tests/runtime/registrar/local.mk
 include tests/runtime/dialog/local.mk
 include tests/runtime/drouting/local.mk
 include tests/runtime/proxy/local.mk
+include tests/runtime/nat/local.mk
+include tests/runtime/rtpengine/local.mk

@@ -77,3 +77,8 @@ EXTRA_DIST += tests/e2e/reg_auth_503.xml
 # RFC 3263 through dnsmasq: NAPTR, SRV, failover across SRV targets.
 E2E_TESTS += tests/e2e/dns.sh
 EXTRA_DIST += tests/e2e/dns.sip tests/e2e/uas_503.xml
+
+# NAT traversal and the media relay (a real rtpengine; skipped without it).
+E2E_TESTS += tests/e2e/rtpengine.sh tests/e2e/nat.sh
+EXTRA_DIST += tests/e2e/rtpengine.sip tests/e2e/uac_rtpe.xml tests/e2e/uas_rtpe.xml \
+	tests/e2e/nat.sip tests/e2e/uac_nat.xml tests/e2e/uas_nat.xml
