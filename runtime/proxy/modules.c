@@ -18,6 +18,8 @@ void dlg_module_init(sip_timer_wheel *w) __attribute__((weak));
 void dlg_module_destroy(void) __attribute__((weak));
 void dr_module_init(sip_timer_wheel *w) __attribute__((weak));
 void dr_module_destroy(void) __attribute__((weak));
+void nat_module_init(sip_timer_wheel *w) __attribute__((weak));
+void nat_module_destroy(void) __attribute__((weak));
 void rtpe_module_init(sip_timer_wheel *w) __attribute__((weak));
 void rtpe_module_destroy(void) __attribute__((weak));
 
@@ -133,6 +135,8 @@ int proxy_modules_init(sip_timer_wheel *w, const char *url)
 		dlg_module_init(w);
 	if (dr_module_init)
 		dr_module_init(w);
+	if (nat_module_init)
+		nat_module_init(w);
 	if (rtpe_module_init)
 		rtpe_module_init(w);    /* after the dialog layer: it follows dialogs */
 	if (!url)
@@ -178,6 +182,8 @@ void proxy_modules_destroy(void)
 		dlg_module_destroy();
 	if (dr_module_destroy)
 		dr_module_destroy();
+	if (nat_module_destroy)
+		nat_module_destroy();
 	if (rtpe_module_destroy)
 		rtpe_module_destroy();
 	if (M.d)

@@ -8,7 +8,8 @@
 #    the REGISTER's real source, while its Request-URI is still the
 #    registered Contact (uas_nat.xml checks both); the caller's private
 #    Contact 10.0.0.6 is rewritten to its source by fix_nated_contact();
-#  - the location table keeps the binding's received address, marked.
+#  - the location table keeps the binding's received address, marked;
+#  - the marked binding gets NAT keep-alives (CRLFCRLF, ping_interval = 1).
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init
@@ -35,11 +36,19 @@ s.sendto(reg.encode(), proxy)
 s.settimeout(3)
 ans = s.recv(65535).decode("latin-1")
 print(ans)
-sys.exit(0 if ans.startswith("SIP/2.0 200 ") and "sip:carol@10.0.0.5:5060" in ans else 1)
+if not (ans.startswith("SIP/2.0 200 ") and "sip:carol@10.0.0.5:5060" in ans):
+    sys.exit(1)
+# The keep-alive (ping_interval = 1) comes to the REGISTER's source.
+try:
+    ping = s.recv(65535)
+except socket.timeout:
+    ping = b"(none within 3 s)"
+print("keep-alive: %r" % ping)
+sys.exit(0 if ping == b"\r\n\r\n" else 1)
 PY
 {
 	cat "$E2E_TMP/register.out" >&2
-	e2e_fail "the REGISTER from behind a NAT was not accepted"
+	e2e_fail "the REGISTER from behind a NAT was not accepted, or got no keep-alive"
 }
 grep -q "behind NAT: REGISTER from 127.0.0.1" "$E2E_TMP/proxy.log" ||
 	e2e_fail "nat_uac_test(19) did not see the REGISTER's private addresses"
