@@ -31,14 +31,21 @@ static void dlg_set_add(uint64_t id)
 	if (rtpe_dlg_used >= RTPE_DLG_SLOTS * 3 / 4)
 		return;
 	unsigned i = (unsigned)(id * 0x9e3779b97f4a7c15ull >> 52) & (RTPE_DLG_SLOTS - 1);
-	for (;; i = (i + 1) & (RTPE_DLG_SLOTS - 1)) {
+	int free_at = -1;
+	for (unsigned k = 0; k < RTPE_DLG_SLOTS; k++, i = (i + 1) & (RTPE_DLG_SLOTS - 1)) {
 		if (rtpe_dlgs[i] == id)
-			return;
-		if (rtpe_dlgs[i] == 0 || rtpe_dlgs[i] == RTPE_DLG_TOMB) {
-			rtpe_dlgs[i] = id;
-			rtpe_dlg_used++;
-			return;
+			return;     /* a re-offer (re-INVITE) of a dialog followed already */
+		if (rtpe_dlgs[i] == RTPE_DLG_TOMB && free_at < 0)
+			free_at = (int)i;
+		if (rtpe_dlgs[i] == 0) {
+			if (free_at < 0)
+				free_at = (int)i;
+			break;
 		}
+	}
+	if (free_at >= 0) {
+		rtpe_dlgs[free_at] = id;
+		rtpe_dlg_used++;
 	}
 }
 
