@@ -3,4 +3,5 @@
 EXTRA_DIST += \
 	examples/minimal.sip \
 	examples/residential.sip \
-	examples/residential.yaml
+	examples/residential.yaml \
+	examples/include/residential_nat.sip

@@ -15,3 +15,5 @@ include tests/runtime/dialog/local.mk
 include tests/runtime/drouting/local.mk
 include tests/runtime/proxy/local.mk
 include tests/runtime/script/local.mk
+include tests/runtime/nat/local.mk
+include tests/runtime/rtpengine/local.mk

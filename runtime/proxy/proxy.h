@@ -46,7 +46,12 @@ struct sip_ctx {
 	sip_addr hop_dst;           /* where the request being relayed goes (the
 				       flow of a WebSocket Record-Route) */
 	void *hold_jb;              /* request route: where proxy_suspend() returns to */
+	unsigned nat_flags;         /* PROXY_NAT_*: NAT fixes asked for (nat/nat.h) */
 };
+
+/* fix_nated_register() was called: save() marks the source address as
+ * the one the binding is reached at. */
+#define PROXY_NAT_REGISTER 1u
 
 /* What the dialog module (runtime/dialog/dlg_fn.c) hooks into the proxy;
  * linked, like the other modules, only when the policy tracks dialogs. */

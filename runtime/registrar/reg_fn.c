@@ -101,8 +101,11 @@ int64_t sipcc_fn_save(struct sip_ctx *ctx, const char *tn, size_t tlen)
 	 * Contact has an .invalid host, RFC 7118 §5): received says which,
 	 * and lookup() sends there. */
 	bool ws = ctx->sock->tp == &tp_ws || ctx->sock->tp == &tp_wss;
-	sip_str received = sip_arena_printf(ctx->arena, "sip:%s%s%s:%d%s%s", v6 ? "[" : "", ip,
-					    v6 ? "]" : "", sip_addr_port(&ctx->src),
+	/* After fix_nated_register() (nat/nat_fn.c) ";nat=yes" says lookup()
+	 * sends to it as well. */
+	bool nat = (ctx->nat_flags & PROXY_NAT_REGISTER) != 0;
+	sip_str received = sip_arena_printf(ctx->arena, "sip:%s%s%s:%d%s%s%s", v6 ? "[" : "", ip,
+					    v6 ? "]" : "", sip_addr_port(&ctx->src), nat ? ";nat=yes" : "",
 					    ws ? ";transport=" : "", ws ? ctx->sock->tp->name : "");
 	struct reg_result r;
 	/* The branch flags set so far go with the contacts (bflags 0-31). */
@@ -138,6 +141,16 @@ static bool reg_received_ws(sip_str r)
 		return true;
 	return r.len > tl + 1 && sip_mem_caseeq(r.s + r.len - tl - 1, t, tl) &&
 	       (r.s[r.len - 1] == 's' || r.s[r.len - 1] == 'S');
+}
+
+/* Whether a binding's received address was marked by fix_nated_register(). */
+static bool reg_received_nat(sip_str r)
+{
+	static const char t[] = ";nat=yes";
+	for (size_t i = 0; i + sizeof t - 1 <= r.len; i++)
+		if (sip_mem_caseeq(r.s + i, t, sizeof t - 1))
+			return true;
+	return false;
 }
 
 /* False for a binding made over a WebSocket connection that is closed. */
@@ -180,7 +193,7 @@ int64_t sipcc_fn_lookup(struct sip_ctx *ctx, const char *tn, size_t tlen)
 			continue;
 		}
 		sip_str rcv = reg_field(c, REG_RECEIVED);
-		sip_str du = reg_received_ws(rcv) ? rcv : SIP_STR_NULL;
+		sip_str du = reg_received_ws(rcv) || reg_received_nat(rcv) ? rcv : SIP_STR_NULL;
 		if (proxy_fork_add(ctx, reg_field(c, REG_CONTACT), reg_field(c, REG_PATH), du, c->q,
 				   c->flags) != SIP_OK)
 			break;

@@ -1013,6 +1013,17 @@ static unsigned long reg_sweep_range(reg_table *t, uint32_t from, uint32_t to, i
 	return n;
 }
 
+void reg_foreach(reg_table *t, int64_t now, void (*fn)(const reg_contact *c, void *arg), void *arg)
+{
+	if (!t)
+		return;
+	for (uint32_t i = 0; i <= t->mask; i++)
+		for (reg_aor *a = t->buckets[i]; a; a = a->next)
+			for (reg_contact *c = a->contacts; c; c = c->next)
+				if (c->expires > now)
+					fn(c, arg);
+}
+
 static void reg_db_sweep(int64_t now)
 {
 	if (reg_writer) {

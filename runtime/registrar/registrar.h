@@ -124,6 +124,10 @@ struct reg_result {
 void reg_save(reg_table *t, sip_msg *req, sip_str received, uint32_t flags, int64_t now,
 	      sip_arena *a, struct reg_result *out);
 
+/* Call fn for every binding of t (NULL: none) that has not expired at
+ * now; fn must not change the table (the NAT keep-alive reads it). */
+void reg_foreach(reg_table *t, int64_t now, void (*fn)(const reg_contact *c, void *arg), void *arg);
+
 /* Remove every binding of aor (memory and database). SIP_OK, or a
  * database status; memory is cleared only when the database agreed. */
 int reg_remove_aor(reg_table *t, sip_str aor);

@@ -240,6 +240,15 @@ int sip_msg_remove_via1(sip_msg *msg);
 /* Offset where new headers go first (start of the first header line). */
 size_t sip_msg_hdrs_start(const sip_msg *msg);
 
+/* The body as the edits recorded so far make it (msg->body when none
+ * touches it; else a copy in the message arena); {NULL, 0} without memory. */
+sip_str sip_msg_body_current(sip_msg *msg);
+/* Replace the body with body (not copied: it must outlive the build),
+ * folding in the earlier edits of the body, and set Content-Length to
+ * match (one is added when the message had none). SIP_OK, SIP_NOMEM,
+ * SIP_EINVAL when another edit overlaps Content-Length. */
+int sip_msg_set_body(sip_msg *msg, sip_str body);
+
 /* Apply the edits and write the message to out; returns the length, or
  * SIP_ETOOBIG when outsz is too small. When the body changes size, the
  * caller edits Content-Length itself. */

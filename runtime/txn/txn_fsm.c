@@ -504,6 +504,11 @@ void txn_client_receive(txn *c, sip_msg *resp)
 			break;
 		case TXN_ACCEPTED:
 			if (code >= 200 && code < 300) {
+				/* A retransmitted 2xx is the first one again: the
+				 * reply routes rewrite it the same way (its SDP for
+				 * a media relay) before it goes on. */
+				if (c->parent && txn_L.user.on_reply)
+					txn_L.user.on_reply(c->parent, c, resp);
 				if (c->parent)
 					forward_up(c->parent, resp);
 				else

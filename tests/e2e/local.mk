@@ -81,3 +81,9 @@ EXTRA_DIST += tests/e2e/dns.sip tests/e2e/uas_503.xml
 # branch/reply/failure routes, restart).
 E2E_TESTS += tests/e2e/bflags.sh
 EXTRA_DIST += tests/e2e/bflags.sip tests/e2e/uas_bflag.xml tests/e2e/uac_603.xml
+
+# NAT traversal and the media relay (a real rtpengine; skipped without it).
+E2E_TESTS += tests/e2e/rtpengine.sh tests/e2e/nat.sh tests/e2e/residential_nat.sh \
+	tests/e2e/residential_nat_yaml.sh
+EXTRA_DIST += tests/e2e/rtpengine.sip tests/e2e/uac_rtpe.xml tests/e2e/uas_rtpe.xml \
+	tests/e2e/nat.sip tests/e2e/uac_nat.xml tests/e2e/uas_nat.xml

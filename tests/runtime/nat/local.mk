@@ -1,0 +1,6 @@
+check_PROGRAMS += tests/runtime/nat/test_nat
+TESTS += tests/runtime/nat/test_nat
+tests_runtime_nat_test_nat_SOURCES = tests/runtime/nat/test_nat.c runtime/nat/nat.c \
+	$(NET_SRC) $(SIP_SRC) $(CORE_SRC)
+tests_runtime_nat_test_nat_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
+tests_runtime_nat_test_nat_LDADD = $(CMOCKA_LIBS) $(OPENSSL_LIBS)
