@@ -14,11 +14,13 @@ include runtime/auth/local.mk
 include runtime/domain/local.mk
 include runtime/dialog/local.mk
 include runtime/drouting/local.mk
+include runtime/acc/local.mk
 include runtime/ctl/local.mk
 
 pkglib_LIBRARIES += libsiprt.a
 libsiprt_a_SOURCES = $(CORE_SRC) $(SIP_SRC) $(NET_SRC) $(RESOLVE_SRC) $(TXN_SRC) $(PROXY_SRC) $(TEXT_SRC) $(DB_SRC) $(SCRIPT_SRC) $(REGISTRAR_SRC) $(AUTH_SRC) $(DOMAIN_SRC)
 libsiprt_a_SOURCES += $(DIALOG_SRC) $(DROUTING_SRC)
+libsiprt_a_SOURCES += $(ACC_SRC)
 libsiprt_a_CFLAGS = $(AM_CFLAGS) -O2 $(OPENSSL_CFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS) $(MARIADB_CFLAGS) $(CARES_CFLAGS)
 
 noinst_HEADERS = \

@@ -18,6 +18,8 @@ void dlg_module_init(sip_timer_wheel *w) __attribute__((weak));
 void dlg_module_destroy(void) __attribute__((weak));
 void dr_module_init(sip_timer_wheel *w) __attribute__((weak));
 void dr_module_destroy(void) __attribute__((weak));
+void acc_module_init(sip_timer_wheel *w) __attribute__((weak));
+void acc_module_destroy(void) __attribute__((weak));
 
 #define PROXY_DB_MAX_HOOKS 8
 #define PROXY_DB_RETRY_MS  1000
@@ -131,6 +133,8 @@ int proxy_modules_init(sip_timer_wheel *w, const char *url)
 		dlg_module_init(w);
 	if (dr_module_init)
 		dr_module_init(w);
+	if (acc_module_init)
+		acc_module_init(w);     /* after dialog: it follows dialogs */
 	if (!url)
 		url = sipcc_database_url();     /* the policy's "database" line */
 	if (!M.wanted && !url)
@@ -174,6 +178,8 @@ void proxy_modules_destroy(void)
 		dlg_module_destroy();
 	if (dr_module_destroy)
 		dr_module_destroy();
+	if (acc_module_destroy)
+		acc_module_destroy();
 	if (M.d)
 		db_close(M.d);
 	M.d = NULL;

@@ -77,3 +77,7 @@ EXTRA_DIST += tests/e2e/reg_auth_503.xml
 # RFC 3263 through dnsmasq: NAPTR, SRV, failover across SRV targets.
 E2E_TESTS += tests/e2e/dns.sh
 EXTRA_DIST += tests/e2e/dns.sip tests/e2e/uas_503.xml
+# Accounting: acc, missed_calls and CDRs of dialogs, read back from the
+# database.
+E2E_TESTS += tests/e2e/acc.sh
+EXTRA_DIST += tests/e2e/acc.sip
