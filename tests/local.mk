@@ -13,4 +13,5 @@ include tests/runtime/auth/local.mk
 include tests/runtime/registrar/local.mk
 include tests/runtime/dialog/local.mk
 include tests/runtime/drouting/local.mk
+include tests/runtime/acc/local.mk
 include tests/runtime/proxy/local.mk

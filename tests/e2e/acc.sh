@@ -7,12 +7,17 @@
 #  2. 2 calls the callee rejects with 486: 2 rows in missed_calls and 2
 #     in acc with code 486 and the reason, no CDR; the failure route's
 #     acc_log_request() logs each with code 486.
+#  3. sipcc-ctl cdr show, acc show and acc missed print the last rows.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init
-command -v sqlite3 >/dev/null 2>&1 || e2e_skip "sqlite3 not found"
 e2e_ports UAS PROXY UAC
+CTL=${SIPCC_CTL:-$top_builddir/sipcc-ctl}
+[ -x "$CTL" ] || e2e_error "sipcc-ctl not found: SIPCC_CTL=$CTL"
 DB=${E2E_DB_URL:-sqlite:$E2E_TMP/acc.db}
+case $DB in
+sqlite:*) command -v sqlite3 >/dev/null 2>&1 || e2e_skip "sqlite3 not found" ;;
+esac
 # q SQL: one query on the database, rows as "a|b|c" lines.
 q() {
 	case $DB in
@@ -45,7 +50,7 @@ got=$(q "SELECT callid FROM acc_cdrs ORDER BY callid" | tr '\n' ' ')
 [ "$got" = "acc-ok-1@test acc-ok-2@test acc-ok-3@test " ] ||
 	e2e_fail "CDRs for Call-IDs '$got', expected acc-ok-1..3@test"
 q "SELECT callid, duration_ms, end_reason, hangup_by, caller, callee, end_time - start_time,
-	length(from_tag) > 0, length(to_tag) > 0 FROM acc_cdrs" >"$E2E_TMP/cdrs.txt"
+	length(from_tag), length(to_tag) FROM acc_cdrs" >"$E2E_TMP/cdrs.txt"
 e2e_log "CDRs: $(tr '\n' ' ' <"$E2E_TMP/cdrs.txt")"
 while IFS='|' read -r cid ms reason by caller callee secs ftag ttag; do
 	[ "$ms" -ge 1900 ] && [ "$ms" -le 4000 ] ||
@@ -55,13 +60,12 @@ while IFS='|' read -r cid ms reason by caller callee secs ftag ttag; do
 	case $caller in sip:sipp@127.0.0.1*) ;; *) e2e_fail "$cid: caller '$caller'" ;; esac
 	case $callee in sip:service@127.0.0.1*) ;; *) e2e_fail "$cid: callee '$callee'" ;; esac
 	[ "$secs" -ge 1 ] && [ "$secs" -le 4 ] || e2e_fail "$cid: end - start = $secs s"
-	[ "$ftag" = 1 ] && [ "$ttag" = 1 ] || e2e_fail "$cid: a tag is missing"
+	[ "$ftag" -gt 0 ] && [ "$ttag" -gt 0 ] || e2e_fail "$cid: a tag is missing"
 done <"$E2E_TMP/cdrs.txt"
 wait_rows acc 3
-got=$(q "SELECT method, sip_code, sip_reason, src_ip, from_user, ruri_user,
-	length(to_tag) > 0 FROM acc WHERE callid LIKE 'acc-ok-%' GROUP BY method, sip_code,
-	sip_reason, src_ip, from_user, ruri_user, length(to_tag) > 0")
-[ "$got" = "INVITE|200|OK|127.0.0.1|sipp|service|1" ] ||
+got=$(q "SELECT DISTINCT method, sip_code, sip_reason, src_ip, from_user, ruri_user,
+	CASE WHEN to_tag = '' THEN 'no tag' ELSE 'tag' END FROM acc WHERE callid LIKE 'acc-ok-%'")
+[ "$got" = "INVITE|200|OK|127.0.0.1|sipp|service|tag" ] ||
 	e2e_fail "acc rows of the answered calls: '$got'"
 n=$(q "SELECT count(*) FROM missed_calls")
 [ "$n" = 0 ] || e2e_fail "$n missed calls after the answered ones"
@@ -83,12 +87,26 @@ got=$(q "SELECT callid, method, sip_code, sip_reason FROM missed_calls ORDER BY 
 	e2e_fail "missed_calls: '$got'"
 wait_rows acc 5
 n=$(q "SELECT count(*) FROM acc WHERE callid LIKE 'acc-busy-%' AND sip_code = 486
-	AND length(to_tag) > 0")
+	AND to_tag <> ''")
 [ "$n" = 2 ] || e2e_fail "$n acc rows with 486 for the rejected calls, expected 2"
 n=$(q "SELECT count(*) FROM acc_cdrs")
 [ "$n" = 3 ] || e2e_fail "$n CDRs after the rejected calls, expected 3 (none for them)"
 n=$(grep -c "ACC: transaction: method=INVITE.*callid=acc-busy-[12]@test code=486 reason=missed call" \
 	"$E2E_TMP/proxy.log")
 [ "$n" = 2 ] || e2e_fail "$n missed calls logged by the failure route, expected 2"
+
+# 3.
+"$CTL" --db "$DB" cdr show 2 >"$E2E_TMP/cdr.out" 2>&1 || e2e_fail "sipcc-ctl cdr show failed"
+n=$(grep -c ' 2\.[0-9][0-9][0-9]s acc-ok-[23]@test sip:sipp@127.0.0.1:[0-9]* -> sip:service@127.0.0.1:[0-9]* bye by caller$' \
+	"$E2E_TMP/cdr.out")
+[ "$n" = 2 ] && [ "$(wc -l <"$E2E_TMP/cdr.out")" = 2 ] ||
+	e2e_fail "sipcc-ctl cdr show 2: $(cat "$E2E_TMP/cdr.out")"
+"$CTL" --db "$DB" acc missed >"$E2E_TMP/missed.out" 2>&1 || e2e_fail "sipcc-ctl acc missed failed"
+n=$(grep -c ' INVITE 486 Busy Here acc-busy-[12]@test sipp@127.0.0.1 -> service@127.0.0.1 from 127.0.0.1$' \
+	"$E2E_TMP/missed.out")
+[ "$n" = 2 ] || e2e_fail "sipcc-ctl acc missed: $(cat "$E2E_TMP/missed.out")"
+"$CTL" --db "$DB" acc show 100 >"$E2E_TMP/acc.out" 2>&1 || e2e_fail "sipcc-ctl acc show failed"
+[ "$(wc -l <"$E2E_TMP/acc.out")" = 5 ] || e2e_fail "sipcc-ctl acc show: $(cat "$E2E_TMP/acc.out")"
+"$CTL" --db "$DB" cdr show 0 >/dev/null 2>&1 && e2e_fail "sipcc-ctl cdr show 0 succeeded"
 e2e_expect_proxy_alive
 exit 0
