@@ -264,6 +264,11 @@ void acc_txn_final(txn *s, int code)
 	if (!fa)
 		return;
 	unsigned f = (unsigned)fa->ival;
+	/* The dialog of an answered INVITE, also when dlg_manage() came after
+	 * do_accounting(). */
+	dlg *dd = s->u_dlg;
+	if ((f & ACC_F_CDR) && code < 300 && dlg_valid(dd, s->u_dlg_id) && dd->state != DLG_ENDED)
+		dd->user_flags |= f & (ACC_F_LOG | ACC_F_DB | ACC_F_CDR);
 	bool acc = code < 300 || (f & ACC_F_FAILED);
 	bool missed = code >= 300 && s->is_invite && (f & ACC_F_MISSED);
 	if (!acc && !missed)

@@ -79,5 +79,5 @@ E2E_TESTS += tests/e2e/dns.sh
 EXTRA_DIST += tests/e2e/dns.sip tests/e2e/uas_503.xml
 # Accounting: acc, missed_calls and CDRs of dialogs, read back from the
 # database.
-E2E_TESTS += tests/e2e/acc.sh tests/e2e/acc_pgsql.sh
+E2E_TESTS += tests/e2e/acc.sh tests/e2e/acc_pgsql.sh tests/e2e/acc_outage.sh
 EXTRA_DIST += tests/e2e/acc.sip
