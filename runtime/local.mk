@@ -14,6 +14,7 @@ include runtime/auth/local.mk
 include runtime/domain/local.mk
 include runtime/dialog/local.mk
 include runtime/drouting/local.mk
+include runtime/acc/local.mk
 include runtime/ctl/local.mk
 include runtime/nat/local.mk
 include runtime/rtpengine/local.mk
@@ -21,7 +22,7 @@ include runtime/rtpengine/local.mk
 pkglib_LIBRARIES += libsiprt.a
 libsiprt_a_SOURCES = $(CORE_SRC) $(SIP_SRC) $(NET_SRC) $(RESOLVE_SRC) $(TXN_SRC) $(PROXY_SRC) $(TEXT_SRC) $(DB_SRC) $(SCRIPT_SRC) $(REGISTRAR_SRC) $(AUTH_SRC) $(DOMAIN_SRC)
 libsiprt_a_SOURCES += $(DIALOG_SRC) $(DROUTING_SRC)
-libsiprt_a_SOURCES += $(NAT_SRC) $(RTPENGINE_SRC)
+libsiprt_a_SOURCES += $(NAT_SRC) $(RTPENGINE_SRC) $(ACC_SRC)
 libsiprt_a_CFLAGS = $(AM_CFLAGS) -O2 $(OPENSSL_CFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS) $(MARIADB_CFLAGS) $(CARES_CFLAGS)
 
 noinst_HEADERS = \

@@ -13,6 +13,7 @@ include tests/runtime/auth/local.mk
 include tests/runtime/registrar/local.mk
 include tests/runtime/dialog/local.mk
 include tests/runtime/drouting/local.mk
+include tests/runtime/acc/local.mk
 include tests/runtime/proxy/local.mk
 include tests/runtime/script/local.mk
 include tests/runtime/nat/local.mk

@@ -44,6 +44,9 @@ static void ctl_usage(FILE *f)
 		"                                   (GWLIST: gateway ids, e.g. 1,2; PREFIX\n"
 		"                                   \"\" matches every number)\n"
 		"  rule rm ID | rule list           remove or list routing rules\n"
+		"  acc show [N] | acc missed [N]    the last N accounted transactions or\n"
+		"                                   missed calls (default 20), newest first\n"
+		"  cdr show [N]                     the last N CDRs (default 20), newest first\n"
 		"options:\n"
 		"  --db URL       sqlite:PATH, postgres://USER:PASS@HOST:PORT/DB or\n"
 		"                 mysql://USER:PASS@HOST:PORT/DB (default %s)\n"
@@ -721,6 +724,63 @@ static int ctl_ul_show(db *d, int argc, char **argv)
 	return CTL_OK;
 }
 
+/* The last N rows of acc, missed_calls ("acc show", "acc missed") or
+ * acc_cdrs ("cdr show"), newest first, one line each. */
+static int ctl_acc_show(db *d, const char *cmd, int argc, char **argv)
+{
+	bool cdr = strcmp(cmd, "cdr") == 0;
+	bool missed = !cdr && argc >= 1 && strcmp(argv[0], "missed") == 0;
+	long n = 20;
+	char *end;
+	if (argc < 1 || argc > 2 || (strcmp(argv[0], "show") && !missed)
+	    || (argc == 2 && ((n = strtol(argv[1], &end, 10)) < 1 || *end)))
+		return ctl_err(CTL_USAGE, "usage: %s acc show|missed [N], cdr show [N]", ctl_prog);
+	db_stmt *st;
+	int rc;
+	if (cdr)
+		rc = db_prepare(d, "SELECT start_time, end_time, duration_ms, callid, caller, callee,"
+				" end_reason, hangup_by FROM acc_cdrs ORDER BY id DESC LIMIT $1", &st);
+	else if (missed)
+		rc = db_prepare(d, "SELECT time, method, sip_code, sip_reason, callid, from_user,"
+				" from_domain, ruri_user, ruri_domain, src_ip FROM missed_calls"
+				" ORDER BY id DESC LIMIT $1", &st);
+	else
+		rc = db_prepare(d, "SELECT time, method, sip_code, sip_reason, callid, from_user,"
+				" from_domain, ruri_user, ruri_domain, src_ip FROM acc"
+				" ORDER BY id DESC LIMIT $1", &st);
+	if (rc == SIP_OK)
+		rc = db_bind_int(st, 1, n);
+	while (rc == SIP_OK && (rc = db_step(st)) == DB_ROW) {
+		char when[32];
+		time_t t = (time_t)db_column_int(st, 0);
+		struct tm tm;
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", gmtime_r(&t, &tm));
+		if (cdr) {
+			sip_str by = db_column_text(st, 7);
+			printf("%s %lld.%03llds " SIP_STR_FMT " " SIP_STR_FMT " -> " SIP_STR_FMT
+			       " " SIP_STR_FMT "%s" SIP_STR_FMT "\n", when,
+			       (long long)(db_column_int(st, 2) / 1000),
+			       (long long)(db_column_int(st, 2) % 1000),
+			       SIP_STR_ARG(db_column_text(st, 3)), SIP_STR_ARG(db_column_text(st, 4)),
+			       SIP_STR_ARG(db_column_text(st, 5)), SIP_STR_ARG(db_column_text(st, 6)),
+			       by.len ? " by " : "", SIP_STR_ARG(by));
+		} else {
+			printf("%s " SIP_STR_FMT " %lld " SIP_STR_FMT " " SIP_STR_FMT " "
+			       SIP_STR_FMT "@" SIP_STR_FMT " -> " SIP_STR_FMT "@" SIP_STR_FMT
+			       " from " SIP_STR_FMT "\n", when, SIP_STR_ARG(db_column_text(st, 1)),
+			       (long long)db_column_int(st, 2), SIP_STR_ARG(db_column_text(st, 3)),
+			       SIP_STR_ARG(db_column_text(st, 4)), SIP_STR_ARG(db_column_text(st, 5)),
+			       SIP_STR_ARG(db_column_text(st, 6)), SIP_STR_ARG(db_column_text(st, 7)),
+			       SIP_STR_ARG(db_column_text(st, 8)), SIP_STR_ARG(db_column_text(st, 9)));
+		}
+		rc = SIP_OK;
+	}
+	db_finalize(st);
+	if (rc != SIP_OK)
+		return ctl_dberr(d, "cannot read the accounting tables", rc);
+	return CTL_OK;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -755,7 +815,8 @@ int main(int argc, char **argv)
 	bool db_cmd = strcmp(cmd, "db") == 0;
 	if (!db_cmd && strcmp(cmd, "add") && strcmp(cmd, "rm") && strcmp(cmd, "passwd")
 	    && strcmp(cmd, "domain") && strcmp(cmd, "alias") && strcmp(cmd, "ul")
-	    && strcmp(cmd, "gw") && strcmp(cmd, "rule"))
+	    && strcmp(cmd, "gw") && strcmp(cmd, "rule")
+	    && strcmp(cmd, "acc") && strcmp(cmd, "cdr"))
 		return ctl_err(CTL_USAGE, "unknown command '%s' (see %s --help)", cmd, ctl_prog);
 	if (db_cmd && (argc != 2 || (strcmp(argv[1], "init") && strcmp(argv[1], "migrate")
 				      && strcmp(argv[1], "version"))))
@@ -795,6 +856,8 @@ int main(int argc, char **argv)
 		status = ctl_gw_cmd(d, argc - 1, argv + 1);
 	} else if (strcmp(cmd, "rule") == 0) {
 		status = ctl_rule_cmd(d, argc - 1, argv + 1);
+	} else if (strcmp(cmd, "acc") == 0 || strcmp(cmd, "cdr") == 0) {
+		status = ctl_acc_show(d, cmd, argc - 1, argv + 1);
 	} else {
 		status = ctl_user_cmd(d, cmd, argc - 1, argv + 1, plaintext);
 	}

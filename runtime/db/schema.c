@@ -164,11 +164,68 @@ static const char *const v2_sql[] = {
 	NULL
 };
 
+/* v3: accounting (runtime/acc). acc holds one row per accounted
+ * transaction (the final reply's code and reason), missed_calls the
+ * INVITEs that ended negative, as OpenSIPS and Kamailio name them;
+ * acc_cdrs one row per accounted dialog. Times are Unix seconds, durations
+ * milliseconds. VARCHAR with a length and no defaults on TEXT so the same
+ * SQL runs on every backend; only the row id differs. */
+#define V3_ACC_COLS(ID) \
+	" id " ID "," \
+	" method VARCHAR(32) NOT NULL DEFAULT ''," \
+	" from_tag VARCHAR(128) NOT NULL DEFAULT ''," \
+	" to_tag VARCHAR(128) NOT NULL DEFAULT ''," \
+	" callid VARCHAR(255) NOT NULL DEFAULT ''," \
+	" sip_code INTEGER NOT NULL DEFAULT 0," \
+	" sip_reason VARCHAR(255) NOT NULL DEFAULT ''," \
+	" time BIGINT NOT NULL," \
+	" src_ip VARCHAR(64) NOT NULL DEFAULT ''," \
+	" from_user VARCHAR(128) NOT NULL DEFAULT ''," \
+	" from_domain VARCHAR(128) NOT NULL DEFAULT ''," \
+	" to_user VARCHAR(128) NOT NULL DEFAULT ''," \
+	" to_domain VARCHAR(128) NOT NULL DEFAULT ''," \
+	" ruri_user VARCHAR(128) NOT NULL DEFAULT ''," \
+	" ruri_domain VARCHAR(128) NOT NULL DEFAULT '')"
+#define V3_CDR_COLS(ID) \
+	" id " ID "," \
+	" caller VARCHAR(255) NOT NULL DEFAULT ''," \
+	" callee VARCHAR(255) NOT NULL DEFAULT ''," \
+	" callid VARCHAR(255) NOT NULL DEFAULT ''," \
+	" from_tag VARCHAR(128) NOT NULL DEFAULT ''," \
+	" to_tag VARCHAR(128) NOT NULL DEFAULT ''," \
+	" start_time BIGINT NOT NULL," \
+	" end_time BIGINT NOT NULL," \
+	" duration_ms BIGINT NOT NULL," \
+	" end_reason VARCHAR(16) NOT NULL DEFAULT ''," \
+	" hangup_by VARCHAR(16) NOT NULL DEFAULT '')"
+#define V3_SQL(ID, TAIL) { \
+	"CREATE TABLE acc (" V3_ACC_COLS(ID) TAIL, \
+	"CREATE INDEX acc_callid ON acc (callid)", \
+	"CREATE TABLE missed_calls (" V3_ACC_COLS(ID) TAIL, \
+	"CREATE INDEX missed_calls_callid ON missed_calls (callid)", \
+	"CREATE TABLE acc_cdrs (" V3_CDR_COLS(ID) TAIL, \
+	"CREATE INDEX acc_cdrs_callid ON acc_cdrs (callid)", \
+	NULL }
+static const char *const v3_sqlite[] = V3_SQL("INTEGER PRIMARY KEY AUTOINCREMENT", "");
+static const char *const v3_pgsql[] = V3_SQL("BIGSERIAL PRIMARY KEY", "");
+/* MariaDB runs DDL outside transactions: the statements must be safe to
+ * run again after a half-done migration. */
+static const char *const v3_mysql[] = {
+	"CREATE TABLE IF NOT EXISTS acc (" V3_ACC_COLS("BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY") V1_MY_TABLE,
+	"CREATE INDEX IF NOT EXISTS acc_callid ON acc (callid)",
+	"CREATE TABLE IF NOT EXISTS missed_calls (" V3_ACC_COLS("BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY") V1_MY_TABLE,
+	"CREATE INDEX IF NOT EXISTS missed_calls_callid ON missed_calls (callid)",
+	"CREATE TABLE IF NOT EXISTS acc_cdrs (" V3_CDR_COLS("BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY") V1_MY_TABLE,
+	"CREATE INDEX IF NOT EXISTS acc_cdrs_callid ON acc_cdrs (callid)",
+	NULL
+};
+
 /* Every entry needs its statements for all three backends; one left NULL
  * makes that migration fail on that backend with an error naming it. */
 static const db_migration db_migrations[] = {
 	{ 1, "subscriber, location, domain, alias", v1_sqlite, v1_pgsql, v1_mysql },
 	{ 2, "dr_gateway, dr_rule", v2_sql, v2_sql, v2_sql },
+	{ 3, "acc, missed_calls, acc_cdrs", v3_sqlite, v3_pgsql, v3_mysql },
 };
 
 _Static_assert(sizeof(db_migrations) / sizeof(db_migrations[0]) == DB_SCHEMA_VERSION,

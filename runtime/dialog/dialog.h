@@ -62,6 +62,8 @@ struct dlg {
 	sip_str caller_uri, callee_uri;
 	uint64_t created_ms, confirmed_ms, ended_ms;
 	uint32_t timeout_s;          /* lifetime from confirmation */
+	uint32_t user_flags;         /* upper layers' marks (acc: write a CDR) */
+	bool bye_from_callee;        /* the BYE that ended it came from the callee */
 	struct dlg_var vars[DLG_MAX_VARS];
 	sip_arena arena;
 	sip_timer t_life;            /* lifetime; after the end, the linger time */

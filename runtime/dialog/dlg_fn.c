@@ -65,8 +65,10 @@ static void hook_routed(struct sip_ctx *ctx)
 			dlg_response(d, ctx->txn->last_code, ctx->txn->totag);
 		return;
 	}
-	if (m->method == SIP_METHOD_BYE)
+	if (m->method == SIP_METHOD_BYE) {
+		d->bye_from_callee = !sip_str_eq(m->from_tag, d->caller_tag);
 		dlg_end(d, DLG_END_BYE);
+	}
 }
 
 /* Provisional and 2xx replies to the INVITE move the dialog on; negative

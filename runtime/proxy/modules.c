@@ -22,6 +22,8 @@ void nat_module_init(sip_timer_wheel *w) __attribute__((weak));
 void nat_module_destroy(void) __attribute__((weak));
 void rtpe_module_init(sip_timer_wheel *w) __attribute__((weak));
 void rtpe_module_destroy(void) __attribute__((weak));
+void acc_module_init(sip_timer_wheel *w) __attribute__((weak));
+void acc_module_destroy(void) __attribute__((weak));
 
 #define PROXY_DB_MAX_HOOKS 8
 #define PROXY_DB_RETRY_MS  1000
@@ -139,6 +141,8 @@ int proxy_modules_init(sip_timer_wheel *w, const char *url)
 		nat_module_init(w);
 	if (rtpe_module_init)
 		rtpe_module_init(w);    /* after the dialog layer: it follows dialogs */
+	if (acc_module_init)
+		acc_module_init(w);     /* after dialog: it follows dialogs */
 	if (!url)
 		url = sipcc_database_url();     /* the policy's "database" line */
 	if (!M.wanted && !url)
@@ -186,6 +190,8 @@ void proxy_modules_destroy(void)
 		nat_module_destroy();
 	if (rtpe_module_destroy)
 		rtpe_module_destroy();
+	if (acc_module_destroy)
+		acc_module_destroy();
 	if (M.d)
 		db_close(M.d);
 	M.d = NULL;

@@ -16,6 +16,8 @@ struct proxy_conf proxy_conf;
 
 /* Defined by the dialog module; NULL when the policy did not link it. */
 const struct proxy_dlg_hooks *dlg_proxy_hooks(void) __attribute__((weak));
+/* The accounting module (runtime/acc), when the policy links it. */
+void acc_txn_final(txn *s, int code) __attribute__((weak));
 
 #define PROXY_BUFSZ (SIP_MAX_MSG_SIZE + 4096)
 
@@ -934,4 +936,6 @@ static void proxy_on_final(txn *s, int code)
 {
 	if (P.dlg)
 		P.dlg->final(s, code);
+	if (acc_txn_final)
+		acc_txn_final(s, code);
 }

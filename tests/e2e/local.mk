@@ -87,3 +87,7 @@ E2E_TESTS += tests/e2e/rtpengine.sh tests/e2e/nat.sh tests/e2e/residential_nat.s
 	tests/e2e/residential_nat_yaml.sh
 EXTRA_DIST += tests/e2e/rtpengine.sip tests/e2e/uac_rtpe.xml tests/e2e/uas_rtpe.xml \
 	tests/e2e/nat.sip tests/e2e/uac_nat.xml tests/e2e/uas_nat.xml
+# Accounting: acc, missed_calls and CDRs of dialogs, read back from the
+# database.
+E2E_TESTS += tests/e2e/acc.sh tests/e2e/acc_pgsql.sh tests/e2e/acc_outage.sh
+EXTRA_DIST += tests/e2e/acc.sip

@@ -52,6 +52,9 @@ static int setup_empty(void **state)
 {
 	db *d = open_ok();
 
+	assert_int_equal(db_exec(d, "DROP TABLE IF EXISTS acc"), SIP_OK);
+	assert_int_equal(db_exec(d, "DROP TABLE IF EXISTS missed_calls"), SIP_OK);
+	assert_int_equal(db_exec(d, "DROP TABLE IF EXISTS acc_cdrs"), SIP_OK);
 	assert_int_equal(db_exec(d, "DROP TABLE IF EXISTS dr_rule"), SIP_OK);
 	assert_int_equal(db_exec(d, "DROP TABLE IF EXISTS dr_gateway"), SIP_OK);
 	assert_int_equal(db_exec(d, "DROP TABLE IF EXISTS alias"), SIP_OK);

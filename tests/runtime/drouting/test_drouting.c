@@ -65,7 +65,10 @@ static int setup(void **state)
 	}
 	if (db_open(url, &d) != SIP_OK)
 		return -1;
-	if (db_exec(d, "DROP TABLE IF EXISTS dr_rule") != SIP_OK ||
+	if (db_exec(d, "DROP TABLE IF EXISTS acc") != SIP_OK ||
+	    db_exec(d, "DROP TABLE IF EXISTS missed_calls") != SIP_OK ||
+	    db_exec(d, "DROP TABLE IF EXISTS acc_cdrs") != SIP_OK ||
+	    db_exec(d, "DROP TABLE IF EXISTS dr_rule") != SIP_OK ||
 	    db_exec(d, "DROP TABLE IF EXISTS dr_gateway") != SIP_OK ||
 	    db_exec(d, "DROP TABLE IF EXISTS alias") != SIP_OK ||
 	    db_exec(d, "DROP TABLE IF EXISTS domain") != SIP_OK ||
