@@ -6,3 +6,4 @@ dist_stdlib_DATA += stdlib/tm.sipi
 dist_stdlib_DATA += stdlib/drouting.sipi
 dist_stdlib_DATA += stdlib/sdp.sipi stdlib/limits.sipi
 dist_stdlib_DATA += stdlib/dns.sipi
+dist_stdlib_DATA += stdlib/stats.sipi

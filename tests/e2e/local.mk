@@ -77,3 +77,6 @@ EXTRA_DIST += tests/e2e/reg_auth_503.xml
 # RFC 3263 through dnsmasq: NAPTR, SRV, failover across SRV targets.
 E2E_TESTS += tests/e2e/dns.sh
 EXTRA_DIST += tests/e2e/dns.sip tests/e2e/uas_503.xml
+# Statistics and the control socket (--ctl, sipcc-ctl --ctl).
+E2E_TESTS += tests/e2e/ctl.sh
+EXTRA_DIST += tests/e2e/ctl.sip tests/e2e/reg_plain.xml
