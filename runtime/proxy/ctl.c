@@ -2,6 +2,7 @@
 #include "proxy/ctl.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -586,4 +587,63 @@ void proxy_ctl_close(void)
 	close(L.fd);
 	unlink(L.path);
 	L.fd = -1;
+}
+
+/* ---- SIGHUP ---- */
+
+#define CTL_HUP_CHECK_MS 1000
+
+static volatile sig_atomic_t ctl_hup_flag;
+static sip_timer_wheel *ctl_hup_wheel;
+static sip_timer ctl_hup_timer;
+
+void proxy_ctl_hup(void)
+{
+	ctl_hup_flag = 1;
+}
+
+/* Run every registered "... reload" command, as if sent on the socket. */
+static void ctl_hup_reload(void)
+{
+	ctl_builtins();
+	unsigned n = 0;
+	for (unsigned i = 0; i < C.n_cmds; i++) {
+		if (strcmp(C.cmds[i].w2, "reload") != 0)
+			continue;
+		char line[80];
+		snprintf(line, sizeof line, "%s reload", C.cmds[i].w1);
+		proxy_ctl_out o = { 0 };
+		proxy_ctl_exec(line, &o);
+		if (o.buf && o.len)
+			o.buf[o.len - 1] = '\0';
+		LOG_NOTICE("SIGHUP: %s: %s", C.cmds[i].name, o.buf ? o.buf : "out of memory");
+		proxy_ctl_out_free(&o);
+		n++;
+	}
+	if (!n)
+		LOG_NOTICE("SIGHUP: nothing to reload (the policy uses no reloadable tables)");
+}
+
+static void ctl_hup_check(sip_timer *t, void *arg)
+{
+	(void)arg;
+	if (ctl_hup_flag) {
+		ctl_hup_flag = 0;
+		ctl_hup_reload();
+	}
+	sip_timer_add(ctl_hup_wheel, t, CTL_HUP_CHECK_MS);
+}
+
+void proxy_ctl_hup_start(sip_timer_wheel *w)
+{
+	ctl_hup_wheel = w;
+	sip_timer_init(&ctl_hup_timer, ctl_hup_check, NULL);
+	sip_timer_add(w, &ctl_hup_timer, CTL_HUP_CHECK_MS);
+}
+
+void proxy_ctl_hup_stop(void)
+{
+	if (ctl_hup_wheel)
+		sip_timer_cancel(ctl_hup_wheel, &ctl_hup_timer);
+	ctl_hup_wheel = NULL;
 }

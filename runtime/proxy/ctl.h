@@ -68,4 +68,12 @@ void proxy_ctl_close(void);
 /* Clients connected now. */
 unsigned proxy_ctl_clients(void);
 
+/* SIGHUP: safe from a signal handler. Within a second the loop runs the
+ * reload commands registered ("dr reload", "domain reload") and logs
+ * what they answered. proxy_ctl_hup_start arms the check on w;
+ * proxy_ctl_hup_stop disarms it. */
+void proxy_ctl_hup(void);
+void proxy_ctl_hup_start(sip_timer_wheel *w);
+void proxy_ctl_hup_stop(void);
+
 #endif

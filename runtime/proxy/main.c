@@ -26,6 +26,12 @@ static void on_signal(int sig)
 	sip_loop_stop(&main_loop);
 }
 
+static void on_hup(int sig)
+{
+	(void)sig;
+	proxy_ctl_hup();
+}
+
 static void usage(FILE *f, const char *argv0)
 {
 	fprintf(f,
@@ -195,12 +201,16 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
+	proxy_ctl_hup_start(&main_loop.timers);
 
 	LOG_NOTICE("sipcc proxy %s listening on %s", PACKAGE_VERSION, names);
 	int rc = sip_loop_run(&main_loop);
 	if (stop_signal)
 		LOG_NOTICE("caught %s, exiting", stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
 	proxy_ctl_close();
+	proxy_ctl_hup_stop();
 	proxy_dns_destroy();
 	tp_close_all();
 	proxy_routes_stop();

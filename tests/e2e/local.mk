@@ -78,5 +78,5 @@ EXTRA_DIST += tests/e2e/reg_auth_503.xml
 E2E_TESTS += tests/e2e/dns.sh
 EXTRA_DIST += tests/e2e/dns.sip tests/e2e/uas_503.xml
 # Statistics and the control socket (--ctl, sipcc-ctl --ctl).
-E2E_TESTS += tests/e2e/ctl.sh
+E2E_TESTS += tests/e2e/ctl.sh tests/e2e/ctl_modules.sh
 EXTRA_DIST += tests/e2e/ctl.sip tests/e2e/reg_plain.xml
