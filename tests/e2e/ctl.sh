@@ -11,7 +11,8 @@
 #  5. "log level debug" makes the running proxy log debug lines;
 #  6. garbage on the socket gets an error line and is closed, a bad
 #     command gets an error and sipcc-ctl exits 1, and the proxy goes on
-#     serving calls and control clients;
+#     serving calls and control clients; a malformed request is counted
+#     in core.err_requests and as a local 4xx;
 #  7. 24 clients at once: 16 are served, the rest told "too many" and
 #     closed; afterwards a new client is served again.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
@@ -89,6 +90,7 @@ expect_stat core.rcv_replies_2xx 20
 expect_stat core.local_replies_2xx 1
 expect_stat core.local_replies_4xx 0
 expect_stat policy.routed 31
+expect_stat core.drop_requests 0
 expect_stat tm.transactions_created 41   # REGISTER; INVITE and BYE, server and client
 expect_stat dialog.active missing    # the policy tracks no dialogs
 ctl stats core.
@@ -111,6 +113,12 @@ if method == "REPLY":   # a stray response the proxy must drop
            "From: <sip:a@127.0.0.1>;tag=1\r\nTo: <sip:b@127.0.0.1>;tag=2\r\n"
            "Call-ID: stray@127.0.0.1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n" % lp)
     s.sendto(msg.encode(), ("127.0.0.1", port))
+    sys.exit(0)
+if method == "BAD":     # no From, To, Call-ID or CSeq: 400
+    msg = ("OPTIONS %s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bKbad\r\n"
+           "Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n" % (ruri, lp))
+    s.sendto(msg.encode(), ("127.0.0.1", port))
+    print(s.recv(65535).decode(errors="replace").split("\r\n", 1)[0].split(" ", 2)[1])
     sys.exit(0)
 msg = ("%s %s SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK%s%d\r\n"
        "Max-Forwards: 70\r\nFrom: <sip:alice@127.0.0.1>;tag=a%d\r\nTo: <%s>\r\n"
@@ -198,6 +206,11 @@ PY
 grep -q '"error":"unknown command' "$E2E_TMP/ctl.json" || e2e_fail "bad command: $(cat "$E2E_TMP/ctl.json")"
 "$CTL" --ctl "$E2E_TMP/nothing.ctl" stats >/dev/null 2>&1
 [ $? -eq 3 ] || e2e_fail "sipcc-ctl --ctl to a missing socket did not exit 3"
+expect_stat core.err_requests 0
+r=$(sip BAD) || e2e_fail "no reply to a malformed OPTIONS"
+[ "$r" = 400 ] || e2e_fail "a malformed OPTIONS got $r"
+expect_stat core.err_requests 1
+expect_stat core.local_replies_4xx 2
 e2e_expect_proxy_alive
 r=$(sip OPTIONS) || e2e_fail "no reply to OPTIONS after garbage"
 case $r in "SIP/2.0 200 routed "*) ;; *) e2e_fail "OPTIONS after garbage got '$r'" ;; esac
