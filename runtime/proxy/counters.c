@@ -32,6 +32,12 @@ static const char *const local_class_names[7] = {
 static int64_t txn_active_stat(void) { return (int64_t)txn_count(); }
 static int64_t txn_created_stat(void) { return (int64_t)txn_L.next_id; }
 static int64_t tcp_conn_stat(void) { return (int64_t)tcp_conn_count(); }
+static int64_t tcp_only_stat(void) { return (int64_t)tcp_conn_count_tp(&tp_tcp); }
+static int64_t tls_conn_stat(void) { return (int64_t)tcp_conn_count_tp(&tp_tls); }
+static int64_t ws_conn_stat(void)
+{
+	return (int64_t)(tcp_conn_count_tp(&tp_ws) + tcp_conn_count_tp(&tp_wss));
+}
 
 /* The database worker's figures (0 without one). */
 static db_worker_stats dbw_stats(void)
@@ -84,7 +90,10 @@ void proxy_counters_init(void)
 	sip_stat_counter("dns.lookups", &c->dns_lookups);
 	sip_stat_gauge("tm.transactions_active", txn_active_stat);
 	sip_stat_gauge("tm.transactions_created", txn_created_stat);
-	sip_stat_gauge("net.tcp_connections", tcp_conn_stat);
+	sip_stat_gauge("net.stream_connections", tcp_conn_stat);
+	sip_stat_gauge("net.tcp_connections", tcp_only_stat);
+	sip_stat_gauge("net.tls_connections", tls_conn_stat);
+	sip_stat_gauge("net.ws_connections", ws_conn_stat);
 	sip_stat_gauge("mem.heap_used", heap_used_stat);
 	sip_stat_gauge("db.queue_depth", db_queue_stat);
 	sip_stat_gauge("db.queries", db_done_stat);

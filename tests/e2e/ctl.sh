@@ -1,7 +1,8 @@
 #!/bin/sh
 # Monitoring and run-time control through the control socket (--ctl) with
 # sipcc-ctl --ctl, against tests/e2e/ctl.sip:
-#  1. the socket is made 0600; the counters start at 0;
+#  1. the socket is made 0600; the counters start at 0; an open TCP
+#     connection is counted;
 #  2. a sipp REGISTER shows up in "ul show" and in usrloc.contacts;
 #  3. after 10 sipp calls, "stats" counts 10 INVITEs, ACKs and BYEs
 #     received, 30 requests relayed, the replies of the callee by class,
@@ -24,7 +25,8 @@ SOCK=$E2E_TMP/sipcc.ctl
 
 e2e_ports UAS PROXY UAC
 e2e_build tests/e2e/ctl.sip
-e2e_start_proxy "$PROXY" --db "sqlite:$E2E_TMP/sipcc.db" --ctl "$SOCK"
+e2e_start_proxy "$PROXY" --db "sqlite:$E2E_TMP/sipcc.db" --ctl "$SOCK" \
+	--listen "tcp:127.0.0.1:$PROXY"
 
 # ctl COMMAND...: the reply of sipcc-ctl --ctl in $E2E_TMP/ctl.json; fails
 # unless it is ok.
@@ -49,6 +51,19 @@ perm=$(stat -c %a "$SOCK" 2>/dev/null || true)
 [ "$perm" = 600 ] || e2e_fail "control socket has mode $perm, expected 600"
 expect_stat core.rcv_requests_invite 0
 expect_stat usrloc.contacts 0
+# A TCP connection is counted while it is open.
+python3 - "$PROXY" "$CTL" "$SOCK" <<'PY' || e2e_fail "net.tcp_connections while connected"
+import json, socket, subprocess, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+for _ in range(50):
+    r = json.loads(subprocess.check_output([sys.argv[2], "--ctl", sys.argv[3], "stats", "net."]))
+    if r["stats"]["net.tcp_connections"] == 1:
+        break
+    time.sleep(0.1)
+st = r["stats"]
+assert st["net.tcp_connections"] == 1 and st["net.stream_connections"] == 1, st
+assert st["net.tls_connections"] == 0 and st["net.ws_connections"] == 0, st
+PY
 ctl version
 grep -q '"version":"' "$E2E_TMP/ctl.json" || e2e_fail "no version: $(cat "$E2E_TMP/ctl.json")"
 ctl uptime
