@@ -48,7 +48,7 @@ static void ctl_usage(FILE *f)
 		"  rule rm ID | rule list           remove or list routing rules\n"
 		"with --ctl PATH, a command for a running proxy (see sipcc-ctl(8)):\n"
 		"  stats [PREFIX] | uptime | version | help | log level [LEVEL]\n"
-		"  ul show [AOR] | ul rm AOR | dlg list | dr reload\n"
+		"  ul show [AOR] | ul rm AOR | dlg list | dr reload | domain reload\n"
 		"options:\n"
 		"  --db URL       sqlite:PATH, postgres://USER:PASS@HOST:PORT/DB or\n"
 		"                 mysql://USER:PASS@HOST:PORT/DB (default %s)\n"
