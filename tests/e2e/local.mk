@@ -65,7 +65,7 @@ E2E_TESTS += tests/e2e/limits.sh
 EXTRA_DIST += tests/e2e/limits.sip
 # SIP over WebSocket (ws and wss) with a Python WebSocket client.
 E2E_TESTS += tests/e2e/ws.sh
-EXTRA_DIST += tests/e2e/ws_peer.py
+EXTRA_DIST += tests/e2e/ws_peer.py \
 	tests/e2e/uac_dlg_bye.xml tests/e2e/uac_stray_bye.xml \
 	tests/e2e/uas_reject.xml tests/e2e/uac_reject.xml \
 	tests/e2e/uac_dlg_timeout.xml tests/e2e/uas_answer.xml
