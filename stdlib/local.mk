@@ -8,3 +8,4 @@ dist_stdlib_DATA += stdlib/sdp.sipi stdlib/limits.sipi
 dist_stdlib_DATA += stdlib/dns.sipi
 dist_stdlib_DATA += stdlib/nat.sipi stdlib/rtpengine.sipi
 dist_stdlib_DATA += stdlib/acc.sipi
+dist_stdlib_DATA += stdlib/stats.sipi

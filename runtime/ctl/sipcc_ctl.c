@@ -23,6 +23,8 @@ enum { CTL_OK = 0, CTL_REFUSED = 1, CTL_USAGE = 2, CTL_DBFAIL = 3 };
 
 static const char *ctl_prog = "sipcc-ctl";
 
+int ctl_socket_cmd(const char *prog, const char *path, int argc, char **argv);
+
 static void ctl_usage(FILE *f)
 {
 	fprintf(f,
@@ -47,9 +49,14 @@ static void ctl_usage(FILE *f)
 		"  acc show [N] | acc missed [N]    the last N accounted transactions or\n"
 		"                                   missed calls (default 20), newest first\n"
 		"  cdr show [N]                     the last N CDRs (default 20), newest first\n"
+		"with --ctl PATH, a command for a running proxy (see sipcc-ctl(8)):\n"
+		"  stats [PREFIX] | uptime | version | help | log level [LEVEL]\n"
+		"  ul show [AOR] | ul rm AOR | dlg list | dr reload | domain reload\n"
 		"options:\n"
 		"  --db URL       sqlite:PATH, postgres://USER:PASS@HOST:PORT/DB or\n"
 		"                 mysql://USER:PASS@HOST:PORT/DB (default %s)\n"
+		"  --ctl PATH     talk to the control socket of a running proxy instead\n"
+		"                 of the database\n"
 		"  --plaintext    also store the password itself (by default only its\n"
 		"                 MD5 and SHA-256 digests, ha1 and ha1_sha256)\n",
 		ctl_prog, CTL_DEFAULT_URL);
@@ -786,18 +793,21 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, 'd' },
 		{ "plaintext", no_argument, NULL, 'p' },
+		{ "ctl", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *url = getenv("SIPCC_DB");
 	bool plaintext = false;
+	const char *ctl_path = NULL;
 	int c;
 	sip_log_level = SIP_LOG_ERR;
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': url = optarg; break;
 		case 'p': plaintext = true; break;
+		case 'c': ctl_path = optarg; break;
 		case 'h': ctl_usage(stdout); return CTL_OK;
 		case 'V': printf("sipcc-ctl %s\n", PACKAGE_VERSION); return CTL_OK;
 		default: ctl_usage(stderr); return CTL_USAGE;
@@ -811,6 +821,8 @@ int main(int argc, char **argv)
 		ctl_usage(stderr);
 		return CTL_USAGE;
 	}
+	if (ctl_path)
+		return ctl_socket_cmd(ctl_prog, ctl_path, argc, argv);
 	const char *cmd = argv[0];
 	bool db_cmd = strcmp(cmd, "db") == 0;
 	if (!db_cmd && strcmp(cmd, "add") && strcmp(cmd, "rm") && strcmp(cmd, "passwd")

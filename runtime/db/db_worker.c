@@ -259,6 +259,8 @@ unsigned db_worker_complete(db_worker *w)
 		db_job *j = list;
 		list = j->next;
 		w->pending--;
+		if (j->status == SIP_EDB || j->status == SIP_EDBDOWN || j->status == SIP_ETIMEOUT)
+			w->stats.failed++;
 		j->done(j->status, j->arg);
 		sip_mem_free(j);
 		ran++;

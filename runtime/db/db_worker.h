@@ -39,6 +39,8 @@ typedef void (*db_job_done)(int status, void *arg);
 typedef struct db_worker_stats {
 	unsigned long submitted, completed;
 	unsigned long refused_down, refused_full;
+	unsigned long failed;       /* jobs that ended with a database error or
+				       timeout (counted on the loop's thread) */
 	unsigned queued;            /* now, running job included */
 } db_worker_stats;
 

@@ -315,3 +315,13 @@ const struct dlg_var *dlg_var_get(const dlg *d, unsigned idx)
 		return NULL;
 	return &d->vars[idx];
 }
+
+void dlg_foreach(void (*fn)(const dlg *d, void *arg), void *arg)
+{
+	if (!D.buckets)
+		return;
+	for (uint32_t i = 0; i <= D.mask; i++)
+		for (const dlg *d = D.buckets[i]; d; d = d->hnext)
+			if (d->state != DLG_ENDED && d->state != DLG_FREE)
+				fn(d, arg);
+}

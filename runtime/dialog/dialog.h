@@ -109,6 +109,9 @@ void dlg_set_timeout(dlg *d, uint32_t timeout_s);
 bool dlg_valid(const dlg *d, uint64_t id);
 /* Dialogs that have not ended. */
 unsigned long dlg_active(void);
+/* Call fn for each dialog that has not ended (fn must not end or create
+ * dialogs). */
+void dlg_foreach(void (*fn)(const dlg *d, void *arg), void *arg);
 /* "unconfirmed", "early", "confirmed", "ended". */
 const char *dlg_state_name(enum dlg_state s);
 

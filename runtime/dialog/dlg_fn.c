@@ -14,6 +14,7 @@
 
 void dlg_module_init(sip_timer_wheel *w);
 void dlg_module_destroy(void);
+void dlg_ctl_init(void);
 
 static struct {
 	bool up;
@@ -141,6 +142,7 @@ void dlg_module_init(sip_timer_wheel *w)
 	static const struct dlg_callbacks log_cb = { dlg_log_start, dlg_log_end, NULL };
 	dlg_callbacks_add(&log_cb);
 	M.up = true;
+	dlg_ctl_init();
 }
 
 void dlg_module_destroy(void)

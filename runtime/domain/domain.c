@@ -186,12 +186,15 @@ static void domain_on_timer(sip_timer *tm, void *arg)
 	sip_timer_add(D.w, tm, DOMAIN_REFRESH_MS);
 }
 
+void domain_ctl_init(void);
+
 void domain_module_init(sip_timer_wheel *w)
 {
 	D.w = w;
 	sip_timer_init(&D.tm, domain_on_timer, NULL);
 	sip_timer_add(w, &D.tm, DOMAIN_REFRESH_MS);
 	proxy_db_want(domain_reload);
+	domain_ctl_init();
 }
 
 void domain_module_destroy(void)

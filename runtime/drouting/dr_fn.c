@@ -18,6 +18,7 @@
 #include "script/script.h"
 
 void dr_module_init(sip_timer_wheel *w);
+void dr_ctl_init(void);
 void dr_module_destroy(void);
 /* From runtime/script/vars.c. */
 void sipcc_fn_avp_delete(struct sip_ctx *ctx, int64_t idx);
@@ -176,6 +177,7 @@ void dr_module_init(sip_timer_wheel *w)
 	sip_timer_init(&DR.tm, dr_on_timer, NULL);
 	sip_timer_add(w, &DR.tm, DR_REFRESH_MS);
 	proxy_db_want(dr_reload);
+	dr_ctl_init();
 }
 
 void dr_module_destroy(void)

@@ -57,6 +57,15 @@ unsigned tcp_conn_count(void)
 	return n_conns;
 }
 
+unsigned tcp_conn_count_tp(const sip_transport *tp)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < TCP_BUCKETS; i++)
+		for (const struct tcp_conn *c = table[i]; c; c = c->hnext)
+			n += c->sock && c->sock->tp == tp;
+	return n;
+}
+
 static unsigned addr_hash(const sip_addr *a)
 {
 	const unsigned char *p;

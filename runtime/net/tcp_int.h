@@ -92,5 +92,7 @@ void tcp_conn_close(struct tcp_conn *c);
 const struct tcp_io *tls_stream_io(void);
 /* Number of open connections (tests, limits). */
 unsigned tcp_conn_count(void);
+/* Those of one transport (tcp, tls, ws, wss); walks the table. */
+unsigned tcp_conn_count_tp(const sip_transport *tp);
 
 #endif

@@ -3,6 +3,7 @@
  * hop edits), so running the relay again later adds Via, received,
  * Max-Forwards and Record-Route for the socket it then leaves from. */
 #include "proxy/dns.h"
+#include "proxy/counters.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -303,6 +304,7 @@ int proxy_dns_suspend(struct sip_ctx *ctx)
 	snprintf(r->key, sizeof r->key, "%s", key);
 	r->pending = true;
 	ctx->relayed = true;
+	proxy_counters.dns_lookups++;
 	LOG_DEBUG("dns: relay waits for %s", key);
 	return SIP_OK;
 }

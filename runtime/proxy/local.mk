@@ -3,3 +3,7 @@ PROXY_SRC = runtime/proxy/proxy.c runtime/proxy/stdlib.c runtime/proxy/main.c ru
 # Header operations (stdlib/textops.sipi).
 PROXY_SRC += runtime/proxy/hdr_fn.c
 PROXY_SRC += runtime/proxy/fork.c runtime/proxy/fork.h
+# Statistics (core/stats.h) and the control socket.
+PROXY_SRC += runtime/proxy/counters.c runtime/proxy/counters.h
+PROXY_SRC += runtime/proxy/ctl.c runtime/proxy/ctl.h
+PROXY_SRC += runtime/proxy/stats_fn.c

@@ -11,6 +11,7 @@
 #include "net/loop.h"
 #include "net/tls.h"
 #include "proxy/proxy.h"
+#include "proxy/ctl.h"
 #include "proxy/dns.h"
 #include "proxy/modules.h"
 #include "proxy/routes.h"
@@ -25,6 +26,12 @@ static void on_signal(int sig)
 	sip_loop_stop(&main_loop);
 }
 
+static void on_hup(int sig)
+{
+	(void)sig;
+	proxy_ctl_hup();
+}
+
 static void usage(FILE *f, const char *argv0)
 {
 	fprintf(f,
@@ -37,6 +44,8 @@ static void usage(FILE *f, const char *argv0)
 		"                           default " PROXY_DB_DEFAULT_URL ")\n"
 		"  --dns IP[:PORT][,...]    DNS servers for next-hop names (replaces dns.server;\n"
 		"                           default: /etc/resolv.conf)\n"
+		"  --ctl PATH               serve the control socket PATH (sipcc-ctl --ctl;\n"
+		"                           default: none)\n"
 		"  --help                   show this help\n"
 		"  --version                show the version\n", argv0);
 }
@@ -76,6 +85,7 @@ int main(int argc, char **argv)
 		{ "log-level", required_argument, NULL, 'L' },
 		{ "db", required_argument, NULL, 'D' },
 		{ "dns", required_argument, NULL, 'N' },
+		{ "ctl", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -84,6 +94,7 @@ int main(int argc, char **argv)
 	unsigned n_cli = 0;
 	const char *db_url = NULL;
 	const char *dns_servers = NULL;
+	const char *ctl_path = NULL;
 	sip_log_level = SIP_LOG_NOTICE;
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -110,6 +121,9 @@ int main(int argc, char **argv)
 			break;
 		case 'N':
 			dns_servers = optarg;
+			break;
+		case 'C':
+			ctl_path = optarg;
 			break;
 		case 'h':
 			usage(stdout, argv[0]);
@@ -177,6 +191,9 @@ int main(int argc, char **argv)
 		strcat(names, s->name);
 	}
 
+	if (ctl_path && proxy_ctl_listen(&main_loop, ctl_path) != SIP_OK)
+		return 1;
+
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
@@ -184,11 +201,16 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
+	proxy_ctl_hup_start(&main_loop.timers);
 
 	LOG_NOTICE("sipcc proxy %s listening on %s", PACKAGE_VERSION, names);
 	int rc = sip_loop_run(&main_loop);
 	if (stop_signal)
 		LOG_NOTICE("caught %s, exiting", stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+	proxy_ctl_close();
+	proxy_ctl_hup_stop();
 	proxy_dns_destroy();
 	tp_close_all();
 	proxy_routes_stop();

@@ -7,6 +7,7 @@
 #include "core/log.h"
 #include "core/status.h"
 #include "net/tls.h"
+#include "proxy/counters.h"
 #include "proxy/fork.h"
 #include "proxy/dns.h"
 #include "proxy/routes.h"
@@ -46,6 +47,7 @@ int proxy_init(sip_timer_wheel *w)
 	if (rc != SIP_OK)
 		return rc;
 	proxy_fork_init();
+	proxy_counters_init();
 	P.sl_salt = (uint64_t)(uintptr_t)&P ^ w->now_ms;
 	tp_set_recv(proxy_receive, NULL);
 	return SIP_OK;
@@ -110,6 +112,8 @@ int proxy_reply(struct sip_ctx *ctx, int code, sip_str reason, bool stateful)
 		int rc = txn_server_reply(ctx->txn, code, reason);
 		if (rc == SIP_OK && code >= 200)
 			ctx->replied = true;
+		if (rc == SIP_OK)
+			proxy_count_local_reply(code);
 		return rc;
 	}
 	txn_rhdrs rh;
@@ -125,6 +129,8 @@ int proxy_reply(struct sip_ctx *ctx, int code, sip_str reason, bool stateful)
 	rc = tp_send(ctx->sock, &dst, P.out, (size_t)n);
 	if (rc == SIP_OK && code >= 200)
 		ctx->replied = true;
+	if (rc == SIP_OK)
+		proxy_count_local_reply(code);
 	return rc;
 }
 
@@ -170,6 +176,8 @@ int proxy_reply_hdrs(struct sip_ctx *ctx, int code, sip_str reason, sip_str hdrs
 	}
 	if (rc == SIP_OK && code >= 200)
 		ctx->replied = true;
+	if (rc == SIP_OK)
+		proxy_count_local_reply(code);
 	return rc;
 }
 
@@ -474,8 +482,10 @@ int proxy_relay(struct sip_ctx *ctx, bool stateful)
 		if (n < 0)
 			return (int)n;
 		rc = tp_send(sock, &dst, P.out, (size_t)n);
-		if (rc == SIP_OK)
+		if (rc == SIP_OK) {
 			ctx->relayed = true;
+			proxy_counters.fwd_requests++;
+		}
 		return rc;
 	}
 	bool created = false;
@@ -492,6 +502,8 @@ int proxy_relay(struct sip_ctx *ctx, bool stateful)
 		return SIP_ESTATE;
 	proxy_fork_bind(ctx, s);
 	rc = relay_branch(ctx, s, sock, &dst, tp);
+	if (rc == SIP_OK)
+		proxy_counters.fwd_requests++;
 	if (ctx->fork && ctx->fork->dset)
 		rc = relay_dset(ctx, s, rc);
 	(void)created;
@@ -645,7 +657,8 @@ static void reject(sip_msg *m, sip_socket *sock, const sip_addr *src, int code,
 		return;
 	sip_addr dst;
 	reply_dest(m, sock, src, &dst);
-	tp_send(sock, &dst, P.out, (size_t)n);
+	if (tp_send(sock, &dst, P.out, (size_t)n) == SIP_OK)
+		proxy_count_local_reply(code);
 }
 
 /* Run the request route on ctx with the dialog hooks around it. A route
@@ -668,6 +681,8 @@ static void route_request(struct sip_ctx *ctx)
 	int64_t r = proxy_conf.request_route(ctx);
 	if (P.dlg)
 		P.dlg->routed(ctx);
+	if (!ctx->replied && !ctx->relayed)
+		proxy_counters.drop_requests++;
 	if (!ctx->replied && !ctx->relayed && r != SIPCC_RET_DROP)
 		LOG_DEBUG("request " SIP_STR_FMT " from route dropped (no reply, no relay)",
 			  SIP_STR_ARG(ctx->msg->method_str));
@@ -677,9 +692,11 @@ static void rx_request(sip_msg *m, sip_socket *sock, const sip_addr *src)
 {
 	struct sip_ctx ctx;
 	ctx_init(&ctx, m, &P.msg_arena, sock, src, SIPCC_ROUTE_REQUEST);
+	proxy_count_request(m->method);
 	sip_str unsupported = SIP_STR_NULL;
 	int code = sip_msg_check_request(m, &unsupported);
 	if (code) {
+		proxy_counters.err_requests++;
 		char ip[64];
 		LOG_INFO("rejecting " SIP_STR_FMT " from %s:%d with %d%s%s", SIP_STR_ARG(m->method_str),
 			 sip_addr_ip(src, ip, sizeof ip), sip_addr_port(src), code,
@@ -710,7 +727,9 @@ static void rx_request(sip_msg *m, sip_socket *sock, const sip_addr *src)
 
 static void rx_response(sip_msg *m, sip_socket *sock)
 {
+	proxy_count_reply(m->status);
 	if (!sip_msg_check_response(m)) {
+		proxy_counters.drop_replies++;
 		LOG_DEBUG("dropping malformed %d reply", m->status);
 		return;
 	}
@@ -723,9 +742,12 @@ static void rx_response(sip_msg *m, sip_socket *sock)
 	 * is ours. */
 	if (!m->via1 || !proxy_is_us(m->via1->host, m->via1->port ? m->via1->port : 5060)) {
 		LOG_DEBUG("dropping %d reply: top Via is not ours", m->status);
+		proxy_counters.drop_replies++;
 		return;
 	}
 	int rc = txn_fwd_response(m, sock);
+	if (rc != SIP_OK)
+		proxy_counters.drop_replies++;
 	if (rc == SIP_DECLINED)
 		LOG_DEBUG("dropping %d reply: no second Via", m->status);
 	else if (rc != SIP_OK)
@@ -749,6 +771,10 @@ void proxy_receive(sip_socket *sock, const sip_addr *src, char *buf, size_t len,
 		const char *why = m.error ? m.error : sip_strerror(rc);
 		int code = rc == SIP_ETOOBIG ? 513 : 400;
 		const char *what = m.is_request ? "request" : "message";
+		if (m.is_request)
+			proxy_counters.err_requests++;
+		else
+			proxy_counters.drop_replies++;
 		const char *then = m.is_request ? (code == 513 ? "replying 513" : "replying 400") : "dropped";
 		sip_addr_ip(src, ip, sizeof ip);
 		if (rc == SIP_ETOOBIG)

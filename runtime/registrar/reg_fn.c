@@ -17,6 +17,7 @@
 
 void reg_module_init(sip_timer_wheel *w);
 void reg_module_destroy(void);
+void reg_ctl_init(void);
 
 /* Write-through off the loop, on the database worker. */
 static bool reg_writer_ready(void)
@@ -59,6 +60,7 @@ void reg_module_init(sip_timer_wheel *w)
 	reg_conf.max_contacts = reg_setting("max_contacts", reg_conf.max_contacts);
 	reg_timer_start(w);
 	proxy_db_want(reg_on_db_ready);
+	reg_ctl_init();
 }
 
 void reg_module_destroy(void)

@@ -98,6 +98,20 @@ unsigned long reg_table_count(const reg_table *t)
 	return t ? t->n_contacts : 0;
 }
 
+unsigned long reg_table_aors(const reg_table *t)
+{
+	return t ? t->n_aors : 0;
+}
+
+void reg_table_foreach(const reg_table *t, void (*fn)(const reg_aor *a, void *arg), void *arg)
+{
+	if (!t)
+		return;
+	for (uint32_t i = 0; i <= t->mask; i++)
+		for (const reg_aor *a = t->buckets[i]; a; a = a->next)
+			fn(a, arg);
+}
+
 /* Double the buckets when chains grow past two entries on average. */
 static void reg_grow(reg_table *t)
 {

@@ -61,6 +61,10 @@ reg_table *reg_table_get(sip_str name, bool create);
 void reg_tables_destroy(void);
 /* Bindings in a table (expired ones not yet swept included). */
 unsigned long reg_table_count(const reg_table *t);
+/* Addresses-of-record in a table. */
+unsigned long reg_table_aors(const reg_table *t);
+/* Call fn for each address-of-record of t (fn must not change t). */
+void reg_table_foreach(const reg_table *t, void (*fn)(const reg_aor *a, void *arg), void *arg);
 
 /* Write-through target: d (may be NULL: memory only). The writes then
  * happen on the caller's thread, each REGISTER's in one transaction, and

@@ -36,7 +36,9 @@ EXTRA_DIST += tests/e2e/route_all.sip tests/e2e/uac_busy.xml tests/e2e/uas_busy.
 # Dialogs and dialog variables with sipp.
 E2E_TESTS += tests/e2e/dialog.sh
 EXTRA_DIST += tests/e2e/dialog.sip tests/e2e/uas_dlg.xml tests/e2e/uas_dlg_bye.xml \
-	tests/e2e/uac_dlg_bye.xml tests/e2e/uac_stray_bye.xml
+	tests/e2e/uac_dlg_bye.xml tests/e2e/uac_stray_bye.xml \
+	tests/e2e/uas_reject.xml tests/e2e/uac_reject.xml \
+	tests/e2e/uac_dlg_timeout.xml tests/e2e/uas_answer.xml
 # Forking: parallel to the contacts of the best q, serial by q from a
 # failure route.
 E2E_TESTS += tests/e2e/fork.sh
@@ -65,10 +67,7 @@ E2E_TESTS += tests/e2e/limits.sh
 EXTRA_DIST += tests/e2e/limits.sip
 # SIP over WebSocket (ws and wss) with a Python WebSocket client.
 E2E_TESTS += tests/e2e/ws.sh
-EXTRA_DIST += tests/e2e/ws_peer.py \
-	tests/e2e/uac_dlg_bye.xml tests/e2e/uac_stray_bye.xml \
-	tests/e2e/uas_reject.xml tests/e2e/uac_reject.xml \
-	tests/e2e/uac_dlg_timeout.xml tests/e2e/uas_answer.xml
+EXTRA_DIST += tests/e2e/ws_peer.py
 E2E_TESTS += tests/e2e/ws_hop.sh
 # A database that hangs under the proxy: SIP traffic goes on, requests that
 # need the database get 503 within a bound, recovery when it is back.
@@ -91,3 +90,6 @@ EXTRA_DIST += tests/e2e/rtpengine.sip tests/e2e/uac_rtpe.xml tests/e2e/uas_rtpe.
 # database.
 E2E_TESTS += tests/e2e/acc.sh tests/e2e/acc_pgsql.sh tests/e2e/acc_outage.sh
 EXTRA_DIST += tests/e2e/acc.sip
+# Statistics and the control socket (--ctl, sipcc-ctl --ctl).
+E2E_TESTS += tests/e2e/ctl.sh tests/e2e/ctl_modules.sh
+EXTRA_DIST += tests/e2e/ctl.sip tests/e2e/reg_plain.xml

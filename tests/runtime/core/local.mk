@@ -4,3 +4,9 @@ TESTS += tests/runtime/core/test_arena
 tests_runtime_core_test_arena_SOURCES = tests/runtime/core/test_arena.c $(CORE_SRC)
 tests_runtime_core_test_arena_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_runtime_core_test_arena_LDADD = $(CMOCKA_LIBS)
+
+check_PROGRAMS += tests/runtime/core/test_stats
+TESTS += tests/runtime/core/test_stats
+tests_runtime_core_test_stats_SOURCES = tests/runtime/core/test_stats.c runtime/core/stats.c runtime/core/status.c
+tests_runtime_core_test_stats_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_runtime_core_test_stats_LDADD = $(CMOCKA_LIBS)

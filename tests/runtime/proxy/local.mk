@@ -4,3 +4,10 @@ tests_runtime_proxy_test_fork_SOURCES = tests/runtime/proxy/test_fork.c \
 	runtime/proxy/fork.c runtime/proxy/settings.c $(SCRIPT_SRC) $(TXN_SRC) $(NET_SRC) $(SIP_SRC) $(CORE_SRC)
 tests_runtime_proxy_test_fork_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
 tests_runtime_proxy_test_fork_LDADD = $(CMOCKA_LIBS) $(OPENSSL_LIBS)
+
+check_PROGRAMS += tests/runtime/proxy/test_ctl
+TESTS += tests/runtime/proxy/test_ctl
+tests_runtime_proxy_test_ctl_SOURCES = tests/runtime/proxy/test_ctl.c runtime/proxy/ctl.c \
+	$(NET_SRC) $(SIP_SRC) $(CORE_SRC)
+tests_runtime_proxy_test_ctl_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
+tests_runtime_proxy_test_ctl_LDADD = $(CMOCKA_LIBS) $(OPENSSL_LIBS)

@@ -1,0 +1,39 @@
+/* The drouting module's statistics and control command (proxy/ctl.h):
+ * "dr reload" reads the gateway and rule tables now instead of at the
+ * next refresh. */
+#include <stdint.h>
+#include "core/stats.h"
+#include "core/log.h"
+#include "core/status.h"
+#include "drouting/drouting.h"
+#include "proxy/ctl.h"
+#include "proxy/modules.h"
+
+void dr_ctl_init(void);
+
+static int64_t dr_gws_stat(void) { return dr_gw_count(); }
+static int64_t dr_rules_stat(void) { return dr_rule_count(); }
+
+static bool dr_ctl_reload(int argc, char **argv, proxy_ctl_out *o)
+{
+	(void)argv;
+	if (argc)
+		return proxy_ctl_error(o, "usage: dr reload");
+	if (!proxy_db_ready())
+		return proxy_ctl_error(o, "the database is not ready");
+	int rc = dr_refresh(proxy_db());
+	if (rc != SIP_OK)
+		return proxy_ctl_error(o, "cannot reload: %s: %s", sip_strerror(rc), db_error(proxy_db()));
+	LOG_NOTICE("drouting: reloaded on request: %u gateways, %u rules", dr_gw_count(),
+		   dr_rule_count());
+	proxy_ctl_printf(o, ",\"gateways\":%u,\"rules\":%u", dr_gw_count(), dr_rule_count());
+	return true;
+}
+
+void dr_ctl_init(void)
+{
+	sip_stat_gauge("dr.gateways", dr_gws_stat);
+	sip_stat_gauge("dr.rules", dr_rules_stat);
+	proxy_ctl_register("dr reload", "", "reload the gateway and rule tables from the database",
+			   dr_ctl_reload);
+}

@@ -1,0 +1,45 @@
+/* The proxy's own statistics (core/stats.h): what it received, relayed,
+ * answered and dropped. The receive path bumps these directly; the names
+ * are registered by proxy_counters_init(), with the gauges of the layers
+ * below (transactions, TCP connections, memory). */
+#ifndef SIPCC_PROXY_COUNTERS_H
+#define SIPCC_PROXY_COUNTERS_H
+
+#include <stdint.h>
+#include "sip/msg.h"
+
+#define PROXY_STAT_METHODS (SIP_METHOD_PUBLISH + 1)
+
+struct proxy_counters {
+	int64_t rcv_requests, rcv_method[PROXY_STAT_METHODS];
+	int64_t rcv_replies, rcv_class[7];      /* by status class, 1xx..6xx */
+	int64_t fwd_requests;
+	int64_t local_replies, local_class[7];  /* answered by the proxy itself */
+	int64_t drop_requests, drop_replies;
+	int64_t err_requests;                   /* malformed or refused by the sanity checks */
+	int64_t dns_lookups;                    /* next-hop names waited for */
+};
+extern struct proxy_counters proxy_counters;
+
+static inline void proxy_count_request(enum sip_method m)
+{
+	proxy_counters.rcv_requests++;
+	proxy_counters.rcv_method[(unsigned)m < PROXY_STAT_METHODS ? m : 0]++;
+}
+
+static inline void proxy_count_reply(int code)
+{
+	proxy_counters.rcv_replies++;
+	proxy_counters.rcv_class[code >= 100 && code < 700 ? code / 100 : 0]++;
+}
+
+static inline void proxy_count_local_reply(int code)
+{
+	proxy_counters.local_replies++;
+	proxy_counters.local_class[code >= 100 && code < 700 ? code / 100 : 0]++;
+}
+
+/* Register the names (core.*, tm.*, net.*, dns.*, mem.*). */
+void proxy_counters_init(void);
+
+#endif

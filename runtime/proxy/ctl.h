@@ -1,0 +1,79 @@
+/* The control socket (--ctl PATH): a Unix stream socket served from the
+ * event loop, for monitoring and run-time control like the MI/RPC
+ * interface of OpenSIPS and Kamailio (opensips-cli, kamcmd).
+ *
+ * Protocol: one command per line ("stats core.", "ul show alice@example.com"),
+ * at most PROXY_CTL_LINE_MAX bytes, words separated by spaces; one JSON
+ * object per line back: {"ok":true,...} or {"ok":false,"error":"..."}.
+ * An unknown command or bad arguments get an error and the connection
+ * stays open; a line that is too long or not text gets an error and the
+ * connection is closed. At most PROXY_CTL_MAX_CLIENTS clients at once
+ * (one more is told so and closed), each closed after PROXY_CTL_IDLE_MS
+ * without a command.
+ *
+ * Commands are registered by name, so a module adds its own ("ul show"
+ * from the registrar, "dlg list" from the dialog module) without this
+ * file knowing it. Built in: help, stats, uptime, version, log level. */
+#ifndef SIPCC_PROXY_CTL_H
+#define SIPCC_PROXY_CTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "net/loop.h"
+
+#define PROXY_CTL_LINE_MAX    1024
+#define PROXY_CTL_MAX_CLIENTS 16
+#define PROXY_CTL_MAX_ARGS    8
+#define PROXY_CTL_MAX_CMDS    32
+#define PROXY_CTL_IDLE_MS     60000
+#define PROXY_CTL_REPLY_MAX   (4u << 20)
+
+/* A reply being built: the fields after {"ok":true (each written with a
+ * leading comma by the handler). */
+typedef struct proxy_ctl_out {
+	char *buf;
+	size_t len, cap;
+	bool overflow;              /* over PROXY_CTL_REPLY_MAX or out of memory */
+	char err[256];              /* set by proxy_ctl_error() */
+} proxy_ctl_out;
+
+void proxy_ctl_printf(proxy_ctl_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* s[0..n) as a JSON string (quoted, escaped). */
+void proxy_ctl_json_str(proxy_ctl_out *o, const char *s, size_t n);
+/* Make the reply an error; returns false for the handler to return. */
+bool proxy_ctl_error(proxy_ctl_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A command: argv holds the words after the command's name. True when
+ * done; false after proxy_ctl_error(). */
+typedef bool (*proxy_ctl_fn)(int argc, char **argv, proxy_ctl_out *o);
+
+/* Register a command of one or two words ("stats", "ul show"); usage
+ * shows its arguments ("[PREFIX]"), help says what it does (constant
+ * strings, kept). A name registered again gets the new handler.
+ * SIP_ELIMIT beyond PROXY_CTL_MAX_CMDS. */
+int proxy_ctl_register(const char *name, const char *usage, const char *help, proxy_ctl_fn fn);
+
+/* Run one command line (no newline; modified in place) and put the whole
+ * reply, a JSON object and a newline, in o (o->buf owned by the caller:
+ * free it with proxy_ctl_out_free). */
+void proxy_ctl_exec(char *line, proxy_ctl_out *o);
+void proxy_ctl_out_free(proxy_ctl_out *o);
+
+/* Serve path on loop (permissions 0600; a stale socket file is replaced,
+ * a live one is refused with SIP_EADDRINUSE). */
+int proxy_ctl_listen(sip_loop *loop, const char *path);
+/* Close every client and the socket, remove the socket file. */
+void proxy_ctl_close(void);
+/* Clients connected now. */
+unsigned proxy_ctl_clients(void);
+
+/* SIGHUP: safe from a signal handler. Within a second the loop runs the
+ * reload commands registered ("dr reload", "domain reload") and logs
+ * what they answered. proxy_ctl_hup_start arms the check on w;
+ * proxy_ctl_hup_stop disarms it. */
+void proxy_ctl_hup(void);
+void proxy_ctl_hup_start(sip_timer_wheel *w);
+void proxy_ctl_hup_stop(void);
+
+#endif
