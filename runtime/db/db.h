@@ -153,5 +153,8 @@ void db_finalize(db_stmt *st);
 int db_schema_migrate(db *d);
 /* Current schema version (0 for an empty database). */
 int db_schema_version(db *d, int *version);
+/* Drop every table the migrations create, and the version table: the
+ * database is empty again (tests start from here). SIP_OK or an error. */
+int db_schema_drop(db *d);
 
 #endif

@@ -231,6 +231,27 @@ static const db_migration db_migrations[] = {
 _Static_assert(sizeof(db_migrations) / sizeof(db_migrations[0]) == DB_SCHEMA_VERSION,
 	       "DB_SCHEMA_VERSION must be the number of migrations");
 
+/* Every table the migrations create, newest first (the order a cleanup
+ * drops them in), then the version table. A migration that creates a
+ * table adds it here; test_db checks that none is left behind. */
+static const char *const db_tables_drop[] = {
+	"DROP TABLE IF EXISTS acc_cdrs", "DROP TABLE IF EXISTS missed_calls",
+	"DROP TABLE IF EXISTS acc", "DROP TABLE IF EXISTS dr_rule",
+	"DROP TABLE IF EXISTS dr_gateway", "DROP TABLE IF EXISTS alias",
+	"DROP TABLE IF EXISTS domain", "DROP TABLE IF EXISTS location",
+	"DROP TABLE IF EXISTS subscriber", "DROP TABLE IF EXISTS sipcc_version",
+};
+
+int db_schema_drop(db *d)
+{
+	for (size_t i = 0; i < sizeof db_tables_drop / sizeof db_tables_drop[0]; i++) {
+		int rc = db_exec_sql(d, db_tables_drop[i]);
+		if (rc != SIP_OK)
+			return rc;
+	}
+	return SIP_OK;
+}
+
 static bool db_is_pgsql(const db *d)
 {
 	return strcmp(db_backend(d), "postgres") == 0;

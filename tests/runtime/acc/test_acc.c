@@ -70,16 +70,8 @@ static int setup(void **state)
 	}
 	if (db_open(url, &d) != SIP_OK)
 		return -1;
-	static const char *const drop[] = {
-		"DROP TABLE IF EXISTS acc", "DROP TABLE IF EXISTS missed_calls",
-		"DROP TABLE IF EXISTS acc_cdrs", "DROP TABLE IF EXISTS dr_rule",
-		"DROP TABLE IF EXISTS dr_gateway", "DROP TABLE IF EXISTS alias",
-		"DROP TABLE IF EXISTS domain", "DROP TABLE IF EXISTS location",
-		"DROP TABLE IF EXISTS subscriber", "DROP TABLE IF EXISTS sipcc_version",
-	};
-	for (size_t i = 0; i < sizeof drop / sizeof drop[0]; i++)
-		if (db_exec_sql(d, drop[i]) != SIP_OK)
-			return -1;
+	if (db_schema_drop(d) != SIP_OK)
+		return -1;
 	if (db_schema_migrate(d) != SIP_OK)
 		return -1;
 	sip_arena_init(&ar, 4096);

@@ -52,16 +52,7 @@ static int setup_empty(void **state)
 {
 	db *d = open_ok();
 
-	assert_int_equal(db_exec(d, "DROP TABLE IF EXISTS acc"), SIP_OK);
-	assert_int_equal(db_exec(d, "DROP TABLE IF EXISTS missed_calls"), SIP_OK);
-	assert_int_equal(db_exec(d, "DROP TABLE IF EXISTS acc_cdrs"), SIP_OK);
-	assert_int_equal(db_exec(d, "DROP TABLE IF EXISTS dr_rule"), SIP_OK);
-	assert_int_equal(db_exec(d, "DROP TABLE IF EXISTS dr_gateway"), SIP_OK);
-	assert_int_equal(db_exec(d, "DROP TABLE IF EXISTS alias"), SIP_OK);
-	assert_int_equal(db_exec(d, "DROP TABLE IF EXISTS domain"), SIP_OK);
-	assert_int_equal(db_exec(d, "DROP TABLE IF EXISTS location"), SIP_OK);
-	assert_int_equal(db_exec(d, "DROP TABLE IF EXISTS subscriber"), SIP_OK);
-	assert_int_equal(db_exec(d, "DROP TABLE IF EXISTS sipcc_version"), SIP_OK);
+	assert_int_equal(db_schema_drop(d), SIP_OK);
 	*state = d;
 	return 0;
 }
@@ -141,6 +132,24 @@ static void test_migrate_twice(void **state)
 	assert_int_equal(db_exec(d, "INSERT INTO alias (alias_username, alias_domain, username,"
 			 " domain) VALUES ('1000', 'b', 'a', 'b')"), SIP_OK);
 	assert_int_equal(db_exec(d, "SELECT no_such_column FROM subscriber"), SIP_EDB);
+
+	/* db_schema_drop() knows every table the migrations made: none is
+	 * left, and the database is at version 0 again. */
+	assert_int_equal(db_schema_drop(d), SIP_OK);
+	const char *be = db_backend(d);
+	if (strcmp(be, "sqlite") == 0)
+		assert_int_equal(db_prepare(d, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+				 " AND name NOT LIKE 'sqlite_%'", &cnt), SIP_OK);
+	else if (strcmp(be, "postgres") == 0)
+		assert_int_equal(db_prepare(d, "SELECT count(*) FROM information_schema.tables"
+				 " WHERE table_schema = current_schema()", &cnt), SIP_OK);
+	else
+		assert_int_equal(db_prepare(d, "SELECT count(*) FROM information_schema.tables"
+				 " WHERE table_schema = DATABASE()", &cnt), SIP_OK);
+	assert_int_equal(count_rows(d, cnt), 0);
+	db_finalize(cnt);
+	assert_int_equal(db_schema_version(d, &version), SIP_OK);
+	assert_int_equal(version, 0);
 }
 
 /* Values that would break SQL built by pasting text; bound, they are

@@ -65,16 +65,7 @@ static int setup(void **state)
 	}
 	if (db_open(url, &d) != SIP_OK)
 		return -1;
-	if (db_exec(d, "DROP TABLE IF EXISTS acc") != SIP_OK ||
-	    db_exec(d, "DROP TABLE IF EXISTS missed_calls") != SIP_OK ||
-	    db_exec(d, "DROP TABLE IF EXISTS acc_cdrs") != SIP_OK ||
-	    db_exec(d, "DROP TABLE IF EXISTS dr_rule") != SIP_OK ||
-	    db_exec(d, "DROP TABLE IF EXISTS dr_gateway") != SIP_OK ||
-	    db_exec(d, "DROP TABLE IF EXISTS alias") != SIP_OK ||
-	    db_exec(d, "DROP TABLE IF EXISTS domain") != SIP_OK ||
-	    db_exec(d, "DROP TABLE IF EXISTS location") != SIP_OK ||
-	    db_exec(d, "DROP TABLE IF EXISTS subscriber") != SIP_OK ||
-	    db_exec(d, "DROP TABLE IF EXISTS sipcc_version") != SIP_OK ||
+	if (db_schema_drop(d) != SIP_OK ||
 	    db_schema_migrate(d) != SIP_OK)
 		return -1;
 	sip_arena_init(&ar, 4096);

@@ -178,18 +178,38 @@ static void test_path_and_query(void **state)
 	assert_true(has(&r, "Contact: <sip:a@10.0.0.1:5062>;expires=3590\r\n"));
 }
 
+/* A fresh SQLite database in the file made from the template path, with
+ * the schema; its URL in url. */
+static db *tmp_db_open(char *path, char *url, size_t n)
+{
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	snprintf(url, n, "sqlite:%s", path);
+	db *d;
+	assert_int_equal(db_open(url, &d), SIP_OK);
+	assert_int_equal(db_schema_migrate(d), SIP_OK);
+	return d;
+}
+
+/* Close d and remove its files (the WAL ones too). */
+static void tmp_db_close(db *d, const char *path)
+{
+	char side[80];
+	db_close(d);
+	unlink(path);
+	snprintf(side, sizeof side, "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof side, "%s-shm", path);
+	unlink(side);
+}
+
 static void test_write_through_and_reload(void **state)
 {
 	(void)state;
 	char path[] = "/tmp/sipcc-test-reg-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
 	char url[64];
-	snprintf(url, sizeof url, "sqlite:%s", path);
-	db *d;
-	assert_int_equal(db_open(url, &d), SIP_OK);
-	assert_int_equal(db_schema_migrate(d), SIP_OK);
+	db *d = tmp_db_open(path, url, sizeof url);
 	reg_set_db(d);
 	reg_table *t = reg_table_get(SIP_STR_LIT("location"), true);
 	struct reg_result r;
@@ -219,13 +239,7 @@ static void test_write_through_and_reload(void **state)
 	reg_tables_destroy();
 	assert_int_equal(reg_load(d, NOW), 0);
 	reg_set_db(NULL);
-	db_close(d);
-	unlink(path);
-	char side[80];
-	snprintf(side, sizeof side, "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof side, "%s-shm", path);
-	unlink(side);
+	tmp_db_close(d, path);
 }
 
 /* ---- asynchronous write-through on a database worker ---- */
@@ -274,14 +288,8 @@ static void test_async_write_through(void **state)
 {
 	(void)state;
 	char path[] = "/tmp/sipcc-test-regw-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
 	char url[64];
-	snprintf(url, sizeof url, "sqlite:%s", path);
-	db *d;
-	assert_int_equal(db_open(url, &d), SIP_OK);
-	assert_int_equal(db_schema_migrate(d), SIP_OK);
+	db *d = tmp_db_open(path, url, sizeof url);
 	assert_int_equal(db_worker_start(url, 0, &tw), SIP_OK);
 	reg_set_db(d);
 	reg_set_writer(&tw_writer);
@@ -332,13 +340,7 @@ static void test_async_write_through(void **state)
 	tw = NULL;
 	reg_set_writer(NULL);
 	reg_set_db(NULL);
-	db_close(d);
-	unlink(path);
-	char side[80];
-	snprintf(side, sizeof side, "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof side, "%s-shm", path);
-	unlink(side);
+	tmp_db_close(d, path);
 }
 
 /* The branch flags of the REGISTER go with each contact it adds or
@@ -348,14 +350,8 @@ static void test_flags_saved_and_reloaded(void **state)
 {
 	(void)state;
 	char path[] = "/tmp/sipcc-test-regflags-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
 	char url[64];
-	snprintf(url, sizeof url, "sqlite:%s", path);
-	db *d;
-	assert_int_equal(db_open(url, &d), SIP_OK);
-	assert_int_equal(db_schema_migrate(d), SIP_OK);
+	db *d = tmp_db_open(path, url, sizeof url);
 	reg_set_db(d);
 	reg_table *t = reg_table_get(SIP_STR_LIT("location"), true);
 	struct reg_result r;
@@ -387,13 +383,7 @@ static void test_flags_saved_and_reloaded(void **state)
 	assert_true(sip_str_eq(reg_field(c->next, REG_CONTACT), SIP_STR_LIT("sip:lan@192.0.2.2")));
 	assert_int_equal(c->next->flags, 2);
 	reg_tables_destroy();
-	db_close(d);
-	unlink(path);
-	char side[80];
-	snprintf(side, sizeof side, "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof side, "%s-shm", path);
-	unlink(side);
+	tmp_db_close(d, path);
 }
 
 int main(void)
