@@ -12,30 +12,12 @@
 # Skipped without the PostgreSQL server binaries, psql or sipp.
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/e2e/lib.sh"
-. "$top_srcdir/tests/pgsql_server.sh"
 
 e2e_init
 command -v sipp >/dev/null 2>&1 || e2e_skip "sipp not found"
 command -v psql >/dev/null 2>&1 || e2e_skip "psql not found"
 
-pg_frozen=""
-pg_signal() {  # SIGNAL: the postmaster and every process it started
-	pm=$(head -n 1 "$pg_data/postmaster.pid" 2>/dev/null)
-	[ -n "$pm" ] || return 1
-	for p in $pm $(ps -o pid= --ppid "$pm"); do
-		kill "-$1" "$p" 2>/dev/null
-	done
-}
-outage_cleanup() {
-	[ -n "$pg_frozen" ] && pg_signal CONT
-	pg_server_stop
-	rm -rf "$pg_tmp"
-}
-pg_tmp=$(mktemp -d "${TMPDIR:-/tmp}/sipcc-e2e-pgacc.XXXXXX") || e2e_error "mktemp failed"
-trap 'rc=$?; outage_cleanup; (exit $rc); e2e_cleanup' EXIT
-pg_server_start "$pg_tmp"
-rc=$?
-[ $rc = 0 ] || { [ $rc = 77 ] && e2e_skip "no PostgreSQL server"; e2e_error "cannot start PostgreSQL"; }
+e2e_pg_start
 DB=$PG_URL
 q() { psql -X -A -t -q -d "$DB" -c "$1"; }
 rows() { echo $(( $(q "SELECT count(*) FROM acc") + $(q "SELECT count(*) FROM acc_cdrs") )); }
@@ -69,8 +51,7 @@ call before before 1
 wait_rows 2 10
 
 # 2.
-pg_signal STOP || e2e_error "cannot find the PostgreSQL processes"
-pg_frozen=1
+e2e_pg_signal STOP || e2e_error "cannot find the PostgreSQL processes"
 call frozen frozen 3
 i=0
 until grep -q "accounting records dropped" "$log"; do
@@ -82,8 +63,7 @@ n=$(grep -c "acc: the queue of records waiting for the database is full; 1 accou
 [ "$n" = 1 ] || e2e_fail "the first drop was logged $n times"
 
 # 3.
-pg_signal CONT
-pg_frozen=""
+e2e_pg_signal CONT
 wait_rows 6 20
 n=$(q "SELECT count(*) FROM acc_cdrs WHERE callid LIKE 'frozen-%'")
 m=$(q "SELECT count(*) FROM acc WHERE callid LIKE 'frozen-%'")

@@ -16,32 +16,13 @@
 # Skipped without the PostgreSQL server binaries or sipp.
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/e2e/lib.sh"
-. "$top_srcdir/tests/pgsql_server.sh"
 
 e2e_init
 command -v sipp >/dev/null 2>&1 || e2e_skip "sipp not found"
 CTL=${SIPCC_CTL:-$top_builddir/sipcc-ctl}
 [ -x "$CTL" ] || e2e_error "sipcc-ctl not found: SIPCC_CTL=$CTL"
 
-pg_frozen=""
-pg_signal() {  # SIGNAL: the postmaster and every process it started
-	pm=$(head -n 1 "$pg_data/postmaster.pid" 2>/dev/null)
-	[ -n "$pm" ] || return 1
-	for p in $pm $(ps -o pid= --ppid "$pm"); do
-		kill "-$1" "$p" 2>/dev/null
-	done
-}
-outage_cleanup() {
-	[ -n "$pg_frozen" ] && pg_signal CONT
-	pg_server_stop
-	rm -rf "$pg_tmp"
-}
-# The server runs as the postgres user: its directory is not in E2E_TMP.
-pg_tmp=$(mktemp -d "${TMPDIR:-/tmp}/sipcc-e2e-pgout.XXXXXX") || e2e_error "mktemp failed"
-trap 'rc=$?; outage_cleanup; (exit $rc); e2e_cleanup' EXIT
-pg_server_start "$pg_tmp"
-rc=$?
-[ $rc = 0 ] || { [ $rc = 77 ] && e2e_skip "no PostgreSQL server"; e2e_error "cannot start PostgreSQL"; }
+e2e_pg_start
 DB=$PG_URL
 ctl() { "$CTL" --db "$DB" "$@" >>"$E2E_TMP/ctl.out" 2>&1 || e2e_fail "sipcc-ctl $* failed"; }
 ctl db init
@@ -71,8 +52,7 @@ e2e_sipp_run call1 -sf "$E2E_SRC/uac_auth.xml" "127.0.0.1:$PROXY" -i 127.0.0.1 -
 e2e_expect_calls call1 1
 
 # 2. Freeze the database; carol's REGISTER waits for it, calls go on.
-pg_signal STOP || e2e_error "cannot find the PostgreSQL processes"
-pg_frozen=1
+e2e_pg_signal STOP || e2e_error "cannot find the PostgreSQL processes"
 t0=$(now_ms)
 e2e_sipp carol503 -sf "$E2E_SRC/reg_auth_503.xml" "127.0.0.1:$PROXY" -i 127.0.0.1 -p "$UAC2" \
 	-s carol -au carol -ap carol-secret -key contact_port "$UAS" -m 1 -timeout 20s -timeout_error
@@ -110,8 +90,7 @@ e2e_log "bob's REGISTER got 503 after $t_bob ms"
 e2e_expect_proxy_alive
 
 # 4. Thaw: the proxy reconnects by itself and carol registers.
-pg_signal CONT
-pg_frozen=""
+e2e_pg_signal CONT
 ok=""
 for try in 1 2 3 4 5 6 7 8 9 10 11 12; do
 	register "carol$try" carol carol-secret "$UAC2" reg_auth.xml

@@ -258,3 +258,41 @@ e2e_expect_calls() {
 	[ "$ok" = "$2" ] || e2e_fail "sipp $1: $ok successful calls, expected $2"
 	[ "$failed" = 0 ] || e2e_fail "sipp $1: $failed failed calls"
 }
+
+# e2e_pg_start: a private PostgreSQL server for the test
+# (tests/pgsql_server.sh), in a directory of its own (the server runs as
+# the postgres user, so not in E2E_TMP); skips without the server
+# binaries. $PG_URL names it. At exit a server frozen with e2e_pg_signal
+# STOP is thawed, then stopped, before the usual cleanup.
+E2E_PG_TMP=
+E2E_PG_FROZEN=
+e2e_pg_start() {
+	. "$top_srcdir/tests/pgsql_server.sh"
+	E2E_PG_TMP=$(mktemp -d "${TMPDIR:-/tmp}/sipcc-e2e-pg.XXXXXX") || e2e_error "mktemp failed"
+	trap 'rc=$?; e2e_pg_cleanup; (exit $rc); e2e_cleanup' EXIT
+	pg_server_start "$E2E_PG_TMP"
+	rc=$?
+	[ $rc = 0 ] && return 0
+	[ $rc = 77 ] && e2e_skip "no PostgreSQL server"
+	e2e_error "cannot start PostgreSQL"
+}
+
+# e2e_pg_signal STOP|CONT: signal the postmaster and every process it
+# started (STOP freezes the server with its connections open).
+e2e_pg_signal() {
+	pm=$(head -n 1 "$pg_data/postmaster.pid" 2>/dev/null)
+	[ -n "$pm" ] || return 1
+	for p in $pm $(ps -o pid= --ppid "$pm"); do
+		kill "-$1" "$p" 2>/dev/null
+	done
+	case $1 in
+	STOP) E2E_PG_FROZEN=1 ;;
+	CONT) E2E_PG_FROZEN= ;;
+	esac
+}
+
+e2e_pg_cleanup() {
+	[ -n "$E2E_PG_FROZEN" ] && e2e_pg_signal CONT
+	pg_server_stop
+	rm -rf "$E2E_PG_TMP"
+}
