@@ -246,6 +246,24 @@ int db_ping(db *d)
 	return db_connect(d);
 }
 
+int db_query_int_sql(db *d, const char *sql, int64_t *out)
+{
+	db_stmt *st;
+	int rc = db_prepare_sql(d, sql, &st);
+
+	if (rc != SIP_OK)
+		return rc;
+	rc = db_step(st);
+	if (rc == DB_ROW) {
+		*out = db_column_int(st, 0);
+		rc = SIP_OK;
+	} else if (rc == SIP_OK) {
+		rc = SIP_ENOTFOUND;
+	}
+	db_finalize(st);
+	return rc;
+}
+
 int db_exec_sql(db *d, const char *sql)
 {
 	int rc = db_connect(d);

@@ -115,7 +115,12 @@ int db_exec_sql(db *d, const char *sql);
  * use (again after a reconnect). SIP_OK or SIP_NOMEM; SQL errors show at
  * the first db_step(). Use db_prepare() with a literal. */
 int db_prepare_sql(db *d, const char *sql, db_stmt **out);
+/* Run a query without parameters whose first row's first column is an
+ * integer (a count, a version) into *out. SIP_OK, SIP_ENOTFOUND without a
+ * row, or an error. Use db_query_int() with a literal. */
+int db_query_int_sql(db *d, const char *sql, int64_t *out);
 #define db_exec(d, sql) db_exec_sql((d), "" sql "")
+#define db_query_int(d, sql, out) db_query_int_sql((d), "" sql "", (out))
 #define db_prepare(d, sql, out) db_prepare_sql((d), "" sql "", (out))
 
 /* Bind parameter idx (1-based); the value is copied. A text value holding a

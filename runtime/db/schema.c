@@ -262,25 +262,6 @@ static bool db_is_mysql(const db *d)
 	return strcmp(db_backend(d), "mysql") == 0;
 }
 
-/* Run one constant query returning one integer. */
-static int db_query_int(db *d, const char *sql, int64_t *out)
-{
-	db_stmt *st;
-	int rc = db_prepare_sql(d, sql, &st);
-
-	if (rc != SIP_OK)
-		return rc;
-	rc = db_step(st);
-	if (rc == DB_ROW) {
-		*out = db_column_int(st, 0);
-		rc = SIP_OK;
-	} else if (rc == SIP_OK) {
-		rc = SIP_ENOTFOUND;
-	}
-	db_finalize(st);
-	return rc;
-}
-
 static int db_read_version(db *d, int *version)
 {
 	int64_t v = 0;

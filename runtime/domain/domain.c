@@ -65,28 +65,12 @@ static sip_str domain_addr(sip_arena *a, sip_str user, sip_str host)
 	return sip_str_make(p, user.len + 1 + host.len);
 }
 
-static int domain_count(db *d, const char *what, int64_t *n)
-{
-	db_stmt *st;
-	int rc = strcmp(what, "domain") == 0
-		 ? db_prepare(d, "SELECT count(*) FROM domain", &st)
-		 : db_prepare(d, "SELECT count(*) FROM alias", &st);
-	if (rc != SIP_OK)
-		return rc;
-	rc = db_step(st);
-	if (rc == DB_ROW) {
-		*n = db_column_int(st, 0);
-		rc = SIP_OK;
-	}
-	db_finalize(st);
-	return rc;
-}
-
 int domain_refresh(db *d)
 {
 	int64_t nd = 0, na = 0;
 	int rc;
-	if ((rc = domain_count(d, "domain", &nd)) != SIP_OK || (rc = domain_count(d, "alias", &na)))
+	if ((rc = db_query_int(d, "SELECT count(*) FROM domain", &nd)) != SIP_OK ||
+	    (rc = db_query_int(d, "SELECT count(*) FROM alias", &na)) != SIP_OK)
 		return rc;
 	struct domain_cache *c = sip_mem_alloc(sizeof *c);
 	if (!c)

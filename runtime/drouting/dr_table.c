@@ -95,28 +95,13 @@ static int dr_rule_cmp(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-static int dr_count(db *d, bool rules, int64_t *n)
-{
-	db_stmt *st;
-	int rc = rules ? db_prepare(d, "SELECT count(*) FROM dr_rule", &st)
-		       : db_prepare(d, "SELECT count(*) FROM dr_gateway", &st);
-	if (rc != SIP_OK)
-		return rc;
-	rc = db_step(st);
-	if (rc == DB_ROW) {
-		*n = db_column_int(st, 0);
-		rc = SIP_OK;
-	}
-	db_finalize(st);
-	return rc;
-}
-
 int dr_refresh(db *d)
 {
 	int64_t ng = 0, nr = 0;
 	int rc;
 
-	if ((rc = dr_count(d, false, &ng)) != SIP_OK || (rc = dr_count(d, true, &nr)) != SIP_OK)
+	if ((rc = db_query_int(d, "SELECT count(*) FROM dr_gateway", &ng)) != SIP_OK ||
+	    (rc = db_query_int(d, "SELECT count(*) FROM dr_rule", &nr)) != SIP_OK)
 		return rc;
 	struct dr_cache *c = sip_mem_alloc(sizeof *c);
 	if (!c)
