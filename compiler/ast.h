@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "proxy/policy_abi.h"
 
 /* A source location: file, 1-based line and column, and span length. */
 struct cc_loc {
@@ -59,16 +60,18 @@ static inline bool cc_type_fits(enum cc_type from, enum cc_type to)
 }
 
 /* Route kinds. A function's "in (...)" list is a mask of these bits. */
+/* The numbers are the runtime's (proxy/policy_abi.h): the generated code
+ * passes them to sipcc_reg_route(). */
 enum cc_route_kind {
-	CC_RK_REQUEST = 0,
-	CC_RK_REPLY,
-	CC_RK_FAILURE,
-	CC_RK_BRANCH,
-	CC_RK_LOCAL,
-	CC_RK_ERROR,
-	CC_RK_STARTUP,    /* once before the proxy listens; no message */
-	CC_RK_TIMER,      /* periodically; no message */
-	CC_RK_NAMED,      /* a named subroute; checked against its callers' kinds */
+	CC_RK_REQUEST = SIPCC_ROUTE_REQUEST,
+	CC_RK_REPLY = SIPCC_ROUTE_REPLY,
+	CC_RK_FAILURE = SIPCC_ROUTE_FAILURE,
+	CC_RK_BRANCH = SIPCC_ROUTE_BRANCH,
+	CC_RK_LOCAL = SIPCC_ROUTE_LOCAL,
+	CC_RK_ERROR = SIPCC_ROUTE_ERROR,
+	CC_RK_STARTUP = SIPCC_ROUTE_STARTUP,  /* once before the proxy listens; no message */
+	CC_RK_TIMER = SIPCC_ROUTE_TIMER,      /* periodically; no message */
+	CC_RK_NAMED = SIPCC_ROUTE_NAMED,      /* a named subroute; checked against its callers' kinds */
 	CC_RK__COUNT
 };
 #define CC_RK_BIT(k) (1u << (k))

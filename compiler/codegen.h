@@ -28,5 +28,12 @@ bool cc_link(const char *obj_path, const char *out_path);
 /* Write the stdlib reference (functions, pseudo-variables, constants) as a
  * roff fragment for man/sipcc-policy.5. */
 void cc_doc_stdlib_roff(const struct cc_program *p, FILE *out);
+/* What "sipcc doc" prints: the reference as roff, the C prototypes of the
+ * runtime functions the declarations call (the policy ABI of
+ * runtime/proxy/policy_abi.h, generated so a declaration and its C
+ * function cannot disagree), or those C symbols one a line. */
+enum cc_doc_format { CC_DOC_ROFF = 0, CC_DOC_C_HEADER, CC_DOC_SYMBOLS };
+void cc_doc_stdlib_c_header(const struct cc_program *p, FILE *out);
+void cc_doc_stdlib_symbols(const struct cc_program *p, FILE *out);
 
 #endif

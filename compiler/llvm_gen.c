@@ -18,8 +18,6 @@
 
 #include "codegen.h"
 
-/* Mirrors SIPCC_RET_* in runtime/proxy/policy_abi.h. */
-enum { CC_RET_CONTINUE = 0, CC_RET_EXIT = 1, CC_RET_DROP = 2 };
 
 /* A lowered value: v alone for int/bool/method/route (bool is i1), or the
  * pointer v and the length len for a str. */
@@ -341,7 +339,7 @@ static struct cc_val cc_gen_slot_load(struct cc_gen *g, LLVMValueRef slot, enum 
 static void cc_gen_propagate(struct cc_gen *g, LLVMValueRef status)
 {
 	LLVMValueRef stop = LLVMBuildICmp(g->b, LLVMIntNE, status,
-					  cc_const_i64(g, CC_RET_CONTINUE), "stop");
+					  cc_const_i64(g, SIPCC_RET_CONTINUE), "stop");
 	LLVMBasicBlockRef ret = cc_gen_block(g, "route.stop");
 	LLVMBasicBlockRef cont = cc_gen_block(g, "route.cont");
 	LLVMBuildCondBr(g->b, stop, ret, cont);
@@ -954,7 +952,7 @@ static void cc_gen_stmt_return(struct cc_gen *g, struct cc_stmt *s)
 			cc_gen_slot_store(g, g->result, t, cc_type_is_str(t) ? cc_gen_as_str(g, v) : v);
 		}
 	}
-	cc_gen_ret(g, CC_RET_CONTINUE);
+	cc_gen_ret(g, SIPCC_RET_CONTINUE);
 }
 
 /* Lower one statement (and, for S_BLOCK, its list). Statements after an
@@ -978,10 +976,10 @@ static void cc_gen_stmt(struct cc_gen *g, struct cc_stmt *s)
 			cc_gen_stmt(g, c);
 		break;
 	case S_EXIT:
-		cc_gen_ret(g, CC_RET_EXIT);
+		cc_gen_ret(g, SIPCC_RET_EXIT);
 		break;
 	case S_DROP:
-		cc_gen_ret(g, CC_RET_DROP);
+		cc_gen_ret(g, SIPCC_RET_DROP);
 		break;
 	case S_RETURN:
 		cc_gen_stmt_return(g, s);
@@ -1095,7 +1093,7 @@ static void cc_gen_route_body(struct cc_gen *g, struct cc_route_fn *rf)
 	}
 	cc_gen_stmt(g, r->body);
 	if (!LLVMGetBasicBlockTerminator(LLVMGetInsertBlock(g->b)))
-		cc_gen_ret(g, CC_RET_CONTINUE);
+		cc_gen_ret(g, SIPCC_RET_CONTINUE);
 	LLVMPositionBuilderAtEnd(g->ab, entry);
 	LLVMBuildBr(g->ab, body);
 	free(g->slots);

@@ -26,6 +26,7 @@ struct cc_opts {
 	bool werror;
 	bool json;
 	int opt_level;
+	enum cc_doc_format doc_format;
 };
 
 static void cc_usage(FILE *out)
@@ -35,7 +36,7 @@ static void cc_usage(FILE *out)
 	      "       sipcc check POLICY [-D NAME[=VALUE]]... [-Werror] [--format=text|json]\n"
 	      "       sipcc explain POLICY\n"
 	      "       sipcc fmt POLICY.sip\n"
-	      "       sipcc doc\n"
+	      "       sipcc doc [--c-header | --symbols]\n"
 	      "       sipcc --help | --version\n"
 	      "\n"
 	      "commands:\n"
@@ -45,7 +46,9 @@ static void cc_usage(FILE *out)
 	      "               language, then check it\n"
 	      "  fmt          print POLICY.sip in the canonical layout, comments kept\n"
 	      "  doc          print the stdlib reference (functions, pseudo-variables,\n"
-	      "               constants) as roff\n"
+	      "               constants) as roff; with --c-header the C prototypes the\n"
+	      "               runtime defines them with, with --symbols the C symbols\n"
+	      "               they call, one a line\n"
 	      "\n"
 	      "options:\n"
 	      "  -o OUT       the executable to write (build)\n"
@@ -83,6 +86,7 @@ static int cc_opts_parse(int argc, char **argv, struct cc_opts *o)
 	bool build = strcmp(o->cmd, "build") == 0;
 	bool check = strcmp(o->cmd, "check") == 0 || strcmp(o->cmd, "explain") == 0;
 	bool fmt = strcmp(o->cmd, "fmt") == 0;
+	bool doc = strcmp(o->cmd, "doc") == 0;
 
 	o->defines = cc_alloc((size_t)argc * sizeof *o->defines);
 	o->opt_level = 2;
@@ -118,6 +122,10 @@ static int cc_opts_parse(int argc, char **argv, struct cc_opts *o)
 			else if (strcmp(a + 9, "text") != 0)
 				return cc_usage_error("unknown diagnostics format '%s' (use text or json)",
 						      a + 9);
+		} else if (doc && strcmp(a, "--c-header") == 0) {
+			o->doc_format = CC_DOC_C_HEADER;
+		} else if (doc && strcmp(a, "--symbols") == 0) {
+			o->doc_format = CC_DOC_SYMBOLS;
 		} else if (a[0] == '-' && a[1] != '\0') {
 			char msg[128];
 			snprintf(msg, sizeof msg, "unknown option '%%s' for 'sipcc %s'", o->cmd);
@@ -288,7 +296,7 @@ static int cc_cmd_build(const struct cc_opts *o)
 	return ok ? CC_EXIT_OK : CC_EXIT_FAIL;
 }
 
-static int cc_cmd_doc(void)
+static int cc_cmd_doc(const struct cc_opts *o)
 {
 	struct cc_program *p = cc_alloc(sizeof *p);
 
@@ -296,7 +304,11 @@ static int cc_cmd_doc(void)
 		cc_diag_summary();
 		return CC_EXIT_FAIL;
 	}
-	cc_doc_stdlib_roff(p, stdout);
+	switch (o->doc_format) {
+	case CC_DOC_ROFF: cc_doc_stdlib_roff(p, stdout); break;
+	case CC_DOC_C_HEADER: cc_doc_stdlib_c_header(p, stdout); break;
+	case CC_DOC_SYMBOLS: cc_doc_stdlib_symbols(p, stdout); break;
+	}
 	return fflush(stdout) == 0 ? CC_EXIT_OK : CC_EXIT_FAIL;
 }
 
@@ -330,7 +342,7 @@ int main(int argc, char **argv)
 	if (rc != CC_EXIT_OK)
 		return rc;
 	if (strcmp(o.cmd, "doc") == 0)
-		rc = cc_cmd_doc();
+		rc = cc_cmd_doc(&o);
 	else if (strcmp(o.cmd, "check") == 0)
 		rc = cc_front(&o) ? CC_EXIT_OK : CC_EXIT_FAIL;
 	else if (strcmp(o.cmd, "explain") == 0)

@@ -26,12 +26,11 @@
 #include "proxy/proxy.h"
 #include "proxy/settings.h"
 #include "script/script.h"
+#include "proxy/policy_fns.h"
 
 void acc_module_init(sip_timer_wheel *w);
 void acc_module_destroy(void);
 void acc_txn_final(txn *s, int code);
-/* From runtime/script/vars.c. */
-void sipcc_fn_avp_delete(struct sip_ctx *ctx, int64_t idx);
 
 enum {
 	ACC_AVP_FLAGS = -1101,       /* what do_accounting() asked for (ACC_F_*) */

@@ -26,6 +26,7 @@
 #include "proxy/modules.h"
 #include "proxy/proxy.h"
 #include "proxy/settings.h"
+#include "proxy/policy_fns.h"
 
 void auth_module_init(sip_timer_wheel *w);
 void auth_module_destroy(void);

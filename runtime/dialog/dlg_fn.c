@@ -11,6 +11,7 @@
 #include "dialog/dialog.h"
 #include "proxy/proxy.h"
 #include "proxy/settings.h"
+#include "proxy/policy_fns.h"
 
 void dlg_module_init(sip_timer_wheel *w);
 void dlg_module_destroy(void);

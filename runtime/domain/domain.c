@@ -6,6 +6,7 @@
 #include "core/status.h"
 #include "proxy/modules.h"
 #include "proxy/proxy.h"
+#include "proxy/policy_fns.h"
 
 void domain_module_init(sip_timer_wheel *w);
 void domain_module_destroy(void);

@@ -16,12 +16,11 @@
 #include "proxy/modules.h"
 #include "proxy/proxy.h"
 #include "script/script.h"
+#include "proxy/policy_fns.h"
 
 void dr_module_init(sip_timer_wheel *w);
 void dr_ctl_init(void);
 void dr_module_destroy(void);
-/* From runtime/script/vars.c. */
-void sipcc_fn_avp_delete(struct sip_ctx *ctx, int64_t idx);
 
 enum {
 	DR_AVP_NUMBER = -1001,      /* the request-URI user before any rewrite */

@@ -10,6 +10,7 @@
 #include "proxy/proxy.h"
 #include "proxy/settings.h"
 #include "registrar/registrar.h"
+#include "proxy/policy_fns.h"
 
 void nat_module_init(sip_timer_wheel *w);
 void nat_module_destroy(void);

@@ -11,6 +11,7 @@
 #include "proxy/proxy.h"
 #include "proxy/settings.h"
 #include "script/script.h"
+#include "proxy/policy_fns.h"
 
 /* Longest final-response timer a policy may set: one day. */
 #define FORK_FR_MAX 86400000

@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "core/status.h"
 #include "proxy/proxy.h"
+#include "proxy/policy_fns.h"
 
 /* A header line must be "Name: value" on one line: no CR or LF inside
  * (no smuggled headers), a token before the colon. */

@@ -7,3 +7,14 @@ PROXY_SRC += runtime/proxy/fork.c runtime/proxy/fork.h
 PROXY_SRC += runtime/proxy/counters.c runtime/proxy/counters.h
 PROXY_SRC += runtime/proxy/ctl.c runtime/proxy/ctl.h
 PROXY_SRC += runtime/proxy/stats_fn.c
+# The C prototypes of the policy ABI, generated from the stdlib declarations
+# ("sipcc doc --c-header"). Every file that defines a sipcc_fn_* or
+# sipcc_pv_* function includes it, so a definition that disagrees with its
+# declaration does not compile. Replaced only when its text changes, so a
+# rebuilt compiler does not rebuild the runtime.
+BUILT_SOURCES += runtime/proxy/policy_fns.h
+CLEANFILES += runtime/proxy/policy_fns.h
+runtime/proxy/policy_fns.h: sipcc$(EXEEXT) $(dist_stdlib_DATA)
+	$(AM_V_GEN)$(MKDIR_P) runtime/proxy && \
+	SIPCC_STDLIB='$(abs_top_srcdir)/stdlib' ./sipcc$(EXEEXT) doc --c-header >$@.tmp && \
+	if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi

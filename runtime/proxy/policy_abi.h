@@ -38,14 +38,15 @@
 struct sip_ctx;
 typedef int64_t (*sipcc_route_fn)(struct sip_ctx *ctx);
 
-/* What a route returns. */
+/* What a route returns; the compiler emits these values. */
 enum {
 	SIPCC_RET_CONTINUE = 0,   /* fell off the end or "return" */
 	SIPCC_RET_EXIT = 1,       /* "exit": stop processing this message */
 	SIPCC_RET_DROP = 2,       /* "drop": stop and discard (no reply / no forward) */
 };
 
-/* Route kinds, same numbering as the compiler's enum cc_route_kind. */
+/* Route kinds, numbered from 0 without gaps: the compiler's enum
+ * cc_route_kind takes these values. */
 enum {
 	SIPCC_ROUTE_REQUEST = 0,
 	SIPCC_ROUTE_REPLY = 1,

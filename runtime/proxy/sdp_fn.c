@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include "proxy/proxy.h"
 #include "sip/sdp.h"
+#include "proxy/policy_fns.h"
 
 /* The first audio stream, NULL when the message has no SDP or no audio. */
 static sip_sdp_media *sdp_audio(struct sip_ctx *ctx, sip_sdp **sdp)

@@ -4,9 +4,7 @@
 #include "core/stats.h"
 #include "core/status.h"
 #include "proxy/proxy.h"
-
-int64_t sipcc_pv_stat_get(struct sip_ctx *ctx, const char *name, size_t len);
-int64_t sipcc_fn_update_stat(struct sip_ctx *ctx, const char *name, size_t len, int64_t delta);
+#include "proxy/policy_fns.h"
 
 int64_t sipcc_pv_stat_get(struct sip_ctx *ctx, const char *name, size_t len)
 {

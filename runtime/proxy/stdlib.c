@@ -11,6 +11,7 @@
 #include "proxy/proxy.h"
 #include "proxy/routes.h"
 #include "script/script.h"
+#include "proxy/policy_fns.h"
 
 /* ---- registration ---- */
 

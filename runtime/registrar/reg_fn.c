@@ -14,6 +14,7 @@
 #include "proxy/settings.h"
 #include "registrar/registrar.h"
 #include "script/script.h"
+#include "proxy/policy_fns.h"
 
 void reg_module_init(sip_timer_wheel *w);
 void reg_module_destroy(void);

@@ -11,6 +11,7 @@
 #include "proxy/settings.h"
 #include "rtpengine/rtpengine.h"
 #include "sip/sdp.h"
+#include "proxy/policy_fns.h"
 
 void rtpe_module_init(sip_timer_wheel *w);
 void rtpe_module_destroy(void);

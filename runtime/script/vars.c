@@ -5,6 +5,7 @@
 #include <string.h>
 #include "core/log.h"
 #include "proxy/proxy.h"
+#include "proxy/policy_fns.h"
 
 static struct script_vars *script_vars_new(sip_arena *a)
 {

@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "proxy/policy_abi.h"
 #include "text/text.h"
+#include "proxy/policy_fns.h"
 
 int64_t sipcc_fn_starts_with(struct sip_ctx *ctx, const char *s, size_t slen,
 			     const char *prefix, size_t plen)

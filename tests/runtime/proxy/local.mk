@@ -11,3 +11,7 @@ tests_runtime_proxy_test_ctl_SOURCES = tests/runtime/proxy/test_ctl.c runtime/pr
 	$(NET_SRC) $(SIP_SRC) $(CORE_SRC)
 tests_runtime_proxy_test_ctl_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
 tests_runtime_proxy_test_ctl_LDADD = $(CMOCKA_LIBS) $(OPENSSL_LIBS)
+
+# Every symbol the stdlib declarations call is defined in libsiprt.a.
+TESTS += tests/runtime/proxy/abi_symbols.sh
+EXTRA_DIST += tests/runtime/proxy/abi_symbols.sh
