@@ -187,6 +187,7 @@ static const struct { const char *name; unsigned bit; } cc_marks[] = {
 	{ "save_contact", CC_MARK_SAVE_CONTACT },
 	{ "gateway", CC_MARK_GATEWAY },
 	{ "dialog_track", CC_MARK_DIALOG_TRACK },
+	{ "async", CC_MARK_ASYNC },
 };
 
 unsigned cc_mark_from_name(const char *name)
@@ -215,4 +216,55 @@ unsigned cc_allow_from_name(const char *name)
 		if (strcmp(cc_allow_names[i], name) == 0)
 			return 1u << i;
 	return 0;
+}
+
+bool cc_expr_is_wait(const struct cc_expr *e)
+{
+	if (!e || e->kind != E_CALL)
+		return false;
+	if (e->u.call.fn)
+		return (e->u.call.fn->marks & CC_MARK_ASYNC) != 0;
+	return e->u.call.route && e->u.call.route->async;
+}
+
+static bool cc_expr_waits(const struct cc_expr *e)
+{
+	if (!e)
+		return false;
+	switch (e->kind) {
+	case E_CALL:
+		if (cc_expr_is_wait(e))
+			return true;
+		for (int i = 0; i < e->u.call.nargs; i++)
+			if (cc_expr_waits(e->u.call.args[i]))
+				return true;
+		return false;
+	case E_UNARY:
+		return cc_expr_waits(e->u.unary.e);
+	case E_BINARY:
+		return cc_expr_waits(e->u.binary.l) || cc_expr_waits(e->u.binary.r);
+	default:
+		return false;
+	}
+}
+
+const struct cc_expr *cc_stmt_expr(const struct cc_stmt *st)
+{
+	switch (st->kind) {
+	case S_EXPR: return st->u.expr;
+	case S_IF: return st->u.if_.cond;
+	case S_WHILE: return st->u.while_.cond;
+	case S_SWITCH: return st->u.switch_.subject;
+	case S_RETURN: return st->u.ret.value;
+	case S_ASSIGN: return st->u.assign.value;
+	case S_VAR: return st->u.var.init;
+	default: return NULL;
+	}
+}
+
+bool cc_stmt_waits(const struct cc_stmt *st)
+{
+	if (st->kind == S_ROUTE)
+		return st->u.route_call.target && st->u.route_call.target->async;
+	return cc_expr_waits(cc_stmt_expr(st));
 }

@@ -104,6 +104,7 @@ enum cc_mark {
 	CC_MARK_SAVE_CONTACT = 1u << 6, /* stores a registration (and answers it) */
 	CC_MARK_GATEWAY = 1u << 7,      /* (true:) the request now goes to a gateway */
 	CC_MARK_DIALOG_TRACK = 1u << 8, /* (true:) its dialog is tracked: dialog variables are kept */
+	CC_MARK_ASYNC = 1u << 9,        /* may wait (database, DNS, ...): the route is split at the call */
 };
 /* "auth" -> CC_MARK_AUTH; 0 when unknown. */
 unsigned cc_mark_from_name(const char *name);
@@ -360,6 +361,10 @@ struct cc_route {
 	unsigned allow;            /* enum cc_allow, from "@allow(...)" before it */
 	struct cc_loc allow_loc;   /* where that annotation stands (line 0: none) */
 	int64_t every_ms;          /* timer routes: "every 10s" */
+	/* sema: it may wait, i.e. it calls an async function or a route that
+	 * does; codegen keeps its variables in a frame and splits it into
+	 * resume points (compiler/sema_async.c). */
+	bool async;
 	struct cc_route *next;
 };
 
@@ -454,5 +459,14 @@ struct cc_avp_decl *cc_find_dlgvar(const struct cc_program *p, const char *name)
 struct cc_flag_decl *cc_find_flag(const struct cc_program *p, const char *name);
 struct cc_setting_decl *cc_find_setting(const struct cc_program *p, const char *module,
 					const char *key);
+
+/* Asynchronous calls (compiler/sema_async.c): whether e is a call that
+ * may wait (an async stdlib function, or a route that may wait); the
+ * expression a statement evaluates itself, not counting its
+ * sub-statements (NULL when none); whether that expression, or the route a
+ * route() statement calls, may wait. */
+bool cc_expr_is_wait(const struct cc_expr *e);
+const struct cc_expr *cc_stmt_expr(const struct cc_stmt *st);
+bool cc_stmt_waits(const struct cc_stmt *st);
 
 #endif

@@ -30,6 +30,10 @@ struct cc_route_fn {
 	struct cc_route *route;
 	LLVMValueRef fn;
 	LLVMTypeRef type;           /* t_route, or the signature of a route with parameters */
+	/* A route that may wait (cc_route.async): fn takes its frame from the
+	 * runtime and calls body, which takes the frame after ctx. */
+	LLVMValueRef body;
+	LLVMTypeRef body_type;
 };
 
 /* Where "break" goes: the end of the innermost switch or while. */
@@ -57,6 +61,14 @@ struct cc_gen {
 	struct cc_route *route;     /* the route being generated */
 	LLVMValueRef *slots;        /* its variables' allocas, by cc_var.index */
 	LLVMValueRef result;        /* its result out-parameter, or NULL */
+	/* A route that may wait: its frame (state, then its variables and
+	 * loop counters), the switch on the state at its entry, the resume
+	 * points made so far, and loop counters placed so far. */
+	LLVMValueRef frame;
+	LLVMTypeRef frame_type;
+	LLVMValueRef dispatch;
+	int nresume;
+	unsigned nloops;
 	struct cc_break_target *brk;
 	int nstr;                   /* string constants made so far */
 	bool failed;
@@ -348,6 +360,48 @@ static void cc_gen_propagate(struct cc_gen *g, LLVMValueRef status)
 	LLVMPositionBuilderAtEnd(g->b, cont);
 }
 
+/* ---- routes that may wait (compiler/sema_async.c) ----
+ *
+ * Such a route keeps its variables and loop counters in a frame the
+ * runtime holds with the message (sipcc_frame_enter), whose first field is
+ * the resume state. Each statement that may wait starts a resume point:
+ * it stores its number in the state, and the switch at the route's entry
+ * jumps there when the route is called again after a wait. A call that
+ * waits (sipcc_suspended() true after it, or SIPCC_RET_SUSPEND from a
+ * route) returns SIPCC_RET_SUSPEND at once; the caller, itself at a resume
+ * point, hands it up (cc_gen_propagate). Nothing else lives across a
+ * resume point: values in registers are recomputed by the statement,
+ * which sema allows to call nothing before the call that waits. */
+
+/* Start resume point K here: later code runs again from here on resume. */
+static void cc_gen_resume_point(struct cc_gen *g)
+{
+	int k = ++g->nresume;
+	LLVMBasicBlockRef at = cc_gen_block(g, "resume");
+	LLVMBuildBr(g->b, at);
+	LLVMPositionBuilderAtEnd(g->b, at);
+	LLVMBuildStore(g->b, cc_const_i64(g, k),
+		       LLVMBuildStructGEP2(g->b, g->frame_type, g->frame, 0, "state"));
+	LLVMAddCase(g->dispatch, cc_const_i64(g, k), at);
+}
+
+/* After a call of an async stdlib function: when it suspended the
+ * message, leave the route (the frame keeps the resume state). */
+static void cc_gen_wait_check(struct cc_gen *g)
+{
+	LLVMTypeRef pt[1] = { g->t_ctx };
+	LLVMValueRef fn = cc_gen_declare(g, "sipcc_suspended", LLVMFunctionType(g->t_i64, pt, 1, 0));
+	LLVMValueRef args[1] = { g->ctx };
+	LLVMValueRef w = cc_gen_call(g, fn, args, 1, "waits");
+	LLVMValueRef waits = LLVMBuildICmp(g->b, LLVMIntNE, w, cc_const_i64(g, 0), "");
+	LLVMBasicBlockRef ret = cc_gen_block(g, "suspend");
+	LLVMBasicBlockRef cont = cc_gen_block(g, "resumed");
+	LLVMBuildCondBr(g->b, waits, ret, cont);
+	LLVMPositionBuilderAtEnd(g->b, ret);
+	LLVMBuildRet(g->b, cc_const_i64(g, SIPCC_RET_SUSPEND));
+	LLVMPositionBuilderAtEnd(g->b, cont);
+}
+
 /* name(args): a call of a named route with parameters or a result. */
 static struct cc_val cc_gen_route_call(struct cc_gen *g, struct cc_expr *e)
 {
@@ -479,6 +533,8 @@ static struct cc_val cc_gen_expr_call(struct cc_gen *g, struct cc_expr *e)
 		}
 	}
 	LLVMValueRef r = cc_gen_call(g, fn, args, n, d->name);
+	if ((d->marks & CC_MARK_ASYNC) && g->frame)
+		cc_gen_wait_check(g);
 	switch (d->result) {
 	case CC_TY_STR:
 	case CC_TY_URI:
@@ -841,7 +897,10 @@ static void cc_gen_stmt_if(struct cc_gen *g, struct cc_stmt *s)
  * (sipcc_loop_bound), so no message can keep a worker spinning. */
 static void cc_gen_stmt_while(struct cc_gen *g, struct cc_stmt *s)
 {
-	LLVMValueRef counter = LLVMBuildAlloca(g->ab, g->t_i64, "loop.n");
+	LLVMValueRef counter = g->frame
+		? LLVMBuildStructGEP2(g->ab, g->frame_type, g->frame,
+				      1 + (unsigned)g->route->nvars + g->nloops++, "loop.n")
+		: LLVMBuildAlloca(g->ab, g->t_i64, "loop.n");
 	LLVMBuildStore(g->b, cc_const_i64(g, 0), counter);
 	LLVMBasicBlockRef cond = cc_gen_block(g, "while.cond");
 	LLVMBasicBlockRef count = cc_gen_block(g, "while.count");
@@ -851,6 +910,8 @@ static void cc_gen_stmt_while(struct cc_gen *g, struct cc_stmt *s)
 	LLVMBuildBr(g->b, cond);
 
 	LLVMPositionBuilderAtEnd(g->b, cond);
+	if (g->frame && cc_stmt_waits(s))
+		cc_gen_resume_point(g);
 	LLVMValueRef c = cc_gen_truth(g, cc_gen_expr(g, s->u.while_.cond).v);
 	if (g->failed)
 		return;
@@ -964,6 +1025,8 @@ static void cc_gen_stmt(struct cc_gen *g, struct cc_stmt *s)
 		return;
 	if (LLVMGetBasicBlockTerminator(LLVMGetInsertBlock(g->b)))
 		LLVMPositionBuilderAtEnd(g->b, cc_gen_block(g, "dead"));
+	if (g->frame && s->kind != S_WHILE && cc_stmt_waits(s))
+		cc_gen_resume_point(g);
 	switch (s->kind) {
 	case S_EXPR:
 		cc_gen_expr(g, s->u.expr);
@@ -1035,6 +1098,92 @@ static char *cc_route_symbol(const struct cc_route *r)
 	return sym;
 }
 
+/* The body of a route that may wait: its parameters with the frame
+ * inserted after ctx. */
+static void cc_gen_route_body_proto(struct cc_gen *g, struct cc_route_fn *rf)
+{
+	unsigned n = LLVMCountParamTypes(rf->type);
+	LLVMTypeRef *pt = calloc((size_t)n + 2, sizeof *pt);
+	if (!pt)
+		abort();
+	LLVMGetParamTypes(rf->type, pt + 1);
+	pt[0] = pt[1];
+	pt[1] = g->t_ptr;
+	rf->body_type = LLVMFunctionType(g->t_i64, pt, n + 1, 0);
+	free(pt);
+	char *sym = cc_route_symbol(rf->route);
+	size_t len = strlen(sym);
+	char *name = malloc(len + sizeof ".body");
+	if (!name)
+		abort();
+	memcpy(name, sym, len);
+	memcpy(name + len, ".body", sizeof ".body");
+	rf->body = LLVMAddFunction(g->mod, name, rf->body_type);
+	free(name);
+	free(sym);
+	LLVMSetLinkage(rf->body, LLVMInternalLinkage);
+	cc_fn_attr_add(g, rf->body, LLVMAttributeFunctionIndex, "nounwind");
+}
+
+/* The outer function of a route that may wait: take the frame (a new one,
+ * or the one of the call that waited), run the body, and give the frame
+ * back unless the body is waiting. */
+static void cc_gen_route_shim(struct cc_gen *g, struct cc_route_fn *rf, LLVMTypeRef frame_type)
+{
+	LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(g->llctx, rf->fn, "entry");
+	LLVMPositionBuilderAtEnd(g->b, entry);
+	LLVMValueRef ctx = LLVMGetParam(rf->fn, 0);
+	LLVMTypeRef et[2] = { g->t_ctx, g->t_i64 };
+	LLVMValueRef enter = cc_gen_declare(g, "sipcc_frame_enter",
+					    LLVMFunctionType(g->t_ptr, et, 2, 0));
+	LLVMValueRef eargs[2] = { ctx, LLVMSizeOf(frame_type) };
+	LLVMValueRef frame = cc_gen_call(g, enter, eargs, 2, "frame");
+	unsigned n = LLVMCountParams(rf->fn);
+	LLVMValueRef *args = calloc((size_t)n + 2, sizeof *args);
+	if (!args)
+		abort();
+	args[0] = ctx;
+	args[1] = frame;
+	for (unsigned i = 1; i < n; i++)
+		args[i + 1] = LLVMGetParam(rf->fn, i);
+	LLVMValueRef rc = LLVMBuildCall2(g->b, rf->body_type, rf->body, args, n + 1, "rc");
+	free(args);
+	LLVMValueRef waits = LLVMBuildICmp(g->b, LLVMIntEQ, rc,
+					   cc_const_i64(g, SIPCC_RET_SUSPEND), "waits");
+	LLVMBasicBlockRef leave = LLVMAppendBasicBlockInContext(g->llctx, rf->fn, "leave");
+	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->llctx, rf->fn, "done");
+	LLVMBuildCondBr(g->b, waits, done, leave);
+	LLVMPositionBuilderAtEnd(g->b, leave);
+	LLVMTypeRef lt[1] = { g->t_ctx };
+	LLVMValueRef lfn = cc_gen_declare(g, "sipcc_frame_leave",
+					  LLVMFunctionType(g->t_void, lt, 1, 0));
+	LLVMValueRef largs[1] = { ctx };
+	cc_gen_call(g, lfn, largs, 1, "");
+	LLVMBuildBr(g->b, done);
+	LLVMPositionBuilderAtEnd(g->b, done);
+	LLVMBuildRet(g->b, rc);
+}
+
+/* How many while loops a statement list has (their counters go in the
+ * frame of a route that may wait). */
+static unsigned cc_count_loops(const struct cc_stmt *st)
+{
+	unsigned n = 0;
+	for (; st; st = st->next) {
+		switch (st->kind) {
+		case S_BLOCK: n += cc_count_loops(st->u.block.first); break;
+		case S_IF: n += cc_count_loops(st->u.if_.then) + cc_count_loops(st->u.if_.els); break;
+		case S_WHILE: n += 1 + cc_count_loops(st->u.while_.body); break;
+		case S_SWITCH:
+			for (const struct cc_case *c = st->u.switch_.cases; c; c = c->next)
+				n += cc_count_loops(c->first);
+			break;
+		default: break;
+		}
+	}
+	return n;
+}
+
 /* Create (without bodies) the function of every route, so calls and route
  * references can point at routes defined later. */
 static void cc_gen_route_protos(struct cc_gen *g, struct cc_program *p)
@@ -1055,15 +1204,51 @@ static void cc_gen_route_protos(struct cc_gen *g, struct cc_program *p)
 		cc_fn_attr_add(g, fn, 1, "nonnull");
 		cc_fn_attr_add(g, fn, 1, "noundef");
 		cc_fn_attr_add(g, fn, LLVMAttributeFunctionIndex, "nounwind");
-		g->routes[g->nroutes++] = (struct cc_route_fn){ r, fn, type };
+		struct cc_route_fn rf = { r, fn, type, NULL, NULL };
+		if (r->async)
+			cc_gen_route_body_proto(g, &rf);
+		g->routes[g->nroutes++] = rf;
 	}
+}
+
+/* The frame of a route that may wait: the resume state, one slot per
+ * parameter and variable (by cc_var.index), one counter per while loop. */
+static LLVMTypeRef cc_gen_frame_type(struct cc_gen *g, const struct cc_route *r)
+{
+	unsigned n = 1 + (unsigned)r->nvars + cc_count_loops(r->body);
+	LLVMTypeRef *ft = calloc(n, sizeof *ft);
+	if (!ft)
+		abort();
+	ft[0] = g->t_i64;
+	for (unsigned i = 1; i < n; i++)
+		ft[i] = g->t_i64;
+	for (const struct cc_var *v = r->vars; v; v = v->next)
+		if (cc_type_is_str(v->type))
+			ft[1 + v->index] = g->t_str;
+	LLVMTypeRef t = LLVMStructTypeInContext(g->llctx, ft, n, 0);
+	free(ft);
+	return t;
 }
 
 static void cc_gen_route_body(struct cc_gen *g, struct cc_route_fn *rf)
 {
 	struct cc_route *r = rf->route;
-	g->fn = rf->fn;
-	g->ctx = LLVMGetParam(rf->fn, 0);
+	g->frame = NULL;
+	g->frame_type = NULL;
+	g->dispatch = NULL;
+	g->nresume = 0;
+	g->nloops = 0;
+	unsigned arg = 1;
+	if (r->async) {
+		g->frame_type = cc_gen_frame_type(g, r);
+		cc_gen_route_shim(g, rf, g->frame_type);
+		g->fn = rf->body;
+		g->frame = LLVMGetParam(rf->body, 1);
+		arg = 2;
+	} else {
+		g->fn = rf->fn;
+	}
+	g->ctx = LLVMGetParam(g->fn, 0);
 	g->route = r;
 	g->brk = NULL;
 	LLVMBasicBlockRef entry = cc_gen_block(g, "entry");
@@ -1071,24 +1256,34 @@ static void cc_gen_route_body(struct cc_gen *g, struct cc_route_fn *rf)
 	LLVMPositionBuilderAtEnd(g->ab, entry);
 	LLVMPositionBuilderAtEnd(g->b, body);
 
-	/* One slot per parameter and variable; parameters start with their
-	 * argument. */
+	/* One slot per parameter and variable (in the frame when the route
+	 * may wait); parameters start with their argument. */
 	g->slots = calloc((size_t)r->nvars + 1, sizeof *g->slots);
 	if (!g->slots)
 		abort();
 	for (struct cc_var *v = r->vars; v; v = v->next)
-		g->slots[v->index] = cc_type_is_str(v->type) ? cc_gen_str_slot(g)
+		g->slots[v->index] = g->frame
+			? LLVMBuildStructGEP2(g->ab, g->frame_type, g->frame, 1 + (unsigned)v->index, v->name)
+			: cc_type_is_str(v->type) ? cc_gen_str_slot(g)
 			: LLVMBuildAlloca(g->ab, g->t_i64, v->name);
-	unsigned arg = 1;
+	if (g->frame) {
+		/* A call after a wait goes to its resume point; a new call
+		 * starts at the top. */
+		LLVMValueRef state = LLVMBuildLoad2(g->b, g->t_i64,
+			LLVMBuildStructGEP2(g->b, g->frame_type, g->frame, 0, ""), "state");
+		LLVMBasicBlockRef start = cc_gen_block(g, "start");
+		g->dispatch = LLVMBuildSwitch(g->b, state, start, 4);
+		LLVMPositionBuilderAtEnd(g->b, start);
+	}
 	g->result = NULL;
 	if (cc_route_has_result(r))
-		g->result = LLVMGetParam(rf->fn, arg++);
+		g->result = LLVMGetParam(g->fn, arg++);
 	for (struct cc_var *v = r->vars; v; v = v->next) {
 		if (!v->is_param)
 			continue;
-		struct cc_val pv = { LLVMGetParam(rf->fn, arg++), NULL };
+		struct cc_val pv = { LLVMGetParam(g->fn, arg++), NULL };
 		if (cc_type_is_str(v->type))
-			pv.len = LLVMGetParam(rf->fn, arg++);
+			pv.len = LLVMGetParam(g->fn, arg++);
 		cc_gen_slot_store(g, g->slots[v->index], v->type, pv);
 	}
 	cc_gen_stmt(g, r->body);
@@ -1098,6 +1293,7 @@ static void cc_gen_route_body(struct cc_gen *g, struct cc_route_fn *rf)
 	LLVMBuildBr(g->ab, body);
 	free(g->slots);
 	g->slots = NULL;
+	g->frame = NULL;
 }
 
 /* sipcc_policy_init(): register listens, domains and routes with the

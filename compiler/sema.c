@@ -397,6 +397,7 @@ bool cc_sema_check(struct cc_program *p, const char *file, bool partial)
 		cc_sema_route_body(&s);
 	}
 	s.cur = NULL;
+	cc_sema_async(&s);
 	cc_sema_uses(&s);
 	cc_sema_database(&s);
 	if (!partial)

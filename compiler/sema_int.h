@@ -65,6 +65,10 @@ void cc_sema_flow_notes(struct cc_sema *s, const struct cc_route *target,
 			unsigned bad_kinds);
 const struct cc_stmt *cc_sema_terminator(const struct cc_stmt *st);
 
+/* sema_async.c: mark the routes that may wait (cc_route.async) and check
+ * that each call that may wait is the first call of its statement. */
+void cc_sema_async(struct cc_sema *s);
+
 /* sema_lint.c: the path checks of the request route (open relay, toll
  * fraud, unauthenticated REGISTER, no final action). Run on a program
  * without errors. */

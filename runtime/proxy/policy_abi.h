@@ -43,6 +43,8 @@ enum {
 	SIPCC_RET_CONTINUE = 0,   /* fell off the end or "return" */
 	SIPCC_RET_EXIT = 1,       /* "exit": stop processing this message */
 	SIPCC_RET_DROP = 2,       /* "drop": stop and discard (no reply / no forward) */
+	SIPCC_RET_SUSPEND = 3,    /* a call waits: the message is suspended, the route
+				     is called again when the result is in */
 };
 
 /* Route kinds, numbered from 0 without gaps: the compiler's enum
@@ -73,6 +75,19 @@ void sipcc_reg_database(const char *url);
 /* One setting of the stdlib, with the policy's value (s for a str
  * setting, NULL and i for int and bool ones); see proxy/settings.h. */
 void sipcc_reg_setting(const char *module, const char *key, const char *s, int64_t i);
+
+/* Routes that may wait (a stdlib function declared marks(async)). Such a
+ * route keeps its variables in a frame of size bytes whose first int64_t
+ * is the resume state (0: start at the top). sipcc_frame_enter gives the
+ * route its frame: while the message resumes, the frames of the routes
+ * that were waiting, outermost first; otherwise a new zeroed one, kept
+ * with the message. sipcc_frame_leave gives it back when the route
+ * returns without waiting. After calling an async function the route asks
+ * sipcc_suspended(): nonzero when the function suspended the message, and
+ * the route then returns SIPCC_RET_SUSPEND up to the runtime. */
+void *sipcc_frame_enter(struct sip_ctx *ctx, int64_t size);
+void sipcc_frame_leave(struct sip_ctx *ctx);
+int64_t sipcc_suspended(struct sip_ctx *ctx);
 
 /* Helpers the generated code calls for language operations. */
 void sipcc_str_concat(struct sip_ctx *ctx, sip_str *out,

@@ -18,6 +18,11 @@ struct sip_ctx {
 	char du[256];
 	char buf[4][256];       /* the "message arena" for made strings */
 	int nbuf;
+	/* Routes that wait: their frames, outermost first, and the next one
+	 * a resumed route takes. */
+	void *frames[16];
+	int nframes, frame_i;
+	int suspended;
 };
 
 static sipcc_route_fn request_route;
@@ -89,6 +94,53 @@ void sipcc_fn_log(struct sip_ctx *ctx, int64_t level, const char *s, size_t len)
 	printf("log %lld %.*s\n", (long long)level, (int)len, s);
 }
 
+void sipcc_loop_bound(struct sip_ctx *ctx, const char *where, int64_t max)
+{
+	printf("loop bound %s %lld\n", where, (long long)max);
+}
+
+/* The frames of routes that may wait, as the runtime keeps them. */
+void *sipcc_frame_enter(struct sip_ctx *ctx, int64_t size)
+{
+	if (ctx->frame_i < ctx->nframes)
+		return ctx->frames[ctx->frame_i++];
+	void *f = calloc(1, (size_t)size);
+	if (!f || ctx->nframes == 16)
+		abort();
+	ctx->frames[ctx->nframes++] = f;
+	ctx->frame_i++;
+	return f;
+}
+
+void sipcc_frame_leave(struct sip_ctx *ctx)
+{
+	if (ctx->nframes != ctx->frame_i || ctx->nframes == 0)
+		abort();        /* only the innermost frame returns */
+	free(ctx->frames[--ctx->nframes]);
+	ctx->frame_i--;
+}
+
+int64_t sipcc_suspended(struct sip_ctx *ctx)
+{
+	return ctx->suspended;
+}
+
+/* An async function: the first call suspends, the call after the resume
+ * returns n * 10. */
+int64_t sipcc_fn_wait(struct sip_ctx *ctx, int64_t n)
+{
+	static int pending;
+	if (!pending) {
+		pending = 1;
+		ctx->suspended = 1;
+		printf("wait %lld suspends\n", (long long)n);
+		return 0;
+	}
+	pending = 0;
+	printf("wait %lld -> %lld\n", (long long)n, (long long)n * 10);
+	return n * 10;
+}
+
 int64_t sipcc_fn_pick(struct sip_ctx *ctx, int64_t a, const char *s, size_t len)
 {
 	printf("pick %lld %.*s\n", (long long)a, (int)len, s);
@@ -133,7 +185,18 @@ int main(int argc, char **argv)
 	sipcc_policy_init();
 	if (!request_route)
 		return 3;
-	printf("ret %lld\n", (long long)request_route(&ctx));
+	int64_t ret = request_route(&ctx);
+	/* A route that waits: resume it at once, as the runtime does when the
+	 * result is in. */
+	for (int i = 0; ret == SIPCC_RET_SUSPEND && i < 10; i++) {
+		printf("ret %lld\n", (long long)ret);
+		ctx.suspended = 0;
+		ctx.frame_i = 0;
+		ret = request_route(&ctx);
+	}
+	printf("ret %lld\n", (long long)ret);
+	if (ctx.nframes)
+		printf("frames %d\n", ctx.nframes);
 	if (failure_route)
 		printf("failure ret %lld\n", (long long)failure_route(&ctx));
 	return 0;

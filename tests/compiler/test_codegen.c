@@ -327,6 +327,101 @@ static struct cc_program *t_policy(void)
 	return p;
 }
 
+static struct cc_var *t_var(struct cc_route *r, const char *name, enum cc_type ty)
+{
+	struct cc_var *v = t_new(sizeof *v);
+	v->name = name;
+	v->type = ty;
+	v->loc = loc0;
+	v->index = r->nvars++;
+	struct cc_var **tail = &r->vars;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = v;
+	return v;
+}
+
+static struct cc_expr *t_varref(struct cc_var *v)
+{
+	struct cc_expr *e = t_expr(E_VAR, v->type);
+	e->u.var.name = v->name;
+	e->u.var.var = v;
+	return e;
+}
+
+static struct cc_stmt *t_var_init(struct cc_var *v, struct cc_expr *init)
+{
+	struct cc_stmt *s = t_stmt(S_VAR);
+	s->u.var.name = v->name;
+	s->u.var.type = v->type;
+	s->u.var.init = init;
+	s->u.var.var = v;
+	return s;
+}
+
+static struct cc_stmt *t_set(struct cc_var *v, struct cc_expr *value)
+{
+	struct cc_stmt *s = t_stmt(S_ASSIGN);
+	s->u.assign.name = v->name;
+	s->u.assign.is_ident = true;
+	s->u.assign.lv = CC_LV_VAR;
+	s->u.assign.var = v;
+	s->u.assign.value = value;
+	return s;
+}
+
+/*
+ *  route request {
+ *      var n: int = 3;
+ *      var s: str = "a";
+ *      log(L_INFO, "before");
+ *      route(auth);
+ *      n = n + wait(4);
+ *      while (n < 50) max 10 { n = n + wait(1); }
+ *      log(L_INFO, s + n);
+ *  }
+ *  route auth { log(L_INFO, "auth"); if (!wait(0)) { log(L_INFO, "challenge"); } }
+ *
+ * wait() is async (codegen_rt.c: the first call suspends); sema marks both
+ * routes async.
+ */
+static struct cc_program *t_async_policy(void)
+{
+	struct cc_program *p = t_new(sizeof *p);
+	struct cc_fn_decl *log = t_fn(p, "log", CC_TY_VOID, CC_RK_ANY, 2,
+				      "level", CC_TY_INT, "msg", CC_TY_STR);
+	struct cc_fn_decl *wait = t_fn(p, "wait", CC_TY_INT, CC_RK_ANY, 1, "n", CC_TY_INT);
+	wait->marks = CC_MARK_ASYNC;
+	struct cc_route *request = t_route(p, CC_RK_REQUEST, "request");
+	struct cc_route *auth = t_route(p, CC_RK_NAMED, "auth");
+	request->async = auth->async = true;
+	struct cc_var *n = t_var(request, "n", CC_TY_INT);
+	struct cc_var *sv = t_var(request, "s", CC_TY_STR);
+	struct cc_stmt *loop = t_stmt(S_WHILE);
+	loop->u.while_.cond = t_bin(B_LT, CC_TY_BOOL, t_varref(n), t_int(50));
+	loop->u.while_.max = 10;
+	loop->u.while_.body = t_block(
+		t_set(n, t_bin(B_ADD, CC_TY_INT, t_varref(n), t_call(wait, 1, NULL, t_int(1)))),
+		NULL);
+	request->body = t_block(
+		t_var_init(n, t_int(3)),
+		t_var_init(sv, t_str("a")),
+		t_do(t_call(log, 2, NULL, t_int(3), NULL, t_str("before"))),
+		t_route_call(auth),
+		t_set(n, t_bin(B_ADD, CC_TY_INT, t_varref(n), t_call(wait, 1, NULL, t_int(4)))),
+		loop,
+		t_do(t_call(log, 2, NULL, t_int(3), NULL,
+			    t_bin(B_ADD, CC_TY_STR, t_varref(sv), t_varref(n)))),
+		NULL);
+	auth->body = t_block(
+		t_do(t_call(log, 2, NULL, t_int(3), NULL, t_str("auth"))),
+		t_if(t_not(t_call(wait, 1, NULL, t_int(0))),
+		     t_block(t_do(t_call(log, 2, NULL, t_int(3), NULL, t_str("challenge"))), NULL),
+		     NULL),
+		NULL);
+	return p;
+}
+
 struct t_dir {
 	char path[64];
 };
@@ -451,17 +546,22 @@ static void test_unresolved_rejected(void **state)
 
 /* Compile the policy at OPT, link it with the stand-in runtime and return
  * the path of the program. */
-static char *t_build(void **state, int opt)
+static char *t_build_policy(void **state, struct cc_program *p, int opt)
 {
 	char *obj = t_path(state, "policy.o");
 	char *exe = t_path(state, "proxy");
 	struct cc_codegen_opts o = { obj, false, "test.sip", opt };
-	assert_true(cc_codegen(t_policy(), &o));
+	assert_true(cc_codegen(p, &o));
 	setenv("SIPCC_CC", "cc -I" CG_SRCDIR "/runtime", 1);
 	setenv("SIPCC_RUNTIME", CG_SRCDIR "/tests/compiler/codegen_rt.c", 1);
 	setenv("SIPCC_LIBS", "", 1);
 	assert_true(cc_link(obj, exe));
 	return exe;
+}
+
+static char *t_build(void **state, int opt)
+{
+	return t_build_policy(state, t_policy(), opt);
 }
 
 static char *t_run(const char *exe, const char *args)
@@ -529,6 +629,43 @@ static void test_behaviour_O2(void **state)
 	t_behaviour(state, 2);
 }
 
+/* A route that waits returns SIPCC_RET_SUSPEND and, called again, goes on
+ * at the statement that waited: what ran before runs once, variables and
+ * the loop keep their values, every frame is given back. */
+static void t_async_behaviour(void **state, int opt)
+{
+	char *exe = t_build_policy(state, t_async_policy(), opt);
+	t_expect(exe, "70 1 INVITE example.com",
+		 "route 0 request\nroute 8 auth\n"
+		 "log 3 before\nlog 3 auth\nwait 0 suspends\nret 3\n"
+		 "wait 0 -> 0\nlog 3 challenge\nwait 4 suspends\nret 3\n"
+		 "wait 4 -> 40\nwait 1 suspends\nret 3\n"
+		 "wait 1 -> 10\nlog 3 a53\nret 0\n");
+}
+
+static void test_async_O0(void **state)
+{
+	t_async_behaviour(state, 0);
+}
+
+static void test_async_O2(void **state)
+{
+	t_async_behaviour(state, 2);
+}
+
+/* Routes that cannot wait keep their variables in registers: no frame. */
+static void test_ir_no_frame(void **state)
+{
+	char *ir = t_emit_ir(state, t_policy(), 0);
+	assert_null(strstr(ir, "sipcc_frame_enter"));
+	free(ir);
+	ir = t_emit_ir(state, t_async_policy(), 0);
+	t_assert_has(ir, "call i8* @sipcc_frame_enter(");
+	t_assert_has(ir, "@sipcc_route_request.body(");
+	t_assert_has(ir, "call i64 @sipcc_suspended(");
+	free(ir);
+}
+
 static void test_link_missing_runtime(void **state)
 {
 	char *obj = t_path(state, "policy.o");
@@ -586,6 +723,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unresolved_rejected, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_behaviour_O0, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_behaviour_O2, t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_async_O0, t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_async_O2, t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_ir_no_frame, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_link_missing_runtime, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_link_undefined, t_setup, t_teardown),
 		cmocka_unit_test(test_doc_roff),
