@@ -3,17 +3,17 @@
  * successful check ($au, $ar, check_from, consume_credentials).
  *
  * The subscriber's stored secrets are read off the event loop: on a cache
- * miss www_authorize/proxy_authorize queue the query on the database
- * worker, hold the request and leave the route (proxy/proxy.h says what
- * that means for the policy); when the row is in, every request waiting
- * for it runs its route again and finds it. What was read is cached for
+ * miss www_authorize/proxy_authorize (declared async) queue the query on
+ * the database worker and suspend the message (proxy_wait, proxy/proxy.h);
+ * when the row is in, every request waiting for it goes on with its route
+ * at the call, which now finds the row. What was read is cached for
  * AUTH_CACHE_MS (a password changed with sipcc-ctl applies to new
  * requests after that), a missing subscriber as well, so a scanner trying
  * names costs one query per name and period. A request waits at most
  * AUTH_DB_WAIT_MS; a database that is down, too slow or has too many
  * queries waiting gets it 503 with Retry-After at once, never a stalled
- * loop. Without a worker (no event loop, e.g. tests) or when the request
- * cannot be held the query runs on the loop with db.c's bounded waits. */
+ * loop. Without a worker (no event loop, e.g. tests) or when the message
+ * cannot wait the query runs on the loop with db.c's bounded waits. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -67,7 +67,7 @@ static struct auth_slot auth_cache[AUTH_CACHE_SLOTS];
  * both the worker is done with it and the waiters were run (the timer may
  * run them first). */
 struct auth_waiter {
-	proxy_held *held;
+	struct sip_ctx *ctx;        /* suspended by proxy_wait() */
 	struct auth_waiter *next;
 };
 struct auth_query {
@@ -82,7 +82,7 @@ struct auth_query {
 static struct {
 	struct auth_query *head;
 	unsigned n;
-	/* The result the request being run again waits for. */
+	/* The result the request going on now waited for. */
 	const struct auth_row *resuming;
 } Q;
 
@@ -283,11 +283,9 @@ static void auth_query_run_waiters(struct auth_query *q, const struct auth_row *
 	while (q->waiters) {
 		struct auth_waiter *wt = q->waiters;
 		q->waiters = wt->next;
-		if (proxy_db_stopping()) {
-			proxy_held_free(wt->held);
-		} else {
+		if (!proxy_db_stopping()) {     /* at shutdown the proxy frees it */
 			Q.resuming = r;
-			proxy_held_resume(wt->held);
+			proxy_resume(wt->ctx);
 			Q.resuming = NULL;
 		}
 		sip_mem_free(wt);
@@ -340,7 +338,7 @@ static void auth_query_timeout(sip_timer *tm, void *arg)
 
 /* Queue the query for user@realm, or join the one out already, with h
  * waiting for it. SIP_OK, or why not (the caller answers 503). */
-static int auth_query_start(sip_str user, sip_str realm, proxy_held *h)
+static int auth_query_start(sip_str user, sip_str realm, struct sip_ctx *ctx)
 {
 	struct auth_query *q;
 	for (q = Q.head; q; q = q->next)
@@ -379,7 +377,7 @@ static int auth_query_start(sip_str user, sip_str realm, proxy_held *h)
 		Q.head = q;
 		Q.n++;
 	}
-	wt->held = h;
+	wt->ctx = ctx;
 	wt->next = q->waiters;
 	q->waiters = wt;
 	return SIP_OK;
@@ -387,8 +385,8 @@ static int auth_query_start(sip_str user, sip_str realm, proxy_held *h)
 
 /* The stored secret of user@realm: HA1 for alg into ha1 (hex). SIP_OK,
  * SIP_ENOTFOUND (no such subscriber or no usable secret) or a database
- * status. On a miss the request is held and the route left (does not
- * return) while the worker reads the row; see the top of the file. */
+ * status; SIP_AGAIN when the message now waits for the worker to read the
+ * row (see the top of the file). */
 static int auth_fetch_ha1(struct sip_ctx *ctx, sip_str user, sip_str realm, enum auth_alg alg,
 			  char *ha1, size_t *len)
 {
@@ -403,17 +401,14 @@ static int auth_fetch_ha1(struct sip_ctx *ctx, sip_str user, sip_str realm, enum
 	if (!d)
 		return SIP_EDBDOWN;
 	if (proxy_db_worker()) {
-		proxy_held *h;
-		int rc = proxy_hold(ctx, &h);
-		if (rc == SIP_DECLINED)
-			proxy_suspend(ctx);     /* the first copy will be answered */
+		int rc = proxy_wait(ctx);
 		if (rc == SIP_OK) {
-			if ((rc = auth_query_start(user, realm, h)) == SIP_OK) {
-				LOG_DEBUG("auth: request held while " SIP_STR_FMT "@" SIP_STR_FMT
+			if ((rc = auth_query_start(user, realm, ctx)) == SIP_OK) {
+				LOG_DEBUG("auth: request waits while " SIP_STR_FMT "@" SIP_STR_FMT
 					  " is read from the database", SIP_STR_ARG(user), SIP_STR_ARG(realm));
-				proxy_suspend(ctx);
+				return SIP_AGAIN;
 			}
-			proxy_held_free(h);
+			proxy_wait_cancel(ctx);
 		}
 		if (rc != SIP_ESTATE)
 			return rc == SIP_ELIMIT || rc == SIP_NOMEM ? SIP_EDBDOWN : rc;
@@ -467,6 +462,8 @@ static bool auth_authorize(struct sip_ctx *ctx, const char *rs, size_t rlen, enu
 	char ha1[AUTH_HEX_MAX + 1], want[AUTH_HEX_MAX + 1], got[AUTH_HEX_MAX + 1];
 	size_t ha1_len = 0;
 	int rc = auth_fetch_ha1(ctx, c.username, realm, c.alg, ha1, &ha1_len);
+	if (rc == SIP_AGAIN)
+		return false;       /* the message waits; the route asks again */
 	if (rc == SIP_EDBDOWN || rc == SIP_ETIMEOUT) {
 		LOG_WARN("auth: subscriber database unavailable: %s", sip_strerror(rc));
 		auth_reply_503(ctx);

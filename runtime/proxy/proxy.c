@@ -1,8 +1,9 @@
 /* The receive path and forwarding (RFC 3261 §16). */
 #include "proxy/proxy.h"
 
-#include <setjmp.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "core/log.h"
 #include "core/status.h"
@@ -22,10 +23,24 @@ void acc_txn_final(txn *s, int code) __attribute__((weak));
 
 #define PROXY_BUFSZ (SIP_MAX_MSG_SIZE + 4096)
 
+/* A received message with its arena and routing context. The receive path
+ * reuses one (cur); a request whose route waits (proxy_wait) keeps its own
+ * until it resumes and the receive path takes another from the pool. */
+struct proxy_mctx {
+	sip_arena arena;
+	sip_msg msg;
+	struct sip_ctx ctx;
+	struct proxy_mctx *next;    /* in the pool or the waiting list */
+};
+
+#define PROXY_MAX_WAITING 1024  /* messages suspended at once */
+#define PROXY_MCTX_SPARE  32    /* contexts the pool keeps */
+
 static struct {
-	sip_arena msg_arena;        /* one received message at a time */
-	sip_arena fail_arena;       /* failure routes (run while a reply is in msg_arena) */
-	sip_arena held_arena;       /* a held request run again (proxy_held_resume) */
+	struct proxy_mctx *cur;     /* the one the receive path uses */
+	struct proxy_mctx *pool, *waiting;
+	unsigned npool, nwaiting;
+	sip_arena fail_arena;       /* failure routes (run while a reply is in cur's arena) */
 	char out[PROXY_BUFSZ];      /* outgoing requests and replies */
 	uint64_t sl_salt;
 	const struct proxy_dlg_hooks *dlg;  /* NULL unless the dialog module is linked */
@@ -35,11 +50,45 @@ static bool proxy_on_reply(txn *s, txn *c, sip_msg *resp);
 static void proxy_on_failure(txn *s, int code);
 static void proxy_on_final(txn *s, int code);
 
+static struct proxy_mctx *mctx_take(void)
+{
+	struct proxy_mctx *mc = P.pool;
+	if (mc) {
+		P.pool = mc->next;
+		P.npool--;
+		sip_arena_reset(&mc->arena);
+		return mc;
+	}
+	if (!(mc = sip_mem_alloc(sizeof *mc)))
+		return NULL;
+	memset(mc, 0, sizeof *mc);
+	sip_arena_init(&mc->arena, 32768);
+	return mc;
+}
+
+static void mctx_give(struct proxy_mctx *mc)
+{
+	if (P.npool >= PROXY_MCTX_SPARE) {
+		sip_arena_destroy(&mc->arena);
+		sip_mem_free(mc);
+		return;
+	}
+	sip_arena_reset(&mc->arena);
+	mc->next = P.pool;
+	P.pool = mc;
+	P.npool++;
+}
+
+static struct proxy_mctx *mctx_of(struct sip_ctx *ctx)
+{
+	return (struct proxy_mctx *)((char *)ctx - offsetof(struct proxy_mctx, ctx));
+}
+
 int proxy_init(sip_timer_wheel *w)
 {
-	sip_arena_init(&P.msg_arena, 32768);
+	if (!(P.cur = mctx_take()))
+		return SIP_NOMEM;
 	sip_arena_init(&P.fail_arena, 16384);
-	sip_arena_init(&P.held_arena, 32768);
 	static const struct txn_user user = { proxy_on_reply, proxy_on_failure, proxy_routes_local,
 					      proxy_on_final };
 	P.dlg = dlg_proxy_hooks ? dlg_proxy_hooks() : NULL;
@@ -55,11 +104,24 @@ int proxy_init(sip_timer_wheel *w)
 
 void proxy_destroy(void)
 {
-	while (proxy_held_count())
-		proxy_held_free(NULL);
 	txn_layer_destroy();
-	sip_arena_destroy(&P.held_arena);
-	sip_arena_destroy(&P.msg_arena);
+	while (P.waiting) {
+		struct proxy_mctx *mc = P.waiting;
+		P.waiting = mc->next;
+		sip_arena_destroy(&mc->arena);
+		sip_mem_free(mc);
+	}
+	P.nwaiting = 0;
+	if (P.cur)
+		mctx_give(P.cur);
+	P.cur = NULL;
+	while (P.pool) {
+		struct proxy_mctx *mc = P.pool;
+		P.pool = mc->next;
+		sip_arena_destroy(&mc->arena);
+		sip_mem_free(mc);
+	}
+	P.npool = 0;
 	sip_arena_destroy(&P.fail_arena);
 }
 
@@ -103,7 +165,9 @@ int proxy_reply(struct sip_ctx *ctx, int code, sip_str reason, bool stateful)
 	sip_msg *m = ctx->msg;
 	if (!m->is_request || m->method == SIP_METHOD_ACK)
 		return SIP_EINVAL;
-	if (stateful) {
+	/* A request that has a transaction (it waited, or was relayed or
+	 * answered through one) is answered through it. */
+	if (stateful || ctx->txn) {
 		if (!ctx->txn) {
 			ctx->txn = txn_server_create(m, ctx->sock, &ctx->src);
 			if (!ctx->txn)
@@ -145,6 +209,7 @@ int proxy_reply_hdrs(struct sip_ctx *ctx, int code, sip_str reason, sip_str hdrs
 		return SIP_EINVAL;
 	txn_rhdrs rh;
 	sip_str tag;
+	stateful = stateful || ctx->txn;
 	if (stateful) {
 		if (!ctx->txn && !(ctx->txn = txn_server_create(m, ctx->sock, &ctx->src)))
 			return SIP_NOMEM;
@@ -649,9 +714,9 @@ static void reject(sip_msg *m, sip_socket *sock, const sip_addr *src, int code,
 	sip_addr_ip(src, ip, sizeof ip);
 	sip_str extra = SIP_STR_NULL;
 	if (unsupported.len)
-		extra = sip_arena_printf(&P.msg_arena, "Unsupported: " SIP_STR_FMT "\r\n", SIP_STR_ARG(unsupported));
+		extra = sip_arena_printf(&P.cur->arena, "Unsupported: " SIP_STR_FMT "\r\n", SIP_STR_ARG(unsupported));
 	sip_str reason = why ? sip_str_make(why, strlen(why)) : sip_str_make(txn_reason(code), strlen(txn_reason(code)));
-	long n = sip_msg_build_reply(m, code, reason, txn_totag_make(m, &P.msg_arena), extra,
+	long n = sip_msg_build_reply(m, code, reason, txn_totag_make(m, &P.cur->arena), extra,
 				     sip_str_make(ip, strlen(ip)), sip_addr_port(src), P.out, sizeof P.out);
 	if (n < 0)
 		return;
@@ -661,24 +726,42 @@ static void reject(sip_msg *m, sip_socket *sock, const sip_addr *src, int code,
 		proxy_count_local_reply(code);
 }
 
-/* Run the request route on ctx with the dialog hooks around it. A route
- * that suspends (proxy_suspend(): the request is held until a database
- * answer is in) comes back here through the jump; the run that completes
- * is the one the dialog layer sees. A dialog the suspended run created
- * for an initial INVITE is ended as not established (dlg_manage() runs
- * again in the run that completes). */
-static void route_request(struct sip_ctx *ctx)
+/* A request route that returned SIPCC_RET_SUSPEND: its context is kept
+ * (taken out of the receive path's reuse) until proxy_resume(), and a
+ * request gets its server transaction now, so retransmissions are
+ * absorbed while it waits. */
+static void request_wait(struct sip_ctx *ctx)
 {
-	jmp_buf jb;
-	if (P.dlg)
-		P.dlg->request(ctx);
-	ctx->hold_jb = &jb;
-	if (setjmp(jb) != 0) {
-		if (P.dlg && ctx->dlg && !ctx->msg->to_tag.len)
-			P.dlg->routed(ctx);
-		return;     /* suspended: held, or a retransmission of a held request */
+	struct proxy_mctx *mc = mctx_of(ctx);
+	sip_msg *m = ctx->msg;
+	if (!ctx->waiting) {
+		ctx->waiting = true;
+		mc->next = P.waiting;
+		P.waiting = mc;
+		P.nwaiting++;
+		if (P.cur == mc)
+			P.cur = NULL;       /* the receive path takes another */
 	}
+	if (!ctx->txn && m->method != SIP_METHOD_ACK && m->method != SIP_METHOD_CANCEL) {
+		ctx->txn = txn_server_create(m, ctx->sock, &ctx->src);
+		if (ctx->txn && m->method == SIP_METHOD_INVITE)
+			txn_server_reply(ctx->txn, 100, SIP_STR_NULL);
+	}
+}
+
+/* Run (or go on with) the request route of ctx; after a run that did not
+ * wait, the dialog hook and the counters see its outcome. */
+static void request_route_run(struct sip_ctx *ctx)
+{
+	ctx->frame_i = 0;
 	int64_t r = proxy_conf.request_route(ctx);
+	if (ctx->suspended) {
+		if (r != SIPCC_RET_SUSPEND)     /* a function waited outside a route that can */
+			LOG_ERR("request route returned %lld while waiting; going on from the top "
+				"when the result is in", (long long)r);
+		request_wait(ctx);
+		return;
+	}
 	if (P.dlg)
 		P.dlg->routed(ctx);
 	if (!ctx->replied && !ctx->relayed)
@@ -688,10 +771,20 @@ static void route_request(struct sip_ctx *ctx)
 			  SIP_STR_ARG(ctx->msg->method_str));
 }
 
-static void rx_request(sip_msg *m, sip_socket *sock, const sip_addr *src)
+/* Run the request route on ctx with the dialog hooks around it. */
+static void route_request(struct sip_ctx *ctx)
 {
-	struct sip_ctx ctx;
-	ctx_init(&ctx, m, &P.msg_arena, sock, src, SIPCC_ROUTE_REQUEST);
+	if (P.dlg)
+		P.dlg->request(ctx);
+	request_route_run(ctx);
+}
+
+static void rx_request(struct proxy_mctx *mc, sip_socket *sock, const sip_addr *src)
+{
+	sip_msg *m = &mc->msg;
+	struct sip_ctx *ctx = &mc->ctx;
+	ctx_init(ctx, m, &mc->arena, sock, src, SIPCC_ROUTE_REQUEST);
+	ctx->can_wait = true;
 	proxy_count_request(m->method);
 	sip_str unsupported = SIP_STR_NULL;
 	int code = sip_msg_check_request(m, &unsupported);
@@ -701,7 +794,7 @@ static void rx_request(sip_msg *m, sip_socket *sock, const sip_addr *src)
 		LOG_INFO("rejecting " SIP_STR_FMT " from %s:%d with %d%s%s", SIP_STR_ARG(m->method_str),
 			 sip_addr_ip(src, ip, sizeof ip), sip_addr_port(src), code,
 			 m->error ? ": " : "", m->error ? m->error : "");
-		if (proxy_routes_error(m, &P.msg_arena, sock, src, code, m->error))
+		if (proxy_routes_error(m, &mc->arena, sock, src, code, m->error))
 			return;
 		reject(m, sock, src, code, NULL, unsupported);
 		return;
@@ -712,17 +805,17 @@ static void rx_request(sip_msg *m, sip_socket *sock, const sip_addr *src)
 		if (m->method == SIP_METHOD_ACK) {
 			if (txn_server_ack(t))
 				return;
-			ctx.matched = t;
+			ctx->matched = t;
 		} else {
 			txn_server_retransmit(t);
 			return;
 		}
 	}
 	if (m->method == SIP_METHOD_CANCEL)
-		ctx.cancel_target = txn_server_match_cancel(m);
+		ctx->cancel_target = txn_server_match_cancel(m);
 	if (!proxy_conf.request_route)
 		return;
-	route_request(&ctx);
+	route_request(ctx);
 }
 
 static void rx_response(sip_msg *m, sip_socket *sock)
@@ -763,19 +856,34 @@ void proxy_receive(sip_socket *sock, const sip_addr *src, char *buf, size_t len,
 		i++;
 	if (i == len)
 		return;     /* keepalive */
-	sip_arena_reset(&P.msg_arena);
-	sip_msg m;
-	int rc = sip_msg_parse(&P.msg_arena, buf, len, &m);
+	if (!P.cur && !(P.cur = mctx_take())) {
+		LOG_ERR("out of memory: message of %zu bytes dropped", len);
+		return;
+	}
+	struct proxy_mctx *mc = P.cur;
+	sip_arena_reset(&mc->arena);
+	/* The message lives in its own arena: a route that waits keeps it
+	 * (and every slice of it its variables hold) until it resumes. */
+	char *copy = sip_arena_alloc(&mc->arena, len + 1);
+	if (!copy) {
+		LOG_ERR("out of memory: message of %zu bytes dropped", len);
+		return;
+	}
+	memcpy(copy, buf, len);
+	copy[len] = '\0';
+	buf = copy;
+	sip_msg *m = &mc->msg;
+	int rc = sip_msg_parse(&mc->arena, buf, len, m);
 	if (rc != SIP_OK) {
 		char ip[64];
-		const char *why = m.error ? m.error : sip_strerror(rc);
+		const char *why = m->error ? m->error : sip_strerror(rc);
 		int code = rc == SIP_ETOOBIG ? 513 : 400;
-		const char *what = m.is_request ? "request" : "message";
-		if (m.is_request)
+		const char *what = m->is_request ? "request" : "message";
+		if (m->is_request)
 			proxy_counters.err_requests++;
 		else
 			proxy_counters.drop_replies++;
-		const char *then = m.is_request ? (code == 513 ? "replying 513" : "replying 400") : "dropped";
+		const char *then = m->is_request ? (code == 513 ? "replying 513" : "replying 400") : "dropped";
 		sip_addr_ip(src, ip, sizeof ip);
 		if (rc == SIP_ETOOBIG)
 			LOG_WARN("%s from %s:%d of %zu bytes is over limits.max_message_size (%zu); %s",
@@ -785,129 +893,92 @@ void proxy_receive(sip_socket *sock, const sip_addr *src, char *buf, size_t len,
 				 what, ip, sip_addr_port(src), sip_limits.max_headers, then);
 		else
 			LOG_INFO("malformed %s from %s:%d: %s", what, ip, sip_addr_port(src), why);
-		if (m.is_request && !proxy_routes_error(&m, &P.msg_arena, sock, src, code, why))
-			reject(&m, sock, src, code, rc == SIP_EPARSE ? why : NULL, SIP_STR_NULL);
+		if (m->is_request && !proxy_routes_error(m, &mc->arena, sock, src, code, why))
+			reject(m, sock, src, code, rc == SIP_EPARSE ? why : NULL, SIP_STR_NULL);
 		return;
 	}
-	if (m.is_request)
-		rx_request(&m, sock, src);
+	if (m->is_request)
+		rx_request(mc, sock, src);
 	else
-		rx_response(&m, sock);
+		rx_response(m, sock);
 }
 
-/* ---- held requests (proxy.h) ---- */
+/* ---- waiting requests (proxy.h) ---- */
 
-#define PROXY_MAX_HELD 1024
-
-struct proxy_held {
-	struct proxy_held *next;
-	sip_socket *sock;
-	sip_addr src;
-	uint32_t cseq;
-	enum sip_method method;
-	size_t branch_off, branch_len, callid_off, callid_len;
-	size_t len;
-	char buf[];                 /* the request as received, and a NUL */
-};
-
-static struct {
-	proxy_held *head;
-	unsigned n;
-} H;
-
-unsigned proxy_held_count(void)
+unsigned proxy_waiting_count(void)
 {
-	return H.n;
+	return P.nwaiting;
 }
 
-static bool held_same(const proxy_held *h, const sip_msg *m)
+int proxy_wait(struct sip_ctx *ctx)
 {
-	const sip_str b = m->via1 ? m->via1->branch : SIP_STR_NULL;
-	return h->cseq == m->cseq.num && h->method == m->method && h->branch_len == b.len
-	       && h->callid_len == m->callid.len
-	       && memcmp(h->buf + h->branch_off, b.s, b.len) == 0
-	       && memcmp(h->buf + h->callid_off, m->callid.s, m->callid.len) == 0;
-}
-
-int proxy_hold(struct sip_ctx *ctx, proxy_held **out)
-{
-	sip_msg *m = ctx->msg;
-	*out = NULL;
-	if (!ctx->hold_jb || ctx->route_kind != SIPCC_ROUTE_REQUEST || ctx->txn || ctx->replied
-	    || ctx->relayed || !m->is_request || !m->via1 || ctx->prepared)
+	if (!ctx->can_wait || ctx->route_kind != SIPCC_ROUTE_REQUEST)
 		return SIP_ESTATE;
-	for (proxy_held *h = H.head; h; h = h->next)
-		if (held_same(h, m) && sip_addr_eq(&h->src, &ctx->src))
-			return SIP_DECLINED;
-	if (H.n >= PROXY_MAX_HELD)
+	if (!ctx->waiting && P.nwaiting >= PROXY_MAX_WAITING)
 		return SIP_ELIMIT;
-	proxy_held *h = sip_mem_alloc(sizeof *h + m->len + 1);
-	if (!h)
-		return SIP_NOMEM;
-	h->sock = ctx->sock;
-	h->src = ctx->src;
-	h->cseq = m->cseq.num;
-	h->method = m->method;
-	h->branch_off = (size_t)(m->via1->branch.s - m->buf);
-	h->branch_len = m->via1->branch.len;
-	h->callid_off = (size_t)(m->callid.s - m->buf);
-	h->callid_len = m->callid.len;
-	h->len = m->len;
-	memcpy(h->buf, m->buf, m->len);
-	h->buf[m->len] = '\0';
-	if (!m->via1->branch.len)
-		h->branch_off = 0;
-	if (!m->callid.len)
-		h->callid_off = 0;
-	h->next = H.head;
-	H.head = h;
-	H.n++;
-	*out = h;
+	ctx->suspended = true;
 	return SIP_OK;
 }
 
-_Noreturn void proxy_suspend(struct sip_ctx *ctx)
+void proxy_wait_cancel(struct sip_ctx *ctx)
 {
-	longjmp(*(jmp_buf *)ctx->hold_jb, 1);
+	ctx->suspended = false;
 }
 
-static void held_unlink(proxy_held *h)
+void proxy_resume(struct sip_ctx *ctx)
 {
-	for (proxy_held **pp = &H.head; *pp; pp = &(*pp)->next)
-		if (*pp == h) {
-			*pp = h->next;
-			H.n--;
-			return;
+	struct proxy_mctx *mc = mctx_of(ctx);
+	if (!ctx->waiting || !ctx->suspended)
+		return;
+	ctx->suspended = false;
+	request_route_run(ctx);
+	if (ctx->suspended)
+		return;             /* waits again */
+	for (struct proxy_mctx **pp = &P.waiting; *pp; pp = &(*pp)->next)
+		if (*pp == mc) {
+			*pp = mc->next;
+			P.nwaiting--;
+			break;
 		}
+	mctx_give(mc);
 }
 
-void proxy_held_free(proxy_held *h)
-{
-	if (!h)
-		h = H.head;
-	if (!h)
-		return;
-	held_unlink(h);
-	sip_mem_free(h);
-}
+/* ---- frames of routes that wait (policy_abi.h) ---- */
 
-void proxy_held_resume(proxy_held *h)
+void *sipcc_frame_enter(struct sip_ctx *ctx, int64_t size)
 {
-	held_unlink(h);
-	sip_arena_reset(&P.held_arena);
-	sip_msg m;
-	struct sip_ctx ctx;
-	if (!proxy_conf.request_route || sip_msg_parse(&P.held_arena, h->buf, h->len, &m) != SIP_OK) {
-		sip_mem_free(h);
-		return;
+	if (ctx->frame_i < ctx->nframes)
+		return ctx->frames[ctx->frame_i++];
+	if (ctx->nframes == ctx->frames_cap) {
+		unsigned cap = ctx->frames_cap ? 2 * ctx->frames_cap : 8;
+		void **f = sip_arena_alloc(ctx->arena, cap * sizeof *f);
+		if (!f)
+			abort();    /* the route cannot go on without its variables */
+		if (ctx->nframes)
+			memcpy(f, ctx->frames, ctx->nframes * sizeof *f);
+		ctx->frames = f;
+		ctx->frames_cap = cap;
 	}
-	ctx_init(&ctx, &m, &P.held_arena, h->sock, &h->src, SIPCC_ROUTE_REQUEST);
-	/* A retransmission that arrived meanwhile and was not absorbed (no
-	 * transaction yet) was dropped; a CANCEL matches its INVITE now. */
-	if (m.method == SIP_METHOD_CANCEL)
-		ctx.cancel_target = txn_server_match_cancel(&m);
-	route_request(&ctx);
-	sip_mem_free(h);
+	void *frame = sip_arena_alloc(ctx->arena, (size_t)size);
+	if (!frame)
+		abort();
+	memset(frame, 0, (size_t)size);
+	ctx->frames[ctx->nframes++] = frame;
+	ctx->frame_i++;
+	return frame;
+}
+
+void sipcc_frame_leave(struct sip_ctx *ctx)
+{
+	if (ctx->nframes) {
+		ctx->nframes--;
+		ctx->frame_i = ctx->nframes;
+	}
+}
+
+int64_t sipcc_suspended(struct sip_ctx *ctx)
+{
+	return ctx->suspended;
 }
 
 /* ---- transaction callbacks ---- */

@@ -45,7 +45,14 @@ struct sip_ctx {
 	struct proxy_fork *fork;    /* branches, serial contacts, timers (proxy/fork.h) */
 	sip_addr hop_dst;           /* where the request being relayed goes (the
 				       flow of a WebSocket Record-Route) */
-	void *hold_jb;              /* request route: where proxy_suspend() returns to */
+	/* A route that waits (proxy_wait, policy_abi.h): the frames of the
+	 * routes that were running, outermost first, and the next one a
+	 * resumed route takes. */
+	void **frames;
+	unsigned nframes, frame_i, frames_cap;
+	bool can_wait;              /* a pooled request context (proxy_wait) */
+	bool suspended;             /* proxy_wait() said yes; the route returns */
+	bool waiting;               /* suspended: kept until proxy_resume() */
 	unsigned nat_flags;         /* PROXY_NAT_*: NAT fixes asked for (nat/nat.h) */
 };
 
@@ -102,52 +109,38 @@ int proxy_reply(struct sip_ctx *ctx, int code, sip_str reason, bool stateful);
 /* proxy_reply with extra header lines (each ending in CRLF) placed before
  * Content-Length: challenges, the Contact list of a REGISTER's 200. */
 int proxy_reply_hdrs(struct sip_ctx *ctx, int code, sip_str reason, sip_str hdrs, bool stateful);
-/* ---- suspending a request for a database result ----
+/* ---- waiting for a result (stdlib functions declared marks(async)) ----
  *
- * A function that needs a result the database must deliver (the
- * credentials www_authorize checks) does not wait for it on the loop:
- * it starts the query, holds the request (proxy_hold) and leaves the route
- * at once (proxy_suspend). When the result is in, proxy_held_resume() runs
- * the request route again from its start on the request exactly as it was
- * received, with a fresh context, and the function finds its result
- * waiting (auth keeps it for the re-run, and in its cache).
+ * A function that needs a result it must wait for (the credentials
+ * www_authorize checks, read by the database worker) does not wait on the
+ * loop: it starts the work, calls proxy_wait(ctx) and returns at once
+ * (its return value is not used). The generated route sees
+ * sipcc_suspended() and returns SIPCC_RET_SUSPEND, keeping its variables
+ * in its frame (policy_abi.h). The message, its arena and its context stay
+ * as they are; a server transaction is created for a request that has
+ * none (an INVITE gets its 100 Trying), so retransmissions are absorbed
+ * while it waits. When the result is in, the function's module calls
+ * proxy_resume(ctx) from the loop's top level (a descriptor or timer
+ * callback): the route goes on at the statement that waited, calling the
+ * function again, which now finds its result. Nothing before that
+ * statement runs twice.
  *
- * What runs twice is only what the route did before the suspending call,
- * and nothing of it has left the proxy: a request is held only while it
- * has no transaction and was neither answered nor relayed (else
- * proxy_hold says SIP_ESTATE and the caller does the work synchronously
- * with its bounded waits), and no statement after the suspending call
- * runs in the first pass. Everything that lives in the context or the
- * message (header edits, $ru, $du, flags, AVPs, route variables, armed
- * failure/reply routes) starts again from nothing. Effects outside the
- * message before the suspending call happen twice: log lines, and module
- * state such as a registrar save() or unregister() placed before
- * authentication. Put those after www_authorize/proxy_authorize (the
- * usual order); repeating them is harmless for log lines and for saving
- * the same bindings (a repeated save is the same update).
- *
- * Only the request route suspends; in other route kinds (failure, reply,
- * local, error, startup, timer) proxy_hold says SIP_ESTATE. */
-typedef struct proxy_held proxy_held;
+ * Only the request route waits for now: in other route kinds
+ * proxy_wait says SIP_ESTATE and the caller does the work synchronously
+ * with its bounded waits. */
 
-/* Keep a copy of ctx's request (bytes, receiving socket, source) to run
- * its route again later. SIP_OK with *out; SIP_DECLINED when the request
- * is a retransmission of one held already (the caller suspends without
- * holding: the first copy will be answered); SIP_ESTATE when it cannot be
- * held (see above); SIP_ELIMIT when too many are held (answer 503);
- * SIP_NOMEM. */
-int proxy_hold(struct sip_ctx *ctx, proxy_held **out);
-/* Leave the request route now; does not return. Only after proxy_hold
- * said SIP_OK or SIP_DECLINED for ctx. */
-_Noreturn void proxy_suspend(struct sip_ctx *ctx);
-/* Run the request route of h again, then free h. From the loop's top level
- * (a descriptor or timer callback), never while another message is being
- * routed. */
-void proxy_held_resume(proxy_held *h);
-/* Forget h without running it (shutdown). */
-void proxy_held_free(proxy_held *h);
-/* Requests held now. */
-unsigned proxy_held_count(void);
+/* Suspend the message of ctx once the route returns. SIP_OK; SIP_ESTATE
+ * when ctx cannot wait (see above); SIP_ELIMIT when too many messages
+ * wait already (answer 503). */
+int proxy_wait(struct sip_ctx *ctx);
+/* Take back a proxy_wait() the function could not follow up (its work
+ * could not start): the route goes on at once. */
+void proxy_wait_cancel(struct sip_ctx *ctx);
+/* Go on with the route of ctx, suspended by proxy_wait(). From the loop's
+ * top level, never while another message is being routed. */
+void proxy_resume(struct sip_ctx *ctx);
+/* Messages waiting now. */
+unsigned proxy_waiting_count(void);
 
 /* True when host[:port] names one of our sockets (port 0: any port). */
 bool proxy_is_us(sip_str host, int port);
