@@ -15,13 +15,8 @@ struct loop_watch {
 	sip_loop_fn fn;
 	void *arg;
 	unsigned flags;             /* SIP_LOOP_* */
-	struct loop_watch *next;
+	struct loop_watch *next;    /* in the retired list */
 };
-
-static struct loop_watch *watches;
-/* Removed while a batch of events was being dispatched: a later event of
- * the same batch may still point at them, so they are freed after it. */
-static struct loop_watch *retired;
 
 uint64_t sip_loop_clock_ms(void)
 {
@@ -39,22 +34,35 @@ int sip_loop_init(sip_loop *loop)
 	}
 	loop->stop = 0;
 	loop->block_ms = 0;
+	loop->byfd = NULL;
+	loop->nbyfd = 0;
+	loop->nwatch = 0;
+	loop->only = NULL;
+	loop->retired = NULL;
 	sip_timer_wheel_init(&loop->timers, sip_loop_clock_ms());
 	return SIP_OK;
 }
 
+/* Free the watchers removed during the last batch of events. */
+static void loop_free_retired(sip_loop *loop)
+{
+	while (loop->retired) {
+		struct loop_watch *w = loop->retired;
+		loop->retired = w->next;
+		sip_mem_free(w);
+	}
+}
+
 void sip_loop_destroy(sip_loop *loop)
 {
-	while (watches) {
-		struct loop_watch *w = watches;
-		watches = w->next;
-		sip_mem_free(w);
-	}
-	while (retired) {
-		struct loop_watch *w = retired;
-		retired = w->next;
-		sip_mem_free(w);
-	}
+	for (int fd = 0; fd < loop->nbyfd; fd++)
+		sip_mem_free(loop->byfd[fd]);
+	sip_mem_free(loop->byfd);
+	loop->byfd = NULL;
+	loop->nbyfd = 0;
+	loop->nwatch = 0;
+	loop->only = NULL;
+	loop_free_retired(loop);
 	if (loop->epfd >= 0)
 		close(loop->epfd);
 	loop->epfd = -1;
@@ -65,50 +73,93 @@ int sip_loop_add_fd(sip_loop *loop, int fd, sip_loop_fn fn, void *arg)
 	return sip_loop_add_fd_flags(loop, fd, fn, arg, 0);
 }
 
+static struct loop_watch *loop_watch_of(const sip_loop *loop, int fd)
+{
+	return fd >= 0 && fd < loop->nbyfd ? loop->byfd[fd] : NULL;
+}
+
+/* Room in byfd for descriptor fd. */
+static int loop_byfd_grow(sip_loop *loop, int fd)
+{
+	if (fd < loop->nbyfd)
+		return SIP_OK;
+	int n = loop->nbyfd ? loop->nbyfd : 64;
+	while (n <= fd)
+		n *= 2;
+	struct loop_watch **t = sip_mem_alloc((size_t)n * sizeof *t);
+	if (!t)
+		return SIP_NOMEM;
+	if (loop->nbyfd)
+		memcpy(t, loop->byfd, (size_t)loop->nbyfd * sizeof *t);
+	memset(t + loop->nbyfd, 0, (size_t)(n - loop->nbyfd) * sizeof *t);
+	sip_mem_free(loop->byfd);
+	loop->byfd = t;
+	loop->nbyfd = n;
+	return SIP_OK;
+}
+
+/* Keep loop->only right after the number of watchers changed. */
+static void loop_only_update(sip_loop *loop)
+{
+	loop->only = NULL;
+	if (loop->nwatch != 1)
+		return;
+	for (int fd = 0; fd < loop->nbyfd; fd++)
+		if (loop->byfd[fd]) {
+			loop->only = loop->byfd[fd];
+			return;
+		}
+}
+
 int sip_loop_add_fd_flags(sip_loop *loop, int fd, sip_loop_fn fn, void *arg, unsigned flags)
 {
+	if (fd < 0)
+		return SIP_EINVAL;
+	if (loop_watch_of(loop, fd))
+		return SIP_ESTATE;
+	if (loop_byfd_grow(loop, fd) != SIP_OK)
+		return SIP_NOMEM;
 	struct loop_watch *w = sip_mem_alloc(sizeof *w);
 	if (!w)
 		return SIP_NOMEM;
-	*w = (struct loop_watch){ fd, fn, arg, flags, watches };
+	*w = (struct loop_watch){ fd, fn, arg, flags, NULL };
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = w };
 	if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		LOG_ERR("epoll_ctl(%d): %s", fd, strerror(errno));
 		sip_mem_free(w);
 		return SIP_EIO;
 	}
-	watches = w;
+	loop->byfd[fd] = w;
+	loop->nwatch++;
+	loop_only_update(loop);
 	return SIP_OK;
 }
 
 void sip_loop_del_fd(sip_loop *loop, int fd)
 {
+	struct loop_watch *w = loop_watch_of(loop, fd);
+	if (!w)
+		return;
 	epoll_ctl(loop->epfd, EPOLL_CTL_DEL, fd, NULL);
-	for (struct loop_watch **pp = &watches; *pp; pp = &(*pp)->next) {
-		if ((*pp)->fd == fd) {
-			struct loop_watch *w = *pp;
-			*pp = w->next;
-			w->fn = NULL;
-			w->next = retired;
-			retired = w;
-			return;
-		}
-	}
+	loop->byfd[fd] = NULL;
+	loop->nwatch--;
+	loop_only_update(loop);
+	w->fn = NULL;
+	w->next = loop->retired;
+	loop->retired = w;
 }
 
 int sip_loop_mod_fd(sip_loop *loop, int fd, uint32_t events)
 {
-	for (struct loop_watch *w = watches; w; w = w->next) {
-		if (w->fd != fd)
-			continue;
-		struct epoll_event ev = { .events = events, .data.ptr = w };
-		if (epoll_ctl(loop->epfd, EPOLL_CTL_MOD, fd, &ev) < 0) {
-			LOG_ERR("epoll_ctl(%d): %s", fd, strerror(errno));
-			return SIP_EIO;
-		}
-		return SIP_OK;
+	struct loop_watch *w = loop_watch_of(loop, fd);
+	if (!w)
+		return SIP_ENOTFOUND;
+	struct epoll_event ev = { .events = events, .data.ptr = w };
+	if (epoll_ctl(loop->epfd, EPOLL_CTL_MOD, fd, &ev) < 0) {
+		LOG_ERR("epoll_ctl(%d): %s", fd, strerror(errno));
+		return SIP_EIO;
 	}
-	return SIP_ENOTFOUND;
+	return SIP_OK;
 }
 
 void sip_loop_woke(sip_loop *loop)
@@ -146,11 +197,7 @@ int sip_loop_once(sip_loop *loop, int timeout_ms)
 		if (w->fn)
 			w->fn(loop, w->fd, evs[i].events, w->arg);
 	}
-	while (retired) {
-		struct loop_watch *w = retired;
-		retired = w->next;
-		sip_mem_free(w);
-	}
+	loop_free_retired(loop);
 	return SIP_OK;
 }
 
@@ -160,10 +207,11 @@ int sip_loop_once(sip_loop *loop, int timeout_ms)
 int sip_loop_run(sip_loop *loop)
 {
 	while (!loop->stop) {
-		if (watches && !watches->next && (watches->flags & SIP_LOOP_CAN_BLOCK)) {
-			struct loop_watch *w = watches;
+		struct loop_watch *w = loop->only;
+		if (w && (w->flags & SIP_LOOP_CAN_BLOCK)) {
 			loop->block_ms = block_ms(loop);
 			w->fn(loop, w->fd, EPOLLIN | SIP_LOOP_BLOCK, w->arg);
+			loop_free_retired(loop);
 			continue;
 		}
 		int rc = sip_loop_once(loop, sip_timer_next_ms(&loop->timers));

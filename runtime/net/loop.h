@@ -9,6 +9,7 @@
 #include "core/timer.h"
 
 struct sip_loop;
+struct loop_watch;
 typedef void (*sip_loop_fn)(struct sip_loop *loop, int fd, uint32_t events, void *arg);
 
 typedef struct sip_loop {
@@ -18,6 +19,16 @@ typedef struct sip_loop {
 	/* With SIP_LOOP_BLOCK: how long the callback may block waiting for
 	 * input, in ms (-1: no limit, 0: must not block). */
 	int block_ms;
+	/* The watchers, indexed by descriptor (redis ae.c): registering,
+	 * changing and removing one is O(1). */
+	struct loop_watch **byfd;
+	int nbyfd;                  /* slots in byfd */
+	unsigned nwatch;            /* watchers registered */
+	struct loop_watch *only;    /* the watcher when there is exactly one */
+	/* Removed while a batch of events was being dispatched: a later event
+	 * of the same batch may still point at them, so they are freed after
+	 * it. */
+	struct loop_watch *retired;
 } sip_loop;
 
 /* Registration flag: fn can wait for input itself (a blocking receive

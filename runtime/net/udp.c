@@ -15,6 +15,8 @@
 #include "net/loop.h"
 
 #define UDP_BATCH   32
+/* Batches read in one wakeup before the loop gets its turn again. */
+#define UDP_WAKEUP_BATCHES 4
 #define UDP_BUFSZ   65536
 
 /* Receive buffers shared by every UDP socket: the loop is single-threaded
@@ -159,7 +161,10 @@ static void udp_on_readable(sip_loop *loop, int fd, uint32_t events, void *arg)
 	/* Only the first receive may wait; the drain after it never does. */
 	bool wait = (events & SIP_LOOP_BLOCK) && loop->block_ms != 0 &&
 		    udp_prepare_wait(s, loop->block_ms);
-	for (;;) {
+	/* At most UDP_WAKEUP_BATCHES full batches a wakeup (libuv reads 32
+	 * datagrams): under a flood the loop comes back for its timers and
+	 * its other descriptors; epoll reports the socket again. */
+	for (int batch = 0; batch < UDP_WAKEUP_BATCHES; batch++) {
 		int n = recvmmsg(fd, hdrs, UDP_BATCH, wait ? MSG_WAITFORONE : MSG_DONTWAIT, NULL);
 		if (events & SIP_LOOP_BLOCK) {
 			/* Timers first, at the time the wait ended, as the epoll

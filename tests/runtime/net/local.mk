@@ -18,3 +18,11 @@ tests_runtime_net_test_resolve_SOURCES = tests/runtime/net/test_resolve.c \
 	$(RESOLVE_SRC) $(NET_SRC) $(SIP_SRC) $(CORE_SRC)
 tests_runtime_net_test_resolve_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS) $(CARES_CFLAGS)
 tests_runtime_net_test_resolve_LDADD = $(CMOCKA_LIBS) $(OPENSSL_LIBS) $(CARES_LIBS)
+
+# The event loop and the UDP transport's per-wakeup budget.
+check_PROGRAMS += tests/runtime/net/test_loop
+TESTS += tests/runtime/net/test_loop
+tests_runtime_net_test_loop_SOURCES = tests/runtime/net/test_loop.c \
+	$(NET_SRC) $(SIP_SRC) $(CORE_SRC)
+tests_runtime_net_test_loop_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
+tests_runtime_net_test_loop_LDADD = $(CMOCKA_LIBS) $(OPENSSL_LIBS)
