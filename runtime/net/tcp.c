@@ -602,7 +602,7 @@ static int tcp_listen(sip_loop *loop, const sip_addr *addr, sip_socket **out)
 }
 
 const sip_transport tp_tcp = {
-	.name = "tcp", .via_name = "TCP", .reliable = true,
+	.name = "tcp", .via_name = "TCP", .reliable = true, .caps = 0,
 	.listen = tcp_listen, .send = tcp_send_io, .close = tcp_close_sock,
 };
 

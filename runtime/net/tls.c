@@ -221,7 +221,7 @@ static int tls_listen(sip_loop *loop, const sip_addr *addr, sip_socket **out)
 }
 
 const sip_transport tp_tls = {
-	.name = "tls", .via_name = "TLS", .reliable = true,
+	.name = "tls", .via_name = "TLS", .reliable = true, .caps = TP_CAP_SECURE,
 	.listen = tls_listen, .send = tcp_send_io, .close = tcp_close_sock,
 };
 

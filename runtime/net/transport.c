@@ -183,8 +183,7 @@ static void socket_names(sip_socket *s, const char *ip, int port)
 	s->via_prefix_str = sip_str_make(s->via_prefix, (size_t)n);
 	/* A stream transport says so, for in-dialog requests to come back
 	 * over it. */
-	bool udp = s->tp == &tp_udp || s->tp == &tp_loopback;
-	if (udp)
+	if (s->tp->caps & TP_CAP_DATAGRAM)
 		n = snprintf(s->rr_hdr, sizeof s->rr_hdr, "Record-Route: <sip:%s:%d;lr>\r\n", s->ip, port);
 	else
 		n = snprintf(s->rr_hdr, sizeof s->rr_hdr, "Record-Route: <sip:%s:%d;transport=%s;lr>\r\n",
@@ -286,6 +285,7 @@ static void loopback_close(sip_socket *s)
 
 const sip_transport tp_loopback = {
 	.name = "loop", .via_name = "UDP", .reliable = false,
+	.caps = TP_CAP_DATAGRAM | TP_CAP_INTERNAL,
 	.listen = loopback_listen, .send = loopback_send, .close = loopback_close,
 };
 

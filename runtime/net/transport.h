@@ -64,10 +64,26 @@ typedef void (*tp_recv_fn)(sip_socket *sock, const sip_addr *src,
 
 struct sip_loop;
 
+/* What a transport can do, for the layers above that must not know
+ * transports by name. */
+enum {
+	TP_CAP_DATAGRAM = 1u << 0,  /* one message a datagram: the Record-Route
+				       for it names no transport (UDP) */
+	TP_CAP_SECURE = 1u << 1,    /* TLS underneath: a sips: next hop, the
+				       peer's name checked (TLS, WSS) */
+	TP_CAP_FLOW = 1u << 2,      /* a client is reached only over its
+				       connection (RFC 7118: WS, WSS) */
+	TP_CAP_INTERNAL = 1u << 3,  /* never leaves the process (the loopback
+				       of the tests): not for a listen line,
+				       and a next hop leaves on the socket a
+				       request came in on */
+};
+
 typedef struct sip_transport {
 	const char *name;       /* "udp" */
 	const char *via_name;   /* "UDP" as written in Via */
 	bool reliable;          /* no retransmissions needed (TCP, TLS, WS) */
+	unsigned caps;          /* TP_CAP_* */
 	/* Create a socket listening on addr and register it with the loop. */
 	int (*listen)(struct sip_loop *loop, const sip_addr *addr, sip_socket **out);
 	/* Send (or queue, see tp_set_send_error) one message; SIP_OK or SIP_EIO. */

@@ -275,6 +275,6 @@ static void udp_close(sip_socket *s)
 }
 
 const sip_transport tp_udp = {
-	.name = "udp", .via_name = "UDP", .reliable = false,
+	.name = "udp", .via_name = "UDP", .reliable = false, .caps = TP_CAP_DATAGRAM,
 	.listen = udp_listen, .send = udp_send, .close = udp_close,
 };

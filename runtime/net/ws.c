@@ -709,12 +709,13 @@ static int wss_listen(sip_loop *loop, const sip_addr *addr, sip_socket **out)
 }
 
 const sip_transport tp_ws = {
-	.name = "ws", .via_name = "WS", .reliable = true,
+	.name = "ws", .via_name = "WS", .reliable = true, .caps = TP_CAP_FLOW,
 	.listen = ws_listen, .send = tcp_send_io, .close = tcp_close_sock,
 };
 
 const sip_transport tp_wss = {
 	.name = "wss", .via_name = "WSS", .reliable = true,
+	.caps = TP_CAP_FLOW | TP_CAP_SECURE,
 	.listen = wss_listen, .send = tcp_send_io, .close = tcp_close_sock,
 };
 

@@ -179,7 +179,7 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < proxy_conf.n_listen; i++) {
 		struct proxy_listen *l = &proxy_conf.listen[i];
 		const sip_transport *tp = tp_find(l->proto);
-		if (!tp || tp == &tp_loopback) {
+		if (!tp || (tp->caps & TP_CAP_INTERNAL)) {
 			LOG_ERR("cannot listen on %s:%s:%d: unsupported transport (udp, tcp, tls, ws or wss)", l->proto, l->addr, l->port);
 			return 1;
 		}

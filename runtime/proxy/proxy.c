@@ -317,7 +317,7 @@ static int uri_dest(sip_str uri_s, sip_addr *dst, const sip_transport **tp)
 	}
 	/* A name: RFC 3263 (proxy/dns.h); SIP_AGAIN while it is looked up. */
 	int rc = proxy_dns_dest(host, u.port, u.secure, dst, tp);
-	if (rc == SIP_OK && (*tp == &tp_tls || *tp == &tp_wss))
+	if (rc == SIP_OK && *tp && ((*tp)->caps & TP_CAP_SECURE))
 		tls_peer_name(dst, host);
 	return rc;
 }
@@ -335,14 +335,14 @@ static sip_socket *next_hop_socket(struct sip_ctx *ctx, const sip_transport *tp,
 			LOG_WARN("cannot send over %s: the proxy does not listen on %s", tp->name, tp->name);
 		return s;
 	}
-	if (ctx->sock->tp == &tp_loopback || (s = tp_pick(ctx->sock, &tp_udp, dst)) == NULL)
+	if ((ctx->sock->tp->caps & TP_CAP_INTERNAL) || (s = tp_pick(ctx->sock, &tp_udp, dst)) == NULL)
 		s = tp_pick(ctx->sock, NULL, dst);
 	return s;
 }
 
 static bool sock_is_ws(const sip_socket *s)
 {
-	return s->tp == &tp_ws || s->tp == &tp_wss;
+	return (s->tp->caps & TP_CAP_FLOW) != 0;
 }
 
 /* The Record-Route entry of socket s, with the flow token of the

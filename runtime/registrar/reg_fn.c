@@ -103,7 +103,7 @@ int64_t sipcc_fn_save(struct sip_ctx *ctx, const char *tn, size_t tlen)
 	/* A WebSocket client is reached only over its connection (its
 	 * Contact has an .invalid host, RFC 7118 §5): received says which,
 	 * and lookup() sends there. */
-	bool ws = ctx->sock->tp == &tp_ws || ctx->sock->tp == &tp_wss;
+	bool ws = (ctx->sock->tp->caps & TP_CAP_FLOW) != 0;
 	/* After fix_nated_register() (nat/nat_fn.c) ";nat=yes" says lookup()
 	 * sends to it as well. */
 	bool nat = (ctx->nat_flags & PROXY_NAT_REGISTER) != 0;
