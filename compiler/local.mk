@@ -8,7 +8,7 @@ sipcc_SOURCES = compiler/main.c \
 	compiler/sema_expr.c compiler/sema_flow.c compiler/sema_lint.c compiler/sema_async.c \
 	compiler/yaml_front.h compiler/yaml.c \
 	compiler/ast_print.h compiler/ast_print.c \
-	compiler/codegen.h compiler/llvm_gen.c compiler/link.c compiler/doc.c
+	compiler/codegen.h compiler/llvm_int.h compiler/llvm_gen.c compiler/llvm_route.c compiler/llvm_stmt.c compiler/llvm_expr.c compiler/link.c compiler/doc.c
 sipcc_CFLAGS = $(AM_CFLAGS) $(LLVM_CFLAGS) $(YAML_CFLAGS)
 sipcc_LDADD = $(LLVM_LIBS) $(YAML_LIBS)
 sipcc_CPPFLAGS = $(AM_CPPFLAGS) \

@@ -4,7 +4,7 @@
 check_PROGRAMS += tests/compiler/test_codegen
 TESTS += tests/compiler/test_codegen
 tests_compiler_test_codegen_SOURCES = tests/compiler/test_codegen.c \
-	compiler/llvm_gen.c compiler/link.c compiler/doc.c compiler/ast.c
+	compiler/llvm_int.h compiler/llvm_gen.c compiler/llvm_route.c compiler/llvm_stmt.c compiler/llvm_expr.c compiler/link.c compiler/doc.c compiler/ast.c
 tests_compiler_test_codegen_CFLAGS = $(AM_CFLAGS) $(LLVM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_compiler_test_codegen_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DCG_SRCDIR='"$(abs_top_srcdir)"'
