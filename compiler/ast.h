@@ -84,6 +84,25 @@ const char *cc_route_kind_name(enum cc_route_kind k);
 
 /* ---- stdlib declarations (stdlib/ .sipi files) ---- */
 
+/* module NAME [requires(A, ...)] [after(B, ...)];  at the top of a .sipi
+ * file: its declarations belong to runtime module NAME, whose interface
+ * struct is the C symbol sipcc_module_NAME (runtime/proxy/module.h). A
+ * policy that uses one of them (or "use NAME") gets the module started,
+ * after the modules it requires (started too) and after those named in
+ * after() when the policy uses them as well. */
+struct cc_module_decl {
+	const char *name;
+	struct cc_loc loc;
+	const char **requires, **after;
+	struct cc_loc *requires_locs, *after_locs;
+	int nrequires, nafter;
+	struct cc_module_decl **req;     /* stdlib load: resolved requires */
+	struct cc_module_decl **aft;     /* and after (NULL where unknown) */
+	bool used;                       /* sema: the policy uses it */
+	int order;                       /* declaration order */
+	struct cc_module_decl *next;
+};
+
 struct cc_param {
 	const char *name;
 	enum cc_type type;
@@ -132,6 +151,7 @@ struct cc_fn_decl {
 	const char *symbol;      /* runtime C symbol */
 	const char *doc;
 	struct cc_loc loc;
+	struct cc_module_decl *owner;   /* NULL: the core */
 	struct cc_fn_decl *next;
 };
 
@@ -147,6 +167,7 @@ struct cc_pv_decl {
 	const char *symbol;
 	const char *doc;
 	struct cc_loc loc;
+	struct cc_module_decl *owner;   /* NULL: the core */
 	struct cc_pv_decl *next;
 };
 
@@ -170,6 +191,7 @@ struct cc_setting_decl {
 	struct cc_expr *dflt;      /* literal */
 	const char *doc;
 	struct cc_loc loc;
+	struct cc_module_decl *owner;   /* NULL: the core */
 	struct cc_setting_decl *next;
 };
 
@@ -434,6 +456,7 @@ struct cc_program {
 	struct cc_pv_decl *pvs;
 	struct cc_const_decl *consts;
 	struct cc_setting_decl *settings;
+	struct cc_module_decl *modules;
 };
 
 /* Arena allocation for the whole compiler run (zeroed memory). */

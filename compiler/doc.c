@@ -221,6 +221,10 @@ void cc_doc_stdlib_c_header(const struct cc_program *p, FILE *out)
 		cc_doc_c_fn(out, f);
 	for (const struct cc_pv_decl *v = p->pvs; v; v = v->next)
 		cc_doc_c_pv(out, v);
+	/* The interface struct of each module (proxy/module.h). */
+	for (const struct cc_module_decl *m = p->modules; m; m = m->next)
+		fprintf(out, "/* %s:%d */\nextern struct sipcc_module sipcc_module_%s;\n",
+			cc_doc_base(m->loc.file), m->loc.line, m->name);
 	fputs("\n#endif\n", out);
 }
 
@@ -233,4 +237,6 @@ void cc_doc_stdlib_symbols(const struct cc_program *p, FILE *out)
 		if (v->writable)
 			fprintf(out, "%s_set\n", v->symbol);
 	}
+	for (const struct cc_module_decl *m = p->modules; m; m = m->next)
+		fprintf(out, "sipcc_module_%s\n", m->name);
 }

@@ -283,6 +283,56 @@ struct cc_val cc_gen_slot_load(struct cc_gen *g, LLVMValueRef slot, enum cc_type
 
 /* sipcc_policy_init(): register listens, domains and routes with the
  * runtime, in the order the policy declares them. */
+/* sipcc_reg_module(&sipcc_module_NAME) for every module the policy uses,
+ * each after those it requires or starts after (sema checked there is no
+ * cycle), else in declaration order. */
+static void cc_gen_modules(struct cc_gen *g, struct cc_program *p)
+{
+	int n = 0;
+	for (struct cc_module_decl *m = p->modules; m; m = m->next)
+		n++;
+	if (!n)
+		return;
+	bool *placed = calloc((size_t)n, sizeof *placed);
+	if (!placed)
+		abort();
+	LLVMTypeRef mt[1] = { g->t_ptr };
+	LLVMValueRef reg = NULL;
+	for (bool progress = true; progress;) {
+		progress = false;
+		for (struct cc_module_decl *m = p->modules; m; m = m->next) {
+			if (!m->used || placed[m->order])
+				continue;
+			bool ready = true;
+			for (int i = 0; i < m->nrequires; i++)
+				ready &= !m->req || !m->req[i] || placed[m->req[i]->order];
+			for (int i = 0; i < m->nafter; i++)
+				ready &= !m->aft || !m->aft[i] || !m->aft[i]->used
+					 || placed[m->aft[i]->order];
+			if (!ready)
+				continue;
+			if (!reg)
+				reg = cc_gen_declare(g, "sipcc_reg_module",
+						     LLVMFunctionType(g->t_void, mt, 1, 0));
+			size_t len = strlen("sipcc_module_") + strlen(m->name) + 1;
+			char *sym = malloc(len);
+			if (!sym)
+				abort();
+			snprintf(sym, len, "sipcc_module_%s", m->name);
+			LLVMValueRef gv = LLVMGetNamedGlobal(g->mod, sym);
+			if (!gv)
+				gv = LLVMAddGlobal(g->mod, g->t_i8, sym);
+			free(sym);
+			LLVMValueRef args[1] = { LLVMBuildBitCast(g->b, gv, g->t_ptr, "") };
+			cc_gen_call(g, reg, args, 1, "");
+			placed[m->order] = true;
+			progress = true;
+			break;      /* from the first again: declaration order among the ready */
+		}
+	}
+	free(placed);
+}
+
 static void cc_gen_policy_init(struct cc_gen *g, struct cc_program *p)
 {
 	LLVMValueRef fn = LLVMAddFunction(g->mod, "sipcc_policy_init",
@@ -340,6 +390,8 @@ static void cc_gen_policy_init(struct cc_gen *g, struct cc_program *p)
 		};
 		cc_gen_call(g, reg_setting, args, 4, "");
 	}
+
+	cc_gen_modules(g, p);
 
 	LLVMTypeRef rt[3] = { g->t_i64, g->t_ptr, LLVMPointerType(g->t_route, 0) };
 	LLVMValueRef reg_route = cc_gen_declare(g, "sipcc_reg_route",

@@ -41,6 +41,9 @@ struct cc_parse_ctx {
 	bool pending_gateway;
 	bool pending_set;        /* set by the item just reduced */
 	struct cc_loc pending_loc;
+	/* A stdlib file's "module NAME ...;": its declarations belong to it. */
+	struct cc_module_decl *module;
+	bool decl_seen;          /* a declaration came before any module line */
 };
 
 struct cc_stmt_list { struct cc_stmt *first, *last; };
@@ -112,6 +115,10 @@ static struct cc_type_ref cc_parse_type(struct cc_parse_ctx *ps, const char *nam
 					struct cc_loc loc, bool is_route);
 static unsigned cc_parse_kind(struct cc_parse_ctx *ps, const char *name,
 			      struct cc_loc loc);
+static void cc_parse_module(struct cc_parse_ctx *ps, struct cc_loc loc,
+			    const char *name, struct cc_loc name_loc, struct cc_module_decl *m);
+static struct cc_module_decl *cc_parse_module_deps(struct cc_module_decl *m, const char *word,
+						   struct cc_loc loc, struct cc_name_list *names);
 static void cc_parse_fn(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
 			struct cc_param_list *params, struct cc_type_ref result,
 			unsigned kinds, const char *symbol, const char *doc);
@@ -156,6 +163,7 @@ static void cc_parse_database(struct cc_parse_ctx *ps, struct cc_loc loc, const 
 	struct cc_case_list cases;
 	struct cc_name_list *names;
 	struct cc_use_list uses;
+	struct cc_module_decl *moddecl;
 	bool flag;
 	unsigned mask;
 	struct cc_expr *expr;
@@ -173,7 +181,7 @@ static void cc_parse_database(struct cc_parse_ctx *ps, struct cc_loc loc, const 
 %token FN "fn" PV "pv" CONST "const" IN "in" CALLS "calls" DOC "doc" RW "rw"
 %token SWITCH "switch" CASE "case" DEFAULT "default" BREAK "break" WHILE "while"
 %token MAX "max" VAR "var" AVP "avp" FLAG "flag" BFLAG "bflag" DLGVAR "dlgvar"
-%token INCLUDE "include" USE "use" DATABASE "database" SETTING "setting"
+%token INCLUDE "include" USE "use" DATABASE "database" SETTING "setting" MODULE "module"
 %token AND "&&" OR "||" EQ "==" NE "!=" LE "<=" GE ">=" MATCH "=~" NMATCH "!~"
 %token <name> IDENT "identifier" PVAR "pseudo-variable" ADDR "address"
 %token <pvarg> PVARG "pseudo-variable with argument"
@@ -189,6 +197,7 @@ static void cc_parse_database(struct cc_parse_ctx *ps, struct cc_loc loc, const 
 %type <tref> type
 %type <mask> kinds marks_opt
 %type <names> names annot_args_opt
+%type <moddecl> module_deps_opt
 %type <uses> use_items
 %type <cases> cases
 %type <flag> rw_opt
@@ -296,6 +305,12 @@ item:
 		{ cc_parse_avp(ps, @2, $2, $4, @4, false); }
 	| DLGVAR IDENT ':' IDENT
 		{ cc_parse_avp(ps, @2, $2, $4, @4, true); }
+	| MODULE IDENT module_deps_opt ';'
+		{ if (cc_parse_stdlib_only(ps, @1, "module"))
+			cc_parse_module(ps, @1, $2, @2, $3); }
+	| MODULE DOMAIN module_deps_opt ';'     /* "module domain;": a keyword as its name */
+		{ if (cc_parse_stdlib_only(ps, @1, "module"))
+			cc_parse_module(ps, @1, "domain", @2, $3); }
 	| FN IDENT '(' params_opt ')' ':' type IN '(' kinds ')' marks_opt CALLS IDENT doc_opt ';'
 		{
 			if (cc_parse_stdlib_only(ps, @1, "fn")) {
@@ -330,6 +345,12 @@ annot_args_opt:
 names:
 	  IDENT                { $$ = cc_parse_name_add(NULL, $1, @1); }
 	| names ',' IDENT      { $$ = cc_parse_name_add($1, $3, @3); }
+	;
+
+module_deps_opt:
+	  %empty               { $$ = cc_alloc(sizeof *$$); }
+	| module_deps_opt IDENT '(' names ')'
+		{ $$ = cc_parse_module_deps($1, $2, @2, $4); }
 	;
 
 marks_opt:
@@ -1179,6 +1200,62 @@ static bool cc_parse_decl_dup(struct cc_parse_ctx *ps, struct cc_loc loc, const 
 	return true;
 }
 
+/* module NAME [requires(...)] [after(...)]; the first line of a stdlib
+ * file that belongs to a runtime module (struct cc_module_decl). */
+static void cc_parse_module(struct cc_parse_ctx *ps, struct cc_loc loc,
+			    const char *name, struct cc_loc name_loc, struct cc_module_decl *m)
+{
+	if (ps->module || ps->decl_seen) {
+		cc_diag_report(CC_D_BAD_DECL, loc,
+			       "'module' must be the first declaration of its file, and only one");
+		return;
+	}
+	for (struct cc_module_decl *o = ps->prog->modules; o; o = o->next)
+		if (strcmp(o->name, name) == 0) {
+			cc_diag_report(CC_D_DUP_NAME, name_loc, "module '%s' is declared twice", name);
+			cc_diag_note(o->loc, "previous declaration is here");
+			return;
+		}
+	struct cc_module_decl **tail;
+	int order = 0;
+	m->name = name;
+	m->loc = name_loc;
+	for (tail = &ps->prog->modules; *tail; tail = &(*tail)->next)
+		order++;
+	m->order = order;
+	*tail = m;
+	ps->module = m;
+}
+
+/* requires(A, B) or after(A, B) after "module NAME". */
+static struct cc_module_decl *cc_parse_module_deps(struct cc_module_decl *m, const char *word,
+						   struct cc_loc loc, struct cc_name_list *names)
+{
+	bool req = strcmp(word, "requires") == 0;
+	if (!req && strcmp(word, "after") != 0) {
+		cc_diag_report(CC_D_SYNTAX, loc,
+			       "unexpected identifier '%s', expected 'requires' or 'after'", word);
+		return m;
+	}
+	const char ***v = req ? &m->requires : &m->after;
+	struct cc_loc **l = req ? &m->requires_locs : &m->after_locs;
+	int *n = req ? &m->nrequires : &m->nafter;
+	const char **nv = cc_alloc(sizeof *nv * (size_t)(*n + names->n + 1));
+	struct cc_loc *nl = cc_alloc(sizeof *nl * (size_t)(*n + names->n + 1));
+	for (int i = 0; i < *n; i++) {
+		nv[i] = (*v)[i];
+		nl[i] = (*l)[i];
+	}
+	for (int i = 0; i < names->n; i++) {
+		nv[*n + i] = names->v[i];
+		nl[*n + i] = names->locs[i];
+	}
+	*v = nv;
+	*l = nl;
+	*n += names->n;
+	return m;
+}
+
 static void cc_parse_fn(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
 			struct cc_param_list *params, struct cc_type_ref result,
 			unsigned kinds, const char *symbol, const char *doc)
@@ -1209,6 +1286,8 @@ static void cc_parse_fn(struct cc_parse_ctx *ps, struct cc_loc loc, const char *
 	f->symbol = symbol;
 	f->doc = doc;
 	f->loc = loc;
+	f->owner = ps->module;
+	ps->decl_seen = true;
 	for (tail = &ps->prog->fns; *tail; tail = &(*tail)->next)
 		;
 	*tail = f;
@@ -1233,6 +1312,8 @@ static struct cc_pv_decl *cc_parse_pv(struct cc_parse_ctx *ps, struct cc_loc loc
 	v->symbol = symbol;
 	v->doc = doc;
 	v->loc = loc;
+	v->owner = ps->module;
+	ps->decl_seen = true;
 	for (tail = &ps->prog->pvs; *tail; tail = &(*tail)->next)
 		;
 	*tail = v;
@@ -1508,6 +1589,8 @@ static void cc_parse_setting(struct cc_parse_ctx *ps, struct cc_loc loc, const c
 	d->dflt = value;
 	d->doc = doc;
 	d->loc = loc;
+	d->owner = ps->module;
+	ps->decl_seen = true;
 	for (tail = &ps->prog->settings; *tail; tail = &(*tail)->next)
 		;
 	*tail = d;

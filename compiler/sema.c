@@ -314,6 +314,8 @@ static void cc_sema_uses(struct cc_sema *s)
 		bool known = false;
 		for (struct cc_setting_decl *d = p->settings; d; d = d->next)
 			known |= strcmp(d->module, u->module) == 0;
+		for (struct cc_module_decl *m = p->modules; m; m = m->next)
+			known |= strcmp(m->name, u->module) == 0;
 		if (!known) {
 			struct cc_suggest sg;
 			cc_suggest_init(&sg, u->module);
@@ -359,6 +361,71 @@ static void cc_sema_uses(struct cc_sema *s)
 }
 
 /* The scheme of the database URL names an adapter the runtime has. */
+/* A module is used when the policy calls one of its functions, reads one
+ * of its pseudo-variables, sets one of its settings or names it in "use";
+ * and so is every module a used one requires. */
+static void cc_sema_module_use(struct cc_expr *e, void *arg)
+{
+	(void)arg;
+	struct cc_module_decl *m = NULL;
+	if (e->kind == E_CALL && e->u.call.fn)
+		m = e->u.call.fn->owner;
+	else if (e->kind == E_PV && e->u.pv.decl)
+		m = e->u.pv.decl->owner;
+	if (m)
+		m->used = true;
+}
+
+/* Assignments to a module's pseudo-variables. */
+static void cc_sema_module_assigns(const struct cc_stmt *st)
+{
+	for (; st; st = st->next) {
+		switch (st->kind) {
+		case S_ASSIGN:
+			if (st->u.assign.pv && st->u.assign.pv->owner)
+				st->u.assign.pv->owner->used = true;
+			break;
+		case S_BLOCK: cc_sema_module_assigns(st->u.block.first); break;
+		case S_IF:
+			cc_sema_module_assigns(st->u.if_.then);
+			cc_sema_module_assigns(st->u.if_.els);
+			break;
+		case S_WHILE: cc_sema_module_assigns(st->u.while_.body); break;
+		case S_SWITCH:
+			for (const struct cc_case *c = st->u.switch_.cases; c; c = c->next)
+				cc_sema_module_assigns(c->first);
+			break;
+		default: break;
+		}
+	}
+}
+
+static void cc_sema_modules(struct cc_sema *s)
+{
+	struct cc_program *p = s->p;
+	for (int i = 0; i < s->nroutes; i++)
+		if (s->routes[i]->body)
+			cc_sema_walk_exprs(s->routes[i]->body->u.block.first, cc_sema_module_use, NULL);
+	for (int i = 0; i < s->nroutes; i++)
+		if (s->routes[i]->body)
+			cc_sema_module_assigns(s->routes[i]->body->u.block.first);
+	for (struct cc_use *u = p->uses; u; u = u->next) {
+		for (struct cc_module_decl *m = p->modules; m; m = m->next)
+			if (strcmp(m->name, u->module) == 0)
+				m->used = true;
+		for (struct cc_use_item *it = u->items; it; it = it->next)
+			if (it->decl && it->decl->owner)
+				it->decl->owner->used = true;
+	}
+	for (bool changed = true; changed;) {
+		changed = false;
+		for (struct cc_module_decl *m = p->modules; m; m = m->next)
+			for (int i = 0; m->used && i < m->nrequires; i++)
+				if (m->req && m->req[i] && !m->req[i]->used)
+					changed = m->req[i]->used = true;
+	}
+}
+
 static void cc_sema_database(struct cc_sema *s)
 {
 	static const char *const schemes[] = {
@@ -399,6 +466,7 @@ bool cc_sema_check(struct cc_program *p, const char *file, bool partial)
 	s.cur = NULL;
 	cc_sema_async(&s);
 	cc_sema_uses(&s);
+	cc_sema_modules(&s);
 	cc_sema_database(&s);
 	if (!partial)
 		cc_sema_unused(&s);

@@ -73,6 +73,72 @@ static int cc_stdlib_filter(const struct dirent *d)
 	return d->d_name[0] != '.' && n > 5 && strcmp(d->d_name + n - 5, ".sipi") == 0;
 }
 
+/* The module named name, or NULL. */
+static struct cc_module_decl *cc_module_find(struct cc_program *p, const char *name)
+{
+	for (struct cc_module_decl *m = p->modules; m; m = m->next)
+		if (strcmp(m->name, name) == 0)
+			return m;
+	return NULL;
+}
+
+/* Resolve the names in requires() and after() of every module; unknown
+ * names and cycles (a module that would have to start before itself) are
+ * errors of the stdlib. */
+static bool cc_modules_resolve(struct cc_program *p)
+{
+	bool ok = true;
+	int n = 0;
+	for (struct cc_module_decl *m = p->modules; m; m = m->next) {
+		m->req = cc_alloc(sizeof *m->req * (size_t)(m->nrequires + 1));
+		m->aft = cc_alloc(sizeof *m->aft * (size_t)(m->nafter + 1));
+		for (int i = 0; i < m->nrequires; i++)
+			if (!(m->req[i] = cc_module_find(p, m->requires[i]))) {
+				cc_diag_report(CC_D_BAD_DECL, m->requires_locs[i],
+					       "module '%s' requires unknown module '%s'", m->name,
+					       m->requires[i]);
+				ok = false;
+			}
+		for (int i = 0; i < m->nafter; i++)
+			if (!(m->aft[i] = cc_module_find(p, m->after[i]))) {
+				cc_diag_report(CC_D_BAD_DECL, m->after_locs[i],
+					       "module '%s' starts after unknown module '%s'", m->name,
+					       m->after[i]);
+				ok = false;
+			}
+		n++;
+	}
+	/* A cycle: some module never gets all its predecessors placed. */
+	bool *placed = cc_alloc(sizeof *placed * (size_t)(n + 1));
+	for (int done = 0, progress = 1; progress;) {
+		progress = 0;
+		for (struct cc_module_decl *m = p->modules; m; m = m->next) {
+			if (placed[m->order])
+				continue;
+			bool ready = true;
+			for (int i = 0; i < m->nrequires; i++)
+				ready &= !m->req[i] || placed[m->req[i]->order];
+			for (int i = 0; i < m->nafter; i++)
+				ready &= !m->aft[i] || placed[m->aft[i]->order];
+			if (ready) {
+				placed[m->order] = true;
+				done++;
+				progress = 1;
+			}
+		}
+		if (!progress && done < n) {
+			for (struct cc_module_decl *m = p->modules; m; m = m->next)
+				if (!placed[m->order]) {
+					cc_diag_report(CC_D_BAD_DECL, m->loc,
+						       "module '%s' is in or behind a cycle of requires()/after()",
+						       m->name);
+					ok = false;
+				}
+		}
+	}
+	return ok;
+}
+
 /* Parse every *.sipi of dir in name order, so declaration order (and the
  * generated reference) does not depend on the file system. */
 bool cc_stdlib_load(struct cc_program *p, const char *dir)
@@ -101,5 +167,7 @@ bool cc_stdlib_load(struct cc_program *p, const char *dir)
 		free(list[i]);
 	}
 	free(list);
+	if (!cc_modules_resolve(p))
+		ok = false;
 	return ok;
 }

@@ -26,11 +26,9 @@
 #include "proxy/proxy.h"
 #include "proxy/settings.h"
 #include "script/script.h"
+#include "proxy/module.h"
 #include "proxy/policy_fns.h"
 
-void acc_module_init(sip_timer_wheel *w);
-void acc_module_destroy(void);
-void acc_txn_final(txn *s, int code);
 
 enum {
 	ACC_AVP_FLAGS = -1101,       /* what do_accounting() asked for (ACC_F_*) */
@@ -257,7 +255,7 @@ static const struct script_avp *acc_txn_avp(txn *s, int64_t idx)
 /* The proxy sent the final reply of s (code): write what do_accounting()
  * asked for. The reply is read back from the transaction's copy of it
  * (its From, To with the tag, Call-ID, CSeq and reason). */
-void acc_txn_final(txn *s, int code)
+static void acc_txn_final(txn *s, int code)
 {
 	const struct script_avp *fa = A.up ? acc_txn_avp(s, ACC_AVP_FLAGS) : NULL;
 	if (!fa)
@@ -358,7 +356,7 @@ static void acc_dlg_end(dlg *d, enum dlg_end_reason why, uint64_t duration_ms, v
 
 /* ---- start-up ---- */
 
-void acc_module_init(sip_timer_wheel *w)
+static void acc_module_init(sip_timer_wheel *w)
 {
 	int64_t q = sipcc_setting_int("acc", "queue_max", ACC_QUEUE_DEFAULT);
 	if (q < 1 || q > 10000000) {
@@ -378,7 +376,7 @@ void acc_module_init(sip_timer_wheel *w)
 	A.up = true;
 }
 
-void acc_module_destroy(void)
+static void acc_module_destroy(void)
 {
 	if (!A.up)
 		return;
@@ -399,3 +397,10 @@ void acc_module_destroy(void)
 	LOG_INFO("acc: %lu records written, %lu refused by the database", A.written, A.failed);
 	sip_arena_destroy(&A.arena);
 }
+
+sipcc_module sipcc_module_acc = {
+	.name = "acc",
+	.init = acc_module_init,
+	.destroy = acc_module_destroy,
+	.final = acc_txn_final,
+};

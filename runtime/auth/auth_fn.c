@@ -26,10 +26,9 @@
 #include "proxy/modules.h"
 #include "proxy/proxy.h"
 #include "proxy/settings.h"
+#include "proxy/module.h"
 #include "proxy/policy_fns.h"
 
-void auth_module_init(sip_timer_wheel *w);
-void auth_module_destroy(void);
 
 static struct {
 	db *d;
@@ -86,7 +85,7 @@ static struct {
 	const struct auth_row *resuming;
 } Q;
 
-void auth_module_init(sip_timer_wheel *w)
+static void auth_module_init(sip_timer_wheel *w)
 {
 	A.w = w;
 	int64_t ne = sipcc_setting_int("auth", "nonce_expire", auth_conf.nonce_expire);
@@ -100,7 +99,7 @@ void auth_module_init(sip_timer_wheel *w)
 	proxy_db_want(NULL);
 }
 
-void auth_module_destroy(void)
+static void auth_module_destroy(void)
 {
 	A.d = NULL;
 	A.creds = NULL;     /* finalized with the handle */
@@ -588,3 +587,9 @@ void sipcc_pv_ar_get(struct sip_ctx *ctx, sip_str *out)
 {
 	*out = auth_realm(ctx);
 }
+
+sipcc_module sipcc_module_auth = {
+	.name = "auth",
+	.init = auth_module_init,
+	.destroy = auth_module_destroy,
+};

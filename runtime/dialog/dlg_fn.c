@@ -11,10 +11,9 @@
 #include "dialog/dialog.h"
 #include "proxy/proxy.h"
 #include "proxy/settings.h"
+#include "proxy/module.h"
 #include "proxy/policy_fns.h"
 
-void dlg_module_init(sip_timer_wheel *w);
-void dlg_module_destroy(void);
 void dlg_ctl_init(void);
 
 static struct {
@@ -95,17 +94,10 @@ static void hook_final(txn *s, int code)
 		dlg_response(d, code, s->totag);    /* a 2xx the policy sent itself */
 }
 
-static struct dlg *hook_of(txn *s)
+/* A reply or failure route of s sees the dialog of its request. */
+static void hook_route_txn(struct sip_ctx *ctx, txn *s)
 {
-	return dlg_of_txn(s);
-}
-
-const struct proxy_dlg_hooks *dlg_proxy_hooks(void)
-{
-	static const struct proxy_dlg_hooks h = {
-		hook_request, hook_routed, hook_reply, hook_final, hook_of,
-	};
-	return &h;
+	ctx->dlg = dlg_of_txn(s);
 }
 
 /* ---- start-up ---- */
@@ -126,7 +118,7 @@ static void dlg_log_end(dlg *d, enum dlg_end_reason why, uint64_t ms, void *arg)
 		 (unsigned long long)d->id, dlg_end_names[why], (unsigned long long)ms, dlg_active());
 }
 
-void dlg_module_init(sip_timer_wheel *w)
+static void dlg_module_init(sip_timer_wheel *w)
 {
 	int64_t t = sipcc_setting_int("dialog", "default_timeout", DLG_DEFAULT_TIMEOUT_S);
 	if (t < 1 || t > INT32_MAX) {
@@ -146,7 +138,7 @@ void dlg_module_init(sip_timer_wheel *w)
 	dlg_ctl_init();
 }
 
-void dlg_module_destroy(void)
+static void dlg_module_destroy(void)
 {
 	if (M.up)
 		dlg_layer_destroy();
@@ -236,3 +228,14 @@ int64_t sipcc_dlgvar_get_int(struct sip_ctx *ctx, int64_t idx)
 	const struct dlg_var *v = ctx->dlg && idx >= 0 ? dlg_var_get(ctx->dlg, (unsigned)idx) : NULL;
 	return v ? v->ival : 0;
 }
+
+sipcc_module sipcc_module_dialog = {
+	.name = "dialog",
+	.init = dlg_module_init,
+	.destroy = dlg_module_destroy,
+	.request = hook_request,
+	.routed = hook_routed,
+	.route_txn = hook_route_txn,
+	.reply = hook_reply,
+	.final = hook_final,
+};

@@ -6,10 +6,9 @@
 #include "core/status.h"
 #include "proxy/modules.h"
 #include "proxy/proxy.h"
+#include "proxy/module.h"
 #include "proxy/policy_fns.h"
 
-void domain_module_init(sip_timer_wheel *w);
-void domain_module_destroy(void);
 
 struct domain_alias {
 	struct domain_alias *next;
@@ -173,7 +172,7 @@ static void domain_on_timer(sip_timer *tm, void *arg)
 
 void domain_ctl_init(void);
 
-void domain_module_init(sip_timer_wheel *w)
+static void domain_module_init(sip_timer_wheel *w)
 {
 	D.w = w;
 	sip_timer_init(&D.tm, domain_on_timer, NULL);
@@ -182,7 +181,7 @@ void domain_module_init(sip_timer_wheel *w)
 	domain_ctl_init();
 }
 
-void domain_module_destroy(void)
+static void domain_module_destroy(void)
 {
 	if (D.w)
 		sip_timer_cancel(D.w, &D.tm);
@@ -239,3 +238,9 @@ int64_t sipcc_fn_lookup_alias(struct sip_ctx *ctx)
 					 SIP_STR_ARG(target));
 	return 1;
 }
+
+sipcc_module sipcc_module_domain = {
+	.name = "domain",
+	.init = domain_module_init,
+	.destroy = domain_module_destroy,
+};

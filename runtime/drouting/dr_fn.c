@@ -16,11 +16,10 @@
 #include "proxy/modules.h"
 #include "proxy/proxy.h"
 #include "script/script.h"
+#include "proxy/module.h"
 #include "proxy/policy_fns.h"
 
-void dr_module_init(sip_timer_wheel *w);
 void dr_ctl_init(void);
-void dr_module_destroy(void);
 
 enum {
 	DR_AVP_NUMBER = -1001,      /* the request-URI user before any rewrite */
@@ -170,7 +169,7 @@ static void dr_on_timer(sip_timer *tm, void *arg)
 	sip_timer_add(DR.w, tm, DR_REFRESH_MS);
 }
 
-void dr_module_init(sip_timer_wheel *w)
+static void dr_module_init(sip_timer_wheel *w)
 {
 	DR.w = w;
 	sip_timer_init(&DR.tm, dr_on_timer, NULL);
@@ -179,7 +178,7 @@ void dr_module_init(sip_timer_wheel *w)
 	dr_ctl_init();
 }
 
-void dr_module_destroy(void)
+static void dr_module_destroy(void)
 {
 	if (DR.w)
 		sip_timer_cancel(DR.w, &DR.tm);
@@ -187,3 +186,9 @@ void dr_module_destroy(void)
 	DR.loaded = DR.warned = false;
 	dr_cache_clear();
 }
+
+sipcc_module sipcc_module_drouting = {
+	.name = "drouting",
+	.init = dr_module_init,
+	.destroy = dr_module_destroy,
+};

@@ -10,16 +10,10 @@
 #include "proxy/proxy.h"
 #include "proxy/settings.h"
 #include "registrar/registrar.h"
+#include "proxy/module.h"
 #include "proxy/policy_fns.h"
 
-void nat_module_init(sip_timer_wheel *w);
-void nat_module_destroy(void);
 
-/* The registrar, when the policy linked it: NAT functions alone do not
- * pull it (and its database) in. */
-reg_table *reg_table_get(sip_str name, bool create) __attribute__((weak));
-void reg_foreach(reg_table *t, int64_t now, void (*fn)(const reg_contact *c, void *arg),
-		 void *arg) __attribute__((weak));
 
 /* NAT keep-alive: every ping_interval seconds a datagram of CRLFCRLF (what
  * RFC 5626 section 3.5.1 sends as a keep-alive over streams; phones and
@@ -53,13 +47,16 @@ static void nat_ping_one(const reg_contact *c, void *arg)
 static void nat_on_ping(sip_timer *tm, void *arg)
 {
 	(void)arg;
-	if (reg_table_get && reg_foreach)
-		reg_foreach(reg_table_get(SIP_STR_LIT("location"), false), (int64_t)time(NULL),
-			    nat_ping_one, NULL);
+	/* The registrar, when the policy uses it: NAT functions alone do not
+	 * pull it (and its database) in. */
+	const struct reg_api *reg = proxy_module_api("registrar");
+	if (reg)
+		reg->foreach(reg->table_get(SIP_STR_LIT("location"), false), (int64_t)time(NULL),
+			     nat_ping_one, NULL);
 	sip_timer_add(N.w, tm, (uint64_t)N.interval_s * 1000u);
 }
 
-void nat_module_init(sip_timer_wheel *w)
+static void nat_module_init(sip_timer_wheel *w)
 {
 	int64_t v = sipcc_setting_int("nat", "ping_interval", 0);
 	if (v < 0 || v > 3600) {
@@ -70,11 +67,11 @@ void nat_module_init(sip_timer_wheel *w)
 	N.w = w;
 	N.interval_s = (unsigned)v;
 	sip_timer_init(&N.tm, nat_on_ping, NULL);
-	if (N.interval_s && reg_table_get)
+	if (N.interval_s && proxy_module_api("registrar"))
 		sip_timer_add(w, &N.tm, (uint64_t)N.interval_s * 1000u);
 }
 
-void nat_module_destroy(void)
+static void nat_module_destroy(void)
 {
 	if (N.w)
 		sip_timer_cancel(N.w, &N.tm);
@@ -119,3 +116,9 @@ int64_t sipcc_fn_fix_nated_sdp(struct sip_ctx *ctx)
 		LOG_WARN("fix_nated_sdp: %s", sip_strerror(rc));
 	return rc == SIP_OK;
 }
+
+sipcc_module sipcc_module_nat = {
+	.name = "nat",
+	.init = nat_module_init,
+	.destroy = nat_module_destroy,
+};

@@ -2,28 +2,76 @@
 #include "proxy/modules.h"
 
 #include <stddef.h>
+#include <string.h>
 #include "core/log.h"
 #include "core/status.h"
 #include "net/loop.h"
 #include "proxy/settings.h"
 
-/* Defined by the modules; NULL when the policy did not link them. */
-void reg_module_init(sip_timer_wheel *w) __attribute__((weak));
-void reg_module_destroy(void) __attribute__((weak));
-void auth_module_init(sip_timer_wheel *w) __attribute__((weak));
-void auth_module_destroy(void) __attribute__((weak));
-void domain_module_init(sip_timer_wheel *w) __attribute__((weak));
-void domain_module_destroy(void) __attribute__((weak));
-void dlg_module_init(sip_timer_wheel *w) __attribute__((weak));
-void dlg_module_destroy(void) __attribute__((weak));
-void dr_module_init(sip_timer_wheel *w) __attribute__((weak));
-void dr_module_destroy(void) __attribute__((weak));
-void nat_module_init(sip_timer_wheel *w) __attribute__((weak));
-void nat_module_destroy(void) __attribute__((weak));
-void rtpe_module_init(sip_timer_wheel *w) __attribute__((weak));
-void rtpe_module_destroy(void) __attribute__((weak));
-void acc_module_init(sip_timer_wheel *w) __attribute__((weak));
-void acc_module_destroy(void) __attribute__((weak));
+#include "proxy/module.h"
+#include "proxy/policy_abi.h"
+
+/* The modules the policy uses, in start order (sipcc_reg_module). */
+#define PROXY_MAX_MODULES 32
+static struct {
+	sipcc_module *v[PROXY_MAX_MODULES];
+	unsigned n;
+} MOD;
+
+void sipcc_reg_module(struct sipcc_module *m)
+{
+	for (unsigned i = 0; i < MOD.n; i++)
+		if (MOD.v[i] == m)
+			return;
+	if (MOD.n == PROXY_MAX_MODULES) {
+		LOG_ERR("too many modules: %s not started", m->name);
+		return;
+	}
+	MOD.v[MOD.n++] = m;
+}
+
+const void *proxy_module_api(const char *name)
+{
+	for (unsigned i = 0; i < MOD.n; i++)
+		if (strcmp(MOD.v[i]->name, name) == 0)
+			return MOD.v[i]->api;
+	return NULL;
+}
+
+void proxy_modules_request(struct sip_ctx *ctx)
+{
+	for (unsigned i = 0; i < MOD.n; i++)
+		if (MOD.v[i]->request)
+			MOD.v[i]->request(ctx);
+}
+
+void proxy_modules_routed(struct sip_ctx *ctx)
+{
+	for (unsigned i = 0; i < MOD.n; i++)
+		if (MOD.v[i]->routed)
+			MOD.v[i]->routed(ctx);
+}
+
+void proxy_modules_route_txn(struct sip_ctx *ctx, txn *s)
+{
+	for (unsigned i = 0; i < MOD.n; i++)
+		if (MOD.v[i]->route_txn)
+			MOD.v[i]->route_txn(ctx, s);
+}
+
+void proxy_modules_reply(txn *s, sip_msg *resp)
+{
+	for (unsigned i = 0; i < MOD.n; i++)
+		if (MOD.v[i]->reply)
+			MOD.v[i]->reply(s, resp);
+}
+
+void proxy_modules_final(txn *s, int code)
+{
+	for (unsigned i = 0; i < MOD.n; i++)
+		if (MOD.v[i]->final)
+			MOD.v[i]->final(s, code);
+}
 
 #define PROXY_DB_MAX_HOOKS 8
 #define PROXY_DB_RETRY_MS  1000
@@ -127,22 +175,9 @@ int proxy_modules_init(sip_timer_wheel *w, const char *url)
 {
 	M.w = w;
 	sip_timer_init(&M.retry, proxy_db_try, NULL);
-	if (domain_module_init)
-		domain_module_init(w);
-	if (auth_module_init)
-		auth_module_init(w);
-	if (reg_module_init)
-		reg_module_init(w);
-	if (dlg_module_init)
-		dlg_module_init(w);
-	if (dr_module_init)
-		dr_module_init(w);
-	if (nat_module_init)
-		nat_module_init(w);
-	if (rtpe_module_init)
-		rtpe_module_init(w);    /* after the dialog layer: it follows dialogs */
-	if (acc_module_init)
-		acc_module_init(w);     /* after dialog: it follows dialogs */
+	for (unsigned i = 0; i < MOD.n; i++)
+		if (MOD.v[i]->init)
+			MOD.v[i]->init(w);
 	if (!url)
 		url = sipcc_database_url();     /* the policy's "database" line */
 	if (!M.wanted && !url)
@@ -176,22 +211,9 @@ void proxy_modules_destroy(void)
 	}
 	M.worker = NULL;
 	M.watching = false;
-	if (reg_module_destroy)
-		reg_module_destroy();
-	if (auth_module_destroy)
-		auth_module_destroy();
-	if (domain_module_destroy)
-		domain_module_destroy();
-	if (dlg_module_destroy)
-		dlg_module_destroy();
-	if (dr_module_destroy)
-		dr_module_destroy();
-	if (nat_module_destroy)
-		nat_module_destroy();
-	if (rtpe_module_destroy)
-		rtpe_module_destroy();
-	if (acc_module_destroy)
-		acc_module_destroy();
+	for (unsigned i = MOD.n; i-- > 0;)
+		if (MOD.v[i]->destroy)
+			MOD.v[i]->destroy();
 	if (M.d)
 		db_close(M.d);
 	M.d = NULL;

@@ -1,10 +1,7 @@
 /* What the proxy main starts besides the core: the modules the policy
- * uses (registrar, auth, domain) and the one database handle they share.
- *
- * A module is started only when the policy calls one of its functions: the
- * module's init is referenced weakly, so it is linked (and runs) only when
- * the policy's object pulled the module in from libsiprt.a. The database
- * is opened only when a started module asked for it or --db was given. */
+ * uses (proxy/module.h: the compiler registers them, in start order) and
+ * the one database handle they share. The database is opened only when a
+ * started module asked for it or --db was given. */
 #ifndef SIPCC_PROXY_MODULES_H
 #define SIPCC_PROXY_MODULES_H
 
@@ -17,7 +14,7 @@ struct sip_loop;
 
 #define PROXY_DB_DEFAULT_URL "sqlite:sipcc.db"
 
-/* Start the linked modules with timers on w, then open the database at url
+/* Start the registered modules with timers on w, then open the database at url
  * (the --db option; NULL: the policy's "database" line, else
  * PROXY_DB_DEFAULT_URL when a module needs a database). A
  * database that is down is retried in the background; SIP_EINVAL for a

@@ -70,6 +70,10 @@ void sipcc_reg_domain(const char *name);
 void sipcc_reg_route(int64_t kind, const char *name, sipcc_route_fn fn);
 /* route timer NAME every N: run fn every every_ms milliseconds. */
 void sipcc_reg_timer(const char *name, sipcc_route_fn fn, int64_t every_ms);
+/* A runtime module the policy uses (struct sipcc_module, proxy/module.h),
+ * in the order they start: each after those it requires. */
+struct sipcc_module;
+void sipcc_reg_module(struct sipcc_module *m);
 /* database "URL" */
 void sipcc_reg_database(const char *url);
 /* One setting of the stdlib, with the policy's value (s for a str

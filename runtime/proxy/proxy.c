@@ -10,16 +10,13 @@
 #include "net/tls.h"
 #include "proxy/counters.h"
 #include "proxy/fork.h"
+#include "proxy/module.h"
 #include "proxy/dns.h"
 #include "proxy/routes.h"
 #include "script/script.h"
 
 struct proxy_conf proxy_conf;
 
-/* Defined by the dialog module; NULL when the policy did not link it. */
-const struct proxy_dlg_hooks *dlg_proxy_hooks(void) __attribute__((weak));
-/* The accounting module (runtime/acc), when the policy links it. */
-void acc_txn_final(txn *s, int code) __attribute__((weak));
 
 #define PROXY_BUFSZ (SIP_MAX_MSG_SIZE + 4096)
 
@@ -43,7 +40,6 @@ static struct {
 	sip_arena fail_arena;       /* failure routes (run while a reply is in cur's arena) */
 	char out[PROXY_BUFSZ];      /* outgoing requests and replies */
 	uint64_t sl_salt;
-	const struct proxy_dlg_hooks *dlg;  /* NULL unless the dialog module is linked */
 } P;
 
 static bool proxy_on_reply(txn *s, txn *c, sip_msg *resp);
@@ -91,7 +87,6 @@ int proxy_init(sip_timer_wheel *w)
 	sip_arena_init(&P.fail_arena, 16384);
 	static const struct txn_user user = { proxy_on_reply, proxy_on_failure, proxy_routes_local,
 					      proxy_on_final };
-	P.dlg = dlg_proxy_hooks ? dlg_proxy_hooks() : NULL;
 	int rc = txn_layer_init(w, &user, 16);
 	if (rc != SIP_OK)
 		return rc;
@@ -762,8 +757,7 @@ static void request_route_run(struct sip_ctx *ctx)
 		request_wait(ctx);
 		return;
 	}
-	if (P.dlg)
-		P.dlg->routed(ctx);
+	proxy_modules_routed(ctx);
 	if (!ctx->replied && !ctx->relayed)
 		proxy_counters.drop_requests++;
 	if (!ctx->replied && !ctx->relayed && r != SIPCC_RET_DROP)
@@ -774,8 +768,7 @@ static void request_route_run(struct sip_ctx *ctx)
 /* Run the request route on ctx with the dialog hooks around it. */
 static void route_request(struct sip_ctx *ctx)
 {
-	if (P.dlg)
-		P.dlg->request(ctx);
+	proxy_modules_request(ctx);
 	request_route_run(ctx);
 }
 
@@ -987,15 +980,14 @@ int64_t sipcc_suspended(struct sip_ctx *ctx)
  * then the one t_on_reply armed. Either may drop a provisional reply. */
 static bool proxy_on_reply(txn *s, txn *c, sip_msg *resp)
 {
-	if (P.dlg)
-		P.dlg->reply(s, resp);
+	proxy_modules_reply(s, resp);
 	if (!s->u_reply && !proxy_conf.reply_route)
 		return true;
 	struct sip_ctx ctx;
 	ctx_init(&ctx, resp, resp->arena, c->sock, &c->peer, SIPCC_ROUTE_REPLY);
 	ctx.txn = s;
 	ctx.branch = c;
-	ctx.dlg = P.dlg ? P.dlg->of(s) : NULL;
+	proxy_modules_route_txn(&ctx, s);
 	if (proxy_conf.reply_route && proxy_conf.reply_route(&ctx) == SIPCC_RET_DROP)
 		return false;
 	if (!s->u_reply)
@@ -1024,15 +1016,12 @@ static void proxy_on_failure(txn *s, int code)
 	ctx.txn = s;
 	ctx.prepared = true;
 	ctx.reply_code = code;
-	ctx.dlg = P.dlg ? P.dlg->of(s) : NULL;
+	proxy_modules_route_txn(&ctx, s);
 	script_failure_enter(&ctx);
 	fn(&ctx);
 }
 
 static void proxy_on_final(txn *s, int code)
 {
-	if (P.dlg)
-		P.dlg->final(s, code);
-	if (acc_txn_final)
-		acc_txn_final(s, code);
+	proxy_modules_final(s, code);
 }

@@ -60,17 +60,6 @@ struct sip_ctx {
  * the one the binding is reached at. */
 #define PROXY_NAT_REGISTER 1u
 
-/* What the dialog module (runtime/dialog/dlg_fn.c) hooks into the proxy;
- * linked, like the other modules, only when the policy tracks dialogs. */
-struct proxy_dlg_hooks {
-	void (*request)(struct sip_ctx *ctx);   /* before the request route */
-	void (*routed)(struct sip_ctx *ctx);    /* after it */
-	void (*reply)(txn *s, sip_msg *resp);   /* a reply of one of s's branches */
-	void (*final)(txn *s, int code);        /* s sent its final response */
-	struct dlg *(*of)(txn *s);              /* the dialog of s, NULL when none */
-};
-const struct proxy_dlg_hooks *dlg_proxy_hooks(void);
-
 /* Runtime configuration filled by sipcc_policy_init() and the CLI. */
 struct proxy_listen {
 	char proto[8];

@@ -14,10 +14,9 @@
 #include "proxy/settings.h"
 #include "registrar/registrar.h"
 #include "script/script.h"
+#include "proxy/module.h"
 #include "proxy/policy_fns.h"
 
-void reg_module_init(sip_timer_wheel *w);
-void reg_module_destroy(void);
 void reg_ctl_init(void);
 
 /* Write-through off the loop, on the database worker. */
@@ -53,7 +52,7 @@ static unsigned reg_setting(const char *key, unsigned dflt)
 	return (unsigned)v;
 }
 
-void reg_module_init(sip_timer_wheel *w)
+static void reg_module_init(sip_timer_wheel *w)
 {
 	reg_conf.min_expires = reg_setting("min_expires", reg_conf.min_expires);
 	reg_conf.default_expires = reg_setting("default_expires", reg_conf.default_expires);
@@ -64,13 +63,15 @@ void reg_module_init(sip_timer_wheel *w)
 	reg_ctl_init();
 }
 
-void reg_module_destroy(void)
+static void reg_module_destroy(void)
 {
 	reg_timer_stop();
 	reg_set_writer(NULL);
 	reg_set_db(NULL);
 	reg_tables_destroy();
 }
+
+static const struct reg_api reg_api = { reg_table_get, reg_foreach };
 
 static const sip_str reg_retry_after = SIP_STR_LIT("Retry-After: 5\r\n");
 
@@ -230,3 +231,10 @@ int64_t sipcc_fn_unregister(struct sip_ctx *ctx, const char *tn, size_t tlen,
 			 SIP_STR_ARG(aor), sip_strerror(rc));
 	return rc == SIP_OK;
 }
+
+sipcc_module sipcc_module_registrar = {
+	.name = "registrar",
+	.init = reg_module_init,
+	.destroy = reg_module_destroy,
+	.api = &reg_api,
+};

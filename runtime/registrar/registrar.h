@@ -132,6 +132,16 @@ void reg_save(reg_table *t, sip_msg *req, sip_str received, uint32_t flags, int6
  * now; fn must not change the table (the NAT keep-alive reads it). */
 void reg_foreach(reg_table *t, int64_t now, void (*fn)(const reg_contact *c, void *arg), void *arg);
 
+/* What the registrar module publishes to other modules
+ * (proxy_module_api("registrar"), proxy/module.h): the NAT keep-alive walks
+ * the bindings without linking the registrar into policies that do not
+ * use it. */
+struct reg_api {
+	reg_table *(*table_get)(sip_str name, bool create);
+	void (*foreach)(reg_table *t, int64_t now,
+			void (*fn)(const reg_contact *c, void *arg), void *arg);
+};
+
 /* Remove every binding of aor (memory and database). SIP_OK, or a
  * database status; memory is cleared only when the database agreed. */
 int reg_remove_aor(reg_table *t, sip_str aor);

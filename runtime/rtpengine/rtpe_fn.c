@@ -11,13 +11,10 @@
 #include "proxy/settings.h"
 #include "rtpengine/rtpengine.h"
 #include "sip/sdp.h"
+#include "proxy/module.h"
 #include "proxy/policy_fns.h"
 
-void rtpe_module_init(sip_timer_wheel *w);
-void rtpe_module_destroy(void);
 
-/* The dialog layer, when the policy linked it. */
-int dlg_callbacks_add(const struct dlg_callbacks *cb) __attribute__((weak));
 
 /* Ids of the tracked dialogs that have a media session: their end
  * deletes it (a dialog without one costs no command). Open addressing,
@@ -94,7 +91,7 @@ static unsigned rtpe_setting(const char *key, unsigned dflt, unsigned max)
 	return (unsigned)v;
 }
 
-void rtpe_module_init(sip_timer_wheel *w)
+static void rtpe_module_init(sip_timer_wheel *w)
 {
 	(void)w;
 	const char *s = sipcc_setting_str("rtpengine", "socket", rtpe_conf.socket);
@@ -110,11 +107,11 @@ void rtpe_module_init(sip_timer_wheel *w)
 	if (rtpe_open() == SIP_OK)
 		LOG_NOTICE("rtpengine: media relay at %s", rtpe_conf.socket);
 	static const struct dlg_callbacks cb = { NULL, rtpe_on_dlg_end, NULL };
-	if (dlg_callbacks_add && dlg_callbacks_add(&cb) != SIP_OK)
+	if (dlg_callbacks_add(&cb) != SIP_OK)
 		LOG_WARN("rtpengine: cannot follow dialogs: their media is deleted only by the policy");
 }
 
-void rtpe_module_destroy(void)
+static void rtpe_module_destroy(void)
 {
 	rtpe_close();
 	memset(rtpe_dlgs, 0, sizeof rtpe_dlgs);
@@ -236,3 +233,9 @@ int64_t sipcc_fn_rtpengine_manage(struct sip_ctx *ctx, const char *fl, size_t fl
 		return sipcc_fn_rtpengine_answer(ctx, fl, flen);
 	return 0;
 }
+
+sipcc_module sipcc_module_rtpengine = {
+	.name = "rtpengine",
+	.init = rtpe_module_init,
+	.destroy = rtpe_module_destroy,
+};

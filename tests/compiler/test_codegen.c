@@ -666,6 +666,46 @@ static void test_ir_no_frame(void **state)
 	free(ir);
 }
 
+static struct cc_module_decl *t_module(struct cc_program *p, const char *name, bool used)
+{
+	struct cc_module_decl *m = t_new(sizeof *m), **tail;
+	int order = 0;
+	m->name = name;
+	m->used = used;
+	for (tail = &p->modules; *tail; tail = &(*tail)->next)
+		order++;
+	m->order = order;
+	*tail = m;
+	m->req = t_new(sizeof *m->req * 4);
+	m->aft = t_new(sizeof *m->aft * 4);
+	return m;
+}
+
+/* sipcc_reg_module for each used module, after what it requires or starts
+ * after; an unused one is neither registered nor referenced. */
+static void test_modules_order(void **state)
+{
+	struct cc_program *p = t_policy();
+	struct cc_module_decl *acc = t_module(p, "acc", true);
+	struct cc_module_decl *dialog = t_module(p, "dialog", true);
+	struct cc_module_decl *nat = t_module(p, "nat", true);
+	struct cc_module_decl *registrar = t_module(p, "registrar", true);
+	t_module(p, "unused", false);
+	acc->aft[acc->nafter++] = dialog;
+	nat->req[nat->nrequires++] = registrar;
+	char *ir = t_emit_ir(state, p, 0);
+	const char *d = strstr(ir, "call void @sipcc_reg_module(i8* @sipcc_module_dialog)");
+	const char *a = strstr(ir, "call void @sipcc_reg_module(i8* @sipcc_module_acc)");
+	const char *r = strstr(ir, "call void @sipcc_reg_module(i8* @sipcc_module_registrar)");
+	const char *n = strstr(ir, "call void @sipcc_reg_module(i8* @sipcc_module_nat)");
+	if (!d || !a || !r || !n)
+		fail_msg("module registrations missing in\n%s", ir);
+	assert_true(d < a);
+	assert_true(r < n);
+	assert_null(strstr(ir, "sipcc_module_unused"));
+	free(ir);
+}
+
 static void test_link_missing_runtime(void **state)
 {
 	char *obj = t_path(state, "policy.o");
@@ -726,6 +766,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_async_O0, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_async_O2, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_ir_no_frame, t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_modules_order, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_link_missing_runtime, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_link_undefined, t_setup, t_teardown),
 		cmocka_unit_test(test_doc_roff),

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Every C symbol the stdlib declarations call ("calls SYMBOL", and
-# SYMBOL_get / SYMBOL_set of a pseudo-variable) is defined in the runtime
-# library: a declaration without its function would otherwise be found
+# SYMBOL_get / SYMBOL_set of a pseudo-variable) and every module's
+# interface struct (sipcc_module_NAME) is defined in the runtime library: a declaration without its function would otherwise be found
 # only when a policy using it fails to link. The prototypes themselves are
 # checked by the C compiler (runtime/proxy/policy_fns.h, generated from the
 # same declarations).
@@ -17,7 +17,7 @@ n=$(wc -l <"$tmp/declared")
 # A stdlib with a few declarations only means the wrong directory was read.
 [ "$n" -ge 100 ] || { echo "FAIL: only $n symbols declared (SIPCC_STDLIB=$SIPCC_STDLIB?)"; exit 1; }
 nm -g --defined-only "$SIPCC_RUNTIME" 2>/dev/null |
-	awk '$2 == "T" { print $3 }' | sort -u >"$tmp/defined"
+	awk '$2 == "T" || $2 == "D" { print $3 }' | sort -u >"$tmp/defined"
 sort -u "$tmp/declared" >"$tmp/declared.sorted"
 missing=$(comm -23 "$tmp/declared.sorted" "$tmp/defined")
 passed=$(comm -12 "$tmp/declared.sorted" "$tmp/defined" | wc -l)

@@ -1,0 +1,65 @@
+/* The module interface: what a runtime module (registrar, auth, dialog,
+ * drouting, ...) gives the host, in one struct (nginx ngx_module_t, PJSIP
+ * pjsip_module, OpenSIPS module_exports).
+ *
+ * A module is a folder with its C and its stdlib declarations, whose
+ * .sipi file starts with
+ *
+ *     module NAME [requires(A, ...)] [after(B, ...)];
+ *
+ * and one definition of this struct named sipcc_module_NAME. The compiler
+ * emits sipcc_reg_module(&sipcc_module_NAME) for every module the policy
+ * uses (calls one of its functions, reads one of its pseudo-variables or
+ * names it in "use"), each after the modules it requires (started too)
+ * and after those in after() that the policy uses. The host starts them in
+ * that order and stops them in the reverse one, and calls their hooks in
+ * that order. Every field but name may be NULL.
+ *
+ * Modules reach each other through the api they publish
+ * (proxy_module_api("dialog")), never through symbols: a module the policy
+ * does not use is neither linked nor started. */
+#ifndef SIPCC_PROXY_MODULE_H
+#define SIPCC_PROXY_MODULE_H
+
+#include "core/timer.h"
+#include "sip/msg.h"
+#include "txn/txn.h"
+
+struct sip_ctx;
+
+typedef struct sipcc_module {
+	const char *name;
+	/* Start: read settings (sipcc_setting_*), arm timers on w, ask for the
+	 * database (proxy_db_want), register control commands and statistics. */
+	void (*init)(sip_timer_wheel *w);
+	/* Stop and free everything (at exit, after the database worker
+	 * stopped). */
+	void (*destroy)(void);
+
+	/* Hooks. request: a request is about to run the request route;
+	 * routed: its route is done (not while it waits, proxy_wait). */
+	void (*request)(struct sip_ctx *ctx);
+	void (*routed)(struct sip_ctx *ctx);
+	/* A reply or failure route is about to run on ctx for transaction s. */
+	void (*route_txn)(struct sip_ctx *ctx, txn *s);
+	/* A reply to one of s's branches arrived (before the reply routes). */
+	void (*reply)(txn *s, sip_msg *resp);
+	/* s sent its final response upstream. */
+	void (*final)(txn *s, int code);
+
+	/* What other modules may call, found with proxy_module_api(name). */
+	const void *api;
+} sipcc_module;
+
+/* The api of module name when the policy uses it, else NULL. */
+const void *proxy_module_api(const char *name);
+
+/* The host calls these; each runs the hook of every module that has it,
+ * in start order. */
+void proxy_modules_request(struct sip_ctx *ctx);
+void proxy_modules_routed(struct sip_ctx *ctx);
+void proxy_modules_route_txn(struct sip_ctx *ctx, txn *s);
+void proxy_modules_reply(txn *s, sip_msg *resp);
+void proxy_modules_final(txn *s, int code);
+
+#endif
