@@ -405,12 +405,13 @@ static long build_dialog_req(txn *c, sip_msg *resp, enum sip_method meth, uint32
 }
 
 /* A 2xx on branch c, which the caller cancelled before it had any reply
- * (cancel_local): the caller got its 487, so the dialog the callee
- * established has no other end. The proxy acknowledges the 2xx (again
- * for a retransmission, whose ACK was lost) and, the first time, sends a
- * BYE, as Kamailio's tm and OpenSIPS do for a 2xx after CANCEL. The ACK
- * and the BYE are new transactions with branches of their own (§13.2.2.4);
- * the BYE's reply is absorbed. */
+ * (cancel_local): the caller got its 487 and will never acknowledge or
+ * end the dialog the callee established, so the proxy does it in its
+ * place: it acknowledges the 2xx (again for a retransmission, whose ACK
+ * was lost) and, the first time, sends a BYE. Forwarding the 2xx after a
+ * 487 would violate the caller's transaction. The ACK and the BYE are
+ * new transactions with branches of their own (§13.2.2.4); the BYE's
+ * reply is absorbed. */
 static void branch_end_dialog(txn *c, sip_msg *resp, bool bye)
 {
 	char br[96];
