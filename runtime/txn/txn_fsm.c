@@ -742,27 +742,120 @@ void txn_client_on_end(sip_timer *tm, void *arg)
 	txn_destroy(c);
 }
 
-/* A request of a client transaction was queued by the transport and then
- * refused by the kernel. §16.9: a transport error while forwarding counts
- * as a 503 for that branch (the upstream gets a 500 unless another branch
- * or a failure route does better). Responses that could not be sent are
- * only logged (by the transport), as when sending fails at once. */
-void txn_on_send_error(sip_socket *sock, const sip_addr *dst, const char *buf, size_t len,
-		       void *arg)
+/* End client transaction c, which has had no response, with a local
+ * 503 for its transport error. */
+static void client_transport_error(txn *c)
 {
-	(void)sock; (void)dst; (void)arg;
-	sip_msg m;
-	sip_arena_reset(&txn_L.scratch);
-	if (sip_msg_parse(&txn_L.scratch, buf, len, &m) != SIP_OK || !m.is_request)
-		return;
-	/* A request carries the branch and CSeq method a response would. */
-	txn *c = txn_client_match(&m);
-	if (!c || c->absorb || (c->state != TXN_CALLING && c->state != TXN_TRYING))
-		return;
+	char ip[64];
+	LOG_NOTICE("%s to %s:%d (transaction %s) not delivered: the branch ends with 503",
+		   c->method_str.s, sip_addr_ip(&c->peer, ip, sizeof ip), sip_addr_port(&c->peer),
+		   c->branch.s);
 	c->state = TXN_TERMINATED;
 	if (!branch_counted(c))
 		branch_final(c, 503, NULL);
 	txn_destroy(c);
+}
+
+/* The method and the top Via's branch of a request in buf, read without
+ * a full parse: what an ICMP error quotes of a datagram may end anywhere
+ * after them. False for a response or when they are not there. */
+static bool peek_request(const char *buf, size_t len, sip_str *method, sip_str *branch)
+{
+	const char *end = buf + len, *p = buf;
+	while (p < end && *p != ' ' && *p != '\r' && *p != '\n')
+		p++;
+	if (p == buf || p == end || *p != ' ' || (p - buf == 7 && memcmp(buf, "SIP/2.0", 7) == 0))
+		return false;
+	*method = sip_str_make(buf, (size_t)(p - buf));
+	/* The first Via header line (long or compact name). */
+	for (;;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			return false;
+		p = nl + 1;
+		size_t hn = (end - p >= 4 && sip_mem_caseeq(p, "via", 3)) ? 3 :
+			    (end - p >= 2 && (*p == 'v' || *p == 'V')) ? 1 : 0;
+		if (!hn)
+			continue;
+		const char *q = p + hn;
+		while (q < end && (*q == ' ' || *q == '\t'))
+			q++;
+		if (q < end && *q == ':') {
+			p = q + 1;
+			break;
+		}
+	}
+	const char *eol = memchr(p, '\n', (size_t)(end - p));
+	if (!eol)
+		eol = end;
+	for (const char *q = p; q + 7 <= eol; q++) {
+		if (!sip_mem_caseeq(q, "branch=", 7))
+			continue;
+		const char *b = q + 7, *e = b;
+		while (e < eol && *e != ';' && *e != ',' && *e != ' ' && *e != '\r' && *e != '\t')
+			e++;
+		if (e == eol && eol == end)
+			return false;   /* cut off inside the branch */
+		*branch = sip_str_make(b, (size_t)(e - b));
+		return branch->len > 0;
+	}
+	return false;
+}
+
+/* A request of a client transaction could not be delivered: the transport
+ * queued it and the kernel refused it, or an ICMP error (port, host or
+ * network unreachable) came back for it. §16.9 and §8.1.3.1: a transport
+ * error while forwarding counts as a 503 for that branch, at once, so a
+ * failure route or DNS failover moves on in milliseconds (the upstream
+ * gets a 500 unless another branch or a failure route does better). buf is
+ * what was sent, possibly cut short (an ICMP message quotes only the
+ * start of a datagram): the branch is found by its top Via and must have
+ * been sent to dst. When the quote is too short to hold the branch, every
+ * branch to dst that has had no response fails: nothing listens there.
+ * Errors for responses are only logged (by the transport). */
+void txn_on_send_error(sip_socket *sock, const sip_addr *dst, const char *buf, size_t len,
+		       void *arg)
+{
+	(void)arg;
+	sip_str meth, branch;
+	if (len >= 8 && memcmp(buf, "SIP/2.0 ", 8) == 0)
+		return;
+	if (peek_request(buf, len, &meth, &branch)) {
+		enum sip_method m = sip_method_from_str(meth);
+		if (m == SIP_METHOD_ACK)
+			return;
+		uint32_t h = txn_hash(branch);
+		for (txn *c = txn_L.buckets[h & txn_L.mask]; c; c = c->hnext) {
+			if (!c->is_client || c->hash != h || !sip_str_eq(c->branch, branch) ||
+			    c->method != m || (m == SIP_METHOD_UNKNOWN && !sip_str_eq(c->method_str, meth)))
+				continue;
+			if (c->absorb || (c->state != TXN_CALLING && c->state != TXN_TRYING) ||
+			    !sip_addr_eq(&c->peer, dst))
+				return;
+			client_transport_error(c);
+			return;
+		}
+		return;
+	}
+	if (len > 0 && (buf[0] < 'A' || buf[0] > 'Z'))
+		return;                 /* not SIP */
+	/* Collected first: failing one runs failure routes, which may add
+	 * branches (to dst too, which must not fail for this error). A
+	 * transaction's memory is never freed while the layer lives, so the
+	 * id tells whether it is still the same one. */
+	struct { txn *c; uint64_t id; } hit[64];
+	unsigned n = 0;
+	for (uint32_t i = 0; i <= txn_L.mask && n < 64; i++)
+		for (txn *c = txn_L.buckets[i]; c && n < 64; c = c->hnext)
+			if (c->is_client && !c->absorb && c->sock == sock &&
+			    (c->state == TXN_CALLING || c->state == TXN_TRYING) &&
+			    sip_addr_eq(&c->peer, dst))
+				hit[n].c = c, hit[n++].id = c->id;
+	for (unsigned i = 0; i < n; i++) {
+		txn *c = hit[i].c;
+		if (c->id == hit[i].id && (c->state == TXN_CALLING || c->state == TXN_TRYING))
+			client_transport_error(c);
+	}
 }
 
 /* Timer C (§16.8): a proceeding INVITE that never ends is CANCELled and

@@ -99,3 +99,7 @@ EXTRA_DIST += tests/e2e/ctl.sip tests/e2e/reg_plain.xml
 E2E_TESTS += tests/e2e/cancel_early.sh
 EXTRA_DIST += tests/e2e/cancel_early.sip tests/e2e/uac_cancel_early.xml \
 	tests/e2e/uas_silent_ring.xml tests/e2e/uas_silent_answer.xml
+# A UDP next hop with nobody on its port: ICMP port unreachable fails the
+# branch at once (503) and the failure route reaches the backup.
+E2E_TESTS += tests/e2e/unreachable.sh
+EXTRA_DIST += tests/e2e/unreachable.sip

@@ -625,6 +625,48 @@ static void test_send_error_is_503(void **state)
 	assert_int_equal(failure_code, 0);                  /* no failure route armed */
 }
 
+/* An ICMP unreachable quotes only the start of the datagram: the branch
+ * is found by the top Via of what is quoted (and only when it went to
+ * that address); a quote too short for the branch fails every branch to
+ * that address that has had no response. The failure route sees 503. */
+static void test_icmp_error_is_503(void **state)
+{
+	sip_addr other;
+	sip_addr_from_ip(&other, SIP_STR_LIT("10.0.0.99"), 5060);
+	txn *s = txn_server_create(request("INVITE", "z9hG4bKse1", "10.0.0.1:5060", NULL), sock, &up);
+	s->u_fail = (void *)1;
+	txn *c = txn_client_create(s, SIP_METHOD_INVITE, sock, &down);
+	send_branch(c, "INVITE");
+	char *copy = strdup(tp_loopback_get(0)->buf);
+	char *cut = strstr(copy, "branch=") + 7 + strlen(c->branch.s) + 2;
+	size_t len = (size_t)(cut - copy);
+	tp_loopback_clear();
+	tp_send_error(sock, &other, copy, len);             /* not where it went */
+	assert_int_equal(failure_calls, 0);
+	tp_send_error(sock, &down, copy, 20);               /* no Via: by address... */
+	assert_int_equal(failure_calls, 1);
+	assert_int_equal(failure_code, 503);
+	assert_int_equal(count_prefix("SIP/2.0 500 "), 1);
+	free(copy);
+
+	/* ...and the branch of a quote that has it, the others to the same
+	 * address staying */
+	tp_loopback_clear();
+	txn *s2 = txn_server_create(request("INVITE", "z9hG4bKse2", "10.0.0.1:5060", NULL), sock, &up);
+	txn *c1 = txn_client_create(s2, SIP_METHOD_INVITE, sock, &down);
+	send_branch(c1, "INVITE");
+	txn *c2 = txn_client_create(s2, SIP_METHOD_INVITE, sock, &down);
+	send_branch(c2, "INVITE");
+	copy = strdup(tp_loopback_get(0)->buf);
+	cut = strstr(copy, "branch=") + 7 + strlen(c1->branch.s) + 2;
+	tp_loopback_clear();
+	tp_send_error(sock, &down, copy, (size_t)(cut - copy));
+	assert_int_equal(s2->br_code[0], 503);
+	assert_int_equal(s2->br_code[1], 0);
+	assert_int_equal(count_prefix("SIP/2.0 "), 0);
+	free(copy);
+}
+
 /* A 2xx goes up at once (other ringing branches are cancelled), and its
  * retransmissions too (RFC 6026). */
 static void test_2xx_forwarded(void **state)
@@ -766,6 +808,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_2xx_forwarded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failure_reroute, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_send_error_is_503, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_icmp_error_is_503, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fr_timers, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
