@@ -1804,13 +1804,63 @@ static void cc_yaml_add_route(struct cc_yaml *y, int kind, const char *name, str
 	*rt = r;
 }
 
+/* status: the final statuses a failure route handles, as the regular
+ * expression t_check_status() takes: "486|408", "5[0-9][0-9]", a code, or
+ * a list of those (joined with '|'). NULL after an error. */
+static struct cc_expr *cc_yaml_failure_status(struct cc_yaml *y, yaml_node_t *n)
+{
+	struct cc_loc l = cc_yaml_loc(y, n);
+	size_t len = 0, cap = 64;
+	char *pat = cc_alloc(cap);
+	bool ok = !cc_yaml_empty_list(y, n, "status");
+
+	pat[0] = '\0';
+	CC_YAML_EACH(y, n, item, {
+		const char *s;
+		if (!cc_yaml_str(y, item, "status", &s)) {
+			ok = false;
+			continue;
+		}
+		size_t k = strlen(s);
+		if (!k) {
+			cc_diag_report(CC_D_BAD_VALUE, cc_yaml_loc(y, item), "'status' is empty");
+			ok = false;
+			continue;
+		}
+		if (len + k + 2 > cap) {
+			char *np = cc_alloc(cap = 2 * (len + k + 2));
+			memcpy(np, pat, len + 1);
+			pat = np;
+		}
+		if (len)
+			pat[len++] = '|';
+		memcpy(pat + len, s, k + 1);
+		len += k;
+	});
+	if (!ok)
+		return NULL;
+	struct cc_expr *re = cc_yaml_strlit(l, pat, len);
+	if (!cc_yaml_regex_ok(y, n, re))
+		return NULL;
+	return re;
+}
+
 /* The body of one failure route of failure_routes. False after an error;
- * *skip also when the route cannot be made at all. */
+ * *skip also when the route cannot be made at all.
+ *
+ * What it does is guarded: a route never acts on a call the caller
+ * cancelled (it would otherwise log a failure or try to relay a call
+ * nobody waits for; t_relay() refuses there anyway), and with 'status'
+ * only when the final status matches:
+ *   if (!t_was_cancelled() && t_check_status(STATUS)) { ... } */
 static bool cc_yaml_failure_body(struct cc_yaml *y, yaml_node_t *v, struct cc_yaml_block *body,
 				 bool *skip)
 {
-	static const char *const keys[] = { "log", "rewrite_user", "rewrite_uri", "reply", "relay", NULL };
-	struct cc_yaml_field f[5];
+	static const char *const keys[] = { "log", "rewrite_user", "rewrite_uri", "reply", "relay",
+					    "status", NULL };
+	struct cc_yaml_field f[6];
+	struct cc_yaml_block then = { 0 };
+	struct cc_expr *status = NULL;
 	int errors = cc_diag_errors();
 
 	*skip = true;
@@ -1822,16 +1872,23 @@ static bool cc_yaml_failure_body(struct cc_yaml *y, yaml_node_t *v, struct cc_ya
 		return false;
 	}
 	*skip = false;
+	if (f[5].val && !(status = cc_yaml_failure_status(y, f[5].val)))
+		return false;
 	if (f[0].val)
-		cc_yaml_log(y, f[0].val, body);
+		cc_yaml_log(y, f[0].val, &then);
 	if (f[1].val)
-		cc_yaml_rewrite(y, f[1].val, "rewrite_user", "$rU", body);
+		cc_yaml_rewrite(y, f[1].val, "rewrite_user", "$rU", &then);
 	if (f[2].val)
-		cc_yaml_rewrite(y, f[2].val, "rewrite_uri", "$ru", body);
+		cc_yaml_rewrite(y, f[2].val, "rewrite_uri", "$ru", &then);
 	if (f[3].val)
-		cc_yaml_add(body, cc_yaml_reply(y, f[3].val, "reply", "t_reply"));
+		cc_yaml_add(&then, cc_yaml_reply(y, f[3].val, "reply", "t_reply"));
 	if (f[4].val)
-		cc_yaml_relay(y, f[4].val, "t_reply", body);
+		cc_yaml_relay(y, f[4].val, "t_reply", &then);
+	struct cc_loc l = cc_yaml_loc(y, v);
+	struct cc_expr *cond = cc_yaml_not(cc_yaml_call(l, "t_was_cancelled", false, 0), l);
+	if (status)
+		cond = cc_yaml_bin(B_AND, cond, cc_yaml_call(l, "t_check_status", false, 1, status), l);
+	cc_yaml_add(body, cc_yaml_if(l, cond, &then));
 	return cc_diag_errors() == errors;
 }
 
@@ -1892,8 +1949,8 @@ static void cc_yaml_failover_routes(struct cc_yaml *y)
 	}
 }
 
-/* failure_routes: {NAME: {log, rewrite_user, rewrite_uri, reply, relay}}
- * -> route failure NAME { ... } */
+/* failure_routes: {NAME: {status, log, rewrite_user, rewrite_uri, reply,
+ * relay}} -> route failure NAME { if (...) { ... } } */
 static void cc_yaml_failure_routes(struct cc_yaml *y, yaml_node_t *n)
 {
 	if (n->type != YAML_MAPPING_NODE) {

@@ -9,6 +9,9 @@
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/errqueue.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
 #include "core/arena.h"
 #include "core/log.h"
 #include "core/status.h"
@@ -45,6 +48,36 @@ static struct {
 	char buf[UDP_QBYTES];
 } udp_q;
 
+/* Per-socket state of the blocking mode and of the error queue. */
+struct udp_priv {
+	bool blocking;          /* O_NONBLOCK cleared */
+	bool timed_out;         /* the last wait ended without input */
+	bool err_pending;       /* the error queue may hold ICMP errors */
+	int rcvtimeo_ms;        /* SO_RCVTIMEO in force (-1: none) */
+};
+
+/* With IP_RECVERR an ICMP error for any datagram of the socket is queued
+ * on its error queue and also left as the socket's pending error, which
+ * the next send or receive returns instead of doing its work. True when
+ * err is such an error: the caller tries again and the queue is read
+ * later (udp_read_errors()). */
+static bool udp_async_error(sip_socket *s, int err)
+{
+	switch (err) {
+	case ECONNREFUSED:
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+	case EHOSTDOWN:
+	case ENONET:
+	case EPROTO:
+	case EACCES:
+		((struct udp_priv *)s->priv)->err_pending = true;
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void udp_send_failed(sip_socket *s, const sip_addr *dst, int err)
 {
 	char ip[64];
@@ -73,11 +106,19 @@ static void udp_flush(void)
 			h[j].msg_hdr.msg_iov = &iov[j];
 			h[j].msg_hdr.msg_iovlen = 1;
 		}
+		bool retried = false;
 		while (i < j) {
 			int r = sendmmsg(s->fd, h + i, j - i, MSG_DONTWAIT);
 			if (r < 0) {
 				if (errno == EINTR)
 					continue;
+				/* An ICMP error for an earlier datagram (to anyone)
+				 * fails the next send once: send it again. */
+				if (udp_async_error(s, errno) && !retried) {
+					retried = true;
+					continue;
+				}
+				retried = false;
 				struct udp_qent *e = &udp_q.e[i];
 				udp_send_failed(s, &e->dst, errno);
 				tp_send_error(s, &e->dst, udp_q.buf + e->off, e->len);
@@ -85,18 +126,12 @@ static void udp_flush(void)
 				continue;
 			}
 			i += (unsigned)r;
+			retried = false;
 		}
 	}
 	udp_q.n = 0;
 	udp_q.used = 0;
 }
-
-/* Per-socket state of the blocking mode. */
-struct udp_priv {
-	bool blocking;          /* O_NONBLOCK cleared */
-	bool timed_out;         /* the last wait ended without input */
-	int rcvtimeo_ms;        /* SO_RCVTIMEO in force (-1: none) */
-};
 
 /* Put s in the state a blocking wait of at most ms needs; false when the
  * socket options cannot be set (the caller then does not block). */
@@ -148,6 +183,51 @@ static void udp_hdrs_reset(int n)
 	}
 }
 
+/* Read the socket's error queue (IP_RECVERR / IPV6_RECVERR): an ICMP
+ * port, host or network unreachable for a datagram this socket sent.
+ * Each is reported like a send that failed (tp_send_error()) with the
+ * datagram's destination and as much of it as the ICMP message quoted, so
+ * the transaction layer fails that branch at once (RFC 3261 §8.1.3.1: a
+ * transport error is a 503) instead of waiting 32 s for timer B. */
+static void udp_read_errors(sip_socket *s)
+{
+	static char data[UDP_BUFSZ];
+	char ctl[512];
+	((struct udp_priv *)s->priv)->err_pending = false;
+	for (int k = 0; k < UDP_BATCH; k++) {
+		sip_addr dst;
+		struct iovec iov = { data, sizeof data - 1 };
+		struct msghdr mh = {
+			.msg_name = &dst.u.ss, .msg_namelen = sizeof dst.u.ss,
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = ctl, .msg_controllen = sizeof ctl,
+		};
+		ssize_t n = recvmsg(s->fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return;         /* EAGAIN: the queue is empty */
+		}
+		dst.len = mh.msg_namelen;
+		const struct sock_extended_err *ee = NULL;
+		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+			if ((cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_RECVERR) ||
+			    (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_RECVERR))
+				ee = (const struct sock_extended_err *)CMSG_DATA(cm);
+		if (!ee || !dst.len || (ee->ee_origin != SO_EE_ORIGIN_ICMP &&
+					ee->ee_origin != SO_EE_ORIGIN_ICMP6))
+			continue;
+		if (ee->ee_errno == EMSGSIZE)
+			continue;       /* path MTU news: the kernel's business */
+		char ip[64];
+		LOG_INFO("udp: %s:%d unreachable from %s: %s", sip_addr_ip(&dst, ip, sizeof ip),
+			 sip_addr_port(&dst), s->name, strerror((int)ee->ee_errno));
+		data[n] = '\0';
+		tp_send_error(s, &dst, data, (size_t)n);
+	}
+	((struct udp_priv *)s->priv)->err_pending = true;      /* more left */
+}
+
 static void udp_on_readable(sip_loop *loop, int fd, uint32_t events, void *arg)
 {
 	sip_socket *s = arg;
@@ -158,6 +238,9 @@ static void udp_on_readable(sip_loop *loop, int fd, uint32_t events, void *arg)
 		udp_hdrs_reset(UDP_BATCH);
 		ready = true;
 	}
+	struct udp_priv *u = s->priv;
+	if ((events & EPOLLERR) || u->err_pending)
+		udp_read_errors(s);
 	/* Only the first receive may wait; the drain after it never does. */
 	bool wait = (events & SIP_LOOP_BLOCK) && loop->block_ms != 0 &&
 		    udp_prepare_wait(s, loop->block_ms);
@@ -177,6 +260,13 @@ static void udp_on_readable(sip_loop *loop, int fd, uint32_t events, void *arg)
 			wait = false;
 		}
 		if (n < 0) {
+			/* An ICMP error ended the wait: report it, read on. */
+			if (udp_async_error(s, errno)) {
+				udp_read_errors(s);
+				if (loop->stop)
+					return;
+				continue;
+			}
 			/* EINTR: a signal; the loop looks at stop and calls again. */
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 				LOG_WARN("recvmmsg on %s: %s", s->name, strerror(errno));
@@ -207,6 +297,12 @@ static int udp_listen(sip_loop *loop, const sip_addr *addr, sip_socket **out)
 	 * address, and two proxies would silently share the traffic. */
 	if (addr->u.sa.sa_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+	/* ICMP errors (a next hop with no one on its port) come to the error
+	 * queue, so a branch to it fails in milliseconds (udp_read_errors). */
+	if (addr->u.sa.sa_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof one);
+	else
+		setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof one);
 	int bufsz = 4 << 20;
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof bufsz);
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof bufsz);
@@ -254,6 +350,7 @@ static int udp_send(sip_socket *s, const sip_addr *dst, const char *buf, size_t 
 		udp_q.used += len;
 		return SIP_OK;
 	}
+	bool retried = false;
 	for (;;) {
 		/* MSG_DONTWAIT: the socket may be in blocking mode for receiving. */
 		ssize_t n = sendto(s->fd, buf, len, MSG_DONTWAIT, &dst->u.sa, dst->len);
@@ -261,6 +358,11 @@ static int udp_send(sip_socket *s, const sip_addr *dst, const char *buf, size_t 
 			return SIP_OK;
 		if (errno == EINTR)
 			continue;
+		/* An earlier datagram's ICMP error, not this one's. */
+		if (udp_async_error(s, errno) && !retried) {
+			retried = true;
+			continue;
+		}
 		udp_send_failed(s, dst, errno);
 		return SIP_EIO;
 	}

@@ -353,3 +353,12 @@ int64_t sipcc_fn_t_check_status(struct sip_ctx *ctx, const char *re, size_t len)
 	snprintf(s, sizeof s, "%d", code);
 	return regexec(&e->re, s, 0, NULL, 0) == 0;
 }
+
+/* OpenSIPS's and Kamailio's t_was_cancelled(): whether the caller
+ * CANCELled the transaction, so a failure route can tell a 487 it caused
+ * from one the callee chose, and not try elsewhere (t_relay() refuses
+ * anyway). */
+int64_t sipcc_fn_t_was_cancelled(struct sip_ctx *ctx)
+{
+	return ctx->txn && ctx->txn->canceled;
+}

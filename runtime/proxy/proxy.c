@@ -560,6 +560,14 @@ int proxy_relay(struct sip_ctx *ctx, bool stateful)
 	txn *s = ctx->txn;
 	if (s->final_sent)
 		return SIP_ESTATE;
+	/* §16.10: once the caller cancelled, no new branch (a failure route
+	 * sending a cancelled call to voicemail would ring it after the
+	 * caller hung up). */
+	if (s->canceled) {
+		LOG_NOTICE("t_relay: " SIP_STR_FMT " %s not relayed: the caller cancelled it",
+			   SIP_STR_ARG(m->method_str), s->branch.s);
+		return SIP_ESTATE;
+	}
 	proxy_fork_bind(ctx, s);
 	rc = relay_branch(ctx, s, sock, &dst, tp);
 	if (rc == SIP_OK)

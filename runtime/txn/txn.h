@@ -112,6 +112,7 @@ struct txn {
 	bool cancel_sent;
 	bool absorb;                    /* a CANCEL we sent: keep replies */
 	bool timed_out;                 /* timer C ended the branch with a local 408 */
+	bool cancel_local;              /* cancelled before any reply: counted as 487 */
 };
 
 /* What the proxy registers. */
@@ -164,7 +165,13 @@ bool txn_server_ack(txn *s);
 int txn_server_reply(txn *s, int code, sip_str reason);
 /* Send a response built elsewhere (a forwarded one) through s. */
 int txn_server_send(txn *s, int code, const char *buf, size_t len);
-/* CANCEL every pending branch (now, or when it gets a provisional). */
+/* CANCEL every pending branch: at once when it had a provisional reply;
+ * one that had none cannot be cancelled yet (§9.1) and counts as 487 for
+ * s right away, so the caller gets its final reply without waiting for
+ * the callee. Such a branch still CANCELs when a provisional comes, and
+ * ends the dialog of a late 2xx itself (ACK and BYE). When that leaves
+ * no branch pending, s's failure route runs or its best reply goes out
+ * before this returns. */
 void txn_server_cancel(txn *s);
 /* Keep a copy of the request as the upper layer wants to re-route it. */
 int txn_server_set_template(txn *s, const char *buf, size_t len);

@@ -162,7 +162,9 @@ int txn_server_set_template(txn *s, const char *buf, size_t len)
 
 txn *txn_client_create(txn *s, enum sip_method m, sip_socket *sock, const sip_addr *dst)
 {
-	if (s && (s->n_branches >= TXN_MAX_BRANCHES || s->no_new_branches))
+	/* §16.10: a cancelled request is not forwarded any more, whoever
+	 * asks (a failure route, DNS failover, serial forking). */
+	if (s && (s->n_branches >= TXN_MAX_BRANCHES || s->no_new_branches || s->canceled))
 		return NULL;
 	txn *c = txn_alloc(true);
 	if (!c)
@@ -267,6 +269,27 @@ static long build_ack_cancel(txn *c, bool ack, sip_str resp_to)
 	return (long)(n + (size_t)k);
 }
 
+/* Send the non-INVITE request in txn_L.buf (n bytes) to dst over the
+ * socket of c, as a client transaction of its own whose responses are
+ * absorbed (retransmitted over UDP until its final reply or 64*T1). */
+static void client_send_local(txn *c, enum sip_method m, sip_str branch, const sip_addr *dst,
+			      size_t n)
+{
+	txn *k = txn_alloc(true);
+	if (!k)
+		return;
+	k->method = m;
+	k->method_str = sip_str_make(sip_method_name(m), strlen(sip_method_name(m)));
+	k->state = TXN_TRYING;
+	k->absorb = true;
+	k->sock = c->sock;
+	k->peer = *dst;
+	k->branch = sip_arena_strdup(&k->arena, branch);
+	txn_hash_insert(k);
+	if (txn_client_send(k, txn_L.buf, n) != SIP_OK)
+		txn_destroy(k);
+}
+
 /* Send a CANCEL for INVITE branch c as a client transaction of its own
  * whose responses are absorbed; wait 64*T1 for the INVITE's final. */
 static void client_send_cancel(txn *c)
@@ -286,20 +309,136 @@ static void client_send_cancel(txn *c)
 		arm(&c->t_c, T64);
 		return;
 	}
-	txn *k = txn_alloc(true);
-	if (!k)
-		return;
-	k->method = SIP_METHOD_CANCEL;
-	k->method_str = SIP_STR_LIT("CANCEL");
-	k->state = TXN_TRYING;
-	k->absorb = true;
-	k->sock = c->sock;
-	k->peer = c->peer;
-	k->branch = sip_arena_strdup(&k->arena, c->branch);
-	txn_hash_insert(k);
-	if (txn_client_send(k, txn_L.buf, (size_t)n) != SIP_OK)
-		txn_destroy(k);
+	client_send_local(c, SIP_METHOD_CANCEL, c->branch, &c->peer, (size_t)n);
 	arm(&c->t_c, T64);
+}
+
+#define TXN_MAX_ROUTES 16
+
+/* Build a request inside the dialog a 2xx to branch c created, as its
+ * UAC would (§12.2.1.1): the Request-URI is the remote target (the
+ * 2xx's Contact), the route set is the Record-Route values the hops past
+ * this proxy added to the 2xx (those beyond the ones the INVITE carried
+ * when we sent it), reversed; From, Call-ID and the CSeq number come from
+ * the INVITE, To (with its tag) from the 2xx. The request goes to the
+ * first route, or to the target without one; a host that is not a
+ * numeric address falls back to where the INVITE went (no blocking
+ * resolution here). Returns the length in txn_L.buf or a negative
+ * status. */
+static long build_dialog_req(txn *c, sip_msg *resp, enum sip_method meth, uint32_t cseq,
+			     sip_str branch, sip_addr *dst)
+{
+	sip_msg m;
+	sip_arena_reset(&txn_L.scratch);
+	if (sip_msg_parse(&txn_L.scratch, c->out, c->out_len, &m) != SIP_OK)
+		return SIP_EPARSE;
+	sip_hdr *from = m.first[SIP_HDR_FROM], *cid = m.first[SIP_HDR_CALL_ID];
+	sip_hdr *to = resp->first[SIP_HDR_TO];
+	if (!from || !cid || !to || !c->sock)
+		return SIP_EPARSE;
+	unsigned n_out = 0, n_rr = 0;
+	for (sip_hdr *h = m.first[SIP_HDR_RECORD_ROUTE]; h; h = h->next_same)
+		for (sip_naddr *na = sip_hdr_naddrs(&m, h); na; na = na->next)
+			n_out++;
+	sip_naddr *rr[TXN_MAX_ROUTES + 1];
+	for (sip_hdr *h = resp->first[SIP_HDR_RECORD_ROUTE]; h; h = h->next_same)
+		for (sip_naddr *na = sip_hdr_naddrs(resp, h); na; na = na->next)
+			if (n_rr < TXN_MAX_ROUTES)
+				rr[n_rr++] = na;
+	unsigned n_routes = n_rr > n_out ? n_rr - n_out : 0;
+	/* The route set in the order the request follows it. */
+	sip_naddr *route[TXN_MAX_ROUTES + 1];
+	for (unsigned i = 0; i < n_routes; i++)
+		route[i] = rr[n_routes - 1 - i];
+	sip_naddr *contact = resp->first[SIP_HDR_CONTACT] ?
+			     sip_hdr_naddrs(resp, resp->first[SIP_HDR_CONTACT]) : NULL;
+	sip_str target = contact && contact->uri_str.len ? contact->uri_str : m.ruri_str;
+	sip_str ruri = target;
+	unsigned first = 0;
+	const sip_uri *hop = contact && contact->uri_str.len ? &contact->uri : NULL;
+	if (n_routes) {
+		hop = &route[0]->uri;
+		if (!route[0]->uri.lr) {
+			/* §12.2.1.1 strict router: it is the Request-URI, the
+			 * target goes last in the Route set. */
+			ruri = route[0]->uri_str;
+			first = 1;
+		}
+	}
+	*dst = c->peer;
+	if (hop && hop->host.len) {
+		sip_addr a;
+		if (sip_addr_from_ip(&a, hop->host, hop->port ? hop->port : 5060) == SIP_OK)
+			*dst = a;
+	}
+	char *o = txn_L.buf;
+	size_t sz = sizeof txn_L.buf, n = 0;
+	const char *mname = sip_method_name(meth);
+	int k = snprintf(o, sz, "%s " SIP_STR_FMT " SIP/2.0\r\nVia: SIP/2.0/%s " SIP_STR_FMT
+			 ":%d;branch=" SIP_STR_FMT "\r\n", mname, SIP_STR_ARG(ruri),
+			 c->sock->tp->via_name, SIP_STR_ARG(c->sock->ip_str), c->sock->port,
+			 SIP_STR_ARG(branch));
+	if (k < 0 || (size_t)k >= sz)
+		return SIP_ETOOBIG;
+	n = (size_t)k;
+#define PUT(x) do { sip_str x_ = (x); if (n + x_.len >= sz) return SIP_ETOOBIG; \
+		    memcpy(o + n, x_.s, x_.len); n += x_.len; } while (0)
+	for (unsigned i = first; i < n_routes; i++) {
+		PUT(SIP_STR_LIT("Route: <"));
+		PUT(route[i]->uri_str);
+		PUT(SIP_STR_LIT(">\r\n"));
+	}
+	if (first) {
+		PUT(SIP_STR_LIT("Route: <"));
+		PUT(target);
+		PUT(SIP_STR_LIT(">\r\n"));
+	}
+	PUT(from->raw);
+	PUT(to->raw);
+	PUT(cid->raw);
+#undef PUT
+	k = snprintf(o + n, sz - n, "CSeq: %u %s\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n",
+		     cseq, mname);
+	if (k < 0 || (size_t)k >= sz - n)
+		return SIP_ETOOBIG;
+	return (long)(n + (size_t)k);
+}
+
+/* A 2xx on branch c, which the caller cancelled before it had any reply
+ * (cancel_local): the caller got its 487 and will never acknowledge or
+ * end the dialog the callee established, so the proxy does it in its
+ * place: it acknowledges the 2xx (again for a retransmission, whose ACK
+ * was lost) and, the first time, sends a BYE. Forwarding the 2xx after a
+ * 487 would violate the caller's transaction. The ACK and the BYE are
+ * new transactions with branches of their own (§13.2.2.4); the BYE's
+ * reply is absorbed. */
+static void branch_end_dialog(txn *c, sip_msg *resp, bool bye)
+{
+	char br[96];
+	sip_addr dst;
+	int bl = snprintf(br, sizeof br, SIP_STR_FMT "a", SIP_STR_ARG(c->branch));
+	long n = build_dialog_req(c, resp, SIP_METHOD_ACK, resp->cseq.num,
+				  sip_str_make(br, (size_t)bl), &dst);
+	if (n < 0) {
+		LOG_WARN("cannot build the ACK of a 2xx after CANCEL: %s", sip_strerror((int)n));
+		return;
+	}
+	if (!txn_L.user.on_local || txn_L.user.on_local(c, txn_L.buf, (size_t)n))
+		tp_send(c->sock, &dst, txn_L.buf, (size_t)n);
+	if (!bye)
+		return;
+	LOG_INFO("INVITE transaction %s: %d after the caller's CANCEL; ending that call with BYE",
+		 c->branch.s, resp->status);
+	bl = snprintf(br, sizeof br, SIP_STR_FMT "b", SIP_STR_ARG(c->branch));
+	n = build_dialog_req(c, resp, SIP_METHOD_BYE, resp->cseq.num + 1,
+			     sip_str_make(br, (size_t)bl), &dst);
+	if (n < 0) {
+		LOG_WARN("cannot build the BYE of a 2xx after CANCEL: %s", sip_strerror((int)n));
+		return;
+	}
+	if (txn_L.user.on_local && !txn_L.user.on_local(c, txn_L.buf, (size_t)n))
+		return;
+	client_send_local(c, SIP_METHOD_BYE, sip_str_make(br, (size_t)bl), &dst, (size_t)n);
 }
 
 static void client_send_ack(txn *c, sip_msg *resp)
@@ -364,16 +503,29 @@ local:
 
 void txn_server_cancel(txn *s)
 {
+	bool counted = false;
 	s->canceled = true;
 	for (unsigned i = 0; i < s->n_branches; i++) {
 		txn *c = s->branches[i];
 		if (!c || s->br_code[i] || !c->is_invite)
 			continue;
-		if (c->got_prov)
+		if (c->got_prov) {
 			client_send_cancel(c);
-		else
-			c->cancel_pending = true;
+			continue;
+		}
+		/* §9.1: no CANCEL before a provisional reply. The INVITE
+		 * goes on being retransmitted (so the callee's provisional
+		 * comes, and with it the CANCEL), but the caller need not
+		 * wait for it (tm's cancel_b_method 0 in Kamailio). */
+		c->cancel_pending = true;
+		c->cancel_local = true;
+		s->br_code[i] = 487;
+		if (!s->final_sent)
+			keep_best(s, 487, NULL);
+		counted = true;
 	}
+	if (counted)
+		server_check_done(s);
 }
 
 /* A branch reached a final response (resp NULL: generated locally). */
@@ -456,6 +608,13 @@ static void branch_provisional(txn *c, sip_msg *resp)
 		forward_up(s, resp);
 }
 
+/* Whether branch c's outcome was settled before its final reply: timer C
+ * (a local 408) or the caller's CANCEL before any reply (487). */
+static bool branch_counted(const txn *c)
+{
+	return c->timed_out || c->cancel_local;
+}
+
 void txn_client_receive(txn *c, sip_msg *resp)
 {
 	int code = resp->status;
@@ -484,26 +643,32 @@ void txn_client_receive(txn *c, sip_msg *resp)
 				}
 				if (c->cancel_pending)
 					client_send_cancel(c);
-				if (!c->timed_out)
+				if (!branch_counted(c))
 					branch_provisional(c, resp);
 			} else if (code < 300) {
 				c->state = TXN_ACCEPTED;
 				disarm(&c->t_c);
 				arm(&c->t_end, T64);                    /* timer M */
-				branch_final(c, code, resp);
+				if (c->cancel_local)
+					branch_end_dialog(c, resp, true);
+				else
+					branch_final(c, code, resp);
 			} else {
 				c->state = TXN_COMPLETED;
 				disarm(&c->t_c);
 				client_send_ack(c, resp);
 				arm(&c->t_end, unreliable(c) ? 32000 : 0);  /* timer D */
-				/* After timer C the branch counts as 408 already:
-				 * the 487 its CANCEL brings is only acknowledged. */
-				if (!c->timed_out)
+				/* After timer C, or a CANCEL before any reply, the
+				 * branch counts already: the 487 its CANCEL brings
+				 * is only acknowledged. */
+				if (!branch_counted(c))
 					branch_final(c, code, resp);
 			}
 			break;
 		case TXN_ACCEPTED:
-			if (code >= 200 && code < 300) {
+			if (code >= 200 && code < 300 && c->cancel_local) {
+				branch_end_dialog(c, resp, false);
+			} else if (code >= 200 && code < 300) {
 				/* A retransmitted 2xx is the first one again: the
 				 * reply routes rewrite it the same way (its SDP for
 				 * a media relay) before it goes on. */
@@ -569,7 +734,7 @@ void txn_client_on_end(sip_timer *tm, void *arg)
 	txn *c = arg;
 	bool timeout = c->state == TXN_CALLING || c->state == TXN_TRYING ||
 		       (!c->is_invite && c->state == TXN_PROCEEDING);
-	if (timeout && !c->absorb) {
+	if (timeout && !c->absorb && !branch_counted(c)) {
 		LOG_DEBUG("%s transaction %s timed out", c->method_str.s, c->branch.s);
 		c->state = TXN_TERMINATED;
 		branch_final(c, 408, NULL);
@@ -577,26 +742,120 @@ void txn_client_on_end(sip_timer *tm, void *arg)
 	txn_destroy(c);
 }
 
-/* A request of a client transaction was queued by the transport and then
- * refused by the kernel. §16.9: a transport error while forwarding counts
- * as a 503 for that branch (the upstream gets a 500 unless another branch
- * or a failure route does better). Responses that could not be sent are
- * only logged (by the transport), as when sending fails at once. */
+/* End client transaction c, which has had no response, with a local
+ * 503 for its transport error. */
+static void client_transport_error(txn *c)
+{
+	char ip[64];
+	LOG_NOTICE("%s to %s:%d (transaction %s) not delivered: the branch ends with 503",
+		   c->method_str.s, sip_addr_ip(&c->peer, ip, sizeof ip), sip_addr_port(&c->peer),
+		   c->branch.s);
+	c->state = TXN_TERMINATED;
+	if (!branch_counted(c))
+		branch_final(c, 503, NULL);
+	txn_destroy(c);
+}
+
+/* The method and the top Via's branch of a request in buf, read without
+ * a full parse: what an ICMP error quotes of a datagram may end anywhere
+ * after them. False for a response or when they are not there. */
+static bool peek_request(const char *buf, size_t len, sip_str *method, sip_str *branch)
+{
+	const char *end = buf + len, *p = buf;
+	while (p < end && *p != ' ' && *p != '\r' && *p != '\n')
+		p++;
+	if (p == buf || p == end || *p != ' ' || (p - buf == 7 && memcmp(buf, "SIP/2.0", 7) == 0))
+		return false;
+	*method = sip_str_make(buf, (size_t)(p - buf));
+	/* The first Via header line (long or compact name). */
+	for (;;) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			return false;
+		p = nl + 1;
+		size_t hn = (end - p >= 4 && sip_mem_caseeq(p, "via", 3)) ? 3 :
+			    (end - p >= 2 && (*p == 'v' || *p == 'V')) ? 1 : 0;
+		if (!hn)
+			continue;
+		const char *q = p + hn;
+		while (q < end && (*q == ' ' || *q == '\t'))
+			q++;
+		if (q < end && *q == ':') {
+			p = q + 1;
+			break;
+		}
+	}
+	const char *eol = memchr(p, '\n', (size_t)(end - p));
+	if (!eol)
+		eol = end;
+	for (const char *q = p; q + 7 <= eol; q++) {
+		if (!sip_mem_caseeq(q, "branch=", 7))
+			continue;
+		const char *b = q + 7, *e = b;
+		while (e < eol && *e != ';' && *e != ',' && *e != ' ' && *e != '\r' && *e != '\t')
+			e++;
+		if (e == eol && eol == end)
+			return false;   /* cut off inside the branch */
+		*branch = sip_str_make(b, (size_t)(e - b));
+		return branch->len > 0;
+	}
+	return false;
+}
+
+/* A request of a client transaction could not be delivered: the transport
+ * queued it and the kernel refused it, or an ICMP error (port, host or
+ * network unreachable) came back for it. §16.9 and §8.1.3.1: a transport
+ * error while forwarding counts as a 503 for that branch, at once, so a
+ * failure route or DNS failover moves on in milliseconds (the upstream
+ * gets a 500 unless another branch or a failure route does better). buf is
+ * what was sent, possibly cut short (an ICMP message quotes only the
+ * start of a datagram): the branch is found by its top Via and must have
+ * been sent to dst. When the quote is too short to hold the branch, every
+ * branch to dst that has had no response fails: nothing listens there.
+ * Errors for responses are only logged (by the transport). */
 void txn_on_send_error(sip_socket *sock, const sip_addr *dst, const char *buf, size_t len,
 		       void *arg)
 {
-	(void)sock; (void)dst; (void)arg;
-	sip_msg m;
-	sip_arena_reset(&txn_L.scratch);
-	if (sip_msg_parse(&txn_L.scratch, buf, len, &m) != SIP_OK || !m.is_request)
+	(void)arg;
+	sip_str meth, branch;
+	if (len >= 8 && memcmp(buf, "SIP/2.0 ", 8) == 0)
 		return;
-	/* A request carries the branch and CSeq method a response would. */
-	txn *c = txn_client_match(&m);
-	if (!c || c->absorb || (c->state != TXN_CALLING && c->state != TXN_TRYING))
+	if (peek_request(buf, len, &meth, &branch)) {
+		enum sip_method m = sip_method_from_str(meth);
+		if (m == SIP_METHOD_ACK)
+			return;
+		uint32_t h = txn_hash(branch);
+		for (txn *c = txn_L.buckets[h & txn_L.mask]; c; c = c->hnext) {
+			if (!c->is_client || c->hash != h || !sip_str_eq(c->branch, branch) ||
+			    c->method != m || (m == SIP_METHOD_UNKNOWN && !sip_str_eq(c->method_str, meth)))
+				continue;
+			if (c->absorb || (c->state != TXN_CALLING && c->state != TXN_TRYING) ||
+			    !sip_addr_eq(&c->peer, dst))
+				return;
+			client_transport_error(c);
+			return;
+		}
 		return;
-	c->state = TXN_TERMINATED;
-	branch_final(c, 503, NULL);
-	txn_destroy(c);
+	}
+	if (len > 0 && (buf[0] < 'A' || buf[0] > 'Z'))
+		return;                 /* not SIP */
+	/* Collected first: failing one runs failure routes, which may add
+	 * branches (to dst too, which must not fail for this error). A
+	 * transaction's memory is never freed while the layer lives, so the
+	 * id tells whether it is still the same one. */
+	struct { txn *c; uint64_t id; } hit[64];
+	unsigned n = 0;
+	for (uint32_t i = 0; i <= txn_L.mask && n < 64; i++)
+		for (txn *c = txn_L.buckets[i]; c && n < 64; c = c->hnext)
+			if (c->is_client && !c->absorb && c->sock == sock &&
+			    (c->state == TXN_CALLING || c->state == TXN_TRYING) &&
+			    sip_addr_eq(&c->peer, dst))
+				hit[n].c = c, hit[n++].id = c->id;
+	for (unsigned i = 0; i < n; i++) {
+		txn *c = hit[i].c;
+		if (c->id == hit[i].id && (c->state == TXN_CALLING || c->state == TXN_TRYING))
+			client_transport_error(c);
+	}
 }
 
 /* Timer C (§16.8): a proceeding INVITE that never ends is CANCELled and
@@ -615,14 +874,14 @@ void txn_client_on_c(sip_timer *tm, void *arg)
 		client_send_cancel(c);
 		if (!sip_timer_armed(&c->t_c))
 			arm(&c->t_c, T64);      /* no CANCEL went out: end later */
-		if (!c->timed_out) {
+		if (!branch_counted(c)) {
 			c->timed_out = true;
 			branch_final(c, 408, NULL);
 		}
 		return;
 	}
 	c->state = TXN_TERMINATED;
-	if (!c->timed_out)
+	if (!branch_counted(c))
 		branch_final(c, 408, NULL);
 	txn_destroy(c);
 }

@@ -10,13 +10,18 @@
 #     nobody listens on (the TCP connection is refused), priority 20 at a
 #     sipp uas over TCP; the calls reach it.
 #  4. sip:nowhere.test has no records: 503.
-#  5. sip:silent.test: the priority-10 UDP target never answers; the
-#     policy's 1 s timer (t_set_fr) gives 408 and the calls fail over to
-#     the priority-20 target.
+#  5. sip:silent.test: the priority-10 UDP target (a sipp that takes the
+#     INVITE and says nothing) never answers; the policy's 1 s timer
+#     (t_set_fr) gives 408 and the calls fail over to the priority-20
+#     target.
+#  6. sip:unreach.test: nobody listens on the priority-10 UDP port; its
+#     ICMP port unreachable fails the branch with 503 at once and the
+#     calls fail over to the priority-20 target in milliseconds (with no
+#     t_set_fr: not after the 32 s of timer B).
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init sipp python3 dnsmasq
-e2e_ports DNS UAS_A UAS_B PROXY PROXY_TCP UAC TCP_UAS DEAD MEDIA1 MEDIA2
+e2e_ports DNS UAS_A UAS_B PROXY PROXY_TCP UAC TCP_UAS DEAD MEDIA1 MEDIA2 SILENT
 e2e_build tests/e2e/dns.sip
 
 dnsmasq --no-daemon --port="$DNS" --listen-address=127.0.0.1 --bind-interfaces \
@@ -29,8 +34,11 @@ dnsmasq --no-daemon --port="$DNS" --listen-address=127.0.0.1 --bind-interfaces \
 	--srv-host=_sip._tcp.tcp.test,sip-b.test,"$TCP_UAS",20,0 \
 	--host-record=sip-a.test,127.0.0.1 --host-record=sip-b.test,127.0.0.1 \
 	--naptr-record=silent.test,10,50,s,SIP+D2U,,_sip._udp.silent.test \
-	--srv-host=_sip._udp.silent.test,dead.test,"$DEAD",10,0 \
+	--srv-host=_sip._udp.silent.test,dead.test,"$SILENT",10,0 \
 	--srv-host=_sip._udp.silent.test,sip-b.test,"$UAS_B",20,0 \
+	--naptr-record=unreach.test,10,50,s,SIP+D2U,,_sip._udp.unreach.test \
+	--srv-host=_sip._udp.unreach.test,dead.test,"$DEAD",10,0 \
+	--srv-host=_sip._udp.unreach.test,sip-b.test,"$UAS_B",20,0 \
 	--host-record=dead.test,127.0.0.1 \
 	>"$E2E_TMP/dnsmasq.log" 2>&1 </dev/null &
 DNS_PID=$!
@@ -115,6 +123,8 @@ PY
 	e2e_fail "a name without records did not get 503"
 }
 # 5. A UDP target that never answers: the final-response timer fails over.
+e2e_sipp silent5 -sf "$E2E_SRC/uas_silent.xml" -i 127.0.0.1 -p "$SILENT" -m 2 -timeout 20s
+e2e_wait_sipp_up silent5 "$SILENT"
 e2e_sipp uasB5 -sf "$E2E_SRC/uas_rr.xml" -i 127.0.0.1 -p "$UAS_B" -mp "$MEDIA2" -m 2 -timeout 30s
 e2e_wait_sipp_up uasB5 "$UAS_B"
 e2e_sipp_run uac5 -sf "$E2E_SRC/uac_rr.xml" "127.0.0.1:$PROXY" -i 127.0.0.1 -p "$UAC" -s silent \
@@ -124,4 +134,19 @@ e2e_sipp_wait uasB5
 e2e_expect_calls uasB5 2
 n=$(grep -c "dns: branch failed (408); trying target 2 of 2" "$E2E_TMP/proxy.log")
 [ "$n" = 2 ] || e2e_fail "expected 2 failovers after 408 in the log, found $n"
+e2e_sipp_wait silent5
+# 6. A UDP target with nobody on its port: ICMP, 503, failover at once.
+before=$(grep -c "dns: branch failed (503); trying target 2 of 2" "$E2E_TMP/proxy.log")
+e2e_sipp uasB6 -sf "$E2E_SRC/uas_rr.xml" -i 127.0.0.1 -p "$UAS_B" -mp "$MEDIA2" -m 2 -timeout 30s
+e2e_wait_sipp_up uasB6 "$UAS_B"
+t0=$(date +%s)
+e2e_sipp_run uac6 -sf "$E2E_SRC/uac_rr.xml" "127.0.0.1:$PROXY" -i 127.0.0.1 -p "$UAC" -s unreach \
+	-m 2 -l 1 -timeout 30s -timeout_error
+t1=$(date +%s)
+e2e_expect_calls uac6 2
+[ $((t1 - t0)) -lt 5 ] || e2e_fail "2 calls past an unreachable SRV target took $((t1 - t0)) s"
+e2e_sipp_wait uasB6
+e2e_expect_calls uasB6 2
+n=$(grep -c "dns: branch failed (503); trying target 2 of 2" "$E2E_TMP/proxy.log")
+[ $((n - before)) = 2 ] || e2e_fail "expected 2 failovers after 503 (ICMP), found $((n - before))"
 e2e_expect_proxy_alive

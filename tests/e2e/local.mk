@@ -97,3 +97,13 @@ EXTRA_DIST += tests/e2e/ctl.sip tests/e2e/reg_plain.xml
 # twice, and a frozen database holds up only the requests that need it.
 E2E_TESTS += tests/e2e/async_once.sh
 EXTRA_DIST += tests/e2e/async_once.sip
+# CANCEL before any provisional reply: 487 at once, the late 180 CANCELled,
+# a late 200 ACKed and BYEd; no relay from the failure route of a cancelled
+# call.
+E2E_TESTS += tests/e2e/cancel_early.sh
+EXTRA_DIST += tests/e2e/cancel_early.sip tests/e2e/uac_cancel_early.xml \
+	tests/e2e/uas_silent_ring.xml tests/e2e/uas_silent_answer.xml
+# A UDP next hop with nobody on its port: ICMP port unreachable fails the
+# branch at once (503) and the failure route reaches the backup.
+E2E_TESTS += tests/e2e/unreachable.sh
+EXTRA_DIST += tests/e2e/unreachable.sip

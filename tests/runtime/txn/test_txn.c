@@ -367,7 +367,9 @@ static void test_hop_ack_on_487(void **state)
 }
 
 /* CANCEL goes at once to branches with a provisional, and to the others
- * when theirs comes; the 487s produce one 487 upstream. */
+ * when theirs comes; a branch without a provisional counts as 487 at
+ * once, so the 487 of the ringing one is enough for the one 487 that
+ * goes upstream. */
 static void test_cancel_fanout(void **state)
 {
 	txn *s = txn_server_create(request("INVITE", "z9hG4bKup1", "10.0.0.1:5060", NULL), sock, &up);
@@ -390,16 +392,166 @@ static void test_cancel_fanout(void **state)
 	txn_client_receive(k, ok);
 	assert_int_equal(count_prefix("SIP/2.0 200"), 0);
 	tp_loopback_clear();
+	txn_client_receive(c1, response(c1, 487, "INVITE", "t1"));
+	assert_int_equal(count_prefix("SIP/2.0 487"), 1);    /* c2 counted as 487 */
+	assert_true(s->final_sent);
+	tp_loopback_clear();
 	txn_client_receive(c2, response(c2, 183, "INVITE", "t2"));
 	assert_int_equal(count_prefix("CANCEL "), 1);
 	assert_non_null(strstr(sent_buf(0), c2->branch.s));
-	tp_loopback_clear();
-	txn_client_receive(c1, response(c1, 487, "INVITE", "t1"));
-	assert_int_equal(count_prefix("SIP/2.0 487"), 0);    /* c2 still pending */
+	assert_int_equal(count_prefix("SIP/2.0 "), 0);       /* the 183 stays here */
 	txn_client_receive(c2, response(c2, 487, "INVITE", "t2"));
+	assert_int_equal(count_prefix("SIP/2.0 487"), 0);
+	assert_int_equal(count_prefix("ACK "), 1);
+}
+
+/* §9.1 with an impatient caller: CANCEL before any reply. The caller gets
+ * 487 at once (nothing goes to the callee yet); the INVITE goes on being
+ * retransmitted; the callee's late 180 brings the CANCEL and is not
+ * forwarded; its 487 is acknowledged and goes nowhere. */
+static void test_cancel_before_provisional(void **state)
+{
+	txn *s = txn_server_create(request("INVITE", "z9hG4bKup1", "10.0.0.1:5060", NULL), sock, &up);
+	txn *c = txn_client_create(s, SIP_METHOD_INVITE, sock, &down);
+	send_branch(c, "INVITE");
+	tp_loopback_clear();
+	txn_server_cancel(s);
 	assert_int_equal(count_prefix("SIP/2.0 487"), 1);
-	assert_int_equal(count_prefix("ACK "), 2);
+	assert_true(sent_to(0, &up));
+	assert_int_equal(count_prefix("CANCEL "), 0);
 	assert_true(s->final_sent);
+	/* the branch is alive: timer A still retransmits the INVITE */
+	tp_loopback_clear();
+	advance(600);
+	assert_int_equal(count_prefix("INVITE "), 1);
+	tp_loopback_clear();
+	txn_client_receive(c, response(c, 180, "INVITE", "t1"));
+	assert_int_equal(count_prefix("CANCEL "), 1);
+	assert_true(sent_to(0, &down));
+	assert_int_equal(count_prefix("SIP/2.0 "), 0);
+	assert_int_equal(replies_seen, 0);
+	tp_loopback_clear();
+	txn_client_receive(c, response(c, 487, "INVITE", "t1"));
+	assert_int_equal(count_prefix("ACK "), 1);
+	assert_int_equal(count_prefix("SIP/2.0 "), 0);
+	/* the timers end everything without another reply upstream */
+	tp_loopback_clear();
+	advance(70000);
+	assert_int_equal(count_prefix("SIP/2.0 "), count_prefix("SIP/2.0 487")); /* timer G */
+	assert_int_equal(count_prefix("INVITE "), 0);
+	assert_int_equal(failure_calls, 0);
+}
+
+/* A 2xx on a branch cancelled before any reply: the proxy acknowledges it
+ * and ends the call with BYE, both built from the 2xx (Contact as the
+ * Request-URI, the Record-Route values the callee's side added as the
+ * Route set, its To tag); neither the 2xx nor anything else goes up. */
+static void test_cancel_before_provisional_late_2xx(void **state)
+{
+	txn *s = txn_server_create(request("INVITE", "z9hG4bKup1", "10.0.0.1:5060", NULL), sock, &up);
+	txn *c = txn_client_create(s, SIP_METHOD_INVITE, sock, &down);
+	/* The INVITE as sent carries our Record-Route. */
+	char req[1024];
+	snprintf(req, sizeof req,
+		 "INVITE sip:bob@10.0.0.9 SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=%s\r\n"
+		 "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKup1\r\n"
+		 "Record-Route: <sip:192.0.2.1:5060;lr>\r\n"
+		 "Max-Forwards: 69\r\n"
+		 "From: <sip:alice@example.com>;tag=ft1\r\n"
+		 "To: <sip:bob@example.com>\r\n"
+		 "Call-ID: call-1@10.0.0.1\r\n"
+		 "CSeq: 7 INVITE\r\n"
+		 "Content-Length: 0\r\n\r\n", c->branch.s);
+	assert_int_equal(txn_client_send(c, req, strlen(req)), SIP_OK);
+	txn_server_cancel(s);
+	assert_true(s->final_sent);
+	tp_loopback_clear();
+	const char *ok_fmt =
+		"SIP/2.0 200 OK\r\n"
+		"Via: SIP/2.0/UDP 192.0.2.1:5060;branch=%s\r\n"
+		"Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKup1\r\n"
+		"Record-Route: <sip:10.0.0.20:5070;lr;ftag=x>, <sip:192.0.2.1:5060;lr>\r\n"
+		"From: <sip:alice@example.com>;tag=ft1\r\n"
+		"To: <sip:bob@example.com>;tag=tb\r\n"
+		"Call-ID: call-1@10.0.0.1\r\n"
+		"CSeq: 7 INVITE\r\n"
+		"Contact: <sip:bob@10.0.0.30:5090>\r\n"
+		"Content-Length: 0\r\n\r\n";
+	txn_client_receive(c, parse(ok_fmt, c->branch.s));
+	assert_int_equal(count_prefix("SIP/2.0 "), 0);
+	assert_int_equal(replies_seen, 0);
+	assert_int_equal(count_prefix("ACK sip:bob@10.0.0.30:5090 SIP/2.0\r\n"), 1);
+	assert_int_equal(count_prefix("BYE sip:bob@10.0.0.30:5090 SIP/2.0\r\n"), 1);
+	sip_addr rr;
+	sip_addr_from_ip(&rr, SIP_STR_LIT("10.0.0.20"), 5070);
+	const char *bye = NULL;
+	for (size_t i = 0; i < sent(); i++) {
+		const char *m = sent_buf(i);
+		assert_true(sent_to(i, &rr));                   /* the first route */
+		assert_non_null(strstr(m, "Route: <sip:10.0.0.20:5070;lr;ftag=x>\r\n"));
+		assert_null(strstr(m, "Route: <sip:192.0.2.1"));   /* not ourselves */
+		assert_null(strstr(m, "z9hG4bKup1"));
+		assert_non_null(strstr(m, "To: <sip:bob@example.com>;tag=tb\r\n"));
+		assert_non_null(strstr(m, "From: <sip:alice@example.com>;tag=ft1\r\n"));
+		assert_non_null(strstr(m, "Call-ID: call-1@10.0.0.1\r\n"));
+		if (!strncmp(m, "ACK", 3))
+			assert_non_null(strstr(m, "CSeq: 7 ACK\r\n"));
+		else
+			bye = m;
+	}
+	assert_non_null(bye);
+	assert_non_null(strstr(bye, "CSeq: 8 BYE\r\n"));
+	/* a retransmitted 2xx (our ACK was lost) is acknowledged again; one BYE */
+	tp_loopback_clear();
+	txn_client_receive(c, parse(ok_fmt, c->branch.s));
+	assert_int_equal(count_prefix("ACK "), 1);
+	assert_int_equal(count_prefix("BYE "), 0);
+	assert_int_equal(count_prefix("SIP/2.0 "), 0);
+	/* the BYE is a client transaction: retransmitted until its 200, which
+	 * is absorbed */
+	tp_loopback_clear();
+	advance(now + 600);
+	assert_int_equal(count_prefix("BYE "), 1);
+	const char *br = NULL;
+	for (size_t i = 0; i < sent(); i++)
+		if (!strncmp(sent_buf(i), "BYE ", 4))
+			br = strstr(sent_buf(i), "branch=") + 7;
+	char brbuf[64];
+	size_t bl = strcspn(br, "\r\n;");
+	memcpy(brbuf, br, bl);
+	brbuf[bl] = '\0';
+	sip_msg *bok = parse("SIP/2.0 200 OK\r\n"
+			     "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=%s\r\n"
+			     "From: <sip:alice@example.com>;tag=ft1\r\n"
+			     "To: <sip:bob@example.com>;tag=tb\r\n"
+			     "Call-ID: call-1@10.0.0.1\r\n"
+			     "CSeq: 8 BYE\r\n"
+			     "Content-Length: 0\r\n\r\n", brbuf);
+	txn *k = txn_client_match(bok);
+	assert_non_null(k);
+	txn_client_receive(k, bok);
+	tp_loopback_clear();
+	advance(now + 40000);
+	assert_int_equal(count_prefix("BYE "), 0);
+	assert_int_equal(count_prefix("SIP/2.0 200"), 0);
+}
+
+/* After the caller's CANCEL no branch can be added: a failure route that
+ * relays gets nothing (t_relay() is false), and the caller gets the 487. */
+static void test_no_branch_after_cancel(void **state)
+{
+	failure_reroute = false;
+	txn *s = txn_server_create(request("INVITE", "z9hG4bKup1", "10.0.0.1:5060", NULL), sock, &up);
+	txn *c = txn_client_create(s, SIP_METHOD_INVITE, sock, &down);
+	send_branch(c, "INVITE");
+	txn_client_receive(c, response(c, 180, "INVITE", "t1"));
+	txn_server_cancel(s);
+	assert_null(txn_client_create(s, SIP_METHOD_INVITE, sock, &down));
+	tp_loopback_clear();
+	txn_client_receive(c, response(c, 487, "INVITE", "t1"));
+	assert_int_equal(count_prefix("SIP/2.0 487"), 1);
+	assert_int_equal(count_prefix("INVITE "), 0);
 }
 
 /* §16.7: lowest class wins; 6xx beats everything and cancels the rest;
@@ -471,6 +623,48 @@ static void test_send_error_is_503(void **state)
 	advance(4000);
 	assert_int_equal(count_prefix("INVITE "), 0);       /* no timer A */
 	assert_int_equal(failure_code, 0);                  /* no failure route armed */
+}
+
+/* An ICMP unreachable quotes only the start of the datagram: the branch
+ * is found by the top Via of what is quoted (and only when it went to
+ * that address); a quote too short for the branch fails every branch to
+ * that address that has had no response. The failure route sees 503. */
+static void test_icmp_error_is_503(void **state)
+{
+	sip_addr other;
+	sip_addr_from_ip(&other, SIP_STR_LIT("10.0.0.99"), 5060);
+	txn *s = txn_server_create(request("INVITE", "z9hG4bKse1", "10.0.0.1:5060", NULL), sock, &up);
+	s->u_fail = (void *)1;
+	txn *c = txn_client_create(s, SIP_METHOD_INVITE, sock, &down);
+	send_branch(c, "INVITE");
+	char *copy = strdup(tp_loopback_get(0)->buf);
+	char *cut = strstr(copy, "branch=") + 7 + strlen(c->branch.s) + 2;
+	size_t len = (size_t)(cut - copy);
+	tp_loopback_clear();
+	tp_send_error(sock, &other, copy, len);             /* not where it went */
+	assert_int_equal(failure_calls, 0);
+	tp_send_error(sock, &down, copy, 20);               /* no Via: by address... */
+	assert_int_equal(failure_calls, 1);
+	assert_int_equal(failure_code, 503);
+	assert_int_equal(count_prefix("SIP/2.0 500 "), 1);
+	free(copy);
+
+	/* ...and the branch of a quote that has it, the others to the same
+	 * address staying */
+	tp_loopback_clear();
+	txn *s2 = txn_server_create(request("INVITE", "z9hG4bKse2", "10.0.0.1:5060", NULL), sock, &up);
+	txn *c1 = txn_client_create(s2, SIP_METHOD_INVITE, sock, &down);
+	send_branch(c1, "INVITE");
+	txn *c2 = txn_client_create(s2, SIP_METHOD_INVITE, sock, &down);
+	send_branch(c2, "INVITE");
+	copy = strdup(tp_loopback_get(0)->buf);
+	cut = strstr(copy, "branch=") + 7 + strlen(c1->branch.s) + 2;
+	tp_loopback_clear();
+	tp_send_error(sock, &down, copy, (size_t)(cut - copy));
+	assert_int_equal(s2->br_code[0], 503);
+	assert_int_equal(s2->br_code[1], 0);
+	assert_int_equal(count_prefix("SIP/2.0 "), 0);
+	free(copy);
 }
 
 /* A 2xx goes up at once (other ringing branches are cancelled), and its
@@ -607,10 +801,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ack_absorbed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hop_ack_on_487, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_fanout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_before_provisional, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_before_provisional_late_2xx, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_branch_after_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_best_response, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_2xx_forwarded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failure_reroute, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_send_error_is_503, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_icmp_error_is_503, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fr_timers, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
