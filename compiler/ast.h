@@ -421,6 +421,10 @@ struct cc_program {
 	struct cc_include *includes;    /* every include, in the order read */
 	struct cc_comment *comments;    /* every comment of the policy files, in order */
 	struct cc_comment **comments_tail;
+	/* A file of the policy has a block that is not closed: the rest of
+	 * that file was read as part of the block, so the checks would only
+	 * report consequences of the missing '}'; they are not run. */
+	bool unclosed_block;
 	/* declarations loaded from stdlib/ */
 	struct cc_fn_decl *fns;
 	struct cc_pv_decl *pvs;

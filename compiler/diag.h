@@ -98,6 +98,10 @@ void cc_diag_note(struct cc_loc loc, const char *fmt, ...)
  * "sipcc: error: ...", counted as an error. */
 void cc_diag_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The files are read; what is reported from now on was found by the
+ * checks. */
+void cc_diag_begin_checks(void);
+
 void cc_diag_set_werror(bool on);
 /* --format=json: each diagnostic is one line on stderr holding one JSON
  * object {"file", "line", "col", "len", "severity", "id", "name",
@@ -108,7 +112,10 @@ int cc_diag_errors(void);
 int cc_diag_warnings(void);
 
 /* Diagnostics are kept until flushed, then printed sorted by file (in
- * the order files were read) and position. */
+ * the order files were read) and position. When a syntax error was
+ * reported, what was found while reading the files comes before what the
+ * checks found: the checks of a file that does not parse report mostly
+ * consequences of the syntax error, which must be the first thing read. */
 void cc_diag_flush(void);
 
 /* Flush, then print "N errors, M warnings generated." when anything was

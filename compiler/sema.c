@@ -381,6 +381,10 @@ bool cc_sema_check(struct cc_program *p, const char *file, bool partial)
 	struct cc_sema s = { .p = p, .file = file };
 	int errors = cc_diag_errors();
 
+	if (p->unclosed_block)
+		return false;
+	cc_diag_begin_checks();
+
 	s.nroutes = p->nroutes;
 	s.routes = cc_alloc(sizeof *s.routes * (size_t)(p->nroutes + 1));
 	s.edges = cc_alloc(sizeof *s.edges * (size_t)(p->nroutes + 1));
