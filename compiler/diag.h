@@ -72,7 +72,8 @@ enum cc_diag_severity { CC_SEV_ERROR, CC_SEV_WARNING };
 	X(NO_FINAL,          "W0008", CC_SEV_WARNING, "no-final-action")   \
 	X(UNAUTH_REGISTER,   "W0009", CC_SEV_WARNING, "unauthenticated-register") \
 	X(UNKNOWN_DLGVAR,    "E0041", CC_SEV_ERROR,   "unknown-dialog-variable") \
-	X(DLGVAR_UNTRACKED,  "W0010", CC_SEV_WARNING, "dialog-variable-untracked")
+	X(DLGVAR_UNTRACKED,  "W0010", CC_SEV_WARNING, "dialog-variable-untracked") \
+	X(UNSUPPORTED_DB,    "E0042", CC_SEV_ERROR,   "unsupported-database")
 
 enum cc_diag_id {
 #define CC_DIAG_ENUM(name, id, sev, text) CC_D_##name,

@@ -93,3 +93,6 @@ EXTRA_DIST += tests/e2e/acc.sip
 # Statistics and the control socket (--ctl, sipcc-ctl --ctl).
 E2E_TESTS += tests/e2e/ctl.sh tests/e2e/ctl_modules.sh
 EXTRA_DIST += tests/e2e/ctl.sip tests/e2e/reg_plain.xml
+# A database without an adapter (redis://): refused by sipcc check and by
+# the proxy's --db with a clear message.
+E2E_TESTS += tests/e2e/db_url.sh
