@@ -43,12 +43,16 @@ enum cc_type {
 	CC_TY_FLAG,       /* stdlib parameter: names a declared message flag */
 	CC_TY_BFLAG,      /* stdlib parameter: names a declared branch flag */
 	CC_TY_AVP,        /* stdlib parameter: names a declared AVP */
+	CC_TY_REGEX,      /* stdlib parameter: a str holding a POSIX extended regular
+			   * expression; the argument must be a literal (or a
+			   * define), compiled when the policy is checked */
 };
 const char *cc_type_name(enum cc_type t);
-/* str and its checked subtypes (uri, ip) share the str representation. */
+/* str and its checked subtypes (uri, ip, regex) share the str
+ * representation. */
 static inline bool cc_type_is_str(enum cc_type t)
 {
-	return t == CC_TY_STR || t == CC_TY_URI || t == CC_TY_IP;
+	return t == CC_TY_STR || t == CC_TY_URI || t == CC_TY_IP || t == CC_TY_REGEX;
 }
 /* May a value of type from be used where type to is expected? uri and ip
  * values are strs, and a str may become a uri or ip: a literal is checked

@@ -10,6 +10,7 @@ static bool cc_sema_coerce(struct cc_sema *s, struct cc_expr *e, enum cc_type t,
 			   enum cc_type want, const char *what);
 static struct cc_var *cc_sema_var_find(const struct cc_sema *s, const char *name);
 static void cc_sema_var_read(struct cc_sema *s, struct cc_expr *e);
+static bool cc_sema_regex_value(const struct cc_expr *r, const char *what);
 
 /* "reply, failure" style list of the route kinds in mask; "and" before
  * the last one when and_last. */
@@ -373,6 +374,11 @@ static enum cc_type cc_sema_call(struct cc_sema *s, struct cc_expr *e)
 		enum cc_type t = cc_sema_expr(s, a, true);
 		if (t == CC_TY_ERROR) {
 			ok = false;
+		} else if (cc_type_fits(t, p->type) && p->type == CC_TY_REGEX) {
+			char what[160];
+			snprintf(what, sizeof what, "argument '%s' of '%s'", p->name, name);
+			if (!cc_sema_regex_value(a, what))
+				ok = false;
 		} else if (cc_type_fits(t, p->type)) {
 			if (!cc_sema_coerce(s, a, t, p->type, p->name))
 				ok = false;
@@ -562,6 +568,23 @@ static bool cc_sema_regex_ok(const struct cc_expr *r)
 	return true;
 }
 
+/* A pattern where a regular expression is required (the right operand of
+ * =~ and !~, an argument of a regex parameter): a literal, or a define,
+ * which sema has rewritten into its literal, valid as the runtime will
+ * compile it. what names the place for the message. */
+static bool cc_sema_regex_value(const struct cc_expr *r, const char *what)
+{
+	if (r->kind != E_STR) {
+		cc_diag_report(CC_D_BAD_REGEX, r->loc, "%s must be a regular expression literal",
+			       what);
+		cc_diag_note((struct cc_loc){0},
+			     "patterns are checked when the policy is compiled: write a string "
+			     "literal or a define");
+		return false;
+	}
+	return cc_sema_regex_ok(r);
+}
+
 static enum cc_type cc_sema_binary(struct cc_sema *s, struct cc_expr *e)
 {
 	enum cc_binop op = e->u.binary.op;
@@ -636,15 +659,9 @@ static enum cc_type cc_sema_binary(struct cc_sema *s, struct cc_expr *e)
 		}
 		if (rt == CC_TY_ERROR)
 			return CC_TY_ERROR;
-		if (r->kind != E_STR) {
-			cc_diag_report(CC_D_BAD_REGEX, r->loc,
-				       "the right operand of '%s' must be a regular expression literal", opt);
-			cc_diag_note((struct cc_loc){0},
-				     "patterns are checked when the policy is compiled; to match "
-				     "against a computed pattern call regex_match(s, re)");
-			return CC_TY_ERROR;
-		}
-		if (!cc_sema_regex_ok(r))
+		char what[32];
+		snprintf(what, sizeof what, "the right operand of '%s'", opt);
+		if (!cc_sema_regex_value(r, what))
 			return CC_TY_ERROR;
 		return lt == CC_TY_ERROR ? CC_TY_ERROR : CC_TY_BOOL;
 	}
@@ -1144,7 +1161,8 @@ static void cc_sema_var_decl(struct cc_sema *s, struct cc_stmt *st)
 			   cc_find_pv(s->p, name) ? "pseudo-variable" :
 			   cc_find_define(s->p, name) ? "define" : NULL;
 
-	if (t != CC_TY_ERROR && !cc_type_is_str(t) && t != CC_TY_INT && t != CC_TY_BOOL) {
+	if (t != CC_TY_ERROR && (!cc_type_is_str(t) || t == CC_TY_REGEX) && t != CC_TY_INT &&
+	    t != CC_TY_BOOL) {
 		cc_diag_report(CC_D_BAD_DECL, st->u.var.type_loc,
 			       "a variable cannot have type %s (use str, int, bool, uri or ip)",
 			       cc_type_name(t));
