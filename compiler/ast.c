@@ -188,6 +188,7 @@ static const struct { const char *name; unsigned bit; } cc_marks[] = {
 	{ "save_contact", CC_MARK_SAVE_CONTACT },
 	{ "gateway", CC_MARK_GATEWAY },
 	{ "dialog_track", CC_MARK_DIALOG_TRACK },
+	{ "readonly", CC_MARK_READONLY },
 };
 
 unsigned cc_mark_from_name(const char *name)

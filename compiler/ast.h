@@ -105,6 +105,10 @@ enum cc_mark {
 	CC_MARK_SAVE_CONTACT = 1u << 6, /* stores a registration (and answers it) */
 	CC_MARK_GATEWAY = 1u << 7,      /* (true:) the request now goes to a gateway */
 	CC_MARK_DIALOG_TRACK = 1u << 8, /* (true:) its dialog is tracked: dialog variables are kept */
+	/* only reads the message and the proxy's state and changes neither:
+	 * a test of it gives the same answer until something that is not
+	 * readonly runs or what it reads is assigned */
+	CC_MARK_READONLY = 1u << 9,
 };
 /* "auth" -> CC_MARK_AUTH; 0 when unknown. */
 unsigned cc_mark_from_name(const char *name);
@@ -354,6 +358,9 @@ struct cc_route {
 	struct cc_param *params;
 	int nparams;
 	enum cc_type result;       /* CC_TY_VOID when it returns no value */
+	/* sema: every path through it ends in 'exit' or 'drop' (through the
+	 * routes it calls too), so a call of it does not come back */
+	bool always_exits;
 	struct cc_var *vars;       /* sema: parameters, then variables */
 	int nvars;
 	unsigned used_from;        /* sema: mask of entry kinds it is reached from */

@@ -407,6 +407,7 @@ bool cc_sema_check(struct cc_program *p, const char *file, bool partial)
 	cc_sema_flow_graph(&s);
 	cc_sema_flow_recursion(&s);
 	cc_sema_flow_reach(&s);
+	cc_sema_flow_always_exits(&s);
 	for (int i = 0; i < s.nroutes; i++) {
 		s.cur = s.routes[i];
 		cc_sema_route_body(&s);

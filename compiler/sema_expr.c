@@ -1402,7 +1402,9 @@ bool cc_sema_stmt(struct cc_sema *s, struct cc_stmt *st)
 	switch (st->kind) {
 	case S_EXPR:
 		cc_sema_expr(s, st->u.expr, false);
-		return true;
+		/* A named route that always exits does not come back. */
+		return !(st->u.expr->kind == E_CALL && st->u.expr->u.call.route &&
+			 st->u.expr->u.call.route->always_exits);
 	case S_IF: {
 		cc_sema_cond(s, st->u.if_.cond);
 		unsigned char *before = cc_sema_da_save(s);
@@ -1451,7 +1453,7 @@ bool cc_sema_stmt(struct cc_sema *s, struct cc_stmt *st)
 				       "route '%s' takes %d argument%s: call it as %s(...)",
 				       r->name, r->nparams, r->nparams == 1 ? "" : "s", r->name);
 		}
-		return true;
+		return !(st->u.route_call.target && st->u.route_call.target->always_exits);
 	}
 	return true;
 }

@@ -61,6 +61,7 @@ const char *cc_sema_route_kind_desc(const struct cc_route *r);
 void cc_sema_flow_graph(struct cc_sema *s);
 void cc_sema_flow_recursion(struct cc_sema *s);
 void cc_sema_flow_reach(struct cc_sema *s);
+void cc_sema_flow_always_exits(struct cc_sema *s);
 void cc_sema_flow_notes(struct cc_sema *s, const struct cc_route *target,
 			unsigned bad_kinds);
 const struct cc_stmt *cc_sema_terminator(const struct cc_stmt *st);
