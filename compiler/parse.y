@@ -719,24 +719,6 @@ static const char *cc_parse_item_words(const struct cc_parse_ctx *ps,
 	return buf;
 }
 
-/* At the first syntax error of a file with a '{' still open, say which
- * '{' is probably missing its '}': the first one closed by a '}' at
- * another indentation, else the innermost one still open. A missing '}'
- * is found by the parser only where the next route begins (or at the end
- * of the file), far from the block it belongs to. */
-static void cc_parse_unclosed_note(const struct cc_parse_ctx *ps, yysymbol_kind_t tok)
-{
-	if (ps->syntax_errors != 1 || ps->nbraces == 0 ||
-	    (ps->brace_suspect.line == 0 && tok != YYSYMBOL_YYEOF))
-		return;
-	if (ps->brace_suspect.line > 0)
-		cc_diag_note(ps->brace_suspect,
-			     "this '{' may be missing its '}': the '}' taken for it is "
-			     "indented differently");
-	else
-		cc_diag_note(ps->braces[ps->nbraces - 1].loc, "this '{' is not closed");
-}
-
 /* A top-level item inside a block, or the end of the file with a block
  * open: the real mistake is a '}' missing somewhere above, and what the
  * parser expected at this token would only mislead. Reports it at the
@@ -818,7 +800,6 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, struct cc_parse_ctx *p
 			continue;
 		cc_diag_report(CC_D_SYNTAX, *yypcontext_location(ctx), "%s, expected %s", msg,
 			       cc_parse_item_words(ps, expected, n));
-		cc_parse_unclosed_note(ps, tok);
 		return 0;
 	}
 	if (n > MAX_LISTED) {
@@ -845,11 +826,9 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, struct cc_parse_ctx *p
 		at.len = 1;
 		cc_diag_report(CC_D_SYNTAX, at, "expected %s",
 			       cc_parse_symbol_text(expected[0], sym, sizeof sym));
-		cc_parse_unclosed_note(ps, tok);
 		return 0;
 	}
 	cc_diag_report(CC_D_SYNTAX, *yypcontext_location(ctx), "%s", msg);
-	cc_parse_unclosed_note(ps, tok);
 	return 0;
 }
 
