@@ -499,21 +499,20 @@ static struct cc_var *cc_sema_var_find(const struct cc_sema *s, const char *name
 	return NULL;
 }
 
-/* A read of a variable: it must have a value on every path to here. One
- * error per variable; it then counts as assigned so no cascade follows. */
+/* A read of a variable: it must have a value on every path to here. The
+ * first read without one is recorded (the paths met here may not all be
+ * real: cc_sema_uninit_check decides at the end of the route); the
+ * variable then counts as assigned so no cascade follows. */
 static void cc_sema_var_read(struct cc_sema *s, struct cc_expr *e)
 {
 	struct cc_var *v = e->u.var.var;
 
 	if (s->assigned[v->index])
 		return;
-	cc_diag_report(CC_D_UNINIT, e->loc,
-		       "variable '%s' is used before it is assigned on some path", v->name);
-	cc_diag_note(v->loc, "'%s' is declared here without a value", v->name);
-	const struct cc_stmt *loop = s->loop_assigned[v->index];
-	if (loop)
-		cc_diag_note(loop->loc, "'%s' is assigned in this loop, whose body may run zero times",
-			     v->name);
+	if (!s->uninit_read[v->index]) {
+		s->uninit_read[v->index] = e;
+		s->uninit_loop[v->index] = s->loop_assigned[v->index];
+	}
 	s->assigned[v->index] = 1;
 }
 
@@ -1491,6 +1490,8 @@ void cc_sema_route_body(struct cc_sema *s)
 	s->capvars = r->nparams + (r->body ? cc_sema_count_vars(r->body->u.block.first) : 0) + 1;
 	s->assigned = cc_alloc((size_t)s->capvars + 1);
 	s->loop_assigned = cc_alloc(sizeof *s->loop_assigned * ((size_t)s->capvars + 1));
+	s->uninit_read = cc_alloc(sizeof *s->uninit_read * ((size_t)s->capvars + 1));
+	s->uninit_loop = cc_alloc(sizeof *s->uninit_loop * ((size_t)s->capvars + 1));
 	for (int i = 0; i < r->nparams; i++) {
 		struct cc_var *v = cc_sema_var_new(s, r->params[i].name, r->params[i].type,
 						   r->params[i].loc, true);
@@ -1503,6 +1504,7 @@ void cc_sema_route_body(struct cc_sema *s)
 			       r->name, cc_type_name(r->result));
 		cc_diag_note((struct cc_loc){0}, "end every path with 'return VALUE;' or 'exit;'");
 	}
+	cc_sema_uninit_check(s);
 }
 
 static void cc_sema_walk_expr(struct cc_expr *e, void (*fn)(struct cc_expr *, void *), void *arg)

@@ -95,7 +95,7 @@ static uint64_t lint_attr_bit(const struct cc_avp_decl *a)
 }
 
 /* Do a and b compute the same value from the same inputs? */
-static bool lint_expr_same(const struct cc_expr *a, const struct cc_expr *b)
+bool cc_sema_expr_same(const struct cc_expr *a, const struct cc_expr *b)
 {
 	if (a == b)
 		return true;
@@ -120,17 +120,17 @@ static bool lint_expr_same(const struct cc_expr *a, const struct cc_expr *b)
 	case E_ROUTEREF:
 		return a->u.routeref.route == b->u.routeref.route;
 	case E_UNARY:
-		return a->u.unary.op == b->u.unary.op && lint_expr_same(a->u.unary.e, b->u.unary.e);
+		return a->u.unary.op == b->u.unary.op && cc_sema_expr_same(a->u.unary.e, b->u.unary.e);
 	case E_BINARY:
 		return a->u.binary.op == b->u.binary.op &&
-		       lint_expr_same(a->u.binary.l, b->u.binary.l) &&
-		       lint_expr_same(a->u.binary.r, b->u.binary.r);
+		       cc_sema_expr_same(a->u.binary.l, b->u.binary.l) &&
+		       cc_sema_expr_same(a->u.binary.r, b->u.binary.r);
 	case E_CALL:
 		if (!a->u.call.fn || a->u.call.fn != b->u.call.fn ||
 		    a->u.call.nargs != b->u.call.nargs)
 			return false;
 		for (int i = 0; i < a->u.call.nargs; i++)
-			if (!lint_expr_same(a->u.call.args[i], b->u.call.args[i]))
+			if (!cc_sema_expr_same(a->u.call.args[i], b->u.call.args[i]))
 				return false;
 		return true;
 	default:
@@ -141,7 +141,7 @@ static bool lint_expr_same(const struct cc_expr *a, const struct cc_expr *b)
 /* May a condition be remembered: it only reads (pseudo-variables,
  * variables, AVPs, literals, functions marked readonly), so testing it
  * again gives the same answer until what it reads changes. */
-static bool lint_trackable(const struct cc_expr *e)
+bool cc_sema_expr_readonly(const struct cc_expr *e)
 {
 	switch (e->kind) {
 	case E_INT:
@@ -154,14 +154,14 @@ static bool lint_trackable(const struct cc_expr *e)
 	case E_ROUTEREF:
 		return true;
 	case E_UNARY:
-		return lint_trackable(e->u.unary.e);
+		return cc_sema_expr_readonly(e->u.unary.e);
 	case E_BINARY:
-		return lint_trackable(e->u.binary.l) && lint_trackable(e->u.binary.r);
+		return cc_sema_expr_readonly(e->u.binary.l) && cc_sema_expr_readonly(e->u.binary.r);
 	case E_CALL:
 		if (e->u.call.route || !e->u.call.fn || !(e->u.call.fn->marks & CC_MARK_READONLY))
 			return false;
 		for (int i = 0; i < e->u.call.nargs; i++)
-			if (!lint_trackable(e->u.call.args[i]))
+			if (!cc_sema_expr_readonly(e->u.call.args[i]))
 				return false;
 		return true;
 	default:
@@ -169,37 +169,30 @@ static bool lint_trackable(const struct cc_expr *e)
 	}
 }
 
-/* What a write changes, for the facts that read it. */
-enum lint_write {
-	LW_MESSAGE,     /* the message or the proxy's state (not readonly, $ru = ...) */
-	LW_VAR,         /* one script variable */
-	LW_AVP,         /* one AVP or dialog variable */
-};
-
 /* Does e read what the write (kind, which) changes? A function that is
  * not readonly may change the message and AVPs; every function reads
  * them. */
-static bool lint_reads(const struct cc_expr *e, enum lint_write kind, const void *which)
+bool cc_sema_expr_reads(const struct cc_expr *e, enum cc_sema_write kind, const void *which)
 {
 	if (!e)
 		return false;
 	switch (e->kind) {
 	case E_PV:
-		return kind == LW_MESSAGE;
+		return kind == CC_W_MESSAGE;
 	case E_VAR:
-		return kind == LW_VAR && e->u.var.var == which;
+		return kind == CC_W_VAR && e->u.var.var == which;
 	case E_AVP:
-		return kind == LW_MESSAGE || (kind == LW_AVP && e->u.avp.avp == which);
+		return kind == CC_W_MESSAGE || (kind == CC_W_AVP && e->u.avp.avp == which);
 	case E_UNARY:
-		return lint_reads(e->u.unary.e, kind, which);
+		return cc_sema_expr_reads(e->u.unary.e, kind, which);
 	case E_BINARY:
-		return lint_reads(e->u.binary.l, kind, which) ||
-		       lint_reads(e->u.binary.r, kind, which);
+		return cc_sema_expr_reads(e->u.binary.l, kind, which) ||
+		       cc_sema_expr_reads(e->u.binary.r, kind, which);
 	case E_CALL:
-		if (kind != LW_VAR)
+		if (kind != CC_W_VAR)
 			return true;
 		for (int i = 0; i < e->u.call.nargs; i++)
-			if (lint_reads(e->u.call.args[i], kind, which))
+			if (cc_sema_expr_reads(e->u.call.args[i], kind, which))
 				return true;
 		return false;
 	default:
@@ -207,17 +200,17 @@ static bool lint_reads(const struct cc_expr *e, enum lint_write kind, const void
 	}
 }
 
-static void lint_forget(struct lint_path *p, enum lint_write kind, const void *which)
+static void lint_forget(struct lint_path *p, enum cc_sema_write kind, const void *which)
 {
 	int k = 0;
 
 	for (int i = 0; i < p->nfacts; i++)
-		if (!lint_reads(p->facts[i].cond, kind, which))
+		if (!cc_sema_expr_reads(p->facts[i].cond, kind, which))
 			p->facts[k++] = p->facts[i];
 	p->nfacts = k;
 }
 
-static void lint_forget_all(struct lint_state *s, enum lint_write kind, const void *which)
+static void lint_forget_all(struct lint_state *s, enum cc_sema_write kind, const void *which)
 {
 	for (int i = 0; i < s->n; i++)
 		lint_forget(&s->p[i], kind, which);
@@ -227,7 +220,7 @@ static void lint_forget_all(struct lint_state *s, enum lint_write kind, const vo
 static int lint_fact_find(const struct lint_path *p, const struct cc_expr *cond)
 {
 	for (int i = 0; i < p->nfacts; i++)
-		if (lint_expr_same(p->facts[i].cond, cond))
+		if (cc_sema_expr_same(p->facts[i].cond, cond))
 			return p->facts[i].value;
 	return -1;
 }
@@ -289,13 +282,14 @@ static void lint_join(struct lint_path *into, const struct lint_path *b)
 	into->nfacts = k;
 }
 
-/* Add a path where paths meet. Paths that know the same facts, or that
- * differ only in facts (a later test splits them again alike), become
- * one. */
+/* Add a path where paths meet: joined with one that knows the same facts,
+ * else kept apart; when there are too many, joined with one in the same
+ * state (or the last one), which then knows less: a join only loses
+ * precision, never hides a problem. */
 static void lint_add(struct lint_state *s, const struct lint_path *p)
 {
 	for (int i = 0; i < s->n; i++) {
-		if (lint_same_facts(&s->p[i], p) || lint_same_bits(&s->p[i], p)) {
+		if (lint_same_facts(&s->p[i], p)) {
 			lint_join(&s->p[i], p);
 			return;
 		}
@@ -303,6 +297,12 @@ static void lint_add(struct lint_state *s, const struct lint_path *p)
 	if (s->n < LINT_PATHS) {
 		s->p[s->n++] = *p;
 		return;
+	}
+	for (int i = 0; i < s->n; i++) {
+		if (lint_same_bits(&s->p[i], p)) {
+			lint_join(&s->p[i], p);
+			return;
+		}
 	}
 	lint_join(&s->p[s->n - 1], p);
 }
@@ -473,7 +473,7 @@ static bool lint_route(struct lint *l, const struct cc_route *r, struct cc_loc c
 		p->gw_vars = params;
 	}
 	for (const struct cc_var *v = r->vars; v; v = v->next)
-		lint_forget_all(s, LW_VAR, v);
+		lint_forget_all(s, CC_W_VAR, v);
 	l->frame = &frame;
 	l->ret = &ret;
 	l->brk = NULL;
@@ -483,7 +483,7 @@ static bool lint_route(struct lint *l, const struct cc_route *r, struct cc_loc c
 	lint_merge(&ret, s);
 	*s = ret;
 	for (const struct cc_var *v = r->vars; v; v = v->next)
-		lint_forget_all(s, LW_VAR, v);
+		lint_forget_all(s, CC_W_VAR, v);
 	for (int k = 0; k < s->n; k++)
 		s->p[k].gw_vars = caller_vars;
 	lint_at(s, call_loc);
@@ -536,7 +536,7 @@ static void lint_fn_path(struct lint *l, const struct cc_expr *e, const struct c
 		p->gw_loc = e->loc;
 	}
 	if (!(f->marks & CC_MARK_READONLY))
-		lint_forget(p, LW_MESSAGE, NULL);
+		lint_forget(p, CC_W_MESSAGE, NULL);
 }
 
 static void lint_call(struct lint *l, const struct cc_expr *e, struct lint_state *s)
@@ -598,7 +598,7 @@ static void lint_assign(struct lint *l, const struct cc_stmt *st, struct lint_pa
 			p->bits |= LS_GATEWAY;
 			p->gw_loc = st->loc;
 		}
-		lint_forget(p, LW_MESSAGE, NULL);
+		lint_forget(p, CC_W_MESSAGE, NULL);
 		break;
 	case CC_LV_VAR:
 		if (!st->u.assign.var)
@@ -607,7 +607,7 @@ static void lint_assign(struct lint *l, const struct cc_stmt *st, struct lint_pa
 			p->gw_vars |= lint_var_bit(st->u.assign.var);
 		else if (st->u.assign.var->index < 63)
 			p->gw_vars &= ~lint_var_bit(st->u.assign.var);
-		lint_forget(p, LW_VAR, st->u.assign.var);
+		lint_forget(p, CC_W_VAR, st->u.assign.var);
 		break;
 	case CC_LV_AVP:
 		if (!st->u.assign.avp)
@@ -616,7 +616,7 @@ static void lint_assign(struct lint *l, const struct cc_stmt *st, struct lint_pa
 			p->gw_attrs |= lint_attr_bit(st->u.assign.avp);
 		else if (st->u.assign.avp->dialog)
 			p->gw_attrs &= ~lint_attr_bit(st->u.assign.avp);
-		lint_forget(p, LW_AVP, st->u.assign.avp);
+		lint_forget(p, CC_W_AVP, st->u.assign.avp);
 		break;
 	}
 }
@@ -677,7 +677,7 @@ static void lint_cond(struct lint *l, const struct cc_expr *e, const struct lint
 			lint_expr(l, e->u.call.args[i], &a);
 	else
 		lint_expr(l, e, &a);
-	bool track = lint_trackable(e);
+	bool track = cc_sema_expr_readonly(e);
 	unsigned m = fn ? fn->marks : 0;
 	t->n = f->n = 0;
 	for (int i = 0; i < a.n; i++) {
@@ -773,7 +773,7 @@ static void lint_stmt(struct lint *l, const struct cc_stmt *st, struct lint_stat
 				p->gw_vars |= lint_var_bit(st->u.var.var);
 			else if (st->u.var.var->index < 63)
 				p->gw_vars &= ~lint_var_bit(st->u.var.var);
-			lint_forget(p, LW_VAR, st->u.var.var);
+			lint_forget(p, CC_W_VAR, st->u.var.var);
 		}
 		break;
 	case S_BREAK:
