@@ -286,10 +286,10 @@ void cc_diag_report(enum cc_diag_id id, struct cc_loc loc, const char *fmt, ...)
 	const struct cc_diag_info *info = &cc_diag_table[id];
 	bool error = info->sev == CC_SEV_ERROR || cc_diag_state.werror;
 	FILE *out = cc_diag_open(loc);
+	va_list ap;
 
 	if (id == CC_D_SYNTAX)
 		cc_diag_state.syntax_seen = true;
-	va_list ap;
 
 	if (cc_diag_state.json) {
 		va_start(ap, fmt);

@@ -360,9 +360,8 @@ static void cc_sema_uses(struct cc_sema *s)
 }
 
 /* The scheme of the database URL names an adapter the runtime has (the
- * list of runtime/db/db.c). A Redis URL is refused by name: a shared
- * location store on Redis is planned, but the proxy has no adapter for
- * it and would not start. */
+ * list of runtime/db/db.c). A Redis URL is refused by name: the proxy has
+ * no Redis adapter and would not start. */
 static void cc_sema_database(struct cc_sema *s)
 {
 	static const char *const schemes[] = {
