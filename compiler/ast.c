@@ -65,6 +65,7 @@ const char *cc_type_name(enum cc_type t)
 	case CC_TY_FLAG: return "flag";
 	case CC_TY_BFLAG: return "bflag";
 	case CC_TY_AVP: return "avp";
+	case CC_TY_REGEX: return "regex";
 	}
 	return "?";
 }
@@ -187,6 +188,7 @@ static const struct { const char *name; unsigned bit; } cc_marks[] = {
 	{ "save_contact", CC_MARK_SAVE_CONTACT },
 	{ "gateway", CC_MARK_GATEWAY },
 	{ "dialog_track", CC_MARK_DIALOG_TRACK },
+	{ "readonly", CC_MARK_READONLY },
 	{ "async", CC_MARK_ASYNC },
 };
 

@@ -44,12 +44,16 @@ enum cc_type {
 	CC_TY_FLAG,       /* stdlib parameter: names a declared message flag */
 	CC_TY_BFLAG,      /* stdlib parameter: names a declared branch flag */
 	CC_TY_AVP,        /* stdlib parameter: names a declared AVP */
+	CC_TY_REGEX,      /* stdlib parameter: a str holding a POSIX extended regular
+			   * expression; the argument must be a literal (or a
+			   * define), compiled when the policy is checked */
 };
 const char *cc_type_name(enum cc_type t);
-/* str and its checked subtypes (uri, ip) share the str representation. */
+/* str and its checked subtypes (uri, ip, regex) share the str
+ * representation. */
 static inline bool cc_type_is_str(enum cc_type t)
 {
-	return t == CC_TY_STR || t == CC_TY_URI || t == CC_TY_IP;
+	return t == CC_TY_STR || t == CC_TY_URI || t == CC_TY_IP || t == CC_TY_REGEX;
 }
 /* May a value of type from be used where type to is expected? uri and ip
  * values are strs, and a str may become a uri or ip: a literal is checked
@@ -123,7 +127,11 @@ enum cc_mark {
 	CC_MARK_SAVE_CONTACT = 1u << 6, /* stores a registration (and answers it) */
 	CC_MARK_GATEWAY = 1u << 7,      /* (true:) the request now goes to a gateway */
 	CC_MARK_DIALOG_TRACK = 1u << 8, /* (true:) its dialog is tracked: dialog variables are kept */
-	CC_MARK_ASYNC = 1u << 9,        /* may wait (database, DNS, ...): the route is split at the call */
+	/* only reads the message and the proxy's state and changes neither:
+	 * a test of it gives the same answer until something that is not
+	 * readonly runs or what it reads is assigned */
+	CC_MARK_READONLY = 1u << 9,
+	CC_MARK_ASYNC = 1u << 10,        /* may wait (database, DNS, ...): the route is split at the call */
 };
 /* "auth" -> CC_MARK_AUTH; 0 when unknown. */
 unsigned cc_mark_from_name(const char *name);
@@ -376,6 +384,9 @@ struct cc_route {
 	struct cc_param *params;
 	int nparams;
 	enum cc_type result;       /* CC_TY_VOID when it returns no value */
+	/* sema: every path through it ends in 'exit' or 'drop' (through the
+	 * routes it calls too), so a call of it does not come back */
+	bool always_exits;
 	struct cc_var *vars;       /* sema: parameters, then variables */
 	int nvars;
 	unsigned used_from;        /* sema: mask of entry kinds it is reached from */
@@ -451,6 +462,10 @@ struct cc_program {
 	struct cc_include *includes;    /* every include, in the order read */
 	struct cc_comment *comments;    /* every comment of the policy files, in order */
 	struct cc_comment **comments_tail;
+	/* A file of the policy has a block that is not closed: the rest of
+	 * that file was read as part of the block, so the checks would only
+	 * report consequences of the missing '}'; they are not run. */
+	bool unclosed_block;
 	/* declarations loaded from stdlib/ */
 	struct cc_fn_decl *fns;
 	struct cc_pv_decl *pvs;

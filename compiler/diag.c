@@ -28,6 +28,7 @@ struct cc_diag_source {
 /* One printed diagnostic with its notes, kept until cc_diag_flush() so
  * the output follows the source order whatever the pass that found it. */
 struct cc_diag_rec {
+	int phase;               /* 0: found while reading the files, 1: by the checks */
 	int file_order, line, col, seq;
 	char *text;
 	size_t len;
@@ -45,7 +46,14 @@ static struct {
 	bool werror;
 	bool json;               /* --format=json */
 	int json_notes;          /* notes written to the open JSON record */
+	int checking;            /* 1 once the checks began (cc_diag_begin_checks) */
+	bool syntax_seen;        /* a syntax error was reported */
 } cc_diag_state;
+
+void cc_diag_begin_checks(void)
+{
+	cc_diag_state.checking = 1;
+}
 
 void cc_diag_set_json(bool on)
 {
@@ -226,6 +234,7 @@ static FILE *cc_diag_open(struct cc_loc loc)
 		cc_diag_state.caprecs = cap;
 	}
 	r = &cc_diag_state.recs[cc_diag_state.nrecs];
+	r->phase = cc_diag_state.checking;
 	r->file_order = src ? src->order : INT_MAX;
 	r->line = loc.line > 0 ? loc.line : INT_MAX;
 	r->col = loc.col;
@@ -243,6 +252,8 @@ static int cc_diag_rec_cmp(const void *a, const void *b)
 {
 	const struct cc_diag_rec *x = a, *y = b;
 
+	if (cc_diag_state.syntax_seen && x->phase != y->phase)
+		return x->phase < y->phase ? -1 : 1;
 	if (x->file_order != y->file_order)
 		return x->file_order < y->file_order ? -1 : 1;
 	if (x->line != y->line)
@@ -276,6 +287,9 @@ void cc_diag_report(enum cc_diag_id id, struct cc_loc loc, const char *fmt, ...)
 	bool error = info->sev == CC_SEV_ERROR || cc_diag_state.werror;
 	FILE *out = cc_diag_open(loc);
 	va_list ap;
+
+	if (id == CC_D_SYNTAX)
+		cc_diag_state.syntax_seen = true;
 
 	if (cc_diag_state.json) {
 		va_start(ap, fmt);

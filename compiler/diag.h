@@ -73,7 +73,8 @@ enum cc_diag_severity { CC_SEV_ERROR, CC_SEV_WARNING };
 	X(UNAUTH_REGISTER,   "W0009", CC_SEV_WARNING, "unauthenticated-register") \
 	X(UNKNOWN_DLGVAR,    "E0041", CC_SEV_ERROR,   "unknown-dialog-variable") \
 	X(DLGVAR_UNTRACKED,  "W0010", CC_SEV_WARNING, "dialog-variable-untracked") \
-	X(ASYNC_CALL,        "E0042", CC_SEV_ERROR,   "async-call")
+	X(UNSUPPORTED_DB,    "E0042", CC_SEV_ERROR,   "unsupported-database") \
+	X(ASYNC_CALL,        "E0043", CC_SEV_ERROR,   "async-call")
 
 enum cc_diag_id {
 #define CC_DIAG_ENUM(name, id, sev, text) CC_D_##name,
@@ -99,6 +100,10 @@ void cc_diag_note(struct cc_loc loc, const char *fmt, ...)
  * "sipcc: error: ...", counted as an error. */
 void cc_diag_fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The files are read; what is reported from now on was found by the
+ * checks. */
+void cc_diag_begin_checks(void);
+
 void cc_diag_set_werror(bool on);
 /* --format=json: each diagnostic is one line on stderr holding one JSON
  * object {"file", "line", "col", "len", "severity", "id", "name",
@@ -109,7 +114,10 @@ int cc_diag_errors(void);
 int cc_diag_warnings(void);
 
 /* Diagnostics are kept until flushed, then printed sorted by file (in
- * the order files were read) and position. */
+ * the order files were read) and position. When a syntax error was
+ * reported, what was found while reading the files comes before what the
+ * checks found: the checks of a file that does not parse report mostly
+ * consequences of the syntax error, which must be the first thing read. */
 void cc_diag_flush(void);
 
 /* Flush, then print "N errors, M warnings generated." when anything was

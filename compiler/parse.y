@@ -34,6 +34,8 @@ struct cc_parse_ctx {
 	int last_len;
 	struct cc_loc last_loc;  /* where it is */
 	struct cc_loc prev_loc;  /* the token before it */
+	const char *prev_text;
+	int prev_len;
 	int syntax_errors;
 	/* An annotation ("@allow(open_relay)", "@gateway") waiting for the
 	 * route or define it stands before. */
@@ -44,6 +46,17 @@ struct cc_parse_ctx {
 	/* A stdlib file's "module NAME ...;": its declarations belong to it. */
 	struct cc_module_decl *module;
 	bool decl_seen;          /* a declaration came before any module line */
+	/* The '{' not closed yet, innermost last, each with the indentation
+	 * of its line; and the first '{' whose '}' stood at another
+	 * indentation (its own '}' is probably the one missing, and a later
+	 * one was taken for it). Kept by the scanner, read at a syntax error
+	 * to say which block is likely unclosed. */
+	struct cc_brace { struct cc_loc loc; int indent; } *braces;
+	int nbraces, capbraces;
+	struct cc_loc brace_suspect;       /* line 0: none */
+	int tok_line, tok_indent;          /* the line of the last token, its indentation */
+	bool unclosed_reported;            /* a missing '}' was reported: later
+					    * syntax errors are its cascade */
 };
 
 struct cc_stmt_list { struct cc_stmt *first, *last; };
@@ -175,6 +188,8 @@ static void cc_parse_database(struct cc_parse_ctx *ps, struct cc_loc loc, const 
 	struct cc_type_ref tref;
 }
 
+/* Keywords first, from LISTEN to SETTING: "expected ..." lists the ones
+ * that can start an item (cc_parse_item_words). */
 %token LISTEN "listen" DOMAIN "domain" DEFINE "define" ROUTE "route"
 %token IF "if" ELSE "else" EXIT "exit" DROP "drop" RETURN "return"
 %token TRUE "true" FALSE "false"
@@ -693,6 +708,88 @@ static bool cc_parse_is_closer(yysymbol_kind_t sym)
 	       strcmp(name, "'}'") == 0;
 }
 
+/* The keywords that can start a top-level item here, for "expected ...":
+ * taken from the grammar's expected tokens, without those of the other
+ * kind of file (fn, pv, const and setting belong to stdlib files), so a
+ * new item is listed without anyone updating a message. */
+static const char *cc_parse_item_words(const struct cc_parse_ctx *ps,
+				       const yysymbol_kind_t *expected, int n)
+{
+	static const yysymbol_kind_t stdlib_only[] = {
+		YYSYMBOL_FN, YYSYMBOL_PV, YYSYMBOL_CONST, YYSYMBOL_SETTING,
+	};
+	const char *words[YYNTOKENS];
+	int k = 0;
+	size_t len = 1;
+
+	for (int i = 0; i < n; i++) {
+		const char *name = yysymbol_name(expected[i]);
+		bool in_stdlib = false;
+		if (expected[i] < YYSYMBOL_LISTEN || expected[i] > YYSYMBOL_SETTING)
+			continue;     /* not a keyword: punctuation, token classes */
+		for (size_t j = 0; j < sizeof stdlib_only / sizeof stdlib_only[0]; j++)
+			in_stdlib |= expected[i] == stdlib_only[j];
+		if (in_stdlib != (ps->mode == CC_SRC_STDLIB))
+			continue;
+		words[k++] = name;
+		len += strlen(name) + 6;
+	}
+	char *buf = cc_alloc(len), *o = buf;
+	for (int i = 0; i < k; i++)
+		o += sprintf(o, "%s'%s'", i == 0 ? "" : i == k - 1 ? " or " : ", ", words[i]);
+	return buf;
+}
+
+/* A top-level item inside a block, or the end of the file with a block
+ * open: the real mistake is a '}' missing somewhere above, and what the
+ * parser expected at this token would only mislead. Reports it at the
+ * first word of the item, says which '{' is likely unclosed, and makes
+ * the syntax errors that follow (the rest of the file is parsed as part of
+ * the unclosed block) count without being printed. */
+static bool cc_parse_unclosed(struct cc_parse_ctx *ps, yysymbol_kind_t tok,
+			      struct cc_loc eof_loc)
+{
+	static const char *const items[] = {
+		"listen", "domain", "define", "route", "include", "use", "database",
+		"flag", "bflag", "avp", "dlgvar", "fn", "pv", "const", "setting", NULL,
+	};
+	struct cc_loc at = ps->last_loc;
+	const char *word = ps->last_text;
+	int wlen = ps->last_len;
+
+	if (ps->nbraces == 0 || ps->syntax_errors != 1)
+		return false;
+	if (tok != YYSYMBOL_YYEOF) {
+		/* The item's first word begins its line at column 1: the
+		 * lookahead, or the word before it on the same line. */
+		if (at.col != 1) {
+			if (ps->prev_loc.col != 1 || ps->prev_loc.line != at.line)
+				return false;
+			at = ps->prev_loc;
+			word = ps->prev_text;
+			wlen = ps->prev_len;
+		}
+		bool item = false;
+		for (int i = 0; items[i] && word; i++)
+			item |= (int)strlen(items[i]) == wlen && memcmp(items[i], word, (size_t)wlen) == 0;
+		if (!item)
+			return false;
+		at.len = wlen;
+		cc_diag_report(CC_D_SYNTAX, at, "expected '}' before '%.*s': a block above is not closed",
+			       wlen, word);
+	} else {
+		cc_diag_report(CC_D_SYNTAX, eof_loc, "unexpected end of file: a block is not closed");
+	}
+	if (ps->brace_suspect.line > 0)
+		cc_diag_note(ps->brace_suspect,
+			     "this '{' is likely the unclosed one: the '}' taken for it is "
+			     "indented differently");
+	else
+		cc_diag_note(ps->braces[ps->nbraces - 1].loc, "this '{' is not closed");
+	ps->unclosed_reported = true;
+	return true;
+}
+
 /* Report a syntax error as "unexpected X, expected A, B or C", quoting
  * the offending identifier or pseudo-variable. When many tokens could
  * follow, only the closing ones are named (a missing ')' or ';' is the
@@ -709,7 +806,9 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, struct cc_parse_ctx *p
 
 	(void)scanner;
 	ps->syntax_errors++;
-	if (tok == YYSYMBOL_YYUNDEF)
+	if (tok == YYSYMBOL_YYUNDEF || ps->unclosed_reported)
+		return 0;
+	if (cc_parse_unclosed(ps, tok, *yypcontext_location(ctx)))
 		return 0;
 	off += (size_t)snprintf(msg + off, sizeof msg - off, "unexpected %s",
 				cc_parse_symbol_text(tok, sym, sizeof sym));
@@ -721,9 +820,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, struct cc_parse_ctx *p
 		if (expected[i] != YYSYMBOL_LISTEN && expected[i] != YYSYMBOL_FN)
 			continue;
 		cc_diag_report(CC_D_SYNTAX, *yypcontext_location(ctx), "%s, expected %s", msg,
-			       ps->mode == CC_SRC_POLICY ?
-			       "'listen', 'domain', 'define', 'flag', 'avp', 'dlgvar', 'include', 'use', 'database' or 'route'" :
-			       "'fn', 'pv', 'const' or 'setting'");
+			       cc_parse_item_words(ps, expected, n));
 		return 0;
 	}
 	if (n > MAX_LISTED) {
@@ -1146,7 +1243,7 @@ static struct cc_type_ref cc_parse_type(struct cc_parse_ctx *ps, const char *nam
 {
 	static const enum cc_type plain[] = {
 		CC_TY_VOID, CC_TY_BOOL, CC_TY_INT, CC_TY_STR, CC_TY_METHOD,
-		CC_TY_URI, CC_TY_IP, CC_TY_FLAG, CC_TY_BFLAG, CC_TY_AVP,
+		CC_TY_URI, CC_TY_IP, CC_TY_FLAG, CC_TY_BFLAG, CC_TY_AVP, CC_TY_REGEX,
 	};
 	struct cc_type_ref t = { CC_TY_ERROR, CC_RK_NAMED };
 
@@ -1430,7 +1527,7 @@ static void cc_parse_annotation(struct cc_parse_ctx *ps, struct cc_loc loc, cons
  * (@allow) or define (@gateway) it is about. */
 static void cc_parse_pending_check(struct cc_parse_ctx *ps)
 {
-	if (ps->pending_set) {
+	if (ps->pending_set || ps->unclosed_reported) {
 		ps->pending_set = false;
 		return;
 	}
@@ -1667,6 +1764,8 @@ enum cc_parse_result cc_parse_buffer(struct cc_program *p, const char *file,
 	p->ninclude--;
 	ps.pending_set = false;
 	cc_parse_pending_check(&ps);
+	if (ps.unclosed_reported)
+		p->unclosed_block = true;
 	if (rc != 0 && ps.syntax_errors == 0) {
 		cc_diag_report(CC_D_SYNTAX, (struct cc_loc){ .file = file },
 			       "cannot parse this file");

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "sema.h"
 #include "sema_int.h"
 
@@ -360,7 +361,6 @@ static void cc_sema_uses(struct cc_sema *s)
 	}
 }
 
-/* The scheme of the database URL names an adapter the runtime has. */
 /* A module is used when the policy calls one of its functions, reads one
  * of its pseudo-variables, sets one of its settings or names it in "use";
  * and so is every module a used one requires. */
@@ -426,11 +426,16 @@ static void cc_sema_modules(struct cc_sema *s)
 	}
 }
 
+/* The scheme of the database URL names an adapter the runtime has (the
+ * list of runtime/db/db.c). A Redis URL is refused by name: the proxy has
+ * no Redis adapter and would not start. */
 static void cc_sema_database(struct cc_sema *s)
 {
 	static const char *const schemes[] = {
-		"sqlite:", "postgresql://", "postgres://", "mysql://", "redis://", NULL,
+		"sqlite:", "postgresql://", "postgres://", "mysql://", "mariadb://", NULL,
 	};
+	static const char *const use =
+		"use sqlite:FILE, postgresql://USER@HOST/DB or mysql://USER@HOST/DB";
 	const char *url = s->p->database;
 
 	if (!url)
@@ -438,15 +443,24 @@ static void cc_sema_database(struct cc_sema *s)
 	for (int i = 0; schemes[i]; i++)
 		if (strncmp(url, schemes[i], strlen(schemes[i])) == 0 && url[strlen(schemes[i])])
 			return;
+	if (strncasecmp(url, "redis:", 6) == 0 || strncasecmp(url, "rediss:", 7) == 0) {
+		cc_diag_report(CC_D_UNSUPPORTED_DB, s->p->database_loc,
+			       "Redis is not supported as the proxy's database");
+		cc_diag_note((struct cc_loc){0}, "%s", use);
+		return;
+	}
 	cc_diag_report(CC_D_BAD_LITERAL, s->p->database_loc, "invalid database URL \"%s\"", url);
-	cc_diag_note((struct cc_loc){0},
-		     "use sqlite:FILE, postgresql://USER@HOST/DB, mysql://... or redis://...");
+	cc_diag_note((struct cc_loc){0}, "%s", use);
 }
 
 bool cc_sema_check(struct cc_program *p, const char *file, bool partial)
 {
 	struct cc_sema s = { .p = p, .file = file };
 	int errors = cc_diag_errors();
+
+	if (p->unclosed_block)
+		return false;
+	cc_diag_begin_checks();
 
 	s.nroutes = p->nroutes;
 	s.routes = cc_alloc(sizeof *s.routes * (size_t)(p->nroutes + 1));
@@ -459,6 +473,7 @@ bool cc_sema_check(struct cc_program *p, const char *file, bool partial)
 	cc_sema_flow_graph(&s);
 	cc_sema_flow_recursion(&s);
 	cc_sema_flow_reach(&s);
+	cc_sema_flow_always_exits(&s);
 	for (int i = 0; i < s.nroutes; i++) {
 		s.cur = s.routes[i];
 		cc_sema_route_body(&s);

@@ -10,6 +10,7 @@ static bool cc_sema_coerce(struct cc_sema *s, struct cc_expr *e, enum cc_type t,
 			   enum cc_type want, const char *what);
 static struct cc_var *cc_sema_var_find(const struct cc_sema *s, const char *name);
 static void cc_sema_var_read(struct cc_sema *s, struct cc_expr *e);
+static bool cc_sema_regex_value(const struct cc_expr *r, const char *what);
 
 /* "reply, failure" style list of the route kinds in mask; "and" before
  * the last one when and_last. */
@@ -373,6 +374,11 @@ static enum cc_type cc_sema_call(struct cc_sema *s, struct cc_expr *e)
 		enum cc_type t = cc_sema_expr(s, a, true);
 		if (t == CC_TY_ERROR) {
 			ok = false;
+		} else if (cc_type_fits(t, p->type) && p->type == CC_TY_REGEX) {
+			char what[160];
+			snprintf(what, sizeof what, "argument '%s' of '%s'", p->name, name);
+			if (!cc_sema_regex_value(a, what))
+				ok = false;
 		} else if (cc_type_fits(t, p->type)) {
 			if (!cc_sema_coerce(s, a, t, p->type, p->name))
 				ok = false;
@@ -493,21 +499,20 @@ static struct cc_var *cc_sema_var_find(const struct cc_sema *s, const char *name
 	return NULL;
 }
 
-/* A read of a variable: it must have a value on every path to here. One
- * error per variable; it then counts as assigned so no cascade follows. */
+/* A read of a variable: it must have a value on every path to here. The
+ * first read without one is recorded (the paths met here may not all be
+ * real: cc_sema_uninit_check decides at the end of the route); the
+ * variable then counts as assigned so no cascade follows. */
 static void cc_sema_var_read(struct cc_sema *s, struct cc_expr *e)
 {
 	struct cc_var *v = e->u.var.var;
 
 	if (s->assigned[v->index])
 		return;
-	cc_diag_report(CC_D_UNINIT, e->loc,
-		       "variable '%s' is used before it is assigned on some path", v->name);
-	cc_diag_note(v->loc, "'%s' is declared here without a value", v->name);
-	const struct cc_stmt *loop = s->loop_assigned[v->index];
-	if (loop)
-		cc_diag_note(loop->loc, "'%s' is assigned in this loop, whose body may run zero times",
-			     v->name);
+	if (!s->uninit_read[v->index]) {
+		s->uninit_read[v->index] = e;
+		s->uninit_loop[v->index] = s->loop_assigned[v->index];
+	}
 	s->assigned[v->index] = 1;
 }
 
@@ -560,6 +565,23 @@ static bool cc_sema_regex_ok(const struct cc_expr *r)
 	}
 	regfree(&re);
 	return true;
+}
+
+/* A pattern where a regular expression is required (the right operand of
+ * =~ and !~, an argument of a regex parameter): a literal, or a define,
+ * which sema has rewritten into its literal, valid as the runtime will
+ * compile it. what names the place for the message. */
+static bool cc_sema_regex_value(const struct cc_expr *r, const char *what)
+{
+	if (r->kind != E_STR) {
+		cc_diag_report(CC_D_BAD_REGEX, r->loc, "%s must be a regular expression literal",
+			       what);
+		cc_diag_note((struct cc_loc){0},
+			     "patterns are checked when the policy is compiled: write a string "
+			     "literal or a define");
+		return false;
+	}
+	return cc_sema_regex_ok(r);
 }
 
 static enum cc_type cc_sema_binary(struct cc_sema *s, struct cc_expr *e)
@@ -636,15 +658,9 @@ static enum cc_type cc_sema_binary(struct cc_sema *s, struct cc_expr *e)
 		}
 		if (rt == CC_TY_ERROR)
 			return CC_TY_ERROR;
-		if (r->kind != E_STR) {
-			cc_diag_report(CC_D_BAD_REGEX, r->loc,
-				       "the right operand of '%s' must be a regular expression literal", opt);
-			cc_diag_note((struct cc_loc){0},
-				     "patterns are checked when the policy is compiled; to match "
-				     "against a computed pattern call regex_match(s, re)");
-			return CC_TY_ERROR;
-		}
-		if (!cc_sema_regex_ok(r))
+		char what[32];
+		snprintf(what, sizeof what, "the right operand of '%s'", opt);
+		if (!cc_sema_regex_value(r, what))
 			return CC_TY_ERROR;
 		return lt == CC_TY_ERROR ? CC_TY_ERROR : CC_TY_BOOL;
 	}
@@ -1144,7 +1160,8 @@ static void cc_sema_var_decl(struct cc_sema *s, struct cc_stmt *st)
 			   cc_find_pv(s->p, name) ? "pseudo-variable" :
 			   cc_find_define(s->p, name) ? "define" : NULL;
 
-	if (t != CC_TY_ERROR && !cc_type_is_str(t) && t != CC_TY_INT && t != CC_TY_BOOL) {
+	if (t != CC_TY_ERROR && (!cc_type_is_str(t) || t == CC_TY_REGEX) && t != CC_TY_INT &&
+	    t != CC_TY_BOOL) {
 		cc_diag_report(CC_D_BAD_DECL, st->u.var.type_loc,
 			       "a variable cannot have type %s (use str, int, bool, uri or ip)",
 			       cc_type_name(t));
@@ -1384,7 +1401,9 @@ bool cc_sema_stmt(struct cc_sema *s, struct cc_stmt *st)
 	switch (st->kind) {
 	case S_EXPR:
 		cc_sema_expr(s, st->u.expr, false);
-		return true;
+		/* A named route that always exits does not come back. */
+		return !(st->u.expr->kind == E_CALL && st->u.expr->u.call.route &&
+			 st->u.expr->u.call.route->always_exits);
 	case S_IF: {
 		cc_sema_cond(s, st->u.if_.cond);
 		unsigned char *before = cc_sema_da_save(s);
@@ -1433,7 +1452,7 @@ bool cc_sema_stmt(struct cc_sema *s, struct cc_stmt *st)
 				       "route '%s' takes %d argument%s: call it as %s(...)",
 				       r->name, r->nparams, r->nparams == 1 ? "" : "s", r->name);
 		}
-		return true;
+		return !(st->u.route_call.target && st->u.route_call.target->always_exits);
 	}
 	return true;
 }
@@ -1471,6 +1490,8 @@ void cc_sema_route_body(struct cc_sema *s)
 	s->capvars = r->nparams + (r->body ? cc_sema_count_vars(r->body->u.block.first) : 0) + 1;
 	s->assigned = cc_alloc((size_t)s->capvars + 1);
 	s->loop_assigned = cc_alloc(sizeof *s->loop_assigned * ((size_t)s->capvars + 1));
+	s->uninit_read = cc_alloc(sizeof *s->uninit_read * ((size_t)s->capvars + 1));
+	s->uninit_loop = cc_alloc(sizeof *s->uninit_loop * ((size_t)s->capvars + 1));
 	for (int i = 0; i < r->nparams; i++) {
 		struct cc_var *v = cc_sema_var_new(s, r->params[i].name, r->params[i].type,
 						   r->params[i].loc, true);
@@ -1483,6 +1504,7 @@ void cc_sema_route_body(struct cc_sema *s)
 			       r->name, cc_type_name(r->result));
 		cc_diag_note((struct cc_loc){0}, "end every path with 'return VALUE;' or 'exit;'");
 	}
+	cc_sema_uninit_check(s);
 }
 
 static void cc_sema_walk_expr(struct cc_expr *e, void (*fn)(struct cc_expr *, void *), void *arg)

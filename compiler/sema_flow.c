@@ -279,3 +279,107 @@ const struct cc_stmt *cc_sema_terminator(const struct cc_stmt *st)
 		return NULL;
 	}
 }
+
+/* How control can leave a statement: by going on after it, by a return,
+ * by a break. */
+enum { CC_OUT_FALL = 1u << 0, CC_OUT_RET = 1u << 1, CC_OUT_BRK = 1u << 2 };
+
+static bool cc_sema_flow_exits(struct cc_sema *s, struct cc_route *r, char *state);
+
+/* The named route a statement calls as a whole (route(NAME); or
+ * NAME(args);), NULL when it calls none. */
+static struct cc_route *cc_sema_flow_called(struct cc_sema *s, const struct cc_stmt *st)
+{
+	if (st->kind == S_ROUTE)
+		return st->u.route_call.target;
+	if (st->kind == S_EXPR && st->u.expr->kind == E_CALL)
+		return cc_sema_call_route(s, st->u.expr);
+	return NULL;
+}
+
+static unsigned cc_sema_flow_out(struct cc_sema *s, const struct cc_stmt *st, char *state);
+
+static unsigned cc_sema_flow_list(struct cc_sema *s, const struct cc_stmt *st, char *state)
+{
+	unsigned acc = 0;
+
+	for (; st; st = st->next) {
+		unsigned o = cc_sema_flow_out(s, st, state);
+		acc |= o & (CC_OUT_RET | CC_OUT_BRK);
+		if (!(o & CC_OUT_FALL))
+			return acc;
+	}
+	return acc | CC_OUT_FALL;
+}
+
+static unsigned cc_sema_flow_out(struct cc_sema *s, const struct cc_stmt *st, char *state)
+{
+	struct cc_route *to;
+	unsigned o;
+
+	if (!st)
+		return CC_OUT_FALL;
+	switch (st->kind) {
+	case S_EXIT:
+	case S_DROP:
+		return 0;
+	case S_RETURN:
+		return CC_OUT_RET;
+	case S_BREAK:
+		return CC_OUT_BRK;
+	case S_BLOCK:
+		return cc_sema_flow_list(s, st->u.block.first, state);
+	case S_IF:
+		return cc_sema_flow_out(s, st->u.if_.then, state) |
+		       (st->u.if_.els ? cc_sema_flow_out(s, st->u.if_.els, state) : CC_OUT_FALL);
+	case S_WHILE:
+		/* The body may not run; a break in it goes on after the loop. */
+		o = cc_sema_flow_out(s, st->u.while_.body, state);
+		return CC_OUT_FALL | (o & CC_OUT_RET);
+	case S_SWITCH: {
+		bool has_default = false;
+		o = 0;
+		for (const struct cc_case *c = st->u.switch_.cases; c; c = c->next) {
+			has_default |= c->is_default;
+			unsigned co = cc_sema_flow_list(s, c->first, state);
+			o |= co & CC_OUT_RET;
+			if (co & CC_OUT_BRK)
+				o |= CC_OUT_FALL;
+			if ((co & CC_OUT_FALL) && !c->next)
+				o |= CC_OUT_FALL;
+		}
+		return o | (has_default ? 0 : CC_OUT_FALL);
+	}
+	default:
+		to = cc_sema_flow_called(s, st);
+		return to && cc_sema_flow_exits(s, to, state) ? 0 : CC_OUT_FALL;
+	}
+}
+
+/* Does every path through r end in exit or drop? state[i]: 0 not known
+ * yet, 1 being computed (a cycle, reported elsewhere: taken as "may
+ * return"), 2 may return, 3 always exits. */
+static bool cc_sema_flow_exits(struct cc_sema *s, struct cc_route *r, char *state)
+{
+	char *st = &state[r->index];
+
+	if (*st == 0) {
+		*st = 1;
+		bool exits = r->body &&
+			     !(cc_sema_flow_out(s, r->body, state) & (CC_OUT_FALL | CC_OUT_RET));
+		*st = exits ? 3 : 2;
+	}
+	return *st == 3;
+}
+
+/* Mark the named routes that never come back to their caller: a variable
+ * assigned before such a call need not be assigned after it, and a path
+ * check ends the path there. */
+void cc_sema_flow_always_exits(struct cc_sema *s)
+{
+	char *state = cc_alloc((size_t)s->nroutes + 1);
+
+	for (int i = 0; i < s->nroutes; i++)
+		if (s->routes[i]->kind == CC_RK_NAMED)
+			s->routes[i]->always_exits = cc_sema_flow_exits(s, s->routes[i], state);
+}

@@ -33,6 +33,10 @@ struct cc_sema {
 	/* Per variable: the while loop whose body assigns it when it had no
 	 * value before the loop (for the note of a later use). */
 	const struct cc_stmt **loop_assigned;
+	/* Per variable: the first read this pass found without a value, and
+	 * the loop of the note; sema_uninit.c checks them path by path. */
+	const struct cc_expr **uninit_read;
+	const struct cc_stmt **uninit_loop;
 	/* The innermost switch or while: where "break" goes, and the meet of
 	 * the assignment states at its breaks. */
 	int breakable;
@@ -61,9 +65,34 @@ const char *cc_sema_route_kind_desc(const struct cc_route *r);
 void cc_sema_flow_graph(struct cc_sema *s);
 void cc_sema_flow_recursion(struct cc_sema *s);
 void cc_sema_flow_reach(struct cc_sema *s);
+void cc_sema_flow_always_exits(struct cc_sema *s);
 void cc_sema_flow_notes(struct cc_sema *s, const struct cc_route *target,
 			unsigned bad_kinds);
 const struct cc_stmt *cc_sema_terminator(const struct cc_stmt *st);
+
+/* What a write changes, for the conditions known to hold that read it. */
+enum cc_sema_write {
+	CC_W_MESSAGE,   /* the message or the proxy's state (a call that is not
+			 * readonly, an assignment to a pseudo-variable) */
+	CC_W_VAR,       /* one script variable */
+	CC_W_AVP,       /* one AVP or dialog variable */
+};
+/* sema_lint.c: helpers of the path-sensitive walks (here and in
+ * sema_uninit.c). Do a and b compute the same value from the same
+ * inputs? */
+bool cc_sema_expr_same(const struct cc_expr *a, const struct cc_expr *b);
+/* Does e only read (pseudo-variables, variables, AVPs, literals, calls
+ * of readonly functions), so that testing it again gives the same answer
+ * until what it reads changes? */
+bool cc_sema_expr_readonly(const struct cc_expr *e);
+/* Does e read what a write of kind (to which: the cc_var or the
+ * cc_avp_decl) changes? */
+bool cc_sema_expr_reads(const struct cc_expr *e, enum cc_sema_write kind, const void *which);
+
+/* sema_uninit.c: report the variables of the current route (s->cur) that
+ * some path really reads before assigning, of those the definite
+ * assignment pass recorded in s->uninit_read. */
+void cc_sema_uninit_check(struct cc_sema *s);
 
 /* sema_async.c: mark the routes that may wait (cc_route.async) and check
  * that each call that may wait is the first call of its statement. */

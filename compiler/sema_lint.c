@@ -27,15 +27,36 @@ enum {
 	LS_GATEWAY = 1u << 4,   /* may go to a gateway */
 };
 
-struct lint_state {
-	bool live;              /* some path reaches here */
+/* A condition known on a path: it was tested there (and gave value) and
+ * nothing since could change its answer. */
+struct lint_fact {
+	const struct cc_expr *cond;
+	bool value;
+};
+
+enum { LINT_FACTS = 8, LINT_PATHS = 8 };
+
+/* One class of paths reaching a statement. */
+struct lint_path {
 	unsigned bits;
 	struct cc_loc gw_loc;   /* where a gateway destination was set */
+	struct cc_loc end;      /* the request route's last statement on it */
 	/* Which script variables of the route being walked (bit = index,
 	 * the last bit for all from 63 on) and which AVPs (bits 0-31) and
 	 * dialog variables (32-63) may hold a gateway's URI. */
 	uint64_t gw_vars;
 	uint64_t gw_attrs;
+	int nfacts;
+	struct lint_fact facts[LINT_FACTS];
+};
+
+/* The paths reaching a statement (none: it cannot be reached), kept apart
+ * while they know different facts so a condition tested again sends each
+ * only where its answer leads. At most LINT_PATHS: beyond, paths are
+ * joined and keep only the facts they share. */
+struct lint_state {
+	int n;
+	struct lint_path p[LINT_PATHS];
 };
 
 /* A call of a named route being followed, for the notes of a report. */
@@ -63,8 +84,6 @@ struct lint {
 	bool ret_gw;                 /* the route being followed returned one */
 };
 
-static const struct lint_state lint_dead = { false, 0, { 0 }, 0, 0 };
-
 static uint64_t lint_var_bit(const struct cc_var *v)
 {
 	return (uint64_t)1 << (v->index < 63 ? v->index : 63);
@@ -75,29 +94,230 @@ static uint64_t lint_attr_bit(const struct cc_avp_decl *a)
 	return (uint64_t)1 << ((a->index & 31) + (a->dialog ? 32 : 0));
 }
 
+/* Do a and b compute the same value from the same inputs? */
+bool cc_sema_expr_same(const struct cc_expr *a, const struct cc_expr *b)
+{
+	if (a == b)
+		return true;
+	if (!a || !b || a->kind != b->kind)
+		return false;
+	switch (a->kind) {
+	case E_INT:
+	case E_BOOL:
+	case E_CONST:
+		return a->u.ival == b->u.ival && a->ty == b->ty;
+	case E_STR:
+		return a->u.str.len == b->u.str.len &&
+		       memcmp(a->u.str.s, b->u.str.s, a->u.str.len) == 0;
+	case E_PV:
+		return a->u.pv.decl == b->u.pv.decl &&
+		       (a->u.pv.arg ? b->u.pv.arg && strcmp(a->u.pv.arg, b->u.pv.arg) == 0
+				    : !b->u.pv.arg);
+	case E_VAR:
+		return a->u.var.var == b->u.var.var;
+	case E_AVP:
+		return a->u.avp.avp == b->u.avp.avp;
+	case E_ROUTEREF:
+		return a->u.routeref.route == b->u.routeref.route;
+	case E_UNARY:
+		return a->u.unary.op == b->u.unary.op && cc_sema_expr_same(a->u.unary.e, b->u.unary.e);
+	case E_BINARY:
+		return a->u.binary.op == b->u.binary.op &&
+		       cc_sema_expr_same(a->u.binary.l, b->u.binary.l) &&
+		       cc_sema_expr_same(a->u.binary.r, b->u.binary.r);
+	case E_CALL:
+		if (!a->u.call.fn || a->u.call.fn != b->u.call.fn ||
+		    a->u.call.nargs != b->u.call.nargs)
+			return false;
+		for (int i = 0; i < a->u.call.nargs; i++)
+			if (!cc_sema_expr_same(a->u.call.args[i], b->u.call.args[i]))
+				return false;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* May a condition be remembered: it only reads (pseudo-variables,
+ * variables, AVPs, literals, functions marked readonly), so testing it
+ * again gives the same answer until what it reads changes. */
+bool cc_sema_expr_readonly(const struct cc_expr *e)
+{
+	switch (e->kind) {
+	case E_INT:
+	case E_STR:
+	case E_BOOL:
+	case E_CONST:
+	case E_PV:
+	case E_VAR:
+	case E_AVP:
+	case E_ROUTEREF:
+		return true;
+	case E_UNARY:
+		return cc_sema_expr_readonly(e->u.unary.e);
+	case E_BINARY:
+		return cc_sema_expr_readonly(e->u.binary.l) && cc_sema_expr_readonly(e->u.binary.r);
+	case E_CALL:
+		if (e->u.call.route || !e->u.call.fn || !(e->u.call.fn->marks & CC_MARK_READONLY))
+			return false;
+		for (int i = 0; i < e->u.call.nargs; i++)
+			if (!cc_sema_expr_readonly(e->u.call.args[i]))
+				return false;
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Does e read what the write (kind, which) changes? A function that is
+ * not readonly may change the message and AVPs; every function reads
+ * them. */
+bool cc_sema_expr_reads(const struct cc_expr *e, enum cc_sema_write kind, const void *which)
+{
+	if (!e)
+		return false;
+	switch (e->kind) {
+	case E_PV:
+		return kind == CC_W_MESSAGE;
+	case E_VAR:
+		return kind == CC_W_VAR && e->u.var.var == which;
+	case E_AVP:
+		return kind == CC_W_MESSAGE || (kind == CC_W_AVP && e->u.avp.avp == which);
+	case E_UNARY:
+		return cc_sema_expr_reads(e->u.unary.e, kind, which);
+	case E_BINARY:
+		return cc_sema_expr_reads(e->u.binary.l, kind, which) ||
+		       cc_sema_expr_reads(e->u.binary.r, kind, which);
+	case E_CALL:
+		if (kind != CC_W_VAR)
+			return true;
+		for (int i = 0; i < e->u.call.nargs; i++)
+			if (cc_sema_expr_reads(e->u.call.args[i], kind, which))
+				return true;
+		return false;
+	default:
+		return false;
+	}
+}
+
+static void lint_forget(struct lint_path *p, enum cc_sema_write kind, const void *which)
+{
+	int k = 0;
+
+	for (int i = 0; i < p->nfacts; i++)
+		if (!cc_sema_expr_reads(p->facts[i].cond, kind, which))
+			p->facts[k++] = p->facts[i];
+	p->nfacts = k;
+}
+
+static void lint_forget_all(struct lint_state *s, enum cc_sema_write kind, const void *which)
+{
+	for (int i = 0; i < s->n; i++)
+		lint_forget(&s->p[i], kind, which);
+}
+
+/* -1: nothing known about cond on p; else its value. */
+static int lint_fact_find(const struct lint_path *p, const struct cc_expr *cond)
+{
+	for (int i = 0; i < p->nfacts; i++)
+		if (cc_sema_expr_same(p->facts[i].cond, cond))
+			return p->facts[i].value;
+	return -1;
+}
+
+static void lint_fact_add(struct lint_path *p, const struct cc_expr *cond, bool value)
+{
+	if (p->nfacts == LINT_FACTS) {
+		memmove(p->facts, p->facts + 1, sizeof p->facts[0] * (LINT_FACTS - 1));
+		p->nfacts--;
+	}
+	p->facts[p->nfacts].cond = cond;
+	p->facts[p->nfacts++].value = value;
+}
+
+static bool lint_same_facts(const struct lint_path *a, const struct lint_path *b)
+{
+	if (a->nfacts != b->nfacts)
+		return false;
+	for (int i = 0; i < a->nfacts; i++)
+		if (lint_fact_find(b, a->facts[i].cond) != (int)a->facts[i].value)
+			return false;
+	return true;
+}
+
+static bool lint_same_bits(const struct lint_path *a, const struct lint_path *b)
+{
+	return a->bits == b->bits && a->gw_vars == b->gw_vars && a->gw_attrs == b->gw_attrs;
+}
+
 static bool lint_same(const struct lint_state *a, const struct lint_state *b)
 {
-	if (a->live != b->live)
+	if (a->n != b->n)
 		return false;
-	return !a->live || (a->bits == b->bits && a->gw_vars == b->gw_vars &&
-			    a->gw_attrs == b->gw_attrs);
+	for (int i = 0; i < a->n; i++)
+		if (!lint_same_bits(&a->p[i], &b->p[i]) || !lint_same_facts(&a->p[i], &b->p[i]))
+			return false;
+	return true;
+}
+
+/* Join path b into path into: a check counts when it holds on both, a
+ * gateway destination when on either; facts are those both know. The end
+ * of a path without a final action is kept for the report. */
+static void lint_join(struct lint_path *into, const struct lint_path *b)
+{
+	unsigned must = into->bits & b->bits & LS_MUST;
+	unsigned may = (into->bits | b->bits) & ~LS_MUST;
+	int k = 0;
+
+	if (!(into->bits & LS_GATEWAY) && (b->bits & LS_GATEWAY))
+		into->gw_loc = b->gw_loc;
+	if ((into->bits & LS_FINAL) && !(b->bits & LS_FINAL))
+		into->end = b->end;
+	into->bits = must | may;
+	into->gw_vars |= b->gw_vars;
+	into->gw_attrs |= b->gw_attrs;
+	for (int i = 0; i < into->nfacts; i++)
+		if (lint_fact_find(b, into->facts[i].cond) == (int)into->facts[i].value)
+			into->facts[k++] = into->facts[i];
+	into->nfacts = k;
+}
+
+/* Add a path where paths meet: joined with one that knows the same facts,
+ * else kept apart; when there are too many, joined with one in the same
+ * state (or the last one), which then knows less: a join only loses
+ * precision, never hides a problem. */
+static void lint_add(struct lint_state *s, const struct lint_path *p)
+{
+	for (int i = 0; i < s->n; i++) {
+		if (lint_same_facts(&s->p[i], p)) {
+			lint_join(&s->p[i], p);
+			return;
+		}
+	}
+	if (s->n < LINT_PATHS) {
+		s->p[s->n++] = *p;
+		return;
+	}
+	for (int i = 0; i < s->n; i++) {
+		if (lint_same_bits(&s->p[i], p)) {
+			lint_join(&s->p[i], p);
+			return;
+		}
+	}
+	lint_join(&s->p[s->n - 1], p);
 }
 
 static void lint_merge(struct lint_state *into, const struct lint_state *b)
 {
-	if (!b->live)
-		return;
-	if (!into->live) {
-		*into = *b;
-		return;
-	}
-	unsigned must = into->bits & b->bits & LS_MUST;
-	unsigned may = (into->bits | b->bits) & ~LS_MUST;
-	if (!(into->bits & LS_GATEWAY) && (b->bits & LS_GATEWAY))
-		into->gw_loc = b->gw_loc;
-	into->bits = must | may;
-	into->gw_vars |= b->gw_vars;
-	into->gw_attrs |= b->gw_attrs;
+	for (int i = 0; i < b->n; i++)
+		lint_add(into, &b->p[i]);
+}
+
+/* Every path is at statement loc now. */
+static void lint_at(struct lint_state *s, struct cc_loc loc)
+{
+	for (int i = 0; i < s->n; i++)
+		s->p[i].end = loc;
 }
 
 /* True the first time (what, e) is seen: each problem is reported once
@@ -152,7 +372,7 @@ static void lint_chain_notes(struct lint *l)
 		cc_diag_note(f->call_loc, "'%s' is called here", f->route->name);
 }
 
-static void lint_relay(struct lint *l, const struct cc_expr *e, struct lint_state *st)
+static void lint_relay(struct lint *l, const struct cc_expr *e, const struct lint_path *st)
 {
 	if (st->bits & (LS_AUTH | LS_DIALOG))
 		return;
@@ -184,7 +404,7 @@ static void lint_relay(struct lint *l, const struct cc_expr *e, struct lint_stat
 		     local ? local : "", local && checks ? ", or " : "", checks ? checks : "");
 }
 
-static void lint_save(struct lint *l, const struct cc_expr *e, const struct lint_state *st)
+static void lint_save(struct lint *l, const struct cc_expr *e, const struct lint_path *st)
 {
 	if (st->bits & LS_AUTH || (l->allow & CC_ALLOW_UNAUTH_REGISTER) ||
 	    !lint_first(l, e, CC_D_UNAUTH_REGISTER))
@@ -203,7 +423,7 @@ static void lint_save(struct lint *l, const struct cc_expr *e, const struct lint
  * the runtime has no dialog to keep it in and drops it. An in-dialog
  * request (a check marked dialog held) finds its dialog before routing. */
 static void lint_dlgvar_write(struct lint *l, const struct cc_stmt *st,
-			      const struct lint_state *s)
+			      const struct lint_path *s)
 {
 	if (st->u.assign.lv != CC_LV_AVP || !st->u.assign.avp || !st->u.assign.avp->dialog ||
 	    (s->bits & (LS_TRACKED | LS_DIALOG)) || !lint_first(l, st, CC_D_DLGVAR_UNTRACKED))
@@ -219,31 +439,41 @@ static void lint_dlgvar_write(struct lint *l, const struct cc_stmt *st,
 
 static void lint_stmt(struct lint *l, const struct cc_stmt *st, struct lint_state *s);
 static void lint_expr(struct lint *l, const struct cc_expr *e, struct lint_state *s);
-static bool lint_has_gateway(const struct lint *l, const struct lint_state *s,
+static bool lint_has_gateway(const struct lint *l, const struct lint_path *p,
 			     const struct cc_expr *e);
 
 /* Follow a named route from a call (args: the call's arguments, NULL
- * for route(NAME)) with state s; s becomes the state after the call (dead
- * when the route always exits). A parameter given a gateway's URI holds
- * one in the route; the caller's variables are as they were after it.
- * Returns whether the route may return a gateway's URI. */
+ * for route(NAME)) with state s; s becomes the state after the call (no
+ * path when the route always exits). A parameter given a gateway's URI
+ * holds one in the route; the caller's variables are as they were after
+ * it (on every path: the paths of the route do not say which caller path
+ * they continue). Facts about the route's own variables hold neither
+ * before nor after it. Returns whether the route may return a gateway's
+ * URI. */
 static bool lint_route(struct lint *l, const struct cc_route *r, struct cc_loc call_loc,
 		       struct cc_expr **args, struct lint_state *s)
 {
-	if (!r || !r->body || !s->live)
+	if (!r || !r->body || !s->n)
 		return false;
 	for (struct lint_frame *f = l->frame; f; f = f->up)
 		if (f->route == r)
 			return false;   /* recursion, reported elsewhere */
 	struct lint_frame frame = { r, call_loc, l->frame };
-	struct lint_state ret = lint_dead, *outer_ret = l->ret, *outer_brk = l->brk;
+	struct lint_state ret = { 0 }, *outer_ret = l->ret, *outer_brk = l->brk;
 	unsigned allow = l->allow;
-	uint64_t caller_vars = s->gw_vars, params = 0;
+	uint64_t caller_vars = 0;
 	bool outer_ret_gw = l->ret_gw;
-	for (int i = 0; args && i < r->nparams; i++)
-		if (lint_has_gateway(l, s, args[i]))
-			params |= (uint64_t)1 << (i < 63 ? i : 63);
-	s->gw_vars = params;
+	for (int k = 0; k < s->n; k++) {
+		struct lint_path *p = &s->p[k];
+		uint64_t params = 0;
+		for (int i = 0; args && i < r->nparams; i++)
+			if (lint_has_gateway(l, p, args[i]))
+				params |= (uint64_t)1 << (i < 63 ? i : 63);
+		caller_vars |= p->gw_vars;
+		p->gw_vars = params;
+	}
+	for (const struct cc_var *v = r->vars; v; v = v->next)
+		lint_forget_all(s, CC_W_VAR, v);
 	l->frame = &frame;
 	l->ret = &ret;
 	l->brk = NULL;
@@ -252,7 +482,11 @@ static bool lint_route(struct lint *l, const struct cc_route *r, struct cc_loc c
 	lint_stmt(l, r->body, s);
 	lint_merge(&ret, s);
 	*s = ret;
-	s->gw_vars = caller_vars;
+	for (const struct cc_var *v = r->vars; v; v = v->next)
+		lint_forget_all(s, CC_W_VAR, v);
+	for (int k = 0; k < s->n; k++)
+		s->p[k].gw_vars = caller_vars;
+	lint_at(s, call_loc);
 	bool gw = l->ret_gw;
 	l->frame = frame.up;
 	l->ret = outer_ret;
@@ -279,11 +513,37 @@ static void lint_gw_call(struct lint *l, const struct cc_expr *e)
 	l->gw_calls[l->ngw_calls++] = e;
 }
 
+/* What calling the stdlib function f (call e, arguments evaluated) does on
+ * path p: the checks of a relay or a save, the facts it establishes as a
+ * statement, the facts a function that is not readonly makes unknown. */
+static void lint_fn_path(struct lint *l, const struct cc_expr *e, const struct cc_fn_decl *f,
+			 struct lint_path *p)
+{
+	if (f->marks & CC_MARK_RELAY)
+		lint_relay(l, e, p);
+	if (f->marks & CC_MARK_SAVE_CONTACT)
+		lint_save(l, e, p);
+	if (f->marks & (CC_MARK_RELAY | CC_MARK_REPLY | CC_MARK_SAVE_CONTACT))
+		p->bits |= LS_FINAL;
+	/* Called as a statement, a dialog tracker counts from here on (on a
+	 * request it does not apply to, no variable would be kept anyway). */
+	if (f->marks & CC_MARK_DIALOG_TRACK)
+		p->bits |= LS_TRACKED;
+	/* A void function marked gateway (a gateway selection that cannot
+	 * fail) sets the destination as a statement. */
+	if ((f->marks & CC_MARK_GATEWAY) && f->result == CC_TY_VOID && !(p->bits & LS_GATEWAY)) {
+		p->bits |= LS_GATEWAY;
+		p->gw_loc = e->loc;
+	}
+	if (!(f->marks & CC_MARK_READONLY))
+		lint_forget(p, CC_W_MESSAGE, NULL);
+}
+
 static void lint_call(struct lint *l, const struct cc_expr *e, struct lint_state *s)
 {
 	for (int i = 0; i < e->u.call.nargs; i++)
 		lint_expr(l, e->u.call.args[i], s);
-	if (!s->live)
+	if (!s->n)
 		return;
 	if (e->u.call.route) {
 		if (lint_route(l, e->u.call.route, e->loc, e->u.call.args, s))
@@ -293,28 +553,14 @@ static void lint_call(struct lint *l, const struct cc_expr *e, struct lint_state
 	const struct cc_fn_decl *f = e->u.call.fn;
 	if (!f)
 		return;
-	if (f->marks & CC_MARK_RELAY)
-		lint_relay(l, e, s);
-	if (f->marks & CC_MARK_SAVE_CONTACT)
-		lint_save(l, e, s);
-	if (f->marks & (CC_MARK_RELAY | CC_MARK_REPLY | CC_MARK_SAVE_CONTACT))
-		s->bits |= LS_FINAL;
-	/* Called as a statement, a dialog tracker counts from here on (on a
-	 * request it does not apply to, no variable would be kept anyway). */
-	if (f->marks & CC_MARK_DIALOG_TRACK)
-		s->bits |= LS_TRACKED;
-	/* A void function marked gateway (a gateway selection that cannot
-	 * fail) sets the destination as a statement. */
-	if ((f->marks & CC_MARK_GATEWAY) && f->result == CC_TY_VOID && !(s->bits & LS_GATEWAY)) {
-		s->bits |= LS_GATEWAY;
-		s->gw_loc = e->loc;
-	}
+	for (int i = 0; i < s->n; i++)
+		lint_fn_path(l, e, f, &s->p[i]);
 }
 
-/* May the value of e be (or contain) a gateway's URI in state s: a
- * define annotated @gateway, a variable, AVP or dialog variable assigned
- * one, or a named route that returned one. */
-static bool lint_has_gateway(const struct lint *l, const struct lint_state *s,
+/* May the value of e be (or contain) a gateway's URI on path p: a define
+ * annotated @gateway, a variable, AVP or dialog variable assigned one, or
+ * a named route that returned one. */
+static bool lint_has_gateway(const struct lint *l, const struct lint_path *p,
 			     const struct cc_expr *e)
 {
 	if (!e)
@@ -323,13 +569,13 @@ static bool lint_has_gateway(const struct lint *l, const struct lint_state *s,
 		return true;
 	switch (e->kind) {
 	case E_BINARY:
-		return lint_has_gateway(l, s, e->u.binary.l) || lint_has_gateway(l, s, e->u.binary.r);
+		return lint_has_gateway(l, p, e->u.binary.l) || lint_has_gateway(l, p, e->u.binary.r);
 	case E_UNARY:
-		return lint_has_gateway(l, s, e->u.unary.e);
+		return lint_has_gateway(l, p, e->u.unary.e);
 	case E_VAR:
-		return e->u.var.var && (s->gw_vars & lint_var_bit(e->u.var.var));
+		return e->u.var.var && (p->gw_vars & lint_var_bit(e->u.var.var));
 	case E_AVP:
-		return e->u.avp.avp && (s->gw_attrs & lint_attr_bit(e->u.avp.avp));
+		return e->u.avp.avp && (p->gw_attrs & lint_attr_bit(e->u.avp.avp));
 	case E_CALL:
 		for (int i = 0; i < l->ngw_calls; i++)
 			if (l->gw_calls[i] == e)
@@ -340,40 +586,44 @@ static bool lint_has_gateway(const struct lint *l, const struct lint_state *s,
 	}
 }
 
-/* After "x = value": x holds a gateway's URI exactly when value may. An
- * AVP keeps its older values, so it only gains the mark. */
-static void lint_assign_gw(struct lint *l, const struct cc_stmt *st, struct lint_state *s)
+/* After "x = value" on path p: x holds a gateway's URI exactly when value
+ * may. An AVP keeps its older values, so it only gains the mark. What
+ * the assignment writes is no longer known by the facts that read it. */
+static void lint_assign(struct lint *l, const struct cc_stmt *st, struct lint_path *p)
 {
-	bool gw = lint_has_gateway(l, s, st->u.assign.value);
+	bool gw = lint_has_gateway(l, p, st->u.assign.value);
 	switch (st->u.assign.lv) {
 	case CC_LV_PV:
 		if (gw) {
-			s->bits |= LS_GATEWAY;
-			s->gw_loc = st->loc;
+			p->bits |= LS_GATEWAY;
+			p->gw_loc = st->loc;
 		}
+		lint_forget(p, CC_W_MESSAGE, NULL);
 		break;
 	case CC_LV_VAR:
 		if (!st->u.assign.var)
 			break;
 		if (gw)
-			s->gw_vars |= lint_var_bit(st->u.assign.var);
+			p->gw_vars |= lint_var_bit(st->u.assign.var);
 		else if (st->u.assign.var->index < 63)
-			s->gw_vars &= ~lint_var_bit(st->u.assign.var);
+			p->gw_vars &= ~lint_var_bit(st->u.assign.var);
+		lint_forget(p, CC_W_VAR, st->u.assign.var);
 		break;
 	case CC_LV_AVP:
 		if (!st->u.assign.avp)
 			break;
 		if (gw)
-			s->gw_attrs |= lint_attr_bit(st->u.assign.avp);
+			p->gw_attrs |= lint_attr_bit(st->u.assign.avp);
 		else if (st->u.assign.avp->dialog)
-			s->gw_attrs &= ~lint_attr_bit(st->u.assign.avp);
+			p->gw_attrs &= ~lint_attr_bit(st->u.assign.avp);
+		lint_forget(p, CC_W_AVP, st->u.assign.avp);
 		break;
 	}
 }
 
 static void lint_expr(struct lint *l, const struct cc_expr *e, struct lint_state *s)
 {
-	if (!e || !s->live)
+	if (!e || !s->n)
 		return;
 	switch (e->kind) {
 	case E_CALL:
@@ -393,7 +643,9 @@ static void lint_expr(struct lint *l, const struct cc_expr *e, struct lint_state
 
 /* A condition: *t is the state where it is true, *f where it is false.
  * A function marked auth, trusted, local_check, dialog or gateway adds its
- * fact where it returned true. */
+ * fact where it returned true. A condition that only reads is remembered
+ * on each path with its answer; tested again on a path that knows it, the
+ * path goes only where that answer leads. */
 static void lint_cond(struct lint *l, const struct cc_expr *e, const struct lint_state *in,
 		      struct lint_state *t, struct lint_state *f)
 {
@@ -418,39 +670,63 @@ static void lint_cond(struct lint *l, const struct cc_expr *e, const struct lint
 		}
 		return;
 	}
+	const struct cc_fn_decl *fn = e->kind == E_CALL && !e->u.call.route ? e->u.call.fn : NULL;
 	a = *in;
-	lint_expr(l, e, &a);
-	*t = *f = a;
-	if (!a.live || e->kind != E_CALL || !e->u.call.fn)
-		return;
-	unsigned m = e->u.call.fn->marks;
-	if (m & (CC_MARK_AUTH | CC_MARK_TRUSTED))
-		t->bits |= LS_AUTH;
-	if (m & CC_MARK_LOCAL_CHECK)
-		t->bits |= LS_LOCAL;
-	if (m & CC_MARK_DIALOG)
-		t->bits |= LS_DIALOG;
-	/* As a condition, the dialog is tracked only where it returned true. */
-	if ((m & CC_MARK_DIALOG_TRACK) && !(in->bits & LS_TRACKED))
-		f->bits &= ~LS_TRACKED;
-	if ((m & CC_MARK_GATEWAY) && !(t->bits & LS_GATEWAY)) {
-		t->bits |= LS_GATEWAY;
-		t->gw_loc = e->loc;
+	if (fn)
+		for (int i = 0; i < e->u.call.nargs; i++)
+			lint_expr(l, e->u.call.args[i], &a);
+	else
+		lint_expr(l, e, &a);
+	bool track = cc_sema_expr_readonly(e);
+	unsigned m = fn ? fn->marks : 0;
+	t->n = f->n = 0;
+	for (int i = 0; i < a.n; i++) {
+		const struct lint_path *p = &a.p[i];
+		int known = track ? lint_fact_find(p, e) : -1;
+		struct lint_path tp = *p, fp;
+		if (fn)
+			lint_fn_path(l, e, fn, &tp);
+		fp = tp;
+		/* As a condition, the dialog is tracked only where it returned true. */
+		if ((m & CC_MARK_DIALOG_TRACK) && !(p->bits & LS_TRACKED))
+			fp.bits &= ~LS_TRACKED;
+		if (m & (CC_MARK_AUTH | CC_MARK_TRUSTED))
+			tp.bits |= LS_AUTH;
+		if (m & CC_MARK_LOCAL_CHECK)
+			tp.bits |= LS_LOCAL;
+		if (m & CC_MARK_DIALOG)
+			tp.bits |= LS_DIALOG;
+		if ((m & CC_MARK_GATEWAY) && !(tp.bits & LS_GATEWAY)) {
+			tp.bits |= LS_GATEWAY;
+			tp.gw_loc = e->loc;
+		}
+		if (known != 0) {
+			if (track && known < 0)
+				lint_fact_add(&tp, e, true);
+			lint_add(t, &tp);
+		}
+		if (known != 1) {
+			if (track && known < 0)
+				lint_fact_add(&fp, e, false);
+			lint_add(f, &fp);
+		}
 	}
 }
 
 static void lint_list(struct lint *l, const struct cc_stmt *st, struct lint_state *s)
 {
-	for (; st && s->live; st = st->next)
+	for (; st && s->n; st = st->next)
 		lint_stmt(l, st, s);
 }
 
 static void lint_stmt(struct lint *l, const struct cc_stmt *st, struct lint_state *s)
 {
-	if (!st || !s->live || --l->budget < 0)
+	if (!st || !s->n || --l->budget < 0)
 		return;
 	unsigned allow = l->allow;
 	l->allow |= st->allow;
+	if (st->kind != S_BLOCK)
+		lint_at(s, st->loc);
 	switch (st->kind) {
 	case S_EXPR:
 		lint_expr(l, st->u.expr, s);
@@ -469,48 +745,51 @@ static void lint_stmt(struct lint *l, const struct cc_stmt *st, struct lint_stat
 		break;
 	case S_EXIT:
 	case S_DROP:
-		*s = lint_dead;
+		s->n = 0;
 		break;
 	case S_RETURN:
 		lint_expr(l, st->u.ret.value, s);
-		if (s->live && lint_has_gateway(l, s, st->u.ret.value))
-			l->ret_gw = true;
+		for (int i = 0; i < s->n; i++)
+			if (lint_has_gateway(l, &s->p[i], st->u.ret.value))
+				l->ret_gw = true;
 		lint_merge(l->ret, s);
-		*s = lint_dead;
+		s->n = 0;
 		break;
 	case S_ROUTE:
 		lint_route(l, st->u.route_call.target, st->loc, NULL, s);
 		break;
 	case S_ASSIGN:
 		lint_expr(l, st->u.assign.value, s);
-		if (s->live) {
-			lint_dlgvar_write(l, st, s);
-			lint_assign_gw(l, st, s);
+		for (int i = 0; i < s->n; i++) {
+			lint_dlgvar_write(l, st, &s->p[i]);
+			lint_assign(l, st, &s->p[i]);
 		}
 		break;
 	case S_VAR:
 		lint_expr(l, st->u.var.init, s);
-		if (s->live && st->u.var.var) {
-			if (lint_has_gateway(l, s, st->u.var.init))
-				s->gw_vars |= lint_var_bit(st->u.var.var);
+		for (int i = 0; i < s->n && st->u.var.var; i++) {
+			struct lint_path *p = &s->p[i];
+			if (lint_has_gateway(l, p, st->u.var.init))
+				p->gw_vars |= lint_var_bit(st->u.var.var);
 			else if (st->u.var.var->index < 63)
-				s->gw_vars &= ~lint_var_bit(st->u.var.var);
+				p->gw_vars &= ~lint_var_bit(st->u.var.var);
+			lint_forget(p, CC_W_VAR, st->u.var.var);
 		}
 		break;
 	case S_BREAK:
 		if (l->brk)
 			lint_merge(l->brk, s);
-		*s = lint_dead;
+		s->n = 0;
 		break;
 	case S_WHILE: {
 		/* Zero, one or more passes: the state at the head of the loop is
 		 * the state before it met with the end of every pass, so the
 		 * body is walked again from the met state until it no longer
 		 * changes (the states form a finite lattice; a pass can only
-		 * lose a check or gain a gateway). The loop is left where its
-		 * condition is false at the head (its bound can end any pass
-		 * too) and at its breaks. */
-		struct lint_state brk = lint_dead, *outer = l->brk, head = *s, out = lint_dead, t, f;
+		 * lose a check or a fact, or gain a gateway). The loop is left
+		 * where its condition is false at the head (its bound can end
+		 * any pass too) and at its breaks. */
+		struct lint_state brk = { 0 }, *outer = l->brk, head = *s, out = { 0 }, t, f;
 		l->brk = &brk;
 		for (int pass = 0; pass < 16 && l->budget >= 0; pass++) {
 			lint_cond(l, st->u.while_.cond, &head, &t, &f);
@@ -529,7 +808,7 @@ static void lint_stmt(struct lint *l, const struct cc_stmt *st, struct lint_stat
 		break;
 	}
 	case S_SWITCH: {
-		struct lint_state brk = lint_dead, *outer = l->brk, cur = lint_dead, before;
+		struct lint_state brk = { 0 }, *outer = l->brk, cur = { 0 }, before;
 		bool has_default = false;
 		lint_expr(l, st->u.switch_.subject, s);
 		before = *s;
@@ -556,21 +835,25 @@ void cc_sema_lint(struct cc_sema *s)
 		struct cc_route *r = s->routes[i];
 		if (r->kind != CC_RK_REQUEST || !r->body || cc_find_route(s->p, r->name) != r)
 			continue;
-		struct lint_state st = { .live = true }, end = lint_dead;
-		struct lint l = { .s = s, .entry = r, .allow = r->allow, .budget = 200000, .ret = &end };
-		lint_stmt(&l, r->body, &st);
-		lint_merge(&end, &st);
-		st = end;
-		if (l.budget < 0)
+		struct lint_state *st = cc_alloc(sizeof *st), *end = cc_alloc(sizeof *end);
+		struct lint l = { .s = s, .entry = r, .allow = r->allow, .budget = 200000, .ret = end };
+		st->n = 1;
+		st->p[0].end = r->loc;
+		lint_stmt(&l, r->body, st);
+		lint_merge(end, st);
+		if (l.budget < 0 || (r->allow & CC_ALLOW_NO_FINAL))
 			continue;   /* too big to follow every path: say nothing */
-		if (st.live && !(st.bits & LS_FINAL) && !(r->allow & CC_ALLOW_NO_FINAL)) {
-			cc_diag_report(CC_D_NO_FINAL, r->loc,
-				       "a request can leave the request route without a reply, a relay, "
-				       "'drop' or 'exit'");
+		for (int k = 0; k < end->n; k++) {
+			if (end->p[k].bits & LS_FINAL)
+				continue;
+			cc_diag_report(CC_D_NO_FINAL, end->p[k].end,
+				       "a request can leave the request route here without a reply, "
+				       "a relay, 'drop' or 'exit'");
 			cc_diag_note((struct cc_loc){0},
 				     "the proxy then does nothing with it and the sender retransmits; "
 				     "end every path with a reply, a relay, 'drop' or 'exit', or write "
 				     "@allow(no_final) before the route");
+			break;
 		}
 	}
 }

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "core/arena.h"
@@ -94,6 +95,18 @@ static const db_adapter *db_adapter_for(const char *url)
 	if (strncmp(url, "mysql://", 8) == 0 || strncmp(url, "mariadb://", 10) == 0)
 		return &db_mysql_adapter;
 	return NULL;
+}
+
+const char *db_url_problem(const char *url)
+{
+	if (!url || !*url)
+		return "no database URL";
+	if (db_adapter_for(url))
+		return NULL;
+	if (strncasecmp(url, "redis:", 6) == 0 || strncasecmp(url, "rediss:", 7) == 0)
+		return "Redis is not supported as the proxy's database (use sqlite:PATH, "
+		       "postgres://... or mysql://...)";
+	return "unknown database URL scheme (use sqlite:PATH, postgres://... or mysql://...)";
 }
 
 /* Connect unless connected. While the backoff delay after a failure runs,

@@ -91,6 +91,11 @@ typedef struct db_stats {
  * connection failed: *out is then a handle that will retry, so a proxy can
  * start before its database; SIP_NOMEM. */
 int db_open(const char *url, db **out);
+/* Why url names no database this build can open (an unknown scheme,
+ * Redis, which has no adapter), as a sentence for the operator; NULL
+ * when its scheme has an adapter (the rest of the URL is checked when
+ * connecting). */
+const char *db_url_problem(const char *url);
 /* Finalize the handle's statements and close its connection. */
 void db_close(db *d);
 /* Backoff between reconnect attempts (ms); defaults 100 and 5000. */

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "core/log.h"
 #include "core/status.h"
+#include "db/db.h"
 #include "net/loop.h"
 #include "net/tls.h"
 #include "proxy/proxy.h"
@@ -138,6 +139,11 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc) {
 		fprintf(stderr, "%s: unexpected argument '%s'\n", argv[0], argv[optind]);
+		return 2;
+	}
+	if (db_url && db_url_problem(db_url)) {
+		fprintf(stderr, "%s: invalid --db '%s': %s\n", argv[0], db_url,
+			db_url_problem(db_url));
 		return 2;
 	}
 

@@ -186,7 +186,8 @@ int proxy_modules_init(sip_timer_wheel *w, const char *url)
 		url = PROXY_DB_DEFAULT_URL;
 	int rc = db_open(url, &M.d);
 	if (rc == SIP_EINVAL || rc == SIP_NOMEM) {
-		LOG_ERR("cannot use the database '%s': %s", url, sip_strerror(rc));
+		const char *why = rc == SIP_EINVAL ? db_url_problem(url) : NULL;
+		LOG_ERR("cannot use the database '%s': %s", url, why ? why : sip_strerror(rc));
 		return rc;
 	}
 	if (rc == SIP_EDBDOWN)

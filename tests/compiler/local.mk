@@ -13,3 +13,6 @@ dist-hook-compiler-tests:
 .PHONY: dist-hook-compiler-tests
 # sipcc fmt: golden layouts, idempotence, comments kept, same code.
 TESTS += tests/compiler/fmt/run.sh
+# The stdlib's documentation names only declared functions and existing
+# sipcc-ctl options.
+TESTS += tests/compiler/stdlib_doc.sh

@@ -107,3 +107,6 @@ EXTRA_DIST += tests/e2e/cancel_early.sip tests/e2e/uac_cancel_early.xml \
 # branch at once (503) and the failure route reaches the backup.
 E2E_TESTS += tests/e2e/unreachable.sh
 EXTRA_DIST += tests/e2e/unreachable.sip
+# A database without an adapter (redis://): refused by sipcc check and by
+# the proxy's --db with a clear message.
+E2E_TESTS += tests/e2e/db_url.sh
