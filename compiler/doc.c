@@ -130,6 +130,16 @@ static void cc_doc_setting(FILE *out, const struct cc_setting_decl *d)
 		cc_roff_text(out, d->doc);
 		fputc('\n', out);
 	}
+	if (d->values) {
+		fputs(d->values_list ? "A comma-separated list of " : "One of ", out);
+		for (int i = 0; i < d->n_values; i++) {
+			fputs(i == 0 ? "" : i + 1 < d->n_values ? ", " : d->n_values > 2 ? ", and " : " and ", out);
+			fputs("\\fB", out);
+			cc_roff_text(out, d->values[i]);
+			fputs("\\fR", out);
+		}
+		fputs(d->values_list ? ", each at most once.\n" : ".\n", out);
+	}
 }
 
 void cc_doc_stdlib_roff(const struct cc_program *p, FILE *out)

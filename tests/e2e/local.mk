@@ -93,3 +93,7 @@ EXTRA_DIST += tests/e2e/acc.sip
 # Statistics and the control socket (--ctl, sipcc-ctl --ctl).
 E2E_TESTS += tests/e2e/ctl.sh tests/e2e/ctl_modules.sh
 EXTRA_DIST += tests/e2e/ctl.sip tests/e2e/reg_plain.xml
+# A real phone with the default auth settings: baresip registers (digest,
+# MD5 only) and calls a registered sipp UAS.
+E2E_TESTS += tests/e2e/baresip.sh
+EXTRA_DIST += tests/e2e/baresip.sip tests/e2e/baresip_ctl.py
