@@ -97,3 +97,8 @@ EXTRA_DIST += tests/e2e/ctl.sip tests/e2e/reg_plain.xml
 # MD5 only) and calls a registered sipp UAS.
 E2E_TESTS += tests/e2e/baresip.sh
 EXTRA_DIST += tests/e2e/baresip.sip tests/e2e/baresip_ctl.py
+# RFC 5626: a phone that registers again over a new TCP connection and
+# Contact replaces its binding (+sip.instance, reg-id), and calls reach
+# only the new one.
+E2E_TESTS += tests/e2e/reg_instance.sh
+EXTRA_DIST += tests/e2e/reg_instance.sip tests/e2e/reg_instance.xml
