@@ -102,3 +102,7 @@ EXTRA_DIST += tests/e2e/baresip.sip tests/e2e/baresip_ctl.py
 # only the new one.
 E2E_TESTS += tests/e2e/reg_instance.sh
 EXTRA_DIST += tests/e2e/reg_instance.sip tests/e2e/reg_instance.xml
+# The operator's log: failed credentials and failed calls as notice lines
+# with the source address.
+E2E_TESTS += tests/e2e/auth_log.sh
+EXTRA_DIST += tests/e2e/uac_auth_486.xml
