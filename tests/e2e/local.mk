@@ -94,9 +94,10 @@ EXTRA_DIST += tests/e2e/acc.sip
 E2E_TESTS += tests/e2e/ctl.sh tests/e2e/ctl_modules.sh
 EXTRA_DIST += tests/e2e/ctl.sip tests/e2e/reg_plain.xml
 # A real phone with the default auth settings: baresip registers (digest,
-# MD5 only) and calls a registered sipp UAS.
-E2E_TESTS += tests/e2e/baresip.sh
-EXTRA_DIST += tests/e2e/baresip.sip tests/e2e/baresip_ctl.py
+# MD5 only) and calls a registered sipp UAS; the offered and accepted
+# algorithms follow auth.algorithms.
+E2E_TESTS += tests/e2e/baresip.sh tests/e2e/auth_algorithms.sh
+EXTRA_DIST += tests/e2e/baresip.sip tests/e2e/baresip_ctl.py tests/e2e/digest_reg.py
 # RFC 5626: a phone that registers again over a new TCP connection and
 # Contact replaces its binding (+sip.instance, reg-id), and calls reach
 # only the new one.
