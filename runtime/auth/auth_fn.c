@@ -496,7 +496,11 @@ static bool auth_authorize(struct sip_ctx *ctx, const char *rs, size_t rlen, enu
 	case AUTH_NONCE_BAD:
 		/* Not a guess at a password (the response is not even
 		 * checked): a nonce from before a restart, or forged. */
-		LOG_INFO("auth: nonce not issued here from " SIP_STR_FMT, SIP_STR_ARG(c.username));
+		if (SIP_LOG_INFO <= sip_log_level) {
+			char user[200];
+			sip_log_quote(user, sizeof user, c.username.s, c.username.len);
+			LOG_INFO("auth: nonce not issued here, user=\"%s\"", user);
+		}
 		return false;
 	case AUTH_NONCE_STALE:
 		st->stale = true;
