@@ -178,6 +178,7 @@ struct cc_setting_decl *cc_find_setting(const struct cc_program *p, const char *
 	return NULL;
 }
 
+/* Whether s (n bytes) is one of the values of d, case ignored. */
 static bool cc_setting_value_known(const struct cc_setting_decl *d, const char *s, size_t n)
 {
 	for (int i = 0; i < d->n_values; i++)

@@ -131,9 +131,11 @@ static void cc_doc_setting(FILE *out, const struct cc_setting_decl *d)
 		fputc('\n', out);
 	}
 	if (d->values) {
+		/* "A comma-separated list of A, B and C" / "One of A or B". */
+		const char *last = d->values_list ? " and " : " or ";
 		fputs(d->values_list ? "A comma-separated list of " : "One of ", out);
 		for (int i = 0; i < d->n_values; i++) {
-			fputs(i == 0 ? "" : i + 1 < d->n_values ? ", " : d->n_values > 2 ? ", and " : " and ", out);
+			fputs(i == 0 ? "" : i + 1 < d->n_values ? ", " : last, out);
 			fputs("\\fB", out);
 			cc_roff_text(out, d->values[i]);
 			fputs("\\fR", out);
