@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "ast.h"
 
 /* The compiler arena: a chain of large chunks, freed when the process
@@ -176,6 +177,60 @@ struct cc_setting_decl *cc_find_setting(const struct cc_program *p, const char *
 		if (strcmp(d->module, module) == 0 && strcmp(d->key, key) == 0)
 			return d;
 	return NULL;
+}
+
+/* Whether s (n bytes) is one of the values of d, case ignored. */
+static bool cc_setting_value_known(const struct cc_setting_decl *d, const char *s, size_t n)
+{
+	for (int i = 0; i < d->n_values; i++)
+		if (strlen(d->values[i]) == n && strncasecmp(d->values[i], s, n) == 0)
+			return true;
+	return false;
+}
+
+/* The next comma-separated item of s[*i..n), blanks trimmed. */
+static void cc_setting_item(const char *s, size_t n, size_t *i, size_t *a, size_t *b)
+{
+	size_t j = *i;
+	while (j < n && s[j] != ',')
+		j++;
+	*a = *i;
+	*b = j;
+	while (*a < *b && (s[*a] == ' ' || s[*a] == '\t'))
+		(*a)++;
+	while (*b > *a && (s[*b - 1] == ' ' || s[*b - 1] == '\t'))
+		(*b)--;
+	*i = j + 1;
+}
+
+bool cc_setting_value_ok(const struct cc_setting_decl *d, const char *s, size_t n,
+			 const char **bad)
+{
+	if (!d->values)
+		return true;
+	if (!d->values_list) {
+		if (cc_setting_value_known(d, s, n))
+			return true;
+		if (bad)
+			*bad = cc_strndup(s, n);
+		return false;
+	}
+	for (size_t i = 0; i <= n;) {
+		size_t start = i, a, b;
+		cc_setting_item(s, n, &i, &a, &b);
+		bool ok = b > a && cc_setting_value_known(d, s + a, b - a);
+		for (size_t k = 0; ok && k < start;) {
+			size_t ka, kb;
+			cc_setting_item(s, n, &k, &ka, &kb);
+			ok = !(kb - ka == b - a && strncasecmp(s + ka, s + a, b - a) == 0);
+		}
+		if (!ok) {
+			if (bad)
+				*bad = cc_strndup(s + a, b - a);
+			return false;
+		}
+	}
+	return true;
 }
 
 static const struct { const char *name; unsigned bit; } cc_marks[] = {

@@ -200,8 +200,21 @@ struct cc_setting_decl {
 	const char *doc;
 	struct cc_loc loc;
 	struct cc_module_decl *owner;   /* NULL: the core */
+	/* str only: the values it may take (NULL: any), as declared with
+	 * one_of(...), or with list_of(...) the items of a comma-separated
+	 * list of them. */
+	const char **values;
+	int n_values;
+	bool values_list;
 	struct cc_setting_decl *next;
 };
+
+/* Whether the str value s (n bytes) suits setting d (its values, case
+ * ignored; a list's items may have blanks around them, appear once, and
+ * there is at least one). When not, *bad (unless NULL) receives the
+ * offending item (arena copy), "" for an empty list. */
+bool cc_setting_value_ok(const struct cc_setting_decl *d, const char *s, size_t n,
+			 const char **bad);
 
 /* One "KEY = VALUE;" of a "use MODULE { }" block. */
 struct cc_use_item {

@@ -130,6 +130,18 @@ static void cc_doc_setting(FILE *out, const struct cc_setting_decl *d)
 		cc_roff_text(out, d->doc);
 		fputc('\n', out);
 	}
+	if (d->values) {
+		/* "A comma-separated list of A, B and C" / "One of A or B". */
+		const char *last = d->values_list ? " and " : " or ";
+		fputs(d->values_list ? "A comma-separated list of " : "One of ", out);
+		for (int i = 0; i < d->n_values; i++) {
+			fputs(i == 0 ? "" : i + 1 < d->n_values ? ", " : last, out);
+			fputs("\\fB", out);
+			cc_roff_text(out, d->values[i]);
+			fputs("\\fR", out);
+		}
+		fputs(d->values_list ? ", each at most once.\n" : ".\n", out);
+	}
 }
 
 void cc_doc_stdlib_roff(const struct cc_program *p, FILE *out)

@@ -151,14 +151,17 @@ static void cc_parse_timer(struct cc_parse_ctx *ps, struct cc_route *r, const ch
 			   struct cc_loc every_loc, int64_t n, const char *unit,
 			   struct cc_loc unit_loc);
 static void cc_parse_include(struct cc_parse_ctx *ps, struct cc_loc loc, const char *path);
-static void cc_parse_setting(struct cc_parse_ctx *ps, struct cc_loc loc, const char *module,
-			     const char *key, struct cc_type_ref ty, struct cc_expr *value,
-			     const char *doc);
+static struct cc_setting_decl *cc_parse_setting(struct cc_parse_ctx *ps, struct cc_loc loc,
+						const char *module, const char *key,
+						struct cc_type_ref ty, struct cc_expr *value,
+						const char *doc);
 static struct cc_use_list cc_parse_use_add(struct cc_use_list l, const char *key,
 					   struct cc_loc key_loc, struct cc_expr *value);
 static void cc_parse_use(struct cc_parse_ctx *ps, struct cc_loc loc, const char *module,
 			 struct cc_use_item *items);
 static void cc_parse_database(struct cc_parse_ctx *ps, struct cc_loc loc, const char *url);
+static void cc_parse_setting_values(struct cc_setting_decl *d, const char *word,
+				    struct cc_loc loc, struct cc_arg_list *vals);
 }
 
 %define api.pure full
@@ -302,6 +305,15 @@ item:
 	| SETTING IDENT '.' IDENT ':' type '=' literal doc_opt ';'
 		{ if (cc_parse_stdlib_only(ps, @1, "setting"))
 			cc_parse_setting(ps, cc_loc_span(@2, @4), $2, $4, $6, $8, $9); }
+	| SETTING IDENT '.' IDENT ':' type '=' literal IDENT '(' args ')' doc_opt ';'
+		{
+			if (cc_parse_stdlib_only(ps, @1, "setting")) {
+				struct cc_setting_decl *d = cc_parse_setting(ps, cc_loc_span(@2, @4),
+									     $2, $4, $6, $8, $13);
+				if (d)
+					cc_parse_setting_values(d, $9, @9, $11);
+			}
+		}
 	| ROUTE IDENT '(' params_opt ')' block
 		{
 			struct cc_route *r = cc_parse_route(ps, @$, $2, @2, NULL, @2, $6);
@@ -1655,9 +1667,10 @@ static void cc_parse_include(struct cc_parse_ctx *ps, struct cc_loc loc, const c
 	cc_parse_file(p, full, CC_SRC_POLICY);
 }
 
-static void cc_parse_setting(struct cc_parse_ctx *ps, struct cc_loc loc, const char *module,
-			     const char *key, struct cc_type_ref ty, struct cc_expr *value,
-			     const char *doc)
+static struct cc_setting_decl *cc_parse_setting(struct cc_parse_ctx *ps, struct cc_loc loc,
+						const char *module, const char *key,
+						struct cc_type_ref ty, struct cc_expr *value,
+						const char *doc)
 {
 	struct cc_setting_decl *d, **tail;
 	enum cc_type vt = value->kind == E_INT ? CC_TY_INT :
@@ -1666,17 +1679,17 @@ static void cc_parse_setting(struct cc_parse_ctx *ps, struct cc_loc loc, const c
 	if ((d = cc_find_setting(ps->prog, module, key))) {
 		cc_diag_report(CC_D_DUP_NAME, loc, "setting '%s.%s' is already declared", module, key);
 		cc_diag_note(d->loc, "previous declaration is here");
-		return;
+		return NULL;
 	}
 	if (ty.ty != CC_TY_INT && ty.ty != CC_TY_STR && ty.ty != CC_TY_BOOL) {
 		cc_diag_report(CC_D_BAD_DECL, loc, "a setting is int, str or bool, not %s",
 			       cc_type_name(ty.ty));
-		return;
+		return NULL;
 	}
 	if (vt != ty.ty) {
 		cc_diag_report(CC_D_BAD_DECL, value->loc,
 			       "default does not match the setting's type %s", cc_type_name(ty.ty));
-		return;
+		return NULL;
 	}
 	value->ty = vt;
 	d = cc_alloc(sizeof *d);
@@ -1691,6 +1704,44 @@ static void cc_parse_setting(struct cc_parse_ctx *ps, struct cc_loc loc, const c
 	for (tail = &ps->prog->settings; *tail; tail = &(*tail)->next)
 		;
 	*tail = d;
+	return d;
+}
+
+/* The values a str setting may take, declared after its default:
+ * one_of("a", "b") (the value is one of them) or list_of("a", "b") (a
+ * comma-separated list of them, each at most once). Sema checks a policy's
+ * value against them, so a setting the runtime would have to refuse at
+ * start-up is a compile error instead. */
+static void cc_parse_setting_values(struct cc_setting_decl *d, const char *word,
+				    struct cc_loc loc, struct cc_arg_list *vals)
+{
+	bool list = strcmp(word, "list_of") == 0;
+
+	if (!list && strcmp(word, "one_of") != 0) {
+		cc_diag_report(CC_D_SYNTAX, loc, "unexpected identifier '%s', expected 'one_of',"
+			       " 'list_of' or 'doc'", word);
+		return;
+	}
+	if (d->type != CC_TY_STR) {
+		cc_diag_report(CC_D_BAD_DECL, loc, "only a str setting takes %s()", word);
+		return;
+	}
+	const char **v = cc_alloc(sizeof *v * (size_t)(vals->n + 1));
+	for (int i = 0; i < vals->n; i++) {
+		struct cc_expr *e = vals->args[i];
+		if (e->kind != E_STR || vals->names[i] || e->u.str.len == 0) {
+			cc_diag_report(CC_D_BAD_DECL, e->loc, "%s() takes non-empty string literals",
+				       word);
+			return;
+		}
+		v[i] = cc_strndup(e->u.str.s, e->u.str.len);
+	}
+	d->values = v;
+	d->n_values = vals->n;
+	d->values_list = list;
+	if (!cc_setting_value_ok(d, d->dflt->u.str.s, d->dflt->u.str.len, NULL))
+		cc_diag_report(CC_D_BAD_DECL, d->dflt->loc,
+			       "the default is not one of the setting's values");
 }
 
 static struct cc_use_list cc_parse_use_add(struct cc_use_list l, const char *key,

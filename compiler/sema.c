@@ -304,6 +304,53 @@ static void cc_sema_unused(struct cc_sema *s)
 				       a->name);
 }
 
+static bool cc_sema_blank(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t')
+			return false;
+	return true;
+}
+
+/* A str value outside the values its declaration lists: name the item
+ * that is wrong, what it may be, and the closest value. */
+static void cc_sema_bad_setting_value(const struct cc_setting_decl *d, const struct cc_expr *v,
+				      const char *bad)
+{
+	struct cc_suggest sg;
+	size_t n = 0;
+	bool known = false;
+
+	for (int i = 0; i < d->n_values; i++) {
+		n += strlen(d->values[i]) + 4;
+		known |= strcasecmp(d->values[i], bad) == 0;
+	}
+	char *list = cc_alloc(n + 1), *p = list;
+	for (int i = 0; i < d->n_values; i++)
+		p += sprintf(p, "%s\"%s\"", i ? ", " : "", d->values[i]);
+	cc_suggest_init(&sg, bad);
+	for (int i = 0; i < d->n_values && *bad; i++)
+		cc_suggest_add(&sg, d->values[i]);
+	if (!d->values_list)
+		cc_diag_report(CC_D_BAD_SETTING, v->loc, "setting '%s.%s' is one of %s, not \"%s\"%s",
+			       d->module, d->key, list, bad, cc_suggest_text(&sg));
+	else if (!*bad && cc_sema_blank(v->u.str.s, v->u.str.len))
+		cc_diag_report(CC_D_BAD_SETTING, v->loc,
+			       "setting '%s.%s' must name at least one of %s", d->module, d->key, list);
+	else if (!*bad)
+		cc_diag_report(CC_D_BAD_SETTING, v->loc,
+			       "setting '%s.%s' is a comma-separated list of %s; an item is empty",
+			       d->module, d->key, list);
+	else if (known)
+		cc_diag_report(CC_D_BAD_SETTING, v->loc, "setting '%s.%s' lists \"%s\" twice",
+			       d->module, d->key, bad);
+	else
+		cc_diag_report(CC_D_BAD_SETTING, v->loc,
+			       "setting '%s.%s' is a comma-separated list of %s, not \"%s\"%s",
+			       d->module, d->key, list, bad, cc_suggest_text(&sg));
+	cc_diag_note(d->loc, "declared here");
+}
+
 /* use MODULE { KEY = VALUE; }: the module and its keys are declared by
  * "setting MODULE.KEY: TYPE = DEFAULT" in the stdlib; a value has the
  * declared type; a key is set once. */
@@ -346,6 +393,12 @@ static void cc_sema_uses(struct cc_sema *s)
 					       "setting '%s.%s' takes %s, not %s", d->module, d->key,
 					       cc_type_name(d->type), cc_type_name(vt));
 				cc_diag_note(d->loc, "declared here");
+				continue;
+			}
+			const char *bad = NULL;
+			if (vt == CC_TY_STR && !cc_setting_value_ok(d, it->value->u.str.s,
+								    it->value->u.str.len, &bad)) {
+				cc_sema_bad_setting_value(d, it->value, bad);
 				continue;
 			}
 			for (struct cc_use *u2 = p->uses; u2 && !it->decl; u2 = u2->next)

@@ -24,11 +24,26 @@ enum auth_alg { AUTH_MD5, AUTH_SHA256 };
 /* Hex digest lengths. */
 #define AUTH_HEX_MAX 64
 
+#define AUTH_NALGS 2
+
 struct auth_conf {
 	unsigned nonce_expire;    /* seconds; default 30 */
-	bool sha256_first;        /* offer SHA-256 above MD5 (default false: see auth_fn.c) */
+	/* The algorithms challenges offer, in order (default MD5 alone); only
+	 * credentials computed with one of them are accepted. */
+	enum auth_alg algs[AUTH_NALGS];
+	unsigned n_algs;
 };
 extern struct auth_conf auth_conf;
+
+/* Parse a comma-separated list of algorithm names ("MD5", "SHA-256",
+ * case ignored, blanks around items allowed, each at most once) into
+ * algs; returns how many, 0 when the list is empty or has an unknown or
+ * repeated name. */
+unsigned auth_algs_parse(const char *s, enum auth_alg algs[AUTH_NALGS]);
+/* "MD5" or "SHA-256". */
+const char *auth_alg_name(enum auth_alg alg);
+/* Whether challenges offer alg. */
+bool auth_alg_offered(enum auth_alg alg);
 
 /* The parameters of one Digest credentials value (RFC 2617 §3.2.2). */
 struct auth_creds {

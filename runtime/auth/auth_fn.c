@@ -94,7 +94,20 @@ static void auth_module_init(sip_timer_wheel *w)
 	else
 		LOG_WARN("auth: nonce_expire = %lld is out of range; using %u", (long long)ne,
 			 auth_conf.nonce_expire);
-	auth_conf.sha256_first = sipcc_setting_int("auth", "sha256_first", auth_conf.sha256_first) != 0;
+	/* The compiler checked the list; a proxy built otherwise keeps MD5. */
+	const char *algs = sipcc_setting_str("auth", "algorithms", "MD5");
+	enum auth_alg a[AUTH_NALGS];
+	unsigned n = auth_algs_parse(algs, a);
+	if (n) {
+		for (unsigned i = 0; i < n; i++)
+			auth_conf.algs[i] = a[i];
+		auth_conf.n_algs = n;
+	} else {
+		LOG_WARN("auth: algorithms = \"%s\" is not a list of MD5 and SHA-256; offering MD5",
+			 algs);
+		auth_conf.algs[0] = AUTH_MD5;
+		auth_conf.n_algs = 1;
+	}
 	auth_nonce_init();
 	proxy_db_want(NULL);
 }
@@ -426,9 +439,32 @@ static int auth_fetch_ha1(struct sip_ctx *ctx, sip_str user, sip_str realm, enum
 	return rc;
 }
 
+/* A failed check of credentials, at notice: what fail2ban-style tools
+ * match. The source comes first and the client's strings last and
+ * escaped, so nothing a client sends can forge the address a filter
+ * reads. The format is documented in sipcc(1), LOGGING. */
+static void auth_log_failure(struct sip_ctx *ctx, const struct auth_creds *c, sip_str realm,
+			     const char *why)
+{
+	if (SIP_LOG_NOTICE > sip_log_level)
+		return;
+	char ip[64], user[200], rlm[200];
+	sip_addr_ip(&ctx->src, ip, sizeof ip);
+	bool v6 = strchr(ip, ':') != NULL;
+	sip_log_quote(user, sizeof user, c->username.s, c->username.len);
+	sip_log_quote(rlm, sizeof rlm, realm.s, realm.len);
+	LOG_NOTICE("auth: failed: src=%s%s%s:%d transport=%s method=" SIP_STR_FMT
+		   " reason=\"%s\" user=\"%s\" realm=\"%s\"", v6 ? "[" : "", ip, v6 ? "]" : "",
+		   sip_addr_port(&ctx->src), ctx->sock && ctx->sock->tp ? ctx->sock->tp->name : "?",
+		   SIP_STR_ARG(ctx->msg->method_str), why, user, rlm);
+}
+
 /* Check the credentials of ctx's request for realm in headers of type ty.
  * True when they are valid; false otherwise, with the state saying whether
- * the nonce was stale. A database that is down gets the request a 503. */
+ * the nonce was stale. A database that is down gets the request a 503.
+ * Credentials that fail for a reason a password guess or a scan would
+ * produce (unknown user, wrong response, a replay, an algorithm not
+ * offered) are logged by auth_log_failure(). */
 static bool auth_authorize(struct sip_ctx *ctx, const char *rs, size_t rlen, enum sip_hdr_type ty)
 {
 	sip_msg *m = ctx->msg;
@@ -444,10 +480,22 @@ static bool auth_authorize(struct sip_ctx *ctx, const char *rs, size_t rlen, enu
 			break;
 	if (!h)
 		return false;
+	if (!auth_alg_offered(c.alg)) {
+		auth_log_failure(ctx, &c, realm, c.alg == AUTH_SHA256 ? "algorithm SHA-256 not offered"
+								      : "algorithm MD5 not offered");
+		return false;
+	}
 	int64_t now = (int64_t)time(NULL);
 	uint32_t seq;
 	switch (auth_nonce_check(c.nonce, now, &seq)) {
 	case AUTH_NONCE_BAD:
+		/* Not a guess at a password (the response is not even
+		 * checked): a nonce from before a restart, or forged. */
+		if (SIP_LOG_INFO <= sip_log_level) {
+			char user[200];
+			sip_log_quote(user, sizeof user, c.username.s, c.username.len);
+			LOG_INFO("auth: nonce not issued here, user=\"%s\"", user);
+		}
 		return false;
 	case AUTH_NONCE_STALE:
 		st->stale = true;
@@ -472,22 +520,22 @@ static bool auth_authorize(struct sip_ctx *ctx, const char *rs, size_t rlen, enu
 		if (rc != SIP_ENOTFOUND)
 			LOG_WARN("auth: cannot read subscriber " SIP_STR_FMT ": %s",
 				 SIP_STR_ARG(c.username), sip_strerror(rc));
+		else
+			auth_log_failure(ctx, &c, realm, "unknown user");
 		return false;
 	}
 	size_t wl = auth_response(c.alg, sip_str_make(ha1, ha1_len), m->method_str, &c, want);
-	if (c.response.len != wl)
-		return false;
-	for (size_t i = 0; i < wl; i++)
+	bool match = c.response.len == wl;
+	for (size_t i = 0; match && i < wl; i++)
 		got[i] = (char)(c.response.s[i] | 0x20);
-	if (CRYPTO_memcmp(got, want, wl) != 0) {
-		LOG_INFO("auth: wrong credentials for " SIP_STR_FMT "@" SIP_STR_FMT,
-			 SIP_STR_ARG(c.username), SIP_STR_ARG(realm));
+	if (!match || CRYPTO_memcmp(got, want, wl) != 0) {
+		auth_log_failure(ctx, &c, realm, "wrong password");
 		return false;
 	}
 	/* Only now does the nonce-count move, so forged requests cannot use
 	 * up a client's counts. Without qop the nonce is good once. */
 	if (!auth_nc_accept(seq, c.qop.len ? c.nc_val : 1)) {
-		LOG_INFO("auth: replayed nonce-count from " SIP_STR_FMT, SIP_STR_ARG(c.username));
+		auth_log_failure(ctx, &c, realm, "replayed nonce-count");
 		return false;
 	}
 	st->ok = true;
@@ -507,10 +555,11 @@ int64_t sipcc_fn_proxy_authorize(struct sip_ctx *ctx, const char *realm, size_t 
 	return auth_authorize(ctx, realm, len, SIP_HDR_PROXY_AUTHORIZATION);
 }
 
-/* Send a 401/407 with a fresh nonce, offering MD5 and SHA-256. MD5 comes
- * first unless auth_conf.sha256_first: RFC 7616 lists the preferred first,
- * but many deployed clients (sipp among them) read only the first
- * challenge and know only MD5. */
+/* Send a 401/407 with a fresh nonce: one challenge per algorithm of
+ * auth_conf, in its order (RFC 7616 §3.7: the preferred first). Only MD5
+ * by default: many deployed clients (sipp, baresip 1.0) know only MD5,
+ * and some of them give up when a challenge they cannot answer comes
+ * along, even beside one they can. */
 static bool auth_challenge(struct sip_ctx *ctx, const char *rs, size_t rlen, int code,
 			   const char *hname)
 {
@@ -525,15 +574,25 @@ static bool auth_challenge(struct sip_ctx *ctx, const char *rs, size_t rlen, int
 	char nonce[AUTH_NONCE_LEN + 1];
 	auth_nonce_make((int64_t)time(NULL), nonce);
 	bool stale = ctx->auth && ctx->auth->stale;
-	const char *first = auth_conf.sha256_first ? "SHA-256" : "MD5";
-	const char *second = auth_conf.sha256_first ? "MD5" : "SHA-256";
-	sip_str hdrs = sip_arena_printf(ctx->arena,
-		"%s: Digest realm=\"%.*s\", nonce=\"%s\", qop=\"auth\", algorithm=%s%s\r\n"
-		"%s: Digest realm=\"%.*s\", nonce=\"%s\", qop=\"auth\", algorithm=%s%s\r\n",
-		hname, (int)rlen, rs, nonce, first, stale ? ", stale=true" : "",
-		hname, (int)rlen, rs, nonce, second, stale ? ", stale=true" : "");
-	if (!hdrs.len)
+	sip_str one[AUTH_NALGS];
+	size_t total = 0;
+	for (unsigned i = 0; i < auth_conf.n_algs; i++) {
+		one[i] = sip_arena_printf(ctx->arena,
+			"%s: Digest realm=\"%.*s\", nonce=\"%s\", qop=\"auth\", algorithm=%s%s\r\n",
+			hname, (int)rlen, rs, nonce, auth_alg_name(auth_conf.algs[i]),
+			stale ? ", stale=true" : "");
+		if (!one[i].len)
+			return false;
+		total += one[i].len;
+	}
+	char *p = sip_arena_alloc(ctx->arena, total + 1);
+	if (!p || !total)
 		return false;
+	sip_str hdrs = sip_str_make(p, total);
+	for (unsigned i = 0; i < auth_conf.n_algs; i++) {
+		memcpy(p, one[i].s, one[i].len);
+		p += one[i].len;
+	}
 	sip_str reason = code == 401 ? SIP_STR_LIT("Unauthorized")
 				     : SIP_STR_LIT("Proxy Authentication Required");
 	/* Through a server transaction, so a retransmitted request gets this

@@ -7,7 +7,51 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
-struct auth_conf auth_conf = { 30, false };
+struct auth_conf auth_conf = { 30, { AUTH_MD5, AUTH_SHA256 }, 1 };
+
+const char *auth_alg_name(enum auth_alg alg)
+{
+	return alg == AUTH_SHA256 ? "SHA-256" : "MD5";
+}
+
+bool auth_alg_offered(enum auth_alg alg)
+{
+	for (unsigned i = 0; i < auth_conf.n_algs; i++)
+		if (auth_conf.algs[i] == alg)
+			return true;
+	return false;
+}
+
+unsigned auth_algs_parse(const char *s, enum auth_alg algs[AUTH_NALGS])
+{
+	unsigned n = 0;
+	const char *p = s ? s : "";
+	for (;;) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		sip_str item = sip_str_make(p, len);
+		while (item.len && (item.s[0] == ' ' || item.s[0] == '\t'))
+			item.s++, item.len--;
+		while (item.len && (item.s[item.len - 1] == ' ' || item.s[item.len - 1] == '\t'))
+			item.len--;
+		enum auth_alg a;
+		if (sip_str_eq_lit_case(item, "MD5"))
+			a = AUTH_MD5;
+		else if (sip_str_eq_lit_case(item, "SHA-256"))
+			a = AUTH_SHA256;
+		else
+			return 0;
+		for (unsigned i = 0; i < n; i++)
+			if (algs[i] == a)
+				return 0;
+		if (n == AUTH_NALGS)
+			return 0;
+		algs[n++] = a;
+		if (!e)
+			return n;
+		p = e + 1;
+	}
+}
 
 static const char auth_hexd[] = "0123456789abcdef";
 

@@ -74,3 +74,25 @@ void sip_log(int level, const char *fmt, ...)
 	else
 		fprintf(stderr, "%s: %s\n", log_names[level], line);
 }
+
+const char *sip_log_quote(char *buf, size_t sz, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		bool plain = ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\';
+		if (k + (plain ? 1 : 4) >= sz)
+			break;
+		if (plain) {
+			buf[k++] = (char)ch;
+		} else {
+			buf[k++] = '\\';
+			buf[k++] = 'x';
+			buf[k++] = hex[ch >> 4];
+			buf[k++] = hex[ch & 15];
+		}
+	}
+	buf[k] = '\0';
+	return buf;
+}

@@ -2,6 +2,8 @@
 #ifndef SIPCC_CORE_LOG_H
 #define SIPCC_CORE_LOG_H
 
+#include <stddef.h>
+
 enum sip_log_level {
 	SIP_LOG_ERR = 0,
 	SIP_LOG_WARN = 1,
@@ -16,6 +18,11 @@ extern int sip_log_level;
 int sip_log_level_parse(const char *s);
 void sip_log_use_syslog(const char *ident);
 void sip_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Copy the n bytes at s into buf (sz > 0) for a log line, NUL-terminated
+ * and cut to fit: printable ASCII other than '"' and '\' as is, every
+ * other byte as \xHH, so a value a peer sent cannot end a quoted field,
+ * start a new line or hide in control characters. Returns buf. */
+const char *sip_log_quote(char *buf, size_t sz, const char *s, size_t n);
 
 #define SIP_LOG(level, ...) \
 	do { if ((level) <= sip_log_level) sip_log((level), __VA_ARGS__); } while (0)

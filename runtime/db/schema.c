@@ -220,12 +220,32 @@ static const char *const v3_mysql[] = {
 	NULL
 };
 
+/* v4: RFC 5626 in the location table: the header parameters a binding's
+ * Contact was registered with (params, echoed in the 200 OK and read back
+ * at start-up) and, for whoever reads the table, its +sip.instance and
+ * reg-id (0: none), which identify the binding of a device across new
+ * connections and Contact URIs. */
+static const char *const v4_sql[] = {
+	"ALTER TABLE location ADD COLUMN params TEXT",
+	"ALTER TABLE location ADD COLUMN instance TEXT",
+	"ALTER TABLE location ADD COLUMN reg_id INTEGER NOT NULL DEFAULT 0",
+	NULL
+};
+/* MariaDB: safe to run again after a half-done migration. */
+static const char *const v4_mysql[] = {
+	"ALTER TABLE location ADD COLUMN IF NOT EXISTS params TEXT",
+	"ALTER TABLE location ADD COLUMN IF NOT EXISTS instance TEXT",
+	"ALTER TABLE location ADD COLUMN IF NOT EXISTS reg_id INTEGER NOT NULL DEFAULT 0",
+	NULL
+};
+
 /* Every entry needs its statements for all three backends; one left NULL
  * makes that migration fail on that backend with an error naming it. */
 static const db_migration db_migrations[] = {
 	{ 1, "subscriber, location, domain, alias", v1_sqlite, v1_pgsql, v1_mysql },
 	{ 2, "dr_gateway, dr_rule", v2_sql, v2_sql, v2_sql },
 	{ 3, "acc, missed_calls, acc_cdrs", v3_sqlite, v3_pgsql, v3_mysql },
+	{ 4, "location params, instance, reg_id", v4_sql, v4_sql, v4_mysql },
 };
 
 _Static_assert(sizeof(db_migrations) / sizeof(db_migrations[0]) == DB_SCHEMA_VERSION,

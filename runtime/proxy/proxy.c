@@ -1029,7 +1029,42 @@ static void proxy_on_failure(txn *s, int code)
 	fn(&ctx);
 }
 
+/* A call that failed, at notice: an INVITE transaction whose final
+ * response upstream is 300 or above, whether relayed or made here. A
+ * challenge (401, 407) is no failure: failed credentials have their own
+ * line (auth_fn.c). From, To and Call-ID come from the response sent,
+ * escaped; the format is documented in sipcc(1), LOGGING. */
+static void proxy_log_failed_call(txn *s, int code)
+{
+	if (!s->is_invite || code < 300 || code == 401 || code == 407
+	    || SIP_LOG_NOTICE > sip_log_level || !s->out_len)
+		return;
+	_Alignas(16) char abuf[2048];
+	char ip[64], from[256], to[256], cid[160], reason[96];
+	sip_arena a;
+	sip_msg r;
+	sip_arena_init_buf(&a, abuf, sizeof abuf, 2048);
+	from[0] = to[0] = cid[0] = reason[0] = '\0';
+	if (sip_msg_parse(&a, s->out, s->out_len, &r) == SIP_OK && !r.is_request) {
+		sip_naddr *f = sip_msg_from(&r), *t = sip_msg_to(&r);
+		if (f)
+			sip_log_quote(from, sizeof from, f->uri_str.s, f->uri_str.len);
+		if (t)
+			sip_log_quote(to, sizeof to, t->uri_str.s, t->uri_str.len);
+		sip_log_quote(cid, sizeof cid, r.callid.s, r.callid.len);
+		sip_log_quote(reason, sizeof reason, r.reason.s, r.reason.len);
+	}
+	sip_arena_destroy(&a);
+	sip_addr_ip(&s->src, ip, sizeof ip);
+	bool v6 = strchr(ip, ':') != NULL;
+	LOG_NOTICE("call failed: src=%s%s%s:%d transport=%s method=INVITE status=%d reason=\"%s\""
+		   " from=\"%s\" to=\"%s\" call-id=\"%s\"", v6 ? "[" : "", ip, v6 ? "]" : "",
+		   sip_addr_port(&s->src), s->sock && s->sock->tp ? s->sock->tp->name : "?", code,
+		   reason, from, to, cid);
+}
+
 static void proxy_on_final(txn *s, int code)
 {
 	proxy_modules_final(s, code);
+	proxy_log_failed_call(s, code);
 }

@@ -72,6 +72,13 @@ static void reg_ctl_show_one(struct reg_ctl_walk *w, sip_str aor, const reg_cont
 		reg_ctl_field(w->o, "received", c, REG_RECEIVED);
 		reg_ctl_field(w->o, "path", c, REG_PATH);
 		reg_ctl_field(w->o, "user_agent", c, REG_UA);
+		reg_ctl_field(w->o, "params", c, REG_PARAMS);
+		sip_str inst = reg_instance(c);
+		if (inst.len) {
+			proxy_ctl_printf(w->o, ",\"instance\":");
+			proxy_ctl_json_str(w->o, inst.s, inst.len);
+			proxy_ctl_printf(w->o, ",\"reg_id\":%u", reg_reg_id(c));
+		}
 		proxy_ctl_printf(w->o, ",\"flags\":%u}", c->flags);
 	}
 	if (k)

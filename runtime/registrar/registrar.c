@@ -23,6 +23,8 @@ struct reg_table {
 static reg_table *reg_tables;
 static db *reg_db;
 static void reg_dirty_clear(void);
+static bool reg_param(sip_str params, const char *name, sip_str *val);
+static bool reg_parse_uint(sip_str s, uint64_t *out);
 
 /* The statements of the write-through, prepared on reg_db. */
 static struct {
@@ -236,6 +238,24 @@ const reg_contact *reg_lookup(reg_table *t, sip_str aor, int64_t now)
 	return NULL;
 }
 
+sip_str reg_instance(const reg_contact *c)
+{
+	sip_str v;
+	if (!c->len[REG_PARAMS] || !reg_param(reg_field(c, REG_PARAMS), "+sip.instance", &v))
+		return SIP_STR_NULL;
+	return v;
+}
+
+uint32_t reg_reg_id(const reg_contact *c)
+{
+	sip_str v;
+	uint64_t id;
+	if (!reg_instance(c).len || !reg_param(reg_field(c, REG_PARAMS), "reg-id", &v)
+	    || !reg_parse_uint(v, &id) || id > UINT32_MAX)
+		return 0;
+	return (uint32_t)id;
+}
+
 sip_str reg_aor_of(sip_arena *ar, sip_str uri)
 {
 	sip_uri u;
@@ -261,6 +281,13 @@ sip_str reg_aor_of(sip_arena *ar, sip_str uri)
 
 /* ---- database write-through ---- */
 
+/* One location row. instance and reg_id repeat what params holds, for
+ * whoever reads the table; a restart reads params back. */
+#define REG_INSERT \
+	"INSERT INTO location (aor, contact, expires, q, callid, cseq, path, received," \
+	" user_agent, flags, params, instance, reg_id)" \
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+
 static int reg_prepare(void)
 {
 	if (reg_st.d == reg_db && reg_st.upsert)
@@ -268,21 +295,20 @@ static int reg_prepare(void)
 	reg_st.d = reg_db;
 	int rc;
 	if (strcmp(db_backend(reg_db), "mysql") == 0)
-		rc = db_prepare(reg_db,
-		"INSERT INTO location (aor, contact, expires, q, callid, cseq, path, received,"
-		" user_agent, flags) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+		rc = db_prepare(reg_db, REG_INSERT
 		" ON DUPLICATE KEY UPDATE expires = VALUES(expires), q = VALUES(q),"
 		" callid = VALUES(callid), cseq = VALUES(cseq), path = VALUES(path),"
 		" received = VALUES(received), user_agent = VALUES(user_agent),"
-		" flags = VALUES(flags)", &reg_st.upsert);
+		" flags = VALUES(flags), params = VALUES(params), instance = VALUES(instance),"
+		" reg_id = VALUES(reg_id)", &reg_st.upsert);
 	else
-		rc = db_prepare(reg_db,
-		"INSERT INTO location (aor, contact, expires, q, callid, cseq, path, received,"
-		" user_agent, flags) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+		rc = db_prepare(reg_db, REG_INSERT
 		" ON CONFLICT (aor, contact) DO UPDATE SET expires = excluded.expires,"
 		" q = excluded.q, callid = excluded.callid, cseq = excluded.cseq,"
 		" path = excluded.path, received = excluded.received,"
-		" user_agent = excluded.user_agent, flags = excluded.flags", &reg_st.upsert);
+		" user_agent = excluded.user_agent, flags = excluded.flags,"
+		" params = excluded.params, instance = excluded.instance,"
+		" reg_id = excluded.reg_id", &reg_st.upsert);
 	if (rc == SIP_OK)
 		rc = db_prepare(reg_db, "DELETE FROM location WHERE aor = $1 AND contact = $2",
 				&reg_st.del);
@@ -306,9 +332,9 @@ static int reg_bind_opt(db_stmt *st, int idx, sip_str v)
 	return v.len ? db_bind_text(st, idx, v) : db_bind_null(st, idx);
 }
 
-static int reg_db_upsert(sip_str aor, const reg_contact *c)
+/* Bind binding c of aor to the parameters of REG_INSERT and run st. */
+static int reg_db_insert(db_stmt *st, sip_str aor, const reg_contact *c)
 {
-	db_stmt *st = reg_st.upsert;
 	int rc;
 	if ((rc = db_bind_text(st, 1, aor)) || (rc = db_bind_text(st, 2, reg_field(c, REG_CONTACT)))
 	    || (rc = db_bind_int(st, 3, c->expires)) || (rc = db_bind_int(st, 4, c->q))
@@ -317,11 +343,19 @@ static int reg_db_upsert(sip_str aor, const reg_contact *c)
 	    || (rc = reg_bind_opt(st, 7, reg_field(c, REG_PATH)))
 	    || (rc = reg_bind_opt(st, 8, reg_field(c, REG_RECEIVED)))
 	    || (rc = db_bind_text(st, 9, reg_field(c, REG_UA)))
-	    || (rc = db_bind_int(st, 10, (int32_t)c->flags)))
+	    || (rc = db_bind_int(st, 10, (int32_t)c->flags))
+	    || (rc = reg_bind_opt(st, 11, reg_field(c, REG_PARAMS)))
+	    || (rc = reg_bind_opt(st, 12, reg_instance(c)))
+	    || (rc = db_bind_int(st, 13, (int32_t)reg_reg_id(c))))
 		return rc;
 	rc = db_step(st);
 	db_reset(st);
 	return rc;
+}
+
+static int reg_db_upsert(sip_str aor, const reg_contact *c)
+{
+	return reg_db_insert(reg_st.upsert, aor, c);
 }
 
 static int reg_db_delete(sip_str aor, sip_str contact)
@@ -342,7 +376,7 @@ long reg_load(db *d, int64_t now)
 	if (!t)
 		return SIP_NOMEM;
 	int rc = db_prepare(d, "SELECT aor, contact, expires, q, callid, cseq, path, received,"
-			    " user_agent, flags FROM location WHERE expires > $1", &st);
+			    " user_agent, flags, params FROM location WHERE expires > $1", &st);
 	if (rc != SIP_OK)
 		return rc;
 	if ((rc = db_bind_int(st, 1, now)) != SIP_OK) {
@@ -358,6 +392,7 @@ long reg_load(db *d, int64_t now)
 			[REG_PATH] = db_column_text(st, 6),
 			[REG_RECEIVED] = db_column_text(st, 7),
 			[REG_UA] = db_column_text(st, 8),
+			[REG_PARAMS] = db_column_text(st, 10),
 		};
 		uint32_t h = reg_hash(aor);
 		reg_aor *a = reg_aor_find(t, aor, h);
@@ -466,10 +501,71 @@ static int reg_parse_q(sip_str s)
 /* One Contact of the request, resolved. */
 struct reg_want {
 	sip_str uri;
+	sip_str params;        /* its header parameters but expires and q */
+	sip_str instance;      /* +sip.instance, quotes removed; empty: none */
+	uint32_t reg_id;       /* 0: none */
 	uint64_t expires;      /* seconds from now; 0 removes */
 	int q;
-	reg_contact *old;      /* the existing binding for uri */
 };
+
+/* Whether the request's contact w updates binding c: the same URI, or
+ * the same +sip.instance and reg-id (RFC 5626 §6; instance URNs compare
+ * without case, as uuid URNs do). */
+static bool reg_want_matches(const struct reg_want *w, const reg_contact *c)
+{
+	if (sip_str_eq(w->uri, reg_field(c, REG_CONTACT)))
+		return true;
+	if (!w->instance.len)
+		return false;
+	sip_str ci = reg_instance(c);
+	return ci.len && sip_str_caseeq(ci, w->instance) && reg_reg_id(c) == w->reg_id;
+}
+
+/* Whether binding c goes or is replaced by the request (its contacts w,
+ * or "*"). */
+static bool reg_replaced(const struct reg_want *w, unsigned n, bool star, const reg_contact *c)
+{
+	for (unsigned i = 0; i < n && !star; i++)
+		if (reg_want_matches(&w[i], c))
+			return true;
+	return star;
+}
+
+/* The header parameters of a Contact value without expires and q, which
+ * the registrar writes itself, in the arena ("" when nothing is left). */
+static sip_str reg_params_keep(sip_arena *ar, sip_str params)
+{
+	char *out = params.len ? sip_arena_alloc(ar, params.len) : NULL;
+	size_t k = 0, i = 0;
+	if (!out)
+		return SIP_STR_NULL;
+	while (i < params.len) {
+		size_t j = i;
+		bool quoted = false;
+		while (j < params.len && (quoted || params.s[j] != ';')) {
+			if (params.s[j] == '"')
+				quoted = !quoted;
+			j++;
+		}
+		sip_str p = sip_str_make(params.s + i, j - i);
+		while (p.len && (p.s[0] == ' ' || p.s[0] == '\t'))
+			p.s++, p.len--;
+		while (p.len && (p.s[p.len - 1] == ' ' || p.s[p.len - 1] == '\t'))
+			p.len--;
+		size_t nl = 0;
+		while (nl < p.len && p.s[nl] != '=' && p.s[nl] != ' ' && p.s[nl] != '\t')
+			nl++;
+		sip_str name = sip_str_make(p.s, nl);
+		if (p.len && !sip_str_eq_lit_case(name, "expires") && !sip_str_eq_lit_case(name, "q")) {
+			if (k)
+				out[k++] = ';';
+			memcpy(out + k, p.s, p.len);
+			k += p.len;
+		}
+		i = j + 1;
+	}
+	return sip_str_make(out, k);
+}
 
 static void reg_fail(struct reg_result *out, int code, const char *reason)
 {
@@ -515,12 +611,14 @@ static void reg_fmt_q(char *buf, size_t sz, int q)
 }
 
 /* The 200 OK's headers: every current binding with its remaining expiry
- * (§10.3 step 8), and the Path of the request echoed (RFC 3327 §5.3). */
+ * and the parameters its Contact was registered with, +sip.instance and
+ * reg-id among them (§10.3 step 8, RFC 5626 §6), and the Path of the
+ * request echoed (RFC 3327 §5.3). */
 static sip_str reg_ok_hdrs(reg_aor *a, sip_str path, int64_t now, sip_arena *ar)
 {
 	size_t n = path.len ? path.len + 8 : 0;
 	for (const reg_contact *c = a ? a->contacts : NULL; c; c = c->next)
-		n += c->len[REG_CONTACT] + 48;
+		n += c->len[REG_CONTACT] + c->len[REG_PARAMS] + 48;
 	char *p = sip_arena_alloc(ar, n + 1);
 	if (!p)
 		return SIP_STR_NULL;
@@ -530,9 +628,10 @@ static sip_str reg_ok_hdrs(reg_aor *a, sip_str path, int64_t now, sip_arena *ar)
 		char q[8] = "";
 		if (c->q >= 0)
 			reg_fmt_q(q, sizeof q, c->q);
-		k += (size_t)snprintf(p + k, n + 1 - k, "Contact: <%.*s>;expires=%lld%s%s\r\n",
+		sip_str pr = reg_field(c, REG_PARAMS);
+		k += (size_t)snprintf(p + k, n + 1 - k, "Contact: <%.*s>;expires=%lld%s%s%s%.*s\r\n",
 				      (int)u.len, u.s, (long long)(c->expires - now),
-				      c->q >= 0 ? ";q=" : "", q);
+				      c->q >= 0 ? ";q=" : "", q, pr.len ? ";" : "", (int)pr.len, pr.s);
 	}
 	if (path.len)
 		k += (size_t)snprintf(p + k, n + 1 - k, "Path: %.*s\r\n", (int)path.len, path.s);
@@ -541,8 +640,8 @@ static sip_str reg_ok_hdrs(reg_aor *a, sip_str path, int64_t now, sip_arena *ar)
 
 /* Write the planned changes of one request to the database in one
  * transaction. Returns SIP_OK or the failing status (rolled back). */
-static int reg_db_apply(sip_str aor, struct reg_want *w, unsigned n, reg_contact **fresh,
-			bool star)
+static int reg_db_apply(sip_str aor, const reg_aor *a, const struct reg_want *w, unsigned n,
+			reg_contact **fresh, bool star)
 {
 	int rc = reg_prepare();
 	if (rc != SIP_OK)
@@ -555,12 +654,14 @@ static int reg_db_apply(sip_str aor, struct reg_want *w, unsigned n, reg_contact
 			rc = db_step(st);
 		db_reset(st);
 	}
-	for (unsigned i = 0; i < n && rc == SIP_OK; i++) {
+	/* The rows of the bindings replaced go (a new URI for an instance
+	 * leaves none behind), then the new ones are written. */
+	for (const reg_contact *c = a && !star ? a->contacts : NULL; c && rc == SIP_OK; c = c->next)
+		if (reg_replaced(w, n, false, c))
+			rc = reg_db_delete(aor, reg_field(c, REG_CONTACT));
+	for (unsigned i = 0; i < n && rc == SIP_OK; i++)
 		if (fresh[i])
 			rc = reg_db_upsert(aor, fresh[i]);
-		else if (w[i].old)
-			rc = reg_db_delete(aor, w[i].uri);
-	}
 	if (rc == SIP_OK)
 		rc = db_exec(reg_db, "COMMIT");
 	if (rc != SIP_OK && rc != SIP_EDBDOWN)
@@ -685,9 +786,7 @@ static int reg_job_run(db *d, void *arg)
 		reg_wst.del_aor = reg_wst.ins = reg_wst.del_expired = NULL;
 	}
 	if (!reg_wst.ins) {
-		rc = db_prepare(d, "INSERT INTO location (aor, contact, expires, q, callid, cseq, path,"
-				" received, user_agent, flags) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
-				" $9, $10)", &reg_wst.ins);
+		rc = db_prepare(d, REG_INSERT, &reg_wst.ins);
 		if (rc == SIP_OK)
 			rc = db_prepare(d, "DELETE FROM location WHERE aor = $1", &reg_wst.del_aor);
 		if (rc == SIP_OK)
@@ -709,20 +808,8 @@ static int reg_job_run(db *d, void *arg)
 		rc = db_step(reg_wst.del_aor);
 	db_reset(reg_wst.del_aor);
 	db_stmt *st = reg_wst.ins;
-	for (unsigned i = 0; i < s->n && rc == SIP_OK; i++) {
-		const reg_contact *c = s->c[i];
-		if ((rc = db_bind_text(st, 1, aor)) || (rc = db_bind_text(st, 2, reg_field(c, REG_CONTACT)))
-		    || (rc = db_bind_int(st, 3, c->expires)) || (rc = db_bind_int(st, 4, c->q))
-		    || (rc = db_bind_text(st, 5, reg_field(c, REG_CALLID)))
-		    || (rc = db_bind_int(st, 6, c->cseq))
-		    || (rc = reg_bind_opt(st, 7, reg_field(c, REG_PATH)))
-		    || (rc = reg_bind_opt(st, 8, reg_field(c, REG_RECEIVED)))
-		    || (rc = db_bind_text(st, 9, reg_field(c, REG_UA)))
-		    || (rc = db_bind_int(st, 10, c->flags)))
-			break;
-		rc = db_step(st);
-		db_reset(st);
-	}
+	for (unsigned i = 0; i < s->n && rc == SIP_OK; i++)
+		rc = reg_db_insert(st, aor, s->c[i]);
 	if (rc == SIP_OK)
 		rc = db_exec(d, "COMMIT");
 	if (rc != SIP_OK && rc != SIP_EDBDOWN)
@@ -842,11 +929,30 @@ void reg_save(reg_table *t, sip_msg *m, sip_str received, uint32_t flags, int64_
 			}
 			if (reg_conf.max_expires && e > reg_conf.max_expires)
 				e = reg_conf.max_expires;
-			/* The same URI twice in one request: the last one wins. */
+			struct reg_want nw = { .uri = c->uri_str, .expires = e, .q = q };
+			nw.params = reg_params_keep(ar, c->params);
+			if (c->params.len && !nw.params.s)
+				return reg_fail(out, 500, "Server Internal Error");
+			if (nw.params.len > REG_MAX_FIELD)
+				return reg_fail(out, 400, "Bad Contact");
+			/* RFC 5626 §6: reg-id counts only with an instance. */
+			if (reg_param(nw.params, "+sip.instance", &v) && v.len) {
+				nw.instance = v;
+				uint64_t id = 0;
+				if (reg_param(nw.params, "reg-id", &v)
+				    && (!reg_parse_uint(v, &id) || id == 0 || id > INT32_MAX))
+					return reg_fail(out, 400, "Bad Contact reg-id");
+				nw.reg_id = (uint32_t)id;
+			}
+			/* The same URI, or the same instance and reg-id, twice in
+			 * one request: the last one wins. */
 			unsigned i;
-			for (i = 0; i < n && !sip_str_eq(w[i].uri, c->uri_str); i++)
-				;
-			w[i] = (struct reg_want){ c->uri_str, e, q, NULL };
+			for (i = 0; i < n; i++)
+				if (sip_str_eq(w[i].uri, nw.uri)
+				    || (nw.instance.len && sip_str_caseeq(w[i].instance, nw.instance)
+					&& w[i].reg_id == nw.reg_id))
+					break;
+			w[i] = nw;
 			if (i == n)
 				n++;
 		}
@@ -874,28 +980,22 @@ void reg_save(reg_table *t, sip_msg *m, sip_str received, uint32_t flags, int64_
 	}
 
 	/* Step 7 ordering: a binding updated from the same Call-ID must see a
-	 * higher CSeq, else the whole request fails. */
+	 * higher CSeq, else the whole request fails. A binding is updated by
+	 * a contact with its URI or with its instance (RFC 5626). */
 	uint32_t cseq = m->cseq.num;
+	unsigned long kept = 0;
 	for (reg_contact *c = a ? a->contacts : NULL; c; c = c->next) {
-		bool mine = star;
-		for (unsigned i = 0; i < n && !mine; i++)
-			if (sip_str_eq(w[i].uri, reg_field(c, REG_CONTACT))) {
-				w[i].old = c;
-				mine = true;
-			}
-		if (mine && sip_str_eq(reg_field(c, REG_CALLID), m->callid) && cseq <= c->cseq)
+		if (!reg_replaced(w, n, star, c)) {
+			kept++;
+			continue;
+		}
+		if (sip_str_eq(reg_field(c, REG_CALLID), m->callid) && cseq <= c->cseq)
 			return reg_fail(out, 500, "Out of Order");
 	}
 	if (reg_conf.max_contacts) {
-		unsigned long total = 0;
-		for (reg_contact *c = a ? a->contacts : NULL; c; c = c->next)
-			total++;
-		for (unsigned i = 0; i < n; i++) {
-			if (w[i].expires && !w[i].old)
-				total++;
-			else if (!w[i].expires && w[i].old)
-				total--;
-		}
+		unsigned long total = kept;
+		for (unsigned i = 0; i < n; i++)
+			total += w[i].expires != 0;
 		if (total > reg_conf.max_contacts)
 			return reg_fail(out, 403, "Too Many Registered Contacts");
 	}
@@ -911,7 +1011,7 @@ void reg_save(reg_table *t, sip_msg *m, sip_str received, uint32_t flags, int64_
 			continue;
 		sip_str f[REG_NFIELDS] = {
 			[REG_CONTACT] = w[i].uri, [REG_CALLID] = m->callid, [REG_PATH] = path,
-			[REG_RECEIVED] = received, [REG_UA] = ua,
+			[REG_RECEIVED] = received, [REG_UA] = ua, [REG_PARAMS] = w[i].params,
 		};
 		if (!(fresh[i] = reg_contact_new(f))) {
 			while (i--)
@@ -933,7 +1033,7 @@ void reg_save(reg_table *t, sip_msg *m, sip_str received, uint32_t flags, int64_
 		return reg_fail(out, 503, "Service Unavailable");
 	}
 	if (!queue && reg_db && t->persist) {
-		int rc = reg_db_apply(aor, w, n, fresh, star);
+		int rc = reg_db_apply(aor, a, w, n, fresh, star);
 		if (rc != SIP_OK) {
 			for (unsigned i = 0; i < n; i++)
 				sip_mem_free(fresh[i]);
@@ -948,10 +1048,7 @@ void reg_save(reg_table *t, sip_msg *m, sip_str received, uint32_t flags, int64_
 	/* Apply: removals first, then the new bindings in q order. */
 	if (a) {
 		for (reg_contact **pp = &a->contacts; *pp;) {
-			bool drop = star;
-			for (unsigned i = 0; i < n && !drop; i++)
-				drop = w[i].old == *pp;
-			if (drop) {
+			if (reg_replaced(w, n, star, *pp)) {
 				reg_contact *c = *pp;
 				*pp = c->next;
 				sip_mem_free(c);

@@ -21,8 +21,13 @@
 #include "db/db_worker.h"
 #include "sip/msg.h"
 
-/* Strings of a binding, in the order they are stored. */
-enum reg_field { REG_CONTACT, REG_CALLID, REG_PATH, REG_RECEIVED, REG_UA, REG_NFIELDS };
+/* Strings of a binding, in the order they are stored. REG_PARAMS holds
+ * the header parameters of its Contact value other than expires and q
+ * (no leading ';'), echoed in the 200 OK (RFC 3261 §10.3 step 8); among
+ * them the RFC 5626 "+sip.instance" and "reg-id" that identify the
+ * binding of a device's flow whatever its Contact URI. */
+enum reg_field { REG_CONTACT, REG_CALLID, REG_PATH, REG_RECEIVED, REG_UA, REG_PARAMS,
+		 REG_NFIELDS };
 
 typedef struct reg_contact {
 	struct reg_contact *next;
@@ -102,6 +107,13 @@ static inline sip_str reg_field(const reg_contact *c, enum reg_field f)
 	return sip_str_make(c->data + off, c->len[f]);
 }
 
+/* The +sip.instance of binding c, quotes removed ("<urn:uuid:...>"),
+ * empty when it has none. */
+sip_str reg_instance(const reg_contact *c);
+/* The reg-id of binding c, 0 when it has none (or no instance: RFC 5626
+ * §6 ignores a reg-id without +sip.instance). */
+uint32_t reg_reg_id(const reg_contact *c);
+
 /* The canonical address-of-record of uri ("user@host", host lowercased)
  * into a. Empty when uri is not a SIP URI with a host. */
 sip_str reg_aor_of(sip_arena *a, sip_str uri);
@@ -119,7 +131,10 @@ struct reg_result {
 
 /* Process REGISTER req against t as RFC 3261 §10.3 steps 5-8 say, all or
  * nothing: the bindings change (memory and database) only when the result
- * is 200. received is the source the request came from ("sip:IP:PORT"),
+ * is 200. A Contact with a +sip.instance (RFC 5626 §6) replaces the
+ * binding of the address-of-record with the same instance and reg-id (0
+ * when absent) even when its URI differs: a client that comes back on a
+ * new connection or port leaves no stale binding behind. received is the source the request came from ("sip:IP:PORT"),
  * kept for NAT traversal; flags (the policy's branch flags) are stored with
  * every contact the request adds or updates. Results: 200, 400 (malformed Contact or Expires,
  * "*" with other contacts or a nonzero expiry), 423, 500 (a Call-ID/CSeq

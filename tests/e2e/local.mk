@@ -110,3 +110,17 @@ EXTRA_DIST += tests/e2e/unreachable.sip
 # A database without an adapter (redis://): refused by sipcc check and by
 # the proxy's --db with a clear message.
 E2E_TESTS += tests/e2e/db_url.sh
+# A real phone with the default auth settings: baresip registers (digest,
+# MD5 only) and calls a registered sipp UAS; the offered and accepted
+# algorithms follow auth.algorithms.
+E2E_TESTS += tests/e2e/baresip.sh tests/e2e/auth_algorithms.sh
+EXTRA_DIST += tests/e2e/baresip.sip tests/e2e/baresip_ctl.py tests/e2e/digest_reg.py
+# RFC 5626: a phone that registers again over a new TCP connection and
+# Contact replaces its binding (+sip.instance, reg-id), and calls reach
+# only the new one.
+E2E_TESTS += tests/e2e/reg_instance.sh
+EXTRA_DIST += tests/e2e/reg_instance.sip tests/e2e/reg_instance.xml
+# The operator's log: failed credentials and failed calls as notice lines
+# with the source address.
+E2E_TESTS += tests/e2e/auth_log.sh
+EXTRA_DIST += tests/e2e/uac_auth_486.xml

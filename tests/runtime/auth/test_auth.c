@@ -129,6 +129,31 @@ static void test_nc_replay(void **state)
 	assert_false(auth_nc_accept(seq, 8));
 }
 
+/* auth.algorithms: the offered algorithms in order; MD5 alone unless
+ * the list says otherwise; anything else is refused as a whole. */
+static void test_algorithms_setting(void **state)
+{
+	(void)state;
+	enum auth_alg a[AUTH_NALGS];
+	assert_int_equal(auth_conf.n_algs, 1);
+	assert_int_equal(auth_conf.algs[0], AUTH_MD5);
+	assert_false(auth_alg_offered(AUTH_SHA256));
+	assert_int_equal(auth_algs_parse("MD5", a), 1);
+	assert_int_equal(a[0], AUTH_MD5);
+	assert_int_equal(auth_algs_parse("sha-256 , md5", a), 2);
+	assert_int_equal(a[0], AUTH_SHA256);
+	assert_int_equal(a[1], AUTH_MD5);
+	assert_int_equal(auth_algs_parse("SHA-256", a), 1);
+	assert_int_equal(a[0], AUTH_SHA256);
+	assert_int_equal(auth_algs_parse("", a), 0);
+	assert_int_equal(auth_algs_parse("MD5,", a), 0);
+	assert_int_equal(auth_algs_parse("MD5,MD5", a), 0);
+	assert_int_equal(auth_algs_parse("SHA1", a), 0);
+	assert_int_equal(auth_algs_parse(NULL, a), 0);
+	assert_string_equal(auth_alg_name(AUTH_SHA256), "SHA-256");
+	assert_string_equal(auth_alg_name(AUTH_MD5), "MD5");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -137,6 +162,7 @@ int main(void)
 		cmocka_unit_test(test_parse_rejects),
 		cmocka_unit_test(test_nonce_expiry_and_forgery),
 		cmocka_unit_test(test_nc_replay),
+		cmocka_unit_test(test_algorithms_setting),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,6 @@
 /* The registrar's REGISTER processing (RFC 3261 §10.3): expiry limits,
- * q ordering, "*", Call-ID/CSeq ordering, Path, expiry, and the
+ * q ordering, "*", Call-ID/CSeq ordering, Path, expiry, RFC 5626
+ * instance/reg-id matching, and the
  * write-through to SQLite that lets bindings survive a restart, on the
  * caller's thread and through a database worker. */
 #include <setjmp.h>
@@ -386,6 +387,145 @@ static void test_flags_saved_and_reloaded(void **state)
 	tmp_db_close(d, path);
 }
 
+/* RFC 5626 §6: a Contact with +sip.instance (and reg-id) replaces the
+ * binding of the same instance and reg-id whatever its URI, and the 200
+ * echoes the Contact's parameters. */
+#define INST "+sip.instance=\"<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>\""
+
+static void test_instance_replaces_binding(void **state)
+{
+	(void)state;
+	reg_table *t = reg_table_get(SIP_STR_LIT("t"), true);
+	struct reg_result r;
+	do_register(t, "i1", 1, "Contact: <sip:a@192.0.2.1:40001;transport=tcp>;" INST ";reg-id=1"
+		    ";expires=600;+sip.ice\r\n", NOW, &r);
+	assert_int_equal(r.code, 200);
+	assert_true(has(&r, "Contact: <sip:a@192.0.2.1:40001;transport=tcp>;expires=600;" INST
+			";reg-id=1;+sip.ice\r\n"));
+	const reg_contact *c = reg_lookup(t, AOR, NOW);
+	assert_non_null(c);
+	assert_true(sip_str_eq(reg_instance(c),
+			       SIP_STR_LIT("<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>")));
+	assert_int_equal(reg_reg_id(c), 1);
+
+	/* The phone comes back over a new connection: another port, another
+	 * Call-ID, the same instance and reg-id (the uuid in another case).
+	 * The old binding goes; the 200 lists the new one only. */
+	do_register(t, "i2", 1, "Contact: <sip:a@192.0.2.1:40002;transport=tcp>;+sip.instance="
+		    "\"<urn:uuid:00000000-0000-1000-8000-aabbccddeeff>\";reg-id=1\r\n", NOW + 5, &r);
+	assert_int_equal(r.code, 200);
+	assert_int_equal(count(t, NOW + 5), 1);
+	assert_false(has(&r, "40001"));
+	assert_true(has(&r, "<sip:a@192.0.2.1:40002;transport=tcp>;expires=3600;+sip.instance="));
+	c = reg_lookup(t, AOR, NOW + 5);
+	assert_true(sip_str_eq(reg_field(c, REG_CONTACT),
+			       SIP_STR_LIT("sip:a@192.0.2.1:40002;transport=tcp")));
+	assert_int_equal(reg_table_count(t), 1);
+
+	/* Another flow of the same instance (reg-id 2) is a binding of its
+	 * own; a contact without instance is matched by URI only. */
+	do_register(t, "i2", 2, "Contact: <sip:a@192.0.2.1:40003;transport=tcp>;" INST ";reg-id=2\r\n",
+		    NOW + 5, &r);
+	assert_int_equal(r.code, 200);
+	do_register(t, "plain", 1, "Contact: <sip:a@192.0.2.9:5060>\r\n", NOW + 5, &r);
+	assert_int_equal(count(t, NOW + 5), 3);
+
+	/* An instance without reg-id is matched on the instance alone. */
+	do_register(t, "i3", 1, "Contact: <sip:b@192.0.2.2>;+sip.instance=\"<urn:uuid:1>\"\r\n",
+		    NOW + 5, &r);
+	do_register(t, "i4", 1, "Contact: <sip:b@192.0.2.3>;+sip.instance=\"<urn:uuid:1>\"\r\n",
+		    NOW + 5, &r);
+	assert_int_equal(r.code, 200);
+	assert_int_equal(count(t, NOW + 5), 4);
+	assert_false(has(&r, "<sip:b@192.0.2.2>"));
+
+	/* The same Call-ID with an old CSeq is out of order, whatever the URI. */
+	do_register(t, "i2", 1, "Contact: <sip:a@192.0.2.1:40009;transport=tcp>;" INST ";reg-id=1\r\n",
+		    NOW + 5, &r);
+	assert_int_equal(r.code, 500);
+	assert_int_equal(count(t, NOW + 5), 4);
+
+	/* Expires 0 with the instance removes its binding, URI aside. */
+	do_register(t, "i9", 1, "Contact: <sip:a@10.9.9.9:1>;" INST ";reg-id=1;expires=0\r\n",
+		    NOW + 5, &r);
+	assert_int_equal(r.code, 200);
+	assert_int_equal(count(t, NOW + 5), 3);
+	assert_false(has(&r, "40002"));
+	assert_true(has(&r, "40003"));
+
+	/* A reg-id that is not a number from 1 to 2^31-1: 400, nothing changes. */
+	do_register(t, "i9", 2, "Contact: <sip:a@10.9.9.9:1>;" INST ";reg-id=x\r\n", NOW + 5, &r);
+	assert_int_equal(r.code, 400);
+	do_register(t, "i9", 3, "Contact: <sip:a@10.9.9.9:1>;" INST ";reg-id=0\r\n", NOW + 5, &r);
+	assert_int_equal(r.code, 400);
+	assert_int_equal(count(t, NOW + 5), 3);
+}
+
+static int64_t rows_where(db *d, const char *where)
+{
+	db_stmt *st;
+	char sql[256];
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM location WHERE %s", where);
+	assert_int_equal(db_prepare_sql(d, sql, &st), SIP_OK);
+	assert_int_equal(db_step(st), DB_ROW);
+	int64_t n = db_column_int(st, 0);
+	db_finalize(st);
+	return n;
+}
+
+/* The instance is stored with the binding (schema version 4) and comes
+ * back after a restart, so a phone that reconnects after the restart
+ * still replaces its binding; the same through the database worker. */
+static void test_instance_persisted(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/sipcc-test-reginst-XXXXXX";
+	char url[64];
+	db *d = tmp_db_open(path, url, sizeof url);
+	reg_set_db(d);
+	reg_table *t = reg_table_get(SIP_STR_LIT("location"), true);
+	struct reg_result r;
+	do_register(t, "p1", 1, "Contact: <sip:a@192.0.2.1:40001;transport=tcp>;" INST ";reg-id=1"
+		    ";methods=\"INVITE,BYE\"\r\n", NOW, &r);
+	assert_int_equal(r.code, 200);
+	assert_int_equal(rows_where(d, "instance = '<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>'"
+				    " AND reg_id = 1"), 1);
+	reg_tables_destroy();
+	reg_set_db(NULL);
+	assert_int_equal(reg_load(d, NOW + 1), 1);
+	t = reg_table_get(SIP_STR_LIT("location"), false);
+	const reg_contact *c = reg_lookup(t, AOR, NOW + 1);
+	assert_non_null(c);
+	assert_true(sip_str_eq(reg_field(c, REG_PARAMS),
+			       SIP_STR_LIT(INST ";reg-id=1;methods=\"INVITE,BYE\"")));
+	assert_int_equal(reg_reg_id(c), 1);
+	/* After the restart: a new port, the same instance. */
+	reg_set_db(d);
+	do_register(t, "p2", 1, "Contact: <sip:a@192.0.2.1:40002;transport=tcp>;" INST ";reg-id=1\r\n",
+		    NOW + 2, &r);
+	assert_int_equal(r.code, 200);
+	assert_int_equal(count(t, NOW + 2), 1);
+	assert_int_equal(rows(d, "alice@example.com"), 1);
+	assert_int_equal(rows_where(d, "contact = 'sip:a@192.0.2.1:40002;transport=tcp'"), 1);
+
+	/* Through the worker: the rows follow memory. */
+	assert_int_equal(db_worker_start(url, 0, &tw), SIP_OK);
+	reg_set_writer(&tw_writer);
+	do_register(t, "p3", 1, "Contact: <sip:a@192.0.2.1:40003;transport=tcp>;" INST ";reg-id=1\r\n",
+		    NOW + 3, &r);
+	assert_int_equal(r.code, 200);
+	tw_drain();
+	assert_int_equal(rows(d, "alice@example.com"), 1);
+	assert_int_equal(rows_where(d, "contact = 'sip:a@192.0.2.1:40003;transport=tcp'"
+				    " AND reg_id = 1 AND params IS NOT NULL"), 1);
+	db_worker_stop(tw, 1000);
+	tw = NULL;
+	reg_set_writer(NULL);
+	reg_set_db(NULL);
+	reg_tables_destroy();
+	tmp_db_close(d, path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -396,6 +536,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_write_through_and_reload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_async_write_through, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flags_saved_and_reloaded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_instance_replaces_binding, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_instance_persisted, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
