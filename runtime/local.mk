@@ -27,7 +27,7 @@ libsiprt_a_CFLAGS = $(AM_CFLAGS) -O2 $(OPENSSL_CFLAGS) $(SQLITE_CFLAGS) $(PQ_CFL
 
 noinst_HEADERS = \
 	runtime/core/arena.h runtime/core/log.h runtime/core/status.h \
-	runtime/core/str.h runtime/core/timer.h runtime/core/stats.h \
+	runtime/core/str.h runtime/core/timer.h runtime/core/stats.h runtime/core/hash.h \
 	runtime/net/loop.h runtime/net/transport.h \
 	runtime/proxy/policy_abi.h runtime/proxy/proxy.h runtime/proxy/modules.h \
 	runtime/sip/msg.h runtime/sip/sdp.h \

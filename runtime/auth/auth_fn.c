@@ -20,6 +20,7 @@
 #include <time.h>
 #include <openssl/crypto.h>
 #include "auth/auth.h"
+#include "core/hash.h"
 #include "core/log.h"
 #include "core/status.h"
 #include "db/db.h"
@@ -152,13 +153,8 @@ static void auth_reply_503(struct sip_ctx *ctx)
 
 static uint32_t auth_key_hash(sip_str user, sip_str realm)
 {
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < user.len; i++)
-		h = (h ^ (unsigned char)user.s[i]) * 16777619u;
-	h = (h ^ 0xffu) * 16777619u;
-	for (size_t i = 0; i < realm.len; i++)
-		h = (h ^ (unsigned char)realm.s[i]) * 16777619u;
-	return h;
+	uint32_t h = sip_hash_sep(sip_hash_str(user));
+	return sip_hash_more(h, realm.s, realm.len);
 }
 
 static uint64_t auth_now_ms(void)

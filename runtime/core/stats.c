@@ -1,6 +1,7 @@
 /* The statistics registry (see stats.h): a fixed table of names, looked
  * up through an open-addressing hash, so $stat() and update_stat() cost
  * one hash of the name. */
+#include "core/hash.h"
 #include "core/stats.h"
 
 #include <string.h>
@@ -25,10 +26,7 @@ static struct {
 
 static uint32_t stat_hash(const char *s, size_t n)
 {
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	return h;
+	return sip_hash_bytes(s, n);
 }
 
 bool sip_stat_name_ok(sip_str name)

@@ -2,6 +2,7 @@
 #include "dialog/dialog.h"
 
 #include <string.h>
+#include "core/hash.h"
 #include "core/log.h"
 #include "core/status.h"
 
@@ -25,12 +26,7 @@ static struct {
 
 static uint32_t dlg_hash(sip_str s)
 {
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < s.len; i++) {
-		h ^= (unsigned char)s.s[i];
-		h *= 16777619u;
-	}
-	return h;
+	return sip_hash_str(s);
 }
 
 int dlg_layer_init(sip_timer_wheel *w, unsigned hash_bits)

@@ -2,6 +2,7 @@
 #include "domain/domain.h"
 
 #include <string.h>
+#include "core/hash.h"
 #include "core/log.h"
 #include "core/status.h"
 #include "proxy/modules.h"
@@ -29,10 +30,7 @@ static struct domain_cache *domain_cur;
 
 static uint32_t domain_hash(sip_str s)
 {
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < s.len; i++)
-		h = (h ^ (unsigned char)s.s[i]) * 16777619u;
-	return h;
+	return sip_hash_str(s);
 }
 
 static void domain_cache_free(struct domain_cache *c)

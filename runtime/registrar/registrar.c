@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include "core/hash.h"
 #include "core/log.h"
 #include "core/status.h"
 
@@ -37,10 +38,7 @@ static struct {
 
 static uint32_t reg_hash(sip_str s)
 {
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < s.len; i++)
-		h = (h ^ (unsigned char)s.s[i]) * 16777619u;
-	return h;
+	return sip_hash_str(s);
 }
 
 reg_table *reg_table_get(sip_str name, bool create)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "core/hash.h"
 #include "core/log.h"
 #include "core/status.h"
 
@@ -16,10 +17,7 @@ static const sip_str cookie = SIP_STR_LIT("z9hG4bK");
 
 uint32_t txn_hash(sip_str key)
 {
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < key.len; i++)
-		h = (h ^ (uint8_t)key.s[i]) * 16777619u;
-	return h;
+	return sip_hash_str(key);
 }
 
 int txn_layer_init(sip_timer_wheel *w, const struct txn_user *u, unsigned hash_bits)

@@ -1,0 +1,39 @@
+/* The one string hash of the runtime: 32-bit FNV-1a. Every table keyed by
+ * bytes (transactions, dialogs, registrations, domains, credentials,
+ * statistics) hashes with it; a key made of several parts chains them with
+ * sip_hash_more, separated by sip_hash_sep so ("ab","c") and ("a","bc")
+ * differ. */
+#ifndef SIPCC_CORE_HASH_H
+#define SIPCC_CORE_HASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "core/str.h"
+
+#define SIP_HASH_INIT 2166136261u
+
+static inline uint32_t sip_hash_more(uint32_t h, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ s[i]) * 16777619u;
+	return h;
+}
+
+static inline uint32_t sip_hash_bytes(const void *p, size_t n)
+{
+	return sip_hash_more(SIP_HASH_INIT, p, n);
+}
+
+static inline uint32_t sip_hash_str(sip_str s)
+{
+	return sip_hash_more(SIP_HASH_INIT, s.s, s.len);
+}
+
+/* A byte that ends one part of a multi-part key. */
+static inline uint32_t sip_hash_sep(uint32_t h)
+{
+	return (h ^ 0xffu) * 16777619u;
+}
+
+#endif
