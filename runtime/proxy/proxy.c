@@ -283,7 +283,7 @@ static sip_str rr_entry(struct sip_ctx *ctx, sip_socket *s, const sip_addr *peer
  * arriving one's (double record-routing, as Kamailio and OpenSIPS do), so
  * that each side of the dialog reaches the proxy over its own transport
  * and address. A WebSocket entry names its connection (rr_entry), and
- * loose_route sends in-dialog requests back over it: the client's
+ * an in-dialog request goes back over it (proxy_route_self): the client's
  * Contact has no address. Two WebSocket clients on one socket get both
  * entries too, one for each connection. */
 static sip_str rr_lines(struct sip_ctx *ctx, sip_socket *sock)
@@ -352,7 +352,7 @@ static int hop_edits(struct sip_ctx *ctx, sip_socket *sock)
 	/* Our Record-Route goes above the existing ones (§16.6 step 4). When
 	 * the request leaves by another socket than it came in on (IPv6 to
 	 * IPv4, UDP to TCP or WebSocket), rr_lines() record-routes twice
-	 * (RFC 5658), and loose_route() consumes both. */
+	 * (RFC 5658), and proxy_route_self() removes both. */
 	sip_str rr = rr_lines(ctx, sock);
 	if (!rr.s)
 		return SIP_NOMEM;
