@@ -126,11 +126,20 @@ try:
     cmd("quit", 3)
 finally:
     print(out.decode("utf-8", "replace"))
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        pass
-    os.waitpid(pid, 0)
+    # quit ends it; a linphonec that hangs is killed, never waited for.
+    for sig in (None, signal.SIGTERM, signal.SIGKILL):
+        if sig:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        for _ in range(30):
+            if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                break
+            time.sleep(0.1)
+        else:
+            continue
+        break
 sys.exit(1 if failed else 0)
 PY
 {
