@@ -7,3 +7,5 @@ PROXY_SRC += runtime/proxy/fork.c runtime/proxy/fork.h
 PROXY_SRC += runtime/proxy/counters.c runtime/proxy/counters.h
 PROXY_SRC += runtime/proxy/ctl.c runtime/proxy/ctl.h
 PROXY_SRC += runtime/proxy/stats_fn.c
+# "Myself": the proxy's own addresses, domains, Route values and credentials.
+PROXY_SRC += runtime/proxy/self.c
