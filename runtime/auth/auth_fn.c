@@ -86,8 +86,23 @@ static struct {
 	const struct auth_row *resuming;
 } Q;
 
+/* Whether Authorization or Proxy-Authorization value body is for this
+ * proxy (proxy_strip_credentials): its nonce is one this proxy issued
+ * (stale or not), or its realm is one of the proxy's domains. */
+static bool auth_creds_ours(sip_str body)
+{
+	struct auth_creds c;
+	uint32_t seq;
+	if (!auth_creds_parse(body, &c))
+		return false;
+	if (auth_nonce_check(c.nonce, (int64_t)time(NULL), &seq) != AUTH_NONCE_BAD)
+		return true;
+	return proxy_is_domain(c.realm) || proxy_domain_table_has(c.realm);
+}
+
 static void auth_module_init(sip_timer_wheel *w)
 {
+	proxy_set_credentials_filter(auth_creds_ours);
 	A.w = w;
 	int64_t ne = sipcc_setting_int("auth", "nonce_expire", auth_conf.nonce_expire);
 	if (ne > 0 && ne <= INT32_MAX)
@@ -115,6 +130,7 @@ static void auth_module_init(sip_timer_wheel *w)
 
 static void auth_module_destroy(void)
 {
+	proxy_set_credentials_filter(NULL);
 	A.d = NULL;
 	A.creds = NULL;     /* finalized with the handle */
 	AW.d = NULL;

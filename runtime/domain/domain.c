@@ -172,6 +172,7 @@ void domain_ctl_init(void);
 
 static void domain_module_init(sip_timer_wheel *w)
 {
+	proxy_set_domain_table(domain_cached_local);
 	D.w = w;
 	sip_timer_init(&D.tm, domain_on_timer, NULL);
 	sip_timer_add(w, &D.tm, DOMAIN_REFRESH_MS);
@@ -181,6 +182,7 @@ static void domain_module_init(sip_timer_wheel *w)
 
 static void domain_module_destroy(void)
 {
+	proxy_set_domain_table(NULL);
 	if (D.w)
 		sip_timer_cancel(D.w, &D.tm);
 	D.w = NULL;
@@ -206,6 +208,9 @@ int64_t sipcc_fn_is_from_local(struct sip_ctx *ctx)
 	return f && domain_host_local(f->uri.host);
 }
 
+/* A domain (policy or table) matches whatever the port; an address of
+ * the proxy only on the port it listens on: sip:vm@127.0.0.1:5095 is a
+ * media server beside a proxy on 127.0.0.1:5070, not the proxy. */
 int64_t sipcc_fn_is_uri_host_local(struct sip_ctx *ctx)
 {
 	sip_uri tmp, *u;
@@ -213,7 +218,7 @@ int64_t sipcc_fn_is_uri_host_local(struct sip_ctx *ctx)
 		u = sip_uri_parse(ctx->new_ruri, &tmp) == SIP_OK ? &tmp : NULL;
 	else
 		u = sip_msg_ruri(ctx->msg);
-	return u && (domain_host_local(u->host) || proxy_is_us(u->host, 0));
+	return u && u->is_sip && proxy_host_is_us(u->host, proxy_uri_port(u), true);
 }
 
 /* Rewrite the Request-URI when its user@host is an alias. */

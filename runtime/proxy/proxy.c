@@ -120,25 +120,6 @@ void proxy_destroy(void)
 	sip_arena_destroy(&P.fail_arena);
 }
 
-bool proxy_is_us(sip_str host, int port)
-{
-	for (sip_socket *s = tp_sockets(); s; s = s->next) {
-		if (!sip_str_caseeq(host, s->ip_str))
-			continue;
-		if (port == 0 || port == s->port)
-			return true;
-	}
-	return false;
-}
-
-bool proxy_is_domain(sip_str host)
-{
-	for (unsigned i = 0; i < proxy_conf.n_domains; i++)
-		if (sip_str_eq_lit_case(host, proxy_conf.domains[i]))
-			return true;
-	return false;
-}
-
 /* Where a reply to m goes: §18.2.2 with RFC 3581; over a stream, back on
  * the connection the request came on. */
 static void reply_dest(const sip_msg *m, const sip_socket *sock, const sip_addr *src, sip_addr *dst)
@@ -244,13 +225,17 @@ int proxy_reply_hdrs(struct sip_ctx *ctx, int code, sip_str reason, sip_str hdrs
 /* ---- forwarding requests ---- */
 
 /* The URI the request goes to (§16.6 steps 6-7): $du, else the first
- * remaining Route, else the Request-URI. */
+ * Route left once ours were removed (proxy_route_self; a request kept
+ * for a DNS answer was built without them), else the Request-URI. */
 static sip_str next_hop_uri(struct sip_ctx *ctx)
 {
 	if (ctx->du.len)
 		return ctx->du;
 	sip_msg *m = ctx->msg;
-	if (!ctx->loose_routed && !ctx->prepared && m->first[SIP_HDR_ROUTE]) {
+	if (ctx->routes_done) {
+		if (ctx->route_next.len)
+			return ctx->route_next;
+	} else if (!ctx->prepared && m->first[SIP_HDR_ROUTE]) {
 		sip_naddr *r = sip_hdr_naddrs(m, m->first[SIP_HDR_ROUTE]);
 		if (r && r->uri_str.len)
 			return r->uri_str;
@@ -358,7 +343,7 @@ static sip_str rr_entry(struct sip_ctx *ctx, sip_socket *s, const sip_addr *peer
  * arriving one's (double record-routing, as Kamailio and OpenSIPS do), so
  * that each side of the dialog reaches the proxy over its own transport
  * and address. A WebSocket entry names its connection (rr_entry), and
- * loose_route sends in-dialog requests back over it: the client's
+ * an in-dialog request goes back over it (proxy_route_self): the client's
  * Contact has no address. Two WebSocket clients on one socket get both
  * entries too, one for each connection. */
 static sip_str rr_lines(struct sip_ctx *ctx, sip_socket *sock)
@@ -372,13 +357,14 @@ static sip_str rr_lines(struct sip_ctx *ctx, sip_socket *sock)
 	return sip_arena_printf(ctx->arena, SIP_STR_FMT SIP_STR_FMT, SIP_STR_ARG(out), SIP_STR_ARG(in));
 }
 
-/* Record the hop-by-hop edits (Request-URI, received/rport, Max-Forwards,
- * Record-Route) that every copy of the request carries. */
+/* Record the hop-by-hop edits (the credentials of this proxy's realms
+ * out, Request-URI, received/rport, Max-Forwards, Record-Route) that every
+ * copy of the request carries. */
 static int hop_edits(struct sip_ctx *ctx, sip_socket *sock)
 {
 	sip_msg *m = ctx->msg;
-	int rc = SIP_OK;
-	if (ctx->new_ruri.len)
+	int rc = proxy_strip_credentials(m);
+	if (rc == SIP_OK && ctx->new_ruri.len)
 		rc = sip_msg_edit(m, sip_msg_off(m, m->ruri_str.s), m->ruri_str.len, ctx->new_ruri);
 	if (rc || ctx->prepared)
 		return rc;
@@ -426,7 +412,7 @@ static int hop_edits(struct sip_ctx *ctx, sip_socket *sock)
 	/* Our Record-Route goes above the existing ones (§16.6 step 4). When
 	 * the request leaves by another socket than it came in on (IPv6 to
 	 * IPv4, UDP to TCP or WebSocket), rr_lines() record-routes twice
-	 * (RFC 5658), and loose_route() consumes both. */
+	 * (RFC 5658), and proxy_route_self() removes both. */
 	sip_str rr = rr_lines(ctx, sock);
 	if (!rr.s)
 		return SIP_NOMEM;
@@ -497,6 +483,8 @@ static int relay_branch_routed(struct sip_ctx *ctx, txn *s, sip_socket *sock, si
 			       const sip_transport *tp);
 static int relay_branch_send(struct sip_ctx *ctx, txn *s, sip_socket *sock, const sip_addr *dst);
 static int relay_dset(struct sip_ctx *ctx, txn *s, int rc);
+static bool relay_loops(struct sip_ctx *ctx, const sip_socket *sock, const sip_addr *dst);
+static int relay_loop_reply(struct sip_ctx *ctx, bool stateful);
 
 int proxy_relay(struct sip_ctx *ctx, bool stateful)
 {
@@ -538,6 +526,8 @@ int proxy_relay(struct sip_ctx *ctx, bool stateful)
 	if (!sock)
 		return SIP_EINVAL;
 	if (!stateful) {
+		if (relay_loops(ctx, sock, &dst))
+			return relay_loop_reply(ctx, false);
 		long n = build_request(ctx, sock, stateless_branch(ctx));
 		if (n < 0)
 			return (int)n;
@@ -569,13 +559,45 @@ int proxy_relay(struct sip_ctx *ctx, bool stateful)
 		return SIP_ESTATE;
 	}
 	proxy_fork_bind(ctx, s);
+	ctx->looped = false;
 	rc = relay_branch(ctx, s, sock, &dst, tp);
 	if (rc == SIP_OK)
 		proxy_counters.fwd_requests++;
 	if (ctx->fork && ctx->fork->dset)
 		rc = relay_dset(ctx, s, rc);
 	(void)created;
+	if (rc != SIP_OK && ctx->looped)
+		return relay_loop_reply(ctx, true);
 	return rc;
+}
+
+/* Whether the request of ctx, sent over sock to dst, would come back to
+ * this proxy: a next hop that is one of our own sockets (a Route or $du
+ * naming us that was not consumed, a binding or gateway with our
+ * address). Such a request is not sent (Kamailio and OpenSIPS do the
+ * same): it would be routed again, and again, until Max-Forwards ran out,
+ * each pass challenged or forked anew. */
+static bool relay_loops(struct sip_ctx *ctx, const sip_socket *sock, const sip_addr *dst)
+{
+	if (!proxy_addr_is_us(sock->tp, dst))
+		return false;
+	char ip[64];
+	LOG_NOTICE("not relaying " SIP_STR_FMT " " SIP_STR_FMT " to %s:%s:%d: that is this proxy (loop)",
+		   SIP_STR_ARG(ctx->msg->method_str), SIP_STR_ARG(next_hop_uri(ctx)), sock->tp->name,
+		   sip_addr_ip(dst, ip, sizeof ip), sip_addr_port(dst));
+	ctx->looped = true;
+	return true;
+}
+
+/* The answer to a request of the request route none of whose branches
+ * could be sent because each came back here: 482 Loop Detected (RFC 3261
+ * §21.4.20), as Kamailio and OpenSIPS answer. An ACK gets nothing; in
+ * other route kinds the policy decides. SIP_DECLINED: not relayed. */
+static int relay_loop_reply(struct sip_ctx *ctx, bool stateful)
+{
+	if (ctx->route_kind == SIPCC_ROUTE_REQUEST && ctx->msg->method != SIP_METHOD_ACK && !ctx->replied)
+		proxy_reply(ctx, 482, SIP_STR_LIT("Loop Detected"), stateful);
+	return SIP_DECLINED;
 }
 
 /* Keep the request as routed so a failure route can re-route it. */
@@ -637,6 +659,8 @@ static int relay_branch_send(struct sip_ctx *ctx, txn *s, sip_socket *sock, cons
 {
 	sip_msg *m = ctx->msg;
 	int rc;
+	if (relay_loops(ctx, sock, dst))
+		return SIP_DECLINED;
 	s->u_fail = (void *)ctx->on_failure;
 	s->u_reply = (void *)ctx->on_reply;
 	relay_keep_template(ctx, s, sock);
@@ -773,9 +797,11 @@ static void request_route_run(struct sip_ctx *ctx)
 			  SIP_STR_ARG(ctx->msg->method_str));
 }
 
-/* Run the request route on ctx with the dialog hooks around it. */
+/* Remove the Route values that name this proxy (RFC 3261 §16.4), then run
+ * the request route on ctx with the modules' hooks around it. */
 static void route_request(struct sip_ctx *ctx)
 {
+	proxy_route_self(ctx);
 	proxy_modules_request(ctx);
 	request_route_run(ctx);
 }

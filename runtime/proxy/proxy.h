@@ -36,7 +36,12 @@ struct sip_ctx {
 	int maxfwd;                 /* new Max-Forwards value, -1 = not set */
 	bool record_route;          /* add our Record-Route when relaying */
 	bool prepared;              /* msg is a stored template: hop edits done */
-	bool loose_routed;          /* loose_route() consumed the Route set */
+	sip_str route_next;         /* where the Route set sends the request once
+				       the values naming this proxy are removed
+				       (proxy_route_self); empty when none */
+	unsigned routes_ours;       /* Route values of this proxy removed */
+	bool routes_done;           /* proxy_route_self() ran on msg */
+	bool looped;                /* a branch was not sent: it came back here */
 	bool replied;
 	bool relayed;
 	struct script_vars *script; /* AVPs and flags (script/script.h) */
@@ -131,9 +136,43 @@ void proxy_resume(struct sip_ctx *ctx);
 /* Messages waiting now. */
 unsigned proxy_waiting_count(void);
 
-/* True when host[:port] names one of our sockets (port 0: any port). */
+/* ---- myself (proxy/self.c) ---- */
+
+/* True when host[:port] names one of our sockets (port 0: any port). An
+ * IP literal is compared as an address; a socket bound to the wildcard
+ * address has the loopback addresses. */
 bool proxy_is_us(sip_str host, int port);
 /* True when host is one of the policy's domains. */
 bool proxy_is_domain(sip_str host);
+/* The port of u, else its default: 5061 for sips: and transport=tls,
+ * 5060 otherwise. */
+int proxy_uri_port(const sip_uri *u);
+/* OpenSIPS's "myself": host is one of the policy's domains (and, with
+ * domain_table, of the domain table when the policy uses it) whatever
+ * the port, or the address of one of our sockets on that port. */
+bool proxy_host_is_us(sip_str host, int port, bool domain_table);
+/* The domain module gives the host its table (NULL: none). */
+void proxy_set_domain_table(bool (*is_local)(sip_str host));
+/* True when host is in the domain table (false without one). */
+bool proxy_domain_table_has(sip_str host);
+/* proxy_host_is_us() for a sip:/sips: URI, with its default port. */
+bool proxy_uri_is_us(const sip_uri *u);
+/* True when dst is the address of one of our sockets of transport tp: a
+ * request sent there would come back to this proxy. */
+bool proxy_addr_is_us(const sip_transport *tp, const sip_addr *dst);
+/* RFC 3261 §16.4 on the request of ctx before the request route runs: a
+ * Request-URI that is our Record-Route is replaced by the last Route
+ * (strict routing), the topmost Route values naming this proxy are
+ * removed (edits of the message), ctx->route_next is set to where the
+ * rest sends the request and ctx->routes_ours counts the removed values.
+ * Once per message. */
+void proxy_route_self(struct sip_ctx *ctx);
+/* Remove the Authorization and Proxy-Authorization headers of m that are
+ * for this proxy and not removed yet: credentials never leave the proxy
+ * that asked for them. Which are is the authentication module's word
+ * (proxy_set_credentials_filter: a nonce it issued, or a realm that is one
+ * of the proxy's domains); nothing without one. */
+int proxy_strip_credentials(sip_msg *m);
+void proxy_set_credentials_filter(bool (*ours)(sip_str hdr_body));
 
 #endif

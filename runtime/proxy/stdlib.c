@@ -171,124 +171,24 @@ int64_t sipcc_fn_record_route(struct sip_ctx *ctx)
 	return 1;
 }
 
-static bool uri_is_us(const sip_uri *u)
-{
-	return u->is_sip && proxy_is_us(u->host, u->port ? u->port : (u->secure ? 5061 : 5060));
-}
-
-/* Remove one Route value: the whole header line when it is the only value
- * left in it, else the value and its comma. */
-static int route_remove(sip_msg *m, sip_hdr *h, sip_naddr *r, sip_naddr *first_in_hdr)
-{
-	if (r == first_in_hdr && !r->next)
-		return sip_msg_remove_hdr(m, h);
-	if (r->next) {
-		size_t a = sip_msg_off(m, r->raw.s), b = sip_msg_off(m, r->next->raw.s);
-		return sip_msg_delete(m, a, b - a);
-	}
-	/* last value of several: remove from the end of the previous one */
-	sip_naddr *prev = first_in_hdr;
-	while (prev->next != r)
-		prev = prev->next;
-	size_t a = sip_msg_off(m, prev->raw.s + prev->raw.len);
-	size_t b = sip_msg_off(m, r->raw.s + r->raw.len);
-	return sip_msg_delete(m, a, b - a);
-}
-
-struct route_ref {
-	sip_hdr *h;
-	sip_naddr *r, *first;
-};
-
-/* Remove the first k of the n Route values v, with one edit per header
- * (two edits in one header would overlap): a header whose values all go
- * is removed, else its leading values up to the first that stays. */
-static void route_remove_first(sip_msg *m, const struct route_ref *v, unsigned n, unsigned k)
-{
-	for (unsigned a = 0; a < k;) {
-		unsigned b = a;
-		while (b < k && v[b].h == v[a].h)
-			b++;
-		if (b < n && v[b].h == v[a].h) {
-			size_t x = sip_msg_off(m, v[a].r->raw.s), y = sip_msg_off(m, v[b].r->raw.s);
-			sip_msg_delete(m, x, y - x);
-		} else {
-			sip_msg_remove_hdr(m, v[a].h);
-		}
-		a = b;
-	}
-}
-
-/* The destination a Route of ours with a flow token (";flow=") names:
- * "sip:IP:PORT;transport=ws" of the connection, or empty. */
-static sip_str route_flow(struct sip_ctx *ctx, const sip_uri *u)
-{
-	sip_str p = u->params;
-	for (size_t i = 0; i + 5 <= p.len; i++) {
-		if ((i && p.s[i - 1] != ';') || !sip_mem_caseeq(p.s + i, "flow=", 5))
-			continue;
-		size_t j = i + 5;
-		while (j < p.len && p.s[j] != ';')
-			j++;
-		sip_addr a;
-		char ip[64];
-		if (tp_flow_parse(sip_str_make(p.s + i + 5, j - i - 5), &a) != SIP_OK) {
-			LOG_INFO("ignoring a Route with an invalid flow token");
-			return SIP_STR_NULL;
-		}
-		sip_addr_ip(&a, ip, sizeof ip);
-		bool v6 = a.u.sa.sa_family == AF_INET6;
-		return sip_arena_printf(ctx->arena, "sip:%s%s%s:%d;transport=" SIP_STR_FMT,
-					v6 ? "[" : "", ip, v6 ? "]" : "", sip_addr_port(&a),
-					SIP_STR_ARG(u->transport.len ? u->transport : SIP_STR_LIT("ws")));
-	}
-	return SIP_STR_NULL;
-}
-
-/* §16.4: a Request-URI we put in a Record-Route (a strict router sent it)
- * is replaced by the last Route; a top Route that is ours is removed. The
- * next Route, if any, becomes the destination. */
+/* The §16.4 work is done before the request route runs
+ * (proxy_route_self): the values naming this proxy are gone already.
+ * True when the Route set routes the request, as Kamailio's and
+ * OpenSIPS's loose_route() say: a Route is left to follow, or, inside a
+ * dialog, the request came with Route values of ours (it then goes to
+ * its Request-URI). An initial request whose only Route named this proxy
+ * (a phone that preloads its outbound proxy) is not routed by it: false,
+ * and the policy routes it as any initial request. $du is set to the
+ * next Route when there is one and $du was empty. */
 int64_t sipcc_fn_loose_route(struct sip_ctx *ctx)
 {
 	sip_msg *m = ctx->msg;
-	if (!m->is_request || ctx->loose_routed || ctx->prepared)
+	if (!m->is_request || ctx->prepared)
 		return 0;
-	sip_hdr *h = m->first[SIP_HDR_ROUTE];
-	if (!h)
-		return 0;
-	ctx->loose_routed = true;
-	/* All Route values in order with their headers. */
-	struct route_ref v[32];
-	unsigned n = 0;
-	for (; h; h = h->next_same) {
-		sip_naddr *first = sip_hdr_naddrs(m, h);
-		for (sip_naddr *r = first; r && n < 32; r = r->next)
-			v[n++] = (struct route_ref){ h, r, first };
-	}
-	if (!n)
-		return 0;
-	unsigned i = 0;
-	sip_uri *ru = sip_msg_ruri(m);
-	if (ru && uri_is_us(ru) && !ctx->new_ruri.len) {
-		/* Strict routing towards us: the real target is the last Route. */
-		ctx->new_ruri = v[n - 1].r->uri_str;
-		route_remove(m, v[n - 1].h, v[n - 1].r, v[n - 1].first);
-		n--;
-	} else if (uri_is_us(&v[0].r->uri)) {
-		i = 1;
-		/* A second Route of ours (two sockets, e.g. double Record-Route). */
-		if (i < n && uri_is_us(&v[i].r->uri))
-			i++;
-		route_remove_first(m, v, n, i);
-		/* The last of ours names the WebSocket connection the request
-		 * goes on (proxy.c, rr_lines). */
-		sip_str flow = route_flow(ctx, &v[i - 1].r->uri);
-		if (flow.len && !ctx->du.len)
-			ctx->du = flow;
-	}
-	if (i < n && !ctx->du.len)
-		ctx->du = v[i].r->uri_str;
-	return 1;
+	proxy_route_self(ctx);
+	if (ctx->route_next.len && !ctx->du.len)
+		ctx->du = ctx->route_next;
+	return ctx->route_next.len || (ctx->routes_ours && m->to_tag.len);
 }
 
 int64_t sipcc_fn_has_totag(struct sip_ctx *ctx)
@@ -338,9 +238,7 @@ static sip_uri *cur_ruri(struct sip_ctx *ctx, sip_uri *tmp)
 int64_t sipcc_fn_uri_is_local(struct sip_ctx *ctx)
 {
 	sip_uri tmp, *u = cur_ruri(ctx, &tmp);
-	if (!u || !u->host.len)
-		return 0;
-	return proxy_is_domain(u->host) || proxy_is_us(u->host, 0);
+	return u && u->is_sip && proxy_host_is_us(u->host, proxy_uri_port(u), false);
 }
 
 void sipcc_fn_log(struct sip_ctx *ctx, int64_t level, const char *s, size_t len)

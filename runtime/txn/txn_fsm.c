@@ -490,8 +490,13 @@ static void keep_best(txn *s, int code, sip_msg *resp)
 		return;
 	if (sip_msg_remove_via1(resp) != SIP_OK)
 		goto local;
-	if (code == 503 && resp->reason.s && resp->reason.s - resp->buf >= 4)
-		sip_msg_edit(resp, sip_msg_off(resp, resp->reason.s - 4), 3, SIP_STR_LIT("500"));
+	if (code == 503 && resp->version.s && resp->reason.s) {
+		/* The status this proxy sends goes with this proxy's phrase, not
+		 * the callee's "Service Unavailable". */
+		const char *at = resp->version.s + resp->version.len + 1;
+		sip_msg_edit(resp, sip_msg_off(resp, at), (size_t)(resp->reason.s + resp->reason.len - at),
+			     SIP_STR_LIT("500 Server Internal Error"));
+	}
 	long n = sip_msg_build(resp, txn_L.buf, sizeof txn_L.buf);
 	if (n < 0 || txn_buf_store(&s->best, &s->best_len, &s->best_cap, NULL, txn_L.buf, (size_t)n) != SIP_OK)
 		goto local;

@@ -124,3 +124,11 @@ EXTRA_DIST += tests/e2e/reg_instance.sip tests/e2e/reg_instance.xml
 # with the source address.
 E2E_TESTS += tests/e2e/auth_log.sh
 EXTRA_DIST += tests/e2e/uac_auth_486.xml
+
+# What the proxy takes for itself: RFC 3261 16.4 for phones with an
+# outbound proxy (sipp, and linphonec from linphone-cli), its credentials
+# kept from the callee, its reason phrase on the 500 it makes of a 503,
+# host-and-port matching of its addresses, 482 for a relay to itself.
+E2E_TESTS += tests/e2e/outbound_proxy.sh tests/e2e/linphone.sh tests/e2e/myself.sh
+EXTRA_DIST += tests/e2e/uac_route_auth.xml tests/e2e/uac_route_500.xml tests/e2e/uas_nocreds.xml \
+	tests/e2e/myself.sip

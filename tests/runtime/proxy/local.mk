@@ -12,6 +12,13 @@ tests_runtime_proxy_test_ctl_SOURCES = tests/runtime/proxy/test_ctl.c runtime/pr
 tests_runtime_proxy_test_ctl_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
 tests_runtime_proxy_test_ctl_LDADD = $(CMOCKA_LIBS) $(OPENSSL_LIBS)
 
+check_PROGRAMS += tests/runtime/proxy/test_self
+TESTS += tests/runtime/proxy/test_self
+tests_runtime_proxy_test_self_SOURCES = tests/runtime/proxy/test_self.c runtime/proxy/self.c \
+	runtime/auth/digest.c $(NET_SRC) $(SIP_SRC) $(CORE_SRC)
+tests_runtime_proxy_test_self_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
+tests_runtime_proxy_test_self_LDADD = $(CMOCKA_LIBS) $(OPENSSL_LIBS)
+
 # Every symbol the stdlib declarations call is defined in libsiprt.a.
 TESTS += tests/runtime/proxy/abi_symbols.sh
 EXTRA_DIST += tests/runtime/proxy/abi_symbols.sh
