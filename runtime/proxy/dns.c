@@ -3,6 +3,7 @@
  * hop edits), so running the relay again later adds Via, received,
  * Max-Forwards and Record-Route for the socket it then leaves from. */
 #include "proxy/dns.h"
+#include "proxy/proxy_int.h"
 #include "proxy/counters.h"
 
 #include <stdio.h>
@@ -35,7 +36,6 @@ static struct {
 	bool up;
 	struct dns_relay r[DNS_RELAYS];
 	uint64_t stamp;
-	sip_arena arena;            /* messages of resumed relays */
 	bool last_valid;            /* the current relay's targets */
 	sip_res_result last;
 	const char *last_key;
@@ -115,22 +115,19 @@ static struct dns_relay *dns_keep(struct sip_ctx *ctx, txn *s)
 static int dns_relay_again(struct dns_relay *r, sip_str du)
 {
 	txn *s = r->s;
-	struct sip_ctx ctx;
-	sip_msg m;
 	int rc;
 
-	sip_arena_reset(&D.arena);
+	struct proxy_mctx *mc = proxy_mctx_take();
+	if (!mc)
+		return SIP_NOMEM;
 	/* base is NUL-terminated after the request, as the parser wants. */
-	if (sip_msg_parse(&D.arena, r->base, r->base_len, &m) != SIP_OK) {
+	if (sip_msg_parse(&mc->arena, r->base, r->base_len, &mc->msg) != SIP_OK) {
 		LOG_WARN("dns: cannot re-parse the kept request");
+		proxy_mctx_give(mc);
 		return SIP_EPARSE;
 	}
-	memset(&ctx, 0, sizeof ctx);
-	ctx.msg = &m;
-	ctx.arena = &D.arena;
-	ctx.sock = s->sock;
-	ctx.src = s->src;
-	ctx.route_kind = SIPCC_ROUTE_REQUEST;
+	struct sip_ctx ctx;
+	proxy_ctx_init(&ctx, &mc->msg, &mc->arena, s->sock, &s->src, SIPCC_ROUTE_REQUEST);
 	ctx.txn = s;
 	ctx.maxfwd = r->maxfwd;
 	ctx.record_route = r->record_route;
@@ -141,6 +138,7 @@ static int dns_relay_again(struct dns_relay *r, sip_str du)
 	ctx.new_ruri = r->ruri;
 	rc = proxy_relay(&ctx, true);
 	/* proxy_relay kept the targets of a name in r (same transaction). */
+	proxy_mctx_give(mc);
 	return rc;
 }
 
@@ -238,7 +236,6 @@ int proxy_dns_init(sip_loop *loop, const char *server)
 	conf.cache_s = (unsigned)ttl;
 	if (sip_resolver_init(loop, &conf, dns_on_done, NULL) != SIP_OK)
 		return SIP_EINVAL;
-	sip_arena_init(&D.arena, 8192);
 	D.up = true;
 	return SIP_OK;
 }
@@ -251,7 +248,6 @@ void proxy_dns_destroy(void)
 	for (unsigned i = 0; i < DNS_RELAYS; i++)
 		if (D.r[i].used)
 			dns_free(&D.r[i]);
-	sip_arena_destroy(&D.arena);
 	D.up = false;
 }
 

@@ -1,5 +1,6 @@
 /* The receive path and forwarding (RFC 3261 §16). */
 #include "proxy/proxy.h"
+#include "proxy/proxy_int.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -20,16 +21,6 @@ struct proxy_conf proxy_conf;
 
 #define PROXY_BUFSZ (SIP_MAX_MSG_SIZE + 4096)
 
-/* A received message with its arena and routing context. The receive path
- * reuses one (cur); a request whose route waits (proxy_wait) keeps its own
- * until it resumes and the receive path takes another from the pool. */
-struct proxy_mctx {
-	sip_arena arena;
-	sip_msg msg;
-	struct sip_ctx ctx;
-	struct proxy_mctx *next;    /* in the pool or the waiting list */
-};
-
 #define PROXY_MAX_WAITING 1024  /* messages suspended at once */
 #define PROXY_MCTX_SPARE  32    /* contexts the pool keeps */
 
@@ -37,7 +28,6 @@ static struct {
 	struct proxy_mctx *cur;     /* the one the receive path uses */
 	struct proxy_mctx *pool, *waiting;
 	unsigned npool, nwaiting;
-	sip_arena fail_arena;       /* failure routes (run while a reply is in cur's arena) */
 	char out[PROXY_BUFSZ];      /* outgoing requests and replies */
 	uint64_t sl_salt;
 } P;
@@ -46,7 +36,7 @@ static bool proxy_on_reply(txn *s, txn *c, sip_msg *resp);
 static void proxy_on_failure(txn *s, int code);
 static void proxy_on_final(txn *s, int code);
 
-static struct proxy_mctx *mctx_take(void)
+struct proxy_mctx *proxy_mctx_take(void)
 {
 	struct proxy_mctx *mc = P.pool;
 	if (mc) {
@@ -62,7 +52,7 @@ static struct proxy_mctx *mctx_take(void)
 	return mc;
 }
 
-static void mctx_give(struct proxy_mctx *mc)
+void proxy_mctx_give(struct proxy_mctx *mc)
 {
 	if (P.npool >= PROXY_MCTX_SPARE) {
 		sip_arena_destroy(&mc->arena);
@@ -82,9 +72,8 @@ static struct proxy_mctx *mctx_of(struct sip_ctx *ctx)
 
 int proxy_init(sip_timer_wheel *w)
 {
-	if (!(P.cur = mctx_take()))
+	if (!(P.cur = proxy_mctx_take()))
 		return SIP_NOMEM;
-	sip_arena_init(&P.fail_arena, 16384);
 	static const struct txn_user user = { proxy_on_reply, proxy_on_failure, proxy_routes_local,
 					      proxy_on_final };
 	int rc = txn_layer_init(w, &user, 16);
@@ -108,7 +97,7 @@ void proxy_destroy(void)
 	}
 	P.nwaiting = 0;
 	if (P.cur)
-		mctx_give(P.cur);
+		proxy_mctx_give(P.cur);
 	P.cur = NULL;
 	while (P.pool) {
 		struct proxy_mctx *mc = P.pool;
@@ -117,7 +106,6 @@ void proxy_destroy(void)
 		sip_mem_free(mc);
 	}
 	P.npool = 0;
-	sip_arena_destroy(&P.fail_arena);
 }
 
 /* Where a reply to m goes: §18.2.2 with RFC 3581; over a stream, back on
@@ -718,14 +706,15 @@ static int relay_dset(struct sip_ctx *ctx, txn *s, int rc)
 
 /* ---- receive path ---- */
 
-static void ctx_init(struct sip_ctx *ctx, sip_msg *m, sip_arena *a, sip_socket *sock,
-		     const sip_addr *src, int kind)
+void proxy_ctx_init(struct sip_ctx *ctx, sip_msg *m, sip_arena *a, sip_socket *sock,
+		    const sip_addr *src, int kind)
 {
 	memset(ctx, 0, sizeof *ctx);
 	ctx->msg = m;
 	ctx->arena = a;
 	ctx->sock = sock;
-	ctx->src = *src;
+	if (src)
+		ctx->src = *src;
 	ctx->route_kind = kind;
 	ctx->maxfwd = -1;
 }
@@ -810,7 +799,7 @@ static void rx_request(struct proxy_mctx *mc, sip_socket *sock, const sip_addr *
 {
 	sip_msg *m = &mc->msg;
 	struct sip_ctx *ctx = &mc->ctx;
-	ctx_init(ctx, m, &mc->arena, sock, src, SIPCC_ROUTE_REQUEST);
+	proxy_ctx_init(ctx, m, &mc->arena, sock, src, SIPCC_ROUTE_REQUEST);
 	ctx->can_wait = true;
 	proxy_count_request(m->method);
 	sip_str unsupported = SIP_STR_NULL;
@@ -883,7 +872,7 @@ void proxy_receive(sip_socket *sock, const sip_addr *src, char *buf, size_t len,
 		i++;
 	if (i == len)
 		return;     /* keepalive */
-	if (!P.cur && !(P.cur = mctx_take())) {
+	if (!P.cur && !(P.cur = proxy_mctx_take())) {
 		LOG_ERR("out of memory: message of %zu bytes dropped", len);
 		return;
 	}
@@ -967,7 +956,7 @@ void proxy_resume(struct sip_ctx *ctx)
 			P.nwaiting--;
 			break;
 		}
-	mctx_give(mc);
+	proxy_mctx_give(mc);
 }
 
 /* ---- frames of routes that wait (policy_abi.h) ---- */
@@ -1018,7 +1007,7 @@ static bool proxy_on_reply(txn *s, txn *c, sip_msg *resp)
 	if (!s->u_reply && !proxy_conf.reply_route)
 		return true;
 	struct sip_ctx ctx;
-	ctx_init(&ctx, resp, resp->arena, c->sock, &c->peer, SIPCC_ROUTE_REPLY);
+	proxy_ctx_init(&ctx, resp, resp->arena, c->sock, &c->peer, SIPCC_ROUTE_REPLY);
 	ctx.txn = s;
 	ctx.branch = c;
 	proxy_modules_route_txn(&ctx, s);
@@ -1039,20 +1028,25 @@ static void proxy_on_failure(txn *s, int code)
 	sipcc_route_fn fn = (sipcc_route_fn)s->u_fail_run;
 	if (!fn || fn == proxy_dns_failover_route || !s->tmpl_len)
 		return;
-	sip_arena_reset(&P.fail_arena);
-	sip_msg m;
-	if (sip_msg_parse(&P.fail_arena, s->tmpl, s->tmpl_len, &m) != SIP_OK) {
-		LOG_WARN("cannot re-parse the request for the failure route");
+	struct proxy_mctx *mc = proxy_mctx_take();
+	if (!mc) {
+		LOG_ERR("out of memory: the failure route does not run");
 		return;
 	}
-	struct sip_ctx ctx;
-	ctx_init(&ctx, &m, &P.fail_arena, s->sock, &s->src, SIPCC_ROUTE_FAILURE);
-	ctx.txn = s;
-	ctx.prepared = true;
-	ctx.reply_code = code;
-	proxy_modules_route_txn(&ctx, s);
-	script_failure_enter(&ctx);
-	fn(&ctx);
+	if (sip_msg_parse(&mc->arena, s->tmpl, s->tmpl_len, &mc->msg) != SIP_OK) {
+		LOG_WARN("cannot re-parse the request for the failure route");
+		proxy_mctx_give(mc);
+		return;
+	}
+	struct sip_ctx *ctx = &mc->ctx;
+	proxy_ctx_init(ctx, &mc->msg, &mc->arena, s->sock, &s->src, SIPCC_ROUTE_FAILURE);
+	ctx->txn = s;
+	ctx->prepared = true;
+	ctx->reply_code = code;
+	proxy_modules_route_txn(ctx, s);
+	script_failure_enter(ctx);
+	fn(ctx);
+	proxy_mctx_give(mc);
 }
 
 /* A call that failed, at notice: an INVITE transaction whose final

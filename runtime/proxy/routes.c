@@ -1,4 +1,5 @@
 #include "proxy/routes.h"
+#include "proxy/proxy_int.h"
 
 #include <string.h>
 #include "core/log.h"
@@ -20,8 +21,6 @@ static struct timer_route {
 static unsigned n_timers;
 
 static sip_timer_wheel *wheel;
-static sip_arena route_arena;     /* startup, timer and local routes */
-static bool arena_ready;
 
 void proxy_routes_reg(int64_t kind, const char *name, sipcc_route_fn fn)
 {
@@ -51,23 +50,19 @@ void sipcc_reg_timer(const char *name, sipcc_route_fn fn, int64_t every_ms)
 	r->every_ms = every_ms > 0 ? (uint64_t)every_ms : 1000;
 }
 
-static sip_arena *routes_arena(void)
+/* Run route fn of kind with no message (startup and timer routes) on a
+ * context of its own. */
+static void routes_run_bare(sipcc_route_fn fn, int kind)
 {
-	if (!arena_ready) {
-		sip_arena_init(&route_arena, 16384);
-		arena_ready = true;
+	struct proxy_mctx *mc = proxy_mctx_take();
+	if (!mc) {
+		LOG_ERR("out of memory: a %s route does not run",
+			kind == SIPCC_ROUTE_TIMER ? "timer" : "startup");
+		return;
 	}
-	sip_arena_reset(&route_arena);
-	return &route_arena;
-}
-
-/* A context with no message: startup and timer routes. */
-static void ctx_bare(struct sip_ctx *ctx, int kind)
-{
-	memset(ctx, 0, sizeof *ctx);
-	ctx->arena = routes_arena();
-	ctx->route_kind = kind;
-	ctx->maxfwd = -1;
+	proxy_ctx_init(&mc->ctx, NULL, &mc->arena, NULL, NULL, kind);
+	fn(&mc->ctx);
+	proxy_mctx_give(mc);
 }
 
 /* Re-armed before the route runs, so a slow route does not make the
@@ -75,21 +70,15 @@ static void ctx_bare(struct sip_ctx *ctx, int kind)
 static void timer_fire(sip_timer *t, void *arg)
 {
 	struct timer_route *r = arg;
-	struct sip_ctx ctx;
 	sip_timer_add(wheel, t, r->every_ms);
-	ctx_bare(&ctx, SIPCC_ROUTE_TIMER);
-	r->fn(&ctx);
+	routes_run_bare(r->fn, SIPCC_ROUTE_TIMER);
 }
 
 void proxy_routes_start(sip_timer_wheel *w)
 {
-	struct sip_ctx ctx;
-
 	wheel = w;
-	for (unsigned i = 0; i < n_startup; i++) {
-		ctx_bare(&ctx, SIPCC_ROUTE_STARTUP);
-		startup[i](&ctx);
-	}
+	for (unsigned i = 0; i < n_startup; i++)
+		routes_run_bare(startup[i], SIPCC_ROUTE_STARTUP);
 	for (unsigned i = 0; i < n_timers; i++) {
 		sip_timer_init(&timers[i].t, timer_fire, &timers[i]);
 		sip_timer_add(w, &timers[i].t, timers[i].every_ms);
@@ -100,35 +89,30 @@ void proxy_routes_stop(void)
 {
 	for (unsigned i = 0; wheel && i < n_timers; i++)
 		sip_timer_cancel(wheel, &timers[i].t);
-	if (arena_ready)
-		sip_arena_destroy(&route_arena);
-	arena_ready = false;
 }
 
 bool proxy_routes_local(txn *c, const char *buf, size_t len)
 {
 	if (!local_route)
 		return true;
-	sip_arena *a = routes_arena();
-	char *copy = sip_arena_alloc(a, len + 1);
-	sip_msg m;
-	if (!copy)
+	struct proxy_mctx *mc = proxy_mctx_take();
+	if (!mc)
 		return true;
-	memcpy(copy, buf, len);
-	copy[len] = '\0';
-	if (sip_msg_parse(a, copy, len, &m) != SIP_OK) {
-		LOG_WARN("cannot parse a generated request for the local route");
-		return true;
+	char *copy = sip_arena_alloc(&mc->arena, len + 1);
+	bool send = true;
+	if (copy) {
+		memcpy(copy, buf, len);
+		copy[len] = '\0';
+		if (sip_msg_parse(&mc->arena, copy, len, &mc->msg) == SIP_OK) {
+			proxy_ctx_init(&mc->ctx, &mc->msg, &mc->arena, c->sock, &c->peer,
+				       SIPCC_ROUTE_LOCAL);
+			send = local_route(&mc->ctx) != SIPCC_RET_DROP;
+		} else {
+			LOG_WARN("cannot parse a generated request for the local route");
+		}
 	}
-	struct sip_ctx ctx;
-	memset(&ctx, 0, sizeof ctx);
-	ctx.msg = &m;
-	ctx.arena = a;
-	ctx.sock = c->sock;
-	ctx.src = c->peer;
-	ctx.route_kind = SIPCC_ROUTE_LOCAL;
-	ctx.maxfwd = -1;
-	return local_route(&ctx) != SIPCC_RET_DROP;
+	proxy_mctx_give(mc);
+	return send;
 }
 
 bool proxy_routes_branch(struct sip_ctx *ctx)
@@ -146,13 +130,7 @@ bool proxy_routes_error(sip_msg *m, sip_arena *a, sip_socket *sock, const sip_ad
 	if (!proxy_conf.error_route)
 		return false;
 	struct sip_ctx ctx;
-	memset(&ctx, 0, sizeof ctx);
-	ctx.msg = m;
-	ctx.arena = a;
-	ctx.sock = sock;
-	ctx.src = *src;
-	ctx.route_kind = SIPCC_ROUTE_ERROR;
-	ctx.maxfwd = -1;
+	proxy_ctx_init(&ctx, m, a, sock, src, SIPCC_ROUTE_ERROR);
 	ctx.err_code = code;
 	ctx.err_reason = why;
 	proxy_conf.error_route(&ctx);
