@@ -57,6 +57,10 @@ struct auth_creds {
  * nonce, uri, response) is missing, the algorithm is unknown, or qop=auth
  * comes without cnonce and nc. */
 bool auth_creds_parse(sip_str hdr_body, struct auth_creds *c);
+/* Whether the Authorization or Proxy-Authorization value hdr_body is for
+ * this proxy: its nonce is one this proxy issued (stale or not), or
+ * realm_ours says its realm is one of the proxy's domains. */
+bool auth_creds_for_us(sip_str hdr_body, bool (*realm_ours)(sip_str realm));
 
 /* hex(H(data)) for the algorithm into out (NUL-terminated); returns its
  * length (32 or 64). */

@@ -86,18 +86,15 @@ static struct {
 	const struct auth_row *resuming;
 } Q;
 
-/* Whether Authorization or Proxy-Authorization value body is for this
- * proxy (proxy_strip_credentials): its nonce is one this proxy issued
- * (stale or not), or its realm is one of the proxy's domains. */
+static bool auth_realm_ours(sip_str realm)
+{
+	return proxy_is_domain(realm) || proxy_domain_table_has(realm);
+}
+
+/* What proxy_strip_credentials removes: credentials for this proxy. */
 static bool auth_creds_ours(sip_str body)
 {
-	struct auth_creds c;
-	uint32_t seq;
-	if (!auth_creds_parse(body, &c))
-		return false;
-	if (auth_nonce_check(c.nonce, (int64_t)time(NULL), &seq) != AUTH_NONCE_BAD)
-		return true;
-	return proxy_is_domain(c.realm) || proxy_domain_table_has(c.realm);
+	return auth_creds_for_us(body, auth_realm_ours);
 }
 
 static void auth_module_init(sip_timer_wheel *w)

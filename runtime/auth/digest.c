@@ -301,3 +301,14 @@ bool auth_nc_accept(uint32_t seq, uint32_t nc)
 	N.slot_nc[i] = nc;
 	return true;
 }
+
+bool auth_creds_for_us(sip_str body, bool (*realm_ours)(sip_str realm))
+{
+	struct auth_creds c;
+	uint32_t seq;
+	if (!auth_creds_parse(body, &c))
+		return false;
+	if (auth_nonce_check(c.nonce, (int64_t)time(NULL), &seq) != AUTH_NONCE_BAD)
+		return true;
+	return realm_ours && realm_ours(c.realm);
+}

@@ -86,26 +86,27 @@ int proxy_init(sip_timer_wheel *w)
 	return SIP_OK;
 }
 
+/* Free a list of contexts (the pool, or the requests still waiting at
+ * exit) and empty it. */
+static void mctx_free_list(struct proxy_mctx **list, unsigned *n)
+{
+	while (*list) {
+		struct proxy_mctx *mc = *list;
+		*list = mc->next;
+		sip_arena_destroy(&mc->arena);
+		sip_mem_free(mc);
+	}
+	*n = 0;
+}
+
 void proxy_destroy(void)
 {
 	txn_layer_destroy();
-	while (P.waiting) {
-		struct proxy_mctx *mc = P.waiting;
-		P.waiting = mc->next;
-		sip_arena_destroy(&mc->arena);
-		sip_mem_free(mc);
-	}
-	P.nwaiting = 0;
+	mctx_free_list(&P.waiting, &P.nwaiting);
 	if (P.cur)
 		proxy_mctx_give(P.cur);
 	P.cur = NULL;
-	while (P.pool) {
-		struct proxy_mctx *mc = P.pool;
-		P.pool = mc->next;
-		sip_arena_destroy(&mc->arena);
-		sip_mem_free(mc);
-	}
-	P.npool = 0;
+	mctx_free_list(&P.pool, &P.npool);
 }
 
 /* Where a reply to m goes: §18.2.2 with RFC 3581; over a stream, back on

@@ -25,13 +25,7 @@ struct proxy_conf proxy_conf;
  * proxy_strip_credentials does nothing. */
 static bool test_creds_ours(sip_str body)
 {
-	struct auth_creds c;
-	uint32_t seq;
-	if (!auth_creds_parse(body, &c))
-		return false;
-	if (auth_nonce_check(c.nonce, (int64_t)time(NULL), &seq) != AUTH_NONCE_BAD)
-		return true;
-	return proxy_is_domain(c.realm);
+	return auth_creds_for_us(body, proxy_is_domain);
 }
 
 static sip_arena arena;
