@@ -26,4 +26,19 @@ void proxy_mctx_give(struct proxy_mctx *mc);
 void proxy_ctx_init(struct sip_ctx *ctx, sip_msg *m, sip_arena *a, sip_socket *sock,
 		    const sip_addr *src, int kind);
 
+/* The buffer outgoing requests and replies are printed into (one message
+ * at a time: the loop is single-threaded), and the salt of stateless
+ * branches. */
+#define PROXY_BUFSZ (SIP_MAX_MSG_SIZE + 4096)
+extern char proxy_out[PROXY_BUFSZ];
+extern uint64_t proxy_sl_salt;
+
+/* Messages that may wait at once (proxy_wait). */
+#define PROXY_MAX_WAITING 1024
+
+/* Where a reply to m received on sock from src goes (RFC 3261 18.2.2
+ * with RFC 3581; over a stream, back on its connection). */
+void proxy_reply_dest(const sip_msg *m, const sip_socket *sock, const sip_addr *src,
+		      sip_addr *dst);
+
 #endif

@@ -1,0 +1,118 @@
+/* Replies the proxy makes itself, statelessly or through the request's
+ * server transaction. */
+#include "proxy/proxy.h"
+#include "proxy/proxy_int.h"
+
+#include <stdio.h>
+#include <string.h>
+#include "core/log.h"
+#include "core/status.h"
+#include "net/tls.h"
+#include "proxy/counters.h"
+#include "proxy/fork.h"
+#include "proxy/module.h"
+#include "proxy/dns.h"
+#include "proxy/routes.h"
+#include "script/script.h"
+
+/* Where a reply to m goes: §18.2.2 with RFC 3581; over a stream, back on
+ * the connection the request came on. */
+void proxy_reply_dest(const sip_msg *m, const sip_socket *sock, const sip_addr *src, sip_addr *dst)
+{
+	*dst = *src;
+	if (m->via1 && !m->via1->has_rport && !sock->tp->reliable) {
+		int port = m->via1->port ? m->via1->port : 5060;
+		if (dst->u.sa.sa_family == AF_INET6)
+			dst->u.in6.sin6_port = htons((uint16_t)port);
+		else
+			dst->u.in.sin_port = htons((uint16_t)port);
+	}
+}
+
+/* ---- replies ---- */
+
+int proxy_reply(struct sip_ctx *ctx, int code, sip_str reason, bool stateful)
+{
+	sip_msg *m = ctx->msg;
+	if (!m->is_request || m->method == SIP_METHOD_ACK)
+		return SIP_EINVAL;
+	/* A request that has a transaction (it waited, or was relayed or
+	 * answered through one) is answered through it. */
+	if (stateful || ctx->txn) {
+		if (!ctx->txn) {
+			ctx->txn = txn_server_create(m, ctx->sock, &ctx->src);
+			if (!ctx->txn)
+				return SIP_NOMEM;
+		}
+		int rc = txn_server_reply(ctx->txn, code, reason);
+		if (rc == SIP_OK && code >= 200)
+			ctx->replied = true;
+		if (rc == SIP_OK)
+			proxy_count_local_reply(code);
+		return rc;
+	}
+	txn_rhdrs rh;
+	int rc = txn_rhdrs_make(m, &ctx->src, ctx->arena, &rh);
+	if (rc != SIP_OK)
+		return rc;
+	sip_str tag = rh.to_has_tag ? SIP_STR_NULL : txn_totag_make(m, ctx->arena);
+	long n = txn_rhdrs_print(proxy_out, sizeof proxy_out, code, reason, &rh, tag);
+	if (n < 0)
+		return (int)n;
+	sip_addr dst;
+	proxy_reply_dest(m, ctx->sock, &ctx->src, &dst);
+	rc = tp_send(ctx->sock, &dst, proxy_out, (size_t)n);
+	if (rc == SIP_OK && code >= 200)
+		ctx->replied = true;
+	if (rc == SIP_OK)
+		proxy_count_local_reply(code);
+	return rc;
+}
+
+int proxy_reply_hdrs(struct sip_ctx *ctx, int code, sip_str reason, sip_str hdrs, bool stateful)
+{
+	static const char tail[] = "Content-Length: 0\r\n\r\n";
+	const size_t tl = sizeof tail - 1;
+	sip_msg *m = ctx->msg;
+	if (!hdrs.len)
+		return proxy_reply(ctx, code, reason, stateful);
+	if (!m->is_request || m->method == SIP_METHOD_ACK || hdrs.len > sizeof proxy_out / 2)
+		return SIP_EINVAL;
+	txn_rhdrs rh;
+	sip_str tag;
+	stateful = stateful || ctx->txn;
+	if (stateful) {
+		if (!ctx->txn && !(ctx->txn = txn_server_create(m, ctx->sock, &ctx->src)))
+			return SIP_NOMEM;
+		rh = ctx->txn->rh;
+		tag = ctx->txn->totag;
+	} else {
+		int rc = txn_rhdrs_make(m, &ctx->src, ctx->arena, &rh);
+		if (rc != SIP_OK)
+			return rc;
+		tag = rh.to_has_tag ? SIP_STR_NULL : txn_totag_make(m, ctx->arena);
+	}
+	long n = txn_rhdrs_print(proxy_out, sizeof proxy_out - hdrs.len, code, reason, &rh, tag);
+	if (n < 0)
+		return (int)n;
+	/* The extra lines go between the copied headers and the final
+	 * Content-Length the printer always ends with. */
+	if ((size_t)n < tl || memcmp(proxy_out + n - tl, tail, tl) != 0)
+		return SIP_ESTATE;
+	memmove(proxy_out + n - tl + hdrs.len, proxy_out + n - tl, tl);
+	memcpy(proxy_out + n - tl, hdrs.s, hdrs.len);
+	n += (long)hdrs.len;
+	int rc;
+	if (stateful) {
+		rc = txn_server_send(ctx->txn, code, proxy_out, (size_t)n);
+	} else {
+		sip_addr dst;
+		proxy_reply_dest(m, ctx->sock, &ctx->src, &dst);
+		rc = tp_send(ctx->sock, &dst, proxy_out, (size_t)n);
+	}
+	if (rc == SIP_OK && code >= 200)
+		ctx->replied = true;
+	if (rc == SIP_OK)
+		proxy_count_local_reply(code);
+	return rc;
+}
