@@ -93,3 +93,6 @@ EXTRA_DIST += tests/e2e/acc.sip
 # Statistics and the control socket (--ctl, sipcc-ctl --ctl).
 E2E_TESTS += tests/e2e/ctl.sh tests/e2e/ctl_modules.sh
 EXTRA_DIST += tests/e2e/ctl.sip tests/e2e/reg_plain.xml
+# Every RFC 4475 torture message through a running proxy, checked against
+# tests/data/rfc4475/index.tsv (in a private network namespace).
+E2E_TESTS += tests/e2e/rfc4475.sh
