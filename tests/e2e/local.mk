@@ -96,3 +96,6 @@ EXTRA_DIST += tests/e2e/ctl.sip tests/e2e/reg_plain.xml
 # Every RFC 4475 torture message through a running proxy, checked against
 # tests/data/rfc4475/index.tsv (in a private network namespace).
 E2E_TESTS += tests/e2e/rfc4475.sh
+# A request with bare-LF line ends: refused with an all-CRLF 400, never
+# forwarded to sipp.
+E2E_TESTS += tests/e2e/bare_lf.sh
