@@ -10,3 +10,9 @@ TESTS += tests/runtime/core/test_stats
 tests_runtime_core_test_stats_SOURCES = tests/runtime/core/test_stats.c runtime/core/stats.c runtime/core/status.c
 tests_runtime_core_test_stats_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_runtime_core_test_stats_LDADD = $(CMOCKA_LIBS)
+
+check_PROGRAMS += tests/runtime/core/test_log
+TESTS += tests/runtime/core/test_log
+tests_runtime_core_test_log_SOURCES = tests/runtime/core/test_log.c runtime/core/log.c
+tests_runtime_core_test_log_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_runtime_core_test_log_LDADD = $(CMOCKA_LIBS)
