@@ -99,3 +99,6 @@ E2E_TESTS += tests/e2e/rfc4475.sh
 # A request with bare-LF line ends: refused with an all-CRLF 400, never
 # forwarded to sipp.
 E2E_TESTS += tests/e2e/bare_lf.sh
+# A low descriptor limit (ulimit -n): tcp.max_connections fitted to it, no
+# spinning accept and no log flood under 400 TCP clients, UDP still served.
+E2E_TESTS += tests/e2e/fd_limit.sh
