@@ -102,3 +102,6 @@ E2E_TESTS += tests/e2e/bare_lf.sh
 # A low descriptor limit (ulimit -n): tcp.max_connections fitted to it, no
 # spinning accept and no log flood under 400 TCP clients, UDP still served.
 E2E_TESTS += tests/e2e/fd_limit.sh
+# The ACK of a 407 matches the INVITE's transaction: the proxy stops
+# retransmitting the 407 (uac_auth.xml).
+E2E_TESTS += tests/e2e/auth_ack.sh
