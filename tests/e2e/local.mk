@@ -105,3 +105,6 @@ E2E_TESTS += tests/e2e/fd_limit.sh
 # The ACK of a 407 matches the INVITE's transaction: the proxy stops
 # retransmitting the 407 (uac_auth.xml).
 E2E_TESTS += tests/e2e/auth_ack.sh
+# README set-up: scripts/quickstart leaves ./sipcc-ctl, the README's
+# commands work by that name, a phone set up as the README says registers.
+E2E_TESTS += tests/e2e/quickstart.sh
