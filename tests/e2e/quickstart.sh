@@ -3,7 +3,8 @@
 # the README's ./sipcc-ctl commands work by that name in that directory.
 # Then a phone set up as "Pointing a phone at the quickstart proxy" says
 # (sipp, with the README's own command line) registers, and the README's
-# "ul show" lists it. quickstart runs with the tree's existing build
+# "ul show" lists it; so does linphonec with the README's register command.
+# quickstart runs with the tree's existing build
 # (QUICKSTART_BUILD=no, BUILD=the build directory) into a directory of its
 # own, on a free port, and does not start the proxy (QUICKSTART_RUN=no);
 # the test starts it as quickstart would.
@@ -50,4 +51,31 @@ until ./sipcc-ctl --db sqlite:sipcc.db ul show >"$E2E_TMP/ul.out" 2>&1 &&
 	[ $i -ge 30 ] && e2e_fail "./sipcc-ctl ul show does not list the phone: $(cat "$E2E_TMP/ul.out")"
 	sleep 0.1; i=$((i + 1))
 done
+
+# A real phone: linphonec with the README's register command (skipped
+# without linphone-cli). It runs with a home of its own and a free SIP
+# port, and stays up until its binding is seen.
+if command -v linphonec >/dev/null 2>&1; then
+	reg=$(grep -o 'register sip:alice@voip.example.com sip:127.0.0.1:5060 alice-secret' "$readme" | head -n 1)
+	[ -n "$reg" ] || e2e_fail "no linphonec register command in README.md"
+	e2e_ports LINPHONE
+	mkdir -p "$E2E_TMP/home/.local/share/linphone"
+	printf '[sip]\nsip_port=%s\nsip_tcp_port=0\nsip_tls_port=0\n' "$LINPHONE" >"$E2E_TMP/linphonerc"
+	mkfifo "$E2E_TMP/linphonec.in"
+	HOME=$E2E_TMP/home linphonec -c "$E2E_TMP/linphonerc" <"$E2E_TMP/linphonec.in" \
+		>"$E2E_TMP/linphonec.out" 2>&1 &
+	e2e_track $!
+	exec 3>"$E2E_TMP/linphonec.in"
+	sleep 1
+	echo "$reg" | sed "s|127.0.0.1:5060|127.0.0.1:$PROXY|" >&3
+	i=0
+	until ./sipcc-ctl --db sqlite:sipcc.db ul show >"$E2E_TMP/ul.out" 2>&1 &&
+		grep -q "127.0.0.1:$LINPHONE" "$E2E_TMP/ul.out"; do
+		[ $i -ge 150 ] && e2e_fail "linphonec did not register as the README says: $(cat "$E2E_TMP/ul.out")"
+		sleep 0.1; i=$((i + 1))
+	done
+	e2e_log "linphonec registered: $(grep "127.0.0.1:$LINPHONE" "$E2E_TMP/ul.out")"
+	echo quit >&3
+	exec 3>&-
+fi
 e2e_expect_proxy_alive
