@@ -184,8 +184,7 @@ static void reply_put_via1(outbuf *o, const sip_msg *req, sip_str src_ip, int sr
  * to_tag added when it has none and code > 100), Call-ID, CSeq, the caller's
  * extra header lines and an empty body, every line ended by CRLF. Works on a
  * request whose parse failed after its method, with whatever headers were
- * read. Returns
- * the length written, SIP_EINVAL or SIP_ETOOBIG. */
+ * read. Returns the length written, SIP_EINVAL or SIP_ETOOBIG. */
 long sip_msg_build_reply(const sip_msg *req, int code, sip_str reason, sip_str to_tag,
 			 sip_str extra_hdrs, sip_str src_ip, int src_port, char *out, size_t outsz)
 {

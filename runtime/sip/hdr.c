@@ -320,9 +320,9 @@ bad_proto:
  * On SIP_EPARSE, *out is still set when the first value's sent-protocol and
  * sent-by were read (the values read so far; a first value that failed in
  * its parameters has no parameters and its raw ends after the sent-by):
- * enough to send a 400
- * back to the sender of a request whose Via parameters are garbage (RFC 4475
- * §3.1.2.1). Otherwise *out is left alone. */
+ * enough to send a 400 back to the sender of a request whose Via
+ * parameters are garbage (RFC 4475 §3.1.2.1). Otherwise *out is left
+ * alone. */
 int sip_via_parse_hdr(sip_arena *a, sip_hdr *h, sip_via **out, const char **err)
 {
 	const char *p = h->body.s, *end = h->body.s + h->body.len;

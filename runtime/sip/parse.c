@@ -4,14 +4,17 @@
 
 struct sip_limits sip_limits = { SIP_MAX_MSG_SIZE, SIP_MAX_HEADERS };
 
-/* RFC 3261 §7: the start-line, each header line and the empty line end in
- * CRLF. A message with a bare LF is refused (400 for a request) rather than
- * accepted: a proxy forwards header lines as they came and adds its own in
- * CRLF, so accepting it would send the next hop a message with mixed line
- * ends that strict parsers (sipp among them) reject; rewriting every line
- * would cost a copy of each message for the benefit of a few broken senders,
- * and the 400 tells such a sender what is wrong. The body is not checked:
- * its framing is Content-Length and it is forwarded untouched. */
+/* RFC 3261 §7 and the §25 grammar: the start-line, each header line and the
+ * empty line end in CRLF (only the §7.3.1 folding of a line is lenient about
+ * white space, not about the line end). A message with a bare LF is refused
+ * (400 for a request, whose reply is all CRLF) rather than accepted.
+ * Kamailio's parser takes LF alone and forwards the header lines as they
+ * came next to its own CRLF ones: the mixed message that strict parsers,
+ * sipp among them, cannot read. Forwarding it normalised would mean
+ * rewriting every line of every such message for the benefit of a few
+ * broken senders; the 400, whose reason phrase names the fault, tells them
+ * what to fix. The body is not checked: its framing is Content-Length and
+ * it is forwarded untouched. */
 #define BARE_LF "line not terminated by CRLF"
 
 /* Record why the parse failed; the first reason wins because later errors
