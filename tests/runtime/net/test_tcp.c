@@ -198,8 +198,10 @@ static void test_out_of_fds(void **state)
 	if (low.rlim_cur > 256)
 		low.rlim_cur = 256;
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	int base = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(base >= 0);
 	while (n_spare < 512) {
-		int fd = dup(0);
+		int fd = dup(base);
 		if (fd < 0) {
 			assert_int_equal(errno, EMFILE);
 			break;
@@ -227,6 +229,7 @@ static void test_out_of_fds(void **state)
 	/* Descriptors back: after the pause, a new connection is served. */
 	while (n_spare > 0)
 		close(spare[--n_spare]);
+	close(base);
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
 	int fd = client();
 	n_rx = 0;
