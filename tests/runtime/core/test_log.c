@@ -37,6 +37,13 @@ static int teardown(void **state)
 	fflush(stderr);
 	dup2(saved_stderr, 2);
 	close(saved_stderr);
+	/* What went to stderr meanwhile, cmocka's failure messages included. */
+	char buf[4096];
+	size_t n;
+	rewind(cap);
+	fprintf(stderr, "---- captured stderr\n");
+	while ((n = fread(buf, 1, sizeof buf, cap)) > 0)
+		fwrite(buf, 1, n, stderr);
 	fclose(cap);
 	return 0;
 }
