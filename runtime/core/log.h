@@ -23,6 +23,13 @@ void sip_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3
  * other byte as \xHH, so a value a peer sent cannot end a quoted field,
  * start a new line or hide in control characters. Returns buf. */
 const char *sip_log_quote(char *buf, size_t sz, const char *s, size_t n);
+/* After SIP_LOG_REPEAT_BURST identical lines in a row, further copies are
+ * counted, not written; the count comes out as "last message repeated N
+ * times" before the next different line, at sip_log_flush() and at least
+ * every sip_log_repeat_ms (default 10000) while the repetition lasts. */
+#define SIP_LOG_REPEAT_BURST 10u
+extern unsigned sip_log_repeat_ms;
+void sip_log_flush(void);
 
 #define SIP_LOG(level, ...) \
 	do { if ((level) <= sip_log_level) sip_log((level), __VA_ARGS__); } while (0)

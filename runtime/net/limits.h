@@ -5,6 +5,7 @@
 #ifndef SIPCC_NET_LIMITS_H
 #define SIPCC_NET_LIMITS_H
 
+#include <stdbool.h>
 #include "sip/msg.h"
 
 #define TP_DEFAULT_TCP_MAX_CONNS 4096u
@@ -22,5 +23,17 @@ struct tp_limits {
 };
 
 extern struct tp_limits tp_limits;
+
+/* Descriptors kept for everything but connections, beyond those open when
+ * the limit is fitted; and the fewest connections a proxy with a stream
+ * listener starts with. */
+#define TP_FD_HEADROOM   16u
+#define TP_MIN_TCP_CONNS 16u
+
+/* Fit RLIMIT_NOFILE to tcp_max_conns: raise the soft limit (up to the hard
+ * one), else lower tcp_max_conns with a warning; SIP_ELIMIT (logged) when
+ * fewer than TP_MIN_TCP_CONNS fit and streams (a stream listener) is true.
+ * Call after the configuration is read and before listening. */
+int tp_limits_fit_fds(bool streams);
 
 #endif

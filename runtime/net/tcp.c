@@ -12,6 +12,7 @@
 #include "net/tcp_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -30,15 +31,25 @@
 #define TCP_MAX_WBUF    (tp_limits.tcp_max_wbuf)
 #define TCP_BUCKETS     256u
 
+/* How long a listening socket stops accepting when the process is out of
+ * descriptors or memory. */
+#define TCP_ACCEPT_PAUSE_MS 100u
+
 struct tcp_lsock {
 	sip_loop *loop;
 	const struct tcp_io *io;
 	const struct tcp_framer *framer;
+	sip_socket *sock;
+	sip_timer pause;            /* armed while accepts are paused */
 };
 
 static struct tcp_conn *table[TCP_BUCKETS];
 static unsigned n_conns;
 static sip_loop *tcp_loop;
+/* A descriptor kept open for the moment the process runs out: closing it
+ * lets one accept() succeed, so a waiting connection can be closed instead
+ * of staying in the backlog (libuv's and nginx's EMFILE trick). */
+static int reserve_fd = -1;
 
 static ssize_t plain_read(struct tcp_conn *c, void *buf, size_t n)
 {
@@ -242,8 +253,10 @@ static struct tcp_conn *conn_new(sip_socket *sock, int fd, const sip_addr *peer,
 	struct tcp_lsock *l = sock->priv;
 	char ip[64];
 	if (n_conns >= TCP_MAX_CONNS) {
-		LOG_WARN("%s: %u connections open (tcp.max_connections); refusing %s:%d", sock->name, TCP_MAX_CONNS,
-			 sip_addr_ip(peer, ip, sizeof ip), sip_addr_port(peer));
+		/* Without the peer's port: a flood of refusals from one
+		 * address is one line the log can fold. */
+		LOG_WARN("%s: %u connections open (tcp.max_connections); refusing %s", sock->name, TCP_MAX_CONNS,
+			 sip_addr_ip(peer, ip, sizeof ip));
 		close(fd);
 		return NULL;
 	}
@@ -409,6 +422,40 @@ static void conn_on_event(sip_loop *loop, int fd, uint32_t events, void *arg)
 		conn_close(c);
 }
 
+static void lsock_on_pause_end(sip_timer *t, void *arg)
+{
+	(void)t;
+	struct tcp_lsock *l = arg;
+	sip_loop_mod_fd(l->loop, l->sock->fd, EPOLLIN);
+}
+
+/* accept() failed for want of descriptors (EMFILE, ENFILE) or kernel
+ * memory (ENOBUFS, ENOMEM). The connection stays in the backlog, so the
+ * socket stays readable and the loop would call accept() again at once,
+ * forever. Instead: with the reserve descriptor freed, accept and close
+ * what is waiting (the peers see the connection closed rather than hang),
+ * then stop watching the socket for TCP_ACCEPT_PAUSE_MS. The warning is the
+ * same line every time, so the log folds a long shortage into a count. */
+static void lsock_out_of_resources(struct tcp_lsock *l, int fd, int err)
+{
+	sip_socket *s = l->sock;
+	unsigned shed = 0;
+
+	if ((err == EMFILE || err == ENFILE) && reserve_fd >= 0) {
+		close(reserve_fd);
+		reserve_fd = -1;
+		for (int cfd; shed < 64 && (cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC)) >= 0; shed++)
+			close(cfd);
+		reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	LOG_WARN("accept on %s: %s; closing new connections for %u ms", s->name, strerror(err),
+		 TCP_ACCEPT_PAUSE_MS);
+	if (shed)
+		LOG_DEBUG("accept on %s: %u waiting connections closed", s->name, shed);
+	if (!sip_timer_armed(&l->pause) && sip_loop_mod_fd(l->loop, fd, 0) == SIP_OK)
+		sip_timer_add(&l->loop->timers, &l->pause, TCP_ACCEPT_PAUSE_MS);
+}
+
 static void lsock_on_accept(sip_loop *loop, int fd, uint32_t events, void *arg)
 {
 	(void)loop; (void)events;
@@ -418,9 +465,11 @@ static void lsock_on_accept(sip_loop *loop, int fd, uint32_t events, void *arg)
 		peer.len = sizeof peer.u.ss;
 		int cfd = accept4(fd, &peer.u.sa, &peer.len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (cfd < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
-			    errno != ECONNABORTED)
-				LOG_WARN("accept on %s: %s", s->name, strerror(errno));
+			int e = errno;
+			if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM)
+				lsock_out_of_resources(s->priv, fd, e);
+			else if (e != EAGAIN && e != EWOULDBLOCK && e != EINTR && e != ECONNABORTED)
+				LOG_WARN("accept on %s: %s", s->name, strerror(e));
 			return;
 		}
 		struct tcp_conn *c = conn_new(s, cfd, &peer, false);
@@ -465,7 +514,10 @@ int tcp_listen_framed(sip_loop *loop, const sip_addr *addr, sip_socket **out,
 		return SIP_NOMEM;
 	}
 	memset(s, 0, sizeof *s);
-	*l = (struct tcp_lsock){ loop, io ? io : &plain_io, framer };
+	*l = (struct tcp_lsock){ loop, io ? io : &plain_io, framer, s, { 0 } };
+	sip_timer_init(&l->pause, lsock_on_pause_end, l);
+	if (reserve_fd < 0)
+		reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	s->tp = tp;
 	s->fd = fd;
 	s->local = *addr;
@@ -588,6 +640,8 @@ void tcp_close_sock(sip_socket *s)
 		}
 	}
 	struct tcp_lsock *l = s->priv;
+	if (l && l->loop)
+		sip_timer_cancel(&l->loop->timers, &l->pause);
 	if (l && l->loop && s->fd >= 0)
 		sip_loop_del_fd(l->loop, s->fd);
 	if (s->fd >= 0)

@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "core/status.h"
 #include "db/db.h"
+#include "net/limits.h"
 #include "net/loop.h"
 #include "net/tls.h"
 #include "proxy/proxy.h"
@@ -25,6 +26,17 @@ static void on_signal(int sig)
 {
 	stop_signal = sig;
 	sip_loop_stop(&main_loop);
+}
+
+/* A repetition the log is counting (core/log.h) is reported within an
+ * interval even when nothing else is logged after it. */
+static sip_timer log_flush_timer;
+
+static void on_log_flush(sip_timer *t, void *arg)
+{
+	(void)arg;
+	sip_log_flush();
+	sip_timer_add(&main_loop.timers, t, sip_log_repeat_ms);
 }
 
 static void on_hup(int sig)
@@ -179,6 +191,11 @@ int main(int argc, char **argv)
 	tls_configure(&tls);
 	if (proxy_limits_configure() != 0)
 		return 1;
+	bool streams = false;
+	for (unsigned i = 0; i < proxy_conf.n_listen; i++)
+		streams |= strcmp(proxy_conf.listen[i].proto, "udp") != 0;
+	if (tp_limits_fit_fds(streams) != SIP_OK)
+		return 1;
 	if (proxy_dns_init(&main_loop, dns_servers) != SIP_OK)
 		return 1;
 	char names[PROXY_MAX_LISTEN * 80] = "";
@@ -211,6 +228,8 @@ int main(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	proxy_ctl_hup_start(&main_loop.timers);
 
+	sip_timer_init(&log_flush_timer, on_log_flush, NULL);
+	sip_timer_add(&main_loop.timers, &log_flush_timer, sip_log_repeat_ms);
 	LOG_NOTICE("sipcc proxy %s listening on %s", PACKAGE_VERSION, names);
 	int rc = sip_loop_run(&main_loop);
 	if (stop_signal)
@@ -222,6 +241,8 @@ int main(int argc, char **argv)
 	proxy_routes_stop();
 	proxy_modules_destroy();
 	proxy_destroy();
+	sip_timer_cancel(&main_loop.timers, &log_flush_timer);
 	sip_loop_destroy(&main_loop);
+	sip_log_flush();
 	return rc == SIP_OK ? 0 : 1;
 }

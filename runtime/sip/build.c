@@ -106,6 +106,30 @@ static void out_range(outbuf *o, const char *from, const char *to)
 	out_put(o, from, (size_t)(to - from));
 }
 
+/* Copy header text into a reply with every line ending in CRLF: the request
+ * it answers may have been refused because its lines ended in a bare LF,
+ * and the reply must not repeat the fault. */
+static void out_text(outbuf *o, const char *from, const char *to)
+{
+	const char *nl;
+
+	while (from < to && (nl = memchr(from, '\n', (size_t)(to - from)))) {
+		if (nl > from && nl[-1] == '\r') {
+			out_range(o, from, nl + 1);
+		} else {
+			out_range(o, from, nl);
+			out_put(o, "\r\n", 2);
+		}
+		from = nl + 1;
+	}
+	out_range(o, from, to);
+}
+
+static void out_line(outbuf *o, sip_str s)
+{
+	out_text(o, s.s, s.s + s.len);
+}
+
 /* Apply the recorded edits in one pass from the start line to the end of the
  * body; leading CRLFs and octets after the body (UDP junk) are not copied.
  * Returns the length written or SIP_ETOOBIG. */
@@ -144,23 +168,23 @@ static void reply_put_via1(outbuf *o, const sip_msg *req, sip_str src_ip, int sr
 	char num[16];
 
 	if (v->has_rport && v->rport.len == 0 && src_port > 0) {
-		out_range(o, p, v->rport.s);
+		out_text(o, p, v->rport.s);
 		out_put(o, num, (size_t)snprintf(num, sizeof(num), "=%d", src_port));
 		p = v->rport.s;
 	}
-	out_range(o, p, vend);
+	out_text(o, p, vend);
 	if (src_ip.len && !v->received.len && (v->has_rport || !sip_str_caseeq(v->host, src_ip))) {
 		out_str(o, SIP_STR_LIT(";received="));
 		out_str(o, src_ip);
 	}
-	out_range(o, vend, h->raw.s + h->raw.len);
+	out_text(o, vend, h->raw.s + h->raw.len);
 }
 
 /* Build a stateless reply to req (RFC 3261 §8.2.6): every Via, From, To (with
  * to_tag added when it has none and code > 100), Call-ID, CSeq, the caller's
- * extra header lines and an empty body. Works on a request whose parse
- * failed after its start line, with whatever headers were read. Returns
- * the length written, SIP_EINVAL or SIP_ETOOBIG. */
+ * extra header lines and an empty body, every line ended by CRLF. Works on a
+ * request whose parse failed after its method, with whatever headers were
+ * read. Returns the length written, SIP_EINVAL or SIP_ETOOBIG. */
 long sip_msg_build_reply(const sip_msg *req, int code, sip_str reason, sip_str to_tag,
 			 sip_str extra_hdrs, sip_str src_ip, int src_port, char *out, size_t outsz)
 {
@@ -177,25 +201,25 @@ long sip_msg_build_reply(const sip_msg *req, int code, sip_str reason, sip_str t
 		if (req->via1 && req->via1->hdr == h)
 			reply_put_via1(&o, req, src_ip, src_port);
 		else
-			out_str(&o, h->raw);
+			out_line(&o, h->raw);
 	}
 	if ((h = req->first[SIP_HDR_FROM]))
-		out_str(&o, h->raw);
+		out_line(&o, h->raw);
 	if ((h = req->first[SIP_HDR_TO])) {
 		if (code > 100 && to_tag.len && !req->to_tag.len) {
 			const char *bend = h->body.s + h->body.len;
-			out_range(&o, h->raw.s, bend);
+			out_text(&o, h->raw.s, bend);
 			out_str(&o, SIP_STR_LIT(";tag="));
 			out_str(&o, to_tag);
-			out_range(&o, bend, h->raw.s + h->raw.len);
+			out_text(&o, bend, h->raw.s + h->raw.len);
 		} else {
-			out_str(&o, h->raw);
+			out_line(&o, h->raw);
 		}
 	}
 	if ((h = req->first[SIP_HDR_CALL_ID]))
-		out_str(&o, h->raw);
+		out_line(&o, h->raw);
 	if ((h = req->first[SIP_HDR_CSEQ]))
-		out_str(&o, h->raw);
+		out_line(&o, h->raw);
 	if (extra_hdrs.len) {
 		out_str(&o, extra_hdrs);
 		if (extra_hdrs.s[extra_hdrs.len - 1] != '\n')

@@ -304,6 +304,7 @@ static const char *via_parse_one(const char *p, const char *end, sip_via *v, con
 		v->port = (int)port;
 		last = q;
 	}
+	v->raw = sip_str_make(start, (size_t)(last - start));     /* the sent-by, for a 400 */
 	p = parse_params(last, end, &v->params, &last, via_param, v, err);
 	if (!p)
 		return NULL;
@@ -315,7 +316,13 @@ bad_proto:
 	return NULL;
 }
 
-/* Via = ( "Via" / "v" ) HCOLON via-parm *(COMMA via-parm) */
+/* Via = ( "Via" / "v" ) HCOLON via-parm *(COMMA via-parm)
+ * On SIP_EPARSE, *out is still set when the first value's sent-protocol and
+ * sent-by were read (the values read so far; a first value that failed in
+ * its parameters has no parameters and its raw ends after the sent-by):
+ * enough to send a 400 back to the sender of a request whose Via
+ * parameters are garbage (RFC 4475 §3.1.2.1). Otherwise *out is left
+ * alone. */
 int sip_via_parse_hdr(sip_arena *a, sip_hdr *h, sip_via **out, const char **err)
 {
 	const char *p = h->body.s, *end = h->body.s + h->body.len;
@@ -330,14 +337,26 @@ int sip_via_parse_hdr(sip_arena *a, sip_hdr *h, sip_via **out, const char **err)
 		memset(v, 0, sizeof(*v));
 		v->hdr = h;
 		p = via_parse_one(sip_skip_lws(p, end), end, v, err);
-		if (!p)
+		if (!p) {
+			if (!head && v->raw.len) {
+				v->params = SIP_STR_NULL;
+				v->branch = SIP_STR_NULL;
+				v->received = SIP_STR_NULL;
+				v->rport = SIP_STR_NULL;
+				v->has_rport = false;
+				head = v;
+			}
+			if (head)
+				*out = head;
 			return SIP_EPARSE;
+		}
 		*tail = v;
 		tail = &v->next;
 		if (p == end)
 			break;
 		if (*p != ',') {
 			*err = "unexpected characters in Via";
+			*out = head;
 			return SIP_EPARSE;
 		}
 		p++;

@@ -4,6 +4,19 @@
 
 struct sip_limits sip_limits = { SIP_MAX_MSG_SIZE, SIP_MAX_HEADERS };
 
+/* RFC 3261 §7 and the §25 grammar: the start-line, each header line and the
+ * empty line end in CRLF (only the §7.3.1 folding of a line is lenient about
+ * white space, not about the line end). A message with a bare LF is refused
+ * (400 for a request, whose reply is all CRLF) rather than accepted.
+ * Kamailio's parser takes LF alone and forwards the header lines as they
+ * came next to its own CRLF ones: the mixed message that strict parsers,
+ * sipp among them, cannot read. Forwarding it normalised would mean
+ * rewriting every line of every such message for the benefit of a few
+ * broken senders; the 400, whose reason phrase names the fault, tells them
+ * what to fix. The body is not checked: its framing is Content-Length and
+ * it is forwarded untouched. */
+#define BARE_LF "line not terminated by CRLF"
+
 /* Record why the parse failed; the first reason wins because later errors
  * are often consequences of it. Returns SIP_EPARSE for tail calls. */
 static int msg_fail(sip_msg *m, const char *why)
@@ -135,14 +148,15 @@ static int msg_parse_eager(sip_msg *m, sip_hdr *h, bool first)
 	case SIP_HDR_VIA:
 		if (!first)
 			break;
+		/* A Via whose sent-by was read before the error keeps it
+		 * in via1, so the 400 can go back to the sender. */
 		rc = sip_via_parse_hdr(m->arena, h, &m->via1, &err);
 		if (rc == SIP_NOMEM)
 			return rc;
-		if (rc != SIP_OK) {
-			m->via1 = NULL;
+		if (rc != SIP_OK)
 			msg_fail(m, err);
-		}
-		h->parsed = m->via1;
+		else
+			h->parsed = m->via1;
 		break;
 	case SIP_HDR_FROM:
 	case SIP_HDR_TO: {
@@ -225,16 +239,26 @@ static int msg_parse_headers(sip_msg *m, const char **pp, const char *end, bool 
 		if (p >= end)
 			return msg_fail(m, "no empty line after the headers");
 		if (*p == '\n' || (*p == '\r' && end - p >= 2 && p[1] == '\n')) {
+			if (*p == '\n')
+				msg_fail(m, BARE_LF);
 			m->hdrs_end = (size_t)(p - m->buf);
 			*pp = p + (*p == '\r' ? 2 : 1);
 			return SIP_OK;
 		}
 		nl = memchr(p, '\n', (size_t)(end - p));
-		while (nl && end - nl > 1 && (nl[1] == ' ' || nl[1] == '\t'))
+		while (nl && end - nl > 1 && (nl[1] == ' ' || nl[1] == '\t')) {
+			if (nl[-1] != '\r')
+				msg_fail(m, BARE_LF);
 			nl = memchr(nl + 1, '\n', (size_t)(end - nl - 1));
+		}
 		if (!nl)
 			return msg_fail(m, "header line without CRLF");
-		eol = (nl[-1] == '\r') ? nl - 1 : nl;
+		if (nl[-1] == '\r') {
+			eol = nl - 1;
+		} else {
+			eol = nl;
+			msg_fail(m, BARE_LF);
+		}
 		p = nl + 1;
 		if (has_nul && memchr(line, '\0', (size_t)(nl - line)) && !hdr_nul_allowed(line, nl)) {
 			msg_fail(m, "NUL byte in a header");
@@ -309,9 +333,13 @@ int sip_msg_parse(sip_arena *arena, const char *buf, size_t len, sip_msg *m)
 	eol = line_end(p, end, &nl);
 	if (!eol)
 		return msg_fail(m, "no CRLF after the start line");
+	/* A request line that fails after its method still gets its headers
+	 * read: with a readable Via the sender gets a 400 (RFC 4475 §3.1.2.8). */
 	rc = msg_parse_start(m, p, eol);
-	if (rc != SIP_OK)
+	if (rc != SIP_OK && !m->is_request)
 		return rc;
+	if (eol == nl)
+		msg_fail(m, BARE_LF);
 	p = nl + 1;
 	/* One scan of the whole datagram instead of one per header line: a
 	 * NUL is rare, and only then are the lines checked one by one. */

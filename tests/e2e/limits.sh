@@ -103,7 +103,7 @@ log=$E2E_TMP/proxy.log
 for line in \
 	"of [0-9]* bytes is over limits.max_message_size (2048); replying 513" \
 	"has more than limits.max_headers (24) header lines; replying 400" \
-	"2 connections open (tcp.max_connections); refusing 127.0.0.1:" \
+	"2 connections open (tcp.max_connections); refusing 127.0.0.1$" \
 	"idle for 2 s (tcp.idle_timeout); closing"; do
 	grep -q "$line" "$log" || e2e_fail "no log line matching '$line'"
 done

@@ -132,3 +132,18 @@ EXTRA_DIST += tests/e2e/uac_auth_486.xml
 E2E_TESTS += tests/e2e/outbound_proxy.sh tests/e2e/linphone.sh tests/e2e/myself.sh
 EXTRA_DIST += tests/e2e/uac_route_auth.xml tests/e2e/uac_route_500.xml tests/e2e/uas_nocreds.xml \
 	tests/e2e/myself.sip
+# Every RFC 4475 torture message through a running proxy, checked against
+# tests/data/rfc4475/index.tsv (in a private network namespace).
+E2E_TESTS += tests/e2e/rfc4475.sh
+# A request with bare-LF line ends: refused with an all-CRLF 400, never
+# forwarded to sipp.
+E2E_TESTS += tests/e2e/bare_lf.sh
+# A low descriptor limit (ulimit -n): tcp.max_connections fitted to it, no
+# spinning accept and no log flood under 400 TCP clients, UDP still served.
+E2E_TESTS += tests/e2e/fd_limit.sh
+# The ACK of a 407 matches the INVITE's transaction: the proxy stops
+# retransmitting the 407 (uac_auth.xml).
+E2E_TESTS += tests/e2e/auth_ack.sh
+# README set-up: scripts/quickstart leaves ./sipcc-ctl, the README's
+# commands work by that name, a phone set up as the README says registers.
+E2E_TESTS += tests/e2e/quickstart.sh

@@ -16,3 +16,9 @@ TESTS += tests/runtime/core/test_log_quote
 tests_runtime_core_test_log_quote_SOURCES = tests/runtime/core/test_log_quote.c $(CORE_SRC)
 tests_runtime_core_test_log_quote_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_runtime_core_test_log_quote_LDADD = $(CMOCKA_LIBS)
+
+check_PROGRAMS += tests/runtime/core/test_log
+TESTS += tests/runtime/core/test_log
+tests_runtime_core_test_log_SOURCES = tests/runtime/core/test_log.c runtime/core/log.c
+tests_runtime_core_test_log_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_runtime_core_test_log_LDADD = $(CMOCKA_LIBS)

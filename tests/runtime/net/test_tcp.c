@@ -10,7 +10,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <errno.h>
 #include <poll.h>
+#include <time.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <cmocka.h>
 
@@ -171,6 +174,74 @@ static void test_too_big(void **state)
 	close(fd);
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Out of descriptors: accept() fails with EMFILE and the connection stays
+ * in the backlog. The listener must not spin on it (the loop would return
+ * at once, forever): the waiting connections are closed and accepting
+ * pauses; once descriptors are free again, connections are served. */
+static void test_out_of_fds(void **state)
+{
+	(void)state;
+	struct rlimit old, low;
+	int waiting[3], spare[512], n_spare = 0;
+
+	for (int i = 0; i < 3; i++)
+		waiting[i] = client();
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	low = old;
+	if (low.rlim_cur > 256)
+		low.rlim_cur = 256;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	int base = socket(AF_INET, SOCK_DGRAM, 0);
+	assert_true(base >= 0);
+	while (n_spare < 512) {
+		int fd = dup(base);
+		if (fd < 0) {
+			assert_int_equal(errno, EMFILE);
+			break;
+		}
+		spare[n_spare++] = fd;
+	}
+	assert_true(n_spare < 512);
+
+	/* Two tenths of a second of loop: a spinning listener makes
+	 * thousands of iterations, a paused one a few dozen at most. */
+	unsigned iterations = 0;
+	for (uint64_t end = now_ms() + 200; now_ms() < end; iterations++)
+		assert_int_equal(sip_loop_once(&loop, 10), SIP_OK);
+	if (iterations > 100)
+		fail_msg("the loop ran %u times in 200 ms: accept() spins at EMFILE", iterations);
+	/* The waiting peers were told: their connections are closed. */
+	for (int i = 0; i < 3; i++) {
+		char b;
+		struct pollfd p = { waiting[i], POLLIN, 0 };
+		assert_int_equal(poll(&p, 1, 1000), 1);
+		assert_true(read(waiting[i], &b, 1) <= 0);
+		close(waiting[i]);
+	}
+
+	/* Descriptors back: after the pause, a new connection is served. */
+	while (n_spare > 0)
+		close(spare[--n_spare]);
+	close(base);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	int fd = client();
+	n_rx = 0;
+	assert_int_equal(write(fd, REQ, sizeof REQ - 1), (ssize_t)(sizeof REQ - 1));
+	for (uint64_t end = now_ms() + 2000; n_rx == 0 && now_ms() < end;)
+		assert_int_equal(sip_loop_once(&loop, 10), SIP_OK);
+	assert_int_equal(n_rx, 1);
+	assert_string_equal(rx[0], REQ);
+	close(fd);
+	spin();
+}
+
 int main(void)
 {
 	/* A transport bug must fail the test, not hang it. */
@@ -180,6 +251,7 @@ int main(void)
 		cmocka_unit_test(test_reply_same_connection),
 		cmocka_unit_test(test_connect_reuse),
 		cmocka_unit_test(test_too_big),
+		cmocka_unit_test(test_out_of_fds),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

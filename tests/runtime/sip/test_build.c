@@ -286,6 +286,70 @@ static void test_reply_to_bad_request(void **state)
 	assert_int_equal(reply(400, "Bad", "", "", "", 0), SIP_EINVAL);
 }
 
+/* Lines ended by a bare LF are refused (RFC 3261 §7); the 400 that says so
+ * is all CRLF, even where it copies the request's header lines. */
+static void test_reply_to_bare_lf(void **state)
+{
+	static const char bad[] =
+		"OPTIONS sip:a@b SIP/2.0\n"
+		"Via: SIP/2.0/UDP h.example.com;branch=z9hG4bK9;rport\n"
+		"From: <sip:a@x>;tag=1\r\n"
+		"To: <sip:b@x>\n"
+		"Call-ID: lf1\n"
+		"CSeq: 1 OPTIONS\n"
+		"Content-Length: 0\n"
+		"\n";
+
+	(void)state;
+	sip_arena_reset(&arena);
+	assert_int_equal(sip_msg_parse(&arena, bad, sizeof(bad) - 1, &msg), SIP_EPARSE);
+	assert_string_equal(msg.error, "line not terminated by CRLF");
+	assert_true(reply(400, msg.error, "x9", "", "198.51.100.1", 5999) > 0);
+	assert_string_equal(out,
+		"SIP/2.0 400 line not terminated by CRLF\r\n"
+		"Via: SIP/2.0/UDP h.example.com;branch=z9hG4bK9;rport=5999;received=198.51.100.1\r\n"
+		"From: <sip:a@x>;tag=1\r\n"
+		"To: <sip:b@x>;tag=x9\r\n"
+		"Call-ID: lf1\r\n"
+		"CSeq: 1 OPTIONS\r\n"
+		"Content-Length: 0\r\n"
+		"\r\n");
+}
+
+/* A request line or a Via that is malformed past the sent-by still gets a
+ * 400 back to the sender (RFC 4475 §3.1.2.1 and §3.1.2.8). */
+static void test_reply_to_bad_start_and_via(void **state)
+{
+	static const char lws[] =
+		"INVITE sip:user@example.com; lr SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKkdjuw2395\r\n"
+		"From: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\nCall-ID: l1\r\nCSeq: 2 INVITE\r\n\r\n";
+	static const char via[] =
+		"INVITE sip:user@example.com SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 192.0.2.15;;,;,,\r\n"
+		"From: <sip:a@x>;tag=1\r\nTo: <sip:b@x>\r\nCall-ID: v1\r\nCSeq: 8 INVITE\r\n\r\n";
+
+	(void)state;
+	sip_arena_reset(&arena);
+	assert_int_equal(sip_msg_parse(&arena, lws, sizeof(lws) - 1, &msg), SIP_EPARSE);
+	assert_true(msg.is_request);
+	assert_int_equal(msg.method, SIP_METHOD_INVITE);
+	assert_true(reply(400, "Bad Request", "t", "", "127.0.0.1", 4000) > 0);
+	assert_non_null(strstr(out, "\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKkdjuw2395;received=127.0.0.1\r\n"));
+	assert_non_null(strstr(out, "\r\nCall-ID: l1\r\n"));
+
+	sip_arena_reset(&arena);
+	assert_int_equal(sip_msg_parse(&arena, via, sizeof(via) - 1, &msg), SIP_EPARSE);
+	assert_non_null(msg.via1);
+	assert_true(sip_str_eq(msg.via1->host, SIP_STR_LIT("192.0.2.15")));
+	assert_int_equal(msg.via1->port, 0);
+	assert_int_equal(msg.via1->branch.len, 0);
+	assert_true(reply(400, "Bad Request", "t", "", "127.0.0.1", 4000) > 0);
+	assert_non_null(strstr(out, "\r\nVia: SIP/2.0/UDP 192.0.2.15;received=127.0.0.1;;,;,,\r\n"));
+	/* The message is still refused as a whole. */
+	assert_null(sip_msg_vias(&msg));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -299,6 +363,8 @@ int main(void)
 		cmocka_unit_test(test_reply_rport_received_totag),
 		cmocka_unit_test(test_reply_received_only_when_needed),
 		cmocka_unit_test(test_reply_to_bad_request),
+		cmocka_unit_test(test_reply_to_bare_lf),
+		cmocka_unit_test(test_reply_to_bad_start_and_via),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -325,6 +325,32 @@ static void test_malformed(void **state)
 	}
 }
 
+/* RFC 3261 §7: CRLF ends every line of the start line and headers. A bare
+ * LF anywhere there is an error; leading LFs (keep-alives) and LFs in the
+ * body are not. */
+static void test_bare_lf(void **state)
+{
+	static const char *const bad[] = {
+		"OPTIONS sip:a@b SIP/2.0\n" OKHDRS "CSeq: 1 OPTIONS\r\n\r\n",
+		"OPTIONS sip:a@b SIP/2.0\r\n" OKHDRS "CSeq: 1 OPTIONS\n\r\n",
+		"OPTIONS sip:a@b SIP/2.0\r\n" OKHDRS "CSeq: 1 OPTIONS\r\n\n",
+		"OPTIONS sip:a@b SIP/2.0\r\n" OKHDRS "Subject: a\n b\r\nCSeq: 1 OPTIONS\r\n\r\n",
+		"SIP/2.0 200 OK\n" OKHDRS "CSeq: 1 OPTIONS\n\n",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (parse(bad[i]) != SIP_EPARSE || !msg.error
+		    || strcmp(msg.error, "line not terminated by CRLF") != 0)
+			fail_msg("case %zu: accepted or wrong error (%s)", i, msg.error ? msg.error : "none");
+		if (msg.is_request)
+			assert_non_null(msg.via1);
+	}
+	assert_int_equal(parse("\n\r\nOPTIONS sip:a@b SIP/2.0\r\n" OKHDRS "CSeq: 1 OPTIONS\r\n"
+			       "Subject: a\r\n b\r\nContent-Length: 4\r\n\r\nv=0\n"), SIP_OK);
+	assert_str(msg.body, "v=0\n");
+}
+
 static void test_nul_bytes(void **state)
 {
 	(void)state;
@@ -515,6 +541,16 @@ static void check_torture(const char *file, const char *kind, const char *verdic
 						     SIP_STR_NULL, SIP_STR_LIT("192.0.2.200"), 5060, out, sizeof(out));
 			if (n <= 0)
 				fail_msg("%s: no 400 could be built", file);
+			/* The proxy answers only when it knows where to: every
+			 * torture request that fails to parse has a readable
+			 * sent-by, so it must get its 400 (badinv01, lwsruri). */
+			if (!msg.via1 || !msg.via1->host.len)
+				fail_msg("%s: unparsable request without a top Via: no 400 (%s)", file, msg.error);
+			out[n] = '\0';
+			char want[300];
+			snprintf(want, sizeof(want), SIP_STR_FMT, SIP_STR_ARG(msg.via1->raw));
+			if (!strstr(out, want))
+				fail_msg("%s: the 400 does not carry the top Via (%s)", file, want);
 		}
 	}
 
@@ -685,6 +721,7 @@ int main(void)
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_body_rules),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_bare_lf),
 		cmocka_unit_test(test_nul_bytes),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_partial_parse),
