@@ -3,6 +3,7 @@ sipcc_SOURCES = compiler/main.c \
 	compiler/ast.h compiler/ast.c \
 	compiler/diag.h compiler/diag.c \
 	compiler/lex.l compiler/parse.y \
+	compiler/parse_int.h compiler/parse_build.c compiler/parse_include.c \
 	compiler/stdlib.c \
 	compiler/sema.h compiler/sema_int.h compiler/sema.c \
 	compiler/sema_expr.c compiler/sema_flow.c compiler/sema_lint.c compiler/sema_async.c \
