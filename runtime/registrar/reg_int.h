@@ -39,7 +39,7 @@ reg_aor *reg_aor_find(reg_table *t, sip_str aor);
  * long. */
 reg_aor *reg_aor_add(reg_table *t, sip_str aor);
 /* Free a's bindings and take it out of t. */
-void reg_aor_remove(reg_table *t, reg_aor *a);
+void reg_aor_drop(reg_table *t, reg_aor *a);
 /* Take a out of t when it has no binding left. */
 void reg_aor_prune(reg_table *t, reg_aor *a);
 /* A binding with copies of f in one block (expires, cseq, q and flags

@@ -391,6 +391,6 @@ int reg_remove_aor(reg_table *t, sip_str aor)
 	}
 	reg_aor *a = reg_aor_find(t, aor);
 	if (a)
-		reg_aor_remove(t, a);
+		reg_aor_drop(t, a);
 	return SIP_OK;
 }

@@ -132,7 +132,7 @@ reg_aor *reg_aor_add(reg_table *t, sip_str aor)
 	return a;
 }
 
-void reg_aor_remove(reg_table *t, reg_aor *a)
+void reg_aor_drop(reg_table *t, reg_aor *a)
 {
 	for (reg_contact *c = a->contacts, *cn; c; c = cn) {
 		cn = c->next;
