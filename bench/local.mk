@@ -37,7 +37,7 @@ bench-register: sipcc$(EXEEXT) sipcc-ctl$(EXEEXT) libsiprt.a
 # BENCH_CONTACTS changes the count).
 noinst_PROGRAMS += bench/reg_memory
 bench_reg_memory_SOURCES = bench/reg_memory.c \
-	runtime/registrar/registrar.c runtime/core/timer.c $(SIP_SRC) $(DB_SRC) $(CORE_SRC)
+	$(REGISTRAR_CORE_SRC) runtime/core/timer.c $(SIP_SRC) $(DB_SRC) $(CORE_SRC)
 bench_reg_memory_CFLAGS = $(AM_CFLAGS) -O2 $(SQLITE_CFLAGS) $(PQ_CFLAGS) $(MARIADB_CFLAGS)
 bench_reg_memory_LDADD = $(SQLITE_LIBS) $(PQ_LIBS) $(MARIADB_LIBS) -lpthread
 

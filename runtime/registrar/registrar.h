@@ -71,16 +71,21 @@ unsigned long reg_table_aors(const reg_table *t);
 /* Call fn for each address-of-record of t (fn must not change t). */
 void reg_table_foreach(const reg_table *t, void (*fn)(const reg_aor *a, void *arg), void *arg);
 
-/* Write-through target: d (may be NULL: memory only). The writes then
- * happen on the caller's thread, each REGISTER's in one transaction, and
- * the reply waits for them. */
+/* One write-through: a change to the bindings of an address-of-record
+ * in the "location" table makes its database rows what memory holds
+ * after the change (delete them, insert the bindings, in one
+ * transaction), and the sweep deletes the expired rows. reg_set_db() and
+ * reg_set_writer() only choose where that job runs.
+ *
+ * Synchronous target: d (may be NULL: memory only). Without a writer the
+ * job runs on d on the caller's thread, the reply waits for it, and a
+ * REGISTER whose write fails changes nothing (500, or 503 when the
+ * database is down). */
 void reg_set_db(db *d);
 
 /* Asynchronous write-through, used instead of reg_set_db's when set: a
- * REGISTER changes memory and queues a job that makes the database rows
- * of its address-of-record what memory holds then (delete them, insert
- * the current bindings, in one transaction), and is answered without
- * waiting. Jobs run in the order they were queued (one worker), so the
+ * REGISTER changes memory and queues the job on the database worker, and
+ * is answered without waiting. Jobs run in the order they were queued (one worker), so the
  * rows of an address-of-record follow its changes in order. When ready()
  * says no (database down, queue full) the REGISTER gets 503 and nothing
  * changes. A write that fails later marks the address-of-record, and it

@@ -1,8 +1,10 @@
 /* The registrar's REGISTER processing (RFC 3261 §10.3): expiry limits,
  * q ordering, "*", Call-ID/CSeq ordering, Path, expiry, RFC 5626
- * instance/reg-id matching, and the
- * write-through to SQLite that lets bindings survive a restart, on the
- * caller's thread and through a database worker. */
+ * instance/reg-id matching, and the write-through that lets bindings
+ * survive a restart, on the caller's thread and through a database
+ * worker, which must leave the same rows. On a temporary SQLite file, or
+ * on the server DB_URL names (test_registrar_pgsql.sh and
+ * test_registrar_mysql.sh start one). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,8 +24,10 @@
 static sip_arena ar;
 static char buf[4096];
 
-/* REGISTER for alice with the given Call-ID, CSeq and extra header lines. */
+/* REGISTER for alice (or reg_user) with the given Call-ID, CSeq and
+ * extra header lines. */
 static uint32_t reg_flags;      /* the branch flags do_register saves with */
+static const char *reg_user = "alice";
 
 static void do_register(reg_table *t, const char *callid, unsigned cseq, const char *hdrs,
 			int64_t now, struct reg_result *r)
@@ -32,12 +36,12 @@ static void do_register(reg_table *t, const char *callid, unsigned cseq, const c
 	int n = snprintf(buf, sizeof buf,
 			 "REGISTER sip:example.com SIP/2.0\r\n"
 			 "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK-%u\r\n"
-			 "From: <sip:alice@example.com>;tag=1\r\n"
-			 "To: <sip:alice@Example.COM>\r\n"
+			 "From: <sip:%s@example.com>;tag=1\r\n"
+			 "To: <sip:%s@Example.COM>\r\n"
 			 "Call-ID: %s\r\n"
 			 "CSeq: %u REGISTER\r\n"
 			 "%s"
-			 "Content-Length: 0\r\n\r\n", cseq, callid, cseq, hdrs);
+			 "Content-Length: 0\r\n\r\n", cseq, reg_user, reg_user, callid, cseq, hdrs);
 	sip_arena_reset(&ar);
 	assert_int_equal(sip_msg_parse(&ar, buf, (size_t)n, &m), SIP_OK);
 	reg_save(t, &m, SIP_STR_LIT("sip:192.0.2.1:5060"), reg_flags, now, &ar, r);
@@ -179,16 +183,25 @@ static void test_path_and_query(void **state)
 	assert_true(has(&r, "Contact: <sip:a@10.0.0.1:5062>;expires=3590\r\n"));
 }
 
-/* A fresh SQLite database in the file made from the template path, with
- * the schema; its URL in url. */
+/* An empty database with the schema, its URL in url: the server DB_URL
+ * names (its tables dropped first; path becomes ""), else a SQLite file
+ * made from the template path. */
 static db *tmp_db_open(char *path, char *url, size_t n)
 {
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
-	snprintf(url, n, "sqlite:%s", path);
+	const char *env = getenv("DB_URL");
 	db *d;
-	assert_int_equal(db_open(url, &d), SIP_OK);
+	if (env && *env) {
+		snprintf(url, n, "%s", env);
+		path[0] = '\0';
+		assert_int_equal(db_open(url, &d), SIP_OK);
+		assert_int_equal(db_schema_drop(d), SIP_OK);
+	} else {
+		int fd = mkstemp(path);
+		assert_true(fd >= 0);
+		close(fd);
+		snprintf(url, n, "sqlite:%s", path);
+		assert_int_equal(db_open(url, &d), SIP_OK);
+	}
 	assert_int_equal(db_schema_migrate(d), SIP_OK);
 	return d;
 }
@@ -198,6 +211,8 @@ static void tmp_db_close(db *d, const char *path)
 {
 	char side[80];
 	db_close(d);
+	if (!path[0])
+		return;
 	unlink(path);
 	snprintf(side, sizeof side, "%s-wal", path);
 	unlink(side);
@@ -209,7 +224,7 @@ static void test_write_through_and_reload(void **state)
 {
 	(void)state;
 	char path[] = "/tmp/sipcc-test-reg-XXXXXX";
-	char url[64];
+	char url[512];
 	db *d = tmp_db_open(path, url, sizeof url);
 	reg_set_db(d);
 	reg_table *t = reg_table_get(SIP_STR_LIT("location"), true);
@@ -289,7 +304,7 @@ static void test_async_write_through(void **state)
 {
 	(void)state;
 	char path[] = "/tmp/sipcc-test-regw-XXXXXX";
-	char url[64];
+	char url[512];
 	db *d = tmp_db_open(path, url, sizeof url);
 	assert_int_equal(db_worker_start(url, 0, &tw), SIP_OK);
 	reg_set_db(d);
@@ -351,7 +366,7 @@ static void test_flags_saved_and_reloaded(void **state)
 {
 	(void)state;
 	char path[] = "/tmp/sipcc-test-regflags-XXXXXX";
-	char url[64];
+	char url[512];
 	db *d = tmp_db_open(path, url, sizeof url);
 	reg_set_db(d);
 	reg_table *t = reg_table_get(SIP_STR_LIT("location"), true);
@@ -480,7 +495,7 @@ static void test_instance_persisted(void **state)
 {
 	(void)state;
 	char path[] = "/tmp/sipcc-test-reginst-XXXXXX";
-	char url[64];
+	char url[512];
 	db *d = tmp_db_open(path, url, sizeof url);
 	reg_set_db(d);
 	reg_table *t = reg_table_get(SIP_STR_LIT("location"), true);
@@ -526,6 +541,193 @@ static void test_instance_persisted(void **state)
 	tmp_db_close(d, path);
 }
 
+/* ---- one write path: the same rows with and without the worker ---- */
+
+#define DUMP_MAX 16384
+
+/* Lines sorted and joined, so that two dumps compare as strings. */
+static int line_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void dump_lines(char **line, unsigned n, char *out)
+{
+	qsort(line, n, sizeof *line, line_cmp);
+	size_t k = 0;
+	out[0] = '\0';
+	for (unsigned i = 0; i < n; i++) {
+		size_t l = strlen(line[i]);
+		assert_true(k + l + 2 < DUMP_MAX);
+		memcpy(out + k, line[i], l);
+		k += l;
+		out[k++] = '\n';
+		out[k] = '\0';
+		free(line[i]);
+	}
+}
+
+/* Every column of every location row, one line each; NULL shows as "~",
+ * or, with nulls false, as empty text (what memory cannot tell apart). */
+static void dump_rows(db *d, bool nulls, char *out)
+{
+	db_stmt *st;
+	char *line[64];
+	unsigned n = 0;
+	assert_int_equal(db_prepare(d, "SELECT aor, contact, expires, q, callid, cseq, path, received,"
+				    " user_agent, flags, params, instance, reg_id FROM location", &st),
+			 SIP_OK);
+	int rc;
+	while ((rc = db_step(st)) == DB_ROW) {
+		char l[2048];
+		size_t k = 0;
+		assert_true(n < 64);
+		for (int col = 0; col < 13; col++) {
+			sip_str v = db_column_text(st, col);
+			if (nulls && db_column_null(st, col))
+				v = SIP_STR_LIT("~");
+			k += (size_t)snprintf(l + k, sizeof l - k, "%s%.*s", col ? "|" : "", (int)v.len,
+					      v.s ? v.s : "");
+		}
+		line[n++] = strdup(l);
+	}
+	assert_int_equal(rc, SIP_OK);
+	db_finalize(st);
+	dump_lines(line, n, out);
+}
+
+struct mem_dump {
+	char *line[64];
+	unsigned n;
+};
+
+static void dump_aor(const reg_aor *a, void *arg)
+{
+	struct mem_dump *m = arg;
+	for (const reg_contact *c = a->contacts; c; c = c->next) {
+		char l[2048];
+		sip_str f[REG_NFIELDS];
+		for (int i = 0; i < REG_NFIELDS; i++)
+			f[i] = reg_field(c, (enum reg_field)i);
+		sip_str inst = reg_instance(c);
+		snprintf(l, sizeof l, "%.*s|%.*s|%lld|%d|%.*s|%u|%.*s|%.*s|%.*s|%d|%.*s|%.*s|%u",
+			 (int)a->len, a->aor, (int)f[REG_CONTACT].len, f[REG_CONTACT].s,
+			 (long long)c->expires, c->q, (int)f[REG_CALLID].len, f[REG_CALLID].s, c->cseq,
+			 (int)f[REG_PATH].len, f[REG_PATH].s, (int)f[REG_RECEIVED].len, f[REG_RECEIVED].s,
+			 (int)f[REG_UA].len, f[REG_UA].s, (int32_t)c->flags, (int)f[REG_PARAMS].len,
+			 f[REG_PARAMS].s, (int)inst.len, inst.s, reg_reg_id(c));
+		assert_true(m->n < 64);
+		m->line[m->n++] = strdup(l);
+	}
+}
+
+/* Every binding t holds, as dump_rows(d, false) shows its row. */
+static void dump_memory(reg_table *t, char *out)
+{
+	struct mem_dump m = { .n = 0 };
+	reg_table_foreach(t, dump_aor, &m);
+	dump_lines(m.line, m.n, out);
+}
+
+#define PARITY_STEPS 10
+static char parity_rows[2][PARITY_STEPS][DUMP_MAX];
+
+/* Every kind of change to the bindings, one step at a time: after each,
+ * the rows are what memory holds, and they are kept in rows[step]. */
+static void parity_script(db *d, bool worker, char rows[PARITY_STEPS][DUMP_MAX])
+{
+	static char mem[DUMP_MAX];
+	reg_table *t = reg_table_get(SIP_STR_LIT("location"), true);
+	struct reg_result r;
+	for (int step = 0; step < PARITY_STEPS; step++) {
+		reg_user = "alice";
+		reg_flags = 0;
+		switch (step) {
+		case 0: /* two contacts, one of them short-lived, with a Path */
+			reg_flags = 0x80000005u;
+			do_register(t, "s1", 1, "Path: <sip:edge.example.net;lr>\r\nUser-Agent: phone/1\r\n"
+				    "Contact: <sip:a@192.0.2.1>;q=0.5;expires=100, <sip:b@192.0.2.2>"
+				    ";expires=60\r\n", NOW, &r);
+			break;
+		case 1: /* a refresh and a removal in one request */
+			reg_flags = 2;
+			do_register(t, "s1", 2, "Contact: <sip:a@192.0.2.1>;q=0.7;expires=300, "
+				    "<sip:b@192.0.2.2>;expires=0\r\n", NOW + 10, &r);
+			break;
+		case 2: /* an RFC 5626 binding ... */
+			do_register(t, "i1", 1, "Contact: <sip:a@192.0.2.1:40001;transport=tcp>;" INST
+				    ";reg-id=1;expires=80\r\n", NOW + 10, &r);
+			break;
+		case 3: /* ... that comes back on another port, another Call-ID */
+			do_register(t, "i2", 1, "Contact: <sip:a@192.0.2.1:40002;transport=tcp>;" INST
+				    ";reg-id=1;expires=80\r\n", NOW + 20, &r);
+			break;
+		case 4: /* a binding expires (not swept yet) as another comes */
+			do_register(t, "s1", 3, "Contact: <sip:c@192.0.2.3>;expires=600\r\n", NOW + 200, &r);
+			break;
+		case 5: /* another address-of-record */
+			reg_user = "bob";
+			do_register(t, "b1", 1, "Contact: <sip:bob@192.0.2.9>;expires=90\r\n", NOW + 200, &r);
+			break;
+		case 6: /* unregister */
+			assert_int_equal(reg_remove_aor(t, SIP_STR_LIT("bob@example.com")), SIP_OK);
+			r.code = 200;
+			break;
+		case 7: /* a query changes nothing */
+			do_register(t, "s1", 4, "", NOW + 200, &r);
+			break;
+		case 8: /* the sweep */
+			reg_sweep(t, NOW + 400);
+			r.code = 200;
+			break;
+		case 9: /* "*" */
+			do_register(t, "s1", 5, "Expires: 0\r\nContact: *\r\n", NOW + 400, &r);
+			break;
+		}
+		assert_int_equal(r.code, 200);
+		if (worker)
+			tw_drain();
+		dump_rows(d, false, rows[step]);
+		dump_memory(t, mem);
+		if (strcmp(rows[step], mem) != 0)
+			fail_msg("step %d (%s): rows\n%s\nmemory\n%s", step,
+				 worker ? "worker" : "no worker", rows[step], mem);
+		dump_rows(d, true, rows[step]);
+	}
+	reg_user = "alice";
+	reg_flags = 0;
+	reg_tables_destroy();
+}
+
+/* The same REGISTERs leave the same rows whether the writes run on the
+ * caller's handle or on the database worker, and after each of them the
+ * rows are what memory holds: an expired binding's row goes with the
+ * next change of its address-of-record, a binding replaced through its
+ * instance leaves no row behind. */
+static void test_write_paths_agree(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/sipcc-test-regpar-XXXXXX";
+	char url[512];
+	db *d = tmp_db_open(path, url, sizeof url);
+	reg_set_db(d);
+	parity_script(d, false, parity_rows[0]);
+
+	assert_int_equal(db_exec(d, "DELETE FROM location"), SIP_OK);
+	assert_int_equal(db_worker_start(url, 0, &tw), SIP_OK);
+	reg_set_writer(&tw_writer);
+	parity_script(d, true, parity_rows[1]);
+	db_worker_stop(tw, 1000);
+	tw = NULL;
+	reg_set_writer(NULL);
+	reg_set_db(NULL);
+	for (int i = 0; i < PARITY_STEPS; i++)
+		if (strcmp(parity_rows[0][i], parity_rows[1][i]) != 0)
+			fail_msg("step %d: without the worker\n%s\nwith it\n%s", i, parity_rows[0][i],
+				 parity_rows[1][i]);
+	tmp_db_close(d, path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -538,6 +740,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_flags_saved_and_reloaded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_instance_replaces_binding, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_instance_persisted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_paths_agree, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,84 @@
+/* What the registrar's files share, not for other modules (they use
+ * registrar.h):
+ *
+ *   usrloc.c     the location tables in memory: addresses-of-record and
+ *                their bindings, expiry, iteration, RFC 5626 matching
+ *   reg_store.c  the location rows in the database: the load at start and
+ *                the one write-through path (an address-of-record's
+ *                bindings, written whole, on the worker or synchronously)
+ *   reg_save.c   REGISTER processing (RFC 3261 §10.3) and removal, which
+ *                decide what changes and drive the two above
+ *
+ * The table's sweep (usrloc.c) hands the database's side of expiry and
+ * the retry of failed writes to reg_store.c; everything else calls downward, REGISTER processing
+ * over the table and the store. */
+#ifndef SIPCC_REGISTRAR_REG_INT_H
+#define SIPCC_REGISTRAR_REG_INT_H
+
+#include "registrar/registrar.h"
+
+/* The longest string a binding stores (its lengths are 16-bit). */
+#define REG_MAX_FIELD 65535u
+
+struct reg_table {
+	struct reg_table *next;
+	reg_aor **buckets;
+	uint32_t mask;                 /* buckets - 1 */
+	unsigned long n_aors, n_contacts;
+	uint32_t sweep_at;             /* next bucket the timer sweeps */
+	bool persist;                  /* written to the database */
+	size_t name_len;
+	char name[];
+};
+
+/* ---- usrloc.c ---- */
+
+/* The address-of-record aor of t; NULL when it has no entry. */
+reg_aor *reg_aor_find(reg_table *t, sip_str aor);
+/* A new, empty entry for aor in t; NULL when out of memory or aor is too
+ * long. */
+reg_aor *reg_aor_add(reg_table *t, sip_str aor);
+/* Free a's bindings and take it out of t. */
+void reg_aor_drop(reg_table *t, reg_aor *a);
+/* Take a out of t when it has no binding left. */
+void reg_aor_prune(reg_table *t, reg_aor *a);
+/* A binding with copies of f in one block (expires, cseq, q and flags
+ * zero); NULL when out of memory or a field is too long. */
+reg_contact *reg_contact_new(const sip_str f[REG_NFIELDS]);
+/* Put c among a's bindings in preference order; t counts it. */
+void reg_contact_insert(reg_table *t, reg_aor *a, reg_contact *c);
+/* Free the bindings of a expired at now; returns how many. */
+unsigned long reg_aor_expire(reg_table *t, reg_aor *a, int64_t now);
+/* Whether binding c is the one a Contact with this URI, +sip.instance
+ * (empty: none) and reg-id designates (RFC 5626 §6). */
+bool reg_contact_matches(const reg_contact *c, sip_str uri, sip_str instance, uint32_t reg_id);
+
+/* The value of parameter name in a ';'-separated parameter list, quotes
+ * removed; found with an empty value for a bare "name". */
+bool reg_param(sip_str params, const char *name, sip_str *val);
+/* A decimal number of at most 19 digits. */
+bool reg_parse_uint(sip_str s, uint64_t *out);
+
+/* ---- reg_store.c ---- */
+
+/* Whether changes to t's bindings are written to the database. */
+bool reg_store_on(const reg_table *t);
+/* Whether a write can be taken now: SIP_OK, or SIP_EDBDOWN when the
+ * worker refuses (down, queue full). Without a worker, SIP_OK: the write
+ * itself says. */
+int reg_store_ready(void);
+/* Make the rows of aor the n bindings c (none: the rows go). With a
+ * worker the write is queued and SIP_OK returned (a write that fails
+ * later is retried from memory); without one it runs now and its status
+ * is returned, and the caller leaves memory as it was when it failed. */
+int reg_store_write(sip_str aor, const reg_contact *const *c, unsigned n);
+/* The database's side of a sweep of t at now: the rows expired go. */
+void reg_store_expire(reg_table *t, int64_t now);
+/* Write the addresses-of-record of t whose write failed again, from
+ * memory, as many as the database takes now. */
+void reg_store_retry(reg_table *t);
+/* Forget the addresses-of-record waiting to be written again (their
+ * table is gone). */
+void reg_store_forget(void);
+
+#endif

@@ -1,0 +1,383 @@
+/* The location rows in the database: loaded into memory at start, and
+ * kept equal to memory by one write path. A write makes the rows of one
+ * address-of-record what its bindings are (delete them, insert the
+ * bindings, in one transaction), so it is correct whatever the rows held
+ * before and needs no backend's upsert syntax. The same job runs on the
+ * database worker, queued in order behind the other writes, or, without a
+ * worker, at once on the caller's handle. */
+#include "registrar/reg_int.h"
+
+#include <string.h>
+#include "core/log.h"
+#include "core/status.h"
+
+/* The handle of the synchronous writes, and the worker when there is one. */
+static db *reg_db;
+static const struct reg_writer *reg_writer;
+
+/* One job: the bindings of aor as memory holds them once the change that
+ * queued it is made (none: the rows go), or with sweep set, the removal
+ * of rows expired at that time. It owns copies of the bindings, so a
+ * queued job does not see later changes to memory. */
+struct reg_snap {
+	int64_t sweep;
+	unsigned n;
+	size_t aor_len;
+	reg_contact **c;
+	char aor[];
+};
+
+/* Addresses-of-record whose last write failed (loop thread only). */
+struct reg_dirty {
+	struct reg_dirty *next;
+	size_t len;
+	char aor[];
+};
+#define REG_DIRTY_MAX 4096
+static struct {
+	struct reg_dirty *head;
+	unsigned n;
+	bool overflow_logged;
+} reg_dirty;
+
+/* The statements of the jobs, prepared on the handle they last ran on:
+ * the worker's (only its thread touches them then) or reg_db. Forgotten
+ * at reg_set_writer() and, without a worker, at reg_set_db(), which are
+ * called while no job runs. */
+static struct {
+	db *d;
+	db_stmt *del_aor, *ins, *del_expired;
+} reg_st;
+
+static void reg_st_forget(void)
+{
+	memset(&reg_st, 0, sizeof reg_st);
+}
+
+void reg_set_db(db *d)
+{
+	reg_db = d;
+	if (!reg_writer)
+		reg_st_forget();
+}
+
+void reg_set_writer(const struct reg_writer *w)
+{
+	reg_writer = w;
+	reg_st_forget();
+}
+
+unsigned reg_dirty_count(void)
+{
+	return reg_dirty.n;
+}
+
+bool reg_store_on(const reg_table *t)
+{
+	return t->persist && (reg_writer || reg_db);
+}
+
+int reg_store_ready(void)
+{
+	return !reg_writer || reg_writer->ready() ? SIP_OK : SIP_EDBDOWN;
+}
+
+/* One location row. instance and reg_id repeat what params holds, for
+ * whoever reads the table; a restart reads params back. Delete and
+ * insert in one transaction is what every backend takes alike; an
+ * upsert of the db layer, once there is one, takes this statement's
+ * place in reg_prepare() and reg_db_insert(). */
+#define REG_INSERT \
+	"INSERT INTO location (aor, contact, expires, q, callid, cseq, path, received," \
+	" user_agent, flags, params, instance, reg_id)" \
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+
+static int reg_prepare(db *d)
+{
+	if (reg_st.d == d && reg_st.ins)
+		return SIP_OK;
+	reg_st_forget();
+	int rc = db_prepare(d, REG_INSERT, &reg_st.ins);
+	if (rc == SIP_OK)
+		rc = db_prepare(d, "DELETE FROM location WHERE aor = $1", &reg_st.del_aor);
+	if (rc == SIP_OK)
+		rc = db_prepare(d, "DELETE FROM location WHERE expires <= $1", &reg_st.del_expired);
+	if (rc == SIP_OK)
+		reg_st.d = d;
+	return rc;
+}
+
+static int reg_bind_opt(db_stmt *st, int idx, sip_str v)
+{
+	return v.len ? db_bind_text(st, idx, v) : db_bind_null(st, idx);
+}
+
+/* Bind binding c of aor to the parameters of REG_INSERT and run it. */
+static int reg_db_insert(sip_str aor, const reg_contact *c)
+{
+	db_stmt *st = reg_st.ins;
+	int rc;
+	if ((rc = db_bind_text(st, 1, aor)) || (rc = db_bind_text(st, 2, reg_field(c, REG_CONTACT)))
+	    || (rc = db_bind_int(st, 3, c->expires)) || (rc = db_bind_int(st, 4, c->q))
+	    || (rc = db_bind_text(st, 5, reg_field(c, REG_CALLID)))
+	    || (rc = db_bind_int(st, 6, c->cseq))
+	    || (rc = reg_bind_opt(st, 7, reg_field(c, REG_PATH)))
+	    || (rc = reg_bind_opt(st, 8, reg_field(c, REG_RECEIVED)))
+	    || (rc = db_bind_text(st, 9, reg_field(c, REG_UA)))
+	    || (rc = db_bind_int(st, 10, (int32_t)c->flags))
+	    || (rc = reg_bind_opt(st, 11, reg_field(c, REG_PARAMS)))
+	    || (rc = reg_bind_opt(st, 12, reg_instance(c)))
+	    || (rc = db_bind_int(st, 13, (int32_t)reg_reg_id(c))))
+		return rc;
+	rc = db_step(st);
+	db_reset(st);
+	return rc;
+}
+
+/* Run st with its one parameter bound to text, or to num when text is
+ * null. */
+static int reg_db_run1(db_stmt *st, sip_str text, int64_t num)
+{
+	int rc = text.s ? db_bind_text(st, 1, text) : db_bind_int(st, 1, num);
+	if (rc == SIP_OK)
+		rc = db_step(st);
+	db_reset(st);
+	return rc;
+}
+
+/* The job, on the worker's thread or the caller's: touches only d and
+ * s. Every backend takes BEGIN/COMMIT and the statements as written. */
+static int reg_job_run(db *d, void *arg)
+{
+	struct reg_snap *s = arg;
+	int rc = reg_prepare(d);
+	if (rc != SIP_OK)
+		return rc;
+	if (s->sweep)
+		return reg_db_run1(reg_st.del_expired, SIP_STR_NULL, s->sweep);
+	sip_str aor = sip_str_make(s->aor, s->aor_len);
+	if ((rc = db_exec(d, "BEGIN")) != SIP_OK)
+		return rc;
+	rc = reg_db_run1(reg_st.del_aor, aor, 0);
+	for (unsigned i = 0; i < s->n && rc == SIP_OK; i++)
+		rc = reg_db_insert(aor, s->c[i]);
+	if (rc == SIP_OK)
+		rc = db_exec(d, "COMMIT");
+	if (rc != SIP_OK && rc != SIP_EDBDOWN)
+		db_exec(d, "ROLLBACK");
+	return rc;
+}
+
+static void reg_snap_free(struct reg_snap *s)
+{
+	for (unsigned i = 0; s && i < s->n; i++)
+		sip_mem_free(s->c[i]);
+	if (s)
+		sip_mem_free(s->c);
+	sip_mem_free(s);
+}
+
+/* A job writing copies of the n bindings c of aor. */
+static struct reg_snap *reg_snap_make(sip_str aor, const reg_contact *const *c, unsigned n)
+{
+	struct reg_snap *s = sip_mem_alloc(sizeof *s + aor.len + 1);
+	if (!s)
+		return NULL;
+	memset(s, 0, sizeof *s);
+	if (aor.len)
+		memcpy(s->aor, aor.s, aor.len);
+	s->aor[aor.len] = '\0';
+	s->aor_len = aor.len;
+	s->c = sip_mem_alloc((n ? n : 1) * sizeof *s->c);
+	if (!s->c) {
+		sip_mem_free(s);
+		return NULL;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		size_t sz = sizeof *c[i];
+		for (int f = 0; f < REG_NFIELDS; f++)
+			sz += c[i]->len[f];
+		reg_contact *d = sip_mem_alloc(sz);
+		if (!d) {
+			reg_snap_free(s);
+			return NULL;
+		}
+		memcpy(d, c[i], sz);
+		d->next = NULL;
+		s->c[s->n++] = d;
+	}
+	return s;
+}
+
+static void reg_dirty_add(sip_str aor)
+{
+	for (struct reg_dirty *e = reg_dirty.head; e; e = e->next)
+		if (e->len == aor.len && memcmp(e->aor, aor.s, aor.len) == 0)
+			return;
+	if (reg_dirty.n >= REG_DIRTY_MAX) {
+		if (!reg_dirty.overflow_logged)
+			LOG_ERR("registrar: more than %u registrations not stored; the rest are stored"
+				" at their next REGISTER", REG_DIRTY_MAX);
+		reg_dirty.overflow_logged = true;
+		return;
+	}
+	struct reg_dirty *e = sip_mem_alloc(sizeof *e + aor.len);
+	if (!e)
+		return;
+	e->len = aor.len;
+	memcpy(e->aor, aor.s, aor.len);
+	e->next = reg_dirty.head;
+	reg_dirty.head = e;
+	reg_dirty.n++;
+}
+
+void reg_store_forget(void)
+{
+	while (reg_dirty.head) {
+		struct reg_dirty *e = reg_dirty.head;
+		reg_dirty.head = e->next;
+		sip_mem_free(e);
+	}
+	reg_dirty.n = 0;
+	reg_dirty.overflow_logged = false;
+}
+
+/* Loop thread, when a queued job ends: a failed write marks its
+ * address-of-record, to be written again from memory. */
+static void reg_job_done(int status, void *arg)
+{
+	struct reg_snap *s = arg;
+	if (status != SIP_OK && !s->sweep) {
+		sip_str aor = sip_str_make(s->aor, s->aor_len);
+		LOG_WARN("registrar: cannot store the bindings of " SIP_STR_FMT ": %s; will retry",
+			 SIP_STR_ARG(aor), sip_strerror(status));
+		reg_dirty_add(aor);
+	}
+	reg_snap_free(s);
+}
+
+/* Queue job s, or without a worker run it now; s is consumed. The run's
+ * status, or SIP_OK once queued (a refused job counts as a failed one). */
+static int reg_job_start(struct reg_snap *s)
+{
+	if (reg_writer) {
+		int rc = reg_writer->submit(reg_job_run, reg_job_done, s);
+		if (rc != SIP_OK)
+			reg_job_done(rc, s);
+		return SIP_OK;
+	}
+	int rc = reg_job_run(reg_db, s);
+	reg_snap_free(s);
+	return rc;
+}
+
+int reg_store_write(sip_str aor, const reg_contact *const *c, unsigned n)
+{
+	struct reg_snap *s = reg_snap_make(aor, c, n);
+	if (!s) {
+		if (reg_writer)
+			reg_dirty_add(aor);
+		return reg_writer ? SIP_OK : SIP_NOMEM;
+	}
+	return reg_job_start(s);
+}
+
+void reg_store_expire(reg_table *t, int64_t now)
+{
+	if (!reg_store_on(t) || reg_store_ready() != SIP_OK)
+		return;
+	struct reg_snap *s = reg_snap_make(SIP_STR_NULL, NULL, 0);
+	if (s) {
+		s->sweep = now;
+		reg_job_start(s);
+	}
+}
+
+/* Write a's bindings (a may be NULL: none) as aor's rows. */
+static int reg_store_aor(sip_str aor, const reg_aor *a)
+{
+	unsigned n = 0;
+	for (const reg_contact *c = a ? a->contacts : NULL; c; c = c->next)
+		n++;
+	const reg_contact **v = sip_mem_alloc((n ? n : 1) * sizeof *v);
+	if (!v)
+		return SIP_NOMEM;
+	n = 0;
+	for (const reg_contact *c = a ? a->contacts : NULL; c; c = c->next)
+		v[n++] = c;
+	int rc = reg_store_write(aor, v, n);
+	sip_mem_free(v);
+	return rc;
+}
+
+void reg_store_retry(reg_table *t)
+{
+	if (!reg_store_on(t))
+		return;
+	/* At most one try each: a write refused again goes back to the list. */
+	for (unsigned k = reg_dirty.n; k && reg_dirty.head && reg_store_ready() == SIP_OK; k--) {
+		struct reg_dirty *e = reg_dirty.head;
+		reg_dirty.head = e->next;
+		reg_dirty.n--;
+		sip_str aor = sip_str_make(e->aor, e->len);
+		if (reg_store_aor(aor, reg_aor_find(t, aor)) != SIP_OK)
+			reg_dirty_add(aor);
+		sip_mem_free(e);
+	}
+	if (!reg_dirty.head)
+		reg_dirty.overflow_logged = false;
+}
+
+long reg_load(db *d, int64_t now)
+{
+	reg_table *t = reg_table_get(SIP_STR_LIT("location"), true);
+	db_stmt *st;
+	if (!t)
+		return SIP_NOMEM;
+	int rc = db_prepare(d, "SELECT aor, contact, expires, q, callid, cseq, path, received,"
+			    " user_agent, flags, params FROM location WHERE expires > $1", &st);
+	if (rc != SIP_OK)
+		return rc;
+	if ((rc = db_bind_int(st, 1, now)) != SIP_OK) {
+		db_finalize(st);
+		return rc;
+	}
+	long n = 0;
+	while ((rc = db_step(st)) == DB_ROW) {
+		sip_str aor = db_column_text(st, 0);
+		sip_str f[REG_NFIELDS] = {
+			[REG_CONTACT] = db_column_text(st, 1),
+			[REG_CALLID] = db_column_text(st, 4),
+			[REG_PATH] = db_column_text(st, 6),
+			[REG_RECEIVED] = db_column_text(st, 7),
+			[REG_UA] = db_column_text(st, 8),
+			[REG_PARAMS] = db_column_text(st, 10),
+		};
+		reg_aor *a = reg_aor_find(t, aor);
+		if (a) {
+			bool dup = false;
+			for (reg_contact *c = a->contacts; c && !dup; c = c->next)
+				dup = sip_str_eq(reg_field(c, REG_CONTACT), f[REG_CONTACT]);
+			if (dup)
+				continue;
+		} else if (!(a = reg_aor_add(t, aor))) {
+			rc = SIP_NOMEM;
+			break;
+		}
+		reg_contact *c = reg_contact_new(f);
+		if (!c) {
+			reg_aor_prune(t, a);
+			rc = SIP_NOMEM;
+			break;
+		}
+		c->expires = db_column_int(st, 2);
+		int64_t q = db_column_int(st, 3);
+		c->q = (int16_t)(q < -1 ? -1 : q > 1000 ? 1000 : q);
+		c->cseq = (uint32_t)db_column_int(st, 5);
+		c->flags = (uint32_t)db_column_int(st, 9);
+		reg_contact_insert(t, a, c);
+		n++;
+	}
+	db_finalize(st);
+	return rc == SIP_OK ? n : rc;
+}

@@ -1,0 +1,402 @@
+/* The location tables in memory: addresses-of-record in a hash table,
+ * each with its bindings best first; expiry by a sweep that walks a slice
+ * of each table per second; RFC 5626 matching of bindings by instance.
+ * Nothing here touches the database: the sweep hands the rows' side of
+ * expiry, and the retry of failed writes, to reg_store.c. */
+#include "registrar/reg_int.h"
+
+#include <string.h>
+#include <time.h>
+#include "core/hash.h"
+#include "core/log.h"
+#include "core/status.h"
+
+static reg_table *reg_tables;
+
+reg_table *reg_table_get(sip_str name, bool create)
+{
+	for (reg_table *t = reg_tables; t; t = t->next)
+		if (t->name_len == name.len && memcmp(t->name, name.s, name.len) == 0)
+			return t;
+	if (!create)
+		return NULL;
+	reg_table *t = sip_mem_alloc(sizeof *t + name.len + 1);
+	if (!t)
+		return NULL;
+	memset(t, 0, sizeof *t);
+	t->mask = 1023;
+	t->buckets = sip_mem_alloc((t->mask + 1) * sizeof *t->buckets);
+	if (!t->buckets) {
+		sip_mem_free(t);
+		return NULL;
+	}
+	memset(t->buckets, 0, (t->mask + 1) * sizeof *t->buckets);
+	memcpy(t->name, name.s, name.len);
+	t->name[name.len] = '\0';
+	t->name_len = name.len;
+	t->persist = sip_str_eq(name, SIP_STR_LIT("location"));
+	t->next = reg_tables;
+	reg_tables = t;
+	return t;
+}
+
+static void reg_aor_free(reg_aor *a)
+{
+	for (reg_contact *c = a->contacts, *n; c; c = n) {
+		n = c->next;
+		sip_mem_free(c);
+	}
+	sip_mem_free(a);
+}
+
+void reg_tables_destroy(void)
+{
+	for (reg_table *t = reg_tables, *tn; t; t = tn) {
+		tn = t->next;
+		for (uint32_t i = 0; i <= t->mask; i++)
+			for (reg_aor *a = t->buckets[i], *an; a; a = an) {
+				an = a->next;
+				reg_aor_free(a);
+			}
+		sip_mem_free(t->buckets);
+		sip_mem_free(t);
+	}
+	reg_tables = NULL;
+	reg_store_forget();
+}
+
+unsigned long reg_table_count(const reg_table *t)
+{
+	return t ? t->n_contacts : 0;
+}
+
+unsigned long reg_table_aors(const reg_table *t)
+{
+	return t ? t->n_aors : 0;
+}
+
+void reg_table_foreach(const reg_table *t, void (*fn)(const reg_aor *a, void *arg), void *arg)
+{
+	if (!t)
+		return;
+	for (uint32_t i = 0; i <= t->mask; i++)
+		for (const reg_aor *a = t->buckets[i]; a; a = a->next)
+			fn(a, arg);
+}
+
+/* Double the buckets when chains grow past two entries on average. */
+static void reg_grow(reg_table *t)
+{
+	uint32_t n = (t->mask + 1) * 2;
+	reg_aor **b = sip_mem_alloc(n * sizeof *b);
+	if (!b)
+		return;     /* longer chains, still correct */
+	memset(b, 0, n * sizeof *b);
+	for (uint32_t i = 0; i <= t->mask; i++)
+		for (reg_aor *a = t->buckets[i], *an; a; a = an) {
+			an = a->next;
+			a->next = b[a->hash & (n - 1)];
+			b[a->hash & (n - 1)] = a;
+		}
+	sip_mem_free(t->buckets);
+	t->buckets = b;
+	t->mask = n - 1;
+	t->sweep_at = 0;
+}
+
+reg_aor *reg_aor_find(reg_table *t, sip_str aor)
+{
+	uint32_t h = sip_hash_str(aor);
+	for (reg_aor *a = t->buckets[h & t->mask]; a; a = a->next)
+		if (a->hash == h && a->len == aor.len && memcmp(a->aor, aor.s, aor.len) == 0)
+			return a;
+	return NULL;
+}
+
+reg_aor *reg_aor_add(reg_table *t, sip_str aor)
+{
+	if (aor.len > REG_MAX_FIELD)
+		return NULL;
+	reg_aor *a = sip_mem_alloc(sizeof *a + aor.len);
+	if (!a)
+		return NULL;
+	uint32_t h = sip_hash_str(aor);
+	a->contacts = NULL;
+	a->hash = h;
+	a->len = (uint16_t)aor.len;
+	memcpy(a->aor, aor.s, aor.len);
+	a->next = t->buckets[h & t->mask];
+	t->buckets[h & t->mask] = a;
+	if (++t->n_aors > 2ul * (t->mask + 1))
+		reg_grow(t);
+	return a;
+}
+
+void reg_aor_drop(reg_table *t, reg_aor *a)
+{
+	for (reg_contact *c = a->contacts, *cn; c; c = cn) {
+		cn = c->next;
+		sip_mem_free(c);
+		t->n_contacts--;
+	}
+	a->contacts = NULL;
+	reg_aor_prune(t, a);
+}
+
+void reg_aor_prune(reg_table *t, reg_aor *a)
+{
+	if (a->contacts)
+		return;
+	for (reg_aor **pp = &t->buckets[a->hash & t->mask]; *pp; pp = &(*pp)->next)
+		if (*pp == a) {
+			*pp = a->next;
+			t->n_aors--;
+			sip_mem_free(a);
+			return;
+		}
+}
+
+reg_contact *reg_contact_new(const sip_str f[REG_NFIELDS])
+{
+	size_t n = 0;
+	for (int i = 0; i < REG_NFIELDS; i++) {
+		if (f[i].len > REG_MAX_FIELD)
+			return NULL;
+		n += f[i].len;
+	}
+	reg_contact *c = sip_mem_alloc(sizeof *c + n);
+	if (!c)
+		return NULL;
+	memset(c, 0, sizeof *c);
+	n = 0;
+	for (int i = 0; i < REG_NFIELDS; i++) {
+		c->len[i] = (uint16_t)f[i].len;
+		if (f[i].len)
+			memcpy(c->data + n, f[i].s, f[i].len);
+		n += f[i].len;
+	}
+	return c;
+}
+
+/* Before the first binding of lower q, and before those of equal q, so
+ * the most recent of equal preference comes first. */
+void reg_contact_insert(reg_table *t, reg_aor *a, reg_contact *c)
+{
+	int q = c->q < 0 ? 1000 : c->q;
+	reg_contact **pp = &a->contacts;
+	while (*pp && ((*pp)->q < 0 ? 1000 : (*pp)->q) > q)
+		pp = &(*pp)->next;
+	c->next = *pp;
+	*pp = c;
+	t->n_contacts++;
+}
+
+unsigned long reg_aor_expire(reg_table *t, reg_aor *a, int64_t now)
+{
+	unsigned long n = 0;
+	for (reg_contact **pp = &a->contacts; *pp;) {
+		if ((*pp)->expires <= now) {
+			reg_contact *c = *pp;
+			*pp = c->next;
+			sip_mem_free(c);
+			t->n_contacts--;
+			n++;
+		} else {
+			pp = &(*pp)->next;
+		}
+	}
+	return n;
+}
+
+const reg_contact *reg_lookup(reg_table *t, sip_str aor, int64_t now)
+{
+	if (!t)
+		return NULL;
+	reg_aor *a = reg_aor_find(t, aor);
+	if (!a)
+		return NULL;
+	for (const reg_contact *c = a->contacts; c; c = c->next)
+		if (c->expires > now)
+			return c;
+	return NULL;
+}
+
+bool reg_param(sip_str params, const char *name, sip_str *val)
+{
+	size_t nl = strlen(name), i = 0;
+	while (i < params.len) {
+		size_t j = i;
+		while (j < params.len && params.s[j] != ';')
+			j++;
+		sip_str p = sip_str_make(params.s + i, j - i);
+		while (p.len && (p.s[0] == ' ' || p.s[0] == '\t'))
+			p.s++, p.len--;
+		if (p.len >= nl && sip_mem_caseeq(p.s, name, nl)) {
+			sip_str rest = sip_str_make(p.s + nl, p.len - nl);
+			while (rest.len && (rest.s[0] == ' ' || rest.s[0] == '\t'))
+				rest.s++, rest.len--;
+			if (!rest.len) {
+				*val = rest;
+				return true;
+			}
+			if (rest.s[0] == '=') {
+				rest.s++, rest.len--;
+				while (rest.len && (rest.s[0] == ' ' || rest.s[0] == '\t'))
+					rest.s++, rest.len--;
+				while (rest.len && (rest.s[rest.len - 1] == ' ' || rest.s[rest.len - 1] == '\t'))
+					rest.len--;
+				if (rest.len >= 2 && rest.s[0] == '"' && rest.s[rest.len - 1] == '"')
+					rest.s++, rest.len -= 2;
+				*val = rest;
+				return true;
+			}
+		}
+		i = j + 1;
+	}
+	return false;
+}
+
+bool reg_parse_uint(sip_str s, uint64_t *out)
+{
+	uint64_t v = 0;
+	if (!s.len || s.len > 19)
+		return false;
+	for (size_t i = 0; i < s.len; i++) {
+		if (s.s[i] < '0' || s.s[i] > '9')
+			return false;
+		v = v * 10 + (uint64_t)(s.s[i] - '0');
+	}
+	*out = v;
+	return true;
+}
+
+sip_str reg_instance(const reg_contact *c)
+{
+	sip_str v;
+	if (!c->len[REG_PARAMS] || !reg_param(reg_field(c, REG_PARAMS), "+sip.instance", &v))
+		return SIP_STR_NULL;
+	return v;
+}
+
+uint32_t reg_reg_id(const reg_contact *c)
+{
+	sip_str v;
+	uint64_t id;
+	if (!reg_instance(c).len || !reg_param(reg_field(c, REG_PARAMS), "reg-id", &v)
+	    || !reg_parse_uint(v, &id) || id > UINT32_MAX)
+		return 0;
+	return (uint32_t)id;
+}
+
+/* The same URI, or the same +sip.instance and reg-id (instance URNs
+ * compare without case, as uuid URNs do): a device that comes back over a
+ * new connection or port updates its binding instead of adding one. */
+bool reg_contact_matches(const reg_contact *c, sip_str uri, sip_str instance, uint32_t reg_id)
+{
+	if (sip_str_eq(uri, reg_field(c, REG_CONTACT)))
+		return true;
+	if (!instance.len)
+		return false;
+	sip_str ci = reg_instance(c);
+	return ci.len && sip_str_caseeq(ci, instance) && reg_reg_id(c) == reg_id;
+}
+
+sip_str reg_aor_of(sip_arena *ar, sip_str uri)
+{
+	sip_uri u;
+	if (sip_uri_parse(uri, &u) != SIP_OK || !u.is_sip || !u.host.len)
+		return SIP_STR_NULL;
+	size_t n = u.user.len + 1 + u.host.len;
+	char *p = sip_arena_alloc(ar, n + 1);
+	if (!p)
+		return SIP_STR_NULL;
+	size_t k = 0;
+	if (u.user.len) {
+		memcpy(p, u.user.s, u.user.len);
+		k = u.user.len;
+		p[k++] = '@';
+	}
+	for (size_t i = 0; i < u.host.len; i++) {
+		char ch = u.host.s[i];
+		p[k++] = ch >= 'A' && ch <= 'Z' ? (char)(ch + 32) : ch;
+	}
+	p[k] = '\0';
+	return sip_str_make(p, k);
+}
+
+void reg_foreach(reg_table *t, int64_t now, void (*fn)(const reg_contact *c, void *arg), void *arg)
+{
+	if (!t)
+		return;
+	for (uint32_t i = 0; i <= t->mask; i++)
+		for (reg_aor *a = t->buckets[i]; a; a = a->next)
+			for (reg_contact *c = a->contacts; c; c = c->next)
+				if (c->expires > now)
+					fn(c, arg);
+}
+
+/* Sweep buckets [from, to) of t; returns the bindings removed. */
+static unsigned long reg_sweep_range(reg_table *t, uint32_t from, uint32_t to, int64_t now)
+{
+	unsigned long n = 0;
+	for (uint32_t i = from; i < to && i <= t->mask; i++)
+		for (reg_aor *a = t->buckets[i], *an; a; a = an) {
+			an = a->next;
+			n += reg_aor_expire(t, a, now);
+			reg_aor_prune(t, a);
+		}
+	return n;
+}
+
+unsigned long reg_sweep(reg_table *t, int64_t now)
+{
+	unsigned long n = reg_sweep_range(t, 0, t->mask + 1, now);
+	reg_store_expire(t, now);
+	reg_store_retry(t);
+	return n;
+}
+
+/* The timer sweeps an eighth of each table per second, so a full pass
+ * takes 8 s and no tick walks 100,000 bindings at once; lookups skip
+ * expired bindings meanwhile. The database rows go at the end of a pass. */
+#define REG_SWEEP_MS     1000
+#define REG_SWEEP_SLICES 8
+
+static struct {
+	sip_timer_wheel *w;
+	sip_timer tm;
+} reg_tmr;
+
+static void reg_on_timer(sip_timer *tm, void *arg)
+{
+	(void)arg;
+	int64_t now = (int64_t)time(NULL);
+	for (reg_table *t = reg_tables; t; t = t->next) {
+		uint32_t slice = (t->mask + 1) / REG_SWEEP_SLICES;
+		if (!slice)
+			slice = t->mask + 1;
+		uint32_t from = t->sweep_at;
+		unsigned long n = reg_sweep_range(t, from, from + slice, now);
+		if (n)
+			LOG_DEBUG("registrar: %lu bindings of %s expired", n, t->name);
+		t->sweep_at = from + slice > t->mask ? 0 : from + slice;
+		if (t->sweep_at == 0)
+			reg_store_expire(t, now);
+		reg_store_retry(t);
+	}
+	sip_timer_add(reg_tmr.w, tm, REG_SWEEP_MS);
+}
+
+void reg_timer_start(sip_timer_wheel *w)
+{
+	reg_tmr.w = w;
+	sip_timer_init(&reg_tmr.tm, reg_on_timer, NULL);
+	sip_timer_add(w, &reg_tmr.tm, REG_SWEEP_MS);
+}
+
+void reg_timer_stop(void)
+{
+	if (reg_tmr.w)
+		sip_timer_cancel(reg_tmr.w, &reg_tmr.tm);
+	reg_tmr.w = NULL;
+}
