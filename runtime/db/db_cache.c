@@ -233,6 +233,7 @@ static int db_cache_start_load(db_cache *c)
 		return SIP_NOMEM;
 	*j = (struct db_cache_job){ .c = c, .def = c->def };
 	c->job = j;
+	LOG_DEBUG("%s: loading the tables", c->def->name);
 	rc = c->submit(db_cache_job_run, db_cache_job_done, j);
 	if (rc != SIP_OK) {
 		c->job = NULL;

@@ -34,7 +34,7 @@ void acc_module_destroy(void) __attribute__((weak));
 #define PROXY_DB_RETRY_MS  1000
 /* At start-up, how long the proxy waits for the worker to migrate the
  * schema and load the cached tables before it serves anyway. */
-#define PROXY_DB_STARTUP_MS 10000
+#define PROXY_DB_STARTUP_MS 5000
 
 static struct {
 	db *d;

@@ -93,3 +93,6 @@ EXTRA_DIST += tests/e2e/acc.sip
 # Statistics and the control socket (--ctl, sipcc-ctl --ctl).
 E2E_TESTS += tests/e2e/ctl.sh tests/e2e/ctl_modules.sh
 EXTRA_DIST += tests/e2e/ctl.sip tests/e2e/reg_plain.xml
+# A reload of cached tables while the database is frozen: SIP traffic goes
+# on with the tables loaded before, the reload completes after the thaw.
+E2E_TESTS += tests/e2e/dr_reload_frozen.sh
