@@ -144,9 +144,9 @@ int proxy_db_cache_serve(db_cache *c, const char *module)
 {
 	int64_t s = sipcc_setting_int(module, "reload_interval", PROXY_DB_CACHE_INTERVAL_S);
 	if (s < 0 || s > 86400) {
-		LOG_ERR("%s.reload_interval = %lld is out of range (0..86400 seconds)", module,
-			(long long)s);
-		return SIP_EINVAL;
+		LOG_WARN("%s.reload_interval = %lld is out of range (0..86400 seconds); using %d",
+			 module, (long long)s, PROXY_DB_CACHE_INTERVAL_S);
+		s = PROXY_DB_CACHE_INTERVAL_S;
 	}
 	if (M.n_caches == PROXY_DB_MAX_CACHES)
 		return SIP_ELIMIT;

@@ -66,8 +66,8 @@ bool proxy_db_stopping(void);
  * before it serves), then every MODULE.reload_interval seconds (a setting
  * the module declares, 0: off; PROXY_DB_CACHE_INTERVAL_S when the policy's
  * program has none), on SIGHUP and on the module's control command (see
- * proxy_db_cache_ctl). SIP_OK; SIP_EINVAL (logged) for an interval out of
- * range; SIP_ELIMIT beyond 16 tables. */
+ * proxy_db_cache_ctl); an interval out of range (0..86400) is logged and
+ * the default used. SIP_OK, or SIP_ELIMIT beyond 16 tables. */
 #define PROXY_DB_CACHE_INTERVAL_S 10
 int proxy_db_cache_serve(db_cache *c, const char *module);
 /* The body of a "... reload" control command (proxy/ctl.h): reload c and

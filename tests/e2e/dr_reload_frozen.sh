@@ -2,7 +2,8 @@
 # A reload of the gateway tables while the database hangs (the policy
 # tests/e2e/drouting.sip on a PostgreSQL server the test starts, frozen
 # with SIGSTOP):
-#  1. Before: rule 49 of group 1 sends 4989123 to gateway 1.
+#  1. Before: rule 49 of group 1 sends 4989123 to gateway 1 (timer reloads
+#     are off: drouting.reload_interval = 0).
 #  2. A longer rule 4989 -> gateway 2 is written, the database frozen, and
 #     a reload asked for with SIGHUP and with "sipcc-ctl dr reload". The
 #     load runs on the database worker and waits there: calls to 4989123,
@@ -33,7 +34,10 @@ dbctl gw add 1 "sip:127.0.0.1:$GW1"
 dbctl gw add 2 "sip:127.0.0.1:$GW2"
 dbctl rule add 1 49 1
 
-e2e_build tests/e2e/drouting.sip
+# No timer: only SIGHUP and the control command reload the tables here.
+{ echo "use drouting { reload_interval = 0; }"; cat "$top_srcdir/tests/e2e/drouting.sip"; } \
+	>"$E2E_TMP/dr_manual.sip"
+e2e_build "$E2E_TMP/dr_manual.sip"
 E2E_LOG_LEVEL=debug
 e2e_start_proxy "$PROXY" --db "$DB" --ctl "$SOCK"
 i=0
@@ -102,4 +106,9 @@ e2e_sipp_wait gw2
 e2e_expect_calls gw2 1
 "$CTL" --ctl "$SOCK" stats dr. >"$E2E_TMP/stats.json" || e2e_fail "stats dr. failed"
 grep -q '"dr.rules":2' "$E2E_TMP/stats.json" || e2e_fail "stats: $(cat "$E2E_TMP/stats.json")"
+grep -q '"dr.reload_failures":0' "$E2E_TMP/stats.json" || e2e_fail "stats: $(cat "$E2E_TMP/stats.json")"
+# The first load, then SIGHUP's and the control command's (one ran after
+# the other, or both joined one): no timer.
+n=$(grep -c "dr: loading the tables" "$E2E_TMP/proxy.log")
+[ "$n" -le 3 ] || e2e_fail "$n loads with reload_interval = 0"
 e2e_expect_proxy_alive
