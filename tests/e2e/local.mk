@@ -96,3 +96,6 @@ EXTRA_DIST += tests/e2e/ctl.sip tests/e2e/reg_plain.xml
 # A reload of cached tables while the database is frozen: SIP traffic goes
 # on with the tables loaded before, the reload completes after the thaw.
 E2E_TESTS += tests/e2e/dr_reload_frozen.sh
+# The database comes up frozen after the proxy started without it: the
+# schema and the first loads wait on the worker, requests do not.
+E2E_TESTS += tests/e2e/db_startup.sh
