@@ -50,6 +50,7 @@ struct db_cache {
 	struct db_cache_waiter *next;       /* complete with the load after it */
 	bool again;                         /* one more load after this one */
 	bool failing;                       /* last load failed (logged once) */
+	char err[240];                      /* why the last load failed */
 	db_cache_stats own;                 /* before db_cache_start */
 	db_cache_stats *st;
 };
@@ -107,6 +108,11 @@ const char *db_cache_name(const db_cache *c)
 	return c->def->name;
 }
 
+const char *db_cache_error(const db_cache *c)
+{
+	return c->err;
+}
+
 void db_cache_get_stats(const db_cache *c, db_cache_stats *out)
 {
 	*out = *c->st;
@@ -138,9 +144,10 @@ static void db_cache_swap(db_cache *c, void *snap)
 static void db_cache_failed(db_cache *c, int status, const char *why)
 {
 	c->st->failures++;
+	snprintf(c->err, sizeof c->err, "%s%s%s", sip_strerror(status), why && why[0] ? ": " : "",
+		 why ? why : "");
 	if (!c->failing)
-		LOG_WARN("%s: cannot load the tables (%s%s%s); %s", c->def->name, sip_strerror(status),
-			 why && why[0] ? ": " : "", why ? why : "",
+		LOG_WARN("%s: cannot load the tables (%s); %s", c->def->name, c->err,
 			 c->snap ? "the last loaded copy stays in use" : "nothing is loaded yet");
 	c->failing = true;
 }

@@ -76,6 +76,8 @@ void db_cache_destroy(db_cache *c);
 /* The current snapshot; NULL before the first load succeeded. */
 const void *db_cache_get(const db_cache *c);
 const char *db_cache_name(const db_cache *c);
+/* Why the last load that failed did ("" before any failure). */
+const char *db_cache_error(const db_cache *c);
 void db_cache_get_stats(const db_cache *c, db_cache_stats *out);
 
 /* Load now on the caller's thread with d and swap the result in (tests,

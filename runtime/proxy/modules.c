@@ -172,8 +172,8 @@ static void proxy_db_cache_ctl_done(db_cache *c, int status, void *arg)
 	if (ok && r->fields)
 		r->fields(db_cache_get(c), o);
 	else if (!ok)
-		proxy_ctl_error(o, "cannot reload: %s; the tables loaded before stay in use",
-				sip_strerror(status));
+		proxy_ctl_error(o, "cannot reload (%s); the tables loaded before stay in use",
+				db_cache_error(c));
 	proxy_ctl_finish(r->later, ok);
 	sip_mem_free(r);
 }
@@ -200,8 +200,8 @@ bool proxy_db_cache_ctl(db_cache *c, proxy_ctl_out *o,
 	int rc = db_cache_reload(c, proxy_db_cache_ctl_done, r);
 	if (rc != SIP_OK) {
 		sip_mem_free(r);       /* the deferred reply is dropped by the caller */
-		return proxy_ctl_error(o, "cannot reload: %s; the tables loaded before stay in use",
-				       sip_strerror(rc));
+		return proxy_ctl_error(o, "cannot reload (%s); the tables loaded before stay in use",
+				       db_cache_error(c));
 	}
 	return true;
 }

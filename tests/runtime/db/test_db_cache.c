@@ -289,6 +289,7 @@ static void test_keep_last_good(void **state)
 	assert_int_not_equal(r.status, SIP_OK);
 	assert_int_equal(r.n, 1);               /* still the good one */
 	assert_ptr_equal(db_cache_get(c), good);
+	assert_non_null(strstr(db_cache_error(c), "no such table"));   /* the worker's error */
 	db_cache_get_stats(c, &st);
 	assert_int_equal(st.reloads, 1);
 	assert_int_equal(st.failures, 1);
