@@ -33,7 +33,21 @@
  * that second load.
  *
  * Single-threaded on the loop's side: every function here is called on
- * the loop's thread. */
+ * the loop's thread.
+ *
+ * A module adds a table so (runtime/drouting/dr_table.c is one):
+ *
+ *   static int my_load(db *d, void **out);      queries, then *out = snap
+ *   static void my_free(void *snap);
+ *   static const db_cache_def my_def = { .name = "my", .load = my_load,
+ *                                        .free = my_free };
+ *   module init:  db_cache_create(&my_def, &my_cache);
+ *                 proxy_db_cache_serve(my_cache, "my");   (proxy/modules.h)
+ *   readers:      const struct my_snap *s = db_cache_get(my_cache);
+ *   "my reload":  return proxy_db_cache_ctl(my_cache, o, NULL);
+ *   module destroy: db_cache_destroy(my_cache);
+ *
+ * and declares "setting my.reload_interval: int = 10" in its .sipi. */
 #ifndef SIPCC_DB_DB_CACHE_H
 #define SIPCC_DB_DB_CACHE_H
 
