@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "core/arena.h"
@@ -441,6 +442,18 @@ static void db_stmt_free(db_stmt *st)
 	sip_mem_free(st);
 }
 
+/* Whether sql only reads (SELECT, WITH): such a statement is kept for
+ * reuse. A write is not: prepared afresh in each use, its first round
+ * trip to the server has no effect, so a server that hangs never receives
+ * a write it could apply after the client gave up on it and tried again
+ * (an accounting row written twice). */
+static bool db_sql_reads(const char *sql)
+{
+	while (*sql == ' ' || *sql == '\t' || *sql == '\n' || *sql == '(')
+		sql++;
+	return strncasecmp(sql, "SELECT", 6) == 0 || strncasecmp(sql, "WITH", 4) == 0;
+}
+
 void db_finalize(db_stmt *st)
 {
 	db *d;
@@ -448,7 +461,7 @@ void db_finalize(db_stmt *st)
 	if (!st || st->idle)
 		return;
 	d = st->d;
-	if (d->n_idle >= DB_STMT_CACHE_MAX) {
+	if (d->n_idle >= DB_STMT_CACHE_MAX || !db_sql_reads(st->sql)) {
 		db_stmt_free(st);
 		return;
 	}

@@ -137,11 +137,17 @@ int db_exec_sql(db *d, const char *sql);
  * use (again after a reconnect). SIP_OK or SIP_NOMEM; SQL errors show at
  * the first db_step(). Use db_prepare() with a literal.
  *
- * Statements are cached per handle: db_finalize() gives a statement back
- * to its handle, still prepared on the server (up to DB_STMT_CACHE_MAX
- * such idle statements), and the next db_prepare() of the same text takes
- * it again without its bindings, so a text is prepared once per
- * connection however often it is prepared and finalized. */
+ * Statements that read are cached per handle: db_finalize() gives one
+ * back to its handle, still prepared on the server (up to
+ * DB_STMT_CACHE_MAX such idle statements), and the next db_prepare() of
+ * the same text takes it again without its bindings, so a query is
+ * prepared once per connection however often it is prepared and
+ * finalized (the table loads of db_cache.h). A write (INSERT, UPDATE,
+ * DELETE) given back is freed: prepared afresh in its next use, its
+ * first round trip has no effect, so a server that hung never receives
+ * a write that it could apply after the caller gave up and tried again.
+ * A caller that keeps a write statement (the registrar) reuses it as
+ * before. */
 #define DB_STMT_CACHE_MAX 64
 int db_prepare_sql(db *d, const char *sql, db_stmt **out);
 /* One row written whether or not its key exists (the backend's upsert,

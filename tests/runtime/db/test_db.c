@@ -311,10 +311,10 @@ static void test_reopen(void **state)
 	assert_true(sip_str_eq(db_column_text(st, 0), SIP_STR_LIT("alice")));
 }
 
-/* A statement given back with db_finalize is prepared once per
- * connection: the next db_prepare of the same text gets it again, without
- * its bindings, and the server sees no new prepare; two users of one text
- * at once get two statements. */
+/* A query given back with db_finalize is prepared once per connection:
+ * the next db_prepare of the same text gets it again, without its
+ * bindings, and the server sees no new prepare; two users of one text at
+ * once get two statements; a write is not kept. */
 static void test_stmt_cache(void **state)
 {
 	db *d = *state;
@@ -347,6 +347,18 @@ static void test_stmt_cache(void **state)
 	assert_int_equal(count_rows(d, st), 1);
 	db_finalize(st);
 	db_finalize(st2);
+	/* A write given back is not kept: prepared again in its next use. */
+	db_get_stats(d, &s0);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(db_prepare(d, "INSERT INTO domain (domain) VALUES ($1)", &st), SIP_OK);
+		assert_int_equal(db_bind_text(st, 1, i ? SIP_STR_LIT("c.example.com")
+						    : SIP_STR_LIT("d.example.com")), SIP_OK);
+		assert_int_equal(db_step(st), SIP_OK);
+		db_finalize(st);
+	}
+	db_get_stats(d, &s);
+	assert_int_equal(s.prepares - s0.prepares, 2);
+	assert_int_equal(s.stmt_reuses - s0.stmt_reuses, 0);
 	/* db_query_int of the loaders is cached too. */
 	int64_t n = 0;
 	db_get_stats(d, &s0);
