@@ -35,6 +35,7 @@ struct db_stmt {
 	int nvals;
 	bool active;              /* an execution is running */
 	bool row;                 /* the last step returned a row */
+	bool idle;                /* finalized, kept for the next prepare */
 	long changes;
 	struct db_stmt *next;
 };
@@ -48,6 +49,7 @@ struct db {
 	unsigned backoff_min, backoff_max, backoff;
 	uint64_t retry_at;        /* monotonic ms; no attempt before */
 	db_stmt *stmts;
+	unsigned n_idle;          /* statements kept by db_finalize */
 	db_stats stats;
 	char err[512];
 };
@@ -216,12 +218,14 @@ int db_open(const char *url, db **out)
 	return rc;
 }
 
+static void db_stmt_free(db_stmt *st);
+
 void db_close(db *d)
 {
 	if (!d)
 		return;
 	while (d->stmts)
-		db_finalize(d->stmts);
+		db_stmt_free(d->stmts);
 	if (d->conn)
 		d->ad->close(d->conn);
 	sip_mem_free(d->url);
@@ -286,11 +290,32 @@ int db_exec_sql(db *d, const char *sql)
 	return db_check(d, d->ad->exec(d->conn, sql));
 }
 
+/* Forget the bindings (their buffers stay for the next ones). */
+static void db_stmt_unbind(db_stmt *st)
+{
+	for (int i = 0; i < st->nvals; i++)
+		st->vals[i].kind = DB_V_UNSET;
+	st->changes = 0;
+}
+
 int db_prepare_sql(db *d, const char *sql, db_stmt **out)
 {
-	db_stmt *st = sip_mem_alloc(sizeof(*st));
+	db_stmt *st;
 
 	*out = NULL;
+	/* A statement of this text given back by db_finalize: prepared on
+	 * the server already when the connection is the same. */
+	for (st = d->stmts; st; st = st->next) {
+		if (st->idle && strcmp(st->sql, sql) == 0) {
+			st->idle = false;
+			d->n_idle--;
+			d->stats.stmt_reuses++;
+			db_stmt_unbind(st);
+			*out = st;
+			return SIP_OK;
+		}
+	}
+	st = sip_mem_alloc(sizeof(*st));
 	if (!st)
 		return SIP_NOMEM;
 	memset(st, 0, sizeof(*st));
@@ -305,6 +330,91 @@ int db_prepare_sql(db *d, const char *sql, db_stmt **out)
 	d->stmts = st;
 	*out = st;
 	return SIP_OK;
+}
+
+/* Whether s is a plain SQL identifier (no quoting needed anywhere). */
+static bool db_ident_ok(const char *s)
+{
+	if (!s || !((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || *s == '_'))
+		return false;
+	for (size_t i = 0; s[i]; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_') || i >= 63)
+			return false;
+	}
+	return true;
+}
+
+bool db_sql_cat(char *buf, size_t size, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*len >= size)
+		return false;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *len, size - *len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= size - *len)
+		return false;
+	*len += (size_t)n;
+	return true;
+}
+
+bool db_upsert_insert(char *buf, size_t size, size_t *len, const char *table,
+		      const char *const *cols, unsigned ncols)
+{
+	bool ok = db_sql_cat(buf, size, len, "INSERT INTO %s (", table);
+	for (unsigned i = 0; ok && i < ncols; i++)
+		ok = db_sql_cat(buf, size, len, "%s%s", i ? ", " : "", cols[i]);
+	ok = ok && db_sql_cat(buf, size, len, ") VALUES (");
+	for (unsigned i = 0; ok && i < ncols; i++)
+		ok = db_sql_cat(buf, size, len, "%s$%u", i ? ", " : "", i + 1);
+	return ok && db_sql_cat(buf, size, len, ")");
+}
+
+int db_upsert_sql_on_conflict(char *buf, size_t size, const char *table, const char *const *cols,
+			      unsigned ncols, unsigned nkey)
+{
+	size_t len = 0;
+	bool ok = db_upsert_insert(buf, size, &len, table, cols, ncols) &&
+		  db_sql_cat(buf, size, &len, " ON CONFLICT (");
+	for (unsigned i = 0; ok && i < nkey; i++)
+		ok = db_sql_cat(buf, size, &len, "%s%s", i ? ", " : "", cols[i]);
+	if (ok && nkey == ncols)
+		ok = db_sql_cat(buf, size, &len, ") DO NOTHING");
+	else if (ok)
+		ok = db_sql_cat(buf, size, &len, ") DO UPDATE SET ");
+	for (unsigned i = nkey; ok && i < ncols; i++)
+		ok = db_sql_cat(buf, size, &len, "%s%s = excluded.%s", i > nkey ? ", " : "", cols[i],
+			    cols[i]);
+	return ok ? SIP_OK : SIP_ELIMIT;
+}
+
+#define DB_UPSERT_MAX_COLS 64
+
+int db_prepare_upsert(db *d, const db_upsert *u, db_stmt **out)
+{
+	char sql[4096];
+	int rc;
+
+	*out = NULL;
+	if (!u || !u->nkey || u->nkey > u->ncols || u->ncols > DB_UPSERT_MAX_COLS ||
+	    !db_ident_ok(u->table) || !d->ad->upsert_sql) {
+		db_set_error(d, "malformed upsert");
+		return SIP_EINVAL;
+	}
+	for (unsigned i = 0; i < u->ncols; i++) {
+		if (!db_ident_ok(u->cols[i])) {
+			db_set_error(d, "upsert: '%s' is not a column name", u->cols[i] ? u->cols[i] : "");
+			return SIP_EINVAL;
+		}
+	}
+	rc = d->ad->upsert_sql(sql, sizeof sql, u->table, u->cols, u->ncols, u->nkey);
+	if (rc != SIP_OK)
+		return rc == SIP_ELIMIT ? SIP_EINVAL : rc;
+	return db_prepare_sql(d, sql, out);
 }
 
 /* End a running execution so the bindings may change. */
@@ -322,13 +432,11 @@ void db_reset(db_stmt *st)
 	db_stmt_stop(st);
 }
 
-void db_finalize(db_stmt *st)
+/* Really free a statement: off the server, out of the handle. */
+static void db_stmt_free(db_stmt *st)
 {
-	db *d;
+	db *d = st->d;
 
-	if (!st)
-		return;
-	d = st->d;
 	if (st->impl && st->gen == d->gen && d->conn)
 		d->ad->finalize(d->conn, st->impl);
 	for (db_stmt **pp = &d->stmts; *pp; pp = &(*pp)->next) {
@@ -337,11 +445,42 @@ void db_finalize(db_stmt *st)
 			break;
 		}
 	}
+	if (st->idle)
+		d->n_idle--;
 	for (int i = 0; i < st->nvals; i++)
 		sip_mem_free(st->vals[i].buf);
 	sip_mem_free(st->vals);
 	sip_mem_free(st->sql);
 	sip_mem_free(st);
+}
+
+/* Whether sql only reads (SELECT, WITH): such a statement is kept for
+ * reuse. A write is not: prepared afresh in each use, its first round
+ * trip to the server has no effect, so a server that hangs never receives
+ * a write it could apply after the client gave up on it and tried again
+ * (an accounting row written twice). */
+static bool db_sql_reads(const char *sql)
+{
+	while (*sql == ' ' || *sql == '\t' || *sql == '\n' || *sql == '(')
+		sql++;
+	return strncasecmp(sql, "SELECT", 6) == 0 || strncasecmp(sql, "WITH", 4) == 0;
+}
+
+void db_finalize(db_stmt *st)
+{
+	db *d;
+
+	if (!st || st->idle)
+		return;
+	d = st->d;
+	if (d->n_idle >= DB_STMT_CACHE_MAX || !db_sql_reads(st->sql)) {
+		db_stmt_free(st);
+		return;
+	}
+	db_stmt_stop(st);
+	db_stmt_unbind(st);
+	st->idle = true;
+	d->n_idle++;
 }
 
 /* The slot for parameter idx, growing the array; NULL on a bad index or
@@ -423,6 +562,7 @@ static int db_stmt_ready(db_stmt *st)
 		st->impl = NULL;
 		return db_check(d, rc);
 	}
+	d->stats.prepares++;
 	st->gen = d->gen;
 	return SIP_OK;
 }

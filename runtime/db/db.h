@@ -73,7 +73,27 @@ typedef struct db_adapter {
 	long (*changes)(void *conn, void *stmt);
 	const char *(*error)(void *conn);
 	bool (*conn_lost)(void *conn);
+	/* Write into buf (size bytes, NUL-terminated) the backend's upsert of
+	 * one row: insert table (cols[0..ncols)) VALUES ($1..$ncols) or, when
+	 * a row with the same values in the first nkey columns (a unique key
+	 * of the table) exists, update its other columns. The names are
+	 * checked identifiers. SIP_OK, or SIP_ELIMIT when buf is too small.
+	 * SQLite and PostgreSQL share db_upsert_sql_on_conflict(). */
+	int (*upsert_sql)(char *buf, size_t size, const char *table, const char *const *cols,
+			  unsigned ncols, unsigned nkey);
 } db_adapter;
+
+/* The "INSERT ... ON CONFLICT (key) DO UPDATE SET c = excluded.c" form of
+ * upsert_sql (SQLite >= 3.24, PostgreSQL >= 9.5). */
+int db_upsert_sql_on_conflict(char *buf, size_t size, const char *table, const char *const *cols,
+			      unsigned ncols, unsigned nkey);
+/* For adapters' upsert_sql: append to buf at *len (false when it does not
+ * fit), and the "INSERT INTO t (a, b) VALUES ($1, $2)" every form begins
+ * with. */
+bool db_sql_cat(char *buf, size_t size, size_t *len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+bool db_upsert_insert(char *buf, size_t size, size_t *len, const char *table,
+		      const char *const *cols, unsigned ncols);
 
 extern const db_adapter db_sqlite_adapter;
 extern const db_adapter db_pgsql_adapter;
@@ -84,6 +104,8 @@ typedef struct db_stats {
 	unsigned long connects;     /* attempts that succeeded */
 	unsigned long lost;         /* connections found lost */
 	unsigned long fast_fails;   /* calls refused while waiting to reconnect */
+	unsigned long prepares;     /* statements prepared on the server */
+	unsigned long stmt_reuses;  /* db_prepare() answered from the handle's cache */
 } db_stats;
 
 /* Open a handle for url and connect. Returns SIP_OK; SIP_EINVAL for an
@@ -118,8 +140,34 @@ int db_exec_sql(db *d, const char *sql);
 /* Prepare program text with $1..$n placeholders. The text is copied; the
  * statement belongs to the handle and is prepared on the server on first
  * use (again after a reconnect). SIP_OK or SIP_NOMEM; SQL errors show at
- * the first db_step(). Use db_prepare() with a literal. */
+ * the first db_step(). Use db_prepare() with a literal.
+ *
+ * Statements that read are cached per handle: db_finalize() gives one
+ * back to its handle, still prepared on the server (up to
+ * DB_STMT_CACHE_MAX such idle statements), and the next db_prepare() of
+ * the same text takes it again without its bindings, so a query is
+ * prepared once per connection however often it is prepared and
+ * finalized (the table loads of db_cache.h). A write (INSERT, UPDATE,
+ * DELETE) given back is freed: prepared afresh in its next use, its
+ * first round trip has no effect, so a server that hung never receives
+ * a write that it could apply after the caller gave up and tried again.
+ * A caller that keeps a write statement (the registrar) reuses it as
+ * before. */
+#define DB_STMT_CACHE_MAX 64
 int db_prepare_sql(db *d, const char *sql, db_stmt **out);
+/* One row written whether or not its key exists (the backend's upsert,
+ * db_adapter.upsert_sql): table, then cols with the nkey key columns (a
+ * unique key or the primary key of the table) first. Program constants,
+ * like statement text; names that are not plain identifiers are refused. */
+typedef struct db_upsert {
+	const char *table;
+	const char *const *cols;
+	unsigned ncols, nkey;
+} db_upsert;
+/* Prepare u's upsert: bind column i (0-based) of u->cols as parameter
+ * i + 1 and step once. SIP_OK, SIP_EINVAL (a name that is not an
+ * identifier, nkey 0 or greater than ncols, too many columns), SIP_NOMEM. */
+int db_prepare_upsert(db *d, const db_upsert *u, db_stmt **out);
 /* Run a query without parameters whose first row's first column is an
  * integer (a count, a version) into *out. SIP_OK, SIP_ENOTFOUND without a
  * row, or an error. Use db_query_int() with a literal. */
@@ -146,9 +194,11 @@ int db_column_count(db_stmt *st);
 bool db_column_null(db_stmt *st, int col);
 sip_str db_column_text(db_stmt *st, int col);
 int64_t db_column_int(db_stmt *st, int col);
-/* Rows changed by the last execution that completed. */
+/* Rows changed by the last execution that completed (an upsert that
+ * updated counts 2 on MySQL/MariaDB, 1 elsewhere). */
 long db_changes(db_stmt *st);
-/* Release a statement (also done by db_close). */
+/* Release a statement: the handle keeps it prepared for the next
+ * db_prepare() of its text (see above); db_close frees them all. */
 void db_finalize(db_stmt *st);
 
 /* ---- schema ---- */

@@ -677,6 +677,23 @@ static bool my_conn_lost(void *conn)
 	return ((my_conn *)conn)->lost;
 }
 
+/* upsert_sql: "INSERT ... ON DUPLICATE KEY UPDATE c = VALUES(c)" (any
+ * unique key of the table decides; VALUES() is what MariaDB knows). With
+ * only key columns, an update that changes nothing. */
+static int my_upsert_sql(char *buf, size_t size, const char *table, const char *const *cols,
+			 unsigned ncols, unsigned nkey)
+{
+	size_t len = 0;
+	bool ok = db_upsert_insert(buf, size, &len, table, cols, ncols) &&
+		  db_sql_cat(buf, size, &len, " ON DUPLICATE KEY UPDATE ");
+	if (ok && nkey == ncols)
+		ok = db_sql_cat(buf, size, &len, "%s = %s", cols[0], cols[0]);
+	for (unsigned i = nkey; ok && i < ncols; i++)
+		ok = db_sql_cat(buf, size, &len, "%s%s = VALUES(%s)", i > nkey ? ", " : "", cols[i],
+				cols[i]);
+	return ok ? SIP_OK : SIP_ELIMIT;
+}
+
 const db_adapter db_mysql_adapter = {
 	.name = "mysql",
 	.connect = my_connect,
@@ -696,4 +713,5 @@ const db_adapter db_mysql_adapter = {
 	.changes = my_changes,
 	.error = my_error,
 	.conn_lost = my_conn_lost,
+	.upsert_sql = my_upsert_sql,
 };

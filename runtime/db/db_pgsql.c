@@ -454,4 +454,5 @@ const db_adapter db_pgsql_adapter = {
 	.changes = pg_changes,
 	.error = pg_error,
 	.conn_lost = pg_conn_lost,
+	.upsert_sql = db_upsert_sql_on_conflict,
 };

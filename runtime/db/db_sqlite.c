@@ -290,4 +290,5 @@ const db_adapter db_sqlite_adapter = {
 	.changes = sqlite_changes,
 	.error = sqlite_error,
 	.conn_lost = sqlite_conn_lost,
+	.upsert_sql = db_upsert_sql_on_conflict,
 };

@@ -8,3 +8,7 @@ EXTRA_DIST += runtime/db/db.h
 # The worker thread that runs queries off the event loop.
 DB_SRC += runtime/db/db_worker.c
 EXTRA_DIST += runtime/db/db_worker.h
+# Tables cached from the database: loaded by the worker, swapped in whole
+# (needs runtime/core/timer.c, which the runtime has in NET_SRC).
+DB_CACHE_SRC = runtime/db/db_cache.c
+EXTRA_DIST += runtime/db/db_cache.h

@@ -17,7 +17,8 @@ struct domain_alias {
 	sip_str alias, target;         /* "user@domain", host lowercased */
 };
 
-/* One generation of the cache: everything in one arena, swapped whole. */
+/* One snapshot (db/db_cache.h): everything in one arena, built by the
+ * database worker and swapped in whole. */
 struct domain_cache {
 	sip_arena arena;
 	sip_str *domains;
@@ -26,15 +27,21 @@ struct domain_cache {
 	uint32_t mask;
 };
 
-static struct domain_cache *domain_cur;
+static db_cache *domain_tables_cache;
+
+static const struct domain_cache *domain_cur(void)
+{
+	return db_cache_get(domain_tables_cache);
+}
 
 static uint32_t domain_hash(sip_str s)
 {
 	return sip_hash_str(s);
 }
 
-static void domain_cache_free(struct domain_cache *c)
+static void domain_cache_free(void *p)
 {
+	struct domain_cache *c = p;
 	if (!c)
 		return;
 	sip_arena_destroy(&c->arena);
@@ -43,8 +50,8 @@ static void domain_cache_free(struct domain_cache *c)
 
 void domain_cache_clear(void)
 {
-	domain_cache_free(domain_cur);
-	domain_cur = NULL;
+	db_cache_destroy(domain_tables_cache);
+	domain_tables_cache = NULL;
 }
 
 /* "user@host" with the host lowercased, in a. */
@@ -63,7 +70,9 @@ static sip_str domain_addr(sip_arena *a, sip_str user, sip_str host)
 	return sip_str_make(p, user.len + 1 + host.len);
 }
 
-int domain_refresh(db *d)
+/* The loader (on the database worker's thread): both tables into a new
+ * snapshot. */
+static int domain_load(db *d, void **out)
 {
 	int64_t nd = 0, na = 0;
 	int rc;
@@ -112,30 +121,49 @@ int domain_refresh(db *d)
 	db_finalize(st);
 	if (rc != SIP_OK)
 		goto fail;
-	domain_cache_free(domain_cur);
-	domain_cur = c;
+	*out = c;
 	return SIP_OK;
 fail:
 	domain_cache_free(c);
 	return rc;
 }
 
+static const db_cache_def domain_tables_def = {
+	.name = "domain", .load = domain_load, .free = domain_cache_free,
+};
+
+db_cache *domain_tables(void)
+{
+	if (!domain_tables_cache &&
+	    db_cache_create(&domain_tables_def, &domain_tables_cache) != SIP_OK)
+		return NULL;
+	return domain_tables_cache;
+}
+
+int domain_refresh(db *d)
+{
+	db_cache *c = domain_tables();
+	return c ? db_cache_load_now(c, d) : SIP_NOMEM;
+}
+
 bool domain_cached_local(sip_str host)
 {
-	if (!domain_cur)
+	const struct domain_cache *c = domain_cur();
+	if (!c)
 		return false;
-	for (unsigned i = 0; i < domain_cur->n_domains; i++)
-		if (sip_str_caseeq(domain_cur->domains[i], host))
+	for (unsigned i = 0; i < c->n_domains; i++)
+		if (sip_str_caseeq(c->domains[i], host))
 			return true;
 	return false;
 }
 
 bool domain_alias_resolve(sip_str aor, sip_arena *a, sip_str *out)
 {
-	if (!domain_cur)
+	const struct domain_cache *c = domain_cur();
+	if (!c)
 		return false;
 	uint32_t h = domain_hash(aor);
-	for (struct domain_alias *e = domain_cur->buckets[h & domain_cur->mask]; e; e = e->next)
+	for (struct domain_alias *e = c->buckets[h & c->mask]; e; e = e->next)
 		if (e->hash == h && sip_str_eq(e->alias, aor)) {
 			*out = sip_arena_strdup(a, e->target);
 			return out->len > 0;
@@ -143,49 +171,26 @@ bool domain_alias_resolve(sip_str aor, sip_arena *a, sip_str *out)
 	return false;
 }
 
-/* ---- start-up and the refresh timer ---- */
-
-static struct {
-	sip_timer_wheel *w;
-	sip_timer tm;
-	bool warned;
-} D;
-
-static void domain_reload(db *d)
-{
-	int rc = domain_refresh(d);
-	if (rc != SIP_OK && !D.warned)
-		LOG_WARN("domain: cannot reload the domain and alias tables: %s: %s",
-			 sip_strerror(rc), db_error(d));
-	D.warned = rc != SIP_OK;
-}
-
-static void domain_on_timer(sip_timer *tm, void *arg)
-{
-	(void)arg;
-	if (proxy_db_ready())
-		domain_reload(proxy_db());
-	sip_timer_add(D.w, tm, DOMAIN_REFRESH_MS);
-}
+/* ---- start-up ---- */
 
 void domain_ctl_init(void);
 
+/* The tables are loaded by the database worker and reloaded on the
+ * domains.reload_interval timer, on SIGHUP and by "domain reload"
+ * (proxy_db_cache_serve). */
 static void domain_module_init(sip_timer_wheel *w)
 {
 	proxy_set_domain_table(domain_cached_local);
-	D.w = w;
-	sip_timer_init(&D.tm, domain_on_timer, NULL);
-	sip_timer_add(w, &D.tm, DOMAIN_REFRESH_MS);
-	proxy_db_want(domain_reload);
+	(void)w;
+	db_cache *c = domain_tables();
+	if (!c || proxy_db_cache_serve(c, "domains") != SIP_OK)
+		LOG_ERR("domain: the domain tables cannot be served");
 	domain_ctl_init();
 }
 
 static void domain_module_destroy(void)
 {
 	proxy_set_domain_table(NULL);
-	if (D.w)
-		sip_timer_cancel(D.w, &D.tm);
-	D.w = NULL;
 	domain_cache_clear();
 }
 

@@ -1,5 +1,6 @@
-/* The domain module's control command (proxy/ctl.h): "domain reload"
- * reads the domain and alias tables now instead of at the next refresh. */
+/* The domain module's control command (proxy/ctl.h): "domain reload" has
+ * the database worker read the domain and alias tables now instead of at
+ * the next refresh, and answers when they are in use. */
 #include "core/log.h"
 #include "core/status.h"
 #include "domain/domain.h"
@@ -8,18 +9,22 @@
 
 void domain_ctl_init(void);
 
+static void domain_ctl_fields(const void *snap, proxy_ctl_out *o)
+{
+	(void)snap;
+	(void)o;
+	LOG_NOTICE("domain: domain and alias tables reloaded on request");
+}
+
 static bool domain_ctl_reload(int argc, char **argv, proxy_ctl_out *o)
 {
 	(void)argv;
 	if (argc)
 		return proxy_ctl_error(o, "usage: domain reload");
-	if (!proxy_db_ready())
-		return proxy_ctl_error(o, "the database is not ready");
-	int rc = domain_refresh(proxy_db());
-	if (rc != SIP_OK)
-		return proxy_ctl_error(o, "cannot reload: %s: %s", sip_strerror(rc), db_error(proxy_db()));
-	LOG_NOTICE("domain: domain and alias tables reloaded on request");
-	return true;
+	db_cache *c = domain_tables();
+	if (!c)
+		return proxy_ctl_error(o, "out of memory");
+	return proxy_db_cache_ctl(c, o, domain_ctl_fields);
 }
 
 void domain_ctl_init(void)

@@ -1,6 +1,6 @@
 /* The drouting module's statistics and control command (proxy/ctl.h):
- * "dr reload" reads the gateway and rule tables now instead of at the
- * next refresh. */
+ * "dr reload" has the database worker read the gateway and rule tables
+ * now instead of at the next refresh, and answers when they are in use. */
 #include <stdint.h>
 #include "core/stats.h"
 #include "core/log.h"
@@ -14,20 +14,24 @@ void dr_ctl_init(void);
 static int64_t dr_gws_stat(void) { return dr_gw_count(); }
 static int64_t dr_rules_stat(void) { return dr_rule_count(); }
 
+/* The reply's numbers, once the reload has ended. */
+static void dr_ctl_fields(const void *snap, proxy_ctl_out *o)
+{
+	(void)snap;
+	LOG_NOTICE("drouting: reloaded on request: %u gateways, %u rules", dr_gw_count(),
+		   dr_rule_count());
+	proxy_ctl_printf(o, ",\"gateways\":%u,\"rules\":%u", dr_gw_count(), dr_rule_count());
+}
+
 static bool dr_ctl_reload(int argc, char **argv, proxy_ctl_out *o)
 {
 	(void)argv;
 	if (argc)
 		return proxy_ctl_error(o, "usage: dr reload");
-	if (!proxy_db_ready())
-		return proxy_ctl_error(o, "the database is not ready");
-	int rc = dr_refresh(proxy_db());
-	if (rc != SIP_OK)
-		return proxy_ctl_error(o, "cannot reload: %s: %s", sip_strerror(rc), db_error(proxy_db()));
-	LOG_NOTICE("drouting: reloaded on request: %u gateways, %u rules", dr_gw_count(),
-		   dr_rule_count());
-	proxy_ctl_printf(o, ",\"gateways\":%u,\"rules\":%u", dr_gw_count(), dr_rule_count());
-	return true;
+	db_cache *c = dr_tables();
+	if (!c)
+		return proxy_ctl_error(o, "out of memory");
+	return proxy_db_cache_ctl(c, o, dr_ctl_fields);
 }
 
 void dr_ctl_init(void)

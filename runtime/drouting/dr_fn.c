@@ -12,7 +12,6 @@
 #include <string.h>
 #include "core/log.h"
 #include "core/status.h"
-#include "core/timer.h"
 #include "proxy/modules.h"
 #include "proxy/proxy.h"
 #include "script/script.h"
@@ -134,56 +133,23 @@ void sipcc_pv_dr_gw_attrs_get(struct sip_ctx *ctx, sip_str *out)
 	sipcc_avp_get_str(ctx, out, DR_AVP_GW_ATTRS);
 }
 
-/* ---- start-up and the refresh timer ---- */
+/* ---- start-up ---- */
 
-static struct {
-	sip_timer_wheel *w;
-	sip_timer tm;
-	bool warned, loaded;
-	unsigned n_gws, n_rules;
-} DR;
-
-/* Load the tables; the first load and every one that changes the number
- * of gateways or rules is logged, so an operator sees sipcc-ctl's
- * changes arrive. */
-static void dr_reload(db *d)
-{
-	int rc = dr_refresh(d);
-	if (rc != SIP_OK && !DR.warned)
-		LOG_WARN("drouting: cannot reload the gateway and rule tables: %s: %s",
-			 sip_strerror(rc), db_error(d));
-	if (rc == SIP_OK && (!DR.loaded || DR.n_gws != dr_gw_count() || DR.n_rules != dr_rule_count())) {
-		DR.n_gws = dr_gw_count();
-		DR.n_rules = dr_rule_count();
-		LOG_NOTICE("drouting: %u gateways, %u rules", DR.n_gws, DR.n_rules);
-	}
-	DR.warned = rc != SIP_OK;
-	DR.loaded |= rc == SIP_OK;
-}
-
-static void dr_on_timer(sip_timer *tm, void *arg)
-{
-	(void)arg;
-	if (proxy_db_ready())
-		dr_reload(proxy_db());
-	sip_timer_add(DR.w, tm, DR_REFRESH_MS);
-}
-
+/* The tables are loaded by the database worker and reloaded on the
+ * drouting.reload_interval timer, on SIGHUP and by "dr reload"
+ * (proxy_db_cache_serve); dr_table.c logs each load that changes the
+ * numbers of gateways or rules. */
 static void dr_module_init(sip_timer_wheel *w)
 {
-	DR.w = w;
-	sip_timer_init(&DR.tm, dr_on_timer, NULL);
-	sip_timer_add(w, &DR.tm, DR_REFRESH_MS);
-	proxy_db_want(dr_reload);
+	(void)w;
+	db_cache *c = dr_tables();
+	if (!c || proxy_db_cache_serve(c, "drouting") != SIP_OK)
+		LOG_ERR("drouting: the gateway tables cannot be served");
 	dr_ctl_init();
 }
 
 static void dr_module_destroy(void)
 {
-	if (DR.w)
-		sip_timer_cancel(DR.w, &DR.tm);
-	DR.w = NULL;
-	DR.loaded = DR.warned = false;
 	dr_cache_clear();
 }
 

@@ -3,10 +3,12 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "core/log.h"
 #include "core/status.h"
 
-/* One generation of the cache: everything in one arena, swapped whole, so
- * a reload never leaves a half-read table in use. */
+/* One snapshot of the tables (db/db_cache.h): everything in one arena,
+ * built by the database worker and swapped in whole, so a reload never
+ * leaves a half-read table in use. */
 struct dr_cache {
 	sip_arena arena;
 	dr_gw *gws;                 /* sorted by id */
@@ -15,30 +17,38 @@ struct dr_cache {
 	unsigned n_rules;
 };
 
-static struct dr_cache *dr_cur;
+static db_cache *dr_tables_cache;
 
-static void dr_cache_free(struct dr_cache *c)
+static void dr_cache_free(void *p)
 {
+	struct dr_cache *c = p;
 	if (!c)
 		return;
 	sip_arena_destroy(&c->arena);
 	sip_mem_free(c);
 }
 
+static const struct dr_cache *dr_cur(void)
+{
+	return db_cache_get(dr_tables_cache);
+}
+
 void dr_cache_clear(void)
 {
-	dr_cache_free(dr_cur);
-	dr_cur = NULL;
+	db_cache_destroy(dr_tables_cache);
+	dr_tables_cache = NULL;
 }
 
 unsigned dr_gw_count(void)
 {
-	return dr_cur ? dr_cur->n_gws : 0;
+	const struct dr_cache *c = dr_cur();
+	return c ? c->n_gws : 0;
 }
 
 unsigned dr_rule_count(void)
 {
-	return dr_cur ? dr_cur->n_rules : 0;
+	const struct dr_cache *c = dr_cur();
+	return c ? c->n_rules : 0;
 }
 
 int dr_gwlist_parse(sip_str s, int64_t *ids, unsigned max)
@@ -95,7 +105,9 @@ static int dr_rule_cmp(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
-int dr_refresh(db *d)
+/* The loader (on the database worker's thread): both tables into a new
+ * snapshot. */
+static int dr_load(db *d, void **out)
 {
 	int64_t ng = 0, nr = 0;
 	int rc;
@@ -155,8 +167,7 @@ int dr_refresh(db *d)
 		goto fail;
 	qsort(c->gws, c->n_gws, sizeof *c->gws, dr_gw_cmp);
 	qsort(c->rules, c->n_rules, sizeof *c->rules, dr_rule_cmp);
-	dr_cache_free(dr_cur);
-	dr_cur = c;
+	*out = c;
 	return SIP_OK;
 fail:
 	db_finalize(st);
@@ -164,30 +175,64 @@ fail:
 	return rc;
 }
 
+/* A new snapshot is in use: say so when the numbers changed. */
+static void dr_loaded(db_cache *dc, const void *snap)
+{
+	static unsigned n_gws, n_rules;
+	static bool logged;
+	const struct dr_cache *c = snap;
+	(void)dc;
+	if (logged && n_gws == c->n_gws && n_rules == c->n_rules)
+		return;
+	n_gws = c->n_gws;
+	n_rules = c->n_rules;
+	logged = true;
+	LOG_NOTICE("drouting: %u gateways, %u rules", n_gws, n_rules);
+}
+
+static const db_cache_def dr_tables_def = {
+	.name = "dr", .load = dr_load, .free = dr_cache_free, .loaded = dr_loaded,
+};
+
+db_cache *dr_tables(void)
+{
+	if (!dr_tables_cache && db_cache_create(&dr_tables_def, &dr_tables_cache) != SIP_OK)
+		return NULL;
+	return dr_tables_cache;
+}
+
+int dr_refresh(db *d)
+{
+	db_cache *c = dr_tables();
+	return c ? db_cache_load_now(c, d) : SIP_NOMEM;
+}
+
 const dr_gw *dr_gw_find(int64_t id)
 {
-	if (!dr_cur)
+	const struct dr_cache *c = dr_cur();
+	if (!c)
 		return NULL;
 	dr_gw key = { .id = id };
-	return bsearch(&key, dr_cur->gws, dr_cur->n_gws, sizeof key, dr_gw_cmp);
+	return bsearch(&key, c->gws, c->n_gws, sizeof key, dr_gw_cmp);
 }
 
 /* The rules are sorted so that the first of the group whose prefix the
  * number begins with is the answer: longest prefix first, then priority. */
 const dr_rule *dr_match(int64_t group, sip_str number)
 {
-	if (!dr_cur)
+	const struct dr_cache *c = dr_cur();
+	if (!c)
 		return NULL;
-	unsigned lo = 0, hi = dr_cur->n_rules;
+	unsigned lo = 0, hi = c->n_rules;
 	while (lo < hi) {
 		unsigned mid = lo + (hi - lo) / 2;
-		if (dr_cur->rules[mid].group < group)
+		if (c->rules[mid].group < group)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	for (unsigned i = lo; i < dr_cur->n_rules && dr_cur->rules[i].group == group; i++) {
-		const dr_rule *r = &dr_cur->rules[i];
+	for (unsigned i = lo; i < c->n_rules && c->rules[i].group == group; i++) {
+		const dr_rule *r = &c->rules[i];
 		if (r->prefix.len <= number.len &&
 		    (r->prefix.len == 0 || memcmp(r->prefix.s, number.s, r->prefix.len) == 0))
 			return r;

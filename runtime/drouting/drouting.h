@@ -1,7 +1,9 @@
 /* Dynamic routing to gateways (the drouting of OpenSIPS, without time
  * recurrences): a gateway table and a rule table read from the database
- * (dr_gateway, dr_rule; runtime/db/schema.c v2), cached in memory and
- * reloaded every DR_REFRESH_MS, so routing never waits for a query.
+ * (dr_gateway, dr_rule; runtime/db/schema.c v2), cached in memory
+ * (db/db_cache.h: loaded by the database worker, reloaded every
+ * drouting.reload_interval seconds, on SIGHUP and by "dr reload"), so
+ * routing never waits for a query.
  *
  * A rule belongs to a group and covers the numbers that begin with its
  * prefix (the empty prefix covers every number). For a number the rule of
@@ -21,8 +23,8 @@
 #include "core/arena.h"
 #include "core/str.h"
 #include "db/db.h"
+#include "db/db_cache.h"
 
-#define DR_REFRESH_MS 10000
 /* Most gateways one rule lists; the rest of a longer list is ignored. */
 #define DR_MAX_GWLIST 32
 
@@ -41,10 +43,14 @@ typedef struct dr_rule {
 	unsigned n_gws;
 } dr_rule;
 
-/* Reload both tables from d. The old cache stays in use when a query
- * fails. SIP_OK or a database status. */
+/* The module's cache of both tables (made on first use; NULL without
+ * memory). */
+db_cache *dr_tables(void);
+/* Load both tables from d now, on the caller's thread (tests, tools).
+ * The old snapshot stays in use when a query fails. SIP_OK or a database
+ * status. */
 int dr_refresh(db *d);
-/* Drop the cache (nothing routes until the next refresh). */
+/* Drop the cache (nothing routes until the next load). */
 void dr_cache_clear(void);
 /* Number of cached gateways and rules. */
 unsigned dr_gw_count(void);

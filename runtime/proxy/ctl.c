@@ -166,6 +166,71 @@ static bool ctl_is_group(const char *w)
 	return false;
 }
 
+/* Close the reply: the fields printed so far and "}", or the error. */
+static void ctl_out_end(proxy_ctl_out *o, bool ok)
+{
+	if (ok) {
+		proxy_ctl_printf(o, "}\n");
+		if (!o->overflow)
+			return;
+		proxy_ctl_error(o, "reply too large");
+	}
+	o->len = 0;
+	o->overflow = false;
+	proxy_ctl_printf(o, "{\"ok\":false,\"error\":");
+	proxy_ctl_json_str(o, o->err, strlen(o->err));
+	proxy_ctl_printf(o, "}\n");
+}
+
+struct ctl_client;
+
+struct proxy_ctl_later {
+	proxy_ctl_out o;                /* the reply being built */
+	struct ctl_client *c;           /* who asked; NULL when gone */
+	char hup[64];                   /* for SIGHUP: the command, to log */
+};
+
+static void ctl_later_deliver(proxy_ctl_later *l);
+
+proxy_ctl_later *proxy_ctl_defer(proxy_ctl_out *o)
+{
+	if (o->later)
+		return o->later;
+	proxy_ctl_later *l = sip_mem_alloc(sizeof *l);
+	if (!l)
+		return NULL;
+	memset(l, 0, sizeof *l);
+	o->later = l;
+	return l;
+}
+
+/* Move what the handler printed into the deferred reply; o stays empty
+ * with o->later set, for the caller to attach the client. */
+static void ctl_later_take(proxy_ctl_later *l, proxy_ctl_out *o)
+{
+	l->o = *o;
+	l->o.later = NULL;
+	o->buf = NULL;
+	o->len = o->cap = 0;
+	o->overflow = false;
+	o->err[0] = '\0';
+}
+
+proxy_ctl_out *proxy_ctl_later_out(proxy_ctl_later *l)
+{
+	return &l->o;
+}
+
+void proxy_ctl_finish(proxy_ctl_later *l, bool ok)
+{
+	if (ok && l->o.overflow)
+		ok = proxy_ctl_error(&l->o, "reply too large");
+	ctl_out_end(&l->o, ok);
+	ctl_later_deliver(l);
+	proxy_ctl_out_free(&l->o);
+	sip_mem_free(l);
+}
+
 void proxy_ctl_exec(char *line, proxy_ctl_out *o)
 {
 	ctl_builtins();
@@ -190,6 +255,7 @@ void proxy_ctl_exec(char *line, proxy_ctl_out *o)
 	o->len = 0;
 	o->overflow = false;
 	o->err[0] = '\0';
+	o->later = NULL;
 	bool ok;
 	if (!argc) {
 		ok = proxy_ctl_error(o, "empty command (try 'help')");
@@ -206,20 +272,19 @@ void proxy_ctl_exec(char *line, proxy_ctl_out *o)
 			ok = proxy_ctl_error(o, "unknown command '%s' (try 'help')", argv[0]);
 		else
 			ok = c->fn(argc - used, argv + used, o);
+		if (o->later) {
+			if (ok) {
+				/* The handler finishes the reply later. */
+				ctl_later_take(o->later, o);
+				return;
+			}
+			sip_mem_free(o->later);
+			o->later = NULL;
+		}
 		if (ok && o->overflow)
 			ok = proxy_ctl_error(o, "reply too large");
 	}
-	if (ok) {
-		proxy_ctl_printf(o, "}\n");
-		if (!o->overflow)
-			return;
-		proxy_ctl_error(o, "reply too large");
-	}
-	o->len = 0;
-	o->overflow = false;
-	proxy_ctl_printf(o, "{\"ok\":false,\"error\":");
-	proxy_ctl_json_str(o, o->err, strlen(o->err));
-	proxy_ctl_printf(o, "}\n");
+	ctl_out_end(o, ok);
 }
 
 struct ctl_stat_walk {
@@ -336,6 +401,7 @@ struct ctl_client {
 	size_t out_len, out_off;
 	bool closing;                   /* close once out is sent */
 	bool want_out;                  /* watched for EPOLLOUT */
+	proxy_ctl_later *later;         /* a reply not finished yet */
 	sip_timer idle;
 };
 
@@ -359,6 +425,9 @@ static void client_close(struct ctl_client *c)
 	sip_loop_del_fd(L.loop, c->fd);
 	close(c->fd);
 	c->fd = -1;
+	if (c->later)
+		c->later->c = NULL;
+	c->later = NULL;
 	sip_timer_cancel(&L.loop->timers, &c->idle);
 	sip_mem_free(c->out);
 	c->out = NULL;
@@ -419,7 +488,7 @@ static bool client_flush(struct ctl_client *c)
 		return false;
 	}
 	if (c->want_out) {
-		sip_loop_mod_fd(L.loop, c->fd, EPOLLIN);
+		sip_loop_mod_fd(L.loop, c->fd, c->later ? 0 : EPOLLIN);
 		c->want_out = false;
 	}
 	return true;
@@ -440,16 +509,27 @@ static void client_fail(struct ctl_client *c, const char *why)
 static void client_lines(struct ctl_client *c)
 {
 	size_t start = 0;
+	if (c->later)
+		return;
 	for (size_t i = 0; i < c->in_len && !c->closing; i++) {
 		unsigned char ch = (unsigned char)c->in[i];
 		if (ch == '\n') {
 			c->in[i] = '\0';
 			proxy_ctl_out o = { 0 };
 			proxy_ctl_exec(c->in + start, &o);
+			start = i + 1;
+			if (o.later) {
+				/* The rest waits for this reply; meanwhile the
+				 * socket is not read (see ctl_later_deliver). */
+				c->later = o.later;
+				c->later->c = c;
+				if (!c->want_out)
+					sip_loop_mod_fd(L.loop, c->fd, 0);
+				break;
+			}
 			if (o.overflow || !client_queue(c, o.buf, o.len))
 				client_fail(c, "out of memory");
 			proxy_ctl_out_free(&o);
-			start = i + 1;
 		} else if ((ch < 0x20 && ch != '\t' && ch != '\r') || ch == 0x7f) {
 			client_fail(c, "not a text line");
 		}
@@ -471,7 +551,11 @@ static void client_on_event(sip_loop *loop, int fd, uint32_t events, void *arg)
 		if (!client_flush(c) || c->want_out)
 			return;
 	}
-	if (c->closing)
+	if (c->later && (events & (EPOLLHUP | EPOLLERR))) {
+		client_close(c);
+		return;
+	}
+	if (c->closing || c->later)
 		return;
 	ssize_t n = recv(c->fd, c->in + c->in_len, PROXY_CTL_LINE_MAX - c->in_len, 0);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
@@ -483,6 +567,29 @@ static void client_on_event(sip_loop *loop, int fd, uint32_t events, void *arg)
 	c->in_len += (size_t)n;
 	sip_timer_cancel(&L.loop->timers, &c->idle);
 	sip_timer_add(&L.loop->timers, &c->idle, PROXY_CTL_IDLE_MS);
+	client_lines(c);
+	client_flush(c);
+}
+
+/* A deferred reply is complete: send it and go on with the client's next
+ * commands, or log it for SIGHUP. */
+static void ctl_later_deliver(proxy_ctl_later *l)
+{
+	struct ctl_client *c = l->c;
+	if (l->hup[0]) {
+		if (l->o.buf && l->o.len)
+			l->o.buf[l->o.len - 1] = '\0';
+		LOG_NOTICE("SIGHUP: %s: %s", l->hup, l->o.buf ? l->o.buf : "out of memory");
+		return;
+	}
+	if (!c)
+		return;
+	c->later = NULL;
+	l->c = NULL;
+	if (l->o.overflow || !client_queue(c, l->o.buf, l->o.len))
+		client_fail(c, "out of memory");
+	if (!c->want_out && !c->closing)
+		sip_loop_mod_fd(L.loop, c->fd, EPOLLIN);
 	client_lines(c);
 	client_flush(c);
 }
@@ -517,6 +624,7 @@ static void ctl_on_accept(sip_loop *loop, int fd, uint32_t events, void *arg)
 		c->fd = cfd;
 		c->in_len = c->out_len = c->out_off = 0;
 		c->closing = c->want_out = false;
+		c->later = NULL;
 		sip_timer_init(&c->idle, client_on_idle, c);
 		sip_timer_add(&loop->timers, &c->idle, PROXY_CTL_IDLE_MS);
 		L.n++;
@@ -614,6 +722,12 @@ static void ctl_hup_reload(void)
 		snprintf(line, sizeof line, "%s reload", C.cmds[i].w1);
 		proxy_ctl_out o = { 0 };
 		proxy_ctl_exec(line, &o);
+		if (o.later) {
+			/* Logged by ctl_later_deliver when it ends. */
+			snprintf(o.later->hup, sizeof o.later->hup, "%s", C.cmds[i].name);
+			n++;
+			continue;
+		}
 		if (o.buf && o.len)
 			o.buf[o.len - 1] = '\0';
 		LOG_NOTICE("SIGHUP: %s: %s", C.cmds[i].name, o.buf ? o.buf : "out of memory");

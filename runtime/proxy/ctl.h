@@ -36,6 +36,7 @@ typedef struct proxy_ctl_out {
 	size_t len, cap;
 	bool overflow;              /* over PROXY_CTL_REPLY_MAX or out of memory */
 	char err[256];              /* set by proxy_ctl_error() */
+	struct proxy_ctl_later *later;  /* set by proxy_ctl_defer() */
 } proxy_ctl_out;
 
 void proxy_ctl_printf(proxy_ctl_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -48,6 +49,20 @@ bool proxy_ctl_error(proxy_ctl_out *o, const char *fmt, ...) __attribute__((form
  * done; false after proxy_ctl_error(). */
 typedef bool (*proxy_ctl_fn)(int argc, char **argv, proxy_ctl_out *o);
 
+/* A reply that is finished later, on the loop's thread, by a callback
+ * (a reload that the database worker runs: the loop must not wait for
+ * it). The handler calls proxy_ctl_defer(o) and returns true; what it
+ * printed so far is kept. The client's reply, and the commands it sent
+ * after this one, wait until proxy_ctl_finish(). Returns NULL without
+ * memory (the handler then answers at once). */
+typedef struct proxy_ctl_later proxy_ctl_later;
+proxy_ctl_later *proxy_ctl_defer(proxy_ctl_out *o);
+/* The reply to complete (proxy_ctl_printf, proxy_ctl_error). */
+proxy_ctl_out *proxy_ctl_later_out(proxy_ctl_later *l);
+/* Send the reply (ok as a handler returns it) to the client that asked,
+ * or log it for SIGHUP, or drop it when the client has gone; frees l. */
+void proxy_ctl_finish(proxy_ctl_later *l, bool ok);
+
 /* Register a command of one or two words ("stats", "ul show"); usage
  * shows its arguments ("[PREFIX]"), help says what it does (constant
  * strings, kept). A name registered again gets the new handler.
@@ -56,7 +71,8 @@ int proxy_ctl_register(const char *name, const char *usage, const char *help, pr
 
 /* Run one command line (no newline; modified in place) and put the whole
  * reply, a JSON object and a newline, in o (o->buf owned by the caller:
- * free it with proxy_ctl_out_free). */
+ * free it with proxy_ctl_out_free). When the command deferred its reply,
+ * o->later is set instead and o is empty. */
 void proxy_ctl_exec(char *line, proxy_ctl_out *o);
 void proxy_ctl_out_free(proxy_ctl_out *o);
 
@@ -70,7 +86,8 @@ unsigned proxy_ctl_clients(void);
 
 /* SIGHUP: safe from a signal handler. Within a second the loop runs the
  * reload commands registered ("dr reload", "domain reload") and logs
- * what they answered. proxy_ctl_hup_start arms the check on w;
+ * what they answered (when they answer: a reload runs on the database
+ * worker, and is logged when it ends). proxy_ctl_hup_start arms the check on w;
  * proxy_ctl_hup_stop disarms it. */
 void proxy_ctl_hup(void);
 void proxy_ctl_hup_start(sip_timer_wheel *w);

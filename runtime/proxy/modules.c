@@ -1,11 +1,15 @@
 /* Module start-up and the shared database handle (see modules.h). */
 #include "proxy/modules.h"
 
+#include <poll.h>
 #include <stddef.h>
 #include <string.h>
+#include <time.h>
+#include "core/arena.h"
 #include "core/log.h"
 #include "core/status.h"
 #include "net/loop.h"
+#include "proxy/ctl.h"
 #include "proxy/settings.h"
 
 #include "proxy/module.h"
@@ -74,13 +78,19 @@ void proxy_modules_final(txn *s, int code)
 }
 
 #define PROXY_DB_MAX_HOOKS 8
+#define PROXY_DB_MAX_CACHES 16
 #define PROXY_DB_RETRY_MS  1000
+/* At start-up, how long the proxy waits for the worker to migrate the
+ * schema and load the cached tables before it serves anyway. */
+#define PROXY_DB_STARTUP_MS 5000
 
 static struct {
 	db *d;
-	bool wanted, ready;
+	bool wanted, ready, migrating, warned;
 	void (*hooks[PROXY_DB_MAX_HOOKS])(db *d);
 	unsigned n_hooks;
+	db_cache *caches[PROXY_DB_MAX_CACHES];
+	unsigned n_caches;
 	sip_timer_wheel *w;
 	sip_timer retry;
 	sip_loop *loop;
@@ -121,9 +131,10 @@ static void proxy_db_on_done(sip_loop *loop, int fd, uint32_t events, void *arg)
 	}
 }
 
-int proxy_db_submit(db_job_run run, db_job_done done, void *arg)
+/* Queue a job, also before the schema is ready (the migration itself). */
+static int proxy_db_submit_any(db_job_run run, db_job_done done, void *arg)
 {
-	if (!M.worker || !M.ready || M.stopping)
+	if (!M.worker || M.stopping)
 		return SIP_ESTATE;
 	int rc = db_worker_submit(M.worker, run, done, arg);
 	if (rc == SIP_OK && !M.watching) {
@@ -133,6 +144,13 @@ int proxy_db_submit(db_job_run run, db_job_done done, void *arg)
 			LOG_ERR("db: cannot watch the database worker");
 	}
 	return rc;
+}
+
+int proxy_db_submit(db_job_run run, db_job_done done, void *arg)
+{
+	if (!M.ready)
+		return SIP_ESTATE;
+	return proxy_db_submit_any(run, done, arg);
 }
 
 void proxy_db_want(void (*on_ready)(db *d))
@@ -154,21 +172,185 @@ bool proxy_db_ready(void)
 	return M.d && M.ready;
 }
 
+/* ---- tables cached from the database ---- */
+
+/* How the caches' loads reach the worker: refused as "down" until the
+ * schema is in place. Without a worker thread (no loop) a load runs at
+ * once on the loop's handle. */
+static int proxy_db_cache_submit(db_job_run run, db_job_done done, void *arg)
+{
+	if (!M.ready)
+		return SIP_EDBDOWN;
+	if (!M.worker) {
+		done(run(M.d, arg), arg);
+		return SIP_OK;
+	}
+	return proxy_db_submit_any(run, done, arg);
+}
+
+int proxy_db_cache_serve(db_cache *c, const char *module)
+{
+	int64_t s = sipcc_setting_int(module, "reload_interval", PROXY_DB_CACHE_INTERVAL_S);
+	if (s < 0 || s > 86400) {
+		LOG_WARN("%s.reload_interval = %lld is out of range (0..86400 seconds); using %d",
+			 module, (long long)s, PROXY_DB_CACHE_INTERVAL_S);
+		s = PROXY_DB_CACHE_INTERVAL_S;
+	}
+	if (M.n_caches == PROXY_DB_MAX_CACHES)
+		return SIP_ELIMIT;
+	M.caches[M.n_caches++] = c;
+	M.wanted = true;
+	db_cache_start(c, proxy_db_cache_submit, M.w, (unsigned)s * 1000);
+	/* Served before the database came up: loaded when it does. */
+	if (M.ready)
+		db_cache_reload(c, NULL, NULL);
+	return SIP_OK;
+}
+
+struct proxy_db_cache_req {
+	proxy_ctl_later *later;
+	void (*fields)(const void *snap, proxy_ctl_out *o);
+};
+
+static void proxy_db_cache_ctl_done(db_cache *c, int status, void *arg)
+{
+	struct proxy_db_cache_req *r = arg;
+	proxy_ctl_out *o = proxy_ctl_later_out(r->later);
+	bool ok = status == SIP_OK;
+	if (ok && r->fields)
+		r->fields(db_cache_get(c), o);
+	else if (!ok)
+		proxy_ctl_error(o, "cannot reload (%s); the tables loaded before stay in use",
+				db_cache_error(c));
+	proxy_ctl_finish(r->later, ok);
+	sip_mem_free(r);
+}
+
+bool proxy_db_cache_ctl(db_cache *c, proxy_ctl_out *o,
+			void (*fields)(const void *snap, proxy_ctl_out *o))
+{
+	if (!M.ready)
+		return proxy_ctl_error(o, "the database is not ready");
+	if (!M.worker) {
+		int rc = db_cache_load_now(c, M.d);
+		if (rc != SIP_OK)
+			return proxy_ctl_error(o, "cannot reload: %s: %s", sip_strerror(rc), db_error(M.d));
+		if (fields)
+			fields(db_cache_get(c), o);
+		return true;
+	}
+	struct proxy_db_cache_req *r = sip_mem_alloc(sizeof *r);
+	if (!r || !(r->later = proxy_ctl_defer(o))) {
+		sip_mem_free(r);
+		return proxy_ctl_error(o, "out of memory");
+	}
+	r->fields = fields;
+	int rc = db_cache_reload(c, proxy_db_cache_ctl_done, r);
+	if (rc != SIP_OK) {
+		sip_mem_free(r);       /* the deferred reply is dropped by the caller */
+		return proxy_ctl_error(o, "cannot reload (%s); the tables loaded before stay in use",
+				       db_cache_error(c));
+	}
+	return true;
+}
+
+/* ---- start-up: schema and first loads ---- */
+
+/* The schema is in place: the modules load their state. */
+static void proxy_db_now_ready(void)
+{
+	M.ready = true;
+	M.warned = false;
+	LOG_NOTICE("db: %s database ready", db_backend(M.d));
+	for (unsigned i = 0; i < M.n_hooks; i++)
+		M.hooks[i](M.d);
+	for (unsigned i = 0; i < M.n_caches; i++)
+		db_cache_reload(M.caches[i], NULL, NULL);
+}
+
+/* On the worker's thread. */
+static int proxy_db_migrate_run(db *d, void *arg)
+{
+	(void)arg;
+	return db_schema_migrate(d);
+}
+
+static void proxy_db_migrate_done(int status, void *arg)
+{
+	(void)arg;
+	M.migrating = false;
+	if (M.stopping)
+		return;
+	if (status == SIP_OK) {
+		proxy_db_now_ready();
+		return;
+	}
+	if (!M.warned)
+		LOG_WARN("db: cannot bring the schema up to date (%s); retrying every %d ms",
+			 sip_strerror(status), PROXY_DB_RETRY_MS);
+	M.warned = true;
+	if (!sip_timer_armed(&M.retry))
+		sip_timer_add(M.w, &M.retry, PROXY_DB_RETRY_MS);
+}
+
 /* Bring the schema up to date; on success the modules load their state.
- * Until then, and whenever it fails, try again a second later. */
+ * Until then, and whenever it fails, try again a second later.
+ *
+ * The migration runs on the database worker, like every query of the
+ * running proxy: a database that is slow, frozen or unreachable when the
+ * proxy starts, or comes up only later, never holds up the event loop;
+ * while the worker has no connection this only looks whether it has one
+ * again. Only a proxy without a worker thread migrates on the loop. */
 static void proxy_db_try(sip_timer *tm, void *arg)
 {
 	(void)arg;
-	int rc = db_schema_migrate(M.d);
-	if (rc == SIP_OK) {
-		M.ready = true;
-		LOG_NOTICE("db: %s database ready", db_backend(M.d));
-		for (unsigned i = 0; i < M.n_hooks; i++)
-			M.hooks[i](M.d);
+	if (M.ready || M.migrating || M.stopping)
+		return;
+	if (!M.worker) {
+		if (db_schema_migrate(M.d) == SIP_OK) {
+			proxy_db_now_ready();
+			return;
+		}
+	} else if (proxy_db_submit_any(proxy_db_migrate_run, proxy_db_migrate_done, NULL) == SIP_OK) {
+		M.migrating = true;
 		return;
 	}
 	if (!sip_timer_armed(tm))
 		sip_timer_add(M.w, tm, PROXY_DB_RETRY_MS);
+}
+
+static uint64_t proxy_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Before the loop serves: let the worker finish the migration and the
+ * first loads of the cached tables, for at most PROXY_DB_STARTUP_MS, so
+ * that the first call already sees the domains and routes (OpenSIPS and
+ * Kamailio likewise load their tables in mod_init/child_init, before the
+ * SIP workers start). Nothing is served yet, so this wait stalls no SIP
+ * processing; a database that is down is not waited for at all (nothing
+ * was queued), and one slower than the bound finishes in the background
+ * once the loop runs. */
+static void proxy_db_startup_wait(void)
+{
+	uint64_t until = proxy_now_ms() + PROXY_DB_STARTUP_MS;
+	while (M.worker && db_worker_pending(M.worker)) {
+		uint64_t now = proxy_now_ms();
+		if (now >= until) {
+			LOG_WARN("db: the database is slow; serving before the tables are loaded");
+			return;
+		}
+		struct pollfd p = { db_worker_fd(M.worker), POLLIN, 0 };
+		if (poll(&p, 1, (int)(until - now)) > 0)
+			db_worker_complete(M.worker);
+	}
+	if (M.watching) {
+		sip_loop_del_fd(M.loop, db_worker_fd(M.worker));
+		M.watching = false;
+	}
 }
 
 int proxy_modules_init(sip_timer_wheel *w, const char *url)
@@ -197,6 +379,7 @@ int proxy_modules_init(sip_timer_wheel *w, const char *url)
 		LOG_WARN("db: no worker thread (%s); queries run on the event loop",
 			 sip_strerror(rc));
 	proxy_db_try(&M.retry, NULL);
+	proxy_db_startup_wait();
 	return SIP_OK;
 }
 
@@ -218,6 +401,7 @@ void proxy_modules_destroy(void)
 	if (M.d)
 		db_close(M.d);
 	M.d = NULL;
-	M.ready = M.wanted = M.stopping = false;
+	M.ready = M.wanted = M.stopping = M.migrating = M.warned = false;
 	M.n_hooks = 0;
+	M.n_caches = 0;
 }

@@ -8,9 +8,11 @@
 #include <stdbool.h>
 #include "core/timer.h"
 #include "db/db.h"
+#include "db/db_cache.h"
 #include "db/db_worker.h"
 
 struct sip_loop;
+struct proxy_ctl_out;
 
 #define PROXY_DB_DEFAULT_URL "sqlite:sipcc.db"
 
@@ -25,9 +27,9 @@ int proxy_modules_init(sip_timer_wheel *w, const char *url);
 int proxy_limits_configure(void);
 void proxy_modules_destroy(void);
 
-/* For modules, from their init: the database is needed; fn runs once the
- * database is reachable and its schema migrated (at start-up, or later when
- * it comes up). */
+/* For modules, from their init: the database is needed; fn runs on the
+ * loop once the database is reachable and the worker has migrated its
+ * schema (at start-up, or later when it comes up). */
 void proxy_db_want(void (*on_ready)(db *d));
 /* The shared handle (NULL when no module wanted one), and whether its
  * schema has been put in place. A ready database may still be down: calls
@@ -36,8 +38,8 @@ void proxy_db_want(void (*on_ready)(db *d));
 db *proxy_db(void);
 bool proxy_db_ready(void);
 
-/* Queries off the loop: besides the handle above (start-up work: schema,
- * loading the location table; synchronous fallbacks), the database has a
+/* Queries off the loop: besides the handle above (loading the location
+ * table; synchronous fallbacks), the database has a
  * worker thread with its own connection (db/db_worker.h) that runs the
  * queries of request processing. The loop watches the worker's descriptor
  * while jobs are out, and runs their callbacks.
@@ -54,5 +56,23 @@ db_worker *proxy_db_worker(void);
 int proxy_db_submit(db_job_run run, db_job_done done, void *arg);
 /* True while the proxy shuts down: job callbacks then only free. */
 bool proxy_db_stopping(void);
+
+/* Tables cached from the database (db/db_cache.h), for a module's init:
+ * the proxy serves c. Its loads run on the worker; the first once the
+ * schema is in place (at start-up the proxy waits a bounded time for it
+ * before it serves), then every MODULE.reload_interval seconds (a setting
+ * the module declares, 0: off; PROXY_DB_CACHE_INTERVAL_S when the policy's
+ * program has none), on SIGHUP and on the module's control command (see
+ * proxy_db_cache_ctl); an interval out of range (0..86400) is logged and
+ * the default used. SIP_OK, or SIP_ELIMIT beyond 16 tables. */
+#define PROXY_DB_CACHE_INTERVAL_S 10
+int proxy_db_cache_serve(db_cache *c, const char *module);
+/* The body of a "... reload" control command (proxy/ctl.h): reload c and
+ * answer when the load has ended, adding fields(snapshot, o) to the reply
+ * when it succeeded (fields may be NULL). The loop does not wait: the
+ * reply is deferred (proxy_ctl_defer). An error reply when the database is
+ * not ready or the load failed; the tables loaded before stay in use. */
+bool proxy_db_cache_ctl(db_cache *c, struct proxy_ctl_out *o,
+			void (*fields)(const void *snap, struct proxy_ctl_out *o));
 
 #endif

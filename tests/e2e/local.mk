@@ -147,3 +147,9 @@ E2E_TESTS += tests/e2e/auth_ack.sh
 # README set-up: scripts/quickstart leaves ./sipcc-ctl, the README's
 # commands work by that name, a phone set up as the README says registers.
 E2E_TESTS += tests/e2e/quickstart.sh
+# A reload of cached tables while the database is frozen: SIP traffic goes
+# on with the tables loaded before, the reload completes after the thaw.
+E2E_TESTS += tests/e2e/dr_reload_frozen.sh
+# The database comes up frozen after the proxy started without it: the
+# schema and the first loads wait on the worker, requests do not.
+E2E_TESTS += tests/e2e/db_startup.sh

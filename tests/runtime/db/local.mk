@@ -16,3 +16,10 @@ EXTRA_DIST += tests/runtime/db/test_db_mysql.sh tests/mysql_server.sh
 tests_runtime_db_test_db_SOURCES = tests/runtime/db/test_db.c $(DB_SRC) $(CORE_SRC)
 tests_runtime_db_test_db_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS) $(MARIADB_CFLAGS)
 tests_runtime_db_test_db_LDADD = $(CMOCKA_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) $(MARIADB_LIBS)
+# Tables cached from the database, loaded by a worker on SQLite files.
+check_PROGRAMS += tests/runtime/db/test_db_cache
+TESTS += tests/runtime/db/test_db_cache
+tests_runtime_db_test_db_cache_SOURCES = tests/runtime/db/test_db_cache.c $(DB_SRC) $(DB_CACHE_SRC) \
+	runtime/core/timer.c $(CORE_SRC)
+tests_runtime_db_test_db_cache_CFLAGS = $(tests_runtime_db_test_db_CFLAGS)
+tests_runtime_db_test_db_cache_LDADD = $(tests_runtime_db_test_db_LDADD) -lpthread

@@ -311,6 +311,127 @@ static void test_reopen(void **state)
 	assert_true(sip_str_eq(db_column_text(st, 0), SIP_STR_LIT("alice")));
 }
 
+/* A query given back with db_finalize is prepared once per connection:
+ * the next db_prepare of the same text gets it again, without its
+ * bindings, and the server sees no new prepare; two users of one text at
+ * once get two statements; a write is not kept. */
+static void test_stmt_cache(void **state)
+{
+	db *d = *state;
+	db_stmt *st, *st2;
+	db_stats s0, s;
+
+	assert_int_equal(db_schema_migrate(d), SIP_OK);
+	assert_int_equal(db_exec(d, "INSERT INTO domain (domain) VALUES ('a.example.com')"), SIP_OK);
+	db_get_stats(d, &s0);
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(db_prepare(d, "SELECT count(*) FROM domain WHERE domain = $1", &st),
+				 SIP_OK);
+		/* Unbound again: the last round's value is not reused. */
+		assert_int_equal(db_step(st), SIP_EINVAL);
+		assert_int_equal(db_bind_text(st, 1, SIP_STR_LIT("a.example.com")), SIP_OK);
+		assert_int_equal(count_rows(d, st), 1);
+		db_finalize(st);
+	}
+	db_get_stats(d, &s);
+	assert_int_equal(s.prepares - s0.prepares, 1);
+	assert_int_equal(s.stmt_reuses - s0.stmt_reuses, 4);
+
+	/* Held twice at once: two statements, each with its own binding. */
+	assert_int_equal(db_prepare(d, "SELECT count(*) FROM domain WHERE domain = $1", &st), SIP_OK);
+	assert_int_equal(db_prepare(d, "SELECT count(*) FROM domain WHERE domain = $1", &st2), SIP_OK);
+	assert_ptr_not_equal(st, st2);
+	assert_int_equal(db_bind_text(st, 1, SIP_STR_LIT("a.example.com")), SIP_OK);
+	assert_int_equal(db_bind_text(st2, 1, SIP_STR_LIT("b.example.com")), SIP_OK);
+	assert_int_equal(count_rows(d, st2), 0);
+	assert_int_equal(count_rows(d, st), 1);
+	db_finalize(st);
+	db_finalize(st2);
+	/* A write given back is not kept: prepared again in its next use. */
+	db_get_stats(d, &s0);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(db_prepare(d, "INSERT INTO domain (domain) VALUES ($1)", &st), SIP_OK);
+		assert_int_equal(db_bind_text(st, 1, i ? SIP_STR_LIT("c.example.com")
+						    : SIP_STR_LIT("d.example.com")), SIP_OK);
+		assert_int_equal(db_step(st), SIP_OK);
+		db_finalize(st);
+	}
+	db_get_stats(d, &s);
+	assert_int_equal(s.prepares - s0.prepares, 2);
+	assert_int_equal(s.stmt_reuses - s0.stmt_reuses, 0);
+	/* db_query_int of the loaders is cached too. */
+	int64_t n = 0;
+	db_get_stats(d, &s0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(db_query_int(d, "SELECT count(*) FROM alias", &n), SIP_OK);
+	db_get_stats(d, &s);
+	assert_int_equal(s.prepares - s0.prepares, 1);
+}
+
+/* The adapter's upsert: a new key inserts, an existing one updates the
+ * other columns, a key of only key columns is left alone; names that are
+ * not identifiers are refused before any SQL is made. */
+static void test_upsert(void **state)
+{
+	db *d = *state;
+	db_stmt *st, *sel;
+	static const char *const cols[] = { "k1", "k2", "v", "n" };
+	static const db_upsert up = { "up_t", cols, 4, 2 };
+	static const db_upsert keys_only = { "up_t", cols, 2, 2 };
+
+	assert_int_equal(db_exec(d, "DROP TABLE IF EXISTS up_t"), SIP_OK);
+	assert_int_equal(db_exec(d, "CREATE TABLE up_t (k1 VARCHAR(64) NOT NULL, k2 INTEGER NOT NULL,"
+				 " v VARCHAR(64), n INTEGER, PRIMARY KEY (k1, k2))"), SIP_OK);
+	assert_int_equal(db_prepare_upsert(d, &up, &st), SIP_OK);
+	assert_int_equal(db_bind_text(st, 1, SIP_STR_LIT("alice")), SIP_OK);
+	assert_int_equal(db_bind_int(st, 2, 1), SIP_OK);
+	assert_int_equal(db_bind_text(st, 3, SIP_STR_LIT("first")), SIP_OK);
+	assert_int_equal(db_bind_int(st, 4, 10), SIP_OK);
+	assert_int_equal(db_step(st), SIP_OK);
+	assert_int_equal(db_changes(st), 1);
+	assert_int_equal(db_bind_text(st, 3, SIP_STR_LIT("second")), SIP_OK);
+	assert_int_equal(db_bind_null(st, 4), SIP_OK);
+	assert_int_equal(db_step(st), SIP_OK);
+	assert_true(db_changes(st) >= 1);
+	assert_int_equal(db_bind_int(st, 2, 2), SIP_OK);      /* another key */
+	assert_int_equal(db_bind_text(st, 3, SIP_STR_LIT("other")), SIP_OK);
+	assert_int_equal(db_step(st), SIP_OK);
+	db_finalize(st);
+
+	assert_int_equal(db_prepare(d, "SELECT v, n FROM up_t WHERE k1 = $1 AND k2 = $2", &sel),
+			 SIP_OK);
+	assert_int_equal(db_bind_text(sel, 1, SIP_STR_LIT("alice")), SIP_OK);
+	assert_int_equal(db_bind_int(sel, 2, 1), SIP_OK);
+	assert_int_equal(db_step(sel), DB_ROW);
+	assert_true(sip_str_eq(db_column_text(sel, 0), SIP_STR_LIT("second")));
+	assert_true(db_column_null(sel, 1));
+	assert_int_equal(db_step(sel), SIP_OK);
+	db_finalize(sel);
+	int64_t n = 0;
+	assert_int_equal(db_query_int(d, "SELECT count(*) FROM up_t", &n), SIP_OK);
+	assert_int_equal(n, 2);
+
+	/* Only key columns: an existing row stays as it is. */
+	assert_int_equal(db_prepare_upsert(d, &keys_only, &st), SIP_OK);
+	assert_int_equal(db_bind_text(st, 1, SIP_STR_LIT("alice")), SIP_OK);
+	assert_int_equal(db_bind_int(st, 2, 1), SIP_OK);
+	assert_int_equal(db_step(st), SIP_OK);
+	db_finalize(st);
+	assert_int_equal(db_query_int(d, "SELECT count(*) FROM up_t WHERE v = 'second'", &n), SIP_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(db_query_int(d, "SELECT count(*) FROM up_t", &n), SIP_OK);
+	assert_int_equal(n, 2);
+
+	static const char *const bad_cols[] = { "k1", "v; DROP TABLE up_t" };
+	static const db_upsert bad = { "up_t", bad_cols, 2, 1 };
+	static const db_upsert bad_table = { "up_t x", cols, 4, 2 };
+	static const db_upsert no_key = { "up_t", cols, 4, 0 };
+	assert_int_equal(db_prepare_upsert(d, &bad, &st), SIP_EINVAL);
+	assert_int_equal(db_prepare_upsert(d, &bad_table, &st), SIP_EINVAL);
+	assert_int_equal(db_prepare_upsert(d, &no_key, &st), SIP_EINVAL);
+	assert_int_equal(db_exec(d, "DROP TABLE up_t"), SIP_OK);
+}
+
 /* A database that cannot be reached: the first attempt fails, then calls
  * fail at once without a new attempt until the backoff delay has run, and
  * the delay doubles up to its cap. Independent of DB_URL. */
@@ -390,6 +511,9 @@ static void test_down_and_back(void **state)
 			 SIP_OK);
 	assert_int_equal(db_bind_text(sel, 1, SIP_STR_LIT("kept.example.com")), SIP_OK);
 	assert_int_equal(count_rows(d, sel), 1);
+	/* A statement kept by the handle, prepared on this connection. */
+	int64_t n = 0;
+	assert_int_equal(db_query_int(d, "SELECT count(*) FROM alias", &n), SIP_OK);
 
 	assert_int_equal(system(stop), 0);
 	t0 = now_ms();
@@ -422,6 +546,12 @@ static void test_down_and_back(void **state)
 	assert_true(s.lost >= 1);
 	assert_true(s.connects >= 2);
 	assert_true(s.fast_fails >= 1);
+	/* The kept statement is prepared again on the new connection, once. */
+	unsigned long prepares = s.prepares;
+	assert_int_equal(db_query_int(d, "SELECT count(*) FROM alias", &n), SIP_OK);
+	assert_int_equal(db_query_int(d, "SELECT count(*) FROM alias", &n), SIP_OK);
+	db_get_stats(d, &s);
+	assert_int_equal(s.prepares - prepares, 1);
 }
 
 /* Whether every thread of process pid is stopped, waiting up to a second:
@@ -567,6 +697,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bound_values, setup_empty, teardown_close),
 		cmocka_unit_test_setup_teardown(test_ints_nulls_errors, setup_empty, teardown_close),
 		cmocka_unit_test_setup_teardown(test_reopen, setup_empty, teardown_close),
+		cmocka_unit_test_setup_teardown(test_stmt_cache, setup_empty, teardown_close),
+		cmocka_unit_test_setup_teardown(test_upsert, setup_empty, teardown_close),
 		cmocka_unit_test_setup_teardown(test_down_and_back, setup_empty, teardown_close),
 		cmocka_unit_test_setup_teardown(test_hung_server, setup_empty, teardown_close),
 	};

@@ -374,6 +374,69 @@ static void test_socket_slow_reader(void **state)
 	assert_int_equal(proxy_ctl_clients(), 0);
 }
 
+/* A command whose answer comes later (a reload on the database worker):
+ * the loop serves other clients meanwhile; the client's reply, and the
+ * commands it sent after, come once the reply is finished; a client gone
+ * meanwhile costs nothing. */
+static proxy_ctl_later *pending;
+
+static bool cmd_later(int argc, char **argv, proxy_ctl_out *o)
+{
+	(void)argc;
+	(void)argv;
+	proxy_ctl_printf(o, ",\"pre\":1");
+	pending = proxy_ctl_defer(o);
+	assert_non_null(pending);
+	return true;
+}
+
+static void test_socket_deferred(void **state)
+{
+	(void)state;
+	char buf[4096];
+	char c;
+	/* The table is full (test_dispatch): take over "t big". */
+	assert_int_equal(proxy_ctl_register("t big", "", "answers later", cmd_later), SIP_OK);
+	int fd = connect_ctl();
+	assert_int_equal(send(fd, "t big\nt echo z\n", 15, 0), 15);
+	spin(20);
+	assert_non_null(pending);
+	assert_int_equal(recv(fd, &c, 1, MSG_DONTWAIT), -1);   /* nothing yet */
+	/* Another client is served meanwhile. */
+	int other = connect_ctl();
+	assert_int_equal(send(other, "t\n", 2, 0), 2);
+	read_line(other, buf, sizeof buf);
+	assert_string_equal(buf, "{\"ok\":true,\"one\":0}\n");
+	close(other);
+	spin(5);
+	assert_int_equal(recv(fd, &c, 1, MSG_DONTWAIT), -1);
+	proxy_ctl_printf(proxy_ctl_later_out(pending), ",\"n\":7");
+	proxy_ctl_finish(pending, true);
+	pending = NULL;
+	read_line(fd, buf, sizeof buf);
+	assert_string_equal(buf, "{\"ok\":true,\"pre\":1,\"n\":7}\n");
+	read_line(fd, buf, sizeof buf);
+	assert_string_equal(buf, "{\"ok\":true,\"argc\":1,\"first\":\"z\"}\n");
+	/* Finished as an error. */
+	assert_int_equal(send(fd, "t big\n", 6, 0), 6);
+	spin(10);
+	assert_non_null(pending);
+	proxy_ctl_error(proxy_ctl_later_out(pending), "database down");
+	proxy_ctl_finish(pending, false);
+	pending = NULL;
+	read_line(fd, buf, sizeof buf);
+	assert_string_equal(buf, "{\"ok\":false,\"error\":\"database down\"}\n");
+	/* The client leaves before the answer. */
+	assert_int_equal(send(fd, "t big\n", 6, 0), 6);
+	spin(10);
+	assert_non_null(pending);
+	close(fd);
+	spin(10);
+	assert_int_equal(proxy_ctl_clients(), 0);
+	proxy_ctl_finish(pending, true);
+	pending = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -387,6 +450,7 @@ int main(void)
 		cmocka_unit_test(test_socket_garbage),
 		cmocka_unit_test(test_socket_client_limit),
 		cmocka_unit_test(test_socket_slow_reader),
+		cmocka_unit_test(test_socket_deferred),
 	};
 	int rc = cmocka_run_group_tests(tests, setup, NULL);
 	return rc | cmocka_run_group_tests(sock_tests, setup_socket, teardown_socket);

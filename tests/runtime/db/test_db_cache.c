@@ -1,0 +1,439 @@
+/* Tables cached from the database (runtime/db/db_cache.c), loaded by a
+ * real database worker on a SQLite file: the snapshot is built on the
+ * worker's thread and swapped in on the caller's when the job completes;
+ * a load that fails keeps the last good snapshot (and is counted); a
+ * reload asked for while one runs is followed by exactly one more load
+ * that every such request completes with; the timer reloads; a cache
+ * destroyed while its load runs frees the result later. A gate in the
+ * worker's test hook holds the database "stuck" while the test asks. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <poll.h>
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "core/arena.h"
+#include "core/stats.h"
+#include "db/db.h"
+#include "db/db_cache.h"
+#include "db/db_worker.h"
+
+static char dir[256];
+static char url[300];
+static db_worker *W;
+static db *D;                   /* the test's own handle, for writes */
+static pthread_t main_thread;
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Run the worker's finished jobs until none is pending (at most 5 s). */
+static void complete_all(void)
+{
+	struct pollfd p = { .fd = db_worker_fd(W), .events = POLLIN };
+	int64_t end = now_ms() + 5000;
+
+	while (now_ms() < end && db_worker_pending(W)) {
+		if (poll(&p, 1, (int)(end - now_ms())) > 0)
+			db_worker_complete(W);
+	}
+	assert_int_equal(db_worker_pending(W), 0);
+}
+
+/* The worker's hook blocks it until released: a stuck database. */
+static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
+static bool gate_open = true;
+static int gate_entered, gate_passes;
+
+static void gate_hook(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&gate_mu);
+	gate_entered++;
+	pthread_cond_broadcast(&gate_cv);
+	while (!gate_open && !gate_passes)
+		pthread_cond_wait(&gate_cv, &gate_mu);
+	if (!gate_open)
+		gate_passes--;
+	pthread_mutex_unlock(&gate_mu);
+}
+
+/* Let one job through a closed gate. */
+static void gate_pass_one(void)
+{
+	pthread_mutex_lock(&gate_mu);
+	gate_passes++;
+	pthread_cond_broadcast(&gate_cv);
+	pthread_mutex_unlock(&gate_mu);
+}
+
+static void gate_set(bool open)
+{
+	pthread_mutex_lock(&gate_mu);
+	gate_open = open;
+	pthread_cond_broadcast(&gate_cv);
+	pthread_mutex_unlock(&gate_mu);
+}
+
+/* Wait until the worker sits in the gate n times in all. */
+static void gate_wait_entered(int n)
+{
+	pthread_mutex_lock(&gate_mu);
+	while (gate_entered < n)
+		pthread_cond_wait(&gate_cv, &gate_mu);
+	pthread_mutex_unlock(&gate_mu);
+}
+
+/* The snapshot: the rows of t, and where it was built. */
+struct snap {
+	int64_t n, sum;
+	pthread_t built_on;
+};
+
+static int loads, frees, loaded_calls;
+
+static int snap_load(db *d, void **out)
+{
+	db_stmt *st;
+	int rc;
+
+	__atomic_add_fetch(&loads, 1, __ATOMIC_SEQ_CST);
+	if ((rc = db_prepare(d, "SELECT v FROM t", &st)) != SIP_OK)
+		return rc;
+	struct snap *s = calloc(1, sizeof *s);
+	if (!s) {
+		db_finalize(st);
+		return SIP_NOMEM;
+	}
+	s->built_on = pthread_self();
+	while ((rc = db_step(st)) == DB_ROW) {
+		s->n++;
+		s->sum += db_column_int(st, 0);
+	}
+	db_finalize(st);
+	if (rc != SIP_OK) {
+		free(s);
+		return rc;
+	}
+	*out = s;
+	return SIP_OK;
+}
+
+static void snap_free(void *p)
+{
+	__atomic_add_fetch(&frees, 1, __ATOMIC_SEQ_CST);
+	free(p);
+}
+
+static void snap_loaded(db_cache *c, const void *snap)
+{
+	assert_ptr_equal(db_cache_get(c), snap);
+	assert_true(pthread_equal(pthread_self(), main_thread));
+	loaded_calls++;
+}
+
+static const db_cache_def def = {
+	.name = "test", .load = snap_load, .free = snap_free, .loaded = snap_loaded,
+};
+
+static int submit(db_job_run run, db_job_done done, void *arg)
+{
+	return db_worker_submit(W, run, done, arg);
+}
+
+static int submit_down(db_job_run run, db_job_done done, void *arg)
+{
+	(void)run;
+	(void)done;
+	(void)arg;
+	return SIP_EDBDOWN;
+}
+
+/* What a request's completion saw. */
+struct req {
+	int calls, status;
+	int64_t n;                  /* rows of the snapshot in use then */
+};
+
+static void req_done(db_cache *c, int status, void *arg)
+{
+	struct req *r = arg;
+	const struct snap *s = db_cache_get(c);
+
+	assert_true(pthread_equal(pthread_self(), main_thread));
+	r->calls++;
+	r->status = status;
+	r->n = s ? s->n : -1;
+}
+
+static void insert(int v)
+{
+	db_stmt *st;
+
+	assert_int_equal(db_prepare(D, "INSERT INTO t (v) VALUES ($1)", &st), SIP_OK);
+	assert_int_equal(db_bind_int(st, 1, v), SIP_OK);
+	assert_int_equal(db_step(st), SIP_OK);
+	db_finalize(st);
+}
+
+static int setup(void **state)
+{
+	static int seq;
+
+	(void)state;
+	snprintf(url, sizeof url, "sqlite:%s/c%d.db", dir, ++seq);
+	if (db_open(url, &D) != SIP_OK || db_exec(D, "CREATE TABLE t (v INTEGER)") != SIP_OK)
+		return -1;
+	if (db_worker_start(url, 16, &W) != SIP_OK)
+		return -1;
+	db_worker_set_hook(W, gate_hook, NULL);
+	gate_set(true);
+	gate_entered = gate_passes = 0;
+	loads = frees = loaded_calls = 0;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	gate_set(true);
+	db_worker_stop(W, 1000);
+	db_close(D);
+	W = NULL;
+	D = NULL;
+	return 0;
+}
+
+/* A reload builds the snapshot on the worker; the caller sees the old one
+ * (here none) until the job completes on its thread, then the new one;
+ * the old one is freed at the swap. */
+static void test_swap(void **state)
+{
+	db_cache *c;
+	struct req r1 = { 0 }, r2 = { 0 };
+	db_cache_stats st;
+
+	(void)state;
+	insert(1);
+	insert(2);
+	assert_int_equal(db_cache_create(&def, &c), SIP_OK);
+	db_cache_start(c, submit, NULL, 0);
+	assert_null(db_cache_get(c));
+	gate_set(false);
+	assert_int_equal(db_cache_reload(c, req_done, &r1), SIP_OK);
+	gate_wait_entered(1);
+	assert_true(db_cache_loading(c));
+	assert_null(db_cache_get(c));          /* nothing swapped in while it runs */
+	gate_set(true);
+	complete_all();
+	assert_int_equal(r1.calls, 1);
+	assert_int_equal(r1.status, SIP_OK);
+	assert_int_equal(r1.n, 2);
+	const struct snap *s1 = db_cache_get(c);
+	assert_non_null(s1);
+	assert_false(pthread_equal(s1->built_on, main_thread));
+	assert_int_equal(s1->sum, 3);
+	assert_false(db_cache_loading(c));
+
+	insert(4);
+	assert_int_equal(db_cache_reload(c, req_done, &r2), SIP_OK);
+	complete_all();
+	const struct snap *s2 = db_cache_get(c);
+	assert_int_equal(r2.status, SIP_OK);
+	assert_int_equal(s2->n, 3);
+	assert_int_equal(s2->sum, 7);
+	assert_int_equal(frees, 1);             /* the first snapshot */
+	assert_int_equal(loaded_calls, 2);
+	db_cache_get_stats(c, &st);
+	assert_int_equal(st.reloads, 2);
+	assert_int_equal(st.failures, 0);
+	db_cache_destroy(c);
+	assert_int_equal(frees, 2);
+}
+
+/* A load that fails, or cannot start because the database is down, keeps
+ * the last good snapshot in use and is counted. */
+static void test_keep_last_good(void **state)
+{
+	db_cache *c;
+	struct req r = { 0 };
+	db_cache_stats st;
+
+	(void)state;
+	insert(5);
+	assert_int_equal(db_cache_create(&def, &c), SIP_OK);
+	db_cache_start(c, submit, NULL, 0);
+	assert_int_equal(db_cache_reload(c, NULL, NULL), SIP_OK);
+	complete_all();
+	const struct snap *good = db_cache_get(c);
+	assert_non_null(good);
+	assert_int_equal(good->n, 1);
+
+	assert_int_equal(db_exec(D, "DROP TABLE t"), SIP_OK);
+	assert_int_equal(db_cache_reload(c, req_done, &r), SIP_OK);
+	complete_all();
+	assert_int_equal(r.calls, 1);
+	assert_int_not_equal(r.status, SIP_OK);
+	assert_int_equal(r.n, 1);               /* still the good one */
+	assert_ptr_equal(db_cache_get(c), good);
+	assert_non_null(strstr(db_cache_error(c), "no such table"));   /* the worker's error */
+	db_cache_get_stats(c, &st);
+	assert_int_equal(st.reloads, 1);
+	assert_int_equal(st.failures, 1);
+
+	/* The database is down: refused at once, done not called. */
+	struct req r2 = { 0 };
+	db_cache_start(c, submit_down, NULL, 0);
+	assert_int_equal(db_cache_reload(c, req_done, &r2), SIP_EDBDOWN);
+	assert_int_equal(r2.calls, 0);
+	assert_ptr_equal(db_cache_get(c), good);
+	db_cache_get_stats(c, &st);
+	assert_int_equal(st.failures, 2);
+	assert_int_equal(frees, 0);
+
+	/* Synchronously too (tools, no worker). */
+	assert_int_not_equal(db_cache_load_now(c, D), SIP_OK);
+	assert_ptr_equal(db_cache_get(c), good);
+	db_cache_destroy(c);
+	assert_int_equal(frees, 1);
+}
+
+/* Requests made while a load runs are not lost and do not start loads in
+ * parallel: exactly one more load follows, it sees the row written after
+ * the first one started, and each request completes once, with the load
+ * that began after it. */
+static void test_reload_while_running(void **state)
+{
+	db_cache *c;
+	struct req a = { 0 }, b = { 0 }, d = { 0 };
+
+	(void)state;
+	insert(1);
+	assert_int_equal(db_cache_create(&def, &c), SIP_OK);
+	db_cache_start(c, submit, NULL, 0);
+	gate_set(false);
+	assert_int_equal(db_cache_reload(c, req_done, &a), SIP_OK);
+	gate_wait_entered(1);
+	/* The running load has not read yet, but it may have: the change
+	 * below must be seen by the load the next requests get. */
+	assert_int_equal(db_cache_reload(c, req_done, &b), SIP_OK);
+	assert_int_equal(db_cache_reload(c, NULL, NULL), SIP_OK);
+	assert_int_equal(db_cache_reload(c, req_done, &d), SIP_OK);
+	db_worker_stats ws;
+	db_worker_get_stats(W, &ws);
+	assert_int_equal(ws.submitted, 1);      /* one load at a time */
+	/* The first load finishes before the write: it sees one row. */
+	gate_pass_one();
+	int64_t end = now_ms() + 5000;
+	while (a.calls == 0 && now_ms() < end) {
+		struct pollfd p = { .fd = db_worker_fd(W), .events = POLLIN };
+		if (poll(&p, 1, 100) > 0)
+			db_worker_complete(W);
+	}
+	assert_int_equal(a.calls, 1);
+	assert_int_equal(a.n, 1);
+	assert_int_equal(b.calls, 0);           /* waits for the second load */
+	gate_wait_entered(2);                   /* which is queued, not run yet */
+	insert(2);
+	gate_set(true);
+	complete_all();
+	assert_int_equal(loads, 2);
+	assert_int_equal(b.calls, 1);
+	assert_int_equal(d.calls, 1);
+	assert_int_equal(b.status, SIP_OK);
+	assert_int_equal(b.n, 2);
+	assert_int_equal(d.n, 2);
+	assert_int_equal(a.calls, 1);
+	db_cache_destroy(c);
+}
+
+/* The timer starts a reload every interval; a statistic counts them. */
+static void test_timer(void **state)
+{
+	db_cache *c;
+	sip_timer_wheel w;
+	bool found;
+
+	(void)state;
+	sip_stat_clear();
+	sip_timer_wheel_init(&w, 1000);
+	assert_int_equal(db_cache_create(&def, &c), SIP_OK);
+	db_cache_start(c, submit, &w, 200);
+	sip_timer_expire(&w, 1100);
+	assert_int_equal(db_worker_pending(W), 0);
+	sip_timer_expire(&w, 1300);
+	assert_int_equal(db_worker_pending(W), 1);
+	complete_all();
+	assert_non_null(db_cache_get(c));
+	sip_timer_expire(&w, 1600);
+	complete_all();
+	assert_int_equal(loads, 2);
+	assert_int_equal(sip_stat_get((sip_str){ "test.reloads", 12 }, &found), 2);
+	assert_true(found);
+	assert_int_equal(sip_stat_get((sip_str){ "test.reload_failures", 20 }, &found), 0);
+	assert_true(found);
+	db_cache_destroy(c);
+	sip_timer_expire(&w, 5000);             /* the timer went with it */
+	assert_int_equal(db_worker_pending(W), 0);
+	sip_stat_clear();
+}
+
+/* A cache destroyed while its load runs: its requests end at once, the
+ * load's result is freed when the job completes. */
+static void test_destroy_while_running(void **state)
+{
+	db_cache *c;
+	struct req r = { 0 };
+
+	(void)state;
+	assert_int_equal(db_cache_create(&def, &c), SIP_OK);
+	db_cache_start(c, submit, NULL, 0);
+	gate_set(false);
+	assert_int_equal(db_cache_reload(c, req_done, &r), SIP_OK);
+	gate_wait_entered(1);
+	db_cache_destroy(c);
+	assert_int_equal(r.calls, 1);
+	assert_int_equal(r.status, SIP_ESTATE);
+	gate_set(true);
+	complete_all();
+	assert_int_equal(loads, 1);
+	assert_int_equal(frees, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_swap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keep_last_good, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload_while_running, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_timer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_destroy_while_running, setup, teardown),
+	};
+	int rc;
+
+	main_thread = pthread_self();
+	snprintf(dir, sizeof dir, "%s/test_db_cache.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", dir);
+	return rc;
+}
