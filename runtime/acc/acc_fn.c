@@ -55,6 +55,7 @@ static struct {
 	unsigned queued, queue_max, inflight;
 	unsigned long written, dropped, failed;
 	sip_arena arena;             /* scratch: the final reply, re-parsed */
+	const struct dlg_api *dlg;   /* the dialog module, NULL when not used */
 } A;
 
 static int64_t acc_wall_ms(void)
@@ -237,8 +238,9 @@ int64_t sipcc_fn_do_accounting(struct sip_ctx *ctx, const char *type, size_t typ
 	sip_str ru = ctx->new_ruri.len ? ctx->new_ruri : ctx->msg->ruri_str;
 	sipcc_fn_avp_delete(ctx, ACC_AVP_RURI);
 	sipcc_avp_push_str(ctx, ACC_AVP_RURI, ru.s, ru.len);
-	if ((f & ACC_F_CDR) && ctx->dlg && ctx->dlg->state != DLG_ENDED)
-		ctx->dlg->user_flags |= f & (ACC_F_LOG | ACC_F_DB | ACC_F_CDR);
+	dlg *d = A.dlg ? A.dlg->of_ctx(ctx) : NULL;
+	if ((f & ACC_F_CDR) && d && d->state != DLG_ENDED)
+		d->user_flags |= f & (ACC_F_LOG | ACC_F_DB | ACC_F_CDR);
 	return 1;
 }
 
@@ -263,8 +265,8 @@ static void acc_txn_final(txn *s, int code)
 	unsigned f = (unsigned)fa->ival;
 	/* The dialog of an answered INVITE, also when dlg_manage() came after
 	 * do_accounting(). */
-	dlg *dd = s->u_dlg;
-	if ((f & ACC_F_CDR) && code < 300 && dlg_valid(dd, s->u_dlg_id) && dd->state != DLG_ENDED)
+	dlg *dd = A.dlg ? A.dlg->of_txn(s) : NULL;
+	if ((f & ACC_F_CDR) && code < 300 && dd && dd->state != DLG_ENDED)
 		dd->user_flags |= f & (ACC_F_LOG | ACC_F_DB | ACC_F_CDR);
 	bool acc = code < 300 || (f & ACC_F_FAILED);
 	bool missed = code >= 300 && s->is_invite && (f & ACC_F_MISSED);
@@ -369,6 +371,8 @@ static void acc_module_init(sip_timer_wheel *w)
 	A.w = w;
 	sip_timer_init(&A.retry, acc_retry, NULL);
 	sip_arena_init(&A.arena, 4096);
+	/* The dialog module, when the policy tracks dialogs. */
+	A.dlg = proxy_module_api("dialog");
 	static const struct dlg_callbacks cb = { NULL, acc_dlg_end, NULL };
 	if (dlg_callbacks_add(&cb) != SIP_OK)
 		LOG_WARN("acc: cannot follow dialogs; no CDRs");

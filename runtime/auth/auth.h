@@ -95,7 +95,8 @@ bool auth_nc_accept(uint32_t seq, uint32_t nc);
 
 /* ---- per-message state and accessors ---- */
 
-/* What the auth functions learned about one message (ctx->auth). */
+/* What the auth functions learned about one message (the auth module's
+ * slot of its context, proxy_ctx_slot). */
 struct sip_hdr;
 struct auth_ctx {
 	bool stale;               /* the last check found a stale nonce */

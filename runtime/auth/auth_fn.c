@@ -138,24 +138,35 @@ static void auth_module_destroy(void)
 	}
 }
 
+/* What the checks of this message found (the module's slot in ctx), NULL
+ * before the first. */
+static struct auth_ctx *auth_cur(struct sip_ctx *ctx)
+{
+	return *proxy_ctx_slot(ctx, &sipcc_module_auth);
+}
+
 static struct auth_ctx *auth_state(struct sip_ctx *ctx)
 {
-	if (!ctx->auth) {
-		ctx->auth = sip_arena_alloc(ctx->arena, sizeof *ctx->auth);
-		if (ctx->auth)
-			memset(ctx->auth, 0, sizeof *ctx->auth);
+	void **slot = proxy_ctx_slot(ctx, &sipcc_module_auth);
+	if (!*slot) {
+		struct auth_ctx *st = sip_arena_alloc(ctx->arena, sizeof *st);
+		if (st)
+			memset(st, 0, sizeof *st);
+		*slot = st;
 	}
-	return ctx->auth;
+	return *slot;
 }
 
 sip_str auth_user(struct sip_ctx *ctx)
 {
-	return ctx->auth && ctx->auth->ok ? ctx->auth->user : SIP_STR_NULL;
+	struct auth_ctx *st = auth_cur(ctx);
+	return st && st->ok ? st->user : SIP_STR_NULL;
 }
 
 sip_str auth_realm(struct sip_ctx *ctx)
 {
-	return ctx->auth && ctx->auth->ok ? ctx->auth->realm : SIP_STR_NULL;
+	struct auth_ctx *st = auth_cur(ctx);
+	return st && st->ok ? st->realm : SIP_STR_NULL;
 }
 
 static void auth_reply_503(struct sip_ctx *ctx)
@@ -582,7 +593,8 @@ static bool auth_challenge(struct sip_ctx *ctx, const char *rs, size_t rlen, int
 		}
 	char nonce[AUTH_NONCE_LEN + 1];
 	auth_nonce_make((int64_t)time(NULL), nonce);
-	bool stale = ctx->auth && ctx->auth->stale;
+	struct auth_ctx *st = auth_cur(ctx);
+	bool stale = st && st->stale;
 	sip_str one[AUTH_NALGS];
 	size_t total = 0;
 	for (unsigned i = 0; i < auth_conf.n_algs; i++) {
@@ -621,19 +633,21 @@ int64_t sipcc_fn_proxy_challenge(struct sip_ctx *ctx, const char *realm, size_t 
 
 int64_t sipcc_fn_consume_credentials(struct sip_ctx *ctx)
 {
-	if (!ctx->auth || !ctx->auth->ok || !ctx->auth->hdr || ctx->prepared)
+	struct auth_ctx *st = auth_cur(ctx);
+	if (!st || !st->ok || !st->hdr || ctx->prepared)
 		return 0;
-	int rc = sip_msg_remove_hdr(ctx->msg, ctx->auth->hdr);
-	ctx->auth->hdr = NULL;
+	int rc = sip_msg_remove_hdr(ctx->msg, st->hdr);
+	st->hdr = NULL;
 	return rc == SIP_OK;
 }
 
 /* user@host of a name-addr against the authenticated identity. */
 static bool auth_owns(struct sip_ctx *ctx, sip_naddr *a)
 {
-	if (!ctx->auth || !ctx->auth->ok || !a || !a->uri.is_sip)
+	struct auth_ctx *st = auth_cur(ctx);
+	if (!st || !st->ok || !a || !a->uri.is_sip)
 		return false;
-	return sip_str_eq(a->uri.user, ctx->auth->user) && sip_str_caseeq(a->uri.host, ctx->auth->realm);
+	return sip_str_eq(a->uri.user, st->user) && sip_str_caseeq(a->uri.host, st->realm);
 }
 
 int64_t sipcc_fn_check_from(struct sip_ctx *ctx)

@@ -121,4 +121,14 @@ int dlg_var_set_str(dlg *d, unsigned idx, sip_str v);
 int dlg_var_set_int(dlg *d, unsigned idx, int64_t v);
 const struct dlg_var *dlg_var_get(const dlg *d, unsigned idx);
 
+/* What the dialog module publishes to the others (proxy_module_api
+ * ("dialog")): the dialog of the message being routed, and of a
+ * transaction; NULL when none (or the dialog ended and was recycled). */
+struct sip_ctx;
+struct txn;
+struct dlg_api {
+	dlg *(*of_ctx)(struct sip_ctx *ctx);
+	dlg *(*of_txn)(struct txn *s);
+};
+
 #endif

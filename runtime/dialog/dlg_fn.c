@@ -24,16 +24,42 @@ static struct {
 
 /* ---- binding to transactions ---- */
 
+/* The dialog of a transaction, in the module's slot of it: the dialog and
+ * its id (a dialog is recycled; dlg_valid tells). */
+struct dlg_ref {
+	dlg *d;
+	uint64_t id;
+};
+
 static dlg *dlg_of_txn(txn *s)
 {
-	dlg *d = s->u_dlg;
-	return dlg_valid(d, s->u_dlg_id) ? d : NULL;
+	const struct dlg_ref *r = *proxy_txn_slot(s, &sipcc_module_dialog);
+	return r && dlg_valid(r->d, r->id) ? r->d : NULL;
 }
 
 static void dlg_bind(txn *s, dlg *d)
 {
-	s->u_dlg = d;
-	s->u_dlg_id = d->id;
+	void **slot = proxy_txn_slot(s, &sipcc_module_dialog);
+	struct dlg_ref *r = *slot;
+	if (!r && !(r = sip_arena_alloc(&s->arena, sizeof *r)))
+		return;
+	r->d = d;
+	r->id = d->id;
+	*slot = r;
+}
+
+/* The dialog of the message being routed (the module's slot of its
+ * context), NULL when none. */
+static dlg *dlg_cur(struct sip_ctx *ctx)
+{
+	return *proxy_ctx_slot(ctx, &sipcc_module_dialog);
+}
+
+static const struct dlg_api dlg_api = { dlg_cur, dlg_of_txn };
+
+static void dlg_set_cur(struct sip_ctx *ctx, dlg *d)
+{
+	*proxy_ctx_slot(ctx, &sipcc_module_dialog) = d;
 }
 
 /* ---- proxy hooks ---- */
@@ -42,7 +68,7 @@ static void dlg_bind(txn *s, dlg *d)
 static void hook_request(struct sip_ctx *ctx)
 {
 	if (M.up && ctx->msg->to_tag.len)
-		ctx->dlg = dlg_match(ctx->msg, NULL);
+		dlg_set_cur(ctx, dlg_match(ctx->msg, NULL));
 }
 
 /* After the request route: the request's transaction belongs to the
@@ -52,7 +78,7 @@ static void hook_request(struct sip_ctx *ctx)
  * ends its dialog once the policy has routed it. */
 static void hook_routed(struct sip_ctx *ctx)
 {
-	dlg *d = ctx->dlg;
+	dlg *d = dlg_cur(ctx);
 	sip_msg *m = ctx->msg;
 	if (!d || d->state == DLG_ENDED)
 		return;
@@ -97,7 +123,7 @@ static void hook_final(txn *s, int code)
 /* A reply or failure route of s sees the dialog of its request. */
 static void hook_route_txn(struct sip_ctx *ctx, txn *s)
 {
-	ctx->dlg = dlg_of_txn(s);
+	dlg_set_cur(ctx, dlg_of_txn(s));
 }
 
 /* ---- start-up ---- */
@@ -151,12 +177,12 @@ int64_t sipcc_fn_dlg_manage(struct sip_ctx *ctx)
 {
 	if (!M.up)
 		return 0;
-	if (ctx->dlg)
-		return ctx->dlg->state != DLG_ENDED;
+	if (dlg_cur(ctx))
+		return dlg_cur(ctx)->state != DLG_ENDED;
 	dlg *d = dlg_create(ctx->msg, M.default_timeout);
 	if (!d)
 		return 0;
-	ctx->dlg = d;
+	dlg_set_cur(ctx, d);
 	if (ctx->txn && !dlg_of_txn(ctx->txn))
 		dlg_bind(ctx->txn, d);
 	return 1;
@@ -164,15 +190,15 @@ int64_t sipcc_fn_dlg_manage(struct sip_ctx *ctx)
 
 int64_t sipcc_fn_dlg_set_timeout(struct sip_ctx *ctx, int64_t seconds)
 {
-	if (!ctx->dlg || ctx->dlg->state == DLG_ENDED || seconds < 1 || seconds > INT32_MAX)
+	if (!dlg_cur(ctx) || dlg_cur(ctx)->state == DLG_ENDED || seconds < 1 || seconds > INT32_MAX)
 		return 0;
-	dlg_set_timeout(ctx->dlg, (uint32_t)seconds);
+	dlg_set_timeout(dlg_cur(ctx), (uint32_t)seconds);
 	return 1;
 }
 
 int64_t sipcc_fn_is_in_dialog(struct sip_ctx *ctx)
 {
-	return ctx->dlg && ctx->dlg->state != DLG_ENDED;
+	return dlg_cur(ctx) && dlg_cur(ctx)->state != DLG_ENDED;
 }
 
 int64_t sipcc_pv_DLG_count_get(struct sip_ctx *ctx)
@@ -183,13 +209,13 @@ int64_t sipcc_pv_DLG_count_get(struct sip_ctx *ctx)
 
 void sipcc_pv_DLG_state_get(struct sip_ctx *ctx, sip_str *out)
 {
-	const char *n = ctx->dlg ? dlg_state_name(ctx->dlg->state) : "";
+	const char *n = dlg_cur(ctx) ? dlg_state_name(dlg_cur(ctx)->state) : "";
 	*out = sip_str_make(n, strlen(n));
 }
 
 int64_t sipcc_pv_DLG_lifetime_get(struct sip_ctx *ctx)
 {
-	dlg *d = ctx->dlg;
+	dlg *d = dlg_cur(ctx);
 	if (!d || !d->confirmed_ms || !M.w)
 		return 0;
 	uint64_t end = d->state == DLG_ENDED ? d->ended_ms : M.w->now_ms;
@@ -200,32 +226,32 @@ int64_t sipcc_pv_DLG_lifetime_get(struct sip_ctx *ctx)
 
 void sipcc_dlgvar_set_str(struct sip_ctx *ctx, int64_t idx, const char *s, size_t len)
 {
-	if (!ctx->dlg || idx < 0) {
+	if (!dlg_cur(ctx) || idx < 0) {
 		LOG_DEBUG("dialog variable %lld set outside a dialog; ignored", (long long)idx);
 		return;
 	}
-	if (dlg_var_set_str(ctx->dlg, (unsigned)idx, sip_str_make(s, len)) != SIP_OK)
+	if (dlg_var_set_str(dlg_cur(ctx), (unsigned)idx, sip_str_make(s, len)) != SIP_OK)
 		LOG_WARN("dialog: cannot keep dialog variable %lld", (long long)idx);
 }
 
 void sipcc_dlgvar_set_int(struct sip_ctx *ctx, int64_t idx, int64_t v)
 {
-	if (!ctx->dlg || idx < 0) {
+	if (!dlg_cur(ctx) || idx < 0) {
 		LOG_DEBUG("dialog variable %lld set outside a dialog; ignored", (long long)idx);
 		return;
 	}
-	dlg_var_set_int(ctx->dlg, (unsigned)idx, v);
+	dlg_var_set_int(dlg_cur(ctx), (unsigned)idx, v);
 }
 
 void sipcc_dlgvar_get_str(struct sip_ctx *ctx, sip_str *out, int64_t idx)
 {
-	const struct dlg_var *v = ctx->dlg && idx >= 0 ? dlg_var_get(ctx->dlg, (unsigned)idx) : NULL;
+	const struct dlg_var *v = dlg_cur(ctx) && idx >= 0 ? dlg_var_get(dlg_cur(ctx), (unsigned)idx) : NULL;
 	*out = v ? v->sval : SIP_STR_NULL;
 }
 
 int64_t sipcc_dlgvar_get_int(struct sip_ctx *ctx, int64_t idx)
 {
-	const struct dlg_var *v = ctx->dlg && idx >= 0 ? dlg_var_get(ctx->dlg, (unsigned)idx) : NULL;
+	const struct dlg_var *v = dlg_cur(ctx) && idx >= 0 ? dlg_var_get(dlg_cur(ctx), (unsigned)idx) : NULL;
 	return v ? v->ival : 0;
 }
 
@@ -238,4 +264,5 @@ sipcc_module sipcc_module_dialog = {
 	.route_txn = hook_route_txn,
 	.reply = hook_reply,
 	.final = hook_final,
+	.api = &dlg_api,
 };

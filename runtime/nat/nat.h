@@ -64,4 +64,12 @@ int nat_fix_contact(sip_msg *m, const sip_addr *src, sip_arena *a);
  * does not parse, SIP_NOMEM. */
 int nat_fix_sdp(sip_msg *m, const sip_addr *src, sip_arena *a);
 
+/* What the nat module publishes (proxy_module_api("nat")): whether
+ * fix_nated_register() was called for the message routed, so save()
+ * marks its source as the address the binding is reached at. */
+struct sip_ctx;
+struct nat_api {
+	bool (*register_fixed)(struct sip_ctx *ctx);
+};
+
 #endif

@@ -96,14 +96,23 @@ int64_t sipcc_fn_fix_nated_contact(struct sip_ctx *ctx)
 }
 
 /* save() keeps the source of the REGISTER with each binding; this marks
- * it as the address the binding is reached at (proxy/proxy.h,
- * PROXY_NAT_REGISTER), so lookup() sends there with the Request-URI left
- * as the Contact. */
+ * it as the address the binding is reached at (the mark in the module's
+ * slot of the message, read by the registrar through the nat api), so
+ * lookup() sends there with the Request-URI left as the Contact. */
+static const char nat_register_mark = 1;
+
+static bool nat_register_fixed(struct sip_ctx *ctx)
+{
+	return *proxy_ctx_slot(ctx, &sipcc_module_nat) == &nat_register_mark;
+}
+
+static const struct nat_api nat_api = { nat_register_fixed };
+
 int64_t sipcc_fn_fix_nated_register(struct sip_ctx *ctx)
 {
 	if (!ctx->msg || !ctx->msg->is_request || ctx->msg->method != SIP_METHOD_REGISTER)
 		return 0;
-	ctx->nat_flags |= PROXY_NAT_REGISTER;
+	*proxy_ctx_slot(ctx, &sipcc_module_nat) = (void *)&nat_register_mark;
 	return 1;
 }
 
@@ -121,4 +130,5 @@ sipcc_module sipcc_module_nat = {
 	.name = "nat",
 	.init = nat_module_init,
 	.destroy = nat_module_destroy,
+	.api = &nat_api,
 };

@@ -49,7 +49,19 @@ typedef struct sipcc_module {
 
 	/* What other modules may call, found with proxy_module_api(name). */
 	const void *api;
+
+	/* Set by the host: the index of the module's state slots. */
+	unsigned slot;
 } sipcc_module;
+
+/* The state slot module m owns in a message's context and in a
+ * transaction (NULL until the module stores something there): what it
+ * keeps for one message (the credentials checked, the dialog matched) or
+ * for one transaction, instead of a field in the core's structs. A slot
+ * lives as long as its context or transaction; what it points to is the
+ * module's (usually in ctx->arena or s->arena). */
+void **proxy_ctx_slot(struct sip_ctx *ctx, const sipcc_module *m);
+void **proxy_txn_slot(txn *s, const sipcc_module *m);
 
 /* The api of module name when the policy uses it, else NULL. */
 const void *proxy_module_api(const char *name);

@@ -13,6 +13,7 @@
 #include "proxy/settings.h"
 
 #include "proxy/module.h"
+#include "proxy/proxy.h"
 #include "proxy/policy_abi.h"
 
 /* The modules the policy uses, in start order (sipcc_reg_module). */
@@ -27,11 +28,22 @@ void sipcc_reg_module(struct sipcc_module *m)
 	for (unsigned i = 0; i < MOD.n; i++)
 		if (MOD.v[i] == m)
 			return;
-	if (MOD.n == PROXY_MAX_MODULES) {
+	if (MOD.n == PROXY_MAX_MODULES || MOD.n + 1 >= TXN_MOD_SLOTS) {
 		LOG_ERR("too many modules: %s not started", m->name);
 		return;
 	}
 	MOD.v[MOD.n++] = m;
+	m->slot = MOD.n;        /* 0 is left to modules not registered (tests) */
+}
+
+void **proxy_ctx_slot(struct sip_ctx *ctx, const sipcc_module *m)
+{
+	return &ctx->mod[m->slot < TXN_MOD_SLOTS ? m->slot : 0];
+}
+
+void **proxy_txn_slot(txn *s, const sipcc_module *m)
+{
+	return &s->u_mod[m->slot < TXN_MOD_SLOTS ? m->slot : 0];
 }
 
 const void *proxy_module_api(const char *name)

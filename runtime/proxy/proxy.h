@@ -45,8 +45,6 @@ struct sip_ctx {
 	bool replied;
 	bool relayed;
 	struct script_vars *script; /* AVPs and flags (script/script.h) */
-	struct auth_ctx *auth;      /* digest credentials checked (auth/auth.h) */
-	struct dlg *dlg;            /* the tracked dialog (dialog/dialog.h), NULL when none */
 	struct proxy_fork *fork;    /* branches, serial contacts, timers (proxy/fork.h) */
 	sip_addr hop_dst;           /* where the request being relayed goes (the
 				       flow of a WebSocket Record-Route) */
@@ -58,12 +56,8 @@ struct sip_ctx {
 	bool can_wait;              /* a pooled request context (proxy_wait) */
 	bool suspended;             /* proxy_wait() said yes; the route returns */
 	bool waiting;               /* suspended: kept until proxy_resume() */
-	unsigned nat_flags;         /* PROXY_NAT_*: NAT fixes asked for (nat/nat.h) */
+	void *mod[TXN_MOD_SLOTS];   /* one state slot a module (proxy/module.h) */
 };
-
-/* fix_nated_register() was called: save() marks the source address as
- * the one the binding is reached at. */
-#define PROXY_NAT_REGISTER 1u
 
 /* Runtime configuration filled by sipcc_policy_init() and the CLI. */
 struct proxy_listen {

@@ -12,6 +12,7 @@
 #include "proxy/modules.h"
 #include "proxy/proxy.h"
 #include "proxy/settings.h"
+#include "nat/nat.h"
 #include "registrar/registrar.h"
 #include "script/script.h"
 #include "proxy/module.h"
@@ -107,7 +108,8 @@ int64_t sipcc_fn_save(struct sip_ctx *ctx, const char *tn, size_t tlen)
 	bool ws = (ctx->sock->tp->caps & TP_CAP_FLOW) != 0;
 	/* After fix_nated_register() (nat/nat_fn.c) ";nat=yes" says lookup()
 	 * sends to it as well. */
-	bool nat = (ctx->nat_flags & PROXY_NAT_REGISTER) != 0;
+	const struct nat_api *na = proxy_module_api("nat");
+	bool nat = na && na->register_fixed(ctx);
 	sip_str received = sip_arena_printf(ctx->arena, "sip:%s%s%s:%d%s%s%s", v6 ? "[" : "", ip,
 					    v6 ? "]" : "", sip_addr_port(&ctx->src), nat ? ";nat=yes" : "",
 					    ws ? ";transport=" : "", ws ? ctx->sock->tp->name : "");

@@ -16,6 +16,14 @@
 
 
 
+/* The dialog module, when the policy tracks dialogs. */
+static const struct dlg_api *rtpe_dlgs_api;
+
+static dlg *rtpe_dlg(struct sip_ctx *ctx)
+{
+	return rtpe_dlgs_api ? rtpe_dlgs_api->of_ctx(ctx) : NULL;
+}
+
 /* Ids of the tracked dialogs that have a media session: their end
  * deletes it (a dialog without one costs no command). Open addressing,
  * linear probing with tombstones; when full, dialogs are not followed. */
@@ -106,6 +114,7 @@ static void rtpe_module_init(sip_timer_wheel *w)
 	rtpe_conf.disable_s = rtpe_setting("disable_time", rtpe_conf.disable_s, 3600);
 	if (rtpe_open() == SIP_OK)
 		LOG_NOTICE("rtpengine: media relay at %s", rtpe_conf.socket);
+	rtpe_dlgs_api = proxy_module_api("dialog");
 	static const struct dlg_callbacks cb = { NULL, rtpe_on_dlg_end, NULL };
 	if (dlg_callbacks_add(&cb) != SIP_OK)
 		LOG_WARN("rtpengine: cannot follow dialogs: their media is deleted only by the policy");
@@ -180,8 +189,9 @@ static int64_t rtpe_do(struct sip_ctx *ctx, const char *command, bool with_sdp,
 		LOG_WARN("rtpengine_%s: cannot rewrite the SDP body: %s", command, sip_strerror(rc));
 		return 0;
 	}
-	if (ctx->dlg && strcmp(command, "offer") == 0)
-		dlg_set_add(ctx->dlg->id);
+	dlg *d = rtpe_dlg(ctx);
+	if (d && strcmp(command, "offer") == 0)
+		dlg_set_add(d->id);
 	return 1;
 }
 
@@ -197,8 +207,9 @@ int64_t sipcc_fn_rtpengine_answer(struct sip_ctx *ctx, const char *fl, size_t fl
 
 int64_t sipcc_fn_rtpengine_delete(struct sip_ctx *ctx, const char *fl, size_t flen)
 {
-	if (ctx->dlg)
-		dlg_set_take(ctx->dlg->id);
+	dlg *d = rtpe_dlg(ctx);
+	if (d)
+		dlg_set_take(d->id);
 	return rtpe_do(ctx, "delete", false, fl, flen);
 }
 

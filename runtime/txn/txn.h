@@ -52,6 +52,11 @@ typedef struct txn_rhdrs {
 } txn_rhdrs;
 
 typedef struct txn txn;
+/* State slots the modules above own in a transaction (proxy/module.h,
+ * proxy_txn_slot): slot 0 is shared by modules not registered (unit
+ * tests), 1..TXN_MOD_SLOTS-1 by the modules a policy uses. */
+#define TXN_MOD_SLOTS 16
+
 struct txn {
 	bool is_client;
 	bool is_invite;
@@ -98,8 +103,7 @@ struct txn {
 	void *u_fail, *u_reply;         /* upper layer's armed routes */
 	void *u_script;                 /* upper layer: the policy's AVPs and flags */
 	void *u_fail_run;               /* the u_fail on_failure runs (u_fail is cleared first) */
-	void *u_dlg;                    /* upper layer: the dialog of the request */
-	uint64_t u_dlg_id;              /* and its id (the dialog may be recycled) */
+	void *u_mod[TXN_MOD_SLOTS];     /* upper layer: one slot a module (proxy/module.h) */
 	void *u_fork;                   /* upper layer: contacts for serial forking */
 	uint32_t fr_ms;                 /* branches' timer B/F, 0 = the layer's */
 	uint32_t fr_inv_ms;             /* branches' timer C, 0 = the layer's */
