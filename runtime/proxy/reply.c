@@ -31,6 +31,43 @@ void proxy_reply_dest(const sip_msg *m, const sip_socket *sock, const sip_addr *
 
 /* ---- replies ---- */
 
+/* The server transaction of ctx's request, created when it has none. */
+static txn *reply_txn(struct sip_ctx *ctx)
+{
+	if (!ctx->txn)
+		ctx->txn = txn_server_create(ctx->msg, ctx->sock, &ctx->src);
+	return ctx->txn;
+}
+
+/* The copied headers of a stateless reply to ctx's request and the To
+ * tag it adds (none when the request had one). */
+static int reply_rhdrs(struct sip_ctx *ctx, txn_rhdrs *rh, sip_str *tag)
+{
+	int rc = txn_rhdrs_make(ctx->msg, &ctx->src, ctx->arena, rh);
+	if (rc == SIP_OK)
+		*tag = rh->to_has_tag ? SIP_STR_NULL : txn_totag_make(ctx->msg, ctx->arena);
+	return rc;
+}
+
+/* Send the n bytes of proxy_out as a stateless reply to ctx's request. */
+static int reply_send_stateless(struct sip_ctx *ctx, long n)
+{
+	sip_addr dst;
+	proxy_reply_dest(ctx->msg, ctx->sock, &ctx->src, &dst);
+	return tp_send(ctx->sock, &dst, proxy_out, (size_t)n);
+}
+
+/* A reply with code went out (rc): a final one answers the request; the
+ * counters see it. Returns rc. */
+static int reply_done(struct sip_ctx *ctx, int code, int rc)
+{
+	if (rc == SIP_OK && code >= 200)
+		ctx->replied = true;
+	if (rc == SIP_OK)
+		proxy_count_local_reply(code);
+	return rc;
+}
+
 int proxy_reply(struct sip_ctx *ctx, int code, sip_str reason, bool stateful)
 {
 	sip_msg *m = ctx->msg;
@@ -39,34 +76,19 @@ int proxy_reply(struct sip_ctx *ctx, int code, sip_str reason, bool stateful)
 	/* A request that has a transaction (it waited, or was relayed or
 	 * answered through one) is answered through it. */
 	if (stateful || ctx->txn) {
-		if (!ctx->txn) {
-			ctx->txn = txn_server_create(m, ctx->sock, &ctx->src);
-			if (!ctx->txn)
-				return SIP_NOMEM;
-		}
-		int rc = txn_server_reply(ctx->txn, code, reason);
-		if (rc == SIP_OK && code >= 200)
-			ctx->replied = true;
-		if (rc == SIP_OK)
-			proxy_count_local_reply(code);
-		return rc;
+		if (!reply_txn(ctx))
+			return SIP_NOMEM;
+		return reply_done(ctx, code, txn_server_reply(ctx->txn, code, reason));
 	}
 	txn_rhdrs rh;
-	int rc = txn_rhdrs_make(m, &ctx->src, ctx->arena, &rh);
+	sip_str tag;
+	int rc = reply_rhdrs(ctx, &rh, &tag);
 	if (rc != SIP_OK)
 		return rc;
-	sip_str tag = rh.to_has_tag ? SIP_STR_NULL : txn_totag_make(m, ctx->arena);
 	long n = txn_rhdrs_print(proxy_out, sizeof proxy_out, code, reason, &rh, tag);
 	if (n < 0)
 		return (int)n;
-	sip_addr dst;
-	proxy_reply_dest(m, ctx->sock, &ctx->src, &dst);
-	rc = tp_send(ctx->sock, &dst, proxy_out, (size_t)n);
-	if (rc == SIP_OK && code >= 200)
-		ctx->replied = true;
-	if (rc == SIP_OK)
-		proxy_count_local_reply(code);
-	return rc;
+	return reply_done(ctx, code, reply_send_stateless(ctx, n));
 }
 
 int proxy_reply_hdrs(struct sip_ctx *ctx, int code, sip_str reason, sip_str hdrs, bool stateful)
@@ -82,15 +104,14 @@ int proxy_reply_hdrs(struct sip_ctx *ctx, int code, sip_str reason, sip_str hdrs
 	sip_str tag;
 	stateful = stateful || ctx->txn;
 	if (stateful) {
-		if (!ctx->txn && !(ctx->txn = txn_server_create(m, ctx->sock, &ctx->src)))
+		if (!reply_txn(ctx))
 			return SIP_NOMEM;
 		rh = ctx->txn->rh;
 		tag = ctx->txn->totag;
 	} else {
-		int rc = txn_rhdrs_make(m, &ctx->src, ctx->arena, &rh);
+		int rc = reply_rhdrs(ctx, &rh, &tag);
 		if (rc != SIP_OK)
 			return rc;
-		tag = rh.to_has_tag ? SIP_STR_NULL : txn_totag_make(m, ctx->arena);
 	}
 	long n = txn_rhdrs_print(proxy_out, sizeof proxy_out - hdrs.len, code, reason, &rh, tag);
 	if (n < 0)
@@ -102,17 +123,7 @@ int proxy_reply_hdrs(struct sip_ctx *ctx, int code, sip_str reason, sip_str hdrs
 	memmove(proxy_out + n - tl + hdrs.len, proxy_out + n - tl, tl);
 	memcpy(proxy_out + n - tl, hdrs.s, hdrs.len);
 	n += (long)hdrs.len;
-	int rc;
-	if (stateful) {
-		rc = txn_server_send(ctx->txn, code, proxy_out, (size_t)n);
-	} else {
-		sip_addr dst;
-		proxy_reply_dest(m, ctx->sock, &ctx->src, &dst);
-		rc = tp_send(ctx->sock, &dst, proxy_out, (size_t)n);
-	}
-	if (rc == SIP_OK && code >= 200)
-		ctx->replied = true;
-	if (rc == SIP_OK)
-		proxy_count_local_reply(code);
-	return rc;
+	int rc = stateful ? txn_server_send(ctx->txn, code, proxy_out, (size_t)n)
+			  : reply_send_stateless(ctx, n);
+	return reply_done(ctx, code, rc);
 }
