@@ -18,7 +18,6 @@ include runtime/domain/local.mk
 include runtime/dialog/local.mk
 include runtime/drouting/local.mk
 include runtime/acc/local.mk
-include runtime/ctl/local.mk
 include runtime/nat/local.mk
 include runtime/rtpengine/local.mk
 
