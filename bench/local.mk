@@ -36,10 +36,9 @@ bench-register: sipcc$(EXEEXT) sipcc-ctl$(EXEEXT) libsiprt.a
 # contacts in the registrar's location table (bench/reg_memory.c;
 # BENCH_CONTACTS changes the count).
 noinst_PROGRAMS += bench/reg_memory
-bench_reg_memory_SOURCES = bench/reg_memory.c \
-	$(REGISTRAR_CORE_SRC) runtime/core/timer.c $(SIP_SRC) $(DB_SRC) $(CORE_SRC)
+bench_reg_memory_SOURCES = bench/reg_memory.c
 bench_reg_memory_CFLAGS = $(AM_CFLAGS) -O2 $(SQLITE_CFLAGS) $(PQ_CFLAGS) $(MARIADB_CFLAGS)
-bench_reg_memory_LDADD = $(SQLITE_LIBS) $(PQ_LIBS) $(MARIADB_LIBS) -lpthread
+bench_reg_memory_LDADD = runtime/libsiprt_registrar.a runtime/libsiprt_db.a $(SIPRT_SIP) $(SQLITE_LIBS) $(PQ_LIBS) $(MARIADB_LIBS) -lpthread
 
 .PHONY: bench-memory
 bench-memory: bench/reg_memory$(EXEEXT)

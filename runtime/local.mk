@@ -1,6 +1,9 @@
 # The runtime library every generated proxy links with. Each layer lists its
 # sources in its own fragment (CORE_SRC, SIP_SRC, NET_SRC, TXN_SRC, PROXY_SRC,
-# TEXT_SRC, DB_SRC); unit tests link only the layers under test.
+# TEXT_SRC, DB_SRC, ...) and is built into a convenience library of its own,
+# in dependency order; the unit tests of a layer link its library and the
+# libraries of the layers below, so a lower layer that calls an upper one
+# fails to link in its own tests.
 include runtime/core/local.mk
 include runtime/sip/local.mk
 include runtime/net/local.mk
@@ -15,16 +18,107 @@ include runtime/domain/local.mk
 include runtime/dialog/local.mk
 include runtime/drouting/local.mk
 include runtime/acc/local.mk
-include runtime/ctl/local.mk
 include runtime/nat/local.mk
 include runtime/rtpengine/local.mk
 
+RUNTIME_CFLAGS = $(AM_CFLAGS) -O2 $(OPENSSL_CFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS) $(MARIADB_CFLAGS) $(CARES_CFLAGS)
+
+# The layers, bottom up. SIPRT_<LAYER> is the layer's library followed by
+# the libraries of the layers it may call, in link order: a program links
+# $(SIPRT_TXN) to get txn, net, sip and core and nothing above them.
+noinst_LIBRARIES += runtime/libsiprt_core.a
+runtime_libsiprt_core_a_SOURCES = $(CORE_SRC) $(TIMER_SRC)
+runtime_libsiprt_core_a_CFLAGS = $(RUNTIME_CFLAGS)
+SIPRT_CORE = runtime/libsiprt_core.a
+
+noinst_LIBRARIES += runtime/libsiprt_sip.a
+runtime_libsiprt_sip_a_SOURCES = $(SIP_SRC)
+runtime_libsiprt_sip_a_CFLAGS = $(RUNTIME_CFLAGS)
+SIPRT_SIP = runtime/libsiprt_sip.a $(SIPRT_CORE)
+
+# The transports and RFC 3263 resolution (resolve.c needs c-ares; a program
+# that does not call it does not link it).
+noinst_LIBRARIES += runtime/libsiprt_net.a
+runtime_libsiprt_net_a_SOURCES = $(NET_SRC) $(RESOLVE_SRC)
+runtime_libsiprt_net_a_CFLAGS = $(RUNTIME_CFLAGS)
+SIPRT_NET = runtime/libsiprt_net.a $(SIPRT_SIP)
+
+noinst_LIBRARIES += runtime/libsiprt_txn.a
+runtime_libsiprt_txn_a_SOURCES = $(TXN_SRC)
+runtime_libsiprt_txn_a_CFLAGS = $(RUNTIME_CFLAGS)
+SIPRT_TXN = runtime/libsiprt_txn.a $(SIPRT_NET)
+
+# The database adapters, the worker and the cached tables.
+noinst_LIBRARIES += runtime/libsiprt_db.a
+runtime_libsiprt_db_a_SOURCES = $(DB_SRC) $(DB_CACHE_SRC)
+runtime_libsiprt_db_a_CFLAGS = $(RUNTIME_CFLAGS)
+SIPRT_DB = runtime/libsiprt_db.a $(SIPRT_CORE)
+
+# The dialog layer (the dialog module's policy functions are below, with
+# the modules).
+noinst_LIBRARIES += runtime/libsiprt_dialog.a
+runtime_libsiprt_dialog_a_SOURCES = $(DIALOG_CORE_SRC)
+runtime_libsiprt_dialog_a_CFLAGS = $(RUNTIME_CFLAGS)
+SIPRT_DIALOG = runtime/libsiprt_dialog.a $(SIPRT_SIP)
+
+noinst_LIBRARIES += runtime/libsiprt_script.a
+runtime_libsiprt_script_a_SOURCES = $(SCRIPT_SRC)
+runtime_libsiprt_script_a_CFLAGS = $(RUNTIME_CFLAGS)
+SIPRT_SCRIPT = runtime/libsiprt_script.a $(SIPRT_CORE)
+
+# The host: the proxy, its settings, routes, control socket and the stdlib
+# functions; it sits on every layer.
+noinst_LIBRARIES += runtime/libsiprt_proxy.a
+runtime_libsiprt_proxy_a_SOURCES = $(PROXY_SRC)
+runtime_libsiprt_proxy_a_CFLAGS = $(RUNTIME_CFLAGS)
+SIPRT_HOST = runtime/libsiprt_proxy.a runtime/libsiprt_script.a \
+	runtime/libsiprt_dialog.a runtime/libsiprt_db.a $(SIPRT_TXN)
+
+# The modules, one library each; their policy functions call the host.
+noinst_LIBRARIES += runtime/libsiprt_registrar.a
+runtime_libsiprt_registrar_a_SOURCES = $(REGISTRAR_SRC)
+runtime_libsiprt_registrar_a_CFLAGS = $(RUNTIME_CFLAGS)
+noinst_LIBRARIES += runtime/libsiprt_auth.a
+runtime_libsiprt_auth_a_SOURCES = $(AUTH_SRC)
+runtime_libsiprt_auth_a_CFLAGS = $(RUNTIME_CFLAGS)
+noinst_LIBRARIES += runtime/libsiprt_domain.a
+runtime_libsiprt_domain_a_SOURCES = $(DOMAIN_SRC)
+runtime_libsiprt_domain_a_CFLAGS = $(RUNTIME_CFLAGS)
+noinst_LIBRARIES += runtime/libsiprt_dlgmod.a
+runtime_libsiprt_dlgmod_a_SOURCES = $(DIALOG_MOD_SRC)
+runtime_libsiprt_dlgmod_a_CFLAGS = $(RUNTIME_CFLAGS)
+noinst_LIBRARIES += runtime/libsiprt_drouting.a
+runtime_libsiprt_drouting_a_SOURCES = $(DROUTING_SRC)
+runtime_libsiprt_drouting_a_CFLAGS = $(RUNTIME_CFLAGS)
+noinst_LIBRARIES += runtime/libsiprt_nat.a
+runtime_libsiprt_nat_a_SOURCES = $(NAT_SRC)
+runtime_libsiprt_nat_a_CFLAGS = $(RUNTIME_CFLAGS)
+noinst_LIBRARIES += runtime/libsiprt_rtpengine.a
+runtime_libsiprt_rtpengine_a_SOURCES = $(RTPENGINE_SRC)
+runtime_libsiprt_rtpengine_a_CFLAGS = $(RUNTIME_CFLAGS)
+noinst_LIBRARIES += runtime/libsiprt_acc.a
+runtime_libsiprt_acc_a_SOURCES = $(ACC_SRC)
+runtime_libsiprt_acc_a_CFLAGS = $(RUNTIME_CFLAGS)
+noinst_LIBRARIES += runtime/libsiprt_text.a
+runtime_libsiprt_text_a_SOURCES = $(TEXT_SRC)
+runtime_libsiprt_text_a_CFLAGS = $(RUNTIME_CFLAGS)
+
+# The installed library: the objects of every layer and module above,
+# compiled once. A generated proxy links it and $(RUNTIME_LIBS) only.
 pkglib_LIBRARIES += libsiprt.a
-libsiprt_a_SOURCES = $(CORE_SRC) $(SIP_SRC) $(NET_SRC) $(RESOLVE_SRC) $(TXN_SRC) $(PROXY_SRC) $(TEXT_SRC) $(DB_SRC) $(SCRIPT_SRC) $(REGISTRAR_SRC) $(AUTH_SRC) $(DOMAIN_SRC)
-libsiprt_a_SOURCES += $(DIALOG_SRC) $(DROUTING_SRC)
-libsiprt_a_SOURCES += $(NAT_SRC) $(RTPENGINE_SRC) $(ACC_SRC)
-libsiprt_a_SOURCES += $(DB_CACHE_SRC)
-libsiprt_a_CFLAGS = $(AM_CFLAGS) -O2 $(OPENSSL_CFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS) $(MARIADB_CFLAGS) $(CARES_CFLAGS)
+libsiprt_a_SOURCES =
+libsiprt_a_CFLAGS = $(RUNTIME_CFLAGS)
+libsiprt_a_LIBADD = \
+	$(runtime_libsiprt_core_a_OBJECTS) $(runtime_libsiprt_sip_a_OBJECTS) \
+	$(runtime_libsiprt_net_a_OBJECTS) $(runtime_libsiprt_txn_a_OBJECTS) \
+	$(runtime_libsiprt_db_a_OBJECTS) $(runtime_libsiprt_dialog_a_OBJECTS) \
+	$(runtime_libsiprt_script_a_OBJECTS) $(runtime_libsiprt_proxy_a_OBJECTS) \
+	$(runtime_libsiprt_registrar_a_OBJECTS) $(runtime_libsiprt_auth_a_OBJECTS) \
+	$(runtime_libsiprt_domain_a_OBJECTS) $(runtime_libsiprt_dlgmod_a_OBJECTS) \
+	$(runtime_libsiprt_drouting_a_OBJECTS) $(runtime_libsiprt_nat_a_OBJECTS) \
+	$(runtime_libsiprt_rtpengine_a_OBJECTS) $(runtime_libsiprt_acc_a_OBJECTS) \
+	$(runtime_libsiprt_text_a_OBJECTS)
+EXTRA_libsiprt_a_DEPENDENCIES = $(libsiprt_a_LIBADD)
 
 noinst_HEADERS = \
 	runtime/core/arena.h runtime/core/log.h runtime/core/status.h \

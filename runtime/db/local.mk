@@ -9,6 +9,6 @@ EXTRA_DIST += runtime/db/db.h
 DB_SRC += runtime/db/db_worker.c
 EXTRA_DIST += runtime/db/db_worker.h
 # Tables cached from the database: loaded by the worker, swapped in whole
-# (needs runtime/core/timer.c, which the runtime has in NET_SRC).
+# (needs runtime/core/timer.c, TIMER_SRC in core).
 DB_CACHE_SRC = runtime/db/db_cache.c
 EXTRA_DIST += runtime/db/db_cache.h

@@ -1,4 +1,5 @@
-NET_SRC = runtime/core/timer.c runtime/net/loop.c runtime/net/transport.c runtime/net/udp.c \
+# The transports (they need runtime/core/timer.c, TIMER_SRC, from core).
+NET_SRC = runtime/net/loop.c runtime/net/transport.c runtime/net/udp.c \
 	runtime/net/tcp.c runtime/net/tls.c runtime/net/tcp_int.h runtime/net/tls.h \
 	runtime/net/limits.c runtime/net/limits.h
 NET_SRC += runtime/net/ws.c runtime/net/ws_int.h

@@ -1,21 +1,21 @@
 check_PROGRAMS += tests/runtime/core/test_arena
 TESTS += tests/runtime/core/test_arena
 
-tests_runtime_core_test_arena_SOURCES = tests/runtime/core/test_arena.c $(CORE_SRC)
+tests_runtime_core_test_arena_SOURCES = tests/runtime/core/test_arena.c
 tests_runtime_core_test_arena_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_runtime_core_test_arena_LDADD = $(CMOCKA_LIBS)
+tests_runtime_core_test_arena_LDADD = $(SIPRT_CORE) $(CMOCKA_LIBS)
 
 check_PROGRAMS += tests/runtime/core/test_stats
 TESTS += tests/runtime/core/test_stats
-tests_runtime_core_test_stats_SOURCES = tests/runtime/core/test_stats.c runtime/core/stats.c runtime/core/status.c
+tests_runtime_core_test_stats_SOURCES = tests/runtime/core/test_stats.c
 tests_runtime_core_test_stats_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_runtime_core_test_stats_LDADD = $(CMOCKA_LIBS)
+tests_runtime_core_test_stats_LDADD = $(SIPRT_CORE) $(CMOCKA_LIBS)
 
 check_PROGRAMS += tests/runtime/core/test_log_quote
 TESTS += tests/runtime/core/test_log_quote
-tests_runtime_core_test_log_quote_SOURCES = tests/runtime/core/test_log_quote.c $(CORE_SRC)
+tests_runtime_core_test_log_quote_SOURCES = tests/runtime/core/test_log_quote.c
 tests_runtime_core_test_log_quote_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_runtime_core_test_log_quote_LDADD = $(CMOCKA_LIBS)
+tests_runtime_core_test_log_quote_LDADD = $(SIPRT_CORE) $(CMOCKA_LIBS)
 
 check_PROGRAMS += tests/runtime/core/test_log
 TESTS += tests/runtime/core/test_log

@@ -8,18 +8,17 @@ TESTS += tests/runtime/db/test_db_mysql.sh
 # The worker thread and its queues, on SQLite files.
 check_PROGRAMS += tests/runtime/db/test_db_worker
 TESTS += tests/runtime/db/test_db_worker
-tests_runtime_db_test_db_worker_SOURCES = tests/runtime/db/test_db_worker.c $(DB_SRC) $(CORE_SRC)
+tests_runtime_db_test_db_worker_SOURCES = tests/runtime/db/test_db_worker.c
 tests_runtime_db_test_db_worker_CFLAGS = $(tests_runtime_db_test_db_CFLAGS)
 tests_runtime_db_test_db_worker_LDADD = $(tests_runtime_db_test_db_LDADD) -lpthread
 EXTRA_DIST += tests/runtime/db/test_db_mysql.sh tests/mysql_server.sh
 
-tests_runtime_db_test_db_SOURCES = tests/runtime/db/test_db.c $(DB_SRC) $(CORE_SRC)
+tests_runtime_db_test_db_SOURCES = tests/runtime/db/test_db.c
 tests_runtime_db_test_db_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS) $(MARIADB_CFLAGS)
-tests_runtime_db_test_db_LDADD = $(CMOCKA_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) $(MARIADB_LIBS)
+tests_runtime_db_test_db_LDADD = $(SIPRT_DB) $(CMOCKA_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) $(MARIADB_LIBS)
 # Tables cached from the database, loaded by a worker on SQLite files.
 check_PROGRAMS += tests/runtime/db/test_db_cache
 TESTS += tests/runtime/db/test_db_cache
-tests_runtime_db_test_db_cache_SOURCES = tests/runtime/db/test_db_cache.c $(DB_SRC) $(DB_CACHE_SRC) \
-	runtime/core/timer.c $(CORE_SRC)
+tests_runtime_db_test_db_cache_SOURCES = tests/runtime/db/test_db_cache.c
 tests_runtime_db_test_db_cache_CFLAGS = $(tests_runtime_db_test_db_CFLAGS)
 tests_runtime_db_test_db_cache_LDADD = $(tests_runtime_db_test_db_LDADD) -lpthread

@@ -1,23 +1,22 @@
+# The host's tests link the host library and the layers below it, not the
+# modules: the host reaches modules only through their interface.
 check_PROGRAMS += tests/runtime/proxy/test_fork
 TESTS += tests/runtime/proxy/test_fork
-tests_runtime_proxy_test_fork_SOURCES = tests/runtime/proxy/test_fork.c \
-	runtime/proxy/fork.c runtime/proxy/settings.c $(SCRIPT_SRC) $(TXN_SRC) $(NET_SRC) $(SIP_SRC) $(CORE_SRC)
+tests_runtime_proxy_test_fork_SOURCES = tests/runtime/proxy/test_fork.c
 tests_runtime_proxy_test_fork_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
-tests_runtime_proxy_test_fork_LDADD = $(CMOCKA_LIBS) $(OPENSSL_LIBS)
+tests_runtime_proxy_test_fork_LDADD = $(SIPRT_HOST) $(CMOCKA_LIBS) $(RUNTIME_LIBS)
 
 check_PROGRAMS += tests/runtime/proxy/test_ctl
 TESTS += tests/runtime/proxy/test_ctl
-tests_runtime_proxy_test_ctl_SOURCES = tests/runtime/proxy/test_ctl.c runtime/proxy/ctl.c \
-	$(NET_SRC) $(SIP_SRC) $(CORE_SRC)
+tests_runtime_proxy_test_ctl_SOURCES = tests/runtime/proxy/test_ctl.c
 tests_runtime_proxy_test_ctl_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
-tests_runtime_proxy_test_ctl_LDADD = $(CMOCKA_LIBS) $(OPENSSL_LIBS)
+tests_runtime_proxy_test_ctl_LDADD = $(SIPRT_HOST) $(CMOCKA_LIBS) $(RUNTIME_LIBS)
 
 check_PROGRAMS += tests/runtime/proxy/test_self
 TESTS += tests/runtime/proxy/test_self
-tests_runtime_proxy_test_self_SOURCES = tests/runtime/proxy/test_self.c runtime/proxy/self.c \
-	runtime/auth/digest.c $(NET_SRC) $(SIP_SRC) $(CORE_SRC)
+tests_runtime_proxy_test_self_SOURCES = tests/runtime/proxy/test_self.c
 tests_runtime_proxy_test_self_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
-tests_runtime_proxy_test_self_LDADD = $(CMOCKA_LIBS) $(OPENSSL_LIBS)
+tests_runtime_proxy_test_self_LDADD = runtime/libsiprt_proxy.a runtime/libsiprt_auth.a $(SIPRT_HOST) $(CMOCKA_LIBS) $(RUNTIME_LIBS)
 
 # Every symbol the stdlib declarations call is defined in libsiprt.a.
 TESTS += tests/runtime/proxy/abi_symbols.sh

@@ -1,0 +1,9 @@
+# sipcc-ctl: subscribers, domains, aliases and registrations in the
+# database, and the client of a running proxy's control socket. A program
+# on top of the runtime, not a layer of it: it links the db layer, the
+# gateway table of drouting and the digest functions of auth.
+bin_PROGRAMS += sipcc-ctl
+sipcc_ctl_SOURCES = tools/sipcc-ctl/sipcc_ctl.c tools/sipcc-ctl/ctl_client.c
+sipcc_ctl_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS) $(MARIADB_CFLAGS)
+sipcc_ctl_LDADD = runtime/libsiprt_drouting.a runtime/libsiprt_auth.a $(SIPRT_DB) \
+	$(OPENSSL_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) $(MARIADB_LIBS) -lpthread
