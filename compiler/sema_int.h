@@ -1,4 +1,5 @@
-/* Shared state of the semantic passes (sema.c, sema_expr.c, sema_flow.c). */
+/* Shared state of the semantic passes (sema.c, sema_expr.c, sema_flow.c,
+ * and the path walk of sema_paths.c). */
 #ifndef SIPCC_COMPILER_SEMA_INT_H
 #define SIPCC_COMPILER_SEMA_INT_H
 
@@ -77,9 +78,8 @@ enum cc_sema_write {
 	CC_W_VAR,       /* one script variable */
 	CC_W_AVP,       /* one AVP or dialog variable */
 };
-/* sema_lint.c: helpers of the path-sensitive walks (here and in
- * sema_uninit.c). Do a and b compute the same value from the same
- * inputs? */
+/* sema_paths.c: what the facts of the path walk rest on. Do a and b
+ * compute the same value from the same inputs? */
 bool cc_sema_expr_same(const struct cc_expr *a, const struct cc_expr *b);
 /* Does e only read (pseudo-variables, variables, AVPs, literals, calls
  * of readonly functions), so that testing it again gives the same answer
@@ -88,6 +88,100 @@ bool cc_sema_expr_readonly(const struct cc_expr *e);
 /* Does e read what a write of kind (to which: the cc_var or the
  * cc_avp_decl) changes? */
 bool cc_sema_expr_reads(const struct cc_expr *e, enum cc_sema_write kind, const void *which);
+
+/* sema_paths.c: the path walk of sema_lint.c and sema_uninit.c. A
+ * condition known on a path: it was tested there (and gave value) and
+ * nothing since could change its answer. */
+struct cc_fact {
+	const struct cc_expr *cond;
+	bool value;
+};
+
+enum { CC_PATH_FACTS = 8, CC_PATHS = 8 };
+
+/* One class of paths reaching a statement: what the pass tracks on it and
+ * the conditions it knows. */
+struct cc_path {
+	union {
+		struct {        /* sema_uninit.c */
+			uint64_t set;   /* variables assigned (bit = index) */
+		};
+		struct {        /* sema_lint.c */
+			unsigned bits;          /* the LS_ checks and actions */
+			struct cc_loc gw_loc;   /* where a gateway destination was set */
+			struct cc_loc end;      /* the request route's last statement */
+			/* Which script variables of the route being walked
+			 * (bit = index, the last bit for all from 63 on) and
+			 * which AVPs (bits 0-31) and dialog variables (32-63)
+			 * may hold a gateway's URI. */
+			uint64_t gw_vars;
+			uint64_t gw_attrs;
+		};
+	};
+	int nfacts;
+	struct cc_fact facts[CC_PATH_FACTS];
+};
+
+/* The paths reaching a statement (none: it cannot be reached), kept apart
+ * while they know different facts. At most CC_PATHS: beyond, paths are
+ * joined and keep only the facts they share. */
+struct cc_paths {
+	int n;
+	struct cc_path p[CC_PATHS];
+};
+
+struct cc_paths_walk;
+
+/* What a pass does on the walk. A pass embeds struct cc_paths_walk as the
+ * first member of its own state. */
+struct cc_paths_ops {
+	/* Same state of the pass on a and b (the facts aside)? */
+	bool (*same)(const struct cc_path *a, const struct cc_path *b);
+	/* Join what the pass tracks on b into into (the facts are joined by
+	 * the walk). */
+	void (*join)(struct cc_path *into, const struct cc_path *b);
+	/* A statement (reached, within the budget): the pass handles return,
+	 * route(), assignments and declarations and passes the others to
+	 * cc_paths_flow. NULL: cc_paths_flow. */
+	void (*stmt)(struct cc_paths_walk *w, const struct cc_stmt *st, struct cc_paths *s);
+	/* A call, its arguments evaluated, on a state with paths. */
+	void (*call)(struct cc_paths_walk *w, const struct cc_expr *e, struct cc_paths *s);
+	/* A variable read; may be NULL. */
+	void (*var)(struct cc_paths_walk *w, const struct cc_expr *e, struct cc_paths *s);
+	/* Evaluate a condition that is not && || ! on s; NULL:
+	 * cc_paths_expr. */
+	void (*cond_eval)(struct cc_paths_walk *w, const struct cc_expr *e, struct cc_paths *s);
+	/* What that condition e means on path p (evaluated): *tp where it
+	 * is true, *fp where it is false (both copies of p on entry); may be
+	 * NULL. */
+	void (*cond_path)(struct cc_paths_walk *w, const struct cc_expr *e,
+			  const struct cc_path *p, struct cc_path *tp, struct cc_path *fp);
+};
+
+struct cc_paths_walk {
+	const struct cc_paths_ops *ops;
+	long budget;               /* statements left to visit */
+	struct cc_paths *brk;      /* the innermost loop or switch: at its breaks */
+};
+
+/* Forget the facts that read what a write changes. */
+void cc_path_forget(struct cc_path *p, enum cc_sema_write kind, const void *which);
+void cc_paths_forget(struct cc_paths *s, enum cc_sema_write kind, const void *which);
+/* Add the paths of b to into, joining those that know the same facts. */
+void cc_paths_merge(const struct cc_paths_walk *w, struct cc_paths *into,
+		    const struct cc_paths *b);
+/* Evaluate e on every path of s (the pass sees its calls and reads). */
+void cc_paths_expr(struct cc_paths_walk *w, const struct cc_expr *e, struct cc_paths *s);
+/* A condition: *t where it is true, *f where it is false. */
+void cc_paths_cond(struct cc_paths_walk *w, const struct cc_expr *e,
+		   const struct cc_paths *in, struct cc_paths *t, struct cc_paths *f);
+/* A statement, a list of statements: nothing when no path reaches it or
+ * the budget is spent. */
+void cc_paths_stmt(struct cc_paths_walk *w, const struct cc_stmt *st, struct cc_paths *s);
+void cc_paths_list(struct cc_paths_walk *w, const struct cc_stmt *st, struct cc_paths *s);
+/* The control flow of a statement (if, block, while, switch, break, exit,
+ * drop, an expression); nothing for the kinds the pass handles. */
+void cc_paths_flow(struct cc_paths_walk *w, const struct cc_stmt *st, struct cc_paths *s);
 
 /* sema_uninit.c: report the variables of the current route (s->cur) that
  * some path really reads before assigning, of those the definite
