@@ -19,17 +19,9 @@
 
 e2e_init
 command -v sipp >/dev/null 2>&1 || e2e_skip "sipp not found"
-CTL=${SIPCC_CTL:-$top_builddir/sipcc-ctl}
-[ -x "$CTL" ] || e2e_error "sipcc-ctl not found: SIPCC_CTL=$CTL"
-
 e2e_pg_start
-DB=$PG_URL
-ctl() { "$CTL" --db "$DB" "$@" >>"$E2E_TMP/ctl.out" 2>&1 || e2e_fail "sipcc-ctl $* failed"; }
-ctl db init
-ctl domain add voip.example.com
-ctl add alice@voip.example.com alice-secret
-ctl add bob@voip.example.com bob-secret
-ctl add carol@voip.example.com carol-secret
+e2e_ctl_init "$PG_URL"
+e2e_subscribers alice bob carol
 
 e2e_ports UAS PROXY UAC UAC2 UAC3
 e2e_build tests/e2e/auth_registrar.sip

@@ -19,17 +19,13 @@
 
 e2e_init
 command -v sipp >/dev/null 2>&1 || e2e_skip "sipp not found"
-CTL=${SIPCC_CTL:-$top_builddir/sipcc-ctl}
-[ -x "$CTL" ] || e2e_error "sipcc-ctl not found: SIPCC_CTL=$CTL"
-
 e2e_pg_start
-DB=$PG_URL
-dbctl() { "$CTL" --db "$DB" "$@" >>"$E2E_TMP/dbctl.out" 2>&1 || e2e_fail "sipcc-ctl $* failed"; }
+e2e_ctl_init "$PG_URL"
 
 e2e_ports GW1 PROXY UAC
-dbctl db init
-dbctl gw add 1 "sip:127.0.0.1:$GW1"
-dbctl rule add 1 49 1
+ctl db init
+ctl gw add 1 "sip:127.0.0.1:$GW1"
+ctl rule add 1 49 1
 eval "$PG_STOP" >>"$E2E_TMP/pg.out" 2>&1 || e2e_error "cannot stop PostgreSQL"
 
 # probe SECONDS: INVITEs for a number no rule covers, one every 200 ms;

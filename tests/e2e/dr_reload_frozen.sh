@@ -19,20 +19,16 @@
 
 e2e_init
 command -v sipp >/dev/null 2>&1 || e2e_skip "sipp not found"
-CTL=${SIPCC_CTL:-$top_builddir/sipcc-ctl}
-[ -x "$CTL" ] || e2e_error "sipcc-ctl not found: SIPCC_CTL=$CTL"
-
 e2e_pg_start
-DB=$PG_URL
+e2e_ctl_init "$PG_URL"
 SOCK=$E2E_TMP/sipcc.ctl
-dbctl() { "$CTL" --db "$DB" "$@" >>"$E2E_TMP/dbctl.out" 2>&1 || e2e_fail "sipcc-ctl $* failed"; }
 now_ms() { date +%s%3N; }
 
 e2e_ports GW1 GW2 PROXY UAC
-dbctl db init
-dbctl gw add 1 "sip:127.0.0.1:$GW1"
-dbctl gw add 2 "sip:127.0.0.1:$GW2"
-dbctl rule add 1 49 1
+ctl db init
+ctl gw add 1 "sip:127.0.0.1:$GW1"
+ctl gw add 2 "sip:127.0.0.1:$GW2"
+ctl rule add 1 49 1
 
 # No timer: only SIGHUP and the control command reload the tables here.
 { echo "use drouting { reload_interval = 0; }"; cat "$top_srcdir/tests/e2e/drouting.sip"; } \
@@ -64,7 +60,7 @@ gateway gw1 "$GW1" "sip:4989123@127[.]0[.]0[.]1:$GW1" 4
 call before 1
 
 # 2. New rule, frozen database, reloads asked for.
-dbctl rule add 1 4989 2
+ctl rule add 1 4989 2
 e2e_pg_signal STOP || e2e_error "cannot find the PostgreSQL processes"
 t0=$(now_ms)
 loads=$(grep -c "dr: loading the tables" "$E2E_TMP/proxy.log")
