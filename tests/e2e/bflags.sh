@@ -99,11 +99,7 @@ call 1 bob 1
 e2e_expect_proxy_alive
 e2e_kill "$PROXY_PID"
 e2e_start_proxy "$PROXY" --db "$DB"
-i=0
-until grep -q "2 bindings loaded" "$E2E_TMP/proxy.log"; do
-	[ $i -ge 50 ] && e2e_fail "the restarted proxy did not load bob's two bindings"
-	sleep 0.1; i=$((i + 1))
-done
+e2e_wait_log "2 bindings loaded" 5 "the restarted proxy did not load bob's two bindings"
 call 2 bob 1
 call 3 split 2
 

@@ -18,7 +18,6 @@
 . "$top_srcdir/tests/e2e/lib.sh"
 
 e2e_init
-command -v sipp >/dev/null 2>&1 || e2e_skip "sipp not found"
 e2e_pg_start
 e2e_ctl_init "$PG_URL"
 SOCK=$E2E_TMP/sipcc.ctl
@@ -36,11 +35,7 @@ ctl rule add 1 49 1
 e2e_build "$E2E_TMP/dr_manual.sip"
 E2E_LOG_LEVEL=debug
 e2e_start_proxy "$PROXY" --db "$DB" --ctl "$SOCK"
-i=0
-until grep -q "drouting: 2 gateways, 1 rules" "$E2E_TMP/proxy.log"; do
-	[ $i -ge 100 ] && e2e_fail "the proxy did not load the gateway tables"
-	sleep 0.1; i=$((i + 1))
-done
+e2e_wait_log "drouting: 2 gateways, 1 rules" 10 "the proxy did not load the gateway tables"
 
 # gateway NAME PORT RURI-REGEXP CALLS: a gateway UAS answering 200.
 gateway() {
@@ -89,11 +84,7 @@ e2e_pg_signal CONT
 wait "$CTL_PID" || e2e_fail "sipcc-ctl dr reload failed: $(cat "$E2E_TMP/reload.json" "$E2E_TMP/reload.err")"
 grep -q '"ok":true,"gateways":2,"rules":2' "$E2E_TMP/reload.json" ||
 	e2e_fail "dr reload answered: $(cat "$E2E_TMP/reload.json")"
-i=0
-until grep -q 'SIGHUP: dr reload: {"ok":true,"gateways":2,"rules":2}' "$E2E_TMP/proxy.log"; do
-	[ $i -ge 100 ] && e2e_fail "the SIGHUP reload did not complete after the thaw"
-	sleep 0.1; i=$((i + 1))
-done
+e2e_wait_log 'SIGHUP: dr reload: {"ok":true,"gateways":2,"rules":2}' 10 "the SIGHUP reload did not complete after the thaw"
 e2e_sipp_wait gw1
 e2e_expect_calls gw1 4
 gateway gw2 "$GW2" "sip:4989123@127[.]0[.]0[.]1:$GW2" 1

@@ -105,11 +105,7 @@ PY
 # A rule added while the proxy runs takes effect at the next reload (every
 # 10 s), without a restart: 33... now goes to gateway 2.
 ctl rule add 1 33 2
-i=0
-until grep -q "drouting: 2 gateways, 3 rules" "$E2E_TMP/proxy.log"; do
-	[ $i -ge 150 ] && e2e_fail "the proxy did not reload the rule table within 15 s"
-	sleep 0.1; i=$((i + 1))
-done
+e2e_wait_log "drouting: 2 gateways, 3 rules" 15 "the proxy did not reload the rule table within 15 s"
 gateway gw2_new_rule "$GW2" "sip:[+]3312345@127[.]0[.]0[.]1:$GW2" 200 1
 call uac_new_rule 3312345 1
 e2e_sipp_wait gw2_new_rule

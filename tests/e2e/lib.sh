@@ -8,6 +8,7 @@
 #   e2e_sipp uas -sf uas.xml -p $UAS ...   # background; e2e_sipp_wait uas
 #   e2e_sipp_run uac -sf uac.xml 127.0.0.1:$PROXY -m 100 ...   # foreground
 #   e2e_expect_calls uac 100      # sipp exit 0, 100 successful, 0 failed
+#   e2e_wait_log "tables loaded" 5 "no tables"  # a proxy.log line within 5 s
 #
 # Tests with subscribers in a database (sipcc-ctl):
 #
@@ -193,6 +194,17 @@ e2e_start_proxy() {
 		kill -0 "$PROXY_PID" 2>/dev/null ||
 			e2e_fail "proxy exited at start-up"
 		[ $i -ge 100 ] && e2e_fail "proxy not listening on udp port $port after 10 s"
+		sleep 0.1; i=$((i + 1))
+	done
+}
+
+# e2e_wait_log REGEX SECONDS MESSAGE: wait until proxy.log has a line
+# matching REGEX (grep's basic regular expression), checking every 0.1 s;
+# fail with MESSAGE when none comes within SECONDS.
+e2e_wait_log() {
+	i=0
+	until grep -q -e "$1" "$E2E_TMP/proxy.log"; do
+		[ $i -ge $(($2 * 10)) ] && e2e_fail "$3"
 		sleep 0.1; i=$((i + 1))
 	done
 }
