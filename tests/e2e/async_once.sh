@@ -8,15 +8,9 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init
-CTL=${SIPCC_CTL:-$top_builddir/sipcc-ctl}
-[ -x "$CTL" ] || e2e_error "sipcc-ctl not found: SIPCC_CTL=$CTL"
 e2e_pg_start
-DB=$PG_URL
-ctl() { "$CTL" --db "$DB" "$@" >>"$E2E_TMP/ctl.out" 2>&1 || e2e_fail "sipcc-ctl $* failed"; }
-ctl db init
-ctl domain add voip.example.com
-ctl add bob@voip.example.com bob-secret
-ctl add carol@voip.example.com carol-secret
+e2e_ctl_init "$PG_URL"
+e2e_subscribers bob carol
 
 SOCK=$E2E_TMP/ctl.sock
 e2e_ports UAS PROXY UAC
@@ -32,9 +26,7 @@ print(json.load(open(sys.argv[1]))["stats"].get(sys.argv[2], "missing"))' "$E2E_
 
 # 1. One registration: REGISTER (401), REGISTER with credentials (waits
 #    for bob's row, then 200).
-e2e_sipp_run regbob -sf "$E2E_SRC/reg_auth.xml" "127.0.0.1:$PROXY" -i 127.0.0.1 -p "$UAC" \
-	-s bob -au bob -ap bob-secret -key contact_port "$UAS" -m 1 -timeout 10s -timeout_error
-e2e_expect_calls regbob 1
+e2e_sipp_register regbob bob "$UAC" "$UAS"
 grep -q "request waits while bob@voip.example.com" "$E2E_TMP/proxy.log" ||
 	e2e_fail "the REGISTER did not wait for the database (the cache was warm?)"
 n=$(getstat policy.before_auth)

@@ -8,23 +8,14 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init
-CTL=${SIPCC_CTL:-$top_builddir/sipcc-ctl}
-[ -x "$CTL" ] || e2e_error "sipcc-ctl not found: SIPCC_CTL=$CTL"
-DB=sqlite:$E2E_TMP/sipcc.db
-ctl() { "$CTL" --db "$DB" "$@" >>"$E2E_TMP/ctl.out" 2>&1 || e2e_fail "sipcc-ctl $* failed"; }
-ctl db init
-ctl domain add voip.example.com
-ctl add alice@voip.example.com alice-secret
-ctl add bob@voip.example.com bob-secret
-ctl add carol@voip.example.com carol-secret
+e2e_ctl_init
+e2e_subscribers alice bob carol
 
 e2e_ports UAS PROXY UAC
 e2e_build tests/e2e/auth_registrar.sip
 e2e_start_proxy "$PROXY" --db "$DB"
 
-e2e_sipp_run regbob -sf "$E2E_SRC/reg_auth.xml" "127.0.0.1:$PROXY" -i 127.0.0.1 -p "$UAC" \
-	-s bob -au bob -ap bob-secret -key contact_port "$UAS" -m 1 -timeout 10s -timeout_error
-e2e_expect_calls regbob 1
+e2e_sipp_register regbob bob "$UAC" "$UAS"
 e2e_sipp callee -sf "$E2E_SRC/uas_rr.xml" -i 127.0.0.1 -p "$UAS" -m 1 -timeout 20s
 e2e_wait_sipp_up callee "$UAS"
 # quiet_after NAME: nothing reaches the caller's port for 3 s.

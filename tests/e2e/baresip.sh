@@ -17,24 +17,15 @@ MODDIR=/usr/lib/baresip/modules
 for m in g711 ausine aubridge account menu ctrl_tcp; do
 	[ -f "$MODDIR/$m.so" ] || e2e_skip "baresip module $m not in $MODDIR"
 done
-CTL=${SIPCC_CTL:-$top_builddir/sipcc-ctl}
-[ -x "$CTL" ] || e2e_error "sipcc-ctl not found: SIPCC_CTL=$CTL"
-DB=sqlite:$E2E_TMP/sipcc.db
-ctl() { "$CTL" --db "$DB" "$@" >>"$E2E_TMP/ctl.out" 2>&1 || e2e_fail "sipcc-ctl $* failed"; }
-
-ctl db init
-ctl domain add voip.example.com
-ctl add alice@voip.example.com alice-secret
-ctl add bob@voip.example.com bob-secret
+e2e_ctl_init
+e2e_subscribers alice bob
 
 e2e_ports UAS PROXY UAC BSIP BCTL
 e2e_build tests/e2e/baresip.sip
 e2e_start_proxy "$PROXY" --db "$DB"
 
 # The callee: a sipp UAS registered as bob.
-e2e_sipp_run regbob -sf "$E2E_SRC/reg_auth.xml" "127.0.0.1:$PROXY" -i 127.0.0.1 -p "$UAC" \
-	-s bob -au bob -ap bob-secret -key contact_port "$UAS" -m 1 -timeout 10s -timeout_error
-e2e_expect_calls regbob 1
+e2e_sipp_register regbob bob "$UAC" "$UAS"
 e2e_sipp callee -sf "$E2E_SRC/uas_rr.xml" -i 127.0.0.1 -p "$UAS" -m 1 -timeout 60s
 e2e_wait_sipp_up callee "$UAS"
 
@@ -73,12 +64,8 @@ drive registered ||
 	e2e_fail "baresip did not register: $(grep -a 'reg:' "$E2E_TMP/baresip.out" | tail -n 3)"
 grep -aq 'algorithm=SHA-256' "$E2E_TMP/baresip.out" &&
 	e2e_fail "the challenge offered SHA-256 with the default settings"
-# The 200 comes once memory holds the binding; the row follows.
-i=0
-until "$CTL" --db "$DB" ul show alice@voip.example.com >"$E2E_TMP/ul.out" 2>&1; do
-	[ $i -ge 50 ] && e2e_fail "no binding for alice in the database after baresip registered"
-	sleep 0.1; i=$((i + 1))
-done
+e2e_wait_binding alice@voip.example.com \
+	"no binding for alice in the database after baresip registered"
 grep -q "@127.0.0.1:$BSIP" "$E2E_TMP/ul.out" ||
 	e2e_fail "alice's binding is not baresip's contact: $(cat "$E2E_TMP/ul.out")"
 

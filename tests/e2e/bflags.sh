@@ -16,10 +16,8 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init
-CTL=${SIPCC_CTL:-$top_builddir/sipcc-ctl}
-[ -x "$CTL" ] || e2e_error "sipcc-ctl not found: SIPCC_CTL=$CTL"
-DB=sqlite:$E2E_TMP/bflags.db
-"$CTL" --db "$DB" db init >"$E2E_TMP/ctl.out" 2>&1 || e2e_fail "sipcc-ctl db init failed"
+e2e_ctl_init "sqlite:$E2E_TMP/bflags.db"
+ctl db init
 
 e2e_ports PROXY UAC NAT PLAIN
 e2e_build tests/e2e/bflags.sip -D "NAT_URI=sip:nat@127.0.0.1:$NAT" \
@@ -101,11 +99,7 @@ call 1 bob 1
 e2e_expect_proxy_alive
 e2e_kill "$PROXY_PID"
 e2e_start_proxy "$PROXY" --db "$DB"
-i=0
-until grep -q "2 bindings loaded" "$E2E_TMP/proxy.log"; do
-	[ $i -ge 50 ] && e2e_fail "the restarted proxy did not load bob's two bindings"
-	sleep 0.1; i=$((i + 1))
-done
+e2e_wait_log "2 bindings loaded" 5 "the restarted proxy did not load bob's two bindings"
 call 2 bob 1
 call 3 split 2
 

@@ -182,11 +182,7 @@ grep -q '^debug:' "$E2E_TMP/proxy.log" && e2e_fail "debug lines before log level
 ctl log level debug
 grep -q '"level":"debug"' "$E2E_TMP/ctl.json" || e2e_fail "log level: $(cat "$E2E_TMP/ctl.json")"
 sip REPLY
-i=0
-until grep -q '^debug: dropping 200 reply' "$E2E_TMP/proxy.log"; do
-	[ $i -ge 50 ] && e2e_fail "no debug line after log level debug"
-	sleep 0.1; i=$((i + 1))
-done
+e2e_wait_log '^debug: dropping 200 reply' 5 "no debug line after log level debug"
 expect_stat core.drop_replies 2
 ctl log level notice
 

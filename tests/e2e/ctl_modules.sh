@@ -65,11 +65,7 @@ dbctl() { "$CTL" --db "$DB" "$@" >>"$E2E_TMP/dbctl.out" 2>&1 || e2e_fail "sipcc-
 dbctl db init
 e2e_build tests/e2e/drouting.sip
 e2e_start_proxy "$PROXY" --db "$DB" --ctl "$SOCK"
-i=0
-until grep -q "drouting: 0 gateways, 0 rules" "$E2E_TMP/proxy.log"; do
-	[ $i -ge 50 ] && e2e_fail "the proxy did not load the gateway tables"
-	sleep 0.1; i=$((i + 1))
-done
+e2e_wait_log "drouting: 0 gateways, 0 rules" 5 "the proxy did not load the gateway tables"
 expect_stat dr.gateways 0
 dbctl gw add 1 "sip:127.0.0.1:$UAS"
 dbctl rule add 1 49 1
@@ -81,10 +77,6 @@ grep -q "drouting: reloaded on request: 1 gateways, 1 rules" "$E2E_TMP/proxy.log
 	e2e_fail "the reload is not logged"
 dbctl gw add 2 "sip:127.0.0.1:$UAC"
 kill -HUP "$PROXY_PID"
-i=0
-until grep -q 'SIGHUP: dr reload: {"ok":true,"gateways":2,"rules":1}' "$E2E_TMP/proxy.log"; do
-	[ $i -ge 30 ] && e2e_fail "no reload after SIGHUP"
-	sleep 0.1; i=$((i + 1))
-done
+e2e_wait_log 'SIGHUP: dr reload: {"ok":true,"gateways":2,"rules":1}' 3 "no reload after SIGHUP"
 e2e_expect_proxy_alive
 expect_stat dr.gateways 2

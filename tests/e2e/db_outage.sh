@@ -18,18 +18,9 @@
 . "$top_srcdir/tests/e2e/lib.sh"
 
 e2e_init
-command -v sipp >/dev/null 2>&1 || e2e_skip "sipp not found"
-CTL=${SIPCC_CTL:-$top_builddir/sipcc-ctl}
-[ -x "$CTL" ] || e2e_error "sipcc-ctl not found: SIPCC_CTL=$CTL"
-
 e2e_pg_start
-DB=$PG_URL
-ctl() { "$CTL" --db "$DB" "$@" >>"$E2E_TMP/ctl.out" 2>&1 || e2e_fail "sipcc-ctl $* failed"; }
-ctl db init
-ctl domain add voip.example.com
-ctl add alice@voip.example.com alice-secret
-ctl add bob@voip.example.com bob-secret
-ctl add carol@voip.example.com carol-secret
+e2e_ctl_init "$PG_URL"
+e2e_subscribers alice bob carol
 
 e2e_ports UAS PROXY UAC UAC2 UAC3
 e2e_build tests/e2e/auth_registrar.sip
@@ -77,11 +68,7 @@ grep -q "no answer from the database" "$E2E_TMP/proxy.log" ||
 	e2e_fail "the proxy did not give up waiting for the database"
 
 # 3. Once the connection is known lost, a REGISTER needing a write gets 503 at once.
-i=0
-until grep -q "postgres connection lost" "$E2E_TMP/proxy.log"; do
-	[ $i -ge 150 ] && e2e_fail "the proxy did not notice the frozen database in 15 s"
-	sleep 0.1; i=$((i + 1))
-done
+e2e_wait_log "postgres connection lost" 15 "the proxy did not notice the frozen database in 15 s"
 t1=$(now_ms)
 register bob503 bob bob-secret "$UAC" reg_auth_503.xml
 t_bob=$(( $(now_ms) - t1 ))

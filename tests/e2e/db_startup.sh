@@ -18,18 +18,13 @@
 . "$top_srcdir/tests/e2e/lib.sh"
 
 e2e_init
-command -v sipp >/dev/null 2>&1 || e2e_skip "sipp not found"
-CTL=${SIPCC_CTL:-$top_builddir/sipcc-ctl}
-[ -x "$CTL" ] || e2e_error "sipcc-ctl not found: SIPCC_CTL=$CTL"
-
 e2e_pg_start
-DB=$PG_URL
-dbctl() { "$CTL" --db "$DB" "$@" >>"$E2E_TMP/dbctl.out" 2>&1 || e2e_fail "sipcc-ctl $* failed"; }
+e2e_ctl_init "$PG_URL"
 
 e2e_ports GW1 PROXY UAC
-dbctl db init
-dbctl gw add 1 "sip:127.0.0.1:$GW1"
-dbctl rule add 1 49 1
+ctl db init
+ctl gw add 1 "sip:127.0.0.1:$GW1"
+ctl rule add 1 49 1
 eval "$PG_STOP" >>"$E2E_TMP/pg.out" 2>&1 || e2e_error "cannot stop PostgreSQL"
 
 # probe SECONDS: INVITEs for a number no rule covers, one every 200 ms;
@@ -89,11 +84,7 @@ e2e_expect_proxy_alive
 
 # 3. Thawed: schema and tables arrive by themselves.
 e2e_pg_signal CONT
-i=0
-until grep -q "drouting: 1 gateways, 1 rules" "$E2E_TMP/proxy.log"; do
-	[ $i -ge 300 ] && e2e_fail "the tables were not loaded within 30 s of the thaw"
-	sleep 0.1; i=$((i + 1))
-done
+e2e_wait_log "drouting: 1 gateways, 1 rules" 30 "the tables were not loaded within 30 s of the thaw"
 grep -q "database ready" "$E2E_TMP/proxy.log" || e2e_fail "no 'database ready' in the log"
 sed -e "s|@RURI@|sip:4989123@127[.]0[.]0[.]1:$GW1|" -e "/@ANSWER@/r $E2E_SRC/dr_answer_200.xml" \
 	-e "/@ANSWER@/d" "$E2E_SRC/dr_uas.xml" >"$E2E_TMP/gw1.xml"

@@ -18,21 +18,16 @@
 . "$top_srcdir/tests/e2e/lib.sh"
 
 e2e_init
-command -v sipp >/dev/null 2>&1 || e2e_skip "sipp not found"
-CTL=${SIPCC_CTL:-$top_builddir/sipcc-ctl}
-[ -x "$CTL" ] || e2e_error "sipcc-ctl not found: SIPCC_CTL=$CTL"
-
 e2e_pg_start
-DB=$PG_URL
+e2e_ctl_init "$PG_URL"
 SOCK=$E2E_TMP/sipcc.ctl
-dbctl() { "$CTL" --db "$DB" "$@" >>"$E2E_TMP/dbctl.out" 2>&1 || e2e_fail "sipcc-ctl $* failed"; }
 now_ms() { date +%s%3N; }
 
 e2e_ports GW1 GW2 PROXY UAC
-dbctl db init
-dbctl gw add 1 "sip:127.0.0.1:$GW1"
-dbctl gw add 2 "sip:127.0.0.1:$GW2"
-dbctl rule add 1 49 1
+ctl db init
+ctl gw add 1 "sip:127.0.0.1:$GW1"
+ctl gw add 2 "sip:127.0.0.1:$GW2"
+ctl rule add 1 49 1
 
 # No timer: only SIGHUP and the control command reload the tables here.
 { echo "use drouting { reload_interval = 0; }"; cat "$top_srcdir/tests/e2e/drouting.sip"; } \
@@ -40,11 +35,7 @@ dbctl rule add 1 49 1
 e2e_build "$E2E_TMP/dr_manual.sip"
 E2E_LOG_LEVEL=debug
 e2e_start_proxy "$PROXY" --db "$DB" --ctl "$SOCK"
-i=0
-until grep -q "drouting: 2 gateways, 1 rules" "$E2E_TMP/proxy.log"; do
-	[ $i -ge 100 ] && e2e_fail "the proxy did not load the gateway tables"
-	sleep 0.1; i=$((i + 1))
-done
+e2e_wait_log "drouting: 2 gateways, 1 rules" 10 "the proxy did not load the gateway tables"
 
 # gateway NAME PORT RURI-REGEXP CALLS: a gateway UAS answering 200.
 gateway() {
@@ -64,7 +55,7 @@ gateway gw1 "$GW1" "sip:4989123@127[.]0[.]0[.]1:$GW1" 4
 call before 1
 
 # 2. New rule, frozen database, reloads asked for.
-dbctl rule add 1 4989 2
+ctl rule add 1 4989 2
 e2e_pg_signal STOP || e2e_error "cannot find the PostgreSQL processes"
 t0=$(now_ms)
 loads=$(grep -c "dr: loading the tables" "$E2E_TMP/proxy.log")
@@ -93,11 +84,7 @@ e2e_pg_signal CONT
 wait "$CTL_PID" || e2e_fail "sipcc-ctl dr reload failed: $(cat "$E2E_TMP/reload.json" "$E2E_TMP/reload.err")"
 grep -q '"ok":true,"gateways":2,"rules":2' "$E2E_TMP/reload.json" ||
 	e2e_fail "dr reload answered: $(cat "$E2E_TMP/reload.json")"
-i=0
-until grep -q 'SIGHUP: dr reload: {"ok":true,"gateways":2,"rules":2}' "$E2E_TMP/proxy.log"; do
-	[ $i -ge 100 ] && e2e_fail "the SIGHUP reload did not complete after the thaw"
-	sleep 0.1; i=$((i + 1))
-done
+e2e_wait_log 'SIGHUP: dr reload: {"ok":true,"gateways":2,"rules":2}' 10 "the SIGHUP reload did not complete after the thaw"
 e2e_sipp_wait gw1
 e2e_expect_calls gw1 4
 gateway gw2 "$GW2" "sip:4989123@127[.]0[.]0[.]1:$GW2" 1

@@ -16,10 +16,7 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init
-CTL=${SIPCC_CTL:-$top_builddir/sipcc-ctl}
-[ -x "$CTL" ] || e2e_error "sipcc-ctl not found: SIPCC_CTL=$CTL"
-DB=sqlite:$E2E_TMP/sipcc.db
-ctl() { "$CTL" --db "$DB" "$@" >>"$E2E_TMP/ctl.out" 2>&1 || e2e_fail "sipcc-ctl $* failed"; }
+e2e_ctl_init
 # ctl_refused WHAT ARGS...: sipcc-ctl must exit 1 with a message containing WHAT.
 ctl_refused() {
 	what=$1; shift
@@ -108,11 +105,7 @@ PY
 # A rule added while the proxy runs takes effect at the next reload (every
 # 10 s), without a restart: 33... now goes to gateway 2.
 ctl rule add 1 33 2
-i=0
-until grep -q "drouting: 2 gateways, 3 rules" "$E2E_TMP/proxy.log"; do
-	[ $i -ge 150 ] && e2e_fail "the proxy did not reload the rule table within 15 s"
-	sleep 0.1; i=$((i + 1))
-done
+e2e_wait_log "drouting: 2 gateways, 3 rules" 15 "the proxy did not reload the rule table within 15 s"
 gateway gw2_new_rule "$GW2" "sip:[+]3312345@127[.]0[.]0[.]1:$GW2" 200 1
 call uac_new_rule 3312345 1
 e2e_sipp_wait gw2_new_rule

@@ -17,10 +17,8 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init
-CTL=${SIPCC_CTL:-$top_builddir/sipcc-ctl}
-[ -x "$CTL" ] || e2e_error "sipcc-ctl not found: SIPCC_CTL=$CTL"
-DB=sqlite:$E2E_TMP/fork.db
-"$CTL" --db "$DB" db init >"$E2E_TMP/ctl.out" 2>&1 || e2e_fail "sipcc-ctl db init failed"
+e2e_ctl_init "sqlite:$E2E_TMP/fork.db"
+ctl db init
 
 e2e_ports PROXY UAC ANSWER RING BUSY LATER EDGE DIRECT DECLINE RING2
 e2e_build tests/e2e/fork.sip

@@ -8,6 +8,15 @@
 #   e2e_sipp uas -sf uas.xml -p $UAS ...   # background; e2e_sipp_wait uas
 #   e2e_sipp_run uac -sf uac.xml 127.0.0.1:$PROXY -m 100 ...   # foreground
 #   e2e_expect_calls uac 100      # sipp exit 0, 100 successful, 0 failed
+#   e2e_wait_log "tables loaded" 5 "no tables"  # a proxy.log line within 5 s
+#
+# Tests with subscribers in a database (sipcc-ctl):
+#
+#   e2e_ctl_init [DB_URL]         # CTL, DB (default a new SQLite file), ctl
+#   e2e_subscribers alice bob     # schema, voip.example.com, USER/USER-secret
+#   e2e_start_proxy $PROXY --db "$DB"
+#   e2e_sipp_register regbob bob $UAC $UAS   # reg_auth.xml, 1 successful
+#   e2e_wait_binding bob@voip.example.com "no binding for bob"  # ul.out
 #
 # make check exports SIPCC (the compiler), SIPCC_STDLIB, SIPCC_RUNTIME,
 # top_srcdir and top_builddir. By hand, from a build directory:
@@ -189,6 +198,17 @@ e2e_start_proxy() {
 	done
 }
 
+# e2e_wait_log REGEX SECONDS MESSAGE: wait until proxy.log has a line
+# matching REGEX (grep's basic regular expression), checking every 0.1 s;
+# fail with MESSAGE when none comes within SECONDS.
+e2e_wait_log() {
+	i=0
+	until grep -q -e "$1" "$E2E_TMP/proxy.log"; do
+		[ $i -ge $(($2 * 10)) ] && e2e_fail "$3"
+		sleep 0.1; i=$((i + 1))
+	done
+}
+
 # Fail unless the proxy is still running.
 e2e_expect_proxy_alive() {
 	kill -0 "$PROXY_PID" 2>/dev/null || {
@@ -295,4 +315,48 @@ e2e_pg_cleanup() {
 	[ -n "$E2E_PG_FROZEN" ] && e2e_pg_signal CONT
 	pg_server_stop
 	rm -rf "$E2E_PG_TMP"
+}
+
+# e2e_ctl_init [DB_URL]: find sipcc-ctl ($SIPCC_CTL, default
+# $top_builddir/sipcc-ctl) as CTL, set DB to DB_URL (default a new SQLite
+# file in the test's directory) and define ctl ARGS...: sipcc-ctl --db $DB
+# ARGS, its output appended to ctl.out, the test failed when it fails.
+e2e_ctl_init() {
+	CTL=${SIPCC_CTL:-$top_builddir/sipcc-ctl}
+	[ -x "$CTL" ] || e2e_error "sipcc-ctl not found: SIPCC_CTL=$CTL"
+	DB=${1:-sqlite:$E2E_TMP/sipcc.db}
+	ctl() { "$CTL" --db "$DB" "$@" >>"$E2E_TMP/ctl.out" 2>&1 || e2e_fail "sipcc-ctl $* failed"; }
+}
+
+# e2e_subscribers USER...: after e2e_ctl_init, make the schema, the domain
+# voip.example.com and, for each USER, the subscriber USER@voip.example.com
+# with the password USER-secret.
+e2e_subscribers() {
+	ctl db init
+	ctl domain add voip.example.com
+	for user in "$@"; do
+		ctl add "$user@voip.example.com" "$user-secret"
+	done
+}
+
+# e2e_sipp_register NAME USER PORT CONTACT_PORT: sipp registers USER (of
+# e2e_subscribers, password USER-secret) with reg_auth.xml from
+# 127.0.0.1:PORT at the proxy on $PROXY, with a Contact on CONTACT_PORT;
+# fails unless it ends with one successful registration.
+e2e_sipp_register() {
+	e2e_sipp_run "$1" -sf "$E2E_SRC/reg_auth.xml" "127.0.0.1:$PROXY" -i 127.0.0.1 -p "$3" \
+		-s "$2" -au "$2" -ap "$2-secret" -key contact_port "$4" -m 1 -timeout 10s -timeout_error
+	e2e_expect_calls "$1" 1
+}
+
+# e2e_wait_binding AOR MESSAGE: wait up to 5 s for a binding of AOR in the
+# database ("sipcc-ctl ul show AOR" succeeds; its output is left in
+# ul.out); fail with MESSAGE when none comes. A registrar answers 200 once
+# memory holds the binding; the row follows.
+e2e_wait_binding() {
+	i=0
+	until "$CTL" --db "$DB" ul show "$1" >"$E2E_TMP/ul.out" 2>&1; do
+		[ $i -ge 50 ] && e2e_fail "$2"
+		sleep 0.1; i=$((i + 1))
+	done
 }

@@ -21,22 +21,14 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init sipp python3 linphonec
-CTL=${SIPCC_CTL:-$top_builddir/sipcc-ctl}
-[ -x "$CTL" ] || e2e_error "sipcc-ctl not found: SIPCC_CTL=$CTL"
-DB=sqlite:$E2E_TMP/sipcc.db
-ctl() { "$CTL" --db "$DB" "$@" >>"$E2E_TMP/ctl.out" 2>&1 || e2e_fail "sipcc-ctl $* failed"; }
-ctl db init
-ctl domain add voip.example.com
-ctl add alice@voip.example.com alice-secret
-ctl add carol@voip.example.com carol-secret
+e2e_ctl_init
+e2e_subscribers alice carol
 
 e2e_ports GW PROXY CAROL LP RTP
 e2e_build examples/residential.sip -D "PSTN_GATEWAY=sip:127.0.0.1:$GW"
 e2e_start_proxy "$PROXY" --db "$DB"
 
-e2e_sipp_run reg_carol -sf "$E2E_SRC/reg_auth.xml" "127.0.0.1:$PROXY" -i 127.0.0.1 -p "$CAROL" \
-	-s carol -au carol -ap carol-secret -key contact_port "$CAROL" -m 1 -timeout 10s -timeout_error
-e2e_expect_calls reg_carol 1
+e2e_sipp_register reg_carol carol "$CAROL" "$CAROL"
 e2e_sipp carol -sf "$E2E_SRC/uas_nocreds.xml" -i 127.0.0.1 -p "$CAROL" -m 1 -timeout 40s
 e2e_wait_sipp_up carol "$CAROL"
 

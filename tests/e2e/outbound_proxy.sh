@@ -17,15 +17,8 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init sipp python3 sqlite3
-CTL=${SIPCC_CTL:-$top_builddir/sipcc-ctl}
-[ -x "$CTL" ] || e2e_error "sipcc-ctl not found: SIPCC_CTL=$CTL"
-DB=sqlite:$E2E_TMP/sipcc.db
-ctl() { "$CTL" --db "$DB" "$@" >>"$E2E_TMP/ctl.out" 2>&1 || e2e_fail "sipcc-ctl $* failed"; }
-ctl db init
-ctl domain add voip.example.com
-ctl add alice@voip.example.com alice-secret
-ctl add carol@voip.example.com carol-secret
-ctl add dave@voip.example.com dave-secret
+e2e_ctl_init
+e2e_subscribers alice carol dave
 
 e2e_ports GW PROXY UAC CAROL DAVE
 e2e_build examples/residential.sip -D "PSTN_GATEWAY=sip:127.0.0.1:$GW"
@@ -34,10 +27,7 @@ e2e_start_proxy "$PROXY" --db "$DB"
 # 1. The callees register.
 for who in carol:$CAROL dave:$DAVE; do
 	user=${who%%:*} uport=${who#*:}
-	e2e_sipp_run "reg_$user" -sf "$E2E_SRC/reg_auth.xml" "127.0.0.1:$PROXY" -i 127.0.0.1 \
-		-p "$uport" -s "$user" -au "$user" -ap "$user-secret" -key contact_port "$uport" \
-		-m 1 -timeout 10s -timeout_error
-	e2e_expect_calls "reg_$user" 1
+	e2e_sipp_register "reg_$user" "$user" "$uport" "$uport"
 done
 
 # 2. alice -> carol with the preloaded Route.

@@ -10,13 +10,8 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init python3
-CTL=${SIPCC_CTL:-$top_builddir/sipcc-ctl}
-[ -x "$CTL" ] || e2e_error "sipcc-ctl not found: SIPCC_CTL=$CTL"
-DB=sqlite:$E2E_TMP/sipcc.db
-ctl() { "$CTL" --db "$DB" "$@" >>"$E2E_TMP/ctl.out" 2>&1 || e2e_fail "sipcc-ctl $* failed"; }
-ctl db init
-ctl domain add voip.example.com
-ctl add alice@voip.example.com alice-secret
+e2e_ctl_init
+e2e_subscribers alice
 
 e2e_ports PROXY
 e2e_build tests/e2e/auth_registrar.sip
@@ -87,12 +82,7 @@ PY
 cat "$E2E_TMP/reg.out" >&2
 grep -q "replayed nonce-count" "$E2E_TMP/proxy.log" &&
 	e2e_fail "a retransmitted REGISTER reached the digest check again"
-# The 200 comes once memory holds the binding; the row follows.
-i=0
-until "$CTL" --db "$DB" ul show alice@voip.example.com >"$E2E_TMP/ul.out" 2>&1; do
-	[ $i -ge 50 ] && e2e_fail "no binding for alice after REGISTER"
-	sleep 0.1; i=$((i + 1))
-done
+e2e_wait_binding alice@voip.example.com "no binding for alice after REGISTER"
 [ "$(grep -c '<sip:alice@127.0.0.1:' "$E2E_TMP/ul.out")" = 1 ] ||
 	e2e_fail "alice's bindings: $(cat "$E2E_TMP/ul.out")"
 e2e_expect_proxy_alive

@@ -11,16 +11,8 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init
-CTL=${SIPCC_CTL:-$top_builddir/sipcc-ctl}
-[ -x "$CTL" ] || e2e_error "sipcc-ctl not found: SIPCC_CTL=$CTL"
-DB=${E2E_DB_URL:-sqlite:$E2E_TMP/sipcc.db}
-ctl() { "$CTL" --db "$DB" "$@" >>"$E2E_TMP/ctl.out" 2>&1 || e2e_fail "sipcc-ctl $* failed"; }
-
-ctl db init
-ctl domain add voip.example.com
-ctl add alice@voip.example.com alice-secret
-ctl add bob@voip.example.com bob-secret
-ctl add carol@voip.example.com carol-secret
+e2e_ctl_init "${E2E_DB_URL:-}"
+e2e_subscribers alice bob carol
 
 e2e_ports UAS PROXY UAC
 e2e_build tests/e2e/auth_registrar.sip
@@ -38,12 +30,7 @@ e2e_expect_calls wrongpw 1
 	e2e_fail "a REGISTER with a wrong password created a binding"
 register regbob bob bob-secret "$UAS" reg_auth.xml
 e2e_expect_calls regbob 1
-# The 200 comes once memory holds the binding; the row follows.
-i=0
-until "$CTL" --db "$DB" ul show bob@voip.example.com >"$E2E_TMP/ul.out" 2>&1; do
-	[ $i -ge 50 ] && e2e_fail "no binding for bob in the database after REGISTER"
-	sleep 0.1; i=$((i + 1))
-done
+e2e_wait_binding bob@voip.example.com "no binding for bob in the database after REGISTER"
 grep -q "<sip:bob@127.0.0.1:$UAS>" "$E2E_TMP/ul.out" ||
 	e2e_fail "bob's binding is not his contact: $(cat "$E2E_TMP/ul.out")"
 

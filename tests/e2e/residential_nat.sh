@@ -19,14 +19,8 @@
 e2e_init python3
 command -v rtpengine >/dev/null 2>&1 ||
 	e2e_skip "rtpengine not found (apt-get install rtpengine-daemon)"
-CTL=${SIPCC_CTL:-$top_builddir/sipcc-ctl}
-[ -x "$CTL" ] || e2e_error "sipcc-ctl not found: SIPCC_CTL=$CTL"
-DB=sqlite:$E2E_TMP/sipcc.db
-ctl() { "$CTL" --db "$DB" "$@" >>"$E2E_TMP/ctl.out" 2>&1 || e2e_fail "sipcc-ctl $* failed"; }
-ctl db init
-ctl domain add voip.example.com
-ctl add alice@voip.example.com alice-secret
-ctl add bob@voip.example.com bob-secret
+e2e_ctl_init
+e2e_subscribers alice bob
 
 e2e_ports GW PROXY NG BOB
 RTP_MIN=$((28000 + ($$ % 200) * 20))

@@ -25,17 +25,10 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init sipp python3 openssl
-CTL=${SIPCC_CTL:-$top_builddir/sipcc-ctl}
-[ -x "$CTL" ] || e2e_error "sipcc-ctl not found: SIPCC_CTL=$CTL"
-DB=sqlite:$E2E_TMP/sipcc.db
-ctl() { "$CTL" --db "$DB" "$@" >>"$E2E_TMP/ctl.out" 2>&1 || e2e_fail "sipcc-ctl $* failed"; }
+e2e_ctl_init
 PEER="python3 $E2E_SRC/ws_peer.py"
 
-ctl db init
-ctl domain add voip.example.com
-ctl add alice@voip.example.com alice-secret
-ctl add bob@voip.example.com bob-secret
-ctl add carol@voip.example.com carol-secret
+e2e_subscribers alice bob carol
 
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=sipcc test" \
 	-addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
