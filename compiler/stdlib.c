@@ -82,6 +82,23 @@ static struct cc_module_decl *cc_module_find(struct cc_program *p, const char *n
 	return NULL;
 }
 
+/* The modules names[0..n) name, into a new array; false (reported, with
+ * "module M VERB unknown module X") when one is not declared. */
+static bool cc_modules_resolve_list(struct cc_program *p, const struct cc_module_decl *m,
+				    const char **names, const struct cc_loc *locs, int n,
+				    const char *verb, struct cc_module_decl ***out)
+{
+	bool ok = true;
+	*out = cc_alloc(sizeof **out * (size_t)(n + 1));
+	for (int i = 0; i < n; i++)
+		if (!((*out)[i] = cc_module_find(p, names[i]))) {
+			cc_diag_report(CC_D_BAD_DECL, locs[i], "module '%s' %s unknown module '%s'",
+				       m->name, verb, names[i]);
+			ok = false;
+		}
+	return ok;
+}
+
 /* Resolve the names in requires() and after() of every module; unknown
  * names and cycles (a module that would have to start before itself) are
  * errors of the stdlib. */
@@ -90,22 +107,10 @@ static bool cc_modules_resolve(struct cc_program *p)
 	bool ok = true;
 	int n = 0;
 	for (struct cc_module_decl *m = p->modules; m; m = m->next) {
-		m->req = cc_alloc(sizeof *m->req * (size_t)(m->nrequires + 1));
-		m->aft = cc_alloc(sizeof *m->aft * (size_t)(m->nafter + 1));
-		for (int i = 0; i < m->nrequires; i++)
-			if (!(m->req[i] = cc_module_find(p, m->requires[i]))) {
-				cc_diag_report(CC_D_BAD_DECL, m->requires_locs[i],
-					       "module '%s' requires unknown module '%s'", m->name,
-					       m->requires[i]);
-				ok = false;
-			}
-		for (int i = 0; i < m->nafter; i++)
-			if (!(m->aft[i] = cc_module_find(p, m->after[i]))) {
-				cc_diag_report(CC_D_BAD_DECL, m->after_locs[i],
-					       "module '%s' starts after unknown module '%s'", m->name,
-					       m->after[i]);
-				ok = false;
-			}
+		ok &= cc_modules_resolve_list(p, m, m->requires, m->requires_locs, m->nrequires,
+					      "requires", &m->req);
+		ok &= cc_modules_resolve_list(p, m, m->after, m->after_locs, m->nafter,
+					      "starts after", &m->aft);
 		n++;
 	}
 	/* A cycle: some module never gets all its predecessors placed. */
