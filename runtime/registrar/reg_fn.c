@@ -28,17 +28,27 @@ static bool reg_writer_ready(void)
 
 static const struct reg_writer reg_fn_writer = { reg_writer_ready, proxy_db_submit };
 
+static void reg_loaded(long n, void *arg)
+{
+	db *d = arg;
+	if (n < 0)
+		LOG_ERR("registrar: cannot load the location table: %s%s%s", sip_strerror((int)n),
+			d ? ": " : "", d ? db_error(d) : "");
+	else
+		LOG_NOTICE("registrar: %ld bindings loaded from the database", n);
+}
+
+/* The location table is read by the database worker (the start-up wait
+ * of proxy/modules.c covers it, so the first calls find the bindings);
+ * without a worker, here. */
 static void reg_on_db_ready(db *d)
 {
 	reg_set_db(d);
 	if (proxy_db_worker())
 		reg_set_writer(&reg_fn_writer);
-	long n = reg_load(d, (int64_t)time(NULL));
-	if (n < 0)
-		LOG_ERR("registrar: cannot load the location table: %s: %s", sip_strerror((int)n),
-			db_error(d));
-	else
-		LOG_NOTICE("registrar: %ld bindings loaded from the database", n);
+	int64_t now = (int64_t)time(NULL);
+	if (reg_load_async(now, reg_loaded, NULL) != SIP_OK)
+		reg_loaded(reg_load(d, now), d);
 }
 
 /* A registrar.KEY setting of the policy, or dflt; a value outside

@@ -328,12 +328,20 @@ void reg_store_retry(reg_table *t)
 		reg_dirty.overflow_logged = false;
 }
 
-long reg_load(db *d, int64_t now)
+/* One row of the location table as the loader reads it; the strings
+ * point into the statement (reg_rows_read) or into a copy (the load off
+ * the loop). */
+struct reg_row {
+	sip_str aor, f[REG_NFIELDS];
+	int64_t expires, q, cseq, flags;
+};
+
+/* Call each for every unexpired row of the location table; stops at the
+ * first negative return of each. SIP_OK or a negative status. */
+static int reg_rows_read(db *d, int64_t now, int (*each)(const struct reg_row *r, void *arg),
+			 void *arg)
 {
-	reg_table *t = reg_table_get(SIP_STR_LIT("location"), true);
 	db_stmt *st;
-	if (!t)
-		return SIP_NOMEM;
 	int rc = db_prepare(d, "SELECT aor, contact, expires, q, callid, cseq, path, received,"
 			    " user_agent, flags, params FROM location WHERE expires > $1", &st);
 	if (rc != SIP_OK)
@@ -342,42 +350,163 @@ long reg_load(db *d, int64_t now)
 		db_finalize(st);
 		return rc;
 	}
-	long n = 0;
 	while ((rc = db_step(st)) == DB_ROW) {
-		sip_str aor = db_column_text(st, 0);
-		sip_str f[REG_NFIELDS] = {
-			[REG_CONTACT] = db_column_text(st, 1),
-			[REG_CALLID] = db_column_text(st, 4),
-			[REG_PATH] = db_column_text(st, 6),
-			[REG_RECEIVED] = db_column_text(st, 7),
-			[REG_UA] = db_column_text(st, 8),
-			[REG_PARAMS] = db_column_text(st, 10),
+		struct reg_row r = {
+			.aor = db_column_text(st, 0),
+			.f = {
+				[REG_CONTACT] = db_column_text(st, 1),
+				[REG_CALLID] = db_column_text(st, 4),
+				[REG_PATH] = db_column_text(st, 6),
+				[REG_RECEIVED] = db_column_text(st, 7),
+				[REG_UA] = db_column_text(st, 8),
+				[REG_PARAMS] = db_column_text(st, 10),
+			},
+			.expires = db_column_int(st, 2),
+			.q = db_column_int(st, 3),
+			.cseq = db_column_int(st, 5),
+			.flags = db_column_int(st, 9),
 		};
-		reg_aor *a = reg_aor_find(t, aor);
-		if (a) {
-			bool dup = false;
-			for (reg_contact *c = a->contacts; c && !dup; c = c->next)
-				dup = sip_str_eq(reg_field(c, REG_CONTACT), f[REG_CONTACT]);
-			if (dup)
-				continue;
-		} else if (!(a = reg_aor_add(t, aor))) {
-			rc = SIP_NOMEM;
+		if ((rc = each(&r, arg)) < 0)
 			break;
-		}
-		reg_contact *c = reg_contact_new(f);
-		if (!c) {
-			reg_aor_prune(t, a);
-			rc = SIP_NOMEM;
-			break;
-		}
-		c->expires = db_column_int(st, 2);
-		int64_t q = db_column_int(st, 3);
-		c->q = (int16_t)(q < -1 ? -1 : q > 1000 ? 1000 : q);
-		c->cseq = (uint32_t)db_column_int(st, 5);
-		c->flags = (uint32_t)db_column_int(st, 9);
-		reg_contact_insert(t, a, c);
-		n++;
 	}
 	db_finalize(st);
-	return rc == SIP_OK ? n : rc;
+	return rc < 0 ? rc : SIP_OK;
+}
+
+/* Put row r in table t unless its binding is there already: 1 when added,
+ * 0 when not, SIP_NOMEM. */
+static int reg_row_insert(reg_table *t, const struct reg_row *r)
+{
+	reg_aor *a = reg_aor_find(t, r->aor);
+	if (a) {
+		for (reg_contact *c = a->contacts; c; c = c->next)
+			if (sip_str_eq(reg_field(c, REG_CONTACT), r->f[REG_CONTACT]))
+				return 0;
+	} else if (!(a = reg_aor_add(t, r->aor))) {
+		return SIP_NOMEM;
+	}
+	reg_contact *c = reg_contact_new(r->f);
+	if (!c) {
+		reg_aor_prune(t, a);
+		return SIP_NOMEM;
+	}
+	c->expires = r->expires;
+	c->q = (int16_t)(r->q < -1 ? -1 : r->q > 1000 ? 1000 : r->q);
+	c->cseq = (uint32_t)r->cseq;
+	c->flags = (uint32_t)r->flags;
+	reg_contact_insert(t, a, c);
+	return 1;
+}
+
+struct reg_load_sync {
+	reg_table *t;
+	long n;
+};
+
+static int reg_load_each(const struct reg_row *r, void *arg)
+{
+	struct reg_load_sync *l = arg;
+	int rc = reg_row_insert(l->t, r);
+	if (rc > 0)
+		l->n++;
+	return rc;
+}
+
+long reg_load(db *d, int64_t now)
+{
+	struct reg_load_sync l = { reg_table_get(SIP_STR_LIT("location"), true), 0 };
+	if (!l.t)
+		return SIP_NOMEM;
+	int rc = reg_rows_read(d, now, reg_load_each, &l);
+	return rc == SIP_OK ? l.n : rc;
+}
+
+/* ---- the load on the database worker ---- */
+
+/* A row copied off the statement by the worker, for the loop to insert. */
+struct reg_row_copy {
+	struct reg_row_copy *next;
+	struct reg_row r;
+	char data[];
+};
+
+struct reg_load_job {
+	int64_t now;
+	int status;
+	struct reg_row_copy *head, **tail;
+	void (*done)(long n, void *arg);
+	void *arg;
+};
+
+static sip_str reg_copy_str(char **p, sip_str s)
+{
+	sip_str out = sip_str_make(*p, s.len);
+	if (s.len)
+		memcpy(*p, s.s, s.len);
+	*p += s.len;
+	return out;
+}
+
+/* Worker thread: copy a row; the table is the loop's. */
+static int reg_load_copy(const struct reg_row *r, void *arg)
+{
+	struct reg_load_job *j = arg;
+	size_t n = r->aor.len;
+	for (int i = 0; i < REG_NFIELDS; i++)
+		n += r->f[i].len;
+	struct reg_row_copy *c = sip_mem_alloc(sizeof *c + n + 1);
+	if (!c)
+		return SIP_NOMEM;
+	char *p = c->data;
+	c->next = NULL;
+	c->r = *r;
+	c->r.aor = reg_copy_str(&p, r->aor);
+	for (int i = 0; i < REG_NFIELDS; i++)
+		c->r.f[i] = reg_copy_str(&p, r->f[i]);
+	*j->tail = c;
+	j->tail = &c->next;
+	return SIP_OK;
+}
+
+static int reg_load_run(db *d, void *arg)
+{
+	struct reg_load_job *j = arg;
+	j->status = reg_rows_read(d, j->now, reg_load_copy, j);
+	return j->status;
+}
+
+/* Loop thread: the rows are in; insert them and tell the caller. */
+static void reg_load_done(int status, void *arg)
+{
+	struct reg_load_job *j = arg;
+	long n = status == SIP_OK ? j->status : status;
+	reg_table *t = reg_table_get(SIP_STR_LIT("location"), true);
+	if (n == SIP_OK && !t)
+		n = SIP_NOMEM;
+	for (struct reg_row_copy *c = j->head, *next; c; c = next) {
+		next = c->next;
+		if (n >= 0) {
+			int rc = reg_row_insert(t, &c->r);
+			n = rc < 0 ? rc : n + rc;
+		}
+		sip_mem_free(c);
+	}
+	if (j->done)
+		j->done(n, j->arg);
+	sip_mem_free(j);
+}
+
+int reg_load_async(int64_t now, void (*done)(long n, void *arg), void *arg)
+{
+	if (!reg_writer || !reg_writer->ready())
+		return SIP_ESTATE;
+	struct reg_load_job *j = sip_mem_alloc(sizeof *j);
+	if (!j)
+		return SIP_NOMEM;
+	*j = (struct reg_load_job){ .now = now, .done = done, .arg = arg };
+	j->tail = &j->head;
+	int rc = reg_writer->submit(reg_load_run, reg_load_done, j);
+	if (rc != SIP_OK)
+		sip_mem_free(j);
+	return rc;
 }

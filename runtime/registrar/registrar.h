@@ -102,6 +102,11 @@ unsigned reg_dirty_count(void);
  * table, replacing nothing already in memory. Returns the number of
  * bindings loaded or a negative status. */
 long reg_load(db *d, int64_t now);
+/* The same on the database worker (through the writer set with
+ * reg_set_writer): done(n, arg) runs on the loop once the bindings are
+ * in memory, n as reg_load returns it. SIP_OK when queued; SIP_ESTATE
+ * without a ready worker (use reg_load), or why it could not be queued. */
+int reg_load_async(int64_t now, void (*done)(long n, void *arg), void *arg);
 
 /* Field i of binding c. */
 static inline sip_str reg_field(const reg_contact *c, enum reg_field f)

@@ -297,9 +297,17 @@ static int64_t rows(db *d, const char *aor)
 	return n;
 }
 
+static long loaded;
+static void on_loaded(long n, void *arg)
+{
+	(void)arg;
+	loaded = n;
+}
+
 /* REGISTERs answered from memory, rows written by the worker in order; a
  * refused write gets 503 and changes nothing; a write that fails (the
- * table gone for a moment) is written again from memory afterwards. */
+ * table gone for a moment) is written again from memory afterwards; the
+ * rows come back into memory through the worker (a restart). */
 static void test_async_write_through(void **state)
 {
 	(void)state;
@@ -345,6 +353,17 @@ static void test_async_write_through(void **state)
 	assert_int_equal(reg_dirty_count(), 0);
 	tw_drain();
 	assert_int_equal(rows(d, "alice@example.com"), 3);
+
+	/* A restart: the worker reads the rows, the loop puts them in
+	 * memory (reg_load_async); the same bindings come back. */
+	reg_tables_destroy();
+	loaded = -1;
+	assert_int_equal(reg_load_async(NOW, on_loaded, NULL), SIP_OK);
+	assert_int_equal(loaded, -1);       /* not before the worker ran */
+	tw_drain();
+	assert_int_equal(loaded, 3);
+	t = reg_table_get(SIP_STR_LIT("location"), true);
+	assert_int_equal(count(t, NOW), 3);
 
 	/* unregister: memory at once, the rows through the worker. */
 	assert_int_equal(reg_remove_aor(t, AOR), SIP_OK);
