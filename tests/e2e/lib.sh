@@ -2,7 +2,7 @@
 #
 #   . "${top_srcdir:-.}/tests/e2e/lib.sh"
 #   e2e_init                      # skip without sipp/python3, temp dir, trap
-#   e2e_ports UAS PROXY UAC       # free UDP ports on 127.0.0.1
+#   e2e_ports UAS PROXY UAC       # free UDP+TCP ports on 127.0.0.1
 #   e2e_build examples/minimal.sip -D NEXT_HOP=sip:127.0.0.1:$UAS
 #   e2e_start_proxy $PROXY
 #   e2e_sipp uas -sf uas.xml -p $UAS ...   # background; e2e_sipp_wait uas
@@ -123,17 +123,29 @@ e2e_cleanup() {
 }
 
 # e2e_ports VAR...: set each VAR to a distinct free UDP port on 127.0.0.1.
-# The sockets are bound together, so the ports differ from each other; the
-# kernel picks them from the ephemeral range, away from fixed test ports.
+# The ports differ from each other, are free for both UDP and TCP (sipp
+# and the proxy listen on either) and lie below the kernel's ephemeral
+# range (32768 and up), so no outgoing connection of a test running beside
+# this one takes one of them later.
 e2e_ports() {
 	ports=$(python3 -c '
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
+import random, socket, sys
+chosen = []
+while len(chosen) < int(sys.argv[1]):
+    port = random.randrange(20000, 32000)
+    if port in chosen:
+        continue
+    try:
+        for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+            s = socket.socket(socket.AF_INET, kind)
+            if kind == socket.SOCK_STREAM:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", port))
+            s.close()
+    except OSError:
+        continue
+    chosen.append(port)
+print(" ".join(str(p) for p in chosen))
 ' $#) || e2e_error "cannot pick free ports"
 	for var in "$@"; do
 		port=${ports%% *}
