@@ -177,9 +177,10 @@ int64_t sipcc_fn_dlg_manage(struct sip_ctx *ctx)
 {
 	if (!M.up)
 		return 0;
-	if (dlg_cur(ctx))
-		return dlg_cur(ctx)->state != DLG_ENDED;
-	dlg *d = dlg_create(ctx->msg, M.default_timeout);
+	dlg *d = dlg_cur(ctx);
+	if (d)
+		return d->state != DLG_ENDED;
+	d = dlg_create(ctx->msg, M.default_timeout);
 	if (!d)
 		return 0;
 	dlg_set_cur(ctx, d);
@@ -190,15 +191,17 @@ int64_t sipcc_fn_dlg_manage(struct sip_ctx *ctx)
 
 int64_t sipcc_fn_dlg_set_timeout(struct sip_ctx *ctx, int64_t seconds)
 {
-	if (!dlg_cur(ctx) || dlg_cur(ctx)->state == DLG_ENDED || seconds < 1 || seconds > INT32_MAX)
+	dlg *d = dlg_cur(ctx);
+	if (!d || d->state == DLG_ENDED || seconds < 1 || seconds > INT32_MAX)
 		return 0;
-	dlg_set_timeout(dlg_cur(ctx), (uint32_t)seconds);
+	dlg_set_timeout(d, (uint32_t)seconds);
 	return 1;
 }
 
 int64_t sipcc_fn_is_in_dialog(struct sip_ctx *ctx)
 {
-	return dlg_cur(ctx) && dlg_cur(ctx)->state != DLG_ENDED;
+	dlg *d = dlg_cur(ctx);
+	return d && d->state != DLG_ENDED;
 }
 
 int64_t sipcc_pv_DLG_count_get(struct sip_ctx *ctx)
@@ -209,7 +212,8 @@ int64_t sipcc_pv_DLG_count_get(struct sip_ctx *ctx)
 
 void sipcc_pv_DLG_state_get(struct sip_ctx *ctx, sip_str *out)
 {
-	const char *n = dlg_cur(ctx) ? dlg_state_name(dlg_cur(ctx)->state) : "";
+	dlg *d = dlg_cur(ctx);
+	const char *n = d ? dlg_state_name(d->state) : "";
 	*out = sip_str_make(n, strlen(n));
 }
 
@@ -226,32 +230,42 @@ int64_t sipcc_pv_DLG_lifetime_get(struct sip_ctx *ctx)
 
 void sipcc_dlgvar_set_str(struct sip_ctx *ctx, int64_t idx, const char *s, size_t len)
 {
-	if (!dlg_cur(ctx) || idx < 0) {
+	dlg *d = dlg_cur(ctx);
+	if (!d || idx < 0) {
 		LOG_DEBUG("dialog variable %lld set outside a dialog; ignored", (long long)idx);
 		return;
 	}
-	if (dlg_var_set_str(dlg_cur(ctx), (unsigned)idx, sip_str_make(s, len)) != SIP_OK)
+	if (dlg_var_set_str(d, (unsigned)idx, sip_str_make(s, len)) != SIP_OK)
 		LOG_WARN("dialog: cannot keep dialog variable %lld", (long long)idx);
 }
 
 void sipcc_dlgvar_set_int(struct sip_ctx *ctx, int64_t idx, int64_t v)
 {
-	if (!dlg_cur(ctx) || idx < 0) {
+	dlg *d = dlg_cur(ctx);
+	if (!d || idx < 0) {
 		LOG_DEBUG("dialog variable %lld set outside a dialog; ignored", (long long)idx);
 		return;
 	}
-	dlg_var_set_int(dlg_cur(ctx), (unsigned)idx, v);
+	dlg_var_set_int(d, (unsigned)idx, v);
+}
+
+/* Dialog variable idx of the message's dialog, NULL when unset or outside
+ * a dialog. */
+static const struct dlg_var *dlg_var_of(struct sip_ctx *ctx, int64_t idx)
+{
+	dlg *d = dlg_cur(ctx);
+	return d && idx >= 0 ? dlg_var_get(d, (unsigned)idx) : NULL;
 }
 
 void sipcc_dlgvar_get_str(struct sip_ctx *ctx, sip_str *out, int64_t idx)
 {
-	const struct dlg_var *v = dlg_cur(ctx) && idx >= 0 ? dlg_var_get(dlg_cur(ctx), (unsigned)idx) : NULL;
+	const struct dlg_var *v = dlg_var_of(ctx, idx);
 	*out = v ? v->sval : SIP_STR_NULL;
 }
 
 int64_t sipcc_dlgvar_get_int(struct sip_ctx *ctx, int64_t idx)
 {
-	const struct dlg_var *v = dlg_cur(ctx) && idx >= 0 ? dlg_var_get(dlg_cur(ctx), (unsigned)idx) : NULL;
+	const struct dlg_var *v = dlg_var_of(ctx, idx);
 	return v ? v->ival : 0;
 }
 
