@@ -10,7 +10,7 @@ EXTRA_DIST += bench/run bench/kamailio.cfg \
 .PHONY: bench
 bench: bench/relay$(EXEEXT) sipcc$(EXEEXT) libsiprt.a
 	SIPCC='$(abs_top_builddir)/sipcc' \
-	SIPCC_STDLIB='$(abs_top_srcdir)/stdlib' \
+	SIPCC_STDLIB='$(BUILD_STDLIB)' \
 	SIPCC_RUNTIME='$(abs_top_builddir)/libsiprt.a' \
 	RELAY='$(abs_top_builddir)/bench/relay' \
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
@@ -26,7 +26,7 @@ bench: bench/relay$(EXEEXT) sipcc$(EXEEXT) libsiprt.a
 bench-register: sipcc$(EXEEXT) sipcc-ctl$(EXEEXT) libsiprt.a
 	SIPCC='$(abs_top_builddir)/sipcc' \
 	SIPCC_CTL='$(abs_top_builddir)/sipcc-ctl' \
-	SIPCC_STDLIB='$(abs_top_srcdir)/stdlib' \
+	SIPCC_STDLIB='$(BUILD_STDLIB)' \
 	SIPCC_RUNTIME='$(abs_top_builddir)/libsiprt.a' \
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 	KAMAILIO='$(KAMAILIO)' \
@@ -38,7 +38,7 @@ bench-register: sipcc$(EXEEXT) sipcc-ctl$(EXEEXT) libsiprt.a
 noinst_PROGRAMS += bench/reg_memory
 bench_reg_memory_SOURCES = bench/reg_memory.c
 bench_reg_memory_CFLAGS = $(AM_CFLAGS) -O2 $(SQLITE_CFLAGS) $(PQ_CFLAGS) $(MARIADB_CFLAGS)
-bench_reg_memory_LDADD = runtime/libsiprt_registrar.a runtime/libsiprt_db.a $(SIPRT_SIP) $(SQLITE_LIBS) $(PQ_LIBS) $(MARIADB_LIBS) -lpthread
+bench_reg_memory_LDADD = modules/libmod_registrar.a runtime/libsiprt_db.a $(SIPRT_SIP) $(SQLITE_LIBS) $(PQ_LIBS) $(MARIADB_LIBS) -lpthread
 
 .PHONY: bench-memory
 bench-memory: bench/reg_memory$(EXEEXT)

@@ -7,9 +7,9 @@ nodist_man_MANS = man/sipcc-policy.5
 EXTRA_DIST += man/sipcc-policy.5.in
 CLEANFILES += man/sipcc-policy.5
 
-man/sipcc-policy.5: $(srcdir)/man/sipcc-policy.5.in sipcc$(EXEEXT) $(dist_stdlib_DATA)
+man/sipcc-policy.5: $(srcdir)/man/sipcc-policy.5.in sipcc$(EXEEXT) share/stdlib/.stamp
 	$(AM_V_GEN)$(MKDIR_P) man && \
-	SIPCC_STDLIB='$(abs_top_srcdir)/stdlib' ./sipcc$(EXEEXT) doc >$@.doc && \
+	SIPCC_STDLIB='$(BUILD_STDLIB)' ./sipcc$(EXEEXT) doc >$@.doc && \
 	test -s $@.doc && \
 	sed -e '/^@STDLIB_REFERENCE@$$/{r $@.doc' -e 'd' -e '}' \
 		$(srcdir)/man/sipcc-policy.5.in >$@.tmp && \

@@ -9,17 +9,9 @@ include runtime/sip/local.mk
 include runtime/net/local.mk
 include runtime/txn/local.mk
 include runtime/proxy/local.mk
-include runtime/text/local.mk
 include runtime/db/local.mk
 include runtime/script/local.mk
-include runtime/registrar/local.mk
-include runtime/auth/local.mk
-include runtime/domain/local.mk
 include runtime/dialog/local.mk
-include runtime/drouting/local.mk
-include runtime/acc/local.mk
-include runtime/nat/local.mk
-include runtime/rtpengine/local.mk
 
 RUNTIME_CFLAGS = $(AM_CFLAGS) -O2 $(OPENSSL_CFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS) $(MARIADB_CFLAGS) $(CARES_CFLAGS)
 
@@ -54,8 +46,7 @@ runtime_libsiprt_db_a_SOURCES = $(DB_SRC) $(DB_CACHE_SRC)
 runtime_libsiprt_db_a_CFLAGS = $(RUNTIME_CFLAGS)
 SIPRT_DB = runtime/libsiprt_db.a $(SIPRT_CORE)
 
-# The dialog layer (the dialog module's policy functions are below, with
-# the modules).
+# The dialog layer (the module with its policy functions is modules/dialog).
 noinst_LIBRARIES += runtime/libsiprt_dialog.a
 runtime_libsiprt_dialog_a_SOURCES = $(DIALOG_CORE_SRC)
 runtime_libsiprt_dialog_a_CFLAGS = $(RUNTIME_CFLAGS)
@@ -74,36 +65,8 @@ runtime_libsiprt_proxy_a_CFLAGS = $(RUNTIME_CFLAGS)
 SIPRT_HOST = runtime/libsiprt_proxy.a runtime/libsiprt_script.a \
 	runtime/libsiprt_dialog.a runtime/libsiprt_db.a $(SIPRT_TXN)
 
-# The modules, one library each; their policy functions call the host.
-noinst_LIBRARIES += runtime/libsiprt_registrar.a
-runtime_libsiprt_registrar_a_SOURCES = $(REGISTRAR_SRC)
-runtime_libsiprt_registrar_a_CFLAGS = $(RUNTIME_CFLAGS)
-noinst_LIBRARIES += runtime/libsiprt_auth.a
-runtime_libsiprt_auth_a_SOURCES = $(AUTH_SRC)
-runtime_libsiprt_auth_a_CFLAGS = $(RUNTIME_CFLAGS)
-noinst_LIBRARIES += runtime/libsiprt_domain.a
-runtime_libsiprt_domain_a_SOURCES = $(DOMAIN_SRC)
-runtime_libsiprt_domain_a_CFLAGS = $(RUNTIME_CFLAGS)
-noinst_LIBRARIES += runtime/libsiprt_dlgmod.a
-runtime_libsiprt_dlgmod_a_SOURCES = $(DIALOG_MOD_SRC)
-runtime_libsiprt_dlgmod_a_CFLAGS = $(RUNTIME_CFLAGS)
-noinst_LIBRARIES += runtime/libsiprt_drouting.a
-runtime_libsiprt_drouting_a_SOURCES = $(DROUTING_SRC)
-runtime_libsiprt_drouting_a_CFLAGS = $(RUNTIME_CFLAGS)
-noinst_LIBRARIES += runtime/libsiprt_nat.a
-runtime_libsiprt_nat_a_SOURCES = $(NAT_SRC)
-runtime_libsiprt_nat_a_CFLAGS = $(RUNTIME_CFLAGS)
-noinst_LIBRARIES += runtime/libsiprt_rtpengine.a
-runtime_libsiprt_rtpengine_a_SOURCES = $(RTPENGINE_SRC)
-runtime_libsiprt_rtpengine_a_CFLAGS = $(RUNTIME_CFLAGS)
-noinst_LIBRARIES += runtime/libsiprt_acc.a
-runtime_libsiprt_acc_a_SOURCES = $(ACC_SRC)
-runtime_libsiprt_acc_a_CFLAGS = $(RUNTIME_CFLAGS)
-noinst_LIBRARIES += runtime/libsiprt_text.a
-runtime_libsiprt_text_a_SOURCES = $(TEXT_SRC)
-runtime_libsiprt_text_a_CFLAGS = $(RUNTIME_CFLAGS)
-
-# The installed library: the objects of every layer and module above,
+# The installed library: the objects of every layer above and of every
+# module (MODULE_OBJECTS, modules/local.mk),
 # compiled once. A generated proxy links it and $(RUNTIME_LIBS) only.
 pkglib_LIBRARIES += libsiprt.a
 libsiprt_a_SOURCES =
@@ -113,11 +76,7 @@ libsiprt_a_LIBADD = \
 	$(runtime_libsiprt_net_a_OBJECTS) $(runtime_libsiprt_txn_a_OBJECTS) \
 	$(runtime_libsiprt_db_a_OBJECTS) $(runtime_libsiprt_dialog_a_OBJECTS) \
 	$(runtime_libsiprt_script_a_OBJECTS) $(runtime_libsiprt_proxy_a_OBJECTS) \
-	$(runtime_libsiprt_registrar_a_OBJECTS) $(runtime_libsiprt_auth_a_OBJECTS) \
-	$(runtime_libsiprt_domain_a_OBJECTS) $(runtime_libsiprt_dlgmod_a_OBJECTS) \
-	$(runtime_libsiprt_drouting_a_OBJECTS) $(runtime_libsiprt_nat_a_OBJECTS) \
-	$(runtime_libsiprt_rtpengine_a_OBJECTS) $(runtime_libsiprt_acc_a_OBJECTS) \
-	$(runtime_libsiprt_text_a_OBJECTS)
+	$(MODULE_OBJECTS)
 EXTRA_libsiprt_a_DEPENDENCIES = $(libsiprt_a_LIBADD)
 
 noinst_HEADERS = \

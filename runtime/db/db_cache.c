@@ -103,6 +103,15 @@ const void *db_cache_get(const db_cache *c)
 	return c ? c->snap : NULL;
 }
 
+bool db_cache_watches(const db_cache *c, const char *tbl)
+{
+	const char *const *t = c->def->tables;
+	for (; t && *t; t++)
+		if (strcmp(*t, tbl) == 0)
+			return true;
+	return false;
+}
+
 const char *db_cache_name(const db_cache *c)
 {
 	return c->def->name;

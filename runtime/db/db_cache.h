@@ -35,7 +35,7 @@
  * Single-threaded on the loop's side: every function here is called on
  * the loop's thread.
  *
- * A module adds a table so (runtime/drouting/dr_table.c is one):
+ * A module adds a table so (modules/drouting/dr_table.c is one):
  *
  *   static int my_load(db *d, void **out);      queries, then *out = snap
  *   static void my_free(void *snap);
@@ -47,7 +47,12 @@
  *   "my reload":  return proxy_db_cache_ctl(my_cache, o, NULL);
  *   module destroy: db_cache_destroy(my_cache);
  *
- * and declares "setting my.reload_interval: int = 10" in its .sipi. */
+ * and declares "setting my.reload_interval: int = 10" in its .sipi. With
+ * .tables = (const char *const[]){ "my_table", NULL } in the def, a change
+ * to my_table (sipcc-ctl, a web panel, plain SQL) is loaded within
+ * db.change_interval milliseconds without any reload command: the
+ * migration adds my_table to sipcc_change and gives it the triggers that
+ * bump its serial (runtime/db/schema.c, v5). */
 #ifndef SIPCC_DB_DB_CACHE_H
 #define SIPCC_DB_DB_CACHE_H
 
@@ -65,6 +70,10 @@ typedef struct db_cache_def {
 	int (*load)(db *d, void **snap);
 	void (*free)(void *snap);
 	void (*loaded)(db_cache *c, const void *snap);
+	/* The tables the snapshot is built from, NULL-terminated (or NULL):
+	 * when the change serial of one of them moves (sipcc_change, bumped
+	 * by a trigger on every write), the host reloads the cache. */
+	const char *const *tables;
 } db_cache_def;
 
 /* How a load reaches the worker: proxy_db_submit() in the proxy, or a
@@ -112,6 +121,8 @@ void db_cache_start(db_cache *c, db_cache_submit_fn submit, sip_timer_wheel *w,
  * is ready, SIP_ELIMIT, SIP_NOMEM); done is not called, the failure is
  * counted, the snapshot in use stays. */
 int db_cache_reload(db_cache *c, db_cache_done_fn done, void *arg);
+/* Whether the cache is built from table tbl (def->tables). */
+bool db_cache_watches(const db_cache *c, const char *tbl);
 /* Whether a load is running now. */
 bool db_cache_loading(const db_cache *c);
 

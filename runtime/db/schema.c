@@ -239,6 +239,143 @@ static const char *const v4_mysql[] = {
 	NULL
 };
 
+/* v5: the provider's data, changed without a rebuild, and the change
+ * serials that tell a running proxy to reload it.
+ *
+ * usr_preferences  per-user (username and domain) or per-domain (username
+ *                  '') attributes, as OpenSIPS's usr_preferences: type 0
+ *                  a string, 1 an integer (the value column holds its
+ *                  text either way).
+ * grp              group membership (OpenSIPS group: grp is a name).
+ * address          trusted peers and address permissions (OpenSIPS
+ *                  permissions): an address or a network (ip/mask), a
+ *                  port (0: any), a transport ('any', 'udp', 'tcp', 'tls',
+ *                  'ws', 'wss'), a regular expression on the From URI
+ *                  ('' : any) and a tag (context_info) for the policy.
+ * dialplan         translation rules (OpenSIPS dialplan): match_op 0 an
+ *                  exact string, 1 a regular expression; match_flags 1
+ *                  ignores case; subst_exp/repl_exp the rewrite, repl_exp
+ *                  with \1..\9; rules of a dpid are tried by pr, lowest
+ *                  first, then by id.
+ * blacklist        number prefixes refused (whitelist 0) or allowed as an
+ *                  exception (whitelist 1), global (username and domain
+ *                  '') or per user.
+ * sipcc_change     one row per cached table: its serial is bumped by a
+ *                  trigger on every change, whoever writes (sipcc-ctl, a
+ *                  web panel, plain SQL), and a running proxy that sees a
+ *                  serial move reloads what is cached from that table. */
+#define V5_PREFS(CREATE, ID, TAIL) \
+	CREATE " usr_preferences (" \
+	" id " ID "," \
+	" username VARCHAR(128) NOT NULL DEFAULT ''," \
+	" domain VARCHAR(128) NOT NULL DEFAULT ''," \
+	" attribute VARCHAR(64) NOT NULL," \
+	" type INTEGER NOT NULL DEFAULT 0," \
+	" value VARCHAR(255) NOT NULL DEFAULT ''," \
+	" UNIQUE (username, domain, attribute))" TAIL
+#define V5_GRP(CREATE, ID, TAIL) \
+	CREATE " grp (" \
+	" id " ID "," \
+	" username VARCHAR(128) NOT NULL," \
+	" domain VARCHAR(128) NOT NULL DEFAULT ''," \
+	" grp VARCHAR(64) NOT NULL," \
+	" UNIQUE (username, domain, grp))" TAIL
+#define V5_ADDRESS(CREATE, ID, TAIL) \
+	CREATE " address (" \
+	" id " ID "," \
+	" grp INTEGER NOT NULL DEFAULT 0," \
+	" ip VARCHAR(64) NOT NULL," \
+	" mask INTEGER NOT NULL DEFAULT 32," \
+	" port INTEGER NOT NULL DEFAULT 0," \
+	" proto VARCHAR(4) NOT NULL DEFAULT 'any'," \
+	" pattern VARCHAR(255) NOT NULL DEFAULT ''," \
+	" context_info VARCHAR(64) NOT NULL DEFAULT '')" TAIL
+#define V5_DIALPLAN(CREATE, ID, TAIL) \
+	CREATE " dialplan (" \
+	" id " ID "," \
+	" dpid INTEGER NOT NULL," \
+	" pr INTEGER NOT NULL DEFAULT 0," \
+	" match_op INTEGER NOT NULL DEFAULT 1," \
+	" match_exp VARCHAR(255) NOT NULL," \
+	" match_flags INTEGER NOT NULL DEFAULT 0," \
+	" subst_exp VARCHAR(255) NOT NULL DEFAULT ''," \
+	" repl_exp VARCHAR(255) NOT NULL DEFAULT ''," \
+	" attrs VARCHAR(255) NOT NULL DEFAULT ''," \
+	" disabled INTEGER NOT NULL DEFAULT 0)" TAIL
+#define V5_BLACKLIST(CREATE, ID, TAIL) \
+	CREATE " blacklist (" \
+	" id " ID "," \
+	" username VARCHAR(128) NOT NULL DEFAULT ''," \
+	" domain VARCHAR(128) NOT NULL DEFAULT ''," \
+	" prefix VARCHAR(64) NOT NULL," \
+	" whitelist INTEGER NOT NULL DEFAULT 0," \
+	" description VARCHAR(255) NOT NULL DEFAULT ''," \
+	" UNIQUE (username, domain, prefix))" TAIL
+#define V5_CHANGE(CREATE, TAIL) \
+	CREATE " sipcc_change (" \
+	" tbl VARCHAR(64) NOT NULL PRIMARY KEY," \
+	" serial BIGINT NOT NULL DEFAULT 0)" TAIL
+/* The tables whose changes are counted. */
+#define V5_ROWS \
+	" ('subscriber', 0), ('alias', 0), ('domain', 0), ('dr_gateway', 0)," \
+	" ('dr_rule', 0), ('usr_preferences', 0), ('grp', 0), ('address', 0)," \
+	" ('dialplan', 0), ('blacklist', 0)"
+#define V5_EACH(X) X("subscriber") X("alias") X("domain") X("dr_gateway") X("dr_rule") \
+	X("usr_preferences") X("grp") X("address") X("dialplan") X("blacklist")
+#define V5_BUMP(T) "UPDATE sipcc_change SET serial = serial + 1 WHERE tbl = '" T "'"
+/* SQLite: a trigger per table and event, each row. */
+#define V5_SQ_TRIG(T) \
+	"CREATE TRIGGER " T "_chg_i AFTER INSERT ON " T " BEGIN " V5_BUMP(T) "; END", \
+	"CREATE TRIGGER " T "_chg_u AFTER UPDATE ON " T " BEGIN " V5_BUMP(T) "; END", \
+	"CREATE TRIGGER " T "_chg_d AFTER DELETE ON " T " BEGIN " V5_BUMP(T) "; END",
+/* PostgreSQL: one function, a statement-level trigger per table. */
+#define V5_PG_TRIG(T) \
+	"CREATE TRIGGER " T "_chg AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON " T \
+	" FOR EACH STATEMENT EXECUTE FUNCTION sipcc_change_bump()",
+/* MariaDB: a trigger per table and event, each row; safe to run again. */
+#define V5_MY_TRIG(T) \
+	"CREATE TRIGGER IF NOT EXISTS " T "_chg_i AFTER INSERT ON " T " FOR EACH ROW " V5_BUMP(T), \
+	"CREATE TRIGGER IF NOT EXISTS " T "_chg_u AFTER UPDATE ON " T " FOR EACH ROW " V5_BUMP(T), \
+	"CREATE TRIGGER IF NOT EXISTS " T "_chg_d AFTER DELETE ON " T " FOR EACH ROW " V5_BUMP(T),
+#define V5_NEW "CREATE TABLE"
+#define V5_AGAIN "CREATE TABLE IF NOT EXISTS"
+#define V5_SQL_ID "INTEGER PRIMARY KEY AUTOINCREMENT"
+#define V5_PG_ID "BIGSERIAL PRIMARY KEY"
+static const char *const v5_sqlite[] = {
+	V5_PREFS(V5_NEW, V5_SQL_ID, ""), V5_GRP(V5_NEW, V5_SQL_ID, ""),
+	V5_ADDRESS(V5_NEW, V5_SQL_ID, ""), V5_DIALPLAN(V5_NEW, V5_SQL_ID, ""),
+	"CREATE INDEX dialplan_dpid ON dialplan (dpid, pr)",
+	V5_BLACKLIST(V5_NEW, V5_SQL_ID, ""), V5_CHANGE(V5_NEW, ""),
+	"INSERT INTO sipcc_change (tbl, serial) VALUES" V5_ROWS,
+	V5_EACH(V5_SQ_TRIG)
+	NULL
+};
+static const char *const v5_pgsql[] = {
+	V5_PREFS(V5_NEW, V5_PG_ID, ""), V5_GRP(V5_NEW, V5_PG_ID, ""),
+	V5_ADDRESS(V5_NEW, V5_PG_ID, ""), V5_DIALPLAN(V5_NEW, V5_PG_ID, ""),
+	"CREATE INDEX dialplan_dpid ON dialplan (dpid, pr)",
+	V5_BLACKLIST(V5_NEW, V5_PG_ID, ""), V5_CHANGE(V5_NEW, ""),
+	"INSERT INTO sipcc_change (tbl, serial) VALUES" V5_ROWS,
+	"CREATE OR REPLACE FUNCTION sipcc_change_bump() RETURNS trigger LANGUAGE plpgsql AS $$"
+	" BEGIN UPDATE sipcc_change SET serial = serial + 1 WHERE tbl = TG_TABLE_NAME;"
+	" RETURN NULL; END $$",
+	V5_EACH(V5_PG_TRIG)
+	NULL
+};
+#define V5_MY_ID "BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY"
+static const char *const v5_mysql[] = {
+	V5_PREFS(V5_AGAIN, V5_MY_ID, V1_MY_TABLE),
+	V5_GRP(V5_AGAIN, V5_MY_ID, V1_MY_TABLE),
+	V5_ADDRESS(V5_AGAIN, V5_MY_ID, V1_MY_TABLE),
+	V5_DIALPLAN(V5_AGAIN, V5_MY_ID, V1_MY_TABLE),
+	"CREATE INDEX IF NOT EXISTS dialplan_dpid ON dialplan (dpid, pr)",
+	V5_BLACKLIST(V5_AGAIN, V5_MY_ID, V1_MY_TABLE),
+	V5_CHANGE(V5_AGAIN, V1_MY_TABLE),
+	"INSERT IGNORE INTO sipcc_change (tbl, serial) VALUES" V5_ROWS,
+	V5_EACH(V5_MY_TRIG)
+	NULL
+};
+
 /* Every entry needs its statements for all three backends; one left NULL
  * makes that migration fail on that backend with an error naming it. */
 static const db_migration db_migrations[] = {
@@ -246,6 +383,8 @@ static const db_migration db_migrations[] = {
 	{ 2, "dr_gateway, dr_rule", v2_sql, v2_sql, v2_sql },
 	{ 3, "acc, missed_calls, acc_cdrs", v3_sqlite, v3_pgsql, v3_mysql },
 	{ 4, "location params, instance, reg_id", v4_sql, v4_sql, v4_mysql },
+	{ 5, "usr_preferences, grp, address, dialplan, blacklist, sipcc_change",
+	  v5_sqlite, v5_pgsql, v5_mysql },
 };
 
 _Static_assert(sizeof(db_migrations) / sizeof(db_migrations[0]) == DB_SCHEMA_VERSION,
@@ -255,6 +394,9 @@ _Static_assert(sizeof(db_migrations) / sizeof(db_migrations[0]) == DB_SCHEMA_VER
  * drops them in), then the version table. A migration that creates a
  * table adds it here; test_db checks that none is left behind. */
 static const char *const db_tables_drop[] = {
+	"DROP TABLE IF EXISTS sipcc_change", "DROP TABLE IF EXISTS blacklist",
+	"DROP TABLE IF EXISTS dialplan", "DROP TABLE IF EXISTS address",
+	"DROP TABLE IF EXISTS grp", "DROP TABLE IF EXISTS usr_preferences",
 	"DROP TABLE IF EXISTS acc_cdrs", "DROP TABLE IF EXISTS missed_calls",
 	"DROP TABLE IF EXISTS acc", "DROP TABLE IF EXISTS dr_rule",
 	"DROP TABLE IF EXISTS dr_gateway", "DROP TABLE IF EXISTS alias",

@@ -16,7 +16,7 @@ PROXY_SRC += runtime/proxy/self.c
 # rebuilt compiler does not rebuild the runtime.
 BUILT_SOURCES += runtime/proxy/policy_fns.h
 CLEANFILES += runtime/proxy/policy_fns.h
-runtime/proxy/policy_fns.h: sipcc$(EXEEXT) $(dist_stdlib_DATA)
+runtime/proxy/policy_fns.h: sipcc$(EXEEXT) share/stdlib/.stamp
 	$(AM_V_GEN)$(MKDIR_P) runtime/proxy && \
-	SIPCC_STDLIB='$(abs_top_srcdir)/stdlib' ./sipcc$(EXEEXT) doc --c-header >$@.tmp && \
+	SIPCC_STDLIB='$(BUILD_STDLIB)' ./sipcc$(EXEEXT) doc --c-header >$@.tmp && \
 	if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi

@@ -91,6 +91,10 @@ void proxy_modules_final(txn *s, int code)
 
 #define PROXY_DB_MAX_HOOKS 8
 #define PROXY_DB_MAX_CACHES 16
+/* Most tables whose change serials are followed (rows of sipcc_change). */
+#define PROXY_DB_MAX_TABLES 32
+/* Default of db.change_interval: how often sipcc_change is read. */
+#define PROXY_DB_CHANGE_MS 1000
 #define PROXY_DB_RETRY_MS  1000
 /* At start-up, how long the proxy waits for the worker to migrate the
  * schema and load the cached tables before it serves anyway. */
@@ -108,6 +112,13 @@ static struct {
 	sip_loop *loop;
 	db_worker *worker;
 	bool watching, stopping;
+	sip_timer change_tm;            /* polls sipcc_change */
+	unsigned change_ms;
+	bool change_polling;            /* a poll is out */
+	bool change_known;              /* serials below are a baseline */
+	unsigned n_serials;
+	struct { char tbl[64]; int64_t serial; } serials[PROXY_DB_MAX_TABLES];
+	struct proxy_db_sync *syncs;    /* "db sync" commands waiting */
 } M;
 
 /* How many queries may wait for the worker; beyond, 503 at once. */
@@ -266,6 +277,195 @@ bool proxy_db_cache_ctl(db_cache *c, proxy_ctl_out *o,
 	return true;
 }
 
+/* ---- changes: sipcc_change ----
+ *
+ * Every table a cache is built from has a row in sipcc_change whose serial
+ * a trigger bumps on every write, whoever writes. Every db.change_interval
+ * ms the worker reads the serials (one small query); a cache whose table's
+ * serial moved is reloaded. "sipcc-ctl" asks for the same poll at once
+ * ("db sync") after it wrote, and gets its answer once the reloads it
+ * caused are in: a provisioning change is in use when sipcc-ctl returns. */
+
+struct proxy_db_change_job {
+	unsigned n;
+	struct { char tbl[64]; int64_t serial; } rows[PROXY_DB_MAX_TABLES];
+};
+
+/* A "db sync" command waiting for a poll and the reloads it started. */
+struct proxy_db_sync {
+	proxy_ctl_later *later;
+	unsigned pending;               /* reloads not yet done */
+	bool polled;
+	int failed;
+	struct proxy_db_sync *next;
+};
+
+static void proxy_db_change_poll(void);
+
+/* On the worker's thread. */
+static int proxy_db_change_run(db *d, void *arg)
+{
+	struct proxy_db_change_job *j = arg;
+	db_stmt *st;
+	int rc = db_prepare(d, "SELECT tbl, serial FROM sipcc_change", &st);
+	if (rc != SIP_OK)
+		return rc;
+	while ((rc = db_step(st)) == DB_ROW) {
+		sip_str t = db_column_text(st, 0);
+		if (j->n == PROXY_DB_MAX_TABLES || t.len >= sizeof j->rows[0].tbl)
+			continue;
+		memcpy(j->rows[j->n].tbl, t.s, t.len);
+		j->rows[j->n].tbl[t.len] = '\0';
+		j->rows[j->n].serial = db_column_int(st, 1);
+		j->n++;
+	}
+	db_finalize(st);
+	return rc;
+}
+
+static void proxy_db_sync_finish(struct proxy_db_sync *s)
+{
+	proxy_ctl_out *o = proxy_ctl_later_out(s->later);
+	if (s->failed)
+		proxy_ctl_error(o, "%d table(s) could not be reloaded; the copies loaded before stay in use",
+				s->failed);
+	else
+		proxy_ctl_printf(o, "in use\n");
+	proxy_ctl_finish(s->later, !s->failed);
+	sip_mem_free(s);
+}
+
+static void proxy_db_sync_reloaded(db_cache *c, int status, void *arg)
+{
+	(void)c;
+	struct proxy_db_sync *s = arg;
+	if (status != SIP_OK)
+		s->failed++;
+	if (--s->pending == 0)
+		proxy_db_sync_finish(s);
+}
+
+/* The serials read: reload what changed and answer the "db sync"
+ * commands that waited for this poll. */
+static void proxy_db_change_done(int status, void *arg)
+{
+	struct proxy_db_change_job *j = arg;
+	bool reload[PROXY_DB_MAX_CACHES] = { false };
+	struct proxy_db_sync *syncs = M.syncs;
+
+	M.syncs = NULL;
+	M.change_polling = false;
+	if (status == SIP_OK && !M.stopping) {
+		for (unsigned r = 0; r < j->n; r++) {
+			unsigned k;
+			for (k = 0; k < M.n_serials; k++)
+				if (strcmp(M.serials[k].tbl, j->rows[r].tbl) == 0)
+					break;
+			if (k == M.n_serials) {
+				if (k == PROXY_DB_MAX_TABLES)
+					continue;
+				memcpy(M.serials[k].tbl, j->rows[r].tbl, sizeof M.serials[k].tbl);
+				M.serials[k].serial = j->rows[r].serial;
+				M.n_serials++;
+				if (!M.change_known)
+					continue;
+			} else if (M.serials[k].serial == j->rows[r].serial) {
+				continue;
+			}
+			M.serials[k].serial = j->rows[r].serial;
+			for (unsigned i = 0; i < M.n_caches; i++)
+				if (db_cache_watches(M.caches[i], j->rows[r].tbl))
+					reload[i] = true;
+		}
+		M.change_known = true;
+	}
+	sip_mem_free(j);
+	/* Every waiting "db sync" joins each reload started now. */
+	for (unsigned i = 0; i < M.n_caches; i++) {
+		if (!reload[i])
+			continue;
+		LOG_INFO("db: %s changed; reloading", db_cache_name(M.caches[i]));
+		if (!syncs) {
+			db_cache_reload(M.caches[i], NULL, NULL);
+			continue;
+		}
+		for (struct proxy_db_sync *s = syncs; s; s = s->next) {
+			s->pending++;
+			if (db_cache_reload(M.caches[i], proxy_db_sync_reloaded, s) != SIP_OK) {
+				s->pending--;
+				s->failed++;
+			}
+		}
+	}
+	while (syncs) {
+		struct proxy_db_sync *s = syncs;
+		syncs = s->next;
+		if (status != SIP_OK)
+			s->failed++;
+		if (s->pending == 0)
+			proxy_db_sync_finish(s);
+	}
+}
+
+static void proxy_db_change_poll(void)
+{
+	if (M.change_polling || !M.ready || M.stopping)
+		return;
+	struct proxy_db_change_job *j = sip_mem_alloc(sizeof *j);
+	if (!j)
+		return;
+	memset(j, 0, sizeof *j);
+	M.change_polling = true;
+	int rc = proxy_db_cache_submit(proxy_db_change_run, proxy_db_change_done, j);
+	if (rc != SIP_OK) {
+		M.change_polling = false;
+		sip_mem_free(j);
+	}
+}
+
+static void proxy_db_change_tick(sip_timer *tm, void *arg)
+{
+	(void)arg;
+	if (M.n_caches)
+		proxy_db_change_poll();
+	if (M.change_ms && !M.stopping)
+		sip_timer_add(M.w, tm, M.change_ms);
+}
+
+/* "db sync": read the change serials now, reload what changed, answer
+ * when the new copies are in use. */
+static bool proxy_db_sync_cmd(int argc, char **argv, proxy_ctl_out *o)
+{
+	(void)argc;
+	(void)argv;
+	if (!M.ready)
+		return proxy_ctl_error(o, "the database is not ready");
+	if (!M.n_caches) {
+		proxy_ctl_printf(o, "in use\n");
+		return true;
+	}
+	struct proxy_db_sync *s = sip_mem_alloc(sizeof *s);
+	if (!s || !(s->later = proxy_ctl_defer(o))) {
+		sip_mem_free(s);
+		return proxy_ctl_error(o, "out of memory");
+	}
+	memset(&s->pending, 0, sizeof *s - offsetof(struct proxy_db_sync, pending));
+	/* A poll already out may have read the serials before the change
+	 * that prompted this command: wait for the next one. */
+	s->next = M.syncs;
+	M.syncs = s;
+	if (!M.change_polling)
+		proxy_db_change_poll();
+	if (!M.change_polling && M.syncs == s) {
+		/* could not start (queue full, database down) */
+		M.syncs = s->next;
+		proxy_ctl_error(o, "cannot read the change serials: %s", db_error(M.d));
+		proxy_ctl_finish(s->later, false);
+		sip_mem_free(s);
+	}
+	return true;
+}
+
 /* ---- start-up: schema and first loads ---- */
 
 /* The schema is in place: the modules load their state. */
@@ -276,8 +476,14 @@ static void proxy_db_now_ready(void)
 	LOG_NOTICE("db: %s database ready", db_backend(M.d));
 	for (unsigned i = 0; i < M.n_hooks; i++)
 		M.hooks[i](M.d);
+	/* The worker runs jobs in order: the serials are read before the
+	 * tables, so a change made after the loads is seen by the next poll. */
+	if (M.n_caches)
+		proxy_db_change_poll();
 	for (unsigned i = 0; i < M.n_caches; i++)
 		db_cache_reload(M.caches[i], NULL, NULL);
+	if (M.change_ms && !sip_timer_armed(&M.change_tm))
+		sip_timer_add(M.w, &M.change_tm, M.change_ms);
 }
 
 /* On the worker's thread. */
@@ -369,9 +575,21 @@ int proxy_modules_init(sip_timer_wheel *w, const char *url)
 {
 	M.w = w;
 	sip_timer_init(&M.retry, proxy_db_try, NULL);
+	sip_timer_init(&M.change_tm, proxy_db_change_tick, NULL);
+	int64_t cms = sipcc_setting_int("db", "change_interval", PROXY_DB_CHANGE_MS);
+	if (cms < 0 || cms > 3600000) {
+		LOG_WARN("db.change_interval = %lld is out of range (0..3600000 ms); using %d",
+			 (long long)cms, PROXY_DB_CHANGE_MS);
+		cms = PROXY_DB_CHANGE_MS;
+	}
+	M.change_ms = (unsigned)cms;
 	for (unsigned i = 0; i < MOD.n; i++)
 		if (MOD.v[i]->init)
 			MOD.v[i]->init(w);
+	if (M.n_caches)
+		proxy_ctl_register("db sync", "",
+				   "load the tables changed in the database now; answers when in use",
+				   proxy_db_sync_cmd);
 	if (!url)
 		url = sipcc_database_url();     /* the policy's "database" line */
 	if (!M.wanted && !url)
@@ -397,8 +615,10 @@ int proxy_modules_init(sip_timer_wheel *w, const char *url)
 
 void proxy_modules_destroy(void)
 {
-	if (M.w)
+	if (M.w) {
 		sip_timer_cancel(M.w, &M.retry);
+		sip_timer_cancel(M.w, &M.change_tm);
+	}
 	M.stopping = true;
 	if (M.worker) {
 		if (M.watching)
@@ -416,4 +636,11 @@ void proxy_modules_destroy(void)
 	M.ready = M.wanted = M.stopping = M.migrating = M.warned = false;
 	M.n_hooks = 0;
 	M.n_caches = 0;
+	M.n_serials = 0;
+	M.change_known = M.change_polling = false;
+	while (M.syncs) {
+		struct proxy_db_sync *sy = M.syncs;
+		M.syncs = sy->next;
+		sip_mem_free(sy);
+	}
 }

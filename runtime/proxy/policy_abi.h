@@ -108,7 +108,7 @@ void sipcc_avp_push_int(struct sip_ctx *ctx, int64_t idx, int64_t v);
 void sipcc_avp_get_str(struct sip_ctx *ctx, sip_str *out, int64_t idx);
 int64_t sipcc_avp_get_int(struct sip_ctx *ctx, int64_t idx);
 /* $dlg(name): the value of a dialog variable of the current dialog
- * (runtime/dialog/dlg_fn.c); "" or 0 when unset or outside a dialog. */
+ * (modules/dialog/dlg_fn.c); "" or 0 when unset or outside a dialog. */
 void sipcc_dlgvar_set_str(struct sip_ctx *ctx, int64_t idx, const char *s, size_t len);
 void sipcc_dlgvar_set_int(struct sip_ctx *ctx, int64_t idx, int64_t v);
 void sipcc_dlgvar_get_str(struct sip_ctx *ctx, sip_str *out, int64_t idx);

@@ -23,8 +23,8 @@
 #
 #   top_srcdir=/path/to/src sh /path/to/src/tests/e2e/calls.sh
 #
-# (SIPCC, SIPCC_STDLIB and SIPCC_RUNTIME default to ./sipcc, the source
-# tree's stdlib and ./libsiprt.a.)
+# (SIPCC, SIPCC_STDLIB and SIPCC_RUNTIME default to ./sipcc, the build
+# tree's share/stdlib and ./libsiprt.a.)
 #
 # Exit status follows automake: 0 pass, 1 fail, 77 skip, 99 hard error.
 # Set E2E_KEEP=1 to keep the temporary directory (logs, sipp traces).
@@ -37,7 +37,7 @@ E2E_DONE=0
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=.}"
 : "${SIPCC:=$top_builddir/sipcc}"
-: "${SIPCC_STDLIB:=$top_srcdir/stdlib}"
+: "${SIPCC_STDLIB:=$top_builddir/share/stdlib}"
 : "${SIPCC_RUNTIME:=$top_builddir/libsiprt.a}"
 export SIPCC_STDLIB SIPCC_RUNTIME
 E2E_SRC=$top_srcdir/tests/e2e

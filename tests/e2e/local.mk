@@ -153,3 +153,8 @@ E2E_TESTS += tests/e2e/dr_reload_frozen.sh
 # The database comes up frozen after the proxy started without it: the
 # schema and the first loads wait on the worker, requests do not.
 E2E_TESTS += tests/e2e/db_startup.sh
+# Provisioning changes reach the running proxy by the tables' change
+# serials (sipcc_change), with no reload command. sip_peer.py sends one
+# request and prints its final reply, for any test.
+E2E_TESTS += tests/e2e/db_change.sh
+EXTRA_DIST += tests/e2e/db_change.sip tests/e2e/sip_peer.py

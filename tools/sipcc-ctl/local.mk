@@ -5,5 +5,5 @@
 bin_PROGRAMS += sipcc-ctl
 sipcc_ctl_SOURCES = tools/sipcc-ctl/sipcc_ctl.c tools/sipcc-ctl/ctl_client.c
 sipcc_ctl_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS) $(MARIADB_CFLAGS)
-sipcc_ctl_LDADD = runtime/libsiprt_drouting.a runtime/libsiprt_auth.a $(SIPRT_DB) \
+sipcc_ctl_LDADD = modules/libmod_drouting.a modules/libmod_auth.a $(SIPRT_DB) \
 	$(OPENSSL_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) $(MARIADB_LIBS) -lpthread

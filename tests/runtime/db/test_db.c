@@ -152,6 +152,66 @@ static void test_migrate_twice(void **state)
 	assert_int_equal(version, 0);
 }
 
+/* The change serials: a write to a cached table, by any statement, bumps
+ * its row of sipcc_change (a trigger, on every backend); a write to a
+ * table that is not cached bumps none. */
+static int64_t serial_of(db *d, const char *tbl)
+{
+	db_stmt *st;
+	int64_t v = -1;
+	assert_int_equal(db_prepare(d, "SELECT serial FROM sipcc_change WHERE tbl = $1", &st), SIP_OK);
+	assert_int_equal(db_bind_text(st, 1, (sip_str){ tbl, strlen(tbl) }), SIP_OK);
+	if (db_step(st) == DB_ROW)
+		v = db_column_int(st, 0);
+	db_finalize(st);
+	return v;
+}
+
+static void test_change_serials(void **state)
+{
+	db *d = *state;
+	static const char *const watched[] = { "subscriber", "alias", "domain", "dr_gateway",
+		"dr_rule", "usr_preferences", "grp", "address", "dialplan", "blacklist" };
+	int64_t before[10];
+
+	assert_int_equal(db_schema_migrate(d), SIP_OK);
+	for (int i = 0; i < 10; i++) {
+		before[i] = serial_of(d, watched[i]);
+		assert_true(before[i] >= 0);
+	}
+	assert_int_equal(db_exec(d, "INSERT INTO grp (username, domain, grp) VALUES"
+			 " ('alice', 'example.com', 'pstn')"), SIP_OK);
+	int64_t g1 = serial_of(d, "grp");
+	assert_true(g1 > before[6]);
+	assert_int_equal(db_exec(d, "UPDATE grp SET grp = 'intl' WHERE username = 'alice'"), SIP_OK);
+	int64_t g2 = serial_of(d, "grp");
+	assert_true(g2 > g1);
+	assert_int_equal(db_exec(d, "DELETE FROM grp"), SIP_OK);
+	assert_true(serial_of(d, "grp") > g2);
+	assert_int_equal(db_exec(d, "INSERT INTO usr_preferences (username, domain, attribute,"
+			 " type, value) VALUES ('alice', 'example.com', 'cfu', 0, 'sip:bob@example.com')"),
+			 SIP_OK);
+	assert_int_equal(db_exec(d, "INSERT INTO address (grp, ip, mask, port, proto, pattern,"
+			 " context_info) VALUES (1, '192.0.2.0', 24, 0, 'any', '', 'gw')"), SIP_OK);
+	assert_int_equal(db_exec(d, "INSERT INTO dialplan (dpid, pr, match_op, match_exp,"
+			 " match_flags, subst_exp, repl_exp, attrs) VALUES (1, 1, 1, '^0([1-9][0-9]+)$',"
+			 " 0, '^0(.*)$', '+44\\1', 'national')"), SIP_OK);
+	assert_int_equal(db_exec(d, "INSERT INTO blacklist (username, domain, prefix, whitelist)"
+			 " VALUES ('', '', '900', 0)"), SIP_OK);
+	assert_true(serial_of(d, "usr_preferences") > before[5]);
+	assert_true(serial_of(d, "address") > before[7]);
+	assert_true(serial_of(d, "dialplan") > before[8]);
+	assert_true(serial_of(d, "blacklist") > before[9]);
+	/* The location table is not cached: nothing moves. */
+	int64_t dom = serial_of(d, "domain"), sub = serial_of(d, "subscriber");
+	assert_int_equal(db_exec(d, "INSERT INTO location (aor, contact, expires) VALUES"
+			 " ('a@b', 'sip:a@192.0.2.1', 1)"), SIP_OK);
+	assert_int_equal(serial_of(d, "domain"), dom);
+	assert_int_equal(serial_of(d, "subscriber"), sub);
+	assert_int_equal(db_exec(d, "INSERT INTO domain (domain) VALUES ('example.com')"), SIP_OK);
+	assert_true(serial_of(d, "domain") > dom);
+}
+
 /* Values that would break SQL built by pasting text; bound, they are
  * stored and found byte for byte. */
 static void test_bound_values(void **state)
@@ -695,6 +755,7 @@ int main(void)
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test_setup_teardown(test_migrate_twice, setup_empty, teardown_close),
 		cmocka_unit_test_setup_teardown(test_bound_values, setup_empty, teardown_close),
+		cmocka_unit_test_setup_teardown(test_change_serials, setup_empty, teardown_close),
 		cmocka_unit_test_setup_teardown(test_ints_nulls_errors, setup_empty, teardown_close),
 		cmocka_unit_test_setup_teardown(test_reopen, setup_empty, teardown_close),
 		cmocka_unit_test_setup_teardown(test_stmt_cache, setup_empty, teardown_close),

@@ -16,7 +16,7 @@ check_PROGRAMS += tests/runtime/proxy/test_self
 TESTS += tests/runtime/proxy/test_self
 tests_runtime_proxy_test_self_SOURCES = tests/runtime/proxy/test_self.c
 tests_runtime_proxy_test_self_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
-tests_runtime_proxy_test_self_LDADD = runtime/libsiprt_proxy.a runtime/libsiprt_auth.a $(SIPRT_HOST) $(CMOCKA_LIBS) $(RUNTIME_LIBS)
+tests_runtime_proxy_test_self_LDADD = runtime/libsiprt_proxy.a modules/libmod_auth.a $(SIPRT_HOST) $(CMOCKA_LIBS) $(RUNTIME_LIBS)
 
 # Every symbol the stdlib declarations call is defined in libsiprt.a.
 TESTS += tests/runtime/proxy/abi_symbols.sh

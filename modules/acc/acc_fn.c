@@ -1,0 +1,410 @@
+/* The accounting module: the policy functions of modules/acc/acc.sipi, the
+ * hook through which the proxy reports a transaction's final reply
+ * (acc_txn_final), the dialog end callback that writes CDRs, and the
+ * queue of records on their way to the database.
+ *
+ * do_accounting() marks the request with AVPs of indexes no declaration
+ * uses (as drouting does), so the mark moves into the transaction with
+ * the policy's own AVPs and flags and the final reply finds it. A dialog
+ * is marked in its user_flags.
+ *
+ * Records go to the database through the proxy's database worker, never
+ * on the event loop: at most ACC_INFLIGHT jobs at a time (the rest of the
+ * proxy's queries keep their room), the others wait in a FIFO bounded by
+ * the setting acc.queue_max. While the database is down or not ready the
+ * records wait there and a timer tries again every second; a record
+ * beyond the bound is dropped and counted, and the first drop and every
+ * 1000th are logged. */
+#include "acc/acc.h"
+
+#include <string.h>
+#include <time.h>
+#include "core/log.h"
+#include "core/status.h"
+#include "core/timer.h"
+#include "proxy/modules.h"
+#include "proxy/proxy.h"
+#include "proxy/settings.h"
+#include "script/script.h"
+#include "proxy/module.h"
+#include "proxy/policy_fns.h"
+
+
+enum {
+	ACC_AVP_FLAGS = -1101,       /* what do_accounting() asked for (ACC_F_*) */
+	ACC_AVP_RURI = -1102,        /* the Request-URI when it was asked */
+};
+
+enum {
+	ACC_F_LOG = 1u << 0,         /* type "log": a log line */
+	ACC_F_DB = 1u << 1,          /* type "db": a row */
+	ACC_F_FAILED = 1u << 2,      /* also transactions that ended >= 300 */
+	ACC_F_MISSED = 1u << 3,      /* INVITEs that ended >= 300 in missed_calls */
+	ACC_F_CDR = 1u << 4,         /* the dialog's CDR when it ends */
+};
+
+#define ACC_INFLIGHT      32
+#define ACC_QUEUE_DEFAULT 10000
+#define ACC_RETRY_MS      1000
+
+static struct {
+	bool up;
+	sip_timer_wheel *w;
+	sip_timer retry;
+	acc_row *head, *tail;
+	unsigned queued, queue_max, inflight;
+	unsigned long written, dropped, failed;
+	sip_arena arena;             /* scratch: the final reply, re-parsed */
+	const struct dlg_api *dlg;   /* the dialog module, NULL when not used */
+} A;
+
+static int64_t acc_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- the write queue ---- */
+
+static void acc_pump(void);
+
+static int acc_job_run(db *d, void *arg)
+{
+	return acc_row_insert(d, arg);
+}
+
+static void acc_drop(acc_row *r, const char *why)
+{
+	A.dropped++;
+	if (A.dropped == 1 || A.dropped % 1000 == 0)
+		LOG_WARN("acc: %s; %lu accounting records dropped so far (acc.queue_max = %u)",
+			 why, A.dropped, A.queue_max);
+	acc_row_free(r);
+}
+
+static void acc_push(acc_row *r, bool front)
+{
+	if (A.queued >= A.queue_max) {
+		acc_drop(r, "the queue of records waiting for the database is full");
+		return;
+	}
+	if (front) {
+		r->next = A.head;
+		A.head = r;
+		if (!A.tail)
+			A.tail = r;
+	} else {
+		r->next = NULL;
+		if (A.tail)
+			A.tail->next = r;
+		else
+			A.head = r;
+		A.tail = r;
+	}
+	A.queued++;
+}
+
+/* A record the worker ran: stored, refused for good (logged, not retried:
+ * the same row would fail again), or not stored because the database went
+ * away (back to the front of the queue). */
+static void acc_job_done(int status, void *arg)
+{
+	acc_row *r = arg;
+
+	A.inflight--;
+	if (status == SIP_OK) {
+		A.written++;
+		acc_row_free(r);
+	} else if (status == SIP_EDBDOWN || status == SIP_ETIMEOUT) {
+		if (!A.up || proxy_db_stopping())
+			acc_drop(r, "the proxy stops before the database took the records");
+		else
+			acc_push(r, true);
+	} else {
+		A.failed++;
+		LOG_ERR("acc: the database refused a %s record: %s", acc_kind_table(r->kind),
+			sip_strerror(status));
+		acc_row_free(r);
+	}
+	if (A.up)
+		acc_pump();
+}
+
+/* Hand queued records to the worker while it takes them. */
+static void acc_pump(void)
+{
+	while (A.head && A.inflight < ACC_INFLIGHT) {
+		acc_row *r = A.head;
+		if (proxy_db_submit(acc_job_run, acc_job_done, r) != SIP_OK)
+			break;
+		A.head = r->next;
+		if (!A.head)
+			A.tail = NULL;
+		A.queued--;
+		A.inflight++;
+	}
+	if (A.head && A.w && !sip_timer_armed(&A.retry))
+		sip_timer_add(A.w, &A.retry, ACC_RETRY_MS);
+}
+
+static void acc_retry(sip_timer *t, void *arg)
+{
+	(void)t;
+	(void)arg;
+	acc_pump();
+}
+
+/* Log r and/or queue it for the database; takes r. */
+static void acc_emit(acc_row *r, unsigned flags)
+{
+	if (!r) {
+		LOG_WARN("acc: no memory for an accounting record");
+		return;
+	}
+	if (flags & ACC_F_LOG) {
+		char line[1024];
+		acc_row_format(r, line, sizeof line);
+		LOG_NOTICE("%s", line);
+	}
+	if ((flags & ACC_F_DB) && A.up) {
+		acc_push(r, false);
+		acc_pump();
+	} else {
+		acc_row_free(r);
+	}
+}
+
+/* ---- transaction accounting ---- */
+
+static sip_str acc_src_ip(const sip_addr *a, char *buf, size_t sz)
+{
+	const char *ip = sip_addr_ip(a, buf, sz);
+	return ip ? sip_str_make(ip, strlen(ip)) : SIP_STR_NULL;
+}
+
+/* Parse "log", "db", "log|db" and "cdr|missed|failed" into ACC_F_*. An
+ * unknown word makes it false. */
+static bool acc_parse_words(sip_str s, bool types, unsigned *out)
+{
+	size_t i = 0;
+
+	while (i < s.len) {
+		size_t j = i;
+		while (j < s.len && s.s[j] != '|')
+			j++;
+		sip_str w = sip_str_make(s.s + i, j - i);
+		while (w.len && w.s[0] == ' ') {
+			w.s++;
+			w.len--;
+		}
+		while (w.len && w.s[w.len - 1] == ' ')
+			w.len--;
+		if (types && sip_str_eq(w, SIP_STR_LIT("log")))
+			*out |= ACC_F_LOG;
+		else if (types && sip_str_eq(w, SIP_STR_LIT("db")))
+			*out |= ACC_F_DB;
+		else if (!types && sip_str_eq(w, SIP_STR_LIT("cdr")))
+			*out |= ACC_F_CDR;
+		else if (!types && sip_str_eq(w, SIP_STR_LIT("missed")))
+			*out |= ACC_F_MISSED;
+		else if (!types && sip_str_eq(w, SIP_STR_LIT("failed")))
+			*out |= ACC_F_FAILED;
+		else if (w.len) {
+			LOG_WARN("acc: do_accounting: unknown %s '" SIP_STR_FMT "'",
+				 types ? "type" : "flag", SIP_STR_ARG(w));
+			return false;
+		}
+		i = j + 1;
+	}
+	return true;
+}
+
+int64_t sipcc_fn_do_accounting(struct sip_ctx *ctx, const char *type, size_t type_len,
+			       const char *flags, size_t flags_len)
+{
+	unsigned f = 0;
+
+	if (!A.up || !ctx->msg || !ctx->msg->is_request || ctx->msg->method == SIP_METHOD_ACK)
+		return 0;
+	if (!acc_parse_words(sip_str_make(type, type_len), true, &f)
+	    || !acc_parse_words(sip_str_make(flags, flags_len), false, &f)
+	    || !(f & (ACC_F_LOG | ACC_F_DB)))
+		return 0;
+	f |= (unsigned)sipcc_avp_get_int(ctx, ACC_AVP_FLAGS);
+	sipcc_fn_avp_delete(ctx, ACC_AVP_FLAGS);
+	sipcc_avp_push_int(ctx, ACC_AVP_FLAGS, f);
+	sip_str ru = ctx->new_ruri.len ? ctx->new_ruri : ctx->msg->ruri_str;
+	sipcc_fn_avp_delete(ctx, ACC_AVP_RURI);
+	sipcc_avp_push_str(ctx, ACC_AVP_RURI, ru.s, ru.len);
+	dlg *d = A.dlg ? A.dlg->of_ctx(ctx) : NULL;
+	if ((f & ACC_F_CDR) && d && d->state != DLG_ENDED)
+		d->user_flags |= f & (ACC_F_LOG | ACC_F_DB | ACC_F_CDR);
+	return 1;
+}
+
+/* The AVP idx of a transaction's script state. */
+static const struct script_avp *acc_txn_avp(txn *s, int64_t idx)
+{
+	const struct script_vars *v = s->u_script;
+	for (const struct script_avp *a = v ? v->avps : NULL; a; a = a->next)
+		if (a->idx == idx)
+			return a;
+	return NULL;
+}
+
+/* The proxy sent the final reply of s (code): write what do_accounting()
+ * asked for. The reply is read back from the transaction's copy of it
+ * (its From, To with the tag, Call-ID, CSeq and reason). */
+static void acc_txn_final(txn *s, int code)
+{
+	const struct script_avp *fa = A.up ? acc_txn_avp(s, ACC_AVP_FLAGS) : NULL;
+	if (!fa)
+		return;
+	unsigned f = (unsigned)fa->ival;
+	/* The dialog of an answered INVITE, also when dlg_manage() came after
+	 * do_accounting(). */
+	dlg *dd = A.dlg ? A.dlg->of_txn(s) : NULL;
+	if ((f & ACC_F_CDR) && code < 300 && dd && dd->state != DLG_ENDED)
+		dd->user_flags |= f & (ACC_F_LOG | ACC_F_DB | ACC_F_CDR);
+	bool acc = code < 300 || (f & ACC_F_FAILED);
+	bool missed = code >= 300 && s->is_invite && (f & ACC_F_MISSED);
+	if (!acc && !missed)
+		return;
+	sip_arena_reset(&A.arena);
+	sip_msg resp;
+	if (!s->out_len || sip_msg_parse(&A.arena, s->out, s->out_len, &resp) != SIP_OK
+	    || resp.is_request) {
+		LOG_WARN("acc: cannot read the final reply of a transaction back; not accounted");
+		return;
+	}
+	const struct script_avp *ra = acc_txn_avp(s, ACC_AVP_RURI);
+	char ip[64];
+	struct acc_req_in in = {
+		.resp = &resp,
+		.ruri = ra ? ra->sval : SIP_STR_NULL,
+		.src_ip = acc_src_ip(&s->src, ip, sizeof ip),
+		.time = acc_wall_ms() / 1000,
+	};
+	if (acc) {
+		in.kind = ACC_KIND_ACC;
+		acc_emit(acc_row_request(&in), f);
+	}
+	if (missed) {
+		in.kind = ACC_KIND_MISSED;
+		acc_emit(acc_row_request(&in), f);
+	}
+}
+
+/* acc_log_request() and acc_db_request(): a record of the request now.
+ * A comment that starts with a three-digit code gives the code, the rest
+ * the reason (Kamailio's "486 Busy Here"); otherwise the comment is the
+ * reason, and the code the reply's in a failure route. */
+static int64_t acc_request_now(struct sip_ctx *ctx, sip_str comment, enum acc_kind kind,
+			       unsigned flags)
+{
+	if (!A.up || !ctx->msg || !ctx->msg->is_request)
+		return 0;
+	int code = ctx->route_kind == SIPCC_ROUTE_FAILURE ? ctx->reply_code : 0;
+	if (comment.len >= 3 && comment.s[0] >= '1' && comment.s[0] <= '6'
+	    && comment.s[1] >= '0' && comment.s[1] <= '9' && comment.s[2] >= '0'
+	    && comment.s[2] <= '9' && (comment.len == 3 || comment.s[3] == ' ')) {
+		code = (comment.s[0] - '0') * 100 + (comment.s[1] - '0') * 10 + (comment.s[2] - '0');
+		comment.s += comment.len > 3 ? 4 : 3;
+		comment.len -= comment.len > 3 ? 4 : 3;
+	}
+	char ip[64];
+	struct acc_req_in in = {
+		.kind = kind,
+		.req = ctx->msg,
+		.ruri = ctx->new_ruri,
+		.code = code,
+		.reason = comment,
+		.src_ip = acc_src_ip(&ctx->src, ip, sizeof ip),
+		.time = acc_wall_ms() / 1000,
+	};
+	acc_emit(acc_row_request(&in), flags);
+	return 1;
+}
+
+int64_t sipcc_fn_acc_log_request(struct sip_ctx *ctx, const char *c, size_t len)
+{
+	return acc_request_now(ctx, sip_str_make(c, len), ACC_KIND_ACC, ACC_F_LOG);
+}
+
+int64_t sipcc_fn_acc_db_request(struct sip_ctx *ctx, const char *c, size_t len,
+				const char *table, size_t table_len)
+{
+	enum acc_kind k;
+	if (!acc_kind_of_table(sip_str_make(table, table_len), &k)) {
+		LOG_WARN("acc: acc_db_request: unknown table '%.*s' (acc or missed_calls)",
+			 (int)table_len, table);
+		return 0;
+	}
+	return acc_request_now(ctx, sip_str_make(c, len), k, ACC_F_DB);
+}
+
+/* ---- CDRs ---- */
+
+static void acc_dlg_end(dlg *d, enum dlg_end_reason why, uint64_t duration_ms, void *arg)
+{
+	(void)arg;
+	if (!A.up || !(d->user_flags & ACC_F_CDR) || !d->confirmed_ms)
+		return;
+	const char *by = why != DLG_END_BYE ? "" : d->bye_from_callee ? "callee" : "caller";
+	acc_emit(acc_row_cdr(d, why, duration_ms, acc_wall_ms(), by), d->user_flags);
+}
+
+/* ---- start-up ---- */
+
+static void acc_module_init(sip_timer_wheel *w)
+{
+	int64_t q = sipcc_setting_int("acc", "queue_max", ACC_QUEUE_DEFAULT);
+	if (q < 1 || q > 10000000) {
+		LOG_WARN("acc: queue_max = %lld is out of range; using %u", (long long)q,
+			 ACC_QUEUE_DEFAULT);
+		q = ACC_QUEUE_DEFAULT;
+	}
+	memset(&A, 0, sizeof A);
+	A.queue_max = (unsigned)q;
+	A.w = w;
+	sip_timer_init(&A.retry, acc_retry, NULL);
+	sip_arena_init(&A.arena, 4096);
+	/* The dialog module, when the policy tracks dialogs. */
+	A.dlg = proxy_module_api("dialog");
+	static const struct dlg_callbacks cb = { NULL, acc_dlg_end, NULL };
+	if (dlg_callbacks_add(&cb) != SIP_OK)
+		LOG_WARN("acc: cannot follow dialogs; no CDRs");
+	proxy_db_want(NULL);
+	A.up = true;
+}
+
+static void acc_module_destroy(void)
+{
+	if (!A.up)
+		return;
+	if (A.w)
+		sip_timer_cancel(A.w, &A.retry);
+	A.up = false;
+	unsigned lost = A.queued;
+	while (A.head) {
+		acc_row *r = A.head;
+		A.head = r->next;
+		acc_row_free(r);
+	}
+	A.tail = NULL;
+	A.queued = 0;
+	if (lost || A.dropped)
+		LOG_WARN("acc: %u accounting records not written at shutdown, %lu dropped before",
+			 lost, A.dropped);
+	LOG_INFO("acc: %lu records written, %lu refused by the database", A.written, A.failed);
+	sip_arena_destroy(&A.arena);
+}
+
+sipcc_module sipcc_module_acc = {
+	.name = "acc",
+	.init = acc_module_init,
+	.destroy = acc_module_destroy,
+	.final = acc_txn_final,
+};

@@ -1,0 +1,677 @@
+/* The auth policy functions (modules/auth/auth.sipi): challenges, checking
+ * credentials against the subscriber table, and what follows from a
+ * successful check ($au, $ar, check_from, consume_credentials).
+ *
+ * The subscriber's stored secrets are read off the event loop: on a cache
+ * miss www_authorize/proxy_authorize (declared async) queue the query on
+ * the database worker and suspend the message (proxy_wait, proxy/proxy.h);
+ * when the row is in, every request waiting for it goes on with its route
+ * at the call, which now finds the row. What was read is cached for
+ * AUTH_CACHE_MS (a password changed with sipcc-ctl applies to new
+ * requests after that), a missing subscriber as well, so a scanner trying
+ * names costs one query per name and period. A request waits at most
+ * AUTH_DB_WAIT_MS; a database that is down, too slow or has too many
+ * queries waiting gets it 503 with Retry-After at once, never a stalled
+ * loop. Without a worker (no event loop, e.g. tests) or when the message
+ * cannot wait the query runs on the loop with db.c's bounded waits. */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <openssl/crypto.h>
+#include "auth/auth.h"
+#include "core/hash.h"
+#include "core/log.h"
+#include "core/status.h"
+#include "db/db.h"
+#include "proxy/modules.h"
+#include "proxy/proxy.h"
+#include "proxy/settings.h"
+#include "proxy/module.h"
+#include "proxy/policy_fns.h"
+
+
+static struct {
+	db *d;
+	db_stmt *creds;
+	sip_timer_wheel *w;
+} A;
+
+/* The worker thread's statement on the worker's handle; forgotten once the
+ * worker has stopped (its handle closed them), before another may start. */
+static struct {
+	db *d;
+	db_stmt *st;
+} AW;
+
+/* What the subscriber table says about user@realm. */
+#define AUTH_CACHE_MS    30000
+#define AUTH_CACHE_SLOTS 4096       /* direct-mapped: a collision replaces */
+#define AUTH_DB_WAIT_MS  3000
+#define AUTH_MAX_QUERIES 256
+
+struct auth_row {
+	int status;                 /* SIP_OK, SIP_ENOTFOUND, or why the query failed */
+	sip_str user, realm;        /* in data */
+	sip_str password, ha1, ha1_sha256;
+	char data[];
+};
+
+struct auth_slot {
+	struct auth_row *row;
+	uint64_t until;             /* monotonic ms */
+};
+static struct auth_slot auth_cache[AUTH_CACHE_SLOTS];
+
+/* A query out on the worker and the requests waiting for it. Freed when
+ * both the worker is done with it and the waiters were run (the timer may
+ * run them first). */
+struct auth_waiter {
+	struct sip_ctx *ctx;        /* suspended by proxy_wait() */
+	struct auth_waiter *next;
+};
+struct auth_query {
+	struct auth_query *next;
+	sip_str user, realm;        /* in key */
+	struct auth_row *row;       /* the result, once in */
+	struct auth_waiter *waiters;
+	sip_timer tm;
+	bool job_done, waiters_run;
+	char key[];
+};
+static struct {
+	struct auth_query *head;
+	unsigned n;
+	/* The result the request going on now waited for. */
+	const struct auth_row *resuming;
+} Q;
+
+static bool auth_realm_ours(sip_str realm)
+{
+	return proxy_is_domain(realm) || proxy_domain_table_has(realm);
+}
+
+/* What proxy_strip_credentials removes: credentials for this proxy. */
+static bool auth_creds_ours(sip_str body)
+{
+	return auth_creds_for_us(body, auth_realm_ours);
+}
+
+static void auth_module_init(sip_timer_wheel *w)
+{
+	proxy_set_credentials_filter(auth_creds_ours);
+	A.w = w;
+	int64_t ne = sipcc_setting_int("auth", "nonce_expire", auth_conf.nonce_expire);
+	if (ne > 0 && ne <= INT32_MAX)
+		auth_conf.nonce_expire = (unsigned)ne;
+	else
+		LOG_WARN("auth: nonce_expire = %lld is out of range; using %u", (long long)ne,
+			 auth_conf.nonce_expire);
+	/* The compiler checked the list; a proxy built otherwise keeps MD5. */
+	const char *algs = sipcc_setting_str("auth", "algorithms", "MD5");
+	enum auth_alg a[AUTH_NALGS];
+	unsigned n = auth_algs_parse(algs, a);
+	if (n) {
+		for (unsigned i = 0; i < n; i++)
+			auth_conf.algs[i] = a[i];
+		auth_conf.n_algs = n;
+	} else {
+		LOG_WARN("auth: algorithms = \"%s\" is not a list of MD5 and SHA-256; offering MD5",
+			 algs);
+		auth_conf.algs[0] = AUTH_MD5;
+		auth_conf.n_algs = 1;
+	}
+	auth_nonce_init();
+	proxy_db_want(NULL);
+}
+
+static void auth_module_destroy(void)
+{
+	proxy_set_credentials_filter(NULL);
+	A.d = NULL;
+	A.creds = NULL;     /* finalized with the handle */
+	AW.d = NULL;
+	AW.st = NULL;
+	for (size_t i = 0; i < AUTH_CACHE_SLOTS; i++) {
+		sip_mem_free(auth_cache[i].row);
+		auth_cache[i].row = NULL;
+	}
+}
+
+/* What the checks of this message found (the module's slot in ctx), NULL
+ * before the first. */
+static struct auth_ctx *auth_cur(struct sip_ctx *ctx)
+{
+	return *proxy_ctx_slot(ctx, &sipcc_module_auth);
+}
+
+static struct auth_ctx *auth_state(struct sip_ctx *ctx)
+{
+	void **slot = proxy_ctx_slot(ctx, &sipcc_module_auth);
+	if (!*slot) {
+		struct auth_ctx *st = sip_arena_alloc(ctx->arena, sizeof *st);
+		if (st)
+			memset(st, 0, sizeof *st);
+		*slot = st;
+	}
+	return *slot;
+}
+
+sip_str auth_user(struct sip_ctx *ctx)
+{
+	struct auth_ctx *st = auth_cur(ctx);
+	return st && st->ok ? st->user : SIP_STR_NULL;
+}
+
+sip_str auth_realm(struct sip_ctx *ctx)
+{
+	struct auth_ctx *st = auth_cur(ctx);
+	return st && st->ok ? st->realm : SIP_STR_NULL;
+}
+
+static void auth_reply_503(struct sip_ctx *ctx)
+{
+	proxy_reply_hdrs(ctx, 503, SIP_STR_LIT("Service Unavailable"),
+			 SIP_STR_LIT("Retry-After: 5\r\n"), ctx->txn != NULL);
+}
+
+static uint32_t auth_key_hash(sip_str user, sip_str realm)
+{
+	uint32_t h = sip_hash_sep(sip_hash_str(user));
+	return sip_hash_more(h, realm.s, realm.len);
+}
+
+static uint64_t auth_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* A row holding copies of its strings; NULL when out of memory. */
+static struct auth_row *auth_row_new(int status, sip_str user, sip_str realm, sip_str pw,
+				     sip_str ha1, sip_str ha1_256)
+{
+	size_t n = user.len + realm.len + pw.len + ha1.len + ha1_256.len;
+	struct auth_row *r = sip_mem_alloc(sizeof *r + n + 1);
+	if (!r)
+		return NULL;
+	r->status = status;
+	char *p = r->data;
+	sip_str *dst[5] = { &r->user, &r->realm, &r->password, &r->ha1, &r->ha1_sha256 };
+	sip_str src[5] = { user, realm, pw, ha1, ha1_256 };
+	for (int i = 0; i < 5; i++) {
+		if (src[i].len)
+			memcpy(p, src[i].s, src[i].len);
+		*dst[i] = sip_str_make(p, src[i].len);
+		p += src[i].len;
+	}
+	return r;
+}
+
+static bool auth_row_is(const struct auth_row *r, sip_str user, sip_str realm)
+{
+	return r && sip_str_eq(r->user, user) && sip_str_eq(r->realm, realm);
+}
+
+/* HA1 for alg from a row: the stored digest, else computed from the
+ * password. SIP_OK or SIP_ENOTFOUND (no usable secret). */
+static int auth_row_ha1(const struct auth_row *r, enum auth_alg alg, char *ha1, size_t *len)
+{
+	if (r->status != SIP_OK)
+		return r->status;
+	sip_str stored = alg == AUTH_SHA256 ? r->ha1_sha256 : r->ha1;
+	size_t want = alg == AUTH_SHA256 ? 64 : 32;
+	if (stored.len == want) {
+		for (size_t i = 0; i < want; i++)
+			ha1[i] = (char)(stored.s[i] | 0x20);
+		ha1[want] = '\0';
+		*len = want;
+		return SIP_OK;
+	}
+	if (!r->password.len)
+		return SIP_ENOTFOUND;
+	*len = auth_ha1(alg, r->user, r->realm, r->password, ha1);
+	return SIP_OK;
+}
+
+/* Read the row of user@realm on handle d with statement *st (prepared on
+ * first use). Returns the row (its status says found or not found) or
+ * NULL with *rc a database status. */
+static struct auth_row *auth_read_row(db *d, db_stmt **st, sip_str user, sip_str realm, int *rc)
+{
+	if (!*st && (*rc = db_prepare(d, "SELECT password, ha1, ha1_sha256 FROM subscriber"
+				      " WHERE username = $1 AND domain = $2", st)) != SIP_OK)
+		return NULL;
+	*rc = db_bind_text(*st, 1, user);
+	if (*rc == SIP_OK)
+		*rc = db_bind_text(*st, 2, realm);
+	if (*rc == SIP_OK)
+		*rc = db_step(*st);
+	struct auth_row *r = NULL;
+	if (*rc == DB_ROW)
+		r = auth_row_new(SIP_OK, user, realm, db_column_text(*st, 0), db_column_text(*st, 1),
+				 db_column_text(*st, 2));
+	else if (*rc == SIP_OK)
+		r = auth_row_new(SIP_ENOTFOUND, user, realm, SIP_STR_NULL, SIP_STR_NULL, SIP_STR_NULL);
+	if (!r && (*rc == DB_ROW || *rc == SIP_OK))
+		*rc = SIP_NOMEM;
+	db_reset(*st);
+	return r;
+}
+
+static void auth_cache_put(struct auth_row *r)
+{
+	struct auth_slot *s = &auth_cache[auth_key_hash(r->user, r->realm) % AUTH_CACHE_SLOTS];
+	sip_mem_free(s->row);
+	s->row = r;
+	s->until = auth_now_ms() + AUTH_CACHE_MS;
+}
+
+static const struct auth_row *auth_cache_get(sip_str user, sip_str realm)
+{
+	struct auth_slot *s = &auth_cache[auth_key_hash(user, realm) % AUTH_CACHE_SLOTS];
+	if (!s->row || !auth_row_is(s->row, user, realm))
+		return NULL;
+	if (auth_now_ms() >= s->until) {
+		sip_mem_free(s->row);
+		s->row = NULL;
+		return NULL;
+	}
+	return s->row;
+}
+
+/* ---- the query on the worker ---- */
+
+static int auth_job_run(db *d, void *arg)
+{
+	struct auth_query *q = arg;
+	if (AW.d != d) {
+		AW.d = d;
+		AW.st = NULL;
+	}
+	int rc;
+	q->row = auth_read_row(d, &AW.st, q->user, q->realm, &rc);
+	return q->row ? SIP_OK : rc;
+}
+
+static void auth_query_unlink(struct auth_query *q)
+{
+	for (struct auth_query **pp = &Q.head; *pp; pp = &(*pp)->next)
+		if (*pp == q) {
+			*pp = q->next;
+			Q.n--;
+			return;
+		}
+}
+
+/* Run the requests waiting for q: each finds r (its result, or the
+ * failure) through Q.resuming. With the proxy stopping, only free them. */
+static void auth_query_run_waiters(struct auth_query *q, const struct auth_row *r)
+{
+	q->waiters_run = true;
+	auth_query_unlink(q);
+	sip_timer_cancel(A.w, &q->tm);
+	while (q->waiters) {
+		struct auth_waiter *wt = q->waiters;
+		q->waiters = wt->next;
+		if (!proxy_db_stopping()) {     /* at shutdown the proxy frees it */
+			Q.resuming = r;
+			proxy_resume(wt->ctx);
+			Q.resuming = NULL;
+		}
+		sip_mem_free(wt);
+	}
+}
+
+static void auth_query_free(struct auth_query *q)
+{
+	sip_mem_free(q->row);
+	sip_mem_free(q);
+}
+
+/* Loop thread: the worker is done with q. A row found (or found missing)
+ * goes to the cache; the waiters, unless the timer ran them already, run
+ * with it or with the failure. */
+static void auth_job_done(int status, void *arg)
+{
+	struct auth_query *q = arg;
+	q->job_done = true;
+	if (status != SIP_OK) {
+		LOG_WARN("auth: cannot read subscriber " SIP_STR_FMT "@" SIP_STR_FMT ": %s",
+			 SIP_STR_ARG(q->user), SIP_STR_ARG(q->realm), sip_strerror(status));
+		sip_mem_free(q->row);
+		q->row = auth_row_new(status, q->user, q->realm, SIP_STR_NULL, SIP_STR_NULL,
+				      SIP_STR_NULL);
+	}
+	if (!q->waiters_run) {
+		struct auth_row fail = { .status = status == SIP_OK ? SIP_NOMEM : status,
+					 .user = q->user, .realm = q->realm };
+		auth_query_run_waiters(q, q->row ? q->row : &fail);
+	}
+	if (q->row && (q->row->status == SIP_OK || q->row->status == SIP_ENOTFOUND)) {
+		auth_cache_put(q->row);
+		q->row = NULL;
+	}
+	auth_query_free(q);
+}
+
+/* The database took too long: the waiters go on with a timeout (503);
+ * the query's result, when it comes, still fills the cache. */
+static void auth_query_timeout(sip_timer *tm, void *arg)
+{
+	(void)tm;
+	struct auth_query *q = arg;
+	struct auth_row fail = { .status = SIP_ETIMEOUT, .user = q->user, .realm = q->realm };
+	LOG_WARN("auth: no answer from the database in %d ms for " SIP_STR_FMT "@" SIP_STR_FMT,
+		 AUTH_DB_WAIT_MS, SIP_STR_ARG(q->user), SIP_STR_ARG(q->realm));
+	auth_query_run_waiters(q, &fail);
+}
+
+/* Queue the query for user@realm, or join the one out already, with h
+ * waiting for it. SIP_OK, or why not (the caller answers 503). */
+static int auth_query_start(sip_str user, sip_str realm, struct sip_ctx *ctx)
+{
+	struct auth_query *q;
+	for (q = Q.head; q; q = q->next)
+		if (sip_str_eq(q->user, user) && sip_str_eq(q->realm, realm))
+			break;
+	struct auth_waiter *wt = sip_mem_alloc(sizeof *wt);
+	if (!wt)
+		return SIP_NOMEM;
+	if (!q) {
+		if (Q.n >= AUTH_MAX_QUERIES) {
+			sip_mem_free(wt);
+			return SIP_ELIMIT;
+		}
+		q = sip_mem_alloc(sizeof *q + user.len + realm.len + 1);
+		if (!q) {
+			sip_mem_free(wt);
+			return SIP_NOMEM;
+		}
+		memset(q, 0, sizeof *q);
+		if (user.len)
+			memcpy(q->key, user.s, user.len);
+		if (realm.len)
+			memcpy(q->key + user.len, realm.s, realm.len);
+		q->key[user.len + realm.len] = '\0';
+		q->user = sip_str_make(q->key, user.len);
+		q->realm = sip_str_make(q->key + user.len, realm.len);
+		int rc = proxy_db_submit(auth_job_run, auth_job_done, q);
+		if (rc != SIP_OK) {
+			sip_mem_free(q);
+			sip_mem_free(wt);
+			return rc;
+		}
+		sip_timer_init(&q->tm, auth_query_timeout, q);
+		sip_timer_add(A.w, &q->tm, AUTH_DB_WAIT_MS);
+		q->next = Q.head;
+		Q.head = q;
+		Q.n++;
+	}
+	wt->ctx = ctx;
+	wt->next = q->waiters;
+	q->waiters = wt;
+	return SIP_OK;
+}
+
+/* The stored secret of user@realm: HA1 for alg into ha1 (hex). SIP_OK,
+ * SIP_ENOTFOUND (no such subscriber or no usable secret) or a database
+ * status; SIP_AGAIN when the message now waits for the worker to read the
+ * row (see the top of the file). */
+static int auth_fetch_ha1(struct sip_ctx *ctx, sip_str user, sip_str realm, enum auth_alg alg,
+			  char *ha1, size_t *len)
+{
+	const struct auth_row *r = NULL;
+	if (auth_row_is(Q.resuming, user, realm))
+		r = Q.resuming;
+	else
+		r = auth_cache_get(user, realm);
+	if (r)
+		return auth_row_ha1(r, alg, ha1, len);
+	db *d = proxy_db();
+	if (!d)
+		return SIP_EDBDOWN;
+	if (proxy_db_worker()) {
+		int rc = proxy_wait(ctx);
+		if (rc == SIP_OK) {
+			if ((rc = auth_query_start(user, realm, ctx)) == SIP_OK) {
+				LOG_DEBUG("auth: request waits while " SIP_STR_FMT "@" SIP_STR_FMT
+					  " is read from the database", SIP_STR_ARG(user), SIP_STR_ARG(realm));
+				return SIP_AGAIN;
+			}
+			proxy_wait_cancel(ctx);
+		}
+		if (rc != SIP_ESTATE)
+			return rc == SIP_ELIMIT || rc == SIP_NOMEM ? SIP_EDBDOWN : rc;
+	}
+	/* Synchronously, on the loop's handle. */
+	if (A.d != d) {
+		A.d = d;
+		A.creds = NULL;
+	}
+	int rc;
+	struct auth_row *row = auth_read_row(d, &A.creds, user, realm, &rc);
+	if (!row)
+		return rc;
+	rc = auth_row_ha1(row, alg, ha1, len);
+	auth_cache_put(row);
+	return rc;
+}
+
+/* A failed check of credentials, at notice: what fail2ban-style tools
+ * match. The source comes first and the client's strings last and
+ * escaped, so nothing a client sends can forge the address a filter
+ * reads. The format is documented in sipcc(1), LOGGING. */
+static void auth_log_failure(struct sip_ctx *ctx, const struct auth_creds *c, sip_str realm,
+			     const char *why)
+{
+	if (SIP_LOG_NOTICE > sip_log_level)
+		return;
+	char ip[64], user[200], rlm[200];
+	sip_addr_ip(&ctx->src, ip, sizeof ip);
+	bool v6 = strchr(ip, ':') != NULL;
+	sip_log_quote(user, sizeof user, c->username.s, c->username.len);
+	sip_log_quote(rlm, sizeof rlm, realm.s, realm.len);
+	LOG_NOTICE("auth: failed: src=%s%s%s:%d transport=%s method=" SIP_STR_FMT
+		   " reason=\"%s\" user=\"%s\" realm=\"%s\"", v6 ? "[" : "", ip, v6 ? "]" : "",
+		   sip_addr_port(&ctx->src), ctx->sock && ctx->sock->tp ? ctx->sock->tp->name : "?",
+		   SIP_STR_ARG(ctx->msg->method_str), why, user, rlm);
+}
+
+/* Check the credentials of ctx's request for realm in headers of type ty.
+ * True when they are valid; false otherwise, with the state saying whether
+ * the nonce was stale. A database that is down gets the request a 503.
+ * Credentials that fail for a reason a password guess or a scan would
+ * produce (unknown user, wrong response, a replay, an algorithm not
+ * offered) are logged by auth_log_failure(). */
+static bool auth_authorize(struct sip_ctx *ctx, const char *rs, size_t rlen, enum sip_hdr_type ty)
+{
+	sip_msg *m = ctx->msg;
+	struct auth_ctx *st = auth_state(ctx);
+	sip_str realm = sip_str_make(rs, rlen);
+	if (!st || !m->is_request || m->method == SIP_METHOD_ACK || m->method == SIP_METHOD_CANCEL)
+		return false;
+	st->stale = false;
+	struct auth_creds c;
+	sip_hdr *h;
+	for (h = m->first[ty]; h; h = h->next_same)
+		if (auth_creds_parse(h->body, &c) && sip_str_eq(c.realm, realm))
+			break;
+	if (!h)
+		return false;
+	if (!auth_alg_offered(c.alg)) {
+		auth_log_failure(ctx, &c, realm, c.alg == AUTH_SHA256 ? "algorithm SHA-256 not offered"
+								      : "algorithm MD5 not offered");
+		return false;
+	}
+	int64_t now = (int64_t)time(NULL);
+	uint32_t seq;
+	switch (auth_nonce_check(c.nonce, now, &seq)) {
+	case AUTH_NONCE_BAD:
+		/* Not a guess at a password (the response is not even
+		 * checked): a nonce from before a restart, or forged. */
+		if (SIP_LOG_INFO <= sip_log_level) {
+			char user[200];
+			sip_log_quote(user, sizeof user, c.username.s, c.username.len);
+			LOG_INFO("auth: nonce not issued here, user=\"%s\"", user);
+		}
+		return false;
+	case AUTH_NONCE_STALE:
+		st->stale = true;
+		return false;
+	case AUTH_NONCE_OK:
+		break;
+	}
+	/* The digest-uri is not compared with the Request-URI: clients differ
+	 * (sipp uses the proxy's address), and a response captured for one
+	 * request cannot be reused anyway, its nonce-count being spent. */
+	char ha1[AUTH_HEX_MAX + 1], want[AUTH_HEX_MAX + 1], got[AUTH_HEX_MAX + 1];
+	size_t ha1_len = 0;
+	int rc = auth_fetch_ha1(ctx, c.username, realm, c.alg, ha1, &ha1_len);
+	if (rc == SIP_AGAIN)
+		return false;       /* the message waits; the route asks again */
+	if (rc == SIP_EDBDOWN || rc == SIP_ETIMEOUT) {
+		LOG_WARN("auth: subscriber database unavailable: %s", sip_strerror(rc));
+		auth_reply_503(ctx);
+		return false;
+	}
+	if (rc != SIP_OK) {
+		if (rc != SIP_ENOTFOUND)
+			LOG_WARN("auth: cannot read subscriber " SIP_STR_FMT ": %s",
+				 SIP_STR_ARG(c.username), sip_strerror(rc));
+		else
+			auth_log_failure(ctx, &c, realm, "unknown user");
+		return false;
+	}
+	size_t wl = auth_response(c.alg, sip_str_make(ha1, ha1_len), m->method_str, &c, want);
+	bool match = c.response.len == wl;
+	for (size_t i = 0; match && i < wl; i++)
+		got[i] = (char)(c.response.s[i] | 0x20);
+	if (!match || CRYPTO_memcmp(got, want, wl) != 0) {
+		auth_log_failure(ctx, &c, realm, "wrong password");
+		return false;
+	}
+	/* Only now does the nonce-count move, so forged requests cannot use
+	 * up a client's counts. Without qop the nonce is good once. */
+	if (!auth_nc_accept(seq, c.qop.len ? c.nc_val : 1)) {
+		auth_log_failure(ctx, &c, realm, "replayed nonce-count");
+		return false;
+	}
+	st->ok = true;
+	st->user = c.username;
+	st->realm = realm;
+	st->hdr = h;
+	return true;
+}
+
+int64_t sipcc_fn_www_authorize(struct sip_ctx *ctx, const char *realm, size_t len)
+{
+	return auth_authorize(ctx, realm, len, SIP_HDR_AUTHORIZATION);
+}
+
+int64_t sipcc_fn_proxy_authorize(struct sip_ctx *ctx, const char *realm, size_t len)
+{
+	return auth_authorize(ctx, realm, len, SIP_HDR_PROXY_AUTHORIZATION);
+}
+
+/* Send a 401/407 with a fresh nonce: one challenge per algorithm of
+ * auth_conf, in its order (RFC 7616 §3.7: the preferred first). Only MD5
+ * by default: many deployed clients (sipp, baresip 1.0) know only MD5,
+ * and some of them give up when a challenge they cannot answer comes
+ * along, even beside one they can. */
+static bool auth_challenge(struct sip_ctx *ctx, const char *rs, size_t rlen, int code,
+			   const char *hname)
+{
+	sip_msg *m = ctx->msg;
+	if (ctx->replied || !m->is_request || m->method == SIP_METHOD_ACK)
+		return false;
+	for (size_t i = 0; i < rlen; i++)
+		if (rs[i] == '"' || rs[i] == '\\' || rs[i] == '\r' || rs[i] == '\n') {
+			LOG_WARN("auth: realm '%.*s' cannot be quoted; not challenging", (int)rlen, rs);
+			return false;
+		}
+	char nonce[AUTH_NONCE_LEN + 1];
+	auth_nonce_make((int64_t)time(NULL), nonce);
+	struct auth_ctx *st = auth_cur(ctx);
+	bool stale = st && st->stale;
+	sip_str one[AUTH_NALGS];
+	size_t total = 0;
+	for (unsigned i = 0; i < auth_conf.n_algs; i++) {
+		one[i] = sip_arena_printf(ctx->arena,
+			"%s: Digest realm=\"%.*s\", nonce=\"%s\", qop=\"auth\", algorithm=%s%s\r\n",
+			hname, (int)rlen, rs, nonce, auth_alg_name(auth_conf.algs[i]),
+			stale ? ", stale=true" : "");
+		if (!one[i].len)
+			return false;
+		total += one[i].len;
+	}
+	char *p = sip_arena_alloc(ctx->arena, total + 1);
+	if (!p || !total)
+		return false;
+	sip_str hdrs = sip_str_make(p, total);
+	for (unsigned i = 0; i < auth_conf.n_algs; i++) {
+		memcpy(p, one[i].s, one[i].len);
+		p += one[i].len;
+	}
+	sip_str reason = code == 401 ? SIP_STR_LIT("Unauthorized")
+				     : SIP_STR_LIT("Proxy Authentication Required");
+	/* Through a server transaction, so a retransmitted request gets this
+	 * challenge (the same nonce) again, and the ACK of a 407 is absorbed. */
+	return proxy_reply_hdrs(ctx, code, reason, hdrs, true) == SIP_OK;
+}
+
+int64_t sipcc_fn_www_challenge(struct sip_ctx *ctx, const char *realm, size_t len)
+{
+	return auth_challenge(ctx, realm, len, 401, "WWW-Authenticate");
+}
+
+int64_t sipcc_fn_proxy_challenge(struct sip_ctx *ctx, const char *realm, size_t len)
+{
+	return auth_challenge(ctx, realm, len, 407, "Proxy-Authenticate");
+}
+
+int64_t sipcc_fn_consume_credentials(struct sip_ctx *ctx)
+{
+	struct auth_ctx *st = auth_cur(ctx);
+	if (!st || !st->ok || !st->hdr || ctx->prepared)
+		return 0;
+	int rc = sip_msg_remove_hdr(ctx->msg, st->hdr);
+	st->hdr = NULL;
+	return rc == SIP_OK;
+}
+
+/* user@host of a name-addr against the authenticated identity. */
+static bool auth_owns(struct sip_ctx *ctx, sip_naddr *a)
+{
+	struct auth_ctx *st = auth_cur(ctx);
+	if (!st || !st->ok || !a || !a->uri.is_sip)
+		return false;
+	return sip_str_eq(a->uri.user, st->user) && sip_str_caseeq(a->uri.host, st->realm);
+}
+
+int64_t sipcc_fn_check_from(struct sip_ctx *ctx)
+{
+	return auth_owns(ctx, sip_msg_from(ctx->msg));
+}
+
+int64_t sipcc_fn_check_to(struct sip_ctx *ctx)
+{
+	return auth_owns(ctx, sip_msg_to(ctx->msg));
+}
+
+void sipcc_pv_au_get(struct sip_ctx *ctx, sip_str *out)
+{
+	*out = auth_user(ctx);
+}
+
+void sipcc_pv_ar_get(struct sip_ctx *ctx, sip_str *out)
+{
+	*out = auth_realm(ctx);
+}
+
+sipcc_module sipcc_module_auth = {
+	.name = "auth",
+	.init = auth_module_init,
+	.destroy = auth_module_destroy,
+};

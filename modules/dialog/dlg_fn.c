@@ -1,0 +1,282 @@
+/* The dialog module: the policy functions and pseudo-variables of
+ * modules/dialog/dialog.sipi, the dialog variables the policy declares
+ * ("dlgvar NAME: str"), and the hooks through which the proxy tells the
+ * dialog layer what happens to the requests and replies of a dialog
+ * (proxy/proxy.h). The proxy main starts it when a policy uses it
+ * (proxy/modules.h). */
+#include <stdint.h>
+#include <string.h>
+#include "core/log.h"
+#include "core/status.h"
+#include "dialog/dialog.h"
+#include "proxy/proxy.h"
+#include "proxy/settings.h"
+#include "proxy/module.h"
+#include "proxy/policy_fns.h"
+
+void dlg_ctl_init(void);
+
+static struct {
+	bool up;
+	sip_timer_wheel *w;
+	uint32_t default_timeout;
+} M;
+
+/* ---- binding to transactions ---- */
+
+/* The dialog of a transaction, in the module's slot of it: the dialog and
+ * its id (a dialog is recycled; dlg_valid tells). */
+struct dlg_ref {
+	dlg *d;
+	uint64_t id;
+};
+
+static dlg *dlg_of_txn(txn *s)
+{
+	const struct dlg_ref *r = *proxy_txn_slot(s, &sipcc_module_dialog);
+	return r && dlg_valid(r->d, r->id) ? r->d : NULL;
+}
+
+static void dlg_bind(txn *s, dlg *d)
+{
+	void **slot = proxy_txn_slot(s, &sipcc_module_dialog);
+	struct dlg_ref *r = *slot;
+	if (!r && !(r = sip_arena_alloc(&s->arena, sizeof *r)))
+		return;
+	r->d = d;
+	r->id = d->id;
+	*slot = r;
+}
+
+/* The dialog of the message being routed (the module's slot of its
+ * context), NULL when none. */
+static dlg *dlg_cur(struct sip_ctx *ctx)
+{
+	return *proxy_ctx_slot(ctx, &sipcc_module_dialog);
+}
+
+static const struct dlg_api dlg_api = { dlg_cur, dlg_of_txn };
+
+static void dlg_set_cur(struct sip_ctx *ctx, dlg *d)
+{
+	*proxy_ctx_slot(ctx, &sipcc_module_dialog) = d;
+}
+
+/* ---- proxy hooks ---- */
+
+/* An in-dialog request: find its dialog before the policy routes it. */
+static void hook_request(struct sip_ctx *ctx)
+{
+	if (M.up && ctx->msg->to_tag.len)
+		dlg_set_cur(ctx, dlg_match(ctx->msg, NULL));
+}
+
+/* After the request route: the request's transaction belongs to the
+ * dialog (its replies and failure route see it). A dialog created for an
+ * INVITE that got no transaction (answered statelessly, forwarded
+ * statelessly or dropped) or a local negative answer ends here; a BYE
+ * ends its dialog once the policy has routed it. */
+static void hook_routed(struct sip_ctx *ctx)
+{
+	dlg *d = dlg_cur(ctx);
+	sip_msg *m = ctx->msg;
+	if (!d || d->state == DLG_ENDED)
+		return;
+	if (ctx->txn && !dlg_of_txn(ctx->txn))
+		dlg_bind(ctx->txn, d);
+	bool initial = m->method == SIP_METHOD_INVITE && !m->to_tag.len;
+	if (initial) {
+		if (!ctx->txn)
+			dlg_end(d, DLG_END_REJECTED);
+		else if (ctx->txn->final_sent)
+			dlg_response(d, ctx->txn->last_code, ctx->txn->totag);
+		return;
+	}
+	if (m->method == SIP_METHOD_BYE) {
+		d->bye_from_callee = !sip_str_eq(m->from_tag, d->caller_tag);
+		dlg_end(d, DLG_END_BYE);
+	}
+}
+
+/* Provisional and 2xx replies to the INVITE move the dialog on; negative
+ * ones wait for the final response (a failure route may re-route). */
+static void hook_reply(txn *s, sip_msg *resp)
+{
+	dlg *d = dlg_of_txn(s);
+	if (!d || !s->is_invite || resp->cseq.method != SIP_METHOD_INVITE || resp->status >= 300)
+		return;
+	if (d->state == DLG_CONFIRMED || resp->to_tag.len == 0)
+		return;
+	/* Only the INVITE that created the dialog, not a re-INVITE. */
+	dlg_response(d, resp->status, resp->to_tag);
+}
+
+static void hook_final(txn *s, int code)
+{
+	dlg *d = dlg_of_txn(s);
+	if (d && s->is_invite && code >= 300)
+		dlg_response(d, code, SIP_STR_NULL);
+	else if (d && s->is_invite && d->state != DLG_CONFIRMED)
+		dlg_response(d, code, s->totag);    /* a 2xx the policy sent itself */
+}
+
+/* A reply or failure route of s sees the dialog of its request. */
+static void hook_route_txn(struct sip_ctx *ctx, txn *s)
+{
+	dlg_set_cur(ctx, dlg_of_txn(s));
+}
+
+/* ---- start-up ---- */
+
+static void dlg_log_start(dlg *d, void *arg)
+{
+	(void)arg;
+	LOG_INFO("dialog %llu confirmed: " SIP_STR_FMT " -> " SIP_STR_FMT,
+		 (unsigned long long)d->id, SIP_STR_ARG(d->caller_uri), SIP_STR_ARG(d->callee_uri));
+}
+
+static const char *const dlg_end_names[] = { "bye", "rejected", "timeout", "shutdown" };
+
+static void dlg_log_end(dlg *d, enum dlg_end_reason why, uint64_t ms, void *arg)
+{
+	(void)arg;
+	LOG_INFO("dialog %llu ended (%s) after %llu ms; %lu active",
+		 (unsigned long long)d->id, dlg_end_names[why], (unsigned long long)ms, dlg_active());
+}
+
+static void dlg_module_init(sip_timer_wheel *w)
+{
+	int64_t t = sipcc_setting_int("dialog", "default_timeout", DLG_DEFAULT_TIMEOUT_S);
+	if (t < 1 || t > INT32_MAX) {
+		LOG_WARN("dialog: default_timeout = %lld is out of range; using %u",
+			 (long long)t, DLG_DEFAULT_TIMEOUT_S);
+		t = DLG_DEFAULT_TIMEOUT_S;
+	}
+	M.default_timeout = (uint32_t)t;
+	M.w = w;
+	if (dlg_layer_init(w, 12) != SIP_OK) {
+		LOG_ERR("dialog: cannot set up the dialog table");
+		return;
+	}
+	static const struct dlg_callbacks log_cb = { dlg_log_start, dlg_log_end, NULL };
+	dlg_callbacks_add(&log_cb);
+	M.up = true;
+	dlg_ctl_init();
+}
+
+static void dlg_module_destroy(void)
+{
+	if (M.up)
+		dlg_layer_destroy();
+	M.up = false;
+}
+
+/* ---- policy functions ---- */
+
+int64_t sipcc_fn_dlg_manage(struct sip_ctx *ctx)
+{
+	if (!M.up)
+		return 0;
+	dlg *d = dlg_cur(ctx);
+	if (d)
+		return d->state != DLG_ENDED;
+	d = dlg_create(ctx->msg, M.default_timeout);
+	if (!d)
+		return 0;
+	dlg_set_cur(ctx, d);
+	if (ctx->txn && !dlg_of_txn(ctx->txn))
+		dlg_bind(ctx->txn, d);
+	return 1;
+}
+
+int64_t sipcc_fn_dlg_set_timeout(struct sip_ctx *ctx, int64_t seconds)
+{
+	dlg *d = dlg_cur(ctx);
+	if (!d || d->state == DLG_ENDED || seconds < 1 || seconds > INT32_MAX)
+		return 0;
+	dlg_set_timeout(d, (uint32_t)seconds);
+	return 1;
+}
+
+int64_t sipcc_fn_is_in_dialog(struct sip_ctx *ctx)
+{
+	dlg *d = dlg_cur(ctx);
+	return d && d->state != DLG_ENDED;
+}
+
+int64_t sipcc_pv_DLG_count_get(struct sip_ctx *ctx)
+{
+	(void)ctx;
+	return (int64_t)dlg_active();
+}
+
+void sipcc_pv_DLG_state_get(struct sip_ctx *ctx, sip_str *out)
+{
+	dlg *d = dlg_cur(ctx);
+	const char *n = d ? dlg_state_name(d->state) : "";
+	*out = sip_str_make(n, strlen(n));
+}
+
+int64_t sipcc_pv_DLG_lifetime_get(struct sip_ctx *ctx)
+{
+	dlg *d = dlg_cur(ctx);
+	if (!d || !d->confirmed_ms || !M.w)
+		return 0;
+	uint64_t end = d->state == DLG_ENDED ? d->ended_ms : M.w->now_ms;
+	return (int64_t)((end - d->confirmed_ms) / 1000);
+}
+
+/* ---- dialog variables (policy_abi.h) ---- */
+
+void sipcc_dlgvar_set_str(struct sip_ctx *ctx, int64_t idx, const char *s, size_t len)
+{
+	dlg *d = dlg_cur(ctx);
+	if (!d || idx < 0) {
+		LOG_DEBUG("dialog variable %lld set outside a dialog; ignored", (long long)idx);
+		return;
+	}
+	if (dlg_var_set_str(d, (unsigned)idx, sip_str_make(s, len)) != SIP_OK)
+		LOG_WARN("dialog: cannot keep dialog variable %lld", (long long)idx);
+}
+
+void sipcc_dlgvar_set_int(struct sip_ctx *ctx, int64_t idx, int64_t v)
+{
+	dlg *d = dlg_cur(ctx);
+	if (!d || idx < 0) {
+		LOG_DEBUG("dialog variable %lld set outside a dialog; ignored", (long long)idx);
+		return;
+	}
+	dlg_var_set_int(d, (unsigned)idx, v);
+}
+
+/* Dialog variable idx of the message's dialog, NULL when unset or outside
+ * a dialog. */
+static const struct dlg_var *dlg_var_of(struct sip_ctx *ctx, int64_t idx)
+{
+	dlg *d = dlg_cur(ctx);
+	return d && idx >= 0 ? dlg_var_get(d, (unsigned)idx) : NULL;
+}
+
+void sipcc_dlgvar_get_str(struct sip_ctx *ctx, sip_str *out, int64_t idx)
+{
+	const struct dlg_var *v = dlg_var_of(ctx, idx);
+	*out = v ? v->sval : SIP_STR_NULL;
+}
+
+int64_t sipcc_dlgvar_get_int(struct sip_ctx *ctx, int64_t idx)
+{
+	const struct dlg_var *v = dlg_var_of(ctx, idx);
+	return v ? v->ival : 0;
+}
+
+sipcc_module sipcc_module_dialog = {
+	.name = "dialog",
+	.init = dlg_module_init,
+	.destroy = dlg_module_destroy,
+	.request = hook_request,
+	.routed = hook_routed,
+	.route_txn = hook_route_txn,
+	.reply = hook_reply,
+	.final = hook_final,
+	.api = &dlg_api,
+};

@@ -1,0 +1,69 @@
+# The modules: one directory each, modules/NAME, with its C, its
+# declarations (NAME.sipi, installed into the stdlib directory) and a
+# local.mk that names its sources (NAME_SRC). Each module is built into a
+# library of its own, modules/libmod_NAME.a; its unit tests link it with the
+# layers it may call (SIPRT_* in runtime/local.mk), so a module that calls
+# another module's internals fails to link in its own tests. The installed
+# libsiprt.a takes the objects of every module ($(MODULE_OBJECTS)).
+#
+# Adding a module: create modules/NAME/{NAME.sipi,local.mk,*.c}, then add
+# NAME to the three lists below (include, library, objects). See HACKING.md.
+include modules/registrar/local.mk
+include modules/auth/local.mk
+include modules/domain/local.mk
+include modules/dialog/local.mk
+include modules/drouting/local.mk
+include modules/nat/local.mk
+include modules/rtpengine/local.mk
+include modules/acc/local.mk
+include modules/text/local.mk
+
+noinst_LIBRARIES += modules/libmod_registrar.a
+modules_libmod_registrar_a_SOURCES = $(REGISTRAR_SRC)
+modules_libmod_registrar_a_CFLAGS = $(RUNTIME_CFLAGS)
+noinst_LIBRARIES += modules/libmod_auth.a
+modules_libmod_auth_a_SOURCES = $(AUTH_SRC)
+modules_libmod_auth_a_CFLAGS = $(RUNTIME_CFLAGS)
+noinst_LIBRARIES += modules/libmod_domain.a
+modules_libmod_domain_a_SOURCES = $(DOMAIN_SRC)
+modules_libmod_domain_a_CFLAGS = $(RUNTIME_CFLAGS)
+noinst_LIBRARIES += modules/libmod_dialog.a
+modules_libmod_dialog_a_SOURCES = $(DIALOG_MOD_SRC)
+modules_libmod_dialog_a_CFLAGS = $(RUNTIME_CFLAGS)
+noinst_LIBRARIES += modules/libmod_drouting.a
+modules_libmod_drouting_a_SOURCES = $(DROUTING_SRC)
+modules_libmod_drouting_a_CFLAGS = $(RUNTIME_CFLAGS)
+noinst_LIBRARIES += modules/libmod_nat.a
+modules_libmod_nat_a_SOURCES = $(NAT_SRC)
+modules_libmod_nat_a_CFLAGS = $(RUNTIME_CFLAGS)
+noinst_LIBRARIES += modules/libmod_rtpengine.a
+modules_libmod_rtpengine_a_SOURCES = $(RTPENGINE_SRC)
+modules_libmod_rtpengine_a_CFLAGS = $(RUNTIME_CFLAGS)
+noinst_LIBRARIES += modules/libmod_acc.a
+modules_libmod_acc_a_SOURCES = $(ACC_SRC)
+modules_libmod_acc_a_CFLAGS = $(RUNTIME_CFLAGS)
+noinst_LIBRARIES += modules/libmod_text.a
+modules_libmod_text_a_SOURCES = $(TEXT_SRC)
+modules_libmod_text_a_CFLAGS = $(RUNTIME_CFLAGS)
+
+MODULE_OBJECTS = \
+	$(modules_libmod_registrar_a_OBJECTS) \
+	$(modules_libmod_auth_a_OBJECTS) \
+	$(modules_libmod_domain_a_OBJECTS) \
+	$(modules_libmod_dialog_a_OBJECTS) \
+	$(modules_libmod_drouting_a_OBJECTS) \
+	$(modules_libmod_nat_a_OBJECTS) \
+	$(modules_libmod_rtpengine_a_OBJECTS) \
+	$(modules_libmod_acc_a_OBJECTS) \
+	$(modules_libmod_text_a_OBJECTS)
+
+dist_stdlib_DATA += \
+	modules/registrar/registrar.sipi \
+	modules/auth/auth.sipi \
+	modules/domain/domain.sipi \
+	modules/dialog/dialog.sipi \
+	modules/drouting/drouting.sipi \
+	modules/nat/nat.sipi \
+	modules/rtpengine/rtpengine.sipi \
+	modules/acc/acc.sipi \
+	modules/text/text.sipi

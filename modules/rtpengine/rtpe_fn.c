@@ -1,0 +1,252 @@
+/* The media relay's policy functions (modules/rtpengine/rtpengine.sipi):
+ * rtpengine_offer, rtpengine_answer, rtpengine_delete, rtpengine_manage;
+ * the module's start-up from the "use rtpengine { ... }" settings, and the
+ * delete of the media sessions of tracked dialogs when they end. */
+#include <stdint.h>
+#include <string.h>
+#include "core/log.h"
+#include "core/status.h"
+#include "dialog/dialog.h"
+#include "proxy/proxy.h"
+#include "proxy/settings.h"
+#include "rtpengine/rtpengine.h"
+#include "sip/sdp.h"
+#include "proxy/module.h"
+#include "proxy/policy_fns.h"
+
+
+
+/* The dialog module, when the policy tracks dialogs. */
+static const struct dlg_api *rtpe_dlgs_api;
+
+static dlg *rtpe_dlg(struct sip_ctx *ctx)
+{
+	return rtpe_dlgs_api ? rtpe_dlgs_api->of_ctx(ctx) : NULL;
+}
+
+/* Ids of the tracked dialogs that have a media session: their end
+ * deletes it (a dialog without one costs no command). Open addressing,
+ * linear probing with tombstones; when full, dialogs are not followed. */
+#define RTPE_DLG_SLOTS 4096u
+#define RTPE_DLG_TOMB  UINT64_MAX
+static uint64_t rtpe_dlgs[RTPE_DLG_SLOTS];
+static unsigned rtpe_dlg_used;
+
+static void dlg_set_add(uint64_t id)
+{
+	if (rtpe_dlg_used >= RTPE_DLG_SLOTS * 3 / 4)
+		return;
+	unsigned i = (unsigned)(id * 0x9e3779b97f4a7c15ull >> 52) & (RTPE_DLG_SLOTS - 1);
+	int free_at = -1;
+	for (unsigned k = 0; k < RTPE_DLG_SLOTS; k++, i = (i + 1) & (RTPE_DLG_SLOTS - 1)) {
+		if (rtpe_dlgs[i] == id)
+			return;     /* a re-offer (re-INVITE) of a dialog followed already */
+		if (rtpe_dlgs[i] == RTPE_DLG_TOMB && free_at < 0)
+			free_at = (int)i;
+		if (rtpe_dlgs[i] == 0) {
+			if (free_at < 0)
+				free_at = (int)i;
+			break;
+		}
+	}
+	if (free_at >= 0) {
+		rtpe_dlgs[free_at] = id;
+		rtpe_dlg_used++;
+	}
+}
+
+static bool dlg_set_take(uint64_t id)
+{
+	unsigned i = (unsigned)(id * 0x9e3779b97f4a7c15ull >> 52) & (RTPE_DLG_SLOTS - 1);
+	for (unsigned k = 0; k < RTPE_DLG_SLOTS; k++, i = (i + 1) & (RTPE_DLG_SLOTS - 1)) {
+		if (rtpe_dlgs[i] == 0)
+			return false;
+		if (rtpe_dlgs[i] == id) {
+			rtpe_dlgs[i] = RTPE_DLG_TOMB;
+			rtpe_dlg_used--;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void rtpe_on_dlg_end(dlg *d, enum dlg_end_reason why, uint64_t duration_ms, void *arg)
+{
+	(void)why;
+	(void)duration_ms;
+	(void)arg;
+	if (!dlg_set_take(d->id))
+		return;
+	sip_arena a;
+	sip_arena_init(&a, 4096);
+	struct rtpe_req r = { .command = "delete", .callid = d->callid, .from_tag = d->caller_tag };
+	benc_node *res;
+	int rc = rtpe_command(&a, &r, &res, NULL);
+	/* DECLINED: the policy deleted it already (on the BYE). */
+	if (rc != SIP_OK && rc != SIP_DECLINED)
+		LOG_WARN("rtpengine: cannot delete the media of ended dialog " SIP_STR_FMT ": %s",
+			 SIP_STR_ARG(d->callid), sip_strerror(rc));
+	sip_arena_reset(&a);
+}
+
+static unsigned rtpe_setting(const char *key, unsigned dflt, unsigned max)
+{
+	int64_t v = sipcc_setting_int("rtpengine", key, dflt);
+	if (v < 0 || v > (int64_t)max) {
+		LOG_WARN("rtpengine: %s = %lld is out of range; using %u", key, (long long)v, dflt);
+		return dflt;
+	}
+	return (unsigned)v;
+}
+
+static void rtpe_module_init(sip_timer_wheel *w)
+{
+	(void)w;
+	const char *s = sipcc_setting_str("rtpengine", "socket", rtpe_conf.socket);
+	if (strlen(s) < sizeof rtpe_conf.socket)
+		memmove(rtpe_conf.socket, s, strlen(s) + 1);
+	else
+		LOG_WARN("rtpengine: socket '%s' is too long; using %s", s, rtpe_conf.socket);
+	rtpe_conf.timeout_ms = rtpe_setting("timeout", rtpe_conf.timeout_ms, 60000);
+	if (!rtpe_conf.timeout_ms)
+		rtpe_conf.timeout_ms = 1;
+	rtpe_conf.retries = rtpe_setting("retries", rtpe_conf.retries, 10);
+	rtpe_conf.disable_s = rtpe_setting("disable_time", rtpe_conf.disable_s, 3600);
+	if (rtpe_open() == SIP_OK)
+		LOG_NOTICE("rtpengine: media relay at %s", rtpe_conf.socket);
+	rtpe_dlgs_api = proxy_module_api("dialog");
+	static const struct dlg_callbacks cb = { NULL, rtpe_on_dlg_end, NULL };
+	if (dlg_callbacks_add(&cb) != SIP_OK)
+		LOG_WARN("rtpengine: cannot follow dialogs: their media is deleted only by the policy");
+}
+
+static void rtpe_module_destroy(void)
+{
+	rtpe_close();
+	memset(rtpe_dlgs, 0, sizeof rtpe_dlgs);
+	rtpe_dlg_used = 0;
+}
+
+/* Send command for ctx's message; with_sdp: send its SDP body and put
+ * the one rtpengine returns in its place. */
+static int64_t rtpe_do(struct sip_ctx *ctx, const char *command, bool with_sdp,
+		       const char *fl, size_t flen)
+{
+	sip_msg *m = ctx->msg;
+	if (!m)
+		return 0;
+	struct rtpe_req r = {
+		.command = command, .callid = m->callid, .from_tag = m->from_tag,
+		.to_tag = m->to_tag, .flags = sip_str_make(fl, flen),
+	};
+	/* An answer from the callee: rtpengine wants the offerer's tag as the
+	 * from-tag, which is the From tag in both directions of a reply. A
+	 * request from the callee (re-INVITE, ACK with SDP) swaps them. */
+	if (with_sdp) {
+		if (!sip_msg_sdp(m, NULL)) {
+			LOG_INFO("rtpengine_%s: the message has no SDP body", command);
+			return 0;
+		}
+		r.sdp = sip_msg_body_current(m);
+		if (!r.sdp.s)
+			return 0;
+	}
+	char ip[64];
+	sip_addr_ip(&ctx->src, ip, sizeof ip);
+	r.recv_ip = sip_str_make(ip, strlen(ip));
+	r.recv_ip6 = strchr(ip, ':') != NULL;
+	benc_node *res = NULL;
+	sip_str why;
+	int rc = rtpe_command(ctx->arena, &r, &res, &why);
+	if (rc == SIP_DECLINED) {
+		/* A delete of a call without media (a BYE of a call that was
+		 * not relayed) is an ordinary outcome. */
+		if (with_sdp)
+			LOG_WARN("rtpengine_%s of " SIP_STR_FMT ": rtpengine says: " SIP_STR_FMT, command,
+				 SIP_STR_ARG(m->callid), SIP_STR_ARG(why));
+		else
+			LOG_INFO("rtpengine_%s of " SIP_STR_FMT ": rtpengine says: " SIP_STR_FMT, command,
+				 SIP_STR_ARG(m->callid), SIP_STR_ARG(why));
+		return 0;
+	}
+	if (rc != SIP_OK) {
+		if (rc != SIP_ESTATE)
+			LOG_WARN("rtpengine_%s of " SIP_STR_FMT ": %s", command, SIP_STR_ARG(m->callid),
+				 sip_strerror(rc));
+		return 0;
+	}
+	if (!with_sdp)
+		return 1;
+	sip_str sdp = benc_get_str(res, "sdp");
+	if (!sdp.len) {
+		LOG_WARN("rtpengine_%s: the answer has no SDP", command);
+		return 0;
+	}
+	/* The answer lives in ctx->arena (rtpe_command copied it), which is
+	 * the message's or outlives the build of the message. */
+	rc = sip_msg_set_body(m, sdp);
+	if (rc != SIP_OK) {
+		LOG_WARN("rtpengine_%s: cannot rewrite the SDP body: %s", command, sip_strerror(rc));
+		return 0;
+	}
+	dlg *d = rtpe_dlg(ctx);
+	if (d && strcmp(command, "offer") == 0)
+		dlg_set_add(d->id);
+	return 1;
+}
+
+int64_t sipcc_fn_rtpengine_offer(struct sip_ctx *ctx, const char *fl, size_t flen)
+{
+	return rtpe_do(ctx, "offer", true, fl, flen);
+}
+
+int64_t sipcc_fn_rtpengine_answer(struct sip_ctx *ctx, const char *fl, size_t flen)
+{
+	return rtpe_do(ctx, "answer", true, fl, flen);
+}
+
+int64_t sipcc_fn_rtpengine_delete(struct sip_ctx *ctx, const char *fl, size_t flen)
+{
+	dlg *d = rtpe_dlg(ctx);
+	if (d)
+		dlg_set_take(d->id);
+	return rtpe_do(ctx, "delete", false, fl, flen);
+}
+
+/* Kamailio's rtpengine_manage(): offer for an INVITE (or UPDATE) with SDP,
+ * answer for its 2xx/18x with SDP and for an ACK with SDP, delete for a
+ * BYE, a CANCEL and a negative final reply to an INVITE. */
+int64_t sipcc_fn_rtpengine_manage(struct sip_ctx *ctx, const char *fl, size_t flen)
+{
+	sip_msg *m = ctx->msg;
+	if (!m)
+		return 0;
+	if (m->is_request) {
+		switch (m->method) {
+		case SIP_METHOD_INVITE:
+		case SIP_METHOD_UPDATE:
+			return sip_msg_sdp(m, NULL) ? sipcc_fn_rtpengine_offer(ctx, fl, flen) : 0;
+		case SIP_METHOD_ACK:
+			return sip_msg_sdp(m, NULL) ? sipcc_fn_rtpengine_answer(ctx, fl, flen) : 0;
+		case SIP_METHOD_BYE:
+		case SIP_METHOD_CANCEL:
+			return sipcc_fn_rtpengine_delete(ctx, fl, flen);
+		default:
+			return 0;
+		}
+	}
+	enum sip_method meth = m->cseq.method;
+	if (meth != SIP_METHOD_INVITE && meth != SIP_METHOD_UPDATE)
+		return 0;
+	if (m->status >= 300)
+		return meth == SIP_METHOD_INVITE ? sipcc_fn_rtpengine_delete(ctx, fl, flen) : 0;
+	if ((m->status >= 200 || (m->status > 100 && m->to_tag.len)) && sip_msg_sdp(m, NULL))
+		return sipcc_fn_rtpengine_answer(ctx, fl, flen);
+	return 0;
+}
+
+sipcc_module sipcc_module_rtpengine = {
+	.name = "rtpengine",
+	.init = rtpe_module_init,
+	.destroy = rtpe_module_destroy,
+};

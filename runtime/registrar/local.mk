@@ -1,9 +1,0 @@
-# Registrar: the location tables in memory (usrloc.c), their rows in the
-# database (reg_store.c), REGISTER processing (reg_save.c), and the policy
-# functions and control commands (reg_fn.c, reg_ctl.c, which need the
-# proxy). Programs that test or measure the registrar without the proxy
-# link REGISTRAR_CORE_SRC.
-REGISTRAR_CORE_SRC = runtime/registrar/usrloc.c runtime/registrar/reg_store.c \
-	runtime/registrar/reg_save.c
-REGISTRAR_SRC = $(REGISTRAR_CORE_SRC) runtime/registrar/reg_fn.c runtime/registrar/reg_ctl.c
-EXTRA_DIST += runtime/registrar/registrar.h runtime/registrar/reg_int.h

@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""Send one SIP request over UDP and print the status line of the first
+final reply (provisional replies are skipped), for e2e tests that need a
+single request and a precise answer without a sipp scenario.
+
+  sip_peer.py [options] PROXY_PORT METHOD REQUEST_URI
+
+  --from URI          From URI (default sip:test@127.0.0.1)
+  --to URI            To URI (default: the request URI)
+  --header "N: V"     an extra header (repeatable)
+  --expect CODE       exit 1 unless the final reply's code is CODE
+  --until CODE        send again (new transaction) every 0.2 s until the
+                      final reply is CODE or --timeout passes (a change the
+                      proxy picks up in the background); exit 1 on timeout
+  --timeout SECONDS   how long to wait for a reply (default 3; with
+                      --until: in total)
+  --source-port N     bind this local port (default: any)
+
+Exit status: 0, or 1 when the reply is not the one expected or none came.
+"""
+import argparse
+import random
+import socket
+import sys
+import time
+
+
+def request(args, port, local):
+    branch = "z9hG4bK-%08x" % random.getrandbits(32)
+    callid = "%08x@sip_peer" % random.getrandbits(32)
+    to = args.to or args.uri
+    hdrs = "".join(h + "\r\n" for h in args.header)
+    cseq = 1
+    msg = ("%s %s SIP/2.0\r\n"
+           "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=%s;rport\r\n"
+           "Max-Forwards: 70\r\n"
+           "From: <%s>;tag=%08x\r\n"
+           "To: <%s>\r\n"
+           "Call-ID: %s\r\n"
+           "CSeq: %d %s\r\n"
+           "Contact: <sip:test@127.0.0.1:%d>\r\n"
+           "%s"
+           "Content-Length: 0\r\n\r\n") % (
+        args.method, args.uri, local, branch, args.sender, random.getrandbits(32),
+        to, callid, cseq, args.method, local, hdrs)
+    return msg.encode(), branch
+
+
+def final_reply(sock, port, msg, branch, deadline):
+    sock.sendto(msg, ("127.0.0.1", port))
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        sock.settimeout(left)
+        try:
+            data = sock.recv(65535).decode("latin-1")
+        except socket.timeout:
+            return None
+        first = data.split("\r\n", 1)[0]
+        if branch not in data or not first.startswith("SIP/2.0 "):
+            continue
+        code = int(first.split()[1])
+        if code >= 200:
+            if args_method_is_invite and code >= 300:
+                ack = ack_for(msg, data)
+                sock.sendto(ack, ("127.0.0.1", port))
+            return first
+
+
+args_method_is_invite = False
+
+
+def ack_for(msg, reply):
+    """The ACK of a negative final reply (RFC 3261 17.1.1.3): same branch,
+    the To of the reply."""
+    lines = msg.decode("latin-1").split("\r\n")
+    to = [l for l in reply.split("\r\n") if l.lower().startswith(("to:", "t:"))]
+    out = []
+    for l in lines:
+        if l.startswith("INVITE "):
+            l = "ACK " + l[len("INVITE "):]
+        elif l.lower().startswith("to:") and to:
+            l = to[0]
+        elif l.lower().startswith("cseq:"):
+            l = "CSeq: 1 ACK"
+        elif l.lower().startswith("contact:"):
+            continue
+        out.append(l)
+    return "\r\n".join(out).encode()
+
+
+def main():
+    global args_method_is_invite
+    p = argparse.ArgumentParser()
+    p.add_argument("port", type=int)
+    p.add_argument("method")
+    p.add_argument("uri")
+    p.add_argument("--from", dest="sender", default="sip:test@127.0.0.1")
+    p.add_argument("--to")
+    p.add_argument("--header", action="append", default=[])
+    p.add_argument("--expect", type=int)
+    p.add_argument("--until", type=int)
+    p.add_argument("--timeout", type=float, default=3.0)
+    p.add_argument("--source-port", type=int, default=0)
+    args = p.parse_args()
+    args_method_is_invite = args.method == "INVITE"
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", args.source_port))
+    local = sock.getsockname()[1]
+    end = time.monotonic() + args.timeout
+    while True:
+        msg, branch = request(args, args.port, local)
+        per_try = end if args.until is None else min(end, time.monotonic() + 2.0)
+        first = final_reply(sock, args.port, msg, branch, per_try)
+        print(first if first else "no final reply")
+        code = int(first.split()[1]) if first else 0
+        if args.until is None:
+            break
+        if code == args.until:
+            return 0
+        if time.monotonic() >= end:
+            return 1
+        time.sleep(0.2)
+    want = args.expect
+    if not first or (want is not None and code != want):
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,8 +1,0 @@
-# test_acc runs on a temporary SQLite file; test_acc_pgsql.sh runs the
-# same program against a PostgreSQL server it starts (skipped without one).
-check_PROGRAMS += tests/runtime/acc/test_acc
-TESTS += tests/runtime/acc/test_acc tests/runtime/acc/test_acc_pgsql.sh
-EXTRA_DIST += tests/runtime/acc/test_acc_pgsql.sh
-tests_runtime_acc_test_acc_SOURCES = tests/runtime/acc/test_acc.c
-tests_runtime_acc_test_acc_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS) $(MARIADB_CFLAGS)
-tests_runtime_acc_test_acc_LDADD = runtime/libsiprt_acc.a runtime/libsiprt_db.a $(SIPRT_SIP) $(CMOCKA_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) $(MARIADB_LIBS)

@@ -1,8 +1,0 @@
-#!/bin/sh
-# Run test_registrar against a real PostgreSQL server started for the test
-# (tests/pgsql_server.sh): the location rows written with and without the
-# database worker, reloaded, swept. Exit 77 (skipped) when the PostgreSQL
-# server binaries are not installed (apt-get install postgresql) or, as
-# root, there is no postgres user to run them.
-. "${top_srcdir:-$(dirname "$0")/../../..}/tests/db_server_run.sh"
-db_server_run pgsql tests/runtime/registrar/test_registrar
