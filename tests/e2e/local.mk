@@ -153,3 +153,8 @@ E2E_TESTS += tests/e2e/dr_reload_frozen.sh
 # The database comes up frozen after the proxy started without it: the
 # schema and the first loads wait on the worker, requests do not.
 E2E_TESTS += tests/e2e/db_startup.sh
+# www_authorize's auth_result: a policy that answers AUTH_ERROR itself is
+# not overridden by the proxy, "if (!www_authorize()) www_challenge()"
+# answers 503 while the database is frozen.
+E2E_TESTS += tests/e2e/auth_status.sh
+EXTRA_DIST += tests/e2e/auth_status.sip tests/e2e/reg_auth_own.xml
