@@ -10,10 +10,11 @@
  * AUTH_CACHE_MS (a password changed with sipcc-ctl applies to new
  * requests after that), a missing subscriber as well, so a scanner trying
  * names costs one query per name and period. A request waits at most
- * AUTH_DB_WAIT_MS; a database that is down, too slow or has too many
- * queries waiting gets it 503 with Retry-After at once, never a stalled
- * loop. Without a worker (no event loop, e.g. tests) or when the message
- * cannot wait the query runs on the loop with db.c's bounded waits. */
+ * AUTH_DB_WAIT_MS. The loop's own database handle is never used: a
+ * database that is down, too slow or has too many queries waiting, no
+ * worker (its thread could not start) or a message that cannot wait make
+ * the check AUTH_ERROR at once (the challenge functions then answer 503
+ * with Retry-After), never a stalled loop. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,9 +33,8 @@
 
 
 static struct {
-	db *d;
-	db_stmt *creds;
 	sip_timer_wheel *w;
+	bool warned;            /* about checking without a worker */
 } A;
 
 /* The worker thread's statement on the worker's handle; forgotten once the
@@ -128,8 +128,7 @@ static void auth_module_init(sip_timer_wheel *w)
 static void auth_module_destroy(void)
 {
 	proxy_set_credentials_filter(NULL);
-	A.d = NULL;
-	A.creds = NULL;     /* finalized with the handle */
+	A.warned = false;
 	AW.d = NULL;
 	AW.st = NULL;
 	for (size_t i = 0; i < AUTH_CACHE_SLOTS; i++) {
@@ -418,7 +417,7 @@ static int auth_query_start(sip_str user, sip_str realm, struct sip_ctx *ctx)
 /* The stored secret of user@realm: HA1 for alg into ha1 (hex). SIP_OK,
  * SIP_ENOTFOUND (no such subscriber or no usable secret) or a database
  * status; SIP_AGAIN when the message now waits for the worker to read the
- * row (see the top of the file). */
+ * row (see the top of the file). Only the worker reads the database. */
 static int auth_fetch_ha1(struct sip_ctx *ctx, sip_str user, sip_str realm, enum auth_alg alg,
 			  char *ha1, size_t *len)
 {
@@ -429,34 +428,24 @@ static int auth_fetch_ha1(struct sip_ctx *ctx, sip_str user, sip_str realm, enum
 		r = auth_cache_get(user, realm);
 	if (r)
 		return auth_row_ha1(r, alg, ha1, len);
-	db *d = proxy_db();
-	if (!d)
+	if (!proxy_db())
 		return SIP_EDBDOWN;
-	if (proxy_db_worker()) {
-		int rc = proxy_wait(ctx);
-		if (rc == SIP_OK) {
-			if ((rc = auth_query_start(user, realm, ctx)) == SIP_OK) {
-				LOG_DEBUG("auth: request waits while " SIP_STR_FMT "@" SIP_STR_FMT
-					  " is read from the database", SIP_STR_ARG(user), SIP_STR_ARG(realm));
-				return SIP_AGAIN;
-			}
-			proxy_wait_cancel(ctx);
+	if (!proxy_db_worker()) {
+		if (!A.warned)
+			LOG_ERR("auth: no database worker: credentials not in the cache cannot be checked");
+		A.warned = true;
+		return SIP_EDBDOWN;
+	}
+	int rc = proxy_wait(ctx);
+	if (rc == SIP_OK) {
+		if ((rc = auth_query_start(user, realm, ctx)) == SIP_OK) {
+			LOG_DEBUG("auth: request waits while " SIP_STR_FMT "@" SIP_STR_FMT
+				  " is read from the database", SIP_STR_ARG(user), SIP_STR_ARG(realm));
+			return SIP_AGAIN;
 		}
-		if (rc != SIP_ESTATE)
-			return rc == SIP_ELIMIT || rc == SIP_NOMEM ? SIP_EDBDOWN : rc;
+		proxy_wait_cancel(ctx);
 	}
-	/* Synchronously, on the loop's handle. */
-	if (A.d != d) {
-		A.d = d;
-		A.creds = NULL;
-	}
-	int rc;
-	struct auth_row *row = auth_read_row(d, &A.creds, user, realm, &rc);
-	if (!row)
-		return rc;
-	rc = auth_row_ha1(row, alg, ha1, len);
-	auth_cache_put(row);
-	return rc;
+	return rc == SIP_ELIMIT || rc == SIP_NOMEM || rc == SIP_ESTATE ? SIP_EDBDOWN : rc;
 }
 
 /* A failed check of credentials, at notice: what fail2ban-style tools
