@@ -165,6 +165,10 @@ struct cc_paths_ops {
 	 * NULL. */
 	void (*cond_path)(struct cc_paths_walk *w, const struct cc_expr *e,
 			  const struct cc_path *p, struct cc_path *tp, struct cc_path *fp);
+	/* Path p (the switch's subject evaluated) goes to case c, which is
+	 * not the default: the subject is one of c's values; may be NULL. */
+	void (*case_path)(struct cc_paths_walk *w, const struct cc_expr *subject,
+			  const struct cc_case *c, struct cc_path *p);
 };
 
 struct cc_paths_walk {

@@ -483,6 +483,22 @@ static void lint_cond_path(struct cc_paths_walk *w, const struct cc_expr *e,
 	}
 }
 
+/* A case of a switch on the status of a function marked auth or trusted
+ * (or a variable holding it) whose values are all > 0 (case AUTH_OK:):
+ * the request is authenticated there. */
+static void lint_case_path(struct cc_paths_walk *w, const struct cc_expr *subject,
+			   const struct cc_case *c, struct cc_path *p)
+{
+	(void)w;
+	if (!lint_auth_status(p, subject) || !c->nvalues)
+		return;
+	for (int i = 0; i < c->nvalues; i++)
+		if ((c->values[i]->kind != E_CONST && c->values[i]->kind != E_INT) ||
+		    c->values[i]->u.ival <= 0)
+			return;
+	p->bits |= LS_AUTH;
+}
+
 /* A statement under the @allow of it and its routes, with every path at
  * it: return, route(), assignments and declarations are the lint's, the
  * control flow the walk's. */
@@ -532,6 +548,7 @@ static const struct cc_paths_ops lint_ops = {
 	.call = lint_call,
 	.cond_eval = lint_cond_eval,
 	.cond_path = lint_cond_path,
+	.case_path = lint_case_path,
 };
 
 void cc_sema_lint(struct cc_sema *s)
