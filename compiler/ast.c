@@ -51,8 +51,27 @@ char *cc_strdup(const char *s)
 	return cc_strndup(s, strlen(s));
 }
 
+/* The names of the status types, by number. One compiler run loads the
+ * stdlib once, but a test may load it again: a name keeps its number. */
+#define CC_STATUS_MAX 64
+static const char *cc_status_names[CC_STATUS_MAX];
+static int cc_nstatus;
+
+enum cc_type cc_status_type_new(const char *name)
+{
+	for (int i = 0; i < cc_nstatus; i++)
+		if (strcmp(cc_status_names[i], name) == 0)
+			return (enum cc_type)(CC_TY_STATUS + i);
+	if (cc_nstatus == CC_STATUS_MAX)
+		return CC_TY_ERROR;
+	cc_status_names[cc_nstatus] = name;
+	return (enum cc_type)(CC_TY_STATUS + cc_nstatus++);
+}
+
 const char *cc_type_name(enum cc_type t)
 {
+	if (cc_type_is_status(t))
+		return (int)t - CC_TY_STATUS < cc_nstatus ? cc_status_names[(int)t - CC_TY_STATUS] : "?";
 	switch (t) {
 	case CC_TY_ERROR: return "<error>";
 	case CC_TY_VOID: return "void";
@@ -67,6 +86,7 @@ const char *cc_type_name(enum cc_type t)
 	case CC_TY_BFLAG: return "bflag";
 	case CC_TY_AVP: return "avp";
 	case CC_TY_REGEX: return "regex";
+	case CC_TY_STATUS: break;
 	}
 	return "?";
 }
@@ -127,6 +147,14 @@ struct cc_const_decl *cc_find_const(const struct cc_program *p, const char *name
 	for (struct cc_const_decl *c = p->consts; c; c = c->next)
 		if (strcmp(c->name, name) == 0)
 			return c;
+	return NULL;
+}
+
+struct cc_status_decl *cc_find_status(const struct cc_program *p, const char *name)
+{
+	for (struct cc_status_decl *d = p->statuses; d; d = d->next)
+		if (strcmp(d->name, name) == 0)
+			return d;
 	return NULL;
 }
 

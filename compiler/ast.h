@@ -47,8 +47,33 @@ enum cc_type {
 	CC_TY_REGEX,      /* stdlib parameter: a str holding a POSIX extended regular
 			   * expression; the argument must be a literal (or a
 			   * define), compiled when the policy is checked */
+	/* The status types a stdlib file declares ("status NAME;") are
+	 * CC_TY_STATUS, CC_TY_STATUS + 1, ... in declaration order: each is a
+	 * type of its own, an int at run time. */
+	CC_TY_STATUS = 64,
 };
 const char *cc_type_name(enum cc_type t);
+/* A result that says what happened, not only yes or no: a status type is
+ * an int holding one of its named constants (AUTH_OK = 1, AUTH_ERROR =
+ * -5, ...), compared only with constants of its own type, and true in a
+ * condition when it is > 0 (an "if (!www_authorize(...))" keeps its
+ * meaning). */
+static inline bool cc_type_is_status(enum cc_type t)
+{
+	return t >= CC_TY_STATUS;
+}
+/* status NAME [doc "TEXT"];  in a stdlib file: declares the status type
+ * NAME (its constants are "const X: NAME = -1;" declarations). */
+struct cc_status_decl {
+	const char *name;
+	enum cc_type type;
+	const char *doc;
+	struct cc_loc loc;
+	struct cc_status_decl *next;
+};
+/* Register a new status type: its type number, whose cc_type_name() is
+ * name (kept, not copied). */
+enum cc_type cc_status_type_new(const char *name);
 /* str and its checked subtypes (uri, ip, regex) share the str
  * representation. */
 static inline bool cc_type_is_str(enum cc_type t)
@@ -483,6 +508,7 @@ struct cc_program {
 	struct cc_fn_decl *fns;
 	struct cc_pv_decl *pvs;
 	struct cc_const_decl *consts;
+	struct cc_status_decl *statuses;
 	struct cc_setting_decl *settings;
 	struct cc_module_decl *modules;
 };
@@ -503,6 +529,7 @@ struct cc_stmt *cc_stmt_new(enum cc_stmt_kind k, struct cc_loc loc);
 struct cc_fn_decl *cc_find_fn(const struct cc_program *p, const char *name);
 struct cc_pv_decl *cc_find_pv(const struct cc_program *p, const char *name);
 struct cc_const_decl *cc_find_const(const struct cc_program *p, const char *name);
+struct cc_status_decl *cc_find_status(const struct cc_program *p, const char *name);
 struct cc_route *cc_find_route(const struct cc_program *p, const char *name);
 struct cc_define *cc_find_define(const struct cc_program *p, const char *name);
 struct cc_avp_decl *cc_find_avp(const struct cc_program *p, const char *name);

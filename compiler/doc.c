@@ -152,6 +152,24 @@ void cc_doc_stdlib_roff(const struct cc_program *p, FILE *out)
 	fputs(".SS Pseudo-variables\n", out);
 	for (const struct cc_pv_decl *v = p->pvs; v; v = v->next)
 		cc_doc_pv(out, v);
+	fputs(".SS Status types\n"
+	      "A function that tells what happened returns a status: one of the "
+	      "constants of its type, true in a condition when it is > 0, compared "
+	      "with == and != (or in a switch) only with constants of its own type.\n", out);
+	for (const struct cc_status_decl *d = p->statuses; d; d = d->next) {
+		fputs(".TP\n\\fB", out);
+		cc_roff_text(out, d->name);
+		fputs("\\fR\n", out);
+		if (d->doc && *d->doc) {
+			cc_roff_text(out, d->doc);
+			fputc('\n', out);
+		}
+		fputs(".br\nValues:", out);
+		for (const struct cc_const_decl *c = p->consts; c; c = c->next)
+			if (c->type == d->type)
+				fprintf(out, " \\fB%s\\fR (%lld)", c->name, (long long)c->ival);
+		fputs(".\n", out);
+	}
 	fputs(".SS Constants\n", out);
 	for (const struct cc_const_decl *c = p->consts; c; c = c->next)
 		cc_doc_const(out, c);
@@ -233,6 +251,11 @@ void cc_doc_stdlib_c_header(const struct cc_program *p, FILE *out)
 		cc_doc_c_fn(out, f);
 	for (const struct cc_pv_decl *v = p->pvs; v; v = v->next)
 		cc_doc_c_pv(out, v);
+	/* The values of the status types, for the functions that return them. */
+	for (const struct cc_const_decl *c = p->consts; c; c = c->next)
+		if (cc_type_is_status(c->type))
+			fprintf(out, "/* %s:%d */\n#define SIPCC_%s (%lld)\n", cc_doc_base(c->loc.file),
+				c->loc.line, c->name, (long long)c->ival);
 	/* The interface struct of each module (proxy/module.h). */
 	for (const struct cc_module_decl *m = p->modules; m; m = m->next)
 		fprintf(out, "/* %s:%d */\nextern struct sipcc_module sipcc_module_%s;\n",

@@ -78,6 +78,7 @@ static void yyerror(YYLTYPE *loc, struct cc_parse_ctx *ps, yyscan_t scanner,
 %token SWITCH "switch" CASE "case" DEFAULT "default" BREAK "break" WHILE "while"
 %token MAX "max" VAR "var" AVP "avp" FLAG "flag" BFLAG "bflag" DLGVAR "dlgvar"
 %token INCLUDE "include" USE "use" DATABASE "database" SETTING "setting" MODULE "module"
+%token STATUS "status"
 %token AND "&&" OR "||" EQ "==" NE "!=" LE "<=" GE ">=" MATCH "=~" NMATCH "!~"
 %token <name> IDENT "identifier" PVAR "pseudo-variable" ADDR "address"
 %token <pvarg> PVARG "pseudo-variable with argument"
@@ -182,6 +183,9 @@ item:
 	| PV PVARG ':' type rw_opt IN '(' kinds ')' CALLS IDENT doc_opt ';'
 		{ if (cc_parse_stdlib_only(ps, @1, "pv"))
 			cc_parse_pv(ps, @2, $2.name, $2.arg, $4, $5, $8, $11, $12); }
+	| STATUS IDENT doc_opt ';'
+		{ if (cc_parse_stdlib_only(ps, @1, "status"))
+			cc_parse_status(ps, @2, $2, $3); }
 	| CONST IDENT ':' type '=' const_value doc_opt ';'
 		{ if (cc_parse_stdlib_only(ps, @1, "const"))
 			cc_parse_const(ps, @2, $2, $4, $6, $7); }

@@ -209,9 +209,10 @@ void cc_parse_route_sig(struct cc_parse_ctx *ps, struct cc_route *r,
 			     cc_route_kind_name(r->kind));
 		return;
 	}
-	if (result.ty == CC_TY_ROUTE || result.ty >= CC_TY_FLAG || result.ty == CC_TY_METHOD) {
+	if (result.ty == CC_TY_ROUTE || result.ty == CC_TY_METHOD ||
+	    (result.ty >= CC_TY_FLAG && !cc_type_is_status(result.ty))) {
 		cc_diag_report(CC_D_BAD_ROUTE_HEAD, result_loc,
-			       "a route cannot return %s (use str, int, bool, uri or ip)",
+			       "a route cannot return %s (use str, int, bool, uri, ip or a status type)",
 			       cc_type_name(result.ty));
 		result.ty = CC_TY_ERROR;
 	}
@@ -222,9 +223,10 @@ void cc_parse_route_sig(struct cc_parse_ctx *ps, struct cc_route *r,
 	r->nparams = params->n;
 	for (int i = 0; i < params->n; i++) {
 		enum cc_type t = params->v[i].type;
-		if (t == CC_TY_VOID || t == CC_TY_ROUTE || t >= CC_TY_FLAG || t == CC_TY_METHOD) {
+		if (t == CC_TY_VOID || t == CC_TY_ROUTE || t == CC_TY_METHOD ||
+		    (t >= CC_TY_FLAG && !cc_type_is_status(t))) {
 			cc_diag_report(CC_D_BAD_ROUTE_HEAD, params->v[i].loc,
-				       "parameter '%s' cannot have type %s (use str, int, bool, uri or ip)",
+				       "parameter '%s' cannot have type %s (use str, int, bool, uri, ip or a status type)",
 				       params->v[i].name, cc_type_name(t));
 			params->v[i].type = CC_TY_ERROR;
 		}
@@ -561,7 +563,8 @@ struct cc_param_list *cc_parse_param_add(struct cc_param_list *l,
 	return l;
 }
 
-/* A .sipi type: bool, int, str, method, void, or "route KIND". */
+/* A type: bool, int, str, method, void, "route KIND", or the name of a
+ * status type. */
 struct cc_type_ref cc_parse_type(struct cc_parse_ctx *ps, const char *name,
 				 struct cc_loc loc, bool is_route)
 {
@@ -571,7 +574,6 @@ struct cc_type_ref cc_parse_type(struct cc_parse_ctx *ps, const char *name,
 	};
 	struct cc_type_ref t = { CC_TY_ERROR, CC_RK_NAMED };
 
-	(void)ps;
 	if (is_route) {
 		t.ty = CC_TY_ROUTE;
 		if (!cc_parse_kind_word(name, &t.rk) && strcmp(name, "named") != 0) {
@@ -583,8 +585,21 @@ struct cc_type_ref cc_parse_type(struct cc_parse_ctx *ps, const char *name,
 	for (size_t i = 0; i < sizeof plain / sizeof plain[0]; i++)
 		if (strcmp(name, cc_type_name(plain[i])) == 0)
 			t.ty = plain[i];
-	if (t.ty == CC_TY_ERROR)
+	if (t.ty != CC_TY_ERROR)
+		return t;
+	struct cc_status_decl *st = cc_find_status(ps->prog, name);
+	if (st) {
+		t.ty = st->type;
+	} else if (ps->mode == CC_SRC_POLICY) {
+		/* A policy is read before the stdlib: the name stands for a
+		 * status type the stdlib must declare, which sema checks
+		 * (cc_sema_type_declared). */
+		t.ty = cc_status_type_new(name);
+		if (t.ty == CC_TY_ERROR)
+			cc_diag_report(CC_D_BAD_DECL, loc, "unknown type '%s'", name);
+	} else {
 		cc_diag_report(CC_D_BAD_DECL, loc, "unknown type '%s'", name);
+	}
 	return t;
 }
 
@@ -746,6 +761,44 @@ void cc_parse_pv(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
 	*tail = v;
 }
 
+/* status NAME [doc "..."]; a status type of the stdlib (struct
+ * cc_status_decl): a result that tells what happened, its values the
+ * constants declared with it as their type. */
+void cc_parse_status(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
+		     const char *doc)
+{
+	static const char *const builtin[] = {
+		"void", "bool", "int", "str", "method", "route", "uri", "ip", "flag", "bflag",
+		"avp", "regex", NULL,
+	};
+	struct cc_status_decl *d, **tail;
+
+	for (int i = 0; builtin[i]; i++)
+		if (strcmp(builtin[i], name) == 0) {
+			cc_diag_report(CC_D_DUP_NAME, loc, "'%s' is a built-in type", name);
+			return;
+		}
+	if ((d = cc_find_status(ps->prog, name))) {
+		cc_diag_report(CC_D_DUP_NAME, loc, "status type '%s' is declared twice", name);
+		cc_diag_note(d->loc, "previous declaration is here");
+		return;
+	}
+	enum cc_type t = cc_status_type_new(name);
+	if (t == CC_TY_ERROR) {
+		cc_diag_report(CC_D_BAD_DECL, loc, "too many status types");
+		return;
+	}
+	d = cc_alloc(sizeof *d);
+	d->name = name;
+	d->type = t;
+	d->doc = doc;
+	d->loc = loc;
+	ps->decl_seen = true;
+	for (tail = &ps->prog->statuses; *tail; tail = &(*tail)->next)
+		;
+	*tail = d;
+}
+
 /* const NAME: TYPE = VALUE [doc "..."]; the value a literal of the type. */
 void cc_parse_const(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
 		    struct cc_type_ref ty, struct cc_expr *value, const char *doc)
@@ -755,9 +808,10 @@ void cc_parse_const(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name
 
 	if (cc_parse_decl_dup(ps, loc, name))
 		return;
-	switch (ty.ty) {
+	switch (cc_type_is_status(ty.ty) ? CC_TY_STATUS : ty.ty) {
 	case CC_TY_INT:
 	case CC_TY_METHOD:
+	case CC_TY_STATUS:
 		ok = value->kind == E_INT;
 		break;
 	case CC_TY_BOOL:

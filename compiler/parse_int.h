@@ -129,6 +129,8 @@ void cc_parse_fn(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
 void cc_parse_pv(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
 		 const char *arg, struct cc_type_ref ty, bool rw,
 		 unsigned kinds, const char *symbol, const char *doc);
+void cc_parse_status(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
+		     const char *doc);
 void cc_parse_const(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
 		    struct cc_type_ref ty, struct cc_expr *value, const char *doc);
 struct cc_setting_decl *cc_parse_setting(struct cc_parse_ctx *ps, struct cc_loc loc,

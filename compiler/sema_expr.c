@@ -422,8 +422,8 @@ static enum cc_type cc_sema_ident(struct cc_sema *s, struct cc_expr *e)
 		return e->ty;
 	}
 	if ((c = cc_find_const(s->p, name))) {
-		switch (c->type) {
-		case CC_TY_METHOD:
+		switch (cc_type_is_status(c->type) ? CC_TY_METHOD : c->type) {
+		case CC_TY_METHOD:      /* and the status types */
 			e->kind = E_CONST;
 			e->u.ival = c->ival;
 			break;
@@ -543,6 +543,80 @@ static const char *cc_sema_binop_text(enum cc_binop op)
 	return text[op];
 }
 
+/* A status value where a bool is wanted (a condition, an operand of !,
+ * && or ||) is true when it is > 0: e is rewritten in place into
+ * "e > 0", which is what the back end and the path checks see
+ * (cc_sema_status_test). */
+static void cc_sema_status_truth(struct cc_expr *e)
+{
+	struct cc_expr *v = cc_alloc(sizeof *v);
+	struct cc_expr *zero = cc_expr_new(E_INT, e->loc);
+
+	*v = *e;
+	zero->ty = CC_TY_INT;
+	e->kind = E_BINARY;
+	e->def = NULL;
+	e->u.binary.op = B_GT;
+	e->u.binary.l = v;
+	e->u.binary.r = zero;
+	e->ty = CC_TY_BOOL;
+}
+
+/* t is bool, or a status (then e is rewritten into its truth): true when
+ * e may stand where a bool is wanted. */
+static bool cc_sema_as_bool(struct cc_expr *e, enum cc_type t)
+{
+	if (cc_type_is_status(t)) {
+		cc_sema_status_truth(e);
+		return true;
+	}
+	return t == CC_TY_BOOL;
+}
+
+/* "AUTH_OK, AUTH_ERROR, ..." : the constants of status type t. */
+static const char *cc_sema_status_consts(const struct cc_program *p, enum cc_type t)
+{
+	size_t n = 1;
+	for (const struct cc_const_decl *c = p->consts; c; c = c->next)
+		if (c->type == t)
+			n += strlen(c->name) + 2;
+	char *buf = cc_alloc(n), *o = buf;
+	for (const struct cc_const_decl *c = p->consts; c; c = c->next)
+		if (c->type == t)
+			o += sprintf(o, "%s%s", o == buf ? "" : ", ", c->name);
+	return buf;
+}
+
+const struct cc_expr *cc_sema_status_test(const struct cc_expr *e, int *positive)
+{
+	*positive = -1;
+	if (e->kind != E_BINARY || (e->u.binary.op != B_GT && e->u.binary.op != B_EQ &&
+				    e->u.binary.op != B_NE))
+		return NULL;
+	const struct cc_expr *x = e->u.binary.l, *c = e->u.binary.r;
+	if (!cc_type_is_status(x->ty) && cc_type_is_status(c->ty)) {
+		x = e->u.binary.r;
+		c = e->u.binary.l;
+	}
+	if (!cc_type_is_status(x->ty) || (c->kind != E_CONST && c->kind != E_INT))
+		return NULL;
+	switch (e->u.binary.op) {
+	case B_GT:
+		if (c->u.ival >= 0)
+			*positive = 1;
+		break;
+	case B_EQ:
+		if (c->u.ival > 0)
+			*positive = 1;
+		break;
+	default:
+		if (c->u.ival > 0)
+			*positive = 0;
+		break;
+	}
+	return x;
+}
+
 /* Compile a regex literal now, as the runtime will (POSIX extended), so
  * a bad pattern is a compile error pointing at the literal. */
 static bool cc_sema_regex_ok(const struct cc_expr *r)
@@ -594,14 +668,16 @@ static enum cc_type cc_sema_binary(struct cc_sema *s, struct cc_expr *e)
 
 	switch (op) {
 	case B_AND:
-	case B_OR:
-		if (lt != CC_TY_ERROR && lt != CC_TY_BOOL)
+	case B_OR: {
+		bool lok = cc_sema_as_bool(l, lt), rok = cc_sema_as_bool(r, rt);
+		if (lt != CC_TY_ERROR && !lok)
 			cc_diag_report(CC_D_TYPE, l->loc, "operand of '%s' must be bool, not %s",
 				       opt, cc_type_name(lt));
-		if (rt != CC_TY_ERROR && rt != CC_TY_BOOL)
+		if (rt != CC_TY_ERROR && !rok)
 			cc_diag_report(CC_D_TYPE, r->loc, "operand of '%s' must be bool, not %s",
 				       opt, cc_type_name(rt));
-		return lt == CC_TY_BOOL && rt == CC_TY_BOOL ? CC_TY_BOOL : CC_TY_ERROR;
+		return lok && rok ? CC_TY_BOOL : CC_TY_ERROR;
+	}
 	case B_EQ:
 	case B_NE:
 		if (lt == CC_TY_ERROR || rt == CC_TY_ERROR)
@@ -609,7 +685,13 @@ static enum cc_type cc_sema_binary(struct cc_sema *s, struct cc_expr *e)
 		if (lt != rt && !(cc_type_is_str(lt) && cc_type_is_str(rt))) {
 			cc_diag_report(CC_D_TYPE, e->loc, "cannot compare %s with %s",
 				       cc_type_name(lt), cc_type_name(rt));
-			if ((lt == CC_TY_METHOD && rt == CC_TY_STR) ||
+			enum cc_type st = cc_type_is_status(lt) ? lt : rt;
+			if (cc_type_is_status(st))
+				cc_diag_note((struct cc_loc){0},
+					     "values of %s are compared with its constants: %s; in a "
+					     "condition one is true when > 0", cc_type_name(st),
+					     cc_sema_status_consts(s->p, st));
+			else if ((lt == CC_TY_METHOD && rt == CC_TY_STR) ||
 			    (lt == CC_TY_STR && rt == CC_TY_METHOD))
 				cc_diag_note((struct cc_loc){0},
 					     "compare 'method' with a method such as INVITE, or '$rm' with a string");
@@ -622,9 +704,17 @@ static enum cc_type cc_sema_binary(struct cc_sema *s, struct cc_expr *e)
 	case B_GE:
 		if (lt == CC_TY_ERROR || rt == CC_TY_ERROR)
 			return CC_TY_ERROR;
+		/* The truth of a status, as cc_sema_status_truth writes it. */
+		if (op == B_GT && cc_type_is_status(lt) && r->kind == E_INT && r->u.ival == 0)
+			return CC_TY_BOOL;
 		if (lt != CC_TY_INT || rt != CC_TY_INT) {
 			cc_diag_report(CC_D_TYPE, e->loc, "'%s' needs int operands, not %s and %s",
 				       opt, cc_type_name(lt), cc_type_name(rt));
+			enum cc_type st = cc_type_is_status(lt) ? lt : rt;
+			if (cc_type_is_status(st))
+				cc_diag_note((struct cc_loc){0},
+					     "compare values of %s with == or != and its constants: %s",
+					     cc_type_name(st), cc_sema_status_consts(s->p, st));
 			return CC_TY_ERROR;
 		}
 		return CC_TY_BOOL;
@@ -835,7 +925,7 @@ static enum cc_type cc_sema_template(struct cc_sema *s, struct cc_expr *e)
 		enum cc_type pt = cc_sema_expr(s, part, true);
 		if (pt == CC_TY_ERROR) {
 			ok = false;
-		} else if (!cc_type_is_str(pt) && pt != CC_TY_INT) {
+		} else if (!cc_type_is_str(pt) && pt != CC_TY_INT && !cc_type_is_status(pt)) {
 			cc_diag_report(CC_D_TYPE, at, "cannot interpolate %s '%s' into a string",
 				       cc_type_name(pt), name);
 			ok = false;
@@ -917,6 +1007,8 @@ enum cc_type cc_sema_expr(struct cc_sema *s, struct cc_expr *e, bool want_value)
 	case E_UNARY: {
 		enum cc_type ot = cc_sema_expr(s, e->u.unary.e, true);
 		enum cc_type want = e->u.unary.op == U_NOT ? CC_TY_BOOL : CC_TY_INT;
+		if (want == CC_TY_BOOL && cc_sema_as_bool(e->u.unary.e, ot))
+			ot = CC_TY_BOOL;
 		if (ot != CC_TY_ERROR && ot != want)
 			cc_diag_report(CC_D_TYPE, e->loc, "operand of '%s' must be %s, not %s",
 				       e->u.unary.op == U_NOT ? "!" : "-", cc_type_name(want),
@@ -1038,6 +1130,11 @@ static void cc_sema_value_for(struct cc_sema *s, struct cc_expr *e, enum cc_type
 		else
 			cc_diag_report(CC_D_TYPE, e->loc, "cannot %s %s to '%s', which is %s",
 				       what, cc_type_name(t), name, cc_type_name(want));
+		if (cc_type_is_status(t) && want == CC_TY_BOOL)
+			cc_diag_note((struct cc_loc){0},
+				     "a %s is true in a condition when > 0; keep it in a variable of "
+				     "type %s, or compare it with one of its constants: %s",
+				     cc_type_name(t), cc_type_name(t), cc_sema_status_consts(s->p, t));
 		return;
 	}
 	cc_sema_coerce(s, e, t, want, name);
@@ -1150,6 +1247,26 @@ static struct cc_var *cc_sema_var_new(struct cc_sema *s, const char *name, enum 
 	return v;
 }
 
+/* A type named in the policy: a status type must be one the stdlib
+ * declares (the policy is read first, see cc_parse_type); *t becomes
+ * CC_TY_ERROR, reported, when it is not. */
+static bool cc_sema_type_declared(struct cc_sema *s, enum cc_type *t, struct cc_loc loc)
+{
+	if (!cc_type_is_status(*t))
+		return true;
+	for (const struct cc_status_decl *d = s->p->statuses; d; d = d->next)
+		if (d->type == *t)
+			return true;
+	struct cc_suggest sg;
+	cc_suggest_init(&sg, cc_type_name(*t));
+	for (const struct cc_status_decl *d = s->p->statuses; d; d = d->next)
+		cc_suggest_add(&sg, d->name);
+	cc_diag_report(CC_D_BAD_DECL, loc, "unknown type '%s'%s", cc_type_name(*t),
+		       cc_suggest_text(&sg));
+	*t = CC_TY_ERROR;
+	return false;
+}
+
 /* var NAME: TYPE [= VALUE]; */
 static void cc_sema_var_decl(struct cc_sema *s, struct cc_stmt *st)
 {
@@ -1160,10 +1277,12 @@ static void cc_sema_var_decl(struct cc_sema *s, struct cc_stmt *st)
 			   cc_find_pv(s->p, name) ? "pseudo-variable" :
 			   cc_find_define(s->p, name) ? "define" : NULL;
 
-	if (t != CC_TY_ERROR && (!cc_type_is_str(t) || t == CC_TY_REGEX) && t != CC_TY_INT &&
-	    t != CC_TY_BOOL) {
+	if (!cc_sema_type_declared(s, &st->u.var.type, st->u.var.type_loc)) {
+		t = CC_TY_ERROR;
+	} else if (t != CC_TY_ERROR && (!cc_type_is_str(t) || t == CC_TY_REGEX) && t != CC_TY_INT &&
+		   t != CC_TY_BOOL && !cc_type_is_status(t)) {
 		cc_diag_report(CC_D_BAD_DECL, st->u.var.type_loc,
-			       "a variable cannot have type %s (use str, int, bool, uri or ip)",
+			       "a variable cannot have type %s (use str, int, bool, uri, ip or a status type)",
 			       cc_type_name(t));
 		t = CC_TY_ERROR;
 	}
@@ -1229,7 +1348,7 @@ static void cc_sema_cond(struct cc_sema *s, struct cc_expr *cond)
 {
 	enum cc_type t = cc_sema_expr(s, cond, true);
 
-	if (t != CC_TY_ERROR && t != CC_TY_BOOL) {
+	if (t != CC_TY_ERROR && !cc_sema_as_bool(cond, t)) {
 		cc_diag_report(CC_D_TYPE, cond->loc, "condition must be bool, not %s", cc_type_name(t));
 		if (cc_type_is_str(t))
 			cc_diag_note((struct cc_loc){0}, "compare the string, e.g. %s == \"...\"",
@@ -1270,9 +1389,10 @@ static bool cc_sema_switch(struct cc_sema *s, struct cc_stmt *st)
 	bool has_default = false, ft = false;
 	struct cc_loc default_loc = { 0 };
 
-	if (t != CC_TY_ERROR && t != CC_TY_INT && t != CC_TY_METHOD && !cc_type_is_str(t)) {
+	if (t != CC_TY_ERROR && t != CC_TY_INT && t != CC_TY_METHOD && !cc_type_is_str(t) &&
+	    !cc_type_is_status(t)) {
 		cc_diag_report(CC_D_TYPE, st->u.switch_.subject->loc,
-			       "switch needs an int, str or method value, not %s", cc_type_name(t));
+			       "switch needs an int, str, method or status value, not %s", cc_type_name(t));
 		t = CC_TY_ERROR;
 	}
 	for (struct cc_case *c = st->u.switch_.cases; c; c = c->next) {
@@ -1296,6 +1416,9 @@ static bool cc_sema_switch(struct cc_sema *s, struct cc_stmt *st)
 			if (t != CC_TY_ERROR && vt != t && !(cc_type_is_str(vt) && cc_type_is_str(t))) {
 				cc_diag_report(CC_D_TYPE, v->loc, "case value is %s but the switch is on %s",
 					       cc_type_name(vt), cc_type_name(t));
+				if (cc_type_is_status(t))
+					cc_diag_note((struct cc_loc){0}, "the constants of %s: %s",
+						     cc_type_name(t), cc_sema_status_consts(s->p, t));
 				continue;
 			}
 			/* duplicates against every earlier value */
@@ -1492,7 +1615,10 @@ void cc_sema_route_body(struct cc_sema *s)
 	s->loop_assigned = cc_alloc(sizeof *s->loop_assigned * ((size_t)s->capvars + 1));
 	s->uninit_read = cc_alloc(sizeof *s->uninit_read * ((size_t)s->capvars + 1));
 	s->uninit_loop = cc_alloc(sizeof *s->uninit_loop * ((size_t)s->capvars + 1));
+	if (r->kind == CC_RK_NAMED)
+		cc_sema_type_declared(s, &r->result, r->loc);
 	for (int i = 0; i < r->nparams; i++) {
+		cc_sema_type_declared(s, &r->params[i].type, r->params[i].loc);
 		struct cc_var *v = cc_sema_var_new(s, r->params[i].name, r->params[i].type,
 						   r->params[i].loc, true);
 		s->assigned[v->index] = 1;

@@ -81,6 +81,11 @@ enum cc_sema_write {
 /* sema_paths.c: what the facts of the path walk rest on. Do a and b
  * compute the same value from the same inputs? */
 bool cc_sema_expr_same(const struct cc_expr *a, const struct cc_expr *b);
+/* A test of a status value (sema_expr.c): "X > 0" (a status used as a
+ * condition), or X compared with a constant. Returns X, with *positive 1
+ * when X is > 0 where the test is true, 0 when it is > 0 where the test is
+ * false, -1 when neither follows; NULL when e is no such test. */
+const struct cc_expr *cc_sema_status_test(const struct cc_expr *e, int *positive);
 /* Does e only read (pseudo-variables, variables, AVPs, literals, calls
  * of readonly functions), so that testing it again gives the same answer
  * until what it reads changes? */
@@ -116,6 +121,10 @@ struct cc_path {
 			 * may hold a gateway's URI. */
 			uint64_t gw_vars;
 			uint64_t gw_attrs;
+			/* Which script variables hold the status a function
+			 * marked auth or trusted returned (a test of it then
+			 * counts as the test of the call). */
+			uint64_t auth_vars;
 		};
 	};
 	int nfacts;
@@ -156,6 +165,10 @@ struct cc_paths_ops {
 	 * NULL. */
 	void (*cond_path)(struct cc_paths_walk *w, const struct cc_expr *e,
 			  const struct cc_path *p, struct cc_path *tp, struct cc_path *fp);
+	/* Path p (the switch's subject evaluated) goes to case c, which is
+	 * not the default: the subject is one of c's values; may be NULL. */
+	void (*case_path)(struct cc_paths_walk *w, const struct cc_expr *subject,
+			  const struct cc_case *c, struct cc_path *p);
 };
 
 struct cc_paths_walk {

@@ -66,7 +66,8 @@ static uint64_t lint_attr_bit(const struct cc_avp_decl *a)
 
 static bool lint_same_bits(const struct cc_path *a, const struct cc_path *b)
 {
-	return a->bits == b->bits && a->gw_vars == b->gw_vars && a->gw_attrs == b->gw_attrs;
+	return a->bits == b->bits && a->gw_vars == b->gw_vars && a->gw_attrs == b->gw_attrs &&
+	       a->auth_vars == b->auth_vars;
 }
 
 /* Join path b into path into: a check counts when it holds on both, a
@@ -85,6 +86,7 @@ static void lint_join(struct cc_path *into, const struct cc_path *b)
 	into->bits = must | may;
 	into->gw_vars |= b->gw_vars;
 	into->gw_attrs |= b->gw_attrs;
+	into->auth_vars &= b->auth_vars;
 }
 
 /* Every path is at statement loc now. */
@@ -233,7 +235,7 @@ static bool lint_route(struct lint *l, const struct cc_route *r, struct cc_loc c
 	struct lint_frame frame = { r, call_loc, l->frame };
 	struct cc_paths ret = { 0 }, *outer_ret = l->ret, *outer_brk = l->w.brk;
 	unsigned allow = l->allow;
-	uint64_t caller_vars = 0;
+	uint64_t caller_vars = 0, caller_auth = ~(uint64_t)0;
 	bool outer_ret_gw = l->ret_gw;
 	for (int k = 0; k < s->n; k++) {
 		struct cc_path *p = &s->p[k];
@@ -243,6 +245,8 @@ static bool lint_route(struct lint *l, const struct cc_route *r, struct cc_loc c
 				params |= (uint64_t)1 << (i < 63 ? i : 63);
 		caller_vars |= p->gw_vars;
 		p->gw_vars = params;
+		caller_auth &= p->auth_vars;
+		p->auth_vars = 0;
 	}
 	for (const struct cc_var *v = r->vars; v; v = v->next)
 		cc_paths_forget(s, CC_W_VAR, v);
@@ -256,8 +260,10 @@ static bool lint_route(struct lint *l, const struct cc_route *r, struct cc_loc c
 	*s = ret;
 	for (const struct cc_var *v = r->vars; v; v = v->next)
 		cc_paths_forget(s, CC_W_VAR, v);
-	for (int k = 0; k < s->n; k++)
+	for (int k = 0; k < s->n; k++) {
 		s->p[k].gw_vars = caller_vars;
+		s->p[k].auth_vars = caller_auth;
+	}
 	lint_at(s, call_loc);
 	bool gw = l->ret_gw;
 	l->frame = frame.up;
@@ -358,6 +364,34 @@ static bool lint_has_gateway(const struct lint *l, const struct cc_path *p,
 	}
 }
 
+/* Whether value is the status of a call of a function marked auth or
+ * trusted, or a variable holding one on path p. */
+static bool lint_auth_status(const struct cc_path *p, const struct cc_expr *value)
+{
+	if (!value || !cc_type_is_status(value->ty))
+		return false;
+	if (value->kind == E_VAR)
+		return value->u.var.var && (p->auth_vars & lint_var_bit(value->u.var.var)) &&
+		       value->u.var.var->index < 63;
+	return value->kind == E_CALL && !value->u.call.route && value->u.call.fn &&
+	       (value->u.call.fn->marks & (CC_MARK_AUTH | CC_MARK_TRUSTED));
+}
+
+/* Variable v is given value on path p. */
+static void lint_var_set(struct lint *l, struct cc_path *p, const struct cc_var *v,
+			 const struct cc_expr *value)
+{
+	if (lint_has_gateway(l, p, value))
+		p->gw_vars |= lint_var_bit(v);
+	else if (v->index < 63)
+		p->gw_vars &= ~lint_var_bit(v);
+	if (lint_auth_status(p, value) && v->index < 63)
+		p->auth_vars |= lint_var_bit(v);
+	else
+		p->auth_vars &= ~lint_var_bit(v);
+	cc_path_forget(p, CC_W_VAR, v);
+}
+
 /* After "x = value" on path p: x holds a gateway's URI exactly when value
  * may. An AVP keeps its older values, so it only gains the mark. What
  * the assignment writes is no longer known by the facts that read it. */
@@ -373,13 +407,8 @@ static void lint_assign(struct lint *l, const struct cc_stmt *st, struct cc_path
 		cc_path_forget(p, CC_W_MESSAGE, NULL);
 		break;
 	case CC_LV_VAR:
-		if (!st->u.assign.var)
-			break;
-		if (gw)
-			p->gw_vars |= lint_var_bit(st->u.assign.var);
-		else if (st->u.assign.var->index < 63)
-			p->gw_vars &= ~lint_var_bit(st->u.assign.var);
-		cc_path_forget(p, CC_W_VAR, st->u.assign.var);
+		if (st->u.assign.var)
+			lint_var_set(l, p, st->u.assign.var, st->u.assign.value);
 		break;
 	case CC_LV_AVP:
 		if (!st->u.assign.avp)
@@ -397,6 +426,10 @@ static void lint_assign(struct lint *l, const struct cc_stmt *st, struct cc_path
  * the call does is lint_cond_path's, per path); else the expression. */
 static void lint_cond_eval(struct cc_paths_walk *w, const struct cc_expr *e, struct cc_paths *s)
 {
+	int pos;
+	const struct cc_expr *x = cc_sema_status_test(e, &pos);
+	if (x && x->kind == E_CALL)
+		e = x;
 	if (e->kind == E_CALL && !e->u.call.route && e->u.call.fn)
 		for (int i = 0; i < e->u.call.nargs; i++)
 			cc_paths_expr(w, e->u.call.args[i], s);
@@ -406,30 +439,64 @@ static void lint_cond_eval(struct cc_paths_walk *w, const struct cc_expr *e, str
 
 /* A condition on path p: a function marked auth, trusted, local_check,
  * dialog or gateway adds its fact where it returned true (the walk keeps
- * the answer of a condition that only reads). */
+ * the answer of a condition that only reads). A function returning a
+ * status counts where the test says it was > 0 ("if (rc == AUTH_OK)",
+ * "if (!www_authorize(...))"), also through a variable holding it. */
 static void lint_cond_path(struct cc_paths_walk *w, const struct cc_expr *e,
 			   const struct cc_path *p, struct cc_path *tp, struct cc_path *fp)
 {
 	struct lint *l = (struct lint *)w;
+	int pos;
+	const struct cc_expr *x = cc_sema_status_test(e, &pos);
+	unsigned vm = 0;
+	if (!x)
+		pos = 1;
+	if (x && x->kind == E_VAR && lint_auth_status(p, x))
+		vm = CC_MARK_AUTH;
+	if (x)
+		e = x;
 	const struct cc_fn_decl *fn = e->kind == E_CALL && !e->u.call.route ? e->u.call.fn : NULL;
-	unsigned m = fn ? fn->marks : 0;
+	unsigned m = fn ? fn->marks : vm;
 
 	if (fn)
 		lint_fn_path(l, e, fn, tp);
 	*fp = *tp;
+	struct cc_path *yes = pos == 1 ? tp : pos == 0 ? fp : NULL;
 	/* As a condition, the dialog is tracked only where it returned true. */
-	if ((m & CC_MARK_DIALOG_TRACK) && !(p->bits & LS_TRACKED))
-		fp->bits &= ~LS_TRACKED;
-	if (m & (CC_MARK_AUTH | CC_MARK_TRUSTED))
-		tp->bits |= LS_AUTH;
-	if (m & CC_MARK_LOCAL_CHECK)
-		tp->bits |= LS_LOCAL;
-	if (m & CC_MARK_DIALOG)
-		tp->bits |= LS_DIALOG;
-	if ((m & CC_MARK_GATEWAY) && !(tp->bits & LS_GATEWAY)) {
-		tp->bits |= LS_GATEWAY;
-		tp->gw_loc = e->loc;
+	if ((m & CC_MARK_DIALOG_TRACK) && !(p->bits & LS_TRACKED)) {
+		if (yes != fp)
+			fp->bits &= ~LS_TRACKED;
+		if (yes != tp)
+			tp->bits &= ~LS_TRACKED;
 	}
+	if (!yes)
+		return;
+	if (m & (CC_MARK_AUTH | CC_MARK_TRUSTED))
+		yes->bits |= LS_AUTH;
+	if (m & CC_MARK_LOCAL_CHECK)
+		yes->bits |= LS_LOCAL;
+	if (m & CC_MARK_DIALOG)
+		yes->bits |= LS_DIALOG;
+	if ((m & CC_MARK_GATEWAY) && !(yes->bits & LS_GATEWAY)) {
+		yes->bits |= LS_GATEWAY;
+		yes->gw_loc = e->loc;
+	}
+}
+
+/* A case of a switch on the status of a function marked auth or trusted
+ * (or a variable holding it) whose values are all > 0 (case AUTH_OK:):
+ * the request is authenticated there. */
+static void lint_case_path(struct cc_paths_walk *w, const struct cc_expr *subject,
+			   const struct cc_case *c, struct cc_path *p)
+{
+	(void)w;
+	if (!lint_auth_status(p, subject) || !c->nvalues)
+		return;
+	for (int i = 0; i < c->nvalues; i++)
+		if ((c->values[i]->kind != E_CONST && c->values[i]->kind != E_INT) ||
+		    c->values[i]->u.ival <= 0)
+			return;
+	p->bits |= LS_AUTH;
 }
 
 /* A statement under the @allow of it and its routes, with every path at
@@ -464,14 +531,8 @@ static void lint_stmt(struct cc_paths_walk *w, const struct cc_stmt *st, struct 
 		break;
 	case S_VAR:
 		cc_paths_expr(w, st->u.var.init, s);
-		for (int i = 0; i < s->n && st->u.var.var; i++) {
-			struct cc_path *p = &s->p[i];
-			if (lint_has_gateway(l, p, st->u.var.init))
-				p->gw_vars |= lint_var_bit(st->u.var.var);
-			else if (st->u.var.var->index < 63)
-				p->gw_vars &= ~lint_var_bit(st->u.var.var);
-			cc_path_forget(p, CC_W_VAR, st->u.var.var);
-		}
+		for (int i = 0; i < s->n && st->u.var.var; i++)
+			lint_var_set(l, &s->p[i], st->u.var.var, st->u.var.init);
 		break;
 	default:
 		cc_paths_flow(w, st, s);
@@ -487,6 +548,7 @@ static const struct cc_paths_ops lint_ops = {
 	.call = lint_call,
 	.cond_eval = lint_cond_eval,
 	.cond_path = lint_cond_path,
+	.case_path = lint_case_path,
 };
 
 void cc_sema_lint(struct cc_sema *s)

@@ -380,7 +380,12 @@ void cc_paths_flow(struct cc_paths_walk *w, const struct cc_stmt *st, struct cc_
 		before = *s;
 		w->brk = &brk;
 		for (const struct cc_case *c = st->u.switch_.cases; c; c = c->next) {
-			cc_paths_merge(w, &cur, &before);   /* dispatched here, or fell through */
+			/* dispatched here (the subject is one of the case's
+			 * values), or fell through */
+			struct cc_paths in = before;
+			for (int k = 0; w->ops->case_path && !c->is_default && k < in.n; k++)
+				w->ops->case_path(w, st->u.switch_.subject, c, &in.p[k]);
+			cc_paths_merge(w, &cur, &in);
 			has_default |= c->is_default;
 			cc_paths_list(w, c->first, &cur);
 		}

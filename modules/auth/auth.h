@@ -100,6 +100,8 @@ bool auth_nc_accept(uint32_t seq, uint32_t nc);
 struct sip_hdr;
 struct auth_ctx {
 	bool stale;               /* the last check found a stale nonce */
+	bool db_error;            /* the last check could not be made (AUTH_ERROR):
+				   * the challenge functions answer 503 */
 	bool ok;                  /* credentials verified */
 	sip_str user, realm;      /* the authenticated identity */
 	struct sip_hdr *hdr;      /* the header holding them */

@@ -10,10 +10,11 @@
  * AUTH_CACHE_MS (a password changed with sipcc-ctl applies to new
  * requests after that), a missing subscriber as well, so a scanner trying
  * names costs one query per name and period. A request waits at most
- * AUTH_DB_WAIT_MS; a database that is down, too slow or has too many
- * queries waiting gets it 503 with Retry-After at once, never a stalled
- * loop. Without a worker (no event loop, e.g. tests) or when the message
- * cannot wait the query runs on the loop with db.c's bounded waits. */
+ * AUTH_DB_WAIT_MS. The loop's own database handle is never used: a
+ * database that is down, too slow or has too many queries waiting, no
+ * worker (its thread could not start) or a message that cannot wait make
+ * the check AUTH_ERROR at once (the challenge functions then answer 503
+ * with Retry-After), never a stalled loop. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,9 +33,8 @@
 
 
 static struct {
-	db *d;
-	db_stmt *creds;
 	sip_timer_wheel *w;
+	bool warned;            /* about checking without a worker */
 } A;
 
 /* The worker thread's statement on the worker's handle; forgotten once the
@@ -128,8 +128,7 @@ static void auth_module_init(sip_timer_wheel *w)
 static void auth_module_destroy(void)
 {
 	proxy_set_credentials_filter(NULL);
-	A.d = NULL;
-	A.creds = NULL;     /* finalized with the handle */
+	A.warned = false;
 	AW.d = NULL;
 	AW.st = NULL;
 	for (size_t i = 0; i < AUTH_CACHE_SLOTS; i++) {
@@ -169,10 +168,10 @@ sip_str auth_realm(struct sip_ctx *ctx)
 	return st && st->ok ? st->realm : SIP_STR_NULL;
 }
 
-static void auth_reply_503(struct sip_ctx *ctx)
+static int auth_reply_503(struct sip_ctx *ctx)
 {
-	proxy_reply_hdrs(ctx, 503, SIP_STR_LIT("Service Unavailable"),
-			 SIP_STR_LIT("Retry-After: 5\r\n"), ctx->txn != NULL);
+	return proxy_reply_hdrs(ctx, 503, SIP_STR_LIT("Service Unavailable"),
+				SIP_STR_LIT("Retry-After: 5\r\n"), ctx->txn != NULL);
 }
 
 static uint32_t auth_key_hash(sip_str user, sip_str realm)
@@ -418,7 +417,7 @@ static int auth_query_start(sip_str user, sip_str realm, struct sip_ctx *ctx)
 /* The stored secret of user@realm: HA1 for alg into ha1 (hex). SIP_OK,
  * SIP_ENOTFOUND (no such subscriber or no usable secret) or a database
  * status; SIP_AGAIN when the message now waits for the worker to read the
- * row (see the top of the file). */
+ * row (see the top of the file). Only the worker reads the database. */
 static int auth_fetch_ha1(struct sip_ctx *ctx, sip_str user, sip_str realm, enum auth_alg alg,
 			  char *ha1, size_t *len)
 {
@@ -429,34 +428,24 @@ static int auth_fetch_ha1(struct sip_ctx *ctx, sip_str user, sip_str realm, enum
 		r = auth_cache_get(user, realm);
 	if (r)
 		return auth_row_ha1(r, alg, ha1, len);
-	db *d = proxy_db();
-	if (!d)
+	if (!proxy_db())
 		return SIP_EDBDOWN;
-	if (proxy_db_worker()) {
-		int rc = proxy_wait(ctx);
-		if (rc == SIP_OK) {
-			if ((rc = auth_query_start(user, realm, ctx)) == SIP_OK) {
-				LOG_DEBUG("auth: request waits while " SIP_STR_FMT "@" SIP_STR_FMT
-					  " is read from the database", SIP_STR_ARG(user), SIP_STR_ARG(realm));
-				return SIP_AGAIN;
-			}
-			proxy_wait_cancel(ctx);
+	if (!proxy_db_worker()) {
+		if (!A.warned)
+			LOG_ERR("auth: no database worker: credentials not in the cache cannot be checked");
+		A.warned = true;
+		return SIP_EDBDOWN;
+	}
+	int rc = proxy_wait(ctx);
+	if (rc == SIP_OK) {
+		if ((rc = auth_query_start(user, realm, ctx)) == SIP_OK) {
+			LOG_DEBUG("auth: request waits while " SIP_STR_FMT "@" SIP_STR_FMT
+				  " is read from the database", SIP_STR_ARG(user), SIP_STR_ARG(realm));
+			return SIP_AGAIN;
 		}
-		if (rc != SIP_ESTATE)
-			return rc == SIP_ELIMIT || rc == SIP_NOMEM ? SIP_EDBDOWN : rc;
+		proxy_wait_cancel(ctx);
 	}
-	/* Synchronously, on the loop's handle. */
-	if (A.d != d) {
-		A.d = d;
-		A.creds = NULL;
-	}
-	int rc;
-	struct auth_row *row = auth_read_row(d, &A.creds, user, realm, &rc);
-	if (!row)
-		return rc;
-	rc = auth_row_ha1(row, alg, ha1, len);
-	auth_cache_put(row);
-	return rc;
+	return rc == SIP_ELIMIT || rc == SIP_NOMEM || rc == SIP_ESTATE ? SIP_EDBDOWN : rc;
 }
 
 /* A failed check of credentials, at notice: what fail2ban-style tools
@@ -480,30 +469,36 @@ static void auth_log_failure(struct sip_ctx *ctx, const struct auth_creds *c, si
 }
 
 /* Check the credentials of ctx's request for realm in headers of type ty.
- * True when they are valid; false otherwise, with the state saying whether
- * the nonce was stale. A database that is down gets the request a 503.
+ * Returns what was found, an auth_result of stdlib/auth.sipi (SIPCC_AUTH_OK
+ * when they are valid); the state says whether the nonce was stale and
+ * whether the check could not be made (the database is down: the
+ * challenge functions then answer 503, nothing is sent from here).
  * Credentials that fail for a reason a password guess or a scan would
  * produce (unknown user, wrong response, a replay, an algorithm not
  * offered) are logged by auth_log_failure(). */
-static bool auth_authorize(struct sip_ctx *ctx, const char *rs, size_t rlen, enum sip_hdr_type ty)
+static int64_t auth_authorize(struct sip_ctx *ctx, const char *rs, size_t rlen,
+			      enum sip_hdr_type ty)
 {
 	sip_msg *m = ctx->msg;
 	struct auth_ctx *st = auth_state(ctx);
 	sip_str realm = sip_str_make(rs, rlen);
-	if (!st || !m->is_request || m->method == SIP_METHOD_ACK || m->method == SIP_METHOD_CANCEL)
-		return false;
+	if (!st)
+		return SIPCC_AUTH_ERROR;
 	st->stale = false;
+	st->db_error = false;
+	if (!m->is_request || m->method == SIP_METHOD_ACK || m->method == SIP_METHOD_CANCEL)
+		return SIPCC_AUTH_NO_CREDENTIALS;
 	struct auth_creds c;
 	sip_hdr *h;
 	for (h = m->first[ty]; h; h = h->next_same)
 		if (auth_creds_parse(h->body, &c) && sip_str_eq(c.realm, realm))
 			break;
 	if (!h)
-		return false;
+		return SIPCC_AUTH_NO_CREDENTIALS;
 	if (!auth_alg_offered(c.alg)) {
 		auth_log_failure(ctx, &c, realm, c.alg == AUTH_SHA256 ? "algorithm SHA-256 not offered"
 								      : "algorithm MD5 not offered");
-		return false;
+		return SIPCC_AUTH_NO_CREDENTIALS;
 	}
 	int64_t now = (int64_t)time(NULL);
 	uint32_t seq;
@@ -516,10 +511,10 @@ static bool auth_authorize(struct sip_ctx *ctx, const char *rs, size_t rlen, enu
 			sip_log_quote(user, sizeof user, c.username.s, c.username.len);
 			LOG_INFO("auth: nonce not issued here, user=\"%s\"", user);
 		}
-		return false;
+		return SIPCC_AUTH_INVALID_NONCE;
 	case AUTH_NONCE_STALE:
 		st->stale = true;
-		return false;
+		return SIPCC_AUTH_STALE_NONCE;
 	case AUTH_NONCE_OK:
 		break;
 	}
@@ -530,19 +525,19 @@ static bool auth_authorize(struct sip_ctx *ctx, const char *rs, size_t rlen, enu
 	size_t ha1_len = 0;
 	int rc = auth_fetch_ha1(ctx, c.username, realm, c.alg, ha1, &ha1_len);
 	if (rc == SIP_AGAIN)
-		return false;       /* the message waits; the route asks again */
-	if (rc == SIP_EDBDOWN || rc == SIP_ETIMEOUT) {
-		LOG_WARN("auth: subscriber database unavailable: %s", sip_strerror(rc));
-		auth_reply_503(ctx);
-		return false;
+		return SIPCC_AUTH_ERROR;    /* the message waits; the route asks again */
+	if (rc == SIP_ENOTFOUND) {
+		auth_log_failure(ctx, &c, realm, "unknown user");
+		return SIPCC_AUTH_USER_UNKNOWN;
 	}
 	if (rc != SIP_OK) {
-		if (rc != SIP_ENOTFOUND)
+		if (rc == SIP_EDBDOWN || rc == SIP_ETIMEOUT)
+			LOG_WARN("auth: subscriber database unavailable: %s", sip_strerror(rc));
+		else
 			LOG_WARN("auth: cannot read subscriber " SIP_STR_FMT ": %s",
 				 SIP_STR_ARG(c.username), sip_strerror(rc));
-		else
-			auth_log_failure(ctx, &c, realm, "unknown user");
-		return false;
+		st->db_error = true;
+		return SIPCC_AUTH_ERROR;
 	}
 	size_t wl = auth_response(c.alg, sip_str_make(ha1, ha1_len), m->method_str, &c, want);
 	bool match = c.response.len == wl;
@@ -550,19 +545,19 @@ static bool auth_authorize(struct sip_ctx *ctx, const char *rs, size_t rlen, enu
 		got[i] = (char)(c.response.s[i] | 0x20);
 	if (!match || CRYPTO_memcmp(got, want, wl) != 0) {
 		auth_log_failure(ctx, &c, realm, "wrong password");
-		return false;
+		return SIPCC_AUTH_INVALID_PASSWORD;
 	}
 	/* Only now does the nonce-count move, so forged requests cannot use
 	 * up a client's counts. Without qop the nonce is good once. */
 	if (!auth_nc_accept(seq, c.qop.len ? c.nc_val : 1)) {
 		auth_log_failure(ctx, &c, realm, "replayed nonce-count");
-		return false;
+		return SIPCC_AUTH_INVALID_NONCE;
 	}
 	st->ok = true;
 	st->user = c.username;
 	st->realm = realm;
 	st->hdr = h;
-	return true;
+	return SIPCC_AUTH_OK;
 }
 
 int64_t sipcc_fn_www_authorize(struct sip_ctx *ctx, const char *realm, size_t len)
@@ -579,13 +574,18 @@ int64_t sipcc_fn_proxy_authorize(struct sip_ctx *ctx, const char *realm, size_t 
  * auth_conf, in its order (RFC 7616 §3.7: the preferred first). Only MD5
  * by default: many deployed clients (sipp, baresip 1.0) know only MD5,
  * and some of them give up when a challenge they cannot answer comes
- * along, even beside one they can. */
+ * along, even beside one they can. After a check that could not be made
+ * (AUTH_ERROR) a 503 with Retry-After instead: the phone would answer a
+ * challenge with credentials that cannot be checked either, in a loop. */
 static bool auth_challenge(struct sip_ctx *ctx, const char *rs, size_t rlen, int code,
 			   const char *hname)
 {
 	sip_msg *m = ctx->msg;
 	if (ctx->replied || !m->is_request || m->method == SIP_METHOD_ACK)
 		return false;
+	struct auth_ctx *last = auth_cur(ctx);
+	if (last && last->db_error)
+		return auth_reply_503(ctx) == SIP_OK;
 	for (size_t i = 0; i < rlen; i++)
 		if (rs[i] == '"' || rs[i] == '\\' || rs[i] == '\r' || rs[i] == '\n') {
 			LOG_WARN("auth: realm '%.*s' cannot be quoted; not challenging", (int)rlen, rs);

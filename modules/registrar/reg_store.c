@@ -83,10 +83,17 @@ int reg_store_ready(void)
 }
 
 /* One location row. instance and reg_id repeat what params holds, for
- * whoever reads the table; a restart reads params back. Delete and
- * insert in one transaction is what every backend takes alike; an
- * upsert of the db layer, once there is one, takes this statement's
- * place in reg_prepare() and reg_db_insert(). */
+ * whoever reads the table; a restart reads params back. A write is a
+ * delete of the address-of-record's rows and an insert of each binding,
+ * in one transaction, rather than an upsert per binding
+ * (db_prepare_upsert on the unique (aor, contact)): the job carries what
+ * memory holds, not what changed, so the rows of bindings memory dropped
+ * (expired, removed with "Contact: *" or Expires 0, replaced by the same
+ * +sip.instance under another URI) must go without the job knowing them,
+ * which an upsert cannot do; a retried or reordered job still leaves the
+ * rows equal to memory; and it costs the same statements (one delete and
+ * one insert per binding, against one upsert per binding and a delete of
+ * the others). */
 #define REG_INSERT \
 	"INSERT INTO location (aor, contact, expires, q, callid, cseq, path, received," \
 	" user_agent, flags, params, instance, reg_id)" \

@@ -158,3 +158,13 @@ E2E_TESTS += tests/e2e/db_startup.sh
 # request and prints its final reply, for any test.
 E2E_TESTS += tests/e2e/db_change.sh
 EXTRA_DIST += tests/e2e/db_change.sip tests/e2e/sip_peer.py
+# www_authorize's auth_result: a policy that answers AUTH_ERROR itself is
+# not overridden by the proxy, "if (!www_authorize()) www_challenge()"
+# answers 503 while the database is frozen.
+E2E_TESTS += tests/e2e/auth_status.sh
+EXTRA_DIST += tests/e2e/auth_status.sip tests/e2e/reg_auth_own.xml
+# Credentials are never read with the event loop's database handle: a
+# proxy without a database worker answers 503 at once on a locked SQLite
+# database instead of stalling its loop.
+E2E_TESTS += tests/e2e/auth_noworker.sh
+EXTRA_DIST += tests/e2e/auth_noworker.sip
