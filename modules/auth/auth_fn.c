@@ -469,7 +469,7 @@ static void auth_log_failure(struct sip_ctx *ctx, const struct auth_creds *c, si
 }
 
 /* Check the credentials of ctx's request for realm in headers of type ty.
- * Returns what was found, an auth_result of stdlib/auth.sipi (SIPCC_AUTH_OK
+ * Returns what was found, an auth_result of modules/auth/auth.sipi (SIPCC_AUTH_OK
  * when they are valid); the state says whether the nonce was stale and
  * whether the check could not be made (the database is down: the
  * challenge functions then answer 503, nothing is sent from here).
