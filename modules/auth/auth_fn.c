@@ -7,9 +7,10 @@
  * the database worker and suspend the message (proxy_wait, proxy/proxy.h);
  * when the row is in, every request waiting for it goes on with its route
  * at the call, which now finds the row. What was read is cached for
- * AUTH_CACHE_MS (a password changed with sipcc-ctl applies to new
- * requests after that), a missing subscriber as well, so a scanner trying
- * names costs one query per name and period. A request waits at most
+ * AUTH_CACHE_MS, a missing subscriber as well, so a scanner trying names
+ * costs one query per name and period; the cache is emptied when the
+ * subscriber table changes (its serial in sipcc_change: a password
+ * changed with sipcc-ctl applies to the next request). A request waits at most
  * AUTH_DB_WAIT_MS. The loop's own database handle is never used: a
  * database that is down, too slow or has too many queries waiting, no
  * worker (its thread could not start) or a message that cannot wait make
@@ -97,6 +98,8 @@ static bool auth_creds_ours(sip_str body)
 	return auth_creds_for_us(body, auth_realm_ours);
 }
 
+static void auth_cache_flush(void);
+
 static void auth_module_init(sip_timer_wheel *w)
 {
 	proxy_set_credentials_filter(auth_creds_ours);
@@ -123,6 +126,7 @@ static void auth_module_init(sip_timer_wheel *w)
 	}
 	auth_nonce_init();
 	proxy_db_want(NULL);
+	proxy_db_on_change("subscriber", auth_cache_flush);
 }
 
 static void auth_module_destroy(void)
@@ -280,6 +284,16 @@ static const struct auth_row *auth_cache_get(sip_str user, sip_str realm)
 	return s->row;
 }
 
+/* The subscriber table changed (its serial in sipcc_change moved): what
+ * was read before may be stale (a new password, a removed subscriber). */
+static void auth_cache_flush(void)
+{
+	for (size_t i = 0; i < AUTH_CACHE_SLOTS; i++) {
+		sip_mem_free(auth_cache[i].row);
+		auth_cache[i].row = NULL;
+	}
+}
+
 /* ---- the query on the worker ---- */
 
 static int auth_job_run(db *d, void *arg)
@@ -414,25 +428,29 @@ static int auth_query_start(sip_str user, sip_str realm, struct sip_ctx *ctx)
 	return SIP_OK;
 }
 
-/* The stored secret of user@realm: HA1 for alg into ha1 (hex). SIP_OK,
- * SIP_ENOTFOUND (no such subscriber or no usable secret) or a database
- * status; SIP_AGAIN when the message now waits for the worker to read the
- * row (see the top of the file). Only the worker reads the database. */
-static int auth_fetch_ha1(struct sip_ctx *ctx, sip_str user, sip_str realm, enum auth_alg alg,
-			  char *ha1, size_t *len)
+/* What the subscriber table holds for user@realm, into *out (its status:
+ * SIP_OK or SIP_ENOTFOUND). SIP_OK, a database status, or SIP_AGAIN when
+ * the message now waits for the worker to read the row (see the top of
+ * the file). Only the worker reads the database. */
+static int auth_fetch_row(struct sip_ctx *ctx, sip_str user, sip_str realm,
+			  const struct auth_row **out)
 {
 	const struct auth_row *r = NULL;
 	if (auth_row_is(Q.resuming, user, realm))
 		r = Q.resuming;
 	else
 		r = auth_cache_get(user, realm);
-	if (r)
-		return auth_row_ha1(r, alg, ha1, len);
+	if (r) {
+		if (r->status != SIP_OK && r->status != SIP_ENOTFOUND)
+			return r->status;
+		*out = r;
+		return SIP_OK;
+	}
 	if (!proxy_db())
 		return SIP_EDBDOWN;
 	if (!proxy_db_worker()) {
 		if (!A.warned)
-			LOG_ERR("auth: no database worker: credentials not in the cache cannot be checked");
+			LOG_ERR("auth: no database worker: subscribers not in the cache cannot be read");
 		A.warned = true;
 		return SIP_EDBDOWN;
 	}
@@ -446,6 +464,38 @@ static int auth_fetch_ha1(struct sip_ctx *ctx, sip_str user, sip_str realm, enum
 		proxy_wait_cancel(ctx);
 	}
 	return rc == SIP_ELIMIT || rc == SIP_NOMEM || rc == SIP_ESTATE ? SIP_EDBDOWN : rc;
+}
+
+/* The stored secret of user@realm: HA1 for alg into ha1 (hex). SIP_OK,
+ * SIP_ENOTFOUND (no such subscriber or no usable secret), a database
+ * status, or SIP_AGAIN (auth_fetch_row). */
+static int auth_fetch_ha1(struct sip_ctx *ctx, sip_str user, sip_str realm, enum auth_alg alg,
+			  char *ha1, size_t *len)
+{
+	const struct auth_row *r;
+	int rc = auth_fetch_row(ctx, user, realm, &r);
+	return rc == SIP_OK ? auth_row_ha1(r, alg, ha1, len) : rc;
+}
+
+/* does_uri_exist(uri): whether user@host of uri is a subscriber (the
+ * subscriber table, through the same cache and worker query as the
+ * credentials): AUTH_OK, AUTH_USER_UNKNOWN, or AUTH_ERROR when the
+ * database cannot tell. */
+int64_t sipcc_fn_does_uri_exist(struct sip_ctx *ctx, const char *s, size_t len)
+{
+	sip_uri u;
+	if (sip_uri_parse(sip_str_make(s, len), &u) != SIP_OK || !u.user.len || !u.host.len)
+		return SIPCC_AUTH_USER_UNKNOWN;
+	const struct auth_row *r;
+	int rc = auth_fetch_row(ctx, u.user, u.host, &r);
+	if (rc == SIP_AGAIN)
+		return SIPCC_AUTH_ERROR;    /* the message waits; the route asks again */
+	if (rc != SIP_OK) {
+		LOG_WARN("auth: cannot read subscriber " SIP_STR_FMT "@" SIP_STR_FMT ": %s",
+			 SIP_STR_ARG(u.user), SIP_STR_ARG(u.host), sip_strerror(rc));
+		return SIPCC_AUTH_ERROR;
+	}
+	return r->status == SIP_OK ? SIPCC_AUTH_OK : SIPCC_AUTH_USER_UNKNOWN;
 }
 
 /* A failed check of credentials, at notice: what fail2ban-style tools

@@ -119,6 +119,8 @@ static struct {
 	unsigned n_serials;
 	struct { char tbl[64]; int64_t serial; } serials[PROXY_DB_MAX_TABLES];
 	struct proxy_db_sync *syncs;    /* "db sync" commands waiting */
+	struct { const char *tbl; void (*fn)(void); } on_change[8];
+	unsigned n_on_change;
 } M;
 
 /* How many queries may wait for the worker; beyond, 503 at once. */
@@ -373,6 +375,9 @@ static void proxy_db_change_done(int status, void *arg)
 				continue;
 			}
 			M.serials[k].serial = j->rows[r].serial;
+			for (unsigned i = 0; i < M.n_on_change; i++)
+				if (strcmp(M.on_change[i].tbl, j->rows[r].tbl) == 0)
+					M.on_change[i].fn();
 			for (unsigned i = 0; i < M.n_caches; i++)
 				if (db_cache_watches(M.caches[i], j->rows[r].tbl))
 					reload[i] = true;
@@ -407,6 +412,14 @@ static void proxy_db_change_done(int status, void *arg)
 	}
 }
 
+void proxy_db_on_change(const char *table, void (*fn)(void))
+{
+	if (M.n_on_change < sizeof M.on_change / sizeof M.on_change[0]) {
+		M.on_change[M.n_on_change].tbl = table;
+		M.on_change[M.n_on_change++].fn = fn;
+	}
+}
+
 static void proxy_db_change_poll(void)
 {
 	if (M.change_polling || !M.ready || M.stopping)
@@ -426,7 +439,7 @@ static void proxy_db_change_poll(void)
 static void proxy_db_change_tick(sip_timer *tm, void *arg)
 {
 	(void)arg;
-	if (M.n_caches)
+	if (M.n_caches || M.n_on_change)
 		proxy_db_change_poll();
 	if (M.change_ms && !M.stopping)
 		sip_timer_add(M.w, tm, M.change_ms);
@@ -440,7 +453,7 @@ static bool proxy_db_sync_cmd(int argc, char **argv, proxy_ctl_out *o)
 	(void)argv;
 	if (!M.ready)
 		return proxy_ctl_error(o, "the database is not ready");
-	if (!M.n_caches) {
+	if (!M.n_caches && !M.n_on_change) {
 		proxy_ctl_printf(o, "in use\n");
 		return true;
 	}
@@ -478,7 +491,7 @@ static void proxy_db_now_ready(void)
 		M.hooks[i](M.d);
 	/* The worker runs jobs in order: the serials are read before the
 	 * tables, so a change made after the loads is seen by the next poll. */
-	if (M.n_caches)
+	if (M.n_caches || M.n_on_change)
 		proxy_db_change_poll();
 	for (unsigned i = 0; i < M.n_caches; i++)
 		db_cache_reload(M.caches[i], NULL, NULL);
@@ -586,7 +599,7 @@ int proxy_modules_init(sip_timer_wheel *w, const char *url)
 	for (unsigned i = 0; i < MOD.n; i++)
 		if (MOD.v[i]->init)
 			MOD.v[i]->init(w);
-	if (M.n_caches)
+	if (M.n_caches || M.n_on_change)
 		proxy_ctl_register("db sync", "",
 				   "load the tables changed in the database now; answers when in use",
 				   proxy_db_sync_cmd);
@@ -637,6 +650,7 @@ void proxy_modules_destroy(void)
 	M.n_hooks = 0;
 	M.n_caches = 0;
 	M.n_serials = 0;
+	M.n_on_change = 0;
 	M.change_known = M.change_polling = false;
 	while (M.syncs) {
 		struct proxy_db_sync *sy = M.syncs;

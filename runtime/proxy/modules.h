@@ -67,6 +67,10 @@ bool proxy_db_stopping(void);
  * the default used. SIP_OK, or SIP_ELIMIT beyond 16 tables. */
 #define PROXY_DB_CACHE_INTERVAL_S 10
 int proxy_db_cache_serve(db_cache *c, const char *module);
+/* Call fn on the loop whenever table's change serial (sipcc_change) moves:
+ * for state read from the table that is not a db_cache (a cache of rows
+ * read one at a time, to empty). From a module's init; at most 8. */
+void proxy_db_on_change(const char *table, void (*fn)(void));
 /* The body of a "... reload" control command (proxy/ctl.h): reload c and
  * answer when the load has ended, adding fields(snapshot, o) to the reply
  * when it succeeded (fields may be NULL). The loop does not wait: the

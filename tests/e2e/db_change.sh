@@ -8,7 +8,11 @@
 #     proxy's poll (db.change_interval, 1 s) reloaded the table; the log
 #     says why it reloaded;
 #  3. a removed domain is no longer served after db sync;
-#  4. with nothing changed, db sync reloads nothing.
+#  4. with nothing changed, db sync reloads nothing;
+#  5. does_uri_exist(): a subscriber added with sipcc-ctl exists at once
+#     after db sync although the proxy cached "no such subscriber" a moment
+#     before (a change to the subscriber table empties the cache, which
+#     otherwise keeps a row 30 s); removed, it is unknown again.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init
@@ -54,4 +58,15 @@ n=$(grep -c "changed; reloading" "$E2E_TMP/proxy.log")
 sleep 1.5
 [ "$(grep -c "changed; reloading" "$E2E_TMP/proxy.log")" = "$n" ] ||
 	e2e_fail "tables were reloaded with nothing changed"
+$PEER "$PROXY" MESSAGE sip:bob@voip.example.com --expect 404 >"$E2E_TMP/p6.out" ||
+	e2e_fail "an unknown subscriber exists: $(cat "$E2E_TMP/p6.out")"
+ctl domain add voip.example.com
+ctl add bob@voip.example.com bob-secret
+"$CTL" --ctl "$SOCK" db sync >/dev/null || e2e_fail "db sync failed"
+$PEER "$PROXY" MESSAGE sip:bob@voip.example.com --expect 200 >"$E2E_TMP/p7.out" ||
+	e2e_fail "a subscriber added with sipcc-ctl does not exist after db sync: $(cat "$E2E_TMP/p7.out")"
+ctl rm bob@voip.example.com
+"$CTL" --ctl "$SOCK" db sync >/dev/null || e2e_fail "db sync failed"
+$PEER "$PROXY" MESSAGE sip:bob@voip.example.com --expect 404 >"$E2E_TMP/p8.out" ||
+	e2e_fail "a removed subscriber still exists after db sync: $(cat "$E2E_TMP/p8.out")"
 e2e_expect_proxy_alive
