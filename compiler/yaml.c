@@ -25,6 +25,7 @@
 #include <string.h>
 #include <yaml.h>
 #include "ast_print.h"
+#include "parse_int.h"
 #include "yaml_front.h"
 #include "yaml_int.h"
 
@@ -460,9 +461,16 @@ struct cc_expr *cc_yaml_value(struct cc_yaml *y, yaml_node_t *n, const char *key
 			at.col = base + (int)i;
 			at.len = close ? (int)(close - (s + i)) + 1 : (int)(len - i);
 		}
-		if (!close || !cc_yaml_is_word(name + pv, nlen - pv)) {
+		/* ${$pv(ARG)}: a pseudo-variable with an argument ($hdr(X-Foo),
+		 * $avp(name), $dlg(name)). */
+		const char *paren = pv && close ? memchr(name, '(', nlen) : NULL;
+		size_t wlen = paren ? (size_t)(paren - name) : nlen;
+		bool arg_ok = !paren || (nlen > wlen + 2 && name[nlen - 1] == ')' &&
+					 !memchr(paren + 1, '(', nlen - wlen - 2) &&
+					 !memchr(paren + 1, ')', nlen - wlen - 2));
+		if (!close || !cc_yaml_is_word(name + pv, wlen - pv) || !arg_ok) {
 			cc_diag_report(CC_D_BAD_VALUE, at,
-				       "malformed reference in '%s': write ${NAME} for a define, ${$pv} for a pseudo-variable, $${ for a literal '${'",
+				       "malformed reference in '%s': write ${NAME} for a define, ${$pv} or ${$pv(ARG)} for a pseudo-variable, $${ for a literal '${'",
 				       key);
 			return NULL;
 		}
@@ -472,8 +480,11 @@ struct cc_expr *cc_yaml_value(struct cc_yaml *y, yaml_node_t *n, const char *key
 		}
 		at.col += 2;
 		at.len = (int)nlen;
-		const char *word = cc_strndup(name, nlen);
-		e = cc_yaml_bin(B_ADD, e, pv ? cc_yaml_pv(at, word) : cc_yaml_ident(at, word), loc);
+		const char *word = cc_strndup(name, wlen);
+		struct cc_expr *ref = !pv ? cc_yaml_ident(at, word) :
+				      paren ? cc_parse_pvarg(word, cc_strndup(paren + 1, nlen - wlen - 2), at) :
+				      cc_yaml_pv(at, word);
+		e = cc_yaml_bin(B_ADD, e, ref, loc);
 		i = (size_t)(close - s) + 1;
 	}
 	if (nlit || !e)

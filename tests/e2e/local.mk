@@ -153,3 +153,7 @@ E2E_TESTS += tests/e2e/dr_reload_frozen.sh
 # The database comes up frozen after the proxy started without it: the
 # schema and the first loads wait on the worker, requests do not.
 E2E_TESTS += tests/e2e/db_startup.sh
+# NAT traversal and accounting written in YAML, with sipp: flags, AVPs,
+# fix_nated, reply and failure routes, dialogs and CDRs, missed calls.
+E2E_TESTS += tests/e2e/nat_acc_yaml.sh
+EXTRA_DIST += tests/e2e/nat_acc.yaml
