@@ -112,7 +112,6 @@ const struct cc_yaml_tmpl cc_yaml_table[] = {
 	ROW("reset_branch_flag", R | F | P, "flag: word", "resetbflag(@flag);"),
 	ROW("set_avp", R | F | P | KEYED, "name: word, value: scalar", "$avp(@name) = @value;"),
 	ROW("delete_avp", R | F | P, "name: word", "avp_delete(@name);"),
-	ROW("set_dialog_var", R | F | P | KEYED, "name: word, value: scalar", "$dlg(@name) = @value;"),
 	ROW("append_header", R | F | P, "header: str", "append_hf(@header);"),
 	ROW("remove_header", R | F | P, "name: str", "remove_hf(@name);"),
 	/* OpenSIPS's fix_nated_contact / fix_nated_register, by method. */
@@ -132,6 +131,7 @@ const struct cc_yaml_tmpl cc_yaml_table[] = {
 	ROW("lookup", R | FIN, "table: str = location",
 	  "if (!lookup(@table)) { t_reply(404, \"Not Found\"); exit; }", .tail = "t_relay();"),
 	ROW("dialog", R, NULL, "dlg_manage();"),
+	ROW("set_dialog_var", R | F | P | KEYED, "name: word, value: scalar", "$dlg(@name) = @value;"),
 	ROW("dialog_timeout", R | F | P, "seconds: int(1..2147483647)", "dlg_set_timeout(@seconds);"),
 	ROW("accounting", R | F, "flags: str = cdr|missed, type: str = db",
 	  "do_accounting(@type, @flags);"),

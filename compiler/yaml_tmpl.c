@@ -482,6 +482,18 @@ static int cc_hole_value(struct cc_yaml *y, const struct cc_hole_spec *s, yaml_n
 		return 1;
 	case CC_HT_INT: {
 		long v;
+		/* "${NAME}" or "${$pv}" alone: the define or pseudo-variable,
+		 * whose type sema checks. */
+		if (n != &fake && n->type == YAML_SCALAR_NODE && !cc_yaml_plain(n) &&
+		    strncmp(cc_yaml_scalar(n), "${", 2) == 0) {
+			struct cc_expr *e = cc_yaml_value(y, n, key);
+			if (!e)
+				return 0;
+			if (e->kind == E_IDENT || e->kind == E_PV || e->kind == E_AVP) {
+				out->e = e;
+				return 1;
+			}
+		}
 		if (!cc_yaml_int(y, n, key, s->lo, s->hi, &v))
 			return 0;
 		out->e = cc_yaml_intlit(loc, v);
@@ -985,7 +997,10 @@ static bool cc_yaml_apply_one(struct cc_yaml *y, const char *key, struct cc_loc 
 		return cc_row_emit(y, r, what, key_loc, holes, nh, where, out, tail, cond);
 	/* when: MATCH: the step runs when the conditions hold. */
 	bool ok = true;
+	int errors = cc_diag_errors();
 	struct cc_expr *c = cc_yaml_match(y, when, "'when'", NULL, &ok);
+	if (cc_diag_errors() != errors)
+		return false;
 	struct cc_yaml_block then = { 0 };
 	if (!ok || !cc_row_emit(y, r, what, key_loc, holes, nh, where, &then, &then, cond))
 		return false;
