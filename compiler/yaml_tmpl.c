@@ -165,6 +165,18 @@ static struct cc_expr *cc_expr_copy(const struct cc_expr *e)
 
 static void cc_tmpl_expr_at(struct cc_tmpl_ctx *c, struct cc_expr *e, struct cc_loc at);
 
+/* Give e and what it is made of the location loc. */
+static void cc_expr_locate(struct cc_expr *e, struct cc_loc loc)
+{
+	if (!e)
+		return;
+	e->loc = loc;
+	if (e->kind == E_BINARY) {
+		cc_expr_locate(e->u.binary.l, loc);
+		cc_expr_locate(e->u.binary.r, loc);
+	}
+}
+
 static void cc_tmpl_expr(struct cc_tmpl_ctx *c, struct cc_expr *e)
 {
 	cc_tmpl_expr_at(c, e, c->loc);
@@ -465,8 +477,12 @@ static int cc_hole_value(struct cc_yaml *y, const struct cc_hole_spec *s, yaml_n
 	case CC_HT_REGEX:
 	case CC_HT_URI:
 		if (n == &fake) {
-			out->e = cc_yaml_strlit(loc, s->dflt, strlen(s->dflt));
-			return 1;
+			/* A default may refer to a pseudo-variable ("${$rU}"):
+			 * located at the key, as the rest of the row. */
+			out->e = strstr(s->dflt, "${") ? cc_yaml_value(y, n, key) :
+				 cc_yaml_strlit(loc, s->dflt, strlen(s->dflt));
+			cc_expr_locate(out->e, loc);
+			return out->e != NULL;
 		}
 		if (!(out->e = cc_yaml_value(y, n, key)))
 			return 0;

@@ -3,3 +3,5 @@
 # NAME.sip (the expected DSL).
 TESTS += tests/compiler/yaml/run.sh
 EXTRA_DIST += tests/compiler/yaml
+# Every key of the YAML form is documented in sipcc-yaml(5).
+TESTS += tests/compiler/yaml/keys_doc.sh
