@@ -585,3 +585,28 @@ void cc_yaml_timers(struct cc_yaml *y, yaml_node_t *n)
 				r->every_ms = ms;
 	}
 }
+
+/* branch_routes: {NAME: {the steps of the table's branch rows, drop}} ->
+ *   route branch NAME { ... }
+ * A rule arms one with on_branch: NAME; it runs for each branch before it
+ * is sent ('drop: true' discards the branch). */
+void cc_yaml_branch_routes(struct cc_yaml *y, yaml_node_t *n)
+{
+	if (n->type != YAML_MAPPING_NODE) {
+		cc_diag_report(CC_D_BAD_VALUE, cc_yaml_loc(y, n),
+			       "'branch_routes' must map route names to their steps, not %s",
+			       cc_yaml_what(n));
+		return;
+	}
+	for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = cc_yaml_node(y, pr->key), *v = cc_yaml_node(y, pr->value);
+		struct cc_yaml_block body = { 0 };
+		const char *name;
+
+		if (!cc_yaml_route_name(y, k, "branch route name", &name))
+			continue;
+		if (!cc_yaml_steps(y, v, "a branch route", CC_YW_BRANCH, NULL, 0, NULL, NULL, &body))
+			continue;
+		cc_yaml_add_route(y, CC_RK_BRANCH, name, cc_yaml_loc(y, k), &body);
+	}
+}

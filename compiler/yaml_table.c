@@ -6,8 +6,8 @@
  *   key     the YAML key; KEY=VALUE rows are the variants a scalar value
  *           picks ("auth: www")
  *   where   CC_YW_MATCH (a condition), CC_YW_REQUIRE, CC_YW_RULE (a rule's
- *           action), CC_YW_FAILURE / CC_YW_REPLY / CC_YW_TIMER (the keys of
- *           those routes), CC_YW_FINAL (decides what happens to the
+ *           action), CC_YW_FAILURE / CC_YW_REPLY / CC_YW_TIMER /
+ *           CC_YW_BRANCH (the keys of those routes), CC_YW_FINAL (decides what happens to the
  *           request: one per action), CC_YW_KEYED ({ NAME: VALUE } pairs
  *           fill the first two holes)
  *   holes   "name: type [= default], ..."; types: str (${...} references
@@ -32,6 +32,7 @@
 #define F CC_YW_FAILURE
 #define P CC_YW_REPLY
 #define T CC_YW_TIMER
+#define B CC_YW_BRANCH
 #define FIN CC_YW_FINAL
 #define KEYED CC_YW_KEYED
 #define INT CC_YW_INTERNAL
@@ -98,22 +99,22 @@ const struct cc_yaml_tmpl cc_yaml_table[] = {
 
 	/* ---- the steps of an action, of failure, reply and timer routes,
 	 * in the order they run ---- */
-	ROW("log", R | F | P | T, "message: str, level: level = info", "log(@level, @message);"),
-	ROW("update_stat", R | F | P | T, "name: str, delta: int(-1000000..1000000) = 1",
+	ROW("log", R | F | P | T | B, "message: str, level: level = info", "log(@level, @message);"),
+	ROW("update_stat", R | F | P | T | B, "name: str, delta: int(-1000000..1000000) = 1",
 	  "update_stat(@name, @delta);"),
 	ROW("lookup_alias", R, NULL, "lookup_alias();"),
-	ROW("rewrite_user", R | F, "regex: regex, replace: str",
+	ROW("rewrite_user", R | F | B, "regex: regex, replace: str",
 	  "$rU = regex_subst($rU, @regex, @replace);"),
-	ROW("rewrite_uri", R | F, "regex: regex, replace: str",
+	ROW("rewrite_uri", R | F | B, "regex: regex, replace: str",
 	  "$ru = regex_subst($ru, @regex, @replace);"),
-	ROW("set_flag", R | F | P, "flag: word", "setflag(@flag);"),
-	ROW("reset_flag", R | F | P, "flag: word", "resetflag(@flag);"),
-	ROW("set_branch_flag", R | F | P, "flag: word", "setbflag(@flag);"),
-	ROW("reset_branch_flag", R | F | P, "flag: word", "resetbflag(@flag);"),
-	ROW("set_avp", R | F | P | KEYED, "name: word, value: scalar", "$avp(@name) = @value;"),
-	ROW("delete_avp", R | F | P, "name: word", "avp_delete(@name);"),
-	ROW("append_header", R | F | P, "header: str", "append_hf(@header);"),
-	ROW("remove_header", R | F | P, "name: str", "remove_hf(@name);"),
+	ROW("set_flag", R | F | P | B, "flag: word", "setflag(@flag);"),
+	ROW("reset_flag", R | F | P | B, "flag: word", "resetflag(@flag);"),
+	ROW("set_branch_flag", R | F | P | B, "flag: word", "setbflag(@flag);"),
+	ROW("reset_branch_flag", R | F | P | B, "flag: word", "resetbflag(@flag);"),
+	ROW("set_avp", R | F | P | KEYED | B, "name: word, value: scalar", "$avp(@name) = @value;"),
+	ROW("delete_avp", R | F | P | B, "name: word", "avp_delete(@name);"),
+	ROW("append_header", R | F | P | B, "header: str", "append_hf(@header);"),
+	ROW("remove_header", R | F | P | B, "name: str", "remove_hf(@name);"),
 	/* OpenSIPS's fix_nated_contact / fix_nated_register, by method. */
 	ROW("fix_nated", R, NULL,
 	  "if (method == REGISTER) { fix_nated_register(); } else { fix_nated_contact(); }"),
@@ -137,12 +138,12 @@ const struct cc_yaml_tmpl cc_yaml_table[] = {
 	  "do_accounting(@type, @flags);"),
 	ROW("acc_log", R | F, "comment: str", "acc_log_request(@comment);"),
 	ROW("acc_db", R | F, "comment: str, table: str = acc", "acc_db_request(@comment, @table);"),
-	ROW("rtpengine_offer", R | F | P, "flags: str = \"\"", "rtpengine_offer(@flags);"),
-	ROW("rtpengine_offer", R | F | P, "flags: str = \"\", on_error: reply",
+	ROW("rtpengine_offer", R | F | P | B, "flags: str = \"\"", "rtpengine_offer(@flags);"),
+	ROW("rtpengine_offer", R | F | P | B, "flags: str = \"\", on_error: reply",
 	  "if (!rtpengine_offer(@flags)) { t_reply(@on_error.code, @on_error.reason); exit; }"),
-	ROW("rtpengine_answer", R | F | P, "flags: str = \"\"", "rtpengine_answer(@flags);"),
-	ROW("rtpengine_delete", R | F | P, "flags: str = \"\"", "rtpengine_delete(@flags);"),
-	ROW("rtpengine_manage", R | F | P, "flags: str = \"\"", "rtpengine_manage(@flags);"),
+	ROW("rtpengine_answer", R | F | P | B, "flags: str = \"\"", "rtpengine_answer(@flags);"),
+	ROW("rtpengine_delete", R | F | P | B, "flags: str = \"\"", "rtpengine_delete(@flags);"),
+	ROW("rtpengine_manage", R | F | P | B, "flags: str = \"\"", "rtpengine_manage(@flags);"),
 
 	/* ---- what decides: exactly one per action ---- */
 	ROW("reply", R | FIN, "r: reply", "reply(@r.code, @r.reason);"),
@@ -158,7 +159,7 @@ const struct cc_yaml_tmpl cc_yaml_table[] = {
 	ROW("relay", F | FIN, "to: uri, on_error: reply",
 	  "$du = @to; if (!t_relay()) { t_reply(@on_error.code, @on_error.reason); }"),
 	ROW("route", R | FIN, "name: word", "route(@name);"),
-	ROW("drop", R | FIN, NULL, "drop;"),
+	ROW("drop", R | B | FIN, NULL, "drop;"),
 	ROW("save", R | FIN, "table: str = location", "save(@table);"),
 	/* do_routing() is marked gateway, so the toll-fraud check applies;
 	 * @arm() is the failover's t_on_failure (see yaml_action.c). */
