@@ -108,8 +108,10 @@ bool cc_yaml_steps(struct cc_yaml *y, yaml_node_t *n, const char *what, unsigned
 	bool ok = true, is_rule = (where & CC_YW_RULE) != 0;
 
 	memcpy(keys, tkeys, sizeof *keys * (size_t)nkeys);
-	for (int i = 0; i < nextra; i++)
+	for (int i = 0; i < nextra; i++) {
 		keys[nkeys + i] = extra[i];
+		extra_out[i] = (struct cc_yaml_field){ 0 };
+	}
 	keys[nkeys + nextra] = NULL;
 	if (!cc_yaml_fields(y, n, what, keys, f))
 		return false;

@@ -744,13 +744,13 @@ static bool cc_row_emit(struct cc_yaml *y, const struct cc_row *r, const char *w
 		*cond = cc_yaml_bin(B_AND, *cond, e, loc);
 		return true;
 	}
+	struct cc_stmt *st;
 	/* An empty text ("continue") means no statement. */
-	struct cc_stmt *st = *r->t->text ? cc_yaml_tmpl_stmts(y, what, r->t->text, loc, holes, nholes)
-					 : cc_stmt_new(S_BLOCK, loc);
-	if (!st)
-		return false;
-	if (*r->t->text)
+	if (*r->t->text) {
+		if (!(st = cc_yaml_tmpl_stmts(y, what, r->t->text, loc, holes, nholes)))
+			return false;
 		cc_yaml_add(out, st);
+	}
 	if (r->t->tail) {
 		st = cc_yaml_tmpl_stmts(y, what, r->t->tail, loc, holes, nholes);
 		if (!st)
@@ -765,11 +765,6 @@ static bool cc_yaml_apply_one(struct cc_yaml *y, const char *key, struct cc_loc 
 			      const struct cc_yaml_hole *extra, int nextra,
 			      struct cc_yaml_block *out, struct cc_yaml_block *tail,
 			      struct cc_expr **cond);
-
-bool cc_yaml_apply_extra(struct cc_yaml *y, const char *key, struct cc_loc key_loc,
-			 yaml_node_t *v, unsigned where, const struct cc_yaml_hole *extra,
-			 int nextra, struct cc_yaml_block *out, struct cc_yaml_block *tail,
-			 struct cc_expr **cond);
 
 bool cc_yaml_apply(struct cc_yaml *y, const char *key, struct cc_loc key_loc, yaml_node_t *v,
 		   unsigned where, struct cc_yaml_block *out, struct cc_yaml_block *tail,
@@ -833,6 +828,10 @@ bool cc_yaml_apply_extra(struct cc_yaml *y, const char *key, struct cc_loc key_l
 				 cond);
 }
 
+/* One value v of key (not a list) with the key's rows: its form (a
+ * mapping of pairs for a KEYED row; true, false or nothing; a mapping of
+ * holes, with 'when' for a step; a scalar for the first hole) picks the
+ * row and fills its holes. */
 static bool cc_yaml_apply_one(struct cc_yaml *y, const char *key, struct cc_loc key_loc,
 			      yaml_node_t *v, unsigned where, struct cc_row *rows, int nrows,
 			      const struct cc_yaml_hole *extra, int nextra,
