@@ -8,7 +8,9 @@ sipcc_SOURCES = compiler/main.c \
 	compiler/sema.h compiler/sema_int.h compiler/sema.c \
 	compiler/sema_expr.c compiler/sema_flow.c compiler/sema_lint.c compiler/sema_async.c \
 	compiler/sema_uninit.c compiler/sema_paths.c \
-	compiler/yaml_front.h compiler/yaml.c \
+	compiler/yaml_front.h compiler/yaml_int.h compiler/yaml.c compiler/yaml_tmpl.c \
+	compiler/yaml_table.c compiler/yaml_match.c compiler/yaml_action.c compiler/yaml_rule.c \
+	compiler/yaml_settings.c \
 	compiler/ast_print.h compiler/ast_print.c \
 	compiler/codegen.h compiler/llvm_int.h compiler/llvm_gen.c compiler/llvm_route.c compiler/llvm_stmt.c compiler/llvm_expr.c compiler/link.c compiler/doc.c
 sipcc_CFLAGS = $(AM_CFLAGS) $(LLVM_CFLAGS) $(YAML_CFLAGS)

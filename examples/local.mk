@@ -3,5 +3,4 @@
 EXTRA_DIST += \
 	examples/minimal.sip \
 	examples/residential.sip \
-	examples/residential.yaml \
-	examples/include/residential_nat.sip
+	examples/residential.yaml

@@ -3,3 +3,7 @@
 # NAME.sip (the expected DSL).
 TESTS += tests/compiler/yaml/run.sh
 EXTRA_DIST += tests/compiler/yaml
+# Every key of the YAML form is documented in sipcc-yaml(5); bad values
+# of every key never crash the compiler.
+TESTS += tests/compiler/yaml/keys_doc.sh
+TESTS += tests/compiler/yaml/robust.sh

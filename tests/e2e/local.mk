@@ -168,3 +168,7 @@ EXTRA_DIST += tests/e2e/auth_status.sip tests/e2e/reg_auth_own.xml
 # database instead of stalling its loop.
 E2E_TESTS += tests/e2e/auth_noworker.sh
 EXTRA_DIST += tests/e2e/auth_noworker.sip
+# NAT traversal and accounting written in YAML, with sipp: flags, AVPs,
+# fix_nated, reply and failure routes, dialogs and CDRs, missed calls.
+E2E_TESTS += tests/e2e/nat_acc_yaml.sh
+EXTRA_DIST += tests/e2e/nat_acc.yaml

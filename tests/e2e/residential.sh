@@ -21,8 +21,7 @@
 # authentication (sipp, reg_auth.xml); alice calls carol (uac_auth.xml,
 # 407 then the call to carol's sipp UAS, ACK and BYE on the route set);
 # alice calls a telephone number, which reaches the PSTN gateway (a sipp
-# UAS that checks the request-URI). With residential.sip, both calls have
-# a CDR in acc_cdrs.
+# UAS that checks the request-URI). Both calls have a CDR in acc_cdrs.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init python3
@@ -286,17 +285,14 @@ while IFS='|' read -r sc uas uac args; do
 done <<EOF
 $SCENARIOS
 EOF
-# The policy accounts its calls (the YAML form does not): the two sipp
-# calls, hung up with a BYE, have their CDRs.
-case $POLICY in
-*.sip)
-	for who in carol 4930555; do
-		i=0
-		until [ "$(sqlite3 "${DB#sqlite:}" "SELECT count(*) FROM acc_cdrs WHERE callee
-			LIKE '%:$who@%' AND end_reason = 'bye' AND hangup_by = 'caller'")" = 1 ]; do
-			[ $i -ge 50 ] && e2e_fail "no CDR of the call to $who: $("$CTL" --db "$DB" cdr show)"
-			sleep 0.1; i=$((i + 1))
-		done
-	done ;;
-esac
+# The policy accounts its calls (both forms): the two sipp calls, hung up
+# with a BYE, have their CDRs.
+for who in carol 4930555; do
+	i=0
+	until [ "$(sqlite3 "${DB#sqlite:}" "SELECT count(*) FROM acc_cdrs WHERE callee
+		LIKE '%:$who@%' AND end_reason = 'bye' AND hangup_by = 'caller'")" = 1 ]; do
+		[ $i -ge 50 ] && e2e_fail "no CDR of the call to $who: $("$CTL" --db "$DB" cdr show)"
+		sleep 0.1; i=$((i + 1))
+	done
+done
 e2e_expect_proxy_alive

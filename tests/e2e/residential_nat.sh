@@ -1,6 +1,6 @@
 #!/bin/sh
-# examples/residential.sip (residential_nat_yaml.sh: examples/residential.yaml
-# and its include/residential_nat.sip) for subscribers behind a NAT, built with its
+# examples/residential.sip (residential_nat_yaml.sh: examples/residential.yaml)
+# for subscribers behind a NAT, built with its
 # media relay on (-D MEDIA_RELAY=1) and a real rtpengine in userspace mode.
 # Python plays two phones behind NATs, answering the digest challenges:
 #  - bob registers from 127.0.0.1:B with Via and Contact 10.0.0.5:5060
@@ -25,14 +25,10 @@ e2e_subscribers alice bob
 e2e_ports GW PROXY NG BOB
 RTP_MIN=$((28000 + ($$ % 200) * 20))
 RTP_MAX=$((RTP_MIN + 19))
-# The policy (residential_nat_yaml.sh: the YAML form and the file it
-# includes) with the test's ng port for rtpengine's socket.
+# The policy (residential_nat_yaml.sh: the YAML form) with the test's ng
+# port for rtpengine's socket.
 POLICY=${E2E_POLICY:-examples/residential.sip}
-mkdir -p "$E2E_TMP/include"
-for f in "$POLICY" examples/include/residential_nat.sip; do
-	case $f in */include/*) out=$E2E_TMP/include/${f##*/} ;; *) out=$E2E_TMP/${f##*/} ;; esac
-	sed "s/udp:127.0.0.1:2223/udp:127.0.0.1:$NG/" "$top_srcdir/$f" >"$out"
-done
+sed "s/udp:127.0.0.1:2223/udp:127.0.0.1:$NG/" "$top_srcdir/$POLICY" >"$E2E_TMP/${POLICY##*/}"
 e2e_build "$E2E_TMP/${POLICY##*/}" -D "PSTN_GATEWAY=sip:127.0.0.1:$GW" -D MEDIA_RELAY=1
 
 rtpengine --foreground --table=-1 --interface=127.0.0.1 --listen-ng="127.0.0.1:$NG" \

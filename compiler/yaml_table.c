@@ -1,0 +1,183 @@
+/* What every YAML key that calls the stdlib means, as text of the policy
+ * language. This table is the only place of the YAML front end that names
+ * stdlib functions; adding the YAML form of a function is one row here
+ * (and a line in sipcc-yaml(5)). yaml_tmpl.c says how a row is read:
+ *
+ *   key     the YAML key; KEY=VALUE rows are the variants a scalar value
+ *           picks ("auth: www")
+ *   where   CC_YW_MATCH (a condition), CC_YW_REQUIRE, CC_YW_RULE (a rule's
+ *           action), CC_YW_FAILURE / CC_YW_REPLY / CC_YW_TIMER /
+ *           CC_YW_BRANCH (the keys of those routes), CC_YW_FINAL (decides what happens to the
+ *           request: one per action), CC_YW_KEYED ({ NAME: VALUE } pairs
+ *           fill the first two holes)
+ *   holes   "name: type [= default], ..."; types: str (${...} references
+ *           allowed), regex, uri, int or int(LO..HI), bool, word (a flag,
+ *           AVP or route name), method, level, reply (CODE or { code,
+ *           reason }: @name.code, @name.reason), scalar (int or str as
+ *           written), expr and stmt (filled by the front end)
+ *   text    the DSL, @name for a hole, "@name();" for a statement hole
+ *   tail    (finals) DSL that comes after the steps below the row
+ *   shape   how a match key reads its value when it is not as above
+ *
+ * A YAML value fills the holes: a scalar fills the first hole, a mapping
+ * names them (and may add 'when: MATCH' to a step), true takes the
+ * defaults, false leaves a step out (negates a condition), a list repeats
+ * a step. Rows are lowered in table order: the order of the steps of an
+ * action is the order of the rows. */
+#include "yaml_int.h"
+
+#define M CC_YW_MATCH
+#define Q CC_YW_REQUIRE
+#define R CC_YW_RULE
+#define F CC_YW_FAILURE
+#define P CC_YW_REPLY
+#define T CC_YW_TIMER
+#define B CC_YW_BRANCH
+#define FIN CC_YW_FINAL
+#define KEYED CC_YW_KEYED
+#define INT CC_YW_INTERNAL
+
+/* One row: key, where, holes, text, then .tail or .shape when needed. */
+#define ROW(k, w, h, t, ...) { .key = (k), .where = (w), .holes = (h), .text = (t), __VA_ARGS__ }
+
+const struct cc_yaml_tmpl cc_yaml_table[] = {
+	/* ---- match: joined with && in this order, cheap tests first;
+	 * loose_route and known_transaction act on the request, so they
+	 * come last and run only when everything else matched ---- */
+	ROW("in_dialog", M, NULL, "has_totag()"),
+	ROW("method", M, "m: method", "method == @m", .shape = CC_YS_METHOD),
+	ROW("ruri_is_local", M, NULL, "uri_is_local()"),
+	ROW("ruri_user", M, NULL, "$rU", .shape = CC_YS_STRING),
+	ROW("ruri_domain", M, NULL, "$rd", .shape = CC_YS_STRING),
+	ROW("from_user", M, NULL, "$fU", .shape = CC_YS_STRING),
+	ROW("from_domain", M, NULL, "$fd", .shape = CC_YS_STRING),
+	ROW("to_user", M, NULL, "$tU", .shape = CC_YS_STRING),
+	ROW("to_domain", M, NULL, "$td", .shape = CC_YS_STRING),
+	ROW("user_agent", M, NULL, "$ua", .shape = CC_YS_STRING),
+	ROW("source_ip", M, "net: str", "ip_in_net($si, @net)", .shape = CC_YS_NETS),
+	ROW("header", M, "name: str", "$hdr(@name)", .shape = CC_YS_HEADER),
+	ROW("ruri_host_is_local", M, NULL, "is_uri_host_local()"),
+	ROW("from_is_local", M, NULL, "is_from_local()"),
+	ROW("define", M | KEYED, "name: word, value: scalar", "@name == @value"),
+	ROW("flags", M | KEYED, "name: word, set: bool", "isflagset(@name)"),
+	ROW("branch_flags", M | KEYED, "name: word, set: bool", "isbflagset(@name)"),
+	ROW("avp", M | KEYED, "name: word, value: scalar", "$avp(@name) == @value"),
+	ROW("avp_set", M, "name: word", "avp_count(@name) > 0"),
+	ROW("dialog_var", M | KEYED, "name: word, value: scalar", "$dlg(@name) == @value"),
+	ROW("nat_uac_test", M, "tests: int(1..255)", "nat_uac_test(@tests)"),
+	ROW("has_sdp", M, NULL, "has_sdp()"),
+	ROW("registered", M, "table: str = location", "registered(@table)"),
+	ROW("status", M, "status: regex", "t_check_status(@status)"),
+	ROW("any", M, NULL, NULL, .shape = CC_YS_ANY),
+	ROW("known_transaction", M, NULL, "t_check_trans()"),
+	ROW("loose_route", M, NULL, "loose_route()"),
+
+	/* A string condition of the CC_YS_STRING and header keys. */
+	ROW("exact", M | INT, "s: expr, v: expr", "@s == @v"),
+	ROW("prefix", M | INT, "s: expr, v: expr", "starts_with(@s, @v)"),
+	ROW("suffix", M | INT, "s: expr, v: expr", "ends_with(@s, @v)"),
+	ROW("contains", M | INT, "s: expr, v: expr", "contains(@s, @v)"),
+	ROW("regex", M | INT, "s: expr, v: expr", "regex_match(@s, @v)"),
+	ROW("header.present", M | INT, "name: expr", "is_present_hf(@name)"),
+
+	/* ---- require: in this order, loop detection, then who may send,
+	 * then who the sender is; one that fails answers and ends ---- */
+	ROW("max_forwards", Q, "limit: int(1..255)",
+	  "if (!maxfwd_ok(@limit)) { reply(483, \"Too Many Hops\"); exit; }"),
+	ROW("trusted", Q, "ok: expr", "if (!@ok) { reply(403, \"Forbidden\"); exit; }"),
+	/* RFC 3261 22: a registrar challenges with 401 for the To domain, a
+	 * proxy with 407 for the From domain. */
+	ROW("auth=www", Q, NULL,
+	  "if (!www_authorize(realm: $td)) { www_challenge(realm: $td); exit; }"),
+	ROW("auth=proxy", Q, NULL,
+	  "if (!proxy_authorize(realm: $fd)) { proxy_challenge(realm: $fd); exit; }"),
+	ROW("identity=from", Q, NULL,
+	  "if (!check_from()) { reply(403, \"Forbidden: From Is Not Yours\"); exit; }"),
+	ROW("identity=to", Q, NULL,
+	  "if (!check_to()) { reply(403, \"Forbidden: Not Your Address\"); exit; }"),
+	ROW("consume_credentials", Q, NULL, "consume_credentials();"),
+
+	/* ---- the steps of an action, of failure, reply and timer routes,
+	 * in the order they run ---- */
+	ROW("log", R | F | P | T | B, "message: str, level: level = info", "log(@level, @message);"),
+	ROW("update_stat", R | F | P | T | B, "name: str, delta: int(-1000000..1000000) = 1",
+	  "update_stat(@name, @delta);"),
+	ROW("lookup_alias", R, NULL, "lookup_alias();"),
+	ROW("rewrite_user", R | F | B, "regex: regex, replace: str",
+	  "$rU = regex_subst($rU, @regex, @replace);"),
+	ROW("rewrite_uri", R | F | B, "regex: regex, replace: str",
+	  "$ru = regex_subst($ru, @regex, @replace);"),
+	ROW("set_flag", R | F | P | B, "flag: word", "setflag(@flag);"),
+	ROW("reset_flag", R | F | P | B, "flag: word", "resetflag(@flag);"),
+	ROW("set_branch_flag", R | F | P | B, "flag: word", "setbflag(@flag);"),
+	ROW("reset_branch_flag", R | F | P | B, "flag: word", "resetbflag(@flag);"),
+	ROW("set_avp", R | F | P | KEYED | B, "name: word, value: scalar", "$avp(@name) = @value;"),
+	ROW("delete_avp", R | F | P | B, "name: word", "avp_delete(@name);"),
+	ROW("append_header", R | F | P | B, "header: str", "append_hf(@header);"),
+	ROW("remove_header", R | F | P | B, "name: str", "remove_hf(@name);"),
+	/* OpenSIPS's fix_nated_contact / fix_nated_register, by method. */
+	ROW("fix_nated", R, NULL,
+	  "if (method == REGISTER) { fix_nated_register(); } else { fix_nated_contact(); }"),
+	ROW("fix_nated_contact", R | P, NULL, "fix_nated_contact();"),
+	ROW("fix_nated_register", R, NULL, "fix_nated_register();"),
+	ROW("fix_nated_sdp", R | P, NULL, "fix_nated_sdp();"),
+	ROW("timeout", R | F, "no_answer_ms: int = 0, reply_ms: int = 0",
+	  "t_set_fr(@no_answer_ms, @reply_ms);"),
+	ROW("record_route", R, NULL, "record_route();"),
+	ROW("on_failure", R | F, "route: word", "t_on_failure(@route);"),
+	ROW("on_reply", R | F, "route: word", "t_on_reply(@route);"),
+	ROW("on_branch", R | F, "route: word", "t_on_branch(@route);"),
+	/* As every registrar policy does: 404 for a user with no contact,
+	 * else (after the steps below) relay to the contacts found. */
+	ROW("lookup", R | FIN, "table: str = location",
+	  "if (!lookup(@table)) { t_reply(404, \"Not Found\"); exit; }", .tail = "t_relay();"),
+	ROW("dialog", R, NULL, "dlg_manage();"),
+	ROW("set_dialog_var", R | F | P | KEYED, "name: word, value: scalar", "$dlg(@name) = @value;"),
+	ROW("dialog_timeout", R | F | P, "seconds: int(1..2147483647)", "dlg_set_timeout(@seconds);"),
+	ROW("accounting", R | F, "flags: str = cdr|missed, type: str = db",
+	  "do_accounting(@type, @flags);"),
+	ROW("acc_log", R | F, "comment: str", "acc_log_request(@comment);"),
+	ROW("acc_db", R | F, "comment: str, table: str = acc", "acc_db_request(@comment, @table);"),
+	ROW("rtpengine_offer", R | F | P | B, "flags: str = \"\"", "rtpengine_offer(@flags);"),
+	ROW("rtpengine_offer", R | F | P | B, "flags: str = \"\", on_error: reply",
+	  "if (!rtpengine_offer(@flags)) { t_reply(@on_error.code, @on_error.reason); exit; }"),
+	ROW("rtpengine_answer", R | F | P | B, "flags: str = \"\"", "rtpengine_answer(@flags);"),
+	ROW("rtpengine_delete", R | F | P | B, "flags: str = \"\"", "rtpengine_delete(@flags);"),
+	ROW("rtpengine_manage", R | F | P | B, "flags: str = \"\"", "rtpengine_manage(@flags);"),
+
+	/* ---- what decides: exactly one per action ---- */
+	ROW("reply", R | FIN, "r: reply", "reply(@r.code, @r.reason);"),
+	ROW("reply", F | FIN, "r: reply", "t_reply(@r.code, @r.reason);"),
+	ROW("relay", R | F | FIN, NULL, "t_relay();"),
+	ROW("relay", R | F | FIN, "to: uri", "$du = @to; t_relay();"),
+	ROW("relay", R | FIN, "on_error: reply",
+	  "if (!t_relay()) { reply(@on_error.code, @on_error.reason); }"),
+	ROW("relay", R | FIN, "to: uri, on_error: reply",
+	  "$du = @to; if (!t_relay()) { reply(@on_error.code, @on_error.reason); }"),
+	ROW("relay", F | FIN, "on_error: reply",
+	  "if (!t_relay()) { t_reply(@on_error.code, @on_error.reason); }"),
+	ROW("relay", F | FIN, "to: uri, on_error: reply",
+	  "$du = @to; if (!t_relay()) { t_reply(@on_error.code, @on_error.reason); }"),
+	ROW("route", R | FIN, "name: word", "route(@name);"),
+	ROW("drop", R | B | FIN, NULL, "drop;"),
+	ROW("save", R | FIN, "table: str = location", "save(@table);"),
+	/* do_routing() is marked gateway, so the toll-fraud check applies;
+	 * @arm() is the failover's t_on_failure (see yaml_action.c). */
+	ROW("gateway_group", R | FIN,
+	  "group: int(1..2147483647), failover: bool = true, no_route: reply = 404 No Route, "
+	  "on_error: reply = 503, arm: stmt",
+	  "if (!do_routing(@group)) { reply(@no_route.code, @no_route.reason); exit; } "
+	  "@arm(); if (!t_relay()) { t_reply(@on_error.code, @on_error.reason); }"),
+	ROW("continue", R | FIN, NULL, ""),
+
+	/* ---- the structure around the keys ---- */
+	/* A failure route never acts on a call the caller cancelled. */
+	ROW("failure.guard", M | INT, NULL, "!t_was_cancelled()"),
+	/* The failover route of gateway_group: the next gateway when one
+	 * failed with 408 or 5xx, then what the rule's own failure route does. */
+	ROW("gateway_failover", F | INT, "self: word, own: stmt",
+	  "if ($rs == 408 || $rs >= 500 && $rs < 600) {"
+	  " if (use_next_gw()) { t_on_failure(@self); t_relay(); exit; } } @own();"),
+};
+
+const int cc_yaml_ntable = (int)(sizeof cc_yaml_table / sizeof cc_yaml_table[0]);
