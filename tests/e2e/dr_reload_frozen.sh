@@ -29,8 +29,9 @@ ctl gw add 1 "sip:127.0.0.1:$GW1"
 ctl gw add 2 "sip:127.0.0.1:$GW2"
 ctl rule add 1 49 1
 
-# No timer: only SIGHUP and the control command reload the tables here.
-{ echo "use drouting { reload_interval = 0; }"; cat "$top_srcdir/tests/e2e/drouting.sip"; } \
+# No timer and no polling of the change serials: only SIGHUP and the
+# control command reload the tables here.
+{ echo "use drouting { reload_interval = 0; }"; echo "use db { change_interval = 0; }"; cat "$top_srcdir/tests/e2e/drouting.sip"; } \
 	>"$E2E_TMP/dr_manual.sip"
 e2e_build "$E2E_TMP/dr_manual.sip"
 E2E_LOG_LEVEL=debug
