@@ -164,6 +164,14 @@ static bool cc_sema_decl_arg(struct cc_sema *s, const struct cc_fn_decl *f,
 			a->used = true;
 			index = a->index;
 		}
+		if (a && p->avp_type != CC_TY_ERROR && a->type != p->avp_type) {
+			cc_diag_report(CC_D_ARG_TYPE, arg->loc,
+				       "argument '%s' of '%s' must name an AVP of type %s, but '%s'"
+				       " holds %s values", p->name, f->name,
+				       cc_type_name(p->avp_type), name, cc_type_name(a->type));
+			cc_diag_note(a->loc, "'%s' is declared here", name);
+			return false;
+		}
 		for (struct cc_avp_decl *c = s->p->avps; c; c = c->next)
 			cc_suggest_add(&sg, c->name);
 	} else {
