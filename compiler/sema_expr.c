@@ -70,6 +70,8 @@ static bool cc_sema_kinds_ok(struct cc_sema *s, const char *what, const char *na
 
 static const char *cc_sema_param_type(const struct cc_param *p)
 {
+	if (p->type == CC_TY_AVP && p->avp_type != CC_TY_ERROR)
+		return p->avp_type == CC_TY_INT ? "avp int" : "avp str";
 	if (p->type != CC_TY_ROUTE)
 		return cc_type_name(p->type);
 	char *buf = cc_alloc(32);

@@ -158,3 +158,9 @@ E2E_TESTS += tests/e2e/db_startup.sh
 # request and prints its final reply, for any test.
 E2E_TESTS += tests/e2e/db_change.sh
 EXTRA_DIST += tests/e2e/db_change.sip tests/e2e/sip_peer.py
+# Dial plans: national and international numbers rewritten to E.164 and
+# routed to a sipp gateway, rules added by sipcc-ctl while the proxy runs,
+# a bad rule written with plain SQL reported by id while the others work;
+# on SQLite and on PostgreSQL.
+E2E_TESTS += tests/e2e/dialplan.sh tests/e2e/dialplan_pgsql.sh
+EXTRA_DIST += tests/e2e/dialplan.sip
