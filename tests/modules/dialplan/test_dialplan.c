@@ -139,6 +139,7 @@ static void test_backrefs(void **state)
 	add_ok(s, def(4, 4, 0, DP_MATCH_REGEX, "^a", 0, "", "x\\\\y", ""));
 	add_ok(s, def(5, 5, 0, DP_MATCH_EXACT, "123", 0, "^(1)(2)", "\\2\\1", ""));
 	add_ok(s, def(6, 6, 0, DP_MATCH_REGEX, "^(0)([1-9])", 0, "", "", "keep"));
+	add_ok(s, def(7, 7, 0, DP_MATCH_REGEX, "^0([0-9]{4})", 0, "", "+44\\1", ""));
 	dp_set_done(s);
 	assert_string_equal(tr(s, 1, "55980007", NULL), "87");
 	assert_string_equal(tr(s, 2, "030-1234", NULL), "1234030");
@@ -147,6 +148,7 @@ static void test_backrefs(void **state)
 	assert_string_equal(tr(s, 4, "abc", NULL), "x\\y");
 	assert_string_equal(tr(s, 5, "123", NULL), "21");         /* exact rule, own subst */
 	assert_string_equal(tr(s, 6, "0301234", NULL), "0301234"); /* empty repl: unchanged */
+	assert_string_equal(tr(s, 7, "02071234567", NULL), "+442071"); /* sipcc-policy(5) */
 	dp_set_free(s);
 }
 
