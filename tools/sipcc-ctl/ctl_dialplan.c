@@ -128,7 +128,13 @@ static int dp_add(db *d, int argc, char **argv)
 	db_finalize(st);
 	if (rc != SIP_OK)
 		return dp_dberr(d, "cannot change the dialplan table", rc);
-	printf("dp rule %lld\n", (long long)id);
+	/* The MariaDB adapter returns no row for INSERT ... RETURNING; the
+	 * connection's last id is the same. */
+	if (!id && strcmp(db_backend(d), "mysql") == 0 &&
+	    db_query_int(d, "SELECT LAST_INSERT_ID()", &id) != SIP_OK)
+		id = 0;
+	if (id)
+		printf("dp rule %lld\n", (long long)id);
 	return DP_OK;
 }
 
