@@ -279,7 +279,7 @@ static int dp_expand(const dp_rule *r, const char *in, const regmatch_t *m, sip_
 				p = &r->repl.s[i];
 			} else {
 				const regmatch_t *g = &m[c - '0'];
-				p = in + g->rm_so;
+				p = g->rm_so < 0 ? in : in + g->rm_so;
 				len = g->rm_so < 0 ? 0 : (size_t)(g->rm_eo - g->rm_so);
 			}
 		}
