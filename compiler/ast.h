@@ -136,6 +136,9 @@ struct cc_param {
 	const char *name;
 	enum cc_type type;
 	enum cc_route_kind route_kind;  /* for CC_TY_ROUTE: which kind it names */
+	enum cc_type avp_type;          /* for CC_TY_AVP declared "avp str" or "avp
+					 * int": the type the AVP passed must be
+					 * declared with (CC_TY_ERROR: any) */
 	struct cc_loc loc;
 };
 

@@ -29,6 +29,9 @@ static void cc_roff_param_type(FILE *out, const struct cc_param *pa)
 	if (pa->type == CC_TY_ROUTE) {
 		fputc(' ', out);
 		fputs(cc_route_kind_name(pa->route_kind), out);
+	} else if (pa->type == CC_TY_AVP && pa->avp_type != CC_TY_ERROR) {
+		fputc(' ', out);
+		fputs(cc_type_name(pa->avp_type), out);
 	}
 }
 

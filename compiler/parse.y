@@ -157,7 +157,7 @@ item:
 								 $6, $8, $13), $9, @9, $11); }
 	| ROUTE IDENT '(' params_opt ')' block
 		{ cc_parse_route_sig(ps, cc_parse_route(ps, @$, $2, @2, NULL, @2, $6), $4,
-				     (struct cc_type_ref){ CC_TY_VOID, CC_RK_NAMED }, @5); }
+				     (struct cc_type_ref){ CC_TY_VOID, CC_RK_NAMED, CC_TY_ERROR }, @5); }
 	| ROUTE IDENT '(' params_opt ')' ':' type block
 		{ cc_parse_route_sig(ps, cc_parse_route(ps, @$, $2, @2, NULL, @2, $8), $4, $7, @7); }
 	| FLAG IDENT
@@ -373,9 +373,10 @@ param:
 type:
 	  IDENT         { $$ = cc_parse_type(ps, $1, @1, false); }
 	| ROUTE IDENT   { $$ = cc_parse_type(ps, $2, @2, true); }
-	| FLAG          { $$ = (struct cc_type_ref){ CC_TY_FLAG, CC_RK_NAMED }; }
-	| BFLAG         { $$ = (struct cc_type_ref){ CC_TY_BFLAG, CC_RK_NAMED }; }
-	| AVP           { $$ = (struct cc_type_ref){ CC_TY_AVP, CC_RK_NAMED }; }
+	| FLAG          { $$ = (struct cc_type_ref){ CC_TY_FLAG, CC_RK_NAMED, CC_TY_ERROR }; }
+	| BFLAG         { $$ = (struct cc_type_ref){ CC_TY_BFLAG, CC_RK_NAMED, CC_TY_ERROR }; }
+	| AVP           { $$ = (struct cc_type_ref){ CC_TY_AVP, CC_RK_NAMED, CC_TY_ERROR }; }
+	| AVP IDENT     { $$ = cc_parse_avp_type(ps, $2, @2); }
 	;
 
 kinds:

@@ -542,6 +542,7 @@ struct cc_param cc_parse_param(const char *name, struct cc_type_ref ty, struct c
 	p.name = name;
 	p.type = ty.ty;
 	p.route_kind = ty.rk;
+	p.avp_type = ty.ty == CC_TY_AVP ? ty.elem : CC_TY_ERROR;
 	p.loc = loc;
 	return p;
 }
@@ -572,7 +573,7 @@ struct cc_type_ref cc_parse_type(struct cc_parse_ctx *ps, const char *name,
 		CC_TY_VOID, CC_TY_BOOL, CC_TY_INT, CC_TY_STR, CC_TY_METHOD,
 		CC_TY_URI, CC_TY_IP, CC_TY_FLAG, CC_TY_BFLAG, CC_TY_AVP, CC_TY_REGEX,
 	};
-	struct cc_type_ref t = { CC_TY_ERROR, CC_RK_NAMED };
+	struct cc_type_ref t = { CC_TY_ERROR, CC_RK_NAMED, CC_TY_ERROR };
 
 	if (is_route) {
 		t.ty = CC_TY_ROUTE;
@@ -599,6 +600,26 @@ struct cc_type_ref cc_parse_type(struct cc_parse_ctx *ps, const char *name,
 			cc_diag_report(CC_D_BAD_DECL, loc, "unknown type '%s'", name);
 	} else {
 		cc_diag_report(CC_D_BAD_DECL, loc, "unknown type '%s'", name);
+	}
+	return t;
+}
+
+/* "avp str" or "avp int": a parameter that takes an AVP declared with
+ * that type, so a function that stores a string (or a number) into the
+ * AVP it is given cannot be handed one of the other type. */
+struct cc_type_ref cc_parse_avp_type(struct cc_parse_ctx *ps, const char *elem,
+				     struct cc_loc loc)
+{
+	struct cc_type_ref t = { CC_TY_AVP, CC_RK_NAMED, CC_TY_ERROR };
+
+	(void)ps;
+	if (strcmp(elem, "str") == 0) {
+		t.elem = CC_TY_STR;
+	} else if (strcmp(elem, "int") == 0) {
+		t.elem = CC_TY_INT;
+	} else {
+		cc_diag_report(CC_D_BAD_DECL, loc, "an AVP holds str or int values, not '%s'", elem);
+		t.ty = CC_TY_ERROR;
 	}
 	return t;
 }

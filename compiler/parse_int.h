@@ -58,7 +58,9 @@ struct cc_arg_list {
 	int n, cap;
 };
 struct cc_param_list { struct cc_param *v; int n, cap; };
-struct cc_type_ref { enum cc_type ty; enum cc_route_kind rk; };
+/* A type as written: rk for "route KIND", elem for "avp str|int" (the
+ * type the AVP must be declared with; CC_TY_ERROR: any). */
+struct cc_type_ref { enum cc_type ty; enum cc_route_kind rk; enum cc_type elem; };
 struct cc_case_list { struct cc_case *first, *last; };
 struct cc_name_list { const char **v; struct cc_loc *locs; int n, cap; };
 struct cc_use_list { struct cc_use_item *first, *last; };
@@ -115,6 +117,8 @@ struct cc_name_list *cc_parse_name_add(struct cc_name_list *l, const char *name,
 /* The declarations of a stdlib file. */
 struct cc_type_ref cc_parse_type(struct cc_parse_ctx *ps, const char *name,
 				 struct cc_loc loc, bool is_route);
+struct cc_type_ref cc_parse_avp_type(struct cc_parse_ctx *ps, const char *elem,
+				     struct cc_loc loc);
 unsigned cc_parse_kind(struct cc_parse_ctx *ps, const char *name,
 		       struct cc_loc loc);
 void cc_parse_module(struct cc_parse_ctx *ps, struct cc_loc loc,

@@ -70,6 +70,8 @@ static bool cc_sema_kinds_ok(struct cc_sema *s, const char *what, const char *na
 
 static const char *cc_sema_param_type(const struct cc_param *p)
 {
+	if (p->type == CC_TY_AVP && p->avp_type != CC_TY_ERROR)
+		return p->avp_type == CC_TY_INT ? "avp int" : "avp str";
 	if (p->type != CC_TY_ROUTE)
 		return cc_type_name(p->type);
 	char *buf = cc_alloc(32);
@@ -163,6 +165,14 @@ static bool cc_sema_decl_arg(struct cc_sema *s, const struct cc_fn_decl *f,
 		if (a) {
 			a->used = true;
 			index = a->index;
+		}
+		if (a && p->avp_type != CC_TY_ERROR && a->type != p->avp_type) {
+			cc_diag_report(CC_D_ARG_TYPE, arg->loc,
+				       "argument '%s' of '%s' must name an AVP of type %s, but '%s'"
+				       " holds %s values", p->name, f->name,
+				       cc_type_name(p->avp_type), name, cc_type_name(a->type));
+			cc_diag_note(a->loc, "'%s' is declared here", name);
+			return false;
 		}
 		for (struct cc_avp_decl *c = s->p->avps; c; c = c->next)
 			cc_suggest_add(&sg, c->name);

@@ -172,3 +172,9 @@ EXTRA_DIST += tests/e2e/auth_noworker.sip
 # fix_nated, reply and failure routes, dialogs and CDRs, missed calls.
 E2E_TESTS += tests/e2e/nat_acc_yaml.sh
 EXTRA_DIST += tests/e2e/nat_acc.yaml
+# Dial plans: national and international numbers rewritten to E.164 and
+# routed to a sipp gateway, rules added by sipcc-ctl while the proxy runs,
+# a bad rule written with plain SQL reported by id while the others work;
+# on SQLite and on PostgreSQL.
+E2E_TESTS += tests/e2e/dialplan.sh tests/e2e/dialplan_pgsql.sh
+EXTRA_DIST += tests/e2e/dialplan.sip

@@ -24,6 +24,7 @@ enum { CTL_OK = 0, CTL_REFUSED = 1, CTL_USAGE = 2, CTL_DBFAIL = 3 };
 static const char *ctl_prog = "sipcc-ctl";
 
 int ctl_socket_cmd(const char *prog, const char *path, int argc, char **argv);
+int ctl_dp_cmd(db *d, int argc, char **argv);
 
 static void ctl_usage(FILE *f)
 {
@@ -46,12 +47,18 @@ static void ctl_usage(FILE *f)
 		"                                   (GWLIST: gateway ids, e.g. 1,2; PREFIX\n"
 		"                                   \"\" matches every number)\n"
 		"  rule rm ID | rule list           remove or list routing rules\n"
+		"  dp add DPID PRIORITY MATCH SUBST REPLACEMENT [attrs=TEXT] [op=regex|exact]\n"
+		"         [icase]                   add a dial-plan rule (MATCH and SUBST:\n"
+		"                                   POSIX extended regular expressions;\n"
+		"                                   REPLACEMENT: \\1..\\9 for their groups)\n"
+		"  dp rm ID | dp list [DPID]        remove or list dial-plan rules\n"
 		"  acc show [N] | acc missed [N]    the last N accounted transactions or\n"
 		"                                   missed calls (default 20), newest first\n"
 		"  cdr show [N]                     the last N CDRs (default 20), newest first\n"
 		"with --ctl PATH, a command for a running proxy (see sipcc-ctl(8)):\n"
 		"  stats [PREFIX] | uptime | version | help | log level [LEVEL]\n"
 		"  ul show [AOR] | ul rm AOR | dlg list | dr reload | domain reload\n"
+		"  dp reload | dp translate DPID INPUT\n"
 		"options:\n"
 		"  --db URL       sqlite:PATH, postgres://USER:PASS@HOST:PORT/DB or\n"
 		"                 mysql://USER:PASS@HOST:PORT/DB (default %s)\n"
@@ -827,7 +834,7 @@ int main(int argc, char **argv)
 	bool db_cmd = strcmp(cmd, "db") == 0;
 	if (!db_cmd && strcmp(cmd, "add") && strcmp(cmd, "rm") && strcmp(cmd, "passwd")
 	    && strcmp(cmd, "domain") && strcmp(cmd, "alias") && strcmp(cmd, "ul")
-	    && strcmp(cmd, "gw") && strcmp(cmd, "rule")
+	    && strcmp(cmd, "gw") && strcmp(cmd, "rule") && strcmp(cmd, "dp")
 	    && strcmp(cmd, "acc") && strcmp(cmd, "cdr"))
 		return ctl_err(CTL_USAGE, "unknown command '%s' (see %s --help)", cmd, ctl_prog);
 	if (db_cmd && (argc != 2 || (strcmp(argv[1], "init") && strcmp(argv[1], "migrate")
@@ -868,6 +875,8 @@ int main(int argc, char **argv)
 		status = ctl_gw_cmd(d, argc - 1, argv + 1);
 	} else if (strcmp(cmd, "rule") == 0) {
 		status = ctl_rule_cmd(d, argc - 1, argv + 1);
+	} else if (strcmp(cmd, "dp") == 0) {
+		status = ctl_dp_cmd(d, argc - 1, argv + 1);
 	} else if (strcmp(cmd, "acc") == 0 || strcmp(cmd, "cdr") == 0) {
 		status = ctl_acc_show(d, cmd, argc - 1, argv + 1);
 	} else {
