@@ -158,3 +158,8 @@ E2E_TESTS += tests/e2e/db_startup.sh
 # request and prints its final reply, for any test.
 E2E_TESTS += tests/e2e/db_change.sh
 EXTRA_DIST += tests/e2e/db_change.sip tests/e2e/sip_peer.py
+# Groups, trusted peers (other 127.0.0.0/8 source addresses) and
+# blacklists provisioned with sipcc-ctl while the proxy runs, a bad
+# address pattern reported with its row id; on SQLite and PostgreSQL.
+E2E_TESTS += tests/e2e/perms.sh tests/e2e/perms_pgsql.sh
+EXTRA_DIST += tests/e2e/perms.sip tests/e2e/perms_gw.xml

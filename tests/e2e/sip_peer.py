@@ -15,6 +15,8 @@ single request and a precise answer without a sipp scenario.
   --timeout SECONDS   how long to wait for a reply (default 3; with
                       --until: in total)
   --source-port N     bind this local port (default: any)
+  --source-addr IP    bind this local address (default 127.0.0.1; any
+                      127.0.0.0/8 address works on Linux loopback)
 
 Exit status: 0, or 1 when the reply is not the one expected or none came.
 """
@@ -32,17 +34,17 @@ def request(args, port, local):
     hdrs = "".join(h + "\r\n" for h in args.header)
     cseq = 1
     msg = ("%s %s SIP/2.0\r\n"
-           "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=%s;rport\r\n"
+           "Via: SIP/2.0/UDP %s:%d;branch=%s;rport\r\n"
            "Max-Forwards: 70\r\n"
            "From: <%s>;tag=%08x\r\n"
            "To: <%s>\r\n"
            "Call-ID: %s\r\n"
            "CSeq: %d %s\r\n"
-           "Contact: <sip:test@127.0.0.1:%d>\r\n"
+           "Contact: <sip:test@%s:%d>\r\n"
            "%s"
            "Content-Length: 0\r\n\r\n") % (
-        args.method, args.uri, local, branch, args.sender, random.getrandbits(32),
-        to, callid, cseq, args.method, local, hdrs)
+        args.method, args.uri, args.source_addr, local, branch, args.sender,
+        random.getrandbits(32), to, callid, cseq, args.method, args.source_addr, local, hdrs)
     return msg.encode(), branch
 
 
@@ -103,10 +105,11 @@ def main():
     p.add_argument("--until", type=int)
     p.add_argument("--timeout", type=float, default=3.0)
     p.add_argument("--source-port", type=int, default=0)
+    p.add_argument("--source-addr", default="127.0.0.1")
     args = p.parse_args()
     args_method_is_invite = args.method == "INVITE"
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", args.source_port))
+    sock.bind((args.source_addr, args.source_port))
     local = sock.getsockname()[1]
     end = time.monotonic() + args.timeout
     while True:
