@@ -94,6 +94,12 @@ sync_db
 call 200 "bob was added to group pstn" "sip:bob@$D" 0301234
 call 200 "the From domain is compared without case" "sip:bob@VOIP.Example.COM" 0301234
 call 403 "the From user is compared exactly" "sip:Bob@$D" 0301234
+for who in "bob@$D" "sip:bob@$D" "<sip:bob@VOIP.example.com;user=phone>" "sips:bob@$D:5061"; do
+	ask 200 "is_user_in('$who')" OPTIONS "sip:member@$D" --header "X-Who: $who"
+done
+for who in "Bob@$D" "bob@example.net" "bob" "tel:+4930123" ""; do
+	ask 404 "is_user_in('$who')" OPTIONS "sip:member@$D" --header "X-Who: $who"
+done
 ctl group rm "alice@$D" pstn
 sync_db
 call 403 "alice was removed from group pstn" "sip:alice@$D" 0301234
@@ -110,6 +116,19 @@ call 200 "09005 is a global exception" "sip:bob@$D" 09005123
 call 473 "00 is blacklisted for bob" "sip:bob@$D" 0033123
 call 200 "0049 is bob's exception" "sip:bob@$D" 00491234
 call 403 "bob's list is not alice's (she is refused by her group only)" "sip:alice@$D" 0033123
+# The owner as user@domain or a URI; "" (or no subscriber): the global list only.
+number() {
+	ask "$1" "check_blacklist('$2', '$3')" OPTIONS "sip:number@$D" --header "X-Who: $2" \
+		--header "X-Number: $3"
+}
+number 473 "bob@$D" 0033123
+number 473 "<sip:bob@$D>" +0033123
+number 200 "sip:bob@$D" 00491234
+number 200 "alice@$D" 0033123
+number 200 "" 0033123
+number 473 "" 09001
+number 473 "nobody" +09001
+number 200 "" 09005
 ctl blacklist rm prefix=0900
 sync_db
 call 200 "0900 was removed from the global list" "sip:bob@$D" 09001234
