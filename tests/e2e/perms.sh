@@ -8,9 +8,10 @@
 #  2. blacklist: a global prefix gets 473, a global exception (--allow)
 #     passes, a subscriber's own list applies to that subscriber only and
 #     has its exceptions too, a removed prefix passes;
-#  3. trusted peers, from other addresses of 127.0.0.0/8: an address, a
-#     network, a port (check_source_address of one group), a transport and
-#     a From URI pattern, each admitting exactly what it names; the tag is
+#  3. trusted peers, from other addresses of 127.0.0.0/8 (and from ::1 when
+#     the host has it): an address, a network, IPv6 ones, a port
+#     (check_source_address of one group), a transport and a From URI
+#     pattern, each admitting exactly what it names; the tag is
 #     in $trusted_tag; a trusted peer reaches the gateway without the
 #     subscriber checks; a removed address is no longer trusted;
 #  4. a row with a bad regular expression (sipcc-ctl refuses it, plain SQL
@@ -76,14 +77,22 @@ call() {
 GW_CALLS=8
 [ "${PERMS_DB:-}" = pgsql ] && GW_CALLS=10
 
-e2e_ports GW PROXY SRCPORT
+e2e_ports GW PROXY SRCPORT PROXY6
+V6=
+python3 -c 'import socket; socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).bind(("::1", 0))' \
+	2>/dev/null && V6=1
 e2e_subscribers alice bob
 ctl group add "alice@$D" pstn
 e2e_build tests/e2e/perms.sip -D "GW=sip:127.0.0.1:$GW"
 e2e_sipp gw -sf "$E2E_SRC/perms_gw.xml" -i 127.0.0.1 -p "$GW" -m "$GW_CALLS" -timeout 120s \
 	-timeout_error
 e2e_wait_sipp_up gw "$GW"
-e2e_start_proxy "$PROXY" --db "$DB" --ctl "$SOCK" --log-level info
+if [ -n "$V6" ]; then
+	e2e_start_proxy "$PROXY" --listen "udp:[::1]:$PROXY6" --db "$DB" --ctl "$SOCK" --log-level info
+else
+	e2e_log "no IPv6 loopback (::1): the IPv6 checks are skipped"
+	e2e_start_proxy "$PROXY" --db "$DB" --ctl "$SOCK" --log-level info
+fi
 
 # 1. groups
 call 200 "alice is in group pstn" "sip:alice@$D" 0301234
@@ -163,6 +172,23 @@ ask 403 "a From URI the pattern does not match" OPTIONS "sip:peer@$D" --source-a
 	--from sip:gw1@carrier.example.evil
 ask 200 "a trusted peer reaches the gateway unchecked" MESSAGE "sip:0033123@$D" \
 	--source-addr 127.0.0.2 --from sip:+4930123@carrier.example
+# IPv6: an address and a network, on the proxy's [::1] socket.
+if [ -n "$V6" ]; then
+	ask6() {
+		code=$1 what=$2
+		shift 2
+		$PEER "$PROXY6" "$@" --source-addr ::1 --expect "$code" >"$E2E_TMP/last.out" 2>&1 ||
+			e2e_fail "$what: expected $code, got: $(cat "$E2E_TMP/last.out")"
+	}
+	ask6 403 "::1 is not trusted yet (no IPv4 row admits it)" OPTIONS "sip:peer@$D"
+	ctl address add 1 ::1 tag=v6
+	ctl address add 2 ::/120 tag=v6net
+	sync_db
+	ask6 200 "an IPv6 address of the table" OPTIONS "sip:peer@$D"
+	said "Trusted v6" "the tag of ::1"
+	ask6 200 "an IPv6 network of group 2" OPTIONS "sip:grp2@$D"
+	said "Group2 v6net" "the tag of ::/120"
+fi
 ctl address rm "$ADDR_A"
 sync_db
 ask 403 "a removed address is no longer trusted" OPTIONS "sip:peer@$D" --source-addr 127.0.0.2

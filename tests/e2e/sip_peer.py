@@ -16,7 +16,8 @@ single request and a precise answer without a sipp scenario.
                       --until: in total)
   --source-port N     bind this local port (default: any)
   --source-addr IP    bind this local address (default 127.0.0.1; any
-                      127.0.0.0/8 address works on Linux loopback)
+                      127.0.0.0/8 address works on Linux loopback); an
+                      IPv6 address (::1) sends to the proxy on [::1]
 
 Exit status: 0, or 1 when the reply is not the one expected or none came.
 """
@@ -28,6 +29,7 @@ import time
 
 
 def request(args, port, local):
+    host = "[%s]" % args.source_addr if ":" in args.source_addr else args.source_addr
     branch = "z9hG4bK-%08x" % random.getrandbits(32)
     callid = "%08x@sip_peer" % random.getrandbits(32)
     to = args.to or args.uri
@@ -43,13 +45,13 @@ def request(args, port, local):
            "Contact: <sip:test@%s:%d>\r\n"
            "%s"
            "Content-Length: 0\r\n\r\n") % (
-        args.method, args.uri, args.source_addr, local, branch, args.sender,
-        random.getrandbits(32), to, callid, cseq, args.method, args.source_addr, local, hdrs)
+        args.method, args.uri, host, local, branch, args.sender,
+        random.getrandbits(32), to, callid, cseq, args.method, host, local, hdrs)
     return msg.encode(), branch
 
 
 def final_reply(sock, port, msg, branch, deadline):
-    sock.sendto(msg, ("127.0.0.1", port))
+    sock.sendto(msg, (proxy_host, port))
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
@@ -66,11 +68,12 @@ def final_reply(sock, port, msg, branch, deadline):
         if code >= 200:
             if args_method_is_invite and code >= 300:
                 ack = ack_for(msg, data)
-                sock.sendto(ack, ("127.0.0.1", port))
+                sock.sendto(ack, (proxy_host, port))
             return first
 
 
 args_method_is_invite = False
+proxy_host = "127.0.0.1"
 
 
 def ack_for(msg, reply):
@@ -93,7 +96,7 @@ def ack_for(msg, reply):
 
 
 def main():
-    global args_method_is_invite
+    global args_method_is_invite, proxy_host
     p = argparse.ArgumentParser()
     p.add_argument("port", type=int)
     p.add_argument("method")
@@ -108,7 +111,10 @@ def main():
     p.add_argument("--source-addr", default="127.0.0.1")
     args = p.parse_args()
     args_method_is_invite = args.method == "INVITE"
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    family = socket.AF_INET
+    if ":" in args.source_addr:
+        family, proxy_host = socket.AF_INET6, "::1"
+    sock = socket.socket(family, socket.SOCK_DGRAM)
     sock.bind((args.source_addr, args.source_port))
     local = sock.getsockname()[1]
     end = time.monotonic() + args.timeout
