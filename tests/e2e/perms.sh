@@ -11,7 +11,8 @@
 #  3. trusted peers, from other addresses of 127.0.0.0/8 (and from ::1 when
 #     the host has it): an address, a network, IPv6 ones, a port
 #     (check_source_address of one group), a transport and a From URI
-#     pattern, each admitting exactly what it names; the tag is
+#     pattern, each admitting exactly what it names (UDP and TCP
+#     requests); the tag is
 #     in $trusted_tag; a trusted peer reaches the gateway without the
 #     subscriber checks; a removed address is no longer trusted;
 #  4. a row with a bad regular expression (sipcc-ctl refuses it, plain SQL
@@ -87,12 +88,14 @@ e2e_build tests/e2e/perms.sip -D "GW=sip:127.0.0.1:$GW"
 e2e_sipp gw -sf "$E2E_SRC/perms_gw.xml" -i 127.0.0.1 -p "$GW" -m "$GW_CALLS" -timeout 120s \
 	-timeout_error
 e2e_wait_sipp_up gw "$GW"
+set -- --listen "tcp:127.0.0.1:$PROXY"
 if [ -n "$V6" ]; then
-	e2e_start_proxy "$PROXY" --listen "udp:[::1]:$PROXY6" --db "$DB" --ctl "$SOCK" --log-level info
+	set -- "$@" --listen "udp:[::1]:$PROXY6"
 else
 	e2e_log "no IPv6 loopback (::1): the IPv6 checks are skipped"
-	e2e_start_proxy "$PROXY" --db "$DB" --ctl "$SOCK" --log-level info
 fi
+e2e_start_proxy "$PROXY" "$@" --db "$DB" --ctl "$SOCK" --log-level info
+e2e_wait_tcp "$PROXY_PID" "$PROXY" "the proxy"
 
 # 1. groups
 call 200 "alice is in group pstn" "sip:alice@$D" 0301234
@@ -151,6 +154,7 @@ ADDR_A=$(sed -n 's/^address \([0-9]*\)$/\1/p' "$E2E_TMP/addr.out")
 ctl address add 1 127.0.1.0/24 tag=net
 ctl address add 2 127.0.0.4 "port=$SRCPORT" tag=port
 ctl address add 1 127.0.0.5 proto=tcp tag=tcp
+ctl address add 1 127.0.0.10 proto=udp tag=udp
 ctl address add 1 127.0.0.6 'pattern=^sip:[^@]+@carrier\.example$' tag=pattern
 sync_db
 ask 200 "an address of the table" OPTIONS "sip:peer@$D" --source-addr 127.0.0.2
@@ -165,6 +169,10 @@ said "Group2 port" "the tag of the group 2 row"
 ask 403 "another port than the row's" OPTIONS "sip:grp2@$D" --source-addr 127.0.0.4
 ask 403 "a peer of group 1 is not in group 2" OPTIONS "sip:grp2@$D" --source-addr 127.0.0.2
 ask 403 "a TCP-only row does not admit UDP" OPTIONS "sip:peer@$D" --source-addr 127.0.0.5
+ask 200 "a TCP-only row admits TCP" OPTIONS "sip:peer@$D" --source-addr 127.0.0.5 --tcp
+said "Trusted tcp" "the tag of the TCP row"
+ask 403 "a UDP row does not admit TCP" OPTIONS "sip:peer@$D" --source-addr 127.0.0.10 --tcp
+ask 200 "a UDP row admits UDP" OPTIONS "sip:peer@$D" --source-addr 127.0.0.10
 ask 200 "a From URI the pattern matches" OPTIONS "sip:peer@$D" --source-addr 127.0.0.6 \
 	--from sip:gw1@carrier.example
 said "Trusted pattern" "the tag of the pattern row"

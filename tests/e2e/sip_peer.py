@@ -18,6 +18,7 @@ single request and a precise answer without a sipp scenario.
   --source-addr IP    bind this local address (default 127.0.0.1; any
                       127.0.0.0/8 address works on Linux loopback); an
                       IPv6 address (::1) sends to the proxy on [::1]
+  --tcp               send over a TCP connection to PROXY_PORT (default UDP)
 
 Exit status: 0, or 1 when the reply is not the one expected or none came.
 """
@@ -36,7 +37,7 @@ def request(args, port, local):
     hdrs = "".join(h + "\r\n" for h in args.header)
     cseq = 1
     msg = ("%s %s SIP/2.0\r\n"
-           "Via: SIP/2.0/UDP %s:%d;branch=%s;rport\r\n"
+           "Via: SIP/2.0/%s %s:%d;branch=%s;rport\r\n"
            "Max-Forwards: 70\r\n"
            "From: <%s>;tag=%08x\r\n"
            "To: <%s>\r\n"
@@ -45,21 +46,58 @@ def request(args, port, local):
            "Contact: <sip:test@%s:%d>\r\n"
            "%s"
            "Content-Length: 0\r\n\r\n") % (
-        args.method, args.uri, host, local, branch, args.sender,
+        args.method, args.uri, "TCP" if args.tcp else "UDP", host, local, branch, args.sender,
         random.getrandbits(32), to, callid, cseq, args.method, host, local, hdrs)
     return msg.encode(), branch
 
 
+stream_buf = ""
+
+
+def next_message(sock):
+    """One message: a datagram, or the next one framed by Content-Length on
+    a TCP connection ("" when the connection closed)."""
+    global stream_buf
+    if sock.type != socket.SOCK_STREAM:
+        return sock.recv(65535).decode("latin-1")
+    while True:
+        end = stream_buf.find("\r\n\r\n")
+        if end >= 0:
+            head = stream_buf[:end]
+            clen = 0
+            for line in head.split("\r\n")[1:]:
+                name, _, value = line.partition(":")
+                if name.strip().lower() in ("content-length", "l"):
+                    clen = int(value.strip() or 0)
+            total = end + 4 + clen
+            if len(stream_buf) >= total:
+                msg, stream_buf = stream_buf[:total], stream_buf[total:]
+                return msg
+        chunk = sock.recv(65535).decode("latin-1")
+        if not chunk:
+            return ""
+        stream_buf += chunk
+
+
+def send(sock, data, port):
+    if sock.type == socket.SOCK_STREAM:
+        sock.sendall(data)
+    else:
+        sock.sendto(data, (proxy_host, port))
+
+
 def final_reply(sock, port, msg, branch, deadline):
-    sock.sendto(msg, (proxy_host, port))
+    send(sock, msg, port)
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
             return None
         sock.settimeout(left)
         try:
-            data = sock.recv(65535).decode("latin-1")
+            data = next_message(sock)
         except socket.timeout:
+            return None
+        if not data:
             return None
         first = data.split("\r\n", 1)[0]
         if branch not in data or not first.startswith("SIP/2.0 "):
@@ -68,7 +106,7 @@ def final_reply(sock, port, msg, branch, deadline):
         if code >= 200:
             if args_method_is_invite and code >= 300:
                 ack = ack_for(msg, data)
-                sock.sendto(ack, (proxy_host, port))
+                send(sock, ack, port)
             return first
 
 
@@ -109,13 +147,17 @@ def main():
     p.add_argument("--timeout", type=float, default=3.0)
     p.add_argument("--source-port", type=int, default=0)
     p.add_argument("--source-addr", default="127.0.0.1")
+    p.add_argument("--tcp", action="store_true")
     args = p.parse_args()
     args_method_is_invite = args.method == "INVITE"
     family = socket.AF_INET
     if ":" in args.source_addr:
         family, proxy_host = socket.AF_INET6, "::1"
-    sock = socket.socket(family, socket.SOCK_DGRAM)
+    sock = socket.socket(family, socket.SOCK_STREAM if args.tcp else socket.SOCK_DGRAM)
     sock.bind((args.source_addr, args.source_port))
+    if args.tcp:
+        sock.settimeout(args.timeout)
+        sock.connect((proxy_host, args.port))
     local = sock.getsockname()[1]
     end = time.monotonic() + args.timeout
     while True:
