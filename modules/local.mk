@@ -18,6 +18,9 @@ include modules/rtpengine/local.mk
 include modules/acc/local.mk
 include modules/text/local.mk
 include modules/dialplan/local.mk
+include modules/group/local.mk
+include modules/permissions/local.mk
+include modules/blacklist/local.mk
 
 noinst_LIBRARIES += modules/libmod_registrar.a
 modules_libmod_registrar_a_SOURCES = $(REGISTRAR_SRC)
@@ -49,6 +52,15 @@ modules_libmod_text_a_CFLAGS = $(RUNTIME_CFLAGS)
 noinst_LIBRARIES += modules/libmod_dialplan.a
 modules_libmod_dialplan_a_SOURCES = $(DIALPLAN_SRC)
 modules_libmod_dialplan_a_CFLAGS = $(RUNTIME_CFLAGS)
+noinst_LIBRARIES += modules/libmod_group.a
+modules_libmod_group_a_SOURCES = $(GROUP_SRC)
+modules_libmod_group_a_CFLAGS = $(RUNTIME_CFLAGS)
+noinst_LIBRARIES += modules/libmod_permissions.a
+modules_libmod_permissions_a_SOURCES = $(PERMISSIONS_SRC)
+modules_libmod_permissions_a_CFLAGS = $(RUNTIME_CFLAGS)
+noinst_LIBRARIES += modules/libmod_blacklist.a
+modules_libmod_blacklist_a_SOURCES = $(BLACKLIST_SRC)
+modules_libmod_blacklist_a_CFLAGS = $(RUNTIME_CFLAGS)
 
 MODULE_OBJECTS = \
 	$(modules_libmod_registrar_a_OBJECTS) \
@@ -60,7 +72,10 @@ MODULE_OBJECTS = \
 	$(modules_libmod_rtpengine_a_OBJECTS) \
 	$(modules_libmod_acc_a_OBJECTS) \
 	$(modules_libmod_text_a_OBJECTS) \
-	$(modules_libmod_dialplan_a_OBJECTS)
+	$(modules_libmod_dialplan_a_OBJECTS) \
+	$(modules_libmod_group_a_OBJECTS) \
+	$(modules_libmod_permissions_a_OBJECTS) \
+	$(modules_libmod_blacklist_a_OBJECTS)
 
 dist_stdlib_DATA += \
 	modules/registrar/registrar.sipi \
@@ -72,4 +87,7 @@ dist_stdlib_DATA += \
 	modules/rtpengine/rtpengine.sipi \
 	modules/acc/acc.sipi \
 	modules/text/text.sipi \
-	modules/dialplan/dialplan.sipi
+	modules/dialplan/dialplan.sipi \
+	modules/group/group.sipi \
+	modules/permissions/permissions.sipi \
+	modules/blacklist/blacklist.sipi

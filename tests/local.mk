@@ -19,3 +19,6 @@ include tests/runtime/script/local.mk
 include tests/modules/nat/local.mk
 include tests/modules/rtpengine/local.mk
 include tests/modules/dialplan/local.mk
+include tests/modules/group/local.mk
+include tests/modules/permissions/local.mk
+include tests/modules/blacklist/local.mk

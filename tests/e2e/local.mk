@@ -178,3 +178,8 @@ EXTRA_DIST += tests/e2e/nat_acc.yaml
 # on SQLite and on PostgreSQL.
 E2E_TESTS += tests/e2e/dialplan.sh tests/e2e/dialplan_pgsql.sh
 EXTRA_DIST += tests/e2e/dialplan.sip
+# Groups, trusted peers (other 127.0.0.0/8 source addresses) and
+# blacklists provisioned with sipcc-ctl while the proxy runs, a bad
+# address pattern reported with its row id; on SQLite and PostgreSQL.
+E2E_TESTS += tests/e2e/perms.sh tests/e2e/perms_pgsql.sh
+EXTRA_DIST += tests/e2e/perms.sip tests/e2e/perms_gw.xml

@@ -15,6 +15,10 @@ single request and a precise answer without a sipp scenario.
   --timeout SECONDS   how long to wait for a reply (default 3; with
                       --until: in total)
   --source-port N     bind this local port (default: any)
+  --source-addr IP    bind this local address (default 127.0.0.1; any
+                      127.0.0.0/8 address works on Linux loopback); an
+                      IPv6 address (::1) sends to the proxy on [::1]
+  --tcp               send over a TCP connection to PROXY_PORT (default UDP)
 
 Exit status: 0, or 1 when the reply is not the one expected or none came.
 """
@@ -26,36 +30,74 @@ import time
 
 
 def request(args, port, local):
+    host = "[%s]" % args.source_addr if ":" in args.source_addr else args.source_addr
     branch = "z9hG4bK-%08x" % random.getrandbits(32)
     callid = "%08x@sip_peer" % random.getrandbits(32)
     to = args.to or args.uri
     hdrs = "".join(h + "\r\n" for h in args.header)
     cseq = 1
     msg = ("%s %s SIP/2.0\r\n"
-           "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=%s;rport\r\n"
+           "Via: SIP/2.0/%s %s:%d;branch=%s;rport\r\n"
            "Max-Forwards: 70\r\n"
            "From: <%s>;tag=%08x\r\n"
            "To: <%s>\r\n"
            "Call-ID: %s\r\n"
            "CSeq: %d %s\r\n"
-           "Contact: <sip:test@127.0.0.1:%d>\r\n"
+           "Contact: <sip:test@%s:%d>\r\n"
            "%s"
            "Content-Length: 0\r\n\r\n") % (
-        args.method, args.uri, local, branch, args.sender, random.getrandbits(32),
-        to, callid, cseq, args.method, local, hdrs)
+        args.method, args.uri, "TCP" if args.tcp else "UDP", host, local, branch, args.sender,
+        random.getrandbits(32), to, callid, cseq, args.method, host, local, hdrs)
     return msg.encode(), branch
 
 
+stream_buf = ""
+
+
+def next_message(sock):
+    """One message: a datagram, or the next one framed by Content-Length on
+    a TCP connection ("" when the connection closed)."""
+    global stream_buf
+    if sock.type != socket.SOCK_STREAM:
+        return sock.recv(65535).decode("latin-1")
+    while True:
+        end = stream_buf.find("\r\n\r\n")
+        if end >= 0:
+            head = stream_buf[:end]
+            clen = 0
+            for line in head.split("\r\n")[1:]:
+                name, _, value = line.partition(":")
+                if name.strip().lower() in ("content-length", "l"):
+                    clen = int(value.strip() or 0)
+            total = end + 4 + clen
+            if len(stream_buf) >= total:
+                msg, stream_buf = stream_buf[:total], stream_buf[total:]
+                return msg
+        chunk = sock.recv(65535).decode("latin-1")
+        if not chunk:
+            return ""
+        stream_buf += chunk
+
+
+def send(sock, data, port):
+    if sock.type == socket.SOCK_STREAM:
+        sock.sendall(data)
+    else:
+        sock.sendto(data, (proxy_host, port))
+
+
 def final_reply(sock, port, msg, branch, deadline):
-    sock.sendto(msg, ("127.0.0.1", port))
+    send(sock, msg, port)
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
             return None
         sock.settimeout(left)
         try:
-            data = sock.recv(65535).decode("latin-1")
+            data = next_message(sock)
         except socket.timeout:
+            return None
+        if not data:
             return None
         first = data.split("\r\n", 1)[0]
         if branch not in data or not first.startswith("SIP/2.0 "):
@@ -64,11 +106,12 @@ def final_reply(sock, port, msg, branch, deadline):
         if code >= 200:
             if args_method_is_invite and code >= 300:
                 ack = ack_for(msg, data)
-                sock.sendto(ack, ("127.0.0.1", port))
+                send(sock, ack, port)
             return first
 
 
 args_method_is_invite = False
+proxy_host = "127.0.0.1"
 
 
 def ack_for(msg, reply):
@@ -91,7 +134,7 @@ def ack_for(msg, reply):
 
 
 def main():
-    global args_method_is_invite
+    global args_method_is_invite, proxy_host
     p = argparse.ArgumentParser()
     p.add_argument("port", type=int)
     p.add_argument("method")
@@ -103,10 +146,18 @@ def main():
     p.add_argument("--until", type=int)
     p.add_argument("--timeout", type=float, default=3.0)
     p.add_argument("--source-port", type=int, default=0)
+    p.add_argument("--source-addr", default="127.0.0.1")
+    p.add_argument("--tcp", action="store_true")
     args = p.parse_args()
     args_method_is_invite = args.method == "INVITE"
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", args.source_port))
+    family = socket.AF_INET
+    if ":" in args.source_addr:
+        family, proxy_host = socket.AF_INET6, "::1"
+    sock = socket.socket(family, socket.SOCK_STREAM if args.tcp else socket.SOCK_DGRAM)
+    sock.bind((args.source_addr, args.source_port))
+    if args.tcp:
+        sock.settimeout(args.timeout)
+        sock.connect((proxy_host, args.port))
     local = sock.getsockname()[1]
     end = time.monotonic() + args.timeout
     while True:

@@ -1,11 +1,14 @@
 # sipcc-ctl: subscribers, domains, aliases and registrations in the
 # database, and the client of a running proxy's control socket. A program
 # on top of the runtime, not a layer of it: it links the db layer, the
-# gateway table of drouting and the digest functions of auth.
+# gateway table of drouting, the digest functions of auth and the checks
+# group, permissions and blacklist make of what they read (names,
+# networks, prefixes), so sipcc-ctl refuses what the proxy would skip.
 bin_PROGRAMS += sipcc-ctl
-sipcc_ctl_SOURCES = tools/sipcc-ctl/sipcc_ctl.c tools/sipcc-ctl/ctl_client.c \
+sipcc_ctl_SOURCES = tools/sipcc-ctl/sipcc_ctl.c tools/sipcc-ctl/ctl_client.c tools/sipcc-ctl/ctl.h \
+	tools/sipcc-ctl/ctl_group.c tools/sipcc-ctl/ctl_address.c tools/sipcc-ctl/ctl_blacklist.c \
 	tools/sipcc-ctl/ctl_dialplan.c
 sipcc_ctl_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS) $(MARIADB_CFLAGS)
-sipcc_ctl_LDADD = modules/libmod_drouting.a modules/libmod_auth.a modules/libmod_dialplan.a \
-	$(SIPRT_DB) \
+sipcc_ctl_LDADD = modules/libmod_drouting.a modules/libmod_auth.a modules/libmod_group.a \
+	modules/libmod_permissions.a modules/libmod_blacklist.a modules/libmod_dialplan.a $(SIPRT_DB) \
 	$(OPENSSL_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) $(MARIADB_LIBS) -lpthread

@@ -16,12 +16,11 @@
 #include "core/status.h"
 #include "db/db.h"
 #include "drouting/drouting.h"
+#include "ctl.h"
 
 #define CTL_DEFAULT_URL "sqlite:sipcc.db"
 
-enum { CTL_OK = 0, CTL_REFUSED = 1, CTL_USAGE = 2, CTL_DBFAIL = 3 };
-
-static const char *ctl_prog = "sipcc-ctl";
+const char *ctl_prog = "sipcc-ctl";
 
 int ctl_socket_cmd(const char *prog, const char *path, int argc, char **argv);
 int ctl_dp_cmd(db *d, int argc, char **argv);
@@ -55,6 +54,17 @@ static void ctl_usage(FILE *f)
 		"  acc show [N] | acc missed [N]    the last N accounted transactions or\n"
 		"                                   missed calls (default 20), newest first\n"
 		"  cdr show [N]                     the last N CDRs (default 20), newest first\n"
+		"  group add|rm USER@DOMAIN GROUP   put a subscriber in a group, or take it out\n"
+		"  group list [USER@DOMAIN]         list the memberships (of one subscriber)\n"
+		"  address add GROUP IP[/MASK] [port=N] [proto=udp|tcp|tls|ws|wss|any]\n"
+		"              [pattern=RE] [tag=TEXT]   trust a peer address or network\n"
+		"  address rm ID | address list [GROUP]   remove or list trusted addresses\n"
+		"  blacklist add [USER@DOMAIN] PREFIX [--allow] [desc=TEXT]   refuse the numbers\n"
+		"                                   beginning with PREFIX, or with --allow let\n"
+		"                                   them through (an exception); without\n"
+		"                                   USER@DOMAIN in the global list\n"
+		"  blacklist rm ID | blacklist rm [USER@DOMAIN] prefix=PREFIX\n"
+		"  blacklist list [USER@DOMAIN|global]   list blacklist rows\n"
 		"with --ctl PATH, a command for a running proxy (see sipcc-ctl(8)):\n"
 		"  stats [PREFIX] | uptime | version | help | log level [LEVEL]\n"
 		"  ul show [AOR] | ul rm AOR | dlg list | dr reload | domain reload\n"
@@ -69,9 +79,7 @@ static void ctl_usage(FILE *f)
 		ctl_prog, CTL_DEFAULT_URL);
 }
 
-static int ctl_err(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int ctl_err(int status, const char *fmt, ...)
+int ctl_err(int status, const char *fmt, ...)
 {
 	va_list ap;
 	fprintf(stderr, "%s: ", ctl_prog);
@@ -82,7 +90,7 @@ static int ctl_err(int status, const char *fmt, ...)
 	return status;
 }
 
-static int ctl_dberr(db *d, const char *what, int rc)
+int ctl_dberr(db *d, const char *what, int rc)
 {
 	return ctl_err(CTL_DBFAIL, "%s: %s%s%s", what, sip_strerror(rc), db_error(d)[0] ? ": " : "",
 		       db_error(d));
@@ -128,7 +136,7 @@ static bool ctl_valid_domain(const char *s)
 
 /* "user@domain" (an optional "sip:" prefix allowed) into its parts, the
  * domain lowercased. */
-static bool ctl_split(const char *arg, char *user, size_t usz, char *dom, size_t dsz)
+bool ctl_split(const char *arg, char *user, size_t usz, char *dom, size_t dsz)
 {
 	if (strncasecmp(arg, "sip:", 4) == 0)
 		arg += 4;
@@ -148,7 +156,7 @@ static bool ctl_split(const char *arg, char *user, size_t usz, char *dom, size_t
 }
 
 /* Run a prepared statement to completion; returns its status. */
-static int ctl_run(db_stmt *st)
+int ctl_run(db_stmt *st)
 {
 	int rc;
 	while ((rc = db_step(st)) == DB_ROW)
@@ -169,7 +177,7 @@ static int ctl_domain_known(db *d, const char *dom, bool *known)
 	return rc;
 }
 
-static int ctl_subscriber_exists(db *d, const char *user, const char *dom, bool *exists)
+int ctl_subscriber_exists(db *d, const char *user, const char *dom, bool *exists)
 {
 	db_stmt *st;
 	int rc = db_prepare(d, "SELECT count(*) FROM subscriber WHERE username = $1 AND domain = $2",
@@ -359,7 +367,7 @@ static int ctl_alias_cmd(db *d, int argc, char **argv)
 }
 
 /* A positive id that fits every backend's INTEGER. */
-static bool ctl_parse_id(const char *s, int64_t *out)
+bool ctl_parse_id(const char *s, int64_t *out)
 {
 	char *end;
 	long long v;
@@ -474,7 +482,7 @@ static int ctl_gw_used(db *d, int64_t id, int64_t *rule)
 
 /* KEY=VALUE options after the positional arguments of gw add / rule add:
  * the value for key, NULL when not given. */
-static const char *ctl_opt(int argc, char **argv, const char *key)
+const char *ctl_opt(int argc, char **argv, const char *key)
 {
 	size_t n = strlen(key);
 	for (int i = 0; i < argc; i++)
@@ -483,7 +491,7 @@ static const char *ctl_opt(int argc, char **argv, const char *key)
 	return NULL;
 }
 
-static int ctl_opts_known(int argc, char **argv, const char *const *keys, const char *cmd)
+int ctl_opts_known(int argc, char **argv, const char *const *keys, const char *cmd)
 {
 	for (int i = 0; i < argc; i++) {
 		bool ok = false;
@@ -835,6 +843,7 @@ int main(int argc, char **argv)
 	if (!db_cmd && strcmp(cmd, "add") && strcmp(cmd, "rm") && strcmp(cmd, "passwd")
 	    && strcmp(cmd, "domain") && strcmp(cmd, "alias") && strcmp(cmd, "ul")
 	    && strcmp(cmd, "gw") && strcmp(cmd, "rule") && strcmp(cmd, "dp")
+	    && strcmp(cmd, "group") && strcmp(cmd, "address") && strcmp(cmd, "blacklist")
 	    && strcmp(cmd, "acc") && strcmp(cmd, "cdr"))
 		return ctl_err(CTL_USAGE, "unknown command '%s' (see %s --help)", cmd, ctl_prog);
 	if (db_cmd && (argc != 2 || (strcmp(argv[1], "init") && strcmp(argv[1], "migrate")
@@ -877,6 +886,12 @@ int main(int argc, char **argv)
 		status = ctl_rule_cmd(d, argc - 1, argv + 1);
 	} else if (strcmp(cmd, "dp") == 0) {
 		status = ctl_dp_cmd(d, argc - 1, argv + 1);
+	} else if (strcmp(cmd, "group") == 0) {
+		status = ctl_group_cmd(d, argc - 1, argv + 1);
+	} else if (strcmp(cmd, "address") == 0) {
+		status = ctl_address_cmd(d, argc - 1, argv + 1);
+	} else if (strcmp(cmd, "blacklist") == 0) {
+		status = ctl_blacklist_cmd(d, argc - 1, argv + 1);
 	} else if (strcmp(cmd, "acc") == 0 || strcmp(cmd, "cdr") == 0) {
 		status = ctl_acc_show(d, cmd, argc - 1, argv + 1);
 	} else {
