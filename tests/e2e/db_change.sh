@@ -7,7 +7,8 @@
 #     is routed within a few seconds: the trigger bumped its serial and the
 #     proxy's poll (db.change_interval, 1 s) reloaded the table; the log
 #     says why it reloaded;
-#  3. a removed domain is no longer served after db sync;
+#  3. a domain removed with "sipcc-ctl --sync SOCK" is no longer served when
+#     sipcc-ctl returns;
 #  4. with nothing changed, db sync reloads nothing;
 #  5. does_uri_exist(): a subscriber added with sipcc-ctl exists at once
 #     after db sync although the proxy cached "no such subscriber" a moment
@@ -48,8 +49,8 @@ $PEER "$PROXY" INVITE sip:3312345@127.0.0.1 --until 202 --timeout 5 >"$E2E_TMP/p
 	e2e_fail "a rule written with plain SQL was not loaded within 5 s: $(tail -1 "$E2E_TMP/p4.out")"
 e2e_wait_log "db: dr changed; reloading" 2 "the proxy did not log why it reloaded"
 
-ctl domain rm new.example.com
-"$CTL" --ctl "$SOCK" db sync >/dev/null || e2e_fail "db sync failed"
+"$CTL" --db "$DB" --sync "$SOCK" domain rm new.example.com >>"$E2E_TMP/ctl.out" 2>&1 ||
+	e2e_fail "sipcc-ctl --sync domain rm failed"
 $PEER "$PROXY" OPTIONS sip:new.example.com --expect 404 >"$E2E_TMP/p5.out" ||
 	e2e_fail "a removed domain is still served after db sync: $(cat "$E2E_TMP/p5.out")"
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 int ctl_socket_cmd(const char *prog, const char *path, int argc, char **argv);
+int ctl_socket_cmd_to(const char *prog, const char *path, int argc, char **argv, FILE *out);
 
 #define CTL_SOCKET_WAIT_MS 5000
 
@@ -17,6 +18,12 @@ int ctl_socket_cmd(const char *prog, const char *path, int argc, char **argv);
  * line is printed to stdout. Exit status as sipcc-ctl's: 0 when the proxy
  * said ok, 1 when it refused, 2 usage, 3 no answer. */
 int ctl_socket_cmd(const char *prog, const char *path, int argc, char **argv)
+{
+	return ctl_socket_cmd_to(prog, path, argc, argv, stdout);
+}
+
+/* The same, the reply line written to out (NULL: not written). */
+int ctl_socket_cmd_to(const char *prog, const char *path, int argc, char **argv, FILE *out)
 {
 	char line[1024];
 	size_t n = 0;
@@ -73,11 +80,13 @@ int ctl_socket_cmd(const char *prog, const char *path, int argc, char **argv)
 		first = false;
 		char *nl = memchr(buf, '\n', (size_t)k);
 		size_t keep = nl ? (size_t)(nl - buf) + 1 : (size_t)k;
-		fwrite(buf, 1, keep, stdout);
+		if (out)
+			fwrite(buf, 1, keep, out);
 		got += keep;
 		done = nl != NULL;
 	}
 	close(fd);
-	fflush(stdout);
+	if (out)
+		fflush(out);
 	return ok ? 0 : 1;
 }

@@ -23,6 +23,22 @@
 const char *ctl_prog = "sipcc-ctl";
 
 int ctl_socket_cmd(const char *prog, const char *path, int argc, char **argv);
+int ctl_socket_cmd_to(const char *prog, const char *path, int argc, char **argv, FILE *out);
+
+/* Whether COMMAND ARGS changes the database (the listing commands do not). */
+static bool ctl_writes(int argc, char **argv)
+{
+	static const char *const reads[] = { "list", "show", "get", "missed", "version", NULL };
+	const char *cmd = argv[0];
+	if (strcmp(cmd, "acc") == 0 || strcmp(cmd, "cdr") == 0 || strcmp(cmd, "ul") == 0)
+		return false;
+	if (strcmp(cmd, "db") == 0)
+		return false;
+	for (const char *const *r = reads; *r; r++)
+		if (argc > 1 && strcmp(argv[1], *r) == 0)
+			return false;
+	return true;
+}
 int ctl_dp_cmd(db *d, int argc, char **argv);
 
 static void ctl_usage(FILE *f)
@@ -74,6 +90,8 @@ static void ctl_usage(FILE *f)
 		"                 mysql://USER:PASS@HOST:PORT/DB (default %s)\n"
 		"  --ctl PATH     talk to the control socket of a running proxy instead\n"
 		"                 of the database\n"
+		"  --sync PATH    after a change, have the proxy at this control socket\n"
+		"                 load it now and wait until it is in use (SIPCC_SYNC)\n"
 		"  --plaintext    also store the password itself (by default only its\n"
 		"                 MD5 and SHA-256 digests, ha1 and ha1_sha256)\n",
 		ctl_prog, CTL_DEFAULT_URL);
@@ -809,6 +827,7 @@ int main(int argc, char **argv)
 		{ "db", required_argument, NULL, 'd' },
 		{ "plaintext", no_argument, NULL, 'p' },
 		{ "ctl", required_argument, NULL, 'c' },
+		{ "sync", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -816,6 +835,7 @@ int main(int argc, char **argv)
 	const char *url = getenv("SIPCC_DB");
 	bool plaintext = false;
 	const char *ctl_path = NULL;
+	const char *sync_path = getenv("SIPCC_SYNC");
 	int c;
 	sip_log_level = SIP_LOG_ERR;
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
@@ -823,6 +843,7 @@ int main(int argc, char **argv)
 		case 'd': url = optarg; break;
 		case 'p': plaintext = true; break;
 		case 'c': ctl_path = optarg; break;
+		case 's': sync_path = optarg; break;
 		case 'h': ctl_usage(stdout); return CTL_OK;
 		case 'V': printf("sipcc-ctl %s\n", PACKAGE_VERSION); return CTL_OK;
 		default: ctl_usage(stderr); return CTL_USAGE;
@@ -898,5 +919,16 @@ int main(int argc, char **argv)
 		status = ctl_user_cmd(d, cmd, argc - 1, argv + 1, plaintext);
 	}
 	db_close(d);
+	/* The change is committed: a running proxy loads it now, and this
+	 * returns once it is in use (the proxy would notice it by itself
+	 * within db.change_interval). */
+	if (status == CTL_OK && sync_path && sync_path[0] && ctl_writes(argc, argv)) {
+		char w1[] = "db", w2[] = "sync";
+		char *sync_argv[] = { w1, w2 };
+		if (ctl_socket_cmd_to(ctl_prog, sync_path, 2, sync_argv, NULL) != 0)
+			fprintf(stderr, "%s: the change is in the database, but the proxy at %s did not"
+				" confirm it is in use (it loads it within db.change_interval)\n",
+				ctl_prog, sync_path);
+	}
 	return status;
 }
