@@ -67,6 +67,9 @@ const struct cc_yaml_tmpl cc_yaml_table[] = {
 	ROW("nat_uac_test", M, "tests: int(1..255)", "nat_uac_test(@tests)"),
 	ROW("has_sdp", M, NULL, "has_sdp()"),
 	ROW("registered", M, "table: str = location", "registered(@table)"),
+	ROW("trusted_peer", M, NULL, "allow_trusted()"),
+	ROW("source_address_group", M, "group: int", "check_source_address(@group)"),
+	ROW("user_in_group", M, "group: str, user: str = ${$fu}", "is_user_in(@user, @group)"),
 	ROW("status", M, "status: regex", "t_check_status(@status)"),
 	ROW("any", M, NULL, NULL, .shape = CC_YS_ANY),
 	ROW("known_transaction", M, NULL, "t_check_trans()"),
@@ -96,6 +99,11 @@ const struct cc_yaml_tmpl cc_yaml_table[] = {
 	ROW("identity=to", Q, NULL,
 	  "if (!check_to()) { reply(403, \"Forbidden: Not Your Address\"); exit; }"),
 	ROW("consume_credentials", Q, NULL, "consume_credentials();"),
+	/* After the caller is known: what it may call. */
+	ROW("group", Q, "group: str, user: str = ${$fu}",
+	  "if (!is_user_in(@user, @group)) { reply(403, \"Forbidden\"); exit; }"),
+	ROW("blacklist", Q, "owner: str = ${$fu}, number: str = ${$rU}",
+	  "if (!check_blacklist(@owner, @number)) { reply(473, \"Filtered Destination\"); exit; }"),
 
 	/* ---- the steps of an action, of failure, reply and timer routes,
 	 * in the order they run ---- */
@@ -103,6 +111,8 @@ const struct cc_yaml_tmpl cc_yaml_table[] = {
 	ROW("update_stat", R | F | P | T | B, "name: str, delta: int(-1000000..1000000) = 1",
 	  "update_stat(@name, @delta);"),
 	ROW("lookup_alias", R, NULL, "lookup_alias();"),
+	ROW("dial_plan", R | F, "id: int, into: word, input: str = ${$rU}",
+	  "if (dp_translate(@id, @input, @into)) { $rU = $avp(@into); }"),
 	ROW("rewrite_user", R | F | B, "regex: regex, replace: str",
 	  "$rU = regex_subst($rU, @regex, @replace);"),
 	ROW("rewrite_uri", R | F | B, "regex: regex, replace: str",
