@@ -1,0 +1,286 @@
+#!/bin/sh
+# The book's VoIP provider, examples/provider.sip ($E2E_POLICY: the YAML
+# form), through a compiled proxy on SQLite (PROVIDER_DB=pgsql,
+# provider_pgsql.sh: on PostgreSQL), provisioned with sipcc-ctl while it
+# runs; phones, gateways and the voicemail server are UDP sockets of a
+# Python script (tests/e2e/sip_phone.py) that answer digest challenges and
+# see what the proxy relays; then sipp registers and calls:
+#  ch5  REGISTER with digest authentication in two domains, a wrong
+#       password is challenged again; an alias reaches its subscriber;
+#  ch6  calls between subscribers: 404 for nobody, 480 for a subscriber
+#       without a registration (a missed call is accounted);
+#  ch7  PSTN: national numbers become E.164 (dial plan 1) and reach gateway
+#       1; a 503 of gateway 1 moves the call to gateway 2, so does a gateway
+#       1 that stays silent (408, PSTN_TIMEOUT_MS); a subscriber outside
+#       group pstn gets 403, one outside intl 403 for an international
+#       number; "sipcc-ctl --sync group add" lets it call at once; a
+#       blacklisted prefix gets 473; a gateway's call (trusted by its
+#       address) reaches a subscriber without authentication, a call to a
+#       number from an untrusted foreign caller is not routed;
+#  ch8  forwarding from preferences set with sipcc-ctl while the proxy
+#       runs: cfu to another subscriber (and back when removed), cfb on 486
+#       to voicemail, cfna after cfna_timeout seconds of ringing, voicemail
+#       on no answer without cfna;
+#  ch9  a phone behind a NAT (private Contact) is reached where it
+#       registered from;
+#  ch10 CDRs of the completed calls (sipcc-ctl cdr show);
+# and "sipcc check -Werror" proves every path to a gateway authenticated;
+# with the authentication of the main route removed it fails (E0039).
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
+
+e2e_init python3
+POLICY=${E2E_POLICY:-examples/provider.sip}
+D=voip.example.com
+if [ "${PROVIDER_DB:-}" = pgsql ]; then
+	e2e_pg_start
+	e2e_ctl_init "$PG_URL"
+else
+	e2e_ctl_init
+fi
+e2e_ports PROXY GW1 GW2 VM UAC UAS
+SOCK=$E2E_TMP/sipcc.ctl
+
+# ---- provisioning ----
+ctl db init
+ctl domain add $D
+ctl domain add biz.example.com
+for u in alice bob carol dave erin; do ctl add "$u@$D" "$u-secret"; done
+ctl add "frank@biz.example.com" frank-secret
+ctl alias add "4921100@$D" "bob@$D"
+ctl group add "alice@$D" pstn
+ctl group add "alice@$D" intl
+ctl group add "bob@$D" pstn
+# The gateways call from 127.0.0.2: trusted peers.
+ctl address add 1 127.0.0.2 tag=pstn
+ctl gw add 1 "sip:127.0.0.2:$GW1"
+ctl gw add 2 "sip:127.0.0.2:$GW2"
+ctl rule add 1 "" 1,2
+ctl dp add 1 5 '^00([1-9][0-9]+)$' '^00(.*)$' '+\1'
+ctl dp add 1 10 '^0([1-9][0-9]+)$' '^0(.*)$' '+44\1'
+ctl blacklist add 449 desc=premium
+ctl pref set "erin@$D" cfna_timeout 2 --int
+
+# ---- the toll-fraud check ----
+"$SIPCC" check -Werror "$top_srcdir/$POLICY" >"$E2E_TMP/check.out" 2>&1 ||
+	e2e_fail "sipcc check -Werror $POLICY: $(cat "$E2E_TMP/check.out")"
+case $POLICY in
+*.sip)
+	# Without the authentication of the subscribers' calls, the path to
+	# the gateways is open: the check must refuse the policy.
+	sed -e 's/if (!proxy_authorize(\$fd)) {/if (false) {/' "$top_srcdir/$POLICY" \
+		>"$E2E_TMP/noauth.sip"
+	grep -q 'if (false)' "$E2E_TMP/noauth.sip" || e2e_error "could not remove the authentication"
+	"$SIPCC" check -Werror "$E2E_TMP/noauth.sip" >"$E2E_TMP/noauth.out" 2>&1 &&
+		e2e_fail "the policy without authentication passed the toll-fraud check"
+	grep -q "E0039" "$E2E_TMP/noauth.out" ||
+		e2e_fail "no toll-fraud error without authentication: $(cat "$E2E_TMP/noauth.out")"
+	;;
+esac
+
+e2e_build "$POLICY" -D "VOICEMAIL=sip:127.0.0.1:$VM" -D PSTN_TIMEOUT_MS=1500 -D NO_ANSWER_MS=2500
+e2e_start_proxy "$PROXY" --db "$DB" --ctl "$SOCK"
+
+python3 - "$PROXY" "$GW1" "$GW2" "$VM" "$E2E_SRC" "$CTL" "$DB" "$SOCK" \
+	>"$E2E_TMP/provider.out" 2>&1 <<'PY' || {
+import re, subprocess, sys, time
+sys.path.insert(0, sys.argv[5])
+import sip_phone as sp
+from sip_phone import Request, check, codes, arrived, nowhere, reply_to, drain
+
+proxy, gw1p, gw2p, vmp = (int(a) for a in sys.argv[1:5])
+CTL, DB, SOCK = sys.argv[6:9]
+D = "voip.example.com"
+sp.setup(proxy, D, {u: u + "-secret" for u in ["alice", "bob", "carol", "dave", "erin", "frank"]})
+
+def ctl(*args):
+    r = subprocess.run([CTL, "--db", DB, "--sync", SOCK] + list(args), capture_output=True,
+                       text=True)
+    check("sipcc-ctl " + " ".join(args), r.returncode == 0, r.stdout + r.stderr)
+
+gw1 = sp.bound(gw1p, "127.0.0.2")
+gw2 = sp.bound(gw2p, "127.0.0.2")
+vm = sp.bound(vmp)
+phones = {u: sp.bound() for u in ["alice", "bob", "carol", "dave", "erin"]}
+frank = sp.bound()
+nat_phone = sp.bound()
+
+def register(user, sock, domain=D, contact=None):
+    req = Request("REGISTER", "sip:" + domain, sock, "%s@%s" % (user, domain),
+                  to="sip:%s@%s" % (user, domain), contact=contact)
+    rs = req.authenticate("REGISTER %s@%s" % (user, domain), 401)
+    check("REGISTER %s@%s: 200" % (user, domain), 200 in codes(rs), codes(rs))
+
+# ---- ch5: registrar, several domains ----
+register("alice", phones["alice"])
+register("bob", phones["bob"])
+register("erin", phones["erin"])
+register("frank", frank, "biz.example.com")
+wrong = Request("REGISTER", "sip:" + D, phones["dave"], "dave@" + D, to="sip:dave@" + D)
+rs = wrong.authenticate("REGISTER with a wrong password", 401, password="nope")
+check("REGISTER with a wrong password: 401 again", 401 in codes(rs) and 200 not in codes(rs),
+      codes(rs))
+# ch9: a phone behind a NAT registers a private Contact; it is reached at
+# the address the REGISTER came from.
+register("dave", nat_phone, contact="dave@192.168.1.20:5060")
+
+def call(name, callee, caller="alice", sock=None, where=None, code=407, others=(),
+         ruri=None, answer=None):
+    """A call from caller to callee; where: the socket it must reach.
+    answer: the final reply the destination gives (None: none)."""
+    req = Request("INVITE", ruri or "sip:%s@%s" % (callee, D), sock or phones[caller],
+                  "%s@%s" % (caller, D) if "@" not in caller else caller)
+    if code:
+        rs = req.authenticate(name, code)
+    else:
+        req.send()
+        rs = req.replies(0.5)
+    got = arrived(req, where, 1.5) if where is not None else []
+    if where is not None:
+        check(name + ": reaches its destination", bool(got), "replies %r" % codes(rs))
+        if got and answer:
+            reply_to(where, got[0], *answer)
+    nowhere(name + " elsewhere", req, list(others))
+    return req, rs, got
+
+# ---- ch6: calls between subscribers ----
+req, rs, got = call("alice calls bob", "bob", where=phones["bob"], others=[gw1, gw2, vm])
+if got:
+    check("alice calls bob: to bob's contact", got[0].startswith(
+        "INVITE sip:bob@%s " % sp.addr(phones["bob"])), got[0][:80])
+    reply_to(phones["bob"], got[0], 486, "Busy Here")
+    rs = req.replies(1.0)
+    check("bob busy without cfb: the caller gets 486", 486 in codes(rs), codes(rs))
+call("alice calls bob's number (alias)", "4921100", where=phones["bob"], answer=(486, "Busy"))
+_, rs, _ = call("alice calls nobody", "nobody", others=[gw1, gw2, vm])
+check("alice calls nobody: 404", 404 in codes(rs), codes(rs))
+_, rs, _ = call("alice calls carol (not registered)", "carol", others=[gw1, gw2, vm])
+check("alice calls carol (not registered): 480", 480 in codes(rs), codes(rs))
+call("frank (biz.example.com) calls bob", "bob", caller="frank@biz.example.com", sock=frank,
+     where=phones["bob"], answer=(486, "Busy"))
+call("dave, behind a NAT, is reached where he registered from", "dave",
+     where=nat_phone, answer=(486, "Busy"))
+
+# ---- ch7: the PSTN ----
+req, rs, got = call("national number", "02071234567", where=gw1, others=[gw2, vm])
+if got:
+    check("national number: in E.164 at gateway 1",
+          got[0].startswith("INVITE sip:+442071234567@127.0.0.2:%d " % gw1p), got[0][:80])
+    reply_to(gw1, got[0], 503, "Service Unavailable")
+    got2 = arrived(req, gw2, 1.5)
+    check("gateway 1 answers 503: the call moves to gateway 2", bool(got2))
+    if got2:
+        reply_to(gw2, got2[0], 200, "OK")
+        rs = req.replies(1.0)
+        check("the caller gets gateway 2's 200", 200 in codes(rs), codes(rs))
+req, rs, got = call("international number", "0049301234", where=gw1, others=[gw2])
+if got:
+    check("international number: in E.164", got[0].startswith("INVITE sip:+49301234@"),
+          got[0][:60])
+    # gateway 1 stays silent: after PSTN_TIMEOUT_MS (1.5 s), gateway 2
+    got2 = arrived(req, gw2, 4.0)
+    check("gateway 1 silent (408): the call moves to gateway 2", bool(got2))
+    if got2:
+        reply_to(gw2, got2[0], 486, "Busy Here")
+_, rs, _ = call("bob (no intl) calls an international number", "0049301234", caller="bob",
+                others=[gw1, gw2])
+check("bob (no intl) calls an international number: 403", 403 in codes(rs), codes(rs))
+_, rs, _ = call("carol (no pstn) calls a national number", "02071234567", caller="carol",
+                sock=phones["carol"], others=[gw1, gw2])
+check("carol (no pstn) calls a national number: 403", 403 in codes(rs), codes(rs))
+ctl("group", "add", "carol@" + D, "pstn")
+call("carol, just added to pstn, calls a national number", "02071234567", caller="carol",
+     sock=phones["carol"], where=gw1, answer=(486, "Busy"))
+_, rs, _ = call("a premium-rate number (blacklisted 449)", "09001234567", others=[gw1, gw2])
+check("a premium-rate number: 473", 473 in codes(rs), codes(rs))
+# From the PSTN: a gateway's call needs no authentication.
+call("the gateway calls bob's number", "4921100", caller="+442079460000@127.0.0.2",
+     sock=gw1, code=None, where=phones["bob"], answer=(486, "Busy"))
+# A foreign caller from an untrusted address cannot use the gateways.
+_, rs, _ = call("a foreign caller dials a number", "02071234567",
+                caller="mallory@example.org", sock=phones["carol"], code=None,
+                others=[gw1, gw2])
+check("a foreign caller dials a number: 404", 404 in codes(rs), codes(rs))
+
+# ---- ch8: forwarding from preferences ----
+ctl("pref", "set", "bob@" + D, "cfu", "sip:alice@" + D)
+call("cfu: a call to bob goes to alice", "bob", caller="carol", sock=phones["carol"],
+     where=phones["alice"], others=[phones["bob"]], answer=(486, "Busy"))
+ctl("pref", "rm", "bob@" + D, "cfu")
+call("cfu removed: a call to bob reaches bob", "bob", caller="carol", sock=phones["carol"],
+     where=phones["bob"], answer=(486, "Busy"))
+ctl("pref", "set", "bob@" + D, "cfb", "sip:voicemail-bob@127.0.0.1:%d" % vmp)
+req, rs, got = call("cfb: bob", "bob", caller="carol", sock=phones["carol"],
+                    where=phones["bob"])
+if got:
+    reply_to(phones["bob"], got[0], 486, "Busy Here")
+    v = arrived(req, vm, 1.5)
+    check("cfb: bob busy, the call goes to voicemail", bool(v) and
+          v[0].startswith("INVITE sip:voicemail-bob@127.0.0.1:%d " % vmp),
+          v[0][:80] if v else "nothing")
+    if v:
+        reply_to(vm, v[0], 200, "OK")
+ctl("pref", "set", "erin@" + D, "cfna", "sip:alice@" + D)
+req, rs, got = call("cfna: erin", "erin", caller="carol", sock=phones["carol"],
+                    where=phones["erin"])
+if got:
+    reply_to(phones["erin"], got[0], 180, "Ringing")
+    t0 = time.monotonic()
+    a = arrived(req, phones["alice"], 4.0)
+    check("cfna: erin rings 2 s (cfna_timeout), then alice gets the call", bool(a))
+    if a:
+        check("cfna: after about cfna_timeout", 1.5 <= time.monotonic() - t0 <= 4.0,
+              time.monotonic() - t0)
+        reply_to(phones["alice"], a[0], 486, "Busy")
+ctl("pref", "rm", "erin@" + D, "cfna")
+req, rs, got = call("no answer, no cfna: erin", "erin", caller="carol", sock=phones["carol"],
+                    where=phones["erin"])
+if got:
+    reply_to(phones["erin"], got[0], 180, "Ringing")
+    v = arrived(req, vm, 4.0)
+    check("no answer without cfna: voicemail gets the call for erin",
+          bool(v) and v[0].startswith("INVITE sip:erin@127.0.0.1:%d " % vmp),
+          v[0][:80] if v else "nothing")
+    if v:
+        reply_to(vm, v[0], 486, "Busy")
+sys.exit(sp.result())
+PY
+	cat "$E2E_TMP/provider.out" >&2
+	e2e_fail "the provider policy handled a request the wrong way"
+}
+cat "$E2E_TMP/provider.out" >&2
+
+# ---- sipp: a registration and an accounted call between subscribers,
+# and an accounted call to the PSTN ----
+e2e_sipp uas_carol -sf "$E2E_SRC/uas_rr.xml" -i 127.0.0.1 -p "$UAS" -m 1 -timeout 20s
+e2e_wait_sipp_up uas_carol "$UAS"
+e2e_sipp_run reg_carol -sf "$E2E_SRC/reg_auth.xml" "127.0.0.1:$PROXY" -i 127.0.0.1 -p "$UAC" \
+	-s carol -au carol -ap carol-secret -key contact_port "$UAS" -m 1 -timeout 15s -timeout_error
+e2e_expect_calls reg_carol 1
+e2e_sipp_run call_carol -sf "$E2E_SRC/uac_auth.xml" "127.0.0.1:$PROXY" -i 127.0.0.1 -p "$UAC" \
+	-s alice -au alice -ap alice-secret -key callee carol -m 1 -timeout 15s -timeout_error
+e2e_expect_calls call_carol 1
+e2e_sipp_wait uas_carol
+e2e_expect_calls uas_carol 1
+sed -e "s|@RURI@|sip:[+]442071234567@127[.]0[.]0[.]2:$GW1|" \
+	-e "/@ANSWER@/r $E2E_SRC/dr_answer_200.xml" -e "/@ANSWER@/d" \
+	"$E2E_SRC/dr_uas.xml" >"$E2E_TMP/gw_uas.xml"
+e2e_sipp gw_uas -sf "$E2E_TMP/gw_uas.xml" -i 127.0.0.2 -p "$GW1" -m 1 -timeout 20s
+e2e_wait_sipp_up gw_uas "$GW1"
+e2e_sipp_run call_pstn -sf "$E2E_SRC/uac_auth.xml" "127.0.0.1:$PROXY" -i 127.0.0.1 -p "$UAC" \
+	-s alice -au alice -ap alice-secret -key callee 02071234567 -m 1 -timeout 15s -timeout_error
+e2e_expect_calls call_pstn 1
+e2e_sipp_wait gw_uas
+e2e_expect_calls gw_uas 1
+
+# ---- ch10: the CDRs and the missed calls ----
+i=0
+until "$CTL" --db "$DB" cdr show 50 >"$E2E_TMP/cdr.out" 2>&1 &&
+	grep -q "carol@$D" "$E2E_TMP/cdr.out" && grep -q "+442071234567" "$E2E_TMP/cdr.out"; do
+	[ $i -ge 50 ] && e2e_fail "no CDRs of the sipp calls: $(cat "$E2E_TMP/cdr.out")"
+	sleep 0.1; i=$((i + 1))
+done
+"$CTL" --db "$DB" acc missed 50 >"$E2E_TMP/missed.out" 2>&1 ||
+	e2e_fail "acc missed failed: $(cat "$E2E_TMP/missed.out")"
+grep -q "480" "$E2E_TMP/missed.out" ||
+	e2e_fail "the call to carol (480) is not a missed call: $(cat "$E2E_TMP/missed.out")"
+e2e_expect_proxy_alive
