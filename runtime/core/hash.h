@@ -30,6 +30,18 @@ static inline uint32_t sip_hash_str(sip_str s)
 	return sip_hash_more(SIP_HASH_INIT, s.s, s.len);
 }
 
+/* The hash of s with ASCII letters lowercased: for keys compared without
+ * case (host names). */
+static inline uint32_t sip_hash_str_lower(sip_str s)
+{
+	uint32_t h = SIP_HASH_INIT;
+	for (size_t i = 0; i < s.len; i++) {
+		unsigned char c = (unsigned char)s.s[i];
+		h = (h ^ (c >= 'A' && c <= 'Z' ? c + 32u : c)) * 16777619u;
+	}
+	return h;
+}
+
 /* A byte that ends one part of a multi-part key. */
 static inline uint32_t sip_hash_sep(uint32_t h)
 {
