@@ -1,8 +1,8 @@
 /* The one string hash of the runtime: 32-bit FNV-1a. Every table keyed by
  * bytes (transactions, dialogs, registrations, domains, credentials,
- * statistics) hashes with it; a key made of several parts chains them with
- * sip_hash_more, separated by sip_hash_sep so ("ab","c") and ("a","bc")
- * differ. */
+ * statistics, TCP connections; all of them core/htable.h tables) hashes
+ * with it; a key made of several parts chains them with sip_hash_more,
+ * separated by sip_hash_sep so ("ab","c") and ("a","bc") differ. */
 #ifndef SIPCC_CORE_HASH_H
 #define SIPCC_CORE_HASH_H
 
