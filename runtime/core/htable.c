@@ -5,9 +5,10 @@
 #include "core/arena.h"
 #include "core/status.h"
 
-/* Buckets moved per insert or remove while resizing: a doubling is done
- * after a quarter of the inserts that would trigger the next one, and one
- * call moves about this many elements at the load the table keeps. */
+/* Buckets moved per insert or remove while resizing: a doubling from n
+ * buckets is over after n/8 inserts, a sixteenth of those that lead to the
+ * next one, and one call moves some 8 to 16 elements (the table keeps one
+ * to two per bucket). */
 #define HT_STEP      8
 #define HT_MAX_BITS  30
 
