@@ -22,3 +22,4 @@ include tests/modules/dialplan/local.mk
 include tests/modules/group/local.mk
 include tests/modules/permissions/local.mk
 include tests/modules/blacklist/local.mk
+include tests/modules/domain/local.mk

@@ -22,7 +22,7 @@
 #include <time.h>
 #include <openssl/crypto.h>
 #include "auth/auth.h"
-#include "core/hash.h"
+#include "auth/auth_cache.h"
 #include "core/log.h"
 #include "core/status.h"
 #include "db/db.h"
@@ -47,22 +47,21 @@ static struct {
 
 /* What the subscriber table says about user@realm. */
 #define AUTH_CACHE_MS    30000
-#define AUTH_CACHE_SLOTS 4096       /* direct-mapped: a collision replaces */
 #define AUTH_DB_WAIT_MS  3000
 #define AUTH_MAX_QUERIES 256
 
 struct auth_row {
+	struct auth_cache_ent ce;   /* in the cache (auth_cache.h) */
 	int status;                 /* SIP_OK, SIP_ENOTFOUND, or why the query failed */
 	sip_str user, realm;        /* in data */
 	sip_str password, ha1, ha1_sha256;
 	char data[];
 };
 
-struct auth_slot {
-	struct auth_row *row;
-	uint64_t until;             /* monotonic ms */
-};
-static struct auth_slot auth_cache[AUTH_CACHE_SLOTS];
+static void auth_row_free_ent(struct auth_cache_ent *e)
+{
+	sip_mem_free(SIP_HTABLE_ENTRY(e, struct auth_row, ce));
+}
 
 /* A query out on the worker and the requests waiting for it. Freed when
  * both the worker is done with it and the waiters were run (the timer may
@@ -125,6 +124,7 @@ static void auth_module_init(sip_timer_wheel *w)
 		auth_conf.n_algs = 1;
 	}
 	auth_nonce_init();
+	auth_cache_init(auth_row_free_ent, AUTH_CACHE_MS);
 	proxy_db_want(NULL);
 	proxy_db_on_change("subscriber", auth_cache_flush);
 }
@@ -135,10 +135,7 @@ static void auth_module_destroy(void)
 	A.warned = false;
 	AW.d = NULL;
 	AW.st = NULL;
-	for (size_t i = 0; i < AUTH_CACHE_SLOTS; i++) {
-		sip_mem_free(auth_cache[i].row);
-		auth_cache[i].row = NULL;
-	}
+	auth_cache_clear();
 }
 
 /* What the checks of this message found (the module's slot in ctx), NULL
@@ -176,12 +173,6 @@ static int auth_reply_503(struct sip_ctx *ctx)
 {
 	return proxy_reply_hdrs(ctx, 503, SIP_STR_LIT("Service Unavailable"),
 				SIP_STR_LIT("Retry-After: 5\r\n"), ctx->txn != NULL);
-}
-
-static uint32_t auth_key_hash(sip_str user, sip_str realm)
-{
-	uint32_t h = sip_hash_sep(sip_hash_str(user));
-	return sip_hash_more(h, realm.s, realm.len);
 }
 
 static uint64_t auth_now_ms(void)
@@ -265,23 +256,13 @@ static struct auth_row *auth_read_row(db *d, db_stmt **st, sip_str user, sip_str
 
 static void auth_cache_put(struct auth_row *r)
 {
-	struct auth_slot *s = &auth_cache[auth_key_hash(r->user, r->realm) % AUTH_CACHE_SLOTS];
-	sip_mem_free(s->row);
-	s->row = r;
-	s->until = auth_now_ms() + AUTH_CACHE_MS;
+	auth_cache_insert(&r->ce, r->user, r->realm, auth_now_ms());
 }
 
 static const struct auth_row *auth_cache_get(sip_str user, sip_str realm)
 {
-	struct auth_slot *s = &auth_cache[auth_key_hash(user, realm) % AUTH_CACHE_SLOTS];
-	if (!s->row || !auth_row_is(s->row, user, realm))
-		return NULL;
-	if (auth_now_ms() >= s->until) {
-		sip_mem_free(s->row);
-		s->row = NULL;
-		return NULL;
-	}
-	return s->row;
+	struct auth_cache_ent *e = auth_cache_lookup(user, realm, auth_now_ms());
+	return e ? SIP_HTABLE_ENTRY(e, struct auth_row, ce) : NULL;
 }
 
 /* The subscriber table changed (its serial in sipcc_change moved): what

@@ -3,6 +3,7 @@
 
 #include <string.h>
 #include "core/hash.h"
+#include "core/htable.h"
 #include "core/log.h"
 #include "core/status.h"
 #include "proxy/modules.h"
@@ -12,19 +13,22 @@
 
 
 struct domain_alias {
-	struct domain_alias *next;
-	uint32_t hash;
+	sip_hlink link;
 	sip_str alias, target;         /* "user@domain", host lowercased */
 };
 
-/* One snapshot (db/db_cache.h): everything in one arena, built by the
- * database worker and swapped in whole. */
+struct domain_name {
+	sip_hlink link;
+	sip_str name;                  /* compared without case */
+};
+
+/* One snapshot (db/db_cache.h): the rows in one arena, in two tables
+ * sized for them, built by the database worker and swapped in whole;
+ * never changed after (lookups from the loop only read). */
 struct domain_cache {
 	sip_arena arena;
-	sip_str *domains;
-	unsigned n_domains;
-	struct domain_alias **buckets;
-	uint32_t mask;
+	sip_htable domains;            /* domain_name by sip_hash_str_lower */
+	sip_htable aliases;            /* domain_alias by sip_hash_str */
 };
 
 static db_cache *domain_tables_cache;
@@ -44,6 +48,8 @@ static void domain_cache_free(void *p)
 	struct domain_cache *c = p;
 	if (!c)
 		return;
+	sip_htable_destroy(&c->domains);
+	sip_htable_destroy(&c->aliases);
 	sip_arena_destroy(&c->arena);
 	sip_mem_free(c);
 }
@@ -70,6 +76,16 @@ static sip_str domain_addr(sip_arena *a, sip_str user, sip_str host)
 	return sip_str_make(p, user.len + 1 + host.len);
 }
 
+/* Buckets for n rows: at least 64, one row per bucket or fewer (up to
+ * 2^24 buckets). */
+static unsigned domain_bits(int64_t n)
+{
+	unsigned bits = 6;
+	while (bits < 24 && ((int64_t)1 << bits) < n)
+		bits++;
+	return bits;
+}
+
 /* The loader (on the database worker's thread): both tables into a new
  * snapshot. */
 static int domain_load(db *d, void **out)
@@ -84,21 +100,23 @@ static int domain_load(db *d, void **out)
 		return SIP_NOMEM;
 	memset(c, 0, sizeof *c);
 	sip_arena_init(&c->arena, 4096);
-	c->mask = 63;
-	while (c->mask + 1 < (uint32_t)na && c->mask < (1u << 24))
-		c->mask = c->mask * 2 + 1;
-	c->domains = sip_arena_alloc(&c->arena, (size_t)(nd + 1) * sizeof *c->domains);
-	c->buckets = sip_arena_alloc(&c->arena, (c->mask + 1) * sizeof *c->buckets);
-	if (!c->domains || !c->buckets) {
+	if (sip_htable_init(&c->domains, domain_bits(nd)) != SIP_OK ||
+	    sip_htable_init(&c->aliases, domain_bits(na)) != SIP_OK) {
 		domain_cache_free(c);
 		return SIP_NOMEM;
 	}
-	memset(c->buckets, 0, (c->mask + 1) * sizeof *c->buckets);
 	db_stmt *st = NULL;
 	if ((rc = db_prepare(d, "SELECT domain FROM domain", &st)) != SIP_OK)
 		goto fail;
-	while ((rc = db_step(st)) == DB_ROW && c->n_domains < nd)
-		c->domains[c->n_domains++] = sip_arena_strdup(&c->arena, db_column_text(st, 0));
+	while ((rc = db_step(st)) == DB_ROW && (int64_t)sip_htable_count(&c->domains) < nd) {
+		struct domain_name *e = sip_arena_alloc(&c->arena, sizeof *e);
+		if (!e) {
+			rc = SIP_NOMEM;
+			break;
+		}
+		e->name = sip_arena_strdup(&c->arena, db_column_text(st, 0));
+		sip_htable_insert(&c->domains, &e->link, sip_hash_str_lower(e->name));
+	}
 	db_finalize(st);
 	st = NULL;
 	if (rc != SIP_OK && rc != DB_ROW)
@@ -114,9 +132,7 @@ static int domain_load(db *d, void **out)
 		}
 		e->alias = domain_addr(&c->arena, db_column_text(st, 0), db_column_text(st, 1));
 		e->target = domain_addr(&c->arena, db_column_text(st, 2), db_column_text(st, 3));
-		e->hash = domain_hash(e->alias);
-		e->next = c->buckets[e->hash & c->mask];
-		c->buckets[e->hash & c->mask] = e;
+		sip_htable_insert(&c->aliases, &e->link, domain_hash(e->alias));
 	}
 	db_finalize(st);
 	if (rc != SIP_OK)
@@ -147,15 +163,22 @@ int domain_refresh(db *d)
 	return c ? db_cache_load_now(c, d) : SIP_NOMEM;
 }
 
+static bool domain_name_eq(const sip_hlink *l, const void *key)
+{
+	return sip_str_caseeq(SIP_HTABLE_ENTRY(l, struct domain_name, link)->name,
+			      *(const sip_str *)key);
+}
+
+static bool domain_alias_eq(const sip_hlink *l, const void *key)
+{
+	return sip_str_eq(SIP_HTABLE_ENTRY(l, struct domain_alias, link)->alias,
+			  *(const sip_str *)key);
+}
+
 bool domain_cached_local(sip_str host)
 {
 	const struct domain_cache *c = domain_cur();
-	if (!c)
-		return false;
-	for (unsigned i = 0; i < c->n_domains; i++)
-		if (sip_str_caseeq(c->domains[i], host))
-			return true;
-	return false;
+	return c && sip_htable_find(&c->domains, sip_hash_str_lower(host), domain_name_eq, &host);
 }
 
 bool domain_alias_resolve(sip_str aor, sip_arena *a, sip_str *out)
@@ -163,13 +186,11 @@ bool domain_alias_resolve(sip_str aor, sip_arena *a, sip_str *out)
 	const struct domain_cache *c = domain_cur();
 	if (!c)
 		return false;
-	uint32_t h = domain_hash(aor);
-	for (struct domain_alias *e = c->buckets[h & c->mask]; e; e = e->next)
-		if (e->hash == h && sip_str_eq(e->alias, aor)) {
-			*out = sip_arena_strdup(a, e->target);
-			return out->len > 0;
-		}
-	return false;
+	sip_hlink *l = sip_htable_find(&c->aliases, domain_hash(aor), domain_alias_eq, &aor);
+	if (!l)
+		return false;
+	*out = sip_arena_strdup(a, SIP_HTABLE_ENTRY(l, struct domain_alias, link)->target);
+	return out->len > 0;
 }
 
 /* ---- start-up ---- */

@@ -22,10 +22,9 @@
 
 struct reg_table {
 	struct reg_table *next;
-	reg_aor **buckets;
-	uint32_t mask;                 /* buckets - 1 */
-	unsigned long n_aors, n_contacts;
-	uint32_t sweep_at;             /* next bucket the timer sweeps */
+	sip_htable aors;               /* reg_aor by address (sip_hash_str) */
+	unsigned long n_contacts;
+	uint32_t sweep_at;             /* the sweep's cursor (sip_htable_scan) */
 	bool persist;                  /* written to the database */
 	size_t name_len;
 	char name[];

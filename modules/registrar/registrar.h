@@ -17,6 +17,7 @@
 #include "core/arena.h"
 #include "core/str.h"
 #include "core/timer.h"
+#include "core/htable.h"
 #include "db/db.h"
 #include "db/db_worker.h"
 #include "sip/msg.h"
@@ -40,9 +41,8 @@ typedef struct reg_contact {
 } reg_contact;
 
 typedef struct reg_aor {
-	struct reg_aor *next;          /* hash chain */
+	sip_hlink hlink;               /* in its table, by address */
 	reg_contact *contacts;         /* best first */
-	uint32_t hash;
 	uint16_t len;
 	char aor[];
 } reg_aor;

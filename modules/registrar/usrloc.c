@@ -5,9 +5,11 @@
  * expiry, and the retry of failed writes, to reg_store.c. */
 #include "registrar/reg_int.h"
 
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 #include "core/hash.h"
+#include "core/htable.h"
 #include "core/log.h"
 #include "core/status.h"
 
@@ -24,13 +26,10 @@ reg_table *reg_table_get(sip_str name, bool create)
 	if (!t)
 		return NULL;
 	memset(t, 0, sizeof *t);
-	t->mask = 1023;
-	t->buckets = sip_mem_alloc((t->mask + 1) * sizeof *t->buckets);
-	if (!t->buckets) {
+	if (sip_htable_init(&t->aors, 10) != SIP_OK) {
 		sip_mem_free(t);
 		return NULL;
 	}
-	memset(t->buckets, 0, (t->mask + 1) * sizeof *t->buckets);
 	memcpy(t->name, name.s, name.len);
 	t->name[name.len] = '\0';
 	t->name_len = name.len;
@@ -53,12 +52,11 @@ void reg_tables_destroy(void)
 {
 	for (reg_table *t = reg_tables, *tn; t; t = tn) {
 		tn = t->next;
-		for (uint32_t i = 0; i <= t->mask; i++)
-			for (reg_aor *a = t->buckets[i], *an; a; a = an) {
-				an = a->next;
-				reg_aor_free(a);
-			}
-		sip_mem_free(t->buckets);
+		sip_hiter it;
+		sip_hiter_init(&it, &t->aors);
+		for (sip_hlink *l; (l = sip_hiter_next(&it));)
+			reg_aor_free(SIP_HTABLE_ENTRY(l, reg_aor, hlink));
+		sip_htable_destroy(&t->aors);
 		sip_mem_free(t);
 	}
 	reg_tables = NULL;
@@ -72,63 +70,46 @@ unsigned long reg_table_count(const reg_table *t)
 
 unsigned long reg_table_aors(const reg_table *t)
 {
-	return t ? t->n_aors : 0;
+	return t ? sip_htable_count(&t->aors) : 0;
 }
 
 void reg_table_foreach(const reg_table *t, void (*fn)(const reg_aor *a, void *arg), void *arg)
 {
 	if (!t)
 		return;
-	for (uint32_t i = 0; i <= t->mask; i++)
-		for (const reg_aor *a = t->buckets[i]; a; a = a->next)
-			fn(a, arg);
+	sip_hiter it;
+	sip_hiter_init(&it, (sip_htable *)&t->aors);
+	for (sip_hlink *l; (l = sip_hiter_next(&it));)
+		fn(SIP_HTABLE_ENTRY(l, reg_aor, hlink), arg);
 }
 
-/* Double the buckets when chains grow past two entries on average. */
-static void reg_grow(reg_table *t)
+static bool reg_aor_eq(const sip_hlink *l, const void *key)
 {
-	uint32_t n = (t->mask + 1) * 2;
-	reg_aor **b = sip_mem_alloc(n * sizeof *b);
-	if (!b)
-		return;     /* longer chains, still correct */
-	memset(b, 0, n * sizeof *b);
-	for (uint32_t i = 0; i <= t->mask; i++)
-		for (reg_aor *a = t->buckets[i], *an; a; a = an) {
-			an = a->next;
-			a->next = b[a->hash & (n - 1)];
-			b[a->hash & (n - 1)] = a;
-		}
-	sip_mem_free(t->buckets);
-	t->buckets = b;
-	t->mask = n - 1;
-	t->sweep_at = 0;
+	const reg_aor *a = SIP_HTABLE_ENTRY(l, reg_aor, hlink);
+	const sip_str *aor = key;
+	return a->len == aor->len && memcmp(a->aor, aor->s, aor->len) == 0;
 }
 
 reg_aor *reg_aor_find(reg_table *t, sip_str aor)
 {
-	uint32_t h = sip_hash_str(aor);
-	for (reg_aor *a = t->buckets[h & t->mask]; a; a = a->next)
-		if (a->hash == h && a->len == aor.len && memcmp(a->aor, aor.s, aor.len) == 0)
-			return a;
-	return NULL;
+	sip_hlink *l = sip_htable_find(&t->aors, sip_hash_str(aor), reg_aor_eq, &aor);
+	return l ? SIP_HTABLE_ENTRY(l, reg_aor, hlink) : NULL;
 }
 
 reg_aor *reg_aor_add(reg_table *t, sip_str aor)
 {
 	if (aor.len > REG_MAX_FIELD)
 		return NULL;
-	reg_aor *a = sip_mem_alloc(sizeof *a + aor.len);
+	/* The name starts in the struct's tail padding: a hundred thousand
+	 * addresses of record make those bytes count. */
+	size_t n = offsetof(reg_aor, aor) + aor.len;
+	reg_aor *a = sip_mem_alloc(n < sizeof *a ? sizeof *a : n);
 	if (!a)
 		return NULL;
-	uint32_t h = sip_hash_str(aor);
 	a->contacts = NULL;
-	a->hash = h;
 	a->len = (uint16_t)aor.len;
 	memcpy(a->aor, aor.s, aor.len);
-	a->next = t->buckets[h & t->mask];
-	t->buckets[h & t->mask] = a;
-	if (++t->n_aors > 2ul * (t->mask + 1))
-		reg_grow(t);
+	sip_htable_insert(&t->aors, &a->hlink, sip_hash_str(aor));
 	return a;
 }
 
@@ -147,13 +128,8 @@ void reg_aor_prune(reg_table *t, reg_aor *a)
 {
 	if (a->contacts)
 		return;
-	for (reg_aor **pp = &t->buckets[a->hash & t->mask]; *pp; pp = &(*pp)->next)
-		if (*pp == a) {
-			*pp = a->next;
-			t->n_aors--;
-			sip_mem_free(a);
-			return;
-		}
+	if (sip_htable_remove(&t->aors, &a->hlink))
+		sip_mem_free(a);
 }
 
 reg_contact *reg_contact_new(const sip_str f[REG_NFIELDS])
@@ -328,32 +304,39 @@ void reg_foreach(reg_table *t, int64_t now, void (*fn)(const reg_contact *c, voi
 {
 	if (!t)
 		return;
-	for (uint32_t i = 0; i <= t->mask; i++)
-		for (reg_aor *a = t->buckets[i]; a; a = a->next)
-			for (reg_contact *c = a->contacts; c; c = c->next)
-				if (c->expires > now)
-					fn(c, arg);
+	sip_hiter it;
+	sip_hiter_init(&it, &t->aors);
+	for (sip_hlink *l; (l = sip_hiter_next(&it));)
+		for (reg_contact *c = SIP_HTABLE_ENTRY(l, reg_aor, hlink)->contacts; c; c = c->next)
+			if (c->expires > now)
+				fn(c, arg);
 }
 
-/* Sweep buckets [from, to) of t; returns the bindings removed. */
-static unsigned long reg_sweep_range(reg_table *t, uint32_t from, uint32_t to, int64_t now)
+struct reg_sweep {
+	reg_table *t;
+	int64_t now;
+	unsigned long n;               /* bindings removed */
+};
+
+/* Expire one address of record, and drop it when nothing is left. */
+static void reg_sweep_aor(sip_hlink *l, void *arg)
 {
-	unsigned long n = 0;
-	for (uint32_t i = from; i < to && i <= t->mask; i++)
-		for (reg_aor *a = t->buckets[i], *an; a; a = an) {
-			an = a->next;
-			n += reg_aor_expire(t, a, now);
-			reg_aor_prune(t, a);
-		}
-	return n;
+	struct reg_sweep *s = arg;
+	reg_aor *a = SIP_HTABLE_ENTRY(l, reg_aor, hlink);
+	s->n += reg_aor_expire(s->t, a, s->now);
+	reg_aor_prune(s->t, a);
 }
 
 unsigned long reg_sweep(reg_table *t, int64_t now)
 {
-	unsigned long n = reg_sweep_range(t, 0, t->mask + 1, now);
+	struct reg_sweep s = { t, now, 0 };
+	sip_hiter it;
+	sip_hiter_init(&it, &t->aors);
+	for (sip_hlink *l; (l = sip_hiter_next(&it));)
+		reg_sweep_aor(l, &s);
 	reg_store_expire(t, now);
 	reg_store_retry(t);
-	return n;
+	return s.n;
 }
 
 /* The timer sweeps an eighth of each table per second, so a full pass
@@ -372,14 +355,15 @@ static void reg_on_timer(sip_timer *tm, void *arg)
 	(void)arg;
 	int64_t now = (int64_t)time(NULL);
 	for (reg_table *t = reg_tables; t; t = t->next) {
-		uint32_t slice = (t->mask + 1) / REG_SWEEP_SLICES;
+		uint32_t slice = sip_htable_buckets(&t->aors) / REG_SWEEP_SLICES;
 		if (!slice)
-			slice = t->mask + 1;
-		uint32_t from = t->sweep_at;
-		unsigned long n = reg_sweep_range(t, from, from + slice, now);
-		if (n)
-			LOG_DEBUG("registrar: %lu bindings of %s expired", n, t->name);
-		t->sweep_at = from + slice > t->mask ? 0 : from + slice;
+			slice = 1;
+		struct reg_sweep s = { t, now, 0 };
+		do
+			t->sweep_at = sip_htable_scan(&t->aors, t->sweep_at, reg_sweep_aor, &s);
+		while (--slice && t->sweep_at);
+		if (s.n)
+			LOG_DEBUG("registrar: %lu bindings of %s expired", s.n, t->name);
 		if (t->sweep_at == 0)
 			reg_store_expire(t, now);
 		reg_store_retry(t);

@@ -42,6 +42,13 @@ void *sip_mem_alloc(size_t n)
 	return malloc(n ? n : 1);
 }
 
+void *sip_mem_calloc(size_t n, size_t size)
+{
+	if (mem_should_fail())
+		return NULL;
+	return calloc(n ? n : 1, size ? size : 1);
+}
+
 void *sip_mem_realloc(void *p, size_t n)
 {
 	if (mem_should_fail())

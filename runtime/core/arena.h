@@ -12,6 +12,9 @@
 /* The allocator hook. */
 void *sip_mem_alloc(size_t n);
 void *sip_mem_realloc(void *p, size_t n);
+/* n zeroed elements of size bytes: large blocks come zeroed from the
+ * kernel, without the page-by-page memset a caller would pay. */
+void *sip_mem_calloc(size_t n, size_t size);
 void sip_mem_free(void *p);
 /* Tests: make the Nth allocation from now fail (0 disables). */
 void sip_mem_fail_after(unsigned long n);

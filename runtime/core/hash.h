@@ -1,8 +1,8 @@
 /* The one string hash of the runtime: 32-bit FNV-1a. Every table keyed by
  * bytes (transactions, dialogs, registrations, domains, credentials,
- * statistics) hashes with it; a key made of several parts chains them with
- * sip_hash_more, separated by sip_hash_sep so ("ab","c") and ("a","bc")
- * differ. */
+ * statistics, TCP connections; all of them core/htable.h tables) hashes
+ * with it; a key made of several parts chains them with sip_hash_more,
+ * separated by sip_hash_sep so ("ab","c") and ("a","bc") differ. */
 #ifndef SIPCC_CORE_HASH_H
 #define SIPCC_CORE_HASH_H
 
@@ -28,6 +28,18 @@ static inline uint32_t sip_hash_bytes(const void *p, size_t n)
 static inline uint32_t sip_hash_str(sip_str s)
 {
 	return sip_hash_more(SIP_HASH_INIT, s.s, s.len);
+}
+
+/* The hash of s with ASCII letters lowercased: for keys compared without
+ * case (host names). */
+static inline uint32_t sip_hash_str_lower(sip_str s)
+{
+	uint32_t h = SIP_HASH_INIT;
+	for (size_t i = 0; i < s.len; i++) {
+		unsigned char c = (unsigned char)s.s[i];
+		h = (h ^ (c >= 'A' && c <= 'Z' ? c + 32u : c)) * 16777619u;
+	}
+	return h;
 }
 
 /* A byte that ends one part of a multi-part key. */

@@ -1,15 +1,18 @@
-/* The statistics registry (see stats.h): a fixed table of names, looked
- * up through an open-addressing hash, so $stat() and update_stat() cost
- * one hash of the name. */
+/* The statistics registry (see stats.h): a fixed array of names in
+ * registration order, looked up through a hash table on fixed buckets, so
+ * $stat() and update_stat() cost one hash of the name and nothing is
+ * allocated. */
 #include "core/hash.h"
+#include "core/htable.h"
 #include "core/stats.h"
 
 #include <string.h>
 #include "core/status.h"
 
-#define STAT_SLOTS 1024             /* a power of two, twice SIP_STAT_MAX */
+#define STAT_BITS 10                /* 1024 buckets, twice SIP_STAT_MAX */
 
 struct stat_ent {
+	sip_hlink link;
 	const char *name;
 	uint8_t len;
 	int64_t *var;                   /* a counter: the layer's, or own */
@@ -20,7 +23,8 @@ struct stat_ent {
 
 static struct {
 	struct stat_ent ent[SIP_STAT_MAX];
-	uint16_t slot[STAT_SLOTS];      /* index + 1 into ent; 0 empty */
+	sip_htable names;               /* ent by name */
+	sip_hlink *buckets[1u << STAT_BITS];
 	unsigned n;
 } S;
 
@@ -42,35 +46,38 @@ bool sip_stat_name_ok(sip_str name)
 	return true;
 }
 
-/* The slot holding name, or the empty slot where it would go. */
-static uint16_t *stat_slot(sip_str name)
+static bool stat_eq(const sip_hlink *l, const void *key)
 {
-	uint32_t i = stat_hash(name.s, name.len) & (STAT_SLOTS - 1);
-	for (;;) {
-		uint16_t *sl = &S.slot[i];
-		if (!*sl)
-			return sl;
-		const struct stat_ent *e = &S.ent[*sl - 1];
-		if (e->len == name.len && memcmp(e->name, name.s, name.len) == 0)
-			return sl;
-		i = (i + 1) & (STAT_SLOTS - 1);
-	}
+	const struct stat_ent *e = SIP_HTABLE_ENTRY(l, struct stat_ent, link);
+	const sip_str *name = key;
+	return e->len == name->len && memcmp(e->name, name->s, name->len) == 0;
+}
+
+/* The entry of name, or NULL. The table is set up on first use (and
+ * again after sip_stat_clear). */
+static struct stat_ent *stat_find(sip_str name, uint32_t h)
+{
+	if (!sip_htable_ready(&S.names))
+		sip_htable_init_fixed(&S.names, S.buckets, STAT_BITS);
+	sip_hlink *l = sip_htable_find(&S.names, h, stat_eq, &name);
+	return l ? SIP_HTABLE_ENTRY(l, struct stat_ent, link) : NULL;
 }
 
 /* The entry of name, made empty when new; NULL when full. */
 static struct stat_ent *stat_entry(sip_str name, bool *made)
 {
-	uint16_t *sl = stat_slot(name);
+	uint32_t h = stat_hash(name.s, name.len);
+	struct stat_ent *e = stat_find(name, h);
 	*made = false;
-	if (*sl)
-		return &S.ent[*sl - 1];
+	if (e)
+		return e;
 	if (S.n >= SIP_STAT_MAX)
 		return NULL;
-	struct stat_ent *e = &S.ent[S.n];
+	e = &S.ent[S.n++];
 	memset(e, 0, sizeof *e);
 	e->name = name.s;
 	e->len = (uint8_t)name.len;
-	*sl = (uint16_t)++S.n;
+	sip_htable_insert(&S.names, &e->link, h);
 	*made = true;
 	return e;
 }
@@ -102,12 +109,12 @@ int sip_stat_gauge(const char *name, sip_stat_fn fn)
 
 int64_t sip_stat_get(sip_str name, bool *found)
 {
-	uint16_t *sl = sip_stat_name_ok(name) ? stat_slot(name) : NULL;
+	const struct stat_ent *e =
+		sip_stat_name_ok(name) ? stat_find(name, stat_hash(name.s, name.len)) : NULL;
 	if (found)
-		*found = sl && *sl;
-	if (!sl || !*sl)
+		*found = e != NULL;
+	if (!e)
 		return 0;
-	const struct stat_ent *e = &S.ent[*sl - 1];
 	return e->fn ? e->fn() : *e->var;
 }
 

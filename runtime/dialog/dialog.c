@@ -15,8 +15,7 @@ struct dlg_mem {
 
 static struct {
 	sip_timer_wheel *w;
-	dlg **buckets;
-	uint32_t mask;
+	sip_htable table;               /* dialogs by Call-ID */
 	dlg *free;
 	uint64_t next_id;
 	unsigned long active;
@@ -33,11 +32,8 @@ int dlg_layer_init(sip_timer_wheel *w, unsigned hash_bits)
 {
 	if (hash_bits < 4 || hash_bits > 24)
 		return SIP_EINVAL;
-	D.buckets = sip_mem_alloc(sizeof *D.buckets << hash_bits);
-	if (!D.buckets)
+	if (sip_htable_init(&D.table, hash_bits) != SIP_OK)
 		return SIP_NOMEM;
-	memset(D.buckets, 0, sizeof *D.buckets << hash_bits);
-	D.mask = (1u << hash_bits) - 1;
 	D.w = w;
 	D.active = 0;
 	D.n_cbs = 0;
@@ -46,22 +42,12 @@ int dlg_layer_init(sip_timer_wheel *w, unsigned hash_bits)
 	return SIP_OK;
 }
 
-static void dlg_unlink(dlg *d)
-{
-	for (dlg **pp = &D.buckets[d->hash & D.mask]; *pp; pp = &(*pp)->hnext) {
-		if (*pp == d) {
-			*pp = d->hnext;
-			return;
-		}
-	}
-}
-
 /* Back to the free list: the id changes, so references held elsewhere
  * (a transaction's) no longer validate. */
 static void dlg_recycle(dlg *d)
 {
 	sip_timer_cancel(D.w, &d->t_life);
-	dlg_unlink(d);
+	sip_htable_remove(&D.table, &d->hlink);
 	d->state = DLG_FREE;
 	d->id = 0;
 	d->free_next = D.free;
@@ -70,14 +56,14 @@ static void dlg_recycle(dlg *d)
 
 void dlg_layer_destroy(void)
 {
-	if (!D.buckets)
+	if (!sip_htable_ready(&D.table))
 		return;
-	for (uint32_t i = 0; i <= D.mask; i++) {
-		while (D.buckets[i]) {
-			dlg *d = D.buckets[i];
-			dlg_end(d, DLG_END_SHUTDOWN);
-			dlg_recycle(d);
-		}
+	sip_hiter it;
+	sip_hiter_init(&it, &D.table);
+	for (sip_hlink *l; (l = sip_hiter_next(&it));) {
+		dlg *d = SIP_HTABLE_ENTRY(l, dlg, hlink);
+		dlg_end(d, DLG_END_SHUTDOWN);
+		dlg_recycle(d);
 	}
 	while (D.free) {
 		dlg *d = D.free;
@@ -85,8 +71,7 @@ void dlg_layer_destroy(void)
 		sip_arena_destroy(&d->arena);
 		sip_mem_free(d);
 	}
-	sip_mem_free(D.buckets);
-	D.buckets = NULL;
+	sip_htable_destroy(&D.table);
 	D.active = 0;
 	D.n_cbs = 0;
 }
@@ -139,16 +124,32 @@ static sip_str naddr_uri(sip_naddr *n)
 	return n ? n->uri_str : SIP_STR_NULL;
 }
 
+static dlg *dlg_find(uint32_t h, sip_htable_eq eq, const sip_msg *req)
+{
+	sip_hlink *l = sip_htable_find(&D.table, h, eq, req);
+	return l ? SIP_HTABLE_ENTRY(l, dlg, hlink) : NULL;
+}
+
+/* A dialog going on that req's INVITE (a retransmission, another copy)
+ * started already. */
+static bool dlg_eq_caller(const sip_hlink *l, const void *arg)
+{
+	const dlg *d = SIP_HTABLE_ENTRY(l, dlg, hlink);
+	const sip_msg *req = arg;
+	return d->state != DLG_ENDED && sip_str_eq(d->callid, req->callid) &&
+	       sip_str_eq(d->caller_tag, req->from_tag);
+}
+
 dlg *dlg_create(sip_msg *req, uint32_t timeout_s)
 {
-	if (!D.buckets || !req->is_request || req->method != SIP_METHOD_INVITE ||
+	if (!sip_htable_ready(&D.table) || !req->is_request || req->method != SIP_METHOD_INVITE ||
 	    req->to_tag.len || !req->callid.len || !req->from_tag.len)
 		return NULL;
 	uint32_t h = dlg_hash(req->callid);
-	for (dlg *d = D.buckets[h & D.mask]; d; d = d->hnext)
-		if (d->state != DLG_ENDED && sip_str_eq(d->callid, req->callid) && sip_str_eq(d->caller_tag, req->from_tag))
-			return d;
-	dlg *d = dlg_alloc();
+	dlg *d = dlg_find(h, dlg_eq_caller, req);
+	if (d)
+		return d;
+	d = dlg_alloc();
 	if (!d)
 		return NULL;
 	d->callid = sip_arena_strdup(&d->arena, req->callid);
@@ -165,9 +166,7 @@ dlg *dlg_create(sip_msg *req, uint32_t timeout_s)
 	d->state = DLG_UNCONFIRMED;
 	d->timeout_s = timeout_s ? timeout_s : DLG_DEFAULT_TIMEOUT_S;
 	d->created_ms = D.w->now_ms;
-	d->hash = h;
-	d->hnext = D.buckets[h & D.mask];
-	D.buckets[h & D.mask] = d;
+	sip_htable_insert(&D.table, &d->hlink, h);
 	D.active++;
 	/* Until it is confirmed the INVITE transaction bounds its set-up; the
 	 * lifetime is a backstop should no final reply ever be seen. */
@@ -175,26 +174,30 @@ dlg *dlg_create(sip_msg *req, uint32_t timeout_s)
 	return d;
 }
 
+static bool dlg_from_caller(const dlg *d, const sip_msg *req)
+{
+	return sip_str_eq(d->caller_tag, req->from_tag) && sip_str_eq(d->callee_tag, req->to_tag);
+}
+
+/* The dialog of an in-dialog request, sent by either side. */
+static bool dlg_eq_tags(const sip_hlink *l, const void *arg)
+{
+	const dlg *d = SIP_HTABLE_ENTRY(l, dlg, hlink);
+	const sip_msg *req = arg;
+	if (d->state == DLG_ENDED || !d->callee_tag.len || !sip_str_eq(d->callid, req->callid))
+		return false;
+	return dlg_from_caller(d, req) ||
+	       (sip_str_eq(d->callee_tag, req->from_tag) && sip_str_eq(d->caller_tag, req->to_tag));
+}
+
 dlg *dlg_match(sip_msg *req, bool *from_caller)
 {
-	if (!D.buckets || !req->callid.len || !req->to_tag.len)
+	if (!sip_htable_ready(&D.table) || !req->callid.len || !req->to_tag.len)
 		return NULL;
-	uint32_t h = dlg_hash(req->callid);
-	for (dlg *d = D.buckets[h & D.mask]; d; d = d->hnext) {
-		if (d->state == DLG_ENDED || !d->callee_tag.len || !sip_str_eq(d->callid, req->callid))
-			continue;
-		if (sip_str_eq(d->caller_tag, req->from_tag) && sip_str_eq(d->callee_tag, req->to_tag)) {
-			if (from_caller)
-				*from_caller = true;
-			return d;
-		}
-		if (sip_str_eq(d->callee_tag, req->from_tag) && sip_str_eq(d->caller_tag, req->to_tag)) {
-			if (from_caller)
-				*from_caller = false;
-			return d;
-		}
-	}
-	return NULL;
+	dlg *d = dlg_find(dlg_hash(req->callid), dlg_eq_tags, req);
+	if (d && from_caller)
+		*from_caller = dlg_from_caller(d, req);
+	return d;
 }
 
 /* Keep the callee's tag (a later fork's reply replaces an early one). */
@@ -314,10 +317,13 @@ const struct dlg_var *dlg_var_get(const dlg *d, unsigned idx)
 
 void dlg_foreach(void (*fn)(const dlg *d, void *arg), void *arg)
 {
-	if (!D.buckets)
+	if (!sip_htable_ready(&D.table))
 		return;
-	for (uint32_t i = 0; i <= D.mask; i++)
-		for (const dlg *d = D.buckets[i]; d; d = d->hnext)
-			if (d->state != DLG_ENDED && d->state != DLG_FREE)
-				fn(d, arg);
+	sip_hiter it;
+	sip_hiter_init(&it, &D.table);
+	for (sip_hlink *l; (l = sip_hiter_next(&it));) {
+		const dlg *d = SIP_HTABLE_ENTRY(l, dlg, hlink);
+		if (d->state != DLG_ENDED && d->state != DLG_FREE)
+			fn(d, arg);
+	}
 }

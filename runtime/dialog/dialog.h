@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "core/arena.h"
+#include "core/htable.h"
 #include "core/str.h"
 #include "core/timer.h"
 #include "sip/msg.h"
@@ -67,8 +68,8 @@ struct dlg {
 	struct dlg_var vars[DLG_MAX_VARS];
 	sip_arena arena;
 	sip_timer t_life;            /* lifetime; after the end, the linger time */
-	uint32_t hash;
-	dlg *hnext, *free_next;
+	sip_hlink hlink;             /* in the layer's table, by Call-ID */
+	dlg *free_next;
 };
 
 /* What an upper layer hears about dialogs. Either may be NULL. */
@@ -81,7 +82,8 @@ struct dlg_callbacks {
 	void *arg;
 };
 
-/* Set up the layer with timers on w and 2^hash_bits buckets. */
+/* Set up the layer with timers on w and 2^hash_bits buckets to start
+ * with (the table grows with the number of dialogs). */
 int dlg_layer_init(sip_timer_wheel *w, unsigned hash_bits);
 /* End every live dialog (DLG_END_SHUTDOWN) and free everything. */
 void dlg_layer_destroy(void);

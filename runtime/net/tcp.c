@@ -19,6 +19,8 @@
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include "core/arena.h"
+#include "core/hash.h"
+#include "core/htable.h"
 #include "core/log.h"
 #include "core/status.h"
 #include "net/limits.h"
@@ -29,7 +31,7 @@
 #define TCP_MAX_CONNS   (tp_limits.tcp_max_conns)
 #define TCP_MAX_RBUF    (tp_limits.tcp_max_rbuf)
 #define TCP_MAX_WBUF    (tp_limits.tcp_max_wbuf)
-#define TCP_BUCKETS     256u
+#define TCP_HASH_BITS   8           /* to start with; grows */
 
 /* How long a listening socket stops accepting when the process is out of
  * descriptors or memory. */
@@ -43,8 +45,7 @@ struct tcp_lsock {
 	sip_timer pause;            /* armed while accepts are paused */
 };
 
-static struct tcp_conn *table[TCP_BUCKETS];
-static unsigned n_conns;
+static sip_htable conns;            /* by peer address; set up on first use */
 static sip_loop *tcp_loop;
 /* A descriptor kept open for the moment the process runs out: closing it
  * lets one accept() succeed, so a waiting connection can be closed instead
@@ -65,41 +66,57 @@ static const struct tcp_io plain_io = { NULL, plain_read, plain_write, NULL, NUL
 
 unsigned tcp_conn_count(void)
 {
-	return n_conns;
+	return (unsigned)sip_htable_count(&conns);
 }
 
 unsigned tcp_conn_count_tp(const sip_transport *tp)
 {
 	unsigned n = 0;
-	for (unsigned i = 0; i < TCP_BUCKETS; i++)
-		for (const struct tcp_conn *c = table[i]; c; c = c->hnext)
-			n += c->sock && c->sock->tp == tp;
+	sip_hiter it;
+	sip_hiter_init(&it, &conns);
+	for (sip_hlink *l; (l = sip_hiter_next(&it));) {
+		const struct tcp_conn *c = SIP_HTABLE_ENTRY(l, struct tcp_conn, hlink);
+		n += c->sock && c->sock->tp == tp;
+	}
 	return n;
 }
 
-static unsigned addr_hash(const sip_addr *a)
+/* The peer's address and port. */
+static uint32_t addr_hash(const sip_addr *a)
 {
-	const unsigned char *p;
-	size_t n;
-	if (a->u.sa.sa_family == AF_INET) {
-		p = (const unsigned char *)&a->u.in.sin_addr;
-		n = 4;
-	} else {
-		p = (const unsigned char *)&a->u.in6.sin6_addr;
-		n = 16;
-	}
-	unsigned h = (unsigned)sip_addr_port(a);
-	for (size_t i = 0; i < n; i++)
-		h = h * 31u + p[i];
-	return h % TCP_BUCKETS;
+	uint16_t port = (uint16_t)sip_addr_port(a);
+	uint32_t h = sip_hash_bytes(&port, sizeof port);
+	if (a->u.sa.sa_family == AF_INET)
+		return sip_hash_more(h, &a->u.in.sin_addr, 4);
+	return sip_hash_more(h, &a->u.in6.sin6_addr, 16);
+}
+
+/* What a connection is looked up by: its socket, or only its socket's
+ * transport, and the peer. Connections being closed are skipped. */
+struct conn_key {
+	const sip_socket *sock;
+	const sip_transport *tp;
+	const sip_addr *peer;
+};
+
+static bool conn_eq(const sip_hlink *l, const void *arg)
+{
+	const struct tcp_conn *c = SIP_HTABLE_ENTRY(l, struct tcp_conn, hlink);
+	const struct conn_key *k = arg;
+	return (k->sock ? c->sock == k->sock : c->sock->tp == k->tp) && !c->dead &&
+	       sip_addr_eq(&c->peer, k->peer);
+}
+
+static struct tcp_conn *conn_lookup(const struct conn_key *k)
+{
+	sip_hlink *l = sip_htable_find(&conns, addr_hash(k->peer), conn_eq, k);
+	return l ? SIP_HTABLE_ENTRY(l, struct tcp_conn, hlink) : NULL;
 }
 
 static struct tcp_conn *conn_find(const sip_socket *sock, const sip_addr *peer)
 {
-	for (struct tcp_conn *c = table[addr_hash(peer)]; c; c = c->hnext)
-		if (c->sock == sock && !c->dead && sip_addr_eq(&c->peer, peer))
-			return c;
-	return NULL;
+	struct conn_key k = { sock, NULL, peer };
+	return conn_lookup(&k);
 }
 
 static const char *conn_name(const struct tcp_conn *c, char *buf, size_t sz)
@@ -138,13 +155,7 @@ static void conn_close(struct tcp_conn *c)
 		conn_report_unsent(c);
 		c->busy = false;
 	}
-	for (struct tcp_conn **pp = &table[addr_hash(&c->peer)]; *pp; pp = &(*pp)->hnext) {
-		if (*pp == c) {
-			*pp = c->hnext;
-			break;
-		}
-	}
-	n_conns--;
+	sip_htable_remove(&conns, &c->hlink);
 	sip_timer_cancel(&tcp_loop->timers, &c->idle);
 	sip_loop_del_fd(tcp_loop, c->fd);
 	if (c->io->close)
@@ -252,7 +263,7 @@ static struct tcp_conn *conn_new(sip_socket *sock, int fd, const sip_addr *peer,
 {
 	struct tcp_lsock *l = sock->priv;
 	char ip[64];
-	if (n_conns >= TCP_MAX_CONNS) {
+	if (sip_htable_count(&conns) >= TCP_MAX_CONNS) {
 		/* Without the peer's port: a flood of refusals from one
 		 * address is one line the log can fold. */
 		LOG_WARN("%s: %u connections open (tcp.max_connections); refusing %s", sock->name, TCP_MAX_CONNS,
@@ -260,8 +271,9 @@ static struct tcp_conn *conn_new(sip_socket *sock, int fd, const sip_addr *peer,
 		close(fd);
 		return NULL;
 	}
-	struct tcp_conn *c = sip_mem_alloc(sizeof *c);
-	if (!c) {
+	struct tcp_conn *c = NULL;
+	if ((!sip_htable_ready(&conns) && sip_htable_init(&conns, TCP_HASH_BITS) != SIP_OK) ||
+	    !(c = sip_mem_alloc(sizeof *c))) {
 		close(fd);
 		return NULL;
 	}
@@ -280,10 +292,7 @@ static struct tcp_conn *conn_new(sip_socket *sock, int fd, const sip_addr *peer,
 		sip_mem_free(c);
 		return NULL;
 	}
-	unsigned h = addr_hash(peer);
-	c->hnext = table[h];
-	table[h] = c;
-	n_conns++;
+	sip_htable_insert(&conns, &c->hlink, addr_hash(peer));
 	sip_timer_init(&c->idle, conn_on_idle, c);
 	sip_timer_add(&l->loop->timers, &c->idle, TCP_IDLE_MS);
 	return c;
@@ -625,19 +634,16 @@ void tcp_conn_close(struct tcp_conn *c)
 
 void tcp_close_sock(sip_socket *s)
 {
-	for (unsigned i = 0; i < TCP_BUCKETS; i++) {
-		struct tcp_conn **pp = &table[i];
-		while (*pp) {
-			struct tcp_conn *c = *pp;
-			if (c->sock != s) {
-				pp = &c->hnext;
-				continue;
-			}
-			c->busy = false;
-			c->connecting = false;
-			c->woff = c->wlen = 0;
-			conn_close(c);
-		}
+	sip_hiter it;
+	sip_hiter_init(&it, &conns);
+	for (sip_hlink *l; (l = sip_hiter_next(&it));) {
+		struct tcp_conn *c = SIP_HTABLE_ENTRY(l, struct tcp_conn, hlink);
+		if (c->sock != s)
+			continue;
+		c->busy = false;
+		c->connecting = false;
+		c->woff = c->wlen = 0;
+		conn_close(c);
 	}
 	struct tcp_lsock *l = s->priv;
 	if (l && l->loop)
@@ -662,8 +668,6 @@ const sip_transport tp_tcp = {
 
 bool tp_conn_open(const sip_transport *tp, const sip_addr *peer)
 {
-	for (struct tcp_conn *c = table[addr_hash(peer)]; c; c = c->hnext)
-		if (c->sock->tp == tp && !c->dead && sip_addr_eq(&c->peer, peer))
-			return true;
-	return false;
+	struct conn_key k = { NULL, tp, peer };
+	return conn_lookup(&k) != NULL;
 }

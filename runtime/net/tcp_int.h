@@ -5,6 +5,7 @@
 #define SIPCC_NET_TCP_INT_H
 
 #include <sys/types.h>
+#include "core/htable.h"
 #include "core/timer.h"
 #include "net/loop.h"
 #include "net/transport.h"
@@ -64,7 +65,7 @@ struct tcp_conn {
 	size_t woff, wlen, wcap;
 	uint64_t last_ms;           /* last input or output */
 	sip_timer idle;
-	struct tcp_conn *hnext;     /* connection table chain */
+	sip_hlink hlink;            /* in the connection table, by peer */
 	const struct tcp_framer *framer;    /* NULL: Content-Length framing */
 	void *framer_priv;
 };

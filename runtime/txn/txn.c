@@ -25,11 +25,8 @@ int txn_layer_init(sip_timer_wheel *w, const struct txn_user *u, unsigned hash_b
 	txn_layer_destroy();
 	if (hash_bits < 4 || hash_bits > 24)
 		hash_bits = 16;
-	txn_L.buckets = sip_mem_alloc(sizeof(txn *) << hash_bits);
-	if (!txn_L.buckets)
+	if (sip_htable_init(&txn_L.table, hash_bits) != SIP_OK)
 		return SIP_NOMEM;
-	memset(txn_L.buckets, 0, sizeof(txn *) << hash_bits);
-	txn_L.mask = (1u << hash_bits) - 1;
 	txn_L.wheel = w;
 	txn_L.user = *u;
 	struct timespec ts;
@@ -43,11 +40,12 @@ int txn_layer_init(sip_timer_wheel *w, const struct txn_user *u, unsigned hash_b
 /* Frees every transaction, live or pooled. */
 void txn_layer_destroy(void)
 {
-	if (!txn_L.buckets)
+	if (!sip_htable_ready(&txn_L.table))
 		return;
-	for (uint32_t i = 0; i <= txn_L.mask; i++)
-		while (txn_L.buckets[i])
-			txn_destroy(txn_L.buckets[i]);
+	sip_hiter it;
+	sip_hiter_init(&it, &txn_L.table);
+	for (sip_hlink *l; (l = sip_hiter_next(&it));)
+		txn_destroy(SIP_HTABLE_ENTRY(l, txn, hlink));
 	while (txn_L.free) {
 		txn *t = txn_L.free;
 		txn_L.free = t->free_next;
@@ -58,8 +56,7 @@ void txn_layer_destroy(void)
 		sip_mem_free(t->tmpl);
 		sip_mem_free(t);
 	}
-	sip_mem_free(txn_L.buckets);
-	txn_L.buckets = NULL;
+	sip_htable_destroy(&txn_L.table);
 	sip_arena_destroy(&txn_L.scratch);
 	txn_L.live = 0;
 }
@@ -131,22 +128,20 @@ txn *txn_alloc(bool client)
 
 void txn_hash_insert(txn *t)
 {
-	t->hash = txn_hash(t->branch);
-	txn **b = &txn_L.buckets[t->hash & txn_L.mask];
-	t->hnext = *b;
-	*b = t;
+	sip_htable_insert(&txn_L.table, &t->hlink, txn_hash(t->branch));
+}
+
+txn *txn_table_find(uint32_t h, sip_htable_eq eq, const void *key)
+{
+	sip_hlink *l = sip_htable_find(&txn_L.table, h, eq, key);
+	return l ? SIP_HTABLE_ENTRY(l, txn, hlink) : NULL;
 }
 
 /* Unlink t from the table and from its relatives, stop its timers and put
  * it back on the free list. */
 void txn_destroy(txn *t)
 {
-	for (txn **pp = &txn_L.buckets[t->hash & txn_L.mask]; *pp; pp = &(*pp)->hnext) {
-		if (*pp == t) {
-			*pp = t->hnext;
-			break;
-		}
-	}
+	sip_htable_remove(&txn_L.table, &t->hlink);
 	sip_timer_cancel(txn_L.wheel, &t->t_retr);
 	sip_timer_cancel(txn_L.wheel, &t->t_end);
 	sip_timer_cancel(txn_L.wheel, &t->t_c);
@@ -208,32 +203,34 @@ static int via_port(const sip_via *v)
 	return v->port ? v->port : 5060;
 }
 
+struct server_key {
+	sip_str key;
+	enum sip_method m;
+	const sip_msg *req;
+};
+
+static bool server_eq(const sip_hlink *l, const void *arg)
+{
+	const txn *t = SIP_HTABLE_ENTRY(l, txn, hlink);
+	const struct server_key *k = arg;
+	return !t->is_client && sip_str_eq(t->branch, k->key) && t->method == k->m &&
+	       (k->m != SIP_METHOD_UNKNOWN || sip_str_eq(t->method_str, k->req->method_str)) &&
+	       sip_str_caseeq(t->sent_by_host, k->req->via1->host) &&
+	       t->sent_by_port == via_port(k->req->via1);
+}
+
 /* §17.2.3: branch, sent-by and method (ACK counted as INVITE; a CANCEL
  * looked up "as INVITE" when as_invite). */
 static txn *server_lookup(sip_msg *req, bool as_invite)
 {
-	if (!req->via1 || !txn_L.buckets)
+	if (!req->via1 || !sip_htable_ready(&txn_L.table))
 		return NULL;
-	sip_str key = req_key(req, req->arena);
-	if (!key.len)
+	struct server_key k = { req_key(req, req->arena), req->method, req };
+	if (!k.key.len)
 		return NULL;
-	enum sip_method m = req->method;
-	if (m == SIP_METHOD_ACK || as_invite)
-		m = SIP_METHOD_INVITE;
-	uint32_t h = txn_hash(key);
-	for (txn *t = txn_L.buckets[h & txn_L.mask]; t; t = t->hnext) {
-		if (t->is_client || t->hash != h || !sip_str_eq(t->branch, key))
-			continue;
-		if (t->method != m)
-			continue;
-		if (m == SIP_METHOD_UNKNOWN && !sip_str_eq(t->method_str, req->method_str))
-			continue;
-		if (!sip_str_caseeq(t->sent_by_host, req->via1->host) ||
-		    t->sent_by_port != via_port(req->via1))
-			continue;
-		return t;
-	}
-	return NULL;
+	if (k.m == SIP_METHOD_ACK || as_invite)
+		k.m = SIP_METHOD_INVITE;
+	return txn_table_find(txn_hash(k.key), server_eq, &k);
 }
 
 txn *txn_server_match(sip_msg *req)
@@ -248,31 +245,28 @@ txn *txn_server_match_cancel(sip_msg *cancel)
 	return server_lookup(cancel, true);
 }
 
+bool txn_client_eq(const sip_hlink *l, const void *arg)
+{
+	const txn *t = SIP_HTABLE_ENTRY(l, txn, hlink);
+	const struct txn_client_key *k = arg;
+	return t->is_client && sip_str_eq(t->branch, k->branch) && t->method == k->method &&
+	       (t->method != SIP_METHOD_UNKNOWN || sip_str_eq(t->method_str, k->method_str));
+}
+
 /* §17.1.3: the top Via branch and the CSeq method. */
 txn *txn_client_match(sip_msg *resp)
 {
-	if (!resp->via1 || !resp->via1->branch.len || !txn_L.buckets)
+	if (!resp->via1 || !resp->via1->branch.len || !sip_htable_ready(&txn_L.table))
 		return NULL;
-	sip_str key = resp->via1->branch;
-	uint32_t h = txn_hash(key);
-	for (txn *t = txn_L.buckets[h & txn_L.mask]; t; t = t->hnext) {
-		if (!t->is_client || t->hash != h || !sip_str_eq(t->branch, key))
-			continue;
-		if (t->method != resp->cseq.method)
-			continue;
-		if (t->method == SIP_METHOD_UNKNOWN &&
-		    !sip_str_eq(t->method_str, resp->cseq.method_str))
-			continue;
-		return t;
-	}
-	return NULL;
+	struct txn_client_key k = { resp->via1->branch, resp->cseq.method, resp->cseq.method_str };
+	return txn_table_find(txn_hash(k.branch), txn_client_eq, &k);
 }
 
 /* ---- server creation ---- */
 
 txn *txn_server_create(sip_msg *req, sip_socket *sock, const sip_addr *src)
 {
-	if (!req->via1 || !txn_L.buckets)
+	if (!req->via1 || !sip_htable_ready(&txn_L.table))
 		return NULL;
 	txn *s = txn_alloc(false);
 	if (!s)

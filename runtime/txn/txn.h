@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "core/arena.h"
+#include "core/htable.h"
 #include "core/str.h"
 #include "core/timer.h"
 #include "net/transport.h"
@@ -64,8 +65,7 @@ struct txn {
 	sip_str method_str;
 	enum txn_state state;
 	sip_str branch;                 /* matching key */
-	uint32_t hash;
-	txn *hnext;                     /* hash chain */
+	sip_hlink hlink;                /* in the layer's table, by branch */
 	txn *free_next;
 	uint64_t id;
 
@@ -138,7 +138,8 @@ struct txn_user {
 	void (*on_final)(txn *s, int code);
 };
 
-/* Set up the layer: timers run on w; 2^hash_bits buckets. */
+/* Set up the layer: timers run on w; 2^hash_bits buckets to start with
+ * (the table grows with the load). */
 int txn_layer_init(sip_timer_wheel *w, const struct txn_user *u, unsigned hash_bits);
 void txn_layer_destroy(void);
 /* Final-response timers of new client transactions, in ms: fr_ms for

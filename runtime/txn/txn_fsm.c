@@ -829,17 +829,12 @@ void txn_on_send_error(sip_socket *sock, const sip_addr *dst, const char *buf, s
 		enum sip_method m = sip_method_from_str(meth);
 		if (m == SIP_METHOD_ACK)
 			return;
-		uint32_t h = txn_hash(branch);
-		for (txn *c = txn_L.buckets[h & txn_L.mask]; c; c = c->hnext) {
-			if (!c->is_client || c->hash != h || !sip_str_eq(c->branch, branch) ||
-			    c->method != m || (m == SIP_METHOD_UNKNOWN && !sip_str_eq(c->method_str, meth)))
-				continue;
-			if (c->absorb || (c->state != TXN_CALLING && c->state != TXN_TRYING) ||
-			    !sip_addr_eq(&c->peer, dst))
-				return;
-			client_transport_error(c);
+		struct txn_client_key k = { branch, m, meth };
+		txn *c = txn_table_find(txn_hash(branch), txn_client_eq, &k);
+		if (!c || c->absorb || (c->state != TXN_CALLING && c->state != TXN_TRYING) ||
+		    !sip_addr_eq(&c->peer, dst))
 			return;
-		}
+		client_transport_error(c);
 		return;
 	}
 	if (len > 0 && (buf[0] < 'A' || buf[0] > 'Z'))
@@ -850,12 +845,16 @@ void txn_on_send_error(sip_socket *sock, const sip_addr *dst, const char *buf, s
 	 * id tells whether it is still the same one. */
 	struct { txn *c; uint64_t id; } hit[64];
 	unsigned n = 0;
-	for (uint32_t i = 0; i <= txn_L.mask && n < 64; i++)
-		for (txn *c = txn_L.buckets[i]; c && n < 64; c = c->hnext)
-			if (c->is_client && !c->absorb && c->sock == sock &&
-			    (c->state == TXN_CALLING || c->state == TXN_TRYING) &&
-			    sip_addr_eq(&c->peer, dst))
-				hit[n].c = c, hit[n++].id = c->id;
+	sip_hiter it;
+	sip_hiter_init(&it, &txn_L.table);
+	for (sip_hlink *l; n < 64 && (l = sip_hiter_next(&it));) {
+		txn *c = SIP_HTABLE_ENTRY(l, txn, hlink);
+		if (c->is_client && !c->absorb && c->sock == sock &&
+		    (c->state == TXN_CALLING || c->state == TXN_TRYING) &&
+		    sip_addr_eq(&c->peer, dst))
+			hit[n].c = c, hit[n++].id = c->id;
+	}
+	sip_hiter_done(&it);
 	for (unsigned i = 0; i < n; i++) {
 		txn *c = hit[i].c;
 		if (c->id == hit[i].id && (c->state == TXN_CALLING || c->state == TXN_TRYING))

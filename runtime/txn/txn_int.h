@@ -9,8 +9,7 @@
 struct txn_layer {
 	sip_timer_wheel *wheel;
 	struct txn_user user;
-	txn **buckets;
-	uint32_t mask;
+	sip_htable table;               /* transactions by branch (the key) */
 	txn *free;
 	unsigned long live;
 	uint64_t next_id;
@@ -27,6 +26,17 @@ txn *txn_alloc(bool client);
 char *txn_out_inline(txn *t);
 void txn_destroy(txn *t);
 void txn_hash_insert(txn *t);
+/* The first transaction of the table with this key hash for which eq
+ * holds (key: what eq compares with); NULL when none. */
+txn *txn_table_find(uint32_t h, sip_htable_eq eq, const void *key);
+/* A client transaction by branch and method (§17.1.3): txn_client_eq
+ * with a struct txn_client_key. */
+struct txn_client_key {
+	sip_str branch;
+	enum sip_method method;
+	sip_str method_str;             /* for SIP_METHOD_UNKNOWN */
+};
+bool txn_client_eq(const sip_hlink *l, const void *key);
 /* Copy src into *buf, growing it when needed; inl is storage embedded in
  * the transaction that *buf may point at (never passed to realloc/free),
  * or NULL. */

@@ -13,9 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include "core/status.h"
+#include "core/timer.h"
 #include "registrar/registrar.h"
 
 #define NOW 1700000000
@@ -747,6 +749,54 @@ static void test_write_paths_agree(void **state)
 	tmp_db_close(d, path);
 }
 
+/* Register n users named PREFIX<i> at time now (default expiry, 3600 s). */
+static void register_many(reg_table *t, const char *prefix, unsigned from, unsigned n,
+			  int64_t now)
+{
+	char user[64];
+	struct reg_result r;
+	const char *saved = reg_user;
+	reg_user = user;
+	for (unsigned i = from; i < from + n; i++) {
+		snprintf(user, sizeof user, "%s%u", prefix, i);
+		do_register(t, "cm", 1, "Contact: <sip:x@192.0.2.9>\r\n", now, &r);
+		assert_int_equal(r.code, 200);
+	}
+	reg_user = saved;
+}
+
+/* The expiry timer sweeps an eighth of the table per second: a full pass
+ * takes eight ticks, not fewer; and a pass during which the table grows
+ * still reaches every address of record that was there when it began. */
+static void test_timer_sweep_slices(void **state)
+{
+	(void)state;
+	int64_t now = (int64_t)time(NULL);
+	reg_table *t = reg_table_get(SIP_STR_LIT("sweep"), true);
+	register_many(t, "old", 0, 3000, now - 10000);      /* expired */
+	register_many(t, "live", 0, 100, now);
+	assert_int_equal(reg_table_aors(t), 3100);
+	sip_timer_wheel w;
+	sip_timer_wheel_init(&w, 0);
+	reg_timer_start(&w);
+	for (unsigned tick = 1; tick <= 7; tick++)
+		sip_timer_expire(&w, tick * 1000);
+	assert_true(reg_table_count(t) > 100);              /* not all swept yet */
+	sip_timer_expire(&w, 8000);
+	assert_int_equal(reg_table_count(t), 100);
+	assert_int_equal(reg_table_aors(t), 100);
+	/* Growing from 1024 to 4096 buckets during the next pass. */
+	register_many(t, "old", 0, 1000, now - 10000);
+	for (unsigned tick = 9; tick <= 14; tick++) {
+		register_many(t, "more", (tick - 9) * 600, 600, now);
+		sip_timer_expire(&w, tick * 1000);
+	}
+	for (unsigned tick = 15; tick <= 40; tick++)
+		sip_timer_expire(&w, tick * 1000);
+	assert_int_equal(reg_table_count(t), 100 + 6 * 600);
+	reg_timer_stop();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -760,6 +810,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_instance_replaces_binding, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_instance_persisted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_paths_agree, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_timer_sweep_slices, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,3 +22,9 @@ TESTS += tests/runtime/core/test_log
 tests_runtime_core_test_log_SOURCES = tests/runtime/core/test_log.c runtime/core/log.c
 tests_runtime_core_test_log_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_runtime_core_test_log_LDADD = $(CMOCKA_LIBS)
+
+check_PROGRAMS += tests/runtime/core/test_htable
+TESTS += tests/runtime/core/test_htable
+tests_runtime_core_test_htable_SOURCES = tests/runtime/core/test_htable.c
+tests_runtime_core_test_htable_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_runtime_core_test_htable_LDADD = $(SIPRT_CORE) $(CMOCKA_LIBS)
