@@ -269,10 +269,7 @@ static const struct auth_row *auth_cache_get(sip_str user, sip_str realm)
  * was read before may be stale (a new password, a removed subscriber). */
 static void auth_cache_flush(void)
 {
-	for (size_t i = 0; i < AUTH_CACHE_SLOTS; i++) {
-		sip_mem_free(auth_cache[i].row);
-		auth_cache[i].row = NULL;
-	}
+	auth_cache_clear();
 }
 
 /* ---- the query on the worker ---- */
