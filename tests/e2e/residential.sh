@@ -35,127 +35,19 @@ e2e_ports GW PROXY UAC CAROL
 e2e_build "$POLICY" -D "PSTN_GATEWAY=sip:127.0.0.1:$GW"
 e2e_start_proxy "$PROXY" --db "$DB"
 
-python3 - "$PROXY" "$GW" "$FULL" >"$E2E_TMP/residential.out" 2>&1 <<'PY' ||
-import hashlib, re, socket, sys
+python3 - "$PROXY" "$GW" "$FULL" "$E2E_SRC" >"$E2E_TMP/residential.out" 2>&1 <<'PY' ||
+import re, sys
+sys.path.insert(0, sys.argv[4])
+import sip_phone as sp
+from sip_phone import Request, addr, check, codes, drain, header, nowhere
 
-proxy = ("127.0.0.1", int(sys.argv[1]))
 full = sys.argv[3] == "1"
 DOMAIN = "voip.example.com"
-PASSWORDS = {"alice": "alice-secret", "bob": "bob-secret", "carol": "carol-secret"}
-
-def bound(port=0):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", port))
-    return s
-gateway = bound(int(sys.argv[2]))
-alice, bob = bound(), bound()   # the subscribers' phones
-addr = lambda s: "127.0.0.1:%d" % s.getsockname()[1]
-failed = 0
-n = 0
-
-def check(name, ok, detail=""):
-    global failed
-    print("%s %s%s" % ("ok  " if ok else "FAIL", name, "" if ok else ": " + detail))
-    failed += not ok
-
-def drain(sock, timeout):
-    got = []
-    sock.settimeout(timeout)
-    try:
-        while True:
-            got.append(sock.recv(65535).decode("latin-1"))
-    except socket.timeout:
-        pass
-    return got
-
-def header(msg, name):
-    m = re.search(r"\r\n%s:[ \t]*([^\r]*)" % re.escape(name), msg, re.I)
-    return m.group(1) if m else None
-
-class Request:
-    """One request of a new call or registration: the same Call-ID for the
-    retry with credentials, a new branch and CSeq for each send."""
-    def __init__(self, method, ruri, sock, user, to=None, extra=""):
-        global n
-        n += 1
-        self.method, self.ruri, self.sock, self.user = method, ruri, sock, user
-        self.to, self.extra = to or ruri, extra
-        self.callid = "res-%d@127.0.0.1" % n
-        self.cseq = 0
-
-    def send(self, auth="", maxfwd=70):
-        self.cseq += 1
-        self.branch = "z9hG4bK-res-%s-%d" % (self.callid.split("@")[0], self.cseq)
-        me = addr(self.sock)
-        msg = ("%s %s SIP/2.0\r\n"
-               "Via: SIP/2.0/UDP %s;branch=%s;rport\r\n"
-               "Max-Forwards: %d\r\n"
-               "From: <sip:%s>;tag=t%s\r\n"
-               "To: <%s>\r\n"
-               "Call-ID: %s\r\n"
-               "CSeq: %d %s\r\n"
-               "Contact: <sip:%s@%s>\r\n%s%s"
-               "Content-Length: 0\r\n\r\n"
-               % (self.method, self.ruri, me, self.branch, maxfwd, self.user, self.callid.split("@")[0],
-                  self.to, self.callid, self.cseq, self.method,
-                  self.user.split("@")[0], me, self.extra, auth))
-        self.sock.sendto(msg.encode(), proxy)
-
-    def mine(self, msgs):
-        return [m for m in msgs if "\r\nCall-ID: %s\r\n" % self.callid in m]
-
-    def replies(self, timeout=1.0):
-        got = self.mine(drain(self.sock, timeout))
-        rs = [m for m in got if m.startswith("SIP/2.0 ")]
-        for r in rs:   # ACK a negative reply to an INVITE (RFC 3261 17.1.1.3)
-            code = int(r.split(" ", 2)[1])
-            if self.method == "INVITE" and code >= 300:
-                self.sock.sendto(("ACK %s SIP/2.0\r\nVia: %s\r\nMax-Forwards: 70\r\n"
-                                  "From: %s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %s ACK\r\n"
-                                  "Content-Length: 0\r\n\r\n"
-                                  % (self.ruri, header(r, "Via"), header(r, "From"),
-                                     header(r, "To"), self.callid,
-                                     header(r, "CSeq").split()[0])).encode(), proxy)
-        return rs
-
-    def credentials(self, challenge, password, hname, user=None):
-        """The Authorization/Proxy-Authorization header answering the MD5
-        challenge of reply challenge (hname: its header name)."""
-        chal = [v for v in re.findall(r"\r\n%s:[ \t]*([^\r]*)" % hname, challenge, re.I)
-                if "algorithm=MD5" in v][0]
-        realm = re.search(r'realm="([^"]*)"', chal).group(1)
-        nonce = re.search(r'nonce="([^"]*)"', chal).group(1)
-        user = user or self.user.split("@")[0]
-        md5 = lambda s: hashlib.md5(s.encode()).hexdigest()
-        ha1 = md5("%s:%s:%s" % (user, realm, password))
-        ha2 = md5("%s:%s" % (self.method, self.ruri))
-        nc, cnonce = "00000001", "c%d" % n
-        resp = md5(":".join([ha1, nonce, nc, cnonce, "auth", ha2]))
-        return ('%s: Digest username="%s", realm="%s", nonce="%s", uri="%s", '
-                'response="%s", algorithm=MD5, qop=auth, nc=%s, cnonce="%s"\r\n'
-                % ("Authorization" if hname.startswith("WWW") else "Proxy-Authorization",
-                   user, realm, nonce, self.ruri, resp, nc, cnonce))
-
-    def authenticate(self, name, code, password=None):
-        """Send without credentials, expect the challenge code, answer it.
-        Returns the replies to the request with credentials."""
-        hname = "WWW-Authenticate" if code == 401 else "Proxy-Authenticate"
-        self.send()
-        rs = [r for r in self.replies() if not r.startswith("SIP/2.0 100")]
-        ch = [r for r in rs if r.startswith("SIP/2.0 %d " % code)]
-        check(name + ": challenged with %d" % code, bool(ch), "got %r" % [r[:40] for r in rs])
-        if not ch:
-            return []
-        pw = password or PASSWORDS[self.user.split("@")[0]]
-        self.send(auth=self.credentials(ch[0], pw, hname))
-        return self.replies()
-
-def codes(rs):
-    return [int(r.split(" ", 2)[1]) for r in rs]
-
-def nowhere(name, req, socks):
-    leaked = [m[:60] for s in socks for m in req.mine(drain(s, 0.2))]
-    check(name + ": not forwarded", not leaked, "got %r" % leaked)
+sp.setup(sys.argv[1], DOMAIN,
+         {"alice": "alice-secret", "bob": "bob-secret", "carol": "carol-secret"})
+proxy = sp.proxy
+gateway = sp.bound(int(sys.argv[2]))
+alice, bob = sp.bound(), sp.bound()   # the subscribers' phones
 
 # ---- registration ----
 reg = Request("REGISTER", "sip:" + DOMAIN, bob, "bob@" + DOMAIN, to="sip:bob@" + DOMAIN,
@@ -241,7 +133,7 @@ req = Request("OPTIONS", "sip:bob@" + DOMAIN, alice, "alice@" + DOMAIN)
 req.send(maxfwd=0)
 rs = req.replies()
 check("loop: 483", 483 in codes(rs), "got %r" % codes(rs))
-sys.exit(1 if failed else 0)
+sys.exit(sp.result())
 PY
 {
 	cat "$E2E_TMP/residential.out" >&2
