@@ -47,13 +47,19 @@ enum cc_type {
 	CC_TY_REGEX,      /* stdlib parameter: a str holding a POSIX extended regular
 			   * expression; the argument must be a literal (or a
 			   * define), compiled when the policy is checked */
+	CC_TY_SQL,        /* stdlib parameter: a str holding one SQL query (SELECT or
+			   * WITH) with placeholders $1..$n; the argument must be a
+			   * literal (or a define), checked when the policy is, and n
+			   * is the number of parameters declared right after it up
+			   * to the first avp one (the values bound) */
 };
 const char *cc_type_name(enum cc_type t);
-/* str and its checked subtypes (uri, ip, regex) share the str
+/* str and its checked subtypes (uri, ip, regex, sql) share the str
  * representation. */
 static inline bool cc_type_is_str(enum cc_type t)
 {
-	return t == CC_TY_STR || t == CC_TY_URI || t == CC_TY_IP || t == CC_TY_REGEX;
+	return t == CC_TY_STR || t == CC_TY_URI || t == CC_TY_IP || t == CC_TY_REGEX
+	       || t == CC_TY_SQL;
 }
 /* May a value of type from be used where type to is expected? uri and ip
  * values are strs, and a str may become a uri or ip: a literal is checked

@@ -17,6 +17,7 @@ include modules/nat/local.mk
 include modules/rtpengine/local.mk
 include modules/acc/local.mk
 include modules/text/local.mk
+include modules/prefs/local.mk
 
 noinst_LIBRARIES += modules/libmod_registrar.a
 modules_libmod_registrar_a_SOURCES = $(REGISTRAR_SRC)
@@ -45,6 +46,9 @@ modules_libmod_acc_a_CFLAGS = $(RUNTIME_CFLAGS)
 noinst_LIBRARIES += modules/libmod_text.a
 modules_libmod_text_a_SOURCES = $(TEXT_SRC)
 modules_libmod_text_a_CFLAGS = $(RUNTIME_CFLAGS)
+noinst_LIBRARIES += modules/libmod_prefs.a
+modules_libmod_prefs_a_SOURCES = $(PREFS_SRC)
+modules_libmod_prefs_a_CFLAGS = $(RUNTIME_CFLAGS)
 
 MODULE_OBJECTS = \
 	$(modules_libmod_registrar_a_OBJECTS) \
@@ -55,7 +59,8 @@ MODULE_OBJECTS = \
 	$(modules_libmod_nat_a_OBJECTS) \
 	$(modules_libmod_rtpengine_a_OBJECTS) \
 	$(modules_libmod_acc_a_OBJECTS) \
-	$(modules_libmod_text_a_OBJECTS)
+	$(modules_libmod_text_a_OBJECTS) \
+	$(modules_libmod_prefs_a_OBJECTS)
 
 dist_stdlib_DATA += \
 	modules/registrar/registrar.sipi \
@@ -66,4 +71,5 @@ dist_stdlib_DATA += \
 	modules/nat/nat.sipi \
 	modules/rtpengine/rtpengine.sipi \
 	modules/acc/acc.sipi \
-	modules/text/text.sipi
+	modules/text/text.sipi \
+	modules/prefs/prefs.sipi
