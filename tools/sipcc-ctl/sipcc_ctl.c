@@ -16,12 +16,11 @@
 #include "core/status.h"
 #include "db/db.h"
 #include "drouting/drouting.h"
+#include "ctl.h"
 
 #define CTL_DEFAULT_URL "sqlite:sipcc.db"
 
-enum { CTL_OK = 0, CTL_REFUSED = 1, CTL_USAGE = 2, CTL_DBFAIL = 3 };
-
-static const char *ctl_prog = "sipcc-ctl";
+const char *ctl_prog = "sipcc-ctl";
 
 int ctl_socket_cmd(const char *prog, const char *path, int argc, char **argv);
 
@@ -49,6 +48,12 @@ static void ctl_usage(FILE *f)
 		"  acc show [N] | acc missed [N]    the last N accounted transactions or\n"
 		"                                   missed calls (default 20), newest first\n"
 		"  cdr show [N]                     the last N CDRs (default 20), newest first\n"
+		"  pref set USER@DOMAIN NAME VALUE [--int]   set an attribute (@DOMAIN: the\n"
+		"                                   domain's, for its users without one)\n"
+		"  pref get USER@DOMAIN [NAME]      print one attribute's value, or all\n"
+		"  pref rm USER@DOMAIN NAME         remove an attribute\n"
+		"  import subscribers|aliases|prefs|groups FILE.csv   load a CSV file in one\n"
+		"                                   transaction (nothing when a line is bad)\n"
 		"with --ctl PATH, a command for a running proxy (see sipcc-ctl(8)):\n"
 		"  stats [PREFIX] | uptime | version | help | log level [LEVEL]\n"
 		"  ul show [AOR] | ul rm AOR | dlg list | dr reload | domain reload\n"
@@ -62,9 +67,7 @@ static void ctl_usage(FILE *f)
 		ctl_prog, CTL_DEFAULT_URL);
 }
 
-static int ctl_err(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int ctl_err(int status, const char *fmt, ...)
+int ctl_err(int status, const char *fmt, ...)
 {
 	va_list ap;
 	fprintf(stderr, "%s: ", ctl_prog);
@@ -75,14 +78,14 @@ static int ctl_err(int status, const char *fmt, ...)
 	return status;
 }
 
-static int ctl_dberr(db *d, const char *what, int rc)
+int ctl_dberr(db *d, const char *what, int rc)
 {
 	return ctl_err(CTL_DBFAIL, "%s: %s%s%s", what, sip_strerror(rc), db_error(d)[0] ? ": " : "",
 		       db_error(d));
 }
 
 /* RFC 3261 user: unreserved, escaped and user-unreserved characters. */
-static bool ctl_valid_user(const char *s, size_t n)
+bool ctl_valid_user(const char *s, size_t n)
 {
 	if (!n || n > 64)
 		return false;
@@ -97,7 +100,7 @@ static bool ctl_valid_user(const char *s, size_t n)
 }
 
 /* A host name (labels of letters, digits and '-') or an IPv4 address. */
-static bool ctl_valid_domain(const char *s)
+bool ctl_valid_domain(const char *s)
 {
 	size_t n = strlen(s), label = 0;
 	if (!n || n > 253 || s[0] == '.' || s[n - 1] == '.')
@@ -121,7 +124,7 @@ static bool ctl_valid_domain(const char *s)
 
 /* "user@domain" (an optional "sip:" prefix allowed) into its parts, the
  * domain lowercased. */
-static bool ctl_split(const char *arg, char *user, size_t usz, char *dom, size_t dsz)
+bool ctl_split(const char *arg, char *user, size_t usz, char *dom, size_t dsz)
 {
 	if (strncasecmp(arg, "sip:", 4) == 0)
 		arg += 4;
@@ -141,7 +144,7 @@ static bool ctl_split(const char *arg, char *user, size_t usz, char *dom, size_t
 }
 
 /* Run a prepared statement to completion; returns its status. */
-static int ctl_run(db_stmt *st)
+int ctl_run(db_stmt *st)
 {
 	int rc;
 	while ((rc = db_step(st)) == DB_ROW)
@@ -149,7 +152,7 @@ static int ctl_run(db_stmt *st)
 	return rc;
 }
 
-static int ctl_domain_known(db *d, const char *dom, bool *known)
+int ctl_domain_known(db *d, const char *dom, bool *known)
 {
 	db_stmt *st;
 	int rc = db_prepare(d, "SELECT count(*) FROM domain WHERE domain = $1", &st);
@@ -162,7 +165,7 @@ static int ctl_domain_known(db *d, const char *dom, bool *known)
 	return rc;
 }
 
-static int ctl_subscriber_exists(db *d, const char *user, const char *dom, bool *exists)
+int ctl_subscriber_exists(db *d, const char *user, const char *dom, bool *exists)
 {
 	db_stmt *st;
 	int rc = db_prepare(d, "SELECT count(*) FROM subscriber WHERE username = $1 AND domain = $2",
@@ -193,6 +196,20 @@ static int ctl_bind_secrets(db_stmt *st, int first, const char *user, const char
 	return rc;
 }
 
+int ctl_subscriber_insert(db *d, db_stmt **st, const char *user, const char *dom, const char *pw,
+			  bool plaintext)
+{
+	int rc = SIP_OK;
+	if (!*st)
+		rc = db_prepare(d, "INSERT INTO subscriber (username, domain, password, ha1, ha1_sha256)"
+				" VALUES ($1, $2, $3, $4, $5)", st);
+	if (rc == SIP_OK && (rc = db_bind_text(*st, 1, sip_str_make(user, strlen(user)))) == SIP_OK
+	    && (rc = db_bind_text(*st, 2, sip_str_make(dom, strlen(dom)))) == SIP_OK
+	    && (rc = ctl_bind_secrets(*st, 3, user, dom, pw, plaintext)) == SIP_OK)
+		rc = ctl_run(*st);
+	return rc;
+}
+
 static int ctl_user_cmd(db *d, const char *cmd, int argc, char **argv, bool plaintext)
 {
 	char user[128], dom[256];
@@ -217,11 +234,14 @@ static int ctl_user_cmd(db *d, const char *cmd, int argc, char **argv, bool plai
 			return ctl_dberr(d, "cannot read the subscriber table", rc);
 		if (exists)
 			return ctl_err(CTL_REFUSED, "subscriber %s@%s exists already", user, dom);
-		rc = db_prepare(d, "INSERT INTO subscriber (username, domain, password, ha1, ha1_sha256)"
-				" VALUES ($1, $2, $3, $4, $5)", &st);
-		if (rc == SIP_OK && (rc = db_bind_text(st, 1, sip_str_make(user, strlen(user)))) == SIP_OK
-		    && (rc = db_bind_text(st, 2, sip_str_make(dom, strlen(dom)))) == SIP_OK)
-			rc = ctl_bind_secrets(st, 3, user, dom, argv[1], plaintext);
+		st = NULL;
+		rc = ctl_subscriber_insert(d, &st, user, dom, argv[1], plaintext);
+		db_finalize(st);
+		if (rc == SIP_EDBCONSTRAINT)
+			return ctl_err(CTL_REFUSED, "subscriber %s@%s exists already", user, dom);
+		if (rc != SIP_OK)
+			return ctl_dberr(d, "cannot change the subscriber table", rc);
+		return CTL_OK;
 	} else if (rm) {
 		rc = db_prepare(d, "DELETE FROM subscriber WHERE username = $1 AND domain = $2", &st);
 		if (rc == SIP_OK && (rc = db_bind_text(st, 1, sip_str_make(user, strlen(user)))) == SIP_OK)
@@ -828,7 +848,8 @@ int main(int argc, char **argv)
 	if (!db_cmd && strcmp(cmd, "add") && strcmp(cmd, "rm") && strcmp(cmd, "passwd")
 	    && strcmp(cmd, "domain") && strcmp(cmd, "alias") && strcmp(cmd, "ul")
 	    && strcmp(cmd, "gw") && strcmp(cmd, "rule")
-	    && strcmp(cmd, "acc") && strcmp(cmd, "cdr"))
+	    && strcmp(cmd, "acc") && strcmp(cmd, "cdr")
+	    && strcmp(cmd, "pref") && strcmp(cmd, "import"))
 		return ctl_err(CTL_USAGE, "unknown command '%s' (see %s --help)", cmd, ctl_prog);
 	if (db_cmd && (argc != 2 || (strcmp(argv[1], "init") && strcmp(argv[1], "migrate")
 				      && strcmp(argv[1], "version"))))
@@ -868,6 +889,10 @@ int main(int argc, char **argv)
 		status = ctl_gw_cmd(d, argc - 1, argv + 1);
 	} else if (strcmp(cmd, "rule") == 0) {
 		status = ctl_rule_cmd(d, argc - 1, argv + 1);
+	} else if (strcmp(cmd, "pref") == 0) {
+		status = ctl_pref_cmd(d, argc - 1, argv + 1);
+	} else if (strcmp(cmd, "import") == 0) {
+		status = ctl_import_cmd(d, argc - 1, argv + 1, plaintext);
 	} else if (strcmp(cmd, "acc") == 0 || strcmp(cmd, "cdr") == 0) {
 		status = ctl_acc_show(d, cmd, argc - 1, argv + 1);
 	} else {
