@@ -229,8 +229,11 @@ static int prefs_job_start(struct sip_ctx *ctx, struct prefs_job *j, struct pref
 	if (proxy_db_worker()) {
 		rc = proxy_wait(ctx);
 		if (rc == SIP_OK) {
-			if ((rc = proxy_db_submit(prefs_job_run, prefs_job_done, j)) == SIP_OK)
+			if ((rc = proxy_db_submit(prefs_job_run, prefs_job_done, j)) == SIP_OK) {
+				LOG_DEBUG("prefs: request waits for the database (%s)",
+					  prefs_job_what(j));
 				return SIP_AGAIN;
+			}
 			proxy_wait_cancel(ctx);
 		}
 	}

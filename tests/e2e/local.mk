@@ -158,3 +158,9 @@ E2E_TESTS += tests/e2e/db_startup.sh
 # request and prints its final reply, for any test.
 E2E_TESTS += tests/e2e/db_change.sh
 EXTRA_DIST += tests/e2e/db_change.sip tests/e2e/sip_peer.py
+# Per-user attributes (usr_preferences): call forwarding set with sipcc-ctl
+# pref set takes effect on the next call without a restart, typed AVPs,
+# stores and deletes from the policy, general queries; on SQLite and
+# PostgreSQL. Bulk import of 10,000 subscribers in one transaction.
+E2E_TESTS += tests/e2e/prefs.sh tests/e2e/prefs_pgsql.sh
+EXTRA_DIST += tests/e2e/prefs.sip
