@@ -162,5 +162,5 @@ EXTRA_DIST += tests/e2e/db_change.sip tests/e2e/sip_peer.py
 # pref set takes effect on the next call without a restart, typed AVPs,
 # stores and deletes from the policy, general queries; on SQLite and
 # PostgreSQL. Bulk import of 10,000 subscribers in one transaction.
-E2E_TESTS += tests/e2e/prefs.sh tests/e2e/prefs_pgsql.sh
+E2E_TESTS += tests/e2e/prefs.sh tests/e2e/prefs_pgsql.sh tests/e2e/import.sh tests/e2e/import_pgsql.sh
 EXTRA_DIST += tests/e2e/prefs.sip
