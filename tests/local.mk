@@ -18,3 +18,4 @@ include tests/runtime/proxy/local.mk
 include tests/runtime/script/local.mk
 include tests/modules/nat/local.mk
 include tests/modules/rtpengine/local.mk
+include tests/modules/prefs/local.mk
