@@ -55,6 +55,12 @@ struct import_row {
 	char *key;                      /* what must be unique in the file */
 };
 
+/* A bad line's report, printed in line order once every check ran. */
+struct import_msg {
+	unsigned line, seq;
+	char text[200];
+};
+
 struct import {
 	enum import_kind kind;
 	const struct import_spec *spec;
@@ -62,6 +68,8 @@ struct import {
 	struct import_row *rows;
 	size_t n, cap;
 	unsigned bad;
+	struct import_msg *msgs;
+	size_t nmsgs, msgcap;
 };
 
 static void import_bad(struct import *im, unsigned line, const char *fmt, ...)
@@ -70,12 +78,40 @@ static void import_bad(struct import *im, unsigned line, const char *fmt, ...)
 static void import_bad(struct import *im, unsigned line, const char *fmt, ...)
 {
 	va_list ap;
-	fprintf(stderr, "%s:%u: ", im->file, line);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
 	im->bad++;
+	if (im->nmsgs == im->msgcap) {
+		size_t nc = im->msgcap ? im->msgcap * 2 : 64;
+		struct import_msg *m = realloc(im->msgs, nc * sizeof *m);
+		if (!m) {
+			fprintf(stderr, "%s:%u: (out of memory for the report)\n", im->file, line);
+			return;
+		}
+		im->msgs = m;
+		im->msgcap = nc;
+	}
+	struct import_msg *m = &im->msgs[im->nmsgs];
+	m->line = line;
+	m->seq = (unsigned)im->nmsgs++;
+	va_start(ap, fmt);
+	vsnprintf(m->text, sizeof m->text, fmt, ap);
+	va_end(ap);
+}
+
+static int import_msg_cmp(const void *a, const void *b)
+{
+	const struct import_msg *x = a, *y = b;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+static void import_report(struct import *im)
+{
+	if (im->nmsgs)
+		qsort(im->msgs, im->nmsgs, sizeof *im->msgs, import_msg_cmp);
+	for (size_t i = 0; i < im->nmsgs; i++)
+		fprintf(stderr, "%s:%u: %s\n", im->file, im->msgs[i].line, im->msgs[i].text);
+	im->nmsgs = 0;
 }
 
 /* Split one line (no line end) into its fields, unquoting them in place.
@@ -487,6 +523,7 @@ int ctl_import_cmd(db *d, int argc, char **argv, bool plaintext)
 	if ((rc = import_check_db(d, &im)) != SIP_OK) {
 		status = ctl_dberr(d, "cannot check the lines against the database", rc);
 	} else if (im.bad) {
+		import_report(&im);
 		status = ctl_err(CTL_REFUSED, "%u bad line%s in %s: nothing imported", im.bad,
 				 im.bad == 1 ? "" : "s", im.file);
 	} else if (im.n == 0) {
@@ -505,6 +542,8 @@ int ctl_import_cmd(db *d, int argc, char **argv, bool plaintext)
 	if (status != CTL_OK)
 		db_exec(d, "ROLLBACK");
 out:
+	import_report(&im);
+	free(im.msgs);
 	import_free(&im);
 	return status;
 }
