@@ -13,7 +13,9 @@
 #  5. avp_db_store / avp_db_delete from the policy write through the
 #     database worker (sipcc-ctl pref get sees the row, then not);
 #  6. sql_query / sql_query2: a value bound, typed into str and int AVPs;
-#     no row is false; a query the database refuses is false and logged.
+#     no row is false; a query the database refuses is false and logged;
+#  7. (PostgreSQL) the server stopped: attributes still load from the copy
+#     in memory; a store and a query are false (logged), without waiting.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init
@@ -114,4 +116,23 @@ $PEER "$PROXY" MESSAGE "sip:count@$D" --from "sip:alice@$D" --header "Subject: p
 $PEER "$PROXY" MESSAGE "sip:broken@$D" --from "sip:bob@$D" --expect 500 >"$E2E_TMP/q5.out" ||
 	e2e_fail "a query the database refuses was true: $(cat "$E2E_TMP/q5.out")"
 e2e_wait_log "prefs: sql_query failed" 2 "the refused query was not logged"
+e2e_expect_proxy_alive
+
+# 7. PostgreSQL stopped: loads keep the copy loaded last; a store and a
+#    query are false at once, logged; nothing waits for the database.
+[ "${E2E_PG:-0}" = 1 ] || exit 0
+eval "$PG_STOP" >>"$E2E_TMP/pg.out" 2>&1 || e2e_error "cannot stop PostgreSQL"
+$PEER "$PROXY" OPTIONS "sip:bob@$D" --expect 202 >"$E2E_TMP/d1.out" ||
+	e2e_fail "the cached attribute is lost with the database down: $(cat "$E2E_TMP/d1.out")"
+t0=$(date +%s%N)
+$PEER "$PROXY" PUBLISH "sip:prefs@$D" --from "sip:dave@$D" --header "Subject: sip:x@$D" \
+	--expect 500 --timeout 6 >"$E2E_TMP/d2.out" ||
+	e2e_fail "a store with the database down: $(cat "$E2E_TMP/d2.out")"
+$PEER "$PROXY" MESSAGE "sip:ha1@$D" --from "sip:bob@$D" --expect 404 --timeout 6 \
+	>"$E2E_TMP/d3.out" || e2e_fail "a query with the database down: $(cat "$E2E_TMP/d3.out")"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+e2e_log "store and query answered in $ms ms with the database down"
+e2e_wait_log "prefs: cannot store attribute cfu of dave@$D" 2 "the failed store was not logged"
+$PEER "$PROXY" OPTIONS "sip:carol@$D" --expect 404 >/dev/null ||
+	e2e_fail "OPTIONS after the failures"
 e2e_expect_proxy_alive
