@@ -26,6 +26,13 @@
 /* usr_preferences.type */
 enum { PREFS_TYPE_STR = 0, PREFS_TYPE_INT = 1 };
 
+/* One attribute written whether or not it exists (db_prepare_upsert):
+ * username, domain, attribute (the key), type, value. */
+extern const db_upsert prefs_upsert;
+/* Delete one attribute: $1 username, $2 domain, $3 attribute. */
+#define PREFS_SQL_DELETE \
+	"DELETE FROM usr_preferences WHERE username = $1 AND domain = $2 AND attribute = $3"
+
 /* One owner: user ("" for a domain's attributes) and domain, the domain
  * lowercased into dom (PREFS_DOMAIN_MAX + 1 bytes); user points into the
  * owner text. False when owner is none of the forms above or too long. */

@@ -96,12 +96,6 @@ static void prefs_job_free(struct prefs_job *j)
 	sip_mem_free(j);
 }
 
-static const db_upsert prefs_upsert = {
-	.table = "usr_preferences",
-	.cols = (const char *const[]){ "username", "domain", "attribute", "type", "value" },
-	.ncols = 5, .nkey = 3,
-};
-
 /* On the worker's thread (or the loop's, synchronously): the job on d. */
 static int prefs_job_run(db *d, void *arg)
 {
@@ -119,8 +113,7 @@ static int prefs_job_run(db *d, void *arg)
 			rc = db_bind_text(st, 5, j->s[3]);
 		break;
 	case PREFS_DELETE:
-		rc = db_prepare(d, "DELETE FROM usr_preferences"
-				" WHERE username = $1 AND domain = $2 AND attribute = $3", &st);
+		rc = db_prepare(d, PREFS_SQL_DELETE, &st);
 		for (int i = 0; i < 3 && rc == SIP_OK; i++)
 			rc = db_bind_text(st, i + 1, j->s[i]);
 		break;

@@ -26,6 +26,12 @@ struct prefs_snap {
 
 static db_cache *prefs_cache;
 
+const db_upsert prefs_upsert = {
+	.table = "usr_preferences",
+	.cols = (const char *const[]){ "username", "domain", "attribute", "type", "value" },
+	.ncols = 5, .nkey = 3,
+};
+
 static uint32_t prefs_hash(sip_str user, sip_str domain, sip_str attr)
 {
 	uint32_t h = sip_hash_sep(sip_hash_more(SIP_HASH_INIT, user.s, user.len));

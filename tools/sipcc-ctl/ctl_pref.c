@@ -54,16 +54,10 @@ const char *ctl_pref_check(const char *name, const char *value, bool is_int)
 	return NULL;
 }
 
-static const db_upsert ctl_pref_upsert = {
-	.table = "usr_preferences",
-	.cols = (const char *const[]){ "username", "domain", "attribute", "type", "value" },
-	.ncols = 5, .nkey = 3,
-};
-
 int ctl_pref_store(db *d, db_stmt **st, const char *user, const char *dom, const char *name,
 		   const char *value, bool is_int)
 {
-	int rc = *st ? SIP_OK : db_prepare_upsert(d, &ctl_pref_upsert, st);
+	int rc = *st ? SIP_OK : db_prepare_upsert(d, &prefs_upsert, st);
 	if (rc == SIP_OK && (rc = db_bind_text(*st, 1, sip_str_make(user, strlen(user)))) == SIP_OK
 	    && (rc = db_bind_text(*st, 2, sip_str_make(dom, strlen(dom)))) == SIP_OK
 	    && (rc = db_bind_text(*st, 3, sip_str_make(name, strlen(name)))) == SIP_OK
@@ -140,8 +134,7 @@ int ctl_pref_cmd(db *d, int argc, char **argv)
 			return ctl_err(CTL_REFUSED, "bad value '%s' for %s: %s", argv[3], name, why);
 		rc = ctl_pref_store(d, &st, user, dom, name, argv[3], is_int);
 	} else {
-		rc = db_prepare(d, "DELETE FROM usr_preferences"
-				" WHERE username = $1 AND domain = $2 AND attribute = $3", &st);
+		rc = db_prepare(d, PREFS_SQL_DELETE, &st);
 		if (rc == SIP_OK && (rc = db_bind_text(st, 1, sip_str_make(user, strlen(user)))) == SIP_OK
 		    && (rc = db_bind_text(st, 2, sip_str_make(dom, strlen(dom)))) == SIP_OK
 		    && (rc = db_bind_text(st, 3, sip_str_make(name, strlen(name)))) == SIP_OK
