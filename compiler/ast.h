@@ -50,6 +50,11 @@ enum cc_type {
 	/* The status types a stdlib file declares ("status NAME;") are
 	 * CC_TY_STATUS, CC_TY_STATUS + 1, ... in declaration order: each is a
 	 * type of its own, an int at run time. */
+	CC_TY_SQL,        /* stdlib parameter: a str holding one SQL query (SELECT or
+			   * WITH) with placeholders $1..$n; the argument must be a
+			   * literal (or a define), checked when the policy is, and n
+			   * is the number of parameters declared right after it up
+			   * to the first avp one (the values bound) */
 	CC_TY_STATUS = 64,
 };
 const char *cc_type_name(enum cc_type t);
@@ -74,11 +79,12 @@ struct cc_status_decl {
 /* Register a new status type: its type number, whose cc_type_name() is
  * name (kept, not copied). */
 enum cc_type cc_status_type_new(const char *name);
-/* str and its checked subtypes (uri, ip, regex) share the str
+/* str and its checked subtypes (uri, ip, regex, sql) share the str
  * representation. */
 static inline bool cc_type_is_str(enum cc_type t)
 {
-	return t == CC_TY_STR || t == CC_TY_URI || t == CC_TY_IP || t == CC_TY_REGEX;
+	return t == CC_TY_STR || t == CC_TY_URI || t == CC_TY_IP || t == CC_TY_REGEX
+	       || t == CC_TY_SQL;
 }
 /* May a value of type from be used where type to is expected? uri and ip
  * values are strs, and a str may become a uri or ip: a literal is checked

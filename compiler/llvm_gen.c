@@ -391,6 +391,21 @@ static void cc_gen_policy_init(struct cc_gen *g, struct cc_program *p)
 		cc_gen_call(g, reg_setting, args, 4, "");
 	}
 
+	/* The AVPs the policy declares, so the runtime knows each index's
+	 * name and type (attributes loaded from the database by name). */
+	LLVMTypeRef at[3] = { g->t_i64, g->t_ptr, g->t_i64 };
+	LLVMValueRef reg_avp = NULL;
+	for (const struct cc_avp_decl *a = p->avps; a; a = a->next) {
+		if (!reg_avp)
+			reg_avp = cc_gen_declare(g, "sipcc_reg_avp", LLVMFunctionType(g->t_void, at, 3, 0));
+		LLVMValueRef args[3] = {
+			cc_const_i64(g, a->index),
+			cc_gen_cstr(g, a->name, strlen(a->name)),
+			cc_const_i64(g, a->type == CC_TY_INT),
+		};
+		cc_gen_call(g, reg_avp, args, 3, "");
+	}
+
 	cc_gen_modules(g, p);
 
 	LLVMTypeRef rt[3] = { g->t_i64, g->t_ptr, LLVMPointerType(g->t_route, 0) };

@@ -572,6 +572,7 @@ struct cc_type_ref cc_parse_type(struct cc_parse_ctx *ps, const char *name,
 	static const enum cc_type plain[] = {
 		CC_TY_VOID, CC_TY_BOOL, CC_TY_INT, CC_TY_STR, CC_TY_METHOD,
 		CC_TY_URI, CC_TY_IP, CC_TY_FLAG, CC_TY_BFLAG, CC_TY_AVP, CC_TY_REGEX,
+		CC_TY_SQL,
 	};
 	struct cc_type_ref t = { CC_TY_ERROR, CC_RK_NAMED, CC_TY_ERROR };
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "sema_int.h"
 
 static bool cc_sema_coerce(struct cc_sema *s, struct cc_expr *e, enum cc_type t,
@@ -11,6 +12,7 @@ static bool cc_sema_coerce(struct cc_sema *s, struct cc_expr *e, enum cc_type t,
 static struct cc_var *cc_sema_var_find(const struct cc_sema *s, const char *name);
 static void cc_sema_var_read(struct cc_sema *s, struct cc_expr *e);
 static bool cc_sema_regex_value(const struct cc_expr *r, const char *what);
+static bool cc_sema_sql_value(const struct cc_fn_decl *f, int j, const struct cc_expr *a);
 
 /* "reply, failure" style list of the route kinds in mask; "and" before
  * the last one when and_last. */
@@ -384,6 +386,9 @@ static enum cc_type cc_sema_call(struct cc_sema *s, struct cc_expr *e)
 		enum cc_type t = cc_sema_expr(s, a, true);
 		if (t == CC_TY_ERROR) {
 			ok = false;
+		} else if (cc_type_fits(t, p->type) && p->type == CC_TY_SQL) {
+			if (!cc_sema_sql_value(f, j, a))
+				ok = false;
 		} else if (cc_type_fits(t, p->type) && p->type == CC_TY_REGEX) {
 			char what[160];
 			snprintf(what, sizeof what, "argument '%s' of '%s'", p->name, name);
@@ -666,6 +671,109 @@ static bool cc_sema_regex_value(const struct cc_expr *r, const char *what)
 		return false;
 	}
 	return cc_sema_regex_ok(r);
+}
+
+/* A query where the database will run it (a sql parameter): a literal
+ * (or a define), so its text is program text like every statement of the
+ * runtime and nothing from a message becomes SQL; one SELECT or WITH
+ * query; placeholders $1..$n, each used, where n is the number of values
+ * the function binds (its parameters after this one, up to the first avp
+ * parameter). Quoted text ('...' and "...") is skipped. The database
+ * checks the rest (names of tables and columns) when it prepares it. */
+static bool cc_sema_sql_value(const struct cc_fn_decl *f, int j, const struct cc_expr *a)
+{
+	const char *what = f->params[j].name;
+	if (a->kind != E_STR) {
+		cc_diag_report(CC_D_BAD_SQL, a->loc, "argument '%s' of '%s' must be an SQL literal",
+			       what, f->name);
+		cc_diag_note((struct cc_loc){0},
+			     "queries are checked when the policy is compiled and values are bound: "
+			     "write a string literal (or a define) with $1, $2, ... where the values go");
+		return false;
+	}
+	int want = 0;
+	for (int k = j + 1; k < f->nparams && f->params[k].type != CC_TY_AVP; k++)
+		want++;
+	const char *q = a->u.str.s;
+	size_t n = a->u.str.len, i = 0;
+	while (i < n && (q[i] == ' ' || q[i] == '\t' || q[i] == '\n' || q[i] == '\r'))
+		i++;
+	size_t w = i;
+	while (w < n && ((q[w] >= 'a' && q[w] <= 'z') || (q[w] >= 'A' && q[w] <= 'Z')))
+		w++;
+	if (!((w - i == 6 && strncasecmp(q + i, "select", 6) == 0) ||
+	      (w - i == 4 && strncasecmp(q + i, "with", 4) == 0))) {
+		cc_diag_report(CC_D_BAD_SQL, a->loc, "the query of '%s' must be one SELECT (or WITH) "
+			       "statement", f->name);
+		return false;
+	}
+	unsigned used = 0;      /* bit k-1: $k appears */
+	int max = 0;
+	for (; i < n; i++) {
+		char c = q[i];
+		if (c == '\0') {
+			cc_diag_report(CC_D_BAD_SQL, a->loc, "an SQL query cannot contain a NUL byte");
+			return false;
+		}
+		if (c == '\'' || c == '"') {
+			size_t e = i + 1;
+			while (e < n && q[e] != c)
+				e++;
+			if (e >= n) {
+				cc_diag_report(CC_D_BAD_SQL, a->loc, "unterminated %s in the query of '%s'",
+					       c == '"' ? "quoted name" : "string", f->name);
+				return false;
+			}
+			i = e;
+			continue;
+		}
+		if (c == ';') {
+			size_t e = i + 1;
+			while (e < n && (q[e] == ' ' || q[e] == '\t' || q[e] == '\n' || q[e] == '\r'))
+				e++;
+			if (e < n) {
+				cc_diag_report(CC_D_BAD_SQL, a->loc, "the query of '%s' must be one "
+					       "statement: nothing may follow ';'", f->name);
+				return false;
+			}
+			break;
+		}
+		if (c == '?' || (c == '-' && i + 1 < n && q[i + 1] == '-') ||
+		    (c == '/' && i + 1 < n && q[i + 1] == '*')) {
+			cc_diag_report(CC_D_BAD_SQL, a->loc, c == '?' ?
+				       "write placeholders as $1, $2, ... in the query of '%s'" :
+				       "no comments in the query of '%s'", f->name);
+			return false;
+		}
+		if (c != '$')
+			continue;
+		int k = 0;
+		size_t d = i + 1;
+		while (d < n && q[d] >= '0' && q[d] <= '9' && k < 100)
+			k = k * 10 + (q[d++] - '0');
+		if (d == i + 1 || k < 1 || k > 16) {
+			cc_diag_report(CC_D_BAD_SQL, a->loc, "bad placeholder in the query of '%s' "
+				       "(write $1, $2, ...)", f->name);
+			return false;
+		}
+		used |= 1u << (k - 1);
+		if (k > max)
+			max = k;
+		i = d - 1;
+	}
+	if (max != want || used != (max ? (1u << max) - 1 : 0)) {
+		char want_text[32];
+		if (want > 1)
+			snprintf(want_text, sizeof want_text, "the placeholders $1 to $%d", want);
+		else
+			snprintf(want_text, sizeof want_text, want ? "the placeholder $1" : "no placeholder");
+		cc_diag_report(CC_D_BAD_SQL, a->loc, "the query of '%s' must use %s (one for each "
+			       "value it binds): %s", f->name, want_text,
+			       max > want ? "it has more" : max == want ? "one is missing" : "it has fewer");
+		cc_sema_sig_note(f);
+		return false;
+	}
+	return true;
 }
 
 static enum cc_type cc_sema_binary(struct cc_sema *s, struct cc_expr *e)
@@ -1289,7 +1397,7 @@ static void cc_sema_var_decl(struct cc_sema *s, struct cc_stmt *st)
 
 	if (!cc_sema_type_declared(s, &st->u.var.type, st->u.var.type_loc)) {
 		t = CC_TY_ERROR;
-	} else if (t != CC_TY_ERROR && (!cc_type_is_str(t) || t == CC_TY_REGEX) && t != CC_TY_INT &&
+	} else if (t != CC_TY_ERROR && (!cc_type_is_str(t) || t == CC_TY_REGEX || t == CC_TY_SQL) && t != CC_TY_INT &&
 		   t != CC_TY_BOOL && !cc_type_is_status(t)) {
 		cc_diag_report(CC_D_BAD_DECL, st->u.var.type_loc,
 			       "a variable cannot have type %s (use str, int, bool, uri, ip or a status type)",

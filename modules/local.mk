@@ -21,6 +21,7 @@ include modules/dialplan/local.mk
 include modules/group/local.mk
 include modules/permissions/local.mk
 include modules/blacklist/local.mk
+include modules/prefs/local.mk
 
 noinst_LIBRARIES += modules/libmod_registrar.a
 modules_libmod_registrar_a_SOURCES = $(REGISTRAR_SRC)
@@ -61,6 +62,9 @@ modules_libmod_permissions_a_CFLAGS = $(RUNTIME_CFLAGS)
 noinst_LIBRARIES += modules/libmod_blacklist.a
 modules_libmod_blacklist_a_SOURCES = $(BLACKLIST_SRC)
 modules_libmod_blacklist_a_CFLAGS = $(RUNTIME_CFLAGS)
+noinst_LIBRARIES += modules/libmod_prefs.a
+modules_libmod_prefs_a_SOURCES = $(PREFS_SRC)
+modules_libmod_prefs_a_CFLAGS = $(RUNTIME_CFLAGS)
 
 MODULE_OBJECTS = \
 	$(modules_libmod_registrar_a_OBJECTS) \
@@ -75,7 +79,8 @@ MODULE_OBJECTS = \
 	$(modules_libmod_dialplan_a_OBJECTS) \
 	$(modules_libmod_group_a_OBJECTS) \
 	$(modules_libmod_permissions_a_OBJECTS) \
-	$(modules_libmod_blacklist_a_OBJECTS)
+	$(modules_libmod_blacklist_a_OBJECTS) \
+	$(modules_libmod_prefs_a_OBJECTS)
 
 dist_stdlib_DATA += \
 	modules/registrar/registrar.sipi \
@@ -90,4 +95,5 @@ dist_stdlib_DATA += \
 	modules/dialplan/dialplan.sipi \
 	modules/group/group.sipi \
 	modules/permissions/permissions.sipi \
-	modules/blacklist/blacklist.sipi
+	modules/blacklist/blacklist.sipi \
+	modules/prefs/prefs.sipi

@@ -23,3 +23,4 @@ include tests/modules/group/local.mk
 include tests/modules/permissions/local.mk
 include tests/modules/blacklist/local.mk
 include tests/modules/domain/local.mk
+include tests/modules/prefs/local.mk

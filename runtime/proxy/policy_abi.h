@@ -80,6 +80,10 @@ void sipcc_reg_database(const char *url);
  * setting, NULL and i for int and bool ones); see proxy/settings.h. */
 void sipcc_reg_setting(const char *module, const char *key, const char *s, int64_t i);
 
+/* avp NAME: TYPE, declaration index idx (what an avp parameter of a
+ * function receives); is_int for "int", else "str". */
+void sipcc_reg_avp(int64_t idx, const char *name, int64_t is_int);
+
 /* Routes that may wait (a stdlib function declared marks(async)). Such a
  * route keeps its variables in a frame of size bytes whose first int64_t
  * is the resume state (0: start at the top). sipcc_frame_enter gives the

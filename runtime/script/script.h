@@ -10,6 +10,7 @@
 #ifndef SIPCC_SCRIPT_SCRIPT_H
 #define SIPCC_SCRIPT_SCRIPT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "core/arena.h"
 #include "core/str.h"
@@ -41,6 +42,11 @@ struct script_vars {
  * from the message's state on first use), else the message's. NULL only
  * when no memory is left. */
 struct script_vars *script_vars_get(struct sip_ctx *ctx);
+
+/* The declaration "avp NAME: TYPE" of index idx (sipcc_reg_avp): its
+ * name, and in *is_int (when not NULL) whether it is an int; NULL when
+ * the policy declared no such AVP. */
+const char *script_avp_decl(int64_t idx, bool *is_int);
 
 /* Move the message's state into ctx->txn, now that it exists. */
 void script_txn_bind(struct sip_ctx *ctx);

@@ -183,3 +183,9 @@ EXTRA_DIST += tests/e2e/dialplan.sip
 # address pattern reported with its row id; on SQLite and PostgreSQL.
 E2E_TESTS += tests/e2e/perms.sh tests/e2e/perms_pgsql.sh
 EXTRA_DIST += tests/e2e/perms.sip tests/e2e/perms_gw.xml
+# Per-user attributes (usr_preferences): call forwarding set with sipcc-ctl
+# pref set takes effect on the next call without a restart, typed AVPs,
+# stores and deletes from the policy, general queries; on SQLite and
+# PostgreSQL. Bulk import of 10,000 subscribers in one transaction.
+E2E_TESTS += tests/e2e/prefs.sh tests/e2e/prefs_pgsql.sh tests/e2e/import.sh tests/e2e/import_pgsql.sh
+EXTRA_DIST += tests/e2e/prefs.sip

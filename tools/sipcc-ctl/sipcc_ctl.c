@@ -81,6 +81,12 @@ static void ctl_usage(FILE *f)
 		"                                   USER@DOMAIN in the global list\n"
 		"  blacklist rm ID | blacklist rm [USER@DOMAIN] prefix=PREFIX\n"
 		"  blacklist list [USER@DOMAIN|global]   list blacklist rows\n"
+		"  pref set USER@DOMAIN NAME VALUE [--int]   set an attribute (@DOMAIN: the\n"
+		"                                   domain's, for its users without one)\n"
+		"  pref get USER@DOMAIN [NAME]      print one attribute's value, or all\n"
+		"  pref rm USER@DOMAIN NAME         remove an attribute\n"
+		"  import subscribers|aliases|prefs|groups FILE.csv   load a CSV file in one\n"
+		"                                   transaction (nothing when a line is bad)\n"
 		"with --ctl PATH, a command for a running proxy (see sipcc-ctl(8)):\n"
 		"  stats [PREFIX] | uptime | version | help | log level [LEVEL]\n"
 		"  ul show [AOR] | ul rm AOR | dlg list | dr reload | domain reload\n"
@@ -115,7 +121,7 @@ int ctl_dberr(db *d, const char *what, int rc)
 }
 
 /* RFC 3261 user: unreserved, escaped and user-unreserved characters. */
-static bool ctl_valid_user(const char *s, size_t n)
+bool ctl_valid_user(const char *s, size_t n)
 {
 	if (!n || n > 64)
 		return false;
@@ -130,7 +136,7 @@ static bool ctl_valid_user(const char *s, size_t n)
 }
 
 /* A host name (labels of letters, digits and '-') or an IPv4 address. */
-static bool ctl_valid_domain(const char *s)
+bool ctl_valid_domain(const char *s)
 {
 	size_t n = strlen(s), label = 0;
 	if (!n || n > 253 || s[0] == '.' || s[n - 1] == '.')
@@ -182,7 +188,7 @@ int ctl_run(db_stmt *st)
 	return rc;
 }
 
-static int ctl_domain_known(db *d, const char *dom, bool *known)
+int ctl_domain_known(db *d, const char *dom, bool *known)
 {
 	db_stmt *st;
 	int rc = db_prepare(d, "SELECT count(*) FROM domain WHERE domain = $1", &st);
@@ -226,6 +232,20 @@ static int ctl_bind_secrets(db_stmt *st, int first, const char *user, const char
 	return rc;
 }
 
+int ctl_subscriber_insert(db *d, db_stmt **st, const char *user, const char *dom, const char *pw,
+			  bool plaintext)
+{
+	int rc = SIP_OK;
+	if (!*st)
+		rc = db_prepare(d, "INSERT INTO subscriber (username, domain, password, ha1, ha1_sha256)"
+				" VALUES ($1, $2, $3, $4, $5)", st);
+	if (rc == SIP_OK && (rc = db_bind_text(*st, 1, sip_str_make(user, strlen(user)))) == SIP_OK
+	    && (rc = db_bind_text(*st, 2, sip_str_make(dom, strlen(dom)))) == SIP_OK
+	    && (rc = ctl_bind_secrets(*st, 3, user, dom, pw, plaintext)) == SIP_OK)
+		rc = ctl_run(*st);
+	return rc;
+}
+
 static int ctl_user_cmd(db *d, const char *cmd, int argc, char **argv, bool plaintext)
 {
 	char user[128], dom[256];
@@ -250,11 +270,14 @@ static int ctl_user_cmd(db *d, const char *cmd, int argc, char **argv, bool plai
 			return ctl_dberr(d, "cannot read the subscriber table", rc);
 		if (exists)
 			return ctl_err(CTL_REFUSED, "subscriber %s@%s exists already", user, dom);
-		rc = db_prepare(d, "INSERT INTO subscriber (username, domain, password, ha1, ha1_sha256)"
-				" VALUES ($1, $2, $3, $4, $5)", &st);
-		if (rc == SIP_OK && (rc = db_bind_text(st, 1, sip_str_make(user, strlen(user)))) == SIP_OK
-		    && (rc = db_bind_text(st, 2, sip_str_make(dom, strlen(dom)))) == SIP_OK)
-			rc = ctl_bind_secrets(st, 3, user, dom, argv[1], plaintext);
+		st = NULL;
+		rc = ctl_subscriber_insert(d, &st, user, dom, argv[1], plaintext);
+		db_finalize(st);
+		if (rc == SIP_EDBCONSTRAINT)
+			return ctl_err(CTL_REFUSED, "subscriber %s@%s exists already", user, dom);
+		if (rc != SIP_OK)
+			return ctl_dberr(d, "cannot change the subscriber table", rc);
+		return CTL_OK;
 	} else if (rm) {
 		rc = db_prepare(d, "DELETE FROM subscriber WHERE username = $1 AND domain = $2", &st);
 		if (rc == SIP_OK && (rc = db_bind_text(st, 1, sip_str_make(user, strlen(user)))) == SIP_OK)
@@ -865,7 +888,8 @@ int main(int argc, char **argv)
 	    && strcmp(cmd, "domain") && strcmp(cmd, "alias") && strcmp(cmd, "ul")
 	    && strcmp(cmd, "gw") && strcmp(cmd, "rule") && strcmp(cmd, "dp")
 	    && strcmp(cmd, "group") && strcmp(cmd, "address") && strcmp(cmd, "blacklist")
-	    && strcmp(cmd, "acc") && strcmp(cmd, "cdr"))
+	    && strcmp(cmd, "acc") && strcmp(cmd, "cdr")
+	    && strcmp(cmd, "pref") && strcmp(cmd, "import"))
 		return ctl_err(CTL_USAGE, "unknown command '%s' (see %s --help)", cmd, ctl_prog);
 	if (db_cmd && (argc != 2 || (strcmp(argv[1], "init") && strcmp(argv[1], "migrate")
 				      && strcmp(argv[1], "version"))))
@@ -913,6 +937,10 @@ int main(int argc, char **argv)
 		status = ctl_address_cmd(d, argc - 1, argv + 1);
 	} else if (strcmp(cmd, "blacklist") == 0) {
 		status = ctl_blacklist_cmd(d, argc - 1, argv + 1);
+	} else if (strcmp(cmd, "pref") == 0) {
+		status = ctl_pref_cmd(d, argc - 1, argv + 1);
+	} else if (strcmp(cmd, "import") == 0) {
+		status = ctl_import_cmd(d, argc - 1, argv + 1, plaintext);
 	} else if (strcmp(cmd, "acc") == 0 || strcmp(cmd, "cdr") == 0) {
 		status = ctl_acc_show(d, cmd, argc - 1, argv + 1);
 	} else {
