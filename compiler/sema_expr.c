@@ -762,7 +762,7 @@ static bool cc_sema_sql_value(const struct cc_fn_decl *f, int j, const struct cc
 		i = d - 1;
 	}
 	if (max != want || used != (max ? (1u << max) - 1 : 0)) {
-		char want_text[32];
+		char want_text[48];
 		if (want > 1)
 			snprintf(want_text, sizeof want_text, "the placeholders $1 to $%d", want);
 		else

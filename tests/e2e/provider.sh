@@ -30,6 +30,7 @@
 
 e2e_init python3
 POLICY=${E2E_POLICY:-examples/provider.sip}
+case $POLICY in /*) POLICY_PATH=$POLICY ;; *) POLICY_PATH=$top_srcdir/$POLICY ;; esac
 D=voip.example.com
 if [ "${PROVIDER_DB:-}" = pgsql ]; then
 	e2e_pg_start
@@ -61,13 +62,13 @@ ctl blacklist add 449 desc=premium
 ctl pref set "erin@$D" cfna_timeout 2 --int
 
 # ---- the toll-fraud check ----
-"$SIPCC" check -Werror "$top_srcdir/$POLICY" >"$E2E_TMP/check.out" 2>&1 ||
+"$SIPCC" check -Werror "$POLICY_PATH" >"$E2E_TMP/check.out" 2>&1 ||
 	e2e_fail "sipcc check -Werror $POLICY: $(cat "$E2E_TMP/check.out")"
 case $POLICY in
 *.sip)
 	# Without the authentication of the subscribers' calls, the path to
 	# the gateways is open: the check must refuse the policy.
-	sed -e 's/if (!proxy_authorize(\$fd)) {/if (false) {/' "$top_srcdir/$POLICY" \
+	sed -e 's/if (!proxy_authorize(\$fd)) {/if (false) {/' "$POLICY_PATH" \
 		>"$E2E_TMP/noauth.sip"
 	grep -q 'if (false)' "$E2E_TMP/noauth.sip" || e2e_error "could not remove the authentication"
 	"$SIPCC" check -Werror "$E2E_TMP/noauth.sip" >"$E2E_TMP/noauth.out" 2>&1 &&
