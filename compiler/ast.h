@@ -286,6 +286,9 @@ enum cc_binop {
 	B_SUB,
 	B_MATCH,      /* s =~ "regex": the right side is a literal, checked by regcomp */
 	B_NMATCH,     /* s !~ "regex" */
+	B_MUL,        /* int * int, wrapping */
+	B_DIV,        /* int / int, truncating; x / 0 is 0 (see llvm_expr.c) */
+	B_MOD,        /* int % int, sign of the dividend; x % 0 is 0 */
 };
 enum cc_unop { U_NOT, U_NEG };
 

@@ -6,8 +6,11 @@
 #define CC_PRINT_INDENT "    "
 
 /* Binding strength of an operator, as in parse.y: || < && < comparisons
- * < + < unary. A primary expression binds tightest. */
-enum { CC_PREC_OR = 1, CC_PREC_AND, CC_PREC_CMP, CC_PREC_ADD, CC_PREC_UNARY, CC_PREC_PRIMARY };
+ * < + - < * / % < unary. A primary expression binds tightest. */
+enum {
+	CC_PREC_OR = 1, CC_PREC_AND, CC_PREC_CMP, CC_PREC_ADD, CC_PREC_MUL, CC_PREC_UNARY,
+	CC_PREC_PRIMARY
+};
 
 static int cc_print_binop_prec(enum cc_binop op)
 {
@@ -16,6 +19,9 @@ static int cc_print_binop_prec(enum cc_binop op)
 	case B_AND: return CC_PREC_AND;
 	case B_ADD:
 	case B_SUB: return CC_PREC_ADD;
+	case B_MUL:
+	case B_DIV:
+	case B_MOD: return CC_PREC_MUL;
 	default: return CC_PREC_CMP;
 	}
 }
@@ -35,6 +41,9 @@ static const char *cc_print_binop_text(enum cc_binop op)
 	case B_SUB: return "-";
 	case B_MATCH: return "=~";
 	case B_NMATCH: return "!~";
+	case B_MUL: return "*";
+	case B_DIV: return "/";
+	case B_MOD: return "%";
 	}
 	return "?";
 }

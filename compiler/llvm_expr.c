@@ -306,6 +306,29 @@ static struct cc_val cc_gen_logic(struct cc_gen *g, struct cc_expr *e)
 	return (struct cc_val){ phi, NULL };
 }
 
+/* x / y and x % y on i64 without the cases LLVM leaves undefined (a
+ * divisor of 0, INT64_MIN / -1): the divisor is replaced by 1 when it is 0
+ * or -1, so the sdiv/srem never traps, and the result is then chosen:
+ *     x / 0 = 0      x / -1 = 0 - x (wrapping: INT64_MIN / -1 = INT64_MIN)
+ *     x % 0 = 0      x % -1 = 0     (x % 1, as srem gives it)
+ * Otherwise C's truncating division. Selects rather than branches, so the
+ * optimiser keeps straight-line code and folds constant operands. */
+static LLVMValueRef cc_gen_divmod(struct cc_gen *g, bool rem, LLVMValueRef l, LLVMValueRef r)
+{
+	LLVMValueRef zero = cc_const_i64(g, 0), one = cc_const_i64(g, 1);
+	LLVMValueRef is0 = LLVMBuildICmp(g->b, LLVMIntEQ, r, zero, "div.zero");
+	LLVMValueRef ism1 = LLVMBuildICmp(g->b, LLVMIntEQ, r, cc_const_i64(g, -1), "div.m1");
+	LLVMValueRef odd = LLVMBuildOr(g->b, is0, ism1, "div.odd");
+	LLVMValueRef d = LLVMBuildSelect(g->b, odd, one, r, "div.d");
+
+	if (rem)
+		return LLVMBuildSRem(g->b, l, d, "rem");
+	LLVMValueRef q = LLVMBuildSDiv(g->b, l, d, "div.q");
+	LLVMValueRef neg = LLVMBuildSub(g->b, zero, l, "div.neg");
+	q = LLVMBuildSelect(g->b, ism1, neg, q, "div.q1");
+	return LLVMBuildSelect(g->b, is0, zero, q, "div");
+}
+
 static struct cc_val cc_gen_binary(struct cc_gen *g, struct cc_expr *e)
 {
 	enum cc_binop op = e->u.binary.op;
@@ -325,6 +348,10 @@ static struct cc_val cc_gen_binary(struct cc_gen *g, struct cc_expr *e)
 	}
 	if (op == B_SUB)
 		return (struct cc_val){ LLVMBuildSub(g->b, l.v, r.v, "sub"), NULL };
+	if (op == B_MUL)
+		return (struct cc_val){ LLVMBuildMul(g->b, l.v, r.v, "mul"), NULL };
+	if (op == B_DIV || op == B_MOD)
+		return (struct cc_val){ cc_gen_divmod(g, op == B_MOD, l.v, r.v), NULL };
 	if (op == B_EQ || op == B_NE) {
 		LLVMValueRef eq;
 		if (l.len && r.len)

@@ -106,6 +106,7 @@ static void yyerror(YYLTYPE *loc, struct cc_parse_ctx *ps, yyscan_t scanner,
 %left AND
 %nonassoc EQ NE '<' '>' LE GE MATCH NMATCH
 %left '+' '-'
+%left '*' '/' '%'
 %precedence '!' UMINUS
 
 %%
@@ -331,6 +332,9 @@ expr:
 	| expr GE expr    { $$ = cc_parse_binary(B_GE, $1, $3, @$); }
 	| expr '+' expr   { $$ = cc_parse_binary(B_ADD, $1, $3, @$); }
 	| expr '-' expr   { $$ = cc_parse_binary(B_SUB, $1, $3, @$); }
+	| expr '*' expr   { $$ = cc_parse_binary(B_MUL, $1, $3, @$); }
+	| expr '/' expr   { $$ = cc_parse_binary(B_DIV, $1, $3, @$); }
+	| expr '%' expr   { $$ = cc_parse_binary(B_MOD, $1, $3, @$); }
 	| expr MATCH expr { $$ = cc_parse_binary(B_MATCH, $1, $3, @$); }
 	| expr NMATCH expr { $$ = cc_parse_binary(B_NMATCH, $1, $3, @$); }
 	| PVARG

@@ -553,7 +553,8 @@ static const char *cc_sema_binop_text(enum cc_binop op)
 	static const char *const text[] = {
 		[B_AND] = "&&", [B_OR] = "||", [B_EQ] = "==", [B_NE] = "!=", [B_LT] = "<",
 		[B_GT] = ">", [B_LE] = "<=", [B_GE] = ">=", [B_ADD] = "+",
-		[B_SUB] = "-", [B_MATCH] = "=~", [B_NMATCH] = "!~",
+		[B_SUB] = "-", [B_MATCH] = "=~", [B_NMATCH] = "!~", [B_MUL] = "*",
+		[B_DIV] = "/", [B_MOD] = "%",
 	};
 	return text[op];
 }
@@ -854,6 +855,28 @@ static enum cc_type cc_sema_binary(struct cc_sema *s, struct cc_expr *e)
 		if (lt != CC_TY_INT || rt != CC_TY_INT) {
 			cc_diag_report(CC_D_TYPE, e->loc, "'-' needs int operands, not %s and %s",
 				       cc_type_name(lt), cc_type_name(rt));
+			return CC_TY_ERROR;
+		}
+		return CC_TY_INT;
+	case B_MUL:
+	case B_DIV:
+	case B_MOD:
+		if (lt == CC_TY_ERROR || rt == CC_TY_ERROR)
+			return CC_TY_ERROR;
+		if (lt != CC_TY_INT || rt != CC_TY_INT) {
+			cc_diag_report(CC_D_TYPE, e->loc, "'%s' needs int operands, not %s and %s",
+				       opt, cc_type_name(lt), cc_type_name(rt));
+			return CC_TY_ERROR;
+		}
+		/* The generated code gives 0 for a divisor of 0, so a division
+		 * by a zero written in the policy would silently yield 0: it
+		 * is a mistake, reported as one. */
+		if (op != B_MUL && r->kind == E_INT && r->u.ival == 0) {
+			cc_diag_report(CC_D_DIV_ZERO, r->loc, "%s by zero",
+				       op == B_DIV ? "division" : "remainder");
+			cc_diag_note((struct cc_loc){0},
+				     "a divisor that is 0 when the proxy runs gives 0; write the "
+				     "value meant here");
 			return CC_TY_ERROR;
 		}
 		return CC_TY_INT;

@@ -422,6 +422,75 @@ static struct cc_program *t_async_policy(void)
 	return p;
 }
 
+/* Integer arithmetic with the operands the generated code must not leave
+ * undefined. Each case is logged as "A OP B=" + (A OP B); with opaque the
+ * operands come from num() (codegen_rt.c), so the division happens when the
+ * program runs, else they are literals the optimiser may fold. */
+struct t_arith {
+	enum cc_binop op;
+	int64_t a, b;
+	const char *want;
+};
+
+static const struct t_arith t_arith_cases[] = {
+	{ B_MUL, 6, 7, "42" },
+	{ B_MUL, -6, 7, "-42" },
+	{ B_MUL, -6, -7, "42" },
+	{ B_MUL, INT64_MAX, 2, "-2" },                  /* wraps */
+	{ B_DIV, 7, 2, "3" },
+	{ B_DIV, -7, 2, "-3" },                         /* truncates toward 0 */
+	{ B_DIV, 7, -2, "-3" },
+	{ B_DIV, -7, -2, "3" },
+	{ B_DIV, 7, 0, "0" },
+	{ B_DIV, -7, 0, "0" },
+	{ B_DIV, 0, 0, "0" },
+	{ B_DIV, 7, -1, "-7" },
+	{ B_DIV, INT64_MAX, -1, "-9223372036854775807" },
+	{ B_DIV, INT64_MIN, -1, "-9223372036854775808" },
+	{ B_DIV, INT64_MIN, 1, "-9223372036854775808" },
+	{ B_DIV, INT64_MIN, 2, "-4611686018427387904" },
+	{ B_MOD, 7, 2, "1" },
+	{ B_MOD, -7, 2, "-1" },                         /* sign of the dividend */
+	{ B_MOD, 7, -2, "1" },
+	{ B_MOD, -7, -2, "-1" },
+	{ B_MOD, 7, 0, "0" },
+	{ B_MOD, -7, 0, "0" },
+	{ B_MOD, 5, -1, "0" },
+	{ B_MOD, INT64_MIN, -1, "0" },
+	{ B_MOD, INT64_MIN, 3, "-2" },
+};
+#define T_NARITH (sizeof t_arith_cases / sizeof t_arith_cases[0])
+
+static struct cc_program *t_arith_policy(bool opaque)
+{
+	struct cc_program *p = t_new(sizeof *p);
+	struct cc_fn_decl *log = t_fn(p, "log", CC_TY_VOID, CC_RK_ANY, 2,
+				      "level", CC_TY_INT, "msg", CC_TY_STR);
+	struct cc_fn_decl *num = t_fn(p, "num", CC_TY_INT, CC_RK_ANY, 1, "n", CC_TY_INT);
+	struct cc_route *request = t_route(p, CC_RK_REQUEST, "request");
+	struct cc_stmt *first = NULL, **tail = &first;
+
+	for (size_t i = 0; i < T_NARITH; i++) {
+		const struct t_arith *c = &t_arith_cases[i];
+		struct cc_expr *a = t_int(c->a), *b = t_int(c->b);
+		if (opaque) {
+			a = t_call(num, 1, NULL, a);
+			b = t_call(num, 1, NULL, b);
+		}
+		char *label = t_new(64);
+		snprintf(label, 64, "%lld %c %lld=", (long long)c->a,
+			 c->op == B_MUL ? '*' : c->op == B_DIV ? '/' : '%', (long long)c->b);
+		struct cc_stmt *st = t_do(t_call(log, 2, NULL, t_int(3), NULL,
+						 t_bin(B_ADD, CC_TY_STR, t_str(label),
+						       t_bin(c->op, CC_TY_INT, a, b))));
+		*tail = st;
+		tail = &st->next;
+	}
+	request->body = t_stmt(S_BLOCK);
+	request->body->u.block.first = first;
+	return p;
+}
+
 struct t_dir {
 	char path[64];
 };
@@ -653,6 +722,38 @@ static void test_async_O2(void **state)
 	t_async_behaviour(state, 2);
 }
 
+/* Each case prints what C's truncating division would, except where C
+ * leaves it undefined; the program must not trap. */
+static void t_arith_behaviour(void **state, bool opaque, int opt)
+{
+	char *exe = t_build_policy(state, t_arith_policy(opaque), opt);
+	char *want = t_heap(4096);
+	size_t n = (size_t)snprintf(want, 4096, "route 0 request\n");
+	for (size_t i = 0; i < T_NARITH; i++) {
+		const struct t_arith *c = &t_arith_cases[i];
+		n += (size_t)snprintf(want + n, 4096 - n, "log 3 %lld %c %lld=%s\n",
+				      (long long)c->a,
+				      c->op == B_MUL ? '*' : c->op == B_DIV ? '/' : '%',
+				      (long long)c->b, c->want);
+	}
+	snprintf(want + n, 4096 - n, "ret 0\n");
+	assert_true(n < 4000);
+	t_expect(exe, "70 1 INVITE example.com", want);
+	free(want);
+}
+
+static void test_arith_O0(void **state)
+{
+	t_arith_behaviour(state, true, 0);
+	t_arith_behaviour(state, false, 0);
+}
+
+static void test_arith_O2(void **state)
+{
+	t_arith_behaviour(state, true, 2);
+	t_arith_behaviour(state, false, 2);
+}
+
 /* Routes that cannot wait keep their variables in registers: no frame. */
 static void test_ir_no_frame(void **state)
 {
@@ -766,6 +867,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_async_O0, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_async_O2, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_ir_no_frame, t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_arith_O0, t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_arith_O2, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_modules_order, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_link_missing_runtime, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_link_undefined, t_setup, t_teardown),

@@ -1,6 +1,7 @@
 #!/bin/sh
 # sipcc fmt. For every tests/compiler/fmt/NAME.sip, the output must be
-# exactly NAME.fmt. For those, examples/*.sip, the e2e policies and
+# exactly NAME.fmt, and when NAME.explain exists, the output of
+# "sipcc explain NAME.sip" must be exactly it. For those, examples/*.sip, the e2e policies and
 # tests/compiler/roundtrip_all.sip (every construct of the language):
 #   - fmt is idempotent: fmt(fmt(x)) is fmt(x);
 #   - every comment is kept, in order;
@@ -9,7 +10,7 @@
 #     module's name and the file:line of while-loop messages).
 #
 # Needs SIPCC and top_srcdir (set by "make check"). With GOLDEN_UPDATE=1
-# the .fmt files are rewritten.
+# the .fmt and existing .explain files are rewritten.
 
 : "${SIPCC:?SIPCC must name the sipcc binary}"
 : "${top_srcdir:?top_srcdir must be set}"
@@ -50,6 +51,16 @@ for sip in tests/compiler/fmt/*.sip; do
 		cat "$tmp/err"
 	else
 		ok "$sip"
+	fi
+	want=${sip%.sip}.explain
+	[ -f "$want" ] || continue
+	"$SIPCC" explain "$sip" >"$tmp/out" 2>"$tmp/err"
+	[ "${GOLDEN_UPDATE:-0}" = 1 ] && cp "$tmp/out" "$want"
+	if [ -s "$tmp/err" ] || ! diff -u "$want" "$tmp/out"; then
+		bad "$sip (explain output differs)"
+		cat "$tmp/err"
+	else
+		ok "$sip explain"
 	fi
 done
 
