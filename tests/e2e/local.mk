@@ -189,3 +189,9 @@ EXTRA_DIST += tests/e2e/perms.sip tests/e2e/perms_gw.xml
 # PostgreSQL. Bulk import of 10,000 subscribers in one transaction.
 E2E_TESTS += tests/e2e/prefs.sh tests/e2e/prefs_pgsql.sh tests/e2e/import.sh tests/e2e/import_pgsql.sh
 EXTRA_DIST += tests/e2e/prefs.sip
+# The book's VoIP provider, examples/provider.sip, every chapter through a
+# compiled proxy: registrar, domains, aliases, the PSTN with dial plans,
+# groups, blacklists, trusted gateways and failover, call forwarding from
+# preferences, NAT, accounting; on SQLite and on PostgreSQL.
+E2E_TESTS += tests/e2e/provider.sh tests/e2e/provider_pgsql.sh
+EXTRA_DIST += tests/e2e/sip_phone.py

@@ -182,8 +182,27 @@ class Request:
 
 
 def arrived(req, sock, timeout=1.0, method="INVITE"):
-    """The requests of req's call that reached sock."""
-    return [m for m in req.mine(drain(sock, timeout)) if m.startswith(method + " ")]
+    """The requests of req's call that reach sock: waits at most timeout
+    for the first, returns it with what else came with it (retransmissions
+    are left for the next drain)."""
+    import time
+    end = time.monotonic() + timeout
+    got = []
+    while not got:
+        left = end - time.monotonic()
+        if left <= 0:
+            break
+        got = [m for m in req.mine(drain_one(sock, left)) if m.startswith(method + " ")]
+    return got
+
+
+def drain_one(sock, timeout):
+    """At most one datagram within timeout (a list of 0 or 1)."""
+    sock.settimeout(timeout)
+    try:
+        return [sock.recv(65535).decode("latin-1")]
+    except socket.timeout:
+        return []
 
 
 def nowhere(name, req, socks):
