@@ -146,22 +146,27 @@ static void reject(sip_msg *m, sip_socket *sock, const sip_addr *src, int code,
 		proxy_count_local_reply(code);
 }
 
-/* A request route that returned SIPCC_RET_SUSPEND: its context is kept
- * (taken out of the receive path's reuse) until proxy_resume(), and a
- * request gets its server transaction now, so retransmissions are
- * absorbed while it waits. */
-static void request_wait(struct sip_ctx *ctx)
+/* Keep the context of ctx, whose route returned SIPCC_RET_SUSPEND, out of
+ * the pool and out of the receive path's reuse until proxy_resume(). */
+static void mctx_keep(struct sip_ctx *ctx)
 {
 	struct proxy_mctx *mc = mctx_of(ctx);
+	if (ctx->waiting)
+		return;
+	ctx->waiting = true;
+	mc->next = P.waiting;
+	P.waiting = mc;
+	P.nwaiting++;
+	if (P.cur == mc)
+		P.cur = NULL;       /* the receive path takes another */
+}
+
+/* A request route that waits: a request gets its server transaction now,
+ * so retransmissions are absorbed while it waits. */
+static void request_wait(struct sip_ctx *ctx)
+{
 	sip_msg *m = ctx->msg;
-	if (!ctx->waiting) {
-		ctx->waiting = true;
-		mc->next = P.waiting;
-		P.waiting = mc;
-		P.nwaiting++;
-		if (P.cur == mc)
-			P.cur = NULL;       /* the receive path takes another */
-	}
+	mctx_keep(ctx);
 	if (!ctx->txn && m->method != SIP_METHOD_ACK && m->method != SIP_METHOD_CANCEL) {
 		ctx->txn = txn_server_create(m, ctx->sock, &ctx->src);
 		if (ctx->txn && m->method == SIP_METHOD_INVITE)
@@ -188,6 +193,21 @@ static void request_route_run(struct sip_ctx *ctx)
 	if (!ctx->replied && !ctx->relayed && r != SIPCC_RET_DROP)
 		LOG_DEBUG("request " SIP_STR_FMT " from route dropped (no reply, no relay)",
 			  SIP_STR_ARG(ctx->msg->method_str));
+}
+
+/* Run (or go on with) the failure route of the context of ctx; one that
+ * waits holds its transaction (no final response goes meanwhile). */
+static void failure_route_run(struct sip_ctx *ctx)
+{
+	ctx->frame_i = 0;
+	int64_t r = mctx_of(ctx)->route(ctx);
+	if (ctx->suspended) {
+		if (r != SIPCC_RET_SUSPEND)
+			LOG_ERR("failure route returned %lld while waiting; going on from the top "
+				"when the result is in", (long long)r);
+		mctx_keep(ctx);
+		txn_server_hold(ctx->txn);
+	}
 }
 
 /* Remove the Route values that name this proxy (RFC 3261 §16.4), then run
@@ -336,7 +356,11 @@ void proxy_resume(struct sip_ctx *ctx)
 	if (!ctx->waiting || !ctx->suspended)
 		return;
 	ctx->suspended = false;
-	request_route_run(ctx);
+	bool failure = ctx->route_kind == SIPCC_ROUTE_FAILURE;
+	if (failure)
+		failure_route_run(ctx);
+	else
+		request_route_run(ctx);
 	if (ctx->suspended)
 		return;             /* waits again */
 	for (struct proxy_mctx **pp = &P.waiting; *pp; pp = &(*pp)->next)
@@ -345,6 +369,15 @@ void proxy_resume(struct sip_ctx *ctx)
 			P.nwaiting--;
 			break;
 		}
+	txn *s = ctx->txn;
+	if (failure) {
+		txn_server_release(s);
+	} else if (s && s->canceled && !s->final_sent && !ctx->replied &&
+		   s->state != TXN_TERMINATED) {
+		/* CANCELled while it waited, and not relayed since (t_relay
+		 * refuses): the caller still gets its final response. */
+		txn_server_reply(s, 487, SIP_STR_NULL);
+	}
 	proxy_mctx_give(mc);
 }
 
@@ -371,7 +404,9 @@ static bool proxy_on_reply(txn *s, txn *c, sip_msg *resp)
 }
 
 /* Re-run routing on the stored request: a failure route may reply or
- * relay to new branches (t_relay re-applies only the Request-URI and Via). */
+ * relay to new branches (t_relay re-applies only the Request-URI and Via).
+ * A failure route that waits keeps its context and holds s until it is
+ * done (proxy_resume). */
 static void proxy_on_failure(txn *s, int code)
 {
 	if (proxy_dns_failover(s, code))
@@ -394,10 +429,13 @@ static void proxy_on_failure(txn *s, int code)
 	ctx->txn = s;
 	ctx->prepared = true;
 	ctx->reply_code = code;
+	ctx->can_wait = true;
+	mc->route = fn;
 	proxy_modules_route_txn(ctx, s);
 	script_failure_enter(ctx);
-	fn(ctx);
-	proxy_mctx_give(mc);
+	failure_route_run(ctx);
+	if (!ctx->waiting)
+		proxy_mctx_give(mc);
 }
 
 /* A call that failed, at notice: an INVITE transaction whose final

@@ -6,13 +6,14 @@
 #include "proxy/proxy.h"
 
 /* A message with its arena and routing context, from a pool. The receive
- * path reuses one; a request whose route waits (proxy_wait) keeps its own
- * until it resumes; failure, local, startup and timer routes and a relay
+ * path reuses one; a request or failure route that waits (proxy_wait)
+ * keeps its own until it resumes; failure, local, startup and timer routes and a relay
  * resumed after DNS take one for their run and give it back. */
 struct proxy_mctx {
 	sip_arena arena;
 	sip_msg msg;
 	struct sip_ctx ctx;
+	sipcc_route_fn route;       /* a failure route that waits: the one to resume */
 	struct proxy_mctx *next;    /* in the pool or the waiting list */
 };
 

@@ -9,7 +9,7 @@
 
 int proxy_wait(struct sip_ctx *ctx)
 {
-	if (!ctx->can_wait || ctx->route_kind != SIPCC_ROUTE_REQUEST)
+	if (!ctx->can_wait)
 		return SIP_ESTATE;
 	if (!ctx->waiting && proxy_waiting_count() >= PROXY_MAX_WAITING)
 		return SIP_ELIMIT;

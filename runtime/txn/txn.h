@@ -90,6 +90,8 @@ struct txn {
 	bool canceled;
 	bool no_new_branches;           /* a 6xx arrived (§16.7 step 5) */
 	bool in_failure;
+	bool fail_held;                 /* the failure route waits (txn_server_hold) */
+	unsigned fail_from;             /* n_branches when the failure route began */
 	unsigned n_branches;
 	txn *branches[TXN_MAX_BRANCHES];
 	int br_code[TXN_MAX_BRANCHES];  /* final code per branch, 0 = pending */
@@ -129,7 +131,8 @@ struct txn_user {
 	 * as received (a 503 is not yet the 500 sent upstream).
 	 * Called only when s->u_fail is set (cleared before the call). The
 	 * callee may add branches or reply through s; otherwise the best
-	 * response is forwarded on return. */
+	 * response is forwarded on return, unless the callee held s
+	 * (txn_server_hold) until its route is done. */
 	void (*on_failure)(txn *s, int code);
 	/* Optional: the layer is about to send a request it generated itself
 	 * (the CANCEL of branch c), built in buf. Return false to not send it. */
@@ -177,6 +180,14 @@ int txn_server_send(txn *s, int code, const char *buf, size_t len);
  * no branch pending, s's failure route runs or its best reply goes out
  * before this returns. */
 void txn_server_cancel(txn *s);
+/* From the on_failure callback: the failure route of s waits for a result
+ * (a media relay's answer, a database row). s sends nothing on return and
+ * its failure route does not run again; txn_server_release(s) once the
+ * route is done, from the loop's top level, does what the return of
+ * on_failure would have done: wait for branches the route added, or send
+ * the best response (487 when the caller cancelled meanwhile). */
+void txn_server_hold(txn *s);
+void txn_server_release(txn *s);
 /* Keep a copy of the request as the upper layer wants to re-route it. */
 int txn_server_set_template(txn *s, const char *buf, size_t len);
 

@@ -567,8 +567,33 @@ static void branch_final(txn *c, int code, sip_msg *resp)
 	server_check_done(s);
 }
 
+/* The best response goes upstream. */
+static void server_send_best(txn *s)
+{
+	if (s->best_local || !s->best_len) {
+		txn_server_reply(s, s->best_code, SIP_STR_NULL);
+		return;
+	}
+	/* The stored copy is sent; txn_L.buf may be overwritten meanwhile. */
+	txn_server_send(s, s->best_code, s->best, s->best_len);
+}
+
+/* The failure route of s returned (or, held, ended): unless it replied or
+ * re-routed, the best response goes. */
+static void server_failure_end(txn *s)
+{
+	s->in_failure = false;
+	if (s->final_sent || s->state == TXN_TERMINATED)
+		return;
+	for (unsigned i = s->fail_from; i < s->n_branches; i++)
+		if (!s->br_code[i])
+			return;         /* re-routed: wait for the new branches */
+	server_send_best(s);
+}
+
 /* When no branch is pending any more, run the failure route (once per
- * arming) and, unless it re-routed or replied, send the best response. */
+ * arming) and, unless it re-routed, replied or waits, send the best
+ * response. */
 static void server_check_done(txn *s)
 {
 	if (s->final_sent || s->in_failure || !s->best_code)
@@ -577,26 +602,45 @@ static void server_check_done(txn *s)
 		if (!s->br_code[i])
 			return;
 	if (s->u_fail && txn_L.user.on_failure) {
-		unsigned before = s->n_branches;
+		s->fail_from = s->n_branches;
 		s->u_fail_run = s->u_fail;
 		s->u_fail = NULL;
 		s->in_failure = true;
 		/* The failure route sees the code as the branch got it: a 503
 		 * says "try elsewhere", the 500 is only for upstream. */
 		txn_L.user.on_failure(s, s->best_status);
-		s->in_failure = false;
-		if (s->final_sent || s->state == TXN_TERMINATED)
-			return;
-		for (unsigned i = before; i < s->n_branches; i++)
-			if (!s->br_code[i])
-				return;         /* re-routed: wait for the new branches */
-	}
-	if (s->best_local || !s->best_len) {
-		txn_server_reply(s, s->best_code, SIP_STR_NULL);
+		if (s->fail_held)
+			return;         /* in_failure stays until txn_server_release */
+		server_failure_end(s);
 		return;
 	}
-	/* The stored copy is sent; txn_L.buf may be overwritten meanwhile. */
-	txn_server_send(s, s->best_code, s->best, s->best_len);
+	server_send_best(s);
+}
+
+void txn_server_hold(txn *s)
+{
+	if (s->in_failure)
+		s->fail_held = true;
+}
+
+void txn_server_release(txn *s)
+{
+	if (!s->fail_held)
+		return;
+	s->fail_held = false;
+	/* The caller's CANCEL came while the route waited: it answered no
+	 * branch (none was pending), so the call ends here. */
+	if (s->canceled && !s->final_sent && s->state != TXN_TERMINATED) {
+		bool rerouted = false;
+		for (unsigned i = s->fail_from; i < s->n_branches; i++)
+			rerouted |= !s->br_code[i];
+		if (!rerouted) {
+			s->in_failure = false;
+			txn_server_reply(s, 487, SIP_STR_NULL);
+			return;
+		}
+	}
+	server_failure_end(s);
 }
 
 /* A provisional response on branch c. */

@@ -153,3 +153,7 @@ E2E_TESTS += tests/e2e/dr_reload_frozen.sh
 # The database comes up frozen after the proxy started without it: the
 # schema and the first loads wait on the worker, requests do not.
 E2E_TESTS += tests/e2e/db_startup.sh
+# rtpengine commands wait without holding up the proxy: a frozen rtpengine
+# (SIGSTOP) in the request route and in a failure route.
+E2E_TESTS += tests/e2e/rtpengine_async.sh
+EXTRA_DIST += tests/e2e/rtpengine_async.sip
