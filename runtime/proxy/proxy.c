@@ -146,8 +146,9 @@ static void reject(sip_msg *m, sip_socket *sock, const sip_addr *src, int code,
 		proxy_count_local_reply(code);
 }
 
-/* Keep the context of ctx, whose route returned SIPCC_RET_SUSPEND, out of
- * the pool and out of the receive path's reuse until proxy_resume(). */
+/* Keep the context of ctx, whose route waits (SIPCC_RET_SUSPEND, or a
+ * relay waiting for DNS), out of the pool and out of the receive path's
+ * reuse until it is done. */
 static void mctx_keep(struct sip_ctx *ctx)
 {
 	struct proxy_mctx *mc = mctx_of(ctx);
@@ -161,12 +162,11 @@ static void mctx_keep(struct sip_ctx *ctx)
 		P.cur = NULL;       /* the receive path takes another */
 }
 
-/* A request route that waits: a request gets its server transaction now,
- * so retransmissions are absorbed while it waits. */
-static void request_wait(struct sip_ctx *ctx)
+/* A request that waits gets its server transaction now, so
+ * retransmissions are absorbed meanwhile (an INVITE its 100 Trying). */
+static void request_txn(struct sip_ctx *ctx)
 {
 	sip_msg *m = ctx->msg;
-	mctx_keep(ctx);
 	if (!ctx->txn && m->method != SIP_METHOD_ACK && m->method != SIP_METHOD_CANCEL) {
 		ctx->txn = txn_server_create(m, ctx->sock, &ctx->src);
 		if (ctx->txn && m->method == SIP_METHOD_INVITE)
@@ -184,7 +184,6 @@ static void request_route_run(struct sip_ctx *ctx)
 		if (r != SIPCC_RET_SUSPEND)     /* a function waited outside a route that can */
 			LOG_ERR("request route returned %lld while waiting; going on from the top "
 				"when the result is in", (long long)r);
-		request_wait(ctx);
 		return;
 	}
 	proxy_modules_routed(ctx);
@@ -195,19 +194,62 @@ static void request_route_run(struct sip_ctx *ctx)
 			  SIP_STR_ARG(ctx->msg->method_str));
 }
 
-/* Run (or go on with) the failure route of the context of ctx; one that
- * waits holds its transaction (no final response goes meanwhile). */
+/* Run (or go on with) the failure route of the context of ctx. */
 static void failure_route_run(struct sip_ctx *ctx)
 {
 	ctx->frame_i = 0;
 	int64_t r = mctx_of(ctx)->route(ctx);
-	if (ctx->suspended) {
-		if (r != SIPCC_RET_SUSPEND)
-			LOG_ERR("failure route returned %lld while waiting; going on from the top "
-				"when the result is in", (long long)r);
-		mctx_keep(ctx);
-		txn_server_hold(ctx->txn);
+	if (ctx->suspended && r != SIPCC_RET_SUSPEND)
+		LOG_ERR("failure route returned %lld while waiting; going on from the top "
+			"when the result is in", (long long)r);
+}
+
+/* After a run of ctx's route (the first or a resumed one): a context that
+ * waits is kept (a failure route's holds its transaction: no final
+ * response goes meanwhile); a relay's lookup that ended while the route
+ * waited for something else goes on now; a context that is done leaves the
+ * waiting list and, unless it is the receive path's, goes back to the
+ * pool. */
+static void mctx_settle(struct sip_ctx *ctx)
+{
+	struct proxy_mctx *mc = mctx_of(ctx);
+	bool failure = ctx->route_kind == SIPCC_ROUTE_FAILURE;
+	while (!ctx->suspended && ctx->then && ctx->then_ready) {
+		void (*then)(struct sip_ctx *) = ctx->then;
+		ctx->then = NULL;
+		ctx->then_ready = false;
+		then(ctx);
 	}
+	if (ctx->suspended || ctx->then) {
+		bool first = !ctx->waiting;
+		mctx_keep(ctx);
+		if (failure)
+			txn_server_hold(ctx->txn);
+		else if (first && ctx->suspended)
+			request_txn(ctx);
+		return;
+	}
+	bool waited = ctx->waiting;
+	if (waited) {
+		for (struct proxy_mctx **pp = &P.waiting; *pp; pp = &(*pp)->next)
+			if (*pp == mc) {
+				*pp = mc->next;
+				P.nwaiting--;
+				break;
+			}
+		ctx->waiting = false;
+	}
+	txn *s = ctx->txn;
+	if (failure) {
+		txn_server_release(s);
+	} else if (waited && s && s->canceled && !s->final_sent && !ctx->replied &&
+		   !ctx->relayed && s->state != TXN_TERMINATED) {
+		/* CANCELled while it waited, and not relayed since (t_relay
+		 * refuses): the caller still gets its final response. */
+		txn_server_reply(s, 487, SIP_STR_NULL);
+	}
+	if (failure || waited)
+		proxy_mctx_give(mc);
 }
 
 /* Remove the Route values that name this proxy (RFC 3261 §16.4), then run
@@ -217,6 +259,7 @@ static void route_request(struct sip_ctx *ctx)
 	proxy_route_self(ctx);
 	proxy_modules_request(ctx);
 	request_route_run(ctx);
+	mctx_settle(ctx);
 }
 
 static void rx_request(struct proxy_mctx *mc, sip_socket *sock, const sip_addr *src)
@@ -352,33 +395,23 @@ unsigned proxy_waiting_count(void)
 
 void proxy_resume(struct sip_ctx *ctx)
 {
-	struct proxy_mctx *mc = mctx_of(ctx);
 	if (!ctx->waiting || !ctx->suspended)
 		return;
 	ctx->suspended = false;
-	bool failure = ctx->route_kind == SIPCC_ROUTE_FAILURE;
-	if (failure)
+	if (ctx->route_kind == SIPCC_ROUTE_FAILURE)
 		failure_route_run(ctx);
 	else
 		request_route_run(ctx);
-	if (ctx->suspended)
-		return;             /* waits again */
-	for (struct proxy_mctx **pp = &P.waiting; *pp; pp = &(*pp)->next)
-		if (*pp == mc) {
-			*pp = mc->next;
-			P.nwaiting--;
-			break;
-		}
-	txn *s = ctx->txn;
-	if (failure) {
-		txn_server_release(s);
-	} else if (s && s->canceled && !s->final_sent && !ctx->replied &&
-		   s->state != TXN_TERMINATED) {
-		/* CANCELled while it waited, and not relayed since (t_relay
-		 * refuses): the caller still gets its final response. */
-		txn_server_reply(s, 487, SIP_STR_NULL);
-	}
-	proxy_mctx_give(mc);
+	mctx_settle(ctx);
+}
+
+void proxy_resume_then(struct sip_ctx *ctx)
+{
+	if (!ctx->waiting || !ctx->then)
+		return;
+	ctx->then_ready = true;
+	if (!ctx->suspended)        /* else once the route is done */
+		mctx_settle(ctx);
 }
 
 /* ---- transaction callbacks ---- */
@@ -434,8 +467,7 @@ static void proxy_on_failure(txn *s, int code)
 	proxy_modules_route_txn(ctx, s);
 	script_failure_enter(ctx);
 	failure_route_run(ctx);
-	if (!ctx->waiting)
-		proxy_mctx_give(mc);
+	mctx_settle(ctx);
 }
 
 /* A call that failed, at notice: an INVITE transaction whose final
