@@ -11,7 +11,19 @@
  * function or a route. One async call a statement, for the same reason.
  *
  * A route is async when it contains an async call or calls an async route;
- * its callers are then split at that call too. */
+ * its callers are then split at that call too.
+ *
+ * Only request and failure routes (and the named routes they call) can
+ * wait: the runtime keeps their message and holds the transaction. Reply
+ * and branch routes run inside the transaction layer's handling of a reply
+ * or of a new branch, which does not stop halfway. An async function whose
+ * declaration allows those kinds too does its work there synchronously,
+ * with a bounded wait (rtpengine_answer in a reply route); one that
+ * cannot (www_authorize) leaves them out of its "in (...)" list, and the
+ * route-kind error then says why. A relay that waits for DNS (t_relay) is
+ * not async at this level: the runtime goes on with the relay by itself
+ * and no route code runs again, so statements like
+ * "if (isflagset(F) && t_relay())" stay valid. */
 #include <stdio.h>
 #include "sema_int.h"
 
@@ -96,6 +108,13 @@ static bool cc_async_walk(const struct cc_stmt *st, bool report)
 		}
 	}
 	return any;
+}
+
+void cc_sema_async_kind_note(const struct cc_fn_decl *f, struct cc_loc loc)
+{
+	if (f->marks & CC_MARK_ASYNC)
+		cc_diag_note(loc, "'%s' may wait for a result, and only request and failure "
+			     "routes (and the named routes they call) can wait", f->name);
 }
 
 void cc_sema_async(struct cc_sema *s)
