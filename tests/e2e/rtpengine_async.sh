@@ -11,6 +11,9 @@
 #    route's delete waits, the caller gets no final response until
 #    rtpengine is thawed, then exactly one 486; OPTIONS are answered
 #    meanwhile;
+#  - an INVITE CANCELled while its offer waits: the CANCEL gets its 200 at
+#    once, the INVITE 487 once the offer is answered, and the callee
+#    nothing;
 #  - the log lines and the statistic before each waiting call appear once
 #    per INVITE (the route is resumed at the call, not run again).
 # Skipped (77) when rtpengine (Debian package rtpengine-daemon) is missing.
@@ -182,6 +185,33 @@ try:
             fail("a3 got a second final response")
 except socket.timeout:
     pass
+# 5. CANCEL while the offer waits.
+os.kill(rtpe, signal.SIGSTOP)
+a4 = request("INVITE", "a4", sdp=True)
+time.sleep(0.2)
+request("CANCEL", "a4", ack_of=a4)
+t1 = time.time()
+got, thaw = {}, t1 + 0.4
+while time.time() - t1 < 5 and "INVITE" not in got:
+    if thaw and time.time() >= thaw:
+        os.kill(rtpe, signal.SIGCONT)
+        thaw = None
+    r, _, _ = select.select([uac, uas], [], [], 0.01)
+    for s in r:
+        data = s.recv(65535)
+        if s is uas:
+            fail("the callee got a request of the cancelled a4:\n" + data.decode("latin-1"))
+        if callid_of(data) != "a4" or status_of(data) < 200:
+            continue
+        meth = re.search(rb"\r\nCSeq: *\d+ (\w+)", data, re.I).group(1).decode()
+        got[meth] = (status_of(data), time.time() - t1)
+if thaw:
+    os.kill(rtpe, signal.SIGCONT)
+if got.get("CANCEL", (0, 9))[0] != 200 or got["CANCEL"][1] > 0.3:
+    fail("a4's CANCEL: %s (want 200 at once)" % (got.get("CANCEL"),))
+if got.get("INVITE", (0,))[0] != 487:
+    fail("a4's INVITE: %s (want 487 once the offer was answered)" % (got.get("INVITE"),))
+request("ACK", "a4", ack_of=a4)
 print("ok")
 PY
 	e2e_fail "$(tail -n 1 "$E2E_TMP/driver.out")"
@@ -189,7 +219,8 @@ cat "$E2E_TMP/driver.out" >&2
 
 # Each statement before a call that waited ran once per INVITE.
 for what in "before offer a1" "before offer a2" "before offer a3" "offer done a3" \
-	    "failure route a3" "media deleted a3" "no media relay a1"; do
+	    "failure route a3" "media deleted a3" "no media relay a1" "before offer a4" \
+	    "offer done a4"; do
 	n=$(grep -c "$what\$" "$E2E_TMP/proxy.log")
 	[ "$n" = 1 ] || e2e_fail "'$what' logged $n times (want 1)"
 done
@@ -197,5 +228,5 @@ done
 	e2e_fail "sipcc-ctl stats failed: $(cat "$E2E_TMP/ctl.json")"
 n=$(python3 -c 'import json, sys
 print(json.load(open(sys.argv[1]))["stats"].get("policy.invites_routed", "missing"))' "$E2E_TMP/ctl.json")
-[ "$n" = 3 ] || e2e_fail "statistic policy.invites_routed is $n (want 3)"
+[ "$n" = 4 ] || e2e_fail "statistic policy.invites_routed is $n (want 4)"
 e2e_expect_proxy_alive
