@@ -204,6 +204,32 @@ static void failure_route_run(struct sip_ctx *ctx)
 			"when the result is in", (long long)r);
 }
 
+/* Run (or go on with) the reply routes of the context of ctx: the unnamed
+ * one, then the one t_on_reply armed unless the first dropped the reply. */
+static void reply_routes_run(struct sip_ctx *ctx)
+{
+	struct proxy_mctx *mc = mctx_of(ctx);
+	while (mc->stage < 2) {
+		sipcc_route_fn fn = mc->stage == 0 ? proxy_conf.reply_route
+						   : (sipcc_route_fn)ctx->txn->u_reply;
+		if (!fn || (mc->stage == 1 && !mc->fwd)) {
+			mc->stage++;
+			continue;
+		}
+		ctx->frame_i = 0;
+		int64_t r = fn(ctx);
+		if (ctx->suspended) {
+			if (r != SIPCC_RET_SUSPEND)
+				LOG_ERR("reply route returned %lld while waiting; going on from the "
+					"top when the result is in", (long long)r);
+			return;
+		}
+		if (r == SIPCC_RET_DROP)
+			mc->fwd = false;
+		mc->stage++;
+	}
+}
+
 /* After a run of ctx's route (the first or a resumed one): a context that
  * waits is kept (a failure route's holds its transaction: no final
  * response goes meanwhile); a relay's lookup that ended while the route
@@ -214,6 +240,7 @@ static void mctx_settle(struct sip_ctx *ctx)
 {
 	struct proxy_mctx *mc = mctx_of(ctx);
 	bool failure = ctx->route_kind == SIPCC_ROUTE_FAILURE;
+	bool reply = ctx->route_kind == SIPCC_ROUTE_REPLY;
 	while (!ctx->suspended && ctx->then && ctx->then_ready) {
 		void (*then)(struct sip_ctx *) = ctx->then;
 		ctx->then = NULL;
@@ -225,6 +252,8 @@ static void mctx_settle(struct sip_ctx *ctx)
 		mctx_keep(ctx);
 		if (failure)
 			txn_server_hold(ctx->txn);
+		else if (reply && first)
+			mc->held_kind = txn_reply_hold(ctx->branch);
 		else if (first && ctx->suspended)
 			request_txn(ctx);
 		return;
@@ -242,6 +271,9 @@ static void mctx_settle(struct sip_ctx *ctx)
 	txn *s = ctx->txn;
 	if (failure) {
 		txn_server_release(s);
+	} else if (reply) {
+		if (waited)
+			txn_reply_release(ctx->branch, ctx->msg, mc->held_kind, mc->fwd);
 	} else if (waited && s && s->canceled && !s->final_sent && !ctx->replied &&
 		   !ctx->relayed && s->state != TXN_TERMINATED) {
 		/* CANCELled while it waited, and not relayed since (t_relay
@@ -400,6 +432,8 @@ void proxy_resume(struct sip_ctx *ctx)
 	ctx->suspended = false;
 	if (ctx->route_kind == SIPCC_ROUTE_FAILURE)
 		failure_route_run(ctx);
+	else if (ctx->route_kind == SIPCC_ROUTE_REPLY)
+		reply_routes_run(ctx);
 	else
 		request_route_run(ctx);
 	mctx_settle(ctx);
@@ -417,23 +451,37 @@ void proxy_resume_then(struct sip_ctx *ctx)
 /* ---- transaction callbacks ---- */
 
 /* A reply of branch c: the unnamed reply route runs for every reply,
- * then the one t_on_reply armed. Either may drop a provisional reply. */
+ * then the one t_on_reply armed. Either may drop a provisional reply.
+ * A reply received on the receive path's context may wait (proxy_wait):
+ * the context is kept and the transaction layer holds the reply
+ * (txn_reply_hold) until its routes are done. */
 static bool proxy_on_reply(txn *s, txn *c, sip_msg *resp)
 {
 	proxy_modules_reply(s, resp);
 	if (!s->u_reply && !proxy_conf.reply_route)
 		return true;
-	struct sip_ctx ctx;
-	proxy_ctx_init(&ctx, resp, resp->arena, c->sock, &c->peer, SIPCC_ROUTE_REPLY);
-	ctx.txn = s;
-	ctx.branch = c;
-	proxy_modules_route_txn(&ctx, s);
-	if (proxy_conf.reply_route && proxy_conf.reply_route(&ctx) == SIPCC_RET_DROP)
-		return false;
-	if (!s->u_reply)
+	/* Replies come from the receive path (rx_response), in its context;
+	 * another one (none today) gets a pooled context that cannot wait. */
+	struct proxy_mctx *mc = P.cur;
+	bool own = !mc || resp != &mc->msg;
+	if (own && !(mc = proxy_mctx_take())) {
+		LOG_ERR("out of memory: the reply routes do not run");
 		return true;
-	int64_t r = ((sipcc_route_fn)s->u_reply)(&ctx);
-	return r != SIPCC_RET_DROP;
+	}
+	struct sip_ctx *ctx = &mc->ctx;
+	proxy_ctx_init(ctx, resp, resp->arena, c->sock, &c->peer, SIPCC_ROUTE_REPLY);
+	ctx->txn = s;
+	ctx->branch = c;
+	ctx->can_wait = !own;
+	mc->stage = 0;
+	mc->fwd = true;
+	proxy_modules_route_txn(ctx, s);
+	reply_routes_run(ctx);
+	mctx_settle(ctx);
+	bool fwd = ctx->waiting || mc->fwd;
+	if (own)
+		proxy_mctx_give(mc);
+	return fwd;
 }
 
 /* Re-run routing on the stored request: a failure route may reply or

@@ -115,12 +115,13 @@ int proxy_reply_hdrs(struct sip_ctx *ctx, int code, sip_str reason, sip_str hdrs
  * function again, which now finds its result. Nothing before that
  * statement runs twice.
  *
- * Request routes and failure routes (and the named routes they call)
+ * Request, failure and reply routes (and the named routes they call)
  * wait. A failure route that waits holds its transaction: no final
- * response goes upstream until the route is done (txn_server_hold). Reply,
- * branch, error, local, startup and timer routes do not wait: there
- * proxy_wait says SIP_ESTATE and the caller does the work synchronously
- * with its bounded waits (a database query, a media relay's answer). */
+ * response goes upstream until the route is done (txn_server_hold); a
+ * reply route holds its reply (txn_reply_hold). Branch, error, local,
+ * startup and timer routes do not wait: there proxy_wait says SIP_ESTATE
+ * and the caller does the work synchronously with its bounded waits (a
+ * database query, a media relay's answer). */
 
 /* Suspend the message of ctx once the route returns. SIP_OK; SIP_ESTATE
  * when ctx cannot wait (see above); SIP_ELIMIT when too many messages

@@ -3,12 +3,12 @@
  * the module's start-up from the "use rtpengine { ... }" settings, and the
  * delete of the media sessions of tracked dialogs when they end.
  *
- * The functions are declared async: in a route that can wait (request and
- * failure routes) the command is sent, the message is suspended
+ * The functions are declared async: in a route that can wait (request,
+ * failure and reply routes) the command is sent, the message is suspended
  * (proxy_wait) and the loop goes on; when the answer is in (or the tries
  * are over) the route resumes at the call, which now finds the outcome in
- * the context's slot. In reply and branch routes, which cannot wait, and
- * without an event loop, the command is waited for synchronously (bounded
+ * the context's slot. In branch routes, which cannot wait, and without an
+ * event loop, the command is waited for synchronously (bounded
  * by the timeout and retries settings, see rtpengine/rtpengine.h). */
 #include <stdint.h>
 #include <string.h>

@@ -24,7 +24,7 @@
  * rtpe_command() is the same command waited for synchronously on the
  * calling thread (bounded by (1 + retries) * timeout_ms, at most once per
  * disable_s): for programs without an event loop and for routes that cannot
- * wait (reply and branch routes). Answers to commands started meanwhile
+ * wait (branch routes). Answers to commands started meanwhile
  * are kept and handed to their callers from the loop afterwards. */
 #ifndef SIPCC_RTPENGINE_RTPENGINE_H
 #define SIPCC_RTPENGINE_RTPENGINE_H

@@ -148,6 +148,11 @@ void txn_server_on_retr(sip_timer *tm, void *arg)
 void txn_server_on_end(sip_timer *tm, void *arg)
 {
 	txn *s = arg;
+	for (unsigned i = 0; i < s->n_branches; i++)
+		if (s->branches[i] && s->branches[i]->replies_held) {
+			arm(&s->t_end, TXN_HELD_RECHECK_MS);
+			return;
+		}
 	if (s->is_invite && s->state == TXN_COMPLETED)
 		LOG_INFO("no ACK for %d reply (transaction %s)", s->last_code, s->branch.s);
 	txn_destroy(s);
@@ -533,8 +538,35 @@ void txn_server_cancel(txn *s)
 		server_check_done(s);
 }
 
-/* A branch reached a final response (resp NULL: generated locally). */
-static void branch_final(txn *c, int code, sip_msg *resp)
+/* The reply callback, telling whether it held the reply (txn_reply_hold):
+ * kind says on which path the reply is, for txn_reply_release. */
+static struct {
+	int kind;                   /* TXN_REPLY_*, 0 outside the callback */
+	bool held;
+} reply_cb;
+
+static bool call_on_reply(txn *s, txn *c, sip_msg *resp, int kind, bool *held)
+{
+	reply_cb.kind = kind;
+	reply_cb.held = false;
+	bool fwd = txn_L.user.on_reply(s, c, resp);
+	*held = reply_cb.held;
+	reply_cb.kind = 0;
+	reply_cb.held = false;
+	return fwd;
+}
+
+int txn_reply_hold(txn *c)
+{
+	if (!reply_cb.kind || reply_cb.held)
+		return 0;
+	reply_cb.held = true;
+	c->replies_held++;
+	return reply_cb.kind;
+}
+
+/* What branch_final does after the reply callback. */
+static void branch_final_rest(txn *c, int code, sip_msg *resp)
 {
 	txn *s = c->parent;
 	if (!s) {
@@ -543,8 +575,6 @@ static void branch_final(txn *c, int code, sip_msg *resp)
 			txn_fwd_response(resp, c->sock);
 		return;
 	}
-	if (resp && txn_L.user.on_reply)
-		txn_L.user.on_reply(s, c, resp);
 	s->br_code[c->idx] = code;
 	if (code < 300) {
 		if (s->is_invite || !s->final_sent) {
@@ -565,6 +595,21 @@ static void branch_final(txn *c, int code, sip_msg *resp)
 		txn_server_cancel(s);
 	}
 	server_check_done(s);
+}
+
+/* A branch reached a final response (resp NULL: generated locally). The
+ * reply routes may hold it (txn_reply_hold): the branch then counts as
+ * pending until txn_reply_release. */
+static void branch_final(txn *c, int code, sip_msg *resp)
+{
+	txn *s = c->parent;
+	if (s && resp && txn_L.user.on_reply) {
+		bool held;
+		call_on_reply(s, c, resp, TXN_REPLY_FINAL, &held);
+		if (held)
+			return;
+	}
+	branch_final_rest(c, code, resp);
 }
 
 /* The best response goes upstream. */
@@ -649,12 +694,36 @@ static void branch_provisional(txn *c, sip_msg *resp)
 	txn *s = c->parent;
 	if (!s)
 		return;
-	bool fwd = true;
+	bool fwd = true, held = false;
 	if (txn_L.user.on_reply)
-		fwd = txn_L.user.on_reply(s, c, resp);
+		fwd = call_on_reply(s, c, resp, TXN_REPLY_PROVISIONAL, &held);
 	/* §16.7 step 5: 100 is hop-by-hop. */
-	if (fwd && resp->status > 100 && !s->final_sent)
+	if (!held && fwd && resp->status > 100 && !s->final_sent)
 		forward_up(s, resp);
+}
+
+void txn_reply_release(txn *c, sip_msg *resp, int kind, bool fwd)
+{
+	if (c->replies_held)
+		c->replies_held--;
+	txn *s = c->parent;
+	switch (kind) {
+	case TXN_REPLY_PROVISIONAL:
+		if (s && fwd && resp->status > 100 && !s->final_sent)
+			forward_up(s, resp);
+		break;
+	case TXN_REPLY_FINAL:
+		branch_final_rest(c, resp->status, resp);
+		break;
+	case TXN_REPLY_2XX_AGAIN:
+		if (s)
+			forward_up(s, resp);
+		else
+			txn_fwd_response(resp, c->sock);
+		break;
+	default:
+		break;
+	}
 }
 
 /* Whether branch c's outcome was settled before its final reply: timer C
@@ -721,8 +790,11 @@ void txn_client_receive(txn *c, sip_msg *resp)
 				/* A retransmitted 2xx is the first one again: the
 				 * reply routes rewrite it the same way (its SDP for
 				 * a media relay) before it goes on. */
+				bool held = false;
 				if (c->parent && txn_L.user.on_reply)
-					txn_L.user.on_reply(c->parent, c, resp);
+					call_on_reply(c->parent, c, resp, TXN_REPLY_2XX_AGAIN, &held);
+				if (held)
+					break;
 				if (c->parent)
 					forward_up(c->parent, resp);
 				else
@@ -781,6 +853,10 @@ void txn_client_on_retr(sip_timer *tm, void *arg)
 void txn_client_on_end(sip_timer *tm, void *arg)
 {
 	txn *c = arg;
+	if (c->replies_held) {
+		arm(&c->t_end, TXN_HELD_RECHECK_MS);    /* a reply route waits on it */
+		return;
+	}
 	bool timeout = c->state == TXN_CALLING || c->state == TXN_TRYING ||
 		       (!c->is_invite && c->state == TXN_PROCEEDING);
 	if (timeout && !c->absorb && !branch_counted(c)) {

@@ -14,6 +14,9 @@
 #  - an INVITE CANCELled while its offer waits: the CANCEL gets its 200 at
 #    once, the INVITE 487 once the offer is answered, and the callee
 #    nothing;
+#  - a 200 with SDP whose reply route's answer waits while rtpengine is
+#    frozen: the caller gets it only after SIGCONT, with rtpengine's SDP;
+#    OPTIONS are answered meanwhile;
 #  - the log lines and the statistic before each waiting call appear once
 #    per INVITE (the route is resumed at the call, not run again).
 # Skipped (77) when rtpengine (Debian package rtpengine-daemon) is missing.
@@ -212,6 +215,69 @@ if got.get("CANCEL", (0, 9))[0] != 200 or got["CANCEL"][1] > 0.3:
 if got.get("INVITE", (0,))[0] != 487:
     fail("a4's INVITE: %s (want 487 once the offer was answered)" % (got.get("INVITE"),))
 request("ACK", "a4", ack_of=a4)
+# 6. The callee's 200 with SDP: the reply route's answer waits.
+uas.settimeout(0)
+try:
+    while True:
+        uas.recv(65535)     # whatever the callee got before
+except (BlockingIOError, socket.timeout):
+    pass
+request("INVITE", "a5", sdp=True)
+uas.settimeout(5)
+try:
+    inv = uas.recv(65535).decode("latin-1")
+except socket.timeout:
+    fail("a5 did not reach the callee")
+if not inv.startswith("INVITE "):
+    fail("the callee got, for a5:\n" + inv)
+os.kill(rtpe, signal.SIGSTOP)
+hdr = {}
+for line in inv.split("\r\n\r\n", 1)[0].split("\r\n")[1:]:
+    k, v = line.split(":", 1)
+    hdr.setdefault(k.strip().lower(), []).append(line)
+ans = ("v=0\r\no=- 2 2 IN IP4 10.0.0.6\r\ns=-\r\nc=IN IP4 10.0.0.6\r\nt=0 0\r\n"
+       "m=audio 5000 RTP/AVP 0\r\n")
+resp = "\r\n".join(["SIP/2.0 200 OK"] + hdr["via"] + hdr["from"] +
+                   [hdr["to"][0] + ";tag=callee5"] + hdr["call-id"] + hdr["cseq"] +
+                   ["Contact: <sip:bob@127.0.0.1:%d>" % uas_port, "Content-Type: application/sdp",
+                    "Content-Length: %d" % len(ans), "", ans])
+t1 = time.time()
+uas.sendto(resp.encode(), ("127.0.0.1", int(sys.argv[1])))
+thaw = t1 + 0.5
+delays, sent, ok200 = [], {}, None
+nxt = time.time()
+while time.time() - t1 < 6 and ok200 is None:
+    now = time.time()
+    if thaw and now >= thaw:
+        os.kill(rtpe, signal.SIGCONT)
+        thaw = None
+    if now >= nxt:
+        oid = "opt-%d" % seq[0]
+        sent[oid] = now
+        request("OPTIONS", oid)
+        nxt = now + 0.05
+    r, _, _ = select.select([uac], [], [], 0.01)
+    if not r:
+        continue
+    data = uac.recv(65535)
+    cid, st = callid_of(data), status_of(data)
+    if cid in sent:
+        delays.append(time.time() - sent.pop(cid))
+    elif cid == "a5" and st == 200:
+        ok200 = (data.decode("latin-1"), time.time() - t1)
+if thaw:
+    os.kill(rtpe, signal.SIGCONT)
+if ok200 is None:
+    fail("a5: no 200 at the caller")
+text, dt = ok200
+if dt < 0.45:
+    fail("a5's 200 reached the caller after %.2f s, before rtpengine was thawed" % dt)
+if "c=IN IP4 127.0.0.1" not in text or "10.0.0.6" in text:
+    fail("a5's 200 reached the caller without rtpengine's SDP:\n" + text)
+port = int(re.search(r"\r\nm=audio (\d+)", text).group(1))
+if not rtp_min <= port <= rtp_max:
+    fail("a5's answer m= port %d is not rtpengine's" % port)
+check_options(delays, "a reply route waited")
 print("ok")
 PY
 	e2e_fail "$(tail -n 1 "$E2E_TMP/driver.out")"
@@ -220,7 +286,7 @@ cat "$E2E_TMP/driver.out" >&2
 # Each statement before a call that waited ran once per INVITE.
 for what in "before offer a1" "before offer a2" "before offer a3" "offer done a3" \
 	    "failure route a3" "media deleted a3" "no media relay a1" "before offer a4" \
-	    "offer done a4"; do
+	    "offer done a4" "before answer a5" "answer done a5"; do
 	n=$(grep -c "$what\$" "$E2E_TMP/proxy.log")
 	[ "$n" = 1 ] || e2e_fail "'$what' logged $n times (want 1)"
 done
@@ -228,5 +294,5 @@ done
 	e2e_fail "sipcc-ctl stats failed: $(cat "$E2E_TMP/ctl.json")"
 n=$(python3 -c 'import json, sys
 print(json.load(open(sys.argv[1]))["stats"].get("policy.invites_routed", "missing"))' "$E2E_TMP/ctl.json")
-[ "$n" = 4 ] || e2e_fail "statistic policy.invites_routed is $n (want 4)"
+[ "$n" = 5 ] || e2e_fail "statistic policy.invites_routed is $n (want 5)"
 e2e_expect_proxy_alive

@@ -35,9 +35,17 @@ static int failure_calls;
 static bool failure_reroute;
 static bool failure_hold;
 
+static bool reply_hold;
+static int reply_held_kind;
+static sip_msg *reply_held_msg;
+
 static bool on_reply(txn *s, txn *c, sip_msg *resp)
 {
 	replies_seen++;
+	if (reply_hold) {
+		reply_held_kind = txn_reply_hold(c);
+		reply_held_msg = resp;
+	}
 	return true;
 }
 
@@ -161,6 +169,9 @@ static int setup(void **state)
 	replies_seen = failure_calls = failure_code = 0;
 	failure_reroute = false;
 	failure_hold = false;
+	reply_hold = false;
+	reply_held_kind = 0;
+	reply_held_msg = NULL;
 	return 0;
 }
 
@@ -755,6 +766,39 @@ static void test_failure_hold(void **state)
 	assert_int_equal(count_prefix("SIP/2.0 486"), 0);
 }
 
+/* A reply route that waits holds its reply: a provisional goes upstream,
+ * a final counts for its branch, only on release; meanwhile the branch's
+ * end (timer K over TCP would be at once) does not free it. */
+static void test_reply_hold(void **state)
+{
+	txn *s = txn_server_create(request("INVITE", "z9hG4bKup1", "10.0.0.1:5060", NULL), sock, &up);
+	txn *c = txn_client_create(s, SIP_METHOD_INVITE, sock, &down);
+	send_branch(c, "INVITE");
+	tp_loopback_clear();
+	reply_hold = true;
+	txn_client_receive(c, response(c, 180, "INVITE", "a"));
+	assert_int_equal(reply_held_kind, TXN_REPLY_PROVISIONAL);
+	assert_int_equal(count_prefix("SIP/2.0 180"), 0);
+	sip_msg *r180 = reply_held_msg;
+	txn_client_receive(c, response(c, 486, "INVITE", "a"));
+	assert_int_equal(reply_held_kind, TXN_REPLY_FINAL);
+	sip_msg *r486 = reply_held_msg;
+	assert_int_equal(c->replies_held, 2);
+	advance(40000);                                 /* timer D and more */
+	assert_int_equal(count_prefix("SIP/2.0 486"), 0);
+	assert_false(s->final_sent);
+	assert_int_equal(c->state, TXN_COMPLETED);      /* alive while held */
+	reply_hold = false;
+	txn_reply_release(c, r180, TXN_REPLY_PROVISIONAL, true);
+	assert_int_equal(count_prefix("SIP/2.0 180"), 1);
+	txn_reply_release(c, r486, TXN_REPLY_FINAL, true);
+	assert_int_equal(count_prefix("SIP/2.0 486"), 1);
+	assert_true(s->final_sent);
+	assert_int_equal(c->replies_held, 0);
+	advance(80000);
+	assert_int_equal(txn_count(), 0);
+}
+
 /* Final-response timers: the layer's fr_timer replaces timer B; a server
  * transaction's own value wins; fr_inv_timer replaces timer C, which
  * CANCELs the ringing branch and ends it with a local 408 at once (the
@@ -853,6 +897,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_2xx_forwarded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failure_reroute, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failure_hold, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reply_hold, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_send_error_is_503, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_icmp_error_is_503, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fr_timers, setup, teardown),
