@@ -51,6 +51,19 @@ seq = [0]
 def fail(why):
     print("FAIL:", why); sys.exit(1)
 
+# Freeze rtpengine and wait until every thread of it has stopped (a loaded
+# machine may take a moment to stop them all).
+def freeze():
+    os.kill(rtpe, signal.SIGSTOP)
+    for _ in range(200):
+        tasks = os.listdir("/proc/%d/task" % rtpe)
+        states = [open("/proc/%d/task/%s/stat" % (rtpe, t)).read().rsplit(")", 1)[1].split()[0]
+                  for t in tasks]
+        if all(st in "tT" for st in states):
+            return
+        time.sleep(0.01)
+    fail("rtpengine did not stop")
+
 # A request; an ACK (for a non-2xx) takes the INVITE's branch and From
 # tag, and the To tag of the response.
 def request(method, callid, sdp=False, ack_of=None, totag=""):
@@ -106,7 +119,7 @@ def check_options(delays, what):
     print("%d OPTIONS answered while %s, slowest %.3f s" % (len(delays), what, max(delays)))
 
 # 1. Frozen relay: the offer waits out its tries, then 503.
-os.kill(rtpe, signal.SIGSTOP)
+freeze()
 t0 = time.time()
 request("INVITE", "a1", sdp=True)
 st, dt, prov, delays = wait_final("a1", 6, t0)
@@ -139,7 +152,7 @@ if not rtp_min <= port <= rtp_max:
     fail("a3's m= port %d is not rtpengine's" % port)
 # 4. The callee says 486 while rtpengine is frozen again: the failure
 #    route's delete waits and holds the final response.
-os.kill(rtpe, signal.SIGSTOP)
+freeze()
 hdr = {}
 for line in text.split("\r\n\r\n", 1)[0].split("\r\n")[1:]:
     k, v = line.split(":", 1)
@@ -189,7 +202,7 @@ try:
 except socket.timeout:
     pass
 # 5. CANCEL while the offer waits.
-os.kill(rtpe, signal.SIGSTOP)
+freeze()
 a4 = request("INVITE", "a4", sdp=True)
 time.sleep(0.2)
 request("CANCEL", "a4", ack_of=a4)
@@ -230,7 +243,7 @@ except socket.timeout:
     fail("a5 did not reach the callee")
 if not inv.startswith("INVITE "):
     fail("the callee got, for a5:\n" + inv)
-os.kill(rtpe, signal.SIGSTOP)
+freeze()
 hdr = {}
 for line in inv.split("\r\n\r\n", 1)[0].split("\r\n")[1:]:
     k, v = line.split(":", 1)
