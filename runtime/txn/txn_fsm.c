@@ -540,19 +540,22 @@ void txn_server_cancel(txn *s)
 
 /* The reply callback, telling whether it held the reply (txn_reply_hold):
  * kind says on which path the reply is, for txn_reply_release. */
-static struct {
+struct reply_cb {
 	int kind;                   /* TXN_REPLY_*, 0 outside the callback */
 	bool held;
-} reply_cb;
+};
+static struct reply_cb reply_cb;
 
 static bool call_on_reply(txn *s, txn *c, sip_msg *resp, int kind, bool *held)
 {
+	/* Saved: a reply route's sends may bring another reply at once (the
+	 * loopback transport of the tests). */
+	struct reply_cb outer = reply_cb;
 	reply_cb.kind = kind;
 	reply_cb.held = false;
 	bool fwd = txn_L.user.on_reply(s, c, resp);
 	*held = reply_cb.held;
-	reply_cb.kind = 0;
-	reply_cb.held = false;
+	reply_cb = outer;
 	return fwd;
 }
 
