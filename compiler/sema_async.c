@@ -11,7 +11,19 @@
  * function or a route. One async call a statement, for the same reason.
  *
  * A route is async when it contains an async call or calls an async route;
- * its callers are then split at that call too. */
+ * its callers are then split at that call too.
+ *
+ * Request, failure and reply routes (and the named routes they call) can
+ * wait: the runtime keeps their message and holds the transaction's final
+ * response or the reply. Branch routes run in the middle of a relay,
+ * which does not stop halfway; neither do error, local, startup and timer
+ * routes. An async function whose declaration allows such kinds does its
+ * work there synchronously, with a bounded wait (rtpengine_offer in a
+ * branch route); one that cannot (www_authorize) leaves them out of its
+ * "in (...)" list, and the route-kind error then says why. A relay that waits for DNS (t_relay) is
+ * not async at this level: the runtime goes on with the relay by itself
+ * and no route code runs again, so statements like
+ * "if (isflagset(F) && t_relay())" stay valid. */
 #include <stdio.h>
 #include "sema_int.h"
 
@@ -96,6 +108,18 @@ static bool cc_async_walk(const struct cc_stmt *st, bool report)
 		}
 	}
 	return any;
+}
+
+void cc_sema_async_kind_note(const struct cc_sema *s, const struct cc_fn_decl *f,
+			     struct cc_loc loc)
+{
+	unsigned cur = s->cur->kind == CC_RK_NAMED ? s->cur->used_from : CC_RK_BIT(s->cur->kind);
+	unsigned can_wait = CC_RK_BIT(CC_RK_REQUEST) | CC_RK_BIT(CC_RK_FAILURE) |
+			    CC_RK_BIT(CC_RK_REPLY);
+	/* Only when the route cannot wait is that the reason. */
+	if ((f->marks & CC_MARK_ASYNC) && (cur & ~f->kinds & ~can_wait))
+		cc_diag_note(loc, "'%s' may wait for a result, and only request, failure and "
+			     "reply routes (and the named routes they call) can wait", f->name);
 }
 
 void cc_sema_async(struct cc_sema *s)

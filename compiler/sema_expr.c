@@ -307,7 +307,8 @@ static enum cc_type cc_sema_call(struct cc_sema *s, struct cc_expr *e)
 		return CC_TY_ERROR;
 	}
 	e->u.call.fn = f;
-	cc_sema_kinds_ok(s, "function", name, f->kinds, e->loc);
+	if (!cc_sema_kinds_ok(s, "function", name, f->kinds, e->loc))
+		cc_sema_async_kind_note(s, f, e->loc);
 
 	struct cc_expr **slot = cc_alloc(sizeof *slot * ((size_t)f->nparams + 1));
 	bool seen_named = false;

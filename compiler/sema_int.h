@@ -204,6 +204,10 @@ void cc_sema_uninit_check(struct cc_sema *s);
 /* sema_async.c: mark the routes that may wait (cc_route.async) and check
  * that each call that may wait is the first call of its statement. */
 void cc_sema_async(struct cc_sema *s);
+/* After a route-kind error on a call of f at loc: when f may wait and the
+ * current route (s->cur) cannot, a note saying which routes can wait. */
+void cc_sema_async_kind_note(const struct cc_sema *s, const struct cc_fn_decl *f,
+			     struct cc_loc loc);
 
 /* sema_lint.c: the path checks of the request route (open relay, toll
  * fraud, unauthenticated REGISTER, no final action). Run on a program

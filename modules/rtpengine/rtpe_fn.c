@@ -1,7 +1,15 @@
 /* The media relay's policy functions (modules/rtpengine/rtpengine.sipi):
  * rtpengine_offer, rtpengine_answer, rtpengine_delete, rtpengine_manage;
  * the module's start-up from the "use rtpengine { ... }" settings, and the
- * delete of the media sessions of tracked dialogs when they end. */
+ * delete of the media sessions of tracked dialogs when they end.
+ *
+ * The functions are declared async: in a route that can wait (request,
+ * failure and reply routes) the command is sent, the message is suspended
+ * (proxy_wait) and the loop goes on; when the answer is in (or the tries
+ * are over) the route resumes at the call, which now finds the outcome in
+ * the context's slot. In branch routes, which cannot wait, and without an
+ * event loop, the command is waited for synchronously (bounded
+ * by the timeout and retries settings, see rtpengine/rtpengine.h). */
 #include <stdint.h>
 #include <string.h>
 #include "core/log.h"
@@ -12,7 +20,19 @@
 #include "rtpengine/rtpengine.h"
 #include "sip/sdp.h"
 #include "proxy/module.h"
+#include "proxy/modules.h"
 #include "proxy/policy_fns.h"
+
+/* A command the message of ctx waits for: in its context's slot and its
+ * arena until the route resumes and the call takes the outcome. */
+struct rtpe_wait {
+	struct sip_ctx *ctx;
+	const char *command;
+	bool done;
+	int rc;
+	benc_node *res;
+	sip_str why;
+};
 
 
 
@@ -70,6 +90,24 @@ static bool dlg_set_take(uint64_t id)
 	return false;
 }
 
+/* The answer to the delete of an ended dialog's media: only logged. */
+static void rtpe_dlg_deleted(int status, const char *ans, size_t len, void *arg)
+{
+	char *callid = arg;
+	sip_arena a;
+	sip_arena_init(&a, 1024);
+	benc_node *res;
+	int rc = status;
+	if (status == SIP_OK)
+		rc = rtpe_answer_parse(&a, "delete", ans, len, &res, NULL);
+	/* DECLINED: the policy deleted it already (on the BYE). */
+	if (rc != SIP_OK && rc != SIP_DECLINED)
+		LOG_WARN("rtpengine: cannot delete the media of ended dialog %s: %s", callid,
+			 sip_strerror(rc));
+	sip_arena_destroy(&a);
+	sip_mem_free(callid);
+}
+
 static void rtpe_on_dlg_end(dlg *d, enum dlg_end_reason why, uint64_t duration_ms, void *arg)
 {
 	(void)why;
@@ -77,16 +115,31 @@ static void rtpe_on_dlg_end(dlg *d, enum dlg_end_reason why, uint64_t duration_m
 	(void)arg;
 	if (!dlg_set_take(d->id))
 		return;
+	struct rtpe_req r = { .command = "delete", .callid = d->callid, .from_tag = d->caller_tag };
+	/* The loop does not wait for the answer. */
+	if (rtpe_can_start()) {
+		char *callid = sip_mem_alloc(d->callid.len + 1);
+		if (callid) {
+			memcpy(callid, d->callid.s, d->callid.len);
+			callid[d->callid.len] = '\0';
+			int rc = rtpe_command_start(&r, rtpe_dlg_deleted, callid);
+			if (rc == SIP_OK)
+				return;
+			sip_mem_free(callid);
+			if (rc != SIP_ESTATE)
+				LOG_WARN("rtpengine: cannot delete the media of ended dialog " SIP_STR_FMT
+					 ": %s", SIP_STR_ARG(d->callid), sip_strerror(rc));
+			return;
+		}
+	}
 	sip_arena a;
 	sip_arena_init(&a, 4096);
-	struct rtpe_req r = { .command = "delete", .callid = d->callid, .from_tag = d->caller_tag };
 	benc_node *res;
 	int rc = rtpe_command(&a, &r, &res, NULL);
-	/* DECLINED: the policy deleted it already (on the BYE). */
 	if (rc != SIP_OK && rc != SIP_DECLINED)
 		LOG_WARN("rtpengine: cannot delete the media of ended dialog " SIP_STR_FMT ": %s",
 			 SIP_STR_ARG(d->callid), sip_strerror(rc));
-	sip_arena_reset(&a);
+	sip_arena_destroy(&a);
 }
 
 static unsigned rtpe_setting(const char *key, unsigned dflt, unsigned max)
@@ -101,7 +154,6 @@ static unsigned rtpe_setting(const char *key, unsigned dflt, unsigned max)
 
 static void rtpe_module_init(sip_timer_wheel *w)
 {
-	(void)w;
 	const char *s = sipcc_setting_str("rtpengine", "socket", rtpe_conf.socket);
 	if (strlen(s) < sizeof rtpe_conf.socket)
 		memmove(rtpe_conf.socket, s, strlen(s) + 1);
@@ -114,6 +166,7 @@ static void rtpe_module_init(sip_timer_wheel *w)
 	rtpe_conf.disable_s = rtpe_setting("disable_time", rtpe_conf.disable_s, 3600);
 	if (rtpe_open() == SIP_OK)
 		LOG_NOTICE("rtpengine: media relay at %s", rtpe_conf.socket);
+	rtpe_use_loop(proxy_host_loop(), w);
 	rtpe_dlgs_api = proxy_module_api("dialog");
 	static const struct dlg_callbacks cb = { NULL, rtpe_on_dlg_end, NULL };
 	if (dlg_callbacks_add(&cb) != SIP_OK)
@@ -122,9 +175,60 @@ static void rtpe_module_init(sip_timer_wheel *w)
 
 static void rtpe_module_destroy(void)
 {
+	rtpe_pending_drop_all();
+	rtpe_use_loop(NULL, NULL);
 	rtpe_close();
 	memset(rtpe_dlgs, 0, sizeof rtpe_dlgs);
 	rtpe_dlg_used = 0;
+}
+
+/* The loop thread: the command a message waits for ended. */
+static void rtpe_wait_done(int status, const char *ans, size_t len, void *arg)
+{
+	struct rtpe_wait *w = arg;
+	w->done = true;
+	w->rc = status;
+	if (status == SIP_OK)
+		w->rc = rtpe_answer_parse(w->ctx->arena, w->command, ans, len, &w->res, &w->why);
+	proxy_resume(w->ctx);
+}
+
+/* Run r for the message of ctx: the outcome of rtpe_command, or SIP_AGAIN
+ * when the message now waits for it (the route resumes at the call, which
+ * then finds the outcome here). */
+static int rtpe_run(struct sip_ctx *ctx, const struct rtpe_req *r, benc_node **res, sip_str *why)
+{
+	void **slot = proxy_ctx_slot(ctx, &sipcc_module_rtpengine);
+	struct rtpe_wait *w = *slot;
+	*slot = NULL;
+	if (w && w->done && strcmp(w->command, r->command) == 0) {
+		*res = w->res;
+		*why = w->why;
+		return w->rc;
+	}
+	if (rtpe_can_start()) {
+		if (!rtpe_up())
+			return SIP_ESTATE;
+		int rc = proxy_wait(ctx);
+		if (rc == SIP_OK) {
+			if (!(w = sip_arena_alloc(ctx->arena, sizeof *w))) {
+				proxy_wait_cancel(ctx);
+				return SIP_NOMEM;
+			}
+			memset(w, 0, sizeof *w);
+			w->ctx = ctx;
+			w->command = r->command;
+			if ((rc = rtpe_command_start(r, rtpe_wait_done, w)) == SIP_OK) {
+				*slot = w;
+				return SIP_AGAIN;
+			}
+			proxy_wait_cancel(ctx);
+			return rc;
+		}
+		if (rc != SIP_ESTATE)
+			return rc;      /* too many messages wait: no media relay */
+	}
+	return rtpe_command(ctx->arena, r, res, why);
 }
 
 /* Send command for ctx's message; with_sdp: send its SDP body and put
@@ -156,8 +260,10 @@ static int64_t rtpe_do(struct sip_ctx *ctx, const char *command, bool with_sdp,
 	r.recv_ip = sip_str_make(ip, strlen(ip));
 	r.recv_ip6 = strchr(ip, ':') != NULL;
 	benc_node *res = NULL;
-	sip_str why;
-	int rc = rtpe_command(ctx->arena, &r, &res, &why);
+	sip_str why = SIP_STR_NULL;
+	int rc = rtpe_run(ctx, &r, &res, &why);
+	if (rc == SIP_AGAIN)
+		return 0;       /* the message waits: the value is not used */
 	if (rc == SIP_DECLINED) {
 		/* A delete of a call without media (a BYE of a call that was
 		 * not relayed) is an ordinary outcome. */

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include "core/log.h"
 #include "core/status.h"
+#include "net/loop.h"
 #include "net/transport.h"
 
 struct rtpe_conf rtpe_conf = { "udp:127.0.0.1:2223", 500, 1, 10 };
@@ -156,8 +157,11 @@ int rtpe_open(void)
 	return SIP_OK;
 }
 
+static void rtpe_unwatch(void);
+
 void rtpe_close(void)
 {
+	rtpe_unwatch();
 	if (R.fd >= 0)
 		close(R.fd);
 	R.fd = -1;
@@ -176,6 +180,226 @@ static void mark_down(void)
 	R.down = true;
 	R.down_until_ms = now_ms() + (uint64_t)rtpe_conf.disable_s * 1000u;
 }
+
+/* ---- commands that do not wait (the loop reads the answers) ---- */
+
+/* A command out: its datagram, the sends left and who waits for it. An
+ * answer that the synchronous path read for it is kept in ans until a
+ * zero-delay timer hands it over (never from inside that path's caller). */
+struct rtpe_pending {
+	struct rtpe_pending *next;
+	char cookie[32];
+	size_t cookie_len;
+	char *dgram;
+	size_t len;
+	unsigned sends;
+	sip_timer tm;
+	rtpe_done_fn done;
+	void *arg;
+	char *ans;
+	size_t ans_len;
+};
+
+static struct {
+	sip_loop *loop;
+	sip_timer_wheel *w;
+	struct rtpe_pending *head;
+	bool watching;
+} AS;
+
+static void rtpe_unwatch(void)
+{
+	if (AS.watching && R.fd >= 0)
+		sip_loop_del_fd(AS.loop, R.fd);
+	AS.watching = false;
+}
+
+static void pending_free(struct rtpe_pending *p)
+{
+	sip_mem_free(p->ans);
+	sip_mem_free(p->dgram);
+	sip_mem_free(p);
+}
+
+static void pending_unlink(struct rtpe_pending *p)
+{
+	for (struct rtpe_pending **pp = &AS.head; *pp; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	if (AS.w)
+		sip_timer_cancel(AS.w, &p->tm);
+	/* The socket is watched only while commands are out: the loop's
+	 * single-socket fast path (net/loop.h) stays on otherwise. */
+	if (!AS.head)
+		rtpe_unwatch();
+}
+
+static struct rtpe_pending *pending_find(const char *dgram, size_t n)
+{
+	for (struct rtpe_pending *p = AS.head; p; p = p->next)
+		if (n > p->cookie_len && memcmp(dgram, p->cookie, p->cookie_len) == 0 &&
+		    dgram[p->cookie_len] == ' ')
+			return p;
+	return NULL;
+}
+
+/* Hand p's answer (the datagram without its cookie) or its failure to
+ * its owner, then free it. */
+static void pending_finish(struct rtpe_pending *p, int status, const char *ans, size_t len)
+{
+	pending_unlink(p);
+	if (status == SIP_OK) {
+		if (R.down)
+			LOG_NOTICE("rtpengine at %s answers again", rtpe_conf.socket);
+		R.down = false;
+	}
+	p->done(status, ans, len, p->arg);
+	pending_free(p);
+}
+
+static void rtpe_on_readable(sip_loop *loop, int fd, uint32_t events, void *arg);
+
+/* Timer of p: a kept answer (read by the synchronous path) is handed over;
+ * otherwise no answer came in timeout_ms: send again, or give up. */
+static void pending_on_timer(sip_timer *tm, void *arg)
+{
+	(void)tm;
+	struct rtpe_pending *p = arg;
+	if (p->ans) {
+		pending_finish(p, SIP_OK, p->ans + p->cookie_len + 1, p->ans_len - p->cookie_len - 1);
+		return;
+	}
+	if (p->sends > rtpe_conf.retries) {
+		mark_down();
+		pending_finish(p, SIP_ETIMEOUT, NULL, 0);
+		return;
+	}
+	if (send(R.fd, p->dgram, p->len, 0) < 0 && errno != ECONNREFUSED)
+		LOG_WARN("rtpengine: cannot send to %s: %s", rtpe_conf.socket, strerror(errno));
+	p->sends++;
+	sip_timer_add(AS.w, &p->tm, rtpe_conf.timeout_ms);
+}
+
+/* A datagram for no command the caller waits for: an answer to a command
+ * that does not wait is kept and handed over from the loop's top level. */
+static void pending_keep(const char *dgram, size_t n)
+{
+	struct rtpe_pending *p = pending_find(dgram, n);
+	if (!p || p->ans)
+		return;
+	if (!(p->ans = sip_mem_alloc(n + 1)))
+		return;
+	memcpy(p->ans, dgram, n);
+	p->ans[n] = '\0';
+	p->ans_len = n;
+	sip_timer_cancel(AS.w, &p->tm);
+	sip_timer_add(AS.w, &p->tm, 0);
+}
+
+static void rtpe_on_readable(sip_loop *loop, int fd, uint32_t events, void *arg)
+{
+	(void)loop;
+	(void)events;
+	(void)arg;
+	for (;;) {
+		ssize_t n = recv(fd, R.in, RTPE_MAX_DGRAM, 0);
+		if (n < 0) {
+			if (errno == EINTR || errno == ECONNREFUSED)
+				continue;   /* ECONNREFUSED: the timer sends again */
+			return;
+		}
+		R.in[n] = '\0';
+		struct rtpe_pending *p = pending_find(R.in, (size_t)n);
+		if (!p)
+			continue;       /* an answer to a command given up on */
+		size_t cl = p->cookie_len;
+		pending_finish(p, SIP_OK, R.in + cl + 1, (size_t)n - cl - 1);
+		if (R.fd != fd || !AS.watching)
+			return;         /* the callback closed or stopped watching it */
+	}
+}
+
+void rtpe_use_loop(sip_loop *loop, sip_timer_wheel *w)
+{
+	AS.loop = loop;
+	AS.w = w;
+}
+
+bool rtpe_can_start(void)
+{
+	return AS.loop && AS.w;
+}
+
+/* Build r into R.out behind a new cookie (written to ck); its length, or
+ * 0 when it does not fit in a datagram. */
+static size_t command_build(const struct rtpe_req *r, char *ck, size_t cksz, size_t *cklen)
+{
+	int cl = snprintf(ck, cksz, "%x_%u", (unsigned)getpid(), ++R.seq);
+	*cklen = (size_t)cl;
+	benc_buf b;
+	benc_init(&b, R.out, sizeof R.out);
+	memcpy(R.out, ck, (size_t)cl);
+	R.out[cl] = ' ';
+	b.len = (size_t)cl + 1;
+	rtpe_build(&b, r);
+	return b.overflow ? 0 : b.len;
+}
+
+int rtpe_command_start(const struct rtpe_req *r, rtpe_done_fn done, void *arg)
+{
+	if (!AS.loop || !AS.w)
+		return SIP_EINVAL;
+	if (!rtpe_up())
+		return SIP_ESTATE;
+	if (R.fd < 0) {
+		int rc = rtpe_open();
+		if (rc)
+			return rc;
+	}
+	struct rtpe_pending *p = sip_mem_alloc(sizeof *p);
+	if (!p)
+		return SIP_NOMEM;
+	memset(p, 0, sizeof *p);
+	size_t len = command_build(r, p->cookie, sizeof p->cookie, &p->cookie_len);
+	if (!len) {
+		sip_mem_free(p);
+		return SIP_ELIMIT;
+	}
+	if (!(p->dgram = sip_mem_alloc(len))) {
+		sip_mem_free(p);
+		return SIP_NOMEM;
+	}
+	memcpy(p->dgram, R.out, len);
+	p->len = len;
+	p->done = done;
+	p->arg = arg;
+	if (!AS.watching) {
+		if (sip_loop_add_fd(AS.loop, R.fd, rtpe_on_readable, NULL) != SIP_OK) {
+			pending_free(p);
+			return SIP_EIO;
+		}
+		AS.watching = true;
+	}
+	p->next = AS.head;
+	AS.head = p;
+	sip_timer_init(&p->tm, pending_on_timer, p);
+	/* The first send goes from the timer as well, at once: one path. */
+	pending_on_timer(&p->tm, p);
+	return SIP_OK;
+}
+
+void rtpe_pending_drop_all(void)
+{
+	while (AS.head) {
+		struct rtpe_pending *p = AS.head;
+		pending_unlink(p);
+		pending_free(p);
+	}
+}
+
+/* ---- the synchronous command ---- */
 
 /* Wait up to ms for the answer carrying cookie; its length, 0 on timeout. */
 static size_t wait_answer(sip_str cookie, unsigned ms)
@@ -199,11 +423,42 @@ static size_t wait_answer(sip_str cookie, unsigned ms)
 				return 0;
 			continue;
 		}
-		/* An answer to an earlier command that timed out is skipped. */
 		if ((size_t)n > cookie.len && memcmp(R.in, cookie.s, cookie.len) == 0 &&
 		    R.in[cookie.len] == ' ')
 			return (size_t)n;
+		/* An answer to a command that does not wait is kept for it; one
+		 * to an earlier command that timed out is skipped. */
+		pending_keep(R.in, (size_t)n);
 	}
+}
+
+int rtpe_answer_parse(sip_arena *a, const char *command, const char *ans, size_t len,
+		      benc_node **out, sip_str *why)
+{
+	if (why)
+		*why = SIP_STR_NULL;
+	char *copy = sip_arena_alloc(a, len + 1);
+	if (!copy)
+		return SIP_NOMEM;
+	memcpy(copy, ans, len);
+	copy[len] = '\0';
+	benc_node *d;
+	int rc = benc_decode(a, copy, len, &d, NULL);
+	if (rc != SIP_OK || d->type != BENC_DICT) {
+		LOG_WARN("rtpengine: a garbled answer to %s", command);
+		return rc == SIP_NOMEM ? rc : SIP_EPARSE;
+	}
+	sip_str res = benc_get_str(d, "result");
+	if (sip_str_eq(res, SIP_STR_LIT("ok")) || sip_str_eq(res, SIP_STR_LIT("pong"))) {
+		*out = d;
+		return SIP_OK;
+	}
+	if (why) {
+		*why = benc_get_str(d, "error-reason");
+		if (!why->len)
+			*why = res;
+	}
+	return SIP_DECLINED;
 }
 
 int rtpe_command(sip_arena *a, const struct rtpe_req *r, benc_node **out, sip_str *why)
@@ -218,19 +473,14 @@ int rtpe_command(sip_arena *a, const struct rtpe_req *r, benc_node **out, sip_st
 			return rc;
 	}
 	char ck[32];
-	int cl = snprintf(ck, sizeof ck, "%x_%u", (unsigned)getpid(), ++R.seq);
-	sip_str cookie = sip_str_make(ck, (size_t)cl);
-	benc_buf b;
-	benc_init(&b, R.out, sizeof R.out);
-	memcpy(R.out, ck, (size_t)cl);
-	R.out[cl] = ' ';
-	b.len = (size_t)cl + 1;
-	rtpe_build(&b, r);
-	if (b.overflow)
+	size_t cl;
+	size_t len = command_build(r, ck, sizeof ck, &cl);
+	if (!len)
 		return SIP_ELIMIT;
+	sip_str cookie = sip_str_make(ck, cl);
 	size_t got = 0;
 	for (unsigned t = 0; t <= rtpe_conf.retries && !got; t++) {
-		if (send(R.fd, R.out, b.len, 0) < 0 && errno != ECONNREFUSED)
+		if (send(R.fd, R.out, len, 0) < 0 && errno != ECONNREFUSED)
 			LOG_WARN("rtpengine: cannot send to %s: %s", rtpe_conf.socket, strerror(errno));
 		got = wait_answer(cookie, rtpe_conf.timeout_ms);
 	}
@@ -241,29 +491,5 @@ int rtpe_command(sip_arena *a, const struct rtpe_req *r, benc_node **out, sip_st
 	if (R.down)
 		LOG_NOTICE("rtpengine at %s answers again", rtpe_conf.socket);
 	R.down = false;
-	/* The answer lives in the static buffer: copy it for the caller. */
-	size_t blen = got - cookie.len - 1;
-	char *copy = sip_arena_alloc(a, blen + 1);
-	if (!copy)
-		return SIP_NOMEM;
-	memcpy(copy, R.in + cookie.len + 1, blen);
-	copy[blen] = '\0';
-	benc_node *d;
-	int rc = benc_decode(a, copy, blen, &d, NULL);
-	if (rc != SIP_OK || d->type != BENC_DICT) {
-		LOG_WARN("rtpengine: a garbled answer to %s", r->command);
-		return rc == SIP_NOMEM ? rc : SIP_EPARSE;
-	}
-	sip_str res = benc_get_str(d, "result");
-	if (sip_str_eq(res, SIP_STR_LIT("ok")) || sip_str_eq(res, SIP_STR_LIT("pong"))) {
-		*out = d;
-		return SIP_OK;
-	}
-	if (why)
-		*why = benc_get_str(d, "error-reason");
-	if (!why || !why->len) {
-		if (why)
-			*why = res;
-	}
-	return SIP_DECLINED;
+	return rtpe_answer_parse(a, r->command, R.in + cl + 1, got - cl - 1, out, why);
 }

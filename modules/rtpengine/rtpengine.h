@@ -13,14 +13,19 @@
  * "address-family=IP6") and any other token goes into "flags"
  * ("trust-address", "symmetric", "asymmetric", "strict-source").
  *
- * rtpe_command() sends one command and waits for its answer. The wait is
- * synchronous and bounded, on the event loop: timeout_ms for each of
- * 1 + retries sends (the same cookie each time, so rtpengine answers a
- * retransmission from its cache). When no answer comes, the relay is
- * considered down for disable_s seconds: commands fail at once, without
- * waiting, until the next attempt after that time. A stalled rtpengine
- * thus costs the proxy at most (1 + retries) * timeout_ms once per
- * disable_s; the default settings bound it at 1 s. */
+ * rtpe_command_start() sends one command and returns: the loop reads the
+ * answer and calls back (the policy functions suspend the message meanwhile,
+ * proxy_wait). A command is sent 1 + retries times, timeout_ms apart (the
+ * same cookie each time, so rtpengine answers a retransmission from its
+ * cache). When no answer comes, the relay is considered down for
+ * disable_s seconds: commands fail at once, without waiting, until the
+ * next attempt after that time.
+ *
+ * rtpe_command() is the same command waited for synchronously on the
+ * calling thread (bounded by (1 + retries) * timeout_ms, at most once per
+ * disable_s): for programs without an event loop and for routes that cannot
+ * wait (branch routes). Answers to commands started meanwhile
+ * are kept and handed to their callers from the loop afterwards. */
 #ifndef SIPCC_RTPENGINE_RTPENGINE_H
 #define SIPCC_RTPENGINE_RTPENGINE_H
 
@@ -28,6 +33,7 @@
 #include <stdint.h>
 #include "core/arena.h"
 #include "core/str.h"
+#include "core/timer.h"
 #include "rtpengine/bencode.h"
 
 struct rtpe_conf {
@@ -63,6 +69,29 @@ void rtpe_close(void);
  * gets the error-reason); SIP_EPARSE for a garbled answer; SIP_ELIMIT when
  * the command does not fit in a datagram. */
 int rtpe_command(sip_arena *a, const struct rtpe_req *r, benc_node **out, sip_str *why);
+
+/* The end of a command started with rtpe_command_start: status SIP_OK
+ * with the answer (its dictionary without the cookie, to decode with
+ * rtpe_answer_parse; valid during the call only), or SIP_ETIMEOUT (it is
+ * now considered down). */
+typedef void (*rtpe_done_fn)(int status, const char *ans, size_t len, void *arg);
+
+/* Commands that do not wait: answers are read by loop, retries and
+ * timeouts run on w. Without it (tests, tools) only rtpe_command works. */
+struct sip_loop;
+void rtpe_use_loop(struct sip_loop *loop, sip_timer_wheel *w);
+bool rtpe_can_start(void);
+/* Send r; done runs from the loop when the answer is in or the tries are
+ * over, never from inside this call. SIP_OK; SIP_ESTATE while rtpengine is
+ * considered down; SIP_EINVAL without a loop; SIP_ELIMIT when the command
+ * does not fit in a datagram; SIP_NOMEM, SIP_EIO. */
+int rtpe_command_start(const struct rtpe_req *r, rtpe_done_fn done, void *arg);
+/* Forget every command out without calling back (at exit). */
+void rtpe_pending_drop_all(void);
+/* Decode an answer to command into a: like rtpe_command's outcome
+ * (SIP_OK with *out, SIP_DECLINED with *why, SIP_EPARSE, SIP_NOMEM). */
+int rtpe_answer_parse(sip_arena *a, const char *command, const char *ans, size_t len,
+		      benc_node **out, sip_str *why);
 
 /* Whether commands are sent now (not considered down). */
 bool rtpe_up(void);

@@ -18,6 +18,8 @@
 
 struct dns_relay {
 	bool used, pending;
+	struct sip_ctx *ctx;        /* pending: the message that waits (proxy_wait_then) */
+	int status;                 /* the lookup's outcome, for ctx */
 	txn *s;
 	uint64_t id;                /* s->id when kept: a reused txn is not ours */
 	char key[300];              /* the lookup it waits for */
@@ -207,13 +209,34 @@ static void dns_resume(struct dns_relay *r, int status)
 		txn_server_reply(s, 503, SIP_STR_NULL);
 }
 
+/* The message of ctx waited for its relay's lookup (proxy_wait_then):
+ * relay it now, or answer why not. */
+static void dns_then(struct sip_ctx *ctx)
+{
+	for (unsigned i = 0; i < DNS_RELAYS; i++) {
+		struct dns_relay *r = &D.r[i];
+		if (r->used && r->pending && r->ctx == ctx) {
+			r->ctx = NULL;
+			dns_resume(r, r->status);
+			return;
+		}
+	}
+}
+
+/* The lookups of key ended: the messages waiting for them go on. */
 static void dns_on_done(const char *key, int status, void *arg)
 {
 	(void)arg;
 	for (unsigned i = 0; i < DNS_RELAYS; i++) {
 		struct dns_relay *r = &D.r[i];
-		if (r->used && r->pending && strcmp(r->key, key) == 0)
-			dns_resume(r, status);
+		if (!r->used || !r->pending || strcmp(r->key, key) != 0)
+			continue;
+		if (r->ctx) {
+			r->status = status;
+			proxy_resume_then(r->ctx);
+		} else {
+			dns_resume(r, status);  /* a kept copy relayed again */
+		}
 	}
 }
 
@@ -279,15 +302,28 @@ int proxy_dns_suspend(struct sip_ctx *ctx)
 
 	if (!key)
 		return SIP_EINVAL;
+	/* The message waits as any other does; no route code runs again. A
+	 * kept copy relayed again (dns_relay_again) is no message that can
+	 * wait: the copy itself waits in its slot. */
+	int rc = proxy_wait_then(ctx, dns_then);
+	bool copy = rc == SIP_ESTATE && !ctx->can_wait && ctx->txn && dns_find(ctx->txn);
+	if (rc != SIP_OK && !copy)
+		return rc;
 	if (!ctx->txn) {
 		ctx->txn = txn_server_create(ctx->msg, ctx->sock, &ctx->src);
-		if (!ctx->txn)
+		if (!ctx->txn) {
+			if (!copy)
+				proxy_wait_then_cancel(ctx);
 			return SIP_NOMEM;
+		}
 		if (ctx->msg->method == SIP_METHOD_INVITE)
 			txn_server_reply(ctx->txn, 100, SIP_STR_NULL);
 	}
-	if (ctx->txn->final_sent)
+	if (ctx->txn->final_sent) {
+		if (!copy)
+			proxy_wait_then_cancel(ctx);
 		return SIP_ESTATE;
+	}
 	/* A relay kept already (a failover to a name) keeps its copy: the
 	 * message of ctx may be that copy. */
 	r = dns_find(ctx->txn);
@@ -295,10 +331,13 @@ int proxy_dns_suspend(struct sip_ctx *ctx)
 		r = dns_keep(ctx, ctx->txn);
 	if (!r) {
 		LOG_WARN("dns: cannot keep the request while %s is looked up", key);
+		if (!copy)
+			proxy_wait_then_cancel(ctx);
 		return SIP_NOMEM;
 	}
 	snprintf(r->key, sizeof r->key, "%s", key);
 	r->pending = true;
+	r->ctx = copy ? NULL : ctx;
 	ctx->relayed = true;
 	proxy_counters.dns_lookups++;
 	LOG_DEBUG("dns: relay waits for %s", key);

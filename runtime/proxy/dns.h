@@ -3,13 +3,17 @@
  *
  * A next hop whose host is a name is located with net/resolve.h. When the
  * answer is cached the request is relayed at once to the first target.
- * Otherwise the relay is suspended: the server transaction is created (it
- * absorbs retransmissions and an INVITE gets its 100 Trying), the request
- * as the policy left it is kept with what the relay needs ($du, the new
+ * Otherwise the relay waits: the server transaction is created (it absorbs
+ * retransmissions and an INVITE gets its 100 Trying), the request as the
+ * policy left it is kept with what the relay needs ($du, the new
  * Request-URI, Max-Forwards, Record-Route, the armed routes), and t_relay()
- * returns true. When the lookups end, the relay runs from the kept copy; a
- * name that does not resolve gets 503 (408 when the DNS server does not
- * answer). A CANCEL meanwhile ends it with 487.
+ * returns true. The message waits as any other that waits
+ * (proxy_wait_then, proxy/proxy.h), with no route code to run again: t_relay
+ * is not async at the language level, so "if (isflagset(F) && t_relay())"
+ * stays valid. A failure route's relay to a name holds its transaction the
+ * same way. When the lookups end (proxy_resume_then), the relay runs from
+ * the kept copy; a name that does not resolve gets 503 (408 when the DNS
+ * server does not answer). A CANCEL meanwhile ends it with 487.
  *
  * Failover (RFC 3263 §4.3, RFC 2782): when a name gave more than one
  * target, a branch that ends with 503 (from the next hop, or a transport

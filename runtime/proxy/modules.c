@@ -133,6 +133,11 @@ void proxy_db_use_loop(sip_loop *loop)
 	M.loop = loop;
 }
 
+sip_loop *proxy_host_loop(void)
+{
+	return M.loop;
+}
+
 db_worker *proxy_db_worker(void)
 {
 	return M.worker;

@@ -48,6 +48,10 @@ bool proxy_db_ready(void);
  * proxy_modules_init (without it there is no worker and modules work
  * synchronously). */
 void proxy_db_use_loop(struct sip_loop *loop);
+/* The event loop, for modules that watch a descriptor of their own (the
+ * answers of a media relay); NULL without one (tests, tools): the module
+ * then works synchronously. */
+struct sip_loop *proxy_host_loop(void);
 /* The worker, NULL when there is none. */
 db_worker *proxy_db_worker(void);
 /* Queue a job (db_worker_submit) and make sure its callback will run.

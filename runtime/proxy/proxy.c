@@ -146,22 +146,27 @@ static void reject(sip_msg *m, sip_socket *sock, const sip_addr *src, int code,
 		proxy_count_local_reply(code);
 }
 
-/* A request route that returned SIPCC_RET_SUSPEND: its context is kept
- * (taken out of the receive path's reuse) until proxy_resume(), and a
- * request gets its server transaction now, so retransmissions are
- * absorbed while it waits. */
-static void request_wait(struct sip_ctx *ctx)
+/* Keep the context of ctx, whose route waits (SIPCC_RET_SUSPEND, or a
+ * relay waiting for DNS), out of the pool and out of the receive path's
+ * reuse until it is done. */
+static void mctx_keep(struct sip_ctx *ctx)
 {
 	struct proxy_mctx *mc = mctx_of(ctx);
+	if (ctx->waiting)
+		return;
+	ctx->waiting = true;
+	mc->next = P.waiting;
+	P.waiting = mc;
+	P.nwaiting++;
+	if (P.cur == mc)
+		P.cur = NULL;       /* the receive path takes another */
+}
+
+/* A request that waits gets its server transaction now, so
+ * retransmissions are absorbed meanwhile (an INVITE its 100 Trying). */
+static void request_txn(struct sip_ctx *ctx)
+{
 	sip_msg *m = ctx->msg;
-	if (!ctx->waiting) {
-		ctx->waiting = true;
-		mc->next = P.waiting;
-		P.waiting = mc;
-		P.nwaiting++;
-		if (P.cur == mc)
-			P.cur = NULL;       /* the receive path takes another */
-	}
 	if (!ctx->txn && m->method != SIP_METHOD_ACK && m->method != SIP_METHOD_CANCEL) {
 		ctx->txn = txn_server_create(m, ctx->sock, &ctx->src);
 		if (ctx->txn && m->method == SIP_METHOD_INVITE)
@@ -179,7 +184,6 @@ static void request_route_run(struct sip_ctx *ctx)
 		if (r != SIPCC_RET_SUSPEND)     /* a function waited outside a route that can */
 			LOG_ERR("request route returned %lld while waiting; going on from the top "
 				"when the result is in", (long long)r);
-		request_wait(ctx);
 		return;
 	}
 	proxy_modules_routed(ctx);
@@ -190,6 +194,96 @@ static void request_route_run(struct sip_ctx *ctx)
 			  SIP_STR_ARG(ctx->msg->method_str));
 }
 
+/* Run (or go on with) the failure route of the context of ctx. */
+static void failure_route_run(struct sip_ctx *ctx)
+{
+	ctx->frame_i = 0;
+	int64_t r = mctx_of(ctx)->route(ctx);
+	if (ctx->suspended && r != SIPCC_RET_SUSPEND)
+		LOG_ERR("failure route returned %lld while waiting; going on from the top "
+			"when the result is in", (long long)r);
+}
+
+/* Run (or go on with) the reply routes of the context of ctx: the unnamed
+ * one, then the one t_on_reply armed unless the first dropped the reply. */
+static void reply_routes_run(struct sip_ctx *ctx)
+{
+	struct proxy_mctx *mc = mctx_of(ctx);
+	while (mc->stage < 2) {
+		sipcc_route_fn fn = mc->stage == 0 ? proxy_conf.reply_route
+						   : (sipcc_route_fn)ctx->txn->u_reply;
+		if (!fn || (mc->stage == 1 && !mc->fwd)) {
+			mc->stage++;
+			continue;
+		}
+		ctx->frame_i = 0;
+		int64_t r = fn(ctx);
+		if (ctx->suspended) {
+			if (r != SIPCC_RET_SUSPEND)
+				LOG_ERR("reply route returned %lld while waiting; going on from the "
+					"top when the result is in", (long long)r);
+			return;
+		}
+		if (r == SIPCC_RET_DROP)
+			mc->fwd = false;
+		mc->stage++;
+	}
+}
+
+/* After a run of ctx's route (the first or a resumed one): a context that
+ * waits is kept (a failure route's holds its transaction: no final
+ * response goes meanwhile); a relay's lookup that ended while the route
+ * waited for something else goes on now; a context that is done leaves the
+ * waiting list and, unless it is the receive path's, goes back to the
+ * pool. */
+static void mctx_settle(struct sip_ctx *ctx)
+{
+	struct proxy_mctx *mc = mctx_of(ctx);
+	bool failure = ctx->route_kind == SIPCC_ROUTE_FAILURE;
+	bool reply = ctx->route_kind == SIPCC_ROUTE_REPLY;
+	while (!ctx->suspended && ctx->then && ctx->then_ready) {
+		void (*then)(struct sip_ctx *) = ctx->then;
+		ctx->then = NULL;
+		ctx->then_ready = false;
+		then(ctx);
+	}
+	if (ctx->suspended || ctx->then) {
+		bool first = !ctx->waiting;
+		mctx_keep(ctx);
+		if (failure)
+			txn_server_hold(ctx->txn);
+		else if (reply && first)
+			mc->held_kind = txn_reply_hold(ctx->branch);
+		else if (first && ctx->suspended)
+			request_txn(ctx);
+		return;
+	}
+	bool waited = ctx->waiting;
+	if (waited) {
+		for (struct proxy_mctx **pp = &P.waiting; *pp; pp = &(*pp)->next)
+			if (*pp == mc) {
+				*pp = mc->next;
+				P.nwaiting--;
+				break;
+			}
+		ctx->waiting = false;
+	}
+	txn *s = ctx->txn;
+	if (failure) {
+		txn_server_release(s);
+	} else if (reply) {
+		if (waited)
+			txn_reply_release(ctx->branch, ctx->msg, mc->held_kind, mc->fwd);
+	} else if (waited && s && s->canceled && !s->final_sent && !ctx->replied &&
+		   !ctx->relayed && s->state != TXN_TERMINATED) {
+		/* CANCELled while it waited, and not relayed since (t_relay
+		 * refuses): the caller still gets its final response. */
+		txn_server_reply(s, 487, SIP_STR_NULL);
+	}
+	if (failure || waited)
+		proxy_mctx_give(mc);
+}
+
 /* Remove the Route values that name this proxy (RFC 3261 §16.4), then run
  * the request route on ctx with the modules' hooks around it. */
 static void route_request(struct sip_ctx *ctx)
@@ -197,6 +291,7 @@ static void route_request(struct sip_ctx *ctx)
 	proxy_route_self(ctx);
 	proxy_modules_request(ctx);
 	request_route_run(ctx);
+	mctx_settle(ctx);
 }
 
 static void rx_request(struct proxy_mctx *mc, sip_socket *sock, const sip_addr *src)
@@ -332,46 +427,67 @@ unsigned proxy_waiting_count(void)
 
 void proxy_resume(struct sip_ctx *ctx)
 {
-	struct proxy_mctx *mc = mctx_of(ctx);
 	if (!ctx->waiting || !ctx->suspended)
 		return;
 	ctx->suspended = false;
-	request_route_run(ctx);
-	if (ctx->suspended)
-		return;             /* waits again */
-	for (struct proxy_mctx **pp = &P.waiting; *pp; pp = &(*pp)->next)
-		if (*pp == mc) {
-			*pp = mc->next;
-			P.nwaiting--;
-			break;
-		}
-	proxy_mctx_give(mc);
+	if (ctx->route_kind == SIPCC_ROUTE_FAILURE)
+		failure_route_run(ctx);
+	else if (ctx->route_kind == SIPCC_ROUTE_REPLY)
+		reply_routes_run(ctx);
+	else
+		request_route_run(ctx);
+	mctx_settle(ctx);
+}
+
+void proxy_resume_then(struct sip_ctx *ctx)
+{
+	if (!ctx->waiting || !ctx->then)
+		return;
+	ctx->then_ready = true;
+	if (!ctx->suspended)        /* else once the route is done */
+		mctx_settle(ctx);
 }
 
 /* ---- transaction callbacks ---- */
 
 /* A reply of branch c: the unnamed reply route runs for every reply,
- * then the one t_on_reply armed. Either may drop a provisional reply. */
+ * then the one t_on_reply armed. Either may drop a provisional reply.
+ * A reply received on the receive path's context may wait (proxy_wait):
+ * the context is kept and the transaction layer holds the reply
+ * (txn_reply_hold) until its routes are done. */
 static bool proxy_on_reply(txn *s, txn *c, sip_msg *resp)
 {
 	proxy_modules_reply(s, resp);
 	if (!s->u_reply && !proxy_conf.reply_route)
 		return true;
-	struct sip_ctx ctx;
-	proxy_ctx_init(&ctx, resp, resp->arena, c->sock, &c->peer, SIPCC_ROUTE_REPLY);
-	ctx.txn = s;
-	ctx.branch = c;
-	proxy_modules_route_txn(&ctx, s);
-	if (proxy_conf.reply_route && proxy_conf.reply_route(&ctx) == SIPCC_RET_DROP)
-		return false;
-	if (!s->u_reply)
+	/* Replies come from the receive path (rx_response), in its context;
+	 * another one (none today) gets a pooled context that cannot wait. */
+	struct proxy_mctx *mc = P.cur;
+	bool own = !mc || resp != &mc->msg;
+	if (own && !(mc = proxy_mctx_take())) {
+		LOG_ERR("out of memory: the reply routes do not run");
 		return true;
-	int64_t r = ((sipcc_route_fn)s->u_reply)(&ctx);
-	return r != SIPCC_RET_DROP;
+	}
+	struct sip_ctx *ctx = &mc->ctx;
+	proxy_ctx_init(ctx, resp, resp->arena, c->sock, &c->peer, SIPCC_ROUTE_REPLY);
+	ctx->txn = s;
+	ctx->branch = c;
+	ctx->can_wait = !own;
+	mc->stage = 0;
+	mc->fwd = true;
+	proxy_modules_route_txn(ctx, s);
+	reply_routes_run(ctx);
+	mctx_settle(ctx);
+	bool fwd = ctx->waiting || mc->fwd;
+	if (own)
+		proxy_mctx_give(mc);
+	return fwd;
 }
 
 /* Re-run routing on the stored request: a failure route may reply or
- * relay to new branches (t_relay re-applies only the Request-URI and Via). */
+ * relay to new branches (t_relay re-applies only the Request-URI and Via).
+ * A failure route that waits keeps its context and holds s until it is
+ * done (proxy_resume). */
 static void proxy_on_failure(txn *s, int code)
 {
 	if (proxy_dns_failover(s, code))
@@ -394,10 +510,12 @@ static void proxy_on_failure(txn *s, int code)
 	ctx->txn = s;
 	ctx->prepared = true;
 	ctx->reply_code = code;
+	ctx->can_wait = true;
+	mc->route = fn;
 	proxy_modules_route_txn(ctx, s);
 	script_failure_enter(ctx);
-	fn(ctx);
-	proxy_mctx_give(mc);
+	failure_route_run(ctx);
+	mctx_settle(ctx);
 }
 
 /* A call that failed, at notice: an INVITE transaction whose final

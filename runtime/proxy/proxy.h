@@ -56,6 +56,8 @@ struct sip_ctx {
 	bool can_wait;              /* a pooled request context (proxy_wait) */
 	bool suspended;             /* proxy_wait() said yes; the route returns */
 	bool waiting;               /* suspended: kept until proxy_resume() */
+	void (*then)(struct sip_ctx *ctx);  /* proxy_wait_then() */
+	bool then_ready;            /* proxy_resume_then() came */
 	void *mod[TXN_MOD_SLOTS];   /* one state slot a module (proxy/module.h) */
 };
 
@@ -113,9 +115,13 @@ int proxy_reply_hdrs(struct sip_ctx *ctx, int code, sip_str reason, sip_str hdrs
  * function again, which now finds its result. Nothing before that
  * statement runs twice.
  *
- * Only the request route waits for now: in other route kinds
- * proxy_wait says SIP_ESTATE and the caller does the work synchronously
- * with its bounded waits. */
+ * Request, failure and reply routes (and the named routes they call)
+ * wait. A failure route that waits holds its transaction: no final
+ * response goes upstream until the route is done (txn_server_hold); a
+ * reply route holds its reply (txn_reply_hold). Branch, error, local,
+ * startup and timer routes do not wait: there proxy_wait says SIP_ESTATE
+ * and the caller does the work synchronously with its bounded waits (a
+ * database query, a media relay's answer). */
 
 /* Suspend the message of ctx once the route returns. SIP_OK; SIP_ESTATE
  * when ctx cannot wait (see above); SIP_ELIMIT when too many messages
@@ -129,6 +135,20 @@ void proxy_wait_cancel(struct sip_ctx *ctx);
 void proxy_resume(struct sip_ctx *ctx);
 /* Messages waiting now. */
 unsigned proxy_waiting_count(void);
+
+/* The same wait for work the runtime goes on with by itself, with no route
+ * code to run again: a relay whose next hop is a name being looked up
+ * (proxy/dns.h). The route goes on at once (the call returns its value);
+ * when the route is done the message is kept, with its transaction (a
+ * failure route's transaction is held), and when the work can go on the
+ * runtime calls proxy_resume_then(ctx), from the loop's top level, which
+ * runs then(ctx) (at once, or once the route is done when it waits for
+ * something else meanwhile). SIP_OK; SIP_ESTATE when ctx cannot wait or
+ * waits so already; SIP_ELIMIT when too many messages wait. */
+int proxy_wait_then(struct sip_ctx *ctx, void (*then)(struct sip_ctx *ctx));
+/* Take back a proxy_wait_then() whose work could not start. */
+void proxy_wait_then_cancel(struct sip_ctx *ctx);
+void proxy_resume_then(struct sip_ctx *ctx);
 
 /* ---- myself (proxy/self.c) ---- */
 

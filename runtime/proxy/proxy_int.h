@@ -6,13 +6,17 @@
 #include "proxy/proxy.h"
 
 /* A message with its arena and routing context, from a pool. The receive
- * path reuses one; a request whose route waits (proxy_wait) keeps its own
- * until it resumes; failure, local, startup and timer routes and a relay
+ * path reuses one; a request, reply or failure route that waits
+ * (proxy_wait) keeps its own until it resumes; failure, local, startup and timer routes and a relay
  * resumed after DNS take one for their run and give it back. */
 struct proxy_mctx {
 	sip_arena arena;
 	sip_msg msg;
 	struct sip_ctx ctx;
+	sipcc_route_fn route;       /* a failure route that waits: the one to resume */
+	int stage;                  /* reply routes: 0 the unnamed one, 1 t_on_reply's, 2 done */
+	bool fwd;                   /* reply routes: the reply goes on (none dropped it) */
+	int held_kind;              /* reply routes that wait: txn_reply_hold()'s answer */
 	struct proxy_mctx *next;    /* in the pool or the waiting list */
 };
 

@@ -9,7 +9,7 @@
 
 int proxy_wait(struct sip_ctx *ctx)
 {
-	if (!ctx->can_wait || ctx->route_kind != SIPCC_ROUTE_REQUEST)
+	if (!ctx->can_wait)
 		return SIP_ESTATE;
 	if (!ctx->waiting && proxy_waiting_count() >= PROXY_MAX_WAITING)
 		return SIP_ELIMIT;
@@ -17,9 +17,26 @@ int proxy_wait(struct sip_ctx *ctx)
 	return SIP_OK;
 }
 
+int proxy_wait_then(struct sip_ctx *ctx, void (*then)(struct sip_ctx *ctx))
+{
+	if (!ctx->can_wait || ctx->then)
+		return SIP_ESTATE;
+	if (!ctx->waiting && proxy_waiting_count() >= PROXY_MAX_WAITING)
+		return SIP_ELIMIT;
+	ctx->then = then;
+	ctx->then_ready = false;
+	return SIP_OK;
+}
+
 void proxy_wait_cancel(struct sip_ctx *ctx)
 {
 	ctx->suspended = false;
+}
+
+void proxy_wait_then_cancel(struct sip_ctx *ctx)
+{
+	ctx->then = NULL;
+	ctx->then_ready = false;
 }
 
 /* ---- frames of routes that wait (policy_abi.h) ---- */

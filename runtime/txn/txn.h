@@ -28,6 +28,7 @@
 #define TXN_T4  5000u
 #define TXN_TIMER_C  180000u       /* proxy INVITE timer C (> 3 min) */
 #define TXN_MAX_BRANCHES 8
+#define TXN_HELD_RECHECK_MS 100u  /* a transaction due to end while a reply route waits */
 
 enum txn_state {
 	TXN_TRYING,        /* non-INVITE: nothing sent/received yet */
@@ -90,6 +91,9 @@ struct txn {
 	bool canceled;
 	bool no_new_branches;           /* a 6xx arrived (§16.7 step 5) */
 	bool in_failure;
+	bool fail_held;                 /* the failure route waits (txn_server_hold) */
+	unsigned replies_held;          /* client: replies whose reply route waits */
+	unsigned fail_from;             /* n_branches when the failure route began */
 	unsigned n_branches;
 	txn *branches[TXN_MAX_BRANCHES];
 	int br_code[TXN_MAX_BRANCHES];  /* final code per branch, 0 = pending */
@@ -129,7 +133,8 @@ struct txn_user {
 	 * as received (a 503 is not yet the 500 sent upstream).
 	 * Called only when s->u_fail is set (cleared before the call). The
 	 * callee may add branches or reply through s; otherwise the best
-	 * response is forwarded on return. */
+	 * response is forwarded on return, unless the callee held s
+	 * (txn_server_hold) until its route is done. */
 	void (*on_failure)(txn *s, int code);
 	/* Optional: the layer is about to send a request it generated itself
 	 * (the CANCEL of branch c), built in buf. Return false to not send it. */
@@ -178,6 +183,26 @@ int txn_server_send(txn *s, int code, const char *buf, size_t len);
  * no branch pending, s's failure route runs or its best reply goes out
  * before this returns. */
 void txn_server_cancel(txn *s);
+/* From the on_failure callback: the failure route of s waits for a result
+ * (a media relay's answer, a database row). s sends nothing on return and
+ * its failure route does not run again; txn_server_release(s) once the
+ * route is done, from the loop's top level, does what the return of
+ * on_failure would have done: wait for branches the route added, or send
+ * the best response (487 when the caller cancelled meanwhile). */
+void txn_server_hold(txn *s);
+void txn_server_release(txn *s);
+
+/* From the on_reply callback: the reply routes of resp (a reply of branch
+ * c) wait for a result. The layer does nothing more with resp on return
+ * (it is not forwarded; a final reply leaves its branch pending) and keeps
+ * c and its server transaction alive; the caller keeps resp and, once the
+ * routes are done (from the loop's top level), calls txn_reply_release
+ * with the kind this returned and whether a provisional reply goes on
+ * (fwd), which does what the return of on_reply would have done. 0 when
+ * resp cannot be held (outside the callback). */
+enum { TXN_REPLY_PROVISIONAL = 1, TXN_REPLY_FINAL, TXN_REPLY_2XX_AGAIN };
+int txn_reply_hold(txn *c);
+void txn_reply_release(txn *c, sip_msg *resp, int kind, bool fwd);
 /* Keep a copy of the request as the upper layer wants to re-route it. */
 int txn_server_set_template(txn *s, const char *buf, size_t len);
 

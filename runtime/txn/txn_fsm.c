@@ -148,6 +148,11 @@ void txn_server_on_retr(sip_timer *tm, void *arg)
 void txn_server_on_end(sip_timer *tm, void *arg)
 {
 	txn *s = arg;
+	for (unsigned i = 0; i < s->n_branches; i++)
+		if (s->branches[i] && s->branches[i]->replies_held) {
+			arm(&s->t_end, TXN_HELD_RECHECK_MS);
+			return;
+		}
 	if (s->is_invite && s->state == TXN_COMPLETED)
 		LOG_INFO("no ACK for %d reply (transaction %s)", s->last_code, s->branch.s);
 	txn_destroy(s);
@@ -533,8 +538,38 @@ void txn_server_cancel(txn *s)
 		server_check_done(s);
 }
 
-/* A branch reached a final response (resp NULL: generated locally). */
-static void branch_final(txn *c, int code, sip_msg *resp)
+/* The reply callback, telling whether it held the reply (txn_reply_hold):
+ * kind says on which path the reply is, for txn_reply_release. */
+struct reply_cb {
+	int kind;                   /* TXN_REPLY_*, 0 outside the callback */
+	bool held;
+};
+static struct reply_cb reply_cb;
+
+static bool call_on_reply(txn *s, txn *c, sip_msg *resp, int kind, bool *held)
+{
+	/* Saved: a reply route's sends may bring another reply at once (the
+	 * loopback transport of the tests). */
+	struct reply_cb outer = reply_cb;
+	reply_cb.kind = kind;
+	reply_cb.held = false;
+	bool fwd = txn_L.user.on_reply(s, c, resp);
+	*held = reply_cb.held;
+	reply_cb = outer;
+	return fwd;
+}
+
+int txn_reply_hold(txn *c)
+{
+	if (!reply_cb.kind || reply_cb.held)
+		return 0;
+	reply_cb.held = true;
+	c->replies_held++;
+	return reply_cb.kind;
+}
+
+/* What branch_final does after the reply callback. */
+static void branch_final_rest(txn *c, int code, sip_msg *resp)
 {
 	txn *s = c->parent;
 	if (!s) {
@@ -543,8 +578,6 @@ static void branch_final(txn *c, int code, sip_msg *resp)
 			txn_fwd_response(resp, c->sock);
 		return;
 	}
-	if (resp && txn_L.user.on_reply)
-		txn_L.user.on_reply(s, c, resp);
 	s->br_code[c->idx] = code;
 	if (code < 300) {
 		if (s->is_invite || !s->final_sent) {
@@ -567,30 +600,24 @@ static void branch_final(txn *c, int code, sip_msg *resp)
 	server_check_done(s);
 }
 
-/* When no branch is pending any more, run the failure route (once per
- * arming) and, unless it re-routed or replied, send the best response. */
-static void server_check_done(txn *s)
+/* A branch reached a final response (resp NULL: generated locally). The
+ * reply routes may hold it (txn_reply_hold): the branch then counts as
+ * pending until txn_reply_release. */
+static void branch_final(txn *c, int code, sip_msg *resp)
 {
-	if (s->final_sent || s->in_failure || !s->best_code)
-		return;
-	for (unsigned i = 0; i < s->n_branches; i++)
-		if (!s->br_code[i])
+	txn *s = c->parent;
+	if (s && resp && txn_L.user.on_reply) {
+		bool held;
+		call_on_reply(s, c, resp, TXN_REPLY_FINAL, &held);
+		if (held)
 			return;
-	if (s->u_fail && txn_L.user.on_failure) {
-		unsigned before = s->n_branches;
-		s->u_fail_run = s->u_fail;
-		s->u_fail = NULL;
-		s->in_failure = true;
-		/* The failure route sees the code as the branch got it: a 503
-		 * says "try elsewhere", the 500 is only for upstream. */
-		txn_L.user.on_failure(s, s->best_status);
-		s->in_failure = false;
-		if (s->final_sent || s->state == TXN_TERMINATED)
-			return;
-		for (unsigned i = before; i < s->n_branches; i++)
-			if (!s->br_code[i])
-				return;         /* re-routed: wait for the new branches */
 	}
+	branch_final_rest(c, code, resp);
+}
+
+/* The best response goes upstream. */
+static void server_send_best(txn *s)
+{
 	if (s->best_local || !s->best_len) {
 		txn_server_reply(s, s->best_code, SIP_STR_NULL);
 		return;
@@ -599,18 +626,107 @@ static void server_check_done(txn *s)
 	txn_server_send(s, s->best_code, s->best, s->best_len);
 }
 
+/* The failure route of s returned (or, held, ended): unless it replied or
+ * re-routed, the best response goes. */
+static void server_failure_end(txn *s)
+{
+	s->in_failure = false;
+	if (s->final_sent || s->state == TXN_TERMINATED)
+		return;
+	for (unsigned i = s->fail_from; i < s->n_branches; i++)
+		if (!s->br_code[i])
+			return;         /* re-routed: wait for the new branches */
+	server_send_best(s);
+}
+
+/* When no branch is pending any more, run the failure route (once per
+ * arming) and, unless it re-routed, replied or waits, send the best
+ * response. */
+static void server_check_done(txn *s)
+{
+	if (s->final_sent || s->in_failure || !s->best_code)
+		return;
+	for (unsigned i = 0; i < s->n_branches; i++)
+		if (!s->br_code[i])
+			return;
+	if (s->u_fail && txn_L.user.on_failure) {
+		s->fail_from = s->n_branches;
+		s->u_fail_run = s->u_fail;
+		s->u_fail = NULL;
+		s->in_failure = true;
+		/* The failure route sees the code as the branch got it: a 503
+		 * says "try elsewhere", the 500 is only for upstream. */
+		txn_L.user.on_failure(s, s->best_status);
+		if (s->fail_held)
+			return;         /* in_failure stays until txn_server_release */
+		server_failure_end(s);
+		return;
+	}
+	server_send_best(s);
+}
+
+void txn_server_hold(txn *s)
+{
+	if (s->in_failure)
+		s->fail_held = true;
+}
+
+void txn_server_release(txn *s)
+{
+	if (!s->fail_held)
+		return;
+	s->fail_held = false;
+	/* The caller's CANCEL came while the route waited: it answered no
+	 * branch (none was pending), so the call ends here. */
+	if (s->canceled && !s->final_sent && s->state != TXN_TERMINATED) {
+		bool rerouted = false;
+		for (unsigned i = s->fail_from; i < s->n_branches; i++)
+			rerouted |= !s->br_code[i];
+		if (!rerouted) {
+			s->in_failure = false;
+			txn_server_reply(s, 487, SIP_STR_NULL);
+			return;
+		}
+	}
+	server_failure_end(s);
+}
+
 /* A provisional response on branch c. */
 static void branch_provisional(txn *c, sip_msg *resp)
 {
 	txn *s = c->parent;
 	if (!s)
 		return;
-	bool fwd = true;
+	bool fwd = true, held = false;
 	if (txn_L.user.on_reply)
-		fwd = txn_L.user.on_reply(s, c, resp);
+		fwd = call_on_reply(s, c, resp, TXN_REPLY_PROVISIONAL, &held);
 	/* §16.7 step 5: 100 is hop-by-hop. */
-	if (fwd && resp->status > 100 && !s->final_sent)
+	if (!held && fwd && resp->status > 100 && !s->final_sent)
 		forward_up(s, resp);
+}
+
+void txn_reply_release(txn *c, sip_msg *resp, int kind, bool fwd)
+{
+	if (c->replies_held)
+		c->replies_held--;
+	txn *s = c->parent;
+	switch (kind) {
+	case TXN_REPLY_PROVISIONAL:
+		if (s && fwd && resp->status > 100 && !s->final_sent)
+			forward_up(s, resp);
+		break;
+	case TXN_REPLY_FINAL:
+		branch_final_rest(c, resp->status, resp);
+		break;
+	case TXN_REPLY_2XX_AGAIN:
+		if (s)
+			forward_up(s, resp);
+		else
+			txn_fwd_response(resp, c->sock);
+		break;
+	default:
+		break;
+	}
 }
 
 /* Whether branch c's outcome was settled before its final reply: timer C
@@ -677,8 +793,11 @@ void txn_client_receive(txn *c, sip_msg *resp)
 				/* A retransmitted 2xx is the first one again: the
 				 * reply routes rewrite it the same way (its SDP for
 				 * a media relay) before it goes on. */
+				bool held = false;
 				if (c->parent && txn_L.user.on_reply)
-					txn_L.user.on_reply(c->parent, c, resp);
+					call_on_reply(c->parent, c, resp, TXN_REPLY_2XX_AGAIN, &held);
+				if (held)
+					break;
 				if (c->parent)
 					forward_up(c->parent, resp);
 				else
@@ -737,6 +856,10 @@ void txn_client_on_retr(sip_timer *tm, void *arg)
 void txn_client_on_end(sip_timer *tm, void *arg)
 {
 	txn *c = arg;
+	if (c->replies_held) {
+		arm(&c->t_end, TXN_HELD_RECHECK_MS);    /* a reply route waits on it */
+		return;
+	}
 	bool timeout = c->state == TXN_CALLING || c->state == TXN_TRYING ||
 		       (!c->is_invite && c->state == TXN_PROCEEDING);
 	if (timeout && !c->absorb && !branch_counted(c)) {

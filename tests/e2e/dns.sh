@@ -18,11 +18,15 @@
 #     ICMP port unreachable fails the branch with 503 at once and the
 #     calls fail over to the priority-20 target in milliseconds (with no
 #     t_set_fr: not after the 32 s of timer B).
+#  7. A failure route relays to sip:late.test, not looked up before (the
+#     first branch went to a dead port): the failure route's relay waits
+#     for DNS, the transaction holds the first branch's 503 meanwhile, and
+#     the calls reach the priority-10 target of late.test.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init sipp python3 dnsmasq
 e2e_ports DNS UAS_A UAS_B PROXY PROXY_TCP UAC TCP_UAS DEAD MEDIA1 MEDIA2 SILENT
-e2e_build tests/e2e/dns.sip
+e2e_build tests/e2e/dns.sip -D "DEAD_HOP=sip:127.0.0.1:$DEAD"
 
 dnsmasq --no-daemon --port="$DNS" --listen-address=127.0.0.1 --bind-interfaces \
 	--no-resolv --no-hosts --conf-file=/dev/null --local=/test/ --log-queries \
@@ -40,6 +44,8 @@ dnsmasq --no-daemon --port="$DNS" --listen-address=127.0.0.1 --bind-interfaces \
 	--srv-host=_sip._udp.unreach.test,dead.test,"$DEAD",10,0 \
 	--srv-host=_sip._udp.unreach.test,sip-b.test,"$UAS_B",20,0 \
 	--host-record=dead.test,127.0.0.1 \
+	--naptr-record=late.test,10,50,s,SIP+D2U,,_sip._udp.late.test \
+	--srv-host=_sip._udp.late.test,sip-b.test,"$UAS_B",10,0 \
 	>"$E2E_TMP/dnsmasq.log" 2>&1 </dev/null &
 DNS_PID=$!
 e2e_track $DNS_PID
@@ -149,4 +155,16 @@ e2e_sipp_wait uasB6
 e2e_expect_calls uasB6 2
 n=$(grep -c "dns: branch failed (503); trying target 2 of 2" "$E2E_TMP/proxy.log")
 [ $((n - before)) = 2 ] || e2e_fail "expected 2 failovers after 503 (ICMP), found $((n - before))"
+# 7. A failure route's relay to a name not looked up yet.
+e2e_sipp uasB7 -sf "$E2E_SRC/uas_rr.xml" -i 127.0.0.1 -p "$UAS_B" -mp "$MEDIA2" -m 2 -timeout 30s
+e2e_wait_sipp_up uasB7 "$UAS_B"
+e2e_sipp_run uac7 -sf "$E2E_SRC/uac_rr.xml" "127.0.0.1:$PROXY" -i 127.0.0.1 -p "$UAC" -s late \
+	-m 2 -l 1 -timeout 30s -timeout_error
+e2e_expect_calls uac7 2
+e2e_sipp_wait uasB7
+e2e_expect_calls uasB7 2
+grep -q "query\[NAPTR\] late.test" "$E2E_TMP/dnsmasq.log" ||
+	e2e_fail "dnsmasq saw no NAPTR query for late.test"
+n=$(grep -c "late: failure route" "$E2E_TMP/proxy.log")
+[ "$n" = 2 ] || e2e_fail "the failure route ran $n times for 2 calls"
 e2e_expect_proxy_alive

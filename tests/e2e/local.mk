@@ -195,3 +195,7 @@ EXTRA_DIST += tests/e2e/prefs.sip
 # preferences, NAT, accounting; on SQLite and on PostgreSQL.
 E2E_TESTS += tests/e2e/provider.sh tests/e2e/provider_pgsql.sh
 EXTRA_DIST += tests/e2e/sip_phone.py
+# rtpengine commands wait without holding up the proxy: a frozen rtpengine
+# (SIGSTOP) in the request route and in a failure route.
+E2E_TESTS += tests/e2e/rtpengine_async.sh
+EXTRA_DIST += tests/e2e/rtpengine_async.sip

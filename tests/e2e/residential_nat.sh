@@ -31,7 +31,9 @@ POLICY=${E2E_POLICY:-examples/residential.sip}
 sed "s/udp:127.0.0.1:2223/udp:127.0.0.1:$NG/" "$top_srcdir/$POLICY" >"$E2E_TMP/${POLICY##*/}"
 e2e_build "$E2E_TMP/${POLICY##*/}" -D "PSTN_GATEWAY=sip:127.0.0.1:$GW" -D MEDIA_RELAY=1
 
-rtpengine --foreground --table=-1 --interface=127.0.0.1 --listen-ng="127.0.0.1:$NG" \
+# Not the system's configuration file: its CLI and HTTP ports would keep
+# the rtpengine of another test running beside this one from starting.
+rtpengine --config-file=none --foreground --table=-1 --interface=127.0.0.1 --listen-ng="127.0.0.1:$NG" \
 	--port-min="$RTP_MIN" --port-max="$RTP_MAX" --delete-delay=0 --log-stderr \
 	>"$E2E_TMP/rtpengine.log" 2>&1 </dev/null &
 e2e_track $!

@@ -33,10 +33,19 @@ static int replies_seen;
 static int failure_code;
 static int failure_calls;
 static bool failure_reroute;
+static bool failure_hold;
+
+static bool reply_hold;
+static int reply_held_kind;
+static sip_msg *reply_held_msg;
 
 static bool on_reply(txn *s, txn *c, sip_msg *resp)
 {
 	replies_seen++;
+	if (reply_hold) {
+		reply_held_kind = txn_reply_hold(c);
+		reply_held_msg = resp;
+	}
 	return true;
 }
 
@@ -44,6 +53,10 @@ static void on_failure(txn *s, int code)
 {
 	failure_calls++;
 	failure_code = code;
+	if (failure_hold) {
+		txn_server_hold(s);
+		return;
+	}
 	if (failure_reroute) {
 		txn *c = txn_client_create(s, SIP_METHOD_INVITE, sock, &down);
 		assert_non_null(c);
@@ -155,6 +168,10 @@ static int setup(void **state)
 	tp_loopback_clear();
 	replies_seen = failure_calls = failure_code = 0;
 	failure_reroute = false;
+	failure_hold = false;
+	reply_hold = false;
+	reply_held_kind = 0;
+	reply_held_msg = NULL;
 	return 0;
 }
 
@@ -710,6 +727,78 @@ static void test_failure_reroute(void **state)
 	assert_int_equal(count_prefix("SIP/2.0 486"), 1);       /* 4xx ties: first kept */
 }
 
+/* A failure route that waits holds the transaction: nothing goes upstream
+ * until it is released, then the best response (once); the failure route
+ * does not run again meanwhile. Released after the caller's CANCEL, the
+ * caller gets 487. */
+static void test_failure_hold(void **state)
+{
+	txn *s = txn_server_create(request("INVITE", "z9hG4bKup1", "10.0.0.1:5060", NULL), sock, &up);
+	s->u_fail = (void *)1;
+	failure_hold = true;
+	txn *c = txn_client_create(s, SIP_METHOD_INVITE, sock, &down);
+	send_branch(c, "INVITE");
+	tp_loopback_clear();
+	txn_client_receive(c, response(c, 486, "INVITE", "a"));
+	assert_int_equal(failure_calls, 1);
+	assert_int_equal(count_prefix("SIP/2.0 486"), 0);
+	assert_false(s->final_sent);
+	advance(5000);
+	assert_int_equal(count_prefix("SIP/2.0 4"), 0);
+	txn_client_receive(c, response(c, 486, "INVITE", "a"));    /* retransmitted */
+	assert_int_equal(failure_calls, 1);
+	txn_server_release(s);
+	assert_int_equal(count_prefix("SIP/2.0 486"), 1);
+	txn_server_release(s);                                     /* no second time */
+	assert_int_equal(count_prefix("SIP/2.0 486"), 1);
+
+	txn *s2 = txn_server_create(request("INVITE", "z9hG4bKup2", "10.0.0.1:5060", NULL), sock, &up);
+	s2->u_fail = (void *)1;
+	txn *c2 = txn_client_create(s2, SIP_METHOD_INVITE, sock, &down);
+	send_branch(c2, "INVITE");
+	tp_loopback_clear();
+	txn_client_receive(c2, response(c2, 486, "INVITE", "b"));
+	assert_int_equal(failure_calls, 2);
+	txn_server_cancel(s2);
+	assert_int_equal(count_prefix("SIP/2.0 "), 0);
+	txn_server_release(s2);
+	assert_int_equal(count_prefix("SIP/2.0 487"), 1);
+	assert_int_equal(count_prefix("SIP/2.0 486"), 0);
+}
+
+/* A reply route that waits holds its reply: a provisional goes upstream,
+ * a final counts for its branch, only on release; meanwhile the branch's
+ * end (timer K over TCP would be at once) does not free it. */
+static void test_reply_hold(void **state)
+{
+	txn *s = txn_server_create(request("INVITE", "z9hG4bKup1", "10.0.0.1:5060", NULL), sock, &up);
+	txn *c = txn_client_create(s, SIP_METHOD_INVITE, sock, &down);
+	send_branch(c, "INVITE");
+	tp_loopback_clear();
+	reply_hold = true;
+	txn_client_receive(c, response(c, 180, "INVITE", "a"));
+	assert_int_equal(reply_held_kind, TXN_REPLY_PROVISIONAL);
+	assert_int_equal(count_prefix("SIP/2.0 180"), 0);
+	sip_msg *r180 = reply_held_msg;
+	txn_client_receive(c, response(c, 486, "INVITE", "a"));
+	assert_int_equal(reply_held_kind, TXN_REPLY_FINAL);
+	sip_msg *r486 = reply_held_msg;
+	assert_int_equal(c->replies_held, 2);
+	advance(40000);                                 /* timer D and more */
+	assert_int_equal(count_prefix("SIP/2.0 486"), 0);
+	assert_false(s->final_sent);
+	assert_int_equal(c->state, TXN_COMPLETED);      /* alive while held */
+	reply_hold = false;
+	txn_reply_release(c, r180, TXN_REPLY_PROVISIONAL, true);
+	assert_int_equal(count_prefix("SIP/2.0 180"), 1);
+	txn_reply_release(c, r486, TXN_REPLY_FINAL, true);
+	assert_int_equal(count_prefix("SIP/2.0 486"), 1);
+	assert_true(s->final_sent);
+	assert_int_equal(c->replies_held, 0);
+	advance(80000);
+	assert_int_equal(txn_count(), 0);
+}
+
 /* Final-response timers: the layer's fr_timer replaces timer B; a server
  * transaction's own value wins; fr_inv_timer replaces timer C, which
  * CANCELs the ringing branch and ends it with a local 408 at once (the
@@ -807,6 +896,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_best_response, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_2xx_forwarded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failure_reroute, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failure_hold, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reply_hold, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_send_error_is_503, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_icmp_error_is_503, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fr_timers, setup, teardown),
