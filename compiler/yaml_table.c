@@ -99,6 +99,10 @@ const struct cc_yaml_tmpl cc_yaml_table[] = {
 	ROW("identity=to", Q, NULL,
 	  "if (!check_to()) { reply(403, \"Forbidden: Not Your Address\"); exit; }"),
 	ROW("consume_credentials", Q, NULL, "consume_credentials();"),
+	/* The request-URI names a subscriber (does_uri_exist; 404 when not,
+	 * and a database that cannot tell lets the request go on). */
+	ROW("subscriber", Q, NULL,
+	  "if (does_uri_exist($ru) == AUTH_USER_UNKNOWN) { reply(404, \"Not Found\"); exit; }"),
 	/* After the caller is known: what it may call. */
 	ROW("group", Q, "group: str, user: str = ${$fu}",
 	  "if (!is_user_in(@user, @group)) { reply(403, \"Forbidden\"); exit; }"),
@@ -111,6 +115,11 @@ const struct cc_yaml_tmpl cc_yaml_table[] = {
 	ROW("update_stat", R | F | P | T | B, "name: str, delta: int(-1000000..1000000) = 1",
 	  "update_stat(@name, @delta);"),
 	ROW("lookup_alias", R, NULL, "lookup_alias();"),
+	/* Attributes of usr_preferences into the AVPs of the same names. */
+	ROW("load_pref", R | F, "name: word, owner: str = ${$ru}", "avp_db_load(@owner, @name);"),
+	ROW("no_answer_timeout", R, "avp: word, default_ms: int = 30000",
+	  "if (avp_count(@avp) > 0) { t_set_fr($avp(@avp) * 1000, 0); } "
+	  "else { t_set_fr(@default_ms, 0); }"),
 	ROW("dial_plan", R | F, "id: int, into: word, input: str = ${$rU}",
 	  "if (dp_translate(@id, @input, @into)) { $rU = $avp(@into); }"),
 	ROW("rewrite_user", R | F | B, "regex: regex, replace: str",
@@ -141,6 +150,9 @@ const struct cc_yaml_tmpl cc_yaml_table[] = {
 	 * else (after the steps below) relay to the contacts found. */
 	ROW("lookup", R | FIN, "table: str = location",
 	  "if (!lookup(@table)) { t_reply(404, \"Not Found\"); exit; }", .tail = "t_relay();"),
+	ROW("lookup", R | FIN, "table: str = location, not_found: reply",
+	  "if (!lookup(@table)) { t_reply(@not_found.code, @not_found.reason); exit; }",
+	  .tail = "t_relay();"),
 	ROW("dialog", R, NULL, "dlg_manage();"),
 	ROW("set_dialog_var", R | F | P | KEYED, "name: word, value: scalar", "$dlg(@name) = @value;"),
 	ROW("dialog_timeout", R | F | P, "seconds: int(1..2147483647)", "dlg_set_timeout(@seconds);"),
@@ -148,12 +160,39 @@ const struct cc_yaml_tmpl cc_yaml_table[] = {
 	  "do_accounting(@type, @flags);"),
 	ROW("acc_log", R | F, "comment: str", "acc_log_request(@comment);"),
 	ROW("acc_db", R | F, "comment: str, table: str = acc", "acc_db_request(@comment, @table);"),
+	/* In the failure route of call_forwarding: busy (486, 600) to the
+	 * AVP busy, no answer (408, 480, 487) to the AVP no_answer, else to
+	 * voicemail with the callee's name (the AVP user) as its user. */
+	ROW("forward_on_failure", F, "busy: word, no_answer: word, voicemail: uri, user: word",
+	  "if ((t_check_status(\"486|600\") && avp_count(@busy) > 0) || "
+	  "t_check_status(\"408|480|487\")) { "
+	  "if (t_check_status(\"486|600\") && avp_count(@busy) > 0) { $ru = $avp(@busy); } "
+	  "else if (avp_count(@no_answer) > 0) { $ru = $avp(@no_answer); } "
+	  "else { $ru = @voicemail; $rU = $avp(@user); } "
+	  "if (!is_uri_host_local() || lookup(\"location\")) { t_relay(); } }"),
 	ROW("rtpengine_offer", R | F | P | B, "flags: str = \"\"", "rtpengine_offer(@flags);"),
 	ROW("rtpengine_offer", R | F | P | B, "flags: str = \"\", on_error: reply",
 	  "if (!rtpengine_offer(@flags)) { t_reply(@on_error.code, @on_error.reason); exit; }"),
 	ROW("rtpengine_answer", R | F | P | B, "flags: str = \"\"", "rtpengine_answer(@flags);"),
 	ROW("rtpengine_delete", R | F | P | B, "flags: str = \"\"", "rtpengine_delete(@flags);"),
 	ROW("rtpengine_manage", R | F | P | B, "flags: str = \"\"", "rtpengine_manage(@flags);"),
+
+	/* A call to a subscriber with its forwarding preferences (loaded
+	 * into the AVPs cfu and cfna): unconditional forwarding, a phone not
+	 * registered forwarded as if unanswered (else 480), otherwise the
+	 * phones with the failure route that forwards on busy and no answer.
+	 * The targets are the operator's data: they may be on another host. */
+	ROW("call_forwarding", R | FIN, "cfu: word, cfna: word, failure: word",
+	  "if (avp_count(@cfu) > 0) { $ru = $avp(@cfu); "
+	  "if (is_uri_host_local()) { if (!lookup(\"location\")) { "
+	  "t_reply(480, \"Temporarily Unavailable\"); exit; } } "
+	  "t_relay(); exit; } "
+	  "if (!lookup(\"location\")) { if (avp_count(@cfna) > 0) { $ru = $avp(@cfna); "
+	  "if (is_uri_host_local()) { if (!lookup(\"location\")) { "
+	  "t_reply(480, \"Temporarily Unavailable\"); exit; } } "
+	  "t_relay(); exit; } "
+	  "t_reply(480, \"Temporarily Unavailable\"); exit; } "
+	  "t_on_failure(@failure);", .tail = "t_relay();"),
 
 	/* ---- what decides: exactly one per action ---- */
 	ROW("reply", R | FIN, "r: reply", "reply(@r.code, @r.reason);"),

@@ -3,4 +3,6 @@
 EXTRA_DIST += \
 	examples/minimal.sip \
 	examples/residential.sip \
-	examples/residential.yaml
+	examples/residential.yaml \
+	examples/provider.sip \
+	examples/provider.yaml

@@ -8,7 +8,7 @@
 #     the YAML means and parses back;
 #   - when NAME.yaml builds cleanly and NAME.sip exists, both compile to
 #     the same LLVM IR apart from the module name.
-# examples/residential.yaml must check without any diagnostic and explain
+# every examples/*.yaml must check (-Werror) without any diagnostic and explain
 # into DSL that checks without any diagnostic either.
 #
 # Needs SIPCC and top_srcdir (set by "make check"); SIPCC_STDLIB is used by
@@ -109,21 +109,22 @@ for sip in examples/*.sip tests/compiler/roundtrip_all.sip; do
 	SIPCC_STDLIB=$stdlib
 done
 
-if [ -f examples/residential.yaml ]; then
-	if "$SIPCC" check examples/residential.yaml >"$tmp/out" 2>"$tmp/err" && [ ! -s "$tmp/err" ]; then
-		ok "examples/residential.yaml check"
+for ex in examples/*.yaml; do
+	[ -f "$ex" ] || continue
+	if "$SIPCC" check -Werror "$ex" >"$tmp/out" 2>"$tmp/err" && [ ! -s "$tmp/err" ]; then
+		ok "$ex check"
 	else
-		bad "examples/residential.yaml check"
+		bad "$ex check"
 		cat "$tmp/err"
 	fi
-	"$SIPCC" explain examples/residential.yaml >"$tmp/res.sip" 2>/dev/null
+	"$SIPCC" explain "$ex" >"$tmp/res.sip" 2>/dev/null
 	if "$SIPCC" check "$tmp/res.sip" >/dev/null 2>"$tmp/err" && [ ! -s "$tmp/err" ]; then
-		ok "examples/residential.yaml explain"
+		ok "$ex explain"
 	else
-		bad "examples/residential.yaml explain"
+		bad "$ex explain"
 		cat "$tmp/err"
 	fi
-fi
+done
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
