@@ -117,6 +117,11 @@ const struct cc_yaml_tmpl cc_yaml_table[] = {
 	ROW("lookup_alias", R, NULL, "lookup_alias();"),
 	/* Attributes of usr_preferences into the AVPs of the same names. */
 	ROW("load_pref", R | F, "name: word, owner: str = ${$ru}", "avp_db_load(@owner, @name);"),
+	ROW("store_pref", R | F, "name: word, owner: str = ${$ru}", "avp_db_store(@owner, @name);"),
+	ROW("delete_pref", R | F, "name: word, owner: str = ${$ru}", "avp_db_delete(@owner, @name);"),
+	/* One value of a literal SELECT into an AVP (sql_query: checked when
+	 * the policy is, $1 bound to arg). */
+	ROW("sql_query", R | F, "sql: str, arg: str, into: word", "sql_query(@sql, @arg, @into);"),
 	ROW("no_answer_timeout", R, "avp: word, default_ms: int = 30000",
 	  "if (avp_count(@avp) > 0) { t_set_fr($avp(@avp) * 1000, 0); } "
 	  "else { t_set_fr(@default_ms, 0); }"),
