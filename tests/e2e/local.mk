@@ -193,7 +193,8 @@ EXTRA_DIST += tests/e2e/prefs.sip
 # compiled proxy: registrar, domains, aliases, the PSTN with dial plans,
 # groups, blacklists, trusted gateways and failover, call forwarding from
 # preferences, NAT, accounting; on SQLite and on PostgreSQL.
-E2E_TESTS += tests/e2e/provider.sh tests/e2e/provider_pgsql.sh tests/e2e/provider_yaml.sh
+E2E_TESTS += tests/e2e/provider.sh tests/e2e/provider_pgsql.sh tests/e2e/provider_yaml.sh \
+	tests/e2e/provider_nat.sh
 EXTRA_DIST += tests/e2e/sip_phone.py
 # rtpengine commands wait without holding up the proxy: a frozen rtpengine
 # (SIGSTOP) in the request route and in a failure route.
