@@ -141,6 +141,9 @@ def call(name, callee, caller="alice", sock=None, where=None, code=407, others=(
         check(name + ": reaches its destination", bool(got), "replies %r" % codes(rs))
         if got and answer:
             reply_to(where, got[0], *answer)
+            # the caller ACKs the final reply (else it comes again,
+            # to a socket a later scenario may be using)
+            rs += req.replies(0.5)
     nowhere(name + " elsewhere", req, list(others))
     return req, rs, got
 
