@@ -6,7 +6,8 @@ sipcc_SOURCES = compiler/main.c \
 	compiler/parse_int.h compiler/parse_build.c compiler/parse_include.c \
 	compiler/stdlib.c \
 	compiler/sema.h compiler/sema_int.h compiler/sema.c \
-	compiler/sema_expr.c compiler/sema_flow.c compiler/sema_lint.c compiler/sema_async.c \
+	compiler/sema_expr.c compiler/sema_call.c compiler/sema_stmt.c \
+	compiler/sema_flow.c compiler/sema_lint.c compiler/sema_async.c \
 	compiler/sema_uninit.c compiler/sema_paths.c \
 	compiler/yaml_front.h compiler/yaml_int.h compiler/yaml.c compiler/yaml_tmpl.c \
 	compiler/yaml_table.c compiler/yaml_match.c compiler/yaml_action.c compiler/yaml_rule.c \

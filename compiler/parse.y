@@ -3,7 +3,7 @@
  * grammar parses both; the parse context's mode says which top-level items
  * a file may contain, so a misplaced item gets a precise error instead of a
  * syntax error. Pure parser, no global state: everything lives in the
- * struct cc_parse_ctx passed to yyparse. The grammar stays a grammar: the
+ * struct cc_parse_ctx passed to yypush_parse. The grammar stays a grammar: the
  * actions call the builders of parse_build.c (declared in parse_int.h);
  * what is here besides it is the reporting of syntax errors, which needs
  * the parser's tables. */
@@ -38,16 +38,16 @@ int yylex(YYSTYPE *lvalp, YYLTYPE *llocp, yyscan_t scanner);
 		}                                                         \
 	} while (0)
 
-static void yyerror(YYLTYPE *loc, struct cc_parse_ctx *ps, yyscan_t scanner,
+static void yyerror(YYLTYPE *loc, struct cc_parse_ctx *pc, yyscan_t scanner,
 		    const char *msg);
 }
 
 %define api.pure full
+%define api.push-pull push
 %define api.location.type {struct cc_loc}
 %define parse.error custom
 %locations
-%parse-param {struct cc_parse_ctx *ps} {yyscan_t scanner}
-%lex-param {yyscan_t scanner}
+%parse-param {struct cc_parse_ctx *pc} {yyscan_t scanner}
 
 %union {
 	int64_t ival;
@@ -114,82 +114,82 @@ static void yyerror(YYLTYPE *loc, struct cc_parse_ctx *ps, yyscan_t scanner,
 file:
 	  %empty
 	| file item
-		{ cc_parse_pending_check(ps); }
+		{ cc_parse_pending_check(pc); }
 	;
 
 item:
 	  LISTEN IDENT ADDR
-		{ if (cc_parse_policy_only(ps, @1, "listen"))
-			cc_parse_listen(ps, @$, $2, @2, $3, @3); }
+		{ if (cc_parse_policy_only(pc, @1, "listen"))
+			cc_parse_listen(pc, @$, $2, @2, $3, @3); }
 	| DOMAIN STRING
-		{ if (cc_parse_policy_only(ps, @1, "domain"))
-			cc_parse_domain(ps, @2, $2.s, $2.len); }
+		{ if (cc_parse_policy_only(pc, @1, "domain"))
+			cc_parse_domain(pc, @2, $2.s, $2.len); }
 	| DEFINE IDENT '=' literal
-		{ if (cc_parse_policy_only(ps, @1, "define"))
-			cc_parse_define(ps, @2, $2, $4); }
+		{ if (cc_parse_policy_only(pc, @1, "define"))
+			cc_parse_define(pc, @2, $2, $4); }
 	| ROUTE IDENT block
-		{ cc_parse_route(ps, @$, $2, @2, NULL, @2, $3); }
+		{ cc_parse_route(pc, @$, $2, @2, NULL, @2, $3); }
 	| ROUTE IDENT IDENT block
-		{ cc_parse_timer(ps, cc_parse_route(ps, @$, $2, @2, $3, @3, $4),
+		{ cc_parse_timer(pc, cc_parse_route(pc, @$, $2, @2, $3, @3, $4),
 				 NULL, @3, 0, NULL, @3); }
 	| ROUTE IDENT IDENT IDENT INT IDENT block
-		{ cc_parse_timer(ps, cc_parse_route(ps, @$, $2, @2, $3, @3, $7),
+		{ cc_parse_timer(pc, cc_parse_route(pc, @$, $2, @2, $3, @3, $7),
 				 $4, @4, $5, $6, cc_loc_span(@5, @6)); }
 	| '@' IDENT annot_args_opt
-		{ cc_parse_annotate_item(ps, @1, @2, $2, $3); }
+		{ cc_parse_annotate_item(pc, @1, @2, $2, $3); }
 	| INCLUDE STRING
-		{ if (cc_parse_policy_only(ps, @1, "include"))
-			cc_parse_include(ps, @2, cc_strndup($2.s, $2.len)); }
+		{ if (cc_parse_policy_only(pc, @1, "include"))
+			cc_parse_include_note(pc, @2, cc_strndup($2.s, $2.len)); }
 	| DATABASE STRING
-		{ if (cc_parse_policy_only(ps, @1, "database"))
-			cc_parse_database(ps, @2, cc_strndup($2.s, $2.len)); }
+		{ if (cc_parse_policy_only(pc, @1, "database"))
+			cc_parse_database(pc, @2, cc_strndup($2.s, $2.len)); }
 	| USE IDENT '{' use_items '}'
-		{ if (cc_parse_policy_only(ps, @1, "use"))
-			cc_parse_use(ps, @2, $2, $4.first); }
+		{ if (cc_parse_policy_only(pc, @1, "use"))
+			cc_parse_use(pc, @2, $2, $4.first); }
 	| USE IDENT ';'
-		{ if (cc_parse_policy_only(ps, @1, "use"))
-			cc_parse_use(ps, @2, $2, NULL); }
+		{ if (cc_parse_policy_only(pc, @1, "use"))
+			cc_parse_use(pc, @2, $2, NULL); }
 	| SETTING IDENT '.' IDENT ':' type '=' literal doc_opt ';'
-		{ if (cc_parse_stdlib_only(ps, @1, "setting"))
-			cc_parse_setting(ps, cc_loc_span(@2, @4), $2, $4, $6, $8, $9); }
+		{ if (cc_parse_stdlib_only(pc, @1, "setting"))
+			cc_parse_setting(pc, cc_loc_span(@2, @4), $2, $4, $6, $8, $9); }
 	| SETTING IDENT '.' IDENT ':' type '=' literal IDENT '(' args ')' doc_opt ';'
-		{ if (cc_parse_stdlib_only(ps, @1, "setting"))
-			cc_parse_setting_values(cc_parse_setting(ps, cc_loc_span(@2, @4), $2, $4,
+		{ if (cc_parse_stdlib_only(pc, @1, "setting"))
+			cc_parse_setting_values(cc_parse_setting(pc, cc_loc_span(@2, @4), $2, $4,
 								 $6, $8, $13), $9, @9, $11); }
 	| ROUTE IDENT '(' params_opt ')' block
-		{ cc_parse_route_sig(ps, cc_parse_route(ps, @$, $2, @2, NULL, @2, $6), $4,
+		{ cc_parse_route_sig(pc, cc_parse_route(pc, @$, $2, @2, NULL, @2, $6), $4,
 				     (struct cc_type_ref){ CC_TY_VOID, CC_RK_NAMED, CC_TY_ERROR }, @5); }
 	| ROUTE IDENT '(' params_opt ')' ':' type block
-		{ cc_parse_route_sig(ps, cc_parse_route(ps, @$, $2, @2, NULL, @2, $8), $4, $7, @7); }
+		{ cc_parse_route_sig(pc, cc_parse_route(pc, @$, $2, @2, NULL, @2, $8), $4, $7, @7); }
 	| FLAG IDENT
-		{ cc_parse_flag(ps, @2, $2, false); }
+		{ cc_parse_flag(pc, @2, $2, false); }
 	| BFLAG IDENT
-		{ cc_parse_flag(ps, @2, $2, true); }
+		{ cc_parse_flag(pc, @2, $2, true); }
 	| AVP IDENT ':' IDENT
-		{ cc_parse_avp(ps, @2, $2, $4, @4, false); }
+		{ cc_parse_avp(pc, @2, $2, $4, @4, false); }
 	| DLGVAR IDENT ':' IDENT
-		{ cc_parse_avp(ps, @2, $2, $4, @4, true); }
+		{ cc_parse_avp(pc, @2, $2, $4, @4, true); }
 	| MODULE IDENT module_deps_opt ';'
-		{ if (cc_parse_stdlib_only(ps, @1, "module"))
-			cc_parse_module(ps, @1, $2, @2, $3); }
+		{ if (cc_parse_stdlib_only(pc, @1, "module"))
+			cc_parse_module(pc, @1, $2, @2, $3); }
 	| MODULE DOMAIN module_deps_opt ';'     /* "module domain;": a keyword as its name */
-		{ if (cc_parse_stdlib_only(ps, @1, "module"))
-			cc_parse_module(ps, @1, "domain", @2, $3); }
+		{ if (cc_parse_stdlib_only(pc, @1, "module"))
+			cc_parse_module(pc, @1, "domain", @2, $3); }
 	| FN IDENT '(' params_opt ')' ':' type IN '(' kinds ')' marks_opt CALLS IDENT doc_opt ';'
-		{ if (cc_parse_stdlib_only(ps, @1, "fn"))
-			cc_parse_fn(ps, @2, $2, $4, $7, $10, $12, $14, $15); }
+		{ if (cc_parse_stdlib_only(pc, @1, "fn"))
+			cc_parse_fn(pc, @2, $2, $4, $7, $10, $12, $14, $15); }
 	| PV pv_name ':' type rw_opt IN '(' kinds ')' CALLS IDENT doc_opt ';'
-		{ if (cc_parse_stdlib_only(ps, @1, "pv"))
-			cc_parse_pv(ps, @2, $2, NULL, $4, $5, $8, $11, $12); }
+		{ if (cc_parse_stdlib_only(pc, @1, "pv"))
+			cc_parse_pv(pc, @2, $2, NULL, $4, $5, $8, $11, $12); }
 	| PV PVARG ':' type rw_opt IN '(' kinds ')' CALLS IDENT doc_opt ';'
-		{ if (cc_parse_stdlib_only(ps, @1, "pv"))
-			cc_parse_pv(ps, @2, $2.name, $2.arg, $4, $5, $8, $11, $12); }
+		{ if (cc_parse_stdlib_only(pc, @1, "pv"))
+			cc_parse_pv(pc, @2, $2.name, $2.arg, $4, $5, $8, $11, $12); }
 	| STATUS IDENT doc_opt ';'
-		{ if (cc_parse_stdlib_only(ps, @1, "status"))
-			cc_parse_status(ps, @2, $2, $3); }
+		{ if (cc_parse_stdlib_only(pc, @1, "status"))
+			cc_parse_status(pc, @2, $2, $3); }
 	| CONST IDENT ':' type '=' const_value doc_opt ';'
-		{ if (cc_parse_stdlib_only(ps, @1, "const"))
-			cc_parse_const(ps, @2, $2, $4, $6, $7); }
+		{ if (cc_parse_stdlib_only(pc, @1, "const"))
+			cc_parse_const(pc, @2, $2, $4, $6, $7); }
 	| ';'
 	| error
 	;
@@ -212,7 +212,7 @@ module_deps_opt:
 
 marks_opt:
 	  %empty               { $$ = 0; }
-	| IDENT '(' names ')'  { $$ = cc_parse_marks(ps, $1, @1, $3); }
+	| IDENT '(' names ')'  { $$ = cc_parse_marks(pc, $1, @1, $3); }
 	;
 
 use_items:
@@ -266,7 +266,7 @@ stmt:
 	| BREAK ';'
 		{ $$ = cc_stmt_new(S_BREAK, @1); }
 	| '@' IDENT annot_args_opt stmt
-		{ $$ = cc_parse_annotate_stmt(ps, @1, @2, $2, $3, $4); }
+		{ $$ = cc_parse_annotate_stmt(pc, @1, @2, $2, $3, $4); }
 	| WHILE '(' expr ')' stmt
 		{ $$ = cc_parse_while(@1, $3, $5, CC_WHILE_MAX_DEFAULT, @1); }
 	| WHILE '(' expr ')' MAX INT stmt
@@ -274,9 +274,9 @@ stmt:
 	| SWITCH '(' expr ')' '{' cases '}'
 		{ $$ = cc_parse_switch(@1, $3, $6.first); }
 	| VAR IDENT ':' IDENT ';'
-		{ $$ = cc_parse_var(ps, cc_loc_span(@1, @4), $2, @2, $4, @4, NULL); }
+		{ $$ = cc_parse_var(pc, cc_loc_span(@1, @4), $2, @2, $4, @4, NULL); }
 	| VAR IDENT ':' IDENT '=' expr ';'
-		{ $$ = cc_parse_var(ps, cc_loc_span(@1, @4), $2, @2, $4, @4, $6); }
+		{ $$ = cc_parse_var(pc, cc_loc_span(@1, @4), $2, @2, $4, @4, $6); }
 	| IDENT '=' expr ';'
 		{ $$ = cc_parse_assign(cc_loc_span(@1, @3), $1, NULL, @1, $3, true); }
 	| PVARG '=' expr ';'
@@ -301,7 +301,7 @@ cases:
 	| cases DEFAULT ':'
 		{ $$ = cc_parse_case_label($1, NULL, @2); }
 	| cases stmt
-		{ $$ = cc_parse_case_stmt(ps, $1, $2); }
+		{ $$ = cc_parse_case_stmt(pc, $1, $2); }
 	;
 
 call:
@@ -375,17 +375,17 @@ param:
 	;
 
 type:
-	  IDENT         { $$ = cc_parse_type(ps, $1, @1, false); }
-	| ROUTE IDENT   { $$ = cc_parse_type(ps, $2, @2, true); }
+	  IDENT         { $$ = cc_parse_type(pc, $1, @1, false); }
+	| ROUTE IDENT   { $$ = cc_parse_type(pc, $2, @2, true); }
 	| FLAG          { $$ = (struct cc_type_ref){ CC_TY_FLAG, CC_RK_NAMED, CC_TY_ERROR }; }
 	| BFLAG         { $$ = (struct cc_type_ref){ CC_TY_BFLAG, CC_RK_NAMED, CC_TY_ERROR }; }
 	| AVP           { $$ = (struct cc_type_ref){ CC_TY_AVP, CC_RK_NAMED, CC_TY_ERROR }; }
-	| AVP IDENT     { $$ = cc_parse_avp_type(ps, $2, @2); }
+	| AVP IDENT     { $$ = cc_parse_avp_type(pc, $2, @2); }
 	;
 
 kinds:
-	  IDENT              { $$ = cc_parse_kind(ps, $1, @1); }
-	| kinds ',' IDENT    { $$ = $1 | cc_parse_kind(ps, $3, @3); }
+	  IDENT              { $$ = cc_parse_kind(pc, $1, @1); }
+	| kinds ',' IDENT    { $$ = $1 | cc_parse_kind(pc, $3, @3); }
 	;
 
 rw_opt:
@@ -444,7 +444,7 @@ static bool cc_parse_is_closer(yysymbol_kind_t sym)
  * taken from the grammar's expected tokens, without those of the other
  * kind of file (fn, pv, const and setting belong to stdlib files), so a
  * new item is listed without anyone updating a message. */
-static const char *cc_parse_item_words(const struct cc_parse_ctx *ps,
+static const char *cc_parse_item_words(const struct cc_parse_ctx *pc,
 				       const yysymbol_kind_t *expected, int n)
 {
 	static const yysymbol_kind_t stdlib_only[] = {
@@ -461,7 +461,7 @@ static const char *cc_parse_item_words(const struct cc_parse_ctx *ps,
 			continue;     /* not a keyword: punctuation, token classes */
 		for (size_t j = 0; j < sizeof stdlib_only / sizeof stdlib_only[0]; j++)
 			in_stdlib |= expected[i] == stdlib_only[j];
-		if (in_stdlib != (ps->mode == CC_SRC_STDLIB))
+		if (in_stdlib != (pc->mode == CC_SRC_STDLIB))
 			continue;
 		words[k++] = name;
 		len += strlen(name) + 6;
@@ -478,28 +478,28 @@ static const char *cc_parse_item_words(const struct cc_parse_ctx *ps,
  * first word of the item, says which '{' is likely unclosed, and makes
  * the syntax errors that follow (the rest of the file is parsed as part of
  * the unclosed block) count without being printed. */
-static bool cc_parse_unclosed(struct cc_parse_ctx *ps, yysymbol_kind_t tok,
+static bool cc_parse_unclosed(struct cc_parse_ctx *pc, yysymbol_kind_t tok,
 			      struct cc_loc eof_loc)
 {
 	static const char *const items[] = {
 		"listen", "domain", "define", "route", "include", "use", "database",
 		"flag", "bflag", "avp", "dlgvar", "fn", "pv", "const", "setting", NULL,
 	};
-	struct cc_loc at = ps->last_loc;
-	const char *word = ps->last_text;
-	int wlen = ps->last_len;
+	struct cc_loc at = pc->last_loc;
+	const char *word = pc->last_text;
+	int wlen = pc->last_len;
 
-	if (ps->nbraces == 0 || ps->syntax_errors != 1)
+	if (pc->nbraces == 0 || pc->syntax_errors != 1)
 		return false;
 	if (tok != YYSYMBOL_YYEOF) {
 		/* The item's first word begins its line at column 1: the
 		 * lookahead, or the word before it on the same line. */
 		if (at.col != 1) {
-			if (ps->prev_loc.col != 1 || ps->prev_loc.line != at.line)
+			if (pc->prev_loc.col != 1 || pc->prev_loc.line != at.line)
 				return false;
-			at = ps->prev_loc;
-			word = ps->prev_text;
-			wlen = ps->prev_len;
+			at = pc->prev_loc;
+			word = pc->prev_text;
+			wlen = pc->prev_len;
 		}
 		bool item = false;
 		for (int i = 0; items[i] && word; i++)
@@ -512,13 +512,13 @@ static bool cc_parse_unclosed(struct cc_parse_ctx *ps, yysymbol_kind_t tok,
 	} else {
 		cc_diag_report(CC_D_SYNTAX, eof_loc, "unexpected end of file: a block is not closed");
 	}
-	if (ps->brace_suspect.line > 0)
-		cc_diag_note(ps->brace_suspect,
+	if (pc->brace_suspect.line > 0)
+		cc_diag_note(pc->brace_suspect,
 			     "this '{' is likely the unclosed one: the '}' taken for it is "
 			     "indented differently");
 	else
-		cc_diag_note(ps->braces[ps->nbraces - 1].loc, "this '{' is not closed");
-	ps->unclosed_reported = true;
+		cc_diag_note(pc->braces[pc->nbraces - 1].loc, "this '{' is not closed");
+	pc->unclosed_reported = true;
 	return true;
 }
 
@@ -526,7 +526,7 @@ static bool cc_parse_unclosed(struct cc_parse_ctx *ps, yysymbol_kind_t tok,
  * the offending identifier or pseudo-variable. When many tokens could
  * follow, only the closing ones are named (a missing ')' or ';' is the
  * usual mistake). */
-static int yyreport_syntax_error(const yypcontext_t *ctx, struct cc_parse_ctx *ps,
+static int yyreport_syntax_error(const yypcontext_t *ctx, struct cc_parse_ctx *pc,
 				 yyscan_t scanner)
 {
 	enum { MAX_LISTED = 4 };
@@ -537,22 +537,22 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, struct cc_parse_ctx *p
 	int n;
 
 	(void)scanner;
-	ps->syntax_errors++;
-	if (tok == YYSYMBOL_YYUNDEF || ps->unclosed_reported)
+	pc->syntax_errors++;
+	if (tok == YYSYMBOL_YYUNDEF || pc->unclosed_reported)
 		return 0;
-	if (cc_parse_unclosed(ps, tok, *yypcontext_location(ctx)))
+	if (cc_parse_unclosed(pc, tok, *yypcontext_location(ctx)))
 		return 0;
 	off += (size_t)snprintf(msg + off, sizeof msg - off, "unexpected %s",
 				cc_parse_symbol_text(tok, sym, sizeof sym));
-	if ((tok == YYSYMBOL_IDENT || tok == YYSYMBOL_PVAR) && ps->last_text)
+	if ((tok == YYSYMBOL_IDENT || tok == YYSYMBOL_PVAR) && pc->last_text)
 		off += (size_t)snprintf(msg + off, sizeof msg - off, " '%.*s'",
-					ps->last_len, ps->last_text);
+					pc->last_len, pc->last_text);
 	n = yypcontext_expected_tokens(ctx, expected, YYNTOKENS);
 	for (int i = 0; i < n; i++) {
 		if (expected[i] != YYSYMBOL_LISTEN && expected[i] != YYSYMBOL_FN)
 			continue;
 		cc_diag_report(CC_D_SYNTAX, *yypcontext_location(ctx), "%s, expected %s", msg,
-			       cc_parse_item_words(ps, expected, n));
+			       cc_parse_item_words(pc, expected, n));
 		return 0;
 	}
 	if (n > MAX_LISTED) {
@@ -572,9 +572,9 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, struct cc_parse_ctx *p
 	}
 	/* A missing ';' or ')' at the end of a line belongs after the last
 	 * token of that line, not on the next one. */
-	if (n == 1 && cc_parse_is_closer(expected[0]) && ps->prev_loc.line > 0 &&
-	    ps->prev_loc.line < yypcontext_location(ctx)->line) {
-		struct cc_loc at = ps->prev_loc;
+	if (n == 1 && cc_parse_is_closer(expected[0]) && pc->prev_loc.line > 0 &&
+	    pc->prev_loc.line < yypcontext_location(ctx)->line) {
+		struct cc_loc at = pc->prev_loc;
 		at.col += at.len;
 		at.len = 1;
 		cc_diag_report(CC_D_SYNTAX, at, "expected %s",
@@ -585,10 +585,10 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, struct cc_parse_ctx *p
 	return 0;
 }
 
-static void yyerror(YYLTYPE *loc, struct cc_parse_ctx *ps, yyscan_t scanner,
+static void yyerror(YYLTYPE *loc, struct cc_parse_ctx *pc, yyscan_t scanner,
 		    const char *msg)
 {
 	(void)scanner;
-	ps->syntax_errors++;
+	pc->syntax_errors++;
 	cc_diag_report(CC_D_SYNTAX, *loc, "%s", msg);
 }

@@ -1,8 +1,11 @@
 /* Parsing a file and the files it includes. cc_parse_buffer runs the
- * grammar over one buffer with the file on the program's include stack;
- * an include item parses its file into the same program right where it
- * stands (so its declarations come in source order), and the stack finds
- * a file that includes itself. */
+ * grammar over one buffer with the file on the program's include stack.
+ * An include item only notes the file (cc_parse_include_note); the driver
+ * of the parse (cc_lex_parse) resolves the noted includes as soon as the
+ * grammar yields after the item, before the next token, so the included
+ * file is parsed by a parser of its own into the same program right where
+ * the include stands (its declarations come in source order), and the
+ * stack finds a file that includes itself. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,7 +15,7 @@
 /* include "FILE": parse FILE (relative to the including file) into the
  * same program. Diagnostics in it name it; a cycle is an error at the
  * include that closes it. */
-void cc_parse_include(struct cc_parse_ctx *ps, struct cc_loc loc, const char *path)
+static void cc_parse_include(struct cc_parse_ctx *ps, struct cc_loc loc, const char *path)
 {
 	struct cc_program *p = ps->prog;
 	char *full;
@@ -53,6 +56,32 @@ void cc_parse_include(struct cc_parse_ctx *ps, struct cc_loc loc, const char *pa
 		;
 	*tail = inc;
 	cc_parse_file(p, full, CC_SRC_POLICY);
+}
+
+/* The grammar's action for include "FILE": note it, nothing more. */
+void cc_parse_include_note(struct cc_parse_ctx *ps, struct cc_loc loc, const char *path)
+{
+	struct cc_include *inc = cc_alloc(sizeof *inc);
+
+	inc->path = path;
+	inc->loc = loc;
+	if (!ps->pending_tail)
+		ps->pending_tail = &ps->pending_includes;
+	*ps->pending_tail = inc;
+	ps->pending_tail = &inc->next;
+}
+
+/* Parse the files noted since the last call, in the order they were
+ * noted. Called by the driver, outside the grammar. */
+void cc_parse_include_resolve(struct cc_parse_ctx *ps)
+{
+	while (ps->pending_includes) {
+		struct cc_include *inc = ps->pending_includes;
+		ps->pending_includes = inc->next;
+		if (!ps->pending_includes)
+			ps->pending_tail = &ps->pending_includes;
+		cc_parse_include(ps, inc->loc, inc->path);
+	}
 }
 
 /* Room for one more entry in the include stack (arena; never shrinks). */

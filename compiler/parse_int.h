@@ -48,6 +48,9 @@ struct cc_parse_ctx {
 	int tok_line, tok_indent;          /* the line of the last token, its indentation */
 	bool unclosed_reported;            /* a missing '}' was reported: later
 					    * syntax errors are its cascade */
+	/* The includes the grammar has read and the driver has not resolved
+	 * yet, in source order (see cc_lex_parse). */
+	struct cc_include *pending_includes, **pending_tail;
 };
 
 struct cc_stmt_list { struct cc_stmt *first, *last; };
@@ -66,7 +69,9 @@ struct cc_name_list { const char **v; struct cc_loc *locs; int n, cap; };
 struct cc_use_list { struct cc_use_item *first, *last; };
 
 
-/* Tokenize and parse one buffer with a fresh scanner (lex.l). */
+/* Tokenize and parse one buffer with a fresh scanner and parser (lex.l):
+ * the driver pushes the tokens one by one and, whenever the grammar has
+ * noted an include, resolves it before pushing the next token. */
 int cc_lex_parse(struct cc_parse_ctx *ps, const char *text, size_t len);
 
 /* Where an item may stand: false, reported, when not in this kind of file. */
@@ -100,7 +105,10 @@ struct cc_use_list cc_parse_use_add(struct cc_use_list l, const char *key,
 				    struct cc_loc key_loc, struct cc_expr *value);
 void cc_parse_use(struct cc_parse_ctx *ps, struct cc_loc loc, const char *module,
 		  struct cc_use_item *items);
-void cc_parse_include(struct cc_parse_ctx *ps, struct cc_loc loc, const char *path);
+/* include "FILE": the grammar only notes it; cc_parse_include_resolve,
+ * called by the driver between two tokens, parses the noted files. */
+void cc_parse_include_note(struct cc_parse_ctx *ps, struct cc_loc loc, const char *path);
+void cc_parse_include_resolve(struct cc_parse_ctx *ps);
 
 /* Annotations: "@allow(...)" and "@gateway" before an item or a statement. */
 void cc_parse_annotation(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,

@@ -214,16 +214,61 @@ void cc_sema_async_kind_note(const struct cc_sema *s, const struct cc_fn_decl *f
  * without errors. */
 void cc_sema_lint(struct cc_sema *s);
 
-/* sema_expr.c */
+/* sema_expr.c: expressions. The type of e (checked, rewritten in place
+ * where a name denotes something else); want_value: e's value is used. */
 enum cc_type cc_sema_expr(struct cc_sema *s, struct cc_expr *e, bool want_value);
-/* Check a statement; false when control cannot continue after it. */
+/* A value of type t used where want is expected (cc_type_fits holds): a
+ * str literal becoming a uri or ip is checked now (what: the place). */
+bool cc_sema_coerce(struct cc_sema *s, struct cc_expr *e, enum cc_type t,
+		    enum cc_type want, const char *what);
+/* Check a value for a variable, parameter or return of type want (what,
+ * name: the place, for the messages). */
+void cc_sema_value_for(struct cc_sema *s, struct cc_expr *e, enum cc_type want,
+		       const char *what, const char *name);
+/* t is bool, or a status (then e is rewritten into its truth): true when
+ * e may stand where a bool is wanted. */
+bool cc_sema_as_bool(struct cc_expr *e, enum cc_type t);
+/* The constants of status type t, as a list for a note. */
+const char *cc_sema_status_consts(const struct cc_program *p, enum cc_type t);
+/* A variable of the current route in scope (NULL when none). */
+struct cc_var *cc_sema_var_find(const struct cc_sema *s, const char *name);
+/* A pseudo-variable by name (NULL, reported, when unknown); whether arg
+ * fits it ($hdr(Name) needs its argument, $ru must not have one). */
+struct cc_pv_decl *cc_sema_pv_lookup(struct cc_sema *s, const char *name, struct cc_loc loc);
+bool cc_sema_pv_arg_ok(const struct cc_pv_decl *v, const char *arg, struct cc_loc loc);
+/* $avp(name) / $dlg(name): the type of the declaration (*out), or an
+ * error with the closest declared name (dialog variables exist only in
+ * routes that can have a dialog). */
+enum cc_type cc_sema_avp(struct cc_sema *s, const char *name, struct cc_loc loc,
+			 struct cc_avp_decl **out);
+enum cc_type cc_sema_dlgvar(struct cc_sema *s, const char *name, struct cc_loc loc,
+			    struct cc_avp_decl **out);
+/* A pattern where a regular expression is required (what: the place) /
+ * argument j of f where SQL is required: false, reported, when it is not
+ * a valid literal. */
+bool cc_sema_regex_value(const struct cc_expr *r, const char *what);
+bool cc_sema_sql_value(const struct cc_fn_decl *f, int j, const struct cc_expr *a);
+
+/* sema_call.c: calls. The result type of a call of a stdlib function or
+ * of a named route, its arguments checked. */
+enum cc_type cc_sema_call(struct cc_sema *s, struct cc_expr *e);
+/* The named route a call expression f(...) denotes when no stdlib function
+ * has that name; NULL otherwise. */
+struct cc_route *cc_sema_call_route(const struct cc_sema *s, const struct cc_expr *e);
+/* Whether a function or pseudo-variable (what, name) may be used in the
+ * current route; in a named route every entry kind that reaches it
+ * counts (reported, with how it is reached, when not). */
+bool cc_sema_kinds_ok(struct cc_sema *s, const char *what, const char *name,
+		      unsigned allowed, struct cc_loc loc);
+/* A note giving f's signature. */
+void cc_sema_sig_note(const struct cc_fn_decl *f);
+
+/* sema_stmt.c: statements. Check a statement; false when control cannot
+ * continue after it. */
 bool cc_sema_stmt(struct cc_sema *s, struct cc_stmt *st);
 /* Check the body of the current route (s->cur), with its parameters in
  * scope. */
 void cc_sema_route_body(struct cc_sema *s);
-/* The named route a call expression f(...) denotes when no stdlib function
- * has that name; NULL otherwise. */
-struct cc_route *cc_sema_call_route(const struct cc_sema *s, const struct cc_expr *e);
 /* Apply fn to every expression (and subexpression) of a statement tree. */
 void cc_sema_walk_exprs(struct cc_stmt *st, void (*fn)(struct cc_expr *e, void *arg),
 			void *arg);

@@ -1,6 +1,6 @@
 /* Reads of a variable before it is assigned, checked again path by path.
  *
- * The definite-assignment pass of sema_expr.c meets the states of all
+ * The definite-assignment pass of sema_stmt.c meets the states of all
  * paths where they join, so a variable assigned under a condition and read
  * under the same condition tested again looks unassigned there. That pass
  * only records which variables it saw read without a value; this walk

@@ -1,7 +1,8 @@
 /* The media relay's policy functions (modules/rtpengine/rtpengine.sipi):
  * rtpengine_offer, rtpengine_answer, rtpengine_delete, rtpengine_manage;
  * the module's start-up from the "use rtpengine { ... }" settings, and the
- * delete of the media sessions of tracked dialogs when they end.
+ * delete of the media sessions of tracked dialogs when they end (the
+ * dialogs with a media session are in rtpe_dlgset.c).
  *
  * The functions are declared async: in a route that can wait (request,
  * failure and reply routes) the command is sent, the message is suspended
@@ -17,6 +18,7 @@
 #include "dialog/dialog.h"
 #include "proxy/proxy.h"
 #include "proxy/settings.h"
+#include "rtpengine/rtpe_dlgset.h"
 #include "rtpengine/rtpengine.h"
 #include "sip/sdp.h"
 #include "proxy/module.h"
@@ -44,52 +46,6 @@ static dlg *rtpe_dlg(struct sip_ctx *ctx)
 	return rtpe_dlgs_api ? rtpe_dlgs_api->of_ctx(ctx) : NULL;
 }
 
-/* Ids of the tracked dialogs that have a media session: their end
- * deletes it (a dialog without one costs no command). Open addressing,
- * linear probing with tombstones; when full, dialogs are not followed. */
-#define RTPE_DLG_SLOTS 4096u
-#define RTPE_DLG_TOMB  UINT64_MAX
-static uint64_t rtpe_dlgs[RTPE_DLG_SLOTS];
-static unsigned rtpe_dlg_used;
-
-static void dlg_set_add(uint64_t id)
-{
-	if (rtpe_dlg_used >= RTPE_DLG_SLOTS * 3 / 4)
-		return;
-	unsigned i = (unsigned)(id * 0x9e3779b97f4a7c15ull >> 52) & (RTPE_DLG_SLOTS - 1);
-	int free_at = -1;
-	for (unsigned k = 0; k < RTPE_DLG_SLOTS; k++, i = (i + 1) & (RTPE_DLG_SLOTS - 1)) {
-		if (rtpe_dlgs[i] == id)
-			return;     /* a re-offer (re-INVITE) of a dialog followed already */
-		if (rtpe_dlgs[i] == RTPE_DLG_TOMB && free_at < 0)
-			free_at = (int)i;
-		if (rtpe_dlgs[i] == 0) {
-			if (free_at < 0)
-				free_at = (int)i;
-			break;
-		}
-	}
-	if (free_at >= 0) {
-		rtpe_dlgs[free_at] = id;
-		rtpe_dlg_used++;
-	}
-}
-
-static bool dlg_set_take(uint64_t id)
-{
-	unsigned i = (unsigned)(id * 0x9e3779b97f4a7c15ull >> 52) & (RTPE_DLG_SLOTS - 1);
-	for (unsigned k = 0; k < RTPE_DLG_SLOTS; k++, i = (i + 1) & (RTPE_DLG_SLOTS - 1)) {
-		if (rtpe_dlgs[i] == 0)
-			return false;
-		if (rtpe_dlgs[i] == id) {
-			rtpe_dlgs[i] = RTPE_DLG_TOMB;
-			rtpe_dlg_used--;
-			return true;
-		}
-	}
-	return false;
-}
-
 /* The answer to the delete of an ended dialog's media: only logged. */
 static void rtpe_dlg_deleted(int status, const char *ans, size_t len, void *arg)
 {
@@ -113,7 +69,7 @@ static void rtpe_on_dlg_end(dlg *d, enum dlg_end_reason why, uint64_t duration_m
 	(void)why;
 	(void)duration_ms;
 	(void)arg;
-	if (!dlg_set_take(d->id))
+	if (!rtpe_dlgset_take(d->id))
 		return;
 	struct rtpe_req r = { .command = "delete", .callid = d->callid, .from_tag = d->caller_tag };
 	/* The loop does not wait for the answer. */
@@ -178,8 +134,7 @@ static void rtpe_module_destroy(void)
 	rtpe_pending_drop_all();
 	rtpe_use_loop(NULL, NULL);
 	rtpe_close();
-	memset(rtpe_dlgs, 0, sizeof rtpe_dlgs);
-	rtpe_dlg_used = 0;
+	rtpe_dlgset_clear();
 }
 
 /* The loop thread: the command a message waits for ended. */
@@ -296,8 +251,9 @@ static int64_t rtpe_do(struct sip_ctx *ctx, const char *command, bool with_sdp,
 		return 0;
 	}
 	dlg *d = rtpe_dlg(ctx);
-	if (d && strcmp(command, "offer") == 0)
-		dlg_set_add(d->id);
+	if (d && strcmp(command, "offer") == 0 && rtpe_dlgset_add(d->id) != SIP_OK)
+		LOG_WARN("rtpengine: cannot follow dialog " SIP_STR_FMT
+			 ": its media is deleted only by the policy", SIP_STR_ARG(m->callid));
 	return 1;
 }
 
@@ -315,7 +271,7 @@ int64_t sipcc_fn_rtpengine_delete(struct sip_ctx *ctx, const char *fl, size_t fl
 {
 	dlg *d = rtpe_dlg(ctx);
 	if (d)
-		dlg_set_take(d->id);
+		rtpe_dlgset_take(d->id);
 	return rtpe_do(ctx, "delete", false, fl, flen);
 }
 

@@ -1,0 +1,78 @@
+/* The dialogs with a media session (see rtpe_dlgset.h). */
+#include "rtpengine/rtpe_dlgset.h"
+
+#include "core/arena.h"
+#include "core/hash.h"
+#include "core/htable.h"
+#include "core/status.h"
+
+/* Buckets to start with; the table grows with the calls in progress. */
+#define RTPE_DLGSET_BITS 8
+
+struct rtpe_dlg_ent {
+	sip_hlink link;
+	uint64_t id;
+};
+
+static sip_htable rtpe_dlgset;
+
+static uint32_t rtpe_dlgset_hash(uint64_t id)
+{
+	return sip_hash_bytes(&id, sizeof id);
+}
+
+static bool rtpe_dlgset_eq(const sip_hlink *l, const void *key)
+{
+	return SIP_HTABLE_ENTRY(l, struct rtpe_dlg_ent, link)->id == *(const uint64_t *)key;
+}
+
+static struct rtpe_dlg_ent *rtpe_dlgset_find(uint64_t id)
+{
+	sip_hlink *l = sip_htable_find(&rtpe_dlgset, rtpe_dlgset_hash(id), rtpe_dlgset_eq, &id);
+	return l ? SIP_HTABLE_ENTRY(l, struct rtpe_dlg_ent, link) : NULL;
+}
+
+int rtpe_dlgset_add(uint64_t id)
+{
+	if (!sip_htable_ready(&rtpe_dlgset)) {
+		int rc = sip_htable_init(&rtpe_dlgset, RTPE_DLGSET_BITS);
+		if (rc != SIP_OK)
+			return rc;
+	}
+	if (rtpe_dlgset_find(id))
+		return SIP_OK;      /* a re-offer (re-INVITE) of a dialog followed already */
+	struct rtpe_dlg_ent *e = sip_mem_alloc(sizeof *e);
+	if (!e)
+		return SIP_NOMEM;
+	e->id = id;
+	sip_htable_insert(&rtpe_dlgset, &e->link, rtpe_dlgset_hash(id));
+	return SIP_OK;
+}
+
+bool rtpe_dlgset_take(uint64_t id)
+{
+	struct rtpe_dlg_ent *e = rtpe_dlgset_find(id);
+	if (!e)
+		return false;
+	sip_htable_remove(&rtpe_dlgset, &e->link);
+	sip_mem_free(e);
+	return true;
+}
+
+unsigned long rtpe_dlgset_count(void)
+{
+	return sip_htable_count(&rtpe_dlgset);
+}
+
+void rtpe_dlgset_clear(void)
+{
+	sip_hiter it;
+	sip_hlink *l;
+
+	/* The iterator has read l's successor already: l may be freed. The
+	 * table's arrays go with it, so nothing is unlinked. */
+	sip_hiter_init(&it, &rtpe_dlgset);
+	while ((l = sip_hiter_next(&it)))
+		sip_mem_free(SIP_HTABLE_ENTRY(l, struct rtpe_dlg_ent, link));
+	sip_htable_destroy(&rtpe_dlgset);
+}

@@ -1,0 +1,88 @@
+/* modules/rtpengine/rtpe_dlgset.c: the dialogs whose end deletes their
+ * media session. Far more dialogs than the 3,072 a fixed table held are
+ * all followed (each end finds its dialog), a re-offer adds nothing, a
+ * dialog ended twice is taken once, and a long churn of calls (dialogs
+ * starting and ending, as on a busy proxy) leaves nothing behind. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "core/status.h"
+#include "rtpengine/rtpe_dlgset.h"
+
+/* Dialog ids as the dialog module makes them: distinct 64-bit numbers;
+ * spread them over the whole range so the hash matters. */
+static uint64_t dlg_id(uint64_t i)
+{
+	return (i + 1) * 0x9e3779b97f4a7c15ull;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	rtpe_dlgset_clear();
+	return 0;
+}
+
+/* 20,000 calls in progress at once: every one is followed, and each end
+ * finds its dialog once. */
+static void test_many_dialogs(void **state)
+{
+	enum { N = 20000 };
+	(void)state;
+	for (uint64_t i = 0; i < N; i++)
+		assert_int_equal(rtpe_dlgset_add(dlg_id(i)), SIP_OK);
+	assert_int_equal(rtpe_dlgset_count(), N);
+	/* A re-INVITE offers again: still one entry per dialog. */
+	for (uint64_t i = 0; i < N; i += 7)
+		assert_int_equal(rtpe_dlgset_add(dlg_id(i)), SIP_OK);
+	assert_int_equal(rtpe_dlgset_count(), N);
+	assert_false(rtpe_dlgset_take(dlg_id(N)));
+	for (uint64_t i = 0; i < N; i++)
+		assert_true(rtpe_dlgset_take(dlg_id(i)));
+	for (uint64_t i = 0; i < N; i++)
+		assert_false(rtpe_dlgset_take(dlg_id(i)));
+	assert_int_equal(rtpe_dlgset_count(), 0);
+}
+
+/* 4,000 calls up at any time, 400,000 calls in all: the dialog that ends
+ * is always found, and the ended ones are gone. */
+static void test_churn(void **state)
+{
+	enum { LIVE = 4000, TOTAL = 400000 };
+	(void)state;
+	for (uint64_t i = 0; i < TOTAL; i++) {
+		assert_int_equal(rtpe_dlgset_add(dlg_id(i)), SIP_OK);
+		if (i >= LIVE)
+			assert_true(rtpe_dlgset_take(dlg_id(i - LIVE)));
+	}
+	assert_int_equal(rtpe_dlgset_count(), LIVE);
+	for (uint64_t i = TOTAL - LIVE; i < TOTAL; i++)
+		assert_true(rtpe_dlgset_take(dlg_id(i)));
+	assert_int_equal(rtpe_dlgset_count(), 0);
+}
+
+/* The module's stop forgets everything; the set works again after it. */
+static void test_clear(void **state)
+{
+	(void)state;
+	for (uint64_t i = 0; i < 5000; i++)
+		assert_int_equal(rtpe_dlgset_add(dlg_id(i)), SIP_OK);
+	rtpe_dlgset_clear();
+	assert_int_equal(rtpe_dlgset_count(), 0);
+	assert_false(rtpe_dlgset_take(dlg_id(1)));
+	assert_int_equal(rtpe_dlgset_add(dlg_id(1)), SIP_OK);
+	assert_true(rtpe_dlgset_take(dlg_id(1)));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_many_dialogs, teardown),
+		cmocka_unit_test_teardown(test_churn, teardown),
+		cmocka_unit_test_teardown(test_clear, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
