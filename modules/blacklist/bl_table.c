@@ -147,15 +147,12 @@ static const db_cache_def bl_def = {
 
 db_cache *bl_table(void)
 {
-	if (!bl_cache_c && db_cache_create(&bl_def, &bl_cache_c) != SIP_OK)
-		return NULL;
-	return bl_cache_c;
+	return db_cache_once(&bl_def, &bl_cache_c);
 }
 
 int bl_refresh(db *d)
 {
-	db_cache *c = bl_table();
-	return c ? db_cache_load_now(c, d) : SIP_NOMEM;
+	return db_cache_refresh(bl_table(), d);
 }
 
 static const struct bl_entry *bl_find(const struct bl_cache *c, sip_str user, sip_str host,

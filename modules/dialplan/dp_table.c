@@ -421,13 +421,10 @@ static const db_cache_def dp_tables_def = {
 
 db_cache *dp_tables(void)
 {
-	if (!dp_tables_cache && db_cache_create(&dp_tables_def, &dp_tables_cache) != SIP_OK)
-		return NULL;
-	return dp_tables_cache;
+	return db_cache_once(&dp_tables_def, &dp_tables_cache);
 }
 
 int dp_refresh(db *d)
 {
-	db_cache *c = dp_tables();
-	return c ? db_cache_load_now(c, d) : SIP_NOMEM;
+	return db_cache_refresh(dp_tables(), d);
 }

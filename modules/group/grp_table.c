@@ -110,15 +110,12 @@ static const db_cache_def grp_def = {
 
 db_cache *group_table(void)
 {
-	if (!grp_cache_c && db_cache_create(&grp_def, &grp_cache_c) != SIP_OK)
-		return NULL;
-	return grp_cache_c;
+	return db_cache_once(&grp_def, &grp_cache_c);
 }
 
 int group_refresh(db *d)
 {
-	db_cache *c = group_table();
-	return c ? db_cache_load_now(c, d) : SIP_NOMEM;
+	return db_cache_refresh(group_table(), d);
 }
 
 static bool grp_find(const struct grp_cache *c, sip_str user, sip_str host, sip_str grp)

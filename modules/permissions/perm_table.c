@@ -232,15 +232,12 @@ static const db_cache_def perm_def = {
 
 db_cache *perm_table(void)
 {
-	if (!perm_cache_c && db_cache_create(&perm_def, &perm_cache_c) != SIP_OK)
-		return NULL;
-	return perm_cache_c;
+	return db_cache_once(&perm_def, &perm_cache_c);
 }
 
 int perm_refresh(db *d)
 {
-	db_cache *c = perm_table();
-	return c ? db_cache_load_now(c, d) : SIP_NOMEM;
+	return db_cache_refresh(perm_table(), d);
 }
 
 static bool perm_in_net(const perm_row *r, const unsigned char a[16])

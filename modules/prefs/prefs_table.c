@@ -109,15 +109,12 @@ static const db_cache_def prefs_def = {
 
 db_cache *prefs_table(void)
 {
-	if (!prefs_cache && db_cache_create(&prefs_def, &prefs_cache) != SIP_OK)
-		return NULL;
-	return prefs_cache;
+	return db_cache_once(&prefs_def, &prefs_cache);
 }
 
 int prefs_refresh(db *d)
 {
-	db_cache *c = prefs_table();
-	return c ? db_cache_load_now(c, d) : SIP_NOMEM;
+	return db_cache_refresh(prefs_table(), d);
 }
 
 void prefs_cache_clear(void)

@@ -4,6 +4,19 @@
 #include <string.h>
 #include "core/hash.h"
 #include "core/log.h"
+#include "core/status.h"
+
+db_cache *db_cache_once(const db_cache_def *def, db_cache **slot)
+{
+	if (!*slot && db_cache_create(def, slot) != SIP_OK)
+		*slot = NULL;
+	return *slot;
+}
+
+int db_cache_refresh(db_cache *c, db *d)
+{
+	return c ? db_cache_load_now(c, d) : SIP_NOMEM;
+}
 
 void *db_snap_new(size_t size, size_t block_size)
 {

@@ -19,6 +19,14 @@
 #include <stdint.h>
 #include "core/arena.h"
 #include "core/str.h"
+#include "db/db_cache.h"
+
+/* *slot, created from def the first time: a module's accessor of its
+ * one cache. NULL on no memory (and *slot stays NULL). */
+db_cache *db_cache_once(const db_cache_def *def, db_cache **slot);
+/* db_cache_load_now(c, d), or SIP_NOMEM when c is NULL (the accessor
+ * above failed): a module's "load now" for tests and tools. */
+int db_cache_refresh(db_cache *c, db *d);
 
 /* A new zeroed snapshot of size bytes whose FIRST member is its
  * sip_arena, initialised with block_size; NULL on no memory. */
