@@ -2,7 +2,6 @@
  * (modules/blacklist/blacklist.sipi), its statistics and start-up. */
 #include "blacklist/blacklist.h"
 
-#include <string.h>
 #include "core/log.h"
 #include "core/stats.h"
 #include "core/status.h"
@@ -10,34 +9,6 @@
 #include "proxy/proxy.h"
 #include "proxy/module.h"
 #include "proxy/policy_fns.h"
-
-/* The user and host of the list's owner: a SIP URI (in <> or not, as $fu
- * gives it) or a bare user@domain. False when it names no user. */
-static bool bl_owner(sip_str s, sip_str *user, sip_str *host)
-{
-	while (s.len && (s.s[0] == ' ' || s.s[0] == '<'))
-		s = sip_str_make(s.s + 1, s.len - 1);
-	while (s.len && (s.s[s.len - 1] == ' ' || s.s[s.len - 1] == '>'))
-		s.len--;
-	if (s.len > 4 && (sip_mem_caseeq(s.s, "sip:", 4) || sip_mem_caseeq(s.s, "sips:", 5))) {
-		sip_uri u;
-		if (sip_uri_parse(s, &u) != SIP_OK || !u.is_sip || !u.user.len || !u.host.len)
-			return false;
-		*user = u.user;
-		*host = u.host;
-		return true;
-	}
-	const char *at = memchr(s.s, '@', s.len);
-	if (!at || at == s.s)
-		return false;
-	*user = sip_str_make(s.s, (size_t)(at - s.s));
-	const char *h = at + 1;
-	size_t hl = s.len - user->len - 1, n = 0;
-	while (n < hl && h[n] != ';' && h[n] != ':')
-		n++;
-	*host = sip_str_make(h, n);
-	return n > 0;
-}
 
 /* An owner that names no subscriber ("" or garbage) has no list of its
  * own: only the global list applies. */
@@ -47,7 +18,7 @@ int64_t sipcc_fn_check_blacklist(struct sip_ctx *ctx, const char *owner, size_t 
 	sip_str user = SIP_STR_NULL, host = SIP_STR_NULL, num = sip_str_make(number, nlen);
 	int64_t row = 0;
 	(void)ctx;
-	if (!bl_owner(sip_str_make(owner, olen), &user, &host))
+	if (!sip_user_host_parse(sip_str_make(owner, olen), &user, &host))
 		user = host = SIP_STR_NULL;
 	if (bl_allowed(user, host, num, &row))
 		return 1;

@@ -6,6 +6,7 @@
 #include "core/hash.h"
 #include "core/log.h"
 #include "core/status.h"
+#include "db/db_rows.h"
 
 struct bl_entry {
 	struct bl_entry *next;
@@ -15,21 +16,16 @@ struct bl_entry {
 	int64_t id;
 };
 
-struct bl_bad {
-	int64_t id;
-	sip_str why;
-};
-
 /* One snapshot (db/db_cache.h): a hash of (user, host, prefix) in one
  * arena, built by the database worker and swapped in whole. A number is
  * looked up by its prefixes, longest first, so a lookup costs at most
  * max_prefix + 1 probes per list whatever the size of the table. */
 struct bl_cache {
-	sip_arena arena;
+	sip_arena arena;            /* first: db_snap_new() */
 	struct bl_entry **buckets;
 	uint32_t mask;
 	unsigned n, max_prefix;
-	struct bl_bad *bad;
+	db_bad_row *bad;
 	unsigned n_bad;
 };
 
@@ -38,15 +34,6 @@ static db_cache *bl_cache_c;
 static const struct bl_cache *bl_cur(void)
 {
 	return bl_cache_c ? db_cache_get(bl_cache_c) : NULL;
-}
-
-static void bl_cache_free(void *p)
-{
-	struct bl_cache *c = p;
-	if (!c)
-		return;
-	sip_arena_destroy(&c->arena);
-	sip_mem_free(c);
 }
 
 void bl_cache_clear(void)
@@ -79,25 +66,7 @@ bool bl_prefix_valid(sip_str s)
 
 static uint32_t bl_hash(sip_str user, sip_str host, sip_str prefix)
 {
-	uint32_t h = sip_hash_sep(sip_hash_more(SIP_HASH_INIT, user.s, user.len));
-	for (size_t i = 0; i < host.len; i++) {
-		unsigned char ch = (unsigned char)host.s[i];
-		ch = ch >= 'A' && ch <= 'Z' ? (unsigned char)(ch + 32) : ch;
-		h = sip_hash_more(h, &ch, 1);
-	}
-	return sip_hash_more(sip_hash_sep(h), prefix.s, prefix.len);
-}
-
-static sip_str bl_lower_dup(sip_arena *a, sip_str s)
-{
-	sip_str d = sip_arena_strdup(a, s);
-	if (d.s)
-		for (size_t i = 0; i < d.len; i++) {
-			char *p = (char *)d.s + i;
-			if (*p >= 'A' && *p <= 'Z')
-				*p = (char)(*p + 32);
-		}
-	return d;
+	return sip_hash_more(sip_hash_user_host(user, host), prefix.s, prefix.len);
 }
 
 /* The loader (on the database worker's thread): the whole table into a
@@ -108,21 +77,15 @@ static int bl_load(db *d, void **out)
 	int rc;
 	if ((rc = db_query_int(d, "SELECT count(*) FROM blacklist", &n)) != SIP_OK)
 		return rc;
-	struct bl_cache *c = sip_mem_alloc(sizeof *c);
+	struct bl_cache *c = db_snap_new(sizeof *c, 4096);
 	if (!c)
 		return SIP_NOMEM;
-	memset(c, 0, sizeof *c);
-	sip_arena_init(&c->arena, 4096);
-	c->mask = 63;
-	while (c->mask + 1 < (uint64_t)n && c->mask < (1u << 24))
-		c->mask = c->mask * 2 + 1;
-	c->buckets = sip_arena_alloc(&c->arena, (c->mask + 1) * sizeof *c->buckets);
-	c->bad = sip_arena_alloc(&c->arena, (size_t)(n + 1) * sizeof *c->bad);
+	c->buckets = db_snap_buckets(&c->arena, n, &c->mask);
+	c->bad = db_bad_rows_new(&c->arena, n);
 	if (!c->buckets || !c->bad) {
-		bl_cache_free(c);
+		db_snap_free(c);
 		return SIP_NOMEM;
 	}
-	memset(c->buckets, 0, (c->mask + 1) * sizeof *c->buckets);
 	db_stmt *st = NULL;
 	if ((rc = db_prepare(d, "SELECT id, username, domain, prefix, whitelist FROM blacklist"
 			     " ORDER BY id", &st)) != SIP_OK)
@@ -135,7 +98,7 @@ static int bl_load(db *d, void **out)
 		}
 		e->id = db_column_int(st, 0);
 		e->user = sip_arena_strdup(&c->arena, db_column_text(st, 1));
-		e->host = bl_lower_dup(&c->arena, db_column_text(st, 2));
+		e->host = sip_arena_strdup_lower(&c->arena, db_column_text(st, 2));
 		e->prefix = sip_arena_strdup(&c->arena, db_column_text(st, 3));
 		e->whitelist = db_column_int(st, 4) != 0;
 		const char *why = NULL;
@@ -146,9 +109,7 @@ static int bl_load(db *d, void **out)
 			why = sip_arena_printf(&c->arena, "domain '" SIP_STR_FMT "' without a username"
 					       " (a global row has neither)", SIP_STR_ARG(e->host)).s;
 		if (why) {
-			c->bad[c->n_bad].id = e->id;
-			c->bad[c->n_bad].why = sip_str_make(why, strlen(why));
-			c->n_bad++;
+			db_bad_row_add(c->bad, &c->n_bad, e->id, why);
 			continue;
 		}
 		e->hash = bl_hash(e->user, e->host, e->prefix);
@@ -164,7 +125,7 @@ static int bl_load(db *d, void **out)
 	*out = c;
 	return SIP_OK;
 fail:
-	bl_cache_free(c);
+	db_snap_free(c);
 	return rc;
 }
 
@@ -172,40 +133,26 @@ fail:
  * that changed. */
 static void bl_loaded(db_cache *dc, const void *snap)
 {
-	static uint32_t last;
-	static bool logged;
+	static db_rows_report report;
 	const struct bl_cache *c = snap;
 	(void)dc;
-	uint32_t h = sip_hash_more(SIP_HASH_INIT, &c->n, sizeof c->n);
-	for (unsigned i = 0; i < c->n_bad; i++)
-		h = sip_hash_more(sip_hash_more(h, &c->bad[i].id, sizeof c->bad[i].id),
-				  c->bad[i].why.s, c->bad[i].why.len);
-	if (logged && h == last)
-		return;
-	last = h;
-	logged = true;
-	for (unsigned i = 0; i < c->n_bad; i++)
-		LOG_ERR("blacklist: row %lld skipped: " SIP_STR_FMT, (long long)c->bad[i].id,
-			SIP_STR_ARG(c->bad[i].why));
-	LOG_NOTICE("blacklist: %u prefixes%s", c->n, c->n_bad ? " (bad rows skipped)" : "");
+	if (db_rows_report_bad(&report, "blacklist: row", "skipped", c->n, c->bad, c->n_bad))
+		LOG_NOTICE("blacklist: %u prefixes%s", c->n, c->n_bad ? " (bad rows skipped)" : "");
 }
 
 static const db_cache_def bl_def = {
-	.name = "blacklist", .load = bl_load, .free = bl_cache_free, .loaded = bl_loaded,
+	.name = "blacklist", .load = bl_load, .free = db_snap_free, .loaded = bl_loaded,
 	.tables = (const char *const[]){ "blacklist", NULL },
 };
 
 db_cache *bl_table(void)
 {
-	if (!bl_cache_c && db_cache_create(&bl_def, &bl_cache_c) != SIP_OK)
-		return NULL;
-	return bl_cache_c;
+	return db_cache_once(&bl_def, &bl_cache_c);
 }
 
 int bl_refresh(db *d)
 {
-	db_cache *c = bl_table();
-	return c ? db_cache_load_now(c, d) : SIP_NOMEM;
+	return db_cache_refresh(bl_table(), d);
 }
 
 static const struct bl_entry *bl_find(const struct bl_cache *c, sip_str user, sip_str host,

@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "core/hash.h"
 #include "core/log.h"
 #include "core/status.h"
+#include "db/db_rows.h"
 
 /* Back references \0..\9: what subst_exp matched and its first 9 groups. */
 #define DP_NREFS 10
@@ -23,18 +23,13 @@ struct dp_rule {
 	bool subst_is_match;        /* subst_exp empty on a regex rule */
 };
 
-struct dp_bad {
-	int64_t id;
-	const char *why;
-};
-
 /* One snapshot: the rules sorted by dpid, pr, id (pointers, so that the
  * compiled expressions never move), their strings in the arena. */
 struct dp_set {
-	sip_arena arena;
+	sip_arena arena;            /* first: db_snap_new() */
 	dp_rule **rules;
 	unsigned n, cap;
-	struct dp_bad *bad;
+	db_bad_row *bad;
 	unsigned n_bad, cap_bad;
 };
 
@@ -174,12 +169,7 @@ const char *dp_rule_check(const dp_rule_def *def, char *why, size_t whysz)
 
 dp_set *dp_set_new(void)
 {
-	dp_set *s = sip_mem_alloc(sizeof *s);
-	if (!s)
-		return NULL;
-	memset(s, 0, sizeof *s);
-	sip_arena_init(&s->arena, 4096);
-	return s;
+	return db_snap_new(sizeof(dp_set), 4096);
 }
 
 void dp_set_free(dp_set *s)
@@ -190,15 +180,14 @@ void dp_set_free(dp_set *s)
 		dp_rule_release(s->rules[i]);
 	sip_mem_free(s->rules);
 	sip_mem_free(s->bad);
-	sip_arena_destroy(&s->arena);
-	sip_mem_free(s);
+	db_snap_free(s);
 }
 
 static int dp_set_add_bad(dp_set *s, int64_t id, const char *why)
 {
 	if (s->n_bad == s->cap_bad) {
 		unsigned cap = s->cap_bad ? s->cap_bad * 2 : 8;
-		struct dp_bad *b = sip_mem_realloc(s->bad, cap * sizeof *b);
+		db_bad_row *b = sip_mem_realloc(s->bad, cap * sizeof *b);
 		if (!b)
 			return SIP_NOMEM;
 		s->bad = b;
@@ -207,7 +196,7 @@ static int dp_set_add_bad(dp_set *s, int64_t id, const char *why)
 	const char *w = sip_arena_memdup(&s->arena, why, strlen(why));
 	if (!w)
 		return SIP_NOMEM;
-	s->bad[s->n_bad++] = (struct dp_bad){ .id = id, .why = w };
+	db_bad_row_add(s->bad, &s->n_bad, id, w);
 	return SIP_EINVAL;
 }
 
@@ -246,7 +235,7 @@ static int dp_rule_cmp(const void *a, const void *b)
 
 static int dp_bad_cmp(const void *a, const void *b)
 {
-	const struct dp_bad *x = a, *y = b;
+	const db_bad_row *x = a, *y = b;
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
@@ -261,7 +250,7 @@ void dp_set_done(dp_set *s)
 unsigned dp_set_count(const dp_set *s) { return s ? s->n : 0; }
 unsigned dp_set_bad_count(const dp_set *s) { return s ? s->n_bad : 0; }
 int64_t dp_set_bad_id(const dp_set *s, unsigned i) { return s->bad[i].id; }
-const char *dp_set_bad_why(const dp_set *s, unsigned i) { return s->bad[i].why; }
+const char *dp_set_bad_why(const dp_set *s, unsigned i) { return s->bad[i].why.s; }
 
 /* repl with the references filled in from the subst match m of in. The
  * references were checked when the rule was compiled. */
@@ -418,22 +407,11 @@ static int dp_load(db *d, void **out)
  * finds the same table says nothing. */
 static void dp_loaded(db_cache *dc, const void *snap)
 {
-	static uint32_t last;
-	static bool logged;
+	static db_rows_report report;
 	const dp_set *s = snap;
 	(void)dc;
-	uint32_t h = sip_hash_more(SIP_HASH_INIT, &s->n, sizeof s->n);
-	for (unsigned i = 0; i < s->n_bad; i++) {
-		h = sip_hash_more(h, &s->bad[i].id, sizeof s->bad[i].id);
-		h = sip_hash_sep(sip_hash_more(h, s->bad[i].why, strlen(s->bad[i].why)));
-	}
-	if (logged && h == last)
-		return;
-	last = h;
-	logged = true;
-	for (unsigned i = 0; i < s->n_bad; i++)
-		LOG_ERR("dialplan: rule %lld left out: %s", (long long)s->bad[i].id, s->bad[i].why);
-	LOG_NOTICE("dialplan: %u rules, %u left out", s->n, s->n_bad);
+	if (db_rows_report_bad(&report, "dialplan: rule", "left out", s->n, s->bad, s->n_bad))
+		LOG_NOTICE("dialplan: %u rules, %u left out", s->n, s->n_bad);
 }
 
 static const db_cache_def dp_tables_def = {
@@ -443,13 +421,10 @@ static const db_cache_def dp_tables_def = {
 
 db_cache *dp_tables(void)
 {
-	if (!dp_tables_cache && db_cache_create(&dp_tables_def, &dp_tables_cache) != SIP_OK)
-		return NULL;
-	return dp_tables_cache;
+	return db_cache_once(&dp_tables_def, &dp_tables_cache);
 }
 
 int dp_refresh(db *d)
 {
-	db_cache *c = dp_tables();
-	return c ? db_cache_load_now(c, d) : SIP_NOMEM;
+	return db_cache_refresh(dp_tables(), d);
 }

@@ -6,6 +6,7 @@
 #include "core/hash.h"
 #include "core/log.h"
 #include "core/status.h"
+#include "db/db_rows.h"
 
 struct grp_entry {
 	struct grp_entry *next;
@@ -16,7 +17,7 @@ struct grp_entry {
 /* One snapshot (db/db_cache.h): a hash set of (user, host, group) in one
  * arena, built by the database worker and swapped in whole. */
 struct grp_cache {
-	sip_arena arena;
+	sip_arena arena;            /* first: db_snap_new() */
 	struct grp_entry **buckets;
 	uint32_t mask;
 	unsigned n;
@@ -27,15 +28,6 @@ static db_cache *grp_cache_c;
 static const struct grp_cache *grp_cur(void)
 {
 	return grp_cache_c ? db_cache_get(grp_cache_c) : NULL;
-}
-
-static void grp_cache_free(void *p)
-{
-	struct grp_cache *c = p;
-	if (!c)
-		return;
-	sip_arena_destroy(&c->arena);
-	sip_mem_free(c);
 }
 
 void group_cache_clear(void)
@@ -53,25 +45,7 @@ unsigned group_count(void)
 /* The host hashes lowercased, so that the key needs no copy to look up. */
 static uint32_t grp_hash(sip_str user, sip_str host, sip_str grp)
 {
-	uint32_t h = sip_hash_sep(sip_hash_more(SIP_HASH_INIT, user.s, user.len));
-	for (size_t i = 0; i < host.len; i++) {
-		unsigned char ch = (unsigned char)host.s[i];
-		ch = ch >= 'A' && ch <= 'Z' ? (unsigned char)(ch + 32) : ch;
-		h = sip_hash_more(h, &ch, 1);
-	}
-	return sip_hash_more(sip_hash_sep(h), grp.s, grp.len);
-}
-
-static sip_str grp_lower_dup(sip_arena *a, sip_str s)
-{
-	sip_str d = sip_arena_strdup(a, s);
-	if (d.s)
-		for (size_t i = 0; i < d.len; i++) {
-			char *p = (char *)d.s + i;
-			if (*p >= 'A' && *p <= 'Z')
-				*p = (char)(*p + 32);
-		}
-	return d;
+	return sip_hash_more(sip_hash_user_host(user, host), grp.s, grp.len);
 }
 
 /* The loader (on the database worker's thread): the whole table into a
@@ -82,20 +56,14 @@ static int grp_load(db *d, void **out)
 	int rc;
 	if ((rc = db_query_int(d, "SELECT count(*) FROM grp", &n)) != SIP_OK)
 		return rc;
-	struct grp_cache *c = sip_mem_alloc(sizeof *c);
+	struct grp_cache *c = db_snap_new(sizeof *c, 4096);
 	if (!c)
 		return SIP_NOMEM;
-	memset(c, 0, sizeof *c);
-	sip_arena_init(&c->arena, 4096);
-	c->mask = 63;
-	while (c->mask + 1 < (uint64_t)n && c->mask < (1u << 24))
-		c->mask = c->mask * 2 + 1;
-	c->buckets = sip_arena_alloc(&c->arena, (c->mask + 1) * sizeof *c->buckets);
+	c->buckets = db_snap_buckets(&c->arena, n, &c->mask);
 	if (!c->buckets) {
-		grp_cache_free(c);
+		db_snap_free(c);
 		return SIP_NOMEM;
 	}
-	memset(c->buckets, 0, (c->mask + 1) * sizeof *c->buckets);
 	db_stmt *st = NULL;
 	if ((rc = db_prepare(d, "SELECT username, domain, grp FROM grp", &st)) != SIP_OK)
 		goto fail;
@@ -106,7 +74,7 @@ static int grp_load(db *d, void **out)
 			break;
 		}
 		e->user = sip_arena_strdup(&c->arena, db_column_text(st, 0));
-		e->host = grp_lower_dup(&c->arena, db_column_text(st, 1));
+		e->host = sip_arena_strdup_lower(&c->arena, db_column_text(st, 1));
 		e->grp = sip_arena_strdup(&c->arena, db_column_text(st, 2));
 		if (!e->user.len || !e->grp.len)
 			continue;       /* a hand-written row that names no one */
@@ -121,40 +89,33 @@ static int grp_load(db *d, void **out)
 	*out = c;
 	return SIP_OK;
 fail:
-	grp_cache_free(c);
+	db_snap_free(c);
 	return rc;
 }
 
 /* A new snapshot is in use: say so when the number changed. */
 static void grp_loaded(db_cache *dc, const void *snap)
 {
-	static unsigned last;
-	static bool logged;
+	static db_rows_report report;
 	const struct grp_cache *c = snap;
 	(void)dc;
-	if (logged && last == c->n)
-		return;
-	last = c->n;
-	logged = true;
-	LOG_NOTICE("group: %u memberships", c->n);
+	if (db_rows_report_bad(&report, NULL, NULL, c->n, NULL, 0))
+		LOG_NOTICE("group: %u memberships", c->n);
 }
 
 static const db_cache_def grp_def = {
-	.name = "group", .load = grp_load, .free = grp_cache_free, .loaded = grp_loaded,
+	.name = "group", .load = grp_load, .free = db_snap_free, .loaded = grp_loaded,
 	.tables = (const char *const[]){ "grp", NULL },
 };
 
 db_cache *group_table(void)
 {
-	if (!grp_cache_c && db_cache_create(&grp_def, &grp_cache_c) != SIP_OK)
-		return NULL;
-	return grp_cache_c;
+	return db_cache_once(&grp_def, &grp_cache_c);
 }
 
 int group_refresh(db *d)
 {
-	db_cache *c = group_table();
-	return c ? db_cache_load_now(c, d) : SIP_NOMEM;
+	return db_cache_refresh(group_table(), d);
 }
 
 static bool grp_find(const struct grp_cache *c, sip_str user, sip_str host, sip_str grp)

@@ -6,23 +6,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/arena.h"
-#include "core/hash.h"
 #include "core/log.h"
 #include "core/status.h"
-
-/* A row left out of a snapshot, and why. */
-struct perm_bad {
-	int64_t id;
-	sip_str why;
-};
+#include "db/db_rows.h"
 
 /* One snapshot (db/db_cache.h): the usable rows sorted most specific
  * first, in one arena; their compiled patterns are freed with it. */
 struct perm_cache {
-	sip_arena arena;
+	sip_arena arena;            /* first: db_snap_new() */
 	perm_row *rows;
 	unsigned n;
-	struct perm_bad *bad;
+	db_bad_row *bad;
 	unsigned n_bad;
 };
 
@@ -41,8 +35,7 @@ static void perm_cache_free(void *p)
 	for (unsigned i = 0; i < c->n; i++)
 		if (c->rows[i].re)
 			regfree(c->rows[i].re);
-	sip_arena_destroy(&c->arena);
-	sip_mem_free(c);
+	db_snap_free(c);
 }
 
 void perm_cache_clear(void)
@@ -182,13 +175,11 @@ static int perm_load(db *d, void **out)
 	int rc;
 	if ((rc = db_query_int(d, "SELECT count(*) FROM address", &n)) != SIP_OK)
 		return rc;
-	struct perm_cache *c = sip_mem_alloc(sizeof *c);
+	struct perm_cache *c = db_snap_new(sizeof *c, 4096);
 	if (!c)
 		return SIP_NOMEM;
-	memset(c, 0, sizeof *c);
-	sip_arena_init(&c->arena, 4096);
 	c->rows = sip_arena_alloc(&c->arena, (size_t)(n + 1) * sizeof *c->rows);
-	c->bad = sip_arena_alloc(&c->arena, (size_t)(n + 1) * sizeof *c->bad);
+	c->bad = db_bad_rows_new(&c->arena, n);
 	if (!c->rows || !c->bad) {
 		perm_cache_free(c);
 		return SIP_NOMEM;
@@ -209,9 +200,7 @@ static int perm_load(db *d, void **out)
 			regfree(r->re);
 			r->re = NULL;
 		}
-		c->bad[c->n_bad].id = r->id;
-		c->bad[c->n_bad].why = sip_str_make(why, strlen(why));
-		c->n_bad++;
+		db_bad_row_add(c->bad, &c->n_bad, r->id, why);
 	}
 	db_finalize(st);
 	if (rc != SIP_OK && rc != DB_ROW)
@@ -228,22 +217,12 @@ fail:
  * when that changed (a timed reload of the same table says nothing). */
 static void perm_loaded(db_cache *dc, const void *snap)
 {
-	static uint32_t last;
-	static bool logged;
+	static db_rows_report report;
 	const struct perm_cache *c = snap;
 	(void)dc;
-	uint32_t h = sip_hash_more(SIP_HASH_INIT, &c->n, sizeof c->n);
-	for (unsigned i = 0; i < c->n_bad; i++)
-		h = sip_hash_more(sip_hash_more(h, &c->bad[i].id, sizeof c->bad[i].id),
-				  c->bad[i].why.s, c->bad[i].why.len);
-	if (logged && h == last)
-		return;
-	last = h;
-	logged = true;
-	for (unsigned i = 0; i < c->n_bad; i++)
-		LOG_ERR("permissions: address row %lld skipped: " SIP_STR_FMT,
-			(long long)c->bad[i].id, SIP_STR_ARG(c->bad[i].why));
-	LOG_NOTICE("permissions: %u addresses%s", c->n, c->n_bad ? " (bad rows skipped)" : "");
+	if (db_rows_report_bad(&report, "permissions: address row", "skipped", c->n, c->bad,
+			       c->n_bad))
+		LOG_NOTICE("permissions: %u addresses%s", c->n, c->n_bad ? " (bad rows skipped)" : "");
 }
 
 static const db_cache_def perm_def = {
@@ -253,15 +232,12 @@ static const db_cache_def perm_def = {
 
 db_cache *perm_table(void)
 {
-	if (!perm_cache_c && db_cache_create(&perm_def, &perm_cache_c) != SIP_OK)
-		return NULL;
-	return perm_cache_c;
+	return db_cache_once(&perm_def, &perm_cache_c);
 }
 
 int perm_refresh(db *d)
 {
-	db_cache *c = perm_table();
-	return c ? db_cache_load_now(c, d) : SIP_NOMEM;
+	return db_cache_refresh(perm_table(), d);
 }
 
 static bool perm_in_net(const perm_row *r, const unsigned char a[16])

@@ -9,6 +9,7 @@
 #include "core/hash.h"
 #include "core/log.h"
 #include "core/status.h"
+#include "db/db_rows.h"
 
 struct prefs_row {
 	struct prefs_row *next;
@@ -18,7 +19,7 @@ struct prefs_row {
 };
 
 struct prefs_snap {
-	sip_arena arena;
+	sip_arena arena;            /* first: db_snap_new() */
 	struct prefs_row **buckets;
 	uint32_t mask;
 	unsigned n;
@@ -32,20 +33,11 @@ const db_upsert prefs_upsert = {
 	.ncols = 5, .nkey = 3,
 };
 
+/* The domain is lowercase on both sides (stored so, and owners parse to
+ * it); the hash ignores case all the same, as every user@host key does. */
 static uint32_t prefs_hash(sip_str user, sip_str domain, sip_str attr)
 {
-	uint32_t h = sip_hash_sep(sip_hash_more(SIP_HASH_INIT, user.s, user.len));
-	h = sip_hash_sep(sip_hash_more(h, domain.s, domain.len));
-	return sip_hash_more(h, attr.s, attr.len);
-}
-
-static void prefs_snap_free(void *p)
-{
-	struct prefs_snap *c = p;
-	if (!c)
-		return;
-	sip_arena_destroy(&c->arena);
-	sip_mem_free(c);
+	return sip_hash_more(sip_hash_user_host(user, domain), attr.s, attr.len);
 }
 
 static void prefs_lower(char *s, size_t n)
@@ -64,24 +56,18 @@ static int prefs_load(db *d, void **out)
 	int rc = db_query_int(d, "SELECT count(*) FROM usr_preferences", &n);
 	if (rc != SIP_OK)
 		return rc;
-	struct prefs_snap *c = sip_mem_alloc(sizeof *c);
+	struct prefs_snap *c = db_snap_new(sizeof *c, 16384);
 	if (!c)
 		return SIP_NOMEM;
-	memset(c, 0, sizeof *c);
-	sip_arena_init(&c->arena, 16384);
-	c->mask = 63;
-	while (c->mask + 1 < (uint32_t)n && c->mask < (1u << 24))
-		c->mask = c->mask * 2 + 1;
-	c->buckets = sip_arena_alloc(&c->arena, (c->mask + 1) * sizeof *c->buckets);
+	c->buckets = db_snap_buckets(&c->arena, n, &c->mask);
 	if (!c->buckets) {
-		prefs_snap_free(c);
+		db_snap_free(c);
 		return SIP_NOMEM;
 	}
-	memset(c->buckets, 0, (c->mask + 1) * sizeof *c->buckets);
 	db_stmt *st = NULL;
 	if ((rc = db_prepare(d, "SELECT username, domain, attribute, type, value"
 			     " FROM usr_preferences", &st)) != SIP_OK) {
-		prefs_snap_free(c);
+		db_snap_free(c);
 		return rc;
 	}
 	while ((rc = db_step(st)) == DB_ROW) {
@@ -91,12 +77,10 @@ static int prefs_load(db *d, void **out)
 			break;
 		}
 		r->user = sip_arena_strdup(&c->arena, db_column_text(st, 0));
-		r->domain = sip_arena_strdup(&c->arena, db_column_text(st, 1));
+		r->domain = sip_arena_strdup_lower(&c->arena, db_column_text(st, 1));
 		r->attr = sip_arena_strdup(&c->arena, db_column_text(st, 2));
 		r->type = (int)db_column_int(st, 3);
 		r->value = sip_arena_strdup(&c->arena, db_column_text(st, 4));
-		if (r->domain.len)
-			prefs_lower((char *)r->domain.s, r->domain.len);
 		r->hash = prefs_hash(r->user, r->domain, r->attr);
 		r->next = c->buckets[r->hash & c->mask];
 		c->buckets[r->hash & c->mask] = r;
@@ -104,7 +88,7 @@ static int prefs_load(db *d, void **out)
 	}
 	db_finalize(st);
 	if (rc != SIP_OK) {
-		prefs_snap_free(c);
+		db_snap_free(c);
 		return rc;
 	}
 	*out = c;
@@ -119,21 +103,18 @@ static void prefs_loaded(db_cache *cache, const void *snap)
 }
 
 static const db_cache_def prefs_def = {
-	.name = "prefs", .load = prefs_load, .free = prefs_snap_free, .loaded = prefs_loaded,
+	.name = "prefs", .load = prefs_load, .free = db_snap_free, .loaded = prefs_loaded,
 	.tables = (const char *const[]){ "usr_preferences", NULL },
 };
 
 db_cache *prefs_table(void)
 {
-	if (!prefs_cache && db_cache_create(&prefs_def, &prefs_cache) != SIP_OK)
-		return NULL;
-	return prefs_cache;
+	return db_cache_once(&prefs_def, &prefs_cache);
 }
 
 int prefs_refresh(db *d)
 {
-	db_cache *c = prefs_table();
-	return c ? db_cache_load_now(c, d) : SIP_NOMEM;
+	return db_cache_refresh(prefs_table(), d);
 }
 
 void prefs_cache_clear(void)

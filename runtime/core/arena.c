@@ -179,6 +179,17 @@ sip_str sip_arena_strdup(sip_arena *a, sip_str s)
 	return d ? sip_str_make(d, s.len) : SIP_STR_NULL;
 }
 
+sip_str sip_arena_strdup_lower(sip_arena *a, sip_str s)
+{
+	sip_str d = sip_arena_strdup(a, s);
+	char *p = (char *)d.s;
+
+	for (size_t i = 0; i < d.len; i++)
+		if (p[i] >= 'A' && p[i] <= 'Z')
+			p[i] = (char)(p[i] + 32);
+	return d;
+}
+
 /* Format straight into the current block when it fits; otherwise measure,
  * allocate exactly and format again. Returns SIP_STR_NULL on failure. */
 sip_str sip_arena_printf(sip_arena *a, const char *fmt, ...)

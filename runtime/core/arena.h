@@ -40,6 +40,9 @@ void *sip_arena_alloc(sip_arena *a, size_t n);
 /* Copy bytes / a slice into the arena. */
 char *sip_arena_memdup(sip_arena *a, const void *p, size_t n);
 sip_str sip_arena_strdup(sip_arena *a, sip_str s);
+/* The same with ASCII letters lowercased (a host name kept for keys
+ * compared without case). */
+sip_str sip_arena_strdup_lower(sip_arena *a, sip_str s);
 /* printf into the arena; returns the slice (NUL-terminated for convenience). */
 sip_str sip_arena_printf(sip_arena *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -30,11 +30,10 @@ static inline uint32_t sip_hash_str(sip_str s)
 	return sip_hash_more(SIP_HASH_INIT, s.s, s.len);
 }
 
-/* The hash of s with ASCII letters lowercased: for keys compared without
- * case (host names). */
-static inline uint32_t sip_hash_str_lower(sip_str s)
+/* h continued with s, ASCII letters lowercased: for the parts of a key
+ * compared without case (host names). */
+static inline uint32_t sip_hash_more_lower(uint32_t h, sip_str s)
 {
-	uint32_t h = SIP_HASH_INIT;
 	for (size_t i = 0; i < s.len; i++) {
 		unsigned char c = (unsigned char)s.s[i];
 		h = (h ^ (c >= 'A' && c <= 'Z' ? c + 32u : c)) * 16777619u;
@@ -42,10 +41,26 @@ static inline uint32_t sip_hash_str_lower(sip_str s)
 	return h;
 }
 
+/* The hash of s with ASCII letters lowercased. */
+static inline uint32_t sip_hash_str_lower(sip_str s)
+{
+	return sip_hash_more_lower(SIP_HASH_INIT, s);
+}
+
 /* A byte that ends one part of a multi-part key. */
 static inline uint32_t sip_hash_sep(uint32_t h)
 {
 	return (h ^ 0xffu) * 16777619u;
+}
+
+/* The start of a key that begins with a subscriber, user (exact) then
+ * host (without case), each part ended: a table keyed by user@host and
+ * one more part (a group, a prefix, an attribute) continues it with
+ * sip_hash_more, so that a lookup hashes the key as given, no copy. */
+static inline uint32_t sip_hash_user_host(sip_str user, sip_str host)
+{
+	uint32_t h = sip_hash_sep(sip_hash_more(SIP_HASH_INIT, user.s, user.len));
+	return sip_hash_sep(sip_hash_more_lower(h, host));
 }
 
 #endif

@@ -52,7 +52,8 @@
  * to my_table (sipcc-ctl, a web panel, plain SQL) is loaded within
  * db.change_interval milliseconds without any reload command: the
  * migration adds my_table to sipcc_change and gives it the triggers that
- * bump its serial (runtime/db/schema.c, v5). */
+ * bump its serial (runtime/db/schema.c, v5). db_rows.h has the pieces
+ * every such snapshot repeats (its arena, buckets, bad rows, the log). */
 #ifndef SIPCC_DB_DB_CACHE_H
 #define SIPCC_DB_DB_CACHE_H
 

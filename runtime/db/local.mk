@@ -10,5 +10,5 @@ DB_SRC += runtime/db/db_worker.c
 EXTRA_DIST += runtime/db/db_worker.h
 # Tables cached from the database: loaded by the worker, swapped in whole
 # (needs runtime/core/timer.c, TIMER_SRC in core).
-DB_CACHE_SRC = runtime/db/db_cache.c
-EXTRA_DIST += runtime/db/db_cache.h
+DB_CACHE_SRC = runtime/db/db_cache.c runtime/db/db_rows.c
+EXTRA_DIST += runtime/db/db_cache.h runtime/db/db_rows.h

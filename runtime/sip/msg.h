@@ -102,6 +102,11 @@ typedef struct sip_uri {
 
 /* Parse a URI (no surrounding <>). SIP_OK or SIP_EPARSE. */
 int sip_uri_parse(sip_str s, sip_uri *out);
+/* The user and host of what a policy passes for a subscriber: a SIP or
+ * SIPS URI ("sip:alice@example.com;user=phone", in <> or not, as $fu and
+ * $ru give it) or a bare "alice@example.com" (its host ends at ';', ':'
+ * or '>'). Slices of s; false when it names no user or no host. */
+bool sip_user_host_parse(sip_str s, sip_str *user, sip_str *host);
 
 /* One Via value (a header may hold several, comma-separated). */
 typedef struct sip_via {

@@ -151,3 +151,31 @@ int sip_uri_parse(sip_str s, sip_uri *out)
 	}
 	return p == end ? SIP_OK : SIP_EPARSE;
 }
+
+/* Lenient on purpose: what a policy passes comes from headers, from the
+ * database or from a literal, with or without its scheme and brackets. */
+bool sip_user_host_parse(sip_str s, sip_str *user, sip_str *host)
+{
+	while (s.len && (s.s[0] == ' ' || s.s[0] == '<'))
+		s = sip_str_make(s.s + 1, s.len - 1);
+	while (s.len && (s.s[s.len - 1] == ' ' || s.s[s.len - 1] == '>'))
+		s.len--;
+	if (s.len > 4 && (sip_mem_caseeq(s.s, "sip:", 4) || sip_mem_caseeq(s.s, "sips:", 5))) {
+		sip_uri u;
+		if (sip_uri_parse(s, &u) != SIP_OK || !u.is_sip || !u.user.len || !u.host.len)
+			return false;
+		*user = u.user;
+		*host = u.host;
+		return true;
+	}
+	const char *at = memchr(s.s, '@', s.len);
+	if (!at || at == s.s)
+		return false;
+	*user = sip_str_make(s.s, (size_t)(at - s.s));
+	const char *h = at + 1;
+	size_t hl = s.len - user->len - 1, n = 0;
+	while (n < hl && h[n] != ';' && h[n] != ':' && h[n] != '>')
+		n++;
+	*host = sip_str_make(h, n);
+	return n > 0;
+}

@@ -14,10 +14,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "../db_fixture.h"
 #include "core/status.h"
 #include "blacklist/blacklist.h"
 
-static char path[256];
 static db *d;
 
 #define S(lit) SIP_STR_LIT(lit)
@@ -49,30 +49,14 @@ static int64_t refused(const char *user, const char *host, const char *number)
 static int setup(void **state)
 {
 	(void)state;
-	char url[4096];
-	const char *env = getenv("DB_URL");
-	if (env && *env) {
-		snprintf(url, sizeof url, "%s", env);
-		path[0] = '\0';
-	} else {
-		snprintf(path, sizeof path, "/tmp/test_blacklist.%ld.db", (long)getpid());
-		unlink(path);
-		snprintf(url, sizeof url, "sqlite:%s", path);
-	}
-	if (db_open(url, &d) != SIP_OK)
-		return -1;
-	if (db_schema_drop(d) != SIP_OK || db_schema_migrate(d) != SIP_OK)
-		return -1;
-	return 0;
+	return db_fixture_open("test_blacklist", &d);
 }
 
 static int teardown(void **state)
 {
 	(void)state;
 	bl_cache_clear();
-	db_close(d);
-	if (path[0])
-		unlink(path);
+	db_fixture_close(d);
 	return 0;
 }
 

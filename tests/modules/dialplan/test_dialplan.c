@@ -15,10 +15,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "../db_fixture.h"
 #include "core/status.h"
 #include "dialplan/dialplan.h"
 
-static char path[256];
 static db *d;
 static sip_arena ar;
 
@@ -251,19 +251,7 @@ static void row(int64_t id, int64_t dpid, int64_t pr, int op, const char *match,
 static int setup(void **state)
 {
 	(void)state;
-	char url[4096];
-	const char *env = getenv("DB_URL");
-	if (env && *env) {
-		snprintf(url, sizeof url, "%s", env);
-		path[0] = '\0';
-	} else {
-		snprintf(path, sizeof path, "/tmp/test_dialplan.%ld.db", (long)getpid());
-		unlink(path);
-		snprintf(url, sizeof url, "sqlite:%s", path);
-	}
-	if (db_open(url, &d) != SIP_OK)
-		return -1;
-	if (db_schema_drop(d) != SIP_OK || db_schema_migrate(d) != SIP_OK)
+	if (db_fixture_open("test_dialplan", &d) != 0)
 		return -1;
 	sip_arena_init(&ar, 4096);
 	return 0;
@@ -273,9 +261,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	dp_cache_clear();
-	db_close(d);
-	if (path[0])
-		unlink(path);
+	db_fixture_close(d);
 	sip_arena_destroy(&ar);
 	return 0;
 }

@@ -23,6 +23,7 @@
 #include "core/stats.h"
 #include "db/db.h"
 #include "db/db_cache.h"
+#include "db/db_rows.h"
 #include "db/db_worker.h"
 
 static char dir[256];
@@ -413,9 +414,57 @@ static void test_destroy_while_running(void **state)
 	assert_int_equal(frees, 1);
 }
 
+/* The pieces of a snapshot (db_rows.h): buckets sized from the count,
+ * the bad rows, and a report that speaks on the first snapshot and then
+ * only when the count or a bad row changed. */
+static void test_rows(void **state)
+{
+	(void)state;
+	struct snap {
+		sip_arena arena;
+		void **buckets;
+		uint32_t mask;
+	} *c = db_snap_new(sizeof *c, 1024);
+	assert_non_null(c);
+	static const struct { int64_t n; uint32_t mask; } sizes[] = {
+		{ 0, 63 }, { 64, 63 }, { 65, 127 }, { 1000, 1023 }, { 1024, 1023 },
+		{ 1025, 2047 },
+	};
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		c->buckets = db_snap_buckets(&c->arena, sizes[i].n, &c->mask);
+		assert_non_null(c->buckets);
+		assert_int_equal(c->mask, sizes[i].mask);
+		for (uint32_t b = 0; b <= c->mask; b++)
+			assert_null(c->buckets[b]);
+	}
+	db_bad_row *bad = db_bad_rows_new(&c->arena, 2);
+	unsigned n_bad = 0;
+	assert_non_null(bad);
+	db_bad_row_add(bad, &n_bad, 7, "bad prefix");
+	assert_int_equal(n_bad, 1);
+	assert_int_equal(bad[0].id, 7);
+	assert_string_equal(bad[0].why.s, "bad prefix");
+	assert_int_equal(bad[0].why.len, 10);
+
+	db_rows_report r = { 0 };
+	assert_true(db_rows_report_bad(&r, "t: row", "skipped", 3, bad, n_bad));
+	assert_false(db_rows_report_bad(&r, "t: row", "skipped", 3, bad, n_bad));
+	assert_true(db_rows_report_bad(&r, "t: row", "skipped", 4, bad, n_bad));
+	bad[0].why = sip_str_make("other", 5);
+	assert_true(db_rows_report_bad(&r, "t: row", "skipped", 4, bad, n_bad));
+	assert_false(db_rows_report_bad(&r, "t: row", "skipped", 4, bad, n_bad));
+	assert_true(db_rows_report_bad(&r, "t: row", "skipped", 4, bad, 0));
+	db_rows_report none = { 0 };
+	assert_true(db_rows_report_bad(&none, NULL, NULL, 0, NULL, 0));
+	assert_false(db_rows_report_bad(&none, NULL, NULL, 0, NULL, 0));
+	db_snap_free(c);
+	db_snap_free(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rows),
 		cmocka_unit_test_setup_teardown(test_swap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keep_last_good, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_while_running, setup, teardown),

@@ -140,6 +140,38 @@ static void test_method_names(void **state)
 	assert_string_equal(sip_method_name(SIP_METHOD_UNKNOWN), "UNKNOWN");
 }
 
+/* What a policy passes for a subscriber (blacklist owners, group
+ * members): URIs with or without <>, bare user@host, and what names no
+ * one. */
+static bool user_host(const char *s, const char *user, const char *host)
+{
+	sip_str u, h;
+	if (!sip_user_host_parse(sip_str_make(s, strlen(s)), &u, &h))
+		return false;
+	assert_str(u, user);
+	assert_str(h, host);
+	return true;
+}
+
+static void test_user_host(void **state)
+{
+	(void)state;
+	assert_true(user_host("sip:alice@example.com", "alice", "example.com"));
+	assert_true(user_host(" <sips:alice@Example.com:5061;user=phone> ", "alice", "Example.com"));
+	assert_true(user_host("SIP:bob@10.0.0.1", "bob", "10.0.0.1"));
+	assert_true(user_host("alice@example.com", "alice", "example.com"));
+	assert_true(user_host("<alice@example.com>", "alice", "example.com"));
+	assert_true(user_host("alice@example.com:5060;x=1", "alice", "example.com"));
+	assert_true(user_host("<alice@example.com>;tag=1", "alice", "example.com"));
+	assert_false(user_host("", "", ""));
+	assert_false(user_host("sip:example.com", "", ""));
+	assert_false(user_host("@example.com", "", ""));
+	assert_false(user_host("alice@", "", ""));
+	assert_false(user_host("alice@;x", "", ""));
+	assert_false(user_host("tel:+4930123", "", ""));
+	assert_false(user_host("example.com", "", ""));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -149,6 +181,7 @@ int main(void)
 		cmocka_unit_test(test_other_schemes),
 		cmocka_unit_test(test_invalid),
 		cmocka_unit_test(test_method_names),
+		cmocka_unit_test(test_user_host),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
