@@ -186,6 +186,7 @@ static void request_route_run(struct sip_ctx *ctx)
 				"when the result is in", (long long)r);
 		return;
 	}
+	proxy_modules_txn_bind(ctx);
 	proxy_modules_routed(ctx);
 	if (!ctx->replied && !ctx->relayed)
 		proxy_counters.drop_requests++;
