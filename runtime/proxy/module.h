@@ -51,9 +51,8 @@ typedef struct sipcc_module {
 	 * keeps in a message's slot, NULL when there is no memory. A module
 	 * that gives it keeps state the failure and reply routes of the
 	 * request's transaction must see (proxy_call_slot): when the request
-	 * gets its server transaction (t_relay, t_reply, at the latest when
-	 * its route is done) the host moves the copy into the transaction's
-	 * slot. */
+	 * gets its server transaction (a relay, a reply, a wait) the host
+	 * moves the copy into the transaction's slot. */
 	void *(*call_copy)(const void *st, sip_arena *a);
 
 	/* What other modules may call, found with proxy_module_api(name). */
