@@ -3,10 +3,9 @@
  * (acc_txn_final), the dialog end callback that writes CDRs, and the
  * queue of records on their way to the database.
  *
- * do_accounting() marks the request with AVPs of indexes no declaration
- * uses (as drouting does), so the mark moves into the transaction with
- * the policy's own AVPs and flags and the final reply finds it. A dialog
- * is marked in its user_flags.
+ * do_accounting() marks the call in the module's state of it
+ * (proxy_call_slot), which moves into the transaction with the request so
+ * the final reply finds it. A dialog is marked in its user_flags.
  *
  * Records go to the database through the proxy's database worker, never
  * on the event loop: at most ACC_INFLIGHT jobs at a time (the rest of the
@@ -25,14 +24,15 @@
 #include "proxy/modules.h"
 #include "proxy/proxy.h"
 #include "proxy/settings.h"
-#include "script/script.h"
 #include "proxy/module.h"
 #include "proxy/policy_fns.h"
 
 
-enum {
-	ACC_AVP_FLAGS = -1101,       /* what do_accounting() asked for (ACC_F_*) */
-	ACC_AVP_RURI = -1102,        /* the Request-URI when it was asked */
+/* The call's mark; the Request-URI lives in the arena of the slot
+ * holding it. */
+struct acc_call {
+	unsigned flags;              /* what do_accounting() asked for (ACC_F_*) */
+	sip_str ruri;                /* the Request-URI when it was asked */
 };
 
 enum {
@@ -232,26 +232,35 @@ int64_t sipcc_fn_do_accounting(struct sip_ctx *ctx, const char *type, size_t typ
 	    || !acc_parse_words(sip_str_make(flags, flags_len), false, &f)
 	    || !(f & (ACC_F_LOG | ACC_F_DB)))
 		return 0;
-	f |= (unsigned)sipcc_avp_get_int(ctx, ACC_AVP_FLAGS);
-	sipcc_fn_avp_delete(ctx, ACC_AVP_FLAGS);
-	sipcc_avp_push_int(ctx, ACC_AVP_FLAGS, f);
+	sip_arena *a;
+	void **slot = proxy_call_slot(ctx, &sipcc_module_acc, &a);
+	struct acc_call *c = *slot;
+	if (!c && (c = sip_arena_alloc(a, sizeof *c)) != NULL) {
+		memset(c, 0, sizeof *c);
+		*slot = c;
+	}
+	if (!c)
+		return 0;
+	f |= c->flags;
+	c->flags = f;
 	sip_str ru = ctx->new_ruri.len ? ctx->new_ruri : ctx->msg->ruri_str;
-	sipcc_fn_avp_delete(ctx, ACC_AVP_RURI);
-	sipcc_avp_push_str(ctx, ACC_AVP_RURI, ru.s, ru.len);
+	c->ruri = ru.len ? sip_arena_strdup(a, ru) : SIP_STR_NULL;
 	dlg *d = A.dlg ? A.dlg->of_ctx(ctx) : NULL;
 	if ((f & ACC_F_CDR) && d && d->state != DLG_ENDED)
 		d->user_flags |= f & (ACC_F_LOG | ACC_F_DB | ACC_F_CDR);
 	return 1;
 }
 
-/* The AVP idx of a transaction's script state. */
-static const struct script_avp *acc_txn_avp(txn *s, int64_t idx)
+/* The call's mark moved into its transaction's arena (call_copy). */
+static void *acc_call_copy(const void *st, sip_arena *a)
 {
-	const struct script_vars *v = s->u_script;
-	for (const struct script_avp *a = v ? v->avps : NULL; a; a = a->next)
-		if (a->idx == idx)
-			return a;
-	return NULL;
+	const struct acc_call *from = st;
+	struct acc_call *c = sip_arena_alloc(a, sizeof *c);
+	if (!c)
+		return NULL;
+	c->flags = from->flags;
+	c->ruri = from->ruri.len ? sip_arena_strdup(a, from->ruri) : SIP_STR_NULL;
+	return c;
 }
 
 /* The proxy sent the final reply of s (code): write what do_accounting()
@@ -259,10 +268,10 @@ static const struct script_avp *acc_txn_avp(txn *s, int64_t idx)
  * (its From, To with the tag, Call-ID, CSeq and reason). */
 static void acc_txn_final(txn *s, int code)
 {
-	const struct script_avp *fa = A.up ? acc_txn_avp(s, ACC_AVP_FLAGS) : NULL;
-	if (!fa)
+	const struct acc_call *c = A.up ? *proxy_txn_slot(s, &sipcc_module_acc) : NULL;
+	if (!c)
 		return;
-	unsigned f = (unsigned)fa->ival;
+	unsigned f = c->flags;
 	/* The dialog of an answered INVITE, also when dlg_manage() came after
 	 * do_accounting(). */
 	dlg *dd = A.dlg ? A.dlg->of_txn(s) : NULL;
@@ -279,11 +288,10 @@ static void acc_txn_final(txn *s, int code)
 		LOG_WARN("acc: cannot read the final reply of a transaction back; not accounted");
 		return;
 	}
-	const struct script_avp *ra = acc_txn_avp(s, ACC_AVP_RURI);
 	char ip[64];
 	struct acc_req_in in = {
 		.resp = &resp,
-		.ruri = ra ? ra->sval : SIP_STR_NULL,
+		.ruri = c->ruri,
 		.src_ip = acc_src_ip(&s->src, ip, sizeof ip),
 		.time = acc_wall_ms() / 1000,
 	};
@@ -407,4 +415,5 @@ sipcc_module sipcc_module_acc = {
 	.init = acc_module_init,
 	.destroy = acc_module_destroy,
 	.final = acc_txn_final,
+	.call_copy = acc_call_copy,
 };

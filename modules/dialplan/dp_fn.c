@@ -2,11 +2,12 @@
  * the module's start-up.
  *
  * What the last dp_translate() applied (the rule's id and attributes) is
- * kept as AVPs with indexes no declaration uses (policy indexes start at
- * 0), so it moves into the transaction with the policy's own AVPs when the
- * request is relayed and the failure and reply routes see it too. */
+ * the module's state of the call (proxy_call_slot): it moves into the
+ * transaction with the request, so the failure and reply routes see it
+ * too. */
 #include "dialplan/dialplan.h"
 
+#include <string.h>
 #include "core/log.h"
 #include "core/status.h"
 #include "proxy/modules.h"
@@ -16,10 +17,29 @@
 
 void dp_ctl_init(void);
 
-enum {
-	DP_AVP_RULE = -1301,        /* the id of the rule applied */
-	DP_AVP_ATTRS = -1302,       /* its attributes */
+/* The rule the last translation applied; its attributes live in the
+ * arena of the slot holding it. */
+struct dp_call {
+	int64_t rule;               /* the id of the rule applied */
+	sip_str attrs;              /* its attributes */
 };
+
+/* The call's state moved into its transaction's arena (call_copy). */
+static void *dp_call_copy(const void *st, sip_arena *a)
+{
+	const struct dp_call *from = st;
+	struct dp_call *c = sip_arena_alloc(a, sizeof *c);
+	if (!c)
+		return NULL;
+	c->rule = from->rule;
+	c->attrs = from->attrs.len ? sip_arena_strdup(a, from->attrs) : SIP_STR_NULL;
+	return c;
+}
+
+static const struct dp_call *dp_call_get(struct sip_ctx *ctx)
+{
+	return *proxy_call_slot(ctx, &sipcc_module_dialplan, NULL);
+}
 
 /* The rules are read from the cache only: a translation never waits. A
  * rule that matched but could not give its result is logged (the log
@@ -39,21 +59,28 @@ int64_t sipcc_fn_dp_translate(struct sip_ctx *ctx, int64_t dpid, const char *s, 
 	if (rc != SIP_OK)
 		return 0;
 	sipcc_avp_push_str(ctx, out, res.out.s, res.out.len);
-	sipcc_fn_avp_delete(ctx, DP_AVP_RULE);
-	sipcc_avp_push_int(ctx, DP_AVP_RULE, res.rule_id);
-	sipcc_fn_avp_delete(ctx, DP_AVP_ATTRS);
-	sipcc_avp_push_str(ctx, DP_AVP_ATTRS, res.attrs.s, res.attrs.len);
+	sip_arena *a;
+	void **slot = proxy_call_slot(ctx, &sipcc_module_dialplan, &a);
+	struct dp_call *c = *slot;
+	if (!c && (c = sip_arena_alloc(a, sizeof *c)) != NULL)
+		*slot = c;
+	if (c) {
+		c->rule = res.rule_id;
+		c->attrs = res.attrs.len ? sip_arena_strdup(a, res.attrs) : SIP_STR_NULL;
+	}
 	return 1;
 }
 
 void sipcc_pv_dp_attrs_get(struct sip_ctx *ctx, sip_str *out)
 {
-	sipcc_avp_get_str(ctx, out, DP_AVP_ATTRS);
+	const struct dp_call *c = dp_call_get(ctx);
+	*out = c ? c->attrs : SIP_STR_NULL;
 }
 
 int64_t sipcc_pv_dp_rule_get(struct sip_ctx *ctx)
 {
-	return sipcc_avp_get_int(ctx, DP_AVP_RULE);
+	const struct dp_call *c = dp_call_get(ctx);
+	return c ? c->rule : 0;
 }
 
 /* ---- start-up ---- */
@@ -79,4 +106,5 @@ sipcc_module sipcc_module_dialplan = {
 	.name = "dialplan",
 	.init = dp_module_init,
 	.destroy = dp_module_destroy,
+	.call_copy = dp_call_copy,
 };

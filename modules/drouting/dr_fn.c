@@ -1,32 +1,71 @@
 /* The policy functions of dynamic routing (modules/drouting/drouting.sipi) and the
  * module's start-up and refresh timer.
  *
- * What do_routing() chose is kept as AVPs with indexes no declaration
- * uses (policy indexes start at 0), so it moves into the transaction with
- * the policy's own AVPs when the request is relayed, and use_next_gw() in
- * the failure route finds the number as it was dialled and the gateways
- * not yet tried. */
+ * What do_routing() chose is the call's state of the module
+ * (proxy_call_slot): it moves into the transaction when the request is
+ * relayed, so use_next_gw() in the failure route finds the number as it
+ * was dialled and the gateways not yet tried, and $dr_gw_* read the
+ * gateway in use in every route of the call. */
 #include "drouting/drouting.h"
 
-#include <stdio.h>
 #include <string.h>
 #include "core/log.h"
 #include "core/status.h"
 #include "proxy/modules.h"
 #include "proxy/proxy.h"
-#include "script/script.h"
 #include "proxy/module.h"
 #include "proxy/policy_fns.h"
 
 void dr_ctl_init(void);
 
-enum {
-	DR_AVP_NUMBER = -1001,      /* the request-URI user before any rewrite */
-	DR_AVP_LEFT = -1002,        /* gateway ids not tried yet, "2,3" */
-	DR_AVP_GW = -1003,          /* the chosen gateway's id */
-	DR_AVP_GW_URI = -1004,      /* its address */
-	DR_AVP_GW_ATTRS = -1005,    /* its attributes */
+/* The call's routing state; its strings live in the arena of the slot
+ * holding it (the message's, then the transaction's). */
+struct dr_call {
+	sip_str number;                 /* the request-URI user before any rewrite */
+	int64_t left[DR_MAX_GWLIST];    /* gateway ids not tried yet, in order */
+	unsigned n_left;
+	bool has_gw;                    /* a gateway was chosen */
+	int64_t gw_id;                  /* the chosen gateway's id */
+	sip_str gw_uri;                 /* its address */
+	sip_str gw_attrs;               /* its attributes */
 };
+
+static sip_str dr_dup(sip_arena *a, sip_str v)
+{
+	return v.len ? sip_arena_strdup(a, v) : SIP_STR_NULL;
+}
+
+/* The call's state moved into its transaction's arena (call_copy). */
+static void *dr_call_copy(const void *st, sip_arena *a)
+{
+	const struct dr_call *from = st;
+	struct dr_call *c = sip_arena_alloc(a, sizeof *c);
+	if (!c)
+		return NULL;
+	*c = *from;
+	c->number = dr_dup(a, from->number);
+	c->gw_uri = dr_dup(a, from->gw_uri);
+	c->gw_attrs = dr_dup(a, from->gw_attrs);
+	return c;
+}
+
+/* The state of the call ctx works on, made empty when create and none is
+ * kept yet (NULL then only without memory); *a is the arena its strings
+ * go in. */
+static struct dr_call *dr_call_get(struct sip_ctx *ctx, bool create, sip_arena **a)
+{
+	sip_arena *ar;
+	void **slot = proxy_call_slot(ctx, &sipcc_module_drouting, &ar);
+	if (a)
+		*a = ar;
+	if (!*slot && create) {
+		struct dr_call *c = sip_arena_alloc(ar, sizeof *c);
+		if (c)
+			memset(c, 0, sizeof *c);
+		*slot = c;
+	}
+	return *slot;
+}
 
 static sip_uri *dr_ruri(struct sip_ctx *ctx, sip_uri *tmp)
 {
@@ -35,17 +74,11 @@ static sip_uri *dr_ruri(struct sip_ctx *ctx, sip_uri *tmp)
 	return sip_msg_ruri(ctx->msg);
 }
 
-static void dr_set_str(struct sip_ctx *ctx, int64_t idx, sip_str v)
-{
-	sipcc_fn_avp_delete(ctx, idx);
-	sipcc_avp_push_str(ctx, idx, v.s, v.len);
-}
-
 /* Send the request to gw: the Request-URI becomes the rewritten number at
  * the gateway's host and port (with the address's parameters), and $du
- * the gateway's address. False (nothing changed) for an address that does
- * not parse. */
-static bool dr_apply(struct sip_ctx *ctx, const dr_gw *gw, sip_str number)
+ * the gateway's address; c records the gateway. False (nothing changed)
+ * for an address that does not parse. */
+static bool dr_apply(struct sip_ctx *ctx, struct dr_call *c, sip_arena *a, const dr_gw *gw)
 {
 	sip_uri u;
 	if (sip_uri_parse(gw->address, &u) != SIP_OK || !u.is_sip || !u.host.len) {
@@ -53,44 +86,33 @@ static bool dr_apply(struct sip_ctx *ctx, const dr_gw *gw, sip_str number)
 			 (long long)gw->id, SIP_STR_ARG(gw->address));
 		return false;
 	}
-	sip_str user = dr_rewrite(gw, number, ctx->arena);
+	sip_str user = dr_rewrite(gw, c->number, ctx->arena);
 	ctx->new_ruri = sip_arena_printf(ctx->arena,
 		"%s:" SIP_STR_FMT "%s" SIP_STR_FMT "%s" SIP_STR_FMT "%s" SIP_STR_FMT,
 		u.secure ? "sips" : "sip", SIP_STR_ARG(user), user.len ? "@" : "",
 		SIP_STR_ARG(u.host), u.port_str.len ? ":" : "", SIP_STR_ARG(u.port_str),
 		u.params.len ? ";" : "", SIP_STR_ARG(u.params));
 	ctx->du = sip_arena_strdup(ctx->arena, gw->address);
-	sipcc_fn_avp_delete(ctx, DR_AVP_GW);
-	sipcc_avp_push_int(ctx, DR_AVP_GW, gw->id);
-	dr_set_str(ctx, DR_AVP_GW_URI, gw->address);
-	dr_set_str(ctx, DR_AVP_GW_ATTRS, gw->attrs);
+	c->has_gw = true;
+	c->gw_id = gw->id;
+	c->gw_uri = dr_dup(a, gw->address);
+	c->gw_attrs = dr_dup(a, gw->attrs);
 	return ctx->new_ruri.len > 0;
 }
 
 /* Take gateways off the list of the ones left until one can be used. A
  * gateway removed from the table since do_routing() is skipped. */
-static bool dr_next(struct sip_ctx *ctx)
+static bool dr_next(struct sip_ctx *ctx, struct dr_call *c, sip_arena *a)
 {
-	sip_str number, left;
-	int64_t ids[DR_MAX_GWLIST];
-
-	sipcc_avp_get_str(ctx, &number, DR_AVP_NUMBER);
-	sipcc_avp_get_str(ctx, &left, DR_AVP_LEFT);
-	int n = left.len ? dr_gwlist_parse(left, ids, DR_MAX_GWLIST) : 0;
-	for (int i = 0; i < n; i++) {
-		const dr_gw *gw = dr_gw_find(ids[i]);
-		if (!gw || !dr_apply(ctx, gw, number))
-			continue;
-		char buf[DR_MAX_GWLIST * 21];
-		size_t len = 0;
-		for (int j = i + 1; j < n; j++)
-			len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%lld", len ? "," : "",
-						(long long)ids[j]);
-		dr_set_str(ctx, DR_AVP_LEFT, sip_str_make(buf, len));
-		return true;
+	unsigned i = 0;
+	bool ok = false;
+	while (i < c->n_left && !ok) {
+		const dr_gw *gw = dr_gw_find(c->left[i++]);
+		ok = gw && dr_apply(ctx, c, a, gw);
 	}
-	sipcc_fn_avp_delete(ctx, DR_AVP_LEFT);
-	return false;
+	memmove(c->left, c->left + i, (c->n_left - i) * sizeof c->left[0]);
+	c->n_left -= i;
+	return ok;
 }
 
 int64_t sipcc_fn_do_routing(struct sip_ctx *ctx, int64_t group)
@@ -101,36 +123,42 @@ int64_t sipcc_fn_do_routing(struct sip_ctx *ctx, int64_t group)
 	const dr_rule *r = dr_match(group, u->user);
 	if (!r)
 		return 0;
-	char buf[DR_MAX_GWLIST * 21];
-	size_t len = 0;
-	for (unsigned j = 0; j < r->n_gws; j++)
-		len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%lld", len ? "," : "",
-					(long long)r->gws[j]);
-	dr_set_str(ctx, DR_AVP_NUMBER, u->user);
-	dr_set_str(ctx, DR_AVP_LEFT, sip_str_make(buf, len));
-	return dr_next(ctx);
+	sip_arena *a;
+	struct dr_call *c = dr_call_get(ctx, true, &a);
+	if (!c)
+		return 0;
+	/* A new routing keeps the gateway chosen before until one is. */
+	c->number = dr_dup(a, u->user);
+	c->n_left = r->n_gws < DR_MAX_GWLIST ? r->n_gws : DR_MAX_GWLIST;
+	memcpy(c->left, r->gws, c->n_left * sizeof c->left[0]);
+	return dr_next(ctx, c, a);
 }
 
 int64_t sipcc_fn_use_next_gw(struct sip_ctx *ctx)
 {
-	if (!ctx->msg || !ctx->msg->is_request)
+	sip_arena *a;
+	struct dr_call *c;
+	if (!ctx->msg || !ctx->msg->is_request || !(c = dr_call_get(ctx, false, &a)))
 		return 0;
-	return dr_next(ctx);
+	return dr_next(ctx, c, a);
 }
 
 int64_t sipcc_pv_dr_gw_id_get(struct sip_ctx *ctx)
 {
-	return sipcc_avp_get_int(ctx, DR_AVP_GW);
+	const struct dr_call *c = dr_call_get(ctx, false, NULL);
+	return c && c->has_gw ? c->gw_id : 0;
 }
 
 void sipcc_pv_dr_gw_uri_get(struct sip_ctx *ctx, sip_str *out)
 {
-	sipcc_avp_get_str(ctx, out, DR_AVP_GW_URI);
+	const struct dr_call *c = dr_call_get(ctx, false, NULL);
+	*out = c && c->has_gw ? c->gw_uri : SIP_STR_NULL;
 }
 
 void sipcc_pv_dr_gw_attrs_get(struct sip_ctx *ctx, sip_str *out)
 {
-	sipcc_avp_get_str(ctx, out, DR_AVP_GW_ATTRS);
+	const struct dr_call *c = dr_call_get(ctx, false, NULL);
+	*out = c && c->has_gw ? c->gw_attrs : SIP_STR_NULL;
 }
 
 /* ---- start-up ---- */
@@ -157,4 +185,5 @@ sipcc_module sipcc_module_drouting = {
 	.name = "drouting",
 	.init = dr_module_init,
 	.destroy = dr_module_destroy,
+	.call_copy = dr_call_copy,
 };

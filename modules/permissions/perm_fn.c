@@ -1,10 +1,9 @@
 /* The policy functions of the permissions module
  * (modules/permissions/permissions.sipi), its statistics and start-up.
  *
- * The tag of the row that admitted the request is kept as an AVP with an
- * index no declaration uses (policy indexes start at 0), so it moves into
- * the transaction with the policy's own AVPs and $trusted_tag reads it in
- * a failure route too. */
+ * The tag of the row that admitted the request is the module's state of
+ * the call (proxy_call_slot): it moves into the transaction with the
+ * request and $trusted_tag reads it in a failure route too. */
 #include "permissions/permissions.h"
 
 #include <arpa/inet.h>
@@ -17,9 +16,22 @@
 #include "proxy/module.h"
 #include "proxy/policy_fns.h"
 
-enum {
-	PERM_AVP_TAG = -1401,       /* context_info of the row that matched */
+/* The call's state: context_info of the row that matched, in the arena
+ * of the slot holding it. */
+struct perm_call {
+	sip_str tag;
 };
+
+/* The call's state moved into its transaction's arena (call_copy). */
+static void *perm_call_copy(const void *st, sip_arena *a)
+{
+	const struct perm_call *from = st;
+	struct perm_call *c = sip_arena_alloc(a, sizeof *c);
+	if (!c)
+		return NULL;
+	c->tag = from->tag.len ? sip_arena_strdup(a, from->tag) : SIP_STR_NULL;
+	return c;
+}
 
 /* The request's source, transport and From URI as the rows see them. */
 static bool perm_src_of(struct sip_ctx *ctx, perm_src *src)
@@ -51,12 +63,19 @@ static int64_t perm_check(struct sip_ctx *ctx, bool all_groups, int64_t grp)
 {
 	perm_src src;
 	const perm_row *r = NULL;
-	sipcc_fn_avp_delete(ctx, PERM_AVP_TAG);
+	sip_arena *a;
+	void **slot = proxy_call_slot(ctx, &sipcc_module_permissions, &a);
+	struct perm_call *c = *slot;
+	if (c)
+		c->tag = SIP_STR_NULL;      /* a check that fails forgets the tag */
 	if (ctx->msg && ctx->msg->is_request && perm_src_of(ctx, &src))
 		r = perm_match(&src, all_groups, grp);
 	if (!r)
 		return 0;
-	sipcc_avp_push_str(ctx, PERM_AVP_TAG, r->tag.s, r->tag.len);
+	if (!c && (c = sip_arena_alloc(a, sizeof *c)) != NULL)
+		*slot = c;
+	if (c)
+		c->tag = r->tag.len ? sip_arena_strdup(a, r->tag) : SIP_STR_NULL;
 	return 1;
 }
 
@@ -72,7 +91,8 @@ int64_t sipcc_fn_check_source_address(struct sip_ctx *ctx, int64_t group)
 
 void sipcc_pv_trusted_tag_get(struct sip_ctx *ctx, sip_str *out)
 {
-	sipcc_avp_get_str(ctx, out, PERM_AVP_TAG);
+	const struct perm_call *c = *proxy_call_slot(ctx, &sipcc_module_permissions, NULL);
+	*out = c ? c->tag : SIP_STR_NULL;
 }
 
 static int64_t perm_rows_stat(void) { return perm_count(); }
@@ -100,4 +120,5 @@ sipcc_module sipcc_module_permissions = {
 	.name = "permissions",
 	.init = perm_module_init,
 	.destroy = perm_module_destroy,
+	.call_copy = perm_call_copy,
 };

@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "core/status.h"
 #include "net/resolve.h"
+#include "proxy/module.h"
 #include "proxy/policy_abi.h"
 #include "proxy/settings.h"
 
@@ -316,6 +317,7 @@ int proxy_dns_suspend(struct sip_ctx *ctx)
 				proxy_wait_then_cancel(ctx);
 			return SIP_NOMEM;
 		}
+		proxy_modules_txn_bind(ctx);
 		if (ctx->msg->method == SIP_METHOD_INVITE)
 			txn_server_reply(ctx->txn, 100, SIP_STR_NULL);
 	}

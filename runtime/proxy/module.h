@@ -47,6 +47,14 @@ typedef struct sipcc_module {
 	/* s sent its final response upstream. */
 	void (*final)(txn *s, int code);
 
+	/* Per-call state: the copy into arena a of the state st the module
+	 * keeps in a message's slot, NULL when there is no memory. A module
+	 * that gives it keeps state the failure and reply routes of the
+	 * request's transaction must see (proxy_call_slot): when the request
+	 * gets its server transaction (a relay, a reply, a wait) the host
+	 * moves the copy into the transaction's slot. */
+	void *(*call_copy)(const void *st, sip_arena *a);
+
 	/* What other modules may call, found with proxy_module_api(name). */
 	const void *api;
 
@@ -63,6 +71,14 @@ typedef struct sipcc_module {
 void **proxy_ctx_slot(struct sip_ctx *ctx, const sipcc_module *m);
 void **proxy_txn_slot(txn *s, const sipcc_module *m);
 
+/* The slot of module m's state for the call ctx works on (m gives
+ * call_copy): the transaction's when ctx has one (filled first from the
+ * message's slot when empty), else the message's; *a (when not NULL) is
+ * the arena what the slot points to belongs in. A request route, the
+ * failure routes and the reply routes of one transaction see the same
+ * state, as they see the policy's AVPs. */
+void **proxy_call_slot(struct sip_ctx *ctx, const sipcc_module *m, sip_arena **a);
+
 /* The api of module name when the policy uses it, else NULL. */
 const void *proxy_module_api(const char *name);
 
@@ -73,5 +89,8 @@ void proxy_modules_routed(struct sip_ctx *ctx);
 void proxy_modules_route_txn(struct sip_ctx *ctx, txn *s);
 void proxy_modules_reply(txn *s, sip_msg *resp);
 void proxy_modules_final(txn *s, int code);
+/* ctx's request got its transaction: move the modules' per-call state
+ * into it (call_copy). */
+void proxy_modules_txn_bind(struct sip_ctx *ctx);
 
 #endif

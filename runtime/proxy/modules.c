@@ -46,6 +46,39 @@ void **proxy_txn_slot(txn *s, const sipcc_module *m)
 	return &s->u_mod[m->slot < TXN_MOD_SLOTS ? m->slot : 0];
 }
 
+/* Give s the copy of m's state from ctx's slot, unless s has its own. */
+static void call_bind(struct sip_ctx *ctx, txn *s, const sipcc_module *m)
+{
+	void **ts = proxy_txn_slot(s, m);
+	void *cs = *proxy_ctx_slot(ctx, m);
+	if (*ts || !cs || !m->call_copy)
+		return;
+	if (!(*ts = m->call_copy(cs, &s->arena)))
+		LOG_WARN("%s: no memory to keep the call's state in its transaction", m->name);
+}
+
+void **proxy_call_slot(struct sip_ctx *ctx, const sipcc_module *m, sip_arena **a)
+{
+	if (ctx->txn) {
+		call_bind(ctx, ctx->txn, m);
+		if (a)
+			*a = &ctx->txn->arena;
+		return proxy_txn_slot(ctx->txn, m);
+	}
+	if (a)
+		*a = ctx->arena;
+	return proxy_ctx_slot(ctx, m);
+}
+
+void proxy_modules_txn_bind(struct sip_ctx *ctx)
+{
+	if (!ctx->txn)
+		return;
+	for (unsigned i = 0; i < MOD.n; i++)
+		if (MOD.v[i]->call_copy)
+			call_bind(ctx, ctx->txn, MOD.v[i]);
+}
+
 const void *proxy_module_api(const char *name)
 {
 	for (unsigned i = 0; i < MOD.n; i++)

@@ -169,6 +169,7 @@ static void request_txn(struct sip_ctx *ctx)
 	sip_msg *m = ctx->msg;
 	if (!ctx->txn && m->method != SIP_METHOD_ACK && m->method != SIP_METHOD_CANCEL) {
 		ctx->txn = txn_server_create(m, ctx->sock, &ctx->src);
+		proxy_modules_txn_bind(ctx);
 		if (ctx->txn && m->method == SIP_METHOD_INVITE)
 			txn_server_reply(ctx->txn, 100, SIP_STR_NULL);
 	}
@@ -186,6 +187,7 @@ static void request_route_run(struct sip_ctx *ctx)
 				"when the result is in", (long long)r);
 		return;
 	}
+	proxy_modules_txn_bind(ctx);
 	proxy_modules_routed(ctx);
 	if (!ctx->replied && !ctx->relayed)
 		proxy_counters.drop_requests++;

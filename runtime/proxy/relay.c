@@ -337,6 +337,7 @@ int proxy_relay(struct sip_ctx *ctx, bool stateful)
 		if (!ctx->txn)
 			return SIP_NOMEM;
 		created = true;
+		proxy_modules_txn_bind(ctx);
 		if (m->method == SIP_METHOD_INVITE)
 			txn_server_reply(ctx->txn, 100, SIP_STR_NULL);
 	}

@@ -34,8 +34,10 @@ void proxy_reply_dest(const sip_msg *m, const sip_socket *sock, const sip_addr *
 /* The server transaction of ctx's request, created when it has none. */
 static txn *reply_txn(struct sip_ctx *ctx)
 {
-	if (!ctx->txn)
+	if (!ctx->txn) {
 		ctx->txn = txn_server_create(ctx->msg, ctx->sock, &ctx->src);
+		proxy_modules_txn_bind(ctx);    /* before its final reply goes */
+	}
 	return ctx->txn;
 }
 

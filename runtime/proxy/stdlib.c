@@ -8,6 +8,7 @@
 #include <time.h>
 #include "core/log.h"
 #include "core/status.h"
+#include "proxy/module.h"
 #include "proxy/proxy.h"
 #include "proxy/routes.h"
 #include "script/script.h"
@@ -118,6 +119,7 @@ int64_t sipcc_fn_t_reply(struct sip_ctx *ctx, int64_t code, const char *reason, 
 		return 0;
 	int rc = proxy_reply(ctx, (int)code, sip_str_make(reason, len), true);
 	script_txn_bind(ctx);
+	proxy_modules_txn_bind(ctx);
 	return rc == SIP_OK;
 }
 
@@ -125,8 +127,9 @@ int64_t sipcc_fn_t_relay(struct sip_ctx *ctx)
 {
 	int rc = proxy_relay(ctx, true);
 	/* The transaction exists now: AVPs and flags move into it so the
-	 * failure and reply routes see them. */
+	 * failure and reply routes see them, and the modules' state too. */
 	script_txn_bind(ctx);
+	proxy_modules_txn_bind(ctx);
 	return rc == SIP_OK;
 }
 

@@ -18,11 +18,10 @@
 
 struct sip_ctx;
 
-/* One AVP value; the list is newest first. Indexes >= 0 are the AVPs the
- * policy declares; a module keeps state that must reach the failure and
- * reply routes of the transaction in AVPs of its own negative range:
- * drouting -1001.., acc -1101.., dialplan -1301.., permissions -1401..
- * (a new module takes the next free hundred and adds itself here). */
+/* One AVP value; the list is newest first. The indexes are those of the
+ * AVPs the policy declares (from 0). A module keeps the state the failure
+ * and reply routes of the transaction must see in its own slot
+ * (proxy/module.h, call_copy and proxy_call_slot), not in AVPs. */
 struct script_avp {
 	int64_t idx;            /* the AVP's declaration index */
 	int64_t ival;

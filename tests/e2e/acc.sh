@@ -8,6 +8,8 @@
 #     in acc with code 486 and the reason, no CDR; the failure route's
 #     acc_log_request() logs each with code 486.
 #  3. sipcc-ctl cdr show, acc show and acc missed print the last rows.
+#  4. a call the proxy rejects itself with t_reply(486) after
+#     do_accounting(): a row in missed_calls and one in acc.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init
@@ -108,5 +110,14 @@ n=$(grep -c ' INVITE 486 Busy Here acc-busy-[12]@test sipp@127.0.0.1 -> service@
 "$CTL" --db "$DB" acc show 100 >"$E2E_TMP/acc.out" 2>&1 || e2e_fail "sipcc-ctl acc show failed"
 [ "$(wc -l <"$E2E_TMP/acc.out")" = 5 ] || e2e_fail "sipcc-ctl acc show: $(cat "$E2E_TMP/acc.out")"
 "$CTL" --db "$DB" cdr show 0 >/dev/null 2>&1 && e2e_fail "sipcc-ctl cdr show 0 succeeded"
+
+# 4.
+python3 "$E2E_SRC/sip_peer.py" "$PROXY" INVITE "sip:service@127.0.0.1:$PROXY" \
+	--header "X-Busy: 1" --expect 486 >"$E2E_TMP/busy.out" 2>&1 ||
+	e2e_fail "INVITE with X-Busy: $(cat "$E2E_TMP/busy.out")"
+wait_rows missed_calls 3
+got=$(q "SELECT method, sip_code, sip_reason FROM missed_calls WHERE callid LIKE '%@sip_peer'")
+[ "$got" = "INVITE|486|Busy Here" ] || e2e_fail "missed_calls row of the call t_reply rejected: '$got'"
+wait_rows acc 6
 e2e_expect_proxy_alive
 exit 0

@@ -8,7 +8,8 @@
 #     in the order the proxy tries them;
 #  2. a national number (0 + number) reaches the gateway in E.164 (+44...),
 #     an international one (00 + number) as +...; the policy's log line
-#     shows the rule and its attributes ($dp_rule, $dp_attrs);
+#     shows the rule and its attributes ($dp_rule, $dp_attrs), and so
+#     does the reply route of the transaction;
 #  3. a number no rule matches gets 404; after "sipcc-ctl dp add" and
 #     "sipcc-ctl --ctl SOCK db sync" the running proxy translates it on
 #     the next call;
@@ -110,6 +111,8 @@ grep -q "dialplan: rule 1 (national) turns 02071234567 into +442071234567" "$E2E
 	e2e_fail "the policy's log line does not show the national rule (\$dp_rule, \$dp_attrs)"
 grep -q "dialplan: rule 2 (international) turns 0049301234567 into +49301234567" \
 	"$E2E_TMP/proxy.log" || e2e_fail "the policy's log line does not show the international rule"
+grep -q "dialplan: answered after rule 1 (national)" "$E2E_TMP/proxy.log" ||
+	e2e_fail "the reply route does not see the rule the request route applied"
 
 # 3. A 4-digit extension has no rule yet; one added while the proxy runs
 #    is used on the next call.

@@ -12,6 +12,10 @@
 #    the call to gateway 2, as +4989555, and the caller gets its 200;
 #  - a number no rule covers gets 404; after "sipcc-ctl rule add" for it
 #    the running proxy routes it (the tables are reloaded every 10 s);
+#  - a rule 44 -> 1,2,3 added later: gateways 1 and 2 answer 503, the
+#    failure route's use_next_gw() runs twice and gateway 3 (strip 1,
+#    prefix 9) gets 94123, from the number as dialled; the failure route
+#    sees gateway 3's id, address and attributes;
 #  - sipcc-ctl refuses bad input.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
@@ -25,7 +29,7 @@ ctl_refused() {
 		e2e_fail "sipcc-ctl $*: expected '$what', got: $(cat "$E2E_TMP/ctl.err")"
 }
 
-e2e_ports GW1 GW2 PROXY UAC
+e2e_ports GW1 GW2 GW3 PROXY UAC
 ctl db init
 ctl gw add 1 "sip:127.0.0.1:$GW1" strip=2 prefix=00 attrs=carrier-a
 ctl gw add 2 "127.0.0.1:$GW2" prefix=+
@@ -110,6 +114,24 @@ gateway gw2_new_rule "$GW2" "sip:[+]3312345@127[.]0[.]0[.]1:$GW2" 200 1
 call uac_new_rule 3312345 1
 e2e_sipp_wait gw2_new_rule
 e2e_expect_calls gw2_new_rule 1
+
+# Three gateways for 44...: the first two fail with 503, the failure route
+# moves on twice, each time from the number as dialled.
+ctl gw add 3 "sip:127.0.0.1:$GW3" strip=1 prefix=9 attrs=carrier-c
+ctl rule add 1 44 1,2,3
+e2e_wait_log "drouting: 3 gateways, 4 rules" 15 "the proxy did not reload the tables within 15 s"
+gateway gw1_44 "$GW1" "sip:00123@127[.]0[.]0[.]1:$GW1" 503 1
+gateway gw2_44 "$GW2" "sip:[+]44123@127[.]0[.]0[.]1:$GW2" 503 1
+gateway gw3_44 "$GW3" "sip:94123@127[.]0[.]0[.]1:$GW3" 200 1
+call uac_three 44123 1
+for g in gw1_44 gw2_44 gw3_44; do
+	e2e_sipp_wait $g
+	e2e_expect_calls $g 1
+done
+case ${E2E_POLICY:-.sip} in
+*.sip) grep -q "third gateway sip:127.0.0.1:$GW3 (carrier-c)" "$E2E_TMP/proxy.log" ||
+	e2e_fail "the failure route does not see gateway 3 (\$dr_gw_id, \$dr_gw_uri, \$dr_gw_attrs)" ;;
+esac
 
 # drouting.sip logs the chosen gateway's address and attributes.
 case ${E2E_POLICY:-.sip} in

@@ -14,7 +14,8 @@
 #     pattern, each admitting exactly what it names (UDP and TCP
 #     requests); the tag is
 #     in $trusted_tag; a trusted peer reaches the gateway without the
-#     subscriber checks; a removed address is no longer trusted;
+#     subscriber checks (when that gateway is down, the failure route
+#     still sees $trusted_tag); a removed address is no longer trusted;
 #  4. a row with a bad regular expression (sipcc-ctl refuses it, plain SQL
 #     writes it) is reported with its id in the log and admits nothing;
 #     the other rows work;
@@ -78,13 +79,13 @@ call() {
 GW_CALLS=8
 [ "${PERMS_DB:-}" = pgsql ] && GW_CALLS=10
 
-e2e_ports GW PROXY SRCPORT PROXY6
+e2e_ports GW PROXY SRCPORT PROXY6 DOWN
 V6=
 python3 -c 'import socket; socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).bind(("::1", 0))' \
 	2>/dev/null && V6=1
 e2e_subscribers alice bob
 ctl group add "alice@$D" pstn
-e2e_build tests/e2e/perms.sip -D "GW=sip:127.0.0.1:$GW"
+e2e_build tests/e2e/perms.sip -D "GW=sip:127.0.0.1:$GW" -D "DOWN=sip:127.0.0.1:$DOWN"
 e2e_sipp gw -sf "$E2E_SRC/perms_gw.xml" -i 127.0.0.1 -p "$GW" -m "$GW_CALLS" -timeout 120s \
 	-timeout_error
 e2e_wait_sipp_up gw "$GW"
@@ -180,6 +181,9 @@ ask 403 "a From URI the pattern does not match" OPTIONS "sip:peer@$D" --source-a
 	--from sip:gw1@carrier.example.evil
 ask 200 "a trusted peer reaches the gateway unchecked" MESSAGE "sip:0033123@$D" \
 	--source-addr 127.0.0.2 --from sip:+4930123@carrier.example
+ask 503 "a trusted peer's gateway is down" MESSAGE "sip:down@$D" --timeout 40 \
+	--source-addr 127.0.0.2 --from sip:+4930123@carrier.example
+said "Gateway Down For carrier-a" "the failure route sees \$trusted_tag"
 # IPv6: an address and a network, on the proxy's [::1] socket.
 if [ -n "$V6" ]; then
 	ask6() {

@@ -21,3 +21,9 @@ tests_runtime_proxy_test_self_LDADD = runtime/libsiprt_proxy.a modules/libmod_au
 # Every symbol the stdlib declarations call is defined in libsiprt.a.
 TESTS += tests/runtime/proxy/abi_symbols.sh
 EXTRA_DIST += tests/runtime/proxy/abi_symbols.sh
+
+check_PROGRAMS += tests/runtime/proxy/test_call_slot
+TESTS += tests/runtime/proxy/test_call_slot
+tests_runtime_proxy_test_call_slot_SOURCES = tests/runtime/proxy/test_call_slot.c
+tests_runtime_proxy_test_call_slot_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
+tests_runtime_proxy_test_call_slot_LDADD = $(SIPRT_HOST) $(CMOCKA_LIBS) $(RUNTIME_LIBS)
