@@ -1,5 +1,5 @@
 #!/bin/sh
-# Bulk provisioning with sipcc-ctl import, on SQLite or, with E2E_PG=1
+# Bulk provisioning with sipcc-ctl import, on SQLite or, with E2E_DB=pgsql
 # (import_pgsql.sh), on a PostgreSQL server the test starts:
 #  1. 10,000 subscribers from one CSV file (with a header line) in one
 #     transaction; the time is logged (one "sipcc-ctl add" each takes
@@ -13,12 +13,7 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init
-if [ "${E2E_PG:-0}" = 1 ]; then
-	e2e_pg_start
-	e2e_ctl_init "$PG_URL"
-else
-	e2e_ctl_init
-fi
+e2e_db_init
 D=voip.example.com
 N=${E2E_IMPORT_N:-10000}
 e2e_subscribers

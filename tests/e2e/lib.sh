@@ -329,6 +329,18 @@ e2e_pg_cleanup() {
 	rm -rf "$E2E_PG_TMP"
 }
 
+# e2e_db_init: e2e_ctl_init on the test's database: a PostgreSQL server
+# started for the test when E2E_DB=pgsql (the *_pgsql.sh wrappers set it;
+# skipped without the server binaries), else a new SQLite file.
+e2e_db_init() {
+	if [ "${E2E_DB:-sqlite}" = pgsql ]; then
+		e2e_pg_start
+		e2e_ctl_init "$PG_URL"
+	else
+		e2e_ctl_init
+	fi
+}
+
 # e2e_ctl_init [DB_URL]: find sipcc-ctl ($SIPCC_CTL, default
 # $top_builddir/sipcc-ctl) as CTL, set DB to DB_URL (default a new SQLite
 # file in the test's directory) and define ctl ARGS...: sipcc-ctl --db $DB

@@ -19,26 +19,21 @@
 #  4. a row with a bad regular expression (sipcc-ctl refuses it, plain SQL
 #     writes it) is reported with its id in the log and admits nothing;
 #     the other rows work;
-#  5. on PostgreSQL (PERMS_DB=pgsql, perms_pgsql.sh), with the database
+#  5. on PostgreSQL (E2E_DB=pgsql, perms_pgsql.sh), with the database
 #     stopped, the answers stay those of the tables loaded before.
 # The gateway (sipp, perms_gw.xml) must receive exactly the MESSAGEs the
 # proxy let through.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init
-if [ "${PERMS_DB:-}" = pgsql ]; then
-	e2e_pg_start
-	e2e_ctl_init "$PG_URL"
-else
-	e2e_ctl_init
-fi
+e2e_db_init
 SOCK=$E2E_TMP/sipcc.ctl
 PEER="python3 $E2E_SRC/sip_peer.py"
 D=voip.example.com
 
 # SQL on the test's database, for what sipcc-ctl refuses to write.
 sql() {
-	if [ "${PERMS_DB:-}" = pgsql ]; then
+	if [ "${E2E_DB:-}" = pgsql ]; then
 		"$pg_bindir/psql" -X -q -t -A -v ON_ERROR_STOP=1 "$PG_URL" -c "$1"
 	else
 		python3 -c 'import sqlite3, sys
@@ -77,7 +72,7 @@ call() {
 }
 
 GW_CALLS=8
-[ "${PERMS_DB:-}" = pgsql ] && GW_CALLS=10
+[ "${E2E_DB:-}" = pgsql ] && GW_CALLS=10
 
 e2e_ports GW PROXY SRCPORT PROXY6 DOWN
 V6=
@@ -229,7 +224,7 @@ call 200 "the group still works" "sip:bob@$D" 0301234
 e2e_expect_proxy_alive
 
 # 5. the database goes away: the tables loaded before stay in use.
-if [ "${PERMS_DB:-}" = pgsql ]; then
+if [ "${E2E_DB:-}" = pgsql ]; then
 	pg_server_stop
 	call 473 "database down: bob's blacklist" "sip:bob@$D" 0033123
 	call 403 "database down: alice's group" "sip:alice@$D" 0301234

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Call forwarding and attributes from usr_preferences (tests/e2e/prefs.sip)
-# on SQLite, or on a PostgreSQL server the test starts when E2E_PG=1
+# on SQLite, or on a PostgreSQL server the test starts when E2E_DB=pgsql
 # (prefs_pgsql.sh). The proxy runs all along; each change is made with
 # sipcc-ctl and made current with "sipcc-ctl --ctl SOCK db sync":
 #  1. a call to alice goes to her home (sipp UAS), with no cfu;
@@ -19,12 +19,7 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init
-if [ "${E2E_PG:-0}" = 1 ]; then
-	e2e_pg_start
-	e2e_ctl_init "$PG_URL"
-else
-	e2e_ctl_init
-fi
+e2e_db_init
 SOCK=$E2E_TMP/sipcc.ctl
 PEER="python3 $E2E_SRC/sip_peer.py"
 D=voip.example.com
@@ -120,7 +115,7 @@ e2e_expect_proxy_alive
 
 # 7. PostgreSQL stopped: loads keep the copy loaded last; a store and a
 #    query are false at once, logged; nothing waits for the database.
-[ "${E2E_PG:-0}" = 1 ] || exit 0
+[ "${E2E_DB:-}" = pgsql ] || exit 0
 eval "$PG_STOP" >>"$E2E_TMP/pg.out" 2>&1 || e2e_error "cannot stop PostgreSQL"
 $PEER "$PROXY" OPTIONS "sip:bob@$D" --expect 202 >"$E2E_TMP/d1.out" ||
 	e2e_fail "the cached attribute is lost with the database down: $(cat "$E2E_TMP/d1.out")"

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The book's VoIP provider, examples/provider.sip ($E2E_POLICY: the YAML
-# form), through a compiled proxy on SQLite (PROVIDER_DB=pgsql,
+# form), through a compiled proxy on SQLite (E2E_DB=pgsql,
 # provider_pgsql.sh: on PostgreSQL), provisioned with sipcc-ctl while it
 # runs; phones, gateways and the voicemail server are UDP sockets of a
 # Python script (tests/e2e/sip_phone.py) that answer digest challenges and
@@ -33,12 +33,7 @@ e2e_init python3
 POLICY=${E2E_POLICY:-examples/provider.sip}
 case $POLICY in /*) POLICY_PATH=$POLICY ;; *) POLICY_PATH=$top_srcdir/$POLICY ;; esac
 D=voip.example.com
-if [ "${PROVIDER_DB:-}" = pgsql ]; then
-	e2e_pg_start
-	e2e_ctl_init "$PG_URL"
-else
-	e2e_ctl_init
-fi
+e2e_db_init
 e2e_ports PROXY GW1 GW2 VM UAC UAS
 SOCK=$E2E_TMP/sipcc.ctl
 

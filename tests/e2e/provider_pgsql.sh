@@ -1,6 +1,6 @@
 #!/bin/sh
 # tests/e2e/provider.sh with every table in a PostgreSQL server started for
 # the test (skipped without the server binaries).
-PROVIDER_DB=pgsql
-export PROVIDER_DB
+E2E_DB=pgsql
+export E2E_DB
 exec sh "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/provider.sh"
