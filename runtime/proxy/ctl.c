@@ -137,6 +137,17 @@ int proxy_ctl_register(const char *name, const char *usage, const char *help, pr
 	return SIP_OK;
 }
 
+bool proxy_ctl_has(const char *name)
+{
+	char w1[32] = "", w2[32] = "";
+	if (!name || sscanf(name, "%31s %31s", w1, w2) < 1)
+		return false;
+	for (unsigned i = 0; i < C.n_cmds; i++)
+		if (strcmp(C.cmds[i].w1, w1) == 0 && strcmp(C.cmds[i].w2, w2) == 0)
+			return true;
+	return false;
+}
+
 /* The command the words start with: a two-word name wins over a
  * one-word one. *used: how many words the name took. */
 static const struct ctl_cmd *ctl_find(int argc, char **argv, int *used)

@@ -68,6 +68,8 @@ void proxy_ctl_finish(proxy_ctl_later *l, bool ok);
  * strings, kept). A name registered again gets the new handler.
  * SIP_ELIMIT beyond PROXY_CTL_MAX_CMDS. */
 int proxy_ctl_register(const char *name, const char *usage, const char *help, proxy_ctl_fn fn);
+/* Whether a command of that name ("dr reload") is registered. */
+bool proxy_ctl_has(const char *name);
 
 /* Run one command line (no newline; modified in place) and put the whole
  * reply, a JSON object and a newline, in o (o->buf owned by the caller:

@@ -3,6 +3,7 @@
 
 #include <poll.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include "core/arena.h"
@@ -139,6 +140,7 @@ static struct {
 	void (*hooks[PROXY_DB_MAX_HOOKS])(db *d);
 	unsigned n_hooks;
 	db_cache *caches[PROXY_DB_MAX_CACHES];
+	const char *cache_module[PROXY_DB_MAX_CACHES];
 	unsigned n_caches;
 	sip_timer_wheel *w;
 	sip_timer retry;
@@ -261,6 +263,7 @@ int proxy_db_cache_serve(db_cache *c, const char *module)
 	}
 	if (M.n_caches == PROXY_DB_MAX_CACHES)
 		return SIP_ELIMIT;
+	M.cache_module[M.n_caches] = module;
 	M.caches[M.n_caches++] = c;
 	M.wanted = true;
 	db_cache_start(c, proxy_db_cache_submit, M.w, (unsigned)s * 1000);
@@ -335,6 +338,7 @@ struct proxy_db_change_job {
 struct proxy_db_sync {
 	proxy_ctl_later *later;
 	unsigned pending;               /* reloads not yet done */
+	unsigned reloaded;              /* reloads started */
 	bool polled;
 	int failed;
 	struct proxy_db_sync *next;
@@ -370,7 +374,7 @@ static void proxy_db_sync_finish(struct proxy_db_sync *s)
 		proxy_ctl_error(o, "%d table(s) could not be reloaded; the copies loaded before stay in use",
 				s->failed);
 	else
-		proxy_ctl_printf(o, "in use\n");
+		proxy_ctl_printf(o, ",\"reloaded\":%u", s->reloaded);
 	proxy_ctl_finish(s->later, !s->failed);
 	sip_mem_free(s);
 }
@@ -434,6 +438,7 @@ static void proxy_db_change_done(int status, void *arg)
 		}
 		for (struct proxy_db_sync *s = syncs; s; s = s->next) {
 			s->pending++;
+			s->reloaded++;
 			if (db_cache_reload(M.caches[i], proxy_db_sync_reloaded, s) != SIP_OK) {
 				s->pending--;
 				s->failed++;
@@ -492,7 +497,7 @@ static bool proxy_db_sync_cmd(int argc, char **argv, proxy_ctl_out *o)
 	if (!M.ready)
 		return proxy_ctl_error(o, "the database is not ready");
 	if (!M.n_caches && !M.n_on_change) {
-		proxy_ctl_printf(o, "in use\n");
+		proxy_ctl_printf(o, ",\"reloaded\":0");
 		return true;
 	}
 	struct proxy_db_sync *s = sip_mem_alloc(sizeof *s);
@@ -514,6 +519,39 @@ static bool proxy_db_sync_cmd(int argc, char **argv, proxy_ctl_out *o)
 		proxy_ctl_finish(s->later, false);
 		sip_mem_free(s);
 	}
+	return true;
+}
+
+/* "db reload": load every cached table whose module has no reload
+ * command of its own ("dr reload" and the like, which SIGHUP runs too),
+ * changed or not; answers when the new copies are in use. SIGHUP runs it
+ * with the other "... reload" commands. */
+static bool proxy_db_reload_cmd(int argc, char **argv, proxy_ctl_out *o)
+{
+	(void)argc;
+	(void)argv;
+	if (!M.ready)
+		return proxy_ctl_error(o, "the database is not ready");
+	struct proxy_db_sync *s = sip_mem_alloc(sizeof *s);
+	if (!s || !(s->later = proxy_ctl_defer(o))) {
+		sip_mem_free(s);
+		return proxy_ctl_error(o, "out of memory");
+	}
+	memset(&s->pending, 0, sizeof *s - offsetof(struct proxy_db_sync, pending));
+	s->pending = 1;                 /* held until every reload is asked for */
+	for (unsigned i = 0; i < M.n_caches; i++) {
+		char own[64];
+		snprintf(own, sizeof own, "%s reload", db_cache_name(M.caches[i]));
+		if (proxy_ctl_has(own))
+			continue;
+		s->pending++;
+		s->reloaded++;
+		if (db_cache_reload(M.caches[i], proxy_db_sync_reloaded, s) != SIP_OK) {
+			s->pending--;
+			s->failed++;
+		}
+	}
+	proxy_db_sync_reloaded(NULL, SIP_OK, s);
 	return true;
 }
 
@@ -637,6 +675,10 @@ int proxy_modules_init(sip_timer_wheel *w, const char *url)
 	for (unsigned i = 0; i < MOD.n; i++)
 		if (MOD.v[i]->init)
 			MOD.v[i]->init(w);
+	if (M.n_caches)
+		proxy_ctl_register("db reload", "",
+				   "load every cached table now (those without a reload command of"
+				   " their own); answers when in use", proxy_db_reload_cmd);
 	if (M.n_caches || M.n_on_change)
 		proxy_ctl_register("db sync", "",
 				   "load the tables changed in the database now; answers when in use",

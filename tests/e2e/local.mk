@@ -200,3 +200,7 @@ EXTRA_DIST += tests/e2e/sip_phone.py
 # (SIGSTOP) in the request route and in a failure route.
 E2E_TESTS += tests/e2e/rtpengine_async.sh
 EXTRA_DIST += tests/e2e/rtpengine_async.sip
+# SIGHUP and "db reload" reload the tables that have no reload command of
+# their own (groups, addresses, blacklists, preferences).
+E2E_TESTS += tests/e2e/db_reload.sh
+EXTRA_DIST += tests/e2e/db_reload.sip
