@@ -21,11 +21,7 @@
 #include "core/log.h"
 #include "core/status.h"
 #include "core/timer.h"
-#include "proxy/modules.h"
-#include "proxy/proxy.h"
-#include "proxy/settings.h"
-#include "proxy/module.h"
-#include "proxy/policy_fns.h"
+#include "proxy/host.h"
 
 
 /* The call's mark; the Request-URI lives in the arena of the slot

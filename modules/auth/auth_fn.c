@@ -26,11 +26,7 @@
 #include "core/log.h"
 #include "core/status.h"
 #include "db/db.h"
-#include "proxy/modules.h"
-#include "proxy/proxy.h"
-#include "proxy/settings.h"
-#include "proxy/module.h"
-#include "proxy/policy_fns.h"
+#include "proxy/host.h"
 
 
 static struct {

@@ -5,10 +5,7 @@
 #include "core/log.h"
 #include "core/stats.h"
 #include "core/status.h"
-#include "proxy/modules.h"
-#include "proxy/proxy.h"
-#include "proxy/module.h"
-#include "proxy/policy_fns.h"
+#include "proxy/host.h"
 
 /* An owner that names no subscriber ("" or garbage) has no list of its
  * own: only the global list applies. */

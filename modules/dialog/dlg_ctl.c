@@ -4,7 +4,7 @@
 #include "core/stats.h"
 #include "dialog/dialog.h"
 #include "net/loop.h"
-#include "proxy/ctl.h"
+#include "proxy/host.h"
 
 void dlg_ctl_init(void);
 

@@ -9,10 +9,7 @@
 #include "core/log.h"
 #include "core/status.h"
 #include "dialog/dialog.h"
-#include "proxy/proxy.h"
-#include "proxy/settings.h"
-#include "proxy/module.h"
-#include "proxy/policy_fns.h"
+#include "proxy/host.h"
 
 void dlg_ctl_init(void);
 

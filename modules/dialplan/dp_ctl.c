@@ -11,8 +11,7 @@
 #include "core/stats.h"
 #include "core/status.h"
 #include "dialplan/dialplan.h"
-#include "proxy/ctl.h"
-#include "proxy/modules.h"
+#include "proxy/host.h"
 
 void dp_ctl_init(void);
 

@@ -10,10 +10,7 @@
 #include <string.h>
 #include "core/log.h"
 #include "core/status.h"
-#include "proxy/modules.h"
-#include "proxy/proxy.h"
-#include "proxy/module.h"
-#include "proxy/policy_fns.h"
+#include "proxy/host.h"
 
 void dp_ctl_init(void);
 

@@ -6,10 +6,7 @@
 #include "core/htable.h"
 #include "core/log.h"
 #include "core/status.h"
-#include "proxy/modules.h"
-#include "proxy/proxy.h"
-#include "proxy/module.h"
-#include "proxy/policy_fns.h"
+#include "proxy/host.h"
 
 
 struct domain_alias {

@@ -4,8 +4,7 @@
 #include "core/log.h"
 #include "core/status.h"
 #include "domain/domain.h"
-#include "proxy/ctl.h"
-#include "proxy/modules.h"
+#include "proxy/host.h"
 
 void domain_ctl_init(void);
 

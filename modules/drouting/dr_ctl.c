@@ -6,8 +6,7 @@
 #include "core/log.h"
 #include "core/status.h"
 #include "drouting/drouting.h"
-#include "proxy/ctl.h"
-#include "proxy/modules.h"
+#include "proxy/host.h"
 
 void dr_ctl_init(void);
 

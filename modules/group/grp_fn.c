@@ -4,10 +4,7 @@
 
 #include "core/log.h"
 #include "core/status.h"
-#include "proxy/modules.h"
-#include "proxy/proxy.h"
-#include "proxy/module.h"
-#include "proxy/policy_fns.h"
+#include "proxy/host.h"
 
 int64_t sipcc_fn_is_user_in(struct sip_ctx *ctx, const char *uri, size_t ulen, const char *grp,
 			    size_t glen)

@@ -7,11 +7,8 @@
 #include "core/log.h"
 #include "core/status.h"
 #include "nat/nat.h"
-#include "proxy/proxy.h"
-#include "proxy/settings.h"
+#include "proxy/host.h"
 #include "registrar/registrar.h"
-#include "proxy/module.h"
-#include "proxy/policy_fns.h"
 
 
 

@@ -11,10 +11,7 @@
 #include "core/log.h"
 #include "core/stats.h"
 #include "core/status.h"
-#include "proxy/modules.h"
-#include "proxy/proxy.h"
-#include "proxy/module.h"
-#include "proxy/policy_fns.h"
+#include "proxy/host.h"
 
 /* The call's state: context_info of the row that matched, in the arena
  * of the slot holding it. */

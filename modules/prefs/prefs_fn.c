@@ -20,11 +20,7 @@
 #include "core/log.h"
 #include "core/status.h"
 #include "db/db_worker.h"
-#include "proxy/module.h"
-#include "proxy/modules.h"
-#include "proxy/policy_abi.h"
-#include "proxy/policy_fns.h"
-#include "proxy/proxy.h"
+#include "proxy/host.h"
 #include "script/script.h"
 
 sipcc_module sipcc_module_prefs;

@@ -7,7 +7,7 @@
 #include <time.h>
 #include "core/stats.h"
 #include "core/status.h"
-#include "proxy/ctl.h"
+#include "proxy/host.h"
 #include "registrar/registrar.h"
 
 void reg_ctl_init(void);

@@ -9,14 +9,10 @@
 #include "core/status.h"
 #include "domain/domain.h"
 #include "proxy/fork.h"
-#include "proxy/modules.h"
-#include "proxy/proxy.h"
-#include "proxy/settings.h"
+#include "proxy/host.h"
 #include "nat/nat.h"
 #include "registrar/registrar.h"
 #include "script/script.h"
-#include "proxy/module.h"
-#include "proxy/policy_fns.h"
 
 void reg_ctl_init(void);
 

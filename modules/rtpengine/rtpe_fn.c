@@ -16,14 +16,10 @@
 #include "core/log.h"
 #include "core/status.h"
 #include "dialog/dialog.h"
-#include "proxy/proxy.h"
-#include "proxy/settings.h"
+#include "proxy/host.h"
 #include "rtpengine/rtpe_dlgset.h"
 #include "rtpengine/rtpengine.h"
 #include "sip/sdp.h"
-#include "proxy/module.h"
-#include "proxy/modules.h"
-#include "proxy/policy_fns.h"
 
 /* A command the message of ctx waits for: in its context's slot and its
  * arena until the route resumes and the call takes the outcome. */

@@ -11,9 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/log.h"
-#include "proxy/policy_abi.h"
+#include "proxy/host.h"
 #include "text/text.h"
-#include "proxy/policy_fns.h"
 
 int64_t sipcc_fn_starts_with(struct sip_ctx *ctx, const char *s, size_t slen,
 			     const char *prefix, size_t plen)
