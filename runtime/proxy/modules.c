@@ -369,6 +369,10 @@ static int proxy_db_change_run(db *d, void *arg)
 
 static void proxy_db_sync_finish(struct proxy_db_sync *s)
 {
+	if (!s->later) {                /* nobody waits for the answer */
+		sip_mem_free(s);
+		return;
+	}
 	proxy_ctl_out *o = proxy_ctl_later_out(s->later);
 	if (s->failed)
 		proxy_ctl_error(o, "%d table(s) could not be reloaded; the copies loaded before stay in use",
@@ -533,12 +537,14 @@ static bool proxy_db_reload_cmd(int argc, char **argv, proxy_ctl_out *o)
 	if (!M.ready)
 		return proxy_ctl_error(o, "the database is not ready");
 	struct proxy_db_sync *s = sip_mem_alloc(sizeof *s);
-	if (!s || !(s->later = proxy_ctl_defer(o))) {
-		sip_mem_free(s);
+	if (!s)
 		return proxy_ctl_error(o, "out of memory");
-	}
-	memset(&s->pending, 0, sizeof *s - offsetof(struct proxy_db_sync, pending));
-	s->pending = 1;                 /* held until every reload is asked for */
+	memset(s, 0, sizeof *s);
+	/* Held at 1 while the reloads are asked for: one that completes at
+	 * once (no worker thread) must not answer before the reply is
+	 * deferred, and the reply is deferred only when a reload is still
+	 * running (a finished deferred reply is freed by its finish). */
+	s->pending = 1;
 	for (unsigned i = 0; i < M.n_caches; i++) {
 		char own[64];
 		snprintf(own, sizeof own, "%s reload", db_cache_name(M.caches[i]));
@@ -551,7 +557,23 @@ static bool proxy_db_reload_cmd(int argc, char **argv, proxy_ctl_out *o)
 			s->failed++;
 		}
 	}
-	proxy_db_sync_reloaded(NULL, SIP_OK, s);
+	if (s->pending == 1) {
+		bool ok = !s->failed;
+		if (ok)
+			proxy_ctl_printf(o, ",\"reloaded\":%u", s->reloaded);
+		else
+			proxy_ctl_error(o, "%d table(s) could not be reloaded; the copies loaded before"
+					" stay in use", s->failed);
+		sip_mem_free(s);
+		return ok;
+	}
+	if (!(s->later = proxy_ctl_defer(o))) {
+		/* Cannot answer later: the reloads go on, their waiter is
+		 * forgotten by answering now. */
+		s->pending--;
+		return proxy_ctl_error(o, "out of memory");
+	}
+	s->pending--;
 	return true;
 }
 
