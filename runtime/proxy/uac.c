@@ -109,7 +109,8 @@ static int uac_dest(sip_str uri_s, sip_addr *dst, sip_socket **sock)
 	return SIP_OK;
 }
 
-#define PUT(str) do { sip_str p_ = (str); if (n + p_.len > sz) return SIP_ETOOBIG; \
+#define PUT(str) do { sip_str p_ = (str); if (!p_.len) break; \
+		      if (n + p_.len > sz) return SIP_ETOOBIG; \
 		      memcpy(o + n, p_.s, p_.len); n += p_.len; } while (0)
 #define PUTS(lit) PUT(SIP_STR_LIT(lit))
 

@@ -884,9 +884,12 @@ void txn_client_on_end(sip_timer *tm, void *arg)
 static void client_transport_error(txn *c)
 {
 	char ip[64];
-	LOG_NOTICE("%s to %s:%d (transaction %s) not delivered: the branch ends with 503",
-		   c->method_str.s, sip_addr_ip(&c->peer, ip, sizeof ip), sip_addr_port(&c->peer),
-		   c->branch.s);
+	/* A request of the proxy's own (a probe of a gateway that is down)
+	 * is its sender's to report. */
+	SIP_LOG(c->u_done ? SIP_LOG_INFO : SIP_LOG_NOTICE,
+		"%s to %s:%d (transaction %s) not delivered: the branch ends with 503",
+		c->method_str.s, sip_addr_ip(&c->peer, ip, sizeof ip), sip_addr_port(&c->peer),
+		c->branch.s);
 	c->state = TXN_TERMINATED;
 	if (!branch_counted(c))
 		branch_final(c, 503, NULL);
