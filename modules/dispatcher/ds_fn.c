@@ -18,10 +18,6 @@
 #include "core/log.h"
 #include "core/status.h"
 #include "proxy/host.h"
-#if __has_include("proxy/uac.h")
-#include "proxy/uac.h"
-#define DS_HAVE_UAC 1
-#endif
 
 /* ---- health ---- */
 
@@ -147,75 +143,39 @@ static bool ds_dst_up(const ds_dst *d)
 
 /* ---- probes ---- */
 
-#ifdef DS_HAVE_UAC
-/* One OPTIONS in flight: the answer or ping_timeout, whichever comes
- * first, decides; the other is ignored. The UAC's callback always comes
- * and frees it. */
-struct ds_probe {
-	ds_node *node;
-	sip_timer t;
-	bool decided;
-};
-
-static void ds_probe_decide(ds_node *n, bool ok)
-{
-	if (n->gone)
-		return;
-	if (sip_health_probe_result(&n->h, &ds_hcfg, ok))
-		ds_state_changed(n, SIP_HEALTH_PROBE);
-}
-
-static void ds_probe_expired(sip_timer *t, void *arg)
-{
-	struct ds_probe *p = arg;
-	(void)t;
-	if (p->decided)
-		return;
-	p->decided = true;
-	ds_probe_decide(p->node, false);
-}
-
+/* One OPTIONS in flight per destination, answered within ping_timeout
+ * (the UAC then says 408). The UAC's callback always comes, so a node
+ * dropped from the table meanwhile is freed there. */
 static void ds_probe_answer(void *arg, int code, const sip_msg *resp)
 {
-	struct ds_probe *p = arg;
-	ds_node *n = p->node;
+	ds_node *n = arg;
 	(void)resp;
-	if (ds_wheel)
-		sip_timer_cancel(ds_wheel, &p->t);
-	if (!p->decided) {
-		p->decided = true;
-		ds_probe_decide(n, sip_health_code_ok(code, ds_codes));
-	}
-	sip_mem_free(p);
 	if (n->in_flight)
 		n->in_flight--;
-	if (n->gone && !n->in_flight)
-		ds_node_free(n);
+	if (n->gone) {
+		if (!n->in_flight)
+			ds_node_free(n);
+		return;
+	}
+	if (sip_health_probe_result(&n->h, &ds_hcfg, sip_health_code_ok(code, ds_codes)))
+		ds_state_changed(n, SIP_HEALTH_PROBE);
 }
 
 static void ds_probe(ds_node *n)
 {
-	struct ds_probe *p = sip_mem_alloc(sizeof *p);
-	if (!p)
-		return;
-	memset(p, 0, sizeof *p);
-	p->node = n;
-	sip_timer_init(&p->t, ds_probe_expired, p);
 	struct proxy_uac_req r;
 	memset(&r, 0, sizeof r);
 	r.method = sip_str_make("OPTIONS", 7);
 	r.ruri = sip_str_make(n->uri, n->uri_len);
+	r.timeout_ms = ds_ping_timeout_ms;
 	sip_health_probe_sent(&n->h);
 	n->in_flight++;
-	if (proxy_uac_send(&r, ds_probe_answer, p) != SIP_OK) {
+	if (proxy_uac_send(&r, ds_probe_answer, n) != SIP_OK) {
 		n->in_flight--;
-		sip_mem_free(p);
-		ds_probe_decide(n, false);
-		return;
+		if (sip_health_probe_result(&n->h, &ds_hcfg, false))
+			ds_state_changed(n, SIP_HEALTH_PROBE);
 	}
-	sip_timer_add(ds_wheel, &p->t, ds_ping_timeout_ms);
 }
-#endif
 
 static bool ds_probed(const ds_dst *d)
 {
@@ -230,7 +190,6 @@ static void ds_ping_all(sip_timer *t, void *arg)
 {
 	(void)t;
 	(void)arg;
-#ifdef DS_HAVE_UAC
 	for (unsigned i = 0; i < ds_set_count(); i++) {
 		const ds_set *s = ds_set_at(i);
 		for (unsigned j = 0; j < s->n; j++) {
@@ -239,7 +198,6 @@ static void ds_ping_all(sip_timer *t, void *arg)
 				ds_probe(n);
 		}
 	}
-#endif
 	sip_timer_add(ds_wheel, &ds_ping_timer, ds_ping_ms);
 }
 
@@ -437,8 +395,8 @@ int64_t sipcc_fn_ds_mark_dst(struct sip_ctx *ctx)
 	ds_node *n = ds_node_find(c->setid, c->uri);
 	if (!n)
 		return 0;
-	if (sip_health_timeout(&n->h))
-		ds_state_changed(n, SIP_HEALTH_TIMEOUT);
+	if (sip_health_call_failed(&n->h))
+		ds_state_changed(n, SIP_HEALTH_CALL);
 	return 1;
 }
 
@@ -567,11 +525,6 @@ static void ds_module_init(sip_timer_wheel *w)
 	ds_ping_timeout_ms = v < 10 ? 10 : v > 600000 ? 600000 : (unsigned)v;
 	v = sipcc_setting_int("dispatcher", "ping_interval", 10);
 	ds_ping_ms = v <= 0 ? 0 : v > 86400 ? 86400000u : (unsigned)v * 1000u;
-#ifndef DS_HAVE_UAC
-	if (ds_ping_ms)
-		LOG_WARN("dispatcher: this build cannot send probes; destinations change state only"
-			 " by ds_mark_dst() and ds set");
-#endif
 	if (sip_htable_init(&ds_nodes, 4) != SIP_OK)
 		LOG_ERR("dispatcher: out of memory");
 	ds_table_on_loaded(ds_health_sync);

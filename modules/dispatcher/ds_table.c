@@ -235,8 +235,8 @@ static unsigned ds_ring(const ds_set *s, const bool *up, unsigned start, unsigne
 
 /* The hashing algorithms pick by key among all the set's destinations,
  * usable or not, and move on to the next usable one: a destination going
- * down moves only its own calls. Round robin does the same with its
- * counter. Priority is the set's order (highest priority first). Weighted
+ * down moves only its own calls. Round robin takes turns among the usable
+ * ones. Priority is the set's order (highest priority first). Weighted
  * and random draw. */
 unsigned ds_order(const ds_set *s, int alg, const bool *up, uint32_t key, uint32_t rr,
 		  uint32_t seed, unsigned *out, unsigned max)
@@ -248,8 +248,19 @@ unsigned ds_order(const ds_set *s, int alg, const bool *up, uint32_t key, uint32
 	case DS_ALG_HASH_CALLID: case DS_ALG_HASH_FROM: case DS_ALG_HASH_TO:
 	case DS_ALG_HASH_RURI:
 		return ds_ring(s, up, key % n, out, max);
-	case DS_ALG_ROUND_ROBIN:
-		return ds_ring(s, up, rr % n, out, max);
+	case DS_ALG_ROUND_ROBIN: {
+		/* Turns among the usable ones, so each gets its share while
+		 * another is down. */
+		unsigned m = 0, start = 0;
+		for (unsigned i = 0; i < n; i++)
+			m += up[i];
+		if (!m)
+			return 0;
+		for (unsigned i = 0, k = 0; i < n; i++)
+			if (up[i] && k++ == rr % m)
+				start = i;
+		return ds_ring(s, up, start, out, max);
+	}
 	case DS_ALG_RANDOM:
 		return ds_ring(s, up, seed % n, out, max);
 	case DS_ALG_PRIORITY:

@@ -39,7 +39,7 @@ bool sip_health_probe_result(sip_health *h, const sip_health_cfg *c, bool ok)
 	return false;
 }
 
-bool sip_health_timeout(sip_health *h)
+bool sip_health_call_failed(sip_health *h)
 {
 	h->timeouts++;
 	h->ok_run = 0;
@@ -67,7 +67,7 @@ const char *sip_health_why_name(sip_health_why w)
 {
 	switch (w) {
 	case SIP_HEALTH_PROBE: return "probe";
-	case SIP_HEALTH_TIMEOUT: return "timeout";
+	case SIP_HEALTH_CALL: return "call";
 	case SIP_HEALTH_ADMIN: return "admin";
 	}
 	return "?";

@@ -28,7 +28,7 @@ typedef struct sip_health_cfg {
 /* Why a state changed, for logs and hooks. */
 typedef enum sip_health_why {
 	SIP_HEALTH_PROBE,           /* probes */
-	SIP_HEALTH_TIMEOUT,         /* a call timed out (the policy or the module said so) */
+	SIP_HEALTH_CALL,            /* a call to it failed or timed out (ds_mark_dst, drouting) */
 	SIP_HEALTH_ADMIN,           /* set by hand */
 } sip_health_why;
 
@@ -45,9 +45,9 @@ void sip_health_probe_sent(sip_health *h);
 /* A probe's outcome (ok: answered with an accepted code). True when the
  * state changed (h->down tells to what). */
 bool sip_health_probe_result(sip_health *h, const sip_health_cfg *c, bool ok);
-/* A call to it timed out: inactive at once (probes bring it back). True
+/* A call to it failed or timed out: inactive at once (probes bring it back). True
  * when the state changed. */
-bool sip_health_timeout(sip_health *h);
+bool sip_health_call_failed(sip_health *h);
 /* Set by hand. True when the state changed. Runs are reset either way. */
 bool sip_health_set(sip_health *h, bool down);
 /* "active" or "inactive". */

@@ -204,3 +204,10 @@ EXTRA_DIST += tests/e2e/rtpengine_async.sip
 # their own (groups, addresses, blacklists, preferences).
 E2E_TESTS += tests/e2e/db_reload.sh
 EXTRA_DIST += tests/e2e/db_reload.sip
+# Load balancing (dispatcher): round robin, call-id hash, weighted and
+# priority over sipp destinations; a stopped destination marked inactive
+# by OPTIONS probes and back when it restarts; ds_mark_dst() and
+# ds_next_dst() after a 503; ds set and ds rm at run time; on SQLite and
+# on PostgreSQL.
+E2E_TESTS += tests/e2e/ds.sh tests/e2e/ds_pgsql.sh
+EXTRA_DIST += tests/e2e/ds.sip
