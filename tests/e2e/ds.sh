@@ -71,7 +71,12 @@ stop() {
 	done
 }
 # invites NAME: INVITEs destination NAME received so far.
-invites() { grep -c '^INVITE ' "$E2E_TMP/$1.msg" 2>/dev/null || echo 0; }
+# (by Call-ID: a retransmission is not another call).
+invites() {
+	[ -f "$E2E_TMP/$1.msg" ] || { echo 0; return; }
+	awk '/^INVITE / { inv = 1 } inv && tolower($1) == "call-id:" { seen[$2] = 1; inv = 0 }
+		END { n = 0; for (k in seen) n++; print n }' "$E2E_TMP/$1.msg"
+}
 # call NAME SERVICE CALLS: calls to SERVICE@proxy, each must succeed.
 call() {
 	e2e_sipp_run "$1" -sf "$E2E_SRC/uac_rr.xml" "127.0.0.1:$PROXY" -s "$2" \

@@ -211,3 +211,9 @@ EXTRA_DIST += tests/e2e/db_reload.sip
 # on PostgreSQL.
 E2E_TESTS += tests/e2e/ds.sh tests/e2e/ds_pgsql.sh
 EXTRA_DIST += tests/e2e/ds.sip
+# Gateway health in dynamic routing: weighted gateway lists, a stopped
+# gateway disabled by OPTIONS probes and skipped before a call waits for
+# it, a gateway whose call times out disabled at once, both back when
+# they answer again; dr status and dr set; on SQLite and on PostgreSQL.
+E2E_TESTS += tests/e2e/dr_health.sh tests/e2e/dr_health_pgsql.sh
+EXTRA_DIST += tests/e2e/dr_health.sip tests/e2e/dr_silent.xml
