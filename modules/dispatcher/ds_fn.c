@@ -556,12 +556,11 @@ static void ds_module_destroy(void)
 		sip_hiter_init(&it, &ds_nodes);
 		while ((l = sip_hiter_next(&it))) {
 			ds_node *n = SIP_HTABLE_ENTRY(l, ds_node, link);
+			/* A probe still in flight is never answered now: the loop
+			 * has stopped and the transactions go without their
+			 * callbacks. */
 			sip_htable_remove(&ds_nodes, l);
-			/* A probe still in flight keeps its node: its answer frees it. */
-			if (n->in_flight)
-				n->gone = true;
-			else
-				ds_node_free(n);
+			ds_node_free(n);
 		}
 		sip_hiter_done(&it);
 		sip_htable_destroy(&ds_nodes);

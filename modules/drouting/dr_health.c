@@ -302,8 +302,12 @@ void dr_health_destroy(void)
 		sip_hiter it;
 		sip_hlink *l;
 		sip_hiter_init(&it, &dr_nodes);
-		while ((l = sip_hiter_next(&it)))
-			dr_node_drop(SIP_HTABLE_ENTRY(l, dr_node, link));
+		while ((l = sip_hiter_next(&it))) {
+			/* A probe in flight is never answered now (the loop has
+			 * stopped; transactions go without their callbacks). */
+			sip_htable_remove(&dr_nodes, l);
+			dr_node_free(SIP_HTABLE_ENTRY(l, dr_node, link));
+		}
 		sip_hiter_done(&it);
 		sip_htable_destroy(&dr_nodes);
 	}
