@@ -13,6 +13,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include "core/hash.h"
 #include "core/htable.h"
 #include "core/log.h"
@@ -301,6 +303,16 @@ static bool ds_next(struct sip_ctx *ctx, struct ds_call *c, sip_arena *a)
 	return ok;
 }
 
+static uint32_t ds_seed(void)
+{
+	static uint32_t st;
+	if (!st)
+		st = ((uint32_t)time(NULL) ^ (uint32_t)getpid() << 16) | 1u;
+	return sip_health_rand(&st);
+}
+
+/* The set's round-robin counter; beyond the sets the array holds, a
+ * random start (the same share on average). */
 static uint32_t ds_rr_next(int64_t setid)
 {
 	for (unsigned i = 0; i < ds_n_rr; i++)
@@ -309,16 +321,9 @@ static uint32_t ds_rr_next(int64_t setid)
 	if (ds_n_rr < sizeof ds_rr / sizeof ds_rr[0]) {
 		ds_rr[ds_n_rr].setid = setid;
 		ds_rr[ds_n_rr++].next = 1;
+		return 0;
 	}
-	return 0;
-}
-
-static uint32_t ds_seed(void)
-{
-	static uint32_t st;
-	if (!st)
-		st = (uint32_t)random() | 1u;
-	return sip_health_rand(&st);
+	return ds_seed();
 }
 
 /* What the hashing algorithms hash. */

@@ -10,6 +10,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include "core/health.h"
 #include "core/log.h"
 #include "core/status.h"
@@ -125,7 +127,7 @@ static void dr_weighted(const dr_rule *r, struct dr_call *c)
 	static uint32_t seed;
 	unsigned idx[DR_MAX_GWLIST], w[DR_MAX_GWLIST], order[DR_MAX_GWLIST], m = 0, k = 0;
 	if (!seed)
-		seed = (uint32_t)random() | 1u;
+		seed = ((uint32_t)time(NULL) ^ (uint32_t)getpid() << 16) | 1u;
 	for (unsigned i = 0; i < c->n_left; i++) {
 		if (r->weights[i]) {
 			idx[m] = i;
