@@ -177,6 +177,8 @@ static void dr_probe(dr_node *n)
 	struct proxy_uac_req r;
 	memset(&r, 0, sizeof r);
 	r.method = sip_str_make("OPTIONS", 7);
+	/* Empty, not NULL: the UAC copies them whatever their length. */
+	r.headers = r.body = sip_str_make("", 0);
 	r.ruri = sip_str_make(n->address, strlen(n->address));
 	r.timeout_ms = dr_ping_timeout_ms;
 	sip_health_probe_sent(&n->h);
