@@ -182,6 +182,15 @@ const struct cc_yaml_tmpl cc_yaml_table[] = {
 	ROW("rtpengine_delete", R | F | P | B, "flags: str = \"\"", "rtpengine_delete(@flags);"),
 	ROW("rtpengine_manage", R | F | P | B, "flags: str = \"\"", "rtpengine_manage(@flags);"),
 
+	/* ---- load balancing (dispatcher) ---- */
+	/* In a failure route: the next destination of the set dispatch chose
+	 * (the one that failed marked inactive unless mark is false), with
+	 * route armed again for the one after; when none is left the route
+	 * goes on (to its reply, say). */
+	ROW("next_destination", F, "route: word, mark: bool = true",
+	  "if (@mark) { ds_mark_dst(); } "
+	  "if (ds_next_dst()) { t_on_failure(@route); t_relay(); exit; }"),
+
 	/* A call to a subscriber with its forwarding preferences (loaded
 	 * into the AVPs cfu and cfna): unconditional forwarding, a phone not
 	 * registered forwarded as if unanswered (else 480), otherwise the
@@ -222,6 +231,14 @@ const struct cc_yaml_tmpl cc_yaml_table[] = {
 	  "on_error: reply = 503, arm: stmt",
 	  "if (!do_routing(@group)) { reply(@no_route.code, @no_route.reason); exit; } "
 	  "@arm(); if (!t_relay()) { t_reply(@on_error.code, @on_error.reason); }"),
+	/* A destination of a dispatcher set (algorithm: a ds_alg constant,
+	 * checked by sema); on_failure and next_destination fail over. */
+	ROW("dispatch", R | FIN,
+	  "set: int(1..2147483647), algorithm: word = DS_ROUND_ROBIN, "
+	  "no_destination: reply = 503 No Destination, on_error: reply = 503",
+	  "if (!ds_select_dst(@set, @algorithm)) { "
+	  "reply(@no_destination.code, @no_destination.reason); exit; } "
+	  "if (!t_relay()) { t_reply(@on_error.code, @on_error.reason); }"),
 	ROW("continue", R | FIN, NULL, ""),
 
 	/* ---- the structure around the keys ---- */

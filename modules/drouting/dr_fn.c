@@ -8,7 +8,11 @@
  * gateway in use in every route of the call. */
 #include "drouting/drouting.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "core/health.h"
 #include "core/log.h"
 #include "core/status.h"
 #include "proxy/host.h"
@@ -25,6 +29,7 @@ struct dr_call {
 	int64_t gw_id;                  /* the chosen gateway's id */
 	sip_str gw_uri;                 /* its address */
 	sip_str gw_attrs;               /* its attributes */
+	int64_t failed_gw;              /* the gateway last reported for a 408 */
 };
 
 static sip_str dr_dup(sip_arena *a, sip_str v)
@@ -90,6 +95,7 @@ static bool dr_apply(struct sip_ctx *ctx, struct dr_call *c, sip_arena *a, const
 		SIP_STR_ARG(u.host), u.port_str.len ? ":" : "", SIP_STR_ARG(u.port_str),
 		u.params.len ? ";" : "", SIP_STR_ARG(u.params));
 	ctx->du = sip_arena_strdup(ctx->arena, gw->address);
+	dr_gw_called(gw->id);
 	c->has_gw = true;
 	c->gw_id = gw->id;
 	c->gw_uri = dr_dup(a, gw->address);
@@ -98,18 +104,42 @@ static bool dr_apply(struct sip_ctx *ctx, struct dr_call *c, sip_arena *a, const
 }
 
 /* Take gateways off the list of the ones left until one can be used. A
- * gateway removed from the table since do_routing() is skipped. */
+ * gateway removed from the table since do_routing(), or inactive (its
+ * probes fail), is skipped. */
 static bool dr_next(struct sip_ctx *ctx, struct dr_call *c, sip_arena *a)
 {
 	unsigned i = 0;
 	bool ok = false;
 	while (i < c->n_left && !ok) {
 		const dr_gw *gw = dr_gw_find(c->left[i++]);
-		ok = gw && dr_apply(ctx, c, a, gw);
+		ok = gw && dr_gw_up(gw) && dr_apply(ctx, c, a, gw);
 	}
 	memmove(c->left, c->left + i, (c->n_left - i) * sizeof c->left[0]);
 	c->n_left -= i;
 	return ok;
+}
+
+/* A weighted rule's order for one call: drawn among the gateways of
+ * weight above 0 in proportion to their weights, then those of weight 0
+ * (failover only) in list order. */
+static void dr_weighted(const dr_rule *r, struct dr_call *c)
+{
+	static uint32_t seed;
+	unsigned idx[DR_MAX_GWLIST], w[DR_MAX_GWLIST], order[DR_MAX_GWLIST], m = 0, k = 0;
+	if (!seed)
+		seed = ((uint32_t)time(NULL) ^ (uint32_t)getpid() << 16) | 1u;
+	for (unsigned i = 0; i < c->n_left; i++) {
+		if (r->weights[i]) {
+			idx[m] = i;
+			w[m++] = r->weights[i];
+		}
+	}
+	sip_health_weighted_order(w, m, sip_health_rand(&seed), order);
+	for (unsigned i = 0; i < m; i++)
+		c->left[k++] = r->gws[idx[order[i]]];
+	for (unsigned i = 0; i < c->n_left; i++)
+		if (!r->weights[i])
+			c->left[k++] = r->gws[i];
 }
 
 int64_t sipcc_fn_do_routing(struct sip_ctx *ctx, int64_t group)
@@ -127,7 +157,10 @@ int64_t sipcc_fn_do_routing(struct sip_ctx *ctx, int64_t group)
 	/* A new routing keeps the gateway chosen before until one is. */
 	c->number = dr_dup(a, u->user);
 	c->n_left = r->n_gws < DR_MAX_GWLIST ? r->n_gws : DR_MAX_GWLIST;
-	memcpy(c->left, r->gws, c->n_left * sizeof c->left[0]);
+	if (r->weighted)
+		dr_weighted(r, c);
+	else
+		memcpy(c->left, r->gws, c->n_left * sizeof c->left[0]);
 	return dr_next(ctx, c, a);
 }
 
@@ -158,6 +191,34 @@ void sipcc_pv_dr_gw_attrs_get(struct sip_ctx *ctx, sip_str *out)
 	*out = c && c->has_gw ? c->gw_attrs : SIP_STR_NULL;
 }
 
+/* ---- gateways that time out ---- */
+
+/* The gateway of call c ended in 408 (no answer, or it gave up): report
+ * it once, so a probed gateway is skipped by the next calls. */
+static void dr_call_timed_out(struct dr_call *c)
+{
+	if (!c || !c->has_gw || c->failed_gw == c->gw_id)
+		return;
+	c->failed_gw = c->gw_id;
+	dr_gw_call_failed(c->gw_id);
+}
+
+/* A failure route is about to run for a branch that ended in 408. */
+static void dr_route_txn(struct sip_ctx *ctx, txn *s)
+{
+	if (ctx->route_kind != SIPCC_ROUTE_FAILURE || ctx->reply_code != 408)
+		return;
+	dr_call_timed_out(*proxy_txn_slot(s, &sipcc_module_drouting));
+}
+
+/* The final response upstream is a 408 (no failure route took the call
+ * elsewhere). */
+static void dr_txn_final(txn *s, int code)
+{
+	if (code == 408)
+		dr_call_timed_out(*proxy_txn_slot(s, &sipcc_module_drouting));
+}
+
 /* ---- start-up ---- */
 
 /* The tables are loaded by the database worker and reloaded on the
@@ -166,7 +227,7 @@ void sipcc_pv_dr_gw_attrs_get(struct sip_ctx *ctx, sip_str *out)
  * numbers of gateways or rules. */
 static void dr_module_init(sip_timer_wheel *w)
 {
-	(void)w;
+	dr_health_init(w);
 	db_cache *c = dr_tables();
 	if (!c || proxy_db_cache_serve(c, "drouting") != SIP_OK)
 		LOG_ERR("drouting: the gateway tables cannot be served");
@@ -175,6 +236,7 @@ static void dr_module_init(sip_timer_wheel *w)
 
 static void dr_module_destroy(void)
 {
+	dr_health_destroy();
 	dr_cache_clear();
 }
 
@@ -182,5 +244,7 @@ sipcc_module sipcc_module_drouting = {
 	.name = "drouting",
 	.init = dr_module_init,
 	.destroy = dr_module_destroy,
+	.route_txn = dr_route_txn,
+	.final = dr_txn_final,
 	.call_copy = dr_call_copy,
 };

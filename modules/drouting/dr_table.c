@@ -53,15 +53,22 @@ unsigned dr_rule_count(void)
 
 int dr_gwlist_parse(sip_str s, int64_t *ids, unsigned max)
 {
+	return dr_gwlist_parse_w(s, ids, NULL, NULL, max);
+}
+
+int dr_gwlist_parse_w(sip_str s, int64_t *ids, unsigned *weights, bool *weighted, unsigned max)
+{
 	unsigned n = 0;
 	size_t i = 0;
 
+	if (weighted)
+		*weighted = false;
 	while (i < s.len && (s.s[i] == ' ' || s.s[i] == '\t'))
 		i++;
 	if (i == s.len)
 		return -1;
 	while (i < s.len) {
-		int64_t v = 0;
+		int64_t v = 0, w = 1;
 		size_t start = i;
 		while (i < s.len && s.s[i] >= '0' && s.s[i] <= '9') {
 			if (v > (INT64_MAX - 9) / 10)
@@ -70,8 +77,25 @@ int dr_gwlist_parse(sip_str s, int64_t *ids, unsigned max)
 		}
 		if (i == start || v <= 0)
 			return -1;
-		if (n < max)
+		if (i < s.len && s.s[i] == '=') {
+			/* OpenSIPS's "ID=WEIGHT": the rule picks by weight. */
+			size_t ws = ++i;
+			w = 0;
+			while (i < s.len && s.s[i] >= '0' && s.s[i] <= '9') {
+				w = w * 10 + (s.s[i++] - '0');
+				if (w > DR_MAX_WEIGHT)
+					return -1;
+			}
+			if (i == ws)
+				return -1;
+			if (weighted)
+				*weighted = true;
+		}
+		if (n < max) {
 			ids[n] = v;
+			if (weights)
+				weights[n] = (unsigned)w;
+		}
 		n++;
 		while (i < s.len && (s.s[i] == ' ' || s.s[i] == '\t'))
 			i++;
@@ -127,8 +151,8 @@ static int dr_load(db *d, void **out)
 		return SIP_NOMEM;
 	}
 	db_stmt *st = NULL;
-	if ((rc = db_prepare(d, "SELECT id, address, strip, prefix, attrs FROM dr_gateway", &st))
-	    != SIP_OK)
+	if ((rc = db_prepare(d, "SELECT id, address, strip, prefix, attrs, probe FROM dr_gateway",
+			     &st)) != SIP_OK)
 		goto fail;
 	/* Rows added between the count and this query wait for the next
 	 * refresh. */
@@ -140,6 +164,7 @@ static int dr_load(db *d, void **out)
 		g->strip = strip < 0 ? 0 : strip > 64 ? 64 : (int)strip;
 		g->prefix = sip_arena_strdup(&c->arena, db_column_text(st, 3));
 		g->attrs = sip_arena_strdup(&c->arena, db_column_text(st, 4));
+		g->probe = db_column_int(st, 5) != 0;
 	}
 	db_finalize(st);
 	st = NULL;
@@ -155,7 +180,8 @@ static int dr_load(db *d, void **out)
 		r->group = db_column_int(st, 1);
 		r->prefix = sip_arena_strdup(&c->arena, db_column_text(st, 2));
 		r->priority = db_column_int(st, 3);
-		int n = dr_gwlist_parse(db_column_text(st, 4), r->gws, DR_MAX_GWLIST);
+		int n = dr_gwlist_parse_w(db_column_text(st, 4), r->gws, r->weights, &r->weighted,
+					  DR_MAX_GWLIST);
 		if (n <= 0)
 			continue;       /* sipcc-ctl writes none such; a hand-made row */
 		r->n_gws = (unsigned)n;
@@ -175,13 +201,30 @@ fail:
 	return rc;
 }
 
-/* A new snapshot is in use: say so when the numbers changed. */
+static void (*dr_on_loaded)(void);
+
+void dr_table_on_loaded(void (*fn)(void))
+{
+	dr_on_loaded = fn;
+}
+
+unsigned dr_gw_at(unsigned i, const dr_gw **out)
+{
+	const struct dr_cache *c = dr_cur();
+	*out = c && i < c->n_gws ? &c->gws[i] : NULL;
+	return c ? c->n_gws : 0;
+}
+
+/* A new snapshot is in use: the health states follow it; say so when the
+ * numbers changed. */
 static void dr_loaded(db_cache *dc, const void *snap)
 {
 	static unsigned n_gws, n_rules;
 	static bool logged;
 	const struct dr_cache *c = snap;
 	(void)dc;
+	if (dr_on_loaded)
+		dr_on_loaded();
 	if (logged && n_gws == c->n_gws && n_rules == c->n_rules)
 		return;
 	n_gws = c->n_gws;

@@ -376,6 +376,51 @@ static const char *const v5_mysql[] = {
 	NULL
 };
 
+/* v6: load balancing and gateway health.
+ *
+ * dispatcher       the destinations of load-balancing sets (OpenSIPS
+ *                  dispatcher): a set id, the destination's SIP URI,
+ *                  flags (1: disabled, never selected nor probed; 2:
+ *                  probed when dispatcher.probing_mode is 0), a priority
+ *                  (higher first for DS_PRIORITY), a weight (DS_WEIGHTED),
+ *                  attributes for the policy and a description.
+ * dr_gateway.probe 1: the gateway is probed with OPTIONS (drouting
+ *                  ping_interval) and disabled while it does not answer.
+ *
+ * dispatcher is cached: its change serial and triggers as in v5. */
+#define V6_DS(CREATE, ID, TAIL) \
+	CREATE " dispatcher (" \
+	" id " ID "," \
+	" setid INTEGER NOT NULL," \
+	" destination VARCHAR(255) NOT NULL," \
+	" flags INTEGER NOT NULL DEFAULT 0," \
+	" priority INTEGER NOT NULL DEFAULT 0," \
+	" weight INTEGER NOT NULL DEFAULT 1," \
+	" attrs VARCHAR(255) NOT NULL DEFAULT ''," \
+	" description VARCHAR(255) NOT NULL DEFAULT ''," \
+	" UNIQUE (setid, destination))" TAIL
+static const char *const v6_sqlite[] = {
+	V6_DS(V5_NEW, V5_SQL_ID, ""),
+	"ALTER TABLE dr_gateway ADD COLUMN probe INTEGER NOT NULL DEFAULT 0",
+	"INSERT INTO sipcc_change (tbl, serial) VALUES ('dispatcher', 0)",
+	V5_SQ_TRIG("dispatcher")
+	NULL
+};
+static const char *const v6_pgsql[] = {
+	V6_DS(V5_NEW, V5_PG_ID, ""),
+	"ALTER TABLE dr_gateway ADD COLUMN probe INTEGER NOT NULL DEFAULT 0",
+	"INSERT INTO sipcc_change (tbl, serial) VALUES ('dispatcher', 0)",
+	V5_PG_TRIG("dispatcher")
+	NULL
+};
+static const char *const v6_mysql[] = {
+	V6_DS(V5_AGAIN, V5_MY_ID, V1_MY_TABLE),
+	"ALTER TABLE dr_gateway ADD COLUMN IF NOT EXISTS probe INTEGER NOT NULL DEFAULT 0",
+	"INSERT IGNORE INTO sipcc_change (tbl, serial) VALUES ('dispatcher', 0)",
+	V5_MY_TRIG("dispatcher")
+	NULL
+};
+
 /* Every entry needs its statements for all three backends; one left NULL
  * makes that migration fail on that backend with an error naming it. */
 static const db_migration db_migrations[] = {
@@ -385,6 +430,7 @@ static const db_migration db_migrations[] = {
 	{ 4, "location params, instance, reg_id", v4_sql, v4_sql, v4_mysql },
 	{ 5, "usr_preferences, grp, address, dialplan, blacklist, sipcc_change",
 	  v5_sqlite, v5_pgsql, v5_mysql },
+	{ 6, "dispatcher, dr_gateway probe", v6_sqlite, v6_pgsql, v6_mysql },
 };
 
 _Static_assert(sizeof(db_migrations) / sizeof(db_migrations[0]) == DB_SCHEMA_VERSION,
@@ -394,6 +440,7 @@ _Static_assert(sizeof(db_migrations) / sizeof(db_migrations[0]) == DB_SCHEMA_VER
  * drops them in), then the version table. A migration that creates a
  * table adds it here; test_db checks that none is left behind. */
 static const char *const db_tables_drop[] = {
+	"DROP TABLE IF EXISTS dispatcher",
 	"DROP TABLE IF EXISTS sipcc_change", "DROP TABLE IF EXISTS blacklist",
 	"DROP TABLE IF EXISTS dialplan", "DROP TABLE IF EXISTS address",
 	"DROP TABLE IF EXISTS grp", "DROP TABLE IF EXISTS usr_preferences",

@@ -209,3 +209,16 @@ EXTRA_DIST += tests/e2e/db_reload.sip
 # daemon that drops root and logs JSON to syslog.
 E2E_TESTS += tests/e2e/service.sh
 EXTRA_DIST += tests/e2e/dgram_rx.py
+# Load balancing (dispatcher): round robin, call-id hash, weighted and
+# priority over sipp destinations; a stopped destination marked inactive
+# by OPTIONS probes and back when it restarts; ds_mark_dst() and
+# ds_next_dst() after a 503; ds set and ds rm at run time; on SQLite and
+# on PostgreSQL; the YAML keys dispatch and next_destination.
+E2E_TESTS += tests/e2e/ds.sh tests/e2e/ds_pgsql.sh tests/e2e/ds_yaml.sh
+EXTRA_DIST += tests/e2e/ds.sip tests/e2e/ds.yaml
+# Gateway health in dynamic routing: weighted gateway lists, a stopped
+# gateway disabled by OPTIONS probes and skipped before a call waits for
+# it, a gateway whose call times out disabled at once, both back when
+# they answer again; dr status and dr set; on SQLite and on PostgreSQL.
+E2E_TESTS += tests/e2e/dr_health.sh tests/e2e/dr_health_pgsql.sh
+EXTRA_DIST += tests/e2e/dr_health.sip tests/e2e/dr_silent.xml

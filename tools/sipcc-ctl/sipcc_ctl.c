@@ -56,10 +56,12 @@ static void ctl_usage(FILE *f)
 		"  alias rm ALIAS@DOMAIN            remove an alias\n"
 		"  alias list                       list the aliases\n"
 		"  ul show [AOR]                    list the registrations (of one AOR)\n"
-		"  gw add ID URI [strip=N] [prefix=DIGITS] [attrs=TEXT]   add a gateway\n"
+		"  gw add ID URI [strip=N] [prefix=DIGITS] [attrs=TEXT] [probe=0|1]   add a\n"
+		"                                   gateway (probe=1: OPTIONS probes)\n"
 		"  gw rm ID | gw list               remove or list gateways\n"
 		"  rule add GROUP PREFIX GWLIST [priority=N] [id=N]   add a routing rule\n"
-		"                                   (GWLIST: gateway ids, e.g. 1,2; PREFIX\n"
+		"                                   (GWLIST: gateway ids, e.g. 1,2, or with\n"
+		"                                   weights 1=70,2=30; PREFIX\n"
 		"                                   \"\" matches every number)\n"
 		"  rule rm ID | rule list           remove or list routing rules\n"
 		"  dp add DPID PRIORITY MATCH SUBST REPLACEMENT [attrs=TEXT] [op=regex|exact]\n"
@@ -85,12 +87,17 @@ static void ctl_usage(FILE *f)
 		"                                   domain's, for its users without one)\n"
 		"  pref get USER@DOMAIN [NAME]      print one attribute's value, or all\n"
 		"  pref rm USER@DOMAIN NAME         remove an attribute\n"
+		"  ds add SETID URI [flags=N] [priority=N] [weight=N] [attrs=TEXT] [desc=TEXT]\n"
+		"                                   add a destination to a dispatcher set\n"
+		"  ds rm ID | ds rm SETID URI | ds list [SETID]   remove or list destinations\n"
 		"  import subscribers|aliases|prefs|groups FILE.csv   load a CSV file in one\n"
 		"                                   transaction (nothing when a line is bad)\n"
 		"with --ctl PATH, a command for a running proxy (see sipcc-ctl(8)):\n"
 		"  stats [PREFIX] | uptime | version | help | log level [LEVEL]\n"
 		"  ul show [AOR] | ul rm AOR | dlg list | dr reload | domain reload\n"
 		"  dp reload | dp translate DPID INPUT\n"
+		"  ds status [SETID] | ds set SETID URI active|inactive\n"
+		"  dr status | dr set GWID active|inactive\n"
 		"options:\n"
 		"  --db URL       sqlite:PATH, postgres://USER:PASS@HOST:PORT/DB or\n"
 		"                 mysql://USER:PASS@HOST:PORT/DB (default %s)\n"
@@ -549,12 +556,12 @@ int ctl_opts_known(int argc, char **argv, const char *const *keys, const char *c
 
 static int ctl_gw_cmd(db *d, int argc, char **argv)
 {
-	static const char *const keys[] = { "strip", "prefix", "attrs", NULL };
+	static const char *const keys[] = { "strip", "prefix", "attrs", "probe", NULL };
 	db_stmt *st;
 	int rc;
 	int64_t id;
 	if (argc == 1 && strcmp(argv[0], "list") == 0) {
-		if ((rc = db_prepare(d, "SELECT id, address, strip, prefix, attrs FROM dr_gateway"
+		if ((rc = db_prepare(d, "SELECT id, address, strip, prefix, attrs, probe FROM dr_gateway"
 				     " ORDER BY id", &st)) != SIP_OK)
 			return ctl_dberr(d, "cannot read the gateway table", rc);
 		while ((rc = db_step(st)) == DB_ROW) {
@@ -565,6 +572,8 @@ static int ctl_gw_cmd(db *d, int argc, char **argv)
 			       (long long)db_column_int(st, 2), SIP_STR_ARG(p));
 			if (at.len)
 				printf(" attrs=" SIP_STR_FMT, SIP_STR_ARG(at));
+			if (db_column_int(st, 5))
+				printf(" probe=1");
 			putchar('\n');
 		}
 		db_finalize(st);
@@ -591,7 +600,7 @@ static int ctl_gw_cmd(db *d, int argc, char **argv)
 	}
 	if (argc < 3 || strcmp(argv[0], "add"))
 		return ctl_err(CTL_USAGE, "usage: %s gw add ID URI [strip=N] [prefix=DIGITS]"
-			       " [attrs=TEXT], gw rm ID, or gw list", ctl_prog);
+			       " [attrs=TEXT] [probe=0|1], gw rm ID, or gw list", ctl_prog);
 	if ((rc = ctl_opts_known(argc - 3, argv + 3, keys, "gw add")) != CTL_OK)
 		return rc;
 	if (!ctl_parse_id(argv[1], &id))
@@ -604,6 +613,10 @@ static int ctl_gw_cmd(db *d, int argc, char **argv)
 	const char *strip_s = ctl_opt(argc - 3, argv + 3, "strip");
 	const char *prefix = ctl_opt(argc - 3, argv + 3, "prefix");
 	const char *attrs = ctl_opt(argc - 3, argv + 3, "attrs");
+	const char *probe_s = ctl_opt(argc - 3, argv + 3, "probe");
+	if (probe_s && strcmp(probe_s, "0") && strcmp(probe_s, "1"))
+		return ctl_err(CTL_REFUSED, "bad probe '%s' (0 or 1)", probe_s);
+	int64_t probe = probe_s && probe_s[0] == '1';
 	int64_t strip = 0;
 	if (strip_s) {
 		char *end;
@@ -625,13 +638,14 @@ static int ctl_gw_cmd(db *d, int argc, char **argv)
 		return ctl_dberr(d, "cannot read the gateway table", rc);
 	if (n)
 		return ctl_err(CTL_REFUSED, "gateway %lld exists already", (long long)id);
-	rc = db_prepare(d, "INSERT INTO dr_gateway (id, address, strip, prefix, attrs)"
-			" VALUES ($1, $2, $3, $4, $5)", &st);
+	rc = db_prepare(d, "INSERT INTO dr_gateway (id, address, strip, prefix, attrs, probe)"
+			" VALUES ($1, $2, $3, $4, $5, $6)", &st);
 	if (rc == SIP_OK && (rc = db_bind_int(st, 1, id)) == SIP_OK
 	    && (rc = db_bind_text(st, 2, sip_str_make(uri, strlen(uri)))) == SIP_OK
 	    && (rc = db_bind_int(st, 3, strip)) == SIP_OK
 	    && (rc = db_bind_text(st, 4, sip_str_make(prefix, strlen(prefix)))) == SIP_OK
-	    && (rc = db_bind_text(st, 5, sip_str_make(attrs, strlen(attrs)))) == SIP_OK)
+	    && (rc = db_bind_text(st, 5, sip_str_make(attrs, strlen(attrs)))) == SIP_OK
+	    && (rc = db_bind_int(st, 6, probe)) == SIP_OK)
 		rc = ctl_run(st);
 	db_finalize(st);
 	if (rc == SIP_EDBCONSTRAINT)
@@ -687,7 +701,7 @@ static int ctl_rule_cmd(db *d, int argc, char **argv)
 	int ngw = dr_gwlist_parse(sip_str_make(argv[3], strlen(argv[3])), gws, DR_MAX_GWLIST);
 	if (ngw <= 0)
 		return ctl_err(CTL_REFUSED, "bad gateway list '%s' (gateway ids separated by"
-			       " commas, e.g. 1,2)", argv[3]);
+			       " commas, e.g. 1,2, each with an optional weight: 1=70,2=30)", argv[3]);
 	if (strlen(argv[3]) > 255)
 		return ctl_err(CTL_REFUSED, "gateway list longer than 255 characters");
 	const char *prio_s = ctl_opt(argc - 4, argv + 4, "priority");
@@ -889,7 +903,7 @@ int main(int argc, char **argv)
 	    && strcmp(cmd, "gw") && strcmp(cmd, "rule") && strcmp(cmd, "dp")
 	    && strcmp(cmd, "group") && strcmp(cmd, "address") && strcmp(cmd, "blacklist")
 	    && strcmp(cmd, "acc") && strcmp(cmd, "cdr")
-	    && strcmp(cmd, "pref") && strcmp(cmd, "import"))
+	    && strcmp(cmd, "pref") && strcmp(cmd, "import") && strcmp(cmd, "ds"))
 		return ctl_err(CTL_USAGE, "unknown command '%s' (see %s --help)", cmd, ctl_prog);
 	if (db_cmd && (argc != 2 || (strcmp(argv[1], "init") && strcmp(argv[1], "migrate")
 				      && strcmp(argv[1], "version"))))
@@ -939,6 +953,8 @@ int main(int argc, char **argv)
 		status = ctl_blacklist_cmd(d, argc - 1, argv + 1);
 	} else if (strcmp(cmd, "pref") == 0) {
 		status = ctl_pref_cmd(d, argc - 1, argv + 1);
+	} else if (strcmp(cmd, "ds") == 0) {
+		status = ctl_ds_cmd(d, argc - 1, argv + 1);
 	} else if (strcmp(cmd, "import") == 0) {
 		status = ctl_import_cmd(d, argc - 1, argv + 1, plaintext);
 	} else if (strcmp(cmd, "acc") == 0 || strcmp(cmd, "cdr") == 0) {

@@ -104,6 +104,43 @@ static void test_gwlist_parse(void **state)
 	assert_int_equal(dr_gwlist_parse(S("99999999999999999999"), ids, 4), -1);
 }
 
+/* Weights in a gateway list, OpenSIPS's "ID=WEIGHT", and the weights and
+ * probe flags a load reads. */
+static void test_weights(void **state)
+{
+	(void)state;
+	int64_t ids[4];
+	unsigned w[4];
+	bool weighted = true;
+	assert_int_equal(dr_gwlist_parse_w(S("1,2"), ids, w, &weighted, 4), 2);
+	assert_false(weighted);
+	assert_int_equal(w[0], 1);
+	assert_int_equal(dr_gwlist_parse_w(S("1=70, 2=30,3"), ids, w, &weighted, 4), 3);
+	assert_true(weighted);
+	assert_int_equal(ids[1], 2);
+	assert_int_equal(w[0], 70);
+	assert_int_equal(w[1], 30);
+	assert_int_equal(w[2], 1);
+	assert_int_equal(dr_gwlist_parse_w(S("1=0"), ids, w, &weighted, 4), 1);
+	assert_int_equal(w[0], 0);
+	assert_int_equal(dr_gwlist_parse(S("1=x"), ids, 4), -1);
+	assert_int_equal(dr_gwlist_parse(S("1="), ids, 4), -1);
+	assert_int_equal(dr_gwlist_parse(S("1=99999999"), ids, 4), -1);
+	assert_int_equal(dr_gwlist_parse(S("=5"), ids, 4), -1);
+	gw(1, "sip:10.0.0.1", 0, "");
+	gw(2, "sip:10.0.0.2", 0, "");
+	assert_int_equal(db_exec(d, "UPDATE dr_gateway SET probe = 1 WHERE id = 2"), SIP_OK);
+	rule(1, 1, "49", 0, "1=1,2=3");
+	assert_int_equal(dr_refresh(d), SIP_OK);
+	const dr_rule *r = dr_match(1, S("4930"));
+	assert_non_null(r);
+	assert_true(r->weighted);
+	assert_int_equal(r->weights[0], 1);
+	assert_int_equal(r->weights[1], 3);
+	assert_false(dr_gw_find(1)->probe);
+	assert_true(dr_gw_find(2)->probe);
+}
+
 static void test_match(void **state)
 {
 	(void)state;
@@ -176,6 +213,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_gwlist_parse),
+		cmocka_unit_test_setup_teardown(test_weights, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_match, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
 	};

@@ -1,0 +1,317 @@
+/* The health of the gateways (core/health.h): OPTIONS probes of the
+ * gateways marked for them (dr_gateway.probe, or every gateway with
+ * drouting.probing_mode 1), and calls to a probed gateway that end in 408,
+ * move a gateway between active and inactive; do_routing() and
+ * use_next_gw() skip an inactive one, so a call does not wait for a dead
+ * gateway. "dr status" shows the states and counters, "dr set" changes
+ * one by hand.
+ *
+ * States live in a table of the module keyed by gateway id, outside the
+ * snapshots of the gateway table, so a reload keeps them; a gateway whose
+ * address changed starts again as active. */
+#include "drouting/drouting.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include "core/hash.h"
+#include "core/health.h"
+#include "core/htable.h"
+#include "core/log.h"
+#include "core/status.h"
+#include "proxy/host.h"
+
+typedef struct dr_node {
+	sip_hlink link;
+	int64_t id;
+	char *address;              /* owned: the address probed */
+	sip_health h;
+	unsigned in_flight;
+	bool seen, gone;
+} dr_node;
+
+static sip_htable dr_nodes;
+static sip_health_cfg dr_hcfg = { 3, 2 };
+static const char *dr_codes = "";
+static int dr_probing_mode;
+static unsigned dr_ping_ms, dr_ping_timeout_ms = 3000;
+static sip_timer_wheel *dr_wheel;
+static sip_timer dr_ping_timer;
+
+static uint32_t dr_id_hash(int64_t id)
+{
+	return sip_hash_bytes(&id, sizeof id);
+}
+
+static bool dr_node_eq(const sip_hlink *l, const void *key)
+{
+	return SIP_HTABLE_ENTRY(l, dr_node, link)->id == *(const int64_t *)key;
+}
+
+static dr_node *dr_node_find(int64_t id)
+{
+	if (!sip_htable_ready(&dr_nodes))
+		return NULL;
+	sip_hlink *l = sip_htable_find(&dr_nodes, dr_id_hash(id), dr_node_eq, &id);
+	return l ? SIP_HTABLE_ENTRY(l, dr_node, link) : NULL;
+}
+
+static void dr_node_free(dr_node *n)
+{
+	sip_mem_free(n->address);
+	sip_mem_free(n);
+}
+
+/* Every change of a gateway's state passes here: the log line, and the
+ * place for whatever must follow a gateway going down or up. */
+static void dr_gw_state_changed(dr_node *n, sip_health_why why)
+{
+	LOG_NOTICE("drouting: gateway %lld (%s) is now %s (%s)", (long long)n->id, n->address,
+		   sip_health_state_name(&n->h), sip_health_why_name(why));
+}
+
+/* Drop node n from the table (freed now, or by its last probe's answer). */
+static void dr_node_drop(dr_node *n)
+{
+	sip_htable_remove(&dr_nodes, &n->link);
+	if (n->in_flight)
+		n->gone = true;
+	else
+		dr_node_free(n);
+}
+
+/* The gateways of the snapshot now in use get a node; the others go. */
+static void dr_health_sync(void)
+{
+	if (!sip_htable_ready(&dr_nodes) && sip_htable_init(&dr_nodes, 4) != SIP_OK)
+		return;
+	sip_hiter it;
+	sip_hlink *l;
+	sip_hiter_init(&it, &dr_nodes);
+	while ((l = sip_hiter_next(&it)))
+		SIP_HTABLE_ENTRY(l, dr_node, link)->seen = false;
+	sip_hiter_done(&it);
+	const dr_gw *g;
+	for (unsigned i = 0; dr_gw_at(i, &g), g; i++) {
+		dr_node *n = dr_node_find(g->id);
+		if (n && (strlen(n->address) != g->address.len ||
+			  memcmp(n->address, g->address.s, g->address.len) != 0)) {
+			dr_node_drop(n);        /* a new address: a new peer */
+			n = NULL;
+		}
+		if (!n) {
+			n = sip_mem_alloc(sizeof *n);
+			char *a = sip_mem_alloc(g->address.len + 1);
+			if (!n || !a) {
+				sip_mem_free(n);
+				sip_mem_free(a);
+				continue;
+			}
+			memset(n, 0, sizeof *n);
+			memcpy(a, g->address.s, g->address.len);
+			a[g->address.len] = '\0';
+			n->address = a;
+			n->id = g->id;
+			sip_health_init(&n->h);
+			sip_htable_insert(&dr_nodes, &n->link, dr_id_hash(g->id));
+		}
+		n->seen = true;
+	}
+	sip_hiter_init(&it, &dr_nodes);
+	while ((l = sip_hiter_next(&it))) {
+		dr_node *n = SIP_HTABLE_ENTRY(l, dr_node, link);
+		if (!n->seen)
+			dr_node_drop(n);
+	}
+	sip_hiter_done(&it);
+}
+
+static bool dr_probed(const dr_gw *g)
+{
+	return dr_ping_ms && (dr_probing_mode == 1 || g->probe);
+}
+
+bool dr_gw_up(const dr_gw *g)
+{
+	const dr_node *n = dr_node_find(g->id);
+	return !n || !n->h.down;
+}
+
+void dr_gw_called(int64_t id)
+{
+	dr_node *n = dr_node_find(id);
+	if (n)
+		n->h.calls_sent++;
+}
+
+/* A call to gateway id ended in 408. Only a probed gateway is disabled:
+ * nothing else would enable it again. */
+void dr_gw_call_failed(int64_t id)
+{
+	dr_node *n = dr_node_find(id);
+	const dr_gw *g = dr_gw_find(id);
+	if (!n || !g || !dr_probed(g))
+		return;
+	if (sip_health_call_failed(&n->h))
+		dr_gw_state_changed(n, SIP_HEALTH_CALL);
+}
+
+/* ---- probes ---- */
+
+static void dr_probe_answer(void *arg, int code, const sip_msg *resp)
+{
+	dr_node *n = arg;
+	(void)resp;
+	if (n->in_flight)
+		n->in_flight--;
+	if (n->gone) {
+		if (!n->in_flight)
+			dr_node_free(n);
+		return;
+	}
+	if (sip_health_probe_result(&n->h, &dr_hcfg, sip_health_code_ok(code, dr_codes)))
+		dr_gw_state_changed(n, SIP_HEALTH_PROBE);
+}
+
+static void dr_probe(dr_node *n)
+{
+	struct proxy_uac_req r;
+	memset(&r, 0, sizeof r);
+	r.method = sip_str_make("OPTIONS", 7);
+	/* Empty, not NULL: the UAC copies them whatever their length. */
+	r.headers = r.body = sip_str_make("", 0);
+	r.ruri = sip_str_make(n->address, strlen(n->address));
+	r.timeout_ms = dr_ping_timeout_ms;
+	sip_health_probe_sent(&n->h);
+	n->in_flight++;
+	if (proxy_uac_send(&r, dr_probe_answer, n) != SIP_OK) {
+		n->in_flight--;
+		if (sip_health_probe_result(&n->h, &dr_hcfg, false))
+			dr_gw_state_changed(n, SIP_HEALTH_PROBE);
+	}
+}
+
+static void dr_ping_all(sip_timer *t, void *arg)
+{
+	(void)t;
+	(void)arg;
+	const dr_gw *g;
+	for (unsigned i = 0; dr_gw_at(i, &g), g; i++) {
+		dr_node *n = dr_node_find(g->id);
+		if (n && !n->in_flight && dr_probed(g))
+			dr_probe(n);
+	}
+	sip_timer_add(dr_wheel, &dr_ping_timer, dr_ping_ms);
+}
+
+/* ---- control commands ---- */
+
+/* dr status: every gateway with its state and counters. */
+static bool dr_ctl_status(int argc, char **argv, proxy_ctl_out *o)
+{
+	(void)argv;
+	if (argc)
+		return proxy_ctl_error(o, "usage: dr status");
+	proxy_ctl_printf(o, ",\"gateways\":[");
+	const dr_gw *g;
+	for (unsigned i = 0; dr_gw_at(i, &g), g; i++) {
+		const dr_node *n = dr_node_find(g->id);
+		sip_health none;
+		sip_health_init(&none);
+		const sip_health *h = n ? &n->h : &none;
+		proxy_ctl_printf(o, "%s{\"id\":%lld,\"address\":", i ? "," : "", (long long)g->id);
+		proxy_ctl_json_str(o, g->address.s, g->address.len);
+		proxy_ctl_printf(o, ",\"state\":\"%s\",\"probed\":%s,\"probes_sent\":%llu,"
+				 "\"probes_failed\":%llu,\"calls_sent\":%llu,\"timeouts\":%llu}",
+				 sip_health_state_name(h), dr_probed(g) ? "true" : "false",
+				 (unsigned long long)h->probes_sent,
+				 (unsigned long long)h->probes_failed,
+				 (unsigned long long)h->calls_sent, (unsigned long long)h->timeouts);
+	}
+	proxy_ctl_printf(o, "]");
+	return true;
+}
+
+/* dr set GWID active|inactive. */
+static bool dr_ctl_set(int argc, char **argv, proxy_ctl_out *o)
+{
+	char *end;
+	long long id = argc == 2 ? strtoll(argv[0], &end, 10) : 0;
+	if (argc != 2 || !*argv[0] || *end || (strcmp(argv[1], "active") &&
+					       strcmp(argv[1], "inactive")))
+		return proxy_ctl_error(o, "usage: dr set GWID active|inactive");
+	dr_node *n = dr_node_find(id);
+	if (!n)
+		return proxy_ctl_error(o, "no gateway %lld", id);
+	if (sip_health_set(&n->h, strcmp(argv[1], "inactive") == 0))
+		dr_gw_state_changed(n, SIP_HEALTH_ADMIN);
+	proxy_ctl_printf(o, ",\"state\":\"%s\"", sip_health_state_name(&n->h));
+	return true;
+}
+
+static int64_t dr_inactive_stat(void)
+{
+	int64_t k = 0;
+	if (!sip_htable_ready(&dr_nodes))
+		return 0;
+	sip_hiter it;
+	sip_hlink *l;
+	sip_hiter_init(&it, &dr_nodes);
+	while ((l = sip_hiter_next(&it)))
+		k += SIP_HTABLE_ENTRY(l, dr_node, link)->h.down;
+	sip_hiter_done(&it);
+	return k;
+}
+
+/* ---- start-up ---- */
+
+void dr_health_init(sip_timer_wheel *w)
+{
+	dr_wheel = w;
+	int64_t v = sipcc_setting_int("drouting", "inactive_threshold", 3);
+	dr_hcfg.fails = v < 1 ? 1 : v > 1000 ? 1000 : (unsigned)v;
+	v = sipcc_setting_int("drouting", "active_threshold", 2);
+	dr_hcfg.oks = v < 1 ? 1 : v > 1000 ? 1000 : (unsigned)v;
+	dr_codes = sipcc_setting_str("drouting", "ping_reply_codes", "");
+	if (!sip_health_codes_valid(dr_codes)) {
+		LOG_ERR("drouting: ping_reply_codes '%s' is not a list of codes (\"403,404\","
+			" \"4xx\"): only 2xx answers a probe", dr_codes);
+		dr_codes = "";
+	}
+	dr_probing_mode = sipcc_setting_int("drouting", "probing_mode", 0) == 1 ? 1 : 0;
+	v = sipcc_setting_int("drouting", "ping_timeout", 3000);
+	dr_ping_timeout_ms = v < 10 ? 10 : v > 600000 ? 600000 : (unsigned)v;
+	v = sipcc_setting_int("drouting", "ping_interval", 10);
+	dr_ping_ms = v <= 0 ? 0 : v > 86400 ? 86400000u : (unsigned)v * 1000u;
+	if (sip_htable_init(&dr_nodes, 4) != SIP_OK)
+		LOG_ERR("drouting: out of memory");
+	dr_table_on_loaded(dr_health_sync);
+	sip_stat_gauge("dr.inactive", dr_inactive_stat);
+	proxy_ctl_register("dr status", "",
+			   "the gateways with their state (active, inactive) and counters", dr_ctl_status);
+	proxy_ctl_register("dr set", "GWID active|inactive",
+			   "set a gateway's state by hand (probes may change it again)", dr_ctl_set);
+	sip_timer_init(&dr_ping_timer, dr_ping_all, NULL);
+	if (dr_ping_ms)
+		sip_timer_add(w, &dr_ping_timer, dr_ping_ms);
+}
+
+void dr_health_destroy(void)
+{
+	if (dr_wheel)
+		sip_timer_cancel(dr_wheel, &dr_ping_timer);
+	dr_table_on_loaded(NULL);
+	if (sip_htable_ready(&dr_nodes)) {
+		sip_hiter it;
+		sip_hlink *l;
+		sip_hiter_init(&it, &dr_nodes);
+		while ((l = sip_hiter_next(&it))) {
+			/* A probe in flight is never answered now (the loop has
+			 * stopped; transactions go without their callbacks). */
+			sip_htable_remove(&dr_nodes, l);
+			dr_node_free(SIP_HTABLE_ENTRY(l, dr_node, link));
+		}
+		sip_hiter_done(&it);
+		sip_htable_destroy(&dr_nodes);
+	}
+	dr_wheel = NULL;
+}

@@ -1,0 +1,6 @@
+#!/bin/sh
+# tests/e2e/dr_health.sh with the gateway tables in a PostgreSQL server
+# started for the test (skipped without the server binaries).
+E2E_DB=pgsql
+export E2E_DB
+exec sh "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/dr_health.sh"
