@@ -209,3 +209,8 @@ EXTRA_DIST += tests/e2e/db_reload.sip
 # daemon that drops root and logs JSON to syslog.
 E2E_TESTS += tests/e2e/service.sh
 EXTRA_DIST += tests/e2e/dgram_rx.py
+
+# HEP v3 tracing to a real collector (sngrep -L): trace_all, sip_trace(),
+# sip_trace_dialog(), a collector that is down.
+E2E_TESTS += tests/e2e/siptrace.sh
+EXTRA_DIST += tests/e2e/siptrace.sip tests/e2e/hep_pcap.py
