@@ -6,11 +6,13 @@
 # sngrep is given the proxy's auth_key as its capture password, so a
 # packet without the right key chunk would not be stored.
 #  1. trace_all: a call between sipp's built-in uac and uas and an INVITE
-#     the proxy answers itself (404): every message in and out is
-#     captured once, with its addresses and Call-ID: INVITE (caller to
-#     proxy, proxy to callee), the proxy's 100 Trying, 180 and 200 both
-#     ways, ACK and BYE both ways, the BYE's 200 both ways; the 404 and
-#     its ACK. siptrace.sent counts them, no send failed.
+#     the proxy answers itself (404), over UDP and over TCP: every message
+#     in and out is captured once, with its addresses and Call-ID: INVITE
+#     (caller to proxy, proxy to callee), the proxy's 100 Trying, 180 and
+#     200 both ways, ACK and BYE both ways, the BYE's 200 both ways; the
+#     404 and its ACK. siptrace.sent counts them, no send failed. (sngrep
+#     writes every message as a UDP frame: the transport chunk is checked
+#     by tests/modules/siptrace/test_hep.)
 #  2. sip_trace() and sip_trace_dialog() without trace_all: the call to
 #     "txn" shows its INVITE transaction and the ACK (same CSeq) but not
 #     the BYE; the call to "dlg" shows everything up to the BYE's 200;
@@ -73,9 +75,11 @@ expect() {
 	[ "$n" = 1 ] || e2e_fail "$(basename "$f"): $n x '$3' ($4) from $1 to $2, expected 1"
 }
 
-# callid FILE USER: the Call-ID of the INVITE to USER.
+# callid FILE USER [tcp]: the Call-ID of the INVITE to USER (with
+# transport=tcp in its URI when asked).
 callid() {
-	awk -F '\t' -v u="INVITE sip:$2@" 'index($4, u) == 1 { print $5; exit }' "$1"
+	awk -F '\t' -v u="INVITE sip:$2@" -v t="${3:-}" \
+		'index($4, u) == 1 && (index($4, "transport=tcp") > 0) == (t != "") { print $5; exit }' "$1"
 }
 
 # count FILE CALLID: messages of that Call-ID.
@@ -105,7 +109,8 @@ C=127.0.0.1:$PEER
 # 1.
 build true
 hep_listen all
-E2E_LOG_LEVEL=info e2e_start_proxy "$PROXY" --ctl "$SOCK"
+E2E_LOG_LEVEL=info e2e_start_proxy "$PROXY" --ctl "$SOCK" --listen "tcp:127.0.0.1:$PROXY"
+e2e_wait_tcp "$PROXY_PID" "$PROXY" proxy
 e2e_sipp uas -sn uas -i 127.0.0.1 -p "$UAS" -m 1 -timeout 30s
 e2e_wait_sipp_up uas "$UAS"
 call uac all
@@ -113,7 +118,10 @@ e2e_sipp_wait uas
 e2e_expect_calls uas 1
 python3 "$E2E_SRC/sip_peer.py" "$PROXY" INVITE "sip:nobody@127.0.0.1:$PROXY" --expect 404 \
 	--source-port "$PEER" >"$E2E_TMP/peer.out" 2>&1 || e2e_fail "no 404 for nobody"
-hep_wait all 16
+python3 "$E2E_SRC/sip_peer.py" "$PROXY" INVITE "sip:nobody@127.0.0.1:$PROXY;transport=tcp" \
+	--expect 404 --tcp --source-port "$PEER" >"$E2E_TMP/peer_tcp.out" 2>&1 ||
+	e2e_fail "no 404 for nobody over TCP"
+hep_wait all 19
 f=$E2E_TMP/all.txt
 cid=$(callid "$f" all)
 [ -n "$cid" ] || e2e_fail "no INVITE to all captured"
@@ -136,6 +144,10 @@ cid=$(callid "$f" nobody)
 expect "$C" "$P" "INVITE sip:nobody@" "1 INVITE"
 expect "$P" "$C" "SIP/2.0 404 " "1 INVITE"
 expect "$C" "$P" "ACK sip:nobody@" "1 ACK"
+cid=$(callid "$f" nobody tcp)
+[ -n "$cid" ] || e2e_fail "no INVITE over TCP captured"
+expect "$C" "$P" "INVITE sip:nobody@" "1 INVITE"
+expect "$P" "$C" "SIP/2.0 404 " "1 INVITE"
 total=$(wc -l <"$f")
 [ "$(trace_stat siptrace.sent)" = "$total" ] ||
 	e2e_fail "siptrace.sent is $(trace_stat siptrace.sent), sngrep stored $total"
