@@ -83,11 +83,15 @@ size_t hep_encode(const hep_msg *m, uint8_t *out, size_t cap)
 	return n;
 }
 
-/* collector = "udp:" IP ":" port, IPv6 in brackets (the form of the
- * hep_server setting). */
-bool hep_parse_server(const char *s, sip_addr *a)
+/* collector = ("udp" / "tcp") ":" IP ":" port, IPv6 in brackets (the
+ * form of the hep_server setting). */
+bool hep_parse_server(const char *s, sip_addr *a, bool *tcp)
 {
-	if (strncmp(s, "udp:", 4) != 0)
+	if (strncmp(s, "udp:", 4) == 0)
+		*tcp = false;
+	else if (strncmp(s, "tcp:", 4) == 0)
+		*tcp = true;
+	else
 		return false;
 	s += 4;
 	const char *colon = strrchr(s, ':');

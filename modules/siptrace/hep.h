@@ -69,8 +69,8 @@ typedef struct hep_sip_info {
  * keep-alive CRLF, garbage). */
 bool hep_sip_scan(const char *buf, size_t len, hep_sip_info *out);
 
-/* The collector's address from "udp:IP:PORT" (IPv6 in brackets); false
- * when s is not that. */
-bool hep_parse_server(const char *s, sip_addr *a);
+/* The collector's address from "udp:IP:PORT" or "tcp:IP:PORT" (IPv6 in
+ * brackets) and whether it is TCP; false when s is not that. */
+bool hep_parse_server(const char *s, sip_addr *a, bool *tcp);
 
 #endif

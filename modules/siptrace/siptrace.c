@@ -11,10 +11,10 @@
  * the transaction layer, and a relayed branch, a reply and the ACK of a
  * transaction all carry its Call-ID and CSeq number.
  *
- * Each message goes out as one HEP packet on a connected, non-blocking UDP
- * socket of its own, with the Call-ID as correlation id. A collector that
- * is down or slow costs a failed send and a counter: nothing waits, and
- * nothing is queued. */
+ * Each message goes out as one HEP packet, with the Call-ID as correlation
+ * id, on a connected UDP socket of its own or a TCP connection
+ * (collector.h). A collector that is down or slow costs a failed send and
+ * a counter: nothing waits. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,6 +26,7 @@
 #include "core/log.h"
 #include "core/status.h"
 #include "proxy/host.h"
+#include "siptrace/collector.h"
 #include "siptrace/hep.h"
 
 /* After a final reply the entry lives this long, for the ACK and the
@@ -48,7 +49,6 @@ typedef struct trace_ent {
 static struct {
 	bool on;                /* a collector is set and its socket open */
 	bool all;
-	int fd;
 	char server[128];
 	uint32_t capture_id;
 	sip_str auth_key;
@@ -56,8 +56,9 @@ static struct {
 	sip_htable calls;
 	uint64_t txn_life_ms;   /* a transaction before its final reply */
 	uint64_t dlg_life_ms;   /* a confirmed dialog */
-	int64_t sent, send_errors, dropped, refused;
-} T = { .fd = -1 };
+	hep_counters cnt;
+	int64_t dropped, refused;
+} T;
 
 /* One packet at a time: the loop is single-threaded. */
 static uint8_t T_buf[HEP_MAX];
@@ -190,18 +191,7 @@ static void siptrace_emit(const sip_socket *sock, const sip_addr *peer, const ch
 		T.dropped++;
 		return;
 	}
-	/* A connected UDP socket reports the ICMP error of an earlier packet
-	 * (nobody on the collector's port) on the next send, which is not
-	 * sent: count it and send once more. */
-	for (int tries = 0; tries < 2; tries++) {
-		if (send(T.fd, T_buf, n, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)n) {
-			T.sent++;
-			return;
-		}
-		T.send_errors++;
-		if (errno != ECONNREFUSED && errno != EHOSTUNREACH && errno != ENETUNREACH)
-			return;
-	}
+	hep_coll_send(T_buf, n);
 }
 
 /* The transports' capture hook (net/transport.h). */
@@ -240,8 +230,8 @@ static void siptrace_init(sip_timer_wheel *w)
 	T.txn_life_ms = (uint64_t)(fr > 0 ? fr : 180000) + TRACE_LINGER_MS;
 	int64_t dl = sipcc_setting_int("dialog", "default_timeout", 43200);
 	T.dlg_life_ms = (uint64_t)(dl > 0 ? dl : 43200) * 1000u + TRACE_LINGER_MS;
-	sip_stat_counter("siptrace.sent", &T.sent);
-	sip_stat_counter("siptrace.send_errors", &T.send_errors);
+	sip_stat_counter("siptrace.sent", &T.cnt.sent);
+	sip_stat_counter("siptrace.send_errors", &T.cnt.send_errors);
 	sip_stat_counter("siptrace.dropped", &T.dropped);
 	sip_stat_counter("siptrace.refused", &T.refused);
 	sip_stat_gauge("siptrace.traced", siptrace_traced);
@@ -250,23 +240,23 @@ static void siptrace_init(sip_timer_wheel *w)
 		return;
 	}
 	sip_addr a;
-	if (!hep_parse_server(srv, &a)) {
-		LOG_ERR("siptrace: hep_server '%s' is not udp:IP:PORT: nothing is traced", srv);
-		return;
-	}
-	int fd = socket(a.u.sa.sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, &a.u.sa, a.len) < 0) {
-		LOG_ERR("siptrace: cannot use %s: %s", srv, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	bool tcp;
+	if (!hep_parse_server(srv, &a, &tcp)) {
+		LOG_ERR("siptrace: hep_server '%s' is not udp:IP:PORT or tcp:IP:PORT: nothing is"
+			" traced", srv);
 		return;
 	}
 	if (sip_htable_init(&T.calls, 6) != SIP_OK) {
 		LOG_ERR("siptrace: out of memory");
-		close(fd);
 		return;
 	}
-	T.fd = fd;
+	int rc = hep_coll_open(&a, tcp, proxy_host_loop(), &T.cnt);
+	if (rc != SIP_OK) {
+		LOG_ERR("siptrace: cannot use %s: %s", srv,
+			rc == SIP_EIO ? strerror(errno) : sip_strerror(rc));
+		sip_htable_destroy(&T.calls);
+		return;
+	}
 	snprintf(T.server, sizeof T.server, "%s", srv);
 	T.on = true;
 	tp_set_capture(trace_capture);
@@ -289,9 +279,7 @@ static void siptrace_destroy(void)
 		}
 		sip_htable_destroy(&T.calls);
 	}
-	if (T.fd >= 0)
-		close(T.fd);
-	T.fd = -1;
+	hep_coll_close();
 	T.on = false;
 }
 

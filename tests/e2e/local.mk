@@ -211,6 +211,7 @@ E2E_TESTS += tests/e2e/service.sh
 EXTRA_DIST += tests/e2e/dgram_rx.py
 
 # HEP v3 tracing to a real collector (sngrep -L): trace_all, sip_trace(),
-# sip_trace_dialog(), a collector that is down.
+# sip_trace_dialog(), a collector that is down; over TCP to a decoding
+# collector that goes away and comes back.
 E2E_TESTS += tests/e2e/siptrace.sh
-EXTRA_DIST += tests/e2e/siptrace.sip tests/e2e/hep_pcap.py
+EXTRA_DIST += tests/e2e/siptrace.sip tests/e2e/hep_pcap.py tests/e2e/hep_recv.py

@@ -19,17 +19,24 @@
 #     the call to "other" and the 404 to "nobody" show nothing.
 #  3. The collector stops: calls still succeed, the failed sends are
 #     counted in siptrace.send_errors.
+#  4. Over TCP to tests/e2e/hep_recv.py, a collector that decodes every
+#     chunk itself: each packet of a call and of an INVITE over TCP has
+#     capture_id, auth_key, protocol type SIP, the transport (17 UDP, 6
+#     TCP) and the message's Call-ID as correlation id. The collector is
+#     stopped during a call (its packets are counted lost, the call goes
+#     on) and started again: the next call is traced over a new
+#     connection.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init sipp python3 sngrep
-e2e_ports UAS PROXY UAC PEER HEP
+e2e_ports UAS PROXY UAC PEER PEER2 HEP
 SOCK=$E2E_TMP/ctl.sock
 CTL=${SIPCC_CTL:-$top_builddir/sipcc-ctl}
 KEY=s3cret
 
-# build TRACE_ALL: the test policy with the collector's port.
+# build TRACE_ALL [tcp]: the test policy with the collector's port.
 build() {
-	sed -e "s/udp:127.0.0.1:9060/udp:127.0.0.1:$HEP/" -e "s/trace_all = true/trace_all = $1/" \
+	sed -e "s/udp:127.0.0.1:9060/${2:-udp}:127.0.0.1:$HEP/" -e "s/trace_all = true/trace_all = $1/" \
 		"$E2E_SRC/siptrace.sip" >"$E2E_TMP/siptrace.sip"
 	grep -q "auth_key = \"$KEY\"" "$E2E_TMP/siptrace.sip" || e2e_error "siptrace.sip has another auth_key"
 	e2e_build "$E2E_TMP/siptrace.sip" -D "NEXT_HOP=sip:127.0.0.1:$UAS"
@@ -105,6 +112,7 @@ P=127.0.0.1:$PROXY
 A=127.0.0.1:$UAC
 B=127.0.0.1:$UAS
 C=127.0.0.1:$PEER
+C2=127.0.0.1:$PEER2
 
 # 1.
 build true
@@ -200,3 +208,65 @@ e2e_expect_proxy_alive
 errs=$(trace_stat siptrace.send_errors)
 [ "$errs" -gt 0 ] 2>/dev/null || e2e_fail "siptrace.send_errors is '$errs' with the collector down"
 e2e_log "collector down: $errs failed sends counted"
+
+# 4.
+e2e_kill "$PROXY_PID"
+build true tcp
+# hep_tcp NAME: the decoding collector on TCP port $HEP, into NAME.txt.
+hep_tcp() {
+	python3 "$E2E_SRC/hep_recv.py" tcp "$HEP" "$E2E_TMP/$1.txt" >"$E2E_TMP/$1.out" 2>&1 &
+	RECV_PID=$!
+	e2e_track "$RECV_PID"
+	e2e_wait_tcp "$RECV_PID" "$HEP" "hep_recv.py"
+}
+# lines NAME COUNT: wait (10 s at most) until NAME.txt has COUNT lines.
+lines() {
+	i=0
+	until [ "$(wc -l <"$E2E_TMP/$1.txt")" -ge "$2" ] || [ $i -ge 100 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	sleep 0.3
+}
+hep_tcp tcp1
+E2E_LOG_LEVEL=info e2e_start_proxy "$PROXY" --ctl "$SOCK" --listen "tcp:127.0.0.1:$PROXY"
+e2e_wait_tcp "$PROXY_PID" "$PROXY" proxy
+e2e_sipp uas4 -sn uas -i 127.0.0.1 -p "$UAS" -m 3 -timeout 60s
+e2e_wait_sipp_up uas4 "$UAS"
+call tcp1 tcp1
+python3 "$E2E_SRC/sip_peer.py" "$PROXY" INVITE "sip:nobody@127.0.0.1:$PROXY;transport=tcp" \
+	--expect 404 --tcp --source-port "$PEER2" >"$E2E_TMP/peer_tcp2.out" 2>&1 ||
+	e2e_fail "no 404 for nobody over TCP"
+lines tcp1 16
+f=$E2E_TMP/tcp1.txt
+[ "$(wc -l <"$f")" = 16 ] || e2e_fail "the TCP collector decoded $(wc -l <"$f") packets, expected 16"
+grep BAD "$f" && e2e_fail "the TCP collector could not decode a packet"
+# Columns: src dst ip-proto capture-id key correlation type first-line call-id.
+bad=$(awk -F '\t' '$4 != 2001 || $5 != "s3cret" || $6 != $9 || $7 != 1' "$f")
+[ -z "$bad" ] || e2e_fail "packets without capture_id 2001, the key, the Call-ID as correlation id or type SIP: $bad"
+n=$(awk -F '\t' -v a="$A" -v p="$P" '$1 == a && $2 == p && $3 == 17 && index($8, "INVITE sip:tcp1@") == 1' "$f" | wc -l)
+[ "$n" = 1 ] || e2e_fail "the INVITE over UDP was decoded $n times with IP protocol 17"
+n=$(awk -F '\t' -v c="$C2" -v p="$P" '$1 == c && $2 == p && $3 == 6 && index($8, "INVITE sip:nobody@") == 1' "$f" | wc -l)
+[ "$n" = 1 ] || e2e_fail "the INVITE over TCP was decoded $n times with IP protocol 6"
+n=$(awk -F '\t' -v c="$C2" -v p="$P" '$1 == p && $2 == c && $3 == 6 && index($8, "SIP/2.0 404 ") == 1' "$f" | wc -l)
+[ "$n" = 1 ] || e2e_fail "the 404 over TCP was decoded $n times with IP protocol 6"
+
+# The collector goes away during a call, and comes back.
+errs=$(trace_stat siptrace.send_errors)
+e2e_kill "$RECV_PID"
+call tcp2 tcp2
+e2e_expect_proxy_alive
+errs2=$(trace_stat siptrace.send_errors)
+[ "$errs2" -gt "$errs" ] || e2e_fail "siptrace.send_errors went from $errs to $errs2 with the collector gone"
+hep_tcp tcp2
+sleep 1.2       # a lost connection is made again at most once a second
+call tcp3 again
+e2e_sipp_wait uas4
+e2e_expect_calls uas4 3
+lines tcp2 13
+f=$E2E_TMP/tcp2.txt
+cid=$(awk -F '\t' 'index($8, "INVITE sip:again@") == 1 { print $9; exit }' "$f")
+[ -n "$cid" ] || e2e_fail "the call after the collector came back was not traced"
+n=$(awk -F '\t' -v c="$cid" '$9 == c' "$f" | wc -l)
+[ "$n" = 13 ] || e2e_fail "$n packets of the call after the collector came back, expected 13"
+grep BAD "$f" && e2e_fail "the TCP collector could not decode a packet"
+e2e_log "TCP collector gone: $((errs2 - errs)) packets lost; back: traced again"

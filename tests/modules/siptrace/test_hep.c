@@ -170,19 +170,22 @@ static void test_parse_server(void **state)
 {
 	(void)state;
 	sip_addr a;
-	assert_true(hep_parse_server("udp:127.0.0.1:9060", &a));
+	bool tcp = true;
+	assert_true(hep_parse_server("udp:127.0.0.1:9060", &a, &tcp));
+	assert_false(tcp);
 	assert_int_equal(a.u.sa.sa_family, AF_INET);
 	assert_int_equal(sip_addr_port(&a), 9060);
-	assert_true(hep_parse_server("udp:[::1]:9061", &a));
+	assert_true(hep_parse_server("tcp:[::1]:9061", &a, &tcp));
+	assert_true(tcp);
 	assert_int_equal(a.u.sa.sa_family, AF_INET6);
 	assert_int_equal(sip_addr_port(&a), 9061);
-	assert_false(hep_parse_server("", &a));
-	assert_false(hep_parse_server("tcp:127.0.0.1:9060", &a));
-	assert_false(hep_parse_server("udp:127.0.0.1", &a));
-	assert_false(hep_parse_server("udp:127.0.0.1:0", &a));
-	assert_false(hep_parse_server("udp:127.0.0.1:65536", &a));
-	assert_false(hep_parse_server("udp:::1:9060", &a));
-	assert_false(hep_parse_server("udp:collector:9060", &a));
+	assert_false(hep_parse_server("", &a, &tcp));
+	assert_false(hep_parse_server("sctp:127.0.0.1:9060", &a, &tcp));
+	assert_false(hep_parse_server("udp:127.0.0.1", &a, &tcp));
+	assert_false(hep_parse_server("udp:127.0.0.1:0", &a, &tcp));
+	assert_false(hep_parse_server("udp:127.0.0.1:65536", &a, &tcp));
+	assert_false(hep_parse_server("udp:::1:9060", &a, &tcp));
+	assert_false(hep_parse_server("udp:collector:9060", &a, &tcp));
 }
 
 int main(void)
