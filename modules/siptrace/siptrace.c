@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 #include <sys/socket.h>
 #include "core/hash.h"
 #include "core/htable.h"
