@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <arpa/inet.h>
 #include "ast.h"
 
 /* The compiler arena: a chain of large chunks, freed when the process
@@ -232,11 +233,54 @@ static void cc_setting_item(const char *s, size_t n, size_t *i, size_t *a, size_
 	*i = j + 1;
 }
 
+/* address = PROTO ":" IP ":" PORT, IP dotted IPv4 or "[" IPv6 "]": what a
+ * module would otherwise refuse at start-up (the collector of siptrace). */
+static bool cc_setting_addr_ok(const struct cc_setting_decl *d, const char *s, size_t n)
+{
+	const char *c1 = memchr(s, ':', n);
+	if (!c1 || !cc_setting_value_known(d, s, (size_t)(c1 - s)))
+		return false;
+	const char *ip = c1 + 1, *end = s + n, *c2 = end;
+	while (c2 > ip && c2[-1] != ':')
+		c2--;
+	if (c2 <= ip + 1 || c2 == end || end - c2 > 5)
+		return false;
+	long port = 0;
+	for (const char *p = c2; p < end; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		port = port * 10 + (*p - '0');
+	}
+	if (port < 1 || port > 65535)
+		return false;
+	char buf[64], bin[16];
+	size_t len = (size_t)(c2 - 1 - ip);
+	bool v6 = ip[0] == '[';
+	if (v6) {
+		if (len < 3 || ip[len - 1] != ']')
+			return false;
+		ip++;
+		len -= 2;
+	}
+	if (len >= sizeof buf)
+		return false;
+	memcpy(buf, ip, len);
+	buf[len] = '\0';
+	return inet_pton(v6 ? AF_INET6 : AF_INET, buf, bin) == 1;
+}
+
 bool cc_setting_value_ok(const struct cc_setting_decl *d, const char *s, size_t n,
 			 const char **bad)
 {
 	if (!d->values)
 		return true;
+	if (d->values_addr) {
+		if (n == 0 || cc_setting_addr_ok(d, s, n))
+			return true;
+		if (bad)
+			*bad = cc_strndup(s, n);
+		return false;
+	}
 	if (!d->values_list) {
 		if (cc_setting_value_known(d, s, n))
 			return true;

@@ -236,16 +236,19 @@ struct cc_setting_decl {
 	struct cc_module_decl *owner;   /* NULL: the core */
 	/* str only: the values it may take (NULL: any), as declared with
 	 * one_of(...), or with list_of(...) the items of a comma-separated
-	 * list of them. */
+	 * list of them, or with address_of(...) the protocols of an address
+	 * PROTO:IP:PORT (or "" for none). */
 	const char **values;
 	int n_values;
 	bool values_list;
+	bool values_addr;
 	struct cc_setting_decl *next;
 };
 
 /* Whether the str value s (n bytes) suits setting d (its values, case
  * ignored; a list's items may have blanks around them, appear once, and
- * there is at least one). When not, *bad (unless NULL) receives the
+ * there is at least one; an address is PROTO:IP:PORT with a numeric IP,
+ * IPv6 in brackets, and a port 1..65535, or empty). When not, *bad (unless NULL) receives the
  * offending item (arena copy), "" for an empty list. */
 bool cc_setting_value_ok(const struct cc_setting_decl *d, const char *s, size_t n,
 			 const char **bad);

@@ -133,7 +133,18 @@ static void cc_doc_setting(FILE *out, const struct cc_setting_decl *d)
 		cc_roff_text(out, d->doc);
 		fputc('\n', out);
 	}
-	if (d->values) {
+	if (d->values && d->values_addr) {
+		/* "An address PROTO:IP:PORT, PROTO udp or tcp, or empty." */
+		fputs("An address \\fIPROTO\\fB:\\fIIP\\fB:\\fIPORT\\fR (a numeric IP address, IPv6 in"
+		      " brackets) with \\fIPROTO\\fR ", out);
+		for (int i = 0; i < d->n_values; i++) {
+			fputs(i == 0 ? "" : i + 1 < d->n_values ? ", " : " or ", out);
+			fputs("\\fB", out);
+			cc_roff_text(out, d->values[i]);
+			fputs("\\fR", out);
+		}
+		fputs(", or empty.\n", out);
+	} else if (d->values) {
 		/* "A comma-separated list of A, B and C" / "One of A or B". */
 		const char *last = d->values_list ? " and " : " or ";
 		fputs(d->values_list ? "A comma-separated list of " : "One of ", out);

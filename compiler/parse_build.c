@@ -1094,8 +1094,9 @@ struct cc_setting_decl *cc_parse_setting(struct cc_parse_ctx *ps, struct cc_loc 
 }
 
 /* The values a str setting may take, declared after its default:
- * one_of("a", "b") (the value is one of them) or list_of("a", "b") (a
- * comma-separated list of them, each at most once). Sema checks a policy's
+ * one_of("a", "b") (the value is one of them), list_of("a", "b") (a
+ * comma-separated list of them, each at most once) or address_of("udp")
+ * (an address PROTO:IP:PORT with one of them as PROTO, or ""). Sema checks a policy's
  * value against them, so a setting the runtime would have to refuse at
  * start-up is a compile error instead. d is NULL when the setting was
  * refused. */
@@ -1105,10 +1106,11 @@ void cc_parse_setting_values(struct cc_setting_decl *d, const char *word,
 	if (!d)
 		return;         /* the setting itself was refused */
 	bool list = strcmp(word, "list_of") == 0;
+	bool addr = strcmp(word, "address_of") == 0;
 
-	if (!list && strcmp(word, "one_of") != 0) {
+	if (!list && !addr && strcmp(word, "one_of") != 0) {
 		cc_diag_report(CC_D_SYNTAX, loc, "unexpected identifier '%s', expected 'one_of',"
-			       " 'list_of' or 'doc'", word);
+			       " 'list_of', 'address_of' or 'doc'", word);
 		return;
 	}
 	if (d->type != CC_TY_STR) {
@@ -1128,6 +1130,7 @@ void cc_parse_setting_values(struct cc_setting_decl *d, const char *word,
 	d->values = v;
 	d->n_values = vals->n;
 	d->values_list = list;
+	d->values_addr = addr;
 	if (!cc_setting_value_ok(d, d->dflt->u.str.s, d->dflt->u.str.len, NULL))
 		cc_diag_report(CC_D_BAD_DECL, d->dflt->loc,
 			       "the default is not one of the setting's values");

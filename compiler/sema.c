@@ -331,7 +331,12 @@ static void cc_sema_bad_setting_value(const struct cc_setting_decl *d, const str
 	cc_suggest_init(&sg, bad);
 	for (int i = 0; i < d->n_values && *bad; i++)
 		cc_suggest_add(&sg, d->values[i]);
-	if (!d->values_list)
+	if (d->values_addr)
+		cc_diag_report(CC_D_BAD_SETTING, v->loc,
+			       "setting '%s.%s' is an address PROTO:IP:PORT (PROTO %s; IP numeric,"
+			       " IPv6 in brackets) or \"\", not \"%s\"",
+			       d->module, d->key, list, bad);
+	else if (!d->values_list)
 		cc_diag_report(CC_D_BAD_SETTING, v->loc, "setting '%s.%s' is one of %s, not \"%s\"%s",
 			       d->module, d->key, list, bad, cc_suggest_text(&sg));
 	else if (!*bad && cc_sema_blank(v->u.str.s, v->u.str.len))

@@ -111,6 +111,9 @@ const struct cc_yaml_tmpl cc_yaml_table[] = {
 
 	/* ---- the steps of an action, of failure, reply and timer routes,
 	 * in the order they run ---- */
+	/* Tracing (HEP) first, so the collector sees the request as it came. */
+	ROW("trace=transaction", R | F | P | B, NULL, "sip_trace();"),
+	ROW("trace=dialog", R | F | P | B, NULL, "sip_trace_dialog();"),
 	ROW("log", R | F | P | T | B, "message: str, level: level = info", "log(@level, @message);"),
 	ROW("update_stat", R | F | P | T | B, "name: str, delta: int(-1000000..1000000) = 1",
 	  "update_stat(@name, @delta);"),

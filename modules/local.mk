@@ -23,6 +23,7 @@ include modules/permissions/local.mk
 include modules/blacklist/local.mk
 include modules/prefs/local.mk
 include modules/dispatcher/local.mk
+include modules/siptrace/local.mk
 
 noinst_LIBRARIES += modules/libmod_registrar.a
 modules_libmod_registrar_a_SOURCES = $(REGISTRAR_SRC)
@@ -69,37 +70,41 @@ modules_libmod_prefs_a_CFLAGS = $(RUNTIME_CFLAGS)
 noinst_LIBRARIES += modules/libmod_dispatcher.a
 modules_libmod_dispatcher_a_SOURCES = $(DISPATCHER_SRC)
 modules_libmod_dispatcher_a_CFLAGS = $(RUNTIME_CFLAGS)
+noinst_LIBRARIES += modules/libmod_siptrace.a
+modules_libmod_siptrace_a_SOURCES = $(SIPTRACE_SRC)
+modules_libmod_siptrace_a_CFLAGS = $(RUNTIME_CFLAGS)
 
-MODULE_OBJECTS = \
-	$(modules_libmod_registrar_a_OBJECTS) \
-	$(modules_libmod_auth_a_OBJECTS) \
-	$(modules_libmod_domain_a_OBJECTS) \
-	$(modules_libmod_dialog_a_OBJECTS) \
-	$(modules_libmod_drouting_a_OBJECTS) \
-	$(modules_libmod_nat_a_OBJECTS) \
-	$(modules_libmod_rtpengine_a_OBJECTS) \
-	$(modules_libmod_acc_a_OBJECTS) \
-	$(modules_libmod_text_a_OBJECTS) \
-	$(modules_libmod_dialplan_a_OBJECTS) \
-	$(modules_libmod_group_a_OBJECTS) \
-	$(modules_libmod_permissions_a_OBJECTS) \
-	$(modules_libmod_blacklist_a_OBJECTS) \
-	$(modules_libmod_prefs_a_OBJECTS) \
-	$(modules_libmod_dispatcher_a_OBJECTS)
+MODULE_OBJECTS =
+MODULE_OBJECTS += $(modules_libmod_registrar_a_OBJECTS)
+MODULE_OBJECTS += $(modules_libmod_auth_a_OBJECTS)
+MODULE_OBJECTS += $(modules_libmod_domain_a_OBJECTS)
+MODULE_OBJECTS += $(modules_libmod_dialog_a_OBJECTS)
+MODULE_OBJECTS += $(modules_libmod_drouting_a_OBJECTS)
+MODULE_OBJECTS += $(modules_libmod_nat_a_OBJECTS)
+MODULE_OBJECTS += $(modules_libmod_rtpengine_a_OBJECTS)
+MODULE_OBJECTS += $(modules_libmod_acc_a_OBJECTS)
+MODULE_OBJECTS += $(modules_libmod_text_a_OBJECTS)
+MODULE_OBJECTS += $(modules_libmod_dialplan_a_OBJECTS)
+MODULE_OBJECTS += $(modules_libmod_group_a_OBJECTS)
+MODULE_OBJECTS += $(modules_libmod_permissions_a_OBJECTS)
+MODULE_OBJECTS += $(modules_libmod_blacklist_a_OBJECTS)
+MODULE_OBJECTS += $(modules_libmod_prefs_a_OBJECTS)
+MODULE_OBJECTS += $(modules_libmod_dispatcher_a_OBJECTS)
+MODULE_OBJECTS += $(modules_libmod_siptrace_a_OBJECTS)
 
-dist_stdlib_DATA += \
-	modules/registrar/registrar.sipi \
-	modules/auth/auth.sipi \
-	modules/domain/domain.sipi \
-	modules/dialog/dialog.sipi \
-	modules/drouting/drouting.sipi \
-	modules/nat/nat.sipi \
-	modules/rtpengine/rtpengine.sipi \
-	modules/acc/acc.sipi \
-	modules/text/text.sipi \
-	modules/dialplan/dialplan.sipi \
-	modules/group/group.sipi \
-	modules/permissions/permissions.sipi \
-	modules/blacklist/blacklist.sipi \
-	modules/prefs/prefs.sipi \
-	modules/dispatcher/dispatcher.sipi
+dist_stdlib_DATA += modules/registrar/registrar.sipi
+dist_stdlib_DATA += modules/auth/auth.sipi
+dist_stdlib_DATA += modules/domain/domain.sipi
+dist_stdlib_DATA += modules/dialog/dialog.sipi
+dist_stdlib_DATA += modules/drouting/drouting.sipi
+dist_stdlib_DATA += modules/nat/nat.sipi
+dist_stdlib_DATA += modules/rtpengine/rtpengine.sipi
+dist_stdlib_DATA += modules/acc/acc.sipi
+dist_stdlib_DATA += modules/text/text.sipi
+dist_stdlib_DATA += modules/dialplan/dialplan.sipi
+dist_stdlib_DATA += modules/group/group.sipi
+dist_stdlib_DATA += modules/permissions/permissions.sipi
+dist_stdlib_DATA += modules/blacklist/blacklist.sipi
+dist_stdlib_DATA += modules/prefs/prefs.sipi
+dist_stdlib_DATA += modules/dispatcher/dispatcher.sipi
+dist_stdlib_DATA += modules/siptrace/siptrace.sipi

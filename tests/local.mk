@@ -25,3 +25,4 @@ include tests/modules/blacklist/local.mk
 include tests/modules/domain/local.mk
 include tests/modules/prefs/local.mk
 include tests/modules/dispatcher/local.mk
+include tests/modules/siptrace/local.mk

@@ -40,8 +40,17 @@ void tp_set_recv(tp_recv_fn fn, void *arg)
 	recv_arg = arg;
 }
 
+tp_capture_fn tp_capture;
+
+void tp_set_capture(tp_capture_fn fn)
+{
+	tp_capture = fn;
+}
+
 void tp_deliver(sip_socket *sock, const sip_addr *src, char *buf, size_t len)
 {
+	if (__builtin_expect(tp_capture != NULL, 0))
+		tp_capture(sock, src, buf, len, false);
 	if (recv_fn)
 		recv_fn(sock, src, buf, len, recv_arg);
 }

@@ -141,9 +141,22 @@ int tp_listen(struct sip_loop *loop, const sip_transport *tp, const char *ip, in
 /* Close every socket. */
 void tp_close_all(void);
 
+/* Capture (message tracing, modules/siptrace): when a function is set it
+ * sees every message a transport hands up, before the layers above do,
+ * and every message sent with tp_send() that the transport took, with the
+ * socket, the peer (source or destination) and whether it was sent. It
+ * must not send with tp_send() itself. Unset, it costs one test. */
+typedef void (*tp_capture_fn)(const sip_socket *sock, const sip_addr *peer,
+			      const char *buf, size_t len, bool sent);
+extern tp_capture_fn tp_capture;
+void tp_set_capture(tp_capture_fn fn);
+
 static inline int tp_send(sip_socket *sock, const sip_addr *dst, const char *buf, size_t len)
 {
-	return sock->tp->send(sock, dst, buf, len);
+	int rc = sock->tp->send(sock, dst, buf, len);
+	if (__builtin_expect(tp_capture != NULL, 0) && rc == 0)
+		tp_capture(sock, dst, buf, len, true);
+	return rc;
 }
 
 /* A socket of transport tp (NULL: pref's) to send to dst from: pref when

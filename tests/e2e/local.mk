@@ -222,3 +222,9 @@ EXTRA_DIST += tests/e2e/ds.sip tests/e2e/ds.yaml
 # they answer again; dr status and dr set; on SQLite and on PostgreSQL.
 E2E_TESTS += tests/e2e/dr_health.sh tests/e2e/dr_health_pgsql.sh
 EXTRA_DIST += tests/e2e/dr_health.sip tests/e2e/dr_silent.xml
+
+# HEP v3 tracing to a real collector (sngrep -L): trace_all, sip_trace(),
+# sip_trace_dialog(), a collector that is down; over TCP to a decoding
+# collector that goes away and comes back.
+E2E_TESTS += tests/e2e/siptrace.sh
+EXTRA_DIST += tests/e2e/siptrace.sip tests/e2e/hep_pcap.py tests/e2e/hep_recv.py

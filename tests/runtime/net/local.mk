@@ -22,3 +22,10 @@ TESTS += tests/runtime/net/test_loop
 tests_runtime_net_test_loop_SOURCES = tests/runtime/net/test_loop.c
 tests_runtime_net_test_loop_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
 tests_runtime_net_test_loop_LDADD = $(SIPRT_NET) $(CMOCKA_LIBS) $(OPENSSL_LIBS)
+
+# The capture hook of the transports (message tracing).
+check_PROGRAMS += tests/runtime/net/test_capture
+TESTS += tests/runtime/net/test_capture
+tests_runtime_net_test_capture_SOURCES = tests/runtime/net/test_capture.c
+tests_runtime_net_test_capture_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
+tests_runtime_net_test_capture_LDADD = $(SIPRT_NET) $(CMOCKA_LIBS) $(OPENSSL_LIBS)
