@@ -82,7 +82,7 @@ EXTRA_libsiprt_a_DEPENDENCIES = $(libsiprt_a_LIBADD)
 noinst_HEADERS = \
 	runtime/core/arena.h runtime/core/log.h runtime/core/status.h \
 	runtime/core/str.h runtime/core/timer.h runtime/core/stats.h runtime/core/hash.h \
-	runtime/core/htable.h \
+	runtime/core/htable.h runtime/core/json.h \
 	runtime/net/loop.h runtime/net/transport.h \
 	runtime/proxy/policy_abi.h runtime/proxy/proxy.h runtime/proxy/modules.h \
 	runtime/sip/msg.h runtime/sip/sdp.h \

@@ -3,4 +3,4 @@ CORE_SRC += runtime/core/stats.c runtime/core/htable.c
 # The timer wheel: in the core library; programs that list sources name it
 # with $(TIMER_SRC) or runtime/core/timer.c.
 TIMER_SRC = runtime/core/timer.c
-CORE_SRC += runtime/core/json.c runtime/core/json.h
+CORE_SRC += runtime/core/json.c

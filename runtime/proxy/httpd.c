@@ -53,6 +53,14 @@ static struct {
 
 bool proxy_http_parse_addr(const char *arg, char *addr, size_t size, int *port)
 {
+	if (arg && arg[0] && strspn(arg, "0123456789") == strlen(arg)) {
+		/* A port alone: on the loopback address. */
+		char buf[32];
+		if (strlen(arg) > 5)
+			return false;
+		snprintf(buf, sizeof buf, "127.0.0.1:%s", arg);
+		return proxy_http_parse_addr(buf, addr, size, port);
+	}
 	const char *pc = arg ? strrchr(arg, ':') : NULL;
 	if (!pc || pc == arg)
 		return false;
@@ -154,13 +162,13 @@ int proxy_http_configure(const struct proxy_http_conf *conf, char *why, size_t w
 	memset(&H, 0, sizeof H);
 	if (conf->metrics) {
 		if (!proxy_http_parse_addr(conf->metrics, addr, sizeof addr, &port))
-			return conf_fail(why, why_size, "invalid --metrics '%s' (expected ADDR:PORT, "
+			return conf_fail(why, why_size, "invalid --metrics '%s' (expected [ADDR:]PORT, "
 					 "a numeric address: 127.0.0.1:9090 or [::1]:9090)", conf->metrics);
 		lsn_for(addr, port)->metrics = true;
 	}
 	if (conf->rpc) {
 		if (!proxy_http_parse_addr(conf->rpc, addr, sizeof addr, &port))
-			return conf_fail(why, why_size, "invalid --rpc '%s' (expected ADDR:PORT, "
+			return conf_fail(why, why_size, "invalid --rpc '%s' (expected [ADDR:]PORT, "
 					 "a numeric address: 127.0.0.1:8080 or [::1]:8080)", conf->rpc);
 		if (!proxy_http_loopback(addr) && !conf->token_file)
 			return conf_fail(why, why_size, "--rpc %s is not a loopback address: it needs "

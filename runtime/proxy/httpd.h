@@ -3,9 +3,10 @@
  * is handled on the loop's thread and reads the statistics and runs the
  * control commands without locks).
  *
- *   --metrics ADDR:PORT   GET /metrics: the Prometheus exposition (metrics.h)
- *   --rpc ADDR:PORT       POST /rpc: JSON-RPC 2.0 (rpc.h)
+ *   --metrics [ADDR:]PORT   GET /metrics: the Prometheus exposition (metrics.h)
+ *   --rpc [ADDR:]PORT       POST /rpc: JSON-RPC 2.0 (rpc.h)
  *
+ * ADDR is a numeric address, 127.0.0.1 when not given. *
  * The same ADDR:PORT for both gives one listener serving both paths.
  * /rpc runs any control command, so it is for the operator only: on a
  * loopback address (127.0.0.0/8, ::1) it may go without a token; on any
@@ -43,7 +44,8 @@ void proxy_http_stop(void);
 
 /* Whether a numeric address is a loopback one. */
 bool proxy_http_loopback(const char *addr);
-/* "127.0.0.1:9090" or "[::1]:9090" into addr and port; false when not so. */
+/* "127.0.0.1:9090", "[::1]:9090" or "9090" (127.0.0.1) into addr and
+ * port; false when not so. */
 bool proxy_http_parse_addr(const char *arg, char *addr, size_t size, int *port);
 
 #endif

@@ -209,3 +209,8 @@ EXTRA_DIST += tests/e2e/db_reload.sip
 # daemon that drops root and logs JSON to syslog.
 E2E_TESTS += tests/e2e/service.sh
 EXTRA_DIST += tests/e2e/dgram_rx.py
+
+# Watching it: Prometheus metrics scraped by a real Prometheus; the
+# JSON-RPC interface with curl and sipcc-ctl --rpc, its token.
+E2E_TESTS += tests/e2e/metrics.sh tests/e2e/rpc.sh
+EXTRA_DIST += tests/e2e/metrics.sip
