@@ -177,8 +177,7 @@ static void slot_run(struct rpc_slot *s, const sip_json *req)
 		return;
 	}
 	for (const sip_json *e = p ? p->child : NULL; e; e = e->next) {
-		if ((e->type != SIP_JSON_STRING && e->type != SIP_JSON_NUMBER) || !word_ok(e->str)
-		    || strlen(e->str.s) != e->str.len) {
+		if ((e->type != SIP_JSON_STRING && e->type != SIP_JSON_NUMBER) || !word_ok(e->str)) {
 			slot_error(s, PROXY_RPC_INVALID_PARAMS,
 				   "Invalid params: each must be a non-empty string without blanks, or a number");
 			return;

@@ -28,3 +28,9 @@ TESTS += tests/runtime/core/test_htable
 tests_runtime_core_test_htable_SOURCES = tests/runtime/core/test_htable.c
 tests_runtime_core_test_htable_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_runtime_core_test_htable_LDADD = $(SIPRT_CORE) $(CMOCKA_LIBS)
+
+check_PROGRAMS += tests/runtime/core/test_json
+TESTS += tests/runtime/core/test_json
+tests_runtime_core_test_json_SOURCES = tests/runtime/core/test_json.c
+tests_runtime_core_test_json_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_runtime_core_test_json_LDADD = $(SIPRT_CORE) $(CMOCKA_LIBS)
