@@ -41,6 +41,7 @@ struct http_req {
 	proxy_rpc_req *rpc;             /* while a command replies later */
 	char *answer;
 	size_t alen;
+	struct http_req *next, *prev;   /* suspended ones, in H.waiting */
 };
 
 static struct {
@@ -49,7 +50,19 @@ static struct {
 	sip_loop *loop;
 	char token[256];
 	size_t token_len;
+	struct http_req *waiting;       /* suspended until a command answers */
 } H;
+
+static void waiting_del(struct http_req *q)
+{
+	if (q->prev)
+		q->prev->next = q->next;
+	else if (H.waiting == q)
+		H.waiting = q->next;
+	if (q->next)
+		q->next->prev = q->prev;
+	q->next = q->prev = NULL;
+}
 
 bool proxy_http_parse_addr(const char *arg, char *addr, size_t size, int *port)
 {
@@ -274,8 +287,6 @@ static void http_client(struct MHD_Connection *conn, char *out, size_t n)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)n);
 }
 
-static void http_kick(struct http_lsn *l);
-
 /* The JSON-RPC answer is in (now, or later from the loop). */
 static void http_rpc_reply(void *arg, char *body, size_t len)
 {
@@ -285,9 +296,12 @@ static void http_rpc_reply(void *arg, char *body, size_t len)
 	q->answered = true;
 	q->rpc = NULL;
 	if (q->suspended) {
+		/* MHD answers it on its next run: soon, from the loop (this may
+		 * be called from inside MHD_run, which must not be re-entered). */
 		q->suspended = false;
+		waiting_del(q);
 		MHD_resume_connection(q->conn);
-		http_kick(q->l);
+		sip_timer_add(&H.loop->timers, &q->l->t, 0);
 	}
 }
 
@@ -360,6 +374,10 @@ static enum MHD_Result http_on_request(void *cls, struct MHD_Connection *conn, c
 	if (q->answered)
 		return http_rpc_answer(q);
 	q->suspended = true;
+	q->next = H.waiting;
+	if (H.waiting)
+		H.waiting->prev = q;
+	H.waiting = q;
 	MHD_suspend_connection(conn);
 	return MHD_YES;
 }
@@ -375,6 +393,8 @@ static void http_on_completed(void *cls, struct MHD_Connection *conn, void **sta
 		return;
 	if (q->rpc)
 		proxy_rpc_cancel(q->rpc);
+	if (q->suspended)
+		waiting_del(q);
 	sip_mem_free(q->body);
 	sip_mem_free(q->answer);
 	sip_mem_free(q);
@@ -471,6 +491,16 @@ int proxy_http_start(sip_loop *loop)
 
 void proxy_http_stop(void)
 {
+	/* MHD refuses to stop with suspended connections: a command still
+	 * working (a reload) will answer nobody. */
+	while (H.waiting) {
+		struct http_req *q = H.waiting;
+		waiting_del(q);
+		q->suspended = false;
+		proxy_rpc_cancel(q->rpc);
+		q->rpc = NULL;
+		MHD_resume_connection(q->conn);
+	}
 	for (unsigned i = 0; i < H.n; i++) {
 		struct http_lsn *l = &H.l[i];
 		if (!l->d)
