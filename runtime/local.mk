@@ -13,7 +13,7 @@ include runtime/db/local.mk
 include runtime/script/local.mk
 include runtime/dialog/local.mk
 
-RUNTIME_CFLAGS = $(AM_CFLAGS) -O2 $(OPENSSL_CFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS) $(MARIADB_CFLAGS) $(CARES_CFLAGS)
+RUNTIME_CFLAGS = $(AM_CFLAGS) -O2 $(OPENSSL_CFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS) $(MARIADB_CFLAGS) $(CARES_CFLAGS) $(MHD_CFLAGS)
 
 # The layers, bottom up. SIPRT_<LAYER> is the layer's library followed by
 # the libraries of the layers it may call, in link order: a program links
@@ -82,7 +82,7 @@ EXTRA_libsiprt_a_DEPENDENCIES = $(libsiprt_a_LIBADD)
 noinst_HEADERS = \
 	runtime/core/arena.h runtime/core/log.h runtime/core/status.h \
 	runtime/core/str.h runtime/core/timer.h runtime/core/stats.h runtime/core/hash.h \
-	runtime/core/htable.h runtime/core/health.h \
+	runtime/core/htable.h runtime/core/health.h runtime/core/json.h \
 	runtime/net/loop.h runtime/net/transport.h \
 	runtime/proxy/policy_abi.h runtime/proxy/proxy.h runtime/proxy/modules.h \
 	runtime/sip/msg.h runtime/sip/sdp.h \

@@ -5,3 +5,4 @@ CORE_SRC += runtime/core/health.c
 # The timer wheel: in the core library; programs that list sources name it
 # with $(TIMER_SRC) or runtime/core/timer.c.
 TIMER_SRC = runtime/core/timer.c
+CORE_SRC += runtime/core/json.c

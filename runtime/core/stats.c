@@ -16,7 +16,8 @@ struct stat_ent {
 	const char *name;
 	uint8_t len;
 	int64_t *var;                   /* a counter: the layer's, or own */
-	sip_stat_fn fn;                 /* a gauge */
+	sip_stat_fn fn;                 /* a gauge, or a counter with fn_counter */
+	bool fn_counter;
 	int64_t own;                    /* the value of a policy counter */
 	char buf[SIP_STAT_NAME_MAX];    /* the name of a policy counter */
 };
@@ -26,6 +27,11 @@ static struct {
 	sip_htable names;               /* ent by name */
 	sip_hlink *buckets[1u << STAT_BITS];
 	unsigned n;
+	struct {
+		const char *name, *help;
+		sip_stat_hist *h;
+	} hist[SIP_STAT_HIST_MAX];
+	unsigned n_hist;
 } S;
 
 static uint32_t stat_hash(const char *s, size_t n)
@@ -82,7 +88,7 @@ static struct stat_ent *stat_entry(sip_str name, bool *made)
 	return e;
 }
 
-static int stat_register(const char *name, int64_t *var, sip_stat_fn fn)
+static int stat_register(const char *name, int64_t *var, sip_stat_fn fn, bool fn_counter)
 {
 	sip_str n = sip_str_make(name, name ? strlen(name) : 0);
 	if (!sip_stat_name_ok(n))
@@ -94,17 +100,23 @@ static int stat_register(const char *name, int64_t *var, sip_stat_fn fn)
 	e->name = name;
 	e->var = var;
 	e->fn = fn;
+	e->fn_counter = fn_counter;
 	return SIP_OK;
 }
 
 int sip_stat_counter(const char *name, int64_t *var)
 {
-	return var ? stat_register(name, var, NULL) : SIP_EINVAL;
+	return var ? stat_register(name, var, NULL, false) : SIP_EINVAL;
 }
 
 int sip_stat_gauge(const char *name, sip_stat_fn fn)
 {
-	return fn ? stat_register(name, NULL, fn) : SIP_EINVAL;
+	return fn ? stat_register(name, NULL, fn, false) : SIP_EINVAL;
+}
+
+int sip_stat_counter_fn(const char *name, sip_stat_fn fn)
+{
+	return fn ? stat_register(name, NULL, fn, true) : SIP_EINVAL;
 }
 
 int64_t sip_stat_get(sip_str name, bool *found)
@@ -149,6 +161,20 @@ void sip_stat_foreach(sip_str prefix, void (*fn)(const char *name, int64_t v, vo
 	}
 }
 
+void sip_stat_foreach_kind(sip_str prefix,
+			   void (*fn)(const char *name, enum sip_stat_kind kind, int64_t v, void *arg),
+			   void *arg)
+{
+	for (unsigned i = 0; i < S.n; i++) {
+		const struct stat_ent *e = &S.ent[i];
+		if (e->len < prefix.len || (prefix.len && memcmp(e->name, prefix.s, prefix.len)))
+			continue;
+		enum sip_stat_kind k = e->var == &e->own ? SIP_STAT_POLICY
+				       : e->fn && !e->fn_counter ? SIP_STAT_GAUGE : SIP_STAT_COUNTER;
+		fn(e->name, k, e->fn ? e->fn() : *e->var, arg);
+	}
+}
+
 unsigned sip_stat_count(void)
 {
 	return S.n;
@@ -157,4 +183,47 @@ unsigned sip_stat_count(void)
 void sip_stat_clear(void)
 {
 	memset(&S, 0, sizeof S);
+}
+
+void sip_stat_hist_init(sip_stat_hist *h, const uint64_t *le_us, unsigned n)
+{
+	memset(h, 0, sizeof *h);
+	h->le_us = le_us;
+	h->n = n < SIP_STAT_HIST_BUCKETS ? n : SIP_STAT_HIST_BUCKETS;
+}
+
+void sip_stat_hist_observe(sip_stat_hist *h, uint64_t us)
+{
+	unsigned i = 0;
+	while (i < h->n && us > h->le_us[i])
+		i++;
+	h->bucket[i]++;
+	h->count++;
+	h->sum_us += us;
+}
+
+int sip_stat_histogram(const char *name, const char *help, sip_stat_hist *h)
+{
+	if (!name || !h || !sip_stat_name_ok(sip_str_make(name, strlen(name))))
+		return SIP_EINVAL;
+	unsigned i = 0;
+	while (i < S.n_hist && strcmp(S.hist[i].name, name) != 0)
+		i++;
+	if (i == S.n_hist) {
+		if (S.n_hist >= SIP_STAT_HIST_MAX)
+			return SIP_ELIMIT;
+		S.n_hist++;
+	}
+	S.hist[i].name = name;
+	S.hist[i].help = help ? help : "";
+	S.hist[i].h = h;
+	return SIP_OK;
+}
+
+void sip_stat_hist_foreach(void (*fn)(const char *name, const char *help,
+				      const sip_stat_hist *h, void *arg),
+			   void *arg)
+{
+	for (unsigned i = 0; i < S.n_hist; i++)
+		fn(S.hist[i].name, S.hist[i].help, S.hist[i].h, arg);
 }

@@ -24,12 +24,25 @@
 
 typedef int64_t (*sip_stat_fn)(void);
 
+/* What a statistic is, for a reader that cares (Prometheus' counter and
+ * gauge types): a layer's counter and a counter read through a function
+ * only grow; a gauge goes up and down; a policy's own (update_stat) may
+ * do either. */
+enum sip_stat_kind {
+	SIP_STAT_COUNTER,
+	SIP_STAT_GAUGE,
+	SIP_STAT_POLICY,
+};
+
 /* Register the counter *var under name (a constant string: kept, not
  * copied). A name registered again points at the new counter.
  * SIP_EINVAL for a bad name, SIP_ELIMIT when the registry is full. */
 int sip_stat_counter(const char *name, int64_t *var);
 /* Register a gauge: fn() is its value. */
 int sip_stat_gauge(const char *name, sip_stat_fn fn);
+/* Register a counter that another part keeps (fn() is its value, which
+ * only grows: transactions created, queries run). */
+int sip_stat_counter_fn(const char *name, sip_stat_fn fn);
 
 /* The value of name; 0 (and *found false, when found is not NULL) when
  * nothing has that name. */
@@ -46,9 +59,44 @@ bool sip_stat_name_ok(sip_str name);
  * for an empty prefix), in registration order. */
 void sip_stat_foreach(sip_str prefix, void (*fn)(const char *name, int64_t v, void *arg),
 		      void *arg);
+/* The same with each statistic's kind. */
+void sip_stat_foreach_kind(sip_str prefix,
+			   void (*fn)(const char *name, enum sip_stat_kind kind, int64_t v, void *arg),
+			   void *arg);
 /* How many names are registered. */
 unsigned sip_stat_count(void);
 /* Forget every name (tests; counters a layer owns are left as they are). */
 void sip_stat_clear(void);
+
+/* A histogram of durations (transaction time, call set-up time): how many
+ * observations fell at or under each bound, their count and their sum.
+ * Bounds are microseconds, ascending, at most SIP_STAT_HIST_BUCKETS;
+ * bucket[i] counts the observations in (le_us[i-1], le_us[i]] and
+ * bucket[n] those above the last bound (a reader makes them cumulative).
+ * Like the counters, owned by a layer and touched from the loop only. */
+#define SIP_STAT_HIST_BUCKETS 24
+#define SIP_STAT_HIST_MAX     16
+
+typedef struct sip_stat_hist {
+	const uint64_t *le_us;
+	unsigned n;
+	uint64_t bucket[SIP_STAT_HIST_BUCKETS + 1];
+	uint64_t count;
+	uint64_t sum_us;
+} sip_stat_hist;
+
+/* Set h up with the n bounds le_us (kept, not copied; ascending). */
+void sip_stat_hist_init(sip_stat_hist *h, const uint64_t *le_us, unsigned n);
+/* Count one duration of us microseconds. */
+void sip_stat_hist_observe(sip_stat_hist *h, uint64_t us);
+/* Register h under name (a constant string, kept), with help, one line
+ * saying what it measures (kept). A name registered again points at the
+ * new histogram. SIP_EINVAL for a bad name, SIP_ELIMIT beyond
+ * SIP_STAT_HIST_MAX. */
+int sip_stat_histogram(const char *name, const char *help, sip_stat_hist *h);
+/* Call fn for each histogram, in registration order. */
+void sip_stat_hist_foreach(void (*fn)(const char *name, const char *help,
+				      const sip_stat_hist *h, void *arg),
+			   void *arg);
 
 #endif

@@ -6,6 +6,7 @@
 #include "core/stats.h"
 #include "db/db_worker.h"
 #include "net/tcp_int.h"
+#include "proxy/metrics.h"
 #include "proxy/modules.h"
 #include "txn/txn_int.h"
 
@@ -89,14 +90,15 @@ void proxy_counters_init(void)
 	sip_stat_counter("core.err_requests", &c->err_requests);
 	sip_stat_counter("dns.lookups", &c->dns_lookups);
 	sip_stat_gauge("tm.transactions_active", txn_active_stat);
-	sip_stat_gauge("tm.transactions_created", txn_created_stat);
+	sip_stat_counter_fn("tm.transactions_created", txn_created_stat);
 	sip_stat_gauge("net.stream_connections", tcp_conn_stat);
 	sip_stat_gauge("net.tcp_connections", tcp_only_stat);
 	sip_stat_gauge("net.tls_connections", tls_conn_stat);
 	sip_stat_gauge("net.ws_connections", ws_conn_stat);
 	sip_stat_gauge("mem.heap_used", heap_used_stat);
 	sip_stat_gauge("db.queue_depth", db_queue_stat);
-	sip_stat_gauge("db.queries", db_done_stat);
-	sip_stat_gauge("db.failed_queries", db_failed_stat);
-	sip_stat_gauge("db.refused_queries", db_refused_stat);
+	sip_stat_counter_fn("db.queries", db_done_stat);
+	sip_stat_counter_fn("db.failed_queries", db_failed_stat);
+	sip_stat_counter_fn("db.refused_queries", db_refused_stat);
+	proxy_metrics_init();
 }

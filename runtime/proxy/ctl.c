@@ -140,6 +140,7 @@ int proxy_ctl_register(const char *name, const char *usage, const char *help, pr
 bool proxy_ctl_has(const char *name)
 {
 	char w1[32] = "", w2[32] = "";
+	ctl_builtins();
 	if (!name || sscanf(name, "%31s %31s", w1, w2) < 1)
 		return false;
 	for (unsigned i = 0; i < C.n_cmds; i++)
@@ -199,7 +200,16 @@ struct proxy_ctl_later {
 	proxy_ctl_out o;                /* the reply being built */
 	struct ctl_client *c;           /* who asked; NULL when gone */
 	char hup[64];                   /* for SIGHUP: the command, to log */
+	proxy_ctl_later_fn notify;      /* or another caller of proxy_ctl_exec */
+	void *notify_arg;
+	bool ok;
 };
+
+void proxy_ctl_later_notify(proxy_ctl_later *l, proxy_ctl_later_fn fn, void *arg)
+{
+	l->notify = fn;
+	l->notify_arg = arg;
+}
 
 static void ctl_later_deliver(proxy_ctl_later *l);
 
@@ -237,6 +247,7 @@ void proxy_ctl_finish(proxy_ctl_later *l, bool ok)
 	if (ok && l->o.overflow)
 		ok = proxy_ctl_error(&l->o, "reply too large");
 	ctl_out_end(&l->o, ok);
+	l->ok = ok;
 	ctl_later_deliver(l);
 	proxy_ctl_out_free(&l->o);
 	sip_mem_free(l);
@@ -587,6 +598,10 @@ static void client_on_event(sip_loop *loop, int fd, uint32_t events, void *arg)
 static void ctl_later_deliver(proxy_ctl_later *l)
 {
 	struct ctl_client *c = l->c;
+	if (l->notify) {
+		l->notify(l->notify_arg, &l->o, l->ok);
+		return;
+	}
 	if (l->hup[0]) {
 		if (l->o.buf && l->o.len)
 			l->o.buf[l->o.len - 1] = '\0';

@@ -63,6 +63,14 @@ proxy_ctl_out *proxy_ctl_later_out(proxy_ctl_later *l);
  * or log it for SIGHUP, or drop it when the client has gone; frees l. */
 void proxy_ctl_finish(proxy_ctl_later *l, bool ok);
 
+/* Who else may wait for a deferred reply: proxy_ctl_exec's caller (the
+ * JSON-RPC interface) has fn called with the finished reply (a JSON
+ * object and a newline, as proxy_ctl_exec writes it; o->err set when
+ * ok is false) instead of a socket client getting it; o is freed after
+ * fn returns. */
+typedef void (*proxy_ctl_later_fn)(void *arg, proxy_ctl_out *o, bool ok);
+void proxy_ctl_later_notify(proxy_ctl_later *l, proxy_ctl_later_fn fn, void *arg);
+
 /* Register a command of one or two words ("stats", "ul show"); usage
  * shows its arguments ("[PREFIX]"), help says what it does (constant
  * strings, kept). A name registered again gets the new handler.

@@ -11,6 +11,10 @@ PROXY_SRC += runtime/proxy/stats_fn.c
 PROXY_SRC += runtime/proxy/self.c
 # Daemon, pid file, dropped privileges, systemd readiness and watchdog.
 PROXY_SRC += runtime/proxy/service.c runtime/proxy/service.h
+# Watching it: the Prometheus exposition (/metrics) and JSON-RPC over the
+# control commands (/rpc), served by an HTTP listener on the loop.
+PROXY_SRC += runtime/proxy/metrics.c runtime/proxy/metrics.h runtime/proxy/rpc.c runtime/proxy/rpc.h \
+	runtime/proxy/httpd.c runtime/proxy/httpd.h
 # Requests the proxy sends on its own (BYEs, OPTIONS probes, REGISTERs).
 PROXY_SRC += runtime/proxy/uac.c runtime/proxy/uac.h
 # The C prototypes of the policy ABI, generated from the stdlib declarations

@@ -17,6 +17,7 @@
 #include "proxy/proxy.h"
 #include "proxy/ctl.h"
 #include "proxy/dns.h"
+#include "proxy/httpd.h"
 #include "proxy/modules.h"
 #include "proxy/routes.h"
 #include "proxy/service.h"
@@ -62,6 +63,14 @@ static void usage(FILE *f, const char *argv0)
 		"                           default: /etc/resolv.conf)\n"
 		"  --ctl PATH               serve the control socket PATH (sipcc-ctl --ctl;\n"
 		"                           default: none)\n"
+		"  --metrics [ADDR:]PORT    serve Prometheus metrics on http://ADDR:PORT/metrics\n"
+		"                           (ADDR: 127.0.0.1 when not given)\n"
+		"  --rpc [ADDR:]PORT        serve JSON-RPC 2.0 on http://ADDR:PORT/rpc (the\n"
+		"                           control commands; the same ADDR:PORT as --metrics:\n"
+		"                           one listener for both)\n"
+		"  --rpc-token-file PATH    require \"Authorization: Bearer TOKEN\" on /rpc, the\n"
+		"                           token the first line of PATH (needed when --rpc\n"
+		"                           is not a loopback address)\n"
 		"  --log TARGET             stderr (default), syslog[:FACILITY] or journal\n"
 		"                           (with --daemon the default is syslog)\n"
 		"  --log-format FORMAT      text (default) or json (one object a line)\n"
@@ -118,6 +127,9 @@ int main(int argc, char **argv)
 		{ "user", required_argument, NULL, 'u' },
 		{ "group", required_argument, NULL, 'g' },
 		{ "allow-root", no_argument, NULL, 'R' },
+		{ "metrics", required_argument, NULL, 'M' },
+		{ "rpc", required_argument, NULL, 'J' },
+		{ "rpc-token-file", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -129,6 +141,8 @@ int main(int argc, char **argv)
 	const char *ctl_path = NULL;
 	const char *log_target = NULL;
 	static struct proxy_service svc;
+	struct proxy_http_conf http = { 0 };
+	char http_why[256];
 	const char *why = NULL;
 	sip_log_level = SIP_LOG_NOTICE;
 	int c;
@@ -184,6 +198,15 @@ int main(int argc, char **argv)
 		case 'R':
 			svc.allow_root = true;
 			break;
+		case 'M':
+			http.metrics = optarg;
+			break;
+		case 'J':
+			http.rpc = optarg;
+			break;
+		case 'T':
+			http.token_file = optarg;
+			break;
 		case 'h':
 			usage(stdout, argv[0]);
 			return 0;
@@ -205,6 +228,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	/* The token is read now, while the file is readable (root's). */
+	if ((http.metrics || http.rpc || http.token_file)
+	    && proxy_http_configure(&http, http_why, sizeof http_why) != SIP_OK) {
+		fprintf(stderr, "%s: %s\n", argv[0], http_why);
+		return 2;
+	}
 	if (proxy_service_check(&svc, &why) != SIP_OK) {
 		fprintf(stderr, "%s: %s%s%s\n", argv[0], why,
 			svc.user && strncmp(why, "no such", 7) == 0 ? ": " : "",
@@ -283,6 +312,8 @@ int main(int argc, char **argv)
 
 	if (ctl_path && proxy_ctl_listen(&main_loop, ctl_path) != SIP_OK)
 		return 1;
+	if ((http.metrics || http.rpc) && proxy_http_start(&main_loop) != SIP_OK)
+		return 1;
 	/* Every socket is bound and the TLS keys are read: the pid file (in a
 	 * directory root may own) first, then nothing needs root any more. */
 	if (proxy_service_pidfile() != SIP_OK || proxy_service_drop() != SIP_OK)
@@ -307,6 +338,7 @@ int main(int argc, char **argv)
 	proxy_service_stop();
 	if (stop_signal)
 		LOG_NOTICE("caught %s, exiting", stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+	proxy_http_stop();
 	proxy_ctl_close();
 	proxy_ctl_hup_stop();
 	proxy_dns_destroy();

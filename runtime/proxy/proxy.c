@@ -13,6 +13,7 @@
 #include "net/tls.h"
 #include "proxy/counters.h"
 #include "proxy/fork.h"
+#include "proxy/metrics.h"
 #include "proxy/module.h"
 #include "proxy/dns.h"
 #include "proxy/routes.h"
@@ -559,6 +560,7 @@ static void proxy_log_failed_call(txn *s, int code)
 
 static void proxy_on_final(txn *s, int code)
 {
+	proxy_metrics_final(s, code);
 	proxy_modules_final(s, code);
 	proxy_log_failed_call(s, code);
 }

@@ -88,6 +88,13 @@ char *txn_out_inline(txn *t)
 
 /* A clean transaction from the free list (its arena and buffers keep their
  * memory from earlier use) or a new one. */
+uint64_t txn_clock_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 txn *txn_alloc(bool client)
 {
 	txn *t = txn_L.free;
@@ -279,6 +286,7 @@ txn *txn_server_create(sip_msg *req, sip_socket *sock, const sip_addr *src)
 	s->sent_by_host = sip_arena_strdup(a, req->via1->host);
 	s->sent_by_port = via_port(req->via1);
 	s->state = s->is_invite ? TXN_PROCEEDING : TXN_TRYING;
+	s->start_us = txn_clock_us();
 	s->sock = sock;
 	s->src = *src;
 	s->peer = *src;

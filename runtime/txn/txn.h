@@ -81,6 +81,7 @@ struct txn {
 	size_t out_len, out_cap;
 
 	/* server */
+	uint64_t start_us;              /* when the request came (CLOCK_MONOTONIC) */
 	sip_str sent_by_host;
 	int sent_by_port;
 	sip_addr src;                   /* source of the request */
@@ -149,6 +150,9 @@ struct txn_user {
 	void (*on_final)(txn *s, int code);
 };
 
+/* Monotonic microseconds, the clock of txn.start_us (durations a reader
+ * measures: transaction time, call set-up time). */
+uint64_t txn_clock_us(void);
 /* Set up the layer: timers run on w; 2^hash_bits buckets to start with
  * (the table grows with the load). */
 int txn_layer_init(sip_timer_wheel *w, const struct txn_user *u, unsigned hash_bits);

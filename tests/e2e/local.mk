@@ -228,3 +228,8 @@ EXTRA_DIST += tests/e2e/dr_health.sip tests/e2e/dr_silent.xml
 # collector that goes away and comes back.
 E2E_TESTS += tests/e2e/siptrace.sh
 EXTRA_DIST += tests/e2e/siptrace.sip tests/e2e/hep_pcap.py tests/e2e/hep_recv.py
+
+# Watching it: Prometheus metrics scraped by a real Prometheus; the
+# JSON-RPC interface with curl and sipcc-ctl --rpc, its token.
+E2E_TESTS += tests/e2e/metrics.sh tests/e2e/rpc.sh
+EXTRA_DIST += tests/e2e/metrics.sip

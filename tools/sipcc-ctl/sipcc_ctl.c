@@ -24,6 +24,8 @@ const char *ctl_prog = "sipcc-ctl";
 
 int ctl_socket_cmd(const char *prog, const char *path, int argc, char **argv);
 int ctl_socket_cmd_to(const char *prog, const char *path, int argc, char **argv, FILE *out);
+int ctl_rpc_cmd(const char *prog, const char *url, const char *token_file, int argc, char **argv,
+		FILE *out);
 
 /* Whether COMMAND ARGS changes the database (the listing commands do not). */
 static bool ctl_writes(int argc, char **argv)
@@ -92,7 +94,7 @@ static void ctl_usage(FILE *f)
 		"  ds rm ID | ds rm SETID URI | ds list [SETID]   remove or list destinations\n"
 		"  import subscribers|aliases|prefs|groups FILE.csv   load a CSV file in one\n"
 		"                                   transaction (nothing when a line is bad)\n"
-		"with --ctl PATH, a command for a running proxy (see sipcc-ctl(8)):\n"
+		"with --ctl PATH or --rpc URL, a command for a running proxy (see sipcc-ctl(8)):\n"
 		"  stats [PREFIX] | uptime | version | help | log level [LEVEL]\n"
 		"  ul show [AOR] | ul rm AOR | dlg list | dr reload | domain reload\n"
 		"  dp reload | dp translate DPID INPUT\n"
@@ -103,6 +105,10 @@ static void ctl_usage(FILE *f)
 		"                 mysql://USER:PASS@HOST:PORT/DB (default %s)\n"
 		"  --ctl PATH     talk to the control socket of a running proxy instead\n"
 		"                 of the database\n"
+		"  --rpc URL      the same through a proxy's JSON-RPC interface (its --rpc):\n"
+		"                 http://127.0.0.1:PORT\n"
+		"  --rpc-token-file PATH   the bearer token for --rpc (default: the\n"
+		"                 environment variable SIPCC_RPC_TOKEN)\n"
 		"  --sync PATH    after a change, have the proxy at this control socket\n"
 		"                 load it now and wait until it is in use (SIPCC_SYNC)\n"
 		"  --plaintext    also store the password itself (by default only its\n"
@@ -865,6 +871,8 @@ int main(int argc, char **argv)
 		{ "plaintext", no_argument, NULL, 'p' },
 		{ "ctl", required_argument, NULL, 'c' },
 		{ "sync", required_argument, NULL, 's' },
+		{ "rpc", required_argument, NULL, 'r' },
+		{ "rpc-token-file", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -873,6 +881,7 @@ int main(int argc, char **argv)
 	bool plaintext = false;
 	const char *ctl_path = NULL;
 	const char *sync_path = getenv("SIPCC_SYNC");
+	const char *rpc_url = NULL, *rpc_token_file = NULL;
 	int c;
 	sip_log_level = SIP_LOG_ERR;
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
@@ -881,6 +890,8 @@ int main(int argc, char **argv)
 		case 'p': plaintext = true; break;
 		case 'c': ctl_path = optarg; break;
 		case 's': sync_path = optarg; break;
+		case 'r': rpc_url = optarg; break;
+		case 't': rpc_token_file = optarg; break;
 		case 'h': ctl_usage(stdout); return CTL_OK;
 		case 'V': printf("sipcc-ctl %s\n", PACKAGE_VERSION); return CTL_OK;
 		default: ctl_usage(stderr); return CTL_USAGE;
@@ -894,6 +905,10 @@ int main(int argc, char **argv)
 		ctl_usage(stderr);
 		return CTL_USAGE;
 	}
+	if (ctl_path && rpc_url)
+		return ctl_err(CTL_USAGE, "--ctl and --rpc name two ways to one proxy: give one");
+	if (rpc_url)
+		return ctl_rpc_cmd(ctl_prog, rpc_url, rpc_token_file, argc, argv, stdout);
 	if (ctl_path)
 		return ctl_socket_cmd(ctl_prog, ctl_path, argc, argv);
 	const char *cmd = argv[0];

@@ -33,3 +33,13 @@ TESTS += tests/runtime/proxy/test_uac
 tests_runtime_proxy_test_uac_SOURCES = tests/runtime/proxy/test_uac.c
 tests_runtime_proxy_test_uac_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
 tests_runtime_proxy_test_uac_LDADD = $(SIPRT_HOST) $(CMOCKA_LIBS) $(RUNTIME_LIBS)
+
+# The Prometheus exposition and JSON-RPC over the control commands.
+check_PROGRAMS += tests/runtime/proxy/test_metrics tests/runtime/proxy/test_rpc
+TESTS += tests/runtime/proxy/test_metrics tests/runtime/proxy/test_rpc
+tests_runtime_proxy_test_metrics_SOURCES = tests/runtime/proxy/test_metrics.c
+tests_runtime_proxy_test_metrics_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
+tests_runtime_proxy_test_metrics_LDADD = $(SIPRT_HOST) $(CMOCKA_LIBS) $(RUNTIME_LIBS)
+tests_runtime_proxy_test_rpc_SOURCES = tests/runtime/proxy/test_rpc.c
+tests_runtime_proxy_test_rpc_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
+tests_runtime_proxy_test_rpc_LDADD = $(SIPRT_HOST) $(CMOCKA_LIBS) $(RUNTIME_LIBS)
