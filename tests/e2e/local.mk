@@ -204,3 +204,9 @@ EXTRA_DIST += tests/e2e/rtpengine_async.sip
 # their own (groups, addresses, blacklists, preferences).
 E2E_TESTS += tests/e2e/db_reload.sh
 EXTRA_DIST += tests/e2e/db_reload.sip
+# Routing: a redirect server (append_to_reply), following a 3xx from a
+# failure route (get_redirects), force_rport and Record-Route parameters
+# brought back by a BYE (add_rr_param, check_route_param, $route_param).
+E2E_TESTS += tests/e2e/redirect.sh
+EXTRA_DIST += tests/e2e/redirect.sip tests/e2e/uas_302.xml tests/e2e/uac_moved.xml \
+	tests/e2e/uac_rport.xml tests/e2e/uas_rport.xml
