@@ -210,3 +210,7 @@ EXTRA_DIST += tests/e2e/db_reload.sip
 E2E_TESTS += tests/e2e/redirect.sh
 EXTRA_DIST += tests/e2e/redirect.sip tests/e2e/uas_302.xml tests/e2e/uac_moved.xml \
 	tests/e2e/uac_rport.xml tests/e2e/uas_rport.xml
+# lookup()'s result tells "nothing registered" (404) from "method not
+# accepted by the bindings" (405) from "every binding expired" (480).
+E2E_TESTS += tests/e2e/lookup_status.sh
+EXTRA_DIST += tests/e2e/lookup_status.sip tests/e2e/uas_message.xml
