@@ -28,3 +28,9 @@ TESTS += tests/runtime/core/test_htable
 tests_runtime_core_test_htable_SOURCES = tests/runtime/core/test_htable.c
 tests_runtime_core_test_htable_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_runtime_core_test_htable_LDADD = $(SIPRT_CORE) $(CMOCKA_LIBS)
+
+check_PROGRAMS += tests/runtime/core/test_timerec
+TESTS += tests/runtime/core/test_timerec
+tests_runtime_core_test_timerec_SOURCES = tests/runtime/core/test_timerec.c
+tests_runtime_core_test_timerec_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_runtime_core_test_timerec_LDADD = $(SIPRT_CORE) $(CMOCKA_LIBS)
