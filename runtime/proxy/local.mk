@@ -22,3 +22,5 @@ runtime/proxy/policy_fns.h: sipcc$(EXEEXT) share/stdlib/.stamp
 	if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 # Record-Route parameters and rport (stdlib/rr.sipi).
 PROXY_SRC += runtime/proxy/rr_fn.c
+# Time conditions (stdlib/time.sipi).
+PROXY_SRC += runtime/proxy/time_fn.c

@@ -214,3 +214,7 @@ EXTRA_DIST += tests/e2e/redirect.sip tests/e2e/uas_302.xml tests/e2e/uac_moved.x
 # accepted by the bindings" (405) from "every binding expired" (480).
 E2E_TESTS += tests/e2e/lookup_status.sh
 EXTRA_DIST += tests/e2e/lookup_status.sip tests/e2e/uas_message.xml
+# Time conditions: check_time_rec() windows around the time the test runs,
+# in UTC and in the proxy's local time, and $time/$utime.
+E2E_TESTS += tests/e2e/time_rec.sh
+EXTRA_DIST += tests/e2e/time_rec.sip
