@@ -4,7 +4,8 @@
 #  a. Nobody registered: LOOKUP_NOT_FOUND, 404; the bool idiom
 #     (if (!lookup(...))) still compiles and answers 404 too.
 #  b. A binding registered with methods="INVITE,ACK,BYE,CANCEL": a
-#     MESSAGE gets LOOKUP_METHOD_NOT_ALLOWED, 405 with the policy's Allow.
+#     MESSAGE gets LOOKUP_METHOD_NOT_ALLOWED, 405 with the policy's Allow
+#     (append_to_reply, through the transaction).
 #  c. A binding without methods: the MESSAGE is relayed to it (sipp
 #     answers 200): LOOKUP_OK, and the same through the bool idiom.
 #  d. A binding registered for 1 second and expired: LOOKUP_NO_CONTACTS,
@@ -61,8 +62,30 @@ grep -q "404 Not Found (old)" "$E2E_TMP/peer.out" || e2e_fail "the bool idiom di
 
 # b.
 register picky "<sip:picky@127.0.0.1:$SPARE>;methods=\"INVITE,ACK,BYE,CANCEL\"" 300
-ask picky MESSAGE 405 ||
-	e2e_fail "picky: expected 405 (LOOKUP_METHOD_NOT_ALLOWED): $(tail -n 1 "$E2E_TMP/peer.out")"
+# The 405 is sent through the transaction (t_reply) with the Allow line
+# the policy gave append_to_reply().
+python3 - "$PROXY" >"$E2E_TMP/picky.out" 2>&1 <<'PY' ||
+import socket, sys
+proxy = ("127.0.0.1", int(sys.argv[1]))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+me = "127.0.0.1:%d" % s.getsockname()[1]
+req = ("MESSAGE sip:picky@127.0.0.1 SIP/2.0\r\n"
+       "Via: SIP/2.0/UDP %s;branch=z9hG4bK-picky;rport\r\n"
+       "Max-Forwards: 70\r\n"
+       "From: <sip:test@127.0.0.1>;tag=p1\r\n"
+       "To: <sip:picky@127.0.0.1>\r\n"
+       "Call-ID: picky@127.0.0.1\r\n"
+       "CSeq: 1 MESSAGE\r\n"
+       "Content-Length: 0\r\n\r\n" % me)
+s.sendto(req.encode(), proxy)
+s.settimeout(3.0)
+resp = s.recv(65535).decode("latin-1")
+print(resp)
+lines = resp.split("\r\n")
+sys.exit(0 if lines[0].startswith("SIP/2.0 405") and "Allow: INVITE, ACK, BYE, CANCEL" in lines else 1)
+PY
+	e2e_fail "picky: expected 405 (LOOKUP_METHOD_NOT_ALLOWED) with Allow: $(cat "$E2E_TMP/picky.out")"
 
 # c.
 register open "<sip:open@127.0.0.1:$UAS>" 300
