@@ -12,9 +12,10 @@
 #include "proxy/proxy.h"
 #include "proxy/policy_fns.h"
 
-/* force_rport(): the top Via counts as having a bare ;rport. Where replies
- * go (proxy_reply_dest, txn_server_create) and the Via of the relayed
- * request (txn_via_fix: ";rport=PORT" added) follow has_rport. */
+/* force_rport(): the top Via counts as having a bare ;rport (has_rport
+ * with rport.s NULL: no such token in the text). Where replies go
+ * (proxy_reply_dest, txn_server_create) and the Via of the relayed
+ * request (txn_via_fix: ";rport=PORT" added at its end) follow it. */
 void sipcc_fn_force_rport(struct sip_ctx *ctx)
 {
 	sip_msg *m = ctx->msg;
