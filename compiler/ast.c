@@ -89,6 +89,7 @@ const char *cc_type_name(enum cc_type t)
 	case CC_TY_REGEX: return "regex";
 	case CC_TY_STATUS: break;
 	case CC_TY_SQL: return "sql";
+	case CC_TY_TIMEREC: return "timerec";
 	}
 	return "?";
 }

@@ -55,6 +55,9 @@ enum cc_type {
 			   * literal (or a define), checked when the policy is, and n
 			   * is the number of parameters declared right after it up
 			   * to the first avp one (the values bound) */
+	CC_TY_TIMEREC,    /* stdlib parameter: a str holding a time recurrence
+			   * (core/timerec.h); the argument must be a literal (or
+			   * a define), checked when the policy is */
 	CC_TY_STATUS = 64,
 };
 const char *cc_type_name(enum cc_type t);
@@ -79,12 +82,12 @@ struct cc_status_decl {
 /* Register a new status type: its type number, whose cc_type_name() is
  * name (kept, not copied). */
 enum cc_type cc_status_type_new(const char *name);
-/* str and its checked subtypes (uri, ip, regex, sql) share the str
+/* str and its checked subtypes (uri, ip, regex, sql, timerec) share the str
  * representation. */
 static inline bool cc_type_is_str(enum cc_type t)
 {
 	return t == CC_TY_STR || t == CC_TY_URI || t == CC_TY_IP || t == CC_TY_REGEX
-	       || t == CC_TY_SQL;
+	       || t == CC_TY_SQL || t == CC_TY_TIMEREC;
 }
 /* May a value of type from be used where type to is expected? uri and ip
  * values are strs, and a str may become a uri or ip: a literal is checked
@@ -203,6 +206,8 @@ struct cc_fn_decl {
 struct cc_pv_decl {
 	const char *name;
 	const char *arg_name;    /* pv $hdr(name): takes an argument */
+	const char **arg_values; /* one_of(...): the only arguments it takes */
+	int n_arg_values;
 	enum cc_type type;
 	bool writable;
 	unsigned kinds;

@@ -13,7 +13,8 @@ sipcc_SOURCES = compiler/main.c \
 	compiler/yaml_table.c compiler/yaml_match.c compiler/yaml_action.c compiler/yaml_rule.c \
 	compiler/yaml_settings.c \
 	compiler/ast_print.h compiler/ast_print.c \
-	compiler/codegen.h compiler/llvm_int.h compiler/llvm_gen.c compiler/llvm_route.c compiler/llvm_stmt.c compiler/llvm_expr.c compiler/link.c compiler/doc.c
+	compiler/codegen.h compiler/llvm_int.h compiler/llvm_gen.c compiler/llvm_route.c compiler/llvm_stmt.c compiler/llvm_expr.c compiler/link.c compiler/doc.c \
+	runtime/core/timerec.c
 sipcc_CFLAGS = $(AM_CFLAGS) $(LLVM_CFLAGS) $(YAML_CFLAGS)
 sipcc_LDADD = $(LLVM_LIBS) $(YAML_LIBS)
 sipcc_CPPFLAGS = $(AM_CPPFLAGS) \

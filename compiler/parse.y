@@ -93,7 +93,7 @@ static void yyerror(YYLTYPE *loc, struct cc_parse_ctx *pc, yyscan_t scanner,
 %type <param> param
 %type <tref> type
 %type <mask> kinds marks_opt
-%type <names> names annot_args_opt
+%type <names> names annot_args_opt pv_args_opt
 %type <moddecl> module_deps_opt
 %type <uses> use_items
 %type <cases> cases
@@ -181,9 +181,11 @@ item:
 	| PV pv_name ':' type rw_opt IN '(' kinds ')' CALLS IDENT doc_opt ';'
 		{ if (cc_parse_stdlib_only(pc, @1, "pv"))
 			cc_parse_pv(pc, @2, $2, NULL, $4, $5, $8, $11, $12); }
-	| PV PVARG ':' type rw_opt IN '(' kinds ')' CALLS IDENT doc_opt ';'
+	| PV PVARG ':' type rw_opt IN '(' kinds ')' pv_args_opt CALLS IDENT doc_opt ';'
 		{ if (cc_parse_stdlib_only(pc, @1, "pv"))
-			cc_parse_pv(pc, @2, $2.name, $2.arg, $4, $5, $8, $11, $12); }
+			cc_parse_pv(pc, @2, $2.name, $2.arg, $4, $5, $8, $12, $13);
+		  if ($10)
+			cc_parse_pv_args(pc, @10, $2.name, $10); }
 	| STATUS IDENT doc_opt ';'
 		{ if (cc_parse_stdlib_only(pc, @1, "status"))
 			cc_parse_status(pc, @2, $2, $3); }
@@ -208,6 +210,13 @@ module_deps_opt:
 	  %empty               { $$ = cc_alloc(sizeof *$$); }
 	| module_deps_opt IDENT '(' names ')'
 		{ $$ = cc_parse_module_deps($1, $2, @2, $4); }
+	;
+
+/* pv $time(field): ... one_of(sec, min, ...): the arguments it takes. */
+pv_args_opt:
+	  %empty               { $$ = NULL; }
+	| IDENT '(' names ')'
+		{ $$ = cc_parse_pv_one_of(pc, $1, @1, $3); }
 	;
 
 marks_opt:

@@ -572,7 +572,7 @@ struct cc_type_ref cc_parse_type(struct cc_parse_ctx *ps, const char *name,
 	static const enum cc_type plain[] = {
 		CC_TY_VOID, CC_TY_BOOL, CC_TY_INT, CC_TY_STR, CC_TY_METHOD,
 		CC_TY_URI, CC_TY_IP, CC_TY_FLAG, CC_TY_BFLAG, CC_TY_AVP, CC_TY_REGEX,
-		CC_TY_SQL,
+		CC_TY_SQL, CC_TY_TIMEREC,
 	};
 	struct cc_type_ref t = { CC_TY_ERROR, CC_RK_NAMED, CC_TY_ERROR };
 
@@ -781,6 +781,28 @@ void cc_parse_pv(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
 	for (tail = &ps->prog->pvs; *tail; tail = &(*tail)->next)
 		;
 	*tail = v;
+}
+
+struct cc_name_list *cc_parse_pv_one_of(struct cc_parse_ctx *ps, const char *word,
+					struct cc_loc loc, struct cc_name_list *names)
+{
+	(void)ps;
+	if (strcmp(word, "one_of") != 0) {
+		cc_diag_report(CC_D_BAD_DECL, loc, "expected one_of(...) or 'calls', not '%s'", word);
+		return NULL;
+	}
+	return names;
+}
+
+void cc_parse_pv_args(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
+		      struct cc_name_list *names)
+{
+	struct cc_pv_decl *v = cc_find_pv(ps->prog, name);
+	(void)loc;
+	if (!v || !names)
+		return;
+	v->arg_values = names->v;
+	v->n_arg_values = names->n;
 }
 
 /* status NAME [doc "..."]; a status type of the stdlib (struct

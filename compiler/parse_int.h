@@ -141,6 +141,13 @@ void cc_parse_fn(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
 void cc_parse_pv(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
 		 const char *arg, struct cc_type_ref ty, bool rw,
 		 unsigned kinds, const char *symbol, const char *doc);
+/* one_of(a, b, ...) after a pv with an argument: the only arguments it
+ * takes (NULL, reported, for another word); cc_parse_pv_args gives them
+ * to the pv just declared. */
+struct cc_name_list *cc_parse_pv_one_of(struct cc_parse_ctx *ps, const char *word,
+					struct cc_loc loc, struct cc_name_list *names);
+void cc_parse_pv_args(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
+		      struct cc_name_list *names);
 void cc_parse_status(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
 		     const char *doc);
 void cc_parse_const(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,

@@ -386,6 +386,9 @@ enum cc_type cc_sema_call(struct cc_sema *s, struct cc_expr *e)
 		} else if (cc_type_fits(t, p->type) && p->type == CC_TY_SQL) {
 			if (!cc_sema_sql_value(f, j, a))
 				ok = false;
+		} else if (cc_type_fits(t, p->type) && p->type == CC_TY_TIMEREC) {
+			if (!cc_sema_timerec_value(f, j, a))
+				ok = false;
 		} else if (cc_type_fits(t, p->type) && p->type == CC_TY_REGEX) {
 			char what[160];
 			snprintf(what, sizeof what, "argument '%s' of '%s'", p->name, name);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include "sema_int.h"
+#include "core/timerec.h"
 
 static void cc_sema_var_read(struct cc_sema *s, struct cc_expr *e);
 
@@ -271,6 +272,29 @@ bool cc_sema_regex_value(const struct cc_expr *r, const char *what)
 	return cc_sema_regex_ok(r);
 }
 
+/* A time recurrence (a timerec parameter, core/timerec.h): a literal or a
+ * define, parsed as the runtime will parse it, so a misplaced field is
+ * reported here with the field it is in. */
+bool cc_sema_timerec_value(const struct cc_fn_decl *f, int j, const struct cc_expr *a)
+{
+	struct sip_timerec r;
+	char err[200];
+	if (a->kind != E_STR) {
+		cc_diag_report(CC_D_BAD_TIMEREC, a->loc, "argument '%s' of '%s' must be a time "
+			       "recurrence literal", f->params[j].name, f->name);
+		cc_diag_note((struct cc_loc){0},
+			     "recurrences are checked when the policy is compiled: write a string "
+			     "literal or a define");
+		return false;
+	}
+	if (sip_timerec_parse(a->u.str.s, a->u.str.len, &r, err, sizeof err))
+		return true;
+	cc_diag_report(CC_D_BAD_TIMEREC, a->loc, "invalid time recurrence: %s", err);
+	cc_diag_note((struct cc_loc){0}, "the fields are dtstart|duration|freq|until|interval|byday|"
+		     "bymday|byyearday|byweekno|bymonth, e.g. \"20240101T080000|8H|weekly|||MO,TU,WE,TH,FR\"");
+	return false;
+}
+
 /* A query where the database will run it (a sql parameter): a literal
  * (or a define), so its text is program text like every statement of the
  * runtime and nothing from a message becomes SQL; one SELECT or WITH
@@ -509,6 +533,18 @@ bool cc_sema_pv_arg_ok(const struct cc_pv_decl *v, const char *arg, struct cc_lo
 	}
 	if (arg && !*arg) {
 		cc_diag_report(CC_D_BAD_LITERAL, loc, "empty %s in %s()", v->arg_name, v->name);
+		return false;
+	}
+	if (arg && v->n_arg_values) {
+		struct cc_suggest sg;
+		cc_suggest_init(&sg, arg);
+		for (int i = 0; i < v->n_arg_values; i++) {
+			if (strcmp(arg, v->arg_values[i]) == 0)
+				return true;
+			cc_suggest_add(&sg, v->arg_values[i]);
+		}
+		cc_diag_report(CC_D_UNKNOWN_PV, loc, "unknown %s '%s' of %s%s", v->arg_name, arg,
+			       v->name, cc_suggest_text(&sg));
 		return false;
 	}
 	return true;

@@ -248,6 +248,7 @@ enum cc_type cc_sema_dlgvar(struct cc_sema *s, const char *name, struct cc_loc l
  * a valid literal. */
 bool cc_sema_regex_value(const struct cc_expr *r, const char *what);
 bool cc_sema_sql_value(const struct cc_fn_decl *f, int j, const struct cc_expr *a);
+bool cc_sema_timerec_value(const struct cc_fn_decl *f, int j, const struct cc_expr *a);
 
 /* sema_call.c: calls. The result type of a call of a stdlib function or
  * of a named route, its arguments checked. */

@@ -149,7 +149,7 @@ static void cc_sema_var_decl(struct cc_sema *s, struct cc_stmt *st)
 
 	if (!cc_sema_type_declared(s, &st->u.var.type, st->u.var.type_loc)) {
 		t = CC_TY_ERROR;
-	} else if (t != CC_TY_ERROR && (!cc_type_is_str(t) || t == CC_TY_REGEX || t == CC_TY_SQL) && t != CC_TY_INT &&
+	} else if (t != CC_TY_ERROR && (!cc_type_is_str(t) || t == CC_TY_REGEX || t == CC_TY_SQL || t == CC_TY_TIMEREC) && t != CC_TY_INT &&
 		   t != CC_TY_BOOL && !cc_type_is_status(t)) {
 		cc_diag_report(CC_D_BAD_DECL, st->u.var.type_loc,
 			       "a variable cannot have type %s (use str, int, bool, uri, ip or a status type)",

@@ -72,6 +72,9 @@ const struct cc_yaml_tmpl cc_yaml_table[] = {
 	ROW("user_in_group", M, "group: str, user: str = ${$fu}", "is_user_in(@user, @group)"),
 	ROW("status", M, "status: regex", "t_check_status(@status)"),
 	ROW("any", M, NULL, NULL, .shape = CC_YS_ANY),
+	/* Time windows and Record-Route parameters (stdlib time.sipi, rr.sipi). */
+	ROW("time_window", M, "rec: str", "check_time_rec(@rec)"),
+	ROW("route_param", M, "re: regex", "check_route_param(@re)"),
 	ROW("known_transaction", M, NULL, "t_check_trans()"),
 	ROW("loose_route", M, NULL, "loose_route()"),
 
@@ -161,6 +164,17 @@ const struct cc_yaml_tmpl cc_yaml_table[] = {
 	ROW("lookup", R | FIN, "table: str = location, not_found: reply",
 	  "if (!lookup(@table)) { t_reply(@not_found.code, @not_found.reason); exit; }",
 	  .tail = "t_relay();"),
+	/* Each way lookup() finds nothing answered on its own (lookup_result). */
+	ROW("lookup", R | FIN, "table: str = location, not_found: reply = 404 Not Found, "
+	  "method_not_allowed: reply = 405 Method Not Allowed, "
+	  "no_contacts: reply = 480 Temporarily Unavailable",
+	  "switch (lookup(@table)) { case LOOKUP_OK: break; "
+	  "case LOOKUP_NOT_FOUND: t_reply(@not_found.code, @not_found.reason); exit; "
+	  "case LOOKUP_METHOD_NOT_ALLOWED: "
+	  "t_reply(@method_not_allowed.code, @method_not_allowed.reason); exit; "
+	  "case LOOKUP_NO_CONTACTS: t_reply(@no_contacts.code, @no_contacts.reason); exit; "
+	  "default: t_reply(500, \"Server Internal Error\"); exit; }",
+	  .tail = "t_relay();"),
 	ROW("dialog", R, NULL, "dlg_manage();"),
 	ROW("set_dialog_var", R | F | P | KEYED, "name: word, value: scalar", "$dlg(@name) = @value;"),
 	ROW("dialog_timeout", R | F | P, "seconds: int(1..2147483647)", "dlg_set_timeout(@seconds);"),
@@ -210,6 +224,15 @@ const struct cc_yaml_tmpl cc_yaml_table[] = {
 	  "t_relay(); exit; } "
 	  "t_reply(480, \"Temporarily Unavailable\"); exit; } "
 	  "t_on_failure(@failure);", .tail = "t_relay();"),
+
+	/* ---- time conditions, redirects and the routing headers ---- */
+	ROW("force_rport", R, NULL, "force_rport();"),
+	ROW("record_route_param", R, "param: str", "add_rr_param(@param);"),
+	ROW("append_to_reply", R | F, "header: str", "append_to_reply(@header);"),
+	/* A 3xx: its Contacts (the best q first) are tried (an on_failure
+	 * step, which comes first, arms a route for their branches). */
+	ROW("follow_redirects", F, "limit: int(0..16) = 0",
+	  "if (t_check_status(\"3[0-9][0-9]\") && get_redirects(@limit)) { t_relay(); exit; }"),
 
 	/* ---- what decides: exactly one per action ---- */
 	ROW("reply", R | FIN, "r: reply", "reply(@r.code, @r.reason);"),

@@ -300,6 +300,13 @@ static void cc_tmpl_stmt(struct cc_tmpl_ctx *c, struct cc_stmt *st)
 		cc_tmpl_expr(c, st->u.while_.cond);
 		cc_tmpl_stmt(c, st->u.while_.body);
 		break;
+	case S_SWITCH:
+		cc_tmpl_expr(c, st->u.switch_.subject);
+		for (struct cc_case *k = st->u.switch_.cases; k; k = k->next) {
+			k->loc = c->loc;
+			k->first = cc_tmpl_stmts(c, k->first);
+		}
+		break;
 	default:
 		break;
 	}

@@ -7,6 +7,10 @@ dist_stdlib_DATA += stdlib/tm.sipi
 dist_stdlib_DATA += stdlib/sdp.sipi stdlib/limits.sipi
 dist_stdlib_DATA += stdlib/dns.sipi
 dist_stdlib_DATA += stdlib/stats.sipi
+# Record-Route parameters and rport (runtime/proxy/rr_fn.c).
+dist_stdlib_DATA += stdlib/rr.sipi
+# Time conditions (runtime/proxy/time_fn.c).
+dist_stdlib_DATA += stdlib/time.sipi
 
 # The stdlib directory of the build tree: every .sipi of stdlib/ and
 # modules/*/ side by side, as they are installed, for the compiler when it

@@ -178,25 +178,38 @@ static bool reg_reachable(const reg_contact *c)
 	return !tp || tp_conn_open(tp, &a);
 }
 
+/* lookup(): a lookup_result (registrar.sipi). The bindings that can take
+ * the request become the destination set; when none can, why not
+ * (reg_lookup_status: nothing registered, the method not accepted, every
+ * binding expired), or SIPCC_LOOKUP_NO_CONTACTS when the only valid
+ * bindings were made over WebSocket connections that have closed. */
 int64_t sipcc_fn_lookup(struct sip_ctx *ctx, const char *tn, size_t tlen)
 {
-	if (!ctx->msg->is_request)
-		return 0;
+	sip_msg *m = ctx->msg;
+	if (!m->is_request)
+		return SIPCC_LOOKUP_NOT_FOUND;
 	reg_table *t = reg_table_get(sip_str_make(tn, tlen), false);
 	sip_str aor = reg_ruri_aor(ctx);
 	int64_t now = (int64_t)time(NULL);
 	const reg_contact *c = aor.len ? reg_lookup(t, aor, now) : NULL;
-	if (!c)
-		return 0;
+	if (!c) {
+		int st = aor.len ? reg_lookup_status(t, aor, now, m->method_str) : REG_NOT_FOUND;
+		return st == REG_EXPIRED ? SIPCC_LOOKUP_NO_CONTACTS : SIPCC_LOOKUP_NOT_FOUND;
+	}
 	/* Every binding, best first: the best q is forked to in parallel, the
 	 * rest is kept for t_next_contacts() (proxy/fork.h). A binding's Path
 	 * (RFC 3327 §5.4) becomes the Route set of its branch; one that came
 	 * over a WebSocket is reached over that connection (its Contact host
 	 * is usually *.invalid). */
 	proxy_fork_begin(ctx);
+	unsigned added = 0, no_method = 0;
 	for (; c; c = c->next) {
 		if (c->expires <= now)
 			continue;
+		if (!reg_contact_allows(c, m->method_str)) {
+			no_method++;
+			continue;
+		}
 		/* A WebSocket client whose connection is gone cannot be
 		 * reached: its other bindings are used. */
 		if (!reg_reachable(c)) {
@@ -208,9 +221,12 @@ int64_t sipcc_fn_lookup(struct sip_ctx *ctx, const char *tn, size_t tlen)
 		sip_str du = reg_received_ws(rcv) || reg_received_nat(rcv) ? rcv : SIP_STR_NULL;
 		if (proxy_fork_add(ctx, reg_field(c, REG_CONTACT), reg_field(c, REG_PATH), du, c->q,
 				   c->flags) != SIP_OK)
-			break;
+			return SIPCC_LOOKUP_ERROR;
+		added++;
 	}
-	return proxy_fork_next(ctx);
+	if (added)
+		return proxy_fork_next(ctx) ? SIPCC_LOOKUP_OK : SIPCC_LOOKUP_ERROR;
+	return no_method ? SIPCC_LOOKUP_METHOD_NOT_ALLOWED : SIPCC_LOOKUP_NO_CONTACTS;
 }
 
 int64_t sipcc_fn_registered(struct sip_ctx *ctx, const char *tn, size_t tlen)

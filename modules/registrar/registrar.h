@@ -131,6 +131,20 @@ sip_str reg_aor_of(sip_arena *a, sip_str uri);
 /* The bindings of aor still valid at now, best first; NULL when none. */
 const reg_contact *reg_lookup(reg_table *t, sip_str aor, int64_t now);
 
+/* What a lookup of aor at now for a request of method finds, as lookup()
+ * returns it (registrar.sipi, lookup_result): REG_FOUND when a binding
+ * can take the request; REG_NOT_FOUND when aor has no binding at all;
+ * REG_NO_METHOD when every binding still valid was registered with an
+ * RFC 3840 methods parameter that does not list method; REG_EXPIRED when
+ * aor has bindings but every one has expired (the sweep has not removed
+ * them yet). */
+enum reg_find { REG_FOUND = 1, REG_NOT_FOUND = -1, REG_NO_METHOD = -2, REG_EXPIRED = -3 };
+enum reg_find reg_lookup_status(reg_table *t, sip_str aor, int64_t now, sip_str method);
+/* Whether binding c takes a request of method: true unless its Contact
+ * had a methods parameter (RFC 3840 §9: methods="INVITE,BYE") without it.
+ * ACK and CANCEL always go. */
+bool reg_contact_allows(const reg_contact *c, sip_str method);
+
 /* What a REGISTER gets: a status, its reason and the extra header lines of
  * the reply (Contact for each binding, Min-Expires, Path), in the arena. */
 struct reg_result {

@@ -197,6 +197,44 @@ const reg_contact *reg_lookup(reg_table *t, sip_str aor, int64_t now)
 	return NULL;
 }
 
+bool reg_contact_allows(const reg_contact *c, sip_str method)
+{
+	sip_str list;
+	if (!method.len || sip_str_eq_lit_case(method, "ACK") || sip_str_eq_lit_case(method, "CANCEL") ||
+	    !reg_param(reg_field(c, REG_PARAMS), "methods", &list))
+		return true;
+	for (size_t i = 0; i < list.len;) {
+		size_t j = i;
+		while (j < list.len && list.s[j] != ',')
+			j++;
+		sip_str m = sip_str_make(list.s + i, j - i);
+		while (m.len && (m.s[0] == ' ' || m.s[0] == '\t'))
+			m.s++, m.len--;
+		while (m.len && (m.s[m.len - 1] == ' ' || m.s[m.len - 1] == '\t'))
+			m.len--;
+		if (sip_str_caseeq(m, method))
+			return true;
+		i = j + 1;
+	}
+	return false;
+}
+
+enum reg_find reg_lookup_status(reg_table *t, sip_str aor, int64_t now, sip_str method)
+{
+	reg_aor *a = t ? reg_aor_find(t, aor) : NULL;
+	if (!a || !a->contacts)
+		return REG_NOT_FOUND;
+	bool valid = false;
+	for (const reg_contact *c = a->contacts; c; c = c->next) {
+		if (c->expires <= now)
+			continue;
+		if (reg_contact_allows(c, method))
+			return REG_FOUND;
+		valid = true;
+	}
+	return valid ? REG_NO_METHOD : REG_EXPIRED;
+}
+
 bool reg_param(sip_str params, const char *name, sip_str *val)
 {
 	size_t nl = strlen(name), i = 0;

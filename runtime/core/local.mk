@@ -2,6 +2,8 @@ CORE_SRC = runtime/core/status.c runtime/core/arena.c runtime/core/log.c
 CORE_SRC += runtime/core/stats.c runtime/core/htable.c
 # Peer health (active/inactive from probes and timeouts): dispatcher, drouting.
 CORE_SRC += runtime/core/health.c
+# Time recurrences (check_time_rec); the compiler links it too.
+CORE_SRC += runtime/core/timerec.c
 # The timer wheel: in the core library; programs that list sources name it
 # with $(TIMER_SRC) or runtime/core/timer.c.
 TIMER_SRC = runtime/core/timer.c

@@ -362,3 +362,99 @@ int64_t sipcc_fn_t_was_cancelled(struct sip_ctx *ctx)
 {
 	return ctx->txn && ctx->txn->canceled;
 }
+
+/* ---- following a redirect (get_redirects) ---- */
+
+/* Most Contacts of one 3xx that become branches. */
+#define FORK_REDIRECT_MAX 16
+
+/* The q parameter of a Contact's header parameters (RFC 3261 §20.10) in
+ * thousandths; -1 when absent or malformed. */
+static int redirect_q(sip_str params)
+{
+	size_t i = 0;
+	while (i < params.len) {
+		size_t j = i;
+		while (j < params.len && params.s[j] != ';')
+			j++;
+		sip_str p = sip_str_make(params.s + i, j - i);
+		while (p.len && (p.s[0] == ' ' || p.s[0] == '\t'))
+			p.s++, p.len--;
+		if (p.len >= 2 && (p.s[0] == 'q' || p.s[0] == 'Q') && p.s[1] == '=') {
+			sip_str v = sip_str_make(p.s + 2, p.len - 2);
+			while (v.len && (v.s[v.len - 1] == ' ' || v.s[v.len - 1] == '\t'))
+				v.len--;
+			if (!v.len || (v.s[0] != '0' && v.s[0] != '1'))
+				return -1;
+			int q = (v.s[0] - '0') * 1000, scale = 100;
+			if (v.len > 1 && (v.s[1] != '.' || v.len > 5))
+				return -1;
+			for (size_t k = 2; k < v.len; k++, scale /= 10) {
+				if (v.s[k] < '0' || v.s[k] > '9')
+					return -1;
+				q += (v.s[k] - '0') * scale;
+			}
+			return q > 1000 ? -1 : q;
+		}
+		i = j + 1;
+	}
+	return -1;
+}
+
+/* get_redirects(max) in a failure route: the SIP Contacts of the 3xx
+ * the transaction picked as its best reply become the contact list, as
+ * lookup() makes one (highest q first, in their order within a q; at
+ * most max, 0 for FORK_REDIRECT_MAX): the best q group goes into the
+ * Request-URI and the destination set for t_relay(), the others wait for
+ * t_next_contacts(). The reply is kept by the transaction (best, its top
+ * Via removed) and parsed again into the route's arena. */
+int64_t sipcc_fn_get_redirects(struct sip_ctx *ctx, int64_t max)
+{
+	txn *s = ctx->txn;
+	if (ctx->route_kind != SIPCC_ROUTE_FAILURE || !s || s->best_local || !s->best_len ||
+	    s->best_status < 300 || s->best_status > 399)
+		return 0;
+	if (max <= 0 || max > FORK_REDIRECT_MAX)
+		max = FORK_REDIRECT_MAX;
+	char *buf = sip_arena_alloc(ctx->arena, s->best_len + 1);
+	sip_msg *r = sip_arena_alloc(ctx->arena, sizeof *r);
+	if (!buf || !r)
+		return 0;
+	memcpy(buf, s->best, s->best_len);
+	buf[s->best_len] = '\0';
+	if (sip_msg_parse(ctx->arena, buf, s->best_len, r) != SIP_OK || r->is_request)
+		return 0;
+	struct { sip_str uri; int q; } c[FORK_REDIRECT_MAX];
+	int n = 0;
+	for (sip_hdr *h = r->first[SIP_HDR_CONTACT]; h; h = h->next_same) {
+		for (sip_naddr *a = sip_hdr_naddrs(r, h); a; a = a->next) {
+			sip_uri u;
+			if (a->star || sip_uri_parse(a->uri_str, &u) != SIP_OK || !u.is_sip || !u.host.len) {
+				LOG_INFO("get_redirects: Contact '" SIP_STR_FMT "' of the %d skipped: not a SIP URI",
+					 SIP_STR_ARG(a->raw), s->best_status);
+				continue;
+			}
+			/* Insertion by q, after those of the same q; the lowest
+			 * falls off the end when the list is full. */
+			int q = redirect_q(a->params), at = n;
+			while (at > 0 && q_norm(c[at - 1].q) < q_norm(q))
+				at--;
+			if (at >= max)
+				continue;
+			if (n == max)
+				n--;
+			memmove(&c[at + 1], &c[at], (size_t)(n - at) * sizeof c[0]);
+			c[at].uri = a->uri_str;
+			c[at].q = q;
+			n++;
+		}
+	}
+	if (!n)
+		return 0;
+	proxy_fork_begin(ctx);
+	for (int i = 0; i < n; i++)
+		if (proxy_fork_add(ctx, c[i].uri, SIP_STR_NULL, SIP_STR_NULL, c[i].q, 0) != SIP_OK)
+			return 0;
+	LOG_INFO("get_redirects: %d contact%s of the %d", n, n == 1 ? "" : "s", s->best_status);
+	return proxy_fork_next(ctx);
+}

@@ -42,6 +42,44 @@ int64_t sipcc_fn_append_hf(struct sip_ctx *ctx, const char *s, size_t len)
 	return sip_msg_insert(m, m->hdrs_end, sip_str_make(d, len + 2)) == SIP_OK;
 }
 
+/* append_to_reply("Name: value\r\n..."): lines for the replies the proxy
+ * makes for this request (proxy_reply, proxy_reply_hdrs). Lines end in
+ * CRLF or LF (written as CRLF; the last may have neither) and are checked
+ * as append_hf's. Kept in the route's arena, after those of earlier calls. */
+int64_t sipcc_fn_append_to_reply(struct sip_ctx *ctx, const char *s, size_t len)
+{
+	sip_str old = ctx->reply_hdrs;
+	char *d = sip_arena_alloc(ctx->arena, old.len + 2 * len + 3);
+	if (!d)
+		return 0;
+	if (old.len)
+		memcpy(d, old.s, old.len);
+	size_t k = old.len, i = 0;
+	if (!len)
+		goto bad;
+	while (i < len) {
+		size_t j = i;
+		while (j < len && s[j] != '\n')
+			j++;
+		size_t n = j - i;
+		if (n && s[i + n - 1] == '\r')
+			n--;
+		if (!hdr_line_ok(s + i, n))
+			goto bad;
+		memcpy(d + k, s + i, n);
+		k += n;
+		d[k++] = '\r';
+		d[k++] = '\n';
+		i = j + 1;
+	}
+	d[k] = '\0';
+	ctx->reply_hdrs = sip_str_make(d, k);
+	return 1;
+bad:
+	LOG_WARN("append_to_reply: '%.*s' is not header lines", (int)len, s);
+	return 0;
+}
+
 /* remove_hf("Name"): every header line of that name (compact forms
  * included); how many were removed. */
 int64_t sipcc_fn_remove_hf(struct sip_ctx *ctx, const char *s, size_t len)

@@ -28,3 +28,7 @@ runtime/proxy/policy_fns.h: sipcc$(EXEEXT) share/stdlib/.stamp
 	$(AM_V_GEN)$(MKDIR_P) runtime/proxy && \
 	SIPCC_STDLIB='$(BUILD_STDLIB)' ./sipcc$(EXEEXT) doc --c-header >$@.tmp && \
 	if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+# Record-Route parameters and rport (stdlib/rr.sipi).
+PROXY_SRC += runtime/proxy/rr_fn.c
+# Time conditions (stdlib/time.sipi).
+PROXY_SRC += runtime/proxy/time_fn.c

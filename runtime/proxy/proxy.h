@@ -40,10 +40,16 @@ struct sip_ctx {
 				       the values naming this proxy are removed
 				       (proxy_route_self); empty when none */
 	unsigned routes_ours;       /* Route values of this proxy removed */
+	sip_str route_params;       /* URI parameters of the first of them (no
+				       leading ';'), for check_route_param() */
+	sip_str rr_params;          /* add_rr_param(): ";p=v..." for our
+				       Record-Route */
 	bool routes_done;           /* proxy_route_self() ran on msg */
 	bool looped;                /* a branch was not sent: it came back here */
 	bool replied;
 	bool relayed;
+	sip_str reply_hdrs;         /* append_to_reply(): lines (CRLF each) every
+				       reply this context sends carries */
 	struct script_vars *script; /* AVPs and flags (script/script.h) */
 	struct proxy_fork *fork;    /* branches, serial contacts, timers (proxy/fork.h) */
 	sip_addr hop_dst;           /* where the request being relayed goes (the
@@ -97,7 +103,8 @@ int proxy_relay(struct sip_ctx *ctx, bool stateful);
  * created when needed) or statelessly. */
 int proxy_reply(struct sip_ctx *ctx, int code, sip_str reason, bool stateful);
 /* proxy_reply with extra header lines (each ending in CRLF) placed before
- * Content-Length: challenges, the Contact list of a REGISTER's 200. */
+ * Content-Length: challenges, the Contact list of a REGISTER's 200. Both
+ * add the lines append_to_reply() gave (ctx->reply_hdrs) before them. */
 int proxy_reply_hdrs(struct sip_ctx *ctx, int code, sip_str reason, sip_str hdrs, bool stateful);
 /* ---- waiting for a result (stdlib functions declared marks(async)) ----
  *

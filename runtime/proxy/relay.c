@@ -150,6 +150,28 @@ static sip_str rr_lines(struct sip_ctx *ctx, sip_socket *sock)
 	return sip_arena_printf(ctx->arena, SIP_STR_FMT SIP_STR_FMT, SIP_STR_ARG(out), SIP_STR_ARG(in));
 }
 
+/* The Record-Route lines rr with add_rr_param()'s parameters at the end
+ * of each URI (before its '>'); NULL when out of memory. */
+static sip_str rr_with_params(struct sip_ctx *ctx, sip_str rr)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < rr.len; i++)
+		n += rr.s[i] == '>';
+	char *d = sip_arena_alloc(ctx->arena, rr.len + n * ctx->rr_params.len + 1);
+	if (!d)
+		return SIP_STR_NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < rr.len; i++) {
+		if (rr.s[i] == '>') {
+			memcpy(d + k, ctx->rr_params.s, ctx->rr_params.len);
+			k += ctx->rr_params.len;
+		}
+		d[k++] = rr.s[i];
+	}
+	d[k] = '\0';
+	return sip_str_make(d, k);
+}
+
 /* Record the hop-by-hop edits (the credentials of this proxy's realms
  * out, Request-URI, received/rport, Max-Forwards, Record-Route) that every
  * copy of the request carries. */
@@ -207,6 +229,8 @@ static int hop_edits(struct sip_ctx *ctx, sip_socket *sock)
 	 * IPv4, UDP to TCP or WebSocket), rr_lines() record-routes twice
 	 * (RFC 5658), and proxy_route_self() removes both. */
 	sip_str rr = rr_lines(ctx, sock);
+	if (rr.s && ctx->rr_params.len)
+		rr = rr_with_params(ctx, rr);
 	if (!rr.s)
 		return SIP_NOMEM;
 	sip_hdr *first_rr = m->first[SIP_HDR_RECORD_ROUTE];

@@ -73,6 +73,8 @@ static int reply_done(struct sip_ctx *ctx, int code, int rc)
 int proxy_reply(struct sip_ctx *ctx, int code, sip_str reason, bool stateful)
 {
 	sip_msg *m = ctx->msg;
+	if (ctx->reply_hdrs.len)
+		return proxy_reply_hdrs(ctx, code, reason, SIP_STR_NULL, stateful);
 	if (!m->is_request || m->method == SIP_METHOD_ACK)
 		return SIP_EINVAL;
 	/* A request that has a transaction (it waited, or was relayed or
@@ -98,6 +100,13 @@ int proxy_reply_hdrs(struct sip_ctx *ctx, int code, sip_str reason, sip_str hdrs
 	static const char tail[] = "Content-Length: 0\r\n\r\n";
 	const size_t tl = sizeof tail - 1;
 	sip_msg *m = ctx->msg;
+	if (ctx->reply_hdrs.len) {      /* append_to_reply()'s lines first */
+		hdrs = hdrs.len ? sip_arena_printf(ctx->arena, SIP_STR_FMT SIP_STR_FMT,
+						   SIP_STR_ARG(ctx->reply_hdrs), SIP_STR_ARG(hdrs))
+				: ctx->reply_hdrs;
+		if (!hdrs.s)
+			return SIP_NOMEM;
+	}
 	if (!hdrs.len)
 		return proxy_reply(ctx, code, reason, stateful);
 	if (!m->is_request || m->method == SIP_METHOD_ACK || hdrs.len > sizeof proxy_out / 2)

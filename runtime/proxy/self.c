@@ -226,6 +226,7 @@ void proxy_route_self(struct sip_ctx *ctx)
 		return;
 	sip_uri *ru = sip_msg_ruri(m);
 	if (ru && ruri_is_our_rr(ru)) {
+		ctx->route_params = ru->params;
 		ctx->new_ruri = v[n - 1].r->uri_str;
 		route_remove(m, &v[n - 1]);
 		n--;
@@ -235,6 +236,7 @@ void proxy_route_self(struct sip_ctx *ctx)
 	while (i < n && proxy_uri_is_us(&v[i].r->uri))
 		i++;
 	if (i) {
+		ctx->route_params = v[0].r->uri.params;
 		route_remove_first(m, v, n, i);
 		ctx->routes_ours += i;
 		/* The last of ours names the WebSocket connection the request

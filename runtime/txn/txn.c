@@ -329,10 +329,21 @@ void txn_via_fix(sip_msg *req, const sip_addr *src, sip_arena *a, struct txn_via
 		host.len -= 2;
 	}
 	bool bare_rport = v->has_rport && v->rport.len == 0;
-	if (bare_rport) {
-		/* Find the end of the ";rport" token to put its value there. */
+	char *d = bare_rport ? sip_arena_alloc(a, 16) : NULL;
+	if (d) {
+		/* Find the end of the ";rport" token to put its value there. A
+		 * Via to be treated as if it had one (force_rport(): has_rport
+		 * without the token, rport.s NULL) gets ";rport=PORT" at its
+		 * end, before the received parameter. */
 		const char *p = v->raw.s, *end = v->raw.s + v->raw.len;
-		for (; p + 6 <= end; p++) {
+		memcpy(d, ";rport=", 7);
+		size_t k = 7 + sip_fmt_uint(d + 7, (unsigned long)sip_addr_port(src));
+		d[k] = '\0';
+		if (!v->rport.s) {
+			out->rport_at = sip_msg_off(req, end);
+			out->rport = sip_str_make(d, k);
+		}
+		for (; v->rport.s && p + 6 <= end; p++) {
 			if (!sip_mem_caseeq(p, ";rport", 6))
 				continue;
 			const char *q = p + 6;
@@ -340,13 +351,7 @@ void txn_via_fix(sip_msg *req, const sip_addr *src, sip_arena *a, struct txn_via
 				q++;
 			if (q == end || *q == ';' || *q == ',') {
 				out->rport_at = sip_msg_off(req, p + 6);
-				char *d = sip_arena_alloc(a, 8);
-				if (d) {
-					size_t k = 1 + sip_fmt_uint(d + 1, (unsigned long)sip_addr_port(src));
-					d[0] = '=';
-					d[k] = '\0';
-					out->rport = sip_str_make(d, k);
-				}
+				out->rport = sip_str_make(d + 6, k - 6);     /* "=PORT" */
 				break;
 			}
 		}

@@ -233,3 +233,17 @@ EXTRA_DIST += tests/e2e/siptrace.sip tests/e2e/hep_pcap.py tests/e2e/hep_recv.py
 # JSON-RPC interface with curl and sipcc-ctl --rpc, its token.
 E2E_TESTS += tests/e2e/metrics.sh tests/e2e/rpc.sh
 EXTRA_DIST += tests/e2e/metrics.sip
+# Routing: a redirect server (append_to_reply), following a 3xx from a
+# failure route (get_redirects), force_rport and Record-Route parameters
+# brought back by a BYE (add_rr_param, check_route_param, $route_param).
+E2E_TESTS += tests/e2e/redirect.sh
+EXTRA_DIST += tests/e2e/redirect.sip tests/e2e/uas_302.xml tests/e2e/uac_moved.xml \
+	tests/e2e/uac_rport.xml tests/e2e/uas_rport.xml
+# lookup()'s result tells "nothing registered" (404) from "method not
+# accepted by the bindings" (405) from "every binding expired" (480).
+E2E_TESTS += tests/e2e/lookup_status.sh
+EXTRA_DIST += tests/e2e/lookup_status.sip tests/e2e/uas_message.xml
+# Time conditions: check_time_rec() windows around the time the test runs,
+# in UTC and in the proxy's local time, and $time/$utime.
+E2E_TESTS += tests/e2e/time_rec.sh
+EXTRA_DIST += tests/e2e/time_rec.sip

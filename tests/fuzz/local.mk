@@ -4,6 +4,8 @@
 # tests/fuzz/run_fuzz.sh runs each one for FUZZ_TIME seconds over the seed
 # corpus; `make check` gives it 20 s per target, `make fuzz` FUZZ_TIME (600).
 FUZZ_TARGETS = tests/fuzz/fuzz_msg tests/fuzz/fuzz_uri tests/fuzz/fuzz_sdp tests/fuzz/fuzz_json
+# The time recurrence parser (check_time_rec), which the compiler runs too.
+FUZZ_TARGETS += tests/fuzz/fuzz_timerec
 FUZZ_TIME = 600
 FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
@@ -36,6 +38,11 @@ tests/fuzz/fuzz_json: tests/fuzz/fuzz_json.c $(FUZZ_DEPS) runtime/core/json.h
 	$(AM_V_CCLD)cd $(srcdir) && $(FUZZ_CC) $(FUZZ_CFLAGS) -Iruntime \
 		-o $(abs_builddir)/$@ tests/fuzz/fuzz_json.c $(CORE_SRC)
 
+tests/fuzz/fuzz_timerec: tests/fuzz/fuzz_timerec.c runtime/core/timerec.c runtime/core/timerec.h
+	@$(MKDIR_P) tests/fuzz
+	$(AM_V_CCLD)cd $(srcdir) && $(FUZZ_CC) $(FUZZ_CFLAGS) -Iruntime \
+		-o $(abs_builddir)/$@ tests/fuzz/fuzz_timerec.c runtime/core/timerec.c
+
 fuzz: $(FUZZ_TARGETS)
 	$(AM_TESTS_ENVIRONMENT) FUZZ_TIME=$(FUZZ_TIME) $(SHELL) $(srcdir)/tests/fuzz/run_fuzz.sh
 
@@ -48,3 +55,4 @@ clean-fuzz:
 EXTRA_DIST += tests/fuzz/fuzz_msg.c tests/fuzz/fuzz_uri.c tests/fuzz/fuzz_sdp.c tests/fuzz/run_fuzz.sh \
 	tests/fuzz/sip.dict tests/fuzz/sdp.dict tests/fuzz/corpus-uri tests/data/fuzz-seeds tests/data/fuzz-sdp
 EXTRA_DIST += tests/fuzz/fuzz_json.c tests/fuzz/json.dict tests/fuzz/corpus-json
+EXTRA_DIST += tests/fuzz/fuzz_timerec.c tests/fuzz/corpus-timerec tests/fuzz/timerec.dict

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Run each libFuzzer target (message, URI, SDP parsers, JSON reader) for FUZZ_TIME seconds (default 20) over the seed
+# Run each libFuzzer target (message, URI, SDP, time recurrence parsers, JSON reader) for FUZZ_TIME seconds (default 20) over the seed
 # corpus. New inputs go to tests/fuzz/work/{msg,uri,sdp} in the build tree, so the
 # corpus grows across runs; a crash fails the test and leaves its input in
 # tests/fuzz/work. Exit 77 (skipped) when the targets were not built because
@@ -11,14 +11,14 @@ time=${FUZZ_TIME:-20}
 seeds=$srcdir/tests/data/fuzz-seeds
 work=$builddir/tests/fuzz/work
 
-for t in fuzz_msg fuzz_uri fuzz_sdp fuzz_json; do
+for t in fuzz_msg fuzz_uri fuzz_sdp fuzz_json fuzz_timerec; do
 	if [ ! -x "$builddir/tests/fuzz/$t" ]; then
 		echo "SKIP: $builddir/tests/fuzz/$t not built (needs clang with libFuzzer)"
 		exit 77
 	fi
 done
 
-mkdir -p "$work/msg" "$work/uri" "$work/sdp" "$work/json" || exit 99
+mkdir -p "$work/msg" "$work/uri" "$work/sdp" "$work/json" "$work/timerec" || exit 99
 cat "$seeds/dict/opensips-fuzz_core_funcs.dict" "$srcdir/tests/fuzz/sip.dict" > "$work/sip.dict" || exit 99
 
 # run_one TARGET CORPUS-DIR SEED-DIR... (with the dictionary $dict): the fuzzer's output goes to
@@ -49,5 +49,7 @@ run_one fuzz_sdp "$work/sdp" \
 	"$seeds/pjsip/fuzz-sdp_seed_corpus" "$srcdir/tests/data/fuzz-sdp" || status=1
 dict=$srcdir/tests/fuzz/json.dict
 run_one fuzz_json "$work/json" "$srcdir/tests/fuzz/corpus-json" || status=1
+dict=$srcdir/tests/fuzz/timerec.dict
+run_one fuzz_timerec "$work/timerec" "$srcdir/tests/fuzz/corpus-timerec" || status=1
 [ $status = 0 ] || echo "FAIL: see the crash input and log in $work"
 exit $status

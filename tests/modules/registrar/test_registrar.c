@@ -110,6 +110,37 @@ static void test_expires_rules(void **state)
 	assert_int_equal(reg_table_count(t), 2);
 }
 
+/* What lookup() answers when it finds nothing to use: an address nobody
+ * registered, bindings whose methods parameter leaves the method out
+ * (ACK and CANCEL always go; a binding without the parameter takes
+ * anything), and bindings that expired but are not swept yet. */
+static void test_lookup_status(void **state)
+{
+	(void)state;
+	reg_table *t = reg_table_get(SIP_STR_LIT("t"), true);
+	struct reg_result r;
+	assert_int_equal(reg_lookup_status(t, AOR, NOW, SIP_STR_LIT("INVITE")), REG_NOT_FOUND);
+	assert_int_equal(reg_lookup_status(NULL, AOR, NOW, SIP_STR_LIT("INVITE")), REG_NOT_FOUND);
+	do_register(t, "c1", 1, "Contact: <sip:a@192.0.2.1>;methods=\"INVITE, BYE\";expires=100\r\n"
+		    "Contact: <sip:b@192.0.2.1>;methods=\"invite,ACK\";expires=200\r\n", NOW, &r);
+	assert_int_equal(r.code, 200);
+	assert_int_equal(reg_lookup_status(t, AOR, NOW, SIP_STR_LIT("INVITE")), REG_FOUND);
+	assert_int_equal(reg_lookup_status(t, AOR, NOW, SIP_STR_LIT("BYE")), REG_FOUND);
+	assert_int_equal(reg_lookup_status(t, AOR, NOW, SIP_STR_LIT("MESSAGE")), REG_NO_METHOD);
+	assert_int_equal(reg_lookup_status(t, AOR, NOW, SIP_STR_LIT("CANCEL")), REG_FOUND);
+	/* a expired: BYE was only a's. */
+	assert_int_equal(reg_lookup_status(t, AOR, NOW + 150, SIP_STR_LIT("BYE")), REG_NO_METHOD);
+	assert_int_equal(reg_lookup_status(t, AOR, NOW + 150, SIP_STR_LIT("INVITE")), REG_FOUND);
+	/* Both expired, not swept: expired; swept: not found. */
+	assert_int_equal(reg_lookup_status(t, AOR, NOW + 200, SIP_STR_LIT("INVITE")), REG_EXPIRED);
+	assert_int_equal(reg_lookup_status(t, AOR, NOW + 200, SIP_STR_LIT("MESSAGE")), REG_EXPIRED);
+	reg_sweep(t, NOW + 200);
+	assert_int_equal(reg_lookup_status(t, AOR, NOW + 200, SIP_STR_LIT("INVITE")), REG_NOT_FOUND);
+	/* Without the parameter: every method. */
+	do_register(t, "c1", 2, "Contact: <sip:c@192.0.2.1>;expires=100\r\n", NOW + 200, &r);
+	assert_int_equal(reg_lookup_status(t, AOR, NOW + 200, SIP_STR_LIT("MESSAGE")), REG_FOUND);
+}
+
 static void test_q_order_and_star(void **state)
 {
 	(void)state;
@@ -802,6 +833,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_expires_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_q_order_and_star, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lookup_status, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_callid_cseq_ordering, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_path_and_query, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_through_and_reload, setup, teardown),

@@ -1,6 +1,6 @@
 /* Forking state tests (runtime/proxy/fork.c): q groups of a lookup, the
  * contacts kept by the transaction for serial forking, Path per branch,
- * append_branch, t_set_fr and the tm settings. */
+ * append_branch, t_set_fr, the tm settings and get_redirects. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +21,7 @@ int64_t sipcc_fn_t_next_contacts(struct sip_ctx *ctx);
 int64_t sipcc_fn_t_load_contacts(struct sip_ctx *ctx);
 void sipcc_fn_t_set_fr(struct sip_ctx *ctx, int64_t fr_inv_ms, int64_t fr_ms);
 int64_t sipcc_fn_t_check_status(struct sip_ctx *ctx, const char *re, size_t len);
+int64_t sipcc_fn_get_redirects(struct sip_ctx *ctx, int64_t limit);
 
 static sip_timer_wheel wheel;
 static sip_socket *sock;
@@ -284,6 +285,72 @@ static void test_check_status(void **state)
 #undef CHK
 }
 
+/* get_redirects: the SIP Contacts of the 3xx the transaction kept as its
+ * best reply, by q (the order within a q kept), at most the limit; what
+ * is not a SIP URI is skipped; nothing for another class of reply or
+ * outside a failure route. */
+static void test_get_redirects(void **state)
+{
+	(void)state;
+	static const char r302[] =
+		"SIP/2.0 302 Moved Temporarily\r\n"
+		"Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKf1\r\n"
+		"From: <sip:alice@example.com>;tag=a\r\n"
+		"To: <sip:bob@example.com>;tag=b\r\n"
+		"Call-ID: fork-1@10.0.0.1\r\n"
+		"CSeq: 1 INVITE\r\n"
+		"Contact: <sip:low@10.0.0.9>;q=0.1, <sip:hi1@10.0.0.7>;q=0.9\r\n"
+		"Contact: <tel:+15551234>;q=1.0, <sip:hi2@10.0.0.8>;Q=0.9;expires=60\r\n"
+		"Contact: sip:noq@10.0.0.6\r\n"
+		"Content-Length: 0\r\n\r\n";
+	txn *s = txn_server_create(&msg, sock, &up);
+	assert_non_null(s);
+	s->best = sip_mem_alloc(sizeof r302);
+	assert_non_null(s->best);
+	memcpy(s->best, r302, sizeof r302);
+	s->best_len = s->best_cap = sizeof r302 - 1;
+	s->best_code = s->best_status = 302;
+
+	struct sip_ctx fail;
+	ctx_make(&fail);
+	fail.txn = s;
+	fail.route_kind = SIPCC_ROUTE_FAILURE;
+	/* No q counts as 1: noq first, then hi1 and hi2 in parallel, low
+	 * kept for t_next_contacts(). */
+	assert_true(sipcc_fn_get_redirects(&fail, 0));
+	assert_true(is(fail.new_ruri, "sip:noq@10.0.0.6"));
+	assert_null(fail.fork->dset);
+	assert_true(sipcc_fn_t_next_contacts(&fail));
+	assert_true(is(fail.new_ruri, "sip:hi1@10.0.0.7"));
+	assert_non_null(fail.fork->dset);
+	assert_true(is(fail.fork->dset->uri, "sip:hi2@10.0.0.8"));
+	assert_null(fail.fork->dset->next);
+	assert_true(sipcc_fn_t_next_contacts(&fail));
+	assert_true(is(fail.new_ruri, "sip:low@10.0.0.9"));
+	assert_false(sipcc_fn_t_next_contacts(&fail));
+
+	/* At most two: the best two. */
+	ctx_make(&fail);
+	fail.txn = s;
+	fail.route_kind = SIPCC_ROUTE_FAILURE;
+	assert_true(sipcc_fn_get_redirects(&fail, 2));
+	assert_true(is(fail.new_ruri, "sip:noq@10.0.0.6"));
+	assert_true(sipcc_fn_t_next_contacts(&fail));
+	assert_true(is(fail.new_ruri, "sip:hi1@10.0.0.7"));
+	assert_null(fail.fork->dset);
+	assert_false(sipcc_fn_t_next_contacts(&fail));
+
+	/* Not a 3xx; not a failure route. */
+	s->best_status = 486;
+	ctx_make(&fail);
+	fail.txn = s;
+	fail.route_kind = SIPCC_ROUTE_FAILURE;
+	assert_false(sipcc_fn_get_redirects(&fail, 0));
+	s->best_status = 302;
+	fail.route_kind = SIPCC_ROUTE_REQUEST;
+	assert_false(sipcc_fn_get_redirects(&fail, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -295,6 +362,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_settings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_check_status, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_contacts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_get_redirects, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,138 @@
+/* Record-Route parameters and rport (stdlib/rr.sipi): what the proxy adds
+ * to the routing headers of the requests it relays (add_rr_param(), the
+ * Via's rport of force_rport()) and what it reads from the Route of the
+ * in-dialog requests that come back (check_route_param(), $route_param).
+ * The Route value naming this proxy is removed before the request route
+ * runs (proxy_route_self): its parameters are kept in ctx->route_params. */
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/log.h"
+#include "core/status.h"
+#include "proxy/proxy.h"
+#include "proxy/policy_fns.h"
+
+/* force_rport(): the top Via counts as having a bare ;rport (has_rport
+ * with rport.s NULL: no such token in the text). Where replies go
+ * (proxy_reply_dest, txn_server_create) and the Via of the relayed
+ * request (txn_via_fix: ";rport=PORT" added at its end) follow it. */
+void sipcc_fn_force_rport(struct sip_ctx *ctx)
+{
+	sip_msg *m = ctx->msg;
+	if (!m || !m->is_request || !m->via1 || m->via1->has_rport)
+		return;
+	if (ctx->txn)
+		LOG_INFO("force_rport: the request has its transaction already; its replies keep going "
+			 "where its Via says");
+	m->via1->has_rport = true;
+	m->via1->rport = SIP_STR_NULL;
+}
+
+/* One URI parameter, "name" or "name=value": a token, and a value of
+ * token characters or a quoted string; nothing that would end the URI or
+ * the header (<, >, ;, ",", CR, LF, space). */
+static bool rr_param_ok(const char *s, size_t len)
+{
+	static const char extra[] = "-_.!~*'()%+`[]:/&$";
+	if (!len)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			  (c && strchr(extra, c)) || (c == '=' && i > 0);
+		if (!ok)
+			return false;
+	}
+	return s[0] != '=';
+}
+
+int64_t sipcc_fn_add_rr_param(struct sip_ctx *ctx, const char *s, size_t len)
+{
+	sip_str p = sip_str_make(s, len);
+	if (p.len && p.s[0] == ';')
+		p.s++, p.len--;
+	if (!p.len)
+		goto bad;
+	for (size_t i = 0; i < p.len;) {
+		size_t j = i;
+		while (j < p.len && p.s[j] != ';')
+			j++;
+		if (!rr_param_ok(p.s + i, j - i))
+			goto bad;
+		i = j + 1;
+		if (j + 1 == p.len)
+			goto bad;       /* a trailing ';' */
+	}
+	sip_str old = ctx->rr_params;
+	sip_str add = sip_arena_printf(ctx->arena, "%.*s;" SIP_STR_FMT, (int)old.len,
+				       old.len ? old.s : "", SIP_STR_ARG(p));
+	if (!add.s)
+		return 0;
+	ctx->rr_params = add;
+	return 1;
+bad:
+	LOG_WARN("add_rr_param: '%.*s' is not a list of ;name or ;name=value", (int)len, s);
+	return 0;
+}
+
+/* Compiled check_route_param() patterns: a policy has a few, each
+ * compiled once (a literal, checked when the policy was). */
+#define RR_RE_CACHE 8
+static struct rr_re {
+	char *pat;
+	regex_t re;
+	bool ok;
+} rr_re[RR_RE_CACHE];
+static unsigned rr_re_next;
+
+static const struct rr_re *rr_re_get(const char *s, size_t len)
+{
+	for (unsigned i = 0; i < RR_RE_CACHE; i++)
+		if (rr_re[i].pat && strlen(rr_re[i].pat) == len && memcmp(rr_re[i].pat, s, len) == 0)
+			return &rr_re[i];
+	struct rr_re *e = &rr_re[rr_re_next++ % RR_RE_CACHE];
+	if (e->pat) {
+		if (e->ok)
+			regfree(&e->re);
+		free(e->pat);
+	}
+	if (!(e->pat = malloc(len + 1)))
+		return NULL;
+	memcpy(e->pat, s, len);
+	e->pat[len] = '\0';
+	e->ok = regcomp(&e->re, e->pat, REG_EXTENDED | REG_NOSUB) == 0;
+	return e;
+}
+
+int64_t sipcc_fn_check_route_param(struct sip_ctx *ctx, const char *re, size_t len)
+{
+	sip_str p = ctx->route_params;
+	if (!p.len)
+		return 0;
+	const struct rr_re *e = rr_re_get(re, len);
+	if (!e || !e->ok)
+		return 0;
+	char buf[512];
+	if (p.len >= sizeof buf)
+		return 0;
+	memcpy(buf, p.s, p.len);
+	buf[p.len] = '\0';
+	return regexec(&e->re, buf, 0, NULL, 0) == 0;
+}
+
+/* $route_param(name): the value of ;name=value in ctx->route_params. */
+void sipcc_pv_route_param_get(struct sip_ctx *ctx, sip_str *out, const char *name, size_t len)
+{
+	sip_str p = ctx->route_params;
+	*out = SIP_STR_NULL;
+	for (size_t i = 0; i < p.len;) {
+		size_t j = i;
+		while (j < p.len && p.s[j] != ';')
+			j++;
+		if (j - i > len && p.s[i + len] == '=' && sip_mem_caseeq(p.s + i, name, len)) {
+			*out = sip_str_make(p.s + i + len + 1, j - i - len - 1);
+			return;
+		}
+		i = j + 1;
+	}
+}
