@@ -141,6 +141,11 @@ void cc_parse_fn(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
 void cc_parse_pv(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
 		 const char *arg, struct cc_type_ref ty, bool rw,
 		 unsigned kinds, const char *symbol, const char *doc);
+/* event NAME(PARAMS) [doc "..."]; in a module's stdlib file. */
+void cc_parse_event(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
+		    struct cc_param_list *params, const char *doc);
+/* "a" "." "b" as one name "a.b" (an event route's event). */
+const char *cc_parse_dotted(const char *a, const char *b);
 void cc_parse_status(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
 		     const char *doc);
 void cc_parse_const(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,

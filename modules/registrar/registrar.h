@@ -108,6 +108,14 @@ long reg_load(db *d, int64_t now);
  * without a ready worker (use reg_load), or why it could not be queued. */
 int reg_load_async(int64_t now, void (*done)(long n, void *arg), void *arg);
 
+/* What happened to a binding, for whoever listens (reg_fn.c raises the
+ * policy's events with it): a new one, one registered again (its new
+ * state), one removed by a REGISTER or unregister(), one expired. The
+ * core of the registrar links without the proxy, so it only calls this
+ * hook; NULL: nobody listens. c is valid during the call only. */
+enum reg_change { REG_INSERTED, REG_REFRESHED, REG_DELETED, REG_EXPIRED };
+extern void (*reg_on_change)(enum reg_change what, sip_str aor, const reg_contact *c,
+			     int64_t now);
 /* Field i of binding c. */
 static inline sip_str reg_field(const reg_contact *c, enum reg_field f)
 {
