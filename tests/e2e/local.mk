@@ -204,3 +204,8 @@ EXTRA_DIST += tests/e2e/rtpengine_async.sip
 # their own (groups, addresses, blacklists, preferences).
 E2E_TESTS += tests/e2e/db_reload.sh
 EXTRA_DIST += tests/e2e/db_reload.sip
+# HTTP requests from the policy against a real HTTP server: allowed and
+# refused by its JSON, a timeout's fallback, a server that is down, many
+# calls waiting at once without holding up the loop.
+E2E_TESTS += tests/e2e/http.sh
+EXTRA_DIST += tests/e2e/http.sip tests/e2e/http_server.py

@@ -1,0 +1,97 @@
+#!/bin/sh
+# The policy's HTTP client against a real HTTP server started here
+# (tests/e2e/http_server.py, Python's http.server on 127.0.0.1):
+#  1. a call is allowed or refused by the JSON the service answers, and
+#     a field of it (credit) reaches the reply;
+#  2. a POST with a JSON body: the status, a header and typed fields of
+#     the JSON echoed back; a 404 status is the call's result;
+#  3. a slow service hits the request's timeout (0.5 s) and the fallback
+#     runs; a service that is down fails at once (HTTP_CONNECT_FAILED);
+#  4. 40 calls each waiting 1 s for the service do not wait for one
+#     another (all answered within ~1 s), and the proxy answers OPTIONS at
+#     once meanwhile: the loop is never blocked.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
+
+e2e_init python3
+e2e_ports PROXY HTTP DOWN
+python3 "$E2E_SRC/http_server.py" "$HTTP" --deny mallory >"$E2E_TMP/http.out" 2>"$E2E_TMP/http.log" &
+e2e_track $!
+e2e_wait_tcp $! "$HTTP" "the HTTP server"
+e2e_build tests/e2e/http.sip -D HTTP="http://127.0.0.1:$HTTP" -D DOWN="http://127.0.0.1:$DOWN"
+E2E_LOG_LEVEL=info e2e_start_proxy "$PROXY"
+
+peer() { python3 "$E2E_SRC/sip_peer.py" "$PROXY" "$@"; }
+
+# 1. allowed and refused by the service's JSON
+out=$(peer MESSAGE sip:anyone@voip.example.com --from sip:alice@voip.example.com --expect 200) ||
+	e2e_fail "alice: $out"
+[ "$out" = "SIP/2.0 200 Allowed credit 50" ] || e2e_fail "alice: $out"
+out=$(peer MESSAGE sip:anyone@voip.example.com --from sip:mallory@voip.example.com --expect 403) ||
+	e2e_fail "mallory is not refused: $out"
+grep -q '"GET /check?user=mallory HTTP/1.1" 200' "$E2E_TMP/http.log" ||
+	e2e_fail "the service never saw mallory's check"
+
+# 2. POST: status, header, typed JSON fields; another status
+out=$(peer MESSAGE sip:echo@voip.example.com --expect 200) || e2e_fail "echo: $out"
+[ "$out" = "SIP/2.0 200 Echo 200 application/json n=7 k=1 name=cafe" ] || e2e_fail "echo: $out"
+out=$(peer MESSAGE sip:status@voip.example.com --expect 404) || e2e_fail "status: $out"
+
+# 3. timeout and fallback; a service that is down
+t0=$(date +%s%N)
+out=$(peer MESSAGE sip:slow@voip.example.com --expect 480 --timeout 5) || e2e_fail "slow: $out"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$ms" -ge 450 ] && [ "$ms" -lt 2500 ] ||
+	e2e_fail "the 0.5 s timeout answered after $ms ms"
+grep -q "fallback after timeout: .*timed out" "$E2E_TMP/proxy.log" ||
+	e2e_fail "no \$http_err in the fallback's log line"
+t0=$(date +%s%N)
+out=$(peer MESSAGE sip:down@voip.example.com --expect 503) || e2e_fail "down: $out"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$ms" -lt 1000 ] || e2e_fail "a service that is down took $ms ms to fail"
+
+# 4. many calls waiting at once, and OPTIONS answered meanwhile
+python3 - "$PROXY" <<'PY' || e2e_fail "calls waiting for HTTP blocked one another or the loop"
+import socket, sys, time
+port = int(sys.argv[1])
+N = 40
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+me = s.getsockname()[1]
+def req(method, user, i):
+    return ("%s sip:%s@voip.example.com SIP/2.0\r\n"
+            "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK-many-%s-%d\r\n"
+            "From: <sip:load@voip.example.com>;tag=%d\r\nTo: <sip:%s@voip.example.com>\r\n"
+            "Call-ID: many-%s-%d\r\nCSeq: 1 %s\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n"
+            % (method, user, me, method, i, i, user, method, i, method)).encode()
+t0 = time.time()
+for i in range(N):
+    s.sendto(req("MESSAGE", "slow1", i), ("127.0.0.1", port))
+time.sleep(0.2)
+s.sendto(req("OPTIONS", "ping", 0), ("127.0.0.1", port))
+ok = 0
+opt_at = None
+s.settimeout(5.0)
+while ok < N or opt_at is None:
+    try:
+        data = s.recv(4096).decode()
+    except socket.timeout:
+        print("only %d of %d calls answered; OPTIONS %s" % (ok, N, opt_at)); sys.exit(1)
+    line = data.split("\r\n", 1)[0]
+    if " OPTIONS" in data.split("CSeq:", 1)[1].split("\r\n", 1)[0]:
+        opt_at = time.time() - t0
+        if not line.startswith("SIP/2.0 200"):
+            print("OPTIONS: " + line); sys.exit(1)
+        continue
+    if line.startswith("SIP/2.0 1"):
+        continue
+    if line != "SIP/2.0 200 Slow allowed":
+        print("call: " + line); sys.exit(1)
+    ok += 1
+took = time.time() - t0
+print("%d calls in %.2f s, OPTIONS answered at %.2f s" % (N, took, opt_at))
+# Served one after the other they would take N seconds; OPTIONS must not
+# wait for them.
+if took > 4.0 or opt_at > 0.9:
+    sys.exit(1)
+PY
+e2e_expect_proxy_alive
