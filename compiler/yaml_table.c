@@ -108,6 +108,16 @@ const struct cc_yaml_tmpl cc_yaml_table[] = {
 	  "if (!is_user_in(@user, @group)) { reply(403, \"Forbidden\"); exit; }"),
 	ROW("blacklist", Q, "owner: str = ${$fu}, number: str = ${$rU}",
 	  "if (!check_blacklist(@owner, @number)) { reply(473, \"Filtered Destination\"); exit; }"),
+	/* An HTTP service (fraud, billing, number portability) decides: a 200
+	 * whose JSON field is the deny value refuses the request; without an
+	 * answer the request goes on, or gets on_error when given. */
+	ROW("http_check", Q, "url: str, field: str, deny: str, refuse: reply = 403 Forbidden",
+	  "if (http_get(@url) == 200 && json_get_str($http_rb, @field) == @deny) "
+	  "{ reply(@refuse.code, @refuse.reason); exit; }"),
+	ROW("http_check", Q,
+	  "url: str, field: str, deny: str, refuse: reply = 403 Forbidden, on_error: reply",
+	  "if (http_get(@url) != 200) { reply(@on_error.code, @on_error.reason); exit; } "
+	  "if (json_get_str($http_rb, @field) == @deny) { reply(@refuse.code, @refuse.reason); exit; }"),
 
 	/* ---- the steps of an action, of failure, reply and timer routes,
 	 * in the order they run ---- */

@@ -7,13 +7,15 @@
 #     the JSON echoed back; a 404 status is the call's result;
 #  3. a slow service hits the request's timeout (0.5 s) and the fallback
 #     runs; a service that is down fails at once (HTTP_CONNECT_FAILED);
-#  4. 40 calls each waiting 1 s for the service do not wait for one
+#  4. the YAML form (http_check): refused by the JSON, 503 when the
+#     service is down;
+#  5. 40 calls each waiting 1 s for the service do not wait for one
 #     another (all answered within ~1 s), and the proxy answers OPTIONS at
 #     once meanwhile: the loop is never blocked.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init python3
-e2e_ports PROXY HTTP DOWN
+e2e_ports PROXY HTTP DOWN YPROXY
 python3 "$E2E_SRC/http_server.py" "$HTTP" --deny mallory >"$E2E_TMP/http.out" 2>"$E2E_TMP/http.log" &
 e2e_track $!
 e2e_wait_tcp $! "$HTTP" "the HTTP server"
@@ -49,7 +51,26 @@ out=$(peer MESSAGE sip:down@voip.example.com --expect 503) || e2e_fail "down: $o
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 [ "$ms" -lt 1000 ] || e2e_fail "a service that is down took $ms ms to fail"
 
-# 4. many calls waiting at once, and OPTIONS answered meanwhile
+# 4. the YAML form, on a second proxy
+"$SIPCC" build "$top_srcdir/tests/e2e/http.yaml" -o "$E2E_TMP/proxy_yaml" \
+	-D HTTP="http://127.0.0.1:$HTTP" -D DOWN="http://127.0.0.1:$DOWN" >"$E2E_TMP/build_yaml.log" 2>&1 ||
+	e2e_fail "sipcc build http.yaml failed: $(cat "$E2E_TMP/build_yaml.log")"
+"$E2E_TMP/proxy_yaml" --listen "udp:127.0.0.1:$YPROXY" >"$E2E_TMP/proxy_yaml.log" 2>&1 </dev/null &
+e2e_track $!
+i=0
+until e2e_udp_bound "$YPROXY"; do
+	i=$((i + 1)); [ $i -lt 100 ] || e2e_fail "the YAML proxy is not listening"; sleep 0.1
+done
+ypeer() { python3 "$E2E_SRC/sip_peer.py" "$YPROXY" "$@"; }
+out=$(ypeer MESSAGE sip:x@voip.example.com --from sip:alice@voip.example.com --expect 200) ||
+	e2e_fail "yaml, alice: $out"
+[ "$out" = "SIP/2.0 200 Checked" ] || e2e_fail "yaml, alice: $out"
+out=$(ypeer MESSAGE sip:x@voip.example.com --from sip:mallory@voip.example.com --expect 603) ||
+	e2e_fail "yaml, mallory: $out"
+out=$(ypeer MESSAGE sip:down1@voip.example.com --from sip:alice@voip.example.com --expect 503) ||
+	e2e_fail "yaml, service down: $out"
+
+# 5. many calls waiting at once, and OPTIONS answered meanwhile
 python3 - "$PROXY" <<'PY' || e2e_fail "calls waiting for HTTP blocked one another or the loop"
 import socket, sys, time
 port = int(sys.argv[1])

@@ -208,4 +208,8 @@ EXTRA_DIST += tests/e2e/db_reload.sip
 # refused by its JSON, a timeout's fallback, a server that is down, many
 # calls waiting at once without holding up the loop.
 E2E_TESTS += tests/e2e/http.sh
-EXTRA_DIST += tests/e2e/http.sip tests/e2e/http_server.py
+EXTRA_DIST += tests/e2e/http.sip tests/e2e/http.yaml tests/e2e/http_server.py
+# Event routes: the registrar's events (a binding inserted, refreshed,
+# deleted, expired) posted to an HTTP service by the policy's event routes.
+E2E_TESTS += tests/e2e/events.sh
+EXTRA_DIST += tests/e2e/events.sip
