@@ -1,6 +1,8 @@
 # Example policies. tests/e2e/examples.sh checks and compiles every one of
 # them in "make check"; calls.sh, cancel.sh and malformed.sh run minimal.sip.
-EXTRA_DIST += \
+# Installed under PKGDATADIR/examples as starting points.
+examplesdir = $(pkgdatadir)/examples
+dist_examples_DATA = \
 	examples/minimal.sip \
 	examples/residential.sip \
 	examples/residential.yaml \

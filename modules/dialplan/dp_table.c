@@ -416,6 +416,7 @@ static void dp_loaded(db_cache *dc, const void *snap)
 
 static const db_cache_def dp_tables_def = {
 	.name = "dialplan", .load = dp_load, .free = dp_cache_free, .loaded = dp_loaded,
+	.reload_cmd = "dp reload",
 	.tables = (const char *const[]){ "dialplan", NULL },
 };
 

@@ -18,6 +18,7 @@ static const int log_syslog_prio[] = { LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INF
 #undef LOG_DEBUG
 
 #include "core/log.h"
+#include "core/status.h"
 #include "core/str.h"
 
 int sip_log_level = SIP_LOG_NOTICE;
@@ -48,6 +49,177 @@ void sip_log_use_syslog(const char *ident)
 {
 	openlog(ident ? ident : "sipcc", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 	log_to_syslog = true;
+}
+
+static bool log_to_journal, log_json, log_startup;
+void (*sip_log_journal)(int prio, const char *line, const char *ident);
+static const char *log_ident = "sipcc";
+
+static const struct { const char *name; int fac; } log_facilities[] = {
+	{ "daemon", LOG_DAEMON }, { "user", LOG_USER }, { "local0", LOG_LOCAL0 },
+	{ "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 },
+	{ "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 }, { "local6", LOG_LOCAL6 },
+	{ "local7", LOG_LOCAL7 },
+};
+
+int sip_log_open(const char *target, const char *ident, const char **why)
+{
+	if (ident)
+		log_ident = ident;
+	if (strcmp(target, "stderr") == 0) {
+		if (log_to_syslog)
+			closelog();
+		log_to_syslog = log_to_journal = false;
+		return SIP_OK;
+	}
+	if (strcmp(target, "journal") == 0) {
+		if (!sip_log_journal) {
+			*why = "this program cannot write to the journal";
+			return SIP_EINVAL;
+		}
+		log_to_syslog = false;
+		log_to_journal = true;
+		return SIP_OK;
+	}
+	if (strncmp(target, "syslog", 6) == 0 && (target[6] == '\0' || target[6] == ':')) {
+		int fac = LOG_DAEMON;
+		if (target[6] == ':') {
+			size_t i, n = sizeof log_facilities / sizeof log_facilities[0];
+			for (i = 0; i < n && strcmp(target + 7, log_facilities[i].name) != 0; i++)
+				;
+			if (i == n) {
+				*why = "unknown syslog facility (daemon, user, local0 to local7)";
+				return SIP_EINVAL;
+			}
+			fac = log_facilities[i].fac;
+		}
+		openlog(log_ident, LOG_PID | LOG_NDELAY, fac);
+		log_to_syslog = true;
+		log_to_journal = false;
+		return SIP_OK;
+	}
+	*why = "expected stderr, syslog[:FACILITY] or journal";
+	return SIP_EINVAL;
+}
+
+void sip_log_startup(bool on)
+{
+	log_startup = on;
+}
+
+int sip_log_format(const char *format)
+{
+	if (strcmp(format, "text") == 0)
+		log_json = false;
+	else if (strcmp(format, "json") == 0)
+		log_json = true;
+	else
+		return SIP_EINVAL;
+	return SIP_OK;
+}
+
+/* Append s (n bytes) to out as the inside of a JSON string. */
+static size_t json_put(char *out, size_t k, size_t sz, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (size_t i = 0; i < n && k + 7 < sz; i++) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch == '"' || ch == '\\') {
+			out[k++] = '\\';
+			out[k++] = (char)ch;
+		} else if (ch < 0x20 || ch == 0x7f) {
+			memcpy(out + k, "\\u00", 4);
+			out[k + 4] = hex[ch >> 4];
+			out[k + 5] = hex[ch & 15];
+			k += 6;
+		} else {
+			out[k++] = (char)ch;
+		}
+	}
+	return k;
+}
+
+/* The key=value words of a line: key is [a-z_0-9]+ at the start of a
+ * word, value runs to the next blank or is "quoted" (sip_log_quote leaves
+ * no quote inside). Calls fn for each; the message stays whole too. */
+static void log_fields(const char *line, void (*fn)(void *, const char *, size_t, const char *, size_t),
+		       void *arg)
+{
+	const char *p = line;
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		const char *k = p;
+		while ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_')
+			p++;
+		if (p > k && *p == '=') {
+			size_t kn = (size_t)(p - k);
+			const char *v = ++p;
+			if (*v == '"') {
+				const char *e = strchr(v + 1, '"');
+				if (e) {
+					fn(arg, k, kn, v + 1, (size_t)(e - v - 1));
+					p = e + 1;
+					continue;
+				}
+			}
+			while (*p && *p != ' ')
+				p++;
+			/* A value ending a clause ("a=1," or "a=1;") keeps its text. */
+			size_t vn = (size_t)(p - v);
+			while (vn && (v[vn - 1] == ',' || v[vn - 1] == ';'))
+				vn--;
+			fn(arg, k, kn, v, vn);
+			continue;
+		}
+		while (*p && *p != ' ')
+			p++;
+	}
+}
+
+struct json_line { char *out; size_t k, sz; };
+
+static void json_field(void *arg, const char *k, size_t kn, const char *v, size_t vn)
+{
+	struct json_line *j = arg;
+	/* Names the object has already stay the message's. */
+	if ((kn == 4 && !memcmp(k, "time", 4)) || (kn == 5 && !memcmp(k, "level", 5)) ||
+	    (kn == 3 && !memcmp(k, "msg", 3)))
+		return;
+	if (j->k + kn + 8 >= j->sz)
+		return;
+	j->out[j->k++] = ',';
+	j->out[j->k++] = '"';
+	memcpy(j->out + j->k, k, kn);
+	j->k += kn;
+	memcpy(j->out + j->k, "\":\"", 3);
+	j->k += 3;
+	j->k = json_put(j->out, j->k, j->sz, v, vn);
+	if (j->k + 1 < j->sz)
+		j->out[j->k++] = '"';
+}
+
+/* line as one JSON object into out. */
+static void log_json_line(char *out, size_t sz, int level, const char *line, bool with_time)
+{
+	struct json_line j = { out, 0, sz };
+	j.k = (size_t)snprintf(out, sz, "{");
+	if (with_time) {
+		struct timespec ts;
+		struct tm tm;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gmtime_r(&ts.tv_sec, &tm);
+		j.k += strftime(out + j.k, sz - j.k, "\"time\":\"%Y-%m-%dT%H:%M:%S", &tm);
+		j.k += (size_t)snprintf(out + j.k, sz - j.k, ".%03ldZ\",", ts.tv_nsec / 1000000);
+	}
+	j.k += (size_t)snprintf(out + j.k, sz - j.k, "\"level\":\"%s\",\"msg\":\"", log_names[level]);
+	j.k = json_put(out, j.k, sz - 3, line, strlen(line));
+	out[j.k++] = '"';
+	log_fields(line, json_field, &j);
+	if (j.k + 2 > sz)
+		j.k = sz - 2;
+	out[j.k++] = '}';
+	out[j.k] = '\0';
 }
 
 unsigned sip_log_repeat_ms = 10000;
@@ -93,9 +265,18 @@ static void log_unlock(void)
 
 static void log_write(int level, const char *line)
 {
-	if (log_to_syslog)
-		syslog(log_syslog_prio[level], "%s", line);
+	char json[3072];
+	if (log_json)
+		log_json_line(json, sizeof json, level, line, !log_to_syslog && !log_to_journal);
+	if (log_to_journal)
+		sip_log_journal(log_syslog_prio[level], log_json ? json : line, log_ident);
+	else if (log_to_syslog)
+		syslog(log_syslog_prio[level], "%s", log_json ? json : line);
+	else if (log_json)
+		fprintf(stderr, "%s\n", json);
 	else
+		fprintf(stderr, "%s: %s\n", log_names[level], line);
+	if ((log_to_journal || log_to_syslog) && log_startup && level <= SIP_LOG_WARN)
 		fprintf(stderr, "%s: %s\n", log_names[level], line);
 }
 

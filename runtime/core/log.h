@@ -1,7 +1,9 @@
-/* Logging to stderr or syslog with a level threshold. */
+/* Logging to stderr, syslog or the systemd journal with a level
+ * threshold, as text or as one JSON object a line. */
 #ifndef SIPCC_CORE_LOG_H
 #define SIPCC_CORE_LOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum sip_log_level {
@@ -17,6 +19,23 @@ extern int sip_log_level;
 /* Parse "err|warn|notice|info|debug" or a digit; -1 when unknown. */
 int sip_log_level_parse(const char *s);
 void sip_log_use_syslog(const char *ident);
+/* Where lines go: "stderr" (the default), "syslog" or "syslog:FACILITY"
+ * (daemon, local0..local7, user), or "journal" (native fields, through
+ * libsystemd). ident names the program (syslog tag, SYSLOG_IDENTIFIER)
+ * and must stay valid. SIP_OK, or SIP_EINVAL with *why set. */
+int sip_log_open(const char *target, const char *ident, const char **why);
+/* The journal writer ("journal" needs one): set by the program that links
+ * libsystemd (the proxy, proxy/service.h), so the core library does not. */
+extern void (*sip_log_journal)(int prio, const char *line, const char *ident);
+/* While on, errors and warnings also go to stderr when the log goes to
+ * syslog or the journal: a daemon that cannot start says why on the
+ * terminal it was started from. */
+void sip_log_startup(bool on);
+/* "text" (the default: "level: message") or "json": one object a line
+ * with time, level, msg and a field for every key=value word of the
+ * message (src=..., method=..., user="..."), for log shippers. SIP_OK or
+ * SIP_EINVAL. */
+int sip_log_format(const char *format);
 void sip_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Copy the n bytes at s into buf (sz > 0) for a log line, NUL-terminated
  * and cut to fit: printable ASCII other than '"' and '\' as is, every

@@ -117,6 +117,11 @@ const char *db_cache_name(const db_cache *c)
 	return c->def->name;
 }
 
+const char *db_cache_reload_cmd(const db_cache *c)
+{
+	return c->def->reload_cmd;
+}
+
 const char *db_cache_error(const db_cache *c)
 {
 	return c->err;

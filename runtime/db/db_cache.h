@@ -75,6 +75,10 @@ typedef struct db_cache_def {
 	 * when the change serial of one of them moves (sipcc_change, bumped
 	 * by a trigger on every write), the host reloads the cache. */
 	const char *const *tables;
+	/* The control command that reloads this cache on its own ("dp
+	 * reload"), if any: "db reload" (and SIGHUP through it) leaves the
+	 * cache to that command. NULL: "NAME reload", when there is one. */
+	const char *reload_cmd;
 } db_cache_def;
 
 /* How a load reaches the worker: proxy_db_submit() in the proxy, or a
@@ -100,6 +104,8 @@ void db_cache_destroy(db_cache *c);
 /* The current snapshot; NULL before the first load succeeded. */
 const void *db_cache_get(const db_cache *c);
 const char *db_cache_name(const db_cache *c);
+/* def->reload_cmd. */
+const char *db_cache_reload_cmd(const db_cache *c);
 /* Why the last load that failed did ("" before any failure). */
 const char *db_cache_error(const db_cache *c);
 void db_cache_get_stats(const db_cache *c, db_cache_stats *out);

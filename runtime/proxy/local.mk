@@ -9,6 +9,10 @@ PROXY_SRC += runtime/proxy/ctl.c runtime/proxy/ctl.h
 PROXY_SRC += runtime/proxy/stats_fn.c
 # "Myself": the proxy's own addresses, domains, Route values and credentials.
 PROXY_SRC += runtime/proxy/self.c
+# Daemon, pid file, dropped privileges, systemd readiness and watchdog.
+PROXY_SRC += runtime/proxy/service.c runtime/proxy/service.h
+# Requests the proxy sends on its own (BYEs, OPTIONS probes, REGISTERs).
+PROXY_SRC += runtime/proxy/uac.c runtime/proxy/uac.h
 # Events raised by modules and the policy's event routes.
 PROXY_SRC += runtime/proxy/event.c runtime/proxy/event.h
 # The C prototypes of the policy ABI, generated from the stdlib declarations

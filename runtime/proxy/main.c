@@ -1,10 +1,12 @@
 /* The proxy executable's entry point: CLI, listen sockets, signals, the
  * event loop. The policy object provides sipcc_policy_init(). */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "config.h"
 #include "core/log.h"
 #include "core/status.h"
@@ -17,6 +19,7 @@
 #include "proxy/dns.h"
 #include "proxy/modules.h"
 #include "proxy/routes.h"
+#include "proxy/service.h"
 #include "proxy/settings.h"
 
 static sip_loop main_loop;
@@ -59,6 +62,15 @@ static void usage(FILE *f, const char *argv0)
 		"                           default: /etc/resolv.conf)\n"
 		"  --ctl PATH               serve the control socket PATH (sipcc-ctl --ctl;\n"
 		"                           default: none)\n"
+		"  --log TARGET             stderr (default), syslog[:FACILITY] or journal\n"
+		"                           (with --daemon the default is syslog)\n"
+		"  --log-format FORMAT      text (default) or json (one object a line)\n"
+		"  --daemon                 run in the background; the command returns once\n"
+		"                           the proxy listens (0) or failed to start\n"
+		"  --pidfile PATH           write the process id to PATH\n"
+		"  -u, --user USER          run as USER once the sockets are bound\n"
+		"  --group GROUP            with --user: this group instead of USER's\n"
+		"  --allow-root             let --daemon run as root\n"
 		"  --help                   show this help\n"
 		"  --version                show the version\n", argv0);
 }
@@ -99,6 +111,13 @@ int main(int argc, char **argv)
 		{ "db", required_argument, NULL, 'D' },
 		{ "dns", required_argument, NULL, 'N' },
 		{ "ctl", required_argument, NULL, 'C' },
+		{ "log", required_argument, NULL, 'O' },
+		{ "log-format", required_argument, NULL, 'F' },
+		{ "daemon", no_argument, NULL, 'd' },
+		{ "pidfile", required_argument, NULL, 'P' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "group", required_argument, NULL, 'g' },
+		{ "allow-root", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -108,9 +127,12 @@ int main(int argc, char **argv)
 	const char *db_url = NULL;
 	const char *dns_servers = NULL;
 	const char *ctl_path = NULL;
+	const char *log_target = NULL;
+	static struct proxy_service svc;
+	const char *why = NULL;
 	sip_log_level = SIP_LOG_NOTICE;
 	int c;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "u:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
 			if (n_cli >= PROXY_MAX_LISTEN || !parse_listen(optarg, &cli[n_cli])) {
@@ -138,6 +160,30 @@ int main(int argc, char **argv)
 		case 'C':
 			ctl_path = optarg;
 			break;
+		case 'O':
+			log_target = optarg;
+			break;
+		case 'F':
+			if (sip_log_format(optarg) != SIP_OK) {
+				fprintf(stderr, "%s: unknown --log-format '%s' (text or json)\n", argv[0], optarg);
+				return 2;
+			}
+			break;
+		case 'd':
+			svc.daemon = true;
+			break;
+		case 'P':
+			svc.pidfile = optarg;
+			break;
+		case 'u':
+			svc.user = optarg;
+			break;
+		case 'g':
+			svc.group = optarg;
+			break;
+		case 'R':
+			svc.allow_root = true;
+			break;
 		case 'h':
 			usage(stdout, argv[0]);
 			return 0;
@@ -159,6 +205,22 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	if (proxy_service_check(&svc, &why) != SIP_OK) {
+		fprintf(stderr, "%s: %s%s%s\n", argv[0], why,
+			svc.user && strncmp(why, "no such", 7) == 0 ? ": " : "",
+			svc.user && strncmp(why, "no such", 7) == 0 ?
+			(strcmp(why, "no such group") == 0 ? svc.group : svc.user) : "");
+		return 2;
+	}
+	proxy_service_log_init();
+	if (!log_target && svc.daemon)
+		log_target = "syslog";
+	if (log_target && sip_log_open(log_target, "sipcc", &why) != SIP_OK) {
+		fprintf(stderr, "%s: invalid --log '%s': %s\n", argv[0], log_target, why);
+		return 2;
+	}
+	sip_log_startup(svc.daemon);
+
 	sipcc_policy_init();
 	if (!proxy_conf.request_route) {
 		LOG_ERR("the policy has no request route; refusing to start");
@@ -170,6 +232,11 @@ int main(int argc, char **argv)
 	}
 	if (!proxy_conf.n_listen) {
 		LOG_ERR("no listen address: add a listen line to the policy or use --listen udp:ADDR:PORT");
+		return 1;
+	}
+	/* Before any thread (the database worker) starts. */
+	if (svc.daemon && proxy_service_daemonize() != SIP_OK) {
+		LOG_ERR("cannot run in the background: %s", strerror(errno));
 		return 1;
 	}
 	if (sip_loop_init(&main_loop) != SIP_OK)
@@ -216,6 +283,10 @@ int main(int argc, char **argv)
 
 	if (ctl_path && proxy_ctl_listen(&main_loop, ctl_path) != SIP_OK)
 		return 1;
+	/* Every socket is bound and the TLS keys are read: the pid file (in a
+	 * directory root may own) first, then nothing needs root any more. */
+	if (proxy_service_pidfile() != SIP_OK || proxy_service_drop() != SIP_OK)
+		return 1;
 
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
@@ -231,7 +302,9 @@ int main(int argc, char **argv)
 	sip_timer_init(&log_flush_timer, on_log_flush, NULL);
 	sip_timer_add(&main_loop.timers, &log_flush_timer, sip_log_repeat_ms);
 	LOG_NOTICE("sipcc proxy %s listening on %s", PACKAGE_VERSION, names);
+	proxy_service_ready(&main_loop.timers);
 	int rc = sip_loop_run(&main_loop);
+	proxy_service_stop();
 	if (stop_signal)
 		LOG_NOTICE("caught %s, exiting", stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
 	proxy_ctl_close();

@@ -547,8 +547,12 @@ static bool proxy_db_reload_cmd(int argc, char **argv, proxy_ctl_out *o)
 	s->pending = 1;
 	for (unsigned i = 0; i < M.n_caches; i++) {
 		char own[64];
-		snprintf(own, sizeof own, "%s reload", db_cache_name(M.caches[i]));
-		if (proxy_ctl_has(own))
+		const char *cmd = db_cache_reload_cmd(M.caches[i]);
+		if (!cmd) {
+			snprintf(own, sizeof own, "%s reload", db_cache_name(M.caches[i]));
+			cmd = own;
+		}
+		if (proxy_ctl_has(cmd))
 			continue;
 		s->pending++;
 		s->reloaded++;

@@ -2,7 +2,8 @@
 # Tables without a reload command of their own (the group table here) are
 # reloaded by SIGHUP and by "sipcc-ctl --ctl SOCK db reload"
 # (tests/e2e/db_reload.sip turns the timed reloads and the polling of the
-# change serials off):
+# change serials off); tables with one of their own (the dial plans: "dp
+# reload") are left to it, so SIGHUP loads each table once:
 #  1. a membership written while the proxy runs is not seen (nothing
 #     reloads by itself here), then is after SIGHUP;
 #  2. a removed membership is gone after "db reload", which answers once
@@ -26,7 +27,8 @@ sleep 1.5
 $PEER "$PROXY" OPTIONS sip:x@voip.example.com "$FROM" --expect 403 >"$E2E_TMP/p2.out" ||
 	e2e_fail "the group table was reloaded by itself: $(cat "$E2E_TMP/p2.out")"
 kill -HUP "$PROXY_PID"
-e2e_wait_log "SIGHUP: db reload: {\"ok\":true,\"reloaded\":1}" 5 "SIGHUP did not reload the group table"
+e2e_wait_log "SIGHUP: db reload: {\"ok\":true,\"reloaded\":1}" 5 "SIGHUP did not reload the group table (alone)"
+e2e_wait_log "SIGHUP: dp reload: " 5 "SIGHUP did not run dp reload"
 $PEER "$PROXY" OPTIONS sip:x@voip.example.com "$FROM" --expect 200 >"$E2E_TMP/p3.out" ||
 	e2e_fail "alice is not a VIP after SIGHUP: $(cat "$E2E_TMP/p3.out")"
 ctl group rm alice@voip.example.com vip

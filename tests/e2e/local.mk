@@ -204,6 +204,11 @@ EXTRA_DIST += tests/e2e/rtpengine_async.sip
 # their own (groups, addresses, blacklists, preferences).
 E2E_TESTS += tests/e2e/db_reload.sh
 EXTRA_DIST += tests/e2e/db_reload.sip
+
+# The proxy as a service: refused options, systemd notifications, a
+# daemon that drops root and logs JSON to syslog.
+E2E_TESTS += tests/e2e/service.sh
+EXTRA_DIST += tests/e2e/dgram_rx.py
 # HTTP requests from the policy against a real HTTP server: allowed and
 # refused by its JSON, a timeout's fallback, a server that is down, many
 # calls waiting at once without holding up the loop.

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "core/log.h"
+#include "core/status.h"
 
 static FILE *cap;
 static int saved_stderr = -1;
@@ -139,12 +140,43 @@ static void test_interval_and_flush(void **state)
 	sip_log_repeat_ms = 10000;
 }
 
+/* JSON lines: time, level, the message whole, and a field for each
+ * key=value word (quoted values without their quotes); what a value holds
+ * is escaped; an unknown format or target is refused. */
+static void test_json(void **state)
+{
+	(void)state;
+	const char *why = NULL;
+	assert_int_equal(sip_log_format("xml"), SIP_EINVAL);
+	assert_int_equal(sip_log_open("syslog:local9", NULL, &why), SIP_EINVAL);
+	assert_non_null(why);
+	assert_int_equal(sip_log_open("file", NULL, &why), SIP_EINVAL);
+	assert_int_equal(sip_log_open("journal", NULL, &why), SIP_EINVAL);  /* no writer here */
+	assert_int_equal(sip_log_format("json"), SIP_OK);
+	LOG_NOTICE("auth: failed: src=10.0.0.1:5060 transport=udp method=INVITE user=\"al ice\" realm=\"x\" why=bad");
+	LOG_WARN("tab\there \"q\" back\\slash");
+	char *out = captured();
+	assert_int_equal(sip_log_format("text"), SIP_OK);
+	char *nl = strchr(out, '\n');
+	assert_non_null(nl);
+	*nl = '\0';
+	assert_true(!strncmp(out, "{\"time\":\"", 9));
+	assert_non_null(strstr(out, "Z\",\"level\":\"notice\",\"msg\":\"auth: failed: src=10.0.0.1:5060 "));
+	assert_non_null(strstr(out, ",\"src\":\"10.0.0.1:5060\",\"transport\":\"udp\",\"method\":\"INVITE\","
+				    "\"user\":\"al ice\",\"realm\":\"x\",\"why\":\"bad\"}"));
+	char *second = nl + 1;
+	assert_non_null(strstr(second, "\"level\":\"warn\",\"msg\":\"tab\\u0009here \\\"q\\\" back\\\\slash\"}\n"));
+	LOG_NOTICE("back to text");
+	assert_string_equal(captured(), "notice: back to text\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_burst_then_count),
 		cmocka_unit_test(test_few_repeats_all_written),
 		cmocka_unit_test(test_interval_and_flush),
+		cmocka_unit_test(test_json),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
