@@ -26,6 +26,7 @@ static struct {
 	unsigned long dropped, dropped_logged;
 	sip_timer_wheel *w;
 	sip_timer timer;
+	bool stopped;               /* the proxy is going down: nothing runs any more */
 } E = { .tail = &E.head };
 
 void proxy_event_route_add(const char *name, sipcc_route_fn fn)
@@ -78,6 +79,8 @@ int proxy_event_raise(const char *name, const struct sipcc_event_val *v, unsigne
 			rname = E.routes[i].name;
 	if (!rname)
 		return SIP_DECLINED;
+	if (E.stopped)
+		return SIP_ESTATE;
 	if (E.nqueued >= EVENT_MAX_QUEUED) {
 		E.dropped++;
 		return SIP_ELIMIT;
@@ -173,4 +176,5 @@ void proxy_events_stop(void)
 	E.tail = &E.head;
 	E.nqueued = 0;
 	E.w = NULL;
+	E.stopped = true;
 }

@@ -38,7 +38,8 @@
  * the declaration's order (copied). SIP_OK when routes will run;
  * SIP_DECLINED when the policy has no route for it (nothing is done);
  * SIP_ELIMIT when too many events wait to run (the event is dropped and
- * counted, a warning logged); SIP_NOMEM. */
+ * counted, a warning logged); SIP_ESTATE once the proxy is stopping;
+ * SIP_NOMEM. */
 int proxy_event_raise(const char *name, const struct sipcc_event_val *v, unsigned n);
 /* True when the policy has a route for event name. */
 bool proxy_event_wanted(const char *name);
