@@ -42,6 +42,7 @@ static struct {
 	struct http_xfer *running;
 	unsigned nrunning, max;
 	bool global;                /* curl_global_init done */
+	bool in_action;             /* inside curl_multi_socket_action */
 } H;
 
 /* Bytes kept of the header lines of one answer. */
@@ -175,7 +176,9 @@ static void on_socket_ready(sip_loop *loop, int fd, uint32_t events, void *arg)
 		mask |= CURL_CSELECT_OUT;
 	if (events & (EPOLLERR | EPOLLHUP))
 		mask |= CURL_CSELECT_ERR;
+	H.in_action = true;
 	curl_multi_socket_action(H.multi, fd, mask, &running);
+	H.in_action = false;
 	collect_done();
 }
 
@@ -184,7 +187,9 @@ static void on_timer(sip_timer *t, void *arg)
 	(void)t;
 	(void)arg;
 	int running;
+	H.in_action = true;
 	curl_multi_socket_action(H.multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	H.in_action = false;
 	collect_done();
 }
 
@@ -218,7 +223,9 @@ static int curl_socket_cb(CURL *e, curl_socket_t s, int what, void *userp, void 
 }
 
 /* CURLMOPT_TIMERFUNCTION: one timer; -1 disarms it. 0 ms fires on the
- * next tick of the wheel. */
+ * wheel's next pass; asked from inside curl's own run (the timer or a
+ * socket), at least a tick later, so a curl that keeps asking for "now"
+ * cannot hold the wheel's expiry. */
 static int curl_timer_cb(CURLM *m, long timeout_ms, void *userp)
 {
 	(void)m;
@@ -226,7 +233,8 @@ static int curl_timer_cb(CURLM *m, long timeout_ms, void *userp)
 	if (timeout_ms < 0)
 		sip_timer_cancel(H.w, &H.timer);
 	else
-		sip_timer_add(H.w, &H.timer, (uint64_t)timeout_ms);
+		sip_timer_add(H.w, &H.timer,
+			      H.in_action && timeout_ms < 1 ? 1 : (uint64_t)timeout_ms);
 	return 0;
 }
 

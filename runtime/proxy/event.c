@@ -65,10 +65,18 @@ int sipcc_event_raise(const char *name, const struct sipcc_event_val *v, unsigne
 
 static void events_run(sip_timer *t, void *arg);
 
-static void events_arm(void)
+/* Run the queue on the next pass of the wheel; after a full batch, one
+ * tick later, so the loop reads its sockets in between (a timer armed
+ * for now would run again within the same expiry). */
+static void events_arm_in(uint64_t ms)
 {
 	if (E.w && E.head && !sip_timer_armed(&E.timer))
-		sip_timer_add(E.w, &E.timer, 0);
+		sip_timer_add(E.w, &E.timer, ms);
+}
+
+static void events_arm(void)
+{
+	events_arm_in(0);
 }
 
 int proxy_event_raise(const char *name, const struct sipcc_event_val *v, unsigned n)
@@ -154,7 +162,7 @@ static void events_run(sip_timer *t, void *arg)
 		mc->next = NULL;
 		proxy_event_start(mc);
 	}
-	events_arm();
+	events_arm_in(SIP_TIMER_TICK_MS);
 }
 
 void proxy_events_start(sip_timer_wheel *w)

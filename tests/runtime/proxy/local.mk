@@ -33,3 +33,9 @@ TESTS += tests/runtime/proxy/test_uac
 tests_runtime_proxy_test_uac_SOURCES = tests/runtime/proxy/test_uac.c
 tests_runtime_proxy_test_uac_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
 tests_runtime_proxy_test_uac_LDADD = $(SIPRT_HOST) $(CMOCKA_LIBS) $(RUNTIME_LIBS)
+
+check_PROGRAMS += tests/runtime/proxy/test_event
+TESTS += tests/runtime/proxy/test_event
+tests_runtime_proxy_test_event_SOURCES = tests/runtime/proxy/test_event.c
+tests_runtime_proxy_test_event_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
+tests_runtime_proxy_test_event_LDADD = $(SIPRT_HOST) $(CMOCKA_LIBS) $(RUNTIME_LIBS)
