@@ -7,7 +7,7 @@
  *           picks ("auth: www")
  *   where   CC_YW_MATCH (a condition), CC_YW_REQUIRE, CC_YW_RULE (a rule's
  *           action), CC_YW_FAILURE / CC_YW_REPLY / CC_YW_TIMER /
- *           CC_YW_BRANCH (the keys of those routes), CC_YW_FINAL (decides what happens to the
+ *           CC_YW_BRANCH / CC_YW_EVENT (the keys of those routes), CC_YW_FINAL (decides what happens to the
  *           request: one per action), CC_YW_KEYED ({ NAME: VALUE } pairs
  *           fill the first two holes)
  *   holes   "name: type [= default], ..."; types: str (${...} references
@@ -32,6 +32,7 @@
 #define F CC_YW_FAILURE
 #define P CC_YW_REPLY
 #define T CC_YW_TIMER
+#define E CC_YW_EVENT
 #define B CC_YW_BRANCH
 #define FIN CC_YW_FINAL
 #define KEYED CC_YW_KEYED
@@ -121,8 +122,8 @@ const struct cc_yaml_tmpl cc_yaml_table[] = {
 
 	/* ---- the steps of an action, of failure, reply and timer routes,
 	 * in the order they run ---- */
-	ROW("log", R | F | P | T | B, "message: str, level: level = info", "log(@level, @message);"),
-	ROW("update_stat", R | F | P | T | B, "name: str, delta: int(-1000000..1000000) = 1",
+	ROW("log", R | F | P | T | B | E, "message: str, level: level = info", "log(@level, @message);"),
+	ROW("update_stat", R | F | P | T | B | E, "name: str, delta: int(-1000000..1000000) = 1",
 	  "update_stat(@name, @delta);"),
 	ROW("lookup_alias", R, NULL, "lookup_alias();"),
 	/* Attributes of usr_preferences into the AVPs of the same names. */
@@ -131,7 +132,10 @@ const struct cc_yaml_tmpl cc_yaml_table[] = {
 	ROW("delete_pref", R | F, "name: word, owner: str = ${$ru}", "avp_db_delete(@owner, @name);"),
 	/* One value of a literal SELECT into an AVP (sql_query: checked when
 	 * the policy is, $1 bound to arg). */
-	ROW("sql_query", R | F, "sql: str, arg: str, into: word", "sql_query(@sql, @arg, @into);"),
+	ROW("sql_query", R | F | E, "sql: str, arg: str, into: word", "sql_query(@sql, @arg, @into);"),
+	/* Tell an HTTP service (http_post; the answer is not looked at). */
+	ROW("http_post", R | F | P | E, "url: str, body: str, content_type: str = application/json",
+	  "http_post(@url, @body, @content_type);"),
 	ROW("no_answer_timeout", R, "avp: word, default_ms: int = 30000",
 	  "if (avp_count(@avp) > 0) { t_set_fr($avp(@avp) * 1000, 0); } "
 	  "else { t_set_fr(@default_ms, 0); }"),

@@ -5,13 +5,14 @@
 # route, with the address-of-record, the contact and the expiry; the
 # route that handles an insertion also reads the subscriber table (a
 # query on the database worker) and a second route for the same event
-# runs after it.
+# runs after it. Then the YAML form (tests/e2e/events.yaml) on a second
+# proxy: an insertion and a deletion posted to the service.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init python3
 e2e_ctl_init
 e2e_subscribers alice
-e2e_ports PROXY HTTP SP1 SP2
+e2e_ports PROXY HTTP SP1 SP2 YPROXY
 EVENTS=$E2E_TMP/events.txt
 : >"$EVENTS"
 python3 "$E2E_SRC/http_server.py" "$HTTP" --events "$EVENTS" >"$E2E_TMP/http.out" 2>"$E2E_TMP/http.log" &
@@ -20,8 +21,8 @@ e2e_wait_tcp $! "$HTTP" "the HTTP server"
 e2e_build tests/e2e/events.sip -D HTTP="http://127.0.0.1:$HTTP"
 E2E_LOG_LEVEL=info e2e_start_proxy "$PROXY" --db "$DB"
 
-register() { # USER SOURCE_PORT EXPIRES
-	python3 "$E2E_SRC/sip_peer.py" "$PROXY" REGISTER sip:voip.example.com \
+register() { # USER SOURCE_PORT EXPIRES [PROXY_PORT]
+	python3 "$E2E_SRC/sip_peer.py" "${4:-$PROXY}" REGISTER sip:voip.example.com \
 		--from "sip:$1@voip.example.com" --to "sip:$1@voip.example.com" \
 		--source-port "$2" --header "Expires: $3" --expect 200 >/dev/null ||
 		e2e_fail "REGISTER of $1 (expires $3) was not answered 200"
@@ -60,3 +61,20 @@ printf '%s\n' "inserted alice@voip.example.com $A 60" "refreshed alice@voip.exam
 cmp -s "$E2E_TMP/want.txt" "$EVENTS" ||
 	e2e_fail "the service got other events than expected: $(cat "$EVENTS")"
 e2e_expect_proxy_alive
+
+# The YAML form.
+"$SIPCC" build "$top_srcdir/tests/e2e/events.yaml" -o "$E2E_TMP/proxy_yaml" \
+	-D HTTP="http://127.0.0.1:$HTTP" >"$E2E_TMP/build_yaml.log" 2>&1 ||
+	e2e_fail "sipcc build events.yaml failed: $(cat "$E2E_TMP/build_yaml.log")"
+"$E2E_TMP/proxy_yaml" --listen "udp:127.0.0.1:$YPROXY" --log-level info >"$E2E_TMP/proxy_yaml.log" 2>&1 </dev/null &
+e2e_track $!
+i=0
+until e2e_udp_bound "$YPROXY"; do
+	i=$((i + 1)); [ $i -lt 100 ] || e2e_fail "the YAML proxy is not listening"; sleep 0.1
+done
+register carol "$SP1" 60 "$YPROXY"
+wait_event "yaml inserted carol@voip.example.com $A"
+register carol "$SP1" 0 "$YPROXY"
+wait_event "yaml deleted carol@voip.example.com $A"
+grep -q "yaml: carol@voip.example.com at $A" "$E2E_TMP/proxy_yaml.log" ||
+	e2e_fail "the YAML event route's log step did not run"

@@ -217,4 +217,4 @@ EXTRA_DIST += tests/e2e/http.sip tests/e2e/http.yaml tests/e2e/http_server.py
 # Event routes: the registrar's events (a binding inserted, refreshed,
 # deleted, expired) posted to an HTTP service by the policy's event routes.
 E2E_TESTS += tests/e2e/events.sh
-EXTRA_DIST += tests/e2e/events.sip
+EXTRA_DIST += tests/e2e/events.sip tests/e2e/events.yaml
