@@ -27,6 +27,9 @@ static struct {
 	unsigned timeout_ms, connect_ms;
 	size_t max_body;
 	bool up;
+	/* statistics: requests started, answered (any status), and those
+	 * that got no answer by cause */
+	int64_t requests, answered, timeouts, connect_failed, errors;
 } HF;
 
 static struct http_call *http_call_of(struct sip_ctx *ctx, bool make)
@@ -41,8 +44,21 @@ static struct http_call *http_call_of(struct sip_ctx *ctx, bool make)
 	return c;
 }
 
+static void http_count(int code)
+{
+	if (code > 0)
+		HF.answered++;
+	else if (code == HTTP_TIMEOUT)
+		HF.timeouts++;
+	else if (code == HTTP_CONNECT_FAILED)
+		HF.connect_failed++;
+	else
+		HF.errors++;
+}
+
 static int64_t http_fail(struct http_call *c, int code, const char *why)
 {
+	http_count(code);
 	c->code = code;
 	c->err = sip_str_make(why, strlen(why));
 	LOG_INFO("http: %s", why);
@@ -70,6 +86,7 @@ static void http_done(void *arg, const struct http_resp *r)
 		c->err = SIP_STR_LIT("out of memory");
 		c->code = HTTP_ERROR;
 	}
+	http_count(c->code);
 	if (r->code < 0)
 		LOG_INFO("http: no answer after %llu ms (%d): " SIP_STR_FMT,
 			 (unsigned long long)r->ms, r->code, SIP_STR_ARG(c->err));
@@ -128,6 +145,7 @@ static int64_t http_run(struct sip_ctx *ctx, const char *method, const char *url
 								  : "cannot start the request");
 	}
 	c->pending = true;
+	HF.requests++;
 	return 0;   /* not used: the route waits */
 }
 
@@ -234,6 +252,11 @@ static void http_module_init(sip_timer_wheel *w)
 	HF.connect_ms = http_setting("connect_timeout", 1000, 1, 3600000);
 	HF.max_body = http_setting("max_body", 65536, 0, 64u << 20);
 	http_client_set_max(http_setting("max_requests", 512, 1, 100000));
+	sip_stat_counter("http.requests", &HF.requests);
+	sip_stat_counter("http.answered", &HF.answered);
+	sip_stat_counter("http.timeouts", &HF.timeouts);
+	sip_stat_counter("http.connect_failed", &HF.connect_failed);
+	sip_stat_counter("http.errors", &HF.errors);
 	int rc = http_client_init(proxy_host_loop(), w);
 	HF.up = rc == SIP_OK;
 	if (!HF.up)

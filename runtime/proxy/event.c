@@ -8,6 +8,7 @@
 
 #include <string.h>
 #include "core/log.h"
+#include "core/stats.h"
 #include "core/status.h"
 
 #define EVENT_MAX_ROUTES  64
@@ -23,7 +24,8 @@ static struct {
 	unsigned nroutes;
 	struct proxy_mctx *head, **tail;
 	unsigned nqueued;
-	unsigned long dropped, dropped_logged;
+	int64_t dropped;
+	unsigned long dropped_logged;
 	sip_timer_wheel *w;
 	sip_timer timer;
 	bool stopped;               /* the proxy is going down: nothing runs any more */
@@ -50,7 +52,7 @@ bool proxy_event_wanted(const char *name)
 
 unsigned long proxy_event_dropped(void)
 {
-	return E.dropped;
+	return (unsigned long)E.dropped;
 }
 
 int sipcc_event_wanted(const char *name)
@@ -149,10 +151,10 @@ static void events_run(sip_timer *t, void *arg)
 {
 	(void)t;
 	(void)arg;
-	if (E.dropped != E.dropped_logged) {
+	if ((unsigned long)E.dropped != E.dropped_logged) {
 		LOG_WARN("%lu events were dropped: more than %u waited to run",
-			 E.dropped - E.dropped_logged, EVENT_MAX_QUEUED);
-		E.dropped_logged = E.dropped;
+			 (unsigned long)E.dropped - E.dropped_logged, EVENT_MAX_QUEUED);
+		E.dropped_logged = (unsigned long)E.dropped;
 	}
 	for (unsigned k = 0; k < EVENT_RUN_BATCH && E.head; k++) {
 		struct proxy_mctx *mc = E.head;
@@ -168,6 +170,8 @@ static void events_run(sip_timer *t, void *arg)
 void proxy_events_start(sip_timer_wheel *w)
 {
 	E.w = w;
+	if (E.nroutes)
+		sip_stat_counter("events.dropped", &E.dropped);
 	sip_timer_init(&E.timer, events_run, NULL);
 	events_arm();
 }

@@ -20,7 +20,9 @@ python3 "$E2E_SRC/http_server.py" "$HTTP" --deny mallory >"$E2E_TMP/http.out" 2>
 e2e_track $!
 e2e_wait_tcp $! "$HTTP" "the HTTP server"
 e2e_build tests/e2e/http.sip -D HTTP="http://127.0.0.1:$HTTP" -D DOWN="http://127.0.0.1:$DOWN"
-E2E_LOG_LEVEL=info e2e_start_proxy "$PROXY"
+e2e_ctl_init
+SOCK=$E2E_TMP/ctl.sock
+E2E_LOG_LEVEL=info e2e_start_proxy "$PROXY" --ctl "$SOCK"
 
 peer() { python3 "$E2E_SRC/sip_peer.py" "$PROXY" "$@"; }
 
@@ -50,6 +52,14 @@ t0=$(date +%s%N)
 out=$(peer MESSAGE sip:down@voip.example.com --expect 503) || e2e_fail "down: $out"
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 [ "$ms" -lt 1000 ] || e2e_fail "a service that is down took $ms ms to fail"
+"$CTL" --ctl "$SOCK" stats http. >"$E2E_TMP/stats.json" 2>&1 || e2e_fail "stats: $(cat "$E2E_TMP/stats.json")"
+python3 - "$E2E_TMP/stats.json" <<'PY' || e2e_fail "http statistics: $(cat "$E2E_TMP/stats.json")"
+import json, sys
+s = json.load(open(sys.argv[1]))["stats"]
+# alice, mallory, echo, status, slow, down
+assert s["http.requests"] == 6 and s["http.answered"] == 4, s
+assert s["http.timeouts"] == 1 and s["http.connect_failed"] == 1 and s["http.errors"] == 0, s
+PY
 
 # 4. the YAML form, on a second proxy
 "$SIPCC" build "$top_srcdir/tests/e2e/http.yaml" -o "$E2E_TMP/proxy_yaml" \
