@@ -1,8 +1,9 @@
 #!/bin/sh
 # The policy's HTTP client against a real HTTP server started here
 # (tests/e2e/http_server.py, Python's http.server on 127.0.0.1):
-#  1. a call is allowed or refused by the JSON the service answers, and
-#     a field of it (credit) reaches the reply;
+#  1. calls (sipp) are relayed or refused by the JSON the service answers
+#     for the number called; a request is allowed or refused by it for
+#     its caller, and a field of it (credit) reaches the reply;
 #  2. a POST with a JSON body: the status, a header and typed fields of
 #     the JSON echoed back; a 404 status is the call's result;
 #  3. a slow service hits the request's timeout (0.5 s) and the fallback
@@ -14,19 +15,31 @@
 #     once meanwhile: the loop is never blocked.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
-e2e_init python3
-e2e_ports PROXY HTTP DOWN YPROXY
+e2e_init
+e2e_ports PROXY HTTP DOWN YPROXY UAS UAC
 python3 "$E2E_SRC/http_server.py" "$HTTP" --deny mallory >"$E2E_TMP/http.out" 2>"$E2E_TMP/http.log" &
 e2e_track $!
 e2e_wait_tcp $! "$HTTP" "the HTTP server"
-e2e_build tests/e2e/http.sip -D HTTP="http://127.0.0.1:$HTTP" -D DOWN="http://127.0.0.1:$DOWN"
+e2e_build tests/e2e/http.sip -D HTTP="http://127.0.0.1:$HTTP" -D DOWN="http://127.0.0.1:$DOWN" \
+	-D UAS="sip:127.0.0.1:$UAS"
 e2e_ctl_init
 SOCK=$E2E_TMP/ctl.sock
 E2E_LOG_LEVEL=info e2e_start_proxy "$PROXY" --ctl "$SOCK"
 
 peer() { python3 "$E2E_SRC/sip_peer.py" "$PROXY" "$@"; }
 
-# 1. allowed and refused by the service's JSON
+# 1. allowed and refused by the service's JSON: calls to 1000 go through
+#    (each waits for the service), calls to mallory are refused
+e2e_sipp uas -sn uas -i 127.0.0.1 -p "$UAS" -m 5 -timeout 60s
+e2e_wait_sipp_up uas "$UAS"
+e2e_sipp_run uac -sn uac "127.0.0.1:$PROXY" -i 127.0.0.1 -p "$UAC" -s 1000 -r 5 -m 5 \
+	-timeout 30s -timeout_error
+e2e_expect_calls uac 5
+e2e_sipp_wait uas
+e2e_expect_calls uas 5
+n=$(grep -c '"GET /check?user=1000 HTTP/1.1" 200' "$E2E_TMP/http.log")
+[ "$n" = 5 ] || e2e_fail "the service was asked $n times for 5 calls"
+out=$(peer INVITE sip:mallory@voip.example.com --expect 403) || e2e_fail "a call to mallory: $out"
 out=$(peer MESSAGE sip:anyone@voip.example.com --from sip:alice@voip.example.com --expect 200) ||
 	e2e_fail "alice: $out"
 [ "$out" = "SIP/2.0 200 Allowed credit 50" ] || e2e_fail "alice: $out"
@@ -56,8 +69,8 @@ ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 python3 - "$E2E_TMP/stats.json" <<'PY' || e2e_fail "http statistics: $(cat "$E2E_TMP/stats.json")"
 import json, sys
 s = json.load(open(sys.argv[1]))["stats"]
-# alice, mallory, echo, status, slow, down
-assert s["http.requests"] == 6 and s["http.answered"] == 4, s
+# 5 calls, the call to mallory, alice, mallory, echo, status, slow, down
+assert s["http.requests"] == 12 and s["http.answered"] == 10, s
 assert s["http.timeouts"] == 1 and s["http.connect_failed"] == 1 and s["http.errors"] == 0, s
 PY
 
