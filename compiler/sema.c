@@ -222,7 +222,6 @@ bool cc_sema_define(struct cc_program *p, const char *arg)
  * in its .sipi), named MODULE.NAME. */
 static void cc_sema_event_route(struct cc_sema *s, struct cc_route *r)
 {
-	(void)s;
 	if ((r->event = cc_find_event(s->p, r->name)))
 		return;
 	struct cc_suggest sg;
@@ -232,7 +231,7 @@ static void cc_sema_event_route(struct cc_sema *s, struct cc_route *r)
 	cc_diag_report(CC_D_UNKNOWN_EVENT, r->loc, "unknown event '%s'%s", r->name,
 		       cc_suggest_text(&sg));
 	if (!sg.best && s->p->events)
-		cc_diag_note((struct cc_loc){0}, "the events are listed in sipcc-policy(5), EVENTS");
+		cc_diag_note((struct cc_loc){0}, "sipcc-policy(5) lists the events (STDLIB REFERENCE, Events)");
 }
 
 /* Duplicate routes and defines, defines that clash with the stdlib, the
