@@ -1,8 +1,9 @@
 /* Events and the event routes that handle them (proxy/event.h). An event
- * raised is a context of its own (a proxy_mctx without a message) holding
- * copies of its values, queued until a timer of the wheel runs it from
- * the loop's top level; proxy.c runs its routes and keeps it while one
- * waits. */
+ * raised is queued as one small block holding copies of its values until
+ * a timer of the wheel runs it from the loop's top level: it then gets a
+ * routing context of its own (a proxy_mctx without a message), whose
+ * routes proxy.c runs and keeps while one waits. A queued event costs
+ * its values, not a context, so a burst of them stays small. */
 #include "proxy/event.h"
 #include "proxy/proxy_int.h"
 
@@ -19,10 +20,18 @@
 /* Events run per tick, so a burst does not hold up the loop. */
 #define EVENT_RUN_BATCH   256
 
+/* An event waiting to run: its values, their text right after them. */
+struct event_item {
+	struct event_item *next;
+	const char *name;           /* the routes' own copy of the name */
+	unsigned n;
+	struct sipcc_event_val v[];
+};
+
 static struct {
 	struct { const char *name; sipcc_route_fn fn; } routes[EVENT_MAX_ROUTES];
 	unsigned nroutes;
-	struct proxy_mctx *head, **tail;
+	struct event_item *head, **tail;
 	unsigned nqueued;
 	int64_t dropped;
 	unsigned long dropped_logged;
@@ -95,32 +104,59 @@ int proxy_event_raise(const char *name, const struct sipcc_event_val *v, unsigne
 		E.dropped++;
 		return SIP_ELIMIT;
 	}
-	struct proxy_mctx *mc = proxy_mctx_take();
-	if (!mc)
+	size_t size = sizeof(struct event_item) + n * sizeof(struct sipcc_event_val);
+	for (unsigned i = 0; i < n; i++)
+		size += v[i].s.len + 1;
+	struct event_item *it = sip_mem_alloc(size);
+	if (!it)
 		return SIP_NOMEM;
-	struct sipcc_event_val *copy = NULL;
-	if (n && !(copy = sip_arena_alloc(&mc->arena, n * sizeof *copy))) {
-		proxy_mctx_give(mc);
-		return SIP_NOMEM;
-	}
+	char *text = (char *)&it->v[n];
 	for (unsigned i = 0; i < n; i++) {
-		copy[i].i = v[i].i;
-		copy[i].s = v[i].s.len ? sip_arena_strdup(&mc->arena, v[i].s) : SIP_STR_LIT("");
-		if (!copy[i].s.s) {
-			proxy_mctx_give(mc);
-			return SIP_NOMEM;
-		}
+		it->v[i].i = v[i].i;
+		if (v[i].s.len)
+			memcpy(text, v[i].s.s, v[i].s.len);
+		text[v[i].s.len] = '\0';
+		it->v[i].s = sip_str_make(text, v[i].s.len);
+		text += v[i].s.len + 1;
 	}
-	mc->ev_name = rname;
-	mc->ev_vals = copy;
-	mc->ev_n = n;
-	mc->ev_next = 0;
-	mc->next = NULL;
-	*E.tail = mc;
-	E.tail = &mc->next;
+	it->name = rname;
+	it->n = n;
+	it->next = NULL;
+	*E.tail = it;
+	E.tail = &it->next;
 	E.nqueued++;
 	events_arm();
 	return SIP_OK;
+}
+
+/* A context for the event of it, its values copied into the context's
+ * arena (the block is freed); NULL when out of memory. */
+static struct proxy_mctx *event_context(struct event_item *it)
+{
+	struct proxy_mctx *mc = proxy_mctx_take();
+	struct sipcc_event_val *vals = NULL;
+	if (mc && it->n && (vals = sip_arena_alloc(&mc->arena, it->n * sizeof *vals)))
+		for (unsigned i = 0; i < it->n; i++) {
+			vals[i].i = it->v[i].i;
+			vals[i].s = sip_arena_strdup(&mc->arena, it->v[i].s);
+			if (!vals[i].s.s)
+				vals = NULL;
+			if (!vals)
+				break;
+		}
+	if (mc && it->n && !vals) {
+		proxy_mctx_give(mc);
+		mc = NULL;
+	}
+	if (mc) {
+		mc->ev_name = it->name;
+		mc->ev_vals = vals;
+		mc->ev_n = it->n;
+		mc->ev_next = 0;
+		mc->next = NULL;
+	}
+	sip_mem_free(it);
+	return mc;
 }
 
 /* The routes of the event of mc from mc->ev_next on, until one waits. */
@@ -157,12 +193,16 @@ static void events_run(sip_timer *t, void *arg)
 		E.dropped_logged = (unsigned long)E.dropped;
 	}
 	for (unsigned k = 0; k < EVENT_RUN_BATCH && E.head; k++) {
-		struct proxy_mctx *mc = E.head;
-		if (!(E.head = mc->next))
+		struct event_item *it = E.head;
+		if (!(E.head = it->next))
 			E.tail = &E.head;
 		E.nqueued--;
-		mc->next = NULL;
-		proxy_event_start(mc);
+		const char *name = it->name;
+		struct proxy_mctx *mc = event_context(it);
+		if (mc)
+			proxy_event_start(mc);
+		else
+			LOG_ERR("out of memory: the routes of event %s do not run", name);
 	}
 	events_arm_in(SIP_TIMER_TICK_MS);
 }
@@ -181,9 +221,9 @@ void proxy_events_stop(void)
 	if (E.w)
 		sip_timer_cancel(E.w, &E.timer);
 	while (E.head) {
-		struct proxy_mctx *mc = E.head;
-		E.head = mc->next;
-		proxy_mctx_give(mc);
+		struct event_item *it = E.head;
+		E.head = it->next;
+		sip_mem_free(it);
 	}
 	E.tail = &E.head;
 	E.nqueued = 0;
