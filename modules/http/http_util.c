@@ -474,6 +474,27 @@ bool http_hdr_find(sip_str hdrs, sip_str name, sip_str *value)
 	return false;
 }
 
+sip_str http_url_encode(sip_arena *a, sip_str s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *out = sip_arena_alloc(a, s.len * 3 + 1), *o = out;
+	if (!out)
+		return SIP_STR_NULL;
+	for (size_t i = 0; i < s.len; i++) {
+		unsigned char c = (unsigned char)s.s[i];
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '.' || c == '_' || c == '~') {
+			*o++ = (char)c;
+		} else {
+			*o++ = '%';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
+		}
+	}
+	*o = '\0';
+	return sip_str_make(out, (size_t)(o - out));
+}
+
 bool http_url_ok(sip_str url)
 {
 	size_t skip;

@@ -52,6 +52,9 @@ grep -q '"GET /check?user=mallory HTTP/1.1" 200' "$E2E_TMP/http.log" ||
 out=$(peer MESSAGE sip:echo@voip.example.com --expect 200) || e2e_fail "echo: $out"
 [ "$out" = "SIP/2.0 200 Echo 200 application/json n=7 k=1 name=cafe" ] || e2e_fail "echo: $out"
 out=$(peer MESSAGE sip:status@voip.example.com --expect 404) || e2e_fail "status: $out"
+out=$(peer MESSAGE sip:encode@voip.example.com --from "sip:+4930&x=1@voip.example.com" --expect 200) ||
+	e2e_fail "encode: $out"
+[ "$out" = "SIP/2.0 200 User +4930&x=1" ] || e2e_fail "url_encode: $out"
 
 # 3. timeout and fallback; a service that is down
 t0=$(date +%s%N)
@@ -69,8 +72,8 @@ ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 python3 - "$E2E_TMP/stats.json" <<'PY' || e2e_fail "http statistics: $(cat "$E2E_TMP/stats.json")"
 import json, sys
 s = json.load(open(sys.argv[1]))["stats"]
-# 5 calls, the call to mallory, alice, mallory, echo, status, slow, down
-assert s["http.requests"] == 12 and s["http.answered"] == 10, s
+# 5 calls, the call to mallory, alice, mallory, echo, status, encode, slow, down
+assert s["http.requests"] == 13 and s["http.answered"] == 11, s
 assert s["http.timeouts"] == 1 and s["http.connect_failed"] == 1 and s["http.errors"] == 0, s
 PY
 

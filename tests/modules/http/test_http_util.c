@@ -149,6 +149,12 @@ static void test_headers(void **state)
 static void test_urls(void **state)
 {
 	(void)state;
+	sip_arena a;
+	sip_arena_init(&a, 256);
+	sip_str e = http_url_encode(&a, S("+49 30/1&x=é~a.b_c-d"));
+	assert_string_equal(e.s, "%2B49%2030%2F1%26x%3D%C3%A9~a.b_c-d");
+	assert_int_equal(http_url_encode(&a, S("")).len, 0);
+	sip_arena_destroy(&a);
 	assert_true(http_url_ok(S("http://127.0.0.1:8080/check?user=alice")));
 	assert_true(http_url_ok(S("HTTPS://billing.example.com/")));
 	assert_false(http_url_ok(S("ftp://example.com/")));
