@@ -226,6 +226,13 @@ int64_t sipcc_fn_json_get_int(struct sip_ctx *ctx, const char *json, size_t json
 	return http_json_get_int(sip_str_make(json, json_len), sip_str_make(path, path_len), NULL);
 }
 
+void sipcc_fn_json_quote(struct sip_ctx *ctx, sip_str *out, const char *s, size_t s_len)
+{
+	*out = http_json_quote(ctx->arena, sip_str_make(s, s_len));
+	if (!out->s)
+		*out = SIP_STR_LIT("\"\"");
+}
+
 void sipcc_fn_url_encode(struct sip_ctx *ctx, sip_str *out, const char *s, size_t s_len)
 {
 	*out = http_url_encode(ctx->arena, sip_str_make(s, s_len));

@@ -474,6 +474,41 @@ bool http_hdr_find(sip_str hdrs, sip_str name, sip_str *value)
 	return false;
 }
 
+sip_str http_json_quote(sip_arena *a, sip_str s)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *out = sip_arena_alloc(a, s.len * 6 + 3), *o = out;
+	if (!out)
+		return SIP_STR_NULL;
+	*o++ = '"';
+	for (size_t i = 0; i < s.len; i++) {
+		unsigned char c = (unsigned char)s.s[i];
+		if (c == '"' || c == '\\') {
+			*o++ = '\\';
+			*o++ = (char)c;
+		} else if (c == '\n') {
+			*o++ = '\\';
+			*o++ = 'n';
+		} else if (c == '\r') {
+			*o++ = '\\';
+			*o++ = 'r';
+		} else if (c == '\t') {
+			*o++ = '\\';
+			*o++ = 't';
+		} else if (c < 0x20) {
+			memcpy(o, "\\u00", 4);
+			o += 4;
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
+		} else {
+			*o++ = (char)c;
+		}
+	}
+	*o++ = '"';
+	*o = '\0';
+	return sip_str_make(out, (size_t)(o - out));
+}
+
 sip_str http_url_encode(sip_arena *a, sip_str s)
 {
 	static const char hex[] = "0123456789ABCDEF";

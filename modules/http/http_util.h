@@ -53,6 +53,11 @@ int64_t http_json_get_int(sip_str doc, sip_str path, bool *found);
  * there is none. */
 bool http_hdr_find(sip_str hdrs, sip_str name, sip_str *value);
 
+/* s as a JSON string, quotes included, into arena a: " and \ escaped,
+ * control characters as \n, \t or \u00XX (RFC 8259 §7); other bytes as
+ * they are. SIP_STR_NULL when out of memory. */
+sip_str http_json_quote(sip_arena *a, sip_str s);
+
 /* s percent-encoded into arena a for a URL's query or path (RFC 3986
  * §2.3: everything but A-Z a-z 0-9 - . _ ~), so "+4930 123" becomes
  * "%2B4930%20123"; SIP_STR_NULL when out of memory. */

@@ -154,6 +154,13 @@ static void test_urls(void **state)
 	sip_str e = http_url_encode(&a, S("+49 30/1&x=é~a.b_c-d"));
 	assert_string_equal(e.s, "%2B49%2030%2F1%26x%3D%C3%A9~a.b_c-d");
 	assert_int_equal(http_url_encode(&a, S("")).len, 0);
+	sip_str q = http_json_quote(&a, S("a\"b\\c\nd\x01\xc3\xa9"));
+	assert_string_equal(q.s, "\"a\\\"b\\\\c\\nd\\u0001\xc3\xa9\"");
+	/* and back */
+	sip_str u = http_json_unescape(&a, q);
+	assert_int_equal(u.len, 10);
+	assert_memory_equal(u.s, "a\"b\\c\nd\x01\xc3\xa9", 10);
+	assert_string_equal(http_json_quote(&a, S("")).s, "\"\"");
 	sip_arena_destroy(&a);
 	assert_true(http_url_ok(S("http://127.0.0.1:8080/check?user=alice")));
 	assert_true(http_url_ok(S("HTTPS://billing.example.com/")));
