@@ -105,6 +105,7 @@ const char *cc_route_kind_name(enum cc_route_kind k)
 	case CC_RK_ERROR: return "error";
 	case CC_RK_STARTUP: return "startup";
 	case CC_RK_TIMER: return "timer";
+	case CC_RK_EVENT: return "event";
 	case CC_RK_NAMED: return "named";
 	case CC_RK__COUNT: break;
 	}
@@ -156,6 +157,14 @@ struct cc_const_decl *cc_find_const(const struct cc_program *p, const char *name
 struct cc_status_decl *cc_find_status(const struct cc_program *p, const char *name)
 {
 	for (struct cc_status_decl *d = p->statuses; d; d = d->next)
+		if (strcmp(d->name, name) == 0)
+			return d;
+	return NULL;
+}
+
+struct cc_event_decl *cc_find_event(const struct cc_program *p, const char *name)
+{
+	for (struct cc_event_decl *d = p->events; d; d = d->next)
 		if (strcmp(d->name, name) == 0)
 			return d;
 	return NULL;

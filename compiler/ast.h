@@ -79,6 +79,19 @@ struct cc_status_decl {
 	struct cc_loc loc;
 	struct cc_status_decl *next;
 };
+/* event NAME(PARAMS) [doc "TEXT"];  in a module's stdlib file: something
+ * the module raises (a contact registered, a gateway down) and a policy
+ * handles with "route event MODULE.NAME { }". Its parameters are str, int
+ * or bool; in the route they are variables of those names and types. */
+struct cc_event_decl {
+	const char *name;                /* "registrar.contact_inserted" */
+	struct cc_param *params;
+	int nparams;
+	const char *doc;
+	struct cc_loc loc;
+	struct cc_module_decl *owner;
+	struct cc_event_decl *next;
+};
 /* Register a new status type: its type number, whose cc_type_name() is
  * name (kept, not copied). */
 enum cc_type cc_status_type_new(const char *name);
@@ -109,6 +122,7 @@ enum cc_route_kind {
 	CC_RK_ERROR = SIPCC_ROUTE_ERROR,
 	CC_RK_STARTUP = SIPCC_ROUTE_STARTUP,  /* once before the proxy listens; no message */
 	CC_RK_TIMER = SIPCC_ROUTE_TIMER,      /* periodically; no message */
+	CC_RK_EVENT = SIPCC_ROUTE_EVENT,      /* when a module raises its event; no message */
 	CC_RK_NAMED = SIPCC_ROUTE_NAMED,      /* a named subroute; checked against its callers' kinds */
 	CC_RK__COUNT
 };
@@ -452,6 +466,7 @@ struct cc_route {
 	unsigned allow;            /* enum cc_allow, from "@allow(...)" before it */
 	struct cc_loc allow_loc;   /* where that annotation stands (line 0: none) */
 	int64_t every_ms;          /* timer routes: "every 10s" */
+	struct cc_event_decl *event;  /* event routes: sema, the event it handles */
 	/* sema: it may wait, i.e. it calls an async function or a route that
 	 * does; codegen keeps its variables in a frame and splits it into
 	 * resume points (compiler/sema_async.c). */
@@ -531,6 +546,7 @@ struct cc_program {
 	struct cc_status_decl *statuses;
 	struct cc_setting_decl *settings;
 	struct cc_module_decl *modules;
+	struct cc_event_decl *events;
 };
 
 /* Arena allocation for the whole compiler run (zeroed memory). */
@@ -550,6 +566,7 @@ struct cc_fn_decl *cc_find_fn(const struct cc_program *p, const char *name);
 struct cc_pv_decl *cc_find_pv(const struct cc_program *p, const char *name);
 struct cc_const_decl *cc_find_const(const struct cc_program *p, const char *name);
 struct cc_status_decl *cc_find_status(const struct cc_program *p, const char *name);
+struct cc_event_decl *cc_find_event(const struct cc_program *p, const char *name);
 struct cc_route *cc_find_route(const struct cc_program *p, const char *name);
 struct cc_define *cc_find_define(const struct cc_program *p, const char *name);
 struct cc_avp_decl *cc_find_avp(const struct cc_program *p, const char *name);

@@ -158,6 +158,23 @@ static void cc_doc_setting(FILE *out, const struct cc_setting_decl *d)
 	}
 }
 
+static void cc_doc_event(FILE *out, const struct cc_event_decl *d)
+{
+	fputs(".TP\n\\fB", out);
+	cc_roff_text(out, d->name);
+	fputs("\\fR(", out);
+	for (int i = 0; i < d->nparams; i++) {
+		fputs(i ? ", \\fI" : "\\fI", out);
+		cc_roff_text(out, d->params[i].name);
+		fprintf(out, "\\fR: %s", cc_type_name(d->params[i].type));
+	}
+	fputs(")\n", out);
+	if (d->doc && *d->doc) {
+		cc_roff_text(out, d->doc);
+		fputc('\n', out);
+	}
+}
+
 void cc_doc_stdlib_roff(const struct cc_program *p, FILE *out)
 {
 	fputs(".SS Functions\n", out);
@@ -187,6 +204,11 @@ void cc_doc_stdlib_roff(const struct cc_program *p, FILE *out)
 	fputs(".SS Constants\n", out);
 	for (const struct cc_const_decl *c = p->consts; c; c = c->next)
 		cc_doc_const(out, c);
+	fputs(".SS Events\n"
+	      "Handled by \\fBroute event \\fImodule\\fB.\\fIname\\fB { }\\fR (see ROUTES); "
+	      "the parameters are the route's variables.\n", out);
+	for (const struct cc_event_decl *d = p->events; d; d = d->next)
+		cc_doc_event(out, d);
 	fputs(".SS Module settings\n"
 	      "Set with \\fBuse \\fImodule\\fB { \\fIkey\\fB = \\fIvalue\\fB; }\\fR; "
 	      "the value after = is the default.\n", out);
@@ -270,6 +292,31 @@ void cc_doc_stdlib_c_header(const struct cc_program *p, FILE *out)
 		if (cc_type_is_status(c->type))
 			fprintf(out, "/* %s:%d */\n#define SIPCC_%s (%lld)\n", cc_doc_base(c->loc.file),
 				c->loc.line, c->name, (long long)c->ival);
+	/* What a module raises each of its events with: a function typed
+	 * after the declaration, so a module cannot raise it with values that
+	 * disagree with it. */
+	for (const struct cc_event_decl *d = p->events; d; d = d->next) {
+		fprintf(out, "/* %s:%d event %s */\nstatic inline int sipcc_event_", cc_doc_base(d->loc.file),
+			d->loc.line, d->name);
+		for (const char *c = d->name; *c; c++)
+			fputc(*c == '.' ? '_' : *c, out);
+		fputc('(', out);
+		for (int i = 0; i < d->nparams; i++)
+			fprintf(out, "%s%s %s", i ? ", " : "",
+				cc_type_is_str(d->params[i].type) ? "sip_str" : "int64_t",
+				d->params[i].name);
+		fputs(d->nparams ? ")\n{\n" : "void)\n{\n", out);
+		if (d->nparams) {
+			fputs("\tconst struct sipcc_event_val v[] = {", out);
+			for (int i = 0; i < d->nparams; i++)
+				fprintf(out, "%s{ .%s = %s }", i ? ", " : " ",
+					cc_type_is_str(d->params[i].type) ? "s" : "i", d->params[i].name);
+			fprintf(out, " };\n\treturn sipcc_event_raise(\"%s\", v, %d);\n}\n", d->name,
+				d->nparams);
+		} else {
+			fprintf(out, "\treturn sipcc_event_raise(\"%s\", NULL, 0);\n}\n", d->name);
+		}
+	}
 	/* The interface struct of each module (proxy/module.h). */
 	for (const struct cc_module_decl *m = p->modules; m; m = m->next)
 		fprintf(out, "/* %s:%d */\nextern struct sipcc_module sipcc_module_%s;\n",

@@ -151,6 +151,29 @@ static LLVMTypeRef cc_gen_frame_type(struct cc_gen *g, const struct cc_route *r)
 	return t;
 }
 
+/* Parameter i of the event an event route handles, from the runtime
+ * (sipcc_event_arg_str / sipcc_event_arg_int, proxy/policy_abi.h). */
+static struct cc_val cc_gen_event_arg(struct cc_gen *g, enum cc_type t, int64_t i)
+{
+	if (cc_type_is_str(t)) {
+		LLVMTypeRef pt[3] = { g->t_ctx, LLVMPointerType(g->t_str, 0), g->t_i64 };
+		LLVMValueRef fn = cc_gen_declare(g, "sipcc_event_arg_str",
+						 LLVMFunctionType(g->t_void, pt, 3, 0));
+		LLVMValueRef slot = cc_gen_str_slot(g);
+		LLVMValueRef args[3] = { g->ctx, slot, cc_const_i64(g, i) };
+		cc_gen_call(g, fn, args, 3, "");
+		return cc_gen_str_load(g, slot);
+	}
+	LLVMTypeRef pt[2] = { g->t_ctx, g->t_i64 };
+	LLVMValueRef fn = cc_gen_declare(g, "sipcc_event_arg_int",
+					 LLVMFunctionType(g->t_i64, pt, 2, 0));
+	LLVMValueRef args[2] = { g->ctx, cc_const_i64(g, i) };
+	LLVMValueRef v = cc_gen_call(g, fn, args, 2, "evarg");
+	if (t == CC_TY_BOOL)
+		v = cc_gen_truth(g, v);
+	return (struct cc_val){ v, NULL };
+}
+
 void cc_gen_route_body(struct cc_gen *g, struct cc_route_fn *rf)
 {
 	struct cc_route *r = rf->route;
@@ -199,9 +222,15 @@ void cc_gen_route_body(struct cc_gen *g, struct cc_route_fn *rf)
 	g->result = NULL;
 	if (cc_route_has_result(r))
 		g->result = LLVMGetParam(g->fn, arg++);
+	int64_t evarg = 0;
 	for (struct cc_var *v = r->vars; v; v = v->next) {
 		if (!v->is_param)
 			continue;
+		if (r->kind == CC_RK_EVENT) {
+			cc_gen_slot_store(g, g->slots[v->index], v->type,
+					  cc_gen_event_arg(g, v->type, evarg++));
+			continue;
+		}
 		struct cc_val pv = { LLVMGetParam(g->fn, arg++), NULL };
 		if (cc_type_is_str(v->type))
 			pv.len = LLVMGetParam(g->fn, arg++);

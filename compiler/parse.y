@@ -78,7 +78,7 @@ static void yyerror(YYLTYPE *loc, struct cc_parse_ctx *pc, yyscan_t scanner,
 %token SWITCH "switch" CASE "case" DEFAULT "default" BREAK "break" WHILE "while"
 %token MAX "max" VAR "var" AVP "avp" FLAG "flag" BFLAG "bflag" DLGVAR "dlgvar"
 %token INCLUDE "include" USE "use" DATABASE "database" SETTING "setting" MODULE "module"
-%token STATUS "status"
+%token STATUS "status" EVENT "event"
 %token AND "&&" OR "||" EQ "==" NE "!=" LE "<=" GE ">=" MATCH "=~" NMATCH "!~"
 %token <name> IDENT "identifier" PVAR "pseudo-variable" ADDR "address"
 %token <pvarg> PVARG "pseudo-variable with argument"
@@ -132,6 +132,10 @@ item:
 	| ROUTE IDENT IDENT block
 		{ cc_parse_timer(pc, cc_parse_route(pc, @$, $2, @2, $3, @3, $4),
 				 NULL, @3, 0, NULL, @3); }
+	| ROUTE IDENT IDENT '.' IDENT block
+		{ cc_parse_route(pc, @$, $2, @2, cc_parse_dotted($3, $5), cc_loc_span(@3, @5), $6); }
+	| EVENT IDENT '(' params_opt ')' doc_opt ';'
+		{ cc_parse_event(pc, @2, $2, $4, $6); }
 	| ROUTE IDENT IDENT IDENT INT IDENT block
 		{ cc_parse_timer(pc, cc_parse_route(pc, @$, $2, @2, $3, @3, $7),
 				 $4, @4, $5, $6, cc_loc_span(@5, @6)); }
@@ -394,7 +398,9 @@ type:
 
 kinds:
 	  IDENT              { $$ = cc_parse_kind(pc, $1, @1); }
+	| EVENT              { $$ = cc_parse_kind(pc, "event", @1); }
 	| kinds ',' IDENT    { $$ = $1 | cc_parse_kind(pc, $3, @3); }
+	| kinds ',' EVENT    { $$ = $1 | cc_parse_kind(pc, "event", @3); }
 	;
 
 rw_opt:

@@ -132,9 +132,10 @@ static bool cc_parse_kind_word(const char *w, enum cc_route_kind *k)
 }
 
 /* route request|local|error|reply|startup { }, route failure|reply|branch
- * NAME { }, route timer NAME every N { }, route NAME { }. Entry routes
- * without a name are named after their kind. An annotation before the
- * route applies to it. */
+ * NAME { }, route timer NAME every N { }, route event MODULE.EVENT { },
+ * route NAME { }. Entry routes without a name are named after their kind;
+ * an event route is named after its event (several may handle one). An
+ * annotation before the route applies to it. */
 struct cc_route *cc_parse_route(struct cc_parse_ctx *ps, struct cc_loc loc,
 				 const char *w1, struct cc_loc l1,
 				 const char *w2, struct cc_loc l2, struct cc_stmt *body)
@@ -153,6 +154,11 @@ struct cc_route *cc_parse_route(struct cc_parse_ctx *ps, struct cc_loc loc,
 		name_loc = l1;
 		if (!cc_parse_kind_word(w1, &kind)) {
 			kind = CC_RK_NAMED;
+		} else if (kind == CC_RK_EVENT) {
+			cc_diag_report(CC_D_BAD_ROUTE_HEAD, l1, "an event route needs the event's name");
+			cc_diag_note((struct cc_loc){0},
+				     "write 'route event MODULE.EVENT { ... }', e.g. 'route event registrar.contact_inserted'");
+			return NULL;
 		} else if (kind == CC_RK_FAILURE || kind == CC_RK_BRANCH || kind == CC_RK_TIMER) {
 			cc_diag_report(CC_D_BAD_ROUTE_HEAD, l1, "a %s route needs a name", w1);
 			cc_diag_note((struct cc_loc){0}, "write 'route %s NAME { ... }'", w1);
@@ -163,14 +169,19 @@ struct cc_route *cc_parse_route(struct cc_parse_ctx *ps, struct cc_loc loc,
 		name_loc = l2;
 		if (!cc_parse_kind_word(w1, &kind) ||
 		    !(kind == CC_RK_FAILURE || kind == CC_RK_REPLY || kind == CC_RK_BRANCH ||
-		      kind == CC_RK_TIMER)) {
+		      kind == CC_RK_TIMER || kind == CC_RK_EVENT)) {
 			cc_diag_report(CC_D_BAD_ROUTE_HEAD, l1,
 				       "'%s' is not a kind of named route", w1);
 			cc_diag_note((struct cc_loc){0},
-				     "use 'route failure NAME', 'route reply NAME', 'route branch NAME', 'route timer NAME every N' or 'route NAME'");
+				     "use 'route failure NAME', 'route reply NAME', 'route branch NAME', 'route timer NAME every N', 'route event MODULE.EVENT' or 'route NAME'");
 			return NULL;
 		}
-		if (cc_parse_kind_word(w2, &(enum cc_route_kind){0})) {
+		if (kind != CC_RK_EVENT && strchr(w2, '.')) {
+			cc_diag_report(CC_D_BAD_ROUTE_HEAD, l2,
+				       "a route name has no '.': only an event route names a MODULE.EVENT");
+			return NULL;
+		}
+		if (kind != CC_RK_EVENT && cc_parse_kind_word(w2, &(enum cc_route_kind){0})) {
 			cc_diag_report(CC_D_BAD_ROUTE_HEAD, l2,
 				       "'%s' is a route kind and cannot name a route", w2);
 			return NULL;
@@ -803,6 +814,60 @@ void cc_parse_pv_args(struct cc_parse_ctx *ps, struct cc_loc loc, const char *na
 		return;
 	v->arg_values = names->v;
 	v->n_arg_values = names->n;
+}
+
+const char *cc_parse_dotted(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	char *s = cc_alloc(la + lb + 2);
+	memcpy(s, a, la);
+	s[la] = '.';
+	memcpy(s + la + 1, b, lb + 1);
+	return s;
+}
+
+/* event NAME(PARAMS) [doc "..."]; an event of the file's module, named
+ * MODULE.NAME, whose parameters an event route reads as variables. */
+void cc_parse_event(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
+		    struct cc_param_list *params, const char *doc)
+{
+	struct cc_event_decl *d, **tail;
+
+	if (!ps->module) {
+		cc_diag_report(CC_D_BAD_DECL, loc,
+			       "an event belongs to a module: declare 'module NAME;' first");
+		return;
+	}
+	const char *full = cc_parse_dotted(ps->module->name, name);
+	if ((d = cc_find_event(ps->prog, full))) {
+		cc_diag_report(CC_D_DUP_NAME, loc, "event '%s' is declared twice", full);
+		cc_diag_note(d->loc, "previous declaration is here");
+		return;
+	}
+	d = cc_alloc(sizeof *d);
+	d->name = full;
+	d->doc = doc;
+	d->loc = loc;
+	d->owner = ps->module;
+	if (params) {
+		d->params = params->v;
+		d->nparams = params->n;
+		for (int i = 0; i < params->n; i++) {
+			enum cc_type t = params->v[i].type;
+			if (!cc_type_is_str(t) && t != CC_TY_INT && t != CC_TY_BOOL)
+				cc_diag_report(CC_D_BAD_DECL, params->v[i].loc,
+					       "event parameter '%s' cannot have type %s (use str, int or bool)",
+					       params->v[i].name, cc_type_name(t));
+			for (int j = 0; j < i; j++)
+				if (strcmp(params->v[i].name, params->v[j].name) == 0)
+					cc_diag_report(CC_D_DUP_NAME, params->v[i].loc,
+						       "duplicate parameter '%s'", params->v[i].name);
+		}
+	}
+	ps->decl_seen = true;
+	for (tail = &ps->prog->events; *tail; tail = &(*tail)->next)
+		;
+	*tail = d;
 }
 
 /* status NAME [doc "..."]; a status type of the stdlib (struct

@@ -148,6 +148,11 @@ struct cc_name_list *cc_parse_pv_one_of(struct cc_parse_ctx *ps, const char *wor
 					struct cc_loc loc, struct cc_name_list *names);
 void cc_parse_pv_args(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
 		      struct cc_name_list *names);
+/* event NAME(PARAMS) [doc "..."]; in a module's stdlib file. */
+void cc_parse_event(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
+		    struct cc_param_list *params, const char *doc);
+/* "a" "." "b" as one name "a.b" (an event route's event). */
+const char *cc_parse_dotted(const char *a, const char *b);
 void cc_parse_status(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
 		     const char *doc);
 void cc_parse_const(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,

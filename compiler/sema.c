@@ -218,6 +218,22 @@ bool cc_sema_define(struct cc_program *p, const char *arg)
 	return true;
 }
 
+/* The event an event route handles: one a module declares ("event NAME"
+ * in its .sipi), named MODULE.NAME. */
+static void cc_sema_event_route(struct cc_sema *s, struct cc_route *r)
+{
+	if ((r->event = cc_find_event(s->p, r->name)))
+		return;
+	struct cc_suggest sg;
+	cc_suggest_init(&sg, r->name);
+	for (const struct cc_event_decl *d = s->p->events; d; d = d->next)
+		cc_suggest_add(&sg, d->name);
+	cc_diag_report(CC_D_UNKNOWN_EVENT, r->loc, "unknown event '%s'%s", r->name,
+		       cc_suggest_text(&sg));
+	if (!sg.best && s->p->events)
+		cc_diag_note((struct cc_loc){0}, "sipcc-policy(5) lists the events (STDLIB REFERENCE, Events)");
+}
+
 /* Duplicate routes and defines, defines that clash with the stdlib, the
  * request route every policy needs. */
 static void cc_sema_decls(struct cc_sema *s, bool partial)
@@ -226,6 +242,10 @@ static void cc_sema_decls(struct cc_sema *s, bool partial)
 	bool have_request = false;
 
 	for (struct cc_route *r = p->routes; r; r = r->next) {
+		if (r->kind == CC_RK_EVENT) {
+			cc_sema_event_route(s, r);
+			continue;   /* several routes may handle one event */
+		}
 		struct cc_route *first = cc_find_route(p, r->name);
 		if (first != r) {
 			if (r->kind == first->kind && r->kind != CC_RK_NAMED &&
@@ -284,7 +304,7 @@ static void cc_sema_unused(struct cc_sema *s)
 		struct cc_route *r = s->routes[i];
 		bool entry = r->kind == CC_RK_REQUEST || r->kind == CC_RK_LOCAL ||
 			     r->kind == CC_RK_ERROR || r->kind == CC_RK_STARTUP ||
-			     r->kind == CC_RK_TIMER ||
+			     r->kind == CC_RK_TIMER || r->kind == CC_RK_EVENT ||
 			     (r->kind == CC_RK_REPLY && strcmp(r->name, "reply") == 0);
 		if (entry || s->referenced[i] || cc_find_route(s->p, r->name) != r)
 			continue;
@@ -467,6 +487,10 @@ static void cc_sema_modules(struct cc_sema *s)
 	for (int i = 0; i < s->nroutes; i++)
 		if (s->routes[i]->body)
 			cc_sema_module_assigns(s->routes[i]->body->u.block.first);
+	/* Handling a module's event starts the module, which raises it. */
+	for (int i = 0; i < s->nroutes; i++)
+		if (s->routes[i]->event && s->routes[i]->event->owner)
+			s->routes[i]->event->owner->used = true;
 	for (struct cc_use *u = p->uses; u; u = u->next) {
 		for (struct cc_module_decl *m = p->modules; m; m = m->next)
 			if (strcmp(m->name, u->module) == 0)

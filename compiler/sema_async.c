@@ -115,11 +115,11 @@ void cc_sema_async_kind_note(const struct cc_sema *s, const struct cc_fn_decl *f
 {
 	unsigned cur = s->cur->kind == CC_RK_NAMED ? s->cur->used_from : CC_RK_BIT(s->cur->kind);
 	unsigned can_wait = CC_RK_BIT(CC_RK_REQUEST) | CC_RK_BIT(CC_RK_FAILURE) |
-			    CC_RK_BIT(CC_RK_REPLY);
+			    CC_RK_BIT(CC_RK_REPLY) | CC_RK_BIT(CC_RK_EVENT);
 	/* Only when the route cannot wait is that the reason. */
 	if ((f->marks & CC_MARK_ASYNC) && (cur & ~f->kinds & ~can_wait))
-		cc_diag_note(loc, "'%s' may wait for a result, and only request, failure and "
-			     "reply routes (and the named routes they call) can wait", f->name);
+		cc_diag_note(loc, "'%s' may wait for a result, and only request, failure, "
+			     "reply and event routes (and the named routes they call) can wait", f->name);
 }
 
 void cc_sema_async(struct cc_sema *s)

@@ -95,7 +95,17 @@ static enum cc_type cc_sema_ident(struct cc_sema *s, struct cc_expr *e)
 		if (vv->name[0] != '$')
 			cc_suggest_add(&sg, vv->name);
 	cc_diag_report(CC_D_UNKNOWN_NAME, e->loc, "unknown name '%s'%s", name, cc_suggest_text(&sg));
-	if (!sg.best)
+	const struct cc_event_decl *ev = s->cur ? s->cur->event : NULL;
+	if (ev) {
+		size_t n = 1;
+		for (int i = 0; i < ev->nparams; i++)
+			n += strlen(ev->params[i].name) + 2;
+		char *list = cc_alloc(n), *q = list;
+		for (int i = 0; i < ev->nparams; i++)
+			q += sprintf(q, "%s%s", i ? ", " : "", ev->params[i].name);
+		cc_diag_note((struct cc_loc){0}, "event '%s' gives %s", ev->name,
+			     ev->nparams ? list : "no parameters");
+	} else if (!sg.best)
 		cc_diag_note((struct cc_loc){0},
 			     "declare a variable with 'var %s: TYPE = ...;', or give a compile-time "
 			     "value with 'define %s = ...' or -D %s=VALUE",

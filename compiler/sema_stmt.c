@@ -480,7 +480,8 @@ void cc_sema_route_body(struct cc_sema *s)
 
 	s->nscope = 0;
 	s->breakable = 0;
-	s->capvars = r->nparams + (r->body ? cc_sema_count_vars(r->body->u.block.first) : 0) + 1;
+	int nev = r->event ? r->event->nparams : 0;
+	s->capvars = r->nparams + nev + (r->body ? cc_sema_count_vars(r->body->u.block.first) : 0) + 1;
 	s->assigned = cc_alloc((size_t)s->capvars + 1);
 	s->loop_assigned = cc_alloc(sizeof *s->loop_assigned * ((size_t)s->capvars + 1));
 	s->uninit_read = cc_alloc(sizeof *s->uninit_read * ((size_t)s->capvars + 1));
@@ -491,6 +492,13 @@ void cc_sema_route_body(struct cc_sema *s)
 		cc_sema_type_declared(s, &r->params[i].type, r->params[i].loc);
 		struct cc_var *v = cc_sema_var_new(s, r->params[i].name, r->params[i].type,
 						   r->params[i].loc, true);
+		s->assigned[v->index] = 1;
+	}
+	/* An event route's variables: the event's parameters, in their
+	 * order (the generated code fills them from the event raised). */
+	for (int i = 0; i < nev; i++) {
+		const struct cc_param *pa = &r->event->params[i];
+		struct cc_var *v = cc_sema_var_new(s, pa->name, pa->type, r->loc, true);
 		s->assigned[v->index] = 1;
 	}
 	bool ft = cc_sema_stmt(s, r->body);

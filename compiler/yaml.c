@@ -10,6 +10,7 @@
  *   reply_routes        -> "route reply NAME" routes
  *   timers              -> "route timer NAME every N" routes
  *   branch_routes       -> "route branch NAME" routes
+ *   events              -> "route event MODULE.NAME" routes
  *
  * This file holds what every part needs (locations, scalars, values, the
  * AST structure) and the top-level keys; yaml_int.h says where the rest
@@ -579,12 +580,13 @@ enum {
 	CC_YT_LISTEN, CC_YT_DOMAINS, CC_YT_DEFINES, CC_YT_DATABASE, CC_YT_MODULES,
 	CC_YT_INCLUDE, CC_YT_REQUIRE, CC_YT_RULES, CC_YT_FAILURE, CC_YT_ALLOW,
 	CC_YT_GATEWAYS, CC_YT_FLAGS, CC_YT_BFLAGS, CC_YT_AVPS, CC_YT_DLGVARS,
-	CC_YT_REPLY, CC_YT_TIMERS, CC_YT_BRANCH, CC_YT__COUNT
+	CC_YT_REPLY, CC_YT_TIMERS, CC_YT_BRANCH, CC_YT_EVENTS, CC_YT__COUNT
 };
 static const char *const cc_yaml_top_keys[] = {
 	"listen", "domains", "defines", "database", "modules", "include",
 	"require", "rules", "failure_routes", "allow", "gateways", "flags",
-	"branch_flags", "avps", "dialog_vars", "reply_routes", "timers", "branch_routes", NULL,
+	"branch_flags", "avps", "dialog_vars", "reply_routes", "timers", "branch_routes", "events",
+	NULL,
 };
 
 static void cc_yaml_policy(struct cc_yaml *y, yaml_node_t *root)
@@ -639,6 +641,8 @@ static void cc_yaml_policy(struct cc_yaml *y, yaml_node_t *root)
 		cc_yaml_timers(y, f[CC_YT_TIMERS].val);
 	if (f[CC_YT_BRANCH].val)
 		cc_yaml_branch_routes(y, f[CC_YT_BRANCH].val);
+	if (f[CC_YT_EVENTS].val)
+		cc_yaml_events(y, f[CC_YT_EVENTS].val);
 }
 
 enum cc_parse_result cc_yaml_parse_file(struct cc_program *p, const char *path)

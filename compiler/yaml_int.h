@@ -143,6 +143,7 @@ enum {
 				    * each pair fills the first two holes */
 	CC_YW_INTERNAL = 1u << 8,  /* scaffolding the front end uses by name */
 	CC_YW_BRANCH = 1u << 9,    /* a key of a branch route */
+	CC_YW_EVENT = 1u << 10,    /* a key of an event route */
 };
 
 /* How a match key reads its value (CC_YW_MATCH rows). */
@@ -238,6 +239,7 @@ void cc_yaml_failover_routes(struct cc_yaml *y);
 void cc_yaml_reply_routes(struct cc_yaml *y, yaml_node_t *n);
 void cc_yaml_timers(struct cc_yaml *y, yaml_node_t *n);
 void cc_yaml_branch_routes(struct cc_yaml *y, yaml_node_t *n);
+void cc_yaml_events(struct cc_yaml *y, yaml_node_t *n);
 unsigned cc_yaml_allow(struct cc_yaml *y, yaml_node_t *n);
 
 /* ---- settings (yaml_settings.c) ---- */

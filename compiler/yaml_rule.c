@@ -586,6 +586,38 @@ void cc_yaml_timers(struct cc_yaml *y, yaml_node_t *n)
 	}
 }
 
+/* events: {MODULE.EVENT: {the steps of the table's event rows}} ->
+ *   route event MODULE.EVENT { ... }
+ * The event's parameters are variables the steps reach as ${NAME}. */
+void cc_yaml_events(struct cc_yaml *y, yaml_node_t *n)
+{
+	if (n->type != YAML_MAPPING_NODE) {
+		cc_diag_report(CC_D_BAD_VALUE, cc_yaml_loc(y, n),
+			       "'events' must map event names (MODULE.EVENT) to their steps, not %s",
+			       cc_yaml_what(n));
+		return;
+	}
+	for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = cc_yaml_node(y, pr->key), *v = cc_yaml_node(y, pr->value);
+		struct cc_yaml_block body = { 0 };
+		const char *name, *dot;
+
+		if (!cc_yaml_str(y, k, "event name", &name))
+			continue;
+		dot = strchr(name, '.');
+		if (!dot || !cc_yaml_is_word(name, (size_t)(dot - name)) ||
+		    !cc_yaml_is_word(dot + 1, strlen(dot + 1))) {
+			cc_diag_report(CC_D_BAD_VALUE, cc_yaml_loc(y, k),
+				       "'%s' is not an event name (MODULE.EVENT, e.g. registrar.contact_expired)",
+				       name);
+			continue;
+		}
+		if (!cc_yaml_steps(y, v, "an event route", CC_YW_EVENT, NULL, 0, NULL, NULL, &body))
+			continue;
+		cc_yaml_add_route(y, CC_RK_EVENT, name, cc_yaml_loc(y, k), &body);
+	}
+}
+
 /* branch_routes: {NAME: {the steps of the table's branch rows, drop}} ->
  *   route branch NAME { ... }
  * A rule arms one with on_branch: NAME; it runs for each branch before it

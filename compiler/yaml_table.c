@@ -7,7 +7,7 @@
  *           picks ("auth: www")
  *   where   CC_YW_MATCH (a condition), CC_YW_REQUIRE, CC_YW_RULE (a rule's
  *           action), CC_YW_FAILURE / CC_YW_REPLY / CC_YW_TIMER /
- *           CC_YW_BRANCH (the keys of those routes), CC_YW_FINAL (decides what happens to the
+ *           CC_YW_BRANCH / CC_YW_EVENT (the keys of those routes), CC_YW_FINAL (decides what happens to the
  *           request: one per action), CC_YW_KEYED ({ NAME: VALUE } pairs
  *           fill the first two holes)
  *   holes   "name: type [= default], ..."; types: str (${...} references
@@ -32,6 +32,7 @@
 #define F CC_YW_FAILURE
 #define P CC_YW_REPLY
 #define T CC_YW_TIMER
+#define E CC_YW_EVENT
 #define B CC_YW_BRANCH
 #define FIN CC_YW_FINAL
 #define KEYED CC_YW_KEYED
@@ -111,14 +112,24 @@ const struct cc_yaml_tmpl cc_yaml_table[] = {
 	  "if (!is_user_in(@user, @group)) { reply(403, \"Forbidden\"); exit; }"),
 	ROW("blacklist", Q, "owner: str = ${$fu}, number: str = ${$rU}",
 	  "if (!check_blacklist(@owner, @number)) { reply(473, \"Filtered Destination\"); exit; }"),
+	/* An HTTP service (fraud, billing, number portability) decides: a 200
+	 * whose JSON field is the deny value refuses the request; without an
+	 * answer the request goes on, or gets on_error when given. */
+	ROW("http_check", Q, "url: str, field: str, deny: str, refuse: reply = 403 Forbidden",
+	  "if (http_get(@url) == 200 && json_get_str($http_rb, @field) == @deny) "
+	  "{ reply(@refuse.code, @refuse.reason); exit; }"),
+	ROW("http_check", Q,
+	  "url: str, field: str, deny: str, refuse: reply = 403 Forbidden, on_error: reply",
+	  "if (http_get(@url) != 200) { reply(@on_error.code, @on_error.reason); exit; } "
+	  "if (json_get_str($http_rb, @field) == @deny) { reply(@refuse.code, @refuse.reason); exit; }"),
 
 	/* ---- the steps of an action, of failure, reply and timer routes,
 	 * in the order they run ---- */
 	/* Tracing (HEP) first, so the collector sees the request as it came. */
 	ROW("trace=transaction", R | F | P | B, NULL, "sip_trace();"),
 	ROW("trace=dialog", R | F | P | B, NULL, "sip_trace_dialog();"),
-	ROW("log", R | F | P | T | B, "message: str, level: level = info", "log(@level, @message);"),
-	ROW("update_stat", R | F | P | T | B, "name: str, delta: int(-1000000..1000000) = 1",
+	ROW("log", R | F | P | T | B | E, "message: str, level: level = info", "log(@level, @message);"),
+	ROW("update_stat", R | F | P | T | B | E, "name: str, delta: int(-1000000..1000000) = 1",
 	  "update_stat(@name, @delta);"),
 	ROW("lookup_alias", R, NULL, "lookup_alias();"),
 	/* Attributes of usr_preferences into the AVPs of the same names. */
@@ -127,7 +138,10 @@ const struct cc_yaml_tmpl cc_yaml_table[] = {
 	ROW("delete_pref", R | F, "name: word, owner: str = ${$ru}", "avp_db_delete(@owner, @name);"),
 	/* One value of a literal SELECT into an AVP (sql_query: checked when
 	 * the policy is, $1 bound to arg). */
-	ROW("sql_query", R | F, "sql: str, arg: str, into: word", "sql_query(@sql, @arg, @into);"),
+	ROW("sql_query", R | F | E, "sql: str, arg: str, into: word", "sql_query(@sql, @arg, @into);"),
+	/* Tell an HTTP service (http_post; the answer is not looked at). */
+	ROW("http_post", R | F | P | E, "url: str, body: str, content_type: str = application/json",
+	  "http_post(@url, @body, @content_type);"),
 	ROW("no_answer_timeout", R, "avp: word, default_ms: int = 30000",
 	  "if (avp_count(@avp) > 0) { t_set_fr($avp(@avp) * 1000, 0); } "
 	  "else { t_set_fr(@default_ms, 0); }"),

@@ -24,6 +24,7 @@ include modules/blacklist/local.mk
 include modules/prefs/local.mk
 include modules/dispatcher/local.mk
 include modules/siptrace/local.mk
+include modules/http/local.mk
 
 noinst_LIBRARIES += modules/libmod_registrar.a
 modules_libmod_registrar_a_SOURCES = $(REGISTRAR_SRC)
@@ -73,6 +74,9 @@ modules_libmod_dispatcher_a_CFLAGS = $(RUNTIME_CFLAGS)
 noinst_LIBRARIES += modules/libmod_siptrace.a
 modules_libmod_siptrace_a_SOURCES = $(SIPTRACE_SRC)
 modules_libmod_siptrace_a_CFLAGS = $(RUNTIME_CFLAGS)
+noinst_LIBRARIES += modules/libmod_http.a
+modules_libmod_http_a_SOURCES = $(HTTP_SRC)
+modules_libmod_http_a_CFLAGS = $(RUNTIME_CFLAGS) $(CURL_CFLAGS)
 
 MODULE_OBJECTS =
 MODULE_OBJECTS += $(modules_libmod_registrar_a_OBJECTS)
@@ -91,6 +95,7 @@ MODULE_OBJECTS += $(modules_libmod_blacklist_a_OBJECTS)
 MODULE_OBJECTS += $(modules_libmod_prefs_a_OBJECTS)
 MODULE_OBJECTS += $(modules_libmod_dispatcher_a_OBJECTS)
 MODULE_OBJECTS += $(modules_libmod_siptrace_a_OBJECTS)
+MODULE_OBJECTS += $(modules_libmod_http_a_OBJECTS)
 
 dist_stdlib_DATA += modules/registrar/registrar.sipi
 dist_stdlib_DATA += modules/auth/auth.sipi
@@ -108,3 +113,4 @@ dist_stdlib_DATA += modules/blacklist/blacklist.sipi
 dist_stdlib_DATA += modules/prefs/prefs.sipi
 dist_stdlib_DATA += modules/dispatcher/dispatcher.sipi
 dist_stdlib_DATA += modules/siptrace/siptrace.sipi
+dist_stdlib_DATA += modules/http/http.sipi

@@ -22,6 +22,7 @@ include tests/modules/dialplan/local.mk
 include tests/modules/group/local.mk
 include tests/modules/permissions/local.mk
 include tests/modules/blacklist/local.mk
+include tests/modules/http/local.mk
 include tests/modules/domain/local.mk
 include tests/modules/prefs/local.mk
 include tests/modules/dispatcher/local.mk

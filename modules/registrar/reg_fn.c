@@ -59,6 +59,20 @@ static unsigned reg_setting(const char *key, unsigned dflt)
 	return (unsigned)v;
 }
 
+/* A binding changed: the policy's event routes for it run (later, from
+ * the loop: proxy/event.h). */
+static void reg_raise(enum reg_change what, sip_str aor, const reg_contact *c, int64_t now)
+{
+	sip_str uri = reg_field(c, REG_CONTACT);
+	int64_t left = what == REG_INSERTED || what == REG_REFRESHED ? c->expires - now : 0;
+	switch (what) {
+	case REG_INSERTED: sipcc_event_registrar_contact_inserted(aor, uri, left); break;
+	case REG_REFRESHED: sipcc_event_registrar_contact_refreshed(aor, uri, left); break;
+	case REG_DELETED: sipcc_event_registrar_contact_deleted(aor, uri, left); break;
+	case REG_EXPIRED: sipcc_event_registrar_contact_expired(aor, uri, left); break;
+	}
+}
+
 static void reg_module_init(sip_timer_wheel *w)
 {
 	reg_conf.min_expires = reg_setting("min_expires", reg_conf.min_expires);
@@ -66,6 +80,11 @@ static void reg_module_init(sip_timer_wheel *w)
 	reg_conf.max_expires = reg_setting("max_expires", reg_conf.max_expires);
 	reg_conf.max_contacts = reg_setting("max_contacts", reg_conf.max_contacts);
 	reg_timer_start(w);
+	if (proxy_event_wanted("registrar.contact_inserted") ||
+	    proxy_event_wanted("registrar.contact_refreshed") ||
+	    proxy_event_wanted("registrar.contact_deleted") ||
+	    proxy_event_wanted("registrar.contact_expired"))
+		reg_on_change = reg_raise;
 	proxy_db_want(reg_on_db_ready);
 	reg_ctl_init();
 }
@@ -73,6 +92,7 @@ static void reg_module_init(sip_timer_wheel *w)
 static void reg_module_destroy(void)
 {
 	reg_timer_stop();
+	reg_on_change = NULL;
 	reg_set_writer(NULL);
 	reg_set_db(NULL);
 	reg_tables_destroy();
@@ -194,7 +214,7 @@ int64_t sipcc_fn_lookup(struct sip_ctx *ctx, const char *tn, size_t tlen)
 	const reg_contact *c = aor.len ? reg_lookup(t, aor, now) : NULL;
 	if (!c) {
 		int st = aor.len ? reg_lookup_status(t, aor, now, m->method_str) : REG_NOT_FOUND;
-		return st == REG_EXPIRED ? SIPCC_LOOKUP_NO_CONTACTS : SIPCC_LOOKUP_NOT_FOUND;
+		return st == REG_ALL_EXPIRED ? SIPCC_LOOKUP_NO_CONTACTS : SIPCC_LOOKUP_NOT_FOUND;
 	}
 	/* Every binding, best first: the best q is forked to in parallel, the
 	 * rest is kept for t_next_contacts() (proxy/fork.h). A binding's Path

@@ -354,20 +354,33 @@ void reg_save(reg_table *t, sip_msg *m, sip_str received, uint32_t flags, int64_
 		return reg_fail(out, 500, "Server Internal Error");
 	}
 
-	/* Apply: removals first, then the new bindings in q order. */
+	/* Apply: removals first, then the new bindings in q order. A new
+	 * binding that replaces one is a refresh, a binding that goes with
+	 * no new one in its place a deletion. */
+	bool again[REG_MAX_CONTACTS_PER_REQ] = { false };
 	for (reg_contact **pp = a ? &a->contacts : NULL; pp && *pp;) {
 		if (reg_replaced(w, n, star, *pp)) {
 			reg_contact *c = *pp;
 			*pp = c->next;
+			bool refreshed = false;
+			for (unsigned i = 0; i < n; i++)
+				if (fresh[i] && reg_contact_matches(c, w[i].uri, w[i].instance, w[i].reg_id))
+					refreshed = again[i] = true;
+			if (reg_on_change && !refreshed)
+				reg_on_change(REG_DELETED, aor, c, now);
 			sip_mem_free(c);
 			t->n_contacts--;
 		} else {
 			pp = &(*pp)->next;
 		}
 	}
-	for (unsigned i = 0; i < n; i++)
-		if (fresh[i])
-			reg_contact_insert(t, a, fresh[i]);
+	for (unsigned i = 0; i < n; i++) {
+		if (!fresh[i])
+			continue;
+		reg_contact_insert(t, a, fresh[i]);
+		if (reg_on_change)
+			reg_on_change(again[i] ? REG_REFRESHED : REG_INSERTED, aor, fresh[i], now);
+	}
 	if (a && !a->contacts) {
 		reg_aor_prune(t, a);
 		a = NULL;

@@ -108,6 +108,14 @@ long reg_load(db *d, int64_t now);
  * without a ready worker (use reg_load), or why it could not be queued. */
 int reg_load_async(int64_t now, void (*done)(long n, void *arg), void *arg);
 
+/* What happened to a binding, for whoever listens (reg_fn.c raises the
+ * policy's events with it): a new one, one registered again (its new
+ * state), one removed by a REGISTER or unregister(), one expired. The
+ * core of the registrar links without the proxy, so it only calls this
+ * hook; NULL: nobody listens. c is valid during the call only. */
+enum reg_change { REG_INSERTED, REG_REFRESHED, REG_DELETED, REG_EXPIRED };
+extern void (*reg_on_change)(enum reg_change what, sip_str aor, const reg_contact *c,
+			     int64_t now);
 /* Field i of binding c. */
 static inline sip_str reg_field(const reg_contact *c, enum reg_field f)
 {
@@ -135,10 +143,10 @@ const reg_contact *reg_lookup(reg_table *t, sip_str aor, int64_t now);
  * returns it (registrar.sipi, lookup_result): REG_FOUND when a binding
  * can take the request; REG_NOT_FOUND when aor has no binding at all;
  * REG_NO_METHOD when every binding still valid was registered with an
- * RFC 3840 methods parameter that does not list method; REG_EXPIRED when
+ * RFC 3840 methods parameter that does not list method; REG_ALL_EXPIRED when
  * aor has bindings but every one has expired (the sweep has not removed
  * them yet). */
-enum reg_find { REG_FOUND = 1, REG_NOT_FOUND = -1, REG_NO_METHOD = -2, REG_EXPIRED = -3 };
+enum reg_find { REG_FOUND = 1, REG_NOT_FOUND = -1, REG_NO_METHOD = -2, REG_ALL_EXPIRED = -3 };
 enum reg_find reg_lookup_status(reg_table *t, sip_str aor, int64_t now, sip_str method);
 /* Whether binding c takes a request of method: true unless its Contact
  * had a methods parameter (RFC 3840 §9: methods="INVITE,BYE") without it.

@@ -113,10 +113,14 @@ reg_aor *reg_aor_add(reg_table *t, sip_str aor)
 	return a;
 }
 
+void (*reg_on_change)(enum reg_change what, sip_str aor, const reg_contact *c, int64_t now);
+
 void reg_aor_drop(reg_table *t, reg_aor *a)
 {
 	for (reg_contact *c = a->contacts, *cn; c; c = cn) {
 		cn = c->next;
+		if (reg_on_change)
+			reg_on_change(REG_DELETED, sip_str_make(a->aor, a->len), c, 0);
 		sip_mem_free(c);
 		t->n_contacts--;
 	}
@@ -174,6 +178,8 @@ unsigned long reg_aor_expire(reg_table *t, reg_aor *a, int64_t now)
 		if ((*pp)->expires <= now) {
 			reg_contact *c = *pp;
 			*pp = c->next;
+			if (reg_on_change)
+				reg_on_change(REG_EXPIRED, sip_str_make(a->aor, a->len), c, now);
 			sip_mem_free(c);
 			t->n_contacts--;
 			n++;
@@ -232,7 +238,7 @@ enum reg_find reg_lookup_status(reg_table *t, sip_str aor, int64_t now, sip_str 
 			return REG_FOUND;
 		valid = true;
 	}
-	return valid ? REG_NO_METHOD : REG_EXPIRED;
+	return valid ? REG_NO_METHOD : REG_ALL_EXPIRED;
 }
 
 bool reg_param(sip_str params, const char *name, sip_str *val)

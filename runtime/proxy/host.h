@@ -2,8 +2,9 @@
  * its state slots (module.h), the database, its worker, cached tables and
  * change hooks (modules.h, db/db_cache.h), settings (settings.h), the
  * control socket (ctl.h), the routing context, replies and waiting
- * (proxy.h), requests of its own (uac.h), timers and statistics (core/timer.h, core/stats.h), and the
- * prototypes generated from the declarations (policy_abi.h,
+ * (proxy.h), requests of its own (uac.h), events for the policy's event
+ * routes (event.h), timers and statistics (core/timer.h, core/stats.h),
+ * and the prototypes generated from the declarations (policy_abi.h,
  * policy_fns.h). A module includes this and its own headers, never the
  * host's internals (proxy_int.h). */
 #ifndef SIPCC_PROXY_HOST_H
@@ -19,6 +20,7 @@
 #include "proxy/settings.h"
 #include "proxy/ctl.h"
 #include "proxy/uac.h"
+#include "proxy/event.h"
 #include "proxy/policy_fns.h"
 
 #endif

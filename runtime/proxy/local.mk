@@ -17,6 +17,8 @@ PROXY_SRC += runtime/proxy/metrics.c runtime/proxy/metrics.h runtime/proxy/rpc.c
 	runtime/proxy/httpd.c runtime/proxy/httpd.h
 # Requests the proxy sends on its own (BYEs, OPTIONS probes, REGISTERs).
 PROXY_SRC += runtime/proxy/uac.c runtime/proxy/uac.h
+# Events raised by modules and the policy's event routes.
+PROXY_SRC += runtime/proxy/event.c runtime/proxy/event.h
 # The C prototypes of the policy ABI, generated from the stdlib declarations
 # ("sipcc doc --c-header"). Every file that defines a sipcc_fn_* or
 # sipcc_pv_* function includes it, so a definition that disagrees with its

@@ -58,7 +58,8 @@ enum {
 	SIPCC_ROUTE_ERROR = 5,
 	SIPCC_ROUTE_STARTUP = 6,
 	SIPCC_ROUTE_TIMER = 7,
-	SIPCC_ROUTE_NAMED = 8,
+	SIPCC_ROUTE_EVENT = 8,
+	SIPCC_ROUTE_NAMED = 9,
 };
 
 /* Generated. */
@@ -96,6 +97,23 @@ void sipcc_reg_avp(int64_t idx, const char *name, int64_t is_int);
 void *sipcc_frame_enter(struct sip_ctx *ctx, int64_t size);
 void sipcc_frame_leave(struct sip_ctx *ctx);
 int64_t sipcc_suspended(struct sip_ctx *ctx);
+
+/* Event routes ("route event MODULE.NAME"): parameter i of the event
+ * being handled, in the order its declaration lists them. */
+void sipcc_event_arg_str(struct sip_ctx *ctx, sip_str *out, int64_t i);
+int64_t sipcc_event_arg_int(struct sip_ctx *ctx, int64_t i);
+/* What a module raises an event with (proxy_event_raise, proxy/event.h;
+ * the C functions "sipcc doc --c-header" generates from the event
+ * declarations build these): one value per parameter, s for a str one, i
+ * for an int or bool one. */
+struct sipcc_event_val {
+	sip_str s;
+	int64_t i;
+};
+int sipcc_event_raise(const char *name, const struct sipcc_event_val *v, unsigned n);
+/* True when the policy has a route for event name: a module that must work
+ * to build an event's values asks first. */
+int sipcc_event_wanted(const char *name);
 
 /* Helpers the generated code calls for language operations. */
 void sipcc_str_concat(struct sip_ctx *ctx, sip_str *out,

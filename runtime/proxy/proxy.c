@@ -247,6 +247,7 @@ static void mctx_settle(struct sip_ctx *ctx)
 	struct proxy_mctx *mc = mctx_of(ctx);
 	bool failure = ctx->route_kind == SIPCC_ROUTE_FAILURE;
 	bool reply = ctx->route_kind == SIPCC_ROUTE_REPLY;
+	bool event = ctx->route_kind == SIPCC_ROUTE_EVENT;
 	while (!ctx->suspended && ctx->then && ctx->then_ready) {
 		void (*then)(struct sip_ctx *) = ctx->then;
 		ctx->then = NULL;
@@ -260,7 +261,7 @@ static void mctx_settle(struct sip_ctx *ctx)
 			txn_server_hold(ctx->txn);
 		else if (reply && first)
 			mc->held_kind = txn_reply_hold(ctx->branch);
-		else if (first && ctx->suspended)
+		else if (first && ctx->suspended && !event)
 			request_txn(ctx);
 		return;
 	}
@@ -286,8 +287,36 @@ static void mctx_settle(struct sip_ctx *ctx)
 		 * refuses): the caller still gets its final response. */
 		txn_server_reply(s, 487, SIP_STR_NULL);
 	}
-	if (failure || waited)
+	if (failure || waited || event)
 		proxy_mctx_give(mc);
+}
+
+void proxy_event_start(struct proxy_mctx *mc)
+{
+	struct sip_ctx *ctx = &mc->ctx;
+	proxy_ctx_init(ctx, NULL, &mc->arena, NULL, NULL, SIPCC_ROUTE_EVENT);
+	ctx->can_wait = true;
+	proxy_event_routes_run(mc);
+	mctx_settle(ctx);
+}
+
+/* An event route's parameters (policy_abi.h): "" and 0 outside one, or
+ * past the values the event was raised with. */
+void sipcc_event_arg_str(struct sip_ctx *ctx, sip_str *out, int64_t i)
+{
+	struct proxy_mctx *mc = mctx_of(ctx);
+	if (ctx->route_kind == SIPCC_ROUTE_EVENT && i >= 0 && (uint64_t)i < mc->ev_n)
+		*out = mc->ev_vals[i].s;
+	else
+		*out = SIP_STR_LIT("");
+}
+
+int64_t sipcc_event_arg_int(struct sip_ctx *ctx, int64_t i)
+{
+	struct proxy_mctx *mc = mctx_of(ctx);
+	if (ctx->route_kind == SIPCC_ROUTE_EVENT && i >= 0 && (uint64_t)i < mc->ev_n)
+		return mc->ev_vals[i].i;
+	return 0;
 }
 
 /* Remove the Route values that name this proxy (RFC 3261 §16.4), then run
@@ -440,6 +469,8 @@ void proxy_resume(struct sip_ctx *ctx)
 		failure_route_run(ctx);
 	else if (ctx->route_kind == SIPCC_ROUTE_REPLY)
 		reply_routes_run(ctx);
+	else if (ctx->route_kind == SIPCC_ROUTE_EVENT)
+		proxy_event_routes_run(mctx_of(ctx));
 	else
 		request_route_run(ctx);
 	mctx_settle(ctx);

@@ -17,12 +17,24 @@ struct proxy_mctx {
 	int stage;                  /* reply routes: 0 the unnamed one, 1 t_on_reply's, 2 done */
 	bool fwd;                   /* reply routes: the reply goes on (none dropped it) */
 	int held_kind;              /* reply routes that wait: txn_reply_hold()'s answer */
+	/* event routes (proxy/event.h): the event, its values (in the
+	 * arena), the next of the policy's event routes to try */
+	const char *ev_name;
+	struct sipcc_event_val *ev_vals;
+	unsigned ev_n, ev_next;
 	struct proxy_mctx *next;    /* in the pool or the waiting list */
 };
 
 /* A context with an empty arena; NULL when out of memory. */
 struct proxy_mctx *proxy_mctx_take(void);
 void proxy_mctx_give(struct proxy_mctx *mc);
+
+/* Run the routes of the event mc holds (proxy/event.c) on its context,
+ * from the loop's top level; keep it while one waits, give it back when
+ * they are done (proxy.c). */
+void proxy_event_start(struct proxy_mctx *mc);
+/* The next routes of mc's event, until one waits (event.c). */
+void proxy_event_routes_run(struct proxy_mctx *mc);
 
 /* The one initialiser of a routing context: message m (NULL for startup
  * and timer routes) in arena a, received on sock from src (NULL: none),

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "core/log.h"
 #include "core/status.h"
+#include "proxy/event.h"
 
 #define ROUTES_MAX_STARTUP 16
 #define ROUTES_MAX_TIMERS  32
@@ -30,6 +31,8 @@ void proxy_routes_reg(int64_t kind, const char *name, sipcc_route_fn fn)
 		/* The unnamed reply route: named ones run only when armed. */
 		if (!proxy_conf.reply_route)
 			proxy_conf.reply_route = fn;
+	} else if (kind == SIPCC_ROUTE_EVENT) {
+		proxy_event_route_add(name, fn);
 	} else if (kind == SIPCC_ROUTE_STARTUP) {
 		if (n_startup < ROUTES_MAX_STARTUP)
 			startup[n_startup++] = fn;
@@ -83,12 +86,14 @@ void proxy_routes_start(sip_timer_wheel *w)
 		sip_timer_init(&timers[i].t, timer_fire, &timers[i]);
 		sip_timer_add(w, &timers[i].t, timers[i].every_ms);
 	}
+	proxy_events_start(w);
 }
 
 void proxy_routes_stop(void)
 {
 	for (unsigned i = 0; wheel && i < n_timers; i++)
 		sip_timer_cancel(wheel, &timers[i].t);
+	proxy_events_stop();
 }
 
 bool proxy_routes_local(txn *c, const char *buf, size_t len)

@@ -571,7 +571,7 @@ static void test_ir_shapes(void **state)
 	t_assert_has(ir, "@sipcc_route_failure_busy)");
 	t_assert_has(ir, "c\"Too Many Hops\\00\"");
 	t_assert_has(ir, "define void @sipcc_policy_init()");
-	t_assert_has(ir, "call void @sipcc_reg_route(i64 8,");
+	t_assert_has(ir, "call void @sipcc_reg_route(i64 9,");
 	t_assert_has(ir, "call void @sipcc_reg_listen(");
 	t_assert_has(ir, "call void @sipcc_reg_domain(");
 	t_assert_has(ir, "ret i64 2");
@@ -649,7 +649,7 @@ static char *t_run(const char *exe, const char *args)
 }
 
 #define T_INIT "listen udp 127.0.0.1 5060\ndomain example.com\n" \
-	"route 0 request\nroute 8 check\nroute 2 busy\n"
+	"route 0 request\nroute 9 check\nroute 2 busy\n"
 
 static void t_expect(const char *exe, const char *args, const char *want)
 {
@@ -705,7 +705,7 @@ static void t_async_behaviour(void **state, int opt)
 {
 	char *exe = t_build_policy(state, t_async_policy(), opt);
 	t_expect(exe, "70 1 INVITE example.com",
-		 "route 0 request\nroute 8 auth\n"
+		 "route 0 request\nroute 9 auth\n"
 		 "log 3 before\nlog 3 auth\nwait 0 suspends\nret 3\n"
 		 "wait 0 -> 0\nlog 3 challenge\nwait 4 suspends\nret 3\n"
 		 "wait 4 -> 40\nwait 1 suspends\nret 3\n"

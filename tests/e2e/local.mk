@@ -247,3 +247,12 @@ EXTRA_DIST += tests/e2e/lookup_status.sip tests/e2e/uas_message.xml
 # in UTC and in the proxy's local time, and $time/$utime.
 E2E_TESTS += tests/e2e/time_rec.sh
 EXTRA_DIST += tests/e2e/time_rec.sip
+# HTTP requests from the policy against a real HTTP server: allowed and
+# refused by its JSON, a timeout's fallback, a server that is down, many
+# calls waiting at once without holding up the loop.
+E2E_TESTS += tests/e2e/http.sh
+EXTRA_DIST += tests/e2e/http.sip tests/e2e/http.yaml tests/e2e/http_server.py
+# Event routes: the registrar's events (a binding inserted, refreshed,
+# deleted, expired) posted to an HTTP service by the policy's event routes.
+E2E_TESTS += tests/e2e/events.sh
+EXTRA_DIST += tests/e2e/events.sip tests/e2e/events.yaml

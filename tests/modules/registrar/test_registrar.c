@@ -132,8 +132,8 @@ static void test_lookup_status(void **state)
 	assert_int_equal(reg_lookup_status(t, AOR, NOW + 150, SIP_STR_LIT("BYE")), REG_NO_METHOD);
 	assert_int_equal(reg_lookup_status(t, AOR, NOW + 150, SIP_STR_LIT("INVITE")), REG_FOUND);
 	/* Both expired, not swept: expired; swept: not found. */
-	assert_int_equal(reg_lookup_status(t, AOR, NOW + 200, SIP_STR_LIT("INVITE")), REG_EXPIRED);
-	assert_int_equal(reg_lookup_status(t, AOR, NOW + 200, SIP_STR_LIT("MESSAGE")), REG_EXPIRED);
+	assert_int_equal(reg_lookup_status(t, AOR, NOW + 200, SIP_STR_LIT("INVITE")), REG_ALL_EXPIRED);
+	assert_int_equal(reg_lookup_status(t, AOR, NOW + 200, SIP_STR_LIT("MESSAGE")), REG_ALL_EXPIRED);
 	reg_sweep(t, NOW + 200);
 	assert_int_equal(reg_lookup_status(t, AOR, NOW + 200, SIP_STR_LIT("INVITE")), REG_NOT_FOUND);
 	/* Without the parameter: every method. */

@@ -43,3 +43,9 @@ tests_runtime_proxy_test_metrics_LDADD = $(SIPRT_HOST) $(CMOCKA_LIBS) $(RUNTIME_
 tests_runtime_proxy_test_rpc_SOURCES = tests/runtime/proxy/test_rpc.c
 tests_runtime_proxy_test_rpc_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
 tests_runtime_proxy_test_rpc_LDADD = $(SIPRT_HOST) $(CMOCKA_LIBS) $(RUNTIME_LIBS)
+
+check_PROGRAMS += tests/runtime/proxy/test_event
+TESTS += tests/runtime/proxy/test_event
+tests_runtime_proxy_test_event_SOURCES = tests/runtime/proxy/test_event.c
+tests_runtime_proxy_test_event_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
+tests_runtime_proxy_test_event_LDADD = $(SIPRT_HOST) $(CMOCKA_LIBS) $(RUNTIME_LIBS)
