@@ -20,6 +20,7 @@
 #include <sys/epoll.h>
 #include "core/arena.h"
 #include "core/hash.h"
+#include "net/ban.h"
 #include "core/htable.h"
 #include "core/log.h"
 #include "core/status.h"
@@ -480,6 +481,10 @@ static void lsock_on_accept(sip_loop *loop, int fd, uint32_t events, void *arg)
 			else if (e != EAGAIN && e != EWOULDBLOCK && e != EINTR && e != ECONNABORTED)
 				LOG_WARN("accept on %s: %s", s->name, strerror(e));
 			return;
+		}
+		if (tp_ban_check(&peer)) {
+			close(cfd);     /* banned (net/ban.h): no connection at all */
+			continue;
 		}
 		struct tcp_conn *c = conn_new(s, cfd, &peer, false);
 		if (c && ((c->io->open && c->io->open(c, false) != SIP_OK) ||

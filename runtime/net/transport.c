@@ -9,6 +9,7 @@
 #include "core/arena.h"
 #include "core/log.h"
 #include "core/status.h"
+#include "net/ban.h"
 #include "net/loop.h"
 
 static const sip_transport *const transports[] = { &tp_udp, &tp_tcp, &tp_tls, &tp_loopback,
@@ -40,8 +41,12 @@ void tp_set_recv(tp_recv_fn fn, void *arg)
 	recv_arg = arg;
 }
 
+/* A packet from a banned address (net/ban.h) goes no further: it is
+ * dropped here, before the upper layer copies or parses anything. */
 void tp_deliver(sip_socket *sock, const sip_addr *src, char *buf, size_t len)
 {
+	if (tp_ban_check(src))
+		return;
 	if (recv_fn)
 		recv_fn(sock, src, buf, len, recv_arg);
 }

@@ -25,7 +25,7 @@
 #define PROXY_CTL_LINE_MAX    1024
 #define PROXY_CTL_MAX_CLIENTS 16
 #define PROXY_CTL_MAX_ARGS    8
-#define PROXY_CTL_MAX_CMDS    32
+#define PROXY_CTL_MAX_CMDS    64
 #define PROXY_CTL_IDLE_MS     60000
 #define PROXY_CTL_REPLY_MAX   (4u << 20)
 
