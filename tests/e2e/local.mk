@@ -204,3 +204,10 @@ EXTRA_DIST += tests/e2e/rtpengine_async.sip
 # their own (groups, addresses, blacklists, preferences).
 E2E_TESTS += tests/e2e/db_reload.sh
 EXTRA_DIST += tests/e2e/db_reload.sip
+# Flood protection: 20,000 requests a second from one source are dropped
+# unparsed once pike bans it, while calls from another complete (sip_flood
+# is the sender); the ban list on the control socket; rate-limit pipes.
+check_PROGRAMS += tests/e2e/sip_flood
+tests_e2e_sip_flood_SOURCES = tests/e2e/sip_flood.c
+E2E_TESTS += tests/e2e/pike_flood.sh
+EXTRA_DIST += tests/e2e/pike_flood.sip
