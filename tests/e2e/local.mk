@@ -209,5 +209,5 @@ EXTRA_DIST += tests/e2e/db_reload.sip
 # is the sender); the ban list on the control socket; rate-limit pipes.
 check_PROGRAMS += tests/e2e/sip_flood
 tests_e2e_sip_flood_SOURCES = tests/e2e/sip_flood.c
-E2E_TESTS += tests/e2e/pike_flood.sh
-EXTRA_DIST += tests/e2e/pike_flood.sip
+E2E_TESTS += tests/e2e/pike_flood.sh tests/e2e/ratelimit.sh
+EXTRA_DIST += tests/e2e/pike_flood.sip tests/e2e/ratelimit.sip
