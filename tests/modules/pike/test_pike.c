@@ -128,7 +128,9 @@ static void test_bound_and_sweep(void **state)
 	assert_int_equal(pike_table_count(&p), 1);
 	assert_int_equal(pike_table_sweep(&p, 3004), 1);
 	assert_int_equal(pike_table_count(&p), 0);
+	pike_table_destroy(&p);
 	assert_int_equal(pike_table_init(&p, 0, 3, 3), SIP_EINVAL);
+	assert_int_equal(pike_table_init(&p, 1000, 3, 0), SIP_EINVAL);
 	pike_table_destroy(&p);
 }
 
