@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "core/status.h"
 #include "net/loop.h"
+#include "net/tcp_int.h"
 
 struct ban_entry {
 	sip_hlink link;
@@ -120,6 +121,8 @@ int tp_ban_add(const tp_addr_key *k, uint32_t seconds, const char *by)
 	e->info.by = by;
 	e->info.since_ms = now;
 	e->info.until_ms = seconds ? now + (uint64_t)seconds * 1000u : 0;
+	/* Its connections go too: their messages would only be dropped. */
+	e->info.dropped += tcp_close_addr(k);
 	return SIP_OK;
 }
 

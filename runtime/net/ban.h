@@ -6,8 +6,8 @@
  *
  * A UDP datagram or a message on a TCP, TLS or WebSocket connection from a
  * banned address is dropped in tp_deliver(); a new connection from one is
- * closed as soon as it is accepted. Connections already open when the
- * address is banned stay open, their messages dropped.
+ * closed as soon as it is accepted, and those open when the address is
+ * banned are closed then (each counted as a drop).
  *
  * Single-threaded, like the loop that reads the sockets. At most
  * TP_BAN_MAX entries: beyond, tp_ban_add() says SIP_ELIMIT. */

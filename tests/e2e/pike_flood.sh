@@ -80,6 +80,8 @@ e2e_log "flood: $sent OPTIONS from 127.0.0.2 in $seconds s ($rate/s), $replies a
 # 3. The calls were not held up.
 e2e_sipp_wait uac
 e2e_expect_calls uac "$CALLS"
+e2e_log "calls during the flood: INVITE to 200 in $(e2e_stat uac 'ResponseTime1(C)') on average," \
+	"$(e2e_stat uac 'ResponseTimeRepartition1_<10') of $CALLS within 10 ms"
 e2e_sipp_wait uas
 e2e_expect_calls uas "$CALLS"
 e2e_expect_proxy_alive
