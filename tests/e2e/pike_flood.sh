@@ -87,14 +87,17 @@ e2e_expect_calls uas "$CALLS"
 e2e_expect_proxy_alive
 
 # What was parsed: the calls' requests and the flood's first 300, not the
-# flood; what the ban list dropped: nearly all the rest (the kernel drops
-# the few the socket's buffer cannot hold, if any).
+# flood; what the ban list dropped: the rest, but for what the kernel
+# dropped when the socket's buffer was full (the proxy descheduled on a
+# busy machine; the drops column of /proc/net/udp).
 rcv=$(stat core.rcv_requests)
 dropped=$(stat net.ban_dropped)
-e2e_log "proxy: $rcv requests parsed, $dropped packets dropped by the ban list"
+kdrops=$(awk -v a="$(printf '0100007F:%04X' "$PROXY")" '$2 == a { print $NF }' /proc/net/udp)
+e2e_log "proxy: $rcv requests parsed, $dropped packets dropped by the ban list," \
+	"${kdrops:-?} by the kernel (socket buffer full)"
 [ "$rcv" -le $((CALLS * 3 + 300 + 50)) ] ||
 	e2e_fail "the proxy parsed $rcv requests: the flood was not dropped before parsing"
-[ "$dropped" -ge $(((sent - replies) * 95 / 100)) ] ||
+[ $((dropped + ${kdrops:-0})) -ge $(((sent - replies) * 99 / 100)) ] ||
 	e2e_fail "the ban list dropped $dropped of the flood's $((sent - replies)) requests"
 [ "$(stat pike.blocked)" = 1 ] || e2e_fail "pike.blocked is not 1"
 
