@@ -20,10 +20,10 @@
 #include <sys/epoll.h>
 #include "core/arena.h"
 #include "core/hash.h"
-#include "net/ban.h"
 #include "core/htable.h"
 #include "core/log.h"
 #include "core/status.h"
+#include "net/ban.h"
 #include "net/limits.h"
 #include "sip/msg.h"
 
