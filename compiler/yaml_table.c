@@ -89,6 +89,17 @@ const struct cc_yaml_tmpl cc_yaml_table[] = {
 
 	/* ---- require: in this order, loop detection, then who may send,
 	 * then who the sender is; one that fails answers and ends ---- */
+	/* Flood protection and rate limits come first: a flood is turned
+	 * away before anything else is checked or looked up for it. A hot
+	 * source gets no answer (it is banned: its next packets are dropped
+	 * unparsed); the algorithm of a pipe is a constant of rl_algorithm
+	 * (RL_TAILDROP, RL_RED, RL_TOKEN_BUCKET). */
+	ROW("pike", Q, NULL, "if (!pike_check_req()) { drop; }"),
+	ROW("ratelimit", Q, "pipe: str, limit: int(0..1000000000), reply: reply = 503 Rate Limited",
+	  "if (!rl_check(@pipe, @limit)) { reply(@reply.code, @reply.reason); exit; }"),
+	ROW("ratelimit", Q,
+	  "pipe: str, limit: int(0..1000000000), algorithm: word, reply: reply = 503 Rate Limited",
+	  "if (!rl_check_algo(@pipe, @limit, @algorithm)) { reply(@reply.code, @reply.reason); exit; }"),
 	ROW("max_forwards", Q, "limit: int(1..255)",
 	  "if (!maxfwd_ok(@limit)) { reply(483, \"Too Many Hops\"); exit; }"),
 	ROW("trusted", Q, "ok: expr", "if (!@ok) { reply(403, \"Forbidden\"); exit; }"),

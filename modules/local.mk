@@ -25,6 +25,8 @@ include modules/prefs/local.mk
 include modules/dispatcher/local.mk
 include modules/siptrace/local.mk
 include modules/http/local.mk
+include modules/pike/local.mk
+include modules/ratelimit/local.mk
 
 noinst_LIBRARIES += modules/libmod_registrar.a
 modules_libmod_registrar_a_SOURCES = $(REGISTRAR_SRC)
@@ -77,6 +79,12 @@ modules_libmod_siptrace_a_CFLAGS = $(RUNTIME_CFLAGS)
 noinst_LIBRARIES += modules/libmod_http.a
 modules_libmod_http_a_SOURCES = $(HTTP_SRC)
 modules_libmod_http_a_CFLAGS = $(RUNTIME_CFLAGS) $(CURL_CFLAGS)
+noinst_LIBRARIES += modules/libmod_pike.a
+modules_libmod_pike_a_SOURCES = $(PIKE_SRC)
+modules_libmod_pike_a_CFLAGS = $(RUNTIME_CFLAGS)
+noinst_LIBRARIES += modules/libmod_ratelimit.a
+modules_libmod_ratelimit_a_SOURCES = $(RATELIMIT_SRC)
+modules_libmod_ratelimit_a_CFLAGS = $(RUNTIME_CFLAGS)
 
 MODULE_OBJECTS =
 MODULE_OBJECTS += $(modules_libmod_registrar_a_OBJECTS)
@@ -96,6 +104,8 @@ MODULE_OBJECTS += $(modules_libmod_prefs_a_OBJECTS)
 MODULE_OBJECTS += $(modules_libmod_dispatcher_a_OBJECTS)
 MODULE_OBJECTS += $(modules_libmod_siptrace_a_OBJECTS)
 MODULE_OBJECTS += $(modules_libmod_http_a_OBJECTS)
+MODULE_OBJECTS += $(modules_libmod_pike_a_OBJECTS)
+MODULE_OBJECTS += $(modules_libmod_ratelimit_a_OBJECTS)
 
 dist_stdlib_DATA += modules/registrar/registrar.sipi
 dist_stdlib_DATA += modules/auth/auth.sipi
@@ -114,3 +124,5 @@ dist_stdlib_DATA += modules/prefs/prefs.sipi
 dist_stdlib_DATA += modules/dispatcher/dispatcher.sipi
 dist_stdlib_DATA += modules/siptrace/siptrace.sipi
 dist_stdlib_DATA += modules/http/http.sipi
+dist_stdlib_DATA += modules/pike/pike.sipi
+dist_stdlib_DATA += modules/ratelimit/ratelimit.sipi

@@ -27,3 +27,5 @@ include tests/modules/domain/local.mk
 include tests/modules/prefs/local.mk
 include tests/modules/dispatcher/local.mk
 include tests/modules/siptrace/local.mk
+include tests/modules/pike/local.mk
+include tests/modules/ratelimit/local.mk

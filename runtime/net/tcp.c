@@ -23,6 +23,7 @@
 #include "core/htable.h"
 #include "core/log.h"
 #include "core/status.h"
+#include "net/ban.h"
 #include "net/limits.h"
 #include "sip/msg.h"
 
@@ -166,6 +167,26 @@ static void conn_close(struct tcp_conn *c)
 	sip_mem_free(c->rbuf);
 	sip_mem_free(c->wbuf);
 	sip_mem_free(c);
+}
+
+unsigned tcp_close_addr(const tp_addr_key *k)
+{
+	unsigned n = 0;
+	if (!sip_htable_ready(&conns))
+		return 0;
+	sip_hiter it;
+	sip_hiter_init(&it, &conns);
+	for (sip_hlink *l; (l = sip_hiter_next(&it));) {
+		struct tcp_conn *c = SIP_HTABLE_ENTRY(l, struct tcp_conn, hlink);
+		tp_addr_key ck;
+		if (c->dead || !tp_addr_key_of(&c->peer, &ck) || !tp_addr_key_eq(&ck, k))
+			continue;
+		char nm[128];
+		LOG_INFO("%s: closed, its address is banned", conn_name(c, nm, sizeof nm));
+		conn_close(c);      /* the link just returned: may go */
+		n++;
+	}
+	return n;
 }
 
 static void conn_watch_out(struct tcp_conn *c, bool on)
@@ -480,6 +501,10 @@ static void lsock_on_accept(sip_loop *loop, int fd, uint32_t events, void *arg)
 			else if (e != EAGAIN && e != EWOULDBLOCK && e != EINTR && e != ECONNABORTED)
 				LOG_WARN("accept on %s: %s", s->name, strerror(e));
 			return;
+		}
+		if (tp_ban_check(&peer)) {
+			close(cfd);     /* banned (net/ban.h): no connection at all */
+			continue;
 		}
 		struct tcp_conn *c = conn_new(s, cfd, &peer, false);
 		if (c && ((c->io->open && c->io->open(c, false) != SIP_OK) ||

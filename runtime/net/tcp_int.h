@@ -95,5 +95,10 @@ const struct tcp_io *tls_stream_io(void);
 unsigned tcp_conn_count(void);
 /* Those of one transport (tcp, tls, ws, wss); walks the table. */
 unsigned tcp_conn_count_tp(const sip_transport *tp);
+struct tp_addr_key;
+/* Close every connection (of any stream transport) to or from the
+ * address of k, whatever the port: its address was banned (ban.c).
+ * Walks the table; returns how many. */
+unsigned tcp_close_addr(const struct tp_addr_key *k);
 
 #endif

@@ -9,6 +9,7 @@
 #include "core/arena.h"
 #include "core/log.h"
 #include "core/status.h"
+#include "net/ban.h"
 #include "net/loop.h"
 
 static const sip_transport *const transports[] = { &tp_udp, &tp_tcp, &tp_tls, &tp_loopback,
@@ -47,8 +48,13 @@ void tp_set_capture(tp_capture_fn fn)
 	tp_capture = fn;
 }
 
+/* A packet from a banned address (net/ban.h) goes no further: it is
+ * dropped here, before the upper layer copies or parses anything (and
+ * before tracing: a flood that is refused is not mirrored either). */
 void tp_deliver(sip_socket *sock, const sip_addr *src, char *buf, size_t len)
 {
+	if (tp_ban_check(src))
+		return;
 	if (__builtin_expect(tp_capture != NULL, 0))
 		tp_capture(sock, src, buf, len, false);
 	if (recv_fn)

@@ -1,7 +1,8 @@
 /* The host's API for modules, in one header: the module interface and
  * its state slots (module.h), the database, its worker, cached tables and
  * change hooks (modules.h, db/db_cache.h), settings (settings.h), the
- * control socket (ctl.h), the routing context, replies and waiting
+ * control socket (ctl.h), the ban list of the transports (net/ban.h),
+ * the routing context, replies and waiting
  * (proxy.h), requests of its own (uac.h), events for the policy's event
  * routes (event.h), timers and statistics (core/timer.h, core/stats.h),
  * and the prototypes generated from the declarations (policy_abi.h,
@@ -13,6 +14,7 @@
 #include "core/stats.h"
 #include "core/timer.h"
 #include "db/db_cache.h"
+#include "net/ban.h"
 #include "proxy/proxy.h"
 #include "proxy/policy_abi.h"
 #include "proxy/module.h"

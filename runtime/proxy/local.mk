@@ -7,6 +7,8 @@ PROXY_SRC += runtime/proxy/fork.c runtime/proxy/fork.h
 PROXY_SRC += runtime/proxy/counters.c runtime/proxy/counters.h
 PROXY_SRC += runtime/proxy/ctl.c runtime/proxy/ctl.h
 PROXY_SRC += runtime/proxy/stats_fn.c
+# The ban list (net/ban.h) on the control socket.
+PROXY_SRC += runtime/proxy/ban_ctl.c
 # "Myself": the proxy's own addresses, domains, Route values and credentials.
 PROXY_SRC += runtime/proxy/self.c
 # Daemon, pid file, dropped privileges, systemd readiness and watchdog.

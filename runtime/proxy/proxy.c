@@ -83,6 +83,7 @@ int proxy_init(sip_timer_wheel *w)
 	proxy_fork_init();
 	proxy_counters_init();
 	proxy_uac_init(w);
+	proxy_ban_init(w);
 	proxy_sl_salt = (uint64_t)(uintptr_t)&P ^ w->now_ms;
 	tp_set_recv(proxy_receive, NULL);
 	return SIP_OK;
@@ -104,6 +105,7 @@ static void mctx_free_list(struct proxy_mctx **list, unsigned *n)
 void proxy_destroy(void)
 {
 	proxy_uac_destroy();
+	proxy_ban_destroy();
 	txn_layer_destroy();
 	mctx_free_list(&P.waiting, &P.nwaiting);
 	if (P.cur)

@@ -57,4 +57,9 @@ extern uint64_t proxy_sl_salt;
 void proxy_reply_dest(const sip_msg *m, const sip_socket *sock, const sip_addr *src,
 		      sip_addr *dst);
 
+/* The ban list's control commands, statistics and expiry timer on w
+ * (ban_ctl.c); destroy empties the list. */
+void proxy_ban_init(sip_timer_wheel *w);
+void proxy_ban_destroy(void);
+
 #endif

@@ -256,3 +256,10 @@ EXTRA_DIST += tests/e2e/http.sip tests/e2e/http.yaml tests/e2e/http_server.py
 # deleted, expired) posted to an HTTP service by the policy's event routes.
 E2E_TESTS += tests/e2e/events.sh
 EXTRA_DIST += tests/e2e/events.sip tests/e2e/events.yaml
+# Flood protection: 20,000 requests a second from one source are dropped
+# unparsed once pike bans it, while calls from another complete (sip_flood
+# is the sender); the ban list on the control socket; rate-limit pipes.
+check_PROGRAMS += tests/e2e/sip_flood
+tests_e2e_sip_flood_SOURCES = tests/e2e/sip_flood.c
+E2E_TESTS += tests/e2e/pike_flood.sh tests/e2e/ratelimit.sh
+EXTRA_DIST += tests/e2e/pike_flood.sip tests/e2e/ratelimit.sip

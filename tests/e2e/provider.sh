@@ -25,6 +25,8 @@
 #       registered from;
 #  ch10 CDRs of the completed calls (sipcc-ctl cdr show), missed calls
 #       (sipcc-ctl acc missed);
+#  security: a burst of 150 requests from one address gets 100 answers and
+#       the address is banned (pike, ban list); the gateways' is not;
 # and "sipcc check -Werror" proves every path to a gateway authenticated;
 # with the authentication of the main route removed it fails (E0039).
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
@@ -287,4 +289,24 @@ done
 	e2e_fail "acc missed failed: $(cat "$E2E_TMP/missed.out")"
 grep -q "486" "$E2E_TMP/missed.out" ||
 	e2e_fail "the busy calls are not missed calls: $(cat "$E2E_TMP/missed.out")"
+
+# ---- security: flood detection (pike) ----
+# 150 requests in 150 ms from 127.0.0.9: the first 100 are answered, then
+# the address is banned (ban list, by pike) and nothing more is; the
+# gateways' address (trusted) sends as many without a ban.
+FLOOD=$top_builddir/tests/e2e/sip_flood
+flood() {
+	"$FLOOD" --src "$1" --dst "127.0.0.1:$PROXY" --rate 1000 --count 150 --wait 500 \
+		>"$E2E_TMP/flood.out" 2>&1 || e2e_fail "sip_flood failed: $(cat "$E2E_TMP/flood.out")"
+	sed -n 's/.* replies=\([0-9]*\) .*/\1/p' "$E2E_TMP/flood.out"
+}
+n=$(flood 127.0.0.9)
+[ "$n" = 100 ] || e2e_fail "a flood from 127.0.0.9 got $n replies, not 100: $(cat "$E2E_TMP/flood.out")"
+"$CTL" --ctl "$SOCK" ban list >"$E2E_TMP/ban.json" 2>&1 || e2e_fail "ban list failed"
+grep -q '"ip":"127.0.0.9","by":"pike"' "$E2E_TMP/ban.json" ||
+	e2e_fail "127.0.0.9 is not banned by pike: $(cat "$E2E_TMP/ban.json")"
+n=$(flood 127.0.0.2)
+[ "$n" = 150 ] || e2e_fail "the gateways' address got $n replies of 150: $(cat "$E2E_TMP/flood.out")"
+grep -q '"ip":"127.0.0.2"' "$E2E_TMP/ban.json" && e2e_fail "the gateways' address was banned"
+"$CTL" --ctl "$SOCK" ban rm 127.0.0.9 >/dev/null 2>&1 || e2e_fail "ban rm 127.0.0.9 failed"
 e2e_expect_proxy_alive

@@ -100,6 +100,9 @@ static void ctl_usage(FILE *f)
 		"  dp reload | dp translate DPID INPUT\n"
 		"  ds status [SETID] | ds set SETID URI active|inactive\n"
 		"  dr status | dr set GWID active|inactive\n"
+		"  ban list | ban add IP [SECONDS] | ban rm IP   the banned source addresses\n"
+		"                                   (pike's and by hand): list, ban, lift\n"
+		"  rl status [PIPE]                 rate-limit pipes and their counters\n"
 		"options:\n"
 		"  --db URL       sqlite:PATH, postgres://USER:PASS@HOST:PORT/DB or\n"
 		"                 mysql://USER:PASS@HOST:PORT/DB (default %s)\n"
@@ -912,6 +915,9 @@ int main(int argc, char **argv)
 	if (ctl_path)
 		return ctl_socket_cmd(ctl_prog, ctl_path, argc, argv);
 	const char *cmd = argv[0];
+	if (strcmp(cmd, "ban") == 0 || strcmp(cmd, "rl") == 0)
+		return ctl_err(CTL_USAGE, "'%s' is a command for a running proxy: %s --ctl PATH %s ...",
+			       cmd, ctl_prog, cmd);
 	bool db_cmd = strcmp(cmd, "db") == 0;
 	if (!db_cmd && strcmp(cmd, "add") && strcmp(cmd, "rm") && strcmp(cmd, "passwd")
 	    && strcmp(cmd, "domain") && strcmp(cmd, "alias") && strcmp(cmd, "ul")

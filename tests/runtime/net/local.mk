@@ -29,3 +29,11 @@ TESTS += tests/runtime/net/test_capture
 tests_runtime_net_test_capture_SOURCES = tests/runtime/net/test_capture.c
 tests_runtime_net_test_capture_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
 tests_runtime_net_test_capture_LDADD = $(SIPRT_NET) $(CMOCKA_LIBS) $(OPENSSL_LIBS)
+
+# The ban list: entries, expiry on a fake clock, and the drop in
+# tp_deliver() before the upper layer sees a packet.
+check_PROGRAMS += tests/runtime/net/test_ban
+TESTS += tests/runtime/net/test_ban
+tests_runtime_net_test_ban_SOURCES = tests/runtime/net/test_ban.c
+tests_runtime_net_test_ban_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
+tests_runtime_net_test_ban_LDADD = $(SIPRT_NET) $(CMOCKA_LIBS) $(OPENSSL_LIBS)

@@ -1,0 +1,216 @@
+/* The ban list (net/ban.h): a hash table of addresses, checked for every
+ * packet read while it is not empty. */
+#include "net/ban.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include "core/arena.h"
+#include "core/hash.h"
+#include "core/htable.h"
+#include "core/log.h"
+#include "core/status.h"
+#include "net/loop.h"
+#include "net/tcp_int.h"
+
+struct ban_entry {
+	sip_hlink link;
+	tp_ban_info info;
+};
+
+static sip_htable bans;
+static uint64_t (*ban_clock)(void) = sip_loop_clock_ms;
+unsigned tp_ban_n;
+int64_t tp_ban_dropped;
+
+void tp_ban_set_clock(uint64_t (*clock)(void))
+{
+	ban_clock = clock ? clock : sip_loop_clock_ms;
+}
+
+bool tp_addr_key_of(const sip_addr *a, tp_addr_key *k)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	memset(k, 0, sizeof *k);
+	if (a->u.sa.sa_family == AF_INET) {
+		k->family = AF_INET;
+		k->len = 4;
+		memcpy(k->b, &a->u.in.sin_addr, 4);
+		return true;
+	}
+	if (a->u.sa.sa_family == AF_INET6) {
+		const uint8_t *p = a->u.in6.sin6_addr.s6_addr;
+		if (memcmp(p, mapped, sizeof mapped) == 0) {
+			k->family = AF_INET;
+			k->len = 4;
+			memcpy(k->b, p + 12, 4);
+		} else {
+			k->family = AF_INET6;
+			k->len = 16;
+			memcpy(k->b, p, 16);
+		}
+		return true;
+	}
+	return false;
+}
+
+uint32_t tp_addr_key_hash(const tp_addr_key *k)
+{
+	return sip_hash_more(sip_hash_bytes(&k->family, 1), k->b, k->len);
+}
+
+bool tp_addr_key_eq(const tp_addr_key *a, const tp_addr_key *b)
+{
+	return a->family == b->family && a->len == b->len && memcmp(a->b, b->b, a->len) == 0;
+}
+
+const char *tp_addr_key_str(const tp_addr_key *k, char *buf, size_t sz)
+{
+	if (!inet_ntop(k->family == AF_INET6 ? AF_INET6 : AF_INET, k->b, buf, (socklen_t)sz))
+		snprintf(buf, sz, "?");
+	return buf;
+}
+
+static bool ban_eq(const sip_hlink *l, const void *key)
+{
+	return tp_addr_key_eq(&SIP_HTABLE_ENTRY(l, struct ban_entry, link)->info.key, key);
+}
+
+static struct ban_entry *ban_find(const tp_addr_key *k)
+{
+	if (!tp_ban_n)
+		return NULL;
+	sip_hlink *l = sip_htable_find(&bans, tp_addr_key_hash(k), ban_eq, k);
+	return l ? SIP_HTABLE_ENTRY(l, struct ban_entry, link) : NULL;
+}
+
+static bool ban_expired(const struct ban_entry *e, uint64_t now)
+{
+	return e->info.until_ms && now >= e->info.until_ms;
+}
+
+static void ban_free(struct ban_entry *e, const char *why)
+{
+	char ip[64];
+	sip_htable_remove(&bans, &e->link);
+	tp_ban_n--;
+	LOG_INFO("ban: %s %s (banned by %s, %llu packets dropped)",
+		   tp_addr_key_str(&e->info.key, ip, sizeof ip), why, e->info.by,
+		   (unsigned long long)e->info.dropped);
+	sip_mem_free(e);
+}
+
+int tp_ban_add(const tp_addr_key *k, uint32_t seconds, const char *by)
+{
+	uint64_t now = ban_clock();
+	struct ban_entry *e = ban_find(k);
+	if (!e) {
+		if (tp_ban_n >= TP_BAN_MAX)
+			return SIP_ELIMIT;
+		if (!sip_htable_ready(&bans) && sip_htable_init(&bans, 6) != SIP_OK)
+			return SIP_NOMEM;
+		if (!(e = sip_mem_alloc(sizeof *e)))
+			return SIP_NOMEM;
+		memset(e, 0, sizeof *e);
+		e->info.key = *k;
+		sip_htable_insert(&bans, &e->link, tp_addr_key_hash(k));
+		tp_ban_n++;
+	} else if (ban_expired(e, now)) {
+		e->info.dropped = 0;
+	}
+	e->info.by = by;
+	e->info.since_ms = now;
+	e->info.until_ms = seconds ? now + (uint64_t)seconds * 1000u : 0;
+	/* Its connections go too: their messages would only be dropped. */
+	e->info.dropped += tcp_close_addr(k);
+	return SIP_OK;
+}
+
+bool tp_ban_rm(const tp_addr_key *k)
+{
+	struct ban_entry *e = ban_find(k);
+	if (!e)
+		return false;
+	bool live = !ban_expired(e, ban_clock());
+	ban_free(e, live ? "unbanned" : "ban expired");
+	return live;
+}
+
+bool tp_ban_get(const tp_addr_key *k, tp_ban_info *info)
+{
+	struct ban_entry *e = ban_find(k);
+	if (!e || ban_expired(e, ban_clock()))
+		return false;
+	if (info)
+		*info = e->info;
+	return true;
+}
+
+unsigned tp_ban_count(void)
+{
+	return tp_ban_n;
+}
+
+void tp_ban_foreach(void (*fn)(const tp_ban_info *info, void *arg), void *arg)
+{
+	if (!tp_ban_n)
+		return;
+	uint64_t now = ban_clock();
+	sip_hiter it;
+	sip_hiter_init(&it, &bans);
+	for (sip_hlink *l; (l = sip_hiter_next(&it));) {
+		struct ban_entry *e = SIP_HTABLE_ENTRY(l, struct ban_entry, link);
+		if (ban_expired(e, now))
+			ban_free(e, "ban expired");     /* the one just returned: allowed */
+		else
+			fn(&e->info, arg);
+	}
+}
+
+unsigned tp_ban_expire(void)
+{
+	if (!tp_ban_n)
+		return 0;
+	uint64_t now = ban_clock();
+	unsigned n = 0;
+	sip_hiter it;
+	sip_hiter_init(&it, &bans);
+	for (sip_hlink *l; (l = sip_hiter_next(&it));) {
+		struct ban_entry *e = SIP_HTABLE_ENTRY(l, struct ban_entry, link);
+		if (ban_expired(e, now)) {
+			ban_free(e, "ban expired");
+			n++;
+		}
+	}
+	return n;
+}
+
+void tp_ban_clear(void)
+{
+	if (sip_htable_ready(&bans)) {
+		sip_hiter it;
+		sip_hiter_init(&it, &bans);
+		for (sip_hlink *l; (l = sip_hiter_next(&it));) {
+			sip_htable_remove(&bans, l);
+			sip_mem_free(SIP_HTABLE_ENTRY(l, struct ban_entry, link));
+		}
+		sip_htable_destroy(&bans);
+	}
+	tp_ban_n = 0;
+}
+
+/* One hash and one bucket walk; the clock is read only for an address
+ * found. An expired entry found here is left for tp_ban_expire(): the
+ * packet goes through. */
+bool tp_ban_check_slow(const sip_addr *src)
+{
+	tp_addr_key k;
+	if (!tp_addr_key_of(src, &k))
+		return false;
+	struct ban_entry *e = ban_find(&k);
+	if (!e || ban_expired(e, ban_clock()))
+		return false;
+	e->info.dropped++;
+	tp_ban_dropped++;
+	return true;
+}
