@@ -80,8 +80,14 @@ static void ds_node_free(ds_node *n)
  * the place for whatever must follow a destination going down or up. */
 static void ds_state_changed(ds_node *n, sip_health_why why)
 {
+	const char *reason = sip_health_why_name(why);
 	LOG_NOTICE("dispatcher: destination %s of set %lld is now %s (%s)", n->uri,
-		   (long long)n->setid, sip_health_state_name(&n->h), sip_health_why_name(why));
+		   (long long)n->setid, sip_health_state_name(&n->h), reason);
+	sip_str uri = sip_str_make(n->uri, n->uri_len), r = sip_str_make(reason, strlen(reason));
+	if (n->h.down)
+		sipcc_event_dispatcher_destination_down(n->setid, uri, r);
+	else
+		sipcc_event_dispatcher_destination_up(n->setid, uri, r);
 }
 
 /* The destinations of the snapshot now in use get a node (active when

@@ -65,8 +65,15 @@ static void dr_node_free(dr_node *n)
  * place for whatever must follow a gateway going down or up. */
 static void dr_gw_state_changed(dr_node *n, sip_health_why why)
 {
+	const char *reason = sip_health_why_name(why);
 	LOG_NOTICE("drouting: gateway %lld (%s) is now %s (%s)", (long long)n->id, n->address,
-		   sip_health_state_name(&n->h), sip_health_why_name(why));
+		   sip_health_state_name(&n->h), reason);
+	sip_str uri = sip_str_make(n->address, strlen(n->address));
+	sip_str r = sip_str_make(reason, strlen(reason));
+	if (n->h.down)
+		sipcc_event_drouting_gateway_down(n->id, uri, r);
+	else
+		sipcc_event_drouting_gateway_up(n->id, uri, r);
 }
 
 /* Drop node n from the table (freed now, or by its last probe's answer). */

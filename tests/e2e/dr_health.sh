@@ -110,6 +110,8 @@ status
 stop gw1 "$GW1"
 e2e_wait_log "drouting: gateway 1 (sip:127.0.0.1:$GW1) is now inactive (probe)" 15 \
 	"gateway 1 was not marked inactive by the probes"
+e2e_wait_log "event down gw=1 uri=sip:127.0.0.1:$GW1 reason=probe" 5 \
+	"no drouting.gateway_down event route ran"
 expect_field 1 state inactive
 f=$(failovers) b2=$(invites gw2)
 call down 3312345 10

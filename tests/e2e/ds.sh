@@ -161,6 +161,8 @@ e2e_wait_log "destination sip:127.0.0.1:$D1 of set 1 is now inactive (probe)" 15
 	"D1 was not marked inactive by the probes"
 e2e_wait_log "destination sip:127.0.0.1:$D1 of set 2 is now inactive (probe)" 15 \
 	"D1 was not marked inactive in set 2"
+e2e_wait_log "event down set=1 uri=sip:127.0.0.1:$D1 reason=probe" 5 \
+	"no dispatcher.destination_down event route ran"
 expect_field 1 "$D1" state inactive
 status 1
 [ "$(field 1 "$D1" probes_failed)" -ge 2 ] || e2e_fail "probes_failed: $(cat "$E2E_TMP/status.json")"
@@ -178,6 +180,8 @@ call weighted_down weighted 5
 uas d1b "$D1"
 e2e_wait_log "destination sip:127.0.0.1:$D1 of set 1 is now active (probe)" 15 \
 	"D1 did not come back after it restarted"
+e2e_wait_log "event up set=1 uri=sip:127.0.0.1:$D1 reason=probe" 5 \
+	"no dispatcher.destination_up event route ran"
 call rr_up rr 9
 expect_invites d1b 3
 
