@@ -22,6 +22,7 @@ include modules/group/local.mk
 include modules/permissions/local.mk
 include modules/blacklist/local.mk
 include modules/prefs/local.mk
+include modules/uac/local.mk
 
 noinst_LIBRARIES += modules/libmod_registrar.a
 modules_libmod_registrar_a_SOURCES = $(REGISTRAR_SRC)
@@ -65,6 +66,9 @@ modules_libmod_blacklist_a_CFLAGS = $(RUNTIME_CFLAGS)
 noinst_LIBRARIES += modules/libmod_prefs.a
 modules_libmod_prefs_a_SOURCES = $(PREFS_SRC)
 modules_libmod_prefs_a_CFLAGS = $(RUNTIME_CFLAGS)
+noinst_LIBRARIES += modules/libmod_uac.a
+modules_libmod_uac_a_SOURCES = $(UAC_SRC)
+modules_libmod_uac_a_CFLAGS = $(RUNTIME_CFLAGS)
 
 MODULE_OBJECTS = \
 	$(modules_libmod_registrar_a_OBJECTS) \
@@ -80,7 +84,8 @@ MODULE_OBJECTS = \
 	$(modules_libmod_group_a_OBJECTS) \
 	$(modules_libmod_permissions_a_OBJECTS) \
 	$(modules_libmod_blacklist_a_OBJECTS) \
-	$(modules_libmod_prefs_a_OBJECTS)
+	$(modules_libmod_prefs_a_OBJECTS) \
+	$(modules_libmod_uac_a_OBJECTS)
 
 dist_stdlib_DATA += \
 	modules/registrar/registrar.sipi \
@@ -96,4 +101,5 @@ dist_stdlib_DATA += \
 	modules/group/group.sipi \
 	modules/permissions/permissions.sipi \
 	modules/blacklist/blacklist.sipi \
-	modules/prefs/prefs.sipi
+	modules/prefs/prefs.sipi \
+	modules/uac/uac.sipi

@@ -376,6 +376,45 @@ static const char *const v5_mysql[] = {
 	NULL
 };
 
+/* v6: trunks, the upstream providers and gateways the proxy presents
+ * itself to (OpenSIPS uac_auth credentials and uac_registrant). name is
+ * what a policy and sipcc-ctl call the trunk; realm, username and
+ * password answer its challenges (realm '' : whatever realm it asks
+ * for). A trunk with a registrar URI is registered to: aor is the
+ * address of record (default sip:USERNAME@REGISTRAR-HOST), contact the
+ * Contact registered (default sip:USERNAME@ the proxy's address),
+ * expires the interval asked for in seconds. Cached: its changes are
+ * counted in sipcc_change like v5's tables. */
+#define V6_TRUNK(CREATE, ID, TAIL) \
+	CREATE " trunk (" \
+	" id " ID "," \
+	" name VARCHAR(64) NOT NULL UNIQUE," \
+	" realm VARCHAR(128) NOT NULL DEFAULT ''," \
+	" username VARCHAR(128) NOT NULL DEFAULT ''," \
+	" password VARCHAR(128) NOT NULL DEFAULT ''," \
+	" registrar VARCHAR(255) NOT NULL DEFAULT ''," \
+	" aor VARCHAR(255) NOT NULL DEFAULT ''," \
+	" contact VARCHAR(255) NOT NULL DEFAULT ''," \
+	" expires INTEGER NOT NULL DEFAULT 3600)" TAIL
+static const char *const v6_sqlite[] = {
+	V6_TRUNK(V5_NEW, V5_SQL_ID, ""),
+	"INSERT INTO sipcc_change (tbl, serial) VALUES ('trunk', 0)",
+	V5_SQ_TRIG("trunk")
+	NULL
+};
+static const char *const v6_pgsql[] = {
+	V6_TRUNK(V5_NEW, V5_PG_ID, ""),
+	"INSERT INTO sipcc_change (tbl, serial) VALUES ('trunk', 0)",
+	V5_PG_TRIG("trunk")
+	NULL
+};
+static const char *const v6_mysql[] = {
+	V6_TRUNK(V5_AGAIN, V5_MY_ID, V1_MY_TABLE),
+	"INSERT IGNORE INTO sipcc_change (tbl, serial) VALUES ('trunk', 0)",
+	V5_MY_TRIG("trunk")
+	NULL
+};
+
 /* Every entry needs its statements for all three backends; one left NULL
  * makes that migration fail on that backend with an error naming it. */
 static const db_migration db_migrations[] = {
@@ -385,6 +424,7 @@ static const db_migration db_migrations[] = {
 	{ 4, "location params, instance, reg_id", v4_sql, v4_sql, v4_mysql },
 	{ 5, "usr_preferences, grp, address, dialplan, blacklist, sipcc_change",
 	  v5_sqlite, v5_pgsql, v5_mysql },
+	{ 6, "trunk", v6_sqlite, v6_pgsql, v6_mysql },
 };
 
 _Static_assert(sizeof(db_migrations) / sizeof(db_migrations[0]) == DB_SCHEMA_VERSION,
@@ -394,6 +434,7 @@ _Static_assert(sizeof(db_migrations) / sizeof(db_migrations[0]) == DB_SCHEMA_VER
  * drops them in), then the version table. A migration that creates a
  * table adds it here; test_db checks that none is left behind. */
 static const char *const db_tables_drop[] = {
+	"DROP TABLE IF EXISTS trunk",
 	"DROP TABLE IF EXISTS sipcc_change", "DROP TABLE IF EXISTS blacklist",
 	"DROP TABLE IF EXISTS dialplan", "DROP TABLE IF EXISTS address",
 	"DROP TABLE IF EXISTS grp", "DROP TABLE IF EXISTS usr_preferences",

@@ -35,6 +35,8 @@ struct sip_ctx {
 	int reply_code;             /* $rs in failure routes */
 	int maxfwd;                 /* new Max-Forwards value, -1 = not set */
 	bool record_route;          /* add our Record-Route when relaying */
+	sip_str rr_params;          /* ";NAME=VALUE..." in our Record-Route
+				       entries (proxy_rr_param_add) */
 	bool prepared;              /* msg is a stored template: hop edits done */
 	sip_str route_next;         /* where the Route set sends the request once
 				       the values naming this proxy are removed
@@ -99,6 +101,14 @@ int proxy_reply(struct sip_ctx *ctx, int code, sip_str reason, bool stateful);
 /* proxy_reply with extra header lines (each ending in CRLF) placed before
  * Content-Length: challenges, the Contact list of a REGISTER's 200. */
 int proxy_reply_hdrs(struct sip_ctx *ctx, int code, sip_str reason, sip_str hdrs, bool stateful);
+/* Add ";param" (NAME or NAME=VALUE, RFC 3261 token characters, a value
+ * may be a quoted string) to the Record-Route entries this proxy puts in
+ * the request of ctx when it relays it with record-routing: state the
+ * later requests of the dialog bring back in their Route (read there from
+ * the values proxy_route_self() removed). Copied into ctx's arena.
+ * SIP_OK, SIP_EINVAL (not one parameter), SIP_NOMEM. */
+int proxy_rr_param_add(struct sip_ctx *ctx, sip_str param);
+
 /* ---- waiting for a result (stdlib functions declared marks(async)) ----
  *
  * A function that needs a result it must wait for (the credentials
