@@ -2,7 +2,7 @@
  * its state slots (module.h), the database, its worker, cached tables and
  * change hooks (modules.h, db/db_cache.h), settings (settings.h), the
  * control socket (ctl.h), the routing context, replies and waiting
- * (proxy.h), timers and statistics (core/timer.h, core/stats.h), and the
+ * (proxy.h), requests of its own (uac.h), timers and statistics (core/timer.h, core/stats.h), and the
  * prototypes generated from the declarations (policy_abi.h,
  * policy_fns.h). A module includes this and its own headers, never the
  * host's internals (proxy_int.h). */
@@ -18,6 +18,7 @@
 #include "proxy/modules.h"
 #include "proxy/settings.h"
 #include "proxy/ctl.h"
+#include "proxy/uac.h"
 #include "proxy/policy_fns.h"
 
 #endif

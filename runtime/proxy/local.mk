@@ -9,6 +9,8 @@ PROXY_SRC += runtime/proxy/ctl.c runtime/proxy/ctl.h
 PROXY_SRC += runtime/proxy/stats_fn.c
 # "Myself": the proxy's own addresses, domains, Route values and credentials.
 PROXY_SRC += runtime/proxy/self.c
+# Requests the proxy sends on its own (BYEs, OPTIONS probes, REGISTERs).
+PROXY_SRC += runtime/proxy/uac.c runtime/proxy/uac.h
 # The C prototypes of the policy ABI, generated from the stdlib declarations
 # ("sipcc doc --c-header"). Every file that defines a sipcc_fn_* or
 # sipcc_pv_* function includes it, so a definition that disagrees with its

@@ -16,6 +16,7 @@
 #include "proxy/module.h"
 #include "proxy/dns.h"
 #include "proxy/routes.h"
+#include "proxy/uac.h"
 #include "script/script.h"
 
 struct proxy_conf proxy_conf;
@@ -80,6 +81,7 @@ int proxy_init(sip_timer_wheel *w)
 		return rc;
 	proxy_fork_init();
 	proxy_counters_init();
+	proxy_uac_init(w);
 	proxy_sl_salt = (uint64_t)(uintptr_t)&P ^ w->now_ms;
 	tp_set_recv(proxy_receive, NULL);
 	return SIP_OK;
@@ -100,6 +102,7 @@ static void mctx_free_list(struct proxy_mctx **list, unsigned *n)
 
 void proxy_destroy(void)
 {
+	proxy_uac_destroy();
 	txn_layer_destroy();
 	mctx_free_list(&P.waiting, &P.nwaiting);
 	if (P.cur)

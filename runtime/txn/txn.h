@@ -109,7 +109,8 @@ struct txn {
 	void *u_fail_run;               /* the u_fail on_failure runs (u_fail is cleared first) */
 	void *u_mod[TXN_MOD_SLOTS];     /* upper layer: one slot a module (proxy/module.h) */
 	void *u_fork;                   /* upper layer: contacts for serial forking */
-	uint32_t fr_ms;                 /* branches' timer B/F, 0 = the layer's */
+	uint32_t fr_ms;                 /* branches' timer B/F (a parentless client:
+					   its own), 0 = the layer's */
 	uint32_t fr_inv_ms;             /* branches' timer C, 0 = the layer's */
 
 	/* client */
@@ -121,6 +122,11 @@ struct txn {
 	bool absorb;                    /* a CANCEL we sent: keep replies */
 	bool timed_out;                 /* timer C ended the branch with a local 408 */
 	bool cancel_local;              /* cancelled before any reply: counted as 487 */
+	/* A request of the proxy's own (proxy/uac.h), with no server
+	 * transaction above: its final outcome (the status and the response,
+	 * or 408/503 and NULL) goes here, once. */
+	void (*u_done)(void *arg, int code, const sip_msg *resp);
+	void *u_done_arg;
 };
 
 /* What the proxy registers. */

@@ -31,12 +31,15 @@ void txn_set_timers(uint32_t fr_ms, uint32_t fr_inv_ms)
 	txn_L.fr_inv_ms = fr_inv_ms;
 }
 
-/* Timer B/F of client transaction c: its server transaction's, the
- * layer's, or 64*T1. A CANCEL of ours has no parent and keeps 64*T1. */
+/* Timer B/F of client transaction c: its server transaction's (for a
+ * request of the proxy's own, its own), the layer's, or 64*T1. A CANCEL
+ * of ours has no parent and keeps 64*T1. */
 static uint32_t fr_timer(const txn *c)
 {
 	if (c->parent && c->parent->fr_ms)
 		return c->parent->fr_ms;
+	if (!c->parent && c->fr_ms)
+		return c->fr_ms;
 	return !c->absorb && txn_L.fr_ms ? txn_L.fr_ms : T64;
 }
 
@@ -572,6 +575,12 @@ int txn_reply_hold(txn *c)
 static void branch_final_rest(txn *c, int code, sip_msg *resp)
 {
 	txn *s = c->parent;
+	if (!s && c->u_done) {
+		void (*done)(void *, int, const sip_msg *) = c->u_done;
+		c->u_done = NULL;
+		done(c->u_done_arg, code, resp);
+		return;
+	}
 	if (!s) {
 		/* RFC 6026: a 2xx of a forgotten INVITE still goes upstream. */
 		if (resp && code < 300 && c->is_invite)

@@ -27,3 +27,9 @@ TESTS += tests/runtime/proxy/test_call_slot
 tests_runtime_proxy_test_call_slot_SOURCES = tests/runtime/proxy/test_call_slot.c
 tests_runtime_proxy_test_call_slot_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
 tests_runtime_proxy_test_call_slot_LDADD = $(SIPRT_HOST) $(CMOCKA_LIBS) $(RUNTIME_LIBS)
+
+check_PROGRAMS += tests/runtime/proxy/test_uac
+TESTS += tests/runtime/proxy/test_uac
+tests_runtime_proxy_test_uac_SOURCES = tests/runtime/proxy/test_uac.c
+tests_runtime_proxy_test_uac_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
+tests_runtime_proxy_test_uac_LDADD = $(SIPRT_HOST) $(CMOCKA_LIBS) $(RUNTIME_LIBS)
