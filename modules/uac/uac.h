@@ -160,4 +160,16 @@ extern void (*uac_trunk_on_loaded)(void);
  * digits, '_', '-' and '.'. */
 bool uac_name_valid(sip_str s);
 
+/* ---- registrations (uac_reg.c) ---- */
+
+struct sip_timer_wheel;
+/* Start: settings, the control command, registrations once the table is
+ * loaded. */
+void uac_reg_init(struct sip_timer_wheel *w);
+void uac_reg_destroy(void);
+/* The trunk a request from src_ip to ruri_user comes from (is_from_trunk):
+ * the registrar's address, or the user of the Contact registered there;
+ * NULL when none. */
+const uac_trunk *uac_reg_match(sip_str src_ip, sip_str ruri_user);
+
 #endif

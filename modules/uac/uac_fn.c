@@ -10,9 +10,6 @@
 #include "proxy/host.h"
 
 extern sipcc_module sipcc_module_uac;
-void uac_reg_init(sip_timer_wheel *w);
-void uac_reg_destroy(void);
-const uac_trunk *uac_reg_match(sip_str src_ip, sip_str ruri_user);
 
 /* The call's state, made on first use (NULL without memory); *a is where
  * its strings belong. */

@@ -204,3 +204,8 @@ EXTRA_DIST += tests/e2e/rtpengine_async.sip
 # their own (groups, addresses, blacklists, preferences).
 E2E_TESTS += tests/e2e/db_reload.sh
 EXTRA_DIST += tests/e2e/db_reload.sip
+# Trunks (uac): From/To replaced and restored without dialog state,
+# upstream challenges answered from the trunk table, registrations kept
+# alive with a registrar that is a second compiled proxy.
+E2E_TESTS += tests/e2e/uac_replace.sh
+EXTRA_DIST += tests/e2e/uac_replace.sip tests/e2e/uac_replace_uac.xml tests/e2e/uac_replace_uas.xml
