@@ -70,5 +70,6 @@ int ctl_address_cmd(db *d, int argc, char **argv);
 int ctl_blacklist_cmd(db *d, int argc, char **argv);
 int ctl_pref_cmd(db *d, int argc, char **argv);
 int ctl_import_cmd(db *d, int argc, char **argv, bool plaintext);
+int ctl_trunk_cmd(db *d, int argc, char **argv);
 
 #endif
