@@ -167,9 +167,9 @@ struct sip_timer_wheel;
  * loaded. */
 void uac_reg_init(struct sip_timer_wheel *w);
 void uac_reg_destroy(void);
-/* The trunk a request from src_ip to ruri_user comes from (is_from_trunk):
- * the registrar's address, or the user of the Contact registered there;
- * NULL when none. */
-const uac_trunk *uac_reg_match(sip_str src_ip, sip_str ruri_user);
+/* The trunk a request from src_ip:src_port to ruri_user comes from
+ * (is_from_trunk): the registrar's address and port, or the user of the
+ * Contact registered there while the registration is up; NULL when none. */
+const uac_trunk *uac_reg_match(sip_str src_ip, int src_port, sip_str ruri_user);
 
 #endif

@@ -240,7 +240,8 @@ int64_t sipcc_fn_is_from_trunk(struct sip_ctx *ctx)
 	char ip[64];
 	sip_addr_ip(&ctx->src, ip, sizeof ip);
 	sip_uri *ru = ctx->msg ? sip_msg_ruri(ctx->msg) : NULL;
-	const uac_trunk *t = uac_reg_match(sip_str_make(ip, strlen(ip)), ru ? ru->user : SIP_STR_NULL);
+	const uac_trunk *t = uac_reg_match(sip_str_make(ip, strlen(ip)), sip_addr_port(&ctx->src),
+					   ru ? ru->user : SIP_STR_NULL);
 	if (!t)
 		return 0;
 	if (st)

@@ -31,6 +31,7 @@ struct uac_reg {
 	int64_t id;
 	sip_arena arena;            /* the strings below */
 	sip_str name, realm, user, password, registrar, aor, contact, contact_user, reg_host;
+	int reg_port;               /* the registrar URI's port, else 5060 */
 	int expires;                /* asked for */
 	char callid[40];
 	char tag[20];
@@ -50,7 +51,7 @@ struct uac_reg {
 static struct {
 	sip_timer_wheel *w;
 	struct uac_reg *head;
-	int retry_s, retry_max_s;
+	int retry_s, retry_max_s, timeout_s;
 	bool ready;
 } R;
 
@@ -199,6 +200,7 @@ static void reg_send(struct uac_reg *g, const struct uac_chal *c, bool proxy)
 	struct proxy_uac_req req = {
 		.method = SIP_STR_LIT("REGISTER"), .ruri = g->registrar, .from = from, .to = to,
 		.callid = sip_str_make(g->callid, strlen(g->callid)), .cseq = g->cseq, .headers = hdrs,
+		.timeout_ms = R.timeout_s > 0 ? (uint32_t)R.timeout_s * 1000u : 0,
 	};
 	int rc = proxy_uac_send(&req, reg_done, g);
 	sip_arena_destroy(&a);
@@ -246,6 +248,7 @@ static bool reg_fill(struct uac_reg *g, const uac_trunk *t)
 	}
 	sip_uri u;
 	g->contact_user = g->contact.s && sip_uri_parse(g->contact, &u) == SIP_OK ? u.user : SIP_STR_NULL;
+	g->reg_port = sip_uri_parse(g->registrar, &u) == SIP_OK && u.port ? u.port : 5060;
 	return g->name.s && g->registrar.s && g->aor.s && g->contact.s;
 }
 
@@ -319,10 +322,10 @@ static void reg_sync(void)
 	}
 }
 
-const uac_trunk *uac_reg_match(sip_str src_ip, sip_str ruri_user)
+const uac_trunk *uac_reg_match(sip_str src_ip, int src_port, sip_str ruri_user)
 {
 	for (const struct uac_reg *g = R.head; g; g = g->next) {
-		bool hit = sip_str_caseeq(g->reg_host, src_ip) ||
+		bool hit = (sip_str_caseeq(g->reg_host, src_ip) && g->reg_port == src_port) ||
 			   (ruri_user.len && g->state == REG_OK && sip_str_eq(g->contact_user, ruri_user));
 		if (hit)
 			return uac_trunk_by_name(g->name);
@@ -371,6 +374,7 @@ void uac_reg_init(sip_timer_wheel *w)
 	R.w = w;
 	R.retry_s = (int)sipcc_setting_int("uac", "reg_retry", 30);
 	R.retry_max_s = (int)sipcc_setting_int("uac", "reg_retry_max", 600);
+	R.timeout_s = (int)sipcc_setting_int("uac", "reg_timeout", 10);
 	uac_trunk_on_loaded = reg_sync;
 	proxy_db_want(reg_db_ready);
 	proxy_ctl_register("trunk status", "", "the registrations with the trunks and their state",
