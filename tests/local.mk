@@ -24,3 +24,4 @@ include tests/modules/permissions/local.mk
 include tests/modules/blacklist/local.mk
 include tests/modules/domain/local.mk
 include tests/modules/prefs/local.mk
+include tests/modules/uac/local.mk
