@@ -92,6 +92,8 @@ struct uac_call {
 	bool cseq_fix;          /* replies get CSeq cseq back */
 	uint32_t cseq;
 	unsigned auth_shift;    /* uac_auth: times the CSeq went up on this request */
+	unsigned auth_count;    /* uac_auth: challenges answered on this request */
+	sip_str auth_realm;     /* uac_auth: the realm it answered last */
 	bool from_done, to_done;/* uac_replace_* ran on this request */
 	sip_str trunk;          /* is_from_trunk(): the trunk's name */
 };

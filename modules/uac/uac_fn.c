@@ -37,8 +37,9 @@ static void *uac_call_copy(const void *p, sip_arena *a)
 	st->from_reply = sip_arena_strdup(a, src->from_reply);
 	st->to_reply = sip_arena_strdup(a, src->to_reply);
 	st->trunk = sip_arena_strdup(a, src->trunk);
+	st->auth_realm = sip_arena_strdup(a, src->auth_realm);
 	if ((src->from_reply.len && !st->from_reply.s) || (src->to_reply.len && !st->to_reply.s) ||
-	    (src->trunk.len && !st->trunk.s))
+	    (src->trunk.len && !st->trunk.s) || (src->auth_realm.len && !st->auth_realm.s))
 		return NULL;
 	return st;
 }
@@ -178,6 +179,15 @@ static int64_t uac_auth_run(struct sip_ctx *ctx, const uac_trunk *forced, sip_st
 	struct uac_call *st = uac_state(ctx, &a);
 	if (!st)
 		return 0;
+	/* The same realm challenging again, its nonce not stale: the
+	 * credentials were refused (a wrong password). Answering again would
+	 * only loop. */
+	if (st->auth_count && sip_str_eq(st->auth_realm, c.realm) && !c.stale) {
+		LOG_NOTICE("uac_auth: the credentials of trunk " SIP_STR_FMT " for realm \"" SIP_STR_FMT
+			   "\" were refused (%d again) for " SIP_STR_FMT, SIP_STR_ARG(t->name),
+			   SIP_STR_ARG(c.realm), r->status, SIP_STR_ARG(m->callid));
+		return 0;
+	}
 	unsigned char rnd[8];
 	char cn[17];
 	if (RAND_bytes(rnd, sizeof rnd) != 1)
@@ -207,6 +217,8 @@ static int64_t uac_auth_run(struct sip_ctx *ctx, const uac_trunk *forced, sip_st
 				LOG_WARN("uac_auth: the CSeq shift cannot be kept in the Record-Route");
 		}
 	}
+	st->auth_realm = sip_arena_strdup(a, c.realm);
+	st->auth_count++;
 	LOG_INFO("uac_auth: answering the %d of realm \"" SIP_STR_FMT "\" for " SIP_STR_FMT
 		 " with the credentials of trunk " SIP_STR_FMT, r->status, SIP_STR_ARG(c.realm),
 		 SIP_STR_ARG(m->callid), SIP_STR_ARG(t->name));
