@@ -51,6 +51,7 @@ struct uac_reg {
 static struct {
 	sip_timer_wheel *w;
 	struct uac_reg *head;
+	struct uac_reg *limbo;      /* removed while their REGISTER is out */
 	int retry_s, retry_max_s, timeout_s;
 	bool ready;
 } R;
@@ -137,6 +138,11 @@ static void reg_done(void *arg, int code, const sip_msg *resp)
 	struct uac_reg *g = arg;
 	g->pending = false;
 	if (g->gone) {
+		for (struct uac_reg **pp = &R.limbo; *pp; pp = &(*pp)->next)
+			if (*pp == g) {
+				*pp = g->next;
+				break;
+			}
 		reg_free(g);
 		return;
 	}
@@ -315,10 +321,13 @@ static void reg_sync(void)
 		}
 		*pp = g->next;
 		LOG_NOTICE("uac: trunk " SIP_STR_FMT " is no longer registered to", SIP_STR_ARG(g->name));
-		if (g->pending)
+		if (g->pending) {
 			sip_timer_cancel(R.w, &g->timer);   /* freed by its callback */
-		else
+			g->next = R.limbo;
+			R.limbo = g;
+		} else {
 			reg_free(g);
+		}
 	}
 }
 
@@ -381,19 +390,18 @@ void uac_reg_init(sip_timer_wheel *w)
 			   reg_ctl_status);
 }
 
+/* At exit the loop has stopped: no callback of a REGISTER still out can
+ * come any more (the host drops them), so everything goes. */
 void uac_reg_destroy(void)
 {
 	uac_trunk_on_loaded = NULL;
-	while (R.head) {
-		struct uac_reg *g = R.head;
-		R.head = g->next;
-		if (g->pending) {
-			/* Its callback may still come while the host shuts down. */
-			g->gone = true;
-			sip_timer_cancel(R.w, &g->timer);
-			continue;
+	struct uac_reg *lists[2] = { R.head, R.limbo };
+	for (int i = 0; i < 2; i++)
+		while (lists[i]) {
+			struct uac_reg *g = lists[i];
+			lists[i] = g->next;
+			reg_free(g);
 		}
-		reg_free(g);
-	}
+	R.head = R.limbo = NULL;
 	R.ready = false;
 }
