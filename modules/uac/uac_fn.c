@@ -74,12 +74,18 @@ static int64_t uac_replace(struct sip_ctx *ctx, bool to, sip_str display, sip_st
 		LOG_WARN("%s: the %s header cannot be changed (edited already)", what, to ? "To" : "From");
 		return 0;
 	}
+	/* In a's arena: once the request has its transaction (it waited for
+	 * a credential check, say) the state is the transaction's, and the
+	 * message goes away before the replies come. */
+	sip_str kept = sip_arena_strdup(a, orig);
+	if (!kept.s)
+		return 0;
 	if (to) {
 		st->to_done = true;
-		st->to_reply = orig;
+		st->to_reply = kept;
 	} else {
 		st->from_done = true;
-		st->from_reply = orig;
+		st->from_reply = kept;
 	}
 	/* A request in a dialog has no Record-Route to carry it: its own
 	 * replies are restored, and that is all. */
@@ -292,9 +298,13 @@ static void uac_request(struct sip_ctx *ctx)
 		return;
 	sip_arena *a;
 	struct uac_call *st = uac_state(ctx, &a);
-	if (!st || uac_dialog_apply(m, &rr, st, ctx->arena) != SIP_OK)
+	if (!st || uac_dialog_apply(m, &rr, st, ctx->arena) != SIP_OK) {
 		LOG_WARN("uac: cannot restore the identities of " SIP_STR_FMT " " SIP_STR_FMT,
 			 SIP_STR_ARG(m->method_str), SIP_STR_ARG(m->callid));
+		return;
+	}
+	st->from_reply = sip_arena_strdup(a, st->from_reply);
+	st->to_reply = sip_arena_strdup(a, st->to_reply);
 }
 
 /* A reply of one of s's branches, before it goes upstream (or is kept as
