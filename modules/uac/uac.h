@@ -73,6 +73,9 @@ struct uac_rr {
 	unsigned shift;         /* uacs: the caller's CSeq goes up by this */
 };
 
+/* The key sealing the identities the Record-Route carries (the setting
+ * uac.restore_key; empty: base64url only, readable by the endpoints). */
+void uac_rr_key_set(sip_str key);
 /* The Record-Route parameter ("uacf=..." / "uact=...") for a replaced
  * From or To: the dialog's From tag, the original name-addr and the new
  * one. */

@@ -326,6 +326,8 @@ static void uac_module_init(sip_timer_wheel *w)
 	if (!c || proxy_db_cache_serve(c, "uac") != SIP_OK)
 		LOG_ERR("uac: the trunk table cannot be served");
 	sip_stat_gauge("uac.trunks", uac_trunks_stat);
+	const char *key = sipcc_setting_str("uac", "restore_key", "");
+	uac_rr_key_set(sip_str_make(key ? key : "", key ? strlen(key) : 0));
 	uac_reg_init(w);
 }
 

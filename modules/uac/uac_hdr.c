@@ -3,6 +3,10 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
 #include "core/status.h"
 
 sip_str uac_naddr_part(const sip_naddr *n)
@@ -186,6 +190,87 @@ bool uac_param(sip_str params, const char *name, sip_str *val)
 
 /* ---- what the Record-Route carries ---- */
 
+/* uac.restore_key: when set, the identities in the Record-Route are
+ * sealed (the endpoints see the Record-Route: the callee would read the
+ * caller's original From). Sealed bytes: an 8-byte random nonce, the text
+ * XOR-ed with HMAC-SHA256(key, "s" nonce counter) blocks, and the first 8
+ * bytes of HMAC-SHA256(key, "m" nonce ciphertext), so a value changed on
+ * the way is refused rather than restored. */
+static unsigned char rr_key[64];
+static size_t rr_key_len;
+
+void uac_rr_key_set(sip_str key)
+{
+	rr_key_len = key.len < sizeof rr_key ? key.len : sizeof rr_key;
+	if (rr_key_len)
+		memcpy(rr_key, key.s, rr_key_len);
+}
+
+static void rr_hmac(char kind, const unsigned char *a, size_t an, const unsigned char *b, size_t bn,
+		    unsigned char out[32])
+{
+	unsigned char in[8 + 4 + 512 + 1];
+	unsigned int len = 0;
+	size_t n = 0;
+	in[n++] = (unsigned char)kind;
+	memcpy(in + n, a, an);
+	n += an;
+	memcpy(in + n, b, bn);
+	n += bn;
+	HMAC(EVP_sha256(), rr_key, (int)rr_key_len, in, n, out, &len);
+}
+
+static void rr_xor(const unsigned char nonce[8], unsigned char *p, size_t n)
+{
+	unsigned char block[32];
+	for (size_t off = 0; off < n; off += 32) {
+		unsigned char ctr[4] = { (unsigned char)(off >> 29), (unsigned char)(off >> 21),
+					 (unsigned char)(off >> 13), (unsigned char)(off >> 5) };
+		rr_hmac('s', nonce, 8, ctr, 4, block);
+		for (size_t i = 0; i < 32 && off + i < n; i++)
+			p[off + i] ^= block[i];
+	}
+}
+
+/* raw sealed (with a key) and base64url. */
+static sip_str rr_seal(sip_arena *a, sip_str raw)
+{
+	if (!rr_key_len)
+		return uac_b64_encode(a, raw);
+	if (raw.len > 512)
+		return SIP_STR_NULL;
+	unsigned char *b = sip_arena_alloc(a, raw.len + 16), mac[32];
+	if (!b || RAND_bytes(b, 8) != 1)
+		return SIP_STR_NULL;
+	memcpy(b + 8, raw.s, raw.len);
+	rr_xor(b, b + 8, raw.len);
+	rr_hmac('m', b, 8, b + 8, raw.len, mac);
+	memcpy(b + 8 + raw.len, mac, 8);
+	return uac_b64_encode(a, sip_str_make((const char *)b, raw.len + 16));
+}
+
+/* The reverse: false when it does not decode or its seal is wrong. */
+static bool rr_open(sip_arena *a, sip_str enc, sip_str *raw)
+{
+	sip_str b;
+	if (!uac_b64_decode(a, enc, &b))
+		return false;
+	if (!rr_key_len) {
+		*raw = b;
+		return true;
+	}
+	if (b.len < 16 || b.len > 512 + 16)
+		return false;
+	unsigned char *p = (unsigned char *)b.s, mac[32];
+	size_t n = b.len - 16;
+	rr_hmac('m', p, 8, p + 8, n, mac);
+	if (CRYPTO_memcmp(mac, p + 8 + n, 8) != 0)
+		return false;
+	rr_xor(p, p + 8, n);
+	*raw = sip_str_make((const char *)p + 8, n);
+	return true;
+}
+
 /* The three pieces joined by LF (none of them can hold one: they come
  * from header values), base64url. */
 sip_str uac_rr_ident(sip_arena *a, bool to, sip_str ftag, sip_str orig, sip_str repl)
@@ -194,7 +279,7 @@ sip_str uac_rr_ident(sip_arena *a, bool to, sip_str ftag, sip_str orig, sip_str 
 				       SIP_STR_ARG(ftag), SIP_STR_ARG(orig), SIP_STR_ARG(repl));
 	if (!raw.s)
 		return SIP_STR_NULL;
-	sip_str enc = uac_b64_encode(a, raw);
+	sip_str enc = rr_seal(a, raw);
 	if (!enc.s)
 		return SIP_STR_NULL;
 	sip_str r = sip_arena_printf(a, "%s=" SIP_STR_FMT, to ? "uact" : "uacf", SIP_STR_ARG(enc));
@@ -231,7 +316,7 @@ bool uac_rr_read(sip_arena *a, sip_str params, struct uac_rr *rr)
 		sip_str v, raw, part[3];
 		if (!uac_param(params, names[w], &v))
 			continue;
-		if (!uac_b64_decode(a, v, &raw) || !rr_split3(raw, part))
+		if (!rr_open(a, v, &raw) || !rr_split3(raw, part))
 			return false;
 		rr->ftag = part[0];
 		if (w == 0) {

@@ -173,6 +173,35 @@ static void test_rr_roundtrip(void **state)
 	assert_false(uac_rr_read(&A, S("lr;uacs=0.YTE"), &rr));
 }
 
+/* With uac.restore_key the identities are sealed: the same value read
+ * back, nothing of them readable, a changed byte or another key refused. */
+static void test_rr_sealed(void **state)
+{
+	(void)state;
+	uac_rr_key_set(S("k3y"));
+	sip_str f = uac_rr_ident(&A, false, S("a1"), S("\"Alice\" <sip:alice@caller.example>"),
+				 S("<sip:t@t.example>"));
+	sip_str f2 = uac_rr_ident(&A, false, S("a1"), S("\"Alice\" <sip:alice@caller.example>"),
+				  S("<sip:t@t.example>"));
+	assert_false(sip_str_eq(f, f2));        /* a nonce each */
+	sip_str v = sip_str_make(f.s + 5, f.len - 5), raw;
+	assert_true(uac_b64_decode(&A, v, &raw));
+	assert_null(memmem(raw.s, raw.len, "alice", 5));
+	struct uac_rr rr;
+	memset(&rr, 0, sizeof rr);
+	assert_true(uac_rr_read(&A, f, &rr));
+	assert_true(sip_str_eq(rr.ftag, S("a1")));
+	assert_true(sip_str_eq(rr.from_orig, S("\"Alice\" <sip:alice@caller.example>")));
+	assert_true(sip_str_eq(rr.from_new, S("<sip:t@t.example>")));
+	char *bad = sip_arena_memdup(&A, f.s, f.len);
+	bad[12] = bad[12] == 'A' ? 'B' : 'A';
+	memset(&rr, 0, sizeof rr);
+	assert_false(uac_rr_read(&A, sip_str_make(bad, f.len), &rr));
+	uac_rr_key_set(S("other"));
+	assert_false(uac_rr_read(&A, f, &rr));
+	uac_rr_key_set(S(""));
+}
+
 static struct uac_rr dialog_rr(void)
 {
 	struct uac_rr rr = {
@@ -352,6 +381,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_b64, arena_setup, arena_teardown),
 		cmocka_unit_test_setup_teardown(test_param, arena_setup, arena_teardown),
 		cmocka_unit_test_setup_teardown(test_rr_roundtrip, arena_setup, arena_teardown),
+		cmocka_unit_test_setup_teardown(test_rr_sealed, arena_setup, arena_teardown),
 		cmocka_unit_test_setup_teardown(test_dialog_down, arena_setup, arena_teardown),
 		cmocka_unit_test_setup_teardown(test_dialog_up, arena_setup, arena_teardown),
 		cmocka_unit_test_setup_teardown(test_reply_cseq_kept, arena_setup, arena_teardown),
