@@ -208,16 +208,18 @@ static int64_t uac_auth_run(struct sip_ctx *ctx, const uac_trunk *forced, sip_st
 	/* RFC 3261 §22.2: the request with credentials is a new one, its
 	 * CSeq one higher. An INVITE whose dialog does not pass here again
 	 * keeps it: its ACK for a 2xx, sent with the caller's CSeq straight
-	 * to the callee, would not match. */
+	 * to the callee, would not match. A request inside a dialog keeps it
+	 * too: its Route set cannot carry a new shift, and the caller's next
+	 * requests would reach the trunk with a CSeq it has seen already. */
 	bool dialog = m->method == SIP_METHOD_INVITE || m->method == SIP_METHOD_SUBSCRIBE;
 	bool routed = uac_rr_mark(m, SIP_STR_NULL, false);
-	if (!dialog || routed) {
+	if (!m->to_tag.len && (!dialog || routed)) {
 		st->auth_shift++;
 		st->cseq_fix = true;
 		st->cseq = m->cseq.num;
 		if (uac_cseq_set(m, m->cseq.num + st->auth_shift, ctx->arena) != SIP_OK)
 			return 0;
-		if (dialog && !m->to_tag.len) {
+		if (dialog) {
 			sip_str p = uac_rr_shift(ctx->arena, st->auth_shift, m->from_tag);
 			if (!p.s || !uac_rr_mark(m, p, true))
 				LOG_WARN("uac_auth: the CSeq shift cannot be kept in the Record-Route");
