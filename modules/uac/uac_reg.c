@@ -207,6 +207,7 @@ static void reg_send(struct uac_reg *g, const struct uac_chal *c, bool proxy)
 		.method = SIP_STR_LIT("REGISTER"), .ruri = g->registrar, .from = from, .to = to,
 		.callid = sip_str_make(g->callid, strlen(g->callid)), .cseq = g->cseq, .headers = hdrs,
 		.timeout_ms = R.timeout_s > 0 ? (uint32_t)R.timeout_s * 1000u : 0,
+		.body = SIP_STR_LIT(""),    /* not NULL: proxy_uac_send copies it */
 	};
 	int rc = proxy_uac_send(&req, reg_done, g);
 	sip_arena_destroy(&a);
