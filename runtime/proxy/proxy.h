@@ -101,8 +101,8 @@ int proxy_reply(struct sip_ctx *ctx, int code, sip_str reason, bool stateful);
 /* proxy_reply with extra header lines (each ending in CRLF) placed before
  * Content-Length: challenges, the Contact list of a REGISTER's 200. */
 int proxy_reply_hdrs(struct sip_ctx *ctx, int code, sip_str reason, sip_str hdrs, bool stateful);
-/* Add ";param" (NAME or NAME=VALUE, RFC 3261 token characters, a value
- * may be a quoted string) to the Record-Route entries this proxy puts in
+/* Add ";param" (NAME or NAME=VALUE of unescaped URI parameter characters,
+ * RFC 3261 §25.1 paramchar) to the Record-Route entries this proxy puts in
  * the request of ctx when it relays it with record-routing: state the
  * later requests of the dialog bring back in their Route (read there from
  * the values proxy_route_self() removed). Copied into ctx's arena.
