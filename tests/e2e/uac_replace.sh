@@ -15,7 +15,7 @@ CALLS=5
 e2e_init
 e2e_ports UAS PROXY UAC
 e2e_build tests/e2e/uac_replace.sip -D "NEXT_HOP=sip:127.0.0.1:$UAS"
-E2E_LOG_LEVEL=info e2e_start_proxy "$PROXY"
+E2E_LOG_LEVEL=info e2e_start_proxy "$PROXY" --db "sqlite:$E2E_TMP/sipcc.db"
 
 e2e_sipp uas -sf "$E2E_SRC/uac_replace_uas.xml" -i 127.0.0.1 -p "$UAS" -m "$CALLS" -timeout 30s \
 	-trace_msg -message_file "$E2E_TMP/uas_msgs.log"
