@@ -207,8 +207,8 @@ EXTRA_DIST += tests/e2e/db_reload.sip
 # Trunks (uac): From/To replaced and restored without dialog state,
 # upstream challenges answered from the trunk table, registrations kept
 # alive with a registrar that is a second compiled proxy.
-E2E_TESTS += tests/e2e/uac_replace.sh tests/e2e/uac_auth.sh tests/e2e/uac_reg.sh
-EXTRA_DIST += tests/e2e/uac_replace.sip tests/e2e/uac_replace_uac.xml tests/e2e/uac_replace_uas.xml \
-	tests/e2e/uac_auth.sip tests/e2e/uac_upstream.sip tests/e2e/uac_auth_uac.xml \
-	tests/e2e/uac_auth_uas.xml tests/e2e/uac_auth_fail.xml tests/e2e/uac_reg.sip \
-	tests/e2e/uac_registrar.sip
+E2E_TESTS += tests/e2e/trunk_replace.sh tests/e2e/trunk_auth.sh tests/e2e/trunk_reg.sh
+EXTRA_DIST += tests/e2e/trunk_replace.sip tests/e2e/trunk_replace_caller.xml tests/e2e/trunk_replace_callee.xml \
+	tests/e2e/trunk_auth.sip tests/e2e/trunk_upstream.sip tests/e2e/trunk_auth_caller.xml \
+	tests/e2e/trunk_auth_callee.xml tests/e2e/trunk_auth_refused.xml tests/e2e/trunk_reg.sip \
+	tests/e2e/trunk_registrar.sip

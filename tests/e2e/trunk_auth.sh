@@ -1,9 +1,9 @@
 #!/bin/sh
 # uac_auth() through a real upstream that challenges: a second compiled
-# proxy (tests/e2e/uac_upstream.sip) answers every INVITE with a 407 and
+# proxy (tests/e2e/trunk_upstream.sip) answers every INVITE with a 407 and
 # lets through those with the credentials of its subscriber acme@up.example
 # (its own SQLite database); behind it a sipp callee.
-#  1. 3 calls through our proxy (tests/e2e/uac_auth.sip), whose trunk
+#  1. 3 calls through our proxy (tests/e2e/trunk_auth.sip), whose trunk
 #     table (sipcc-ctl trunk add) has acme's credentials for the realm:
 #     they complete; the callee sees CSeq 2 for the INVITE and its ACK and
 #     3 for the caller's BYE, the caller gets back 1 and 2.
@@ -25,7 +25,7 @@ UPDB=sqlite:$E2E_TMP/up.db
 ctl db init
 ctl trunk add pstn realm=up.example username=acme password=s3cret
 
-"$SIPCC" build "$top_srcdir/tests/e2e/uac_upstream.sip" -o "$E2E_TMP/upstream" \
+"$SIPCC" build "$top_srcdir/tests/e2e/trunk_upstream.sip" -o "$E2E_TMP/upstream" \
 	-D "NEXT_HOP=sip:127.0.0.1:$UAS" >"$E2E_TMP/build_up.log" 2>&1 ||
 	{ cat "$E2E_TMP/build_up.log" >&2; e2e_fail "cannot build the upstream proxy"; }
 "$E2E_TMP/upstream" --listen "udp:127.0.0.1:$UP" --db "$UPDB" --log-level info \
@@ -37,14 +37,14 @@ until e2e_udp_bound "$UP"; do
 	sleep 0.1; i=$((i + 1))
 done
 
-e2e_build tests/e2e/uac_auth.sip -D "UPSTREAM=sip:127.0.0.1:$UP"
+e2e_build tests/e2e/trunk_auth.sip -D "UPSTREAM=sip:127.0.0.1:$UP"
 e2e_start_proxy "$PROXY" --db "$DB" --ctl "$SOCK" --log-level info
 e2e_wait_log "uac: 1 trunks" 10 "the trunk table was not loaded"
 
 # 1.
-e2e_sipp uas -sf "$E2E_SRC/uac_auth_uas.xml" -i 127.0.0.1 -p "$UAS" -m "$CALLS" -timeout 30s
+e2e_sipp uas -sf "$E2E_SRC/trunk_auth_callee.xml" -i 127.0.0.1 -p "$UAS" -m "$CALLS" -timeout 30s
 e2e_wait_sipp_up uas "$UAS"
-e2e_sipp_run uac -sf "$E2E_SRC/uac_auth_uac.xml" "127.0.0.1:$PROXY" \
+e2e_sipp_run uac -sf "$E2E_SRC/trunk_auth_caller.xml" "127.0.0.1:$PROXY" \
 	-i 127.0.0.1 -p "$UAC" -m "$CALLS" -r 5 -timeout 30s -timeout_error
 e2e_expect_calls uac "$CALLS"
 e2e_sipp_wait uas
@@ -59,7 +59,7 @@ n=$(grep -c "upstream: INVITE CSeq 2 authenticated" "$E2E_TMP/upstream.out")
 ctl trunk rm pstn
 ctl trunk add pstn realm=up.example username=acme password=wrong
 "$CTL" --ctl "$SOCK" db sync >>"$E2E_TMP/ctl.out" 2>&1 || e2e_fail "db sync failed"
-e2e_sipp_run bad -sf "$E2E_SRC/uac_auth_fail.xml" "127.0.0.1:$PROXY" \
+e2e_sipp_run bad -sf "$E2E_SRC/trunk_auth_refused.xml" "127.0.0.1:$PROXY" \
 	-i 127.0.0.1 -p "$UAC" -m 1 -timeout 15s -timeout_error
 e2e_expect_calls bad 1
 grep -q 'auth: failed: .*reason="wrong password" user="acme" realm="up.example"' "$E2E_TMP/upstream.out" ||
@@ -69,7 +69,7 @@ grep -q 'auth: failed: .*reason="wrong password" user="acme" realm="up.example"'
 ctl trunk rm pstn
 "$CTL" --ctl "$SOCK" db sync >>"$E2E_TMP/ctl.out" 2>&1 || e2e_fail "db sync failed"
 before=$(grep -c "uac_auth: answering" "$E2E_TMP/proxy.log")
-e2e_sipp_run none -sf "$E2E_SRC/uac_auth_fail.xml" "127.0.0.1:$PROXY" \
+e2e_sipp_run none -sf "$E2E_SRC/trunk_auth_refused.xml" "127.0.0.1:$PROXY" \
 	-i 127.0.0.1 -p "$UAC" -m 1 -timeout 15s -timeout_error
 e2e_expect_calls none 1
 grep -q 'uac_auth: no trunk has credentials for the 407.s realm "up.example"' "$E2E_TMP/proxy.log" ||

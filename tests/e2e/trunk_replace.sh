@@ -1,6 +1,6 @@
 #!/bin/sh
 # uac_replace_from / uac_replace_to_uri through sipp, with
-# tests/e2e/uac_replace.sip: 5 calls whose callee hangs up.
+# tests/e2e/trunk_replace.sip: 5 calls whose callee hangs up.
 #  - the callee sees the replaced From (display and URI) and To (URI, the
 #    caller's display name kept) in the INVITE and in the ACK;
 #  - the caller sees its own From and To in the 180 and the 200;
@@ -14,13 +14,13 @@
 CALLS=5
 e2e_init
 e2e_ports UAS PROXY UAC
-e2e_build tests/e2e/uac_replace.sip -D "NEXT_HOP=sip:127.0.0.1:$UAS"
+e2e_build tests/e2e/trunk_replace.sip -D "NEXT_HOP=sip:127.0.0.1:$UAS"
 E2E_LOG_LEVEL=info e2e_start_proxy "$PROXY" --db "sqlite:$E2E_TMP/sipcc.db"
 
-e2e_sipp uas -sf "$E2E_SRC/uac_replace_uas.xml" -i 127.0.0.1 -p "$UAS" -m "$CALLS" -timeout 30s \
+e2e_sipp uas -sf "$E2E_SRC/trunk_replace_callee.xml" -i 127.0.0.1 -p "$UAS" -m "$CALLS" -timeout 30s \
 	-trace_msg -message_file "$E2E_TMP/uas_msgs.log"
 e2e_wait_sipp_up uas "$UAS"
-e2e_sipp_run uac -sf "$E2E_SRC/uac_replace_uac.xml" "127.0.0.1:$PROXY" \
+e2e_sipp_run uac -sf "$E2E_SRC/trunk_replace_caller.xml" "127.0.0.1:$PROXY" \
 	-i 127.0.0.1 -p "$UAC" -m "$CALLS" -r 5 -timeout 30s -timeout_error
 e2e_expect_calls uac "$CALLS"
 e2e_sipp_wait uas

@@ -1,8 +1,8 @@
 #!/bin/sh
 # Registrations with a trunk (the uac module, uac_registrant-style): the
-# provider's registrar is a second compiled proxy (tests/e2e/uac_registrar.sip)
+# provider's registrar is a second compiled proxy (tests/e2e/trunk_registrar.sip)
 # that authenticates REGISTERs against its own database and saves them.
-#  1. At start our proxy (tests/e2e/uac_reg.sip) registers the trunk of
+#  1. At start our proxy (tests/e2e/trunk_reg.sip) registers the trunk of
 #     its table (sipcc-ctl trunk add ... registrar=...), answering the
 #     401: the registrar shows the binding, "trunk status" says
 #     registered.
@@ -34,7 +34,7 @@ ctl trunk add prov realm=up.example username=acme password=s3cret \
 	"registrar=sip:127.0.0.1:$REG" aor=sip:acme@up.example \
 	"contact=sip:trk7f3a@127.0.0.1:$PROXY" expires=4
 
-"$SIPCC" build "$top_srcdir/tests/e2e/uac_registrar.sip" -o "$E2E_TMP/registrar" \
+"$SIPCC" build "$top_srcdir/tests/e2e/trunk_registrar.sip" -o "$E2E_TMP/registrar" \
 	>"$E2E_TMP/build_reg.log" 2>&1 ||
 	{ cat "$E2E_TMP/build_reg.log" >&2; e2e_fail "cannot build the registrar"; }
 # start_registrar DB: run it on $REG; sets REG_PID.
@@ -69,7 +69,7 @@ wait_status() {
 }
 
 start_registrar "$REGDB"
-e2e_build tests/e2e/uac_reg.sip
+e2e_build tests/e2e/trunk_reg.sip
 e2e_start_proxy "$PROXY" --db "$DB" --ctl "$SOCK" --log-level info
 
 # 1.
