@@ -78,6 +78,8 @@ const struct cc_yaml_tmpl cc_yaml_table[] = {
 	ROW("route_param", M, "re: regex", "check_route_param(@re)"),
 	ROW("known_transaction", M, NULL, "t_check_trans()"),
 	ROW("loose_route", M, NULL, "loose_route()"),
+	/* Trunks (module uac): a request a registered trunk sends. */
+	ROW("from_trunk", M, NULL, "is_from_trunk()"),
 
 	/* A string condition of the CC_YS_STRING and header keys. */
 	ROW("exact", M | INT, "s: expr, v: expr", "@s == @v"),
@@ -207,6 +209,16 @@ const struct cc_yaml_tmpl cc_yaml_table[] = {
 	  "do_accounting(@type, @flags);"),
 	ROW("acc_log", R | F, "comment: str", "acc_log_request(@comment);"),
 	ROW("acc_db", R | F, "comment: str, table: str = acc", "acc_db_request(@comment, @table);"),
+	/* Trunks (module uac): From and To presented to the trunk (restored
+	 * on the way back); a trunk's challenge answered from the trunk table
+	 * (a failure route's step: without credentials the route ends and the
+	 * challenge goes to the caller). */
+	ROW("replace_from", R, "uri: str", "uac_replace_from_uri(@uri);"),
+	ROW("replace_from", R, "uri: str, display: str", "uac_replace_from(@display, @uri);"),
+	ROW("replace_to", R, "uri: str", "uac_replace_to_uri(@uri);"),
+	ROW("replace_to", R, "uri: str, display: str", "uac_replace_to(@display, @uri);"),
+	ROW("trunk_auth", F, NULL, "if (!uac_auth()) { exit; }"),
+	ROW("trunk_auth", F, "trunk: str", "if (!uac_auth_trunk(@trunk)) { exit; }"),
 	/* In the failure route of call_forwarding: busy (486, 600) to the
 	 * AVP busy, no answer (408, 480, 487) to the AVP no_answer, else to
 	 * voicemail with the callee's name (the AVP user) as its user. */

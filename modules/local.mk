@@ -27,6 +27,7 @@ include modules/siptrace/local.mk
 include modules/http/local.mk
 include modules/pike/local.mk
 include modules/ratelimit/local.mk
+include modules/uac/local.mk
 
 noinst_LIBRARIES += modules/libmod_registrar.a
 modules_libmod_registrar_a_SOURCES = $(REGISTRAR_SRC)
@@ -85,6 +86,9 @@ modules_libmod_pike_a_CFLAGS = $(RUNTIME_CFLAGS)
 noinst_LIBRARIES += modules/libmod_ratelimit.a
 modules_libmod_ratelimit_a_SOURCES = $(RATELIMIT_SRC)
 modules_libmod_ratelimit_a_CFLAGS = $(RUNTIME_CFLAGS)
+noinst_LIBRARIES += modules/libmod_uac.a
+modules_libmod_uac_a_SOURCES = $(UAC_SRC)
+modules_libmod_uac_a_CFLAGS = $(RUNTIME_CFLAGS)
 
 MODULE_OBJECTS =
 MODULE_OBJECTS += $(modules_libmod_registrar_a_OBJECTS)
@@ -106,6 +110,7 @@ MODULE_OBJECTS += $(modules_libmod_siptrace_a_OBJECTS)
 MODULE_OBJECTS += $(modules_libmod_http_a_OBJECTS)
 MODULE_OBJECTS += $(modules_libmod_pike_a_OBJECTS)
 MODULE_OBJECTS += $(modules_libmod_ratelimit_a_OBJECTS)
+MODULE_OBJECTS += $(modules_libmod_uac_a_OBJECTS)
 
 dist_stdlib_DATA += modules/registrar/registrar.sipi
 dist_stdlib_DATA += modules/auth/auth.sipi
@@ -126,3 +131,4 @@ dist_stdlib_DATA += modules/siptrace/siptrace.sipi
 dist_stdlib_DATA += modules/http/http.sipi
 dist_stdlib_DATA += modules/pike/pike.sipi
 dist_stdlib_DATA += modules/ratelimit/ratelimit.sipi
+dist_stdlib_DATA += modules/uac/uac.sipi

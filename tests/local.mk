@@ -29,3 +29,4 @@ include tests/modules/dispatcher/local.mk
 include tests/modules/siptrace/local.mk
 include tests/modules/pike/local.mk
 include tests/modules/ratelimit/local.mk
+include tests/modules/uac/local.mk

@@ -421,6 +421,45 @@ static const char *const v6_mysql[] = {
 	NULL
 };
 
+/* v7: trunks, the upstream providers and gateways the proxy presents
+ * itself to (OpenSIPS uac_auth credentials and uac_registrant). name is
+ * what a policy and sipcc-ctl call the trunk; realm, username and
+ * password answer its challenges (realm '' : whatever realm it asks
+ * for). A trunk with a registrar URI is registered to: aor is the
+ * address of record (default sip:USERNAME@REGISTRAR-HOST), contact the
+ * Contact registered (default sip:USERNAME@ the proxy's address),
+ * expires the interval asked for in seconds. Cached: its changes are
+ * counted in sipcc_change like v5's tables. */
+#define V7_TRUNK(CREATE, ID, TAIL) \
+	CREATE " trunk (" \
+	" id " ID "," \
+	" name VARCHAR(64) NOT NULL UNIQUE," \
+	" realm VARCHAR(128) NOT NULL DEFAULT ''," \
+	" username VARCHAR(128) NOT NULL DEFAULT ''," \
+	" password VARCHAR(128) NOT NULL DEFAULT ''," \
+	" registrar VARCHAR(255) NOT NULL DEFAULT ''," \
+	" aor VARCHAR(255) NOT NULL DEFAULT ''," \
+	" contact VARCHAR(255) NOT NULL DEFAULT ''," \
+	" expires INTEGER NOT NULL DEFAULT 3600)" TAIL
+static const char *const v7_sqlite[] = {
+	V7_TRUNK(V5_NEW, V5_SQL_ID, ""),
+	"INSERT INTO sipcc_change (tbl, serial) VALUES ('trunk', 0)",
+	V5_SQ_TRIG("trunk")
+	NULL
+};
+static const char *const v7_pgsql[] = {
+	V7_TRUNK(V5_NEW, V5_PG_ID, ""),
+	"INSERT INTO sipcc_change (tbl, serial) VALUES ('trunk', 0)",
+	V5_PG_TRIG("trunk")
+	NULL
+};
+static const char *const v7_mysql[] = {
+	V7_TRUNK(V5_AGAIN, V5_MY_ID, V1_MY_TABLE),
+	"INSERT IGNORE INTO sipcc_change (tbl, serial) VALUES ('trunk', 0)",
+	V5_MY_TRIG("trunk")
+	NULL
+};
+
 /* Every entry needs its statements for all three backends; one left NULL
  * makes that migration fail on that backend with an error naming it. */
 static const db_migration db_migrations[] = {
@@ -431,6 +470,7 @@ static const db_migration db_migrations[] = {
 	{ 5, "usr_preferences, grp, address, dialplan, blacklist, sipcc_change",
 	  v5_sqlite, v5_pgsql, v5_mysql },
 	{ 6, "dispatcher, dr_gateway probe", v6_sqlite, v6_pgsql, v6_mysql },
+	{ 7, "trunk", v7_sqlite, v7_pgsql, v7_mysql },
 };
 
 _Static_assert(sizeof(db_migrations) / sizeof(db_migrations[0]) == DB_SCHEMA_VERSION,
@@ -440,6 +480,7 @@ _Static_assert(sizeof(db_migrations) / sizeof(db_migrations[0]) == DB_SCHEMA_VER
  * drops them in), then the version table. A migration that creates a
  * table adds it here; test_db checks that none is left behind. */
 static const char *const db_tables_drop[] = {
+	"DROP TABLE IF EXISTS trunk",
 	"DROP TABLE IF EXISTS dispatcher",
 	"DROP TABLE IF EXISTS sipcc_change", "DROP TABLE IF EXISTS blacklist",
 	"DROP TABLE IF EXISTS dialplan", "DROP TABLE IF EXISTS address",

@@ -35,6 +35,9 @@ struct sip_ctx {
 	int reply_code;             /* $rs in failure routes */
 	int maxfwd;                 /* new Max-Forwards value, -1 = not set */
 	bool record_route;          /* add our Record-Route when relaying */
+	sip_str rr_params;          /* ";NAME=VALUE..." in our Record-Route
+				       entries (add_rr_param(), and modules
+				       through proxy_rr_param_add) */
 	bool prepared;              /* msg is a stored template: hop edits done */
 	sip_str route_next;         /* where the Route set sends the request once
 				       the values naming this proxy are removed
@@ -42,8 +45,6 @@ struct sip_ctx {
 	unsigned routes_ours;       /* Route values of this proxy removed */
 	sip_str route_params;       /* URI parameters of the first of them (no
 				       leading ';'), for check_route_param() */
-	sip_str rr_params;          /* add_rr_param(): ";p=v..." for our
-				       Record-Route */
 	bool routes_done;           /* proxy_route_self() ran on msg */
 	bool looped;                /* a branch was not sent: it came back here */
 	bool replied;
@@ -106,6 +107,14 @@ int proxy_reply(struct sip_ctx *ctx, int code, sip_str reason, bool stateful);
  * Content-Length: challenges, the Contact list of a REGISTER's 200. Both
  * add the lines append_to_reply() gave (ctx->reply_hdrs) before them. */
 int proxy_reply_hdrs(struct sip_ctx *ctx, int code, sip_str reason, sip_str hdrs, bool stateful);
+/* Add ";param" (NAME or NAME=VALUE of unescaped URI parameter characters,
+ * RFC 3261 §25.1 paramchar) to the Record-Route entries this proxy puts in
+ * the request of ctx when it relays it with record-routing: state the
+ * later requests of the dialog bring back in their Route (read there from
+ * the values proxy_route_self() removed). Copied into ctx's arena.
+ * SIP_OK, SIP_EINVAL (not one parameter), SIP_NOMEM. */
+int proxy_rr_param_add(struct sip_ctx *ctx, sip_str param);
+
 /* ---- waiting for a result (stdlib functions declared marks(async)) ----
  *
  * A function that needs a result it must wait for (the credentials

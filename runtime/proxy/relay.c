@@ -118,17 +118,55 @@ static bool sock_is_ws(const sip_socket *s)
 	return (s->tp->caps & TP_CAP_FLOW) != 0;
 }
 
+/* Whether c may stand in a URI parameter's name or value unescaped
+ * (RFC 3261 §25.1 paramchar without escapes: unreserved and
+ * param-unreserved). */
+static bool rr_param_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       strchr("-_.!~*'()[]/:&+$", c) != NULL;
+}
+
+int proxy_rr_param_add(struct sip_ctx *ctx, sip_str param)
+{
+	size_t eq = 0;
+	if (!param.len || param.len > 512)
+		return SIP_EINVAL;
+	for (size_t i = 0; i < param.len; i++) {
+		if (param.s[i] == '=' && !eq && i)
+			eq = i;
+		else if (!rr_param_char(param.s[i]))
+			return SIP_EINVAL;
+	}
+	sip_str cur = ctx->rr_params.len ? ctx->rr_params : SIP_STR_LIT("");
+	sip_str n = sip_arena_printf(ctx->arena, SIP_STR_FMT ";" SIP_STR_FMT, SIP_STR_ARG(cur),
+				     SIP_STR_ARG(param));
+	if (!n.s)
+		return SIP_NOMEM;
+	ctx->rr_params = n;
+	return SIP_OK;
+}
+
 /* The Record-Route entry of socket s, with the flow token of the
- * WebSocket connection to peer when s is a WebSocket socket. */
+ * WebSocket connection to peer when s is a WebSocket socket, and the
+ * parameters of proxy_rr_param_add() after ";lr". */
 static sip_str rr_entry(struct sip_ctx *ctx, sip_socket *s, const sip_addr *peer)
 {
-	if (!sock_is_ws(s))
-		return s->rr_hdr_str;
+	if (!sock_is_ws(s)) {
+		if (!ctx->rr_params.len)
+			return s->rr_hdr_str;
+		sip_str e = s->rr_hdr_str;          /* "Record-Route: <...;lr>\r\n" */
+		size_t gt = e.len - 3;
+		return sip_arena_printf(ctx->arena, "%.*s" SIP_STR_FMT "%.*s", (int)gt, e.s,
+					SIP_STR_ARG(ctx->rr_params), (int)(e.len - gt), e.s + gt);
+	}
 	char flow[128];
 	if (!tp_flow_token(peer, flow, sizeof flow))
 		return SIP_STR_NULL;
-	return sip_arena_printf(ctx->arena, "Record-Route: <sip:%s:%d;transport=%s;lr;flow=%s>\r\n",
-				s->ip, s->port, s->tp->name, flow);
+	sip_str params = ctx->rr_params.len ? ctx->rr_params : SIP_STR_LIT("");
+	return sip_arena_printf(ctx->arena, "Record-Route: <sip:%s:%d;transport=%s;lr;flow=%s"
+				SIP_STR_FMT ">\r\n", s->ip, s->port, s->tp->name, flow,
+				SIP_STR_ARG(params));
 }
 
 /* The Record-Route lines of a request leaving on sock. One when it came
@@ -142,34 +180,12 @@ static sip_str rr_entry(struct sip_ctx *ctx, sip_socket *s, const sip_addr *peer
 static sip_str rr_lines(struct sip_ctx *ctx, sip_socket *sock)
 {
 	if (sock == ctx->sock && !sock_is_ws(sock))
-		return sock->rr_hdr_str;
+		return rr_entry(ctx, sock, &ctx->src);
 	sip_str out = rr_entry(ctx, sock, &ctx->hop_dst);
 	sip_str in = rr_entry(ctx, ctx->sock, &ctx->src);
 	if (!out.s || !in.s)
 		return SIP_STR_NULL;
 	return sip_arena_printf(ctx->arena, SIP_STR_FMT SIP_STR_FMT, SIP_STR_ARG(out), SIP_STR_ARG(in));
-}
-
-/* The Record-Route lines rr with add_rr_param()'s parameters at the end
- * of each URI (before its '>'); NULL when out of memory. */
-static sip_str rr_with_params(struct sip_ctx *ctx, sip_str rr)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < rr.len; i++)
-		n += rr.s[i] == '>';
-	char *d = sip_arena_alloc(ctx->arena, rr.len + n * ctx->rr_params.len + 1);
-	if (!d)
-		return SIP_STR_NULL;
-	size_t k = 0;
-	for (size_t i = 0; i < rr.len; i++) {
-		if (rr.s[i] == '>') {
-			memcpy(d + k, ctx->rr_params.s, ctx->rr_params.len);
-			k += ctx->rr_params.len;
-		}
-		d[k++] = rr.s[i];
-	}
-	d[k] = '\0';
-	return sip_str_make(d, k);
 }
 
 /* Record the hop-by-hop edits (the credentials of this proxy's realms
@@ -229,8 +245,6 @@ static int hop_edits(struct sip_ctx *ctx, sip_socket *sock)
 	 * IPv4, UDP to TCP or WebSocket), rr_lines() record-routes twice
 	 * (RFC 5658), and proxy_route_self() removes both. */
 	sip_str rr = rr_lines(ctx, sock);
-	if (rr.s && ctx->rr_params.len)
-		rr = rr_with_params(ctx, rr);
 	if (!rr.s)
 		return SIP_NOMEM;
 	sip_hdr *first_rr = m->first[SIP_HDR_RECORD_ROUTE];

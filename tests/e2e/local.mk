@@ -263,3 +263,11 @@ check_PROGRAMS += tests/e2e/sip_flood
 tests_e2e_sip_flood_SOURCES = tests/e2e/sip_flood.c
 E2E_TESTS += tests/e2e/pike_flood.sh tests/e2e/ratelimit.sh
 EXTRA_DIST += tests/e2e/pike_flood.sip tests/e2e/ratelimit.sip
+# Trunks (uac): From/To replaced and restored without dialog state,
+# upstream challenges answered from the trunk table, registrations kept
+# alive with a registrar that is a second compiled proxy.
+E2E_TESTS += tests/e2e/trunk_replace.sh tests/e2e/trunk_auth.sh tests/e2e/trunk_reg.sh
+EXTRA_DIST += tests/e2e/trunk_replace.sip tests/e2e/trunk_replace_caller.xml tests/e2e/trunk_replace_callee.xml \
+	tests/e2e/trunk_auth.sip tests/e2e/trunk_upstream.sip tests/e2e/trunk_auth_caller.xml \
+	tests/e2e/trunk_auth_callee.xml tests/e2e/trunk_auth_refused.xml tests/e2e/trunk_reg.sip \
+	tests/e2e/trunk_registrar.sip

@@ -54,6 +54,8 @@ ctl address add 1 127.0.0.2 tag=pstn
 ctl gw add 1 "sip:127.0.0.2:$GW1"
 ctl gw add 2 "sip:127.0.0.2:$GW2"
 ctl rule add 1 "" 1,2
+# The carrier behind the gateways challenges the proxy (provider.sip).
+ctl trunk add carrier realm=carrier.example username=acme password=s3cret
 ctl dp add 1 5 '^00([1-9][0-9]+)$' '^00(.*)$' '+\1'
 ctl dp add 1 10 '^0([1-9][0-9]+)$' '^0(.*)$' '+44\1'
 ctl blacklist add 449 desc=premium
@@ -79,7 +81,7 @@ esac
 e2e_build "$POLICY" -D "VOICEMAIL=sip:127.0.0.1:$VM" -D PSTN_TIMEOUT_MS=3000 -D NO_ANSWER_MS=2500
 e2e_start_proxy "$PROXY" --db "$DB" --ctl "$SOCK"
 
-python3 - "$PROXY" "$GW1" "$GW2" "$VM" "$E2E_SRC" "$CTL" "$DB" "$SOCK" \
+python3 - "$PROXY" "$GW1" "$GW2" "$VM" "$E2E_SRC" "$CTL" "$DB" "$SOCK" "${POLICY##*.}" \
 	>"$E2E_TMP/provider.out" 2>&1 <<'PY' || {
 import re, subprocess, sys, time
 sys.path.insert(0, sys.argv[5])
@@ -87,7 +89,7 @@ import sip_phone as sp
 from sip_phone import Request, check, codes, arrived, nowhere, reply_to, drain
 
 proxy, gw1p, gw2p, vmp = (int(a) for a in sys.argv[1:5])
-CTL, DB, SOCK = sys.argv[6:9]
+CTL, DB, SOCK, KIND = sys.argv[6:10]
 D = "voip.example.com"
 sp.setup(proxy, D, {u: u + "-secret" for u in ["alice", "bob", "carol", "dave", "erin", "frank"]})
 
@@ -174,6 +176,59 @@ if got:
         reply_to(gw2, got2[0], 200, "OK")
         rs = req.replies(1.0)
         check("the caller gets gateway 2's 200", 200 in codes(rs), codes(rs))
+if KIND == "sip":
+    # A gateway whose carrier challenges the proxy (realm carrier.example):
+    # the same gateway gets the call again with the trunk's credentials
+    # (uac_auth) and a CSeq one higher; the caller gets the 200 with its
+    # own CSeq. Credentials refused (a second challenge of the realm): the
+    # caller gets the challenge, nothing is sent again.
+    import hashlib
+    md5 = lambda s: hashlib.md5(s.encode()).hexdigest()
+    chal = ('Proxy-Authenticate: Digest realm="carrier.example", nonce="%s", qop="auth",'
+            ' algorithm=MD5\r\n')
+
+    def with_credentials(req, sock, timeout=1.5):
+        """The INVITE of req's call that reaches sock with credentials
+        (retransmissions of the first one are skipped)."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            for m in req.mine(sp.drain_one(sock, max(0.01, end - time.monotonic()))):
+                if m.startswith("INVITE ") and "\r\nProxy-Authorization:" in m:
+                    return [m]
+        return []
+    req, rs, got = call("a gateway that challenges", "02071234599", where=gw1, others=[gw2, vm])
+    if got:
+        reply_to(gw1, got[0], 407, "Proxy Authentication Required", extra=chal % "c4rr13r")
+        got2 = with_credentials(req, gw1)
+        check("the challenge is answered at the same gateway", bool(got2))
+        if got2:
+            pa = sp.header(got2[0], "Proxy-Authorization") or ""
+            f = dict(re.findall(r'(\w+)="?([^",]*)"?', pa))
+            ha2 = md5("INVITE:" + got2[0].split(" ")[1])
+            want = md5(":".join([md5("acme:carrier.example:s3cret"), "c4rr13r", f.get("nc", ""),
+                                 f.get("cnonce", ""), "auth", ha2]))
+            check("the carrier's credentials from the trunk table",
+                  f.get("username") == "acme" and f.get("response") == want, pa)
+            c1 = int(sp.header(got[0], "CSeq").split()[0])
+            c2 = int(sp.header(got2[0], "CSeq").split()[0])
+            check("the INVITE with credentials has a CSeq one higher", c2 == c1 + 1, (c1, c2))
+            reply_to(gw1, got2[0], 200, "OK")
+            ok = [r for r in req.replies(1.0) if r.startswith("SIP/2.0 200 ")]
+            check("the caller gets the 200 with its own CSeq",
+                  bool(ok) and sp.header(ok[0], "CSeq") == "%d INVITE" % req.cseq,
+                  [sp.header(r, "CSeq") for r in ok])
+    req, rs, got = call("a carrier that refuses the credentials", "02071234598", where=gw1,
+                        others=[gw2, vm])
+    if got:
+        reply_to(gw1, got[0], 407, "Proxy Authentication Required", extra=chal % "n1")
+        got2 = with_credentials(req, gw1)
+        check("refused: the challenge is answered once", bool(got2))
+        if got2:
+            reply_to(gw1, got2[0], 407, "Proxy Authentication Required", extra=chal % "n2")
+            rs = req.replies(1.0)
+            check("refused: the caller gets the carrier's 407", 407 in codes(rs), codes(rs))
+            again = with_credentials(req, gw1, 1.0) + with_credentials(req, gw2, 0.2)
+            check("refused: not sent again", not again, [m[:60] for m in again])
 req, rs, got = call("international number", "0049301234", where=gw1, others=[gw2])
 if got:
     check("international number: in E.164", got[0].startswith("INVITE sip:+49301234@"),

@@ -71,5 +71,6 @@ int ctl_blacklist_cmd(db *d, int argc, char **argv);
 int ctl_pref_cmd(db *d, int argc, char **argv);
 int ctl_import_cmd(db *d, int argc, char **argv, bool plaintext);
 int ctl_ds_cmd(db *d, int argc, char **argv);
+int ctl_trunk_cmd(db *d, int argc, char **argv);
 
 #endif

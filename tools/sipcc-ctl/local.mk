@@ -8,10 +8,11 @@ bin_PROGRAMS += sipcc-ctl
 sipcc_ctl_SOURCES = tools/sipcc-ctl/sipcc_ctl.c tools/sipcc-ctl/ctl_client.c tools/sipcc-ctl/ctl.h \
 	tools/sipcc-ctl/ctl_group.c tools/sipcc-ctl/ctl_address.c tools/sipcc-ctl/ctl_blacklist.c \
 	tools/sipcc-ctl/ctl_dialplan.c tools/sipcc-ctl/ctl_pref.c tools/sipcc-ctl/ctl_import.c \
-	tools/sipcc-ctl/ctl_rpc.c
+	tools/sipcc-ctl/ctl_rpc.c tools/sipcc-ctl/ctl_trunk.c
 sipcc_ctl_SOURCES += tools/sipcc-ctl/ctl_dispatcher.c
 sipcc_ctl_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS) $(MARIADB_CFLAGS) $(CURL_CFLAGS)
 sipcc_ctl_LDADD = modules/libmod_prefs.a modules/libmod_drouting.a modules/libmod_auth.a \
 	modules/libmod_group.a modules/libmod_permissions.a modules/libmod_blacklist.a \
-	modules/libmod_dialplan.a modules/libmod_dispatcher.a $(SIPRT_DB) runtime/libsiprt_sip.a \
+	modules/libmod_dialplan.a modules/libmod_dispatcher.a modules/libmod_uac.a $(SIPRT_DB) \
+	runtime/libsiprt_sip.a \
 	$(OPENSSL_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) $(MARIADB_LIBS) $(CURL_LIBS) -lpthread

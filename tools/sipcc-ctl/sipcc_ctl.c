@@ -92,12 +92,17 @@ static void ctl_usage(FILE *f)
 		"  ds add SETID URI [flags=N] [priority=N] [weight=N] [attrs=TEXT] [desc=TEXT]\n"
 		"                                   add a destination to a dispatcher set\n"
 		"  ds rm ID | ds rm SETID URI | ds list [SETID]   remove or list destinations\n"
+		"  trunk add NAME [realm=REALM] [username=USER] [password=PASSWORD]\n"
+		"            [registrar=URI] [aor=URI] [contact=URI] [expires=N]   a trunk:\n"
+		"                                   credentials for uac_auth(), a registration\n"
+		"                                   when it has a registrar\n"
+		"  trunk rm NAME | trunk list       remove or list trunks\n"
 		"  import subscribers|aliases|prefs|groups FILE.csv   load a CSV file in one\n"
 		"                                   transaction (nothing when a line is bad)\n"
 		"with --ctl PATH or --rpc URL, a command for a running proxy (see sipcc-ctl(8)):\n"
 		"  stats [PREFIX] | uptime | version | help | log level [LEVEL]\n"
 		"  ul show [AOR] | ul rm AOR | dlg list | dr reload | domain reload\n"
-		"  dp reload | dp translate DPID INPUT\n"
+		"  dp reload | dp translate DPID INPUT | trunk status\n"
 		"  ds status [SETID] | ds set SETID URI active|inactive\n"
 		"  dr status | dr set GWID active|inactive\n"
 		"  ban list | ban add IP [SECONDS] | ban rm IP   the banned source addresses\n"
@@ -924,7 +929,8 @@ int main(int argc, char **argv)
 	    && strcmp(cmd, "gw") && strcmp(cmd, "rule") && strcmp(cmd, "dp")
 	    && strcmp(cmd, "group") && strcmp(cmd, "address") && strcmp(cmd, "blacklist")
 	    && strcmp(cmd, "acc") && strcmp(cmd, "cdr")
-	    && strcmp(cmd, "pref") && strcmp(cmd, "import") && strcmp(cmd, "ds"))
+	    && strcmp(cmd, "pref") && strcmp(cmd, "import") && strcmp(cmd, "ds")
+	    && strcmp(cmd, "trunk"))
 		return ctl_err(CTL_USAGE, "unknown command '%s' (see %s --help)", cmd, ctl_prog);
 	if (db_cmd && (argc != 2 || (strcmp(argv[1], "init") && strcmp(argv[1], "migrate")
 				      && strcmp(argv[1], "version"))))
@@ -976,6 +982,8 @@ int main(int argc, char **argv)
 		status = ctl_pref_cmd(d, argc - 1, argv + 1);
 	} else if (strcmp(cmd, "ds") == 0) {
 		status = ctl_ds_cmd(d, argc - 1, argv + 1);
+	} else if (strcmp(cmd, "trunk") == 0) {
+		status = ctl_trunk_cmd(d, argc - 1, argv + 1);
 	} else if (strcmp(cmd, "import") == 0) {
 		status = ctl_import_cmd(d, argc - 1, argv + 1, plaintext);
 	} else if (strcmp(cmd, "acc") == 0 || strcmp(cmd, "cdr") == 0) {

@@ -1,6 +1,7 @@
 /* Forking state tests (runtime/proxy/fork.c): q groups of a lookup, the
  * contacts kept by the transaction for serial forking, Path per branch,
- * append_branch, t_set_fr, the tm settings and get_redirects. */
+ * append_branch, t_set_fr, the tm settings and get_redirects; the parameters
+ * of our Record-Route (proxy_rr_param_add). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -351,6 +352,22 @@ static void test_get_redirects(void **state)
 	assert_false(sipcc_fn_get_redirects(&fail, 0));
 }
 
+/* proxy_rr_param_add: parameters for our Record-Route entries, one at a
+ * time, each NAME or NAME=VALUE of URI parameter characters. */
+static void test_rr_params(void **state)
+{
+	(void)state;
+	struct sip_ctx ctx;
+	ctx_make(&ctx);
+	assert_int_equal(proxy_rr_param_add(&ctx, SIP_STR_LIT("uacf=YWJj-_")), SIP_OK);
+	assert_int_equal(proxy_rr_param_add(&ctx, SIP_STR_LIT("nat")), SIP_OK);
+	assert_true(is(ctx.rr_params, ";uacf=YWJj-_;nat"));
+	static const char *const bad[] = { "", "=x", "a;b", "a>b", "a b", "a\r\nX: 1", "a=\"q\"", "a,b" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_int_equal(proxy_rr_param_add(&ctx, sip_str_make(bad[i], strlen(bad[i]))), SIP_EINVAL);
+	assert_true(is(ctx.rr_params, ";uacf=YWJj-_;nat"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -363,6 +380,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_check_status, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_contacts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_get_redirects, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rr_params, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
