@@ -76,7 +76,8 @@ enum cc_diag_severity { CC_SEV_ERROR, CC_SEV_WARNING };
 	X(UNSUPPORTED_DB,    "E0042", CC_SEV_ERROR,   "unsupported-database") \
 	X(ASYNC_CALL,        "E0043", CC_SEV_ERROR,   "async-call")        \
 	X(BAD_SQL,           "E0044", CC_SEV_ERROR,   "invalid-sql")       \
-	X(DIV_ZERO,          "E0045", CC_SEV_ERROR,   "division-by-zero")
+	X(DIV_ZERO,          "E0045", CC_SEV_ERROR,   "division-by-zero")  \
+	X(UNKNOWN_PROFILE,   "E0046", CC_SEV_ERROR,   "unknown-dialog-profile")
 
 enum cc_diag_id {
 #define CC_DIAG_ENUM(name, id, sev, text) CC_D_##name,
