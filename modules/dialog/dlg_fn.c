@@ -151,7 +151,7 @@ static void dlg_log_end(dlg *d, enum dlg_end_reason why, uint64_t ms, void *arg)
 {
 	(void)arg;
 	const char *by = dlg_ended_by(d);
-	LOG_INFO("dialog %llu ended (%s%s%s) after %llu ms; %lu active",
+	LOG_INFO("dialog %llu ended (%s)%s%s after %llu ms; %lu active",
 		 (unsigned long long)d->id, dlg_end_reason_name(why), *by ? " by " : "", by,
 		 (unsigned long long)ms, dlg_active());
 }

@@ -198,7 +198,9 @@ static int dlg_send(dlg *d, enum dlg_side s, const char *method, bool probe)
 		r.cseq = 1;
 	r.headers = to_leg->routes;
 	if (probe) {
-		uint64_t ms = (uint64_t)d->keepalive_s * 1000;
+		/* An answer within half the interval: the next round does not
+		 * start before this one is decided. */
+		uint64_t ms = (uint64_t)d->keepalive_s * 500;
 		r.timeout_ms = (uint32_t)(ms > 32000 ? 32000 : ms < 1000 ? 1000 : ms);
 	}
 	int rc = SIP_NOMEM;
@@ -271,15 +273,16 @@ static void dlg_ka_fire(sip_timer *t, void *arg)
 	dlg_ka_arm(d);
 }
 
-/* A side that answers 408 or 481, or does not answer (408), is gone:
- * the dialog ends, with a BYE to the other side. Any other answer, even
- * an error, shows it is there. */
+/* A side that answers 408 or 481, or does not answer (408), or cannot be
+ * reached (503 without a response: the transport refused, an ICMP
+ * unreachable) is gone: the dialog ends, with a BYE to the other side.
+ * Any other answer, even an error, shows it is there. */
 static void dlg_probe_done(void *arg, int code, const sip_msg *resp)
 {
 	struct dlg_uac_arg *ua = arg;
 	dlg *d = ua->d;
-	(void)resp;
-	if ((code == 408 || code == 481) && dlg_valid(d, ua->id) && d->state == DLG_CONFIRMED) {
+	bool gone = code == 408 || code == 481 || (code == 503 && !resp);
+	if (gone && dlg_valid(d, ua->id) && d->state == DLG_CONFIRMED) {
 		LOG_NOTICE("dialog %llu: the %s answered the keep-alive with %d: ending the call",
 			   (unsigned long long)d->id, side_names[ua->side], code);
 		d->side_gone[ua->side] = true;
