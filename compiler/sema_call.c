@@ -494,6 +494,7 @@ enum cc_type cc_sema_call(struct cc_sema *s, struct cc_expr *e)
 
 	if (ok) {
 		e->u.call.args = slot;
+		e->u.call.nargs = f->nparams;   /* with the defaults filled in */
 		e->u.call.arg_names = NULL;
 	}
 	return f->result;

@@ -207,7 +207,8 @@ EXTRA_DIST += tests/e2e/db_reload.sip
 # out, on "dlg end" and dlg_end_dlg(); keep-alive OPTIONS that end a call
 # whose callee is gone; the CDR says why and by whom. Dialog profiles
 # limiting concurrent calls per caller.
-E2E_TESTS += tests/e2e/dlg_end.sh
+E2E_TESTS += tests/e2e/dlg_end.sh tests/e2e/dlg_profile.sh
 EXTRA_DIST += tests/e2e/dlg_end.sip tests/e2e/uac_wait_bye.xml tests/e2e/uas_wait_bye.xml \
 	tests/e2e/uac_info_end.xml tests/e2e/uac_ka.xml tests/e2e/uas_ka_481.xml \
-	tests/e2e/uas_ka_silent.xml
+	tests/e2e/uas_ka_silent.xml tests/e2e/dlg_profile.sip tests/e2e/uac_caller.xml \
+	tests/e2e/uac_caller_busy.xml
