@@ -185,6 +185,7 @@ static void dlg_module_destroy(void)
 {
 	if (M.up)
 		dlg_layer_destroy();
+	dlg_hangup_destroy();
 	M.up = false;
 }
 

@@ -161,13 +161,50 @@ static sip_str naddr_of(sip_arena *a, sip_str whole, sip_str uri, sip_str tag)
 	return buf_str(&b);
 }
 
-/* What one request of the proxy's own in a dialog waits for. */
+/* What one request of the proxy's own in a dialog waits for; in a list
+ * so that those still waiting at exit are freed. */
 struct dlg_uac_arg {
 	dlg *d;
 	uint64_t id;
 	enum dlg_side side;
 	bool probe;
+	struct dlg_uac_arg *prev, *next;
 };
+
+static struct dlg_uac_arg *pending;
+
+static struct dlg_uac_arg *uac_arg_new(void)
+{
+	struct dlg_uac_arg *ua = sip_mem_alloc(sizeof *ua);
+	if (!ua)
+		return NULL;
+	memset(ua, 0, sizeof *ua);
+	ua->next = pending;
+	if (pending)
+		pending->prev = ua;
+	pending = ua;
+	return ua;
+}
+
+static void uac_arg_free(struct dlg_uac_arg *ua)
+{
+	if (!ua)
+		return;
+	if (ua->prev)
+		ua->prev->next = ua->next;
+	else
+		pending = ua->next;
+	if (ua->next)
+		ua->next->prev = ua->prev;
+	sip_mem_free(ua);
+}
+
+void dlg_hangup_destroy(void)
+{
+	while (pending)
+		uac_arg_free(pending);
+	W = NULL;
+}
 
 static void dlg_probe_done(void *arg, int code, const sip_msg *resp);
 static void dlg_bye_done(void *arg, int code, const sip_msg *resp);
@@ -204,13 +241,16 @@ static int dlg_send(dlg *d, enum dlg_side s, const char *method, bool probe)
 		r.timeout_ms = (uint32_t)(ms > 32000 ? 32000 : ms < 1000 ? 1000 : ms);
 	}
 	int rc = SIP_NOMEM;
-	struct dlg_uac_arg *ua = sip_mem_alloc(sizeof *ua);
+	struct dlg_uac_arg *ua = uac_arg_new();
 	if (ua && r.from.len && r.to.len) {
-		*ua = (struct dlg_uac_arg){ d, d->id, s, probe };
+		ua->d = d;
+		ua->id = d->id;
+		ua->side = s;
+		ua->probe = probe;
 		rc = proxy_uac_send(&r, probe ? dlg_probe_done : dlg_bye_done, ua);
 	}
 	if (rc != SIP_OK) {
-		sip_mem_free(ua);
+		uac_arg_free(ua);
 		LOG_WARN("dialog %llu: cannot send %s to the %s (" SIP_STR_FMT "): %s",
 			 (unsigned long long)d->id, method, side_names[s], SIP_STR_ARG(r.ruri),
 			 sip_strerror(rc));
@@ -228,7 +268,7 @@ static void dlg_bye_done(void *arg, int code, const sip_msg *resp)
 	(void)resp;
 	LOG_INFO("dialog %llu: the %s answered the BYE with %d", (unsigned long long)ua->id,
 		 side_names[ua->side], code);
-	sip_mem_free(ua);
+	uac_arg_free(ua);
 }
 
 void dlg_hangup_on_end(dlg *d, enum dlg_end_reason why, uint64_t ms, void *arg)
@@ -291,7 +331,7 @@ static void dlg_probe_done(void *arg, int code, const sip_msg *resp)
 		LOG_DEBUG("dialog %llu: the %s answered the keep-alive with %d",
 			  (unsigned long long)ua->id, side_names[ua->side], code);
 	}
-	sip_mem_free(ua);
+	uac_arg_free(ua);
 }
 
 void dlg_keepalive(dlg *d, uint32_t seconds)
