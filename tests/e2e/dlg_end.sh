@@ -13,6 +13,10 @@
 #     481, the caller with 200: the caller gets a BYE, the callee none
 #     (reason=keepalive hangup_by=proxy).
 #  5. The same with a callee that no longer answers at all (408).
+#  6. Route sets: caller -> A -> B -> C -> callee, three proxies that
+#     record-route; "dlg end" on B: its BYE to the caller goes through A
+#     (Route: A), its BYE to the callee through C (Route: C), and A and C
+#     see their dialogs end with a BYE from the callee and from the caller.
 # At the end no dialog is left.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
@@ -110,5 +114,57 @@ n=$(grep -c "the callee answered the BYE" "$log")
 
 ctl_q dlg list || e2e_fail "dlg list failed"
 grep -q '"dialogs":\[\]' "$E2E_TMP/ctl.json" || e2e_fail "dialogs left: $(cat "$E2E_TMP/ctl.json")"
+
+# 6.
+e2e_ports PA PB PC
+# extra NAME PORT NEXT_HOP_PORT [options]: another proxy of dlg_end.sip
+# on PORT relaying to 127.0.0.1:NEXT_HOP_PORT, logging to NAME.log.
+extra() {
+	name=$1 port=$2 hop=$3
+	shift 3
+	"$SIPCC" build "$top_srcdir/tests/e2e/dlg_end.sip" -o "$E2E_TMP/$name" \
+		-D "NEXT_HOP=sip:127.0.0.1:$hop" >"$E2E_TMP/$name.build" 2>&1 ||
+		e2e_fail "sipcc build for proxy $name failed: $(cat "$E2E_TMP/$name.build")"
+	"$E2E_TMP/$name" --listen "udp:127.0.0.1:$port" --log-level info "$@" \
+		>"$E2E_TMP/$name.log" 2>&1 </dev/null &
+	e2e_track $!
+	i=0
+	until e2e_udp_bound "$port"; do
+		[ $i -ge 100 ] && e2e_fail "proxy $name not listening on $port"
+		sleep 0.1; i=$((i + 1))
+	done
+}
+SOCK_B=$E2E_TMP/ctl_b.sock
+extra proxy_a "$PA" "$PB"
+extra proxy_b "$PB" "$PC" --ctl "$SOCK_B"
+extra proxy_c "$PC" "$UAS"
+e2e_sipp chain_uas -sf "$E2E_SRC/uas_wait_bye.xml" -i 127.0.0.1 -p "$UAS" -m 1 -timeout 30s
+e2e_wait_sipp_up chain_uas "$UAS"
+e2e_sipp chain_uac -sf "$E2E_SRC/uac_wait_bye.xml" -s long "127.0.0.1:$PA" \
+	-i 127.0.0.1 -p "$UAC" -m 1 -timeout 30s -timeout_error
+i=0
+until "$CTL" --ctl "$SOCK_B" dlg list >"$E2E_TMP/ctl.json" 2>&1 &&
+	grep -q '"state":"confirmed"' "$E2E_TMP/ctl.json"; do
+	[ $i -ge 100 ] && e2e_fail "no confirmed dialog on proxy B: $(cat "$E2E_TMP/ctl.json")"
+	sleep 0.1; i=$((i + 1))
+done
+callid=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["dialogs"][0]["callid"])' \
+	"$E2E_TMP/ctl.json")
+"$CTL" --ctl "$SOCK_B" dlg end "$callid" >"$E2E_TMP/ctl.json" 2>&1 ||
+	e2e_fail "dlg end on proxy B: $(cat "$E2E_TMP/ctl.json")"
+e2e_sipp_wait chain_uac
+e2e_expect_calls chain_uac 1
+e2e_sipp_wait chain_uas
+e2e_expect_calls chain_uas 1
+grep -q "BYE sent to the caller (sip:sipp@127.0.0.1:$UAC)" "$E2E_TMP/proxy_b.log" ||
+	e2e_fail "proxy B sent no BYE to the caller's Contact"
+grep -q "the caller answered the BYE with 200" "$E2E_TMP/proxy_b.log" ||
+	e2e_fail "the caller's 200 for the BYE did not come back to proxy B"
+grep -q "the callee answered the BYE with 200" "$E2E_TMP/proxy_b.log" ||
+	e2e_fail "the callee's 200 for the BYE did not come back to proxy B"
+grep -q "dialog [0-9]* ended (bye) by callee" "$E2E_TMP/proxy_a.log" ||
+	e2e_fail "proxy A did not route the BYE to the caller (no dialog ended by the callee's BYE)"
+grep -q "dialog [0-9]* ended (bye) by caller" "$E2E_TMP/proxy_c.log" ||
+	e2e_fail "proxy C did not route the BYE to the callee (no dialog ended by the caller's BYE)"
 e2e_expect_proxy_alive
 exit 0
