@@ -119,7 +119,7 @@ static void hook_reply(txn *s, sip_msg *resp)
 		return;
 	/* Only the INVITE that created the dialog, not a re-INVITE. */
 	if (resp->status >= 200)
-		dlg_learn_callee(d, resp);
+		dlg_learn_callee(d, s, resp);
 	dlg_response(d, resp->status, resp->to_tag);
 }
 

@@ -93,6 +93,18 @@ static sip_str rr_routes(sip_arena *a, sip_naddr **v, int from, int to, int step
 	return buf_str(&b);
 }
 
+/* "sip:IP:PORT;transport=T" for address a on socket sock's transport,
+ * in buf; an empty str when it does not fit. */
+static sip_str addr_uri(const sip_addr *a, const sip_socket *sock, char *buf, size_t sz)
+{
+	char ip[64];
+	sip_addr_ip(a, ip, sizeof ip);
+	bool v6 = strchr(ip, ':') != NULL;
+	int k = snprintf(buf, sz, "sip:%s%s%s:%d;transport=%s", v6 ? "[" : "", ip, v6 ? "]" : "",
+			 sip_addr_port(a), sock->tp->name);
+	return k > 0 && (size_t)k < sz ? sip_str_make(buf, (size_t)k) : SIP_STR_NULL;
+}
+
 /* The caller's side: its Contact; the INVITE's Record-Route values (all
  * of them lie between the caller and this proxy, the nearest first);
  * without any, the address the INVITE came from (the caller's Contact
@@ -105,15 +117,8 @@ void dlg_learn_caller(dlg *d, struct sip_ctx *ctx)
 	sip_str first, routes = rr_routes(ctx->arena, v, 0, (int)n, 1, &first);
 	d->rr_upstream = (uint16_t)n;
 	char hop[160];
-	if (!first.len && ctx->sock) {
-		char ip[64];
-		sip_addr_ip(&ctx->src, ip, sizeof ip);
-		bool v6 = strchr(ip, ':') != NULL;
-		int k = snprintf(hop, sizeof hop, "sip:%s%s%s:%d;transport=%s", v6 ? "[" : "", ip,
-				 v6 ? "]" : "", sip_addr_port(&ctx->src), ctx->sock->tp->name);
-		if (k > 0 && (size_t)k < sizeof hop)
-			first = sip_str_make(hop, (size_t)k);
-	}
+	if (!first.len && ctx->sock)
+		first = addr_uri(&ctx->src, ctx->sock, hop, sizeof hop);
 	sip_hdr *from = m->first[SIP_HDR_FROM];
 	if (from)
 		dlg_set_caller_from(d, from->body);
@@ -126,8 +131,11 @@ void dlg_learn_caller(dlg *d, struct sip_ctx *ctx)
 /* The callee's side, from the 2xx: its Contact, and the Record-Route
  * values above this proxy's own (those the proxies between it and the
  * callee added), nearest first. Without a value of this proxy (the
- * policy did not record-route), those above the INVITE's own. */
-void dlg_learn_callee(dlg *d, sip_msg *resp)
+ * policy did not record-route), those above the INVITE's own. Without
+ * any, the next hop is where the branch that answered went (a callee
+ * behind a NAT registered a private Contact; the INVITE went to the
+ * address its REGISTER came from). */
+void dlg_learn_callee(dlg *d, txn *s, sip_msg *resp)
 {
 	sip_naddr *v[DLG_MAX_RR];
 	unsigned n = rr_values(resp, v, DLG_MAX_RR);
@@ -138,6 +146,12 @@ void dlg_learn_callee(dlg *d, sip_msg *resp)
 	if (ours < 0)
 		ours = n > d->rr_upstream ? (int)(n - d->rr_upstream) : 0;
 	sip_str first, routes = rr_routes(resp->arena, v, ours - 1, -1, -1, &first);
+	char hop[160];
+	for (unsigned i = 0; !first.len && resp->via1 && i < s->n_branches; i++) {
+		const txn *c = s->branches[i];
+		if (c && c->sock && sip_str_eq(c->branch, resp->via1->branch))
+			first = addr_uri(&c->peer, c->sock, hop, sizeof hop);
+	}
 	sip_hdr *to = resp->first[SIP_HDR_TO];
 	if (to)
 		dlg_set_callee_to(d, to->body);
@@ -255,8 +269,9 @@ static int dlg_send(dlg *d, enum dlg_side s, const char *method, bool probe)
 			 (unsigned long long)d->id, method, side_names[s], SIP_STR_ARG(r.ruri),
 			 sip_strerror(rc));
 	} else if (!probe) {
-		LOG_INFO("dialog %llu: BYE sent to the %s (" SIP_STR_FMT ")",
-			 (unsigned long long)d->id, side_names[s], SIP_STR_ARG(r.ruri));
+		LOG_INFO("dialog %llu: BYE sent to the %s (" SIP_STR_FMT ") via " SIP_STR_FMT,
+			 (unsigned long long)d->id, side_names[s], SIP_STR_ARG(r.ruri),
+			 SIP_STR_ARG(r.dst.len ? r.dst : r.ruri));
 	}
 	sip_arena_destroy(&a);
 	return rc;

@@ -16,8 +16,9 @@ void dlg_ctl_init(void);
 sip_str dlg_contact_uri(sip_msg *m);
 /* Keep how to reach the caller, from the initial INVITE ctx routes. */
 void dlg_learn_caller(dlg *d, struct sip_ctx *ctx);
-/* Keep how to reach the callee, from the 2xx resp that confirms d. */
-void dlg_learn_callee(dlg *d, sip_msg *resp);
+/* Keep how to reach the callee, from the 2xx resp to server transaction
+ * s that confirms d. */
+void dlg_learn_callee(dlg *d, txn *s, sip_msg *resp);
 /* End d now and, when it was confirmed, send a BYE to each side (why:
  * DLG_END_POLICY, DLG_END_OPERATOR). False when d has ended already. */
 bool dlg_hangup(dlg *d, enum dlg_end_reason why);

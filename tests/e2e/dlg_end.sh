@@ -156,8 +156,10 @@ e2e_sipp_wait chain_uac
 e2e_expect_calls chain_uac 1
 e2e_sipp_wait chain_uas
 e2e_expect_calls chain_uas 1
-grep -q "BYE sent to the caller (sip:sipp@127.0.0.1:$UAC)" "$E2E_TMP/proxy_b.log" ||
-	e2e_fail "proxy B sent no BYE to the caller's Contact"
+grep -q "BYE sent to the caller (sip:sipp@127.0.0.1:$UAC) via <\?sip:127.0.0.1:$PA[;>]" \
+	"$E2E_TMP/proxy_b.log" || e2e_fail "proxy B sent no BYE to the caller's Contact through proxy A"
+grep -q "BYE sent to the callee (sip:127.0.0.1:$UAS;transport=UDP) via <\?sip:127.0.0.1:$PC[;>]" \
+	"$E2E_TMP/proxy_b.log" || e2e_fail "proxy B sent no BYE to the callee's Contact through proxy C"
 grep -q "the caller answered the BYE with 200" "$E2E_TMP/proxy_b.log" ||
 	e2e_fail "the caller's 200 for the BYE did not come back to proxy B"
 grep -q "the callee answered the BYE with 200" "$E2E_TMP/proxy_b.log" ||
