@@ -95,7 +95,7 @@ static bool dlg_ctl_end(int argc, char **argv, proxy_ctl_out *o)
 	else
 		dlg_by_callid(sip_str_make(argv[0], strlen(argv[0])), dlg_ctl_end_one, &e);
 	if (!e.n)
-		return proxy_ctl_error(o, "no dialog %s that has not ended", argv[0]);
+		return proxy_ctl_error(o, "no confirmed dialog %s", argv[0]);
 	proxy_ctl_printf(o, ",\"ended\":%u", e.n);
 	return true;
 }

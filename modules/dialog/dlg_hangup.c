@@ -298,9 +298,11 @@ void dlg_hangup_on_end(dlg *d, enum dlg_end_reason why, uint64_t ms, void *arg)
 			dlg_send(d, (enum dlg_side)s, "BYE", false);
 }
 
+/* Only a confirmed call: an early one is still an INVITE transaction,
+ * which a CANCEL or a final reply ends. */
 bool dlg_hangup(dlg *d, enum dlg_end_reason why)
 {
-	if (d->state == DLG_ENDED || d->state == DLG_FREE)
+	if (d->state != DLG_CONFIRMED)
 		return false;
 	dlg_end(d, why);
 	return true;

@@ -19,8 +19,8 @@ void dlg_learn_caller(dlg *d, struct sip_ctx *ctx);
 /* Keep how to reach the callee, from the 2xx resp to server transaction
  * s that confirms d. */
 void dlg_learn_callee(dlg *d, txn *s, sip_msg *resp);
-/* End d now and, when it was confirmed, send a BYE to each side (why:
- * DLG_END_POLICY, DLG_END_OPERATOR). False when d has ended already. */
+/* End the confirmed dialog d now with a BYE to each side (why:
+ * DLG_END_POLICY, DLG_END_OPERATOR). False when d is not confirmed. */
 bool dlg_hangup(dlg *d, enum dlg_end_reason why);
 /* Probe d's sides with in-dialog OPTIONS every seconds (0: stop). */
 void dlg_keepalive(dlg *d, uint32_t seconds);
