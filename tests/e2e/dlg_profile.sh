@@ -1,7 +1,7 @@
 #!/bin/sh
 # Dialog profiles limit concurrent calls per caller (tests/e2e/dlg_profile.sip,
 # at most 2 calls per From URI), with sipp on both sides:
-#  1. alice places two calls that last 4 s; while they are up the control
+#  1. alice places two calls that last 8 s; while they are up the control
 #     socket shows the sizes (dlg profile, dlg list), and her third call
 #     gets 486 from the proxy (the callee never sees it), while a call of
 #     bob's completes;
@@ -35,7 +35,7 @@ json() {
 e2e_sipp uas -sf "$E2E_SRC/uas_rr.xml" -i 127.0.0.1 -p "$UAS" -m 4 -timeout 40s
 e2e_wait_sipp_up uas "$UAS"
 e2e_sipp held -sf "$E2E_SRC/uac_caller.xml" -key caller alice -s bob "127.0.0.1:$PROXY" \
-	-i 127.0.0.1 -p "$UAC" -m 2 -r 10 -d 4000 -timeout 30s -timeout_error
+	-i 127.0.0.1 -p "$UAC" -m 2 -r 10 -d 8000 -timeout 30s -timeout_error
 i=0
 until ctl_q dlg profile calls_out "$ALICE" && [ "$(json 'j["size"]')" = 2 ]; do
 	[ $i -ge 100 ] && e2e_fail "alice's calls not in the profile: $(cat "$E2E_TMP/ctl.json")"

@@ -24,8 +24,8 @@
 #  ch9  a phone behind a NAT (private Contact) is reached where it
 #       registered from;
 #  ch10 CDRs of the completed calls (sipcc-ctl cdr show), missed calls
-#       (sipcc-ctl acc missed); calls under control: gina (max_call_s 2
-#       in her preferences) places two calls that the proxy ends after 2 s
+#       (sipcc-ctl acc missed); calls under control: gina (max_call_s 5
+#       in her preferences) places two calls that the proxy ends after 5 s
 #       with a BYE to both sides (CDR: timeout by proxy); her third call
 #       while they last gets 486 (at most MAX_CALLS_OUT = 2 at once), and
 #       once they ended a new call passes;
@@ -60,7 +60,7 @@ ctl dp add 1 5 '^00([1-9][0-9]+)$' '^00(.*)$' '+\1'
 ctl dp add 1 10 '^0([1-9][0-9]+)$' '^0(.*)$' '+44\1'
 ctl blacklist add 449 desc=premium
 ctl pref set "erin@$D" cfna_timeout 2 --int
-ctl pref set "gina@$D" max_call_s 2 --int
+ctl pref set "gina@$D" max_call_s 5 --int
 
 # ---- the toll-fraud check ----
 "$SIPCC" check -Werror "$POLICY_PATH" >"$E2E_TMP/check.out" 2>&1 ||
