@@ -90,6 +90,7 @@ const char *cc_type_name(enum cc_type t)
 	case CC_TY_STATUS: break;
 	case CC_TY_SQL: return "sql";
 	case CC_TY_TIMEREC: return "timerec";
+	case CC_TY_PROFILE: return "profile";
 	}
 	return "?";
 }
@@ -181,6 +182,14 @@ struct cc_route *cc_find_route(const struct cc_program *p, const char *name)
 struct cc_define *cc_find_define(const struct cc_program *p, const char *name)
 {
 	for (struct cc_define *d = p->defines; d; d = d->next)
+		if (strcmp(d->name, name) == 0)
+			return d;
+	return NULL;
+}
+
+struct cc_profile_decl *cc_find_profile(const struct cc_program *p, const char *name)
+{
+	for (struct cc_profile_decl *d = p->profiles; d; d = d->next)
 		if (strcmp(d->name, name) == 0)
 			return d;
 	return NULL;
@@ -328,6 +337,7 @@ static const struct { const char *name; unsigned bit; } cc_marks[] = {
 	{ "dialog_track", CC_MARK_DIALOG_TRACK },
 	{ "readonly", CC_MARK_READONLY },
 	{ "async", CC_MARK_ASYNC },
+	{ "profile_add", CC_MARK_PROFILE_ADD },
 };
 
 unsigned cc_mark_from_name(const char *name)

@@ -58,6 +58,7 @@ enum cc_type {
 	CC_TY_TIMEREC,    /* stdlib parameter: a str holding a time recurrence
 			   * (core/timerec.h); the argument must be a literal (or
 			   * a define), checked when the policy is */
+	CC_TY_PROFILE,    /* stdlib parameter: names a declared dialog profile */
 	CC_TY_STATUS = 64,
 };
 const char *cc_type_name(enum cc_type t);
@@ -162,6 +163,9 @@ struct cc_param {
 	enum cc_type avp_type;          /* for CC_TY_AVP declared "avp str" or "avp
 					 * int": the type the AVP passed must be
 					 * declared with (CC_TY_ERROR: any) */
+	struct cc_expr *def;            /* "NAME: TYPE = LITERAL" (stdlib only): the
+					 * value of an argument left out; NULL:
+					 * the argument is required */
 	struct cc_loc loc;
 };
 
@@ -183,6 +187,8 @@ enum cc_mark {
 	 * readonly runs or what it reads is assigned */
 	CC_MARK_READONLY = 1u << 9,
 	CC_MARK_ASYNC = 1u << 10,        /* may wait (database, DNS, ...): the route is split at the call */
+	CC_MARK_PROFILE_ADD = 1u << 11,  /* puts the dialog in the profile it names: a profile
+					  * declared with values needs the value */
 };
 /* "auth" -> CC_MARK_AUTH; 0 when unknown. */
 unsigned cc_mark_from_name(const char *name);
@@ -341,6 +347,19 @@ struct cc_avp_decl {
 	struct cc_avp_decl *next;
 };
 
+/* profile NAME;  and  profile NAME: str;  a dialog profile (OpenSIPS):
+ * a named set of dialogs the runtime counts, without or with a value per
+ * member (the caller, the gateway...). type is CC_TY_VOID without values,
+ * CC_TY_STR with them. */
+struct cc_profile_decl {
+	const char *name;
+	enum cc_type type;
+	int index;
+	bool used;
+	struct cc_loc loc;
+	struct cc_profile_decl *next;
+};
+
 /* flag NAME;  (message/transaction flag) and  bflag NAME;  (branch flag) */
 struct cc_flag_decl {
 	const char *name;
@@ -360,6 +379,7 @@ struct cc_expr {
 	/* sema: the define a literal was rewritten from (for the flow checks:
 	 * a define annotated @gateway names a gateway). */
 	struct cc_define *def;
+	bool defaulted;            /* sema: a stdlib parameter's default, not written */
 	union {
 		int64_t ival;                         /* E_INT, E_BOOL, E_CONST */
 		/* E_STR (unescaped). tmpl: the literal interpolates
@@ -521,8 +541,9 @@ struct cc_program {
 	struct cc_define *defines;
 	struct cc_avp_decl *avps;
 	struct cc_avp_decl *dlgvars;
+	struct cc_profile_decl *profiles;
 	struct cc_flag_decl *flags;
-	int navps, nflags, nbflags, ndlgvars;
+	int navps, nflags, nbflags, ndlgvars, nprofiles;
 	struct cc_route *routes;
 	int nroutes;
 	struct cc_use *uses;
@@ -571,6 +592,7 @@ struct cc_route *cc_find_route(const struct cc_program *p, const char *name);
 struct cc_define *cc_find_define(const struct cc_program *p, const char *name);
 struct cc_avp_decl *cc_find_avp(const struct cc_program *p, const char *name);
 struct cc_avp_decl *cc_find_dlgvar(const struct cc_program *p, const char *name);
+struct cc_profile_decl *cc_find_profile(const struct cc_program *p, const char *name);
 struct cc_flag_decl *cc_find_flag(const struct cc_program *p, const char *name);
 struct cc_setting_decl *cc_find_setting(const struct cc_program *p, const char *module,
 					const char *key);

@@ -641,7 +641,7 @@ void cc_ast_print(const struct cc_program *p, FILE *out)
 		fputc('\n', out);
 		gap = true;
 	}
-	if (gap && (p->flags || p->avps || p->dlgvars))
+	if (gap && (p->flags || p->avps || p->dlgvars || p->profiles))
 		fputc('\n', out);
 	for (const struct cc_flag_decl *f = p->flags; f; f = f->next, gap = true)
 		fprintf(out, "%s %s\n", f->branch ? "bflag" : "flag", f->name);
@@ -649,6 +649,8 @@ void cc_ast_print(const struct cc_program *p, FILE *out)
 		fprintf(out, "avp %s: %s\n", a->name, cc_type_name(a->type));
 	for (const struct cc_avp_decl *a = p->dlgvars; a; a = a->next, gap = true)
 		fprintf(out, "dlgvar %s: %s\n", a->name, cc_type_name(a->type));
+	for (const struct cc_profile_decl *d = p->profiles; d; d = d->next, gap = true)
+		fprintf(out, "profile %s%s\n", d->name, d->type == CC_TY_STR ? ": str" : "");
 	for (const struct cc_route *r = p->routes; r; r = r->next) {
 		if (gap)
 			fputc('\n', out);
@@ -663,7 +665,7 @@ void cc_ast_print(const struct cc_program *p, FILE *out)
 
 enum cc_item_kind {
 	CC_IT_INCLUDE, CC_IT_LISTEN, CC_IT_DOMAIN, CC_IT_DATABASE, CC_IT_USE, CC_IT_DEFINE,
-	CC_IT_FLAG, CC_IT_AVP, CC_IT_DLGVAR, CC_IT_ROUTE,
+	CC_IT_FLAG, CC_IT_AVP, CC_IT_DLGVAR, CC_IT_PROFILE, CC_IT_ROUTE,
 };
 
 struct cc_item {
@@ -747,6 +749,11 @@ static void cc_fmt_item(struct cc_pctx *pc, const struct cc_item *it, struct cc_
 			cc_type_name(a->type));
 		break;
 	}
+	case CC_IT_PROFILE: {
+		const struct cc_profile_decl *d = it->v;
+		fprintf(out, "profile %s%s", d->name, d->type == CC_TY_STR ? ": str" : "");
+		break;
+	}
 	case CC_IT_ROUTE: {
 		const struct cc_route *r = it->v;
 		cc_print_route_head(r, out);
@@ -784,6 +791,8 @@ bool cc_ast_fmt(const struct cc_program *p, const char *file, FILE *out)
 		cc_items_add(&items, file, CC_IT_AVP, a, a->loc);
 	for (const struct cc_avp_decl *a = p->dlgvars; a; a = a->next)
 		cc_items_add(&items, file, CC_IT_DLGVAR, a, a->loc);
+	for (const struct cc_profile_decl *d = p->profiles; d; d = d->next)
+		cc_items_add(&items, file, CC_IT_PROFILE, d, d->loc);
 	for (const struct cc_route *r = p->routes; r; r = r->next)
 		cc_items_add(&items, file, CC_IT_ROUTE, r, r->allow_loc.line ? r->allow_loc : r->loc);
 	if (items.n)

@@ -78,7 +78,8 @@ enum cc_diag_severity { CC_SEV_ERROR, CC_SEV_WARNING };
 	X(BAD_SQL,           "E0044", CC_SEV_ERROR,   "invalid-sql")       \
 	X(DIV_ZERO,          "E0045", CC_SEV_ERROR,   "division-by-zero") \
 	X(BAD_TIMEREC,       "E0046", CC_SEV_ERROR,   "invalid-time-recurrence") \
-	X(UNKNOWN_EVENT,     "E0047", CC_SEV_ERROR,   "unknown-event")
+	X(UNKNOWN_EVENT,     "E0047", CC_SEV_ERROR,   "unknown-event") \
+	X(UNKNOWN_PROFILE,   "E0048", CC_SEV_ERROR,   "unknown-dialog-profile")
 
 enum cc_diag_id {
 #define CC_DIAG_ENUM(name, id, sev, text) CC_D_##name,

@@ -68,6 +68,14 @@ static void cc_doc_fn(FILE *out, const struct cc_fn_decl *f)
 		cc_roff_text(out, f->params[i].name);
 		fputs("\\fR: ", out);
 		cc_roff_param_type(out, &f->params[i]);
+		const struct cc_expr *d = f->params[i].def;
+		if (d && d->kind == E_STR) {
+			fputs(" = \"", out);
+			fwrite(d->u.str.s, 1, d->u.str.len, out);
+			fputc('"', out);
+		} else if (d && (d->kind == E_INT || d->kind == E_BOOL)) {
+			fprintf(out, " = %lld", (long long)d->u.ival);
+		}
 	}
 	fprintf(out, "): %s\n", cc_type_name(f->result));
 	if (f->doc && *f->doc) {

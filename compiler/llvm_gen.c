@@ -406,6 +406,21 @@ static void cc_gen_policy_init(struct cc_gen *g, struct cc_program *p)
 		cc_gen_call(g, reg_avp, args, 3, "");
 	}
 
+	/* The dialog profiles the policy declares: their names and whether
+	 * they have values, for the runtime's counters and control socket. */
+	LLVMValueRef reg_profile = NULL;
+	for (const struct cc_profile_decl *d = p->profiles; d; d = d->next) {
+		if (!reg_profile)
+			reg_profile = cc_gen_declare(g, "sipcc_reg_profile",
+						     LLVMFunctionType(g->t_void, at, 3, 0));
+		LLVMValueRef args[3] = {
+			cc_const_i64(g, d->index),
+			cc_gen_cstr(g, d->name, strlen(d->name)),
+			cc_const_i64(g, d->type == CC_TY_STR),
+		};
+		cc_gen_call(g, reg_profile, args, 3, "");
+	}
+
 	cc_gen_modules(g, p);
 
 	LLVMTypeRef rt[3] = { g->t_i64, g->t_ptr, LLVMPointerType(g->t_route, 0) };

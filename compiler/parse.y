@@ -77,6 +77,7 @@ static void yyerror(YYLTYPE *loc, struct cc_parse_ctx *pc, yyscan_t scanner,
 %token FN "fn" PV "pv" CONST "const" IN "in" CALLS "calls" DOC "doc" RW "rw"
 %token SWITCH "switch" CASE "case" DEFAULT "default" BREAK "break" WHILE "while"
 %token MAX "max" VAR "var" AVP "avp" FLAG "flag" BFLAG "bflag" DLGVAR "dlgvar"
+%token PROFILE "profile"
 %token INCLUDE "include" USE "use" DATABASE "database" SETTING "setting" MODULE "module"
 %token STATUS "status" EVENT "event"
 %token AND "&&" OR "||" EQ "==" NE "!=" LE "<=" GE ">=" MATCH "=~" NMATCH "!~"
@@ -173,6 +174,10 @@ item:
 		{ cc_parse_avp(pc, @2, $2, $4, @4, false); }
 	| DLGVAR IDENT ':' IDENT
 		{ cc_parse_avp(pc, @2, $2, $4, @4, true); }
+	| PROFILE IDENT
+		{ cc_parse_profile(pc, @2, $2, NULL, @2); }
+	| PROFILE IDENT ':' IDENT
+		{ cc_parse_profile(pc, @2, $2, $4, @4); }
 	| MODULE IDENT module_deps_opt ';'
 		{ if (cc_parse_stdlib_only(pc, @1, "module"))
 			cc_parse_module(pc, @1, $2, @2, $3); }
@@ -385,6 +390,8 @@ params:
 param:
 	  IDENT ':' type
 		{ $$ = cc_parse_param($1, $3, @1); }
+	| IDENT ':' type '=' literal
+		{ $$ = cc_parse_param_default(pc, cc_parse_param($1, $3, @1), @4, $5); }
 	;
 
 type:
@@ -394,6 +401,7 @@ type:
 	| BFLAG         { $$ = (struct cc_type_ref){ CC_TY_BFLAG, CC_RK_NAMED, CC_TY_ERROR }; }
 	| AVP           { $$ = (struct cc_type_ref){ CC_TY_AVP, CC_RK_NAMED, CC_TY_ERROR }; }
 	| AVP IDENT     { $$ = cc_parse_avp_type(pc, $2, @2); }
+	| PROFILE       { $$ = (struct cc_type_ref){ CC_TY_PROFILE, CC_RK_NAMED, CC_TY_ERROR }; }
 	;
 
 kinds:
@@ -498,7 +506,7 @@ static bool cc_parse_unclosed(struct cc_parse_ctx *pc, yysymbol_kind_t tok,
 {
 	static const char *const items[] = {
 		"listen", "domain", "define", "route", "include", "use", "database",
-		"flag", "bflag", "avp", "dlgvar", "fn", "pv", "const", "setting", NULL,
+		"flag", "bflag", "avp", "dlgvar", "profile", "fn", "pv", "const", "setting", NULL,
 	};
 	struct cc_loc at = pc->last_loc;
 	const char *word = pc->last_text;

@@ -311,6 +311,39 @@ void cc_parse_avp(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
 	*tail = a;
 }
 
+/* profile NAME  and  profile NAME: str  (a dialog profile, without or
+ * with a value per dialog). */
+void cc_parse_profile(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
+		      const char *type, struct cc_loc type_loc)
+{
+	struct cc_profile_decl *d, **tail;
+	enum cc_type t = CC_TY_VOID;
+
+	if (!cc_parse_policy_only(ps, loc, "profile"))
+		return;
+	if ((d = cc_find_profile(ps->prog, name))) {
+		cc_diag_report(CC_D_DUP_NAME, loc, "dialog profile '%s' is declared twice", name);
+		cc_diag_note(d->loc, "previous declaration is here");
+		return;
+	}
+	if (type) {
+		t = cc_parse_type(ps, type, type_loc, false).ty;
+		if (t != CC_TY_ERROR && t != CC_TY_STR) {
+			cc_diag_report(CC_D_BAD_DECL, type_loc,
+				       "a dialog profile's values are str, not %s", cc_type_name(t));
+		}
+		t = CC_TY_STR;
+	}
+	d = cc_alloc(sizeof *d);
+	d->name = name;
+	d->type = t;
+	d->index = ps->prog->nprofiles++;
+	d->loc = loc;
+	for (tail = &ps->prog->profiles; *tail; tail = &(*tail)->next)
+		;
+	*tail = d;
+}
+
 /* Append a statement to a block (st is NULL after a syntax error). */
 struct cc_stmt_list cc_parse_stmt_add(struct cc_stmt_list l, struct cc_stmt *st)
 {
@@ -555,6 +588,21 @@ struct cc_param cc_parse_param(const char *name, struct cc_type_ref ty, struct c
 	p.route_kind = ty.rk;
 	p.avp_type = ty.ty == CC_TY_AVP ? ty.elem : CC_TY_ERROR;
 	p.loc = loc;
+	return p;
+}
+
+/* NAME: TYPE = LITERAL: an optional parameter of a stdlib function (the
+ * literal is the argument a call leaves out). A policy's routes take
+ * every argument. */
+struct cc_param cc_parse_param_default(struct cc_parse_ctx *ps, struct cc_param p,
+				       struct cc_loc eq_loc, struct cc_expr *def)
+{
+	if (ps->mode != CC_SRC_STDLIB) {
+		cc_diag_report(CC_D_MISPLACED, eq_loc,
+			       "default arguments are only allowed in stdlib .sipi files");
+		return p;
+	}
+	p.def = def;
 	return p;
 }
 

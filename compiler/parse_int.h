@@ -164,6 +164,10 @@ struct cc_setting_decl *cc_parse_setting(struct cc_parse_ctx *ps, struct cc_loc 
 void cc_parse_setting_values(struct cc_setting_decl *d, const char *word,
 			     struct cc_loc loc, struct cc_arg_list *vals);
 struct cc_param cc_parse_param(const char *name, struct cc_type_ref ty, struct cc_loc loc);
+struct cc_param cc_parse_param_default(struct cc_parse_ctx *ps, struct cc_param p,
+				       struct cc_loc eq_loc, struct cc_expr *def);
+void cc_parse_profile(struct cc_parse_ctx *ps, struct cc_loc loc, const char *name,
+		      const char *type, struct cc_loc type_loc);
 struct cc_param_list *cc_parse_param_add(struct cc_param_list *l,
 					 struct cc_param p);
 

@@ -322,6 +322,10 @@ static void cc_sema_unused(struct cc_sema *s)
 		if (!a->used)
 			cc_diag_report(CC_D_UNUSED_DECL, a->loc, "dialog variable '%s' is never used",
 				       a->name);
+	for (struct cc_profile_decl *d = s->p->profiles; d; d = d->next)
+		if (!d->used)
+			cc_diag_report(CC_D_UNUSED_DECL, d->loc, "dialog profile '%s' is never used",
+				       d->name);
 }
 
 static bool cc_sema_blank(const char *s, size_t n)

@@ -81,13 +81,25 @@ static const char *cc_sema_param_type(const struct cc_param *p)
 static const char *cc_sema_fn_sig(const struct cc_fn_decl *f)
 {
 	size_t n = strlen(f->name) + 32;
-	for (int i = 0; i < f->nparams; i++)
+	for (int i = 0; i < f->nparams; i++) {
 		n += strlen(f->params[i].name) + 24;
+		if (f->params[i].def && f->params[i].def->kind == E_STR)
+			n += f->params[i].def->u.str.len + 8;
+		else if (f->params[i].def)
+			n += 32;
+	}
 	char *buf = cc_alloc(n);
 	size_t off = (size_t)snprintf(buf, n, "%s(", f->name);
-	for (int i = 0; i < f->nparams; i++)
+	for (int i = 0; i < f->nparams; i++) {
+		const struct cc_expr *d = f->params[i].def;
 		off += (size_t)snprintf(buf + off, n - off, "%s%s: %s", i ? ", " : "",
 					f->params[i].name, cc_sema_param_type(&f->params[i]));
+		if (d && d->kind == E_STR)
+			off += (size_t)snprintf(buf + off, n - off, " = \"%.*s\"", (int)d->u.str.len,
+						d->u.str.s);
+		else if (d)
+			off += (size_t)snprintf(buf + off, n - off, " = %lld", (long long)d->u.ival);
+	}
 	snprintf(buf + off, n - off, "): %s", cc_type_name(f->result));
 	return buf;
 }
@@ -204,6 +216,63 @@ static bool cc_sema_decl_arg(struct cc_sema *s, const struct cc_fn_decl *f,
 	arg->ty = CC_TY_INT;
 	arg->u.ival = index;
 	return true;
+}
+
+/* A dialog profile passed to a stdlib parameter of type profile: the
+ * argument names a "profile" declaration and is replaced by its index.
+ * The optional str parameter right after it is the value: a profile
+ * declared without values takes none, and a function that puts the
+ * dialog in a profile (marks(profile_add)) needs one for a profile
+ * declared with values. */
+static bool cc_sema_profile_arg(struct cc_sema *s, const struct cc_fn_decl *f, int j,
+				struct cc_expr **slot)
+{
+	const struct cc_param *p = &f->params[j];
+	struct cc_expr *arg = slot[j];
+
+	if (arg->kind != E_IDENT) {
+		cc_diag_report(CC_D_ARG_TYPE, arg->loc, "argument '%s' of '%s' must name a dialog profile",
+			       p->name, f->name);
+		cc_sema_sig_note(f);
+		return false;
+	}
+	const char *name = arg->u.ident.name;
+	struct cc_profile_decl *d = cc_find_profile(s->p, name);
+	if (!d) {
+		struct cc_suggest sg;
+		cc_suggest_init(&sg, name);
+		for (struct cc_profile_decl *c = s->p->profiles; c; c = c->next)
+			cc_suggest_add(&sg, c->name);
+		cc_diag_report(CC_D_UNKNOWN_PROFILE, arg->loc, "unknown dialog profile '%s'%s", name,
+			       cc_suggest_text(&sg));
+		if (!sg.best)
+			cc_diag_note((struct cc_loc){0},
+				     "declare it at the top of the policy: 'profile %s' (or 'profile %s: str'"
+				     " for one with values)", name, name);
+		return false;
+	}
+	d->used = true;
+	bool ok = true;
+	if (j + 1 < f->nparams && f->params[j + 1].def && slot[j + 1]) {
+		const struct cc_expr *v = slot[j + 1];
+		if (d->type == CC_TY_VOID && !v->defaulted) {
+			cc_diag_report(CC_D_ARG_TYPE, v->loc,
+				       "dialog profile '%s' has no values, but '%s' is given one", name,
+				       f->name);
+			cc_diag_note(d->loc, "'%s' is declared here; 'profile %s: str' has values",
+				     name, name);
+			ok = false;
+		} else if (d->type == CC_TY_STR && v->defaulted && (f->marks & CC_MARK_PROFILE_ADD)) {
+			cc_diag_report(CC_D_ARG_COUNT, arg->loc,
+				       "dialog profile '%s' has values: '%s' needs the value", name, f->name);
+			cc_diag_note(d->loc, "'%s' is declared here", name);
+			ok = false;
+		}
+	}
+	arg->kind = E_INT;
+	arg->ty = CC_TY_INT;
+	arg->u.ival = d->index;
+	return ok;
 }
 
 /* The named route a call f(...) stands for, when no stdlib function is
@@ -348,7 +417,10 @@ enum cc_type cc_sema_call(struct cc_sema *s, struct cc_expr *e)
 		}
 		slot[j] = a;
 	}
-	if (ok && nargs != f->nparams) {
+	int nrequired = f->nparams;
+	while (nrequired > 0 && f->params[nrequired - 1].def)
+		nrequired--;
+	if (ok && (nargs > f->nparams || (nargs < nrequired && !e->u.call.arg_names))) {
 		cc_diag_report(CC_D_ARG_COUNT, e->loc, "function '%s' takes %d argument%s but %d %s given",
 			       name, f->nparams, f->nparams == 1 ? "" : "s",
 			       nargs, nargs == 1 ? "was" : "were");
@@ -358,6 +430,15 @@ enum cc_type cc_sema_call(struct cc_sema *s, struct cc_expr *e)
 		for (int j = 0; j < f->nparams; j++) {
 			if (slot[j])
 				continue;
+			if (f->params[j].def) {
+				/* The default, as a node of this call (sema writes
+				 * into the nodes it checks). */
+				struct cc_expr *d = cc_expr_new(f->params[j].def->kind, e->loc);
+				d->u = f->params[j].def->u;
+				d->defaulted = true;
+				slot[j] = d;
+				continue;
+			}
 			cc_diag_report(CC_D_ARG_COUNT, e->loc, "missing argument '%s' in call to '%s'",
 				       f->params[j].name, name);
 			cc_sema_sig_note(f);
@@ -377,6 +458,11 @@ enum cc_type cc_sema_call(struct cc_sema *s, struct cc_expr *e)
 		}
 		if (p->type == CC_TY_FLAG || p->type == CC_TY_BFLAG || p->type == CC_TY_AVP) {
 			if (!cc_sema_decl_arg(s, f, p, a))
+				ok = false;
+			continue;
+		}
+		if (p->type == CC_TY_PROFILE) {
+			if (!cc_sema_profile_arg(s, f, j, slot))
 				ok = false;
 			continue;
 		}
@@ -411,6 +497,7 @@ enum cc_type cc_sema_call(struct cc_sema *s, struct cc_expr *e)
 
 	if (ok) {
 		e->u.call.args = slot;
+		e->u.call.nargs = f->nparams;   /* with the defaults filled in */
 		e->u.call.arg_names = NULL;
 	}
 	return f->result;

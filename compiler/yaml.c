@@ -580,13 +580,13 @@ enum {
 	CC_YT_LISTEN, CC_YT_DOMAINS, CC_YT_DEFINES, CC_YT_DATABASE, CC_YT_MODULES,
 	CC_YT_INCLUDE, CC_YT_REQUIRE, CC_YT_RULES, CC_YT_FAILURE, CC_YT_ALLOW,
 	CC_YT_GATEWAYS, CC_YT_FLAGS, CC_YT_BFLAGS, CC_YT_AVPS, CC_YT_DLGVARS,
-	CC_YT_REPLY, CC_YT_TIMERS, CC_YT_BRANCH, CC_YT_EVENTS, CC_YT__COUNT
+	CC_YT_REPLY, CC_YT_TIMERS, CC_YT_BRANCH, CC_YT_EVENTS, CC_YT_PROFILES, CC_YT__COUNT
 };
 static const char *const cc_yaml_top_keys[] = {
 	"listen", "domains", "defines", "database", "modules", "include",
 	"require", "rules", "failure_routes", "allow", "gateways", "flags",
 	"branch_flags", "avps", "dialog_vars", "reply_routes", "timers", "branch_routes", "events",
-	NULL,
+	"dialog_profiles", NULL,
 };
 
 static void cc_yaml_policy(struct cc_yaml *y, yaml_node_t *root)
@@ -615,6 +615,8 @@ static void cc_yaml_policy(struct cc_yaml *y, yaml_node_t *root)
 		cc_yaml_avps(y, f[CC_YT_AVPS].val, false);
 	if (f[CC_YT_DLGVARS].val)
 		cc_yaml_avps(y, f[CC_YT_DLGVARS].val, true);
+	if (f[CC_YT_PROFILES].val)
+		cc_yaml_profiles(y, f[CC_YT_PROFILES].val);
 	if (f[CC_YT_INCLUDE].val)
 		cc_yaml_include(y, f[CC_YT_INCLUDE].val);
 	if (f[CC_YT_RULES].val)

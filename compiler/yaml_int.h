@@ -252,5 +252,6 @@ void cc_yaml_modules(struct cc_yaml *y, yaml_node_t *n);
 bool cc_yaml_include(struct cc_yaml *y, yaml_node_t *n);
 void cc_yaml_flags(struct cc_yaml *y, yaml_node_t *n, bool branch);
 void cc_yaml_avps(struct cc_yaml *y, yaml_node_t *n, bool dialog);
+void cc_yaml_profiles(struct cc_yaml *y, yaml_node_t *n);
 
 #endif

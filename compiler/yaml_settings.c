@@ -303,6 +303,41 @@ void cc_yaml_flags(struct cc_yaml *y, yaml_node_t *n, bool branch)
 	});
 }
 
+/* dialog_profiles: { NAME: str|none }: "profile NAME: str" (a value per
+ * member) or "profile NAME". */
+void cc_yaml_profiles(struct cc_yaml *y, yaml_node_t *n)
+{
+	struct cc_parse_ctx ps = cc_yaml_decl_ctx(y);
+
+	if (n->type != YAML_MAPPING_NODE) {
+		cc_diag_report(CC_D_BAD_VALUE, cc_yaml_loc(y, n),
+			       "'dialog_profiles' must map names to str (a value per call) or none, not %s",
+			       cc_yaml_what(n));
+		return;
+	}
+	for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
+		yaml_node_t *k = cc_yaml_node(y, pr->key), *v = cc_yaml_node(y, pr->value);
+		const char *name, *type;
+		struct cc_loc kl = cc_yaml_loc(y, k);
+
+		if (!cc_yaml_str(y, k, "a name", &name) || !cc_yaml_str(y, v, name, &type))
+			continue;
+		if (!cc_yaml_is_word(name, strlen(name))) {
+			cc_diag_report(CC_D_BAD_VALUE, kl, "'%s' is not a name (letters, digits, _)", name);
+			continue;
+		}
+		if (strcmp(type, "none") == 0) {
+			cc_parse_profile(&ps, kl, name, NULL, kl);
+		} else if (strcmp(type, "str") == 0) {
+			cc_parse_profile(&ps, kl, name, type, cc_yaml_loc(y, v));
+		} else {
+			cc_diag_report(CC_D_BAD_VALUE, cc_yaml_loc(y, v),
+				       "dialog profile '%s' is str (a value per call) or none, not '%s'",
+				       name, type);
+		}
+	}
+}
+
 /* avps: { NAME: str|int }: "avp NAME: TYPE" (dialog_vars: "dlgvar"). */
 void cc_yaml_avps(struct cc_yaml *y, yaml_node_t *n, bool dialog)
 {

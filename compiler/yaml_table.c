@@ -202,12 +202,25 @@ const struct cc_yaml_tmpl cc_yaml_table[] = {
 	  "case LOOKUP_NO_CONTACTS: t_reply(@no_contacts.code, @no_contacts.reason); exit; "
 	  "default: t_reply(500, \"Server Internal Error\"); exit; }",
 	  .tail = "t_relay();"),
+	/* At most max calls at once in profile (for value): 486 beyond,
+	 * before the call is tracked (the profile rows below). */
+	ROW("call_limit", R, "profile: word, max: int(1..1000000), value: str = ${$fu}",
+	  "if (get_profile_size(@profile, @value) >= @max) { t_reply(486, \"Busy Here\"); exit; }"),
 	ROW("dialog", R, NULL, "dlg_manage();"),
 	ROW("set_dialog_var", R | F | P | KEYED, "name: word, value: scalar", "$dlg(@name) = @value;"),
 	ROW("dialog_timeout", R | F | P, "seconds: int(1..2147483647)", "dlg_set_timeout(@seconds);"),
 	ROW("accounting", R | F, "flags: str = cdr|missed, type: str = db",
 	  "do_accounting(@type, @flags);"),
 	ROW("acc_log", R | F, "comment: str", "acc_log_request(@comment);"),
+	/* ---- calls under control (dialog profiles, ending calls) ---- */
+	ROW("dialog_profile", R | F | P | B, "profile: word", "set_dlg_profile(@profile);"),
+	ROW("dialog_profile", R | F | P | B, "profile: word, value: str", "set_dlg_profile(@profile, @value);"),
+	/* The lifetime from an int AVP (a preference) when it is positive. */
+	ROW("dialog_timeout_from", R | F | P, "avp: word, default: int(1..2147483647)",
+	  "if (avp_count(@avp) > 0 && $avp(@avp) > 0) { dlg_set_timeout($avp(@avp)); } "
+	  "else { dlg_set_timeout(@default); }"),
+	ROW("dialog_keepalive", R | F | P | B, "seconds: int(0..86400)", "dlg_set_keepalive(@seconds);"),
+	ROW("end_dialog", R | F | P, NULL, "if (!dlg_end_dlg()) { log(L_INFO, \"no call to end\"); }"),
 	ROW("acc_db", R | F, "comment: str, table: str = acc", "acc_db_request(@comment, @table);"),
 	/* Trunks (module uac): From and To presented to the trunk (restored
 	 * on the way back); a trunk's challenge answered from the trunk table

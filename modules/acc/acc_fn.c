@@ -356,7 +356,10 @@ static void acc_dlg_end(dlg *d, enum dlg_end_reason why, uint64_t duration_ms, v
 	(void)arg;
 	if (!A.up || !(d->user_flags & ACC_F_CDR) || !d->confirmed_ms)
 		return;
-	const char *by = why != DLG_END_BYE ? "" : d->bye_from_callee ? "callee" : "caller";
+	/* Who ended it: the caller or the callee (their BYE), the proxy (the
+	 * lifetime ran out, a side stopped answering probes), the policy
+	 * (dlg_end_dlg) or the operator (dlg end). */
+	const char *by = dlg_ended_by(d);
 	acc_emit(acc_row_cdr(d, why, duration_ms, acc_wall_ms(), by), d->user_flags);
 }
 
@@ -377,7 +380,7 @@ static void acc_module_init(sip_timer_wheel *w)
 	sip_arena_init(&A.arena, 4096);
 	/* The dialog module, when the policy tracks dialogs. */
 	A.dlg = proxy_module_api("dialog");
-	static const struct dlg_callbacks cb = { NULL, acc_dlg_end, NULL };
+	static const struct dlg_callbacks cb = { .on_end = acc_dlg_end };
 	if (dlg_callbacks_add(&cb) != SIP_OK)
 		LOG_WARN("acc: cannot follow dialogs; no CDRs");
 	proxy_db_want(NULL);

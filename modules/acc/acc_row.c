@@ -28,7 +28,11 @@ bool acc_kind_of_table(sip_str table, enum acc_kind *out)
 	return true;
 }
 
-static const char *const acc_end_names[] = { "bye", "rejected", "timeout", "shutdown" };
+/* By enum dlg_end_reason: policy and operator both "ended" (hangup_by
+ * tells them apart). */
+static const char *const acc_end_names[] = {
+	"bye", "rejected", "timeout", "shutdown", "ended", "ended", "keepalive",
+};
 
 const char *acc_end_reason_name(enum dlg_end_reason why)
 {

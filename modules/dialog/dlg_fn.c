@@ -9,9 +9,9 @@
 #include "core/log.h"
 #include "core/status.h"
 #include "dialog/dialog.h"
+#include "dialog/profile.h"
+#include "dialog/dlg_mod.h"
 #include "proxy/host.h"
-
-void dlg_ctl_init(void);
 
 static struct {
 	bool up;
@@ -61,11 +61,24 @@ static void dlg_set_cur(struct sip_ctx *ctx, dlg *d)
 
 /* ---- proxy hooks ---- */
 
-/* An in-dialog request: find its dialog before the policy routes it. */
+/* An in-dialog request: find its dialog before the policy routes it, and
+ * keep what it says about its sender (its CSeq; a re-INVITE's or
+ * UPDATE's Contact is the sender's new target). */
 static void hook_request(struct sip_ctx *ctx)
 {
-	if (M.up && ctx->msg->to_tag.len)
-		dlg_set_cur(ctx, dlg_match(ctx->msg, NULL));
+	if (!M.up || !ctx->msg->to_tag.len)
+		return;
+	bool from_caller = false;
+	dlg *d = dlg_match(ctx->msg, &from_caller);
+	dlg_set_cur(ctx, d);
+	if (!d)
+		return;
+	sip_msg *m = ctx->msg;
+	enum dlg_side s = from_caller ? DLG_CALLER : DLG_CALLEE;
+	if (m->method != SIP_METHOD_ACK && m->method != SIP_METHOD_CANCEL)
+		dlg_seen_cseq(d, s, m->cseq.num);
+	if (m->method == SIP_METHOD_INVITE || m->method == SIP_METHOD_UPDATE)
+		dlg_set_leg(d, s, dlg_contact_uri(m), SIP_STR_NULL, SIP_STR_NULL);
 }
 
 /* After the request route: the request's transaction belongs to the
@@ -105,6 +118,8 @@ static void hook_reply(txn *s, sip_msg *resp)
 	if (d->state == DLG_CONFIRMED || resp->to_tag.len == 0)
 		return;
 	/* Only the INVITE that created the dialog, not a re-INVITE. */
+	if (resp->status >= 200)
+		dlg_learn_callee(d, s, resp);
 	dlg_response(d, resp->status, resp->to_tag);
 }
 
@@ -125,6 +140,20 @@ static void hook_route_txn(struct sip_ctx *ctx, txn *s)
 
 /* ---- start-up ---- */
 
+/* The policy's event routes hear of every state change
+ * (dialog.state_changed): registered only when the policy has one. */
+static void dlg_event_state(dlg *d, enum dlg_state from, void *arg)
+{
+	(void)arg;
+	if (d->state == DLG_UNCONFIRMED)
+		return;         /* created: the INVITE is being relayed */
+	const char *st = dlg_state_name(d->state), *prev = dlg_state_name(from);
+	const char *why = d->state == DLG_ENDED ? dlg_end_reason_name(d->end_reason) : "";
+	sipcc_event_dialog_state_changed(d->callid, d->caller_uri, d->callee_uri,
+					 sip_str_make(st, strlen(st)), sip_str_make(prev, strlen(prev)),
+					 sip_str_make(why, strlen(why)));
+}
+
 static void dlg_log_start(dlg *d, void *arg)
 {
 	(void)arg;
@@ -132,13 +161,13 @@ static void dlg_log_start(dlg *d, void *arg)
 		 (unsigned long long)d->id, SIP_STR_ARG(d->caller_uri), SIP_STR_ARG(d->callee_uri));
 }
 
-static const char *const dlg_end_names[] = { "bye", "rejected", "timeout", "shutdown" };
-
 static void dlg_log_end(dlg *d, enum dlg_end_reason why, uint64_t ms, void *arg)
 {
 	(void)arg;
-	LOG_INFO("dialog %llu ended (%s) after %llu ms; %lu active",
-		 (unsigned long long)d->id, dlg_end_names[why], (unsigned long long)ms, dlg_active());
+	const char *by = dlg_ended_by(d);
+	LOG_INFO("dialog %llu ended (%s)%s%s after %llu ms; %lu active",
+		 (unsigned long long)d->id, dlg_end_reason_name(why), *by ? " by " : "", by,
+		 (unsigned long long)ms, dlg_active());
 }
 
 static void dlg_module_init(sip_timer_wheel *w)
@@ -155,8 +184,17 @@ static void dlg_module_init(sip_timer_wheel *w)
 		LOG_ERR("dialog: cannot set up the dialog table");
 		return;
 	}
-	static const struct dlg_callbacks log_cb = { dlg_log_start, dlg_log_end, NULL };
+	static const struct dlg_callbacks log_cb = { .on_start = dlg_log_start, .on_end = dlg_log_end };
 	dlg_callbacks_add(&log_cb);
+	static const struct dlg_callbacks end_cb = {
+		.on_end = dlg_hangup_on_end, .on_state = dlg_ka_state,
+	};
+	dlg_callbacks_add(&end_cb);
+	if (proxy_event_wanted("dialog.state_changed")) {
+		static const struct dlg_callbacks ev_cb = { .on_state = dlg_event_state };
+		dlg_callbacks_add(&ev_cb);
+	}
+	dlg_hangup_init(w);
 	M.up = true;
 	dlg_ctl_init();
 }
@@ -165,6 +203,7 @@ static void dlg_module_destroy(void)
 {
 	if (M.up)
 		dlg_layer_destroy();
+	dlg_hangup_destroy();
 	M.up = false;
 }
 
@@ -180,6 +219,7 @@ int64_t sipcc_fn_dlg_manage(struct sip_ctx *ctx)
 	d = dlg_create(ctx->msg, M.default_timeout);
 	if (!d)
 		return 0;
+	dlg_learn_caller(d, ctx);
 	dlg_set_cur(ctx, d);
 	if (ctx->txn && !dlg_of_txn(ctx->txn))
 		dlg_bind(ctx->txn, d);
@@ -193,6 +233,63 @@ int64_t sipcc_fn_dlg_set_timeout(struct sip_ctx *ctx, int64_t seconds)
 		return 0;
 	dlg_set_timeout(d, (uint32_t)seconds);
 	return 1;
+}
+
+int64_t sipcc_fn_dlg_end_dlg(struct sip_ctx *ctx)
+{
+	dlg *d = dlg_cur(ctx);
+	if (!d || d->state != DLG_CONFIRMED)
+		return 0;
+	return dlg_hangup(d, DLG_END_POLICY);
+}
+
+int64_t sipcc_fn_dlg_set_keepalive(struct sip_ctx *ctx, int64_t seconds)
+{
+	dlg *d = dlg_cur(ctx);
+	if (!d || d->state == DLG_ENDED || seconds < 0 || seconds > 86400)
+		return 0;
+	dlg_keepalive(d, (uint32_t)seconds);
+	return 1;
+}
+
+/* ---- profiles ---- */
+
+int64_t sipcc_fn_set_dlg_profile(struct sip_ctx *ctx, int64_t p, const char *v, size_t vlen)
+{
+	dlg *d = dlg_cur(ctx);
+	if (!d || d->state == DLG_ENDED || p < 0)
+		return 0;
+	if (dlg_profile_has_value((unsigned)p) && !vlen) {
+		LOG_WARN("dialog: set_dlg_profile(%s) with an empty value; not set",
+			 dlg_profile_name((unsigned)p));
+		return 0;
+	}
+	return dlg_profile_add(d, (unsigned)p, sip_str_make(v, vlen)) == SIP_OK;
+}
+
+/* An empty value names no value: every value of a profile with values. */
+int64_t sipcc_fn_unset_dlg_profile(struct sip_ctx *ctx, int64_t p, const char *v, size_t vlen)
+{
+	dlg *d = dlg_cur(ctx);
+	if (!d || p < 0)
+		return 0;
+	return dlg_profile_remove(d, (unsigned)p, sip_str_make(v, vlen), vlen == 0);
+}
+
+int64_t sipcc_fn_is_in_profile(struct sip_ctx *ctx, int64_t p, const char *v, size_t vlen)
+{
+	dlg *d = dlg_cur(ctx);
+	if (!d || d->state == DLG_ENDED || p < 0)
+		return 0;
+	return dlg_profile_is_in(d, (unsigned)p, sip_str_make(v, vlen), vlen == 0);
+}
+
+int64_t sipcc_fn_get_profile_size(struct sip_ctx *ctx, int64_t p, const char *v, size_t vlen)
+{
+	(void)ctx;
+	if (p < 0)
+		return 0;
+	return (int64_t)dlg_profile_size((unsigned)p, sip_str_make(v, vlen), vlen == 0);
 }
 
 int64_t sipcc_fn_is_in_dialog(struct sip_ctx *ctx)

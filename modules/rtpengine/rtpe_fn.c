@@ -120,7 +120,7 @@ static void rtpe_module_init(sip_timer_wheel *w)
 		LOG_NOTICE("rtpengine: media relay at %s", rtpe_conf.socket);
 	rtpe_use_loop(proxy_host_loop(), w);
 	rtpe_dlgs_api = proxy_module_api("dialog");
-	static const struct dlg_callbacks cb = { NULL, rtpe_on_dlg_end, NULL };
+	static const struct dlg_callbacks cb = { .on_end = rtpe_on_dlg_end };
 	if (dlg_callbacks_add(&cb) != SIP_OK)
 		LOG_WARN("rtpengine: cannot follow dialogs: their media is deleted only by the policy");
 }

@@ -5,6 +5,7 @@
 #include "core/hash.h"
 #include "core/log.h"
 #include "core/status.h"
+#include "dialog/profile.h"
 
 /* A dialog with the first block of its arena in one allocation: the
  * Call-ID, tags, URIs and a few variables fit. */
@@ -47,6 +48,8 @@ int dlg_layer_init(sip_timer_wheel *w, unsigned hash_bits)
 static void dlg_recycle(dlg *d)
 {
 	sip_timer_cancel(D.w, &d->t_life);
+	sip_timer_cancel(D.w, &d->t_ka);
+	dlg_profile_clear(d);
 	sip_htable_remove(&D.table, &d->hlink);
 	d->state = DLG_FREE;
 	d->id = 0;
@@ -84,6 +87,17 @@ int dlg_callbacks_add(const struct dlg_callbacks *cb)
 	return SIP_OK;
 }
 
+/* Every change of a dialog's state goes through here: the one place an
+ * observer (the on_state callbacks) hears of it. */
+static void dlg_change(dlg *d, enum dlg_state to)
+{
+	enum dlg_state from = d->state;
+	d->state = to;
+	for (unsigned i = 0; i < D.n_cbs; i++)
+		if (D.cbs[i].on_state)
+			D.cbs[i].on_state(d, from, D.cbs[i].arg);
+}
+
 static void dlg_on_timer(sip_timer *t, void *arg)
 {
 	dlg *d = arg;
@@ -116,6 +130,7 @@ static dlg *dlg_alloc(void)
 	d->arena = arena;
 	d->id = D.next_id++;
 	sip_timer_init(&d->t_life, dlg_on_timer, d);
+	sip_timer_init(&d->t_ka, NULL, d);
 	return d;
 }
 
@@ -163,11 +178,11 @@ dlg *dlg_create(sip_msg *req, uint32_t timeout_s)
 		D.free = d;
 		return NULL;
 	}
-	d->state = DLG_UNCONFIRMED;
 	d->timeout_s = timeout_s ? timeout_s : DLG_DEFAULT_TIMEOUT_S;
 	d->created_ms = D.w->now_ms;
 	sip_htable_insert(&D.table, &d->hlink, h);
 	D.active++;
+	dlg_change(d, DLG_UNCONFIRMED);
 	/* Until it is confirmed the INVITE transaction bounds its set-up; the
 	 * lifetime is a backstop should no final reply ever be seen. */
 	sip_timer_add(D.w, &d->t_life, (uint64_t)d->timeout_s * 1000);
@@ -217,7 +232,7 @@ void dlg_response(dlg *d, int code, sip_str to_tag)
 	if (code < 200) {
 		if (d->state == DLG_UNCONFIRMED && to_tag.len) {
 			dlg_set_callee_tag(d, to_tag);
-			d->state = DLG_EARLY;
+			dlg_change(d, DLG_EARLY);
 		} else if (d->state == DLG_EARLY) {
 			dlg_set_callee_tag(d, to_tag);
 		}
@@ -231,8 +246,8 @@ void dlg_response(dlg *d, int code, sip_str to_tag)
 	if (d->state == DLG_CONFIRMED)
 		return;    /* another fork's 2xx: the first one made the dialog */
 	dlg_set_callee_tag(d, to_tag);
-	d->state = DLG_CONFIRMED;
 	d->confirmed_ms = D.w->now_ms;
+	dlg_change(d, DLG_CONFIRMED);
 	sip_timer_add(D.w, &d->t_life, (uint64_t)d->timeout_s * 1000);
 	for (unsigned i = 0; i < D.n_cbs; i++)
 		if (D.cbs[i].on_start)
@@ -244,10 +259,13 @@ void dlg_end(dlg *d, enum dlg_end_reason why)
 	if (d->state == DLG_ENDED || d->state == DLG_FREE)
 		return;
 	bool confirmed = d->state == DLG_CONFIRMED;
-	d->state = DLG_ENDED;
 	d->end_reason = why;
 	d->ended_ms = D.w->now_ms;
 	D.active--;
+	sip_timer_cancel(D.w, &d->t_ka);
+	/* It leaves its profiles however it ends. */
+	dlg_profile_clear(d);
+	dlg_change(d, DLG_ENDED);
 	uint64_t dur = confirmed ? d->ended_ms - d->confirmed_ms : 0;
 	for (unsigned i = 0; i < D.n_cbs; i++)
 		if (D.cbs[i].on_end)
@@ -262,6 +280,117 @@ void dlg_set_timeout(dlg *d, uint32_t timeout_s)
 		return;
 	d->timeout_s = timeout_s ? timeout_s : 1;
 	sip_timer_add(D.w, &d->t_life, (uint64_t)d->timeout_s * 1000);
+}
+
+/* Keep a copy of v in d's arena in *field (v empty: unchanged). */
+static int dlg_keep(dlg *d, sip_str *field, sip_str v)
+{
+	if (!v.len || sip_str_eq(*field, v))
+		return SIP_OK;
+	sip_str c = sip_arena_strdup(&d->arena, v);
+	if (!c.s)
+		return SIP_NOMEM;
+	*field = c;
+	return SIP_OK;
+}
+
+int dlg_set_leg(dlg *d, enum dlg_side s, sip_str target, sip_str routes, sip_str next_hop)
+{
+	struct dlg_leg *l = &d->leg[s];
+	int rc = dlg_keep(d, &l->target, target);
+	if (rc == SIP_OK)
+		rc = dlg_keep(d, &l->routes, routes);
+	if (rc == SIP_OK)
+		rc = dlg_keep(d, &l->next_hop, next_hop);
+	return rc;
+}
+
+int dlg_set_caller_from(dlg *d, sip_str from)
+{
+	return dlg_keep(d, &d->caller_from, from);
+}
+
+int dlg_set_callee_to(dlg *d, sip_str to)
+{
+	return dlg_keep(d, &d->callee_to, to);
+}
+
+void dlg_seen_cseq(dlg *d, enum dlg_side s, uint32_t n)
+{
+	struct dlg_leg *l = &d->leg[s];
+	if (!l->cseq_seen || n > l->cseq) {
+		l->cseq = n;
+		l->cseq_seen = true;
+	}
+}
+
+dlg *dlg_by_id(uint64_t id)
+{
+	if (!sip_htable_ready(&D.table) || !id)
+		return NULL;
+	sip_hiter it;
+	sip_hiter_init(&it, &D.table);
+	for (sip_hlink *l; (l = sip_hiter_next(&it));) {
+		dlg *d = SIP_HTABLE_ENTRY(l, dlg, hlink);
+		if (d->id == id && d->state != DLG_ENDED && d->state != DLG_FREE) {
+			sip_hiter_done(&it);
+			return d;
+		}
+	}
+	return NULL;
+}
+
+static bool dlg_eq_callid(const sip_hlink *l, const void *arg)
+{
+	const dlg *d = SIP_HTABLE_ENTRY(l, dlg, hlink);
+	return d->state != DLG_ENDED && sip_str_eq(d->callid, *(const sip_str *)arg);
+}
+
+void dlg_by_callid(sip_str callid, void (*fn)(dlg *d, void *arg), void *arg)
+{
+	if (!sip_htable_ready(&D.table) || !callid.len)
+		return;
+	/* fn may end the dialog (it then no longer matches): look again
+	 * after each, at most as many times as there are dialogs. */
+	uint32_t h = dlg_hash(callid);
+	for (unsigned long n = D.active + 1; n; n--) {
+		sip_hlink *l = sip_htable_find(&D.table, h, dlg_eq_callid, &callid);
+		if (!l)
+			return;
+		dlg *d = SIP_HTABLE_ENTRY(l, dlg, hlink);
+		enum dlg_state before = d->state;
+		fn(d, arg);
+		if (d->state == before)
+			return;   /* fn left it as it was: it would be found again */
+	}
+}
+
+const char *dlg_end_reason_name(enum dlg_end_reason why)
+{
+	switch (why) {
+	case DLG_END_BYE: return "bye";
+	case DLG_END_REJECTED: return "rejected";
+	case DLG_END_TIMEOUT: return "timeout";
+	case DLG_END_SHUTDOWN: return "shutdown";
+	case DLG_END_POLICY:
+	case DLG_END_OPERATOR: return "ended";
+	case DLG_END_KEEPALIVE: return "keepalive";
+	}
+	return "";
+}
+
+const char *dlg_ended_by(const dlg *d)
+{
+	if (d->state != DLG_ENDED)
+		return "";
+	switch (d->end_reason) {
+	case DLG_END_BYE: return d->bye_from_callee ? "callee" : "caller";
+	case DLG_END_TIMEOUT:
+	case DLG_END_KEEPALIVE: return "proxy";
+	case DLG_END_POLICY: return "policy";
+	case DLG_END_OPERATOR: return "operator";
+	default: return "";
+	}
 }
 
 bool dlg_valid(const dlg *d, uint64_t id)

@@ -43,6 +43,25 @@ enum dlg_end_reason {
 	DLG_END_REJECTED,    /* a negative final reply to the INVITE (or none at all) */
 	DLG_END_TIMEOUT,     /* its lifetime ran out */
 	DLG_END_SHUTDOWN,    /* the layer was destroyed */
+	DLG_END_POLICY,      /* the policy ended it (dlg_end_dlg) */
+	DLG_END_OPERATOR,    /* a control command ended it (dlg end) */
+	DLG_END_KEEPALIVE,   /* a side did not answer an in-dialog probe */
+};
+
+/* The two sides of a call. */
+enum dlg_side { DLG_CALLER = 0, DLG_CALLEE = 1 };
+
+/* What the proxy needs to send a request to one side on its own (a BYE
+ * or OPTIONS of a dialog it ends or probes): learnt from the INVITE (the
+ * caller) and the reply that confirmed the dialog (the callee). */
+struct dlg_leg {
+	sip_str target;      /* its Contact URI: the remote target */
+	sip_str routes;      /* "Route: <...>\r\n" lines towards it (the part of
+				the route set beyond this proxy); "" when none */
+	sip_str next_hop;    /* the first of those routes, else where its
+				messages came from (sip:IP:PORT;transport=T) */
+	uint32_t cseq;       /* highest CSeq of the requests it sent */
+	bool cseq_seen;
 };
 
 /* A dialog variable: unset, an int or a str. */
@@ -65,6 +84,16 @@ struct dlg {
 	uint32_t timeout_s;          /* lifetime from confirmation */
 	uint32_t user_flags;         /* upper layers' marks (acc: write a CDR) */
 	bool bye_from_callee;        /* the BYE that ended it came from the callee */
+	sip_str caller_from;         /* the INVITE's whole From value (with the tag) */
+	sip_str callee_to;           /* the confirming reply's whole To value (with the tag) */
+	struct dlg_leg leg[2];       /* by enum dlg_side */
+	struct dlg_pmember *profiles;  /* profiles it is in (dialog/profile.h) */
+	uint16_t rr_upstream;        /* Record-Route values the INVITE came with */
+	bool side_gone[2];           /* a side that stopped answering: no BYE to it */
+	uint32_t keepalive_s;        /* in-dialog probes every so many seconds; 0: none */
+	unsigned ka_pending;         /* probes sent whose answer has not come */
+	uint64_t ka_round;           /* probe round, so a late answer is recognised */
+	sip_timer t_ka;              /* next probe */
 	struct dlg_var vars[DLG_MAX_VARS];
 	sip_arena arena;
 	sip_timer t_life;            /* lifetime; after the end, the linger time */
@@ -80,6 +109,10 @@ struct dlg_callbacks {
 	 * was confirmed). */
 	void (*on_end)(dlg *d, enum dlg_end_reason why, uint64_t duration_ms, void *arg);
 	void *arg;
+	/* d went from state from to d->state (every change: created
+	 * (from DLG_FREE), early, confirmed, ended); runs before on_start and
+	 * on_end. May be NULL. */
+	void (*on_state)(dlg *d, enum dlg_state from, void *arg);
 };
 
 /* Set up the layer with timers on w and 2^hash_bits buckets to start
@@ -105,6 +138,18 @@ dlg *dlg_match(sip_msg *req, bool *from_caller);
 void dlg_response(dlg *d, int code, sip_str to_tag);
 /* End d now (no effect when it has ended). */
 void dlg_end(dlg *d, enum dlg_end_reason why);
+/* What to reach side s with (copied into d's arena; an empty str leaves
+ * the field as it was). SIP_OK or SIP_NOMEM. */
+int dlg_set_leg(dlg *d, enum dlg_side s, sip_str target, sip_str routes, sip_str next_hop);
+/* The whole From value of the INVITE / To value of the confirming reply. */
+int dlg_set_caller_from(dlg *d, sip_str from);
+int dlg_set_callee_to(dlg *d, sip_str to);
+/* Side s sent a request with CSeq n (keeps the highest). */
+void dlg_seen_cseq(dlg *d, enum dlg_side s, uint32_t n);
+/* The dialog with this id that has not ended; NULL when none. */
+dlg *dlg_by_id(uint64_t id);
+/* The dialogs with this Call-ID that have not ended: fn for each. */
+void dlg_by_callid(sip_str callid, void (*fn)(dlg *d, void *arg), void *arg);
 /* A new lifetime for d, from now (seconds, at least 1). */
 void dlg_set_timeout(dlg *d, uint32_t timeout_s);
 /* True when d is the dialog with this id and not yet recycled. */
@@ -116,6 +161,12 @@ unsigned long dlg_active(void);
 void dlg_foreach(void (*fn)(const dlg *d, void *arg), void *arg);
 /* "unconfirmed", "early", "confirmed", "ended". */
 const char *dlg_state_name(enum dlg_state s);
+/* Why d ended, for records: "bye", "rejected", "timeout", "shutdown",
+ * "ended" (by the policy or the operator), "keepalive". */
+const char *dlg_end_reason_name(enum dlg_end_reason why);
+/* Who ended d: "caller" or "callee" (a BYE), "proxy" (timeout,
+ * keep-alive), "policy", "operator"; "" otherwise. */
+const char *dlg_ended_by(const dlg *d);
 
 /* Dialog variables, by index (the policy's declaration order). Values
  * are copied into the dialog's arena. */

@@ -85,6 +85,10 @@ void sipcc_reg_setting(const char *module, const char *key, const char *s, int64
  * function receives); is_int for "int", else "str". */
 void sipcc_reg_avp(int64_t idx, const char *name, int64_t is_int);
 
+/* profile NAME [: str], declaration index idx (what a profile parameter
+ * of a function receives); has_value for a profile with values. */
+void sipcc_reg_profile(int64_t idx, const char *name, int64_t has_value);
+
 /* Routes that may wait (a stdlib function declared marks(async)). Such a
  * route keeps its variables in a frame of size bytes whose first int64_t
  * is the resume state (0: start at the top). sipcc_frame_enter gives the

@@ -8,10 +8,13 @@
 #  3. 5 calls the callee rejects (486 after 180): each dialog ends,
 #     rejected, without a BYE.
 #  4. A BYE for no dialog gets 481 from the policy.
-#  5. 3 calls to "short", whose dialogs get a lifetime of 1 s: the caller
-#     hangs up after 3 s, when the dialog has timed out, and gets 481.
+#  5. 3 calls to "short", whose dialogs get a lifetime of 1 s: neither
+#     side hangs up; the proxy sends each a BYE when the lifetime runs out
+#     (tests/e2e/dlg_end.sh tests the ways the proxy ends calls).
 # The reply route of each BYE sees the dialog (ended by then), and once
 # the calls are over no dialog is active.
+#  6. an event route (route event dialog.state_changed) hears each state
+#     change once: confirmed, ended by bye, rejected or timeout.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 CALLS=10
@@ -79,14 +82,30 @@ e2e_sipp_run stray -sf "$E2E_SRC/uac_stray_bye.xml" "127.0.0.1:$PROXY" \
 e2e_expect_calls stray 1
 
 # 5.
-e2e_sipp short_uas -sf "$E2E_SRC/uas_answer.xml" -i 127.0.0.1 -p "$UAS" -m 3 -timeout 30s
+e2e_sipp short_uas -sf "$E2E_SRC/uas_wait_bye.xml" -i 127.0.0.1 -p "$UAS" -m 3 -timeout 30s
 e2e_wait_sipp_up short_uas "$UAS"
-e2e_sipp_run short_uac -sf "$E2E_SRC/uac_dlg_timeout.xml" -s short "127.0.0.1:$PROXY" \
-	-i 127.0.0.1 -p "$UAC" -m 3 -r 10 -d 3000 -timeout 30s -timeout_error
+e2e_sipp_run short_uac -sf "$E2E_SRC/uac_wait_bye.xml" -s short "127.0.0.1:$PROXY" \
+	-i 127.0.0.1 -p "$UAC" -m 3 -r 10 -timeout 30s -timeout_error
 e2e_expect_calls short_uac 3
 e2e_sipp_wait short_uas
 e2e_expect_calls short_uas 3
-n=$(grep -c "dialog [0-9]* ended (timeout)" "$log")
+n=$(grep -c "dialog [0-9]* ended (timeout) by proxy" "$log")
 [ "$n" = 3 ] || e2e_fail "$n dialogs timed out, expected 3"
+n=$(grep -c "dialog [0-9]*: the c[a-z]* answered the BYE with 200" "$log")
+[ "$n" = 6 ] || e2e_fail "$n BYEs of the proxy answered, expected 6"
+# 6. The event route heard every change (dialog.state_changed): each call
+# confirmed, ended by a BYE (1, 2) or its lifetime (5); the rejected
+# calls (3) ended without being confirmed.
+i=0
+until [ "$(grep -c "dlg event ended from confirmed reason=timeout" "$log")" = 3 ]; do
+	[ $i -ge 30 ] && e2e_fail "event route: $(grep -c 'reason=timeout' "$log") timeouts, expected 3"
+	sleep 0.1; i=$((i + 1))
+done
+n=$(grep -c "dlg event confirmed from " "$log")
+[ "$n" = $((CALLS + BACK + 3)) ] || e2e_fail "event route: $n confirmed, expected $((CALLS + BACK + 3))"
+n=$(grep -c "dlg event ended from confirmed reason=bye callid=" "$log")
+[ "$n" = $((CALLS + BACK)) ] || e2e_fail "event route: $n ended by BYE, expected $((CALLS + BACK))"
+n=$(grep -c "dlg event ended from early reason=rejected callid=" "$log")
+[ "$n" = 5 ] || e2e_fail "event route: $n rejected, expected 5"
 e2e_expect_proxy_alive
 exit 0

@@ -37,8 +37,7 @@ EXTRA_DIST += tests/e2e/route_all.sip tests/e2e/uac_busy.xml tests/e2e/uas_busy.
 E2E_TESTS += tests/e2e/dialog.sh
 EXTRA_DIST += tests/e2e/dialog.sip tests/e2e/uas_dlg.xml tests/e2e/uas_dlg_bye.xml \
 	tests/e2e/uac_dlg_bye.xml tests/e2e/uac_stray_bye.xml \
-	tests/e2e/uas_reject.xml tests/e2e/uac_reject.xml \
-	tests/e2e/uac_dlg_timeout.xml tests/e2e/uas_answer.xml
+	tests/e2e/uas_reject.xml tests/e2e/uac_reject.xml
 # Forking: parallel to the contacts of the best q, serial by q from a
 # failure route.
 E2E_TESTS += tests/e2e/fork.sh
@@ -271,3 +270,12 @@ EXTRA_DIST += tests/e2e/trunk_replace.sip tests/e2e/trunk_replace_caller.xml tes
 	tests/e2e/trunk_auth.sip tests/e2e/trunk_upstream.sip tests/e2e/trunk_auth_caller.xml \
 	tests/e2e/trunk_auth_callee.xml tests/e2e/trunk_auth_refused.xml tests/e2e/trunk_reg.sip \
 	tests/e2e/trunk_registrar.sip
+# Calls the proxy ends itself: BYE to both sides when the lifetime runs
+# out, on "dlg end" and dlg_end_dlg(); keep-alive OPTIONS that end a call
+# whose callee is gone; the CDR says why and by whom. Dialog profiles
+# limiting concurrent calls per caller.
+E2E_TESTS += tests/e2e/dlg_end.sh tests/e2e/dlg_profile.sh
+EXTRA_DIST += tests/e2e/dlg_end.sip tests/e2e/uac_wait_bye.xml tests/e2e/uas_wait_bye.xml \
+	tests/e2e/uac_info_end.xml tests/e2e/uac_ka.xml tests/e2e/uas_ka_481.xml \
+	tests/e2e/uas_ka_silent.xml tests/e2e/dlg_profile.sip tests/e2e/uac_caller.xml \
+	tests/e2e/uac_caller_busy.xml tests/e2e/uac_auth_wait_bye.xml tests/e2e/uac_auth_busy.xml

@@ -24,7 +24,11 @@
 #  ch9  a phone behind a NAT (private Contact) is reached where it
 #       registered from;
 #  ch10 CDRs of the completed calls (sipcc-ctl cdr show), missed calls
-#       (sipcc-ctl acc missed);
+#       (sipcc-ctl acc missed); calls under control: gina (max_call_s 5
+#       in her preferences) places two calls that the proxy ends after 5 s
+#       with a BYE to both sides (CDR: timeout by proxy); her third call
+#       while they last gets 486 (at most MAX_CALLS_OUT = 2 at once), and
+#       once they ended a new call passes;
 #  security: a burst of 150 requests from one address gets 100 answers and
 #       the address is banned (pike, ban list); the gateways' is not;
 # and "sipcc check -Werror" proves every path to a gateway authenticated;
@@ -36,14 +40,14 @@ POLICY=${E2E_POLICY:-examples/provider.sip}
 case $POLICY in /*) POLICY_PATH=$POLICY ;; *) POLICY_PATH=$top_srcdir/$POLICY ;; esac
 D=voip.example.com
 e2e_db_init
-e2e_ports PROXY GW1 GW2 VM UAC UAS
+e2e_ports PROXY GW1 GW2 VM UAC UAS UAC2
 SOCK=$E2E_TMP/sipcc.ctl
 
 # ---- provisioning ----
 ctl db init
 ctl domain add $D
 ctl domain add biz.example.com
-for u in alice bob carol dave erin; do ctl add "$u@$D" "$u-secret"; done
+for u in alice bob carol dave erin gina; do ctl add "$u@$D" "$u-secret"; done
 ctl add "frank@biz.example.com" frank-secret
 ctl alias add "4921100@$D" "bob@$D"
 ctl group add "alice@$D" pstn
@@ -60,6 +64,7 @@ ctl dp add 1 5 '^00([1-9][0-9]+)$' '^00(.*)$' '+\1'
 ctl dp add 1 10 '^0([1-9][0-9]+)$' '^0(.*)$' '+44\1'
 ctl blacklist add 449 desc=premium
 ctl pref set "erin@$D" cfna_timeout 2 --int
+ctl pref set "gina@$D" max_call_s 5 --int
 
 # ---- the toll-fraud check ----
 "$SIPCC" check -Werror "$POLICY_PATH" >"$E2E_TMP/check.out" 2>&1 ||
@@ -196,7 +201,10 @@ if KIND == "sip":
                 if m.startswith("INVITE ") and "\r\nProxy-Authorization:" in m:
                     return [m]
         return []
-    req, rs, got = call("a gateway that challenges", "02071234599", where=gw1, others=[gw2, vm])
+    # (bob calls: alice has a call up already, and a second one would
+    # bring her to MAX_CALLS_OUT for the calls that follow.)
+    req, rs, got = call("a gateway that challenges", "02071234599", caller="bob",
+                        where=gw1, others=[gw2, vm])
     if got:
         reply_to(gw1, got[0], 407, "Proxy Authentication Required", extra=chal % "c4rr13r")
         got2 = with_credentials(req, gw1)
@@ -330,13 +338,39 @@ e2e_expect_calls call_pstn 1
 e2e_sipp_wait gw_uas
 e2e_expect_calls gw_uas 1
 
+# ---- calls under control: the limit and the maximum duration ----
+e2e_sipp uas_limit -sf "$E2E_SRC/uas_wait_bye.xml" -i 127.0.0.1 -p "$UAS" -m 3 -timeout 30s
+e2e_wait_sipp_up uas_limit "$UAS"
+e2e_sipp gina2 -sf "$E2E_SRC/uac_auth_wait_bye.xml" "127.0.0.1:$PROXY" -i 127.0.0.1 -p "$UAC" \
+	-s gina -au gina -ap gina-secret -key callee carol -m 2 -r 10 -timeout 20s -timeout_error
+i=0
+until "$CTL" --ctl "$SOCK" dlg profile calls_out "gina@$D" >"$E2E_TMP/prof.json" 2>&1 &&
+	grep -q '"size":2' "$E2E_TMP/prof.json"; do
+	[ $i -ge 100 ] && e2e_fail "gina's two calls are not counted: $(cat "$E2E_TMP/prof.json")"
+	sleep 0.1; i=$((i + 1))
+done
+e2e_sipp_run gina_third -sf "$E2E_SRC/uac_auth_busy.xml" "127.0.0.1:$PROXY" -i 127.0.0.1 \
+	-p "$UAC2" -s gina -au gina -ap gina-secret -key callee carol -m 1 -timeout 10s -timeout_error
+e2e_expect_calls gina_third 1
+e2e_sipp_wait gina2
+e2e_expect_calls gina2 2
+"$CTL" --ctl "$SOCK" dlg profile calls_out "gina@$D" >"$E2E_TMP/prof.json" 2>&1
+grep -q '"size":0' "$E2E_TMP/prof.json" ||
+	e2e_fail "gina's calls ended but are counted: $(cat "$E2E_TMP/prof.json")"
+e2e_sipp_run gina_after -sf "$E2E_SRC/uac_auth_wait_bye.xml" "127.0.0.1:$PROXY" -i 127.0.0.1 \
+	-p "$UAC" -s gina -au gina -ap gina-secret -key callee carol -m 1 -timeout 20s -timeout_error
+e2e_expect_calls gina_after 1
+e2e_sipp_wait uas_limit
+e2e_expect_calls uas_limit 3
+
 # ---- ch10: the CDRs and the missed calls ----
 # Both sipp calls were answered and hung up: a CDR each. The calls the
 # python phones refused (486) are missed calls.
 i=0
 until "$CTL" --db "$DB" cdr show 50 >"$E2E_TMP/cdr.out" 2>&1 &&
 	grep -q " -> sip:carol@$D bye by caller" "$E2E_TMP/cdr.out" &&
-	grep -q " -> sip:02071234567@$D bye by caller" "$E2E_TMP/cdr.out"; do
+	grep -q " -> sip:02071234567@$D bye by caller" "$E2E_TMP/cdr.out" &&
+	[ "$(grep -c "sip:gina@$D -> sip:carol@$D timeout by proxy" "$E2E_TMP/cdr.out")" = 3 ]; do
 	[ $i -ge 100 ] && e2e_fail "no CDRs of the sipp calls: $(cat "$E2E_TMP/cdr.out")"
 	sleep 0.1; i=$((i + 1))
 done

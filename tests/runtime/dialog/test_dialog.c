@@ -2,7 +2,11 @@
  * confirmed states, matching of in-dialog requests in both directions,
  * the ways a dialog ends (BYE, negative final reply, lifetime) with the
  * callbacks and durations an accounting module sees, dialog variables,
- * the active count, and the recycling of ended dialogs, on a fake clock. */
+ * the active count, and the recycling of ended dialogs, on a fake clock;
+ * the state changes an observer hears; dialog profiles (membership,
+ * sizes per value and in all, leaving them however a dialog ends); the
+ * state kept to reach each side (legs, CSeqs) and lookups by id and
+ * Call-ID. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +19,7 @@
 #include "core/status.h"
 #include "core/timer.h"
 #include "dialog/dialog.h"
+#include "dialog/profile.h"
 #include "sip/msg.h"
 
 static sip_timer_wheel wheel;
@@ -48,14 +53,31 @@ static void on_end(dlg *d, enum dlg_end_reason why, uint64_t ms, void *arg)
 	last_duration = ms;
 }
 
+/* The state changes heard, as a string of letters: u(nconfirmed),
+ * e(arly), c(onfirmed), x (ended). */
+static char changes[64];
+
+static void on_state(dlg *d, enum dlg_state from, void *arg)
+{
+	(void)arg;
+	(void)from;
+	size_t n = strlen(changes);
+	static const char letter[] = { '?', 'u', 'e', 'c', 'x' };
+	if (n + 1 < sizeof changes)
+		changes[n] = letter[d->state];
+}
+
 static int setup(void **state)
 {
 	(void)state;
 	now = 1000000;
 	sip_timer_wheel_init(&wheel, now);
 	assert_int_equal(dlg_layer_init(&wheel, 4), SIP_OK);
-	static const struct dlg_callbacks cb = { on_start, on_end, NULL };
+	static const struct dlg_callbacks cb = { .on_start = on_start, .on_end = on_end,
+						 .on_state = on_state };
 	assert_int_equal(dlg_callbacks_add(&cb), SIP_OK);
+	memset(changes, 0, sizeof changes);
+	dlg_profile_reset();
 	starts = ends = 0;
 	last_duration = 0;
 	n_msgs = 0;
@@ -294,6 +316,143 @@ static void test_many_and_destroy(void **state)
 	assert_int_equal(dlg_layer_init(&wheel, 4), SIP_OK);
 }
 
+/* A dialog of call callid confirmed with To tag "t" + callid. */
+static dlg *confirmed(const char *callid)
+{
+	dlg *d = dlg_create(request("INVITE", callid, "f", NULL), 0);
+	assert_non_null(d);
+	char tag[64];
+	snprintf(tag, sizeof tag, "t%s", callid);
+	dlg_response(d, 200, sip_str_make(tag, strlen(tag)));
+	assert_int_equal(d->state, DLG_CONFIRMED);
+	return d;
+}
+
+static void test_state_changes(void **state)
+{
+	(void)state;
+	dlg *d = dlg_create(request("INVITE", "s1@a", "f", NULL), 0);
+	dlg_response(d, 180, SIP_STR_LIT("t"));
+	dlg_response(d, 200, SIP_STR_LIT("t"));
+	dlg_end(d, DLG_END_BYE);
+	assert_string_equal(changes, "uecx");
+	memset(changes, 0, sizeof changes);
+	d = dlg_create(request("INVITE", "s2@a", "f", NULL), 0);
+	dlg_response(d, 486, SIP_STR_NULL);
+	assert_string_equal(changes, "ux");
+}
+
+static void test_profiles(void **state)
+{
+	(void)state;
+	const sip_str alice = SIP_STR_LIT("sip:alice@example.com");
+	const sip_str bob = SIP_STR_LIT("sip:bob@example.com");
+	assert_int_equal(dlg_profile_register(0, "calls", true), SIP_OK);
+	assert_int_equal(dlg_profile_register(2, "all", false), SIP_OK);
+	assert_int_equal(dlg_profile_register(DLG_MAX_PROFILES, "x", false), SIP_EINVAL);
+	assert_int_equal(dlg_profile_count(), 3);
+	assert_null(dlg_profile_name(1));
+	assert_int_equal(dlg_profile_find(SIP_STR_LIT("all")), 2);
+	assert_int_equal(dlg_profile_find(SIP_STR_LIT("al")), -1);
+	assert_true(dlg_profile_has_value(0));
+	assert_false(dlg_profile_has_value(2));
+
+	dlg *a1 = confirmed("p1@a"), *a2 = confirmed("p2@a");
+	dlg *b1 = dlg_create(request("INVITE", "p3@a", "f", NULL), 0);
+	assert_int_equal(dlg_profile_add(a1, 0, alice), SIP_OK);
+	assert_int_equal(dlg_profile_add(a1, 0, alice), SIP_OK);   /* once per value */
+	assert_int_equal(dlg_profile_add(a2, 0, alice), SIP_OK);
+	assert_int_equal(dlg_profile_add(b1, 0, bob), SIP_OK);
+	assert_int_equal(dlg_profile_add(a1, 2, SIP_STR_NULL), SIP_OK);
+	assert_int_equal(dlg_profile_add(b1, 2, SIP_STR_LIT("ignored")), SIP_OK);
+	assert_int_equal(dlg_profile_add(b1, 1, SIP_STR_NULL), SIP_EINVAL);   /* not declared */
+	assert_int_equal(dlg_profile_size(0, alice, false), 2);
+	assert_int_equal(dlg_profile_size(0, bob, false), 1);
+	assert_int_equal(dlg_profile_size(0, SIP_STR_LIT("sip:carol@example.com"), false), 0);
+	assert_int_equal(dlg_profile_size(0, SIP_STR_NULL, true), 3);
+	assert_int_equal(dlg_profile_size(2, SIP_STR_NULL, true), 2);
+	assert_true(dlg_profile_is_in(a1, 0, alice, false));
+	assert_false(dlg_profile_is_in(a1, 0, bob, false));
+	assert_true(dlg_profile_is_in(b1, 0, SIP_STR_NULL, true));
+	assert_false(dlg_profile_is_in(a2, 2, SIP_STR_NULL, true));
+
+	/* Two values per dialog; removing one value, then all. */
+	assert_int_equal(dlg_profile_add(a2, 0, bob), SIP_OK);
+	assert_int_equal(dlg_profile_size(0, bob, false), 2);
+	assert_true(dlg_profile_remove(a2, 0, bob, false));
+	assert_false(dlg_profile_remove(a2, 0, bob, false));
+	assert_int_equal(dlg_profile_size(0, bob, false), 1);
+	assert_true(dlg_profile_remove(a2, 0, SIP_STR_NULL, true));
+	assert_int_equal(dlg_profile_size(0, alice, false), 1);
+	assert_int_equal(dlg_profile_add(a2, 0, alice), SIP_OK);
+
+	/* Every way of ending leaves the profiles: a BYE, a rejection (the
+	 * call failed), the lifetime. */
+	dlg_end(a1, DLG_END_BYE);
+	assert_int_equal(dlg_profile_size(0, alice, false), 1);
+	assert_int_equal(dlg_profile_size(2, SIP_STR_NULL, true), 1);
+	assert_null(a1->profiles);
+	assert_int_equal(dlg_profile_add(a1, 0, alice), SIP_EINVAL);   /* ended */
+	dlg_response(b1, 486, SIP_STR_NULL);
+	assert_int_equal(dlg_profile_size(0, bob, false), 0);
+	assert_int_equal(dlg_profile_size(2, SIP_STR_NULL, true), 0);
+	dlg_set_timeout(a2, 1);
+	advance(1100);
+	assert_int_equal(a2->state, DLG_ENDED);
+	assert_int_equal(dlg_profile_size(0, SIP_STR_NULL, true), 0);
+
+	/* A value's counter goes when its last member does, and comes back. */
+	dlg *c = confirmed("p4@a");
+	assert_int_equal(dlg_profile_add(c, 0, bob), SIP_OK);
+	assert_int_equal(dlg_profile_size(0, bob, false), 1);
+	dlg_end(c, DLG_END_POLICY);
+	assert_int_equal(dlg_profile_size(0, bob, false), 0);
+	/* Shutdown with members: nothing leaks (ASan). */
+	dlg *e = confirmed("p5@a");
+	assert_int_equal(dlg_profile_add(e, 0, alice), SIP_OK);
+}
+
+static void count_end(dlg *x, void *arg)
+{
+	(*(unsigned *)arg)++;
+	dlg_end(x, DLG_END_OPERATOR);
+}
+
+static void test_legs_and_lookup(void **state)
+{
+	(void)state;
+	dlg *d = confirmed("l1@a");
+	assert_int_equal(dlg_set_leg(d, DLG_CALLER, SIP_STR_LIT("sip:alice@10.0.0.1"),
+				     SIP_STR_LIT("Route: <sip:p1;lr>\r\n"), SIP_STR_LIT("sip:p1;lr")),
+			 SIP_OK);
+	assert_int_equal(dlg_set_leg(d, DLG_CALLEE, SIP_STR_LIT("sip:bob@10.0.0.9"), SIP_STR_NULL,
+				     SIP_STR_NULL), SIP_OK);
+	/* An empty field keeps what was there (a target refresh). */
+	assert_int_equal(dlg_set_leg(d, DLG_CALLER, SIP_STR_LIT("sip:alice@10.0.0.2"), SIP_STR_NULL,
+				     SIP_STR_NULL), SIP_OK);
+	assert_true(sip_str_eq(d->leg[DLG_CALLER].target, SIP_STR_LIT("sip:alice@10.0.0.2")));
+	assert_true(sip_str_eq(d->leg[DLG_CALLER].next_hop, SIP_STR_LIT("sip:p1;lr")));
+	assert_int_equal(d->leg[DLG_CALLEE].routes.len, 0);
+	dlg_seen_cseq(d, DLG_CALLER, 5);
+	dlg_seen_cseq(d, DLG_CALLER, 3);
+	assert_int_equal(d->leg[DLG_CALLER].cseq, 5);
+	assert_false(d->leg[DLG_CALLEE].cseq_seen);
+
+	assert_ptr_equal(dlg_by_id(d->id), d);
+	assert_null(dlg_by_id(d->id + 100));
+	dlg *e = confirmed("l2@a");
+	unsigned n = 0;
+	dlg_by_callid(SIP_STR_LIT("l2@a"), count_end, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(e->state, DLG_ENDED);
+	assert_string_equal(dlg_end_reason_name(e->end_reason), "ended");
+	assert_string_equal(dlg_ended_by(e), "operator");
+	assert_null(dlg_by_id(e->id));
+	assert_string_equal(dlg_ended_by(d), "");
+	dlg_end(d, DLG_END_TIMEOUT);
+	assert_string_equal(dlg_ended_by(d), "proxy");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -303,6 +462,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lifetime, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vars, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_and_destroy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_state_changes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_profiles, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_legs_and_lookup, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
