@@ -4,6 +4,7 @@
  * the ones before it, so reading one field of a large answer costs one
  * pass and no memory. */
 #include "http/http_util.h"
+#include "core/json.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -279,38 +280,6 @@ enum http_json_kind http_json_find(sip_str doc, sip_str path, sip_str *val)
 	return k;
 }
 
-static char *utf8_put(char *o, unsigned long cp)
-{
-	if (cp < 0x80) {
-		*o++ = (char)cp;
-	} else if (cp < 0x800) {
-		*o++ = (char)(0xC0 | (cp >> 6));
-		*o++ = (char)(0x80 | (cp & 0x3F));
-	} else if (cp < 0x10000) {
-		*o++ = (char)(0xE0 | (cp >> 12));
-		*o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
-		*o++ = (char)(0x80 | (cp & 0x3F));
-	} else {
-		*o++ = (char)(0xF0 | (cp >> 18));
-		*o++ = (char)(0x80 | ((cp >> 12) & 0x3F));
-		*o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
-		*o++ = (char)(0x80 | (cp & 0x3F));
-	}
-	return o;
-}
-
-static long json_u4(const char *p)
-{
-	long v = 0;
-	for (int i = 0; i < 4; i++) {
-		int h = json_hex(p[i]);
-		if (h < 0)
-			return -1;
-		v = v * 16 + h;
-	}
-	return v;
-}
-
 sip_str http_json_unescape(sip_arena *a, sip_str q)
 {
 	if (q.len < 2 || q.s[0] != '"' || q.s[q.len - 1] != '"')
@@ -338,12 +307,12 @@ sip_str http_json_unescape(sip_arena *a, sip_str q)
 		case 'u': {
 			if (end - p < 4)
 				return SIP_STR_NULL;
-			long cp = json_u4(p);
+			long cp = sip_json_hex4(p);
 			if (cp < 0)
 				return SIP_STR_NULL;
 			p += 4;
 			if (cp >= 0xD800 && cp < 0xDC00 && end - p >= 6 && p[0] == '\\' && p[1] == 'u') {
-				long lo = json_u4(p + 2);
+				long lo = sip_json_hex4(p + 2);
 				if (lo >= 0xDC00 && lo < 0xE000) {
 					cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
 					p += 6;
@@ -351,7 +320,7 @@ sip_str http_json_unescape(sip_arena *a, sip_str q)
 			}
 			if (cp >= 0xD800 && cp < 0xE000)
 				cp = 0xFFFD;    /* a lone surrogate */
-			o = utf8_put(o, (unsigned long)cp);
+			o = sip_json_utf8(o, (unsigned)cp);
 			break;
 		}
 		default:

@@ -25,7 +25,7 @@ static sip_json *jp_fail(struct jp *j, int rc)
 	return NULL;
 }
 
-static int jp_hex4(const char *p)
+int sip_json_hex4(const char *p)
 {
 	int v = 0;
 	for (int i = 0; i < 4; i++) {
@@ -43,7 +43,7 @@ static int jp_hex4(const char *p)
 	return v;
 }
 
-static char *jp_utf8(char *o, unsigned cp)
+char *sip_json_utf8(char *o, unsigned cp)
 {
 	if (cp < 0x80) {
 		*o++ = (char)cp;
@@ -101,12 +101,12 @@ static bool jp_string(struct jp *j, sip_str *out)
 		case 'r': *o++ = '\r'; break;
 		case 't': *o++ = '\t'; break;
 		case 'u': {
-			int cp = q - j->p >= 4 ? jp_hex4(j->p) : -1;
+			int cp = q - j->p >= 4 ? sip_json_hex4(j->p) : -1;
 			if (cp < 0)
 				goto bad;
 			j->p += 4;
 			if (cp >= 0xd800 && cp < 0xdc00) {
-				int lo = q - j->p >= 6 && j->p[0] == '\\' && j->p[1] == 'u' ? jp_hex4(j->p + 2) : -1;
+				int lo = q - j->p >= 6 && j->p[0] == '\\' && j->p[1] == 'u' ? sip_json_hex4(j->p + 2) : -1;
 				if (lo < 0xdc00 || lo > 0xdfff)
 					goto bad;
 				j->p += 6;
@@ -114,7 +114,7 @@ static bool jp_string(struct jp *j, sip_str *out)
 			} else if (cp >= 0xdc00 && cp <= 0xdfff) {
 				goto bad;
 			}
-			o = jp_utf8(o, (unsigned)cp);
+			o = sip_json_utf8(o, (unsigned)cp);
 			break;
 		}
 		default:

@@ -45,6 +45,11 @@ struct sip_json {
  * are refused. */
 int sip_json_parse(sip_arena *a, const char *text, size_t len, sip_json **out, size_t *err_off);
 
+/* The value of the four hex digits at p (a \uXXXX escape), or -1. */
+int sip_json_hex4(const char *p);
+/* Code point cp as UTF-8 at o (at most 4 bytes); the byte after it. */
+char *sip_json_utf8(char *o, unsigned cp);
+
 /* The member key of an object (the first of that name), or NULL. */
 const sip_json *sip_json_get(const sip_json *obj, const char *key);
 
