@@ -57,6 +57,15 @@ struct auth_creds {
  * nonce, uri, response) is missing, the algorithm is unknown, or qop=auth
  * comes without cnonce and nc. */
 bool auth_creds_parse(sip_str hdr_body, struct auth_creds *c);
+/* The next auth-param of a Digest credentials or challenge value at *pp
+ * (RFC 7235 §2.1: name=token or name="quoted string", the quotes off and
+ * escapes left, separated by commas): 1 with *name and *val and *pp past
+ * it, 0 at the end, -1 when malformed. The uac module reads challenges
+ * with it. */
+int auth_param_next(const char **pp, const char *end, sip_str *name, sip_str *val);
+/* The hex of the hash (alg) of parts joined by ':', how every digest
+ * input is formed, into out (AUTH_HEX_MAX + 1 bytes); its length. */
+size_t auth_hash_parts(enum auth_alg alg, const sip_str *parts, size_t n, char *out);
 /* Whether the Authorization or Proxy-Authorization value hdr_body is for
  * this proxy: its nonce is one this proxy issued (stale or not), or
  * realm_ours says its realm is one of the proxy's domains. */

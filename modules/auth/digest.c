@@ -65,8 +65,7 @@ static size_t auth_to_hex(const unsigned char *d, size_t n, char *out)
 	return 2 * n;
 }
 
-/* Hash the pieces joined by ':' (how every digest input is formed). */
-static size_t auth_hash_parts(enum auth_alg alg, const sip_str *parts, size_t n, char *out)
+size_t auth_hash_parts(enum auth_alg alg, const sip_str *parts, size_t n, char *out)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
@@ -120,6 +119,47 @@ static bool auth_is_ws(char ch)
 	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
 }
 
+int auth_param_next(const char **pp, const char *end, sip_str *name, sip_str *val)
+{
+	const char *p = *pp;
+	while (p < end && (auth_is_ws(*p) || *p == ','))
+		p++;
+	if (p == end) {
+		*pp = p;
+		return 0;
+	}
+	const char *k = p;
+	while (p < end && *p != '=' && !auth_is_ws(*p) && *p != ',')
+		p++;
+	*name = sip_str_make(k, (size_t)(p - k));
+	while (p < end && auth_is_ws(*p))
+		p++;
+	if (p == end || *p != '=' || !name->len)
+		return -1;
+	p++;
+	while (p < end && auth_is_ws(*p))
+		p++;
+	if (p < end && *p == '"') {
+		const char *v = ++p;
+		while (p < end && *p != '"') {
+			if (*p == '\\' && p + 1 < end)
+				p++;
+			p++;
+		}
+		if (p == end)
+			return -1;
+		*val = sip_str_make(v, (size_t)(p - v));
+		p++;
+	} else {
+		const char *v = p;
+		while (p < end && *p != ',' && !auth_is_ws(*p))
+			p++;
+		*val = sip_str_make(v, (size_t)(p - v));
+	}
+	*pp = p;
+	return 1;
+}
+
 bool auth_creds_parse(sip_str b, struct auth_creds *c)
 {
 	memset(c, 0, sizeof *c);
@@ -129,40 +169,9 @@ bool auth_creds_parse(sip_str b, struct auth_creds *c)
 	if (end - p < 7 || !sip_mem_caseeq(p, "Digest", 6) || !auth_is_ws(p[6]))
 		return false;
 	p += 7;
-	while (p < end) {
-		while (p < end && (auth_is_ws(*p) || *p == ','))
-			p++;
-		if (p == end)
-			break;
-		const char *k = p;
-		while (p < end && *p != '=' && !auth_is_ws(*p) && *p != ',')
-			p++;
-		sip_str key = sip_str_make(k, (size_t)(p - k));
-		while (p < end && auth_is_ws(*p))
-			p++;
-		if (p == end || *p != '=' || !key.len)
-			return false;
-		p++;
-		while (p < end && auth_is_ws(*p))
-			p++;
-		sip_str val;
-		if (p < end && *p == '"') {
-			const char *v = ++p;
-			while (p < end && *p != '"') {
-				if (*p == '\\' && p + 1 < end)
-					p++;
-				p++;
-			}
-			if (p == end)
-				return false;
-			val = sip_str_make(v, (size_t)(p - v));
-			p++;
-		} else {
-			const char *v = p;
-			while (p < end && *p != ',' && !auth_is_ws(*p))
-				p++;
-			val = sip_str_make(v, (size_t)(p - v));
-		}
+	sip_str key, val;
+	int r;
+	while ((r = auth_param_next(&p, end, &key, &val)) > 0) {
 		static const struct { const char *name; size_t off; } keys[] = {
 			{ "username", offsetof(struct auth_creds, username) },
 			{ "realm", offsetof(struct auth_creds, realm) },
@@ -181,6 +190,8 @@ bool auth_creds_parse(sip_str b, struct auth_creds *c)
 				break;
 			}
 	}
+	if (r < 0)
+		return false;
 	if (!c->username.len || !c->realm.s || !c->nonce.len || !c->uri.len || !c->response.len)
 		return false;
 	if (!c->algorithm.len || sip_str_eq_lit_case(c->algorithm, "MD5"))

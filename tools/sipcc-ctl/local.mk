@@ -11,8 +11,8 @@ sipcc_ctl_SOURCES = tools/sipcc-ctl/sipcc_ctl.c tools/sipcc-ctl/ctl_client.c too
 	tools/sipcc-ctl/ctl_rpc.c tools/sipcc-ctl/ctl_trunk.c
 sipcc_ctl_SOURCES += tools/sipcc-ctl/ctl_dispatcher.c
 sipcc_ctl_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS) $(MARIADB_CFLAGS) $(CURL_CFLAGS)
-sipcc_ctl_LDADD = modules/libmod_prefs.a modules/libmod_drouting.a modules/libmod_auth.a \
+sipcc_ctl_LDADD = modules/libmod_prefs.a modules/libmod_drouting.a modules/libmod_uac.a modules/libmod_auth.a \
 	modules/libmod_group.a modules/libmod_permissions.a modules/libmod_blacklist.a \
-	modules/libmod_dialplan.a modules/libmod_dispatcher.a modules/libmod_uac.a $(SIPRT_DB) \
+	modules/libmod_dialplan.a modules/libmod_dispatcher.a $(SIPRT_DB) \
 	runtime/libsiprt_sip.a \
 	$(OPENSSL_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) $(MARIADB_LIBS) $(CURL_LIBS) -lpthread
