@@ -390,7 +390,12 @@ flood() {
 	sed -n 's/.* replies=\([0-9]*\) .*/\1/p' "$E2E_TMP/flood.out"
 }
 n=$(flood 127.0.0.9)
-[ "$n" = 100 ] || e2e_fail "a flood from 127.0.0.9 got $n replies, not 100: $(cat "$E2E_TMP/flood.out")"
+# pike's window slides: when the burst straddles the end of a 2 s window,
+# the requests of the window before count in proportion to the part of it
+# still within 2 s, so a few more than 100 may pass: what of at most 150
+# requests the 150 ms of the burst let slide out, 150 * 0.15 / 2 = 11.
+[ "$n" -ge 100 ] && [ "$n" -le 111 ] ||
+	e2e_fail "a flood from 127.0.0.9 got $n replies, not 100 to 111: $(cat "$E2E_TMP/flood.out")"
 "$CTL" --ctl "$SOCK" ban list >"$E2E_TMP/ban.json" 2>&1 || e2e_fail "ban list failed"
 grep -q '"ip":"127.0.0.9","by":"pike"' "$E2E_TMP/ban.json" ||
 	e2e_fail "127.0.0.9 is not banned by pike: $(cat "$E2E_TMP/ban.json")"
