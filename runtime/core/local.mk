@@ -1,5 +1,5 @@
 CORE_SRC = runtime/core/status.c runtime/core/arena.c runtime/core/log.c
-CORE_SRC += runtime/core/stats.c runtime/core/htable.c
+CORE_SRC += runtime/core/stats.c runtime/core/htable.c runtime/core/worker.c runtime/core/mpsc.c
 # Peer health (active/inactive from probes and timeouts): dispatcher, drouting.
 CORE_SRC += runtime/core/health.c
 # Time recurrences (check_time_rec); the compiler links it too.

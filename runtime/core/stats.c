@@ -6,6 +6,7 @@
 #include "core/htable.h"
 #include "core/stats.h"
 
+#include <pthread.h>
 #include <string.h>
 #include "core/status.h"
 
@@ -16,6 +17,8 @@ struct stat_ent {
 	const char *name;
 	uint8_t len;
 	int64_t *var;                   /* a counter: the layer's, or own */
+	size_t stride;                  /* with n > 1: var is the first of n copies */
+	unsigned n;
 	sip_stat_fn fn;                 /* a gauge, or a counter with fn_counter */
 	bool fn_counter;
 	int64_t own;                    /* the value of a policy counter */
@@ -33,6 +36,23 @@ static struct {
 	} hist[SIP_STAT_HIST_MAX];
 	unsigned n_hist;
 } S;
+
+/* Serialises making a policy counter at run time (update_stat with a new
+ * name from two workers); lookups take no lock. */
+static pthread_mutex_t stat_make_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The value of e: the sum of a per-worker counter's copies. */
+static int64_t stat_value(const struct stat_ent *e)
+{
+	if (e->fn)
+		return e->fn();
+	if (e->n <= 1)
+		return __atomic_load_n(e->var, __ATOMIC_RELAXED);
+	int64_t v = 0;
+	for (unsigned i = 0; i < e->n; i++)
+		v += __atomic_load_n((int64_t *)((char *)e->var + i * e->stride), __ATOMIC_RELAXED);
+	return v;
+}
 
 static uint32_t stat_hash(const char *s, size_t n)
 {
@@ -99,6 +119,8 @@ static int stat_register(const char *name, int64_t *var, sip_stat_fn fn, bool fn
 		return SIP_ELIMIT;
 	e->name = name;
 	e->var = var;
+	e->stride = 0;
+	e->n = 1;
 	e->fn = fn;
 	e->fn_counter = fn_counter;
 	return SIP_OK;
@@ -107,6 +129,20 @@ static int stat_register(const char *name, int64_t *var, sip_stat_fn fn, bool fn
 int sip_stat_counter(const char *name, int64_t *var)
 {
 	return var ? stat_register(name, var, NULL, false) : SIP_EINVAL;
+}
+
+int sip_stat_counter_array(const char *name, int64_t *var, size_t stride, unsigned n)
+{
+	if (!var || !n)
+		return SIP_EINVAL;
+	int rc = stat_register(name, var, NULL, false);
+	if (rc == SIP_OK) {
+		struct stat_ent *e = stat_find(sip_str_make(name, strlen(name)),
+					       stat_hash(name, strlen(name)));
+		e->stride = stride;
+		e->n = n;
+	}
+	return rc;
 }
 
 int sip_stat_gauge(const char *name, sip_stat_fn fn)
@@ -127,26 +163,34 @@ int64_t sip_stat_get(sip_str name, bool *found)
 		*found = e != NULL;
 	if (!e)
 		return 0;
-	return e->fn ? e->fn() : *e->var;
+	return stat_value(e);
 }
 
 int sip_stat_update(sip_str name, int64_t delta)
 {
 	if (!sip_stat_name_ok(name))
 		return SIP_EINVAL;
-	bool made;
-	struct stat_ent *e = stat_entry(name, &made);
-	if (!e)
-		return SIP_ELIMIT;
-	if (made) {
-		memcpy(e->buf, name.s, name.len);
-		e->buf[name.len] = '\0';
-		e->name = e->buf;
-		e->var = &e->own;
+	struct stat_ent *e = stat_find(name, stat_hash(name.s, name.len));
+	if (!e) {
+		/* Made complete before it is linked, under the lock, so a
+		 * worker that finds it sees it whole. */
+		bool made;
+		pthread_mutex_lock(&stat_make_lock);
+		e = stat_entry(name, &made);
+		if (e && made) {
+			memcpy(e->buf, name.s, name.len);
+			e->buf[name.len] = '\0';
+			e->name = e->buf;
+			e->var = &e->own;
+			e->n = 1;
+		}
+		pthread_mutex_unlock(&stat_make_lock);
+		if (!e)
+			return SIP_ELIMIT;
 	}
 	if (e->var != &e->own)          /* a gauge, or a layer's counter */
 		return SIP_EINVAL;
-	*e->var += delta;
+	__atomic_fetch_add(e->var, delta, __ATOMIC_RELAXED);
 	return SIP_OK;
 }
 
@@ -157,7 +201,7 @@ void sip_stat_foreach(sip_str prefix, void (*fn)(const char *name, int64_t v, vo
 		const struct stat_ent *e = &S.ent[i];
 		if (e->len < prefix.len || (prefix.len && memcmp(e->name, prefix.s, prefix.len)))
 			continue;
-		fn(e->name, e->fn ? e->fn() : *e->var, arg);
+		fn(e->name, stat_value(e), arg);
 	}
 }
 
@@ -171,7 +215,7 @@ void sip_stat_foreach_kind(sip_str prefix,
 			continue;
 		enum sip_stat_kind k = e->var == &e->own ? SIP_STAT_POLICY
 				       : e->fn && !e->fn_counter ? SIP_STAT_GAUGE : SIP_STAT_COUNTER;
-		fn(e->name, k, e->fn ? e->fn() : *e->var, arg);
+		fn(e->name, k, stat_value(e), arg);
 	}
 }
 
@@ -197,9 +241,9 @@ void sip_stat_hist_observe(sip_stat_hist *h, uint64_t us)
 	unsigned i = 0;
 	while (i < h->n && us > h->le_us[i])
 		i++;
-	h->bucket[i]++;
-	h->count++;
-	h->sum_us += us;
+	__atomic_fetch_add(&h->bucket[i], 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&h->count, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&h->sum_us, us, __ATOMIC_RELAXED);
 }
 
 int sip_stat_histogram(const char *name, const char *help, sip_stat_hist *h)

@@ -10,12 +10,17 @@
  * SIP_STAT_MAX names in all.
  *
  * Names are "group.name" (core.rcv_requests, tm.transactions_active), so
- * a prefix selects a group. Single-threaded: counters are touched from
- * the event loop only (the database worker thread never does). */
+ * a prefix selects a group. Names are registered at start-up, before the
+ * workers run. A layer's counter is touched by one thread only; with
+ * several workers each keeps its own copy (sip_stat_counter_array) and a
+ * reader sums them, so the hot path stays one add with no lock and no
+ * shared cache line. Policy counters (update_stat) and histograms are
+ * updated with relaxed atomic adds. */
 #ifndef SIPCC_CORE_STATS_H
 #define SIPCC_CORE_STATS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "core/str.h"
 
@@ -38,6 +43,9 @@ enum sip_stat_kind {
  * copied). A name registered again points at the new counter.
  * SIP_EINVAL for a bad name, SIP_ELIMIT when the registry is full. */
 int sip_stat_counter(const char *name, int64_t *var);
+/* Register a counter kept once per worker: n copies, the first at var,
+ * each stride bytes after the previous; its value is their sum. */
+int sip_stat_counter_array(const char *name, int64_t *var, size_t stride, unsigned n);
 /* Register a gauge: fn() is its value. */
 int sip_stat_gauge(const char *name, sip_stat_fn fn);
 /* Register a counter that another part keeps (fn() is its value, which

@@ -1,8 +1,11 @@
 /* The ban list (net/ban.h): a hash table of addresses, checked for every
- * packet read while it is not empty. */
+ * packet read while it is not empty. Every worker checks it: the table is
+ * under a read-write lock (the check takes it for reading, and only while
+ * the list is not empty). */
 #include "net/ban.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include "core/arena.h"
@@ -19,6 +22,7 @@ struct ban_entry {
 };
 
 static sip_htable bans;
+static pthread_rwlock_t ban_lock = PTHREAD_RWLOCK_INITIALIZER;
 static uint64_t (*ban_clock)(void) = sip_loop_clock_ms;
 unsigned tp_ban_n;
 int64_t tp_ban_dropped;
@@ -100,7 +104,7 @@ static void ban_free(struct ban_entry *e, const char *why)
 	sip_mem_free(e);
 }
 
-int tp_ban_add(const tp_addr_key *k, uint32_t seconds, const char *by)
+static int tp_ban_add_locked(const tp_addr_key *k, uint32_t seconds, const char *by)
 {
 	uint64_t now = ban_clock();
 	struct ban_entry *e = ban_find(k);
@@ -126,7 +130,15 @@ int tp_ban_add(const tp_addr_key *k, uint32_t seconds, const char *by)
 	return SIP_OK;
 }
 
-bool tp_ban_rm(const tp_addr_key *k)
+int tp_ban_add(const tp_addr_key *k, uint32_t seconds, const char *by)
+{
+	pthread_rwlock_wrlock(&ban_lock);
+	int r = tp_ban_add_locked(k, seconds, by);
+	pthread_rwlock_unlock(&ban_lock);
+	return r;
+}
+
+static bool tp_ban_rm_locked(const tp_addr_key *k)
 {
 	struct ban_entry *e = ban_find(k);
 	if (!e)
@@ -136,7 +148,15 @@ bool tp_ban_rm(const tp_addr_key *k)
 	return live;
 }
 
-bool tp_ban_get(const tp_addr_key *k, tp_ban_info *info)
+bool tp_ban_rm(const tp_addr_key *k)
+{
+	pthread_rwlock_wrlock(&ban_lock);
+	bool r = tp_ban_rm_locked(k);
+	pthread_rwlock_unlock(&ban_lock);
+	return r;
+}
+
+static bool tp_ban_get_locked(const tp_addr_key *k, tp_ban_info *info)
 {
 	struct ban_entry *e = ban_find(k);
 	if (!e || ban_expired(e, ban_clock()))
@@ -146,12 +166,20 @@ bool tp_ban_get(const tp_addr_key *k, tp_ban_info *info)
 	return true;
 }
 
+bool tp_ban_get(const tp_addr_key *k, tp_ban_info *info)
+{
+	pthread_rwlock_rdlock(&ban_lock);
+	bool r = tp_ban_get_locked(k, info);
+	pthread_rwlock_unlock(&ban_lock);
+	return r;
+}
+
 unsigned tp_ban_count(void)
 {
 	return tp_ban_n;
 }
 
-void tp_ban_foreach(void (*fn)(const tp_ban_info *info, void *arg), void *arg)
+static void tp_ban_foreach_locked(void (*fn)(const tp_ban_info *info, void *arg), void *arg)
 {
 	if (!tp_ban_n)
 		return;
@@ -167,7 +195,14 @@ void tp_ban_foreach(void (*fn)(const tp_ban_info *info, void *arg), void *arg)
 	}
 }
 
-unsigned tp_ban_expire(void)
+void tp_ban_foreach(void (*fn)(const tp_ban_info *info, void *arg), void *arg)
+{
+	pthread_rwlock_wrlock(&ban_lock);
+	tp_ban_foreach_locked(fn, arg);
+	pthread_rwlock_unlock(&ban_lock);
+}
+
+static unsigned tp_ban_expire_locked(void)
 {
 	if (!tp_ban_n)
 		return 0;
@@ -185,7 +220,15 @@ unsigned tp_ban_expire(void)
 	return n;
 }
 
-void tp_ban_clear(void)
+unsigned tp_ban_expire(void)
+{
+	pthread_rwlock_wrlock(&ban_lock);
+	unsigned r = tp_ban_expire_locked();
+	pthread_rwlock_unlock(&ban_lock);
+	return r;
+}
+
+static void tp_ban_clear_locked(void)
 {
 	if (sip_htable_ready(&bans)) {
 		sip_hiter it;
@@ -199,10 +242,17 @@ void tp_ban_clear(void)
 	tp_ban_n = 0;
 }
 
+void tp_ban_clear(void)
+{
+	pthread_rwlock_wrlock(&ban_lock);
+	tp_ban_clear_locked();
+	pthread_rwlock_unlock(&ban_lock);
+}
+
 /* One hash and one bucket walk; the clock is read only for an address
  * found. An expired entry found here is left for tp_ban_expire(): the
  * packet goes through. */
-bool tp_ban_check_slow(const sip_addr *src)
+static bool tp_ban_check_slow_locked(const sip_addr *src)
 {
 	tp_addr_key k;
 	if (!tp_addr_key_of(src, &k))
@@ -210,7 +260,15 @@ bool tp_ban_check_slow(const sip_addr *src)
 	struct ban_entry *e = ban_find(&k);
 	if (!e || ban_expired(e, ban_clock()))
 		return false;
-	e->info.dropped++;
-	tp_ban_dropped++;
+	__atomic_fetch_add(&e->info.dropped, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&tp_ban_dropped, 1, __ATOMIC_RELAXED);
 	return true;
+}
+
+bool tp_ban_check_slow(const sip_addr *src)
+{
+	pthread_rwlock_rdlock(&ban_lock);
+	bool r = tp_ban_check_slow_locked(src);
+	pthread_rwlock_unlock(&ban_lock);
+	return r;
 }

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include "core/arena.h"
 #include "core/log.h"
+#include "core/worker.h"
 #include "core/status.h"
 
 #define RES_CACHE_N     128
@@ -68,7 +69,9 @@ struct res_query {
 	const sip_transport *tp;    /* Q_SRV */
 };
 
-static struct {
+/* One resolver per worker thread: each worker's relays wait for names on
+ * its own loop. */
+static SIP_PER_WORKER struct {
 	bool up, destroying;
 	ares_channel ch;
 	sip_loop *loop;

@@ -6,6 +6,8 @@
 #include <netdb.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
 #include "core/arena.h"
 #include "core/log.h"
 #include "core/status.h"
@@ -48,6 +50,14 @@ void tp_set_capture(tp_capture_fn fn)
 	tp_capture = fn;
 }
 
+static tp_dispatch_fn dispatch_fn;
+bool tp_reuseport;
+
+void tp_set_dispatch(tp_dispatch_fn fn)
+{
+	dispatch_fn = fn;
+}
+
 /* A packet from a banned address (net/ban.h) goes no further: it is
  * dropped here, before the upper layer copies or parses anything (and
  * before tracing: a flood that is refused is not mirrored either). */
@@ -55,6 +65,13 @@ void tp_deliver(sip_socket *sock, const sip_addr *src, char *buf, size_t len)
 {
 	if (tp_ban_check(src))
 		return;
+	if (dispatch_fn && dispatch_fn(sock, src, buf, len))
+		return;
+	tp_deliver_here(sock, src, buf, len);
+}
+
+void tp_deliver_here(sip_socket *sock, const sip_addr *src, char *buf, size_t len)
+{
 	if (__builtin_expect(tp_capture != NULL, 0))
 		tp_capture(sock, src, buf, len, false);
 	if (recv_fn)
@@ -216,6 +233,19 @@ int tp_listen(sip_loop *loop, const sip_transport *tp, const char *ip, int port,
 		return rc;
 	}
 	sip_socket *s = NULL;
+	/* SO_REUSEPORT would let the sockets of another proxy (of the same
+	 * user) share the address silently: the address must be free first,
+	 * tried with a socket without the option. */
+	if (tp_reuseport && tp == &tp_udp) {
+		int fd = socket(a.u.sa.sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		int e = fd < 0 || bind(fd, &a.u.sa, a.len) < 0 ? errno : 0;
+		if (fd >= 0)
+			close(fd);
+		if (e) {
+			LOG_ERR("cannot listen on %s:%s:%d: %s", tp->name, ip, port, strerror(e));
+			return e == EADDRINUSE ? SIP_EADDRINUSE : SIP_EIO;
+		}
+	}
 	rc = tp->listen(loop, &a, &s);
 	if (rc != SIP_OK) {
 		LOG_ERR("cannot listen on %s:%s:%d: %s", tp->name, ip, port,
@@ -229,6 +259,42 @@ int tp_listen(sip_loop *loop, const sip_transport *tp, const char *ip, int port,
 	*pp = s;
 	if (out)
 		*out = s;
+	return SIP_OK;
+}
+
+int tp_add_twins(sip_socket *s, sip_loop *const *loops, unsigned n)
+{
+	if (s->tp != &tp_udp || n < 2 || s->twins)
+		return SIP_EINVAL;
+	sip_socket **tw = sip_mem_alloc(n * sizeof *tw);
+	if (!tw)
+		return SIP_NOMEM;
+	memset(tw, 0, n * sizeof *tw);
+	tw[0] = s;
+	for (unsigned i = 1; i < n; i++) {
+		int rc = s->tp->listen(loops[i], &s->local, &tw[i]);
+		if (rc != SIP_OK) {
+			LOG_ERR("cannot listen on %s for worker %u: %s", s->name, i,
+				rc == SIP_EADDRINUSE ? "Address already in use" : strerror(errno));
+			for (unsigned j = 1; j < i; j++)
+				tw[j]->tp->close(tw[j]);
+			sip_mem_free(tw);
+			return rc;
+		}
+		sip_socket *t = tw[i];
+		memcpy(t->ip, s->ip, sizeof t->ip);
+		memcpy(t->name, s->name, sizeof t->name);
+		memcpy(t->via_prefix, s->via_prefix, sizeof t->via_prefix);
+		memcpy(t->rr_hdr, s->rr_hdr, sizeof t->rr_hdr);
+		t->ip_str = sip_str_make(t->ip, s->ip_str.len);
+		t->port = s->port;
+		t->via_prefix_str = sip_str_make(t->via_prefix, s->via_prefix_str.len);
+		t->rr_hdr_str = sip_str_make(t->rr_hdr, s->rr_hdr_str.len);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		tw[i]->twins = tw;
+		tw[i]->n_twins = n;
+	}
 	return SIP_OK;
 }
 

@@ -55,6 +55,11 @@ typedef struct sip_socket {
 	sip_str via_prefix_str;
 	char rr_hdr[128];
 	sip_str rr_hdr_str;
+	/* With several workers (UDP): the sockets of this address, one per
+	 * worker, twins[0] the one in tp_sockets() that the layers above see
+	 * (NULL with one worker). */
+	struct sip_socket **twins;
+	unsigned n_twins;
 } sip_socket;
 
 /* Upper-layer receive callback: one complete message in buf (writable,
@@ -129,8 +134,30 @@ typedef void (*tp_send_error_fn)(sip_socket *sock, const sip_addr *dst,
 void tp_set_send_error(tp_send_error_fn fn, void *arg);
 /* Report a deferred send that failed (used by transports). */
 void tp_send_error(sip_socket *sock, const sip_addr *dst, const char *buf, size_t len);
-/* Hand a received message to the upper layer (used by transports). */
+/* Hand a received message to the upper layer (used by transports): after
+ * the ban check, to the dispatch function when one is set, else (or when
+ * it declines) to tp_deliver_here(). */
 void tp_deliver(sip_socket *sock, const sip_addr *src, char *buf, size_t len);
+/* Hand a message to the upper layer on this thread: capture, then the
+ * receive callback. */
+void tp_deliver_here(sip_socket *sock, const sip_addr *src, char *buf, size_t len);
+
+/* Several workers (proxy/worker.h): a received datagram may belong to
+ * another worker. fn returns true when it took the message (a copy: buf
+ * is reused once it returns), false to have it handled here. */
+typedef bool (*tp_dispatch_fn)(sip_socket *sock, const sip_addr *src, const char *buf,
+			       size_t len);
+void tp_set_dispatch(tp_dispatch_fn fn);
+
+/* Set before listening with several workers: UDP sockets are made with
+ * SO_REUSEPORT so that each worker has one on the same address. */
+extern bool tp_reuseport;
+/* Give the UDP socket s one twin per further worker, bound to the same
+ * address (SO_REUSEPORT) and registered on loops[1..n-1]; s stays the one
+ * tp_sockets() lists. SIP_EINVAL for a transport other than UDP. */
+int tp_add_twins(sip_socket *s, struct sip_loop *const *loops, unsigned n);
+/* Free what the UDP transport keeps for the calling worker thread. */
+void tp_udp_worker_done(void);
 
 /* All listening sockets, in creation order. */
 sip_socket *tp_sockets(void);

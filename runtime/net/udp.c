@@ -15,6 +15,7 @@
 #include "core/arena.h"
 #include "core/log.h"
 #include "core/status.h"
+#include "core/worker.h"
 #include "net/loop.h"
 
 #define UDP_BATCH   32
@@ -22,9 +23,11 @@
 #define UDP_WAKEUP_BATCHES 4
 #define UDP_BUFSZ   65536
 
-/* Receive buffers shared by every UDP socket: the loop is single-threaded
- * and each datagram is handed up (and done with) before the next. */
-static char udp_bufs[UDP_BATCH][UDP_BUFSZ];
+/* Receive buffers shared by every UDP socket of a worker's loop: each
+ * datagram is handed up (and done with, or copied to the worker that owns
+ * it) before the next. One set per worker thread, allocated on its first
+ * receive (2 MB: too big for thread-local storage itself). */
+static SIP_PER_WORKER char (*udp_bufs)[UDP_BUFSZ];
 
 /* Datagrams sent while a received batch is handled, sent together with
  * sendmmsg when the batch is done (in order). One system call instead of
@@ -40,7 +43,7 @@ struct udp_qent {
 	size_t off, len;
 };
 
-static struct {
+static SIP_PER_WORKER struct {
 	bool on;                        /* inside a received batch */
 	unsigned n;
 	size_t used;
@@ -76,6 +79,13 @@ static bool udp_async_error(sip_socket *s, int err)
 	default:
 		return false;
 	}
+}
+
+/* The socket the layers above know: a worker's socket of an address
+ * stands for the address's first one (tp_add_twins). */
+static sip_socket *udp_primary(sip_socket *s)
+{
+	return s->twins ? s->twins[0] : s;
 }
 
 static void udp_send_failed(sip_socket *s, const sip_addr *dst, int err)
@@ -121,7 +131,7 @@ static void udp_flush(void)
 				retried = false;
 				struct udp_qent *e = &udp_q.e[i];
 				udp_send_failed(s, &e->dst, errno);
-				tp_send_error(s, &e->dst, udp_q.buf + e->off, e->len);
+				tp_send_error(udp_primary(s), &e->dst, udp_q.buf + e->off, e->len);
 				i++;
 				continue;
 			}
@@ -164,11 +174,11 @@ static bool udp_prepare_wait(sip_socket *s, int ms)
 	return true;
 }
 
-/* The receive vectors, shared like udp_bufs and set up once: after a
+/* The receive vectors, per worker like udp_bufs and set up once: after a
  * receive only the lengths the kernel wrote are reset. */
-static struct mmsghdr udp_hdrs[UDP_BATCH];
-static struct iovec udp_iov[UDP_BATCH];
-static sip_addr udp_src[UDP_BATCH];
+static SIP_PER_WORKER struct mmsghdr udp_hdrs[UDP_BATCH];
+static SIP_PER_WORKER struct iovec udp_iov[UDP_BATCH];
+static SIP_PER_WORKER sip_addr udp_src[UDP_BATCH];
 
 static void udp_hdrs_reset(int n)
 {
@@ -191,12 +201,14 @@ static void udp_hdrs_reset(int n)
  * transport error is a 503) instead of waiting 32 s for timer B. */
 static void udp_read_errors(sip_socket *s)
 {
-	static char data[UDP_BUFSZ];
 	char ctl[512];
+	if (!udp_bufs)
+		return;
+	char *data = udp_bufs[0];      /* nothing else uses it meanwhile */
 	((struct udp_priv *)s->priv)->err_pending = false;
 	for (int k = 0; k < UDP_BATCH; k++) {
 		sip_addr dst;
-		struct iovec iov = { data, sizeof data - 1 };
+		struct iovec iov = { data, UDP_BUFSZ - 1 };
 		struct msghdr mh = {
 			.msg_name = &dst.u.ss, .msg_namelen = sizeof dst.u.ss,
 			.msg_iov = &iov, .msg_iovlen = 1,
@@ -223,7 +235,7 @@ static void udp_read_errors(sip_socket *s)
 		LOG_INFO("udp: %s:%d unreachable from %s: %s", sip_addr_ip(&dst, ip, sizeof ip),
 			 sip_addr_port(&dst), s->name, strerror((int)ee->ee_errno));
 		data[n] = '\0';
-		tp_send_error(s, &dst, data, (size_t)n);
+		tp_send_error(udp_primary(s), &dst, data, (size_t)n);
 	}
 	((struct udp_priv *)s->priv)->err_pending = true;      /* more left */
 }
@@ -233,10 +245,12 @@ static void udp_on_readable(sip_loop *loop, int fd, uint32_t events, void *arg)
 	sip_socket *s = arg;
 	struct mmsghdr *hdrs = udp_hdrs;
 	sip_addr *src = udp_src;
-	static bool ready;
-	if (!ready) {
+	if (!udp_bufs) {
+		if (!(udp_bufs = sip_mem_alloc(UDP_BATCH * sizeof *udp_bufs))) {
+			LOG_ERR("out of memory for the receive buffers of %s", s->name);
+			return;
+		}
 		udp_hdrs_reset(UDP_BATCH);
-		ready = true;
 	}
 	struct udp_priv *u = s->priv;
 	if ((events & EPOLLERR) || u->err_pending)
@@ -277,7 +291,7 @@ static void udp_on_readable(sip_loop *loop, int fd, uint32_t events, void *arg)
 			size_t len = hdrs[i].msg_len;
 			src[i].len = hdrs[i].msg_hdr.msg_namelen;
 			udp_bufs[i][len] = '\0';
-			tp_deliver(s, &src[i], udp_bufs[i], len);
+			tp_deliver(udp_primary(s), &src[i], udp_bufs[i], len);
 		}
 		udp_q.on = false;
 		udp_flush();
@@ -303,6 +317,10 @@ static int udp_listen(sip_loop *loop, const sip_addr *addr, sip_socket **out)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof one);
 	else
 		setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof one);
+	/* Several workers: one socket each on the same address, the kernel
+	 * spreads the datagrams over them (tp_add_twins). */
+	if (tp_reuseport)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
 	int bufsz = 4 << 20;
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof bufsz);
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof bufsz);
@@ -338,6 +356,10 @@ static int udp_listen(sip_loop *loop, const sip_addr *addr, sip_socket **out)
 
 static int udp_send(sip_socket *s, const sip_addr *dst, const char *buf, size_t len)
 {
+	/* A worker sends on its own socket of the address: its loop reads
+	 * that socket's ICMP errors, for its own transactions. */
+	if (s->twins && sip_worker_id < s->n_twins)
+		s = s->twins[sip_worker_id];
 	if (udp_q.on && len <= UDP_QBYTES) {
 		if (udp_q.n == UDP_QMAX || UDP_QBYTES - udp_q.used < len)
 			udp_flush();
@@ -370,10 +392,22 @@ static int udp_send(sip_socket *s, const sip_addr *dst, const char *buf, size_t 
 
 static void udp_close(sip_socket *s)
 {
+	if (s->twins && s->twins[0] == s) {
+		for (unsigned i = 1; i < s->n_twins; i++)
+			if (s->twins[i])
+				udp_close(s->twins[i]);
+		sip_mem_free(s->twins);
+	}
 	if (s->fd >= 0)
 		close(s->fd);
 	sip_mem_free(s->priv);
 	sip_mem_free(s);
+}
+
+void tp_udp_worker_done(void)
+{
+	sip_mem_free(udp_bufs);
+	udp_bufs = NULL;
 }
 
 const sip_transport tp_udp = {

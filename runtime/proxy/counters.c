@@ -10,7 +10,8 @@
 #include "proxy/modules.h"
 #include "txn/txn_int.h"
 
-struct proxy_counters proxy_counters;
+struct proxy_counters proxy_counters_w[SIP_WORKERS_MAX];
+SIP_PER_WORKER struct proxy_counters *proxy_cnt = &proxy_counters_w[0];
 
 static const char *const rcv_method_names[PROXY_STAT_METHODS] = {
 	"core.rcv_requests_other", "core.rcv_requests_invite", "core.rcv_requests_ack",
@@ -30,8 +31,8 @@ static const char *const local_class_names[7] = {
 	"core.local_replies_6xx",
 };
 
-static int64_t txn_active_stat(void) { return (int64_t)txn_count(); }
-static int64_t txn_created_stat(void) { return (int64_t)txn_L.next_id; }
+static int64_t txn_active_stat(void) { return (int64_t)txn_count_all(); }
+static int64_t txn_created_stat(void) { return (int64_t)txn_created_all(); }
 static int64_t tcp_conn_stat(void) { return (int64_t)tcp_conn_count(); }
 static int64_t tcp_only_stat(void) { return (int64_t)tcp_conn_count_tp(&tp_tcp); }
 static int64_t tls_conn_stat(void) { return (int64_t)tcp_conn_count_tp(&tp_tls); }
@@ -70,25 +71,31 @@ static int64_t heap_used_stat(void)
 #endif
 }
 
+/* A counter of worker 0's set standing for the sum over every worker's. */
+static void counter(const char *name, int64_t *var)
+{
+	sip_stat_counter_array(name, var, sizeof(struct proxy_counters), SIP_WORKERS_MAX);
+}
+
 void proxy_counters_init(void)
 {
-	struct proxy_counters *c = &proxy_counters;
-	sip_stat_counter("core.rcv_requests", &c->rcv_requests);
+	struct proxy_counters *c = &proxy_counters_w[0];
+	counter("core.rcv_requests", &c->rcv_requests);
 	for (unsigned i = 1; i < PROXY_STAT_METHODS; i++)
-		sip_stat_counter(rcv_method_names[i], &c->rcv_method[i]);
-	sip_stat_counter(rcv_method_names[0], &c->rcv_method[0]);
-	sip_stat_counter("core.rcv_replies", &c->rcv_replies);
+		counter(rcv_method_names[i], &c->rcv_method[i]);
+	counter(rcv_method_names[0], &c->rcv_method[0]);
+	counter("core.rcv_replies", &c->rcv_replies);
 	for (unsigned i = 1; i < 7; i++)
-		sip_stat_counter(rcv_class_names[i], &c->rcv_class[i]);
-	sip_stat_counter(rcv_class_names[0], &c->rcv_class[0]);
-	sip_stat_counter("core.fwd_requests", &c->fwd_requests);
-	sip_stat_counter("core.local_replies", &c->local_replies);
+		counter(rcv_class_names[i], &c->rcv_class[i]);
+	counter(rcv_class_names[0], &c->rcv_class[0]);
+	counter("core.fwd_requests", &c->fwd_requests);
+	counter("core.local_replies", &c->local_replies);
 	for (unsigned i = 1; i < 7; i++)
-		sip_stat_counter(local_class_names[i], &c->local_class[i]);
-	sip_stat_counter("core.drop_requests", &c->drop_requests);
-	sip_stat_counter("core.drop_replies", &c->drop_replies);
-	sip_stat_counter("core.err_requests", &c->err_requests);
-	sip_stat_counter("dns.lookups", &c->dns_lookups);
+		counter(local_class_names[i], &c->local_class[i]);
+	counter("core.drop_requests", &c->drop_requests);
+	counter("core.drop_replies", &c->drop_replies);
+	counter("core.err_requests", &c->err_requests);
+	counter("dns.lookups", &c->dns_lookups);
 	sip_stat_gauge("tm.transactions_active", txn_active_stat);
 	sip_stat_counter_fn("tm.transactions_created", txn_created_stat);
 	sip_stat_gauge("net.stream_connections", tcp_conn_stat);

@@ -6,6 +6,7 @@
 #define SIPCC_PROXY_COUNTERS_H
 
 #include <stdint.h>
+#include "core/worker.h"
 #include "sip/msg.h"
 
 #define PROXY_STAT_METHODS (SIP_METHOD_PUBLISH + 1)
@@ -18,25 +19,29 @@ struct proxy_counters {
 	int64_t drop_requests, drop_replies;
 	int64_t err_requests;                   /* malformed or refused by the sanity checks */
 	int64_t dns_lookups;                    /* next-hop names waited for */
-};
-extern struct proxy_counters proxy_counters;
+} __attribute__((aligned(64)));
+
+/* One set per worker, each on its own cache lines; a statistic is their
+ * sum. proxy_cnt is the calling worker's. */
+extern struct proxy_counters proxy_counters_w[SIP_WORKERS_MAX];
+extern SIP_PER_WORKER struct proxy_counters *proxy_cnt;
 
 static inline void proxy_count_request(enum sip_method m)
 {
-	proxy_counters.rcv_requests++;
-	proxy_counters.rcv_method[(unsigned)m < PROXY_STAT_METHODS ? m : 0]++;
+	proxy_cnt->rcv_requests++;
+	proxy_cnt->rcv_method[(unsigned)m < PROXY_STAT_METHODS ? m : 0]++;
 }
 
 static inline void proxy_count_reply(int code)
 {
-	proxy_counters.rcv_replies++;
-	proxy_counters.rcv_class[code >= 100 && code < 700 ? code / 100 : 0]++;
+	proxy_cnt->rcv_replies++;
+	proxy_cnt->rcv_class[code >= 100 && code < 700 ? code / 100 : 0]++;
 }
 
 static inline void proxy_count_local_reply(int code)
 {
-	proxy_counters.local_replies++;
-	proxy_counters.local_class[code >= 100 && code < 700 ? code / 100 : 0]++;
+	proxy_cnt->local_replies++;
+	proxy_cnt->local_class[code >= 100 && code < 700 ? code / 100 : 0]++;
 }
 
 /* Register the names (core.*, tm.*, net.*, dns.*, mem.*). */

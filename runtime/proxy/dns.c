@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "core/log.h"
+#include "core/worker.h"
 #include "core/status.h"
 #include "net/resolve.h"
 #include "proxy/module.h"
@@ -35,7 +36,7 @@ struct dns_relay {
 	uint64_t stamp;
 };
 
-static struct {
+static SIP_PER_WORKER struct {
 	bool up;
 	struct dns_relay r[DNS_RELAYS];
 	uint64_t stamp;
@@ -341,7 +342,7 @@ int proxy_dns_suspend(struct sip_ctx *ctx)
 	r->pending = true;
 	r->ctx = copy ? NULL : ctx;
 	ctx->relayed = true;
-	proxy_counters.dns_lookups++;
+	proxy_cnt->dns_lookups++;
 	LOG_DEBUG("dns: relay waits for %s", key);
 	return SIP_OK;
 }

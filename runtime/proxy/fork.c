@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/log.h"
+#include "core/worker.h"
 #include "core/status.h"
 #include "proxy/proxy.h"
 #include "proxy/settings.h"
@@ -300,12 +301,22 @@ void sipcc_fn_t_set_fr(struct sip_ctx *ctx, int64_t fr_inv_ms, int64_t fr_ms)
 /* Compiled t_check_status() patterns: a policy uses a handful, so a
  * small table replaced round-robin saves compiling one per reply. */
 #define FORK_RE_CACHE 8
-static struct fork_re {
+static SIP_PER_WORKER struct fork_re {
 	char *pat;
 	regex_t re;
 	bool ok;
 } fork_re[FORK_RE_CACHE];
-static unsigned fork_re_next;
+static SIP_PER_WORKER unsigned fork_re_next;
+
+void proxy_fork_worker_done(void)
+{
+	for (unsigned i = 0; i < FORK_RE_CACHE; i++) {
+		if (fork_re[i].pat && fork_re[i].ok)
+			regfree(&fork_re[i].re);
+		free(fork_re[i].pat);
+		fork_re[i].pat = NULL;
+	}
+}
 
 static struct fork_re *status_re(const char *s, size_t len)
 {

@@ -19,6 +19,9 @@ PROXY_SRC += runtime/proxy/metrics.c runtime/proxy/metrics.h runtime/proxy/rpc.c
 	runtime/proxy/httpd.c runtime/proxy/httpd.h
 # Requests the proxy sends on its own (BYEs, OPTIONS probes, REGISTERs).
 PROXY_SRC += runtime/proxy/uac.c runtime/proxy/uac.h
+# Worker threads, one event loop each, and the hand-off of messages to
+# the worker that owns them.
+PROXY_SRC += runtime/proxy/worker.c runtime/proxy/worker.h
 # Events raised by modules and the policy's event routes.
 PROXY_SRC += runtime/proxy/event.c runtime/proxy/event.h
 # The C prototypes of the policy ABI, generated from the stdlib declarations

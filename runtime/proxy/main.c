@@ -22,6 +22,7 @@
 #include "proxy/routes.h"
 #include "proxy/service.h"
 #include "proxy/settings.h"
+#include "proxy/worker.h"
 
 static sip_loop main_loop;
 static volatile sig_atomic_t stop_signal;
@@ -71,6 +72,8 @@ static void usage(FILE *f, const char *argv0)
 		"  --rpc-token-file PATH    require \"Authorization: Bearer TOKEN\" on /rpc, the\n"
 		"                           token the first line of PATH (needed when --rpc\n"
 		"                           is not a loopback address)\n"
+		"  --workers N              N event loops on N threads (default: one per CPU\n"
+		"                           when every module of the policy allows it)\n"
 		"  --log TARGET             stderr (default), syslog[:FACILITY] or journal\n"
 		"                           (with --daemon the default is syslog)\n"
 		"  --log-format FORMAT      text (default) or json (one object a line)\n"
@@ -130,6 +133,7 @@ int main(int argc, char **argv)
 		{ "metrics", required_argument, NULL, 'M' },
 		{ "rpc", required_argument, NULL, 'J' },
 		{ "rpc-token-file", required_argument, NULL, 'T' },
+		{ "workers", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -144,6 +148,7 @@ int main(int argc, char **argv)
 	struct proxy_http_conf http = { 0 };
 	char http_why[256];
 	const char *why = NULL;
+	unsigned workers = 0;
 	sip_log_level = SIP_LOG_NOTICE;
 	int c;
 	while ((c = getopt_long(argc, argv, "u:", opts, NULL)) != -1) {
@@ -207,6 +212,17 @@ int main(int argc, char **argv)
 		case 'T':
 			http.token_file = optarg;
 			break;
+		case 'W': {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+			if (*end || end == optarg || n < 1 || n > SIP_WORKERS_MAX) {
+				fprintf(stderr, "%s: invalid --workers '%s' (1 to %d)\n", argv[0], optarg,
+					SIP_WORKERS_MAX);
+				return 2;
+			}
+			workers = (unsigned)n;
+			break;
+		}
 		case 'h':
 			usage(stdout, argv[0]);
 			return 0;
@@ -263,6 +279,12 @@ int main(int argc, char **argv)
 		LOG_ERR("no listen address: add a listen line to the policy or use --listen udp:ADDR:PORT");
 		return 1;
 	}
+	bool streams = false;
+	for (unsigned i = 0; i < proxy_conf.n_listen; i++)
+		streams |= strcmp(proxy_conf.listen[i].proto, "udp") != 0;
+	int n_workers = proxy_workers_plan(workers, proxy_workers_cpus(), streams);
+	if (n_workers < 0)
+		return 1;
 	/* Before any thread (the database worker) starts. */
 	if (svc.daemon && proxy_service_daemonize() != SIP_OK) {
 		LOG_ERR("cannot run in the background: %s", strerror(errno));
@@ -287,12 +309,11 @@ int main(int argc, char **argv)
 	tls_configure(&tls);
 	if (proxy_limits_configure() != 0)
 		return 1;
-	bool streams = false;
-	for (unsigned i = 0; i < proxy_conf.n_listen; i++)
-		streams |= strcmp(proxy_conf.listen[i].proto, "udp") != 0;
 	if (tp_limits_fit_fds(streams) != SIP_OK)
 		return 1;
 	if (proxy_dns_init(&main_loop, dns_servers) != SIP_OK)
+		return 1;
+	if (proxy_workers_setup(&main_loop, (unsigned)n_workers) != SIP_OK)
 		return 1;
 	char names[PROXY_MAX_LISTEN * 80] = "";
 	for (unsigned i = 0; i < proxy_conf.n_listen; i++) {
@@ -303,7 +324,8 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		sip_socket *s;
-		if (tp_listen(&main_loop, tp, l->addr, l->port, &s) != SIP_OK)
+		if (tp_listen(&main_loop, tp, l->addr, l->port, &s) != SIP_OK ||
+		    proxy_workers_listen(s) != SIP_OK)
 			return 1;
 		if (i)
 			strcat(names, ", ");
@@ -316,7 +338,8 @@ int main(int argc, char **argv)
 		return 1;
 	/* Every socket is bound and the TLS keys are read: the pid file (in a
 	 * directory root may own) first, then nothing needs root any more. */
-	if (proxy_service_pidfile() != SIP_OK || proxy_service_drop() != SIP_OK)
+	if (proxy_service_pidfile() != SIP_OK || proxy_service_drop() != SIP_OK ||
+	    proxy_workers_start(dns_servers) != SIP_OK)
 		return 1;
 
 	struct sigaction sa;
@@ -335,6 +358,7 @@ int main(int argc, char **argv)
 	LOG_NOTICE("sipcc proxy %s listening on %s", PACKAGE_VERSION, names);
 	proxy_service_ready(&main_loop.timers);
 	int rc = sip_loop_run(&main_loop);
+	proxy_workers_stop();
 	proxy_service_stop();
 	if (stop_signal)
 		LOG_NOTICE("caught %s, exiting", stop_signal == SIGINT ? "SIGINT" : "SIGTERM");

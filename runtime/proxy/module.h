@@ -58,6 +58,15 @@ typedef struct sipcc_module {
 	/* What other modules may call, found with proxy_module_api(name). */
 	const void *api;
 
+	/* True when the module may run on several workers at once
+	 * (proxy/worker.h): its functions and hooks are called from every
+	 * worker thread, concurrently, and what it keeps beyond one message
+	 * or transaction is shared under its own locks (or is read-only after
+	 * init). Its timers and database completions run on worker 0. Unset
+	 * (the default), a policy that uses it runs with one worker and
+	 * --workers N > 1 is refused. */
+	bool workers_safe;
+
 	/* Set by the host: the index of the module's state slots. */
 	unsigned slot;
 } sipcc_module;

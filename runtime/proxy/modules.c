@@ -37,6 +37,14 @@ void sipcc_reg_module(struct sipcc_module *m)
 	m->slot = MOD.n;        /* 0 is left to modules not registered (tests) */
 }
 
+const char *proxy_modules_unsafe(void)
+{
+	for (unsigned i = 0; i < MOD.n; i++)
+		if (!MOD.v[i]->workers_safe)
+			return MOD.v[i]->name;
+	return NULL;
+}
+
 void **proxy_ctx_slot(struct sip_ctx *ctx, const sipcc_module *m)
 {
 	return &ctx->mod[m->slot < TXN_MOD_SLOTS ? m->slot : 0];

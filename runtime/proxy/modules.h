@@ -26,6 +26,9 @@ int proxy_modules_init(sip_timer_wheel *w, const char *url);
  * when one is out of range. */
 int proxy_limits_configure(void);
 void proxy_modules_destroy(void);
+/* The name of the first module the policy uses (in start order) that is
+ * not safe with several workers (sipcc_module.workers_safe), or NULL. */
+const char *proxy_modules_unsafe(void);
 
 /* For modules, from their init: the database is needed; fn runs on the
  * loop once the database is reachable and the worker has migrated its

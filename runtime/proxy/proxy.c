@@ -21,19 +21,22 @@
 #include "script/script.h"
 
 struct proxy_conf proxy_conf;
-char proxy_out[PROXY_BUFSZ];
+SIP_PER_WORKER char proxy_out[PROXY_BUFSZ];
 uint64_t proxy_sl_salt;
 
 
 #define PROXY_MCTX_SPARE  32    /* contexts the pool keeps */
 
-static struct {
+/* The message contexts of the calling worker: each worker's receive path,
+ * waiting requests and pool are its own. */
+static SIP_PER_WORKER struct {
 	struct proxy_mctx *cur;     /* the one the receive path uses */
 	struct proxy_mctx *pool, *waiting;
 	unsigned npool, nwaiting;
 } P;
 
 static bool proxy_on_reply(txn *s, txn *c, sip_msg *resp);
+static void mctx_free_list(struct proxy_mctx **list, unsigned *n);
 static void proxy_on_failure(txn *s, int code);
 static void proxy_on_final(txn *s, int code);
 
@@ -71,7 +74,7 @@ static struct proxy_mctx *mctx_of(struct sip_ctx *ctx)
 	return (struct proxy_mctx *)((char *)ctx - offsetof(struct proxy_mctx, ctx));
 }
 
-int proxy_init(sip_timer_wheel *w)
+int proxy_init_worker(sip_timer_wheel *w)
 {
 	if (!(P.cur = proxy_mctx_take()))
 		return SIP_NOMEM;
@@ -81,8 +84,29 @@ int proxy_init(sip_timer_wheel *w)
 	if (rc != SIP_OK)
 		return rc;
 	proxy_fork_init();
-	proxy_counters_init();
 	proxy_uac_init(w);
+	return SIP_OK;
+}
+
+void proxy_destroy_worker(void)
+{
+	proxy_uac_destroy();
+	txn_layer_destroy();
+	mctx_free_list(&P.waiting, &P.nwaiting);
+	if (P.cur)
+		proxy_mctx_give(P.cur);
+	P.cur = NULL;
+	mctx_free_list(&P.pool, &P.npool);
+	proxy_fork_worker_done();
+	proxy_rr_worker_done();
+}
+
+int proxy_init(sip_timer_wheel *w)
+{
+	int rc = proxy_init_worker(w);
+	if (rc != SIP_OK)
+		return rc;
+	proxy_counters_init();
 	proxy_ban_init(w);
 	proxy_sl_salt = (uint64_t)(uintptr_t)&P ^ w->now_ms;
 	tp_set_recv(proxy_receive, NULL);
@@ -104,14 +128,8 @@ static void mctx_free_list(struct proxy_mctx **list, unsigned *n)
 
 void proxy_destroy(void)
 {
-	proxy_uac_destroy();
 	proxy_ban_destroy();
-	txn_layer_destroy();
-	mctx_free_list(&P.waiting, &P.nwaiting);
-	if (P.cur)
-		proxy_mctx_give(P.cur);
-	P.cur = NULL;
-	mctx_free_list(&P.pool, &P.npool);
+	proxy_destroy_worker();
 }
 
 /* ---- receive path ---- */
@@ -196,7 +214,7 @@ static void request_route_run(struct sip_ctx *ctx)
 	proxy_modules_txn_bind(ctx);
 	proxy_modules_routed(ctx);
 	if (!ctx->replied && !ctx->relayed)
-		proxy_counters.drop_requests++;
+		proxy_cnt->drop_requests++;
 	if (!ctx->replied && !ctx->relayed && r != SIPCC_RET_DROP)
 		LOG_DEBUG("request " SIP_STR_FMT " from route dropped (no reply, no relay)",
 			  SIP_STR_ARG(ctx->msg->method_str));
@@ -341,7 +359,7 @@ static void rx_request(struct proxy_mctx *mc, sip_socket *sock, const sip_addr *
 	sip_str unsupported = SIP_STR_NULL;
 	int code = sip_msg_check_request(m, &unsupported);
 	if (code) {
-		proxy_counters.err_requests++;
+		proxy_cnt->err_requests++;
 		char ip[64];
 		LOG_INFO("rejecting " SIP_STR_FMT " from %s:%d with %d%s%s", SIP_STR_ARG(m->method_str),
 			 sip_addr_ip(src, ip, sizeof ip), sip_addr_port(src), code,
@@ -374,7 +392,7 @@ static void rx_response(sip_msg *m, sip_socket *sock)
 {
 	proxy_count_reply(m->status);
 	if (!sip_msg_check_response(m)) {
-		proxy_counters.drop_replies++;
+		proxy_cnt->drop_replies++;
 		LOG_DEBUG("dropping malformed %d reply", m->status);
 		return;
 	}
@@ -387,12 +405,12 @@ static void rx_response(sip_msg *m, sip_socket *sock)
 	 * is ours. */
 	if (!m->via1 || !proxy_is_us(m->via1->host, m->via1->port ? m->via1->port : 5060)) {
 		LOG_DEBUG("dropping %d reply: top Via is not ours", m->status);
-		proxy_counters.drop_replies++;
+		proxy_cnt->drop_replies++;
 		return;
 	}
 	int rc = txn_fwd_response(m, sock);
 	if (rc != SIP_OK)
-		proxy_counters.drop_replies++;
+		proxy_cnt->drop_replies++;
 	if (rc == SIP_DECLINED)
 		LOG_DEBUG("dropping %d reply: no second Via", m->status);
 	else if (rc != SIP_OK)
@@ -432,9 +450,9 @@ void proxy_receive(sip_socket *sock, const sip_addr *src, char *buf, size_t len,
 		int code = rc == SIP_ETOOBIG ? 513 : 400;
 		const char *what = m->is_request ? "request" : "message";
 		if (m->is_request)
-			proxy_counters.err_requests++;
+			proxy_cnt->err_requests++;
 		else
-			proxy_counters.drop_replies++;
+			proxy_cnt->drop_replies++;
 		const char *then = m->is_request ? (code == 513 ? "replying 513" : "replying 400") : "dropped";
 		sip_addr_ip(src, ip, sizeof ip);
 		if (rc == SIP_ETOOBIG)

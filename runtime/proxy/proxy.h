@@ -94,6 +94,14 @@ extern struct proxy_conf proxy_conf;
  * on wheel w. */
 int proxy_init(sip_timer_wheel *w);
 void proxy_destroy(void);
+/* The part of proxy_init() and proxy_destroy() each further worker thread
+ * runs for itself (proxy/worker.h): its transaction layer, message
+ * contexts and local requests, with timers on its own wheel w. */
+int proxy_init_worker(sip_timer_wheel *w);
+void proxy_destroy_worker(void);
+/* Free the calling worker's compiled-pattern caches (fork.c, rr_fn.c). */
+void proxy_fork_worker_done(void);
+void proxy_rr_worker_done(void);
 /* The transport receive callback: one datagram from src on sock. */
 void proxy_receive(sip_socket *sock, const sip_addr *src, char *buf, size_t len, void *arg);
 

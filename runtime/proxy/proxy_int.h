@@ -3,6 +3,7 @@
 #ifndef SIPCC_PROXY_PROXY_INT_H
 #define SIPCC_PROXY_PROXY_INT_H
 
+#include "core/worker.h"
 #include "proxy/proxy.h"
 
 /* A message with its arena and routing context, from a pool. The receive
@@ -46,7 +47,7 @@ void proxy_ctx_init(struct sip_ctx *ctx, sip_msg *m, sip_arena *a, sip_socket *s
  * at a time: the loop is single-threaded), and the salt of stateless
  * branches. */
 #define PROXY_BUFSZ (SIP_MAX_MSG_SIZE + 4096)
-extern char proxy_out[PROXY_BUFSZ];
+extern SIP_PER_WORKER char proxy_out[PROXY_BUFSZ];
 extern uint64_t proxy_sl_salt;
 
 /* Messages that may wait at once (proxy_wait). */

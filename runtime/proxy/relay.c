@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "core/log.h"
+#include "core/worker.h"
 #include "core/status.h"
 #include "net/tls.h"
 #include "proxy/counters.h"
@@ -42,13 +43,13 @@ static sip_str next_hop_uri(struct sip_ctx *ctx)
  * cached: their address may change with DNS. */
 #define DEST_CACHE_N    8
 #define DEST_CACHE_URI  128
-static struct dest_cache {
+static SIP_PER_WORKER struct dest_cache {
 	char uri[DEST_CACHE_URI];
 	size_t len;
 	sip_addr addr;
 	const sip_transport *tp;
 } dest_cache[DEST_CACHE_N];
-static unsigned dest_cache_next;
+static SIP_PER_WORKER unsigned dest_cache_next;
 
 /* Resolve a SIP URI to an address: literal IP or getaddrinfo, port from
  * the URI or 5060 (sips: 5061). *tp is the URI's transport= (sips: TLS),
@@ -365,7 +366,7 @@ int proxy_relay(struct sip_ctx *ctx, bool stateful)
 		rc = tp_send(sock, &dst, proxy_out, (size_t)n);
 		if (rc == SIP_OK) {
 			ctx->relayed = true;
-			proxy_counters.fwd_requests++;
+			proxy_cnt->fwd_requests++;
 		}
 		return rc;
 	}
@@ -394,7 +395,7 @@ int proxy_relay(struct sip_ctx *ctx, bool stateful)
 	ctx->looped = false;
 	rc = relay_branch(ctx, s, sock, &dst, tp);
 	if (rc == SIP_OK)
-		proxy_counters.fwd_requests++;
+		proxy_cnt->fwd_requests++;
 	if (ctx->fork && ctx->fork->dset)
 		rc = relay_dset(ctx, s, rc);
 	(void)created;

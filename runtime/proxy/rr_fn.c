@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/log.h"
+#include "core/worker.h"
 #include "core/status.h"
 #include "proxy/proxy.h"
 #include "proxy/policy_fns.h"
@@ -78,12 +79,22 @@ bad:
 /* Compiled check_route_param() patterns: a policy has a few, each
  * compiled once (a literal, checked when the policy was). */
 #define RR_RE_CACHE 8
-static struct rr_re {
+static SIP_PER_WORKER struct rr_re {
 	char *pat;
 	regex_t re;
 	bool ok;
 } rr_re[RR_RE_CACHE];
-static unsigned rr_re_next;
+static SIP_PER_WORKER unsigned rr_re_next;
+
+void proxy_rr_worker_done(void)
+{
+	for (unsigned i = 0; i < RR_RE_CACHE; i++) {
+		if (rr_re[i].pat && rr_re[i].ok)
+			regfree(&rr_re[i].re);
+		free(rr_re[i].pat);
+		rr_re[i].pat = NULL;
+	}
+}
 
 static const struct rr_re *rr_re_get(const char *s, size_t len)
 {

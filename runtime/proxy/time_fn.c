@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include "core/log.h"
+#include "core/worker.h"
 #include "core/timerec.h"
 #include "proxy/proxy.h"
 #include "proxy/policy_fns.h"
@@ -44,13 +45,13 @@ int64_t sipcc_pv_utime_get(struct sip_ctx *ctx, const char *name, size_t len)
  * text is compared, not only its address, so a define and a literal
  * with the same text share an entry. */
 #define TIME_REC_CACHE 8
-static struct time_rec {
+static SIP_PER_WORKER struct time_rec {
 	char text[256];
 	size_t len;
 	bool ok;
 	struct sip_timerec rec;
 } time_rec[TIME_REC_CACHE];
-static unsigned time_rec_n, time_rec_next;
+static SIP_PER_WORKER unsigned time_rec_n, time_rec_next;
 
 static const struct time_rec *time_rec_get(const char *s, size_t len)
 {

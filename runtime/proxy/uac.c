@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "core/log.h"
+#include "core/worker.h"
 #include "core/arena.h"
 #include "core/status.h"
 #include "net/tls.h"
@@ -30,7 +31,7 @@ struct uac_wait {
 	char data[];            /* the strings of r */
 };
 
-static struct {
+static SIP_PER_WORKER struct {
 	sip_timer_wheel *w;
 	struct uac_wait *waiting;
 	uint64_t seed;

@@ -11,7 +11,9 @@
 #include "core/log.h"
 #include "core/status.h"
 
-struct txn_layer txn_L;
+SIP_PER_WORKER struct txn_layer txn_L;
+/* Each worker's layer, for the totals (statistics read by worker 0). */
+static struct txn_layer *txn_layers[SIP_WORKERS_MAX];
 
 static const sip_str cookie = SIP_STR_LIT("z9hG4bK");
 
@@ -34,6 +36,8 @@ int txn_layer_init(sip_timer_wheel *w, const struct txn_user *u, unsigned hash_b
 	txn_L.boot = ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 16);
 	sip_arena_init(&txn_L.scratch, 16384);
 	tp_set_send_error(txn_on_send_error, NULL);
+	if (sip_worker_id < SIP_WORKERS_MAX)
+		__atomic_store_n(&txn_layers[sip_worker_id], &txn_L, __ATOMIC_RELEASE);
 	return SIP_OK;
 }
 
@@ -42,6 +46,8 @@ void txn_layer_destroy(void)
 {
 	if (!sip_htable_ready(&txn_L.table))
 		return;
+	if (sip_worker_id < SIP_WORKERS_MAX)
+		__atomic_store_n(&txn_layers[sip_worker_id], NULL, __ATOMIC_RELEASE);
 	sip_hiter it;
 	sip_hiter_init(&it, &txn_L.table);
 	for (sip_hlink *l; (l = sip_hiter_next(&it));)
@@ -64,6 +70,52 @@ void txn_layer_destroy(void)
 unsigned long txn_count(void)
 {
 	return txn_L.live;
+}
+
+/* Read while the workers run: a figure a little behind is fine. */
+unsigned long txn_count_all(void)
+{
+	unsigned long n = 0;
+	for (unsigned i = 0; i < SIP_WORKERS_MAX; i++) {
+		struct txn_layer *l = __atomic_load_n(&txn_layers[i], __ATOMIC_ACQUIRE);
+		if (l)
+			n += __atomic_load_n(&l->live, __ATOMIC_RELAXED);
+	}
+	return n;
+}
+
+uint64_t txn_created_all(void)
+{
+	uint64_t n = 0;
+	for (unsigned i = 0; i < SIP_WORKERS_MAX; i++) {
+		struct txn_layer *l = __atomic_load_n(&txn_layers[i], __ATOMIC_ACQUIRE);
+		if (l)
+			n += __atomic_load_n(&l->next_id, __ATOMIC_RELAXED);
+	}
+	return n;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int txn_branch_worker(sip_str b)
+{
+	/* cookie, 2 + 16 hex digits, '.', at least one digit */
+	if (b.len < 7 + 18 + 2 || memcmp(b.s, "z9hG4bK", 7) != 0 || b.s[25] != '.')
+		return -1;
+	for (size_t i = 7; i < 25; i++)
+		if (hexval(b.s[i]) < 0)
+			return -1;
+	for (size_t i = 26; i < b.len; i++)
+		if (b.s[i] < '0' || b.s[i] > '9')
+			return -1;
+	return hexval(b.s[7]) * 16 + hexval(b.s[8]);
 }
 
 /* A transaction with the first block of its arena and room for the

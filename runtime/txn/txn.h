@@ -162,8 +162,16 @@ void txn_layer_destroy(void);
  * INVITE that had a provisional response; 0: TXN_TIMER_C). A server
  * transaction's own fr_ms/fr_inv_ms, when set, win for its branches. */
 void txn_set_timers(uint32_t fr_ms, uint32_t fr_inv_ms);
-/* Live transactions (server + client). */
+/* Live transactions (server + client) of the calling worker. */
 unsigned long txn_count(void);
+/* Live transactions and transactions created so far, of every worker. */
+unsigned long txn_count_all(void);
+uint64_t txn_created_all(void);
+/* The worker whose transaction sent a request with this branch: the
+ * branches txn_client_create makes are "z9hG4bK" + two hex digits of the
+ * worker + 16 hex digits + "." + the branch index. -1 for any other
+ * branch (another element's, a stateless relay's). */
+int txn_branch_worker(sip_str branch);
 
 /* ---- server transactions ---- */
 

@@ -183,14 +183,17 @@ txn *txn_client_create(txn *s, enum sip_method m, sip_socket *sock, const sip_ad
 	c->state = c->is_invite ? TXN_CALLING : TXN_TRYING;
 	c->sock = sock;
 	c->peer = *dst;
-	/* "z9hG4bK" + 16 hex digits + "." + branch index, formatted by hand
-	 * (snprintf is the costliest part of creating a branch). */
-	char *d = sip_arena_alloc(&c->arena, 7 + 16 + 1 + 10);
+	/* "z9hG4bK" + the worker in 2 hex digits + 16 hex digits + "." +
+	 * branch index, formatted by hand (snprintf is the costliest part of
+	 * creating a branch). The worker id routes the replies to the worker
+	 * that owns the transaction (txn_branch_worker). */
+	char *d = sip_arena_alloc(&c->arena, 7 + 2 + 16 + 1 + 10);
 	if (d) {
 		memcpy(d, "z9hG4bK", 7);
-		sip_fmt_hex(d + 7, (s ? s->id : c->id) * 0x9e3779b97f4a7c15ull ^ txn_L.boot, 16);
-		d[23] = '.';
-		size_t n = 24 + sip_fmt_uint(d + 24, s ? s->n_branches : 0);
+		sip_fmt_hex(d + 7, sip_worker_id & 0xff, 2);
+		sip_fmt_hex(d + 9, (s ? s->id : c->id) * 0x9e3779b97f4a7c15ull ^ txn_L.boot, 16);
+		d[25] = '.';
+		size_t n = 26 + sip_fmt_uint(d + 26, s ? s->n_branches : 0);
 		d[n] = '\0';          /* logged with %s */
 		c->branch = sip_str_make(d, n);
 	}
@@ -547,7 +550,7 @@ struct reply_cb {
 	int kind;                   /* TXN_REPLY_*, 0 outside the callback */
 	bool held;
 };
-static struct reply_cb reply_cb;
+static SIP_PER_WORKER struct reply_cb reply_cb;
 
 static bool call_on_reply(txn *s, txn *c, sip_msg *resp, int kind, bool *held)
 {

@@ -2,6 +2,7 @@
 #ifndef SIPCC_TXN_TXN_INT_H
 #define SIPCC_TXN_TXN_INT_H
 
+#include "core/worker.h"
 #include "txn/txn.h"
 
 #define TXN_BUFSZ (SIP_MAX_MSG_SIZE + 4096)
@@ -19,7 +20,10 @@ struct txn_layer {
 	char buf[TXN_BUFSZ];            /* building outgoing messages */
 };
 
-extern struct txn_layer txn_L;
+/* One transaction layer per worker thread: a transaction is created,
+ * matched and ended by the worker that owns it (its id is in the branch
+ * of the requests it sends, txn_branch_worker). */
+extern SIP_PER_WORKER struct txn_layer txn_L;
 
 txn *txn_alloc(bool client);
 /* The storage embedded in t for its out buffer. */

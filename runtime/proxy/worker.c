@@ -1,0 +1,437 @@
+/* Worker threads and the hand-off of messages to the worker that owns
+ * them (see worker.h). */
+#include "proxy/worker.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+#include "core/arena.h"
+#include "core/hash.h"
+#include "core/log.h"
+#include "core/mpsc.h"
+#include "core/stats.h"
+#include "core/status.h"
+#include "core/worker.h"
+#include "proxy/counters.h"
+#include "proxy/dns.h"
+#include "proxy/modules.h"
+#include "proxy/proxy.h"
+#include "txn/txn.h"
+
+/* A message read by one worker for another: a copy, since the receive
+ * buffer is reused as soon as the reader returns. */
+struct handoff {
+	sip_mpsc_node node;
+	sip_socket *sock;
+	sip_addr src;
+	size_t len;
+	char buf[];
+};
+
+/* At most this many handed-off messages a wakeup, so that the owner's own
+ * socket and timers get their turn under a flood; the rest wait for the
+ * next turn of the loop (the eventfd is made readable again). */
+#define HANDOFF_BATCH 256
+
+struct worker {
+	sip_mpsc q;                 /* messages for this worker */
+	unsigned id;
+	int efd;                    /* wakes its loop when q is no longer empty */
+	sip_loop own;               /* the loop of workers 1..n-1 */
+	sip_loop *loop;
+	pthread_t thread;
+	bool started;
+	int init_rc;
+	int64_t handed;             /* messages this worker handed to others */
+} __attribute__((aligned(64)));
+
+static struct {
+	struct worker *w;
+	unsigned n;
+	const char *dns;
+	sem_t ready;
+} W;
+
+/* ---- ownership ---- */
+
+static bool is_ws(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static char lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+}
+
+static bool eq_case(const char *a, size_t n, const char *lit)
+{
+	size_t m = strlen(lit);
+	if (n != m)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (lower(a[i]) != lit[i])
+			return false;
+	return true;
+}
+
+/* The value of the first header line named name (lowercase) or compact
+ * (its one-letter form), without the whitespace around it. Lines end in
+ * CRLF or a bare LF; a line that starts with whitespace continues the
+ * previous one and is skipped; the empty line ends the search. */
+static bool hdr_first(const char *buf, size_t len, const char *name, const char *compact,
+		      sip_str *out)
+{
+	const char *p = memchr(buf, '\n', len), *end = buf + len;
+	while (p && ++p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *le = eol ? eol : end;
+		const char *l = le;
+		if (l > p && l[-1] == '\r')
+			l--;
+		if (l == p)
+			return false;           /* end of the headers */
+		if (!is_ws(*p)) {
+			const char *c = memchr(p, ':', (size_t)(l - p));
+			if (c) {
+				const char *ne = c;
+				while (ne > p && is_ws(ne[-1]))
+					ne--;
+				if (eq_case(p, (size_t)(ne - p), name) ||
+				    eq_case(p, (size_t)(ne - p), compact)) {
+					const char *v = c + 1;
+					while (v < l && is_ws(*v))
+						v++;
+					const char *ve = l;
+					while (ve > v && is_ws(ve[-1]))
+						ve--;
+					*out = sip_str_make(v, (size_t)(ve - v));
+					return true;
+				}
+			}
+		}
+		p = eol;
+	}
+	return false;
+}
+
+/* The branch parameter of the first Via value of via (up to a comma). */
+static sip_str via_branch(sip_str via)
+{
+	const char *p = via.s, *end = via.s + via.len;
+	const char *comma = memchr(p, ',', via.len);
+	if (comma)
+		end = comma;
+	while ((p = memchr(p, ';', (size_t)(end - p)))) {
+		p++;
+		while (p < end && is_ws(*p))
+			p++;
+		const char *n = p;
+		while (p < end && *p != '=' && *p != ';' && !is_ws(*p))
+			p++;
+		if (!eq_case(n, (size_t)(p - n), "branch"))
+			continue;
+		while (p < end && is_ws(*p))
+			p++;
+		if (p == end || *p != '=')
+			continue;
+		p++;
+		while (p < end && is_ws(*p))
+			p++;
+		const char *v = p;
+		while (p < end && *p != ';' && !is_ws(*p))
+			p++;
+		return sip_str_make(v, (size_t)(p - v));
+	}
+	return SIP_STR_NULL;
+}
+
+unsigned proxy_callid_owner(sip_str callid, unsigned n)
+{
+	if (n <= 1)
+		return 0;
+	/* FNV-1a's low bits are weak: mix, then scale to n by the high bits. */
+	uint32_t h = sip_hash_str(callid);
+	h ^= h >> 16;
+	h *= 0x45d9f3bu;
+	h ^= h >> 16;
+	return (unsigned)(((uint64_t)h * n) >> 32);
+}
+
+int proxy_msg_owner(const char *buf, size_t len, unsigned n)
+{
+	if (n <= 1)
+		return 0;
+	while (len && (*buf == '\r' || *buf == '\n' || *buf == ' ' || *buf == '\0')) {
+		buf++;
+		len--;
+	}
+	if (len < 8)
+		return -1;
+	sip_str v;
+	if (memcmp(buf, "SIP/2.0 ", 8) == 0 && hdr_first(buf, len, "via", "v", &v)) {
+		int w = txn_branch_worker(via_branch(v));
+		if (w >= 0 && (unsigned)w < n)
+			return w;
+	}
+	if (!hdr_first(buf, len, "call-id", "i", &v) || !v.len)
+		return -1;
+	return (int)proxy_callid_owner(v, n);
+}
+
+/* ---- hand-off ---- */
+
+static void wake(struct worker *w)
+{
+	uint64_t one = 1;
+	while (write(w->efd, &one, sizeof one) < 0 && errno == EINTR)
+		;
+}
+
+/* The transport's dispatch hook on every worker: a datagram another
+ * worker owns goes to it. Stream transports stay on worker 0. */
+static bool dispatch(sip_socket *sock, const sip_addr *src, const char *buf, size_t len)
+{
+	if (!(sock->tp->caps & TP_CAP_DATAGRAM) || sock->tp == &tp_loopback)
+		return false;
+	int o = proxy_msg_owner(buf, len, W.n);
+	if (o < 0 || (unsigned)o == sip_worker_id)
+		return false;
+	struct handoff *h = sip_mem_alloc(sizeof *h + len + 1);
+	if (!h) {
+		LOG_ERR("out of memory: message of %zu bytes for worker %d dropped", len, o);
+		return true;
+	}
+	h->sock = sock;
+	h->src = *src;
+	h->len = len;
+	memcpy(h->buf, buf, len);
+	h->buf[len] = '\0';
+	W.w[sip_worker_id].handed++;
+	if (sip_mpsc_push(&W.w[o].q, &h->node))
+		wake(&W.w[o]);
+	return true;
+}
+
+/* The owner's eventfd: hand the queued messages up, oldest first. */
+static void on_handoff(sip_loop *loop, int fd, uint32_t events, void *arg)
+{
+	(void)loop;
+	(void)events;
+	struct worker *w = arg;
+	uint64_t v;
+	while (read(fd, &v, sizeof v) < 0 && errno == EINTR)
+		;
+	sip_mpsc_rearm(&w->q);
+	for (unsigned k = 0; k < HANDOFF_BATCH; k++) {
+		sip_mpsc_node *n = sip_mpsc_pop(&w->q);
+		if (!n)
+			return;
+		struct handoff *h = (struct handoff *)((char *)n - offsetof(struct handoff, node));
+		tp_deliver_here(h->sock, &h->src, h->buf, h->len);
+		sip_mem_free(h);
+	}
+	wake(w);        /* more left: come back after the others */
+}
+
+static void drain_free(struct worker *w)
+{
+	for (sip_mpsc_node *n; (n = sip_mpsc_pop(&w->q));)
+		sip_mem_free((char *)n - offsetof(struct handoff, node));
+}
+
+int64_t proxy_workers_handed(void)
+{
+	int64_t n = 0;
+	for (unsigned i = 0; i < W.n; i++)
+		n += __atomic_load_n(&W.w[i].handed, __ATOMIC_RELAXED);
+	return n;
+}
+
+/* ---- threads ---- */
+
+int proxy_workers_plan(unsigned requested, unsigned ncpu, bool streams)
+{
+	const char *unsafe = proxy_modules_unsafe();
+	if (requested > SIP_WORKERS_MAX) {
+		LOG_ERR("--workers %u: at most %u workers", requested, SIP_WORKERS_MAX);
+		return -1;
+	}
+	if (requested > 1) {
+		if (unsafe) {
+			LOG_ERR("--workers %u refused: the policy uses module %s, which runs with one "
+				"worker only; use --workers 1", requested, unsafe);
+			return -1;
+		}
+		if (streams) {
+			LOG_ERR("--workers %u refused: the policy listens on a stream transport (tcp, "
+				"tls, ws or wss), which runs with one worker only; use --workers 1 or "
+				"listen on udp only", requested);
+			return -1;
+		}
+		return (int)requested;
+	}
+	if (requested == 1 || ncpu <= 1)
+		return 1;
+	if (unsafe) {
+		LOG_NOTICE("running one worker: the policy uses module %s, which runs with one "
+			   "worker only", unsafe);
+		return 1;
+	}
+	if (streams) {
+		LOG_NOTICE("running one worker: the policy listens on a stream transport (tcp, tls, "
+			   "ws or wss), which runs with one worker only");
+		return 1;
+	}
+	return (int)(ncpu < SIP_WORKERS_MAX ? ncpu : SIP_WORKERS_MAX);
+}
+
+unsigned proxy_workers_cpus(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+		return (unsigned)CPU_COUNT(&set);
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (unsigned)n : 1;
+}
+
+static int64_t handed_stat(void)
+{
+	return proxy_workers_handed();
+}
+
+int proxy_workers_setup(sip_loop *main, unsigned n)
+{
+	if (n < 1)
+		n = 1;
+	W.n = n;
+	sip_workers_n = n;
+	if (n == 1)
+		return SIP_OK;
+	if (!(W.w = sip_mem_alloc(n * sizeof *W.w)))
+		return SIP_NOMEM;
+	memset(W.w, 0, n * sizeof *W.w);
+	for (unsigned i = 0; i < n; i++) {
+		struct worker *w = &W.w[i];
+		w->id = i;
+		w->efd = -1;
+		sip_mpsc_init(&w->q);
+		if (i == 0) {
+			w->loop = main;
+		} else {
+			if (sip_loop_init(&w->own) != SIP_OK)
+				return SIP_EIO;
+			w->loop = &w->own;
+		}
+		w->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (w->efd < 0 || sip_loop_add_fd(w->loop, w->efd, on_handoff, w) != SIP_OK) {
+			LOG_ERR("cannot set up worker %u: %s", i, strerror(errno));
+			return SIP_EIO;
+		}
+	}
+	tp_reuseport = true;
+	tp_set_dispatch(dispatch);
+	sip_stat_counter_fn("core.handoff_messages", handed_stat);
+	return SIP_OK;
+}
+
+int proxy_workers_listen(sip_socket *s)
+{
+	if (W.n <= 1 || s->tp != &tp_udp)
+		return SIP_OK;
+	sip_loop *loops[SIP_WORKERS_MAX];
+	for (unsigned i = 0; i < W.n; i++)
+		loops[i] = W.w[i].loop;
+	return tp_add_twins(s, loops, W.n);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	sip_worker_id = w->id;
+	proxy_cnt = &proxy_counters_w[w->id];
+	int rc = proxy_init_worker(&w->loop->timers);
+	if (rc == SIP_OK)
+		rc = proxy_dns_init(w->loop, W.dns);
+	w->init_rc = rc;
+	sem_post(&W.ready);
+	if (rc == SIP_OK && sip_loop_run(w->loop) != SIP_OK)
+		LOG_ERR("worker %u stopped on an error", w->id);
+	proxy_dns_destroy();
+	proxy_destroy_worker();
+	tp_udp_worker_done();
+	return NULL;
+}
+
+int proxy_workers_start(const char *dns_servers)
+{
+	if (W.n <= 1)
+		return SIP_OK;
+	W.dns = dns_servers;
+	sem_init(&W.ready, 0, 0);
+	/* Signals go to the main thread, which stops everything. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	/* Room for the stack and the thread-local state of the layers (the
+	 * resolver's cache, the transaction layer's buffers). */
+	pthread_attr_setstacksize(&attr, 16u << 20);
+	int rc = SIP_OK;
+	for (unsigned i = 1; i < W.n && rc == SIP_OK; i++) {
+		int e = pthread_create(&W.w[i].thread, &attr, worker_main, &W.w[i]);
+		if (e) {
+			LOG_ERR("cannot start worker %u: %s", i, strerror(e));
+			rc = SIP_EIO;
+			break;
+		}
+		W.w[i].started = true;
+		while (sem_wait(&W.ready) < 0 && errno == EINTR)
+			;
+		if (W.w[i].init_rc != SIP_OK) {
+			LOG_ERR("cannot start worker %u: %s", i, sip_strerror(W.w[i].init_rc));
+			rc = W.w[i].init_rc;
+		}
+	}
+	pthread_attr_destroy(&attr);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc == SIP_OK)
+		LOG_NOTICE("%u workers", W.n);
+	return rc;
+}
+
+void proxy_workers_stop(void)
+{
+	if (W.n <= 1 || !W.w)
+		return;
+	for (unsigned i = 1; i < W.n; i++) {
+		if (!W.w[i].started)
+			continue;
+		sip_loop_stop(W.w[i].loop);
+		wake(&W.w[i]);
+		pthread_join(W.w[i].thread, NULL);
+		W.w[i].started = false;
+	}
+	tp_set_dispatch(NULL);
+	for (unsigned i = 0; i < W.n; i++) {
+		struct worker *w = &W.w[i];
+		drain_free(w);
+		if (w->efd >= 0) {
+			sip_loop_del_fd(w->loop, w->efd);
+			close(w->efd);
+		}
+		if (i)
+			sip_loop_destroy(&w->own);
+	}
+	sem_destroy(&W.ready);
+	sip_mem_free(W.w);
+	W.w = NULL;
+	W.n = 1;
+	sip_workers_n = 1;
+}

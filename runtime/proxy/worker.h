@@ -1,0 +1,75 @@
+/* Workers: one event loop per thread, every core busy (--workers N).
+ *
+ * Each worker has its own loop and timer wheel, its own UDP socket of
+ * every UDP listen address (SO_REUSEPORT: the kernel spreads the
+ * datagrams over them by source address), and its own transaction table,
+ * message contexts, receive buffers and DNS resolver (thread-local state
+ * of those layers, core/worker.h). Worker 0 is the main thread: it also
+ * runs the control socket, the metrics and JSON-RPC listener, the
+ * modules' timers, the database worker's completions, the policy's timer
+ * and event routes and the stream transports (TCP, TLS, WebSocket: a
+ * policy that listens on one runs with one worker in this version).
+ *
+ * Ownership: the messages of one transaction are handled by one worker,
+ * in the order they arrived, so replies never overtake each other (a 180
+ * is never relayed after the 200 that followed it):
+ *  - a request (ACK and CANCEL included, so they meet their INVITE's
+ *    transaction) belongs to the worker chosen by its Call-ID's hash, and
+ *    so does every transaction and the dialog of a call;
+ *  - a reply belongs to the worker whose id is in the top Via branch
+ *    (txn_branch_worker: the worker that sent the request, which for a
+ *    relayed request is its Call-ID's, and for a request the proxy made
+ *    itself, proxy/uac.h, the one that made it), else to its Call-ID's.
+ * A datagram read by another worker is copied into a hand-off item and
+ * pushed on the owner's queue (core/mpsc.h, lock-free); an eventfd wakes
+ * the owner's loop, which hands the messages up in the order they were
+ * pushed. Only the Call-ID and the top Via are looked at before that:
+ * the owner parses the message once. */
+#ifndef SIPCC_PROXY_WORKER_H
+#define SIPCC_PROXY_WORKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "core/worker.h"
+#include "net/loop.h"
+#include "net/transport.h"
+
+/* The worker (0..n-1) that owns the SIP message buf of len bytes among n
+ * workers, by the rules above; -1 when it cannot tell (no Call-ID: the
+ * message is handled, and refused, where it was read). */
+int proxy_msg_owner(const char *buf, size_t len, unsigned n);
+/* The worker among n that owns the call with this Call-ID. */
+unsigned proxy_callid_owner(sip_str callid, unsigned n);
+
+/* How many workers to run, decided before anything starts: requested is
+ * --workers (0: not given), ncpu the CPUs this process may use, streams
+ * whether the policy listens on a stream transport. The default is one
+ * per CPU when every module the policy uses is safe with several
+ * (sipcc_module.workers_safe) and it listens on datagrams only, else 1
+ * (said at notice). A request for more than one that cannot be granted is
+ * refused: -1, after logging why (the first unsafe module by name). */
+int proxy_workers_plan(unsigned requested, unsigned ncpu, bool streams);
+
+/* The CPUs this process may run on (its affinity mask). */
+unsigned proxy_workers_cpus(void);
+/* Set up n workers; worker 0 runs on main, the caller's loop. Before
+ * listening (UDP sockets are then made with SO_REUSEPORT). */
+int proxy_workers_setup(sip_loop *main, unsigned n);
+/* Give the UDP socket s, just made on the main loop, its sockets on the
+ * other workers' loops (nothing with one worker). */
+int proxy_workers_listen(sip_socket *s);
+/* Start the worker threads (after the sockets are bound and privileges
+ * dropped); each sets up its layers and its resolver (dns_servers as
+ * --dns) and runs its loop. SIP_OK once all of them run. */
+int proxy_workers_start(const char *dns_servers);
+/* Stop and join the worker threads (after the main loop returned);
+ * messages still queued are dropped. */
+void proxy_workers_stop(void);
+
+/* The loop of the calling worker (the main loop on worker 0). */
+sip_loop *proxy_worker_loop(void);
+/* Messages handed to another worker, in all (statistic
+ * core.handoff_messages). */
+int64_t proxy_workers_handed(void);
+
+#endif
