@@ -193,6 +193,21 @@ static void udp_hdrs_reset(int n)
 	}
 }
 
+/* The calling worker's receive buffers, allocated on first use (by a
+ * receive or by an error to read: a worker may get all its messages
+ * from the others and still read ICMP errors for what it sent). */
+static bool udp_bufs_ready(sip_socket *s)
+{
+	if (udp_bufs)
+		return true;
+	if (!(udp_bufs = sip_mem_alloc(UDP_BATCH * sizeof *udp_bufs))) {
+		LOG_ERR("out of memory for the receive buffers of %s", s->name);
+		return false;
+	}
+	udp_hdrs_reset(UDP_BATCH);
+	return true;
+}
+
 /* Read the socket's error queue (IP_RECVERR / IPV6_RECVERR): an ICMP
  * port, host or network unreachable for a datagram this socket sent.
  * Each is reported like a send that failed (tp_send_error()) with the
@@ -202,7 +217,7 @@ static void udp_hdrs_reset(int n)
 static void udp_read_errors(sip_socket *s)
 {
 	char ctl[512];
-	if (!udp_bufs)
+	if (!udp_bufs_ready(s))
 		return;
 	char *data = udp_bufs[0];      /* nothing else uses it meanwhile */
 	((struct udp_priv *)s->priv)->err_pending = false;
@@ -245,13 +260,8 @@ static void udp_on_readable(sip_loop *loop, int fd, uint32_t events, void *arg)
 	sip_socket *s = arg;
 	struct mmsghdr *hdrs = udp_hdrs;
 	sip_addr *src = udp_src;
-	if (!udp_bufs) {
-		if (!(udp_bufs = sip_mem_alloc(UDP_BATCH * sizeof *udp_bufs))) {
-			LOG_ERR("out of memory for the receive buffers of %s", s->name);
-			return;
-		}
-		udp_hdrs_reset(UDP_BATCH);
-	}
+	if (!udp_bufs_ready(s))
+		return;
 	struct udp_priv *u = s->priv;
 	if ((events & EPOLLERR) || u->err_pending)
 		udp_read_errors(s);

@@ -44,3 +44,10 @@ TESTS += tests/runtime/core/test_timerec
 tests_runtime_core_test_timerec_SOURCES = tests/runtime/core/test_timerec.c
 tests_runtime_core_test_timerec_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_runtime_core_test_timerec_LDADD = $(SIPRT_CORE) $(CMOCKA_LIBS)
+
+# The lock-free hand-off queue between workers.
+check_PROGRAMS += tests/runtime/core/test_mpsc
+TESTS += tests/runtime/core/test_mpsc
+tests_runtime_core_test_mpsc_SOURCES = tests/runtime/core/test_mpsc.c
+tests_runtime_core_test_mpsc_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_runtime_core_test_mpsc_LDADD = $(SIPRT_CORE) $(CMOCKA_LIBS) -lpthread

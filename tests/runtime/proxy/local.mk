@@ -49,3 +49,11 @@ TESTS += tests/runtime/proxy/test_event
 tests_runtime_proxy_test_event_SOURCES = tests/runtime/proxy/test_event.c
 tests_runtime_proxy_test_event_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
 tests_runtime_proxy_test_event_LDADD = $(SIPRT_HOST) $(CMOCKA_LIBS) $(RUNTIME_LIBS)
+
+# Which worker owns a message, the worker id in the branch, how many
+# workers a policy may run with.
+check_PROGRAMS += tests/runtime/proxy/test_worker
+TESTS += tests/runtime/proxy/test_worker
+tests_runtime_proxy_test_worker_SOURCES = tests/runtime/proxy/test_worker.c
+tests_runtime_proxy_test_worker_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
+tests_runtime_proxy_test_worker_LDADD = $(SIPRT_HOST) $(CMOCKA_LIBS) $(RUNTIME_LIBS)

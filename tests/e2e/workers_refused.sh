@@ -1,0 +1,37 @@
+#!/bin/sh
+# A policy that uses a module not made safe for several workers (the
+# dialog module, tests/e2e/dialog.sip):
+#  1. --workers 2 is refused at start-up with a message naming the module;
+#  2. without --workers the proxy runs one worker and says why;
+#  3. an invalid --workers value is a usage error.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
+
+e2e_init
+e2e_ports UAS PROXY
+e2e_build tests/e2e/dialog.sip -D "NEXT_HOP=sip:127.0.0.1:$UAS"
+
+# 1.
+rc=0
+"$E2E_PROXY" --listen "udp:127.0.0.1:$PROXY" --workers 2 >"$E2E_TMP/refused.log" 2>&1 </dev/null || rc=$?
+cat "$E2E_TMP/refused.log" >&2
+[ "$rc" = 1 ] || e2e_fail "--workers 2 with the dialog module: exit status $rc, expected 1"
+grep -q "err: --workers 2 refused: the policy uses module dialog, which runs with one worker only; use --workers 1" \
+	"$E2E_TMP/refused.log" || e2e_fail "no refusal naming the dialog module"
+e2e_udp_bound "$PROXY" && e2e_fail "the refused proxy left a socket behind"
+
+# 2.
+e2e_start_proxy "$PROXY"
+e2e_wait_log "running one worker: the policy uses module dialog" 10 \
+	"no notice saying why the proxy runs one worker"
+grep -q "notice: [0-9]* workers" "$E2E_TMP/proxy.log" && e2e_fail "more than one worker started"
+e2e_expect_proxy_alive
+e2e_kill "$PROXY_PID"
+
+# 3.
+for bad in 0 -1 two 65; do
+	rc=0
+	"$E2E_PROXY" --workers "$bad" >"$E2E_TMP/bad.log" 2>&1 </dev/null || rc=$?
+	[ "$rc" = 2 ] || e2e_fail "--workers $bad: exit status $rc, expected 2"
+	grep -q "invalid --workers '$bad' (1 to 64)" "$E2E_TMP/bad.log" ||
+		e2e_fail "--workers $bad: no usage error"
+done

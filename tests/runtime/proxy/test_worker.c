@@ -1,0 +1,174 @@
+/* Which worker owns a message (proxy/worker.h): requests by Call-ID, so a
+ * call's transactions and its ACK and CANCEL meet on one worker; replies by
+ * the worker id the proxy wrote in its branch (txn/txn.h); and the number
+ * of workers a policy may run with. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/status.h"
+#include "core/worker.h"
+#include "net/transport.h"
+#include "proxy/module.h"
+#include "proxy/modules.h"
+#include "proxy/policy_abi.h"
+#include "proxy/worker.h"
+#include "txn/txn.h"
+
+static int owner(const char *msg, unsigned n)
+{
+	return proxy_msg_owner(msg, strlen(msg), n);
+}
+
+static int cid_owner(const char *cid, unsigned n)
+{
+	return (int)proxy_callid_owner(sip_str_make(cid, strlen(cid)), n);
+}
+
+#define REQ(m, cid) m " sip:bob@example.com SIP/2.0\r\n" \
+	"Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKc1\r\n" \
+	"From: <sip:alice@example.com>;tag=1\r\nTo: <sip:bob@example.com>\r\n" \
+	"Call-ID: " cid "\r\nCSeq: 1 " m "\r\nContent-Length: 0\r\n\r\n"
+
+/* A call's requests, whatever their method, belong to its Call-ID's
+ * worker; the compact form, case and spaces do not change that. */
+static void test_requests_by_callid(void **state)
+{
+	(void)state;
+	for (unsigned n = 2; n <= 8; n++) {
+		int w = cid_owner("a84b4c76e66710@pc33.example.com", n);
+		assert_in_range(w, 0, (int)n - 1);
+		assert_int_equal(owner(REQ("INVITE", "a84b4c76e66710@pc33.example.com"), n), w);
+		assert_int_equal(owner(REQ("ACK", "a84b4c76e66710@pc33.example.com"), n), w);
+		assert_int_equal(owner(REQ("CANCEL", "a84b4c76e66710@pc33.example.com"), n), w);
+		assert_int_equal(owner(REQ("BYE", "a84b4c76e66710@pc33.example.com"), n), w);
+		assert_int_equal(owner("BYE sip:b@x SIP/2.0\nv: SIP/2.0/UDP h;branch=z9hG4bK1\n"
+				       "i:   a84b4c76e66710@pc33.example.com  \ncall-id: other\n\n", n), w);
+		assert_int_equal(owner("\r\n\r\nOPTIONS sip:b@x SIP/2.0\r\nCALL-ID\t:a84b4c76e66710@pc33.example.com\r\n\r\n", n), w);
+	}
+	/* One worker owns everything; no Call-ID: handled where it was read. */
+	assert_int_equal(owner(REQ("INVITE", "x"), 1), 0);
+	assert_int_equal(owner("INVITE sip:b@x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\n\r\nCall-ID: body\r\n", 2), -1);
+	assert_int_equal(owner("OPTIONS sip:b@x SIP/2.0\r\nX-Call-ID: a\r\n Call-ID: folded\r\n\r\n", 2), -1);
+	assert_int_equal(owner("", 2), -1);
+	assert_int_equal(owner("\r\n\r\n", 2), -1);
+}
+
+/* Call-IDs spread evenly: no worker idles while another is saturated. */
+static void test_callid_spread(void **state)
+{
+	(void)state;
+	for (unsigned n = 2; n <= 4; n++) {
+		unsigned count[4] = { 0 };
+		char cid[64];
+		for (unsigned i = 0; i < 4000; i++) {
+			snprintf(cid, sizeof cid, "%u-12345@192.0.2.%u", i, i % 7);
+			count[cid_owner(cid, n)]++;
+		}
+		for (unsigned w = 0; w < n; w++)
+			assert_in_range(count[w], 4000 / n * 8 / 10, 4000 / n * 12 / 10);
+	}
+}
+
+/* The branch of a client transaction names the worker that made it, and
+ * a reply goes back to that worker whatever its Call-ID. */
+static void test_branch_names_worker(void **state)
+{
+	(void)state;
+	static const struct txn_user user = { 0 };
+	sip_timer_wheel wheel;
+	sip_timer_wheel_init(&wheel, 0);
+	assert_int_equal(txn_layer_init(&wheel, &user, 8), SIP_OK);
+	sip_socket *sock = tp_loopback_socket("192.0.2.1", 5060);
+	assert_non_null(sock);
+	sip_addr dst;
+	assert_int_equal(sip_addr_from_ip(&dst, SIP_STR_LIT("192.0.2.9"), 5060), SIP_OK);
+	unsigned ids[] = { 0, 1, 7, 42, SIP_WORKERS_MAX - 1 };
+	for (unsigned k = 0; k < sizeof ids / sizeof ids[0]; k++) {
+		sip_worker_id = ids[k];
+		txn *c = txn_client_create(NULL, SIP_METHOD_OPTIONS, sock, &dst);
+		assert_non_null(c);
+		assert_int_equal(txn_branch_worker(c->branch), (int)ids[k]);
+		char reply[512];
+		/* A Call-ID whose own worker differs from the branch's. */
+		const char *cid = "worker-test-call";
+		snprintf(reply, sizeof reply, "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;"
+			 "branch=%.*s;received=192.0.2.1\r\nVia: SIP/2.0/UDP 192.0.2.7\r\n"
+			 "Call-ID: %s\r\nCSeq: 1 OPTIONS\r\n\r\n", (int)c->branch.len, c->branch.s, cid);
+		unsigned n = ids[k] + 2;
+		assert_int_equal(owner(reply, n), (int)ids[k]);
+		/* With fewer workers than the id (a restart): by Call-ID. */
+		if (ids[k] >= 2)
+			assert_int_equal(owner(reply, 2), cid_owner(cid, 2));
+	}
+	sip_worker_id = 0;
+	txn_layer_destroy();
+	tp_close_all();
+}
+
+/* Branches the proxy did not make fall back to the Call-ID. */
+static void test_foreign_branch(void **state)
+{
+	(void)state;
+	assert_int_equal(txn_branch_worker(SIP_STR_LIT("z9hG4bK01a1b2c3d4e5f6a7b8.0")), 1);
+	assert_int_equal(txn_branch_worker(SIP_STR_LIT("z9hG4bK03a1b2c3d4e5f6a7b8.12")), 3);
+	assert_int_equal(txn_branch_worker(SIP_STR_LIT("z9hG4bK776asdhds")), -1);
+	assert_int_equal(txn_branch_worker(SIP_STR_LIT("z9hG4bKsl0123456789abcdef")), -1);
+	assert_int_equal(txn_branch_worker(SIP_STR_LIT("z9hG4bK01a1b2c3d4e5f6a7b8.")), -1);
+	assert_int_equal(txn_branch_worker(SIP_STR_LIT("z9hG4bK01a1b2c3d4e5f6a7bX.1")), -1);
+	assert_int_equal(txn_branch_worker(SIP_STR_LIT("z9hG4bK01a1b2c3d4e5f6a7b8.1x")), -1);
+	assert_int_equal(txn_branch_worker(SIP_STR_NULL), -1);
+	const char *cid = "foreign-branch-call";
+	char reply[512];
+	snprintf(reply, sizeof reply, "SIP/2.0 180 Ringing\r\nv: SIP/2.0/UDP h;branch=z9hG4bK776asdhds,"
+		 " SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK01a1b2c3d4e5f6a7b8.0\r\ni: %s\r\n\r\n", cid);
+	for (unsigned n = 2; n <= 5; n++)
+		assert_int_equal(owner(reply, n), cid_owner(cid, n));
+	/* The branch parameter of the top Via only, in any case and spacing. */
+	snprintf(reply, sizeof reply, "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP h ; rport ; BRANCH = "
+		 "z9hG4bK01a1b2c3d4e5f6a7b8.3 ;received=1.2.3.4\r\nCall-ID: %s\r\n\r\n", cid);
+	assert_int_equal(owner(reply, 4), 1);
+}
+
+static sipcc_module mod_safe = { .name = "safe_one", .workers_safe = true };
+static sipcc_module mod_unsafe = { .name = "unsafe_one" };
+
+/* How many workers: the default follows the CPUs unless a module or a
+ * stream transport keeps the proxy on one; asking for more is refused
+ * with the module's name. */
+static void test_plan(void **state)
+{
+	(void)state;
+	assert_int_equal(proxy_workers_plan(0, 4, false), 4);
+	assert_int_equal(proxy_workers_plan(0, 1, false), 1);
+	assert_int_equal(proxy_workers_plan(1, 4, false), 1);
+	assert_int_equal(proxy_workers_plan(3, 1, false), 3);
+	assert_int_equal(proxy_workers_plan(0, 4, true), 1);
+	assert_int_equal(proxy_workers_plan(2, 4, true), -1);
+	assert_int_equal(proxy_workers_plan(SIP_WORKERS_MAX + 1, 4, false), -1);
+	assert_int_equal(proxy_workers_plan(0, 1000, false), SIP_WORKERS_MAX);
+	sipcc_reg_module(&mod_safe);
+	assert_int_equal(proxy_workers_plan(0, 4, false), 4);
+	assert_int_equal(proxy_workers_plan(2, 4, false), 2);
+	sipcc_reg_module(&mod_unsafe);
+	assert_string_equal(proxy_modules_unsafe(), "unsafe_one");
+	assert_int_equal(proxy_workers_plan(0, 4, false), 1);
+	assert_int_equal(proxy_workers_plan(2, 4, false), -1);
+	assert_int_equal(proxy_workers_plan(1, 4, false), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_requests_by_callid),
+		cmocka_unit_test(test_callid_spread),
+		cmocka_unit_test(test_branch_names_worker),
+		cmocka_unit_test(test_foreign_branch),
+		cmocka_unit_test(test_plan),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
