@@ -4,7 +4,7 @@
 # BENCH_CALLS, BENCH_RATE and BENCH_SERVERS tune it (see bench/run).
 noinst_PROGRAMS += bench/relay
 bench_relay_SOURCES = bench/relay.c
-EXTRA_DIST += bench/run bench/kamailio.cfg \
+EXTRA_DIST += bench/run bench/workers bench/kamailio.cfg \
 	bench/register bench/reg_auth.xml bench/kamailio-register.cfg
 
 .PHONY: bench
@@ -16,6 +16,19 @@ bench: bench/relay$(EXEEXT) sipcc$(EXEEXT) libsiprt.a
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 	KAMAILIO='$(KAMAILIO)' \
 	$(SHELL) '$(abs_top_srcdir)/bench/run'
+
+# "make bench-workers": the proxy built from examples/minimal.sip with
+# --workers 1 and with one worker per CPU under the same load from several
+# sipp callers; calls per second, CPU per call and peak memory for each.
+# BENCH_CALLS, BENCH_RATE, BENCH_CALLERS and BENCH_WORKERS tune it (see
+# bench/workers).
+.PHONY: bench-workers
+bench-workers: sipcc$(EXEEXT) libsiprt.a
+	SIPCC='$(abs_top_builddir)/sipcc' \
+	SIPCC_STDLIB='$(BUILD_STDLIB)' \
+	SIPCC_RUNTIME='$(abs_top_builddir)/libsiprt.a' \
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	$(SHELL) '$(abs_top_srcdir)/bench/workers'
 
 # "make bench-register": authenticated REGISTERs through the proxy built
 # from examples/residential.sip and through Kamailio with

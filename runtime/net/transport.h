@@ -156,6 +156,11 @@ extern bool tp_reuseport;
  * address (SO_REUSEPORT) and registered on loops[1..n-1]; s stays the one
  * tp_sockets() lists. SIP_EINVAL for a transport other than UDP. */
 int tp_add_twins(sip_socket *s, struct sip_loop *const *loops, unsigned n);
+/* Datagrams sent between these two calls go out together at the end (as
+ * those sent while a received batch is handled): for a worker handing up
+ * a batch of messages other workers read. */
+void tp_udp_batch_begin(void);
+void tp_udp_batch_end(void);
 /* Free what the UDP transport keeps for the calling worker thread. */
 void tp_udp_worker_done(void);
 

@@ -414,6 +414,17 @@ static void udp_close(sip_socket *s)
 	sip_mem_free(s);
 }
 
+void tp_udp_batch_begin(void)
+{
+	udp_q.on = true;
+}
+
+void tp_udp_batch_end(void)
+{
+	udp_q.on = false;
+	udp_flush();
+}
+
 void tp_udp_worker_done(void)
 {
 	sip_mem_free(udp_bufs);

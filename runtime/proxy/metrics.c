@@ -154,6 +154,7 @@ static const struct {
 	{ "core.local_replies_", "Responses the proxy generated itself, in this status class." },
 	{ "core.drop_requests", "Requests the policy dropped." },
 	{ "core.drop_replies", "Responses the policy dropped." },
+	{ "core.handoff_messages", "Messages read by one worker and handed to the worker that owns them." },
 	{ "core.err_requests", "Requests refused as malformed or by the sanity checks." },
 	{ "dns.lookups", "Next-hop names the proxy waited for." },
 	{ "tm.transactions_active", "Transactions in memory now." },

@@ -228,15 +228,19 @@ static void on_handoff(sip_loop *loop, int fd, uint32_t events, void *arg)
 	while (read(fd, &v, sizeof v) < 0 && errno == EINTR)
 		;
 	sip_mpsc_rearm(&w->q);
-	for (unsigned k = 0; k < HANDOFF_BATCH; k++) {
+	tp_udp_batch_begin();
+	unsigned k = 0;
+	for (; k < HANDOFF_BATCH; k++) {
 		sip_mpsc_node *n = sip_mpsc_pop(&w->q);
 		if (!n)
-			return;
+			break;
 		struct handoff *h = (struct handoff *)((char *)n - offsetof(struct handoff, node));
 		tp_deliver_here(h->sock, &h->src, h->buf, h->len);
 		sip_mem_free(h);
 	}
-	wake(w);        /* more left: come back after the others */
+	tp_udp_batch_end();
+	if (k == HANDOFF_BATCH)
+		wake(w);        /* more left: come back after the others */
 }
 
 static void drain_free(struct worker *w)
