@@ -9,6 +9,8 @@
 
 #include <string.h>
 #include "core/log.h"
+#include "core/worker.h"
+#include "proxy/worker.h"
 #include "core/stats.h"
 #include "core/status.h"
 
@@ -90,6 +92,23 @@ static void events_arm(void)
 	events_arm_in(0);
 }
 
+/* Append it to the queue (on worker 0); dropped when the queue is full
+ * or the proxy is going down. */
+static void event_enqueue(void *p)
+{
+	struct event_item *it = p;
+	if (E.stopped || E.nqueued >= EVENT_MAX_QUEUED) {
+		if (!E.stopped)
+			E.dropped++;
+		sip_mem_free(it);
+		return;
+	}
+	*E.tail = it;
+	E.tail = &it->next;
+	E.nqueued++;
+	events_arm();
+}
+
 int proxy_event_raise(const char *name, const struct sipcc_event_val *v, unsigned n)
 {
 	const char *rname = NULL;
@@ -98,11 +117,13 @@ int proxy_event_raise(const char *name, const struct sipcc_event_val *v, unsigne
 			rname = E.routes[i].name;
 	if (!rname)
 		return SIP_DECLINED;
-	if (E.stopped)
-		return SIP_ESTATE;
-	if (E.nqueued >= EVENT_MAX_QUEUED) {
-		E.dropped++;
-		return SIP_ELIMIT;
+	if (sip_worker_id == 0) {
+		if (E.stopped)
+			return SIP_ESTATE;
+		if (E.nqueued >= EVENT_MAX_QUEUED) {
+			E.dropped++;
+			return SIP_ELIMIT;
+		}
 	}
 	size_t size = sizeof(struct event_item) + n * sizeof(struct sipcc_event_val);
 	for (unsigned i = 0; i < n; i++)
@@ -122,10 +143,16 @@ int proxy_event_raise(const char *name, const struct sipcc_event_val *v, unsigne
 	it->name = rname;
 	it->n = n;
 	it->next = NULL;
-	*E.tail = it;
-	E.tail = &it->next;
-	E.nqueued++;
-	events_arm();
+	/* The queue and the event routes are worker 0's: an event raised on
+	 * another worker goes there (proxy/worker.h). */
+	if (sip_worker_id != 0) {
+		if (proxy_worker_post(0, event_enqueue, it) != SIP_OK) {
+			sip_mem_free(it);
+			return SIP_NOMEM;
+		}
+		return SIP_OK;
+	}
+	event_enqueue(it);
 	return SIP_OK;
 }
 

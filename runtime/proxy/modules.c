@@ -15,6 +15,8 @@
 
 #include "proxy/module.h"
 #include "proxy/proxy.h"
+#include "proxy/worker.h"
+#include "core/worker.h"
 #include "proxy/policy_abi.h"
 
 /* The modules the policy uses, in start order (sipcc_reg_module). */
@@ -204,18 +206,75 @@ static void proxy_db_on_done(sip_loop *loop, int fd, uint32_t events, void *arg)
 	}
 }
 
+/* Watch the database worker's descriptor on the host loop (worker 0's). */
+static void proxy_db_watch(void *arg)
+{
+	(void)arg;
+	if (M.watching || !M.worker)
+		return;
+	if (sip_loop_add_fd(M.loop, db_worker_fd(M.worker), proxy_db_on_done, NULL) == SIP_OK)
+		M.watching = true;
+	else
+		LOG_ERR("db: cannot watch the database worker");
+}
+
+/* A job submitted by another worker than the first: its completion, read
+ * on worker 0, is run on the worker that submitted it (proxy/worker.h),
+ * where the request that waits for it lives. */
+struct db_relay {
+	db_job_run run;
+	db_job_done done;
+	void *arg;
+	int status;
+	unsigned worker;
+};
+
+static int db_relay_job(db *d, void *p)
+{
+	struct db_relay *r = p;
+	return r->run(d, r->arg);
+}
+
+static void db_relay_run(void *p)
+{
+	struct db_relay *r = p;
+	r->done(r->status, r->arg);
+	sip_mem_free(r);
+}
+
+static void db_relay_done(int status, void *p)
+{
+	struct db_relay *r = p;
+	r->status = status;
+	if (proxy_worker_post(r->worker, db_relay_run, r) != SIP_OK) {
+		LOG_ERR("db: out of memory: a result is handled on the wrong worker");
+		db_relay_run(r);
+	}
+}
+
 /* Queue a job, also before the schema is ready (the migration itself). */
 static int proxy_db_submit_any(db_job_run run, db_job_done done, void *arg)
 {
 	if (!M.worker || M.stopping)
 		return SIP_ESTATE;
-	int rc = db_worker_submit(M.worker, run, done, arg);
-	if (rc == SIP_OK && !M.watching) {
-		if (sip_loop_add_fd(M.loop, db_worker_fd(M.worker), proxy_db_on_done, NULL) == SIP_OK)
-			M.watching = true;
-		else
-			LOG_ERR("db: cannot watch the database worker");
+	struct db_relay *r = NULL;
+	if (sip_worker_id != 0 && done) {
+		if (!(r = sip_mem_alloc(sizeof *r)))
+			return SIP_NOMEM;
+		*r = (struct db_relay){ run, done, arg, 0, sip_worker_id };
+		run = db_relay_job;
+		done = db_relay_done;
+		arg = r;
 	}
+	int rc = db_worker_submit(M.worker, run, done, arg);
+	if (rc != SIP_OK) {
+		sip_mem_free(r);
+		return rc;
+	}
+	if (sip_worker_id == 0)
+		proxy_db_watch(NULL);
+	else if (proxy_worker_post(0, proxy_db_watch, NULL) != SIP_OK)
+		LOG_ERR("db: cannot watch the database worker");
 	return rc;
 }
 

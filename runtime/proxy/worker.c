@@ -27,6 +27,8 @@
  * buffer is reused as soon as the reader returns. */
 struct handoff {
 	sip_mpsc_node node;
+	void (*fn)(void *arg);      /* a call to run there (proxy_worker_post) */
+	void *arg;
 	sip_socket *sock;
 	sip_addr src;
 	size_t len;
@@ -207,6 +209,7 @@ static bool dispatch(sip_socket *sock, const sip_addr *src, const char *buf, siz
 		LOG_ERR("out of memory: message of %zu bytes for worker %d dropped", len, o);
 		return true;
 	}
+	h->fn = NULL;
 	h->sock = sock;
 	h->src = *src;
 	h->len = len;
@@ -235,7 +238,10 @@ static void on_handoff(sip_loop *loop, int fd, uint32_t events, void *arg)
 		if (!n)
 			break;
 		struct handoff *h = (struct handoff *)((char *)n - offsetof(struct handoff, node));
-		tp_deliver_here(h->sock, &h->src, h->buf, h->len);
+		if (h->fn)
+			h->fn(h->arg);
+		else
+			tp_deliver_here(h->sock, &h->src, h->buf, h->len);
 		sip_mem_free(h);
 	}
 	tp_udp_batch_end();
@@ -243,10 +249,33 @@ static void on_handoff(sip_loop *loop, int fd, uint32_t events, void *arg)
 		wake(w);        /* more left: come back after the others */
 }
 
+/* At exit: messages are dropped; calls still run (they free what they
+ * own). */
 static void drain_free(struct worker *w)
 {
-	for (sip_mpsc_node *n; (n = sip_mpsc_pop(&w->q));)
-		sip_mem_free((char *)n - offsetof(struct handoff, node));
+	for (sip_mpsc_node *n; (n = sip_mpsc_pop(&w->q));) {
+		struct handoff *h = (struct handoff *)((char *)n - offsetof(struct handoff, node));
+		if (h->fn)
+			h->fn(h->arg);
+		sip_mem_free(h);
+	}
+}
+
+int proxy_worker_post(unsigned id, void (*fn)(void *arg), void *arg)
+{
+	if (id == sip_worker_id || W.n <= 1 || !W.w || id >= W.n) {
+		fn(arg);
+		return SIP_OK;
+	}
+	struct handoff *h = sip_mem_alloc(sizeof *h);
+	if (!h)
+		return SIP_NOMEM;
+	memset(h, 0, sizeof *h);
+	h->fn = fn;
+	h->arg = arg;
+	if (sip_mpsc_push(&W.w[id].q, &h->node))
+		wake(&W.w[id]);
+	return SIP_OK;
 }
 
 int64_t proxy_workers_handed(void)

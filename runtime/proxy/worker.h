@@ -66,8 +66,12 @@ int proxy_workers_start(const char *dns_servers);
  * messages still queued are dropped. */
 void proxy_workers_stop(void);
 
-/* The loop of the calling worker (the main loop on worker 0). */
-sip_loop *proxy_worker_loop(void);
+/* Run fn(arg) on worker id's loop, after the messages already queued for
+ * it (at once when id is the caller, or with one worker): how a result
+ * computed on one worker (a database completion on worker 0) reaches the
+ * worker whose request waits for it. At exit, calls still queued run on
+ * the main thread. SIP_NOMEM when it cannot be queued (fn not called). */
+int proxy_worker_post(unsigned id, void (*fn)(void *arg), void *arg);
 /* Messages handed to another worker, in all (statistic
  * core.handoff_messages). */
 int64_t proxy_workers_handed(void);

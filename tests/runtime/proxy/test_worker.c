@@ -161,6 +161,111 @@ static void test_plan(void **state)
 	assert_int_equal(proxy_workers_plan(1, 4, false), 1);
 }
 
+/* ---- the hand-off between two workers' loops ---- */
+
+static struct {
+	unsigned n;
+	unsigned worker[8];
+	char cid[8][32];
+	sip_socket *sock[8];
+} got;
+
+static void on_recv(sip_socket *sock, const sip_addr *src, char *buf, size_t len, void *arg)
+{
+	(void)src;
+	(void)arg;
+	assert_true(got.n < 8);
+	const char *c = strstr(buf, "Call-ID: ");
+	assert_non_null(c);
+	assert_int_equal(buf[len], '\0');
+	snprintf(got.cid[got.n], sizeof got.cid[0], "%.*s", (int)strcspn(c + 9, "\r"), c + 9);
+	got.worker[got.n] = sip_worker_id;
+	got.sock[got.n] = sock;
+	got.n++;
+}
+
+static int posted;
+static void on_post(void *arg)
+{
+	posted += *(int *)arg;
+	assert_int_equal(sip_worker_id, 0);
+}
+
+/* Call-IDs owned by worker 0 and by worker 1 of two. */
+static void two_callids(char *c0, char *c1, size_t sz)
+{
+	bool have0 = false, have1 = false;
+	for (unsigned i = 0; !(have0 && have1); i++) {
+		char cid[32];
+		snprintf(cid, sizeof cid, "call-%u", i);
+		if (cid_owner(cid, 2) == 0 && !have0) {
+			snprintf(c0, sz, "%s", cid);
+			have0 = true;
+		} else if (cid_owner(cid, 2) == 1 && !have1) {
+			snprintf(c1, sz, "%s", cid);
+			have1 = true;
+		}
+	}
+}
+
+/* A message read on worker 1 that worker 0 owns reaches worker 0's loop,
+ * in order, on the socket the layers above know; one worker 1 owns stays
+ * there; a call posted to worker 0 runs on its loop. No threads: the test
+ * plays each worker in turn on its loop (the ids are thread-local). */
+static void test_handoff(void **state)
+{
+	(void)state;
+	sip_loop main_loop;
+	assert_int_equal(sip_loop_init(&main_loop), SIP_OK);
+	assert_int_equal(proxy_workers_setup(&main_loop, 2), SIP_OK);
+	tp_set_recv(on_recv, NULL);
+	sip_socket *s = NULL;
+	assert_int_equal(tp_listen(&main_loop, &tp_udp, "127.0.0.1", 0, &s), SIP_OK);
+	assert_int_equal(proxy_workers_listen(s), SIP_OK);
+	assert_int_equal(s->n_twins, 2);
+	assert_ptr_equal(s->twins[0], s);
+	sip_addr src;
+	assert_int_equal(sip_addr_from_ip(&src, SIP_STR_LIT("192.0.2.5"), 5060), SIP_OK);
+	char c0[32], c1[32], msg[3][256];
+	two_callids(c0, c1, sizeof c0);
+	const char *cids[3] = { c0, c1, c0 };
+	for (unsigned i = 0; i < 3; i++)
+		snprintf(msg[i], sizeof msg[i], "OPTIONS sip:x@192.0.2.1 SIP/2.0\r\nCall-ID: %s\r\n"
+			 "CSeq: %u OPTIONS\r\n\r\n", cids[i], i + 1);
+
+	memset(&got, 0, sizeof got);
+	sip_worker_id = 1;
+	for (unsigned i = 0; i < 3; i++)
+		tp_deliver(s, &src, msg[i], strlen(msg[i]));  /* as udp.c does */
+	/* c1's message stayed on worker 1; c0's two wait for worker 0. */
+	assert_int_equal(got.n, 1);
+	assert_string_equal(got.cid[0], c1);
+	assert_int_equal(got.worker[0], 1);
+	int two = 2;
+	assert_int_equal(proxy_worker_post(0, on_post, &two), SIP_OK);
+	assert_int_equal(posted, 0);
+	assert_int_equal(proxy_workers_handed(), 2);
+
+	sip_worker_id = 0;
+	assert_int_equal(sip_loop_once(&main_loop, 1000), SIP_OK);
+	assert_int_equal(got.n, 3);
+	for (unsigned i = 1; i < 3; i++) {
+		assert_string_equal(got.cid[i], c0);
+		assert_int_equal(got.worker[i], 0);
+		assert_ptr_equal(got.sock[i], s);
+	}
+	assert_int_equal(posted, 2);
+	/* Posting to oneself runs at once. */
+	assert_int_equal(proxy_worker_post(0, on_post, &two), SIP_OK);
+	assert_int_equal(posted, 4);
+
+	proxy_workers_stop();
+	tp_set_recv(NULL, NULL);
+	tp_close_all();
+	sip_loop_destroy(&main_loop);
+	tp_udp_worker_done();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -169,6 +274,7 @@ int main(void)
 		cmocka_unit_test(test_branch_names_worker),
 		cmocka_unit_test(test_foreign_branch),
 		cmocka_unit_test(test_plan),
+		cmocka_unit_test(test_handoff),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
