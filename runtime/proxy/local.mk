@@ -21,7 +21,8 @@ PROXY_SRC += runtime/proxy/metrics.c runtime/proxy/metrics.h runtime/proxy/rpc.c
 PROXY_SRC += runtime/proxy/uac.c runtime/proxy/uac.h
 # Worker threads, one event loop each, and the hand-off of messages to
 # the worker that owns them.
-PROXY_SRC += runtime/proxy/worker.c runtime/proxy/worker.h
+PROXY_SRC += runtime/proxy/worker.c runtime/proxy/worker.h runtime/proxy/worker_run.c \
+	runtime/proxy/worker_int.h
 # Events raised by modules and the policy's event routes.
 PROXY_SRC += runtime/proxy/event.c runtime/proxy/event.h
 # The C prototypes of the policy ABI, generated from the stdlib declarations

@@ -17,47 +17,16 @@
 #include "core/stats.h"
 #include "core/status.h"
 #include "core/worker.h"
-#include "proxy/counters.h"
-#include "proxy/dns.h"
 #include "proxy/modules.h"
-#include "proxy/proxy.h"
+#include "proxy/worker_int.h"
 #include "txn/txn.h"
-
-/* A message read by one worker for another: a copy, since the receive
- * buffer is reused as soon as the reader returns. */
-struct handoff {
-	sip_mpsc_node node;
-	void (*fn)(void *arg);      /* a call to run there (proxy_worker_post) */
-	void *arg;
-	sip_socket *sock;
-	sip_addr src;
-	size_t len;
-	char buf[];
-};
 
 /* At most this many handed-off messages a wakeup, so that the owner's own
  * socket and timers get their turn under a flood; the rest wait for the
  * next turn of the loop (the eventfd is made readable again). */
 #define HANDOFF_BATCH 256
 
-struct worker {
-	sip_mpsc q;                 /* messages for this worker */
-	unsigned id;
-	int efd;                    /* wakes its loop when q is no longer empty */
-	sip_loop own;               /* the loop of workers 1..n-1 */
-	sip_loop *loop;
-	pthread_t thread;
-	bool started;
-	int init_rc;
-	int64_t handed;             /* messages this worker handed to others */
-} __attribute__((aligned(64)));
-
-static struct {
-	struct worker *w;
-	unsigned n;
-	const char *dns;
-	sem_t ready;
-} W;
+struct proxy_workers W = { .n = 1 };
 
 /* ---- ownership ---- */
 
@@ -188,7 +157,7 @@ int proxy_msg_owner(const char *buf, size_t len, unsigned n)
 
 /* ---- hand-off ---- */
 
-static void wake(struct worker *w)
+void worker_wake(struct worker *w)
 {
 	uint64_t one = 1;
 	while (write(w->efd, &one, sizeof one) < 0 && errno == EINTR)
@@ -217,7 +186,7 @@ static bool dispatch(sip_socket *sock, const sip_addr *src, const char *buf, siz
 	h->buf[len] = '\0';
 	W.w[sip_worker_id].handed++;
 	if (sip_mpsc_push(&W.w[o].q, &h->node))
-		wake(&W.w[o]);
+		worker_wake(&W.w[o]);
 	return true;
 }
 
@@ -246,12 +215,12 @@ static void on_handoff(sip_loop *loop, int fd, uint32_t events, void *arg)
 	}
 	tp_udp_batch_end();
 	if (k == HANDOFF_BATCH)
-		wake(w);        /* more left: come back after the others */
+		worker_wake(w);        /* more left: come back after the others */
 }
 
 /* At exit: messages are dropped; calls still run (they free what they
  * own). */
-static void drain_free(struct worker *w)
+void worker_drain(struct worker *w)
 {
 	for (sip_mpsc_node *n; (n = sip_mpsc_pop(&w->q));) {
 		struct handoff *h = (struct handoff *)((char *)n - offsetof(struct handoff, node));
@@ -274,7 +243,7 @@ int proxy_worker_post(unsigned id, void (*fn)(void *arg), void *arg)
 	h->fn = fn;
 	h->arg = arg;
 	if (sip_mpsc_push(&W.w[id].q, &h->node))
-		wake(&W.w[id]);
+		worker_wake(&W.w[id]);
 	return SIP_OK;
 }
 
@@ -383,78 +352,12 @@ int proxy_workers_listen(sip_socket *s)
 	return tp_add_twins(s, loops, W.n);
 }
 
-static void *worker_main(void *arg)
+void worker_teardown(void)
 {
-	struct worker *w = arg;
-	sip_worker_id = w->id;
-	proxy_cnt = &proxy_counters_w[w->id];
-	int rc = proxy_init_worker(&w->loop->timers);
-	if (rc == SIP_OK)
-		rc = proxy_dns_init(w->loop, W.dns);
-	w->init_rc = rc;
-	sem_post(&W.ready);
-	if (rc == SIP_OK && sip_loop_run(w->loop) != SIP_OK)
-		LOG_ERR("worker %u stopped on an error", w->id);
-	proxy_dns_destroy();
-	proxy_destroy_worker();
-	tp_udp_worker_done();
-	return NULL;
-}
-
-int proxy_workers_start(const char *dns_servers)
-{
-	if (W.n <= 1)
-		return SIP_OK;
-	W.dns = dns_servers;
-	sem_init(&W.ready, 0, 0);
-	/* Signals go to the main thread, which stops everything. */
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	pthread_attr_t attr;
-	pthread_attr_init(&attr);
-	/* Room for the stack and the thread-local state of the layers (the
-	 * resolver's cache, the transaction layer's buffers). */
-	pthread_attr_setstacksize(&attr, 16u << 20);
-	int rc = SIP_OK;
-	for (unsigned i = 1; i < W.n && rc == SIP_OK; i++) {
-		int e = pthread_create(&W.w[i].thread, &attr, worker_main, &W.w[i]);
-		if (e) {
-			LOG_ERR("cannot start worker %u: %s", i, strerror(e));
-			rc = SIP_EIO;
-			break;
-		}
-		W.w[i].started = true;
-		while (sem_wait(&W.ready) < 0 && errno == EINTR)
-			;
-		if (W.w[i].init_rc != SIP_OK) {
-			LOG_ERR("cannot start worker %u: %s", i, sip_strerror(W.w[i].init_rc));
-			rc = W.w[i].init_rc;
-		}
-	}
-	pthread_attr_destroy(&attr);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc == SIP_OK)
-		LOG_NOTICE("%u workers", W.n);
-	return rc;
-}
-
-void proxy_workers_stop(void)
-{
-	if (W.n <= 1 || !W.w)
-		return;
-	for (unsigned i = 1; i < W.n; i++) {
-		if (!W.w[i].started)
-			continue;
-		sip_loop_stop(W.w[i].loop);
-		wake(&W.w[i]);
-		pthread_join(W.w[i].thread, NULL);
-		W.w[i].started = false;
-	}
 	tp_set_dispatch(NULL);
 	for (unsigned i = 0; i < W.n; i++) {
 		struct worker *w = &W.w[i];
-		drain_free(w);
+		worker_drain(w);
 		if (w->efd >= 0) {
 			sip_loop_del_fd(w->loop, w->efd);
 			close(w->efd);
@@ -462,7 +365,6 @@ void proxy_workers_stop(void)
 		if (i)
 			sip_loop_destroy(&w->own);
 	}
-	sem_destroy(&W.ready);
 	sip_mem_free(W.w);
 	W.w = NULL;
 	W.n = 1;
