@@ -87,7 +87,21 @@ void tp_set_send_error(tp_send_error_fn fn, void *arg)
 	send_error_arg = arg;
 }
 
+static tp_dispatch_fn send_error_dispatch;
+
+void tp_set_send_error_dispatch(tp_dispatch_fn fn)
+{
+	send_error_dispatch = fn;
+}
+
 void tp_send_error(sip_socket *sock, const sip_addr *dst, const char *buf, size_t len)
+{
+	if (send_error_dispatch && send_error_dispatch(sock, dst, buf, len))
+		return;
+	tp_send_error_here(sock, dst, buf, len);
+}
+
+void tp_send_error_here(sip_socket *sock, const sip_addr *dst, const char *buf, size_t len)
 {
 	if (send_error_fn)
 		send_error_fn(sock, dst, buf, len, send_error_arg);

@@ -132,8 +132,12 @@ void tp_set_recv(tp_recv_fn fn, void *arg);
 typedef void (*tp_send_error_fn)(sip_socket *sock, const sip_addr *dst,
 				 const char *buf, size_t len, void *arg);
 void tp_set_send_error(tp_send_error_fn fn, void *arg);
-/* Report a deferred send that failed (used by transports). */
+/* Report a deferred send that failed (used by transports): to the
+ * dispatch function when one is set (several workers: the ICMP error for
+ * a datagram one worker sent may be read by another, the kernel choosing
+ * among the sockets of the address), else to tp_send_error_here(). */
 void tp_send_error(sip_socket *sock, const sip_addr *dst, const char *buf, size_t len);
+void tp_send_error_here(sip_socket *sock, const sip_addr *dst, const char *buf, size_t len);
 /* Hand a received message to the upper layer (used by transports): after
  * the ban check, to the dispatch function when one is set, else (or when
  * it declines) to tp_deliver_here(). */
@@ -148,6 +152,9 @@ void tp_deliver_here(sip_socket *sock, const sip_addr *src, char *buf, size_t le
 typedef bool (*tp_dispatch_fn)(sip_socket *sock, const sip_addr *src, const char *buf,
 			       size_t len);
 void tp_set_dispatch(tp_dispatch_fn fn);
+/* The same for failed sends (tp_send_error): fn sees each first, with the
+ * destination in src; true when it took it. */
+void tp_set_send_error_dispatch(tp_dispatch_fn fn);
 
 /* Set before listening with several workers: UDP sockets are made with
  * SO_REUSEPORT so that each worker has one on the same address. */

@@ -155,6 +155,21 @@ int proxy_msg_owner(const char *buf, size_t len, unsigned n)
 	return (int)proxy_callid_owner(v, n);
 }
 
+int proxy_sent_owner(const char *buf, size_t len, unsigned n)
+{
+	if (n <= 1)
+		return 0;
+	sip_str v;
+	if (len >= 8 && memcmp(buf, "SIP/2.0 ", 8) != 0 && hdr_first(buf, len, "via", "v", &v)) {
+		int w = txn_branch_worker(via_branch(v));
+		if (w >= 0 && (unsigned)w < n)
+			return w;
+	}
+	if (!hdr_first(buf, len, "call-id", "i", &v) || !v.len)
+		return -1;
+	return (int)proxy_callid_owner(v, n);
+}
+
 /* ---- hand-off ---- */
 
 void worker_wake(struct worker *w)
@@ -185,6 +200,38 @@ static bool dispatch(sip_socket *sock, const sip_addr *src, const char *buf, siz
 	memcpy(h->buf, buf, len);
 	h->buf[len] = '\0';
 	W.w[sip_worker_id].handed++;
+	if (sip_mpsc_push(&W.w[o].q, &h->node))
+		worker_wake(&W.w[o]);
+	return true;
+}
+
+/* A send that failed, reported on the worker that owns it. */
+static void send_error_run(void *arg)
+{
+	struct handoff *h = arg;
+	tp_send_error_here(h->sock, &h->src, h->buf, h->len);
+}
+
+/* The transport's send-error hook: an ICMP error read on one worker's
+ * socket for a datagram another worker sent goes to that worker, found
+ * from the quoted datagram (the branch of the request's top Via, which
+ * the sender wrote, else its Call-ID). The item carries itself as the
+ * call's argument: the hand-off frees it after the call. */
+static bool send_error_dispatch(sip_socket *sock, const sip_addr *dst, const char *buf, size_t len)
+{
+	int o = proxy_sent_owner(buf, len, W.n);
+	if (o < 0 || (unsigned)o == sip_worker_id)
+		return false;
+	struct handoff *h = sip_mem_alloc(sizeof *h + len + 1);
+	if (!h)
+		return false;
+	h->fn = send_error_run;
+	h->arg = h;
+	h->sock = sock;
+	h->src = *dst;
+	h->len = len;
+	memcpy(h->buf, buf, len);
+	h->buf[len] = '\0';
 	if (sip_mpsc_push(&W.w[o].q, &h->node))
 		worker_wake(&W.w[o]);
 	return true;
@@ -224,7 +271,7 @@ void worker_drain(struct worker *w)
 {
 	for (sip_mpsc_node *n; (n = sip_mpsc_pop(&w->q));) {
 		struct handoff *h = (struct handoff *)((char *)n - offsetof(struct handoff, node));
-		if (h->fn)
+		if (h->fn && h->fn != send_error_run)
 			h->fn(h->arg);
 		sip_mem_free(h);
 	}
@@ -338,6 +385,7 @@ int proxy_workers_setup(sip_loop *main, unsigned n)
 	}
 	tp_reuseport = true;
 	tp_set_dispatch(dispatch);
+	tp_set_send_error_dispatch(send_error_dispatch);
 	sip_stat_counter_fn("core.handoff_messages", handed_stat);
 	return SIP_OK;
 }
@@ -355,6 +403,7 @@ int proxy_workers_listen(sip_socket *s)
 void worker_teardown(void)
 {
 	tp_set_dispatch(NULL);
+	tp_set_send_error_dispatch(NULL);
 	for (unsigned i = 0; i < W.n; i++) {
 		struct worker *w = &W.w[i];
 		worker_drain(w);

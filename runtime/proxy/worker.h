@@ -38,6 +38,10 @@
  * workers, by the rules above; -1 when it cannot tell (no Call-ID: the
  * message is handled, and refused, where it was read). */
 int proxy_msg_owner(const char *buf, size_t len, unsigned n);
+/* The worker among n that owns a message the proxy sent (buf, len; the
+ * part of it an ICMP error quotes): for a request the worker in the
+ * branch of its top Via, else by Call-ID; -1 when it cannot tell. */
+int proxy_sent_owner(const char *buf, size_t len, unsigned n);
 /* The worker among n that owns the call with this Call-ID. */
 unsigned proxy_callid_owner(sip_str callid, unsigned n);
 

@@ -101,6 +101,17 @@ static void test_branch_names_worker(void **state)
 			 "Call-ID: %s\r\nCSeq: 1 OPTIONS\r\n\r\n", (int)c->branch.len, c->branch.s, cid);
 		unsigned n = ids[k] + 2;
 		assert_int_equal(owner(reply, n), (int)ids[k]);
+		/* The request as sent, quoted by an ICMP error read on another
+		 * worker's socket, goes back to the worker that sent it. */
+		char req[512];
+		snprintf(req, sizeof req, "OPTIONS sip:b@192.0.2.9 SIP/2.0\r\nVia: SIP/2.0/UDP "
+			 "192.0.2.1:5060;branch=%.*s\r\nVia: SIP/2.0/UDP 192.0.2.7;branch=z9hG4bK1\r\n"
+			 "Call-ID: %s\r\n", (int)c->branch.len, c->branch.s, cid);
+		assert_int_equal(proxy_sent_owner(req, strlen(req), n), (int)ids[k]);
+		/* Truncated before the Call-ID: the branch is enough. */
+		assert_int_equal(proxy_sent_owner(req, strstr(req, "Call-ID") - req, n), (int)ids[k]);
+		/* A reply as sent: by its Call-ID. */
+		assert_int_equal(proxy_sent_owner(reply, strlen(reply), n), cid_owner(cid, n));
 		/* With fewer workers than the id (a restart): by Call-ID. */
 		if (ids[k] >= 2)
 			assert_int_equal(owner(reply, 2), cid_owner(cid, 2));
