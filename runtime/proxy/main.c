@@ -282,14 +282,14 @@ int main(int argc, char **argv)
 	bool streams = false;
 	for (unsigned i = 0; i < proxy_conf.n_listen; i++)
 		streams |= strcmp(proxy_conf.listen[i].proto, "udp") != 0;
-	int n_workers = proxy_workers_plan(workers, proxy_workers_cpus(), streams);
-	if (n_workers < 0)
-		return 1;
 	/* Before any thread (the database worker) starts. */
 	if (svc.daemon && proxy_service_daemonize() != SIP_OK) {
 		LOG_ERR("cannot run in the background: %s", strerror(errno));
 		return 1;
 	}
+	int n_workers = proxy_workers_plan(workers, proxy_workers_cpus(), streams);
+	if (n_workers < 0)
+		return 1;
 	if (sip_loop_init(&main_loop) != SIP_OK)
 		return 1;
 	if (proxy_init(&main_loop.timers) != SIP_OK) {
