@@ -192,7 +192,7 @@ int sip_loop_once(sip_loop *loop, int timeout_ms)
 		return SIP_EIO;
 	}
 	sip_timer_expire(&loop->timers, sip_loop_clock_ms());
-	for (int i = 0; i < n && !loop->stop; i++) {
+	for (int i = 0; i < n && !sip_loop_stopped(loop); i++) {
 		struct loop_watch *w = evs[i].data.ptr;
 		if (w->fn)
 			w->fn(loop, w->fd, evs[i].events, w->arg);
@@ -206,7 +206,7 @@ int sip_loop_once(sip_loop *loop, int timeout_ms)
  * wait by itself (one UDP socket, the common case) is called directly. */
 int sip_loop_run(sip_loop *loop)
 {
-	while (!loop->stop) {
+	while (!sip_loop_stopped(loop)) {
 		struct loop_watch *w = loop->only;
 		if (w && (w->flags & SIP_LOOP_CAN_BLOCK)) {
 			loop->block_ms = block_ms(loop);
@@ -223,5 +223,5 @@ int sip_loop_run(sip_loop *loop)
 
 void sip_loop_stop(sip_loop *loop)
 {
-	loop->stop = 1;
+	__atomic_store_n(&loop->stop, 1, __ATOMIC_RELAXED);
 }

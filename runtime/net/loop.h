@@ -14,7 +14,7 @@ typedef void (*sip_loop_fn)(struct sip_loop *loop, int fd, uint32_t events, void
 
 typedef struct sip_loop {
 	int epfd;
-	volatile int stop;          /* set by sip_loop_stop() (signal-safe) */
+	int stop;                   /* set by sip_loop_stop() (signal-safe, atomic) */
 	sip_timer_wheel timers;
 	/* With SIP_LOOP_BLOCK: how long the callback may block waiting for
 	 * input, in ms (-1: no limit, 0: must not block). */
@@ -63,7 +63,12 @@ int sip_loop_run(sip_loop *loop);
 /* One epoll wait of at most timeout_ms (-1: no limit), its callbacks and
  * the timers due; SIP_OK or SIP_EIO. */
 int sip_loop_once(sip_loop *loop, int timeout_ms);
-/* Safe from a signal handler. */
+/* Safe from a signal handler and from another thread (a worker's loop is
+ * stopped by the main thread, which then wakes it). */
 void sip_loop_stop(sip_loop *loop);
+static inline bool sip_loop_stopped(sip_loop *loop)
+{
+	return __atomic_load_n(&loop->stop, __ATOMIC_RELAXED) != 0;
+}
 
 #endif

@@ -287,7 +287,7 @@ static void udp_on_readable(sip_loop *loop, int fd, uint32_t events, void *arg)
 			/* An ICMP error ended the wait: report it, read on. */
 			if (udp_async_error(s, errno)) {
 				udp_read_errors(s);
-				if (loop->stop)
+				if (sip_loop_stopped(loop))
 					return;
 				continue;
 			}
@@ -306,7 +306,7 @@ static void udp_on_readable(sip_loop *loop, int fd, uint32_t events, void *arg)
 		udp_q.on = false;
 		udp_flush();
 		udp_hdrs_reset(n);
-		if (n < UDP_BATCH || loop->stop)
+		if (n < UDP_BATCH || sip_loop_stopped(loop))
 			return;
 	}
 }

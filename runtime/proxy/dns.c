@@ -342,7 +342,7 @@ int proxy_dns_suspend(struct sip_ctx *ctx)
 	r->pending = true;
 	r->ctx = copy ? NULL : ctx;
 	ctx->relayed = true;
-	proxy_cnt->dns_lookups++;
+	proxy_count_inc(&proxy_cnt->dns_lookups);
 	LOG_DEBUG("dns: relay waits for %s", key);
 	return SIP_OK;
 }

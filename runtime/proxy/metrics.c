@@ -126,18 +126,22 @@ void proxy_metrics_histogram(proxy_ctl_out *o, const char *metric, const char *h
 	proxy_ctl_printf(o, "# HELP %s ", metric);
 	proxy_metrics_help_text(o, help);
 	proxy_ctl_printf(o, "\n# TYPE %s histogram\n", metric);
+	/* Workers observe while this is read (relaxed atomic adds): a scrape
+	 * may see an observation in count and not yet in its bucket. */
 	uint64_t cum = 0;
 	for (unsigned i = 0; i < h->n; i++) {
 		char le[32];
-		cum += h->bucket[i];
+		cum += __atomic_load_n(&h->bucket[i], __ATOMIC_RELAXED);
 		proxy_metrics_seconds(le, sizeof le, h->le_us[i]);
 		proxy_ctl_printf(o, "%s_bucket{le=\"%s\"} %" PRIu64 "\n", metric, le, cum);
 	}
-	cum += h->bucket[h->n];
+	cum += __atomic_load_n(&h->bucket[h->n], __ATOMIC_RELAXED);
+	uint64_t sum = __atomic_load_n(&h->sum_us, __ATOMIC_RELAXED);
 	proxy_ctl_printf(o, "%s_bucket{le=\"+Inf\"} %" PRIu64 "\n", metric, cum);
-	proxy_ctl_printf(o, "%s_sum %" PRIu64 ".%06" PRIu64 "\n", metric, h->sum_us / 1000000u,
-			 h->sum_us % 1000000u);
-	proxy_ctl_printf(o, "%s_count %" PRIu64 "\n", metric, h->count);
+	proxy_ctl_printf(o, "%s_sum %" PRIu64 ".%06" PRIu64 "\n", metric, sum / 1000000u,
+			 sum % 1000000u);
+	proxy_ctl_printf(o, "%s_count %" PRIu64 "\n", metric,
+			 __atomic_load_n(&h->count, __ATOMIC_RELAXED));
 }
 
 /* What the built-in statistics count; the others (modules', a policy's)

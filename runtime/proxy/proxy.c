@@ -214,7 +214,7 @@ static void request_route_run(struct sip_ctx *ctx)
 	proxy_modules_txn_bind(ctx);
 	proxy_modules_routed(ctx);
 	if (!ctx->replied && !ctx->relayed)
-		proxy_cnt->drop_requests++;
+		proxy_count_inc(&proxy_cnt->drop_requests);
 	if (!ctx->replied && !ctx->relayed && r != SIPCC_RET_DROP)
 		LOG_DEBUG("request " SIP_STR_FMT " from route dropped (no reply, no relay)",
 			  SIP_STR_ARG(ctx->msg->method_str));
@@ -359,7 +359,7 @@ static void rx_request(struct proxy_mctx *mc, sip_socket *sock, const sip_addr *
 	sip_str unsupported = SIP_STR_NULL;
 	int code = sip_msg_check_request(m, &unsupported);
 	if (code) {
-		proxy_cnt->err_requests++;
+		proxy_count_inc(&proxy_cnt->err_requests);
 		char ip[64];
 		LOG_INFO("rejecting " SIP_STR_FMT " from %s:%d with %d%s%s", SIP_STR_ARG(m->method_str),
 			 sip_addr_ip(src, ip, sizeof ip), sip_addr_port(src), code,
@@ -392,7 +392,7 @@ static void rx_response(sip_msg *m, sip_socket *sock)
 {
 	proxy_count_reply(m->status);
 	if (!sip_msg_check_response(m)) {
-		proxy_cnt->drop_replies++;
+		proxy_count_inc(&proxy_cnt->drop_replies);
 		LOG_DEBUG("dropping malformed %d reply", m->status);
 		return;
 	}
@@ -405,12 +405,12 @@ static void rx_response(sip_msg *m, sip_socket *sock)
 	 * is ours. */
 	if (!m->via1 || !proxy_is_us(m->via1->host, m->via1->port ? m->via1->port : 5060)) {
 		LOG_DEBUG("dropping %d reply: top Via is not ours", m->status);
-		proxy_cnt->drop_replies++;
+		proxy_count_inc(&proxy_cnt->drop_replies);
 		return;
 	}
 	int rc = txn_fwd_response(m, sock);
 	if (rc != SIP_OK)
-		proxy_cnt->drop_replies++;
+		proxy_count_inc(&proxy_cnt->drop_replies);
 	if (rc == SIP_DECLINED)
 		LOG_DEBUG("dropping %d reply: no second Via", m->status);
 	else if (rc != SIP_OK)
@@ -450,9 +450,9 @@ void proxy_receive(sip_socket *sock, const sip_addr *src, char *buf, size_t len,
 		int code = rc == SIP_ETOOBIG ? 513 : 400;
 		const char *what = m->is_request ? "request" : "message";
 		if (m->is_request)
-			proxy_cnt->err_requests++;
+			proxy_count_inc(&proxy_cnt->err_requests);
 		else
-			proxy_cnt->drop_replies++;
+			proxy_count_inc(&proxy_cnt->drop_replies);
 		const char *then = m->is_request ? (code == 513 ? "replying 513" : "replying 400") : "dropped";
 		sip_addr_ip(src, ip, sizeof ip);
 		if (rc == SIP_ETOOBIG)

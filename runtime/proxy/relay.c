@@ -366,7 +366,7 @@ int proxy_relay(struct sip_ctx *ctx, bool stateful)
 		rc = tp_send(sock, &dst, proxy_out, (size_t)n);
 		if (rc == SIP_OK) {
 			ctx->relayed = true;
-			proxy_cnt->fwd_requests++;
+			proxy_count_inc(&proxy_cnt->fwd_requests);
 		}
 		return rc;
 	}
@@ -395,7 +395,7 @@ int proxy_relay(struct sip_ctx *ctx, bool stateful)
 	ctx->looped = false;
 	rc = relay_branch(ctx, s, sock, &dst, tp);
 	if (rc == SIP_OK)
-		proxy_cnt->fwd_requests++;
+		proxy_count_inc(&proxy_cnt->fwd_requests);
 	if (ctx->fork && ctx->fork->dset)
 		rc = relay_dset(ctx, s, rc);
 	(void)created;

@@ -199,7 +199,8 @@ static bool dispatch(sip_socket *sock, const sip_addr *src, const char *buf, siz
 	h->len = len;
 	memcpy(h->buf, buf, len);
 	h->buf[len] = '\0';
-	W.w[sip_worker_id].handed++;
+	int64_t *handed = &W.w[sip_worker_id].handed;
+	__atomic_store_n(handed, *handed + 1, __ATOMIC_RELAXED);
 	if (sip_mpsc_push(&W.w[o].q, &h->node))
 		worker_wake(&W.w[o]);
 	return true;

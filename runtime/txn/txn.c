@@ -64,7 +64,7 @@ void txn_layer_destroy(void)
 	}
 	sip_htable_destroy(&txn_L.table);
 	sip_arena_destroy(&txn_L.scratch);
-	txn_L.live = 0;
+	__atomic_store_n(&txn_L.live, 0, __ATOMIC_RELAXED);
 }
 
 unsigned long txn_count(void)
@@ -177,11 +177,13 @@ txn *txn_alloc(bool client)
 	t->best = best; t->best_cap = best_cap;
 	t->tmpl = tmpl; t->tmpl_cap = tmpl_cap;
 	t->is_client = client;
-	t->id = ++txn_L.next_id;
+	/* One writer (this worker); others read the totals (txn_count_all). */
+	__atomic_store_n(&txn_L.next_id, txn_L.next_id + 1, __ATOMIC_RELAXED);
+	t->id = txn_L.next_id;
 	sip_timer_init(&t->t_retr, client ? txn_client_on_retr : txn_server_on_retr, t);
 	sip_timer_init(&t->t_end, client ? txn_client_on_end : txn_server_on_end, t);
 	sip_timer_init(&t->t_c, txn_client_on_c, t);
-	txn_L.live++;
+	__atomic_store_n(&txn_L.live, txn_L.live + 1, __ATOMIC_RELAXED);
 	return t;
 }
 
@@ -215,7 +217,7 @@ void txn_destroy(txn *t)
 	t->state = TXN_TERMINATED;
 	t->free_next = txn_L.free;
 	txn_L.free = t;
-	txn_L.live--;
+	__atomic_store_n(&txn_L.live, txn_L.live - 1, __ATOMIC_RELAXED);
 }
 
 int txn_buf_store(char **buf, size_t *len, size_t *cap, const char *inl, const char *src, size_t n)
