@@ -133,10 +133,29 @@ static void test_foreach_prefix(void **state)
 	assert_int_equal(w.n, 0);
 }
 
+/* A counter kept once per worker reads as the sum of the copies. */
+static void test_counter_array(void **state)
+{
+	(void)state;
+	static struct { int64_t a, b; } per[3];
+	assert_int_equal(sip_stat_counter_array("core.per", &per[0].b, sizeof per[0], 3), SIP_OK);
+	per[0].b = 1;
+	per[1].b = 20;
+	per[2].b = 300;
+	per[1].a = 5000;        /* another field: not counted */
+	assert_int_equal(sip_stat_get(SIP_STR_LIT("core.per"), NULL), 321);
+	assert_int_equal(sip_stat_counter_array("core.bad", NULL, sizeof per[0], 3), SIP_EINVAL);
+	assert_int_equal(sip_stat_counter_array("core.bad", &per[0].a, sizeof per[0], 0), SIP_EINVAL);
+	/* Registered again as a plain counter: one copy. */
+	assert_int_equal(sip_stat_counter("core.per", &per[2].b), SIP_OK);
+	assert_int_equal(sip_stat_get(SIP_STR_LIT("core.per"), NULL), 300);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_counter_and_gauge, reset),
+		cmocka_unit_test_setup(test_counter_array, reset),
 		cmocka_unit_test_setup(test_policy_counters, reset),
 		cmocka_unit_test_setup(test_full_registry, reset),
 		cmocka_unit_test_setup(test_foreach_prefix, reset),
