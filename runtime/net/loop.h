@@ -1,6 +1,7 @@
 /* The event loop: epoll for readiness, a timer wheel for time.
- * Single-threaded by design: messages of one transaction are handled in
- * arrival order without locks. */
+ * Single-threaded by design, one per worker thread (proxy/worker.h): the
+ * messages of one transaction are all handled by the loop of the worker
+ * that owns it, in arrival order, without locks. */
 #ifndef SIPCC_NET_LOOP_H
 #define SIPCC_NET_LOOP_H
 

@@ -1,4 +1,5 @@
-/* UDP transport: one socket per listen address, drained with recvmmsg.
+/* UDP transport: one socket per listen address and worker (tp_add_twins,
+ * SO_REUSEPORT), drained with recvmmsg.
  * When it is the loop's only descriptor the loop lets it wait in recvmmsg
  * itself (SIP_LOOP_BLOCK): the socket is then in blocking mode with
  * SO_RCVTIMEO as the timer bound, and every other call passes
