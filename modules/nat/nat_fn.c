@@ -123,9 +123,14 @@ int64_t sipcc_fn_fix_nated_sdp(struct sip_ctx *ctx)
 	return rc == SIP_OK;
 }
 
+/* Safe with several workers: its functions read and edit only the message
+ * they are given; the keep-alive timer runs on worker 0 and reads the
+ * registrar's table, which keeps a policy that uses it on one worker for
+ * now. */
 sipcc_module sipcc_module_nat = {
 	.name = "nat",
 	.init = nat_module_init,
 	.destroy = nat_module_destroy,
 	.api = &nat_api,
+	.workers_safe = true,
 };

@@ -281,3 +281,4 @@ EXTRA_DIST += tests/e2e/dlg_end.sip tests/e2e/uac_wait_bye.xml tests/e2e/uas_wai
 	tests/e2e/uac_info_end.xml tests/e2e/uac_ka.xml tests/e2e/uas_ka_481.xml \
 	tests/e2e/uas_ka_silent.xml tests/e2e/dlg_profile.sip tests/e2e/uac_caller.xml \
 	tests/e2e/uac_caller_busy.xml tests/e2e/uac_auth_wait_bye.xml tests/e2e/uac_auth_busy.xml
+EXTRA_DIST += tests/e2e/workers_nat.sip

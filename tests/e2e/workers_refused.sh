@@ -3,11 +3,14 @@
 # dialog module, tests/e2e/dialog.sip):
 #  1. --workers 2 is refused at start-up with a message naming the module;
 #  2. without --workers the proxy runs one worker and says why;
-#  3. an invalid --workers value is a usage error.
+#  3. an invalid --workers value is a usage error;
+#  4. a policy whose only module is safe with several (nat,
+#     tests/e2e/workers_nat.sip) gets the two workers it asks for and
+#     completes calls.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init
-e2e_ports UAS PROXY
+e2e_ports UAS PROXY UAC
 e2e_build tests/e2e/dialog.sip -D "NEXT_HOP=sip:127.0.0.1:$UAS"
 
 # 1.
@@ -35,3 +38,16 @@ for bad in 0 -1 two 65; do
 	grep -q "invalid --workers '$bad' (1 to 64)" "$E2E_TMP/bad.log" ||
 		e2e_fail "--workers $bad: no usage error"
 done
+
+# 4.
+e2e_build tests/e2e/workers_nat.sip -D "NEXT_HOP=sip:127.0.0.1:$UAS"
+e2e_start_proxy "$PROXY" --workers 2
+e2e_wait_log "notice: 2 workers" 10 "the nat policy did not get 2 workers"
+e2e_sipp uas -sf "$E2E_SRC/uas_rr.xml" -i 127.0.0.1 -p "$UAS" -m 20 -timeout 30s
+e2e_wait_sipp_up uas "$UAS"
+e2e_sipp_run uac -sf "$E2E_SRC/uac_rr.xml" "127.0.0.1:$PROXY" -i 127.0.0.1 -p "$UAC" \
+	-s 1000 -r 20 -m 20 -timeout 20s -timeout_error
+e2e_expect_calls uac 20
+e2e_sipp_wait uas
+e2e_expect_calls uas 20
+e2e_expect_proxy_alive
