@@ -159,6 +159,7 @@ static const struct {
 	{ "core.drop_requests", "Requests the policy dropped." },
 	{ "core.drop_replies", "Responses the policy dropped." },
 	{ "core.handoff_messages", "Messages read by one worker and handed to the worker that owns them." },
+	{ "core.handoff_dropped", "Messages dropped because the worker that owns them had too many waiting." },
 	{ "core.err_requests", "Requests refused as malformed or by the sanity checks." },
 	{ "dns.lookups", "Next-hop names the proxy waited for." },
 	{ "tm.transactions_active", "Transactions in memory now." },

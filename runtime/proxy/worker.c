@@ -25,6 +25,11 @@
  * socket and timers get their turn under a flood; the rest wait for the
  * next turn of the loop (the eventfd is made readable again). */
 #define HANDOFF_BATCH 256
+/* Messages a worker may have waiting from the others: beyond, one that
+ * stalls (a policy stuck in a long computation) makes the others drop
+ * what they read for it, as a full socket buffer would, instead of
+ * growing without bound. */
+#define HANDOFF_MAX 65536
 
 struct proxy_workers W = { .n = 1 };
 
@@ -188,6 +193,12 @@ static bool dispatch(sip_socket *sock, const sip_addr *src, const char *buf, siz
 	int o = proxy_msg_owner(buf, len, W.n);
 	if (o < 0 || (unsigned)o == sip_worker_id)
 		return false;
+	struct worker *me = &W.w[sip_worker_id];
+	if (__atomic_load_n(&W.w[o].backlog, __ATOMIC_RELAXED) >= HANDOFF_MAX) {
+		__atomic_store_n(&me->dropped, me->dropped + 1, __ATOMIC_RELAXED);
+		LOG_WARN("worker %d has %d messages waiting: message dropped", o, HANDOFF_MAX);
+		return true;
+	}
 	struct handoff *h = sip_mem_alloc(sizeof *h + len + 1);
 	if (!h) {
 		LOG_ERR("out of memory: message of %zu bytes for worker %d dropped", len, o);
@@ -199,8 +210,8 @@ static bool dispatch(sip_socket *sock, const sip_addr *src, const char *buf, siz
 	h->len = len;
 	memcpy(h->buf, buf, len);
 	h->buf[len] = '\0';
-	int64_t *handed = &W.w[sip_worker_id].handed;
-	__atomic_store_n(handed, *handed + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&me->handed, me->handed + 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&W.w[o].backlog, 1, __ATOMIC_RELAXED);
 	if (sip_mpsc_push(&W.w[o].q, &h->node))
 		worker_wake(&W.w[o]);
 	return true;
@@ -249,19 +260,23 @@ static void on_handoff(sip_loop *loop, int fd, uint32_t events, void *arg)
 		;
 	sip_mpsc_rearm(&w->q);
 	tp_udp_batch_begin();
-	unsigned k = 0;
+	unsigned k = 0, msgs = 0;
 	for (; k < HANDOFF_BATCH; k++) {
 		sip_mpsc_node *n = sip_mpsc_pop(&w->q);
 		if (!n)
 			break;
 		struct handoff *h = (struct handoff *)((char *)n - offsetof(struct handoff, node));
-		if (h->fn)
+		if (h->fn) {
 			h->fn(h->arg);
-		else
+		} else {
 			tp_deliver_here(h->sock, &h->src, h->buf, h->len);
+			msgs++;
+		}
 		sip_mem_free(h);
 	}
 	tp_udp_batch_end();
+	if (msgs)
+		__atomic_fetch_sub(&w->backlog, msgs, __ATOMIC_RELAXED);
 	if (k == HANDOFF_BATCH)
 		worker_wake(w);        /* more left: come back after the others */
 }
@@ -300,6 +315,14 @@ int64_t proxy_workers_handed(void)
 	int64_t n = 0;
 	for (unsigned i = 0; i < W.n; i++)
 		n += __atomic_load_n(&W.w[i].handed, __ATOMIC_RELAXED);
+	return n;
+}
+
+static int64_t dropped_stat(void)
+{
+	int64_t n = 0;
+	for (unsigned i = 0; i < W.n; i++)
+		n += __atomic_load_n(&W.w[i].dropped, __ATOMIC_RELAXED);
 	return n;
 }
 
@@ -388,6 +411,7 @@ int proxy_workers_setup(sip_loop *main, unsigned n)
 	tp_set_dispatch(dispatch);
 	tp_set_send_error_dispatch(send_error_dispatch);
 	sip_stat_counter_fn("core.handoff_messages", handed_stat);
+	sip_stat_counter_fn("core.handoff_dropped", dropped_stat);
 	return SIP_OK;
 }
 

@@ -33,6 +33,8 @@ struct worker {
 	bool started;
 	int init_rc;
 	int64_t handed;             /* messages this worker handed to others */
+	int64_t dropped;            /* ... and dropped: the owner was too far behind */
+	int64_t backlog;            /* messages queued for this worker (atomic) */
 } __attribute__((aligned(64)));
 
 struct proxy_workers {

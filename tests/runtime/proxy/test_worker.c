@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "core/stats.h"
 #include "core/status.h"
 #include "core/worker.h"
 #include "net/transport.h"
@@ -269,6 +270,24 @@ static void test_handoff(void **state)
 	/* Posting to oneself runs at once. */
 	assert_int_equal(proxy_worker_post(0, on_post, &two), SIP_OK);
 	assert_int_equal(posted, 4);
+
+	/* A worker that does not keep up: beyond 65536 waiting messages the
+	 * others drop what they read for it (and count it), and it gets them
+	 * in order, a batch a wakeup, once it runs again. */
+	tp_set_recv(NULL, NULL);
+	sip_worker_id = 1;
+	for (unsigned i = 0; i < 65536 + 3; i++)
+		tp_deliver(s, &src, msg[0], strlen(msg[0]));
+	assert_int_equal(sip_stat_get(SIP_STR_LIT("core.handoff_dropped"), NULL), 3);
+	assert_int_equal(sip_stat_get(SIP_STR_LIT("core.handoff_messages"), NULL), 2 + 65536);
+	sip_worker_id = 0;
+	for (unsigned i = 0; i < 65536 / 256; i++)
+		assert_int_equal(sip_loop_once(&main_loop, 1000), SIP_OK);
+	/* Drained: room again. */
+	sip_worker_id = 1;
+	tp_deliver(s, &src, msg[0], strlen(msg[0]));
+	assert_int_equal(sip_stat_get(SIP_STR_LIT("core.handoff_dropped"), NULL), 3);
+	sip_worker_id = 0;
 
 	proxy_workers_stop();
 	tp_set_recv(NULL, NULL);
