@@ -341,6 +341,17 @@ static void cc_gen_policy_init(struct cc_gen *g, struct cc_program *p)
 	g->fn = fn;
 	LLVMPositionBuilderAtEnd(g->b, cc_gen_block(g, "entry"));
 
+	if (g->opts->probes) {
+		LLVMTypeRef st[2] = { g->t_ptr, g->t_i64 };
+		LLVMValueRef reg_sites = cc_gen_declare(g, "sipcc_probe_sites",
+							LLVMFunctionType(g->t_void, st, 2, 0));
+		LLVMValueRef args[2] = {
+			cc_gen_cstr(g, g->sites ? g->sites : "", g->sites_len + 1),
+			cc_const_i64(g, g->nsites),
+		};
+		cc_gen_call(g, reg_sites, args, 2, "");
+	}
+
 	LLVMTypeRef lt[3] = { g->t_ptr, g->t_ptr, g->t_i64 };
 	LLVMValueRef reg_listen = cc_gen_declare(g, "sipcc_reg_listen",
 						 LLVMFunctionType(g->t_void, lt, 3, 0));
@@ -562,6 +573,7 @@ static bool cc_module_emit(LLVMModuleRef mod, const struct cc_codegen_opts *o)
 bool cc_codegen(struct cc_program *p, const struct cc_codegen_opts *o)
 {
 	struct cc_gen g = { 0 };
+	g.opts = o;
 	g.llctx = LLVMContextCreate();
 	const char *mname = o->module_name ? o->module_name : "policy";
 	g.mod = LLVMModuleCreateWithNameInContext(mname, g.llctx);
@@ -578,6 +590,7 @@ bool cc_codegen(struct cc_program *p, const struct cc_codegen_opts *o)
 
 	bool ok = !g.failed && cc_module_emit(g.mod, o);
 	free(g.routes);
+	free(g.sites);
 	LLVMDisposeBuilder(g.ab);
 	LLVMDisposeBuilder(g.b);
 	LLVMDisposeModule(g.mod);

@@ -269,6 +269,35 @@ static void cc_gen_stmt_return(struct cc_gen *g, struct cc_stmt *s)
 	cc_gen_ret(g, SIPCC_RET_CONTINUE);
 }
 
+/* Test builds: count statement s as reached (codegen.h). Its site is
+ * appended to g->sites; a block is not a statement of its own. */
+static void cc_gen_probe(struct cc_gen *g, struct cc_stmt *s)
+{
+	const char *file = s->loc.file ? s->loc.file : "?";
+	const char *skip = g->opts->probe_skip;
+	char site[600];
+
+	if (s->kind == S_BLOCK || s->loc.line <= 0)
+		return;
+	if (skip && *skip && strncmp(file, skip, strlen(skip)) == 0)
+		return;
+	int n = snprintf(site, sizeof site, "%s:%d:%d\n", file, s->loc.line, s->loc.col);
+	if (n <= 0 || (size_t)n >= sizeof site)
+		return;
+	if (g->sites_len + (size_t)n + 1 > g->sites_cap) {
+		g->sites_cap = (g->sites_cap + (size_t)n + 1) * 2;
+		g->sites = realloc(g->sites, g->sites_cap);
+		if (!g->sites)
+			abort();
+	}
+	memcpy(g->sites + g->sites_len, site, (size_t)n + 1);
+	g->sites_len += (size_t)n;
+	LLVMTypeRef pt[1] = { g->t_i64 };
+	LLVMValueRef fn = cc_gen_declare(g, "sipcc_probe", LLVMFunctionType(g->t_void, pt, 1, 0));
+	LLVMValueRef args[1] = { cc_const_i64(g, g->nsites++) };
+	cc_gen_call(g, fn, args, 1, "");
+}
+
 /* Lower one statement (and, for S_BLOCK, its list). Statements after an
  * exit/drop/return land in a fresh block with no predecessor, which the
  * optimiser drops; sema has already warned about them. */
@@ -280,6 +309,8 @@ void cc_gen_stmt(struct cc_gen *g, struct cc_stmt *s)
 		LLVMPositionBuilderAtEnd(g->b, cc_gen_block(g, "dead"));
 	if (g->frame && s->kind != S_WHILE && cc_stmt_waits(s))
 		cc_gen_resume_point(g);
+	if (g->opts->probes)
+		cc_gen_probe(g, s);
 	switch (s->kind) {
 	case S_EXPR:
 		cc_gen_expr(g, s->u.expr);

@@ -1,0 +1,338 @@
+/* The test engine's proxy (sipt.h): the host started as the proxy's main
+ * starts it, on a loop socket; what it sends is read back from the loop
+ * transport, each message with the policy statement that sent it. */
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/status.h"
+#include "db/db.h"
+#include "db/db_worker.h"
+#include "net/loop.h"
+#include "net/transport.h"
+#include "proxy/modules.h"
+#include "proxy/policy_abi.h"
+#include "proxy/proxy.h"
+#include "proxy/routes.h"
+#include "test/sipt.h"
+
+/* Defined by a policy compiled with probes (compiler/codegen.h). */
+void sipcc_probe(int64_t i);
+void sipcc_probe_sites(const char *sites, int64_t n);
+
+static struct {
+	sip_loop loop;
+	sip_socket *sock;
+	bool started;
+	int64_t clock;
+	/* What was sent, with its site; taken from the loop transport. */
+	struct sipt_out *out;
+	size_t n_out, cap_out;
+	size_t attributed;      /* tp_loopback messages given a site so far */
+	/* Probes. */
+	char *sites_text;
+	const char **sites;
+	unsigned n_sites;
+	uint32_t *hits, *own_hits;
+	long last;              /* last site reached, -1: none */
+} T = { .last = -1 };
+
+static int64_t sipt_clock_now(void)
+{
+	return T.clock;
+}
+
+void sipt_clock_set(int64_t unix_time)
+{
+	T.clock = unix_time;
+	sip_wall_set_source(unix_time ? sipt_clock_now : NULL);
+}
+
+/* ---- probes ---- */
+
+void sipcc_probe_sites(const char *sites, int64_t n)
+{
+	free(T.sites_text);
+	free(T.sites);
+	free(T.own_hits);
+	T.sites_text = strdup(sites);
+	T.sites = calloc((size_t)n + 1, sizeof *T.sites);
+	T.own_hits = calloc((size_t)n + 1, sizeof *T.own_hits);
+	if (!T.sites_text || !T.sites || !T.own_hits)
+		abort();
+	T.hits = T.own_hits;
+	T.n_sites = 0;
+	for (char *p = T.sites_text; *p && T.n_sites < (unsigned)n;) {
+		char *nl = strchr(p, '\n');
+		T.sites[T.n_sites++] = p;
+		if (!nl)
+			break;
+		*nl = '\0';
+		p = nl + 1;
+	}
+}
+
+/* Give the messages the loop transport took since the last call the site
+ * reached last: the statement that made the proxy send them. */
+static void sipt_attribute(void)
+{
+	size_t n = tp_loopback_count();
+	for (; T.attributed < n; T.attributed++) {
+		const tp_sent *m = tp_loopback_get(T.attributed);
+		if (T.n_out == T.cap_out) {
+			T.cap_out = T.cap_out ? 2 * T.cap_out : 16;
+			T.out = realloc(T.out, T.cap_out * sizeof *T.out);
+			if (!T.out)
+				abort();
+		}
+		struct sipt_out *o = &T.out[T.n_out++];
+		memset(o, 0, sizeof *o);
+		o->text = m->buf;
+		o->len = m->len;
+		sip_addr_ip(&m->dst, o->dst_ip, sizeof o->dst_ip);
+		o->dst_port = sip_addr_port(&m->dst);
+		snprintf(o->dst, sizeof o->dst, "%s:%d", o->dst_ip, o->dst_port);
+		o->site = sipt_site_last();
+	}
+}
+
+void sipcc_probe(int64_t i)
+{
+	if (i < 0 || (uint64_t)i >= T.n_sites)
+		return;
+	sipt_attribute();
+	T.hits[i]++;
+	T.last = (long)i;
+}
+
+unsigned sipt_site_count(void)
+{
+	return T.n_sites;
+}
+
+const char *sipt_site(unsigned i)
+{
+	return i < T.n_sites ? T.sites[i] : "";
+}
+
+uint32_t sipt_site_hits(unsigned i)
+{
+	return i < T.n_sites ? T.hits[i] : 0;
+}
+
+void sipt_hits_share(uint32_t *hits)
+{
+	if (T.n_sites)
+		memcpy(hits, T.hits, T.n_sites * sizeof *hits);
+	T.hits = hits;
+}
+
+const char *sipt_site_last(void)
+{
+	return T.last >= 0 ? T.sites[T.last] : "";
+}
+
+/* ---- the database ---- */
+
+static bool sipt_ident(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9')))
+			return false;
+	return true;
+}
+
+int sipt_db_create(const char *path)
+{
+	char url[4200];
+	db *d;
+
+	unlink(path);
+	snprintf(url, sizeof url, "sqlite:%s", path);
+	int rc = db_open(url, &d);
+	if (rc != SIP_OK) {
+		LOG_ERR("test: cannot create the database %s: %s", path, sip_strerror(rc));
+		return rc;
+	}
+	rc = db_schema_migrate(d);
+	if (rc != SIP_OK)
+		LOG_ERR("test: cannot create the schema in %s: %s", path, db_error(d));
+	db_close(d);
+	return rc;
+}
+
+int sipt_db_insert(const char *path, const char *table, unsigned n,
+		   const char *const *cols, const char *const *vals, char *why, size_t whysz)
+{
+	char url[4200], sql[4096];
+	size_t len = 0;
+	db *d;
+	db_stmt *st;
+
+	if (why && whysz)
+		*why = '\0';
+	if (!sipt_ident(table) || n == 0) {
+		if (why)
+			snprintf(why, whysz, "'%s' is not a table name", table);
+		return SIP_EINVAL;
+	}
+	len += (size_t)snprintf(sql + len, sizeof sql - len, "INSERT INTO %s (", table);
+	for (unsigned i = 0; i < n && len < sizeof sql; i++) {
+		if (!sipt_ident(cols[i])) {
+			if (why)
+				snprintf(why, whysz, "'%s' is not a column name", cols[i]);
+			return SIP_EINVAL;
+		}
+		len += (size_t)snprintf(sql + len, sizeof sql - len, "%s%s", i ? ", " : "", cols[i]);
+	}
+	for (unsigned i = 0; i < n && len < sizeof sql; i++)
+		len += (size_t)snprintf(sql + len, sizeof sql - len, "%s$%u", i ? ", " : ") VALUES (",
+					i + 1);
+	if (len + 2 >= sizeof sql) {
+		if (why)
+			snprintf(why, whysz, "too many columns");
+		return SIP_EINVAL;
+	}
+	strcpy(sql + len, ")");
+	snprintf(url, sizeof url, "sqlite:%s", path);
+	int rc = db_open(url, &d);
+	if (rc != SIP_OK) {
+		if (why)
+			snprintf(why, whysz, "cannot open %s: %s", path, sip_strerror(rc));
+		return rc;
+	}
+	rc = db_prepare_sql(d, sql, &st);
+	for (unsigned i = 0; rc == SIP_OK && i < n; i++)
+		rc = db_bind_text(st, (int)i + 1, sip_str_make(vals[i], strlen(vals[i])));
+	if (rc == SIP_OK)
+		rc = db_step(st);
+	if (rc != SIP_OK && why)
+		snprintf(why, whysz, "%s", db_error(d));
+	if (st)
+		db_finalize(st);
+	db_close(d);
+	return rc;
+}
+
+/* ---- the proxy ---- */
+
+void sipt_policy_init(void)
+{
+	static bool done;
+	if (!done)
+		sipcc_policy_init();
+	done = true;
+}
+
+int sipt_start(const char *db_url, const char *ip, int port)
+{
+	if (T.started)
+		return SIP_ESTATE;
+	sipt_policy_init();
+	if (!proxy_conf.request_route) {
+		LOG_ERR("test: the policy has no request route");
+		return SIP_EINVAL;
+	}
+	if (sip_loop_init(&T.loop) != SIP_OK)
+		return SIP_NOMEM;
+	int rc = proxy_init(&T.loop.timers);
+	if (rc != SIP_OK)
+		return rc;
+	/* Before the modules: their "myself" is the test's address. */
+	T.sock = tp_loopback_socket(ip, port);
+	if (!T.sock) {
+		LOG_ERR("test: cannot use %s:%d as the proxy's address", ip, port);
+		return SIP_EINVAL;
+	}
+	proxy_db_use_loop(&T.loop);
+	rc = proxy_modules_init(&T.loop.timers, db_url);
+	if (rc != SIP_OK)
+		return rc;
+	proxy_routes_start(&T.loop.timers);
+	T.started = true;
+	sipt_run();
+	return SIP_OK;
+}
+
+void sipt_stop(void)
+{
+	if (!T.started)
+		return;
+	proxy_routes_stop();
+	proxy_modules_destroy();
+	proxy_destroy();
+	T.started = false;
+}
+
+int sipt_deliver(const char *msg, size_t len, const char *ip, int port)
+{
+	sip_addr src;
+	char *buf;
+
+	if (!T.started)
+		return SIP_ESTATE;
+	if (sip_addr_from_ip(&src, sip_str_make(ip, strlen(ip)), port) != SIP_OK)
+		return SIP_EINVAL;
+	buf = malloc(len + 1);
+	if (!buf)
+		return SIP_NOMEM;
+	memcpy(buf, msg, len);
+	buf[len] = '\0';
+	sipt_attribute();
+	tp_deliver(T.sock, &src, buf, len);
+	sipt_attribute();
+	free(buf);
+	return SIP_OK;
+}
+
+static uint64_t sipt_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void sipt_run(void)
+{
+	uint64_t until = sipt_ms() + 2000;
+	int quiet = 0;
+
+	while (quiet < 3 && sipt_ms() < until) {
+		db_worker *w = proxy_db_worker();
+		bool busy = (w && db_worker_pending(w)) || proxy_waiting_count();
+		size_t before = tp_loopback_count();
+		sip_loop_once(&T.loop, busy ? 5 : 0);
+		sipt_attribute();
+		if (busy || tp_loopback_count() != before)
+			quiet = 0;
+		else
+			quiet++;
+	}
+	sipt_attribute();
+}
+
+size_t sipt_out_count(void)
+{
+	sipt_attribute();
+	return T.n_out;
+}
+
+const struct sipt_out *sipt_out_get(size_t i)
+{
+	return i < T.n_out ? &T.out[i] : NULL;
+}
+
+void sipt_out_clear(void)
+{
+	sipt_attribute();
+	T.n_out = 0;
+	T.attributed = 0;
+	tp_loopback_clear();
+}

@@ -1,0 +1,149 @@
+/* The test runner sipcc test links with a policy (instead of the proxy's
+ * main): runs every case of the test files, each in a process of its
+ * own, prints what failed and a summary; with --coverage the statements
+ * of the policy no case reached.
+ *
+ *     RUNNER --policy POLICY [--coverage] TESTS...
+ *
+ * Exit status 0 every case passed, 1 a case failed, 2 bad usage or a test
+ * file that cannot be read. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "core/log.h"
+#include "core/status.h"
+#include "test/sipt.h"
+#include "test/sipt_case.h"
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Run case i of f in a child process; its status: 0 passed, 1 failed,
+ * 2 malformed, 3 crashed (reported here). */
+static int run_case(struct sipt_file *f, int i, const char *tmpl, const char *dbp)
+{
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "sipcc test: cannot fork: %s\n", strerror(errno));
+		return 3;
+	}
+	if (pid == 0) {
+		int rc = sipt_case_run(f, i, tmpl, dbp, stdout);
+		fflush(stdout);
+		_exit(rc);
+	}
+	int st;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(st) && WEXITSTATUS(st) <= 2)
+		return WEXITSTATUS(st);
+	printf("FAIL %s:%d: %s\n  the case's process %s %d\n", f->path, sipt_case_line(f, i),
+	       sipt_case_name(f, i), WIFSIGNALED(st) ? "was killed by signal" : "exited with",
+	       WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+	return 3;
+}
+
+int main(int argc, char **argv)
+{
+	const char *policy = NULL;
+	bool coverage = false;
+	int first = 1;
+
+	for (; first < argc && argv[first][0] == '-'; first++) {
+		if (strcmp(argv[first], "--policy") == 0 && first + 1 < argc)
+			policy = argv[++first];
+		else if (strcmp(argv[first], "--coverage") == 0)
+			coverage = true;
+		else {
+			fprintf(stderr, "usage: %s [--policy POLICY] [--coverage] TESTS...\n", argv[0]);
+			return 2;
+		}
+	}
+	if (first == argc) {
+		fprintf(stderr, "usage: %s [--policy POLICY] [--coverage] TESTS...\n", argv[0]);
+		return 2;
+	}
+	/* $time is UTC in a test: a case's time: means the same anywhere. */
+	setenv("TZ", "UTC", 1);
+	tzset();
+	const char *lv = getenv("SIPCC_TEST_LOG_LEVEL");
+	sip_log_level = lv && sip_log_level_parse(lv) >= 0 ? sip_log_level_parse(lv) : SIP_LOG_ERR;
+
+	const char *tmp = getenv("TMPDIR");
+	char dir[4096], tmpl[4200], dbp[4200];
+	snprintf(dir, sizeof dir, "%s/sipcc-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir)) {
+		fprintf(stderr, "sipcc test: cannot create a directory in %s: %s\n",
+			tmp && *tmp ? tmp : "/tmp", strerror(errno));
+		return 2;
+	}
+	snprintf(tmpl, sizeof tmpl, "%s/schema.db", dir);
+	snprintf(dbp, sizeof dbp, "%s/case.db", dir);
+	if (sipt_db_create(tmpl) != SIP_OK) {
+		rmdir(dir);
+		return 2;
+	}
+	sipt_policy_init();
+	unsigned nsites = sipt_site_count();
+	uint32_t *hits = mmap(NULL, (nsites + 1) * sizeof *hits, PROT_READ | PROT_WRITE,
+			      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (hits == MAP_FAILED) {
+		fprintf(stderr, "sipcc test: out of memory\n");
+		return 2;
+	}
+	sipt_hits_share(hits);
+
+	int passed = 0, failed = 0, rc = 0;
+	double t0 = now_s();
+	for (int k = first; k < argc; k++) {
+		struct sipt_file f;
+		char why[1024];
+		if (!sipt_file_load(&f, argv[k], why, sizeof why)) {
+			fprintf(stderr, "sipcc test: %s\n", why);
+			rc = 2;
+			continue;
+		}
+		for (int i = 0; i < sipt_file_count(&f); i++) {
+			if (run_case(&f, i, tmpl, dbp) == 0)
+				passed++;
+			else
+				failed++;
+		}
+		sipt_file_free(&f);
+	}
+	double el = now_s() - t0;
+	printf("%d passed, %d failed (%.2f s)\n", passed, failed, el);
+	if (coverage) {
+		unsigned reached = 0;
+		for (unsigned i = 0; i < nsites; i++)
+			reached += hits[i] != 0;
+		printf("coverage: %u of %u statements of %s reached\n", reached, nsites,
+		       policy ? policy : "the policy");
+		for (unsigned i = 0; i < nsites; i++)
+			if (!hits[i])
+				printf("%s: not reached by any case\n", sipt_site(i));
+	}
+	static const char *const sfx[] = { "", "-journal", "-wal", "-shm" };
+	for (unsigned i = 0; i < 4; i++) {
+		char p[4300];
+		snprintf(p, sizeof p, "%s%s", tmpl, sfx[i]);
+		unlink(p);
+		snprintf(p, sizeof p, "%s%s", dbp, sfx[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+	if (rc)
+		return rc;
+	return failed ? 1 : 0;
+}
