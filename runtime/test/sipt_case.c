@@ -579,7 +579,11 @@ static char *tc_request(struct tc *t, yaml_node_t *s, const char *auth_line, uns
 			tc_fmt(fbuf, sizeof fbuf, "%s;tag=sipt-%u", a, t->seq);
 		else
 			snprintf(fbuf, sizeof fbuf, "%s", t->last_from);
-		naddr(to ? to : ru, tbuf, sizeof tbuf);
+		/* A REGISTER's To is its address of record: the From's. */
+		if (!to && strcmp(method, "REGISTER") == 0)
+			naddr(from ? from : "sip:caller@example.net", tbuf, sizeof tbuf);
+		else
+			naddr(to ? to : ru, tbuf, sizeof tbuf);
 	}
 	char proto[8];
 	snprintf(proto, sizeof proto, "%s", t->ua_proto);
