@@ -22,6 +22,7 @@
 
 /* Defined by a policy compiled with probes (compiler/codegen.h). */
 void sipcc_probe(int64_t i);
+void sipcc_probe_decide(int64_t i);
 void sipcc_probe_sites(const char *sites, int64_t n);
 
 static struct {
@@ -39,7 +40,10 @@ static struct {
 	unsigned n_sites;
 	uint32_t *hits, *own_hits;
 	long last;              /* last site reached, -1: none */
-} T = { .last = -1 };
+	bool trace;             /* SIPCC_TEST_TRACE: print each statement reached */
+	long decide;            /* last statement that answers or forwards
+				   while routing the message being handled */
+} T = { .last = -1, .decide = -1 };
 
 static int64_t sipt_clock_now(void)
 {
@@ -66,6 +70,7 @@ void sipcc_probe_sites(const char *sites, int64_t n)
 		abort();
 	T.hits = T.own_hits;
 	T.n_sites = 0;
+	T.trace = getenv("SIPCC_TEST_TRACE") && *getenv("SIPCC_TEST_TRACE") == '1';
 	for (char *p = T.sites_text; *p && T.n_sites < (unsigned)n;) {
 		char *nl = strchr(p, '\n');
 		T.sites[T.n_sites++] = p;
@@ -96,7 +101,7 @@ static void sipt_attribute(void)
 		sip_addr_ip(&m->dst, o->dst_ip, sizeof o->dst_ip);
 		o->dst_port = sip_addr_port(&m->dst);
 		snprintf(o->dst, sizeof o->dst, "%s:%d", o->dst_ip, o->dst_port);
-		o->site = sipt_site_last();
+		o->site = T.decide >= 0 ? T.sites[T.decide] : sipt_site_last();
 	}
 }
 
@@ -107,6 +112,20 @@ void sipcc_probe(int64_t i)
 	sipt_attribute();
 	T.hits[i]++;
 	T.last = (long)i;
+	if (T.trace)
+		fprintf(stderr, "trace: %s\n", T.sites[i]);
+}
+
+/* A statement that answers or forwards (compiler/llvm_stmt.c): what the
+ * proxy sends from now on, even after the route returned (a relay that
+ * waited), is its decision. */
+void sipcc_probe_decide(int64_t i)
+{
+	sipcc_probe(i);
+	if (i >= 0 && (uint64_t)i < T.n_sites)
+		T.decide = (long)i;
+	if (T.trace)
+		fprintf(stderr, "trace:   (answers or forwards)\n");
 }
 
 unsigned sipt_site_count(void)
@@ -286,6 +305,7 @@ int sipt_deliver(const char *msg, size_t len, const char *ip, int port)
 	memcpy(buf, msg, len);
 	buf[len] = '\0';
 	sipt_attribute();
+	T.decide = -1;
 	tp_deliver(T.sock, &src, buf, len);
 	sipt_attribute();
 	free(buf);

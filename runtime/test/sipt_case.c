@@ -113,6 +113,18 @@ int sipt_case_line(const struct sipt_file *f, int i)
 	return y_line(y_item(&w->doc, w->cases, i));
 }
 
+bool sipt_case_applies(const struct sipt_file *f, int i, const char *policy)
+{
+	struct sipt_file *w = (struct sipt_file *)f;
+	const char *only = y_str(y_get(&w->doc, y_item(&w->doc, w->cases, i), "only"));
+	const char *dot = policy ? strrchr(policy, '.') : NULL;
+	if (!only || !dot)
+		return true;
+	if (strcmp(only, "yaml") == 0)
+		return strcmp(dot, ".yaml") == 0 || strcmp(dot, ".yml") == 0;
+	return strcmp(dot + 1, only) == 0;
+}
+
 /* ---- the case ---- */
 
 #define TC_STR 512
@@ -931,6 +943,19 @@ static void tc_got(struct tc *t, char *out, size_t sz)
 		snprintf(out, sz, "nothing sent");
 }
 
+/* The statement that decided what the step sent: that of its last
+ * message (100 Trying left out), else the last one reached. */
+static const char *tc_step_site(struct tc *t)
+{
+	const char *site = NULL;
+	for (size_t i = t->step_first; i < sipt_out_count(); i++) {
+		const struct sipt_out *o = sipt_out_get(i);
+		if (msg_status(o->text) != 100)
+			site = o->site;
+	}
+	return site ? site : sipt_site_last();
+}
+
 static void tc_check_reply(struct tc *t, yaml_node_t *e)
 {
 	int want = atoi(y_str(e) ? y_str(e) : y_str(y_get(t->d, e, "status")) ? y_str(y_get(t->d, e, "status")) : "0");
@@ -940,7 +965,7 @@ static void tc_check_reply(struct tc *t, yaml_node_t *e)
 	if (!r) {
 		snprintf(w, sizeof w, "%d%s%s", want, reason ? " " : "", reason ? reason : "");
 		tc_got(t, g, sizeof g);
-		tc_diff(t, "reply", w, g, sipt_site_last());
+		tc_diff(t, "reply", w, g, tc_step_site(t));
 		return;
 	}
 	msg_first_line(r->text, g, sizeof g);
@@ -1006,8 +1031,7 @@ static void tc_check_relay(struct tc *t, yaml_node_t *e)
 		char w[64], g[1024];
 		snprintf(w, sizeof w, "%d request%s relayed", want, want == 1 ? "" : "s");
 		tc_got(t, g, sizeof g);
-		const struct sipt_out *r = tc_last_reply(t->step_first, false);
-		tc_diff(t, "relay", w, g, r ? r->site : n ? rel[n - 1]->site : sipt_site_last());
+		tc_diff(t, "relay", w, g, tc_step_site(t));
 		return;
 	}
 	if (!list) {
@@ -1140,7 +1164,7 @@ static void tc_check(struct tc *t, yaml_node_t *e)
 			tc_got(t, g, sizeof g);
 			if (strcmp(g, "nothing sent") != 0)
 				tc_diff(t, "nothing sent (the request dropped)", "nothing sent", g,
-					sipt_out_get(sipt_out_count() - 1)->site);
+					tc_step_site(t));
 		} else if (strcmp(k, "db") == 0) {
 			tc_check_db(t, v);
 		} else {
@@ -1258,9 +1282,12 @@ int sipt_case_run(struct sipt_file *f, int i, const char *template_path, const c
 		if (steps->type != YAML_SEQUENCE_NODE) {
 			tc_bad(&t, steps, "steps: a list of steps");
 		} else {
-			for (int s = 0; s < y_len(steps) && t.failed != 2; s++) {
+			/* The steps after a failed one build on what did not happen. */
+			for (int s = 0; s < y_len(steps) && !t.failed; s++) {
 				t.step = s + 1;
 				tc_step(&t, y_item(t.d, steps, s));
+				if (t.failed && s + 1 < y_len(steps))
+					fprintf(out, "  (steps %d to %d not run)\n", s + 2, y_len(steps));
 			}
 		}
 	} else {

@@ -22,6 +22,9 @@ int sipt_file_count(const struct sipt_file *f);
 /* The name of case i ("case N" when it has none) and its line. */
 const char *sipt_case_name(const struct sipt_file *f, int i);
 int sipt_case_line(const struct sipt_file *f, int i);
+/* Whether case i applies to the policy at path: a case with "only: sip"
+ * or "only: yaml" runs for a policy of that language only. */
+bool sipt_case_applies(const struct sipt_file *f, int i, const char *policy);
 
 /* Run case i of f with a copy of the database template (a file with the
  * runtime's schema) at db_path: starts the proxy (sipt.h), so once per

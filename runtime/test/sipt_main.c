@@ -104,7 +104,7 @@ int main(int argc, char **argv)
 	}
 	sipt_hits_share(hits);
 
-	int passed = 0, failed = 0, rc = 0;
+	int passed = 0, failed = 0, skipped = 0, rc = 0;
 	double t0 = now_s();
 	for (int k = first; k < argc; k++) {
 		struct sipt_file f;
@@ -115,7 +115,9 @@ int main(int argc, char **argv)
 			continue;
 		}
 		for (int i = 0; i < sipt_file_count(&f); i++) {
-			if (run_case(&f, i, tmpl, dbp) == 0)
+			if (!sipt_case_applies(&f, i, policy))
+				skipped++;
+			else if (run_case(&f, i, tmpl, dbp) == 0)
 				passed++;
 			else
 				failed++;
@@ -123,7 +125,11 @@ int main(int argc, char **argv)
 		sipt_file_free(&f);
 	}
 	double el = now_s() - t0;
-	printf("%d passed, %d failed (%.2f s)\n", passed, failed, el);
+	if (skipped)
+		printf("%d passed, %d failed, %d skipped (only: another language) (%.2f s)\n",
+		       passed, failed, skipped, el);
+	else
+		printf("%d passed, %d failed (%.2f s)\n", passed, failed, el);
 	if (coverage) {
 		unsigned reached = 0;
 		for (unsigned i = 0; i < nsites; i++)
