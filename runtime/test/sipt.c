@@ -187,13 +187,32 @@ int sipt_db_create(const char *path)
 	return rc;
 }
 
-int sipt_db_insert(const char *path, const char *table, unsigned n,
+int sipt_db_open(const char *path, db **out)
+{
+	char url[4200];
+	snprintf(url, sizeof url, "sqlite:%s", path);
+	int rc = db_open(url, out);
+	if (rc != SIP_OK) {
+		LOG_ERR("test: cannot open the database %s: %s", path, sip_strerror(rc));
+		return rc;
+	}
+	db_exec(*out, "BEGIN");
+	return SIP_OK;
+}
+
+void sipt_db_close(db *d)
+{
+	if (db_exec(d, "COMMIT") != SIP_OK)
+		LOG_ERR("test: cannot commit the rows: %s", db_error(d));
+	db_close(d);
+}
+
+int sipt_db_insert(db *d, const char *table, unsigned n,
 		   const char *const *cols, const char *const *vals, char *why, size_t whysz)
 {
-	char url[4200], sql[4096];
+	char sql[4096];
 	size_t len = 0;
-	db *d;
-	db_stmt *st;
+	db_stmt *st = NULL;
 
 	if (why && whysz)
 		*why = '\0';
@@ -220,14 +239,7 @@ int sipt_db_insert(const char *path, const char *table, unsigned n,
 		return SIP_EINVAL;
 	}
 	strcpy(sql + len, ")");
-	snprintf(url, sizeof url, "sqlite:%s", path);
-	int rc = db_open(url, &d);
-	if (rc != SIP_OK) {
-		if (why)
-			snprintf(why, whysz, "cannot open %s: %s", path, sip_strerror(rc));
-		return rc;
-	}
-	rc = db_prepare_sql(d, sql, &st);
+	int rc = db_prepare_sql(d, sql, &st);
 	for (unsigned i = 0; rc == SIP_OK && i < n; i++)
 		rc = db_bind_text(st, (int)i + 1, sip_str_make(vals[i], strlen(vals[i])));
 	if (rc == SIP_OK)
@@ -236,7 +248,6 @@ int sipt_db_insert(const char *path, const char *table, unsigned n,
 		snprintf(why, whysz, "%s", db_error(d));
 	if (st)
 		db_finalize(st);
-	db_close(d);
 	return rc;
 }
 

@@ -6,7 +6,9 @@
  * proxy through the functions below:
  *
  *     sipt_db_create("/tmp/t.db");                 schema of the runtime
- *     sipt_db_insert("/tmp/t.db", "subscriber", 3, cols, vals);
+ *     sipt_db_open("/tmp/t.db", &d);
+ *     sipt_db_insert(d, "subscriber", 3, cols, vals, NULL, 0);
+ *     sipt_db_close(d);
  *     sipt_start("sqlite:/tmp/t.db", "127.0.0.1", 5060);
  *     sipt_clock_set(1796623200);                  what $time says
  *     sipt_deliver(invite, strlen(invite), "10.0.0.11", 5060);
@@ -41,11 +43,16 @@ struct sipt_out {
 /* A new SQLite database file at path with the runtime's schema (any
  * previous file is replaced). SIP_OK or an error (logged). */
 int sipt_db_create(const char *path);
-/* Insert one row into table of the SQLite file at path: n columns, each
- * a text value (SQLite converts "3600" for an integer column). Names must
- * be identifiers. SIP_OK, SIP_EINVAL (a name), or the database's error,
- * with why filled (may be NULL). */
-int sipt_db_insert(const char *path, const char *table, unsigned n,
+/* Open the SQLite file at path to insert rows (db/db.h); several rows
+ * go in one transaction: sipt_db_close() commits. */
+struct db;
+int sipt_db_open(const char *path, struct db **out);
+void sipt_db_close(struct db *d);
+/* Insert one row into table: n columns, each a text value (SQLite
+ * converts "3600" for an integer column). Names must be identifiers.
+ * SIP_OK, SIP_EINVAL (a name), or the database's error, with why filled
+ * (may be NULL). */
+int sipt_db_insert(struct db *d, const char *table, unsigned n,
 		   const char *const *cols, const char *const *vals, char *why, size_t whysz);
 
 /* Register the linked policy (sipcc_policy_init), once per process:

@@ -354,7 +354,7 @@ static bool parse_addr(const char *s, char *ip, size_t ipsz, int *port, char *pr
 /* ---- the data ---- */
 
 /* Insert the rows of a data mapping: TABLE: [ { COLUMN: VALUE, ... } ]. */
-static void tc_data_load(struct tc *t, yaml_node_t *data)
+static void tc_data_load(struct tc *t, db *dbh, yaml_node_t *data)
 {
 	if (!data)
 		return;
@@ -397,7 +397,7 @@ static void tc_data_load(struct tc *t, yaml_node_t *data)
 				vals[n++] = expires;
 			}
 			char why[512];
-			if (sipt_db_insert(t->db_path, table, n, cols, vals, why, sizeof why) != SIP_OK) {
+			if (sipt_db_insert(dbh, table, n, cols, vals, why, sizeof why) != SIP_OK) {
 				tc_bad(t, row, "cannot insert this row into '%s': %s", table, why);
 				return;
 			}
@@ -1265,8 +1265,14 @@ int sipt_case_run(struct sipt_file *f, int i, const char *template_path, const c
 	}
 	t.data[0] = y_get(t.d, f->root, "data");
 	t.data[1] = y_get(t.d, t.node, "data");
-	tc_data_load(&t, t.data[0]);
-	tc_data_load(&t, t.data[1]);
+	db *dbh;
+	if (sipt_db_open(db_path, &dbh) != SIP_OK) {
+		tc_bad(&t, t.node, "cannot open the database %s", db_path);
+		return 2;
+	}
+	tc_data_load(&t, dbh, t.data[0]);
+	tc_data_load(&t, dbh, t.data[1]);
+	sipt_db_close(dbh);
 	if (t.failed)
 		return t.failed;
 	if (!tc_time(&t, y_get(t.d, f->root, "time")) || !tc_time(&t, y_get(t.d, t.node, "time")))

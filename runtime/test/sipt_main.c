@@ -80,7 +80,10 @@ int main(int argc, char **argv)
 	const char *lv = getenv("SIPCC_TEST_LOG_LEVEL");
 	sip_log_level = lv && sip_log_level_parse(lv) >= 0 ? sip_log_level_parse(lv) : SIP_LOG_ERR;
 
-	const char *tmp = getenv("TMPDIR");
+	/* The databases of the cases: in memory when /dev/shm is there. */
+	const char *tmp = getenv("SIPCC_TEST_TMPDIR");
+	if (!tmp || !*tmp)
+		tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : getenv("TMPDIR");
 	char dir[4096], tmpl[4200], dbp[4200];
 	snprintf(dir, sizeof dir, "%s/sipcc-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir)) {
