@@ -28,6 +28,8 @@ struct cc_opts {
 	bool coverage;
 	int ndefines;
 	bool emit_llvm;
+	bool obj_only;              /* build -c: the object, not linked */
+	bool probes;                /* build --probes: statement probes (test engine) */
 	bool werror;
 	bool json;
 	int opt_level;
@@ -36,8 +38,8 @@ struct cc_opts {
 
 static void cc_usage(FILE *out)
 {
-	fputs("usage: sipcc build POLICY -o OUT [-D NAME[=VALUE]]... [--emit-llvm] [-O0..3] [-Werror]\n"
-	      "                    [--format=text|json]\n"
+	fputs("usage: sipcc build POLICY -o OUT [-D NAME[=VALUE]]... [--emit-llvm | -c [--probes]]\n"
+	      "                    [-O0..3] [-Werror] [--format=text|json]\n"
 	      "       sipcc check POLICY [-D NAME[=VALUE]]... [-Werror] [--format=text|json]\n"
 	      "       sipcc test POLICY [TESTS...] [-D NAME[=VALUE]]... [--coverage]\n"
 	      "       sipcc explain POLICY\n"
@@ -65,6 +67,10 @@ static void cc_usage(FILE *out)
 	      "               'define NAME = ...'; digits make an int, true/false a bool,\n"
 	      "               anything else a string; -D NAME means true\n"
 	      "  --emit-llvm  write LLVM IR text to OUT instead of linking (build)\n"
+	      "  -c           write the policy's object file to OUT instead of linking\n"
+	      "               (build; link it with libsiprt.a, or with --probes with\n"
+	      "               libsiprt_test.a and libsiprt.a for the test engine's C API)\n"
+	      "  --probes     with -c: the statement probes of a test build (sipcc test)\n"
 	      "  -O0 .. -O3   optimisation level (default -O2)\n"
 	      "  -Werror      treat warnings as errors\n"
 	      "  --coverage   list the statements of POLICY no case reached (test)\n"
@@ -123,6 +129,10 @@ static int cc_opts_parse(int argc, char **argv, struct cc_opts *o)
 			o->out = v;
 		} else if (build && strcmp(a, "--emit-llvm") == 0) {
 			o->emit_llvm = true;
+		} else if (build && strcmp(a, "-c") == 0) {
+			o->obj_only = true;
+		} else if (build && strcmp(a, "--probes") == 0) {
+			o->probes = true;
 		} else if (build && strncmp(a, "-O", 2) == 0) {
 			if (a[2] == '\0')
 				o->opt_level = 2;
@@ -162,6 +172,11 @@ static int cc_opts_parse(int argc, char **argv, struct cc_opts *o)
 		return cc_usage_error("%s: no policy file given", o->cmd);
 	if (build && !o->out)
 		return cc_usage_error("%s: missing -o OUT (the executable to write)", o->cmd);
+	if (o->probes && !o->obj_only)
+		return cc_usage_error("%s: --probes needs -c (a test build links with the test engine)",
+				      o->cmd);
+	if (o->obj_only && o->emit_llvm)
+		return cc_usage_error("%s: -c and --emit-llvm write different things", o->cmd);
 	return CC_EXIT_OK;
 }
 
@@ -293,8 +308,10 @@ static int cc_cmd_build(const struct cc_opts *o)
 
 	if (!p)
 		return CC_EXIT_FAIL;
-	if (o->emit_llvm) {
+	if (o->emit_llvm || o->obj_only) {
 		cg.out_path = o->out;
+		cg.probes = o->probes;
+		cg.probe_skip = cc_stdlib_dir();
 		return cc_codegen(p, &cg) ? CC_EXIT_OK : CC_EXIT_FAIL;
 	}
 
