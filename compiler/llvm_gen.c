@@ -346,10 +346,22 @@ static void cc_gen_policy_init(struct cc_gen *g, struct cc_program *p)
 		LLVMValueRef reg_sites = cc_gen_declare(g, "sipcc_probe_sites",
 							LLVMFunctionType(g->t_void, st, 2, 0));
 		LLVMValueRef args[2] = {
-			cc_gen_cstr(g, g->sites ? g->sites : "", g->sites_len + 1),
+			cc_gen_cstr(g, g->sites ? g->sites : "", g->sites_len),
 			cc_const_i64(g, g->nsites),
 		};
 		cc_gen_call(g, reg_sites, args, 2, "");
+		/* The flags by name, for the checks of a test case. */
+		LLVMTypeRef ft[3] = { g->t_ptr, g->t_i64, g->t_i64 };
+		LLVMValueRef reg_flag = cc_gen_declare(g, "sipcc_probe_flag",
+						       LLVMFunctionType(g->t_void, ft, 3, 0));
+		for (struct cc_flag_decl *f = p->flags; f; f = f->next) {
+			LLVMValueRef fa[3] = {
+				cc_gen_cstr(g, f->name, strlen(f->name)),
+				cc_const_i64(g, f->index),
+				cc_const_i64(g, f->branch),
+			};
+			cc_gen_call(g, reg_flag, fa, 3, "");
+		}
 	}
 
 	LLVMTypeRef lt[3] = { g->t_ptr, g->t_ptr, g->t_i64 };

@@ -333,11 +333,11 @@ static void cc_gen_probe(struct cc_gen *g, struct cc_stmt *s)
 	}
 	memcpy(g->sites + g->sites_len, site, (size_t)n + 1);
 	g->sites_len += (size_t)n;
-	LLVMTypeRef pt[1] = { g->t_i64 };
+	LLVMTypeRef pt[2] = { g->t_ctx, g->t_i64 };
 	const char *probe = cc_expr_decides(cc_stmt_own_expr(s)) ? "sipcc_probe_decide" : "sipcc_probe";
-	LLVMValueRef fn = cc_gen_declare(g, probe, LLVMFunctionType(g->t_void, pt, 1, 0));
-	LLVMValueRef args[1] = { cc_const_i64(g, g->nsites++) };
-	cc_gen_call(g, fn, args, 1, "");
+	LLVMValueRef fn = cc_gen_declare(g, probe, LLVMFunctionType(g->t_void, pt, 2, 0));
+	LLVMValueRef args[2] = { g->ctx, cc_const_i64(g, g->nsites++) };
+	cc_gen_call(g, fn, args, 2, "");
 }
 
 /* Lower one statement (and, for S_BLOCK, its list). Statements after an

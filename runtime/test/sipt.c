@@ -18,12 +18,14 @@
 #include "proxy/policy_abi.h"
 #include "proxy/proxy.h"
 #include "proxy/routes.h"
+#include "script/script.h"
 #include "test/sipt.h"
 
 /* Defined by a policy compiled with probes (compiler/codegen.h). */
-void sipcc_probe(int64_t i);
-void sipcc_probe_decide(int64_t i);
+void sipcc_probe(struct sip_ctx *ctx, int64_t i);
+void sipcc_probe_decide(struct sip_ctx *ctx, int64_t i);
 void sipcc_probe_sites(const char *sites, int64_t n);
+void sipcc_probe_flag(const char *name, int64_t index, int64_t branch);
 
 static struct {
 	sip_loop loop;
@@ -43,6 +45,11 @@ static struct {
 	bool trace;             /* SIPCC_TEST_TRACE: print each statement reached */
 	long decide;            /* last statement that answers or forwards
 				   while routing the message being handled */
+	/* The AVPs and flags when it was reached. */
+	uint64_t flags, bflags;
+	char *avps;
+	/* flag NAME and bflag NAME of the policy, by bit. */
+	const char *flag_names[2][64];
 } T = { .last = -1, .decide = -1 };
 
 static int64_t sipt_clock_now(void)
@@ -102,11 +109,67 @@ static void sipt_attribute(void)
 		o->dst_port = sip_addr_port(&m->dst);
 		snprintf(o->dst, sizeof o->dst, "%s:%d", o->dst_ip, o->dst_port);
 		o->site = T.decide >= 0 ? T.sites[T.decide] : sipt_site_last();
+		if (T.decide >= 0) {
+			o->flags = T.flags;
+			o->bflags = T.bflags;
+			o->avps = T.avps ? T.avps : "";
+		} else {
+			o->avps = "";
+		}
 	}
 }
 
-void sipcc_probe(int64_t i)
+void sipcc_probe_flag(const char *name, int64_t index, int64_t branch)
 {
+	if (index >= 0 && index < 64)
+		T.flag_names[branch ? 1 : 0][index] = name;
+}
+
+int sipt_flag_bit(const char *name, bool *branch)
+{
+	for (int k = 0; k < 2; k++)
+		for (int i = 0; i < 64; i++)
+			if (T.flag_names[k][i] && strcmp(T.flag_names[k][i], name) == 0) {
+				if (branch)
+					*branch = k == 1;
+				return i;
+			}
+	return -1;
+}
+
+/* The AVPs and flags of ctx now: "name=value" lines, newest first. Read
+ * only: a message without script state stays without. */
+static void sipt_snapshot(struct sip_ctx *ctx)
+{
+	const struct script_vars *v = NULL;
+	char *text = NULL;
+	size_t len = 0;
+
+	if (ctx)
+		v = ctx->txn && ctx->txn->u_script ? ctx->txn->u_script : ctx->script;
+	T.flags = v ? v->flags : 0;
+	T.bflags = v ? v->bflags : 0;
+	FILE *m = open_memstream(&text, &len);
+	if (!m)
+		abort();
+	for (const struct script_avp *a = v ? v->avps : NULL; a; a = a->next) {
+		bool is_int = false;
+		const char *name = script_avp_decl(a->idx, &is_int);
+		if (!name)
+			continue;
+		if (is_int)
+			fprintf(m, "%s=%lld\n", name, (long long)a->ival);
+		else
+			fprintf(m, "%s=%.*s\n", name, (int)a->sval.len, a->sval.s ? a->sval.s : "");
+	}
+	fclose(m);
+	/* Earlier snapshots stay: messages sent before point into them. */
+	T.avps = text;
+}
+
+void sipcc_probe(struct sip_ctx *ctx, int64_t i)
+{
+	(void)ctx;
 	if (i < 0 || (uint64_t)i >= T.n_sites)
 		return;
 	sipt_attribute();
@@ -119,11 +182,13 @@ void sipcc_probe(int64_t i)
 /* A statement that answers or forwards (compiler/llvm_stmt.c): what the
  * proxy sends from now on, even after the route returned (a relay that
  * waited), is its decision. */
-void sipcc_probe_decide(int64_t i)
+void sipcc_probe_decide(struct sip_ctx *ctx, int64_t i)
 {
-	sipcc_probe(i);
-	if (i >= 0 && (uint64_t)i < T.n_sites)
+	sipcc_probe(ctx, i);
+	if (i >= 0 && (uint64_t)i < T.n_sites) {
 		T.decide = (long)i;
+		sipt_snapshot(ctx);
+	}
 	if (T.trace)
 		fprintf(stderr, "trace:   (answers or forwards)\n");
 }

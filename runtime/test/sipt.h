@@ -38,6 +38,11 @@ struct sipt_out {
 	 * reached before it was sent), or "" when the policy was compiled
 	 * without probes or no statement ran. */
 	const char *site;
+	/* The policy's flags (flag NAME), the current branch's flags (bflag
+	 * NAME) and its AVPs ("name=value" lines, newest first) when that
+	 * statement was reached; 0, 0 and "" without probes. */
+	uint64_t flags, bflags;
+	const char *avps;
 };
 
 /* A new SQLite database file at path with the runtime's schema (any
@@ -90,6 +95,9 @@ unsigned sipt_site_count(void);
 const char *sipt_site(unsigned i);
 uint32_t sipt_site_hits(unsigned i);
 void sipt_hits_share(uint32_t *hits);
+/* The bit of flag (or bflag, *branch set) name in sipt_out.flags
+ * (bflags); -1 when the policy declares no such flag. */
+int sipt_flag_bit(const char *name, bool *branch);
 /* The last statement reached, "" when none. */
 const char *sipt_site_last(void);
 

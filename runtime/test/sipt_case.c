@@ -1142,12 +1142,94 @@ static void tc_check_db(struct tc *t, yaml_node_t *e)
 	db_close(d);
 }
 
+/* The step's last message but 100 Trying: the one whose deciding
+ * statement's AVPs and flags the checks look at. */
+static const struct sipt_out *tc_step_last(struct tc *t)
+{
+	const struct sipt_out *r = NULL;
+	for (size_t i = t->step_first; i < sipt_out_count(); i++)
+		if (msg_status(sipt_out_get(i)->text) != 100)
+			r = sipt_out_get(i);
+	return r;
+}
+
+/* flags: [NAME, ...] set, or { NAME: true|false }: the flags (and branch
+ * flags) when the statement that sent the step's last message ran. */
+static void tc_check_flags(struct tc *t, yaml_node_t *e)
+{
+	const struct sipt_out *o = tc_step_last(t);
+	int n = e->type == YAML_SEQUENCE_NODE ? y_len(e) :
+		e->type == YAML_MAPPING_NODE ? (int)(e->data.mapping.pairs.top - e->data.mapping.pairs.start) : -1;
+	if (n < 0) {
+		tc_bad(t, e, "flags: a list of flags that are set, or a mapping of flags to true or false");
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		const char *name, *want = "true";
+		if (e->type == YAML_SEQUENCE_NODE) {
+			name = y_str(y_item(t->d, e, i));
+		} else {
+			yaml_node_pair_t *p = e->data.mapping.pairs.start + i;
+			name = y_str(yaml_document_get_node(t->d, p->key));
+			want = y_str(yaml_document_get_node(t->d, p->value));
+		}
+		bool branch = false, on = want && strcmp(want, "true") == 0;
+		int bit = name ? sipt_flag_bit(name, &branch) : -1;
+		if (bit < 0) {
+			tc_bad(t, e, "flags: the policy declares no flag '%s'", name ? name : "?");
+			return;
+		}
+		if (!o) {
+			tc_diff(t, "flags", name, "nothing sent", sipt_site_last());
+			continue;
+		}
+		bool set = ((branch ? o->bflags : o->flags) >> bit) & 1;
+		if (set != on) {
+			char what[128];
+			tc_fmt(what, sizeof what, "flag %s", name);
+			tc_diff(t, what, on ? "set" : "not set", set ? "set" : "not set", o->site);
+		}
+	}
+}
+
+/* avps: { NAME: VALUE }: the newest value of each AVP when the statement
+ * that sent the step's last message ran. */
+static void tc_check_avps(struct tc *t, yaml_node_t *e)
+{
+	const struct sipt_out *o = tc_step_last(t);
+	if (e->type != YAML_MAPPING_NODE) {
+		tc_bad(t, e, "avps: a mapping of AVP names to values");
+		return;
+	}
+	for (yaml_node_pair_t *p = e->data.mapping.pairs.start; p < e->data.mapping.pairs.top; p++) {
+		const char *name = y_str(yaml_document_get_node(t->d, p->key));
+		const char *want = y_str(yaml_document_get_node(t->d, p->value));
+		char what[128], got[1024] = "not set";
+		if (!name || !want) {
+			tc_bad(t, e, "avps: a mapping of AVP names to values");
+			return;
+		}
+		size_t nl = strlen(name);
+		for (const char *l = o ? o->avps : ""; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+			if (strncmp(l, name, nl) == 0 && l[nl] == '=') {
+				const char *v = l + nl + 1, *end = strchr(v, '\n');
+				tc_fmt(got, sizeof got, "%.*s", end ? (int)(end - v) : (int)strlen(v), v);
+				break;
+			}
+		}
+		if (strcmp(got, want) != 0) {
+			tc_fmt(what, sizeof what, "$avp(%s)", name);
+			tc_diff(t, what, want, got, o ? o->site : sipt_site_last());
+		}
+	}
+}
+
 static void tc_check(struct tc *t, yaml_node_t *e)
 {
 	if (!e)
 		return;
 	if (e->type != YAML_MAPPING_NODE) {
-		tc_bad(t, e, "expect: a mapping (reply, relay, nothing, db)");
+		tc_bad(t, e, "expect: a mapping (reply, relay, nothing, db, flags, avps)");
 		return;
 	}
 	for (yaml_node_pair_t *p = e->data.mapping.pairs.start; p < e->data.mapping.pairs.top; p++) {
@@ -1167,8 +1249,12 @@ static void tc_check(struct tc *t, yaml_node_t *e)
 					tc_step_site(t));
 		} else if (strcmp(k, "db") == 0) {
 			tc_check_db(t, v);
+		} else if (strcmp(k, "flags") == 0) {
+			tc_check_flags(t, v);
+		} else if (strcmp(k, "avps") == 0) {
+			tc_check_avps(t, v);
 		} else {
-			tc_bad(t, v, "expect: unknown key '%s' (reply, relay, nothing, db)", k);
+			tc_bad(t, v, "expect: unknown key '%s' (reply, relay, nothing, db, flags, avps)", k);
 		}
 	}
 }
