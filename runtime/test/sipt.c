@@ -48,6 +48,8 @@ static struct {
 	/* The AVPs and flags when it was reached. */
 	uint64_t flags, bflags;
 	char *avps;
+	char **snaps;           /* every snapshot the messages may point into */
+	size_t n_snaps, cap_snaps;
 	/* flag NAME and bflag NAME of the policy, by bit. */
 	const char *flag_names[2][64];
 } T = { .last = -1, .decide = -1 };
@@ -163,7 +165,15 @@ static void sipt_snapshot(struct sip_ctx *ctx)
 			fprintf(m, "%s=%.*s\n", name, (int)a->sval.len, a->sval.s ? a->sval.s : "");
 	}
 	fclose(m);
-	/* Earlier snapshots stay: messages sent before point into them. */
+	/* Earlier snapshots stay until sipt_out_clear(): messages sent
+	 * before point into them. */
+	if (T.n_snaps == T.cap_snaps) {
+		T.cap_snaps = T.cap_snaps ? 2 * T.cap_snaps : 16;
+		T.snaps = realloc(T.snaps, T.cap_snaps * sizeof *T.snaps);
+		if (!T.snaps)
+			abort();
+	}
+	T.snaps[T.n_snaps++] = text;
 	T.avps = text;
 }
 
@@ -360,10 +370,21 @@ void sipt_stop(void)
 {
 	if (!T.started)
 		return;
+	tp_close_all();
 	proxy_routes_stop();
 	proxy_modules_destroy();
 	proxy_destroy();
+	sip_loop_destroy(&T.loop);
 	T.started = false;
+	sipt_out_clear();
+	for (size_t i = 0; i < T.n_snaps; i++)
+		free(T.snaps[i]);
+	free(T.snaps);
+	free(T.out);
+	T.snaps = NULL;
+	T.out = NULL;
+	T.avps = NULL;
+	T.n_snaps = T.cap_snaps = T.cap_out = 0;
 }
 
 int sipt_deliver(const char *msg, size_t len, const char *ip, int port)
@@ -431,4 +452,11 @@ void sipt_out_clear(void)
 	T.n_out = 0;
 	T.attributed = 0;
 	tp_loopback_clear();
+	/* The current snapshot stays: messages sent from now on may take it. */
+	for (size_t i = 0; i < T.n_snaps; i++)
+		if (T.snaps[i] != T.avps)
+			free(T.snaps[i]);
+	T.n_snaps = 0;
+	if (T.avps)
+		T.snaps[T.n_snaps++] = T.avps;
 }

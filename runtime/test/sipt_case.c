@@ -890,6 +890,8 @@ static void tc_dialog_learn(struct tc *t)
 
 /* ---- checks ---- */
 
+static bool tc_hop_ack(struct tc *t, const struct sipt_out *o);
+
 static void tc_check_headers(struct tc *t, const char *what, const struct sipt_out *o,
 			     yaml_node_t *h, yaml_node_t *absent)
 {
@@ -1007,22 +1009,52 @@ static void tc_check_one_relay(struct tc *t, yaml_node_t *e, const struct sipt_o
 	tc_check_headers(t, what, o, y_get(t->d, e, "headers"), y_get(t->d, e, "absent"));
 }
 
+/* Whether o passes the checks of e, reporting nothing. */
+static bool tc_relay_matches(struct tc *t, yaml_node_t *e, const struct sipt_out *o)
+{
+	char g[TC_STR], v[4096];
+	const char *to = y_str(y_get(t->d, e, "to"));
+	const char *ruri = y_str(y_get(t->d, e, "ruri"));
+	const char *want_m = y_str(y_get(t->d, e, "method"));
+	yaml_node_t *h = y_get(t->d, e, "headers"), *absent = y_get(t->d, e, "absent");
+	if (to && strcmp(o->dst, to) != 0)
+		return false;
+	msg_ruri(o->text, g, sizeof g);
+	if (ruri && strcmp(g, ruri) != 0)
+		return false;
+	msg_method(o->text, g, sizeof g);
+	if (want_m && strcmp(g, want_m) != 0)
+		return false;
+	if (h && h->type == YAML_MAPPING_NODE) {
+		for (yaml_node_pair_t *p = h->data.mapping.pairs.start; p < h->data.mapping.pairs.top; p++) {
+			const char *name = y_str(yaml_document_get_node(t->d, p->key));
+			const char *want = y_str(yaml_document_get_node(t->d, p->value));
+			bool found = false;
+			for (int i = 0; name && !found && msg_hdr(o->text, name, i, v, sizeof v); i++)
+				found = !want || strstr(v, want);
+			if (!found)
+				return false;
+		}
+	}
+	for (int i = 0; i < y_len(absent); i++) {
+		const char *name = y_str(y_item(t->d, absent, i));
+		if (name && msg_hdr(o->text, name, 0, v, sizeof v))
+			return false;
+	}
+	return true;
+}
+
 static void tc_check_relay(struct tc *t, yaml_node_t *e)
 {
 	const struct sipt_out *rel[32];
 	int n = 0;
-	char method[32];
 	for (size_t i = t->step_first; i < sipt_out_count() && n < 32; i++) {
 		const struct sipt_out *o = sipt_out_get(i);
 		if (msg_is_reply(o->text))
 			continue;
-		msg_method(o->text, method, sizeof method);
 		/* The hop-by-hop ACK of a negative reply is the proxy's own. */
-		if (strcmp(method, "ACK") == 0 && strcmp(o->dst_ip, t->ua_ip) != 0) {
-			bool dlg_ack = t->dlg && strstr(o->text, t->dlg_callid);
-			if (!dlg_ack)
-				continue;
-		}
+		if (tc_hop_ack(t, o))
+			continue;
 		rel[n++] = o;
 	}
 	bool list = e->type == YAML_SEQUENCE_NODE;
@@ -1038,8 +1070,23 @@ static void tc_check_relay(struct tc *t, yaml_node_t *e)
 		tc_check_one_relay(t, e, rel[n - 1], 0);
 		return;
 	}
+	/* The branches of a fork, in any order: each expected one takes a
+	 * request it matches; one that matches none is shown against the
+	 * first request left. */
+	bool used[32] = { false }, ok[32] = { false };
 	for (int i = 0; i < want; i++)
-		tc_check_one_relay(t, y_item(t->d, e, i), rel[i], i + 1);
+		for (int k = 0; k < n && !ok[i]; k++)
+			if (!used[k] && tc_relay_matches(t, y_item(t->d, e, i), rel[k]))
+				used[k] = ok[i] = true;
+	for (int i = 0; i < want; i++) {
+		if (ok[i])
+			continue;
+		int k = 0;
+		while (k < n - 1 && used[k])
+			k++;
+		used[k] = true;
+		tc_check_one_relay(t, y_item(t->d, e, i), rel[k], i + 1);
+	}
 }
 
 /* db: { TABLE: COUNT } or { TABLE: [ { COLUMN: VALUE } ] }: the rows the
@@ -1224,6 +1271,32 @@ static void tc_check_avps(struct tc *t, yaml_node_t *e)
 	}
 }
 
+/* Whether o is the proxy's own ACK to a negative reply of a branch (hop
+ * by hop, RFC 3261 §17.1.1.3), not something it forwards. */
+static bool tc_hop_ack(struct tc *t, const struct sipt_out *o)
+{
+	char method[32];
+	if (msg_is_reply(o->text))
+		return false;
+	msg_method(o->text, method, sizeof method);
+	if (strcmp(method, "ACK") != 0 || strcmp(o->dst_ip, t->ua_ip) == 0)
+		return false;
+	return !(t->dlg && strstr(o->text, t->dlg_callid));
+}
+
+/* The replies (100 Trying left out) and requests the step sent, the
+ * proxy's own ACKs left out. */
+static int tc_sent_count(struct tc *t)
+{
+	int n = 0;
+	for (size_t i = t->step_first; i < sipt_out_count(); i++) {
+		const struct sipt_out *o = sipt_out_get(i);
+		if (msg_status(o->text) != 100 && !tc_hop_ack(t, o))
+			n++;
+	}
+	return n;
+}
+
 static void tc_check(struct tc *t, yaml_node_t *e)
 {
 	if (!e)
@@ -1244,7 +1317,7 @@ static void tc_check(struct tc *t, yaml_node_t *e)
 		} else if (strcmp(k, "nothing") == 0) {
 			char g[1024];
 			tc_got(t, g, sizeof g);
-			if (strcmp(g, "nothing sent") != 0)
+			if (tc_sent_count(t) != 0)
 				tc_diff(t, "nothing sent (the request dropped)", "nothing sent", g,
 					tc_step_site(t));
 		} else if (strcmp(k, "db") == 0) {
