@@ -435,6 +435,24 @@ void sipt_run(void)
 	sipt_attribute();
 }
 
+void sipt_advance(uint64_t ms)
+{
+	uint64_t wall_ms = 0;
+	while (ms > 0) {
+		uint64_t d = ms < 500 ? ms : 500;
+		sip_loop_clock_skip(d);
+		ms -= d;
+		if (T.clock) {
+			wall_ms += d;
+			T.clock += (int64_t)(wall_ms / 1000);
+			wall_ms %= 1000;
+		}
+		sip_loop_once(&T.loop, 0);
+		sipt_attribute();
+	}
+	sipt_run();
+}
+
 size_t sipt_out_count(void)
 {
 	sipt_attribute();

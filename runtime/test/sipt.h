@@ -75,6 +75,12 @@ void sipt_stop(void);
  * ($time, $utime, $Ts, check_time_rec); 0: the real clock. */
 void sipt_clock_set(int64_t unix_time);
 
+/* Let ms milliseconds pass: the loop's clock (timers: retransmissions,
+ * final-response timers, dialog timeouts) and the policy's wall clock
+ * when sipt_clock_set() set it, in steps of at most half a second with
+ * the loop run at each, then sipt_run(). */
+void sipt_advance(uint64_t ms);
+
 /* Hand msg to the proxy as received from ip:port (copied). */
 int sipt_deliver(const char *msg, size_t len, const char *ip, int port);
 /* Run the loop until the proxy is idle: no database job pending, no

@@ -644,6 +644,19 @@ static char *tc_request(struct tc *t, yaml_node_t *s, const char *auth_line, uns
 	return text;
 }
 
+/* Whether o repeats a message sent before to the same place (timers A,
+ * E and G: a retransmission). */
+static bool tc_retrans(const struct sipt_out *o)
+{
+	for (size_t i = 0; i < sipt_out_count() && sipt_out_get(i) != o; i++) {
+		const struct sipt_out *e = sipt_out_get(i);
+		if (e->len == o->len && strcmp(e->dst, o->dst) == 0 &&
+		    memcmp(e->text, o->text, o->len) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* The last reply the proxy sent since message first, 100 Trying left out
  * unless with100; NULL when none. */
 static const struct sipt_out *tc_last_reply(size_t first, bool with100)
@@ -651,7 +664,8 @@ static const struct sipt_out *tc_last_reply(size_t first, bool with100)
 	const struct sipt_out *r = NULL;
 	for (size_t i = first; i < sipt_out_count(); i++) {
 		const struct sipt_out *o = sipt_out_get(i);
-		if (msg_is_reply(o->text) && (with100 || msg_status(o->text) != 100))
+		if (msg_is_reply(o->text) && (with100 || msg_status(o->text) != 100) &&
+		    !tc_retrans(o))
 			r = o;
 	}
 	return r;
@@ -825,8 +839,14 @@ static void tc_answer(struct tc *t, yaml_node_t *a)
 		fprintf(m, "Via: %s\r\n", v);
 	if (msg_hdr(rq->text, "From", 0, v, sizeof v))
 		fprintf(m, "From: %s\r\n", v);
+	/* One tag per callee (a fork's branches are different dialogs). */
+	char tag[96];
+	tc_fmt(tag, sizeof tag, ";tag=callee-%s-%d", rq->dst_ip, rq->dst_port);
+	for (char *c = tag; *c; c++)
+		if (*c == '.' || *c == ':')
+			*c = '-';
 	if (msg_hdr(rq->text, "To", 0, tov, sizeof tov))
-		fprintf(m, "To: %s%s\r\n", tov, strstr(tov, "tag=") || status == 100 ? "" : ";tag=callee-1");
+		fprintf(m, "To: %s%s\r\n", tov, strstr(tov, "tag=") || status == 100 ? "" : tag);
 	if (msg_hdr(rq->text, "Call-ID", 0, v, sizeof v))
 		fprintf(m, "Call-ID: %s\r\n", v);
 	if (msg_hdr(rq->text, "CSeq", 0, v, sizeof v))
@@ -1276,6 +1296,9 @@ static void tc_check_avps(struct tc *t, yaml_node_t *e)
 static bool tc_hop_ack(struct tc *t, const struct sipt_out *o)
 {
 	char method[32];
+	/* A retransmission is not a new message either. */
+	if (tc_retrans(o))
+		return true;
 	if (msg_is_reply(o->text))
 		return false;
 	msg_method(o->text, method, sizeof method);
@@ -1339,6 +1362,7 @@ static void tc_step(struct tc *t, yaml_node_t *step)
 	static char what[TC_STR];
 	yaml_node_t *send = y_get(t->d, step, "send");
 	yaml_node_t *answer = y_get(t->d, step, "answer");
+	yaml_node_t *wait = y_get(t->d, step, "wait");
 	t->step_node = step;
 	if (!tc_time(t, y_get(t->d, step, "time")))
 		return;
@@ -1353,8 +1377,22 @@ static void tc_step(struct tc *t, yaml_node_t *step)
 			 y_str(y_get(t->d, answer, "status")) ? y_str(y_get(t->d, answer, "status")) : "?");
 		t->step_what = what;
 		tc_answer(t, answer);
+	} else if (wait) {
+		const char *w = y_str(wait);
+		char *end = NULL;
+		double v = w ? strtod(w, &end) : -1;
+		double unit = !end ? 0 : !*end || strcmp(end, "s") == 0 ? 1000 :
+			strcmp(end, "ms") == 0 ? 1 : strcmp(end, "m") == 0 ? 60000 : 0;
+		if (!w || end == w || v < 0 || unit == 0 || v * unit > 86400000.0) {
+			tc_bad(t, wait, "wait: a duration (31s, 500ms, 2m; at most a day)");
+			return;
+		}
+		snprintf(what, sizeof what, "wait %s", w);
+		t->step_what = what;
+		t->step_first = sipt_out_count();
+		sipt_advance((uint64_t)(v * unit));
 	} else if (!y_get(t->d, step, "time")) {
-		tc_bad(t, step, "a step has 'send:' (a mapping) or 'answer:'");
+		tc_bad(t, step, "a step has 'send:' (a mapping), 'answer:' or 'wait:'");
 		return;
 	}
 	if (t->failed == 2)

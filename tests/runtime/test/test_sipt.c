@@ -135,6 +135,22 @@ static void test_clock(void **state)
 	assert_true(r == NULL || strncmp(r->text, "SIP/2.0 480", 11) != 0);
 }
 
+/* Time passes only when the test says: a callee that never answers gets
+ * the caller a 408 after timer B (32 s), not before. */
+static void test_advance(void **state)
+{
+	(void)state;
+	send_invite(5, 70);
+	assert_null(last_reply());
+	sipt_advance(31000);
+	assert_null(last_reply());
+	sipt_advance(2000);
+	const struct sipt_out *r = last_reply();
+	assert_non_null(r);
+	assert_true(strncmp(r->text, "SIP/2.0 408 ", 12) == 0);
+	assert_string_equal(r->dst, "192.0.2.10:5060");
+}
+
 /* Every statement reached so far was counted; line 14's challenge was not
  * reached (no REGISTER). */
 static void test_probes(void **state)
@@ -157,6 +173,7 @@ int main(void)
 		cmocka_unit_test(test_relay),
 		cmocka_unit_test(test_reply_site),
 		cmocka_unit_test(test_clock),
+		cmocka_unit_test(test_advance),
 		cmocka_unit_test(test_probes),
 	};
 	setenv("TZ", "UTC", 1);
