@@ -773,9 +773,10 @@ static void tc_send(struct tc *t, yaml_node_t *step, yaml_node_t *s)
 	free(msg);
 }
 
-/* The request the proxy relayed last (not an ACK), to dst when given;
- * NULL when none. */
-static const struct sipt_out *tc_last_relay(const char *dst)
+/* The request the proxy relayed last, to dst when given: of method
+ * when given, else neither an ACK nor a CANCEL (a callee's 487 answers
+ * the INVITE); NULL when none. */
+static const struct sipt_out *tc_last_relay(const char *dst, const char *want)
 {
 	const struct sipt_out *r = NULL;
 	char method[32];
@@ -784,7 +785,8 @@ static const struct sipt_out *tc_last_relay(const char *dst)
 		if (msg_is_reply(o->text))
 			continue;
 		msg_method(o->text, method, sizeof method);
-		if (strcmp(method, "ACK") == 0)
+		if (want ? strcmp(method, want) != 0 :
+		    strcmp(method, "ACK") == 0 || strcmp(method, "CANCEL") == 0)
 			continue;
 		if (!dst || strcmp(o->dst, dst) == 0)
 			r = o;
@@ -796,7 +798,7 @@ static const struct sipt_out *tc_last_relay(const char *dst)
  * request's Vias, From, To (with a tag), Call-ID, CSeq and Record-Route. */
 static void tc_answer(struct tc *t, yaml_node_t *a)
 {
-	const char *to = NULL, *reason = NULL, *body = NULL, *contact = NULL;
+	const char *to = NULL, *reason = NULL, *body = NULL, *contact = NULL, *method = NULL;
 	int status;
 	if (a->type == YAML_SCALAR_NODE) {
 		status = atoi(y_str(a));
@@ -806,12 +808,13 @@ static void tc_answer(struct tc *t, yaml_node_t *a)
 		reason = y_str(y_get(t->d, a, "reason"));
 		body = y_str(y_get(t->d, a, "body"));
 		contact = y_str(y_get(t->d, a, "contact"));
+		method = y_str(y_get(t->d, a, "method"));
 	}
 	if (status < 100 || status > 699) {
 		tc_bad(t, a, "answer: a status from 100 to 699 (or status:, to:, reason:, headers:, body:)");
 		return;
 	}
-	const struct sipt_out *rq = tc_last_relay(to);
+	const struct sipt_out *rq = tc_last_relay(to, method);
 	if (!rq) {
 		tc_diff(t, "a request relayed to answer", to ? to : "any", "none was relayed",
 			sipt_site_last());

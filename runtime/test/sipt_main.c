@@ -54,6 +54,59 @@ static int run_case(struct sipt_file *f, int i, const char *tmpl, const char *db
 	return 3;
 }
 
+/* "file:line:col" in the order of the file, the line, the column. */
+static int site_cmp(const void *a, const void *b)
+{
+	const char *x = sipt_site(*(const unsigned *)a), *y = sipt_site(*(const unsigned *)b);
+	const char *xc = strchr(x, ':'), *yc = strchr(y, ':');
+	size_t xl = xc ? (size_t)(xc - x) : strlen(x), yl = yc ? (size_t)(yc - y) : strlen(y);
+	int c = strncmp(x, y, xl < yl ? xl : yl);
+	if (c || xl != yl)
+		return c ? c : (xl < yl ? -1 : 1);
+	long xn = xc ? strtol(xc + 1, NULL, 10) : 0, yn = yc ? strtol(yc + 1, NULL, 10) : 0;
+	if (xn != yn)
+		return xn < yn ? -1 : 1;
+	const char *xk = xc ? strchr(xc + 1, ':') : NULL, *yk = yc ? strchr(yc + 1, ':') : NULL;
+	xn = xk ? strtol(xk + 1, NULL, 10) : 0;
+	yn = yk ? strtol(yk + 1, NULL, 10) : 0;
+	return xn < yn ? -1 : xn > yn;
+}
+
+/* The statements no case reached, in the order of the file. Statements
+ * at one place (the steps a YAML key stands for) count once: reached when
+ * any of them was. */
+static void print_coverage(const char *policy, const uint32_t *hits, unsigned n)
+{
+	unsigned *order = calloc(n + 1, sizeof *order);
+	unsigned places = 0, reached = 0;
+	if (!order)
+		return;
+	for (unsigned i = 0; i < n; i++)
+		order[i] = i;
+	qsort(order, n, sizeof *order, site_cmp);
+	for (unsigned i = 0; i < n;) {
+		unsigned j = i;
+		bool hit = false;
+		for (; j < n && strcmp(sipt_site(order[j]), sipt_site(order[i])) == 0; j++)
+			hit |= hits[order[j]] != 0;
+		places++;
+		reached += hit;
+		i = j;
+	}
+	printf("coverage: %u of %u statements of %s reached\n", reached, places,
+	       policy ? policy : "the policy");
+	for (unsigned i = 0; i < n;) {
+		unsigned j = i;
+		bool hit = false;
+		for (; j < n && strcmp(sipt_site(order[j]), sipt_site(order[i])) == 0; j++)
+			hit |= hits[order[j]] != 0;
+		if (!hit)
+			printf("%s: not reached by any case\n", sipt_site(order[i]));
+		i = j;
+	}
+	free(order);
+}
+
 int main(int argc, char **argv)
 {
 	const char *policy = NULL;
@@ -133,16 +186,8 @@ int main(int argc, char **argv)
 		       passed, failed, skipped, el);
 	else
 		printf("%d passed, %d failed (%.2f s)\n", passed, failed, el);
-	if (coverage) {
-		unsigned reached = 0;
-		for (unsigned i = 0; i < nsites; i++)
-			reached += hits[i] != 0;
-		printf("coverage: %u of %u statements of %s reached\n", reached, nsites,
-		       policy ? policy : "the policy");
-		for (unsigned i = 0; i < nsites; i++)
-			if (!hits[i])
-				printf("%s: not reached by any case\n", sipt_site(i));
-	}
+	if (coverage)
+		print_coverage(policy, hits, nsites);
 	static const char *const sfx[] = { "", "-journal", "-wal", "-shm" };
 	for (unsigned i = 0; i < 4; i++) {
 		char p[4300];
