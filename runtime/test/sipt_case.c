@@ -12,6 +12,7 @@
 #include "core/arena.h"
 #include "core/status.h"
 #include "db/db.h"
+#include "proxy/proxy.h"
 #include "test/sipt.h"
 #include "test/sipt_case.h"
 #include "uac/uac.h"
@@ -1444,6 +1445,13 @@ int sipt_case_run(struct sipt_file *f, int i, const char *template_path, const c
 	const char *proxy = y_str(y_get(t.d, t.node, "proxy"));
 	if (!proxy)
 		proxy = y_str(y_get(t.d, f->root, "proxy"));
+	/* Else the policy's first listen address, unless it is a wildcard. */
+	sipt_policy_init();
+	if (!proxy && proxy_conf.n_listen && strcmp(proxy_conf.listen[0].addr, "0.0.0.0") != 0 &&
+	    strcmp(proxy_conf.listen[0].addr, "::") != 0) {
+		snprintf(t.proxy_ip, sizeof t.proxy_ip, "%s", proxy_conf.listen[0].addr);
+		t.proxy_port = proxy_conf.listen[0].port;
+	}
 	if (proxy) {
 		if (!parse_addr(proxy, ip, sizeof ip, &port, NULL, 0)) {
 			tc_bad(&t, t.node, "proxy: '%s' is not IP:PORT", proxy);
