@@ -6,6 +6,8 @@
 #     call without credentials is relayed instead of challenged;
 #   - the cfu attribute misspelt (cf_u): unconditional forwarding is never
 #     loaded and the call rings the callee.
+# Output of sipcc test shown in the log is indented: scripts/check counts
+# lines that begin "N passed, N failed" as results of the log's test.
 . "${top_srcdir:-$(dirname "$0")/../../..}/tests/e2e/lib.sh"
 
 e2e_init none
@@ -22,14 +24,14 @@ grep -q 'false && !check_from' "$broken" || e2e_error "the check_from edit did n
 grep -q '@allow(toll_fraud)' "$broken" || e2e_error "the @allow edit did not apply"
 grep -q 'avp cf_u' "$broken" || e2e_error "the cfu edit did not apply"
 "$SIPCC" check "$broken" >"$E2E_TMP/check.out" 2>&1 || {
-	cat "$E2E_TMP/check.out" >&2
+	sed "s/^/  | /" "$E2E_TMP/check.out" >&2
 	e2e_error "the broken copy does not compile: the test would prove nothing"
 }
 
 out=$E2E_TMP/test.out
 "$SIPCC" test "$broken" "$top_srcdir/examples/provider.test.yaml" >"$out" 2>&1
 rc=$?
-cat "$out" >&2
+sed "s/^/  | /" "$out" >&2
 [ $rc -eq 1 ] || e2e_fail "sipcc test on the broken copy: exit status $rc, expected 1"
 grep -q '^[0-9]* passed, [1-9][0-9]* failed' "$out" || e2e_fail "no summary line with failures"
 

@@ -2,6 +2,8 @@
 # sipcc test's command line: exit statuses (0 passed, 1 a case failed,
 # 2 usage, a policy that does not compile, a malformed test file),
 # --coverage, a case whose file is wrong.
+# Output of sipcc test shown in the log is indented: scripts/check counts
+# lines that begin "N passed, N failed" as results of the log's test.
 . "${top_srcdir:-$(dirname "$0")/../../..}/tests/e2e/lib.sh"
 
 e2e_init none
@@ -41,13 +43,13 @@ cases:
     send: { method: INVITE, ruri: "sip:x@127.0.0.1" }
     expect: { reply: 404 }
 CASES
-"$SIPCC" test "$t/p.sip" >"$t/ok.out" 2>&1 || { cat "$t/ok.out" >&2; e2e_fail "passing cases: exit $?"; }
-grep -q '^3 passed, 0 failed' "$t/ok.out" || { cat "$t/ok.out" >&2; e2e_fail "3 cases should pass"; }
+"$SIPCC" test "$t/p.sip" >"$t/ok.out" 2>&1 || { sed "s/^/  | /" "$t/ok.out" >&2; e2e_fail "passing cases: exit $?"; }
+grep -q '^3 passed, 0 failed' "$t/ok.out" || { sed "s/^/  | /" "$t/ok.out" >&2; e2e_fail "3 cases should pass"; }
 
 # --coverage: the relay was reached by no case.
 "$SIPCC" test --coverage "$t/p.sip" >"$t/cov.out" 2>&1 || e2e_fail "--coverage: exit $?"
 grep -q "^coverage: [0-9]* of [0-9]* statements" "$t/cov.out" || e2e_fail "--coverage: no count"
-grep -q "^$t/p.sip:12:[0-9]*: not reached" "$t/cov.out" || { cat "$t/cov.out" >&2; e2e_fail "--coverage: line 12 not listed"; }
+grep -q "^$t/p.sip:12:[0-9]*: not reached" "$t/cov.out" || { sed "s/^/  | /" "$t/cov.out" >&2; e2e_fail "--coverage: line 12 not listed"; }
 grep -q "^$t/p.sip:4:" "$t/cov.out" && e2e_fail "--coverage: a reached line is listed"
 
 # A failing case: exit 1, the diff, the line of the reply.
@@ -63,7 +65,7 @@ cases:
 CASES
 "$SIPCC" test "$t/p.sip" "$t/fail.test.yaml" >"$t/fail.out" 2>&1
 rc=$?
-cat "$t/fail.out" >&2
+sed "s/^/  | /" "$t/fail.out" >&2
 [ $rc -eq 1 ] || e2e_fail "failing cases: exit $rc, expected 1"
 grep -q '^0 passed, 2 failed' "$t/fail.out" || e2e_fail "failing cases: summary"
 grep -q 'expected: 192.0.2.51:5060' "$t/fail.out" || e2e_fail "no expected destination"
@@ -91,5 +93,5 @@ cases:
     expect: { reply: 200 }
 CASES
 "$SIPCC" test "$t/p.sip" "$t/odd.test.yaml" >"$t/odd.out" 2>&1; [ $? -eq 1 ] || e2e_fail "malformed case: not exit 1"
-grep -q "odd.test.yaml:3: error: send: needs 'method'" "$t/odd.out" || { cat "$t/odd.out" >&2; e2e_fail "malformed case: no message"; }
+grep -q "odd.test.yaml:3: error: send: needs 'method'" "$t/odd.out" || { sed "s/^/  | /" "$t/odd.out" >&2; e2e_fail "malformed case: no message"; }
 exit 0
