@@ -1508,7 +1508,8 @@ int sipt_case_run(struct sipt_file *f, int i, const char *template_path, const c
 		t.step = 1;
 		tc_step(&t, t.node);
 	}
-	sipt_stop();
+	/* The process ends now (sipt_main.c): stopping the proxy would only
+	 * wait for its database worker. */
 	sip_arena_destroy(&t.arena);
 	return t.failed;
 }

@@ -27,9 +27,9 @@ int sipt_case_line(const struct sipt_file *f, int i);
 bool sipt_case_applies(const struct sipt_file *f, int i, const char *policy);
 
 /* Run case i of f with a copy of the database template (a file with the
- * runtime's schema) at db_path: starts the proxy (sipt.h), so once per
- * process. Prints what failed to out. 0 passed, 1 failed, 2 the case is
- * malformed (also printed). */
+ * runtime's schema) at db_path: starts the proxy (sipt.h) and leaves it
+ * running, so once per process, which ends after it. Prints what failed
+ * to out. 0 passed, 1 failed, 2 the case is malformed (also printed). */
 int sipt_case_run(struct sipt_file *f, int i, const char *template_path, const char *db_path,
 		  FILE *out);
 

@@ -15,6 +15,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 #include "core/log.h"
 #include "core/status.h"
 #include "test/sipt.h"
@@ -31,6 +34,14 @@ static double now_s(void)
  * 2 malformed, 3 crashed (reported here). */
 static int run_case(struct sipt_file *f, int i, const char *tmpl, const char *dbp)
 {
+	static const char *const sfx[] = { "", "-journal", "-wal", "-shm" };
+	/* A fresh database: nothing of the case before (its process ends
+	 * without closing it). */
+	for (unsigned k = 0; k < 4; k++) {
+		char p[4300];
+		snprintf(p, sizeof p, "%s%s", dbp, sfx[k]);
+		unlink(p);
+	}
 	fflush(stdout);
 	fflush(stderr);
 	pid_t pid = fork();
@@ -151,6 +162,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	sipt_policy_init();
+	/* What every case's process would set up again (OpenSSL's tables and
+	 * random generator, for the digest nonces) is set up once here. */
+	OPENSSL_init_crypto(OPENSSL_INIT_ADD_ALL_CIPHERS | OPENSSL_INIT_ADD_ALL_DIGESTS, NULL);
+	unsigned char seed[16];
+	RAND_bytes(seed, sizeof seed);
+	EVP_MD_free(EVP_MD_fetch(NULL, "MD5", NULL));
+	EVP_MD_free(EVP_MD_fetch(NULL, "SHA256", NULL));
 	unsigned nsites = sipt_site_count();
 	uint32_t *hits = mmap(NULL, (nsites + 1) * sizeof *hits, PROT_READ | PROT_WRITE,
 			      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
