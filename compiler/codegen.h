@@ -24,6 +24,9 @@ bool cc_codegen(struct cc_program *p, const struct cc_codegen_opts *o);
  * The C compiler, runtime library and extra libraries come from the build
  * configuration, overridable by SIPCC_CC, SIPCC_RUNTIME and SIPCC_LIBS. */
 bool cc_link(const char *obj_path, const char *out_path);
+/* Link the policy object alone into a shared object a running proxy loads
+ * (sipcc build --hot; sipcc-ctl policy load). */
+bool cc_link_hot(const char *obj_path, const char *out_path);
 
 /* Write the stdlib reference (functions, pseudo-variables, constants) as a
  * roff fragment for man/sipcc-policy.5. */

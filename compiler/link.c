@@ -75,13 +75,18 @@ static void cc_argv_print(const struct cc_argv *a, FILE *out)
 	fputc('\n', out);
 }
 
-bool cc_link(const char *obj_path, const char *out_path)
+/* The proxy: the policy object, the whole runtime library (every module,
+ * so a policy loaded later by "policy load" finds whatever it calls) and
+ * its symbols exported for that policy; or, hot, the policy alone as a
+ * shared object whose undefined symbols the running proxy provides, bound
+ * to its own definitions first (-Bsymbolic). */
+static bool cc_link_run(const char *obj_path, const char *out_path, bool hot)
 {
 	const char *cc = cc_link_setting("SIPCC_CC", SIPCC_LINK_CC, false);
 	const char *rt = cc_link_setting("SIPCC_RUNTIME", SIPCC_RUNTIME_LIB, false);
 	const char *libs = cc_link_setting("SIPCC_LIBS", SIPCC_LINK_LIBS, true);
 
-	if (access(rt, R_OK) != 0) {
+	if (!hot && access(rt, R_OK) != 0) {
 		fprintf(stderr, "sipcc: error: runtime library not found at %s; set SIPCC_RUNTIME\n",
 			rt);
 		return false;
@@ -94,9 +99,18 @@ bool cc_link(const char *obj_path, const char *out_path)
 		cc_argv_free(&a);
 		return false;
 	}
-	cc_argv_push(&a, (char *)obj_path);
-	cc_argv_push(&a, (char *)rt);
-	cc_argv_push_words(&a, libs, 1);
+	if (hot) {
+		cc_argv_push(&a, "-shared");
+		cc_argv_push(&a, "-Wl,-Bsymbolic");
+		cc_argv_push(&a, (char *)obj_path);
+	} else {
+		cc_argv_push(&a, "-Wl,--export-dynamic");
+		cc_argv_push(&a, (char *)obj_path);
+		cc_argv_push(&a, "-Wl,--whole-archive");
+		cc_argv_push(&a, (char *)rt);
+		cc_argv_push(&a, "-Wl,--no-whole-archive");
+		cc_argv_push_words(&a, libs, 1);
+	}
 	cc_argv_push(&a, "-o");
 	cc_argv_push(&a, (char *)out_path);
 
@@ -132,4 +146,14 @@ bool cc_link(const char *obj_path, const char *out_path)
 	}
 	cc_argv_free(&a);
 	return ok;
+}
+
+bool cc_link(const char *obj_path, const char *out_path)
+{
+	return cc_link_run(obj_path, out_path, false);
+}
+
+bool cc_link_hot(const char *obj_path, const char *out_path)
+{
+	return cc_link_run(obj_path, out_path, true);
 }

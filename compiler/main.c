@@ -23,6 +23,7 @@ struct cc_opts {
 	const char **defines;
 	int ndefines;
 	bool emit_llvm;
+	bool hot;
 	bool werror;
 	bool json;
 	int opt_level;
@@ -31,8 +32,8 @@ struct cc_opts {
 
 static void cc_usage(FILE *out)
 {
-	fputs("usage: sipcc build POLICY -o OUT [-D NAME[=VALUE]]... [--emit-llvm] [-O0..3] [-Werror]\n"
-	      "                    [--format=text|json]\n"
+	fputs("usage: sipcc build POLICY -o OUT [-D NAME[=VALUE]]... [--hot | --emit-llvm] [-O0..3]\n"
+	      "                    [-Werror] [--format=text|json]\n"
 	      "       sipcc check POLICY [-D NAME[=VALUE]]... [-Werror] [--format=text|json]\n"
 	      "       sipcc explain POLICY\n"
 	      "       sipcc fmt POLICY.sip\n"
@@ -55,6 +56,8 @@ static void cc_usage(FILE *out)
 	      "  -D NAME=VAL  set a compile-time value, overriding the policy's\n"
 	      "               'define NAME = ...'; digits make an int, true/false a bool,\n"
 	      "               anything else a string; -D NAME means true\n"
+	      "  --hot        write OUT as a policy a running proxy built from the same\n"
+	      "               sipcc loads in place of its own (sipcc-ctl policy load OUT)\n"
 	      "  --emit-llvm  write LLVM IR text to OUT instead of linking (build)\n"
 	      "  -O0 .. -O3   optimisation level (default -O2)\n"
 	      "  -Werror      treat warnings as errors\n"
@@ -107,6 +110,8 @@ static int cc_opts_parse(int argc, char **argv, struct cc_opts *o)
 			o->out = v;
 		} else if (build && strcmp(a, "--emit-llvm") == 0) {
 			o->emit_llvm = true;
+		} else if (build && strcmp(a, "--hot") == 0) {
+			o->hot = true;
 		} else if (build && strncmp(a, "-O", 2) == 0) {
 			if (a[2] == '\0')
 				o->opt_level = 2;
@@ -142,6 +147,8 @@ static int cc_opts_parse(int argc, char **argv, struct cc_opts *o)
 		return cc_usage_error("%s: no policy file given", o->cmd);
 	if (build && !o->out)
 		return cc_usage_error("%s: missing -o OUT (the executable to write)", o->cmd);
+	if (o->hot && o->emit_llvm)
+		return cc_usage_error("%s: --hot and --emit-llvm do not go together", o->cmd);
 	return CC_EXIT_OK;
 }
 
@@ -291,7 +298,7 @@ static int cc_cmd_build(const struct cc_opts *o)
 	}
 	close(fd);
 	cg.out_path = obj;
-	ok = cc_codegen(p, &cg) && cc_link(obj, o->out);
+	ok = cc_codegen(p, &cg) && (o->hot ? cc_link_hot(obj, o->out) : cc_link(obj, o->out));
 	unlink(obj);
 	return ok ? CC_EXIT_OK : CC_EXIT_FAIL;
 }

@@ -311,7 +311,7 @@ int proxy_dns_suspend(struct sip_ctx *ctx)
 	if (rc != SIP_OK && !copy)
 		return rc;
 	if (!ctx->txn) {
-		ctx->txn = txn_server_create(ctx->msg, ctx->sock, &ctx->src);
+		proxy_txn_create(ctx);
 		if (!ctx->txn) {
 			if (!copy)
 				proxy_wait_then_cancel(ctx);
