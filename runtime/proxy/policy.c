@@ -21,6 +21,7 @@
 #include "proxy/settings.h"
 
 static unsigned last_gen = 1;
+static struct proxy_policy *tried;     /* the loaded ones, newest first */
 static sip_timer_wheel *wheel;
 #define S proxy_policy_stage
 
@@ -280,6 +281,8 @@ int proxy_policy_load(const char *path, char *msg, size_t n)
 	}
 
 	/* From here on the new code runs: it stays mapped whatever happens. */
+	np->older = tried;
+	tried = np;
 	np->gen = ++last_gen;
 	np->path = copy;
 	np->since = time(NULL);

@@ -53,6 +53,8 @@ struct proxy_policy {
 	struct { const char *name; sipcc_route_fn fn; } events[POLICY_MAX_EVENTS];
 	unsigned n_events;
 	struct { const char *name; bool is_int; } avps[POLICY_MAX_AVPS];
+	struct proxy_policy *older;     /* every policy that ran or was tried,
+					   newest first (never freed) */
 };
 
 /* The policy new messages run with. */

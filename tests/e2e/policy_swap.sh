@@ -4,12 +4,12 @@
 # phones and the callee are Python sockets (tests/e2e/sip_phone.py):
 #  1. "policy status" says generation 1, linked in;
 #  2. before the swap: bob registers over UDP, a TCP client connects and
-#     is answered by v1, call A rings at bob (180, no final yet), call B is
+#     is answered by v1, call A reaches bob (no answer yet), call B is
 #     answered (200; both in the dialog profile "active_calls");
-#  3. v2 is loaded: generation 2; bob answers call A with 486 and the
-#     caller gets v1's failure route reply ("480 Failed v1": the
+#  3. v2 is loaded: generation 2; bob's 180 for call A passes v1's reply
+#     route, his 486 ends in v1's failure route ("480 Failed v1": the
 #     transaction finishes with the routes that routed it); a new call C
-#     that bob refuses gets "480 Failed v2"; bob's registration still
+#     passes v2's reply route and gets "480 Failed v2"; bob's registration still
 #     routes; OPTIONS on the TCP connection opened before the swap is
 #     answered by v2 on that connection; call B's BYE is relayed through
 #     the Record-Route and ends the dialog v1 created (profile back to 0);
@@ -143,7 +143,6 @@ call_a = sp.Request("INVITE", "sip:bob@127.0.0.1", alice, "alice@127.0.0.1")
 call_a.send()
 inv_a = sp.arrived(call_a, bob, 2.0)
 sp.check("call A reaches bob", bool(inv_a))
-sp.reply_to(bob, inv_a[0], 180, "Ringing", to_tag="a")
 call_b = sp.Request("INVITE", "sip:bob@127.0.0.1", alice, "alice@127.0.0.1")
 call_b.send()
 inv_b = sp.arrived(call_b, bob, 2.0)
@@ -185,6 +184,9 @@ again.send()
 fw = final(again, 4.0)
 sp.check("a new request waits in v2's route", fw[:1] == ["SIP/2.0 200 v2 then v2 body"], fw)
 
+sp.reply_to(bob, inv_a[0], 180, "Ringing", to_tag="a")
+ra = [x for x in sp.drain(alice, 1.0) if x.startswith("SIP/2.0 180")]
+sp.check("call A's 180 passes v1's reply route", ra and sp.header(ra[0], "X-Policy") == "v1", ra)
 sp.reply_to(bob, inv_a[0], 486, "Busy Here", to_tag="a")
 fa = final(call_a)
 sp.check("call A (routed by v1) ends in v1's failure route", fa[:1] == ["SIP/2.0 480 Failed v1"], fa)
@@ -194,6 +196,10 @@ call_c.send()
 inv_c = sp.arrived(call_c, bob, 2.0)
 sp.check("call C reaches bob: the registration is kept", bool(inv_c))
 if inv_c:
+    sp.reply_to(bob, inv_c[0], 180, "Ringing", to_tag="c")
+    rc = [x for x in sp.drain(alice, 1.0) if x.startswith("SIP/2.0 180")]
+    sp.check("call C's 180 passes v2's reply route", rc and sp.header(rc[0], "X-Policy") == "v2",
+             rc)
     sp.reply_to(bob, inv_c[0], 486, "Busy Here", to_tag="c")
 fc = final(call_c)
 sp.check("call C (routed by v2) ends in v2's failure route", fc[:1] == ["SIP/2.0 480 Failed v2"], fc)
