@@ -23,7 +23,8 @@
 #     relative path (sipcc-ctl makes one absolute), a missing file;
 #  5. a policy whose startup route ends with drop is rolled back: v2 runs
 #     on, its timer route too; then v3 loads as generation 4, named by a
-#     path relative to sipcc-ctl's working directory.
+#     path relative to sipcc-ctl's working directory;
+#  6. a proxy built with that startup route does not start (exit 1).
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init
@@ -265,6 +266,16 @@ options(udp, "v3", "v3 answers OPTIONS")
 sys.exit(sp.result())
 PY
 e2e_expect_proxy_alive
+# The same startup route in the proxy itself: it does not start.
+"$SIPCC" build "$top_srcdir/tests/e2e/policy_swap.sip" -D FAIL_STARTUP -D HTTP_URL=$URL \
+	-o "$E2E_TMP/failing" >>"$E2E_TMP/build.log" 2>&1 || e2e_fail "cannot build the failing proxy"
+e2e_ports SPARE
+rc=0
+timeout 10 "$E2E_TMP/failing" --listen "udp:127.0.0.1:$SPARE" --db "sqlite:$E2E_TMP/f.db" \
+	>"$E2E_TMP/failing.log" 2>&1 || rc=$?
+[ "$rc" = 1 ] || e2e_fail "a proxy whose startup route drops exited with $rc, not 1"
+grep -q "a startup route ended with drop: the proxy does not start" "$E2E_TMP/failing.log" ||
+	e2e_fail "no reason given: $(cat "$E2E_TMP/failing.log")"
 grep -q "policy generation 2 loaded from $E2E_TMP/v2.so (generation 1 was running)" \
 	"$E2E_TMP/proxy.log" || e2e_fail "no log line for the load of v2"
 grep -q "policy load $E2E_TMP/setting.so refused: " "$E2E_TMP/proxy.log" ||
