@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include "core/log.h"
 #include "core/status.h"
+#include "dialog/profile.h"
 #include "proxy/ctl.h"
 #include "proxy/event.h"
 #include "proxy/module.h"
@@ -166,9 +167,11 @@ int proxy_policy_check(void (*init)(void), struct proxy_policy *np, char *msg, s
 {
 	struct proxy_policy *cur = proxy_policy;
 	proxy_policy_stage_begin();
+	dlg_profile_reg_close(true);
 	proxy_policy_reg = np;
 	init();
 	proxy_policy_reg = cur;
+	dlg_profile_reg_close(false);
 	S.on = false;
 	stage_compare(np);
 	if (!S.nproblems)

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "core/status.h"
+#include "dialog/profile.h"
 #include "proxy/module.h"
 #include "proxy/policy.h"
 #include "proxy/proxy.h"
@@ -25,7 +26,7 @@ static int64_t route_a(struct sip_ctx *ctx) { (void)ctx; return SIPCC_RET_EXIT; 
 static int64_t route_b(struct sip_ctx *ctx) { (void)ctx; return SIPCC_RET_DROP; }
 
 /* What every variant below changes one thing of. */
-static const char *v_proto, *v_addr, *v_domain, *v_db, *v_state;
+static const char *v_proto, *v_addr, *v_domain, *v_db, *v_state, *v_profile;
 static int64_t v_expires;
 static sipcc_module *v_mod;
 static sipcc_route_fn v_request;
@@ -36,7 +37,8 @@ static void variant_reset(void)
 	v_addr = "127.0.0.1";
 	v_domain = "a.example";
 	v_db = "sqlite:x.db";
-	v_state = "bflag NATED; ";
+	v_state = "bflag NATED; profile calls: str; ";
+	v_profile = "calls";
 	v_expires = 3600;
 	v_mod = &mod_one;
 	v_request = route_b;
@@ -55,6 +57,7 @@ static void policy_variant(void)
 		sipcc_reg_route(SIPCC_ROUTE_REQUEST, "request", v_request);
 	sipcc_reg_timer("tick", route_b, 100);
 	sipcc_reg_avp(0, "cfu", 0);
+	sipcc_reg_profile(0, v_profile, 1);
 }
 
 static int setup(void **state)
@@ -92,6 +95,11 @@ static void test_fits_and_changes_nothing(void **state)
 	assert_int_equal(proxy_conf.n_listen, 1);
 	assert_int_equal(proxy_conf.n_domains, 1);
 	assert_false(proxy_policy_staging());
+	/* A profile of the new policy is compared, not registered. */
+	v_profile = "other";
+	assert_int_equal(check(msg, sizeof msg, &np), SIP_OK);
+	assert_string_equal(dlg_profile_name(0), "calls");
+	assert_int_equal(dlg_profile_find(sip_str_make("other", 5)), -1);
 }
 
 static void test_each_misfit_named(void **state)
@@ -109,7 +117,7 @@ static void test_each_misfit_named(void **state)
 		{ &v_proto, "tcp", { "it listens on tcp:127.0.0.1:5060", NULL } },
 		{ &v_domain, "b.example", { "domain b.example is new", "domain a.example is gone" } },
 		{ &v_db, "sqlite:y.db", { "its database is \"sqlite:y.db\", the running one \"sqlite:x.db\"", NULL } },
-		{ &v_state, "bflag NATED; bflag MORE; ", { "the declarations kept with registrations and dialogs differ (new: \"bflag NATED; bflag MORE; \", running: \"bflag NATED; \")", NULL } },
+		{ &v_state, "bflag NATED; bflag MORE; profile calls: str; ", { "the declarations kept with registrations and dialogs differ (new: \"bflag NATED; bflag MORE; profile calls: str; \", running: \"bflag NATED; profile calls: str; \")", NULL } },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		variant_reset();
