@@ -32,7 +32,10 @@ bool cc_codegen(struct cc_program *p, const struct cc_codegen_opts *o);
  * The C compiler, runtime library and extra libraries come from the build
  * configuration, overridable by SIPCC_CC, SIPCC_RUNTIME and SIPCC_LIBS. */
 bool cc_link(const char *obj_path, const char *out_path);
-/* The same for the test runner of sipcc test: the object, the test
+/* Link the policy object alone into a shared object a running proxy loads
+ * (sipcc build --hot; sipcc-ctl policy load). */
+bool cc_link_hot(const char *obj_path, const char *out_path);
+/* Link the test runner of sipcc test: the object, the test
  * engine's library (SIPCC_TEST_RUNTIME, else libsiprt_test.a beside the
  * runtime library), the runtime library, the extra libraries and those of
  * the engine (SIPCC_TEST_LIBS, libyaml). */

@@ -78,17 +78,24 @@ static void cc_argv_print(const struct cc_argv *a, FILE *out)
 	fputc('\n', out);
 }
 
-/* Link obj_path with test_rt (NULL: none) and the runtime library into
- * out_path. An archive member is taken only for a symbol still undefined,
- * so the test engine's main() (given first) keeps the proxy's main.o out. */
-static bool cc_link_run(const char *obj_path, const char *test_rt, const char *test_libs,
-			const char *out_path)
+/* The proxy: the policy object, the whole runtime library (every module,
+ * so a policy loaded later by "policy load" finds whatever it calls) and
+ * its symbols exported for that policy; or, hot, the policy alone as a
+ * shared object whose undefined symbols the running proxy provides, bound
+ * to its own definitions first (-Bsymbolic); or the test runner of sipcc
+ * test: the policy, the test engine test_rt and the runtime library taken
+ * member by member, so that the engine's main() (given first) keeps the
+ * proxy's main.o out, and the engine's libraries test_libs. */
+enum cc_link_mode { CC_LINK_PROXY, CC_LINK_HOT, CC_LINK_TEST };
+
+static bool cc_link_run(const char *obj_path, const char *out_path, enum cc_link_mode mode,
+			const char *test_rt, const char *test_libs)
 {
 	const char *cc = cc_link_setting("SIPCC_CC", SIPCC_LINK_CC, false);
 	const char *rt = cc_link_setting("SIPCC_RUNTIME", SIPCC_RUNTIME_LIB, false);
 	const char *libs = cc_link_setting("SIPCC_LIBS", SIPCC_LINK_LIBS, true);
 
-	if (access(rt, R_OK) != 0) {
+	if (mode != CC_LINK_HOT && access(rt, R_OK) != 0) {
 		fprintf(stderr, "sipcc: error: runtime library not found at %s; set SIPCC_RUNTIME\n",
 			rt);
 		return false;
@@ -106,13 +113,24 @@ static bool cc_link_run(const char *obj_path, const char *test_rt, const char *t
 		cc_argv_free(&a);
 		return false;
 	}
-	cc_argv_push(&a, (char *)obj_path);
-	if (test_rt)
+	if (mode == CC_LINK_HOT) {
+		cc_argv_push(&a, "-shared");
+		cc_argv_push(&a, "-Wl,-Bsymbolic");
+		cc_argv_push(&a, (char *)obj_path);
+	} else if (mode == CC_LINK_TEST) {
+		cc_argv_push(&a, (char *)obj_path);
 		cc_argv_push(&a, (char *)test_rt);
-	cc_argv_push(&a, (char *)rt);
-	cc_argv_push_words(&a, libs, 1);
-	if (test_rt)
+		cc_argv_push(&a, (char *)rt);
+		cc_argv_push_words(&a, libs, 1);
 		cc_argv_push_words(&a, test_libs, 2);
+	} else {
+		cc_argv_push(&a, "-Wl,--export-dynamic");
+		cc_argv_push(&a, (char *)obj_path);
+		cc_argv_push(&a, "-Wl,--whole-archive");
+		cc_argv_push(&a, (char *)rt);
+		cc_argv_push(&a, "-Wl,--no-whole-archive");
+		cc_argv_push_words(&a, libs, 1);
+	}
 	cc_argv_push(&a, "-o");
 	cc_argv_push(&a, (char *)out_path);
 
@@ -152,7 +170,12 @@ static bool cc_link_run(const char *obj_path, const char *test_rt, const char *t
 
 bool cc_link(const char *obj_path, const char *out_path)
 {
-	return cc_link_run(obj_path, NULL, NULL, out_path);
+	return cc_link_run(obj_path, out_path, CC_LINK_PROXY, NULL, NULL);
+}
+
+bool cc_link_hot(const char *obj_path, const char *out_path)
+{
+	return cc_link_run(obj_path, out_path, CC_LINK_HOT, NULL, NULL);
 }
 
 bool cc_link_test(const char *obj_path, const char *out_path)
@@ -168,5 +191,5 @@ bool cc_link_test(const char *obj_path, const char *out_path)
 		snprintf(beside, sizeof beside, "%.*slibsiprt_test.a", dir, rt);
 		test_rt = beside;
 	}
-	return cc_link_run(obj_path, test_rt, libs, out_path);
+	return cc_link_run(obj_path, out_path, CC_LINK_TEST, test_rt, libs);
 }

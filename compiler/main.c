@@ -28,6 +28,7 @@ struct cc_opts {
 	bool coverage;
 	int ndefines;
 	bool emit_llvm;
+	bool hot;
 	bool obj_only;              /* build -c: the object, not linked */
 	bool probes;                /* build --probes: statement probes (test engine) */
 	bool werror;
@@ -38,7 +39,7 @@ struct cc_opts {
 
 static void cc_usage(FILE *out)
 {
-	fputs("usage: sipcc build POLICY -o OUT [-D NAME[=VALUE]]... [--emit-llvm | -c [--probes]]\n"
+	fputs("usage: sipcc build POLICY -o OUT [-D NAME[=VALUE]]... [--hot | --emit-llvm | -c [--probes]]\n"
 	      "                    [-O0..3] [-Werror] [--format=text|json]\n"
 	      "       sipcc check POLICY [-D NAME[=VALUE]]... [-Werror] [--format=text|json]\n"
 	      "       sipcc test POLICY [TESTS...] [-D NAME[=VALUE]]... [--coverage]\n"
@@ -66,6 +67,8 @@ static void cc_usage(FILE *out)
 	      "  -D NAME=VAL  set a compile-time value, overriding the policy's\n"
 	      "               'define NAME = ...'; digits make an int, true/false a bool,\n"
 	      "               anything else a string; -D NAME means true\n"
+	      "  --hot        write OUT as a policy a running proxy built from the same\n"
+	      "               sipcc loads in place of its own (sipcc-ctl policy load OUT)\n"
 	      "  --emit-llvm  write LLVM IR text to OUT instead of linking (build)\n"
 	      "  -c           write the policy's object file to OUT instead of linking\n"
 	      "               (build; link it with libsiprt.a, or with --probes with\n"
@@ -129,6 +132,8 @@ static int cc_opts_parse(int argc, char **argv, struct cc_opts *o)
 			o->out = v;
 		} else if (build && strcmp(a, "--emit-llvm") == 0) {
 			o->emit_llvm = true;
+		} else if (build && strcmp(a, "--hot") == 0) {
+			o->hot = true;
 		} else if (build && strcmp(a, "-c") == 0) {
 			o->obj_only = true;
 		} else if (build && strcmp(a, "--probes") == 0) {
@@ -172,11 +177,13 @@ static int cc_opts_parse(int argc, char **argv, struct cc_opts *o)
 		return cc_usage_error("%s: no policy file given", o->cmd);
 	if (build && !o->out)
 		return cc_usage_error("%s: missing -o OUT (the executable to write)", o->cmd);
+	if (o->hot && o->emit_llvm)
+		return cc_usage_error("%s: --hot and --emit-llvm do not go together", o->cmd);
 	if (o->probes && !o->obj_only)
 		return cc_usage_error("%s: --probes needs -c (a test build links with the test engine)",
 				      o->cmd);
-	if (o->obj_only && o->emit_llvm)
-		return cc_usage_error("%s: -c and --emit-llvm write different things", o->cmd);
+	if (o->obj_only && (o->emit_llvm || o->hot))
+		return cc_usage_error("%s: -c writes the object: not with --emit-llvm or --hot", o->cmd);
 	return CC_EXIT_OK;
 }
 
@@ -328,7 +335,7 @@ static int cc_cmd_build(const struct cc_opts *o)
 	}
 	close(fd);
 	cg.out_path = obj;
-	ok = cc_codegen(p, &cg) && cc_link(obj, o->out);
+	ok = cc_codegen(p, &cg) && (o->hot ? cc_link_hot(obj, o->out) : cc_link(obj, o->out));
 	unlink(obj);
 	return ok ? CC_EXIT_OK : CC_EXIT_FAIL;
 }

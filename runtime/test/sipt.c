@@ -17,7 +17,7 @@
 #include "proxy/modules.h"
 #include "proxy/policy_abi.h"
 #include "proxy/proxy.h"
-#include "proxy/routes.h"
+#include "proxy/policy.h"
 #include "script/script.h"
 #include "test/sipt.h"
 
@@ -156,7 +156,7 @@ static void sipt_snapshot(struct sip_ctx *ctx)
 		abort();
 	for (const struct script_avp *a = v ? v->avps : NULL; a; a = a->next) {
 		bool is_int = false;
-		const char *name = script_avp_decl(a->idx, &is_int);
+		const char *name = proxy_avp_decl(ctx, a->idx, &is_int);
 		if (!name)
 			continue;
 		if (is_int)
@@ -341,7 +341,7 @@ int sipt_start(const char *db_url, const char *ip, int port)
 	if (T.started)
 		return SIP_ESTATE;
 	sipt_policy_init();
-	if (!proxy_conf.request_route) {
+	if (!proxy_policy->request) {
 		LOG_ERR("test: the policy has no request route");
 		return SIP_EINVAL;
 	}
@@ -356,11 +356,16 @@ int sipt_start(const char *db_url, const char *ip, int port)
 		LOG_ERR("test: cannot use %s:%d as the proxy's address", ip, port);
 		return SIP_EINVAL;
 	}
+	proxy_policy_overrides(false, db_url != NULL);
 	proxy_db_use_loop(&T.loop);
 	rc = proxy_modules_init(&T.loop.timers, db_url);
 	if (rc != SIP_OK)
 		return rc;
-	proxy_routes_start(&T.loop.timers);
+	rc = proxy_policy_start(&T.loop.timers);
+	if (rc != SIP_OK) {
+		LOG_ERR("test: a startup route of the policy ended with drop");
+		return rc;
+	}
 	T.started = true;
 	sipt_run();
 	return SIP_OK;
@@ -371,7 +376,7 @@ void sipt_stop(void)
 	if (!T.started)
 		return;
 	tp_close_all();
-	proxy_routes_stop();
+	proxy_policy_stop();
 	proxy_modules_destroy();
 	proxy_destroy();
 	sip_loop_destroy(&T.loop);

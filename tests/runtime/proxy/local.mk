@@ -49,3 +49,9 @@ TESTS += tests/runtime/proxy/test_event
 tests_runtime_proxy_test_event_SOURCES = tests/runtime/proxy/test_event.c
 tests_runtime_proxy_test_event_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
 tests_runtime_proxy_test_event_LDADD = $(SIPRT_HOST) $(CMOCKA_LIBS) $(RUNTIME_LIBS)
+
+check_PROGRAMS += tests/runtime/proxy/test_policy
+TESTS += tests/runtime/proxy/test_policy
+tests_runtime_proxy_test_policy_SOURCES = tests/runtime/proxy/test_policy.c
+tests_runtime_proxy_test_policy_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
+tests_runtime_proxy_test_policy_LDADD = $(SIPRT_HOST) $(CMOCKA_LIBS) $(RUNTIME_LIBS)
