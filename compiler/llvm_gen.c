@@ -410,6 +410,29 @@ static void cc_gen_policy_init(struct cc_gen *g, struct cc_program *p)
 	cc_gen_call(g, cc_gen_declare(g, "sipcc_reg_policy", LLVMFunctionType(g->t_void, pt, 2, 0)),
 		    ids, 2, "");
 
+	if (g->opts->probes) {
+		LLVMTypeRef st[2] = { g->t_ptr, g->t_i64 };
+		LLVMValueRef reg_sites = cc_gen_declare(g, "sipcc_probe_sites",
+							LLVMFunctionType(g->t_void, st, 2, 0));
+		LLVMValueRef args[2] = {
+			cc_gen_cstr(g, g->sites ? g->sites : "", g->sites_len),
+			cc_const_i64(g, g->nsites),
+		};
+		cc_gen_call(g, reg_sites, args, 2, "");
+		/* The flags by name, for the checks of a test case. */
+		LLVMTypeRef ft[3] = { g->t_ptr, g->t_i64, g->t_i64 };
+		LLVMValueRef reg_flag = cc_gen_declare(g, "sipcc_probe_flag",
+						       LLVMFunctionType(g->t_void, ft, 3, 0));
+		for (struct cc_flag_decl *f = p->flags; f; f = f->next) {
+			LLVMValueRef fa[3] = {
+				cc_gen_cstr(g, f->name, strlen(f->name)),
+				cc_const_i64(g, f->index),
+				cc_const_i64(g, f->branch),
+			};
+			cc_gen_call(g, reg_flag, fa, 3, "");
+		}
+	}
+
 	LLVMTypeRef lt[3] = { g->t_ptr, g->t_ptr, g->t_i64 };
 	LLVMValueRef reg_listen = cc_gen_declare(g, "sipcc_reg_listen",
 						 LLVMFunctionType(g->t_void, lt, 3, 0));
@@ -631,6 +654,7 @@ static bool cc_module_emit(LLVMModuleRef mod, const struct cc_codegen_opts *o)
 bool cc_codegen(struct cc_program *p, const struct cc_codegen_opts *o)
 {
 	struct cc_gen g = { 0 };
+	g.opts = o;
 	g.llctx = LLVMContextCreate();
 	const char *mname = o->module_name ? o->module_name : "policy";
 	g.mod = LLVMModuleCreateWithNameInContext(mname, g.llctx);
@@ -647,6 +671,7 @@ bool cc_codegen(struct cc_program *p, const struct cc_codegen_opts *o)
 
 	bool ok = !g.failed && cc_module_emit(g.mod, o);
 	free(g.routes);
+	free(g.sites);
 	LLVMDisposeBuilder(g.ab);
 	LLVMDisposeBuilder(g.b);
 	LLVMDisposeModule(g.mod);

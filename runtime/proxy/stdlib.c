@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/status.h"
 #include "proxy/module.h"
@@ -469,7 +470,7 @@ int64_t sipcc_pv_T_branch_idx_get(struct sip_ctx *ctx)
 int64_t sipcc_pv_Ts_get(struct sip_ctx *ctx)
 {
 	(void)ctx;
-	return (int64_t)time(NULL);
+	return sip_wall_now();
 }
 
 int64_t sipcc_pv_err_code_get(struct sip_ctx *ctx)

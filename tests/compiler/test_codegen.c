@@ -583,6 +583,22 @@ static void test_ir_shapes(void **state)
 	free(ir);
 }
 
+/* Test builds (sipcc test) call a probe before each statement and
+ * register the statements' sites; a build for the proxy has none. */
+static void test_ir_probes(void **state)
+{
+	char *ll = t_path(state, "probes.ll");
+	struct cc_codegen_opts o = { ll, true, "test.sip", 0, true, NULL };
+	assert_true(cc_codegen(t_policy(), &o));
+	char *ir = t_slurp(ll);
+	t_assert_has(ir, "call void @sipcc_probe(%struct.sip_ctx* ");
+	t_assert_has(ir, "call void @sipcc_probe_sites(");
+	free(ir);
+	ir = t_emit_ir(state, t_policy(), 0);
+	assert_null(strstr(ir, "sipcc_probe"));
+	free(ir);
+}
+
 /* After optimisation the method compare stays an inline icmp and the
  * statement after "return" is gone. */
 static void test_ir_optimised(void **state)
@@ -899,6 +915,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_arith_O0, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_arith_O2, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_modules_order, t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_ir_probes, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_link_missing_runtime, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_link_undefined, t_setup, t_teardown),
 		cmocka_unit_test(test_doc_roff),
