@@ -26,16 +26,6 @@ static struct proxy_policy *tried;     /* the loaded ones, newest first */
 static sip_timer_wheel *wheel;
 #define S proxy_policy_stage
 
-/* A problem the policy being loaded has with the running proxy. */
-static void stage_problem(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void stage_problem(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	proxy_policy_stage_vproblem(fmt, ap);
-	va_end(ap);
-}
-
 /* ---- running ---- */
 
 /* Run route fn of kind with no message (startup and timer routes) on a
@@ -132,33 +122,33 @@ static void stage_compare(const struct proxy_policy *np)
 {
 	const struct proxy_policy *cur = proxy_policy;
 	if (!np->request)
-		stage_problem("it has no request route");
+		proxy_policy_stage_problem("it has no request route");
 	if (!S.over_listen) {
 		for (unsigned i = 0; i < S.n_listen; i++)
 			if (!listen_has(proxy_conf.listen, proxy_conf.n_listen, &S.listen[i]))
-				stage_problem("it listens on %s:%s:%d, the running proxy does not",
+				proxy_policy_stage_problem("it listens on %s:%s:%d, the running proxy does not",
 					      S.listen[i].proto, S.listen[i].addr, S.listen[i].port);
 		for (unsigned i = 0; i < proxy_conf.n_listen; i++)
 			if (!listen_has(S.listen, S.n_listen, &proxy_conf.listen[i]))
-				stage_problem("it does not listen on %s:%s:%d, the running proxy does",
+				proxy_policy_stage_problem("it does not listen on %s:%s:%d, the running proxy does",
 					      proxy_conf.listen[i].proto, proxy_conf.listen[i].addr,
 					      proxy_conf.listen[i].port);
 	}
 	for (unsigned i = 0; i < S.n_domains; i++)
 		if (!name_has(proxy_conf.domains, proxy_conf.n_domains, S.domains[i]))
-			stage_problem("domain %s is new", S.domains[i]);
+			proxy_policy_stage_problem("domain %s is new", S.domains[i]);
 	for (unsigned i = 0; i < proxy_conf.n_domains; i++)
 		if (!name_has(S.domains, S.n_domains, proxy_conf.domains[i]))
-			stage_problem("domain %s is gone", proxy_conf.domains[i]);
+			proxy_policy_stage_problem("domain %s is gone", proxy_conf.domains[i]);
 	const char *db = sipcc_database_url();
 	if (!S.over_database && strcmp(S.database ? S.database : "", db ? db : "") != 0)
-		stage_problem("its database is \"%s\", the running one \"%s\"",
+		proxy_policy_stage_problem("its database is \"%s\", the running one \"%s\"",
 			      S.database ? S.database : "", db ? db : "");
 	for (unsigned i = 0; i < S.n_mods; i++)
 		if (!proxy_module_running(S.mods[i]))
-			stage_problem("module %s is not running", S.mods[i]->name);
+			proxy_policy_stage_problem("module %s is not running", S.mods[i]->name);
 	if (strcmp(np->state ? np->state : "", cur->state ? cur->state : "") != 0)
-		stage_problem("the declarations kept with registrations and dialogs differ "
+		proxy_policy_stage_problem("the declarations kept with registrations and dialogs differ "
 			      "(new: \"%s\", running: \"%s\")", np->state ? np->state : "",
 			      cur->state ? cur->state : "");
 }

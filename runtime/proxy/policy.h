@@ -84,7 +84,9 @@ struct proxy_policy_stage {
 };
 extern struct proxy_policy_stage proxy_policy_stage;
 void proxy_policy_stage_begin(void);
+/* A misfit of the policy being loaded ("; "-joined in problems). */
 void proxy_policy_stage_vproblem(const char *fmt, va_list ap);
+void proxy_policy_stage_problem(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void proxy_policy_stage_listen(const char *proto, const char *addr, int64_t port);
 void proxy_policy_stage_domain(const char *name);
 void proxy_policy_stage_database(const char *url);

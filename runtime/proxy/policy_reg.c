@@ -77,8 +77,7 @@ void proxy_policy_stage_module(struct sipcc_module *m)
 		S.mods[S.n_mods++] = m;
 }
 
-static void stage_problem(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void stage_problem(const char *fmt, ...)
+void proxy_policy_stage_problem(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -89,8 +88,8 @@ static void stage_problem(const char *fmt, ...)
 void proxy_policy_stage_setting(const char *module, const char *key, const char *have,
 				const char *want)
 {
-	stage_problem("setting %s.%s is %s in the new policy, %s in the running one", module, key,
-		      want, have);
+	proxy_policy_stage_problem("setting %s.%s is %s in the new policy, %s in the running one",
+				   module, key, want, have);
 }
 
 void proxy_policy_overrides(bool listen, bool database)
