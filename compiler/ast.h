@@ -568,6 +568,7 @@ struct cc_program {
 	struct cc_setting_decl *settings;
 	struct cc_module_decl *modules;
 	struct cc_event_decl *events;
+	uint64_t stdlib_hash;      /* of the .sipi texts (the policy ABI) */
 };
 
 /* Arena allocation for the whole compiler run (zeroed memory). */

@@ -19,13 +19,16 @@
 #ifndef SIPCC_LINK_LIBS
 #define SIPCC_LINK_LIBS "-lpthread"
 #endif
+#ifndef SIPCC_TEST_LIBS
+#define SIPCC_TEST_LIBS "-lyaml"
+#endif
 
 extern char **environ;
 
 struct cc_argv {
 	char **v;
 	int n, cap;
-	char *store[2];             /* copies the word lists point into */
+	char *store[3];             /* copies the word lists point into */
 };
 
 static void cc_argv_push(struct cc_argv *a, char *s)
@@ -54,7 +57,7 @@ static void cc_argv_push_words(struct cc_argv *a, const char *s, int slot)
 
 static void cc_argv_free(struct cc_argv *a)
 {
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 3; i++)
 		free(a->store[i]);
 	free(a->v);
 }
@@ -75,15 +78,31 @@ static void cc_argv_print(const struct cc_argv *a, FILE *out)
 	fputc('\n', out);
 }
 
-bool cc_link(const char *obj_path, const char *out_path)
+/* The proxy: the policy object, the whole runtime library (every module,
+ * so a policy loaded later by "policy load" finds whatever it calls) and
+ * its symbols exported for that policy; or, hot, the policy alone as a
+ * shared object whose undefined symbols the running proxy provides, bound
+ * to its own definitions first (-Bsymbolic); or the test runner of sipcc
+ * test: the policy, the test engine test_rt and the runtime library taken
+ * member by member, so that the engine's main() (given first) keeps the
+ * proxy's main.o out, and the engine's libraries test_libs. */
+enum cc_link_mode { CC_LINK_PROXY, CC_LINK_HOT, CC_LINK_TEST };
+
+static bool cc_link_run(const char *obj_path, const char *out_path, enum cc_link_mode mode,
+			const char *test_rt, const char *test_libs)
 {
 	const char *cc = cc_link_setting("SIPCC_CC", SIPCC_LINK_CC, false);
 	const char *rt = cc_link_setting("SIPCC_RUNTIME", SIPCC_RUNTIME_LIB, false);
 	const char *libs = cc_link_setting("SIPCC_LIBS", SIPCC_LINK_LIBS, true);
 
-	if (access(rt, R_OK) != 0) {
+	if (mode != CC_LINK_HOT && access(rt, R_OK) != 0) {
 		fprintf(stderr, "sipcc: error: runtime library not found at %s; set SIPCC_RUNTIME\n",
 			rt);
+		return false;
+	}
+	if (test_rt && access(test_rt, R_OK) != 0) {
+		fprintf(stderr, "sipcc: error: test engine library not found at %s; "
+			"set SIPCC_TEST_RUNTIME\n", test_rt);
 		return false;
 	}
 
@@ -94,9 +113,24 @@ bool cc_link(const char *obj_path, const char *out_path)
 		cc_argv_free(&a);
 		return false;
 	}
-	cc_argv_push(&a, (char *)obj_path);
-	cc_argv_push(&a, (char *)rt);
-	cc_argv_push_words(&a, libs, 1);
+	if (mode == CC_LINK_HOT) {
+		cc_argv_push(&a, "-shared");
+		cc_argv_push(&a, "-Wl,-Bsymbolic");
+		cc_argv_push(&a, (char *)obj_path);
+	} else if (mode == CC_LINK_TEST) {
+		cc_argv_push(&a, (char *)obj_path);
+		cc_argv_push(&a, (char *)test_rt);
+		cc_argv_push(&a, (char *)rt);
+		cc_argv_push_words(&a, libs, 1);
+		cc_argv_push_words(&a, test_libs, 2);
+	} else {
+		cc_argv_push(&a, "-Wl,--export-dynamic");
+		cc_argv_push(&a, (char *)obj_path);
+		cc_argv_push(&a, "-Wl,--whole-archive");
+		cc_argv_push(&a, (char *)rt);
+		cc_argv_push(&a, "-Wl,--no-whole-archive");
+		cc_argv_push_words(&a, libs, 1);
+	}
 	cc_argv_push(&a, "-o");
 	cc_argv_push(&a, (char *)out_path);
 
@@ -132,4 +166,30 @@ bool cc_link(const char *obj_path, const char *out_path)
 	}
 	cc_argv_free(&a);
 	return ok;
+}
+
+bool cc_link(const char *obj_path, const char *out_path)
+{
+	return cc_link_run(obj_path, out_path, CC_LINK_PROXY, NULL, NULL);
+}
+
+bool cc_link_hot(const char *obj_path, const char *out_path)
+{
+	return cc_link_run(obj_path, out_path, CC_LINK_HOT, NULL, NULL);
+}
+
+bool cc_link_test(const char *obj_path, const char *out_path)
+{
+	const char *rt = cc_link_setting("SIPCC_RUNTIME", SIPCC_RUNTIME_LIB, false);
+	const char *test_rt = getenv("SIPCC_TEST_RUNTIME");
+	const char *libs = cc_link_setting("SIPCC_TEST_LIBS", SIPCC_TEST_LIBS, true);
+	char beside[4096];
+
+	if (!test_rt || !*test_rt) {
+		const char *slash = strrchr(rt, '/');
+		int dir = slash ? (int)(slash - rt + 1) : 0;
+		snprintf(beside, sizeof beside, "%.*slibsiprt_test.a", dir, rt);
+		test_rt = beside;
+	}
+	return cc_link_run(obj_path, out_path, CC_LINK_TEST, test_rt, libs);
 }

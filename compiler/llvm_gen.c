@@ -6,6 +6,10 @@
  * Runtime functions are declared from their stdlib declarations following
  * the calling convention of runtime/proxy/policy_abi.h, so the back end
  * never knows a function by name except the few language helpers below. */
+#include "config.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <llvm-c/Analysis.h>
 #include <llvm-c/Target.h>
 #include <llvm-c/TargetMachine.h>
@@ -333,6 +337,65 @@ static void cc_gen_modules(struct cc_gen *g, struct cc_program *p)
 	free(placed);
 }
 
+/* Append printf-style text to the growing string *buf. */
+static void cc_strbuf_add(char **buf, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	char *nb = realloc(*buf, *len + (size_t)n + 1);
+	if (!nb)
+		abort();
+	va_start(ap, fmt);
+	vsnprintf(nb + *len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	*buf = nb;
+	*len += (size_t)n;
+}
+
+/* The identity of the runtime interface the policy is compiled against
+ * (policy_abi.h's version, the compiler's, the stdlib declarations'), as
+ * the exported constant sipcc_policy_abi a proxy reads before it loads a
+ * policy (sipcc build --hot), and the declarations whose values outlive a
+ * message, in index order: branch flags (kept with registrations),
+ * dialog variables and profiles (kept with dialogs). A running proxy
+ * swaps in only a policy with the same ABI and the same state. */
+static void cc_gen_policy_ids(struct cc_gen *g, const struct cc_program *p,
+			      LLVMValueRef *abi, LLVMValueRef *state)
+{
+	char id[160];
+	int n = snprintf(id, sizeof id, "sipcc policy abi %d; sipcc %s; stdlib %016llx",
+			 SIPCC_POLICY_ABI_VERSION, PACKAGE_VERSION,
+			 (unsigned long long)p->stdlib_hash);
+	LLVMValueRef init = LLVMConstStringInContext(g->llctx, id, (unsigned)n, 0);
+	LLVMValueRef gv = LLVMAddGlobal(g->mod, LLVMTypeOf(init), "sipcc_policy_abi");
+	LLVMSetInitializer(gv, init);
+	LLVMSetGlobalConstant(gv, 1);
+	LLVMValueRef zero[2] = { LLVMConstInt(g->t_i32, 0, 0), LLVMConstInt(g->t_i32, 0, 0) };
+	*abi = LLVMConstInBoundsGEP2(LLVMTypeOf(init), gv, zero, 2);
+
+	char *buf = NULL;
+	size_t len = 0;
+	cc_strbuf_add(&buf, &len, "%s", "");
+	for (int i = 0; i < p->nbflags; i++)
+		for (const struct cc_flag_decl *f = p->flags; f; f = f->next)
+			if (f->branch && f->index == i)
+				cc_strbuf_add(&buf, &len, "bflag %s; ", f->name);
+	for (int i = 0; i < p->ndlgvars; i++)
+		for (const struct cc_avp_decl *a = p->dlgvars; a; a = a->next)
+			if (a->index == i)
+				cc_strbuf_add(&buf, &len, "dlgvar %s: %s; ", a->name,
+					      cc_type_name(a->type));
+	for (int i = 0; i < p->nprofiles; i++)
+		for (const struct cc_profile_decl *d = p->profiles; d; d = d->next)
+			if (d->index == i)
+				cc_strbuf_add(&buf, &len, "profile %s%s; ", d->name,
+					      d->type == CC_TY_STR ? ": str" : "");
+	*state = cc_gen_cstr(g, buf, len);
+	free(buf);
+}
+
 static void cc_gen_policy_init(struct cc_gen *g, struct cc_program *p)
 {
 	LLVMValueRef fn = LLVMAddFunction(g->mod, "sipcc_policy_init",
@@ -340,6 +403,35 @@ static void cc_gen_policy_init(struct cc_gen *g, struct cc_program *p)
 	cc_fn_attr_add(g, fn, LLVMAttributeFunctionIndex, "nounwind");
 	g->fn = fn;
 	LLVMPositionBuilderAtEnd(g->b, cc_gen_block(g, "entry"));
+
+	LLVMTypeRef pt[2] = { g->t_ptr, g->t_ptr };
+	LLVMValueRef ids[2];
+	cc_gen_policy_ids(g, p, &ids[0], &ids[1]);
+	cc_gen_call(g, cc_gen_declare(g, "sipcc_reg_policy", LLVMFunctionType(g->t_void, pt, 2, 0)),
+		    ids, 2, "");
+
+	if (g->opts->probes) {
+		LLVMTypeRef st[2] = { g->t_ptr, g->t_i64 };
+		LLVMValueRef reg_sites = cc_gen_declare(g, "sipcc_probe_sites",
+							LLVMFunctionType(g->t_void, st, 2, 0));
+		LLVMValueRef args[2] = {
+			cc_gen_cstr(g, g->sites ? g->sites : "", g->sites_len),
+			cc_const_i64(g, g->nsites),
+		};
+		cc_gen_call(g, reg_sites, args, 2, "");
+		/* The flags by name, for the checks of a test case. */
+		LLVMTypeRef ft[3] = { g->t_ptr, g->t_i64, g->t_i64 };
+		LLVMValueRef reg_flag = cc_gen_declare(g, "sipcc_probe_flag",
+						       LLVMFunctionType(g->t_void, ft, 3, 0));
+		for (struct cc_flag_decl *f = p->flags; f; f = f->next) {
+			LLVMValueRef fa[3] = {
+				cc_gen_cstr(g, f->name, strlen(f->name)),
+				cc_const_i64(g, f->index),
+				cc_const_i64(g, f->branch),
+			};
+			cc_gen_call(g, reg_flag, fa, 3, "");
+		}
+	}
 
 	LLVMTypeRef lt[3] = { g->t_ptr, g->t_ptr, g->t_i64 };
 	LLVMValueRef reg_listen = cc_gen_declare(g, "sipcc_reg_listen",
@@ -562,6 +654,7 @@ static bool cc_module_emit(LLVMModuleRef mod, const struct cc_codegen_opts *o)
 bool cc_codegen(struct cc_program *p, const struct cc_codegen_opts *o)
 {
 	struct cc_gen g = { 0 };
+	g.opts = o;
 	g.llctx = LLVMContextCreate();
 	const char *mname = o->module_name ? o->module_name : "policy";
 	g.mod = LLVMModuleCreateWithNameInContext(mname, g.llctx);
@@ -578,6 +671,7 @@ bool cc_codegen(struct cc_program *p, const struct cc_codegen_opts *o)
 
 	bool ok = !g.failed && cc_module_emit(g.mod, o);
 	free(g.routes);
+	free(g.sites);
 	LLVMDisposeBuilder(g.ab);
 	LLVMDisposeBuilder(g.b);
 	LLVMDisposeModule(g.mod);

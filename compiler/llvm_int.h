@@ -65,6 +65,12 @@ struct cc_gen {
 	struct cc_break_target *brk;
 	int nstr;                   /* string constants made so far */
 	bool failed;
+	/* Test builds: the statement probes (codegen.h) made so far, their
+	 * sites one a line. */
+	const struct cc_codegen_opts *opts;
+	char *sites;
+	size_t sites_len, sites_cap;
+	int64_t nsites;
 };
 
 /* llvm_gen.c: values, declarations and calls shared by the others */

@@ -269,6 +269,77 @@ static void cc_gen_stmt_return(struct cc_gen *g, struct cc_stmt *s)
 	cc_gen_ret(g, SIPCC_RET_CONTINUE);
 }
 
+/* Whether e calls a function that answers or forwards the request (marks
+ * relay, reply or save_contact), not counting the statements of routes. */
+static bool cc_expr_decides(const struct cc_expr *e)
+{
+	if (!e)
+		return false;
+	switch (e->kind) {
+	case E_CALL:
+		if (e->u.call.fn && (e->u.call.fn->marks &
+				     (CC_MARK_RELAY | CC_MARK_REPLY | CC_MARK_SAVE_CONTACT)))
+			return true;
+		for (int i = 0; i < e->u.call.nargs; i++)
+			if (cc_expr_decides(e->u.call.args[i]))
+				return true;
+		return false;
+	case E_UNARY:
+		return cc_expr_decides(e->u.unary.e);
+	case E_BINARY:
+		return cc_expr_decides(e->u.binary.l) || cc_expr_decides(e->u.binary.r);
+	default:
+		return false;
+	}
+}
+
+/* The expression a statement evaluates itself (not its nested statements). */
+static const struct cc_expr *cc_stmt_own_expr(const struct cc_stmt *s)
+{
+	switch (s->kind) {
+	case S_EXPR: return s->u.expr;
+	case S_IF: return s->u.if_.cond;
+	case S_VAR: return s->u.var.init;
+	case S_ASSIGN: return s->u.assign.value;
+	case S_RETURN: return s->u.ret.value;
+	case S_WHILE: return s->u.while_.cond;
+	case S_SWITCH: return s->u.switch_.subject;
+	default: return NULL;
+	}
+}
+
+/* Test builds: count statement s as reached (codegen.h). Its site is
+ * appended to g->sites; a block is not a statement of its own. A
+ * statement that answers or forwards calls sipcc_probe_decide instead:
+ * the test engine names it as the one that made the decision. */
+static void cc_gen_probe(struct cc_gen *g, struct cc_stmt *s)
+{
+	const char *file = s->loc.file ? s->loc.file : "?";
+	const char *skip = g->opts->probe_skip;
+	char site[600];
+
+	if (s->kind == S_BLOCK || s->loc.line <= 0)
+		return;
+	if (skip && *skip && strncmp(file, skip, strlen(skip)) == 0)
+		return;
+	int n = snprintf(site, sizeof site, "%s:%d:%d\n", file, s->loc.line, s->loc.col);
+	if (n <= 0 || (size_t)n >= sizeof site)
+		return;
+	if (g->sites_len + (size_t)n + 1 > g->sites_cap) {
+		g->sites_cap = (g->sites_cap + (size_t)n + 1) * 2;
+		g->sites = realloc(g->sites, g->sites_cap);
+		if (!g->sites)
+			abort();
+	}
+	memcpy(g->sites + g->sites_len, site, (size_t)n + 1);
+	g->sites_len += (size_t)n;
+	LLVMTypeRef pt[2] = { g->t_ctx, g->t_i64 };
+	const char *probe = cc_expr_decides(cc_stmt_own_expr(s)) ? "sipcc_probe_decide" : "sipcc_probe";
+	LLVMValueRef fn = cc_gen_declare(g, probe, LLVMFunctionType(g->t_void, pt, 2, 0));
+	LLVMValueRef args[2] = { g->ctx, cc_const_i64(g, g->nsites++) };
+	cc_gen_call(g, fn, args, 2, "");
+}
+
 /* Lower one statement (and, for S_BLOCK, its list). Statements after an
  * exit/drop/return land in a fresh block with no predecessor, which the
  * optimiser drops; sema has already warned about them. */
@@ -280,6 +351,8 @@ void cc_gen_stmt(struct cc_gen *g, struct cc_stmt *s)
 		LLVMPositionBuilderAtEnd(g->b, cc_gen_block(g, "dead"));
 	if (g->frame && s->kind != S_WHILE && cc_stmt_waits(s))
 		cc_gen_resume_point(g);
+	if (g->opts->probes)
+		cc_gen_probe(g, s);
 	switch (s->kind) {
 	case S_EXPR:
 		cc_gen_expr(g, s->u.expr);

@@ -21,7 +21,8 @@ sipcc_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DSIPCC_STDLIBDIR='"$(stdlibdir)"' \
 	-DSIPCC_RUNTIME_LIB='"$(pkglibdir)/libsiprt.a"' \
 	-DSIPCC_LINK_CC='"$(CC) $(SAN_FLAGS)"' \
-	-DSIPCC_LINK_LIBS='"$(RUNTIME_LIBS)"'
+	-DSIPCC_LINK_LIBS='"$(RUNTIME_LIBS)"' \
+	-DSIPCC_TEST_LIBS='"$(YAML_LIBS)"'
 # The link command is compiled in: a Makefile with other libraries (a new
 # runtime dependency) must rebuild it.
 compiler/sipcc-link.$(OBJEXT): Makefile

@@ -1,9 +1,11 @@
 #include "config.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "ast.h"
 #include "ast_print.h"
@@ -21,8 +23,14 @@ struct cc_opts {
 	const char *policy;
 	const char *out;
 	const char **defines;
+	const char **tests;         /* test: the test files */
+	int ntests;
+	bool coverage;
 	int ndefines;
 	bool emit_llvm;
+	bool hot;
+	bool obj_only;              /* build -c: the object, not linked */
+	bool probes;                /* build --probes: statement probes (test engine) */
 	bool werror;
 	bool json;
 	int opt_level;
@@ -31,9 +39,10 @@ struct cc_opts {
 
 static void cc_usage(FILE *out)
 {
-	fputs("usage: sipcc build POLICY -o OUT [-D NAME[=VALUE]]... [--emit-llvm] [-O0..3] [-Werror]\n"
-	      "                    [--format=text|json]\n"
+	fputs("usage: sipcc build POLICY -o OUT [-D NAME[=VALUE]]... [--hot | --emit-llvm | -c [--probes]]\n"
+	      "                    [-O0..3] [-Werror] [--format=text|json]\n"
 	      "       sipcc check POLICY [-D NAME[=VALUE]]... [-Werror] [--format=text|json]\n"
+	      "       sipcc test POLICY [TESTS...] [-D NAME[=VALUE]]... [--coverage]\n"
 	      "       sipcc explain POLICY\n"
 	      "       sipcc fmt POLICY.sip\n"
 	      "       sipcc doc [--c-header | --symbols]\n"
@@ -42,6 +51,9 @@ static void cc_usage(FILE *out)
 	      "commands:\n"
 	      "  build        check POLICY and compile it into the proxy executable OUT\n"
 	      "  check        check POLICY and report errors and warnings; generates nothing\n"
+	      "  test         compile POLICY with the test engine and run the cases of\n"
+	      "               TESTS (default: POLICY's name with .test.yaml) without a\n"
+	      "               network; exit status 1 when a case fails (sipcc-test(5))\n"
 	      "  explain      print POLICY (a .yaml policy, or a .sip one) as the policy\n"
 	      "               language, then check it\n"
 	      "  fmt          print POLICY.sip in the canonical layout, comments kept\n"
@@ -55,9 +67,16 @@ static void cc_usage(FILE *out)
 	      "  -D NAME=VAL  set a compile-time value, overriding the policy's\n"
 	      "               'define NAME = ...'; digits make an int, true/false a bool,\n"
 	      "               anything else a string; -D NAME means true\n"
+	      "  --hot        write OUT as a policy a running proxy built from the same\n"
+	      "               sipcc loads in place of its own (sipcc-ctl policy load OUT)\n"
 	      "  --emit-llvm  write LLVM IR text to OUT instead of linking (build)\n"
+	      "  -c           write the policy's object file to OUT instead of linking\n"
+	      "               (build; link it with libsiprt.a, or with --probes with\n"
+	      "               libsiprt_test.a and libsiprt.a for the test engine's C API)\n"
+	      "  --probes     with -c: the statement probes of a test build (sipcc test)\n"
 	      "  -O0 .. -O3   optimisation level (default -O2)\n"
 	      "  -Werror      treat warnings as errors\n"
+	      "  --coverage   list the statements of POLICY no case reached (test)\n"
 	      "  --format=json  print each diagnostic as one JSON object on one line\n"
 	      "               of stderr (file, line, col, len, severity, id, name,\n"
 	      "               message, notes); --format=text (default) is for people\n"
@@ -65,9 +84,11 @@ static void cc_usage(FILE *out)
 	      "environment:\n"
 	      "  SIPCC_STDLIB   directory of the stdlib .sipi files\n"
 	      "  SIPCC_CC, SIPCC_RUNTIME, SIPCC_LIBS   linker, runtime library, extra libraries\n"
+	      "  SIPCC_TEST_RUNTIME, SIPCC_TEST_LIBS  test engine library, its libraries\n"
 	      "  TMPDIR         where intermediate object files go\n"
 	      "\n"
-	      "exit status: 0 success, 1 errors in the policy or a failed step, 2 bad usage\n",
+	      "exit status: 0 success, 1 errors in the policy, a failed step or a failed\n"
+	      "             test case, 2 bad usage (test: also a policy that does not compile)\n",
 	      out);
 }
 
@@ -87,8 +108,12 @@ static int cc_opts_parse(int argc, char **argv, struct cc_opts *o)
 	bool check = strcmp(o->cmd, "check") == 0 || strcmp(o->cmd, "explain") == 0;
 	bool fmt = strcmp(o->cmd, "fmt") == 0;
 	bool doc = strcmp(o->cmd, "doc") == 0;
+	bool test = strcmp(o->cmd, "test") == 0;
 
 	o->defines = cc_alloc((size_t)argc * sizeof *o->defines);
+	o->tests = cc_alloc((size_t)argc * sizeof *o->tests);
+	if (test)
+		check = true;       /* -D, -Werror, --format */
 	o->opt_level = 2;
 	for (int i = 2; i < argc; i++) {
 		const char *a = argv[i];
@@ -107,6 +132,12 @@ static int cc_opts_parse(int argc, char **argv, struct cc_opts *o)
 			o->out = v;
 		} else if (build && strcmp(a, "--emit-llvm") == 0) {
 			o->emit_llvm = true;
+		} else if (build && strcmp(a, "--hot") == 0) {
+			o->hot = true;
+		} else if (build && strcmp(a, "-c") == 0) {
+			o->obj_only = true;
+		} else if (build && strcmp(a, "--probes") == 0) {
+			o->probes = true;
 		} else if (build && strncmp(a, "-O", 2) == 0) {
 			if (a[2] == '\0')
 				o->opt_level = 2;
@@ -122,6 +153,8 @@ static int cc_opts_parse(int argc, char **argv, struct cc_opts *o)
 			else if (strcmp(a + 9, "text") != 0)
 				return cc_usage_error("unknown diagnostics format '%s' (use text or json)",
 						      a + 9);
+		} else if (test && strcmp(a, "--coverage") == 0) {
+			o->coverage = true;
 		} else if (doc && strcmp(a, "--c-header") == 0) {
 			o->doc_format = CC_DOC_C_HEADER;
 		} else if (doc && strcmp(a, "--symbols") == 0) {
@@ -132,6 +165,8 @@ static int cc_opts_parse(int argc, char **argv, struct cc_opts *o)
 			return cc_usage_error(msg, a);
 		} else if (!build && !check && !fmt) {
 			return cc_usage_error("unexpected argument '%s'", a);
+		} else if (o->policy && test) {
+			o->tests[o->ntests++] = a;
 		} else if (o->policy) {
 			return cc_usage_error("only one policy file can be given (also got '%s')", a);
 		} else {
@@ -142,6 +177,13 @@ static int cc_opts_parse(int argc, char **argv, struct cc_opts *o)
 		return cc_usage_error("%s: no policy file given", o->cmd);
 	if (build && !o->out)
 		return cc_usage_error("%s: missing -o OUT (the executable to write)", o->cmd);
+	if (o->hot && o->emit_llvm)
+		return cc_usage_error("%s: --hot and --emit-llvm do not go together", o->cmd);
+	if (o->probes && !o->obj_only)
+		return cc_usage_error("%s: --probes needs -c (a test build links with the test engine)",
+				      o->cmd);
+	if (o->obj_only && (o->emit_llvm || o->hot))
+		return cc_usage_error("%s: -c writes the object: not with --emit-llvm or --hot", o->cmd);
 	return CC_EXIT_OK;
 }
 
@@ -273,8 +315,10 @@ static int cc_cmd_build(const struct cc_opts *o)
 
 	if (!p)
 		return CC_EXIT_FAIL;
-	if (o->emit_llvm) {
+	if (o->emit_llvm || o->obj_only) {
 		cg.out_path = o->out;
+		cg.probes = o->probes;
+		cg.probe_skip = cc_stdlib_dir();
 		return cc_codegen(p, &cg) ? CC_EXIT_OK : CC_EXIT_FAIL;
 	}
 
@@ -291,9 +335,118 @@ static int cc_cmd_build(const struct cc_opts *o)
 	}
 	close(fd);
 	cg.out_path = obj;
-	ok = cc_codegen(p, &cg) && cc_link(obj, o->out);
+	ok = cc_codegen(p, &cg) && (o->hot ? cc_link_hot(obj, o->out) : cc_link(obj, o->out));
 	unlink(obj);
 	return ok ? CC_EXIT_OK : CC_EXIT_FAIL;
+}
+
+/* A temporary file in $TMPDIR named sipcc-XXXXXX plus suffix; NULL when
+ * it cannot be made (reported). */
+static char *cc_tmp_file(const char *suffix)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	if (!tmpdir || !*tmpdir)
+		tmpdir = "/tmp";
+	size_t n = strlen(tmpdir) + strlen(suffix) + 32;
+	char *path = cc_alloc(n);
+	snprintf(path, n, "%s/sipcc-XXXXXX%s", tmpdir, suffix);
+	int fd = mkstemps(path, (int)strlen(suffix));
+	if (fd < 0) {
+		cc_diag_fatal("cannot create a temporary file in '%s': %m", tmpdir);
+		return NULL;
+	}
+	close(fd);
+	return path;
+}
+
+/* The test file beside POLICY: its name without the extension, plus
+ * .test.yaml. */
+static const char *cc_test_default(const char *policy)
+{
+	const char *slash = strrchr(policy, '/');
+	const char *dot = strrchr(slash ? slash : policy, '.');
+	size_t base = dot ? (size_t)(dot - policy) : strlen(policy);
+	char *t = cc_alloc(base + 16);
+	memcpy(t, policy, base);
+	strcpy(t + base, ".test.yaml");
+	return t;
+}
+
+/* test: check POLICY, compile it with statement probes, link it with the
+ * test engine (runtime/test) instead of the proxy's main, and run that
+ * program on the test files. Its status is ours: 0 every case passed, 1
+ * a case failed; 2 for a policy that does not compile, a test file that
+ * cannot be read, or a program that did not finish. */
+static int cc_cmd_test(struct cc_opts *o)
+{
+	if (o->ntests == 0) {
+		o->tests[o->ntests++] = cc_test_default(o->policy);
+		if (access(o->tests[0], R_OK) != 0)
+			return cc_usage_error("no test file given, and none at '%s'", o->tests[0]);
+	}
+	for (int i = 0; i < o->ntests; i++)
+		if (access(o->tests[i], R_OK) != 0) {
+			cc_diag_fatal("cannot read test file '%s': %m", o->tests[i]);
+			return CC_EXIT_USAGE;
+		}
+
+	struct cc_program *p = cc_front(o);
+	if (!p)
+		return CC_EXIT_USAGE;
+	struct cc_codegen_opts cg = {
+		.module_name = o->policy,
+		.opt_level = 1,
+		.probes = true,
+		.probe_skip = cc_stdlib_dir(),
+	};
+	char *obj = cc_tmp_file(".o");
+	char *exe = obj ? cc_tmp_file(".test") : NULL;
+	if (!exe) {
+		if (obj)
+			unlink(obj);
+		return CC_EXIT_USAGE;
+	}
+	cg.out_path = obj;
+	bool ok = cc_codegen(p, &cg) && cc_link_test(obj, exe);
+	unlink(obj);
+	if (!ok) {
+		unlink(exe);
+		return CC_EXIT_USAGE;
+	}
+
+	char **argv = cc_alloc((size_t)(o->ntests + 6) * sizeof *argv);
+	int n = 0;
+	argv[n++] = exe;
+	argv[n++] = "--policy";
+	argv[n++] = (char *)o->policy;
+	if (o->coverage)
+		argv[n++] = "--coverage";
+	for (int i = 0; i < o->ntests; i++)
+		argv[n++] = (char *)o->tests[i];
+	argv[n] = NULL;
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = fork();
+	if (pid < 0) {
+		cc_diag_fatal("cannot start the test runner: %m");
+		unlink(exe);
+		return CC_EXIT_USAGE;
+	}
+	if (pid == 0) {
+		execv(exe, argv);
+		fprintf(stderr, "sipcc: error: cannot run the test runner %s: %s\n", exe,
+			strerror(errno));
+		_exit(CC_EXIT_USAGE);
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	unlink(exe);
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	fprintf(stderr, "sipcc: error: the test runner was killed by signal %d\n",
+		WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+	return CC_EXIT_USAGE;
 }
 
 static int cc_cmd_doc(const struct cc_opts *o)
@@ -333,10 +486,10 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(o.cmd, "build") != 0 && strcmp(o.cmd, "check") != 0 &&
 	    strcmp(o.cmd, "explain") != 0 && strcmp(o.cmd, "doc") != 0 &&
-	    strcmp(o.cmd, "fmt") != 0) {
+	    strcmp(o.cmd, "fmt") != 0 && strcmp(o.cmd, "test") != 0) {
 		if (o.cmd[0] == '-')
 			return cc_usage_error("unknown option '%s'", o.cmd);
-		return cc_usage_error("unknown command '%s' (use build, check, explain, fmt or doc)", o.cmd);
+		return cc_usage_error("unknown command '%s' (use build, check, test, explain, fmt or doc)", o.cmd);
 	}
 	rc = cc_opts_parse(argc, argv, &o);
 	if (rc != CC_EXIT_OK)
@@ -349,6 +502,8 @@ int main(int argc, char **argv)
 		rc = cc_cmd_explain(&o);
 	else if (strcmp(o.cmd, "fmt") == 0)
 		rc = cc_cmd_fmt(&o);
+	else if (strcmp(o.cmd, "test") == 0)
+		rc = cc_cmd_test(&o);
 	else
 		rc = cc_cmd_build(&o);
 	return rc;

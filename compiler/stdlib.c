@@ -150,6 +150,7 @@ bool cc_stdlib_load(struct cc_program *p, const char *dir)
 {
 	struct dirent **list;
 	bool ok = true;
+	p->stdlib_hash = 0xcbf29ce484222325ULL;
 	int n = scandir(dir, &list, cc_stdlib_filter, alphasort);
 
 	if (n < 0) {
@@ -167,8 +168,21 @@ bool cc_stdlib_load(struct cc_program *p, const char *dir)
 		size_t len = strlen(dir) + strlen(list[i]->d_name) + 2;
 		char *path = cc_alloc(len);
 		snprintf(path, len, "%s/%s", dir, list[i]->d_name);
-		if (cc_parse_file(p, path, CC_SRC_STDLIB) != CC_PARSE_OK)
+		size_t tlen;
+		char *text = cc_file_read(path, &tlen);
+		if (!text) {
+			cc_diag_fatal("cannot read '%s': %s", path, strerror(errno));
 			ok = false;
+		} else {
+			/* What the runtime a policy runs on must have been built
+			 * from: a loaded policy (sipcc build --hot) is refused by a
+			 * proxy whose stdlib declarations differ. FNV-1a, 64 bits. */
+			for (size_t k = 0; k < tlen; k++)
+				p->stdlib_hash = (p->stdlib_hash ^ (unsigned char)text[k])
+						 * 0x100000001b3ULL;
+			if (cc_parse_buffer(p, path, text, tlen, CC_SRC_STDLIB) != CC_PARSE_OK)
+				ok = false;
+		}
 		free(list[i]);
 	}
 	free(list);

@@ -2,7 +2,7 @@
 # sipcc-policy.5.in by replacing the @STDLIB_REFERENCE@ line with the output
 # of "sipcc doc" run against the stdlib of the source tree, so the language
 # reference always lists what the compiler actually accepts.
-dist_man_MANS += man/sipcc.1 man/sipcc-yaml.5
+dist_man_MANS += man/sipcc.1 man/sipcc-yaml.5 man/sipcc-test.5
 nodist_man_MANS = man/sipcc-policy.5
 EXTRA_DIST += man/sipcc-policy.5.in
 CLEANFILES += man/sipcc-policy.5

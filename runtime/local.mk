@@ -87,5 +87,7 @@ noinst_HEADERS = \
 	runtime/proxy/policy_abi.h runtime/proxy/proxy.h runtime/proxy/modules.h \
 	runtime/sip/msg.h runtime/sip/sdp.h \
 	runtime/txn/txn.h runtime/txn/txn_int.h
-noinst_HEADERS += runtime/core/timerec.h
+noinst_HEADERS += runtime/core/timerec.h runtime/core/clock.h
 EXTRA_DIST += tests/data/rfc4475 tests/data/rfc5118
+
+include runtime/test/local.mk

@@ -30,3 +30,4 @@ include tests/modules/siptrace/local.mk
 include tests/modules/pike/local.mk
 include tests/modules/ratelimit/local.mk
 include tests/modules/uac/local.mk
+include tests/runtime/test/local.mk

@@ -250,10 +250,10 @@ static bool prefs_result_take(struct sip_ctx *ctx, struct prefs_result *out)
 }
 
 /* Owner and attribute of a call: false (logged) when either is unusable. */
-static bool prefs_call_key(const char *fn, const char *owner, size_t owner_len, int64_t a,
+static bool prefs_call_key(struct sip_ctx *ctx, const char *fn, const char *owner, size_t owner_len, int64_t a,
 			   sip_str *user, char *dom, sip_str *domain, sip_str *attr, bool *is_int)
 {
-	const char *name = script_avp_decl(a, is_int);
+	const char *name = proxy_avp_decl(ctx, a, is_int);
 	if (!name) {
 		LOG_ERR("prefs: %s: the AVP has no declaration (index %lld)", fn, (long long)a);
 		return false;
@@ -283,7 +283,7 @@ static bool prefs_avp_put(struct sip_ctx *ctx, int64_t a, bool is_int, sip_str v
 	int64_t n;
 	if (!prefs_value_int(v, &n)) {
 		LOG_ERR("prefs: %s: value \"%.*s\" for int AVP %s is not an integer", what,
-			(int)v.len, v.s, script_avp_decl(a, NULL));
+			(int)v.len, v.s, proxy_avp_decl(ctx, a, NULL));
 		return false;
 	}
 	sipcc_avp_push_int(ctx, a, n);
@@ -295,7 +295,7 @@ int64_t sipcc_fn_avp_db_load(struct sip_ctx *ctx, const char *owner, size_t owne
 	sip_str user, domain, attr, v;
 	char dom[PREFS_DOMAIN_MAX + 1];
 	bool is_int = false;
-	if (!prefs_call_key("avp_db_load", owner, owner_len, a, &user, dom, &domain, &attr, &is_int))
+	if (!prefs_call_key(ctx, "avp_db_load", owner, owner_len, a, &user, dom, &domain, &attr, &is_int))
 		return 0;
 	if (!prefs_find(user, domain, attr, &v, NULL))
 		return 0;
@@ -313,7 +313,7 @@ int64_t sipcc_fn_avp_db_store(struct sip_ctx *ctx, const char *owner, size_t own
 	sip_str user, domain, attr;
 	char dom[PREFS_DOMAIN_MAX + 1];
 	bool is_int = false;
-	if (!prefs_call_key("avp_db_store", owner, owner_len, a, &user, dom, &domain, &attr, &is_int))
+	if (!prefs_call_key(ctx, "avp_db_store", owner, owner_len, a, &user, dom, &domain, &attr, &is_int))
 		return 0;
 	if (sipcc_fn_avp_count(ctx, a) < 1) {
 		LOG_NOTICE("prefs: avp_db_store: AVP %.*s has no value to store", (int)attr.len, attr.s);
@@ -349,7 +349,7 @@ int64_t sipcc_fn_avp_db_delete(struct sip_ctx *ctx, const char *owner, size_t ow
 	sip_str user, domain, attr;
 	char dom[PREFS_DOMAIN_MAX + 1];
 	bool is_int = false;
-	if (!prefs_call_key("avp_db_delete", owner, owner_len, a, &user, dom, &domain, &attr, &is_int))
+	if (!prefs_call_key(ctx, "avp_db_delete", owner, owner_len, a, &user, dom, &domain, &attr, &is_int))
 		return 0;
 	sip_str s[3] = { user, domain, attr };
 	struct prefs_job *j = prefs_job_new(PREFS_DELETE, s, 3, NULL, 0);
@@ -367,7 +367,7 @@ static int64_t prefs_sql(struct sip_ctx *ctx, const char *sql, size_t sql_len, c
 {
 	struct prefs_result r;
 	bool is_int = false;
-	const char *name = script_avp_decl(into, &is_int);
+	const char *name = proxy_avp_decl(ctx, into, &is_int);
 	if (!prefs_result_take(ctx, &r)) {
 		if (!name) {
 			LOG_ERR("prefs: sql_query: the AVP has no declaration (index %lld)",

@@ -242,9 +242,21 @@ void dlg_profile_foreach_value(unsigned idx, void (*fn)(sip_str v, unsigned long
 	}
 }
 
+/* While a policy is loaded into a running proxy, its profiles are compared
+ * through its state string (sipcc_reg_policy), not registered: the running
+ * ones stay as they are. */
+static bool reg_closed;
+
+void dlg_profile_reg_close(bool closed)
+{
+	reg_closed = closed;
+}
+
 /* The compiled policy's declarations (policy_abi.h). */
 void sipcc_reg_profile(int64_t idx, const char *name, int64_t has_value)
 {
+	if (reg_closed)
+		return;
 	if (idx < 0 || dlg_profile_register((unsigned)idx, name, has_value != 0) != SIP_OK)
 		LOG_ERR("dialog: cannot declare profile %lld (%s): at most %d", (long long)idx,
 			name ? name : "", DLG_MAX_PROFILES);

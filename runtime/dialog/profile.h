@@ -61,4 +61,8 @@ sip_str dlg_pmember_value(const struct dlg_pmember *m);
 void dlg_profile_foreach_value(unsigned idx, void (*fn)(sip_str v, unsigned long n, void *arg),
 			       void *arg);
 
+/* Ignore sipcc_reg_profile() while closed (a policy being loaded into a
+ * running proxy registers: proxy/policy.h). */
+void dlg_profile_reg_close(bool closed);
+
 #endif

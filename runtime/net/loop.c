@@ -18,11 +18,18 @@ struct loop_watch {
 	struct loop_watch *next;    /* in the retired list */
 };
 
+static uint64_t loop_clock_skew;
+
 uint64_t sip_loop_clock_ms(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u + loop_clock_skew;
+}
+
+void sip_loop_clock_skip(uint64_t ms)
+{
+	loop_clock_skew += ms;
 }
 
 int sip_loop_init(sip_loop *loop)

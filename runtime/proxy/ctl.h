@@ -35,7 +35,7 @@ typedef struct proxy_ctl_out {
 	char *buf;
 	size_t len, cap;
 	bool overflow;              /* over PROXY_CTL_REPLY_MAX or out of memory */
-	char err[256];              /* set by proxy_ctl_error() */
+	char err[1024];             /* set by proxy_ctl_error() */
 	struct proxy_ctl_later *later;  /* set by proxy_ctl_defer() */
 } proxy_ctl_out;
 

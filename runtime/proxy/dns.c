@@ -132,6 +132,7 @@ static int dns_relay_again(struct dns_relay *r, sip_str du)
 	}
 	struct sip_ctx ctx;
 	proxy_ctx_init(&ctx, &mc->msg, &mc->arena, s->sock, &s->src, SIPCC_ROUTE_REQUEST);
+	ctx.policy = proxy_txn_policy(s);
 	ctx.txn = s;
 	ctx.maxfwd = r->maxfwd;
 	ctx.record_route = r->record_route;
@@ -312,7 +313,7 @@ int proxy_dns_suspend(struct sip_ctx *ctx)
 	if (rc != SIP_OK && !copy)
 		return rc;
 	if (!ctx->txn) {
-		ctx->txn = txn_server_create(ctx->msg, ctx->sock, &ctx->src);
+		proxy_txn_create(ctx);
 		if (!ctx->txn) {
 			if (!copy)
 				proxy_wait_then_cancel(ctx);

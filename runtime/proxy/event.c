@@ -13,8 +13,9 @@
 #include "proxy/worker.h"
 #include "core/stats.h"
 #include "core/status.h"
+#include "proxy/policy.h"
+#include "proxy/routes.h"
 
-#define EVENT_MAX_ROUTES  64
 /* Events raised and not run yet at most: beyond, a module raising in a
  * burst (a registrar whose contacts all expire at once) loses events
  * rather than memory. */
@@ -31,8 +32,6 @@ struct event_item {
 };
 
 static struct {
-	struct { const char *name; sipcc_route_fn fn; } routes[EVENT_MAX_ROUTES];
-	unsigned nroutes;
 	struct event_item *head, **tail;
 	unsigned nqueued;
 	int64_t dropped;
@@ -44,21 +43,23 @@ static struct {
 
 void proxy_event_route_add(const char *name, sipcc_route_fn fn)
 {
-	if (E.nroutes >= EVENT_MAX_ROUTES) {
-		LOG_WARN("too many event routes; ignoring one for '%s'", name);
-		return;
-	}
-	E.routes[E.nroutes].name = name;
-	E.routes[E.nroutes].fn = fn;
-	E.nroutes++;
+	proxy_routes_reg(SIPCC_ROUTE_EVENT, name, fn);
+}
+
+/* The running policy's route for event name (its copy of the name), NULL
+ * when it has none. */
+static const char *event_route_name(const char *name)
+{
+	const struct proxy_policy *p = proxy_policy;
+	for (unsigned i = 0; i < p->n_events; i++)
+		if (strcmp(p->events[i].name, name) == 0)
+			return p->events[i].name;
+	return NULL;
 }
 
 bool proxy_event_wanted(const char *name)
 {
-	for (unsigned i = 0; i < E.nroutes; i++)
-		if (strcmp(E.routes[i].name, name) == 0)
-			return true;
-	return false;
+	return event_route_name(name) != NULL;
 }
 
 unsigned long proxy_event_dropped(void)
@@ -111,10 +112,7 @@ static void event_enqueue(void *p)
 
 int proxy_event_raise(const char *name, const struct sipcc_event_val *v, unsigned n)
 {
-	const char *rname = NULL;
-	for (unsigned i = 0; i < E.nroutes && !rname; i++)
-		if (strcmp(E.routes[i].name, name) == 0)
-			rname = E.routes[i].name;
+	const char *rname = event_route_name(name);
 	if (!rname)
 		return SIP_DECLINED;
 	if (sip_worker_id == 0) {
@@ -190,14 +188,15 @@ static struct proxy_mctx *event_context(struct event_item *it)
 void proxy_event_routes_run(struct proxy_mctx *mc)
 {
 	struct sip_ctx *ctx = &mc->ctx;
-	while (mc->ev_next < E.nroutes) {
+	const struct proxy_policy *p = ctx->policy;
+	while (mc->ev_next < p->n_events) {
 		unsigned i = mc->ev_next;
-		if (strcmp(E.routes[i].name, mc->ev_name) != 0) {
+		if (strcmp(p->events[i].name, mc->ev_name) != 0) {
 			mc->ev_next++;
 			continue;
 		}
 		ctx->frame_i = 0;
-		int64_t r = E.routes[i].fn(ctx);
+		int64_t r = p->events[i].fn(ctx);
 		if (ctx->suspended) {
 			if (r != SIPCC_RET_SUSPEND)
 				LOG_ERR("event route %s returned %lld while waiting", mc->ev_name,
@@ -237,7 +236,7 @@ static void events_run(sip_timer *t, void *arg)
 void proxy_events_start(sip_timer_wheel *w)
 {
 	E.w = w;
-	if (E.nroutes)
+	if (proxy_policy->n_events)
 		sip_stat_counter("events.dropped", &E.dropped);
 	sip_timer_init(&E.timer, events_run, NULL);
 	events_arm();

@@ -17,6 +17,7 @@
 #include "net/ban.h"
 #include "proxy/proxy.h"
 #include "proxy/policy_abi.h"
+#include "proxy/policy.h"
 #include "proxy/module.h"
 #include "proxy/modules.h"
 #include "proxy/settings.h"

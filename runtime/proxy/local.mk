@@ -1,5 +1,5 @@
-PROXY_SRC = runtime/proxy/proxy.c runtime/proxy/relay.c runtime/proxy/reply.c runtime/proxy/wait.c runtime/proxy/stdlib.c runtime/proxy/main.c runtime/proxy/modules.c runtime/proxy/settings.c runtime/proxy/routes.c runtime/proxy/sdp_fn.c runtime/proxy/limits.c runtime/proxy/dns.c \
-	runtime/proxy/settings.h runtime/proxy/routes.h runtime/proxy/dns.h runtime/proxy/proxy_int.h runtime/proxy/module.h runtime/proxy/host.h
+PROXY_SRC = runtime/proxy/proxy.c runtime/proxy/relay.c runtime/proxy/reply.c runtime/proxy/wait.c runtime/proxy/stdlib.c runtime/proxy/main.c runtime/proxy/modules.c runtime/proxy/settings.c runtime/proxy/routes.c runtime/proxy/policy.c runtime/proxy/policy_reg.c runtime/proxy/sdp_fn.c runtime/proxy/limits.c runtime/proxy/dns.c \
+	runtime/proxy/settings.h runtime/proxy/routes.h runtime/proxy/policy.h runtime/proxy/dns.h runtime/proxy/proxy_int.h runtime/proxy/module.h runtime/proxy/host.h
 # Header operations (stdlib/textops.sipi).
 PROXY_SRC += runtime/proxy/hdr_fn.c
 PROXY_SRC += runtime/proxy/fork.c runtime/proxy/fork.h

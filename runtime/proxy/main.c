@@ -19,6 +19,7 @@
 #include "proxy/dns.h"
 #include "proxy/httpd.h"
 #include "proxy/modules.h"
+#include "proxy/policy.h"
 #include "proxy/routes.h"
 #include "proxy/service.h"
 #include "proxy/settings.h"
@@ -267,10 +268,11 @@ int main(int argc, char **argv)
 	sip_log_startup(svc.daemon);
 
 	sipcc_policy_init();
-	if (!proxy_conf.request_route) {
+	if (!proxy_policy->request) {
 		LOG_ERR("the policy has no request route; refusing to start");
 		return 1;
 	}
+	proxy_policy_overrides(n_cli > 0, db_url != NULL);
 	if (n_cli) {
 		memcpy(proxy_conf.listen, cli, n_cli * sizeof cli[0]);
 		proxy_conf.n_listen = n_cli;
@@ -299,7 +301,8 @@ int main(int argc, char **argv)
 	proxy_db_use_loop(&main_loop);
 	if (proxy_modules_init(&main_loop.timers, db_url) != SIP_OK)
 		return 1;
-	proxy_routes_start(&main_loop.timers);
+	if (proxy_policy_start(&main_loop.timers) != SIP_OK)
+		return 1;
 	struct tls_conf tls = {
 		sipcc_setting_str("tls", "certificate", ""),
 		sipcc_setting_str("tls", "private_key", ""),
@@ -367,7 +370,7 @@ int main(int argc, char **argv)
 	proxy_ctl_hup_stop();
 	proxy_dns_destroy();
 	tp_close_all();
-	proxy_routes_stop();
+	proxy_policy_stop();
 	proxy_modules_destroy();
 	proxy_destroy();
 	sip_timer_cancel(&main_loop.timers, &log_flush_timer);

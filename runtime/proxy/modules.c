@@ -18,6 +18,7 @@
 #include "proxy/worker.h"
 #include "core/worker.h"
 #include "proxy/policy_abi.h"
+#include "proxy/policy.h"
 
 /* The modules the policy uses, in start order (sipcc_reg_module). */
 #define PROXY_MAX_MODULES 32
@@ -26,8 +27,20 @@ static struct {
 	unsigned n;
 } MOD;
 
+bool proxy_module_running(const sipcc_module *m)
+{
+	for (unsigned i = 0; i < MOD.n; i++)
+		if (MOD.v[i] == m)
+			return true;
+	return false;
+}
+
 void sipcc_reg_module(struct sipcc_module *m)
 {
+	if (proxy_policy_staging()) {
+		proxy_policy_stage_module(m);
+		return;
+	}
 	for (unsigned i = 0; i < MOD.n; i++)
 		if (MOD.v[i] == m)
 			return;

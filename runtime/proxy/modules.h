@@ -22,6 +22,9 @@ struct proxy_ctl_out;
  * database that is down is retried in the background; SIP_EINVAL for a
  * malformed URL, the only fatal case. */
 int proxy_modules_init(sip_timer_wheel *w, const char *url);
+/* Whether the running policy registered module m (it was started). */
+struct sipcc_module;
+bool proxy_module_running(const struct sipcc_module *m);
 /* Apply the limits.* and tcp.* settings (proxy/limits.c); -1 (logged)
  * when one is out of range. */
 int proxy_limits_configure(void);

@@ -62,10 +62,23 @@ enum {
 	SIPCC_ROUTE_NAMED = 9,
 };
 
+/* The version of this interface: raised whenever a change here (or in
+ * struct sip_ctx's use by generated code) makes a policy compiled before
+ * it unfit to run on the runtime after it. Part of sipcc_policy_abi. */
+#define SIPCC_POLICY_ABI_VERSION 1
+
 /* Generated. */
 void sipcc_policy_init(void);
+/* "sipcc policy abi N; sipcc VERSION; stdlib HASH": what a running proxy
+ * compares before it calls the sipcc_policy_init() of a policy built with
+ * "sipcc build --hot" (proxy/policy.h). */
+extern const char sipcc_policy_abi[];
 
 /* Called by sipcc_policy_init(); strings are NUL-terminated constants. */
+/* First: the policy's sipcc_policy_abi, and the declarations whose values
+ * outlive a message ("bflag NAME; dlgvar NAME: TYPE; profile NAME[: str]; "
+ * in index order), which a policy swapped in must keep. */
+void sipcc_reg_policy(const char *abi, const char *state);
 void sipcc_reg_listen(const char *proto, const char *addr, int64_t port);
 void sipcc_reg_domain(const char *name);
 void sipcc_reg_route(int64_t kind, const char *name, sipcc_route_fn fn);

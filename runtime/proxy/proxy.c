@@ -138,6 +138,7 @@ void proxy_ctx_init(struct sip_ctx *ctx, sip_msg *m, sip_arena *a, sip_socket *s
 		    const sip_addr *src, int kind)
 {
 	memset(ctx, 0, sizeof *ctx);
+	ctx->policy = proxy_policy;
 	ctx->msg = m;
 	ctx->arena = a;
 	ctx->sock = sock;
@@ -186,13 +187,26 @@ static void mctx_keep(struct sip_ctx *ctx)
 		P.cur = NULL;       /* the receive path takes another */
 }
 
+txn *proxy_txn_create(struct sip_ctx *ctx)
+{
+	ctx->txn = txn_server_create(ctx->msg, ctx->sock, &ctx->src);
+	if (ctx->txn)
+		ctx->txn->u_policy = ctx->policy;
+	return ctx->txn;
+}
+
+const struct proxy_policy *proxy_txn_policy(const txn *s)
+{
+	return s && s->u_policy ? s->u_policy : proxy_policy;
+}
+
 /* A request that waits gets its server transaction now, so
  * retransmissions are absorbed meanwhile (an INVITE its 100 Trying). */
 static void request_txn(struct sip_ctx *ctx)
 {
 	sip_msg *m = ctx->msg;
 	if (!ctx->txn && m->method != SIP_METHOD_ACK && m->method != SIP_METHOD_CANCEL) {
-		ctx->txn = txn_server_create(m, ctx->sock, &ctx->src);
+		proxy_txn_create(ctx);
 		proxy_modules_txn_bind(ctx);
 		if (ctx->txn && m->method == SIP_METHOD_INVITE)
 			txn_server_reply(ctx->txn, 100, SIP_STR_NULL);
@@ -204,7 +218,7 @@ static void request_txn(struct sip_ctx *ctx)
 static void request_route_run(struct sip_ctx *ctx)
 {
 	ctx->frame_i = 0;
-	int64_t r = proxy_conf.request_route(ctx);
+	int64_t r = ctx->policy->request(ctx);
 	if (ctx->suspended) {
 		if (r != SIPCC_RET_SUSPEND)     /* a function waited outside a route that can */
 			LOG_ERR("request route returned %lld while waiting; going on from the top "
@@ -236,7 +250,7 @@ static void reply_routes_run(struct sip_ctx *ctx)
 {
 	struct proxy_mctx *mc = mctx_of(ctx);
 	while (mc->stage < 2) {
-		sipcc_route_fn fn = mc->stage == 0 ? proxy_conf.reply_route
+		sipcc_route_fn fn = mc->stage == 0 ? ctx->policy->reply
 						   : (sipcc_route_fn)ctx->txn->u_reply;
 		if (!fn || (mc->stage == 1 && !mc->fwd)) {
 			mc->stage++;
@@ -383,7 +397,7 @@ static void rx_request(struct proxy_mctx *mc, sip_socket *sock, const sip_addr *
 	}
 	if (m->method == SIP_METHOD_CANCEL)
 		ctx->cancel_target = txn_server_match_cancel(m);
-	if (!proxy_conf.request_route)
+	if (!ctx->policy->request)
 		return;
 	route_request(ctx);
 }
@@ -515,7 +529,8 @@ void proxy_resume_then(struct sip_ctx *ctx)
 static bool proxy_on_reply(txn *s, txn *c, sip_msg *resp)
 {
 	proxy_modules_reply(s, resp);
-	if (!s->u_reply && !proxy_conf.reply_route)
+	const struct proxy_policy *pol = proxy_txn_policy(s);
+	if (!s->u_reply && !pol->reply)
 		return true;
 	/* Replies come from the receive path (rx_response), in its context;
 	 * another one (none today) gets a pooled context that cannot wait. */
@@ -527,6 +542,7 @@ static bool proxy_on_reply(txn *s, txn *c, sip_msg *resp)
 	}
 	struct sip_ctx *ctx = &mc->ctx;
 	proxy_ctx_init(ctx, resp, resp->arena, c->sock, &c->peer, SIPCC_ROUTE_REPLY);
+	ctx->policy = pol;
 	ctx->txn = s;
 	ctx->branch = c;
 	ctx->can_wait = !own;
@@ -564,6 +580,7 @@ static void proxy_on_failure(txn *s, int code)
 	}
 	struct sip_ctx *ctx = &mc->ctx;
 	proxy_ctx_init(ctx, &mc->msg, &mc->arena, s->sock, &s->src, SIPCC_ROUTE_FAILURE);
+	ctx->policy = proxy_txn_policy(s);
 	ctx->txn = s;
 	ctx->prepared = true;
 	ctx->reply_code = code;

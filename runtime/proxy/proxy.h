@@ -15,7 +15,11 @@
 #include "txn/txn.h"
 
 /* What the routes of one message work on. */
+struct proxy_policy;
 struct sip_ctx {
+	const struct proxy_policy *policy;  /* whose routes run (proxy/policy.h):
+				       the running one when the context was made,
+				       its transaction's in failure and reply routes */
 	sip_msg *msg;               /* request, or response in reply routes */
 	sip_arena *arena;           /* where strings made while routing live */
 	sip_socket *sock;           /* receiving socket */
@@ -83,9 +87,6 @@ struct proxy_conf {
 	unsigned n_listen;
 	const char *domains[PROXY_MAX_DOMAINS];
 	unsigned n_domains;
-	sipcc_route_fn request_route;
-	sipcc_route_fn error_route;
-	sipcc_route_fn reply_route;    /* "route reply { }": every reply */
 };
 
 extern struct proxy_conf proxy_conf;

@@ -4,6 +4,7 @@
 #define SIPCC_PROXY_PROXY_INT_H
 
 #include "core/worker.h"
+#include "proxy/policy.h"
 #include "proxy/proxy.h"
 
 /* A message with its arena and routing context, from a pool. The receive
@@ -36,6 +37,13 @@ void proxy_mctx_give(struct proxy_mctx *mc);
 void proxy_event_start(struct proxy_mctx *mc);
 /* The next routes of mc's event, until one waits (event.c). */
 void proxy_event_routes_run(struct proxy_mctx *mc);
+
+/* The server transaction of ctx's request, made now (ctx->txn; NULL
+ * without memory), bound to the policy ctx runs: its reply and failure
+ * routes are that policy's even after another one is loaded. */
+txn *proxy_txn_create(struct sip_ctx *ctx);
+/* The policy that routed s (the running one for a transaction of none). */
+const struct proxy_policy *proxy_txn_policy(const txn *s);
 
 /* The one initialiser of a routing context: message m (NULL for startup
  * and timer routes) in arena a, received on sock from src (NULL: none),

@@ -372,7 +372,7 @@ int proxy_relay(struct sip_ctx *ctx, bool stateful)
 	}
 	bool created = false;
 	if (!ctx->txn) {
-		ctx->txn = txn_server_create(m, ctx->sock, &ctx->src);
+		proxy_txn_create(ctx);
 		if (!ctx->txn)
 			return SIP_NOMEM;
 		created = true;

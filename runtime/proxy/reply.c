@@ -35,7 +35,7 @@ void proxy_reply_dest(const sip_msg *m, const sip_socket *sock, const sip_addr *
 static txn *reply_txn(struct sip_ctx *ctx)
 {
 	if (!ctx->txn) {
-		ctx->txn = txn_server_create(ctx->msg, ctx->sock, &ctx->src);
+		proxy_txn_create(ctx);
 		proxy_modules_txn_bind(ctx);    /* before its final reply goes */
 	}
 	return ctx->txn;

@@ -11,13 +11,10 @@
 #include "core/timer.h"
 #include "proxy/proxy.h"
 
-/* Keep a local or startup route sipcc_reg_route() was given. */
+/* Keep a route sipcc_reg_route() was given in the policy registering
+ * (proxy/policy.h; startup and timer routes run from there). */
 void proxy_routes_reg(int64_t kind, const char *name, sipcc_route_fn fn);
 
-/* Run the startup routes, in the policy's order, then arm the timer routes
- * on w. Call once, after the modules started and before listening. */
-void proxy_routes_start(sip_timer_wheel *w);
-void proxy_routes_stop(void);
 
 /* The txn layer's hook for a request it generated (buf, len), sent on
  * branch c's socket to its peer: run the local route on it. False when the

@@ -3,7 +3,9 @@
 #include "proxy/settings.h"
 
 #include <string.h>
+#include <stdio.h>
 #include "core/log.h"
+#include "proxy/policy.h"
 #include "proxy/policy_abi.h"
 
 #define SETTINGS_MAX 256
@@ -16,8 +18,35 @@ static struct setting {
 static unsigned n_settings;
 static const char *database_url;
 
+/* A setting of a policy being loaded: a value other than the running
+ * one's would need the modules started again. */
+static void setting_stage(const char *module, const char *key, const char *s, int64_t i)
+{
+	const struct setting *st = NULL;
+	for (unsigned k = 0; k < n_settings && !st; k++)
+		if (strcmp(settings[k].module, module) == 0 && strcmp(settings[k].key, key) == 0)
+			st = &settings[k];
+	char have[96], want[96];
+	if (!st)
+		snprintf(have, sizeof have, "not set");
+	else if (st->s)
+		snprintf(have, sizeof have, "\"%.80s\"", st->s);
+	else
+		snprintf(have, sizeof have, "%lld", (long long)st->i);
+	if (s)
+		snprintf(want, sizeof want, "\"%.80s\"", s);
+	else
+		snprintf(want, sizeof want, "%lld", (long long)i);
+	if (strcmp(have, want) != 0)
+		proxy_policy_stage_setting(module, key, have, want);
+}
+
 void sipcc_reg_setting(const char *module, const char *key, const char *s, int64_t i)
 {
+	if (proxy_policy_staging()) {
+		setting_stage(module, key, s, i);
+		return;
+	}
 	for (unsigned k = 0; k < n_settings; k++) {
 		if (strcmp(settings[k].module, module) == 0 && strcmp(settings[k].key, key) == 0) {
 			settings[k].s = s;
@@ -54,6 +83,10 @@ const char *sipcc_setting_str(const char *module, const char *key, const char *d
 
 void sipcc_reg_database(const char *url)
 {
+	if (proxy_policy_staging()) {
+		proxy_policy_stage_database(url);
+		return;
+	}
 	database_url = url;
 }
 

@@ -6,9 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/status.h"
 #include "proxy/module.h"
+#include "proxy/policy.h"
 #include "proxy/proxy.h"
 #include "proxy/routes.h"
 #include "script/script.h"
@@ -18,6 +20,10 @@
 
 void sipcc_reg_listen(const char *proto, const char *addr, int64_t port)
 {
+	if (proxy_policy_staging()) {
+		proxy_policy_stage_listen(proto, addr, port);
+		return;
+	}
 	if (proxy_conf.n_listen >= PROXY_MAX_LISTEN) {
 		LOG_WARN("too many listen addresses; ignoring %s:%s:%lld", proto, addr, (long long)port);
 		return;
@@ -30,18 +36,17 @@ void sipcc_reg_listen(const char *proto, const char *addr, int64_t port)
 
 void sipcc_reg_domain(const char *name)
 {
+	if (proxy_policy_staging()) {
+		proxy_policy_stage_domain(name);
+		return;
+	}
 	if (proxy_conf.n_domains < PROXY_MAX_DOMAINS)
 		proxy_conf.domains[proxy_conf.n_domains++] = name;
 }
 
 void sipcc_reg_route(int64_t kind, const char *name, sipcc_route_fn fn)
 {
-	if (kind == SIPCC_ROUTE_REQUEST && !proxy_conf.request_route)
-		proxy_conf.request_route = fn;
-	else if (kind == SIPCC_ROUTE_ERROR && !proxy_conf.error_route)
-		proxy_conf.error_route = fn;
-	else
-		proxy_routes_reg(kind, name, fn);
+	proxy_routes_reg(kind, name, fn);
 }
 
 void sipcc_str_concat(struct sip_ctx *ctx, sip_str *out,
@@ -465,7 +470,7 @@ int64_t sipcc_pv_T_branch_idx_get(struct sip_ctx *ctx)
 int64_t sipcc_pv_Ts_get(struct sip_ctx *ctx)
 {
 	(void)ctx;
-	return (int64_t)time(NULL);
+	return sip_wall_now();
 }
 
 int64_t sipcc_pv_err_code_get(struct sip_ctx *ctx)

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/worker.h"
 #include "core/timerec.h"
@@ -28,7 +29,7 @@ static int64_t time_field(const struct tm *t, const char *name, size_t len)
 int64_t sipcc_pv_time_get(struct sip_ctx *ctx, const char *name, size_t len)
 {
 	(void)ctx;
-	time_t now = time(NULL);
+	time_t now = (time_t)sip_wall_now();
 	struct tm t;
 	return localtime_r(&now, &t) ? time_field(&t, name, len) : -1;
 }
@@ -36,7 +37,7 @@ int64_t sipcc_pv_time_get(struct sip_ctx *ctx, const char *name, size_t len)
 int64_t sipcc_pv_utime_get(struct sip_ctx *ctx, const char *name, size_t len)
 {
 	(void)ctx;
-	time_t now = time(NULL);
+	time_t now = (time_t)sip_wall_now();
 	struct tm t;
 	return gmtime_r(&now, &t) ? time_field(&t, name, len) : -1;
 }
@@ -76,5 +77,5 @@ int64_t sipcc_fn_check_time_rec(struct sip_ctx *ctx, const char *s, size_t len)
 {
 	(void)ctx;
 	const struct time_rec *e = time_rec_get(s, len);
-	return e && e->ok && sip_timerec_match(&e->rec, (int64_t)time(NULL));
+	return e && e->ok && sip_timerec_match(&e->rec, sip_wall_now());
 }

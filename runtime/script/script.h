@@ -42,11 +42,6 @@ struct script_vars {
  * when no memory is left. */
 struct script_vars *script_vars_get(struct sip_ctx *ctx);
 
-/* The declaration "avp NAME: TYPE" of index idx (sipcc_reg_avp): its
- * name, and in *is_int (when not NULL) whether it is an int; NULL when
- * the policy declared no such AVP. */
-const char *script_avp_decl(int64_t idx, bool *is_int);
-
 /* Move the message's state into ctx->txn, now that it exists. */
 void script_txn_bind(struct sip_ctx *ctx);
 

@@ -7,34 +7,6 @@
 #include "proxy/proxy.h"
 #include "proxy/policy_fns.h"
 
-/* The policy's AVP declarations, by index (sipcc_reg_avp, from
- * sipcc_policy_init before anything runs; read-only afterwards). */
-#define SCRIPT_AVP_DECL_MAX 256
-static struct {
-	const char *name;
-	bool is_int;
-} script_avp_decls[SCRIPT_AVP_DECL_MAX];
-
-void sipcc_reg_avp(int64_t idx, const char *name, int64_t is_int)
-{
-	if (idx < 0 || idx >= SCRIPT_AVP_DECL_MAX) {
-		LOG_ERR("avp %s: more than %d AVPs declared; it cannot be loaded by name",
-			name, SCRIPT_AVP_DECL_MAX);
-		return;
-	}
-	script_avp_decls[idx].name = name;
-	script_avp_decls[idx].is_int = is_int != 0;
-}
-
-const char *script_avp_decl(int64_t idx, bool *is_int)
-{
-	if (idx < 0 || idx >= SCRIPT_AVP_DECL_MAX || !script_avp_decls[idx].name)
-		return NULL;
-	if (is_int)
-		*is_int = script_avp_decls[idx].is_int;
-	return script_avp_decls[idx].name;
-}
-
 static struct script_vars *script_vars_new(sip_arena *a)
 {
 	struct script_vars *v = sip_arena_alloc(a, sizeof *v);

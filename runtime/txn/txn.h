@@ -107,6 +107,7 @@ struct txn {
 	size_t tmpl_len, tmpl_cap;
 	void *u_fail, *u_reply;         /* upper layer's armed routes */
 	void *u_script;                 /* upper layer: the policy's AVPs and flags */
+	const void *u_policy;           /* upper layer: the policy that routed it */
 	void *u_fail_run;               /* the u_fail on_failure runs (u_fail is cleared first) */
 	void *u_mod[TXN_MOD_SLOTS];     /* upper layer: one slot a module (proxy/module.h) */
 	void *u_fork;                   /* upper layer: contacts for serial forking */

@@ -28,6 +28,11 @@ struct sip_ctx {
 static sipcc_route_fn request_route;
 static sipcc_route_fn failure_route;
 
+void sipcc_reg_policy(const char *abi, const char *state)
+{
+	printf("policy %s | %s\n", strncmp(abi, "sipcc policy abi ", 17) == 0 ? "abi" : abi, state);
+}
+
 void sipcc_reg_listen(const char *proto, const char *addr, int64_t port)
 {
 	printf("listen %s %s %lld\n", proto, addr, (long long)port);

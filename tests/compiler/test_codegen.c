@@ -574,8 +574,28 @@ static void test_ir_shapes(void **state)
 	t_assert_has(ir, "call void @sipcc_reg_route(i64 9,");
 	t_assert_has(ir, "call void @sipcc_reg_listen(");
 	t_assert_has(ir, "call void @sipcc_reg_domain(");
+	/* What a running proxy compares before it loads the policy. */
+	t_assert_has(ir, "@sipcc_policy_abi = constant");
+	t_assert_has(ir, "c\"sipcc policy abi ");
+	t_assert_has(ir, "call void @sipcc_reg_policy(");
 	t_assert_has(ir, "ret i64 2");
 	t_assert_has(ir, "ret i64 1");
+	free(ir);
+}
+
+/* Test builds (sipcc test) call a probe before each statement and
+ * register the statements' sites; a build for the proxy has none. */
+static void test_ir_probes(void **state)
+{
+	char *ll = t_path(state, "probes.ll");
+	struct cc_codegen_opts o = { ll, true, "test.sip", 0, true, NULL };
+	assert_true(cc_codegen(t_policy(), &o));
+	char *ir = t_slurp(ll);
+	t_assert_has(ir, "call void @sipcc_probe(%struct.sip_ctx* ");
+	t_assert_has(ir, "call void @sipcc_probe_sites(");
+	free(ir);
+	ir = t_emit_ir(state, t_policy(), 0);
+	assert_null(strstr(ir, "sipcc_probe"));
 	free(ir);
 }
 
@@ -648,7 +668,31 @@ static char *t_run(const char *exe, const char *args)
 	return s;
 }
 
-#define T_INIT "listen udp 127.0.0.1 5060\ndomain example.com\n" \
+/* sipcc build --hot: the policy alone, as a shared object (ET_DYN) that
+ * defines sipcc_policy_init and sipcc_policy_abi for the proxy to find. */
+static void test_link_hot(void **state)
+{
+	char *obj = t_path(state, "policy.o");
+	char *so = t_path(state, "policy.so");
+	struct cc_codegen_opts o = { obj, false, "test.sip", 2 };
+	assert_true(cc_codegen(t_policy(), &o));
+	setenv("SIPCC_CC", "cc", 1);
+	setenv("SIPCC_RUNTIME", "/nonexistent/libsiprt.a", 1);  /* not needed */
+	assert_true(cc_link_hot(obj, so));
+	char *s = t_slurp(so);
+	assert_memory_equal(s, "\177ELF", 4);
+	assert_int_equal(s[16], 3);        /* e_type ET_DYN (little endian) */
+	free(s);
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "nm -D --defined-only %s", so);
+	char *syms = t_run(cmd, "");
+	t_assert_has(syms, " T sipcc_policy_init");
+	t_assert_has(syms, " R sipcc_policy_abi");
+	assert_null(strstr(syms, "sipcc_route_"));    /* routes stay internal */
+	free(syms);
+}
+
+#define T_INIT "policy abi | \nlisten udp 127.0.0.1 5060\ndomain example.com\n" \
 	"route 0 request\nroute 9 check\nroute 2 busy\n"
 
 static void t_expect(const char *exe, const char *args, const char *want)
@@ -705,7 +749,7 @@ static void t_async_behaviour(void **state, int opt)
 {
 	char *exe = t_build_policy(state, t_async_policy(), opt);
 	t_expect(exe, "70 1 INVITE example.com",
-		 "route 0 request\nroute 9 auth\n"
+		 "policy abi | \nroute 0 request\nroute 9 auth\n"
 		 "log 3 before\nlog 3 auth\nwait 0 suspends\nret 3\n"
 		 "wait 0 -> 0\nlog 3 challenge\nwait 4 suspends\nret 3\n"
 		 "wait 4 -> 40\nwait 1 suspends\nret 3\n"
@@ -728,7 +772,7 @@ static void t_arith_behaviour(void **state, bool opaque, int opt)
 {
 	char *exe = t_build_policy(state, t_arith_policy(opaque), opt);
 	char *want = t_heap(4096);
-	size_t n = (size_t)snprintf(want, 4096, "route 0 request\n");
+	size_t n = (size_t)snprintf(want, 4096, "policy abi | \nroute 0 request\n");
 	for (size_t i = 0; i < T_NARITH; i++) {
 		const struct t_arith *c = &t_arith_cases[i];
 		n += (size_t)snprintf(want + n, 4096 - n, "log 3 %lld %c %lld=%s\n",
@@ -860,6 +904,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_ir_shapes, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_ir_optimised, t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_link_hot, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_object_written, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_unresolved_rejected, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_behaviour_O0, t_setup, t_teardown),
@@ -870,6 +915,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_arith_O0, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_arith_O2, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_modules_order, t_setup, t_teardown),
+		cmocka_unit_test_setup_teardown(test_ir_probes, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_link_missing_runtime, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_link_undefined, t_setup, t_teardown),
 		cmocka_unit_test(test_doc_roff),

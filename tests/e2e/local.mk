@@ -94,6 +94,10 @@ EXTRA_DIST += tests/e2e/acc.sip
 # Statistics and the control socket (--ctl, sipcc-ctl --ctl).
 E2E_TESTS += tests/e2e/ctl.sh tests/e2e/ctl_modules.sh
 EXTRA_DIST += tests/e2e/ctl.sip tests/e2e/reg_plain.xml
+# A policy swapped into a running proxy (sipcc build --hot, policy load).
+E2E_TESTS += tests/e2e/policy_swap.sh
+EXTRA_DIST += tests/e2e/policy_swap.sip tests/e2e/policy_swap_setting.sip \
+	tests/e2e/policy_swap_state.sip tests/e2e/policy_swap_module.sip
 # Calls that wait are compiled into continuations: nothing before them runs
 # twice, and a frozen database holds up only the requests that need it.
 E2E_TESTS += tests/e2e/async_once.sh

@@ -9,7 +9,9 @@
 #    before the 200: a late one is an unexpected message and fails the
 #    call), the reordering two processes racing on replies cause;
 #  - messages did go from one worker to the other (core.handoff_messages),
-#    so both workers took part, and every request was counted once.
+#    so both workers took part, and every request was counted once;
+#  - the policy is swapped twice while the calls run (sipcc build --hot,
+#    policy load): both workers go on without losing a call.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 CALLS=${E2E_WORKERS_CALLS:-250}      # per caller
@@ -20,7 +22,10 @@ command -v curl >/dev/null 2>&1 || e2e_skip "curl not installed"
 e2e_init
 e2e_ports UAS PROXY METRICS P_c1 P_c2 P_c3 P_c4
 e2e_build examples/minimal.sip -D "NEXT_HOP=sip:127.0.0.1:$UAS"
-e2e_start_proxy "$PROXY" --workers 2 --metrics "127.0.0.1:$METRICS"
+"$SIPCC" build --hot "$top_srcdir/examples/minimal.sip" -D "NEXT_HOP=sip:127.0.0.1:$UAS" \
+	-o "$E2E_TMP/minimal.so" >>"$E2E_TMP/build.log" 2>&1 || e2e_fail "sipcc build --hot failed"
+CTL=${SIPCC_CTL:-$top_builddir/sipcc-ctl}
+e2e_start_proxy "$PROXY" --workers 2 --metrics "127.0.0.1:$METRICS" --ctl "$E2E_TMP/ctl"
 e2e_wait_log "notice: 2 workers" 10 "the proxy did not start 2 workers"
 
 # Both sockets of the address belong to the proxy.
@@ -35,6 +40,14 @@ for c in $CALLERS; do
 	eval "port=\$P_$c"
 	e2e_sipp "$c" -sf "$E2E_SRC/uac_rr.xml" "127.0.0.1:$PROXY" -i 127.0.0.1 -p "$port" \
 		-s 1000 -r "$RATE" -m "$CALLS" -timeout 60s -timeout_error
+done
+# Two swaps while the calls run.
+for gen in 2 3; do
+	sleep 0.7
+	"$CTL" --ctl "$E2E_TMP/ctl" policy load "$E2E_TMP/minimal.so" >"$E2E_TMP/load.json" 2>&1 ||
+		e2e_fail "policy load under load: $(cat "$E2E_TMP/load.json")"
+	grep -q "\"generation\":$gen," "$E2E_TMP/load.json" ||
+		e2e_fail "not generation $gen: $(cat "$E2E_TMP/load.json")"
 done
 for c in $CALLERS; do
 	e2e_sipp_wait "$c"

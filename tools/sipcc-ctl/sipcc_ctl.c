@@ -3,7 +3,9 @@
  *
  * Exit status: 0 done, 1 refused (bad input, unknown or duplicate entry),
  * 2 usage error, 3 database unreachable or failing. */
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,6 +111,8 @@ static void ctl_usage(FILE *f)
 		"  ban list | ban add IP [SECONDS] | ban rm IP   the banned source addresses\n"
 		"                                   (pike's and by hand): list, ban, lift\n"
 		"  rl status [PIPE]                 rate-limit pipes and their counters\n"
+		"  policy status | policy load FILE the running policy; swap in FILE (built\n"
+		"                                   with sipcc build --hot) without a restart\n"
 		"options:\n"
 		"  --db URL       sqlite:PATH, postgres://USER:PASS@HOST:PORT/DB or\n"
 		"                 mysql://USER:PASS@HOST:PORT/DB (default %s)\n"
@@ -916,12 +920,21 @@ int main(int argc, char **argv)
 	}
 	if (ctl_path && rpc_url)
 		return ctl_err(CTL_USAGE, "--ctl and --rpc name two ways to one proxy: give one");
+	/* The proxy does not share the working directory: a relative FILE is
+	 * made absolute here. */
+	static char policy_file[PATH_MAX];
+	if (argc == 3 && strcmp(argv[0], "policy") == 0 && strcmp(argv[1], "load") == 0
+	    && argv[2][0] != '/') {
+		if (!realpath(argv[2], policy_file))
+			return ctl_err(CTL_REFUSED, "policy load: %s: %s", argv[2], strerror(errno));
+		argv[2] = policy_file;
+	}
 	if (rpc_url)
 		return ctl_rpc_cmd(ctl_prog, rpc_url, rpc_token_file, argc, argv, stdout);
 	if (ctl_path)
 		return ctl_socket_cmd(ctl_prog, ctl_path, argc, argv);
 	const char *cmd = argv[0];
-	if (strcmp(cmd, "ban") == 0 || strcmp(cmd, "rl") == 0)
+	if (strcmp(cmd, "ban") == 0 || strcmp(cmd, "rl") == 0 || strcmp(cmd, "policy") == 0)
 		return ctl_err(CTL_USAGE, "'%s' is a command for a running proxy: %s --ctl PATH %s ...",
 			       cmd, ctl_prog, cmd);
 	bool db_cmd = strcmp(cmd, "db") == 0;

@@ -57,3 +57,9 @@ TESTS += tests/runtime/proxy/test_worker
 tests_runtime_proxy_test_worker_SOURCES = tests/runtime/proxy/test_worker.c
 tests_runtime_proxy_test_worker_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
 tests_runtime_proxy_test_worker_LDADD = $(SIPRT_HOST) $(CMOCKA_LIBS) $(RUNTIME_LIBS)
+
+check_PROGRAMS += tests/runtime/proxy/test_policy
+TESTS += tests/runtime/proxy/test_policy
+tests_runtime_proxy_test_policy_SOURCES = tests/runtime/proxy/test_policy.c
+tests_runtime_proxy_test_policy_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
+tests_runtime_proxy_test_policy_LDADD = $(SIPRT_HOST) $(CMOCKA_LIBS) $(RUNTIME_LIBS)
