@@ -139,6 +139,21 @@ unsigned proxy_callid_owner(sip_str callid, unsigned n)
 	return (unsigned)(((uint64_t)h * n) >> 32);
 }
 
+/* The worker of the id in the top Via's branch when by_branch and the
+ * branch is ours, else of the Call-ID; -1 without a Call-ID. */
+static int owner_of(const char *buf, size_t len, unsigned n, bool by_branch)
+{
+	sip_str v;
+	if (by_branch && hdr_first(buf, len, "via", "v", &v)) {
+		int w = txn_branch_worker(via_branch(v));
+		if (w >= 0 && (unsigned)w < n)
+			return w;
+	}
+	if (!hdr_first(buf, len, "call-id", "i", &v) || !v.len)
+		return -1;
+	return (int)proxy_callid_owner(v, n);
+}
+
 int proxy_msg_owner(const char *buf, size_t len, unsigned n)
 {
 	if (n <= 1)
@@ -149,30 +164,14 @@ int proxy_msg_owner(const char *buf, size_t len, unsigned n)
 	}
 	if (len < 8)
 		return -1;
-	sip_str v;
-	if (memcmp(buf, "SIP/2.0 ", 8) == 0 && hdr_first(buf, len, "via", "v", &v)) {
-		int w = txn_branch_worker(via_branch(v));
-		if (w >= 0 && (unsigned)w < n)
-			return w;
-	}
-	if (!hdr_first(buf, len, "call-id", "i", &v) || !v.len)
-		return -1;
-	return (int)proxy_callid_owner(v, n);
+	return owner_of(buf, len, n, memcmp(buf, "SIP/2.0 ", 8) == 0);
 }
 
 int proxy_sent_owner(const char *buf, size_t len, unsigned n)
 {
 	if (n <= 1)
 		return 0;
-	sip_str v;
-	if (len >= 8 && memcmp(buf, "SIP/2.0 ", 8) != 0 && hdr_first(buf, len, "via", "v", &v)) {
-		int w = txn_branch_worker(via_branch(v));
-		if (w >= 0 && (unsigned)w < n)
-			return w;
-	}
-	if (!hdr_first(buf, len, "call-id", "i", &v) || !v.len)
-		return -1;
-	return (int)proxy_callid_owner(v, n);
+	return owner_of(buf, len, n, len >= 8 && memcmp(buf, "SIP/2.0 ", 8) != 0);
 }
 
 /* ---- hand-off ---- */
