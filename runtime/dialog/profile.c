@@ -243,20 +243,41 @@ void dlg_profile_foreach_value(unsigned idx, void (*fn)(sip_str v, unsigned long
 }
 
 /* While a policy is loaded into a running proxy, its profiles are compared
- * through its state string (sipcc_reg_policy), not registered: the running
- * ones stay as they are. */
+ * through its state string (sipcc_reg_policy) and only recorded: the
+ * running ones stay as they are, the ones it adds after them are
+ * registered once it is loaded (dlg_profile_reg_apply). */
 static bool reg_closed;
+static struct pending_profile {
+	unsigned idx;
+	const char *name;
+	bool has_value;
+} pending[DLG_MAX_PROFILES];
+static unsigned npending;
 
 void dlg_profile_reg_close(bool closed)
 {
 	reg_closed = closed;
+	if (closed)
+		npending = 0;
+}
+
+void dlg_profile_reg_apply(void)
+{
+	for (unsigned i = 0; i < npending; i++)
+		if (pending[i].idx >= P.count)
+			dlg_profile_register(pending[i].idx, pending[i].name, pending[i].has_value);
+	npending = 0;
 }
 
 /* The compiled policy's declarations (policy_abi.h). */
 void sipcc_reg_profile(int64_t idx, const char *name, int64_t has_value)
 {
-	if (reg_closed)
+	if (reg_closed) {
+		if (idx >= 0 && idx < DLG_MAX_PROFILES && npending < DLG_MAX_PROFILES)
+			pending[npending++] = (struct pending_profile){ (unsigned)idx, name,
+								    has_value != 0 };
 		return;
+	}
 	if (idx < 0 || dlg_profile_register((unsigned)idx, name, has_value != 0) != SIP_OK)
 		LOG_ERR("dialog: cannot declare profile %lld (%s): at most %d", (long long)idx,
 			name ? name : "", DLG_MAX_PROFILES);

@@ -61,8 +61,12 @@ sip_str dlg_pmember_value(const struct dlg_pmember *m);
 void dlg_profile_foreach_value(unsigned idx, void (*fn)(sip_str v, unsigned long n, void *arg),
 			       void *arg);
 
-/* Ignore sipcc_reg_profile() while closed (a policy being loaded into a
- * running proxy registers: proxy/policy.h). */
+/* While closed, sipcc_reg_profile() only records (a policy being loaded
+ * into a running proxy registers: proxy/policy.h); closing forgets what
+ * an earlier close recorded. dlg_profile_reg_apply() then registers the
+ * recorded profiles the running policy does not have (the ones after
+ * its own: the loaded policy may only add profiles). */
 void dlg_profile_reg_close(bool closed);
+void dlg_profile_reg_apply(void);
 
 #endif

@@ -116,6 +116,54 @@ static bool name_has(const char *const *v, unsigned n, const char *s)
 	return false;
 }
 
+/* The next item of kind (a "bflag", "dlgvar" or "profile" declaration,
+ * "KIND NAME[: TYPE]") in a state string from *pos on, into item; false
+ * when there is none. */
+static bool state_next(const char **pos, const char *kind, char *item, size_t n)
+{
+	size_t kl = strlen(kind);
+	for (const char *p = *pos; *p;) {
+		const char *end = strstr(p, "; ");
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		const char *next = end ? end + 2 : p + len;
+		if (len > kl && strncmp(p, kind, kl) == 0 && p[kl] == ' ') {
+			snprintf(item, n, "%.*s", (int)len, p);
+			*pos = next;
+			return true;
+		}
+		p = next;
+	}
+	*pos = "";
+	return false;
+}
+
+/* The declarations whose values outlive a message (sipcc_reg_policy's
+ * state) may grow, not change: of each kind, the running policy's must
+ * be the first ones of the new policy's, in the same order (a new one
+ * after them takes an index nothing uses yet). */
+static void state_compare(const char *cur, const char *nw)
+{
+	static const char *const kinds[] = { "bflag", "dlgvar", "profile" };
+	for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+		const char *pc = cur, *pn = nw;
+		char ic[160], in[160];
+		while (state_next(&pc, kinds[k], ic, sizeof ic)) {
+			if (!state_next(&pn, kinds[k], in, sizeof in)) {
+				proxy_policy_stage_problem("it drops \"%s\" (kept with registrations and "
+							   "dialogs)", ic);
+				break;
+			}
+			if (strcmp(ic, in) != 0) {
+				proxy_policy_stage_problem("it declares \"%s\" where the running one "
+							   "declares \"%s\" (kept with registrations "
+							   "and dialogs; new ones may only follow those "
+							   "of their kind)", in, ic);
+				break;
+			}
+		}
+	}
+}
+
 /* Whether np, registered while staging, fits the running proxy; each
  * misfit is a problem of S. */
 static void stage_compare(const struct proxy_policy *np)
@@ -147,10 +195,7 @@ static void stage_compare(const struct proxy_policy *np)
 	for (unsigned i = 0; i < S.n_mods; i++)
 		if (!proxy_module_running(S.mods[i]))
 			proxy_policy_stage_problem("module %s is not running", S.mods[i]->name);
-	if (strcmp(np->state ? np->state : "", cur->state ? cur->state : "") != 0)
-		proxy_policy_stage_problem("the declarations kept with registrations and dialogs differ "
-			      "(new: \"%s\", running: \"%s\")", np->state ? np->state : "",
-			      cur->state ? cur->state : "");
+	state_compare(cur->state ? cur->state : "", np->state ? np->state : "");
 }
 
 int proxy_policy_check(void (*init)(void), struct proxy_policy *np, char *msg, size_t n)
@@ -273,7 +318,9 @@ int proxy_policy_load(const char *path, char *msg, size_t n)
 		return SIP_EINVAL;
 	}
 
-	/* From here on the new code runs: it stays mapped whatever happens. */
+	/* From here on the new code runs: it stays mapped whatever happens.
+	 * Its new profiles (after the running ones) are counted from now. */
+	dlg_profile_reg_apply();
 	np->older = tried;
 	tried = np;
 	np->gen = ++last_gen;

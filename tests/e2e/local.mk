@@ -97,7 +97,8 @@ EXTRA_DIST += tests/e2e/ctl.sip tests/e2e/reg_plain.xml
 # A policy swapped into a running proxy (sipcc build --hot, policy load).
 E2E_TESTS += tests/e2e/policy_swap.sh
 EXTRA_DIST += tests/e2e/policy_swap.sip tests/e2e/policy_swap_setting.sip \
-	tests/e2e/policy_swap_state.sip tests/e2e/policy_swap_module.sip
+	tests/e2e/policy_swap_state.sip tests/e2e/policy_swap_module.sip \
+	tests/e2e/policy_swap_grow.sip
 # Calls that wait are compiled into continuations: nothing before them runs
 # twice, and a frozen database holds up only the requests that need it.
 E2E_TESTS += tests/e2e/async_once.sh

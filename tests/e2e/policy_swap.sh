@@ -17,13 +17,16 @@
 #     an HTTP server when v2 came goes on in v1's route with its
 #     variables, a new one runs in v2's;
 #  4. refused, each with its reason, generation 2 still answering: a
-#     setting that needs a restart, one more branch flag (the state kept
-#     with registrations), a module that is not running, a shared object
+#     setting that needs a restart, a branch flag declared before the
+#     existing one (its bit is kept with registrations), a module that is
+#     not running, a shared object
 #     built for another runtime, a file that is no shared object, a
 #     relative path (sipcc-ctl makes one absolute), a missing file;
 #  5. a policy whose startup route ends with drop is rolled back: v2 runs
 #     on, its timer route too; then v3 loads as generation 4, named by a
 #     path relative to sipcc-ctl's working directory;
+#     a policy that adds a dialog profile after the existing one loads as
+#     generation 5 and its profile is there;
 #  6. a proxy built with that startup route does not start (exit 1).
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
@@ -46,6 +49,7 @@ hot fail tests/e2e/policy_swap.sip -D VERSION=v9 -D FAIL_STARTUP
 hot setting tests/e2e/policy_swap_setting.sip -D VERSION=v9
 hot state tests/e2e/policy_swap_state.sip -D VERSION=v9
 hot module tests/e2e/policy_swap_module.sip -D VERSION=v9
+hot grow tests/e2e/policy_swap_grow.sip -D VERSION=v3
 # A shared object with the two symbols of a policy, built for another
 # runtime: refused before any of its code runs.
 cat >"$E2E_TMP/other.c" <<'EOF'
@@ -230,7 +234,8 @@ sp.check("v2's timer route runs", stat("swap.ticks_v2") >= 2, stat("swap.ticks_v
 # Refusals.
 for name, why in [("setting", "setting registrar.default_expires is 60 in the new policy, "
                               "3600 in the running one"),
-                  ("state", "bflag VIA_TRUNK; bflag NATED;"),
+                  ("state", "it declares \"bflag VIA_TRUNK\" where the running one "
+                            "declares \"bflag NATED\""),
                   ("module", "module prefs is not running"),
                   ("other", "was built for another runtime"),
                   ("junk", "is not a loadable policy"),
@@ -263,6 +268,13 @@ ld = json.loads(p.stdout or "{}")
 sp.check("v3 (a path sipcc-ctl makes absolute) loads as generation 4",
          ld.get("ok") and ld.get("generation") == 4 and ld.get("file") == tmp + "/v3.so", ld)
 options(udp, "v3", "v3 answers OPTIONS")
+prof = ctl_cmd("dlg", "profile", "busy_lines")
+sp.check("no profile busy_lines before the policy that declares it", not prof.get("ok"), prof)
+ld = ctl_cmd("policy", "load", tmp + "/grow.so")
+sp.check("a policy with one more profile loads as generation 5",
+         ld.get("ok") and ld.get("generation") == 5, ld)
+prof = ctl_cmd("dlg", "profile", "busy_lines")
+sp.check("its profile is there once it is loaded", prof.get("ok") and prof.get("size") == 0, prof)
 sys.exit(sp.result())
 PY
 e2e_expect_proxy_alive

@@ -100,6 +100,32 @@ static void test_fits_and_changes_nothing(void **state)
 	assert_int_equal(check(msg, sizeof msg, &np), SIP_OK);
 	assert_string_equal(dlg_profile_name(0), "calls");
 	assert_int_equal(dlg_profile_find(sip_str_make("other", 5)), -1);
+	dlg_profile_reg_apply();
+	assert_int_equal(dlg_profile_find(sip_str_make("other", 5)), -1);
+}
+
+/* Declarations kept with registrations and dialogs may be added after
+ * those of their kind: a new bflag, dialog variable or profile fits, and
+ * the profile is counted once the policy is loaded (apply), not before. */
+static void policy_grown(void)
+{
+	policy_variant();
+	sipcc_reg_profile(1, "more", 0);
+}
+
+static void test_state_grows(void **state)
+{
+	(void)state;
+	struct proxy_policy np;
+	char msg[2048];
+	variant_reset();
+	v_state = "bflag NATED; bflag MORE; dlgvar d: int; profile calls: str; profile more; ";
+	memset(&np, 0, sizeof np);
+	assert_int_equal(proxy_policy_check(policy_grown, &np, msg, sizeof msg), SIP_OK);
+	assert_int_equal(dlg_profile_find(sip_str_make("more", 4)), -1);
+	dlg_profile_reg_apply();
+	assert_int_equal(dlg_profile_find(sip_str_make("more", 4)), 1);
+	assert_string_equal(dlg_profile_name(0), "calls");
 }
 
 static void test_each_misfit_named(void **state)
@@ -117,7 +143,9 @@ static void test_each_misfit_named(void **state)
 		{ &v_proto, "tcp", { "it listens on tcp:127.0.0.1:5060", NULL } },
 		{ &v_domain, "b.example", { "domain b.example is new", "domain a.example is gone" } },
 		{ &v_db, "sqlite:y.db", { "its database is \"sqlite:y.db\", the running one \"sqlite:x.db\"", NULL } },
-		{ &v_state, "bflag NATED; bflag MORE; profile calls: str; ", { "the declarations kept with registrations and dialogs differ (new: \"bflag NATED; bflag MORE; profile calls: str; \", running: \"bflag NATED; profile calls: str; \")", NULL } },
+		{ &v_state, "bflag MORE; bflag NATED; profile calls: str; ", { "it declares \"bflag MORE\" where the running one declares \"bflag NATED\"", NULL } },
+		{ &v_state, "profile calls: str; ", { "it drops \"bflag NATED\"", NULL } },
+		{ &v_state, "bflag NATED; profile calls; ", { "it declares \"profile calls\" where the running one declares \"profile calls: str\"", NULL } },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		variant_reset();
@@ -170,6 +198,7 @@ int main(void)
 		cmocka_unit_test(test_fits_and_changes_nothing),
 		cmocka_unit_test(test_each_misfit_named),
 		cmocka_unit_test(test_overrides),
+		cmocka_unit_test(test_state_grows),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
