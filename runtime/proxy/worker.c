@@ -183,6 +183,36 @@ void worker_wake(struct worker *w)
 		;
 }
 
+/* Put h on worker o's queue and wake its loop when the queue was empty. */
+static void handoff_push(unsigned o, struct handoff *h)
+{
+	if (sip_mpsc_push(&W.w[o].q, &h->node))
+		worker_wake(&W.w[o]);
+}
+
+/* A hand-off item holding a copy of datagram buf (from or to addr on
+ * sock), for no call; NULL without memory. */
+static struct handoff *handoff_copy(sip_socket *sock, const sip_addr *addr, const char *buf,
+				    size_t len)
+{
+	struct handoff *h = sip_mem_alloc(sizeof *h + len + 1);
+	if (!h)
+		return NULL;
+	h->fn = NULL;
+	h->arg = NULL;
+	h->sock = sock;
+	h->src = *addr;
+	h->len = len;
+	memcpy(h->buf, buf, len);
+	h->buf[len] = '\0';
+	return h;
+}
+
+static struct handoff *handoff_of(sip_mpsc_node *n)
+{
+	return (struct handoff *)((char *)n - offsetof(struct handoff, node));
+}
+
 /* The transport's dispatch hook on every worker: a datagram another
  * worker owns goes to it. Stream transports stay on worker 0. */
 static bool dispatch(sip_socket *sock, const sip_addr *src, const char *buf, size_t len)
@@ -198,21 +228,14 @@ static bool dispatch(sip_socket *sock, const sip_addr *src, const char *buf, siz
 		LOG_WARN("worker %d has %d messages waiting: message dropped", o, HANDOFF_MAX);
 		return true;
 	}
-	struct handoff *h = sip_mem_alloc(sizeof *h + len + 1);
+	struct handoff *h = handoff_copy(sock, src, buf, len);
 	if (!h) {
 		LOG_ERR("out of memory: message of %zu bytes for worker %d dropped", len, o);
 		return true;
 	}
-	h->fn = NULL;
-	h->sock = sock;
-	h->src = *src;
-	h->len = len;
-	memcpy(h->buf, buf, len);
-	h->buf[len] = '\0';
 	__atomic_store_n(&me->handed, me->handed + 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&W.w[o].backlog, 1, __ATOMIC_RELAXED);
-	if (sip_mpsc_push(&W.w[o].q, &h->node))
-		worker_wake(&W.w[o]);
+	handoff_push((unsigned)o, h);
 	return true;
 }
 
@@ -233,18 +256,12 @@ static bool send_error_dispatch(sip_socket *sock, const sip_addr *dst, const cha
 	int o = proxy_sent_owner(buf, len, W.n);
 	if (o < 0 || (unsigned)o == sip_worker_id)
 		return false;
-	struct handoff *h = sip_mem_alloc(sizeof *h + len + 1);
+	struct handoff *h = handoff_copy(sock, dst, buf, len);
 	if (!h)
 		return false;
 	h->fn = send_error_run;
 	h->arg = h;
-	h->sock = sock;
-	h->src = *dst;
-	h->len = len;
-	memcpy(h->buf, buf, len);
-	h->buf[len] = '\0';
-	if (sip_mpsc_push(&W.w[o].q, &h->node))
-		worker_wake(&W.w[o]);
+	handoff_push((unsigned)o, h);
 	return true;
 }
 
@@ -264,7 +281,7 @@ static void on_handoff(sip_loop *loop, int fd, uint32_t events, void *arg)
 		sip_mpsc_node *n = sip_mpsc_pop(&w->q);
 		if (!n)
 			break;
-		struct handoff *h = (struct handoff *)((char *)n - offsetof(struct handoff, node));
+		struct handoff *h = handoff_of(n);
 		if (h->fn) {
 			h->fn(h->arg);
 		} else {
@@ -285,7 +302,7 @@ static void on_handoff(sip_loop *loop, int fd, uint32_t events, void *arg)
 void worker_drain(struct worker *w)
 {
 	for (sip_mpsc_node *n; (n = sip_mpsc_pop(&w->q));) {
-		struct handoff *h = (struct handoff *)((char *)n - offsetof(struct handoff, node));
+		struct handoff *h = handoff_of(n);
 		if (h->fn && h->fn != send_error_run)
 			h->fn(h->arg);
 		sip_mem_free(h);
@@ -304,8 +321,7 @@ int proxy_worker_post(unsigned id, void (*fn)(void *arg), void *arg)
 	memset(h, 0, sizeof *h);
 	h->fn = fn;
 	h->arg = arg;
-	if (sip_mpsc_push(&W.w[id].q, &h->node))
-		worker_wake(&W.w[id]);
+	handoff_push(id, h);
 	return SIP_OK;
 }
 
