@@ -280,42 +280,33 @@ int proxy_policy_load(const char *path, char *msg, size_t n)
 			 path, e ? e : "dlopen failed");
 		return SIP_EINVAL;
 	}
+	int rc = SIP_EINVAL;
+	struct proxy_policy *np = NULL;
+	char *copy = NULL;
 	const char *abi = dlsym(h, "sipcc_policy_abi");
 	void (*init)(void) = (void (*)(void))dlsym(h, "sipcc_policy_init");
+	char why[2100];
 	if (!abi || !init) {
 		snprintf(msg, n, "%s is not a policy (no sipcc_policy_abi or sipcc_policy_init)", path);
-		dlclose(h);
-		close(fd);
-		return SIP_EINVAL;
+		goto refuse;
 	}
 	if (!cur->abi || strcmp(abi, cur->abi) != 0) {
 		snprintf(msg, n, "%s was built for another runtime (\"%s\"; this proxy: \"%s\"): "
 			 "build it with the sipcc that built the proxy", path, abi,
 			 cur->abi ? cur->abi : "");
-		dlclose(h);
-		close(fd);
-		return SIP_EINVAL;
+		goto refuse;
 	}
-	struct proxy_policy *np = calloc(1, sizeof *np);
-	char *copy = strdup(path);
+	np = calloc(1, sizeof *np);
+	copy = strdup(path);
 	if (!np || !copy) {
-		free(np);
-		free(copy);
-		dlclose(h);
-		close(fd);
 		snprintf(msg, n, "out of memory");
-		return SIP_NOMEM;
+		rc = SIP_NOMEM;
+		goto refuse;
 	}
-	if (proxy_policy_check(init, np, msg, n) != SIP_OK) {
-		char why[2100];
-		snprintf(why, sizeof why, "%s", msg);
+	if (proxy_policy_check(init, np, why, sizeof why) != SIP_OK) {
 		snprintf(msg, n, "%s does not fit the running proxy (restart it with the new "
 			 "policy instead): %s", path, why);
-		free(np);
-		free(copy);
-		dlclose(h);       /* only its registration ran: nothing points into it */
-		close(fd);
-		return SIP_EINVAL;
+		goto refuse;
 	}
 
 	/* From here on the new code runs: it stays mapped whatever happens.
@@ -333,15 +324,19 @@ int proxy_policy_load(const char *path, char *msg, size_t n)
 		timers_arm(cur);
 		snprintf(msg, n, "a startup route of %s ended with drop: generation %u keeps running",
 			 path, cur->gen);
-		LOG_WARN("policy load %s: a startup route ended with drop; generation %u kept",
-			 path, cur->gen);
 		return SIP_DECLINED;
 	}
 	timers_arm(np);
 	LOG_NOTICE("policy generation %u loaded from %s (generation %u was running)", np->gen,
 		   path, cur->gen);
-	snprintf(msg, n, "generation %u", np->gen);
 	return SIP_OK;
+
+refuse:         /* none of its code ran beyond its registration: nothing points into it */
+	free(np);
+	free(copy);
+	dlclose(h);
+	close(fd);
+	return rc;
 }
 
 /* ---- control commands ---- */

@@ -93,10 +93,6 @@ void proxy_policy_stage_listen(const char *proto, const char *addr, int64_t port
 void proxy_policy_stage_domain(const char *name);
 void proxy_policy_stage_database(const char *url);
 void proxy_policy_stage_module(struct sipcc_module *m);
-/* A setting of the loaded policy whose value differs from the running
- * one's (settings.c compares): it needs a restart. */
-void proxy_policy_stage_setting(const char *module, const char *key, const char *have,
-				const char *want);
 
 /* The policy's listen lines were replaced by --listen, its database by
  * --db: a loaded policy's are not compared. */
@@ -115,7 +111,8 @@ void proxy_policy_stop(void);
 int proxy_policy_check(void (*init)(void), struct proxy_policy *np, char *msg, size_t n);
 
 /* Load the policy in the shared object path and make it the running one:
- * SIP_OK, or an error with why said in msg (nothing changed). */
+ * SIP_OK, or an error with why said in msg (nothing changed; the caller
+ * logs it). */
 int proxy_policy_load(const char *path, char *msg, size_t n);
 
 /* The declaration "avp NAME: TYPE" of index idx (sipcc_reg_avp) in the

@@ -85,13 +85,6 @@ void proxy_policy_stage_problem(const char *fmt, ...)
 	va_end(ap);
 }
 
-void proxy_policy_stage_setting(const char *module, const char *key, const char *have,
-				const char *want)
-{
-	proxy_policy_stage_problem("setting %s.%s is %s in the new policy, %s in the running one",
-				   module, key, want, have);
-}
-
 void proxy_policy_overrides(bool listen, bool database)
 {
 	S.over_listen = listen;

@@ -18,14 +18,19 @@ static struct setting {
 static unsigned n_settings;
 static const char *database_url;
 
+static struct setting *setting_find(const char *module, const char *key)
+{
+	for (unsigned k = 0; k < n_settings; k++)
+		if (strcmp(settings[k].module, module) == 0 && strcmp(settings[k].key, key) == 0)
+			return &settings[k];
+	return NULL;
+}
+
 /* A setting of a policy being loaded: a value other than the running
  * one's would need the modules started again. */
 static void setting_stage(const char *module, const char *key, const char *s, int64_t i)
 {
-	const struct setting *st = NULL;
-	for (unsigned k = 0; k < n_settings && !st; k++)
-		if (strcmp(settings[k].module, module) == 0 && strcmp(settings[k].key, key) == 0)
-			st = &settings[k];
+	const struct setting *st = setting_find(module, key);
 	char have[96], want[96];
 	if (!st)
 		snprintf(have, sizeof have, "not set");
@@ -38,7 +43,8 @@ static void setting_stage(const char *module, const char *key, const char *s, in
 	else
 		snprintf(want, sizeof want, "%lld", (long long)i);
 	if (strcmp(have, want) != 0)
-		proxy_policy_stage_setting(module, key, have, want);
+		proxy_policy_stage_problem("setting %s.%s is %s in the new policy, %s in the "
+					   "running one", module, key, want, have);
 }
 
 void sipcc_reg_setting(const char *module, const char *key, const char *s, int64_t i)
@@ -47,26 +53,17 @@ void sipcc_reg_setting(const char *module, const char *key, const char *s, int64
 		setting_stage(module, key, s, i);
 		return;
 	}
-	for (unsigned k = 0; k < n_settings; k++) {
-		if (strcmp(settings[k].module, module) == 0 && strcmp(settings[k].key, key) == 0) {
-			settings[k].s = s;
-			settings[k].i = i;
-			return;
-		}
+	struct setting *st = setting_find(module, key);
+	if (st) {
+		st->s = s;
+		st->i = i;
+		return;
 	}
 	if (n_settings >= SETTINGS_MAX) {
 		LOG_WARN("too many settings; ignoring %s.%s", module, key);
 		return;
 	}
 	settings[n_settings++] = (struct setting){ module, key, s, i };
-}
-
-static const struct setting *setting_find(const char *module, const char *key)
-{
-	for (unsigned k = 0; k < n_settings; k++)
-		if (strcmp(settings[k].module, module) == 0 && strcmp(settings[k].key, key) == 0)
-			return &settings[k];
-	return NULL;
 }
 
 int64_t sipcc_setting_int(const char *module, const char *key, int64_t dflt)
