@@ -87,7 +87,8 @@ noinst_HEADERS = \
 	runtime/proxy/policy_abi.h runtime/proxy/proxy.h runtime/proxy/modules.h \
 	runtime/sip/msg.h runtime/sip/sdp.h \
 	runtime/txn/txn.h runtime/txn/txn_int.h
-noinst_HEADERS += runtime/core/timerec.h runtime/core/clock.h
+noinst_HEADERS += runtime/core/timerec.h runtime/core/clock.h runtime/core/re_cache.h \
+	runtime/core/worker.h runtime/core/mpsc.h
 EXTRA_DIST += tests/data/rfc4475 tests/data/rfc5118
 
 include runtime/test/local.mk

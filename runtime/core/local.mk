@@ -10,3 +10,5 @@ TIMER_SRC = runtime/core/timer.c
 CORE_SRC += runtime/core/json.c
 # The wall clock of $time and check_time_rec, which a test engine sets.
 CORE_SRC += runtime/core/clock.c
+# Compiled literal patterns of t_check_status, check_route_param.
+CORE_SRC += runtime/core/re_cache.c

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/log.h"
+#include "core/re_cache.h"
 #include "core/worker.h"
 #include "core/status.h"
 #include "proxy/proxy.h"
@@ -298,54 +299,13 @@ void sipcc_fn_t_set_fr(struct sip_ctx *ctx, int64_t fr_inv_ms, int64_t fr_ms)
 	}
 }
 
-/* Compiled t_check_status() patterns: a policy uses a handful, so a
- * small table replaced round-robin saves compiling one per reply. */
-#define FORK_RE_CACHE 8
-static SIP_PER_WORKER struct fork_re {
-	char *pat;
-	regex_t re;
-	bool ok;
-} fork_re[FORK_RE_CACHE];
-static SIP_PER_WORKER unsigned fork_re_next;
+/* Compiled t_check_status() patterns, anchored: the pattern must match
+ * the whole code ("48" is not 486). */
+static SIP_PER_WORKER struct sip_re_cache fork_re;
 
 void proxy_fork_worker_done(void)
 {
-	for (unsigned i = 0; i < FORK_RE_CACHE; i++) {
-		if (fork_re[i].pat && fork_re[i].ok)
-			regfree(&fork_re[i].re);
-		free(fork_re[i].pat);
-		fork_re[i].pat = NULL;
-	}
-}
-
-static struct fork_re *status_re(const char *s, size_t len)
-{
-	for (unsigned i = 0; i < FORK_RE_CACHE; i++)
-		if (fork_re[i].pat && strlen(fork_re[i].pat) == len && memcmp(fork_re[i].pat, s, len) == 0)
-			return &fork_re[i];
-	struct fork_re *e = &fork_re[fork_re_next++ % FORK_RE_CACHE];
-	if (e->pat) {
-		if (e->ok)
-			regfree(&e->re);
-		free(e->pat);
-	}
-	/* Anchored: the pattern must match the whole code ("48" is not 486). */
-	char *anchored = malloc(len + 5);
-	e->pat = malloc(len + 1);
-	if (!anchored || !e->pat) {
-		free(anchored);
-		free(e->pat);
-		e->pat = NULL;
-		return NULL;
-	}
-	memcpy(e->pat, s, len);
-	e->pat[len] = '\0';
-	snprintf(anchored, len + 5, "^(%s)$", e->pat);
-	e->ok = regcomp(&e->re, anchored, REG_EXTENDED | REG_NOSUB) == 0;
-	if (!e->ok)
-		LOG_ERR("t_check_status: \"%s\" is not a regular expression", e->pat);
-	free(anchored);
-	return e;
+	sip_re_cache_clear(&fork_re);
 }
 
 int64_t sipcc_fn_t_check_status(struct sip_ctx *ctx, const char *re, size_t len)
@@ -357,12 +317,16 @@ int64_t sipcc_fn_t_check_status(struct sip_ctx *ctx, const char *re, size_t len)
 		code = ctx->msg->status;
 	if (code < 100 || code > 699)
 		return 0;
-	struct fork_re *e = status_re(re, len);
-	if (!e || !e->ok)
+	bool fresh;
+	const regex_t *rx = sip_re_cache_get(&fork_re, re, len, true, &fresh);
+	if (!rx) {
+		if (fresh)
+			LOG_ERR("t_check_status: \"%.*s\" is not a regular expression", (int)len, re);
 		return 0;
+	}
 	char s[8];
 	snprintf(s, sizeof s, "%d", code);
-	return regexec(&e->re, s, 0, NULL, 0) == 0;
+	return regexec(rx, s, 0, NULL, 0) == 0;
 }
 
 /* OpenSIPS's and Kamailio's t_was_cancelled(): whether the caller

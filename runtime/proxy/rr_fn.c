@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/log.h"
+#include "core/re_cache.h"
 #include "core/worker.h"
 #include "core/status.h"
 #include "proxy/proxy.h"
@@ -78,41 +79,11 @@ bad:
 
 /* Compiled check_route_param() patterns: a policy has a few, each
  * compiled once (a literal, checked when the policy was). */
-#define RR_RE_CACHE 8
-static SIP_PER_WORKER struct rr_re {
-	char *pat;
-	regex_t re;
-	bool ok;
-} rr_re[RR_RE_CACHE];
-static SIP_PER_WORKER unsigned rr_re_next;
+static SIP_PER_WORKER struct sip_re_cache rr_re;
 
 void proxy_rr_worker_done(void)
 {
-	for (unsigned i = 0; i < RR_RE_CACHE; i++) {
-		if (rr_re[i].pat && rr_re[i].ok)
-			regfree(&rr_re[i].re);
-		free(rr_re[i].pat);
-		rr_re[i].pat = NULL;
-	}
-}
-
-static const struct rr_re *rr_re_get(const char *s, size_t len)
-{
-	for (unsigned i = 0; i < RR_RE_CACHE; i++)
-		if (rr_re[i].pat && strlen(rr_re[i].pat) == len && memcmp(rr_re[i].pat, s, len) == 0)
-			return &rr_re[i];
-	struct rr_re *e = &rr_re[rr_re_next++ % RR_RE_CACHE];
-	if (e->pat) {
-		if (e->ok)
-			regfree(&e->re);
-		free(e->pat);
-	}
-	if (!(e->pat = malloc(len + 1)))
-		return NULL;
-	memcpy(e->pat, s, len);
-	e->pat[len] = '\0';
-	e->ok = regcomp(&e->re, e->pat, REG_EXTENDED | REG_NOSUB) == 0;
-	return e;
+	sip_re_cache_clear(&rr_re);
 }
 
 int64_t sipcc_fn_check_route_param(struct sip_ctx *ctx, const char *re, size_t len)
@@ -120,15 +91,15 @@ int64_t sipcc_fn_check_route_param(struct sip_ctx *ctx, const char *re, size_t l
 	sip_str p = ctx->route_params;
 	if (!p.len)
 		return 0;
-	const struct rr_re *e = rr_re_get(re, len);
-	if (!e || !e->ok)
+	const regex_t *rx = sip_re_cache_get(&rr_re, re, len, false, NULL);
+	if (!rx)
 		return 0;
 	char buf[512];
 	if (p.len >= sizeof buf)
 		return 0;
 	memcpy(buf, p.s, p.len);
 	buf[p.len] = '\0';
-	return regexec(&e->re, buf, 0, NULL, 0) == 0;
+	return regexec(rx, buf, 0, NULL, 0) == 0;
 }
 
 /* $route_param(name): the value of ;name=value in ctx->route_params. */
