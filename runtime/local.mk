@@ -88,7 +88,7 @@ noinst_HEADERS = \
 	runtime/sip/msg.h runtime/sip/sdp.h \
 	runtime/txn/txn.h runtime/txn/txn_int.h
 noinst_HEADERS += runtime/core/timerec.h runtime/core/clock.h runtime/core/re_cache.h \
-	runtime/core/worker.h runtime/core/mpsc.h
+	runtime/core/worker.h runtime/core/mpsc.h runtime/core/qsbr.h
 EXTRA_DIST += tests/data/rfc4475 tests/data/rfc5118
 
 include runtime/test/local.mk

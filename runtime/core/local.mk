@@ -12,3 +12,5 @@ CORE_SRC += runtime/core/json.c
 CORE_SRC += runtime/core/clock.c
 # Compiled literal patterns of t_check_status, check_route_param.
 CORE_SRC += runtime/core/re_cache.c
+# Freeing what the workers share once none can hold it (db_cache snapshots).
+CORE_SRC += runtime/core/qsbr.c

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "core/arena.h"
 #include "core/log.h"
+#include "core/qsbr.h"
 #include "core/stats.h"
 #include "core/status.h"
 
@@ -100,7 +101,7 @@ void db_cache_destroy(db_cache *c)
 
 const void *db_cache_get(const db_cache *c)
 {
-	return c ? c->snap : NULL;
+	return c ? __atomic_load_n(&c->snap, __ATOMIC_SEQ_CST) : NULL;
 }
 
 bool db_cache_watches(const db_cache *c, const char *tbl)
@@ -137,20 +138,20 @@ bool db_cache_loading(const db_cache *c)
 	return c->job != NULL;
 }
 
-/* A new snapshot takes over; the old one is freed at once, which is safe
- * because nothing on the loop keeps a snapshot beyond the event it runs
- * (see the header). */
+/* A new snapshot takes over; the old one is freed once no worker can hold
+ * it (at once with one worker), which is safe because nothing keeps a
+ * snapshot beyond the event it runs (see the header; core/qsbr.h). */
 static void db_cache_swap(db_cache *c, void *snap)
 {
 	void *old = c->snap;
 
-	c->snap = snap;
+	__atomic_store_n(&c->snap, snap, __ATOMIC_SEQ_CST);
 	c->st->reloads++;
 	if (c->failing)
 		LOG_NOTICE("%s: tables loaded again", c->def->name);
 	c->failing = false;
 	if (old)
-		c->def->free(old);
+		sip_qsbr_retire(c->def->free, old);
 	if (c->def->loaded)
 		c->def->loaded(c, snap);
 }

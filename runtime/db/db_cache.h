@@ -16,8 +16,10 @@
  * The cache swaps a new snapshot in on the loop's thread when the load's
  * job completes, so code on the loop sees either the old snapshot or the
  * new one, each complete; a snapshot is never changed once loaded. The
- * pointer db_cache_get() returns is valid until the loop next runs the
- * database worker's completions: use it within one event, do not keep it.
+ * pointer db_cache_get() returns is valid until the caller's loop next
+ * turns: use it within one event, do not keep it. Every worker reads the
+ * same snapshot without a lock; the one replaced is freed once no worker
+ * can hold it any more (core/qsbr.h).
  *
  * A load that fails (database down, a query error, no memory) changes
  * nothing: the last good snapshot stays in use. The failure is logged
@@ -32,8 +34,9 @@
  * prompted the request), and every request made meanwhile completes with
  * that second load.
  *
- * Single-threaded on the loop's side: every function here is called on
- * the loop's thread.
+ * db_cache_get() may be called on any worker; every other function here
+ * is called on worker 0's loop (module init, timers, control commands,
+ * the database worker's completions).
  *
  * A module adds a table so (modules/drouting/dr_table.c is one):
  *

@@ -7,6 +7,7 @@
 #include <sys/epoll.h>
 #include "core/arena.h"
 #include "core/log.h"
+#include "core/qsbr.h"
 #include "core/status.h"
 
 /* One registration; epoll_event.data.ptr points at it. */
@@ -191,7 +192,14 @@ static int block_ms(const sip_loop *loop)
 int sip_loop_once(sip_loop *loop, int timeout_ms)
 {
 	struct epoll_event evs[64];
+	/* Between two events: what was read from a shared table is no longer
+	 * used (core/qsbr.h); while waiting, nothing is. */
+	sip_qsbr_quiescent();
+	if (timeout_ms)
+		sip_qsbr_offline();
 	int n = epoll_wait(loop->epfd, evs, 64, timeout_ms);
+	if (timeout_ms)
+		sip_qsbr_online();
 	if (n < 0) {
 		if (errno == EINTR)
 			return SIP_OK;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "config.h"
 #include "core/log.h"
+#include "core/qsbr.h"
 #include "core/status.h"
 #include "db/db.h"
 #include "net/limits.h"
@@ -362,6 +363,7 @@ int main(int argc, char **argv)
 	proxy_service_ready(&main_loop.timers);
 	int rc = sip_loop_run(&main_loop);
 	proxy_workers_stop();
+	sip_qsbr_drain();
 	proxy_service_stop();
 	if (stop_signal)
 		LOG_NOTICE("caught %s, exiting", stop_signal == SIGINT ? "SIGINT" : "SIGTERM");

@@ -35,6 +35,14 @@ typedef struct sipcc_module {
 	/* Stop and free everything (at exit, after the database worker
 	 * stopped). */
 	void (*destroy)(void);
+	/* With several workers (workers_safe modules only): set up / free
+	 * what the module keeps per worker (a socket, a client handle in a
+	 * SIP_PER_WORKER variable), on each worker thread but worker 0 (whose
+	 * share init and destroy handle), with that worker's timer wheel.
+	 * worker_start runs after every module's init, worker_stop before
+	 * any destroy. */
+	void (*worker_start)(sip_timer_wheel *w);
+	void (*worker_stop)(void);
 
 	/* Hooks. request: a request is about to run the request route;
 	 * routed: its route is done (not while it waits, proxy_wait). */
@@ -98,6 +106,10 @@ void proxy_modules_routed(struct sip_ctx *ctx);
 void proxy_modules_route_txn(struct sip_ctx *ctx, txn *s);
 void proxy_modules_reply(txn *s, sip_msg *resp);
 void proxy_modules_final(txn *s, int code);
+/* On each worker thread but worker 0, at its start and at its end: the
+ * modules' worker_start and worker_stop. */
+void proxy_modules_worker_start(sip_timer_wheel *w);
+void proxy_modules_worker_stop(void);
 /* ctx's request got its transaction: move the modules' per-call state
  * into it (call_copy). */
 void proxy_modules_txn_bind(struct sip_ctx *ctx);

@@ -111,6 +111,20 @@ const void *proxy_module_api(const char *name)
 	return NULL;
 }
 
+void proxy_modules_worker_start(sip_timer_wheel *w)
+{
+	for (unsigned i = 0; i < MOD.n; i++)
+		if (MOD.v[i]->worker_start)
+			MOD.v[i]->worker_start(w);
+}
+
+void proxy_modules_worker_stop(void)
+{
+	for (unsigned i = MOD.n; i-- > 0;)
+		if (MOD.v[i]->worker_stop)
+			MOD.v[i]->worker_stop();
+}
+
 void proxy_modules_request(struct sip_ctx *ctx)
 {
 	for (unsigned i = 0; i < MOD.n; i++)

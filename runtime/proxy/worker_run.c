@@ -6,10 +6,12 @@
 #include <signal.h>
 #include <string.h>
 #include "core/log.h"
+#include "core/qsbr.h"
 #include "core/status.h"
 #include "core/worker.h"
 #include "proxy/counters.h"
 #include "proxy/dns.h"
+#include "proxy/module.h"
 #include "proxy/proxy.h"
 #include "proxy/worker_int.h"
 
@@ -23,10 +25,15 @@ static void *worker_main(void *arg)
 	int rc = proxy_init_worker(&w->loop->timers);
 	if (rc == SIP_OK)
 		rc = proxy_dns_init(w->loop, W.dns);
+	if (rc == SIP_OK)
+		proxy_modules_worker_start(&w->loop->timers);
 	w->init_rc = rc;
 	sem_post(&W.ready);
 	if (rc == SIP_OK && sip_loop_run(w->loop) != SIP_OK)
 		LOG_ERR("worker %u stopped on an error", w->id);
+	sip_qsbr_offline();
+	if (rc == SIP_OK)
+		proxy_modules_worker_stop();
 	proxy_dns_destroy();
 	proxy_destroy_worker();
 	tp_udp_worker_done();

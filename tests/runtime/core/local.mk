@@ -56,3 +56,9 @@ TESTS += tests/runtime/core/test_mpsc
 tests_runtime_core_test_mpsc_SOURCES = tests/runtime/core/test_mpsc.c
 tests_runtime_core_test_mpsc_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_runtime_core_test_mpsc_LDADD = $(SIPRT_CORE) $(CMOCKA_LIBS) -lpthread
+
+check_PROGRAMS += tests/runtime/core/test_qsbr
+TESTS += tests/runtime/core/test_qsbr
+tests_runtime_core_test_qsbr_SOURCES = tests/runtime/core/test_qsbr.c
+tests_runtime_core_test_qsbr_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_runtime_core_test_qsbr_LDADD = $(SIPRT_CORE) $(CMOCKA_LIBS) -lpthread
