@@ -49,4 +49,6 @@ sipcc_module sipcc_module_blacklist = {
 	.name = "blacklist",
 	.init = bl_module_init,
 	.destroy = bl_module_destroy,
+	/* Reads only its cached tables (db_cache: every worker). */
+	.workers_safe = true,
 };

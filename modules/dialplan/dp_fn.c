@@ -104,4 +104,6 @@ sipcc_module sipcc_module_dialplan = {
 	.init = dp_module_init,
 	.destroy = dp_module_destroy,
 	.call_copy = dp_call_copy,
+	/* Reads only its cached tables (db_cache: every worker). */
+	.workers_safe = true,
 };

@@ -270,4 +270,6 @@ sipcc_module sipcc_module_domain = {
 	.name = "domain",
 	.init = domain_module_init,
 	.destroy = domain_module_destroy,
+	/* Reads only its cached tables (db_cache: every worker). */
+	.workers_safe = true,
 };

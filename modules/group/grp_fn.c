@@ -36,4 +36,6 @@ sipcc_module sipcc_module_group = {
 	.name = "group",
 	.init = grp_module_init,
 	.destroy = grp_module_destroy,
+	/* Reads only its cached tables (db_cache: every worker). */
+	.workers_safe = true,
 };

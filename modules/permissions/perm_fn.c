@@ -118,4 +118,6 @@ sipcc_module sipcc_module_permissions = {
 	.init = perm_module_init,
 	.destroy = perm_module_destroy,
 	.call_copy = perm_call_copy,
+	/* Reads only its cached tables (db_cache: every worker). */
+	.workers_safe = true,
 };

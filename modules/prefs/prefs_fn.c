@@ -424,4 +424,7 @@ sipcc_module sipcc_module_prefs = {
 	.name = "prefs",
 	.init = prefs_module_init,
 	.destroy = prefs_module_destroy,
+	/* Reads its cached table (db_cache: every worker); a query or a
+	 * store completes on the worker that asked. */
+	.workers_safe = true,
 };

@@ -193,11 +193,14 @@ e2e_build() {
 
 # e2e_start_proxy PORT [proxy options...]: run the built proxy on
 # 127.0.0.1:PORT in the background and wait until its socket is bound.
-# Sets PROXY_PID. E2E_LOG_LEVEL, when set, is passed as --log-level.
+# Sets PROXY_PID. E2E_LOG_LEVEL, when set, is passed as --log-level;
+# E2E_WORKERS as --workers (and the workers must have started).
 e2e_start_proxy() {
 	port=$1; shift
 	set -- --listen "udp:127.0.0.1:$port" "$@"
 	[ -n "${E2E_LOG_LEVEL:-}" ] && set -- "$@" --log-level "$E2E_LOG_LEVEL"
+	# E2E_WORKERS=N: the same test with N workers (a *_workers.sh wrapper).
+	[ -n "${E2E_WORKERS:-}" ] && set -- "$@" --workers "$E2E_WORKERS"
 	"$E2E_PROXY" "$@" >"$E2E_TMP/proxy.log" 2>&1 </dev/null &
 	PROXY_PID=$!
 	e2e_track "$PROXY_PID"
@@ -208,6 +211,8 @@ e2e_start_proxy() {
 		[ $i -ge 100 ] && e2e_fail "proxy not listening on udp port $port after 10 s"
 		sleep 0.1; i=$((i + 1))
 	done
+	[ -z "${E2E_WORKERS:-}" ] || [ "$E2E_WORKERS" = 1 ] ||
+		e2e_wait_log "notice: $E2E_WORKERS workers" 10 "the proxy did not start $E2E_WORKERS workers"
 }
 
 # e2e_wait_log REGEX SECONDS MESSAGE: wait until proxy.log has a line

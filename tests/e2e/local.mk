@@ -287,3 +287,8 @@ EXTRA_DIST += tests/e2e/dlg_end.sip tests/e2e/uac_wait_bye.xml tests/e2e/uas_wai
 	tests/e2e/uas_ka_silent.xml tests/e2e/dlg_profile.sip tests/e2e/uac_caller.xml \
 	tests/e2e/uac_caller_busy.xml tests/e2e/uac_auth_wait_bye.xml tests/e2e/uac_auth_busy.xml
 EXTRA_DIST += tests/e2e/workers_nat.sip
+# Modules that read only their cached tables, with two workers: the
+# single-worker tests again, and tables changed under a burst of requests
+# spread over both workers.
+E2E_TESTS += tests/e2e/prefs_workers.sh tests/e2e/workers_tables.sh
+EXTRA_DIST += tests/e2e/sip_burst.py tests/e2e/workers_tables.sip
