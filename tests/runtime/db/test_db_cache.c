@@ -4,7 +4,9 @@
  * a load that fails keeps the last good snapshot (and is counted); a
  * reload asked for while one runs is followed by exactly one more load
  * that every such request completes with; the timer reloads; a cache
- * destroyed while its load runs frees the result later. A gate in the
+ * destroyed while its load runs frees the result later; snapshots swapped
+ * 20,000 times under two reader threads acting as workers are never freed
+ * while one of them holds it. A gate in the
  * worker's test hook holds the database "stuck" while the test asks. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +22,8 @@
 #include <cmocka.h>
 
 #include "core/arena.h"
+#include "core/qsbr.h"
+#include "core/worker.h"
 #include "core/stats.h"
 #include "db/db.h"
 #include "db/db_cache.h"
@@ -461,10 +465,113 @@ static void test_rows(void **state)
 	db_snap_free(NULL);
 }
 
+/* ---- several workers reading while worker 0 swaps ---- */
+
+#define WSNAP_MAGIC 0x600dcafeu
+#define WSNAP_SWAPS 20000
+
+struct wsnap {
+	uint32_t magic;
+	uint32_t gen[8];
+};
+
+static uint32_t wsnap_gen;
+static long wsnap_bad;                  /* atomic */
+static int wsnap_stop;                  /* atomic */
+
+static int wsnap_load(db *d, void **out)
+{
+	(void)d;
+	struct wsnap *s = malloc(sizeof *s);
+	if (!s)
+		return SIP_NOMEM;
+	s->magic = WSNAP_MAGIC;
+	wsnap_gen++;
+	for (int i = 0; i < 8; i++)
+		s->gen[i] = wsnap_gen;
+	*out = s;
+	return SIP_OK;
+}
+
+/* Poisoned, and kept (not given back to malloc, which would hand the
+ * same memory to the next load) until the end of the test: a reader that
+ * still held it sees the poison. */
+static void *wsnap_grave[WSNAP_SWAPS + 2];
+static unsigned wsnap_graves;           /* atomic */
+static int wsnap_readers;               /* atomic: readers online */
+
+static void wsnap_free(void *p)
+{
+	memset(p, 0xdd, sizeof(struct wsnap));
+	wsnap_grave[__atomic_fetch_add(&wsnap_graves, 1, __ATOMIC_SEQ_CST)] = p;
+}
+
+static void *wsnap_reader(void *arg)
+{
+	db_cache *c = arg;
+	static unsigned next_id = 1;
+	sip_worker_id = __atomic_fetch_add(&next_id, 1, __ATOMIC_SEQ_CST);
+	sip_qsbr_online();
+	__atomic_fetch_add(&wsnap_readers, 1, __ATOMIC_SEQ_CST);
+	while (!__atomic_load_n(&wsnap_stop, __ATOMIC_SEQ_CST)) {
+		const struct wsnap *s = db_cache_get(c);
+		if (!s)
+			continue;
+		uint32_t g = s->gen[0];
+		for (volatile int k = 0; k < 20; k++)
+			;
+		for (int i = 0; i < 8; i++)
+			if (s->magic != WSNAP_MAGIC || s->gen[i] != g)
+				__atomic_fetch_add(&wsnap_bad, 1, __ATOMIC_SEQ_CST);
+		sip_qsbr_quiescent();       /* the worker's loop turns */
+	}
+	sip_qsbr_offline();
+	return NULL;
+}
+
+static void test_swap_under_workers(void **state)
+{
+	(void)state;
+	static const db_cache_def def = { .name = "wsnap", .load = wsnap_load,
+					  .free = wsnap_free };
+	db_cache *c;
+	assert_int_equal(db_cache_create(&def, &c), SIP_OK);
+	assert_int_equal(db_cache_load_now(c, NULL), SIP_OK);
+	sip_workers_n = 3;
+	sip_worker_id = 0;
+	wsnap_bad = 0;
+	wsnap_stop = 0;
+	pthread_t r1, r2;
+	pthread_create(&r1, NULL, wsnap_reader, c);
+	pthread_create(&r2, NULL, wsnap_reader, c);
+	while (__atomic_load_n(&wsnap_readers, __ATOMIC_SEQ_CST) < 2)
+		;
+	sip_qsbr_online();
+	for (int i = 0; i < WSNAP_SWAPS; i++) {
+		assert_int_equal(db_cache_load_now(c, NULL), SIP_OK);
+		sip_qsbr_quiescent();
+	}
+	__atomic_store_n(&wsnap_stop, 1, __ATOMIC_SEQ_CST);
+	pthread_join(r1, NULL);
+	pthread_join(r2, NULL);
+	sip_qsbr_quiescent();
+	assert_int_equal(wsnap_bad, 0);
+	assert_int_equal(sip_qsbr_pending(), 0);
+	const struct wsnap *last = db_cache_get(c);
+	assert_int_equal(last->gen[0], wsnap_gen);
+	sip_qsbr_offline();
+	sip_workers_n = 1;
+	db_cache_destroy(c);
+	assert_int_equal(wsnap_graves, WSNAP_SWAPS + 1);
+	for (unsigned i = 0; i < wsnap_graves; i++)
+		free(wsnap_grave[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rows),
+		cmocka_unit_test(test_swap_under_workers),
 		cmocka_unit_test_setup_teardown(test_swap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keep_last_good, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload_while_running, setup, teardown),
