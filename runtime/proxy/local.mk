@@ -22,7 +22,7 @@ PROXY_SRC += runtime/proxy/uac.c runtime/proxy/uac.h
 # Worker threads, one event loop each, and the hand-off of messages to
 # the worker that owns them.
 PROXY_SRC += runtime/proxy/worker.c runtime/proxy/worker.h runtime/proxy/worker_run.c \
-	runtime/proxy/worker_int.h
+	runtime/proxy/worker_int.h runtime/proxy/worker_ctl.c
 # Events raised by modules and the policy's event routes.
 PROXY_SRC += runtime/proxy/event.c runtime/proxy/event.h
 # The C prototypes of the policy ABI, generated from the stdlib declarations

@@ -319,6 +319,7 @@ int main(int argc, char **argv)
 		return 1;
 	if (proxy_workers_setup(&main_loop, (unsigned)n_workers) != SIP_OK)
 		return 1;
+	proxy_workers_ctl_init();
 	char names[PROXY_MAX_LISTEN * 80] = "";
 	for (unsigned i = 0; i < proxy_conf.n_listen; i++) {
 		struct proxy_listen *l = &proxy_conf.listen[i];

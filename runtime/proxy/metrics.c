@@ -7,6 +7,7 @@
 #include <time.h>
 #include "config.h"
 #include "core/arena.h"
+#include "proxy/worker.h"
 
 /* Bucket bounds in microseconds: from a reply the proxy makes itself
  * (well under a millisecond) to an INVITE that rings for minutes. */
@@ -254,5 +255,6 @@ void proxy_metrics_render(proxy_ctl_out *o)
 			 "process_start_time_seconds %lld\n", (long long)M.started);
 	sip_stat_foreach_kind(SIP_STR_NULL, walk_stat, &w);
 	sip_stat_hist_foreach(walk_hist, &w);
+	proxy_workers_metrics(o);
 	sip_mem_free(w.seen);
 }

@@ -76,6 +76,11 @@ void proxy_workers_stop(void);
  * worker whose request waits for it. At exit, calls still queued run on
  * the main thread. SIP_NOMEM when it cannot be queued (fn not called). */
 int proxy_worker_post(unsigned id, void (*fn)(void *arg), void *arg);
+/* Register the control command "workers" (what each worker handled). */
+void proxy_workers_ctl_init(void);
+struct proxy_ctl_out;
+/* The per-worker families of /metrics (label worker="ID"). */
+void proxy_workers_metrics(struct proxy_ctl_out *o);
 /* Messages handed to another worker, in all (statistic
  * core.handoff_messages). */
 int64_t proxy_workers_handed(void);

@@ -84,6 +84,13 @@ unsigned long txn_count_all(void)
 	return n;
 }
 
+unsigned long txn_count_worker(unsigned id)
+{
+	struct txn_layer *l = id < SIP_WORKERS_MAX ?
+		__atomic_load_n(&txn_layers[id], __ATOMIC_ACQUIRE) : NULL;
+	return l ? __atomic_load_n(&l->live, __ATOMIC_RELAXED) : 0;
+}
+
 uint64_t txn_created_all(void)
 {
 	uint64_t n = 0;

@@ -168,6 +168,8 @@ unsigned long txn_count(void);
 /* Live transactions and transactions created so far, of every worker. */
 unsigned long txn_count_all(void);
 uint64_t txn_created_all(void);
+/* Live transactions of worker id (0 when it has no transaction layer). */
+unsigned long txn_count_worker(unsigned id);
 /* The worker whose transaction sent a request with this branch: the
  * branches txn_client_create makes are "z9hG4bK" + two hex digits of the
  * worker + 16 hex digits + "." + the branch index. -1 for any other

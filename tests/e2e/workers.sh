@@ -11,7 +11,9 @@
 #  - messages did go from one worker to the other (core.handoff_messages),
 #    so both workers took part, and every request was counted once;
 #  - the policy is swapped twice while the calls run (sipcc build --hot,
-#    policy load): both workers go on without losing a call.
+#    policy load): both workers go on without losing a call;
+#  - the per-worker figures ("sipcc-ctl workers", /metrics labelled by
+#    worker) show both at work and add up to the totals.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 CALLS=${E2E_WORKERS_CALLS:-250}      # per caller
@@ -71,3 +73,23 @@ e2e_log "$TOTAL calls: $requests requests received, $handed messages handed to t
 [ "$requests" -ge $((3 * TOTAL)) ] && [ "$requests" -le $((3 * TOTAL + TOTAL / 10)) ] ||
 	e2e_fail "core.rcv_requests is $requests for $TOTAL calls (expected about $((3 * TOTAL)))"
 e2e_expect_proxy_alive
+
+# Per worker: both handled requests, their sum is the total, and each
+# handed messages to the other (control socket and /metrics agree).
+"$CTL" --ctl "$E2E_TMP/ctl" workers >"$E2E_TMP/workers.json" 2>&1 ||
+	e2e_fail "sipcc-ctl workers failed: $(cat "$E2E_TMP/workers.json")"
+python3 - "$E2E_TMP/workers.json" "$requests" "$handed" <<'PY' || e2e_fail "per-worker figures: $(cat "$E2E_TMP/workers.json")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+w = r["workers"]
+assert r["n"] == 2 and [x["id"] for x in w] == [0, 1], r
+assert all(x["requests"] > 0 and x["handed"] > 0 for x in w), w
+# Read a moment after the metrics: nothing arrives meanwhile.
+assert sum(x["requests"] for x in w) == int(sys.argv[2]), (w, sys.argv[2])
+assert sum(x["handed"] for x in w) == int(sys.argv[3]), (w, sys.argv[3])
+assert all(x["waiting"] == 0 and x["dropped"] == 0 for x in w), w
+PY
+for i in 0 1; do
+	v=$(metric "sipcc_worker_requests_total{worker=\"$i\"}")
+	[ -n "$v" ] && [ "$v" -gt 0 ] || e2e_fail "no sipcc_worker_requests_total for worker $i ($v)"
+done
