@@ -287,3 +287,8 @@ EXTRA_DIST += tests/e2e/dlg_end.sip tests/e2e/uac_wait_bye.xml tests/e2e/uas_wai
 	tests/e2e/uas_ka_silent.xml tests/e2e/dlg_profile.sip tests/e2e/uac_caller.xml \
 	tests/e2e/uac_caller_busy.xml tests/e2e/uac_auth_wait_bye.xml tests/e2e/uac_auth_busy.xml
 EXTRA_DIST += tests/e2e/workers_nat.sip
+# Stream transports with two workers: TCP, UDP to TCP, TCP to UDP, TLS and
+# WebSocket calls from several clients; a callee's connection closed
+# before the BYE, with one worker and two.
+E2E_TESTS += tests/e2e/workers_stream.sh
+EXTRA_DIST += tests/e2e/uac_bye_gone.xml tests/e2e/uas_ack_exit.xml
