@@ -8,7 +8,12 @@
  * Every received buffer is framed with sip_msg_frame (Content-Length is
  * mandatory on streams); CRLF keep-alives between messages are skipped
  * and a double-CRLF ping is answered with a CRLF pong (RFC 5626 §3.5.1).
- * TLS plugs its I/O in through struct tcp_io. */
+ * TLS plugs its I/O in through struct tcp_io.
+ *
+ * With several workers (tp_set_post) every listening socket and
+ * connection is on worker 0's loop: the messages it reads go to their
+ * owners through tp_deliver's dispatch hook, and a send on another worker
+ * is posted to worker 0 (send_remote). */
 #include "net/tcp_int.h"
 
 #include <errno.h>
