@@ -51,6 +51,7 @@ struct tcp_lsock {
 	const struct tcp_framer *framer;
 	sip_socket *sock;
 	sip_timer pause;            /* armed while accepts are paused */
+	unsigned n_conns;           /* open (atomic: read on any worker) */
 };
 
 static sip_htable conns;            /* by peer address; set up on first use */
@@ -78,20 +79,24 @@ static ssize_t plain_write(struct tcp_conn *c, const void *buf, size_t n)
 
 static const struct tcp_io plain_io = { NULL, plain_read, plain_write, NULL, NULL };
 
+/* The counts are kept apart from the table (atomics, changed where a
+ * connection enters or leaves it) so that a statistic read on any worker
+ * (a policy's route) needs no lock and no walk. */
+static unsigned conns_open;
+
 unsigned tcp_conn_count(void)
 {
-	return (unsigned)sip_htable_count(&conns);
+	return __atomic_load_n(&conns_open, __ATOMIC_RELAXED);
 }
 
 unsigned tcp_conn_count_tp(const sip_transport *tp)
 {
 	unsigned n = 0;
-	sip_hiter it;
-	sip_hiter_init(&it, &conns);
-	for (sip_hlink *l; (l = sip_hiter_next(&it));) {
-		const struct tcp_conn *c = SIP_HTABLE_ENTRY(l, struct tcp_conn, hlink);
-		n += c->sock && c->sock->tp == tp;
-	}
+	for (const sip_socket *s = tp_sockets(); s; s = s->next)
+		if (s->tp == tp && s->priv) {
+			const struct tcp_lsock *l = s->priv;
+			n += __atomic_load_n(&l->n_conns, __ATOMIC_RELAXED);
+		}
 	return n;
 }
 
@@ -174,6 +179,8 @@ static void conn_close(struct tcp_conn *c)
 	sip_htable_remove(&conns, &c->hlink);
 	if (stream_post)
 		pthread_mutex_unlock(&conns_lock);
+	__atomic_fetch_sub(&conns_open, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_sub(&((struct tcp_lsock *)c->sock->priv)->n_conns, 1, __ATOMIC_RELAXED);
 	sip_timer_cancel(&tcp_loop->timers, &c->idle);
 	sip_loop_del_fd(tcp_loop, c->fd);
 	if (c->io->close)
@@ -361,6 +368,8 @@ static struct tcp_conn *conn_new(sip_socket *sock, int fd, const sip_addr *peer,
 	sip_htable_insert(&conns, &c->hlink, addr_hash(peer));
 	if (stream_post)
 		pthread_mutex_unlock(&conns_lock);
+	__atomic_fetch_add(&conns_open, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&l->n_conns, 1, __ATOMIC_RELAXED);
 	sip_timer_init(&c->idle, conn_on_idle, c);
 	sip_timer_add(&l->loop->timers, &c->idle, TCP_IDLE_MS);
 	return c;
@@ -595,7 +604,7 @@ int tcp_listen_framed(sip_loop *loop, const sip_addr *addr, sip_socket **out,
 		return SIP_NOMEM;
 	}
 	memset(s, 0, sizeof *s);
-	*l = (struct tcp_lsock){ loop, io ? io : &plain_io, framer, s, { 0 } };
+	*l = (struct tcp_lsock){ loop, io ? io : &plain_io, framer, s, { 0 }, 0 };
 	sip_timer_init(&l->pause, lsock_on_pause_end, l);
 	if (reserve_fd < 0)
 		reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
