@@ -708,7 +708,7 @@ static int send_remote(sip_socket *sock, const sip_addr *dst, const char *buf, s
 {
 	struct remote_send *r = sip_mem_alloc(sizeof *r + len);
 	if (!r)
-		return SIP_NOMEM;
+		return SIP_EIO;
 	r->sock = sock;
 	r->dst = *dst;
 	r->len = len;
