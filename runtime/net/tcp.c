@@ -8,11 +8,17 @@
  * Every received buffer is framed with sip_msg_frame (Content-Length is
  * mandatory on streams); CRLF keep-alives between messages are skipped
  * and a double-CRLF ping is answered with a CRLF pong (RFC 5626 §3.5.1).
- * TLS plugs its I/O in through struct tcp_io. */
+ * TLS plugs its I/O in through struct tcp_io.
+ *
+ * With several workers (tp_set_post) every listening socket and
+ * connection is on worker 0's loop: the messages it reads go to their
+ * owners through tp_deliver's dispatch hook, and a send on another worker
+ * is posted to worker 0 (send_remote). */
 #include "net/tcp_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,6 +29,7 @@
 #include "core/htable.h"
 #include "core/log.h"
 #include "core/status.h"
+#include "core/worker.h"
 #include "net/ban.h"
 #include "net/limits.h"
 #include "sip/msg.h"
@@ -44,10 +51,17 @@ struct tcp_lsock {
 	const struct tcp_framer *framer;
 	sip_socket *sock;
 	sip_timer pause;            /* armed while accepts are paused */
+	unsigned n_conns;           /* open (atomic: read on any worker) */
 };
 
 static sip_htable conns;            /* by peer address; set up on first use */
 static sip_loop *tcp_loop;
+/* Several workers (tp_set_post): the connections live on worker 0, which
+ * alone changes the table, under conns_lock; the other workers only look
+ * up in it (tp_conn_open), under the lock too. With one worker the lock
+ * is never taken. */
+static tp_post_fn stream_post;
+static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
 /* A descriptor kept open for the moment the process runs out: closing it
  * lets one accept() succeed, so a waiting connection can be closed instead
  * of staying in the backlog (libuv's and nginx's EMFILE trick). */
@@ -65,20 +79,24 @@ static ssize_t plain_write(struct tcp_conn *c, const void *buf, size_t n)
 
 static const struct tcp_io plain_io = { NULL, plain_read, plain_write, NULL, NULL };
 
+/* The counts are kept apart from the table (atomics, changed where a
+ * connection enters or leaves it) so that a statistic read on any worker
+ * (a policy's route) needs no lock and no walk. */
+static unsigned conns_open;
+
 unsigned tcp_conn_count(void)
 {
-	return (unsigned)sip_htable_count(&conns);
+	return __atomic_load_n(&conns_open, __ATOMIC_RELAXED);
 }
 
 unsigned tcp_conn_count_tp(const sip_transport *tp)
 {
 	unsigned n = 0;
-	sip_hiter it;
-	sip_hiter_init(&it, &conns);
-	for (sip_hlink *l; (l = sip_hiter_next(&it));) {
-		const struct tcp_conn *c = SIP_HTABLE_ENTRY(l, struct tcp_conn, hlink);
-		n += c->sock && c->sock->tp == tp;
-	}
+	for (const sip_socket *s = tp_sockets(); s; s = s->next)
+		if (s->tp == tp && s->priv) {
+			const struct tcp_lsock *l = s->priv;
+			n += __atomic_load_n(&l->n_conns, __ATOMIC_RELAXED);
+		}
 	return n;
 }
 
@@ -156,7 +174,13 @@ static void conn_close(struct tcp_conn *c)
 		conn_report_unsent(c);
 		c->busy = false;
 	}
+	if (stream_post)
+		pthread_mutex_lock(&conns_lock);
 	sip_htable_remove(&conns, &c->hlink);
+	if (stream_post)
+		pthread_mutex_unlock(&conns_lock);
+	__atomic_fetch_sub(&conns_open, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_sub(&((struct tcp_lsock *)c->sock->priv)->n_conns, 1, __ATOMIC_RELAXED);
 	sip_timer_cancel(&tcp_loop->timers, &c->idle);
 	sip_loop_del_fd(tcp_loop, c->fd);
 	if (c->io->close)
@@ -169,9 +193,25 @@ static void conn_close(struct tcp_conn *c)
 	sip_mem_free(c);
 }
 
+static void close_addr_run(void *arg)
+{
+	tcp_close_addr(arg);
+	sip_mem_free(arg);
+}
+
 unsigned tcp_close_addr(const tp_addr_key *k)
 {
 	unsigned n = 0;
+	if (stream_post && sip_worker_id != 0) {
+		/* The connections are worker 0's: closed there, uncounted. */
+		tp_addr_key *copy = sip_mem_alloc(sizeof *copy);
+		if (copy) {
+			*copy = *k;
+			if (stream_post(0, close_addr_run, copy) != SIP_OK)
+				sip_mem_free(copy);
+		}
+		return 0;
+	}
 	if (!sip_htable_ready(&conns))
 		return 0;
 	sip_hiter it;
@@ -293,8 +333,18 @@ static struct tcp_conn *conn_new(sip_socket *sock, int fd, const sip_addr *peer,
 		return NULL;
 	}
 	struct tcp_conn *c = NULL;
-	if ((!sip_htable_ready(&conns) && sip_htable_init(&conns, TCP_HASH_BITS) != SIP_OK) ||
-	    !(c = sip_mem_alloc(sizeof *c))) {
+	if (!sip_htable_ready(&conns)) {
+		if (stream_post)
+			pthread_mutex_lock(&conns_lock);
+		int rc = sip_htable_init(&conns, TCP_HASH_BITS);
+		if (stream_post)
+			pthread_mutex_unlock(&conns_lock);
+		if (rc != SIP_OK) {
+			close(fd);
+			return NULL;
+		}
+	}
+	if (!(c = sip_mem_alloc(sizeof *c))) {
 		close(fd);
 		return NULL;
 	}
@@ -313,7 +363,13 @@ static struct tcp_conn *conn_new(sip_socket *sock, int fd, const sip_addr *peer,
 		sip_mem_free(c);
 		return NULL;
 	}
+	if (stream_post)
+		pthread_mutex_lock(&conns_lock);
 	sip_htable_insert(&conns, &c->hlink, addr_hash(peer));
+	if (stream_post)
+		pthread_mutex_unlock(&conns_lock);
+	__atomic_fetch_add(&conns_open, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&l->n_conns, 1, __ATOMIC_RELAXED);
 	sip_timer_init(&c->idle, conn_on_idle, c);
 	sip_timer_add(&l->loop->timers, &c->idle, TCP_IDLE_MS);
 	return c;
@@ -548,7 +604,7 @@ int tcp_listen_framed(sip_loop *loop, const sip_addr *addr, sip_socket **out,
 		return SIP_NOMEM;
 	}
 	memset(s, 0, sizeof *s);
-	*l = (struct tcp_lsock){ loop, io ? io : &plain_io, framer, s, { 0 } };
+	*l = (struct tcp_lsock){ loop, io ? io : &plain_io, framer, s, { 0 }, 0 };
 	sip_timer_init(&l->pause, lsock_on_pause_end, l);
 	if (reserve_fd < 0)
 		reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -610,7 +666,8 @@ static struct tcp_conn *conn_connect(sip_socket *sock, const sip_addr *dst)
 	return c;
 }
 
-int tcp_send_io(sip_socket *sock, const sip_addr *dst, const char *buf, size_t len)
+/* Send over the connection of sock to dst, on worker 0. */
+static int send_here(sip_socket *sock, const sip_addr *dst, const char *buf, size_t len)
 {
 	struct tcp_conn *c = conn_find(sock, dst);
 	if (!c && !(c = conn_connect(sock, dst)))
@@ -618,6 +675,61 @@ int tcp_send_io(sip_socket *sock, const sip_addr *dst, const char *buf, size_t l
 	if (c->framer)
 		return c->framer->send(c, buf, len);
 	return tcp_conn_write(c, buf, len);
+}
+
+/* A send another worker posted to worker 0. */
+struct remote_send {
+	sip_socket *sock;
+	sip_addr dst;
+	size_t len;
+	char buf[];
+};
+
+/* On worker 0: send it; a failure goes to the transaction that sent it,
+ * on its worker, as a deferred send error (tp_send_error finds that
+ * worker from the message: the branch of a request's top Via). Messages
+ * queued on a connection that fails later are reported the same way
+ * (conn_report_unsent). */
+static void remote_send_run(void *arg)
+{
+	struct remote_send *r = arg;
+	if (send_here(r->sock, &r->dst, r->buf, r->len) != SIP_OK)
+		tp_send_error(r->sock, &r->dst, r->buf, r->len);
+	sip_mem_free(r);
+}
+
+/* Several workers: a worker other than 0 does not touch a connection. It
+ * posts a copy of the message to worker 0, behind what it posted before,
+ * so its messages leave in the order it sent them (a 180 before its
+ * 200). SIP_OK once posted, like a datagram queued for a batch: whether
+ * it went out is known on worker 0 only, and a failure is reported
+ * back. */
+static int send_remote(sip_socket *sock, const sip_addr *dst, const char *buf, size_t len)
+{
+	struct remote_send *r = sip_mem_alloc(sizeof *r + len);
+	if (!r)
+		return SIP_EIO;
+	r->sock = sock;
+	r->dst = *dst;
+	r->len = len;
+	memcpy(r->buf, buf, len);
+	if (stream_post(0, remote_send_run, r) != SIP_OK) {
+		sip_mem_free(r);
+		return SIP_EIO;
+	}
+	return SIP_OK;
+}
+
+int tcp_send_io(sip_socket *sock, const sip_addr *dst, const char *buf, size_t len)
+{
+	if (stream_post && sip_worker_id != 0)
+		return send_remote(sock, dst, buf, len);
+	return send_here(sock, dst, buf, len);
+}
+
+void tp_set_post(tp_post_fn fn)
+{
+	stream_post = fn;
 }
 
 int tcp_conn_write(struct tcp_conn *c, const char *buf, size_t len)
@@ -691,8 +803,24 @@ const sip_transport tp_tcp = {
 	.listen = tcp_listen, .send = tcp_send_io, .close = tcp_close_sock,
 };
 
+/* The same as conn_eq without the closing flag, which only worker 0
+ * reads: from another worker a connection being closed still counts as
+ * open (a message sent to it fails on worker 0 and is reported back). */
+static bool conn_eq_shared(const sip_hlink *l, const void *arg)
+{
+	const struct tcp_conn *c = SIP_HTABLE_ENTRY(l, struct tcp_conn, hlink);
+	const struct conn_key *k = arg;
+	return c->sock->tp == k->tp && sip_addr_eq(&c->peer, k->peer);
+}
+
 bool tp_conn_open(const sip_transport *tp, const sip_addr *peer)
 {
 	struct conn_key k = { NULL, tp, peer };
-	return conn_lookup(&k) != NULL;
+	if (!stream_post || sip_worker_id == 0)
+		return conn_lookup(&k) != NULL;
+	pthread_mutex_lock(&conns_lock);
+	bool open = sip_htable_ready(&conns) &&
+		    sip_htable_find(&conns, addr_hash(peer), conn_eq_shared, &k) != NULL;
+	pthread_mutex_unlock(&conns_lock);
+	return open;
 }

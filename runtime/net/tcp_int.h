@@ -98,7 +98,8 @@ unsigned tcp_conn_count_tp(const sip_transport *tp);
 struct tp_addr_key;
 /* Close every connection (of any stream transport) to or from the
  * address of k, whatever the port: its address was banned (ban.c).
- * Walks the table; returns how many. */
+ * Walks the table; returns how many. On a worker other than 0 (several
+ * workers) the closing is posted to worker 0 and 0 is returned. */
 unsigned tcp_close_addr(const struct tp_addr_key *k);
 
 #endif

@@ -6,6 +6,7 @@
 #include "net/tls.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
@@ -26,13 +27,16 @@ void tls_configure(const struct tls_conf *c)
 }
 
 /* Names to check and send as SNI for next hops, by address (see
- * tls_peer_name). A few entries: next hops are few. */
+ * tls_peer_name). A few entries: next hops are few. Noted by the worker
+ * that routes a request, read on worker 0 where the connection opens:
+ * under names_lock. */
 #define TLS_NAMES 16
 static struct {
 	sip_addr addr;
 	char name[256];
 } names[TLS_NAMES];
 static unsigned names_next;
+static pthread_mutex_t names_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void tls_peer_name(const sip_addr *dst, sip_str host)
 {
@@ -41,22 +45,32 @@ void tls_peer_name(const sip_addr *dst, sip_str host)
 	sip_addr tmp;
 	if (sip_addr_from_ip(&tmp, host, 0) == SIP_OK)
 		return;     /* an IP literal is no SNI (RFC 6066 §3) */
+	pthread_mutex_lock(&names_lock);
 	for (unsigned i = 0; i < TLS_NAMES; i++)
 		if (names[i].name[0] && sip_addr_eq(&names[i].addr, dst) &&
-		    strlen(names[i].name) == host.len && memcmp(names[i].name, host.s, host.len) == 0)
+		    strlen(names[i].name) == host.len && memcmp(names[i].name, host.s, host.len) == 0) {
+			pthread_mutex_unlock(&names_lock);
 			return;
+		}
 	unsigned i = names_next++ % TLS_NAMES;
 	names[i].addr = *dst;
 	memcpy(names[i].name, host.s, host.len);
 	names[i].name[host.len] = '\0';
+	pthread_mutex_unlock(&names_lock);
 }
 
-static const char *peer_name(const sip_addr *dst)
+/* The name noted for dst, copied into out; false when there is none. */
+static bool peer_name(const sip_addr *dst, char out[256])
 {
-	for (unsigned i = 0; i < TLS_NAMES; i++)
-		if (names[i].name[0] && sip_addr_eq(&names[i].addr, dst))
-			return names[i].name;
-	return NULL;
+	bool found = false;
+	pthread_mutex_lock(&names_lock);
+	for (unsigned i = 0; i < TLS_NAMES && !found; i++)
+		if (names[i].name[0] && sip_addr_eq(&names[i].addr, dst)) {
+			memcpy(out, names[i].name, sizeof names[i].name);
+			found = true;
+		}
+	pthread_mutex_unlock(&names_lock);
+	return found;
 }
 
 static void log_ssl(const char *what, const char *where)
@@ -127,8 +141,8 @@ static int tls_open(struct tcp_conn *c, bool outgoing)
 	}
 	if (outgoing) {
 		SSL_set_connect_state(ssl);
-		const char *name = peer_name(&c->peer);
-		if (name) {
+		char name[256];
+		if (peer_name(&c->peer, name)) {
 			SSL_set_tlsext_host_name(ssl, name);
 			if (conf.verify_peer)
 				SSL_set1_host(ssl, name);

@@ -112,7 +112,8 @@ size_t tp_flow_token(const sip_addr *peer, char *out, size_t sz);
 /* The peer of a token this process made; SIP_EINVAL for any other. */
 int tp_flow_parse(sip_str tok, sip_addr *peer);
 /* Whether a connection of the stream transport tp to peer is open
- * (tcp.c): a WebSocket client can be reached only while it is. */
+ * (tcp.c): a WebSocket client can be reached only while it is. Safe on
+ * every worker (the connection table is read under its lock there). */
 bool tp_conn_open(const sip_transport *tp, const sip_addr *peer);
 extern const sip_transport tp_loopback;
 
@@ -155,6 +156,18 @@ void tp_set_dispatch(tp_dispatch_fn fn);
 /* The same for failed sends (tp_send_error): fn sees each first, with the
  * destination in src; true when it took it. */
 void tp_set_send_error_dispatch(tp_dispatch_fn fn);
+
+/* Several workers: the stream transports (TCP, TLS, WebSocket) keep
+ * their listening sockets and connections on worker 0's loop, which
+ * accepts, reads, frames and writes them; a message read from one is
+ * handed to the worker that owns it like a datagram (tp_set_dispatch).
+ * fn runs fn(arg) on worker id's loop (proxy_worker_post): a send over a
+ * stream by any other worker is posted to worker 0 with it (SIP_OK once
+ * posted; a failure comes back through tp_send_error), and so is closing
+ * the connections of a banned address. Unset (one worker) streams are
+ * handled where they are used, without a lock. */
+typedef int (*tp_post_fn)(unsigned id, void (*fn)(void *arg), void *arg);
+void tp_set_post(tp_post_fn fn);
 
 /* Set before listening with several workers: UDP sockets are made with
  * SO_REUSEPORT so that each worker has one on the same address. */

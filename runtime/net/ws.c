@@ -13,6 +13,7 @@
 #include "net/ws_int.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -723,16 +724,20 @@ const sip_transport tp_wss = {
 
 static unsigned char flow_key[32];
 static bool flow_key_set;
+static pthread_once_t flow_key_once = PTHREAD_ONCE_INIT;
+
+static void flow_key_make(void)
+{
+	flow_key_set = RAND_bytes(flow_key, sizeof flow_key) == 1;
+}
 
 /* The signature of "IP~PORT": 16 hex digits of HMAC-SHA-256 under a key
- * made at start-up. */
+ * made once, by the first worker that signs or checks a token. */
 static bool flow_sign(const char *s, size_t n, char out[17])
 {
-	if (!flow_key_set) {
-		if (RAND_bytes(flow_key, sizeof flow_key) != 1)
-			return false;
-		flow_key_set = true;
-	}
+	pthread_once(&flow_key_once, flow_key_make);
+	if (!flow_key_set)
+		return false;
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 	if (!HMAC(EVP_sha256(), flow_key, sizeof flow_key, (const unsigned char *)s, n, md, &mdlen))

@@ -290,7 +290,7 @@ int main(int argc, char **argv)
 		LOG_ERR("cannot run in the background: %s", strerror(errno));
 		return 1;
 	}
-	int n_workers = proxy_workers_plan(workers, proxy_workers_cpus(), streams);
+	int n_workers = proxy_workers_plan(workers, proxy_workers_cpus());
 	if (n_workers < 0)
 		return 1;
 	if (sip_loop_init(&main_loop) != SIP_OK)

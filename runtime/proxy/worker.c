@@ -213,11 +213,15 @@ static struct handoff *handoff_of(sip_mpsc_node *n)
 	return (struct handoff *)((char *)n - offsetof(struct handoff, node));
 }
 
-/* The transport's dispatch hook on every worker: a datagram another
- * worker owns goes to it. Stream transports stay on worker 0. */
+/* The transport's dispatch hook on every worker: a message another
+ * worker owns goes to it, a datagram read on any worker's socket as a
+ * message read from a stream connection on worker 0 (the owner's replies
+ * to it are posted back to worker 0, tcp.c). A stream's messages are
+ * handed over in the order they were read, as the datagrams of a socket
+ * are. */
 static bool dispatch(sip_socket *sock, const sip_addr *src, const char *buf, size_t len)
 {
-	if (!(sock->tp->caps & TP_CAP_DATAGRAM) || sock->tp == &tp_loopback)
+	if (sock->tp->caps & TP_CAP_INTERNAL)
 		return false;
 	int o = proxy_msg_owner(buf, len, W.n);
 	if (o < 0 || (unsigned)o == sip_worker_id)
@@ -343,7 +347,7 @@ static int64_t dropped_stat(void)
 
 /* ---- threads ---- */
 
-int proxy_workers_plan(unsigned requested, unsigned ncpu, bool streams)
+int proxy_workers_plan(unsigned requested, unsigned ncpu)
 {
 	const char *unsafe = proxy_modules_unsafe();
 	if (requested > SIP_WORKERS_MAX) {
@@ -356,12 +360,6 @@ int proxy_workers_plan(unsigned requested, unsigned ncpu, bool streams)
 				"worker only; use --workers 1", requested, unsafe);
 			return -1;
 		}
-		if (streams) {
-			LOG_ERR("--workers %u refused: the policy listens on a stream transport (tcp, "
-				"tls, ws or wss), which runs with one worker only; use --workers 1 or "
-				"listen on udp only", requested);
-			return -1;
-		}
 		return (int)requested;
 	}
 	if (requested == 1 || ncpu <= 1)
@@ -369,11 +367,6 @@ int proxy_workers_plan(unsigned requested, unsigned ncpu, bool streams)
 	if (unsafe) {
 		LOG_NOTICE("running one worker: the policy uses module %s, which runs with one "
 			   "worker only", unsafe);
-		return 1;
-	}
-	if (streams) {
-		LOG_NOTICE("running one worker: the policy listens on a stream transport (tcp, tls, "
-			   "ws or wss), which runs with one worker only");
 		return 1;
 	}
 	return (int)(ncpu < SIP_WORKERS_MAX ? ncpu : SIP_WORKERS_MAX);
@@ -425,6 +418,7 @@ int proxy_workers_setup(sip_loop *main, unsigned n)
 	tp_reuseport = true;
 	tp_set_dispatch(dispatch);
 	tp_set_send_error_dispatch(send_error_dispatch);
+	tp_set_post(proxy_worker_post);
 	sip_stat_counter_fn("core.handoff_messages", handed_stat);
 	sip_stat_counter_fn("core.handoff_dropped", dropped_stat);
 	return SIP_OK;
@@ -454,6 +448,7 @@ void worker_teardown(void)
 		if (i)
 			sip_loop_destroy(&w->own);
 	}
+	tp_set_post(NULL);
 	sip_mem_free(W.w);
 	W.w = NULL;
 	W.n = 1;

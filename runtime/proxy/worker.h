@@ -7,8 +7,12 @@
  * of those layers, core/worker.h). Worker 0 is the main thread: it also
  * runs the control socket, the metrics and JSON-RPC listener, the
  * modules' timers, the database worker's completions, the policy's timer
- * and event routes and the stream transports (TCP, TLS, WebSocket: a
- * policy that listens on one runs with one worker in this version).
+ * and event routes and the stream transports (TCP, TLS, WebSocket): their
+ * listening sockets and connections are on its loop, which accepts,
+ * reads, decrypts and frames them; each message read is handed to its
+ * owner like a datagram, and what another worker sends over a stream is
+ * posted to worker 0 (net/transport.h tp_set_post), a failure coming
+ * back to the sender's transaction as a transport error.
  *
  * Ownership: the messages of one transaction are handled by one worker,
  * in the order they arrived, so replies never overtake each other (a 180
@@ -20,7 +24,8 @@
  *    (txn_branch_worker: the worker that sent the request, which for a
  *    relayed request is its Call-ID's, and for a request the proxy made
  *    itself, proxy/uac.h, the one that made it), else to its Call-ID's.
- * A datagram read by another worker is copied into a hand-off item and
+ * A message read by another worker (a datagram, or a message from a
+ * stream connection on worker 0) is copied into a hand-off item and
  * pushed on the owner's queue (core/mpsc.h, lock-free); an eventfd wakes
  * the owner's loop, which hands the messages up in the order they were
  * pushed. Only the Call-ID and the top Via are looked at before that:
@@ -46,13 +51,12 @@ int proxy_sent_owner(const char *buf, size_t len, unsigned n);
 unsigned proxy_callid_owner(sip_str callid, unsigned n);
 
 /* How many workers to run, decided before anything starts: requested is
- * --workers (0: not given), ncpu the CPUs this process may use, streams
- * whether the policy listens on a stream transport. The default is one
- * per CPU when every module the policy uses is safe with several
- * (sipcc_module.workers_safe) and it listens on datagrams only, else 1
- * (said at notice). A request for more than one that cannot be granted is
- * refused: -1, after logging why (the first unsafe module by name). */
-int proxy_workers_plan(unsigned requested, unsigned ncpu, bool streams);
+ * --workers (0: not given), ncpu the CPUs this process may use. The
+ * default is one per CPU when every module the policy uses is safe with
+ * several (sipcc_module.workers_safe), else 1 (said at notice). A request
+ * for more than one that cannot be granted is refused: -1, after logging
+ * why (the first unsafe module by name). */
+int proxy_workers_plan(unsigned requested, unsigned ncpu);
 
 /* The CPUs this process may run on (its affinity mask). */
 unsigned proxy_workers_cpus(void);

@@ -295,3 +295,8 @@ EXTRA_DIST += tests/e2e/sip_burst.py tests/e2e/workers_tables.sip
 # Five policy swaps while calls run at a steady rate on two workers.
 E2E_TESTS += tests/e2e/policy_swap_load.sh
 EXTRA_DIST += tests/e2e/policy_swap_load.sip
+# Stream transports with two workers: TCP, UDP to TCP, TCP to UDP, TLS and
+# WebSocket calls from several clients; a callee's connection closed
+# before the BYE, with one worker and two.
+E2E_TESTS += tests/e2e/workers_stream.sh
+EXTRA_DIST += tests/e2e/uac_bye_gone.xml tests/e2e/uas_ack_exit.xml

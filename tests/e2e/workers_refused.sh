@@ -5,8 +5,9 @@
 #  2. without --workers the proxy runs one worker and says why;
 #  3. an invalid --workers value is a usage error;
 #  4. a policy whose only module is safe with several (nat,
-#     tests/e2e/workers_nat.sip) gets the two workers it asks for and
-#     completes calls.
+#     tests/e2e/workers_nat.sip) gets the two workers it asks for, also
+#     when it listens on TCP beside UDP (a stream listener no longer keeps
+#     the proxy on one worker), and completes calls.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init
@@ -41,8 +42,9 @@ done
 
 # 4.
 e2e_build tests/e2e/workers_nat.sip -D "NEXT_HOP=sip:127.0.0.1:$UAS"
-e2e_start_proxy "$PROXY" --workers 2
-e2e_wait_log "notice: 2 workers" 10 "the nat policy did not get 2 workers"
+e2e_start_proxy "$PROXY" --workers 2 --listen "tcp:127.0.0.1:$PROXY"
+e2e_wait_log "notice: 2 workers" 10 "the nat policy on udp and tcp did not get 2 workers"
+grep -q "refused\|running one worker" "$E2E_TMP/proxy.log" && e2e_fail "a refusal or a notice for one worker"
 e2e_sipp uas -sf "$E2E_SRC/uas_rr.xml" -i 127.0.0.1 -p "$UAS" -m 20 -timeout 30s
 e2e_wait_sipp_up uas "$UAS"
 e2e_sipp_run uac -sf "$E2E_SRC/uac_rr.xml" "127.0.0.1:$PROXY" -i 127.0.0.1 -p "$UAC" \

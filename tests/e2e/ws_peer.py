@@ -12,6 +12,7 @@ proxy can reach it only over its connection).
 
   ws_peer.py --url ws://127.0.0.1:8080 --user bob --password secret \
       --domain voip.example.com --answer 1 --call carol --ready FILE
+  ws_peer.py --url ws://127.0.0.1:8080 --no-register --call carol --calls 20
   ws_peer.py --url ws://127.0.0.1:8080 --bad
 
 Exit status 0 when everything it was asked to do worked; what went wrong
@@ -491,6 +492,9 @@ def main():
     ap.add_argument("--domain", default="voip.example.com")
     ap.add_argument("--answer", type=int, default=0, help="calls to answer")
     ap.add_argument("--call", help="user to call after answering")
+    ap.add_argument("--calls", type=int, default=1, help="how many calls to make")
+    ap.add_argument("--no-register", action="store_true",
+                    help="call without registering first")
     ap.add_argument("--ready", help="file to create once registered")
     ap.add_argument("--dump", help="file to write the requests received to")
     ap.add_argument("--timeout", type=float, default=40)
@@ -513,14 +517,16 @@ def main():
     ws.ping()
     ag = Agent(ws, a.user, a.password, a.domain)
     try:
-        ag.options_without_length()
-        ag.register()
+        if not a.no_register:
+            ag.options_without_length()
+            ag.register()
         if a.ready:
             open(a.ready, "w").close()
         if a.answer:
             ag.answer(a.answer, a.timeout)
         if a.call:
-            ag.call(a.call)
+            for _ in range(a.calls):
+                ag.call(a.call)
     except Closed as e:
         log("FAIL: %s" % e)
         return 1

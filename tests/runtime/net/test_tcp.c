@@ -1,6 +1,7 @@
 /* TCP transport tests over real sockets on 127.0.0.1: framing of a
  * stream cut anywhere, keep-alives, replies over the connection a request
- * came on, connection reuse for sends, the size limit. */
+ * came on, connection reuse for sends, the size limit, sends by a worker
+ * other than the first posted to it. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@
 #include <cmocka.h>
 
 #include "core/status.h"
+#include "core/worker.h"
 #include "net/loop.h"
 #include "net/tcp_int.h"
 #include "net/transport.h"
@@ -242,6 +244,104 @@ static void test_out_of_fds(void **state)
 	spin();
 }
 
+/* ---- several workers: sends posted to worker 0 ---- */
+
+static struct posted {
+	unsigned id;
+	void (*fn)(void *);
+	void *arg;
+} posted[8];
+static unsigned n_posted;
+
+/* Stands in for proxy_worker_post: keeps the call for the test to run
+ * "on worker 0" when it decides. */
+static int fake_post(unsigned id, void (*fn)(void *), void *arg)
+{
+	assert_true(n_posted < 8);
+	posted[n_posted++] = (struct posted){ id, fn, arg };
+	return SIP_OK;
+}
+
+static void run_posted(void)
+{
+	unsigned saved = sip_worker_id;
+	sip_worker_id = 0;
+	for (unsigned i = 0; i < n_posted; i++) {
+		assert_int_equal(posted[i].id, 0);
+		posted[i].fn(posted[i].arg);
+	}
+	n_posted = 0;
+	sip_worker_id = saved;
+}
+
+static char err_buf[1024];
+static sip_addr err_dst;
+static unsigned n_err;
+
+static void on_send_error(sip_socket *s, const sip_addr *dst, const char *buf, size_t len,
+			  void *arg)
+{
+	(void)s; (void)arg;
+	snprintf(err_buf, sizeof err_buf, "%.*s", (int)len, buf);
+	err_dst = *dst;
+	n_err++;
+}
+
+/* A port of 127.0.0.1 nothing listens on. */
+static int closed_port(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	socklen_t l = sizeof a;
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &l), 0);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+/* With several workers a send on worker 1 touches no connection: it is
+ * posted to worker 0 (SIP_OK at once) and goes out when worker 0 runs
+ * it, in the order sent. A send to an address nothing listens on comes
+ * back through the send-error callback with the message. Worker 1 may
+ * ask whether a connection is open (the table under its lock). */
+static void test_posted_send(void **state)
+{
+	(void)state;
+	sip_addr dst, gone;
+	assert_int_equal(sip_addr_from_ip(&dst, SIP_STR_LIT("127.0.0.1"), port), SIP_OK);
+	assert_int_equal(sip_addr_from_ip(&gone, SIP_STR_LIT("127.0.0.1"), closed_port()), SIP_OK);
+	tp_set_post(fake_post);
+	tp_set_send_error(on_send_error, NULL);
+	sip_worker_id = 1;
+	n_rx = n_posted = n_err = 0;
+
+	assert_int_equal(tp_send(lsock, &dst, REQ, sizeof REQ - 1), SIP_OK);
+	assert_int_equal(tp_send(lsock, &dst, REQ, sizeof REQ - 1), SIP_OK);
+	assert_int_equal(n_posted, 2);
+	spin();
+	assert_int_equal(n_rx, 0);              /* not sent yet */
+	run_posted();
+	spin();
+	assert_int_equal(n_rx, 2);
+	assert_string_equal(rx[0], REQ);
+	assert_true(tp_conn_open(&tp_tcp, &dst));
+
+	assert_int_equal(tp_send(lsock, &gone, REQ, sizeof REQ - 1), SIP_OK);
+	assert_int_equal(n_err, 0);
+	run_posted();
+	for (int i = 0; i < 20 && !n_err; i++)
+		spin();
+	assert_int_equal(n_err, 1);
+	assert_string_equal(err_buf, REQ);
+	assert_true(sip_addr_eq(&err_dst, &gone));
+	assert_false(tp_conn_open(&tp_tcp, &gone));
+
+	sip_worker_id = 0;
+	tp_set_post(NULL);
+	tp_set_send_error(NULL, NULL);
+}
+
 int main(void)
 {
 	/* A transport bug must fail the test, not hang it. */
@@ -252,6 +352,7 @@ int main(void)
 		cmocka_unit_test(test_connect_reuse),
 		cmocka_unit_test(test_too_big),
 		cmocka_unit_test(test_out_of_fds),
+		cmocka_unit_test(test_posted_send),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -149,28 +149,25 @@ static void test_foreign_branch(void **state)
 static sipcc_module mod_safe = { .name = "safe_one", .workers_safe = true };
 static sipcc_module mod_unsafe = { .name = "unsafe_one" };
 
-/* How many workers: the default follows the CPUs unless a module or a
- * stream transport keeps the proxy on one; asking for more is refused
- * with the module's name. */
+/* How many workers: the default follows the CPUs unless a module keeps
+ * the proxy on one; asking for more is refused with the module's name. */
 static void test_plan(void **state)
 {
 	(void)state;
-	assert_int_equal(proxy_workers_plan(0, 4, false), 4);
-	assert_int_equal(proxy_workers_plan(0, 1, false), 1);
-	assert_int_equal(proxy_workers_plan(1, 4, false), 1);
-	assert_int_equal(proxy_workers_plan(3, 1, false), 3);
-	assert_int_equal(proxy_workers_plan(0, 4, true), 1);
-	assert_int_equal(proxy_workers_plan(2, 4, true), -1);
-	assert_int_equal(proxy_workers_plan(SIP_WORKERS_MAX + 1, 4, false), -1);
-	assert_int_equal(proxy_workers_plan(0, 1000, false), SIP_WORKERS_MAX);
+	assert_int_equal(proxy_workers_plan(0, 4), 4);
+	assert_int_equal(proxy_workers_plan(0, 1), 1);
+	assert_int_equal(proxy_workers_plan(1, 4), 1);
+	assert_int_equal(proxy_workers_plan(3, 1), 3);
+	assert_int_equal(proxy_workers_plan(SIP_WORKERS_MAX + 1, 4), -1);
+	assert_int_equal(proxy_workers_plan(0, 1000), SIP_WORKERS_MAX);
 	sipcc_reg_module(&mod_safe);
-	assert_int_equal(proxy_workers_plan(0, 4, false), 4);
-	assert_int_equal(proxy_workers_plan(2, 4, false), 2);
+	assert_int_equal(proxy_workers_plan(0, 4), 4);
+	assert_int_equal(proxy_workers_plan(2, 4), 2);
 	sipcc_reg_module(&mod_unsafe);
 	assert_string_equal(proxy_modules_unsafe(), "unsafe_one");
-	assert_int_equal(proxy_workers_plan(0, 4, false), 1);
-	assert_int_equal(proxy_workers_plan(2, 4, false), -1);
-	assert_int_equal(proxy_workers_plan(1, 4, false), 1);
+	assert_int_equal(proxy_workers_plan(0, 4), 1);
+	assert_int_equal(proxy_workers_plan(2, 4), -1);
+	assert_int_equal(proxy_workers_plan(1, 4), 1);
 }
 
 /* ---- the hand-off between two workers' loops ---- */
