@@ -287,3 +287,8 @@ EXTRA_DIST += tests/e2e/dlg_end.sip tests/e2e/uac_wait_bye.xml tests/e2e/uas_wai
 	tests/e2e/uas_ka_silent.xml tests/e2e/dlg_profile.sip tests/e2e/uac_caller.xml \
 	tests/e2e/uac_caller_busy.xml tests/e2e/uac_auth_wait_bye.xml tests/e2e/uac_auth_busy.xml
 EXTRA_DIST += tests/e2e/workers_nat.sip
+# Dispatcher, drouting and uac on two workers: round robin shared by the
+# workers, a destination or gateway marked on one worker skipped by the
+# other, probes bringing it back, trunk registrations on the control socket.
+E2E_TESTS += tests/e2e/ds_workers.sh
+EXTRA_DIST += tests/e2e/ds_workers.sip
