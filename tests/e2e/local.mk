@@ -290,5 +290,5 @@ EXTRA_DIST += tests/e2e/workers_nat.sip
 # Dispatcher, drouting and uac on two workers: round robin shared by the
 # workers, a destination or gateway marked on one worker skipped by the
 # other, probes bringing it back, trunk registrations on the control socket.
-E2E_TESTS += tests/e2e/ds_workers.sh tests/e2e/dr_workers.sh
+E2E_TESTS += tests/e2e/ds_workers.sh tests/e2e/dr_workers.sh tests/e2e/trunk_reg_workers.sh
 EXTRA_DIST += tests/e2e/ds_workers.sip
