@@ -8,9 +8,20 @@
  * not tried yet. Health is kept per destination (set and URI) in a table
  * of the module that outlives the snapshots of the destination table:
  * ds_health_sync() adds the destinations a new snapshot brings and drops
- * those it no longer has. */
+ * those it no longer has.
+ *
+ * On several workers: the table of nodes changes only on worker 0 (the
+ * snapshot's loaded callback, the probes and their answers, the control
+ * commands) under ds_lock held for writing; the other workers look nodes
+ * up under it held for reading, and a node is never freed while they
+ * may hold it. A node's health is atomic (core/health.h), so a failure
+ * marked on any worker is seen by the next selection on every worker.
+ * The round-robin counters are shared under ds_rr_lock, so the turns
+ * are taken by all the workers together; the random draws are per
+ * worker. */
 #include "dispatcher/dispatcher.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,6 +30,7 @@
 #include "core/htable.h"
 #include "core/log.h"
 #include "core/status.h"
+#include "core/worker.h"
 #include "proxy/host.h"
 
 /* ---- health ---- */
@@ -35,6 +47,7 @@ typedef struct ds_node {
 } ds_node;
 
 static sip_htable ds_nodes;
+static pthread_rwlock_t ds_lock = PTHREAD_RWLOCK_INITIALIZER;
 static sip_health_cfg ds_hcfg = { 3, 2 };
 static const char *ds_codes = "";
 static int ds_probing_mode = 1;
@@ -45,6 +58,7 @@ static sip_timer ds_ping_timer;
 /* Round-robin counters, one per set (few sets: a small array). */
 static struct { int64_t setid; uint32_t next; } ds_rr[64];
 static unsigned ds_n_rr;
+static pthread_mutex_t ds_rr_lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct ds_key { int64_t setid; sip_str uri; };
 
@@ -77,25 +91,37 @@ static void ds_node_free(ds_node *n)
 }
 
 /* Every change of a destination's state passes here: the log line, and
- * the place for whatever must follow a destination going down or up. */
-static void ds_state_changed(ds_node *n, sip_health_why why)
+ * the place for whatever must follow a destination going down or up.
+ * Called without ds_lock (the event is queued for worker 0); uri is the
+ * caller's copy or a node only worker 0 frees. */
+static void ds_state_changed(int64_t setid, sip_str uri, bool down, sip_health_why why)
 {
 	const char *reason = sip_health_why_name(why);
-	LOG_NOTICE("dispatcher: destination %s of set %lld is now %s (%s)", n->uri,
-		   (long long)n->setid, sip_health_state_name(&n->h), reason);
-	sip_str uri = sip_str_make(n->uri, n->uri_len), r = sip_str_make(reason, strlen(reason));
-	if (n->h.down)
-		sipcc_event_dispatcher_destination_down(n->setid, uri, r);
+	LOG_NOTICE("dispatcher: destination " SIP_STR_FMT " of set %lld is now %s (%s)",
+		   SIP_STR_ARG(uri), (long long)setid, down ? "inactive" : "active", reason);
+	sip_str r = sip_str_make(reason, strlen(reason));
+	if (down)
+		sipcc_event_dispatcher_destination_down(setid, uri, r);
 	else
-		sipcc_event_dispatcher_destination_up(n->setid, uri, r);
+		sipcc_event_dispatcher_destination_up(setid, uri, r);
+}
+
+/* The same for node n, on worker 0 (which alone frees nodes). */
+static void ds_node_changed(ds_node *n, sip_health_why why)
+{
+	ds_state_changed(n->setid, sip_str_make(n->uri, n->uri_len), sip_health_down(&n->h), why);
 }
 
 /* The destinations of the snapshot now in use get a node (active when
- * new); nodes of destinations no longer in the table go. */
+ * new); nodes of destinations no longer in the table go. On worker 0,
+ * ds_lock held for writing throughout (no I/O, no other module). */
 static void ds_health_sync(void)
 {
-	if (!sip_htable_ready(&ds_nodes) && sip_htable_init(&ds_nodes, 4) != SIP_OK)
+	pthread_rwlock_wrlock(&ds_lock);
+	if (!sip_htable_ready(&ds_nodes) && sip_htable_init(&ds_nodes, 4) != SIP_OK) {
+		pthread_rwlock_unlock(&ds_lock);
 		return;
+	}
 	sip_hiter it;
 	sip_hlink *l;
 	sip_hiter_init(&it, &ds_nodes);
@@ -139,21 +165,34 @@ static void ds_health_sync(void)
 			ds_node_free(n);
 	}
 	sip_hiter_done(&it);
+	pthread_rwlock_unlock(&ds_lock);
 }
 
-static bool ds_dst_up(const ds_dst *d)
+/* Whether d may be selected; ds_lock held (for reading at least). */
+static bool ds_dst_up_locked(const ds_dst *d)
 {
 	if (d->flags & DS_FLAG_DISABLED)
 		return false;
 	const ds_node *n = ds_node_find(d->setid, d->uri);
-	return !n || !n->h.down;
+	return !n || !sip_health_down(&n->h);
+}
+
+static bool ds_dst_up(const ds_dst *d)
+{
+	pthread_rwlock_rdlock(&ds_lock);
+	bool up = ds_dst_up_locked(d);
+	pthread_rwlock_unlock(&ds_lock);
+	return up;
 }
 
 /* ---- probes ---- */
 
 /* One OPTIONS in flight per destination, answered within ping_timeout
  * (the UAC then says 408). The UAC's callback always comes, so a node
- * dropped from the table meanwhile is freed there. */
+ * dropped from the table meanwhile is freed there. Probes are sent from
+ * worker 0's timer and their answers come back to worker 0 (the branch
+ * names the sender), where the nodes are added and dropped: in_flight and
+ * gone need no lock, and n stays valid until this callback. */
 static void ds_probe_answer(void *arg, int code, const sip_msg *resp)
 {
 	ds_node *n = arg;
@@ -166,7 +205,7 @@ static void ds_probe_answer(void *arg, int code, const sip_msg *resp)
 		return;
 	}
 	if (sip_health_probe_result(&n->h, &ds_hcfg, sip_health_code_ok(code, ds_codes)))
-		ds_state_changed(n, SIP_HEALTH_PROBE);
+		ds_node_changed(n, SIP_HEALTH_PROBE);
 }
 
 static void ds_probe(ds_node *n)
@@ -183,7 +222,7 @@ static void ds_probe(ds_node *n)
 	if (proxy_uac_send(&r, ds_probe_answer, n) != SIP_OK) {
 		n->in_flight--;
 		if (sip_health_probe_result(&n->h, &ds_hcfg, false))
-			ds_state_changed(n, SIP_HEALTH_PROBE);
+			ds_node_changed(n, SIP_HEALTH_PROBE);
 	}
 }
 
@@ -195,7 +234,8 @@ static bool ds_probed(const ds_dst *d)
 }
 
 /* Every ping_interval: one probe to each probed destination whose last
- * one is answered or decided. */
+ * one is answered or decided. On worker 0, which alone changes the table
+ * of nodes: it reads it without ds_lock and sends without holding it. */
 static void ds_ping_all(sip_timer *t, void *arg)
 {
 	(void)t;
@@ -289,9 +329,11 @@ static bool ds_apply(struct sip_ctx *ctx, struct ds_call *c, sip_arena *a, const
 	c->has_dst = true;
 	c->uri = ds_dup(a, d->uri);
 	c->attrs = ds_dup(a, d->attrs);
+	pthread_rwlock_rdlock(&ds_lock);
 	ds_node *n = ds_node_find(d->setid, d->uri);
 	if (n)
-		n->h.calls_sent++;
+		sip_health_call_sent(&n->h);
+	pthread_rwlock_unlock(&ds_lock);
 	return true;
 }
 
@@ -311,26 +353,37 @@ static bool ds_next(struct sip_ctx *ctx, struct ds_call *c, sip_arena *a)
 	return ok;
 }
 
+/* Random draws: a generator per worker, seeded apart. */
+static SIP_PER_WORKER uint32_t ds_seed_state;
+
 static uint32_t ds_seed(void)
 {
-	static uint32_t st;
-	if (!st)
-		st = ((uint32_t)time(NULL) ^ (uint32_t)getpid() << 16) | 1u;
-	return sip_health_rand(&st);
+	if (!ds_seed_state)
+		ds_seed_state = ((uint32_t)time(NULL) ^ (uint32_t)getpid() << 16 ^
+				 (sip_worker_id + 1u) * 2654435761u) | 1u;
+	return sip_health_rand(&ds_seed_state);
 }
 
-/* The set's round-robin counter; beyond the sets the array holds, a
- * random start (the same share on average). */
+/* The set's round-robin counter, one for all the workers (so the turns
+ * are even across them); beyond the sets the array holds, a random start
+ * (the same share on average). */
 static uint32_t ds_rr_next(int64_t setid)
 {
+	uint32_t v;
+	pthread_mutex_lock(&ds_rr_lock);
 	for (unsigned i = 0; i < ds_n_rr; i++)
-		if (ds_rr[i].setid == setid)
-			return ds_rr[i].next++;
+		if (ds_rr[i].setid == setid) {
+			v = ds_rr[i].next++;
+			pthread_mutex_unlock(&ds_rr_lock);
+			return v;
+		}
 	if (ds_n_rr < sizeof ds_rr / sizeof ds_rr[0]) {
 		ds_rr[ds_n_rr].setid = setid;
 		ds_rr[ds_n_rr++].next = 1;
+		pthread_mutex_unlock(&ds_rr_lock);
 		return 0;
 	}
+	pthread_mutex_unlock(&ds_rr_lock);
 	return ds_seed();
 }
 
@@ -362,8 +415,10 @@ static int64_t ds_select(struct sip_ctx *ctx, int64_t setid, int64_t alg, int mo
 	bool up[DS_MAX_DST];
 	unsigned order[DS_MAX_DST];
 	unsigned n = s->n < DS_MAX_DST ? s->n : DS_MAX_DST;
+	pthread_rwlock_rdlock(&ds_lock);
 	for (unsigned i = 0; i < n; i++)
-		up[i] = ds_dst_up(&s->dsts[i]);
+		up[i] = ds_dst_up_locked(&s->dsts[i]);
+	pthread_rwlock_unlock(&ds_lock);
 	uint32_t rr = alg == DS_ALG_ROUND_ROBIN ? ds_rr_next(setid) : 0;
 	unsigned k = ds_order(s, (int)alg, up, ds_msg_key(ctx, (int)alg), rr, ds_seed(), order,
 			      DS_MAX_DST);
@@ -400,16 +455,22 @@ int64_t sipcc_fn_ds_next_dst(struct sip_ctx *ctx)
 	return ds_next(ctx, c, a);
 }
 
+/* On any worker: the node is marked under ds_lock for reading (its
+ * health is atomic), the change reported after with the call's copy of
+ * the URI. */
 int64_t sipcc_fn_ds_mark_dst(struct sip_ctx *ctx)
 {
 	struct ds_call *c = ds_call_get(ctx, false, NULL);
 	if (!c || !c->has_dst)
 		return 0;
+	pthread_rwlock_rdlock(&ds_lock);
 	ds_node *n = ds_node_find(c->setid, c->uri);
-	if (!n)
+	bool found = n != NULL, changed = n && sip_health_call_failed(&n->h);
+	pthread_rwlock_unlock(&ds_lock);
+	if (!found)
 		return 0;
-	if (sip_health_call_failed(&n->h))
-		ds_state_changed(n, SIP_HEALTH_CALL);
+	if (changed)
+		ds_state_changed(c->setid, c->uri, true, SIP_HEALTH_CALL);
 	return 1;
 }
 
@@ -445,7 +506,8 @@ static bool ds_parse_int(const char *s, int64_t *out)
 	return true;
 }
 
-/* ds status [SETID]: every destination with its state and counters. */
+/* ds status [SETID]: every destination with its state and counters (on
+ * worker 0, which alone changes the table of nodes). */
 static bool ds_ctl_status(int argc, char **argv, proxy_ctl_out *o)
 {
 	int64_t only = 0;
@@ -460,9 +522,10 @@ static bool ds_ctl_status(int argc, char **argv, proxy_ctl_out *o)
 		for (unsigned j = 0; j < s->n; j++) {
 			const ds_dst *d = &s->dsts[j];
 			const ds_node *n = ds_node_find(d->setid, d->uri);
-			sip_health none;
-			sip_health_init(&none);
-			const sip_health *h = n ? &n->h : &none;
+			sip_health_view v, *h = &v;
+			memset(&v, 0, sizeof v);
+			if (n)
+				sip_health_get(&n->h, &v);
 			proxy_ctl_printf(o, "%s{\"set\":%lld,\"id\":%lld,\"uri\":", first ? "" : ",",
 					 (long long)d->setid, (long long)d->id);
 			proxy_ctl_json_str(o, d->uri.s, d->uri.len);
@@ -470,7 +533,7 @@ static bool ds_ctl_status(int argc, char **argv, proxy_ctl_out *o)
 					 "\"weight\":%u,\"probes_sent\":%llu,\"probes_failed\":%llu,"
 					 "\"calls_sent\":%llu,\"marked\":%llu,\"attrs\":",
 					 (d->flags & DS_FLAG_DISABLED) ? "disabled"
-					 : sip_health_state_name(h),
+					 : h->down ? "inactive" : "active",
 					 ds_ping_ms && ds_probed(d) ? "true" : "false",
 					 (long long)d->priority, d->weight,
 					 (unsigned long long)h->probes_sent,
@@ -497,24 +560,27 @@ static bool ds_ctl_set(int argc, char **argv, proxy_ctl_out *o)
 	if (!n)
 		return proxy_ctl_error(o, "no destination %s in set %lld", argv[1], (long long)setid);
 	if (sip_health_set(&n->h, strcmp(argv[2], "inactive") == 0))
-		ds_state_changed(n, SIP_HEALTH_ADMIN);
+		ds_node_changed(n, SIP_HEALTH_ADMIN);
 	proxy_ctl_printf(o, ",\"state\":\"%s\"", sip_health_state_name(&n->h));
 	return true;
 }
 
 static int64_t ds_dsts_stat(void) { return ds_dst_count(); }
 
+/* An iterator pauses the table's resizing (a write): ds_lock for writing. */
 static int64_t ds_inactive_stat(void)
 {
 	int64_t k = 0;
-	if (!sip_htable_ready(&ds_nodes))
-		return 0;
-	sip_hiter it;
-	sip_hlink *l;
-	sip_hiter_init(&it, &ds_nodes);
-	while ((l = sip_hiter_next(&it)))
-		k += SIP_HTABLE_ENTRY(l, ds_node, link)->h.down;
-	sip_hiter_done(&it);
+	pthread_rwlock_wrlock(&ds_lock);
+	if (sip_htable_ready(&ds_nodes)) {
+		sip_hiter it;
+		sip_hlink *l;
+		sip_hiter_init(&it, &ds_nodes);
+		while ((l = sip_hiter_next(&it)))
+			k += sip_health_down(&SIP_HTABLE_ENTRY(l, ds_node, link)->h);
+		sip_hiter_done(&it);
+	}
+	pthread_rwlock_unlock(&ds_lock);
 	return k;
 }
 
@@ -587,4 +653,5 @@ sipcc_module sipcc_module_dispatcher = {
 	.init = ds_module_init,
 	.destroy = ds_module_destroy,
 	.call_copy = ds_call_copy,
+	.workers_safe = true,
 };

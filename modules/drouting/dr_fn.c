@@ -5,7 +5,11 @@
  * (proxy_call_slot): it moves into the transaction when the request is
  * relayed, so use_next_gw() in the failure route finds the number as it
  * was dialled and the gateways not yet tried, and $dr_gw_* read the
- * gateway in use in every route of the call. */
+ * gateway in use in every route of the call.
+ *
+ * Safe on several workers: the tables are db_cache snapshots, the health
+ * of the gateways is shared under dr_health.c's lock, the weighted draw
+ * has a generator per worker, and everything else is the call's. */
 #include "drouting/drouting.h"
 
 #include <stdlib.h>
@@ -15,6 +19,7 @@
 #include "core/health.h"
 #include "core/log.h"
 #include "core/status.h"
+#include "core/worker.h"
 #include "proxy/host.h"
 
 void dr_ctl_init(void);
@@ -122,12 +127,15 @@ static bool dr_next(struct sip_ctx *ctx, struct dr_call *c, sip_arena *a)
 /* A weighted rule's order for one call: drawn among the gateways of
  * weight above 0 in proportion to their weights, then those of weight 0
  * (failover only) in list order. */
+static SIP_PER_WORKER uint32_t dr_seed;   /* one generator per worker */
+
 static void dr_weighted(const dr_rule *r, struct dr_call *c)
 {
-	static uint32_t seed;
+	uint32_t seed = dr_seed;
 	unsigned idx[DR_MAX_GWLIST], w[DR_MAX_GWLIST], order[DR_MAX_GWLIST], m = 0, k = 0;
 	if (!seed)
-		seed = ((uint32_t)time(NULL) ^ (uint32_t)getpid() << 16) | 1u;
+		seed = ((uint32_t)time(NULL) ^ (uint32_t)getpid() << 16 ^
+			(sip_worker_id + 1u) * 2654435761u) | 1u;
 	for (unsigned i = 0; i < c->n_left; i++) {
 		if (r->weights[i]) {
 			idx[m] = i;
@@ -135,6 +143,7 @@ static void dr_weighted(const dr_rule *r, struct dr_call *c)
 		}
 	}
 	sip_health_weighted_order(w, m, sip_health_rand(&seed), order);
+	dr_seed = seed;
 	for (unsigned i = 0; i < m; i++)
 		c->left[k++] = r->gws[idx[order[i]]];
 	for (unsigned i = 0; i < c->n_left; i++)
@@ -247,4 +256,5 @@ sipcc_module sipcc_module_drouting = {
 	.route_txn = dr_route_txn,
 	.final = dr_txn_final,
 	.call_copy = dr_call_copy,
+	.workers_safe = true,
 };

@@ -8,9 +8,17 @@
  *
  * States live in a table of the module keyed by gateway id, outside the
  * snapshots of the gateway table, so a reload keeps them; a gateway whose
- * address changed starts again as active. */
+ * address changed starts again as active.
+ *
+ * On several workers: the table of nodes changes only on worker 0 (the
+ * snapshot's loaded callback, the probes and their answers, the control
+ * commands) under dr_lock held for writing; routing on the other workers
+ * looks nodes up under it held for reading. A node's health is atomic
+ * (core/health.h): a 408 seen on one worker makes every worker skip the
+ * gateway. */
 #include "drouting/drouting.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/hash.h"
@@ -30,6 +38,7 @@ typedef struct dr_node {
 } dr_node;
 
 static sip_htable dr_nodes;
+static pthread_rwlock_t dr_lock = PTHREAD_RWLOCK_INITIALIZER;
 static sip_health_cfg dr_hcfg = { 3, 2 };
 static const char *dr_codes = "";
 static int dr_probing_mode;
@@ -62,18 +71,26 @@ static void dr_node_free(dr_node *n)
 }
 
 /* Every change of a gateway's state passes here: the log line, and the
- * place for whatever must follow a gateway going down or up. */
-static void dr_gw_state_changed(dr_node *n, sip_health_why why)
+ * place for whatever must follow a gateway going down or up. Called
+ * without dr_lock (the event is queued for worker 0); address is the
+ * caller's copy or a node's that only worker 0 frees. */
+static void dr_state_changed(int64_t id, sip_str address, bool down, sip_health_why why)
 {
 	const char *reason = sip_health_why_name(why);
-	LOG_NOTICE("drouting: gateway %lld (%s) is now %s (%s)", (long long)n->id, n->address,
-		   sip_health_state_name(&n->h), reason);
-	sip_str uri = sip_str_make(n->address, strlen(n->address));
+	LOG_NOTICE("drouting: gateway %lld (" SIP_STR_FMT ") is now %s (%s)", (long long)id,
+		   SIP_STR_ARG(address), down ? "inactive" : "active", reason);
 	sip_str r = sip_str_make(reason, strlen(reason));
-	if (n->h.down)
-		sipcc_event_drouting_gateway_down(n->id, uri, r);
+	if (down)
+		sipcc_event_drouting_gateway_down(id, address, r);
 	else
-		sipcc_event_drouting_gateway_up(n->id, uri, r);
+		sipcc_event_drouting_gateway_up(id, address, r);
+}
+
+/* The same for node n, on worker 0. */
+static void dr_gw_state_changed(dr_node *n, sip_health_why why)
+{
+	dr_state_changed(n->id, sip_str_make(n->address, strlen(n->address)),
+			 sip_health_down(&n->h), why);
 }
 
 /* Drop node n from the table (freed now, or by its last probe's answer). */
@@ -86,11 +103,15 @@ static void dr_node_drop(dr_node *n)
 		dr_node_free(n);
 }
 
-/* The gateways of the snapshot now in use get a node; the others go. */
+/* The gateways of the snapshot now in use get a node; the others go. On
+ * worker 0, dr_lock held for writing throughout (no I/O). */
 static void dr_health_sync(void)
 {
-	if (!sip_htable_ready(&dr_nodes) && sip_htable_init(&dr_nodes, 4) != SIP_OK)
+	pthread_rwlock_wrlock(&dr_lock);
+	if (!sip_htable_ready(&dr_nodes) && sip_htable_init(&dr_nodes, 4) != SIP_OK) {
+		pthread_rwlock_unlock(&dr_lock);
 		return;
+	}
 	sip_hiter it;
 	sip_hlink *l;
 	sip_hiter_init(&it, &dr_nodes);
@@ -130,6 +151,7 @@ static void dr_health_sync(void)
 			dr_node_drop(n);
 	}
 	sip_hiter_done(&it);
+	pthread_rwlock_unlock(&dr_lock);
 }
 
 static bool dr_probed(const dr_gw *g)
@@ -139,31 +161,43 @@ static bool dr_probed(const dr_gw *g)
 
 bool dr_gw_up(const dr_gw *g)
 {
+	pthread_rwlock_rdlock(&dr_lock);
 	const dr_node *n = dr_node_find(g->id);
-	return !n || !n->h.down;
+	bool up = !n || !sip_health_down(&n->h);
+	pthread_rwlock_unlock(&dr_lock);
+	return up;
 }
 
 void dr_gw_called(int64_t id)
 {
+	pthread_rwlock_rdlock(&dr_lock);
 	dr_node *n = dr_node_find(id);
 	if (n)
-		n->h.calls_sent++;
+		sip_health_call_sent(&n->h);
+	pthread_rwlock_unlock(&dr_lock);
 }
 
-/* A call to gateway id ended in 408. Only a probed gateway is disabled:
- * nothing else would enable it again. */
+/* A call to gateway id ended in 408 (on any worker). Only a probed
+ * gateway is disabled: nothing else would enable it again. The address
+ * reported is the snapshot's (valid while this worker's loop turn lasts). */
 void dr_gw_call_failed(int64_t id)
 {
-	dr_node *n = dr_node_find(id);
 	const dr_gw *g = dr_gw_find(id);
-	if (!n || !g || !dr_probed(g))
+	if (!g || !dr_probed(g))
 		return;
-	if (sip_health_call_failed(&n->h))
-		dr_gw_state_changed(n, SIP_HEALTH_CALL);
+	pthread_rwlock_rdlock(&dr_lock);
+	dr_node *n = dr_node_find(id);
+	bool changed = n && sip_health_call_failed(&n->h);
+	pthread_rwlock_unlock(&dr_lock);
+	if (changed)
+		dr_state_changed(id, g->address, true, SIP_HEALTH_CALL);
 }
 
 /* ---- probes ---- */
 
+/* Probes go out from worker 0's timer and their answers come back to
+ * worker 0, where nodes are added and dropped: in_flight and gone need no
+ * lock, and n stays valid until this callback. */
 static void dr_probe_answer(void *arg, int code, const sip_msg *resp)
 {
 	dr_node *n = arg;
@@ -212,7 +246,8 @@ static void dr_ping_all(sip_timer *t, void *arg)
 
 /* ---- control commands ---- */
 
-/* dr status: every gateway with its state and counters. */
+/* dr status: every gateway with its state and counters (on worker 0,
+ * which alone changes the table of nodes). */
 static bool dr_ctl_status(int argc, char **argv, proxy_ctl_out *o)
 {
 	(void)argv;
@@ -222,14 +257,15 @@ static bool dr_ctl_status(int argc, char **argv, proxy_ctl_out *o)
 	const dr_gw *g;
 	for (unsigned i = 0; dr_gw_at(i, &g), g; i++) {
 		const dr_node *n = dr_node_find(g->id);
-		sip_health none;
-		sip_health_init(&none);
-		const sip_health *h = n ? &n->h : &none;
+		sip_health_view v, *h = &v;
+		memset(&v, 0, sizeof v);
+		if (n)
+			sip_health_get(&n->h, &v);
 		proxy_ctl_printf(o, "%s{\"id\":%lld,\"address\":", i ? "," : "", (long long)g->id);
 		proxy_ctl_json_str(o, g->address.s, g->address.len);
 		proxy_ctl_printf(o, ",\"state\":\"%s\",\"probed\":%s,\"probes_sent\":%llu,"
 				 "\"probes_failed\":%llu,\"calls_sent\":%llu,\"timeouts\":%llu}",
-				 sip_health_state_name(h), dr_probed(g) ? "true" : "false",
+				 h->down ? "inactive" : "active", dr_probed(g) ? "true" : "false",
 				 (unsigned long long)h->probes_sent,
 				 (unsigned long long)h->probes_failed,
 				 (unsigned long long)h->calls_sent, (unsigned long long)h->timeouts);
@@ -255,17 +291,20 @@ static bool dr_ctl_set(int argc, char **argv, proxy_ctl_out *o)
 	return true;
 }
 
+/* An iterator pauses the table's resizing (a write): dr_lock for writing. */
 static int64_t dr_inactive_stat(void)
 {
 	int64_t k = 0;
-	if (!sip_htable_ready(&dr_nodes))
-		return 0;
-	sip_hiter it;
-	sip_hlink *l;
-	sip_hiter_init(&it, &dr_nodes);
-	while ((l = sip_hiter_next(&it)))
-		k += SIP_HTABLE_ENTRY(l, dr_node, link)->h.down;
-	sip_hiter_done(&it);
+	pthread_rwlock_wrlock(&dr_lock);
+	if (sip_htable_ready(&dr_nodes)) {
+		sip_hiter it;
+		sip_hlink *l;
+		sip_hiter_init(&it, &dr_nodes);
+		while ((l = sip_hiter_next(&it)))
+			k += sip_health_down(&SIP_HTABLE_ENTRY(l, dr_node, link)->h);
+		sip_hiter_done(&it);
+	}
+	pthread_rwlock_unlock(&dr_lock);
 	return k;
 }
 

@@ -346,4 +346,8 @@ sipcc_module sipcc_module_uac = {
 	.request = uac_request,
 	.reply = uac_reply,
 	.call_copy = uac_call_copy,
+	/* The trunk table is a db_cache snapshot, the restore key is set in
+	 * init and only read after, the registrations are shared under
+	 * uac_reg.c's lock; the rest is the call's. */
+	.workers_safe = true,
 };

@@ -11,9 +11,17 @@
  * Requests go out through the host's local UAC (proxy/uac.h): one
  * client transaction each, one callback with the final status. A trunk
  * removed from the table while its REGISTER is out is freed when the
- * callback comes; its binding at the registrar is left to expire. */
+ * callback comes; its binding at the registrar is left to expire.
+ *
+ * On several workers: registrations are sent, answered, timed and
+ * listed on worker 0 (its timers, the REGISTERs' answers come back to
+ * their sender, the control socket), which alone changes them.
+ * is_from_trunk() reads them on any worker: the list, the fields it
+ * matches on and the state change under R.lock held for writing, and
+ * uac_reg_match holds it for reading. Worker 0 reads without it. */
 #include "uac/uac.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -54,7 +62,16 @@ static struct {
 	struct uac_reg *limbo;      /* removed while their REGISTER is out */
 	int retry_s, retry_max_s, timeout_s;
 	bool ready;
-} R;
+	pthread_rwlock_t lock;      /* head, the links, what uac_reg_match reads */
+} R = { .lock = PTHREAD_RWLOCK_INITIALIZER };
+
+/* g's state, as uac_reg_match may read it on another worker. */
+static void reg_state_set(struct uac_reg *g, enum uac_reg_state st)
+{
+	pthread_rwlock_wrlock(&R.lock);
+	g->state = st;
+	pthread_rwlock_unlock(&R.lock);
+}
 
 static void reg_send(struct uac_reg *g, const struct uac_chal *c, bool proxy);
 
@@ -126,7 +143,7 @@ static void reg_failed(struct uac_reg *g, int code)
 	if (R.retry_max_s > 0 && wait > (unsigned)R.retry_max_s)
 		wait = (unsigned)R.retry_max_s;
 	g->failures++;
-	g->state = REG_FAILED;
+	reg_state_set(g, REG_FAILED);
 	LOG_WARN("uac: registration of trunk " SIP_STR_FMT " at " SIP_STR_FMT " failed with %d;"
 		 " trying again in %u s", SIP_STR_ARG(g->name), SIP_STR_ARG(g->registrar), code, wait);
 	reg_later(g, wait);
@@ -154,7 +171,7 @@ static void reg_done(void *arg, int code, const sip_msg *resp)
 	}
 	if (code >= 200 && code < 300 && resp) {
 		g->granted = reg_granted(g, resp);
-		g->state = REG_OK;
+		reg_state_set(g, REG_OK);
 		g->failures = 0;
 		g->registrations++;
 		g->registered_at = time(NULL);
@@ -216,7 +233,7 @@ static void reg_send(struct uac_reg *g, const struct uac_chal *c, bool proxy)
 		return;
 	}
 	g->pending = true;
-	g->state = c ? REG_AUTH : REG_SENT;
+	reg_state_set(g, c ? REG_AUTH : REG_SENT);
 	g->next_at = 0;
 }
 
@@ -269,12 +286,14 @@ static bool reg_same(const struct uac_reg *g, const uac_trunk *t)
 }
 
 /* A new snapshot of the trunk table: a registration for each trunk with
- * a registrar, new or changed ones sent now, those of removed trunks
- * dropped. */
+ * a registrar, new or changed ones sent now (on the timer: nothing is
+ * sent here), those of removed trunks dropped. R.lock is held for
+ * writing throughout. */
 static void reg_sync(void)
 {
 	if (!R.ready)
 		return;
+	pthread_rwlock_wrlock(&R.lock);
 	for (struct uac_reg *g = R.head; g; g = g->next)
 		g->gone = true;
 	for (const uac_trunk *t = uac_trunks(); t; t = t->next) {
@@ -310,7 +329,7 @@ static void reg_sync(void)
 		if (g->pending) {
 			g->dirty = true;
 		} else {
-			g->state = REG_IDLE;
+			g->state = REG_IDLE;        /* R.lock held */
 			reg_later(g, 0);
 		}
 	}
@@ -330,17 +349,25 @@ static void reg_sync(void)
 			reg_free(g);
 		}
 	}
+	pthread_rwlock_unlock(&R.lock);
 }
 
+/* On any worker. The trunk returned is the snapshot's (valid while the
+ * caller's loop turn lasts), not the registration. */
 const uac_trunk *uac_reg_match(sip_str src_ip, int src_port, sip_str ruri_user)
 {
+	const uac_trunk *t = NULL;
+	pthread_rwlock_rdlock(&R.lock);
 	for (const struct uac_reg *g = R.head; g; g = g->next) {
 		bool hit = (sip_str_caseeq(g->reg_host, src_ip) && g->reg_port == src_port) ||
 			   (ruri_user.len && g->state == REG_OK && sip_str_eq(g->contact_user, ruri_user));
-		if (hit)
-			return uac_trunk_by_name(g->name);
+		if (hit) {
+			t = uac_trunk_by_name(g->name);
+			break;
+		}
 	}
-	return NULL;
+	pthread_rwlock_unlock(&R.lock);
+	return t;
 }
 
 /* "trunk status": one object per registration. */
@@ -396,6 +423,7 @@ void uac_reg_init(sip_timer_wheel *w)
 void uac_reg_destroy(void)
 {
 	uac_trunk_on_loaded = NULL;
+	pthread_rwlock_wrlock(&R.lock);
 	struct uac_reg *lists[2] = { R.head, R.limbo };
 	for (int i = 0; i < 2; i++)
 		while (lists[i]) {
@@ -405,4 +433,5 @@ void uac_reg_destroy(void)
 		}
 	R.head = R.limbo = NULL;
 	R.ready = false;
+	pthread_rwlock_unlock(&R.lock);
 }

@@ -3,64 +3,115 @@
 
 #include <string.h>
 
+#define H_DOWN     (UINT64_C(1) << 63)
+#define H_FAIL_MAX 0x7fffffffu
+#define H_OK_MAX   0xffffffffu
+
+static uint64_t h_pack(bool down, unsigned fail_run, unsigned ok_run)
+{
+	return (down ? H_DOWN : 0) | (uint64_t)(fail_run & H_FAIL_MAX) << 32 | ok_run;
+}
+
+static bool h_is_down(uint64_t s) { return (s & H_DOWN) != 0; }
+static unsigned h_fails(uint64_t s) { return (unsigned)(s >> 32) & H_FAIL_MAX; }
+static unsigned h_oks(uint64_t s) { return (unsigned)(s & H_OK_MAX); }
+
 void sip_health_init(sip_health *h)
 {
-	memset(h, 0, sizeof *h);
+	atomic_init(&h->state, 0);
+	atomic_init(&h->probes_sent, 0);
+	atomic_init(&h->probes_failed, 0);
+	atomic_init(&h->calls_sent, 0);
+	atomic_init(&h->timeouts, 0);
+}
+
+bool sip_health_down(const sip_health *h)
+{
+	return h_is_down(atomic_load_explicit(&((sip_health *)h)->state, memory_order_acquire));
+}
+
+void sip_health_get(const sip_health *h, sip_health_view *out)
+{
+	sip_health *m = (sip_health *)h;
+	uint64_t s = atomic_load_explicit(&m->state, memory_order_acquire);
+	out->down = h_is_down(s);
+	out->fail_run = h_fails(s);
+	out->ok_run = h_oks(s);
+	out->probes_sent = atomic_load_explicit(&m->probes_sent, memory_order_relaxed);
+	out->probes_failed = atomic_load_explicit(&m->probes_failed, memory_order_relaxed);
+	out->calls_sent = atomic_load_explicit(&m->calls_sent, memory_order_relaxed);
+	out->timeouts = atomic_load_explicit(&m->timeouts, memory_order_relaxed);
 }
 
 void sip_health_probe_sent(sip_health *h)
 {
-	h->probes_sent++;
+	atomic_fetch_add_explicit(&h->probes_sent, 1, memory_order_relaxed);
+}
+
+void sip_health_call_sent(sip_health *h)
+{
+	atomic_fetch_add_explicit(&h->calls_sent, 1, memory_order_relaxed);
 }
 
 /* A run reaches its threshold only once: the state flips on the Nth
- * result in a row and the run goes on counting without flipping again. */
+ * result in a row and the run goes on counting without flipping again.
+ * The new word is computed from the one read and stored only if no other
+ * worker changed it meanwhile (else computed again from theirs), so two
+ * results arriving at once both count and one flip is reported once. */
 bool sip_health_probe_result(sip_health *h, const sip_health_cfg *c, bool ok)
 {
 	unsigned need_fails = c->fails ? c->fails : 1, need_oks = c->oks ? c->oks : 1;
-	if (ok) {
-		h->fail_run = 0;
-		if (h->ok_run < UINT32_MAX)
-			h->ok_run++;
-		if (h->down && h->ok_run >= need_oks) {
-			h->down = false;
-			return true;
+	if (!ok)
+		atomic_fetch_add_explicit(&h->probes_failed, 1, memory_order_relaxed);
+	uint64_t old = atomic_load_explicit(&h->state, memory_order_acquire), next;
+	bool changed;
+	do {
+		bool down = h_is_down(old);
+		unsigned fails = h_fails(old), oks = h_oks(old);
+		changed = false;
+		if (ok) {
+			fails = 0;
+			if (oks < H_OK_MAX)
+				oks++;
+			if (down && oks >= need_oks) {
+				down = false;
+				changed = true;
+			}
+		} else {
+			oks = 0;
+			if (fails < H_FAIL_MAX)
+				fails++;
+			if (!down && fails >= need_fails) {
+				down = true;
+				changed = true;
+			}
 		}
-		return false;
-	}
-	h->probes_failed++;
-	h->ok_run = 0;
-	if (h->fail_run < UINT32_MAX)
-		h->fail_run++;
-	if (!h->down && h->fail_run >= need_fails) {
-		h->down = true;
-		return true;
-	}
-	return false;
+		next = h_pack(down, fails, oks);
+	} while (!atomic_compare_exchange_weak_explicit(&h->state, &old, next, memory_order_acq_rel,
+							 memory_order_acquire));
+	return changed;
 }
 
 bool sip_health_call_failed(sip_health *h)
 {
-	h->timeouts++;
-	h->ok_run = 0;
-	if (h->down)
-		return false;
-	h->down = true;
-	return true;
+	atomic_fetch_add_explicit(&h->timeouts, 1, memory_order_relaxed);
+	uint64_t old = atomic_load_explicit(&h->state, memory_order_acquire), next;
+	do {
+		next = h_pack(true, h_fails(old), 0);
+	} while (!atomic_compare_exchange_weak_explicit(&h->state, &old, next, memory_order_acq_rel,
+							 memory_order_acquire));
+	return !h_is_down(old);
 }
 
 bool sip_health_set(sip_health *h, bool down)
 {
-	h->ok_run = h->fail_run = 0;
-	if (h->down == down)
-		return false;
-	h->down = down;
-	return true;
+	uint64_t old = atomic_exchange_explicit(&h->state, h_pack(down, 0, 0), memory_order_acq_rel);
+	return h_is_down(old) != down;
 }
 
 const char *sip_health_state_name(const sip_health *h)
 {
-	return h->down ? "inactive" : "active";
+	return sip_health_down(h) ? "inactive" : "active";
 }
 
 const char *sip_health_why_name(sip_health_why w)

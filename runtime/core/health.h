@@ -13,10 +13,16 @@
  * (probes sent and failed, calls sent) are for the operator.
  *
  * Pure state: no timers, no I/O; the modules probe and report here.
- * Single-threaded, like the loop it serves. */
+ * Safe on several workers at once without a lock: the state and both
+ * runs are one atomic word changed by compare-and-swap, so a failure
+ * marked on one worker and a probe answered on another each see the
+ * other's effect and exactly one of them reports a change of state; the
+ * counters are atomic adds. Read them with sip_health_down and
+ * sip_health_get, not the fields. */
 #ifndef SIPCC_CORE_HEALTH_H
 #define SIPCC_CORE_HEALTH_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -33,15 +39,28 @@ typedef enum sip_health_why {
 } sip_health_why;
 
 typedef struct sip_health {
-	bool down;                  /* inactive: selection skips it */
-	unsigned fail_run, ok_run;  /* consecutive probe results */
-	uint64_t probes_sent, probes_failed, calls_sent, timeouts;
+	/* Bit 63: inactive (selection skips it); bits 32..62: failed
+	 * probes in a row; bits 0..31: answered probes in a row. */
+	_Atomic uint64_t state;
+	_Atomic uint64_t probes_sent, probes_failed, calls_sent, timeouts;
 } sip_health;
 
-/* Active, counters zero. */
+/* What sip_health_get reads: one consistent state and the counters. */
+typedef struct sip_health_view {
+	bool down;
+	unsigned fail_run, ok_run;  /* consecutive probe results */
+	uint64_t probes_sent, probes_failed, calls_sent, timeouts;
+} sip_health_view;
+
+/* Active, counters zero (before any other thread can see h). */
 void sip_health_init(sip_health *h);
+/* Inactive: selection skips it. */
+bool sip_health_down(const sip_health *h);
+void sip_health_get(const sip_health *h, sip_health_view *out);
 /* A probe was sent (counted). */
 void sip_health_probe_sent(sip_health *h);
+/* A call was sent to it (counted). */
+void sip_health_call_sent(sip_health *h);
 /* A probe's outcome (ok: answered with an accepted code). True when the
  * state changed (h->down tells to what). */
 bool sip_health_probe_result(sip_health *h, const sip_health_cfg *c, bool ok);

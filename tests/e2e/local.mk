@@ -300,3 +300,8 @@ EXTRA_DIST += tests/e2e/policy_swap_load.sip
 # before the BYE, with one worker and two.
 E2E_TESTS += tests/e2e/workers_stream.sh
 EXTRA_DIST += tests/e2e/uac_bye_gone.xml tests/e2e/uas_ack_exit.xml
+# Dispatcher, drouting and uac on two workers: round robin shared by the
+# workers, a destination or gateway marked on one worker skipped by the
+# other, probes bringing it back, trunk registrations on the control socket.
+E2E_TESTS += tests/e2e/ds_workers.sh tests/e2e/dr_workers.sh tests/e2e/trunk_reg_workers.sh
+EXTRA_DIST += tests/e2e/ds_workers.sip

@@ -1,12 +1,14 @@
 /* The peer health state machine (core/health.h): N failed probes in a row
  * make a peer inactive, M answered ones active again, a broken run starts
  * over, a failed call marks it at once, the operator sets it; the accepted
- * reply codes; the weighted order's shares. */
+ * reply codes; the weighted order's shares; several threads marking,
+ * probing and counting one peer at once. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <pthread.h>
 #include "core/health.h"
 
 static const sip_health_cfg cfg = { 3, 2 };
@@ -16,21 +18,25 @@ static void test_down_after_n_failures(void **state)
 	(void)state;
 	sip_health h;
 	sip_health_init(&h);
-	assert_false(h.down);
+	assert_false(sip_health_down(&h));
 	assert_false(sip_health_probe_result(&h, &cfg, false));
 	assert_false(sip_health_probe_result(&h, &cfg, false));
 	/* An answer breaks the run: three more failures are needed. */
 	assert_false(sip_health_probe_result(&h, &cfg, true));
 	assert_false(sip_health_probe_result(&h, &cfg, false));
 	assert_false(sip_health_probe_result(&h, &cfg, false));
-	assert_false(h.down);
+	assert_false(sip_health_down(&h));
 	assert_true(sip_health_probe_result(&h, &cfg, false));
-	assert_true(h.down);
+	assert_true(sip_health_down(&h));
 	assert_string_equal(sip_health_state_name(&h), "inactive");
 	/* Further failures change nothing. */
 	assert_false(sip_health_probe_result(&h, &cfg, false));
-	assert_true(h.down);
-	assert_int_equal(h.probes_failed, 6);
+	assert_true(sip_health_down(&h));
+	sip_health_view v;
+	sip_health_get(&h, &v);
+	assert_int_equal(v.probes_failed, 6);
+	assert_int_equal(v.fail_run, 4);
+	assert_int_equal(v.ok_run, 0);
 }
 
 static void test_up_after_m_answers(void **state)
@@ -40,13 +46,13 @@ static void test_up_after_m_answers(void **state)
 	sip_health_init(&h);
 	for (int i = 0; i < 3; i++)
 		sip_health_probe_result(&h, &cfg, false);
-	assert_true(h.down);
+	assert_true(sip_health_down(&h));
 	assert_false(sip_health_probe_result(&h, &cfg, true));
 	assert_false(sip_health_probe_result(&h, &cfg, false));   /* run broken */
 	assert_false(sip_health_probe_result(&h, &cfg, true));
-	assert_true(h.down);
+	assert_true(sip_health_down(&h));
 	assert_true(sip_health_probe_result(&h, &cfg, true));
-	assert_false(h.down);
+	assert_false(sip_health_down(&h));
 	assert_string_equal(sip_health_state_name(&h), "active");
 	assert_false(sip_health_probe_result(&h, &cfg, true));
 }
@@ -57,16 +63,18 @@ static void test_call_failed_and_admin(void **state)
 	sip_health h;
 	sip_health_init(&h);
 	assert_true(sip_health_call_failed(&h));
-	assert_true(h.down);
+	assert_true(sip_health_down(&h));
 	assert_false(sip_health_call_failed(&h));
-	assert_int_equal(h.timeouts, 2);
+	sip_health_view v;
+	sip_health_get(&h, &v);
+	assert_int_equal(v.timeouts, 2);
 	/* Probes bring it back. */
 	assert_false(sip_health_probe_result(&h, &cfg, true));
 	assert_true(sip_health_probe_result(&h, &cfg, true));
-	assert_false(h.down);
+	assert_false(sip_health_down(&h));
 	assert_false(sip_health_set(&h, false));
 	assert_true(sip_health_set(&h, true));
-	assert_true(h.down);
+	assert_true(sip_health_down(&h));
 	/* Setting resets the runs: one answer is not enough. */
 	assert_false(sip_health_probe_result(&h, &cfg, true));
 	assert_true(sip_health_set(&h, false));
@@ -119,6 +127,64 @@ static void test_weighted_order(void **state)
 	assert_memory_equal(a, b, sizeof a);
 }
 
+/* Workers marking failures, probes answering and calls counted on one
+ * peer at once: every flip is reported exactly once (the flips to
+ * inactive and back alternate, so their counts differ by the final
+ * state) and no count is lost. */
+#define RACE_THREADS 4
+#define RACE_ROUNDS 200000
+static sip_health race_h;
+static const sip_health_cfg race_cfg = { 1, 1 };
+
+struct race_arg {
+	int kind;                   /* 0: calls fail, 1: probes answer, 2: probes fail */
+	unsigned long downs, ups;
+};
+
+static void *race_thread(void *p)
+{
+	struct race_arg *a = p;
+	for (int i = 0; i < RACE_ROUNDS; i++) {
+		bool changed;
+		sip_health_call_sent(&race_h);
+		if (a->kind == 0)
+			changed = sip_health_call_failed(&race_h);
+		else
+			changed = sip_health_probe_result(&race_h, &race_cfg, a->kind == 1);
+		if (changed) {
+			/* Whoever flipped it saw the state it made, or a later one. */
+			if (a->kind == 1)
+				a->ups++;
+			else
+				a->downs++;
+		}
+	}
+	return NULL;
+}
+
+static void test_concurrent(void **state)
+{
+	(void)state;
+	sip_health_init(&race_h);
+	pthread_t t[RACE_THREADS];
+	struct race_arg a[RACE_THREADS] = { { 0, 0, 0 }, { 1, 0, 0 }, { 0, 0, 0 }, { 2, 0, 0 } };
+	for (int i = 0; i < RACE_THREADS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, race_thread, &a[i]), 0);
+	unsigned long downs = 0, ups = 0;
+	for (int i = 0; i < RACE_THREADS; i++) {
+		pthread_join(t[i], NULL);
+		downs += a[i].downs;
+		ups += a[i].ups;
+	}
+	sip_health_view v;
+	sip_health_get(&race_h, &v);
+	assert_true(ups > 0 && downs > 0);
+	assert_int_equal(downs - ups, v.down ? 1 : 0);
+	assert_int_equal(v.calls_sent, (uint64_t)RACE_THREADS * RACE_ROUNDS);
+	assert_int_equal(v.timeouts, 2u * RACE_ROUNDS);
+	assert_int_equal(v.probes_failed, RACE_ROUNDS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -127,6 +193,7 @@ int main(void)
 		cmocka_unit_test(test_call_failed_and_admin),
 		cmocka_unit_test(test_codes),
 		cmocka_unit_test(test_weighted_order),
+		cmocka_unit_test(test_concurrent),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
