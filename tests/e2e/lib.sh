@@ -191,6 +191,14 @@ e2e_build() {
 	[ -x "$E2E_PROXY" ] || e2e_fail "sipcc build produced no executable"
 }
 
+# e2e_plain_pass_only WHY: scripts/check runs every suite twice, the
+# second time under ASan+UBSan (SIPCC_CHECK_PASS=san); a test whose
+# runtime code other tests already run in that pass skips itself there.
+e2e_plain_pass_only() {
+	[ "${SIPCC_CHECK_PASS:-}" = san ] && e2e_skip "plain pass only ($1)"
+	return 0
+}
+
 # e2e_start_proxy PORT [proxy options...]: run the built proxy on
 # 127.0.0.1:PORT in the background and wait until its socket is bound.
 # Sets PROXY_PID. E2E_LOG_LEVEL, when set, is passed as --log-level;
@@ -199,7 +207,8 @@ e2e_start_proxy() {
 	port=$1; shift
 	set -- --listen "udp:127.0.0.1:$port" "$@"
 	[ -n "${E2E_LOG_LEVEL:-}" ] && set -- "$@" --log-level "$E2E_LOG_LEVEL"
-	# E2E_WORKERS=N: the same test with N workers (a *_workers.sh wrapper).
+	# E2E_WORKERS=N: the same test with N workers (by hand; without it the
+	# proxy runs one worker per CPU when its policy allows).
 	[ -n "${E2E_WORKERS:-}" ] && set -- "$@" --workers "$E2E_WORKERS"
 	"$E2E_PROXY" "$@" >"$E2E_TMP/proxy.log" 2>&1 </dev/null &
 	PROXY_PID=$!

@@ -290,7 +290,7 @@ EXTRA_DIST += tests/e2e/workers_nat.sip
 # Modules that read only their cached tables, with two workers: the
 # single-worker tests again, and tables changed under a burst of requests
 # spread over both workers.
-E2E_TESTS += tests/e2e/prefs_workers.sh tests/e2e/perms_workers.sh tests/e2e/workers_tables.sh
+E2E_TESTS += tests/e2e/workers_tables.sh
 EXTRA_DIST += tests/e2e/sip_burst.py tests/e2e/workers_tables.sip
 # Five policy swaps while calls run at a steady rate on two workers.
 E2E_TESTS += tests/e2e/policy_swap_load.sh

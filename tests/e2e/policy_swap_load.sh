@@ -9,6 +9,7 @@
 #  - "policy status" counts the generations (6 at the end);
 #  - every call succeeds: 0 failed, none lost across a swap.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
+e2e_plain_pass_only "policy_swap.sh and workers.sh swap under the sanitizers"
 
 CALLS=${E2E_SWAP_CALLS:-600}
 RATE=${E2E_SWAP_RATE:-60}

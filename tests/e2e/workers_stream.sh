@@ -20,6 +20,7 @@
 #     two (where the worker that owns the BYE learns from worker 0 that
 #     it could not be sent).
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
+e2e_plain_pass_only "tcp.sh, tls.sh, ws.sh run on several workers under the sanitizers"
 
 CALLS=${E2E_WORKERS_STREAM_CALLS:-150}     # per caller
 RATE=${E2E_WORKERS_STREAM_RATE:-50}        # per caller
