@@ -287,3 +287,11 @@ EXTRA_DIST += tests/e2e/dlg_end.sip tests/e2e/uac_wait_bye.xml tests/e2e/uas_wai
 	tests/e2e/uas_ka_silent.xml tests/e2e/dlg_profile.sip tests/e2e/uac_caller.xml \
 	tests/e2e/uac_caller_busy.xml tests/e2e/uac_auth_wait_bye.xml tests/e2e/uac_auth_busy.xml
 EXTRA_DIST += tests/e2e/workers_nat.sip
+# The media, HTTP, tracing and flood-control modules on two workers
+# (--workers 2): rtpengine offer/answer/delete of calls owned by either
+# worker, HTTP requests waiting on a slow service from both, every
+# message of both traced, a rate limit and a pike threshold that hold
+# for the sum of both workers' requests.
+E2E_TESTS += tests/e2e/workers_rtpengine.sh tests/e2e/workers_http.sh tests/e2e/workers_siptrace.sh \
+	tests/e2e/workers_ratelimit.sh tests/e2e/workers_pike.sh
+EXTRA_DIST += tests/e2e/workers_rtpengine.sip tests/e2e/workers_http.sip
