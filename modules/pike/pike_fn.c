@@ -3,8 +3,9 @@
  *
  * With several workers the requests of one source address are spread
  * over all of them (by Call-ID), so the table is one for every worker,
- * under a mutex held for one lookup: a source's count is its requests on
- * every worker together, and the density holds for their sum. */
+ * under a mutex held for one lookup (and the ban of a source found over
+ * the density): a source's count is its requests on every worker
+ * together, and the density holds for their sum. */
 #include "pike/pike.h"
 
 #include <pthread.h>
@@ -61,8 +62,19 @@ int64_t sipcc_fn_pike_check_req(struct sip_ctx *ctx)
 	if (!P.ready || !pike_wheel || !tp_addr_key_of(&ctx->src, &k))
 		return 1;
 	bool ban = P.blocking_s > 0;
+	/* The ban check, the count and the ban are one step under the lock:
+	 * once a worker finds the source over the density (its count starts
+	 * again from zero), no other worker counts it afresh before it is on
+	 * the ban list. A request of a banned source found here was read
+	 * before the ban and handed to this worker since (the transport
+	 * drops the others): refused, not counted. */
 	pthread_mutex_lock(&P.lock);
+	if (ban && tp_ban_check(&ctx->src)) {
+		pthread_mutex_unlock(&P.lock);
+		return 0;
+	}
 	bool ok = pike_table_hit(&P.t, &k, pike_now_locked(pike_wheel->now_ms), ban);
+	int rc = !ok && ban ? tp_ban_add(&k, P.blocking_s, "pike") : SIP_OK;
 	pthread_mutex_unlock(&P.lock);
 	if (ok)
 		return 1;
@@ -70,7 +82,6 @@ int64_t sipcc_fn_pike_check_req(struct sip_ctx *ctx)
 		return 0;
 	char ip[64];
 	tp_addr_key_str(&k, ip, sizeof ip);
-	int rc = tp_ban_add(&k, P.blocking_s, "pike");
 	if (rc != SIP_OK) {
 		LOG_WARN("pike: %s sent more than %u requests in %u ms; cannot ban it: %s", ip,
 			 P.t.density, P.t.window_ms,
