@@ -82,7 +82,7 @@ if (ok, busy) != (want_ok, want_busy):
 # Served one after the other, or one worker after the other, they would
 # take far longer; the refused ones are refused at once; OPTIONS wait for
 # nothing.
-if max(ok_at) > 4.0 or max(ok_at) - min(ok_at) > 2.0 or max(busy_at or [0]) > 0.9 or slowest_opt > 0.7:
+if max(ok_at) > 4.0 or max(ok_at) - min(ok_at) > 2.0 or max(busy_at or [0]) > 0.9 or slowest_opt > 0.9:
     sys.exit(1)
 PY
 	e2e_fail "$1: $(cat "$E2E_TMP/$1.out")"
