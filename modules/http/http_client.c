@@ -6,7 +6,14 @@
  * wheel. Either calls curl_multi_socket_action, after which the finished
  * transfers are collected and their callbacks run. curl's callbacks only
  * change what is watched: nothing calls back into curl from inside curl,
- * and nothing waits. */
+ * and nothing waits.
+ *
+ * With several workers each has its own multi handle on its own loop
+ * (http_client_init on each worker thread): a transfer starts, runs and
+ * ends on the worker whose message waits for it, and no curl handle is
+ * ever touched by two threads. Only curl's global set-up (worker 0,
+ * before the workers start) and the count of transfers under way (the
+ * limit is for every worker together, atomic) are shared. */
 #include "http/http_client.h"
 
 #include <curl/curl.h>
@@ -16,6 +23,7 @@
 #include "core/arena.h"
 #include "core/log.h"
 #include "core/status.h"
+#include "core/worker.h"
 
 struct http_xfer {
 	CURL *easy;
@@ -34,16 +42,23 @@ struct http_xfer {
 	struct http_xfer *next;     /* in the running list */
 };
 
-static struct {
+/* The caller's client: one per worker. */
+static SIP_PER_WORKER struct {
 	CURLM *multi;
 	sip_loop *loop;
 	sip_timer_wheel *w;
 	sip_timer timer;
 	struct http_xfer *running;
-	unsigned nrunning, max;
-	bool global;                /* curl_global_init done */
+	unsigned nrunning;
+	bool global;                /* this worker did curl_global_init */
 	bool in_action;             /* inside curl_multi_socket_action */
 } H;
+
+/* Shared: curl_global_init done (by the first init, before the workers
+ * start); the limit and the transfers under way on every worker. */
+static bool http_curl_up;
+static unsigned http_max;
+static unsigned http_total;     /* atomic */
 
 /* Bytes kept of the header lines of one answer. */
 #define HTTP_HDRS_MAX 16384
@@ -142,6 +157,7 @@ static void collect_done(void)
 			if (*pp == x) {
 				*pp = x->next;
 				H.nrunning--;
+				__atomic_fetch_sub(&http_total, 1, __ATOMIC_RELAXED);
 				break;
 			}
 		x->next = NULL;
@@ -244,9 +260,10 @@ int http_client_init(sip_loop *loop, sip_timer_wheel *w)
 		return SIP_OK;
 	if (!loop || !w)
 		return SIP_ESTATE;
-	if (!H.global) {
+	if (!http_curl_up) {
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 			return SIP_EIO;
+		http_curl_up = true;
 		H.global = true;
 	}
 	if (!(H.multi = curl_multi_init()))
@@ -269,31 +286,49 @@ void http_client_destroy(void)
 		curl_multi_remove_handle(H.multi, x->easy);
 		xfer_free(x);
 	}
+	__atomic_fetch_sub(&http_total, H.nrunning, __ATOMIC_RELAXED);
 	H.nrunning = 0;
 	curl_multi_cleanup(H.multi);
 	H.multi = NULL;
 	sip_timer_cancel(H.w, &H.timer);
-	if (H.global)
+	if (H.global) {
 		curl_global_cleanup();
+		http_curl_up = false;
+	}
 	H.global = false;
 }
 
 unsigned http_client_running(void)
 {
-	return H.nrunning;
+	return __atomic_load_n(&http_total, __ATOMIC_RELAXED);
 }
 
 void http_client_set_max(unsigned n)
 {
-	H.max = n;
+	http_max = n;
 }
+
+static int xfer_start(const struct http_req *r, http_done_fn fn, void *arg);
 
 int http_client_start(const struct http_req *r, http_done_fn fn, void *arg)
 {
 	if (!H.multi)
 		return SIP_ESTATE;
-	if (H.max && H.nrunning >= H.max)
+	/* Counted first, so that workers starting at once cannot all pass
+	 * the limit; given back when the transfer does not start. */
+	if (__atomic_add_fetch(&http_total, 1, __ATOMIC_RELAXED) > http_max && http_max) {
+		__atomic_fetch_sub(&http_total, 1, __ATOMIC_RELAXED);
 		return SIP_ELIMIT;
+	}
+	int rc = xfer_start(r, fn, arg);
+	if (rc != SIP_OK)
+		__atomic_fetch_sub(&http_total, 1, __ATOMIC_RELAXED);
+	return rc;
+}
+
+/* Make and add the transfer of r (counted in http_total already). */
+static int xfer_start(const struct http_req *r, http_done_fn fn, void *arg)
+{
 	struct http_xfer *x = sip_mem_alloc(sizeof *x);
 	if (!x)
 		return SIP_NOMEM;

@@ -47,18 +47,21 @@ typedef void (*http_done_fn)(void *arg, const struct http_resp *r);
 
 struct http_xfer;
 
-/* Use loop and wheel (once, before the first transfer). SIP_OK, or
- * SIP_EIO when libcurl cannot start. */
+/* Use loop and wheel (once per worker thread, before its first transfer:
+ * the client is the calling worker's; the first call also starts
+ * libcurl). SIP_OK, or SIP_EIO when libcurl cannot start. */
 int http_client_init(sip_loop *loop, sip_timer_wheel *w);
-/* End every transfer (their callbacks are not called) and let go of
- * libcurl. */
+/* End every transfer of the calling worker (their callbacks are not
+ * called) and free its client; the worker that started libcurl lets go
+ * of it (last: after the other workers' destroy). */
 void http_client_destroy(void);
 /* Start r; fn(arg, resp) when it ends. SIP_OK; SIP_ESTATE before init;
  * SIP_ELIMIT over http.max_transfers; SIP_NOMEM. */
 int http_client_start(const struct http_req *r, http_done_fn fn, void *arg);
-/* Transfers under way. */
+/* Transfers under way, on every worker. */
 unsigned http_client_running(void);
-/* At most this many transfers at once (0: no limit). */
+/* At most this many transfers at once, on every worker together (0: no
+ * limit). */
 void http_client_set_max(unsigned n);
 
 #endif

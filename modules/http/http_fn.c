@@ -5,10 +5,16 @@
  * A request is declared async: the call starts the transfer
  * (http_client.c), the message waits (proxy_wait) and the loop goes on;
  * when the transfer ends its callback keeps the answer in the message's
- * slot and resumes the route, whose call then returns the status. */
+ * slot and resumes the route, whose call then returns the status.
+ *
+ * With several workers each runs its own client (http_worker_start), so
+ * a message waits for a transfer of its own worker and is resumed there;
+ * the settings are read-only after init and the statistics atomic. */
+#include <stddef.h>
 #include <string.h>
 #include "core/log.h"
 #include "core/status.h"
+#include "core/worker.h"
 #include "http/http_client.h"
 #include "http/http_util.h"
 #include "proxy/host.h"
@@ -28,7 +34,7 @@ static struct {
 	size_t max_body;
 	bool up;
 	/* statistics: requests started, answered (any status), and those
-	 * that got no answer by cause */
+	 * that got no answer by cause (atomic: bumped by every worker) */
 	int64_t requests, answered, timeouts, connect_failed, errors;
 } HF;
 
@@ -44,16 +50,21 @@ static struct http_call *http_call_of(struct sip_ctx *ctx, bool make)
 	return c;
 }
 
+static void http_stat_inc(int64_t *v)
+{
+	__atomic_fetch_add(v, 1, __ATOMIC_RELAXED);
+}
+
 static void http_count(int code)
 {
 	if (code > 0)
-		HF.answered++;
+		http_stat_inc(&HF.answered);
 	else if (code == HTTP_TIMEOUT)
-		HF.timeouts++;
+		http_stat_inc(&HF.timeouts);
 	else if (code == HTTP_CONNECT_FAILED)
-		HF.connect_failed++;
+		http_stat_inc(&HF.connect_failed);
 	else
-		HF.errors++;
+		http_stat_inc(&HF.errors);
 }
 
 static int64_t http_fail(struct http_call *c, int code, const char *why)
@@ -145,7 +156,7 @@ static int64_t http_run(struct sip_ctx *ctx, const char *method, const char *url
 								  : "cannot start the request");
 	}
 	c->pending = true;
-	HF.requests++;
+	http_stat_inc(&HF.requests);
 	return 0;   /* not used: the route waits */
 }
 
@@ -284,8 +295,31 @@ static void http_module_destroy(void)
 	HF.up = false;
 }
 
+/* Workers 1..n-1: a client of their own on their own loop (the one whose
+ * timer wheel is w). HF.up is worker 0's: a worker whose client did not
+ * start fails its requests with "the HTTP client is not running"
+ * (http_client_start says SIP_ESTATE). */
+static void http_worker_start(sip_timer_wheel *w)
+{
+	if (!HF.up)
+		return;
+	sip_loop *loop = (sip_loop *)(void *)((char *)w - offsetof(sip_loop, timers));
+	int rc = http_client_init(loop, w);
+	if (rc != SIP_OK)
+		LOG_ERR("http: cannot start the HTTP client of worker %u (%s): its HTTP requests"
+			" fail with HTTP_ERROR", sip_worker_id, sip_strerror(rc));
+}
+
+static void http_worker_stop(void)
+{
+	http_client_destroy();
+}
+
 sipcc_module sipcc_module_http = {
 	.name = "http",
 	.init = http_module_init,
 	.destroy = http_module_destroy,
+	.worker_start = http_worker_start,
+	.worker_stop = http_worker_stop,
+	.workers_safe = true,
 };

@@ -1,35 +1,60 @@
 /* The policy functions of the ratelimit module
- * (modules/ratelimit/ratelimit.sipi), its statistics and "rl status". */
+ * (modules/ratelimit/ratelimit.sipi), its statistics and "rl status".
+ *
+ * With several workers the requests put through one pipe come from all
+ * of them, so the pipes are one table for every worker under a mutex held
+ * for one check: a limit of N a second holds for the sum of the workers'
+ * requests, not N on each. */
 #include "ratelimit/ratelimit.h"
 
+#include <pthread.h>
 #include <string.h>
 #include "core/log.h"
 #include "core/status.h"
+#include "core/worker.h"
 #include "net/loop.h"
 #include "proxy/host.h"
 
 static struct {
 	rl_table t;
+	pthread_mutex_t lock;       /* t (its pipes and their counts), last_ms */
+	uint64_t last_ms;           /* the latest time checked: never goes back */
 	bool ready;
 	int algo;                   /* ratelimit.algorithm */
-	sip_timer_wheel *w;
-	int64_t passed, refused;    /* every pipe's (ratelimit.passed, .refused) */
-} R;
+	sip_timer_wheel *w;         /* worker 0's */
+	int64_t passed, refused;    /* every pipe's (ratelimit.passed, .refused; atomic) */
+} R = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* The caller's timer wheel: the clock of its loop. */
+static SIP_PER_WORKER sip_timer_wheel *rl_wheel;
+
+/* now on the caller's clock, never before a time already checked (the
+ * workers' loops read the clock at different moments). R.lock held. */
+static uint64_t rl_now_locked(uint64_t now)
+{
+	if (now < R.last_ms)
+		now = R.last_ms;
+	R.last_ms = now;
+	return now;
+}
 
 static bool rl_run(const char *name, size_t nlen, int64_t limit, int algo)
 {
-	if (!R.ready)
+	if (!R.ready || !rl_wheel)
 		return true;
 	const char *err;
 	uint32_t lim = limit < 0 ? 0 : limit > UINT32_MAX / 1000u ? UINT32_MAX / 1000u : (uint32_t)limit;
-	bool ok = rl_table_check(&R.t, sip_str_make(name, nlen), lim, algo, R.w->now_ms, &err);
+	pthread_mutex_lock(&R.lock);
+	bool ok = rl_table_check(&R.t, sip_str_make(name, nlen), lim, algo,
+				 rl_now_locked(rl_wheel->now_ms), &err);
+	pthread_mutex_unlock(&R.lock);
 	if (err)
 		LOG_WARN("ratelimit: pipe %.*s...: %s; the request passes uncounted",
 			 (int)(nlen < 40 ? nlen : 40), name, err);
 	else if (ok)
-		R.passed++;
+		__atomic_fetch_add(&R.passed, 1, __ATOMIC_RELAXED);
 	else
-		R.refused++;
+		__atomic_fetch_add(&R.refused, 1, __ATOMIC_RELAXED);
 	return ok;
 }
 
@@ -61,14 +86,20 @@ static bool rl_ctl_status(int argc, char **argv, proxy_ctl_out *o)
 {
 	if (argc > 1)
 		return proxy_ctl_error(o, "usage: rl status [PIPE]");
-	uint64_t now = R.w ? R.w->now_ms : 0;
+	/* The pipes are printed under the lock: a control command is rare
+	 * and its output goes to a buffer, not to the socket. */
+	pthread_mutex_lock(&R.lock);
+	uint64_t now = R.w ? rl_now_locked(R.w->now_ms) : 0;
 	if (argc == 1) {
 		const rl_pipe *p = R.ready ? rl_table_find(&R.t, sip_str_make(argv[0], strlen(argv[0]))) : NULL;
-		if (!p)
+		if (!p) {
+			pthread_mutex_unlock(&R.lock);
 			return proxy_ctl_error(o, "no pipe %s", argv[0]);
+		}
 		proxy_ctl_printf(o, ",\"pipes\":[");
 		rl_status_one(o, p, now, false);
 		proxy_ctl_printf(o, "]");
+		pthread_mutex_unlock(&R.lock);
 		return true;
 	}
 	proxy_ctl_printf(o, ",\"pipes\":[");
@@ -77,19 +108,25 @@ static bool rl_ctl_status(int argc, char **argv, proxy_ctl_out *o)
 		rl_status_one(o, p, now, comma);
 		comma = true;
 	}
-	proxy_ctl_printf(o, "],\"passed\":%lld,\"refused\":%lld", (long long)R.passed,
-			 (long long)R.refused);
+	pthread_mutex_unlock(&R.lock);
+	proxy_ctl_printf(o, "],\"passed\":%lld,\"refused\":%lld",
+			 (long long)__atomic_load_n(&R.passed, __ATOMIC_RELAXED),
+			 (long long)__atomic_load_n(&R.refused, __ATOMIC_RELAXED));
 	return true;
 }
 
 static int64_t rl_pipes_stat(void)
 {
-	return (int64_t)R.t.n;
+	pthread_mutex_lock(&R.lock);
+	unsigned n = R.t.n;
+	pthread_mutex_unlock(&R.lock);
+	return (int64_t)n;
 }
 
 static void rl_module_init(sip_timer_wheel *w)
 {
 	R.w = w;
+	rl_wheel = w;
 	const char *a = sipcc_setting_str("ratelimit", "algorithm", "TAILDROP");
 	if (!(R.algo = rl_algo_parse(a))) {
 		LOG_WARN("ratelimit: unknown ratelimit.algorithm '%s'; using TAILDROP", a);
@@ -119,10 +156,24 @@ static void rl_module_destroy(void)
 	if (R.ready)
 		rl_table_destroy(&R.t);
 	R.ready = false;
+	rl_wheel = NULL;
+}
+
+static void rl_worker_start(sip_timer_wheel *w)
+{
+	rl_wheel = w;
+}
+
+static void rl_worker_stop(void)
+{
+	rl_wheel = NULL;
 }
 
 sipcc_module sipcc_module_ratelimit = {
 	.name = "ratelimit",
 	.init = rl_module_init,
 	.destroy = rl_module_destroy,
+	.worker_start = rl_worker_start,
+	.worker_stop = rl_worker_stop,
+	.workers_safe = true,
 };

@@ -1,6 +1,7 @@
 /* The dialogs with a media session (see rtpe_dlgset.h). */
 #include "rtpengine/rtpe_dlgset.h"
 
+#include <pthread.h>
 #include "core/arena.h"
 #include "core/hash.h"
 #include "core/htable.h"
@@ -15,6 +16,10 @@ struct rtpe_dlg_ent {
 };
 
 static sip_htable rtpe_dlgset;
+/* The dialogs of every worker: an offer on one worker and the end of its
+ * dialog on another (a timeout on worker 0) meet here. Held for one
+ * lookup; never across a command. */
+static pthread_mutex_t rtpe_dlgset_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static uint32_t rtpe_dlgset_hash(uint64_t id)
 {
@@ -32,7 +37,7 @@ static struct rtpe_dlg_ent *rtpe_dlgset_find(uint64_t id)
 	return l ? SIP_HTABLE_ENTRY(l, struct rtpe_dlg_ent, link) : NULL;
 }
 
-int rtpe_dlgset_add(uint64_t id)
+static int dlgset_add_locked(uint64_t id)
 {
 	if (!sip_htable_ready(&rtpe_dlgset)) {
 		int rc = sip_htable_init(&rtpe_dlgset, RTPE_DLGSET_BITS);
@@ -49,19 +54,31 @@ int rtpe_dlgset_add(uint64_t id)
 	return SIP_OK;
 }
 
+int rtpe_dlgset_add(uint64_t id)
+{
+	pthread_mutex_lock(&rtpe_dlgset_lock);
+	int rc = dlgset_add_locked(id);
+	pthread_mutex_unlock(&rtpe_dlgset_lock);
+	return rc;
+}
+
 bool rtpe_dlgset_take(uint64_t id)
 {
-	struct rtpe_dlg_ent *e = rtpe_dlgset_find(id);
-	if (!e)
-		return false;
-	sip_htable_remove(&rtpe_dlgset, &e->link);
+	pthread_mutex_lock(&rtpe_dlgset_lock);
+	struct rtpe_dlg_ent *e = sip_htable_ready(&rtpe_dlgset) ? rtpe_dlgset_find(id) : NULL;
+	if (e)
+		sip_htable_remove(&rtpe_dlgset, &e->link);
+	pthread_mutex_unlock(&rtpe_dlgset_lock);
 	sip_mem_free(e);
-	return true;
+	return e != NULL;
 }
 
 unsigned long rtpe_dlgset_count(void)
 {
-	return sip_htable_count(&rtpe_dlgset);
+	pthread_mutex_lock(&rtpe_dlgset_lock);
+	unsigned long n = sip_htable_count(&rtpe_dlgset);
+	pthread_mutex_unlock(&rtpe_dlgset_lock);
+	return n;
 }
 
 void rtpe_dlgset_clear(void)
@@ -71,8 +88,10 @@ void rtpe_dlgset_clear(void)
 
 	/* The iterator has read l's successor already: l may be freed. The
 	 * table's arrays go with it, so nothing is unlinked. */
+	pthread_mutex_lock(&rtpe_dlgset_lock);
 	sip_hiter_init(&it, &rtpe_dlgset);
 	while ((l = sip_hiter_next(&it)))
 		sip_mem_free(SIP_HTABLE_ENTRY(l, struct rtpe_dlg_ent, link));
 	sip_htable_destroy(&rtpe_dlgset);
+	pthread_mutex_unlock(&rtpe_dlgset_lock);
 }

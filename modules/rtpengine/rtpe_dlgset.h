@@ -1,7 +1,8 @@
 /* The dialogs whose end deletes a media session: the ids of the tracked
  * dialogs that got an rtpengine offer. A dialog without one costs no
  * command when it ends. Held in the runtime's hash table (core/htable.h),
- * one small allocation per dialog; no limit but memory. Loop thread only. */
+ * one small allocation per dialog; no limit but memory. Shared by every
+ * worker, under a lock of its own. */
 #ifndef SIPCC_RTPENGINE_DLGSET_H
 #define SIPCC_RTPENGINE_DLGSET_H
 

@@ -10,7 +10,14 @@
  * are over) the route resumes at the call, which now finds the outcome in
  * the context's slot. In branch routes, which cannot wait, and without an
  * event loop, the command is waited for synchronously (bounded
- * by the timeout and retries settings, see rtpengine/rtpengine.h). */
+ * by the timeout and retries settings, see rtpengine/rtpengine.h).
+ *
+ * With several workers each has its own control socket, watched by its
+ * own loop (set up in rtpe_worker_start): a message waits for an answer
+ * that comes back to its own worker, which resumes it. Whether rtpengine
+ * answers is known to every worker at once (rtpengine.c), and so are the
+ * dialogs with a media session (rtpe_dlgset.c, under its lock). */
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include "core/log.h"
@@ -123,6 +130,25 @@ static void rtpe_module_init(sip_timer_wheel *w)
 	static const struct dlg_callbacks cb = { .on_end = rtpe_on_dlg_end };
 	if (dlg_callbacks_add(&cb) != SIP_OK)
 		LOG_WARN("rtpengine: cannot follow dialogs: their media is deleted only by the policy");
+}
+
+/* The loop whose timer wheel is w (a worker's). */
+static sip_loop *rtpe_loop_of(sip_timer_wheel *w)
+{
+	return (sip_loop *)(void *)((char *)w - offsetof(sip_loop, timers));
+}
+
+/* Workers 1..n-1: their socket opens with their first command. */
+static void rtpe_worker_start(sip_timer_wheel *w)
+{
+	rtpe_use_loop(rtpe_loop_of(w), w);
+}
+
+static void rtpe_worker_stop(void)
+{
+	rtpe_pending_drop_all();
+	rtpe_use_loop(NULL, NULL);
+	rtpe_close();
 }
 
 static void rtpe_module_destroy(void)
@@ -307,4 +333,7 @@ sipcc_module sipcc_module_rtpengine = {
 	.name = "rtpengine",
 	.init = rtpe_module_init,
 	.destroy = rtpe_module_destroy,
+	.worker_start = rtpe_worker_start,
+	.worker_stop = rtpe_worker_stop,
+	.workers_safe = true,
 };

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include "core/log.h"
 #include "core/status.h"
+#include "core/worker.h"
 #include "net/loop.h"
 #include "net/transport.h"
 
@@ -18,14 +19,24 @@ struct rtpe_conf rtpe_conf = { "udp:127.0.0.1:2223", 500, 1, 10 };
 
 #define RTPE_MAX_DGRAM 65507
 
-static struct {
+/* The control socket, per worker: each worker sends its commands on a
+ * socket of its own and its loop reads their answers, so an answer comes
+ * back to the worker whose message waits for it (the cookie carries the
+ * worker's id as well, so no two workers ever use the same one). */
+static SIP_PER_WORKER struct {
 	int fd;
 	uint32_t seq;
-	uint64_t down_until_ms;
-	bool down;
 	char out[RTPE_MAX_DGRAM];
 	char in[RTPE_MAX_DGRAM + 1];
 } R = { .fd = -1 };
+
+/* Whether rtpengine answers: one for every worker (a relay that does not
+ * answer one worker's commands is not tried by the others until
+ * disable_time is over). Atomic. */
+static struct {
+	int down;
+	uint64_t down_until_ms;
+} RH;
 
 static uint64_t now_ms(void)
 {
@@ -123,7 +134,8 @@ void rtpe_build(benc_buf *b, const struct rtpe_req *r)
 	benc_end(b);
 }
 
-int rtpe_open(void)
+/* Open the caller's socket to rtpe_conf.socket. */
+static int sock_open(void)
 {
 	rtpe_close();
 	const char *s = rtpe_conf.socket;
@@ -152,9 +164,17 @@ int rtpe_open(void)
 		return SIP_EIO;
 	}
 	R.fd = fd;
-	R.down = false;
-	R.down_until_ms = 0;
 	return SIP_OK;
+}
+
+int rtpe_open(void)
+{
+	int rc = sock_open();
+	if (rc == SIP_OK) {
+		__atomic_store_n(&RH.down, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&RH.down_until_ms, 0, __ATOMIC_RELAXED);
+	}
+	return rc;
 }
 
 static void rtpe_unwatch(void);
@@ -169,16 +189,26 @@ void rtpe_close(void)
 
 bool rtpe_up(void)
 {
-	return !R.down || now_ms() >= R.down_until_ms;
+	return !__atomic_load_n(&RH.down, __ATOMIC_ACQUIRE) ||
+	       now_ms() >= __atomic_load_n(&RH.down_until_ms, __ATOMIC_RELAXED);
 }
 
 static void mark_down(void)
 {
-	if (!R.down)
+	__atomic_store_n(&RH.down_until_ms, now_ms() + (uint64_t)rtpe_conf.disable_s * 1000u,
+			 __ATOMIC_RELAXED);
+	if (!__atomic_exchange_n(&RH.down, 1, __ATOMIC_ACQ_REL))
 		LOG_ERR("rtpengine at %s does not answer: media relay disabled for %u s",
 			rtpe_conf.socket, rtpe_conf.disable_s);
-	R.down = true;
-	R.down_until_ms = now_ms() + (uint64_t)rtpe_conf.disable_s * 1000u;
+}
+
+/* An answer came: the relay is up (said once, by whichever worker saw it
+ * first). */
+static void mark_up(void)
+{
+	if (__atomic_load_n(&RH.down, __ATOMIC_RELAXED) &&
+	    __atomic_exchange_n(&RH.down, 0, __ATOMIC_ACQ_REL))
+		LOG_NOTICE("rtpengine at %s answers again", rtpe_conf.socket);
 }
 
 /* ---- commands that do not wait (the loop reads the answers) ---- */
@@ -200,7 +230,8 @@ struct rtpe_pending {
 	size_t ans_len;
 };
 
-static struct {
+/* The commands out on the caller's socket, read by its loop. */
+static SIP_PER_WORKER struct {
 	sip_loop *loop;
 	sip_timer_wheel *w;
 	struct rtpe_pending *head;
@@ -250,11 +281,8 @@ static struct rtpe_pending *pending_find(const char *dgram, size_t n)
 static void pending_finish(struct rtpe_pending *p, int status, const char *ans, size_t len)
 {
 	pending_unlink(p);
-	if (status == SIP_OK) {
-		if (R.down)
-			LOG_NOTICE("rtpengine at %s answers again", rtpe_conf.socket);
-		R.down = false;
-	}
+	if (status == SIP_OK)
+		mark_up();
 	p->done(status, ans, len, p->arg);
 	pending_free(p);
 }
@@ -336,7 +364,7 @@ bool rtpe_can_start(void)
  * 0 when it does not fit in a datagram. */
 static size_t command_build(const struct rtpe_req *r, char *ck, size_t cksz, size_t *cklen)
 {
-	int cl = snprintf(ck, cksz, "%x_%u", (unsigned)getpid(), ++R.seq);
+	int cl = snprintf(ck, cksz, "%x_%u_%u", (unsigned)getpid(), sip_worker_id, ++R.seq);
 	*cklen = (size_t)cl;
 	benc_buf b;
 	benc_init(&b, R.out, sizeof R.out);
@@ -354,7 +382,7 @@ int rtpe_command_start(const struct rtpe_req *r, rtpe_done_fn done, void *arg)
 	if (!rtpe_up())
 		return SIP_ESTATE;
 	if (R.fd < 0) {
-		int rc = rtpe_open();
+		int rc = sock_open();
 		if (rc)
 			return rc;
 	}
@@ -468,7 +496,7 @@ int rtpe_command(sip_arena *a, const struct rtpe_req *r, benc_node **out, sip_st
 	if (!rtpe_up())
 		return SIP_ESTATE;
 	if (R.fd < 0) {
-		int rc = rtpe_open();
+		int rc = sock_open();
 		if (rc)
 			return rc;
 	}
@@ -488,8 +516,6 @@ int rtpe_command(sip_arena *a, const struct rtpe_req *r, benc_node **out, sip_st
 		mark_down();
 		return SIP_ETIMEOUT;
 	}
-	if (R.down)
-		LOG_NOTICE("rtpengine at %s answers again", rtpe_conf.socket);
-	R.down = false;
+	mark_up();
 	return rtpe_answer_parse(a, r->command, R.in + cl + 1, got - cl - 1, out, why);
 }

@@ -25,7 +25,12 @@
  * calling thread (bounded by (1 + retries) * timeout_ms, at most once per
  * disable_s): for programs without an event loop and for routes that cannot
  * wait (branch routes). Answers to commands started meanwhile
- * are kept and handed to their callers from the loop afterwards. */
+ * are kept and handed to their callers from the loop afterwards.
+ *
+ * With several workers the socket, the commands out and rtpe_use_loop()
+ * are the calling worker's (each worker has its own socket, watched by
+ * its own loop, so an answer is read by the worker that sent the
+ * command); whether the relay is considered down is shared by all. */
 #ifndef SIPCC_RTPENGINE_RTPENGINE_H
 #define SIPCC_RTPENGINE_RTPENGINE_H
 
@@ -57,8 +62,8 @@ struct rtpe_req {
 /* Write the command's dictionary into b (b->overflow when it did not fit). */
 void rtpe_build(benc_buf *b, const struct rtpe_req *r);
 
-/* Open the control socket of rtpe_conf (again, after a settings change).
- * SIP_OK, SIP_EINVAL for a malformed socket setting, SIP_EIO. */
+/* Open the caller's control socket of rtpe_conf (again, after a settings
+ * change: the relay is no longer considered down). SIP_OK, SIP_EINVAL for a malformed socket setting, SIP_EIO. */
 int rtpe_open(void);
 void rtpe_close(void);
 

@@ -10,12 +10,14 @@
 #include "core/arena.h"
 #include "core/log.h"
 #include "core/status.h"
+#include "core/worker.h"
 #include "net/loop.h"
 
 /* A failed connection is tried again after this long. */
 #define HEP_RETRY_MS 1000u
 
-static struct {
+/* The caller's connection: one per worker, each on its own loop. */
+static SIP_PER_WORKER struct {
 	int fd;
 	bool tcp;
 	bool connecting;        /* tcp: connect() in progress */
@@ -30,6 +32,12 @@ static struct {
 } C = { .fd = -1 };
 
 static void coll_on_event(struct sip_loop *loop, int fd, uint32_t events, void *arg);
+
+/* The counters are every worker's. */
+static void cnt_add(int64_t *v, int64_t n)
+{
+	__atomic_fetch_add(v, n, __ATOMIC_RELAXED);
+}
 
 static void coll_unwatch(void)
 {
@@ -66,7 +74,7 @@ static void coll_tcp_fail(const char *why, int err)
 	}
 	C.fd = -1;
 	C.connecting = false;
-	C.cnt->send_errors += C.qpackets;
+	cnt_add(&C.cnt->send_errors, C.qpackets);
 	C.off = C.len = 0;
 	C.qpackets = 0;
 	C.retry_at = sip_loop_clock_ms() + HEP_RETRY_MS;
@@ -145,26 +153,26 @@ static void coll_tcp_queue(const uint8_t *p, size_t n)
 			C.off = 0;
 		}
 		if (C.len + n > HEP_TCP_QUEUE) {
-			C.cnt->send_errors++;
+			cnt_add(&C.cnt->send_errors, 1);
 			return;
 		}
 	}
 	memcpy(C.q + C.len, p, n);
 	C.len += n;
 	C.qpackets++;
-	C.cnt->sent++;
+	cnt_add(&C.cnt->sent, 1);
 }
 
 static void coll_tcp_send(const uint8_t *p, size_t n)
 {
 	if (C.fd < 0) {
 		if (sip_loop_clock_ms() < C.retry_at) {
-			C.cnt->send_errors++;
+			cnt_add(&C.cnt->send_errors, 1);
 			return;
 		}
 		coll_tcp_connect();
 		if (C.fd < 0) {
-			C.cnt->send_errors++;
+			cnt_add(&C.cnt->send_errors, 1);
 			return;
 		}
 	}
@@ -174,12 +182,12 @@ static void coll_tcp_send(const uint8_t *p, size_t n)
 	}
 	ssize_t r = send(C.fd, p, n, MSG_DONTWAIT | MSG_NOSIGNAL);
 	if (r == (ssize_t)n) {
-		C.cnt->sent++;
+		cnt_add(&C.cnt->sent, 1);
 		return;
 	}
 	if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
 		coll_tcp_fail("send", errno);
-		C.cnt->send_errors++;
+		cnt_add(&C.cnt->send_errors, 1);
 		return;
 	}
 	/* The rest when the kernel has room: a packet is never cut. */
@@ -196,10 +204,10 @@ static void coll_udp_send(const uint8_t *p, size_t n)
 {
 	for (int tries = 0; tries < 2; tries++) {
 		if (send(C.fd, p, n, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)n) {
-			C.cnt->sent++;
+			cnt_add(&C.cnt->sent, 1);
 			return;
 		}
-		C.cnt->send_errors++;
+		cnt_add(&C.cnt->send_errors, 1);
 		if (errno != ECONNREFUSED && errno != EHOSTUNREACH && errno != ENETUNREACH)
 			return;
 	}

@@ -7,7 +7,11 @@
  * kernel's buffer is full, packets are queued up to HEP_TCP_QUEUE bytes; a
  * connection that fails or is closed is made again, at most once a
  * second, when the next packet comes. What cannot be sent or queued is
- * counted, never waited for. */
+ * counted, never waited for.
+ *
+ * The connection is the calling worker's (each worker opens its own, on
+ * its own loop); the counters may be shared by all of them (they are
+ * added to atomically). */
 #ifndef SIPCC_SIPTRACE_COLLECTOR_H
 #define SIPCC_SIPTRACE_COLLECTOR_H
 

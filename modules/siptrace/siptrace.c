@@ -14,8 +14,20 @@
  * Each message goes out as one HEP packet, with the Call-ID as correlation
  * id, on a connected UDP socket of its own or a TCP connection
  * (collector.h). A collector that is down or slow costs a failed send and
- * a counter: nothing waits. */
+ * a counter: nothing waits.
+ *
+ * With several workers each mirrors what its own loop receives and sends,
+ * on a collector socket of its own (collector.c keeps one per worker,
+ * opened in siptrace_worker_start), so packets are never interleaved on a
+ * TCP stream. The table of traced calls is one for every worker, under a
+ * mutex held for one lookup and never across a send: a call traced by
+ * its owner is seen by whichever worker sends one of its messages (a BYE
+ * the proxy makes on a dialog's timeout). Entries end at a time of their
+ * own, which a sweep on worker 0 checks each second, rather than with
+ * timers on one worker's wheel. */
 #include <errno.h>
+#include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -24,6 +36,8 @@
 #include "core/htable.h"
 #include "core/log.h"
 #include "core/status.h"
+#include "core/worker.h"
+#include "net/loop.h"
 #include "proxy/host.h"
 #include "siptrace/collector.h"
 #include "siptrace/hep.h"
@@ -33,10 +47,12 @@
 #define TRACE_LINGER_MS 32000u
 /* Traced transactions and dialogs at most: past it sip_trace() is false. */
 #define TRACE_MAX 100000ul
+/* How often the entries past their end are freed. */
+#define TRACE_SWEEP_MS 1000u
 
 typedef struct trace_ent {
 	sip_hlink link;
-	sip_timer tm;
+	uint64_t end_ms;        /* forgotten after (sip_loop_clock_ms) */
 	bool dialog;            /* every message of the Call-ID */
 	bool confirmed;         /* dialog: a 2xx to its INVITE was seen */
 	bool ending;            /* lingering after the end */
@@ -45,22 +61,39 @@ typedef struct trace_ent {
 	char callid[];
 } trace_ent;
 
+/* What init sets is read-only afterwards (on, all, server, capture_id,
+ * auth_key, the lifetimes, the collector's address). */
 static struct {
 	bool on;                /* a collector is set and its socket open */
 	bool all;
 	char server[128];
+	sip_addr addr;          /* the collector */
+	bool tcp;
 	uint32_t capture_id;
 	sip_str auth_key;
-	sip_timer_wheel *w;
+	sip_timer_wheel *w;     /* worker 0's: the sweep */
+	sip_timer sweep;
+	pthread_mutex_t lock;   /* calls */
 	sip_htable calls;
+	unsigned long ncalls;   /* entries in calls (atomic: read without the lock) */
 	uint64_t txn_life_ms;   /* a transaction before its final reply */
 	uint64_t dlg_life_ms;   /* a confirmed dialog */
-	hep_counters cnt;
-	int64_t dropped, refused;
-} T;
+	hep_counters cnt;       /* every worker's (atomic) */
+	int64_t dropped, refused;       /* atomic */
+} T = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
-/* One packet at a time: the loop is single-threaded. */
-static uint8_t T_buf[HEP_MAX];
+/* One packet at a time on each worker. */
+static SIP_PER_WORKER uint8_t T_buf[HEP_MAX];
+
+static void stat_inc(int64_t *v)
+{
+	__atomic_fetch_add(v, 1, __ATOMIC_RELAXED);
+}
+
+static unsigned long traced_n(void)
+{
+	return __atomic_load_n(&T.ncalls, __ATOMIC_RELAXED);
+}
 
 struct trace_key {
 	sip_str callid;
@@ -77,6 +110,7 @@ static bool ent_eq(const sip_hlink *l, const void *key)
 	return e->dialog || (!k->dialog_only && e->cseq == k->cseq);
 }
 
+/* The entry of callid (and cseq, unless dialog_only); T.lock held. */
 static trace_ent *trace_find(sip_str callid, uint32_t cseq, bool dialog_only)
 {
 	if (!sip_htable_count(&T.calls))
@@ -86,34 +120,29 @@ static trace_ent *trace_find(sip_str callid, uint32_t cseq, bool dialog_only)
 	return l ? SIP_HTABLE_ENTRY(l, trace_ent, link) : NULL;
 }
 
+/* T.lock held, as in every ent_ function. */
 static void ent_free(trace_ent *e)
 {
 	sip_htable_remove(&T.calls, &e->link);
+	__atomic_store_n(&T.ncalls, sip_htable_count(&T.calls), __ATOMIC_RELAXED);
 	sip_mem_free(e);
 }
 
-static void ent_expire(sip_timer *tm, void *arg)
-{
-	(void)tm;
-	ent_free(arg);
-}
-
+/* e ends ms from now. */
 static void ent_arm(trace_ent *e, uint64_t ms)
 {
-	if (sip_timer_armed(&e->tm))
-		sip_timer_cancel(T.w, &e->tm);
-	sip_timer_add(T.w, &e->tm, ms);
+	e->end_ms = sip_loop_clock_ms() + ms;
 }
 
 static trace_ent *ent_add(sip_str callid, uint32_t cseq, bool dialog)
 {
 	if (sip_htable_count(&T.calls) >= TRACE_MAX) {
-		T.refused++;
+		stat_inc(&T.refused);
 		return NULL;
 	}
 	trace_ent *e = sip_mem_alloc(sizeof *e + callid.len);
 	if (!e) {
-		T.refused++;
+		stat_inc(&T.refused);
 		return NULL;
 	}
 	memset(e, 0, sizeof *e);
@@ -121,10 +150,32 @@ static trace_ent *ent_add(sip_str callid, uint32_t cseq, bool dialog)
 	e->cseq = cseq;
 	e->callid_len = callid.len;
 	memcpy(e->callid, callid.s, callid.len);
-	sip_timer_init(&e->tm, ent_expire, e);
 	sip_htable_insert(&T.calls, &e->link, sip_hash_str(callid));
+	__atomic_store_n(&T.ncalls, sip_htable_count(&T.calls), __ATOMIC_RELAXED);
 	ent_arm(e, T.txn_life_ms);
 	return e;
+}
+
+/* Worker 0, each TRACE_SWEEP_MS: forget the entries past their end. The
+ * table is small (the calls a policy chose to trace) and the walk is
+ * under the lock, once a second. */
+static void trace_on_sweep(sip_timer *tm, void *arg)
+{
+	(void)arg;
+	uint64_t now = sip_loop_clock_ms();
+	pthread_mutex_lock(&T.lock);
+	if (sip_htable_count(&T.calls)) {
+		sip_hiter it;
+		sip_hiter_init(&it, &T.calls);
+		/* The iterator has read l's successor already: l may go. */
+		for (sip_hlink *l; (l = sip_hiter_next(&it));) {
+			trace_ent *e = SIP_HTABLE_ENTRY(l, trace_ent, link);
+			if (e->end_ms <= now)
+				ent_free(e);
+		}
+	}
+	pthread_mutex_unlock(&T.lock);
+	sip_timer_add(T.w, tm, TRACE_SWEEP_MS);
 }
 
 /* A traced message of e went by: a final reply ends a transaction's
@@ -187,7 +238,7 @@ static void siptrace_emit(const sip_socket *sock, const sip_addr *peer, const ch
 	};
 	size_t n = hep_encode(&m, T_buf, sizeof T_buf);
 	if (!n) {
-		T.dropped++;
+		stat_inc(&T.dropped);
 		return;
 	}
 	hep_coll_send(T_buf, n);
@@ -197,23 +248,26 @@ static void siptrace_emit(const sip_socket *sock, const sip_addr *peer, const ch
 static void trace_capture(const sip_socket *sock, const sip_addr *peer, const char *buf,
 			  size_t len, bool sent)
 {
-	if (!T.all && !sip_htable_count(&T.calls))
+	if (!T.all && !traced_n())
 		return;
 	hep_sip_info in;
 	if (!hep_sip_scan(buf, len, &in))
 		return;     /* a keep-alive, not a SIP message */
 	if (!T.all) {
+		pthread_mutex_lock(&T.lock);
 		trace_ent *e = trace_find(in.callid, in.cseq, false);
+		if (e)
+			ent_seen(e, &in);
+		pthread_mutex_unlock(&T.lock);
 		if (!e)
 			return;
-		ent_seen(e, &in);
 	}
 	siptrace_emit(sock, peer, buf, len, sent, in.callid);
 }
 
 static int64_t siptrace_traced(void)
 {
-	return (int64_t)sip_htable_count(&T.calls);
+	return (int64_t)traced_n();
 }
 
 static void siptrace_init(sip_timer_wheel *w)
@@ -249,6 +303,8 @@ static void siptrace_init(sip_timer_wheel *w)
 		LOG_ERR("siptrace: out of memory");
 		return;
 	}
+	T.addr = a;
+	T.tcp = tcp;
 	int rc = hep_coll_open(&a, tcp, proxy_host_loop(), &T.cnt);
 	if (rc != SIP_OK) {
 		LOG_ERR("siptrace: cannot use %s: %s", srv,
@@ -258,6 +314,8 @@ static void siptrace_init(sip_timer_wheel *w)
 	}
 	snprintf(T.server, sizeof T.server, "%s", srv);
 	T.on = true;
+	sip_timer_init(&T.sweep, trace_on_sweep, NULL);
+	sip_timer_add(w, &T.sweep, TRACE_SWEEP_MS);
 	tp_set_capture(trace_capture);
 	LOG_INFO("siptrace: HEP v3 to %s, %s", T.server,
 		 T.all ? "every message" : "the calls sip_trace() names");
@@ -267,19 +325,37 @@ static void siptrace_destroy(void)
 {
 	if (tp_capture == trace_capture)
 		tp_set_capture(NULL);
+	if (T.on && T.w)
+		sip_timer_cancel(T.w, &T.sweep);
+	pthread_mutex_lock(&T.lock);
 	if (sip_htable_ready(&T.calls)) {
 		sip_hiter it;
 		sip_hiter_init(&it, &T.calls);
-		for (sip_hlink *l; (l = sip_hiter_next(&it));) {
-			trace_ent *e = SIP_HTABLE_ENTRY(l, trace_ent, link);
-			if (T.w && sip_timer_armed(&e->tm))
-				sip_timer_cancel(T.w, &e->tm);
-			ent_free(e);
-		}
+		for (sip_hlink *l; (l = sip_hiter_next(&it));)
+			ent_free(SIP_HTABLE_ENTRY(l, trace_ent, link));
 		sip_htable_destroy(&T.calls);
 	}
+	pthread_mutex_unlock(&T.lock);
 	hep_coll_close();
 	T.on = false;
+}
+
+/* Workers 1..n-1: a collector socket (or connection) of their own, on
+ * their own loop. */
+static void siptrace_worker_start(sip_timer_wheel *w)
+{
+	if (!T.on)
+		return;
+	sip_loop *loop = (sip_loop *)(void *)((char *)w - offsetof(sip_loop, timers));
+	int rc = hep_coll_open(&T.addr, T.tcp, loop, &T.cnt);
+	if (rc != SIP_OK)
+		LOG_ERR("siptrace: worker %u cannot use %s: %s: its messages are not traced",
+			sip_worker_id, T.server, rc == SIP_EIO ? strerror(errno) : sip_strerror(rc));
+}
+
+static void siptrace_worker_stop(void)
+{
+	hep_coll_close();
 }
 
 /* Trace ctx's message, and from now on the other messages of its
@@ -295,10 +371,15 @@ static bool trace_start(struct sip_ctx *ctx, bool dialog)
 	if (T.all)
 		return true;
 	sip_msg *m = ctx->msg;
-	if (trace_find(m->callid, m->cseq.num, dialog))
+	pthread_mutex_lock(&T.lock);
+	if (trace_find(m->callid, m->cseq.num, dialog)) {
+		pthread_mutex_unlock(&T.lock);
 		return true;
+	}
 	bool seen = trace_find(m->callid, m->cseq.num, false) != NULL;
-	if (!ent_add(m->callid, m->cseq.num, dialog))
+	bool added = ent_add(m->callid, m->cseq.num, dialog) != NULL;
+	pthread_mutex_unlock(&T.lock);
+	if (!added)
 		return false;
 	if (!seen && ctx->sock &&
 	    (ctx->route_kind == SIPCC_ROUTE_REQUEST || ctx->route_kind == SIPCC_ROUTE_REPLY))
@@ -320,4 +401,7 @@ sipcc_module sipcc_module_siptrace = {
 	.name = "siptrace",
 	.init = siptrace_init,
 	.destroy = siptrace_destroy,
+	.worker_start = siptrace_worker_start,
+	.worker_stop = siptrace_worker_stop,
+	.workers_safe = true,
 };

@@ -97,7 +97,7 @@ static void ban_free(struct ban_entry *e, const char *why)
 {
 	char ip[64];
 	sip_htable_remove(&bans, &e->link);
-	tp_ban_n--;
+	__atomic_store_n(&tp_ban_n, tp_ban_n - 1, __ATOMIC_RELAXED);
 	LOG_INFO("ban: %s %s (banned by %s, %llu packets dropped)",
 		   tp_addr_key_str(&e->info.key, ip, sizeof ip), why, e->info.by,
 		   (unsigned long long)e->info.dropped);
@@ -118,7 +118,7 @@ static int tp_ban_add_locked(const tp_addr_key *k, uint32_t seconds, const char 
 		memset(e, 0, sizeof *e);
 		e->info.key = *k;
 		sip_htable_insert(&bans, &e->link, tp_addr_key_hash(k));
-		tp_ban_n++;
+		__atomic_store_n(&tp_ban_n, tp_ban_n + 1, __ATOMIC_RELAXED);
 	} else if (ban_expired(e, now)) {
 		e->info.dropped = 0;
 	}
@@ -176,7 +176,7 @@ bool tp_ban_get(const tp_addr_key *k, tp_ban_info *info)
 
 unsigned tp_ban_count(void)
 {
-	return tp_ban_n;
+	return __atomic_load_n(&tp_ban_n, __ATOMIC_RELAXED);
 }
 
 static void tp_ban_foreach_locked(void (*fn)(const tp_ban_info *info, void *arg), void *arg)
@@ -239,7 +239,7 @@ static void tp_ban_clear_locked(void)
 		}
 		sip_htable_destroy(&bans);
 	}
-	tp_ban_n = 0;
+	__atomic_store_n(&tp_ban_n, 0, __ATOMIC_RELAXED);
 }
 
 void tp_ban_clear(void)

@@ -72,10 +72,12 @@ extern int64_t tp_ban_dropped;
  * packet is then counted and must be dropped). Costs nothing while the
  * list is empty. */
 bool tp_ban_check_slow(const sip_addr *src);
+/* Entries in the list: changed under its lock, read here without it by
+ * every worker (atomic). */
 extern unsigned tp_ban_n;
 static inline bool tp_ban_check(const sip_addr *src)
 {
-	return tp_ban_n && tp_ban_check_slow(src);
+	return __atomic_load_n(&tp_ban_n, __ATOMIC_RELAXED) && tp_ban_check_slow(src);
 }
 
 /* The clock the list uses (monotonic ms: sip_loop_clock_ms by default);

@@ -305,3 +305,11 @@ EXTRA_DIST += tests/e2e/uac_bye_gone.xml tests/e2e/uas_ack_exit.xml
 # other, probes bringing it back, trunk registrations on the control socket.
 E2E_TESTS += tests/e2e/ds_workers.sh tests/e2e/dr_workers.sh tests/e2e/trunk_reg_workers.sh
 EXTRA_DIST += tests/e2e/ds_workers.sip
+# The media, HTTP, tracing and flood-control modules on two workers
+# (--workers 2): rtpengine offer/answer/delete of calls owned by either
+# worker, HTTP requests waiting on a slow service from both, every
+# message of both traced, a rate limit and a pike threshold that hold
+# for the sum of both workers' requests.
+E2E_TESTS += tests/e2e/workers_rtpengine.sh tests/e2e/workers_http.sh tests/e2e/workers_siptrace.sh \
+	tests/e2e/workers_ratelimit.sh tests/e2e/workers_pike.sh
+EXTRA_DIST += tests/e2e/workers_rtpengine.sip tests/e2e/workers_http.sip
