@@ -287,3 +287,7 @@ EXTRA_DIST += tests/e2e/dlg_end.sip tests/e2e/uac_wait_bye.xml tests/e2e/uas_wai
 	tests/e2e/uas_ka_silent.xml tests/e2e/dlg_profile.sip tests/e2e/uac_caller.xml \
 	tests/e2e/uac_caller_busy.xml tests/e2e/uac_auth_wait_bye.xml tests/e2e/uac_auth_busy.xml
 EXTRA_DIST += tests/e2e/workers_nat.sip
+
+# Dialogs, profiles and accounting on several workers.
+E2E_TESTS += tests/e2e/workers_dialog.sh
+EXTRA_DIST += tests/e2e/workers_dialog.sip tests/e2e/uac_limit_wait_bye.xml
