@@ -215,6 +215,14 @@ const struct cc_yaml_tmpl cc_yaml_table[] = {
 	/* ---- calls under control (dialog profiles, ending calls) ---- */
 	ROW("dialog_profile", R | F | P | B, "profile: word", "set_dlg_profile(@profile);"),
 	ROW("dialog_profile", R | F | P | B, "profile: word, value: str", "set_dlg_profile(@profile, @value);"),
+	/* The tracked call into a profile unless it holds max calls already
+	 * (for value): 486 then. The count and the add are one step, so the
+	 * limit holds on several workers (call_limit reads, then
+	 * dialog_profile adds). */
+	ROW("dialog_limit", R, "profile: word, max: int(1..1000000)",
+	  "if (!set_dlg_profile_max(@max, @profile)) { t_reply(486, \"Busy Here\"); exit; }"),
+	ROW("dialog_limit", R, "profile: word, max: int(1..1000000), value: str",
+	  "if (!set_dlg_profile_max(@max, @profile, @value)) { t_reply(486, \"Busy Here\"); exit; }"),
 	/* The lifetime from an int AVP (a preference) when it is positive. */
 	ROW("dialog_timeout_from", R | F | P, "avp: word, default: int(1..2147483647)",
 	  "if (avp_count(@avp) > 0 && $avp(@avp) > 0) { dlg_set_timeout($avp(@avp)); } "

@@ -29,6 +29,7 @@ enum acc_kind {
 typedef struct acc_row {
 	enum acc_kind kind;
 	struct acc_row *next;        /* the module's queue */
+	unsigned worker;             /* the worker whose queue it is in */
 	/* acc and missed_calls */
 	sip_str method, from_tag, to_tag, callid, sip_reason, src_ip;
 	sip_str from_user, from_domain, to_user, to_domain, ruri_user, ruri_domain;

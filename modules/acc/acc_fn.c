@@ -13,14 +13,23 @@
  * the setting acc.queue_max. While the database is down or not ready the
  * records wait there and a timer tries again every second; a record
  * beyond the bound is dropped and counted, and the first drop and every
- * 1000th are logged. */
+ * 1000th are logged.
+ *
+ * Several workers: a record is made on the worker of its transaction or
+ * dialog (the final reply, the dialog's end: both run where the call
+ * is), and each worker has its own queue, retry timer and scratch arena
+ * (a database job submitted on a worker completes there); the bound is
+ * per worker. The counters are shared atomics; the rest is set in init,
+ * before the workers start, and only read after. */
 #include "acc/acc.h"
 
+#include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 #include "core/log.h"
 #include "core/status.h"
 #include "core/timer.h"
+#include "core/worker.h"
 #include "proxy/host.h"
 
 
@@ -45,14 +54,23 @@ enum {
 
 static struct {
 	bool up;
+	unsigned queue_max;
+	_Atomic unsigned long written, dropped, failed;
+	const struct dlg_api *dlg;   /* the dialog module, NULL when not used */
+} A;
+
+/* One worker's queue. */
+struct acc_worker {
 	sip_timer_wheel *w;
 	sip_timer retry;
 	acc_row *head, *tail;
-	unsigned queued, queue_max, inflight;
-	unsigned long written, dropped, failed;
+	unsigned queued, inflight;
 	sip_arena arena;             /* scratch: the final reply, re-parsed */
-	const struct dlg_api *dlg;   /* the dialog module, NULL when not used */
-} A;
+};
+
+static struct acc_worker AW[SIP_WORKERS_MAX];
+
+#define ACC_ME (&AW[sip_worker_id])
 
 static int64_t acc_wall_ms(void)
 {
@@ -64,7 +82,7 @@ static int64_t acc_wall_ms(void)
 
 /* ---- the write queue ---- */
 
-static void acc_pump(void);
+static void acc_pump(struct acc_worker *q);
 
 static int acc_job_run(db *d, void *arg)
 {
@@ -73,33 +91,33 @@ static int acc_job_run(db *d, void *arg)
 
 static void acc_drop(acc_row *r, const char *why)
 {
-	A.dropped++;
-	if (A.dropped == 1 || A.dropped % 1000 == 0)
+	unsigned long n = atomic_fetch_add(&A.dropped, 1) + 1;
+	if (n == 1 || n % 1000 == 0)
 		LOG_WARN("acc: %s; %lu accounting records dropped so far (acc.queue_max = %u)",
-			 why, A.dropped, A.queue_max);
+			 why, n, A.queue_max);
 	acc_row_free(r);
 }
 
-static void acc_push(acc_row *r, bool front)
+static void acc_push(struct acc_worker *q, acc_row *r, bool front)
 {
-	if (A.queued >= A.queue_max) {
+	if (q->queued >= A.queue_max) {
 		acc_drop(r, "the queue of records waiting for the database is full");
 		return;
 	}
 	if (front) {
-		r->next = A.head;
-		A.head = r;
-		if (!A.tail)
-			A.tail = r;
+		r->next = q->head;
+		q->head = r;
+		if (!q->tail)
+			q->tail = r;
 	} else {
 		r->next = NULL;
-		if (A.tail)
-			A.tail->next = r;
+		if (q->tail)
+			q->tail->next = r;
 		else
-			A.head = r;
-		A.tail = r;
+			q->head = r;
+		q->tail = r;
 	}
-	A.queued++;
+	q->queued++;
 }
 
 /* A record the worker ran: stored, refused for good (logged, not retried:
@@ -108,48 +126,54 @@ static void acc_push(acc_row *r, bool front)
 static void acc_job_done(int status, void *arg)
 {
 	acc_row *r = arg;
+	/* The worker that submitted it (the completion is posted back to it;
+	 * once that worker has stopped, it runs on the main thread at exit,
+	 * and only frees). */
+	struct acc_worker *q = &AW[r->worker];
+	bool mine = r->worker == sip_worker_id && q->w;
 
-	A.inflight--;
+	q->inflight--;
 	if (status == SIP_OK) {
-		A.written++;
+		atomic_fetch_add(&A.written, 1);
 		acc_row_free(r);
 	} else if (status == SIP_EDBDOWN || status == SIP_ETIMEOUT) {
-		if (!A.up || proxy_db_stopping())
+		if (!A.up || !mine || proxy_db_stopping())
 			acc_drop(r, "the proxy stops before the database took the records");
 		else
-			acc_push(r, true);
+			acc_push(q, r, true);
 	} else {
-		A.failed++;
+		atomic_fetch_add(&A.failed, 1);
 		LOG_ERR("acc: the database refused a %s record: %s", acc_kind_table(r->kind),
 			sip_strerror(status));
 		acc_row_free(r);
 	}
-	if (A.up)
-		acc_pump();
+	if (A.up && mine)
+		acc_pump(q);
 }
 
-/* Hand queued records to the worker while it takes them. */
-static void acc_pump(void)
+/* Hand the queued records of worker q (the caller's) to the database
+ * worker while it takes them. */
+static void acc_pump(struct acc_worker *q)
 {
-	while (A.head && A.inflight < ACC_INFLIGHT) {
-		acc_row *r = A.head;
+	while (q->head && q->inflight < ACC_INFLIGHT) {
+		acc_row *r = q->head;
+		r->worker = sip_worker_id;
 		if (proxy_db_submit(acc_job_run, acc_job_done, r) != SIP_OK)
 			break;
-		A.head = r->next;
-		if (!A.head)
-			A.tail = NULL;
-		A.queued--;
-		A.inflight++;
+		q->head = r->next;
+		if (!q->head)
+			q->tail = NULL;
+		q->queued--;
+		q->inflight++;
 	}
-	if (A.head && A.w && !sip_timer_armed(&A.retry))
-		sip_timer_add(A.w, &A.retry, ACC_RETRY_MS);
+	if (q->head && q->w && !sip_timer_armed(&q->retry))
+		sip_timer_add(q->w, &q->retry, ACC_RETRY_MS);
 }
 
 static void acc_retry(sip_timer *t, void *arg)
 {
 	(void)t;
-	(void)arg;
-	acc_pump();
+	acc_pump(arg);
 }
 
 /* Log r and/or queue it for the database; takes r. */
@@ -164,9 +188,10 @@ static void acc_emit(acc_row *r, unsigned flags)
 		acc_row_format(r, line, sizeof line);
 		LOG_NOTICE("%s", line);
 	}
-	if ((flags & ACC_F_DB) && A.up) {
-		acc_push(r, false);
-		acc_pump();
+	struct acc_worker *q = ACC_ME;
+	if ((flags & ACC_F_DB) && A.up && q->w) {
+		acc_push(q, r, false);
+		acc_pump(q);
 	} else {
 		acc_row_free(r);
 	}
@@ -277,9 +302,10 @@ static void acc_txn_final(txn *s, int code)
 	bool missed = code >= 300 && s->is_invite && (f & ACC_F_MISSED);
 	if (!acc && !missed)
 		return;
-	sip_arena_reset(&A.arena);
+	sip_arena *scratch = &ACC_ME->arena;
+	sip_arena_reset(scratch);
 	sip_msg resp;
-	if (!s->out_len || sip_msg_parse(&A.arena, s->out, s->out_len, &resp) != SIP_OK
+	if (!s->out_len || sip_msg_parse(scratch, s->out, s->out_len, &resp) != SIP_OK
 	    || resp.is_request) {
 		LOG_WARN("acc: cannot read the final reply of a transaction back; not accounted");
 		return;
@@ -365,6 +391,36 @@ static void acc_dlg_end(dlg *d, enum dlg_end_reason why, uint64_t duration_ms, v
 
 /* ---- start-up ---- */
 
+/* The caller's queue, retry timer on w. */
+static void acc_worker_init(sip_timer_wheel *w)
+{
+	struct acc_worker *q = ACC_ME;
+	memset(q, 0, sizeof *q);
+	q->w = w;
+	sip_timer_init(&q->retry, acc_retry, q);
+	sip_arena_init(&q->arena, 4096);
+}
+
+/* Free the caller's queue; the records it still held. */
+static unsigned acc_worker_destroy(void)
+{
+	struct acc_worker *q = ACC_ME;
+	if (!q->w)
+		return 0;
+	sip_timer_cancel(q->w, &q->retry);
+	unsigned lost = q->queued;
+	while (q->head) {
+		acc_row *r = q->head;
+		q->head = r->next;
+		acc_row_free(r);
+	}
+	q->tail = NULL;
+	q->queued = 0;
+	q->w = NULL;
+	sip_arena_destroy(&q->arena);
+	return lost;
+}
+
 static void acc_module_init(sip_timer_wheel *w)
 {
 	int64_t q = sipcc_setting_int("acc", "queue_max", ACC_QUEUE_DEFAULT);
@@ -373,11 +429,12 @@ static void acc_module_init(sip_timer_wheel *w)
 			 ACC_QUEUE_DEFAULT);
 		q = ACC_QUEUE_DEFAULT;
 	}
-	memset(&A, 0, sizeof A);
+	A.up = false;
 	A.queue_max = (unsigned)q;
-	A.w = w;
-	sip_timer_init(&A.retry, acc_retry, NULL);
-	sip_arena_init(&A.arena, 4096);
+	atomic_store(&A.written, 0);
+	atomic_store(&A.dropped, 0);
+	atomic_store(&A.failed, 0);
+	acc_worker_init(w);
 	/* The dialog module, when the policy tracks dialogs. */
 	A.dlg = proxy_module_api("dialog");
 	static const struct dlg_callbacks cb = { .on_end = acc_dlg_end };
@@ -387,32 +444,41 @@ static void acc_module_init(sip_timer_wheel *w)
 	A.up = true;
 }
 
+static void acc_module_worker_start(sip_timer_wheel *w)
+{
+	if (A.up)
+		acc_worker_init(w);
+}
+
+static void acc_module_worker_stop(void)
+{
+	unsigned lost = acc_worker_destroy();
+	if (lost)
+		LOG_WARN("acc: %u accounting records of worker %u not written at shutdown", lost,
+			 sip_worker_id);
+}
+
 static void acc_module_destroy(void)
 {
 	if (!A.up)
 		return;
-	if (A.w)
-		sip_timer_cancel(A.w, &A.retry);
 	A.up = false;
-	unsigned lost = A.queued;
-	while (A.head) {
-		acc_row *r = A.head;
-		A.head = r->next;
-		acc_row_free(r);
-	}
-	A.tail = NULL;
-	A.queued = 0;
-	if (lost || A.dropped)
+	unsigned lost = acc_worker_destroy();
+	unsigned long dropped = atomic_load(&A.dropped);
+	if (lost || dropped)
 		LOG_WARN("acc: %u accounting records not written at shutdown, %lu dropped before",
-			 lost, A.dropped);
-	LOG_INFO("acc: %lu records written, %lu refused by the database", A.written, A.failed);
-	sip_arena_destroy(&A.arena);
+			 lost, dropped);
+	LOG_INFO("acc: %lu records written, %lu refused by the database",
+		 atomic_load(&A.written), atomic_load(&A.failed));
 }
 
 sipcc_module sipcc_module_acc = {
 	.name = "acc",
 	.init = acc_module_init,
 	.destroy = acc_module_destroy,
+	.worker_start = acc_module_worker_start,
+	.worker_stop = acc_module_worker_stop,
 	.final = acc_txn_final,
 	.call_copy = acc_call_copy,
+	.workers_safe = true,
 };

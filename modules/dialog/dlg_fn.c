@@ -3,19 +3,28 @@
  * ("dlgvar NAME: str"), and the hooks through which the proxy tells the
  * dialog layer what happens to the requests and replies of a dialog
  * (proxy/proxy.h). The proxy main starts it when a policy uses it
- * (proxy/modules.h). */
+ * (proxy/modules.h).
+ *
+ * Several workers: every message of a call runs on its Call-ID's worker,
+ * so the hooks and functions here see the dialogs of the caller's worker
+ * (dialog/dialog.h: one table per worker, timers on its wheel, its BYEs
+ * sent from it). Profiles count the dialogs of every worker under one
+ * lock (set_dlg_profile_max checks and adds in one step); the control
+ * commands reach another worker's dialogs through its lock or by posting
+ * to it (dlg_ctl.c). */
 #include <stdint.h>
 #include <string.h>
 #include "core/log.h"
 #include "core/status.h"
+#include "core/worker.h"
 #include "dialog/dialog.h"
 #include "dialog/profile.h"
 #include "dialog/dlg_mod.h"
 #include "proxy/host.h"
 
+/* Set in init, before the workers start; read-only after. */
 static struct {
 	bool up;
-	sip_timer_wheel *w;
 	uint32_t default_timeout;
 } M;
 
@@ -179,7 +188,6 @@ static void dlg_module_init(sip_timer_wheel *w)
 		t = DLG_DEFAULT_TIMEOUT_S;
 	}
 	M.default_timeout = (uint32_t)t;
-	M.w = w;
 	if (dlg_layer_init(w, 12) != SIP_OK) {
 		LOG_ERR("dialog: cannot set up the dialog table");
 		return;
@@ -194,9 +202,22 @@ static void dlg_module_init(sip_timer_wheel *w)
 		static const struct dlg_callbacks ev_cb = { .on_state = dlg_event_state };
 		dlg_callbacks_add(&ev_cb);
 	}
-	dlg_hangup_init(w);
 	M.up = true;
 	dlg_ctl_init();
+}
+
+/* Each other worker's own table and timers (dialog.h). */
+static void dlg_module_worker_start(sip_timer_wheel *w)
+{
+	if (M.up && dlg_layer_worker_start(w) != SIP_OK)
+		LOG_ERR("dialog: cannot set up the dialog table of worker %u", sip_worker_id);
+}
+
+static void dlg_module_worker_stop(void)
+{
+	if (M.up)
+		dlg_layer_worker_stop();
+	dlg_hangup_destroy();
 }
 
 static void dlg_module_destroy(void)
@@ -267,6 +288,25 @@ int64_t sipcc_fn_set_dlg_profile(struct sip_ctx *ctx, int64_t p, const char *v, 
 	return dlg_profile_add(d, (unsigned)p, sip_str_make(v, vlen)) == SIP_OK;
 }
 
+/* Admitted in one step under the profiles' lock, so that calls routed at
+ * once on several workers cannot pass max together (get_profile_size
+ * then set_dlg_profile can: each worker reads the count before the
+ * other adds). */
+int64_t sipcc_fn_set_dlg_profile_max(struct sip_ctx *ctx, int64_t max, int64_t p, const char *v,
+				     size_t vlen)
+{
+	dlg *d = dlg_cur(ctx);
+	if (!d || d->state == DLG_ENDED || p < 0 || max < 0)
+		return 0;
+	if (dlg_profile_has_value((unsigned)p) && !vlen) {
+		LOG_WARN("dialog: set_dlg_profile_max(%s) with an empty value; not set",
+			 dlg_profile_name((unsigned)p));
+		return 0;
+	}
+	return dlg_profile_add_max(d, (unsigned)p, sip_str_make(v, vlen), (unsigned long)max) ==
+	       SIP_OK;
+}
+
 /* An empty value names no value: every value of a profile with values. */
 int64_t sipcc_fn_unset_dlg_profile(struct sip_ctx *ctx, int64_t p, const char *v, size_t vlen)
 {
@@ -314,9 +354,9 @@ void sipcc_pv_DLG_state_get(struct sip_ctx *ctx, sip_str *out)
 int64_t sipcc_pv_DLG_lifetime_get(struct sip_ctx *ctx)
 {
 	dlg *d = dlg_cur(ctx);
-	if (!d || !d->confirmed_ms || !M.w)
+	if (!d || !d->confirmed_ms || !dlg_wheel(d))
 		return 0;
-	uint64_t end = d->state == DLG_ENDED ? d->ended_ms : M.w->now_ms;
+	uint64_t end = d->state == DLG_ENDED ? d->ended_ms : dlg_wheel(d)->now_ms;
 	return (int64_t)((end - d->confirmed_ms) / 1000);
 }
 
@@ -367,10 +407,13 @@ sipcc_module sipcc_module_dialog = {
 	.name = "dialog",
 	.init = dlg_module_init,
 	.destroy = dlg_module_destroy,
+	.worker_start = dlg_module_worker_start,
+	.worker_stop = dlg_module_worker_stop,
 	.request = hook_request,
 	.routed = hook_routed,
 	.route_txn = hook_route_txn,
 	.reply = hook_reply,
 	.final = hook_final,
 	.api = &dlg_api,
+	.workers_safe = true,
 };

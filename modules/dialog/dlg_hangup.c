@@ -14,15 +14,9 @@
 #include <string.h>
 #include "core/log.h"
 #include "core/status.h"
+#include "core/worker.h"
 #include "dialog/dlg_mod.h"
 #include "net/transport.h"
-
-static sip_timer_wheel *W;
-
-void dlg_hangup_init(sip_timer_wheel *w)
-{
-	W = w;
-}
 
 sip_str dlg_contact_uri(sip_msg *m)
 {
@@ -176,16 +170,19 @@ static sip_str naddr_of(sip_arena *a, sip_str whole, sip_str uri, sip_str tag)
 }
 
 /* What one request of the proxy's own in a dialog waits for; in a list
- * so that those still waiting at exit are freed. */
+ * so that those still waiting at exit are freed. The request is the
+ * dialog owner's (its answer comes back to the worker that sent it), and
+ * so is the list it is in: one per worker. */
 struct dlg_uac_arg {
 	dlg *d;
 	uint64_t id;
 	enum dlg_side side;
 	bool probe;
+	unsigned worker;
 	struct dlg_uac_arg *prev, *next;
 };
 
-static struct dlg_uac_arg *pending;
+static struct dlg_uac_arg *pending[SIP_WORKERS_MAX];
 
 static struct dlg_uac_arg *uac_arg_new(void)
 {
@@ -193,10 +190,12 @@ static struct dlg_uac_arg *uac_arg_new(void)
 	if (!ua)
 		return NULL;
 	memset(ua, 0, sizeof *ua);
-	ua->next = pending;
-	if (pending)
-		pending->prev = ua;
-	pending = ua;
+	ua->worker = sip_worker_id;
+	struct dlg_uac_arg **head = &pending[ua->worker];
+	ua->next = *head;
+	if (*head)
+		(*head)->prev = ua;
+	*head = ua;
 	return ua;
 }
 
@@ -207,7 +206,7 @@ static void uac_arg_free(struct dlg_uac_arg *ua)
 	if (ua->prev)
 		ua->prev->next = ua->next;
 	else
-		pending = ua->next;
+		pending[ua->worker] = ua->next;
 	if (ua->next)
 		ua->next->prev = ua->prev;
 	sip_mem_free(ua);
@@ -215,9 +214,8 @@ static void uac_arg_free(struct dlg_uac_arg *ua)
 
 void dlg_hangup_destroy(void)
 {
-	while (pending)
-		uac_arg_free(pending);
-	W = NULL;
+	while (pending[sip_worker_id])
+		uac_arg_free(pending[sip_worker_id]);
 }
 
 static void dlg_probe_done(void *arg, int code, const sip_msg *resp);
@@ -312,9 +310,10 @@ bool dlg_hangup(dlg *d, enum dlg_end_reason why)
 
 static void dlg_ka_arm(dlg *d)
 {
-	if (!W || !d->keepalive_s || d->state != DLG_CONFIRMED)
+	sip_timer_wheel *w = dlg_wheel(d);
+	if (!w || !d->keepalive_s || d->state != DLG_CONFIRMED)
 		return;
-	sip_timer_add(W, &d->t_ka, (uint64_t)d->keepalive_s * 1000);
+	sip_timer_add(w, &d->t_ka, (uint64_t)d->keepalive_s * 1000);
 }
 
 /* A round of probes: OPTIONS to each side, then the next round. */
@@ -353,9 +352,12 @@ static void dlg_probe_done(void *arg, int code, const sip_msg *resp)
 
 void dlg_keepalive(dlg *d, uint32_t seconds)
 {
-	if (W)
-		sip_timer_cancel(W, &d->t_ka);
+	sip_timer_wheel *w = dlg_wheel(d);
+	if (w)
+		sip_timer_cancel(w, &d->t_ka);
+	dlg_lock(d);
 	d->keepalive_s = seconds;
+	dlg_unlock(d);
 	sip_timer_init(&d->t_ka, dlg_ka_fire, d);
 	dlg_ka_arm(d);
 }

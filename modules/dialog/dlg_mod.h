@@ -29,8 +29,7 @@ void dlg_keepalive(dlg *d, uint32_t seconds);
  * its BYEs. */
 void dlg_ka_state(dlg *d, enum dlg_state from, void *arg);
 void dlg_hangup_on_end(dlg *d, enum dlg_end_reason why, uint64_t ms, void *arg);
-/* Set up (timers on w), and at exit free what still waits for an answer. */
-void dlg_hangup_init(sip_timer_wheel *w);
+/* At exit (of each worker), free what still waits for an answer there. */
 void dlg_hangup_destroy(void);
 
 #endif

@@ -258,7 +258,11 @@ unsigned db_worker_complete(db_worker *w)
 	while (list) {
 		db_job *j = list;
 		list = j->next;
+		/* Under the lock: another thread may submit meanwhile (a proxy
+		 * worker's job, whose completion is posted back to it). */
+		pthread_mutex_lock(&w->mu);
 		w->pending--;
+		pthread_mutex_unlock(&w->mu);
 		if (j->status == SIP_EDB || j->status == SIP_EDBDOWN || j->status == SIP_ETIMEOUT)
 			w->stats.failed++;
 		j->done(j->status, j->arg);
@@ -281,7 +285,13 @@ bool db_worker_up(const db_worker *w)
 
 unsigned db_worker_pending(const db_worker *w)
 {
-	return w->pending;
+	db_worker *mw = (db_worker *)w;
+	unsigned n;
+
+	pthread_mutex_lock(&mw->mu);
+	n = w->pending;
+	pthread_mutex_unlock(&mw->mu);
+	return n;
 }
 
 void db_worker_get_stats(const db_worker *w, db_worker_stats *out)

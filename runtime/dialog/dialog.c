@@ -1,10 +1,13 @@
 /* The dialog layer (see dialog.h). */
 #include "dialog/dialog.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include "core/hash.h"
 #include "core/log.h"
 #include "core/status.h"
+#include "core/worker.h"
 #include "dialog/profile.h"
 
 /* A dialog with the first block of its arena in one allocation: the
@@ -14,68 +17,146 @@ struct dlg_mem {
 	char arena[1024];
 };
 
-static struct {
+/* The dialogs of one worker: those of the calls it owns. Only its own
+ * thread changes them (and reads them without a lock); it takes lock
+ * while it changes the table or what dlg_foreach shows, which is how
+ * another thread (the control socket's, on worker 0) reads them. */
+struct dlg_worker {
+	pthread_mutex_t lock;
 	sip_timer_wheel *w;
 	sip_htable table;               /* dialogs by Call-ID */
 	dlg *free;
-	uint64_t next_id;
-	unsigned long active;
+};
+
+static struct dlg_worker DW[SIP_WORKERS_MAX] = {
+	[0 ... SIP_WORKERS_MAX - 1] = { .lock = PTHREAD_MUTEX_INITIALIZER },
+};
+
+/* What every worker shares: the callbacks (registered at start-up, before
+ * the workers run, then only read), the id counter and the count. */
+static struct {
+	unsigned hash_bits;
+	_Atomic uint64_t next_id;
+	_Atomic unsigned long active;
 	struct dlg_callbacks cbs[DLG_MAX_CALLBACKS];
 	unsigned n_cbs;
-} D;
+} D = { .next_id = 1 };
+
+/* The caller's worker (the owner of the dialogs it handles). */
+#define DLG_ME (&DW[sip_worker_id])
+
+static struct dlg_worker *dlg_wk(const dlg *d)
+{
+	return &DW[d->worker];
+}
+
+sip_timer_wheel *dlg_wheel(const dlg *d)
+{
+	return dlg_wk(d)->w;
+}
+
+void dlg_lock(const dlg *d)
+{
+	pthread_mutex_lock(&dlg_wk(d)->lock);
+}
+
+void dlg_unlock(const dlg *d)
+{
+	pthread_mutex_unlock(&dlg_wk(d)->lock);
+}
 
 static uint32_t dlg_hash(sip_str s)
 {
 	return sip_hash_str(s);
 }
 
+/* The caller's table, with timers on w. */
+static int dlg_worker_init(sip_timer_wheel *w)
+{
+	struct dlg_worker *k = DLG_ME;
+	pthread_mutex_lock(&k->lock);
+	int rc = sip_htable_init(&k->table, D.hash_bits);
+	k->w = w;
+	pthread_mutex_unlock(&k->lock);
+	return rc == SIP_OK ? SIP_OK : SIP_NOMEM;
+}
+
 int dlg_layer_init(sip_timer_wheel *w, unsigned hash_bits)
 {
 	if (hash_bits < 4 || hash_bits > 24)
 		return SIP_EINVAL;
-	if (sip_htable_init(&D.table, hash_bits) != SIP_OK)
-		return SIP_NOMEM;
-	D.w = w;
-	D.active = 0;
+	D.hash_bits = hash_bits;
+	atomic_store(&D.active, 0);
 	D.n_cbs = 0;
-	if (!D.next_id)
-		D.next_id = 1;
-	return SIP_OK;
+	return dlg_worker_init(w);
+}
+
+int dlg_layer_worker_start(sip_timer_wheel *w)
+{
+	if (!D.hash_bits)
+		return SIP_ESTATE;
+	return dlg_worker_init(w);
 }
 
 /* Back to the free list: the id changes, so references held elsewhere
  * (a transaction's) no longer validate. */
 static void dlg_recycle(dlg *d)
 {
-	sip_timer_cancel(D.w, &d->t_life);
-	sip_timer_cancel(D.w, &d->t_ka);
+	struct dlg_worker *k = dlg_wk(d);
+	sip_timer_cancel(k->w, &d->t_life);
+	sip_timer_cancel(k->w, &d->t_ka);
 	dlg_profile_clear(d);
-	sip_htable_remove(&D.table, &d->hlink);
+	pthread_mutex_lock(&k->lock);
+	sip_htable_remove(&k->table, &d->hlink);
 	d->state = DLG_FREE;
 	d->id = 0;
-	d->free_next = D.free;
-	D.free = d;
+	pthread_mutex_unlock(&k->lock);
+	d->free_next = k->free;
+	k->free = d;
 }
 
-void dlg_layer_destroy(void)
+/* End the caller's dialogs (DLG_END_SHUTDOWN) and free its table. One
+ * at a time, the lock released around each end (its callbacks call other
+ * modules). */
+static void dlg_worker_destroy(void)
 {
-	if (!sip_htable_ready(&D.table))
+	struct dlg_worker *k = DLG_ME;
+	if (!sip_htable_ready(&k->table))
 		return;
-	sip_hiter it;
-	sip_hiter_init(&it, &D.table);
-	for (sip_hlink *l; (l = sip_hiter_next(&it));) {
+	for (;;) {
+		pthread_mutex_lock(&k->lock);
+		sip_hiter it;
+		sip_hiter_init(&it, &k->table);
+		sip_hlink *l = sip_hiter_next(&it);
+		sip_hiter_done(&it);
+		pthread_mutex_unlock(&k->lock);
+		if (!l)
+			break;
 		dlg *d = SIP_HTABLE_ENTRY(l, dlg, hlink);
 		dlg_end(d, DLG_END_SHUTDOWN);
 		dlg_recycle(d);
 	}
-	while (D.free) {
-		dlg *d = D.free;
-		D.free = d->free_next;
+	while (k->free) {
+		dlg *d = k->free;
+		k->free = d->free_next;
 		sip_arena_destroy(&d->arena);
 		sip_mem_free(d);
 	}
-	sip_htable_destroy(&D.table);
-	D.active = 0;
+	pthread_mutex_lock(&k->lock);
+	sip_htable_destroy(&k->table);
+	k->w = NULL;
+	pthread_mutex_unlock(&k->lock);
+}
+
+void dlg_layer_worker_stop(void)
+{
+	dlg_worker_destroy();
+}
+
+void dlg_layer_destroy(void)
+{
+	dlg_worker_destroy();
+	atomic_store(&D.active, 0);
 	D.n_cbs = 0;
 }
 
@@ -92,7 +173,9 @@ int dlg_callbacks_add(const struct dlg_callbacks *cb)
 static void dlg_change(dlg *d, enum dlg_state to)
 {
 	enum dlg_state from = d->state;
+	dlg_lock(d);
 	d->state = to;
+	dlg_unlock(d);
 	for (unsigned i = 0; i < D.n_cbs; i++)
 		if (D.cbs[i].on_state)
 			D.cbs[i].on_state(d, from, D.cbs[i].arg);
@@ -113,10 +196,11 @@ static void dlg_on_timer(sip_timer *t, void *arg)
 
 static dlg *dlg_alloc(void)
 {
-	dlg *d = D.free;
+	struct dlg_worker *k = DLG_ME;
+	dlg *d = k->free;
 	sip_arena arena;
 	if (d) {
-		D.free = d->free_next;
+		k->free = d->free_next;
 		sip_arena_reset(&d->arena);
 		arena = d->arena;
 	} else {
@@ -128,7 +212,8 @@ static dlg *dlg_alloc(void)
 	}
 	memset(d, 0, sizeof *d);
 	d->arena = arena;
-	d->id = D.next_id++;
+	d->id = atomic_fetch_add(&D.next_id, 1);
+	d->worker = sip_worker_id;
 	sip_timer_init(&d->t_life, dlg_on_timer, d);
 	sip_timer_init(&d->t_ka, NULL, d);
 	return d;
@@ -141,7 +226,7 @@ static sip_str naddr_uri(sip_naddr *n)
 
 static dlg *dlg_find(uint32_t h, sip_htable_eq eq, const sip_msg *req)
 {
-	sip_hlink *l = sip_htable_find(&D.table, h, eq, req);
+	sip_hlink *l = sip_htable_find(&DLG_ME->table, h, eq, req);
 	return l ? SIP_HTABLE_ENTRY(l, dlg, hlink) : NULL;
 }
 
@@ -157,7 +242,8 @@ static bool dlg_eq_caller(const sip_hlink *l, const void *arg)
 
 dlg *dlg_create(sip_msg *req, uint32_t timeout_s)
 {
-	if (!sip_htable_ready(&D.table) || !req->is_request || req->method != SIP_METHOD_INVITE ||
+	struct dlg_worker *k = DLG_ME;
+	if (!sip_htable_ready(&k->table) || !req->is_request || req->method != SIP_METHOD_INVITE ||
 	    req->to_tag.len || !req->callid.len || !req->from_tag.len)
 		return NULL;
 	uint32_t h = dlg_hash(req->callid);
@@ -174,18 +260,20 @@ dlg *dlg_create(sip_msg *req, uint32_t timeout_s)
 	d->callee_uri = tu.len ? sip_arena_strdup(&d->arena, tu) : SIP_STR_NULL;
 	if (!d->callid.s || !d->caller_tag.s || (fu.len && !d->caller_uri.s) ||
 	    (tu.len && !d->callee_uri.s)) {
-		d->free_next = D.free;
-		D.free = d;
+		d->free_next = k->free;
+		k->free = d;
 		return NULL;
 	}
 	d->timeout_s = timeout_s ? timeout_s : DLG_DEFAULT_TIMEOUT_S;
-	d->created_ms = D.w->now_ms;
-	sip_htable_insert(&D.table, &d->hlink, h);
-	D.active++;
+	d->created_ms = k->w->now_ms;
+	pthread_mutex_lock(&k->lock);
+	sip_htable_insert(&k->table, &d->hlink, h);
+	pthread_mutex_unlock(&k->lock);
+	atomic_fetch_add(&D.active, 1);
 	dlg_change(d, DLG_UNCONFIRMED);
 	/* Until it is confirmed the INVITE transaction bounds its set-up; the
 	 * lifetime is a backstop should no final reply ever be seen. */
-	sip_timer_add(D.w, &d->t_life, (uint64_t)d->timeout_s * 1000);
+	sip_timer_add(k->w, &d->t_life, (uint64_t)d->timeout_s * 1000);
 	return d;
 }
 
@@ -207,7 +295,7 @@ static bool dlg_eq_tags(const sip_hlink *l, const void *arg)
 
 dlg *dlg_match(sip_msg *req, bool *from_caller)
 {
-	if (!sip_htable_ready(&D.table) || !req->callid.len || !req->to_tag.len)
+	if (!sip_htable_ready(&DLG_ME->table) || !req->callid.len || !req->to_tag.len)
 		return NULL;
 	dlg *d = dlg_find(dlg_hash(req->callid), dlg_eq_tags, req);
 	if (d && from_caller)
@@ -221,8 +309,11 @@ static void dlg_set_callee_tag(dlg *d, sip_str tag)
 	if (!tag.len || sip_str_eq(d->callee_tag, tag))
 		return;
 	sip_str c = sip_arena_strdup(&d->arena, tag);
-	if (c.s)
+	if (c.s) {
+		dlg_lock(d);
 		d->callee_tag = c;
+		dlg_unlock(d);
+	}
 }
 
 void dlg_response(dlg *d, int code, sip_str to_tag)
@@ -246,9 +337,11 @@ void dlg_response(dlg *d, int code, sip_str to_tag)
 	if (d->state == DLG_CONFIRMED)
 		return;    /* another fork's 2xx: the first one made the dialog */
 	dlg_set_callee_tag(d, to_tag);
-	d->confirmed_ms = D.w->now_ms;
+	dlg_lock(d);
+	d->confirmed_ms = dlg_wheel(d)->now_ms;
+	dlg_unlock(d);
 	dlg_change(d, DLG_CONFIRMED);
-	sip_timer_add(D.w, &d->t_life, (uint64_t)d->timeout_s * 1000);
+	sip_timer_add(dlg_wheel(d), &d->t_life, (uint64_t)d->timeout_s * 1000);
 	for (unsigned i = 0; i < D.n_cbs; i++)
 		if (D.cbs[i].on_start)
 			D.cbs[i].on_start(d, D.cbs[i].arg);
@@ -259,10 +352,11 @@ void dlg_end(dlg *d, enum dlg_end_reason why)
 	if (d->state == DLG_ENDED || d->state == DLG_FREE)
 		return;
 	bool confirmed = d->state == DLG_CONFIRMED;
+	sip_timer_wheel *w = dlg_wheel(d);
 	d->end_reason = why;
-	d->ended_ms = D.w->now_ms;
-	D.active--;
-	sip_timer_cancel(D.w, &d->t_ka);
+	d->ended_ms = w->now_ms;
+	atomic_fetch_sub(&D.active, 1);
+	sip_timer_cancel(w, &d->t_ka);
 	/* It leaves its profiles however it ends. */
 	dlg_profile_clear(d);
 	dlg_change(d, DLG_ENDED);
@@ -271,15 +365,17 @@ void dlg_end(dlg *d, enum dlg_end_reason why)
 		if (D.cbs[i].on_end)
 			D.cbs[i].on_end(d, why, dur, D.cbs[i].arg);
 	if (why != DLG_END_SHUTDOWN)
-		sip_timer_add(D.w, &d->t_life, DLG_LINGER_MS);
+		sip_timer_add(w, &d->t_life, DLG_LINGER_MS);
 }
 
 void dlg_set_timeout(dlg *d, uint32_t timeout_s)
 {
 	if (d->state == DLG_ENDED || d->state == DLG_FREE)
 		return;
+	dlg_lock(d);
 	d->timeout_s = timeout_s ? timeout_s : 1;
-	sip_timer_add(D.w, &d->t_life, (uint64_t)d->timeout_s * 1000);
+	dlg_unlock(d);
+	sip_timer_add(dlg_wheel(d), &d->t_life, (uint64_t)d->timeout_s * 1000);
 }
 
 /* Keep a copy of v in d's arena in *field (v empty: unchanged). */
@@ -326,18 +422,23 @@ void dlg_seen_cseq(dlg *d, enum dlg_side s, uint32_t n)
 
 dlg *dlg_by_id(uint64_t id)
 {
-	if (!sip_htable_ready(&D.table) || !id)
+	struct dlg_worker *k = DLG_ME;
+	dlg *found = NULL;
+	if (!sip_htable_ready(&k->table) || !id)
 		return NULL;
+	/* An iterator marks the table (no resize meanwhile): under the lock,
+	 * as another thread's dlg_foreach. */
+	pthread_mutex_lock(&k->lock);
 	sip_hiter it;
-	sip_hiter_init(&it, &D.table);
-	for (sip_hlink *l; (l = sip_hiter_next(&it));) {
+	sip_hiter_init(&it, &k->table);
+	for (sip_hlink *l; !found && (l = sip_hiter_next(&it));) {
 		dlg *d = SIP_HTABLE_ENTRY(l, dlg, hlink);
-		if (d->id == id && d->state != DLG_ENDED && d->state != DLG_FREE) {
-			sip_hiter_done(&it);
-			return d;
-		}
+		if (d->id == id && d->state != DLG_ENDED && d->state != DLG_FREE)
+			found = d;
 	}
-	return NULL;
+	sip_hiter_done(&it);
+	pthread_mutex_unlock(&k->lock);
+	return found;
 }
 
 static bool dlg_eq_callid(const sip_hlink *l, const void *arg)
@@ -348,13 +449,14 @@ static bool dlg_eq_callid(const sip_hlink *l, const void *arg)
 
 void dlg_by_callid(sip_str callid, void (*fn)(dlg *d, void *arg), void *arg)
 {
-	if (!sip_htable_ready(&D.table) || !callid.len)
+	struct dlg_worker *k = DLG_ME;
+	if (!sip_htable_ready(&k->table) || !callid.len)
 		return;
 	/* fn may end the dialog (it then no longer matches): look again
 	 * after each, at most as many times as there are dialogs. */
 	uint32_t h = dlg_hash(callid);
-	for (unsigned long n = D.active + 1; n; n--) {
-		sip_hlink *l = sip_htable_find(&D.table, h, dlg_eq_callid, &callid);
+	for (unsigned long n = atomic_load(&D.active) + 1; n; n--) {
+		sip_hlink *l = sip_htable_find(&k->table, h, dlg_eq_callid, &callid);
 		if (!l)
 			return;
 		dlg *d = SIP_HTABLE_ENTRY(l, dlg, hlink);
@@ -400,7 +502,7 @@ bool dlg_valid(const dlg *d, uint64_t id)
 
 unsigned long dlg_active(void)
 {
-	return D.active;
+	return atomic_load_explicit(&D.active, memory_order_relaxed);
 }
 
 const char *dlg_state_name(enum dlg_state s)
@@ -444,15 +546,45 @@ const struct dlg_var *dlg_var_get(const dlg *d, unsigned idx)
 	return &d->vars[idx];
 }
 
+/* Each worker's table under its lock: what fn reads (dlg_foreach in
+ * dialog.h) is changed only under it. */
 void dlg_foreach(void (*fn)(const dlg *d, void *arg), void *arg)
 {
-	if (!sip_htable_ready(&D.table))
-		return;
-	sip_hiter it;
-	sip_hiter_init(&it, &D.table);
-	for (sip_hlink *l; (l = sip_hiter_next(&it));) {
-		const dlg *d = SIP_HTABLE_ENTRY(l, dlg, hlink);
-		if (d->state != DLG_ENDED && d->state != DLG_FREE)
-			fn(d, arg);
+	for (unsigned i = 0; i < SIP_WORKERS_MAX; i++) {
+		struct dlg_worker *k = &DW[i];
+		pthread_mutex_lock(&k->lock);
+		if (sip_htable_ready(&k->table)) {
+			sip_hiter it;
+			sip_hiter_init(&it, &k->table);
+			for (sip_hlink *l; (l = sip_hiter_next(&it));) {
+				const dlg *d = SIP_HTABLE_ENTRY(l, dlg, hlink);
+				if (d->state != DLG_ENDED && d->state != DLG_FREE)
+					fn(d, arg);
+			}
+		}
+		pthread_mutex_unlock(&k->lock);
 	}
+}
+
+int dlg_worker_of_id(uint64_t id)
+{
+	for (unsigned i = 0; id && i < SIP_WORKERS_MAX; i++) {
+		struct dlg_worker *k = &DW[i];
+		int found = 0;
+		pthread_mutex_lock(&k->lock);
+		if (sip_htable_ready(&k->table)) {
+			sip_hiter it;
+			sip_hiter_init(&it, &k->table);
+			for (sip_hlink *l; !found && (l = sip_hiter_next(&it));) {
+				const dlg *d = SIP_HTABLE_ENTRY(l, dlg, hlink);
+				found = d->id == id && d->state != DLG_ENDED && d->state != DLG_FREE;
+			}
+			if (found)
+				sip_hiter_done(&it);
+		}
+		pthread_mutex_unlock(&k->lock);
+		if (found)
+			return (int)i;
+	}
+	return -1;
 }

@@ -12,8 +12,18 @@
  * values of the policy's dialog variables). An ended dialog stays readable
  * for DLG_LINGER_MS, so the reply routes of the request that ended it see
  * its variables, then it is recycled; a stale reference is recognised by
- * its id (dlg_valid). Dialogs come from a free list. Single-threaded:
- * call it from the event loop only. */
+ * its id (dlg_valid). Dialogs come from a free list.
+ *
+ * Workers (proxy/worker.h): every message of a call runs on the worker
+ * that owns its Call-ID, so a dialog lives on that worker: in its table,
+ * with its timers on its wheel, ended and hung up there. Each worker has
+ * its own table (dlg_layer_init on worker 0, dlg_layer_worker_start on
+ * the others); the functions below work on the caller's own dialogs,
+ * without a lock. Only dlg_foreach, dlg_worker_of_id, dlg_active and the
+ * profiles (profile.h) see the dialogs of every worker: the owner changes
+ * its table and what dlg_foreach shows under its worker's lock
+ * (dlg_lock), which those take to read. Callbacks are registered before
+ * the workers start. */
 #ifndef SIPCC_DIALOG_DIALOG_H
 #define SIPCC_DIALOG_DIALOG_H
 
@@ -74,6 +84,7 @@ struct dlg_var {
 typedef struct dlg dlg;
 struct dlg {
 	uint64_t id;                 /* unique for the life of the process */
+	unsigned worker;             /* the worker that owns it (sip_worker_id) */
 	enum dlg_state state;
 	enum dlg_end_reason end_reason;
 	sip_str callid;
@@ -118,8 +129,20 @@ struct dlg_callbacks {
 /* Set up the layer with timers on w and 2^hash_bits buckets to start
  * with (the table grows with the number of dialogs). */
 int dlg_layer_init(sip_timer_wheel *w, unsigned hash_bits);
-/* End every live dialog (DLG_END_SHUTDOWN) and free everything. */
+/* End every live dialog of the caller's worker (DLG_END_SHUTDOWN) and free
+ * everything. */
 void dlg_layer_destroy(void);
+/* On each other worker's thread, after dlg_layer_init: its table, timers
+ * on w; and at its end, its dialogs ended and freed. */
+int dlg_layer_worker_start(sip_timer_wheel *w);
+void dlg_layer_worker_stop(void);
+/* The timer wheel of d's worker. */
+sip_timer_wheel *dlg_wheel(const dlg *d);
+/* d's worker's lock: its owner holds it while it changes what another
+ * thread reads through dlg_foreach (state, tags, times, keep-alive, the
+ * table); never across a callback, a send or a call into a module. */
+void dlg_lock(const dlg *d);
+void dlg_unlock(const dlg *d);
 /* Register callbacks (copied); SIP_ELIMIT beyond DLG_MAX_CALLBACKS. */
 int dlg_callbacks_add(const struct dlg_callbacks *cb);
 
@@ -148,16 +171,20 @@ int dlg_set_callee_to(dlg *d, sip_str to);
 void dlg_seen_cseq(dlg *d, enum dlg_side s, uint32_t n);
 /* The dialog with this id that has not ended; NULL when none. */
 dlg *dlg_by_id(uint64_t id);
+/* From any thread: the worker whose dialog with this id has not ended;
+ * -1 when none. */
+int dlg_worker_of_id(uint64_t id);
 /* The dialogs with this Call-ID that have not ended: fn for each. */
 void dlg_by_callid(sip_str callid, void (*fn)(dlg *d, void *arg), void *arg);
 /* A new lifetime for d, from now (seconds, at least 1). */
 void dlg_set_timeout(dlg *d, uint32_t timeout_s);
 /* True when d is the dialog with this id and not yet recycled. */
 bool dlg_valid(const dlg *d, uint64_t id);
-/* Dialogs that have not ended. */
+/* Dialogs that have not ended, on every worker. */
 unsigned long dlg_active(void);
-/* Call fn for each dialog that has not ended (fn must not end or create
- * dialogs). */
+/* From any thread: fn for each dialog of every worker that has not ended,
+ * under its worker's lock (fn only reads what the owner changes under it,
+ * must not end or create dialogs, and takes no lock but the profiles'). */
 void dlg_foreach(void (*fn)(const dlg *d, void *arg), void *arg);
 /* "unconfirmed", "early", "confirmed", "ended". */
 const char *dlg_state_name(enum dlg_state s);

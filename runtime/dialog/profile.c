@@ -1,6 +1,8 @@
 /* Dialog profiles (see profile.h). */
 #include "dialog/profile.h"
 
+#include <limits.h>
+#include <pthread.h>
 #include <string.h>
 #include "core/arena.h"
 #include "core/hash.h"
@@ -25,20 +27,29 @@ struct dlg_profile {
 	sip_htable values;           /* struct dlg_pvalue by value */
 };
 
+/* Every worker's dialogs are counted here: the declarations, the
+ * counters and each dialog's list of memberships are read and changed
+ * under lock only (a dialog's owner reads its own list without it). */
 static struct {
 	struct dlg_profile p[DLG_MAX_PROFILES];
 	unsigned count;
 } P;
+static pthread_mutex_t P_lock = PTHREAD_MUTEX_INITIALIZER;
+
+#define P_LOCK() pthread_mutex_lock(&P_lock)
+#define P_UNLOCK() pthread_mutex_unlock(&P_lock)
 
 int dlg_profile_register(unsigned idx, const char *name, bool has_value)
 {
 	if (idx >= DLG_MAX_PROFILES || !name || !*name)
 		return SIP_EINVAL;
+	P_LOCK();
 	struct dlg_profile *p = &P.p[idx];
 	p->name = name;
 	p->has_value = has_value;
 	if (idx + 1 > P.count)
 		P.count = idx + 1;
+	P_UNLOCK();
 	return SIP_OK;
 }
 
@@ -58,14 +69,19 @@ static void dlg_profile_free_values(struct dlg_profile *p)
 
 void dlg_profile_reset(void)
 {
+	P_LOCK();
 	for (unsigned i = 0; i < DLG_MAX_PROFILES; i++)
 		dlg_profile_free_values(&P.p[i]);
 	memset(&P, 0, sizeof P);
+	P_UNLOCK();
 }
 
 unsigned dlg_profile_count(void)
 {
-	return P.count;
+	P_LOCK();
+	unsigned n = P.count;
+	P_UNLOCK();
+	return n;
 }
 
 static struct dlg_profile *dlg_profile_get(unsigned idx)
@@ -75,23 +91,32 @@ static struct dlg_profile *dlg_profile_get(unsigned idx)
 
 const char *dlg_profile_name(unsigned idx)
 {
+	P_LOCK();
 	struct dlg_profile *p = dlg_profile_get(idx);
-	return p ? p->name : NULL;
+	const char *name = p ? p->name : NULL;
+	P_UNLOCK();
+	return name;
 }
 
 bool dlg_profile_has_value(unsigned idx)
 {
+	P_LOCK();
 	struct dlg_profile *p = dlg_profile_get(idx);
-	return p && p->has_value;
+	bool v = p && p->has_value;
+	P_UNLOCK();
+	return v;
 }
 
 int dlg_profile_find(sip_str name)
 {
-	for (unsigned i = 0; i < P.count; i++)
+	int found = -1;
+	P_LOCK();
+	for (unsigned i = 0; i < P.count && found < 0; i++)
 		if (P.p[i].name && strlen(P.p[i].name) == name.len &&
 		    memcmp(P.p[i].name, name.s, name.len) == 0)
-			return (int)i;
-	return -1;
+			found = (int)i;
+	P_UNLOCK();
+	return found;
 }
 
 static bool dlg_pvalue_eq(const sip_hlink *l, const void *key)
@@ -144,40 +169,64 @@ static bool dlg_pmember_is(const struct dlg_pmember *m, unsigned idx, sip_str v,
 	return any || !m->value || sip_str_eq(m->value->v, v);
 }
 
-int dlg_profile_add(dlg *d, unsigned idx, sip_str v)
+/* The check and the add are one step under the lock: dialogs of several
+ * workers admitted at once cannot pass max together. */
+int dlg_profile_add_max(dlg *d, unsigned idx, sip_str v, unsigned long max)
 {
-	struct dlg_profile *p = dlg_profile_get(idx);
-	if (!p || d->state == DLG_ENDED || d->state == DLG_FREE)
+	if (d->state == DLG_ENDED || d->state == DLG_FREE)
 		return SIP_EINVAL;
-	if (!p->has_value)
-		v = SIP_STR_NULL;
-	for (const struct dlg_pmember *m = d->profiles; m; m = m->next)
-		if (dlg_pmember_is(m, idx, v, false))
-			return SIP_OK;
 	struct dlg_pmember *m = sip_mem_alloc(sizeof *m);
 	if (!m)
 		return SIP_NOMEM;
+	int rc = SIP_OK;
+	P_LOCK();
+	struct dlg_profile *p = dlg_profile_get(idx);
+	if (!p) {
+		rc = SIP_EINVAL;
+		goto out;
+	}
+	if (!p->has_value)
+		v = SIP_STR_NULL;
+	for (const struct dlg_pmember *o = d->profiles; o; o = o->next)
+		if (dlg_pmember_is(o, idx, v, false))
+			goto out;    /* in already */
+	if (max != ULONG_MAX) {
+		struct dlg_pvalue *cur = p->has_value ? dlg_pvalue_find(p, v) : NULL;
+		unsigned long n = p->has_value ? (cur ? cur->n : 0) : p->n;
+		if (n >= max) {
+			rc = SIP_ELIMIT;
+			goto out;
+		}
+	}
 	m->idx = idx;
 	m->value = NULL;
 	if (p->has_value && !(m->value = dlg_pvalue_get(p, v))) {
-		sip_mem_free(m);
-		return SIP_NOMEM;
+		rc = SIP_NOMEM;
+		goto out;
 	}
 	if (m->value)
 		m->value->n++;
 	p->n++;
 	m->next = d->profiles;
 	d->profiles = m;
-	return SIP_OK;
+	m = NULL;
+out:
+	P_UNLOCK();
+	sip_mem_free(m);
+	return rc;
+}
+
+int dlg_profile_add(dlg *d, unsigned idx, sip_str v)
+{
+	return dlg_profile_add_max(d, idx, v, ULONG_MAX);
 }
 
 bool dlg_profile_remove(dlg *d, unsigned idx, sip_str v, bool any_value)
 {
-	struct dlg_profile *p = dlg_profile_get(idx);
 	bool found = false;
-	if (!p)
-		return false;
-	for (struct dlg_pmember **mp = &d->profiles; *mp;) {
+	P_LOCK();
+	struct dlg_profile *p = dlg_profile_get(idx);
+	for (struct dlg_pmember **mp = &d->profiles; p && *mp;) {
 		struct dlg_pmember *m = *mp;
 		if (!dlg_pmember_is(m, idx, v, any_value)) {
 			mp = &m->next;
@@ -189,9 +238,11 @@ bool dlg_profile_remove(dlg *d, unsigned idx, sip_str v, bool any_value)
 		sip_mem_free(m);
 		found = true;
 	}
+	P_UNLOCK();
 	return found;
 }
 
+/* d's owner reads its own list: no lock (only the owner changes it). */
 bool dlg_profile_is_in(const dlg *d, unsigned idx, sip_str v, bool any_value)
 {
 	for (const struct dlg_pmember *m = d->profiles; m; m = m->next)
@@ -202,17 +253,24 @@ bool dlg_profile_is_in(const dlg *d, unsigned idx, sip_str v, bool any_value)
 
 unsigned long dlg_profile_size(unsigned idx, sip_str v, bool any_value)
 {
+	unsigned long n = 0;
+	P_LOCK();
 	struct dlg_profile *p = dlg_profile_get(idx);
-	if (!p)
-		return 0;
-	if (any_value || !p->has_value)
-		return p->n;
-	struct dlg_pvalue *pv = dlg_pvalue_find(p, v);
-	return pv ? pv->n : 0;
+	if (p && (any_value || !p->has_value)) {
+		n = p->n;
+	} else if (p) {
+		struct dlg_pvalue *pv = dlg_pvalue_find(p, v);
+		n = pv ? pv->n : 0;
+	}
+	P_UNLOCK();
+	return n;
 }
 
 void dlg_profile_clear(dlg *d)
 {
+	if (!d->profiles)
+		return;
+	P_LOCK();
 	while (d->profiles) {
 		struct dlg_pmember *m = d->profiles;
 		d->profiles = m->next;
@@ -221,6 +279,18 @@ void dlg_profile_clear(dlg *d)
 		p->n--;
 		sip_mem_free(m);
 	}
+	P_UNLOCK();
+}
+
+void dlg_profile_members(const dlg *d, void (*fn)(unsigned idx, const char *name, bool has_value,
+						  sip_str v, void *arg),
+			 void *arg)
+{
+	P_LOCK();
+	for (const struct dlg_pmember *m = d->profiles; m; m = m->next)
+		fn(m->idx, P.p[m->idx].name, P.p[m->idx].has_value,
+		   m->value ? m->value->v : SIP_STR_NULL, arg);
+	P_UNLOCK();
 }
 
 sip_str dlg_pmember_value(const struct dlg_pmember *m)
@@ -231,15 +301,17 @@ sip_str dlg_pmember_value(const struct dlg_pmember *m)
 void dlg_profile_foreach_value(unsigned idx, void (*fn)(sip_str v, unsigned long n, void *arg),
 			       void *arg)
 {
+	P_LOCK();
 	struct dlg_profile *p = dlg_profile_get(idx);
-	if (!p || !sip_htable_ready(&p->values))
-		return;
-	sip_hiter it;
-	sip_hiter_init(&it, &p->values);
-	for (sip_hlink *l; (l = sip_hiter_next(&it));) {
-		const struct dlg_pvalue *pv = SIP_HTABLE_ENTRY(l, struct dlg_pvalue, hlink);
-		fn(pv->v, pv->n, arg);
+	if (p && sip_htable_ready(&p->values)) {
+		sip_hiter it;
+		sip_hiter_init(&it, &p->values);
+		for (sip_hlink *l; (l = sip_hiter_next(&it));) {
+			const struct dlg_pvalue *pv = SIP_HTABLE_ENTRY(l, struct dlg_pvalue, hlink);
+			fn(pv->v, pv->n, arg);
+		}
 	}
+	P_UNLOCK();
 }
 
 /* While a policy is loaded into a running proxy, its profiles are compared
@@ -263,8 +335,9 @@ void dlg_profile_reg_close(bool closed)
 
 void dlg_profile_reg_apply(void)
 {
+	unsigned count = dlg_profile_count();
 	for (unsigned i = 0; i < npending; i++)
-		if (pending[i].idx >= P.count)
+		if (pending[i].idx >= count)
 			dlg_profile_register(pending[i].idx, pending[i].name, pending[i].has_value);
 	npending = 0;
 }

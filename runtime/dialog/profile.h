@@ -9,7 +9,10 @@
  * with values at most once per value. A dialog leaves every profile when
  * it ends, however it ends (dlg_end calls dlg_profile_clear). Counting is
  * per profile and per value, kept as the dialogs come and go, so a size
- * is one lookup. Single-threaded, like the dialog layer. */
+ * is one lookup. The counters are every worker's (a limit holds across
+ * workers): they and the declarations are shared under one lock, taken
+ * by each function here; a dialog's list of memberships is changed under
+ * it by the dialog's owner. */
 #ifndef SIPCC_DIALOG_PROFILE_H
 #define SIPCC_DIALOG_PROFILE_H
 
@@ -46,6 +49,11 @@ int dlg_profile_find(sip_str name);
  * ignored for one without). SIP_OK (also when it was in already),
  * SIP_EINVAL (no such profile, a value missing, d has ended), SIP_NOMEM. */
 int dlg_profile_add(dlg *d, unsigned idx, sip_str v);
+/* The same, unless the profile (with value v, for one with values)
+ * already holds max dialogs: then SIP_ELIMIT and d is not added. The
+ * count and the add are one step (a limit holds however many workers
+ * admit calls at once). */
+int dlg_profile_add_max(dlg *d, unsigned idx, sip_str v, unsigned long max);
 /* Take d out of profile idx: with value v, or (any_value) with every
  * value. True when it was in. */
 bool dlg_profile_remove(dlg *d, unsigned idx, sip_str v, bool any_value);
@@ -55,6 +63,13 @@ bool dlg_profile_is_in(const dlg *d, unsigned idx, sip_str v, bool any_value);
 unsigned long dlg_profile_size(unsigned idx, sip_str v, bool any_value);
 /* d leaves every profile. */
 void dlg_profile_clear(dlg *d);
+/* From any thread while d cannot be recycled (its worker's lock held):
+ * fn for each profile d is in, with the profile's name and d's value
+ * ("" for a profile without values), under the profiles' lock (fn must
+ * not call the functions here). */
+void dlg_profile_members(const dlg *d, void (*fn)(unsigned idx, const char *name, bool has_value,
+						  sip_str v, void *arg),
+			 void *arg);
 /* The value of membership m ("" for a profile without values). */
 sip_str dlg_pmember_value(const struct dlg_pmember *m);
 /* fn(value, count) for each value of profile idx with members. */

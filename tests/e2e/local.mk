@@ -313,3 +313,7 @@ EXTRA_DIST += tests/e2e/ds_workers.sip
 E2E_TESTS += tests/e2e/workers_rtpengine.sh tests/e2e/workers_http.sh tests/e2e/workers_siptrace.sh \
 	tests/e2e/workers_ratelimit.sh tests/e2e/workers_pike.sh
 EXTRA_DIST += tests/e2e/workers_rtpengine.sip tests/e2e/workers_http.sip
+
+# Dialogs, profiles and accounting on several workers.
+E2E_TESTS += tests/e2e/workers_dialog.sh
+EXTRA_DIST += tests/e2e/workers_dialog.sip tests/e2e/uac_limit_wait_bye.xml

@@ -1,6 +1,6 @@
 #!/bin/sh
 # A policy that uses a module not made safe for several workers (the
-# dialog module, tests/e2e/dialog.sip):
+# http module, tests/e2e/http.sip):
 #  1. --workers 2 is refused at start-up with a message naming the module;
 #  2. without --workers the proxy runs one worker and says why;
 #  3. an invalid --workers value is a usage error;
@@ -12,20 +12,20 @@
 
 e2e_init
 e2e_ports UAS PROXY UAC
-e2e_build tests/e2e/dialog.sip -D "NEXT_HOP=sip:127.0.0.1:$UAS"
+e2e_build tests/e2e/http.sip -D "UAS=sip:127.0.0.1:$UAS"
 
 # 1.
 rc=0
 "$E2E_PROXY" --listen "udp:127.0.0.1:$PROXY" --workers 2 >"$E2E_TMP/refused.log" 2>&1 </dev/null || rc=$?
 cat "$E2E_TMP/refused.log" >&2
-[ "$rc" = 1 ] || e2e_fail "--workers 2 with the dialog module: exit status $rc, expected 1"
-grep -q "err: --workers 2 refused: the policy uses module dialog, which runs with one worker only; use --workers 1" \
-	"$E2E_TMP/refused.log" || e2e_fail "no refusal naming the dialog module"
+[ "$rc" = 1 ] || e2e_fail "--workers 2 with the http module: exit status $rc, expected 1"
+grep -q "err: --workers 2 refused: the policy uses module http, which runs with one worker only; use --workers 1" \
+	"$E2E_TMP/refused.log" || e2e_fail "no refusal naming the http module"
 e2e_udp_bound "$PROXY" && e2e_fail "the refused proxy left a socket behind"
 
 # 2.
 e2e_start_proxy "$PROXY"
-e2e_wait_log "running one worker: the policy uses module dialog" 10 \
+e2e_wait_log "running one worker: the policy uses module http" 10 \
 	"no notice saying why the proxy runs one worker"
 grep -q "notice: [0-9]* workers" "$E2E_TMP/proxy.log" && e2e_fail "more than one worker started"
 e2e_expect_proxy_alive

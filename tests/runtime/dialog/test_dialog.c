@@ -6,7 +6,11 @@
  * the state changes an observer hears; dialog profiles (membership,
  * sizes per value and in all, leaving them however a dialog ends); the
  * state kept to reach each side (legs, CSeqs) and lookups by id and
- * Call-ID. */
+ * Call-ID; a profile limit checked and taken in one step
+ * (dlg_profile_add_max), and held by three worker threads admitting
+ * dialogs at once while the main thread lists them. */
+#include <limits.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +22,7 @@
 
 #include "core/status.h"
 #include "core/timer.h"
+#include "core/worker.h"
 #include "dialog/dialog.h"
 #include "dialog/profile.h"
 #include "sip/msg.h"
@@ -31,7 +36,8 @@ static sip_msg msgs[MAX_MSGS];
 static char *bufs[MAX_MSGS];
 static unsigned n_msgs;
 
-/* What the callbacks saw. */
+/* What the callbacks saw (worker 0's: test_workers's threads are not
+ * counted). */
 static int starts, ends;
 static enum dlg_end_reason last_why;
 static uint64_t last_duration;
@@ -40,6 +46,8 @@ static uint64_t last_start_id;
 static void on_start(dlg *d, void *arg)
 {
 	(void)arg;
+	if (sip_worker_id)
+		return;
 	starts++;
 	last_start_id = d->id;
 }
@@ -48,6 +56,8 @@ static void on_end(dlg *d, enum dlg_end_reason why, uint64_t ms, void *arg)
 {
 	(void)d;
 	(void)arg;
+	if (sip_worker_id)
+		return;
 	ends++;
 	last_why = why;
 	last_duration = ms;
@@ -61,6 +71,8 @@ static void on_state(dlg *d, enum dlg_state from, void *arg)
 {
 	(void)arg;
 	(void)from;
+	if (sip_worker_id)
+		return;
 	size_t n = strlen(changes);
 	static const char letter[] = { '?', 'u', 'e', 'c', 'x' };
 	if (n + 1 < sizeof changes)
@@ -453,6 +465,139 @@ static void test_legs_and_lookup(void **state)
 	assert_string_equal(dlg_ended_by(d), "proxy");
 }
 
+/* A limit: admitted below it, refused at it (not added), a dialog in
+ * already is fine, an ended one makes room; per value for a profile with
+ * values. */
+static void test_profile_max(void **state)
+{
+	(void)state;
+	const sip_str alice = SIP_STR_LIT("sip:alice@example.com");
+	const sip_str bob = SIP_STR_LIT("sip:bob@example.com");
+	assert_int_equal(dlg_profile_register(0, "calls", true), SIP_OK);
+	assert_int_equal(dlg_profile_register(1, "all", false), SIP_OK);
+	dlg *a = confirmed("m1@a"), *b = confirmed("m2@a"), *c = confirmed("m3@a");
+	assert_int_equal(dlg_profile_add_max(a, 0, alice, 2), SIP_OK);
+	assert_int_equal(dlg_profile_add_max(b, 0, alice, 2), SIP_OK);
+	assert_int_equal(dlg_profile_add_max(c, 0, alice, 2), SIP_ELIMIT);
+	assert_false(dlg_profile_is_in(c, 0, alice, false));
+	assert_int_equal(dlg_profile_add_max(b, 0, alice, 2), SIP_OK);   /* in already */
+	assert_int_equal(dlg_profile_add_max(c, 0, bob, 2), SIP_OK);     /* another value */
+	assert_int_equal(dlg_profile_size(0, alice, false), 2);
+	assert_int_equal(dlg_profile_size(0, SIP_STR_NULL, true), 3);
+	assert_int_equal(dlg_profile_add_max(a, 0, bob, 0), SIP_ELIMIT);
+	/* Without values: every member counts. */
+	assert_int_equal(dlg_profile_add_max(a, 1, SIP_STR_NULL, 1), SIP_OK);
+	assert_int_equal(dlg_profile_add_max(b, 1, SIP_STR_NULL, 1), SIP_ELIMIT);
+	dlg_end(a, DLG_END_BYE);
+	assert_int_equal(dlg_profile_add_max(b, 1, SIP_STR_NULL, 1), SIP_OK);
+	assert_int_equal(dlg_profile_add_max(c, 0, alice, 2), SIP_OK);
+	assert_int_equal(dlg_profile_add_max(a, 0, alice, 5), SIP_EINVAL);   /* ended */
+	assert_int_equal(dlg_profile_add_max(c, 7, alice, 5), SIP_EINVAL);   /* not declared */
+}
+
+/* Three workers, each with its own table and wheel, admit dialogs into
+ * one profile at once (dlg_profile_add_max) while the main thread (the
+ * control socket's, worker 0) lists them: exactly the limit gets in. */
+#define W_THREADS 3
+#define W_DIALOGS 200
+#define W_LIMIT   250
+
+struct w_arg {
+	unsigned id;
+	unsigned admitted;
+	sip_timer_wheel wheel;
+	sip_arena arena;
+};
+
+static void *w_admit(void *p)
+{
+	struct w_arg *w = p;
+	sip_worker_id = w->id;
+	sip_timer_wheel_init(&w->wheel, now);
+	if (dlg_layer_worker_start(&w->wheel) != SIP_OK)
+		return NULL;
+	sip_arena_init(&w->arena, 4096);
+	for (unsigned i = 0; i < W_DIALOGS; i++) {
+		char buf[512];
+		int n = snprintf(buf, sizeof buf,
+				 "INVITE sip:bob@example.com SIP/2.0\r\n"
+				 "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKw%u-%u\r\n"
+				 "From: <sip:alice@example.com>;tag=f\r\n"
+				 "To: <sip:bob@example.com>\r\n"
+				 "Call-ID: w%u-%u@a\r\n"
+				 "CSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n",
+				 w->id, i, w->id, i);
+		sip_msg m;
+		sip_arena_reset(&w->arena);
+		if (sip_msg_parse(&w->arena, buf, (size_t)n, &m) != SIP_OK)
+			continue;
+		dlg *d = dlg_create(&m, 0);
+		if (!d)
+			continue;
+		dlg_response(d, 200, SIP_STR_LIT("t"));
+		if (dlg_profile_add_max(d, 0, SIP_STR_NULL, W_LIMIT) == SIP_OK)
+			w->admitted++;
+	}
+	sip_arena_destroy(&w->arena);
+	return NULL;
+}
+
+static void *w_stop(void *p)
+{
+	struct w_arg *w = p;
+	sip_worker_id = w->id;
+	dlg_layer_worker_stop();
+	return NULL;
+}
+
+static void w_count(const dlg *d, void *arg)
+{
+	unsigned *per = arg;
+	if (d->worker < W_THREADS + 1)
+		per[d->worker]++;
+}
+
+static void test_workers(void **state)
+{
+	(void)state;
+	assert_int_equal(dlg_profile_register(0, "all", false), SIP_OK);
+	struct w_arg w[W_THREADS];
+	pthread_t t[W_THREADS];
+	memset(w, 0, sizeof w);
+	for (unsigned i = 0; i < W_THREADS; i++) {
+		w[i].id = i + 1;
+		assert_int_equal(pthread_create(&t[i], NULL, w_admit, &w[i]), 0);
+	}
+	/* The control socket reads meanwhile. */
+	for (unsigned k = 0; k < 200; k++) {
+		unsigned per[W_THREADS + 1] = { 0 };
+		dlg_foreach(w_count, per);
+		assert_true(dlg_profile_size(0, SIP_STR_NULL, true) <= W_LIMIT);
+	}
+	unsigned admitted = 0;
+	for (unsigned i = 0; i < W_THREADS; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		admitted += w[i].admitted;
+	}
+	assert_int_equal(admitted, W_LIMIT);
+	assert_int_equal(dlg_profile_size(0, SIP_STR_NULL, true), W_LIMIT);
+	assert_int_equal(dlg_active(), W_THREADS * W_DIALOGS);
+	unsigned per[W_THREADS + 1] = { 0 };
+	dlg_foreach(w_count, per);
+	assert_int_equal(per[0], 0);
+	for (unsigned i = 1; i <= W_THREADS; i++)
+		assert_int_equal(per[i], W_DIALOGS);
+	/* A dialog is found on its worker by id from any thread. */
+	assert_int_equal(dlg_worker_of_id(1000000000), -1);
+	for (unsigned i = 0; i < W_THREADS; i++) {
+		assert_int_equal(pthread_create(&t[i], NULL, w_stop, &w[i]), 0);
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	}
+	assert_int_equal(dlg_active(), 0);
+	assert_int_equal(dlg_profile_size(0, SIP_STR_NULL, true), 0);
+	sip_worker_id = 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -465,6 +610,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_state_changes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_profiles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_legs_and_lookup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_profile_max, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_workers, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
