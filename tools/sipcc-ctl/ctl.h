@@ -46,6 +46,11 @@ int ctl_subscriber_exists(db *d, const char *user, const char *dom, bool *exists
  * insert (SIP_EDBCONSTRAINT when the subscriber exists). */
 int ctl_subscriber_insert(db *d, db_stmt **st, const char *user, const char *dom, const char *pw,
 			  bool plaintext);
+/* Bind pw itself (or "" unless plaintext), then its MD5 and SHA-256 HA1
+ * for user@dom, as parameters first, first + 1 and first + 2 of st (the
+ * columns password, ha1, ha1_sha256). A database status. */
+int ctl_bind_secrets(db_stmt *st, int first, const char *user, const char *dom, const char *pw,
+		     bool plaintext);
 /* A positive id that fits every backend's INTEGER. */
 bool ctl_parse_id(const char *s, int64_t *out);
 /* The value of KEY=VALUE among argv, NULL when not given. */

@@ -1,0 +1,167 @@
+/* sipcc-web: the web control panel over the proxy's database and its
+ * control socket. What its files share:
+ *
+ *   web_util.c   a growing output buffer with HTML escaping, form and
+ *                query decoding, the checks of what a form may hold
+ *   web_auth.c   admin password hashes (PBKDF2-HMAC-SHA256), random
+ *                tokens, the session table and the CSRF check
+ *   web_pages.c  the pages: their queries and their HTML
+ *   sipcc_web.c  the HTTP server (libmicrohttpd), the dispatch of a
+ *                request to its page, the admin command line
+ *
+ * Requests are served one at a time on the server's one thread, which
+ * owns the database handle and the session table: nothing here locks. */
+#ifndef SIPCC_WEB_WEB_H
+#define SIPCC_WEB_WEB_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include "db/db.h"
+
+/* ---- output buffer (web_util.c) ---- */
+
+/* Text built for a response. On allocation failure oom is set and
+ * further additions are dropped (the response becomes a 500). */
+typedef struct web_buf {
+	char *s;
+	size_t len, cap;
+	bool oom;
+} web_buf;
+
+void web_buf_add(web_buf *b, const char *s, size_t n);
+void web_buf_puts(web_buf *b, const char *s);
+void web_buf_printf(web_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* s with & < > " ' escaped for HTML text and attribute values. */
+void web_buf_html(web_buf *b, const char *s);
+void web_buf_html_n(web_buf *b, const char *s, size_t n);
+/* s percent-encoded for a query string value. */
+void web_buf_url(web_buf *b, const char *s);
+/* s as one CSV field (RFC 4180 quoting); a value a spreadsheet would run
+ * as a formula (= + - @ first) is prefixed with a quote mark. */
+void web_buf_csv(web_buf *b, const char *s);
+void web_buf_free(web_buf *b);
+
+/* ---- forms (web_util.c) ---- */
+
+/* The value of key in an application/x-www-form-urlencoded text (a POST
+ * body or a query string) of len bytes, decoded into out (outsz bytes,
+ * NUL-terminated). Returns false when key is absent; a value that does
+ * not fit, holds a NUL or control character other than tab, CR or LF, or
+ * a bad % escape, is returned as absent too and *bad set (when bad is
+ * not NULL). */
+bool web_form_get(const char *body, size_t len, const char *key, char *out, size_t outsz,
+		  bool *bad);
+
+/* ---- input checks (web_util.c) ----
+ * Each returns NULL when the value is fine, else a sentence for the form
+ * ("the user name may not contain a quote"). */
+const char *web_check_user(const char *s);
+const char *web_check_domain(const char *s);
+/* "user@domain", an optional sip: before it; split into user and dom
+ * (the domain lowercased). what names the field in the message. */
+const char *web_check_aor(const char *s, char *user, size_t usz, char *dom, size_t dsz);
+const char *web_check_password(const char *s);
+const char *web_check_admin_name(const char *s);
+/* A search text: printable, at most 64 bytes. */
+const char *web_check_search(const char *s);
+/* "YYYY-MM-DD" (a day in UTC) into *t, the day's first second; "" leaves
+ * *t alone. */
+const char *web_check_date(const char *s, int64_t *t);
+/* s with ! % _ escaped by '!' and % around it: a LIKE pattern (ESCAPE
+ * '!') for "contains s"; "" stays "". */
+void web_like_pattern(const char *s, char *out, size_t outsz);
+
+/* ---- passwords and tokens (web_auth.c) ---- */
+
+#define WEB_PBKDF2_ITERATIONS 600000u
+#define WEB_PBKDF2_SALT 16
+#define WEB_PBKDF2_LEN 32
+#define WEB_HASH_MAX 160
+#define WEB_TOKEN_HEX 64   /* 256 random bits */
+
+/* "pbkdf2-sha256$ITER$SALT$HASH" of pw with a new random salt into out
+ * (WEB_HASH_MAX bytes). false when the random source or OpenSSL failed. */
+bool web_pw_hash(const char *pw, unsigned iterations, char *out, size_t outsz);
+/* Whether pw matches stored (the hash compared in constant time); a
+ * stored text that is not such a hash never matches. */
+bool web_pw_verify(const char *pw, const char *stored);
+/* n random bytes (OpenSSL's RAND_bytes) as 2n hex digits into out
+ * (2n + 1 bytes). */
+bool web_random_hex(char *out, size_t n);
+/* Whether two tokens are equal, in time that does not depend on where
+ * they differ. NULL or "" never equals. */
+bool web_token_eq(const char *a, const char *b);
+/* A password to print once: 20 characters from an alphabet without
+ * look-alikes. */
+bool web_pw_generate(char *out, size_t outsz);
+
+/* ---- sessions (web_auth.c) ---- */
+
+#define WEB_SESSIONS_MAX 256
+#define WEB_SESSION_IDLE 1800     /* seconds without a request */
+#define WEB_SESSION_MAX_AGE 43200 /* seconds after login */
+
+typedef struct web_session {
+	char id[WEB_TOKEN_HEX + 1];    /* the cookie; "" when the slot is free */
+	char csrf[WEB_TOKEN_HEX + 1];  /* the token every form carries */
+	char user[65];                 /* "" before login */
+	char role[16];                 /* "admin" or "support" */
+	time_t created, last;
+} web_session;
+
+/* A new session without a user (the login form's CSRF token needs one).
+ * When the table is full the least recently used session is dropped.
+ * NULL when no randomness. */
+web_session *web_session_new(time_t now);
+/* The live session whose id is id, its last use set to now; NULL when
+ * none, or when it idled or aged out (then it is dropped). */
+web_session *web_session_find(const char *id, time_t now);
+/* Log user in with role: a new session (new id and CSRF token) replaces
+ * s, so an id known before the login is worth nothing after it. */
+web_session *web_session_login(web_session *s, const char *user, const char *role, time_t now);
+void web_session_end(web_session *s);
+/* Whether token is s's CSRF token. */
+bool web_csrf_ok(const web_session *s, const char *token);
+/* Whether s may change data (role admin). */
+bool web_session_writes(const web_session *s);
+/* Drop every session (tests). */
+void web_sessions_reset(void);
+
+/* ---- one request (sipcc_web.c fills it, web_pages.c answers) ---- */
+
+struct MHD_Connection;
+typedef struct web_req {
+	struct MHD_Connection *conn;
+	const char *method, *path;
+	bool post;
+	const char *body;            /* POST: the urlencoded form */
+	size_t body_len;
+	web_session *s;              /* NULL before any session */
+	db *d;
+	const char *ctl_path;        /* --ctl, NULL when not given */
+	time_t now;
+	/* The response: status, body, its type; location for a redirect;
+	 * disposition for a download; set_cookie when the session changed. */
+	int status;
+	web_buf out;
+	const char *ctype;
+	char location[512];
+	char disposition[128];
+	bool set_cookie, clear_cookie;
+} web_req;
+
+/* A query string argument (decoded), "" when absent. */
+const char *web_arg(web_req *r, const char *key);
+/* A form field of a POST into out; "" and false when absent or bad. */
+bool web_field(web_req *r, const char *key, char *out, size_t outsz);
+/* Answer r: fills status, out, ctype or location. */
+void web_page_dispatch(web_req *r);
+/* The accounts: add (hash of pw), remove, list to stdout; a CTL_ status. */
+int web_admin_add(db *d, const char *name, const char *role, const char *pw);
+int web_admin_rm(db *d, const char *name);
+int web_admin_list(db *d);
+
+#endif
