@@ -295,3 +295,7 @@ EXTRA_DIST += tests/e2e/sip_burst.py tests/e2e/workers_tables.sip
 # Five policy swaps while calls run at a steady rate on two workers.
 E2E_TESTS += tests/e2e/policy_swap_load.sh
 EXTRA_DIST += tests/e2e/policy_swap_load.sip
+# The web control panel (sipcc-web) in headless Chromium beside a proxy:
+# login, subscribers, domains, aliases, registrations, CDRs, CSRF and roles.
+E2E_TESTS += tests/e2e/web.sh
+EXTRA_DIST += tests/e2e/web.sip tests/e2e/web_reg.xml tests/e2e/web_browser.js

@@ -1,0 +1,137 @@
+#!/bin/sh
+# sipcc-web in a real browser (headless Chromium through puppeteer-core,
+# tests/e2e/web_browser.js) beside a real proxy (tests/e2e/web.sip: a
+# registrar authenticating against the subscriber table, calls accounted):
+#  1. accounts from the command line: an admin with a password from
+#     standard input, a support account with a generated one; only PBKDF2
+#     hashes are stored;
+#  2. in the browser: the login page, a wrong password and a login without
+#     its CSRF token refused; log in; add the domain, the subscriber bob
+#     (after a name with a quote is refused with a form error) and an
+#     alias (after one with a space); forged POSTs without or with a wrong
+#     CSRF token get 403 and change nothing;
+#  3. bob registers with sipp (digest authentication: the panel's HA1
+#     works in the proxy) and a call from sipp reaches him through the
+#     proxy;
+#  4. in the browser: bob's registration (contact, user agent, expiry) on
+#     the registrations page, the call's CDR in the CDR table, its filters
+#     and its CSV export, the audit log, logout; a support account is
+#     refused a change (403);
+#  5. the security headers, and the cookie marked Secure over TLS.
+# Screenshots of every page are left in tests/e2e/web-screenshots/ of the
+# build tree. Skipped (77) without Chromium or puppeteer-core (scripts/check
+# installs both: the Debian package chromium, and puppeteer-core with npm
+# into ~/.cache/sipcc/web-e2e).
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
+
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+NODE_DIR=${SIPCC_WEB_NODE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/sipcc/web-e2e}
+[ -x "$CHROMIUM" ] || e2e_skip "no Chromium at $CHROMIUM (apt-get install chromium)"
+command -v node >/dev/null 2>&1 || e2e_skip "node not found (apt-get install nodejs)"
+[ -f "$NODE_DIR/node_modules/puppeteer-core/package.json" ] ||
+	e2e_skip "puppeteer-core not in $NODE_DIR (npm install --prefix $NODE_DIR puppeteer-core)"
+e2e_init sipp python3 sqlite3 curl
+WEB_BIN=${SIPCC_WEB:-$top_builddir/sipcc-web}
+[ -x "$WEB_BIN" ] || e2e_error "sipcc-web not found: SIPCC_WEB=$WEB_BIN"
+e2e_ports UAS PROXY UAC WEB WEBTLS
+DB=sqlite:$E2E_TMP/web.db
+SOCK=$E2E_TMP/sipcc.ctl
+SHOTS=${E2E_SHOTS:-$top_builddir/tests/e2e/web-screenshots}
+mkdir -p "$SHOTS" && rm -f "$SHOTS"/*.png
+q() { sqlite3 "$E2E_TMP/web.db" "$1"; }
+
+e2e_build tests/e2e/web.sip
+e2e_start_proxy "$PROXY" --db "$DB" --ctl "$SOCK"
+
+# 1.
+ADMIN=admin ADMIN_PW=admin-pass-$$ SUB_PW=bob-secret-$$
+printf '%s\n' "$ADMIN_PW" | "$WEB_BIN" --db "$DB" admin add "$ADMIN" >"$E2E_TMP/admin.out" 2>&1 ||
+	e2e_fail "admin add: $(cat "$E2E_TMP/admin.out")"
+[ -s "$E2E_TMP/admin.out" ] && e2e_fail "admin add printed a password it was given"
+SUPPORT_PW=$("$WEB_BIN" --db "$DB" admin add helpdesk --role support </dev/null) ||
+	e2e_fail "admin add --role support failed"
+echo "$SUPPORT_PW" | grep -Eq '^[A-Za-z2-9]{20}$' || e2e_fail "generated password '$SUPPORT_PW'"
+got=$("$WEB_BIN" --db "$DB" admin list | tr '\n' ' ')
+[ "$got" = "admin admin helpdesk support " ] || e2e_fail "admin list: '$got'"
+q "SELECT pwhash FROM web_admin" | grep -Evq '^pbkdf2-sha256\$600000\$[0-9a-f]{32}\$[0-9a-f]{64}$' &&
+	e2e_fail "a stored hash is not PBKDF2: $(q 'SELECT pwhash FROM web_admin')"
+q "SELECT count(*) FROM web_admin WHERE pwhash LIKE '%$ADMIN_PW%'" | grep -qx 0 ||
+	e2e_fail "the password is stored"
+
+"$WEB_BIN" --db "$DB" --ctl "$SOCK" --listen "127.0.0.1:$WEB" >"$E2E_TMP/web.out" 2>&1 </dev/null &
+WEB_PID=$!
+e2e_track "$WEB_PID"
+i=0
+until curl -s -o /dev/null "http://127.0.0.1:$WEB/login"; do
+	kill -0 "$WEB_PID" 2>/dev/null || e2e_fail "sipcc-web exited: $(cat "$E2E_TMP/web.out")"
+	[ $i -ge 50 ] && e2e_fail "sipcc-web not answering on port $WEB"
+	sleep 0.1; i=$((i + 1))
+done
+
+browser() { # setup|check
+	WEB_URL=http://127.0.0.1:$WEB ADMIN=$ADMIN ADMIN_PW=$ADMIN_PW SUPPORT=helpdesk \
+	SUPPORT_PW=$SUPPORT_PW SUB_PW=$SUB_PW DOMAIN=127.0.0.1 CONTACT=sip:bob@127.0.0.1:$UAS \
+	SHOTS=$SHOTS CHROMIUM=$CHROMIUM NODE_PATH=$NODE_DIR/node_modules HOME=$E2E_TMP \
+		timeout 40 node "$E2E_SRC/web_browser.js" "$1" >"$E2E_TMP/browser-$1.out" 2>&1 ||
+		{ cat "$E2E_TMP/browser-$1.out" >&2; e2e_fail "browser $1 failed"; }
+	e2e_log "browser $1: $(grep -c '^ok:' "$E2E_TMP/browser-$1.out") checks passed"
+}
+
+# 2.
+browser setup
+grep -q "failed login for 'admin'" "$E2E_TMP/web.out" || e2e_fail "the failed login was not logged"
+want=$(python3 -c 'import hashlib, sys; print(hashlib.md5(sys.argv[1].encode()).hexdigest())' \
+	"bob:127.0.0.1:$SUB_PW")
+[ "$(q "SELECT ha1 FROM subscriber WHERE username = 'bob'")" = "$want" ] ||
+	e2e_fail "bob's ha1 is not MD5(bob:127.0.0.1:password)"
+[ "$(q "SELECT password FROM subscriber WHERE username = 'bob'")" = "" ] ||
+	e2e_fail "bob's password is stored in plain text"
+
+# 3. The proxy sees the new subscriber once it reloads the table: retry.
+i=0
+while :; do
+	e2e_sipp_run reg -sf "$E2E_SRC/web_reg.xml" "127.0.0.1:$PROXY" -i 127.0.0.1 -p "$UAC" \
+		-s bob -au bob -ap "$SUB_PW" -key contact_port "$UAS" -m 1 -timeout 5s -timeout_error
+	[ "$SIPP_RC_reg" = 0 ] && break
+	[ $i -ge 5 ] && e2e_fail "bob cannot register: $(cat "$E2E_TMP/reg.err" 2>/dev/null | tail -5)"
+	sleep 1; i=$((i + 1))
+done
+e2e_sipp uas -sf "$E2E_SRC/uas_rr.xml" -i 127.0.0.1 -p "$UAS" -m 1 -timeout 20s
+e2e_wait_sipp_up uas "$UAS"
+e2e_sipp_run uac -sf "$E2E_SRC/uac_rr.xml" "127.0.0.1:$PROXY" -cid_str 'web-call-%u@test' \
+	-i 127.0.0.1 -p "$UAC" -s bob -m 1 -d 500 -timeout 20s -timeout_error
+e2e_expect_calls uac 1
+e2e_sipp_wait uas
+i=0
+until [ "$(q 'SELECT count(*) FROM acc_cdrs')" = 1 ]; do
+	[ $i -ge 50 ] && e2e_fail "no CDR in acc_cdrs"
+	sleep 0.1; i=$((i + 1))
+done
+
+# 4.
+browser check
+
+# 5.
+curl -s -D "$E2E_TMP/headers" -o /dev/null "http://127.0.0.1:$WEB/login"
+for h in "Content-Security-Policy: default-src 'self'" "X-Frame-Options: DENY" \
+	"X-Content-Type-Options: nosniff" "Cache-Control: no-store"; do
+	tr -d '\r' <"$E2E_TMP/headers" | grep -qF "$h" || e2e_fail "no '$h' header"
+done
+tr -d '\r' <"$E2E_TMP/headers" | grep -i '^set-cookie:' | grep -qi 'secure' &&
+	e2e_fail "the cookie is marked Secure over plain HTTP"
+if command -v openssl >/dev/null 2>&1; then
+	openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -days 1 \
+		-keyout "$E2E_TMP/key.pem" -out "$E2E_TMP/cert.pem" >/dev/null 2>&1 ||
+		e2e_error "openssl cannot make a certificate"
+	"$WEB_BIN" --db "$DB" --listen "127.0.0.1:$WEBTLS" --tls-cert "$E2E_TMP/cert.pem" \
+		--tls-key "$E2E_TMP/key.pem" >"$E2E_TMP/webtls.out" 2>&1 </dev/null &
+	e2e_track "$!"
+	i=0
+	until curl -sk -D "$E2E_TMP/tls.headers" -o /dev/null "https://127.0.0.1:$WEBTLS/login"; do
+		[ $i -ge 50 ] && e2e_fail "sipcc-web over TLS not answering: $(cat "$E2E_TMP/webtls.out")"
+		sleep 0.1; i=$((i + 1))
+	done
+	tr -d '\r' <"$E2E_TMP/tls.headers" | grep -i '^set-cookie:' |
+		grep -q 'HttpOnly; SameSite=Strict; Secure' || e2e_fail "no Secure cookie over TLS"
+fi
+e2e_log "screenshots in $SHOTS: $(cd "$SHOTS" && ls | tr '\n' ' ')"

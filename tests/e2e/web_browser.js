@@ -1,0 +1,221 @@
+// The browser half of tests/e2e/web.sh: headless Chromium driven through
+// puppeteer-core (never a browser download) against a running sipcc-web.
+//
+//   node web_browser.js setup|check
+//
+// Environment: WEB_URL (http://127.0.0.1:PORT), ADMIN and ADMIN_PW (an
+// admin account), SUPPORT and SUPPORT_PW (a support account), SUB_PW (the
+// password given to the subscriber bob), DOMAIN (the domain served),
+// CONTACT (bob's registered Contact, for check), SHOTS (the directory of
+// the screenshots), CHROMIUM (the browser binary).
+//
+// setup: a wrong password and a CSRF-less login are refused; log in; add
+// the domain, a subscriber (after a refused name with a quote), an alias
+// (after a refused address with a space); POSTs without a CSRF token, or
+// with a wrong one, are refused 403 and change nothing.
+// check: bob's registration on the registrations page (contact, user
+// agent, expiry), the call's CDR in the table, its filters and its CSV,
+// the audit log, a support account refused a change, logout.
+// Each page is screenshot to SHOTS/NAME.png once the content it must show
+// has been found in it. Any failed expectation ends with exit status 1.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const puppeteer = require('puppeteer-core');
+
+const env = (k) => {
+	const v = process.env[k];
+	if (v === undefined) throw new Error('missing environment variable ' + k);
+	return v;
+};
+const URL = env('WEB_URL');
+const SHOTS = env('SHOTS');
+
+function expect(cond, what) {
+	if (!cond) throw new Error('expected: ' + what);
+	console.log('ok: ' + what);
+}
+
+// The text of the page's <main>, for the checks.
+const mainText = (page) => page.$eval('main', (m) => m.innerText);
+
+// A screenshot of the whole page, after the content it must show was
+// checked; the file must be a real PNG of some size.
+async function shot(page, name, mustShow) {
+	const text = await page.$eval('body', (b) => b.innerText);
+	for (const s of mustShow) expect(text.includes(s), `${name}: the page shows "${s}"`);
+	const file = path.join(SHOTS, name + '.png');
+	await page.screenshot({ path: file, fullPage: true });
+	const png = fs.readFileSync(file);
+	expect(png.length > 5000 && png.slice(1, 4).toString() === 'PNG', `${name}.png is a screenshot`);
+}
+
+async function submit(page, formSel) {
+	const [resp] = await Promise.all([
+		page.waitForNavigation({ waitUntil: 'load' }),
+		page.$eval(formSel, (f) => f.requestSubmit()),
+	]);
+	return resp;
+}
+
+async function login(page, name, pw) {
+	await page.goto(URL + '/login', { waitUntil: 'load' });
+	await page.type('input[name=name]', name);
+	await page.type('input[name=password]', pw);
+	return submit(page, 'form.login');
+}
+
+// POST a form body from inside the page (same origin, its cookie sent).
+function post(page, url, body) {
+	return page.evaluate(async (u, b) => {
+		const r = await fetch(u, {
+			method: 'POST', body: b, credentials: 'same-origin', redirect: 'manual',
+			headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+		});
+		return r.status;
+	}, url, body);
+}
+
+async function setup(page) {
+	// The login page, a wrong password, a login form without its token.
+	await page.goto(URL + '/login', { waitUntil: 'load' });
+	await shot(page, 'login', ['Log in', 'Account', 'Password']);
+	let resp = await login(page, env('ADMIN'), 'not-the-password');
+	expect(resp.status() === 403, 'a wrong password gets 403');
+	await shot(page, 'login-refused', ['Wrong account name or password.']);
+	expect(await post(page, '/login', 'name=' + env('ADMIN') + '&password=' +
+		encodeURIComponent(env('ADMIN_PW'))) === 403, 'a login without its CSRF token gets 403');
+
+	resp = await login(page, env('ADMIN'), env('ADMIN_PW'));
+	expect(resp.url().endsWith('/subscribers'), 'the login leads to the subscribers');
+	expect((await page.$eval('#me', (e) => e.innerText)).includes(env('ADMIN') + ' (admin)'),
+		'the header names the account and its role');
+	const cookies = await page.cookies();
+	const c = cookies.find((k) => k.name === 'sipcc_session');
+	expect(c && c.httpOnly && c.sameSite === 'Strict' && /^[0-9a-f]{64}$/.test(c.value),
+		'the session cookie is 256 random bits, HttpOnly, SameSite=Strict');
+
+	// Domains.
+	await page.goto(URL + '/domains', { waitUntil: 'load' });
+	await page.type('input[name=domain]', env('DOMAIN'));
+	resp = await submit(page, 'form[action="/domains/add"]');
+	expect(resp.url().includes('/domains?done=added'), 'the domain is added');
+	await shot(page, 'domains', ['Added.', env('DOMAIN')]);
+
+	// Subscribers: a name with a quote, then bob.
+	await page.goto(URL + '/subscribers', { waitUntil: 'load' });
+	await page.type('#add input[name=username]', "o'brien");
+	await page.type('#add input[name=password]', env('SUB_PW'));
+	resp = await submit(page, '#add');
+	expect(resp.status() === 400, 'a user name with a quote gets 400');
+	await shot(page, 'subscriber-refused', ["the user name may not contain a quote (' or \")"]);
+	await page.$eval('#add input[name=username]', (i) => { i.value = ''; });
+	await page.type('#add input[name=username]', 'bob');
+	await page.type('#add input[name=password]', env('SUB_PW'));
+	resp = await submit(page, '#add');
+	expect(resp.url().includes('done=added'), 'subscriber bob is added');
+	const rows = await page.$$eval('#subscribers tr', (t) => t.map((r) => r.innerText));
+	expect(rows.some((r) => r.includes('bob') && r.includes(env('DOMAIN'))), 'bob is in the table');
+	expect(!rows.some((r) => r.includes('brien')), "o'brien is not");
+	await shot(page, 'subscribers', ['bob', env('DOMAIN'), 'Reset password']);
+
+	// Aliases: an address with a space, then 100 -> bob.
+	await page.goto(URL + '/aliases', { waitUntil: 'load' });
+	await page.type('input[name=alias]', '1 00@' + env('DOMAIN'));
+	await page.type('input[name=target]', 'bob@' + env('DOMAIN'));
+	resp = await submit(page, 'form[action="/aliases/add"]');
+	expect(resp.status() === 400, 'an alias with a space gets 400');
+	await shot(page, 'alias-refused', ['alias: the address may not contain a space']);
+	await page.$eval('input[name=alias]', (i) => { i.value = '100@' + i.value.split('@')[1]; });
+	resp = await submit(page, 'form[action="/aliases/add"]');
+	expect(resp.url().includes('done=added'), 'the alias is added');
+	await shot(page, 'aliases', ['100@' + env('DOMAIN'), 'bob@' + env('DOMAIN')]);
+
+	// Forged POSTs: no token, a wrong token.
+	const body = 'username=mallory&domain=' + env('DOMAIN') + '&password=mallory-pw-1';
+	expect(await post(page, '/subscribers/add', body) === 403, 'a POST without a CSRF token gets 403');
+	expect(await post(page, '/subscribers/add', body + '&csrf=' + '0'.repeat(64)) === 403,
+		'a POST with a wrong CSRF token gets 403');
+	await page.goto(URL + '/subscribers?q=mallory', { waitUntil: 'load' });
+	expect(!(await mainText(page)).includes('mallory@'), 'the forged POSTs added nobody');
+}
+
+async function check(page) {
+	let resp = await login(page, env('ADMIN'), env('ADMIN_PW'));
+	expect(resp.url().endsWith('/subscribers'), 'logged in again');
+
+	await page.goto(URL + '/registrations', { waitUntil: 'load' });
+	const reg = await page.$$eval('#registrations tr', (t) => t.map((r) => r.innerText));
+	const bob = reg.find((r) => r.includes('bob@' + env('DOMAIN')));
+	expect(bob && bob.includes(env('CONTACT')), "bob's registration with its contact");
+	expect(bob.includes('sipcc-web-test-phone/1.0'), 'with its user agent');
+	expect(/\b(3[0-9]{3}) s\b/.test(bob), 'with its expiry in seconds');
+	await shot(page, 'registrations', ['bob@' + env('DOMAIN'), env('CONTACT'), '1 registered contact.']);
+
+	await page.goto(URL + '/cdrs', { waitUntil: 'load' });
+	let cdrs = await page.$$eval('#cdrs tr', (t) => t.map((r) => r.innerText));
+	const call = cdrs.find((r) => r.includes('answered') && r.includes('sip:bob@'));
+	expect(call && call.includes('web-call-1@test'), 'the call has its CDR');
+	expect(await page.$$eval('#chart title', (t) => t.some((x) => x.textContent.endsWith(' 1 calls'))),
+		'the calls-per-hour picture counts it');
+	await shot(page, 'cdrs', ['answered', 'web-call-1@test', 'Calls per hour']);
+	const today = new Date().toISOString().slice(0, 10);
+	const q = (s) => page.goto(URL + '/cdrs?' + s, { waitUntil: 'load' })
+		.then(() => page.$$eval('#cdrs tr', (t) => t.length - 1));
+	expect(await q('user=sipp&from=' + today + '&to=' + today + '&status=answered') === 1,
+		'a search by caller, date and status finds it');
+	expect(await q('number=nobody') === 0, 'a search by another number does not');
+	expect(await q('status=missed') === 0, 'nor one for missed calls');
+	expect(await q('from=2000-01-01&to=2000-01-02') === 0, 'nor one for another day');
+	resp = await page.goto(URL + '/cdrs?from=2026-02-30', { waitUntil: 'load' });
+	expect(resp.status() === 400 && (await mainText(page)).includes('no such date'), 'a bad date gets a form error');
+	const csv = await page.evaluate(async () => (await fetch('/cdrs.csv?user=sipp')).text());
+	expect(csv.startsWith('time_utc,status,caller,callee,duration_ms,sip_code,reason,callid\r\n')
+		&& csv.includes(',web-call-1@test\r\n'), 'the CSV export has the call');
+
+	await page.goto(URL + '/audit', { waitUntil: 'load' });
+	await shot(page, 'audit', ['subscriber add', 'bob@' + env('DOMAIN'), 'domain add', 'alias add',
+		env('ADMIN')]);
+
+	// Log out: the session is gone.
+	resp = await submit(page, 'form[action="/logout"]');
+	expect(resp.url().endsWith('/login'), 'logging out leads to the login page');
+	resp = await page.goto(URL + '/subscribers', { waitUntil: 'load' });
+	expect(resp.url().endsWith('/login'), 'and the pages need a login again');
+
+	// A support account reads, and is refused a change with a valid token.
+	resp = await login(page, env('SUPPORT'), env('SUPPORT_PW'));
+	expect(resp.url().endsWith('/subscribers'), 'the support account logs in');
+	expect(!(await page.$('#add')), 'it is offered no form to add');
+	const tok = await page.$eval('input[name=csrf]', (i) => i.value);
+	expect(await post(page, '/subscribers/add', 'csrf=' + tok + '&username=eve&domain=' + env('DOMAIN') +
+		'&password=eve-pass-12') === 403, 'a change by a support account gets 403');
+	await page.goto(URL + '/subscribers', { waitUntil: 'load' });
+	expect(!(await mainText(page)).includes('eve'), 'and changes nothing');
+	await shot(page, 'support', ['bob', env('DOMAIN'), 'helpdesk (support)']);
+}
+
+(async () => {
+	const browser = await puppeteer.launch({
+		executablePath: env('CHROMIUM'),
+		headless: true,
+		// Root in a container: no sandbox; no GPU, no /dev/shm limits.
+		args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
+	});
+	let rc = 0;
+	try {
+		const page = await browser.newPage();
+		page.setDefaultTimeout(10000);
+		await page.setViewport({ width: 1200, height: 800 });
+		page.on('dialog', (d) => d.accept());
+		if (process.argv[2] === 'setup') await setup(page);
+		else if (process.argv[2] === 'check') await check(page);
+		else throw new Error('usage: web_browser.js setup|check');
+	} catch (e) {
+		console.error('FAIL: ' + (e && e.stack ? e.stack : e));
+		rc = 1;
+	} finally {
+		await browser.close();
+	}
+	process.exit(rc);
+})();
