@@ -17,7 +17,8 @@
 #     the registrations page, the call's CDR in the CDR table, its filters
 #     and its CSV export, the audit log, logout; a support account is
 #     refused a change (403);
-#  5. the security headers, and the cookie marked Secure over TLS.
+#  5. the security headers, and the cookie marked Secure over TLS; a
+#     removed account's session ends at its next request.
 # Screenshots of every page are left in tests/e2e/web-screenshots/ of the
 # build tree. Skipped (77) without Chromium or puppeteer-core (scripts/check
 # installs both: the Debian package chromium, and puppeteer-core with npm
@@ -134,4 +135,15 @@ if command -v openssl >/dev/null 2>&1; then
 	tr -d '\r' <"$E2E_TMP/tls.headers" | grep -i '^set-cookie:' |
 		grep -q 'HttpOnly; SameSite=Strict; Secure' || e2e_fail "no Secure cookie over TLS"
 fi
+# A removed account's session ends at its next request.
+U=http://127.0.0.1:$WEB
+tok=$(curl -s -c "$E2E_TMP/jar" -b "$E2E_TMP/jar" "$U/login" | grep -o 'name="csrf" value="[0-9a-f]*"' | cut -d'"' -f4)
+got=$(curl -s -c "$E2E_TMP/jar" -b "$E2E_TMP/jar" -o /dev/null -w '%{http_code}' --data-urlencode "csrf=$tok" \
+	--data-urlencode name=helpdesk --data-urlencode "password=$SUPPORT_PW" "$U/login")
+[ "$got" = 303 ] || e2e_fail "helpdesk cannot log in with curl: $got"
+got=$(curl -s -c "$E2E_TMP/jar" -b "$E2E_TMP/jar" -o /dev/null -w '%{http_code}' "$U/subscribers")
+[ "$got" = 200 ] || e2e_fail "helpdesk's session does not read the subscribers: $got"
+"$WEB_BIN" --db "$DB" admin rm helpdesk || e2e_fail "admin rm failed"
+got=$(curl -s -c "$E2E_TMP/jar" -b "$E2E_TMP/jar" -o /dev/null -w '%{http_code} %{redirect_url}' "$U/subscribers")
+[ "$got" = "303 $U/login" ] || e2e_fail "a removed account's session still works: $got"
 e2e_log "screenshots in $SHOTS: $(cd "$SHOTS" && ls | tr '\n' ' ')"

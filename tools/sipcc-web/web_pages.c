@@ -1290,6 +1290,27 @@ static const web_route web_routes[] = {
 	{ "/logout", false, true, false, web_logout },
 };
 
+/* Whether the account of r's session still exists: its role is read again
+ * on every request, so removing an account or changing its role takes
+ * effect at once. A session whose account is gone ends here. */
+static bool web_session_account(web_req *r)
+{
+	db_stmt *st;
+	char role[16] = "";
+	if (db_prepare(r->d, "SELECT role FROM web_admin WHERE name = $1", &st) == SIP_OK
+	    && db_bind_text(st, 1, web_s(r->s->user)) == SIP_OK && db_step(st) == DB_ROW)
+		web_col(st, 0, role, sizeof role);
+	db_finalize(st);
+	if (!role[0]) {
+		web_session_end(r->s);
+		r->s = NULL;
+		r->clear_cookie = true;
+		return false;
+	}
+	snprintf(r->s->role, sizeof r->s->role, "%s", role);
+	return true;
+}
+
 /* The CSRF token a POST carries ("" when none). */
 static const char *web_arg_post_csrf(web_req *r)
 {
@@ -1324,7 +1345,7 @@ void web_page_dispatch(web_req *r)
 		web_login(r);
 		return;
 	}
-	if (!r->s || !r->s->user[0]) {
+	if (!r->s || !r->s->user[0] || !web_session_account(r)) {
 		web_redirect(r, "/login");
 		return;
 	}
