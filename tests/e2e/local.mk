@@ -297,5 +297,5 @@ E2E_TESTS += tests/e2e/policy_swap_load.sh
 EXTRA_DIST += tests/e2e/policy_swap_load.sip
 # The web control panel (sipcc-web) in headless Chromium beside a proxy:
 # login, subscribers, domains, aliases, registrations, CDRs, CSRF and roles.
-E2E_TESTS += tests/e2e/web.sh
+E2E_TESTS += tests/e2e/web.sh tests/e2e/web_pgsql.sh tests/e2e/web_mysql.sh
 EXTRA_DIST += tests/e2e/web.sip tests/e2e/web_reg.xml tests/e2e/web_browser.js

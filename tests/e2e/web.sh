@@ -19,6 +19,8 @@
 #     refused a change (403);
 #  5. the security headers, and the cookie marked Secure over TLS; a
 #     removed account's session ends at its next request.
+# On the database $E2E_DB_URL (default: a new SQLite file; web_pgsql.sh
+# and web_mysql.sh run it on PostgreSQL and MariaDB).
 # Screenshots of every page are left in tests/e2e/web-screenshots/ of the
 # build tree. Skipped (77) without Chromium or puppeteer-core (scripts/check
 # installs both: the Debian package chromium, and puppeteer-core with npm
@@ -35,19 +37,27 @@ e2e_init sipp python3 sqlite3 curl
 WEB_BIN=${SIPCC_WEB:-$top_builddir/sipcc-web}
 [ -x "$WEB_BIN" ] || e2e_error "sipcc-web not found: SIPCC_WEB=$WEB_BIN"
 e2e_ports UAS PROXY UAC WEB WEBTLS
-DB=sqlite:$E2E_TMP/web.db
+DB=${E2E_DB_URL:-sqlite:$E2E_TMP/web.db}
 SOCK=$E2E_TMP/sipcc.ctl
 SHOTS=${E2E_SHOTS:-$top_builddir/tests/e2e/web-screenshots}
 mkdir -p "$SHOTS" && rm -f "$SHOTS"/*.png
-q() { sqlite3 "$E2E_TMP/web.db" "$1"; }
+# q SQL: one query on the database, rows as "a|b" lines.
+q() {
+	case $DB in
+	sqlite:*) sqlite3 "${DB#sqlite:}" "$1" ;;
+	postgres*) psql -X -A -t -q -d "$DB" -c "$1" ;;
+	mysql*) "$MY_CLIENT" --no-defaults --socket="$MY_SOCK" -u root -N -B sipcc_test -e "$1" |
+		tr '\t' '|' ;;
+	esac
+}
 
 e2e_build tests/e2e/web.sip
 e2e_start_proxy "$PROXY" --db "$DB" --ctl "$SOCK"
 
 # 1.
 ADMIN=admin ADMIN_PW=admin-pass-$$ SUB_PW=bob-secret-$$
-printf '%s\n' "$ADMIN_PW" | "$WEB_BIN" --db "$DB" admin add "$ADMIN" >"$E2E_TMP/admin.out" 2>&1 ||
-	e2e_fail "admin add: $(cat "$E2E_TMP/admin.out")"
+printf '%s\n' "$ADMIN_PW" | "$WEB_BIN" --db "$DB" admin add "$ADMIN" >"$E2E_TMP/admin.out" \
+	2>"$E2E_TMP/admin.err" || e2e_fail "admin add: $(cat "$E2E_TMP/admin.err")"
 [ -s "$E2E_TMP/admin.out" ] && e2e_fail "admin add printed a password it was given"
 SUPPORT_PW=$("$WEB_BIN" --db "$DB" admin add helpdesk --role support </dev/null) ||
 	e2e_fail "admin add --role support failed"
