@@ -8,7 +8,9 @@
 #  2. in the browser: the login page, a wrong password and a login without
 #     its CSRF token refused; log in; add the domain, the subscriber bob
 #     (after a name with a quote is refused with a form error) and an
-#     alias (after one with a space); forged POSTs without or with a wrong
+#     alias (after one with a space), bob's call forwarding preferences
+#     (after a target with a space and a timeout that is no number) and
+#     group; forged POSTs without or with a wrong
 #     CSRF token get 403 and change nothing;
 #  3. bob registers with sipp (digest authentication: the panel's HA1
 #     works in the proxy) and a call from sipp reaches him through the
@@ -97,6 +99,9 @@ want=$(python3 -c 'import hashlib, sys; print(hashlib.md5(sys.argv[1].encode()).
 	e2e_fail "bob's ha1 is not MD5(bob:127.0.0.1:password)"
 [ "$(q "SELECT password FROM subscriber WHERE username = 'bob'")" = "" ] ||
 	e2e_fail "bob's password is stored in plain text"
+got=$(q "SELECT attribute, type, value FROM usr_preferences WHERE username = 'bob' ORDER BY attribute" | tr '\n' ' ')
+[ "$got" = "cfna_timeout|1|20 cfu|0|sip:voicemail@127.0.0.1 " ] || e2e_fail "bob's preferences: '$got'"
+[ "$(q "SELECT grp FROM grp WHERE username = 'bob'")" = pstn ] || e2e_fail "bob is not in group pstn"
 
 # 3. The proxy sees the new subscriber once it reloads the table: retry.
 i=0

@@ -11,7 +11,9 @@
 //
 // setup: a wrong password and a CSRF-less login are refused; log in; add
 // the domain, a subscriber (after a refused name with a quote), an alias
-// (after a refused address with a space); POSTs without a CSRF token, or
+// (after a refused address with a space), preferences (call forwarding,
+// after a target with a space and a timeout that is no number), a group
+// (after a name with a space); POSTs without a CSRF token, or
 // with a wrong one, are refused 403 and change nothing.
 // check: bob's registration on the registrations page (contact, user
 // agent, expiry), the call's CDR in the table, its filters and its CSV,
@@ -131,6 +133,43 @@ async function setup(page) {
 	expect(resp.url().includes('done=added'), 'the alias is added');
 	await shot(page, 'aliases', ['100@' + env('DOMAIN'), 'bob@' + env('DOMAIN')]);
 
+	// Preferences: call forwarding with a bad target, a bad timeout, then
+	// bob's cfu and cfna_timeout.
+	const setPref = async (attr, value, type) => {
+		await page.goto(URL + '/preferences', { waitUntil: 'load' });
+		await page.type('#prefset input[name=owner]', 'bob@' + env('DOMAIN'));
+		await page.type('#prefset input[name=attribute]', attr);
+		await page.type('#prefset input[name=value]', value);
+		await page.select('#prefset select[name=type]', type);
+		return submit(page, '#prefset');
+	};
+	resp = await setPref('cfu', 'sip:voice mail@' + env('DOMAIN'), 'str');
+	expect(resp.status() === 400, 'a forwarding target with a space gets 400');
+	await shot(page, 'preference-refused', ['the target may not contain a space']);
+	resp = await setPref('cfna_timeout', 'soon', 'int');
+	expect(resp.status() === 400 && (await mainText(page)).includes('cfna_timeout is an integer'),
+		'a timeout that is no number gets 400');
+	resp = await setPref('cfu', 'sip:voicemail@' + env('DOMAIN'), 'str');
+	expect(resp.url().includes('done=saved'), 'cfu is set');
+	resp = await setPref('cfna_timeout', '20', 'int');
+	expect(resp.url().includes('done=saved'), 'cfna_timeout is set');
+	const prefs = await page.$$eval('#preferences tr', (t) => t.map((r) => r.innerText));
+	expect(prefs.some((r) => r.includes('cfu') && r.includes('sip:voicemail@')), 'cfu is in the table');
+	expect(prefs.some((r) => r.includes('cfna_timeout') && r.includes('integer') && r.includes('20')),
+		'cfna_timeout is, as an integer');
+	await shot(page, 'preferences', ['cfu', 'sip:voicemail@' + env('DOMAIN'), 'cfna_timeout']);
+
+	// Groups: a bad name, then bob in pstn.
+	await page.goto(URL + '/groups', { waitUntil: 'load' });
+	await page.type('#grpadd input[name=subscriber]', 'bob@' + env('DOMAIN'));
+	await page.type('#grpadd input[name=group]', 'p s');
+	resp = await submit(page, '#grpadd');
+	expect(resp.status() === 400, 'a group name with a space gets 400');
+	await page.$eval('#grpadd input[name=group]', (i) => { i.value = 'pstn'; });
+	resp = await submit(page, '#grpadd');
+	expect(resp.url().includes('done=added'), 'bob is put in group pstn');
+	await shot(page, 'groups', ['bob@' + env('DOMAIN'), 'pstn']);
+
 	// Forged POSTs: no token, a wrong token.
 	const body = 'username=mallory&domain=' + env('DOMAIN') + '&password=mallory-pw-1';
 	expect(await post(page, '/subscribers/add', body) === 403, 'a POST without a CSRF token gets 403');
@@ -175,7 +214,7 @@ async function check(page) {
 
 	await page.goto(URL + '/audit', { waitUntil: 'load' });
 	await shot(page, 'audit', ['subscriber add', 'bob@' + env('DOMAIN'), 'domain add', 'alias add',
-		env('ADMIN')]);
+		'preference set', 'cfu = sip:voicemail@', 'group add', env('ADMIN')]);
 
 	// Log out: the session is gone.
 	resp = await submit(page, 'form[action="/logout"]');

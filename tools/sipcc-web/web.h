@@ -65,6 +65,9 @@ const char *web_check_domain(const char *s);
 const char *web_check_aor(const char *s, char *user, size_t usz, char *dom, size_t dsz);
 const char *web_check_password(const char *s);
 const char *web_check_admin_name(const char *s);
+/* A call forwarding target: a sip: or sips: URI with a user and a host,
+ * no blanks, quotes or angle brackets, at most 255 bytes. */
+const char *web_check_forward(const char *s);
 /* A search text: printable, at most 64 bytes. */
 const char *web_check_search(const char *s);
 /* "YYYY-MM-DD" (a day in UTC) into *t, the day's first second; "" leaves
@@ -157,6 +160,48 @@ typedef struct web_req {
 const char *web_arg(web_req *r, const char *key);
 /* A form field of a POST into out; "" and false when absent or bad. */
 bool web_field(web_req *r, const char *key, char *out, size_t outsz);
+/* ---- the frame every page shares (web_pages.c) ---- */
+
+/* The document head, the navigation (when logged in) and the title as
+ * <h1>; status 200 and HTML unless changed after. active: the path of
+ * the navigation entry to mark. */
+void web_begin(web_req *r, const char *title, const char *active);
+void web_end(web_req *r);
+/* The hidden input with the session's CSRF token. */
+void web_csrf_input(web_req *r);
+/* 303 to loc. */
+void web_redirect(web_req *r, const char *loc);
+/* A page that only says why not, with status. */
+void web_refuse(web_req *r, int status, const char *title, const char *why);
+/* <p class=cls>text</p>, text escaped; nothing for NULL or "". */
+void web_msg(web_req *r, const char *cls, const char *text);
+/* The notice of ?done=added|saved|deleted. */
+void web_done_notice(web_req *r);
+void web_dbfail(web_req *r, const char *what);
+/* Commit the transaction a change began, with its audit row, or roll it
+ * back; the final status. */
+int web_tx_end(web_req *r, int rc, const char *action, const char *object, const char *detail);
+sip_str web_s(const char *s);
+/* Column col of the current row as text into out (truncated to fit). */
+void web_col(db_stmt *st, int col, char *out, size_t outsz);
+/* <td>column col, escaped</td>. */
+void web_td(web_req *r, db_stmt *st, int col);
+/* ?page=N, 1 when absent or bad. */
+int64_t web_page_no(web_req *r);
+/* Previous and next links; query: the other arguments, "&k=v" encoded. */
+void web_pager(web_req *r, const char *path, int64_t page, bool more, const char *query);
+/* id=N of a POST form into *id; false after answering 400. */
+bool web_form_id(web_req *r, int64_t *id);
+#define WEB_PAGE_ROWS 25
+
+/* ---- more pages (web_prefs.c) ---- */
+void web_prefs_page(web_req *r);
+void web_pref_set(web_req *r);
+void web_pref_delete(web_req *r);
+void web_groups_page(web_req *r);
+void web_group_add(web_req *r);
+void web_group_delete(web_req *r);
+
 /* Answer r: fills status, out, ctype or location. */
 void web_page_dispatch(web_req *r);
 /* The accounts: add (hash of pw), remove, list to stdout; a CTL_ status. */

@@ -12,7 +12,7 @@
 #include "core/json.h"
 #include "web.h"
 
-#define WEB_PAGE_ROWS 25
+
 
 int ctl_socket_cmd_to(const char *prog, const char *path, int argc, char **argv, FILE *out);
 
@@ -60,17 +60,18 @@ static const struct {
 	const char *path, *name;
 } web_nav[] = {
 	{ "/subscribers", "Subscribers" }, { "/domains", "Domains" },
-	{ "/aliases", "Aliases" },         { "/registrations", "Registrations" },
+	{ "/aliases", "Aliases" },         { "/preferences", "Preferences" },
+	{ "/groups", "Groups" },           { "/registrations", "Registrations" },
 	{ "/cdrs", "CDRs" },               { "/audit", "Audit log" },
 };
 
-static void web_csrf_input(web_req *r)
+void web_csrf_input(web_req *r)
 {
 	web_buf_printf(&r->out, "<input type=\"hidden\" name=\"csrf\" value=\"%s\">",
 		       r->s ? r->s->csrf : "");
 }
 
-static void web_begin(web_req *r, const char *title, const char *active)
+void web_begin(web_req *r, const char *title, const char *active)
 {
 	r->status = 200;
 	r->ctype = "text/html; charset=utf-8";
@@ -97,12 +98,12 @@ static void web_begin(web_req *r, const char *title, const char *active)
 	web_buf_puts(b, "</h1>");
 }
 
-static void web_end(web_req *r)
+void web_end(web_req *r)
 {
 	web_buf_puts(&r->out, "</main></body></html>\n");
 }
 
-static void web_redirect(web_req *r, const char *loc)
+void web_redirect(web_req *r, const char *loc)
 {
 	r->status = 303;
 	snprintf(r->location, sizeof r->location, "%s", loc);
@@ -111,7 +112,7 @@ static void web_redirect(web_req *r, const char *loc)
 }
 
 /* A page that only says no: 403 (CSRF, role) or 404. */
-static void web_refuse(web_req *r, int status, const char *title, const char *why)
+void web_refuse(web_req *r, int status, const char *title, const char *why)
 {
 	web_begin(r, title, NULL);
 	r->status = status;
@@ -121,7 +122,7 @@ static void web_refuse(web_req *r, int status, const char *title, const char *wh
 	web_end(r);
 }
 
-static void web_msg(web_req *r, const char *cls, const char *text)
+void web_msg(web_req *r, const char *cls, const char *text)
 {
 	if (!text || !*text)
 		return;
@@ -132,7 +133,7 @@ static void web_msg(web_req *r, const char *cls, const char *text)
 
 /* The notice a redirect after a change asks for (?done=...): a fixed
  * table, so a link cannot make the page say anything else. */
-static void web_done_notice(web_req *r)
+void web_done_notice(web_req *r)
 {
 	static const struct {
 		const char *key, *text;
@@ -145,7 +146,7 @@ static void web_done_notice(web_req *r)
 			web_msg(r, "ok", notes[i].text);
 }
 
-static void web_dbfail(web_req *r, const char *what)
+void web_dbfail(web_req *r, const char *what)
 {
 	char msg[512];
 	snprintf(msg, sizeof msg, "%s: %s", what, db_error(r->d));
@@ -170,7 +171,7 @@ static int web_audit(web_req *r, const char *action, const char *object, const c
 
 /* End the transaction a change began: commit when rc is SIP_OK and the
  * audit row went in, else roll back. The final status. */
-static int web_tx_end(web_req *r, int rc, const char *action, const char *object,
+int web_tx_end(web_req *r, int rc, const char *action, const char *object,
 		      const char *detail)
 {
 	if (rc == SIP_OK)
@@ -182,12 +183,12 @@ static int web_tx_end(web_req *r, int rc, const char *action, const char *object
 	return rc;
 }
 
-static sip_str web_s(const char *s)
+sip_str web_s(const char *s)
 {
 	return sip_str_make(s, strlen(s));
 }
 
-static void web_col(db_stmt *st, int col, char *out, size_t outsz)
+void web_col(db_stmt *st, int col, char *out, size_t outsz)
 {
 	sip_str v = db_column_text(st, col);
 	size_t n = v.len < outsz - 1 ? v.len : outsz - 1;
@@ -196,7 +197,7 @@ static void web_col(db_stmt *st, int col, char *out, size_t outsz)
 	out[n] = '\0';
 }
 
-static void web_td(web_req *r, db_stmt *st, int col)
+void web_td(web_req *r, db_stmt *st, int col)
 {
 	sip_str v = db_column_text(st, col);
 	web_buf_puts(&r->out, "<td>");
@@ -205,7 +206,7 @@ static void web_td(web_req *r, db_stmt *st, int col)
 }
 
 /* ?page=N (1-based); a bad value reads as 1. */
-static int64_t web_page_no(web_req *r)
+int64_t web_page_no(web_req *r)
 {
 	const char *p = web_arg(r, "page");
 	char *end;
@@ -215,7 +216,7 @@ static int64_t web_page_no(web_req *r)
 
 /* Previous/next links keeping the other arguments (query, already
  * url-encoded "&k=v..."). */
-static void web_pager(web_req *r, const char *path, int64_t page, bool more, const char *query)
+void web_pager(web_req *r, const char *path, int64_t page, bool more, const char *query)
 {
 	web_buf_puts(&r->out, "<p class=\"pager\">");
 	if (page > 1)
@@ -399,7 +400,7 @@ static void web_subscribers(web_req *r, const char *err, const char *user, const
 }
 
 /* Read id=N from the form; false after answering 400. */
-static bool web_form_id(web_req *r, int64_t *id)
+bool web_form_id(web_req *r, int64_t *id)
 {
 	char v[32];
 	if (web_field(r, "id", v, sizeof v) && ctl_parse_id(v, id))
@@ -1283,6 +1284,12 @@ static const web_route web_routes[] = {
 	{ "/aliases", true, false, false, web_aliases_get },
 	{ "/aliases/add", false, true, true, web_alias_add },
 	{ "/aliases/delete", false, true, true, web_alias_delete },
+	{ "/preferences", true, false, false, web_prefs_page },
+	{ "/preferences/set", false, true, true, web_pref_set },
+	{ "/preferences/delete", false, true, true, web_pref_delete },
+	{ "/groups", true, false, false, web_groups_page },
+	{ "/groups/add", false, true, true, web_group_add },
+	{ "/groups/delete", false, true, true, web_group_delete },
 	{ "/registrations", true, false, false, web_registrations },
 	{ "/cdrs", true, false, false, web_cdrs },
 	{ "/cdrs.csv", true, false, false, web_cdrs_csv },

@@ -236,6 +236,28 @@ const char *web_check_aor(const char *s, char *user, size_t usz, char *dom, size
 	return NULL;
 }
 
+const char *web_check_forward(const char *s)
+{
+	if (!*s)
+		return "the target is empty (expected sip:user@domain)";
+	if (strlen(s) > 255)
+		return "the target is longer than 255 characters";
+	if (strpbrk(s, " \t\r\n"))
+		return "the target may not contain a space (expected sip:user@domain)";
+	if (strpbrk(s, "'\"<>"))
+		return "the target may not contain quotes or angle brackets (expected sip:user@domain)";
+	const char *p = strncasecmp(s, "sip:", 4) == 0 ? s + 4 : strncasecmp(s, "sips:", 5) == 0 ? s + 5 : NULL;
+	if (!p)
+		return "the target is a sip: or sips: URI (expected sip:user@domain)";
+	const char *at = strchr(p, '@');
+	if (!at || at == p || !at[1])
+		return "the target needs a user and a host (expected sip:user@domain)";
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++)
+		if (*c < 0x20 || *c == 0x7f)
+			return "the target may not contain control characters";
+	return NULL;
+}
+
 const char *web_check_password(const char *s)
 {
 	size_t n = strlen(s);

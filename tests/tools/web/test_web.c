@@ -238,6 +238,13 @@ static void test_checks(void **state)
 	assert_non_null(strstr(web_check_aor("a@b@c", u, sizeof u, d, sizeof d), "@"));
 	assert_non_null(strstr(web_check_aor("<sip:a@b.com>", u, sizeof u, d, sizeof d), "angle"));
 	assert_non_null(strstr(web_check_aor("o'x@b.com", u, sizeof u, d, sizeof d), "quote"));
+	assert_null(web_check_forward("sip:voicemail@voip.example.com"));
+	assert_null(web_check_forward("sips:+4930123@gw.example.com;user=phone"));
+	assert_non_null(strstr(web_check_forward("sip:voice mail@x.com"), "space"));
+	assert_non_null(strstr(web_check_forward("tel:+4930123"), "sip:"));
+	assert_non_null(strstr(web_check_forward("sip:@x.com"), "user and a host"));
+	assert_non_null(strstr(web_check_forward("sip:a@x.com\">"), "quotes"));
+	assert_non_null(web_check_forward(""));
 	assert_null(web_check_password("long enough"));
 	assert_non_null(strstr(web_check_password("short"), "shorter"));
 	assert_non_null(web_check_password("tab\there1"));
