@@ -18,7 +18,9 @@
 #  4. in the browser: bob's registration (contact, user agent, expiry) on
 #     the registrations page, the call's CDR in the CDR table, its filters
 #     and its CSV export, the audit log, logout; a support account is
-#     refused a change (403);
+#     refused a change (403); a second call, in progress, on the calls
+#     page, ended with its button (both sides get a BYE, the CDR says the
+#     operator ended it); the statistics page;
 #  5. the security headers, and the cookie marked Secure over TLS; a
 #     removed account's session ends at its next request.
 # On the database $E2E_DB_URL (default: a new SQLite file; web_pgsql.sh
@@ -126,6 +128,22 @@ done
 
 # 4.
 browser check
+e2e_sipp end_uas -sf "$E2E_SRC/uas_wait_bye.xml" -i 127.0.0.1 -p "$UAS" -m 1 -timeout 30s
+e2e_wait_sipp_up end_uas "$UAS"
+e2e_sipp end_uac -sf "$E2E_SRC/uac_wait_bye.xml" "127.0.0.1:$PROXY" -cid_str 'web-end-%u@test' \
+	-i 127.0.0.1 -p "$UAC" -s bob -m 1 -timeout 30s -timeout_error
+browser calls
+e2e_sipp_wait end_uac
+e2e_expect_calls end_uac 1
+e2e_sipp_wait end_uas
+e2e_expect_calls end_uas 1
+i=0
+until [ "$(q "SELECT end_reason, hangup_by FROM acc_cdrs WHERE callid = 'web-end-1@test'")" = "ended|operator" ]; do
+	[ $i -ge 50 ] && e2e_fail "the ended call's CDR: $(q "SELECT * FROM acc_cdrs")"
+	sleep 0.1; i=$((i + 1))
+done
+[ "$(q "SELECT count(*) FROM web_audit WHERE action = 'call end'")" = 1 ] ||
+	e2e_fail "ending the call is not in the audit log"
 
 # 5.
 curl -s -D "$E2E_TMP/headers" -o /dev/null "http://127.0.0.1:$WEB/login"

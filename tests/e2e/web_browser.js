@@ -1,7 +1,7 @@
 // The browser half of tests/e2e/web.sh: headless Chromium driven through
 // puppeteer-core (never a browser download) against a running sipcc-web.
 //
-//   node web_browser.js setup|check
+//   node web_browser.js setup|check|calls
 //
 // Environment: WEB_URL (http://127.0.0.1:PORT), ADMIN and ADMIN_PW (an
 // admin account), SUPPORT and SUPPORT_PW (a support account), SUB_PW (the
@@ -18,6 +18,8 @@
 // check: bob's registration on the registrations page (contact, user
 // agent, expiry), the call's CDR in the table, its filters and its CSV,
 // the audit log, a support account refused a change, logout.
+// calls: a call in progress on the calls page, ended with its button; the
+// statistics page.
 // Each page is screenshot to SHOTS/NAME.png once the content it must show
 // has been found in it. Any failed expectation ends with exit status 1.
 'use strict';
@@ -234,6 +236,37 @@ async function check(page) {
 	await shot(page, 'support', ['bob', env('DOMAIN'), 'helpdesk (support)']);
 }
 
+// A call in progress on the calls page, ended with its button; the
+// proxy's statistics.
+async function calls(page) {
+	let resp = await login(page, env('ADMIN'), env('ADMIN_PW'));
+	expect(resp.url().endsWith('/subscribers'), 'logged in for the calls');
+	let rows = [];
+	for (let i = 0; i < 50; i++) {
+		await page.goto(URL + '/calls', { waitUntil: 'load' });
+		rows = await page.$$eval('#calls tr', (t) => t.map((r) => r.innerText));
+		if (rows.some((r) => r.includes('confirmed'))) break;
+		await new Promise((ok) => setTimeout(ok, 200));
+	}
+	const call = rows.find((r) => r.includes('confirmed'));
+	expect(call && call.includes('sip:sipp@') && call.includes('bob') && call.includes('web-end-1@test'),
+		'the call in progress is listed, confirmed, from sipp to bob');
+	await shot(page, 'calls', ['web-end-1@test', 'confirmed', '1 call in progress.', 'End call']);
+	resp = await submit(page, 'form[action="/calls/end"]');
+	const refused = resp.url().includes('/calls?done=ended') ? '' : await mainText(page);
+	expect(!refused, 'the End call button ends it' + (refused ? ' (the page says: ' + refused + ')' : ''));
+	await shot(page, 'call-ended', ['The call was ended']);
+
+	resp = await page.goto(URL + '/stats?prefix=core.', { waitUntil: 'load' });
+	const stats = await page.$$eval('#stats tr', (t) => t.map((r) => r.innerText));
+	const inv = stats.find((r) => r.startsWith('core.rcv_requests_invite'));
+	expect(inv && Number(inv.split(/\s+/)[1]) >= 2, 'the statistics count the INVITEs');
+	expect(!stats.some((r) => r.startsWith('usrloc.')), 'only those under the prefix');
+	await shot(page, 'stats', ['core.rcv_requests_invite']);
+	resp = await page.goto(URL + '/stats?prefix=a%20b', { waitUntil: 'load' });
+	expect(resp.status() === 400, 'a prefix with a space gets 400');
+}
+
 (async () => {
 	const browser = await puppeteer.launch({
 		executablePath: env('CHROMIUM'),
@@ -249,7 +282,8 @@ async function check(page) {
 		page.on('dialog', (d) => d.accept());
 		if (process.argv[2] === 'setup') await setup(page);
 		else if (process.argv[2] === 'check') await check(page);
-		else throw new Error('usage: web_browser.js setup|check');
+		else if (process.argv[2] === 'calls') await calls(page);
+		else throw new Error('usage: web_browser.js setup|check|calls');
 	} catch (e) {
 		console.error('FAIL: ' + (e && e.stack ? e.stack : e));
 		rc = 1;

@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+#include "core/arena.h"
+#include "core/json.h"
 #include "db/db.h"
 
 /* ---- output buffer (web_util.c) ---- */
@@ -201,6 +203,16 @@ void web_pref_delete(web_req *r);
 void web_groups_page(web_req *r);
 void web_group_add(web_req *r);
 void web_group_delete(web_req *r);
+
+/* ---- the running proxy (web_live.c) ---- */
+
+/* Send the words argv to the proxy's control socket and parse its JSON
+ * reply into *root, in a. NULL when the proxy said ok, else a sentence
+ * for the page (no --ctl, no answer, its refusal). */
+const char *web_ctl(web_req *r, int argc, char **argv, sip_arena *a, sip_json **root);
+void web_calls_page(web_req *r);
+void web_call_end(web_req *r);
+void web_stats_page(web_req *r);
 
 /* Answer r: fills status, out, ctype or location. */
 void web_page_dispatch(web_req *r);

@@ -14,8 +14,6 @@
 
 
 
-int ctl_socket_cmd_to(const char *prog, const char *path, int argc, char **argv, FILE *out);
-
 /* ---- assets: every byte the browser loads comes from here ---- */
 
 static const char web_css[] =
@@ -62,6 +60,7 @@ static const struct {
 	{ "/subscribers", "Subscribers" }, { "/domains", "Domains" },
 	{ "/aliases", "Aliases" },         { "/preferences", "Preferences" },
 	{ "/groups", "Groups" },           { "/registrations", "Registrations" },
+	{ "/calls", "Calls" },             { "/stats", "Statistics" },
 	{ "/cdrs", "CDRs" },               { "/audit", "Audit log" },
 };
 
@@ -874,28 +873,13 @@ static const char *web_json_str(const sip_json *o, const char *key)
 static void web_registrations(web_req *r)
 {
 	web_begin(r, "Registrations", "/registrations");
-	if (!r->ctl_path) {
-		web_msg(r, "err", "No running proxy to ask: start sipcc-web with --ctl PATH (the proxy's"
-			" control socket).");
-		web_end(r);
-		return;
-	}
-	char *reply = NULL;
-	size_t rlen = 0;
-	FILE *mem = open_memstream(&reply, &rlen);
-	char *argv[] = { "ul", "show" };
-	int rc = mem ? ctl_socket_cmd_to("sipcc-web", r->ctl_path, 2, argv, mem) : 3;
-	if (mem)
-		fclose(mem);
 	sip_arena a;
 	sip_arena_init(&a, 16384);
-	sip_json *root = NULL;
-	if (rc != 0 || !reply
-	    || sip_json_parse(&a, reply, rlen, &root, NULL) != SIP_OK || root->type != SIP_JSON_OBJECT) {
-		char msg[300];
-		snprintf(msg, sizeof msg, "The proxy at %s did not answer \"ul show\" (is it running,"
-			 " with the registrar?).", r->ctl_path);
-		web_msg(r, "err", msg);
+	sip_json *root;
+	char *argv[] = { "ul", "show" };
+	const char *why = web_ctl(r, 2, argv, &a, &root);
+	if (why) {
+		web_msg(r, "err", why);
 	} else {
 		const sip_json *aors = sip_json_get(root, "aors");
 		unsigned n = 0;
@@ -926,7 +910,6 @@ static void web_registrations(web_req *r)
 			       n == 1 ? "" : "s");
 	}
 	sip_arena_destroy(&a);
-	free(reply);
 	web_end(r);
 }
 
@@ -1291,6 +1274,9 @@ static const web_route web_routes[] = {
 	{ "/groups/add", false, true, true, web_group_add },
 	{ "/groups/delete", false, true, true, web_group_delete },
 	{ "/registrations", true, false, false, web_registrations },
+	{ "/calls", true, false, false, web_calls_page },
+	{ "/calls/end", false, true, true, web_call_end },
+	{ "/stats", true, false, false, web_stats_page },
 	{ "/cdrs", true, false, false, web_cdrs },
 	{ "/cdrs.csv", true, false, false, web_cdrs_csv },
 	{ "/audit", true, false, false, web_audit_page },
