@@ -22,7 +22,8 @@
 #     page, ended with its button (both sides get a BYE, the CDR says the
 #     operator ended it); the statistics page;
 #  5. the security headers, and the cookie marked Secure over TLS; a
-#     removed account's session ends at its next request.
+#     removed account's session ends at its next request; wrong passwords
+#     lock an account for a while.
 # On the database $E2E_DB_URL (default: a new SQLite file; web_pgsql.sh
 # and web_mysql.sh run it on PostgreSQL and MariaDB).
 # Screenshots of every page are left in tests/e2e/web-screenshots/ of the
@@ -179,4 +180,19 @@ got=$(curl -s -c "$E2E_TMP/jar" -b "$E2E_TMP/jar" -o /dev/null -w '%{http_code}'
 "$WEB_BIN" --db "$DB" admin rm helpdesk || e2e_fail "admin rm failed"
 got=$(curl -s -c "$E2E_TMP/jar" -b "$E2E_TMP/jar" -o /dev/null -w '%{http_code} %{redirect_url}' "$U/subscribers")
 [ "$got" = "303 $U/login" ] || e2e_fail "a removed account's session still works: $got"
+# Wrong passwords lock the account for a while, the right one too.
+login_code() { # PASSWORD: the status of a login as admin
+	rm -f "$E2E_TMP/jar3"
+	tok=$(curl -s -c "$E2E_TMP/jar3" -b "$E2E_TMP/jar3" "$U/login" | grep -o 'name="csrf" value="[0-9a-f]*"' | cut -d'"' -f4)
+	curl -s -c "$E2E_TMP/jar3" -b "$E2E_TMP/jar3" -o "$E2E_TMP/login3.html" -w '%{http_code}' \
+		--data-urlencode "csrf=$tok" --data-urlencode name=admin --data-urlencode "password=$1" "$U/login"
+}
+n=0
+while [ "$(login_code wrong-password)" = 403 ]; do
+	n=$((n + 1))
+	[ $n -gt 5 ] && e2e_fail "6 wrong passwords and admin is not locked"
+done
+[ "$(login_code "$ADMIN_PW")" = 429 ] && grep -q 'Too many wrong passwords' "$E2E_TMP/login3.html" ||
+	e2e_fail "a locked account logs in"
+e2e_log "admin locked after $n more wrong passwords"
 e2e_log "screenshots in $SHOTS: $(cd "$SHOTS" && ls | tr '\n' ' ')"

@@ -103,6 +103,22 @@ bool web_token_eq(const char *a, const char *b);
  * look-alikes. */
 bool web_pw_generate(char *out, size_t outsz);
 
+/* ---- failed logins (web_auth.c) ----
+ * After WEB_LOGIN_FAILS wrong passwords for one account name within
+ * WEB_LOGIN_WINDOW seconds, logins to it are refused for WEB_LOGIN_LOCK
+ * seconds, the right password too: a guesser gets a few tries a minute,
+ * and the PBKDF2 work it can make the panel do is bounded. */
+#define WEB_LOGIN_FAILS 5
+#define WEB_LOGIN_WINDOW 600
+#define WEB_LOGIN_LOCK 60
+/* Seconds name stays locked (0: may try now). */
+long web_login_locked(const char *name, time_t now);
+/* Count a wrong password for name. */
+void web_login_failed(const char *name, time_t now);
+/* A good login forgets name's failures. */
+void web_login_ok(const char *name);
+void web_login_reset(void);
+
 /* ---- sessions (web_auth.c) ---- */
 
 #define WEB_SESSIONS_MAX 256

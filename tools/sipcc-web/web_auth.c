@@ -121,6 +121,67 @@ bool web_pw_generate(char *out, size_t outsz)
 	return true;
 }
 
+/* Failures per account name, in a small table: the least recently failed
+ * entry gives way when it is full (names are checked before they get
+ * here, so the table holds what could be accounts). */
+#define WEB_LOGIN_NAMES 128
+static struct {
+	char name[65];
+	unsigned fails;
+	time_t first, locked_until, last;
+} web_logins[WEB_LOGIN_NAMES];
+
+static int web_login_slot(const char *name, bool make, time_t now)
+{
+	int free_slot = -1;
+	for (int i = 0; i < WEB_LOGIN_NAMES; i++) {
+		if (web_logins[i].name[0] && strcmp(web_logins[i].name, name) == 0)
+			return i;
+		if (free_slot < 0 || !web_logins[i].name[0]
+		    || (web_logins[free_slot].name[0] && web_logins[i].last < web_logins[free_slot].last))
+			free_slot = i;
+	}
+	if (!make)
+		return -1;
+	memset(&web_logins[free_slot], 0, sizeof web_logins[free_slot]);
+	snprintf(web_logins[free_slot].name, sizeof web_logins[free_slot].name, "%s", name);
+	web_logins[free_slot].first = now;
+	return free_slot;
+}
+
+long web_login_locked(const char *name, time_t now)
+{
+	int i = web_login_slot(name, false, now);
+	return i >= 0 && web_logins[i].locked_until > now ? (long)(web_logins[i].locked_until - now) : 0;
+}
+
+void web_login_failed(const char *name, time_t now)
+{
+	int i = web_login_slot(name, true, now);
+	if (now - web_logins[i].first > WEB_LOGIN_WINDOW) {
+		web_logins[i].fails = 0;
+		web_logins[i].first = now;
+	}
+	web_logins[i].last = now;
+	if (++web_logins[i].fails >= WEB_LOGIN_FAILS) {
+		web_logins[i].locked_until = now + WEB_LOGIN_LOCK;
+		web_logins[i].fails = 0;
+		web_logins[i].first = now;
+	}
+}
+
+void web_login_ok(const char *name)
+{
+	int i = web_login_slot(name, false, 0);
+	if (i >= 0)
+		memset(&web_logins[i], 0, sizeof web_logins[i]);
+}
+
+void web_login_reset(void)
+{
+	memset(web_logins, 0, sizeof web_logins);
+}
+
 static web_session web_sessions[WEB_SESSIONS_MAX];
 
 void web_sessions_reset(void)

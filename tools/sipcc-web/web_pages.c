@@ -258,6 +258,16 @@ static void web_login(web_req *r)
 	db_stmt *st;
 	bool found = false;
 	int rc = SIP_EINVAL;
+	long wait = web_check_admin_name(name) ? 0 : web_login_locked(name, r->now);
+	if (wait) {
+		char msg[160];
+		snprintf(msg, sizeof msg, "Too many wrong passwords for this account: try again in %ld"
+			 " seconds.", wait);
+		fprintf(stderr, "sipcc-web: login to '%s' refused: locked for %ld s\n", name, wait);
+		web_login_form(r, msg);
+		r->status = 429;
+		return;
+	}
 	if (!web_check_admin_name(name)) {
 		rc = db_prepare(r->d, "SELECT pwhash, role FROM web_admin WHERE name = $1", &st);
 		if (rc == SIP_OK && (rc = db_bind_text(st, 1, web_s(name))) == SIP_OK
@@ -278,10 +288,13 @@ static void web_login(web_req *r)
 	bool ok = web_pw_verify(pw, found ? hash : dummy) && found;
 	if (!ok) {
 		fprintf(stderr, "sipcc-web: failed login for '%s'\n", name);
+		if (!web_check_admin_name(name))
+			web_login_failed(name, r->now);
 		web_login_form(r, "Wrong account name or password.");
 		r->status = 403;
 		return;
 	}
+	web_login_ok(name);
 	web_session *s = web_session_login(r->s, name, role, r->now);
 	r->s = s;
 	if (!s) {

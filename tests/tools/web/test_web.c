@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 #include "tools/sipcc-web/web.h"
@@ -184,6 +185,48 @@ static void test_session_limits(void **state)
 	assert_null(web_session_find(id, now + WEB_SESSIONS_MAX + 1));
 }
 
+/* Five wrong passwords lock the name for a minute, the right one too;
+ * other names are not affected; the lock ends; a good login forgets the
+ * failures; failures spread beyond the window do not add up. */
+static void test_login_throttle(void **state)
+{
+	(void)state;
+	web_login_reset();
+	time_t now = 3000000;
+	for (int i = 0; i < WEB_LOGIN_FAILS - 1; i++) {
+		web_login_failed("alice", now + i);
+		assert_int_equal(web_login_locked("alice", now + i), 0);
+	}
+	web_login_failed("alice", now + 10);
+	assert_int_equal(web_login_locked("alice", now + 10), WEB_LOGIN_LOCK);
+	assert_int_equal(web_login_locked("alice", now + 30), WEB_LOGIN_LOCK - 20);
+	assert_int_equal(web_login_locked("bob", now + 30), 0);
+	assert_int_equal(web_login_locked("alice", now + 10 + WEB_LOGIN_LOCK), 0);
+	/* A good login clears the count. */
+	web_login_failed("bob", now);
+	web_login_failed("bob", now);
+	web_login_ok("bob");
+	for (int i = 0; i < WEB_LOGIN_FAILS - 1; i++)
+		web_login_failed("bob", now + 1);
+	assert_int_equal(web_login_locked("bob", now + 1), 0);
+	/* Failures further apart than the window start a new count. */
+	web_login_reset();
+	for (int i = 0; i < 3 * WEB_LOGIN_FAILS; i++) {
+		web_login_failed("carol", now + (time_t)i * (WEB_LOGIN_WINDOW / 2 + 1));
+		assert_int_equal(web_login_locked("carol", now + (time_t)i * (WEB_LOGIN_WINDOW / 2 + 1)), 0);
+	}
+	/* Many names: the table gives way, and still counts the new one. */
+	web_login_reset();
+	char name[16];
+	for (int i = 0; i < 1000; i++) {
+		snprintf(name, sizeof name, "u%d", i);
+		web_login_failed(name, now + i);
+	}
+	for (int i = 0; i < WEB_LOGIN_FAILS; i++)
+		web_login_failed("dave", now + 2000);
+	assert_true(web_login_locked("dave", now + 2000) > 0);
+}
+
 static void test_form_get(void **state)
 {
 	(void)state;
@@ -302,7 +345,8 @@ int main(void)
 		cmocka_unit_test(test_pw_hash_roundtrip), cmocka_unit_test(test_pw_known_vector),
 		cmocka_unit_test(test_pw_malformed),      cmocka_unit_test(test_pw_default_cost),
 		cmocka_unit_test(test_tokens),            cmocka_unit_test(test_session_login_rotates),
-		cmocka_unit_test(test_session_limits),    cmocka_unit_test(test_form_get),
+		cmocka_unit_test(test_session_limits),    cmocka_unit_test(test_login_throttle),
+		cmocka_unit_test(test_form_get),
 		cmocka_unit_test(test_checks),            cmocka_unit_test(test_buf),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
