@@ -10,13 +10,16 @@
 #     (after a name with a quote is refused with a form error) and an
 #     alias (after one with a space), bob's call forwarding preferences
 #     (after a target with a space and a timeout that is no number) and
-#     group; forged POSTs without or with a wrong
+#     group, a gateway and a routing rule (after a bad address, a rule
+#     naming a missing gateway; a gateway in use is not removed); forged
+#     POSTs without or with a wrong
 #     CSRF token get 403 and change nothing;
 #  3. bob registers with sipp (digest authentication: the panel's HA1
 #     works in the proxy) and a call from sipp reaches him through the
 #     proxy;
 #  4. in the browser: bob's registration (contact, user agent, expiry) on
-#     the registrations page, the call's CDR in the CDR table, its filters
+#     the registrations page, the gateway's state as the proxy sees it
+#     (drouting), the call's CDR in the CDR table, its filters
 #     and its CSV export, the audit log, logout; a support account is
 #     refused a change (403); a second call, in progress, on the calls
 #     page, ended with its button (both sides get a BYE, the CDR says the
@@ -41,7 +44,7 @@ command -v node >/dev/null 2>&1 || e2e_skip "node not found (apt-get install nod
 e2e_init sipp python3 sqlite3 curl
 WEB_BIN=${SIPCC_WEB:-$top_builddir/sipcc-web}
 [ -x "$WEB_BIN" ] || e2e_error "sipcc-web not found: SIPCC_WEB=$WEB_BIN"
-e2e_ports UAS PROXY UAC WEB WEBTLS
+e2e_ports UAS PROXY UAC WEB WEBTLS GW
 DB=${E2E_DB_URL:-sqlite:$E2E_TMP/web.db}
 SOCK=$E2E_TMP/sipcc.ctl
 SHOTS=${E2E_SHOTS:-$top_builddir/tests/e2e/web-screenshots}
@@ -87,7 +90,7 @@ done
 browser() { # setup|check
 	WEB_URL=http://127.0.0.1:$WEB ADMIN=$ADMIN ADMIN_PW=$ADMIN_PW SUPPORT=helpdesk \
 	SUPPORT_PW=$SUPPORT_PW SUB_PW=$SUB_PW DOMAIN=127.0.0.1 CONTACT=sip:bob@127.0.0.1:$UAS \
-	SHOTS=$SHOTS CHROMIUM=$CHROMIUM NODE_PATH=$NODE_DIR/node_modules HOME=$E2E_TMP \
+	GW_PORT=$GW SHOTS=$SHOTS CHROMIUM=$CHROMIUM NODE_PATH=$NODE_DIR/node_modules HOME=$E2E_TMP \
 		timeout 40 node "$E2E_SRC/web_browser.js" "$1" >"$E2E_TMP/browser-$1.out" 2>&1 ||
 		{ cat "$E2E_TMP/browser-$1.out" >&2; e2e_fail "browser $1 failed"; }
 	e2e_log "browser $1: $(grep -c '^ok:' "$E2E_TMP/browser-$1.out") checks passed"
@@ -105,6 +108,10 @@ want=$(python3 -c 'import hashlib, sys; print(hashlib.md5(sys.argv[1].encode()).
 got=$(q "SELECT attribute, type, value FROM usr_preferences WHERE username = 'bob' ORDER BY attribute" | tr '\n' ' ')
 [ "$got" = "cfna_timeout|1|20 cfu|0|sip:voicemail@127.0.0.1 " ] || e2e_fail "bob's preferences: '$got'"
 [ "$(q "SELECT grp FROM grp WHERE username = 'bob'")" = pstn ] || e2e_fail "bob is not in group pstn"
+got=$(q "SELECT id, address, probe FROM dr_gateway")
+[ "$got" = "1|sip:127.0.0.1:$GW|1" ] || e2e_fail "dr_gateway: '$got'"
+got=$(q "SELECT groupid, prefix, gwlist FROM dr_rule")
+[ "$got" = "1|00|1" ] || e2e_fail "dr_rule: '$got'"
 
 # 3. The proxy sees the new subscriber once it reloads the table: retry.
 i=0

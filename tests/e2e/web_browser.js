@@ -172,6 +172,37 @@ async function setup(page) {
 	expect(resp.url().includes('done=added'), 'bob is put in group pstn');
 	await shot(page, 'groups', ['bob@' + env('DOMAIN'), 'pstn']);
 
+	// Gateways and rules: a bad address, a rule naming a gateway that does
+	// not exist, a gateway a rule uses cannot be removed.
+	const addGw = async (id, address) => {
+		await page.goto(URL + '/gateways', { waitUntil: 'load' });
+		await page.type('#gwadd input[name=id]', id);
+		await page.type('#gwadd input[name=address]', address);
+		await page.$eval('#gwadd input[name=probe]', (c) => { c.checked = true; });
+		return submit(page, '#gwadd');
+	};
+	resp = await addGw('1', 'sip:gw one.example.com');
+	expect(resp.status() === 400 && (await mainText(page)).includes('may not contain a space'),
+		'a gateway address with a space gets 400');
+	resp = await addGw('1', 'sip:127.0.0.1:' + env('GW_PORT'));
+	expect(resp.url().includes('done=added'), 'gateway 1 is added');
+	const addRule = async (gwlist) => {
+		await page.goto(URL + '/gateways', { waitUntil: 'load' });
+		await page.type('#ruleadd input[name=group]', '1');
+		await page.type('#ruleadd input[name=prefix]', '00');
+		await page.type('#ruleadd input[name=gwlist]', gwlist);
+		return submit(page, '#ruleadd');
+	};
+	resp = await addRule('1,7');
+	expect(resp.status() === 400 && (await mainText(page)).includes('there is no gateway 7'),
+		'a rule naming a missing gateway gets 400');
+	resp = await addRule('1');
+	expect(resp.url().includes('done=added'), 'the rule 00 -> 1 is added');
+	resp = await submit(page, 'form[action="/gateways/delete"]');
+	expect(resp.status() === 400 && (await mainText(page)).includes('is used by rule 1'),
+		'a gateway a rule uses is not removed');
+	await shot(page, 'gateways', ['sip:127.0.0.1:' + env('GW_PORT'), 'Routing rules', '00']);
+
 	// Forged POSTs: no token, a wrong token.
 	const body = 'username=mallory&domain=' + env('DOMAIN') + '&password=mallory-pw-1';
 	expect(await post(page, '/subscribers/add', body) === 403, 'a POST without a CSRF token gets 403');
@@ -214,9 +245,20 @@ async function check(page) {
 	expect(csv.startsWith('time_utc,status,caller,callee,duration_ms,sip_code,reason,callid\r\n')
 		&& csv.includes(',web-call-1@test\r\n'), 'the CSV export has the call');
 
+	// The running proxy has loaded gateway 1: the page shows its state.
+	let gw = '';
+	for (let i = 0; i < 50 && !/\b(active|inactive)\b/.test(gw); i++) {
+		await page.goto(URL + '/gateways', { waitUntil: 'load' });
+		gw = (await page.$$eval('#gateways tr', (t) => t.map((r) => r.innerText)))
+			.find((r) => r.includes('sip:127.0.0.1:' + env('GW_PORT'))) || '';
+		if (!/\b(active|inactive)\b/.test(gw)) await new Promise((ok) => setTimeout(ok, 200));
+	}
+	expect(/\b(active|inactive)\b/.test(gw), "gateway 1's state from the running proxy");
+	await shot(page, 'gateways-live', ['sip:127.0.0.1:' + env('GW_PORT')]);
+
 	await page.goto(URL + '/audit', { waitUntil: 'load' });
 	await shot(page, 'audit', ['subscriber add', 'bob@' + env('DOMAIN'), 'domain add', 'alias add',
-		'preference set', 'cfu = sip:voicemail@', 'group add', env('ADMIN')]);
+		'preference set', 'cfu = sip:voicemail@', 'group add', 'gateway add', 'rule add', env('ADMIN')]);
 
 	// Log out: the session is gone.
 	resp = await submit(page, 'form[action="/logout"]');

@@ -59,6 +59,17 @@ const char *ctl_opt(int argc, char **argv, const char *key);
  * message naming cmd. */
 int ctl_opts_known(int argc, char **argv, const char *const *keys, const char *cmd);
 
+/* Gateways and routing rules (drouting's tables). Dialled digits: 0-9, a
+ * leading '+', '*' and '#'; "" allowed. */
+bool ctl_valid_digits(const char *s);
+/* A gateway address [sip:|sips:]HOST[:PORT][;params] written to out with
+ * its scheme; NULL when fine, else what is wrong. */
+const char *ctl_gw_uri(const char *arg, char *out, size_t osz);
+/* Bind id to st's $1, step, read the count; st is finalized. */
+int ctl_count_id(db_stmt *st, int64_t id, int64_t *n);
+/* The first rule (*rule, 0: none) whose gateway list names gateway id. */
+int ctl_gw_used(db *d, int64_t id, int64_t *rule);
+
 /* Attributes (ctl_pref.c), shared with the import of prefs. An owner is
  * user@domain or @domain (user ""); a name is what an AVP may be called. */
 bool ctl_pref_owner(const char *arg, char *user, size_t usz, char *dom, size_t dsz);

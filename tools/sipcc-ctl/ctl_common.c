@@ -195,3 +195,85 @@ int ctl_opts_known(int argc, char **argv, const char *const *keys, const char *c
 	}
 	return CTL_OK;
 }
+
+/* Dialled digits as numbers are written: 0-9 and a leading '+'; '*' and
+ * '#' for service codes. Empty is allowed (a default rule). */
+bool ctl_valid_digits(const char *s)
+{
+	size_t n = strlen(s);
+	if (n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || s[i] == '*' || s[i] == '#' ||
+		      (s[i] == '+' && i == 0)))
+			return false;
+	return true;
+}
+
+/* A gateway address: [sip:|sips:]HOST[:PORT][;params], HOST a name, an
+ * IPv4 address or [IPv6]; no user part. Written to out with its scheme
+ * ("sip:" added when missing). NULL when fine, else what is wrong. */
+const char *ctl_gw_uri(const char *arg, char *out, size_t osz)
+{
+	const char *scheme = "sip:", *p = arg;
+	if (strncasecmp(p, "sips:", 5) == 0) {
+		scheme = "sips:";
+		p += 5;
+	} else if (strncasecmp(p, "sip:", 4) == 0) {
+		p += 4;
+	} else if (strchr(p, ':') && !strchr(p, '.') && p[0] != '[') {
+		return "only sip: and sips: URIs";
+	}
+	if (strchr(p, '@'))
+		return "a gateway address has no user part (the number is put there)";
+	size_t hl;
+	const char *rest;
+	if (*p == '[') {
+		const char *close = strchr(p, ']');
+		if (!close || close == p + 1)
+			return "an IPv6 address needs its closing ']'";
+		for (const char *c = p + 1; c < close; c++)
+			if (!strchr("0123456789abcdefABCDEF:.", *c))
+				return "bad IPv6 address";
+		hl = (size_t)(close - p) + 1;
+		rest = close + 1;
+	} else {
+		hl = strcspn(p, ":;");
+		rest = p + hl;
+		char host[256];
+		if (!hl || hl >= sizeof host)
+			return "missing host";
+		memcpy(host, p, hl);
+		host[hl] = '\0';
+		if (!ctl_valid_domain(host))
+			return "bad host name";
+	}
+	if (*rest == ':') {
+		char *end;
+		long port = strtol(rest + 1, &end, 10);
+		if (end == rest + 1 || port < 1 || port > 65535 || (*end && *end != ';'))
+			return "port must be 1-65535";
+		rest = end;
+	}
+	if (*rest && *rest != ';')
+		return "unexpected text after the host";
+	for (const char *c = rest; *c; c++)
+		if ((unsigned char)*c <= ' ' || *c == '"' || *c == '<' || *c == '>' || *c == '?')
+			return "bad character in the URI parameters";
+	if (strlen(scheme) + strlen(p) >= osz || strlen(p) > 250)
+		return "too long";
+	snprintf(out, osz, "%s%s", scheme, p);
+	return NULL;
+}
+
+/* Count the rows of a "SELECT count(*) ... WHERE x = $1" for one id. */
+int ctl_count_id(db_stmt *st, int64_t id, int64_t *n)
+{
+	int rc = db_bind_int(st, 1, id);
+	if (rc == SIP_OK && (rc = db_step(st)) == DB_ROW) {
+		*n = db_column_int(st, 0);
+		rc = SIP_OK;
+	}
+	db_finalize(st);
+	return rc;
+}

@@ -8,7 +8,7 @@
 # attributes, the control socket client) is a library of its own.
 noinst_LIBRARIES += tools/sipcc-ctl/libctl_common.a
 tools_sipcc_ctl_libctl_common_a_SOURCES = tools/sipcc-ctl/ctl_common.c tools/sipcc-ctl/ctl_client.c \
-	tools/sipcc-ctl/ctl_pref.c tools/sipcc-ctl/ctl.h
+	tools/sipcc-ctl/ctl_pref.c tools/sipcc-ctl/ctl_gw.c tools/sipcc-ctl/ctl.h
 tools_sipcc_ctl_libctl_common_a_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 bin_PROGRAMS += sipcc-ctl
 sipcc_ctl_SOURCES = tools/sipcc-ctl/sipcc_ctl.c \

@@ -220,6 +220,13 @@ void web_groups_page(web_req *r);
 void web_group_add(web_req *r);
 void web_group_delete(web_req *r);
 
+/* ---- gateways and routing rules (web_gw.c) ---- */
+void web_gateways_page(web_req *r);
+void web_gateway_add(web_req *r);
+void web_gateway_delete(web_req *r);
+void web_rule_add(web_req *r);
+void web_rule_delete(web_req *r);
+
 /* ---- the running proxy (web_live.c) ---- */
 
 /* Send the words argv to the proxy's control socket and parse its JSON

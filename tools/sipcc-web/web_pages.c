@@ -19,7 +19,7 @@
 static const char web_css[] =
 	"*{box-sizing:border-box}"
 	"body{margin:0;font:15px/1.45 system-ui,sans-serif;color:#1d2530;background:#f4f6f9}"
-	"header{background:#1f3a5f;color:#fff;padding:.6em 1.2em;display:flex;align-items:center;gap:1.2em;flex-wrap:wrap}"
+	"header{background:#1f3a5f;color:#fff;padding:.6em 1.2em;display:flex;align-items:center;gap:.9em;flex-wrap:wrap}"
 	"header b{font-size:1.15em;margin-right:1em}"
 	"header a{color:#d9e6f7;text-decoration:none}header a.on{color:#fff;border-bottom:2px solid #8fc1ff}"
 	"header .me{margin-left:auto;display:flex;gap:.6em;align-items:center}"
@@ -59,7 +59,8 @@ static const struct {
 } web_nav[] = {
 	{ "/subscribers", "Subscribers" }, { "/domains", "Domains" },
 	{ "/aliases", "Aliases" },         { "/preferences", "Preferences" },
-	{ "/groups", "Groups" },           { "/registrations", "Registrations" },
+	{ "/groups", "Groups" },           { "/gateways", "Gateways" },
+	{ "/registrations", "Registrations" },
 	{ "/calls", "Calls" },             { "/stats", "Statistics" },
 	{ "/cdrs", "CDRs" },               { "/audit", "Audit log" },
 };
@@ -1287,6 +1288,11 @@ static const web_route web_routes[] = {
 	{ "/groups/add", false, true, true, web_group_add },
 	{ "/groups/delete", false, true, true, web_group_delete },
 	{ "/registrations", true, false, false, web_registrations },
+	{ "/gateways", true, false, false, web_gateways_page },
+	{ "/gateways/add", false, true, true, web_gateway_add },
+	{ "/gateways/delete", false, true, true, web_gateway_delete },
+	{ "/rules/add", false, true, true, web_rule_add },
+	{ "/rules/delete", false, true, true, web_rule_delete },
 	{ "/calls", true, false, false, web_calls_page },
 	{ "/calls/end", false, true, true, web_call_end },
 	{ "/stats", true, false, false, web_stats_page },
