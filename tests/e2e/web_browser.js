@@ -203,6 +203,28 @@ async function setup(page) {
 		'a gateway a rule uses is not removed');
 	await shot(page, 'gateways', ['sip:127.0.0.1:' + env('GW_PORT'), 'Routing rules', '00']);
 
+	// Blacklists: a prefix with a letter, then a global 0900 and bob's
+	// exception.
+	const addBl = async (owner, prefix, allow) => {
+		await page.goto(URL + '/blacklists', { waitUntil: 'load' });
+		if (owner) await page.type('#bladd input[name=owner]', owner);
+		await page.type('#bladd input[name=prefix]', prefix);
+		await page.type('#bladd input[name=description]', 'premium rate');
+		if (allow) await page.$eval('#bladd input[name=allow]', (c) => { c.checked = true; });
+		return submit(page, '#bladd');
+	};
+	resp = await addBl('', '09a0', false);
+	expect(resp.status() === 400 && (await mainText(page)).includes('the prefix has up to 64 digits'),
+		'a prefix with a letter gets 400');
+	resp = await addBl('', '+0900', false);
+	expect(resp.url().includes('done=added'), 'the global prefix 0900 is refused');
+	resp = await addBl('bob@' + env('DOMAIN'), '09001', true);
+	expect(resp.url().includes('done=added'), "bob's exception 09001 is added");
+	const bl = await page.$$eval('#blacklists tr', (t) => t.map((r) => r.innerText));
+	expect(bl.some((r) => r.startsWith('global\t0900\trefused')), 'the global row');
+	expect(bl.some((r) => r.startsWith('bob@' + env('DOMAIN') + '\t09001\tallowed')), "bob's row");
+	await shot(page, 'blacklists', ['global', '0900', 'premium rate', 'allowed']);
+
 	// Forged POSTs: no token, a wrong token.
 	const body = 'username=mallory&domain=' + env('DOMAIN') + '&password=mallory-pw-1';
 	expect(await post(page, '/subscribers/add', body) === 403, 'a POST without a CSRF token gets 403');
@@ -230,7 +252,13 @@ async function check(page) {
 	expect(call && call.includes('web-call-1@test'), 'the call has its CDR');
 	expect(await page.$$eval('#chart title', (t) => t.some((x) => x.textContent.endsWith(' 1 calls'))),
 		'the calls-per-hour picture counts it');
-	await shot(page, 'cdrs', ['answered', 'web-call-1@test', 'Calls per hour']);
+	const summary = await page.$$eval('#summary td', (t) => t.map((c) => c.innerText));
+	expect(summary[0] === '1' && summary[1] === '0' && summary[2] === '100%' && /^(0\.[4-9]|[12]\.[0-9]) s$/.test(summary[3]),
+		'the last day: 1 answered, 0 missed, ASR 100%, ACD about 0.5 s (' + summary.join(' ') + ')');
+	const top = await page.$$eval('#top tr', (t) => t.map((r) => r.innerText));
+	expect(top.length === 2 && top[1].includes('sip:sipp@') && top[1].includes('\t1\t'),
+		'the top callers list sipp with 1 call');
+	await shot(page, 'cdrs', ['answered', 'web-call-1@test', 'Calls per hour', 'Top callers']);
 	const today = new Date().toISOString().slice(0, 10);
 	const q = (s) => page.goto(URL + '/cdrs?' + s, { waitUntil: 'load' })
 		.then(() => page.$$eval('#cdrs tr', (t) => t.length - 1));
@@ -258,7 +286,7 @@ async function check(page) {
 
 	await page.goto(URL + '/audit', { waitUntil: 'load' });
 	await shot(page, 'audit', ['subscriber add', 'bob@' + env('DOMAIN'), 'domain add', 'alias add',
-		'preference set', 'cfu = sip:voicemail@', 'group add', 'gateway add', 'rule add', env('ADMIN')]);
+		'preference set', 'cfu = sip:voicemail@', 'group add', 'gateway add', 'rule add', 'blacklist add', env('ADMIN')]);
 
 	// Log out: the session is gone.
 	resp = await submit(page, 'form[action="/logout"]');

@@ -227,6 +227,11 @@ void web_gateway_delete(web_req *r);
 void web_rule_add(web_req *r);
 void web_rule_delete(web_req *r);
 
+/* ---- blacklists (web_bl.c) ---- */
+void web_blacklists_page(web_req *r);
+void web_blacklist_add(web_req *r);
+void web_blacklist_delete(web_req *r);
+
 /* ---- the running proxy (web_live.c) ---- */
 
 /* Send the words argv to the proxy's control socket and parse its JSON

@@ -59,7 +59,8 @@ static const struct {
 } web_nav[] = {
 	{ "/subscribers", "Subscribers" }, { "/domains", "Domains" },
 	{ "/aliases", "Aliases" },         { "/preferences", "Preferences" },
-	{ "/groups", "Groups" },           { "/gateways", "Gateways" },
+	{ "/groups", "Groups" },           { "/blacklists", "Blacklists" },
+	{ "/gateways", "Gateways" },
 	{ "/registrations", "Registrations" },
 	{ "/calls", "Calls" },             { "/stats", "Statistics" },
 	{ "/cdrs", "CDRs" },               { "/audit", "Audit log" },
@@ -1032,6 +1033,51 @@ static void web_cdr_chart(web_req *r)
 	web_buf_puts(&r->out, "</svg>");
 }
 
+/* The last 24 hours in figures: calls answered and missed, the
+ * answer-seizure ratio, the average duration of the answered ones, and
+ * the ten callers with the most answered calls. */
+static void web_cdr_summary(web_req *r)
+{
+	int64_t since = (int64_t)r->now - 86400, answered = 0, missed = 0, total_ms = 0;
+	db_stmt *st;
+	int rc = db_prepare(r->d, "SELECT count(*), COALESCE(SUM(duration_ms), 0) FROM acc_cdrs"
+			    " WHERE start_time >= $1", &st);
+	if (rc == SIP_OK && (rc = db_bind_int(st, 1, since)) == SIP_OK && (rc = db_step(st)) == DB_ROW) {
+		answered = db_column_int(st, 0);
+		total_ms = db_column_int(st, 1);
+	}
+	db_finalize(st);
+	rc = db_prepare(r->d, "SELECT count(*) FROM missed_calls WHERE time >= $1", &st);
+	if (rc == SIP_OK && (rc = db_bind_int(st, 1, since)) == SIP_OK && (rc = db_step(st)) == DB_ROW)
+		missed = db_column_int(st, 0);
+	db_finalize(st);
+	web_buf *b = &r->out;
+	web_buf_printf(b, "<h2>Last 24 hours</h2><table id=\"summary\"><tr><th>Answered</th><th>Missed"
+		       "</th><th>ASR</th><th>ACD</th></tr><tr><td>%" PRId64 "</td><td>%" PRId64 "</td>",
+		       answered, missed);
+	if (answered + missed)
+		web_buf_printf(b, "<td>%" PRId64 "%%</td>", answered * 100 / (answered + missed));
+	else
+		web_buf_puts(b, "<td>-</td>");
+	if (answered)
+		web_buf_printf(b, "<td>%.1f s</td>", (double)total_ms / 1000.0 / (double)answered);
+	else
+		web_buf_puts(b, "<td>-</td>");
+	web_buf_puts(b, "</tr></table><h2>Top callers, last 24 hours</h2><table id=\"top\"><tr><th>Caller"
+		     "</th><th>Answered calls</th><th>Minutes</th></tr>");
+	rc = db_prepare(r->d, "SELECT caller, count(*), COALESCE(SUM(duration_ms), 0) FROM acc_cdrs"
+			" WHERE start_time >= $1 GROUP BY caller ORDER BY 2 DESC, 3 DESC, 1 LIMIT 10", &st);
+	if (rc == SIP_OK && (rc = db_bind_int(st, 1, since)) == SIP_OK)
+		while ((rc = db_step(st)) == DB_ROW) {
+			web_buf_puts(b, "<tr>");
+			web_td(r, st, 0);
+			web_buf_printf(b, "<td>%" PRId64 "</td><td>%.1f</td></tr>", db_column_int(st, 1),
+				       (double)db_column_int(st, 2) / 60000.0);
+		}
+	db_finalize(st);
+	web_buf_puts(b, "</table>");
+}
+
 static void web_cdr_query(web_buf *b, const web_cdr_filter *f)
 {
 	static const char *const keys[] = { "user", "number", "from", "to", "status" };
@@ -1107,6 +1153,7 @@ static void web_cdrs(web_req *r)
 		       qs.s ? qs.s : "");
 	web_buf_free(&qs);
 	web_cdr_chart(r);
+	web_cdr_summary(r);
 	web_end(r);
 }
 
@@ -1288,6 +1335,9 @@ static const web_route web_routes[] = {
 	{ "/groups/add", false, true, true, web_group_add },
 	{ "/groups/delete", false, true, true, web_group_delete },
 	{ "/registrations", true, false, false, web_registrations },
+	{ "/blacklists", true, false, false, web_blacklists_page },
+	{ "/blacklists/add", false, true, true, web_blacklist_add },
+	{ "/blacklists/delete", false, true, true, web_blacklist_delete },
 	{ "/gateways", true, false, false, web_gateways_page },
 	{ "/gateways/add", false, true, true, web_gateway_add },
 	{ "/gateways/delete", false, true, true, web_gateway_delete },
