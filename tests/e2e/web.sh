@@ -10,7 +10,8 @@
 #     (after a name with a quote is refused with a form error) and an
 #     alias (after one with a space), bob's call forwarding preferences
 #     (after a target with a space and a timeout that is no number) and
-#     group, blacklist rows (after a prefix with a letter), a gateway and
+#     group, blacklist rows (after a prefix with a letter), a trusted
+#     network (after one written with a host address), a gateway and
 #     a routing rule (after a bad address, a rule
 #     naming a missing gateway; a gateway in use is not removed); forged
 #     POSTs without or with a wrong
@@ -113,6 +114,8 @@ got=$(q "SELECT id, address, probe FROM dr_gateway")
 [ "$got" = "1|sip:127.0.0.1:$GW|1" ] || e2e_fail "dr_gateway: '$got'"
 got=$(q "SELECT username, prefix, whitelist FROM blacklist ORDER BY prefix" | tr '\n' ' ')
 [ "$got" = "|0900|0 bob|09001|1 " ] || e2e_fail "blacklist: '$got'"
+got=$(q "SELECT grp, ip, mask, port, proto, context_info FROM address")
+[ "$got" = "1|10.0.0.0|24|5060|udp|pstn-gw" ] || e2e_fail "address: '$got'"
 got=$(q "SELECT groupid, prefix, gwlist FROM dr_rule")
 [ "$got" = "1|00|1" ] || e2e_fail "dr_rule: '$got'"
 

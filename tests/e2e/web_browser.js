@@ -225,6 +225,23 @@ async function setup(page) {
 	expect(bl.some((r) => r.startsWith('bob@' + env('DOMAIN') + '\t09001\tallowed')), "bob's row");
 	await shot(page, 'blacklists', ['global', '0900', 'premium rate', 'allowed']);
 
+	// Trusted addresses: a network written with a host address, then the
+	// gateways' network.
+	const addAddr = async (address) => {
+		await page.goto(URL + '/addresses', { waitUntil: 'load' });
+		await page.type('#addradd input[name=address]', address);
+		await page.type('#addradd input[name=port]', '5060');
+		await page.select('#addradd select[name=proto]', 'udp');
+		await page.type('#addradd input[name=tag]', 'pstn-gw');
+		return submit(page, '#addradd');
+	};
+	resp = await addAddr('10.0.0.7/24');
+	expect(resp.status() === 400 && (await mainText(page)).includes("write the network's first address"),
+		'a network with host bits gets 400');
+	resp = await addAddr('10.0.0.0/24');
+	expect(resp.url().includes('done=added'), 'the network 10.0.0.0/24 is trusted');
+	await shot(page, 'addresses', ['10.0.0.0/24', '5060', 'udp', 'pstn-gw']);
+
 	// Forged POSTs: no token, a wrong token.
 	const body = 'username=mallory&domain=' + env('DOMAIN') + '&password=mallory-pw-1';
 	expect(await post(page, '/subscribers/add', body) === 403, 'a POST without a CSRF token gets 403');
@@ -286,7 +303,7 @@ async function check(page) {
 
 	await page.goto(URL + '/audit', { waitUntil: 'load' });
 	await shot(page, 'audit', ['subscriber add', 'bob@' + env('DOMAIN'), 'domain add', 'alias add',
-		'preference set', 'cfu = sip:voicemail@', 'group add', 'gateway add', 'rule add', 'blacklist add', env('ADMIN')]);
+		'preference set', 'cfu = sip:voicemail@', 'group add', 'gateway add', 'rule add', 'blacklist add', 'address add', env('ADMIN')]);
 
 	// Log out: the session is gone.
 	resp = await submit(page, 'form[action="/logout"]');

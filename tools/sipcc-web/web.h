@@ -232,6 +232,11 @@ void web_blacklists_page(web_req *r);
 void web_blacklist_add(web_req *r);
 void web_blacklist_delete(web_req *r);
 
+/* ---- trusted addresses (web_addr.c) ---- */
+void web_addresses_page(web_req *r);
+void web_address_add(web_req *r);
+void web_address_delete(web_req *r);
+
 /* ---- the running proxy (web_live.c) ---- */
 
 /* Send the words argv to the proxy's control socket and parse its JSON
