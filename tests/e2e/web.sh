@@ -11,7 +11,8 @@
 #     alias (after one with a space), bob's call forwarding preferences
 #     (after a target with a space and a timeout that is no number) and
 #     group, blacklist rows (after a prefix with a letter), a trusted
-#     network (after one written with a host address), a gateway and
+#     network (after one written with a host address), a dial-plan rule
+#     (after one that does not compile; a number tried on it), a gateway and
 #     a routing rule (after a bad address, a rule
 #     naming a missing gateway; a gateway in use is not removed); forged
 #     POSTs without or with a wrong
@@ -116,6 +117,8 @@ got=$(q "SELECT username, prefix, whitelist FROM blacklist ORDER BY prefix" | tr
 [ "$got" = "|0900|0 bob|09001|1 " ] || e2e_fail "blacklist: '$got'"
 got=$(q "SELECT grp, ip, mask, port, proto, context_info FROM address")
 [ "$got" = "1|10.0.0.0|24|5060|udp|pstn-gw" ] || e2e_fail "address: '$got'"
+got=$(q "SELECT dpid, pr, match_op, match_exp, subst_exp, repl_exp, attrs FROM dialplan")
+[ "$got" = '1|10|1|^0[1-9][0-9]+$|^0(.*)$|+49\1|national' ] || e2e_fail "dialplan: '$got'"
 got=$(q "SELECT groupid, prefix, gwlist FROM dr_rule")
 [ "$got" = "1|00|1" ] || e2e_fail "dr_rule: '$got'"
 

@@ -242,6 +242,29 @@ async function setup(page) {
 	expect(resp.url().includes('done=added'), 'the network 10.0.0.0/24 is trusted');
 	await shot(page, 'addresses', ['10.0.0.0/24', '5060', 'udp', 'pstn-gw']);
 
+	// Dial plans: a rule that does not compile, then national numbers to
+	// E.164, tried on a number.
+	const addDp = async (match) => {
+		await page.goto(URL + '/dialplans', { waitUntil: 'load' });
+		await page.type('#dpadd input[name=dpid]', '1');
+		await page.type('#dpadd input[name=pr]', '10');
+		await page.type('#dpadd input[name=match]', match);
+		await page.type('#dpadd input[name=subst]', '^0(.*)$');
+		await page.type('#dpadd input[name=repl]', '+49\\1');
+		await page.type('#dpadd input[name=attrs]', 'national');
+		return submit(page, '#dpadd');
+	};
+	resp = await addDp('^0([1-9');
+	expect(resp.status() === 400 && (await mainText(page)).includes('the rule does not compile'),
+		'a rule with a bad regular expression gets 400');
+	resp = await addDp('^0[1-9][0-9]+$');
+	expect(resp.url().includes('done=added'), 'the national rule is added');
+	await page.goto(URL + '/dialplans?dpid=1&input=0301234567', { waitUntil: 'load' });
+	const tried = await page.$eval('#dptry', (p) => p.innerText);
+	expect(/0301234567 becomes \+49301234567 \(rule [0-9]+, attributes national\)/.test(tried),
+		'trying 0301234567 gives +49301234567 (' + tried + ')');
+	await shot(page, 'dialplans', ['+49301234567', '^0[1-9][0-9]+$', 'national']);
+
 	// Forged POSTs: no token, a wrong token.
 	const body = 'username=mallory&domain=' + env('DOMAIN') + '&password=mallory-pw-1';
 	expect(await post(page, '/subscribers/add', body) === 403, 'a POST without a CSRF token gets 403');
@@ -303,7 +326,7 @@ async function check(page) {
 
 	await page.goto(URL + '/audit', { waitUntil: 'load' });
 	await shot(page, 'audit', ['subscriber add', 'bob@' + env('DOMAIN'), 'domain add', 'alias add',
-		'preference set', 'cfu = sip:voicemail@', 'group add', 'gateway add', 'rule add', 'blacklist add', 'address add', env('ADMIN')]);
+		'preference set', 'cfu = sip:voicemail@', 'group add', 'gateway add', 'rule add', 'blacklist add', 'address add', 'dialplan add', env('ADMIN')]);
 
 	// Log out: the session is gone.
 	resp = await submit(page, 'form[action="/logout"]');

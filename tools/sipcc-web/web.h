@@ -237,6 +237,11 @@ void web_addresses_page(web_req *r);
 void web_address_add(web_req *r);
 void web_address_delete(web_req *r);
 
+/* ---- dial plans (web_dp.c) ---- */
+void web_dialplans_page(web_req *r);
+void web_dialplan_add(web_req *r);
+void web_dialplan_delete(web_req *r);
+
 /* ---- the running proxy (web_live.c) ---- */
 
 /* Send the words argv to the proxy's control socket and parse its JSON
