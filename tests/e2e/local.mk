@@ -299,3 +299,8 @@ EXTRA_DIST += tests/e2e/policy_swap_load.sip
 # login, subscribers, domains, aliases, registrations, CDRs, CSRF and roles.
 E2E_TESTS += tests/e2e/web.sh tests/e2e/web_pgsql.sh tests/e2e/web_mysql.sh
 EXTRA_DIST += tests/e2e/web.sip tests/e2e/web_reg.xml tests/e2e/web_browser.js
+# web.sh leaves its screenshots in the build tree for people to look at.
+clean-local: clean-web-screenshots
+clean-web-screenshots:
+	rm -rf tests/e2e/web-screenshots
+.PHONY: clean-web-screenshots
