@@ -20,7 +20,9 @@
 #  3. bob registers with sipp (digest authentication: the panel's HA1
 #     works in the proxy) and a call from sipp reaches him through the
 #     proxy;
-#  4. in the browser: bob's registration (contact, user agent, expiry) on
+#  4. in the browser: the subscriber list in pages (30 more subscribers
+#     sipcc-ctl added, found by a search); bob's registration (contact,
+#     user agent, expiry) on
 #     the registrations page, the gateway's state as the proxy sees it
 #     (drouting), the call's CDR in the CDR table, its filters
 #     and its CSV export, the audit log, logout; a support account is
@@ -46,6 +48,8 @@ command -v node >/dev/null 2>&1 || e2e_skip "node not found (apt-get install nod
 	e2e_skip "puppeteer-core not in $NODE_DIR (npm install --prefix $NODE_DIR puppeteer-core)"
 e2e_init sipp python3 sqlite3 curl
 WEB_BIN=${SIPCC_WEB:-$top_builddir/sipcc-web}
+CTL=${SIPCC_CTL:-$top_builddir/sipcc-ctl}
+[ -x "$CTL" ] || e2e_error "sipcc-ctl not found: SIPCC_CTL=$CTL"
 [ -x "$WEB_BIN" ] || e2e_error "sipcc-web not found: SIPCC_WEB=$WEB_BIN"
 e2e_ports UAS PROXY UAC WEB WEBTLS GW
 DB=${E2E_DB_URL:-sqlite:$E2E_TMP/web.db}
@@ -121,6 +125,14 @@ got=$(q "SELECT dpid, pr, match_op, match_exp, subst_exp, repl_exp, attrs FROM d
 [ "$got" = '1|10|1|^0[1-9][0-9]+$|^0(.*)$|+49\1|national' ] || e2e_fail "dialplan: '$got'"
 got=$(q "SELECT groupid, prefix, gwlist FROM dr_rule")
 [ "$got" = "1|00|1" ] || e2e_fail "dr_rule: '$got'"
+
+# 30 more subscribers, added by sipcc-ctl, for the pages of the list.
+i=1
+while [ $i -le 30 ]; do
+	"$CTL" --db "$DB" add "$(printf 'load%02d' $i)@127.0.0.1" "load-pass-$i" 2>>"$E2E_TMP/ctl.err" ||
+		e2e_fail "sipcc-ctl add load$i: $(cat "$E2E_TMP/ctl.err")"
+	i=$((i + 1))
+done
 
 # 3. The proxy sees the new subscriber once it reloads the table: retry.
 i=0

@@ -278,6 +278,17 @@ async function check(page) {
 	let resp = await login(page, env('ADMIN'), env('ADMIN_PW'));
 	expect(resp.url().endsWith('/subscribers'), 'logged in again');
 
+	// The list in pages: 30 subscribers sipcc-ctl added, 25 to a page.
+	await page.goto(URL + '/subscribers?q=load', { waitUntil: 'load' });
+	let subs = await page.$$eval('#subscribers tr', (t) => t.slice(1).map((r) => r.cells[0].innerText));
+	expect(subs.length === 25 && subs[0] === 'load01' && subs[24] === 'load25', 'page 1 of a search: load01..load25');
+	resp = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }),
+		page.$eval('.pager a', (a) => a.click())]).then((x) => x[0]);
+	expect(resp.url().includes('page=2') && resp.url().includes('q=load'), 'the next link keeps the search');
+	subs = await page.$$eval('#subscribers tr', (t) => t.slice(1).map((r) => r.cells[0].innerText));
+	expect(subs.join(' ') === 'load26 load27 load28 load29 load30', 'page 2: load26..load30');
+	expect(!(await mainText(page)).includes('next'), 'and no next page');
+
 	await page.goto(URL + '/registrations', { waitUntil: 'load' });
 	const reg = await page.$$eval('#registrations tr', (t) => t.map((r) => r.innerText));
 	const bob = reg.find((r) => r.includes('bob@' + env('DOMAIN')));

@@ -134,8 +134,9 @@ typedef struct web_session {
 } web_session;
 
 /* A new session without a user (the login form's CSRF token needs one).
- * When the table is full the least recently used session is dropped.
- * NULL when no randomness. */
+ * When the table is full the least recently used session without a user
+ * is dropped (one with a user only when every session has one). NULL
+ * when no randomness. */
 web_session *web_session_new(time_t now);
 /* The live session whose id is id, its last use set to now; NULL when
  * none, or when it idled or aged out (then it is dropped). */

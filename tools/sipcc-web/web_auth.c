@@ -200,20 +200,25 @@ static bool web_session_live(const web_session *s, time_t now)
 	return true;
 }
 
+/* A free slot, else the least recently used session without a user,
+ * else the least recently used one: anybody can make sessions by loading
+ * the login page, and that must not log the staff out. */
 web_session *web_session_new(time_t now)
 {
-	web_session *slot = NULL;
-	for (size_t i = 0; i < WEB_SESSIONS_MAX; i++) {
+	web_session *slot = NULL, *anon = NULL, *any = NULL;
+	for (size_t i = 0; i < WEB_SESSIONS_MAX && !slot; i++) {
 		web_session *s = &web_sessions[i];
 		if (s->id[0] && !web_session_live(s, now))
 			memset(s, 0, sizeof *s);
-		if (!s->id[0]) {
+		if (!s->id[0])
 			slot = s;
-			break;
-		}
-		if (!slot || s->last < slot->last)
-			slot = s;
+		else if (!s->user[0] && (!anon || s->last < anon->last))
+			anon = s;
+		else if (s->user[0] && (!any || s->last < any->last))
+			any = s;
 	}
+	if (!slot)
+		slot = anon ? anon : any;
 	memset(slot, 0, sizeof *slot);
 	if (!web_random_hex(slot->id, WEB_TOKEN_HEX / 2) || !web_random_hex(slot->csrf, WEB_TOKEN_HEX / 2)) {
 		memset(slot, 0, sizeof *slot);

@@ -183,6 +183,29 @@ static void test_session_limits(void **state)
 	for (int i = 1; i <= WEB_SESSIONS_MAX; i++)
 		assert_non_null(web_session_new(now + i));
 	assert_null(web_session_find(id, now + WEB_SESSIONS_MAX + 1));
+	/* Loading the login page again and again (sessions without a user)
+	 * does not log out the staff; when all have a user, the least
+	 * recently used goes. */
+	web_sessions_reset();
+	web_session *staff = web_session_login(NULL, "alice", "admin", now);
+	strcpy(id, staff->id);
+	for (int i = 1; i <= 10 * WEB_SESSIONS_MAX; i++)
+		assert_non_null(web_session_new(now + 1));
+	assert_non_null(web_session_find(id, now + 2));
+	web_sessions_reset();
+	staff = web_session_login(NULL, "alice", "admin", now);
+	strcpy(id, staff->id);
+	char bob1[WEB_TOKEN_HEX + 1];
+	for (int i = 1; i < WEB_SESSIONS_MAX; i++) {
+		web_session *b = web_session_login(NULL, "bob", "support", now + i);
+		assert_non_null(b);
+		if (i == 1)
+			strcpy(bob1, b->id);
+	}
+	assert_non_null(web_session_find(id, now + WEB_SESSIONS_MAX));
+	assert_non_null(web_session_login(NULL, "carol", "admin", now + WEB_SESSIONS_MAX + 1));
+	assert_null(web_session_find(bob1, now + WEB_SESSIONS_MAX + 2));
+	assert_non_null(web_session_find(id, now + WEB_SESSIONS_MAX + 2));
 }
 
 /* Five wrong passwords lock the name for a minute, the right one too;
