@@ -12,7 +12,8 @@
 #     (after a target with a space and a timeout that is no number) and
 #     group, blacklist rows (after a prefix with a letter), a trusted
 #     network (after one written with a host address), a dial-plan rule
-#     (after one that does not compile; a number tried on it), a gateway and
+#     (after one that does not compile; a number tried on it), a
+#     dispatcher destination (after one with a space), a gateway and
 #     a routing rule (after a bad address, a rule
 #     naming a missing gateway; a gateway in use is not removed); forged
 #     POSTs without or with a wrong
@@ -61,7 +62,7 @@ q() {
 	case $DB in
 	sqlite:*) sqlite3 "${DB#sqlite:}" "$1" ;;
 	postgres*) psql -X -A -t -q -d "$DB" -c "$1" ;;
-	mysql*) "$MY_CLIENT" --no-defaults --socket="$MY_SOCK" -u root -N -B sipcc_test -e "$1" |
+	mysql*) "$MY_CLIENT" --no-defaults --socket="$MY_SOCK" -u root -N -B -r sipcc_test -e "$1" |
 		tr '\t' '|' ;;
 	esac
 }
@@ -123,6 +124,8 @@ got=$(q "SELECT grp, ip, mask, port, proto, context_info FROM address")
 [ "$got" = "1|10.0.0.0|24|5060|udp|pstn-gw" ] || e2e_fail "address: '$got'"
 got=$(q "SELECT dpid, pr, match_op, match_exp, subst_exp, repl_exp, attrs FROM dialplan")
 [ "$got" = '1|10|1|^0[1-9][0-9]+$|^0(.*)$|+49\1|national' ] || e2e_fail "dialplan: '$got'"
+got=$(q "SELECT setid, destination, weight, description FROM dispatcher")
+[ "$got" = "1|sip:127.0.0.1:$GW|70|media server A" ] || e2e_fail "dispatcher: '$got'"
 got=$(q "SELECT groupid, prefix, gwlist FROM dr_rule")
 [ "$got" = "1|00|1" ] || e2e_fail "dr_rule: '$got'"
 

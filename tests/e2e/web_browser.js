@@ -265,6 +265,23 @@ async function setup(page) {
 		'trying 0301234567 gives +49301234567 (' + tried + ')');
 	await shot(page, 'dialplans', ['+49301234567', '^0[1-9][0-9]+$', 'national']);
 
+	// Dispatcher: a destination with a space, then one without its scheme
+	// (stored with sip:).
+	const addDs = async (uri) => {
+		await page.goto(URL + '/dispatcher', { waitUntil: 'load' });
+		await page.type('#dsadd input[name=setid]', '1');
+		await page.type('#dsadd input[name=uri]', uri);
+		await page.type('#dsadd input[name=weight]', '70');
+		await page.type('#dsadd input[name=desc]', 'media server A');
+		return submit(page, '#dsadd');
+	};
+	resp = await addDs('127.0.0.1: 5099');
+	expect(resp.status() === 400 && (await mainText(page)).includes('may not contain a space'),
+		'a destination with a space gets 400');
+	resp = await addDs('127.0.0.1:' + env('GW_PORT'));
+	expect(resp.url().includes('done=added'), 'the destination is added');
+	await shot(page, 'dispatcher', ['sip:127.0.0.1:' + env('GW_PORT'), 'media server A', '70']);
+
 	// Forged POSTs: no token, a wrong token.
 	const body = 'username=mallory&domain=' + env('DOMAIN') + '&password=mallory-pw-1';
 	expect(await post(page, '/subscribers/add', body) === 403, 'a POST without a CSRF token gets 403');
@@ -337,7 +354,7 @@ async function check(page) {
 
 	await page.goto(URL + '/audit', { waitUntil: 'load' });
 	await shot(page, 'audit', ['subscriber add', 'bob@' + env('DOMAIN'), 'domain add', 'alias add',
-		'preference set', 'cfu = sip:voicemail@', 'group add', 'gateway add', 'rule add', 'blacklist add', 'address add', 'dialplan add', env('ADMIN')]);
+		'preference set', 'cfu = sip:voicemail@', 'group add', 'gateway add', 'rule add', 'blacklist add', 'address add', 'dialplan add', 'dispatcher add', env('ADMIN')]);
 
 	// Log out: the session is gone.
 	resp = await submit(page, 'form[action="/logout"]');

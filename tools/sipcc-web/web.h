@@ -243,6 +243,11 @@ void web_dialplans_page(web_req *r);
 void web_dialplan_add(web_req *r);
 void web_dialplan_delete(web_req *r);
 
+/* ---- dispatcher sets (web_ds.c) ---- */
+void web_dispatcher_page(web_req *r);
+void web_dispatcher_add(web_req *r);
+void web_dispatcher_delete(web_req *r);
+
 /* ---- the running proxy (web_live.c) ---- */
 
 /* Send the words argv to the proxy's control socket and parse its JSON
