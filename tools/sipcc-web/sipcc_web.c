@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,14 +37,6 @@ static struct {
 	const char *ctl_path;
 	bool tls;
 } web;
-
-static volatile sig_atomic_t web_stop;
-
-static void web_on_signal(int sig)
-{
-	(void)sig;
-	web_stop = 1;
-}
 
 static void web_usage(FILE *f)
 {
@@ -243,7 +236,13 @@ static int web_serve(const char *listen, const char *cert, const char *key)
 		web.tls = true;
 	}
 	/* One thread serves every request: it alone uses the database handle
-	 * and the session table. */
+	 * and the session table. SIGINT and SIGTERM are blocked before it
+	 * starts (it inherits the mask) and taken by sigwait() here. */
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 	struct MHD_Daemon *daemon;
 	if (cert)
 		daemon = MHD_start_daemon(flags, ntohs(sa.sin_port), NULL, NULL, web_handler, NULL,
@@ -265,11 +264,8 @@ static int web_serve(const char *listen, const char *cert, const char *key)
 			       cert ? " (bad certificate or key, or no TLS in libmicrohttpd?)" : "");
 	}
 	fprintf(stderr, "%s: listening on %s://%s/\n", ctl_prog, cert ? "https" : "http", listen);
-	struct sigaction act = { .sa_handler = web_on_signal };
-	sigaction(SIGINT, &act, NULL);
-	sigaction(SIGTERM, &act, NULL);
-	while (!web_stop)
-		pause();
+	int sig;
+	sigwait(&stop, &sig);
 	MHD_stop_daemon(daemon);
 	free(cert_pem);
 	free(key_pem);

@@ -90,8 +90,9 @@ void web_begin(web_req *r, const char *title, const char *active)
 				       web_nav[i].name);
 		web_buf_puts(b, "<span class=\"me\"><span id=\"me\">");
 		web_buf_html(b, r->s->user);
-		web_buf_printf(b, " (%s)</span><form class=\"inline\" method=\"post\" action=\"/logout\">",
-			       r->s->role);
+		web_buf_puts(b, " (");
+		web_buf_html(b, r->s->role);
+		web_buf_puts(b, ")</span><form class=\"inline\" method=\"post\" action=\"/logout\">");
 		web_csrf_input(r);
 		web_buf_puts(b, "<button>Log out</button></form></span>");
 	}
