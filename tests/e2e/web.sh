@@ -78,6 +78,12 @@ printf '%s\n' "$ADMIN_PW" | "$WEB_BIN" --db "$DB" admin add "$ADMIN" >"$E2E_TMP/
 SUPPORT_PW=$("$WEB_BIN" --db "$DB" admin add helpdesk --role support </dev/null) ||
 	e2e_fail "admin add --role support failed"
 echo "$SUPPORT_PW" | grep -Eq '^[A-Za-z2-9]{20}$' || e2e_fail "generated password '$SUPPORT_PW'"
+# admin passwd: a new generated password, printed, that verifies.
+SUPPORT_PW2=$("$WEB_BIN" --db "$DB" admin passwd helpdesk </dev/null) || e2e_fail "admin passwd failed"
+echo "$SUPPORT_PW2" | grep -Eq '^[A-Za-z2-9]{20}$' && [ "$SUPPORT_PW2" != "$SUPPORT_PW" ] ||
+	e2e_fail "admin passwd printed '$SUPPORT_PW2'"
+SUPPORT_PW=$SUPPORT_PW2
+"$WEB_BIN" --db "$DB" admin passwd nobody </dev/null >/dev/null 2>&1 && e2e_fail "admin passwd of nobody worked"
 got=$("$WEB_BIN" --db "$DB" admin list | tr '\n' ' ')
 [ "$got" = "admin admin helpdesk support " ] || e2e_fail "admin list: '$got'"
 q "SELECT pwhash FROM web_admin" | grep -Evq '^pbkdf2-sha256\$600000\$[0-9a-f]{32}\$[0-9a-f]{64}$' &&

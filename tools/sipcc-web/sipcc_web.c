@@ -5,7 +5,7 @@
  *   sipcc-web [--db URL] [--ctl PATH] [--listen ADDR:PORT]
  *             [--tls-cert FILE --tls-key FILE]
  *   sipcc-web [--db URL] admin add NAME [--role admin|support]
- *   sipcc-web [--db URL] admin rm NAME | admin list
+ *   sipcc-web [--db URL] admin passwd NAME | admin rm NAME | admin list
  *
  * Exit status as sipcc-ctl's: 0 done, 1 refused, 2 usage, 3 database
  * unreachable or failing (or the listener could not start). */
@@ -46,6 +46,7 @@ static void web_usage(FILE *f)
 		"       %s [--db URL] admin add NAME [--role admin|support]   add an account\n"
 		"                 (its password is read from standard input; an empty one, or\n"
 		"                 a terminal, gets a generated password, printed once)\n"
+		"       %s [--db URL] admin passwd NAME   a new password (read or generated)\n"
 		"       %s [--db URL] admin rm NAME | admin list\n"
 		"options:\n"
 		"  --db URL       sqlite:PATH, postgres://... or mysql://... (default %s)\n"
@@ -53,7 +54,7 @@ static void web_usage(FILE *f)
 		"  --listen ADDR:PORT   where to listen (default %s; IPv4)\n"
 		"  --tls-cert FILE, --tls-key FILE   serve HTTPS with this PEM certificate\n"
 		"                 and key (the session cookie is then marked Secure)\n",
-		ctl_prog, ctl_prog, ctl_prog, WEB_DEFAULT_URL, WEB_DEFAULT_LISTEN);
+		ctl_prog, ctl_prog, ctl_prog, ctl_prog, WEB_DEFAULT_URL, WEB_DEFAULT_LISTEN);
 }
 
 /* ---- requests ---- */
@@ -272,17 +273,20 @@ static int web_serve(const char *listen, const char *cert, const char *key)
 	return CTL_OK;
 }
 
-/* admin add: the password from standard input (its first line), or
- * generated when that is a terminal or the line is empty. */
+/* admin add and admin passwd: the password from standard input (its
+ * first line), or generated when that is a terminal or the line is
+ * empty, and then printed. */
 static int web_admin_cmd(int argc, char **argv, const char *role)
 {
 	if (argc == 1 && strcmp(argv[0], "list") == 0)
 		return web_admin_list(web.d);
 	if (argc == 2 && strcmp(argv[0], "rm") == 0)
 		return web_admin_rm(web.d, argv[1]);
-	if (argc != 2 || strcmp(argv[0], "add") != 0)
-		return ctl_err(CTL_USAGE, "usage: %s admin add NAME [--role admin|support], admin rm"
-			       " NAME or admin list", ctl_prog);
+	bool add = argc == 2 && strcmp(argv[0], "add") == 0;
+	bool passwd = argc == 2 && strcmp(argv[0], "passwd") == 0;
+	if (!add && !passwd)
+		return ctl_err(CTL_USAGE, "usage: %s admin add NAME [--role admin|support], admin passwd"
+			       " NAME, admin rm NAME or admin list", ctl_prog);
 	char pw[256] = "";
 	bool generated = false;
 	if (!isatty(0) && fgets(pw, sizeof pw, stdin))
@@ -292,7 +296,7 @@ static int web_admin_cmd(int argc, char **argv, const char *role)
 			return ctl_err(CTL_DBFAIL, "no randomness for a password");
 		generated = true;
 	}
-	int rc = web_admin_add(web.d, argv[1], role, pw);
+	int rc = add ? web_admin_add(web.d, argv[1], role, pw) : web_admin_passwd(web.d, argv[1], pw);
 	if (rc == CTL_OK && generated)
 		printf("%s\n", pw);
 	return rc;

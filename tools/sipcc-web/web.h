@@ -260,9 +260,11 @@ void web_stats_page(web_req *r);
 
 /* Answer r: fills status, out, ctype or location. */
 void web_page_dispatch(web_req *r);
-/* The accounts: add (hash of pw), remove, list to stdout; a CTL_ status. */
+/* The accounts: add (hash of pw), remove, a new password, list to
+ * stdout; a CTL_ status. */
 int web_admin_add(db *d, const char *name, const char *role, const char *pw);
 int web_admin_rm(db *d, const char *name);
+int web_admin_passwd(db *d, const char *name, const char *pw);
 int web_admin_list(db *d);
 
 #endif

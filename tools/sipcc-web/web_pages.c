@@ -1261,6 +1261,26 @@ int web_admin_add(db *d, const char *name, const char *role, const char *pw)
 	return rc == SIP_OK ? CTL_OK : ctl_dberr(d, "cannot add the account", rc);
 }
 
+int web_admin_passwd(db *d, const char *name, const char *pw)
+{
+	char hash[WEB_HASH_MAX];
+	const char *why = web_check_password(pw);
+	if (why)
+		return ctl_err(CTL_REFUSED, "%s", why);
+	if (!web_pw_hash(pw, WEB_PBKDF2_ITERATIONS, hash, sizeof hash))
+		return ctl_err(CTL_DBFAIL, "cannot hash the password (OpenSSL)");
+	db_stmt *st;
+	int rc = db_prepare(d, "UPDATE web_admin SET pwhash = $1 WHERE name = $2", &st);
+	if (rc == SIP_OK && (rc = db_bind_text(st, 1, web_s(hash))) == SIP_OK
+	    && (rc = db_bind_text(st, 2, web_s(name))) == SIP_OK)
+		rc = ctl_run(st);
+	long changed = db_changes(st);
+	db_finalize(st);
+	if (rc != SIP_OK)
+		return ctl_dberr(d, "cannot change the account", rc);
+	return changed ? CTL_OK : ctl_err(CTL_REFUSED, "no account '%s'", name);
+}
+
 int web_admin_rm(db *d, const char *name)
 {
 	db_stmt *st;
