@@ -14,4 +14,4 @@ man/sipcc-policy.5: $(srcdir)/man/sipcc-policy.5.in sipcc$(EXEEXT) share/stdlib/
 	sed -e '/^@STDLIB_REFERENCE@$$/{r $@.doc' -e 'd' -e '}' \
 		$(srcdir)/man/sipcc-policy.5.in >$@.tmp && \
 	rm -f $@.doc && mv $@.tmp $@
-dist_man_MANS += man/sipcc-ctl.8 man/sipcc-proxy.8
+dist_man_MANS += man/sipcc-ctl.8 man/sipcc-proxy.8 man/sipcc-web.8

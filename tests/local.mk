@@ -31,3 +31,4 @@ include tests/modules/pike/local.mk
 include tests/modules/ratelimit/local.mk
 include tests/modules/uac/local.mk
 include tests/runtime/test/local.mk
+include tests/tools/web/local.mk

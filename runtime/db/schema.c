@@ -460,6 +460,44 @@ static const char *const v7_mysql[] = {
 	NULL
 };
 
+/* v8: the accounts of the web control panel (sipcc-web) and its audit
+ * log. web_admin.pwhash is "pbkdf2-sha256$ITERATIONS$SALT$HASH" (salt and
+ * hash in hex), never the password; role is 'admin' (may change the data)
+ * or 'support' (reads only). web_audit keeps one row per change made
+ * through the panel: when (Unix time), which account, what it did and to
+ * which row. Neither table is cached by the proxy. */
+#define V8_ADMIN(CREATE, ID, TAIL) \
+	CREATE " web_admin (" \
+	" id " ID "," \
+	" name VARCHAR(64) NOT NULL UNIQUE," \
+	" role VARCHAR(16) NOT NULL DEFAULT 'admin'," \
+	" pwhash VARCHAR(255) NOT NULL," \
+	" created BIGINT NOT NULL DEFAULT 0)" TAIL
+#define V8_AUDIT(CREATE, ID, TAIL) \
+	CREATE " web_audit (" \
+	" id " ID "," \
+	" time BIGINT NOT NULL," \
+	" admin VARCHAR(64) NOT NULL," \
+	" action VARCHAR(64) NOT NULL," \
+	" object VARCHAR(255) NOT NULL DEFAULT ''," \
+	" detail VARCHAR(255) NOT NULL DEFAULT '')" TAIL
+static const char *const v8_sqlite[] = {
+	V8_ADMIN(V5_NEW, V5_SQL_ID, ""), V8_AUDIT(V5_NEW, V5_SQL_ID, ""),
+	"CREATE INDEX web_audit_time ON web_audit (time)",
+	NULL
+};
+static const char *const v8_pgsql[] = {
+	V8_ADMIN(V5_NEW, V5_PG_ID, ""), V8_AUDIT(V5_NEW, V5_PG_ID, ""),
+	"CREATE INDEX web_audit_time ON web_audit (time)",
+	NULL
+};
+static const char *const v8_mysql[] = {
+	V8_ADMIN(V5_AGAIN, V5_MY_ID, V1_MY_TABLE),
+	V8_AUDIT(V5_AGAIN, V5_MY_ID, V1_MY_TABLE),
+	"CREATE INDEX IF NOT EXISTS web_audit_time ON web_audit (time)",
+	NULL
+};
+
 /* Every entry needs its statements for all three backends; one left NULL
  * makes that migration fail on that backend with an error naming it. */
 static const db_migration db_migrations[] = {
@@ -471,6 +509,7 @@ static const db_migration db_migrations[] = {
 	  v5_sqlite, v5_pgsql, v5_mysql },
 	{ 6, "dispatcher, dr_gateway probe", v6_sqlite, v6_pgsql, v6_mysql },
 	{ 7, "trunk", v7_sqlite, v7_pgsql, v7_mysql },
+	{ 8, "web_admin, web_audit", v8_sqlite, v8_pgsql, v8_mysql },
 };
 
 _Static_assert(sizeof(db_migrations) / sizeof(db_migrations[0]) == DB_SCHEMA_VERSION,
@@ -480,6 +519,7 @@ _Static_assert(sizeof(db_migrations) / sizeof(db_migrations[0]) == DB_SCHEMA_VER
  * drops them in), then the version table. A migration that creates a
  * table adds it here; test_db checks that none is left behind. */
 static const char *const db_tables_drop[] = {
+	"DROP TABLE IF EXISTS web_audit", "DROP TABLE IF EXISTS web_admin",
 	"DROP TABLE IF EXISTS trunk",
 	"DROP TABLE IF EXISTS dispatcher",
 	"DROP TABLE IF EXISTS sipcc_change", "DROP TABLE IF EXISTS blacklist",

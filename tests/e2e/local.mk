@@ -317,3 +317,12 @@ EXTRA_DIST += tests/e2e/workers_rtpengine.sip tests/e2e/workers_http.sip
 # Dialogs, profiles and accounting on several workers.
 E2E_TESTS += tests/e2e/workers_dialog.sh
 EXTRA_DIST += tests/e2e/workers_dialog.sip tests/e2e/uac_limit_wait_bye.xml
+# The web control panel (sipcc-web) in headless Chromium beside a proxy:
+# login, subscribers, domains, aliases, registrations, CDRs, CSRF and roles.
+E2E_TESTS += tests/e2e/web.sh tests/e2e/web_pgsql.sh tests/e2e/web_mysql.sh
+EXTRA_DIST += tests/e2e/web.sip tests/e2e/web_reg.xml tests/e2e/web_browser.js
+# web.sh leaves its screenshots in the build tree for people to look at.
+clean-local: clean-web-screenshots
+clean-web-screenshots:
+	rm -rf tests/e2e/web-screenshots
+.PHONY: clean-web-screenshots

@@ -11,17 +11,35 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init
-e2e_ports PROXY PHONE CONTACT
+e2e_ports PROXY PHONE CONTACT WEB
 QS=$E2E_TMP/qs
 readme=$top_srcdir/README.md
 
-QUICKSTART_BUILD=no QUICKSTART_RUN=no QUICKSTART_DIR=$QS BUILD=$top_builddir \
+QUICKSTART_BUILD=no QUICKSTART_RUN=no QUICKSTART_DIR=$QS BUILD=$top_builddir WEB=127.0.0.1:$WEB \
 	LISTEN=udp:127.0.0.1:$PROXY sh "$top_srcdir/scripts/quickstart" >"$E2E_TMP/quickstart.out" 2>&1 ||
 	e2e_fail "scripts/quickstart failed"
 [ -L "$QS/sipcc-ctl" ] && [ -x "$QS/sipcc-ctl" ] || e2e_fail "quickstart left no ./sipcc-ctl"
 [ -x "$QS/proxy" ] && [ -f "$QS/sipcc.db" ] || e2e_fail "quickstart left no ./proxy or ./sipcc.db"
 grep -q "registrar and outbound proxy 127.0.0.1:$PROXY" "$E2E_TMP/quickstart.out" ||
 	e2e_fail "quickstart does not say where a phone registers"
+
+# The web panel: the address and admin password quickstart prints log in.
+webpw=$(sed -n "s|.*web control panel: http://127.0.0.1:$WEB/ account admin password \([A-Za-z2-9]\{20\}\)$|\1|p" \
+	"$E2E_TMP/quickstart.out")
+[ -n "$webpw" ] || e2e_fail "quickstart does not print the panel's address and password"
+[ -x "$QS/sipcc-web" ] || e2e_fail "quickstart left no ./sipcc-web"
+(cd "$QS" && exec ./sipcc-web --db sqlite:sipcc.db --listen "127.0.0.1:$WEB") >"$E2E_TMP/web.out" 2>&1 &
+e2e_track "$!"
+i=0
+until curl -s -c "$E2E_TMP/jar" -b "$E2E_TMP/jar" -o "$E2E_TMP/login.html" "http://127.0.0.1:$WEB/login"; do
+	[ $i -ge 50 ] && e2e_fail "./sipcc-web does not answer: $(cat "$E2E_TMP/web.out")"
+	sleep 0.1; i=$((i + 1))
+done
+tok=$(grep -o 'name="csrf" value="[0-9a-f]*"' "$E2E_TMP/login.html" | cut -d'"' -f4)
+got=$(curl -s -c "$E2E_TMP/jar" -b "$E2E_TMP/jar" -o /dev/null -w '%{http_code} %{redirect_url}' \
+	--data-urlencode "csrf=$tok" --data-urlencode name=admin --data-urlencode "password=$webpw" \
+	"http://127.0.0.1:$WEB/login")
+[ "$got" = "303 http://127.0.0.1:$WEB/subscribers" ] || e2e_fail "the printed admin password does not log in: $got"
 
 # Every "./sipcc-ctl ..." command line of the README, as written, in that
 # directory (the ones that add must add: a fresh database).

@@ -46,6 +46,11 @@ int ctl_subscriber_exists(db *d, const char *user, const char *dom, bool *exists
  * insert (SIP_EDBCONSTRAINT when the subscriber exists). */
 int ctl_subscriber_insert(db *d, db_stmt **st, const char *user, const char *dom, const char *pw,
 			  bool plaintext);
+/* Bind pw itself (or "" unless plaintext), then its MD5 and SHA-256 HA1
+ * for user@dom, as parameters first, first + 1 and first + 2 of st (the
+ * columns password, ha1, ha1_sha256). A database status. */
+int ctl_bind_secrets(db_stmt *st, int first, const char *user, const char *dom, const char *pw,
+		     bool plaintext);
 /* A positive id that fits every backend's INTEGER. */
 bool ctl_parse_id(const char *s, int64_t *out);
 /* The value of KEY=VALUE among argv, NULL when not given. */
@@ -53,6 +58,17 @@ const char *ctl_opt(int argc, char **argv, const char *key);
 /* CTL_OK when every argv is KEY=VALUE with a key of keys, else a usage
  * message naming cmd. */
 int ctl_opts_known(int argc, char **argv, const char *const *keys, const char *cmd);
+
+/* Gateways and routing rules (drouting's tables). Dialled digits: 0-9, a
+ * leading '+', '*' and '#'; "" allowed. */
+bool ctl_valid_digits(const char *s);
+/* A gateway address [sip:|sips:]HOST[:PORT][;params] written to out with
+ * its scheme; NULL when fine, else what is wrong. */
+const char *ctl_gw_uri(const char *arg, char *out, size_t osz);
+/* Bind id to st's $1, step, read the count; st is finalized. */
+int ctl_count_id(db_stmt *st, int64_t id, int64_t *n);
+/* The first rule (*rule, 0: none) whose gateway list names gateway id. */
+int ctl_gw_used(db *d, int64_t id, int64_t *rule);
 
 /* Attributes (ctl_pref.c), shared with the import of prefs. An owner is
  * user@domain or @domain (user ""); a name is what an AVP may be called. */
