@@ -2,6 +2,12 @@
 # tests/e2e/web.sh against a real MariaDB server started for the test
 # (tests/mysql_server.sh); skipped without the server, Chromium or
 # puppeteer-core.
+# scripts/check runs it in the plain pass only (SIPCC_CHECK_PASS=san:
+# web.sh runs the same panel code under the sanitizers).
+if [ "${SIPCC_CHECK_PASS:-}" = san ]; then
+	echo "SKIP: plain pass only (web.sh runs the panel under the sanitizers)"
+	exit 77
+fi
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/mysql_server.sh"
 [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || { echo "SKIP: no Chromium"; exit 77; }

@@ -2,6 +2,12 @@
 # tests/e2e/web.sh against a real PostgreSQL server started for the test
 # (tests/pgsql_server.sh), the rows read back with psql; skipped without
 # the server binaries, Chromium or puppeteer-core.
+# scripts/check runs it in the plain pass only (SIPCC_CHECK_PASS=san:
+# web.sh runs the same panel code under the sanitizers).
+if [ "${SIPCC_CHECK_PASS:-}" = san ]; then
+	echo "SKIP: plain pass only (web.sh runs the panel under the sanitizers)"
+	exit 77
+fi
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/pgsql_server.sh"
 command -v psql >/dev/null 2>&1 || { echo "SKIP: psql not found"; exit 77; }
