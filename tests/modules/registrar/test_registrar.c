@@ -24,6 +24,7 @@
 #define AOR SIP_STR_LIT("alice@example.com")
 
 static sip_arena ar;
+static sip_arena lar;           /* what reg_lookup copies */
 static char buf[4096];
 
 /* REGISTER for alice (or reg_user) with the given Call-ID, CSeq and
@@ -52,7 +53,7 @@ static void do_register(reg_table *t, const char *callid, unsigned cseq, const c
 static unsigned count(reg_table *t, int64_t now)
 {
 	unsigned n = 0;
-	for (const reg_contact *c = reg_lookup(t, AOR, now); c; c = c->next)
+	for (const reg_contact *c = reg_lookup(t, AOR, now, &lar); c; c = c->next)
 		n += c->expires > now;
 	return n;
 }
@@ -66,6 +67,7 @@ static int setup(void **state)
 {
 	(void)state;
 	sip_arena_init(&ar, 8192);
+	sip_arena_init(&lar, 8192);
 	reg_conf = (struct reg_conf){ 60, 3600, 7200, 0 };
 	reg_set_db(NULL);
 	return 0;
@@ -76,6 +78,7 @@ static int teardown(void **state)
 	(void)state;
 	reg_tables_destroy();
 	sip_arena_destroy(&ar);
+	sip_arena_destroy(&lar);
 	return 0;
 }
 
@@ -149,7 +152,7 @@ static void test_q_order_and_star(void **state)
 	do_register(t, "c2", 1, "Contact: <sip:low@192.0.2.1>;q=0.1, <sip:high@192.0.2.2>;q=0.9\r\n"
 		    "Contact: <sip:mid@192.0.2.3>;q=0.5\r\n", NOW, &r);
 	assert_int_equal(r.code, 200);
-	const reg_contact *c = reg_lookup(t, AOR, NOW);
+	const reg_contact *c = reg_lookup(t, AOR, NOW, &lar);
 	assert_non_null(c);
 	assert_true(sip_str_eq(reg_field(c, REG_CONTACT), SIP_STR_LIT("sip:high@192.0.2.2")));
 	assert_int_equal(c->q, 900);
@@ -167,7 +170,7 @@ static void test_q_order_and_star(void **state)
 	do_register(t, "c2", 5, "Expires: 0\r\nContact: *\r\n", NOW, &r);
 	assert_int_equal(r.code, 200);
 	assert_int_equal(count(t, NOW), 0);
-	assert_null(reg_lookup(t, AOR, NOW));
+	assert_null(reg_lookup(t, AOR, NOW, &lar));
 }
 
 static void test_callid_cseq_ordering(void **state)
@@ -205,7 +208,7 @@ static void test_path_and_query(void **state)
 		    "Contact: <sip:a@10.0.0.1:5062>\r\n", NOW, &r);
 	assert_int_equal(r.code, 200);
 	assert_true(has(&r, "Path: <sip:edge1.example.net;lr>, <sip:edge2.example.net;lr>\r\n"));
-	const reg_contact *c = reg_lookup(t, AOR, NOW);
+	const reg_contact *c = reg_lookup(t, AOR, NOW, &lar);
 	assert_non_null(c);
 	assert_true(sip_str_eq(reg_field(c, REG_PATH),
 			       SIP_STR_LIT("<sip:edge1.example.net;lr>, <sip:edge2.example.net;lr>")));
@@ -265,7 +268,7 @@ static void test_write_through_and_reload(void **state)
 	do_register(t, "w", 1, "Contact: <sip:a@192.0.2.1>;q=0.5;expires=100, <sip:b@192.0.2.2>\r\n",
 		    NOW, &r);
 	assert_int_equal(r.code, 200);
-	assert_int_equal(reg_lookup(t, AOR, NOW)->flags, 0);
+	assert_int_equal(reg_lookup(t, AOR, NOW, &lar)->flags, 0);
 	do_register(t, "w", 2, "Contact: <sip:b@192.0.2.2>;expires=0\r\n", NOW, &r);
 	assert_int_equal(r.code, 200);
 	/* A "restart": memory gone, the database brings a back. */
@@ -273,7 +276,7 @@ static void test_write_through_and_reload(void **state)
 	reg_set_db(NULL);
 	assert_int_equal(reg_load(d, NOW + 50), 1);
 	t = reg_table_get(SIP_STR_LIT("location"), false);
-	const reg_contact *c = reg_lookup(t, AOR, NOW + 50);
+	const reg_contact *c = reg_lookup(t, AOR, NOW + 50, &lar);
 	assert_non_null(c);
 	assert_true(sip_str_eq(reg_field(c, REG_CONTACT), SIP_STR_LIT("sip:a@192.0.2.1")));
 	assert_int_equal(c->q, 500);
@@ -433,7 +436,7 @@ static void test_flags_saved_and_reloaded(void **state)
 	reg_flags = 2;
 	do_register(t, "f2", 2, "Contact: <sip:lan@192.0.2.2>;q=0.5\r\n", NOW, &r);
 	assert_int_equal(r.code, 200);
-	const reg_contact *c = reg_lookup(t, AOR, NOW);
+	const reg_contact *c = reg_lookup(t, AOR, NOW, &lar);
 	assert_non_null(c);
 	assert_true(sip_str_eq(reg_field(c, REG_CONTACT), SIP_STR_LIT("sip:nat@198.51.100.7:40000")));
 	assert_int_equal(c->flags, 0x80000005u);
@@ -443,7 +446,7 @@ static void test_flags_saved_and_reloaded(void **state)
 	reg_set_db(NULL);
 	assert_int_equal(reg_load(d, NOW + 1), 2);
 	t = reg_table_get(SIP_STR_LIT("location"), false);
-	c = reg_lookup(t, AOR, NOW + 1);
+	c = reg_lookup(t, AOR, NOW + 1, &lar);
 	assert_non_null(c);
 	assert_non_null(c->next);
 	assert_true(sip_str_eq(reg_field(c, REG_CONTACT), SIP_STR_LIT("sip:nat@198.51.100.7:40000")));
@@ -469,7 +472,7 @@ static void test_instance_replaces_binding(void **state)
 	assert_int_equal(r.code, 200);
 	assert_true(has(&r, "Contact: <sip:a@192.0.2.1:40001;transport=tcp>;expires=600;" INST
 			";reg-id=1;+sip.ice\r\n"));
-	const reg_contact *c = reg_lookup(t, AOR, NOW);
+	const reg_contact *c = reg_lookup(t, AOR, NOW, &lar);
 	assert_non_null(c);
 	assert_true(sip_str_eq(reg_instance(c),
 			       SIP_STR_LIT("<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>")));
@@ -484,7 +487,7 @@ static void test_instance_replaces_binding(void **state)
 	assert_int_equal(count(t, NOW + 5), 1);
 	assert_false(has(&r, "40001"));
 	assert_true(has(&r, "<sip:a@192.0.2.1:40002;transport=tcp>;expires=3600;+sip.instance="));
-	c = reg_lookup(t, AOR, NOW + 5);
+	c = reg_lookup(t, AOR, NOW + 5, &lar);
 	assert_true(sip_str_eq(reg_field(c, REG_CONTACT),
 			       SIP_STR_LIT("sip:a@192.0.2.1:40002;transport=tcp")));
 	assert_int_equal(reg_table_count(t), 1);
@@ -561,7 +564,7 @@ static void test_instance_persisted(void **state)
 	reg_set_db(NULL);
 	assert_int_equal(reg_load(d, NOW + 1), 1);
 	t = reg_table_get(SIP_STR_LIT("location"), false);
-	const reg_contact *c = reg_lookup(t, AOR, NOW + 1);
+	const reg_contact *c = reg_lookup(t, AOR, NOW + 1, &lar);
 	assert_non_null(c);
 	assert_true(sip_str_eq(reg_field(c, REG_PARAMS),
 			       SIP_STR_LIT(INST ";reg-id=1;methods=\"INVITE,BYE\"")));
