@@ -287,3 +287,8 @@ EXTRA_DIST += tests/e2e/dlg_end.sip tests/e2e/uac_wait_bye.xml tests/e2e/uas_wai
 	tests/e2e/uas_ka_silent.xml tests/e2e/dlg_profile.sip tests/e2e/uac_caller.xml \
 	tests/e2e/uac_caller_busy.xml tests/e2e/uac_auth_wait_bye.xml tests/e2e/uac_auth_busy.xml
 EXTRA_DIST += tests/e2e/workers_nat.sip
+# The registrar and auth on two workers: registrations, re-registrations
+# and un-registrations with digest authentication saved on one worker and
+# seen by lookups on the other, nonces answered on either.
+E2E_TESTS += tests/e2e/workers_registrar.sh
+EXTRA_DIST += tests/e2e/workers_reg.py
