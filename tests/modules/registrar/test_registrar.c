@@ -5,6 +5,8 @@
  * worker, which must leave the same rows. On a temporary SQLite file, or
  * on the server DB_URL names (test_registrar_pgsql.sh and
  * test_registrar_mysql.sh start one). */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -831,6 +833,185 @@ static void test_timer_sweep_slices(void **state)
 	reg_timer_stop();
 }
 
+/* Workers at once on one table: two threads move their users from
+ * contact to contact (each REGISTER adds the new one and removes the old
+ * one), one registers short-lived users and sweeps them, two look users
+ * up, one walks the table as the NAT keep-alive does. A lookup sees each
+ * user's REGISTER whole (one binding, the user's own, intact in the
+ * copy), never half of it; at the end every user has the contact of its
+ * last REGISTER. The threads count; the main thread asserts. */
+#define CT_USERS   300
+#define CT_ROUNDS  40
+#define CT_WRITERS 2
+#define CT_READERS 2
+
+struct ct {
+	reg_table *t;
+	int64_t now;
+	unsigned id;
+	_Atomic unsigned *stop;
+	unsigned long bad, lookups, walked;
+};
+
+static int ct_register(struct ct *c, sip_arena *a, const char *user, unsigned cseq,
+		       const char *contacts)
+{
+	char b[1024];
+	sip_msg m;
+	int n = snprintf(b, sizeof b,
+			 "REGISTER sip:example.com SIP/2.0\r\n"
+			 "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK-%u\r\n"
+			 "From: <sip:%s@example.com>;tag=1\r\n"
+			 "To: <sip:%s@example.com>\r\n"
+			 "Call-ID: ct-%s\r\n"
+			 "CSeq: %u REGISTER\r\n"
+			 "%s"
+			 "Content-Length: 0\r\n\r\n", cseq, user, user, user, cseq, contacts);
+	sip_arena_reset(a);
+	if (sip_msg_parse(a, b, (size_t)n, &m) != SIP_OK)
+		return -1;
+	struct reg_result r;
+	reg_save(c->t, &m, SIP_STR_LIT("sip:192.0.2.1:5060"), 0, c->now, a, &r);
+	return r.code;
+}
+
+static void *ct_writer(void *p)
+{
+	struct ct *c = p;
+	sip_arena a;
+	sip_arena_init(&a, 4096);
+	for (unsigned r = 1; r <= CT_ROUNDS; r++)
+		for (unsigned i = c->id; i < CT_USERS; i += CT_WRITERS) {
+			char user[16], hdrs[256];
+			snprintf(user, sizeof user, "u%u", i);
+			snprintf(hdrs, sizeof hdrs,
+				 "Contact: <sip:%s@192.0.2.1:%u>;expires=0\r\n"
+				 "Contact: <sip:%s@192.0.2.1:%u>\r\n", user, 10000 + r - 1, user, 10000 + r);
+			if (ct_register(c, &a, user, r + 1, hdrs) != 200)
+				c->bad++;
+		}
+	sip_arena_destroy(&a);
+	return NULL;
+}
+
+static void *ct_sweeper(void *p)
+{
+	struct ct *c = p;
+	sip_arena a;
+	sip_arena_init(&a, 4096);
+	for (unsigned r = 0; r < CT_ROUNDS * 4; r++) {
+		char user[16];
+		snprintf(user, sizeof user, "tmp%u", r % 50);
+		if (ct_register(c, &a, user, r + 1, "Contact: <sip:t@192.0.2.7>;expires=60\r\n") != 200)
+			c->bad++;
+		if (r % 10 == 9)
+			reg_sweep(c->t, c->now + 100);
+	}
+	sip_arena_destroy(&a);
+	return NULL;
+}
+
+static void *ct_reader(void *p)
+{
+	struct ct *c = p;
+	sip_arena a;
+	sip_arena_init(&a, 4096);
+	unsigned i = c->id * 7;
+	while (!atomic_load(c->stop)) {
+		char aor[32], want[32];
+		i = (i + 13) % CT_USERS;
+		snprintf(aor, sizeof aor, "u%u@example.com", i);
+		int wl = snprintf(want, sizeof want, "sip:u%u@192.0.2.1:", i);
+		sip_arena_reset(&a);
+		unsigned n = 0;
+		for (const reg_contact *x = reg_lookup(c->t, sip_str_make(aor, strlen(aor)), c->now, &a); x;
+		     x = x->next) {
+			sip_str ct = reg_field(x, REG_CONTACT), cid = reg_field(x, REG_CALLID);
+			if (ct.len < (size_t)wl || memcmp(ct.s, want, (size_t)wl) != 0 ||
+			    cid.len != strlen(aor) - 12 + 3 || memcmp(cid.s, "ct-u", 4) != 0)
+				c->bad++;
+			n++;
+		}
+		if (n != 1)
+			c->bad++;
+		if (reg_lookup_status(c->t, sip_str_make(aor, strlen(aor)), c->now, SIP_STR_NULL) != REG_FOUND)
+			c->bad++;
+		c->lookups++;
+	}
+	sip_arena_destroy(&a);
+	return NULL;
+}
+
+static void ct_count(const reg_contact *x, void *arg)
+{
+	(void)x;
+	(*(unsigned long *)arg)++;
+}
+
+static void *ct_walker(void *p)
+{
+	struct ct *c = p;
+	while (!atomic_load(c->stop)) {
+		unsigned long n = 0;
+		reg_foreach(c->t, c->now, ct_count, &n);
+		if (n < CT_USERS)
+			c->bad++;
+		c->walked++;
+		(void)reg_table_count(c->t);
+	}
+	return NULL;
+}
+
+static void test_concurrent_save_lookup(void **state)
+{
+	(void)state;
+	reg_table *t = reg_table_get(SIP_STR_LIT("ct"), true);
+	_Atomic unsigned stop = 0;
+	struct ct c[CT_WRITERS + CT_READERS + 2];
+	for (unsigned k = 0; k < sizeof c / sizeof c[0]; k++)
+		c[k] = (struct ct){ .t = t, .now = NOW, .id = k, .stop = &stop };
+	/* Every user registered once before the threads start. */
+	for (unsigned i = 0; i < CT_USERS; i++) {
+		char user[16], hdrs[128];
+		snprintf(user, sizeof user, "u%u", i);
+		snprintf(hdrs, sizeof hdrs, "Contact: <sip:%s@192.0.2.1:10000>\r\n", user);
+		assert_int_equal(ct_register(&c[0], &ar, user, 1, hdrs), 200);
+	}
+	pthread_t th[sizeof c / sizeof c[0]];
+	unsigned k = 0;
+	for (unsigned w = 0; w < CT_WRITERS; w++, k++)
+		assert_int_equal(pthread_create(&th[k], NULL, ct_writer, &c[k]), 0);
+	assert_int_equal(pthread_create(&th[k], NULL, ct_sweeper, &c[k]), 0);
+	k++;
+	for (unsigned r = 0; r < CT_READERS; r++, k++)
+		assert_int_equal(pthread_create(&th[k], NULL, ct_reader, &c[k]), 0);
+	assert_int_equal(pthread_create(&th[k], NULL, ct_walker, &c[k]), 0);
+	k++;
+	for (unsigned w = 0; w <= CT_WRITERS; w++)
+		pthread_join(th[w], NULL);
+	atomic_store(&stop, 1);
+	for (unsigned j = CT_WRITERS + 1; j < k; j++)
+		pthread_join(th[j], NULL);
+	unsigned long lookups = 0;
+	for (unsigned j = 0; j < k; j++) {
+		assert_int_equal(c[j].bad, 0);
+		lookups += c[j].lookups;
+	}
+	assert_true(lookups > 0);
+	reg_sweep(t, NOW + 100);
+	assert_int_equal(reg_table_count(t), CT_USERS);
+	assert_int_equal(reg_table_aors(t), CT_USERS);
+	for (unsigned i = 0; i < CT_USERS; i++) {
+		char aor[32], want[64];
+		snprintf(aor, sizeof aor, "u%u@example.com", i);
+		snprintf(want, sizeof want, "sip:u%u@192.0.2.1:%u", i, 10000 + CT_ROUNDS);
+		const reg_contact *x = reg_lookup(t, sip_str_make(aor, strlen(aor)), NOW, &lar);
+		assert_non_null(x);
+		assert_null(x->next);
+		assert_true(sip_str_eq(reg_field(x, REG_CONTACT), sip_str_make(want, strlen(want))));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -846,6 +1027,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_instance_persisted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_paths_agree, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timer_sweep_slices, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_save_lookup, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
