@@ -258,9 +258,13 @@ unsigned db_worker_complete(db_worker *w)
 	while (list) {
 		db_job *j = list;
 		list = j->next;
+		/* Under the lock: with several proxy workers, others submit
+		 * (pending++) while this loop completes. */
+		pthread_mutex_lock(&w->mu);
 		w->pending--;
 		if (j->status == SIP_EDB || j->status == SIP_EDBDOWN || j->status == SIP_ETIMEOUT)
 			w->stats.failed++;
+		pthread_mutex_unlock(&w->mu);
 		j->done(j->status, j->arg);
 		sip_mem_free(j);
 		ran++;
@@ -281,7 +285,11 @@ bool db_worker_up(const db_worker *w)
 
 unsigned db_worker_pending(const db_worker *w)
 {
-	return w->pending;
+	db_worker *mw = (db_worker *)w;
+	pthread_mutex_lock(&mw->mu);
+	unsigned n = w->pending;
+	pthread_mutex_unlock(&mw->mu);
+	return n;
 }
 
 void db_worker_get_stats(const db_worker *w, db_worker_stats *out)
