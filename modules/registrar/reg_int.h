@@ -30,6 +30,9 @@
 struct reg_table {
 	struct reg_table *next;        /* set before the table is published */
 	pthread_rwlock_t lock;         /* what follows but name */
+	/* A walk of aors (sip_hiter, sip_htable_scan) counts itself in the
+	 * table while it runs: walks under the shared lock take this too. */
+	pthread_mutex_t walk_mu;
 	sip_htable aors;               /* reg_aor by address (sip_hash_str) */
 	unsigned long n_contacts;
 	uint32_t sweep_at;             /* the sweep's cursor (sip_htable_scan) */

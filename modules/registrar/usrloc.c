@@ -49,7 +49,14 @@ reg_table *reg_table_get(sip_str name, bool create)
 		t = NULL;
 		goto out;
 	}
-	pthread_rwlock_init(&t->lock, NULL);
+	/* Writers first: lookups on every worker would otherwise keep the
+	 * lock shared and a REGISTER (or the sweep) waiting for a gap. */
+	pthread_rwlockattr_t attr;
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&t->lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+	pthread_mutex_init(&t->walk_mu, NULL);
 	memcpy(t->name, name.s, name.len);
 	t->name[name.len] = '\0';
 	t->name_len = name.len;
@@ -95,6 +102,7 @@ void reg_tables_destroy(void)
 			reg_aor_free(SIP_HTABLE_ENTRY(l, reg_aor, hlink));
 		sip_htable_destroy(&t->aors);
 		pthread_rwlock_destroy(&t->lock);
+		pthread_mutex_destroy(&t->walk_mu);
 		sip_mem_free(t);
 	}
 	atomic_store(&reg_tables, NULL);
@@ -126,10 +134,12 @@ void reg_table_foreach(reg_table *t, void (*fn)(const reg_aor *a, void *arg), vo
 	if (!t)
 		return;
 	reg_table_rdlock(t);
+	pthread_mutex_lock(&t->walk_mu);
 	sip_hiter it;
 	sip_hiter_init(&it, &t->aors);
 	for (sip_hlink *l; (l = sip_hiter_next(&it));)
 		fn(SIP_HTABLE_ENTRY(l, reg_aor, hlink), arg);
+	pthread_mutex_unlock(&t->walk_mu);
 	reg_table_unlock(t);
 }
 
@@ -428,25 +438,49 @@ sip_str reg_aor_of(sip_arena *ar, sip_str uri)
 	return sip_str_make(p, k);
 }
 
-/* fn sends (the NAT keep-alive): it runs on copies made under the
- * shared lock, after the lock is released. */
+struct reg_copy_walk {
+	int64_t now;
+	sip_arena *ar;
+	reg_contact **tail;
+};
+
+static void reg_copy_aor(sip_hlink *l, void *arg)
+{
+	struct reg_copy_walk *w = arg;
+	for (reg_contact *c = SIP_HTABLE_ENTRY(l, reg_aor, hlink)->contacts; c; c = c->next)
+		if (c->expires > w->now && (*w->tail = reg_contact_copy(c, w->ar)))
+			w->tail = &(*w->tail)->next;
+}
+
+/* Buckets copied per turn of reg_foreach. */
+#define REG_WALK_BUCKETS 256
+
+/* fn sends (the NAT keep-alive): it runs on copies, made a slice of the
+ * table at a time under the shared lock and used after it is released,
+ * so a walk of a large table neither holds the lock long nor copies it
+ * whole. A binding may come twice when the table shrinks meanwhile. */
 void reg_foreach(reg_table *t, int64_t now, void (*fn)(const reg_contact *c, void *arg), void *arg)
 {
 	if (!t)
 		return;
 	sip_arena ar;
 	sip_arena_init(&ar, 16384);
-	reg_contact *head = NULL, **tail = &head;
-	reg_table_rdlock(t);
-	sip_hiter it;
-	sip_hiter_init(&it, &t->aors);
-	for (sip_hlink *l; (l = sip_hiter_next(&it));)
-		for (reg_contact *c = SIP_HTABLE_ENTRY(l, reg_aor, hlink)->contacts; c; c = c->next)
-			if (c->expires > now && (*tail = reg_contact_copy(c, &ar)))
-				tail = &(*tail)->next;
-	reg_table_unlock(t);
-	for (const reg_contact *c = head; c; c = c->next)
-		fn(c, arg);
+	uint32_t cursor = 0;
+	do {
+		reg_contact *head = NULL;
+		struct reg_copy_walk w = { now, &ar, &head };
+		reg_table_rdlock(t);
+		pthread_mutex_lock(&t->walk_mu);
+		unsigned n = 0;
+		do
+			cursor = sip_htable_scan(&t->aors, cursor, reg_copy_aor, &w);
+		while (cursor && ++n < REG_WALK_BUCKETS);
+		pthread_mutex_unlock(&t->walk_mu);
+		reg_table_unlock(t);
+		for (const reg_contact *c = head; c; c = c->next)
+			fn(c, arg);
+		sip_arena_reset(&ar);
+	} while (cursor);
 	sip_arena_destroy(&ar);
 }
 

@@ -836,7 +836,8 @@ static void test_timer_sweep_slices(void **state)
 /* Workers at once on one table: two threads move their users from
  * contact to contact (each REGISTER adds the new one and removes the old
  * one), one registers short-lived users and sweeps them, two look users
- * up, one walks the table as the NAT keep-alive does. A lookup sees each
+ * up, two walk the table as the NAT keep-alive and the control listing
+ * do. A lookup sees each
  * user's REGISTER whole (one binding, the user's own, intact in the
  * copy), never half of it; at the end every user has the contact of its
  * last REGISTER. The threads count; the main thread asserts. */
@@ -948,12 +949,23 @@ static void ct_count(const reg_contact *x, void *arg)
 	(*(unsigned long *)arg)++;
 }
 
+static void ct_count_aor(const reg_aor *a, void *arg)
+{
+	(void)a;
+	(*(unsigned long *)arg)++;
+}
+
+/* The NAT keep-alive's walk (reg_foreach) and, on the other walker, the
+ * control listing's (reg_table_foreach), at the same time. */
 static void *ct_walker(void *p)
 {
 	struct ct *c = p;
 	while (!atomic_load(c->stop)) {
 		unsigned long n = 0;
-		reg_foreach(c->t, c->now, ct_count, &n);
+		if (c->id % 2)
+			reg_foreach(c->t, c->now, ct_count, &n);
+		else
+			reg_table_foreach(c->t, ct_count_aor, &n);
 		if (n < CT_USERS)
 			c->bad++;
 		c->walked++;
@@ -967,7 +979,7 @@ static void test_concurrent_save_lookup(void **state)
 	(void)state;
 	reg_table *t = reg_table_get(SIP_STR_LIT("ct"), true);
 	_Atomic unsigned stop = 0;
-	struct ct c[CT_WRITERS + CT_READERS + 2];
+	struct ct c[CT_WRITERS + CT_READERS + 3];
 	for (unsigned k = 0; k < sizeof c / sizeof c[0]; k++)
 		c[k] = (struct ct){ .t = t, .now = NOW, .id = k, .stop = &stop };
 	/* Every user registered once before the threads start. */
@@ -985,8 +997,8 @@ static void test_concurrent_save_lookup(void **state)
 	k++;
 	for (unsigned r = 0; r < CT_READERS; r++, k++)
 		assert_int_equal(pthread_create(&th[k], NULL, ct_reader, &c[k]), 0);
-	assert_int_equal(pthread_create(&th[k], NULL, ct_walker, &c[k]), 0);
-	k++;
+	for (unsigned r = 0; r < 2; r++, k++)
+		assert_int_equal(pthread_create(&th[k], NULL, ct_walker, &c[k]), 0);
 	for (unsigned w = 0; w <= CT_WRITERS; w++)
 		pthread_join(th[w], NULL);
 	atomic_store(&stop, 1);
