@@ -23,6 +23,12 @@ new Call-ID, authenticating after the 407.
   5. ul show lists exactly the registered users and their new contacts.
   6. A call to every user: the moved ones reach their second phone, the
      unregistered ones get 404, the others their first phone.
+  7. "restart" on stdout, then waits for a line on stdin (the test
+     restarts the proxy, which loads the bindings from the database):
+     the listing and the calls of 6 again.
+
+A REGISTER with a wrong password (step 1) gets a second 401 and adds
+nothing (the listings would show it).
 
 Exits non-zero with a message on the first failure; prints a summary.
 """
@@ -286,6 +292,15 @@ def main():
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=6)
 
     # 1, 2, 3.
+    intruder = Phone(users[0], "intruder")
+    phones.add(intruder)
+    resp = register(proxy, users[0], intruder, uuid.uuid4().hex, 1, ["<%s>" % intruder.contact], 600)
+    chal = challenge(resp, "WWW-Authenticate")
+    creds = credentials(users[0], "not-the-password", chal, "REGISTER", "sip:" + DOMAIN, 1)
+    resp = register(proxy, users[0], intruder, uuid.uuid4().hex, 2, ["<%s>" % intruder.contact],
+                    600, creds)
+    if not resp.startswith("SIP/2.0 401"):
+        fail("a wrong password got %s" % resp.split("\r\n")[0])
     regs = dict(zip(users, pool.map(lambda u: first_registration(proxy, u, first[u]), users)))
     expect = dict(first)
     check_listing(ctl, ctlsock, expect)
@@ -320,10 +335,18 @@ def main():
     check_listing(ctl, ctlsock, expect)
     check_calls(proxy, users, expect, pool)
 
+    # 7.
+    print("restart", flush=True)
+    if not sys.stdin.readline():
+        fail("no go-ahead after the restart")
+    check_listing(ctl, ctlsock, expect)
+    check_calls(proxy, users, expect, pool)
+
     moved = sum(1 for i in range(n) if i % 4 == 0)
     gone = sum(1 for i in range(n) if i % 4 == 1)
-    print("ok: %d users registered, %d calls; %d moved, %d unregistered, %d refreshed"
-          % (n, 2 * n, moved, gone, n - moved - gone), flush=True)
+    print("ok: %d users registered, %d calls; %d moved, %d unregistered, %d refreshed;"
+          " %d bindings after the restart" % (n, 3 * n, moved, gone, n - moved - gone, n - gone),
+          flush=True)
 
 
 if __name__ == "__main__":
