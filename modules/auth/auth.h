@@ -7,7 +7,9 @@
  * stale (the client retries with the new one without asking its user).
  * Replays: the sequence number selects a slot of a fixed table remembering
  * the highest nonce-count seen, so each nc is accepted once; a nonce whose
- * slot has been reused by a newer one is treated as stale.
+ * slot has been reused by a newer one is treated as stale. The table and
+ * the sequence are shared by every worker (atomic words): a challenge
+ * issued on one worker is answered on any.
  *
  * The digest functions are pure and testable without a proxy; the policy
  * functions (auth_fn.c) tie them to a message and the database. */

@@ -7,8 +7,9 @@
  *
  * Intrusive: the caller's row embeds a struct auth_cache_ent and the cache
  * takes ownership of it at put (freed with the free function given to
- * auth_cache_init, when replaced, evicted, expired or cleared). Loop
- * thread only. */
+ * auth_cache_init, when replaced, evicted, expired or cleared). One
+ * thread at a time: the auth module calls it under its mutex, and copies
+ * what it reads before letting go. */
 #ifndef SIPCC_AUTH_AUTH_CACHE_H
 #define SIPCC_AUTH_AUTH_CACHE_H
 

@@ -15,7 +15,16 @@
  * database that is down, too slow or has too many queries waiting, no
  * worker (its thread could not start) or a message that cannot wait make
  * the check AUTH_ERROR at once (the challenge functions then answer 503
- * with Retry-After), never a stalled loop. */
+ * with Retry-After), never a stalled loop.
+ *
+ * On several workers: the credential cache is shared under a mutex, and
+ * what a check reads from it is a copy in the message's arena; a query
+ * out on the database worker, the requests waiting for it and its
+ * timeout belong to the worker that asked (its completion comes back
+ * there), so each worker has its own list of them. Nonces (digest.c) are
+ * shared: a challenge issued on one worker is answered on any. */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,14 +34,15 @@
 #include "auth/auth_cache.h"
 #include "core/log.h"
 #include "core/status.h"
+#include "core/worker.h"
 #include "db/db.h"
 #include "proxy/host.h"
 
 
-static struct {
-	sip_timer_wheel *w;
-	bool warned;            /* about checking without a worker */
-} A;
+/* This worker's timer wheel (the queries' timeouts). */
+static SIP_PER_WORKER sip_timer_wheel *auth_wheel;
+/* Warned about checking without a database worker. */
+static atomic_bool auth_warned;
 
 /* The worker thread's statement on the worker's handle; forgotten once the
  * worker has stopped (its handle closed them), before another may start. */
@@ -48,6 +58,7 @@ static struct {
 
 struct auth_row {
 	struct auth_cache_ent ce;   /* in the cache (auth_cache.h) */
+	size_t size;                /* bytes, data included */
 	int status;                 /* SIP_OK, SIP_ENOTFOUND, or why the query failed */
 	sip_str user, realm;        /* in data */
 	sip_str password, ha1, ha1_sha256;
@@ -75,12 +86,15 @@ struct auth_query {
 	bool job_done, waiters_run;
 	char key[];
 };
-static struct {
+static SIP_PER_WORKER struct {
 	struct auth_query *head;
 	unsigned n;
 	/* The result the request going on now waited for. */
 	const struct auth_row *resuming;
 } Q;
+
+/* The credential cache (auth_cache.c serves one thread at a time). */
+static pthread_mutex_t auth_cache_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static bool auth_realm_ours(sip_str realm)
 {
@@ -98,7 +112,7 @@ static void auth_cache_flush(void);
 static void auth_module_init(sip_timer_wheel *w)
 {
 	proxy_set_credentials_filter(auth_creds_ours);
-	A.w = w;
+	auth_wheel = w;
 	int64_t ne = sipcc_setting_int("auth", "nonce_expire", auth_conf.nonce_expire);
 	if (ne > 0 && ne <= INT32_MAX)
 		auth_conf.nonce_expire = (unsigned)ne;
@@ -120,18 +134,36 @@ static void auth_module_init(sip_timer_wheel *w)
 		auth_conf.n_algs = 1;
 	}
 	auth_nonce_init();
+	pthread_mutex_lock(&auth_cache_mu);
 	auth_cache_init(auth_row_free_ent, AUTH_CACHE_MS);
+	pthread_mutex_unlock(&auth_cache_mu);
 	proxy_db_want(NULL);
 	proxy_db_on_change("subscriber", auth_cache_flush);
+}
+
+static void auth_worker_start(sip_timer_wheel *w)
+{
+	auth_wheel = w;
+}
+
+/* The worker's loop ends: the timeouts of its queries leave its wheel
+ * (their completions, if they still come, free them). */
+static void auth_worker_stop(void)
+{
+	for (struct auth_query *q = Q.head; q; q = q->next)
+		sip_timer_cancel(auth_wheel, &q->tm);
+	auth_wheel = NULL;
 }
 
 static void auth_module_destroy(void)
 {
 	proxy_set_credentials_filter(NULL);
-	A.warned = false;
+	atomic_store(&auth_warned, false);
 	AW.d = NULL;
 	AW.st = NULL;
+	pthread_mutex_lock(&auth_cache_mu);
 	auth_cache_clear();
+	pthread_mutex_unlock(&auth_cache_mu);
 }
 
 /* What the checks of this message found (the module's slot in ctx), NULL
@@ -186,6 +218,7 @@ static struct auth_row *auth_row_new(int status, sip_str user, sip_str realm, si
 	struct auth_row *r = sip_mem_alloc(sizeof *r + n + 1);
 	if (!r)
 		return NULL;
+	r->size = sizeof *r + n + 1;
 	r->status = status;
 	char *p = r->data;
 	sip_str *dst[5] = { &r->user, &r->realm, &r->password, &r->ha1, &r->ha1_sha256 };
@@ -252,20 +285,47 @@ static struct auth_row *auth_read_row(db *d, db_stmt **st, sip_str user, sip_str
 
 static void auth_cache_put(struct auth_row *r)
 {
-	auth_cache_insert(&r->ce, r->user, r->realm, auth_now_ms());
+	uint64_t now = auth_now_ms();
+	pthread_mutex_lock(&auth_cache_mu);
+	auth_cache_insert(&r->ce, r->user, r->realm, now);
+	pthread_mutex_unlock(&auth_cache_mu);
 }
 
-static const struct auth_row *auth_cache_get(sip_str user, sip_str realm)
+/* A copy of r in a, its strings in the copy; NULL when out of memory. */
+static struct auth_row *auth_row_copy(const struct auth_row *r, sip_arena *a)
 {
-	struct auth_cache_ent *e = auth_cache_lookup(user, realm, auth_now_ms());
-	return e ? SIP_HTABLE_ENTRY(e, struct auth_row, ce) : NULL;
+	struct auth_row *c = sip_arena_alloc(a, r->size);
+	if (!c)
+		return NULL;
+	memcpy(c, r, r->size);
+	sip_str *s[5] = { &c->user, &c->realm, &c->password, &c->ha1, &c->ha1_sha256 };
+	for (int i = 0; i < 5; i++)
+		if (s[i]->s)
+			s[i]->s = c->data + (s[i]->s - r->data);
+	return c;
+}
+
+/* The cached row of user@realm, copied into a under the cache's lock:
+ * another worker may replace or evict the entry once it is released. */
+static const struct auth_row *auth_cache_get(sip_str user, sip_str realm, sip_arena *a)
+{
+	uint64_t now = auth_now_ms();
+	const struct auth_row *r = NULL;
+	pthread_mutex_lock(&auth_cache_mu);
+	struct auth_cache_ent *e = auth_cache_lookup(user, realm, now);
+	if (e)
+		r = auth_row_copy(SIP_HTABLE_ENTRY(e, struct auth_row, ce), a);
+	pthread_mutex_unlock(&auth_cache_mu);
+	return r;
 }
 
 /* The subscriber table changed (its serial in sipcc_change moved): what
  * was read before may be stale (a new password, a removed subscriber). */
 static void auth_cache_flush(void)
 {
+	pthread_mutex_lock(&auth_cache_mu);
 	auth_cache_clear();
+	pthread_mutex_unlock(&auth_cache_mu);
 }
 
 /* ---- the query on the worker ---- */
@@ -298,7 +358,7 @@ static void auth_query_run_waiters(struct auth_query *q, const struct auth_row *
 {
 	q->waiters_run = true;
 	auth_query_unlink(q);
-	sip_timer_cancel(A.w, &q->tm);
+	sip_timer_cancel(auth_wheel, &q->tm);
 	while (q->waiters) {
 		struct auth_waiter *wt = q->waiters;
 		q->waiters = wt->next;
@@ -391,7 +451,7 @@ static int auth_query_start(sip_str user, sip_str realm, struct sip_ctx *ctx)
 			return rc;
 		}
 		sip_timer_init(&q->tm, auth_query_timeout, q);
-		sip_timer_add(A.w, &q->tm, AUTH_DB_WAIT_MS);
+		sip_timer_add(auth_wheel, &q->tm, AUTH_DB_WAIT_MS);
 		q->next = Q.head;
 		Q.head = q;
 		Q.n++;
@@ -413,7 +473,7 @@ static int auth_fetch_row(struct sip_ctx *ctx, sip_str user, sip_str realm,
 	if (auth_row_is(Q.resuming, user, realm))
 		r = Q.resuming;
 	else
-		r = auth_cache_get(user, realm);
+		r = auth_cache_get(user, realm, ctx->arena);
 	if (r) {
 		if (r->status != SIP_OK && r->status != SIP_ENOTFOUND)
 			return r->status;
@@ -423,9 +483,8 @@ static int auth_fetch_row(struct sip_ctx *ctx, sip_str user, sip_str realm,
 	if (!proxy_db())
 		return SIP_EDBDOWN;
 	if (!proxy_db_worker()) {
-		if (!A.warned)
+		if (!atomic_exchange(&auth_warned, true))
 			LOG_ERR("auth: no database worker: subscribers not in the cache cannot be read");
-		A.warned = true;
 		return SIP_EDBDOWN;
 	}
 	int rc = proxy_wait(ctx);
@@ -698,4 +757,9 @@ sipcc_module sipcc_module_auth = {
 	.name = "auth",
 	.init = auth_module_init,
 	.destroy = auth_module_destroy,
+	.worker_start = auth_worker_start,
+	.worker_stop = auth_worker_stop,
+	/* The cache is shared under its mutex, the queries are per worker,
+	 * the nonces atomic (see the top of the file and digest.c). */
+	.workers_safe = true,
 };

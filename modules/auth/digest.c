@@ -1,6 +1,7 @@
 /* Digest computations, credential parsing and nonces (see auth.h). */
 #include "auth/auth.h"
 
+#include <stdatomic.h>
 #include <string.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -220,15 +221,21 @@ bool auth_creds_parse(sip_str b, struct auth_creds *c)
 
 /* ---- nonces ---- */
 
+/* Shared by every worker: a nonce issued on one is checked on whichever
+ * gets the answer (its Call-ID may differ, and a REGISTER or INVITE
+ * with another Call-ID may reuse it). The secret is written once, at
+ * start, before the workers run; the sequence and the slots are atomic. */
 static struct {
 	unsigned char secret[32];
-	uint32_t seq;
-	bool ready;
-	/* Per slot: the sequence number of the nonce that owns it and the
-	 * highest nc accepted for it. */
-	uint32_t slot_seq[AUTH_NC_SLOTS];
-	uint32_t slot_nc[AUTH_NC_SLOTS];
+	_Atomic uint32_t seq;
+	_Atomic bool ready;
+	/* Per slot: the sequence number of the nonce that owns it (high 32
+	 * bits) and the highest nc accepted for it (low 32 bits), one word
+	 * so that a check and its update are one compare-and-swap. */
+	_Atomic uint64_t slot[AUTH_NC_SLOTS];
 } N;
+
+#define AUTH_SLOT(seq, nc) ((uint64_t)(seq) << 32 | (uint32_t)(nc))
 
 void auth_nonce_init(void)
 {
@@ -238,10 +245,12 @@ void auth_nonce_init(void)
 		for (size_t i = 0; i < sizeof N.secret; i++)
 			N.secret[i] = (unsigned char)(((uintptr_t)&N >> (i % 8)) ^ (i * 131u));
 	}
-	RAND_bytes((unsigned char *)&N.seq, sizeof N.seq);
-	memset(N.slot_seq, 0, sizeof N.slot_seq);
-	memset(N.slot_nc, 0, sizeof N.slot_nc);
-	N.ready = true;
+	uint32_t seq = 0;
+	RAND_bytes((unsigned char *)&seq, sizeof seq);
+	atomic_store_explicit(&N.seq, seq, memory_order_relaxed);
+	for (uint32_t i = 0; i < AUTH_NC_SLOTS; i++)
+		atomic_store_explicit(&N.slot[i], 0, memory_order_relaxed);
+	atomic_store_explicit(&N.ready, true, memory_order_release);
 }
 
 /* Writes 32 hex digits and a NUL. */
@@ -275,22 +284,21 @@ static bool auth_get_hex32(const char *p, uint32_t *v)
 
 void auth_nonce_make(int64_t now, char out[AUTH_NONCE_LEN + 1])
 {
-	if (!N.ready)
+	if (!atomic_load_explicit(&N.ready, memory_order_acquire))
 		auth_nonce_init();
-	uint32_t seq = ++N.seq;
+	uint32_t seq = atomic_fetch_add_explicit(&N.seq, 1, memory_order_relaxed) + 1;
 	auth_put_hex32(out, (uint32_t)now);
 	auth_put_hex32(out + 8, seq);
 	auth_nonce_mac(out, out + 16);
 	out[AUTH_NONCE_LEN] = '\0';
-	N.slot_seq[seq % AUTH_NC_SLOTS] = seq;
-	N.slot_nc[seq % AUTH_NC_SLOTS] = 0;
+	atomic_store_explicit(&N.slot[seq % AUTH_NC_SLOTS], AUTH_SLOT(seq, 0), memory_order_relaxed);
 }
 
 enum auth_nonce_check auth_nonce_check(sip_str nonce, int64_t now, uint32_t *seq)
 {
 	uint32_t ts;
 	char mac[33];
-	if (!N.ready || nonce.len != AUTH_NONCE_LEN || !auth_get_hex32(nonce.s, &ts)
+	if (!atomic_load_explicit(&N.ready, memory_order_acquire) || nonce.len != AUTH_NONCE_LEN || !auth_get_hex32(nonce.s, &ts)
 	    || !auth_get_hex32(nonce.s + 8, seq))
 		return AUTH_NONCE_BAD;
 	auth_nonce_mac(nonce.s, mac);
@@ -299,17 +307,22 @@ enum auth_nonce_check auth_nonce_check(sip_str nonce, int64_t now, uint32_t *seq
 	int64_t age = (int64_t)(uint32_t)((uint32_t)now - ts);
 	if (age > (int64_t)auth_conf.nonce_expire)
 		return AUTH_NONCE_STALE;
-	if (N.slot_seq[*seq % AUTH_NC_SLOTS] != *seq)
+	if (atomic_load_explicit(&N.slot[*seq % AUTH_NC_SLOTS], memory_order_relaxed) >> 32 != *seq)
 		return AUTH_NONCE_STALE;
 	return AUTH_NONCE_OK;
 }
 
+/* Two workers given the same nc (a retransmission read on both) race
+ * on the compare-and-swap: one wins, the other sees a replay. */
 bool auth_nc_accept(uint32_t seq, uint32_t nc)
 {
-	uint32_t i = seq % AUTH_NC_SLOTS;
-	if (N.slot_seq[i] != seq || nc <= N.slot_nc[i])
-		return false;
-	N.slot_nc[i] = nc;
+	_Atomic uint64_t *slot = &N.slot[seq % AUTH_NC_SLOTS];
+	uint64_t cur = atomic_load_explicit(slot, memory_order_relaxed);
+	do {
+		if (cur >> 32 != seq || nc <= (uint32_t)cur)
+			return false;
+	} while (!atomic_compare_exchange_weak_explicit(slot, &cur, AUTH_SLOT(seq, nc),
+							memory_order_relaxed, memory_order_relaxed));
 	return true;
 }
 

@@ -270,6 +270,7 @@ sipcc_module sipcc_module_domain = {
 	.name = "domain",
 	.init = domain_module_init,
 	.destroy = domain_module_destroy,
-	/* Reads only its cached tables (db_cache: every worker). */
+	/* Only db_cache snapshots, read without a lock on any worker and
+	 * replaced on worker 0 (db/db_cache.h, core/qsbr.h). */
 	.workers_safe = true,
 };

@@ -105,7 +105,7 @@ static bool reg_ctl_show(int argc, char **argv, proxy_ctl_out *o)
 			sip_arena_destroy(&a);
 			return proxy_ctl_error(o, "'%s' is not an address-of-record (user@domain)", argv[0]);
 		}
-		reg_ctl_show_one(&w, aor, t ? reg_lookup(t, aor, w.now) : NULL);
+		reg_ctl_show_one(&w, aor, t ? reg_lookup(t, aor, w.now, &a) : NULL);
 		sip_arena_destroy(&a);
 	} else {
 		reg_table_foreach(t, reg_ctl_show_aor, &w);
@@ -125,7 +125,7 @@ static bool reg_ctl_rm(int argc, char **argv, proxy_ctl_out *o)
 	bool ok = false;
 	if (!aor.len) {
 		proxy_ctl_error(o, "'%s' is not an address-of-record (user@domain)", argv[0]);
-	} else if (!t || !reg_lookup(t, aor, (int64_t)time(NULL))) {
+	} else if (reg_lookup_status(t, aor, (int64_t)time(NULL), SIP_STR_NULL) != REG_FOUND) {
 		proxy_ctl_error(o, "no registration for %.*s", (int)aor.len, aor.s);
 	} else {
 		int rc = reg_remove_aor(t, aor);

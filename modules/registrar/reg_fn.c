@@ -211,7 +211,8 @@ int64_t sipcc_fn_lookup(struct sip_ctx *ctx, const char *tn, size_t tlen)
 	reg_table *t = reg_table_get(sip_str_make(tn, tlen), false);
 	sip_str aor = reg_ruri_aor(ctx);
 	int64_t now = (int64_t)time(NULL);
-	const reg_contact *c = aor.len ? reg_lookup(t, aor, now) : NULL;
+	/* Copies: a REGISTER on another worker may change the table now. */
+	const reg_contact *c = aor.len ? reg_lookup(t, aor, now, ctx->arena) : NULL;
 	if (!c) {
 		int st = aor.len ? reg_lookup_status(t, aor, now, m->method_str) : REG_NOT_FOUND;
 		return st == REG_ALL_EXPIRED ? SIPCC_LOOKUP_NO_CONTACTS : SIPCC_LOOKUP_NOT_FOUND;
@@ -255,7 +256,7 @@ int64_t sipcc_fn_registered(struct sip_ctx *ctx, const char *tn, size_t tlen)
 		return 0;
 	reg_table *t = reg_table_get(sip_str_make(tn, tlen), false);
 	sip_str aor = reg_ruri_aor(ctx);
-	return aor.len && reg_lookup(t, aor, (int64_t)time(NULL)) != NULL;
+	return aor.len && reg_lookup_status(t, aor, (int64_t)time(NULL), SIP_STR_NULL) == REG_FOUND;
 }
 
 int64_t sipcc_fn_unregister(struct sip_ctx *ctx, const char *tn, size_t tlen,
@@ -281,4 +282,8 @@ sipcc_module sipcc_module_registrar = {
 	.init = reg_module_init,
 	.destroy = reg_module_destroy,
 	.api = &reg_api,
+	/* The tables are shared under their locks (usrloc.c); the sweep and
+	 * the load run on worker 0, the write-through jobs end on the worker
+	 * that queued them. */
+	.workers_safe = true,
 };

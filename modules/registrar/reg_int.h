@@ -11,17 +11,28 @@
  *
  * The table's sweep (usrloc.c) hands the database's side of expiry and
  * the retry of failed writes to reg_store.c; everything else calls downward, REGISTER processing
- * over the table and the store. */
+ * over the table and the store.
+ *
+ * Locking: the functions of registrar.h take a table's lock; those below
+ * (but reg_store_*) expect the caller to hold it, exclusive to change the
+ * table, shared to read it. A write-through job is queued (its copies
+ * made) under the exclusive lock, so jobs for one address-of-record
+ * reach the database worker in the order of the changes they carry. */
 #ifndef SIPCC_REGISTRAR_REG_INT_H
 #define SIPCC_REGISTRAR_REG_INT_H
 
+#include <pthread.h>
 #include "registrar/registrar.h"
 
 /* The longest string a binding stores (its lengths are 16-bit). */
 #define REG_MAX_FIELD 65535u
 
 struct reg_table {
-	struct reg_table *next;
+	struct reg_table *next;        /* set before the table is published */
+	pthread_rwlock_t lock;         /* what follows but name */
+	/* A walk of aors (sip_hiter, sip_htable_scan) counts itself in the
+	 * table while it runs: walks under the shared lock take this too. */
+	pthread_mutex_t walk_mu;
 	sip_htable aors;               /* reg_aor by address (sip_hash_str) */
 	unsigned long n_contacts;
 	uint32_t sweep_at;             /* the sweep's cursor (sip_htable_scan) */
@@ -31,6 +42,11 @@ struct reg_table {
 };
 
 /* ---- usrloc.c ---- */
+
+/* t's lock: shared, exclusive, released. */
+void reg_table_rdlock(reg_table *t);
+void reg_table_wrlock(reg_table *t);
+void reg_table_unlock(reg_table *t);
 
 /* The address-of-record aor of t; NULL when it has no entry. */
 reg_aor *reg_aor_find(reg_table *t, sip_str aor);

@@ -183,11 +183,14 @@ static int reg_save_store(sip_str aor, const reg_aor *a, const struct reg_want *
 	return reg_store_write(aor, after, k);
 }
 
+static void reg_apply(reg_table *t, sip_msg *m, sip_str aor, const struct reg_want *w, unsigned n,
+		      bool star, sip_str received, uint32_t flags, int64_t now, sip_arena *ar,
+		      struct reg_result *out);
+
 void reg_save(reg_table *t, sip_msg *m, sip_str received, uint32_t flags, int64_t now,
 	      sip_arena *ar, struct reg_result *out)
 {
 	struct reg_want w[REG_MAX_CONTACTS_PER_REQ];
-	reg_contact *fresh[REG_MAX_CONTACTS_PER_REQ];
 	unsigned n = 0;
 	bool star = false;
 
@@ -266,6 +269,19 @@ void reg_save(reg_table *t, sip_msg *m, sip_str received, uint32_t flags, int64_
 	if (star && (n || !has_hdr_exp || hdr_exp != 0))
 		return reg_fail(out, 400, "Invalid Contact *");
 
+	reg_table_wrlock(t);
+	reg_apply(t, m, aor, w, n, star, received, flags, now, ar, out);
+	reg_table_unlock(t);
+}
+
+/* The request's part under t's exclusive lock (the checks against the
+ * bindings, the write-through queued, the change): a REGISTER on
+ * another worker sees the bindings before or after it, never half. */
+static void reg_apply(reg_table *t, sip_msg *m, sip_str aor, const struct reg_want *w, unsigned n,
+		      bool star, sip_str received, uint32_t flags, int64_t now, sip_arena *ar,
+		      struct reg_result *out)
+{
+	reg_contact *fresh[REG_MAX_CONTACTS_PER_REQ];
 	reg_aor *a = reg_aor_find(t, aor);
 	if (a) {
 		reg_aor_expire(t, a, now);
@@ -395,15 +411,19 @@ void reg_save(reg_table *t, sip_msg *m, sip_str received, uint32_t flags, int64_
  * was. */
 int reg_remove_aor(reg_table *t, sip_str aor)
 {
+	reg_table_wrlock(t);
 	if (reg_store_on(t)) {
 		int rc = reg_store_ready();
 		if (rc == SIP_OK)
 			rc = reg_store_write(aor, NULL, 0);
-		if (rc != SIP_OK)
+		if (rc != SIP_OK) {
+			reg_table_unlock(t);
 			return rc;
+		}
 	}
 	reg_aor *a = reg_aor_find(t, aor);
 	if (a)
 		reg_aor_drop(t, a);
+	reg_table_unlock(t);
 	return SIP_OK;
 }

@@ -7,13 +7,26 @@
  * worker, at once on the caller's handle. */
 #include "registrar/reg_int.h"
 
+#include <stdatomic.h>
 #include <string.h>
 #include "core/log.h"
 #include "core/status.h"
+#include "core/worker.h"
 
-/* The handle of the synchronous writes, and the worker when there is one. */
-static db *reg_db;
-static const struct reg_writer *reg_writer;
+/* The handle of the synchronous writes, and the worker when there is one;
+ * set on worker 0 when the database is ready, read by every worker. */
+static _Atomic(db *) reg_db_at;
+static _Atomic(const struct reg_writer *) reg_writer_at;
+
+static db *reg_db_get(void)
+{
+	return atomic_load_explicit(&reg_db_at, memory_order_acquire);
+}
+
+static const struct reg_writer *reg_writer_get(void)
+{
+	return atomic_load_explicit(&reg_writer_at, memory_order_acquire);
+}
 
 /* One job: the bindings of aor as memory holds them once the change that
  * queued it is made (none: the rows go), or with sweep set, the removal
@@ -27,7 +40,8 @@ struct reg_snap {
 	char aor[];
 };
 
-/* Addresses-of-record whose last write failed (loop thread only). */
+/* Addresses-of-record whose last write failed, under mu (taken after a
+ * table's lock, never before): jobs end on the worker that queued them. */
 struct reg_dirty {
 	struct reg_dirty *next;
 	size_t len;
@@ -35,10 +49,11 @@ struct reg_dirty {
 };
 #define REG_DIRTY_MAX 4096
 static struct {
+	pthread_mutex_t mu;
 	struct reg_dirty *head;
 	unsigned n;
 	bool overflow_logged;
-} reg_dirty;
+} reg_dirty = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
 /* The statements of the jobs, prepared on the handle they last ran on:
  * the worker's (only its thread touches them then) or reg_db. Forgotten
@@ -56,30 +71,40 @@ static void reg_st_forget(void)
 
 void reg_set_db(db *d)
 {
-	reg_db = d;
-	if (!reg_writer)
+	atomic_store_explicit(&reg_db_at, d, memory_order_release);
+	if (!reg_writer_get())
 		reg_st_forget();
 }
 
 void reg_set_writer(const struct reg_writer *w)
 {
-	reg_writer = w;
+	atomic_store_explicit(&reg_writer_at, w, memory_order_release);
 	reg_st_forget();
 }
 
 unsigned reg_dirty_count(void)
 {
-	return reg_dirty.n;
+	pthread_mutex_lock(&reg_dirty.mu);
+	unsigned n = reg_dirty.n;
+	pthread_mutex_unlock(&reg_dirty.mu);
+	return n;
 }
 
 bool reg_store_on(const reg_table *t)
 {
-	return t->persist && (reg_writer || reg_db);
+	return t->persist && (reg_writer_get() || reg_db_get());
 }
 
+/* Without a writer the job would run on the caller's thread, on the
+ * loop's handle, under the table's lock: with several workers that handle
+ * is not the caller's to use, so the registrar answers as when the
+ * database is down (only when the database worker could not start). */
 int reg_store_ready(void)
 {
-	return !reg_writer || reg_writer->ready() ? SIP_OK : SIP_EDBDOWN;
+	const struct reg_writer *w = reg_writer_get();
+	if (!w && sip_workers_n > 1)
+		return SIP_EDBDOWN;
+	return !w || w->ready() ? SIP_OK : SIP_EDBDOWN;
 }
 
 /* One location row. instance and reg_id repeat what params holds, for
@@ -216,7 +241,7 @@ static struct reg_snap *reg_snap_make(sip_str aor, const reg_contact *const *c, 
 	return s;
 }
 
-static void reg_dirty_add(sip_str aor)
+static void reg_dirty_add_locked(sip_str aor)
 {
 	for (struct reg_dirty *e = reg_dirty.head; e; e = e->next)
 		if (e->len == aor.len && memcmp(e->aor, aor.s, aor.len) == 0)
@@ -238,8 +263,16 @@ static void reg_dirty_add(sip_str aor)
 	reg_dirty.n++;
 }
 
+static void reg_dirty_add(sip_str aor)
+{
+	pthread_mutex_lock(&reg_dirty.mu);
+	reg_dirty_add_locked(aor);
+	pthread_mutex_unlock(&reg_dirty.mu);
+}
+
 void reg_store_forget(void)
 {
+	pthread_mutex_lock(&reg_dirty.mu);
 	while (reg_dirty.head) {
 		struct reg_dirty *e = reg_dirty.head;
 		reg_dirty.head = e->next;
@@ -247,10 +280,11 @@ void reg_store_forget(void)
 	}
 	reg_dirty.n = 0;
 	reg_dirty.overflow_logged = false;
+	pthread_mutex_unlock(&reg_dirty.mu);
 }
 
-/* Loop thread, when a queued job ends: a failed write marks its
- * address-of-record, to be written again from memory. */
+/* The loop of the worker that queued it, when a job ends: a failed
+ * write marks its address-of-record, to be written again from memory. */
 static void reg_job_done(int status, void *arg)
 {
 	struct reg_snap *s = arg;
@@ -267,13 +301,14 @@ static void reg_job_done(int status, void *arg)
  * status, or SIP_OK once queued (a refused job counts as a failed one). */
 static int reg_job_start(struct reg_snap *s)
 {
-	if (reg_writer) {
-		int rc = reg_writer->submit(reg_job_run, reg_job_done, s);
+	const struct reg_writer *w = reg_writer_get();
+	if (w) {
+		int rc = w->submit(reg_job_run, reg_job_done, s);
 		if (rc != SIP_OK)
 			reg_job_done(rc, s);
 		return SIP_OK;
 	}
-	int rc = reg_job_run(reg_db, s);
+	int rc = reg_job_run(reg_db_get(), s);
 	reg_snap_free(s);
 	return rc;
 }
@@ -282,9 +317,9 @@ int reg_store_write(sip_str aor, const reg_contact *const *c, unsigned n)
 {
 	struct reg_snap *s = reg_snap_make(aor, c, n);
 	if (!s) {
-		if (reg_writer)
+		if (reg_writer_get())
 			reg_dirty_add(aor);
-		return reg_writer ? SIP_OK : SIP_NOMEM;
+		return reg_writer_get() ? SIP_OK : SIP_NOMEM;
 	}
 	return reg_job_start(s);
 }
@@ -300,7 +335,8 @@ void reg_store_expire(reg_table *t, int64_t now)
 	}
 }
 
-/* Write a's bindings (a may be NULL: none) as aor's rows. */
+/* Write a's bindings (a may be NULL: none) as aor's rows; the caller
+ * holds the table's lock. */
 static int reg_store_aor(sip_str aor, const reg_aor *a)
 {
 	unsigned n = 0;
@@ -317,22 +353,37 @@ static int reg_store_aor(sip_str aor, const reg_aor *a)
 	return rc;
 }
 
+/* Each entry is taken off the list, then written from memory under the
+ * table's shared lock (the snapshot and the queueing, as a REGISTER's). */
 void reg_store_retry(reg_table *t)
 {
 	if (!reg_store_on(t))
 		return;
+	pthread_mutex_lock(&reg_dirty.mu);
+	unsigned k = reg_dirty.n;
+	pthread_mutex_unlock(&reg_dirty.mu);
 	/* At most one try each: a write refused again goes back to the list. */
-	for (unsigned k = reg_dirty.n; k && reg_dirty.head && reg_store_ready() == SIP_OK; k--) {
+	for (; k && reg_store_ready() == SIP_OK; k--) {
+		pthread_mutex_lock(&reg_dirty.mu);
 		struct reg_dirty *e = reg_dirty.head;
-		reg_dirty.head = e->next;
-		reg_dirty.n--;
+		if (e) {
+			reg_dirty.head = e->next;
+			reg_dirty.n--;
+		}
+		pthread_mutex_unlock(&reg_dirty.mu);
+		if (!e)
+			break;
 		sip_str aor = sip_str_make(e->aor, e->len);
+		reg_table_rdlock(t);
 		if (reg_store_aor(aor, reg_aor_find(t, aor)) != SIP_OK)
 			reg_dirty_add(aor);
+		reg_table_unlock(t);
 		sip_mem_free(e);
 	}
+	pthread_mutex_lock(&reg_dirty.mu);
 	if (!reg_dirty.head)
 		reg_dirty.overflow_logged = false;
+	pthread_mutex_unlock(&reg_dirty.mu);
 }
 
 /* One row of the location table as the loader reads it; the strings
@@ -380,8 +431,8 @@ static int reg_rows_read(db *d, int64_t now, int (*each)(const struct reg_row *r
 	return rc < 0 ? rc : SIP_OK;
 }
 
-/* Put row r in table t unless its binding is there already: 1 when added,
- * 0 when not, SIP_NOMEM. */
+/* Put row r in table t (its lock held exclusive) unless its binding is
+ * there already: 1 when added, 0 when not, SIP_NOMEM. */
 static int reg_row_insert(reg_table *t, const struct reg_row *r)
 {
 	reg_aor *a = reg_aor_find(t, r->aor);
@@ -413,7 +464,9 @@ struct reg_load_sync {
 static int reg_load_each(const struct reg_row *r, void *arg)
 {
 	struct reg_load_sync *l = arg;
+	reg_table_wrlock(l->t);
 	int rc = reg_row_insert(l->t, r);
+	reg_table_unlock(l->t);
 	if (rc > 0)
 		l->n++;
 	return rc;
@@ -490,6 +543,8 @@ static void reg_load_done(int status, void *arg)
 	reg_table *t = reg_table_get(SIP_STR_LIT("location"), true);
 	if (n == SIP_OK && !t)
 		n = SIP_NOMEM;
+	if (t)
+		reg_table_wrlock(t);
 	for (struct reg_row_copy *c = j->head, *next; c; c = next) {
 		next = c->next;
 		if (n >= 0) {
@@ -498,6 +553,8 @@ static void reg_load_done(int status, void *arg)
 		}
 		sip_mem_free(c);
 	}
+	if (t)
+		reg_table_unlock(t);
 	if (j->done)
 		j->done(n, j->arg);
 	sip_mem_free(j);
@@ -505,14 +562,15 @@ static void reg_load_done(int status, void *arg)
 
 int reg_load_async(int64_t now, void (*done)(long n, void *arg), void *arg)
 {
-	if (!reg_writer || !reg_writer->ready())
+	const struct reg_writer *w = reg_writer_get();
+	if (!w || !w->ready())
 		return SIP_ESTATE;
 	struct reg_load_job *j = sip_mem_alloc(sizeof *j);
 	if (!j)
 		return SIP_NOMEM;
 	*j = (struct reg_load_job){ .now = now, .done = done, .arg = arg };
 	j->tail = &j->head;
-	int rc = reg_writer->submit(reg_load_run, reg_load_done, j);
+	int rc = w->submit(reg_load_run, reg_load_done, j);
 	if (rc != SIP_OK)
 		sip_mem_free(j);
 	return rc;

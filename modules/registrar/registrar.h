@@ -8,7 +8,13 @@
  * registered contact is what limits a registrar's size.
  *
  * Times are Unix seconds passed in by the caller, so tests run on a fake
- * clock. Single-threaded, like the event loop that calls it. */
+ * clock.
+ *
+ * Safe on every worker at once: each table has a rwlock that the
+ * functions below take themselves (shared to read, exclusive to change),
+ * never across a database job, a wait or a send. What a lookup returns
+ * is a copy in the caller's arena, not the table's binding, which a
+ * REGISTER or the sweep on another worker may free. */
 #ifndef SIPCC_REGISTRAR_REGISTRAR_H
 #define SIPCC_REGISTRAR_REGISTRAR_H
 
@@ -65,11 +71,13 @@ reg_table *reg_table_get(sip_str name, bool create);
 /* Free every table (bindings included). */
 void reg_tables_destroy(void);
 /* Bindings in a table (expired ones not yet swept included). */
-unsigned long reg_table_count(const reg_table *t);
+unsigned long reg_table_count(reg_table *t);
 /* Addresses-of-record in a table. */
-unsigned long reg_table_aors(const reg_table *t);
-/* Call fn for each address-of-record of t (fn must not change t). */
-void reg_table_foreach(const reg_table *t, void (*fn)(const reg_aor *a, void *arg), void *arg);
+unsigned long reg_table_aors(reg_table *t);
+/* Call fn for each address-of-record of t under t's shared lock: fn must
+ * not change t, call into the registrar, wait or send (the control
+ * listing formats into its buffer). */
+void reg_table_foreach(reg_table *t, void (*fn)(const reg_aor *a, void *arg), void *arg);
 
 /* One write-through: a change to the bindings of an address-of-record
  * in the "location" table makes its database rows what memory holds
@@ -136,8 +144,11 @@ uint32_t reg_reg_id(const reg_contact *c);
  * into a. Empty when uri is not a SIP URI with a host. */
 sip_str reg_aor_of(sip_arena *a, sip_str uri);
 
-/* The bindings of aor still valid at now, best first; NULL when none. */
-const reg_contact *reg_lookup(reg_table *t, sip_str aor, int64_t now);
+/* Copies in a of the bindings of aor still valid at now, best first
+ * (linked by next); NULL when none (or out of memory for the first). */
+const reg_contact *reg_lookup(reg_table *t, sip_str aor, int64_t now, sip_arena *a);
+/* Bytes of binding c (struct and strings), what a copy takes. */
+size_t reg_contact_size(const reg_contact *c);
 
 /* What a lookup of aor at now for a request of method finds, as lookup()
  * returns it (registrar.sipi, lookup_result): REG_FOUND when a binding
@@ -176,7 +187,8 @@ void reg_save(reg_table *t, sip_msg *req, sip_str received, uint32_t flags, int6
 	      sip_arena *a, struct reg_result *out);
 
 /* Call fn for every binding of t (NULL: none) that has not expired at
- * now; fn must not change the table (the NAT keep-alive reads it). */
+ * now: on copies, after t's lock is released, so fn may send (the NAT
+ * keep-alive). */
 void reg_foreach(reg_table *t, int64_t now, void (*fn)(const reg_contact *c, void *arg), void *arg);
 
 /* What the registrar module publishes to other modules

@@ -2,9 +2,15 @@
  * each with its bindings best first; expiry by a sweep that walks a slice
  * of each table per second; RFC 5626 matching of bindings by instance.
  * Nothing here touches the database: the sweep hands the rows' side of
- * expiry, and the retry of failed writes, to reg_store.c. */
+ * expiry, and the retry of failed writes, to reg_store.c.
+ *
+ * Every worker reads and changes the tables: each has a rwlock, taken
+ * shared by lookups (which copy what they return) and exclusive by
+ * REGISTER processing and the sweep. The list of tables only grows until
+ * exit, so it is read without a lock. */
 #include "registrar/reg_int.h"
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <string.h>
 #include <time.h>
@@ -13,30 +19,68 @@
 #include "core/log.h"
 #include "core/status.h"
 
-static reg_table *reg_tables;
+static _Atomic(reg_table *) reg_tables;
+static pthread_mutex_t reg_tables_mu = PTHREAD_MUTEX_INITIALIZER;
 
-reg_table *reg_table_get(sip_str name, bool create)
+static reg_table *reg_table_find(sip_str name)
 {
-	for (reg_table *t = reg_tables; t; t = t->next)
+	for (reg_table *t = atomic_load_explicit(&reg_tables, memory_order_acquire); t; t = t->next)
 		if (t->name_len == name.len && memcmp(t->name, name.s, name.len) == 0)
 			return t;
-	if (!create)
-		return NULL;
-	reg_table *t = sip_mem_alloc(sizeof *t + name.len + 1);
+	return NULL;
+}
+
+/* A table is published whole (its lock and hash table ready) with a
+ * release store; two workers making the same one meet on the mutex. */
+reg_table *reg_table_get(sip_str name, bool create)
+{
+	reg_table *t = reg_table_find(name);
+	if (t || !create)
+		return t;
+	pthread_mutex_lock(&reg_tables_mu);
+	if ((t = reg_table_find(name)))
+		goto out;
+	t = sip_mem_alloc(sizeof *t + name.len + 1);
 	if (!t)
-		return NULL;
+		goto out;
 	memset(t, 0, sizeof *t);
 	if (sip_htable_init(&t->aors, 10) != SIP_OK) {
 		sip_mem_free(t);
-		return NULL;
+		t = NULL;
+		goto out;
 	}
+	/* Writers first: lookups on every worker would otherwise keep the
+	 * lock shared and a REGISTER (or the sweep) waiting for a gap. */
+	pthread_rwlockattr_t attr;
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&t->lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+	pthread_mutex_init(&t->walk_mu, NULL);
 	memcpy(t->name, name.s, name.len);
 	t->name[name.len] = '\0';
 	t->name_len = name.len;
 	t->persist = sip_str_eq(name, SIP_STR_LIT("location"));
-	t->next = reg_tables;
-	reg_tables = t;
+	t->next = atomic_load_explicit(&reg_tables, memory_order_relaxed);
+	atomic_store_explicit(&reg_tables, t, memory_order_release);
+out:
+	pthread_mutex_unlock(&reg_tables_mu);
 	return t;
+}
+
+void reg_table_rdlock(reg_table *t)
+{
+	pthread_rwlock_rdlock(&t->lock);
+}
+
+void reg_table_wrlock(reg_table *t)
+{
+	pthread_rwlock_wrlock(&t->lock);
+}
+
+void reg_table_unlock(reg_table *t)
+{
+	pthread_rwlock_unlock(&t->lock);
 }
 
 static void reg_aor_free(reg_aor *a)
@@ -50,37 +94,53 @@ static void reg_aor_free(reg_aor *a)
 
 void reg_tables_destroy(void)
 {
-	for (reg_table *t = reg_tables, *tn; t; t = tn) {
+	for (reg_table *t = atomic_load(&reg_tables), *tn; t; t = tn) {
 		tn = t->next;
 		sip_hiter it;
 		sip_hiter_init(&it, &t->aors);
 		for (sip_hlink *l; (l = sip_hiter_next(&it));)
 			reg_aor_free(SIP_HTABLE_ENTRY(l, reg_aor, hlink));
 		sip_htable_destroy(&t->aors);
+		pthread_rwlock_destroy(&t->lock);
+		pthread_mutex_destroy(&t->walk_mu);
 		sip_mem_free(t);
 	}
-	reg_tables = NULL;
+	atomic_store(&reg_tables, NULL);
 	reg_store_forget();
 }
 
-unsigned long reg_table_count(const reg_table *t)
+unsigned long reg_table_count(reg_table *t)
 {
-	return t ? t->n_contacts : 0;
+	if (!t)
+		return 0;
+	reg_table_rdlock(t);
+	unsigned long n = t->n_contacts;
+	reg_table_unlock(t);
+	return n;
 }
 
-unsigned long reg_table_aors(const reg_table *t)
+unsigned long reg_table_aors(reg_table *t)
 {
-	return t ? sip_htable_count(&t->aors) : 0;
+	if (!t)
+		return 0;
+	reg_table_rdlock(t);
+	unsigned long n = sip_htable_count(&t->aors);
+	reg_table_unlock(t);
+	return n;
 }
 
-void reg_table_foreach(const reg_table *t, void (*fn)(const reg_aor *a, void *arg), void *arg)
+void reg_table_foreach(reg_table *t, void (*fn)(const reg_aor *a, void *arg), void *arg)
 {
 	if (!t)
 		return;
+	reg_table_rdlock(t);
+	pthread_mutex_lock(&t->walk_mu);
 	sip_hiter it;
-	sip_hiter_init(&it, (sip_htable *)&t->aors);
+	sip_hiter_init(&it, &t->aors);
 	for (sip_hlink *l; (l = sip_hiter_next(&it));)
 		fn(SIP_HTABLE_ENTRY(l, reg_aor, hlink), arg);
+	pthread_mutex_unlock(&t->walk_mu);
+	reg_table_unlock(t);
 }
 
 static bool reg_aor_eq(const sip_hlink *l, const void *key)
@@ -190,17 +250,44 @@ unsigned long reg_aor_expire(reg_table *t, reg_aor *a, int64_t now)
 	return n;
 }
 
-const reg_contact *reg_lookup(reg_table *t, sip_str aor, int64_t now)
+size_t reg_contact_size(const reg_contact *c)
+{
+	size_t n = sizeof *c;
+	for (int f = 0; f < REG_NFIELDS; f++)
+		n += c->len[f];
+	return n;
+}
+
+/* A copy of c in a (next cleared); NULL when out of memory. */
+static reg_contact *reg_contact_copy(const reg_contact *c, sip_arena *a)
+{
+	size_t n = reg_contact_size(c);
+	reg_contact *d = sip_arena_alloc(a, n);
+	if (d) {
+		memcpy(d, c, n);
+		d->next = NULL;
+	}
+	return d;
+}
+
+/* The copies are made under the shared lock: once it is released a
+ * REGISTER or the sweep on another worker may free the bindings. */
+const reg_contact *reg_lookup(reg_table *t, sip_str aor, int64_t now, sip_arena *ar)
 {
 	if (!t)
 		return NULL;
+	reg_contact *head = NULL, **tail = &head;
+	reg_table_rdlock(t);
 	reg_aor *a = reg_aor_find(t, aor);
-	if (!a)
-		return NULL;
-	for (const reg_contact *c = a->contacts; c; c = c->next)
-		if (c->expires > now)
-			return c;
-	return NULL;
+	for (const reg_contact *c = a ? a->contacts : NULL; c; c = c->next) {
+		if (c->expires <= now)
+			continue;
+		if (!(*tail = reg_contact_copy(c, ar)))
+			break;
+		tail = &(*tail)->next;
+	}
+	reg_table_unlock(t);
+	return head;
 }
 
 bool reg_contact_allows(const reg_contact *c, sip_str method)
@@ -227,18 +314,25 @@ bool reg_contact_allows(const reg_contact *c, sip_str method)
 
 enum reg_find reg_lookup_status(reg_table *t, sip_str aor, int64_t now, sip_str method)
 {
-	reg_aor *a = t ? reg_aor_find(t, aor) : NULL;
-	if (!a || !a->contacts)
+	if (!t)
 		return REG_NOT_FOUND;
-	bool valid = false;
-	for (const reg_contact *c = a->contacts; c; c = c->next) {
-		if (c->expires <= now)
-			continue;
-		if (reg_contact_allows(c, method))
-			return REG_FOUND;
-		valid = true;
+	reg_table_rdlock(t);
+	reg_aor *a = reg_aor_find(t, aor);
+	enum reg_find st = REG_NOT_FOUND;
+	if (a && a->contacts) {
+		st = REG_ALL_EXPIRED;
+		for (const reg_contact *c = a->contacts; c; c = c->next) {
+			if (c->expires <= now)
+				continue;
+			if (reg_contact_allows(c, method)) {
+				st = REG_FOUND;
+				break;
+			}
+			st = REG_NO_METHOD;
+		}
 	}
-	return valid ? REG_NO_METHOD : REG_ALL_EXPIRED;
+	reg_table_unlock(t);
+	return st;
 }
 
 bool reg_param(sip_str params, const char *name, sip_str *val)
@@ -344,16 +438,50 @@ sip_str reg_aor_of(sip_arena *ar, sip_str uri)
 	return sip_str_make(p, k);
 }
 
+struct reg_copy_walk {
+	int64_t now;
+	sip_arena *ar;
+	reg_contact **tail;
+};
+
+static void reg_copy_aor(sip_hlink *l, void *arg)
+{
+	struct reg_copy_walk *w = arg;
+	for (reg_contact *c = SIP_HTABLE_ENTRY(l, reg_aor, hlink)->contacts; c; c = c->next)
+		if (c->expires > w->now && (*w->tail = reg_contact_copy(c, w->ar)))
+			w->tail = &(*w->tail)->next;
+}
+
+/* Buckets copied per turn of reg_foreach. */
+#define REG_WALK_BUCKETS 256
+
+/* fn sends (the NAT keep-alive): it runs on copies, made a slice of the
+ * table at a time under the shared lock and used after it is released,
+ * so a walk of a large table neither holds the lock long nor copies it
+ * whole. A binding may come twice when the table shrinks meanwhile. */
 void reg_foreach(reg_table *t, int64_t now, void (*fn)(const reg_contact *c, void *arg), void *arg)
 {
 	if (!t)
 		return;
-	sip_hiter it;
-	sip_hiter_init(&it, &t->aors);
-	for (sip_hlink *l; (l = sip_hiter_next(&it));)
-		for (reg_contact *c = SIP_HTABLE_ENTRY(l, reg_aor, hlink)->contacts; c; c = c->next)
-			if (c->expires > now)
-				fn(c, arg);
+	sip_arena ar;
+	sip_arena_init(&ar, 16384);
+	uint32_t cursor = 0;
+	do {
+		reg_contact *head = NULL;
+		struct reg_copy_walk w = { now, &ar, &head };
+		reg_table_rdlock(t);
+		pthread_mutex_lock(&t->walk_mu);
+		unsigned n = 0;
+		do
+			cursor = sip_htable_scan(&t->aors, cursor, reg_copy_aor, &w);
+		while (cursor && ++n < REG_WALK_BUCKETS);
+		pthread_mutex_unlock(&t->walk_mu);
+		reg_table_unlock(t);
+		for (const reg_contact *c = head; c; c = c->next)
+			fn(c, arg);
+		sip_arena_reset(&ar);
+	} while (cursor);
+	sip_arena_destroy(&ar);
 }
 
 struct reg_sweep {
@@ -374,10 +502,12 @@ static void reg_sweep_aor(sip_hlink *l, void *arg)
 unsigned long reg_sweep(reg_table *t, int64_t now)
 {
 	struct reg_sweep s = { t, now, 0 };
+	reg_table_wrlock(t);
 	sip_hiter it;
 	sip_hiter_init(&it, &t->aors);
 	for (sip_hlink *l; (l = sip_hiter_next(&it));)
 		reg_sweep_aor(l, &s);
+	reg_table_unlock(t);
 	reg_store_expire(t, now);
 	reg_store_retry(t);
 	return s.n;
@@ -398,17 +528,20 @@ static void reg_on_timer(sip_timer *tm, void *arg)
 {
 	(void)arg;
 	int64_t now = (int64_t)time(NULL);
-	for (reg_table *t = reg_tables; t; t = t->next) {
+	for (reg_table *t = atomic_load_explicit(&reg_tables, memory_order_acquire); t; t = t->next) {
+		struct reg_sweep s = { t, now, 0 };
+		reg_table_wrlock(t);
 		uint32_t slice = sip_htable_buckets(&t->aors) / REG_SWEEP_SLICES;
 		if (!slice)
 			slice = 1;
-		struct reg_sweep s = { t, now, 0 };
 		do
 			t->sweep_at = sip_htable_scan(&t->aors, t->sweep_at, reg_sweep_aor, &s);
 		while (--slice && t->sweep_at);
+		bool pass_done = t->sweep_at == 0;
+		reg_table_unlock(t);
 		if (s.n)
 			LOG_DEBUG("registrar: %lu bindings of %s expired", s.n, t->name);
-		if (t->sweep_at == 0)
+		if (pass_done)
 			reg_store_expire(t, now);
 		reg_store_retry(t);
 	}

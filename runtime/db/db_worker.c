@@ -262,9 +262,9 @@ unsigned db_worker_complete(db_worker *w)
 		 * worker's job, whose completion is posted back to it). */
 		pthread_mutex_lock(&w->mu);
 		w->pending--;
-		pthread_mutex_unlock(&w->mu);
 		if (j->status == SIP_EDB || j->status == SIP_EDBDOWN || j->status == SIP_ETIMEOUT)
 			w->stats.failed++;
+		pthread_mutex_unlock(&w->mu);
 		j->done(j->status, j->arg);
 		sip_mem_free(j);
 		ran++;

@@ -326,3 +326,8 @@ clean-local: clean-web-screenshots
 clean-web-screenshots:
 	rm -rf tests/e2e/web-screenshots
 .PHONY: clean-web-screenshots
+# The registrar and auth on two workers: registrations, re-registrations
+# and un-registrations with digest authentication saved on one worker and
+# seen by lookups on the other, nonces answered on either.
+E2E_TESTS += tests/e2e/workers_registrar.sh
+EXTRA_DIST += tests/e2e/workers_reg.py

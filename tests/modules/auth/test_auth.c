@@ -1,5 +1,6 @@
 /* Digest computations (RFC 2617 §3.5, RFC 7616 §3.9.1 vectors), parsing
  * of credentials, nonce expiry and nonce-count replay protection. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -129,6 +130,72 @@ static void test_nc_replay(void **state)
 	assert_false(auth_nc_accept(seq, 8));
 }
 
+/* Workers check nonces concurrently: several threads issue nonces and
+ * present the same nonce-counts for them at once (a retransmission read
+ * on two workers). Each count is taken at most once, the highest of each
+ * nonce exactly once, and no two nonces share a sequence number. The
+ * threads count; the main thread asserts (cmocka is not thread-safe). */
+#define NCT_THREADS 4
+#define NCT_NONCES  2000
+#define NCT_COUNTS  40
+static uint32_t nct_seq[NCT_NONCES];
+static unsigned char nct_taken[NCT_NONCES][NCT_COUNTS + 1];
+static pthread_mutex_t nct_mu = PTHREAD_MUTEX_INITIALIZER;
+static unsigned nct_bad;
+
+static void *nct_issue(void *arg)
+{
+	unsigned k = (unsigned)(uintptr_t)arg;
+	for (unsigned i = k; i < NCT_NONCES; i += NCT_THREADS) {
+		char nonce[AUTH_NONCE_LEN + 1];
+		auth_nonce_make(5000, nonce);
+		if (auth_nonce_check(sip_str_make(nonce, AUTH_NONCE_LEN), 5000, &nct_seq[i]) != AUTH_NONCE_OK)
+			__atomic_add_fetch(&nct_bad, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static void *nct_accept(void *arg)
+{
+	(void)arg;
+	for (unsigned i = 0; i < NCT_NONCES; i++)
+		for (uint32_t nc = 1; nc <= NCT_COUNTS; nc++)
+			if (auth_nc_accept(nct_seq[i], nc)) {
+				pthread_mutex_lock(&nct_mu);
+				nct_taken[i][nc]++;
+				pthread_mutex_unlock(&nct_mu);
+			}
+	return NULL;
+}
+
+static void nct_run(void *(*fn)(void *))
+{
+	pthread_t th[NCT_THREADS];
+	for (unsigned k = 0; k < NCT_THREADS; k++)
+		assert_int_equal(pthread_create(&th[k], NULL, fn, (void *)(uintptr_t)k), 0);
+	for (unsigned k = 0; k < NCT_THREADS; k++)
+		pthread_join(th[k], NULL);
+}
+
+static void test_nonces_concurrent(void **state)
+{
+	(void)state;
+	auth_nonce_init();
+	nct_run(nct_issue);
+	assert_int_equal(nct_bad, 0);
+	unsigned dup = 0;
+	for (unsigned i = 1; i < NCT_NONCES; i++)
+		for (unsigned j = 0; j < i; j++)
+			dup += nct_seq[i] == nct_seq[j];
+	assert_int_equal(dup, 0);
+	nct_run(nct_accept);
+	for (unsigned i = 0; i < NCT_NONCES; i++) {
+		for (unsigned nc = 1; nc <= NCT_COUNTS; nc++)
+			assert_true(nct_taken[i][nc] <= 1);
+		assert_int_equal(nct_taken[i][NCT_COUNTS], 1);
+	}
+}
+
 /* auth.algorithms: the offered algorithms in order; MD5 alone unless
  * the list says otherwise; anything else is refused as a whole. */
 static void test_algorithms_setting(void **state)
@@ -162,6 +229,7 @@ int main(void)
 		cmocka_unit_test(test_parse_rejects),
 		cmocka_unit_test(test_nonce_expiry_and_forgery),
 		cmocka_unit_test(test_nc_replay),
+		cmocka_unit_test(test_nonces_concurrent),
 		cmocka_unit_test(test_algorithms_setting),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

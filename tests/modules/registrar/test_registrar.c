@@ -5,6 +5,8 @@
  * worker, which must leave the same rows. On a temporary SQLite file, or
  * on the server DB_URL names (test_registrar_pgsql.sh and
  * test_registrar_mysql.sh start one). */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,6 +26,7 @@
 #define AOR SIP_STR_LIT("alice@example.com")
 
 static sip_arena ar;
+static sip_arena lar;           /* what reg_lookup copies */
 static char buf[4096];
 
 /* REGISTER for alice (or reg_user) with the given Call-ID, CSeq and
@@ -52,7 +55,7 @@ static void do_register(reg_table *t, const char *callid, unsigned cseq, const c
 static unsigned count(reg_table *t, int64_t now)
 {
 	unsigned n = 0;
-	for (const reg_contact *c = reg_lookup(t, AOR, now); c; c = c->next)
+	for (const reg_contact *c = reg_lookup(t, AOR, now, &lar); c; c = c->next)
 		n += c->expires > now;
 	return n;
 }
@@ -66,6 +69,7 @@ static int setup(void **state)
 {
 	(void)state;
 	sip_arena_init(&ar, 8192);
+	sip_arena_init(&lar, 8192);
 	reg_conf = (struct reg_conf){ 60, 3600, 7200, 0 };
 	reg_set_db(NULL);
 	return 0;
@@ -76,6 +80,7 @@ static int teardown(void **state)
 	(void)state;
 	reg_tables_destroy();
 	sip_arena_destroy(&ar);
+	sip_arena_destroy(&lar);
 	return 0;
 }
 
@@ -149,7 +154,7 @@ static void test_q_order_and_star(void **state)
 	do_register(t, "c2", 1, "Contact: <sip:low@192.0.2.1>;q=0.1, <sip:high@192.0.2.2>;q=0.9\r\n"
 		    "Contact: <sip:mid@192.0.2.3>;q=0.5\r\n", NOW, &r);
 	assert_int_equal(r.code, 200);
-	const reg_contact *c = reg_lookup(t, AOR, NOW);
+	const reg_contact *c = reg_lookup(t, AOR, NOW, &lar);
 	assert_non_null(c);
 	assert_true(sip_str_eq(reg_field(c, REG_CONTACT), SIP_STR_LIT("sip:high@192.0.2.2")));
 	assert_int_equal(c->q, 900);
@@ -167,7 +172,7 @@ static void test_q_order_and_star(void **state)
 	do_register(t, "c2", 5, "Expires: 0\r\nContact: *\r\n", NOW, &r);
 	assert_int_equal(r.code, 200);
 	assert_int_equal(count(t, NOW), 0);
-	assert_null(reg_lookup(t, AOR, NOW));
+	assert_null(reg_lookup(t, AOR, NOW, &lar));
 }
 
 static void test_callid_cseq_ordering(void **state)
@@ -205,7 +210,7 @@ static void test_path_and_query(void **state)
 		    "Contact: <sip:a@10.0.0.1:5062>\r\n", NOW, &r);
 	assert_int_equal(r.code, 200);
 	assert_true(has(&r, "Path: <sip:edge1.example.net;lr>, <sip:edge2.example.net;lr>\r\n"));
-	const reg_contact *c = reg_lookup(t, AOR, NOW);
+	const reg_contact *c = reg_lookup(t, AOR, NOW, &lar);
 	assert_non_null(c);
 	assert_true(sip_str_eq(reg_field(c, REG_PATH),
 			       SIP_STR_LIT("<sip:edge1.example.net;lr>, <sip:edge2.example.net;lr>")));
@@ -265,7 +270,7 @@ static void test_write_through_and_reload(void **state)
 	do_register(t, "w", 1, "Contact: <sip:a@192.0.2.1>;q=0.5;expires=100, <sip:b@192.0.2.2>\r\n",
 		    NOW, &r);
 	assert_int_equal(r.code, 200);
-	assert_int_equal(reg_lookup(t, AOR, NOW)->flags, 0);
+	assert_int_equal(reg_lookup(t, AOR, NOW, &lar)->flags, 0);
 	do_register(t, "w", 2, "Contact: <sip:b@192.0.2.2>;expires=0\r\n", NOW, &r);
 	assert_int_equal(r.code, 200);
 	/* A "restart": memory gone, the database brings a back. */
@@ -273,7 +278,7 @@ static void test_write_through_and_reload(void **state)
 	reg_set_db(NULL);
 	assert_int_equal(reg_load(d, NOW + 50), 1);
 	t = reg_table_get(SIP_STR_LIT("location"), false);
-	const reg_contact *c = reg_lookup(t, AOR, NOW + 50);
+	const reg_contact *c = reg_lookup(t, AOR, NOW + 50, &lar);
 	assert_non_null(c);
 	assert_true(sip_str_eq(reg_field(c, REG_CONTACT), SIP_STR_LIT("sip:a@192.0.2.1")));
 	assert_int_equal(c->q, 500);
@@ -433,7 +438,7 @@ static void test_flags_saved_and_reloaded(void **state)
 	reg_flags = 2;
 	do_register(t, "f2", 2, "Contact: <sip:lan@192.0.2.2>;q=0.5\r\n", NOW, &r);
 	assert_int_equal(r.code, 200);
-	const reg_contact *c = reg_lookup(t, AOR, NOW);
+	const reg_contact *c = reg_lookup(t, AOR, NOW, &lar);
 	assert_non_null(c);
 	assert_true(sip_str_eq(reg_field(c, REG_CONTACT), SIP_STR_LIT("sip:nat@198.51.100.7:40000")));
 	assert_int_equal(c->flags, 0x80000005u);
@@ -443,7 +448,7 @@ static void test_flags_saved_and_reloaded(void **state)
 	reg_set_db(NULL);
 	assert_int_equal(reg_load(d, NOW + 1), 2);
 	t = reg_table_get(SIP_STR_LIT("location"), false);
-	c = reg_lookup(t, AOR, NOW + 1);
+	c = reg_lookup(t, AOR, NOW + 1, &lar);
 	assert_non_null(c);
 	assert_non_null(c->next);
 	assert_true(sip_str_eq(reg_field(c, REG_CONTACT), SIP_STR_LIT("sip:nat@198.51.100.7:40000")));
@@ -469,7 +474,7 @@ static void test_instance_replaces_binding(void **state)
 	assert_int_equal(r.code, 200);
 	assert_true(has(&r, "Contact: <sip:a@192.0.2.1:40001;transport=tcp>;expires=600;" INST
 			";reg-id=1;+sip.ice\r\n"));
-	const reg_contact *c = reg_lookup(t, AOR, NOW);
+	const reg_contact *c = reg_lookup(t, AOR, NOW, &lar);
 	assert_non_null(c);
 	assert_true(sip_str_eq(reg_instance(c),
 			       SIP_STR_LIT("<urn:uuid:00000000-0000-1000-8000-AABBCCDDEEFF>")));
@@ -484,7 +489,7 @@ static void test_instance_replaces_binding(void **state)
 	assert_int_equal(count(t, NOW + 5), 1);
 	assert_false(has(&r, "40001"));
 	assert_true(has(&r, "<sip:a@192.0.2.1:40002;transport=tcp>;expires=3600;+sip.instance="));
-	c = reg_lookup(t, AOR, NOW + 5);
+	c = reg_lookup(t, AOR, NOW + 5, &lar);
 	assert_true(sip_str_eq(reg_field(c, REG_CONTACT),
 			       SIP_STR_LIT("sip:a@192.0.2.1:40002;transport=tcp")));
 	assert_int_equal(reg_table_count(t), 1);
@@ -561,7 +566,7 @@ static void test_instance_persisted(void **state)
 	reg_set_db(NULL);
 	assert_int_equal(reg_load(d, NOW + 1), 1);
 	t = reg_table_get(SIP_STR_LIT("location"), false);
-	const reg_contact *c = reg_lookup(t, AOR, NOW + 1);
+	const reg_contact *c = reg_lookup(t, AOR, NOW + 1, &lar);
 	assert_non_null(c);
 	assert_true(sip_str_eq(reg_field(c, REG_PARAMS),
 			       SIP_STR_LIT(INST ";reg-id=1;methods=\"INVITE,BYE\"")));
@@ -828,6 +833,197 @@ static void test_timer_sweep_slices(void **state)
 	reg_timer_stop();
 }
 
+/* Workers at once on one table: two threads move their users from
+ * contact to contact (each REGISTER adds the new one and removes the old
+ * one), one registers short-lived users and sweeps them, two look users
+ * up, two walk the table as the NAT keep-alive and the control listing
+ * do. A lookup sees each
+ * user's REGISTER whole (one binding, the user's own, intact in the
+ * copy), never half of it; at the end every user has the contact of its
+ * last REGISTER. The threads count; the main thread asserts. */
+#define CT_USERS   300
+#define CT_ROUNDS  40
+#define CT_WRITERS 2
+#define CT_READERS 2
+
+struct ct {
+	reg_table *t;
+	int64_t now;
+	unsigned id;
+	_Atomic unsigned *stop;
+	unsigned long bad, lookups, walked;
+};
+
+static int ct_register(struct ct *c, sip_arena *a, const char *user, unsigned cseq,
+		       const char *contacts)
+{
+	char b[1024];
+	sip_msg m;
+	int n = snprintf(b, sizeof b,
+			 "REGISTER sip:example.com SIP/2.0\r\n"
+			 "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK-%u\r\n"
+			 "From: <sip:%s@example.com>;tag=1\r\n"
+			 "To: <sip:%s@example.com>\r\n"
+			 "Call-ID: ct-%s\r\n"
+			 "CSeq: %u REGISTER\r\n"
+			 "%s"
+			 "Content-Length: 0\r\n\r\n", cseq, user, user, user, cseq, contacts);
+	sip_arena_reset(a);
+	if (sip_msg_parse(a, b, (size_t)n, &m) != SIP_OK)
+		return -1;
+	struct reg_result r;
+	reg_save(c->t, &m, SIP_STR_LIT("sip:192.0.2.1:5060"), 0, c->now, a, &r);
+	return r.code;
+}
+
+static void *ct_writer(void *p)
+{
+	struct ct *c = p;
+	sip_arena a;
+	sip_arena_init(&a, 4096);
+	for (unsigned r = 1; r <= CT_ROUNDS; r++)
+		for (unsigned i = c->id; i < CT_USERS; i += CT_WRITERS) {
+			char user[16], hdrs[256];
+			snprintf(user, sizeof user, "u%u", i);
+			snprintf(hdrs, sizeof hdrs,
+				 "Contact: <sip:%s@192.0.2.1:%u>;expires=0\r\n"
+				 "Contact: <sip:%s@192.0.2.1:%u>\r\n", user, 10000 + r - 1, user, 10000 + r);
+			if (ct_register(c, &a, user, r + 1, hdrs) != 200)
+				c->bad++;
+		}
+	sip_arena_destroy(&a);
+	return NULL;
+}
+
+static void *ct_sweeper(void *p)
+{
+	struct ct *c = p;
+	sip_arena a;
+	sip_arena_init(&a, 4096);
+	for (unsigned r = 0; r < CT_ROUNDS * 4; r++) {
+		char user[16];
+		snprintf(user, sizeof user, "tmp%u", r % 50);
+		if (ct_register(c, &a, user, r + 1, "Contact: <sip:t@192.0.2.7>;expires=60\r\n") != 200)
+			c->bad++;
+		if (r % 10 == 9)
+			reg_sweep(c->t, c->now + 100);
+	}
+	sip_arena_destroy(&a);
+	return NULL;
+}
+
+static void *ct_reader(void *p)
+{
+	struct ct *c = p;
+	sip_arena a;
+	sip_arena_init(&a, 4096);
+	unsigned i = c->id * 7;
+	while (!atomic_load(c->stop)) {
+		char aor[32], want[32];
+		i = (i + 13) % CT_USERS;
+		snprintf(aor, sizeof aor, "u%u@example.com", i);
+		int wl = snprintf(want, sizeof want, "sip:u%u@192.0.2.1:", i);
+		sip_arena_reset(&a);
+		unsigned n = 0;
+		for (const reg_contact *x = reg_lookup(c->t, sip_str_make(aor, strlen(aor)), c->now, &a); x;
+		     x = x->next) {
+			sip_str ct = reg_field(x, REG_CONTACT), cid = reg_field(x, REG_CALLID);
+			if (ct.len < (size_t)wl || memcmp(ct.s, want, (size_t)wl) != 0 ||
+			    cid.len != strlen(aor) - 12 + 3 || memcmp(cid.s, "ct-u", 4) != 0)
+				c->bad++;
+			n++;
+		}
+		if (n != 1)
+			c->bad++;
+		if (reg_lookup_status(c->t, sip_str_make(aor, strlen(aor)), c->now, SIP_STR_NULL) != REG_FOUND)
+			c->bad++;
+		c->lookups++;
+	}
+	sip_arena_destroy(&a);
+	return NULL;
+}
+
+static void ct_count(const reg_contact *x, void *arg)
+{
+	(void)x;
+	(*(unsigned long *)arg)++;
+}
+
+static void ct_count_aor(const reg_aor *a, void *arg)
+{
+	(void)a;
+	(*(unsigned long *)arg)++;
+}
+
+/* The NAT keep-alive's walk (reg_foreach) and, on the other walker, the
+ * control listing's (reg_table_foreach), at the same time. */
+static void *ct_walker(void *p)
+{
+	struct ct *c = p;
+	while (!atomic_load(c->stop)) {
+		unsigned long n = 0;
+		if (c->id % 2)
+			reg_foreach(c->t, c->now, ct_count, &n);
+		else
+			reg_table_foreach(c->t, ct_count_aor, &n);
+		if (n < CT_USERS)
+			c->bad++;
+		c->walked++;
+		(void)reg_table_count(c->t);
+	}
+	return NULL;
+}
+
+static void test_concurrent_save_lookup(void **state)
+{
+	(void)state;
+	reg_table *t = reg_table_get(SIP_STR_LIT("ct"), true);
+	_Atomic unsigned stop = 0;
+	struct ct c[CT_WRITERS + CT_READERS + 3];
+	for (unsigned k = 0; k < sizeof c / sizeof c[0]; k++)
+		c[k] = (struct ct){ .t = t, .now = NOW, .id = k, .stop = &stop };
+	/* Every user registered once before the threads start. */
+	for (unsigned i = 0; i < CT_USERS; i++) {
+		char user[16], hdrs[128];
+		snprintf(user, sizeof user, "u%u", i);
+		snprintf(hdrs, sizeof hdrs, "Contact: <sip:%s@192.0.2.1:10000>\r\n", user);
+		assert_int_equal(ct_register(&c[0], &ar, user, 1, hdrs), 200);
+	}
+	pthread_t th[sizeof c / sizeof c[0]];
+	unsigned k = 0;
+	for (unsigned w = 0; w < CT_WRITERS; w++, k++)
+		assert_int_equal(pthread_create(&th[k], NULL, ct_writer, &c[k]), 0);
+	assert_int_equal(pthread_create(&th[k], NULL, ct_sweeper, &c[k]), 0);
+	k++;
+	for (unsigned r = 0; r < CT_READERS; r++, k++)
+		assert_int_equal(pthread_create(&th[k], NULL, ct_reader, &c[k]), 0);
+	for (unsigned r = 0; r < 2; r++, k++)
+		assert_int_equal(pthread_create(&th[k], NULL, ct_walker, &c[k]), 0);
+	for (unsigned w = 0; w <= CT_WRITERS; w++)
+		pthread_join(th[w], NULL);
+	atomic_store(&stop, 1);
+	for (unsigned j = CT_WRITERS + 1; j < k; j++)
+		pthread_join(th[j], NULL);
+	unsigned long lookups = 0;
+	for (unsigned j = 0; j < k; j++) {
+		assert_int_equal(c[j].bad, 0);
+		lookups += c[j].lookups;
+	}
+	assert_true(lookups > 0);
+	reg_sweep(t, NOW + 100);
+	assert_int_equal(reg_table_count(t), CT_USERS);
+	assert_int_equal(reg_table_aors(t), CT_USERS);
+	for (unsigned i = 0; i < CT_USERS; i++) {
+		char aor[32], want[64];
+		snprintf(aor, sizeof aor, "u%u@example.com", i);
+		snprintf(want, sizeof want, "sip:u%u@192.0.2.1:%u", i, 10000 + CT_ROUNDS);
+		const reg_contact *x = reg_lookup(t, sip_str_make(aor, strlen(aor)), NOW, &lar);
+		assert_non_null(x);
+		assert_null(x->next);
+		assert_true(sip_str_eq(reg_field(x, REG_CONTACT), sip_str_make(want, strlen(want))));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -843,6 +1039,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_instance_persisted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_paths_agree, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timer_sweep_slices, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_save_lookup, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
