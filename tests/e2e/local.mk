@@ -3,7 +3,7 @@ E2E_TESTS = \
 	tests/e2e/examples.sh \
 	tests/e2e/calls.sh \
 	tests/e2e/workers.sh \
-	tests/e2e/workers_refused.sh \
+	tests/e2e/workers_plan.sh \
 	tests/e2e/cancel.sh \
 	tests/e2e/malformed.sh \
 	tests/e2e/residential.sh \
