@@ -123,20 +123,18 @@ class Request:
         return [m for m in msgs if "\r\nCall-ID: %s\r\n" % self.callid in m]
 
     def replies(self, timeout=1.0, until=None):
-        """The replies to this request within timeout (or, with until, up
-        to the first final reply whose code until() accepts)."""
+        """The replies to this request within timeout, up to the first
+        final reply (with until: the first whose code until() accepts) and
+        what follows it without a pause of 0.1 s."""
+        import time
         rs = []
-        if until:
-            import time
-            end = time.monotonic() + timeout
-            while time.monotonic() < end:
-                got = self.mine(drain(self.sock, 0.2))
-                rs += [m for m in got if m.startswith("SIP/2.0 ")]
-                if any(c >= 200 and until(c) for c in codes(rs)):
-                    break
-        else:
-            got = self.mine(drain(self.sock, timeout))
-            rs = [m for m in got if m.startswith("SIP/2.0 ")]
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            got = self.mine(drain(self.sock, min(0.1, max(0.01, end - time.monotonic()))))
+            rs += [m for m in got if m.startswith("SIP/2.0 ")]
+            if any(c >= 200 and (until is None or until(c)) for c in codes(rs)):
+                rs += [m for m in self.mine(drain(self.sock, 0.1)) if m.startswith("SIP/2.0 ")]
+                break
         for r in rs:   # ACK a negative reply to an INVITE (RFC 3261 17.1.1.3)
             code = int(r.split(" ", 2)[1])
             if self.method == "INVITE" and code >= 300:
