@@ -28,17 +28,6 @@ static struct {
 /* The caller's timer wheel: its loop's clock ("now" of the request). */
 static SIP_PER_WORKER sip_timer_wheel *pike_wheel;
 
-/* now (ms) on the caller's clock, brought up to the latest time counted
- * (the workers' loops read the clock at different moments; the table
- * wants it never to go back). P.lock held. */
-static uint64_t pike_now_locked(uint64_t now)
-{
-	if (now < P.last_ms)
-		now = P.last_ms;
-	P.last_ms = now;
-	return now;
-}
-
 static int64_t pike_sources_stat(void)
 {
 	pthread_mutex_lock(&P.lock);
@@ -51,7 +40,7 @@ static void pike_on_sweep(sip_timer *t, void *arg)
 {
 	(void)arg;
 	pthread_mutex_lock(&P.lock);
-	pike_table_sweep(&P.t, pike_now_locked(P.w->now_ms));
+	pike_table_sweep(&P.t, sip_timer_now_shared(&P.last_ms, P.w->now_ms));
 	pthread_mutex_unlock(&P.lock);
 	sip_timer_add(P.w, t, P.t.window_ms);
 }
@@ -73,7 +62,7 @@ int64_t sipcc_fn_pike_check_req(struct sip_ctx *ctx)
 		pthread_mutex_unlock(&P.lock);
 		return 0;
 	}
-	bool ok = pike_table_hit(&P.t, &k, pike_now_locked(pike_wheel->now_ms), ban);
+	bool ok = pike_table_hit(&P.t, &k, sip_timer_now_shared(&P.last_ms, pike_wheel->now_ms), ban);
 	int rc = !ok && ban ? tp_ban_add(&k, P.blocking_s, "pike") : SIP_OK;
 	pthread_mutex_unlock(&P.lock);
 	if (ok)

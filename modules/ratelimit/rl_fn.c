@@ -28,16 +28,6 @@ static struct {
 /* The caller's timer wheel: the clock of its loop. */
 static SIP_PER_WORKER sip_timer_wheel *rl_wheel;
 
-/* now on the caller's clock, never before a time already checked (the
- * workers' loops read the clock at different moments). R.lock held. */
-static uint64_t rl_now_locked(uint64_t now)
-{
-	if (now < R.last_ms)
-		now = R.last_ms;
-	R.last_ms = now;
-	return now;
-}
-
 static bool rl_run(const char *name, size_t nlen, int64_t limit, int algo)
 {
 	if (!R.ready || !rl_wheel)
@@ -46,7 +36,7 @@ static bool rl_run(const char *name, size_t nlen, int64_t limit, int algo)
 	uint32_t lim = limit < 0 ? 0 : limit > UINT32_MAX / 1000u ? UINT32_MAX / 1000u : (uint32_t)limit;
 	pthread_mutex_lock(&R.lock);
 	bool ok = rl_table_check(&R.t, sip_str_make(name, nlen), lim, algo,
-				 rl_now_locked(rl_wheel->now_ms), &err);
+				 sip_timer_now_shared(&R.last_ms, rl_wheel->now_ms), &err);
 	pthread_mutex_unlock(&R.lock);
 	if (err)
 		LOG_WARN("ratelimit: pipe %.*s...: %s; the request passes uncounted",
@@ -89,7 +79,7 @@ static bool rl_ctl_status(int argc, char **argv, proxy_ctl_out *o)
 	/* The pipes are printed under the lock: a control command is rare
 	 * and its output goes to a buffer, not to the socket. */
 	pthread_mutex_lock(&R.lock);
-	uint64_t now = R.w ? rl_now_locked(R.w->now_ms) : 0;
+	uint64_t now = R.w ? sip_timer_now_shared(&R.last_ms, R.w->now_ms) : 0;
 	if (argc == 1) {
 		const rl_pipe *p = R.ready ? rl_table_find(&R.t, sip_str_make(argv[0], strlen(argv[0]))) : NULL;
 		if (!p) {

@@ -54,4 +54,16 @@ unsigned sip_timer_expire(sip_timer_wheel *w, uint64_t now_ms);
  * when nothing is armed: the event loop's epoll timeout. */
 int sip_timer_next_ms(const sip_timer_wheel *w);
 
+/* now (ms, a loop's clock) brought up to *last, the latest time a table
+ * shared by several workers has counted, which it then becomes: the
+ * workers' loops read the clock at different moments and such a table
+ * wants it never to go back. The caller holds the table's lock. */
+static inline uint64_t sip_timer_now_shared(uint64_t *last, uint64_t now)
+{
+	if (now < *last)
+		now = *last;
+	*last = now;
+	return now;
+}
+
 #endif
