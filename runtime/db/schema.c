@@ -498,6 +498,20 @@ static const char *const v8_mysql[] = {
 	NULL
 };
 
+/* v9: subscriber.disabled, 1 for a subscriber whose credentials are
+ * refused (www_authorize/proxy_authorize answer AUTH_USER_DISABLED) while
+ * its row, password and data stay. The table's change serial (v5's
+ * triggers fire on UPDATE) empties the proxy's credential cache, so a
+ * subscriber disabled or enabled is seen at its next request. */
+static const char *const v9_sql[] = {
+	"ALTER TABLE subscriber ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0",
+	NULL
+};
+static const char *const v9_mysql[] = {
+	"ALTER TABLE subscriber ADD COLUMN IF NOT EXISTS disabled INTEGER NOT NULL DEFAULT 0",
+	NULL
+};
+
 /* Every entry needs its statements for all three backends; one left NULL
  * makes that migration fail on that backend with an error naming it. */
 static const db_migration db_migrations[] = {
@@ -510,6 +524,7 @@ static const db_migration db_migrations[] = {
 	{ 6, "dispatcher, dr_gateway probe", v6_sqlite, v6_pgsql, v6_mysql },
 	{ 7, "trunk", v7_sqlite, v7_pgsql, v7_mysql },
 	{ 8, "web_admin, web_audit", v8_sqlite, v8_pgsql, v8_mysql },
+	{ 9, "subscriber disabled", v9_sql, v9_sql, v9_mysql },
 };
 
 _Static_assert(sizeof(db_migrations) / sizeof(db_migrations[0]) == DB_SCHEMA_VERSION,
