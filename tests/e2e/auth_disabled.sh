@@ -44,8 +44,8 @@ call call1
 [ "$(sqlite3 "${DB#sqlite:}" "SELECT disabled FROM subscriber WHERE username = 'bob'")" = 1 ] ||
 	e2e_fail "bob is not marked disabled"
 e2e_sipp_run regdis -sf "$E2E_SRC/reg_auth_disabled.xml" "127.0.0.1:$PROXY" -i 127.0.0.1 \
-	-p "$UAC" -s bob -au bob -ap bob-secret -key contact_port "$BOBC" -m 1 -timeout 10s \
-	-timeout_error
+	-p "$UAC" -s bob -au bob -ap bob-secret -key contact_port "$BOBC" -key domain voip.example.com \
+	-m 1 -timeout 10s -timeout_error
 e2e_expect_calls regdis 1
 e2e_sipp_run calldis -sf "$E2E_SRC/uac_auth_disabled.xml" "127.0.0.1:$PROXY" -i 127.0.0.1 \
 	-p "$UAC" -s bob -au bob -ap bob-secret -key callee alice -m 1 -timeout 10s -timeout_error

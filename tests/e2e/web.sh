@@ -29,7 +29,9 @@
 #     and its CSV export, the audit log, logout; a support account is
 #     refused a change (403); a second call, in progress, on the calls
 #     page, ended with its button (both sides get a BYE, the CDR says the
-#     operator ended it); the statistics page;
+#     operator ended it); the statistics page; bob disabled with the
+#     button of his row (the proxy answers his REGISTER 403 "Subscriber
+#     Disabled") and enabled again (he registers);
 #  5. the security headers, and the cookie marked Secure over TLS; a
 #     removed account's session ends at its next request; wrong passwords
 #     lock an account for a while.
@@ -182,6 +184,31 @@ until [ "$(q "SELECT end_reason, hangup_by FROM acc_cdrs WHERE callid = 'web-end
 done
 [ "$(q "SELECT count(*) FROM web_audit WHERE action = 'call end'")" = 1 ] ||
 	e2e_fail "ending the call is not in the audit log"
+# bob disabled in the browser: the proxy answers his REGISTER (with the
+# right password) 403 "Subscriber Disabled" once it has seen the change
+# (its credential cache holds bob: it is emptied on the table's change);
+# enabled again, he registers.
+browser disable
+[ "$(q "SELECT disabled FROM subscriber WHERE username = 'bob'")" = 1 ] || e2e_fail "bob is not disabled"
+i=0
+while :; do
+	e2e_sipp_run regdis -sf "$E2E_SRC/reg_auth_disabled.xml" "127.0.0.1:$PROXY" -i 127.0.0.1 \
+		-p "$UAC" -s bob -au bob -ap "$SUB_PW" -key contact_port "$UAS" -key domain 127.0.0.1 \
+		-m 1 -timeout 5s -timeout_error
+	[ "$SIPP_RC_regdis" = 0 ] && break
+	[ $i -ge 5 ] && e2e_fail "the disabled bob's REGISTER did not get 403 Subscriber Disabled"
+	sleep 1; i=$((i + 1))
+done
+browser enable
+[ "$(q "SELECT disabled FROM subscriber WHERE username = 'bob'")" = 0 ] || e2e_fail "bob is not enabled"
+i=0
+while :; do
+	e2e_sipp_run reg2 -sf "$E2E_SRC/web_reg.xml" "127.0.0.1:$PROXY" -i 127.0.0.1 -p "$UAC" \
+		-s bob -au bob -ap "$SUB_PW" -key contact_port "$UAS" -m 1 -timeout 5s -timeout_error
+	[ "$SIPP_RC_reg2" = 0 ] && break
+	[ $i -ge 5 ] && e2e_fail "bob cannot register once enabled again"
+	sleep 1; i=$((i + 1))
+done
 
 # 5.
 curl -s -D "$E2E_TMP/headers" -o /dev/null "http://127.0.0.1:$WEB/login"

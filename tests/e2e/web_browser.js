@@ -1,7 +1,7 @@
 // The browser half of tests/e2e/web.sh: headless Chromium driven through
 // puppeteer-core (never a browser download) against a running sipcc-web.
 //
-//   node web_browser.js setup|check|calls
+//   node web_browser.js setup|check|calls|disable|enable
 //
 // Environment: WEB_URL (http://127.0.0.1:PORT), ADMIN and ADMIN_PW (an
 // admin account), SUPPORT and SUPPORT_PW (a support account), SUB_PW (the
@@ -20,6 +20,7 @@
 // the audit log, a support account refused a change, logout.
 // calls: a call in progress on the calls page, ended with its button; the
 // statistics page.
+// disable, enable: bob disabled, then enabled, with the button of his row.
 // Each page is screenshot to SHOTS/NAME.png once the content it must show
 // has been found in it. Any failed expectation ends with exit status 1.
 'use strict';
@@ -374,6 +375,27 @@ async function check(page) {
 	await shot(page, 'support', ['bob', env('DOMAIN'), 'helpdesk (support)']);
 }
 
+// disable / enable: bob's row on the subscribers page has the button; the
+// state column and the notice follow; the audit log has the change.
+async function toggle(page, what) {
+	let resp = await login(page, env('ADMIN'), env('ADMIN_PW'));
+	expect(resp.url().endsWith('/subscribers'), 'logged in to ' + what + ' bob');
+	await page.goto(URL + '/subscribers?q=bob', { waitUntil: 'load' });
+	const label = what === 'disable' ? 'Disable' : 'Enable';
+	let row = (await page.$$eval('#subscribers tr', (t) => t.map((r) => r.innerText))).find((r) => r.startsWith('bob'));
+	expect(row && row.includes(what === 'disable' ? 'active' : 'disabled') && row.includes(label),
+		`bob's row offers ${label}`);
+	resp = await submit(page, `form[action="/subscribers/${what}"]`);
+	expect(resp.url().includes('done=' + what + 'd'), `bob is ${what}d`);
+	row = (await page.$$eval('#subscribers tr', (t) => t.map((r) => r.innerText))).find((r) => r.startsWith('bob'));
+	expect(row && row.includes(what === 'disable' ? 'disabled' : 'active'), `bob's row says ${what}d`);
+	await shot(page, 'subscriber-' + what + 'd', [label + 'd.', 'bob']);
+	await page.goto(URL + '/audit', { waitUntil: 'load' });
+	const audit = await mainText(page);
+	expect(audit.includes('subscriber ' + what) && audit.includes('bob@' + env('DOMAIN')),
+		'the audit log has "subscriber ' + what + '"');
+}
+
 // A call in progress on the calls page, ended with its button; the
 // proxy's statistics.
 async function calls(page) {
@@ -421,7 +443,8 @@ async function calls(page) {
 		if (process.argv[2] === 'setup') await setup(page);
 		else if (process.argv[2] === 'check') await check(page);
 		else if (process.argv[2] === 'calls') await calls(page);
-		else throw new Error('usage: web_browser.js setup|check|calls');
+		else if (process.argv[2] === 'disable' || process.argv[2] === 'enable') await toggle(page, process.argv[2]);
+		else throw new Error('usage: web_browser.js setup|check|calls|disable|enable');
 	} catch (e) {
 		console.error('FAIL: ' + (e && e.stack ? e.stack : e));
 		rc = 1;

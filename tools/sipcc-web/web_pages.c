@@ -36,6 +36,7 @@ static const char web_css[] =
 	"button.danger{background:#b3261e}header button{background:#345a87}"
 	".err{background:#fde8e7;border:1px solid #e5a39f;color:#8a1c15;padding:.5em .8em;margin:.6em 0}"
 	".ok{background:#e6f4ea;border:1px solid #9ccfa9;color:#1e5b2e;padding:.5em .8em;margin:.6em 0}"
+	"td.down{color:#8a1c15;font-weight:600}"
 	".note{color:#5b6775}.pager{margin:.6em 0}.pager a{margin-right:1em}"
 	"code.pw{font-size:1.2em;background:#fff;padding:.2em .5em;border:1px solid #ccc}"
 	"svg{background:#fff;border:1px solid #dde3ea}"
@@ -142,6 +143,7 @@ void web_done_notice(web_req *r)
 		const char *key, *text;
 	} notes[] = {
 		{ "added", "Added." }, { "saved", "Saved." }, { "deleted", "Deleted." },
+		{ "disabled", "Disabled." }, { "enabled", "Enabled." },
 	};
 	const char *d = web_arg(r, "done");
 	for (size_t i = 0; i < sizeof notes / sizeof notes[0]; i++)
@@ -364,9 +366,10 @@ static void web_subscribers(web_req *r, const char *err, const char *user, const
 		     " name=\"q\" value=\"");
 	web_buf_html(&r->out, q);
 	web_buf_puts(&r->out, "\"></label><button>Search</button></form>"
-		     "<table id=\"subscribers\"><tr><th>User</th><th>Domain</th><th></th></tr>");
+		     "<table id=\"subscribers\"><tr><th>User</th><th>Domain</th><th>State</th>"
+		     "<th></th></tr>");
 	db_stmt *st;
-	int rc = db_prepare(r->d, "SELECT id, username, domain FROM subscriber"
+	int rc = db_prepare(r->d, "SELECT id, username, domain, disabled FROM subscriber"
 			    " WHERE $1 = '' OR username LIKE $1 ESCAPE '!' OR domain LIKE $1 ESCAPE '!'"
 			    " ORDER BY domain, username LIMIT 26 OFFSET $2", &st);
 	int n = 0;
@@ -377,8 +380,16 @@ static void web_subscribers(web_req *r, const char *err, const char *user, const
 			web_buf_puts(&r->out, "<tr>");
 			web_td(r, st, 1);
 			web_td(r, st, 2);
+			bool off = db_column_int(st, 3) != 0;
+			web_buf_printf(&r->out, "<td class=\"%s\">%s</td>", off ? "down" : "up",
+				       off ? "disabled" : "active");
 			web_buf_printf(&r->out, "<td><a href=\"/subscribers/edit?id=%" PRId64 "\">edit</a>", id);
 			if (web_session_writes(r->s)) {
+				web_buf_printf(&r->out, " <form class=\"inline\" method=\"post\""
+					       " action=\"/subscribers/%s\">", off ? "enable" : "disable");
+				web_csrf_input(r);
+				web_buf_printf(&r->out, "<input type=\"hidden\" name=\"id\" value=\"%" PRId64
+					       "\"><button>%s</button></form>", id, off ? "Enable" : "Disable");
 				web_buf_puts(&r->out, " <form class=\"inline\" method=\"post\""
 					     " action=\"/subscribers/reset\">");
 				web_csrf_input(r);
@@ -407,9 +418,10 @@ static void web_subscribers(web_req *r, const char *err, const char *user, const
 	}
 	web_pager(r, "/subscribers", page, more, qs.s ? qs.s : "");
 	web_buf_free(&qs);
-	web_buf_puts(&r->out, "<p class=\"note\">The subscriber table has no column to disable an"
-		     " account: to stop one from registering and calling, reset its password or"
-		     " delete it.</p>");
+	web_buf_puts(&r->out, "<p class=\"note\">A disabled subscriber keeps its row and password"
+		     " but can neither register nor call: the proxy answers its requests 403"
+		     " \"Subscriber Disabled\". Registrations it made before stay until they"
+		     " expire.</p>");
 	if (web_session_writes(r->s))
 		web_subscriber_form(r, err, user ? user : "", dom);
 	web_end(r);
@@ -635,6 +647,46 @@ static void web_subscriber_delete(web_req *r)
 		return;
 	}
 	web_redirect(r, "/subscribers?done=deleted");
+}
+
+/* Disable or enable a subscriber (subscriber.disabled): the proxy refuses
+ * a disabled subscriber's credentials from its next check (the table's
+ * change serial empties its credential cache). */
+static void web_subscriber_set_disabled(web_req *r, bool off)
+{
+	int64_t id;
+	char user[128], dom[256];
+	if (!web_form_id(r, &id))
+		return;
+	if (!web_subscriber_get(r, id, user, sizeof user, dom, sizeof dom)) {
+		web_refuse(r, 404, "Not found", "no such subscriber");
+		return;
+	}
+	db_stmt *st;
+	int rc = db_exec(r->d, "BEGIN");
+	if (rc == SIP_OK && (rc = db_prepare(r->d, "UPDATE subscriber SET disabled = $1 WHERE id = $2",
+					     &st)) == SIP_OK) {
+		if ((rc = db_bind_int(st, 1, off)) == SIP_OK && (rc = db_bind_int(st, 2, id)) == SIP_OK)
+			rc = ctl_run(st);
+		db_finalize(st);
+	}
+	char obj[400];
+	snprintf(obj, sizeof obj, "%s@%s", user, dom);
+	if (web_tx_end(r, rc, off ? "subscriber disable" : "subscriber enable", obj, "") != SIP_OK) {
+		web_dbfail(r, off ? "cannot disable the subscriber" : "cannot enable the subscriber");
+		return;
+	}
+	web_redirect(r, off ? "/subscribers?done=disabled" : "/subscribers?done=enabled");
+}
+
+static void web_subscriber_disable(web_req *r)
+{
+	web_subscriber_set_disabled(r, true);
+}
+
+static void web_subscriber_enable(web_req *r)
+{
+	web_subscriber_set_disabled(r, false);
 }
 
 /* ---- domains ---- */
@@ -1344,6 +1396,8 @@ static const web_route web_routes[] = {
 	{ "/subscribers/edit", true, true, true, web_subscriber_edit },
 	{ "/subscribers/reset", false, true, true, web_subscriber_reset },
 	{ "/subscribers/delete", false, true, true, web_subscriber_delete },
+	{ "/subscribers/disable", false, true, true, web_subscriber_disable },
+	{ "/subscribers/enable", false, true, true, web_subscriber_enable },
 	{ "/domains", true, false, false, web_domains_get },
 	{ "/domains/add", false, true, true, web_domain_add },
 	{ "/domains/delete", false, true, true, web_domain_delete },
