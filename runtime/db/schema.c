@@ -502,13 +502,23 @@ static const char *const v8_mysql[] = {
  * refused (www_authorize/proxy_authorize answer AUTH_USER_DISABLED) while
  * its row, password and data stay. The table's change serial (v5's
  * triggers fire on UPDATE) empties the proxy's credential cache, so a
- * subscriber disabled or enabled is seen at its next request. */
+ * subscriber disabled or enabled is seen at its next request.
+ * gw_id in acc, missed_calls and acc_cdrs: the dr_gateway id the call
+ * was last sent to by drouting (the gateway that answered, or failed
+ * last), 0 when it went to no gateway; what ASR and ACD per gateway are
+ * computed from. */
 static const char *const v9_sql[] = {
 	"ALTER TABLE subscriber ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0",
+	"ALTER TABLE acc ADD COLUMN gw_id BIGINT NOT NULL DEFAULT 0",
+	"ALTER TABLE missed_calls ADD COLUMN gw_id BIGINT NOT NULL DEFAULT 0",
+	"ALTER TABLE acc_cdrs ADD COLUMN gw_id BIGINT NOT NULL DEFAULT 0",
 	NULL
 };
 static const char *const v9_mysql[] = {
 	"ALTER TABLE subscriber ADD COLUMN IF NOT EXISTS disabled INTEGER NOT NULL DEFAULT 0",
+	"ALTER TABLE acc ADD COLUMN IF NOT EXISTS gw_id BIGINT NOT NULL DEFAULT 0",
+	"ALTER TABLE missed_calls ADD COLUMN IF NOT EXISTS gw_id BIGINT NOT NULL DEFAULT 0",
+	"ALTER TABLE acc_cdrs ADD COLUMN IF NOT EXISTS gw_id BIGINT NOT NULL DEFAULT 0",
 	NULL
 };
 
@@ -524,7 +534,7 @@ static const db_migration db_migrations[] = {
 	{ 6, "dispatcher, dr_gateway probe", v6_sqlite, v6_pgsql, v6_mysql },
 	{ 7, "trunk", v7_sqlite, v7_pgsql, v7_mysql },
 	{ 8, "web_admin, web_audit", v8_sqlite, v8_pgsql, v8_mysql },
-	{ 9, "subscriber disabled", v9_sql, v9_sql, v9_mysql },
+	{ 9, "subscriber disabled, acc gw_id", v9_sql, v9_sql, v9_mysql },
 };
 
 _Static_assert(sizeof(db_migrations) / sizeof(db_migrations[0]) == DB_SCHEMA_VERSION,

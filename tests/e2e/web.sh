@@ -31,7 +31,10 @@
 #     page, ended with its button (both sides get a BYE, the CDR says the
 #     operator ended it); the statistics page; bob disabled with the
 #     button of his row (the proxy answers his REGISTER 403 "Subscriber
-#     Disabled") and enabled again (he registers);
+#     Disabled") and enabled again (he registers); a call to a gateway
+#     that answers and one to a gateway that rejects: their CDR and
+#     missed call name the gateway, and the CDR page shows ASR and ACD per
+#     gateway (table and bars);
 #  5. the security headers, and the cookie marked Secure over TLS; a
 #     removed account's session ends at its next request; wrong passwords
 #     lock an account for a while.
@@ -54,7 +57,7 @@ WEB_BIN=${SIPCC_WEB:-$top_builddir/sipcc-web}
 CTL=${SIPCC_CTL:-$top_builddir/sipcc-ctl}
 [ -x "$CTL" ] || e2e_error "sipcc-ctl not found: SIPCC_CTL=$CTL"
 [ -x "$WEB_BIN" ] || e2e_error "sipcc-web not found: SIPCC_WEB=$WEB_BIN"
-e2e_ports UAS PROXY UAC WEB WEBTLS GW
+e2e_ports UAS PROXY UAC WEB WEBTLS GW GWA GWB
 DB=${E2E_DB_URL:-sqlite:$E2E_TMP/web.db}
 SOCK=$E2E_TMP/sipcc.ctl
 SHOTS=${E2E_SHOTS:-$top_builddir/tests/e2e/web-screenshots}
@@ -106,7 +109,7 @@ done
 browser() { # setup|check
 	WEB_URL=http://127.0.0.1:$WEB ADMIN=$ADMIN ADMIN_PW=$ADMIN_PW SUPPORT=helpdesk \
 	SUPPORT_PW=$SUPPORT_PW SUB_PW=$SUB_PW DOMAIN=127.0.0.1 CONTACT=sip:bob@127.0.0.1:$UAS \
-	GW_PORT=$GW SHOTS=$SHOTS CHROMIUM=$CHROMIUM NODE_PATH=$NODE_DIR/node_modules HOME=$E2E_TMP \
+	GW_PORT=$GW GWA_PORT=$GWA GWB_PORT=$GWB SHOTS=$SHOTS CHROMIUM=$CHROMIUM NODE_PATH=$NODE_DIR/node_modules HOME=$E2E_TMP \
 		timeout 40 node "$E2E_SRC/web_browser.js" "$1" >"$E2E_TMP/browser-$1.out" 2>&1 ||
 		{ cat "$E2E_TMP/browser-$1.out" >&2; e2e_fail "browser $1 failed"; }
 	e2e_log "browser $1: $(grep -c '^ok:' "$E2E_TMP/browser-$1.out") checks passed"
@@ -209,6 +212,36 @@ while :; do
 	[ $i -ge 5 ] && e2e_fail "bob cannot register once enabled again"
 	sleep 1; i=$((i + 1))
 done
+# Two gateways, sipp UASs: 0049... goes to gateway 2, which answers,
+# 0033... to gateway 3, which rejects (486). acc writes each call's
+# gateway (gw_id); the CDR page shows ASR and ACD per gateway.
+"$CTL" --db "$DB" --sync "$SOCK" gw add 2 "sip:127.0.0.1:$GWA" &&
+	"$CTL" --db "$DB" --sync "$SOCK" gw add 3 "sip:127.0.0.1:$GWB" &&
+	"$CTL" --db "$DB" --sync "$SOCK" rule add 1 0049 2 &&
+	"$CTL" --db "$DB" --sync "$SOCK" rule add 1 0033 3 || e2e_fail "sipcc-ctl gw/rule add failed"
+e2e_sipp gwa -sf "$E2E_SRC/uas_rr.xml" -i 127.0.0.1 -p "$GWA" -m 1 -timeout 20s
+e2e_sipp gwb -sf "$E2E_SRC/uas_reject.xml" -i 127.0.0.1 -p "$GWB" -m 1 -timeout 20s
+e2e_wait_sipp_up gwa "$GWA"
+e2e_wait_sipp_up gwb "$GWB"
+e2e_sipp_run gwcall -sf "$E2E_SRC/uac_rr.xml" "127.0.0.1:$PROXY" -cid_str 'web-gw-ok-%u@test' \
+	-i 127.0.0.1 -p "$UAC" -s 0049301234 -m 1 -d 1000 -timeout 20s -timeout_error
+e2e_expect_calls gwcall 1
+e2e_sipp_run gwrej -sf "$E2E_SRC/uac_reject.xml" "127.0.0.1:$PROXY" -cid_str 'web-gw-rej-%u@test' \
+	-i 127.0.0.1 -p "$UAC" -s 0033123456 -m 1 -timeout 20s -timeout_error
+e2e_expect_calls gwrej 1
+e2e_sipp_wait gwa
+e2e_expect_calls gwa 1
+e2e_sipp_wait gwb
+e2e_expect_calls gwb 1
+i=0
+until [ "$(q "SELECT gw_id FROM acc_cdrs WHERE callid = 'web-gw-ok-1@test'")" = 2 ] &&
+	[ "$(q "SELECT gw_id FROM missed_calls WHERE callid = 'web-gw-rej-1@test'")" = 3 ]; do
+	[ $i -ge 50 ] && e2e_fail "the gateways in acc_cdrs and missed_calls: $(q "SELECT callid, gw_id FROM acc_cdrs") / $(q "SELECT callid, gw_id FROM missed_calls")"
+	sleep 0.1; i=$((i + 1))
+done
+[ "$(q "SELECT count(*) FROM acc_cdrs WHERE gw_id <> 0")" = 1 ] ||
+	e2e_fail "a call that went to no gateway has a gw_id"
+browser gateways
 
 # 5.
 curl -s -D "$E2E_TMP/headers" -o /dev/null "http://127.0.0.1:$WEB/login"

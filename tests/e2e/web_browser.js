@@ -1,7 +1,7 @@
 // The browser half of tests/e2e/web.sh: headless Chromium driven through
 // puppeteer-core (never a browser download) against a running sipcc-web.
 //
-//   node web_browser.js setup|check|calls|disable|enable
+//   node web_browser.js setup|check|calls|disable|enable|gateways
 //
 // Environment: WEB_URL (http://127.0.0.1:PORT), ADMIN and ADMIN_PW (an
 // admin account), SUPPORT and SUPPORT_PW (a support account), SUB_PW (the
@@ -21,6 +21,8 @@
 // calls: a call in progress on the calls page, ended with its button; the
 // statistics page.
 // disable, enable: bob disabled, then enabled, with the button of his row.
+// gateways: ASR and ACD per gateway on the CDR page (GWA_PORT answered,
+// GWB_PORT rejected).
 // Each page is screenshot to SHOTS/NAME.png once the content it must show
 // has been found in it. Any failed expectation ends with exit status 1.
 'use strict';
@@ -396,6 +398,29 @@ async function toggle(page, what) {
 		'the audit log has "subscriber ' + what + '"');
 }
 
+// gateways: the CDR page's figures per gateway, gateway 2 answered one
+// call (ASR 100 %, ACD about a second), gateway 3 rejected one (ASR 0 %).
+async function gateways(page) {
+	const resp = await login(page, env('ADMIN'), env('ADMIN_PW'));
+	expect(resp.url().endsWith('/subscribers'), 'logged in for the gateway figures');
+	await page.goto(URL + '/cdrs', { waitUntil: 'load' });
+	const rows = await page.$$eval('#gwstats tr', (t) => t.slice(1).map((r) => [...r.cells].map((c) => c.innerText)));
+	expect(rows.length === 2, 'two gateways in the table (got ' + JSON.stringify(rows) + ')');
+	const [a, b] = rows;
+	expect(a[0] === '2' && a[1] === 'sip:127.0.0.1:' + env('GWA_PORT') && a[2] === '1' && a[3] === '0'
+		&& a[4] === '100%' && /^(0\.9|1\.[0-9]|2\.[0-9]) s$/.test(a[5]),
+		'gateway 2: 1 answered, 0 failed, ASR 100%, ACD about 1 s (' + a.join(' | ') + ')');
+	expect(b[0] === '3' && b[1] === 'sip:127.0.0.1:' + env('GWB_PORT') && b[2] === '0' && b[3] === '1'
+		&& b[4] === '0%' && b[5] === '-', 'gateway 3: 0 answered, 1 failed, ASR 0% (' + b.join(' | ') + ')');
+	const bars = await page.$$eval('#gwchart rect.asr', (t) => t.map((r) => Number(r.getAttribute('width'))));
+	expect(bars.length === 2 && bars[0] === 400 && bars[1] === 0, 'the picture: a full bar for gateway 2, none for 3');
+	const svg = await page.$eval('#gwchart', (s) => s.textContent);
+	expect(svg.includes('gateway 2') && svg.includes('100%, ACD') && svg.includes('gateway 3'),
+		'the picture names the gateways and the ACD');
+	await page.$eval('#gwstats', (t) => t.scrollIntoView());
+	await shot(page, 'cdrs-gateways', ['Gateways, last 24 hours', 'sip:127.0.0.1:' + env('GWA_PORT')]);
+}
+
 // A call in progress on the calls page, ended with its button; the
 // proxy's statistics.
 async function calls(page) {
@@ -444,7 +469,8 @@ async function calls(page) {
 		else if (process.argv[2] === 'check') await check(page);
 		else if (process.argv[2] === 'calls') await calls(page);
 		else if (process.argv[2] === 'disable' || process.argv[2] === 'enable') await toggle(page, process.argv[2]);
-		else throw new Error('usage: web_browser.js setup|check|calls|disable|enable');
+		else if (process.argv[2] === 'gateways') await gateways(page);
+		else throw new Error('usage: web_browser.js setup|check|calls|disable|enable|gateways');
 	} catch (e) {
 		console.error('FAIL: ' + (e && e.stack ? e.stack : e));
 		rc = 1;

@@ -1132,6 +1132,82 @@ static void web_cdr_summary(web_req *r)
 	web_buf_puts(b, "</table>");
 }
 
+/* Per gateway over the last 24 hours: the calls drouting sent to it that
+ * it answered (CDRs) and that failed there (missed calls), both by the
+ * gw_id acc wrote (the gateway that answered, or failed last); the
+ * answer-seizure ratio and the average duration of the answered calls,
+ * as a table and as bars drawn here. */
+static void web_cdr_gateways(web_req *r)
+{
+	enum { GW_MAX = 20 };
+	struct {
+		int64_t id, answered, failed, ms;
+		char addr[128];
+	} g[GW_MAX];
+	unsigned n = 0;
+	db_stmt *st;
+	int rc = db_prepare(r->d, "SELECT t.gw, COALESCE(d.address, ''), SUM(t.ans), SUM(t.fail),"
+			    " SUM(t.ms) FROM (SELECT gw_id AS gw, 1 AS ans, 0 AS fail, duration_ms AS ms"
+			    " FROM acc_cdrs WHERE gw_id <> 0 AND start_time >= $1 UNION ALL"
+			    " SELECT gw_id, 0, 1, 0 FROM missed_calls WHERE gw_id <> 0 AND time >= $1) t"
+			    " LEFT JOIN dr_gateway d ON d.id = t.gw GROUP BY t.gw, d.address ORDER BY t.gw",
+			    &st);
+	if (rc == SIP_OK && (rc = db_bind_int(st, 1, (int64_t)r->now - 86400)) == SIP_OK)
+		while ((rc = db_step(st)) == DB_ROW && n < GW_MAX) {
+			g[n].id = db_column_int(st, 0);
+			web_col(st, 1, g[n].addr, sizeof g[n].addr);
+			g[n].answered = db_column_int(st, 2);
+			g[n].failed = db_column_int(st, 3);
+			g[n].ms = db_column_int(st, 4);
+			n++;
+		}
+	db_finalize(st);
+	web_buf *b = &r->out;
+	web_buf_puts(b, "<h2>Gateways, last 24 hours</h2><table id=\"gwstats\"><tr><th>Gateway</th>"
+		     "<th>Address</th><th>Answered</th><th>Failed</th><th>ASR</th><th>ACD</th></tr>");
+	for (unsigned i = 0; i < n; i++) {
+		int64_t seized = g[i].answered + g[i].failed;
+		web_buf_printf(b, "<tr><td>%" PRId64 "</td><td>", g[i].id);
+		web_buf_html(b, g[i].addr);
+		web_buf_printf(b, "</td><td>%" PRId64 "</td><td>%" PRId64 "</td><td>%" PRId64 "%%</td>",
+			       g[i].answered, g[i].failed, seized ? g[i].answered * 100 / seized : 0);
+		if (g[i].answered)
+			web_buf_printf(b, "<td>%.1f s</td></tr>",
+				       (double)g[i].ms / 1000.0 / (double)g[i].answered);
+		else
+			web_buf_puts(b, "<td>-</td></tr>");
+	}
+	web_buf_puts(b, "</table>");
+	if (rc != SIP_OK && rc != DB_ROW) {
+		web_msg(r, "err", db_error(r->d));
+		return;
+	}
+	if (!n) {
+		web_buf_puts(b, "<p class=\"note\">No call went to a gateway in the last 24 hours.</p>");
+		return;
+	}
+	/* One row per gateway: its ASR as a bar out of 100 %, the ACD beside. */
+	unsigned h = 30 + n * 28;
+	web_buf_printf(b, "<svg id=\"gwchart\" width=\"720\" height=\"%u\" viewBox=\"0 0 720 %u\""
+		       " role=\"img\" aria-label=\"answer-seizure ratio per gateway\">"
+		       "<text x=\"130\" y=\"16\" font-size=\"11\">ASR (0 to 100 %%)</text>", h, h);
+	for (unsigned i = 0; i < n; i++) {
+		int64_t seized = g[i].answered + g[i].failed;
+		unsigned asr = seized ? (unsigned)(g[i].answered * 100 / seized) : 0;
+		unsigned y = 24 + i * 28;
+		web_buf_printf(b, "<text x=\"8\" y=\"%u\" font-size=\"12\">gateway %" PRId64 "</text>"
+			       "<rect x=\"130\" y=\"%u\" width=\"400\" height=\"18\" fill=\"#eef2f7\"/>"
+			       "<rect class=\"asr\" x=\"130\" y=\"%u\" width=\"%u\" height=\"18\""
+			       " fill=\"#1f5fa8\"><title>gateway %" PRId64 ": ASR %u%%</title></rect>"
+			       "<text x=\"540\" y=\"%u\" font-size=\"12\">%u%%",
+			       y + 13, g[i].id, y, y, asr * 4, g[i].id, asr, y + 13, asr);
+		if (g[i].answered)
+			web_buf_printf(b, ", ACD %.1f s", (double)g[i].ms / 1000.0 / (double)g[i].answered);
+		web_buf_puts(b, "</text>");
+	}
+	web_buf_puts(b, "</svg>");
+}
+
 static void web_cdr_query(web_buf *b, const web_cdr_filter *f)
 {
 	static const char *const keys[] = { "user", "number", "from", "to", "status" };
@@ -1208,6 +1284,7 @@ static void web_cdrs(web_req *r)
 	web_buf_free(&qs);
 	web_cdr_chart(r);
 	web_cdr_summary(r);
+	web_cdr_gateways(r);
 	web_end(r);
 }
 
