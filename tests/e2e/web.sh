@@ -242,6 +242,12 @@ done
 [ "$(q "SELECT count(*) FROM acc_cdrs WHERE gw_id <> 0")" = 1 ] ||
 	e2e_fail "a call that went to no gateway has a gw_id"
 browser gateways
+[ "$(q "SELECT address, strip FROM dr_gateway WHERE id = 3")" = "sip:127.0.0.1:$GWB|2" ] ||
+	e2e_fail "gateway 3 after its edit: $(q "SELECT * FROM dr_gateway WHERE id = 3")"
+[ "$(q "SELECT groupid, prefix, priority, gwlist FROM dr_rule WHERE id = 3")" = "1|0033|5|3,2" ] ||
+	e2e_fail "rule 3 after its edit: $(q "SELECT * FROM dr_rule WHERE id = 3")"
+[ "$(q "SELECT count(*) FROM web_audit WHERE action IN ('gateway edit', 'rule edit')")" = 2 ] ||
+	e2e_fail "the edits are not in the audit log"
 
 # 5.
 curl -s -D "$E2E_TMP/headers" -o /dev/null "http://127.0.0.1:$WEB/login"

@@ -419,6 +419,38 @@ async function gateways(page) {
 		'the picture names the gateways and the ACD');
 	await page.$eval('#gwstats', (t) => t.scrollIntoView());
 	await shot(page, 'cdrs-gateways', ['Gateways, last 24 hours', 'sip:127.0.0.1:' + env('GWA_PORT')]);
+
+	// Editing: gateway 3 (an address with a space refused, then strip 2)
+	// and rule 3 (the 0033 rule: gateways 3,2, priority 5).
+	await page.goto(URL + '/gateways', { waitUntil: 'load' });
+	await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('a[href="/gateways?edit=3"]')]);
+	expect((await page.$eval('#gwadd legend', (l) => l.innerText)) === 'Edit gateway 3'
+		&& (await page.$eval('#gwadd input[name=address]', (i) => i.value)) === 'sip:127.0.0.1:' + env('GWB_PORT'),
+		'the edit form of gateway 3 holds its values');
+	await page.$eval('#gwadd input[name=address]', (i) => { i.value = 'sip:127.0.0.1: 5060'; });
+	let r = await submit(page, '#gwadd');
+	expect(r.status() === 400 && (await mainText(page)).includes('the address may not contain a space'),
+		'an edited address with a space gets 400 and a form error');
+	expect((await page.$eval('#gwadd legend', (l) => l.innerText)) === 'Edit gateway 3', 'the form is still the edit form');
+	await page.$eval('#gwadd input[name=address]', (i, p) => { i.value = 'sip:127.0.0.1:' + p; }, env('GWB_PORT'));
+	await page.$eval('#gwadd input[name=strip]', (i) => { i.value = '2'; });
+	r = await submit(page, '#gwadd');
+	expect(r.url().includes('/gateways?done=saved'), 'gateway 3 is saved');
+	await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('a[href="/gateways?editrule=3"]')]);
+	expect((await page.$eval('#ruleadd legend', (l) => l.innerText)) === 'Edit rule 3'
+		&& (await page.$eval('#ruleadd input[name=prefix]', (i) => i.value)) === '0033',
+		'the edit form of rule 3 holds its values');
+	await page.$eval('#ruleadd input[name=gwlist]', (i) => { i.value = '3,9'; });
+	r = await submit(page, '#ruleadd');
+	expect(r.status() === 400 && (await mainText(page)).includes('there is no gateway 9'),
+		'a rule edited to name a missing gateway gets 400');
+	await page.$eval('#ruleadd input[name=gwlist]', (i) => { i.value = '3,2'; });
+	await page.$eval('#ruleadd input[name=priority]', (i) => { i.value = '5'; });
+	r = await submit(page, '#ruleadd');
+	expect(r.url().includes('/gateways?done=saved'), 'rule 3 is saved');
+	const rules = await page.$$eval('#rules tr', (t) => t.map((x) => x.innerText));
+	expect(rules.some((x) => /^3\s+1\s+0033\s+5\s+3,2/.test(x)), 'the rules table shows rule 3 changed');
+	await shot(page, 'gateways-edited', ['Saved.', '3,2']);
 }
 
 // A call in progress on the calls page, ended with its button; the

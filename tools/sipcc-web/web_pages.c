@@ -1499,6 +1499,8 @@ static const web_route web_routes[] = {
 	{ "/dialplans/delete", false, true, true, web_dialplan_delete },
 	{ "/gateways", true, false, false, web_gateways_page },
 	{ "/gateways/add", false, true, true, web_gateway_add },
+	{ "/gateways/save", false, true, true, web_gateway_save },
+	{ "/rules/save", false, true, true, web_rule_save },
 	{ "/gateways/delete", false, true, true, web_gateway_delete },
 	{ "/rules/add", false, true, true, web_rule_add },
 	{ "/rules/delete", false, true, true, web_rule_delete },
