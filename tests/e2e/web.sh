@@ -246,7 +246,12 @@ browser gateways
 	e2e_fail "gateway 3 after its edit: $(q "SELECT * FROM dr_gateway WHERE id = 3")"
 [ "$(q "SELECT groupid, prefix, priority, gwlist FROM dr_rule WHERE id = 3")" = "1|0033|5|3,2" ] ||
 	e2e_fail "rule 3 after its edit: $(q "SELECT * FROM dr_rule WHERE id = 3")"
-[ "$(q "SELECT count(*) FROM web_audit WHERE action IN ('gateway edit', 'rule edit')")" = 2 ] ||
+got=$(q "SELECT grp, ip, mask, port, proto, context_info FROM address")
+[ "$got" = "1|10.0.0.0|24|5080|udp|pstn-gw2" ] || e2e_fail "address after its edit: '$got'"
+got=$(q "SELECT dpid, pr, match_op, match_exp, subst_exp, repl_exp, attrs FROM dialplan")
+[ "$got" = '1|20|1|^0[1-9][0-9]+$|^0(.*)$|+49\1|national-e164' ] || e2e_fail "dialplan after its edit: '$got'"
+[ "$(q "SELECT count(*) FROM web_audit WHERE action IN ('gateway edit', 'rule edit', 'address edit',
+	'dialplan edit')")" = 4 ] ||
 	e2e_fail "the edits are not in the audit log"
 
 # 5.

@@ -451,6 +451,43 @@ async function gateways(page) {
 	const rules = await page.$$eval('#rules tr', (t) => t.map((x) => x.innerText));
 	expect(rules.some((x) => /^3\s+1\s+0033\s+5\s+3,2/.test(x)), 'the rules table shows rule 3 changed');
 	await shot(page, 'gateways-edited', ['Saved.', '3,2']);
+
+	// A trusted address edited: a host address refused, then port 5080
+	// and another tag.
+	await page.goto(URL + '/addresses', { waitUntil: 'load' });
+	await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('a[href^="/addresses?edit="]')]);
+	expect((await page.$eval('#addradd legend', (l) => l.innerText)) === 'Edit a trusted address'
+		&& (await page.$eval('#addradd input[name=address]', (i) => i.value)) === '10.0.0.0/24'
+		&& (await page.$eval('#addradd input[name=tag]', (i) => i.value)) === 'pstn-gw',
+		'the edit form of the trusted network holds its values');
+	await page.$eval('#addradd input[name=address]', (i) => { i.value = '10.0.0.7/24'; });
+	r = await submit(page, '#addradd');
+	expect(r.status() === 400 && (await mainText(page)).includes("write the network's first address"),
+		'an edited network with host bits gets 400');
+	await page.$eval('#addradd input[name=address]', (i) => { i.value = '10.0.0.0/24'; });
+	await page.$eval('#addradd input[name=port]', (i) => { i.value = '5080'; });
+	await page.$eval('#addradd input[name=tag]', (i) => { i.value = 'pstn-gw2'; });
+	r = await submit(page, '#addradd');
+	expect(r.url().includes('/addresses?done=saved'), 'the trusted network is saved');
+	await shot(page, 'addresses-edited', ['Saved.', '5080', 'pstn-gw2']);
+
+	// A dial-plan rule edited: a bad expression refused, then priority 20
+	// and other attributes.
+	await page.goto(URL + '/dialplans', { waitUntil: 'load' });
+	await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('a[href^="/dialplans?edit="]')]);
+	expect((await page.$eval('#dpadd legend', (l) => l.innerText)).startsWith('Edit rule')
+		&& (await page.$eval('#dpadd input[name=match]', (i) => i.value)) === '^0[1-9][0-9]+$',
+		'the edit form of the dial-plan rule holds its values');
+	await page.$eval('#dpadd input[name=match]', (i) => { i.value = '^0([1-9'; });
+	r = await submit(page, '#dpadd');
+	expect(r.status() === 400 && (await mainText(page)).includes('the rule does not compile'),
+		'an edited rule that does not compile gets 400');
+	await page.$eval('#dpadd input[name=match]', (i) => { i.value = '^0[1-9][0-9]+$'; });
+	await page.$eval('#dpadd input[name=pr]', (i) => { i.value = '20'; });
+	await page.$eval('#dpadd input[name=attrs]', (i) => { i.value = 'national-e164'; });
+	r = await submit(page, '#dpadd');
+	expect(r.url().includes('/dialplans?done=saved'), 'the dial-plan rule is saved');
+	await shot(page, 'dialplans-edited', ['Saved.', 'national-e164']);
 }
 
 // A call in progress on the calls page, ended with its button; the

@@ -225,6 +225,8 @@ void web_group_delete(web_req *r);
 void web_gateways_page(web_req *r);
 void web_gateway_add(web_req *r);
 void web_gateway_save(web_req *r);
+void web_address_save(web_req *r);
+void web_dialplan_save(web_req *r);
 void web_rule_save(web_req *r);
 void web_gateway_delete(web_req *r);
 void web_rule_add(web_req *r);
