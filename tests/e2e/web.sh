@@ -253,6 +253,12 @@ got=$(q "SELECT dpid, pr, match_op, match_exp, subst_exp, repl_exp, attrs FROM d
 [ "$(q "SELECT count(*) FROM web_audit WHERE action IN ('gateway edit', 'rule edit', 'address edit',
 	'dialplan edit')")" = 4 ] ||
 	e2e_fail "the edits are not in the audit log"
+browser accounts
+got=$(q "SELECT action, object, detail FROM web_audit WHERE action LIKE 'account%' ORDER BY id" | tr '\n' ' ')
+[ "$got" = "account add|ops2|support account role|ops2|support -> admin account password reset|ops2| account remove|ops2|admin " ] ||
+	e2e_fail "the account changes in the audit log: '$got'"
+[ "$(q "SELECT count(*) FROM web_admin WHERE name IN ('ops2', 'eve')")" = 0 ] ||
+	e2e_fail "ops2 or eve is still an account"
 
 # 5.
 curl -s -D "$E2E_TMP/headers" -o /dev/null "http://127.0.0.1:$WEB/login"

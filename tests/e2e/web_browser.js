@@ -1,7 +1,7 @@
 // The browser half of tests/e2e/web.sh: headless Chromium driven through
 // puppeteer-core (never a browser download) against a running sipcc-web.
 //
-//   node web_browser.js setup|check|calls|disable|enable|gateways
+//   node web_browser.js setup|check|calls|disable|enable|gateways|accounts
 //
 // Environment: WEB_URL (http://127.0.0.1:PORT), ADMIN and ADMIN_PW (an
 // admin account), SUPPORT and SUPPORT_PW (a support account), SUB_PW (the
@@ -23,6 +23,7 @@
 // disable, enable: bob disabled, then enabled, with the button of his row.
 // gateways: ASR and ACD per gateway on the CDR page (GWA_PORT answered,
 // GWB_PORT rejected).
+// accounts: the panel's accounts managed by an admin, refused to support.
 // Each page is screenshot to SHOTS/NAME.png once the content it must show
 // has been found in it. Any failed expectation ends with exit status 1.
 'use strict';
@@ -490,6 +491,71 @@ async function gateways(page) {
 	await shot(page, 'dialplans-edited', ['Saved.', 'national-e164']);
 }
 
+// accounts: an admin adds an account (a name with a quote refused first;
+// a generated password shown once), makes it an admin, resets its
+// password; the account logs in with it and sees the accounts; the admin
+// removes it. The support account is refused the page and its changes.
+async function accounts(page) {
+	let resp = await login(page, env('ADMIN'), env('ADMIN_PW'));
+	expect(resp.url().endsWith('/subscribers'), 'logged in for the accounts');
+	await page.goto(URL + '/accounts', { waitUntil: 'load' });
+	let rows = await page.$$eval('#accounts tr', (t) => t.map((r) => r.innerText));
+	const mine = rows.find((r) => r.startsWith(env('ADMIN') + ' (you)'));
+	expect(mine && !mine.includes('Remove') && !mine.includes('Make'), 'no Remove nor role change on your own row');
+	await page.type('#accadd input[name=name]', "o'ps");
+	resp = await submit(page, '#accadd');
+	expect(resp.status() === 400 && (await page.$('#accadd .err')) !== null, 'an account name with a quote gets 400');
+	await page.$eval('#accadd input[name=name]', (i) => { i.value = 'ops2'; });
+	await page.select('#accadd select[name=role]', 'support');
+	resp = await submit(page, '#accadd');
+	let pw = await page.$eval('#newpw', (c) => c.innerText);
+	expect(/^[A-Za-z2-9]{20}$/.test(pw), 'account ops2 is added with a generated password shown once');
+	await page.goto(URL + '/accounts', { waitUntil: 'load' });
+	rows = await page.$$eval('#accounts tr', (t) => t.map((r) => r.innerText));
+	expect(rows.some((r) => r.startsWith('ops2') && r.includes('support') && r.includes('Make admin')), 'ops2 is listed as support');
+	const form = async (action) => {
+		const sel = await page.$$eval('#accounts tr', (t, a) => {
+			const i = t.findIndex((r) => r.cells[0] && r.cells[0].innerText === 'ops2');
+			return i < 0 ? '' : `#accounts tr:nth-child(${i + 1}) form[action="${a}"]`;
+		}, action);
+		expect(sel !== '', 'ops2 has a form ' + action);
+		return submit(page, sel);
+	};
+	resp = await form('/accounts/role');
+	expect(resp.url().includes('/accounts?done=saved'), 'ops2 is made an admin');
+	rows = await page.$$eval('#accounts tr', (t) => t.map((r) => r.innerText));
+	expect(rows.some((r) => r.startsWith('ops2') && /\badmin\b/.test(r) && r.includes('Make support')), 'ops2 is listed as admin');
+	resp = await form('/accounts/reset');
+	const pw2 = await page.$eval('#newpw', (c) => c.innerText);
+	expect(/^[A-Za-z2-9]{20}$/.test(pw2) && pw2 !== pw, "ops2's password is reset to a new one shown once");
+	await shot(page, 'account-password', ['ops2', pw2]);
+	await submit(page, 'form[action="/logout"]');
+	resp = await login(page, 'ops2', pw);
+	expect(!resp.url().endsWith('/subscribers'), 'the old password of ops2 no longer works');
+	resp = await login(page, 'ops2', pw2);
+	expect(resp.url().endsWith('/subscribers'), 'ops2 logs in with the new password');
+	expect(await page.$('header a[href="/accounts"]') !== null, 'and, an admin now, sees the accounts');
+	await submit(page, 'form[action="/logout"]');
+	await login(page, env('ADMIN'), env('ADMIN_PW'));
+	await page.goto(URL + '/accounts', { waitUntil: 'load' });
+	resp = await form('/accounts/delete');
+	expect(resp.url().includes('/accounts?done=deleted'), 'ops2 is removed');
+	expect(!(await mainText(page)).includes('ops2'), 'and no longer listed');
+	await shot(page, 'accounts', ['Deleted.', env('ADMIN') + ' (you)', 'helpdesk', 'support']);
+	await submit(page, 'form[action="/logout"]');
+
+	resp = await login(page, env('SUPPORT'), env('SUPPORT_PW'));
+	expect(resp.url().endsWith('/subscribers'), 'the support account logs in');
+	expect(await page.$('header a[href="/accounts"]') === null, 'it has no link to the accounts');
+	const tok = await page.$eval('input[name=csrf]', (i) => i.value);
+	resp = await page.goto(URL + '/accounts', { waitUntil: 'load' });
+	expect(resp.status() === 403, 'the accounts page is refused to support (403)');
+	expect(await post(page, '/accounts/add', 'csrf=' + tok + '&name=eve&role=admin&password=eve-pass-123') === 403,
+		'an account added by support gets 403');
+	expect(await post(page, '/accounts/role', 'csrf=' + tok + '&id=1&role=support') === 403,
+		'a role changed by support gets 403');
+}
+
 // A call in progress on the calls page, ended with its button; the
 // proxy's statistics.
 async function calls(page) {
@@ -539,7 +605,8 @@ async function calls(page) {
 		else if (process.argv[2] === 'calls') await calls(page);
 		else if (process.argv[2] === 'disable' || process.argv[2] === 'enable') await toggle(page, process.argv[2]);
 		else if (process.argv[2] === 'gateways') await gateways(page);
-		else throw new Error('usage: web_browser.js setup|check|calls|disable|enable|gateways');
+		else if (process.argv[2] === 'accounts') await accounts(page);
+		else throw new Error('usage: web_browser.js setup|check|calls|disable|enable|gateways|accounts');
 	} catch (e) {
 		console.error('FAIL: ' + (e && e.stack ? e.stack : e));
 		rc = 1;

@@ -227,6 +227,12 @@ void web_gateway_add(web_req *r);
 void web_gateway_save(web_req *r);
 void web_address_save(web_req *r);
 void web_dialplan_save(web_req *r);
+/* ---- the panel's accounts (web_accounts.c) ---- */
+void web_accounts_page(web_req *r);
+void web_account_add(web_req *r);
+void web_account_role(web_req *r);
+void web_account_reset(web_req *r);
+void web_account_delete(web_req *r);
 void web_rule_save(web_req *r);
 void web_gateway_delete(web_req *r);
 void web_rule_add(web_req *r);

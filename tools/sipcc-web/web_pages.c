@@ -66,6 +66,7 @@ static const struct {
 	{ "/registrations", "Registrations" },
 	{ "/calls", "Calls" },             { "/stats", "Statistics" },
 	{ "/cdrs", "CDRs" },               { "/audit", "Audit log" },
+	{ "/accounts", "Accounts" },
 };
 
 void web_csrf_input(web_req *r)
@@ -86,9 +87,10 @@ void web_begin(web_req *r, const char *title, const char *active)
 		     "<script src=\"/static/app.js\" defer></script></head><body><header><b>sipcc</b>");
 	if (r->s && r->s->user[0]) {
 		for (size_t i = 0; i < sizeof web_nav / sizeof web_nav[0]; i++)
-			web_buf_printf(b, "<a href=\"%s\"%s>%s</a>", web_nav[i].path,
-				       active && strcmp(active, web_nav[i].path) == 0 ? " class=\"on\"" : "",
-				       web_nav[i].name);
+			if (strcmp(web_nav[i].path, "/accounts") || web_session_writes(r->s))
+				web_buf_printf(b, "<a href=\"%s\"%s>%s</a>", web_nav[i].path,
+					       active && strcmp(active, web_nav[i].path) == 0 ? " class=\"on\"" : "",
+					       web_nav[i].name);
 		web_buf_puts(b, "<span class=\"me\"><span id=\"me\">");
 		web_buf_html(b, r->s->user);
 		web_buf_puts(b, " (");
@@ -1502,6 +1504,11 @@ static const web_route web_routes[] = {
 	{ "/gateways", true, false, false, web_gateways_page },
 	{ "/gateways/add", false, true, true, web_gateway_add },
 	{ "/gateways/save", false, true, true, web_gateway_save },
+	{ "/accounts", true, false, false, web_accounts_page },
+	{ "/accounts/add", false, true, true, web_account_add },
+	{ "/accounts/role", false, true, true, web_account_role },
+	{ "/accounts/reset", false, true, true, web_account_reset },
+	{ "/accounts/delete", false, true, true, web_account_delete },
 	{ "/rules/save", false, true, true, web_rule_save },
 	{ "/gateways/delete", false, true, true, web_gateway_delete },
 	{ "/rules/add", false, true, true, web_rule_add },
