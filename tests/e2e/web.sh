@@ -35,6 +35,11 @@
 #     that answers and one to a gateway that rejects: their CDR and
 #     missed call name the gateway, and the CDR page shows ASR and ACD per
 #     gateway (table and bars);
+#     a call to 8001 through the dispatcher's set 2 (web.sip): the
+#     dispatcher page shows that media server active with its call;
+#     gateway 3, rule 3, the trusted network and the dial-plan rule edited
+#     in place (refused values first); the panel's accounts managed by
+#     the admin (add, role, password reset, remove), refused to support;
 #  5. the security headers, and the cookie marked Secure over TLS; a
 #     removed account's session ends at its next request; wrong passwords
 #     lock an account for a while.
@@ -57,7 +62,7 @@ WEB_BIN=${SIPCC_WEB:-$top_builddir/sipcc-web}
 CTL=${SIPCC_CTL:-$top_builddir/sipcc-ctl}
 [ -x "$CTL" ] || e2e_error "sipcc-ctl not found: SIPCC_CTL=$CTL"
 [ -x "$WEB_BIN" ] || e2e_error "sipcc-web not found: SIPCC_WEB=$WEB_BIN"
-e2e_ports UAS PROXY UAC WEB WEBTLS GW GWA GWB
+e2e_ports UAS PROXY UAC WEB WEBTLS GW GWA GWB DSM
 DB=${E2E_DB_URL:-sqlite:$E2E_TMP/web.db}
 SOCK=$E2E_TMP/sipcc.ctl
 SHOTS=${E2E_SHOTS:-$top_builddir/tests/e2e/web-screenshots}
@@ -109,7 +114,7 @@ done
 browser() { # setup|check
 	WEB_URL=http://127.0.0.1:$WEB ADMIN=$ADMIN ADMIN_PW=$ADMIN_PW SUPPORT=helpdesk \
 	SUPPORT_PW=$SUPPORT_PW SUB_PW=$SUB_PW DOMAIN=127.0.0.1 CONTACT=sip:bob@127.0.0.1:$UAS \
-	GW_PORT=$GW GWA_PORT=$GWA GWB_PORT=$GWB SHOTS=$SHOTS CHROMIUM=$CHROMIUM NODE_PATH=$NODE_DIR/node_modules HOME=$E2E_TMP \
+	GW_PORT=$GW GWA_PORT=$GWA GWB_PORT=$GWB DSM_PORT=$DSM SHOTS=$SHOTS CHROMIUM=$CHROMIUM NODE_PATH=$NODE_DIR/node_modules HOME=$E2E_TMP \
 		timeout 40 node "$E2E_SRC/web_browser.js" "$1" >"$E2E_TMP/browser-$1.out" 2>&1 ||
 		{ cat "$E2E_TMP/browser-$1.out" >&2; e2e_fail "browser $1 failed"; }
 	e2e_log "browser $1: $(grep -c '^ok:' "$E2E_TMP/browser-$1.out") checks passed"
@@ -218,7 +223,17 @@ done
 "$CTL" --db "$DB" --sync "$SOCK" gw add 2 "sip:127.0.0.1:$GWA" &&
 	"$CTL" --db "$DB" --sync "$SOCK" gw add 3 "sip:127.0.0.1:$GWB" &&
 	"$CTL" --db "$DB" --sync "$SOCK" rule add 1 0049 2 &&
-	"$CTL" --db "$DB" --sync "$SOCK" rule add 1 0033 3 || e2e_fail "sipcc-ctl gw/rule add failed"
+	"$CTL" --db "$DB" --sync "$SOCK" rule add 1 0033 3 &&
+	"$CTL" --db "$DB" --sync "$SOCK" ds add 2 "sip:127.0.0.1:$DSM" "desc=media server B" ||
+	e2e_fail "sipcc-ctl gw/rule/ds add failed"
+# A call to 8001 goes to set 2 of the dispatcher (web.sip).
+e2e_sipp dsm -sf "$E2E_SRC/uas_rr.xml" -i 127.0.0.1 -p "$DSM" -m 1 -timeout 20s
+e2e_wait_sipp_up dsm "$DSM"
+e2e_sipp_run dscall -sf "$E2E_SRC/uac_rr.xml" "127.0.0.1:$PROXY" -cid_str 'web-ds-%u@test' \
+	-i 127.0.0.1 -p "$UAC" -s 8001 -m 1 -timeout 20s -timeout_error
+e2e_expect_calls dscall 1
+e2e_sipp_wait dsm
+e2e_expect_calls dsm 1
 e2e_sipp gwa -sf "$E2E_SRC/uas_rr.xml" -i 127.0.0.1 -p "$GWA" -m 1 -timeout 20s
 e2e_sipp gwb -sf "$E2E_SRC/uas_reject.xml" -i 127.0.0.1 -p "$GWB" -m 1 -timeout 20s
 e2e_wait_sipp_up gwa "$GWA"

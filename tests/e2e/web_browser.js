@@ -489,6 +489,20 @@ async function gateways(page) {
 	r = await submit(page, '#dpadd');
 	expect(r.url().includes('/dialplans?done=saved'), 'the dial-plan rule is saved');
 	await shot(page, 'dialplans-edited', ['Saved.', 'national-e164']);
+
+	// The dispatcher page beside a proxy that uses the dispatcher: set 2's
+	// media server is active and has had the call to 8001.
+	let ds = '';
+	for (let i = 0; i < 50 && !/\bactive\b/.test(ds); i++) {
+		await page.goto(URL + '/dispatcher', { waitUntil: 'load' });
+		ds = (await page.$$eval('#dispatcher tr', (t) => t.map((x) => [...x.cells].map((c) => c.innerText).join('|'))))
+			.find((x) => x.includes('sip:127.0.0.1:' + env('DSM_PORT'))) || '';
+		if (!/\bactive\b/.test(ds)) await new Promise((ok) => setTimeout(ok, 200));
+	}
+	const cells = ds.split('|');
+	expect(cells[0] === '2' && cells[5] === 'active' && cells[6] === '1' && cells[7] === 'media server B',
+		'set 2: the media server is active with 1 call, as the running proxy says (' + ds + ')');
+	await shot(page, 'dispatcher-live', ['sip:127.0.0.1:' + env('DSM_PORT'), 'media server B', 'active']);
 }
 
 // accounts: an admin adds an account (a name with a quote refused first;
