@@ -335,3 +335,5 @@ EXTRA_DIST += tests/e2e/workers_reg.py
 # with the right password; enabled again, it registers and calls.
 E2E_TESTS += tests/e2e/auth_disabled.sh
 EXTRA_DIST += tests/e2e/reg_auth_disabled.xml tests/e2e/uac_auth_disabled.xml
+# The web panel's systemd unit: systemd-analyze verify, its command line.
+E2E_TESTS += tests/e2e/web_service.sh
