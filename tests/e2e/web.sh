@@ -41,8 +41,10 @@
 #     in place (refused values first); the panel's accounts managed by
 #     the admin (add, role, password reset, remove), refused to support;
 #  5. the security headers, and the cookie marked Secure over TLS; a
-#     removed account's session ends at its next request; wrong passwords
-#     lock an account for a while.
+#     session survives a restart of the panel (kept in web_session by
+#     the hash of its cookie) until it logs out; a removed account's
+#     session ends at its next request; wrong passwords lock an account
+#     for a while.
 # On the database $E2E_DB_URL (default: a new SQLite file; web_pgsql.sh
 # and web_mysql.sh run it on PostgreSQL and MariaDB).
 # Screenshots of every page are left in tests/e2e/web-screenshots/ of the
@@ -298,8 +300,39 @@ if command -v openssl >/dev/null 2>&1; then
 	tr -d '\r' <"$E2E_TMP/tls.headers" | grep -i '^set-cookie:' |
 		grep -q 'HttpOnly; SameSite=Strict; Secure' || e2e_fail "no Secure cookie over TLS"
 fi
-# A removed account's session ends at its next request.
 U=http://127.0.0.1:$WEB
+# A session survives a restart of the panel (web_session keeps it, by the
+# SHA-256 of its cookie): the same cookie and CSRF token work afterwards;
+# logging out removes the row.
+tok=$(curl -s -c "$E2E_TMP/jarr" -b "$E2E_TMP/jarr" "$U/login" | grep -o 'name="csrf" value="[0-9a-f]*"' | cut -d'"' -f4)
+got=$(curl -s -c "$E2E_TMP/jarr" -b "$E2E_TMP/jarr" -o /dev/null -w '%{http_code}' --data-urlencode "csrf=$tok" \
+	--data-urlencode "name=$ADMIN" --data-urlencode "password=$ADMIN_PW" "$U/login")
+[ "$got" = 303 ] || e2e_fail "admin cannot log in with curl: $got"
+cookie=$(awk '$6 == "sipcc_session" { print $7 }' "$E2E_TMP/jarr")
+sid=$(printf '%s' "$cookie" | sha256sum | cut -c1-64)
+[ "$(q "SELECT admin FROM web_session WHERE sid = '$sid'")" = "$ADMIN" ] ||
+	e2e_fail "the session is not in web_session by the SHA-256 of its cookie"
+[ "$(q "SELECT count(*) FROM web_session WHERE sid = '$cookie'")" = 0 ] || e2e_fail "web_session keeps the cookie itself"
+tok=$(curl -s -b "$E2E_TMP/jarr" "$U/domains" | grep -o 'name="csrf" value="[0-9a-f]*"' | head -1 | cut -d'"' -f4)
+kill "$WEB_PID"
+wait "$WEB_PID" 2>/dev/null
+"$WEB_BIN" --db "$DB" --ctl "$SOCK" --listen "127.0.0.1:$WEB" >"$E2E_TMP/web2.out" 2>&1 </dev/null &
+WEB_PID=$!
+e2e_track "$WEB_PID"
+i=0
+until curl -s -o /dev/null "$U/login"; do
+	[ $i -ge 50 ] && e2e_fail "sipcc-web did not come back: $(cat "$E2E_TMP/web2.out")"
+	sleep 0.1; i=$((i + 1))
+done
+got=$(curl -s -b "$E2E_TMP/jarr" -o "$E2E_TMP/after.html" -w '%{http_code}' "$U/subscribers")
+[ "$got" = 200 ] && grep -q "$ADMIN (admin)" "$E2E_TMP/after.html" ||
+	e2e_fail "the session did not survive the panel's restart: $got"
+got=$(curl -s -b "$E2E_TMP/jarr" -o /dev/null -w '%{http_code} %{redirect_url}' --data-urlencode "csrf=$tok" "$U/logout")
+[ "$got" = "303 $U/login" ] || e2e_fail "logout with the CSRF token from before the restart: $got"
+[ "$(q "SELECT count(*) FROM web_session WHERE sid = '$sid'")" = 0 ] || e2e_fail "logging out left the session row"
+got=$(curl -s -b "$E2E_TMP/jarr" -o /dev/null -w '%{http_code}' "$U/subscribers")
+[ "$got" = 303 ] || e2e_fail "the session still works after logout: $got"
+# A removed account's session ends at its next request.
 tok=$(curl -s -c "$E2E_TMP/jar" -b "$E2E_TMP/jar" "$U/login" | grep -o 'name="csrf" value="[0-9a-f]*"' | cut -d'"' -f4)
 got=$(curl -s -c "$E2E_TMP/jar" -b "$E2E_TMP/jar" -o /dev/null -w '%{http_code}' --data-urlencode "csrf=$tok" \
 	--data-urlencode name=helpdesk --data-urlencode "password=$SUPPORT_PW" "$U/login")

@@ -310,6 +310,7 @@ static void web_login(web_req *r)
 		return;
 	}
 	r->set_cookie = true;
+	web_session_store(r);
 	web_redirect(r, "/subscribers");
 }
 
@@ -1456,6 +1457,7 @@ static void web_aliases_get(web_req *r) { web_aliases(r, NULL, NULL, NULL); }
 
 static void web_logout(web_req *r)
 {
+	web_session_forget(r);
 	if (r->s)
 		web_session_end(r->s);
 	r->s = NULL;
@@ -1537,13 +1539,98 @@ static bool web_session_account(web_req *r)
 		web_col(st, 0, role, sizeof role);
 	db_finalize(st);
 	if (!role[0]) {
+		web_session_forget(r);
 		web_session_end(r->s);
 		r->s = NULL;
 		r->clear_cookie = true;
 		return false;
 	}
 	snprintf(r->s->role, sizeof r->s->role, "%s", role);
+	/* Its last use, for the idle limit after a restart: at most once a
+	 * minute per session. */
+	if (r->s->last - r->s->saved >= 60) {
+		char sid[65];
+		if (web_session_sid(r->s->id, sid)
+		    && db_prepare(r->d, "UPDATE web_session SET last = $1 WHERE sid = $2", &st) == SIP_OK) {
+			if (db_bind_int(st, 1, (int64_t)r->s->last) == SIP_OK && db_bind_text(st, 2, web_s(sid)) == SIP_OK)
+				(void)ctl_run(st);
+			db_finalize(st);
+		}
+		r->s->saved = r->s->last;
+	}
 	return true;
+}
+
+/* The logged-in session r->s into web_session (its id hashed), after the
+ * rows past the limits are dropped. A failure only costs the session its
+ * survival of a restart. */
+void web_session_store(web_req *r)
+{
+	char sid[65];
+	db_stmt *st;
+	if (!r->s || !web_session_sid(r->s->id, sid))
+		return;
+	if (db_prepare(r->d, "DELETE FROM web_session WHERE last < $1 OR created < $2", &st) == SIP_OK) {
+		if (db_bind_int(st, 1, (int64_t)r->now - WEB_SESSION_IDLE) == SIP_OK
+		    && db_bind_int(st, 2, (int64_t)r->now - WEB_SESSION_MAX_AGE) == SIP_OK)
+			(void)ctl_run(st);
+		db_finalize(st);
+	}
+	int rc = db_prepare(r->d, "INSERT INTO web_session (sid, csrf, admin, created, last)"
+			    " VALUES ($1, $2, $3, $4, $5)", &st);
+	if (rc == SIP_OK && (rc = db_bind_text(st, 1, web_s(sid))) == SIP_OK
+	    && (rc = db_bind_text(st, 2, web_s(r->s->csrf))) == SIP_OK
+	    && (rc = db_bind_text(st, 3, web_s(r->s->user))) == SIP_OK
+	    && (rc = db_bind_int(st, 4, (int64_t)r->s->created)) == SIP_OK
+	    && (rc = db_bind_int(st, 5, (int64_t)r->s->last)) == SIP_OK)
+		rc = ctl_run(st);
+	db_finalize(st);
+	if (rc != SIP_OK)
+		fprintf(stderr, "sipcc-web: cannot store a session: %s\n", db_error(r->d));
+	r->s->saved = r->s->last;
+}
+
+/* A cookie the session table does not know: the session of a panel that
+ * ran before this one, when the database still has it and it is within
+ * its limits (an expired one is dropped). */
+web_session *web_session_load(web_req *r, const char *cookie)
+{
+	char sid[65], csrf[WEB_TOKEN_HEX + 1] = "", user[65] = "";
+	int64_t created = 0, last = 0;
+	db_stmt *st;
+	if (!cookie || strlen(cookie) != WEB_TOKEN_HEX || !web_session_sid(cookie, sid))
+		return NULL;
+	if (db_prepare(r->d, "SELECT csrf, admin, created, last FROM web_session WHERE sid = $1", &st) == SIP_OK
+	    && db_bind_text(st, 1, web_s(sid)) == SIP_OK && db_step(st) == DB_ROW) {
+		web_col(st, 0, csrf, sizeof csrf);
+		web_col(st, 1, user, sizeof user);
+		created = db_column_int(st, 2);
+		last = db_column_int(st, 3);
+	}
+	db_finalize(st);
+	if (!user[0])
+		return NULL;
+	web_session *s = web_session_adopt(cookie, csrf, user, (time_t)created, (time_t)last, r->now);
+	if (!s && db_prepare(r->d, "DELETE FROM web_session WHERE sid = $1", &st) == SIP_OK) {
+		if (db_bind_text(st, 1, web_s(sid)) == SIP_OK)
+			(void)ctl_run(st);
+		db_finalize(st);
+	}
+	return s;
+}
+
+/* r->s ends (logout, its account removed): its row goes too. */
+void web_session_forget(web_req *r)
+{
+	char sid[65];
+	db_stmt *st;
+	if (!r->s || !r->s->user[0] || !web_session_sid(r->s->id, sid))
+		return;
+	if (db_prepare(r->d, "DELETE FROM web_session WHERE sid = $1", &st) == SIP_OK) {
+		if (db_bind_text(st, 1, web_s(sid)) == SIP_OK)
+			(void)ctl_run(st);
+		db_finalize(st);
+	}
 }
 
 /* The CSRF token a POST carries ("" when none). */
