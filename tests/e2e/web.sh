@@ -29,7 +29,7 @@
 #     and its CSV export, the audit log, logout; a support account is
 #     refused a change (403); a second call, in progress, on the calls
 #     page, ended with its button (both sides get a BYE, the CDR says the
-#     operator ended it); the statistics page; bob disabled with the
+#     operator ended it); the statistics page; ops: bob disabled with the
 #     button of his row (the proxy answers his REGISTER 403 "Subscriber
 #     Disabled") and enabled again (he registers); a call to a gateway
 #     that answers and one to a gateway that rejects: their CDR and
@@ -41,7 +41,7 @@
 #     in place (refused values first); the panel's accounts managed by
 #     the admin (add, role, password reset, remove), refused to support;
 #  5. the security headers, and the cookie marked Secure over TLS; a
-#     session survives a restart of the panel (kept in web_session by
+#     session survives a restart of the panel (ops) (kept in web_session by
 #     the hash of its cookie) until it logs out; a removed account's
 #     session ends at its next request; wrong passwords lock an account
 #     for a while.
@@ -67,7 +67,17 @@ CTL=${SIPCC_CTL:-$top_builddir/sipcc-ctl}
 e2e_ports UAS PROXY UAC WEB WEBTLS GW GWA GWB DSM
 DB=${E2E_DB_URL:-sqlite:$E2E_TMP/web.db}
 SOCK=$E2E_TMP/sipcc.ctl
-SHOTS=${E2E_SHOTS:-$top_builddir/tests/e2e/web-screenshots}
+# WEB_PART: main (web.sh: 1 to 5 below), ops (web_ops.sh: 1, 2 and the
+# part of 4 and 5 marked "ops") or all (the PostgreSQL and MariaDB runs),
+# so that neither SQLite run is too long.
+WEB_PART=${WEB_PART:-main}
+main_part() { [ "$WEB_PART" != ops ]; }
+ops_part() { [ "$WEB_PART" != main ]; }
+if [ "$WEB_PART" = ops ]; then
+	SHOTS=${E2E_SHOTS:-$top_builddir/tests/e2e/web-screenshots/ops}
+else
+	SHOTS=${E2E_SHOTS:-$top_builddir/tests/e2e/web-screenshots}
+fi
 mkdir -p "$SHOTS" && rm -f "$SHOTS"/*.png
 # q SQL: one query on the database, rows as "a|b" lines.
 q() {
@@ -112,6 +122,8 @@ until curl -s -o /dev/null "http://127.0.0.1:$WEB/login"; do
 	[ $i -ge 50 ] && e2e_fail "sipcc-web not answering on port $WEB"
 	sleep 0.1; i=$((i + 1))
 done
+
+U=http://127.0.0.1:$WEB
 
 browser() { # setup|check
 	WEB_URL=http://127.0.0.1:$WEB ADMIN=$ADMIN ADMIN_PW=$ADMIN_PW SUPPORT=helpdesk \
@@ -176,6 +188,7 @@ until [ "$(q 'SELECT count(*) FROM acc_cdrs')" = 1 ]; do
 	sleep 0.1; i=$((i + 1))
 done
 
+if main_part; then
 # 4.
 browser check
 e2e_sipp end_uas -sf "$E2E_SRC/uas_wait_bye.xml" -i 127.0.0.1 -p "$UAS" -m 1 -timeout 30s
@@ -194,6 +207,8 @@ until [ "$(q "SELECT end_reason, hangup_by FROM acc_cdrs WHERE callid = 'web-end
 done
 [ "$(q "SELECT count(*) FROM web_audit WHERE action = 'call end'")" = 1 ] ||
 	e2e_fail "ending the call is not in the audit log"
+fi
+if ops_part; then
 # bob disabled in the browser: the proxy answers his REGISTER (with the
 # right password) 403 "Subscriber Disabled" once it has seen the change
 # (its credential cache holds bob: it is emptied on the table's change);
@@ -277,6 +292,8 @@ got=$(q "SELECT action, object, detail FROM web_audit WHERE action LIKE 'account
 [ "$(q "SELECT count(*) FROM web_admin WHERE name IN ('ops2', 'eve')")" = 0 ] ||
 	e2e_fail "ops2 or eve is still an account"
 
+fi
+if main_part; then
 # 5.
 curl -s -D "$E2E_TMP/headers" -o /dev/null "http://127.0.0.1:$WEB/login"
 for h in "Content-Security-Policy: default-src 'self'" "X-Frame-Options: DENY" \
@@ -300,7 +317,8 @@ if command -v openssl >/dev/null 2>&1; then
 	tr -d '\r' <"$E2E_TMP/tls.headers" | grep -i '^set-cookie:' |
 		grep -q 'HttpOnly; SameSite=Strict; Secure' || e2e_fail "no Secure cookie over TLS"
 fi
-U=http://127.0.0.1:$WEB
+fi
+if ops_part; then
 # A session survives a restart of the panel (web_session keeps it, by the
 # SHA-256 of its cookie): the same cookie and CSRF token work afterwards;
 # logging out removes the row.
@@ -332,6 +350,8 @@ got=$(curl -s -b "$E2E_TMP/jarr" -o /dev/null -w '%{http_code} %{redirect_url}' 
 [ "$(q "SELECT count(*) FROM web_session WHERE sid = '$sid'")" = 0 ] || e2e_fail "logging out left the session row"
 got=$(curl -s -b "$E2E_TMP/jarr" -o /dev/null -w '%{http_code}' "$U/subscribers")
 [ "$got" = 303 ] || e2e_fail "the session still works after logout: $got"
+fi
+if main_part; then
 # A removed account's session ends at its next request.
 tok=$(curl -s -c "$E2E_TMP/jar" -b "$E2E_TMP/jar" "$U/login" | grep -o 'name="csrf" value="[0-9a-f]*"' | cut -d'"' -f4)
 got=$(curl -s -c "$E2E_TMP/jar" -b "$E2E_TMP/jar" -o /dev/null -w '%{http_code}' --data-urlencode "csrf=$tok" \
@@ -357,4 +377,5 @@ done
 [ "$(login_code "$ADMIN_PW")" = 429 ] && grep -q 'Too many wrong passwords' "$E2E_TMP/login3.html" ||
 	e2e_fail "a locked account logs in"
 e2e_log "admin locked after $n more wrong passwords"
+fi
 e2e_log "screenshots in $SHOTS: $(cd "$SHOTS" && ls | tr '\n' ' ')"
