@@ -39,6 +39,7 @@ typedef struct acc_row {
 	sip_str caller, callee, end_reason, hangup_by;
 	int64_t start_time, end_time; /* Unix seconds */
 	int64_t duration_ms;
+	int64_t gw_id;               /* all three: the drouting gateway, 0: none */
 } acc_row;
 
 /* The table a kind goes to: "acc", "missed_calls", "acc_cdrs". */
@@ -63,11 +64,13 @@ struct acc_req_in {
 	sip_str reason;
 	sip_str src_ip;
 	int64_t time;
+	int64_t gw_id;               /* the drouting gateway it went to, 0: none */
 };
 /* Build a record; NULL without memory or without a request. */
 acc_row *acc_row_request(const struct acc_req_in *in);
 /* A CDR for dialog d that ended for why after duration_ms; now is the
- * wall clock in ms at its end. hangup_by is "caller", "callee" or "". */
+ * wall clock in ms at its end. hangup_by is "caller", "callee" or "".
+ * Its gateway is d->gw_id. */
 acc_row *acc_row_cdr(const dlg *d, enum dlg_end_reason why, uint64_t duration_ms,
 		     int64_t now_ms, const char *hangup_by);
 void acc_row_free(acc_row *r);

@@ -30,6 +30,7 @@
 #include "core/status.h"
 #include "core/timer.h"
 #include "core/worker.h"
+#include "drouting/drouting.h"
 #include "proxy/host.h"
 
 
@@ -57,6 +58,7 @@ static struct {
 	unsigned queue_max;
 	_Atomic unsigned long written, dropped, failed;
 	const struct dlg_api *dlg;   /* the dialog module, NULL when not used */
+	const struct dr_api *dr;     /* drouting, NULL when not used */
 } A;
 
 /* One worker's queue. */
@@ -296,8 +298,13 @@ static void acc_txn_final(txn *s, int code)
 	/* The dialog of an answered INVITE, also when dlg_manage() came after
 	 * do_accounting(). */
 	dlg *dd = A.dlg ? A.dlg->of_txn(s) : NULL;
-	if ((f & ACC_F_CDR) && code < 300 && dd && dd->state != DLG_ENDED)
+	/* The gateway drouting sent the call to last: the one that answered
+	 * or failed last. The CDR written at the dialog's end carries it. */
+	int64_t gw = A.dr ? A.dr->txn_gw(s) : 0;
+	if ((f & ACC_F_CDR) && code < 300 && dd && dd->state != DLG_ENDED) {
 		dd->user_flags |= f & (ACC_F_LOG | ACC_F_DB | ACC_F_CDR);
+		dd->gw_id = gw;
+	}
 	bool acc = code < 300 || (f & ACC_F_FAILED);
 	bool missed = code >= 300 && s->is_invite && (f & ACC_F_MISSED);
 	if (!acc && !missed)
@@ -316,6 +323,7 @@ static void acc_txn_final(txn *s, int code)
 		.ruri = c->ruri,
 		.src_ip = acc_src_ip(&s->src, ip, sizeof ip),
 		.time = acc_wall_ms() / 1000,
+		.gw_id = gw,
 	};
 	if (acc) {
 		in.kind = ACC_KIND_ACC;
@@ -437,6 +445,8 @@ static void acc_module_init(sip_timer_wheel *w)
 	acc_worker_init(w);
 	/* The dialog module, when the policy tracks dialogs. */
 	A.dlg = proxy_module_api("dialog");
+	/* drouting, when the policy routes to gateways: their ids in rows. */
+	A.dr = proxy_module_api("drouting");
 	static const struct dlg_callbacks cb = { .on_end = acc_dlg_end };
 	if (dlg_callbacks_add(&cb) != SIP_OK)
 		LOG_WARN("acc: cannot follow dialogs; no CDRs");

@@ -103,6 +103,7 @@ acc_row *acc_row_request(const struct acc_req_in *in)
 	t.sip_reason = in->reason.len || !resp ? in->reason : resp->reason;
 	t.src_ip = in->src_ip;
 	t.time = in->time;
+	t.gw_id = in->gw_id;
 	sip_naddr *f = sip_msg_from(h), *to = sip_msg_to(h);
 	if (f) {
 		t.from_user = f->uri.user;
@@ -139,6 +140,7 @@ acc_row *acc_row_cdr(const dlg *d, enum dlg_end_reason why, uint64_t duration_ms
 	t.end_time = now_ms / 1000;
 	t.start_time = (now_ms - (int64_t)duration_ms) / 1000;
 	t.duration_ms = (int64_t)duration_ms;
+	t.gw_id = d->gw_id;
 	const char *er = acc_end_reason_name(why);
 	t.end_reason = sip_str_make(er, strlen(er));
 	if (hangup_by)
@@ -172,6 +174,8 @@ static int acc_bind_req(db_stmt *st, const acc_row *r)
 		rc = db_bind_int(st, i++, r->time);
 	for (unsigned k = 0; rc == SIP_OK && k < sizeof s3 / sizeof s3[0]; k++)
 		rc = db_bind_text(st, i++, s3[k]);
+	if (rc == SIP_OK)
+		rc = db_bind_int(st, i++, r->gw_id);
 	return rc;
 }
 
@@ -184,24 +188,24 @@ int acc_row_insert(db *d, const acc_row *r)
 	case ACC_KIND_ACC:
 		rc = db_prepare(d, "INSERT INTO acc (method, from_tag, to_tag, callid, sip_code,"
 				" sip_reason, time, src_ip, from_user, from_domain, to_user, to_domain,"
-				" ruri_user, ruri_domain) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
-				" $10, $11, $12, $13, $14)", &st);
+				" ruri_user, ruri_domain, gw_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
+				" $9, $10, $11, $12, $13, $14, $15)", &st);
 		if (rc == SIP_OK)
 			rc = acc_bind_req(st, r);
 		break;
 	case ACC_KIND_MISSED:
 		rc = db_prepare(d, "INSERT INTO missed_calls (method, from_tag, to_tag, callid,"
 				" sip_code, sip_reason, time, src_ip, from_user, from_domain, to_user,"
-				" to_domain, ruri_user, ruri_domain) VALUES ($1, $2, $3, $4, $5, $6, $7,"
-				" $8, $9, $10, $11, $12, $13, $14)", &st);
+				" to_domain, ruri_user, ruri_domain, gw_id) VALUES ($1, $2, $3, $4, $5,"
+				" $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)", &st);
 		if (rc == SIP_OK)
 			rc = acc_bind_req(st, r);
 		break;
 	case ACC_KIND_CDR:
 	default:
 		rc = db_prepare(d, "INSERT INTO acc_cdrs (caller, callee, callid, from_tag, to_tag,"
-				" start_time, end_time, duration_ms, end_reason, hangup_by)"
-				" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", &st);
+				" start_time, end_time, duration_ms, end_reason, hangup_by, gw_id)"
+				" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)", &st);
 		if (rc == SIP_OK && (rc = db_bind_text(st, 1, r->caller)) == SIP_OK
 		    && (rc = db_bind_text(st, 2, r->callee)) == SIP_OK
 		    && (rc = db_bind_text(st, 3, r->callid)) == SIP_OK
@@ -210,8 +214,9 @@ int acc_row_insert(db *d, const acc_row *r)
 		    && (rc = db_bind_int(st, 6, r->start_time)) == SIP_OK
 		    && (rc = db_bind_int(st, 7, r->end_time)) == SIP_OK
 		    && (rc = db_bind_int(st, 8, r->duration_ms)) == SIP_OK
-		    && (rc = db_bind_text(st, 9, r->end_reason)) == SIP_OK)
-			rc = db_bind_text(st, 10, r->hangup_by);
+		    && (rc = db_bind_text(st, 9, r->end_reason)) == SIP_OK
+		    && (rc = db_bind_text(st, 10, r->hangup_by)) == SIP_OK)
+			rc = db_bind_int(st, 11, r->gw_id);
 		break;
 	}
 	if (rc == SIP_OK) {

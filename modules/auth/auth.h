@@ -113,6 +113,8 @@ struct auth_ctx {
 	bool stale;               /* the last check found a stale nonce */
 	bool db_error;            /* the last check could not be made (AUTH_ERROR):
 				   * the challenge functions answer 503 */
+	bool disabled;            /* the last check found good credentials of a
+				   * disabled subscriber: they answer 403 */
 	bool ok;                  /* credentials verified */
 	sip_str user, realm;      /* the authenticated identity */
 	struct sip_hdr *hdr;      /* the header holding them */

@@ -60,6 +60,7 @@ struct auth_row {
 	struct auth_cache_ent ce;   /* in the cache (auth_cache.h) */
 	size_t size;                /* bytes, data included */
 	int status;                 /* SIP_OK, SIP_ENOTFOUND, or why the query failed */
+	bool disabled;              /* subscriber.disabled: credentials refused */
 	sip_str user, realm;        /* in data */
 	sip_str password, ha1, ha1_sha256;
 	char data[];
@@ -220,6 +221,7 @@ static struct auth_row *auth_row_new(int status, sip_str user, sip_str realm, si
 		return NULL;
 	r->size = sizeof *r + n + 1;
 	r->status = status;
+	r->disabled = false;
 	char *p = r->data;
 	sip_str *dst[5] = { &r->user, &r->realm, &r->password, &r->ha1, &r->ha1_sha256 };
 	sip_str src[5] = { user, realm, pw, ha1, ha1_256 };
@@ -263,7 +265,7 @@ static int auth_row_ha1(const struct auth_row *r, enum auth_alg alg, char *ha1, 
  * NULL with *rc a database status. */
 static struct auth_row *auth_read_row(db *d, db_stmt **st, sip_str user, sip_str realm, int *rc)
 {
-	if (!*st && (*rc = db_prepare(d, "SELECT password, ha1, ha1_sha256 FROM subscriber"
+	if (!*st && (*rc = db_prepare(d, "SELECT password, ha1, ha1_sha256, disabled FROM subscriber"
 				      " WHERE username = $1 AND domain = $2", st)) != SIP_OK)
 		return NULL;
 	*rc = db_bind_text(*st, 1, user);
@@ -272,9 +274,12 @@ static struct auth_row *auth_read_row(db *d, db_stmt **st, sip_str user, sip_str
 	if (*rc == SIP_OK)
 		*rc = db_step(*st);
 	struct auth_row *r = NULL;
-	if (*rc == DB_ROW)
+	if (*rc == DB_ROW) {
 		r = auth_row_new(SIP_OK, user, realm, db_column_text(*st, 0), db_column_text(*st, 1),
 				 db_column_text(*st, 2));
+		if (r)
+			r->disabled = db_column_int(*st, 3) != 0;
+	}
 	else if (*rc == SIP_OK)
 		r = auth_row_new(SIP_ENOTFOUND, user, realm, SIP_STR_NULL, SIP_STR_NULL, SIP_STR_NULL);
 	if (!r && (*rc == DB_ROW || *rc == SIP_OK))
@@ -503,11 +508,14 @@ static int auth_fetch_row(struct sip_ctx *ctx, sip_str user, sip_str realm,
  * SIP_ENOTFOUND (no such subscriber or no usable secret), a database
  * status, or SIP_AGAIN (auth_fetch_row). */
 static int auth_fetch_ha1(struct sip_ctx *ctx, sip_str user, sip_str realm, enum auth_alg alg,
-			  char *ha1, size_t *len)
+			  char *ha1, size_t *len, bool *disabled)
 {
 	const struct auth_row *r;
 	int rc = auth_fetch_row(ctx, user, realm, &r);
-	return rc == SIP_OK ? auth_row_ha1(r, alg, ha1, len) : rc;
+	if (rc != SIP_OK)
+		return rc;
+	*disabled = r->status == SIP_OK && r->disabled;
+	return auth_row_ha1(r, alg, ha1, len);
 }
 
 /* does_uri_exist(uri): whether user@host of uri is a subscriber (the
@@ -528,7 +536,9 @@ int64_t sipcc_fn_does_uri_exist(struct sip_ctx *ctx, const char *s, size_t len)
 			 SIP_STR_ARG(u.user), SIP_STR_ARG(u.host), sip_strerror(rc));
 		return SIPCC_AUTH_ERROR;
 	}
-	return r->status == SIP_OK ? SIPCC_AUTH_OK : SIPCC_AUTH_USER_UNKNOWN;
+	if (r->status != SIP_OK)
+		return SIPCC_AUTH_USER_UNKNOWN;
+	return r->disabled ? SIPCC_AUTH_USER_DISABLED : SIPCC_AUTH_OK;
 }
 
 /* A failed check of credentials, at notice: what fail2ban-style tools
@@ -569,6 +579,7 @@ static int64_t auth_authorize(struct sip_ctx *ctx, const char *rs, size_t rlen,
 		return SIPCC_AUTH_ERROR;
 	st->stale = false;
 	st->db_error = false;
+	st->disabled = false;
 	if (!m->is_request || m->method == SIP_METHOD_ACK || m->method == SIP_METHOD_CANCEL)
 		return SIPCC_AUTH_NO_CREDENTIALS;
 	struct auth_creds c;
@@ -606,7 +617,8 @@ static int64_t auth_authorize(struct sip_ctx *ctx, const char *rs, size_t rlen,
 	 * request cannot be reused anyway, its nonce-count being spent. */
 	char ha1[AUTH_HEX_MAX + 1], want[AUTH_HEX_MAX + 1], got[AUTH_HEX_MAX + 1];
 	size_t ha1_len = 0;
-	int rc = auth_fetch_ha1(ctx, c.username, realm, c.alg, ha1, &ha1_len);
+	bool disabled = false;
+	int rc = auth_fetch_ha1(ctx, c.username, realm, c.alg, ha1, &ha1_len, &disabled);
 	if (rc == SIP_AGAIN)
 		return SIPCC_AUTH_ERROR;    /* the message waits; the route asks again */
 	if (rc == SIP_ENOTFOUND) {
@@ -635,6 +647,13 @@ static int64_t auth_authorize(struct sip_ctx *ctx, const char *rs, size_t rlen,
 	if (!auth_nc_accept(seq, c.qop.len ? c.nc_val : 1)) {
 		auth_log_failure(ctx, &c, realm, "replayed nonce-count");
 		return SIPCC_AUTH_INVALID_NONCE;
+	}
+	/* Only after the password matched: a guess learns nothing about
+	 * whether the name exists or is disabled. */
+	if (disabled) {
+		auth_log_failure(ctx, &c, realm, "disabled subscriber");
+		st->disabled = true;
+		return SIPCC_AUTH_USER_DISABLED;
 	}
 	st->ok = true;
 	st->user = c.username;
@@ -669,6 +688,11 @@ static bool auth_challenge(struct sip_ctx *ctx, const char *rs, size_t rlen, int
 	struct auth_ctx *last = auth_cur(ctx);
 	if (last && last->db_error)
 		return auth_reply_503(ctx) == SIP_OK;
+	/* A challenge would make the phone send the same good credentials
+	 * again, in a loop: refuse for good, saying why. */
+	if (last && last->disabled)
+		return proxy_reply_hdrs(ctx, 403, SIP_STR_LIT("Subscriber Disabled"), SIP_STR_NULL,
+					true) == SIP_OK;
 	for (size_t i = 0; i < rlen; i++)
 		if (rs[i] == '"' || rs[i] == '\\' || rs[i] == '\r' || rs[i] == '\n') {
 			LOG_WARN("auth: realm '%.*s' cannot be quoted; not challenging", (int)rlen, rs);

@@ -228,6 +228,15 @@ static void dr_txn_final(txn *s, int code)
 		dr_call_timed_out(*proxy_txn_slot(s, &sipcc_module_drouting));
 }
 
+/* The gateway of s for accounting (struct dr_api). */
+static int64_t dr_txn_gw(txn *s)
+{
+	const struct dr_call *c = *proxy_txn_slot(s, &sipcc_module_drouting);
+	return c && c->has_gw ? c->gw_id : 0;
+}
+
+static const struct dr_api dr_api = { .txn_gw = dr_txn_gw };
+
 /* ---- start-up ---- */
 
 /* The tables are loaded by the database worker and reloaded on the
@@ -256,5 +265,6 @@ sipcc_module sipcc_module_drouting = {
 	.route_txn = dr_route_txn,
 	.final = dr_txn_final,
 	.call_copy = dr_call_copy,
+	.api = &dr_api,
 	.workers_safe = true,
 };

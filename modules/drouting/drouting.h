@@ -102,4 +102,12 @@ void dr_gw_call_failed(int64_t id);
 void dr_health_init(sip_timer_wheel *w);
 void dr_health_destroy(void);
 
+/* What other modules ask drouting (proxy_module_api("drouting")). */
+struct txn;
+struct dr_api {
+	/* The id of the gateway transaction s was last sent to (the one
+	 * that answered, or failed last), 0 when none. */
+	int64_t (*txn_gw)(struct txn *s);
+};
+
 #endif

@@ -204,7 +204,7 @@ void db_finalize(db_stmt *st);
 /* ---- schema ---- */
 
 /* Version the schema of runtime/db/schema.c reaches. */
-#define DB_SCHEMA_VERSION 8
+#define DB_SCHEMA_VERSION 9
 
 /* Apply the migrations the database lacks, each in its own transaction
  * together with the version bump, under a lock so proxies starting at the

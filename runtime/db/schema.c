@@ -498,6 +498,44 @@ static const char *const v8_mysql[] = {
 	NULL
 };
 
+/* v9: subscriber.disabled, 1 for a subscriber whose credentials are
+ * refused (www_authorize/proxy_authorize answer AUTH_USER_DISABLED) while
+ * its row, password and data stay. The table's change serial (v5's
+ * triggers fire on UPDATE) empties the proxy's credential cache, so a
+ * subscriber disabled or enabled is seen at its next request.
+ * gw_id in acc, missed_calls and acc_cdrs: the dr_gateway id the call
+ * was last sent to by drouting (the gateway that answered, or failed
+ * last), 0 when it went to no gateway; what ASR and ACD per gateway are
+ * computed from.
+ * web_session: the logged-in sessions of sipcc-web, so a restart of the
+ * panel does not log its users out: sid is the SHA-256 (hex) of the
+ * session cookie, never the cookie itself; csrf the session's form
+ * token; admin the account; created and last (Unix time) for the
+ * panel's idle and age limits. */
+#define V9_SESSION(CREATE, TAIL) \
+	CREATE " web_session (" \
+	" sid VARCHAR(64) NOT NULL PRIMARY KEY," \
+	" csrf VARCHAR(64) NOT NULL," \
+	" admin VARCHAR(64) NOT NULL," \
+	" created BIGINT NOT NULL," \
+	" last BIGINT NOT NULL)" TAIL
+static const char *const v9_sql[] = {
+	"ALTER TABLE subscriber ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0",
+	"ALTER TABLE acc ADD COLUMN gw_id BIGINT NOT NULL DEFAULT 0",
+	"ALTER TABLE missed_calls ADD COLUMN gw_id BIGINT NOT NULL DEFAULT 0",
+	"ALTER TABLE acc_cdrs ADD COLUMN gw_id BIGINT NOT NULL DEFAULT 0",
+	V9_SESSION(V5_NEW, ""),
+	NULL
+};
+static const char *const v9_mysql[] = {
+	"ALTER TABLE subscriber ADD COLUMN IF NOT EXISTS disabled INTEGER NOT NULL DEFAULT 0",
+	"ALTER TABLE acc ADD COLUMN IF NOT EXISTS gw_id BIGINT NOT NULL DEFAULT 0",
+	"ALTER TABLE missed_calls ADD COLUMN IF NOT EXISTS gw_id BIGINT NOT NULL DEFAULT 0",
+	"ALTER TABLE acc_cdrs ADD COLUMN IF NOT EXISTS gw_id BIGINT NOT NULL DEFAULT 0",
+	V9_SESSION(V5_AGAIN, V1_MY_TABLE),
+	NULL
+};
+
 /* Every entry needs its statements for all three backends; one left NULL
  * makes that migration fail on that backend with an error naming it. */
 static const db_migration db_migrations[] = {
@@ -510,6 +548,7 @@ static const db_migration db_migrations[] = {
 	{ 6, "dispatcher, dr_gateway probe", v6_sqlite, v6_pgsql, v6_mysql },
 	{ 7, "trunk", v7_sqlite, v7_pgsql, v7_mysql },
 	{ 8, "web_admin, web_audit", v8_sqlite, v8_pgsql, v8_mysql },
+	{ 9, "subscriber disabled, acc gw_id, web_session", v9_sql, v9_sql, v9_mysql },
 };
 
 _Static_assert(sizeof(db_migrations) / sizeof(db_migrations[0]) == DB_SCHEMA_VERSION,
@@ -519,6 +558,7 @@ _Static_assert(sizeof(db_migrations) / sizeof(db_migrations[0]) == DB_SCHEMA_VER
  * drops them in), then the version table. A migration that creates a
  * table adds it here; test_db checks that none is left behind. */
 static const char *const db_tables_drop[] = {
+	"DROP TABLE IF EXISTS web_session",
 	"DROP TABLE IF EXISTS web_audit", "DROP TABLE IF EXISTS web_admin",
 	"DROP TABLE IF EXISTS trunk",
 	"DROP TABLE IF EXISTS dispatcher",

@@ -94,6 +94,7 @@ struct dlg {
 	uint64_t created_ms, confirmed_ms, ended_ms;
 	uint32_t timeout_s;          /* lifetime from confirmation */
 	uint32_t user_flags;         /* upper layers' marks (acc: write a CDR) */
+	int64_t gw_id;               /* acc: the drouting gateway that answered, 0: none */
 	bool bye_from_callee;        /* the BYE that ended it came from the callee */
 	sip_str caller_from;         /* the INVITE's whole From value (with the tag) */
 	sip_str callee_to;           /* the confirming reply's whole To value (with the tag) */

@@ -331,3 +331,13 @@ clean-web-screenshots:
 # seen by lookups on the other, nonces answered on either.
 E2E_TESTS += tests/e2e/workers_registrar.sh
 EXTRA_DIST += tests/e2e/workers_reg.py
+# A disabled subscriber: 403 "Subscriber Disabled" for REGISTER and INVITE
+# with the right password; enabled again, it registers and calls.
+E2E_TESTS += tests/e2e/auth_disabled.sh
+EXTRA_DIST += tests/e2e/reg_auth_disabled.xml tests/e2e/uac_auth_disabled.xml
+# The web panel's systemd unit: systemd-analyze verify, its command line.
+E2E_TESTS += tests/e2e/web_service.sh
+# The web panel's second browser test (web.sh WEB_PART=ops): disabled
+# subscribers, ASR and ACD per gateway, the dispatcher, editing, accounts,
+# sessions across a restart.
+E2E_TESTS += tests/e2e/web_ops.sh

@@ -29,10 +29,22 @@
 #     and its CSV export, the audit log, logout; a support account is
 #     refused a change (403); a second call, in progress, on the calls
 #     page, ended with its button (both sides get a BYE, the CDR says the
-#     operator ended it); the statistics page;
+#     operator ended it); the statistics page; ops: bob disabled with the
+#     button of his row (the proxy answers his REGISTER 403 "Subscriber
+#     Disabled") and enabled again (he registers); a call to a gateway
+#     that answers and one to a gateway that rejects: their CDR and
+#     missed call name the gateway, and the CDR page shows ASR and ACD per
+#     gateway (table and bars);
+#     a call to 8001 through the dispatcher's set 2 (web.sip): the
+#     dispatcher page shows that media server active with its call;
+#     gateway 3, rule 3, the trusted network and the dial-plan rule edited
+#     in place (refused values first); the panel's accounts managed by
+#     the admin (add, role, password reset, remove), refused to support;
 #  5. the security headers, and the cookie marked Secure over TLS; a
-#     removed account's session ends at its next request; wrong passwords
-#     lock an account for a while.
+#     session survives a restart of the panel (ops) (kept in web_session by
+#     the hash of its cookie) until it logs out; a removed account's
+#     session ends at its next request; wrong passwords lock an account
+#     for a while.
 # On the database $E2E_DB_URL (default: a new SQLite file; web_pgsql.sh
 # and web_mysql.sh run it on PostgreSQL and MariaDB).
 # Screenshots of every page are left in tests/e2e/web-screenshots/ of the
@@ -52,10 +64,20 @@ WEB_BIN=${SIPCC_WEB:-$top_builddir/sipcc-web}
 CTL=${SIPCC_CTL:-$top_builddir/sipcc-ctl}
 [ -x "$CTL" ] || e2e_error "sipcc-ctl not found: SIPCC_CTL=$CTL"
 [ -x "$WEB_BIN" ] || e2e_error "sipcc-web not found: SIPCC_WEB=$WEB_BIN"
-e2e_ports UAS PROXY UAC WEB WEBTLS GW
+e2e_ports UAS PROXY UAC WEB WEBTLS GW GWA GWB DSM
 DB=${E2E_DB_URL:-sqlite:$E2E_TMP/web.db}
 SOCK=$E2E_TMP/sipcc.ctl
-SHOTS=${E2E_SHOTS:-$top_builddir/tests/e2e/web-screenshots}
+# WEB_PART: main (web.sh: 1 to 5 below), ops (web_ops.sh: 1, 2 and the
+# part of 4 and 5 marked "ops") or all (the PostgreSQL and MariaDB runs),
+# so that neither SQLite run is too long.
+WEB_PART=${WEB_PART:-main}
+main_part() { [ "$WEB_PART" != ops ]; }
+ops_part() { [ "$WEB_PART" != main ]; }
+if [ "$WEB_PART" = ops ]; then
+	SHOTS=${E2E_SHOTS:-$top_builddir/tests/e2e/web-screenshots/ops}
+else
+	SHOTS=${E2E_SHOTS:-$top_builddir/tests/e2e/web-screenshots}
+fi
 mkdir -p "$SHOTS" && rm -f "$SHOTS"/*.png
 # q SQL: one query on the database, rows as "a|b" lines.
 q() {
@@ -101,10 +123,12 @@ until curl -s -o /dev/null "http://127.0.0.1:$WEB/login"; do
 	sleep 0.1; i=$((i + 1))
 done
 
+U=http://127.0.0.1:$WEB
+
 browser() { # setup|check
 	WEB_URL=http://127.0.0.1:$WEB ADMIN=$ADMIN ADMIN_PW=$ADMIN_PW SUPPORT=helpdesk \
 	SUPPORT_PW=$SUPPORT_PW SUB_PW=$SUB_PW DOMAIN=127.0.0.1 CONTACT=sip:bob@127.0.0.1:$UAS \
-	GW_PORT=$GW SHOTS=$SHOTS CHROMIUM=$CHROMIUM NODE_PATH=$NODE_DIR/node_modules HOME=$E2E_TMP \
+	GW_PORT=$GW GWA_PORT=$GWA GWB_PORT=$GWB DSM_PORT=$DSM SHOTS=$SHOTS CHROMIUM=$CHROMIUM NODE_PATH=$NODE_DIR/node_modules HOME=$E2E_TMP \
 		timeout 40 node "$E2E_SRC/web_browser.js" "$1" >"$E2E_TMP/browser-$1.out" 2>&1 ||
 		{ cat "$E2E_TMP/browser-$1.out" >&2; e2e_fail "browser $1 failed"; }
 	e2e_log "browser $1: $(grep -c '^ok:' "$E2E_TMP/browser-$1.out") checks passed"
@@ -164,6 +188,7 @@ until [ "$(q 'SELECT count(*) FROM acc_cdrs')" = 1 ]; do
 	sleep 0.1; i=$((i + 1))
 done
 
+if main_part; then
 # 4.
 browser check
 e2e_sipp end_uas -sf "$E2E_SRC/uas_wait_bye.xml" -i 127.0.0.1 -p "$UAS" -m 1 -timeout 30s
@@ -182,7 +207,93 @@ until [ "$(q "SELECT end_reason, hangup_by FROM acc_cdrs WHERE callid = 'web-end
 done
 [ "$(q "SELECT count(*) FROM web_audit WHERE action = 'call end'")" = 1 ] ||
 	e2e_fail "ending the call is not in the audit log"
+fi
+if ops_part; then
+# bob disabled in the browser: the proxy answers his REGISTER (with the
+# right password) 403 "Subscriber Disabled" once it has seen the change
+# (its credential cache holds bob: it is emptied on the table's change);
+# enabled again, he registers.
+browser disable
+[ "$(q "SELECT disabled FROM subscriber WHERE username = 'bob'")" = 1 ] || e2e_fail "bob is not disabled"
+i=0
+while :; do
+	e2e_sipp_run regdis -sf "$E2E_SRC/reg_auth_disabled.xml" "127.0.0.1:$PROXY" -i 127.0.0.1 \
+		-p "$UAC" -s bob -au bob -ap "$SUB_PW" -key contact_port "$UAS" -key domain 127.0.0.1 \
+		-m 1 -timeout 5s -timeout_error
+	[ "$SIPP_RC_regdis" = 0 ] && break
+	[ $i -ge 5 ] && e2e_fail "the disabled bob's REGISTER did not get 403 Subscriber Disabled"
+	sleep 1; i=$((i + 1))
+done
+browser enable
+[ "$(q "SELECT disabled FROM subscriber WHERE username = 'bob'")" = 0 ] || e2e_fail "bob is not enabled"
+i=0
+while :; do
+	e2e_sipp_run reg2 -sf "$E2E_SRC/web_reg.xml" "127.0.0.1:$PROXY" -i 127.0.0.1 -p "$UAC" \
+		-s bob -au bob -ap "$SUB_PW" -key contact_port "$UAS" -m 1 -timeout 5s -timeout_error
+	[ "$SIPP_RC_reg2" = 0 ] && break
+	[ $i -ge 5 ] && e2e_fail "bob cannot register once enabled again"
+	sleep 1; i=$((i + 1))
+done
+# Two gateways, sipp UASs: 0049... goes to gateway 2, which answers,
+# 0033... to gateway 3, which rejects (486). acc writes each call's
+# gateway (gw_id); the CDR page shows ASR and ACD per gateway.
+"$CTL" --db "$DB" --sync "$SOCK" gw add 2 "sip:127.0.0.1:$GWA" &&
+	"$CTL" --db "$DB" --sync "$SOCK" gw add 3 "sip:127.0.0.1:$GWB" &&
+	"$CTL" --db "$DB" --sync "$SOCK" rule add 1 0049 2 &&
+	"$CTL" --db "$DB" --sync "$SOCK" rule add 1 0033 3 &&
+	"$CTL" --db "$DB" --sync "$SOCK" ds add 2 "sip:127.0.0.1:$DSM" "desc=media server B" ||
+	e2e_fail "sipcc-ctl gw/rule/ds add failed"
+# A call to 8001 goes to set 2 of the dispatcher (web.sip).
+e2e_sipp dsm -sf "$E2E_SRC/uas_rr.xml" -i 127.0.0.1 -p "$DSM" -m 1 -timeout 20s
+e2e_wait_sipp_up dsm "$DSM"
+e2e_sipp_run dscall -sf "$E2E_SRC/uac_rr.xml" "127.0.0.1:$PROXY" -cid_str 'web-ds-%u@test' \
+	-i 127.0.0.1 -p "$UAC" -s 8001 -m 1 -timeout 20s -timeout_error
+e2e_expect_calls dscall 1
+e2e_sipp_wait dsm
+e2e_expect_calls dsm 1
+e2e_sipp gwa -sf "$E2E_SRC/uas_rr.xml" -i 127.0.0.1 -p "$GWA" -m 1 -timeout 20s
+e2e_sipp gwb -sf "$E2E_SRC/uas_reject.xml" -i 127.0.0.1 -p "$GWB" -m 1 -timeout 20s
+e2e_wait_sipp_up gwa "$GWA"
+e2e_wait_sipp_up gwb "$GWB"
+e2e_sipp_run gwcall -sf "$E2E_SRC/uac_rr.xml" "127.0.0.1:$PROXY" -cid_str 'web-gw-ok-%u@test' \
+	-i 127.0.0.1 -p "$UAC" -s 0049301234 -m 1 -d 1000 -timeout 20s -timeout_error
+e2e_expect_calls gwcall 1
+e2e_sipp_run gwrej -sf "$E2E_SRC/uac_reject.xml" "127.0.0.1:$PROXY" -cid_str 'web-gw-rej-%u@test' \
+	-i 127.0.0.1 -p "$UAC" -s 0033123456 -m 1 -timeout 20s -timeout_error
+e2e_expect_calls gwrej 1
+e2e_sipp_wait gwa
+e2e_expect_calls gwa 1
+e2e_sipp_wait gwb
+e2e_expect_calls gwb 1
+i=0
+until [ "$(q "SELECT gw_id FROM acc_cdrs WHERE callid = 'web-gw-ok-1@test'")" = 2 ] &&
+	[ "$(q "SELECT gw_id FROM missed_calls WHERE callid = 'web-gw-rej-1@test'")" = 3 ]; do
+	[ $i -ge 50 ] && e2e_fail "the gateways in acc_cdrs and missed_calls: $(q "SELECT callid, gw_id FROM acc_cdrs") / $(q "SELECT callid, gw_id FROM missed_calls")"
+	sleep 0.1; i=$((i + 1))
+done
+[ "$(q "SELECT count(*) FROM acc_cdrs WHERE gw_id <> 0")" = 1 ] ||
+	e2e_fail "a call that went to no gateway has a gw_id"
+browser gateways
+[ "$(q "SELECT address, strip FROM dr_gateway WHERE id = 3")" = "sip:127.0.0.1:$GWB|2" ] ||
+	e2e_fail "gateway 3 after its edit: $(q "SELECT * FROM dr_gateway WHERE id = 3")"
+[ "$(q "SELECT groupid, prefix, priority, gwlist FROM dr_rule WHERE id = 3")" = "1|0033|5|3,2" ] ||
+	e2e_fail "rule 3 after its edit: $(q "SELECT * FROM dr_rule WHERE id = 3")"
+got=$(q "SELECT grp, ip, mask, port, proto, context_info FROM address")
+[ "$got" = "1|10.0.0.0|24|5080|udp|pstn-gw2" ] || e2e_fail "address after its edit: '$got'"
+got=$(q "SELECT dpid, pr, match_op, match_exp, subst_exp, repl_exp, attrs FROM dialplan")
+[ "$got" = '1|20|1|^0[1-9][0-9]+$|^0(.*)$|+49\1|national-e164' ] || e2e_fail "dialplan after its edit: '$got'"
+[ "$(q "SELECT count(*) FROM web_audit WHERE action IN ('gateway edit', 'rule edit', 'address edit',
+	'dialplan edit')")" = 4 ] ||
+	e2e_fail "the edits are not in the audit log"
+browser accounts
+got=$(q "SELECT action, object, detail FROM web_audit WHERE action LIKE 'account%' ORDER BY id" | tr '\n' ' ')
+[ "$got" = "account add|ops2|support account role|ops2|support -> admin account password reset|ops2| account remove|ops2|admin " ] ||
+	e2e_fail "the account changes in the audit log: '$got'"
+[ "$(q "SELECT count(*) FROM web_admin WHERE name IN ('ops2', 'eve')")" = 0 ] ||
+	e2e_fail "ops2 or eve is still an account"
 
+fi
+if main_part; then
 # 5.
 curl -s -D "$E2E_TMP/headers" -o /dev/null "http://127.0.0.1:$WEB/login"
 for h in "Content-Security-Policy: default-src 'self'" "X-Frame-Options: DENY" \
@@ -206,8 +317,42 @@ if command -v openssl >/dev/null 2>&1; then
 	tr -d '\r' <"$E2E_TMP/tls.headers" | grep -i '^set-cookie:' |
 		grep -q 'HttpOnly; SameSite=Strict; Secure' || e2e_fail "no Secure cookie over TLS"
 fi
+fi
+if ops_part; then
+# A session survives a restart of the panel (web_session keeps it, by the
+# SHA-256 of its cookie): the same cookie and CSRF token work afterwards;
+# logging out removes the row.
+tok=$(curl -s -c "$E2E_TMP/jarr" -b "$E2E_TMP/jarr" "$U/login" | grep -o 'name="csrf" value="[0-9a-f]*"' | cut -d'"' -f4)
+got=$(curl -s -c "$E2E_TMP/jarr" -b "$E2E_TMP/jarr" -o /dev/null -w '%{http_code}' --data-urlencode "csrf=$tok" \
+	--data-urlencode "name=$ADMIN" --data-urlencode "password=$ADMIN_PW" "$U/login")
+[ "$got" = 303 ] || e2e_fail "admin cannot log in with curl: $got"
+cookie=$(awk '$6 == "sipcc_session" { print $7 }' "$E2E_TMP/jarr")
+sid=$(printf '%s' "$cookie" | sha256sum | cut -c1-64)
+[ "$(q "SELECT admin FROM web_session WHERE sid = '$sid'")" = "$ADMIN" ] ||
+	e2e_fail "the session is not in web_session by the SHA-256 of its cookie"
+[ "$(q "SELECT count(*) FROM web_session WHERE sid = '$cookie'")" = 0 ] || e2e_fail "web_session keeps the cookie itself"
+tok=$(curl -s -b "$E2E_TMP/jarr" "$U/domains" | grep -o 'name="csrf" value="[0-9a-f]*"' | head -1 | cut -d'"' -f4)
+kill "$WEB_PID"
+wait "$WEB_PID" 2>/dev/null
+"$WEB_BIN" --db "$DB" --ctl "$SOCK" --listen "127.0.0.1:$WEB" >"$E2E_TMP/web2.out" 2>&1 </dev/null &
+WEB_PID=$!
+e2e_track "$WEB_PID"
+i=0
+until curl -s -o /dev/null "$U/login"; do
+	[ $i -ge 50 ] && e2e_fail "sipcc-web did not come back: $(cat "$E2E_TMP/web2.out")"
+	sleep 0.1; i=$((i + 1))
+done
+got=$(curl -s -b "$E2E_TMP/jarr" -o "$E2E_TMP/after.html" -w '%{http_code}' "$U/subscribers")
+[ "$got" = 200 ] && grep -q "$ADMIN (admin)" "$E2E_TMP/after.html" ||
+	e2e_fail "the session did not survive the panel's restart: $got"
+got=$(curl -s -b "$E2E_TMP/jarr" -o /dev/null -w '%{http_code} %{redirect_url}' --data-urlencode "csrf=$tok" "$U/logout")
+[ "$got" = "303 $U/login" ] || e2e_fail "logout with the CSRF token from before the restart: $got"
+[ "$(q "SELECT count(*) FROM web_session WHERE sid = '$sid'")" = 0 ] || e2e_fail "logging out left the session row"
+got=$(curl -s -b "$E2E_TMP/jarr" -o /dev/null -w '%{http_code}' "$U/subscribers")
+[ "$got" = 303 ] || e2e_fail "the session still works after logout: $got"
+fi
+if main_part; then
 # A removed account's session ends at its next request.
-U=http://127.0.0.1:$WEB
 tok=$(curl -s -c "$E2E_TMP/jar" -b "$E2E_TMP/jar" "$U/login" | grep -o 'name="csrf" value="[0-9a-f]*"' | cut -d'"' -f4)
 got=$(curl -s -c "$E2E_TMP/jar" -b "$E2E_TMP/jar" -o /dev/null -w '%{http_code}' --data-urlencode "csrf=$tok" \
 	--data-urlencode name=helpdesk --data-urlencode "password=$SUPPORT_PW" "$U/login")
@@ -232,4 +377,5 @@ done
 [ "$(login_code "$ADMIN_PW")" = 429 ] && grep -q 'Too many wrong passwords' "$E2E_TMP/login3.html" ||
 	e2e_fail "a locked account logs in"
 e2e_log "admin locked after $n more wrong passwords"
+fi
 e2e_log "screenshots in $SHOTS: $(cd "$SHOTS" && ls | tr '\n' ' ')"

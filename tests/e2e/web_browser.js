@@ -1,7 +1,7 @@
 // The browser half of tests/e2e/web.sh: headless Chromium driven through
 // puppeteer-core (never a browser download) against a running sipcc-web.
 //
-//   node web_browser.js setup|check|calls
+//   node web_browser.js setup|check|calls|disable|enable|gateways|accounts
 //
 // Environment: WEB_URL (http://127.0.0.1:PORT), ADMIN and ADMIN_PW (an
 // admin account), SUPPORT and SUPPORT_PW (a support account), SUB_PW (the
@@ -20,6 +20,10 @@
 // the audit log, a support account refused a change, logout.
 // calls: a call in progress on the calls page, ended with its button; the
 // statistics page.
+// disable, enable: bob disabled, then enabled, with the button of his row.
+// gateways: ASR and ACD per gateway on the CDR page (GWA_PORT answered,
+// GWB_PORT rejected).
+// accounts: the panel's accounts managed by an admin, refused to support.
 // Each page is screenshot to SHOTS/NAME.png once the content it must show
 // has been found in it. Any failed expectation ends with exit status 1.
 'use strict';
@@ -374,6 +378,198 @@ async function check(page) {
 	await shot(page, 'support', ['bob', env('DOMAIN'), 'helpdesk (support)']);
 }
 
+// disable / enable: bob's row on the subscribers page has the button; the
+// state column and the notice follow; the audit log has the change.
+async function toggle(page, what) {
+	let resp = await login(page, env('ADMIN'), env('ADMIN_PW'));
+	expect(resp.url().endsWith('/subscribers'), 'logged in to ' + what + ' bob');
+	await page.goto(URL + '/subscribers?q=bob', { waitUntil: 'load' });
+	const label = what === 'disable' ? 'Disable' : 'Enable';
+	let row = (await page.$$eval('#subscribers tr', (t) => t.map((r) => r.innerText))).find((r) => r.startsWith('bob'));
+	expect(row && row.includes(what === 'disable' ? 'active' : 'disabled') && row.includes(label),
+		`bob's row offers ${label}`);
+	resp = await submit(page, `form[action="/subscribers/${what}"]`);
+	expect(resp.url().includes('done=' + what + 'd'), `bob is ${what}d`);
+	row = (await page.$$eval('#subscribers tr', (t) => t.map((r) => r.innerText))).find((r) => r.startsWith('bob'));
+	expect(row && row.includes(what === 'disable' ? 'disabled' : 'active'), `bob's row says ${what}d`);
+	await shot(page, 'subscriber-' + what + 'd', [label + 'd.', 'bob']);
+	await page.goto(URL + '/audit', { waitUntil: 'load' });
+	const audit = await mainText(page);
+	expect(audit.includes('subscriber ' + what) && audit.includes('bob@' + env('DOMAIN')),
+		'the audit log has "subscriber ' + what + '"');
+}
+
+// gateways: the CDR page's figures per gateway, gateway 2 answered one
+// call (ASR 100 %, ACD about a second), gateway 3 rejected one (ASR 0 %).
+async function gateways(page) {
+	const resp = await login(page, env('ADMIN'), env('ADMIN_PW'));
+	expect(resp.url().endsWith('/subscribers'), 'logged in for the gateway figures');
+	await page.goto(URL + '/cdrs', { waitUntil: 'load' });
+	const rows = await page.$$eval('#gwstats tr', (t) => t.slice(1).map((r) => [...r.cells].map((c) => c.innerText)));
+	expect(rows.length === 2, 'two gateways in the table (got ' + JSON.stringify(rows) + ')');
+	const [a, b] = rows;
+	expect(a[0] === '2' && a[1] === 'sip:127.0.0.1:' + env('GWA_PORT') && a[2] === '1' && a[3] === '0'
+		&& a[4] === '100%' && /^(0\.9|1\.[0-9]|2\.[0-9]) s$/.test(a[5]),
+		'gateway 2: 1 answered, 0 failed, ASR 100%, ACD about 1 s (' + a.join(' | ') + ')');
+	expect(b[0] === '3' && b[1] === 'sip:127.0.0.1:' + env('GWB_PORT') && b[2] === '0' && b[3] === '1'
+		&& b[4] === '0%' && b[5] === '-', 'gateway 3: 0 answered, 1 failed, ASR 0% (' + b.join(' | ') + ')');
+	const bars = await page.$$eval('#gwchart rect.asr', (t) => t.map((r) => Number(r.getAttribute('width'))));
+	expect(bars.length === 2 && bars[0] === 400 && bars[1] === 0, 'the picture: a full bar for gateway 2, none for 3');
+	const svg = await page.$eval('#gwchart', (s) => s.textContent);
+	expect(svg.includes('gateway 2') && svg.includes('100%, ACD') && svg.includes('gateway 3'),
+		'the picture names the gateways and the ACD');
+	await page.$eval('#gwstats', (t) => t.scrollIntoView());
+	await shot(page, 'cdrs-gateways', ['Gateways, last 24 hours', 'sip:127.0.0.1:' + env('GWA_PORT')]);
+
+	// Editing: gateway 3 (an address with a space refused, then strip 2)
+	// and rule 3 (the 0033 rule: gateways 3,2, priority 5).
+	await page.goto(URL + '/gateways', { waitUntil: 'load' });
+	await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('a[href="/gateways?edit=3"]')]);
+	expect((await page.$eval('#gwadd legend', (l) => l.innerText)) === 'Edit gateway 3'
+		&& (await page.$eval('#gwadd input[name=address]', (i) => i.value)) === 'sip:127.0.0.1:' + env('GWB_PORT'),
+		'the edit form of gateway 3 holds its values');
+	await page.$eval('#gwadd input[name=address]', (i) => { i.value = 'sip:127.0.0.1: 5060'; });
+	let r = await submit(page, '#gwadd');
+	expect(r.status() === 400 && (await mainText(page)).includes('the address may not contain a space'),
+		'an edited address with a space gets 400 and a form error');
+	expect((await page.$eval('#gwadd legend', (l) => l.innerText)) === 'Edit gateway 3', 'the form is still the edit form');
+	await page.$eval('#gwadd input[name=address]', (i, p) => { i.value = 'sip:127.0.0.1:' + p; }, env('GWB_PORT'));
+	await page.$eval('#gwadd input[name=strip]', (i) => { i.value = '2'; });
+	r = await submit(page, '#gwadd');
+	expect(r.url().includes('/gateways?done=saved'), 'gateway 3 is saved');
+	await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('a[href="/gateways?editrule=3"]')]);
+	expect((await page.$eval('#ruleadd legend', (l) => l.innerText)) === 'Edit rule 3'
+		&& (await page.$eval('#ruleadd input[name=prefix]', (i) => i.value)) === '0033',
+		'the edit form of rule 3 holds its values');
+	await page.$eval('#ruleadd input[name=gwlist]', (i) => { i.value = '3,9'; });
+	r = await submit(page, '#ruleadd');
+	expect(r.status() === 400 && (await mainText(page)).includes('there is no gateway 9'),
+		'a rule edited to name a missing gateway gets 400');
+	await page.$eval('#ruleadd input[name=gwlist]', (i) => { i.value = '3,2'; });
+	await page.$eval('#ruleadd input[name=priority]', (i) => { i.value = '5'; });
+	r = await submit(page, '#ruleadd');
+	expect(r.url().includes('/gateways?done=saved'), 'rule 3 is saved');
+	const rules = await page.$$eval('#rules tr', (t) => t.map((x) => x.innerText));
+	expect(rules.some((x) => /^3\s+1\s+0033\s+5\s+3,2/.test(x)), 'the rules table shows rule 3 changed');
+	await shot(page, 'gateways-edited', ['Saved.', '3,2']);
+
+	// A trusted address edited: a host address refused, then port 5080
+	// and another tag.
+	await page.goto(URL + '/addresses', { waitUntil: 'load' });
+	await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('a[href^="/addresses?edit="]')]);
+	expect((await page.$eval('#addradd legend', (l) => l.innerText)) === 'Edit a trusted address'
+		&& (await page.$eval('#addradd input[name=address]', (i) => i.value)) === '10.0.0.0/24'
+		&& (await page.$eval('#addradd input[name=tag]', (i) => i.value)) === 'pstn-gw',
+		'the edit form of the trusted network holds its values');
+	await page.$eval('#addradd input[name=address]', (i) => { i.value = '10.0.0.7/24'; });
+	r = await submit(page, '#addradd');
+	expect(r.status() === 400 && (await mainText(page)).includes("write the network's first address"),
+		'an edited network with host bits gets 400');
+	await page.$eval('#addradd input[name=address]', (i) => { i.value = '10.0.0.0/24'; });
+	await page.$eval('#addradd input[name=port]', (i) => { i.value = '5080'; });
+	await page.$eval('#addradd input[name=tag]', (i) => { i.value = 'pstn-gw2'; });
+	r = await submit(page, '#addradd');
+	expect(r.url().includes('/addresses?done=saved'), 'the trusted network is saved');
+	await shot(page, 'addresses-edited', ['Saved.', '5080', 'pstn-gw2']);
+
+	// A dial-plan rule edited: a bad expression refused, then priority 20
+	// and other attributes.
+	await page.goto(URL + '/dialplans', { waitUntil: 'load' });
+	await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('a[href^="/dialplans?edit="]')]);
+	expect((await page.$eval('#dpadd legend', (l) => l.innerText)).startsWith('Edit rule')
+		&& (await page.$eval('#dpadd input[name=match]', (i) => i.value)) === '^0[1-9][0-9]+$',
+		'the edit form of the dial-plan rule holds its values');
+	await page.$eval('#dpadd input[name=match]', (i) => { i.value = '^0([1-9'; });
+	r = await submit(page, '#dpadd');
+	expect(r.status() === 400 && (await mainText(page)).includes('the rule does not compile'),
+		'an edited rule that does not compile gets 400');
+	await page.$eval('#dpadd input[name=match]', (i) => { i.value = '^0[1-9][0-9]+$'; });
+	await page.$eval('#dpadd input[name=pr]', (i) => { i.value = '20'; });
+	await page.$eval('#dpadd input[name=attrs]', (i) => { i.value = 'national-e164'; });
+	r = await submit(page, '#dpadd');
+	expect(r.url().includes('/dialplans?done=saved'), 'the dial-plan rule is saved');
+	await shot(page, 'dialplans-edited', ['Saved.', 'national-e164']);
+
+	// The dispatcher page beside a proxy that uses the dispatcher: set 2's
+	// media server is active and has had the call to 8001.
+	let ds = '';
+	for (let i = 0; i < 50 && !/\bactive\b/.test(ds); i++) {
+		await page.goto(URL + '/dispatcher', { waitUntil: 'load' });
+		ds = (await page.$$eval('#dispatcher tr', (t) => t.map((x) => [...x.cells].map((c) => c.innerText).join('|'))))
+			.find((x) => x.includes('sip:127.0.0.1:' + env('DSM_PORT'))) || '';
+		if (!/\bactive\b/.test(ds)) await new Promise((ok) => setTimeout(ok, 200));
+	}
+	const cells = ds.split('|');
+	expect(cells[0] === '2' && cells[5] === 'active' && cells[6] === '1' && cells[7] === 'media server B',
+		'set 2: the media server is active with 1 call, as the running proxy says (' + ds + ')');
+	await shot(page, 'dispatcher-live', ['sip:127.0.0.1:' + env('DSM_PORT'), 'media server B', 'active']);
+}
+
+// accounts: an admin adds an account (a name with a quote refused first;
+// a generated password shown once), makes it an admin, resets its
+// password; the account logs in with it and sees the accounts; the admin
+// removes it. The support account is refused the page and its changes.
+async function accounts(page) {
+	let resp = await login(page, env('ADMIN'), env('ADMIN_PW'));
+	expect(resp.url().endsWith('/subscribers'), 'logged in for the accounts');
+	await page.goto(URL + '/accounts', { waitUntil: 'load' });
+	let rows = await page.$$eval('#accounts tr', (t) => t.map((r) => r.innerText));
+	const mine = rows.find((r) => r.startsWith(env('ADMIN') + ' (you)'));
+	expect(mine && !mine.includes('Remove') && !mine.includes('Make'), 'no Remove nor role change on your own row');
+	await page.type('#accadd input[name=name]', "o'ps");
+	resp = await submit(page, '#accadd');
+	expect(resp.status() === 400 && (await page.$('#accadd .err')) !== null, 'an account name with a quote gets 400');
+	await page.$eval('#accadd input[name=name]', (i) => { i.value = 'ops2'; });
+	await page.select('#accadd select[name=role]', 'support');
+	resp = await submit(page, '#accadd');
+	let pw = await page.$eval('#newpw', (c) => c.innerText);
+	expect(/^[A-Za-z2-9]{20}$/.test(pw), 'account ops2 is added with a generated password shown once');
+	await page.goto(URL + '/accounts', { waitUntil: 'load' });
+	rows = await page.$$eval('#accounts tr', (t) => t.map((r) => r.innerText));
+	expect(rows.some((r) => r.startsWith('ops2') && r.includes('support') && r.includes('Make admin')), 'ops2 is listed as support');
+	const form = async (action) => {
+		const sel = await page.$$eval('#accounts tr', (t, a) => {
+			const i = t.findIndex((r) => r.cells[0] && r.cells[0].innerText === 'ops2');
+			return i < 0 ? '' : `#accounts tr:nth-child(${i + 1}) form[action="${a}"]`;
+		}, action);
+		expect(sel !== '', 'ops2 has a form ' + action);
+		return submit(page, sel);
+	};
+	resp = await form('/accounts/role');
+	expect(resp.url().includes('/accounts?done=saved'), 'ops2 is made an admin');
+	rows = await page.$$eval('#accounts tr', (t) => t.map((r) => r.innerText));
+	expect(rows.some((r) => r.startsWith('ops2') && /\badmin\b/.test(r) && r.includes('Make support')), 'ops2 is listed as admin');
+	resp = await form('/accounts/reset');
+	const pw2 = await page.$eval('#newpw', (c) => c.innerText);
+	expect(/^[A-Za-z2-9]{20}$/.test(pw2) && pw2 !== pw, "ops2's password is reset to a new one shown once");
+	await shot(page, 'account-password', ['ops2', pw2]);
+	await submit(page, 'form[action="/logout"]');
+	resp = await login(page, 'ops2', pw);
+	expect(!resp.url().endsWith('/subscribers'), 'the old password of ops2 no longer works');
+	resp = await login(page, 'ops2', pw2);
+	expect(resp.url().endsWith('/subscribers'), 'ops2 logs in with the new password');
+	expect(await page.$('header a[href="/accounts"]') !== null, 'and, an admin now, sees the accounts');
+	await submit(page, 'form[action="/logout"]');
+	await login(page, env('ADMIN'), env('ADMIN_PW'));
+	await page.goto(URL + '/accounts', { waitUntil: 'load' });
+	resp = await form('/accounts/delete');
+	expect(resp.url().includes('/accounts?done=deleted'), 'ops2 is removed');
+	expect(!(await mainText(page)).includes('ops2'), 'and no longer listed');
+	await shot(page, 'accounts', ['Deleted.', env('ADMIN') + ' (you)', 'helpdesk', 'support']);
+	await submit(page, 'form[action="/logout"]');
+
+	resp = await login(page, env('SUPPORT'), env('SUPPORT_PW'));
+	expect(resp.url().endsWith('/subscribers'), 'the support account logs in');
+	expect(await page.$('header a[href="/accounts"]') === null, 'it has no link to the accounts');
+	const tok = await page.$eval('input[name=csrf]', (i) => i.value);
+	resp = await page.goto(URL + '/accounts', { waitUntil: 'load' });
+	expect(resp.status() === 403, 'the accounts page is refused to support (403)');
+	expect(await post(page, '/accounts/add', 'csrf=' + tok + '&name=eve&role=admin&password=eve-pass-123') === 403,
+		'an account added by support gets 403');
+	expect(await post(page, '/accounts/role', 'csrf=' + tok + '&id=1&role=support') === 403,
+		'a role changed by support gets 403');
+}
+
 // A call in progress on the calls page, ended with its button; the
 // proxy's statistics.
 async function calls(page) {
@@ -421,7 +617,10 @@ async function calls(page) {
 		if (process.argv[2] === 'setup') await setup(page);
 		else if (process.argv[2] === 'check') await check(page);
 		else if (process.argv[2] === 'calls') await calls(page);
-		else throw new Error('usage: web_browser.js setup|check|calls');
+		else if (process.argv[2] === 'disable' || process.argv[2] === 'enable') await toggle(page, process.argv[2]);
+		else if (process.argv[2] === 'gateways') await gateways(page);
+		else if (process.argv[2] === 'accounts') await accounts(page);
+		else throw new Error('usage: web_browser.js setup|check|calls|disable|enable|gateways|accounts');
 	} catch (e) {
 		console.error('FAIL: ' + (e && e.stack ? e.stack : e));
 		rc = 1;

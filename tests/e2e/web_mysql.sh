@@ -17,5 +17,5 @@ trap 'exit 99' INT TERM
 my_server_start "$tmp"
 rc=$?
 [ $rc = 0 ] || exit $rc
-MY_CLIENT=$my_client MY_SOCK=$my_sock E2E_DB_URL=$MY_URL E2E_SHOTS=$tmp/shots \
+WEB_PART=all MY_CLIENT=$my_client MY_SOCK=$my_sock E2E_DB_URL=$MY_URL E2E_SHOTS=$tmp/shots \
 	sh "$top_srcdir/tests/e2e/web.sh"

@@ -18,4 +18,4 @@ trap 'exit 99' INT TERM
 pg_server_start "$tmp"
 rc=$?
 [ $rc = 0 ] || exit $rc
-E2E_DB_URL=$PG_URL E2E_SHOTS=$tmp/shots sh "$top_srcdir/tests/e2e/web.sh"
+WEB_PART=all E2E_DB_URL=$PG_URL E2E_SHOTS=$tmp/shots sh "$top_srcdir/tests/e2e/web.sh"

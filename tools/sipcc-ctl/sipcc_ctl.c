@@ -54,6 +54,8 @@ static void ctl_usage(FILE *f)
 		"  add USER@DOMAIN PASSWORD         add a subscriber\n"
 		"  rm USER@DOMAIN                   remove a subscriber\n"
 		"  passwd USER@DOMAIN PASSWORD      change a subscriber's password\n"
+		"  disable|enable USER@DOMAIN       refuse a subscriber's credentials (403\n"
+		"                                   \"Subscriber Disabled\"), or accept them again\n"
 		"  domain add|rm NAME               serve a domain, or stop\n"
 		"  domain list                      list the served domains\n"
 		"  alias add ALIAS@DOMAIN USER@DOMAIN   let an alias reach a subscriber\n"
@@ -133,12 +135,14 @@ static int ctl_user_cmd(db *d, const char *cmd, int argc, char **argv, bool plai
 {
 	char user[128], dom[256];
 	bool add = strcmp(cmd, "add") == 0, rm = strcmp(cmd, "rm") == 0;
-	if (argc != (rm ? 1 : 2))
+	bool dis = strcmp(cmd, "disable") == 0, ena = strcmp(cmd, "enable") == 0;
+	bool one = rm || dis || ena;
+	if (argc != (one ? 1 : 2))
 		return ctl_err(CTL_USAGE, "usage: %s %s USER@DOMAIN%s", ctl_prog, cmd,
-			       rm ? "" : " PASSWORD");
+			       one ? "" : " PASSWORD");
 	if (!ctl_split(argv[0], user, sizeof user, dom, sizeof dom))
 		return ctl_err(CTL_REFUSED, "bad subscriber URI '%s' (expected user@domain)", argv[0]);
-	if (!rm && !argv[1][0])
+	if (!one && !argv[1][0])
 		return ctl_err(CTL_REFUSED, "empty password");
 	db_stmt *st;
 	int rc;
@@ -165,6 +169,12 @@ static int ctl_user_cmd(db *d, const char *cmd, int argc, char **argv, bool plai
 		rc = db_prepare(d, "DELETE FROM subscriber WHERE username = $1 AND domain = $2", &st);
 		if (rc == SIP_OK && (rc = db_bind_text(st, 1, sip_str_make(user, strlen(user)))) == SIP_OK)
 			rc = db_bind_text(st, 2, sip_str_make(dom, strlen(dom)));
+	} else if (dis || ena) {
+		rc = db_prepare(d, "UPDATE subscriber SET disabled = $1 WHERE username = $2 AND domain = $3",
+				&st);
+		if (rc == SIP_OK && (rc = db_bind_int(st, 1, dis)) == SIP_OK
+		    && (rc = db_bind_text(st, 2, sip_str_make(user, strlen(user)))) == SIP_OK)
+			rc = db_bind_text(st, 3, sip_str_make(dom, strlen(dom)));
 	} else {
 		rc = db_prepare(d, "UPDATE subscriber SET password = $1, ha1 = $2, ha1_sha256 = $3"
 				" WHERE username = $4 AND domain = $5", &st);
@@ -656,6 +666,7 @@ int main(int argc, char **argv)
 			       cmd, ctl_prog, cmd);
 	bool db_cmd = strcmp(cmd, "db") == 0;
 	if (!db_cmd && strcmp(cmd, "add") && strcmp(cmd, "rm") && strcmp(cmd, "passwd")
+	    && strcmp(cmd, "disable") && strcmp(cmd, "enable")
 	    && strcmp(cmd, "domain") && strcmp(cmd, "alias") && strcmp(cmd, "ul")
 	    && strcmp(cmd, "gw") && strcmp(cmd, "rule") && strcmp(cmd, "dp")
 	    && strcmp(cmd, "group") && strcmp(cmd, "address") && strcmp(cmd, "blacklist")

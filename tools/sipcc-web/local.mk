@@ -6,7 +6,8 @@ sipcc_web_SOURCES = tools/sipcc-web/sipcc_web.c tools/sipcc-web/web_pages.c \
 	tools/sipcc-web/web_util.c tools/sipcc-web/web_auth.c tools/sipcc-web/web_prefs.c \
 	tools/sipcc-web/web_live.c tools/sipcc-web/web_gw.c \
 	tools/sipcc-web/web_bl.c tools/sipcc-web/web_addr.c \
-	tools/sipcc-web/web_dp.c tools/sipcc-web/web_ds.c tools/sipcc-web/web.h
+	tools/sipcc-web/web_dp.c tools/sipcc-web/web_ds.c tools/sipcc-web/web_accounts.c \
+	tools/sipcc-web/web.h
 sipcc_web_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(MHD_CFLAGS)
 sipcc_web_LDADD = tools/sipcc-ctl/libctl_common.a modules/libmod_prefs.a modules/libmod_group.a \
 	modules/libmod_drouting.a modules/libmod_blacklist.a \

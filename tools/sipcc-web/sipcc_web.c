@@ -159,8 +159,10 @@ static enum MHD_Result web_handler(void *cls, struct MHD_Connection *c, const ch
 		} else {
 			r.body = wc->body.s ? wc->body.s : "";
 			r.body_len = wc->body.len;
-			r.s = web_session_find(MHD_lookup_connection_value(c, MHD_COOKIE_KIND, WEB_COOKIE),
-					       r.now);
+			const char *cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, WEB_COOKIE);
+			r.s = web_session_find(cookie, r.now);
+			if (!r.s && cookie)
+				r.s = web_session_load(&r, cookie);
 			web_page_dispatch(&r);
 		}
 	}

@@ -131,6 +131,7 @@ typedef struct web_session {
 	char user[65];                 /* "" before login */
 	char role[16];                 /* "admin" or "support" */
 	time_t created, last;
+	time_t saved;                  /* last as the database has it (web_session) */
 } web_session;
 
 /* A new session without a user (the login form's CSRF token needs one).
@@ -145,6 +146,12 @@ web_session *web_session_find(const char *id, time_t now);
  * s, so an id known before the login is worth nothing after it. */
 web_session *web_session_login(web_session *s, const char *user, const char *role, time_t now);
 void web_session_end(web_session *s);
+/* A logged-in session read back from the database (web_session) into the
+ * table; NULL when expired or malformed. */
+web_session *web_session_adopt(const char *id, const char *csrf, const char *user, time_t created,
+			       time_t last, time_t now);
+/* The SHA-256 of a session id in hex: what the database keeps. */
+bool web_session_sid(const char *id, char out[65]);
 /* Whether token is s's CSRF token. */
 bool web_csrf_ok(const web_session *s, const char *token);
 /* Whether s may change data (role admin). */
@@ -200,6 +207,12 @@ void web_dbfail(web_req *r, const char *what);
 /* Commit the transaction a change began, with its audit row, or roll it
  * back; the final status. */
 int web_tx_end(web_req *r, int rc, const char *action, const char *object, const char *detail);
+/* The logged-in sessions in the database (web_pages.c): stored at login,
+ * looked up when the table does not know a cookie (after a restart),
+ * their last use written now and then, removed at logout. */
+void web_session_store(web_req *r);
+web_session *web_session_load(web_req *r, const char *cookie);
+void web_session_forget(web_req *r);
 sip_str web_s(const char *s);
 /* Column col of the current row as text into out (truncated to fit). */
 void web_col(db_stmt *st, int col, char *out, size_t outsz);
@@ -224,6 +237,16 @@ void web_group_delete(web_req *r);
 /* ---- gateways and routing rules (web_gw.c) ---- */
 void web_gateways_page(web_req *r);
 void web_gateway_add(web_req *r);
+void web_gateway_save(web_req *r);
+void web_address_save(web_req *r);
+void web_dialplan_save(web_req *r);
+/* ---- the panel's accounts (web_accounts.c) ---- */
+void web_accounts_page(web_req *r);
+void web_account_add(web_req *r);
+void web_account_role(web_req *r);
+void web_account_reset(web_req *r);
+void web_account_delete(web_req *r);
+void web_rule_save(web_req *r);
 void web_gateway_delete(web_req *r);
 void web_rule_add(web_req *r);
 void web_rule_delete(web_req *r);

@@ -13,6 +13,7 @@
 #include "web.h"
 
 typedef struct web_addr_form {
+	char id[24];                /* the row an edit changes; "" to add */
 	char grp[16], address[80], port[8], proto[8], pattern[300], tag[80];
 } web_addr_form;
 
@@ -51,6 +52,8 @@ static void web_addr_render(web_req *r, const char *err, const web_addr_form *f)
 			web_td(r, st, 7);
 			web_buf_puts(b, "<td>");
 			if (web_session_writes(r->s)) {
+				web_buf_printf(b, "<a class=\"edit\" href=\"/addresses?edit=%" PRId64 "\">edit</a> ",
+					       db_column_int(st, 0));
 				web_buf_puts(b, "<form class=\"inline\" method=\"post\" action=\"/addresses/delete\""
 					     " data-confirm=\"Stop trusting this address?\">");
 				web_csrf_input(r);
@@ -64,8 +67,16 @@ static void web_addr_render(web_req *r, const char *err, const web_addr_form *f)
 	if (rc != SIP_OK)
 		web_msg(r, "err", db_error(r->d));
 	if (web_session_writes(r->s)) {
-		web_buf_puts(b, "<form method=\"post\" action=\"/addresses/add\" id=\"addradd\"><fieldset>"
-			     "<legend>Trust an address or a network</legend>");
+		if (f->id[0]) {
+			web_buf_puts(b, "<form method=\"post\" action=\"/addresses/save\" id=\"addradd\"><fieldset>"
+				     "<legend>Edit a trusted address</legend><input type=\"hidden\" name=\"id\""
+				     " value=\"");
+			web_buf_html(b, f->id);
+			web_buf_puts(b, "\">");
+		} else {
+			web_buf_puts(b, "<form method=\"post\" action=\"/addresses/add\" id=\"addradd\"><fieldset>"
+				     "<legend>Trust an address or a network</legend>");
+		}
 		web_msg(r, "err", err);
 		web_csrf_input(r);
 		web_buf_puts(b, "<label>Group <input name=\"grp\" size=\"4\" value=\"");
@@ -82,14 +93,46 @@ static void web_addr_render(web_req *r, const char *err, const web_addr_form *f)
 		web_buf_html(b, f->pattern);
 		web_buf_puts(b, "\"></label><label>Tag <input name=\"tag\" value=\"");
 		web_buf_html(b, f->tag);
-		web_buf_puts(b, "\"></label><button>Add</button></fieldset></form>");
+		web_buf_printf(b, "\"></label><button>%s</button>%s</fieldset></form>", f->id[0] ? "Save" : "Add",
+			       f->id[0] ? " <a href=\"/addresses\">cancel</a>" : "");
 	}
 	web_end(r);
 }
 
+/* The page; ?edit=ID fills the form with that row to change it. */
 void web_addresses_page(web_req *r)
 {
-	web_addr_render(r, NULL, NULL);
+	web_addr_form f = { 0 };
+	int64_t id;
+	if (!web_arg(r, "edit")[0] || !web_session_writes(r->s)) {
+		web_addr_render(r, NULL, NULL);
+		return;
+	}
+	db_stmt *st;
+	bool found = false;
+	if (ctl_parse_id(web_arg(r, "edit"), &id)
+	    && db_prepare(r->d, "SELECT grp, ip, mask, port, proto, pattern, context_info FROM address"
+			  " WHERE id = $1", &st) == SIP_OK) {
+		if (db_bind_int(st, 1, id) == SIP_OK && db_step(st) == DB_ROW) {
+			char ip[64];
+			snprintf(f.id, sizeof f.id, "%" PRId64, id);
+			web_col(st, 0, f.grp, sizeof f.grp);
+			web_col(st, 1, ip, sizeof ip);
+			snprintf(f.address, sizeof f.address, "%s/%" PRId64, ip, db_column_int(st, 2));
+			if (db_column_int(st, 3))
+				web_col(st, 3, f.port, sizeof f.port);
+			web_col(st, 4, f.proto, sizeof f.proto);
+			web_col(st, 5, f.pattern, sizeof f.pattern);
+			web_col(st, 6, f.tag, sizeof f.tag);
+			found = true;
+		}
+		db_finalize(st);
+	}
+	if (!found) {
+		web_refuse(r, 404, "Not found", "no such address");
+		return;
+	}
+	web_addr_render(r, NULL, &f);
 }
 
 /* Why the form's row cannot be stored, or NULL with ip, mask, port and
@@ -157,9 +200,18 @@ static const char *web_addr_check(web_addr_form *f, char *ip, size_t ipsz, int64
 	return NULL;
 }
 
-void web_address_add(web_req *r)
+/* Add a trusted address, or with edit change row id= of the form. */
+static void web_address_save_as(web_req *r, bool edit)
 {
 	web_addr_form f = { 0 };
+	int64_t id = 0;
+	if (edit) {
+		web_field(r, "id", f.id, sizeof f.id);
+		if (!ctl_parse_id(f.id, &id)) {
+			web_refuse(r, 400, "Bad request", "the form has no valid id");
+			return;
+		}
+	}
 	web_field(r, "grp", f.grp, sizeof f.grp);
 	web_field(r, "address", f.address, sizeof f.address);
 	web_field(r, "port", f.port, sizeof f.port);
@@ -176,24 +228,45 @@ void web_address_add(web_req *r)
 	}
 	db_stmt *st;
 	int rc = db_exec(r->d, "BEGIN");
-	if (rc == SIP_OK && (rc = db_prepare(r->d, "INSERT INTO address (grp, ip, mask, port, proto, pattern,"
-					     " context_info) VALUES ($1, $2, $3, $4, $5, $6, $7)", &st)) == SIP_OK) {
+	long changed = 1;
+	if (rc == SIP_OK
+	    && (rc = edit ? db_prepare(r->d, "UPDATE address SET grp = $1, ip = $2, mask = $3, port = $4,"
+				       " proto = $5, pattern = $6, context_info = $7 WHERE id = $8", &st)
+			  : db_prepare(r->d, "INSERT INTO address (grp, ip, mask, port, proto, pattern,"
+				       " context_info) VALUES ($1, $2, $3, $4, $5, $6, $7)", &st)) == SIP_OK) {
 		if ((rc = db_bind_int(st, 1, grp)) == SIP_OK && (rc = db_bind_text(st, 2, web_s(ip))) == SIP_OK
 		    && (rc = db_bind_int(st, 3, mask)) == SIP_OK && (rc = db_bind_int(st, 4, port)) == SIP_OK
 		    && (rc = db_bind_text(st, 5, web_s(proto))) == SIP_OK
 		    && (rc = db_bind_text(st, 6, web_s(f.pattern))) == SIP_OK
-		    && (rc = db_bind_text(st, 7, web_s(f.tag))) == SIP_OK)
+		    && (rc = db_bind_text(st, 7, web_s(f.tag))) == SIP_OK
+		    && (!edit || (rc = db_bind_int(st, 8, id)) == SIP_OK))
 			rc = ctl_run(st);
+		changed = db_changes(st);
 		db_finalize(st);
 	}
+	if (rc == SIP_OK && !changed)
+		rc = SIP_ENOTFOUND;
 	char obj[100], det[40];
 	snprintf(obj, sizeof obj, "%s/%" PRId64, ip, mask);
 	snprintf(det, sizeof det, "group %" PRId64, grp);
-	if (web_tx_end(r, rc, "address add", obj, det) != SIP_OK) {
-		web_dbfail(r, "cannot add the address");
+	if (web_tx_end(r, rc, edit ? "address edit" : "address add", obj, det) != SIP_OK) {
+		if (rc == SIP_ENOTFOUND)
+			web_refuse(r, 404, "Not found", "no such address");
+		else
+			web_dbfail(r, edit ? "cannot change the address" : "cannot add the address");
 		return;
 	}
-	web_redirect(r, "/addresses?done=added");
+	web_redirect(r, edit ? "/addresses?done=saved" : "/addresses?done=added");
+}
+
+void web_address_add(web_req *r)
+{
+	web_address_save_as(r, false);
+}
+
+void web_address_save(web_req *r)
+{
+	web_address_save_as(r, true);
 }
 
 void web_address_delete(web_req *r)

@@ -258,6 +258,40 @@ web_session *web_session_login(web_session *s, const char *user, const char *rol
 	return n;
 }
 
+/* A session read back from the database after a restart: a slot as
+ * web_session_new takes one, with the stored id, token and account; NULL
+ * when it is past its idle or age limit, or the id is malformed. */
+web_session *web_session_adopt(const char *id, const char *csrf, const char *user, time_t created,
+			       time_t last, time_t now)
+{
+	if (!id || strlen(id) != WEB_TOKEN_HEX || !csrf || strlen(csrf) != WEB_TOKEN_HEX || !user[0])
+		return NULL;
+	web_session t = { .created = created, .last = last };
+	snprintf(t.id, sizeof t.id, "%s", id);
+	snprintf(t.user, sizeof t.user, "%s", user);
+	if (!web_session_live(&t, now))
+		return NULL;
+	web_session *s = web_session_new(now);
+	if (!s)
+		return NULL;
+	snprintf(s->id, sizeof s->id, "%s", id);
+	snprintf(s->csrf, sizeof s->csrf, "%s", csrf);
+	snprintf(s->user, sizeof s->user, "%s", user);
+	s->created = created;
+	s->last = s->saved = now;
+	return s;
+}
+
+bool web_session_sid(const char *id, char out[65])
+{
+	unsigned char md[32];
+	unsigned int n = 0;
+	if (!EVP_Digest(id, strlen(id), md, &n, EVP_sha256(), NULL) || n != 32)
+		return false;
+	web_hex_of(md, 32, out);
+	return true;
+}
+
 void web_session_end(web_session *s)
 {
 	OPENSSL_cleanse(s, sizeof *s);

@@ -14,6 +14,7 @@
 #define WEB_DP_COL_MAX 255
 
 typedef struct web_dp_form {
+	char id[24];                /* the rule an edit changes; "" to add */
 	char dpid[16], pr[16], op[8], match[300], subst[300], repl[300], attrs[300], icase[4];
 } web_dp_form;
 
@@ -131,6 +132,8 @@ static void web_dp_render(web_req *r, const char *err, const web_dp_form *f)
 			web_td(r, st, 8);
 			web_buf_puts(b, "<td>");
 			if (web_session_writes(r->s)) {
+				web_buf_printf(b, "<a class=\"edit\" href=\"/dialplans?edit=%" PRId64 "\">edit</a> ",
+					       db_column_int(st, 0));
 				web_buf_puts(b, "<form class=\"inline\" method=\"post\" action=\"/dialplans/delete\""
 					     " data-confirm=\"Remove this rule?\">");
 				web_csrf_input(r);
@@ -144,8 +147,17 @@ static void web_dp_render(web_req *r, const char *err, const web_dp_form *f)
 	if (rc != SIP_OK)
 		web_msg(r, "err", db_error(r->d));
 	if (web_session_writes(r->s)) {
-		web_buf_puts(b, "<form method=\"post\" action=\"/dialplans/add\" id=\"dpadd\"><fieldset>"
-			     "<legend>Add a rule</legend>");
+		if (f->id[0]) {
+			web_buf_puts(b, "<form method=\"post\" action=\"/dialplans/save\" id=\"dpadd\"><fieldset>"
+				     "<legend>Edit rule ");
+			web_buf_html(b, f->id);
+			web_buf_puts(b, "</legend><input type=\"hidden\" name=\"id\" value=\"");
+			web_buf_html(b, f->id);
+			web_buf_puts(b, "\">");
+		} else {
+			web_buf_puts(b, "<form method=\"post\" action=\"/dialplans/add\" id=\"dpadd\"><fieldset>"
+				     "<legend>Add a rule</legend>");
+		}
 		web_msg(r, "err", err);
 		web_csrf_input(r);
 		const char *fields[][3] = {
@@ -163,19 +175,60 @@ static void web_dp_render(web_req *r, const char *err, const web_dp_form *f)
 					       "</select></label>", strcmp(f->op, "exact") == 0 ? " selected" : "");
 		}
 		web_buf_printf(b, "<label><input type=\"checkbox\" name=\"icase\" value=\"1\"%s> any case</label>"
-			       "<button>Add</button></fieldset></form>", f->icase[0] == '1' ? " checked" : "");
+			       "<button>%s</button>%s</fieldset></form>", f->icase[0] == '1' ? " checked" : "",
+			       f->id[0] ? "Save" : "Add", f->id[0] ? " <a href=\"/dialplans\">cancel</a>" : "");
 	}
 	web_end(r);
 }
 
+/* The page; ?edit=ID fills the form with that rule to change it. */
 void web_dialplans_page(web_req *r)
 {
-	web_dp_render(r, NULL, NULL);
+	web_dp_form f = { 0 };
+	int64_t id;
+	if (!web_arg(r, "edit")[0] || !web_session_writes(r->s)) {
+		web_dp_render(r, NULL, NULL);
+		return;
+	}
+	db_stmt *st;
+	bool found = false;
+	if (ctl_parse_id(web_arg(r, "edit"), &id)
+	    && db_prepare(r->d, "SELECT dpid, pr, match_op, match_exp, match_flags, subst_exp, repl_exp,"
+			  " attrs FROM dialplan WHERE id = $1", &st) == SIP_OK) {
+		if (db_bind_int(st, 1, id) == SIP_OK && db_step(st) == DB_ROW) {
+			snprintf(f.id, sizeof f.id, "%" PRId64, id);
+			web_col(st, 0, f.dpid, sizeof f.dpid);
+			web_col(st, 1, f.pr, sizeof f.pr);
+			snprintf(f.op, sizeof f.op, "%s", db_column_int(st, 2) == DP_MATCH_EXACT ? "exact" : "regex");
+			web_col(st, 3, f.match, sizeof f.match);
+			snprintf(f.icase, sizeof f.icase, "%s", db_column_int(st, 4) & DP_FLAG_ICASE ? "1" : "");
+			web_col(st, 5, f.subst, sizeof f.subst);
+			web_col(st, 6, f.repl, sizeof f.repl);
+			web_col(st, 7, f.attrs, sizeof f.attrs);
+			found = true;
+		}
+		db_finalize(st);
+	}
+	if (!found) {
+		web_refuse(r, 404, "Not found", "no such rule");
+		return;
+	}
+	web_dp_render(r, NULL, &f);
 }
 
-void web_dialplan_add(web_req *r)
+/* Add a rule, or with edit change rule id= of the form; checked by the
+ * module's compiler either way. */
+static void web_dialplan_save_as(web_req *r, bool edit)
 {
 	web_dp_form f = { 0 };
+	int64_t id = 0;
+	if (edit) {
+		web_field(r, "id", f.id, sizeof f.id);
+		if (!ctl_parse_id(f.id, &id)) {
+			web_refuse(r, 400, "Bad request", "the form has no valid id");
+			return;
+		}
+	}
 	web_field(r, "dpid", f.dpid, sizeof f.dpid);
 	web_field(r, "pr", f.pr, sizeof f.pr);
 	web_field(r, "op", f.op, sizeof f.op);
@@ -219,27 +272,49 @@ void web_dialplan_add(web_req *r)
 	}
 	db_stmt *st;
 	int rc = db_exec(r->d, "BEGIN");
-	if (rc == SIP_OK && (rc = db_prepare(r->d, "INSERT INTO dialplan (dpid, pr, match_op, match_exp,"
-					     " match_flags, subst_exp, repl_exp, attrs, disabled)"
-					     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0)", &st)) == SIP_OK) {
+	long changed = 1;
+	if (rc == SIP_OK
+	    && (rc = edit ? db_prepare(r->d, "UPDATE dialplan SET dpid = $1, pr = $2, match_op = $3,"
+				       " match_exp = $4, match_flags = $5, subst_exp = $6, repl_exp = $7,"
+				       " attrs = $8 WHERE id = $9", &st)
+			  : db_prepare(r->d, "INSERT INTO dialplan (dpid, pr, match_op, match_exp,"
+				       " match_flags, subst_exp, repl_exp, attrs, disabled)"
+				       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0)", &st)) == SIP_OK) {
 		if ((rc = db_bind_int(st, 1, def.dpid)) == SIP_OK && (rc = db_bind_int(st, 2, def.pr)) == SIP_OK
 		    && (rc = db_bind_int(st, 3, def.match_op)) == SIP_OK
 		    && (rc = db_bind_text(st, 4, def.match_exp)) == SIP_OK
 		    && (rc = db_bind_int(st, 5, def.match_flags)) == SIP_OK
 		    && (rc = db_bind_text(st, 6, def.subst_exp)) == SIP_OK
 		    && (rc = db_bind_text(st, 7, def.repl_exp)) == SIP_OK
-		    && (rc = db_bind_text(st, 8, def.attrs)) == SIP_OK)
+		    && (rc = db_bind_text(st, 8, def.attrs)) == SIP_OK
+		    && (!edit || (rc = db_bind_int(st, 9, id)) == SIP_OK))
 			rc = ctl_run(st);
+		changed = db_changes(st);
 		db_finalize(st);
 	}
+	if (rc == SIP_OK && !changed)
+		rc = SIP_ENOTFOUND;
 	char obj[40], det[320];
 	snprintf(obj, sizeof obj, "dial plan %" PRId64, dpid);
 	snprintf(det, sizeof det, "%s -> %s", f.match, f.repl);
-	if (web_tx_end(r, rc, "dialplan add", obj, det) != SIP_OK) {
-		web_dbfail(r, "cannot add the rule");
+	if (web_tx_end(r, rc, edit ? "dialplan edit" : "dialplan add", obj, det) != SIP_OK) {
+		if (rc == SIP_ENOTFOUND)
+			web_refuse(r, 404, "Not found", "no such rule");
+		else
+			web_dbfail(r, edit ? "cannot change the rule" : "cannot add the rule");
 		return;
 	}
-	web_redirect(r, "/dialplans?done=added");
+	web_redirect(r, edit ? "/dialplans?done=saved" : "/dialplans?done=added");
+}
+
+void web_dialplan_add(web_req *r)
+{
+	web_dialplan_save_as(r, false);
+}
+
+void web_dialplan_save(web_req *r)
+{
+	web_dialplan_save_as(r, true);
 }
 
 void web_dialplan_delete(web_req *r)

@@ -14,7 +14,8 @@
 /* The form values, kept to show the form again after an error. */
 typedef struct web_gw_form {
 	char id[16], address[300], strip[8], prefix[80], probe[4];
-	char group[16], rprefix[80], gwlist[260], priority[16];
+	char rid[16], group[16], rprefix[80], gwlist[260], priority[16];
+	bool gw_edit, rule_edit;    /* the forms change gateway id / rule rid */
 } web_gw_form;
 
 /* The live state of gateway id from the "dr status" reply (NULL: none). */
@@ -76,6 +77,7 @@ static void web_gw_render(web_req *r, const char *gw_err, const char *rule_err, 
 			web_gw_num(b, g, "timeouts");
 			web_buf_puts(b, "</td><td>");
 			if (web_session_writes(r->s)) {
+				web_buf_printf(b, "<a class=\"edit\" href=\"/gateways?edit=%" PRId64 "\">edit</a> ", id);
 				web_buf_puts(b, "<form class=\"inline\" method=\"post\" action=\"/gateways/delete\""
 					     " data-confirm=\"Remove this gateway?\">");
 				web_csrf_input(r);
@@ -89,11 +91,19 @@ static void web_gw_render(web_req *r, const char *gw_err, const char *rule_err, 
 	if (rc != SIP_OK)
 		web_msg(r, "err", db_error(r->d));
 	if (web_session_writes(r->s)) {
-		web_buf_puts(b, "<form method=\"post\" action=\"/gateways/add\" id=\"gwadd\"><fieldset>"
-			     "<legend>Add a gateway</legend>");
+		if (f->gw_edit) {
+			web_buf_puts(b, "<form method=\"post\" action=\"/gateways/save\" id=\"gwadd\"><fieldset>"
+				     "<legend>Edit gateway ");
+			web_buf_html(b, f->id);
+			web_buf_puts(b, "</legend>");
+		} else {
+			web_buf_puts(b, "<form method=\"post\" action=\"/gateways/add\" id=\"gwadd\"><fieldset>"
+				     "<legend>Add a gateway</legend>");
+		}
 		web_msg(r, "err", gw_err);
 		web_csrf_input(r);
-		web_buf_puts(b, "<label>Id <input name=\"id\" required size=\"5\" value=\"");
+		web_buf_printf(b, "<label>Id <input name=\"id\" required size=\"5\"%s value=\"",
+			       f->gw_edit ? " readonly" : "");
 		web_buf_html(b, f->id);
 		web_buf_puts(b, "\"></label><label>Address <input name=\"address\" required"
 			     " placeholder=\"sip:10.0.0.30:5060\" value=\"");
@@ -103,8 +113,9 @@ static void web_gw_render(web_req *r, const char *gw_err, const char *rule_err, 
 		web_buf_puts(b, "\"></label><label>Prefix <input name=\"prefix\" size=\"8\" value=\"");
 		web_buf_html(b, f->prefix);
 		web_buf_printf(b, "\"></label><label><input type=\"checkbox\" name=\"probe\" value=\"1\"%s>"
-			       " probe with OPTIONS</label><button>Add</button></fieldset></form>",
-			       strcmp(f->probe, "1") == 0 ? " checked" : "");
+			       " probe with OPTIONS</label><button>%s</button>%s</fieldset></form>",
+			       strcmp(f->probe, "1") == 0 ? " checked" : "", f->gw_edit ? "Save" : "Add",
+			       f->gw_edit ? " <a href=\"/gateways\">cancel</a>" : "");
 	}
 
 	web_buf_puts(b, "<h2>Routing rules</h2><table id=\"rules\"><tr><th>Id</th><th>Group</th><th>Prefix"
@@ -120,6 +131,8 @@ static void web_gw_render(web_req *r, const char *gw_err, const char *rule_err, 
 			web_td(r, st, 4);
 			web_buf_puts(b, "<td>");
 			if (web_session_writes(r->s)) {
+				web_buf_printf(b, "<a class=\"edit\" href=\"/gateways?editrule=%" PRId64 "\">edit</a> ",
+					       id);
 				web_buf_puts(b, "<form class=\"inline\" method=\"post\" action=\"/rules/delete\""
 					     " data-confirm=\"Remove this rule?\">");
 				web_csrf_input(r);
@@ -133,8 +146,17 @@ static void web_gw_render(web_req *r, const char *gw_err, const char *rule_err, 
 	if (rc != SIP_OK)
 		web_msg(r, "err", db_error(r->d));
 	if (web_session_writes(r->s)) {
-		web_buf_puts(b, "<form method=\"post\" action=\"/rules/add\" id=\"ruleadd\"><fieldset>"
-			     "<legend>Add a routing rule</legend>");
+		if (f->rule_edit) {
+			web_buf_puts(b, "<form method=\"post\" action=\"/rules/save\" id=\"ruleadd\"><fieldset>"
+				     "<legend>Edit rule ");
+			web_buf_html(b, f->rid);
+			web_buf_puts(b, "</legend><input type=\"hidden\" name=\"id\" value=\"");
+			web_buf_html(b, f->rid);
+			web_buf_puts(b, "\">");
+		} else {
+			web_buf_puts(b, "<form method=\"post\" action=\"/rules/add\" id=\"ruleadd\"><fieldset>"
+				     "<legend>Add a routing rule</legend>");
+		}
 		web_msg(r, "err", rule_err);
 		web_csrf_input(r);
 		web_buf_puts(b, "<label>Group <input name=\"group\" required size=\"4\" value=\"");
@@ -146,22 +168,59 @@ static void web_gw_render(web_req *r, const char *gw_err, const char *rule_err, 
 		web_buf_html(b, f->gwlist);
 		web_buf_puts(b, "\"></label><label>Priority <input name=\"priority\" size=\"4\" value=\"");
 		web_buf_html(b, f->priority);
-		web_buf_puts(b, "\"></label><button>Add</button></fieldset></form>"
-			     "<p class=\"note\">An empty prefix matches every number; among the rules of a"
+		web_buf_printf(b, "\"></label><button>%s</button>%s</fieldset></form>",
+			       f->rule_edit ? "Save" : "Add",
+			       f->rule_edit ? " <a href=\"/gateways\">cancel</a>" : "");
+		web_buf_puts(b, "<p class=\"note\">An empty prefix matches every number; among the rules of a"
 			     " group the longest matching prefix wins, then the highest priority.</p>");
 	}
 	sip_arena_destroy(&a);
 	web_end(r);
 }
 
+/* The gateways page; ?edit=ID or ?editrule=ID fill a form with that row
+ * to change it (an admin's). */
 void web_gateways_page(web_req *r)
 {
-	web_gw_render(r, NULL, NULL, NULL);
+	web_gw_form f = { 0 };
+	int64_t id;
+	db_stmt *st;
+	bool found = false;
+	if (web_session_writes(r->s) && ctl_parse_id(web_arg(r, "edit"), &id)) {
+		if (db_prepare(r->d, "SELECT id, address, strip, prefix, probe FROM dr_gateway WHERE id = $1",
+			       &st) == SIP_OK && db_bind_int(st, 1, id) == SIP_OK && db_step(st) == DB_ROW) {
+			web_col(st, 0, f.id, sizeof f.id);
+			web_col(st, 1, f.address, sizeof f.address);
+			web_col(st, 2, f.strip, sizeof f.strip);
+			web_col(st, 3, f.prefix, sizeof f.prefix);
+			snprintf(f.probe, sizeof f.probe, "%s", db_column_int(st, 4) ? "1" : "");
+			f.gw_edit = found = true;
+		}
+		db_finalize(st);
+	} else if (web_session_writes(r->s) && ctl_parse_id(web_arg(r, "editrule"), &id)) {
+		if (db_prepare(r->d, "SELECT id, groupid, prefix, gwlist, priority FROM dr_rule WHERE id = $1",
+			       &st) == SIP_OK && db_bind_int(st, 1, id) == SIP_OK && db_step(st) == DB_ROW) {
+			web_col(st, 0, f.rid, sizeof f.rid);
+			web_col(st, 1, f.group, sizeof f.group);
+			web_col(st, 2, f.rprefix, sizeof f.rprefix);
+			web_col(st, 3, f.gwlist, sizeof f.gwlist);
+			web_col(st, 4, f.priority, sizeof f.priority);
+			f.rule_edit = found = true;
+		}
+		db_finalize(st);
+	}
+	if ((web_arg(r, "edit")[0] || web_arg(r, "editrule")[0]) && !found) {
+		web_refuse(r, 404, "Not found", "no such gateway or rule");
+		return;
+	}
+	web_gw_render(r, NULL, NULL, &f);
 }
 
-void web_gateway_add(web_req *r)
+/* Add a gateway, or with edit change one (its id stays: rules name it). */
+static void web_gateway_save_as(web_req *r, bool edit)
 {
 	web_gw_form f = { 0 };
+	f.gw_edit = edit;
 	web_field(r, "id", f.id, sizeof f.id);
 	web_field(r, "address", f.address, sizeof f.address);
 	web_field(r, "strip", f.strip, sizeof f.strip);
@@ -198,16 +257,23 @@ void web_gateway_add(web_req *r)
 			web_dbfail(r, "cannot read the gateways");
 			return;
 		}
-		if (n)
+		if (n && !edit)
 			why = "a gateway with this id exists already";
+		else if (!n && edit) {
+			web_refuse(r, 404, "Not found", "no such gateway");
+			return;
+		}
 	}
 	if (why) {
 		web_gw_render(r, why, NULL, &f);
 		return;
 	}
 	int rc = db_exec(r->d, "BEGIN");
-	if (rc == SIP_OK && (rc = db_prepare(r->d, "INSERT INTO dr_gateway (id, address, strip, prefix, attrs,"
-					     " probe) VALUES ($1, $2, $3, $4, '', $5)", &st)) == SIP_OK) {
+	if (rc == SIP_OK
+	    && (rc = edit ? db_prepare(r->d, "UPDATE dr_gateway SET address = $2, strip = $3, prefix = $4,"
+				       " probe = $5 WHERE id = $1", &st)
+			  : db_prepare(r->d, "INSERT INTO dr_gateway (id, address, strip, prefix, attrs, probe)"
+				       " VALUES ($1, $2, $3, $4, '', $5)", &st)) == SIP_OK) {
 		if ((rc = db_bind_int(st, 1, id)) == SIP_OK && (rc = db_bind_text(st, 2, web_s(uri))) == SIP_OK
 		    && (rc = db_bind_int(st, 3, strip)) == SIP_OK
 		    && (rc = db_bind_text(st, 4, web_s(f.prefix))) == SIP_OK
@@ -217,11 +283,21 @@ void web_gateway_add(web_req *r)
 	}
 	char obj[40];
 	snprintf(obj, sizeof obj, "gateway %" PRId64, id);
-	if (web_tx_end(r, rc, "gateway add", obj, uri) != SIP_OK) {
-		web_dbfail(r, "cannot add the gateway");
+	if (web_tx_end(r, rc, edit ? "gateway edit" : "gateway add", obj, uri) != SIP_OK) {
+		web_dbfail(r, edit ? "cannot change the gateway" : "cannot add the gateway");
 		return;
 	}
-	web_redirect(r, "/gateways?done=added");
+	web_redirect(r, edit ? "/gateways?done=saved" : "/gateways?done=added");
+}
+
+void web_gateway_add(web_req *r)
+{
+	web_gateway_save_as(r, false);
+}
+
+void web_gateway_save(web_req *r)
+{
+	web_gateway_save_as(r, true);
 }
 
 void web_gateway_delete(web_req *r)
@@ -260,9 +336,19 @@ void web_gateway_delete(web_req *r)
 	web_redirect(r, "/gateways?done=deleted");
 }
 
-void web_rule_add(web_req *r)
+/* Add a routing rule, or with edit change rule id= of the form. */
+static void web_rule_save_as(web_req *r, bool edit)
 {
 	web_gw_form f = { 0 };
+	int64_t rid = 0;
+	f.rule_edit = edit;
+	if (edit) {
+		web_field(r, "id", f.rid, sizeof f.rid);
+		if (!ctl_parse_id(f.rid, &rid)) {
+			web_refuse(r, 400, "Bad request", "the form has no valid id");
+			return;
+		}
+	}
 	web_field(r, "group", f.group, sizeof f.group);
 	web_field(r, "prefix", f.rprefix, sizeof f.rprefix);
 	web_field(r, "gwlist", f.gwlist, sizeof f.gwlist);
@@ -303,10 +389,10 @@ void web_rule_add(web_req *r)
 		web_gw_render(r, NULL, why, &f);
 		return;
 	}
-	int64_t id = 0;
+	int64_t id = rid;
 	int rc = db_exec(r->d, "BEGIN");
 	/* The next free id, in the transaction that inserts it. */
-	if (rc == SIP_OK && (rc = db_prepare(r->d, "SELECT COALESCE(MAX(id), 0) + 1 FROM dr_rule", &st)) == SIP_OK) {
+	if (!edit && rc == SIP_OK && (rc = db_prepare(r->d, "SELECT COALESCE(MAX(id), 0) + 1 FROM dr_rule", &st)) == SIP_OK) {
 		if ((rc = db_step(st)) == DB_ROW) {
 			id = db_column_int(st, 0);
 			rc = SIP_OK;
@@ -315,23 +401,43 @@ void web_rule_add(web_req *r)
 		}
 		db_finalize(st);
 	}
-	if (rc == SIP_OK && (rc = db_prepare(r->d, "INSERT INTO dr_rule (id, groupid, prefix, priority, gwlist)"
-					     " VALUES ($1, $2, $3, $4, $5)", &st)) == SIP_OK) {
+	long changed = 1;
+	if (rc == SIP_OK
+	    && (rc = edit ? db_prepare(r->d, "UPDATE dr_rule SET groupid = $2, prefix = $3, priority = $4,"
+				       " gwlist = $5 WHERE id = $1", &st)
+			  : db_prepare(r->d, "INSERT INTO dr_rule (id, groupid, prefix, priority, gwlist)"
+				       " VALUES ($1, $2, $3, $4, $5)", &st)) == SIP_OK) {
 		if ((rc = db_bind_int(st, 1, id)) == SIP_OK && (rc = db_bind_int(st, 2, group)) == SIP_OK
 		    && (rc = db_bind_text(st, 3, web_s(f.rprefix))) == SIP_OK
 		    && (rc = db_bind_int(st, 4, prio)) == SIP_OK
 		    && (rc = db_bind_text(st, 5, web_s(f.gwlist))) == SIP_OK)
 			rc = ctl_run(st);
+		changed = db_changes(st);
 		db_finalize(st);
 	}
+	if (rc == SIP_OK && !changed)
+		rc = SIP_ENOTFOUND;
 	char obj[40], det[400];
 	snprintf(obj, sizeof obj, "rule %" PRId64, id);
 	snprintf(det, sizeof det, "group %" PRId64 " prefix '%s' -> %s", group, f.rprefix, f.gwlist);
-	if (web_tx_end(r, rc, "rule add", obj, det) != SIP_OK) {
-		web_dbfail(r, "cannot add the rule");
+	if (web_tx_end(r, rc, edit ? "rule edit" : "rule add", obj, det) != SIP_OK) {
+		if (rc == SIP_ENOTFOUND)
+			web_refuse(r, 404, "Not found", "no such rule");
+		else
+			web_dbfail(r, edit ? "cannot change the rule" : "cannot add the rule");
 		return;
 	}
-	web_redirect(r, "/gateways?done=added");
+	web_redirect(r, edit ? "/gateways?done=saved" : "/gateways?done=added");
+}
+
+void web_rule_add(web_req *r)
+{
+	web_rule_save_as(r, false);
+}
+
+void web_rule_save(web_req *r)
+{
+	web_rule_save_as(r, true);
 }
 
 void web_rule_delete(web_req *r)

@@ -36,6 +36,7 @@ static const char web_css[] =
 	"button.danger{background:#b3261e}header button{background:#345a87}"
 	".err{background:#fde8e7;border:1px solid #e5a39f;color:#8a1c15;padding:.5em .8em;margin:.6em 0}"
 	".ok{background:#e6f4ea;border:1px solid #9ccfa9;color:#1e5b2e;padding:.5em .8em;margin:.6em 0}"
+	"td.down{color:#8a1c15;font-weight:600}"
 	".note{color:#5b6775}.pager{margin:.6em 0}.pager a{margin-right:1em}"
 	"code.pw{font-size:1.2em;background:#fff;padding:.2em .5em;border:1px solid #ccc}"
 	"svg{background:#fff;border:1px solid #dde3ea}"
@@ -65,6 +66,7 @@ static const struct {
 	{ "/registrations", "Registrations" },
 	{ "/calls", "Calls" },             { "/stats", "Statistics" },
 	{ "/cdrs", "CDRs" },               { "/audit", "Audit log" },
+	{ "/accounts", "Accounts" },
 };
 
 void web_csrf_input(web_req *r)
@@ -85,9 +87,10 @@ void web_begin(web_req *r, const char *title, const char *active)
 		     "<script src=\"/static/app.js\" defer></script></head><body><header><b>sipcc</b>");
 	if (r->s && r->s->user[0]) {
 		for (size_t i = 0; i < sizeof web_nav / sizeof web_nav[0]; i++)
-			web_buf_printf(b, "<a href=\"%s\"%s>%s</a>", web_nav[i].path,
-				       active && strcmp(active, web_nav[i].path) == 0 ? " class=\"on\"" : "",
-				       web_nav[i].name);
+			if (strcmp(web_nav[i].path, "/accounts") || web_session_writes(r->s))
+				web_buf_printf(b, "<a href=\"%s\"%s>%s</a>", web_nav[i].path,
+					       active && strcmp(active, web_nav[i].path) == 0 ? " class=\"on\"" : "",
+					       web_nav[i].name);
 		web_buf_puts(b, "<span class=\"me\"><span id=\"me\">");
 		web_buf_html(b, r->s->user);
 		web_buf_puts(b, " (");
@@ -142,6 +145,7 @@ void web_done_notice(web_req *r)
 		const char *key, *text;
 	} notes[] = {
 		{ "added", "Added." }, { "saved", "Saved." }, { "deleted", "Deleted." },
+		{ "disabled", "Disabled." }, { "enabled", "Enabled." },
 	};
 	const char *d = web_arg(r, "done");
 	for (size_t i = 0; i < sizeof notes / sizeof notes[0]; i++)
@@ -306,6 +310,7 @@ static void web_login(web_req *r)
 		return;
 	}
 	r->set_cookie = true;
+	web_session_store(r);
 	web_redirect(r, "/subscribers");
 }
 
@@ -364,9 +369,10 @@ static void web_subscribers(web_req *r, const char *err, const char *user, const
 		     " name=\"q\" value=\"");
 	web_buf_html(&r->out, q);
 	web_buf_puts(&r->out, "\"></label><button>Search</button></form>"
-		     "<table id=\"subscribers\"><tr><th>User</th><th>Domain</th><th></th></tr>");
+		     "<table id=\"subscribers\"><tr><th>User</th><th>Domain</th><th>State</th>"
+		     "<th></th></tr>");
 	db_stmt *st;
-	int rc = db_prepare(r->d, "SELECT id, username, domain FROM subscriber"
+	int rc = db_prepare(r->d, "SELECT id, username, domain, disabled FROM subscriber"
 			    " WHERE $1 = '' OR username LIKE $1 ESCAPE '!' OR domain LIKE $1 ESCAPE '!'"
 			    " ORDER BY domain, username LIMIT 26 OFFSET $2", &st);
 	int n = 0;
@@ -377,8 +383,16 @@ static void web_subscribers(web_req *r, const char *err, const char *user, const
 			web_buf_puts(&r->out, "<tr>");
 			web_td(r, st, 1);
 			web_td(r, st, 2);
+			bool off = db_column_int(st, 3) != 0;
+			web_buf_printf(&r->out, "<td class=\"%s\">%s</td>", off ? "down" : "up",
+				       off ? "disabled" : "active");
 			web_buf_printf(&r->out, "<td><a href=\"/subscribers/edit?id=%" PRId64 "\">edit</a>", id);
 			if (web_session_writes(r->s)) {
+				web_buf_printf(&r->out, " <form class=\"inline\" method=\"post\""
+					       " action=\"/subscribers/%s\">", off ? "enable" : "disable");
+				web_csrf_input(r);
+				web_buf_printf(&r->out, "<input type=\"hidden\" name=\"id\" value=\"%" PRId64
+					       "\"><button>%s</button></form>", id, off ? "Enable" : "Disable");
 				web_buf_puts(&r->out, " <form class=\"inline\" method=\"post\""
 					     " action=\"/subscribers/reset\">");
 				web_csrf_input(r);
@@ -407,9 +421,10 @@ static void web_subscribers(web_req *r, const char *err, const char *user, const
 	}
 	web_pager(r, "/subscribers", page, more, qs.s ? qs.s : "");
 	web_buf_free(&qs);
-	web_buf_puts(&r->out, "<p class=\"note\">The subscriber table has no column to disable an"
-		     " account: to stop one from registering and calling, reset its password or"
-		     " delete it.</p>");
+	web_buf_puts(&r->out, "<p class=\"note\">A disabled subscriber keeps its row and password"
+		     " but can neither register nor call: the proxy answers its requests 403"
+		     " \"Subscriber Disabled\". Registrations it made before stay until they"
+		     " expire.</p>");
 	if (web_session_writes(r->s))
 		web_subscriber_form(r, err, user ? user : "", dom);
 	web_end(r);
@@ -635,6 +650,46 @@ static void web_subscriber_delete(web_req *r)
 		return;
 	}
 	web_redirect(r, "/subscribers?done=deleted");
+}
+
+/* Disable or enable a subscriber (subscriber.disabled): the proxy refuses
+ * a disabled subscriber's credentials from its next check (the table's
+ * change serial empties its credential cache). */
+static void web_subscriber_set_disabled(web_req *r, bool off)
+{
+	int64_t id;
+	char user[128], dom[256];
+	if (!web_form_id(r, &id))
+		return;
+	if (!web_subscriber_get(r, id, user, sizeof user, dom, sizeof dom)) {
+		web_refuse(r, 404, "Not found", "no such subscriber");
+		return;
+	}
+	db_stmt *st;
+	int rc = db_exec(r->d, "BEGIN");
+	if (rc == SIP_OK && (rc = db_prepare(r->d, "UPDATE subscriber SET disabled = $1 WHERE id = $2",
+					     &st)) == SIP_OK) {
+		if ((rc = db_bind_int(st, 1, off)) == SIP_OK && (rc = db_bind_int(st, 2, id)) == SIP_OK)
+			rc = ctl_run(st);
+		db_finalize(st);
+	}
+	char obj[400];
+	snprintf(obj, sizeof obj, "%s@%s", user, dom);
+	if (web_tx_end(r, rc, off ? "subscriber disable" : "subscriber enable", obj, "") != SIP_OK) {
+		web_dbfail(r, off ? "cannot disable the subscriber" : "cannot enable the subscriber");
+		return;
+	}
+	web_redirect(r, off ? "/subscribers?done=disabled" : "/subscribers?done=enabled");
+}
+
+static void web_subscriber_disable(web_req *r)
+{
+	web_subscriber_set_disabled(r, true);
+}
+
+static void web_subscriber_enable(web_req *r)
+{
+	web_subscriber_set_disabled(r, false);
 }
 
 /* ---- domains ---- */
@@ -1080,6 +1135,82 @@ static void web_cdr_summary(web_req *r)
 	web_buf_puts(b, "</table>");
 }
 
+/* Per gateway over the last 24 hours: the calls drouting sent to it that
+ * it answered (CDRs) and that failed there (missed calls), both by the
+ * gw_id acc wrote (the gateway that answered, or failed last); the
+ * answer-seizure ratio and the average duration of the answered calls,
+ * as a table and as bars drawn here. */
+static void web_cdr_gateways(web_req *r)
+{
+	enum { GW_MAX = 20 };
+	struct {
+		int64_t id, answered, failed, ms;
+		char addr[128];
+	} g[GW_MAX];
+	unsigned n = 0;
+	db_stmt *st;
+	int rc = db_prepare(r->d, "SELECT t.gw, COALESCE(d.address, ''), SUM(t.ans), SUM(t.fail),"
+			    " SUM(t.ms) FROM (SELECT gw_id AS gw, 1 AS ans, 0 AS fail, duration_ms AS ms"
+			    " FROM acc_cdrs WHERE gw_id <> 0 AND start_time >= $1 UNION ALL"
+			    " SELECT gw_id, 0, 1, 0 FROM missed_calls WHERE gw_id <> 0 AND time >= $1) t"
+			    " LEFT JOIN dr_gateway d ON d.id = t.gw GROUP BY t.gw, d.address ORDER BY t.gw",
+			    &st);
+	if (rc == SIP_OK && (rc = db_bind_int(st, 1, (int64_t)r->now - 86400)) == SIP_OK)
+		while ((rc = db_step(st)) == DB_ROW && n < GW_MAX) {
+			g[n].id = db_column_int(st, 0);
+			web_col(st, 1, g[n].addr, sizeof g[n].addr);
+			g[n].answered = db_column_int(st, 2);
+			g[n].failed = db_column_int(st, 3);
+			g[n].ms = db_column_int(st, 4);
+			n++;
+		}
+	db_finalize(st);
+	web_buf *b = &r->out;
+	web_buf_puts(b, "<h2>Gateways, last 24 hours</h2><table id=\"gwstats\"><tr><th>Gateway</th>"
+		     "<th>Address</th><th>Answered</th><th>Failed</th><th>ASR</th><th>ACD</th></tr>");
+	for (unsigned i = 0; i < n; i++) {
+		int64_t seized = g[i].answered + g[i].failed;
+		web_buf_printf(b, "<tr><td>%" PRId64 "</td><td>", g[i].id);
+		web_buf_html(b, g[i].addr);
+		web_buf_printf(b, "</td><td>%" PRId64 "</td><td>%" PRId64 "</td><td>%" PRId64 "%%</td>",
+			       g[i].answered, g[i].failed, seized ? g[i].answered * 100 / seized : 0);
+		if (g[i].answered)
+			web_buf_printf(b, "<td>%.1f s</td></tr>",
+				       (double)g[i].ms / 1000.0 / (double)g[i].answered);
+		else
+			web_buf_puts(b, "<td>-</td></tr>");
+	}
+	web_buf_puts(b, "</table>");
+	if (rc != SIP_OK && rc != DB_ROW) {
+		web_msg(r, "err", db_error(r->d));
+		return;
+	}
+	if (!n) {
+		web_buf_puts(b, "<p class=\"note\">No call went to a gateway in the last 24 hours.</p>");
+		return;
+	}
+	/* One row per gateway: its ASR as a bar out of 100 %, the ACD beside. */
+	unsigned h = 30 + n * 28;
+	web_buf_printf(b, "<svg id=\"gwchart\" width=\"720\" height=\"%u\" viewBox=\"0 0 720 %u\""
+		       " role=\"img\" aria-label=\"answer-seizure ratio per gateway\">"
+		       "<text x=\"130\" y=\"16\" font-size=\"11\">ASR (0 to 100 %%)</text>", h, h);
+	for (unsigned i = 0; i < n; i++) {
+		int64_t seized = g[i].answered + g[i].failed;
+		unsigned asr = seized ? (unsigned)(g[i].answered * 100 / seized) : 0;
+		unsigned y = 24 + i * 28;
+		web_buf_printf(b, "<text x=\"8\" y=\"%u\" font-size=\"12\">gateway %" PRId64 "</text>"
+			       "<rect x=\"130\" y=\"%u\" width=\"400\" height=\"18\" fill=\"#eef2f7\"/>"
+			       "<rect class=\"asr\" x=\"130\" y=\"%u\" width=\"%u\" height=\"18\""
+			       " fill=\"#1f5fa8\"><title>gateway %" PRId64 ": ASR %u%%</title></rect>"
+			       "<text x=\"540\" y=\"%u\" font-size=\"12\">%u%%",
+			       y + 13, g[i].id, y, y, asr * 4, g[i].id, asr, y + 13, asr);
+		if (g[i].answered)
+			web_buf_printf(b, ", ACD %.1f s", (double)g[i].ms / 1000.0 / (double)g[i].answered);
+		web_buf_puts(b, "</text>");
+	}
+	web_buf_puts(b, "</svg>");
+}
+
 static void web_cdr_query(web_buf *b, const web_cdr_filter *f)
 {
 	static const char *const keys[] = { "user", "number", "from", "to", "status" };
@@ -1156,6 +1287,7 @@ static void web_cdrs(web_req *r)
 	web_buf_free(&qs);
 	web_cdr_chart(r);
 	web_cdr_summary(r);
+	web_cdr_gateways(r);
 	web_end(r);
 }
 
@@ -1325,6 +1457,7 @@ static void web_aliases_get(web_req *r) { web_aliases(r, NULL, NULL, NULL); }
 
 static void web_logout(web_req *r)
 {
+	web_session_forget(r);
 	if (r->s)
 		web_session_end(r->s);
 	r->s = NULL;
@@ -1344,6 +1477,8 @@ static const web_route web_routes[] = {
 	{ "/subscribers/edit", true, true, true, web_subscriber_edit },
 	{ "/subscribers/reset", false, true, true, web_subscriber_reset },
 	{ "/subscribers/delete", false, true, true, web_subscriber_delete },
+	{ "/subscribers/disable", false, true, true, web_subscriber_disable },
+	{ "/subscribers/enable", false, true, true, web_subscriber_enable },
 	{ "/domains", true, false, false, web_domains_get },
 	{ "/domains/add", false, true, true, web_domain_add },
 	{ "/domains/delete", false, true, true, web_domain_delete },
@@ -1362,12 +1497,21 @@ static const web_route web_routes[] = {
 	{ "/blacklists/delete", false, true, true, web_blacklist_delete },
 	{ "/addresses", true, false, false, web_addresses_page },
 	{ "/addresses/add", false, true, true, web_address_add },
+	{ "/addresses/save", false, true, true, web_address_save },
 	{ "/addresses/delete", false, true, true, web_address_delete },
 	{ "/dialplans", true, false, false, web_dialplans_page },
 	{ "/dialplans/add", false, true, true, web_dialplan_add },
+	{ "/dialplans/save", false, true, true, web_dialplan_save },
 	{ "/dialplans/delete", false, true, true, web_dialplan_delete },
 	{ "/gateways", true, false, false, web_gateways_page },
 	{ "/gateways/add", false, true, true, web_gateway_add },
+	{ "/gateways/save", false, true, true, web_gateway_save },
+	{ "/accounts", true, false, false, web_accounts_page },
+	{ "/accounts/add", false, true, true, web_account_add },
+	{ "/accounts/role", false, true, true, web_account_role },
+	{ "/accounts/reset", false, true, true, web_account_reset },
+	{ "/accounts/delete", false, true, true, web_account_delete },
+	{ "/rules/save", false, true, true, web_rule_save },
 	{ "/gateways/delete", false, true, true, web_gateway_delete },
 	{ "/rules/add", false, true, true, web_rule_add },
 	{ "/rules/delete", false, true, true, web_rule_delete },
@@ -1395,13 +1539,98 @@ static bool web_session_account(web_req *r)
 		web_col(st, 0, role, sizeof role);
 	db_finalize(st);
 	if (!role[0]) {
+		web_session_forget(r);
 		web_session_end(r->s);
 		r->s = NULL;
 		r->clear_cookie = true;
 		return false;
 	}
 	snprintf(r->s->role, sizeof r->s->role, "%s", role);
+	/* Its last use, for the idle limit after a restart: at most once a
+	 * minute per session. */
+	if (r->s->last - r->s->saved >= 60) {
+		char sid[65];
+		if (web_session_sid(r->s->id, sid)
+		    && db_prepare(r->d, "UPDATE web_session SET last = $1 WHERE sid = $2", &st) == SIP_OK) {
+			if (db_bind_int(st, 1, (int64_t)r->s->last) == SIP_OK && db_bind_text(st, 2, web_s(sid)) == SIP_OK)
+				(void)ctl_run(st);
+			db_finalize(st);
+		}
+		r->s->saved = r->s->last;
+	}
 	return true;
+}
+
+/* The logged-in session r->s into web_session (its id hashed), after the
+ * rows past the limits are dropped. A failure only costs the session its
+ * survival of a restart. */
+void web_session_store(web_req *r)
+{
+	char sid[65];
+	db_stmt *st;
+	if (!r->s || !web_session_sid(r->s->id, sid))
+		return;
+	if (db_prepare(r->d, "DELETE FROM web_session WHERE last < $1 OR created < $2", &st) == SIP_OK) {
+		if (db_bind_int(st, 1, (int64_t)r->now - WEB_SESSION_IDLE) == SIP_OK
+		    && db_bind_int(st, 2, (int64_t)r->now - WEB_SESSION_MAX_AGE) == SIP_OK)
+			(void)ctl_run(st);
+		db_finalize(st);
+	}
+	int rc = db_prepare(r->d, "INSERT INTO web_session (sid, csrf, admin, created, last)"
+			    " VALUES ($1, $2, $3, $4, $5)", &st);
+	if (rc == SIP_OK && (rc = db_bind_text(st, 1, web_s(sid))) == SIP_OK
+	    && (rc = db_bind_text(st, 2, web_s(r->s->csrf))) == SIP_OK
+	    && (rc = db_bind_text(st, 3, web_s(r->s->user))) == SIP_OK
+	    && (rc = db_bind_int(st, 4, (int64_t)r->s->created)) == SIP_OK
+	    && (rc = db_bind_int(st, 5, (int64_t)r->s->last)) == SIP_OK)
+		rc = ctl_run(st);
+	db_finalize(st);
+	if (rc != SIP_OK)
+		fprintf(stderr, "sipcc-web: cannot store a session: %s\n", db_error(r->d));
+	r->s->saved = r->s->last;
+}
+
+/* A cookie the session table does not know: the session of a panel that
+ * ran before this one, when the database still has it and it is within
+ * its limits (an expired one is dropped). */
+web_session *web_session_load(web_req *r, const char *cookie)
+{
+	char sid[65], csrf[WEB_TOKEN_HEX + 1] = "", user[65] = "";
+	int64_t created = 0, last = 0;
+	db_stmt *st;
+	if (!cookie || strlen(cookie) != WEB_TOKEN_HEX || !web_session_sid(cookie, sid))
+		return NULL;
+	if (db_prepare(r->d, "SELECT csrf, admin, created, last FROM web_session WHERE sid = $1", &st) == SIP_OK
+	    && db_bind_text(st, 1, web_s(sid)) == SIP_OK && db_step(st) == DB_ROW) {
+		web_col(st, 0, csrf, sizeof csrf);
+		web_col(st, 1, user, sizeof user);
+		created = db_column_int(st, 2);
+		last = db_column_int(st, 3);
+	}
+	db_finalize(st);
+	if (!user[0])
+		return NULL;
+	web_session *s = web_session_adopt(cookie, csrf, user, (time_t)created, (time_t)last, r->now);
+	if (!s && db_prepare(r->d, "DELETE FROM web_session WHERE sid = $1", &st) == SIP_OK) {
+		if (db_bind_text(st, 1, web_s(sid)) == SIP_OK)
+			(void)ctl_run(st);
+		db_finalize(st);
+	}
+	return s;
+}
+
+/* r->s ends (logout, its account removed): its row goes too. */
+void web_session_forget(web_req *r)
+{
+	char sid[65];
+	db_stmt *st;
+	if (!r->s || !r->s->user[0] || !web_session_sid(r->s->id, sid))
+		return;
+	if (db_prepare(r->d, "DELETE FROM web_session WHERE sid = $1", &st) == SIP_OK) {
+		if (db_bind_text(st, 1, web_s(sid)) == SIP_OK)
+			(void)ctl_run(st);
+		db_finalize(st);
+	}
 }
 
 /* The CSRF token a POST carries ("" when none). */

@@ -1,0 +1,9 @@
+#!/bin/sh
+# The second half of the web panel's browser test, on SQLite: web.sh with
+# WEB_PART=ops (the setup, then disabling a subscriber, ASR and ACD per
+# gateway, the dispatcher beside a policy that uses it, editing gateways,
+# rules, trusted addresses and dial-plan rules, the accounts page, and a
+# session that survives a restart of the panel). Screenshots in
+# tests/e2e/web-screenshots/ops of the build tree.
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+WEB_PART=ops exec sh "$top_srcdir/tests/e2e/web.sh"
