@@ -548,7 +548,7 @@ int64_t sipcc_fn_does_uri_exist(struct sip_ctx *ctx, const char *s, size_t len)
 static void auth_log_failure(struct sip_ctx *ctx, const struct auth_creds *c, sip_str realm,
 			     const char *why)
 {
-	if (SIP_LOG_NOTICE > sip_log_level)
+	if (SIP_LOG_NOTICE > sip_log_level_get())
 		return;
 	char ip[64], user[200], rlm[200];
 	sip_addr_ip(&ctx->src, ip, sizeof ip);
@@ -600,7 +600,7 @@ static int64_t auth_authorize(struct sip_ctx *ctx, const char *rs, size_t rlen,
 	case AUTH_NONCE_BAD:
 		/* Not a guess at a password (the response is not even
 		 * checked): a nonce from before a restart, or forged. */
-		if (SIP_LOG_INFO <= sip_log_level) {
+		if (SIP_LOG_INFO <= sip_log_level_get()) {
 			char user[200];
 			sip_log_quote(user, sizeof user, c.username.s, c.username.len);
 			LOG_INFO("auth: nonce not issued here, user=\"%s\"", user);

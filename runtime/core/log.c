@@ -315,7 +315,7 @@ void sip_log(int level, const char *fmt, ...)
 		level = SIP_LOG_ERR;
 	if (level > SIP_LOG_DEBUG)
 		level = SIP_LOG_DEBUG;
-	if (level > sip_log_level)
+	if (level > sip_log_level_get())
 		return;
 	va_start(ap, fmt);
 	n = vsnprintf(line, sizeof(line), fmt, ap);

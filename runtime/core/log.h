@@ -14,7 +14,22 @@ enum sip_log_level {
 	SIP_LOG_DEBUG = 4,
 };
 
+/* The threshold: the control socket ("log level") changes it on worker 0
+ * while every worker reads it before each line, so it is read and written
+ * through sip_log_level_get/set (relaxed atomics: a worker may log one
+ * more line at the old level). Plain writes are fine before the workers
+ * start (command line, tests). */
 extern int sip_log_level;
+
+static inline int sip_log_level_get(void)
+{
+	return __atomic_load_n(&sip_log_level, __ATOMIC_RELAXED);
+}
+
+static inline void sip_log_level_set(int level)
+{
+	__atomic_store_n(&sip_log_level, level, __ATOMIC_RELAXED);
+}
 
 /* Parse "err|warn|notice|info|debug" or a digit; -1 when unknown. */
 int sip_log_level_parse(const char *s);
@@ -51,7 +66,7 @@ extern unsigned sip_log_repeat_ms;
 void sip_log_flush(void);
 
 #define SIP_LOG(level, ...) \
-	do { if ((level) <= sip_log_level) sip_log((level), __VA_ARGS__); } while (0)
+	do { if ((level) <= sip_log_level_get()) sip_log((level), __VA_ARGS__); } while (0)
 #define LOG_ERR(...)    SIP_LOG(SIP_LOG_ERR, __VA_ARGS__)
 #define LOG_WARN(...)   SIP_LOG(SIP_LOG_WARN, __VA_ARGS__)
 #define LOG_NOTICE(...) SIP_LOG(SIP_LOG_NOTICE, __VA_ARGS__)

@@ -383,12 +383,13 @@ static bool ctl_log_level(int argc, char **argv, proxy_ctl_out *o)
 		if (lv < SIP_LOG_ERR || lv > SIP_LOG_DEBUG)
 			return proxy_ctl_error(o, "unknown log level '%s' (err, warn, notice, info, debug)",
 					       argv[0]);
-		if (lv != sip_log_level)
+		int was = sip_log_level_get();
+		if (lv != was)
 			LOG_NOTICE("ctl: log level %s (was %s)", ctl_level_names[lv],
-				   ctl_level_names[sip_log_level]);
-		sip_log_level = lv;
+				   ctl_level_names[was]);
+		sip_log_level_set(lv);
 	}
-	int cur = sip_log_level;
+	int cur = sip_log_level_get();
 	proxy_ctl_printf(o, ",\"level\":\"%s\"",
 			 cur >= SIP_LOG_ERR && cur <= SIP_LOG_DEBUG ? ctl_level_names[cur] : "?");
 	return true;

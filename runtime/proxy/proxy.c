@@ -600,7 +600,7 @@ static void proxy_on_failure(txn *s, int code)
 static void proxy_log_failed_call(txn *s, int code)
 {
 	if (!s->is_invite || code < 300 || code == 401 || code == 407
-	    || SIP_LOG_NOTICE > sip_log_level || !s->out_len)
+	    || SIP_LOG_NOTICE > sip_log_level_get() || !s->out_len)
 		return;
 	_Alignas(16) char abuf[2048];
 	char ip[64], from[256], to[256], cid[160], reason[96];

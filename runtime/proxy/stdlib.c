@@ -73,22 +73,39 @@ void sipcc_int_to_str(struct sip_ctx *ctx, sip_str *out, int64_t v)
  * only a libc that disagrees. */
 static char regex_bad;
 
+/* The cache is one global of the policy per literal, shared by every
+ * worker: the first to match compiles the pattern and publishes it with a
+ * compare-and-swap (release); a worker that lost the race frees its copy
+ * and uses the winner's. Readers load it with acquire, so the compiled
+ * pattern is seen whole (regexec itself may run on several threads). */
 int64_t sipcc_regex_match(struct sip_ctx *ctx, void **cache, const char *re, size_t relen,
 			  const char *s, size_t len)
 {
 	(void)relen;
-	if (!*cache) {
+	void *rx = __atomic_load_n(cache, __ATOMIC_ACQUIRE);
+	if (!rx) {
 		regex_t *r = malloc(sizeof *r);
 		int rc = r ? regcomp(r, re, REG_EXTENDED | REG_NOSUB) : REG_ESPACE;
+		void *mine = &regex_bad;
 		if (rc != 0) {
 			LOG_ERR("cannot compile the regular expression \"%s\" (error %d)", re, rc);
 			free(r);
-			*cache = &regex_bad;
 		} else {
-			*cache = r;
+			mine = r;
+		}
+		void *none = NULL;
+		if (__atomic_compare_exchange_n(cache, &none, mine, false, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE)) {
+			rx = mine;
+		} else {
+			if (mine != &regex_bad) {
+				regfree(r);
+				free(r);
+			}
+			rx = none;
 		}
 	}
-	if (*cache == &regex_bad)
+	if (rx == &regex_bad)
 		return 0;
 	char buf[512];
 	char *subject = buf;
@@ -100,7 +117,7 @@ int64_t sipcc_regex_match(struct sip_ctx *ctx, void **cache, const char *re, siz
 	if (len)
 		memcpy(subject, s, len);
 	subject[len] = '\0';
-	return regexec((regex_t *)*cache, subject, 0, NULL, 0) == 0;
+	return regexec((const regex_t *)rx, subject, 0, NULL, 0) == 0;
 }
 
 void sipcc_loop_bound(struct sip_ctx *ctx, const char *where, int64_t max)

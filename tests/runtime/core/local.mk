@@ -21,7 +21,7 @@ check_PROGRAMS += tests/runtime/core/test_log
 TESTS += tests/runtime/core/test_log
 tests_runtime_core_test_log_SOURCES = tests/runtime/core/test_log.c runtime/core/log.c
 tests_runtime_core_test_log_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_runtime_core_test_log_LDADD = $(CMOCKA_LIBS)
+tests_runtime_core_test_log_LDADD = $(CMOCKA_LIBS) -lpthread
 
 check_PROGRAMS += tests/runtime/core/test_htable
 TESTS += tests/runtime/core/test_htable

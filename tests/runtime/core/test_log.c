@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -170,6 +171,54 @@ static void test_json(void **state)
 	assert_string_equal(captured(), "notice: back to text\n");
 }
 
+/* One thread logs while another changes the threshold, as a worker logs
+ * while the control socket's "log level" changes it on worker 0: every
+ * line that comes out is whole, and the level set last holds. Under
+ * ThreadSanitizer a plain read or write of the threshold fails this test
+ * (a data race ends the program with a non-zero status). */
+#define LEVEL_ROUNDS 1000
+
+static void *log_while_level_changes(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < LEVEL_ROUNDS; i++)
+		LOG_INFO("tick %d", i);
+	return NULL;
+}
+
+static void test_level_changed_while_logging(void **state)
+{
+	(void)state;
+	captured();
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, log_while_level_changes, NULL), 0);
+	for (int i = 0; i < LEVEL_ROUNDS; i++)
+		sip_log_level_set(i % 2 ? SIP_LOG_DEBUG : SIP_LOG_ERR);
+	pthread_join(t, NULL);
+	sip_log_level_set(SIP_LOG_ERR);
+	LOG_INFO("not written");
+	sip_log_level_set(SIP_LOG_DEBUG);
+	assert_int_equal(sip_log_level_get(), SIP_LOG_DEBUG);
+	LOG_INFO("done");
+	char *out = captured();
+	assert_null(strstr(out, "not written"));
+	int lines = 0, last = -1, done = 0;
+	for (char *line = out, *nl; (nl = strchr(line, '\n')); line = nl + 1, lines++) {
+		*nl = '\0';
+		if (!strcmp(line, "info: done")) {
+			done++;
+			continue;
+		}
+		int n;
+		char end;
+		assert_int_equal(sscanf(line, "info: tick %d%c", &n, &end), 1);
+		assert_true(n > last && n < LEVEL_ROUNDS);
+		last = n;
+	}
+	assert_int_equal(done, 1);
+	assert_true(lines >= 1 && lines <= LEVEL_ROUNDS + 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -177,6 +226,7 @@ int main(void)
 		cmocka_unit_test(test_few_repeats_all_written),
 		cmocka_unit_test(test_interval_and_flush),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_level_changed_while_logging),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

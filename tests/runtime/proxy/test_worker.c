@@ -2,11 +2,14 @@
  * call's transactions and its ACK and CANCEL meet on one worker; replies by
  * the worker id the proxy wrote in its branch (txn/txn.h); and the number
  * of workers a policy may run with. */
+#include <pthread.h>
+#include <regex.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -293,6 +296,52 @@ static void test_handoff(void **state)
 	tp_udp_worker_done();
 }
 
+/* A pattern literal of the policy has one cache shared by every worker
+ * (sipcc_regex_match): two threads matching it for the first time at once
+ * both get their answer and one compiled pattern stays, the other freed.
+ * Under ThreadSanitizer a plain read or write of the cache fails this
+ * test (a data race ends the program with a non-zero status). */
+#define RE_LIT "^sip:[0-9]+@"
+
+struct re_arg {
+	void **cache;
+	const char *subject;
+	int64_t got;
+};
+
+static void *re_match_thread(void *p)
+{
+	struct re_arg *a = p;
+	a->got = sipcc_regex_match(NULL, a->cache, RE_LIT, strlen(RE_LIT), a->subject,
+				   strlen(a->subject));
+	return NULL;
+}
+
+static void test_regex_cache_shared(void **state)
+{
+	(void)state;
+	for (int round = 0; round < 200; round++) {
+		void *cache = NULL;
+		struct re_arg a = { &cache, "sip:123@example.com", -1 };
+		struct re_arg b = { &cache, "sip:bob@example.com", -1 };
+		pthread_t ta, tb;
+		assert_int_equal(pthread_create(&ta, NULL, re_match_thread, &a), 0);
+		assert_int_equal(pthread_create(&tb, NULL, re_match_thread, &b), 0);
+		pthread_join(ta, NULL);
+		pthread_join(tb, NULL);
+		assert_int_equal(a.got, 1);
+		assert_int_equal(b.got, 0);
+		assert_non_null(cache);
+		void *kept = cache;
+		const char *again = "sip:42@example.net";
+		assert_int_equal(sipcc_regex_match(NULL, &cache, RE_LIT, strlen(RE_LIT), again,
+						   strlen(again)), 1);
+		assert_ptr_equal(cache, kept);
+		regfree(cache);
+		free(cache);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -302,6 +351,7 @@ int main(void)
 		cmocka_unit_test(test_foreign_branch),
 		cmocka_unit_test(test_plan),
 		cmocka_unit_test(test_handoff),
+		cmocka_unit_test(test_regex_cache_shared),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
