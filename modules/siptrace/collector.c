@@ -46,18 +46,27 @@ static void coll_unwatch(void)
 	C.watched = false;
 }
 
-static bool coll_watch(void)
+/* Watch the connection for ev: always for the collector closing it
+ * (EPOLLIN, EPOLLRDHUP: noticed at once, not by the next packet lost on a
+ * dead connection), and for room (EPOLLOUT) while connecting or while
+ * something is queued. */
+static bool coll_watch_for(uint32_t ev)
 {
-	if (C.watched)
-		return true;
-	if (sip_loop_add_fd(C.loop, C.fd, coll_on_event, NULL) != SIP_OK)
-		return false;
-	if (sip_loop_mod_fd(C.loop, C.fd, EPOLLOUT) != SIP_OK) {
-		sip_loop_del_fd(C.loop, C.fd);
+	if (!C.watched) {
+		if (sip_loop_add_fd(C.loop, C.fd, coll_on_event, NULL) != SIP_OK)
+			return false;
+		C.watched = true;
+	}
+	if (sip_loop_mod_fd(C.loop, C.fd, ev | EPOLLIN | EPOLLRDHUP) != SIP_OK) {
+		coll_unwatch();
 		return false;
 	}
-	C.watched = true;
 	return true;
+}
+
+static bool coll_watch(void)
+{
+	return coll_watch_for(EPOLLOUT);
 }
 
 /* The TCP connection is gone: what was queued is lost; the next packet
@@ -90,6 +99,8 @@ static void coll_tcp_connect(void)
 	C.fd = fd;
 	if (connect(fd, &C.addr.u.sa, C.addr.len) == 0) {
 		C.connecting = false;
+		if (!coll_watch_for(0))
+			coll_tcp_fail("cannot watch the connection", ENOMEM);
 		return;
 	}
 	if (errno != EINPROGRESS) {
@@ -121,12 +132,34 @@ static void coll_tcp_flush(void)
 	}
 	C.off = C.len = 0;
 	C.qpackets = 0;
-	coll_unwatch();
+	if (!coll_watch_for(0))
+		coll_tcp_fail("cannot watch the connection", ENOMEM);
+}
+
+/* The collector sends nothing: readable means it closed the connection
+ * (or reset it). True when the connection is still up. */
+static bool coll_tcp_alive(void)
+{
+	char b[256];
+	for (;;) {
+		ssize_t r = recv(C.fd, b, sizeof b, MSG_DONTWAIT);
+		if (r > 0)
+			continue;
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return true;
+		coll_tcp_fail("closed by the collector", r == 0 ? ECONNRESET : errno);
+		return false;
+	}
 }
 
 static void coll_on_event(struct sip_loop *loop, int fd, uint32_t events, void *arg)
 {
-	(void)loop; (void)fd; (void)events; (void)arg;
+	(void)loop; (void)fd; (void)arg;
+	if (!C.connecting && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) &&
+	    !coll_tcp_alive())
+		return;
 	if (C.connecting) {
 		int err = 0;
 		socklen_t l = sizeof err;
