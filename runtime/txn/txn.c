@@ -73,7 +73,7 @@ void txn_layer_destroy(void)
 		txn_free(t);
 	}
 	txn_L.n_free = 0;
-	txn_L.net_freed = 0;
+	txn_L.held = txn_L.held_peak = 0;
 	if (txn_L.wheel)
 		sip_timer_cancel(txn_L.wheel, &txn_L.t_sweep);
 	sip_htable_destroy(&txn_L.table);
@@ -87,21 +87,36 @@ unsigned long txn_free_count(void)
 	return txn_L.n_free;
 }
 
+/* The layer's heap came down by TXN_TRIM_BYTES from its peak since the
+ * last trim, or, having grown that much, is now nearly empty (the end of
+ * a burst: the last of it is given back too). */
+static bool txn_shrunk(void)
+{
+	return txn_L.held + TXN_TRIM_BYTES <= txn_L.held_peak ||
+	       (txn_L.held_peak >= TXN_TRIM_BYTES && txn_L.held < TXN_TRIM_BYTES / 4);
+}
+
 void txn_mem_freed(long long n)
 {
-	txn_L.net_freed += n;
-	if (txn_L.net_freed >= (long long)TXN_TRIM_BYTES && txn_L.wheel &&
-	    !sip_timer_armed(&txn_L.t_sweep))
+	if (n < 0) {
+		txn_L.held += (size_t)-n;
+		if (txn_L.held > txn_L.held_peak)
+			txn_L.held_peak = txn_L.held;
+		return;
+	}
+	txn_L.held = (size_t)n < txn_L.held ? txn_L.held - (size_t)n : 0;
+	if (txn_shrunk() && txn_L.wheel && !sip_timer_armed(&txn_L.t_sweep))
 		sip_timer_add(txn_L.wheel, &txn_L.t_sweep, 1000);
 }
 
 /* The sweep, a second after finished transactions went beyond
- * TXN_FREE_MAX or much memory was freed: free the excess of the free list
- * (here, at the loop's top level, where no caller holds a pointer to one)
- * and, when the memory freed since the last time outweighs what was
- * allocated by TXN_TRIM_BYTES, give it back to the system, so the
- * resident size comes down after a burst instead of staying at its
- * peak. Not in steady state: what is freed there is allocated again. */
+ * TXN_FREE_MAX or the layer's heap came down: free the excess of the free
+ * list (here, at the loop's top level, where no caller holds a pointer to
+ * one) and, when what the layer holds is TXN_TRIM_BYTES below its peak
+ * since the last time, give the memory malloc keeps free back to the
+ * system, so the resident size comes down after a burst instead of
+ * staying at its peak. Not in steady state: the layer's heap stays
+ * level there. */
 static void txn_sweep(sip_timer *tm, void *arg)
 {
 	(void)tm;
@@ -110,11 +125,11 @@ static void txn_sweep(sip_timer *tm, void *arg)
 		txn *t = txn_L.free;
 		txn_L.free = t->free_next;
 		txn_L.n_free--;
-		txn_L.net_freed += (long long)txn_mem_size(t);
+		txn_mem_freed((long long)txn_mem_size(t));
 		txn_free(t);
 	}
-	if (txn_L.net_freed >= (long long)TXN_TRIM_BYTES) {
-		txn_L.net_freed = 0;
+	if (txn_shrunk()) {
+		txn_L.held_peak = txn_L.held;
 		sip_mem_trim();
 	}
 }
@@ -243,7 +258,7 @@ txn *txn_alloc(bool client)
 		struct txn_mem *mem = sip_mem_alloc(sizeof *mem);
 		if (!mem)
 			return NULL;
-		txn_L.net_freed -= (long long)sizeof *mem;
+		txn_mem_freed(-(long long)sizeof *mem);
 		t = &mem->t;
 		sip_arena_init_buf(&arena, mem->arena, sizeof mem->arena, 2048);
 		out = mem->out;
@@ -327,11 +342,13 @@ int txn_buf_store(char **buf, size_t *len, size_t *cap, const char *inl, const c
 	if (n > *cap) {
 		size_t c = n < 1024 ? 1024 : n + 512;
 		/* The old contents are overwritten: no need to copy them. */
+		size_t old = *buf == inl ? 0 : *cap;
 		char *p = *buf == inl ? sip_mem_alloc(c) : sip_mem_realloc(*buf, c);
 		if (!p)
 			return SIP_NOMEM;
 		*buf = p;
 		*cap = c;
+		txn_mem_freed(-(long long)(c - old));
 	}
 	memcpy(*buf, src, n);
 	*len = n;

@@ -33,7 +33,7 @@
 #define TXN_TIMER_C  180000u       /* proxy INVITE timer C (> 3 min) */
 #define TXN_MAX_BRANCHES 8
 #define TXN_HELD_RECHECK_MS 100u  /* a transaction due to end while a reply route waits */
-#define TXN_FREE_MAX 256u         /* finished transactions kept for reuse, per worker */
+#define TXN_FREE_MAX 64u          /* finished transactions kept for reuse, per worker */
 #define TXN_TRIM_BYTES (1u << 20) /* memory freed (net) before it goes back to the system */
 
 enum txn_state {

@@ -1044,8 +1044,9 @@ void txn_on_send_error(sip_socket *sock, const sip_addr *dst, const char *buf, s
 		return;                 /* not SIP */
 	/* Collected first: failing one runs failure routes, which may add
 	 * branches (to dst too, which must not fail for this error). A
-	 * transaction's memory is never freed while the layer lives, so the
-	 * id tells whether it is still the same one. */
+	 * transaction's memory is freed only by the layer's sweep, a timer
+	 * of its own, never during this call, so the id tells whether it is
+	 * still the same one. */
 	struct { txn *c; uint64_t id; } hit[64];
 	unsigned n = 0;
 	sip_hiter it;

@@ -16,7 +16,8 @@ struct txn_layer {
 	unsigned long live;             /* transactions, full or as records */
 	sip_htable recs;                /* compact records by branch */
 	size_t rec_bytes;
-	long long net_freed;            /* bytes freed minus allocated since the last trim */
+	size_t held, held_peak;         /* heap bytes of transactions and records; the
+					   most since the last trim */
 	sip_timer t_sweep;              /* frees the excess of the free list, trims */
 	uint64_t next_id;
 	uint64_t boot;                  /* random per process: unique branches */
@@ -56,7 +57,7 @@ struct txn_rec {
  * branch, a branch still needs it); t is untouched then. */
 int txn_rec_make(txn *t, uint32_t left_ms);
 void txn_rec_destroy_all(void);
-/* Net bytes freed (negative: allocated), for the sweep's trim. */
+/* n bytes freed (negative: allocated) by the layer, for the sweep's trim. */
 void txn_mem_freed(long long n);
 /* The key of a request (§17.2.3): its branch, or an RFC 2543 key made in a. */
 sip_str txn_req_key(sip_msg *m, sip_arena *a);
