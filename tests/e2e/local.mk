@@ -331,3 +331,8 @@ clean-web-screenshots:
 # seen by lookups on the other, nonces answered on either.
 E2E_TESTS += tests/e2e/workers_registrar.sh
 EXTRA_DIST += tests/e2e/workers_reg.py
+
+# Retransmissions while transactions wait out timers J, K, I and D (kept
+# as compact records): answered and absorbed as RFC 3261 says.
+E2E_TESTS += tests/e2e/wait_records.sh
+EXTRA_DIST += tests/e2e/wait_records.py
