@@ -45,14 +45,27 @@ bench-register: sipcc$(EXEEXT) sipcc-ctl$(EXEEXT) libsiprt.a
 	KAMAILIO='$(KAMAILIO)' \
 	$(SHELL) '$(abs_top_srcdir)/bench/register'
 
-# "make bench-memory": bytes of memory per registered contact with 100,000
-# contacts in the registrar's location table (bench/reg_memory.c;
-# BENCH_CONTACTS changes the count).
-noinst_PROGRAMS += bench/reg_memory
+# "make bench-memory": the proxy built from examples/minimal.sip under a
+# burst of calls (30,000 at 3,000/s): its resident size before, at the
+# peak, at the end of the load and a minute after; then bytes per
+# transaction in each wait state and per confirmed dialog
+# (bench/mem_layers.c) and per registered contact with 100,000 contacts in
+# the registrar's location table (bench/reg_memory.c). BENCH_CALLS,
+# BENCH_RATE, BENCH_WORKERS, BENCH_AFTER, BENCH_ITEMS and BENCH_CONTACTS
+# tune it (see bench/memory).
+noinst_PROGRAMS += bench/reg_memory bench/mem_layers
+EXTRA_DIST += bench/memory
 bench_reg_memory_SOURCES = bench/reg_memory.c
 bench_reg_memory_CFLAGS = $(AM_CFLAGS) -O2 $(SQLITE_CFLAGS) $(PQ_CFLAGS) $(MARIADB_CFLAGS)
 bench_reg_memory_LDADD = modules/libmod_registrar.a runtime/libsiprt_db.a $(SIPRT_SIP) $(SQLITE_LIBS) $(PQ_LIBS) $(MARIADB_LIBS) -lpthread
+bench_mem_layers_SOURCES = bench/mem_layers.c
+bench_mem_layers_CFLAGS = $(AM_CFLAGS) -O2 $(OPENSSL_CFLAGS)
+bench_mem_layers_LDADD = runtime/libsiprt_dialog.a $(SIPRT_TXN) $(OPENSSL_LIBS) -lpthread
 
 .PHONY: bench-memory
-bench-memory: bench/reg_memory$(EXEEXT)
-	./bench/reg_memory$(EXEEXT) $${BENCH_CONTACTS:-100000}
+bench-memory: bench/reg_memory$(EXEEXT) bench/mem_layers$(EXEEXT) sipcc$(EXEEXT) libsiprt.a
+	SIPCC='$(abs_top_builddir)/sipcc' \
+	SIPCC_STDLIB='$(BUILD_STDLIB)' \
+	SIPCC_RUNTIME='$(abs_top_builddir)/libsiprt.a' \
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	$(SHELL) '$(abs_top_srcdir)/bench/memory'

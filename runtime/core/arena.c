@@ -2,6 +2,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "core/arena.h"
 
@@ -59,6 +62,13 @@ void *sip_mem_realloc(void *p, size_t n)
 void sip_mem_free(void *p)
 {
 	free(p);
+}
+
+void sip_mem_trim(void)
+{
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
 }
 
 void sip_arena_init(sip_arena *a, size_t block_size)

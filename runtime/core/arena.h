@@ -10,6 +10,10 @@
 #include "core/str.h"
 
 /* The allocator hook. */
+/* Give the memory malloc holds free back to the system (glibc's
+ * malloc_trim; nothing elsewhere). A proxy calls it after a burst, so its
+ * resident size follows the load down. */
+void sip_mem_trim(void);
 void *sip_mem_alloc(size_t n);
 void *sip_mem_realloc(void *p, size_t n);
 /* n zeroed elements of size bytes: large blocks come zeroed from the

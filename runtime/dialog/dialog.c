@@ -11,10 +11,11 @@
 #include "dialog/profile.h"
 
 /* A dialog with the first block of its arena in one allocation: the
- * Call-ID, tags, URIs and a few variables fit. */
+ * Call-ID, tags, URIs, the two legs and a few variables fit, about 1 KB
+ * in all for a call as phones make them. */
 struct dlg_mem {
 	dlg d;
-	char arena[1024];
+	char arena[512];
 };
 
 /* The dialogs of one worker: those of the calls it owns. Only its own
@@ -516,16 +517,34 @@ const char *dlg_state_name(enum dlg_state s)
 	}
 }
 
+/* The slot of variable idx in d, added to its list when new; NULL when
+ * out of memory. */
+static struct dlg_var *var_slot(dlg *d, unsigned idx)
+{
+	for (struct dlg_varn *n = d->vars; n; n = n->next)
+		if (n->idx == idx)
+			return &n->v;
+	struct dlg_varn *n = sip_arena_alloc(&d->arena, sizeof *n);
+	if (!n)
+		return NULL;
+	memset(n, 0, sizeof *n);
+	n->idx = idx;
+	n->next = d->vars;
+	d->vars = n;
+	return &n->v;
+}
+
 int dlg_var_set_str(dlg *d, unsigned idx, sip_str v)
 {
 	if (idx >= DLG_MAX_VARS)
 		return SIP_EINVAL;
 	sip_str c = v.len ? sip_arena_strdup(&d->arena, v) : SIP_STR_NULL;
-	if (v.len && !c.s)
+	struct dlg_var *x = (v.len && !c.s) ? NULL : var_slot(d, idx);
+	if (!x)
 		return SIP_NOMEM;
-	d->vars[idx].set = true;
-	d->vars[idx].sval = c;
-	d->vars[idx].ival = 0;
+	x->set = true;
+	x->sval = c;
+	x->ival = 0;
 	return SIP_OK;
 }
 
@@ -533,17 +552,23 @@ int dlg_var_set_int(dlg *d, unsigned idx, int64_t v)
 {
 	if (idx >= DLG_MAX_VARS)
 		return SIP_EINVAL;
-	d->vars[idx].set = true;
-	d->vars[idx].ival = v;
-	d->vars[idx].sval = SIP_STR_NULL;
+	struct dlg_var *x = var_slot(d, idx);
+	if (!x)
+		return SIP_NOMEM;
+	x->set = true;
+	x->ival = v;
+	x->sval = SIP_STR_NULL;
 	return SIP_OK;
 }
 
 const struct dlg_var *dlg_var_get(const dlg *d, unsigned idx)
 {
-	if (idx >= DLG_MAX_VARS || !d->vars[idx].set)
+	if (idx >= DLG_MAX_VARS)
 		return NULL;
-	return &d->vars[idx];
+	for (const struct dlg_varn *n = d->vars; n; n = n->next)
+		if (n->idx == idx)
+			return n->v.set ? &n->v : NULL;
+	return NULL;
 }
 
 /* Each worker's table under its lock: what fn reads (dlg_foreach in

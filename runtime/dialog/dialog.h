@@ -81,6 +81,14 @@ struct dlg_var {
 	sip_str sval;
 };
 
+/* A variable set in a dialog: a list in its arena, as a dialog sets few
+ * of the DLG_MAX_VARS a policy may declare. */
+struct dlg_varn {
+	struct dlg_varn *next;
+	unsigned idx;
+	struct dlg_var v;
+};
+
 typedef struct dlg dlg;
 struct dlg {
 	uint64_t id;                 /* unique for the life of the process */
@@ -106,7 +114,7 @@ struct dlg {
 	unsigned ka_pending;         /* probes sent whose answer has not come */
 	uint64_t ka_round;           /* probe round, so a late answer is recognised */
 	sip_timer t_ka;              /* next probe */
-	struct dlg_var vars[DLG_MAX_VARS];
+	struct dlg_varn *vars;       /* the variables set, in the arena (dlg_var_get) */
 	sip_arena arena;
 	sip_timer t_life;            /* lifetime; after the end, the linger time */
 	sip_hlink hlink;             /* in the layer's table, by Call-ID */

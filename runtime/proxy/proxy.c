@@ -37,6 +37,7 @@ static SIP_PER_WORKER struct {
 
 static bool proxy_on_reply(txn *s, txn *c, sip_msg *resp);
 static void mctx_free_list(struct proxy_mctx **list, unsigned *n);
+static void mctx_unpin(struct proxy_mctx *mc);
 static void proxy_on_failure(txn *s, int code);
 static void proxy_on_final(txn *s, int code);
 
@@ -91,6 +92,8 @@ int proxy_init_worker(sip_timer_wheel *w)
 void proxy_destroy_worker(void)
 {
 	proxy_uac_destroy();
+	for (struct proxy_mctx *mc = P.waiting; mc; mc = mc->next)
+		mctx_unpin(mc);
 	txn_layer_destroy();
 	mctx_free_list(&P.waiting, &P.nwaiting);
 	if (P.cur)
@@ -185,6 +188,31 @@ static void mctx_keep(struct sip_ctx *ctx)
 	P.nwaiting++;
 	if (P.cur == mc)
 		P.cur = NULL;       /* the receive path takes another */
+}
+
+/* A waiting context keeps pointers to transactions across loop turns:
+ * pin them (txn_pin), so they stay whole and their memory valid until it
+ * is done, even when they end meanwhile. */
+static void mctx_pin(struct proxy_mctx *mc)
+{
+	struct sip_ctx *ctx = &mc->ctx;
+	txn *want[3] = { ctx->txn, ctx->branch, ctx->cancel_target };
+	for (unsigned i = 0; i < 3; i++) {
+		bool have = !want[i];
+		for (unsigned k = 0; k < mc->npinned && !have; k++)
+			have = mc->pinned[k] == want[i];
+		if (have || mc->npinned >= 3)
+			continue;
+		txn_pin(want[i]);
+		mc->pinned[mc->npinned++] = want[i];
+	}
+}
+
+static void mctx_unpin(struct proxy_mctx *mc)
+{
+	for (unsigned k = 0; k < mc->npinned; k++)
+		txn_unpin(mc->pinned[k]);
+	mc->npinned = 0;
 }
 
 txn *proxy_txn_create(struct sip_ctx *ctx)
@@ -297,6 +325,7 @@ static void mctx_settle(struct sip_ctx *ctx)
 			mc->held_kind = txn_reply_hold(ctx->branch);
 		else if (first && ctx->suspended && !event)
 			request_txn(ctx);
+		mctx_pin(mc);
 		return;
 	}
 	bool waited = ctx->waiting;
@@ -321,6 +350,7 @@ static void mctx_settle(struct sip_ctx *ctx)
 		 * refuses): the caller still gets its final response. */
 		txn_server_reply(s, 487, SIP_STR_NULL);
 	}
+	mctx_unpin(mc);
 	if (failure || waited || event)
 		proxy_mctx_give(mc);
 }
@@ -394,9 +424,13 @@ static void rx_request(struct proxy_mctx *mc, sip_socket *sock, const sip_addr *
 			txn_server_retransmit(t);
 			return;
 		}
+	} else if (txn_rec_request(m)) {
+		return;         /* a finished transaction's record answered it */
 	}
-	if (m->method == SIP_METHOD_CANCEL)
+	if (m->method == SIP_METHOD_CANCEL) {
 		ctx->cancel_target = txn_server_match_cancel(m);
+		ctx->cancel_done = !ctx->cancel_target && txn_rec_match_cancel(m);
+	}
 	if (!ctx->policy->request)
 		return;
 	route_request(ctx);
@@ -415,6 +449,8 @@ static void rx_response(sip_msg *m, sip_socket *sock)
 		txn_client_receive(c, m);
 		return;
 	}
+	if (txn_rec_response(m))
+		return;
 	/* §16.11-style: not ours by transaction; pass on by Via if the top Via
 	 * is ours. */
 	if (!m->via1 || !proxy_is_us(m->via1->host, m->via1->port ? m->via1->port : 5060)) {

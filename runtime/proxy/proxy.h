@@ -29,6 +29,7 @@ struct sip_ctx {
 	txn *branch;                /* client transaction (reply routes) */
 	txn *matched;               /* existing transaction the request matched */
 	txn *cancel_target;         /* INVITE transaction a CANCEL refers to */
+	bool cancel_done;           /* ... one that ended, kept as a record only */
 	sip_str new_ruri;           /* $ru when changed */
 	sip_str du;                 /* $du */
 	sipcc_route_fn on_failure;  /* armed by t_on_failure */

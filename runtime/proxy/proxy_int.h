@@ -25,6 +25,8 @@ struct proxy_mctx {
 	struct sipcc_event_val *ev_vals;
 	unsigned ev_n, ev_next;
 	struct proxy_mctx *next;    /* in the pool or the waiting list */
+	txn *pinned[3];             /* waiting: the transactions its context points at */
+	unsigned npinned;
 };
 
 /* A context with an empty arena; NULL when out of memory. */

@@ -328,9 +328,10 @@ int proxy_relay(struct sip_ctx *ctx, bool stateful)
 	if (m->method == SIP_METHOD_CANCEL && stateful) {
 		/* §16.10: answer the CANCEL, cancel the pending branches. Without
 		 * an INVITE context, forward it statelessly. */
-		if (ctx->cancel_target) {
+		if (ctx->cancel_target || ctx->cancel_done) {
 			int rc = proxy_reply(ctx, 200, SIP_STR_LIT("OK"), true);
-			txn_server_cancel(ctx->cancel_target);
+			if (ctx->cancel_target)
+				txn_server_cancel(ctx->cancel_target);
 			ctx->relayed = true;
 			return rc;
 		}

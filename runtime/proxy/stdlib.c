@@ -163,7 +163,7 @@ int64_t sipcc_fn_forward(struct sip_ctx *ctx)
 int64_t sipcc_fn_t_check_trans(struct sip_ctx *ctx)
 {
 	if (ctx->msg->method == SIP_METHOD_CANCEL)
-		return ctx->cancel_target != NULL;
+		return ctx->cancel_target != NULL || ctx->cancel_done;
 	return ctx->matched != NULL;
 }
 

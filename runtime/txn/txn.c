@@ -17,6 +17,8 @@ static struct txn_layer *txn_layers[SIP_WORKERS_MAX];
 
 static const sip_str cookie = SIP_STR_LIT("z9hG4bK");
 
+static void txn_sweep(sip_timer *tm, void *arg);
+
 uint32_t txn_hash(sip_str key)
 {
 	return sip_hash_str(key);
@@ -29,6 +31,11 @@ int txn_layer_init(sip_timer_wheel *w, const struct txn_user *u, unsigned hash_b
 		hash_bits = 16;
 	if (sip_htable_init(&txn_L.table, hash_bits) != SIP_OK)
 		return SIP_NOMEM;
+	if (sip_htable_init(&txn_L.recs, hash_bits) != SIP_OK) {
+		sip_htable_destroy(&txn_L.table);
+		return SIP_NOMEM;
+	}
+	sip_timer_init(&txn_L.t_sweep, txn_sweep, NULL);
 	txn_L.wheel = w;
 	txn_L.user = *u;
 	struct timespec ts;
@@ -41,7 +48,11 @@ int txn_layer_init(sip_timer_wheel *w, const struct txn_user *u, unsigned hash_b
 	return SIP_OK;
 }
 
-/* Frees every transaction, live or pooled. */
+static size_t txn_mem_size(const txn *t);
+static void txn_free(txn *t);
+
+/* Frees every transaction, live or pooled, and every record. Pinned
+ * transactions that ended are their pinners' to release first. */
 void txn_layer_destroy(void)
 {
 	if (!sip_htable_ready(&txn_L.table))
@@ -50,21 +61,77 @@ void txn_layer_destroy(void)
 		__atomic_store_n(&txn_layers[sip_worker_id], NULL, __ATOMIC_RELEASE);
 	sip_hiter it;
 	sip_hiter_init(&it, &txn_L.table);
-	for (sip_hlink *l; (l = sip_hiter_next(&it));)
-		txn_destroy(SIP_HTABLE_ENTRY(l, txn, hlink));
+	for (sip_hlink *l; (l = sip_hiter_next(&it));) {
+		txn *t = SIP_HTABLE_ENTRY(l, txn, hlink);
+		t->pins = 0;
+		txn_destroy(t);
+	}
+	txn_rec_destroy_all();
 	while (txn_L.free) {
 		txn *t = txn_L.free;
 		txn_L.free = t->free_next;
-		sip_arena_destroy(&t->arena);
-		if (t->out != txn_out_inline(t))
-			sip_mem_free(t->out);
-		sip_mem_free(t->best);
-		sip_mem_free(t->tmpl);
-		sip_mem_free(t);
+		txn_free(t);
 	}
+	txn_L.n_free = 0;
+	txn_L.held = txn_L.held_peak = 0;
+	if (txn_L.wheel)
+		sip_timer_cancel(txn_L.wheel, &txn_L.t_sweep);
 	sip_htable_destroy(&txn_L.table);
+	sip_htable_destroy(&txn_L.recs);
 	sip_arena_destroy(&txn_L.scratch);
 	__atomic_store_n(&txn_L.live, 0, __ATOMIC_RELAXED);
+}
+
+unsigned long txn_free_count(void)
+{
+	return txn_L.n_free;
+}
+
+/* The layer's heap came down by TXN_TRIM_BYTES from its peak since the
+ * last trim, or, having grown that much, is now nearly empty (the end of
+ * a burst: the last of it is given back too). */
+static bool txn_shrunk(void)
+{
+	return txn_L.held + TXN_TRIM_BYTES <= txn_L.held_peak ||
+	       (txn_L.held_peak >= TXN_TRIM_BYTES && txn_L.held < TXN_TRIM_BYTES / 4);
+}
+
+void txn_mem_freed(long long n)
+{
+	if (n < 0) {
+		txn_L.held += (size_t)-n;
+		if (txn_L.held > txn_L.held_peak)
+			txn_L.held_peak = txn_L.held;
+		return;
+	}
+	txn_L.held = (size_t)n < txn_L.held ? txn_L.held - (size_t)n : 0;
+	if (txn_shrunk() && txn_L.wheel && !sip_timer_armed(&txn_L.t_sweep))
+		sip_timer_add(txn_L.wheel, &txn_L.t_sweep, 1000);
+}
+
+/* The sweep, a second after finished transactions went beyond
+ * TXN_FREE_MAX or the layer's heap came down: free the excess of the free
+ * list (here, at the loop's top level, where no caller holds a pointer to
+ * one) and, when what the layer holds is TXN_TRIM_BYTES below its peak
+ * since the last time, give the memory malloc keeps free back to the
+ * system, so the resident size comes down after a burst instead of
+ * staying at its peak. Not in steady state: the layer's heap stays
+ * level there. */
+static void txn_sweep(sip_timer *tm, void *arg)
+{
+	(void)tm;
+	(void)arg;
+	while (txn_L.n_free > TXN_FREE_MAX && txn_L.free) {
+		txn *t = txn_L.free;
+		txn_L.free = t->free_next;
+		txn_L.n_free--;
+		txn_mem_freed((long long)txn_mem_size(t));
+		txn_free(t);
+	}
+	if (txn_shrunk()) {
+		txn_L.held_peak = txn_L.held;
+		sip_mem_trim();
+	}
 }
 
 unsigned long txn_count(void)
@@ -145,6 +212,25 @@ char *txn_out_inline(txn *t)
 	return ((struct txn_mem *)t)->out;
 }
 
+/* What t holds of the heap, about: itself and its grown buffers. */
+static size_t txn_mem_size(const txn *t)
+{
+	size_t n = sizeof(struct txn_mem) + t->best_cap + t->tmpl_cap;
+	if (t->out != ((const struct txn_mem *)t)->out)
+		n += t->out_cap;
+	return n;
+}
+
+static void txn_free(txn *t)
+{
+	sip_arena_destroy(&t->arena);
+	if (t->out != txn_out_inline(t))
+		sip_mem_free(t->out);
+	sip_mem_free(t->best);
+	sip_mem_free(t->tmpl);
+	sip_mem_free(t);
+}
+
 /* A clean transaction from the free list (its arena and buffers keep their
  * memory from earlier use) or a new one. */
 uint64_t txn_clock_us(void)
@@ -162,6 +248,7 @@ txn *txn_alloc(bool client)
 	sip_arena arena;
 	if (t) {
 		txn_L.free = t->free_next;
+		txn_L.n_free--;
 		sip_arena_reset(&t->arena);
 		arena = t->arena;
 		out = t->out; out_cap = t->out_cap;
@@ -171,6 +258,7 @@ txn *txn_alloc(bool client)
 		struct txn_mem *mem = sip_mem_alloc(sizeof *mem);
 		if (!mem)
 			return NULL;
+		txn_mem_freed(-(long long)sizeof *mem);
 		t = &mem->t;
 		sip_arena_init_buf(&arena, mem->arena, sizeof mem->arena, 2048);
 		out = mem->out;
@@ -222,9 +310,31 @@ void txn_destroy(txn *t)
 				t->branches[i]->parent = NULL;
 	}
 	t->state = TXN_TERMINATED;
+	__atomic_store_n(&txn_L.live, txn_L.live - 1, __ATOMIC_RELAXED);
+	if (t->pins) {
+		t->dead = true;         /* the last txn_unpin frees it */
+		return;
+	}
 	t->free_next = txn_L.free;
 	txn_L.free = t;
-	__atomic_store_n(&txn_L.live, txn_L.live - 1, __ATOMIC_RELAXED);
+	if (++txn_L.n_free > TXN_FREE_MAX && txn_L.wheel && !sip_timer_armed(&txn_L.t_sweep))
+		sip_timer_add(txn_L.wheel, &txn_L.t_sweep, 1000);
+}
+
+void txn_pin(txn *t)
+{
+	t->pins++;
+}
+
+void txn_unpin(txn *t)
+{
+	if (!t->pins || --t->pins || !t->dead)
+		return;
+	t->dead = false;
+	t->free_next = txn_L.free;
+	txn_L.free = t;
+	if (++txn_L.n_free > TXN_FREE_MAX && txn_L.wheel && !sip_timer_armed(&txn_L.t_sweep))
+		sip_timer_add(txn_L.wheel, &txn_L.t_sweep, 1000);
 }
 
 int txn_buf_store(char **buf, size_t *len, size_t *cap, const char *inl, const char *src, size_t n)
@@ -232,11 +342,13 @@ int txn_buf_store(char **buf, size_t *len, size_t *cap, const char *inl, const c
 	if (n > *cap) {
 		size_t c = n < 1024 ? 1024 : n + 512;
 		/* The old contents are overwritten: no need to copy them. */
+		size_t old = *buf == inl ? 0 : *cap;
 		char *p = *buf == inl ? sip_mem_alloc(c) : sip_mem_realloc(*buf, c);
 		if (!p)
 			return SIP_NOMEM;
 		*buf = p;
 		*cap = c;
+		txn_mem_freed(-(long long)(c - old));
 	}
 	memcpy(*buf, src, n);
 	*len = n;
@@ -255,7 +367,7 @@ int txn_send_out(txn *t)
 /* The key of a request: its branch when RFC 3261 compliant, else (RFC 2543
  * peers) Call-ID, CSeq number and From tag, which an ACK shares with its
  * INVITE. */
-static sip_str req_key(sip_msg *m, sip_arena *a)
+sip_str txn_req_key(sip_msg *m, sip_arena *a)
 {
 	sip_str br = m->via1 ? m->via1->branch : SIP_STR_NULL;
 	if (br.len > cookie.len && memcmp(br.s, cookie.s, cookie.len) == 0)
@@ -293,7 +405,7 @@ static txn *server_lookup(sip_msg *req, bool as_invite)
 {
 	if (!req->via1 || !sip_htable_ready(&txn_L.table))
 		return NULL;
-	struct server_key k = { req_key(req, req->arena), req->method, req };
+	struct server_key k = { txn_req_key(req, req->arena), req->method, req };
 	if (!k.key.len)
 		return NULL;
 	if (k.m == SIP_METHOD_ACK || as_invite)
@@ -343,7 +455,7 @@ txn *txn_server_create(sip_msg *req, sip_socket *sock, const sip_addr *src)
 	s->method = req->method;
 	s->is_invite = req->method == SIP_METHOD_INVITE;
 	s->method_str = sip_arena_strdup(a, req->method_str);
-	s->branch = sip_arena_strdup(a, req_key(req, a));
+	s->branch = sip_arena_strdup(a, txn_req_key(req, a));
 	s->sent_by_host = sip_arena_strdup(a, req->via1->host);
 	s->sent_by_port = via_port(req->via1);
 	s->state = s->is_invite ? TXN_PROCEEDING : TXN_TRYING;

@@ -9,8 +9,12 @@
  * (struct txn_user): every branch reply, and "all branches failed".
  *
  * Everything a transaction keeps is copied into its own arena or its reused
- * buffers; transactions come from a free list, so steady state allocates
- * nothing. Single-threaded: call it from the event loop only. */
+ * buffers; transactions come from a free list of at most TXN_FREE_MAX, so
+ * steady state allocates nothing and a burst does not pin its peak. A
+ * transaction that only waits out timer I, J, K or D (UDP) becomes a
+ * compact record (txn_rec_*): what matching a retransmission and sending
+ * the last message again need, and nothing else. Single-threaded: call it
+ * from the event loop only. */
 #ifndef SIPCC_TXN_TXN_H
 #define SIPCC_TXN_TXN_H
 
@@ -29,6 +33,8 @@
 #define TXN_TIMER_C  180000u       /* proxy INVITE timer C (> 3 min) */
 #define TXN_MAX_BRANCHES 8
 #define TXN_HELD_RECHECK_MS 100u  /* a transaction due to end while a reply route waits */
+#define TXN_FREE_MAX 64u          /* finished transactions kept for reuse, per worker */
+#define TXN_TRIM_BYTES (1u << 20) /* memory freed (net) before it goes back to the system */
 
 enum txn_state {
 	TXN_TRYING,        /* non-INVITE: nothing sent/received yet */
@@ -76,6 +82,9 @@ struct txn {
 	sip_timer t_end;                /* B, F, H, D, I, J, K, L, M */
 	sip_timer t_c;                  /* client INVITE: timer C / CANCEL wait */
 	uint32_t retr_ms;
+	uint64_t wait_until;            /* wheel ms its wait state ends (compacted first), 0 */
+	unsigned pins;                  /* txn_pin: someone keeps a pointer across loop turns */
+	bool dead;                      /* destroyed while pinned: freed by the last unpin */
 	sip_arena arena;                /* per-transaction copies */
 	char *out;                      /* server: last response; client: request */
 	size_t out_len, out_cap;
@@ -124,6 +133,7 @@ struct txn {
 	bool absorb;                    /* a CANCEL we sent: keep replies */
 	bool timed_out;                 /* timer C ended the branch with a local 408 */
 	bool cancel_local;              /* cancelled before any reply: counted as 487 */
+	bool ack_stored;                /* Completed INVITE: out holds the ACK we sent */
 	/* A request of the proxy's own (proxy/uac.h), with no server
 	 * transaction above: its final outcome (the status and the response,
 	 * or 408/503 and NULL) goes here, once. */
@@ -176,6 +186,19 @@ unsigned long txn_count_worker(unsigned id);
  * branch (another element's, a stateless relay's). */
 int txn_branch_worker(sip_str branch);
 
+/* Compact records (what a finished transaction keeps while its timer I,
+ * J, K or D runs over UDP) of the calling worker, and their bytes. */
+unsigned long txn_rec_count(void);
+size_t txn_rec_bytes(void);
+/* Finished transactions kept for reuse by the calling worker (at most
+ * TXN_FREE_MAX once its sweep ran). */
+unsigned long txn_free_count(void);
+/* Keep t's memory valid across loop turns (a route waiting with t in its
+ * context) and t out of compaction; txn_unpin once done, even when t has
+ * ended meanwhile (its state is then TXN_TERMINATED). */
+void txn_pin(txn *t);
+void txn_unpin(txn *t);
+
 /* ---- server transactions ---- */
 
 /* The server transaction req belongs to per §17.2.3 (an ACK matches its
@@ -183,6 +206,15 @@ int txn_branch_worker(sip_str branch);
 txn *txn_server_match(sip_msg *req);
 /* The INVITE server transaction a CANCEL refers to (§9.2); NULL when none. */
 txn *txn_server_match_cancel(sip_msg *cancel);
+/* A request matched the compact record of a finished server transaction
+ * (§17.2.3; an ACK its INVITE's): it was answered or absorbed as the
+ * transaction would have (the last response again for a non-INVITE in
+ * Completed; an INVITE or ACK in Confirmed absorbed). False when no
+ * record matches. */
+bool txn_rec_request(sip_msg *req);
+/* A CANCEL refers to an INVITE server transaction that ended as a
+ * record (Confirmed): a matching response context, already final. */
+bool txn_rec_match_cancel(sip_msg *cancel);
 /* Create the server transaction of req, received from src on sock.
  * Copies what it keeps. NULL on allocation failure. */
 txn *txn_server_create(sip_msg *req, sip_socket *sock, const sip_addr *src);
@@ -239,6 +271,10 @@ int txn_client_send(txn *c, const char *buf, size_t len);
 void txn_client_abort(txn *c);
 /* The client transaction a response belongs to per §17.1.3; NULL if none. */
 txn *txn_client_match(sip_msg *resp);
+/* A response matched the compact record of a finished client transaction
+ * (§17.1.3): absorbed, and a non-2xx final for an INVITE acknowledged
+ * again with the same ACK. False when no record matches. */
+bool txn_rec_response(sip_msg *resp);
 /* Process a response matched to c. */
 void txn_client_receive(txn *c, sip_msg *resp);
 

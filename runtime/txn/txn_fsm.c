@@ -25,6 +25,57 @@ static bool unreliable(const txn *t)
 	return !t->sock || !t->sock->tp->reliable;
 }
 
+/* Start t's final wait state of ms (timer D, I, J, K, L): at the next
+ * tick, out of every caller's way, t becomes a compact record
+ * (txn_rec.c) for the rest of it, or sheds what the state does not use
+ * (wait_compact). 0 ms ends t at the next tick as before. */
+static void wait_arm(txn *t, uint32_t ms)
+{
+	if (!ms) {
+		arm(&t->t_end, 0);
+		return;
+	}
+	t->wait_until = txn_L.wheel->now_ms + ms;
+	arm(&t->t_end, 0);
+}
+
+/* An INVITE server transaction that sent a 2xx (Accepted, timer L) needs
+ * its arena (the route state its branches' 2xx retransmissions are
+ * routed with) but no longer the request kept for a failure route nor a
+ * best response. */
+static void server_accepted_trim(txn *s)
+{
+	if (s->pins)
+		return;
+	txn_mem_freed((long long)(s->tmpl_cap + s->best_cap));
+	sip_mem_free(s->tmpl);
+	sip_mem_free(s->best);
+	s->tmpl = s->best = NULL;
+	s->tmpl_len = s->tmpl_cap = s->best_len = s->best_cap = 0;
+}
+
+/* The end timer of t fired at the start of its wait state (wait_arm):
+ * true when t goes on waiting, as a record or re-armed for the rest. */
+static bool wait_compact(txn *t)
+{
+	if (!t->wait_until)
+		return false;
+	uint64_t now = txn_L.wheel->now_ms;
+	uint32_t left = t->wait_until > now ? (uint32_t)(t->wait_until - now) : 0;
+	t->wait_until = 0;
+	if (!left)
+		return false;
+	if (t->state == TXN_ACCEPTED) {
+		if (!t->is_client)
+			server_accepted_trim(t);
+	} else if ((t->state == TXN_COMPLETED || t->state == TXN_CONFIRMED) &&
+		   txn_rec_make(t, left) == SIP_OK) {
+		return true;
+	}
+	arm(&t->t_end, left);
+	return true;
+}
+
 void txn_set_timers(uint32_t fr_ms, uint32_t fr_inv_ms)
 {
 	txn_L.fr_ms = fr_ms;
@@ -84,7 +135,7 @@ int txn_server_send(txn *s, int code, const char *buf, size_t len)
 		txn_L.user.on_final(s, code);
 	if (s->is_invite && code < 300) {
 		s->state = TXN_ACCEPTED;
-		arm(&s->t_end, T64);                            /* timer L */
+		wait_arm(s, T64);                               /* timer L */
 	} else if (s->is_invite) {
 		s->state = TXN_COMPLETED;
 		if (unreliable(s)) {
@@ -94,7 +145,7 @@ int txn_server_send(txn *s, int code, const char *buf, size_t len)
 		arm(&s->t_end, T64);                            /* timer H */
 	} else {
 		s->state = TXN_COMPLETED;
-		arm(&s->t_end, unreliable(s) ? T64 : 0);        /* timer J */
+		wait_arm(s, unreliable(s) ? T64 : 0);           /* timer J */
 	}
 	return rc;
 }
@@ -128,7 +179,7 @@ bool txn_server_ack(txn *s)
 	if (s->state == TXN_COMPLETED) {
 		s->state = TXN_CONFIRMED;
 		disarm(&s->t_retr);
-		arm(&s->t_end, unreliable(s) ? TXN_T4 : 0);     /* timer I */
+		wait_arm(s, unreliable(s) ? TXN_T4 : 0);        /* timer I */
 		return true;
 	}
 	/* A retransmitted ACK in Confirmed is absorbed too; an ACK after a 2xx
@@ -151,6 +202,8 @@ void txn_server_on_retr(sip_timer *tm, void *arg)
 void txn_server_on_end(sip_timer *tm, void *arg)
 {
 	txn *s = arg;
+	if (wait_compact(s))
+		return;
 	for (unsigned i = 0; i < s->n_branches; i++)
 		if (s->branches[i] && s->branches[i]->replies_held) {
 			arm(&s->t_end, TXN_HELD_RECHECK_MS);
@@ -452,8 +505,15 @@ static void branch_end_dialog(txn *c, sip_msg *resp, bool bye)
 	client_send_local(c, SIP_METHOD_BYE, sip_str_make(br, (size_t)bl), &dst, (size_t)n);
 }
 
+/* §17.1.1.3: acknowledge a non-2xx final response. The ACK replaces the
+ * INVITE in c->out (nothing resends the INVITE in Completed), so a
+ * retransmitted response gets the same ACK, from c or its record. */
 static void client_send_ack(txn *c, sip_msg *resp)
 {
+	if (c->ack_stored) {
+		txn_send_out(c);
+		return;
+	}
 	sip_hdr *to = resp->first[SIP_HDR_TO];
 	long n = build_ack_cancel(c, true, to ? to->raw : SIP_STR_NULL);
 	if (n < 0) {
@@ -461,6 +521,9 @@ static void client_send_ack(txn *c, sip_msg *resp)
 		return;
 	}
 	tp_send(c->sock, &c->peer, txn_L.buf, (size_t)n);
+	if (c->state == TXN_COMPLETED &&
+	    txn_buf_store(&c->out, &c->out_len, &c->out_cap, txn_out_inline(c), txn_L.buf, (size_t)n) == SIP_OK)
+		c->ack_stored = true;
 }
 
 /* ---- response context (§16.7) ---- */
@@ -756,7 +819,7 @@ void txn_client_receive(txn *c, sip_msg *resp)
 		if ((c->state == TXN_TRYING || c->state == TXN_PROCEEDING) && code >= 200) {
 			c->state = TXN_COMPLETED;
 			disarm(&c->t_retr);
-			arm(&c->t_end, unreliable(c) ? TXN_T4 : 0);
+			wait_arm(c, unreliable(c) ? TXN_T4 : 0);       /* timer K */
 		} else if (c->state == TXN_TRYING) {
 			c->state = TXN_PROCEEDING;
 		}
@@ -790,7 +853,7 @@ void txn_client_receive(txn *c, sip_msg *resp)
 				c->state = TXN_COMPLETED;
 				disarm(&c->t_c);
 				client_send_ack(c, resp);
-				arm(&c->t_end, unreliable(c) ? 32000 : 0);  /* timer D */
+				wait_arm(c, unreliable(c) ? 32000 : 0);     /* timer D */
 				/* After timer C, or a CANCEL before any reply, the
 				 * branch counts already: the 487 its CANCEL brings
 				 * is only acknowledged. */
@@ -834,7 +897,7 @@ void txn_client_receive(txn *c, sip_msg *resp)
 		} else {
 			c->state = TXN_COMPLETED;
 			disarm(&c->t_retr);
-			arm(&c->t_end, unreliable(c) ? TXN_T4 : 0);     /* timer K */
+			wait_arm(c, unreliable(c) ? TXN_T4 : 0);        /* timer K */
 			branch_final(c, code, resp);
 		}
 		break;
@@ -868,6 +931,8 @@ void txn_client_on_retr(sip_timer *tm, void *arg)
 void txn_client_on_end(sip_timer *tm, void *arg)
 {
 	txn *c = arg;
+	if (wait_compact(c))
+		return;
 	if (c->replies_held) {
 		arm(&c->t_end, TXN_HELD_RECHECK_MS);    /* a reply route waits on it */
 		return;
@@ -979,8 +1044,9 @@ void txn_on_send_error(sip_socket *sock, const sip_addr *dst, const char *buf, s
 		return;                 /* not SIP */
 	/* Collected first: failing one runs failure routes, which may add
 	 * branches (to dst too, which must not fail for this error). A
-	 * transaction's memory is never freed while the layer lives, so the
-	 * id tells whether it is still the same one. */
+	 * transaction's memory is freed only by the layer's sweep, a timer
+	 * of its own, never during this call, so the id tells whether it is
+	 * still the same one. */
 	struct { txn *c; uint64_t id; } hit[64];
 	unsigned n = 0;
 	sip_hiter it;

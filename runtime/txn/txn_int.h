@@ -12,7 +12,13 @@ struct txn_layer {
 	struct txn_user user;
 	sip_htable table;               /* transactions by branch (the key) */
 	txn *free;
-	unsigned long live;
+	unsigned long n_free;
+	unsigned long live;             /* transactions, full or as records */
+	sip_htable recs;                /* compact records by branch */
+	size_t rec_bytes;
+	size_t held, held_peak;         /* heap bytes of transactions and records; the
+					   most since the last trim */
+	sip_timer t_sweep;              /* frees the excess of the free list, trims */
 	uint64_t next_id;
 	uint64_t boot;                  /* random per process: unique branches */
 	uint32_t fr_ms, fr_inv_ms;      /* txn_set_timers(); 0 = RFC 3261 values */
@@ -24,6 +30,37 @@ struct txn_layer {
  * matched and ended by the worker that owns it (its id is in the branch
  * of the requests it sends, txn_branch_worker). */
 extern SIP_PER_WORKER struct txn_layer txn_L;
+
+/* The compact record of a transaction in its final wait state (timer I,
+ * J, K or D over UDP): its matching key, where a message goes again and
+ * that message (a non-INVITE server's last response, an INVITE client's
+ * ACK for a non-2xx), in one allocation. */
+struct txn_rec {
+	sip_hlink hlink;                /* in txn_L.recs, by branch */
+	sip_timer t_end;
+	sip_socket *sock;
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	} peer;
+	socklen_t peer_len;
+	uint32_t out_len;
+	uint16_t branch_len, host_len, mstr_len;
+	uint16_t sent_by_port;
+	uint8_t is_client, is_invite, method;
+	char data[];                    /* branch, sent-by host, method name, out */
+};
+
+/* Make t's record with its wait state's remaining left_ms and destroy t.
+ * SIP_DECLINED when t must stay whole (pinned, a route holds it or a
+ * branch, a branch still needs it); t is untouched then. */
+int txn_rec_make(txn *t, uint32_t left_ms);
+void txn_rec_destroy_all(void);
+/* n bytes freed (negative: allocated) by the layer, for the sweep's trim. */
+void txn_mem_freed(long long n);
+/* The key of a request (§17.2.3): its branch, or an RFC 2543 key made in a. */
+sip_str txn_req_key(sip_msg *m, sip_arena *a);
 
 txn *txn_alloc(bool client);
 /* The storage embedded in t for its out buffer. */

@@ -341,3 +341,8 @@ E2E_TESTS += tests/e2e/web_service.sh
 # subscribers, ASR and ACD per gateway, the dispatcher, editing, accounts,
 # sessions across a restart.
 E2E_TESTS += tests/e2e/web_ops.sh
+
+# Retransmissions while transactions wait out timers J, K, I and D (kept
+# as compact records): answered and absorbed as RFC 3261 says.
+E2E_TESTS += tests/e2e/wait_records.sh
+EXTRA_DIST += tests/e2e/wait_records.py

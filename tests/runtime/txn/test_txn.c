@@ -22,7 +22,7 @@ static sip_addr up;                 /* the upstream client */
 static sip_addr down;               /* the next hop */
 static uint64_t now;
 
-#define MAX_MSGS 64
+#define MAX_MSGS 512
 static sip_arena arenas[MAX_MSGS];
 static sip_msg msgs[MAX_MSGS];
 static char *bufs[MAX_MSGS];
@@ -338,14 +338,178 @@ static void test_ack_absorbed(void **state)
 	assert_int_equal(s->state, TXN_CONFIRMED);
 	advance(4990);
 	assert_int_equal(sent(), 1);            /* no G retransmission */
-	assert_non_null(txn_server_match(request("ACK", "z9hG4bKa1", "10.0.0.1:5060", "x")));
+	/* Confirmed, as a record: ACK and INVITE retransmissions absorbed. */
+	assert_true(txn_rec_request(request("ACK", "z9hG4bKa1", "10.0.0.1:5060", "x")));
+	assert_true(txn_rec_request(request("INVITE", "z9hG4bKa1", "10.0.0.1:5060", NULL)));
+	assert_int_equal(sent(), 1);
 	advance(5000);                          /* timer I */
 	assert_null(txn_server_match(request("ACK", "z9hG4bKa1", "10.0.0.1:5060", "x")));
+	assert_false(txn_rec_request(request("ACK", "z9hG4bKa1", "10.0.0.1:5060", "x")));
 
 	txn *s2 = txn_server_create(request("INVITE", "z9hG4bKa2", "10.0.0.1:5060", NULL), sock, &up);
 	txn_server_reply(s2, 200, SIP_STR_NULL);
 	assert_false(txn_server_ack(s2));
 	assert_int_equal(s2->state, TXN_ACCEPTED);
+}
+
+/* A non-INVITE server transaction in Completed (timer J) is a compact
+ * record from the next tick on: a retransmitted request gets the same
+ * final response again, another sent-by does not match, and the record
+ * costs its key and that response, well under 1 KiB. */
+static void test_rec_server_non_invite(void **state)
+{
+	txn *r = txn_server_create(request("REGISTER", "z9hG4bKr1", "10.0.0.1:5060", NULL), sock, &up);
+	assert_int_equal(txn_server_reply(r, 200, SIP_STR_NULL), SIP_OK);
+	assert_int_equal(sent(), 1);
+	char *first = strdup(sent_buf(0));
+	advance(10);
+	assert_int_equal(txn_rec_count(), 1);
+	assert_int_equal(txn_count(), 1);               /* still a transaction */
+	assert_null(txn_server_match(request("REGISTER", "z9hG4bKr1", "10.0.0.1:5060", NULL)));
+	assert_true(txn_rec_request(request("REGISTER", "z9hG4bKr1", "10.0.0.1:5060", NULL)));
+	assert_int_equal(sent(), 2);
+	assert_string_equal(sent_buf(1), first);
+	assert_true(sent_to(1, &up));
+	assert_false(txn_rec_request(request("REGISTER", "z9hG4bKr1", "10.0.0.2:5060", NULL)));
+	assert_false(txn_rec_request(request("OPTIONS", "z9hG4bKr1", "10.0.0.1:5060", NULL)));
+	assert_false(txn_rec_request(request("REGISTER", "z9hG4bKr2", "10.0.0.1:5060", NULL)));
+	assert_int_equal(sent(), 2);
+	/* the key, the sent-by host and the response, and a fixed part */
+	size_t want = strlen(first) + strlen("z9hG4bKr1") + strlen("10.0.0.1") + 160;
+	assert_true(txn_rec_bytes() <= want);
+	assert_true(txn_rec_bytes() <= 1024);
+	free(first);
+	advance(31990);                                 /* timer J from the reply */
+	assert_int_equal(txn_rec_count(), 1);
+	advance(32000);
+	assert_int_equal(txn_rec_count(), 0);
+	assert_int_equal(txn_count(), 0);
+	assert_int_equal(txn_rec_bytes(), 0);
+	assert_false(txn_rec_request(request("REGISTER", "z9hG4bKr1", "10.0.0.1:5060", NULL)));
+}
+
+/* A client INVITE in Completed (timer D) as a record sends the same ACK
+ * for each retransmitted non-2xx and forwards nothing upstream; a client
+ * non-INVITE in Completed (timer K) absorbs its retransmitted finals. */
+static void test_rec_client(void **state)
+{
+	txn *s = txn_server_create(request("INVITE", "z9hG4bKup1", "10.0.0.1:5060", NULL), sock, &up);
+	txn *c = txn_client_create(s, SIP_METHOD_INVITE, sock, &down);
+	send_branch(c, "INVITE");
+	char br[64];
+	snprintf(br, sizeof br, "%s", c->branch.s);
+	sip_msg *busy = response(c, 486, "INVITE", "tt9");
+	tp_loopback_clear();
+	txn_client_receive(c, busy);
+	assert_int_equal(count_prefix("ACK "), 1);
+	assert_int_equal(count_prefix("SIP/2.0 486"), 1);
+	char *ack = NULL;
+	for (size_t i = 0; i < sent(); i++)
+		if (!strncmp(sent_buf(i), "ACK ", 4))
+			ack = strdup(sent_buf(i));
+	assert_non_null(ack);
+	advance(10);
+	assert_int_equal(txn_rec_count(), 1);           /* the branch; s waits in Completed */
+	tp_loopback_clear();
+	sip_msg *again = parse("SIP/2.0 486 Busy Here\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=%s\r\n"
+			       "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKup1\r\n"
+			       "From: <sip:alice@example.com>;tag=ft1\r\nTo: <sip:bob@example.com>;tag=tt9\r\n"
+			       "Call-ID: call-1@10.0.0.1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n", br);
+	assert_null(txn_client_match(again));
+	assert_true(txn_rec_response(again));
+	assert_int_equal(sent(), 1);
+	assert_string_equal(sent_buf(0), ack);
+	assert_true(sent_to(0, &down));
+	free(ack);
+	/* a 1xx or a 2xx for that branch is absorbed, not acknowledged */
+	sip_msg *ok = parse("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=%s\r\n"
+			    "From: <sip:alice@example.com>;tag=ft1\r\nTo: <sip:bob@example.com>;tag=tt9\r\n"
+			    "Call-ID: call-1@10.0.0.1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n", br);
+	assert_true(txn_rec_response(ok));
+	assert_int_equal(sent(), 1);
+
+	txn *so = txn_server_create(request("OPTIONS", "z9hG4bKo1", "10.0.0.1:5060", NULL), sock, &up);
+	txn *co = txn_client_create(so, SIP_METHOD_OPTIONS, sock, &down);
+	send_branch(co, "OPTIONS");
+	char bro[64];
+	snprintf(bro, sizeof bro, "%s", co->branch.s);
+	txn_client_receive(co, response(co, 200, "OPTIONS", "tt1"));
+	advance(now + 10);
+	tp_loopback_clear();
+	sip_msg *ok2 = parse("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=%s\r\n"
+			     "From: <sip:alice@example.com>;tag=ft1\r\nTo: <sip:bob@example.com>;tag=tt1\r\n"
+			     "Call-ID: call-1@10.0.0.1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n", bro);
+	assert_null(txn_client_match(ok2));
+	assert_true(txn_rec_response(ok2));
+	assert_int_equal(sent(), 0);                    /* absorbed, not forwarded */
+	assert_int_equal(replies_seen, 2);
+	advance(now + 5000);                            /* timer K */
+	assert_false(txn_rec_response(ok2));
+	advance(33000);                                 /* timer D */
+	assert_false(txn_rec_response(again));
+}
+
+/* An INVITE that ended in Confirmed is still a response context for a
+ * late CANCEL (§16.10: answered 200, nothing to cancel). */
+static void test_rec_cancel_late(void **state)
+{
+	txn *s = txn_server_create(request("INVITE", "z9hG4bKa1", "10.0.0.1:5060", NULL), sock, &up);
+	txn_server_reply(s, 404, SIP_STR_NULL);
+	assert_true(txn_server_ack(txn_server_match(request("ACK", "z9hG4bKa1", "10.0.0.1:5060", "x"))));
+	advance(10);
+	sip_msg *cancel = request("CANCEL", "z9hG4bKa1", "10.0.0.1:5060", NULL);
+	assert_null(txn_server_match_cancel(cancel));
+	assert_true(txn_rec_match_cancel(cancel));
+	assert_false(txn_rec_request(cancel));          /* not the CANCEL's own */
+	assert_false(txn_rec_match_cancel(request("CANCEL", "z9hG4bKa1", "10.0.0.2:5060", NULL)));
+	advance(5010);
+	assert_false(txn_rec_match_cancel(cancel));
+}
+
+/* A transaction a waiting route pins stays whole through its wait state
+ * and, once ended, stays valid until the last unpin. */
+static void test_pinned_not_compacted(void **state)
+{
+	txn *r = txn_server_create(request("MESSAGE", "z9hG4bKm1", "10.0.0.1:5060", NULL), sock, &up);
+	txn_pin(r);
+	txn_server_reply(r, 200, SIP_STR_NULL);
+	advance(10);
+	assert_int_equal(txn_rec_count(), 0);
+	assert_ptr_equal(txn_server_match(request("MESSAGE", "z9hG4bKm1", "10.0.0.1:5060", NULL)), r);
+	unsigned long nfree = txn_free_count();
+	advance(32010);
+	assert_int_equal(txn_count(), 0);
+	assert_int_equal(r->state, TXN_TERMINATED);     /* ended, memory still valid */
+	assert_int_equal(txn_free_count(), nfree);
+	txn_unpin(r);
+	assert_int_equal(txn_free_count(), nfree + 1);
+}
+
+/* A burst of transactions leaves at most TXN_FREE_MAX of them for reuse
+ * once the sweep ran; the rest is freed. */
+static void test_free_list_cap(void **state)
+{
+	enum { N = TXN_FREE_MAX + 100 };
+	char br[32];
+	for (unsigned i = 0; i < N; i++) {
+		snprintf(br, sizeof br, "z9hG4bKb%u", i);
+		txn *r = txn_server_create(request("OPTIONS", br, "10.0.0.1:5060", NULL), sock, &up);
+		assert_non_null(r);
+		assert_int_equal(txn_server_reply(r, 200, SIP_STR_NULL), SIP_OK);
+	}
+	advance(10);
+	assert_int_equal(txn_rec_count(), N);
+	assert_int_equal(txn_free_count(), N);          /* compacted, not yet swept */
+	assert_true(txn_rec_bytes() / N <= 1024);
+	advance(1100);
+	assert_int_equal(txn_free_count(), TXN_FREE_MAX);
+	/* the records still answer */
+	tp_loopback_clear();
+	assert_true(txn_rec_request(request("OPTIONS", "z9hG4bKb7", "10.0.0.1:5060", NULL)));
+	assert_int_equal(count_prefix("SIP/2.0 200"), 1);
+	advance(33200);
+	assert_int_equal(txn_count(), 0);
+	assert_int_equal(txn_rec_count(), 0);
 }
 
 /* A 487 on a client INVITE is acknowledged hop by hop (§17.1.1.3) and
@@ -901,6 +1065,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_send_error_is_503, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_icmp_error_is_503, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fr_timers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rec_server_non_invite, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rec_client, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rec_cancel_late, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pinned_not_compacted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_free_list_cap, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

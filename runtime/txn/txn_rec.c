@@ -1,0 +1,241 @@
+/* Compact records of finished transactions (RFC 3261 §17.1.1.2 timer D,
+ * §17.1.2.2 timer K, §17.2.1 timer I, §17.2.2 timer J over UDP).
+ *
+ * In those states a transaction only absorbs retransmissions and sends
+ * one message again: a non-INVITE server its last response for each
+ * retransmitted request, an INVITE client its ACK for each retransmitted
+ * non-2xx; an INVITE server in Confirmed and a non-INVITE client in
+ * Completed send nothing. The full transaction (its request, arena,
+ * branches, the route state of the modules, 2.5 KB and more) is not
+ * needed for that, and keeping it for the 32 s of timer J multiplies the
+ * memory of a proxy by the calls per second it carries. So when the
+ * transaction enters the state it becomes a record of about 150 bytes
+ * plus that message, and is destroyed. */
+#include "txn/txn_int.h"
+
+#include <string.h>
+#include "core/status.h"
+
+struct rec_key {
+	sip_str branch;
+	enum sip_method method;
+	sip_str method_str;             /* SIP_METHOD_UNKNOWN */
+	bool client;
+	sip_str host;                   /* server: the top Via's sent-by */
+	int port;
+};
+
+static char *rec_branch(struct txn_rec *r) { return r->data; }
+static char *rec_host(struct txn_rec *r) { return r->data + r->branch_len; }
+static char *rec_mstr(struct txn_rec *r) { return r->data + r->branch_len + r->host_len; }
+static char *rec_out(struct txn_rec *r)
+{
+	return r->data + r->branch_len + r->host_len + r->mstr_len;
+}
+
+static size_t rec_size(const struct txn_rec *r)
+{
+	return sizeof *r + r->branch_len + r->host_len + r->mstr_len + r->out_len;
+}
+
+static bool rec_eq(const sip_hlink *l, const void *arg)
+{
+	struct txn_rec *r = SIP_HTABLE_ENTRY(l, struct txn_rec, hlink);
+	const struct rec_key *k = arg;
+	if (r->is_client != k->client || r->method != (uint8_t)k->method ||
+	    !sip_str_eq(sip_str_make(rec_branch(r), r->branch_len), k->branch))
+		return false;
+	if (k->method == SIP_METHOD_UNKNOWN &&
+	    !sip_str_eq(sip_str_make(rec_mstr(r), r->mstr_len), k->method_str))
+		return false;
+	return k->client || (r->sent_by_port == k->port &&
+			     sip_str_caseeq(sip_str_make(rec_host(r), r->host_len), k->host));
+}
+
+static struct txn_rec *rec_find(const struct rec_key *k)
+{
+	if (!sip_htable_ready(&txn_L.recs) || !sip_htable_count(&txn_L.recs) || !k->branch.len)
+		return NULL;
+	sip_hlink *l = sip_htable_find(&txn_L.recs, txn_hash(k->branch), rec_eq, k);
+	return l ? SIP_HTABLE_ENTRY(l, struct txn_rec, hlink) : NULL;
+}
+
+static void rec_free(struct txn_rec *r)
+{
+	size_t n = rec_size(r);
+	sip_htable_remove(&txn_L.recs, &r->hlink);
+	sip_timer_cancel(txn_L.wheel, &r->t_end);
+	txn_L.rec_bytes -= n;
+	__atomic_store_n(&txn_L.live, txn_L.live - 1, __ATOMIC_RELAXED);
+	sip_mem_free(r);
+	txn_mem_freed((long long)n);
+}
+
+/* Timer D, I, J or K: the transaction is over. */
+static void rec_on_end(sip_timer *tm, void *arg)
+{
+	(void)tm;
+	rec_free(arg);
+}
+
+static void rec_send(struct txn_rec *r)
+{
+	if (!r->out_len || !r->sock)
+		return;
+	sip_addr a;
+	memset(&a, 0, sizeof a);
+	memcpy(&a.u, &r->peer, r->peer_len);
+	a.len = r->peer_len;
+	tp_send(r->sock, &a, rec_out(r), r->out_len);
+}
+
+/* Whether t may become a record now: nothing outside the layer keeps it,
+ * and, for a server, no branch still reports to it (a branch in Completed
+ * only acknowledges; one that is pending or accepted a 2xx needs its
+ * server transaction). */
+static bool rec_allowed(const txn *t)
+{
+	if (t->pins || t->replies_held || t->fail_held || t->in_failure)
+		return false;
+	if (t->peer.len > sizeof ((struct txn_rec *)0)->peer)
+		return false;
+	if (t->is_client)
+		return true;
+	for (unsigned i = 0; i < t->n_branches; i++) {
+		const txn *c = t->branches[i];
+		if (c && (c->replies_held || c->state != TXN_COMPLETED))
+			return false;
+	}
+	return true;
+}
+
+int txn_rec_make(txn *t, uint32_t left_ms)
+{
+	if (!rec_allowed(t))
+		return SIP_DECLINED;
+	bool client = t->is_client;
+	const char *out = NULL;
+	size_t out_len = 0;
+	if (!client && !t->is_invite) {
+		out = t->out;           /* the final response, sent again */
+		out_len = t->out_len;
+	} else if (client && t->is_invite && t->ack_stored) {
+		out = t->out;           /* the ACK of the non-2xx */
+		out_len = t->out_len;
+	}
+	sip_str host = client ? SIP_STR_NULL : t->sent_by_host;
+	sip_str mstr = t->method == SIP_METHOD_UNKNOWN ? t->method_str : SIP_STR_NULL;
+	if (t->branch.len > UINT16_MAX || host.len > UINT16_MAX || mstr.len > UINT16_MAX ||
+	    out_len > UINT32_MAX)
+		return SIP_DECLINED;
+	size_t n = sizeof(struct txn_rec) + t->branch.len + host.len + mstr.len + out_len;
+	struct txn_rec *r = sip_mem_alloc(n);
+	if (!r)
+		return SIP_DECLINED;
+	memset(r, 0, sizeof *r);
+	r->sock = t->sock;
+	memcpy(&r->peer, &t->peer.u, t->peer.len);
+	r->peer_len = t->peer.len;
+	r->branch_len = (uint16_t)t->branch.len;
+	r->host_len = (uint16_t)host.len;
+	r->mstr_len = (uint16_t)mstr.len;
+	r->out_len = (uint32_t)out_len;
+	r->sent_by_port = (uint16_t)t->sent_by_port;
+	r->is_client = client;
+	r->is_invite = t->is_invite;
+	r->method = (uint8_t)t->method;
+	memcpy(rec_branch(r), t->branch.s, t->branch.len);
+	if (host.len)
+		memcpy(rec_host(r), host.s, host.len);
+	if (mstr.len)
+		memcpy(rec_mstr(r), mstr.s, mstr.len);
+	if (out_len)
+		memcpy(rec_out(r), out, out_len);
+	sip_timer_init(&r->t_end, rec_on_end, r);
+	sip_htable_insert(&txn_L.recs, &r->hlink, txn_hash(t->branch));
+	sip_timer_add(txn_L.wheel, &r->t_end, left_ms);
+	txn_L.rec_bytes += n;
+	/* The record carries the transaction in the live count. */
+	__atomic_store_n(&txn_L.live, txn_L.live + 1, __ATOMIC_RELAXED);
+	txn_destroy(t);
+	txn_mem_freed(-(long long)n);
+	return SIP_OK;
+}
+
+void txn_rec_destroy_all(void)
+{
+	if (!sip_htable_ready(&txn_L.recs))
+		return;
+	sip_hiter it;
+	sip_hiter_init(&it, &txn_L.recs);
+	for (sip_hlink *l; (l = sip_hiter_next(&it));)
+		rec_free(SIP_HTABLE_ENTRY(l, struct txn_rec, hlink));
+	sip_hiter_done(&it);
+	txn_L.rec_bytes = 0;
+}
+
+unsigned long txn_rec_count(void)
+{
+	return sip_htable_ready(&txn_L.recs) ? sip_htable_count(&txn_L.recs) : 0;
+}
+
+size_t txn_rec_bytes(void)
+{
+	return txn_L.rec_bytes;
+}
+
+static bool rec_server_key(sip_msg *req, enum sip_method m, struct rec_key *k)
+{
+	if (!req->via1)
+		return false;
+	k->branch = txn_req_key(req, req->arena);
+	k->method = m;
+	k->method_str = req->method_str;
+	k->client = false;
+	k->host = req->via1->host;
+	k->port = req->via1->port ? req->via1->port : 5060;
+	return k->branch.len > 0;
+}
+
+bool txn_rec_request(sip_msg *req)
+{
+	struct rec_key k;
+	if (!sip_htable_ready(&txn_L.recs) || !sip_htable_count(&txn_L.recs))
+		return false;
+	enum sip_method m = req->method == SIP_METHOD_ACK ? SIP_METHOD_INVITE : req->method;
+	if (!rec_server_key(req, m, &k))
+		return false;
+	struct txn_rec *r = rec_find(&k);
+	if (!r)
+		return false;
+	/* An INVITE record is in Confirmed: its ACKs and INVITEs are
+	 * absorbed. A non-INVITE one in Completed answers again. */
+	if (!r->is_invite)
+		rec_send(r);
+	return true;
+}
+
+bool txn_rec_match_cancel(sip_msg *cancel)
+{
+	struct rec_key k;
+	if (cancel->method != SIP_METHOD_CANCEL || !sip_htable_ready(&txn_L.recs) ||
+	    !sip_htable_count(&txn_L.recs))
+		return false;
+	return rec_server_key(cancel, SIP_METHOD_INVITE, &k) && rec_find(&k);
+}
+
+bool txn_rec_response(sip_msg *resp)
+{
+	if (!resp->via1 || !resp->via1->branch.len || !sip_htable_ready(&txn_L.recs) ||
+	    !sip_htable_count(&txn_L.recs))
+		return false;
+	struct rec_key k = { resp->via1->branch, resp->cseq.method, resp->cseq.method_str, true,
+			     SIP_STR_NULL, 0 };
+	struct txn_rec *r = rec_find(&k);
+	if (!r)
+		return false;
+	/* §17.1.1.2: a retransmitted non-2xx final gets the ACK again. */
+	if (r->is_invite && resp->status >= 300)
+		rec_send(r);
+	return true;
+}
