@@ -196,24 +196,20 @@ static void test_readers_never_see_a_freed_copy(void **state)
 	pthread_create(&r1, NULL, reader_main, (void *)(uintptr_t)1);
 	pthread_create(&r2, NULL, reader_main, (void *)(uintptr_t)2);
 	sip_qsbr_online();
-	size_t most = 0;
 	for (uint32_t i = 1; i <= SWAPS; i++) {
 		struct copy *old = shared;
 		__atomic_store_n(&shared, new_copy(i), __ATOMIC_SEQ_CST);
 		sip_qsbr_retire(poison_free, old);
 		sip_qsbr_quiescent();
-		size_t p = sip_qsbr_pending();
-		if (p > most)
-			most = p;
 	}
 	__atomic_store_n(&stop, 1, __ATOMIC_SEQ_CST);
 	pthread_join(r1, NULL);
 	pthread_join(r2, NULL);
 	sip_qsbr_quiescent();
 	assert_int_equal(bad, 0);
-	/* Readers pass quiescent points all the time: little waits. */
+	/* The readers are offline now: everything retired is freed (how
+	 * much waited meanwhile depends on how the threads were scheduled). */
 	assert_int_equal(sip_qsbr_pending(), 0);
-	assert_true(most < SWAPS);
 	sip_qsbr_offline();
 	poison_free(shared);
 	sip_workers_n = 1;
