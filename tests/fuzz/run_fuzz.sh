@@ -7,7 +7,10 @@
 set -u
 srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 builddir=${top_builddir:-.}
-time=${FUZZ_TIME:-20}
+# SIPCC_CHECK_FUZZ_TIME (scripts/check) wins over FUZZ_TIME, which the
+# Makefile sets for "make fuzz" and exports whenever it is in the
+# environment.
+time=${SIPCC_CHECK_FUZZ_TIME:-${FUZZ_TIME:-20}}
 seeds=$srcdir/tests/data/fuzz-seeds
 work=$builddir/tests/fuzz/work
 
