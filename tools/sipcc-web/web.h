@@ -207,6 +207,12 @@ void web_dbfail(web_req *r, const char *what);
 /* Commit the transaction a change began, with its audit row, or roll it
  * back; the final status. */
 int web_tx_end(web_req *r, int rc, const char *action, const char *object, const char *detail);
+/* The end of a form that adds (edit false) or changes a row: web_tx_end
+ * with the action "KIND add" or "KIND edit", then back to page with
+ * ?done=added or ?done=saved; an edited row that is gone (SIP_ENOTFOUND)
+ * gets 404 "no such NOUN", another failure "cannot add/change the NOUN". */
+void web_save_end(web_req *r, int rc, bool edit, const char *kind, const char *noun,
+		  const char *page, const char *object, const char *detail);
 /* The logged-in sessions in the database (web_pages.c): stored at login,
  * looked up when the table does not know a cookie (after a restart),
  * their last use written now and then, removed at logout. */

@@ -249,14 +249,7 @@ static void web_address_save_as(web_req *r, bool edit)
 	char obj[100], det[40];
 	snprintf(obj, sizeof obj, "%s/%" PRId64, ip, mask);
 	snprintf(det, sizeof det, "group %" PRId64, grp);
-	if (web_tx_end(r, rc, edit ? "address edit" : "address add", obj, det) != SIP_OK) {
-		if (rc == SIP_ENOTFOUND)
-			web_refuse(r, 404, "Not found", "no such address");
-		else
-			web_dbfail(r, edit ? "cannot change the address" : "cannot add the address");
-		return;
-	}
-	web_redirect(r, edit ? "/addresses?done=saved" : "/addresses?done=added");
+	web_save_end(r, rc, edit, "address", "address", "/addresses", obj, det);
 }
 
 void web_address_add(web_req *r)

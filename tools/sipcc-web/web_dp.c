@@ -297,14 +297,7 @@ static void web_dialplan_save_as(web_req *r, bool edit)
 	char obj[40], det[320];
 	snprintf(obj, sizeof obj, "dial plan %" PRId64, dpid);
 	snprintf(det, sizeof det, "%s -> %s", f.match, f.repl);
-	if (web_tx_end(r, rc, edit ? "dialplan edit" : "dialplan add", obj, det) != SIP_OK) {
-		if (rc == SIP_ENOTFOUND)
-			web_refuse(r, 404, "Not found", "no such rule");
-		else
-			web_dbfail(r, edit ? "cannot change the rule" : "cannot add the rule");
-		return;
-	}
-	web_redirect(r, edit ? "/dialplans?done=saved" : "/dialplans?done=added");
+	web_save_end(r, rc, edit, "dialplan", "rule", "/dialplans", obj, det);
 }
 
 void web_dialplan_add(web_req *r)

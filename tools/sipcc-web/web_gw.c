@@ -283,11 +283,7 @@ static void web_gateway_save_as(web_req *r, bool edit)
 	}
 	char obj[40];
 	snprintf(obj, sizeof obj, "gateway %" PRId64, id);
-	if (web_tx_end(r, rc, edit ? "gateway edit" : "gateway add", obj, uri) != SIP_OK) {
-		web_dbfail(r, edit ? "cannot change the gateway" : "cannot add the gateway");
-		return;
-	}
-	web_redirect(r, edit ? "/gateways?done=saved" : "/gateways?done=added");
+	web_save_end(r, rc, edit, "gateway", "gateway", "/gateways", obj, uri);
 }
 
 void web_gateway_add(web_req *r)
@@ -420,14 +416,7 @@ static void web_rule_save_as(web_req *r, bool edit)
 	char obj[40], det[400];
 	snprintf(obj, sizeof obj, "rule %" PRId64, id);
 	snprintf(det, sizeof det, "group %" PRId64 " prefix '%s' -> %s", group, f.rprefix, f.gwlist);
-	if (web_tx_end(r, rc, edit ? "rule edit" : "rule add", obj, det) != SIP_OK) {
-		if (rc == SIP_ENOTFOUND)
-			web_refuse(r, 404, "Not found", "no such rule");
-		else
-			web_dbfail(r, edit ? "cannot change the rule" : "cannot add the rule");
-		return;
-	}
-	web_redirect(r, edit ? "/gateways?done=saved" : "/gateways?done=added");
+	web_save_end(r, rc, edit, "rule", "rule", "/gateways", obj, det);
 }
 
 void web_rule_add(web_req *r)

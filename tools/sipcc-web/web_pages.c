@@ -190,6 +190,25 @@ int web_tx_end(web_req *r, int rc, const char *action, const char *object,
 	return rc;
 }
 
+void web_save_end(web_req *r, int rc, bool edit, const char *kind, const char *noun,
+		  const char *page, const char *object, const char *detail)
+{
+	char action[48], why[80], to[80];
+	snprintf(action, sizeof action, "%s %s", kind, edit ? "edit" : "add");
+	if (web_tx_end(r, rc, action, object, detail) != SIP_OK) {
+		if (rc == SIP_ENOTFOUND) {
+			snprintf(why, sizeof why, "no such %s", noun);
+			web_refuse(r, 404, "Not found", why);
+		} else {
+			snprintf(why, sizeof why, "cannot %s the %s", edit ? "change" : "add", noun);
+			web_dbfail(r, why);
+		}
+		return;
+	}
+	snprintf(to, sizeof to, "%s?done=%s", page, edit ? "saved" : "added");
+	web_redirect(r, to);
+}
+
 sip_str web_s(const char *s)
 {
 	return sip_str_make(s, strlen(s));
