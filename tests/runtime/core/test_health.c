@@ -178,7 +178,9 @@ static void test_concurrent(void **state)
 	}
 	sip_health_view v;
 	sip_health_get(&race_h, &v);
-	assert_true(ups > 0 && downs > 0);
+	/* How often it went down and up depends on how the threads were
+	 * scheduled (run one after the other, it may never come back); each
+	 * change is reported once, so the changes add up to the state. */
 	assert_int_equal(downs - ups, v.down ? 1 : 0);
 	assert_int_equal(v.calls_sent, (uint64_t)RACE_THREADS * RACE_ROUNDS);
 	assert_int_equal(v.timeouts, 2u * RACE_ROUNDS);
