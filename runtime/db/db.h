@@ -6,6 +6,25 @@
  *   postgres://user:pass@host:port/dbname   (postgresql:// too; any libpq
  *                                            URI parameter may follow '?')
  *   mysql://user:pass@host:port/dbname      (mariadb:// too; ?socket=PATH)
+ *   redis://[:password@]host[:port][/db]    (shared state only: the
+ *                                            cluster.store of proxy/modules.h)
+ *
+ * Redis has no SQL: there a statement is one Redis command, its words
+ * separated by blanks, a word in single quotes taken as it is (a Lua
+ * script: no single quote inside), and a word $n the bound value n:
+ *
+ *   db_prepare(d, "HSET sipcc:loc:$1 $2 $3", &st)
+ *   db_prepare(d, "EVAL 'return redis.call(\"INCR\", KEYS[1])' 1 $1", &st)
+ *
+ * Its reply is read as rows: nil or an empty array is no row; an array
+ * whose elements are all arrays is one row per element, its elements the
+ * columns; any other array is one row of its elements; an integer, a
+ * string or a status is one row of one column (text and int both read
+ * it; nil inside a row is NULL). changes() is an integer reply's value,
+ * else 1. An error reply is SIP_EDB with its text in db_error(); a lost or
+ * refused connection SIP_EDBDOWN, as with the other backends. Each command
+ * runs on its own (no transactions: use a script for what must be atomic);
+ * db_exec_sql() takes the same command text, without $n.
  *
  * Statements are prepared only: their text is program text with numbered
  * placeholders $1..$n (the same spelling on every backend) and values are
@@ -98,6 +117,7 @@ bool db_upsert_insert(char *buf, size_t size, size_t *len, const char *table,
 extern const db_adapter db_sqlite_adapter;
 extern const db_adapter db_pgsql_adapter;
 extern const db_adapter db_mysql_adapter;
+extern const db_adapter db_redis_adapter;
 
 typedef struct db_stats {
 	unsigned long connect_attempts;

@@ -89,4 +89,44 @@ void proxy_db_on_change(const char *table, void (*fn)(void));
 bool proxy_db_cache_ctl(db_cache *c, struct proxy_ctl_out *o,
 			void (*fields)(const void *snap, struct proxy_ctl_out *o));
 
+/* ---- the shared store: state several proxies share ----
+ *
+ * What proxies of one service must see of each other (bindings, dialogs,
+ * counters) lives in the database named by the setting cluster.store:
+ *
+ *   redis://[:PASSWORD@]HOST[:PORT][/DB]   Redis (db/db.h: Redis commands
+ *                                          are the statements)
+ *   postgres://...  (or another SQL URL)   normally the policy's own
+ *                                          PostgreSQL "database"
+ *
+ * "" (the default): no store; every proxy keeps its state to itself, as a
+ * single proxy on SQLite does. The store has a worker thread and a
+ * connection of its own (also when its URL is the database's); a SQL
+ * store gets the schema migrated like the database. Jobs are submitted
+ * and completed like proxy_db_submit's: the callback runs on the worker
+ * that submitted. Down and full are answered at once (SIP_EDBDOWN,
+ * SIP_ELIMIT), and the worker reconnects by itself.
+ *
+ * cluster.node names this proxy among those sharing the store (default:
+ * the host name and the first listening port, "sip1:5060"). */
+/* Whether cluster.store is set (readable from a module's init). */
+bool proxy_store_configured(void);
+/* The store's URL and its adapter name ("redis", "postgres", "mysql",
+ * "sqlite"); NULL without a store. */
+const char *proxy_store_url(void);
+const char *proxy_store_backend(void);
+/* From a module's init: fn runs on worker 0's loop each time the store
+ * becomes usable: at start-up (before the proxy serves, when it answers
+ * within the start-up wait) and after every outage the worker noticed. A
+ * module reloads what it keeps from the store there. At most 8. */
+void proxy_store_want(void (*on_ready)(void));
+/* Queue a job on the store's worker. SIP_OK (done will be called),
+ * SIP_EDBDOWN, SIP_ELIMIT, SIP_NOMEM; SIP_ESTATE without a store or
+ * before it was first ready. */
+int proxy_store_submit(db_job_run run, db_job_done done, void *arg);
+/* Whether the store answered its last job (a down store fails fast). */
+bool proxy_store_up(void);
+/* This proxy's name in the cluster (cluster.node). */
+const char *proxy_cluster_node(void);
+
 #endif
