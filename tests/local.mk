@@ -12,6 +12,7 @@ include tests/runtime/db/local.mk
 include tests/modules/auth/local.mk
 include tests/modules/registrar/local.mk
 include tests/runtime/dialog/local.mk
+include tests/modules/dialog/local.mk
 include tests/modules/drouting/local.mk
 include tests/modules/acc/local.mk
 include tests/runtime/proxy/local.mk

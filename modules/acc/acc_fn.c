@@ -385,6 +385,25 @@ int64_t sipcc_fn_acc_db_request(struct sip_ctx *ctx, const char *c, size_t len,
 
 /* ---- CDRs ---- */
 
+/* A CDR waiting to know whether this proxy closes its dialog. */
+struct acc_cdr_wait {
+	acc_row *r;
+	unsigned flags;
+};
+
+static void acc_cdr_claimed(bool mine, void *arg)
+{
+	struct acc_cdr_wait *w = arg;
+	if (mine && A.up) {
+		acc_emit(w->r, w->flags);
+	} else {
+		LOG_INFO("acc: the CDR of Call-ID " SIP_STR_FMT " is another proxy's to write",
+			 SIP_STR_ARG(w->r->callid));
+		acc_row_free(w->r);
+	}
+	sip_mem_free(w);
+}
+
 static void acc_dlg_end(dlg *d, enum dlg_end_reason why, uint64_t duration_ms, void *arg)
 {
 	(void)arg;
@@ -394,7 +413,18 @@ static void acc_dlg_end(dlg *d, enum dlg_end_reason why, uint64_t duration_ms, v
 	 * lifetime ran out, a side stopped answering probes), the policy
 	 * (dlg_end_dlg) or the operator (dlg end). */
 	const char *by = dlg_ended_by(d);
-	acc_emit(acc_row_cdr(d, why, duration_ms, acc_wall_ms(), by), d->user_flags);
+	acc_row *r = acc_row_cdr(d, why, duration_ms, acc_wall_ms(), by);
+	/* A dialog several proxies share (cluster.store) is closed by the one
+	 * that owns it in the store: the CDR waits for the store to say. */
+	struct acc_cdr_wait *w = r && A.dlg && A.dlg->end_claim ? sip_mem_alloc(sizeof *w) : NULL;
+	if (w) {
+		w->r = r;
+		w->flags = d->user_flags;
+		if (A.dlg->end_claim(d, acc_cdr_claimed, w) == SIP_OK)
+			return;
+		sip_mem_free(w);
+	}
+	acc_emit(r, d->user_flags);
 }
 
 /* ---- start-up ---- */

@@ -61,7 +61,7 @@ static dlg *dlg_cur(struct sip_ctx *ctx)
 	return *proxy_ctx_slot(ctx, &sipcc_module_dialog);
 }
 
-static const struct dlg_api dlg_api = { dlg_cur, dlg_of_txn };
+static const struct dlg_api dlg_api = { dlg_cur, dlg_of_txn, dlg_share_end_claim };
 
 static void dlg_set_cur(struct sip_ctx *ctx, dlg *d)
 {
@@ -75,7 +75,10 @@ static void dlg_set_cur(struct sip_ctx *ctx, dlg *d)
  * UPDATE's Contact is the sender's new target). */
 static void hook_request(struct sip_ctx *ctx)
 {
-	if (!M.up || !ctx->msg->to_tag.len)
+	if (!M.up)
+		return;
+	dlg_share_request(ctx);
+	if (!ctx->msg->to_tag.len)
 		return;
 	bool from_caller = false;
 	dlg *d = dlg_match(ctx->msg, &from_caller);
@@ -86,8 +89,10 @@ static void hook_request(struct sip_ctx *ctx)
 	enum dlg_side s = from_caller ? DLG_CALLER : DLG_CALLEE;
 	if (m->method != SIP_METHOD_ACK && m->method != SIP_METHOD_CANCEL)
 		dlg_seen_cseq(d, s, m->cseq.num);
-	if (m->method == SIP_METHOD_INVITE || m->method == SIP_METHOD_UPDATE)
+	if (m->method == SIP_METHOD_INVITE || m->method == SIP_METHOD_UPDATE) {
 		dlg_set_leg(d, s, dlg_contact_uri(m), SIP_STR_NULL, SIP_STR_NULL);
+		dlg_share_changed(d);
+	}
 }
 
 /* After the request route: the request's transaction belongs to the
@@ -202,6 +207,8 @@ static void dlg_module_init(sip_timer_wheel *w)
 		static const struct dlg_callbacks ev_cb = { .on_state = dlg_event_state };
 		dlg_callbacks_add(&ev_cb);
 	}
+	dlg_share_init();
+	dlg_share_worker_start(w);
 	M.up = true;
 	dlg_ctl_init();
 }
@@ -211,12 +218,15 @@ static void dlg_module_worker_start(sip_timer_wheel *w)
 {
 	if (M.up && dlg_layer_worker_start(w) != SIP_OK)
 		LOG_ERR("dialog: cannot set up the dialog table of worker %u", sip_worker_id);
+	if (M.up)
+		dlg_share_worker_start(w);
 }
 
 static void dlg_module_worker_stop(void)
 {
 	if (M.up)
 		dlg_layer_worker_stop();
+	dlg_share_worker_stop();
 	dlg_hangup_destroy();
 }
 
@@ -224,6 +234,7 @@ static void dlg_module_destroy(void)
 {
 	if (M.up)
 		dlg_layer_destroy();
+	dlg_share_worker_stop();
 	dlg_hangup_destroy();
 	M.up = false;
 }
@@ -285,6 +296,8 @@ int64_t sipcc_fn_set_dlg_profile(struct sip_ctx *ctx, int64_t p, const char *v, 
 			 dlg_profile_name((unsigned)p));
 		return 0;
 	}
+	if (dlg_share_on())
+		return dlg_share_profile_add(ctx, d, (unsigned)p, sip_str_make(v, vlen), -1);
 	return dlg_profile_add(d, (unsigned)p, sip_str_make(v, vlen)) == SIP_OK;
 }
 
@@ -303,6 +316,8 @@ int64_t sipcc_fn_set_dlg_profile_max(struct sip_ctx *ctx, int64_t max, int64_t p
 			 dlg_profile_name((unsigned)p));
 		return 0;
 	}
+	if (dlg_share_on())
+		return dlg_share_profile_add(ctx, d, (unsigned)p, sip_str_make(v, vlen), max);
 	return dlg_profile_add_max(d, (unsigned)p, sip_str_make(v, vlen), (unsigned long)max) ==
 	       SIP_OK;
 }
@@ -313,6 +328,8 @@ int64_t sipcc_fn_unset_dlg_profile(struct sip_ctx *ctx, int64_t p, const char *v
 	dlg *d = dlg_cur(ctx);
 	if (!d || p < 0)
 		return 0;
+	if (dlg_share_on())
+		dlg_share_profile_remove(d, (unsigned)p, sip_str_make(v, vlen), vlen == 0);
 	return dlg_profile_remove(d, (unsigned)p, sip_str_make(v, vlen), vlen == 0);
 }
 
@@ -330,6 +347,37 @@ int64_t sipcc_fn_get_profile_size(struct sip_ctx *ctx, int64_t p, const char *v,
 	if (p < 0)
 		return 0;
 	return (int64_t)dlg_profile_size((unsigned)p, sip_str_make(v, vlen), vlen == 0);
+}
+
+/* The store is asked only for a request this proxy has no dialog of;
+ * what the request hook would have kept of it (its CSeq, a new Contact)
+ * is kept here once it is taken over. */
+int64_t sipcc_fn_dlg_restore(struct sip_ctx *ctx)
+{
+	dlg *d = dlg_cur(ctx);
+	if (d)
+		return d->state != DLG_ENDED;
+	sip_msg *m = ctx->msg;
+	if (!M.up || !dlg_share_on() || !m->is_request || !m->to_tag.len || !m->from_tag.len ||
+	    !m->callid.len)
+		return 0;
+	if (dlg_share_restore(ctx, &d) != SIP_OK || !d)
+		return 0;
+	dlg_set_cur(ctx, d);
+	if (ctx->txn && !dlg_of_txn(ctx->txn))
+		dlg_bind(ctx->txn, d);
+	bool from_caller = sip_str_eq(d->caller_tag, m->from_tag);
+	enum dlg_side s = from_caller ? DLG_CALLER : DLG_CALLEE;
+	if (m->method != SIP_METHOD_ACK && m->method != SIP_METHOD_CANCEL)
+		dlg_seen_cseq(d, s, m->cseq.num);
+	if (m->method == SIP_METHOD_INVITE || m->method == SIP_METHOD_UPDATE)
+		dlg_set_leg(d, s, dlg_contact_uri(m), SIP_STR_NULL, SIP_STR_NULL);
+	return 1;
+}
+
+int64_t sipcc_pv_DLG_store_down_get(struct sip_ctx *ctx)
+{
+	return dlg_share_store_down(ctx);
 }
 
 int64_t sipcc_fn_is_in_dialog(struct sip_ctx *ctx)
@@ -371,6 +419,7 @@ void sipcc_dlgvar_set_str(struct sip_ctx *ctx, int64_t idx, const char *s, size_
 	}
 	if (dlg_var_set_str(d, (unsigned)idx, sip_str_make(s, len)) != SIP_OK)
 		LOG_WARN("dialog: cannot keep dialog variable %lld", (long long)idx);
+	dlg_share_changed(d);
 }
 
 void sipcc_dlgvar_set_int(struct sip_ctx *ctx, int64_t idx, int64_t v)
@@ -381,6 +430,7 @@ void sipcc_dlgvar_set_int(struct sip_ctx *ctx, int64_t idx, int64_t v)
 		return;
 	}
 	dlg_var_set_int(d, (unsigned)idx, v);
+	dlg_share_changed(d);
 }
 
 /* Dialog variable idx of the message's dialog, NULL when unset or outside

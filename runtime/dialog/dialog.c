@@ -613,3 +613,54 @@ int dlg_worker_of_id(uint64_t id)
 	}
 	return -1;
 }
+
+struct dlg_adopt_key {
+	sip_str callid, caller_tag, callee_tag;
+};
+
+static bool dlg_eq_adopt(const sip_hlink *l, const void *arg)
+{
+	const dlg *d = SIP_HTABLE_ENTRY(l, dlg, hlink);
+	const struct dlg_adopt_key *k = arg;
+	return d->state != DLG_ENDED && sip_str_eq(d->callid, k->callid) &&
+	       sip_str_eq(d->caller_tag, k->caller_tag) && sip_str_eq(d->callee_tag, k->callee_tag);
+}
+
+/* The dialog's state is set, not changed through dlg_change: the
+ * observers heard of its start on the proxy that confirmed it. */
+dlg *dlg_adopt(sip_str callid, sip_str caller_tag, sip_str callee_tag, uint64_t confirmed_ago_ms,
+	       uint32_t timeout_s)
+{
+	struct dlg_worker *k = DLG_ME;
+	if (!sip_htable_ready(&k->table) || !callid.len || !caller_tag.len || !callee_tag.len)
+		return NULL;
+	uint32_t h = dlg_hash(callid);
+	struct dlg_adopt_key key = { callid, caller_tag, callee_tag };
+	sip_hlink *l = sip_htable_find(&k->table, h, dlg_eq_adopt, &key);
+	if (l)
+		return SIP_HTABLE_ENTRY(l, dlg, hlink);
+	dlg *d = dlg_alloc();
+	if (!d)
+		return NULL;
+	d->callid = sip_arena_strdup(&d->arena, callid);
+	d->caller_tag = sip_arena_strdup(&d->arena, caller_tag);
+	d->callee_tag = sip_arena_strdup(&d->arena, callee_tag);
+	if (!d->callid.s || !d->caller_tag.s || !d->callee_tag.s) {
+		d->free_next = k->free;
+		k->free = d;
+		return NULL;
+	}
+	uint64_t now = k->w->now_ms;
+	d->timeout_s = timeout_s ? timeout_s : DLG_DEFAULT_TIMEOUT_S;
+	d->created_ms = now > confirmed_ago_ms ? now - confirmed_ago_ms : 0;
+	d->confirmed_ms = d->created_ms ? d->created_ms : 1;
+	uint64_t life = (uint64_t)d->timeout_s * 1000;
+	uint64_t left = life > confirmed_ago_ms + 1000 ? life - confirmed_ago_ms : 1000;
+	pthread_mutex_lock(&k->lock);
+	d->state = DLG_CONFIRMED;
+	sip_htable_insert(&k->table, &d->hlink, h);
+	pthread_mutex_unlock(&k->lock);
+	atomic_fetch_add(&D.active, 1);
+	sip_timer_add(k->w, &d->t_life, left);
+	return d;
+}

@@ -168,6 +168,16 @@ dlg *dlg_match(sip_msg *req, bool *from_caller);
  * provisional ones), with its To tag: 1xx with a tag -> early, 2xx ->
  * confirmed, 3xx-6xx before a 2xx -> ended (rejected). */
 void dlg_response(dlg *d, int code, sip_str to_tag);
+/* Take over a confirmed dialog another proxy of the cluster kept (its
+ * record read from the shared store): a dialog of the caller's worker in
+ * state confirmed, confirmed confirmed_ago_ms before now, whose lifetime
+ * ends timeout_s after its confirmation (at least 1 s from now). No
+ * callback runs (it started elsewhere). The caller fills in the rest
+ * (legs, URIs, variables, profiles). An existing live dialog with the
+ * same Call-ID and tags is returned as it is. NULL without memory or
+ * with empty tags. */
+dlg *dlg_adopt(sip_str callid, sip_str caller_tag, sip_str callee_tag, uint64_t confirmed_ago_ms,
+	       uint32_t timeout_s);
 /* End d now (no effect when it has ended). */
 void dlg_end(dlg *d, enum dlg_end_reason why);
 /* What to reach side s with (copied into d's arena; an empty str leaves
@@ -218,6 +228,12 @@ struct txn;
 struct dlg_api {
 	dlg *(*of_ctx)(struct sip_ctx *ctx);
 	dlg *(*of_txn)(struct txn *s);
+	/* From an on_end callback: with a store shared by several proxies
+	 * (cluster.store), whether this proxy is the one to close d (its CDR)
+	 * is known once the store answered: fn(mine, arg) is called then, on
+	 * d's worker, and SIP_OK returned. SIP_DECLINED when d is not shared
+	 * (this proxy closes it: fn is not called). */
+	int (*end_claim)(dlg *d, void (*fn)(bool mine, void *arg), void *arg);
 };
 
 #endif

@@ -43,6 +43,8 @@ struct sip_ctx {
 	sip_str rr_params;          /* ";NAME=VALUE..." in our Record-Route
 				       entries (add_rr_param(), and modules
 				       through proxy_rr_param_add) */
+	sip_str rr_preset;          /* record_route_preset(): the URI of our
+				       Record-Route instead of the socket's */
 	bool prepared;              /* msg is a stored template: hop edits done */
 	sip_str route_next;         /* where the Route set sends the request once
 				       the values naming this proxy are removed

@@ -180,6 +180,11 @@ static sip_str rr_entry(struct sip_ctx *ctx, sip_socket *s, const sip_addr *peer
  * entries too, one for each connection. */
 static sip_str rr_lines(struct sip_ctx *ctx, sip_socket *sock)
 {
+	/* One entry naming the service (record_route_preset): each side
+	 * reaches it by that name, whatever proxy and socket it comes to. */
+	if (ctx->rr_preset.len)
+		return sip_arena_printf(ctx->arena, "Record-Route: <" SIP_STR_FMT SIP_STR_FMT ">\r\n",
+					SIP_STR_ARG(ctx->rr_preset), SIP_STR_ARG(ctx->rr_params));
 	if (sock == ctx->sock && !sock_is_ws(sock))
 		return rr_entry(ctx, sock, &ctx->src);
 	sip_str out = rr_entry(ctx, sock, &ctx->hop_dst);

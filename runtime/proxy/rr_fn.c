@@ -77,6 +77,32 @@ bad:
 	return 0;
 }
 
+/* record_route_preset(): a sip: or sips: URI without a user, header
+ * parameters or angle brackets; ";lr" is added when it has none (this
+ * proxy is a loose router). The URI names this proxy to loose_route only
+ * when its host is ours (a listening address or a domain of the policy:
+ * proxy_host_is_us), which is the point: a name every proxy of the
+ * service has. */
+int64_t sipcc_fn_record_route_preset(struct sip_ctx *ctx, const char *s, size_t len)
+{
+	sip_str u = sip_str_make(s, len);
+	sip_uri pu;
+	if (!len || len > 255 || memchr(s, '<', len) || memchr(s, '>', len) ||
+	    memchr(s, ' ', len) || memchr(s, '\r', len) || memchr(s, '\n', len) ||
+	    memchr(s, ',', len) || sip_uri_parse(u, &pu) != SIP_OK || !pu.is_sip || pu.user.len ||
+	    pu.headers.len) {
+		LOG_WARN("record_route_preset: '%.*s' is not a sip: URI without a user", (int)len, s);
+		return 0;
+	}
+	sip_str v = pu.lr ? sip_arena_printf(ctx->arena, SIP_STR_FMT, SIP_STR_ARG(u))
+			  : sip_arena_printf(ctx->arena, SIP_STR_FMT ";lr", SIP_STR_ARG(u));
+	if (!v.s)
+		return 0;
+	ctx->rr_preset = v;
+	ctx->record_route = true;
+	return 1;
+}
+
 /* Compiled check_route_param() patterns: a policy has a few, each
  * compiled once (a literal, checked when the policy was). */
 static SIP_PER_WORKER struct sip_re_cache rr_re;

@@ -286,6 +286,13 @@ EXTRA_DIST += tests/e2e/dlg_end.sip tests/e2e/uac_wait_bye.xml tests/e2e/uas_wai
 	tests/e2e/uac_info_end.xml tests/e2e/uac_ka.xml tests/e2e/uas_ka_481.xml \
 	tests/e2e/uas_ka_silent.xml tests/e2e/dlg_profile.sip tests/e2e/uac_caller.xml \
 	tests/e2e/uac_caller_busy.xml tests/e2e/uac_auth_wait_bye.xml tests/e2e/uac_auth_busy.xml
+# Two proxies sharing Redis (cluster.store) and PostgreSQL: a call limit
+# over both, a call taken over by one when the other dies (one CDR), 503
+# while Redis is down and calls again once it is back.
+E2E_TESTS += tests/e2e/cluster_dialog.sh
+EXTRA_DIST += tests/e2e/cluster_dialog.sip tests/e2e/cluster_uac_486.xml \
+	tests/e2e/cluster_uac_503.xml tests/e2e/cluster_uac_fo.xml tests/e2e/cluster_uac_fo_bye.xml \
+	tests/e2e/cluster_uas_fo.xml
 EXTRA_DIST += tests/e2e/workers_nat.sip
 # Modules that read only their cached tables, with two workers: the
 # single-worker tests again, and tables changed under a burst of requests
