@@ -46,7 +46,7 @@ mv "$E2E_PROXY" "$E2E_TMP/proxy_b"
 # shown on failure); sets
 # PID_NODE once its socket is bound.
 start_px() {
-	"$E2E_TMP/proxy_$1" --listen "udp:127.0.0.1:$2" --db "$DB" --log-level info \
+	"$E2E_TMP/proxy_$1" --listen "udp:127.0.0.1:$2" --db "$DB" --log-level "${E2E_LOG_LEVEL:-info}" \
 		>"$E2E_TMP/proxy_$1.out" 2>&1 </dev/null &
 	eval "PID_$1=\$!"
 	e2e_track "$!"
