@@ -36,6 +36,11 @@
 #define B CC_YW_BRANCH
 #define FIN CC_YW_FINAL
 #define KEYED CC_YW_KEYED
+/* A dialog_limit that refused the call: 503 when the cluster's store did
+ * not answer (the limit could not be checked), else 486. */
+#define DIALOG_LIMIT_REFUSED \
+	"if ($DLG_store_down == 1) { append_to_reply(\"Retry-After: 5\"); " \
+	"t_reply(503, \"Service Unavailable\"); exit; } t_reply(486, \"Busy Here\"); exit;"
 #define INT CC_YW_INTERNAL
 
 /* One row: key, where, holes, text, then .tail or .shape when needed. */
@@ -181,6 +186,8 @@ const struct cc_yaml_tmpl cc_yaml_table[] = {
 	ROW("timeout", R | F, "no_answer_ms: int = 0, reply_ms: int = 0",
 	  "t_set_fr(@no_answer_ms, @reply_ms);"),
 	ROW("record_route", R, NULL, "record_route();"),
+	/* The Record-Route names the service several proxies serve. */
+	ROW("record_route_preset", R, "uri: str", "record_route_preset(@uri);"),
 	ROW("on_failure", R | F, "route: word", "t_on_failure(@route);"),
 	ROW("on_reply", R | F, "route: word", "t_on_reply(@route);"),
 	ROW("on_branch", R | F, "route: word", "t_on_branch(@route);"),
@@ -220,9 +227,12 @@ const struct cc_yaml_tmpl cc_yaml_table[] = {
 	 * limit holds on several workers (call_limit reads, then
 	 * dialog_profile adds). */
 	ROW("dialog_limit", R, "profile: word, max: int(1..1000000)",
-	  "if (!set_dlg_profile_max(@max, @profile)) { t_reply(486, \"Busy Here\"); exit; }"),
+	  "if (!set_dlg_profile_max(@max, @profile)) { " DIALOG_LIMIT_REFUSED " }"),
 	ROW("dialog_limit", R, "profile: word, max: int(1..1000000), value: str",
-	  "if (!set_dlg_profile_max(@max, @profile, @value)) { t_reply(486, \"Busy Here\"); exit; }"),
+	  "if (!set_dlg_profile_max(@max, @profile, @value)) { " DIALOG_LIMIT_REFUSED " }"),
+	/* A request of a call another proxy of the cluster confirmed: taken
+	 * over from the shared store (with cluster.store). */
+	ROW("dialog_restore", R, NULL, "dlg_restore();"),
 	/* The lifetime from an int AVP (a preference) when it is positive. */
 	ROW("dialog_timeout_from", R | F | P, "avp: word, default: int(1..2147483647)",
 	  "if (avp_count(@avp) > 0 && $avp(@avp) > 0) { dlg_set_timeout($avp(@avp)); } "

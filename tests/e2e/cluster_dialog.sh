@@ -17,7 +17,6 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init sipp psql redis-server redis-cli
-e2e_plain_pass_only "the dialog module's code runs under the sanitizers in dlg_profile.sh and workers_dialog.sh"
 e2e_ports UAS PA PB UAC
 e2e_pg_start
 . "$top_srcdir/tests/redis_server.sh"
