@@ -9,8 +9,8 @@
  * (the store's clock, in ms). set_dlg_profile_max() runs one script that
  * drops the expired members, counts, and adds the dialog below the limit:
  * the limit holds for the calls of every proxy. The owner of a dialog
- * moves the expiry on every DLG_SHARE_BEAT_MS (DLG_SHARE_TTL_MS ahead), so
- * the calls of a proxy that died stop counting within DLG_SHARE_TTL_MS
+ * moves the expiry every third of dialog.cluster_ttl (a whole one ahead),
+ * so the calls of a proxy that died stop counting within cluster_ttl
  * unless another proxy takes them over. A dialog's memberships are also
  * counted locally (profile.h), for is_in_profile() and the control
  * socket; get_profile_size() counts this proxy's dialogs only.
@@ -46,8 +46,7 @@
 #include "dialog/profile.h"
 #include "proxy/host.h"
 
-#define DLG_SHARE_TTL_MS  60000u     /* a membership lasts this long unrenewed */
-#define DLG_SHARE_BEAT_MS 20000u     /* and its owner renews it this often */
+#define DLG_SHARE_TTL_S   60         /* a membership lasts this long unrenewed */
 #define DLG_SHARE_KEEP_S  3600u      /* a record outlives the dialog's lifetime so much */
 #define DLG_SHARE_WRITE_MS 10u       /* a change is written after the message */
 
@@ -55,6 +54,8 @@
 static struct {
 	bool on;
 	const char *node;
+	uint32_t ttl_ms;             /* dialog.cluster_ttl */
+	uint32_t beat_ms;            /* the owner renews a third of it */
 } S;
 
 /* One profile key of a dialog: "sipcc:prof:NAME[:VALUE]", with the
@@ -214,7 +215,7 @@ static int run_prof_add(db *d, sip_str key, sip_str member, int64_t max, int64_t
 		return rc;
 	if ((rc = db_bind_text(st, 1, key)) == SIP_OK && (rc = db_bind_text(st, 2, member)) == SIP_OK &&
 	    (rc = db_bind_int(st, 3, max)) == SIP_OK &&
-	    (rc = db_bind_int(st, 4, DLG_SHARE_TTL_MS)) == SIP_OK) {
+	    (rc = db_bind_int(st, 4, S.ttl_ms)) == SIP_OK) {
 		rc = db_step(st);
 		if (rc == DB_ROW) {
 			*out = db_column_int(st, 0);
@@ -252,7 +253,7 @@ static int run_prof_renew(db *d, sip_str key, sip_str member)
 	if (rc != SIP_OK)
 		return rc;
 	if ((rc = db_bind_text(st, 1, key)) == SIP_OK && (rc = db_bind_text(st, 2, member)) == SIP_OK &&
-	    (rc = db_bind_int(st, 3, DLG_SHARE_TTL_MS)) == SIP_OK) {
+	    (rc = db_bind_int(st, 3, S.ttl_ms)) == SIP_OK) {
 		while ((rc = db_step(st)) == DB_ROW)
 			;
 	}
@@ -269,6 +270,7 @@ struct prof_job {
 	int64_t max;
 	int status;
 	int64_t admitted;
+	bool taken;                  /* the resumed function read the answer */
 	struct shr_key *k;           /* the membership; taken by the dialog's record */
 	sip_str member;              /* into the job */
 	char mem[];
@@ -280,6 +282,8 @@ static int prof_job_run(db *d, void *arg)
 	return run_prof_add(d, j->k->key, j->member, j->max, &j->admitted);
 }
 
+static void prof_forget(struct shr_key *k, sip_str member);
+
 static void prof_job_done(int status, void *arg)
 {
 	struct prof_job *j = arg;
@@ -288,6 +292,12 @@ static void prof_job_done(int status, void *arg)
 		W.prof_resuming = j;
 		proxy_resume(j->ctx);
 		W.prof_resuming = NULL;
+	}
+	/* Admitted for a dialog that ended while it waited (the route did not
+	 * ask again): the store forgets it. */
+	if (!j->taken && status == SIP_OK && j->admitted && j->k && !proxy_db_stopping()) {
+		prof_forget(j->k, j->member);
+		j->k = NULL;
 	}
 	sip_mem_free(j->k);
 	sip_mem_free(j);
@@ -338,6 +348,7 @@ int dlg_share_profile_add(struct sip_ctx *ctx, dlg *d, unsigned idx, sip_str v, 
 	struct prof_job *j = W.prof_resuming;
 	if (j && j->ctx == ctx && j->idx == idx) {
 		W.prof_resuming = NULL;
+		j->taken = true;
 		if (j->status != SIP_OK) {
 			LOG_WARN("dialog: profile %s: the store did not answer: %s", j->k->key.s,
 				 sip_strerror(j->status));
@@ -864,7 +875,7 @@ static void share_beat(sip_timer *t, void *arg)
 	if (j)
 		beat_job_done(SIP_OK, j);
 	if (W.w)
-		sip_timer_add(W.w, t, DLG_SHARE_BEAT_MS);
+		sip_timer_add(W.w, t, S.beat_ms);
 }
 
 /* ---- dlg_restore(): take over a dialog another proxy kept ---- */
@@ -1087,6 +1098,14 @@ void dlg_share_init(void)
 			 "only; each proxy keeps its own", be ? be : "not usable");
 		return;
 	}
+	int64_t ttl = sipcc_setting_int("dialog", "cluster_ttl", DLG_SHARE_TTL_S);
+	if (ttl < 3 || ttl > 86400) {
+		LOG_WARN("dialog: cluster_ttl = %lld is out of range; using %d", (long long)ttl,
+			 DLG_SHARE_TTL_S);
+		ttl = DLG_SHARE_TTL_S;
+	}
+	S.ttl_ms = (uint32_t)ttl * 1000;
+	S.beat_ms = S.ttl_ms / 3;
 	S.node = proxy_cluster_node();
 	if (!S.node)
 		S.node = "";
@@ -1105,7 +1124,7 @@ void dlg_share_worker_start(sip_timer_wheel *w)
 		return;
 	W.w = w;
 	sip_timer_init(&W.beat, share_beat, NULL);
-	sip_timer_add(w, &W.beat, DLG_SHARE_BEAT_MS);
+	sip_timer_add(w, &W.beat, S.beat_ms);
 }
 
 /* The worker's dialogs have ended (their end jobs may still be out: their

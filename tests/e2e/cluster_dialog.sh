@@ -14,6 +14,10 @@
 #  3. Redis stopped: a new call through B gets 503 with Retry-After at once
 #     (sipp's own timeout bounds the wait); Redis started again: calls
 #     through B are accepted again.
+#  4. A started again takes a call; killed, its place in the profile is
+#     free within dialog.cluster_ttl (5 s), nobody renewing it.
+# The calls of 1. outlive cluster_ttl many times: they keep counting only
+# because their proxies renew them.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init sipp psql redis-server redis-cli
@@ -59,11 +63,17 @@ start_px() {
 start_px a "$PA"
 start_px b "$PB"
 
-# members N: wait up to 10 s until the profile holds N calls in Redis.
+# live: the calls in the profile in Redis whose place has not expired (by
+# Redis's clock, as the proxies' scripts count).
+live() {
+	now=$($REDIS_CLI time | awk 'NR == 1 { s = $1 } NR == 2 { printf "%d", s * 1000 + int($1 / 1000) }')
+	$REDIS_CLI zcount sipcc:prof:active_calls "($now" +inf 2>/dev/null
+}
+# members N: wait up to 20 s until the profile holds N live calls.
 members() {
 	i=0
-	until [ "$($REDIS_CLI zcard sipcc:prof:active_calls 2>/dev/null)" = "$1" ]; do
-		[ $i -ge 100 ] && e2e_fail "active_calls holds $($REDIS_CLI zcard sipcc:prof:active_calls) calls in Redis, expected $1"
+	until [ "$(live)" = "$1" ]; do
+		[ $i -ge 200 ] && e2e_fail "active_calls holds $(live) live calls in Redis, expected $1"
 		sleep 0.1; i=$((i + 1))
 	done
 }
@@ -150,5 +160,21 @@ done
 e2e_log "a call accepted after $i refused once Redis was back"
 e2e_sipp_wait uas_back
 e2e_expect_calls uas_back 1
+members 0
+
+# 4. A's places expire when A is gone.
+start_px a "$PA"
+e2e_sipp uas_dead -sf "$E2E_SRC/uas_rr.xml" -i 127.0.0.1 -p "$UAS" -m 1 -timeout 60s
+e2e_wait_sipp_up uas_dead "$UAS"
+e2e_sipp call_dead -sf "$E2E_SRC/uac_rr.xml" "127.0.0.1:$PA" -cid_str 'dead-%u@test' \
+	-i 127.0.0.1 -p "$UAC" -m 1 -d 60000 -timeout 60s
+members 1
+sleep 6
+[ "$(live)" = 1 ] || e2e_fail "the place of A's call was not renewed"
+kill -KILL "$PID_a"
+wait "$PID_a" 2>/dev/null
+e2e_kill "$SIPP_PID_call_dead"
+e2e_kill "$SIPP_PID_uas_dead"
+members 0
 kill -0 "$PID_b" 2>/dev/null || e2e_fail "proxy B is no longer running"
 exit 0
