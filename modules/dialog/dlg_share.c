@@ -45,6 +45,7 @@
 #include "dialog/dlg_mod.h"
 #include "dialog/profile.h"
 #include "proxy/host.h"
+#include "proxy/worker.h"
 
 #define DLG_SHARE_TTL_S   60         /* a membership lasts this long unrenewed */
 #define DLG_SHARE_KEEP_S  3600u      /* a record outlives the dialog's lifetime so much */
@@ -100,6 +101,18 @@ static SIP_PER_WORKER struct {
 	 * down ($DLG_store_down). */
 	struct sip_ctx *down_ctx;
 } W;
+
+/* A store that does not answer fails every call that needs it: the first
+ * failure and every 1000th are logged, until it is back. */
+static _Atomic unsigned long share_failed;
+
+static void share_down(const char *what, const char *key, int rc)
+{
+	unsigned long n = atomic_fetch_add(&share_failed, 1) + 1;
+	if (n == 1 || n % 1000 == 0)
+		LOG_WARN("dialog: %s %s: the store is not usable: %s (%lu such failures so far)", what,
+			 key, sip_strerror(rc), n);
+}
 
 bool dlg_share_on(void)
 {
@@ -242,13 +255,13 @@ static int run_prof_rem(db *d, sip_str key, sip_str member)
 	return rc;
 }
 
-/* Renew a membership that is still there (ZADD XX). */
+/* Renew a membership, or put it back (a store that restarted empty). */
 static int run_prof_renew(db *d, sip_str key, sip_str member)
 {
 	db_stmt *st;
 	int rc = db_prepare(d, "EVAL '" LUA_NOW
 			    "local ttl=tonumber(ARGV[2]) "
-			    "redis.call(\"ZADD\",KEYS[1],\"XX\",now+ttl,ARGV[1]) "
+			    "redis.call(\"ZADD\",KEYS[1],now+ttl,ARGV[1]) "
 			    "redis.call(\"PEXPIRE\",KEYS[1],ttl) return 1' 1 $1 $2 $3", &st);
 	if (rc != SIP_OK)
 		return rc;
@@ -350,8 +363,7 @@ int dlg_share_profile_add(struct sip_ctx *ctx, dlg *d, unsigned idx, sip_str v, 
 		W.prof_resuming = NULL;
 		j->taken = true;
 		if (j->status != SIP_OK) {
-			LOG_WARN("dialog: profile %s: the store did not answer: %s", j->k->key.s,
-				 sip_strerror(j->status));
+			share_down("profile", j->k->key.s, j->status);
 			W.down_ctx = ctx;
 			return 0;
 		}
@@ -402,7 +414,7 @@ int dlg_share_profile_add(struct sip_ctx *ctx, dlg *d, unsigned idx, sip_str v, 
 		if (rc == SIP_OK)
 			return 0;        /* the route goes on when the store answered */
 		proxy_wait_cancel(ctx);
-		LOG_WARN("dialog: profile %s: the store is not usable: %s", k->key.s, sip_strerror(rc));
+		share_down("profile", k->key.s, rc);
 		W.down_ctx = ctx;
 	} else {
 		W.down_ctx = ctx;
@@ -615,8 +627,7 @@ static void shr_write(struct shr *r)
 	r->dirty = false;
 	int rc = proxy_store_submit(write_job_run, write_job_done, j);
 	if (rc != SIP_OK) {
-		LOG_WARN("dialog: cannot write dialog %s to the store: %s", r->callid,
-			 sip_strerror(rc));
+		share_down("cannot write dialog", r->callid, rc);
 		write_job_free(j);
 		return;
 	}
@@ -1041,8 +1052,7 @@ int dlg_share_restore(struct sip_ctx *ctx, dlg **out)
 	if (j && j->ctx == ctx) {
 		W.adopt_resuming = NULL;
 		if (j->status != SIP_OK) {
-			LOG_WARN("dialog: cannot read dialog " SIP_STR_FMT " from the store: %s",
-				 SIP_STR_ARG(m->callid), sip_strerror(j->status));
+			share_down("cannot read dialog", j->key.s, j->status);
 			W.down_ctx = ctx;
 			return j->status;
 		}
@@ -1085,6 +1095,39 @@ int dlg_share_restore(struct sip_ctx *ctx, dlg **out)
 	return rc;
 }
 
+/* ---- the store back ---- */
+
+/* On each worker: its confirmed dialogs are written again (a store that
+ * restarted empty has them back; their places come back with the next
+ * renewal). */
+static void share_rewrite(void *arg)
+{
+	(void)arg;
+	if (!S.on || !W.w || !sip_htable_ready(&W.table))
+		return;
+	sip_hiter it;
+	sip_hiter_init(&it, &W.table);
+	for (sip_hlink *l; (l = sip_hiter_next(&it));) {
+		struct shr *r = SIP_HTABLE_ENTRY(l, struct shr, hlink);
+		if (dlg_valid(r->d, r->id) && r->d->state == DLG_CONFIRMED && !r->ending) {
+			r->dirty = true;
+			if (!r->writing && !sip_timer_armed(&r->t_write))
+				sip_timer_add(W.w, &r->t_write, DLG_SHARE_WRITE_MS);
+		}
+	}
+}
+
+/* Worker 0, each time the store becomes usable. */
+static void share_ready(void)
+{
+	unsigned long n = atomic_exchange(&share_failed, 0);
+	if (n)
+		LOG_NOTICE("dialog: the store is back (%lu calls could not use it meanwhile)", n);
+	for (unsigned i = 0; i < sip_workers_n; i++)
+		if (proxy_worker_post(i, share_rewrite, NULL) != SIP_OK)
+			LOG_WARN("dialog: cannot have worker %u write its dialogs to the store again", i);
+}
+
 /* ---- start-up ---- */
 
 void dlg_share_init(void)
@@ -1114,7 +1157,7 @@ void dlg_share_init(void)
 		LOG_ERR("dialog: cannot follow dialogs for the store; not shared");
 		return;
 	}
-	proxy_store_want(NULL);
+	proxy_store_want(share_ready);
 	S.on = true;
 }
 

@@ -11,9 +11,10 @@
 #     callee and answered 200 (B took the dialog over from the store), and
 #     the call has exactly one CDR in the database, closed by that BYE
 #     with a duration.
-#  3. Redis stopped: a new call through B gets 503 with Retry-After at once
-#     (sipp's own timeout bounds the wait); Redis started again: calls
-#     through B are accepted again.
+#  3. Redis stopped, with a call up through B: a new call through B gets
+#     503 with Retry-After at once (sipp's own timeout bounds the wait);
+#     Redis started again (empty): calls through B are accepted again, and
+#     the call that was up is back in the store, counted in its profile.
 #  4. A started again takes a call; killed, its place in the profile is
 #     free within dialog.cluster_ttl (5 s), nobody renewing it.
 # The calls of 1. outlive cluster_ttl many times: they keep counting only
@@ -140,13 +141,21 @@ n=$(q "SELECT count(*) FROM acc_cdrs WHERE callid = 'fo-1@test'")
 [ "$n" = 1 ] || e2e_fail "$n CDRs of the call taken over, expected 1"
 
 # 3. Redis down: 503 at once; back: calls again.
+e2e_sipp uas_back -sf "$E2E_SRC/uas_rr.xml" -i 127.0.0.1 -p "$UAS" -m 2 -timeout 90s
+e2e_wait_sipp_up uas_back "$UAS"
+e2e_sipp held -sf "$E2E_SRC/uac_rr.xml" "127.0.0.1:$PB" -cid_str 'held-%u@test' \
+	-i 127.0.0.1 -p "$((UAC + 3))" -m 1 -d 30000 -timeout 60s -timeout_error
+members 1
+i=0
+until [ "$($REDIS_CLI hget sipcc:dlg:held-1@test owner 2>/dev/null)" = b ]; do
+	[ $i -ge 100 ] && e2e_fail "the call through B is not in the store"
+	sleep 0.1; i=$((i + 1))
+done
 eval "$REDIS_STOP"
 e2e_sipp_run down -sf "$E2E_SRC/cluster_uac_503.xml" "127.0.0.1:$PB" -cid_str 'down-%u@test' \
 	-i 127.0.0.1 -p "$((UAC + 2))" -m 2 -r 10 -timeout 10s -timeout_error
 e2e_expect_calls down 2
 sh -c "$REDIS_START" >/dev/null 2>&1 || e2e_error "cannot start Redis again"
-e2e_sipp uas_back -sf "$E2E_SRC/uas_rr.xml" -i 127.0.0.1 -p "$UAS" -m 1 -timeout 60s
-e2e_wait_sipp_up uas_back "$UAS"
 # The store's worker reconnects within its backoff (5 s at most): until
 # then a call still gets 503; one call every half second, for 20 s.
 i=0
@@ -158,8 +167,20 @@ while :; do
 	sleep 0.5; i=$((i + 1))
 done
 e2e_log "a call accepted after $i refused once Redis was back"
+i=0
+until [ -n "$($REDIS_CLI zscore sipcc:prof:active_calls held-1@test 2>/dev/null)" ]; do
+	[ $i -ge 100 ] && e2e_fail "the call up through the outage is not counted again"
+	sleep 0.1; i=$((i + 1))
+done
+i=0
+until [ "$($REDIS_CLI hget sipcc:dlg:held-1@test owner 2>/dev/null)" = b ]; do
+	[ $i -ge 100 ] && e2e_fail "the call up through the outage is not in the store again"
+	sleep 0.1; i=$((i + 1))
+done
+e2e_sipp_wait held
+e2e_expect_calls held 1
 e2e_sipp_wait uas_back
-e2e_expect_calls uas_back 1
+e2e_expect_calls uas_back 2
 members 0
 
 # 4. A's places expire when A is gone.
