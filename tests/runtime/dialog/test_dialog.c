@@ -8,7 +8,8 @@
  * state kept to reach each side (legs, CSeqs) and lookups by id and
  * Call-ID; a profile limit checked and taken in one step
  * (dlg_profile_add_max), and held by three worker threads admitting
- * dialogs at once while the main thread lists them. */
+ * dialogs at once while the main thread lists them; a dialog taken over
+ * from another proxy (dlg_adopt). */
 #include <limits.h>
 #include <pthread.h>
 #include <setjmp.h>
@@ -598,6 +599,55 @@ static void test_workers(void **state)
 	sip_worker_id = 0;
 }
 
+/* A dialog taken over from another proxy (dlg_adopt): confirmed at once
+ * without the start callbacks, matched in both directions, its duration
+ * counted from the confirmation elsewhere, its lifetime what was left of
+ * it (at least a second), the same dialog for a second take-over of the
+ * same call; empty tags are refused. */
+static void test_adopt(void **state)
+{
+	(void)state;
+	dlg *d = dlg_adopt(SIP_STR_LIT("ad1@a"), SIP_STR_LIT("fa1"), SIP_STR_LIT("ta1"), 5000, 8);
+	assert_non_null(d);
+	assert_int_equal(d->state, DLG_CONFIRMED);
+	assert_int_equal(starts, 0);
+	assert_string_equal(changes, "");
+	assert_int_equal(dlg_active(), 1);
+	assert_ptr_equal(dlg_adopt(SIP_STR_LIT("ad1@a"), SIP_STR_LIT("fa1"), SIP_STR_LIT("ta1"), 0, 8),
+			 d);
+	assert_int_equal(dlg_active(), 1);
+	bool from_caller = false;
+	assert_ptr_equal(dlg_match(request("BYE", "ad1@a", "fa1", "ta1"), &from_caller), d);
+	assert_true(from_caller);
+	assert_ptr_equal(dlg_match(request_back("BYE", "ad1@a", "ta1", "fa1"), &from_caller), d);
+	assert_false(from_caller);
+	assert_null(dlg_match(request("BYE", "ad1@a", "fa1", "other"), NULL));
+	/* Ended by a BYE: the duration counts the 5 s before the take-over. */
+	advance(1000);
+	dlg_end(d, DLG_END_BYE);
+	assert_int_equal(ends, 1);
+	assert_true(last_duration >= 6000 && last_duration <= 6100);
+	assert_string_equal(changes, "x");
+	/* What was left of an 8 s lifetime after 5 s: 3 s. */
+	dlg *e = dlg_adopt(SIP_STR_LIT("ad2@a"), SIP_STR_LIT("fa2"), SIP_STR_LIT("ta2"), 5000, 8);
+	assert_non_null(e);
+	advance(2900);
+	assert_int_equal(e->state, DLG_CONFIRMED);
+	advance(200);
+	assert_int_equal(e->state, DLG_ENDED);
+	assert_int_equal(last_why, DLG_END_TIMEOUT);
+	/* Past its lifetime already: a second left. */
+	dlg *f = dlg_adopt(SIP_STR_LIT("ad3@a"), SIP_STR_LIT("fa3"), SIP_STR_LIT("ta3"), 60000, 8);
+	assert_non_null(f);
+	advance(900);
+	assert_int_equal(f->state, DLG_CONFIRMED);
+	advance(200);
+	assert_int_equal(f->state, DLG_ENDED);
+	assert_null(dlg_adopt(SIP_STR_LIT("ad4@a"), SIP_STR_LIT("fa4"), SIP_STR_NULL, 0, 8));
+	assert_null(dlg_adopt(SIP_STR_LIT("ad4@a"), SIP_STR_NULL, SIP_STR_LIT("ta4"), 0, 8));
+	assert_int_equal(dlg_active(), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -612,6 +662,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_legs_and_lookup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_profile_max, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_workers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_adopt, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
