@@ -293,6 +293,9 @@ EXTRA_DIST += tests/e2e/workers_nat.sip
 E2E_TESTS += tests/e2e/sst.sh
 EXTRA_DIST += tests/e2e/sst.sip tests/e2e/uac_sst.xml tests/e2e/uas_sst.xml \
 	tests/e2e/uac_sst_refresh.xml tests/e2e/uas_sst_refresh.xml tests/e2e/uac_sst_small.xml
+# A relayed call whose RTP stops is ended after rtpengine's timeout.
+E2E_TESTS += tests/e2e/rtpengine_media.sh
+EXTRA_DIST += tests/e2e/rtpengine_media.sip tests/e2e/uac_rtpe_media.xml tests/e2e/rtp_send.py
 # Modules that read only their cached tables, with two workers: the
 # single-worker tests again, and tables changed under a burst of requests
 # spread over both workers.
