@@ -63,6 +63,8 @@ ANSWER=
 set -- $(cdr sst-expire@test | tr '|' ' ')
 [ "$1 $2" = "session_expired proxy" ] || e2e_fail "CDR of the expired call: $*"
 in_range "$3" 5500 8000 || e2e_fail "the expired call lasted $3 ms, not about 6000"
+grep -q "session timer of sst-expire@test: 9 s, refresher uac" "$log" ||
+	e2e_fail "\$sst_interval/\$sst_refresher in the reply route: $(grep 'session timer of' "$log")"
 grep -q "no session refresh within 9 s (refresher uac): ending the call" "$log" ||
 	e2e_fail "no session expiry in the log"
 n=$(grep -c "the c[a-z]* answered the BYE with 200" "$log")
@@ -85,6 +87,8 @@ call insert uas_sst.xml uac_sst.xml sst-insert@test -key se "X-Session-Timer: as
 set -- $(cdr sst-insert@test | tr '|' ' ')
 [ "$1 $2" = "session_expired proxy" ] || e2e_fail "CDR of the call with the proxy's timer: $*"
 in_range "$3" 5500 8000 || e2e_fail "the call with the proxy's timer lasted $3 ms, not about 6000"
+grep -q "session timer of sst-insert@test: 9 s, refresher uac" "$log" ||
+	e2e_fail "the proxy's timer: $(grep 'session timer of' "$log")"
 n=$(q "SELECT count(*) FROM acc_cdrs")
 [ "$n" = 3 ] || e2e_fail "$n CDRs, expected 3 (the 422 makes none)"
 e2e_expect_proxy_alive
