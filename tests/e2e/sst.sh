@@ -14,7 +14,9 @@
 #     callee without session timers: the proxy puts Session-Expires: 9 in
 #     the INVITE and Session-Expires: 9;refresher=uac with Require: timer
 #     in the 200 (the caller's scenario checks it), and ends the call
-#     after 6 s as in 1.
+#     after 6 s as in 1;
+#  5. a callee that refreshes with UPDATE (refresher=uas) every 3 s: the
+#     call stays up until the caller hangs up at 9 s.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init
@@ -89,7 +91,16 @@ set -- $(cdr sst-insert@test | tr '|' ' ')
 in_range "$3" 5500 8000 || e2e_fail "the call with the proxy's timer lasted $3 ms, not about 6000"
 grep -q "session timer of sst-insert@test: 9 s, refresher uac" "$log" ||
 	e2e_fail "the proxy's timer: $(grep 'session timer of' "$log")"
+
+# 5.
+call update uas_sst_update.xml uac_sst_update.xml sst-update@test
+set -- $(cdr sst-update@test | tr '|' ' ')
+[ "$1 $2" = "bye caller" ] || e2e_fail "CDR of the call refreshed by UPDATE: $*"
+in_range "$3" 8500 30000 || e2e_fail "the call refreshed by UPDATE lasted $3 ms, not about 9000"
+grep -q "session timer of sst-update@test: 9 s, refresher uas" "$log" ||
+	e2e_fail "the callee's timer: $(grep 'session timer of' "$log")"
+
 n=$(q "SELECT count(*) FROM acc_cdrs")
-[ "$n" = 3 ] || e2e_fail "$n CDRs, expected 3 (the 422 makes none)"
+[ "$n" = 4 ] || e2e_fail "$n CDRs, expected 4 (the 422 makes none)"
 e2e_expect_proxy_alive
 exit 0
