@@ -109,6 +109,8 @@ static void rtpe_on_dlg_end(dlg *d, enum dlg_end_reason why, uint64_t duration_m
 
 /* Seconds between media checks; 0: none. Set in init, read-only after. */
 static unsigned rtpe_media_check_s;
+/* Calls ended for want of media (every worker adds, relaxed atomics). */
+static int64_t rtpe_media_timeouts;
 /* The caller's media check timer and wheel. */
 static SIP_PER_WORKER sip_timer rtpe_check_t;
 static SIP_PER_WORKER sip_timer_wheel *rtpe_check_w;
@@ -145,6 +147,7 @@ static void rtpe_check_done(int status, const char *ans, size_t len, void *arg)
 			LOG_NOTICE("dialog %llu (%s): rtpengine has closed its media session (no "
 				   "media): ending the call", (unsigned long long)c->id, c->callid);
 			rtpe_dlgset_take(c->id);        /* nothing left to delete */
+			__atomic_fetch_add(&rtpe_media_timeouts, 1, __ATOMIC_RELAXED);
 			dlg_end(d, DLG_END_MEDIA);
 		}
 	} else if (rc != SIP_OK && rc != SIP_ETIMEOUT) {
@@ -236,6 +239,7 @@ static void rtpe_module_init(sip_timer_wheel *w)
 	static const struct dlg_callbacks cb = { .on_end = rtpe_on_dlg_end };
 	if (dlg_callbacks_add(&cb) != SIP_OK)
 		LOG_WARN("rtpengine: cannot follow dialogs: their media is deleted only by the policy");
+	sip_stat_counter("rtpengine.media_timeouts", &rtpe_media_timeouts);
 	rtpe_check_start(w);
 }
 

@@ -28,6 +28,10 @@ static struct {
 	const struct dlg_api *dlgs;
 } M;
 
+/* Statistics (every worker adds, relaxed atomics): calls ended for want
+ * of a refresh, INVITEs answered 422. */
+static int64_t sst_expired_n, sst_too_small_n;
+
 /* What is known of the session timer of one call. */
 struct sst_dlg {
 	sip_hlink link;
@@ -121,6 +125,7 @@ static void sst_expired(sip_timer *t, void *arg)
 	LOG_NOTICE("dialog %llu: no session refresh within %u s (refresher %s): ending the call",
 		   (unsigned long long)d->id, st->interval,
 		   *sst_refresher_name(st->refresher) ? sst_refresher_name(st->refresher) : "unsaid");
+	__atomic_fetch_add(&sst_expired_n, 1, __ATOMIC_RELAXED);
 	dlg_end(d, DLG_END_SESSION);    /* its end drops st */
 }
 
@@ -268,6 +273,8 @@ static void sst_module_init(sip_timer_wheel *w)
 		LOG_ERR("sst: the dialog module is not there: session timers are off");
 		return;
 	}
+	sip_stat_counter("sst.expired", &sst_expired_n);
+	sip_stat_counter("sst.too_small", &sst_too_small_n);
 	M.up = true;
 }
 
@@ -304,6 +311,7 @@ int64_t sipcc_fn_sst_check_min(struct sip_ctx *ctx, int64_t send_reply)
 	if (se >= min)
 		return 0;
 	if (send_reply) {
+		__atomic_fetch_add(&sst_too_small_n, 1, __ATOMIC_RELAXED);
 		char h[32];
 		int n = snprintf(h, sizeof h, "Min-SE: %u\r\n", min);
 		proxy_reply_hdrs(ctx, 422, SIP_STR_LIT("Session Interval Too Small"),

@@ -26,7 +26,10 @@ sed "s/udp:127.0.0.1:2223/udp:127.0.0.1:$NG/" "$top_srcdir/tests/e2e/rtpengine_m
 	>"$E2E_TMP/rtpengine_media.sip"
 e2e_build "$E2E_TMP/rtpengine_media.sip" -D "NEXT_HOP=sip:127.0.0.1:$UAS"
 e2e_rtpengine_start "$NG" "$RTP_MIN" "$RTP_MAX" --timeout=2 --silent-timeout=2
-E2E_LOG_LEVEL=info e2e_start_proxy "$PROXY" --db "$DB"
+CTL=${SIPCC_CTL:-$top_builddir/sipcc-ctl}
+[ -x "$CTL" ] || e2e_error "sipcc-ctl not found: $CTL"
+SOCK=$E2E_TMP/ctl.sock
+E2E_LOG_LEVEL=info e2e_start_proxy "$PROXY" --db "$DB" --ctl "$SOCK"
 log=$E2E_TMP/proxy.log
 
 rm -f "$E2E_TMP"/*_logs.log
@@ -71,5 +74,9 @@ set -- $(echo "$r" | tr '|' ' ')
 [ "$3" -ge 4000 ] && [ "$3" -le 20000 ] || e2e_fail "the call lasted $3 ms, not 5 to 8 s"
 n=$(grep -c "the c[a-z]* answered the BYE with 200" "$log")
 [ "$n" = 2 ] || e2e_fail "$n of the proxy's BYEs answered 200, expected 2"
+"$CTL" --ctl "$SOCK" stats rtpengine.media_timeouts >"$E2E_TMP/ctl.json" 2>&1 ||
+	e2e_fail "sipcc-ctl stats failed: $(cat "$E2E_TMP/ctl.json")"
+grep -q '"rtpengine.media_timeouts":1[,}]' "$E2E_TMP/ctl.json" ||
+	e2e_fail "rtpengine.media_timeouts: $(cat "$E2E_TMP/ctl.json")"
 e2e_expect_proxy_alive
 exit 0

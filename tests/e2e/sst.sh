@@ -24,8 +24,19 @@ e2e_ports UAS PROXY UAC
 command -v sqlite3 >/dev/null 2>&1 || e2e_skip "sqlite3 not found"
 DB=sqlite:$E2E_TMP/acc.db
 q() { sqlite3 "${DB#sqlite:}" "$1"; }
+CTL=${SIPCC_CTL:-$top_builddir/sipcc-ctl}
+[ -x "$CTL" ] || e2e_error "sipcc-ctl not found: $CTL"
+SOCK=$E2E_TMP/ctl.sock
 e2e_build tests/e2e/sst.sip -D "NEXT_HOP=sip:127.0.0.1:$UAS"
-E2E_LOG_LEVEL=info e2e_start_proxy "$PROXY" --db "$DB"
+E2E_LOG_LEVEL=info e2e_start_proxy "$PROXY" --db "$DB" --ctl "$SOCK"
+
+# getstat NAME: a statistic of the proxy.
+getstat() {
+	"$CTL" --ctl "$SOCK" stats "$1" >"$E2E_TMP/ctl.json" 2>&1 ||
+		e2e_fail "sipcc-ctl stats failed: $(cat "$E2E_TMP/ctl.json")"
+	python3 -c 'import json, sys
+print(json.load(open(sys.argv[1]))["stats"].get(sys.argv[2], "missing"))' "$E2E_TMP/ctl.json" "$1"
+}
 log=$E2E_TMP/proxy.log
 
 # cdr CALLID: "end_reason|hangup_by|duration_ms" of its CDR, once written.
@@ -102,5 +113,7 @@ grep -q "session timer of sst-update@test: 9 s, refresher uas" "$log" ||
 
 n=$(q "SELECT count(*) FROM acc_cdrs")
 [ "$n" = 4 ] || e2e_fail "$n CDRs, expected 4 (the 422 makes none)"
+[ "$(getstat sst.expired)" = 2 ] || e2e_fail "sst.expired is $(getstat sst.expired), expected 2"
+[ "$(getstat sst.too_small)" = 1 ] || e2e_fail "sst.too_small is $(getstat sst.too_small), expected 1"
 e2e_expect_proxy_alive
 exit 0
