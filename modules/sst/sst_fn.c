@@ -320,6 +320,23 @@ int64_t sipcc_fn_sst_check_min(struct sip_ctx *ctx, int64_t send_reply)
 	return 1;
 }
 
+/* RFC 4028 §8.1: a proxy whose minimum is above the request's Min-SE
+ * (90 without one) raises it, so that no one downstream settles on less. */
+static void sst_raise_min_se(struct sip_ctx *ctx, sip_msg *m)
+{
+	sip_hdr *h = sip_msg_find_hdr(m, SIP_STR_LIT("Min-SE"));
+	uint32_t cur = SST_MIN_SE_DEFAULT;
+	if (h && sst_parse_min_se(h->body, &cur) != SIP_OK)
+		cur = 0;
+	if (M.min_se <= cur)
+		return;
+	char *v = sip_arena_alloc(ctx->arena, 32);
+	int k = v ? snprintf(v, 32, "Min-SE: %u\r\n", M.min_se) : -1;
+	if (k <= 0 || k >= 32 || (h && sip_msg_remove_hdr(m, h) != SIP_OK))
+		return;
+	sip_msg_insert(m, m->hdrs_end, sip_str_make(v, (size_t)k));
+}
+
 int64_t sipcc_fn_sst_track(struct sip_ctx *ctx, int64_t interval)
 {
 	sip_msg *m = ctx->msg;
@@ -351,6 +368,7 @@ int64_t sipcc_fn_sst_track(struct sip_ctx *ctx, int64_t interval)
 	}
 	st->req_se = has < 0 ? 0 : se;
 	st->req_timer = msg_supports_timer(m);
+	sst_raise_min_se(ctx, m);
 	return 1;
 }
 

@@ -5,6 +5,7 @@
 #     never refreshes: after 9 - 3 = 6 s the proxy sends a BYE to each
 #     side (both sipp scenarios wait for it), and the CDR in acc_cdrs says
 #     end_reason session_expired, hangup_by proxy, a duration of about 6 s;
+#     the caller's Min-SE: 2 reaches the callee raised to the proxy's 4;
 #  2. a caller that sends a re-INVITE every 3 s (answered with the same
 #     Session-Expires) stays up past 6 s and hangs up itself at 9 s
 #     (end_reason bye, hangup_by caller, at least 8.5 s);
@@ -55,7 +56,7 @@ call() {
 	cn=$1 cuas=$2 cuac=$3 cid=$4
 	shift 4
 	e2e_sipp "${cn}_uas" -sf "$E2E_SRC/$cuas" -i 127.0.0.1 -p "$UAS" -m 1 -timeout 30s \
-		-key answer "${ANSWER:-X-Timer: none}"
+		-key answer "${ANSWER:-X-Timer: none}" -trace_logs
 	e2e_wait_sipp_up "${cn}_uas" "$UAS"
 	e2e_sipp_run "${cn}_uac" -sf "$E2E_SRC/$cuac" "127.0.0.1:$PROXY" -s "$cn" \
 		-cid_str "$cid" -i 127.0.0.1 -p "$UAC" -m 1 -timeout 30s -timeout_error "$@"
@@ -71,13 +72,18 @@ in_range() {
 
 # 1.
 ANSWER="Session-Expires: 9;refresher=uac"
-call expire uas_sst.xml uac_sst.xml sst-expire@test -key se "Session-Expires: 9;refresher=uac"
+call expire uas_sst.xml uac_sst.xml sst-expire@test -key se "Session-Expires: 9;refresher=uac" \
+	-key minse "Min-SE: 2"
 ANSWER=
 set -- $(cdr sst-expire@test | tr '|' ' ')
 [ "$1 $2" = "session_expired proxy" ] || e2e_fail "CDR of the expired call: $*"
 in_range "$3" 5500 8000 || e2e_fail "the expired call lasted $3 ms, not about 6000"
 grep -q "session timer of sst-expire@test: 9 s, refresher uac" "$log" ||
 	e2e_fail "\$sst_interval/\$sst_refresher in the reply route: $(grep 'session timer of' "$log")"
+# The caller's Min-SE: 2 went on raised to the proxy's 4 (RFC 4028 8.1);
+# 90 (none) is above it and stays.
+grep -q "^min-se 4 of sst-expire@test" "$E2E_TMP"/uas_sst_*_logs.log ||
+	e2e_fail "the callee saw no Min-SE: 4: $(cat "$E2E_TMP"/uas_sst_*_logs.log)"
 grep -q "no session refresh within 9 s (refresher uac): ending the call" "$log" ||
 	e2e_fail "no session expiry in the log"
 n=$(grep -c "the c[a-z]* answered the BYE with 200" "$log")
@@ -96,10 +102,13 @@ e2e_expect_calls small_uac 1
 grep -q "sst_track failed" "$log" && e2e_fail "sst_track failed"
 
 # 4.
-call insert uas_sst.xml uac_sst.xml sst-insert@test -key se "X-Session-Timer: ask"
+call insert uas_sst.xml uac_sst.xml sst-insert@test -key se "X-Session-Timer: ask" \
+	-key minse "X-Min-SE: none"
 set -- $(cdr sst-insert@test | tr '|' ' ')
 [ "$1 $2" = "session_expired proxy" ] || e2e_fail "CDR of the call with the proxy's timer: $*"
 in_range "$3" 5500 8000 || e2e_fail "the call with the proxy's timer lasted $3 ms, not about 6000"
+grep -q "^min-se  *of sst-insert@test" "$E2E_TMP"/uas_sst_*_logs.log ||
+	e2e_fail "a Min-SE reached the callee of the call without one: $(cat "$E2E_TMP"/uas_sst_*_logs.log)"
 grep -q "session timer of sst-insert@test: 9 s, refresher uac" "$log" ||
 	e2e_fail "the proxy's timer: $(grep 'session timer of' "$log")"
 
