@@ -397,6 +397,5 @@ sipcc_module sipcc_module_sst = {
 	.worker_stop = sst_module_worker_stop,
 	.request = hook_request,
 	.reply = hook_reply,
-	.api = NULL,
 	.workers_safe = true,
 };
