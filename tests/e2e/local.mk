@@ -290,10 +290,10 @@ EXTRA_DIST += tests/e2e/workers_nat.sip
 # Session timers (RFC 4028): a call whose refreshes stop is ended after
 # its Session-Expires, a refreshed one stays up, a too small interval
 # gets 422 with Min-SE, the proxy adds a Session-Expires to an INVITE.
-E2E_TESTS += tests/e2e/sst.sh
+E2E_TESTS += tests/e2e/sst.sh tests/e2e/sst_yaml.sh
 EXTRA_DIST += tests/e2e/sst.sip tests/e2e/uac_sst.xml tests/e2e/uas_sst.xml \
 	tests/e2e/uac_sst_refresh.xml tests/e2e/uas_sst_refresh.xml tests/e2e/uac_sst_small.xml \
-	tests/e2e/uac_sst_update.xml tests/e2e/uas_sst_update.xml
+	tests/e2e/uac_sst_update.xml tests/e2e/uas_sst_update.xml tests/e2e/sst.yaml
 # A relayed call whose RTP stops is ended after rtpengine's timeout.
 E2E_TESTS += tests/e2e/rtpengine_media.sh
 EXTRA_DIST += tests/e2e/rtpengine_media.sip tests/e2e/uac_rtpe_media.xml tests/e2e/rtp_send.py
