@@ -296,6 +296,16 @@ EXTRA_DIST += tests/e2e/cluster_dialog.sip tests/e2e/cluster_uac_486.xml \
 	tests/e2e/cluster_uac_503.xml tests/e2e/cluster_uac_fo.xml tests/e2e/cluster_uac_fo_bye.xml \
 	tests/e2e/cluster_uas_fo.xml
 EXTRA_DIST += tests/e2e/workers_nat.sip
+# Session timers (RFC 4028): a call whose refreshes stop is ended after
+# its Session-Expires, a refreshed one stays up, a too small interval
+# gets 422 with Min-SE, the proxy adds a Session-Expires to an INVITE.
+E2E_TESTS += tests/e2e/sst.sh tests/e2e/sst_yaml.sh
+EXTRA_DIST += tests/e2e/sst.sip tests/e2e/uac_sst.xml tests/e2e/uas_sst.xml \
+	tests/e2e/uac_sst_refresh.xml tests/e2e/uas_sst_refresh.xml tests/e2e/uac_sst_small.xml \
+	tests/e2e/uac_sst_update.xml tests/e2e/uas_sst_update.xml tests/e2e/sst.yaml
+# A relayed call whose RTP stops is ended after rtpengine's timeout.
+E2E_TESTS += tests/e2e/rtpengine_media.sh
+EXTRA_DIST += tests/e2e/rtpengine_media.sip tests/e2e/uac_rtpe_media.xml tests/e2e/rtp_send.py
 # Modules that read only their cached tables, with two workers: the
 # single-worker tests again, and tables changed under a burst of requests
 # spread over both workers.
