@@ -3,6 +3,11 @@
  * (acc_txn_final), the dialog end callback that writes CDRs, and the
  * queue of records on their way to the database.
  *
+ * With several proxies sharing a cluster.store, the CDR of a dialog the
+ * dialog module keeps in the store is written only when the store says
+ * this proxy closes it (dlg_api.end_claim): once for the call, whichever
+ * proxy ends it.
+ *
  * do_accounting() marks the call in the module's state of it
  * (proxy_call_slot), which moves into the transaction with the request so
  * the final reply finds it. A dialog is marked in its user_flags.

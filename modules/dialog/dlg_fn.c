@@ -11,7 +11,11 @@
  * sent from it). Profiles count the dialogs of every worker under one
  * lock (set_dlg_profile_max checks and adds in one step); the control
  * commands reach another worker's dialogs through its lock or by posting
- * to it (dlg_ctl.c). */
+ * to it (dlg_ctl.c).
+ *
+ * Several proxies: with a Redis cluster.store, profiles are counted in the
+ * store and confirmed dialogs kept there (dlg_share.c); set_dlg_profile,
+ * set_dlg_profile_max and dlg_restore() then wait for the store. */
 #include <stdint.h>
 #include <string.h>
 #include "core/log.h"
