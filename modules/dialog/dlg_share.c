@@ -69,12 +69,13 @@ struct shr_key {
 	char text[];
 };
 
-/* What sharing keeps of a dialog of this worker. */
+/* Who waits to know whether this proxy closes a dialog (its CDR). */
 struct claim_waiter {
 	struct claim_waiter *next;
 	void (*fn)(bool mine, void *arg);
 	void *arg;
 };
+/* What sharing keeps of a dialog of this worker. */
 struct shr {
 	sip_hlink hlink;             /* in the worker's table, by dialog id */
 	uint64_t id;                 /* the dialog's */
@@ -110,8 +111,8 @@ static void share_down(const char *what, const char *key, int rc)
 {
 	unsigned long n = atomic_fetch_add(&share_failed, 1) + 1;
 	if (n == 1 || n % 1000 == 0)
-		LOG_WARN("dialog: %s %s: the store is not usable: %s (%lu such failures so far)", what,
-			 key, sip_strerror(rc), n);
+		LOG_WARN("dialog: %s %s: the store is not usable: %s (%lu such failures so far)",
+			 what, key, sip_strerror(rc), n);
 }
 
 bool dlg_share_on(void)
@@ -209,6 +210,15 @@ static struct shr_key *shr_key_new(unsigned idx, sip_str v)
  * Redis's clock (TIME), not the proxies', scores the memberships: the
  * proxies' clocks may differ. */
 
+/* Bind v[0..n) as parameters 1..n. */
+static int bind_texts(db_stmt *st, const sip_str *v, int n)
+{
+	int rc = SIP_OK;
+	for (int i = 0; i < n && rc == SIP_OK; i++)
+		rc = db_bind_text(st, i + 1, v[i]);
+	return rc;
+}
+
 #define LUA_NOW "local t=redis.call(\"TIME\") local now=t[1]*1000+math.floor(t[2]/1000) "
 
 /* KEYS[1] the profile, ARGV member, limit (-1: none), ttl ms. 1 when the
@@ -221,13 +231,14 @@ static int run_prof_add(db *d, sip_str key, sip_str member, int64_t max, int64_t
 			    "local ttl=tonumber(ARGV[3]) "
 			    "if not redis.call(\"ZSCORE\",KEYS[1],ARGV[1]) then "
 			    "local max=tonumber(ARGV[2]) "
-			    "if max>=0 and redis.call(\"ZCARD\",KEYS[1])>=max then return 0 end end "
+			    "if max>=0 and redis.call(\"ZCARD\",KEYS[1])>=max then "
+			    "return 0 end end "
 			    "redis.call(\"ZADD\",KEYS[1],now+ttl,ARGV[1]) "
 			    "redis.call(\"PEXPIRE\",KEYS[1],ttl) return 1' 1 $1 $2 $3 $4", &st);
 	if (rc != SIP_OK)
 		return rc;
-	if ((rc = db_bind_text(st, 1, key)) == SIP_OK && (rc = db_bind_text(st, 2, member)) == SIP_OK &&
-	    (rc = db_bind_int(st, 3, max)) == SIP_OK &&
+	sip_str v[2] = { key, member };
+	if ((rc = bind_texts(st, v, 2)) == SIP_OK && (rc = db_bind_int(st, 3, max)) == SIP_OK &&
 	    (rc = db_bind_int(st, 4, S.ttl_ms)) == SIP_OK) {
 		rc = db_step(st);
 		if (rc == DB_ROW) {
@@ -247,7 +258,8 @@ static int run_prof_rem(db *d, sip_str key, sip_str member)
 	int rc = db_prepare(d, "ZREM $1 $2", &st);
 	if (rc != SIP_OK)
 		return rc;
-	if ((rc = db_bind_text(st, 1, key)) == SIP_OK && (rc = db_bind_text(st, 2, member)) == SIP_OK) {
+	sip_str v[2] = { key, member };
+	if ((rc = bind_texts(st, v, 2)) == SIP_OK) {
 		while ((rc = db_step(st)) == DB_ROW)
 			;
 	}
@@ -265,7 +277,8 @@ static int run_prof_renew(db *d, sip_str key, sip_str member)
 			    "redis.call(\"PEXPIRE\",KEYS[1],ttl) return 1' 1 $1 $2 $3", &st);
 	if (rc != SIP_OK)
 		return rc;
-	if ((rc = db_bind_text(st, 1, key)) == SIP_OK && (rc = db_bind_text(st, 2, member)) == SIP_OK &&
+	sip_str v[2] = { key, member };
+	if ((rc = bind_texts(st, v, 2)) == SIP_OK &&
 	    (rc = db_bind_int(st, 3, S.ttl_ms)) == SIP_OK) {
 		while ((rc = db_step(st)) == DB_ROW)
 			;
@@ -481,8 +494,9 @@ static int write_job_run(db *d, void *arg)
 			    "if o and o~=ARGV[2] then return 0 end "
 			    "local f={" LUA_FIELDS "} "
 			    "for i=1,#f do redis.call(\"HSET\",KEYS[1],f[i],ARGV[i+1]) end "
-			    "redis.call(\"EXPIRE\",KEYS[1],ARGV[1]) return 1' 1 $1 $2 $3 $4 $5 $6 $7 "
-			    "$8 $9 $10 $11 $12 $13 $14 $15 $16 $17 $18 $19 $20 $21 $22 $23", &st);
+			    "redis.call(\"EXPIRE\",KEYS[1],ARGV[1]) return 1' "
+			    "1 $1 $2 $3 $4 $5 $6 $7 $8 $9 $10 $11 $12 $13 $14 $15 $16 $17 $18 "
+			    "$19 $20 $21 $22 $23", &st);
 	if (rc != SIP_OK)
 		return rc;
 	rc = db_bind_text(st, 1, j->key);
@@ -520,7 +534,8 @@ static void write_job_done(int status, void *arg)
 		if (status == SIP_OK && j->written)
 			r->stored = true;
 		else if (status == SIP_OK)
-			LOG_INFO("dialog: Call-ID %s is another proxy's now; not written", r->callid);
+			LOG_INFO("dialog: Call-ID %s is another proxy's now; not written",
+				 r->callid);
 		else
 			LOG_WARN("dialog: cannot write dialog %s to the store: %s", r->callid,
 				 sip_strerror(status));
@@ -686,7 +701,8 @@ static int end_job_run(db *d, void *arg)
 			    "redis.call(\"DEL\",KEYS[1]) return 1' 1 $1 $2", &st);
 	if (rc != SIP_OK)
 		return rc;
-	if ((rc = db_bind_text(st, 1, j->key)) == SIP_OK && (rc = db_bind_text(st, 2, j->node)) == SIP_OK) {
+	sip_str v[2] = { j->key, j->node };
+	if ((rc = bind_texts(st, v, 2)) == SIP_OK) {
 		rc = db_step(st);
 		if (rc == DB_ROW) {
 			j->result = db_column_int(st, 0);
@@ -835,6 +851,23 @@ struct beat_job {
 	} *items;
 };
 
+/* A renewal of member's place in key. NULL without memory. */
+static struct beat_item *beat_item_new(sip_str key, sip_str member)
+{
+	struct beat_item *i = sip_mem_alloc(sizeof *i + key.len + member.len + 2);
+	if (!i)
+		return NULL;
+	memcpy(i->mem, key.s, key.len);
+	i->mem[key.len] = '\0';
+	i->key = sip_str_make(i->mem, key.len);
+	char *m = i->mem + key.len + 1;
+	memcpy(m, member.s, member.len);
+	m[member.len] = '\0';
+	i->member = sip_str_make(m, member.len);
+	i->next = NULL;
+	return i;
+}
+
 static int beat_job_run(db *d, void *arg)
 {
 	struct beat_job *j = arg;
@@ -867,15 +900,11 @@ static void share_beat(sip_timer *t, void *arg)
 		sip_hiter_init(&it, &W.table);
 		for (sip_hlink *l; (l = sip_hiter_next(&it));) {
 			struct shr *r = SIP_HTABLE_ENTRY(l, struct shr, hlink);
-			size_t cl = strlen(r->callid);
+			sip_str member = sip_str_make(r->callid, strlen(r->callid));
 			for (struct shr_key *k = r->keys; k && !r->ending; k = k->next) {
-				struct beat_item *i = sip_mem_alloc(sizeof *i + k->key.len + cl + 2);
+				struct beat_item *i = beat_item_new(k->key, member);
 				if (!i)
 					break;
-				memcpy(i->mem, k->key.s, k->key.len + 1);
-				i->key = sip_str_make(i->mem, k->key.len);
-				memcpy(i->mem + k->key.len + 1, r->callid, cl + 1);
-				i->member = sip_str_make(i->mem + k->key.len + 1, cl);
 				i->next = j->items;
 				j->items = i;
 			}
@@ -907,13 +936,14 @@ static int adopt_job_run(db *d, void *arg)
 	db_stmt *st;
 	int rc = db_prepare(d, "EVAL 'local v=redis.call(\"HMGET\",KEYS[1]," LUA_FIELDS ") "
 			    "if not v[1] then return {} end "
-			    "if not ((v[2]==ARGV[2] and v[3]==ARGV[3]) or (v[2]==ARGV[3] and v[3]==ARGV[2])) "
-			    "then return {} end "
-			    "redis.call(\"HSET\",KEYS[1],\"owner\",ARGV[1]) return v' 1 $1 $2 $3 $4", &st);
+			    "if not ((v[2]==ARGV[2] and v[3]==ARGV[3]) or "
+			    "(v[2]==ARGV[3] and v[3]==ARGV[2])) then return {} end "
+			    "redis.call(\"HSET\",KEYS[1],\"owner\",ARGV[1]) return v' "
+			    "1 $1 $2 $3 $4", &st);
 	if (rc != SIP_OK)
 		return rc;
-	if ((rc = db_bind_text(st, 1, j->key)) == SIP_OK && (rc = db_bind_text(st, 2, j->node)) == SIP_OK &&
-	    (rc = db_bind_text(st, 3, j->ftag)) == SIP_OK && (rc = db_bind_text(st, 4, j->ttag)) == SIP_OK) {
+	sip_str v[4] = { j->key, j->node, j->ftag, j->ttag };
+	if ((rc = bind_texts(st, v, 4)) == SIP_OK) {
 		rc = db_step(st);
 		if (rc == DB_ROW && db_column_count(st) >= F_COUNT) {
 			size_t total = 0;
@@ -1006,7 +1036,8 @@ static dlg *adopt_build(struct adopt_job *j)
 			dlg_var_set_int(d, it.idx, it.ival);
 		} else if (it.kind == DLG_IMG_STR) {
 			dlg_var_set_str(d, it.idx, it.sval);
-		} else if (dlg_profile_name(it.idx) && dlg_profile_add(d, it.idx, it.sval) == SIP_OK && r) {
+		} else if (r && dlg_profile_name(it.idx) &&
+			   dlg_profile_add(d, it.idx, it.sval) == SIP_OK) {
 			struct shr_key *k = shr_key_new(it.idx, it.sval);
 			if (k) {
 				k->next = r->keys;
@@ -1016,30 +1047,24 @@ static dlg *adopt_build(struct adopt_job *j)
 	}
 	if (rc != 0)
 		LOG_WARN("dialog: the variables and profiles of dialog " SIP_STR_FMT
-			 " in the store are not readable past byte %zu", SIP_STR_ARG(d->callid), pos);
+			 " in the store are not readable past byte %zu", SIP_STR_ARG(d->callid),
+			 pos);
 	LOG_INFO("dialog %llu (Call-ID " SIP_STR_FMT ") taken over from %s",
 		 (unsigned long long)d->id, SIP_STR_ARG(d->callid), j->f[F_OWNER].s);
 	/* The memberships are this proxy's to renew from now on; written
 	 * again with the new owner at once. */
 	if (r) {
-		for (struct shr_key *k = r->keys; k; k = k->next) {
-			size_t cl = d->callid.len;
-			struct beat_job *b = sip_mem_calloc(1, sizeof *b);
-			struct beat_item *i = b ? sip_mem_alloc(sizeof *i + k->key.len + cl + 2) : NULL;
-			if (!i) {
-				sip_mem_free(b);
+		struct beat_job *b = sip_mem_calloc(1, sizeof *b);
+		for (struct shr_key *k = r->keys; b && k; k = k->next) {
+			struct beat_item *i = beat_item_new(k->key, d->callid);
+			if (!i)
 				break;
-			}
-			memcpy(i->mem, k->key.s, k->key.len + 1);
-			i->key = sip_str_make(i->mem, k->key.len);
-			memcpy(i->mem + k->key.len + 1, d->callid.s, cl);
-			i->mem[k->key.len + 1 + cl] = '\0';
-			i->member = sip_str_make(i->mem + k->key.len + 1, cl);
-			i->next = NULL;
+			i->next = b->items;
 			b->items = i;
-			if (proxy_store_submit(beat_job_run, beat_job_done, b) != SIP_OK)
-				beat_job_done(SIP_OK, b);
 		}
+		if (b && (!b->items ||
+			  proxy_store_submit(beat_job_run, beat_job_done, b) != SIP_OK))
+			beat_job_done(SIP_OK, b);
 	}
 	return d;
 }
@@ -1125,7 +1150,8 @@ static void share_ready(void)
 		LOG_NOTICE("dialog: the store is back (%lu calls could not use it meanwhile)", n);
 	for (unsigned i = 0; i < sip_workers_n; i++)
 		if (proxy_worker_post(i, share_rewrite, NULL) != SIP_OK)
-			LOG_WARN("dialog: cannot have worker %u write its dialogs to the store again", i);
+			LOG_WARN("dialog: cannot have worker %u write its dialogs to the "
+				 "store again", i);
 }
 
 /* ---- start-up ---- */
@@ -1137,8 +1163,8 @@ void dlg_share_init(void)
 		return;
 	const char *be = proxy_store_backend();
 	if (!be || strcmp(be, "redis") != 0) {
-		LOG_WARN("dialog: cluster.store is %s: dialogs and profiles are shared through Redis "
-			 "only; each proxy keeps its own", be ? be : "not usable");
+		LOG_WARN("dialog: cluster.store is %s: dialogs and profiles are shared through "
+			 "Redis only; each proxy keeps its own", be ? be : "not usable");
 		return;
 	}
 	int64_t ttl = sipcc_setting_int("dialog", "cluster_ttl", DLG_SHARE_TTL_S);
@@ -1152,7 +1178,9 @@ void dlg_share_init(void)
 	S.node = proxy_cluster_node();
 	if (!S.node)
 		S.node = "";
-	static const struct dlg_callbacks cb = { .on_start = share_on_start, .on_end = share_on_end };
+	static const struct dlg_callbacks cb = {
+		.on_start = share_on_start, .on_end = share_on_end,
+	};
 	if (dlg_callbacks_add(&cb) != SIP_OK) {
 		LOG_ERR("dialog: cannot follow dialogs for the store; not shared");
 		return;
