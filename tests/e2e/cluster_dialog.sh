@@ -17,6 +17,9 @@
 #     the call that was up is back in the store, counted in its profile.
 #  4. A started again takes a call; killed, its place in the profile is
 #     free within dialog.cluster_ttl (5 s), nobody renewing it.
+#  5. A call through A whose BYE goes to B while A is up: B takes it over
+#     and closes it (one CDR); when A's copy ends too (its lifetime, 6 s),
+#     A finds the call closed in the store and writes no CDR.
 # The calls of 1. outlive cluster_ttl many times: they keep counting only
 # because their proxies renew them.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
@@ -197,5 +200,35 @@ wait "$PID_a" 2>/dev/null
 e2e_kill "$SIPP_PID_call_dead"
 e2e_kill "$SIPP_PID_uas_dead"
 members 0
+
+# 5. Both proxies see the end of one call: one CDR.
+start_px a "$PA"
+e2e_sipp uas_twice -sf "$E2E_SRC/cluster_uas_fo.xml" -i 127.0.0.1 -p "$UAS" -m 1 -timeout 60s
+e2e_wait_sipp_up uas_twice "$UAS"
+e2e_sipp_run twice -sf "$E2E_SRC/cluster_uac_fo.xml" "127.0.0.1:$PA" -cid_str 'twice-1@test' \
+	-i 127.0.0.1 -p "$UAC" -m 1 -timeout 20s -timeout_error
+e2e_expect_calls twice 1
+i=0
+until [ "$($REDIS_CLI hget sipcc:dlg:twice-1@test owner 2>/dev/null)" = a ]; do
+	[ $i -ge 100 ] && e2e_fail "the second call through A is not in the store"
+	sleep 0.1; i=$((i + 1))
+done
+e2e_sipp_run twice_bye -sf "$E2E_SRC/cluster_uac_fo_bye.xml" "127.0.0.1:$PB" \
+	-cid_str 'twice-1@test' -i 127.0.0.1 -p "$UAC" -m 1 -timeout 20s -timeout_error \
+	-key uas_port "$UAS"
+e2e_expect_calls twice_bye 1
+e2e_sipp_wait uas_twice
+e2e_expect_calls uas_twice 1
+i=0
+until grep -q "Call-ID twice-1@test ended here but was closed in the store already" \
+	"$E2E_TMP/proxy_a.out"; do
+	[ $i -ge 200 ] && e2e_fail "A's copy of the call taken over did not end"
+	sleep 0.1; i=$((i + 1))
+done
+n=$(q "SELECT count(*) FROM acc_cdrs WHERE callid = 'twice-1@test'")
+[ "$n" = 1 ] || e2e_fail "$n CDRs of the call both proxies ended, expected 1"
+got=$(q "SELECT end_reason FROM acc_cdrs WHERE callid = 'twice-1@test'")
+[ "$got" = bye ] || e2e_fail "the CDR of the call both proxies ended says '$got', expected bye"
+kill -0 "$PID_a" 2>/dev/null || e2e_fail "proxy A is no longer running"
 kill -0 "$PID_b" 2>/dev/null || e2e_fail "proxy B is no longer running"
 exit 0
