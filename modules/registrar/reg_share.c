@@ -49,6 +49,7 @@ static struct {
 	unsigned sync_s;               /* registrar.cluster_sync */
 	unsigned since_sync;           /* seconds since the last full read */
 	bool want_all;                 /* a full read is due */
+	bool tell;                     /* its count is worth a notice */
 	db_listener *listener;
 	sip_loop *loop;
 	sip_timer_wheel *w;
@@ -69,12 +70,15 @@ static bool reg_share_ready(void)
 
 static const struct reg_writer reg_share_writer = { reg_share_ready, proxy_store_submit };
 
+/* A full read ended; arg non-NULL when the store just became usable (at
+ * start-up, after an outage), which is worth a notice. */
 static void reg_share_loaded(long n, void *arg)
 {
-	(void)arg;
 	if (n < 0)
 		LOG_WARN("registrar: cannot read the bindings from the shared store: %s",
 			 sip_strerror((int)n));
+	else if (arg)
+		LOG_NOTICE("registrar: %ld bindings read from the shared store", n);
 	else
 		LOG_INFO("registrar: %ld bindings read from the shared store", n);
 }
@@ -107,8 +111,9 @@ static void reg_share_kick(void)
 	if (S.want_all) {
 		if (reg_dirty_count())
 			return;
-		if (reg_sync_async(NULL, 0, now, reg_share_loaded, NULL) == SIP_OK) {
+		if (reg_sync_async(NULL, 0, now, reg_share_loaded, S.tell ? &S : NULL) == SIP_OK) {
 			S.want_all = false;
+			S.tell = false;
 			S.since_sync = 0;
 			reg_share_forget_pending(S.n);
 		}
@@ -161,7 +166,7 @@ static void reg_share_store_ready(void)
 {
 	S.ready = true;
 	reg_set_writer(&reg_share_writer);
-	S.want_all = true;
+	S.want_all = S.tell = true;
 	const char *url = proxy_store_url();
 	if (!S.listener && S.loop && db_listen_supported(url)) {
 		const char *ch = strcmp(proxy_store_backend(), "redis") == 0 ? REG_SHARE_CHANNEL_REDIS

@@ -346,24 +346,29 @@ static int reg_db_run1(db_stmt *st, sip_str text, int64_t num)
 static int reg_redis_write(struct reg_snap *s)
 {
 	int64_t now = (int64_t)time(NULL), last = 0;
-	size_t n = 0;
+	size_t n = 0, vmax = 0;
 	for (unsigned i = 0; i < s->n; i++) {
 		if (s->c[i]->expires <= now)
 			continue;
+		size_t v = reg_redis_encode(s->c[i], NULL, 0);
 		reg_netstring(NULL, 0, &n, reg_field(s->c[i], REG_CONTACT));
-		n += reg_redis_encode(s->c[i], NULL, 0);
+		reg_netstring(NULL, 0, &n, sip_str_make(NULL, v));
+		vmax = v > vmax ? v : vmax;
 		if (s->c[i]->expires > last)
 			last = s->c[i]->expires;
 	}
-	char *buf = sip_mem_alloc(n + 1);
+	/* The pairs, then room for one value. */
+	char *buf = sip_mem_alloc(n + vmax + 1);
 	if (!buf)
 		return SIP_NOMEM;
+	char *val = buf + n;
 	size_t len = 0;
 	for (unsigned i = 0; i < s->n; i++) {
 		if (s->c[i]->expires <= now)
 			continue;
+		size_t v = reg_redis_encode(s->c[i], val, vmax);
 		reg_netstring(buf, n, &len, reg_field(s->c[i], REG_CONTACT));
-		len += reg_redis_encode(s->c[i], buf + len, n - len);
+		reg_netstring(buf, n, &len, sip_str_make(val, v));
 	}
 	db_stmt *st = reg_st.ins;
 	int rc;

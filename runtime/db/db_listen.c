@@ -58,7 +58,7 @@ struct db_listener {
 	/* Redis URL parts. */
 	char host[256];
 	int port, db;
-	char *password;
+	char *user, *password;
 };
 
 static uint64_t dbl_now_ms(void)
@@ -79,44 +79,82 @@ bool db_listen_supported(const char *url)
 		       dbl_prefix(url, "redis://"));
 }
 
-/* redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] into l's parts; false when
- * malformed. */
+/* A percent-decoded copy of s[0..n); NULL when out of memory. */
+static char *dbl_pct_dup(const char *s, size_t n)
+{
+	char *d = sip_mem_alloc(n + 1);
+	if (!d)
+		return NULL;
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned v;
+		if (s[i] == '%' && i + 2 < n + 1 && sscanf(s + i + 1, "%2x", &v) == 1) {
+			d[k++] = (char)v;
+			i += 2;
+		} else {
+			d[k++] = s[i];
+		}
+	}
+	d[k] = '\0';
+	return d;
+}
+
+/* redis://[USER][:PASSWORD@]HOST[:PORT][/DB][?...] into l's parts, as
+ * db_redis.c reads it (user and password percent-decoded; what follows
+ * '?' is for the adapter); false when malformed. */
 static bool dbl_redis_url(db_listener *l, const char *url)
 {
 	const char *p = url + strlen("redis://");
-	const char *at = strrchr(p, '@');
+	size_t end = strcspn(p, "?");
+	const char *at = memrchr(p, '@', end);
 	if (at) {
 		const char *colon = memchr(p, ':', (size_t)(at - p));
 		const char *pw = colon ? colon + 1 : p;
-		size_t n = (size_t)(at - pw);
-		if (!(l->password = sip_mem_alloc(n + 1)))
+		if (colon && colon > p && !(l->user = dbl_pct_dup(p, (size_t)(colon - p))))
 			return false;
-		memcpy(l->password, pw, n);
-		l->password[n] = '\0';
+		if (!(l->password = dbl_pct_dup(pw, (size_t)(at - pw))))
+			return false;
+		end -= (size_t)(at + 1 - p);
 		p = at + 1;
 	}
-	size_t hl = strcspn(p, ":/");
+	char hostport[300];
+	if (end >= sizeof hostport)
+		return false;
+	memcpy(hostport, p, end);
+	hostport[end] = '\0';
+	p = hostport;
+	size_t hl;
+	if (*p == '[') {
+		p++;
+		hl = strcspn(p, "]");
+		if (p[hl] != ']')
+			return false;
+	} else {
+		hl = strcspn(p, ":/");
+	}
 	if (!hl || hl >= sizeof l->host)
 		return false;
 	memcpy(l->host, p, hl);
 	l->host[hl] = '\0';
 	p += hl;
+	if (*p == ']')
+		p++;
 	l->port = 6379;
 	l->db = 0;
-	char *end;
+	char *e;
 	if (*p == ':') {
-		long v = strtol(p + 1, &end, 10);
-		if (end == p + 1 || v <= 0 || v > 65535)
+		long v = strtol(p + 1, &e, 10);
+		if (e == p + 1 || v <= 0 || v > 65535)
 			return false;
 		l->port = (int)v;
-		p = end;
+		p = e;
 	}
 	if (*p == '/' && p[1]) {
-		long v = strtol(p + 1, &end, 10);
-		if (end == p + 1 || *end || v < 0 || v > 1000000)
+		long v = strtol(p + 1, &e, 10);
+		if (e == p + 1 || *e || v < 0 || v > 1000000)
 			return false;
 		l->db = (int)v;
-		p = end;
+		p = e;
 	} else if (*p == '/') {
 		p++;
 	}
@@ -249,7 +287,8 @@ static bool dbl_redis_connect(db_listener *l)
 	redisSetTimeout(l->rc, tv);
 	redisReply *r;
 	if (l->password) {
-		r = redisCommand(l->rc, "AUTH %s", l->password);
+		r = l->user ? redisCommand(l->rc, "AUTH %s %s", l->user, l->password)
+			    : redisCommand(l->rc, "AUTH %s", l->password);
 		bool ok = dbl_redis_ok(r);
 		if (r && !ok)
 			LOG_WARN("db listen: redis AUTH refused: %s", r->str);
@@ -378,6 +417,7 @@ static void dbl_free(db_listener *l)
 	pthread_mutex_destroy(&l->mu);
 	sip_mem_free(l->url);
 	sip_mem_free(l->channel);
+	sip_mem_free(l->user);
 	sip_mem_free(l->password);
 	sip_mem_free(l);
 }

@@ -346,3 +346,6 @@ E2E_TESTS += tests/e2e/web_ops.sh
 # as compact records): answered and absorbed as RFC 3261 says.
 E2E_TESTS += tests/e2e/wait_records.sh
 EXTRA_DIST += tests/e2e/wait_records.py
+# Two proxies sharing the location through Redis, and through PostgreSQL
+# alone (cluster.store).
+E2E_TESTS += tests/e2e/cluster_location.sh tests/e2e/cluster_location_pgsql.sh
