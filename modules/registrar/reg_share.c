@@ -159,13 +159,12 @@ static void reg_share_io(sip_loop *loop, int fd, uint32_t events, void *arg)
 	reg_share_kick();
 }
 
-/* Worker 0, each time the store becomes usable: the writer goes to it,
+/* Worker 0, each time the store becomes usable: writes go to it,
  * everything is read again, and the listener starts (once; it reconnects
  * by itself). */
 static void reg_share_store_ready(void)
 {
 	S.ready = true;
-	reg_set_writer(&reg_share_writer);
 	S.want_all = S.tell = true;
 	const char *url = proxy_store_url();
 	if (!S.listener && S.loop && db_listen_supported(url)) {
@@ -216,6 +215,9 @@ void reg_share_init(sip_timer_wheel *w)
 	if (!redis && !(be && strcmp(be, "postgres") == 0))
 		LOG_NOTICE("registrar: a %s store has no notifications: the other proxies' bindings"
 			   " are read every registrar.cluster_sync seconds", be ? be : "SQL");
+	/* The writer from the start: until the store was ready once, a
+	 * REGISTER is answered 503 rather than kept by this proxy alone. */
+	reg_set_writer(&reg_share_writer);
 	proxy_store_want(reg_share_store_ready);
 	sip_timer_init(&S.tm, reg_share_tick, NULL);
 	sip_timer_add(w, &S.tm, REG_SHARE_TICK_MS);

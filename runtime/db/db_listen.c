@@ -223,6 +223,14 @@ static int dbl_wait(db_listener *l, int fd, int ms)
 
 /* ---- PostgreSQL ---- */
 
+/* libpq's notices (the server's "terminating connection") go to the log,
+ * not to stderr. */
+static void dbl_pg_notice(void *arg, const char *msg)
+{
+	(void)arg;
+	LOG_DEBUG("db listen: postgres: %s", msg);
+}
+
 static bool dbl_pg_connect(db_listener *l)
 {
 	/* Defaults first: what the URL sets wins (expand_dbname). */
@@ -234,6 +242,7 @@ static bool dbl_pg_connect(db_listener *l)
 		LOG_DEBUG("db listen: cannot connect: %s", l->pg ? PQerrorMessage(l->pg) : "out of memory");
 		return false;
 	}
+	PQsetNoticeProcessor(l->pg, dbl_pg_notice, NULL);
 	char *id = PQescapeIdentifier(l->pg, l->channel, strlen(l->channel));
 	if (!id)
 		return false;
