@@ -19,6 +19,9 @@
  *   have been missed meanwhile), and every registrar.cluster_sync seconds
  *   as a safety net; with a SQL store that has no notifications (not
  *   PostgreSQL) that is the only way changes of other proxies arrive.
+ *   Before that read, a Redis that came back without its data (restarted
+ *   without persistence) gets the bindings memory holds written back
+ *   (reg_store_check_async), so the registrations outlive it.
  *
  * Everything here runs on worker 0 (the store's callbacks, the listener's
  * descriptor, the timer), so its state needs no lock. */
@@ -50,6 +53,7 @@ static struct {
 	unsigned since_sync;           /* seconds since the last full read */
 	bool want_all;                 /* a full read is due */
 	bool tell;                     /* its count is worth a notice */
+	bool checking;                 /* whether Redis lost the location */
 	db_listener *listener;
 	sip_loop *loop;
 	sip_timer_wheel *w;
@@ -105,7 +109,7 @@ static void reg_share_forget_pending(unsigned k)
  * when the store comes back a full read follows anyway. */
 static void reg_share_kick(void)
 {
-	if (!reg_share_ready())
+	if (!reg_share_ready() || S.checking)
 		return;
 	int64_t now = (int64_t)time(NULL);
 	if (S.want_all) {
@@ -152,6 +156,18 @@ static void reg_share_notified(const char *payload, size_t len, void *arg)
 	S.pending[S.n++] = sip_str_make(copy, len);
 }
 
+/* The check of reg_share_store_ready ended (and what memory had is
+ * queued back to a store that lost it): reading may start. */
+static void reg_share_checked(long r, void *arg)
+{
+	(void)arg;
+	S.checking = false;
+	if (r < 0)
+		LOG_WARN("registrar: cannot ask the store whether it kept the location: %s",
+			 sip_strerror((int)r));
+	reg_share_kick();
+}
+
 static void reg_share_io(sip_loop *loop, int fd, uint32_t events, void *arg)
 {
 	(void)loop, (void)fd, (void)events, (void)arg;
@@ -166,6 +182,10 @@ static void reg_share_store_ready(void)
 {
 	S.ready = true;
 	S.want_all = S.tell = true;
+	/* A Redis that restarted empty gets memory back before anything is
+	 * read from it (reg_store_check_async). */
+	if (!S.checking && reg_store_check_async(reg_share_checked, NULL) == SIP_OK)
+		S.checking = true;
 	const char *url = proxy_store_url();
 	if (!S.listener && S.loop && db_listen_supported(url)) {
 		const char *ch = strcmp(proxy_store_backend(), "redis") == 0 ? REG_SHARE_CHANNEL_REDIS

@@ -43,6 +43,7 @@ static const struct reg_writer *reg_writer_get(void)
  * queued job does not see later changes to memory. */
 struct reg_snap {
 	int64_t sweep;
+	int status;                    /* in a batch: how its write went */
 	unsigned n;
 	size_t aor_len;
 	reg_contact **c;
@@ -935,6 +936,145 @@ int reg_sync_async(const sip_str *aors, unsigned n, int64_t now,
 		j->n = n;
 	}
 	int rc = w->submit(reg_sync_run, reg_sync_done, j);
+	if (rc != SIP_OK)
+		sip_mem_free(j);
+	return rc;
+}
+
+/* ---- a Redis that lost the location ---- */
+
+/* Set by the first proxy to use a Redis store: a Redis that comes back
+ * without it restarted empty (no persistence) and lost every binding. */
+#define REG_REDIS_MARK \
+	"EVAL 'if redis.call(\"SET\", \"" REG_REDIS_EPOCH "\", ARGV[1], \"NX\") then return 1 end " \
+	"return 0' 0 $1"
+
+/* Addresses-of-record written back per job. */
+#define REG_BATCH 128
+
+struct reg_batch {
+	unsigned n;
+	struct reg_snap *s[REG_BATCH];
+};
+
+static int reg_batch_run(db *d, void *arg)
+{
+	struct reg_batch *b = arg;
+	int rc = SIP_OK;
+	for (unsigned i = 0; i < b->n; i++)
+		if ((b->s[i]->status = reg_job_run(d, b->s[i])) != SIP_OK)
+			rc = b->s[i]->status;
+	return rc;
+}
+
+static void reg_batch_done(int status, void *arg)
+{
+	struct reg_batch *b = arg;
+	for (unsigned i = 0; i < b->n; i++) {
+		if (status != SIP_OK && b->s[i]->status == SIP_OK)
+			b->s[i]->status = status;
+		reg_job_done(b->s[i]->status, b->s[i]);
+	}
+	sip_mem_free(b);
+}
+
+struct reg_republish {
+	const struct reg_writer *w;
+	struct reg_batch *b;
+	unsigned long n;
+};
+
+static void reg_republish_flush(struct reg_republish *r)
+{
+	if (!r->b)
+		return;
+	if (r->w->submit(reg_batch_run, reg_batch_done, r->b) != SIP_OK)
+		reg_batch_done(SIP_ELIMIT, r->b);
+	r->b = NULL;
+}
+
+/* Under the table's shared lock: queue a copy of a's bindings. */
+static void reg_republish_aor(const reg_aor *a, void *arg)
+{
+	struct reg_republish *r = arg;
+	unsigned n = 0;
+	for (const reg_contact *c = a->contacts; c; c = c->next)
+		n++;
+	const reg_contact **v = sip_mem_alloc((n ? n : 1) * sizeof *v);
+	if (!r->b && (r->b = sip_mem_alloc(sizeof *r->b)))
+		r->b->n = 0;
+	struct reg_snap *s = NULL;
+	if (v && r->b) {
+		n = 0;
+		for (const reg_contact *c = a->contacts; c; c = c->next)
+			v[n++] = c;
+		s = reg_snap_make(sip_str_make(a->aor, a->len), v, n);
+	}
+	sip_mem_free(v);
+	if (!s) {
+		reg_dirty_add(sip_str_make(a->aor, a->len));
+		return;
+	}
+	r->b->s[r->b->n++] = s;
+	r->n++;
+	if (r->b->n == REG_BATCH)
+		reg_republish_flush(r);
+}
+
+struct reg_mark_job {
+	int64_t result;
+	void (*done)(long r, void *arg);
+	void *arg;
+};
+
+static int reg_mark_run(db *d, void *arg)
+{
+	struct reg_mark_job *j = arg;
+	db_stmt *st;
+	int rc = db_prepare(d, REG_REDIS_MARK, &st);
+	if (rc != SIP_OK)
+		return rc;
+	if ((rc = db_bind_int(st, 1, (int64_t)time(NULL))) == SIP_OK && (rc = db_step(st)) == DB_ROW) {
+		j->result = db_column_int(st, 0);
+		rc = SIP_OK;
+	}
+	db_finalize(st);
+	return rc;
+}
+
+/* Loop thread: when the mark was missing, memory goes back to the store,
+ * queued before anything the caller queues next. */
+static void reg_mark_done(int status, void *arg)
+{
+	struct reg_mark_job *j = arg;
+	long r = status == SIP_OK ? (long)j->result : status;
+	reg_table *t = reg_table_get(SIP_STR_LIT("location"), false);
+	const struct reg_writer *w = reg_writer_get();
+	if (r == 1 && t && w) {
+		struct reg_republish rp = { w, NULL, 0 };
+		reg_table_foreach(t, reg_republish_aor, &rp);
+		reg_republish_flush(&rp);
+		if (rp.n)
+			LOG_NOTICE("registrar: the store had lost the location (restarted without its"
+				   " data); %lu addresses-of-record written back from memory", rp.n);
+	}
+	if (j->done)
+		j->done(r, j->arg);
+	sip_mem_free(j);
+}
+
+int reg_store_check_async(void (*done)(long r, void *arg), void *arg)
+{
+	const struct reg_writer *w = reg_writer_get();
+	if (reg_share.how != REG_SHARE_REDIS)
+		return SIP_DECLINED;
+	if (!w || !w->ready())
+		return SIP_ESTATE;
+	struct reg_mark_job *j = sip_mem_alloc(sizeof *j);
+	if (!j)
+		return SIP_NOMEM;
+	*j = (struct reg_mark_job){ 0, done, arg };
+	int rc = w->submit(reg_mark_run, reg_mark_done, j);
 	if (rc != SIP_OK)
 		sip_mem_free(j);
 	return rc;

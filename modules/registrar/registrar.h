@@ -135,6 +135,7 @@ enum reg_share { REG_SHARE_NONE, REG_SHARE_SQL, REG_SHARE_REDIS };
 #define REG_REDIS_PREFIX        "sipcc:loc:"
 #define REG_REDIS_INDEX         "sipcc:loc:index"
 #define REG_REDIS_MARGIN_S      60
+#define REG_REDIS_EPOCH         "sipcc:loc:epoch"
 void reg_set_share(enum reg_share how, bool notify, const char *node);
 /* Whether binding c was made through this proxy (always, without
  * sharing). */
@@ -151,6 +152,18 @@ bool reg_contact_mine(const reg_contact *c);
  * SIP_OK when queued; SIP_ESTATE without a ready writer. */
 int reg_sync_async(const sip_str *aors, unsigned n, int64_t now,
 		   void (*done)(long n, void *arg), void *arg);
+/* Redis: whether the store still holds the location (a mark,
+ * REG_REDIS_EPOCH, set by the first proxy that used it, is there). A
+ * Redis that restarted without its data (no persistence) lost every
+ * binding: then every address-of-record memory holds is written back,
+ * queued before whatever is queued after done runs, so the proxies'
+ * registrations survive it (the first proxy to find the mark missing
+ * writes what it has; a change another proxy made in the store since
+ * then may be overwritten by this copy). done(r, arg) on the loop: 1
+ * when the mark was missing, 0 when it was there, or a negative status.
+ * SIP_OK when queued, SIP_DECLINED for a SQL store (nothing to check),
+ * SIP_ESTATE without a ready writer. */
+int reg_store_check_async(void (*done)(long r, void *arg), void *arg);
 /* Load the unexpired rows of the location table into the "location"
  * table, replacing nothing already in memory. Returns the number of
  * bindings loaded or a negative status. */
