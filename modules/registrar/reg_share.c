@@ -24,7 +24,9 @@
  *   (reg_store_check_async), so the registrations outlive it.
  *
  * Everything here runs on worker 0 (the store's callbacks, the listener's
- * descriptor, the timer), so its state needs no lock. */
+ * descriptor, the timer), so its state needs no lock; only whether the
+ * store was ready once is read by every worker (a REGISTER's write). */
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
@@ -48,7 +50,7 @@ bool reg_share_on(void);
 
 static struct {
 	bool on;                       /* cluster.store is set */
-	bool ready;                    /* the store was ready once: jobs go */
+	atomic_bool ready;             /* the store was ready once: jobs go */
 	unsigned sync_s;               /* registrar.cluster_sync */
 	unsigned since_sync;           /* seconds since the last full read */
 	bool want_all;                 /* a full read is due */
@@ -69,7 +71,7 @@ bool reg_share_on(void)
 
 static bool reg_share_ready(void)
 {
-	return S.ready && proxy_store_up();
+	return atomic_load_explicit(&S.ready, memory_order_acquire) && proxy_store_up();
 }
 
 static const struct reg_writer reg_share_writer = { reg_share_ready, proxy_store_submit };
@@ -180,7 +182,7 @@ static void reg_share_io(sip_loop *loop, int fd, uint32_t events, void *arg)
  * by itself). */
 static void reg_share_store_ready(void)
 {
-	S.ready = true;
+	atomic_store_explicit(&S.ready, true, memory_order_release);
 	S.want_all = S.tell = true;
 	/* A Redis that restarted empty gets memory back before anything is
 	 * read from it (reg_store_check_async). */
