@@ -47,6 +47,8 @@ bool reg_share_on(void);
 /* Addresses-of-record read back per store job. */
 #define REG_SHARE_BATCH 64
 #define REG_SHARE_TICK_MS 1000
+/* How many times a full read waits for failed writes to be retried. */
+#define REG_SHARE_DIRTY_WAIT 10
 
 static struct {
 	bool on;                       /* cluster.store is set */
@@ -56,6 +58,7 @@ static struct {
 	bool want_all;                 /* a full read is due */
 	bool tell;                     /* its count is worth a notice */
 	bool checking;                 /* whether Redis lost the location */
+	unsigned dirty_waits;          /* kicks the full read waited for retries */
 	db_listener *listener;
 	sip_loop *loop;
 	sip_timer_wheel *w;
@@ -105,8 +108,8 @@ static void reg_share_forget_pending(unsigned k)
 	S.n -= k;
 }
 
-/* Queue what is due: the full read (once no write waits to be retried,
- * which it would undo), else the announced addresses-of-record. What
+/* Queue what is due: the full read (once no write waits to be retried, or
+ * after REG_SHARE_DIRTY_WAIT tries), else the announced addresses-of-record. What
  * cannot be queued now (store down, queue full) stays for the next tick;
  * when the store comes back a full read follows anyway. */
 static void reg_share_kick(void)
@@ -115,8 +118,11 @@ static void reg_share_kick(void)
 		return;
 	int64_t now = (int64_t)time(NULL);
 	if (S.want_all) {
-		if (reg_dirty_count())
+		/* Writes to retry go first (their bindings are kept by the
+		 * read in any case, but each costs it a search), for a while. */
+		if (reg_dirty_count() && ++S.dirty_waits < REG_SHARE_DIRTY_WAIT)
 			return;
+		S.dirty_waits = 0;
 		if (reg_sync_async(NULL, 0, now, reg_share_loaded, S.tell ? &S : NULL) == SIP_OK) {
 			S.want_all = false;
 			S.tell = false;
