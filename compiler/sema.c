@@ -415,6 +415,23 @@ static void cc_sema_uses(struct cc_sema *s)
 					       cc_suggest_text(&sg));
 				continue;
 			}
+			/* A define's value (-D NAME=... on the command line wins):
+			 * one policy, built once per proxy of a cluster. */
+			if (it->value->kind == E_IDENT) {
+				struct cc_define *df = cc_find_define(p, it->value->u.ident.name);
+				if (!df) {
+					cc_diag_report(CC_D_UNKNOWN_NAME, it->value->loc,
+						       "unknown define '%s' (a setting takes a literal or "
+						       "a define)", it->value->u.ident.name);
+					continue;
+				}
+				df->used = true;
+				struct cc_loc at = it->value->loc;
+				struct cc_expr *v = cc_alloc(sizeof *v);
+				*v = *df->value;
+				v->loc = at;
+				it->value = v;
+			}
 			enum cc_type vt = cc_sema_literal_type(it->value);
 			it->value->ty = vt;
 			if (vt != d->type) {
@@ -513,8 +530,8 @@ static void cc_sema_modules(struct cc_sema *s)
 }
 
 /* The scheme of the database URL names an adapter the runtime has (the
- * list of runtime/db/db.c). A Redis URL is refused by name: the proxy has
- * no Redis adapter and would not start. */
+ * list of runtime/db/db.c). A Redis URL is refused by name: Redis keeps
+ * only the state proxies share (cluster.store), the proxy would not start. */
 static void cc_sema_database(struct cc_sema *s)
 {
 	static const char *const schemes[] = {
@@ -533,6 +550,9 @@ static void cc_sema_database(struct cc_sema *s)
 		cc_diag_report(CC_D_UNSUPPORTED_DB, s->p->database_loc,
 			       "Redis is not supported as the proxy's database");
 		cc_diag_note((struct cc_loc){0}, "%s", use);
+		cc_diag_note((struct cc_loc){0},
+			     "Redis keeps the state several proxies share: use cluster { store = \"%s\"; }",
+			     url);
 		return;
 	}
 	cc_diag_report(CC_D_BAD_LITERAL, s->p->database_loc, "invalid database URL \"%s\"", url);

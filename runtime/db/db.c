@@ -101,7 +101,7 @@ static const db_adapter *db_adapter_for(const char *url)
 	return NULL;
 }
 
-const char *db_url_problem(const char *url)
+const char *db_store_url_problem(const char *url)
 {
 	if (!url || !*url)
 		return "no database URL";
@@ -110,8 +110,19 @@ const char *db_url_problem(const char *url)
 	if (strncasecmp(url, "rediss:", 7) == 0)
 		return "Redis over TLS (rediss://) is not supported: use redis:// to a local "
 		       "TLS tunnel or a trusted network";
-	return "unknown database URL scheme (use sqlite:PATH, postgres://..., mysql://... or, "
-	       "for cluster.store only, redis://...)";
+	return "unknown database URL scheme (use redis://..., postgres://..., mysql://... "
+	       "or sqlite:PATH)";
+}
+
+const char *db_url_problem(const char *url)
+{
+	if (url && (strncasecmp(url, "redis:", 6) == 0 || strncasecmp(url, "rediss:", 7) == 0))
+		return "Redis is not supported as the proxy's database: it keeps only the state "
+		       "proxies share (cluster.store); use sqlite:PATH, postgres://... or mysql://...";
+	const char *why = db_store_url_problem(url);
+	if (why && db_adapter_for(url ? url : "") == NULL && url && *url)
+		return "unknown database URL scheme (use sqlite:PATH, postgres://... or mysql://...)";
+	return why;
 }
 
 /* Connect unless connected. While the backoff delay after a failure runs,

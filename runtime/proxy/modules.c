@@ -814,9 +814,8 @@ int proxy_modules_init(sip_timer_wheel *w, const char *url)
 				   proxy_db_sync_cmd);
 	if (!url)
 		url = sipcc_database_url();     /* the policy's "database" line */
-	if (url && strncmp(url, "redis:", 6) == 0) {
-		LOG_ERR("cannot use the database '%s': Redis keeps only the state proxies share "
-			"(cluster.store); subscribers, tables and CDRs need a SQL database", url);
+	if (url && db_url_problem(url)) {
+		LOG_ERR("cannot use the database '%s': %s", url, db_url_problem(url));
 		return SIP_EINVAL;
 	}
 	int src = proxy_store_start(w, M.loop);

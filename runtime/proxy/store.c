@@ -3,9 +3,9 @@
  *
  * It is usable once a first job succeeded: the schema migration on a SQL
  * store, a PING on Redis. A timer looks every second: until then it
- * tries again; afterwards it watches the worker's connection, and when it
- * comes back after an outage the modules' on_ready hooks run again (they
- * reload what may have changed meanwhile). */
+ * tries again; afterwards it pings the store, and when the store comes
+ * back after an outage the modules' on_ready hooks run again (they reload
+ * what may have changed meanwhile). */
 #include "proxy/modules.h"
 
 #include <poll.h>
@@ -174,25 +174,51 @@ static void store_check_done(int status, void *arg)
 	store_run_hooks();
 }
 
-static void store_tick(sip_timer *tm, void *arg)
+/* On the worker: is the store there? */
+static int store_ping_run(db *d, void *arg)
 {
 	(void)arg;
+	if (strcmp(db_backend(d), "redis") == 0)
+		return db_exec(d, "PING");
+	int64_t one;
+	return db_query_int(d, "SELECT 1", &one);
+}
+
+static void store_ping_done(int status, void *arg)
+{
+	(void)arg;
+	S.checking = false;
 	if (S.stopping)
 		return;
-	if (!S.ready) {
-		if (!S.checking &&
-		    proxy_dbw_submit(S.worker, store_watch, store_check_run, store_check_done, NULL) ==
-			    SIP_OK)
-			S.checking = true;
-	} else if (!db_worker_up(S.worker)) {
+	if (status != SIP_OK) {
 		if (!S.down)
-			LOG_WARN("cluster: the store (%s) is down; shared state waits for it",
-				 db_worker_backend(S.worker));
+			LOG_WARN("cluster: the store (%s) is down (%s); shared state waits for it",
+				 db_worker_backend(S.worker), sip_strerror(status));
 		S.down = true;
 	} else if (S.down) {
 		S.down = false;
 		LOG_NOTICE("cluster: the store (%s) is back", db_worker_backend(S.worker));
 		store_run_hooks();
+	}
+}
+
+/* Every second: the first check until it succeeded, then a ping (the
+ * worker only notices an outage when it runs a job). A job refused at
+ * once means the worker knows the store is down. */
+static void store_tick(sip_timer *tm, void *arg)
+{
+	(void)arg;
+	if (S.stopping)
+		return;
+	if (!S.checking) {
+		int rc = S.ready ? proxy_dbw_submit(S.worker, store_watch, store_ping_run,
+						    store_ping_done, NULL)
+				 : proxy_dbw_submit(S.worker, store_watch, store_check_run,
+						    store_check_done, NULL);
+		if (rc == SIP_OK)
+			S.checking = true;
+		else if (S.ready && rc == SIP_EDBDOWN)
+			store_ping_done(rc, NULL);
 	}
 	sip_timer_add(S.w, tm, PROXY_STORE_TICK_MS);
 }
@@ -202,7 +228,7 @@ int proxy_store_start(sip_timer_wheel *w, sip_loop *loop)
 	store_read_setting();
 	if (!S.configured)
 		return SIP_OK;
-	const char *why = db_url_problem(S.url);
+	const char *why = db_store_url_problem(S.url);
 	if (why) {
 		LOG_ERR("cannot use cluster.store '%s': %s", S.url, why);
 		return SIP_EINVAL;

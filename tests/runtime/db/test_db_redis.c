@@ -52,8 +52,11 @@ static void test_url_errors(void **state)
 			fail_msg("%s: %s, expected a malformed URL", bad[i], sip_strerror(rc));
 		assert_null(d);
 	}
-	assert_null(db_url_problem("redis://127.0.0.1:6379/0"));
-	assert_non_null(db_url_problem("rediss://127.0.0.1"));
+	assert_null(db_store_url_problem("redis://127.0.0.1:6379/0"));
+	assert_non_null(db_store_url_problem("rediss://127.0.0.1"));
+	/* Not as the proxy's database: subscribers and CDRs need SQL. */
+	assert_non_null(strstr(db_url_problem("redis://127.0.0.1:6379/0"), "cluster.store"));
+	assert_null(db_url_problem("postgres://u@h/db"));
 }
 
 static void test_wrong_password(void **state)
