@@ -58,6 +58,7 @@ static struct {
 	bool want_all;                 /* a full read is due */
 	bool tell;                     /* its count is worth a notice */
 	bool checking;                 /* whether Redis lost the location */
+	bool checked;                  /* and the answer is in, for the next read */
 	unsigned dirty_waits;          /* kicks the full read waited for retries */
 	db_listener *listener;
 	sip_loop *loop;
@@ -108,6 +109,8 @@ static void reg_share_forget_pending(unsigned k)
 	S.n -= k;
 }
 
+static void reg_share_checked(long r, void *arg);
+
 /* Queue what is due: the full read (once no write waits to be retried, or
  * after REG_SHARE_DIRTY_WAIT tries), else the announced addresses-of-record. What
  * cannot be queued now (store down, queue full) stays for the next tick;
@@ -123,9 +126,23 @@ static void reg_share_kick(void)
 		if (reg_dirty_count() && ++S.dirty_waits < REG_SHARE_DIRTY_WAIT)
 			return;
 		S.dirty_waits = 0;
+		/* Whatever made the read due (the store or the listener back
+		 * after an outage), a Redis that restarted empty gets memory
+		 * back first (reg_store_check_async): the read then finds the
+		 * bindings instead of dropping them. */
+		if (!S.checked) {
+			int rc = reg_store_check_async(reg_share_checked, NULL);
+			if (rc == SIP_OK) {
+				S.checking = true;
+				return;
+			}
+			if (rc != SIP_DECLINED)
+				return;
+		}
 		if (reg_sync_async(NULL, 0, now, reg_share_loaded, S.tell ? &S : NULL) == SIP_OK) {
 			S.want_all = false;
 			S.tell = false;
+			S.checked = false;
 			S.since_sync = 0;
 			reg_share_forget_pending(S.n);
 		}
@@ -133,6 +150,8 @@ static void reg_share_kick(void)
 	}
 	while (S.n) {
 		unsigned k = S.n < REG_SHARE_BATCH ? S.n : REG_SHARE_BATCH;
+		LOG_DEBUG("registrar: reading %u changed addresses-of-record (" SIP_STR_FMT "...)",
+			  k, SIP_STR_ARG(S.pending[0]));
 		if (reg_sync_async(S.pending, k, now, reg_share_read, NULL) != SIP_OK)
 			return;
 		reg_share_forget_pending(k);
@@ -170,6 +189,7 @@ static void reg_share_checked(long r, void *arg)
 {
 	(void)arg;
 	S.checking = false;
+	S.checked = r >= 0;
 	if (r < 0)
 		LOG_WARN("registrar: cannot ask the store whether it kept the location: %s",
 			 sip_strerror((int)r));
@@ -190,10 +210,6 @@ static void reg_share_store_ready(void)
 {
 	atomic_store_explicit(&S.ready, true, memory_order_release);
 	S.want_all = S.tell = true;
-	/* A Redis that restarted empty gets memory back before anything is
-	 * read from it (reg_store_check_async). */
-	if (!S.checking && reg_store_check_async(reg_share_checked, NULL) == SIP_OK)
-		S.checking = true;
 	const char *url = proxy_store_url();
 	if (!S.listener && S.loop && db_listen_supported(url)) {
 		const char *ch = strcmp(proxy_store_backend(), "redis") == 0 ? REG_SHARE_CHANNEL_REDIS

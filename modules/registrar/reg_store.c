@@ -526,12 +526,20 @@ static void reg_job_done(int status, void *arg)
 }
 
 /* Queue job s, or without a worker run it now; s is consumed. The run's
- * status, or SIP_OK once queued (a refused job counts as a failed one). */
+ * status, or SIP_OK once queued; a job the worker refuses because the
+ * database is down or its queue full (the state changed since ready()
+ * said yes) is SIP_EDBDOWN, so the change is refused too (503) rather
+ * than kept by this proxy alone; another refusal counts as a failed
+ * write. */
 static int reg_job_start(struct reg_snap *s)
 {
 	const struct reg_writer *w = reg_writer_get();
 	if (w) {
 		int rc = w->submit(reg_job_run, reg_job_done, s);
+		if (rc == SIP_EDBDOWN || rc == SIP_ELIMIT) {
+			reg_snap_free(s);
+			return SIP_EDBDOWN;
+		}
 		if (rc != SIP_OK)
 			reg_job_done(rc, s);
 		return SIP_OK;

@@ -9,9 +9,11 @@
 #  b. bob unregisters through A: B answers 404 within a bounded time.
 #  c. bob registers again through A; B is restarted and still routes to
 #     the binding (loaded from the store at start-up).
-#  d. The store stops: a REGISTER through A is answered 503 with
-#     Retry-After, at once (answered, not timed out); B's lookups keep
-#     working from memory and a call through B still reaches bob.
+#  d. (Redis) The store is frozen: REGISTERs through A are answered at
+#     once all the same, B routes. Then the store stops: a REGISTER
+#     through A is answered 503 with Retry-After, at once (answered, not
+#     timed out); B's lookups keep working from memory and a call through
+#     B still reaches bob.
 #  e. The store starts again: registrations through A work again and B
 #     sees them; B still has bob. Redis (no persistence in the test) came
 #     back empty: the proxy that noticed wrote the bindings it had back,
@@ -30,12 +32,7 @@ if [ "$STORE_KIND" = pgsql ]; then
 	STORE_STOP=$PG_STOP
 	STORE_START=$PG_START
 else
-	. "$top_srcdir/tests/redis_server.sh"
-	redis_server_start "$E2E_TMP/redis"
-	rc=$?
-	[ $rc = 77 ] && e2e_skip "no redis-server"
-	[ $rc = 0 ] || e2e_error "cannot start redis-server"
-	trap 'rc=$?; redis_server_stop; (exit $rc); e2e_cleanup' EXIT
+	e2e_redis_start
 	STORE_URL=$REDIS_URL
 	STORE_STOP=$REDIS_STOP
 	STORE_START=$REDIS_START
@@ -92,7 +89,8 @@ e2e_build "$E2E_TMP/cluster.sip"
 # start_px NAME PORT: run the proxy on PORT, its log in NAME.out; wait
 # until it listens and its store is ready.
 start_px() {
-	"$E2E_PROXY" --listen "udp:127.0.0.1:$2" >>"$E2E_TMP/$1.out" 2>&1 </dev/null &
+	"$E2E_PROXY" --listen "udp:127.0.0.1:$2" ${E2E_LOG_LEVEL:+--log-level "$E2E_LOG_LEVEL"} \
+		>>"$E2E_TMP/$1.out" 2>&1 </dev/null &
 	eval "PID_$1=\$!"
 	e2e_track "$!"
 	i=0
@@ -201,7 +199,22 @@ grep -q "bindings read from the shared store" "$E2E_TMP/B.out" ||
 	e2e_fail "c: B did not read the bindings at start-up"
 call c
 
-# d.
+# d. With Redis, first a Redis that does not answer (frozen): every
+# REGISTER is still answered at once (200 while the write waits on the
+# store's worker, 503 once the store is known down), and B routes.
+if [ "$STORE_KIND" = redis ]; then
+	e2e_redis_signal STOP
+	for n in 1 2 3; do
+		register "$PA" dave "<sip:dave@127.0.0.1:$UAC>" 300
+		case $REG_STATUS in
+		200|503) ;;
+		*) e2e_fail "d: REGISTER through A with Redis frozen: $(cat "$E2E_TMP/reg.last")" ;;
+		esac
+	done
+	e2e_log "d: Redis frozen: $(cat "$E2E_TMP/reg.last")"
+	probe "$PB" bob 200 3 || e2e_fail "d: B forgot bob while Redis is frozen"
+	e2e_redis_signal CONT
+fi
 eval "$STORE_STOP"
 got=
 for n in 1 2 3 4 5 6 7 8 9 10; do
