@@ -183,8 +183,8 @@ static void reg_share_notified(const char *payload, size_t len, void *arg)
 	S.pending[S.n++] = sip_str_make(copy, len);
 }
 
-/* The check of reg_share_store_ready ended (and what memory had is
- * queued back to a store that lost it): reading may start. */
+/* The check before a full read ended (and what memory had is queued back
+ * to a store that lost it): the read may go. */
 static void reg_share_checked(long r, void *arg)
 {
 	(void)arg;
