@@ -513,8 +513,8 @@ static void cc_sema_modules(struct cc_sema *s)
 }
 
 /* The scheme of the database URL names an adapter the runtime has (the
- * list of runtime/db/db.c). A Redis URL is refused by name: the proxy has
- * no Redis adapter and would not start. */
+ * list of runtime/db/db.c). A Redis URL is refused by name: Redis keeps
+ * only the state proxies share (cluster.store), the proxy would not start. */
 static void cc_sema_database(struct cc_sema *s)
 {
 	static const char *const schemes[] = {
@@ -533,6 +533,9 @@ static void cc_sema_database(struct cc_sema *s)
 		cc_diag_report(CC_D_UNSUPPORTED_DB, s->p->database_loc,
 			       "Redis is not supported as the proxy's database");
 		cc_diag_note((struct cc_loc){0}, "%s", use);
+		cc_diag_note((struct cc_loc){0},
+			     "Redis keeps the state several proxies share: use cluster { store = \"%s\"; }",
+			     url);
 		return;
 	}
 	cc_diag_report(CC_D_BAD_LITERAL, s->p->database_loc, "invalid database URL \"%s\"", url);

@@ -13,7 +13,7 @@ include runtime/db/local.mk
 include runtime/script/local.mk
 include runtime/dialog/local.mk
 
-RUNTIME_CFLAGS = $(AM_CFLAGS) -O2 $(OPENSSL_CFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS) $(MARIADB_CFLAGS) $(CARES_CFLAGS) $(MHD_CFLAGS)
+RUNTIME_CFLAGS = $(AM_CFLAGS) -O2 $(OPENSSL_CFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS) $(MARIADB_CFLAGS) $(HIREDIS_CFLAGS) $(CARES_CFLAGS) $(MHD_CFLAGS)
 
 # The layers, bottom up. SIPRT_<LAYER> is the layer's library followed by
 # the libraries of the layers it may call, in link order: a program links

@@ -96,19 +96,33 @@ static const db_adapter *db_adapter_for(const char *url)
 		return &db_pgsql_adapter;
 	if (strncmp(url, "mysql://", 8) == 0 || strncmp(url, "mariadb://", 10) == 0)
 		return &db_mysql_adapter;
+	if (strncmp(url, "redis://", 8) == 0)
+		return &db_redis_adapter;
 	return NULL;
 }
 
-const char *db_url_problem(const char *url)
+const char *db_store_url_problem(const char *url)
 {
 	if (!url || !*url)
 		return "no database URL";
 	if (db_adapter_for(url))
 		return NULL;
-	if (strncasecmp(url, "redis:", 6) == 0 || strncasecmp(url, "rediss:", 7) == 0)
-		return "Redis is not supported as the proxy's database (use sqlite:PATH, "
-		       "postgres://... or mysql://...)";
-	return "unknown database URL scheme (use sqlite:PATH, postgres://... or mysql://...)";
+	if (strncasecmp(url, "rediss:", 7) == 0)
+		return "Redis over TLS (rediss://) is not supported: use redis:// to a local "
+		       "TLS tunnel or a trusted network";
+	return "unknown database URL scheme (use redis://..., postgres://..., mysql://... "
+	       "or sqlite:PATH)";
+}
+
+const char *db_url_problem(const char *url)
+{
+	if (url && (strncasecmp(url, "redis:", 6) == 0 || strncasecmp(url, "rediss:", 7) == 0))
+		return "Redis is not supported as the proxy's database: it keeps only the state "
+		       "proxies share (cluster.store); use sqlite:PATH, postgres://... or mysql://...";
+	const char *why = db_store_url_problem(url);
+	if (why && db_adapter_for(url ? url : "") == NULL && url && *url)
+		return "unknown database URL scheme (use sqlite:PATH, postgres://... or mysql://...)";
+	return why;
 }
 
 /* Connect unless connected. While the backoff delay after a failure runs,

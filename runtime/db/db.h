@@ -133,10 +133,12 @@ typedef struct db_stats {
  * connection failed: *out is then a handle that will retry, so a proxy can
  * start before its database; SIP_NOMEM. */
 int db_open(const char *url, db **out);
-/* Why url names no database this build can open (an unknown scheme,
- * Redis, which has no adapter), as a sentence for the operator; NULL
- * when its scheme has an adapter (the rest of the URL is checked when
- * connecting). */
+/* Why url names no database the proxy can use as its "database" (an
+ * unknown scheme; Redis, which only keeps shared state), as a sentence for
+ * the operator; NULL when its scheme has an adapter (the rest of the URL
+ * is checked when connecting). db_store_url_problem() is the same for
+ * cluster.store, where Redis is welcome. */
+const char *db_store_url_problem(const char *url);
 const char *db_url_problem(const char *url);
 /* Finalize the handle's statements and close its connection. */
 void db_close(db *d);

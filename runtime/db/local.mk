@@ -1,9 +1,9 @@
 # Database layer: the adapter interface and handle (db.c), one file per
 # backend, and the schema with its migrations. Needs $(SQLITE_CFLAGS)
 # $(PQ_CFLAGS) $(MARIADB_CFLAGS) to compile and $(SQLITE_LIBS) $(PQ_LIBS)
-# $(MARIADB_LIBS) to link.
+# $(MARIADB_LIBS) $(HIREDIS_LIBS) to link.
 DB_SRC = runtime/db/db.c runtime/db/db_sqlite.c runtime/db/db_pgsql.c runtime/db/schema.c \
-	runtime/db/db_mysql.c
+	runtime/db/db_mysql.c runtime/db/db_redis.c
 EXTRA_DIST += runtime/db/db.h
 # The worker thread that runs queries off the event loop.
 DB_SRC += runtime/db/db_worker.c

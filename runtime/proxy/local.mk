@@ -11,6 +11,8 @@ PROXY_SRC += runtime/proxy/stats_fn.c
 PROXY_SRC += runtime/proxy/ban_ctl.c
 # "Myself": the proxy's own addresses, domains, Route values and credentials.
 PROXY_SRC += runtime/proxy/self.c
+# The shared store of several proxies (cluster.store).
+PROXY_SRC += runtime/proxy/store.c runtime/proxy/store_int.h
 # Daemon, pid file, dropped privileges, systemd readiness and watchdog.
 PROXY_SRC += runtime/proxy/service.c runtime/proxy/service.h
 # Watching it: the Prometheus exposition (/metrics) and JSON-RPC over the

@@ -19,6 +19,7 @@
 #include "core/worker.h"
 #include "proxy/policy_abi.h"
 #include "proxy/policy.h"
+#include "proxy/store_int.h"
 
 /* The modules the policy uses, in start order (sipcc_reg_module). */
 #define PROXY_MAX_MODULES 32
@@ -279,11 +280,11 @@ static void db_relay_done(int status, void *p)
 	}
 }
 
-/* Queue a job, also before the schema is ready (the migration itself). */
-static int proxy_db_submit_any(db_job_run run, db_job_done done, void *arg)
+/* Queue a job on worker w; its completion runs on the submitting worker
+ * (db_relay). watch(NULL) makes worker 0 watch w's descriptor. */
+int proxy_dbw_submit(db_worker *w, void (*watch)(void *), db_job_run run, db_job_done done,
+		     void *arg)
 {
-	if (!M.worker || M.stopping)
-		return SIP_ESTATE;
 	struct db_relay *r = NULL;
 	if (sip_worker_id != 0 && done) {
 		if (!(r = sip_mem_alloc(sizeof *r)))
@@ -293,16 +294,24 @@ static int proxy_db_submit_any(db_job_run run, db_job_done done, void *arg)
 		done = db_relay_done;
 		arg = r;
 	}
-	int rc = db_worker_submit(M.worker, run, done, arg);
+	int rc = db_worker_submit(w, run, done, arg);
 	if (rc != SIP_OK) {
 		sip_mem_free(r);
 		return rc;
 	}
 	if (sip_worker_id == 0)
-		proxy_db_watch(NULL);
-	else if (proxy_worker_post(0, proxy_db_watch, NULL) != SIP_OK)
+		watch(NULL);
+	else if (proxy_worker_post(0, watch, NULL) != SIP_OK)
 		LOG_ERR("db: cannot watch the database worker");
 	return rc;
+}
+
+/* Queue a job, also before the schema is ready (the migration itself). */
+static int proxy_db_submit_any(db_job_run run, db_job_done done, void *arg)
+{
+	if (!M.worker || M.stopping)
+		return SIP_ESTATE;
+	return proxy_dbw_submit(M.worker, proxy_db_watch, run, done, arg);
 }
 
 int proxy_db_submit(db_job_run run, db_job_done done, void *arg)
@@ -805,8 +814,17 @@ int proxy_modules_init(sip_timer_wheel *w, const char *url)
 				   proxy_db_sync_cmd);
 	if (!url)
 		url = sipcc_database_url();     /* the policy's "database" line */
-	if (!M.wanted && !url)
+	if (url && db_url_problem(url)) {
+		LOG_ERR("cannot use the database '%s': %s", url, db_url_problem(url));
+		return SIP_EINVAL;
+	}
+	int src = proxy_store_start(w, M.loop);
+	if (src != SIP_OK)
+		return src;
+	if (!M.wanted && !url) {
+		proxy_store_startup_wait();
 		return SIP_OK;
+	}
 	if (!url)
 		url = PROXY_DB_DEFAULT_URL;
 	int rc = db_open(url, &M.d);
@@ -823,6 +841,7 @@ int proxy_modules_init(sip_timer_wheel *w, const char *url)
 			 sip_strerror(rc));
 	proxy_db_try(&M.retry, NULL);
 	proxy_db_startup_wait();
+	proxy_store_startup_wait();
 	return SIP_OK;
 }
 
@@ -833,6 +852,7 @@ void proxy_modules_destroy(void)
 		sip_timer_cancel(M.w, &M.change_tm);
 	}
 	M.stopping = true;
+	proxy_store_stop();
 	if (M.worker) {
 		if (M.watching)
 			sip_loop_del_fd(M.loop, db_worker_fd(M.worker));

@@ -315,7 +315,7 @@ E2E_PG_FROZEN=
 e2e_pg_start() {
 	. "$top_srcdir/tests/pgsql_server.sh"
 	E2E_PG_TMP=$(mktemp -d "${TMPDIR:-/tmp}/sipcc-e2e-pg.XXXXXX") || e2e_error "mktemp failed"
-	trap 'rc=$?; e2e_pg_cleanup; (exit $rc); e2e_cleanup' EXIT
+	trap 'rc=$?; e2e_servers_cleanup; (exit $rc); e2e_cleanup' EXIT
 	pg_server_start "$E2E_PG_TMP"
 	rc=$?
 	[ $rc = 0 ] && return 0
@@ -341,6 +341,41 @@ e2e_pg_cleanup() {
 	[ -n "$E2E_PG_FROZEN" ] && e2e_pg_signal CONT
 	pg_server_stop
 	rm -rf "$E2E_PG_TMP"
+}
+
+# e2e_redis_start: a throw-away redis-server for the test
+# (tests/redis_server.sh, files in E2E_TMP/redis): $REDIS_URL, $REDIS_CLI,
+# "$REDIS_STOP" and "$REDIS_START" (stop it, start it again on the same
+# port), e2e_redis_signal STOP|CONT (freeze it with its connections open: a
+# Redis that is slow). Skips without redis-server; stopped at exit, after
+# a thaw, with a PostgreSQL server of e2e_pg_start.
+E2E_REDIS_FROZEN=
+e2e_redis_start() {
+	. "$top_srcdir/tests/redis_server.sh"
+	trap 'rc=$?; e2e_servers_cleanup; (exit $rc); e2e_cleanup' EXIT
+	redis_server_start "$E2E_TMP/redis"
+	rc=$?
+	[ $rc = 0 ] && return 0
+	[ $rc = 77 ] && e2e_skip "no redis-server (apt-get install redis-server)"
+	e2e_error "cannot start Redis"
+}
+
+e2e_redis_signal() {
+	rp=$(cat "$E2E_TMP/redis/redis.pid" 2>/dev/null)
+	[ -n "$rp" ] || return 1
+	kill "-$1" "$rp" 2>/dev/null
+	case $1 in
+	STOP) E2E_REDIS_FROZEN=1 ;;
+	CONT) E2E_REDIS_FROZEN= ;;
+	esac
+}
+
+e2e_servers_cleanup() {
+	[ -n "$E2E_PG_TMP" ] && e2e_pg_cleanup
+	if [ -n "${REDIS_PORT:-}" ]; then
+		[ -n "$E2E_REDIS_FROZEN" ] && e2e_redis_signal CONT
+		redis_server_stop
+	fi
 }
 
 # e2e_db_init: e2e_ctl_init on the test's database: a PostgreSQL server

@@ -116,6 +116,8 @@ EXTRA_DIST += tests/e2e/unreachable.sip
 # A database without an adapter (redis://): refused by sipcc check and by
 # the proxy's --db with a clear message.
 E2E_TESTS += tests/e2e/db_url.sh
+# The shared store of several proxies (cluster.store) on a real Redis.
+E2E_TESTS += tests/e2e/cluster_store.sh
 # A real phone with the default auth settings: baresip registers (digest,
 # MD5 only) and calls a registered sipp UAS; the offered and accepted
 # algorithms follow auth.algorithms.

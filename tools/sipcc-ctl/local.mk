@@ -21,4 +21,4 @@ sipcc_ctl_LDADD = tools/sipcc-ctl/libctl_common.a modules/libmod_prefs.a modules
 	modules/libmod_group.a modules/libmod_permissions.a modules/libmod_blacklist.a \
 	modules/libmod_dialplan.a modules/libmod_dispatcher.a $(SIPRT_DB) \
 	runtime/libsiprt_sip.a \
-	$(OPENSSL_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) $(MARIADB_LIBS) $(CURL_LIBS) -lpthread
+	$(OPENSSL_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) $(MARIADB_LIBS) $(HIREDIS_LIBS) $(CURL_LIBS) -lpthread

@@ -13,5 +13,5 @@ sipcc_web_LDADD = tools/sipcc-ctl/libctl_common.a modules/libmod_prefs.a modules
 	modules/libmod_drouting.a modules/libmod_blacklist.a \
 	modules/libmod_permissions.a modules/libmod_dialplan.a \
 	modules/libmod_dispatcher.a modules/libmod_auth.a $(SIPRT_DB) \
-	runtime/libsiprt_sip.a $(MHD_LIBS) $(OPENSSL_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) $(MARIADB_LIBS) \
+	runtime/libsiprt_sip.a $(MHD_LIBS) $(OPENSSL_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) $(MARIADB_LIBS) $(HIREDIS_LIBS) \
 	-lpthread

@@ -5,4 +5,4 @@ TESTS += tests/modules/acc/test_acc tests/modules/acc/test_acc_pgsql.sh
 EXTRA_DIST += tests/modules/acc/test_acc_pgsql.sh
 tests_modules_acc_test_acc_SOURCES = tests/modules/acc/test_acc.c
 tests_modules_acc_test_acc_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS) $(MARIADB_CFLAGS)
-tests_modules_acc_test_acc_LDADD = modules/libmod_acc.a runtime/libsiprt_db.a $(SIPRT_SIP) $(CMOCKA_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) $(MARIADB_LIBS)
+tests_modules_acc_test_acc_LDADD = modules/libmod_acc.a runtime/libsiprt_db.a $(SIPRT_SIP) $(CMOCKA_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) $(MARIADB_LIBS) $(HIREDIS_LIBS)

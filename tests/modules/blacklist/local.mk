@@ -6,4 +6,4 @@ TESTS += tests/modules/blacklist/test_blacklist
 tests_modules_blacklist_test_blacklist_SOURCES = tests/modules/blacklist/test_blacklist.c \
 	tests/modules/db_fixture.h
 tests_modules_blacklist_test_blacklist_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS) $(MARIADB_CFLAGS)
-tests_modules_blacklist_test_blacklist_LDADD = modules/libmod_blacklist.a $(SIPRT_DB) $(CMOCKA_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) $(MARIADB_LIBS)
+tests_modules_blacklist_test_blacklist_LDADD = modules/libmod_blacklist.a $(SIPRT_DB) $(CMOCKA_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) $(MARIADB_LIBS) $(HIREDIS_LIBS)

@@ -7,4 +7,4 @@ EXTRA_DIST += tests/modules/dispatcher/test_dispatcher_pgsql.sh
 tests_modules_dispatcher_test_dispatcher_SOURCES = tests/modules/dispatcher/test_dispatcher.c
 tests_modules_dispatcher_test_dispatcher_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS) $(MARIADB_CFLAGS)
 tests_modules_dispatcher_test_dispatcher_LDADD = modules/libmod_dispatcher.a $(SIPRT_DB) runtime/libsiprt_sip.a \
-	$(SIPRT_CORE) $(CMOCKA_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) $(MARIADB_LIBS)
+	$(SIPRT_CORE) $(CMOCKA_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) $(MARIADB_LIBS) $(HIREDIS_LIBS)

@@ -7,4 +7,4 @@ TESTS += tests/modules/registrar/test_registrar_pgsql.sh tests/modules/registrar
 EXTRA_DIST += tests/modules/registrar/test_registrar_pgsql.sh tests/modules/registrar/test_registrar_mysql.sh
 tests_modules_registrar_test_registrar_SOURCES = tests/modules/registrar/test_registrar.c
 tests_modules_registrar_test_registrar_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS) $(MARIADB_CFLAGS)
-tests_modules_registrar_test_registrar_LDADD = modules/libmod_registrar.a runtime/libsiprt_db.a $(SIPRT_SIP) $(CMOCKA_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) $(MARIADB_LIBS) -lpthread
+tests_modules_registrar_test_registrar_LDADD = modules/libmod_registrar.a runtime/libsiprt_db.a $(SIPRT_SIP) $(CMOCKA_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) $(MARIADB_LIBS) $(HIREDIS_LIBS) -lpthread

@@ -15,10 +15,17 @@ EXTRA_DIST += tests/runtime/db/test_db_mysql.sh tests/mysql_server.sh
 
 tests_runtime_db_test_db_SOURCES = tests/runtime/db/test_db.c
 tests_runtime_db_test_db_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(SQLITE_CFLAGS) $(PQ_CFLAGS) $(MARIADB_CFLAGS)
-tests_runtime_db_test_db_LDADD = $(SIPRT_DB) $(CMOCKA_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) $(MARIADB_LIBS)
+tests_runtime_db_test_db_LDADD = $(SIPRT_DB) $(CMOCKA_LIBS) $(SQLITE_LIBS) $(PQ_LIBS) $(MARIADB_LIBS) $(HIREDIS_LIBS)
 # Tables cached from the database, loaded by a worker on SQLite files.
 check_PROGRAMS += tests/runtime/db/test_db_cache
 TESTS += tests/runtime/db/test_db_cache
 tests_runtime_db_test_db_cache_SOURCES = tests/runtime/db/test_db_cache.c
 tests_runtime_db_test_db_cache_CFLAGS = $(tests_runtime_db_test_db_CFLAGS)
 tests_runtime_db_test_db_cache_LDADD = $(tests_runtime_db_test_db_LDADD) -lpthread
+# The Redis adapter against a redis-server test_db_redis.sh starts.
+check_PROGRAMS += tests/runtime/db/test_db_redis
+TESTS += tests/runtime/db/test_db_redis.sh
+EXTRA_DIST += tests/runtime/db/test_db_redis.sh tests/redis_server.sh
+tests_runtime_db_test_db_redis_SOURCES = tests/runtime/db/test_db_redis.c
+tests_runtime_db_test_db_redis_CFLAGS = $(tests_runtime_db_test_db_CFLAGS)
+tests_runtime_db_test_db_redis_LDADD = $(tests_runtime_db_test_db_LDADD)

@@ -1,0 +1,25 @@
+/* Inside the host (modules.c, store.c): the shared store's life and the
+ * submission both database workers use. */
+#ifndef SIPCC_PROXY_STORE_INT_H
+#define SIPCC_PROXY_STORE_INT_H
+
+#include "core/timer.h"
+#include "db/db_worker.h"
+
+struct sip_loop;
+
+/* Queue a job on worker w: its callback runs on the worker thread that
+ * submitted it; watch(NULL) runs on worker 0 to watch w's descriptor. */
+int proxy_dbw_submit(db_worker *w, void (*watch)(void *), db_job_run run, db_job_done done,
+		     void *arg);
+/* After the modules' init: start the store's worker when cluster.store is
+ * set and a loop delivers its completions (SIP_EINVAL, logged, for a URL
+ * no adapter takes). */
+int proxy_store_start(sip_timer_wheel *w, struct sip_loop *loop);
+/* Before serving: let the store's first check and the modules' first
+ * loads finish, for a bounded time. */
+void proxy_store_startup_wait(void);
+/* At exit, before the modules' destroy. */
+void proxy_store_stop(void);
+
+#endif
