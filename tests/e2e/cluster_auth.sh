@@ -8,7 +8,9 @@
 #     the store holds the nonce's count (sipcc:nc:NONCE) with an expiry;
 #  3. Redis stopped: credentials get 503 with Retry-After, at once (the
 #     count cannot be checked); Redis started again: they are accepted
-#     once more, on both proxies.
+#     once more, on both proxies;
+#  4. Redis frozen (SIGSTOP): 503 within the store's timeout, recovery
+#     once it thaws.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init none
@@ -85,4 +87,17 @@ sh -c "$REDIS_START" || e2e_fail "cannot start Redis again"
 wait_log a "cluster: the store (redis) is back" 15 "A did not notice the store's return"
 wait_log b "cluster: the store (redis) is back" 15 "B did not notice the store's return"
 digest again "$PB" "$PA:1:200" "$PB:2:200" "$PA:2:401" || e2e_fail "no recovery after the outage"
+
+# 4. Redis frozen (its connections open, no answer): 503 within the
+# store's reply timeout, and credentials accepted again once it thaws.
+e2e_redis_signal STOP
+digest frozen "$PA" "$PB:1:503" || e2e_fail "no 503 while the store does not answer"
+t=$(sed -n 's/^step [0-9]* nc [0-9a-f]*: 503 \([0-9.]*\)$/\1/p' "$E2E_TMP/frozen.out")
+awk -v t="$t" 'BEGIN { exit !(t < 4) }' || e2e_fail "the 503 took $t s"
+e2e_redis_signal CONT
+i=0
+until digest thawed "$PA" "$PB:1:200" "$PA:2:200"; do
+	[ $i -ge 20 ] && e2e_fail "no recovery after Redis thawed"
+	sleep 0.5; i=$((i + 1))
+done
 kill -0 "$a_PID" && kill -0 "$b_PID" || e2e_fail "a proxy died"
