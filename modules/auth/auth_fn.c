@@ -152,7 +152,6 @@ static bool auth_creds_ours(sip_str body)
 }
 
 static void auth_cache_flush(void);
-static void auth_store_ready(void);
 
 static void auth_module_init(sip_timer_wheel *w)
 {
@@ -182,12 +181,9 @@ static void auth_module_init(sip_timer_wheel *w)
 	const char *store = proxy_store_configured() ? proxy_store_backend() : NULL;
 	auth_nc_store = store && strcmp(store, "redis") == 0;
 	auth_nonce_init_shared(secret, auth_nc_store);
-	if (auth_nc_store) {
-		proxy_store_want(auth_store_ready);
-		if (!*secret)
-			LOG_WARN("auth: cluster.store is set but auth.secret is not: the nonces "
-				 "of this proxy are refused by the others (challenged again)");
-	}
+	if (auth_nc_store && !*secret)
+		LOG_WARN("auth: cluster.store is set but auth.secret is not: the nonces "
+			 "of this proxy are refused by the others (challenged again)");
 	pthread_mutex_lock(&auth_cache_mu);
 	auth_cache_init(auth_row_free_ent, AUTH_CACHE_MS);
 	pthread_mutex_unlock(&auth_cache_mu);
@@ -601,11 +597,6 @@ int64_t sipcc_fn_does_uri_exist(struct sip_ctx *ctx, const char *s, size_t len)
 }
 
 /* ---- nonce-counts in the cluster's store (see the top of the file) ---- */
-
-static void auth_store_ready(void)
-{
-	LOG_DEBUG("auth: the cluster store is ready for nonce-counts");
-}
 
 /* Store worker: compare and set the highest count of the nonce, in one
  * script. The key expires when the nonce is stale anyway. */

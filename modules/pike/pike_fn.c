@@ -451,7 +451,6 @@ static void pike_module_init(sip_timer_wheel *w)
 		P.sync_busy = P.store_down = false;
 		P.ban_seen = 0;
 		P.nbans = 0;
-		proxy_store_want(NULL);
 		sip_stat_counter("pike.store_errors", &P.store_errors);
 		sip_stat_counter("pike.cluster_bans", &P.cluster_bans);
 		sip_timer_init(&P.sync, pike_on_sync, NULL);

@@ -379,7 +379,6 @@ static void rl_module_init(sip_timer_wheel *w)
 		R.sync_ms = (uint32_t)ms;
 		R.store_down = false;
 		R.sync_busy = false;
-		proxy_store_want(NULL);
 		sip_stat_counter("ratelimit.store_errors", &R.store_errors);
 		sip_timer_init(&R.sync, rl_on_sync, NULL);
 		sip_timer_add(w, &R.sync, R.sync_ms);
