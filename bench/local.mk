@@ -86,3 +86,15 @@ bench-cluster: sipcc$(EXEEXT) sipcc-ctl$(EXEEXT) libsiprt.a
 	SIPCC_RUNTIME='$(abs_top_builddir)/libsiprt.a' \
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 	$(SHELL) '$(abs_top_srcdir)/bench/cluster'
+
+# "make bench-compile": sipcc check, build -c and the whole build of
+# examples/provider.sip, BENCH_RUNS times each; median and best wall times
+# (see bench/compile).
+EXTRA_DIST += bench/compile
+.PHONY: bench-compile
+bench-compile: sipcc$(EXEEXT) libsiprt.a
+	SIPCC='$(abs_top_builddir)/sipcc' \
+	SIPCC_STDLIB='$(BUILD_STDLIB)' \
+	SIPCC_RUNTIME='$(abs_top_builddir)/libsiprt.a' \
+	top_srcdir='$(abs_top_srcdir)' \
+	$(SHELL) '$(abs_top_srcdir)/bench/compile'

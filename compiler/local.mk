@@ -20,7 +20,7 @@ sipcc_LDADD = $(LLVM_LIBS) $(YAML_LIBS)
 sipcc_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DSIPCC_STDLIBDIR='"$(stdlibdir)"' \
 	-DSIPCC_RUNTIME_LIB='"$(pkglibdir)/libsiprt.a"' \
-	-DSIPCC_LINK_CC='"$(CC) $(SAN_FLAGS)"' \
+	-DSIPCC_LINK_CC='"$(CC) $(SAN_FLAGS) $(SIPCC_FUSE_LD)"' \
 	-DSIPCC_LINK_LIBS='"$(RUNTIME_LIBS)"' \
 	-DSIPCC_TEST_LIBS='"$(YAML_LIBS)"'
 # The link command is compiled in: a Makefile with other libraries (a new

@@ -237,6 +237,10 @@ use_items:
 	  %empty               { $$.first = $$.last = NULL; }
 	| use_items IDENT '=' literal ';'
 		{ $$ = cc_parse_use_add($1, $2, @2, $4); }
+	| use_items IDENT '=' IDENT ';'
+		{ struct cc_expr *e = cc_expr_new(E_IDENT, @4);
+		  e->u.ident.name = $4;
+		  $$ = cc_parse_use_add($1, $2, @2, e); }
 	| use_items error ';'  { $$ = $1; }
 	;
 

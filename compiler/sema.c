@@ -415,6 +415,23 @@ static void cc_sema_uses(struct cc_sema *s)
 					       cc_suggest_text(&sg));
 				continue;
 			}
+			/* A define's value (-D NAME=... on the command line wins):
+			 * one policy, built once per proxy of a cluster. */
+			if (it->value->kind == E_IDENT) {
+				struct cc_define *df = cc_find_define(p, it->value->u.ident.name);
+				if (!df) {
+					cc_diag_report(CC_D_UNKNOWN_NAME, it->value->loc,
+						       "unknown define '%s' (a setting takes a literal or "
+						       "a define)", it->value->u.ident.name);
+					continue;
+				}
+				df->used = true;
+				struct cc_loc at = it->value->loc;
+				struct cc_expr *v = cc_alloc(sizeof *v);
+				*v = *df->value;
+				v->loc = at;
+				it->value = v;
+			}
 			enum cc_type vt = cc_sema_literal_type(it->value);
 			it->value->ty = vt;
 			if (vt != d->type) {

@@ -66,8 +66,11 @@ static bool wait_compact(txn *t)
 	if (!left)
 		return false;
 	if (t->state == TXN_ACCEPTED) {
-		if (!t->is_client)
+		if (!t->is_client) {
+			if (txn_rec_accepted(t, left) == SIP_OK)
+				return true;
 			server_accepted_trim(t);
+		}
 	} else if ((t->state == TXN_COMPLETED || t->state == TXN_CONFIRMED) &&
 		   txn_rec_make(t, left) == SIP_OK) {
 		return true;

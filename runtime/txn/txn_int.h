@@ -32,9 +32,10 @@ struct txn_layer {
 extern SIP_PER_WORKER struct txn_layer txn_L;
 
 /* The compact record of a transaction in its final wait state (timer I,
- * J, K or D over UDP): its matching key, where a message goes again and
- * that message (a non-INVITE server's last response, an INVITE client's
- * ACK for a non-2xx), in one allocation. */
+ * J, K or D over UDP; L and M of an INVITE answered 2xx): its matching
+ * key, where a message goes again and that message (a non-INVITE server's
+ * last response, an INVITE client's ACK for a non-2xx, an accepted INVITE
+ * branch's 2xx as it was forwarded upstream), in one allocation. */
 struct txn_rec {
 	sip_hlink hlink;                /* in txn_L.recs, by branch */
 	sip_timer t_end;
@@ -48,14 +49,21 @@ struct txn_rec {
 	uint32_t out_len;
 	uint16_t branch_len, host_len, mstr_len;
 	uint16_t sent_by_port;
+	uint16_t tag_len;               /* accepted client: the 2xx's To tag */
 	uint8_t is_client, is_invite, method;
-	char data[];                    /* branch, sent-by host, method name, out */
+	uint8_t accepted;               /* an INVITE answered 2xx (timers L, M) */
+	char data[];                    /* branch, sent-by host, method name, out, tag */
 };
 
 /* Make t's record with its wait state's remaining left_ms and destroy t.
  * SIP_DECLINED when t must stay whole (pinned, a route holds it or a
  * branch, a branch still needs it); t is untouched then. */
 int txn_rec_make(txn *t, uint32_t left_ms);
+/* Server INVITE s answered 2xx (Accepted, timer L): make the records of s
+ * and of its branches that accepted a 2xx, with left_ms to live, and
+ * destroy them. SIP_DECLINED (nothing changed) while a branch is pending,
+ * a route holds s or a branch, or a branch was cancelled by the proxy. */
+int txn_rec_accepted(txn *s, uint32_t left_ms);
 void txn_rec_destroy_all(void);
 /* n bytes freed (negative: allocated) by the layer, for the sweep's trim. */
 void txn_mem_freed(long long n);

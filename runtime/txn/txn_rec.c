@@ -10,7 +10,8 @@
  * needed for that, and keeping it for the 32 s of timer J multiplies the
  * memory of a proxy by the calls per second it carries. So when the
  * transaction enters the state it becomes a record of about 150 bytes
- * plus that message, and is destroyed. */
+ * plus that message, and is destroyed. An INVITE answered 2xx does the
+ * same for timers L and M (txn_rec_accepted). */
 #include "txn/txn_int.h"
 
 #include <string.h>
@@ -32,10 +33,11 @@ static char *rec_out(struct txn_rec *r)
 {
 	return r->data + r->branch_len + r->host_len + r->mstr_len;
 }
+static char *rec_tag(struct txn_rec *r) { return rec_out(r) + r->out_len; }
 
 static size_t rec_size(const struct txn_rec *r)
 {
-	return sizeof *r + r->branch_len + r->host_len + r->mstr_len + r->out_len;
+	return sizeof *r + r->branch_len + r->host_len + r->mstr_len + r->out_len + r->tag_len;
 }
 
 static bool rec_eq(const sip_hlink *l, const void *arg)
@@ -109,37 +111,32 @@ static bool rec_allowed(const txn *t)
 	return true;
 }
 
-int txn_rec_make(txn *t, uint32_t left_ms)
+/* A record (not yet in the table) of the key of t (for a server, its
+ * sent-by) with out and tag to keep, sending to sock/peer; NULL when it
+ * cannot be made. */
+static struct txn_rec *rec_new(const txn *t, const char *out, size_t out_len, sip_str tag,
+			       sip_socket *sock, const sip_addr *peer)
 {
-	if (!rec_allowed(t))
-		return SIP_DECLINED;
 	bool client = t->is_client;
-	const char *out = NULL;
-	size_t out_len = 0;
-	if (!client && !t->is_invite) {
-		out = t->out;           /* the final response, sent again */
-		out_len = t->out_len;
-	} else if (client && t->is_invite && t->ack_stored) {
-		out = t->out;           /* the ACK of the non-2xx */
-		out_len = t->out_len;
-	}
 	sip_str host = client ? SIP_STR_NULL : t->sent_by_host;
 	sip_str mstr = t->method == SIP_METHOD_UNKNOWN ? t->method_str : SIP_STR_NULL;
 	if (t->branch.len > UINT16_MAX || host.len > UINT16_MAX || mstr.len > UINT16_MAX ||
-	    out_len > UINT32_MAX)
-		return SIP_DECLINED;
-	size_t n = sizeof(struct txn_rec) + t->branch.len + host.len + mstr.len + out_len;
+	    tag.len > UINT16_MAX || out_len > UINT32_MAX ||
+	    peer->len > sizeof ((struct txn_rec *)0)->peer)
+		return NULL;
+	size_t n = sizeof(struct txn_rec) + t->branch.len + host.len + mstr.len + out_len + tag.len;
 	struct txn_rec *r = sip_mem_alloc(n);
 	if (!r)
-		return SIP_DECLINED;
+		return NULL;
 	memset(r, 0, sizeof *r);
-	r->sock = t->sock;
-	memcpy(&r->peer, &t->peer.u, t->peer.len);
-	r->peer_len = t->peer.len;
+	r->sock = sock;
+	memcpy(&r->peer, &peer->u, peer->len);
+	r->peer_len = peer->len;
 	r->branch_len = (uint16_t)t->branch.len;
 	r->host_len = (uint16_t)host.len;
 	r->mstr_len = (uint16_t)mstr.len;
 	r->out_len = (uint32_t)out_len;
+	r->tag_len = (uint16_t)tag.len;
 	r->sent_by_port = (uint16_t)t->sent_by_port;
 	r->is_client = client;
 	r->is_invite = t->is_invite;
@@ -151,7 +148,16 @@ int txn_rec_make(txn *t, uint32_t left_ms)
 		memcpy(rec_mstr(r), mstr.s, mstr.len);
 	if (out_len)
 		memcpy(rec_out(r), out, out_len);
+	if (tag.len)
+		memcpy(rec_tag(r), tag.s, tag.len);
 	sip_timer_init(&r->t_end, rec_on_end, r);
+	return r;
+}
+
+/* Put r in the table for left_ms in place of transaction t (destroyed). */
+static void rec_insert(struct txn_rec *r, txn *t, uint32_t left_ms)
+{
+	size_t n = rec_size(r);
 	sip_htable_insert(&txn_L.recs, &r->hlink, txn_hash(t->branch));
 	sip_timer_add(txn_L.wheel, &r->t_end, left_ms);
 	txn_L.rec_bytes += n;
@@ -159,6 +165,90 @@ int txn_rec_make(txn *t, uint32_t left_ms)
 	__atomic_store_n(&txn_L.live, txn_L.live + 1, __ATOMIC_RELAXED);
 	txn_destroy(t);
 	txn_mem_freed(-(long long)n);
+}
+
+int txn_rec_make(txn *t, uint32_t left_ms)
+{
+	if (!rec_allowed(t))
+		return SIP_DECLINED;
+	const char *out = NULL;
+	size_t out_len = 0;
+	if (!t->is_client && !t->is_invite) {
+		out = t->out;           /* the final response, sent again */
+		out_len = t->out_len;
+	} else if (t->is_client && t->is_invite && t->ack_stored) {
+		out = t->out;           /* the ACK of the non-2xx */
+		out_len = t->out_len;
+	}
+	struct txn_rec *r = rec_new(t, out, out_len, SIP_STR_NULL, t->sock, &t->peer);
+	if (!r)
+		return SIP_DECLINED;
+	rec_insert(r, t, left_ms);
+	return SIP_OK;
+}
+
+/* RFC 6026 Accepted: the server transaction only absorbs retransmitted
+ * INVITEs (the 2xx is retransmitted end to end, by the callee), and a
+ * branch passes each retransmission of its 2xx upstream. A retransmitted
+ * 2xx is the first one again, so the branch's record keeps the 2xx as it
+ * was forwarded (the reply routes' rewriting, a media relay's SDP,
+ * included) and sends that copy upstream: the same bytes the reply routes
+ * would make again, without the transaction, its arena and the routes'
+ * state. A 2xx with another To tag (a fork further downstream) is not the
+ * record's: it goes on like one that comes after timer M. */
+#define REC_MAX_BRANCHES 16
+
+int txn_rec_accepted(txn *s, uint32_t left_ms)
+{
+	if (s->is_client || !s->is_invite || s->state != TXN_ACCEPTED || s->pins ||
+	    s->replies_held || s->fail_held || s->in_failure || s->n_branches > REC_MAX_BRANCHES)
+		return SIP_DECLINED;
+	txn *acc[REC_MAX_BRANCHES];
+	unsigned n_acc = 0;
+	for (unsigned i = 0; i < s->n_branches; i++) {
+		txn *c = s->branches[i];
+		if (!c)
+			continue;
+		if (c->replies_held || c->pins)
+			return SIP_DECLINED;
+		if (c->state == TXN_COMPLETED)
+			continue;               /* its own record, later */
+		if (c->state != TXN_ACCEPTED || c->cancel_local || !c->is_invite)
+			return SIP_DECLINED;
+		acc[n_acc++] = c;
+	}
+	sip_str tag = SIP_STR_NULL;
+	if (n_acc) {
+		/* The 2xx forwarded upstream (the first: later ones of other
+		 * forks are sent without being kept). */
+		if (!s->out_len || s->last_code < 200 || s->last_code >= 300)
+			return SIP_DECLINED;
+		sip_msg m;
+		sip_arena_reset(&txn_L.scratch);
+		if (sip_msg_parse(&txn_L.scratch, s->out, s->out_len, &m) != SIP_OK || !m.to_tag.len)
+			return SIP_DECLINED;
+		tag = m.to_tag;
+		if (n_acc > 1)
+			return SIP_DECLINED;    /* which branch sent it is not kept */
+	}
+	struct txn_rec *rs = rec_new(s, NULL, 0, SIP_STR_NULL, s->sock, &s->peer);
+	if (!rs)
+		return SIP_DECLINED;
+	rs->accepted = 1;
+	struct txn_rec *rc[REC_MAX_BRANCHES];
+	for (unsigned i = 0; i < n_acc; i++) {
+		rc[i] = rec_new(acc[i], s->out, s->out_len, tag, s->sock, &s->peer);
+		if (!rc[i]) {
+			while (i--)
+				sip_mem_free(rc[i]);
+			sip_mem_free(rs);
+			return SIP_DECLINED;
+		}
+		rc[i]->accepted = 1;
+	}
+	for (unsigned i = 0; i < n_acc; i++)
+		rec_insert(rc[i], acc[i], left_ms);
+	rec_insert(rs, s, left_ms);
 	return SIP_OK;
 }
 
@@ -209,7 +299,10 @@ bool txn_rec_request(sip_msg *req)
 	if (!r)
 		return false;
 	/* An INVITE record is in Confirmed: its ACKs and INVITEs are
-	 * absorbed. A non-INVITE one in Completed answers again. */
+	 * absorbed; in Accepted only its INVITEs (an ACK there is the 2xx's,
+	 * routed end to end). A non-INVITE one in Completed answers again. */
+	if (r->accepted && req->method == SIP_METHOD_ACK)
+		return false;
 	if (!r->is_invite)
 		rec_send(r);
 	return true;
@@ -234,6 +327,16 @@ bool txn_rec_response(sip_msg *resp)
 	struct txn_rec *r = rec_find(&k);
 	if (!r)
 		return false;
+	if (r->accepted) {
+		/* RFC 6026 Accepted: the 2xx again goes upstream as it was
+		 * forwarded; another dialog's 2xx is not the record's. */
+		if (resp->status < 200 || resp->status >= 300)
+			return true;
+		if (!sip_str_eq(resp->to_tag, sip_str_make(rec_tag(r), r->tag_len)))
+			return false;
+		rec_send(r);
+		return true;
+	}
 	/* §17.1.1.2: a retransmitted non-2xx final gets the ACK again. */
 	if (r->is_invite && resp->status >= 300)
 		rec_send(r);

@@ -62,14 +62,14 @@ def request(method, branch, cseq_method=None, totag="", callid="wr-1@127.0.0.1")
                uac_port)).encode()
 
 
-def answer(req, code, reason):
+def answer(req, code, reason, tag="wr-to"):
     """A response to req (as the callee got it), with a To tag."""
     lines = req.split("\r\n")
     keep = [l for l in lines if l.split(":")[0].lower() in ("via", "v", "from", "f", "call-id",
                                                            "i", "cseq", "record-route")]
     to = [l for l in lines if l.split(":")[0].lower() in ("to", "t")][0]
-    return ("SIP/2.0 %d %s\r\n%s\r\n%s;tag=wr-to\r\nContent-Length: 0\r\n\r\n"
-            % (code, reason, "\r\n".join(keep), to)).encode()
+    return ("SIP/2.0 %d %s\r\n%s\r\n%s;tag=%s\r\nContent-Length: 0\r\n\r\n"
+            % (code, reason, "\r\n".join(keep), to, tag)).encode()
 
 
 # A non-INVITE (timer J at the proxy's server side, K at its client side):
@@ -129,4 +129,31 @@ got, _ = recv(uac)
 if not got or not got.startswith("SIP/2.0 200") or "CANCEL" not in got:
     fail("the late CANCEL got %r, not 200" % got)
 quiet(uas, "the late CANCEL went on to the callee")
+
+# An INVITE answered 200 (RFC 6026 Accepted, timers L and M): the callee's
+# retransmitted 200 reaches the caller as the same bytes as the first; a
+# 200 of another dialog (another To tag: a fork behind the callee) goes
+# upstream too; the caller's INVITE sent again is absorbed.
+inv = request("INVITE", "z9hG4bK-wr-inv2", callid="wr-2@127.0.0.1")
+uac.sendto(inv, PROXY)
+got, src = recv(uas)
+if not got or not got.startswith("INVITE "):
+    fail("the callee got no second INVITE: %r" % got)
+ok = answer(got, 200, "OK", "wr-acc")
+uas.sendto(ok, src)
+first, _ = recv(uac)
+if not first or not first.startswith("SIP/2.0 200"):
+    fail("no 200 for the INVITE: %r" % first)
+time.sleep(0.5)
+uas.sendto(ok, src)
+again, _ = recv(uac)
+if again != first:
+    fail("the retransmitted 200 reached the caller as %r, not as the first:\n%s" % (again, first))
+uas.sendto(answer(got, 200, "OK", "wr-fork"), src)
+other, _ = recv(uac)
+if not other or not other.startswith("SIP/2.0 200") or "tag=wr-fork" not in other:
+    fail("the 200 of another dialog did not go upstream: %r" % other)
+uac.sendto(inv, PROXY)
+quiet(uas, "the INVITE sent again in Accepted went on")
+quiet(uac, "the INVITE sent again in Accepted was answered")
 print("wait_records: ok")

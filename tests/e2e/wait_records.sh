@@ -5,8 +5,10 @@
 # retransmitted OPTIONS gets the same 200 and is not forwarded again; the
 # callee's retransmitted 200 and 486 are absorbed, the 486 acknowledged
 # with the same ACK; the caller's INVITE and ACK sent again are absorbed;
-# a late CANCEL is answered 200 and goes nowhere. tests/e2e/wait_records.py
-# plays both ends.
+# a late CANCEL is answered 200 and goes nowhere; after an INVITE answered
+# 200 (L and M, also records) the callee's retransmitted 200 reaches the
+# caller as the same bytes, another dialog's 200 goes on, the INVITE sent
+# again is absorbed. tests/e2e/wait_records.py plays both ends.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init

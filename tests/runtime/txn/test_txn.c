@@ -449,6 +449,76 @@ static void test_rec_client(void **state)
 	assert_false(txn_rec_response(again));
 }
 
+/* An INVITE answered 2xx through one branch (RFC 6026 Accepted, timers L
+ * and M) is two records from the next tick on: a retransmitted 2xx of
+ * that dialog goes upstream as the same bytes that were forwarded the
+ * first time (the reply routes are not run again), a 2xx with another To
+ * tag is not the record's, a 1xx or non-2xx is absorbed; a retransmitted
+ * INVITE is absorbed, the 2xx's ACK is not (it is routed end to end), a
+ * late CANCEL finds its response context. A forked INVITE with a branch
+ * still pending stays whole. */
+static void test_rec_accepted(void **state)
+{
+	txn *s = txn_server_create(request("INVITE", "z9hG4bKup1", "10.0.0.1:5060", NULL), sock, &up);
+	txn *c = txn_client_create(s, SIP_METHOD_INVITE, sock, &down);
+	send_branch(c, "INVITE");
+	char br[64];
+	snprintf(br, sizeof br, "%s", c->branch.s);
+	tp_loopback_clear();
+	txn_client_receive(c, response(c, 200, "INVITE", "tt7"));
+	assert_int_equal(sent(), 1);
+	assert_true(sent_to(0, &up));
+	char *first = strdup(sent_buf(0));
+	int seen = replies_seen;
+	advance(10);
+	assert_int_equal(txn_rec_count(), 2);
+	assert_int_equal(txn_count(), 2);               /* live, as records */
+	assert_true(txn_rec_bytes() <= 2 * strlen(first) + 400);
+	tp_loopback_clear();
+	sip_msg *again = parse("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=%s\r\n"
+			       "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKup1\r\n"
+			       "From: <sip:alice@example.com>;tag=ft1\r\nTo: <sip:bob@example.com>;tag=tt7\r\n"
+			       "Call-ID: call-1@10.0.0.1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n", br);
+	assert_null(txn_client_match(again));
+	assert_true(txn_rec_response(again));
+	assert_int_equal(sent(), 1);
+	assert_string_equal(sent_buf(0), first);
+	assert_true(sent_to(0, &up));
+	assert_int_equal(replies_seen, seen);
+	sip_msg *other = parse("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=%s\r\n"
+			       "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bKup1\r\n"
+			       "From: <sip:alice@example.com>;tag=ft1\r\nTo: <sip:bob@example.com>;tag=tt8\r\n"
+			       "Call-ID: call-1@10.0.0.1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n", br);
+	assert_false(txn_rec_response(other));
+	sip_msg *ring = parse("SIP/2.0 180 Ringing\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=%s\r\n"
+			      "From: <sip:alice@example.com>;tag=ft1\r\nTo: <sip:bob@example.com>;tag=tt7\r\n"
+			      "Call-ID: call-1@10.0.0.1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n", br);
+	assert_true(txn_rec_response(ring));
+	assert_int_equal(sent(), 1);
+	assert_true(txn_rec_request(request("INVITE", "z9hG4bKup1", "10.0.0.1:5060", NULL)));
+	assert_false(txn_rec_request(request("ACK", "z9hG4bKup1", "10.0.0.1:5060", "tt7")));
+	assert_int_equal(sent(), 1);
+	assert_true(txn_rec_match_cancel(request("CANCEL", "z9hG4bKup1", "10.0.0.1:5060", NULL)));
+	free(first);
+	advance(32010);                                 /* timers L and M */
+	assert_int_equal(txn_rec_count(), 0);
+	assert_int_equal(txn_count(), 0);
+	assert_false(txn_rec_response(again));
+
+	/* Forked, one branch still ringing: s and the answered branch stay
+	 * whole (the pending one still reports to s). */
+	txn *s2 = txn_server_create(request("INVITE", "z9hG4bKup2", "10.0.0.1:5060", NULL), sock, &up);
+	txn *a = txn_client_create(s2, SIP_METHOD_INVITE, sock, &down);
+	txn *b = txn_client_create(s2, SIP_METHOD_INVITE, sock, &down);
+	send_branch(a, "INVITE");
+	send_branch(b, "INVITE");
+	txn_client_receive(b, response(b, 180, "INVITE", "tb"));
+	txn_client_receive(a, response(a, 200, "INVITE", "ta"));
+	advance(now + 10);
+	assert_int_equal(txn_rec_count(), 0);
+	assert_int_equal(s2->state, TXN_ACCEPTED);
+}
+
 /* An INVITE that ended in Confirmed is still a response context for a
  * late CANCEL (§16.10: answered 200, nothing to cancel). */
 static void test_rec_cancel_late(void **state)
@@ -1068,6 +1138,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rec_server_non_invite, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rec_client, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rec_cancel_late, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rec_accepted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pinned_not_compacted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_list_cap, setup, teardown),
 	};
