@@ -20,8 +20,7 @@ e2e_ctl_init
 e2e_subscribers alice bob
 e2e_ports PA PB
 
-sed "s#CLUSTER_STORE#$REDIS_URL#" "$E2E_SRC/cluster_auth.sip" >"$E2E_TMP/cluster_auth.sip"
-e2e_build "$E2E_TMP/cluster_auth.sip"
+e2e_build tests/e2e/cluster_auth.sip -D "CLUSTER_STORE=$REDIS_URL"
 
 # start NAME PORT: a proxy on PORT, its log in NAME.log; its pid in NAME_PID.
 start() {

@@ -20,8 +20,7 @@ CTL=${SIPCC_CTL:-$top_builddir/sipcc-ctl}
 e2e_redis_start
 e2e_ports PA PB
 
-sed "s#CLUSTER_STORE#$REDIS_URL#" "$E2E_SRC/cluster_limits.sip" >"$E2E_TMP/cluster_limits.sip"
-e2e_build "$E2E_TMP/cluster_limits.sip"
+e2e_build tests/e2e/cluster_limits.sip -D "CLUSTER_STORE=$REDIS_URL"
 
 # start NAME PORT: a proxy on PORT, its log in NAME.log, its control
 # socket NAME.ctl; its pid in NAME_PID.
