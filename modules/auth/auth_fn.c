@@ -184,6 +184,9 @@ static void auth_module_init(sip_timer_wheel *w)
 	if (auth_nc_store && !*secret)
 		LOG_WARN("auth: cluster.store is set but auth.secret is not: the nonces "
 			 "of this proxy are refused by the others (challenged again)");
+	else if (store && !auth_nc_store)
+		LOG_NOTICE("auth: nonce-counts are shared only through a Redis cluster.store: "
+			   "a nonce issued by another proxy is challenged again (stale)");
 	pthread_mutex_lock(&auth_cache_mu);
 	auth_cache_init(auth_row_free_ent, AUTH_CACHE_MS);
 	pthread_mutex_unlock(&auth_cache_mu);
