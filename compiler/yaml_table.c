@@ -206,6 +206,11 @@ const struct cc_yaml_tmpl cc_yaml_table[] = {
 	 * before the call is tracked (the profile rows below). */
 	ROW("call_limit", R, "profile: word, max: int(1..1000000), value: str = ${$fu}",
 	  "if (get_profile_size(@profile, @value) >= @max) { t_reply(486, \"Busy Here\"); exit; }"),
+	/* Session timers (module sst): 422 for a too small Session-Expires,
+	 * then the call is tracked and its session watched (an INVITE
+	 * without Session-Expires gets one of interval, 0: sst.interval). */
+	ROW("session_timer", R, "interval: int(0..86400) = 0",
+	  "if (sst_check_min(true)) { exit; } dlg_manage(); sst_track(@interval);"),
 	ROW("dialog", R, NULL, "dlg_manage();"),
 	ROW("set_dialog_var", R | F | P | KEYED, "name: word, value: scalar", "$dlg(@name) = @value;"),
 	ROW("dialog_timeout", R | F | P, "seconds: int(1..2147483647)", "dlg_set_timeout(@seconds);"),

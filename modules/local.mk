@@ -28,6 +28,7 @@ include modules/http/local.mk
 include modules/pike/local.mk
 include modules/ratelimit/local.mk
 include modules/uac/local.mk
+include modules/sst/local.mk
 
 noinst_LIBRARIES += modules/libmod_registrar.a
 modules_libmod_registrar_a_SOURCES = $(REGISTRAR_SRC)
@@ -89,6 +90,9 @@ modules_libmod_ratelimit_a_CFLAGS = $(RUNTIME_CFLAGS)
 noinst_LIBRARIES += modules/libmod_uac.a
 modules_libmod_uac_a_SOURCES = $(UAC_SRC)
 modules_libmod_uac_a_CFLAGS = $(RUNTIME_CFLAGS)
+noinst_LIBRARIES += modules/libmod_sst.a
+modules_libmod_sst_a_SOURCES = $(SST_SRC)
+modules_libmod_sst_a_CFLAGS = $(RUNTIME_CFLAGS)
 
 MODULE_OBJECTS =
 MODULE_OBJECTS += $(modules_libmod_registrar_a_OBJECTS)
@@ -111,6 +115,7 @@ MODULE_OBJECTS += $(modules_libmod_http_a_OBJECTS)
 MODULE_OBJECTS += $(modules_libmod_pike_a_OBJECTS)
 MODULE_OBJECTS += $(modules_libmod_ratelimit_a_OBJECTS)
 MODULE_OBJECTS += $(modules_libmod_uac_a_OBJECTS)
+MODULE_OBJECTS += $(modules_libmod_sst_a_OBJECTS)
 
 dist_stdlib_DATA += modules/registrar/registrar.sipi
 dist_stdlib_DATA += modules/auth/auth.sipi
@@ -132,3 +137,4 @@ dist_stdlib_DATA += modules/http/http.sipi
 dist_stdlib_DATA += modules/pike/pike.sipi
 dist_stdlib_DATA += modules/ratelimit/ratelimit.sipi
 dist_stdlib_DATA += modules/uac/uac.sipi
+dist_stdlib_DATA += modules/sst/sst.sipi

@@ -30,5 +30,6 @@ include tests/modules/siptrace/local.mk
 include tests/modules/pike/local.mk
 include tests/modules/ratelimit/local.mk
 include tests/modules/uac/local.mk
+include tests/modules/sst/local.mk
 include tests/runtime/test/local.mk
 include tests/tools/web/local.mk

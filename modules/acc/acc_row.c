@@ -32,6 +32,7 @@ bool acc_kind_of_table(sip_str table, enum acc_kind *out)
  * tells them apart). */
 static const char *const acc_end_names[] = {
 	"bye", "rejected", "timeout", "shutdown", "ended", "ended", "keepalive",
+	"session_expired", "media_timeout",
 };
 
 const char *acc_end_reason_name(enum dlg_end_reason why)

@@ -289,7 +289,8 @@ void dlg_hangup_on_end(dlg *d, enum dlg_end_reason why, uint64_t ms, void *arg)
 	(void)ms;
 	(void)arg;
 	if (!d->confirmed_ms || (why != DLG_END_TIMEOUT && why != DLG_END_POLICY &&
-				 why != DLG_END_OPERATOR && why != DLG_END_KEEPALIVE))
+				 why != DLG_END_OPERATOR && why != DLG_END_KEEPALIVE &&
+				 why != DLG_END_SESSION && why != DLG_END_MEDIA))
 		return;
 	for (int s = DLG_CALLER; s <= DLG_CALLEE; s++)
 		if (!d->side_gone[s])

@@ -2,7 +2,12 @@
  * rtpengine_offer, rtpengine_answer, rtpengine_delete, rtpengine_manage;
  * the module's start-up from the "use rtpengine { ... }" settings, and the
  * delete of the media sessions of tracked dialogs when they end (the
- * dialogs with a media session are in rtpe_dlgset.c).
+ * dialogs with a media session are in rtpe_dlgset.c), and the media check:
+ * every media_check seconds each worker asks rtpengine ("query") about
+ * the media sessions of its confirmed dialogs; one rtpengine no longer
+ * knows was torn down there (its --timeout or --silent-timeout: no media
+ * for that long), and its dialog ends (DLG_END_MEDIA: a BYE to each side,
+ * the CDR says media_timeout).
  *
  * The functions are declared async: in a route that can wait (request,
  * failure and reply routes) the command is sent, the message is suspended
@@ -22,6 +27,7 @@
 #include <string.h>
 #include "core/log.h"
 #include "core/status.h"
+#include "core/worker.h"
 #include "dialog/dialog.h"
 #include "proxy/host.h"
 #include "rtpengine/rtpe_dlgset.h"
@@ -101,6 +107,108 @@ static void rtpe_on_dlg_end(dlg *d, enum dlg_end_reason why, uint64_t duration_m
 	sip_arena_destroy(&a);
 }
 
+/* Seconds between media checks; 0: none. Set in init, read-only after. */
+static unsigned rtpe_media_check_s;
+/* Calls ended for want of media (every worker adds, relaxed atomics). */
+static int64_t rtpe_media_timeouts;
+/* The caller's media check timer and wheel. */
+static SIP_PER_WORKER sip_timer rtpe_check_t;
+static SIP_PER_WORKER sip_timer_wheel *rtpe_check_w;
+
+/* What one query of the media check waits for. */
+struct rtpe_check {
+	uint64_t id;
+	char callid[];
+};
+
+/* True when an error-reason says rtpengine does not know the call
+ * ("Unknown call-id", "Unknown call-ID"). */
+static bool rtpe_unknown_call(sip_str why)
+{
+	static const char pfx[] = "unknown call";
+	return why.len >= sizeof pfx - 1 && sip_mem_caseeq(why.s, pfx, sizeof pfx - 1);
+}
+
+/* The answer to a media check's query: a session rtpengine has
+ * forgotten ends its dialog, unless the dialog ended (or its media was
+ * deleted) while the query was out. On the worker that sent it, which
+ * owns the dialog. */
+static void rtpe_check_done(int status, const char *ans, size_t len, void *arg)
+{
+	struct rtpe_check *c = arg;
+	sip_arena a;
+	sip_arena_init(&a, 1024);
+	benc_node *res;
+	sip_str why = SIP_STR_NULL;
+	int rc = status == SIP_OK ? rtpe_answer_parse(&a, "query", ans, len, &res, &why) : status;
+	if (rc == SIP_DECLINED && rtpe_unknown_call(why) && rtpe_dlgset_has(c->id)) {
+		dlg *d = dlg_by_id(c->id);
+		if (d && d->state == DLG_CONFIRMED) {
+			LOG_NOTICE("dialog %llu (%s): rtpengine has closed its media session (no "
+				   "media): ending the call", (unsigned long long)c->id, c->callid);
+			rtpe_dlgset_take(c->id);        /* nothing left to delete */
+			__atomic_fetch_add(&rtpe_media_timeouts, 1, __ATOMIC_RELAXED);
+			dlg_end(d, DLG_END_MEDIA);
+		}
+	} else if (rc != SIP_OK && rc != SIP_ETIMEOUT) {
+		LOG_DEBUG("rtpengine: media check of %s: %s " SIP_STR_FMT, c->callid, sip_strerror(rc),
+			  SIP_STR_ARG(why));
+	}
+	sip_arena_destroy(&a);
+	sip_mem_free(c);
+}
+
+/* One round of the caller's worker: a query for each of its dialogs with
+ * a media session (none while rtpengine is considered down), then the
+ * next round. */
+static void rtpe_check_fire(sip_timer *t, void *arg)
+{
+	(void)t;
+	(void)arg;
+	sip_arena a;
+	sip_arena_init(&a, 4096);
+	struct rtpe_dlg_ref *v;
+	unsigned n = rtpe_up() && rtpe_can_start() ? rtpe_dlgset_collect(sip_worker_id, &a, &v) : 0;
+	for (unsigned i = 0; i < n; i++) {
+		dlg *d = dlg_by_id(v[i].id);
+		if (!d || d->state != DLG_CONFIRMED)
+			continue;       /* not answered yet: the offer may be all there is */
+		struct rtpe_check *c = sip_mem_alloc(sizeof *c + v[i].callid.len + 1);
+		if (!c)
+			break;
+		c->id = v[i].id;
+		memcpy(c->callid, v[i].callid.s, v[i].callid.len + 1);
+		struct rtpe_req r = { .command = "query", .callid = v[i].callid,
+				      .from_tag = v[i].from_tag };
+		int rc = rtpe_command_start(&r, rtpe_check_done, c);
+		if (rc != SIP_OK) {
+			sip_mem_free(c);
+			if (rc == SIP_ESTATE)
+				break;  /* rtpengine stopped answering */
+		}
+	}
+	sip_arena_destroy(&a);
+	if (rtpe_check_w)
+		sip_timer_add(rtpe_check_w, &rtpe_check_t, (uint64_t)rtpe_media_check_s * 1000);
+}
+
+/* Start the caller's media checks on w (nothing when they are off). */
+static void rtpe_check_start(sip_timer_wheel *w)
+{
+	rtpe_check_w = w;
+	if (!rtpe_media_check_s || !w || !rtpe_dlgs_api)
+		return;
+	sip_timer_init(&rtpe_check_t, rtpe_check_fire, NULL);
+	sip_timer_add(w, &rtpe_check_t, (uint64_t)rtpe_media_check_s * 1000);
+}
+
+static void rtpe_check_stop(void)
+{
+	if (rtpe_check_w)
+		sip_timer_cancel(rtpe_check_w, &rtpe_check_t);
+	rtpe_check_w = NULL;
+}
+
 static unsigned rtpe_setting(const char *key, unsigned dflt, unsigned max)
 {
 	int64_t v = sipcc_setting_int("rtpengine", key, dflt);
@@ -126,10 +234,13 @@ static void rtpe_module_init(sip_timer_wheel *w)
 	if (rtpe_open() == SIP_OK)
 		LOG_NOTICE("rtpengine: media relay at %s", rtpe_conf.socket);
 	rtpe_use_loop(proxy_host_loop(), w);
+	rtpe_media_check_s = rtpe_setting("media_check", 10, 86400);
 	rtpe_dlgs_api = proxy_module_api("dialog");
 	static const struct dlg_callbacks cb = { .on_end = rtpe_on_dlg_end };
 	if (dlg_callbacks_add(&cb) != SIP_OK)
 		LOG_WARN("rtpengine: cannot follow dialogs: their media is deleted only by the policy");
+	sip_stat_counter("rtpengine.media_timeouts", &rtpe_media_timeouts);
+	rtpe_check_start(w);
 }
 
 /* The loop whose timer wheel is w (a worker's). */
@@ -142,10 +253,12 @@ static sip_loop *rtpe_loop_of(sip_timer_wheel *w)
 static void rtpe_worker_start(sip_timer_wheel *w)
 {
 	rtpe_use_loop(rtpe_loop_of(w), w);
+	rtpe_check_start(w);
 }
 
 static void rtpe_worker_stop(void)
 {
+	rtpe_check_stop();
 	rtpe_pending_drop_all();
 	rtpe_use_loop(NULL, NULL);
 	rtpe_close();
@@ -153,6 +266,7 @@ static void rtpe_worker_stop(void)
 
 static void rtpe_module_destroy(void)
 {
+	rtpe_check_stop();
 	rtpe_pending_drop_all();
 	rtpe_use_loop(NULL, NULL);
 	rtpe_close();
@@ -272,8 +386,11 @@ static int64_t rtpe_do(struct sip_ctx *ctx, const char *command, bool with_sdp,
 		LOG_WARN("rtpengine_%s: cannot rewrite the SDP body: %s", command, sip_strerror(rc));
 		return 0;
 	}
+	/* The answer too: a policy that tracks the dialog after the offer
+	 * (dlg_manage() after rtpengine_offer()) has it by then. */
 	dlg *d = rtpe_dlg(ctx);
-	if (d && strcmp(command, "offer") == 0 && rtpe_dlgset_add(d->id) != SIP_OK)
+	if (d && d->state != DLG_ENDED &&
+	    rtpe_dlgset_add(d->id, d->worker, d->callid, d->caller_tag) != SIP_OK)
 		LOG_WARN("rtpengine: cannot follow dialog " SIP_STR_FMT
 			 ": its media is deleted only by the policy", SIP_STR_ARG(m->callid));
 	return 1;

@@ -478,6 +478,8 @@ const char *dlg_end_reason_name(enum dlg_end_reason why)
 	case DLG_END_POLICY:
 	case DLG_END_OPERATOR: return "ended";
 	case DLG_END_KEEPALIVE: return "keepalive";
+	case DLG_END_SESSION: return "session_expired";
+	case DLG_END_MEDIA: return "media_timeout";
 	}
 	return "";
 }
@@ -489,7 +491,9 @@ const char *dlg_ended_by(const dlg *d)
 	switch (d->end_reason) {
 	case DLG_END_BYE: return d->bye_from_callee ? "callee" : "caller";
 	case DLG_END_TIMEOUT:
-	case DLG_END_KEEPALIVE: return "proxy";
+	case DLG_END_KEEPALIVE:
+	case DLG_END_SESSION:
+	case DLG_END_MEDIA: return "proxy";
 	case DLG_END_POLICY: return "policy";
 	case DLG_END_OPERATOR: return "operator";
 	default: return "";

@@ -56,6 +56,8 @@ enum dlg_end_reason {
 	DLG_END_POLICY,      /* the policy ended it (dlg_end_dlg) */
 	DLG_END_OPERATOR,    /* a control command ended it (dlg end) */
 	DLG_END_KEEPALIVE,   /* a side did not answer an in-dialog probe */
+	DLG_END_SESSION,     /* its session timer ran out: no refresh (RFC 4028) */
+	DLG_END_MEDIA,       /* the media relay ended it: no media */
 };
 
 /* The two sides of a call. */
@@ -198,10 +200,12 @@ void dlg_foreach(void (*fn)(const dlg *d, void *arg), void *arg);
 /* "unconfirmed", "early", "confirmed", "ended". */
 const char *dlg_state_name(enum dlg_state s);
 /* Why d ended, for records: "bye", "rejected", "timeout", "shutdown",
- * "ended" (by the policy or the operator), "keepalive". */
+ * "ended" (by the policy or the operator), "keepalive", "session_expired",
+ * "media_timeout". */
 const char *dlg_end_reason_name(enum dlg_end_reason why);
 /* Who ended d: "caller" or "callee" (a BYE), "proxy" (timeout,
- * keep-alive), "policy", "operator"; "" otherwise. */
+ * keep-alive, session timer, media timeout), "policy", "operator"; ""
+ * otherwise. */
 const char *dlg_ended_by(const dlg *d);
 
 /* Dialog variables, by index (the policy's declaration order). Values

@@ -434,16 +434,18 @@ e2e_wait_binding() {
 	done
 }
 
-# e2e_rtpengine_start NG_PORT RTP_MIN RTP_MAX: run rtpengine in userspace
-# mode (no kernel module) with its ng socket on 127.0.0.1:NG_PORT and wait
-# until that socket is bound. The system's configuration file is not read:
+# e2e_rtpengine_start NG_PORT RTP_MIN RTP_MAX [OPTIONS...]: run rtpengine
+# in userspace mode (no kernel module) with its ng socket on
+# 127.0.0.1:NG_PORT (and OPTIONS, e.g. --timeout=2) and wait until that
+# socket is bound. The system's configuration file is not read:
 # the CLI and HTTP ports it gives (2224, 2225) would keep a second
 # rtpengine, of a test running beside this one, from starting. Log in
 # $E2E_TMP/rtpengine.log; sets RTPE_PID.
 e2e_rtpengine_start() {
 	rtpengine --config-file=none --foreground --table=-1 --interface=127.0.0.1 \
 		--listen-ng="127.0.0.1:$1" --port-min="$2" --port-max="$3" \
-		--delete-delay=0 --log-stderr --log-level=6 >>"$E2E_TMP/rtpengine.log" 2>&1 </dev/null &
+		--delete-delay=0 --log-stderr --log-level=6 $(shift 3; echo "$@") \
+		>>"$E2E_TMP/rtpengine.log" 2>&1 </dev/null &
 	RTPE_PID=$!
 	e2e_track "$RTPE_PID"
 	i=0

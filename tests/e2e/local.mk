@@ -118,6 +118,12 @@ EXTRA_DIST += tests/e2e/unreachable.sip
 E2E_TESTS += tests/e2e/db_url.sh
 # The shared store of several proxies (cluster.store) on a real Redis.
 E2E_TESTS += tests/e2e/cluster_store.sh
+# Two proxies with one auth.secret and one Redis store: a nonce of one is
+# accepted by the other, a nonce-count once over both, 503 while Redis
+# is down; pike and ratelimit counting over both.
+E2E_TESTS += tests/e2e/cluster_auth.sh tests/e2e/cluster_limits.sh
+EXTRA_DIST += tests/e2e/cluster_auth.sip tests/e2e/cluster_digest.py \
+	tests/e2e/cluster_limits.sip tests/e2e/cluster_flood.py
 # A real phone with the default auth settings: baresip registers (digest,
 # MD5 only) and calls a registered sipp UAS; the offered and accepted
 # algorithms follow auth.algorithms.
@@ -289,6 +295,16 @@ EXTRA_DIST += tests/e2e/dlg_end.sip tests/e2e/uac_wait_bye.xml tests/e2e/uas_wai
 	tests/e2e/uas_ka_silent.xml tests/e2e/dlg_profile.sip tests/e2e/uac_caller.xml \
 	tests/e2e/uac_caller_busy.xml tests/e2e/uac_auth_wait_bye.xml tests/e2e/uac_auth_busy.xml
 EXTRA_DIST += tests/e2e/workers_nat.sip
+# Session timers (RFC 4028): a call whose refreshes stop is ended after
+# its Session-Expires, a refreshed one stays up, a too small interval
+# gets 422 with Min-SE, the proxy adds a Session-Expires to an INVITE.
+E2E_TESTS += tests/e2e/sst.sh tests/e2e/sst_yaml.sh
+EXTRA_DIST += tests/e2e/sst.sip tests/e2e/uac_sst.xml tests/e2e/uas_sst.xml \
+	tests/e2e/uac_sst_refresh.xml tests/e2e/uas_sst_refresh.xml tests/e2e/uac_sst_small.xml \
+	tests/e2e/uac_sst_update.xml tests/e2e/uas_sst_update.xml tests/e2e/sst.yaml
+# A relayed call whose RTP stops is ended after rtpengine's timeout.
+E2E_TESTS += tests/e2e/rtpengine_media.sh
+EXTRA_DIST += tests/e2e/rtpengine_media.sip tests/e2e/uac_rtpe_media.xml tests/e2e/rtp_send.py
 # Modules that read only their cached tables, with two workers: the
 # single-worker tests again, and tables changed under a burst of requests
 # spread over both workers.
