@@ -70,6 +70,23 @@ bench-memory: bench/reg_memory$(EXEEXT) bench/mem_layers$(EXEEXT) sipcc$(EXEEXT)
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 	$(SHELL) '$(abs_top_srcdir)/bench/memory'
 
+# "make bench-cluster": authenticated registrations and calls through one
+# proxy and through two proxies sharing one Redis (cluster.store; sipp
+# driving both), with one proxy and the store in between, in one run;
+# rate, CPU per registration or call of the proxies and of redis-server,
+# the scripts Redis ran, and the two-proxy over one-proxy ratios.
+# BENCH_REGS, BENCH_CALLS, BENCH_RATE and BENCH_USERS tune it (see
+# bench/cluster).
+EXTRA_DIST += bench/cluster bench/cluster_calls.sip
+.PHONY: bench-cluster
+bench-cluster: sipcc$(EXEEXT) sipcc-ctl$(EXEEXT) libsiprt.a
+	SIPCC='$(abs_top_builddir)/sipcc' \
+	SIPCC_CTL='$(abs_top_builddir)/sipcc-ctl' \
+	SIPCC_STDLIB='$(BUILD_STDLIB)' \
+	SIPCC_RUNTIME='$(abs_top_builddir)/libsiprt.a' \
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	$(SHELL) '$(abs_top_srcdir)/bench/cluster'
+
 # "make bench-compile": sipcc check, build -c and the whole build of
 # examples/provider.sip, BENCH_RUNS times each; median and best wall times
 # (see bench/compile).

@@ -551,8 +551,8 @@ static void cc_sema_database(struct cc_sema *s)
 			       "Redis is not supported as the proxy's database");
 		cc_diag_note((struct cc_loc){0}, "%s", use);
 		cc_diag_note((struct cc_loc){0},
-			     "Redis keeps the state several proxies share: use cluster { store = \"%s\"; }",
-			     url);
+			     "Redis keeps the state several proxies share: set it as the setting "
+			     "cluster.store (\"%s\")", url);
 		return;
 	}
 	cc_diag_report(CC_D_BAD_LITERAL, s->p->database_loc, "invalid database URL \"%s\"", url);

@@ -3,13 +3,16 @@
  *
  * Nonces are verifiable without state: "TTTTTTTTSSSSSSSS" (issue time and a
  * sequence number, hex) followed by an HMAC-SHA256 of both under a secret
- * drawn at start-up. A nonce older than auth_conf.nonce_expire seconds is
+ * drawn at start-up, or derived from auth.secret so that the proxies of a
+ * cluster accept each other's nonces. A nonce older than auth_conf.nonce_expire seconds is
  * stale (the client retries with the new one without asking its user).
  * Replays: the sequence number selects a slot of a fixed table remembering
  * the highest nonce-count seen, so each nc is accepted once; a nonce whose
  * slot has been reused by a newer one is treated as stale. The table and
  * the sequence are shared by every worker (atomic words): a challenge
- * issued on one worker is answered on any.
+ * issued on one worker is answered on any. With a cluster store
+ * (cluster.store) the nonce-counts are kept there instead, so that a
+ * count is accepted once over all the proxies (auth_fn.c).
  *
  * The digest functions are pure and testable without a proxy; the policy
  * functions (auth_fn.c) tie them to a message and the database. */
@@ -90,6 +93,13 @@ size_t auth_response(enum auth_alg alg, sip_str ha1, sip_str method, const struc
 
 /* Draw the secret and clear the nonce-count table (once per process). */
 void auth_nonce_init(void);
+/* The same with the secret derived from a passphrase (SHA-256 of it; NULL
+ * or "": drawn), so proxies given the same one issue and accept each
+ * other's nonces. With shared_nc the nonce-counts are not kept here (the
+ * slots): auth_nonce_check() does not look at them, the caller checks
+ * the count in the cluster's store, and sequence numbers are drawn at
+ * random rather than counted. */
+void auth_nonce_init_shared(const char *secret, bool shared_nc);
 /* A new nonce issued at now into out (AUTH_NONCE_LEN chars and a NUL). */
 void auth_nonce_make(int64_t now, char out[AUTH_NONCE_LEN + 1]);
 
@@ -118,6 +128,12 @@ struct auth_ctx {
 	bool ok;                  /* credentials verified */
 	sip_str user, realm;      /* the authenticated identity */
 	struct sip_hdr *hdr;      /* the header holding them */
+	/* The cluster store's answer for nonce-count nc_val of nc_nonce,
+	 * kept while the message waited for it (auth_fn.c): 1 accepted, 0 a
+	 * replay, < 0 the status that kept it from being checked. */
+	int nc_verdict;
+	uint32_t nc_val;
+	char nc_nonce[AUTH_NONCE_LEN + 1];
 };
 
 struct sip_ctx;

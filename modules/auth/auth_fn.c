@@ -22,7 +22,20 @@
  * out on the database worker, the requests waiting for it and its
  * timeout belong to the worker that asked (its completion comes back
  * there), so each worker has its own list of them. Nonces (digest.c) are
- * shared: a challenge issued on one worker is answered on any. */
+ * shared: a challenge issued on one worker is answered on any.
+ *
+ * Several proxies (cluster.store set to a Redis URL): given the same
+ * auth.secret they issue and accept each other's nonces, and the
+ * nonce-counts are kept in the store rather than in the local slots: the
+ * key sipcc:nc:NONCE holds the highest count accepted for the nonce, and
+ * one script compares and sets it, so a count is accepted once over all
+ * the proxies; the key expires with the nonce. Checking it is one more
+ * wait, after the password matched (as with the slots, a forged request
+ * cannot use up a client's counts), on the store's worker, bounded by
+ * AUTH_DB_WAIT_MS. A store that is down, too slow or too busy makes the
+ * check AUTH_ERROR, which the challenge functions answer 503 with
+ * Retry-After, as for a subscriber database that is down: a phone asked
+ * again would only bring a count that cannot be checked either. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -97,6 +110,36 @@ static SIP_PER_WORKER struct {
 /* The credential cache (auth_cache.c serves one thread at a time). */
 static pthread_mutex_t auth_cache_mu = PTHREAD_MUTEX_INITIALIZER;
 
+/* Nonce-counts are checked in the cluster's store (set by init, read-only
+ * after), and whether the store's last answer was a failure (logged once
+ * per outage). */
+static bool auth_nc_store;
+static atomic_bool auth_store_failing;
+
+/* The store worker's statement, as AW for the database worker. */
+static struct {
+	db *d;
+	db_stmt *st;
+} SW;
+
+/* A nonce-count out on the store's worker, and the request waiting for
+ * it. Freed by the job's completion; the timeout may resume the request
+ * first. */
+struct auth_ncq {
+	struct auth_ncq *next;
+	struct sip_ctx *ctx;
+	int verdict;                /* the script's answer: 1 new, 0 a replay */
+	uint32_t nc;
+	int64_t ttl_s;
+	sip_timer tm;
+	bool waiter_run;
+	char key[sizeof "sipcc:nc:" + AUTH_NONCE_LEN];
+};
+static SIP_PER_WORKER struct {
+	struct auth_ncq *head;
+	unsigned n;
+} NQ;
+
 static bool auth_realm_ours(sip_str realm)
 {
 	return proxy_is_domain(realm) || proxy_domain_table_has(realm);
@@ -134,7 +177,16 @@ static void auth_module_init(sip_timer_wheel *w)
 		auth_conf.algs[0] = AUTH_MD5;
 		auth_conf.n_algs = 1;
 	}
-	auth_nonce_init();
+	const char *secret = sipcc_setting_str("auth", "secret", "");
+	const char *store = proxy_store_configured() ? proxy_store_backend() : NULL;
+	auth_nc_store = store && strcmp(store, "redis") == 0;
+	auth_nonce_init_shared(secret, auth_nc_store);
+	if (auth_nc_store && !*secret)
+		LOG_WARN("auth: cluster.store is set but auth.secret is not: the nonces "
+			 "of this proxy are refused by the others (challenged again)");
+	else if (store && !auth_nc_store)
+		LOG_NOTICE("auth: nonce-counts are shared only through a Redis cluster.store: "
+			   "a nonce issued by another proxy is challenged again (stale)");
 	pthread_mutex_lock(&auth_cache_mu);
 	auth_cache_init(auth_row_free_ent, AUTH_CACHE_MS);
 	pthread_mutex_unlock(&auth_cache_mu);
@@ -153,6 +205,8 @@ static void auth_worker_stop(void)
 {
 	for (struct auth_query *q = Q.head; q; q = q->next)
 		sip_timer_cancel(auth_wheel, &q->tm);
+	for (struct auth_ncq *q = NQ.head; q; q = q->next)
+		sip_timer_cancel(auth_wheel, &q->tm);
 	auth_wheel = NULL;
 }
 
@@ -162,6 +216,10 @@ static void auth_module_destroy(void)
 	atomic_store(&auth_warned, false);
 	AW.d = NULL;
 	AW.st = NULL;
+	SW.d = NULL;
+	SW.st = NULL;
+	auth_nc_store = false;
+	atomic_store(&auth_store_failing, false);
 	pthread_mutex_lock(&auth_cache_mu);
 	auth_cache_clear();
 	pthread_mutex_unlock(&auth_cache_mu);
@@ -541,6 +599,131 @@ int64_t sipcc_fn_does_uri_exist(struct sip_ctx *ctx, const char *s, size_t len)
 	return r->disabled ? SIPCC_AUTH_USER_DISABLED : SIPCC_AUTH_OK;
 }
 
+/* ---- nonce-counts in the cluster's store (see the top of the file) ---- */
+
+/* Store worker: compare and set the highest count of the nonce, in one
+ * script. The key expires when the nonce is stale anyway. */
+static int auth_nc_job_run(db *d, void *arg)
+{
+	struct auth_ncq *q = arg;
+	if (SW.d != d) {
+		SW.d = d;
+		SW.st = NULL;
+	}
+	int rc = SIP_OK;
+	if (!SW.st)
+		rc = db_prepare(d, "EVAL 'local c = tonumber(redis.call(\"GET\", KEYS[1]) or \"0\")"
+			" if c >= tonumber(ARGV[1]) then return 0 end"
+			" redis.call(\"SET\", KEYS[1], ARGV[1], \"EX\", ARGV[2]) return 1' 1 $1 $2 $3",
+			&SW.st);
+	if (rc == SIP_OK)
+		rc = db_bind_text(SW.st, 1, sip_str_make(q->key, strlen(q->key)));
+	if (rc == SIP_OK)
+		rc = db_bind_int(SW.st, 2, q->nc);
+	if (rc == SIP_OK)
+		rc = db_bind_int(SW.st, 3, q->ttl_s);
+	if (rc == SIP_OK)
+		rc = db_step(SW.st);
+	if (rc == DB_ROW) {
+		q->verdict = db_column_int(SW.st, 0) == 1;
+		rc = SIP_OK;
+	} else if (rc == SIP_OK) {
+		rc = SIP_EDB;       /* the script always answers */
+	}
+	if (SW.st)
+		db_reset(SW.st);
+	return rc;
+}
+
+/* Resume q's request with verdict (1, 0, or the failure's status) in its
+ * auth state. The store's failures are logged once per outage. */
+static void auth_nc_resume(struct auth_ncq *q, int verdict)
+{
+	q->waiter_run = true;
+	for (struct auth_ncq **pp = &NQ.head; *pp; pp = &(*pp)->next)
+		if (*pp == q) {
+			*pp = q->next;
+			NQ.n--;
+			break;
+		}
+	sip_timer_cancel(auth_wheel, &q->tm);
+	if (verdict < 0) {
+		if (!atomic_exchange(&auth_store_failing, true))
+			LOG_WARN("auth: cannot check nonce-counts in the cluster store: %s; "
+				 "authenticated requests are answered 503", sip_strerror(verdict));
+	} else if (atomic_exchange(&auth_store_failing, false)) {
+		LOG_NOTICE("auth: the cluster store checks nonce-counts again");
+	}
+	if (proxy_db_stopping())        /* at shutdown the proxy frees it */
+		return;
+	struct auth_ctx *st = auth_cur(q->ctx);
+	if (st)
+		st->nc_verdict = verdict;
+	proxy_resume(q->ctx);
+}
+
+/* Loop thread (the worker that asked): the store answered, or failed. */
+static void auth_nc_job_done(int status, void *arg)
+{
+	struct auth_ncq *q = arg;
+	if (!q->waiter_run)
+		auth_nc_resume(q, status == SIP_OK ? q->verdict : status);
+	sip_mem_free(q);
+}
+
+static void auth_nc_timeout(sip_timer *tm, void *arg)
+{
+	(void)tm;
+	auth_nc_resume(arg, SIP_ETIMEOUT);
+}
+
+/* Whether nonce-count nc of the nonce with sequence seq is new: 1 yes, 0
+ * a replay; with the store SIP_AGAIN when the message now waits for its
+ * answer (the route asks again and finds it in st), or the status that
+ * kept the count from being checked. */
+static int auth_nc_check(struct sip_ctx *ctx, struct auth_ctx *st, sip_str nonce, uint32_t seq,
+			 uint32_t nc)
+{
+	if (!auth_nc_store)
+		return auth_nc_accept(seq, nc);
+	if (st->nc_val == nc && nonce.len == AUTH_NONCE_LEN
+	    && memcmp(st->nc_nonce, nonce.s, AUTH_NONCE_LEN) == 0)
+		return st->nc_verdict;
+	if (NQ.n >= AUTH_MAX_QUERIES)
+		return SIP_ELIMIT;
+	int rc = proxy_wait(ctx);
+	if (rc != SIP_OK)
+		return rc;
+	struct auth_ncq *q = sip_mem_alloc(sizeof *q);
+	if (!q) {
+		proxy_wait_cancel(ctx);
+		return SIP_NOMEM;
+	}
+	memset(q, 0, sizeof *q);
+	q->ctx = ctx;
+	q->nc = nc;
+	q->ttl_s = (int64_t)auth_conf.nonce_expire + 2;
+	snprintf(q->key, sizeof q->key, "sipcc:nc:%.*s", (int)nonce.len, nonce.s);
+	if ((rc = proxy_store_submit(auth_nc_job_run, auth_nc_job_done, q)) != SIP_OK) {
+		sip_mem_free(q);
+		proxy_wait_cancel(ctx);
+		if (!atomic_exchange(&auth_store_failing, true))
+			LOG_WARN("auth: cannot check nonce-counts in the cluster store: %s; "
+				 "authenticated requests are answered 503", sip_strerror(rc));
+		return rc == SIP_ESTATE ? SIP_EDBDOWN : rc;
+	}
+	sip_timer_init(&q->tm, auth_nc_timeout, q);
+	sip_timer_add(auth_wheel, &q->tm, AUTH_DB_WAIT_MS);
+	q->next = NQ.head;
+	NQ.head = q;
+	NQ.n++;
+	memcpy(st->nc_nonce, nonce.s, AUTH_NONCE_LEN);
+	st->nc_nonce[AUTH_NONCE_LEN] = '\0';
+	st->nc_val = nc;
+	st->nc_verdict = SIP_AGAIN;
+	return SIP_AGAIN;
+}
+
 /* A failed check of credentials, at notice: what fail2ban-style tools
  * match. The source comes first and the client's strings last and
  * escaped, so nothing a client sends can forge the address a filter
@@ -644,7 +827,14 @@ static int64_t auth_authorize(struct sip_ctx *ctx, const char *rs, size_t rlen,
 	}
 	/* Only now does the nonce-count move, so forged requests cannot use
 	 * up a client's counts. Without qop the nonce is good once. */
-	if (!auth_nc_accept(seq, c.qop.len ? c.nc_val : 1)) {
+	int nv = auth_nc_check(ctx, st, c.nonce, seq, c.qop.len ? c.nc_val : 1);
+	if (nv == SIP_AGAIN)
+		return SIPCC_AUTH_ERROR;    /* the message waits; the route asks again */
+	if (nv < 0) {
+		st->db_error = true;        /* logged once per outage by auth_nc_check */
+		return SIPCC_AUTH_ERROR;
+	}
+	if (!nv) {
 		auth_log_failure(ctx, &c, realm, "replayed nonce-count");
 		return SIPCC_AUTH_INVALID_NONCE;
 	}

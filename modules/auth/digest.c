@@ -229,6 +229,9 @@ static struct {
 	unsigned char secret[32];
 	_Atomic uint32_t seq;
 	_Atomic bool ready;
+	/* The nonce-counts are kept in the cluster's store (auth_fn.c), not
+	 * in the slots: a nonce issued by another proxy has none here. */
+	_Atomic bool shared_nc;
 	/* Per slot: the sequence number of the nonce that owns it (high 32
 	 * bits) and the highest nc accepted for it (low 32 bits), one word
 	 * so that a check and its update are one compare-and-swap. */
@@ -239,7 +242,17 @@ static struct {
 
 void auth_nonce_init(void)
 {
-	if (RAND_bytes(N.secret, sizeof N.secret) != 1) {
+	auth_nonce_init_shared(NULL, false);
+}
+
+void auth_nonce_init_shared(const char *secret, bool shared_nc)
+{
+	atomic_store_explicit(&N.shared_nc, shared_nc, memory_order_relaxed);
+	if (secret && *secret) {
+		/* The key every proxy of the cluster derives alike. */
+		unsigned int n = 0;
+		EVP_Digest(secret, strlen(secret), N.secret, &n, EVP_sha256(), NULL);
+	} else if (RAND_bytes(N.secret, sizeof N.secret) != 1) {
 		/* No entropy source: still unpredictable enough per boot for a
 		 * nonce, never for a key; the HMAC then only binds the format. */
 		for (size_t i = 0; i < sizeof N.secret; i++)
@@ -286,12 +299,20 @@ void auth_nonce_make(int64_t now, char out[AUTH_NONCE_LEN + 1])
 {
 	if (!atomic_load_explicit(&N.ready, memory_order_acquire))
 		auth_nonce_init();
-	uint32_t seq = atomic_fetch_add_explicit(&N.seq, 1, memory_order_relaxed) + 1;
+	bool shared = atomic_load_explicit(&N.shared_nc, memory_order_relaxed);
+	uint32_t seq;
+	/* Proxies sharing the secret count from their own random starts:
+	 * consecutive numbers could meet, a random draw for each nonce
+	 * (one in 2^32 within a second) does not. */
+	if (!shared || RAND_bytes((unsigned char *)&seq, sizeof seq) != 1)
+		seq = atomic_fetch_add_explicit(&N.seq, 1, memory_order_relaxed) + 1;
 	auth_put_hex32(out, (uint32_t)now);
 	auth_put_hex32(out + 8, seq);
 	auth_nonce_mac(out, out + 16);
 	out[AUTH_NONCE_LEN] = '\0';
-	atomic_store_explicit(&N.slot[seq % AUTH_NC_SLOTS], AUTH_SLOT(seq, 0), memory_order_relaxed);
+	if (!shared)
+		atomic_store_explicit(&N.slot[seq % AUTH_NC_SLOTS], AUTH_SLOT(seq, 0),
+				      memory_order_relaxed);
 }
 
 enum auth_nonce_check auth_nonce_check(sip_str nonce, int64_t now, uint32_t *seq)
@@ -307,6 +328,8 @@ enum auth_nonce_check auth_nonce_check(sip_str nonce, int64_t now, uint32_t *seq
 	int64_t age = (int64_t)(uint32_t)((uint32_t)now - ts);
 	if (age > (int64_t)auth_conf.nonce_expire)
 		return AUTH_NONCE_STALE;
+	if (atomic_load_explicit(&N.shared_nc, memory_order_relaxed))
+		return AUTH_NONCE_OK;
 	if (atomic_load_explicit(&N.slot[*seq % AUTH_NC_SLOTS], memory_order_relaxed) >> 32 != *seq)
 		return AUTH_NONCE_STALE;
 	return AUTH_NONCE_OK;

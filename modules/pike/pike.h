@@ -36,6 +36,7 @@ typedef struct pike_table {
 	uint32_t density;                       /* requests a window may hold */
 	uint32_t max;                           /* sources kept at most */
 	unsigned n;
+	uint32_t rgen;                          /* the other proxies' counts in use */
 } pike_table;
 
 /* An empty table. SIP_OK, SIP_EINVAL for a zero window or max, SIP_NOMEM. */
@@ -53,6 +54,38 @@ bool pike_table_hit(pike_table *p, const tp_addr_key *k, uint64_t now, bool rese
 uint32_t pike_table_load(const pike_table *p, const tp_addr_key *k, uint64_t now);
 /* Forget the sources without a request for two windows; how many went. */
 unsigned pike_table_sweep(pike_table *p, uint64_t now);
+
+/* ---- several proxies sharing a store (pike_fn.c) ----
+ *
+ * Each proxy counts on its own and, every few hundred milliseconds, adds
+ * what it counted since to the store's count of each window (windows on
+ * the wall clock, the same on every proxy) and reads back the totals. A
+ * source's estimate is then its requests here plus the other proxies'
+ * as last read (the totals less this proxy's part), for the current
+ * window and the one before. */
+
+/* What one source's push says: the window, what this proxy adds to it
+ * and to the one before since its last push, and its counts of both
+ * after (its part of the totals the store gives back). */
+typedef struct pike_push {
+	uint64_t win;
+	uint32_t add, add_prev;
+	uint32_t mine, mine_prev;
+} pike_push;
+
+/* For each source with a request at since or later (newest first, at
+ * most max) and counts it has not pushed: fill a push, count it as
+ * pushed, and call fn. Returns how many. */
+unsigned pike_table_push(pike_table *p, uint64_t now, uint64_t since, unsigned max,
+			 void (*fn)(const tp_addr_key *k, const pike_push *ps, void *arg), void *arg);
+/* The store's totals for the windows of ps (every proxy's, this one's
+ * push included): the rest of them becomes k's count of the other
+ * proxies (nothing when k is no longer kept). */
+void pike_table_remote(pike_table *p, const tp_addr_key *k, const pike_push *ps, uint64_t total,
+		       uint64_t total_prev);
+/* Forget every source's count of the other proxies (the store is down):
+ * estimates are this proxy's alone until the next totals. */
+void pike_table_forget_remote(pike_table *p);
 
 static inline unsigned pike_table_count(const pike_table *p)
 {

@@ -12,6 +12,12 @@ struct pike_src {
 	uint64_t win;               /* index of the current window (now / window) */
 	uint32_t cur, prev;         /* requests in it and in the one before */
 	uint64_t last_ms;           /* the last request */
+	/* Several proxies: this proxy's counts of window swin and the one
+	 * before as pushed (swin 0: none), and the other proxies' of rwin
+	 * and the one before (used while rgen is the table's). */
+	uint64_t swin, rwin;
+	uint32_t s_cur, s_prev, r_cur, r_prev;
+	uint32_t rgen;
 };
 
 int pike_table_init(pike_table *p, uint32_t window_ms, uint32_t density, uint32_t max)
@@ -22,6 +28,7 @@ int pike_table_init(pike_table *p, uint32_t window_ms, uint32_t density, uint32_
 	p->window_ms = window_ms;
 	p->density = density;
 	p->max = max;
+	p->rgen = 1;
 	return sip_htable_init(&p->t, 8);
 }
 
@@ -91,18 +98,38 @@ static void src_advance(const pike_table *p, struct pike_src *s, uint64_t now)
 	s->win = w;
 }
 
+/* The other proxies' counts of window w and the one before, as last read. */
+static void src_others(const pike_table *p, const struct pike_src *s, uint64_t w, uint64_t *cur,
+		       uint64_t *prev)
+{
+	*cur = *prev = 0;
+	if (s->rgen != p->rgen)
+		return;
+	if (s->rwin == w) {
+		*cur = s->r_cur;
+		*prev = s->r_prev;
+	} else if (s->rwin + 1 == w) {
+		*prev = s->r_cur;
+	}
+}
+
 /* The requests of the last window: all of the current one, and of the
- * previous one the part that still lies within a window from now. */
+ * previous one the part that still lies within a window from now; with
+ * the other proxies' counts added. */
 static uint32_t src_estimate(const pike_table *p, const struct pike_src *s, uint64_t now)
 {
 	uint64_t w = now / p->window_ms;
-	uint32_t cur = s->cur, prev = s->prev;
+	uint64_t cur = s->cur, prev = s->prev, ocur, oprev;
 	if (w != s->win) {
 		prev = w == s->win + 1 ? cur : 0;
 		cur = 0;
 	}
+	src_others(p, s, w, &ocur, &oprev);
+	cur += ocur;
+	prev += oprev;
 	uint64_t left = p->window_ms - now % p->window_ms;
-	return cur + (uint32_t)((uint64_t)prev * left / p->window_ms);
+	uint64_t e = cur + prev * left / p->window_ms;
+	return e > UINT32_MAX ? UINT32_MAX : (uint32_t)e;
 }
 
 bool pike_table_hit(pike_table *p, const tp_addr_key *k, uint64_t now, bool reset)
@@ -128,8 +155,13 @@ bool pike_table_hit(pike_table *p, const tp_addr_key *k, uint64_t now, bool rese
 		s->cur++;
 	if (src_estimate(p, s, now) <= p->density)
 		return true;
-	if (reset)
+	if (reset) {
+		/* Counted again from zero, here and as pushed: what the store
+		 * has of it stays there (the others find it hot too). */
 		s->cur = s->prev = 0;
+		s->swin = 0;
+		s->rgen = 0;
+	}
 	return false;
 }
 
@@ -147,4 +179,64 @@ unsigned pike_table_sweep(pike_table *p, uint64_t now)
 		n++;
 	}
 	return n;
+}
+
+/* This proxy's counts of window w and the one before as pushed. */
+static void src_sent(const struct pike_src *s, uint64_t w, uint32_t *cur, uint32_t *prev)
+{
+	*cur = *prev = 0;
+	if (!s->swin)
+		return;
+	if (s->swin == w) {
+		*cur = s->s_cur;
+		*prev = s->s_prev;
+	} else if (s->swin + 1 == w) {
+		*prev = s->s_cur;
+	}
+}
+
+unsigned pike_table_push(pike_table *p, uint64_t now, uint64_t since, unsigned max,
+			 void (*fn)(const tp_addr_key *k, const pike_push *ps, void *arg), void *arg)
+{
+	unsigned n = 0;
+	for (struct pike_src *s = p->newest; s && s->last_ms >= since && n < max; s = s->older) {
+		src_advance(p, s, now);
+		uint32_t sc, sp;
+		src_sent(s, s->win, &sc, &sp);
+		pike_push ps = {
+			.win = s->win,
+			.add = s->cur > sc ? s->cur - sc : 0,
+			.add_prev = s->prev > sp ? s->prev - sp : 0,
+		};
+		if (!ps.add && !ps.add_prev)
+			continue;
+		ps.mine = sc + ps.add;
+		ps.mine_prev = sp + ps.add_prev;
+		s->swin = s->win;
+		s->s_cur = ps.mine;
+		s->s_prev = ps.mine_prev;
+		fn(&s->key, &ps, arg);
+		n++;
+	}
+	return n;
+}
+
+void pike_table_remote(pike_table *p, const tp_addr_key *k, const pike_push *ps, uint64_t total,
+		       uint64_t total_prev)
+{
+	struct pike_src *s = src_find(p, k);
+	if (!s)
+		return;
+	uint64_t oc = total > ps->mine ? total - ps->mine : 0;
+	uint64_t op = total_prev > ps->mine_prev ? total_prev - ps->mine_prev : 0;
+	s->rwin = ps->win;
+	s->r_cur = oc > UINT32_MAX ? UINT32_MAX : (uint32_t)oc;
+	s->r_prev = op > UINT32_MAX ? UINT32_MAX : (uint32_t)op;
+	s->rgen = p->rgen;
+}
+
+void pike_table_forget_remote(pike_table *p)
+{
+	if (++p->rgen == 0)
+		p->rgen = 1;
 }

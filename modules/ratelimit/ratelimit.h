@@ -54,10 +54,21 @@ typedef struct rl_pipe {
 	uint32_t limit;                         /* requests per second */
 	uint64_t win;                           /* current second (now / 1000) */
 	uint32_t cur, prev;                     /* requests offered in it and the one before */
-	uint32_t cur_passed;                    /* TAILDROP: requests passed in it */
-	uint64_t tokens;                        /* TOKEN_BUCKET: thousandths of a token */
+	uint32_t cur_passed, prev_passed;       /* requests passed in it and the one before */
+	int64_t tokens;                         /* TOKEN_BUCKET: thousandths of a token;
+						 * below 0 when the other proxies took
+						 * more than there were (at most a bucket) */
 	uint64_t filled_ms;                     /* TOKEN_BUCKET: last refill */
 	uint64_t passed, refused;               /* since the pipe was made */
+	uint64_t last_ms;                       /* the last check */
+	/* Several proxies: this proxy's counts (offered, passed) of second
+	 * swin and the one before as pushed to the store (swin 0: none), and
+	 * the other proxies' of rwin and the one before as last read (used
+	 * while rgen is the table's). */
+	uint64_t swin, rwin;
+	uint32_t s_o, s_p, s_prev_o, s_prev_p;
+	uint32_t r_o, r_p, r_prev_o, r_prev_p;
+	uint32_t rgen;
 	size_t name_len;
 	char name[];
 } rl_pipe;
@@ -68,6 +79,7 @@ typedef struct rl_table {
 	uint32_t max;
 	unsigned n;
 	uint64_t rnd;                           /* RED's random numbers (xorshift) */
+	uint32_t rgen;                          /* the other proxies' counts in use */
 } rl_table;
 
 /* An empty table of at most max pipes, RED drawing from seed (not 0).
@@ -87,6 +99,44 @@ rl_pipe *rl_table_find(const rl_table *t, sip_str name);
 /* Requests offered to p over the last second (sliding, refused ones
  * included). */
 uint32_t rl_pipe_load(const rl_pipe *p, uint64_t now);
+/* The same with the other proxies' requests as last read from the store. */
+uint32_t rl_pipe_load_all(const rl_table *t, const rl_pipe *p, uint64_t now);
+
+/* ---- several proxies sharing a store (rl_fn.c) ----
+ *
+ * Each proxy decides on its own counts plus the other proxies' as last
+ * read from the store: every few hundred milliseconds it adds what it
+ * counted since to the store's counts of each second (on the wall clock,
+ * the same on every proxy) and reads back the totals. TAILDROP then
+ * passes while the passed requests of the second over all proxies are
+ * under the limit, RED measures the load over all of them, and
+ * TOKEN_BUCKET takes the other proxies' passed requests out of its
+ * tokens when it learns of them. */
+
+/* What one pipe's push says: the second, what this proxy adds to it and
+ * to the second before (offered, passed) since its last push, and its
+ * counts of both after (its part of the totals the store gives back). */
+typedef struct rl_push {
+	uint64_t win;
+	uint32_t add_o, add_p, add_prev_o, add_prev_p;
+	uint32_t mine_o, mine_p, mine_prev_o, mine_prev_p;
+} rl_push;
+
+/* For each pipe checked at since or later (most recent first, at most
+ * max) with counts it has not pushed: fill a push, count it as pushed,
+ * and call fn with its name. Returns how many. */
+unsigned rl_table_push(rl_table *t, uint64_t now, uint64_t since, unsigned max,
+		       void (*fn)(sip_str name, const rl_push *ps, void *arg), void *arg);
+/* The store's totals for the seconds of ps (every proxy's, this one's
+ * push included): the rest of them becomes p's counts of the other
+ * proxies; a TOKEN_BUCKET pipe gives up a token for each request they
+ * passed since it last heard of them. */
+void rl_pipe_remote(rl_table *t, rl_pipe *p, const rl_push *ps, uint64_t tot_o, uint64_t tot_p,
+		    uint64_t tot_prev_o, uint64_t tot_prev_p);
+/* Forget every pipe's counts of the other proxies (the store is down):
+ * decisions are this proxy's alone until the next totals. */
+void rl_table_forget_remote(rl_table *t);
+
 /* "TAILDROP", "RED", "TOKEN_BUCKET"; and back (0 when unknown). */
 const char *rl_algo_name(int algo);
 int rl_algo_parse(const char *s);

@@ -15,6 +15,9 @@
 #include "script/script.h"
 
 void reg_ctl_init(void);
+void reg_share_init(sip_timer_wheel *w);
+void reg_share_destroy(void);
+bool reg_share_on(void);
 
 /* Write-through off the loop, on the database worker. */
 static bool reg_writer_ready(void)
@@ -85,7 +88,12 @@ static void reg_module_init(sip_timer_wheel *w)
 	    proxy_event_wanted("registrar.contact_deleted") ||
 	    proxy_event_wanted("registrar.contact_expired"))
 		reg_on_change = reg_raise;
-	proxy_db_want(reg_on_db_ready);
+	/* Proxies sharing the location keep it in the store, not in the
+	 * database (reg_share.c). */
+	if (proxy_store_configured())
+		reg_share_init(w);
+	else
+		proxy_db_want(reg_on_db_ready);
 	reg_ctl_init();
 }
 
@@ -93,6 +101,7 @@ static void reg_module_destroy(void)
 {
 	reg_timer_stop();
 	reg_on_change = NULL;
+	reg_share_destroy();
 	reg_set_writer(NULL);
 	reg_set_db(NULL);
 	reg_tables_destroy();
@@ -116,7 +125,7 @@ int64_t sipcc_fn_save(struct sip_ctx *ctx, const char *tn, size_t tlen)
 	sip_msg *m = ctx->msg;
 	if (!m->is_request || m->method != SIP_METHOD_REGISTER || ctx->replied)
 		return 0;
-	if (proxy_db() && !proxy_db_ready()) {
+	if (!reg_share_on() && proxy_db() && !proxy_db_ready()) {
 		reg_reply(ctx, 503, "Service Unavailable", reg_retry_after);
 		return 0;
 	}

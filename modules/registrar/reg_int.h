@@ -55,6 +55,9 @@ reg_aor *reg_aor_find(reg_table *t, sip_str aor);
 reg_aor *reg_aor_add(reg_table *t, sip_str aor);
 /* Free a's bindings and take it out of t. */
 void reg_aor_drop(reg_table *t, reg_aor *a);
+/* Free a's bindings without telling anyone (memory made what the store
+ * holds); a stays in t. */
+void reg_aor_clear(reg_table *t, reg_aor *a);
 /* Take a out of t when it has no binding left. */
 void reg_aor_prune(reg_table *t, reg_aor *a);
 /* A binding with copies of f in one block (expires, cseq, q and flags
@@ -95,5 +98,29 @@ void reg_store_retry(reg_table *t);
 /* Forget the addresses-of-record waiting to be written again (their
  * table is gone). */
 void reg_store_forget(void);
+/* This proxy's name as bindings store it (reg_set_share; empty without
+ * sharing). */
+sip_str reg_own_node(void);
+
+/* One binding as the store gives it back; the strings point into the
+ * statement's row or into a copy. */
+struct reg_row {
+	sip_str aor, f[REG_NFIELDS];
+	int64_t expires, q, cseq, flags;
+};
+
+/* The value of binding c's field in a Redis hash: its columns but the
+ * Contact (the field's name) as netstrings ("LEN:BYTES,"): expires, q,
+ * cseq, flags, Call-ID, Path, received, User-Agent, parameters, node.
+ * Writes at most size bytes to buf; returns the length it needs (more
+ * than size: nothing usable was written). */
+size_t reg_redis_encode(const reg_contact *c, char *buf, size_t size);
+/* Read value v (reg_redis_encode's) into r: all but r->aor and
+ * r->f[REG_CONTACT], which are the caller's; the strings point into v.
+ * False when v is malformed. */
+bool reg_redis_decode(sip_str v, struct reg_row *r);
+/* One netstring of s at buf + *len when it fits in size (*len grows by
+ * its length in any case). */
+void reg_netstring(char *buf, size_t size, size_t *len, sip_str s);
 
 #endif

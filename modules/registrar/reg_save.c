@@ -332,6 +332,7 @@ static void reg_apply(reg_table *t, sip_msg *m, sip_str aor, const struct reg_wa
 		sip_str f[REG_NFIELDS] = {
 			[REG_CONTACT] = w[i].uri, [REG_CALLID] = m->callid, [REG_PATH] = path,
 			[REG_RECEIVED] = received, [REG_UA] = ua, [REG_PARAMS] = w[i].params,
+			[REG_NODE] = reg_own_node(),
 		};
 		if (!(fresh[i] = reg_contact_new(f))) {
 			while (i--)

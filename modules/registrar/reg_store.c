@@ -4,11 +4,20 @@
  * bindings, in one transaction), so it is correct whatever the rows held
  * before and needs no backend's upsert syntax. The same job runs on the
  * database worker, queued in order behind the other writes, or, without a
- * worker, at once on the caller's handle. */
+ * worker, at once on the caller's handle.
+ *
+ * Proxies sharing the location (reg_set_share) write the same way, to a
+ * store several of them use: a SQL store's location table, with a
+ * pg_notify in the write's transaction, or Redis hashes written by one
+ * script that also publishes the change. reg_sync_async() reads an
+ * address-of-record back (or all of them) when another proxy announced a
+ * change, and makes memory what the store holds. */
 #include "registrar/reg_int.h"
 
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include "core/log.h"
 #include "core/status.h"
 #include "core/worker.h"
@@ -34,6 +43,7 @@ static const struct reg_writer *reg_writer_get(void)
  * queued job does not see later changes to memory. */
 struct reg_snap {
 	int64_t sweep;
+	int status;                    /* in a batch: how its write went */
 	unsigned n;
 	size_t aor_len;
 	reg_contact **c;
@@ -55,13 +65,45 @@ static struct {
 	bool overflow_logged;
 } reg_dirty = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
+/* Where the bindings go (reg_set_share): set at start-up, before the
+ * writer and the workers, read by every worker after. */
+static struct {
+	enum reg_share how;
+	bool notify;
+	size_t node_len;
+	char node[128];
+} reg_share;
+
+void reg_set_share(enum reg_share how, bool notify, const char *node)
+{
+	reg_share.how = how;
+	reg_share.notify = notify && how == REG_SHARE_SQL;
+	size_t n = how != REG_SHARE_NONE && node ? strlen(node) : 0;
+	if (n >= sizeof reg_share.node)
+		n = sizeof reg_share.node - 1;
+	memcpy(reg_share.node, node ? node : "", n);
+	reg_share.node[n] = '\0';
+	reg_share.node_len = n;
+}
+
+sip_str reg_own_node(void)
+{
+	return sip_str_make(reg_share.node, reg_share.node_len);
+}
+
+bool reg_contact_mine(const reg_contact *c)
+{
+	sip_str n = reg_field(c, REG_NODE);
+	return reg_share.how == REG_SHARE_NONE || !n.len || sip_str_eq(n, reg_own_node());
+}
+
 /* The statements of the jobs, prepared on the handle they last ran on:
  * the worker's (only its thread touches them then) or reg_db. Forgotten
  * at reg_set_writer() and, without a worker, at reg_set_db(), which are
  * called while no job runs. */
 static struct {
 	db *d;
-	db_stmt *del_aor, *ins, *del_expired;
+	db_stmt *del_aor, *ins, *del_expired, *notify;
 } reg_st;
 
 static void reg_st_forget(void)
@@ -118,25 +160,148 @@ int reg_store_ready(void)
  * which an upsert cannot do; a retried or reordered job still leaves the
  * rows equal to memory; and it costs the same statements (one delete and
  * one insert per binding, against one upsert per binding and a delete of
- * the others). */
+ * the others). node is the proxy the binding was registered through. */
 #define REG_INSERT \
 	"INSERT INTO location (aor, contact, expires, q, callid, cseq, path, received," \
-	" user_agent, flags, params, instance, reg_id)" \
-	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+	" user_agent, flags, params, instance, reg_id, node)" \
+	" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+
+/* Redis (db/db.h): the write of an address-of-record, $1 the aor, $2
+ * when its hash expires (Unix time), $3 its bindings as netstring pairs
+ * (the Contact URI, reg_redis_encode's value). The hash is replaced
+ * whole, as the SQL write replaces the rows, the index follows it, and
+ * the change is published, in one script: atomic. */
+#define REG_REDIS_WRITE \
+	"EVAL 'local k = \"" REG_REDIS_PREFIX "\" .. ARGV[1] " \
+	"redis.call(\"DEL\", k) " \
+	"local p, i, n = ARGV[3], 1, 0 " \
+	"local function ns() local c = string.find(p, \":\", i, true) " \
+	"local l = tonumber(string.sub(p, i, c - 1)) local v = string.sub(p, c + 1, c + l) " \
+	"i = c + l + 2 return v end " \
+	"while i <= #p do local f = ns() local v = ns() redis.call(\"HSET\", k, f, v) n = n + 1 end " \
+	"if n > 0 then redis.call(\"EXPIREAT\", k, ARGV[2]) " \
+	"redis.call(\"ZADD\", \"" REG_REDIS_INDEX "\", ARGV[2], ARGV[1]) " \
+	"else redis.call(\"ZREM\", \"" REG_REDIS_INDEX "\", ARGV[1]) end " \
+	"redis.call(\"PUBLISH\", \"" REG_SHARE_CHANNEL_REDIS "\", ARGV[1]) " \
+	"return n' 0 $1 $2 $3"
+/* The bindings of one address-of-record ($1) as rows (aor, contact,
+ * value), and of all of them (expired entries of the index dropped
+ * first, $1 the time now). */
+#define REG_REDIS_READ_AOR \
+	"EVAL 'local h = redis.call(\"HGETALL\", \"" REG_REDIS_PREFIX "\" .. ARGV[1]) " \
+	"local r = {} for j = 1, #h, 2 do r[#r + 1] = {ARGV[1], h[j], h[j + 1]} end " \
+	"return r' 0 $1"
+#define REG_REDIS_READ_ALL \
+	"EVAL 'redis.call(\"ZREMRANGEBYSCORE\", \"" REG_REDIS_INDEX "\", \"-inf\", ARGV[1]) " \
+	"local a = redis.call(\"ZRANGE\", \"" REG_REDIS_INDEX "\", 0, -1) local r = {} " \
+	"for _, x in ipairs(a) do local h = redis.call(\"HGETALL\", \"" REG_REDIS_PREFIX "\" .. x) " \
+	"for j = 1, #h, 2 do r[#r + 1] = {x, h[j], h[j + 1]} end end " \
+	"return r' 0 $1"
+/* The sweep's part in Redis: the hashes expire by themselves. */
+#define REG_REDIS_EXPIRE "ZREMRANGEBYSCORE " REG_REDIS_INDEX " -inf $1"
+
+#define REG_SELECT \
+	"SELECT aor, contact, expires, q, callid, cseq, path, received," \
+	" user_agent, flags, params, node FROM location WHERE expires > $1"
 
 static int reg_prepare(db *d)
 {
 	if (reg_st.d == d && reg_st.ins)
 		return SIP_OK;
 	reg_st_forget();
-	int rc = db_prepare(d, REG_INSERT, &reg_st.ins);
+	int rc;
+	if (reg_share.how == REG_SHARE_REDIS) {
+		rc = db_prepare(d, REG_REDIS_WRITE, &reg_st.ins);
+		if (rc == SIP_OK)
+			rc = db_prepare(d, REG_REDIS_EXPIRE, &reg_st.del_expired);
+		if (rc == SIP_OK)
+			reg_st.d = d;
+		return rc;
+	}
+	rc = db_prepare(d, REG_INSERT, &reg_st.ins);
 	if (rc == SIP_OK)
 		rc = db_prepare(d, "DELETE FROM location WHERE aor = $1", &reg_st.del_aor);
 	if (rc == SIP_OK)
 		rc = db_prepare(d, "DELETE FROM location WHERE expires <= $1", &reg_st.del_expired);
+	if (rc == SIP_OK && reg_share.notify)
+		rc = db_prepare(d, "SELECT pg_notify('" REG_SHARE_CHANNEL_SQL "', $1)", &reg_st.notify);
 	if (rc == SIP_OK)
 		reg_st.d = d;
 	return rc;
+}
+
+void reg_netstring(char *buf, size_t size, size_t *len, sip_str s)
+{
+	char head[24];
+	int h = snprintf(head, sizeof head, "%zu:", s.len);
+	size_t need = (size_t)h + s.len + 1;
+	if (buf && *len + need <= size) {
+		memcpy(buf + *len, head, (size_t)h);
+		if (s.len)
+			memcpy(buf + *len + (size_t)h, s.s, s.len);
+		buf[*len + need - 1] = ',';
+	}
+	*len += need;
+}
+
+/* The fields of a binding's value after its numbers, in their order. */
+static const enum reg_field reg_redis_fields[] = {
+	REG_CALLID, REG_PATH, REG_RECEIVED, REG_UA, REG_PARAMS, REG_NODE
+};
+
+size_t reg_redis_encode(const reg_contact *c, char *buf, size_t size)
+{
+	size_t len = 0;
+	char num[4][24];
+	int64_t v[4] = { c->expires, c->q, c->cseq, (int64_t)c->flags };
+	for (int i = 0; i < 4; i++) {
+		int n = snprintf(num[i], sizeof num[i], "%lld", (long long)v[i]);
+		reg_netstring(buf, size, &len, sip_str_make(num[i], (size_t)n));
+	}
+	for (size_t i = 0; i < sizeof reg_redis_fields / sizeof reg_redis_fields[0]; i++)
+		reg_netstring(buf, size, &len, reg_field(c, reg_redis_fields[i]));
+	return len;
+}
+
+/* The next netstring of v from *pos into *out. */
+static bool reg_netstring_next(sip_str v, size_t *pos, sip_str *out)
+{
+	size_t i = *pos, n = 0, digits = 0;
+	while (i < v.len && v.s[i] >= '0' && v.s[i] <= '9' && digits < 6) {
+		n = n * 10 + (size_t)(v.s[i++] - '0');
+		digits++;
+	}
+	if (!digits || i >= v.len || v.s[i] != ':' || v.len - i - 1 < n + 1 || v.s[i + 1 + n] != ',')
+		return false;
+	*out = sip_str_make(v.s + i + 1, n);
+	*pos = i + 2 + n;
+	return true;
+}
+
+static bool reg_int_of(sip_str s, int64_t *out)
+{
+	bool neg = s.len && s.s[0] == '-';
+	uint64_t u;
+	if (!reg_parse_uint(neg ? sip_str_make(s.s + 1, s.len - 1) : s, &u) || u > INT64_MAX)
+		return false;
+	*out = neg ? -(int64_t)u : (int64_t)u;
+	return true;
+}
+
+bool reg_redis_decode(sip_str v, struct reg_row *r)
+{
+	size_t pos = 0;
+	sip_str f;
+	int64_t *num[4] = { &r->expires, &r->q, &r->cseq, &r->flags };
+	for (int i = 0; i < 4; i++)
+		if (!reg_netstring_next(v, &pos, &f) || !reg_int_of(f, num[i]))
+			return false;
+	for (size_t i = 0; i < sizeof reg_redis_fields / sizeof reg_redis_fields[0]; i++) {
+		if (!reg_netstring_next(v, &pos, &f))
+			return false;
+		r->f[reg_redis_fields[i]] = f;
+	}
+	return pos == v.len;
 }
 
 static int reg_bind_opt(db_stmt *st, int idx, sip_str v)
@@ -159,7 +324,8 @@ static int reg_db_insert(sip_str aor, const reg_contact *c)
 	    || (rc = db_bind_int(st, 10, (int32_t)c->flags))
 	    || (rc = reg_bind_opt(st, 11, reg_field(c, REG_PARAMS)))
 	    || (rc = reg_bind_opt(st, 12, reg_instance(c)))
-	    || (rc = db_bind_int(st, 13, (int32_t)reg_reg_id(c))))
+	    || (rc = db_bind_int(st, 13, (int32_t)reg_reg_id(c)))
+	    || (rc = reg_bind_opt(st, 14, reg_field(c, REG_NODE))))
 		return rc;
 	rc = db_step(st);
 	db_reset(st);
@@ -177,22 +343,72 @@ static int reg_db_run1(db_stmt *st, sip_str text, int64_t num)
 	return rc;
 }
 
+/* The write of s to Redis: its bindings not expired yet, one script. */
+static int reg_redis_write(struct reg_snap *s)
+{
+	int64_t now = (int64_t)time(NULL), last = 0;
+	size_t n = 0, vmax = 0;
+	for (unsigned i = 0; i < s->n; i++) {
+		if (s->c[i]->expires <= now)
+			continue;
+		size_t v = reg_redis_encode(s->c[i], NULL, 0);
+		reg_netstring(NULL, 0, &n, reg_field(s->c[i], REG_CONTACT));
+		reg_netstring(NULL, 0, &n, sip_str_make(NULL, v));
+		vmax = v > vmax ? v : vmax;
+		if (s->c[i]->expires > last)
+			last = s->c[i]->expires;
+	}
+	/* The pairs, then room for one value. */
+	char *buf = sip_mem_alloc(n + vmax + 1);
+	if (!buf)
+		return SIP_NOMEM;
+	char *val = buf + n;
+	size_t len = 0;
+	for (unsigned i = 0; i < s->n; i++) {
+		if (s->c[i]->expires <= now)
+			continue;
+		size_t v = reg_redis_encode(s->c[i], val, vmax);
+		reg_netstring(buf, n, &len, reg_field(s->c[i], REG_CONTACT));
+		reg_netstring(buf, n, &len, sip_str_make(val, v));
+	}
+	db_stmt *st = reg_st.ins;
+	int rc;
+	if ((rc = db_bind_text(st, 1, sip_str_make(s->aor, s->aor_len))) == SIP_OK &&
+	    (rc = db_bind_int(st, 2, last + REG_REDIS_MARGIN_S)) == SIP_OK &&
+	    (rc = db_bind_text(st, 3, sip_str_make(buf, len))) == SIP_OK)
+		rc = db_step(st);
+	db_reset(st);
+	sip_mem_free(buf);
+	return rc == DB_ROW ? SIP_OK : rc;
+}
+
 /* The job, on the worker's thread or the caller's: touches only d and
- * s. Every backend takes BEGIN/COMMIT and the statements as written. */
+ * s. Every backend takes BEGIN/COMMIT and the statements as written; the
+ * notification of a shared SQL store is sent at the COMMIT, so whoever
+ * reads the rows when it arrives finds the change. */
 static int reg_job_run(db *d, void *arg)
 {
 	struct reg_snap *s = arg;
 	int rc = reg_prepare(d);
 	if (rc != SIP_OK)
 		return rc;
-	if (s->sweep)
-		return reg_db_run1(reg_st.del_expired, SIP_STR_NULL, s->sweep);
+	if (s->sweep) {
+		rc = reg_db_run1(reg_st.del_expired, SIP_STR_NULL, s->sweep);
+		return rc == DB_ROW ? SIP_OK : rc;
+	}
+	if (reg_share.how == REG_SHARE_REDIS)
+		return reg_redis_write(s);
 	sip_str aor = sip_str_make(s->aor, s->aor_len);
 	if ((rc = db_exec(d, "BEGIN")) != SIP_OK)
 		return rc;
 	rc = reg_db_run1(reg_st.del_aor, aor, 0);
 	for (unsigned i = 0; i < s->n && rc == SIP_OK; i++)
 		rc = reg_db_insert(aor, s->c[i]);
+	if (rc == SIP_OK && reg_st.notify) {
+		rc = reg_db_run1(reg_st.notify, aor, 0);
+		if (rc == DB_ROW)
+			rc = SIP_OK;
+	}
 	if (rc == SIP_OK)
 		rc = db_exec(d, "COMMIT");
 	if (rc != SIP_OK && rc != SIP_EDBDOWN)
@@ -270,6 +486,18 @@ static void reg_dirty_add(sip_str aor)
 	pthread_mutex_unlock(&reg_dirty.mu);
 }
 
+/* Whether aor waits to be written again (memory holds what the store
+ * should). */
+static bool reg_dirty_has(sip_str aor)
+{
+	bool found = false;
+	pthread_mutex_lock(&reg_dirty.mu);
+	for (struct reg_dirty *e = reg_dirty.head; e && !found; e = e->next)
+		found = e->len == aor.len && memcmp(e->aor, aor.s, aor.len) == 0;
+	pthread_mutex_unlock(&reg_dirty.mu);
+	return found;
+}
+
 void reg_store_forget(void)
 {
 	pthread_mutex_lock(&reg_dirty.mu);
@@ -298,12 +526,20 @@ static void reg_job_done(int status, void *arg)
 }
 
 /* Queue job s, or without a worker run it now; s is consumed. The run's
- * status, or SIP_OK once queued (a refused job counts as a failed one). */
+ * status, or SIP_OK once queued; a job the worker refuses because the
+ * database is down or its queue full (the state changed since ready()
+ * said yes) is SIP_EDBDOWN, so the change is refused too (503) rather
+ * than kept by this proxy alone; another refusal counts as a failed
+ * write. */
 static int reg_job_start(struct reg_snap *s)
 {
 	const struct reg_writer *w = reg_writer_get();
 	if (w) {
 		int rc = w->submit(reg_job_run, reg_job_done, s);
+		if (rc == SIP_EDBDOWN || rc == SIP_ELIMIT) {
+			reg_snap_free(s);
+			return SIP_EDBDOWN;
+		}
 		if (rc != SIP_OK)
 			reg_job_done(rc, s);
 		return SIP_OK;
@@ -386,27 +622,59 @@ void reg_store_retry(reg_table *t)
 	pthread_mutex_unlock(&reg_dirty.mu);
 }
 
-/* One row of the location table as the loader reads it; the strings
- * point into the statement (reg_rows_read) or into a copy (the load off
- * the loop). */
-struct reg_row {
-	sip_str aor, f[REG_NFIELDS];
-	int64_t expires, q, cseq, flags;
-};
+/* Call each for every row of a Redis read (aor, contact, value) that has
+ * not expired at now; a malformed value is skipped. */
+static int reg_redis_rows(db_stmt *st, int64_t now, int (*each)(const struct reg_row *r, void *arg),
+			  void *arg)
+{
+	int rc;
+	while ((rc = db_step(st)) == DB_ROW) {
+		struct reg_row r = { .aor = db_column_text(st, 0) };
+		if (!reg_redis_decode(db_column_text(st, 2), &r)) {
+			LOG_WARN("registrar: a malformed binding of " SIP_STR_FMT " in the store; skipped",
+				 SIP_STR_ARG(r.aor));
+			continue;
+		}
+		r.f[REG_CONTACT] = db_column_text(st, 1);
+		if (r.expires <= now)
+			continue;
+		if ((rc = each(&r, arg)) < 0)
+			break;
+	}
+	return rc;
+}
 
-/* Call each for every unexpired row of the location table; stops at the
- * first negative return of each. SIP_OK or a negative status. */
-static int reg_rows_read(db *d, int64_t now, int (*each)(const struct reg_row *r, void *arg),
-			 void *arg)
+/* Call each for every unexpired binding in the store (aor NULL) or of
+ * aor; stops at the first negative return of each. SIP_OK or a negative
+ * status. */
+static int reg_rows_read(db *d, int64_t now, const sip_str *aor,
+			 int (*each)(const struct reg_row *r, void *arg), void *arg)
 {
 	db_stmt *st;
-	int rc = db_prepare(d, "SELECT aor, contact, expires, q, callid, cseq, path, received,"
-			    " user_agent, flags, params FROM location WHERE expires > $1", &st);
+	bool redis = reg_share.how == REG_SHARE_REDIS;
+	int rc;
+	if (redis && aor)
+		rc = db_prepare(d, REG_REDIS_READ_AOR, &st);
+	else if (redis)
+		rc = db_prepare(d, REG_REDIS_READ_ALL, &st);
+	else if (aor)
+		rc = db_prepare(d, REG_SELECT " AND aor = $2", &st);
+	else
+		rc = db_prepare(d, REG_SELECT, &st);
 	if (rc != SIP_OK)
 		return rc;
-	if ((rc = db_bind_int(st, 1, now)) != SIP_OK) {
+	if (redis)
+		rc = aor ? db_bind_text(st, 1, *aor) : db_bind_int(st, 1, now);
+	else if ((rc = db_bind_int(st, 1, now)) == SIP_OK && aor)
+		rc = db_bind_text(st, 2, *aor);
+	if (rc != SIP_OK) {
 		db_finalize(st);
 		return rc;
+	}
+	if (redis) {
+		rc = reg_redis_rows(st, now, each, arg);
+		db_finalize(st);
+		return rc < 0 ? rc : SIP_OK;
 	}
 	while ((rc = db_step(st)) == DB_ROW) {
 		struct reg_row r = {
@@ -418,6 +686,7 @@ static int reg_rows_read(db *d, int64_t now, int (*each)(const struct reg_row *r
 				[REG_RECEIVED] = db_column_text(st, 7),
 				[REG_UA] = db_column_text(st, 8),
 				[REG_PARAMS] = db_column_text(st, 10),
+				[REG_NODE] = db_column_text(st, 11),
 			},
 			.expires = db_column_int(st, 2),
 			.q = db_column_int(st, 3),
@@ -477,7 +746,7 @@ long reg_load(db *d, int64_t now)
 	struct reg_load_sync l = { reg_table_get(SIP_STR_LIT("location"), true), 0 };
 	if (!l.t)
 		return SIP_NOMEM;
-	int rc = reg_rows_read(d, now, reg_load_each, &l);
+	int rc = reg_rows_read(d, now, NULL, reg_load_each, &l);
 	return rc == SIP_OK ? l.n : rc;
 }
 
@@ -507,10 +776,11 @@ static sip_str reg_copy_str(char **p, sip_str s)
 	return out;
 }
 
-/* Worker thread: copy a row; the table is the loop's. */
+/* Worker thread: copy a row at the end of the list whose tail arg points
+ * to; the table is the loop's. */
 static int reg_load_copy(const struct reg_row *r, void *arg)
 {
-	struct reg_load_job *j = arg;
+	struct reg_row_copy ***tail = arg;
 	size_t n = r->aor.len;
 	for (int i = 0; i < REG_NFIELDS; i++)
 		n += r->f[i].len;
@@ -523,15 +793,15 @@ static int reg_load_copy(const struct reg_row *r, void *arg)
 	c->r.aor = reg_copy_str(&p, r->aor);
 	for (int i = 0; i < REG_NFIELDS; i++)
 		c->r.f[i] = reg_copy_str(&p, r->f[i]);
-	*j->tail = c;
-	j->tail = &c->next;
+	**tail = c;
+	*tail = &c->next;
 	return SIP_OK;
 }
 
 static int reg_load_run(db *d, void *arg)
 {
 	struct reg_load_job *j = arg;
-	j->status = reg_rows_read(d, j->now, reg_load_copy, j);
+	j->status = reg_rows_read(d, j->now, NULL, reg_load_copy, &j->tail);
 	return j->status;
 }
 
@@ -571,6 +841,248 @@ int reg_load_async(int64_t now, void (*done)(long n, void *arg), void *arg)
 	*j = (struct reg_load_job){ .now = now, .done = done, .arg = arg };
 	j->tail = &j->head;
 	int rc = w->submit(reg_load_run, reg_load_done, j);
+	if (rc != SIP_OK)
+		sip_mem_free(j);
+	return rc;
+}
+
+/* ---- memory made what the store holds (proxies sharing it) ---- */
+
+struct reg_sync_job {
+	int64_t now;
+	int status;
+	unsigned n;                    /* addresses-of-record; 0: all */
+	sip_str *aors;                 /* copies, in the job's block */
+	struct reg_row_copy *head, **tail;
+	void (*done)(long n, void *arg);
+	void *arg;
+};
+
+/* Worker thread: the rows of the job's addresses-of-record, copied. */
+static int reg_sync_run(db *d, void *arg)
+{
+	struct reg_sync_job *j = arg;
+	if (!j->n)
+		return j->status = reg_rows_read(d, j->now, NULL, reg_load_copy, &j->tail);
+	j->status = SIP_OK;
+	for (unsigned i = 0; i < j->n && j->status == SIP_OK; i++)
+		j->status = reg_rows_read(d, j->now, &j->aors[i], reg_load_copy, &j->tail);
+	return j->status;
+}
+
+/* Drop the bindings of a from memory unless it waits to be written. */
+static void reg_sync_clear(reg_table *t, reg_aor *a)
+{
+	if (reg_dirty_has(sip_str_make(a->aor, a->len)))
+		return;
+	reg_aor_clear(t, a);
+	reg_aor_prune(t, a);
+}
+
+/* Loop thread: what memory held of the job's addresses-of-record goes,
+ * what the store holds comes in, under one exclusive lock, so a lookup
+ * sees the bindings before or after, never none in between. */
+static void reg_sync_done(int status, void *arg)
+{
+	struct reg_sync_job *j = arg;
+	long n = status == SIP_OK ? j->status : status;
+	reg_table *t = n == SIP_OK ? reg_table_get(SIP_STR_LIT("location"), true) : NULL;
+	if (n == SIP_OK && !t)
+		n = SIP_NOMEM;
+	if (t) {
+		reg_table_wrlock(t);
+		if (!j->n) {
+			sip_hiter it;
+			sip_hiter_init(&it, &t->aors);
+			for (sip_hlink *l; (l = sip_hiter_next(&it));)
+				reg_sync_clear(t, SIP_HTABLE_ENTRY(l, reg_aor, hlink));
+		}
+		for (unsigned i = 0; i < j->n; i++) {
+			reg_aor *a = reg_aor_find(t, j->aors[i]);
+			if (a)
+				reg_sync_clear(t, a);
+		}
+	}
+	for (struct reg_row_copy *c = j->head, *next; c; c = next) {
+		next = c->next;
+		if (n >= 0 && !reg_dirty_has(c->r.aor)) {
+			int rc = reg_row_insert(t, &c->r);
+			n = rc < 0 ? rc : n + rc;
+		}
+		sip_mem_free(c);
+	}
+	if (t)
+		reg_table_unlock(t);
+	if (j->done)
+		j->done(n, j->arg);
+	sip_mem_free(j);
+}
+
+int reg_sync_async(const sip_str *aors, unsigned n, int64_t now,
+		   void (*done)(long n, void *arg), void *arg)
+{
+	const struct reg_writer *w = reg_writer_get();
+	if (!w || !w->ready())
+		return SIP_ESTATE;
+	size_t sz = sizeof(struct reg_sync_job) + (aors ? n : 0) * sizeof(sip_str);
+	for (unsigned i = 0; aors && i < n; i++)
+		sz += aors[i].len + 1;
+	struct reg_sync_job *j = sip_mem_alloc(sz);
+	if (!j)
+		return SIP_NOMEM;
+	*j = (struct reg_sync_job){ .now = now, .done = done, .arg = arg };
+	j->tail = &j->head;
+	if (aors && n) {
+		j->aors = (sip_str *)(j + 1);
+		char *p = (char *)(j->aors + n);
+		for (unsigned i = 0; i < n; i++) {
+			memcpy(p, aors[i].s, aors[i].len);
+			p[aors[i].len] = '\0';
+			j->aors[i] = sip_str_make(p, aors[i].len);
+			p += aors[i].len + 1;
+		}
+		j->n = n;
+	}
+	int rc = w->submit(reg_sync_run, reg_sync_done, j);
+	if (rc != SIP_OK)
+		sip_mem_free(j);
+	return rc;
+}
+
+/* ---- a Redis that lost the location ---- */
+
+/* Set by the first proxy to use a Redis store: a Redis that comes back
+ * without it restarted empty (no persistence) and lost every binding. */
+#define REG_REDIS_MARK \
+	"EVAL 'if redis.call(\"SET\", \"" REG_REDIS_EPOCH "\", ARGV[1], \"NX\") then return 1 end " \
+	"return 0' 0 $1"
+
+/* Addresses-of-record written back per job. */
+#define REG_BATCH 128
+
+struct reg_batch {
+	unsigned n;
+	struct reg_snap *s[REG_BATCH];
+};
+
+static int reg_batch_run(db *d, void *arg)
+{
+	struct reg_batch *b = arg;
+	int rc = SIP_OK;
+	for (unsigned i = 0; i < b->n; i++)
+		if ((b->s[i]->status = reg_job_run(d, b->s[i])) != SIP_OK)
+			rc = b->s[i]->status;
+	return rc;
+}
+
+static void reg_batch_done(int status, void *arg)
+{
+	struct reg_batch *b = arg;
+	for (unsigned i = 0; i < b->n; i++) {
+		if (status != SIP_OK && b->s[i]->status == SIP_OK)
+			b->s[i]->status = status;
+		reg_job_done(b->s[i]->status, b->s[i]);
+	}
+	sip_mem_free(b);
+}
+
+struct reg_republish {
+	const struct reg_writer *w;
+	struct reg_batch *b;
+	unsigned long n;
+};
+
+static void reg_republish_flush(struct reg_republish *r)
+{
+	if (!r->b)
+		return;
+	if (r->w->submit(reg_batch_run, reg_batch_done, r->b) != SIP_OK)
+		reg_batch_done(SIP_ELIMIT, r->b);
+	r->b = NULL;
+}
+
+/* Under the table's shared lock: queue a copy of a's bindings. */
+static void reg_republish_aor(const reg_aor *a, void *arg)
+{
+	struct reg_republish *r = arg;
+	unsigned n = 0;
+	for (const reg_contact *c = a->contacts; c; c = c->next)
+		n++;
+	const reg_contact **v = sip_mem_alloc((n ? n : 1) * sizeof *v);
+	if (!r->b && (r->b = sip_mem_alloc(sizeof *r->b)))
+		r->b->n = 0;
+	struct reg_snap *s = NULL;
+	if (v && r->b) {
+		n = 0;
+		for (const reg_contact *c = a->contacts; c; c = c->next)
+			v[n++] = c;
+		s = reg_snap_make(sip_str_make(a->aor, a->len), v, n);
+	}
+	sip_mem_free(v);
+	if (!s) {
+		reg_dirty_add(sip_str_make(a->aor, a->len));
+		return;
+	}
+	r->b->s[r->b->n++] = s;
+	r->n++;
+	if (r->b->n == REG_BATCH)
+		reg_republish_flush(r);
+}
+
+struct reg_mark_job {
+	int64_t result;
+	void (*done)(long r, void *arg);
+	void *arg;
+};
+
+static int reg_mark_run(db *d, void *arg)
+{
+	struct reg_mark_job *j = arg;
+	db_stmt *st;
+	int rc = db_prepare(d, REG_REDIS_MARK, &st);
+	if (rc != SIP_OK)
+		return rc;
+	if ((rc = db_bind_int(st, 1, (int64_t)time(NULL))) == SIP_OK && (rc = db_step(st)) == DB_ROW) {
+		j->result = db_column_int(st, 0);
+		rc = SIP_OK;
+	}
+	db_finalize(st);
+	return rc;
+}
+
+/* Loop thread: when the mark was missing, memory goes back to the store,
+ * queued before anything the caller queues next. */
+static void reg_mark_done(int status, void *arg)
+{
+	struct reg_mark_job *j = arg;
+	long r = status == SIP_OK ? (long)j->result : status;
+	reg_table *t = reg_table_get(SIP_STR_LIT("location"), false);
+	const struct reg_writer *w = reg_writer_get();
+	if (r == 1 && t && w) {
+		struct reg_republish rp = { w, NULL, 0 };
+		reg_table_foreach(t, reg_republish_aor, &rp);
+		reg_republish_flush(&rp);
+		if (rp.n)
+			LOG_NOTICE("registrar: the store had lost the location (restarted without its"
+				   " data); %lu addresses-of-record written back from memory", rp.n);
+	}
+	if (j->done)
+		j->done(r, j->arg);
+	sip_mem_free(j);
+}
+
+int reg_store_check_async(void (*done)(long r, void *arg), void *arg)
+{
+	const struct reg_writer *w = reg_writer_get();
+	if (reg_share.how != REG_SHARE_REDIS)
+		return SIP_DECLINED;
+	if (!w || !w->ready())
+		return SIP_ESTATE;
+	struct reg_mark_job *j = sip_mem_alloc(sizeof *j);
+	if (!j)
+		return SIP_NOMEM;
+	*j = (struct reg_mark_job){ 0, done, arg };
+	int rc = w->submit(reg_mark_run, reg_mark_done, j);
 	if (rc != SIP_OK)
 		sip_mem_free(j);
 	return rc;

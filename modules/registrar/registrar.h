@@ -32,9 +32,11 @@
  * the header parameters of its Contact value other than expires and q
  * (no leading ';'), echoed in the 200 OK (RFC 3261 §10.3 step 8); among
  * them the RFC 5626 "+sip.instance" and "reg-id" that identify the
- * binding of a device's flow whatever its Contact URI. */
+ * binding of a device's flow whatever its Contact URI. REG_NODE names the
+ * proxy the REGISTER came through when proxies share the location
+ * (reg_set_share), empty otherwise. */
 enum reg_field { REG_CONTACT, REG_CALLID, REG_PATH, REG_RECEIVED, REG_UA, REG_PARAMS,
-		 REG_NFIELDS };
+		 REG_NODE, REG_NFIELDS };
 
 typedef struct reg_contact {
 	struct reg_contact *next;
@@ -106,6 +108,62 @@ struct reg_writer {
 void reg_set_writer(const struct reg_writer *w);
 /* Addresses-of-record waiting to be written again. */
 unsigned reg_dirty_count(void);
+
+/* Proxies sharing the location (cluster.store of proxy/modules.h): where
+ * the writer set with reg_set_writer() keeps the bindings.
+ *
+ *   REG_SHARE_NONE   the database's location table, for this proxy alone
+ *   REG_SHARE_SQL    the location table of a SQL store; with notify, each
+ *                    write also runs pg_notify(REG_SHARE_CHANNEL_SQL, aor)
+ *                    in its transaction (PostgreSQL)
+ *   REG_SHARE_REDIS  Redis: a hash per address-of-record,
+ *                    REG_REDIS_PREFIX + aor, one field per binding (its
+ *                    Contact URI; the value reg_redis_encode's), expiring
+ *                    with its last binding plus REG_REDIS_MARGIN_S; a
+ *                    sorted set REG_REDIS_INDEX of the addresses-of-record
+ *                    (score: when their hash expires) for the full load;
+ *                    PUBLISH REG_SHARE_CHANNEL_REDIS aor; one script, so
+ *                    a write is atomic.
+ *
+ * node is this proxy's name (cluster.node), stored with the bindings it
+ * makes: the NAT keep-alive (reg_foreach) walks only those, and only
+ * their expiry raises REG_EXPIRED, so each event is raised once among
+ * the proxies. Before reg_set_writer(); node is copied. */
+enum reg_share { REG_SHARE_NONE, REG_SHARE_SQL, REG_SHARE_REDIS };
+#define REG_SHARE_CHANNEL_SQL   "sipcc_location"
+#define REG_SHARE_CHANNEL_REDIS "sipcc:location"
+#define REG_REDIS_PREFIX        "sipcc:loc:"
+#define REG_REDIS_INDEX         "sipcc:loc:index"
+#define REG_REDIS_MARGIN_S      60
+#define REG_REDIS_EPOCH         "sipcc:loc:epoch"
+void reg_set_share(enum reg_share how, bool notify, const char *node);
+/* Whether binding c was made through this proxy (always, without
+ * sharing). */
+bool reg_contact_mine(const reg_contact *c);
+
+/* Read the bindings of the n addresses-of-record aors (NULL: all of
+ * them) from the store through the writer, and make memory hold what the
+ * store holds for them: their bindings replaced, an address-of-record the
+ * store does not have dropped (with aors NULL, every one memory has).
+ * Nothing is written back and no change is raised (the proxy that made it
+ * raised it). An address-of-record whose write failed here and waits to
+ * be retried keeps its bindings. done(n, arg), when not NULL, runs on the
+ * loop once memory is changed: the bindings read, or a negative status.
+ * SIP_OK when queued; SIP_ESTATE without a ready writer. */
+int reg_sync_async(const sip_str *aors, unsigned n, int64_t now,
+		   void (*done)(long n, void *arg), void *arg);
+/* Redis: whether the store still holds the location (a mark,
+ * REG_REDIS_EPOCH, set by the first proxy that used it, is there). A
+ * Redis that restarted without its data (no persistence) lost every
+ * binding: then every address-of-record memory holds is written back,
+ * queued before whatever is queued after done runs, so the proxies'
+ * registrations survive it (the first proxy to find the mark missing
+ * writes what it has; a change another proxy made in the store since
+ * then may be overwritten by this copy). done(r, arg) on the loop: 1
+ * when the mark was missing, 0 when it was there, or a negative status.
+ * SIP_OK when queued, SIP_DECLINED for a SQL store (nothing to check),
+ * SIP_ESTATE without a ready writer. */
+int reg_store_check_async(void (*done)(long r, void *arg), void *arg);
 /* Load the unexpired rows of the location table into the "location"
  * table, replacing nothing already in memory. Returns the number of
  * bindings loaded or a negative status. */
@@ -186,9 +244,9 @@ struct reg_result {
 void reg_save(reg_table *t, sip_msg *req, sip_str received, uint32_t flags, int64_t now,
 	      sip_arena *a, struct reg_result *out);
 
-/* Call fn for every binding of t (NULL: none) that has not expired at
- * now: on copies, after t's lock is released, so fn may send (the NAT
- * keep-alive). */
+/* Call fn for every binding of t (NULL: none) made through this proxy
+ * (reg_contact_mine) that has not expired at now: on copies, after t's
+ * lock is released, so fn may send (the NAT keep-alive). */
 void reg_foreach(reg_table *t, int64_t now, void (*fn)(const reg_contact *c, void *arg), void *arg);
 
 /* What the registrar module publishes to other modules

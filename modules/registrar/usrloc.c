@@ -188,6 +188,16 @@ void reg_aor_drop(reg_table *t, reg_aor *a)
 	reg_aor_prune(t, a);
 }
 
+void reg_aor_clear(reg_table *t, reg_aor *a)
+{
+	for (reg_contact *c = a->contacts, *cn; c; c = cn) {
+		cn = c->next;
+		sip_mem_free(c);
+		t->n_contacts--;
+	}
+	a->contacts = NULL;
+}
+
 void reg_aor_prune(reg_table *t, reg_aor *a)
 {
 	if (a->contacts)
@@ -238,7 +248,9 @@ unsigned long reg_aor_expire(reg_table *t, reg_aor *a, int64_t now)
 		if ((*pp)->expires <= now) {
 			reg_contact *c = *pp;
 			*pp = c->next;
-			if (reg_on_change)
+			/* Every proxy sharing the binding sweeps it; the one
+			 * it was made through tells. */
+			if (reg_on_change && reg_contact_mine(c))
 				reg_on_change(REG_EXPIRED, sip_str_make(a->aor, a->len), c, now);
 			sip_mem_free(c);
 			t->n_contacts--;
@@ -448,7 +460,7 @@ static void reg_copy_aor(sip_hlink *l, void *arg)
 {
 	struct reg_copy_walk *w = arg;
 	for (reg_contact *c = SIP_HTABLE_ENTRY(l, reg_aor, hlink)->contacts; c; c = c->next)
-		if (c->expires > w->now && (*w->tail = reg_contact_copy(c, w->ar)))
+		if (c->expires > w->now && reg_contact_mine(c) && (*w->tail = reg_contact_copy(c, w->ar)))
 			w->tail = &(*w->tail)->next;
 }
 

@@ -226,7 +226,7 @@ void db_finalize(db_stmt *st);
 /* ---- schema ---- */
 
 /* Version the schema of runtime/db/schema.c reaches. */
-#define DB_SCHEMA_VERSION 9
+#define DB_SCHEMA_VERSION 10
 
 /* Apply the migrations the database lacks, each in its own transaction
  * together with the version bump, under a lock so proxies starting at the

@@ -12,3 +12,7 @@ EXTRA_DIST += runtime/db/db_worker.h
 # (needs runtime/core/timer.c, TIMER_SRC in core).
 DB_CACHE_SRC = runtime/db/db_cache.c runtime/db/db_rows.c
 EXTRA_DIST += runtime/db/db_cache.h runtime/db/db_rows.h
+# Change notifications (PostgreSQL LISTEN, Redis SUBSCRIBE) on a thread
+# of their own, for proxies sharing state (needs $(HIREDIS_CFLAGS)).
+DB_SRC += runtime/db/db_listen.c
+EXTRA_DIST += runtime/db/db_listen.h

@@ -536,6 +536,18 @@ static const char *const v9_mysql[] = {
 	NULL
 };
 
+/* v10: the proxy a binding was registered through (cluster.node of
+ * proxy/modules.h; NULL for a proxy alone), so that among proxies sharing
+ * the location only that one keeps the binding's NAT open. */
+static const char *const v10_sql[] = {
+	"ALTER TABLE location ADD COLUMN node TEXT",
+	NULL
+};
+static const char *const v10_mysql[] = {
+	"ALTER TABLE location ADD COLUMN IF NOT EXISTS node TEXT",
+	NULL
+};
+
 /* Every entry needs its statements for all three backends; one left NULL
  * makes that migration fail on that backend with an error naming it. */
 static const db_migration db_migrations[] = {
@@ -549,6 +561,7 @@ static const db_migration db_migrations[] = {
 	{ 7, "trunk", v7_sqlite, v7_pgsql, v7_mysql },
 	{ 8, "web_admin, web_audit", v8_sqlite, v8_pgsql, v8_mysql },
 	{ 9, "subscriber disabled, acc gw_id, web_session", v9_sql, v9_sql, v9_mysql },
+	{ 10, "location node", v10_sql, v10_sql, v10_mysql },
 };
 
 _Static_assert(sizeof(db_migrations) / sizeof(db_migrations[0]) == DB_SCHEMA_VERSION,

@@ -118,6 +118,12 @@ EXTRA_DIST += tests/e2e/unreachable.sip
 E2E_TESTS += tests/e2e/db_url.sh
 # The shared store of several proxies (cluster.store) on a real Redis.
 E2E_TESTS += tests/e2e/cluster_store.sh
+# Two proxies with one auth.secret and one Redis store: a nonce of one is
+# accepted by the other, a nonce-count once over both, 503 while Redis
+# is down; pike and ratelimit counting over both.
+E2E_TESTS += tests/e2e/cluster_auth.sh tests/e2e/cluster_limits.sh
+EXTRA_DIST += tests/e2e/cluster_auth.sip tests/e2e/cluster_digest.py \
+	tests/e2e/cluster_limits.sip tests/e2e/cluster_flood.py
 # A real phone with the default auth settings: baresip registers (digest,
 # MD5 only) and calls a registered sipp UAS; the offered and accepted
 # algorithms follow auth.algorithms.
@@ -365,3 +371,6 @@ E2E_TESTS += tests/e2e/web_ops.sh
 # as compact records): answered and absorbed as RFC 3261 says.
 E2E_TESTS += tests/e2e/wait_records.sh
 EXTRA_DIST += tests/e2e/wait_records.py
+# Two proxies sharing the location through Redis, and through PostgreSQL
+# alone (cluster.store).
+E2E_TESTS += tests/e2e/cluster_location.sh tests/e2e/cluster_location_pgsql.sh

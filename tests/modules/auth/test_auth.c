@@ -130,6 +130,47 @@ static void test_nc_replay(void **state)
 	assert_false(auth_nc_accept(seq, 8));
 }
 
+/* auth.secret: proxies given the same passphrase accept each other's
+ * nonces (a process that starts again stands for the other proxy: its
+ * slots are empty); another passphrase or none does not. With the counts
+ * in a cluster store the slots are not consulted; without, a nonce this
+ * process did not issue is stale (challenged again), not foreign. */
+static void test_shared_secret(void **state)
+{
+	(void)state;
+	char nonce[AUTH_NONCE_LEN + 1], next[AUTH_NONCE_LEN + 1];
+	uint32_t seq, seq2;
+	auth_conf.nonce_expire = 30;
+	auth_nonce_init_shared("cluster passphrase", true);
+	auth_nonce_make(7000, nonce);
+	auth_nonce_make(7000, next);
+	sip_str n = sip_str_make(nonce, AUTH_NONCE_LEN);
+	assert_int_equal(auth_nonce_check(n, 7000, &seq), AUTH_NONCE_OK);
+	/* Sequence numbers are drawn, not counted: two proxies do not issue
+	 * the same nonce in one second. */
+	assert_int_equal(auth_nonce_check(sip_str_make(next, AUTH_NONCE_LEN), 7000, &seq2),
+			 AUTH_NONCE_OK);
+	assert_int_not_equal(seq2, seq + 1);
+	/* The other proxy. */
+	auth_nonce_init_shared("cluster passphrase", true);
+	assert_int_equal(auth_nonce_check(n, 7005, &seq), AUTH_NONCE_OK);
+	assert_int_equal(auth_nonce_check(n, 7031, &seq), AUTH_NONCE_STALE);
+	auth_nonce_init_shared("cluster passphrase", false);
+	assert_int_equal(auth_nonce_check(n, 7005, &seq), AUTH_NONCE_STALE);
+	auth_nonce_init_shared("another one", true);
+	assert_int_equal(auth_nonce_check(n, 7005, &seq), AUTH_NONCE_BAD);
+	auth_nonce_init_shared("", true);
+	assert_int_equal(auth_nonce_check(n, 7005, &seq), AUTH_NONCE_BAD);
+	/* Without a store the slots work as before. */
+	auth_nonce_init_shared("cluster passphrase", false);
+	auth_nonce_make(8000, nonce);
+	assert_int_equal(auth_nonce_check(sip_str_make(nonce, AUTH_NONCE_LEN), 8000, &seq),
+			 AUTH_NONCE_OK);
+	assert_true(auth_nc_accept(seq, 1));
+	assert_false(auth_nc_accept(seq, 1));
+	auth_nonce_init();
+}
+
 /* Workers check nonces concurrently: several threads issue nonces and
  * present the same nonce-counts for them at once (a retransmission read
  * on two workers). Each count is taken at most once, the highest of each
@@ -229,6 +270,7 @@ int main(void)
 		cmocka_unit_test(test_parse_rejects),
 		cmocka_unit_test(test_nonce_expiry_and_forgery),
 		cmocka_unit_test(test_nc_replay),
+		cmocka_unit_test(test_shared_secret),
 		cmocka_unit_test(test_nonces_concurrent),
 		cmocka_unit_test(test_algorithms_setting),
 	};

@@ -3,7 +3,8 @@
  * edge, a steady rate under the density that never trips it, the reset
  * after a source is found hot (it is banned meanwhile) and the mode
  * without a ban, the bound on the sources kept and the sweep of quiet
- * ones. */
+ * ones; and two tables as two proxies sharing a store of window totals
+ * (the merge of their counts). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -148,6 +149,81 @@ static void test_ipv6(void **state)
 	pike_table_destroy(&p);
 }
 
+/* ---- two tables as two proxies sharing a store of window totals ---- */
+
+/* Per window, for 192.0.2.7 and 192.0.2.8. */
+static uint64_t store_cnt[2][64];
+
+struct push_arg {
+	pike_table *p;
+	unsigned n;
+};
+
+/* As pike_fn.c does a round: push, and the totals back to the table. */
+static void push_one(const tp_addr_key *k, const pike_push *ps, void *arg)
+{
+	struct push_arg *a = arg;
+	assert_true(ps->win >= 1 && ps->win < 64 && (k->b[3] == 7 || k->b[3] == 8));
+	uint64_t *c = store_cnt[k->b[3] - 7];
+	c[ps->win] += ps->add;
+	c[ps->win - 1] += ps->add_prev;
+	pike_table_remote(a->p, k, ps, c[ps->win], c[ps->win - 1]);
+	a->n++;
+}
+
+static unsigned sync_table(pike_table *p, uint64_t now, uint64_t since)
+{
+	struct push_arg a = { p, 0 };
+	unsigned n = pike_table_push(p, now, since, 100, push_one, &a);
+	assert_int_equal(n, a.n);
+	return n;
+}
+
+/* A source sending to two proxies: each counts its own requests and
+ * the other's as last read from the store; the density holds for the
+ * sum; the other's counts slide into the window before, and are
+ * forgotten when the store goes away. */
+static void test_cluster_merge(void **state)
+{
+	(void)state;
+	memset(store_cnt, 0, sizeof store_cnt);
+	pike_table a, b;
+	assert_int_equal(pike_table_init(&a, 1000, 10, 100), SIP_OK);
+	assert_int_equal(pike_table_init(&b, 1000, 10, 100), SIP_OK);
+	tp_addr_key k = ip4(192, 0, 2, 7), other = ip4(192, 0, 2, 8);
+	for (int i = 0; i < 6; i++) {
+		assert_true(pike_table_hit(&a, &k, 10100 + i, true));
+		assert_true(pike_table_hit(&b, &k, 10100 + i, true));
+	}
+	assert_true(pike_table_hit(&b, &other, 10100, true));
+	assert_int_equal(sync_table(&a, 10200, 0), 1);
+	assert_int_equal(sync_table(&b, 10200, 0), 2);
+	assert_int_equal(store_cnt[0][10], 12);
+	assert_int_equal(store_cnt[1][10], 1);
+	/* Nothing new: nothing pushed. */
+	assert_int_equal(sync_table(&b, 10300, 10200), 0);
+	/* b knows of a's 6; a read before b pushed. */
+	assert_int_equal(pike_table_load(&b, &k, 10300), 12);
+	assert_int_equal(pike_table_load(&a, &k, 10300), 6);
+	/* 6 here and 6 there: the sum is over the density of 10. */
+	assert_false(pike_table_hit(&b, &k, 10300, true));
+	/* Found hot: counted again from zero here, and not the others'. */
+	assert_int_equal(pike_table_load(&b, &k, 10300), 0);
+	/* a learns of b's pushed requests at its next round (b's 7th is
+	 * not pushed yet). */
+	assert_true(pike_table_hit(&a, &k, 10400, true));
+	assert_int_equal(sync_table(&a, 10500, 10200), 1);
+	assert_int_equal(pike_table_load(&a, &k, 10500), 7 + 6);
+	assert_false(pike_table_hit(&a, &k, 10500, false));
+	/* The next window: the counts of window 10 slide into the one
+	 * before (half of it left at 11500). */
+	assert_int_equal(pike_table_load(&a, &k, 11500), (8 + 6) / 2);
+	pike_table_forget_remote(&a);
+	assert_int_equal(pike_table_load(&a, &k, 11500), 8 / 2);
+	pike_table_destroy(&a);
+	pike_table_destroy(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -157,6 +233,7 @@ int main(void)
 		cmocka_unit_test(test_no_reset),
 		cmocka_unit_test(test_bound_and_sweep),
 		cmocka_unit_test(test_ipv6),
+		cmocka_unit_test(test_cluster_merge),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
