@@ -28,6 +28,7 @@ struct dns_relay {
 	char *base;                 /* the request, sip_mem_alloc'd */
 	size_t base_len;
 	sip_str du, ruri;           /* in base's allocation, after the request */
+	sip_str rr_preset;          /* record_route_preset(), there too */
 	int maxfwd;
 	bool record_route;
 	sipcc_route_fn on_failure, on_reply, on_branch;
@@ -92,7 +93,8 @@ static struct dns_relay *dns_keep(struct sip_ctx *ctx, txn *s)
 	n = sip_msg_build(m, D.buf, sizeof D.buf);
 	if (n < 0)
 		return NULL;
-	r->base = sip_mem_alloc((size_t)n + ctx->du.len + ctx->new_ruri.len + 1);
+	r->base = sip_mem_alloc((size_t)n + ctx->du.len + ctx->new_ruri.len + ctx->rr_preset.len +
+				1);
 	if (!r->base)
 		return NULL;
 	memcpy(r->base, D.buf, (size_t)n);
@@ -102,6 +104,9 @@ static struct dns_relay *dns_keep(struct sip_ctx *ctx, txn *s)
 	r->du = sip_str_make(r->base + n + 1, ctx->du.len);
 	memcpy(r->base + n + 1 + ctx->du.len, ctx->new_ruri.s ? ctx->new_ruri.s : "", ctx->new_ruri.len);
 	r->ruri = sip_str_make(r->base + n + 1 + ctx->du.len, ctx->new_ruri.len);
+	char *pre = r->base + n + 1 + ctx->du.len + ctx->new_ruri.len;
+	memcpy(pre, ctx->rr_preset.s ? ctx->rr_preset.s : "", ctx->rr_preset.len);
+	r->rr_preset = sip_str_make(pre, ctx->rr_preset.len);
 	r->used = true;
 	r->s = s;
 	r->id = s->id;
@@ -136,6 +141,7 @@ static int dns_relay_again(struct dns_relay *r, sip_str du)
 	ctx.txn = s;
 	ctx.maxfwd = r->maxfwd;
 	ctx.record_route = r->record_route;
+	ctx.rr_preset = r->rr_preset;
 	ctx.on_failure = r->on_failure;
 	ctx.on_reply = r->on_reply;
 	ctx.on_branch = r->on_branch;
