@@ -181,8 +181,10 @@ static sip_str rr_entry(struct sip_ctx *ctx, sip_socket *s, const sip_addr *peer
 static sip_str rr_lines(struct sip_ctx *ctx, sip_socket *sock)
 {
 	/* One entry naming the service (record_route_preset): each side
-	 * reaches it by that name, whatever proxy and socket it comes to. */
-	if (ctx->rr_preset.len)
+	 * reaches it by that name, whatever proxy and socket it comes to. A
+	 * WebSocket side must come back over its connection: its flow is in
+	 * the socket's entry. */
+	if (ctx->rr_preset.len && !sock_is_ws(sock) && !sock_is_ws(ctx->sock))
 		return sip_arena_printf(ctx->arena, "Record-Route: <" SIP_STR_FMT SIP_STR_FMT ">\r\n",
 					SIP_STR_ARG(ctx->rr_preset), SIP_STR_ARG(ctx->rr_params));
 	if (sock == ctx->sock && !sock_is_ws(sock))
