@@ -28,6 +28,7 @@ include modules/http/local.mk
 include modules/pike/local.mk
 include modules/ratelimit/local.mk
 include modules/uac/local.mk
+include modules/radius/local.mk
 
 noinst_LIBRARIES += modules/libmod_registrar.a
 modules_libmod_registrar_a_SOURCES = $(REGISTRAR_SRC)
@@ -89,6 +90,10 @@ modules_libmod_ratelimit_a_CFLAGS = $(RUNTIME_CFLAGS)
 noinst_LIBRARIES += modules/libmod_uac.a
 modules_libmod_uac_a_SOURCES = $(UAC_SRC)
 modules_libmod_uac_a_CFLAGS = $(RUNTIME_CFLAGS)
+noinst_LIBRARIES += modules/libmod_radius.a
+modules_libmod_radius_a_SOURCES = $(RADIUS_SRC)
+modules_libmod_radius_a_CFLAGS = $(RUNTIME_CFLAGS) $(RADCLI_CFLAGS) \
+	-DSIPCC_RADIUS_DICTIONARY='"$(radiusdir)/dictionary"'
 
 MODULE_OBJECTS =
 MODULE_OBJECTS += $(modules_libmod_registrar_a_OBJECTS)
@@ -111,6 +116,7 @@ MODULE_OBJECTS += $(modules_libmod_http_a_OBJECTS)
 MODULE_OBJECTS += $(modules_libmod_pike_a_OBJECTS)
 MODULE_OBJECTS += $(modules_libmod_ratelimit_a_OBJECTS)
 MODULE_OBJECTS += $(modules_libmod_uac_a_OBJECTS)
+MODULE_OBJECTS += $(modules_libmod_radius_a_OBJECTS)
 
 dist_stdlib_DATA += modules/registrar/registrar.sipi
 dist_stdlib_DATA += modules/auth/auth.sipi
@@ -132,3 +138,4 @@ dist_stdlib_DATA += modules/http/http.sipi
 dist_stdlib_DATA += modules/pike/pike.sipi
 dist_stdlib_DATA += modules/ratelimit/ratelimit.sipi
 dist_stdlib_DATA += modules/uac/uac.sipi
+dist_stdlib_DATA += modules/radius/radius.sipi
