@@ -83,7 +83,7 @@ static struct {
 	pthread_cond_t cv;
 	rad_queue q;
 	bool stop, acct_started, acct_down;
-	rc_handle *acct_rh;          /* the thread's handle, until it starts */
+	bool acct_broken;            /* radcli refused the settings: nothing is sent */
 	int64_t drain_until_ms;
 	pthread_t acct_th;
 	/* authentication */
@@ -196,18 +196,18 @@ static void rad_acct_drop(rad_rec *r, const char *why)
 static void *rad_acct_main(void *arg);
 
 /* The accounting thread starts with the first record (a policy that
- * never accounts to RADIUS has none). Under R.mu. */
+ * never accounts to RADIUS, such as examples/provider.sip built without
+ * ACC_RADIUS, has none). Under R.mu. */
 static bool rad_acct_thread(void)
 {
 	if (R.acct_started)
-		return true;
-	if (!R.acct_rh || R.stop)
+		return !R.acct_broken;
+	if (R.stop)
 		return false;
-	if (pthread_create(&R.acct_th, NULL, rad_acct_main, R.acct_rh) != 0) {
+	if (pthread_create(&R.acct_th, NULL, rad_acct_main, NULL) != 0) {
 		LOG_ERR("radius: cannot start the accounting thread: %s", strerror(errno));
 		return false;
 	}
-	R.acct_rh = NULL;
 	R.acct_started = true;
 	return true;
 }
@@ -223,7 +223,7 @@ static int rad_acct_send(const struct rad_attr *a, size_t n)
 	pthread_mutex_lock(&R.mu);
 	if (!rad_acct_thread()) {
 		pthread_mutex_unlock(&R.mu);
-		rad_rec_free(r);
+		rad_acct_drop(r, "accounting is off (see the error logged before)");
 		return SIP_ESTATE;
 	}
 	bool ok = !R.stop && rad_queue_push(&R.q, r);
@@ -253,8 +253,17 @@ static void rad_cond_wait_ms(pthread_cond_t *cv, pthread_mutex_t *mu, unsigned m
 
 static void *rad_acct_main(void *arg)
 {
-	rc_handle *rh = arg;
+	(void)arg;
+	rc_handle *rh = rad_handle_new();
 	pthread_mutex_lock(&R.mu);
+	if (!rh) {
+		R.acct_broken = true;
+		unsigned n = rad_queue_clear(&R.q);
+		__atomic_add_fetch(&R.acct_dropped, n, __ATOMIC_RELAXED);
+		LOG_ERR("radius: accounting off: %u records dropped", n);
+		pthread_mutex_unlock(&R.mu);
+		return NULL;
+	}
 	for (;;) {
 		if (R.stop && (!R.q.head || rad_now_ms() >= R.drain_until_ms))
 			break;
@@ -616,6 +625,7 @@ static void radius_module_init(sip_timer_wheel *w)
 	rad_queue_init(&R.q, rad_setting_range("queue_max", RAD_QUEUE_DEFAULT, 1, 10000000));
 	R.stop = false;
 	R.acct_down = false;
+	R.acct_broken = false;
 	const char *dict = sipcc_setting_str("radius", "dictionary", "");
 	snprintf(R.dictionary, sizeof R.dictionary, "%s", *dict ? dict : SIPCC_RADIUS_DICTIONARY);
 	snprintf(R.nas_id, sizeof R.nas_id, "%s", sipcc_setting_str("radius", "nas_identifier",
@@ -650,11 +660,9 @@ static void radius_module_init(sip_timer_wheel *w)
 	}
 	/* Each thread gets its own handle, made here so that a bad
 	 * dictionary is reported at start-up. */
-	if (R.acct_servers && !(R.acct_rh = rad_handle_new())) {
-		LOG_ERR("radius: accounting not started");
-		free(R.acct_servers);
-		R.acct_servers = NULL;
-	}
+	/* The accounting thread reads it when it starts. */
+	if (access(R.dictionary, R_OK) != 0)
+		LOG_ERR("radius: cannot read the dictionary %s: %s", R.dictionary, strerror(errno));
 	R.loop = proxy_host_loop();
 	if (R.auth_servers && R.loop) {
 		R.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -700,9 +708,7 @@ static void radius_module_destroy(void)
 	pthread_mutex_unlock(&R.mu);
 	if (R.acct_started)
 		pthread_join(R.acct_th, NULL);
-	if (R.acct_rh)
-		rc_destroy(R.acct_rh);
-	R.acct_rh = NULL;
+
 	if (R.auth_started)
 		pthread_join(R.auth_th, NULL);
 	R.up = false;
