@@ -57,6 +57,7 @@
 /* A check of credentials out on the authentication thread. */
 struct rad_job {
 	struct rad_job *next;
+	struct rad_job *wnext;       /* its worker's jobs with a request waiting */
 	rad_rec *rec;
 	struct sip_ctx *ctx;         /* the request waiting for it */
 	unsigned worker;             /* its worker */
@@ -101,7 +102,10 @@ static struct {
 } R = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER,
 	.amu = PTHREAD_MUTEX_INITIALIZER, .acv = PTHREAD_COND_INITIALIZER, .efd = -1 };
 
+/* This worker's wheel (the timeouts of its checks) and its jobs whose
+ * request still waits. */
 static SIP_PER_WORKER sip_timer_wheel *rad_wheel;
+static SIP_PER_WORKER struct rad_job *rad_waiting;
 
 static void rad_count(int64_t *c)
 {
@@ -366,15 +370,23 @@ static void *rad_auth_main(void *arg)
 static void rad_job_run_waiter(struct rad_job *j, int verdict)
 {
 	j->waiter_run = true;
-	if (rad_wheel)
-		sip_timer_cancel(rad_wheel, &j->tm);
+	/* Only on its worker, while it runs (at exit a call posted to a
+	 * worker that stopped runs on the main thread: only free then). */
+	if (j->worker != sip_worker_id || !rad_wheel)
+		return;
+	for (struct rad_job **pp = &rad_waiting; *pp; pp = &(*pp)->wnext)
+		if (*pp == j) {
+			*pp = j->wnext;
+			break;
+		}
+	sip_timer_cancel(rad_wheel, &j->tm);
 	if (verdict == SIPCC_AUTH_OK)
 		rad_count(&R.auth_accepted);
 	else if (verdict == SIPCC_AUTH_INVALID_PASSWORD)
 		rad_count(&R.auth_rejected);
 	else
 		rad_count(&R.auth_errors);
-	if (!R.up)
+	if (!R.up || proxy_db_stopping())
 		return;
 	void **slot = proxy_ctx_slot(j->ctx, &sipcc_module_radius);
 	struct rad_ctx *st = *slot;
@@ -499,6 +511,8 @@ static int rad_auth_start(struct sip_ctx *ctx, const struct auth_pending *p)
 	 * through this worker's loop, after this function returns. */
 	sip_timer_init(&j->tm, rad_job_timeout, j);
 	sip_timer_add(rad_wheel, &j->tm, rad_wait_ms());
+	j->wnext = rad_waiting;
+	rad_waiting = j;
 	return SIP_OK;
 }
 
@@ -544,9 +558,9 @@ int64_t sipcc_fn_radius_proxy_authorize(struct sip_ctx *ctx, const char *realm, 
 
 /* ---- start-up ---- */
 
-/* radcli's server list for the setting value list ("host[:port]" by
- * commas): "host:port:secret,...", n servers. NULL when empty; *bad when
- * an item is malformed. */
+/* radcli's server list for the setting value list ("HOST[:PORT]" by
+ * commas, an IPv6 address in brackets): "HOST:PORT:SECRET,...", n
+ * servers. NULL when empty; *bad when an item is malformed. */
 static char *rad_servers(const char *list, const char *secret, int dflt_port, unsigned *n,
 			 bool *bad)
 {
@@ -569,7 +583,16 @@ static char *rad_servers(const char *list, const char *secret, int dflt_port, un
 		const char *e = p;
 		while (*e && *e != ',' && *e != ' ')
 			e++;
-		const char *colon = memchr(p, ':', (size_t)(e - p));
+		/* "[IPv6]:PORT": the port's colon after the bracket. */
+		const char *hend = p;
+		if (*p == '[') {
+			hend = memchr(p, ']', (size_t)(e - p));
+			if (!hend) {
+				*bad = true;
+				break;
+			}
+		}
+		const char *colon = memchr(hend, ':', (size_t)(e - hend));
 		int port = dflt_port;
 		size_t hl = (size_t)(e - p);
 		if (colon) {
@@ -648,10 +671,17 @@ static void radius_module_init(sip_timer_wheel *w)
 	if (bad) {
 		LOG_ERR("radius: auth_servers and acct_servers take \"HOST[:PORT]\" items separated "
 			"by commas; RADIUS disabled");
+		free(R.auth_servers);
+		free(R.acct_servers);
+		R.auth_servers = R.acct_servers = NULL;
 		return;
 	}
-	if ((R.auth_servers || R.acct_servers) && !*secret) {
-		LOG_ERR("radius: radius.secret is required; RADIUS disabled");
+	if ((R.auth_servers || R.acct_servers) && (!*secret || strpbrk(secret, ":, \t"))) {
+		LOG_ERR("radius: radius.secret is required, without ':', ',' or blanks; RADIUS "
+			"disabled");
+		free(R.auth_servers);
+		free(R.acct_servers);
+		R.auth_servers = R.acct_servers = NULL;
 		return;
 	}
 	if (!R.auth_servers && !R.acct_servers) {
@@ -662,7 +692,8 @@ static void radius_module_init(sip_timer_wheel *w)
 	 * dictionary is reported at start-up. */
 	/* The accounting thread reads it when it starts. */
 	if (access(R.dictionary, R_OK) != 0)
-		LOG_ERR("radius: cannot read the dictionary %s: %s", R.dictionary, strerror(errno));
+		LOG_WARN("radius: cannot read the dictionary %s (%s): nothing can be sent",
+			 R.dictionary, strerror(errno));
 	R.loop = proxy_host_loop();
 	if (R.auth_servers && R.loop) {
 		R.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -689,8 +720,16 @@ static void radius_worker_start(sip_timer_wheel *w)
 	rad_wheel = w;
 }
 
+/* The worker's loop ends: the timeouts of its checks leave its wheel;
+ * their answers, if they still come, only free them. */
 static void radius_worker_stop(void)
 {
+	for (struct rad_job *j = rad_waiting; j; j = j->wnext) {
+		sip_timer_cancel(rad_wheel, &j->tm);
+		j->waiter_run = true;
+		atomic_store(&j->abandoned, true);
+	}
+	rad_waiting = NULL;
 	rad_wheel = NULL;
 }
 
@@ -698,6 +737,7 @@ static void radius_module_destroy(void)
 {
 	if (!R.up)
 		return;
+	radius_worker_stop();
 	pthread_mutex_lock(&R.mu);
 	pthread_mutex_lock(&R.amu);
 	R.stop = true;
