@@ -17,7 +17,9 @@
  *    there the worker that asked (proxy_worker_post), where the request
  *    waits (proxy_wait); a timer on that worker's wheel bounds the wait,
  *    so a server that never answers costs the request a 503, not a
- *    stalled route. A job whose request stopped waiting is not sent.
+ *    stalled route. A job whose request stopped waiting is not sent,
+ *    and while no server answers the checks fail at once (RAD_HOLD_MS
+ *    after each try), so a phone gets its 503 without waiting.
  *
  * Several workers: the queues are under mutexes, the counters atomic,
  * a request's job, its timer and its resumption belong to the worker
@@ -51,6 +53,9 @@
 #define RAD_RETRY_MS      1000
 /* Credentials checks out on the thread at once, every worker together. */
 #define RAD_AUTH_MAX      256
+/* After a credentials check no server answered, how long the next ones
+ * fail at once before one is sent again. */
+#define RAD_HOLD_MS       2000
 /* At shutdown, how long queued records may still be sent. */
 #define RAD_DRAIN_MS      2000
 
@@ -141,8 +146,9 @@ static rc_handle *rad_handle_new(void)
 	ok = ok && rc_add_config(rh, "dictionary", R.dictionary, "radius", 0) == 0;
 	snprintf(num, sizeof num, "%u", R.timeout_s);
 	ok = ok && rc_add_config(rh, "radius_timeout", num, "radius", 0) == 0;
-	/* radcli's radius_retries counts the sends to one server. */
-	snprintf(num, sizeof num, "%u", R.retries + 1);
+	/* radcli's radius_retries counts the sends after the first, as
+	 * radius.retries does. */
+	snprintf(num, sizeof num, "%u", R.retries);
 	ok = ok && rc_add_config(rh, "radius_retries", num, "radius", 0) == 0;
 	ok = ok && rc_add_config(rh, "radius_deadtime", "0", "radius", 0) == 0;
 	ok = ok && rc_add_config(rh, "nas-identifier", R.nas_id, "radius", 0) == 0;
@@ -326,6 +332,8 @@ static void rad_job_free(struct rad_job *j)
 static void *rad_auth_main(void *arg)
 {
 	rc_handle *rh = arg;
+	bool auth_down = false;
+	int64_t hold_until = 0;
 	pthread_mutex_lock(&R.amu);
 	while (!R.stop) {
 		struct rad_job *j = R.ahead;
@@ -338,7 +346,11 @@ static void *rad_auth_main(void *arg)
 			R.atail = NULL;
 		pthread_mutex_unlock(&R.amu);
 		j->verdict = SIPCC_AUTH_ERROR;
-		if (!atomic_load(&j->abandoned)) {
+		/* While no server answered the last try, the checks that
+		 * follow fail at once (503 for the phone) rather than each
+		 * waiting out every server; after RAD_HOLD_MS one is sent
+		 * again. */
+		if (!atomic_load(&j->abandoned) && (!auth_down || rad_now_ms() >= hold_until)) {
 			VALUE_PAIR *vp = rad_pairs(rh, j->rec), *got = NULL;
 			char msg[PW_MAX_MSG_SIZE];
 			int rc = vp ? rc_aaa(rh, 0, vp, &got, msg, 0, PW_ACCESS_REQUEST) : ERROR_RC;
@@ -348,10 +360,18 @@ static void *rad_auth_main(void *arg)
 				j->verdict = SIPCC_AUTH_OK;
 			else if (rc == REJECT_RC)
 				j->verdict = SIPCC_AUTH_INVALID_PASSWORD;
-			else
-				LOG_WARN("radius: no authentication server answers (%s)",
-					 rc == TIMEOUT_RC ? "timeout" : rc == BADRESP_RC
-					 ? "bad response: check radius.secret" : "error");
+			/* Logged when the servers go away and when one is
+			 * back, not for every request meanwhile. */
+			if (rc != OK_RC && rc != REJECT_RC && !auth_down)
+				LOG_WARN("radius: no authentication server answers (%s); checks are "
+					 "AUTH_ERROR until one does", rc == TIMEOUT_RC ? "timeout"
+					 : rc == BADRESP_RC ? "bad response: check radius.secret"
+					 : "error");
+			else if ((rc == OK_RC || rc == REJECT_RC) && auth_down)
+				LOG_NOTICE("radius: an authentication server answers again");
+			auth_down = rc != OK_RC && rc != REJECT_RC;
+			if (auth_down)
+				hold_until = rad_now_ms() + RAD_HOLD_MS;
 		}
 		pthread_mutex_lock(&R.amu);
 		j->next = R.done;
@@ -408,6 +428,8 @@ static void rad_job_done(void *arg)
 	rad_job_free(j);
 }
 
+static unsigned rad_wait_ms(void);
+
 /* No answer in time: the request goes on with AUTH_ERROR; the job, when
  * the thread gets to it, is not sent. */
 static void rad_job_timeout(sip_timer *t, void *arg)
@@ -415,7 +437,8 @@ static void rad_job_timeout(sip_timer *t, void *arg)
 	(void)t;
 	struct rad_job *j = arg;
 	atomic_store(&j->abandoned, true);
-	LOG_WARN("radius: no answer from the authentication servers in time");
+	LOG_INFO("radius: no answer from the authentication servers within %u ms",
+		 rad_wait_ms());
 	rad_job_run_waiter(j, SIPCC_AUTH_ERROR);
 }
 
@@ -437,10 +460,10 @@ static void rad_on_done(sip_loop *loop, int fd, uint32_t events, void *arg)
 		pthread_mutex_lock(&R.amu);
 		R.an--;
 		pthread_mutex_unlock(&R.amu);
-		if (proxy_worker_post(j->worker, rad_job_done, j) != SIP_OK) {
+		/* Without memory for the hand-off the job stays (its
+		 * request waits on that worker's timer, which knows it). */
+		if (proxy_worker_post(j->worker, rad_job_done, j) != SIP_OK)
 			LOG_ERR("radius: cannot hand an answer to worker %u", j->worker);
-			rad_job_free(j);   /* its timer runs the request */
-		}
 		j = next;
 	}
 }

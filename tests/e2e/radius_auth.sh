@@ -6,8 +6,8 @@
 #  1. alice registers with her password: 401, then 200 (Access-Accept).
 #  2. bob with a wrong password: 401, then 401 again (Access-Reject:
 #     AUTH_INVALID_PASSWORD, logged at notice by the auth module).
-#  3. FreeRADIUS stopped: alice's REGISTER gets 503 (AUTH_ERROR), then,
-#     with FreeRADIUS running again, 200.
+#  3. FreeRADIUS stopped: alice's REGISTER gets 503 (AUTH_ERROR), the
+#     next one too, at once; with FreeRADIUS running again, 200.
 #  4. The nonce-count of an accepted response is spent: FreeRADIUS
 #     accepted it, but a replay of the same request is refused by the
 #     proxy without asking (AUTH_INVALID_NONCE).
@@ -62,11 +62,22 @@ e2e_sipp_run down -sf "$E2E_SRC/reg_auth_503.xml" "127.0.0.1:$PROXY" -i 127.0.0.
 e2e_expect_calls down 1
 grep -q "radius_auth: alice: -5$" "$E2E_TMP/proxy.log" ||
 	e2e_fail "the check with no server did not return AUTH_ERROR"
-radius_server_start a "$RAUTH" "$RACCT" || e2e_error "FreeRADIUS did not start again"
-e2e_sipp_run again -sf "$E2E_SRC/reg_auth.xml" "127.0.0.1:$PROXY" -i 127.0.0.1 -p "$UAC" \
+# While no server answers, the next checks fail at once: no waiting.
+e2e_sipp_run down2 -sf "$E2E_SRC/reg_auth_503.xml" "127.0.0.1:$PROXY" -i 127.0.0.1 -p "$UAC" \
 	-s alice -au alice -ap alice-secret -key contact_port "$CONTACT" -m 1 \
 	-timeout 20s -timeout_error
-e2e_expect_calls again 1
+e2e_expect_calls down2 1
+radius_server_start a "$RAUTH" "$RACCT" || e2e_error "FreeRADIUS did not start again"
+# Within 2 s of the last failed check the proxy does not ask yet (503);
+# then the REGISTER goes through again.
+tries=0
+until e2e_sipp_run again -sf "$E2E_SRC/reg_auth.xml" "127.0.0.1:$PROXY" -i 127.0.0.1 \
+	-p "$UAC" -s alice -au alice -ap alice-secret -key contact_port "$CONTACT" -m 1 \
+	-timeout 10s -timeout_error && [ "$SIPP_RC_again" = 0 ]; do
+	tries=$((tries + 1))
+	[ $tries -ge 10 ] && e2e_fail "alice cannot register after FreeRADIUS came back"
+	sleep 1
+done
 n=$(grep -c "radius_auth: alice: 1$" "$E2E_TMP/proxy.log")
 [ "$n" = 2 ] || e2e_fail "$n accepted checks of alice, expected 2"
 
