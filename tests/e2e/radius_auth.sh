@@ -11,6 +11,9 @@
 #  4. The nonce-count of an accepted response is spent: FreeRADIUS
 #     accepted it, but a replay of the same request is refused by the
 #     proxy without asking (AUTH_INVALID_NONCE).
+#  5. radius_proxy_authorize: a MESSAGE is challenged (407), accepted
+#     with bob's Proxy-Authorization ($au is bob), refused with a wrong
+#     password.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 . "$top_srcdir/tests/radius_server.sh"
 
@@ -119,5 +122,43 @@ assert code == 401, "replay: %d" % code
 PY
 grep -q "radius_auth: alice: -6$" "$E2E_TMP/proxy.log" ||
 	e2e_fail "the replayed nonce-count did not return AUTH_INVALID_NONCE"
+
+# 5. radius_proxy_authorize: a MESSAGE is challenged with 407 and
+# accepted with bob's Proxy-Authorization, refused with a wrong one.
+python3 - "$PROXY" "$UAC" <<'PY' >"$E2E_TMP/proxy_auth.out" 2>&1 || e2e_fail "proxy auth: $(cat "$E2E_TMP/proxy_auth.out")"
+import hashlib, re, socket, sys
+proxy, port = int(sys.argv[1]), int(sys.argv[2])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", port))
+s.settimeout(15)
+def req(n, auth=""):
+    return ("MESSAGE sip:carol@voip.example.com SIP/2.0\r\n"
+            "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK-pmsg-%d\r\n"
+            "Max-Forwards: 70\r\nFrom: <sip:bob@voip.example.com>;tag=pm\r\n"
+            "To: <sip:carol@voip.example.com>\r\nCall-ID: pmsg-%d@test\r\nCSeq: 1 MESSAGE\r\n"
+            "%sContent-Length: 0\r\n\r\n") % (port, n, n, auth)
+def send(m):
+    s.sendto(m.encode(), ("127.0.0.1", proxy))
+    while True:
+        d = s.recv(65535).decode()
+        code = int(d.split(" ", 2)[1])
+        if code >= 200:
+            return code, d
+h = lambda x: hashlib.md5(x.encode()).hexdigest()
+uri = "sip:carol@voip.example.com"
+for n, pw, want in ((1, "bob-secret", 202), (3, "not-bobs", 407)):
+    code, d = send(req(n))
+    assert code == 407, "no challenge: %d" % code
+    nonce = re.search(r'Proxy-Authenticate: Digest [^\r]*nonce="([^"]+)"', d).group(1)
+    resp = h("%s:%s:00000001:abc:auth:%s" % (h("bob:voip.example.com:" + pw), nonce,
+                                             h("MESSAGE:" + uri)))
+    auth = ('Proxy-Authorization: Digest username="bob", realm="voip.example.com", '
+            'nonce="%s", uri="%s", response="%s", algorithm=MD5, qop=auth, nc=00000001, '
+            'cnonce="abc"\r\n') % (nonce, uri, resp)
+    code, _ = send(req(n + 1, auth))
+    assert code == want, "password %s: %d, expected %d" % (pw, code, want)
+PY
+grep -q "radius_auth: MESSAGE from bob$" "$E2E_TMP/proxy.log" ||
+	e2e_fail "the MESSAGE was not authenticated as bob"
 e2e_expect_proxy_alive
 exit 0
