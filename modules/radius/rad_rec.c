@@ -3,6 +3,8 @@
  * proxy. */
 #include "radius/radius.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include "core/arena.h"
@@ -159,4 +161,74 @@ size_t rad_digest_attrs(const struct rad_digest_in *in, struct rad_attr *a, char
 		a[n++] = (struct rad_attr){ .name = "Digest-Attributes", .s = sip_str_make(p, l) };
 	}
 	return n;
+}
+
+char *rad_server_list(const char *list, const char *secret, int dflt_port, unsigned *n,
+		      bool *bad)
+{
+	*n = 0;
+	if (!list || !*list)
+		return NULL;
+	/* At most one server a comma more; each gets ":PORT:SECRET,". */
+	size_t nmax = 1;
+	for (const char *c = list; *c; c++)
+		nmax += *c == ',';
+	size_t cap = strlen(list) + nmax * (strlen(secret) + 16) + 1;
+	char *out = sip_mem_alloc(cap), *o = out;
+	if (!out) {
+		*bad = true;
+		return NULL;
+	}
+	*o = '\0';
+	const char *p = list;
+	while (*p) {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (!*p)
+			break;
+		const char *e = p, *next;
+		while (*e && *e != ',')
+			e++;
+		next = e;
+		while (e > p && e[-1] == ' ')
+			e--;
+		if (memchr(p, ' ', (size_t)(e - p))) {
+			*bad = true;
+			break;
+		}
+		/* "[IPv6]:PORT": the port's colon after the bracket. */
+		const char *hend = p;
+		if (*p == '[') {
+			hend = memchr(p, ']', (size_t)(e - p));
+			if (!hend) {
+				*bad = true;
+				break;
+			}
+		}
+		const char *colon = memchr(hend, ':', (size_t)(e - hend));
+		int port = dflt_port;
+		size_t hl = (size_t)(e - p);
+		if (colon) {
+			char *end;
+			long v = strtol(colon + 1, &end, 10);
+			if (end != e || v < 1 || v > 65535) {
+				*bad = true;
+				break;
+			}
+			port = (int)v;
+			hl = (size_t)(colon - p);
+		}
+		if (!hl || (size_t)(o - out) + hl + strlen(secret) + 16 >= cap) {
+			*bad = true;
+			break;
+		}
+		o += sprintf(o, "%s%.*s:%d:%s", *n ? "," : "", (int)hl, p, port, secret);
+		(*n)++;
+		p = next;
+	}
+	if (*bad || !*n) {
+		sip_mem_free(out);
+		return NULL;
+	}
+	return out;
 }

@@ -102,6 +102,14 @@ struct rad_digest_in {
  * bytes). Returns how many; 0 when a value does not fit. */
 size_t rad_digest_attrs(const struct rad_digest_in *in, struct rad_attr *a, char *buf);
 
+/* radcli's server list for a setting's value ("HOST[:PORT]" separated
+ * by commas, an IPv6 address in brackets, PORT dflt_port when left out):
+ * "HOST:PORT:SECRET,..." (the caller frees it with sip_mem_free), with
+ * *n the number of servers. NULL when the list is empty; NULL and *bad
+ * when an item is malformed (no host, a port that is not 1..65535). */
+char *rad_server_list(const char *list, const char *secret, int dflt_port, unsigned *n,
+		      bool *bad);
+
 /* Acct-Status-Type (RFC 2866 §5.1). */
 enum {
 	RAD_ACCT_START = 1,

@@ -581,68 +581,6 @@ int64_t sipcc_fn_radius_proxy_authorize(struct sip_ctx *ctx, const char *realm, 
 
 /* ---- start-up ---- */
 
-/* radcli's server list for the setting value list ("HOST[:PORT]" by
- * commas, an IPv6 address in brackets): "HOST:PORT:SECRET,...", n
- * servers. NULL when empty; *bad when an item is malformed. */
-static char *rad_servers(const char *list, const char *secret, int dflt_port, unsigned *n,
-			 bool *bad)
-{
-	*n = 0;
-	if (!list || !*list)
-		return NULL;
-	size_t cap = strlen(list) * 2 + 64 + strlen(secret) * 8;
-	char *out = malloc(cap), *o = out;
-	if (!out) {
-		*bad = true;
-		return NULL;
-	}
-	*o = '\0';
-	const char *p = list;
-	while (*p) {
-		while (*p == ' ' || *p == ',')
-			p++;
-		if (!*p)
-			break;
-		const char *e = p;
-		while (*e && *e != ',' && *e != ' ')
-			e++;
-		/* "[IPv6]:PORT": the port's colon after the bracket. */
-		const char *hend = p;
-		if (*p == '[') {
-			hend = memchr(p, ']', (size_t)(e - p));
-			if (!hend) {
-				*bad = true;
-				break;
-			}
-		}
-		const char *colon = memchr(hend, ':', (size_t)(e - hend));
-		int port = dflt_port;
-		size_t hl = (size_t)(e - p);
-		if (colon) {
-			char *end;
-			long v = strtol(colon + 1, &end, 10);
-			if (end != e || v < 1 || v > 65535) {
-				*bad = true;
-				break;
-			}
-			port = (int)v;
-			hl = (size_t)(colon - p);
-		}
-		if (!hl || (size_t)(o - out) + hl + strlen(secret) + 16 >= cap) {
-			*bad = true;
-			break;
-		}
-		o += sprintf(o, "%s%.*s:%d:%s", *n ? "," : "", (int)hl, p, port, secret);
-		(*n)++;
-		p = e;
-	}
-	if (*bad || !*n) {
-		free(out);
-		return NULL;
-	}
-	return out;
-}
-
 static unsigned rad_setting_range(const char *key, int64_t dflt, int64_t lo, int64_t hi)
 {
 	int64_t v = sipcc_setting_int("radius", key, dflt);
@@ -679,9 +617,9 @@ static void radius_module_init(sip_timer_wheel *w)
 	const char *secret = sipcc_setting_str("radius", "secret", "");
 	bool bad = false;
 	unsigned n_acct = 0;
-	R.auth_servers = rad_servers(sipcc_setting_str("radius", "auth_servers", ""), secret, 1812,
+	R.auth_servers = rad_server_list(sipcc_setting_str("radius", "auth_servers", ""), secret, 1812,
 				     &R.n_auth, &bad);
-	R.acct_servers = rad_servers(sipcc_setting_str("radius", "acct_servers", ""), secret, 1813,
+	R.acct_servers = rad_server_list(sipcc_setting_str("radius", "acct_servers", ""), secret, 1813,
 				     &n_acct, &bad);
 	sip_stat_counter("radius.acct_sent", &R.acct_sent);
 	sip_stat_counter("radius.acct_dropped", &R.acct_dropped);
@@ -694,16 +632,16 @@ static void radius_module_init(sip_timer_wheel *w)
 	if (bad) {
 		LOG_ERR("radius: auth_servers and acct_servers take \"HOST[:PORT]\" items separated "
 			"by commas; RADIUS disabled");
-		free(R.auth_servers);
-		free(R.acct_servers);
+		sip_mem_free(R.auth_servers);
+		sip_mem_free(R.acct_servers);
 		R.auth_servers = R.acct_servers = NULL;
 		return;
 	}
 	if ((R.auth_servers || R.acct_servers) && (!*secret || strpbrk(secret, ":, \t"))) {
 		LOG_ERR("radius: radius.secret is required, without ':', ',' or blanks; RADIUS "
 			"disabled");
-		free(R.auth_servers);
-		free(R.acct_servers);
+		sip_mem_free(R.auth_servers);
+		sip_mem_free(R.acct_servers);
 		R.auth_servers = R.acct_servers = NULL;
 		return;
 	}
@@ -799,8 +737,8 @@ static void radius_module_destroy(void)
 		 "%lld refused, %lld not checked", (long long)R.acct_sent,
 		 (long long)R.acct_dropped, (long long)R.auth_accepted, (long long)R.auth_rejected,
 		 (long long)R.auth_errors);
-	free(R.auth_servers);
-	free(R.acct_servers);
+	sip_mem_free(R.auth_servers);
+	sip_mem_free(R.acct_servers);
 	R.auth_servers = R.acct_servers = NULL;
 	R.acct_started = R.auth_started = false;
 }

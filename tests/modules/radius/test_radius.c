@@ -1,8 +1,9 @@
 /* The part of the radius module without radcli and the proxy
  * (modules/radius/rad_rec.c): records own copies of their attributes,
  * the accounting queue keeps its bound and its order (a record put back
- * keeps its place), and digest credentials are packed as the
- * sub-attributes of draft-sterman-aaa-sip that FreeRADIUS unpacks. */
+ * keeps its place), digest credentials are packed as the
+ * sub-attributes of draft-sterman-aaa-sip that FreeRADIUS unpacks, and
+ * the servers of a setting become radcli's list. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -180,12 +181,53 @@ static void test_digest_attrs(void **state)
 	assert_int_equal(rad_digest_sub_pack(RAD_DIGEST_URI, SIP_STR_NULL, out), 0);
 }
 
+/* list -> radcli's list (or NULL), with the count and whether bad. */
+static void expect_list(const char *list, const char *want, unsigned n_want, bool bad_want)
+{
+	unsigned n = 99;
+	bool bad = false;
+	char *got = rad_server_list(list, "s3cret", 1813, &n, &bad);
+	assert_int_equal(bad, bad_want);
+	if (!want) {
+		assert_null(got);
+		return;
+	}
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	assert_int_equal(n, n_want);
+	sip_mem_free(got);
+}
+
+static void test_server_list(void **state)
+{
+	(void)state;
+	expect_list("", NULL, 0, false);
+	expect_list("127.0.0.1", "127.0.0.1:1813:s3cret", 1, false);
+	expect_list("127.0.0.1:21813, radius.example.com ,10.0.0.2:1646",
+		    "127.0.0.1:21813:s3cret,radius.example.com:1813:s3cret,10.0.0.2:1646:s3cret",
+		    3, false);
+	expect_list("[::1]:1813,[2001:db8::5]", "[::1]:1813:s3cret,[2001:db8::5]:1813:s3cret", 2,
+		    false);
+	/* Many short names: room for every secret. */
+	expect_list("a,b,c,d,e,f,g,h,i,j", "a:1813:s3cret,b:1813:s3cret,c:1813:s3cret,"
+		    "d:1813:s3cret,e:1813:s3cret,f:1813:s3cret,g:1813:s3cret,h:1813:s3cret,"
+		    "i:1813:s3cret,j:1813:s3cret", 10, false);
+	expect_list("127.0.0.1:0", NULL, 0, true);
+	expect_list("127.0.0.1:70000", NULL, 0, true);
+	expect_list("127.0.0.1:18x", NULL, 0, true);
+	expect_list(":1813", NULL, 0, true);
+	expect_list("::1", NULL, 0, true);
+	expect_list("[::1:1813", NULL, 0, true);
+	expect_list("a b:1813", NULL, 0, true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rec_copies),
 		cmocka_unit_test(test_queue_bound_and_order),
 		cmocka_unit_test(test_digest_attrs),
+		cmocka_unit_test(test_server_list),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
