@@ -12,14 +12,16 @@
  *    and the thread tries again every RAD_RETRY_MS, so while every server
  *    is down records wait, and are sent once one is back, in order. A
  *    record beyond the bound is dropped, counted and logged.
- *  - the authentication thread checks the credentials requests wait for.
- *    Its answers reach the loop of worker 0 through an eventfd, and from
- *    there the worker that asked (proxy_worker_post), where the request
- *    waits (proxy_wait); a timer on that worker's wheel bounds the wait,
- *    so a server that never answers costs the request a 503, not a
- *    stalled route. A job whose request stopped waiting is not sent,
- *    and while no server answers the checks fail at once (RAD_HOLD_MS
- *    after each try), so a phone gets its 503 without waiting.
+ *  - the authentication threads (RAD_AUTH_THREADS, each waiting for one
+ *    answer at a time) check the credentials requests wait for, in the
+ *    order they were asked. Their answers reach the loop of worker 0
+ *    through an eventfd, and from there the worker that asked
+ *    (proxy_worker_post), where the request waits (proxy_wait); a timer
+ *    on that worker's wheel bounds the wait, so a server that never
+ *    answers costs the request a 503, not a stalled route. A job whose
+ *    request stopped waiting is not sent, and while no server answers
+ *    the checks fail at once (one is sent every RAD_HOLD_MS), so a phone
+ *    gets its 503 without waiting.
  *
  * Several workers: the queues are under mutexes, the counters atomic,
  * a request's job, its timer and its resumption belong to the worker
@@ -51,8 +53,10 @@
 #define RAD_QUEUE_DEFAULT 10000
 /* How often the accounting thread tries again while no server answers. */
 #define RAD_RETRY_MS      1000
-/* Credentials checks out on the thread at once, every worker together. */
+/* Credentials checks out on the threads at once, every worker together,
+ * and the threads that send them (each waits for one answer at a time). */
 #define RAD_AUTH_MAX      256
+#define RAD_AUTH_THREADS  4
 /* After a credentials check no server answered, how long the next ones
  * fail at once before one is sent again. */
 #define RAD_HOLD_MS       2000
@@ -98,7 +102,10 @@ static struct {
 	struct rad_job *ahead, *atail, *done;
 	unsigned an;
 	bool auth_started;
-	pthread_t auth_th;
+	bool auth_down;              /* the last check no server answered */
+	int64_t hold_until;          /* till then checks fail at once */
+	unsigned n_auth_th;
+	pthread_t auth_th[RAD_AUTH_THREADS];
 	int efd;
 	sip_loop *loop;
 	/* statistics */
@@ -332,8 +339,6 @@ static void rad_job_free(struct rad_job *j)
 static void *rad_auth_main(void *arg)
 {
 	rc_handle *rh = arg;
-	bool auth_down = false;
-	int64_t hold_until = 0;
 	pthread_mutex_lock(&R.amu);
 	while (!R.stop) {
 		struct rad_job *j = R.ahead;
@@ -344,13 +349,20 @@ static void *rad_auth_main(void *arg)
 		R.ahead = j->next;
 		if (!R.ahead)
 			R.atail = NULL;
-		pthread_mutex_unlock(&R.amu);
-		j->verdict = SIPCC_AUTH_ERROR;
 		/* While no server answered the last try, the checks that
 		 * follow fail at once (503 for the phone) rather than each
-		 * waiting out every server; after RAD_HOLD_MS one is sent
-		 * again. */
-		if (!atomic_load(&j->abandoned) && (!auth_down || rad_now_ms() >= hold_until)) {
+		 * waiting out every server; every RAD_HOLD_MS one of them
+		 * is sent again. */
+		bool send = !atomic_load(&j->abandoned);
+		if (send && R.auth_down) {
+			int64_t now = rad_now_ms();
+			send = now >= R.hold_until;
+			if (send)
+				R.hold_until = now + RAD_HOLD_MS;
+		}
+		pthread_mutex_unlock(&R.amu);
+		j->verdict = SIPCC_AUTH_ERROR;
+		if (send) {
 			VALUE_PAIR *vp = rad_pairs(rh, j->rec), *got = NULL;
 			char msg[PW_MAX_MSG_SIZE];
 			int rc = vp ? rc_aaa(rh, 0, vp, &got, msg, 0, PW_ACCESS_REQUEST) : ERROR_RC;
@@ -362,16 +374,19 @@ static void *rad_auth_main(void *arg)
 				j->verdict = SIPCC_AUTH_INVALID_PASSWORD;
 			/* Logged when the servers go away and when one is
 			 * back, not for every request meanwhile. */
-			if (rc != OK_RC && rc != REJECT_RC && !auth_down)
+			bool down = rc != OK_RC && rc != REJECT_RC;
+			pthread_mutex_lock(&R.amu);
+			if (down && !R.auth_down)
 				LOG_WARN("radius: no authentication server answers (%s); checks are "
 					 "AUTH_ERROR until one does", rc == TIMEOUT_RC ? "timeout"
 					 : rc == BADRESP_RC ? "bad response: check radius.secret"
 					 : "error");
-			else if ((rc == OK_RC || rc == REJECT_RC) && auth_down)
+			else if (!down && R.auth_down)
 				LOG_NOTICE("radius: an authentication server answers again");
-			auth_down = rc != OK_RC && rc != REJECT_RC;
-			if (auth_down)
-				hold_until = rad_now_ms() + RAD_HOLD_MS;
+			if (down && !R.auth_down)
+				R.hold_until = rad_now_ms() + RAD_HOLD_MS;
+			R.auth_down = down;
+			pthread_mutex_unlock(&R.amu);
 		}
 		pthread_mutex_lock(&R.amu);
 		j->next = R.done;
@@ -658,18 +673,28 @@ static void radius_module_init(sip_timer_wheel *w)
 	R.loop = proxy_host_loop();
 	if (R.auth_servers && R.loop) {
 		R.efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-		rc_handle *rh = R.efd >= 0 ? rad_handle_new() : NULL;
-		if (rh && sip_loop_add_fd(R.loop, R.efd, rad_on_done, NULL) == SIP_OK) {
-			if (pthread_create(&R.auth_th, NULL, rad_auth_main, rh) == 0)
-				R.auth_started = true;
-			else
+		R.auth_down = false;
+		R.hold_until = 0;
+		R.n_auth_th = 0;
+		if (R.efd >= 0 && sip_loop_add_fd(R.loop, R.efd, rad_on_done, NULL) == SIP_OK) {
+			/* A radcli handle each (a bad dictionary is reported
+			 * here, at start-up). */
+			while (R.n_auth_th < RAD_AUTH_THREADS) {
+				rc_handle *rh = rad_handle_new();
+				if (!rh)
+					break;
+				if (pthread_create(&R.auth_th[R.n_auth_th], NULL, rad_auth_main, rh)) {
+					rc_destroy(rh);
+					break;
+				}
+				R.n_auth_th++;
+			}
+			R.auth_started = R.n_auth_th > 0;
+			if (!R.auth_started)
 				sip_loop_del_fd(R.loop, R.efd);
 		}
-		if (!R.auth_started) {
-			if (rh)
-				rc_destroy(rh);
+		if (!R.auth_started)
 			LOG_ERR("radius: authentication not started");
-		}
 	}
 	LOG_INFO("radius: accounting %s, authentication %s (dictionary %s)",
 		 R.acct_servers ? "on" : "off",
@@ -710,8 +735,9 @@ static void radius_module_destroy(void)
 	if (R.acct_started)
 		pthread_join(R.acct_th, NULL);
 
-	if (R.auth_started)
-		pthread_join(R.auth_th, NULL);
+	for (unsigned i = 0; i < R.n_auth_th; i++)
+		pthread_join(R.auth_th[i], NULL);
+	R.n_auth_th = 0;
 	R.up = false;
 	/* Checks never answered: their requests are freed by the proxy. */
 	struct rad_job *lists[2] = { R.ahead, R.done };
