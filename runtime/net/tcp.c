@@ -83,10 +83,17 @@ static const struct tcp_io plain_io = { NULL, plain_read, plain_write, NULL, NUL
  * connection enters or leaves it) so that a statistic read on any worker
  * (a policy's route) needs no lock and no walk. */
 static unsigned conns_open;
+/* The bytes of the connections' read buffers. */
+static size_t rbuf_bytes;
 
 unsigned tcp_conn_count(void)
 {
 	return __atomic_load_n(&conns_open, __ATOMIC_RELAXED);
+}
+
+size_t tcp_read_buffer_bytes(void)
+{
+	return __atomic_load_n(&rbuf_bytes, __ATOMIC_RELAXED);
 }
 
 unsigned tcp_conn_count_tp(const sip_transport *tp)
@@ -161,6 +168,14 @@ static void conn_report_unsent(struct tcp_conn *c)
 	c->woff = c->wlen = 0;
 }
 
+static void conn_rbuf_free(struct tcp_conn *c)
+{
+	__atomic_fetch_sub(&rbuf_bytes, c->rcap, __ATOMIC_RELAXED);
+	sip_mem_free(c->rbuf);
+	c->rbuf = NULL;
+	c->rcap = c->rlen = 0;
+}
+
 /* Close and free c, or mark it for its handler to close. */
 static void conn_close(struct tcp_conn *c)
 {
@@ -188,7 +203,7 @@ static void conn_close(struct tcp_conn *c)
 	if (c->framer && c->framer->close)
 		c->framer->close(c);
 	close(c->fd);
-	sip_mem_free(c->rbuf);
+	conn_rbuf_free(c);
 	sip_mem_free(c->wbuf);
 	sip_mem_free(c);
 }
@@ -442,6 +457,7 @@ static bool conn_read(struct tcp_conn *c)
 		char *p = sip_mem_realloc(c->rbuf, cap);
 		if (!p)
 			return false;
+		__atomic_fetch_add(&rbuf_bytes, cap - c->rcap, __ATOMIC_RELAXED);
 		c->rbuf = p;
 		c->rcap = cap;
 	}
@@ -458,7 +474,14 @@ static bool conn_read(struct tcp_conn *c)
 	}
 	c->rlen += (size_t)n;
 	c->last_ms = tcp_loop->timers.now_ms;
-	return conn_frame(c);
+	if (!conn_frame(c))
+		return false;
+	/* Nothing left of the stream: the buffer goes until the next read
+	 * (connections are mostly quiet; thousands of them would each keep
+	 * 16 KB). The loop reads again while TLS has input pending. */
+	if (!c->rlen && !(c->io->pending && c->io->pending(c)))
+		conn_rbuf_free(c);
+	return true;
 }
 
 /* A connect() that was in progress ended: start the upper I/O. */

@@ -93,6 +93,9 @@ void tcp_conn_close(struct tcp_conn *c);
 const struct tcp_io *tls_stream_io(void);
 /* Number of open connections (tests, limits). */
 unsigned tcp_conn_count(void);
+/* The bytes the connections hold in read buffers: a buffer is kept only
+ * while a message is incomplete (tests). */
+size_t tcp_read_buffer_bytes(void);
 /* Those of one transport (tcp, tls, ws, wss); walks the table. */
 unsigned tcp_conn_count_tp(const sip_transport *tp);
 struct tp_addr_key;

@@ -1,6 +1,7 @@
 /* TCP transport tests over real sockets on 127.0.0.1: framing of a
  * stream cut anywhere, keep-alives, replies over the connection a request
- * came on, connection reuse for sends, the size limit, sends by a worker
+ * came on, connection reuse for sends, read buffers held only while a
+ * message is incomplete, the size limit, sends by a worker
  * other than the first posted to it. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -151,6 +152,42 @@ static void test_connect_reuse(void **state)
 	/* The proxy's own outgoing connection and the accepted end. */
 	assert_int_equal(tcp_conn_count(), before + 2);
 	assert_int_equal(n_rx, 2);
+}
+
+/* A connection holds a read buffer only while a message is incomplete:
+ * it is freed once what was read is handed up, and the connection reads
+ * the next message into a new one. */
+static void test_read_buffer_released(void **state)
+{
+	(void)state;
+	int fd = client();
+	spin();
+	size_t before = tcp_read_buffer_bytes();
+	size_t half = (sizeof REQ - 1) / 2;
+	n_rx = 0;
+	assert_int_equal(write(fd, REQ, half), (ssize_t)half);
+	spin();
+	assert_int_equal(n_rx, 0);
+	assert_true(tcp_read_buffer_bytes() > before);
+	assert_int_equal(write(fd, REQ + half, sizeof REQ - 1 - half), (ssize_t)(sizeof REQ - 1 - half));
+	spin();
+	assert_int_equal(n_rx, 1);
+	assert_string_equal(rx[0], REQ);
+	assert_int_equal(tcp_read_buffer_bytes(), before);
+	/* A message and the start of the next: the rest is kept. */
+	char two[2048];
+	int n = snprintf(two, sizeof two, "%s%.*s", REQ, (int)half, REQ);
+	assert_int_equal(write(fd, two, (size_t)n), n);
+	spin();
+	assert_int_equal(n_rx, 2);
+	assert_true(tcp_read_buffer_bytes() > before);
+	assert_int_equal(write(fd, REQ + half, sizeof REQ - 1 - half), (ssize_t)(sizeof REQ - 1 - half));
+	spin();
+	assert_int_equal(n_rx, 3);
+	assert_string_equal(rx[2], REQ);
+	assert_int_equal(tcp_read_buffer_bytes(), before);
+	close(fd);
+	spin();
 }
 
 /* A message that never ends closes the connection at the limit. */
@@ -350,6 +387,7 @@ int main(void)
 		cmocka_unit_test(test_framing),
 		cmocka_unit_test(test_reply_same_connection),
 		cmocka_unit_test(test_connect_reuse),
+		cmocka_unit_test(test_read_buffer_released),
 		cmocka_unit_test(test_too_big),
 		cmocka_unit_test(test_out_of_fds),
 		cmocka_unit_test(test_posted_send),
