@@ -207,6 +207,7 @@ int sip_loop_once(sip_loop *loop, int timeout_ms)
 		return SIP_EIO;
 	}
 	sip_timer_expire(&loop->timers, sip_loop_clock_ms());
+	loop->batches++;
 	for (int i = 0; i < n && !sip_loop_stopped(loop); i++) {
 		struct loop_watch *w = evs[i].data.ptr;
 		if (w->fn)

@@ -239,7 +239,14 @@ static bool tls_pending(struct tcp_conn *c)
 	return c->io_priv && SSL_pending(c->io_priv) > 0;
 }
 
-static const struct tcp_io tls_io = { tls_open, tls_read, tls_write, tls_close, tls_pending };
+static bool tls_handshaking(struct tcp_conn *c)
+{
+	return c->io_priv && !SSL_is_init_finished(c->io_priv);
+}
+
+static const struct tcp_io tls_io = {
+	tls_open, tls_read, tls_write, tls_close, tls_pending, tls_handshaking
+};
 
 static int tls_listen(sip_loop *loop, const sip_addr *addr, sip_socket **out)
 {
