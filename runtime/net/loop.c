@@ -46,6 +46,7 @@ int sip_loop_init(sip_loop *loop)
 	loop->nbyfd = 0;
 	loop->nwatch = 0;
 	loop->only = NULL;
+	loop->batches = 0;
 	loop->retired = NULL;
 	sip_timer_wheel_init(&loop->timers, sip_loop_clock_ms());
 	return SIP_OK;
