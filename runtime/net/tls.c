@@ -194,6 +194,16 @@ static ssize_t tls_result(struct tcp_conn *c, int r, const char *op)
 			return 0;
 		return -1;
 	default: {
+#ifdef SSL_R_UNEXPECTED_EOF_WHILE_READING
+		/* The peer closed the connection without a close_notify, as
+		 * clients that go away mostly do: the end of the stream, as
+		 * with OpenSSL 1.1 (a message cut by it is not handed up:
+		 * SIP frames by Content-Length). */
+		if (ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+			ERR_clear_error();
+			return 0;
+		}
+#endif
 		char ip[64], where[96];
 		snprintf(where, sizeof where, "with %s:%d", sip_addr_ip(&c->peer, ip, sizeof ip),
 			 sip_addr_port(&c->peer));

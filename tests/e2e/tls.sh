@@ -2,7 +2,8 @@
 # TLS between two proxies (sipp has no TLS): sipp uac -> proxy A (udp) ->
 # TLS -> proxy B -> sipp uas (udp). Both proxies check each other's
 # certificate (verify_peer: A checks B's against the CA and B's address,
-# B requires A's), with a certificate the test makes with openssl.
+# B requires A's), with a certificate the test makes with openssl. Then
+# a TLS client that closes without a close_notify: no warning.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 CALLS=${E2E_TLS_CALLS:-50}
@@ -79,3 +80,34 @@ e2e_sipp_run uac2 -sn uac "127.0.0.1:$A" -i 127.0.0.1 -p "$UAC" \
 [ "$(e2e_stat uas2 'SuccessfulCall(C)')" = 0 ] || e2e_fail "the call reached the uas"
 grep -q "certificate check failed" "$E2E_TMP/proxy_c.out" ||
 	e2e_fail "proxy C does not report the certificate check"
+
+# A client that goes away without a close_notify (most do) ends its
+# connection like a TCP close: no warning in the log.
+lport=$(python3 - "$B" "$E2E_TMP" <<'EOP'
+import socket, ssl, sys
+port, d = int(sys.argv[1]), sys.argv[2]
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.load_verify_locations(d + "/cert.pem")
+ctx.load_cert_chain(d + "/cert.pem", d + "/key.pem")
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)))
+print(s.getsockname()[1])
+# Read what the proxy sent after the handshake (TLS 1.3 session
+# tickets): unread input would make the close a reset instead of a FIN.
+s.settimeout(0.5)
+try:
+    s.recv(1)
+except (socket.timeout, ssl.SSLError):
+    pass
+socket.socket(fileno=s.detach()).close()
+EOP
+) || e2e_fail "the TLS client could not connect to proxy B"
+i=0
+while [ "$(ss -Htn state established "( sport = :$B and dport = :$lport )" 2>/dev/null | wc -l)" -gt 0 ]; do
+	[ $i -ge 100 ] && e2e_fail "proxy B kept the connection the client closed"
+	sleep 0.1; i=$((i + 1))
+done
+sleep 0.2
+grep -q "unexpected eof" "$E2E_TMP/proxy_b.out" &&
+	e2e_fail "proxy B warned about a client that closed without a close_notify"
+kill -0 "$PID_proxy_b" || e2e_fail "proxy B is no longer running"
