@@ -98,3 +98,24 @@ bench-compile: sipcc$(EXEEXT) libsiprt.a
 	SIPCC_RUNTIME='$(abs_top_builddir)/libsiprt.a' \
 	top_srcdir='$(abs_top_srcdir)' \
 	$(SHELL) '$(abs_top_srcdir)/bench/compile'
+
+# "make bench-tls": BENCH_CLIENTS clients (10,000) each over a connection
+# of its own (TLS, TCP, or a UDP socket) to the proxy built from
+# bench/streams.sip, registered and kept alive, then calls between them:
+# connections per second, the proxy's memory per connection, its CPU per
+# call by transport, and the response time of UDP OPTIONS while thousands
+# of TLS handshakes run (see bench/tls).
+noinst_PROGRAMS += bench/stream_clients
+bench_stream_clients_SOURCES = bench/stream_clients.c
+bench_stream_clients_CFLAGS = $(AM_CFLAGS) -O2 $(OPENSSL_CFLAGS)
+bench_stream_clients_LDADD = $(OPENSSL_LIBS)
+EXTRA_DIST += bench/tls bench/streams.sip
+
+.PHONY: bench-tls
+bench-tls: bench/stream_clients$(EXEEXT) sipcc$(EXEEXT) libsiprt.a
+	SIPCC='$(abs_top_builddir)/sipcc' \
+	SIPCC_STDLIB='$(BUILD_STDLIB)' \
+	SIPCC_RUNTIME='$(abs_top_builddir)/libsiprt.a' \
+	CLIENTS_BIN='$(abs_top_builddir)/bench/stream_clients' \
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	$(SHELL) '$(abs_top_srcdir)/bench/tls'

@@ -116,6 +116,11 @@ const struct cc_yaml_tmpl cc_yaml_table[] = {
 	  "if (!www_authorize(realm: $td)) { www_challenge(realm: $td); exit; }"),
 	ROW("auth=proxy", Q, NULL,
 	  "if (!proxy_authorize(realm: $fd)) { proxy_challenge(realm: $fd); exit; }"),
+	/* The same, the response checked by the RADIUS server (radius). */
+	ROW("auth=radius_www", Q, NULL,
+	  "if (!radius_www_authorize(realm: $td)) { www_challenge(realm: $td); exit; }"),
+	ROW("auth=radius_proxy", Q, NULL,
+	  "if (!radius_proxy_authorize(realm: $fd)) { proxy_challenge(realm: $fd); exit; }"),
 	ROW("identity=from", Q, NULL,
 	  "if (!check_from()) { reply(403, \"Forbidden: From Is Not Yours\"); exit; }"),
 	ROW("identity=to", Q, NULL,
@@ -224,6 +229,7 @@ const struct cc_yaml_tmpl cc_yaml_table[] = {
 	ROW("accounting", R | F, "flags: str = cdr|missed, type: str = db",
 	  "do_accounting(@type, @flags);"),
 	ROW("acc_log", R | F, "comment: str", "acc_log_request(@comment);"),
+	ROW("acc_radius", R | F, "comment: str", "acc_rad_request(@comment);"),
 	/* ---- calls under control (dialog profiles, ending calls) ---- */
 	ROW("dialog_profile", R | F | P | B, "profile: word", "set_dlg_profile(@profile);"),
 	ROW("dialog_profile", R | F | P | B, "profile: word, value: str", "set_dlg_profile(@profile, @value);"),

@@ -29,6 +29,7 @@ include modules/pike/local.mk
 include modules/ratelimit/local.mk
 include modules/uac/local.mk
 include modules/sst/local.mk
+include modules/radius/local.mk
 
 noinst_LIBRARIES += modules/libmod_registrar.a
 modules_libmod_registrar_a_SOURCES = $(REGISTRAR_SRC)
@@ -93,6 +94,10 @@ modules_libmod_uac_a_CFLAGS = $(RUNTIME_CFLAGS)
 noinst_LIBRARIES += modules/libmod_sst.a
 modules_libmod_sst_a_SOURCES = $(SST_SRC)
 modules_libmod_sst_a_CFLAGS = $(RUNTIME_CFLAGS)
+noinst_LIBRARIES += modules/libmod_radius.a
+modules_libmod_radius_a_SOURCES = $(RADIUS_SRC)
+modules_libmod_radius_a_CFLAGS = $(RUNTIME_CFLAGS) $(RADCLI_CFLAGS) \
+	-DSIPCC_RADIUS_DICTIONARY='"$(radiusdir)/dictionary"'
 
 MODULE_OBJECTS =
 MODULE_OBJECTS += $(modules_libmod_registrar_a_OBJECTS)
@@ -116,6 +121,7 @@ MODULE_OBJECTS += $(modules_libmod_pike_a_OBJECTS)
 MODULE_OBJECTS += $(modules_libmod_ratelimit_a_OBJECTS)
 MODULE_OBJECTS += $(modules_libmod_uac_a_OBJECTS)
 MODULE_OBJECTS += $(modules_libmod_sst_a_OBJECTS)
+MODULE_OBJECTS += $(modules_libmod_radius_a_OBJECTS)
 
 dist_stdlib_DATA += modules/registrar/registrar.sipi
 dist_stdlib_DATA += modules/auth/auth.sipi
@@ -138,3 +144,4 @@ dist_stdlib_DATA += modules/pike/pike.sipi
 dist_stdlib_DATA += modules/ratelimit/ratelimit.sipi
 dist_stdlib_DATA += modules/uac/uac.sipi
 dist_stdlib_DATA += modules/sst/sst.sipi
+dist_stdlib_DATA += modules/radius/radius.sipi

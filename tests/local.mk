@@ -10,6 +10,7 @@ include tests/modules/text/local.mk
 include tests/fuzz/local.mk
 include tests/runtime/db/local.mk
 include tests/modules/auth/local.mk
+include tests/modules/radius/local.mk
 include tests/modules/registrar/local.mk
 include tests/runtime/dialog/local.mk
 include tests/modules/dialog/local.mk

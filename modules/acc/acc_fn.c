@@ -27,6 +27,7 @@
  * per worker. The counters are shared atomics; the rest is set in init,
  * before the workers start, and only read after. */
 #include "acc/acc.h"
+#include "acc/acc_rad.h"
 
 #include <stdatomic.h>
 #include <string.h>
@@ -52,7 +53,10 @@ enum {
 	ACC_F_FAILED = 1u << 2,      /* also transactions that ended >= 300 */
 	ACC_F_MISSED = 1u << 3,      /* INVITEs that ended >= 300 in missed_calls */
 	ACC_F_CDR = 1u << 4,         /* the dialog's CDR when it ends */
+	ACC_F_RADIUS = 1u << 5,      /* type "radius": an accounting request */
 };
+/* The types, which a dialog keeps for its CDR. */
+#define ACC_F_TYPES (ACC_F_LOG | ACC_F_DB | ACC_F_RADIUS)
 
 #define ACC_INFLIGHT      32
 #define ACC_QUEUE_DEFAULT 10000
@@ -64,6 +68,8 @@ static struct {
 	_Atomic unsigned long written, dropped, failed;
 	const struct dlg_api *dlg;   /* the dialog module, NULL when not used */
 	const struct dr_api *dr;     /* drouting, NULL when not used */
+	const struct radius_api *rad; /* radius, NULL when not used */
+	atomic_bool rad_warned;      /* said once that type radius has no module */
 } A;
 
 /* One worker's queue. */
@@ -183,13 +189,32 @@ static void acc_retry(sip_timer *t, void *arg)
 	acc_pump(arg);
 }
 
-/* Log r and/or queue it for the database; takes r. */
+/* Send r to the RADIUS server (the radius module queues a copy). */
+static void acc_rad_emit(const acc_row *r)
+{
+	if (!A.rad || !r) {
+		if (!atomic_exchange(&A.rad_warned, true))
+			LOG_ERR("acc: accounting type \"radius\" without the radius module (use radius "
+				"{ acct_servers = ...; }): not sent");
+		return;
+	}
+	struct acc_rad_buf b;
+	size_t n = acc_rad_attrs(r, &b);
+	int rc = A.rad->acct_send(b.a, n);
+	if (rc == SIP_ESTATE && !atomic_exchange(&A.rad_warned, true))
+		LOG_ERR("acc: no RADIUS accounting server (radius.acct_servers): records of type "
+			"\"radius\" are not sent");
+}
+
+/* Log r, send it to RADIUS and/or queue it for the database; takes r. */
 static void acc_emit(acc_row *r, unsigned flags)
 {
 	if (!r) {
 		LOG_WARN("acc: no memory for an accounting record");
 		return;
 	}
+	if (flags & ACC_F_RADIUS)
+		acc_rad_emit(r);
 	if (flags & ACC_F_LOG) {
 		char line[1024];
 		acc_row_format(r, line, sizeof line);
@@ -233,6 +258,8 @@ static bool acc_parse_words(sip_str s, bool types, unsigned *out)
 			*out |= ACC_F_LOG;
 		else if (types && sip_str_eq(w, SIP_STR_LIT("db")))
 			*out |= ACC_F_DB;
+		else if (types && sip_str_eq(w, SIP_STR_LIT("radius")))
+			*out |= ACC_F_RADIUS;
 		else if (!types && sip_str_eq(w, SIP_STR_LIT("cdr")))
 			*out |= ACC_F_CDR;
 		else if (!types && sip_str_eq(w, SIP_STR_LIT("missed")))
@@ -258,7 +285,7 @@ int64_t sipcc_fn_do_accounting(struct sip_ctx *ctx, const char *type, size_t typ
 		return 0;
 	if (!acc_parse_words(sip_str_make(type, type_len), true, &f)
 	    || !acc_parse_words(sip_str_make(flags, flags_len), false, &f)
-	    || !(f & (ACC_F_LOG | ACC_F_DB)))
+	    || !(f & ACC_F_TYPES))
 		return 0;
 	sip_arena *a;
 	void **slot = proxy_call_slot(ctx, &sipcc_module_acc, &a);
@@ -275,7 +302,7 @@ int64_t sipcc_fn_do_accounting(struct sip_ctx *ctx, const char *type, size_t typ
 	c->ruri = ru.len ? sip_arena_strdup(a, ru) : SIP_STR_NULL;
 	dlg *d = A.dlg ? A.dlg->of_ctx(ctx) : NULL;
 	if ((f & ACC_F_CDR) && d && d->state != DLG_ENDED)
-		d->user_flags |= f & (ACC_F_LOG | ACC_F_DB | ACC_F_CDR);
+		d->user_flags |= f & (ACC_F_TYPES | ACC_F_CDR);
 	return 1;
 }
 
@@ -307,7 +334,7 @@ static void acc_txn_final(txn *s, int code)
 	 * or failed last. The CDR written at the dialog's end carries it. */
 	int64_t gw = A.dr ? A.dr->txn_gw(s) : 0;
 	if ((f & ACC_F_CDR) && code < 300 && dd && dd->state != DLG_ENDED) {
-		dd->user_flags |= f & (ACC_F_LOG | ACC_F_DB | ACC_F_CDR);
+		dd->user_flags |= f & (ACC_F_TYPES | ACC_F_CDR);
 		dd->gw_id = gw;
 	}
 	bool acc = code < 300 || (f & ACC_F_FAILED);
@@ -336,7 +363,8 @@ static void acc_txn_final(txn *s, int code)
 	}
 	if (missed) {
 		in.kind = ACC_KIND_MISSED;
-		acc_emit(acc_row_request(&in), f);
+		/* One Failed request to RADIUS for the two records. */
+		acc_emit(acc_row_request(&in), acc ? f & ~ACC_F_RADIUS : f);
 	}
 }
 
@@ -386,6 +414,15 @@ int64_t sipcc_fn_acc_db_request(struct sip_ctx *ctx, const char *c, size_t len,
 		return 0;
 	}
 	return acc_request_now(ctx, sip_str_make(c, len), k, ACC_F_DB);
+}
+
+int64_t sipcc_fn_acc_rad_request(struct sip_ctx *ctx, const char *c, size_t len)
+{
+	if (!A.rad) {
+		acc_rad_emit(NULL);
+		return 0;
+	}
+	return acc_request_now(ctx, sip_str_make(c, len), ACC_KIND_ACC, ACC_F_RADIUS);
 }
 
 /* ---- CDRs ---- */
@@ -482,6 +519,9 @@ static void acc_module_init(sip_timer_wheel *w)
 	A.dlg = proxy_module_api("dialog");
 	/* drouting, when the policy routes to gateways: their ids in rows. */
 	A.dr = proxy_module_api("drouting");
+	/* radius, when the policy accounts to a RADIUS server. */
+	A.rad = proxy_module_api("radius");
+	atomic_store(&A.rad_warned, false);
 	static const struct dlg_callbacks cb = { .on_end = acc_dlg_end };
 	if (dlg_callbacks_add(&cb) != SIP_OK)
 		LOG_WARN("acc: cannot follow dialogs; no CDRs");

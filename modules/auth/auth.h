@@ -141,4 +141,29 @@ struct sip_ctx;
 sip_str auth_user(struct sip_ctx *ctx);
 sip_str auth_realm(struct sip_ctx *ctx);
 
+/* Credentials found for a realm, whose response remains to be checked. */
+struct auth_pending {
+	struct auth_creds c;
+	uint32_t seq;             /* the nonce's sequence number */
+	struct sip_hdr *hdr;      /* the header holding them */
+	sip_str realm;
+};
+/* What a module that checks the response elsewhere (radius, against a
+ * RADIUS server) calls through proxy_module_api("auth"): nonces, their
+ * counts, the state the challenge functions read, $au and the failure
+ * log stay this module's. */
+struct auth_api {
+	/* Find the credentials for realm in the headers of type hdr_type
+	 * (SIP_HDR_AUTHORIZATION or SIP_HDR_PROXY_AUTHORIZATION) and check
+	 * their algorithm and nonce. SIPCC_AUTH_OK: p is filled and the
+	 * response remains to be checked; else the result to return. */
+	int64_t (*begin)(struct sip_ctx *ctx, sip_str realm, int hdr_type,
+			 struct auth_pending *p);
+	/* The response of p was checked: verdict is SIPCC_AUTH_OK,
+	 * _INVALID_PASSWORD, _USER_UNKNOWN, _USER_DISABLED or _ERROR (could
+	 * not be checked). Spends the nonce-count, logs a refusal, records
+	 * the identity; returns the result. */
+	int64_t (*finish)(struct sip_ctx *ctx, const struct auth_pending *p, int64_t verdict);
+};
+
 #endif

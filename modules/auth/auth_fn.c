@@ -744,20 +744,15 @@ static void auth_log_failure(struct sip_ctx *ctx, const struct auth_creds *c, si
 		   SIP_STR_ARG(ctx->msg->method_str), why, user, rlm);
 }
 
-/* Check the credentials of ctx's request for realm in headers of type ty.
- * Returns what was found, an auth_result of modules/auth/auth.sipi (SIPCC_AUTH_OK
- * when they are valid); the state says whether the nonce was stale and
- * whether the check could not be made (the database is down: the
- * challenge functions then answer 503, nothing is sent from here).
- * Credentials that fail for a reason a password guess or a scan would
- * produce (unknown user, wrong response, a replay, an algorithm not
- * offered) are logged by auth_log_failure(). */
-static int64_t auth_authorize(struct sip_ctx *ctx, const char *rs, size_t rlen,
-			      enum sip_hdr_type ty)
+/* The local half of a check of the credentials of ctx's request for realm
+ * in headers of type ty: find them, check the algorithm and the nonce.
+ * SIPCC_AUTH_OK when the response remains to be checked (p is filled),
+ * else what was found, an auth_result of modules/auth/auth.sipi. The
+ * state says whether the nonce was stale. */
+static int64_t auth_begin(struct sip_ctx *ctx, sip_str realm, int ty, struct auth_pending *p)
 {
 	sip_msg *m = ctx->msg;
 	struct auth_ctx *st = auth_state(ctx);
-	sip_str realm = sip_str_make(rs, rlen);
 	if (!st)
 		return SIPCC_AUTH_ERROR;
 	st->stale = false;
@@ -765,27 +760,28 @@ static int64_t auth_authorize(struct sip_ctx *ctx, const char *rs, size_t rlen,
 	st->disabled = false;
 	if (!m->is_request || m->method == SIP_METHOD_ACK || m->method == SIP_METHOD_CANCEL)
 		return SIPCC_AUTH_NO_CREDENTIALS;
-	struct auth_creds c;
+	struct auth_creds *c = &p->c;
 	sip_hdr *h;
 	for (h = m->first[ty]; h; h = h->next_same)
-		if (auth_creds_parse(h->body, &c) && sip_str_eq(c.realm, realm))
+		if (auth_creds_parse(h->body, c) && sip_str_eq(c->realm, realm))
 			break;
 	if (!h)
 		return SIPCC_AUTH_NO_CREDENTIALS;
-	if (!auth_alg_offered(c.alg)) {
-		auth_log_failure(ctx, &c, realm, c.alg == AUTH_SHA256 ? "algorithm SHA-256 not offered"
+	p->hdr = h;
+	p->realm = realm;
+	if (!auth_alg_offered(c->alg)) {
+		auth_log_failure(ctx, c, realm, c->alg == AUTH_SHA256 ? "algorithm SHA-256 not offered"
 								      : "algorithm MD5 not offered");
 		return SIPCC_AUTH_NO_CREDENTIALS;
 	}
 	int64_t now = (int64_t)time(NULL);
-	uint32_t seq;
-	switch (auth_nonce_check(c.nonce, now, &seq)) {
+	switch (auth_nonce_check(c->nonce, now, &p->seq)) {
 	case AUTH_NONCE_BAD:
 		/* Not a guess at a password (the response is not even
 		 * checked): a nonce from before a restart, or forged. */
 		if (SIP_LOG_INFO <= sip_log_level_get()) {
 			char user[200];
-			sip_log_quote(user, sizeof user, c.username.s, c.username.len);
+			sip_log_quote(user, sizeof user, c->username.s, c->username.len);
 			LOG_INFO("auth: nonce not issued here, user=\"%s\"", user);
 		}
 		return SIPCC_AUTH_INVALID_NONCE;
@@ -795,61 +791,107 @@ static int64_t auth_authorize(struct sip_ctx *ctx, const char *rs, size_t rlen,
 	case AUTH_NONCE_OK:
 		break;
 	}
+	return SIPCC_AUTH_OK;
+}
+
+/* The response of p was checked (here or by another module): verdict is
+ * SIPCC_AUTH_OK, _INVALID_PASSWORD, _USER_UNKNOWN, _USER_DISABLED (good
+ * credentials of a disabled subscriber) or _ERROR (it could not be
+ * checked: the challenge functions then answer 503). Spends the
+ * nonce-count of good credentials, logs refused ones, and records the
+ * authenticated identity. Returns the result. */
+static int64_t auth_finish(struct sip_ctx *ctx, const struct auth_pending *p, int64_t verdict)
+{
+	struct auth_ctx *st = auth_state(ctx);
+	const struct auth_creds *c = &p->c;
+	if (!st)
+		return SIPCC_AUTH_ERROR;
+	switch (verdict) {
+	case SIPCC_AUTH_OK:
+	case SIPCC_AUTH_USER_DISABLED:
+		break;
+	case SIPCC_AUTH_USER_UNKNOWN:
+		auth_log_failure(ctx, c, p->realm, "unknown user");
+		return verdict;
+	case SIPCC_AUTH_INVALID_PASSWORD:
+		auth_log_failure(ctx, c, p->realm, "wrong password");
+		return verdict;
+	default:
+		st->db_error = true;
+		return SIPCC_AUTH_ERROR;
+	}
+	/* Only now does the nonce-count move, so forged requests cannot use
+	 * up a client's counts. Without qop the nonce is good once. With a
+	 * store the count is checked there, over every proxy: the message
+	 * may wait (the route asks again and the answer is then in st). */
+	int nv = auth_nc_check(ctx, st, c->nonce, p->seq, c->qop.len ? c->nc_val : 1);
+	if (nv == SIP_AGAIN)
+		return SIPCC_AUTH_ERROR;
+	if (nv < 0) {
+		st->db_error = true;        /* logged once per outage by auth_nc_check */
+		return SIPCC_AUTH_ERROR;
+	}
+	if (!nv) {
+		auth_log_failure(ctx, c, p->realm, "replayed nonce-count");
+		return SIPCC_AUTH_INVALID_NONCE;
+	}
+	/* Only after the password matched: a guess learns nothing about
+	 * whether the name exists or is disabled. */
+	if (verdict == SIPCC_AUTH_USER_DISABLED) {
+		auth_log_failure(ctx, c, p->realm, "disabled subscriber");
+		st->disabled = true;
+		return SIPCC_AUTH_USER_DISABLED;
+	}
+	st->ok = true;
+	st->user = c->username;
+	st->realm = p->realm;
+	st->hdr = p->hdr;
+	return SIPCC_AUTH_OK;
+}
+
+/* Check the credentials of ctx's request for realm in headers of type ty
+ * against the subscriber table. Returns what was found, an auth_result
+ * of modules/auth/auth.sipi (SIPCC_AUTH_OK when they are valid); the
+ * state says whether the nonce was stale and whether the check could not
+ * be made (the database is down: the challenge functions then answer
+ * 503, nothing is sent from here). Credentials that fail for a reason a
+ * password guess or a scan would produce (unknown user, wrong response,
+ * a replay, an algorithm not offered) are logged by auth_log_failure(). */
+static int64_t auth_authorize(struct sip_ctx *ctx, const char *rs, size_t rlen,
+			      enum sip_hdr_type ty)
+{
+	sip_msg *m = ctx->msg;
+	struct auth_pending p;
+	int64_t r = auth_begin(ctx, sip_str_make(rs, rlen), ty, &p);
+	if (r != SIPCC_AUTH_OK)
+		return r;
+	const struct auth_creds *c = &p.c;
 	/* The digest-uri is not compared with the Request-URI: clients differ
 	 * (sipp uses the proxy's address), and a response captured for one
 	 * request cannot be reused anyway, its nonce-count being spent. */
 	char ha1[AUTH_HEX_MAX + 1], want[AUTH_HEX_MAX + 1], got[AUTH_HEX_MAX + 1];
 	size_t ha1_len = 0;
 	bool disabled = false;
-	int rc = auth_fetch_ha1(ctx, c.username, realm, c.alg, ha1, &ha1_len, &disabled);
+	int rc = auth_fetch_ha1(ctx, c->username, p.realm, c->alg, ha1, &ha1_len, &disabled);
 	if (rc == SIP_AGAIN)
 		return SIPCC_AUTH_ERROR;    /* the message waits; the route asks again */
-	if (rc == SIP_ENOTFOUND) {
-		auth_log_failure(ctx, &c, realm, "unknown user");
-		return SIPCC_AUTH_USER_UNKNOWN;
-	}
+	if (rc == SIP_ENOTFOUND)
+		return auth_finish(ctx, &p, SIPCC_AUTH_USER_UNKNOWN);
 	if (rc != SIP_OK) {
 		if (rc == SIP_EDBDOWN || rc == SIP_ETIMEOUT)
 			LOG_WARN("auth: subscriber database unavailable: %s", sip_strerror(rc));
 		else
 			LOG_WARN("auth: cannot read subscriber " SIP_STR_FMT ": %s",
-				 SIP_STR_ARG(c.username), sip_strerror(rc));
-		st->db_error = true;
-		return SIPCC_AUTH_ERROR;
+				 SIP_STR_ARG(c->username), sip_strerror(rc));
+		return auth_finish(ctx, &p, SIPCC_AUTH_ERROR);
 	}
-	size_t wl = auth_response(c.alg, sip_str_make(ha1, ha1_len), m->method_str, &c, want);
-	bool match = c.response.len == wl;
+	size_t wl = auth_response(c->alg, sip_str_make(ha1, ha1_len), m->method_str, c, want);
+	bool match = c->response.len == wl;
 	for (size_t i = 0; match && i < wl; i++)
-		got[i] = (char)(c.response.s[i] | 0x20);
-	if (!match || CRYPTO_memcmp(got, want, wl) != 0) {
-		auth_log_failure(ctx, &c, realm, "wrong password");
-		return SIPCC_AUTH_INVALID_PASSWORD;
-	}
-	/* Only now does the nonce-count move, so forged requests cannot use
-	 * up a client's counts. Without qop the nonce is good once. */
-	int nv = auth_nc_check(ctx, st, c.nonce, seq, c.qop.len ? c.nc_val : 1);
-	if (nv == SIP_AGAIN)
-		return SIPCC_AUTH_ERROR;    /* the message waits; the route asks again */
-	if (nv < 0) {
-		st->db_error = true;        /* logged once per outage by auth_nc_check */
-		return SIPCC_AUTH_ERROR;
-	}
-	if (!nv) {
-		auth_log_failure(ctx, &c, realm, "replayed nonce-count");
-		return SIPCC_AUTH_INVALID_NONCE;
-	}
-	/* Only after the password matched: a guess learns nothing about
-	 * whether the name exists or is disabled. */
-	if (disabled) {
-		auth_log_failure(ctx, &c, realm, "disabled subscriber");
-		st->disabled = true;
-		return SIPCC_AUTH_USER_DISABLED;
-	}
-	st->ok = true;
-	st->user = c.username;
-	st->realm = realm;
-	st->hdr = h;
-	return SIPCC_AUTH_OK;
+		got[i] = (char)(c->response.s[i] | 0x20);
+	if (!match || CRYPTO_memcmp(got, want, wl) != 0)
+		return auth_finish(ctx, &p, SIPCC_AUTH_INVALID_PASSWORD);
+	return auth_finish(ctx, &p, disabled ? SIPCC_AUTH_USER_DISABLED : SIPCC_AUTH_OK);
 }
 
 int64_t sipcc_fn_www_authorize(struct sip_ctx *ctx, const char *realm, size_t len)
@@ -967,8 +1009,15 @@ void sipcc_pv_ar_get(struct sip_ctx *ctx, sip_str *out)
 	*out = auth_realm(ctx);
 }
 
+/* For a module that checks the response elsewhere (radius). */
+static const struct auth_api auth_api = {
+	.begin = auth_begin,
+	.finish = auth_finish,
+};
+
 sipcc_module sipcc_module_auth = {
 	.name = "auth",
+	.api = &auth_api,
 	.init = auth_module_init,
 	.destroy = auth_module_destroy,
 	.worker_start = auth_worker_start,

@@ -46,6 +46,7 @@ int sip_loop_init(sip_loop *loop)
 	loop->nbyfd = 0;
 	loop->nwatch = 0;
 	loop->only = NULL;
+	loop->batches = 0;
 	loop->retired = NULL;
 	sip_timer_wheel_init(&loop->timers, sip_loop_clock_ms());
 	return SIP_OK;
@@ -207,6 +208,7 @@ int sip_loop_once(sip_loop *loop, int timeout_ms)
 		return SIP_EIO;
 	}
 	sip_timer_expire(&loop->timers, sip_loop_clock_ms());
+	loop->batches++;
 	for (int i = 0; i < n && !sip_loop_stopped(loop); i++) {
 		struct loop_watch *w = evs[i].data.ptr;
 		if (w->fn)

@@ -30,6 +30,9 @@ typedef struct sip_loop {
 	 * of the same batch may still point at them, so they are freed after
 	 * it. */
 	struct loop_watch *retired;
+	/* Batches of events dispatched (sip_loop_once): a handler can share
+	 * out work per batch (tcp.c's TLS handshakes). */
+	uint64_t batches;
 } sip_loop;
 
 /* Registration flag: fn can wait for input itself (a blocking receive

@@ -44,6 +44,15 @@
 /* How long a listening socket stops accepting when the process is out of
  * descriptors or memory. */
 #define TCP_ACCEPT_PAUSE_MS 100u
+/* Handshake steps (TLS: a few ms of CPU each, the server's signature)
+ * taken per batch of events the loop dispatches. A batch has up to 64
+ * events: with thousands of clients connecting at once (a restart, a
+ * network coming back), steps for all of them would hold every other
+ * descriptor of the loop, UDP included, for a quarter of a second a
+ * batch. The others wait for later batches: epoll reports a socket
+ * with input again (level-triggered) and moves it behind the ones it
+ * just reported, so those waiting take their turn. */
+#define TCP_HANDSHAKES_PER_BATCH 4u
 
 struct tcp_lsock {
 	sip_loop *loop;
@@ -77,16 +86,30 @@ static ssize_t plain_write(struct tcp_conn *c, const void *buf, size_t n)
 	return send(c->fd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
-static const struct tcp_io plain_io = { NULL, plain_read, plain_write, NULL, NULL };
+static const struct tcp_io plain_io = { NULL, plain_read, plain_write, NULL, NULL, NULL };
 
 /* The counts are kept apart from the table (atomics, changed where a
  * connection enters or leaves it) so that a statistic read on any worker
  * (a policy's route) needs no lock and no walk. */
 static unsigned conns_open;
+/* The bytes of the connections' read buffers. */
+static size_t rbuf_bytes;
+/* Handshake steps left for a later batch of events (handshake_turn). */
+static unsigned long handshakes_deferred;
 
 unsigned tcp_conn_count(void)
 {
 	return __atomic_load_n(&conns_open, __ATOMIC_RELAXED);
+}
+
+size_t tcp_read_buffer_bytes(void)
+{
+	return __atomic_load_n(&rbuf_bytes, __ATOMIC_RELAXED);
+}
+
+unsigned long tcp_handshakes_deferred(void)
+{
+	return __atomic_load_n(&handshakes_deferred, __ATOMIC_RELAXED);
 }
 
 unsigned tcp_conn_count_tp(const sip_transport *tp)
@@ -161,6 +184,14 @@ static void conn_report_unsent(struct tcp_conn *c)
 	c->woff = c->wlen = 0;
 }
 
+static void conn_rbuf_free(struct tcp_conn *c)
+{
+	__atomic_fetch_sub(&rbuf_bytes, c->rcap, __ATOMIC_RELAXED);
+	sip_mem_free(c->rbuf);
+	c->rbuf = NULL;
+	c->rcap = c->rlen = 0;
+}
+
 /* Close and free c, or mark it for its handler to close. */
 static void conn_close(struct tcp_conn *c)
 {
@@ -188,7 +219,7 @@ static void conn_close(struct tcp_conn *c)
 	if (c->framer && c->framer->close)
 		c->framer->close(c);
 	close(c->fd);
-	sip_mem_free(c->rbuf);
+	conn_rbuf_free(c);
 	sip_mem_free(c->wbuf);
 	sip_mem_free(c);
 }
@@ -442,6 +473,7 @@ static bool conn_read(struct tcp_conn *c)
 		char *p = sip_mem_realloc(c->rbuf, cap);
 		if (!p)
 			return false;
+		__atomic_fetch_add(&rbuf_bytes, cap - c->rcap, __ATOMIC_RELAXED);
 		c->rbuf = p;
 		c->rcap = cap;
 	}
@@ -458,7 +490,14 @@ static bool conn_read(struct tcp_conn *c)
 	}
 	c->rlen += (size_t)n;
 	c->last_ms = tcp_loop->timers.now_ms;
-	return conn_frame(c);
+	if (!conn_frame(c))
+		return false;
+	/* Nothing left of the stream: the buffer goes until the next read
+	 * (connections are mostly quiet; thousands of them would each keep
+	 * 16 KB). The loop reads again while TLS has input pending. */
+	if (!c->rlen && !(c->io->pending && c->io->pending(c)))
+		conn_rbuf_free(c);
+	return true;
 }
 
 /* A connect() that was in progress ended: start the upper I/O. */
@@ -480,11 +519,32 @@ static bool conn_connected(struct tcp_conn *c)
 	return !c->framer || !c->framer->open || c->framer->open(c, true) == SIP_OK;
 }
 
+/* Whether c, in its handshake, may take a step in this batch of events. */
+static bool handshake_turn(sip_loop *loop, struct tcp_conn *c)
+{
+	static SIP_PER_WORKER uint64_t batch;
+	static SIP_PER_WORKER unsigned steps;
+	if (c->connecting || !c->io->handshaking || !c->io->handshaking(c))
+		return true;
+	if (batch != loop->batches) {
+		batch = loop->batches;
+		steps = 0;
+	}
+	if (steps >= TCP_HANDSHAKES_PER_BATCH) {
+		__atomic_fetch_add(&handshakes_deferred, 1, __ATOMIC_RELAXED);
+		return false;
+	}
+	steps++;
+	return true;
+}
+
 static void conn_on_event(sip_loop *loop, int fd, uint32_t events, void *arg)
 {
-	(void)loop; (void)fd;
+	(void)fd;
 	struct tcp_conn *c = arg;
 	bool ok = true;
+	if (!handshake_turn(loop, c))
+		return;     /* reported again in a later batch */
 	c->busy = true;
 	if (c->connecting) {
 		if (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))

@@ -26,6 +26,10 @@ struct tcp_io {
 	/* Input already read from the socket but not returned yet (a TLS
 	 * record larger than the read); epoll does not report it. */
 	bool (*pending)(struct tcp_conn *c);
+	/* The connection is still being set up at this level (a TLS
+	 * handshake): its steps are costly and shared out (tcp.c). May be
+	 * NULL. */
+	bool (*handshaking)(struct tcp_conn *c);
 };
 
 /* A message layer that frames the stream itself instead of SIP's
@@ -93,6 +97,12 @@ void tcp_conn_close(struct tcp_conn *c);
 const struct tcp_io *tls_stream_io(void);
 /* Number of open connections (tests, limits). */
 unsigned tcp_conn_count(void);
+/* The bytes the connections hold in read buffers: a buffer is kept only
+ * while a message is incomplete (tests). */
+size_t tcp_read_buffer_bytes(void);
+/* Handshake steps put off to a later batch of events, at most
+ * TCP_HANDSHAKES_PER_BATCH being taken per batch (tests). */
+unsigned long tcp_handshakes_deferred(void);
 /* Those of one transport (tcp, tls, ws, wss); walks the table. */
 unsigned tcp_conn_count_tp(const sip_transport *tp);
 struct tp_addr_key;

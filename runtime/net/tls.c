@@ -85,7 +85,10 @@ static void log_ssl(const char *what, const char *where)
 static bool ctx_load(SSL_CTX *ctx, bool server)
 {
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	/* RELEASE_BUFFERS: a session frees its record buffers (about 34 KB)
+	 * whenever they are empty, which a quiet connection mostly is. */
+	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+			 SSL_MODE_RELEASE_BUFFERS);
 	if (conf.certificate && *conf.certificate) {
 		if (SSL_CTX_use_certificate_chain_file(ctx, conf.certificate) != 1) {
 			log_ssl("cannot load tls.certificate", conf.certificate);
@@ -109,6 +112,19 @@ static bool ctx_load(SSL_CTX *ctx, bool server)
 	} else {
 		SSL_CTX_set_default_verify_paths(ctx);
 	}
+	/* A certificate file without its chain: OpenSSL would look the chain
+	 * up in the CA store at every handshake (reading the system's CA
+	 * directory each time). Built once here, as the handshake would
+	 * build it, whether or not it reaches a trusted root. */
+	STACK_OF(X509) *chain = NULL;
+	if (conf.certificate && *conf.certificate && SSL_CTX_get0_chain_certs(ctx, &chain) == 1 &&
+	    sk_X509_num(chain) <= 0 &&
+	    SSL_CTX_build_cert_chain(ctx, SSL_BUILD_CHAIN_FLAG_IGNORE_ERROR |
+				      SSL_BUILD_CHAIN_FLAG_CLEAR_ERROR) <= 0) {
+		log_ssl("cannot build the chain of tls.certificate", conf.certificate);
+		return false;
+	}
+	ERR_clear_error();
 	int mode = SSL_VERIFY_NONE;
 	if (conf.verify_peer)
 		mode = server ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT : SSL_VERIFY_PEER;
@@ -178,6 +194,16 @@ static ssize_t tls_result(struct tcp_conn *c, int r, const char *op)
 			return 0;
 		return -1;
 	default: {
+#ifdef SSL_R_UNEXPECTED_EOF_WHILE_READING
+		/* The peer closed the connection without a close_notify, as
+		 * clients that go away mostly do: the end of the stream, as
+		 * with OpenSSL 1.1 (a message cut by it is not handed up:
+		 * SIP frames by Content-Length). */
+		if (ERR_GET_REASON(ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+			ERR_clear_error();
+			return 0;
+		}
+#endif
 		char ip[64], where[96];
 		snprintf(where, sizeof where, "with %s:%d", sip_addr_ip(&c->peer, ip, sizeof ip),
 			 sip_addr_port(&c->peer));
@@ -223,7 +249,14 @@ static bool tls_pending(struct tcp_conn *c)
 	return c->io_priv && SSL_pending(c->io_priv) > 0;
 }
 
-static const struct tcp_io tls_io = { tls_open, tls_read, tls_write, tls_close, tls_pending };
+static bool tls_handshaking(struct tcp_conn *c)
+{
+	return c->io_priv && !SSL_is_init_finished(c->io_priv);
+}
+
+static const struct tcp_io tls_io = {
+	tls_open, tls_read, tls_write, tls_close, tls_pending, tls_handshaking
+};
 
 static int tls_listen(sip_loop *loop, const sip_addr *addr, sip_socket **out)
 {

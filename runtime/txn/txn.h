@@ -62,8 +62,10 @@ typedef struct txn_rhdrs {
 typedef struct txn txn;
 /* State slots the modules above own in a transaction (proxy/module.h,
  * proxy_txn_slot): slot 0 is shared by modules not registered (unit
- * tests), 1..TXN_MOD_SLOTS-1 by the modules a policy uses. */
-#define TXN_MOD_SLOTS 16
+ * tests), 1..TXN_MOD_SLOTS-1 by the modules a policy uses. Room for every
+ * module of modules/ at once and some more (examples/provider.sip alone
+ * uses 16): a module beyond is not started. */
+#define TXN_MOD_SLOTS 32
 
 struct txn {
 	bool is_client;

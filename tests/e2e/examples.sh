@@ -37,6 +37,18 @@ for policy in "$top_srcdir"/examples/*.sip "$top_srcdir"/examples/*.yaml; do
 done
 [ "$n" -gt 0 ] || e2e_fail "no examples found in $top_srcdir/examples"
 
+# The provider accounting to RADIUS instead of the database: one define.
+"$SIPCC" check "$top_srcdir/examples/provider.sip" -D ACC_RADIUS=1 -Werror \
+	>"$E2E_TMP/provider-radius.check" 2>&1 || {
+	cat "$E2E_TMP/provider-radius.check" >&2
+	e2e_fail "sipcc check -D ACC_RADIUS=1 provider.sip failed"
+}
+"$SIPCC" build "$top_srcdir/examples/provider.sip" -D ACC_RADIUS=1 \
+	-o "$E2E_TMP/provider-radius" >"$E2E_TMP/provider-radius.build" 2>&1 || {
+	cat "$E2E_TMP/provider-radius.build" >&2
+	e2e_fail "sipcc build -D ACC_RADIUS=1 provider.sip failed"
+}
+
 # A define can be overridden on the command line.
 "$SIPCC" build "$top_srcdir/examples/minimal.sip" -D NEXT_HOP=sip:192.0.2.1:5060 \
 	-o "$E2E_TMP/minimal-d" >"$E2E_TMP/minimal-d.build" 2>&1 ||

@@ -91,6 +91,11 @@ EXTRA_DIST += tests/e2e/rtpengine.sip tests/e2e/uac_rtpe.xml tests/e2e/uas_rtpe.
 # database.
 E2E_TESTS += tests/e2e/acc.sh tests/e2e/acc_pgsql.sh tests/e2e/acc_outage.sh
 EXTRA_DIST += tests/e2e/acc.sip
+# RADIUS: accounting records and digest credentials checked by a real
+# FreeRADIUS (tests/radius_server.sh; skipped without it).
+E2E_TESTS += tests/e2e/radius_acc.sh tests/e2e/radius_acc_outage.sh tests/e2e/radius_auth.sh \
+	tests/e2e/provider_radius.sh
+EXTRA_DIST += tests/e2e/radius_acc.sip tests/e2e/radius_auth.sip tests/radius_server.sh
 # Statistics and the control socket (--ctl, sipcc-ctl --ctl).
 E2E_TESTS += tests/e2e/ctl.sh tests/e2e/ctl_modules.sh
 EXTRA_DIST += tests/e2e/ctl.sip tests/e2e/reg_plain.xml

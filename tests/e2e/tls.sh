@@ -2,7 +2,10 @@
 # TLS between two proxies (sipp has no TLS): sipp uac -> proxy A (udp) ->
 # TLS -> proxy B -> sipp uas (udp). Both proxies check each other's
 # certificate (verify_peer: A checks B's against the CA and B's address,
-# B requires A's), with a certificate the test makes with openssl.
+# B requires A's), with a certificate the test makes with openssl. Then
+# a certificate whose file lacks the intermediate CA, which the proxy
+# finds in its ca_list and sends; a TLS client that closes without a
+# close_notify: no warning.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 CALLS=${E2E_TLS_CALLS:-50}
@@ -19,7 +22,7 @@ start_proxy() {
 }
 
 e2e_init sipp python3 openssl
-e2e_ports UAS A B UAC
+e2e_ports UAS A B UAC D E UAS3 UAC3
 
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=sipcc test" \
 	-addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
@@ -79,3 +82,79 @@ e2e_sipp_run uac2 -sn uac "127.0.0.1:$A" -i 127.0.0.1 -p "$UAC" \
 [ "$(e2e_stat uas2 'SuccessfulCall(C)')" = 0 ] || e2e_fail "the call reached the uas"
 grep -q "certificate check failed" "$E2E_TMP/proxy_c.out" ||
 	e2e_fail "proxy C does not report the certificate check"
+
+# A certificate issued by an intermediate CA, in a file without its
+# chain: proxy E finds the intermediate in its ca_list (the chain is built
+# once, at start) and sends it, so proxy D, which trusts only the root,
+# accepts E's certificate.
+x() { openssl "$@" >>"$E2E_TMP/openssl.log" 2>&1 || e2e_error "openssl $1 failed"; }
+printf 'basicConstraints=critical,CA:true\nkeyUsage=critical,keyCertSign,cRLSign\n' >"$E2E_TMP/ca.ext"
+printf 'subjectAltName=IP:127.0.0.1\n' >"$E2E_TMP/leaf.ext"
+x req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=test root" \
+	-addext "basicConstraints=critical,CA:true" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+	-keyout "$E2E_TMP/root_key.pem" -out "$E2E_TMP/root.pem"
+x req -newkey rsa:2048 -nodes -subj "/CN=test intermediate" \
+	-keyout "$E2E_TMP/inter_key.pem" -out "$E2E_TMP/inter.csr"
+x x509 -req -in "$E2E_TMP/inter.csr" -CA "$E2E_TMP/root.pem" -CAkey "$E2E_TMP/root_key.pem" \
+	-CAcreateserial -days 2 -extfile "$E2E_TMP/ca.ext" -out "$E2E_TMP/inter.pem"
+x req -newkey rsa:2048 -nodes -subj "/CN=test leaf" \
+	-keyout "$E2E_TMP/leaf_key.pem" -out "$E2E_TMP/leaf.csr"
+x x509 -req -in "$E2E_TMP/leaf.csr" -CA "$E2E_TMP/inter.pem" -CAkey "$E2E_TMP/inter_key.pem" \
+	-CAcreateserial -days 2 -extfile "$E2E_TMP/leaf.ext" -out "$E2E_TMP/leaf.pem"
+cat "$E2E_TMP/inter.pem" "$E2E_TMP/root.pem" >"$E2E_TMP/cas.pem"
+{
+	cat "$top_srcdir/examples/minimal.sip"
+	printf 'use tls {\n    certificate = "%s";\n    private_key = "%s";\n    ca_list = "%s";\n}\n' \
+		"$E2E_TMP/leaf.pem" "$E2E_TMP/leaf_key.pem" "$E2E_TMP/cas.pem"
+} >"$E2E_TMP/proxy_e.sip"
+{
+	cat "$top_srcdir/examples/minimal.sip"
+	printf 'use tls {\n    certificate = "%s";\n    private_key = "%s";\n    ca_list = "%s";\n    verify_peer = true;\n}\n' \
+		"$E2E_TMP/cert.pem" "$E2E_TMP/key.pem" "$E2E_TMP/root.pem"
+} >"$E2E_TMP/proxy_d.sip"
+"$SIPCC" build "$E2E_TMP/proxy_e.sip" -D "NEXT_HOP=sip:127.0.0.1:$UAS3" -o "$E2E_TMP/proxy_e" \
+	>"$E2E_TMP/build.log" 2>&1 || e2e_fail "sipcc build proxy_e failed"
+"$SIPCC" build "$E2E_TMP/proxy_d.sip" -D "NEXT_HOP=sip:127.0.0.1:$E;transport=tls" \
+	-o "$E2E_TMP/proxy_d" >"$E2E_TMP/build.log" 2>&1 || e2e_fail "sipcc build proxy_d failed"
+start_proxy proxy_e "$E"
+start_proxy proxy_d "$D"
+e2e_sipp uas3 -sn uas -i 127.0.0.1 -p "$UAS3" -m 5 -timeout 30s
+e2e_wait_sipp_up uas3 "$UAS3"
+e2e_sipp_run uac3 -sn uac "127.0.0.1:$D" -i 127.0.0.1 -p "$UAC3" \
+	-s 1000 -m 5 -timeout 20s -timeout_error
+e2e_expect_calls uac3 5
+grep -q "certificate check failed" "$E2E_TMP/proxy_d.out" &&
+	e2e_fail "proxy D did not accept the chain proxy E sent"
+e2e_kill "$PID_proxy_d"
+e2e_kill "$PID_proxy_e"
+
+# A client that goes away without a close_notify (most do) ends its
+# connection like a TCP close: no warning in the log.
+lport=$(python3 - "$B" "$E2E_TMP" <<'EOP'
+import socket, ssl, sys
+port, d = int(sys.argv[1]), sys.argv[2]
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+ctx.check_hostname = False
+ctx.load_verify_locations(d + "/cert.pem")
+ctx.load_cert_chain(d + "/cert.pem", d + "/key.pem")
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)))
+print(s.getsockname()[1])
+# Read what the proxy sent after the handshake (TLS 1.3 session
+# tickets): unread input would make the close a reset instead of a FIN.
+s.settimeout(0.5)
+try:
+    s.recv(1)
+except (socket.timeout, ssl.SSLError):
+    pass
+socket.socket(fileno=s.detach()).close()
+EOP
+) || e2e_fail "the TLS client could not connect to proxy B"
+i=0
+while [ "$(ss -Htn state established "( sport = :$B and dport = :$lport )" 2>/dev/null | wc -l)" -gt 0 ]; do
+	[ $i -ge 100 ] && e2e_fail "proxy B kept the connection the client closed"
+	sleep 0.1; i=$((i + 1))
+done
+sleep 0.2
+grep -q "unexpected eof" "$E2E_TMP/proxy_b.out" &&
+	e2e_fail "proxy B warned about a client that closed without a close_notify"
+kill -0 "$PID_proxy_b" || e2e_fail "proxy B is no longer running"

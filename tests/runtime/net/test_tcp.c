@@ -1,6 +1,8 @@
 /* TCP transport tests over real sockets on 127.0.0.1: framing of a
  * stream cut anywhere, keep-alives, replies over the connection a request
- * came on, connection reuse for sends, the size limit, sends by a worker
+ * came on, connection reuse for sends, read buffers held only while a
+ * message is incomplete, handshake steps shared out per batch of events,
+ * the size limit, sends by a worker
  * other than the first posted to it. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -151,6 +153,118 @@ static void test_connect_reuse(void **state)
 	/* The proxy's own outgoing connection and the accepted end. */
 	assert_int_equal(tcp_conn_count(), before + 2);
 	assert_int_equal(n_rx, 2);
+}
+
+/* A connection holds a read buffer only while a message is incomplete:
+ * it is freed once what was read is handed up, and the connection reads
+ * the next message into a new one. */
+static void test_read_buffer_released(void **state)
+{
+	(void)state;
+	int fd = client();
+	spin();
+	size_t before = tcp_read_buffer_bytes();
+	size_t half = (sizeof REQ - 1) / 2;
+	n_rx = 0;
+	assert_int_equal(write(fd, REQ, half), (ssize_t)half);
+	spin();
+	assert_int_equal(n_rx, 0);
+	assert_true(tcp_read_buffer_bytes() > before);
+	assert_int_equal(write(fd, REQ + half, sizeof REQ - 1 - half), (ssize_t)(sizeof REQ - 1 - half));
+	spin();
+	assert_int_equal(n_rx, 1);
+	assert_string_equal(rx[0], REQ);
+	assert_int_equal(tcp_read_buffer_bytes(), before);
+	/* A message and the start of the next: the rest is kept. */
+	char two[2048];
+	int n = snprintf(two, sizeof two, "%s%.*s", REQ, (int)half, REQ);
+	assert_int_equal(write(fd, two, (size_t)n), n);
+	spin();
+	assert_int_equal(n_rx, 2);
+	assert_true(tcp_read_buffer_bytes() > before);
+	assert_int_equal(write(fd, REQ + half, sizeof REQ - 1 - half), (ssize_t)(sizeof REQ - 1 - half));
+	spin();
+	assert_int_equal(n_rx, 3);
+	assert_string_equal(rx[2], REQ);
+	assert_int_equal(tcp_read_buffer_bytes(), before);
+	close(fd);
+	spin();
+}
+
+/* A connection "in its handshake" until its first input, which the
+ * handshake takes (a stand-in for TLS in handshake_batches). */
+static unsigned hs_steps;
+
+static ssize_t hs_read(struct tcp_conn *c, void *buf, size_t n)
+{
+	ssize_t r = read(c->fd, buf, n);
+	if (r > 0 && !c->io_priv) {
+		c->io_priv = c;
+		hs_steps++;
+		errno = EAGAIN;
+		return -1;
+	}
+	return r;
+}
+
+static ssize_t hs_write(struct tcp_conn *c, const void *buf, size_t n)
+{
+	return write(c->fd, buf, n);
+}
+
+static bool hs_handshaking(struct tcp_conn *c)
+{
+	return !c->io_priv;
+}
+
+static const struct tcp_io hs_io = { NULL, hs_read, hs_write, NULL, NULL, hs_handshaking };
+
+/* Ten connections that want a handshake step in the same batch of
+ * events: four take it, the others are reported again and take theirs
+ * in the following batches; then messages flow. */
+static void test_handshake_batches(void **state)
+{
+	(void)state;
+	sip_socket *hs = NULL;
+	int hport;
+	for (hport = port + 1; hport < port + 100; hport++) {
+		sip_addr a;
+		assert_int_equal(sip_addr_from_ip(&a, SIP_STR_LIT("127.0.0.1"), hport), SIP_OK);
+		if (tcp_listen_io(&loop, &a, &hs, &tp_tcp, &hs_io) == SIP_OK)
+			break;
+	}
+	assert_non_null(hs);
+	int fds[10];
+	for (int i = 0; i < 10; i++) {
+		fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)hport) };
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		assert_int_equal(connect(fds[i], (struct sockaddr *)&a, sizeof a), 0);
+	}
+	unsigned open = tcp_conn_count();
+	for (int i = 0; i < 20 && tcp_conn_count() < open + 10; i++)
+		spin();
+	spin();
+	unsigned long deferred = tcp_handshakes_deferred();
+	hs_steps = 0;
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(write(fds[i], "H", 1), 1);
+	usleep(20000);
+	assert_int_equal(sip_loop_once(&loop, 100), SIP_OK);
+	assert_int_equal(hs_steps, 4);
+	assert_int_equal(tcp_handshakes_deferred() - deferred, 6);
+	for (int i = 0; i < 10 && hs_steps < 10; i++)
+		spin();
+	assert_int_equal(hs_steps, 10);
+	n_rx = 0;
+	assert_int_equal(write(fds[3], REQ, sizeof REQ - 1), (ssize_t)(sizeof REQ - 1));
+	spin();
+	assert_int_equal(n_rx, 1);
+	assert_string_equal(rx[0], REQ);
+	for (int i = 0; i < 10; i++)
+		close(fds[i]);
+	spin();
+	tcp_close_sock(hs);
 }
 
 /* A message that never ends closes the connection at the limit. */
@@ -350,6 +464,8 @@ int main(void)
 		cmocka_unit_test(test_framing),
 		cmocka_unit_test(test_reply_same_connection),
 		cmocka_unit_test(test_connect_reuse),
+		cmocka_unit_test(test_read_buffer_released),
+		cmocka_unit_test(test_handshake_batches),
 		cmocka_unit_test(test_too_big),
 		cmocka_unit_test(test_out_of_fds),
 		cmocka_unit_test(test_posted_send),
