@@ -5,7 +5,9 @@
 noinst_PROGRAMS += bench/relay
 bench_relay_SOURCES = bench/relay.c
 EXTRA_DIST += bench/run bench/workers bench/kamailio.cfg \
-	bench/register bench/reg_auth.xml bench/kamailio-register.cfg
+	bench/register bench/reg_auth.xml bench/kamailio-register.cfg \
+	bench/provider bench/prov_uac.xml bench/prov_uas.xml \
+	bench/kamailio-provider.cfg
 
 .PHONY: bench
 bench: bench/relay$(EXEEXT) sipcc$(EXEEXT) libsiprt.a
@@ -44,6 +46,23 @@ bench-register: sipcc$(EXEEXT) sipcc-ctl$(EXEEXT) libsiprt.a
 	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
 	KAMAILIO='$(KAMAILIO)' \
 	$(SHELL) '$(abs_top_srcdir)/bench/register'
+
+# "make bench-provider": calls between registered subscribers (INVITE,
+# 407, INVITE with credentials, location lookup, Record-Route, dialog,
+# accounting to the database, BYE) through the proxy built from
+# examples/provider.sip and through Kamailio with
+# bench/kamailio-provider.cfg, both on SQLite; calls per second, CPU per
+# call and peak memory for each. BENCH_CALLS, BENCH_RATE, BENCH_USERS,
+# BENCH_HOLD, BENCH_WORKERS and BENCH_SERVERS tune it (see bench/provider).
+.PHONY: bench-provider
+bench-provider: sipcc$(EXEEXT) sipcc-ctl$(EXEEXT) libsiprt.a
+	SIPCC='$(abs_top_builddir)/sipcc' \
+	SIPCC_CTL='$(abs_top_builddir)/sipcc-ctl' \
+	SIPCC_STDLIB='$(BUILD_STDLIB)' \
+	SIPCC_RUNTIME='$(abs_top_builddir)/libsiprt.a' \
+	top_srcdir='$(abs_top_srcdir)' top_builddir='$(abs_top_builddir)' \
+	KAMAILIO='$(KAMAILIO)' \
+	$(SHELL) '$(abs_top_srcdir)/bench/provider'
 
 # "make bench-memory": the proxy built from examples/minimal.sip under a
 # burst of calls (30,000 at 3,000/s): its resident size before, at the

@@ -28,8 +28,9 @@ enum acc_kind {
 /* What a record holds. Every sip_str points into the row's own block. */
 typedef struct acc_row {
 	enum acc_kind kind;
-	struct acc_row *next;        /* the module's queue */
+	struct acc_row *next;        /* the module's queue, a batch */
 	unsigned worker;             /* the worker whose queue it is in */
+	int status;                  /* acc_rows_insert: how its write went */
 	/* acc and missed_calls */
 	sip_str method, from_tag, to_tag, callid, sip_reason, src_ip;
 	sip_str from_user, from_domain, to_user, to_domain, ruri_user, ruri_domain;
@@ -77,6 +78,15 @@ void acc_row_free(acc_row *r);
 
 /* Insert r into its table through d. SIP_OK or a status of db.h. */
 int acc_row_insert(db *d, const acc_row *r);
+/* Insert the records of the list head (linked by next) in one
+ * transaction, each into its table: one commit for the batch, not one a
+ * row. Each record's status says how its write went. When one is
+ * refused (an error other than SIP_EDBDOWN or SIP_ETIMEOUT), the
+ * transaction is rolled back and each record is written alone, so only
+ * the refused ones fail; when the database goes away, every record of
+ * the batch not committed has that status. Returns SIP_OK when all were
+ * written, else the first record's error. */
+int acc_rows_insert(db *d, acc_row *head);
 
 /* The log line of a record (no newline), cut to sz. Returns its length. */
 size_t acc_row_format(const acc_row *r, char *buf, size_t sz);

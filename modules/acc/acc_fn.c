@@ -13,12 +13,16 @@
  * the final reply finds it. A dialog is marked in its user_flags.
  *
  * Records go to the database through the proxy's database worker, never
- * on the event loop: at most ACC_INFLIGHT jobs at a time (the rest of the
- * proxy's queries keep their room), the others wait in a FIFO bounded by
- * the setting acc.queue_max. While the database is down or not ready the
- * records wait there and a timer tries again every second; a record
- * beyond the bound is dropped and counted, and the first drop and every
- * 1000th are logged.
+ * on the event loop, in batches: a record waits in a FIFO bounded by the
+ * setting acc.queue_max for at most ACC_FLUSH_MS (or until ACC_BATCH
+ * records wait), then the waiting ones go as one job that writes them in
+ * one transaction (acc_rows_insert: one commit for many rows, which is
+ * most of what a row costs SQLite). At most ACC_INFLIGHT jobs at a time
+ * (the rest of the proxy's queries keep their room). While the database
+ * is down or not ready the records wait there and a timer tries again
+ * every second; a record beyond the bound is dropped and counted, and the
+ * first drop and every 1000th are logged. A worker that stops hands what
+ * waits to the database worker, which writes it before the proxy exits.
  *
  * Several workers: a record is made on the worker of its transaction or
  * dialog (the final reply, the dialog's end: both run where the call
@@ -59,6 +63,8 @@ enum {
 #define ACC_F_TYPES (ACC_F_LOG | ACC_F_DB | ACC_F_RADIUS)
 
 #define ACC_INFLIGHT      32
+#define ACC_BATCH         64
+#define ACC_FLUSH_MS      50
 #define ACC_QUEUE_DEFAULT 10000
 #define ACC_RETRY_MS      1000
 
@@ -95,11 +101,11 @@ static int64_t acc_wall_ms(void)
 
 /* ---- the write queue ---- */
 
-static void acc_pump(struct acc_worker *q);
+static void acc_pump(struct acc_worker *q, bool all);
 
 static int acc_job_run(db *d, void *arg)
 {
-	return acc_row_insert(d, arg);
+	return acc_rows_insert(d, arg);
 }
 
 static void acc_drop(acc_row *r, const char *why)
@@ -133,60 +139,97 @@ static void acc_push(struct acc_worker *q, acc_row *r, bool front)
 	q->queued++;
 }
 
-/* A record the worker ran: stored, refused for good (logged, not retried:
- * the same row would fail again), or not stored because the database went
- * away (back to the front of the queue). */
+/* A batch the worker ran: each record stored, refused for good (logged,
+ * not retried: the same row would fail again), or not stored because the
+ * database went away (back to the front of the queue, in order). */
 static void acc_job_done(int status, void *arg)
 {
-	acc_row *r = arg;
+	(void)status;
+	acc_row *batch = arg;
 	/* The worker that submitted it (the completion is posted back to it;
 	 * once that worker has stopped, it runs on the main thread at exit,
 	 * and only frees). */
-	struct acc_worker *q = &AW[r->worker];
-	bool mine = r->worker == sip_worker_id && q->w;
+	struct acc_worker *q = &AW[batch->worker];
+	bool mine = batch->worker == sip_worker_id && q->w;
+	acc_row *again = NULL, **again_tail = &again;
 
 	q->inflight--;
-	if (status == SIP_OK) {
-		atomic_fetch_add(&A.written, 1);
-		acc_row_free(r);
-	} else if (status == SIP_EDBDOWN || status == SIP_ETIMEOUT) {
-		if (!A.up || !mine || proxy_db_stopping())
-			acc_drop(r, "the proxy stops before the database took the records");
-		else
+	for (acc_row *r = batch, *next; r; r = next) {
+		next = r->next;
+		r->next = NULL;
+		if (r->status == SIP_OK) {
+			atomic_fetch_add(&A.written, 1);
+			acc_row_free(r);
+		} else if (r->status == SIP_EDBDOWN || r->status == SIP_ETIMEOUT) {
+			if (!A.up || !mine || proxy_db_stopping()) {
+				acc_drop(r, "the proxy stops before the database took the records");
+			} else {
+				*again_tail = r;
+				again_tail = &r->next;
+			}
+		} else {
+			atomic_fetch_add(&A.failed, 1);
+			LOG_ERR("acc: the database refused a %s record: %s", acc_kind_table(r->kind),
+				sip_strerror(r->status));
+			acc_row_free(r);
+		}
+	}
+	if (again) {
+		/* Back in front of the newer records, the oldest first. */
+		acc_row *rev = NULL;
+		while (again) {
+			acc_row *r = again;
+			again = r->next;
+			r->next = rev;
+			rev = r;
+		}
+		while (rev) {
+			acc_row *r = rev;
+			rev = r->next;
 			acc_push(q, r, true);
-	} else {
-		atomic_fetch_add(&A.failed, 1);
-		LOG_ERR("acc: the database refused a %s record: %s", acc_kind_table(r->kind),
-			sip_strerror(status));
-		acc_row_free(r);
+		}
 	}
 	if (A.up && mine)
-		acc_pump(q);
+		acc_pump(q, false);
 }
 
 /* Hand the queued records of worker q (the caller's) to the database
- * worker while it takes them. */
-static void acc_pump(struct acc_worker *q)
+ * worker in batches of at most ACC_BATCH while it takes them; all of
+ * them when the worker stops (all), else at most ACC_INFLIGHT batches
+ * out at once. */
+static void acc_pump(struct acc_worker *q, bool all)
 {
-	while (q->head && q->inflight < ACC_INFLIGHT) {
-		acc_row *r = q->head;
-		r->worker = sip_worker_id;
-		if (proxy_db_submit(acc_job_run, acc_job_done, r) != SIP_OK)
+	while (q->head && (all || q->inflight < ACC_INFLIGHT)) {
+		acc_row *head = q->head, *last = head;
+		unsigned n = 1;
+		head->worker = sip_worker_id;
+		head->status = SIP_EDBDOWN;
+		while (last->next && n < ACC_BATCH) {
+			last = last->next;
+			last->worker = sip_worker_id;
+			last->status = SIP_EDBDOWN;
+			n++;
+		}
+		acc_row *rest = last->next;
+		last->next = NULL;
+		if (proxy_db_submit(acc_job_run, acc_job_done, head) != SIP_OK) {
+			last->next = rest;
 			break;
-		q->head = r->next;
+		}
+		q->head = rest;
 		if (!q->head)
 			q->tail = NULL;
-		q->queued--;
+		q->queued -= n;
 		q->inflight++;
 	}
-	if (q->head && q->w && !sip_timer_armed(&q->retry))
+	if (q->head && q->w && !all && !sip_timer_armed(&q->retry))
 		sip_timer_add(q->w, &q->retry, ACC_RETRY_MS);
 }
 
 static void acc_retry(sip_timer *t, void *arg)
 {
 	(void)t;
-	acc_pump(arg);
+	acc_pump(arg, false);
 }
 
 /* Send r to the RADIUS server (the radius module queues a copy). */
@@ -222,8 +265,13 @@ static void acc_emit(acc_row *r, unsigned flags)
 	}
 	struct acc_worker *q = ACC_ME;
 	if ((flags & ACC_F_DB) && A.up && q->w) {
+		/* A batch is full, or the timer sends what waits within
+		 * ACC_FLUSH_MS (the retry timer, when the database is away). */
 		acc_push(q, r, false);
-		acc_pump(q);
+		if (q->queued >= ACC_BATCH)
+			acc_pump(q, false);
+		else if (!sip_timer_armed(&q->retry))
+			sip_timer_add(q->w, &q->retry, ACC_FLUSH_MS);
 	} else {
 		acc_row_free(r);
 	}
@@ -488,6 +536,10 @@ static unsigned acc_worker_destroy(void)
 	if (!q->w)
 		return 0;
 	sip_timer_cancel(q->w, &q->retry);
+	/* What waits for the next batch goes to the database worker, which
+	 * writes it before the proxy exits (when the database is there). */
+	if (A.up)
+		acc_pump(q, true);
 	unsigned lost = q->queued;
 	while (q->head) {
 		acc_row *r = q->head;
@@ -543,6 +595,16 @@ static void acc_module_worker_stop(void)
 			 sip_worker_id);
 }
 
+/* Worker 0's waiting records to the database worker, which still runs. */
+static void acc_module_stop(void)
+{
+	struct acc_worker *q = ACC_ME;
+	if (A.up && q->w) {
+		sip_timer_cancel(q->w, &q->retry);
+		acc_pump(q, true);
+	}
+}
+
 static void acc_module_destroy(void)
 {
 	if (!A.up)
@@ -560,6 +622,7 @@ static void acc_module_destroy(void)
 sipcc_module sipcc_module_acc = {
 	.name = "acc",
 	.init = acc_module_init,
+	.stop = acc_module_stop,
 	.destroy = acc_module_destroy,
 	.worker_start = acc_module_worker_start,
 	.worker_stop = acc_module_worker_stop,

@@ -229,6 +229,51 @@ int acc_row_insert(db *d, const acc_row *r)
 	return rc;
 }
 
+/* Whether the database is away (rather than refusing a record). */
+static bool acc_status_down(int rc)
+{
+	return rc == SIP_EDBDOWN || rc == SIP_ETIMEOUT;
+}
+
+static int acc_rows_one_by_one(db *d, acc_row *head)
+{
+	int first = SIP_OK;
+
+	for (acc_row *r = head; r; r = r->next) {
+		r->status = acc_row_insert(d, r);
+		if (r->status != SIP_OK && first == SIP_OK)
+			first = r->status;
+	}
+	return first;
+}
+
+int acc_rows_insert(db *d, acc_row *head)
+{
+	int rc;
+
+	if (!head)
+		return SIP_OK;
+	if (!head->next)
+		return head->status = acc_row_insert(d, head);
+	rc = db_exec(d, "BEGIN");
+	for (acc_row *r = head; rc == SIP_OK && r; r = r->next)
+		rc = acc_row_insert(d, r);
+	if (rc == SIP_OK)
+		rc = db_exec(d, "COMMIT");
+	if (rc == SIP_OK) {
+		for (acc_row *r = head; r; r = r->next)
+			r->status = SIP_OK;
+		return SIP_OK;
+	}
+	db_exec(d, "ROLLBACK");
+	if (acc_status_down(rc)) {
+		for (acc_row *r = head; r; r = r->next)
+			r->status = rc;
+		return rc;
+	}
+	return acc_rows_one_by_one(d, head);
+}
+
 size_t acc_row_format(const acc_row *r, char *buf, size_t sz)
 {
 	int n;

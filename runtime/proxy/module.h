@@ -32,6 +32,10 @@ typedef struct sipcc_module {
 	/* Start: read settings (sipcc_setting_*), arm timers on w, ask for the
 	 * database (proxy_db_want), register control commands and statistics. */
 	void (*init)(sip_timer_wheel *w);
+	/* Optional, at exit on worker 0 before the database worker stops (the
+	 * other workers have stopped): submit the last writes, which the
+	 * database worker still runs. */
+	void (*stop)(void);
 	/* Stop and free everything (at exit, after the database worker
 	 * stopped). */
 	void (*destroy)(void);

@@ -851,6 +851,9 @@ void proxy_modules_destroy(void)
 		sip_timer_cancel(M.w, &M.retry);
 		sip_timer_cancel(M.w, &M.change_tm);
 	}
+	for (unsigned i = MOD.n; i-- > 0;)
+		if (MOD.v[i]->stop)
+			MOD.v[i]->stop();
 	M.stopping = true;
 	proxy_store_stop();
 	if (M.worker) {

@@ -10,6 +10,10 @@
 #  3. sipcc-ctl cdr show, acc show and acc missed print the last rows.
 #  4. a call the proxy rejects itself with t_reply(486) after
 #     do_accounting(): a row in missed_calls and one in acc.
+#  5. the same through a proxy with one worker (worker 0's records,
+#     where the other workers' go at their worker_stop), stopped (SIGTERM)
+#     as soon as the 486 is back: the records waiting for their batch
+#     (at most 50 ms) are written before it exits.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init
@@ -120,4 +124,38 @@ got=$(q "SELECT method, sip_code, sip_reason FROM missed_calls WHERE callid LIKE
 [ "$got" = "INVITE|486|Busy Here" ] || e2e_fail "missed_calls row of the call t_reply rejected: '$got'"
 wait_rows acc 6
 e2e_expect_proxy_alive
+
+# 5.
+e2e_kill "$PROXY_PID"
+E2E_LOG_LEVEL=info e2e_start_proxy "$PROXY" --db "$DB" --workers 1
+# The INVITE, and SIGTERM to the proxy the moment its 486 is read (one
+# process: no start-up time between them).
+python3 - "$PROXY" "$PROXY_PID" >"$E2E_TMP/busy2.out" 2>&1 <<'PY' ||
+import os, signal, socket, sys
+port, pid = int(sys.argv[1]), int(sys.argv[2])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+s.settimeout(5)
+me = s.getsockname()[1]
+s.sendto(("INVITE sip:service@127.0.0.1:%d SIP/2.0\r\n"
+          "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK-acc-stop;rport\r\n"
+          "From: <sip:test@127.0.0.1>;tag=acc-stop\r\n"
+          "To: <sip:service@127.0.0.1:%d>\r\n"
+          "Call-ID: acc-stop@sip_peer\r\nCSeq: 1 INVITE\r\n"
+          "Contact: <sip:test@127.0.0.1:%d>\r\nMax-Forwards: 70\r\n"
+          "X-Busy: 1\r\nContent-Length: 0\r\n\r\n"
+          % (port, me, port, me)).encode(), ("127.0.0.1", port))
+while True:
+    line = s.recv(65535).decode(errors="replace").split("\r\n", 1)[0]
+    if not line.startswith("SIP/2.0 1"):
+        break
+os.kill(pid, signal.SIGTERM)
+print(line)
+sys.exit(0 if line.startswith("SIP/2.0 486") else 1)
+PY
+	e2e_fail "INVITE with X-Busy: $(cat "$E2E_TMP/busy2.out")"
+e2e_kill "$PROXY_PID"
+[ "$(q "SELECT count(*) FROM missed_calls")" = 4 ] && [ "$(q "SELECT count(*) FROM acc")" = 7 ] ||
+	e2e_fail "records of the last call lost at shutdown: $(q "SELECT count(*) FROM missed_calls")" \
+		"missed calls, $(q "SELECT count(*) FROM acc") acc rows (expected 4 and 7)"
 exit 0

@@ -332,6 +332,72 @@ static void test_insert_refused(void **state)
 	db_finalize(st);
 }
 
+static int64_t count_rows(const char *sql)
+{
+	db_stmt *st;
+	int64_t n = -1;
+	assert_int_equal(db_prepare_sql(d, sql, &st), SIP_OK);
+	if (db_step(st) == DB_ROW)
+		n = db_column_int(st, 0);
+	db_finalize(st);
+	return n;
+}
+
+/* A batch (acc_rows_insert): every record in one transaction, each into
+ * its table; a refused record fails alone, the others are written. */
+static void test_insert_batch(void **state)
+{
+	(void)state;
+	struct acc_req_in in = {
+		.kind = ACC_KIND_ACC, .req = &req, .resp = &resp, .src_ip = S("192.0.2.10"),
+		.time = 1700000002,
+	};
+	acc_row *a = acc_row_request(&in);
+	in.kind = ACC_KIND_MISSED;
+	acc_row *m = acc_row_request(&in);
+	dlg g;
+	fake_dialog(&g);
+	acc_row *c = acc_row_cdr(&g, DLG_END_BYE, 2500, 1700000200000, "caller");
+	static const char nul[] = "bad\0callid";
+	g.callid = sip_str_make(nul, sizeof nul - 1);
+	acc_row *bad = acc_row_cdr(&g, DLG_END_BYE, 1, 1700000200000, "caller");
+
+	assert_int_equal(acc_rows_insert(d, NULL), SIP_OK);
+	a->next = m;
+	m->next = c;
+	c->next = NULL;
+	a->status = m->status = c->status = SIP_EDBDOWN;
+	assert_int_equal(acc_rows_insert(d, a), SIP_OK);
+	assert_int_equal(a->status, SIP_OK);
+	assert_int_equal(m->status, SIP_OK);
+	assert_int_equal(c->status, SIP_OK);
+	assert_int_equal(count_rows("SELECT count(*) FROM acc"), 1);
+	assert_int_equal(count_rows("SELECT count(*) FROM missed_calls"), 1);
+	assert_int_equal(count_rows("SELECT count(*) FROM acc_cdrs"), 1);
+
+	/* The refused one in the middle: rolled back, then one by one. */
+	a->next = bad;
+	bad->next = c;
+	c->next = NULL;
+	assert_int_equal(acc_rows_insert(d, a), SIP_EINVAL);
+	assert_int_equal(a->status, SIP_OK);
+	assert_int_equal(bad->status, SIP_EINVAL);
+	assert_int_equal(c->status, SIP_OK);
+	assert_int_equal(count_rows("SELECT count(*) FROM acc"), 2);
+	assert_int_equal(count_rows("SELECT count(*) FROM acc_cdrs"), 2);
+
+	/* One record alone: written as acc_row_insert writes it. */
+	c->next = NULL;
+	c->status = SIP_EDBDOWN;
+	assert_int_equal(acc_rows_insert(d, c), SIP_OK);
+	assert_int_equal(c->status, SIP_OK);
+	assert_int_equal(count_rows("SELECT count(*) FROM acc_cdrs"), 3);
+	acc_row_free(a);
+	acc_row_free(m);
+	acc_row_free(c);
+	acc_row_free(bad);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -342,6 +408,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_format_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_insert, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_insert_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_insert_batch, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
