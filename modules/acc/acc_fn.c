@@ -13,10 +13,11 @@
  * the final reply finds it. A dialog is marked in its user_flags.
  *
  * Records go to the database through the proxy's database worker, never
- * on the event loop, in batches: a record waits in a FIFO bounded by the
- * setting acc.queue_max for at most ACC_FLUSH_MS (or until ACC_BATCH
- * records wait), then the waiting ones go as one job that writes them in
- * one transaction (acc_rows_insert: one commit for many rows, which is
+ * on the event loop, in batches (group commit): a record goes at once
+ * when no batch is out; else it waits in a FIFO bounded by the setting
+ * acc.queue_max until the batch out completes (at most ACC_FLUSH_MS, or
+ * until ACC_BATCH records wait), then the waiting ones go as one job that
+ * writes them in one transaction (acc_rows_insert: one commit for many rows, which is
  * most of what a row costs SQLite). At most ACC_INFLIGHT jobs at a time
  * (the rest of the proxy's queries keep their room). While the database
  * is down or not ready the records wait there and a timer tries again
@@ -265,10 +266,13 @@ static void acc_emit(acc_row *r, unsigned flags)
 	}
 	struct acc_worker *q = ACC_ME;
 	if ((flags & ACC_F_DB) && A.up && q->w) {
-		/* A batch is full, or the timer sends what waits within
-		 * ACC_FLUSH_MS (the retry timer, when the database is away). */
+		/* Group commit: with no batch out the record goes at once;
+		 * while one is out records gather and go together when it
+		 * completes (acc_job_done pumps), or when a batch is full. The
+		 * timer is the safety net (and the retry while the database is
+		 * away). */
 		acc_push(q, r, false);
-		if (q->queued >= ACC_BATCH)
+		if (q->queued >= ACC_BATCH || !q->inflight)
 			acc_pump(q, false);
 		else if (!sip_timer_armed(&q->retry))
 			sip_timer_add(q->w, &q->retry, ACC_FLUSH_MS);

@@ -49,6 +49,20 @@ done
 	e2e_fail "sipcc build -D ACC_RADIUS=1 provider.sip failed"
 }
 
+# The provider as one of several proxies sharing a store: defines only.
+"$SIPCC" check "$top_srcdir/examples/provider.sip" -Werror -D STORE=redis://127.0.0.1:6379/0 \
+	-D NODE=edge-b -D "SERVICE=sip:sip.example.com;lr" -D AUTH_SECRET=s3cret \
+	>"$E2E_TMP/provider-cluster.check" 2>&1 || {
+	cat "$E2E_TMP/provider-cluster.check" >&2
+	e2e_fail "sipcc check -D STORE=... provider.sip failed"
+}
+"$SIPCC" build "$top_srcdir/examples/provider.sip" -D STORE=redis://127.0.0.1:6379/0 \
+	-D NODE=edge-b -D "SERVICE=sip:sip.example.com;lr" -D AUTH_SECRET=s3cret \
+	-o "$E2E_TMP/provider-cluster" >"$E2E_TMP/provider-cluster.build" 2>&1 || {
+	cat "$E2E_TMP/provider-cluster.build" >&2
+	e2e_fail "sipcc build -D STORE=... provider.sip failed"
+}
+
 # A define can be overridden on the command line.
 "$SIPCC" build "$top_srcdir/examples/minimal.sip" -D NEXT_HOP=sip:192.0.2.1:5060 \
 	-o "$E2E_TMP/minimal-d" >"$E2E_TMP/minimal-d.build" 2>&1 ||
