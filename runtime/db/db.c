@@ -87,6 +87,37 @@ static char *db_strdup(const char *s)
 	return p;
 }
 
+static int db_hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	ch = (char)(ch | 0x20);
+	return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+}
+
+bool db_url_decode(const char *s, size_t n, char *out, size_t outsz)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char ch = s[i];
+		if (ch == '%') {
+			int hi, lo;
+			if (i + 2 >= n || (hi = db_hexval(s[i + 1])) < 0 || (lo = db_hexval(s[i + 2])) < 0)
+				return false;
+			ch = (char)(hi * 16 + lo);
+			if (!ch)
+				return false;
+			i += 2;
+		}
+		if (k + 1 >= outsz)
+			return false;
+		out[k++] = ch;
+	}
+	out[k] = '\0';
+	return true;
+}
+
 /* The adapter for a URL, or NULL when the scheme is unknown. */
 static const db_adapter *db_adapter_for(const char *url)
 {

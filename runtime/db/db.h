@@ -114,6 +114,11 @@ bool db_sql_cat(char *buf, size_t size, size_t *len, const char *fmt, ...)
 bool db_upsert_insert(char *buf, size_t size, size_t *len, const char *table,
 		      const char *const *cols, unsigned ncols);
 
+/* For adapters parsing their URL: copy s[0..n) percent-decoded into out
+ * (NUL-terminated). False when an escape is malformed, the result holds
+ * a NUL or does not fit. */
+bool db_url_decode(const char *s, size_t n, char *out, size_t outsz);
+
 extern const db_adapter db_sqlite_adapter;
 extern const db_adapter db_pgsql_adapter;
 extern const db_adapter db_mysql_adapter;

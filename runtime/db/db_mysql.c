@@ -152,39 +152,6 @@ typedef struct {
 	unsigned port;
 } my_url;
 
-static int my_hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	ch = (char)(ch | 0x20);
-	return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
-}
-
-/* Copy s[0..n) percent-decoded into out (NUL-terminated). False when an
- * escape is malformed, the result holds a NUL or does not fit. */
-static bool my_decode(const char *s, size_t n, char *out, size_t outsz)
-{
-	size_t k = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		char ch = s[i];
-		if (ch == '%') {
-			int hi, lo;
-			if (i + 2 >= n || (hi = my_hexval(s[i + 1])) < 0 || (lo = my_hexval(s[i + 2])) < 0)
-				return false;
-			ch = (char)(hi * 16 + lo);
-			if (!ch)
-				return false;
-			i += 2;
-		}
-		if (k + 1 >= outsz)
-			return false;
-		out[k++] = ch;
-	}
-	out[k] = '\0';
-	return true;
-}
-
 /* Split a mysql:// or mariadb:// URL. SIP_OK or SIP_EINVAL with a reason. */
 static int my_url_parse(const char *url, my_url *u, char *errbuf, size_t errsz)
 {
@@ -207,9 +174,9 @@ static int my_url_parse(const char *url, my_url *u, char *errbuf, size_t errsz)
 			at = s;
 	if (at) {
 		const char *colon = memchr(p, ':', (size_t)(at - p));
-		if (!my_decode(p, (size_t)((colon ? colon : at) - p), u->user, sizeof(u->user)))
+		if (!db_url_decode(p, (size_t)((colon ? colon : at) - p), u->user, sizeof(u->user)))
 			goto bad;
-		if (colon && !my_decode(colon + 1, (size_t)(at - colon - 1), u->pass, sizeof(u->pass)))
+		if (colon && !db_url_decode(colon + 1, (size_t)(at - colon - 1), u->pass, sizeof(u->pass)))
 			goto bad;
 		p = at + 1;
 	}
@@ -222,7 +189,7 @@ static int my_url_parse(const char *url, my_url *u, char *errbuf, size_t errsz)
 	} else {
 		const char *colon = memchr(p, ':', (size_t)(slash - p));
 		const char *he = colon ? colon : slash;
-		if (!my_decode(p, (size_t)(he - p), u->host, sizeof(u->host)))
+		if (!db_url_decode(p, (size_t)(he - p), u->host, sizeof(u->host)))
 			goto bad;
 		p = he;
 	}
@@ -236,7 +203,7 @@ static int my_url_parse(const char *url, my_url *u, char *errbuf, size_t errsz)
 			goto bad;
 		u->port = (unsigned)port;
 	}
-	if (slash < end && !my_decode(slash + 1, (size_t)(end - slash - 1), u->db, sizeof(u->db)))
+	if (slash < end && !db_url_decode(slash + 1, (size_t)(end - slash - 1), u->db, sizeof(u->db)))
 		goto bad;
 	if (!u->db[0]) {
 		snprintf(errbuf, errsz, "MariaDB URL without a database name: mysql://USER:PASS@HOST:PORT/DB");
@@ -245,7 +212,7 @@ static int my_url_parse(const char *url, my_url *u, char *errbuf, size_t errsz)
 	for (p = q ? q + 1 : NULL; p && *p;) {
 		const char *amp = strchr(p, '&'), *pe = amp ? amp : p + strlen(p);
 		if ((size_t)(pe - p) > 7 && strncmp(p, "socket=", 7) == 0) {
-			if (!my_decode(p + 7, (size_t)(pe - p - 7), u->socket, sizeof(u->socket)))
+			if (!db_url_decode(p + 7, (size_t)(pe - p - 7), u->socket, sizeof(u->socket)))
 				goto bad;
 		} else {
 			snprintf(errbuf, errsz, "unknown MariaDB URL parameter '%.*s' (only socket=)",

@@ -74,39 +74,6 @@ static void rd_set_err(rd_conn *c, const char *msg)
 	snprintf(c->err, sizeof c->err, "%s", msg && *msg ? msg : "unknown Redis error");
 }
 
-static int rd_hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
-/* Percent-decode s[0..n) into out (NUL-terminated); false when malformed
- * or too long. */
-static bool rd_decode(const char *s, size_t n, char *out, size_t outsz)
-{
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		char ch = s[i];
-		if (ch == '%') {
-			int h, l;
-			if (i + 2 >= n || (h = rd_hexval(s[i + 1])) < 0 || (l = rd_hexval(s[i + 2])) < 0)
-				return false;
-			ch = (char)(h * 16 + l);
-			i += 2;
-		}
-		if (o + 1 >= outsz)
-			return false;
-		out[o++] = ch;
-	}
-	out[o] = '\0';
-	return true;
-}
-
 typedef struct {
 	char host[256];
 	int port;
@@ -132,12 +99,12 @@ static int rd_url_parse(const char *url, rd_url *u, char *errbuf, size_t errsz)
 	if (at) {
 		const char *colon = memchr(p, ':', (size_t)(at - p));
 		const char *ue = colon ? colon : at;
-		if (!rd_decode(p, (size_t)(ue - p), u->user, sizeof u->user)) {
+		if (!db_url_decode(p, (size_t)(ue - p), u->user, sizeof u->user)) {
 			snprintf(errbuf, errsz, "malformed user in the Redis URL");
 			return SIP_EINVAL;
 		}
 		if (colon) {
-			if (!rd_decode(colon + 1, (size_t)(at - colon - 1), u->pass, sizeof u->pass)) {
+			if (!db_url_decode(colon + 1, (size_t)(at - colon - 1), u->pass, sizeof u->pass)) {
 				snprintf(errbuf, errsz, "malformed password in the Redis URL");
 				return SIP_EINVAL;
 			}

@@ -144,16 +144,20 @@ static void store_run_hooks(void)
 		S.hooks[i]();
 }
 
-/* On the worker: a SQL store gets the schema, Redis is asked whether it
- * serves. */
+/* On the worker: is the store there? A SQL store gets the schema at the
+ * first check (arg not NULL), later a query; Redis is pinged. */
 static int store_check_run(db *d, void *arg)
 {
-	(void)arg;
 	if (strcmp(db_backend(d), "redis") == 0)
 		return db_exec(d, "PING");
-	return db_schema_migrate(d);
+	if (arg)
+		return db_schema_migrate(d);
+	int64_t one;
+	return db_query_int(d, "SELECT 1", &one);
 }
 
+/* The store answered (or not): ready the first time, back after an
+ * outage; either runs the modules' hooks. */
 static void store_check_done(int status, void *arg)
 {
 	(void)arg;
@@ -161,45 +165,26 @@ static void store_check_done(int status, void *arg)
 	if (S.stopping)
 		return;
 	if (status != SIP_OK) {
-		if (!S.down)
+		if (!S.down && S.ready)
+			LOG_WARN("cluster: the store (%s) is down (%s); shared state waits for it",
+				 db_worker_backend(S.worker), sip_strerror(status));
+		else if (!S.down)
 			LOG_WARN("cluster: the store (%s) is not usable yet (%s); retrying every %d ms",
 				 db_worker_backend(S.worker), sip_strerror(status), PROXY_STORE_TICK_MS);
 		S.down = true;
 		return;
 	}
+	bool first = !S.ready, back = S.down;
 	S.ready = true;
 	S.down = false;
-	LOG_NOTICE("cluster: %s store ready (node %s)", db_worker_backend(S.worker),
-		   proxy_cluster_node());
-	store_run_hooks();
-}
-
-/* On the worker: is the store there? */
-static int store_ping_run(db *d, void *arg)
-{
-	(void)arg;
-	if (strcmp(db_backend(d), "redis") == 0)
-		return db_exec(d, "PING");
-	int64_t one;
-	return db_query_int(d, "SELECT 1", &one);
-}
-
-static void store_ping_done(int status, void *arg)
-{
-	(void)arg;
-	S.checking = false;
-	if (S.stopping)
-		return;
-	if (status != SIP_OK) {
-		if (!S.down)
-			LOG_WARN("cluster: the store (%s) is down (%s); shared state waits for it",
-				 db_worker_backend(S.worker), sip_strerror(status));
-		S.down = true;
-	} else if (S.down) {
-		S.down = false;
+	if (first)
+		LOG_NOTICE("cluster: %s store ready (node %s)", db_worker_backend(S.worker),
+			   proxy_cluster_node());
+	else if (back)
 		LOG_NOTICE("cluster: the store (%s) is back", db_worker_backend(S.worker));
-		store_run_hooks();
-	}
+	else
+		return;
+	store_run_hooks();
 }
 
 /* Every second: the first check until it succeeded, then a ping (the
@@ -211,14 +196,12 @@ static void store_tick(sip_timer *tm, void *arg)
 	if (S.stopping)
 		return;
 	if (!S.checking) {
-		int rc = S.ready ? proxy_dbw_submit(S.worker, store_watch, store_ping_run,
-						    store_ping_done, NULL)
-				 : proxy_dbw_submit(S.worker, store_watch, store_check_run,
-						    store_check_done, NULL);
+		int rc = proxy_dbw_submit(S.worker, store_watch, store_check_run, store_check_done,
+					  S.ready ? NULL : &S);
 		if (rc == SIP_OK)
 			S.checking = true;
 		else if (S.ready && rc == SIP_EDBDOWN)
-			store_ping_done(rc, NULL);
+			store_check_done(rc, NULL);
 	}
 	sip_timer_add(S.w, tm, PROXY_STORE_TICK_MS);
 }
@@ -245,7 +228,7 @@ int proxy_store_start(sip_timer_wheel *w, sip_loop *loop)
 		return rc == SIP_EINVAL ? rc : SIP_OK;
 	}
 	sip_timer_init(&S.tick, store_tick, NULL);
-	if (proxy_dbw_submit(S.worker, store_watch, store_check_run, store_check_done, NULL) ==
+	if (proxy_dbw_submit(S.worker, store_watch, store_check_run, store_check_done, &S) ==
 	    SIP_OK)
 		S.checking = true;
 	sip_timer_add(w, &S.tick, PROXY_STORE_TICK_MS);
