@@ -7,6 +7,7 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init
+e2e_plain_pass_only "sst.sh runs the same session timers under the sanitizers"
 e2e_ports UAS PROXY UAC
 command -v sqlite3 >/dev/null 2>&1 || e2e_skip "sqlite3 not found"
 DB=sqlite:$E2E_TMP/acc.db
