@@ -47,6 +47,14 @@ struct reg_snap {
 	unsigned n;
 	size_t aor_len;
 	reg_contact **c;
+	/* A REGISTER waiting for the write (reg_store_write_wait): the
+	 * table, the bindings before the change (copies, to put back when
+	 * the write fails) and whom to tell. */
+	reg_table *t;
+	unsigned nb;
+	reg_contact **before;
+	reg_store_done done;
+	void *done_arg;
 	char aor[];
 };
 
@@ -420,9 +428,24 @@ static void reg_snap_free(struct reg_snap *s)
 {
 	for (unsigned i = 0; s && i < s->n; i++)
 		sip_mem_free(s->c[i]);
-	if (s)
+	for (unsigned i = 0; s && i < s->nb; i++)
+		sip_mem_free(s->before[i]);
+	if (s) {
 		sip_mem_free(s->c);
+		sip_mem_free(s->before);
+	}
 	sip_mem_free(s);
+}
+
+static reg_contact *reg_contact_copy(const reg_contact *c)
+{
+	size_t sz = reg_contact_size(c);
+	reg_contact *d = sip_mem_alloc(sz);
+	if (d) {
+		memcpy(d, c, sz);
+		d->next = NULL;
+	}
+	return d;
 }
 
 /* A job writing copies of the n bindings c of aor. */
@@ -442,16 +465,11 @@ static struct reg_snap *reg_snap_make(sip_str aor, const reg_contact *const *c, 
 		return NULL;
 	}
 	for (unsigned i = 0; i < n; i++) {
-		size_t sz = sizeof *c[i];
-		for (int f = 0; f < REG_NFIELDS; f++)
-			sz += c[i]->len[f];
-		reg_contact *d = sip_mem_alloc(sz);
+		reg_contact *d = reg_contact_copy(c[i]);
 		if (!d) {
 			reg_snap_free(s);
 			return NULL;
 		}
-		memcpy(d, c[i], sz);
-		d->next = NULL;
 		s->c[s->n++] = d;
 	}
 	return s;
@@ -511,12 +529,70 @@ void reg_store_forget(void)
 	pthread_mutex_unlock(&reg_dirty.mu);
 }
 
+/* Whether the bindings of a are the n bindings c, field for field. */
+static bool reg_aor_holds(const reg_aor *a, reg_contact *const *c, unsigned n)
+{
+	unsigned i = 0;
+	for (const reg_contact *x = a ? a->contacts : NULL; x; x = x->next, i++) {
+		size_t sz = reg_contact_size(x);
+		if (i == n || sz != reg_contact_size(c[i])
+		    || memcmp((const char *)x + sizeof x->next, (const char *)c[i] + sizeof x->next,
+			      sz - sizeof x->next) != 0)
+			return false;
+	}
+	return i == n;
+}
+
+/* The write a REGISTER waits for failed: the store kept the rows it had
+ * (the write is one transaction, or one script), so memory goes back to
+ * the bindings before the change, unless a later change of the same
+ * address-of-record was made on top of it meanwhile: then memory stays
+ * and is written again (reg_store_retry). Under t's exclusive lock. */
+static void reg_job_undo(struct reg_snap *s)
+{
+	sip_str aor = sip_str_make(s->aor, s->aor_len);
+	reg_table_wrlock(s->t);
+	reg_aor *a = reg_aor_find(s->t, aor);
+	if (!reg_aor_holds(a, s->c, s->n)) {
+		reg_table_unlock(s->t);
+		LOG_WARN("registrar: cannot store the bindings of " SIP_STR_FMT
+			 "; changed again since, will retry", SIP_STR_ARG(aor));
+		reg_dirty_add(aor);
+		return;
+	}
+	if (!a && s->nb && !(a = reg_aor_add(s->t, aor))) {
+		reg_table_unlock(s->t);
+		reg_dirty_add(aor);
+		return;
+	}
+	if (a)
+		reg_aor_clear(s->t, a);
+	/* In reverse: each goes first, so they end in their order. */
+	for (unsigned i = s->nb; i--;) {
+		reg_contact *c = s->before[i];
+		s->before[i] = NULL;
+		c->next = a->contacts;
+		a->contacts = c;
+		s->t->n_contacts++;
+	}
+	if (a && !a->contacts)
+		reg_aor_prune(s->t, a);
+	reg_table_unlock(s->t);
+	LOG_WARN("registrar: cannot store the bindings of " SIP_STR_FMT "; not changing them",
+		 SIP_STR_ARG(aor));
+}
+
 /* The loop of the worker that queued it, when a job ends: a failed
- * write marks its address-of-record, to be written again from memory. */
+ * write marks its address-of-record, to be written again from memory;
+ * one a REGISTER waits for is undone in memory, and the REGISTER told. */
 static void reg_job_done(int status, void *arg)
 {
 	struct reg_snap *s = arg;
-	if (status != SIP_OK && !s->sweep) {
+	if (s->done) {
+		if (status != SIP_OK)
+			reg_job_undo(s);
+		s->done(status, s->done_arg);
+	} else if (status != SIP_OK && !s->sweep) {
 		sip_str aor = sip_str_make(s->aor, s->aor_len);
 		LOG_WARN("registrar: cannot store the bindings of " SIP_STR_FMT ": %s; will retry",
 			 SIP_STR_ARG(aor), sip_strerror(status));
@@ -540,9 +616,13 @@ static int reg_job_start(struct reg_snap *s)
 			reg_snap_free(s);
 			return SIP_EDBDOWN;
 		}
+		if (rc != SIP_OK && s->done) {
+			reg_snap_free(s);
+			return rc;
+		}
 		if (rc != SIP_OK)
 			reg_job_done(rc, s);
-		return SIP_OK;
+		return s->done && rc == SIP_OK ? SIP_AGAIN : SIP_OK;
 	}
 	int rc = reg_job_run(reg_db_get(), s);
 	reg_snap_free(s);
@@ -557,6 +637,30 @@ int reg_store_write(sip_str aor, const reg_contact *const *c, unsigned n)
 			reg_dirty_add(aor);
 		return reg_writer_get() ? SIP_OK : SIP_NOMEM;
 	}
+	return reg_job_start(s);
+}
+
+int reg_store_write_wait(reg_table *t, sip_str aor, const reg_contact *const *before, unsigned nb,
+			 const reg_contact *const *c, unsigned n, reg_store_done done, void *arg)
+{
+	if (!reg_writer_get() || !done)
+		return reg_store_write(aor, c, n);
+	struct reg_snap *s = reg_snap_make(aor, c, n);
+	if (s && nb && !(s->before = sip_mem_alloc(nb * sizeof *s->before))) {
+		reg_snap_free(s);
+		s = NULL;
+	}
+	for (unsigned i = 0; s && i < nb; i++)
+		if (!(s->before[s->nb++] = reg_contact_copy(before[i]))) {
+			s->nb--;
+			reg_snap_free(s);
+			s = NULL;
+		}
+	if (!s)
+		return SIP_NOMEM;
+	s->t = t;
+	s->done = done;
+	s->done_arg = arg;
 	return reg_job_start(s);
 }
 

@@ -228,6 +228,7 @@ struct reg_result {
 	int code;
 	const char *reason;
 	sip_str hdrs;
+	bool pending;               /* reg_save_wait: the 200 waits for its write */
 };
 
 /* Process REGISTER req against t as RFC 3261 §10.3 steps 5-8 say, all or
@@ -243,6 +244,15 @@ struct reg_result {
  * (more contacts than max_contacts). */
 void reg_save(reg_table *t, sip_msg *req, sip_str received, uint32_t flags, int64_t now,
 	      sip_arena *a, struct reg_result *out);
+/* The same, written through before it is answered: when the change goes
+ * to the database worker, out is the 200 to send once it is stored,
+ * out->pending is set and done(status, arg) runs later on the caller's
+ * loop: SIP_OK when the bindings are stored, else a database status
+ * (SIP_EDBDOWN: answer 503), the change undone in memory. Without a
+ * worker (the write ran at once) or done NULL, reg_save's. */
+void reg_save_wait(reg_table *t, sip_msg *req, sip_str received, uint32_t flags, int64_t now,
+		   sip_arena *a, struct reg_result *out, void (*done)(int status, void *arg),
+		   void *arg);
 
 /* Call fn for every binding of t (NULL: none) made through this proxy
  * (reg_contact_mine) that has not expired at now: on copies, after t's
