@@ -529,18 +529,27 @@ void reg_store_forget(void)
 	pthread_mutex_unlock(&reg_dirty.mu);
 }
 
-/* Whether the bindings of a are the n bindings c, field for field. */
+static bool reg_contact_same(const reg_contact *x, const reg_contact *y)
+{
+	size_t sz = reg_contact_size(x);
+	return sz == reg_contact_size(y)
+	       && memcmp((const char *)x + sizeof x->next, (const char *)y + sizeof y->next,
+			 sz - sizeof x->next) == 0;
+}
+
+/* Whether the bindings of a are the n bindings c (in any order), field
+ * for field. */
 static bool reg_aor_holds(const reg_aor *a, reg_contact *const *c, unsigned n)
 {
-	unsigned i = 0;
-	for (const reg_contact *x = a ? a->contacts : NULL; x; x = x->next, i++) {
-		size_t sz = reg_contact_size(x);
-		if (i == n || sz != reg_contact_size(c[i])
-		    || memcmp((const char *)x + sizeof x->next, (const char *)c[i] + sizeof x->next,
-			      sz - sizeof x->next) != 0)
+	unsigned k = 0;
+	for (const reg_contact *x = a ? a->contacts : NULL; x; x = x->next, k++) {
+		unsigned i = 0;
+		while (i < n && !reg_contact_same(x, c[i]))
+			i++;
+		if (i == n)
 			return false;
 	}
-	return i == n;
+	return k == n;
 }
 
 /* The write a REGISTER waits for failed: the store kept the rows it had
