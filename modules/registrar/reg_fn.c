@@ -164,7 +164,8 @@ int64_t sipcc_fn_save(struct sip_ctx *ctx, const char *tn, size_t tlen)
 		if (wt->status != SIP_OK) {
 			LOG_WARN("registrar: the bindings of a REGISTER were not stored: %s",
 				 sip_strerror(wt->status));
-			wt->r.code = wt->status == SIP_EDBDOWN || wt->status == SIP_ELIMIT ? 503 : 500;
+			/* Not stored (down, a timeout, an error): try again later. */
+			wt->r.code = wt->status == SIP_NOMEM ? 500 : 503;
 			wt->r.reason = wt->r.code == 503 ? "Service Unavailable" : "Server Internal Error";
 			wt->r.hdrs = SIP_STR_NULL;
 		}
