@@ -55,6 +55,7 @@ struct reg_snap {
 	reg_contact **before;
 	reg_store_done done;
 	void *done_arg;
+	struct reg_snap *tnext;        /* in a reg_txn */
 	char aor[];
 };
 
@@ -394,6 +395,23 @@ static int reg_redis_write(struct reg_snap *s)
  * s. Every backend takes BEGIN/COMMIT and the statements as written; the
  * notification of a shared SQL store is sent at the COMMIT, so whoever
  * reads the rows when it arrives finds the change. */
+static int reg_job_run(db *d, void *arg);
+
+/* The statements of write s in a SQL store, inside a transaction. */
+static int reg_sql_write(struct reg_snap *s)
+{
+	sip_str aor = sip_str_make(s->aor, s->aor_len);
+	int rc = reg_db_run1(reg_st.del_aor, aor, 0);
+	for (unsigned i = 0; i < s->n && rc == SIP_OK; i++)
+		rc = reg_db_insert(aor, s->c[i]);
+	if (rc == SIP_OK && reg_st.notify) {
+		rc = reg_db_run1(reg_st.notify, aor, 0);
+		if (rc == DB_ROW)
+			rc = SIP_OK;
+	}
+	return rc;
+}
+
 static int reg_job_run(db *d, void *arg)
 {
 	struct reg_snap *s = arg;
@@ -406,17 +424,9 @@ static int reg_job_run(db *d, void *arg)
 	}
 	if (reg_share.how == REG_SHARE_REDIS)
 		return reg_redis_write(s);
-	sip_str aor = sip_str_make(s->aor, s->aor_len);
 	if ((rc = db_exec(d, "BEGIN")) != SIP_OK)
 		return rc;
-	rc = reg_db_run1(reg_st.del_aor, aor, 0);
-	for (unsigned i = 0; i < s->n && rc == SIP_OK; i++)
-		rc = reg_db_insert(aor, s->c[i]);
-	if (rc == SIP_OK && reg_st.notify) {
-		rc = reg_db_run1(reg_st.notify, aor, 0);
-		if (rc == DB_ROW)
-			rc = SIP_OK;
-	}
+	rc = reg_sql_write(s);
 	if (rc == SIP_OK)
 		rc = db_exec(d, "COMMIT");
 	if (rc != SIP_OK && rc != SIP_EDBDOWN)
@@ -610,6 +620,111 @@ static void reg_job_done(int status, void *arg)
 	reg_snap_free(s);
 }
 
+/* Writes to a SQL store queued one after the other join one job and run
+ * in one transaction (on SQLite one commit, one sync to disk, for all):
+ * a write joins the job queued last while the worker has not started it,
+ * when that job is the registrar's last one and was queued by the same
+ * thread (its completions must run on that thread's loop). So the writes
+ * still reach the store in the order they were queued. When one of them
+ * fails, the transaction is rolled back and each runs alone, so each is
+ * told its own result. */
+#define REG_TXN_MAX 64
+
+struct reg_txn {
+	struct reg_snap *head, **tail;
+	unsigned n;
+	bool started;
+	pthread_t owner;
+};
+
+/* The job writes may still join, under reg_txn_mu. */
+static pthread_mutex_t reg_txn_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct reg_txn *reg_txn_open;
+
+/* Nothing queued after this joins a job queued before (another job of
+ * the registrar was queued in between). */
+static void reg_txn_close(void)
+{
+	pthread_mutex_lock(&reg_txn_mu);
+	reg_txn_open = NULL;
+	pthread_mutex_unlock(&reg_txn_mu);
+}
+
+static int reg_txn_run(db *d, void *arg)
+{
+	struct reg_txn *x = arg;
+	pthread_mutex_lock(&reg_txn_mu);
+	x->started = true;
+	if (reg_txn_open == x)
+		reg_txn_open = NULL;
+	pthread_mutex_unlock(&reg_txn_mu);
+	if (x->n == 1) {
+		x->head->status = reg_job_run(d, x->head);
+		return x->head->status;
+	}
+	int rc = reg_prepare(d);
+	bool began = false;
+	if (rc == SIP_OK && (rc = db_exec(d, "BEGIN")) == SIP_OK)
+		began = true;
+	for (struct reg_snap *s = x->head; s && rc == SIP_OK; s = s->tnext)
+		rc = reg_sql_write(s);
+	if (rc == SIP_OK)
+		rc = db_exec(d, "COMMIT");
+	if (rc != SIP_OK && began && rc != SIP_EDBDOWN)
+		db_exec(d, "ROLLBACK");
+	if (rc == SIP_OK || rc == SIP_EDBDOWN || !began) {
+		for (struct reg_snap *s = x->head; s; s = s->tnext)
+			s->status = rc;
+		return rc;
+	}
+	/* One failed: each alone, for its own result. */
+	for (struct reg_snap *s = x->head; s; s = s->tnext)
+		s->status = reg_job_run(d, s);
+	return SIP_OK;
+}
+
+static void reg_txn_done(int status, void *arg)
+{
+	struct reg_txn *x = arg;
+	(void)status;
+	for (struct reg_snap *s = x->head, *sn; s; s = sn) {
+		sn = s->tnext;
+		reg_job_done(s->status, s);
+	}
+	sip_mem_free(x);
+}
+
+/* Queue write s of a SQL store (s consumed): joined to the open job, or
+ * in a new one. SIP_OK, or the worker's refusal (s not consumed then). */
+static int reg_txn_add(const struct reg_writer *w, struct reg_snap *s)
+{
+	s->status = SIP_EDBDOWN;        /* until it ran */
+	s->tnext = NULL;
+	pthread_mutex_lock(&reg_txn_mu);
+	struct reg_txn *x = reg_txn_open;
+	if (x && !x->started && x->n < REG_TXN_MAX && pthread_equal(x->owner, pthread_self())) {
+		*x->tail = s;
+		x->tail = &s->tnext;
+		x->n++;
+		pthread_mutex_unlock(&reg_txn_mu);
+		return SIP_OK;
+	}
+	reg_txn_open = NULL;
+	if (!(x = sip_mem_alloc(sizeof *x))) {
+		pthread_mutex_unlock(&reg_txn_mu);
+		return SIP_NOMEM;
+	}
+	*x = (struct reg_txn){ .head = s, .tail = &s->tnext, .n = 1, .owner = pthread_self() };
+	/* Under the mutex: what is queued after it cannot join an older job. */
+	int rc = w->submit(reg_txn_run, reg_txn_done, x);
+	if (rc == SIP_OK)
+		reg_txn_open = x;
+	pthread_mutex_unlock(&reg_txn_mu);
+	if (rc != SIP_OK)
+		sip_mem_free(x);
+	return rc;
+}
+
 /* Queue job s, or without a worker run it now; s is consumed. The run's
  * status, or SIP_OK once queued; a job the worker refuses because the
  * database is down or its queue full (the state changed since ready()
@@ -620,7 +735,13 @@ static int reg_job_start(struct reg_snap *s)
 {
 	const struct reg_writer *w = reg_writer_get();
 	if (w) {
-		int rc = w->submit(reg_job_run, reg_job_done, s);
+		int rc;
+		if (!s->sweep && reg_share.how != REG_SHARE_REDIS) {
+			rc = reg_txn_add(w, s);
+		} else {
+			reg_txn_close();
+			rc = w->submit(reg_job_run, reg_job_done, s);
+		}
 		if (rc == SIP_EDBDOWN || rc == SIP_ELIMIT) {
 			reg_snap_free(s);
 			return SIP_EDBDOWN;
@@ -953,6 +1074,7 @@ int reg_load_async(int64_t now, void (*done)(long n, void *arg), void *arg)
 		return SIP_NOMEM;
 	*j = (struct reg_load_job){ .now = now, .done = done, .arg = arg };
 	j->tail = &j->head;
+	reg_txn_close();
 	int rc = w->submit(reg_load_run, reg_load_done, j);
 	if (rc != SIP_OK)
 		sip_mem_free(j);
@@ -1056,6 +1178,7 @@ int reg_sync_async(const sip_str *aors, unsigned n, int64_t now,
 		}
 		j->n = n;
 	}
+	reg_txn_close();
 	int rc = w->submit(reg_sync_run, reg_sync_done, j);
 	if (rc != SIP_OK)
 		sip_mem_free(j);
@@ -1109,6 +1232,7 @@ static void reg_republish_flush(struct reg_republish *r)
 {
 	if (!r->b)
 		return;
+	reg_txn_close();
 	if (r->w->submit(reg_batch_run, reg_batch_done, r->b) != SIP_OK)
 		reg_batch_done(SIP_ELIMIT, r->b);
 	r->b = NULL;
@@ -1195,6 +1319,7 @@ int reg_store_check_async(void (*done)(long r, void *arg), void *arg)
 	if (!j)
 		return SIP_NOMEM;
 	*j = (struct reg_mark_job){ 0, done, arg };
+	reg_txn_close();
 	int rc = w->submit(reg_mark_run, reg_mark_done, j);
 	if (rc != SIP_OK)
 		sip_mem_free(j);

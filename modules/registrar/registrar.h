@@ -94,8 +94,10 @@ void reg_table_foreach(reg_table *t, void (*fn)(const reg_aor *a, void *arg), vo
 void reg_set_db(db *d);
 
 /* Asynchronous write-through, used instead of reg_set_db's when set: a
- * REGISTER changes memory and queues the job on the database worker, and
- * is answered without waiting. Jobs run in the order they were queued (one worker), so the
+ * REGISTER changes memory and queues the job on the database worker; with
+ * reg_save_wait it is answered once the job ended (200 when stored, else
+ * the change is undone), with reg_save at once. Jobs run in the order they
+ * were queued (one worker), so the
  * rows of an address-of-record follow its changes in order. When ready()
  * says no (database down, queue full) the REGISTER gets 503 and nothing
  * changes. A write that fails later marks the address-of-record, and it

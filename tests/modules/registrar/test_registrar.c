@@ -451,6 +451,15 @@ static void save_wait(reg_table *t, const char *callid, unsigned cseq, const cha
 	reg_save_wait(t, &m, SIP_STR_LIT("sip:192.0.2.1:5060"), 0, NOW, &ar, r, wd_done, NULL);
 }
 
+/* Holds the worker before each job while set. */
+static atomic_bool wd_gate;
+static void wd_gate_hook(void *arg)
+{
+	(void)arg;
+	while (atomic_load(&wd_gate))
+		usleep(1000);
+}
+
 static void test_save_waits_for_write(void **state)
 {
 	(void)state;
@@ -511,6 +520,30 @@ static void test_save_waits_for_write(void **state)
 	tw_drain();
 	assert_int_equal(reg_dirty_count(), 0);
 	assert_int_equal(rows(d, "alice@example.com"), count(t, NOW));
+
+	/* Writes queued while the worker is busy join one job (one
+	 * transaction), each told its own result. */
+	db_worker_stats st0, st1;
+	atomic_store(&wd_gate, true);
+	db_worker_set_hook(tw, wd_gate_hook, NULL);
+	db_worker_get_stats(tw, &st0);
+	int calls = wd_calls;
+	save_wait(t, "w", 10, "Contact: <sip:e@192.0.2.5>\r\n", &r);
+	assert_true(r.pending);
+	save_wait(t, "w", 11, "Contact: <sip:f@192.0.2.6>\r\n", &r);
+	assert_true(r.pending);
+	save_wait(t, "w", 12, "Contact: <sip:e@192.0.2.5>;expires=0\r\n", &r);
+	assert_true(r.pending);
+	db_worker_get_stats(tw, &st1);
+	assert_int_equal(st1.submitted - st0.submitted, 1);
+	assert_int_equal(wd_calls, calls);
+	atomic_store(&wd_gate, false);
+	tw_drain();
+	db_worker_set_hook(tw, NULL, NULL);
+	assert_int_equal(wd_calls, calls + 3);
+	assert_int_equal(wd_status, SIP_OK);
+	assert_int_equal(count(t, NOW), 3);
+	assert_int_equal(rows(d, "alice@example.com"), 3);
 
 	db_worker_stop(tw, 1000);
 	tw = NULL;
