@@ -4,7 +4,8 @@
  *
  * A table maps an address-of-record ("user@host", host lowercased) to its
  * bindings, best first (highest q, then most recently updated). A binding
- * is one allocation holding its strings back to back, because memory per
+ * is one allocation holding its strings back to back (but its User-Agent,
+ * kept once for all the bindings with the same), because memory per
  * registered contact is what limits a registrar's size.
  *
  * Times are Unix seconds passed in by the caller, so tests run on a fake
@@ -40,7 +41,11 @@ enum reg_field { REG_CONTACT, REG_CALLID, REG_PATH, REG_RECEIVED, REG_UA, REG_PA
 
 typedef struct reg_contact {
 	struct reg_contact *next;
-	int64_t expires;               /* Unix time */
+	/* The User-Agent, when kept once for every binding with the same
+	 * (a few models make most of a registrar's phones): a string of a
+	 * fixed pool, never freed (usrloc.c); NULL: in data. */
+	const char *ua;
+	uint32_t expires;              /* Unix time */
 	uint32_t cseq;
 	uint32_t flags;                /* branch flags saved with it (bflags 0-31) */
 	int16_t q;                     /* thousandths; -1 when the contact gave none */
@@ -187,9 +192,11 @@ extern void (*reg_on_change)(enum reg_change what, sip_str aor, const reg_contac
 /* Field i of binding c. */
 static inline sip_str reg_field(const reg_contact *c, enum reg_field f)
 {
+	if (f == REG_UA && c->ua)
+		return sip_str_make(c->ua, c->len[REG_UA]);
 	size_t off = 0;
 	for (int i = 0; i < (int)f; i++)
-		off += c->len[i];
+		off += i == REG_UA && c->ua ? 0 : c->len[i];
 	return sip_str_make(c->data + off, c->len[f]);
 }
 

@@ -552,6 +552,42 @@ static void test_save_waits_for_write(void **state)
 	tmp_db_close(d, path);
 }
 
+/* A User-Agent is kept once for every binding with the same (usrloc.c):
+ * each binding still gives it back whole, also from a lookup's copy and
+ * after the binding it was registered with is gone, and the bindings do
+ * not carry it. */
+static void test_user_agent_shared(void **state)
+{
+	(void)state;
+	reg_table *t = reg_table_get(SIP_STR_LIT("ua"), true);
+	struct reg_result r;
+	const char *ua = "User-Agent: Vendor Phone 1.2.3\r\nContact: <sip:a@192.0.2.1>\r\n";
+	reg_user = "carol";
+	do_register(t, "u1", 1, ua, NOW, &r);
+	assert_int_equal(r.code, 200);
+	reg_user = "dave";
+	do_register(t, "u2", 1, "User-Agent: Vendor Phone 1.2.3\r\nContact: <sip:b@192.0.2.2>\r\n",
+		    NOW, &r);
+	assert_int_equal(r.code, 200);
+	reg_user = "alice";
+	const reg_contact *c1 = reg_lookup(t, SIP_STR_LIT("carol@example.com"), NOW, &lar);
+	const reg_contact *c2 = reg_lookup(t, SIP_STR_LIT("dave@example.com"), NOW, &lar);
+	assert_non_null(c1);
+	assert_non_null(c2);
+	sip_str u1 = reg_field(c1, REG_UA), u2 = reg_field(c2, REG_UA);
+	assert_true(sip_str_eq(u1, SIP_STR_LIT("Vendor Phone 1.2.3")));
+	assert_ptr_equal(u1.s, u2.s);
+	assert_true(sip_str_eq(reg_field(c1, REG_CONTACT), SIP_STR_LIT("sip:a@192.0.2.1")));
+	assert_true(sip_str_eq(reg_field(c1, REG_RECEIVED), SIP_STR_LIT("sip:192.0.2.1:5060")));
+	size_t all = 0;
+	for (int f = 0; f < REG_NFIELDS; f++)
+		all += reg_field(c1, (enum reg_field)f).len;
+	assert_true(reg_contact_size(c1) < sizeof *c1 + all);
+	/* The binding gone, the copy's User-Agent still reads. */
+	assert_int_equal(reg_remove_aor(t, SIP_STR_LIT("carol@example.com")), SIP_OK);
+	assert_true(sip_str_eq(reg_field(c1, REG_UA), SIP_STR_LIT("Vendor Phone 1.2.3")));
+}
+
 /* The branch flags of the REGISTER go with each contact it adds or
  * updates, to the database and back (bit 31 included: the column is a
  * signed 32-bit integer on PostgreSQL and MariaDB). */
@@ -1171,6 +1207,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_write_through_and_reload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_async_write_through, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_save_waits_for_write, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_user_agent_shared, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flags_saved_and_reloaded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_instance_replaces_binding, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_instance_persisted, setup, teardown),
