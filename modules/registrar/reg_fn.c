@@ -152,8 +152,9 @@ static int64_t reg_answer(struct sip_ctx *ctx, struct reg_result *r)
 /* save(): the change is written through before the 200 goes out. With
  * the database worker the request waits (proxy_wait) for the write and
  * the route goes on here when it ended: 200, or 503 when it failed (the
- * change undone). A request that cannot wait is answered at once, its
- * write queued. */
+ * change undone); 503 as well when too many requests wait already. A
+ * request in a context that cannot wait is answered at once, its write
+ * queued. */
 int64_t sipcc_fn_save(struct sip_ctx *ctx, const char *tn, size_t tlen)
 {
 	sip_msg *m = ctx->msg;
@@ -203,7 +204,14 @@ int64_t sipcc_fn_save(struct sip_ctx *ctx, const char *tn, size_t tlen)
 	}
 	memset(wt, 0, sizeof *wt);
 	wt->ctx = ctx;
-	bool can_wait = proxy_wait(ctx) == SIP_OK;
+	/* Too many requests waiting already: refused rather than
+	 * acknowledged before it is stored. */
+	int wr = proxy_wait(ctx);
+	if (wr == SIP_ELIMIT) {
+		reg_reply(ctx, 503, "Service Unavailable", reg_retry_after);
+		return 0;
+	}
+	bool can_wait = wr == SIP_OK;
 	/* The branch flags set so far go with the contacts (bflags 0-31). */
 	reg_save_wait(t, m, received, (uint32_t)script_bflags(ctx), (int64_t)time(NULL), ctx->arena,
 		      &wt->r, can_wait ? reg_write_done : NULL, wt);
