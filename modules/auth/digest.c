@@ -1,6 +1,7 @@
 /* Digest computations, credential parsing and nonces (see auth.h). */
 #include "auth/auth.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <openssl/core_names.h>
@@ -67,24 +68,56 @@ static size_t auth_to_hex(const unsigned char *d, size_t n, char *out)
 	return 2 * n;
 }
 
-size_t auth_hash_parts(enum auth_alg alg, const sip_str *parts, size_t n, char *out)
+/* The digests, fetched once: with OpenSSL 3 a digest named by EVP_md5()
+ * or EVP_sha256() is looked up again at every EVP_DigestInit_ex, which
+ * cost more than hashing a REGISTER's few strings. Kept until exit. */
+static EVP_MD *auth_md[2];
+static pthread_once_t auth_md_once = PTHREAD_ONCE_INIT;
+
+static void auth_md_fetch(void)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
+	auth_md[0] = EVP_MD_fetch(NULL, "MD5", NULL);
+	auth_md[1] = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *auth_md_of(enum auth_alg alg)
+{
+	pthread_once(&auth_md_once, auth_md_fetch);
+	const EVP_MD *m = auth_md[alg == AUTH_SHA256];
+	return m ? m : alg == AUTH_SHA256 ? EVP_sha256() : EVP_md5();
+}
+
+/* The digest of parts joined with sep (none when 0) into md; its length. */
+static unsigned auth_digest(enum auth_alg alg, const sip_str *parts, size_t n, char sep,
+			    unsigned char md[EVP_MAX_MD_SIZE])
+{
 	unsigned int mdlen = 0;
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	if (!c) {
-		out[0] = '\0';
+	if (!c)
+		return 0;
+	if (EVP_DigestInit_ex(c, auth_md_of(alg), NULL) != 1) {
+		EVP_MD_CTX_free(c);
 		return 0;
 	}
-	EVP_DigestInit_ex(c, alg == AUTH_SHA256 ? EVP_sha256() : EVP_md5(), NULL);
 	for (size_t i = 0; i < n; i++) {
-		if (i)
-			EVP_DigestUpdate(c, ":", 1);
+		if (i && sep)
+			EVP_DigestUpdate(c, &sep, 1);
 		if (parts[i].len)
 			EVP_DigestUpdate(c, parts[i].s, parts[i].len);
 	}
 	EVP_DigestFinal_ex(c, md, &mdlen);
 	EVP_MD_CTX_free(c);
+	return mdlen;
+}
+
+size_t auth_hash_parts(enum auth_alg alg, const sip_str *parts, size_t n, char *out)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = auth_digest(alg, parts, n, ':', md);
+	if (!mdlen) {
+		out[0] = '\0';
+		return 0;
+	}
 	return auth_to_hex(md, mdlen, out);
 }
 

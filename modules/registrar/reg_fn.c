@@ -110,6 +110,7 @@ static void reg_module_destroy(void)
 static const struct reg_api reg_api = { reg_table_get, reg_foreach };
 
 static const sip_str reg_retry_after = SIP_STR_LIT("Retry-After: 5\r\n");
+extern sipcc_module sipcc_module_registrar;
 
 /* Reply through the REGISTER's server transaction (made now when there
  * is none): a retransmission of the request gets the same reply from the
@@ -120,9 +121,57 @@ static void reg_reply(struct sip_ctx *ctx, int code, const char *reason, sip_str
 	proxy_reply_hdrs(ctx, code, sip_str_make(reason, strlen(reason)), hdrs, true);
 }
 
+/* A REGISTER waiting for its write-through (the module's slot in ctx):
+ * the 200 to send once the bindings are stored, and how the write went. */
+struct reg_wait {
+	struct sip_ctx *ctx;
+	struct reg_result r;
+	int status;
+	bool done;
+};
+
+/* The loop, when the write the REGISTER waits for ended. At shutdown the
+ * proxy frees the waiting context. */
+static void reg_write_done(int status, void *arg)
+{
+	struct reg_wait *wt = arg;
+	wt->status = status;
+	wt->done = true;
+	if (!proxy_db_stopping())
+		proxy_resume(wt->ctx);
+}
+
+static int64_t reg_answer(struct sip_ctx *ctx, struct reg_result *r)
+{
+	if (r->code == 503)
+		r->hdrs = reg_retry_after;
+	reg_reply(ctx, r->code, r->reason, r->hdrs);
+	return r->code == 200;
+}
+
+/* save(): the change is written through before the 200 goes out. With
+ * the database worker the request waits (proxy_wait) for the write and
+ * the route goes on here when it ended: 200, or 503 when it failed (the
+ * change undone); 503 as well when too many requests wait already. A
+ * request in a context that cannot wait is answered at once, its write
+ * queued. */
 int64_t sipcc_fn_save(struct sip_ctx *ctx, const char *tn, size_t tlen)
 {
 	sip_msg *m = ctx->msg;
+	void **slot = proxy_ctx_slot(ctx, &sipcc_module_registrar);
+	struct reg_wait *wt = *slot;
+	if (wt && wt->done) {
+		*slot = NULL;
+		if (wt->status != SIP_OK) {
+			LOG_WARN("registrar: the bindings of a REGISTER were not stored: %s",
+				 sip_strerror(wt->status));
+			/* Not stored (down, a timeout, an error): try again later. */
+			wt->r.code = wt->status == SIP_NOMEM ? 500 : 503;
+			wt->r.reason = wt->r.code == 503 ? "Service Unavailable" : "Server Internal Error";
+			wt->r.hdrs = SIP_STR_NULL;
+		}
+		return reg_answer(ctx, &wt->r);
+	}
 	if (!m->is_request || m->method != SIP_METHOD_REGISTER || ctx->replied)
 		return 0;
 	if (!reg_share_on() && proxy_db() && !proxy_db_ready()) {
@@ -148,13 +197,31 @@ int64_t sipcc_fn_save(struct sip_ctx *ctx, const char *tn, size_t tlen)
 	sip_str received = sip_arena_printf(ctx->arena, "sip:%s%s%s:%d%s%s%s", v6 ? "[" : "", ip,
 					    v6 ? "]" : "", sip_addr_port(&ctx->src), nat ? ";nat=yes" : "",
 					    ws ? ";transport=" : "", ws ? ctx->sock->tp->name : "");
-	struct reg_result r;
+	wt = sip_arena_alloc(ctx->arena, sizeof *wt);
+	if (!wt) {
+		reg_reply(ctx, 500, "Server Internal Error", SIP_STR_NULL);
+		return 0;
+	}
+	memset(wt, 0, sizeof *wt);
+	wt->ctx = ctx;
+	/* Too many requests waiting already: refused rather than
+	 * acknowledged before it is stored. */
+	int wr = proxy_wait(ctx);
+	if (wr == SIP_ELIMIT) {
+		reg_reply(ctx, 503, "Service Unavailable", reg_retry_after);
+		return 0;
+	}
+	bool can_wait = wr == SIP_OK;
 	/* The branch flags set so far go with the contacts (bflags 0-31). */
-	reg_save(t, m, received, (uint32_t)script_bflags(ctx), (int64_t)time(NULL), ctx->arena, &r);
-	if (r.code == 503)
-		r.hdrs = reg_retry_after;
-	reg_reply(ctx, r.code, r.reason, r.hdrs);
-	return r.code == 200;
+	reg_save_wait(t, m, received, (uint32_t)script_bflags(ctx), (int64_t)time(NULL), ctx->arena,
+		      &wt->r, can_wait ? reg_write_done : NULL, wt);
+	if (wt->r.pending) {
+		*slot = wt;
+		return 0;
+	}
+	if (can_wait)
+		proxy_wait_cancel(ctx);
+	return reg_answer(ctx, &wt->r);
 }
 
 /* The address-of-record the request is for: its current Request-URI, with

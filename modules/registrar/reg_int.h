@@ -90,6 +90,17 @@ int reg_store_ready(void);
  * later is retried from memory); without one it runs now and its status
  * is returned, and the caller leaves memory as it was when it failed. */
 int reg_store_write(sip_str aor, const reg_contact *const *c, unsigned n);
+/* The same for a REGISTER that waits for the write to end before it is
+ * answered (write-through): with a worker, the write is queued and
+ * SIP_AGAIN returned; done(status, arg) runs later on the loop of the
+ * caller's worker, with SIP_OK once the rows are stored, else after
+ * memory was put back to the nb bindings before (what the caller changed
+ * it from once this returned; its lock held meanwhile) unless the
+ * address-of-record changed again since, which is then written again.
+ * Without a worker, or without done, reg_store_write's. */
+typedef void (*reg_store_done)(int status, void *arg);
+int reg_store_write_wait(reg_table *t, sip_str aor, const reg_contact *const *before, unsigned nb,
+			 const reg_contact *const *c, unsigned n, reg_store_done done, void *arg);
 /* The database's side of a sweep of t at now: the rows expired go. */
 void reg_store_expire(reg_table *t, int64_t now);
 /* Write the addresses-of-record of t whose write failed again, from

@@ -164,32 +164,44 @@ static sip_str reg_ok_hdrs(reg_aor *a, sip_str path, int64_t now, sip_arena *ar)
 /* Write the bindings aor has once the request (its contacts w, "*",
  * the new bindings fresh) is applied to a (may be NULL): those it keeps,
  * then the new ones. */
-static int reg_save_store(sip_str aor, const reg_aor *a, const struct reg_want *w, unsigned n,
-			  bool star, reg_contact *const *fresh, sip_arena *ar)
+static int reg_save_store(reg_table *t, sip_str aor, const reg_aor *a, const struct reg_want *w,
+			  unsigned n, bool star, reg_contact *const *fresh, sip_arena *ar,
+			  reg_store_done done, void *arg)
 {
-	unsigned k = n;
+	unsigned k = n, nb = 0;
 	for (const reg_contact *c = a ? a->contacts : NULL; c; c = c->next)
-		k++;
-	const reg_contact **after = sip_arena_alloc(ar, k * sizeof *after + 1);
+		k++, nb++;
+	const reg_contact **after = sip_arena_alloc(ar, (k + nb) * sizeof *after + 1);
 	if (!after)
 		return SIP_NOMEM;
-	k = 0;
-	for (const reg_contact *c = a ? a->contacts : NULL; c; c = c->next)
+	const reg_contact **before = after + k;
+	k = nb = 0;
+	for (const reg_contact *c = a ? a->contacts : NULL; c; c = c->next) {
+		before[nb++] = c;
 		if (!reg_replaced(w, n, star, c))
 			after[k++] = c;
+	}
 	for (unsigned i = 0; i < n; i++)
 		if (fresh[i])
 			after[k++] = fresh[i];
-	return reg_store_write(aor, after, k);
+	return reg_store_write_wait(t, aor, before, nb, after, k, done, arg);
 }
 
 static void reg_apply(reg_table *t, sip_msg *m, sip_str aor, const struct reg_want *w, unsigned n,
 		      bool star, sip_str received, uint32_t flags, int64_t now, sip_arena *ar,
-		      struct reg_result *out);
+		      struct reg_result *out, reg_store_done done, void *arg);
 
 void reg_save(reg_table *t, sip_msg *m, sip_str received, uint32_t flags, int64_t now,
 	      sip_arena *ar, struct reg_result *out)
 {
+	reg_save_wait(t, m, received, flags, now, ar, out, NULL, NULL);
+}
+
+void reg_save_wait(reg_table *t, sip_msg *m, sip_str received, uint32_t flags, int64_t now,
+		   sip_arena *ar, struct reg_result *out, void (*done)(int status, void *arg),
+		   void *arg)
+{
+	out->pending = false;
 	struct reg_want w[REG_MAX_CONTACTS_PER_REQ];
 	unsigned n = 0;
 	bool star = false;
@@ -270,7 +282,7 @@ void reg_save(reg_table *t, sip_msg *m, sip_str received, uint32_t flags, int64_
 		return reg_fail(out, 400, "Invalid Contact *");
 
 	reg_table_wrlock(t);
-	reg_apply(t, m, aor, w, n, star, received, flags, now, ar, out);
+	reg_apply(t, m, aor, w, n, star, received, flags, now, ar, out, done, arg);
 	reg_table_unlock(t);
 }
 
@@ -279,7 +291,7 @@ void reg_save(reg_table *t, sip_msg *m, sip_str received, uint32_t flags, int64_
  * another worker sees the bindings before or after it, never half. */
 static void reg_apply(reg_table *t, sip_msg *m, sip_str aor, const struct reg_want *w, unsigned n,
 		      bool star, sip_str received, uint32_t flags, int64_t now, sip_arena *ar,
-		      struct reg_result *out)
+		      struct reg_result *out, reg_store_done done, void *arg)
 {
 	reg_contact *fresh[REG_MAX_CONTACTS_PER_REQ];
 	reg_aor *a = reg_aor_find(t, aor);
@@ -347,7 +359,10 @@ static void reg_apply(reg_table *t, sip_msg *m, sip_str aor, const struct reg_wa
 
 	/* The database first: without a worker the reply waits for the write
 	 * and a failed one leaves memory as it was; with one the write is
-	 * queued. Applying the change to memory then cannot fail. */
+	 * queued, and with done the reply waits for it (SIP_AGAIN): memory
+	 * changes now, so the next REGISTER of the address-of-record builds on
+	 * this one, and is put back when the write fails (reg_store.c).
+	 * Applying the change to memory cannot fail. */
 	int rc = reg_store_on(t) ? reg_store_ready() : SIP_OK;
 	bool adds = false;
 	for (unsigned i = 0; i < n; i++)
@@ -358,7 +373,11 @@ static void reg_apply(reg_table *t, sip_msg *m, sip_str aor, const struct reg_wa
 		rc = SIP_NOMEM;
 	}
 	if (rc == SIP_OK && reg_store_on(t))
-		rc = reg_save_store(aor, a, w, n, star, fresh, ar);
+		rc = reg_save_store(t, aor, a, w, n, star, fresh, ar, done, arg);
+	if (rc == SIP_AGAIN) {
+		out->pending = true;
+		rc = SIP_OK;
+	}
 	if (rc != SIP_OK) {
 		for (unsigned i = 0; i < n; i++)
 			sip_mem_free(fresh[i]);

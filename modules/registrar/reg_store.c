@@ -47,6 +47,15 @@ struct reg_snap {
 	unsigned n;
 	size_t aor_len;
 	reg_contact **c;
+	/* A REGISTER waiting for the write (reg_store_write_wait): the
+	 * table, the bindings before the change (copies, to put back when
+	 * the write fails) and whom to tell. */
+	reg_table *t;
+	unsigned nb;
+	reg_contact **before;
+	reg_store_done done;
+	void *done_arg;
+	struct reg_snap *tnext;        /* in a reg_txn */
 	char aor[];
 };
 
@@ -386,6 +395,23 @@ static int reg_redis_write(struct reg_snap *s)
  * s. Every backend takes BEGIN/COMMIT and the statements as written; the
  * notification of a shared SQL store is sent at the COMMIT, so whoever
  * reads the rows when it arrives finds the change. */
+static int reg_job_run(db *d, void *arg);
+
+/* The statements of write s in a SQL store, inside a transaction. */
+static int reg_sql_write(struct reg_snap *s)
+{
+	sip_str aor = sip_str_make(s->aor, s->aor_len);
+	int rc = reg_db_run1(reg_st.del_aor, aor, 0);
+	for (unsigned i = 0; i < s->n && rc == SIP_OK; i++)
+		rc = reg_db_insert(aor, s->c[i]);
+	if (rc == SIP_OK && reg_st.notify) {
+		rc = reg_db_run1(reg_st.notify, aor, 0);
+		if (rc == DB_ROW)
+			rc = SIP_OK;
+	}
+	return rc;
+}
+
 static int reg_job_run(db *d, void *arg)
 {
 	struct reg_snap *s = arg;
@@ -398,17 +424,9 @@ static int reg_job_run(db *d, void *arg)
 	}
 	if (reg_share.how == REG_SHARE_REDIS)
 		return reg_redis_write(s);
-	sip_str aor = sip_str_make(s->aor, s->aor_len);
 	if ((rc = db_exec(d, "BEGIN")) != SIP_OK)
 		return rc;
-	rc = reg_db_run1(reg_st.del_aor, aor, 0);
-	for (unsigned i = 0; i < s->n && rc == SIP_OK; i++)
-		rc = reg_db_insert(aor, s->c[i]);
-	if (rc == SIP_OK && reg_st.notify) {
-		rc = reg_db_run1(reg_st.notify, aor, 0);
-		if (rc == DB_ROW)
-			rc = SIP_OK;
-	}
+	rc = reg_sql_write(s);
 	if (rc == SIP_OK)
 		rc = db_exec(d, "COMMIT");
 	if (rc != SIP_OK && rc != SIP_EDBDOWN)
@@ -420,9 +438,24 @@ static void reg_snap_free(struct reg_snap *s)
 {
 	for (unsigned i = 0; s && i < s->n; i++)
 		sip_mem_free(s->c[i]);
-	if (s)
+	for (unsigned i = 0; s && i < s->nb; i++)
+		sip_mem_free(s->before[i]);
+	if (s) {
 		sip_mem_free(s->c);
+		sip_mem_free(s->before);
+	}
 	sip_mem_free(s);
+}
+
+static reg_contact *reg_contact_copy(const reg_contact *c)
+{
+	size_t sz = reg_contact_size(c);
+	reg_contact *d = sip_mem_alloc(sz);
+	if (d) {
+		memcpy(d, c, sz);
+		d->next = NULL;
+	}
+	return d;
 }
 
 /* A job writing copies of the n bindings c of aor. */
@@ -442,16 +475,11 @@ static struct reg_snap *reg_snap_make(sip_str aor, const reg_contact *const *c, 
 		return NULL;
 	}
 	for (unsigned i = 0; i < n; i++) {
-		size_t sz = sizeof *c[i];
-		for (int f = 0; f < REG_NFIELDS; f++)
-			sz += c[i]->len[f];
-		reg_contact *d = sip_mem_alloc(sz);
+		reg_contact *d = reg_contact_copy(c[i]);
 		if (!d) {
 			reg_snap_free(s);
 			return NULL;
 		}
-		memcpy(d, c[i], sz);
-		d->next = NULL;
 		s->c[s->n++] = d;
 	}
 	return s;
@@ -511,18 +539,190 @@ void reg_store_forget(void)
 	pthread_mutex_unlock(&reg_dirty.mu);
 }
 
+static bool reg_contact_same(const reg_contact *x, const reg_contact *y)
+{
+	size_t sz = reg_contact_size(x);
+	return sz == reg_contact_size(y)
+	       && memcmp((const char *)x + sizeof x->next, (const char *)y + sizeof y->next,
+			 sz - sizeof x->next) == 0;
+}
+
+/* Whether the bindings of a are the n bindings c (in any order), field
+ * for field. */
+static bool reg_aor_holds(const reg_aor *a, reg_contact *const *c, unsigned n)
+{
+	unsigned k = 0;
+	for (const reg_contact *x = a ? a->contacts : NULL; x; x = x->next, k++) {
+		unsigned i = 0;
+		while (i < n && !reg_contact_same(x, c[i]))
+			i++;
+		if (i == n)
+			return false;
+	}
+	return k == n;
+}
+
+/* The write a REGISTER waits for failed: the store kept the rows it had
+ * (the write is one transaction, or one script), so memory goes back to
+ * the bindings before the change, unless a later change of the same
+ * address-of-record was made on top of it meanwhile: then memory stays
+ * and is written again (reg_store_retry). Under t's exclusive lock. */
+static void reg_job_undo(struct reg_snap *s)
+{
+	sip_str aor = sip_str_make(s->aor, s->aor_len);
+	reg_table_wrlock(s->t);
+	reg_aor *a = reg_aor_find(s->t, aor);
+	if (!reg_aor_holds(a, s->c, s->n)) {
+		reg_table_unlock(s->t);
+		LOG_WARN("registrar: cannot store the bindings of " SIP_STR_FMT
+			 "; changed again since, will retry", SIP_STR_ARG(aor));
+		reg_dirty_add(aor);
+		return;
+	}
+	if (!a && s->nb && !(a = reg_aor_add(s->t, aor))) {
+		reg_table_unlock(s->t);
+		reg_dirty_add(aor);
+		return;
+	}
+	if (a)
+		reg_aor_clear(s->t, a);
+	/* In reverse: each goes first, so they end in their order. */
+	for (unsigned i = s->nb; i--;) {
+		reg_contact *c = s->before[i];
+		s->before[i] = NULL;
+		c->next = a->contacts;
+		a->contacts = c;
+		s->t->n_contacts++;
+	}
+	if (a && !a->contacts)
+		reg_aor_prune(s->t, a);
+	reg_table_unlock(s->t);
+	LOG_WARN("registrar: cannot store the bindings of " SIP_STR_FMT "; not changing them",
+		 SIP_STR_ARG(aor));
+}
+
 /* The loop of the worker that queued it, when a job ends: a failed
- * write marks its address-of-record, to be written again from memory. */
+ * write marks its address-of-record, to be written again from memory;
+ * one a REGISTER waits for is undone in memory, and the REGISTER told. */
 static void reg_job_done(int status, void *arg)
 {
 	struct reg_snap *s = arg;
-	if (status != SIP_OK && !s->sweep) {
+	if (s->done) {
+		if (status != SIP_OK)
+			reg_job_undo(s);
+		s->done(status, s->done_arg);
+	} else if (status != SIP_OK && !s->sweep) {
 		sip_str aor = sip_str_make(s->aor, s->aor_len);
 		LOG_WARN("registrar: cannot store the bindings of " SIP_STR_FMT ": %s; will retry",
 			 SIP_STR_ARG(aor), sip_strerror(status));
 		reg_dirty_add(aor);
 	}
 	reg_snap_free(s);
+}
+
+/* Writes to a SQL store queued one after the other join one job and run
+ * in one transaction (on SQLite one commit, one sync to disk, for all):
+ * a write joins the job queued last while the worker has not started it,
+ * when that job is the registrar's last one and was queued by the same
+ * thread (its completions must run on that thread's loop). So the writes
+ * still reach the store in the order they were queued. When one of them
+ * fails, the transaction is rolled back and each runs alone, so each is
+ * told its own result. */
+#define REG_TXN_MAX 64
+
+struct reg_txn {
+	struct reg_snap *head, **tail;
+	unsigned n;
+	bool started;
+	pthread_t owner;
+};
+
+/* The job writes may still join, under reg_txn_mu. */
+static pthread_mutex_t reg_txn_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct reg_txn *reg_txn_open;
+
+/* Nothing queued after this joins a job queued before (another job of
+ * the registrar was queued in between). */
+static void reg_txn_close(void)
+{
+	pthread_mutex_lock(&reg_txn_mu);
+	reg_txn_open = NULL;
+	pthread_mutex_unlock(&reg_txn_mu);
+}
+
+static int reg_txn_run(db *d, void *arg)
+{
+	struct reg_txn *x = arg;
+	pthread_mutex_lock(&reg_txn_mu);
+	x->started = true;
+	if (reg_txn_open == x)
+		reg_txn_open = NULL;
+	pthread_mutex_unlock(&reg_txn_mu);
+	if (x->n == 1) {
+		x->head->status = reg_job_run(d, x->head);
+		return x->head->status;
+	}
+	int rc = reg_prepare(d);
+	bool began = false;
+	if (rc == SIP_OK && (rc = db_exec(d, "BEGIN")) == SIP_OK)
+		began = true;
+	for (struct reg_snap *s = x->head; s && rc == SIP_OK; s = s->tnext)
+		rc = reg_sql_write(s);
+	if (rc == SIP_OK)
+		rc = db_exec(d, "COMMIT");
+	if (rc != SIP_OK && began && rc != SIP_EDBDOWN)
+		db_exec(d, "ROLLBACK");
+	if (rc == SIP_OK || rc == SIP_EDBDOWN || !began) {
+		for (struct reg_snap *s = x->head; s; s = s->tnext)
+			s->status = rc;
+		return rc;
+	}
+	/* One failed: each alone, for its own result. */
+	for (struct reg_snap *s = x->head; s; s = s->tnext)
+		s->status = reg_job_run(d, s);
+	return SIP_OK;
+}
+
+static void reg_txn_done(int status, void *arg)
+{
+	struct reg_txn *x = arg;
+	(void)status;
+	for (struct reg_snap *s = x->head, *sn; s; s = sn) {
+		sn = s->tnext;
+		reg_job_done(s->status, s);
+	}
+	sip_mem_free(x);
+}
+
+/* Queue write s of a SQL store (s consumed): joined to the open job, or
+ * in a new one. SIP_OK, or the worker's refusal (s not consumed then). */
+static int reg_txn_add(const struct reg_writer *w, struct reg_snap *s)
+{
+	s->status = SIP_EDBDOWN;        /* until it ran */
+	s->tnext = NULL;
+	pthread_mutex_lock(&reg_txn_mu);
+	struct reg_txn *x = reg_txn_open;
+	if (x && !x->started && x->n < REG_TXN_MAX && pthread_equal(x->owner, pthread_self())) {
+		*x->tail = s;
+		x->tail = &s->tnext;
+		x->n++;
+		pthread_mutex_unlock(&reg_txn_mu);
+		return SIP_OK;
+	}
+	reg_txn_open = NULL;
+	if (!(x = sip_mem_alloc(sizeof *x))) {
+		pthread_mutex_unlock(&reg_txn_mu);
+		return SIP_NOMEM;
+	}
+	*x = (struct reg_txn){ .head = s, .tail = &s->tnext, .n = 1, .owner = pthread_self() };
+	/* Under the mutex: what is queued after it cannot join an older job. */
+	int rc = w->submit(reg_txn_run, reg_txn_done, x);
+	if (rc == SIP_OK)
+		reg_txn_open = x;
+	pthread_mutex_unlock(&reg_txn_mu);
+	if (rc != SIP_OK)
+		sip_mem_free(x);
+	return rc;
 }
 
 /* Queue job s, or without a worker run it now; s is consumed. The run's
@@ -535,14 +735,24 @@ static int reg_job_start(struct reg_snap *s)
 {
 	const struct reg_writer *w = reg_writer_get();
 	if (w) {
-		int rc = w->submit(reg_job_run, reg_job_done, s);
+		int rc;
+		if (!s->sweep && reg_share.how != REG_SHARE_REDIS) {
+			rc = reg_txn_add(w, s);
+		} else {
+			reg_txn_close();
+			rc = w->submit(reg_job_run, reg_job_done, s);
+		}
 		if (rc == SIP_EDBDOWN || rc == SIP_ELIMIT) {
 			reg_snap_free(s);
 			return SIP_EDBDOWN;
 		}
+		if (rc != SIP_OK && s->done) {
+			reg_snap_free(s);
+			return rc;
+		}
 		if (rc != SIP_OK)
 			reg_job_done(rc, s);
-		return SIP_OK;
+		return s->done && rc == SIP_OK ? SIP_AGAIN : SIP_OK;
 	}
 	int rc = reg_job_run(reg_db_get(), s);
 	reg_snap_free(s);
@@ -557,6 +767,30 @@ int reg_store_write(sip_str aor, const reg_contact *const *c, unsigned n)
 			reg_dirty_add(aor);
 		return reg_writer_get() ? SIP_OK : SIP_NOMEM;
 	}
+	return reg_job_start(s);
+}
+
+int reg_store_write_wait(reg_table *t, sip_str aor, const reg_contact *const *before, unsigned nb,
+			 const reg_contact *const *c, unsigned n, reg_store_done done, void *arg)
+{
+	if (!reg_writer_get() || !done)
+		return reg_store_write(aor, c, n);
+	struct reg_snap *s = reg_snap_make(aor, c, n);
+	if (s && nb && !(s->before = sip_mem_alloc(nb * sizeof *s->before))) {
+		reg_snap_free(s);
+		s = NULL;
+	}
+	for (unsigned i = 0; s && i < nb; i++)
+		if (!(s->before[s->nb++] = reg_contact_copy(before[i]))) {
+			s->nb--;
+			reg_snap_free(s);
+			s = NULL;
+		}
+	if (!s)
+		return SIP_NOMEM;
+	s->t = t;
+	s->done = done;
+	s->done_arg = arg;
 	return reg_job_start(s);
 }
 
@@ -840,6 +1074,7 @@ int reg_load_async(int64_t now, void (*done)(long n, void *arg), void *arg)
 		return SIP_NOMEM;
 	*j = (struct reg_load_job){ .now = now, .done = done, .arg = arg };
 	j->tail = &j->head;
+	reg_txn_close();
 	int rc = w->submit(reg_load_run, reg_load_done, j);
 	if (rc != SIP_OK)
 		sip_mem_free(j);
@@ -943,6 +1178,7 @@ int reg_sync_async(const sip_str *aors, unsigned n, int64_t now,
 		}
 		j->n = n;
 	}
+	reg_txn_close();
 	int rc = w->submit(reg_sync_run, reg_sync_done, j);
 	if (rc != SIP_OK)
 		sip_mem_free(j);
@@ -996,6 +1232,7 @@ static void reg_republish_flush(struct reg_republish *r)
 {
 	if (!r->b)
 		return;
+	reg_txn_close();
 	if (r->w->submit(reg_batch_run, reg_batch_done, r->b) != SIP_OK)
 		reg_batch_done(SIP_ELIMIT, r->b);
 	r->b = NULL;
@@ -1082,6 +1319,7 @@ int reg_store_check_async(void (*done)(long r, void *arg), void *arg)
 	if (!j)
 		return SIP_NOMEM;
 	*j = (struct reg_mark_job){ 0, done, arg };
+	reg_txn_close();
 	int rc = w->submit(reg_mark_run, reg_mark_done, j);
 	if (rc != SIP_OK)
 		sip_mem_free(j);

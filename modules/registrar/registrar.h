@@ -4,7 +4,8 @@
  *
  * A table maps an address-of-record ("user@host", host lowercased) to its
  * bindings, best first (highest q, then most recently updated). A binding
- * is one allocation holding its strings back to back, because memory per
+ * is one allocation holding its strings back to back (but its User-Agent,
+ * kept once for all the bindings with the same), because memory per
  * registered contact is what limits a registrar's size.
  *
  * Times are Unix seconds passed in by the caller, so tests run on a fake
@@ -40,7 +41,11 @@ enum reg_field { REG_CONTACT, REG_CALLID, REG_PATH, REG_RECEIVED, REG_UA, REG_PA
 
 typedef struct reg_contact {
 	struct reg_contact *next;
-	int64_t expires;               /* Unix time */
+	/* The User-Agent, when kept once for every binding with the same
+	 * (a few models make most of a registrar's phones): a string of a
+	 * fixed pool, never freed (usrloc.c); NULL: in data. */
+	const char *ua;
+	uint32_t expires;              /* Unix time */
 	uint32_t cseq;
 	uint32_t flags;                /* branch flags saved with it (bflags 0-31) */
 	int16_t q;                     /* thousandths; -1 when the contact gave none */
@@ -94,8 +99,10 @@ void reg_table_foreach(reg_table *t, void (*fn)(const reg_aor *a, void *arg), vo
 void reg_set_db(db *d);
 
 /* Asynchronous write-through, used instead of reg_set_db's when set: a
- * REGISTER changes memory and queues the job on the database worker, and
- * is answered without waiting. Jobs run in the order they were queued (one worker), so the
+ * REGISTER changes memory and queues the job on the database worker; with
+ * reg_save_wait it is answered once the job ended (200 when stored, else
+ * the change is undone), with reg_save at once. Jobs run in the order they
+ * were queued (one worker), so the
  * rows of an address-of-record follow its changes in order. When ready()
  * says no (database down, queue full) the REGISTER gets 503 and nothing
  * changes. A write that fails later marks the address-of-record, and it
@@ -185,9 +192,11 @@ extern void (*reg_on_change)(enum reg_change what, sip_str aor, const reg_contac
 /* Field i of binding c. */
 static inline sip_str reg_field(const reg_contact *c, enum reg_field f)
 {
+	if (f == REG_UA && c->ua)
+		return sip_str_make(c->ua, c->len[REG_UA]);
 	size_t off = 0;
 	for (int i = 0; i < (int)f; i++)
-		off += c->len[i];
+		off += i == REG_UA && c->ua ? 0 : c->len[i];
 	return sip_str_make(c->data + off, c->len[f]);
 }
 
@@ -228,6 +237,7 @@ struct reg_result {
 	int code;
 	const char *reason;
 	sip_str hdrs;
+	bool pending;               /* reg_save_wait: the 200 waits for its write */
 };
 
 /* Process REGISTER req against t as RFC 3261 §10.3 steps 5-8 say, all or
@@ -243,6 +253,15 @@ struct reg_result {
  * (more contacts than max_contacts). */
 void reg_save(reg_table *t, sip_msg *req, sip_str received, uint32_t flags, int64_t now,
 	      sip_arena *a, struct reg_result *out);
+/* The same, written through before it is answered: when the change goes
+ * to the database worker, out is the 200 to send once it is stored,
+ * out->pending is set and done(status, arg) runs later on the caller's
+ * loop: SIP_OK when the bindings are stored, else a database status
+ * (SIP_EDBDOWN: answer 503), the change undone in memory. Without a
+ * worker (the write ran at once) or done NULL, reg_save's. */
+void reg_save_wait(reg_table *t, sip_msg *req, sip_str received, uint32_t flags, int64_t now,
+		   sip_arena *a, struct reg_result *out, void (*done)(int status, void *arg),
+		   void *arg);
 
 /* Call fn for every binding of t (NULL: none) made through this proxy
  * (reg_contact_mine) that has not expired at now: on copies, after t's

@@ -206,6 +206,52 @@ void reg_aor_prune(reg_table *t, reg_aor *a)
 		sip_mem_free(a);
 }
 
+/* The User-Agents of the bindings, each kept once: most phones of a
+ * registrar are a few models, so a binding points to its User-Agent here
+ * instead of holding a copy. Strings are added, never removed (a lookup's
+ * copy of a binding may point to one after the binding is gone), up to
+ * the pool's size; past it, bindings hold their own copy. Under
+ * reg_ua_mu (taken after a table's lock); the strings are read without
+ * it once added. */
+#define REG_UA_SLOTS 2048               /* at most half of them used */
+#define REG_UA_POOL (256 * 1024)
+static struct {
+	pthread_mutex_t mu;
+	struct { uint32_t off; uint16_t len; bool used; } slot[REG_UA_SLOTS];
+	unsigned n;
+	size_t used;
+	char pool[REG_UA_POOL];
+} reg_ua = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+/* The pool's copy of ua, NULL when it is full. */
+static const char *reg_ua_intern(sip_str ua)
+{
+	const char *r = NULL;
+	uint32_t h = sip_hash_str(ua);
+	pthread_mutex_lock(&reg_ua.mu);
+	for (uint32_t i = h & (REG_UA_SLOTS - 1);; i = (i + 1) & (REG_UA_SLOTS - 1)) {
+		if (!reg_ua.slot[i].used) {
+			if (reg_ua.n >= REG_UA_SLOTS / 2 || reg_ua.used + ua.len > REG_UA_POOL)
+				break;
+			memcpy(reg_ua.pool + reg_ua.used, ua.s, ua.len);
+			reg_ua.slot[i].off = (uint32_t)reg_ua.used;
+			reg_ua.slot[i].len = (uint16_t)ua.len;
+			reg_ua.slot[i].used = true;
+			reg_ua.used += ua.len;
+			reg_ua.n++;
+			r = reg_ua.pool + reg_ua.slot[i].off;
+			break;
+		}
+		if (reg_ua.slot[i].len == ua.len
+		    && memcmp(reg_ua.pool + reg_ua.slot[i].off, ua.s, ua.len) == 0) {
+			r = reg_ua.pool + reg_ua.slot[i].off;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&reg_ua.mu);
+	return r;
+}
+
 reg_contact *reg_contact_new(const sip_str f[REG_NFIELDS])
 {
 	size_t n = 0;
@@ -214,13 +260,19 @@ reg_contact *reg_contact_new(const sip_str f[REG_NFIELDS])
 			return NULL;
 		n += f[i].len;
 	}
-	reg_contact *c = sip_mem_alloc(sizeof *c + n);
+	const char *ua = f[REG_UA].len && f[REG_UA].len <= 255 ? reg_ua_intern(f[REG_UA]) : NULL;
+	if (ua)
+		n -= f[REG_UA].len;
+	reg_contact *c = sip_mem_alloc(offsetof(reg_contact, data) + n);
 	if (!c)
 		return NULL;
-	memset(c, 0, sizeof *c);
+	memset(c, 0, offsetof(reg_contact, data));
+	c->ua = ua;
 	n = 0;
 	for (int i = 0; i < REG_NFIELDS; i++) {
 		c->len[i] = (uint16_t)f[i].len;
+		if (i == REG_UA && ua)
+			continue;
 		if (f[i].len)
 			memcpy(c->data + n, f[i].s, f[i].len);
 		n += f[i].len;
@@ -264,9 +316,9 @@ unsigned long reg_aor_expire(reg_table *t, reg_aor *a, int64_t now)
 
 size_t reg_contact_size(const reg_contact *c)
 {
-	size_t n = sizeof *c;
+	size_t n = offsetof(reg_contact, data);
 	for (int f = 0; f < REG_NFIELDS; f++)
-		n += c->len[f];
+		n += f == REG_UA && c->ua ? 0 : c->len[f];
 	return n;
 }
 

@@ -73,6 +73,7 @@ E2E_TESTS += tests/e2e/ws_hop.sh
 # A database that hangs under the proxy: SIP traffic goes on, requests that
 # need the database get 503 within a bound, recovery when it is back.
 E2E_TESTS += tests/e2e/db_outage.sh
+E2E_TESTS += tests/e2e/reg_writethrough.sh
 EXTRA_DIST += tests/e2e/reg_auth_503.xml
 # RFC 3263 through dnsmasq: NAPTR, SRV, failover across SRV targets.
 E2E_TESTS += tests/e2e/dns.sh

@@ -416,6 +416,178 @@ static void test_async_write_through(void **state)
 	tmp_db_close(d, path);
 }
 
+/* save() written through (reg_save_wait): the 200 waits for the worker
+ * to store the bindings; done is told only once the rows are there. A
+ * write that fails gets its status and the change is undone in memory
+ * (the rows as they were), with nothing left to retry. */
+static int wd_status;
+static int wd_calls;
+static int64_t wd_rows;         /* the rows when done ran */
+static db *wd_db;
+
+static void wd_done(int status, void *arg)
+{
+	(void)arg;
+	wd_status = status;
+	wd_calls++;
+	wd_rows = status == SIP_OK ? rows(wd_db, "alice@example.com") : -1;
+}
+
+static void save_wait(reg_table *t, const char *callid, unsigned cseq, const char *hdrs,
+		      struct reg_result *r)
+{
+	sip_msg m;
+	int n = snprintf(buf, sizeof buf,
+			 "REGISTER sip:example.com SIP/2.0\r\n"
+			 "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK-%u\r\n"
+			 "From: <sip:alice@example.com>;tag=1\r\n"
+			 "To: <sip:alice@example.com>\r\n"
+			 "Call-ID: %s\r\n"
+			 "CSeq: %u REGISTER\r\n"
+			 "%s"
+			 "Content-Length: 0\r\n\r\n", cseq, callid, cseq, hdrs);
+	sip_arena_reset(&ar);
+	assert_int_equal(sip_msg_parse(&ar, buf, (size_t)n, &m), SIP_OK);
+	reg_save_wait(t, &m, SIP_STR_LIT("sip:192.0.2.1:5060"), 0, NOW, &ar, r, wd_done, NULL);
+}
+
+/* Holds the worker before each job while set. */
+static atomic_bool wd_gate;
+static void wd_gate_hook(void *arg)
+{
+	(void)arg;
+	while (atomic_load(&wd_gate))
+		usleep(1000);
+}
+
+static void test_save_waits_for_write(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/sipcc-test-regwait-XXXXXX";
+	char url[512];
+	db *d = tmp_db_open(path, url, sizeof url);
+	wd_db = d;
+	assert_int_equal(db_worker_start(url, 0, &tw), SIP_OK);
+	reg_set_db(d);
+	reg_set_writer(&tw_writer);
+	reg_table *t = reg_table_get(SIP_STR_LIT("location"), true);
+	struct reg_result r;
+
+	/* The 200 is prepared but not given: done comes with the rows. */
+	wd_calls = 0;
+	save_wait(t, "w", 1, "Contact: <sip:a@192.0.2.1>\r\n", &r);
+	assert_true(r.pending);
+	assert_int_equal(r.code, 200);
+	assert_true(has(&r, "<sip:a@192.0.2.1>"));
+	assert_int_equal(wd_calls, 0);
+	tw_drain();
+	assert_int_equal(wd_calls, 1);
+	assert_int_equal(wd_status, SIP_OK);
+	assert_int_equal(wd_rows, 1);
+	assert_int_equal(count(t, NOW), 1);
+
+	/* The write fails (the table gone): done says so, memory goes back
+	 * to the one binding stored, nothing waits to be retried. */
+	assert_int_equal(db_exec(d, "ALTER TABLE location RENAME TO location_away"), SIP_OK);
+	save_wait(t, "w", 2, "Contact: <sip:b@192.0.2.2>\r\n", &r);
+	assert_true(r.pending);
+	assert_int_equal(count(t, NOW), 2);         /* the next REGISTER builds on it */
+	tw_drain();
+	assert_int_equal(wd_calls, 2);
+	assert_int_not_equal(wd_status, SIP_OK);
+	assert_int_equal(count(t, NOW), 1);
+	const reg_contact *c = reg_lookup(t, AOR, NOW, &lar);
+	assert_non_null(c);
+	assert_true(sip_str_eq(reg_field(c, REG_CONTACT), SIP_STR_LIT("sip:a@192.0.2.1")));
+	assert_int_equal(reg_dirty_count(), 0);
+
+	assert_int_equal(db_exec(d, "ALTER TABLE location_away RENAME TO location"), SIP_OK);
+
+	/* Two changes queued back to back, the first fails: the second was
+	 * made on top of it, so memory stays and is written again. */
+	assert_int_equal(db_exec(d, "ALTER TABLE location RENAME TO location_away"), SIP_OK);
+	save_wait(t, "w", 3, "Contact: <sip:c@192.0.2.3>\r\n", &r);
+	assert_true(r.pending);
+	save_wait(t, "w", 4, "Contact: <sip:d@192.0.2.4>\r\n", &r);
+	assert_true(r.pending);
+	tw_drain();
+	assert_int_equal(wd_calls, 4);
+	assert_int_not_equal(wd_status, SIP_OK);
+	assert_int_equal(count(t, NOW), 2);         /* only the last one undone */
+	assert_int_equal(reg_dirty_count(), 1);
+	assert_int_equal(db_exec(d, "ALTER TABLE location_away RENAME TO location"), SIP_OK);
+	reg_sweep(t, NOW);
+	tw_drain();
+	assert_int_equal(reg_dirty_count(), 0);
+	assert_int_equal(rows(d, "alice@example.com"), count(t, NOW));
+
+	/* Writes queued while the worker is busy join one job (one
+	 * transaction), each told its own result. */
+	db_worker_stats st0, st1;
+	atomic_store(&wd_gate, true);
+	db_worker_set_hook(tw, wd_gate_hook, NULL);
+	db_worker_get_stats(tw, &st0);
+	int calls = wd_calls;
+	save_wait(t, "w", 10, "Contact: <sip:e@192.0.2.5>\r\n", &r);
+	assert_true(r.pending);
+	save_wait(t, "w", 11, "Contact: <sip:f@192.0.2.6>\r\n", &r);
+	assert_true(r.pending);
+	save_wait(t, "w", 12, "Contact: <sip:e@192.0.2.5>;expires=0\r\n", &r);
+	assert_true(r.pending);
+	db_worker_get_stats(tw, &st1);
+	assert_int_equal(st1.submitted - st0.submitted, 1);
+	assert_int_equal(wd_calls, calls);
+	atomic_store(&wd_gate, false);
+	tw_drain();
+	db_worker_set_hook(tw, NULL, NULL);
+	assert_int_equal(wd_calls, calls + 3);
+	assert_int_equal(wd_status, SIP_OK);
+	assert_int_equal(count(t, NOW), 3);
+	assert_int_equal(rows(d, "alice@example.com"), 3);
+
+	db_worker_stop(tw, 1000);
+	tw = NULL;
+	reg_set_writer(NULL);
+	reg_set_db(NULL);
+	tmp_db_close(d, path);
+}
+
+/* A User-Agent is kept once for every binding with the same (usrloc.c):
+ * each binding still gives it back whole, also from a lookup's copy and
+ * after the binding it was registered with is gone, and the bindings do
+ * not carry it. */
+static void test_user_agent_shared(void **state)
+{
+	(void)state;
+	reg_table *t = reg_table_get(SIP_STR_LIT("ua"), true);
+	struct reg_result r;
+	const char *ua = "User-Agent: Vendor Phone 1.2.3\r\nContact: <sip:a@192.0.2.1>\r\n";
+	reg_user = "carol";
+	do_register(t, "u1", 1, ua, NOW, &r);
+	assert_int_equal(r.code, 200);
+	reg_user = "dave";
+	do_register(t, "u2", 1, "User-Agent: Vendor Phone 1.2.3\r\nContact: <sip:b@192.0.2.2>\r\n",
+		    NOW, &r);
+	assert_int_equal(r.code, 200);
+	reg_user = "alice";
+	const reg_contact *c1 = reg_lookup(t, SIP_STR_LIT("carol@example.com"), NOW, &lar);
+	const reg_contact *c2 = reg_lookup(t, SIP_STR_LIT("dave@example.com"), NOW, &lar);
+	assert_non_null(c1);
+	assert_non_null(c2);
+	sip_str u1 = reg_field(c1, REG_UA), u2 = reg_field(c2, REG_UA);
+	assert_true(sip_str_eq(u1, SIP_STR_LIT("Vendor Phone 1.2.3")));
+	assert_ptr_equal(u1.s, u2.s);
+	assert_true(sip_str_eq(reg_field(c1, REG_CONTACT), SIP_STR_LIT("sip:a@192.0.2.1")));
+	assert_true(sip_str_eq(reg_field(c1, REG_RECEIVED), SIP_STR_LIT("sip:192.0.2.1:5060")));
+	size_t all = 0;
+	for (int f = 0; f < REG_NFIELDS; f++)
+		all += reg_field(c1, (enum reg_field)f).len;
+	assert_true(reg_contact_size(c1) < sizeof *c1 + all);
+	/* The binding gone, the copy's User-Agent still reads. */
+	assert_int_equal(reg_remove_aor(t, SIP_STR_LIT("carol@example.com")), SIP_OK);
+	assert_true(sip_str_eq(reg_field(c1, REG_UA), SIP_STR_LIT("Vendor Phone 1.2.3")));
+}
+
 /* The branch flags of the REGISTER go with each contact it adds or
  * updates, to the database and back (bit 31 included: the column is a
  * signed 32-bit integer on PostgreSQL and MariaDB). */
@@ -1034,6 +1206,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_path_and_query, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_through_and_reload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_async_write_through, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_save_waits_for_write, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_user_agent_shared, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flags_saved_and_reloaded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_instance_replaces_binding, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_instance_persisted, setup, teardown),
