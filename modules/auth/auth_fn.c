@@ -114,13 +114,14 @@ static pthread_mutex_t auth_cache_mu = PTHREAD_MUTEX_INITIALIZER;
  * after), and whether the store's last answer was a failure (logged once
  * per outage). */
 static bool auth_nc_store;
-static atomic_bool auth_store_failing;
+static struct proxy_store_outage auth_store_outage = {
+	.down_pre = "auth: cannot check nonce-counts in the cluster store: ",
+	.down_post = "; authenticated requests are answered 503",
+	.back = "auth: the cluster store checks nonce-counts again",
+};
 
 /* The store worker's statement, as AW for the database worker. */
-static struct {
-	db *d;
-	db_stmt *st;
-} SW;
+static struct proxy_store_stmt SW;
 
 /* A nonce-count out on the store's worker, and the request waiting for
  * it. Freed by the job's completion; the timeout may resume the request
@@ -219,7 +220,7 @@ static void auth_module_destroy(void)
 	SW.d = NULL;
 	SW.st = NULL;
 	auth_nc_store = false;
-	atomic_store(&auth_store_failing, false);
+	atomic_store(&auth_store_outage.down, false);
 	pthread_mutex_lock(&auth_cache_mu);
 	auth_cache_clear();
 	pthread_mutex_unlock(&auth_cache_mu);
@@ -606,16 +607,9 @@ int64_t sipcc_fn_does_uri_exist(struct sip_ctx *ctx, const char *s, size_t len)
 static int auth_nc_job_run(db *d, void *arg)
 {
 	struct auth_ncq *q = arg;
-	if (SW.d != d) {
-		SW.d = d;
-		SW.st = NULL;
-	}
-	int rc = SIP_OK;
-	if (!SW.st)
-		rc = db_prepare(d, "EVAL 'local c = tonumber(redis.call(\"GET\", KEYS[1]) or \"0\")"
+	int rc = proxy_store_stmt(&SW, d, "EVAL 'local c = tonumber(redis.call(\"GET\", KEYS[1]) or \"0\")"
 			" if c >= tonumber(ARGV[1]) then return 0 end"
-			" redis.call(\"SET\", KEYS[1], ARGV[1], \"EX\", ARGV[2]) return 1' 1 $1 $2 $3",
-			&SW.st);
+			" redis.call(\"SET\", KEYS[1], ARGV[1], \"EX\", ARGV[2]) return 1' 1 $1 $2 $3");
 	if (rc == SIP_OK)
 		rc = db_bind_text(SW.st, 1, sip_str_make(q->key, strlen(q->key)));
 	if (rc == SIP_OK)
@@ -647,13 +641,10 @@ static void auth_nc_resume(struct auth_ncq *q, int verdict)
 			break;
 		}
 	sip_timer_cancel(auth_wheel, &q->tm);
-	if (verdict < 0) {
-		if (!atomic_exchange(&auth_store_failing, true))
-			LOG_WARN("auth: cannot check nonce-counts in the cluster store: %s; "
-				 "authenticated requests are answered 503", sip_strerror(verdict));
-	} else if (atomic_exchange(&auth_store_failing, false)) {
-		LOG_NOTICE("auth: the cluster store checks nonce-counts again");
-	}
+	if (verdict < 0)
+		proxy_store_outage_failed(&auth_store_outage, verdict);
+	else
+		proxy_store_outage_ok(&auth_store_outage);
 	if (proxy_db_stopping())        /* at shutdown the proxy frees it */
 		return;
 	struct auth_ctx *st = auth_cur(q->ctx);
@@ -707,9 +698,7 @@ static int auth_nc_check(struct sip_ctx *ctx, struct auth_ctx *st, sip_str nonce
 	if ((rc = proxy_store_submit(auth_nc_job_run, auth_nc_job_done, q)) != SIP_OK) {
 		sip_mem_free(q);
 		proxy_wait_cancel(ctx);
-		if (!atomic_exchange(&auth_store_failing, true))
-			LOG_WARN("auth: cannot check nonce-counts in the cluster store: %s; "
-				 "authenticated requests are answered 503", sip_strerror(rc));
+		proxy_store_outage_failed(&auth_store_outage, rc);
 		return rc == SIP_ESTATE ? SIP_EDBDOWN : rc;
 	}
 	sip_timer_init(&q->tm, auth_nc_timeout, q);

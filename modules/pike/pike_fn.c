@@ -48,12 +48,9 @@ static struct {
 	/* Several proxies (set by init; the rest is worker 0's, but for the
 	 * bans to send, under the lock). */
 	bool cluster;
-	uint32_t sync_ms;
-	sip_timer sync;
+	struct proxy_store_sync sync;       /* its errors: pike.store_errors */
 	uint64_t sync_since;        /* the time of the last round */
-	bool sync_busy, store_down;
 	int64_t ban_seen;           /* the last ban of the store's order seen */
-	int64_t store_errors;       /* rounds failed (pike.store_errors; atomic) */
 	int64_t cluster_bans;       /* bans taken from the store (pike.cluster_bans; atomic) */
 	tp_addr_key bans[PIKE_BANS_OUT];    /* made here, not sent yet */
 	unsigned nbans;
@@ -164,10 +161,7 @@ struct pike_sync {
 };
 
 /* The store worker's statement. */
-static struct {
-	db *d;
-	db_stmt *st;
-} PS;
+static struct proxy_store_stmt PS;
 
 static void pike_sync_free(struct pike_sync *s)
 {
@@ -242,13 +236,7 @@ static bool pike_key_parse(sip_str s, tp_addr_key *k)
 static int pike_sync_run(db *d, void *arg)
 {
 	struct pike_sync *s = arg;
-	if (PS.d != d) {
-		PS.d = d;
-		PS.st = NULL;
-	}
-	int rc = SIP_OK;
-	if (!PS.st)
-		rc = db_prepare(d, "EVAL 'local a, ttl, i, out = ARGV[1], tonumber(ARGV[2]), 1, {}"
+	int rc = proxy_store_stmt(&PS, d, "EVAL 'local a, ttl, i, out = ARGV[1], tonumber(ARGV[2]), 1, {}"
 			" while i <= #a do"
 			" local sp = string.find(a, \" \", i, true)"
 			" local n = tonumber(string.sub(a, i, sp - 1))"
@@ -275,7 +263,7 @@ static int pike_sync_run(db *d, void *arg)
 			" local t = redis.call(\"TTL\", \"sipcc:pike:ban:\" .. b[j])"
 			" if t > 0 then out[#out + 1] = { b[j], t, tonumber(b[j + 1]) }"
 			" else redis.call(\"ZREM\", z, b[j]) end"
-			" end return out' 0 $1 $2 $3 $4 $5", &PS.st);
+			" end return out' 0 $1 $2 $3 $4 $5");
 	int64_t ttl = (int64_t)(P.t.window_ms * 2u + 999u) / 1000 + 1;
 	if (rc == SIP_OK)
 		rc = db_bind_text(PS.st, 1, sip_str_make(s->text ? s->text : "", s->len));
@@ -322,14 +310,9 @@ static int pike_sync_run(db *d, void *arg)
 	return rc;
 }
 
-static void pike_store_failed(int status)
+/* A round failed: every proxy counts alone until one succeeds. */
+static void pike_forget_remote(void)
 {
-	__atomic_fetch_add(&P.store_errors, 1, __ATOMIC_RELAXED);
-	if (!P.store_down) {
-		P.store_down = true;
-		LOG_WARN("pike: the cluster store is unavailable (%s): each proxy counts the "
-			 "requests it gets alone until it is back", sip_strerror(status));
-	}
 	pthread_mutex_lock(&P.lock);
 	pike_table_forget_remote(&P.t);
 	pthread_mutex_unlock(&P.lock);
@@ -339,19 +322,9 @@ static void pike_store_failed(int status)
 static void pike_sync_done(int status, void *arg)
 {
 	struct pike_sync *s = arg;
-	P.sync_busy = false;
-	if (proxy_db_stopping() || !P.ready) {
+	if (!proxy_store_sync_done(&P.sync, status, P.ready)) {
 		pike_sync_free(s);
 		return;
-	}
-	if (status != SIP_OK) {
-		pike_store_failed(status);
-		pike_sync_free(s);
-		return;
-	}
-	if (P.store_down) {
-		P.store_down = false;
-		LOG_NOTICE("pike: the cluster store is back: sources are counted over every proxy again");
 	}
 	pthread_mutex_lock(&P.lock);
 	for (size_t i = 0; i < s->n; i++)
@@ -376,13 +349,12 @@ static void pike_sync_done(int status, void *arg)
 	pike_sync_free(s);
 }
 
-/* Worker 0's timer: start a round unless one is out. Every round also
+/* Worker 0's timer, when no round is out: start one. Every round also
  * asks for the bans made elsewhere, so it runs with nothing to push. */
-static void pike_on_sync(sip_timer *t, void *arg)
+static void pike_on_sync(void)
 {
-	(void)arg;
 	struct pike_sync *s;
-	if (!P.sync_busy && (s = sip_mem_alloc(sizeof *s))) {
+	if ((s = sip_mem_alloc(sizeof *s))) {
 		memset(s, 0, sizeof *s);
 		pthread_mutex_lock(&P.lock);
 		uint64_t now = pike_now(P.w);
@@ -397,20 +369,18 @@ static void pike_on_sync(sip_timer *t, void *arg)
 		s->nbans = P.nbans;
 		s->since = P.ban_seen;
 		pthread_mutex_unlock(&P.lock);
-		int rc = s->nomem ? SIP_NOMEM : proxy_store_submit(pike_sync_run, pike_sync_done, s);
-		if (rc == SIP_OK) {
-			P.sync_busy = true;
+		unsigned nbans = s->nbans;
+		if (proxy_store_sync_submit(&P.sync, s->nomem ? SIP_NOMEM : SIP_OK, pike_sync_run,
+					    pike_sync_done, s)) {
 			/* Sent: the bans made since stay for the next round. */
 			pthread_mutex_lock(&P.lock);
-			memmove(P.bans, P.bans + s->nbans, (P.nbans - s->nbans) * sizeof P.bans[0]);
-			P.nbans -= s->nbans;
+			memmove(P.bans, P.bans + nbans, (P.nbans - nbans) * sizeof P.bans[0]);
+			P.nbans -= nbans;
 			pthread_mutex_unlock(&P.lock);
 		} else {
 			pike_sync_free(s);
-			pike_store_failed(rc);
 		}
 	}
-	sip_timer_add(P.w, t, P.sync_ms);
 }
 
 /* Settings out of range are brought into it with a warning, rather than
@@ -447,14 +417,18 @@ static void pike_module_init(sip_timer_wheel *w)
 	const char *store = proxy_store_configured() ? proxy_store_backend() : NULL;
 	if (store && strcmp(store, "redis") == 0) {
 		P.cluster = true;
-		P.sync_ms = (uint32_t)pike_setting("sync_interval", 100, 10, 1000);
-		P.sync_busy = P.store_down = false;
 		P.ban_seen = 0;
 		P.nbans = 0;
-		sip_stat_counter("pike.store_errors", &P.store_errors);
+		P.sync.outage = (struct proxy_store_outage){
+			.down_pre = "pike: the cluster store is unavailable (",
+			.down_post = "): each proxy counts the requests it gets alone until it is back",
+			.back = "pike: the cluster store is back: sources are counted over every proxy again",
+			.forget = pike_forget_remote,
+		};
+		P.sync.round = pike_on_sync;
+		sip_stat_counter("pike.store_errors", &P.sync.outage.errors);
 		sip_stat_counter("pike.cluster_bans", &P.cluster_bans);
-		sip_timer_init(&P.sync, pike_on_sync, NULL);
-		sip_timer_add(w, &P.sync, P.sync_ms);
+		proxy_store_sync_start(&P.sync, w, (uint32_t)pike_setting("sync_interval", 100, 10, 1000));
 	} else if (store) {
 		LOG_NOTICE("pike: sources are counted over several proxies only through a Redis "
 			   "cluster.store; each proxy counts its own");
@@ -466,8 +440,7 @@ static void pike_module_destroy(void)
 	if (!P.ready)
 		return;
 	sip_timer_cancel(P.w, &P.sweep);
-	if (P.cluster)
-		sip_timer_cancel(P.w, &P.sync);
+	proxy_store_sync_stop(&P.sync);
 	P.cluster = false;
 	PS.d = NULL;
 	PS.st = NULL;

@@ -41,12 +41,8 @@ static struct {
 	int64_t passed, refused;    /* every pipe's (ratelimit.passed, .refused; atomic) */
 	/* Several proxies (set by init; the rest is worker 0's). */
 	bool cluster;               /* a Redis store: windows on the wall clock, synced */
-	uint32_t sync_ms;
-	sip_timer sync;
+	struct proxy_store_sync sync;       /* its errors: ratelimit.store_errors */
 	uint64_t sync_since;        /* the time of the last round: pipes checked since */
-	bool sync_busy;             /* a round is out on the store's worker */
-	bool store_down;            /* the last round failed (logged once) */
-	int64_t store_errors;       /* rounds failed (ratelimit.store_errors; atomic) */
 } R = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* The caller's timer wheel: the clock of its loop. */
@@ -167,10 +163,7 @@ struct rl_sync {
 };
 
 /* The store worker's statement. */
-static struct {
-	db *d;
-	db_stmt *st;
-} RS;
+static struct proxy_store_stmt RS;
 
 static void rl_sync_free(struct rl_sync *s)
 {
@@ -226,13 +219,7 @@ static void rl_sync_add(sip_str name, const rl_push *ps, void *arg)
 static int rl_sync_run(db *d, void *arg)
 {
 	struct rl_sync *s = arg;
-	if (RS.d != d) {
-		RS.d = d;
-		RS.st = NULL;
-	}
-	int rc = SIP_OK;
-	if (!RS.st)
-		rc = db_prepare(d, "EVAL 'local a, ttl, i, out = ARGV[1], tonumber(ARGV[2]), 1, {}"
+	int rc = proxy_store_stmt(&RS, d, "EVAL 'local a, ttl, i, out = ARGV[1], tonumber(ARGV[2]), 1, {}"
 			" while i <= #a do"
 			" local sp = string.find(a, \" \", i, true)"
 			" local n = tonumber(string.sub(a, i, sp - 1))"
@@ -250,7 +237,7 @@ static int rl_sync_run(db *d, void *arg)
 			" redis.call(\"EXPIRE\", k1, ttl) redis.call(\"EXPIRE\", k0, ttl)"
 			" local c, b = redis.call(\"HMGET\", k1, \"o\", \"p\"), redis.call(\"HMGET\", k0, \"o\", \"p\")"
 			" out[#out + 1] = { tonumber(c[1] or 0), tonumber(c[2] or 0), tonumber(b[1] or 0), tonumber(b[2] or 0) }"
-			" end return out' 0 $1 $2", &RS.st);
+			" end return out' 0 $1 $2");
 	if (rc == SIP_OK)
 		rc = db_bind_text(RS.st, 1, sip_str_make(s->text, s->len));
 	if (rc == SIP_OK)
@@ -270,14 +257,9 @@ static int rl_sync_run(db *d, void *arg)
 	return rc;
 }
 
-static void rl_store_failed(int status)
+/* A round failed: every proxy limits alone until one succeeds. */
+static void rl_forget_remote(void)
 {
-	__atomic_fetch_add(&R.store_errors, 1, __ATOMIC_RELAXED);
-	if (!R.store_down) {
-		R.store_down = true;
-		LOG_WARN("ratelimit: the cluster store is unavailable (%s): each proxy limits "
-			 "its own requests until it is back", sip_strerror(status));
-	}
 	pthread_mutex_lock(&R.lock);
 	rl_table_forget_remote(&R.t);
 	pthread_mutex_unlock(&R.lock);
@@ -287,19 +269,9 @@ static void rl_store_failed(int status)
 static void rl_sync_done(int status, void *arg)
 {
 	struct rl_sync *s = arg;
-	R.sync_busy = false;
-	if (proxy_db_stopping() || !R.ready) {
+	if (!proxy_store_sync_done(&R.sync, status, R.ready)) {
 		rl_sync_free(s);
 		return;
-	}
-	if (status != SIP_OK) {
-		rl_store_failed(status);
-		rl_sync_free(s);
-		return;
-	}
-	if (R.store_down) {
-		R.store_down = false;
-		LOG_NOTICE("ratelimit: the cluster store is back: limits hold over every proxy again");
 	}
 	pthread_mutex_lock(&R.lock);
 	for (size_t i = 0; i < s->n; i++) {
@@ -313,27 +285,24 @@ static void rl_sync_done(int status, void *arg)
 	rl_sync_free(s);
 }
 
-/* Worker 0's timer: start a round unless one is out. */
-static void rl_on_sync(sip_timer *t, void *arg)
+/* Worker 0's timer, when no round is out: start one when a pipe was
+ * checked since the last. */
+static void rl_on_sync(void)
 {
-	(void)arg;
 	struct rl_sync *s;
-	if (!R.sync_busy && (s = sip_mem_alloc(sizeof *s))) {
+	if ((s = sip_mem_alloc(sizeof *s))) {
 		memset(s, 0, sizeof *s);
 		pthread_mutex_lock(&R.lock);
 		uint64_t now = rl_now(R.w);
 		rl_table_push(&R.t, now, R.sync_since, RL_SYNC_MAX, rl_sync_add, s);
 		R.sync_since = now;
 		pthread_mutex_unlock(&R.lock);
-		int rc = s->nomem ? SIP_NOMEM : SIP_OK;
-		if (rc == SIP_OK && s->n && (rc = proxy_store_submit(rl_sync_run, rl_sync_done, s)) == SIP_OK)
-			R.sync_busy = true;
-		else
+		if (!s->nomem && !s->n)
 			rl_sync_free(s);
-		if (rc != SIP_OK)
-			rl_store_failed(rc);
+		else if (!proxy_store_sync_submit(&R.sync, s->nomem ? SIP_NOMEM : SIP_OK, rl_sync_run,
+						  rl_sync_done, s))
+			rl_sync_free(s);
 	}
-	sip_timer_add(R.w, t, R.sync_ms);
 }
 
 static int64_t rl_pipes_stat(void)
@@ -376,12 +345,15 @@ static void rl_module_init(sip_timer_wheel *w)
 			ms = 100;
 		}
 		R.cluster = true;
-		R.sync_ms = (uint32_t)ms;
-		R.store_down = false;
-		R.sync_busy = false;
-		sip_stat_counter("ratelimit.store_errors", &R.store_errors);
-		sip_timer_init(&R.sync, rl_on_sync, NULL);
-		sip_timer_add(w, &R.sync, R.sync_ms);
+		R.sync.outage = (struct proxy_store_outage){
+			.down_pre = "ratelimit: the cluster store is unavailable (",
+			.down_post = "): each proxy limits its own requests until it is back",
+			.back = "ratelimit: the cluster store is back: limits hold over every proxy again",
+			.forget = rl_forget_remote,
+		};
+		R.sync.round = rl_on_sync;
+		sip_stat_counter("ratelimit.store_errors", &R.sync.outage.errors);
+		proxy_store_sync_start(&R.sync, w, (uint32_t)ms);
 	} else if (store) {
 		LOG_NOTICE("ratelimit: the pipes are shared only through a Redis cluster.store; "
 			   "each proxy limits its own requests");
@@ -393,8 +365,7 @@ static void rl_module_init(sip_timer_wheel *w)
 
 static void rl_module_destroy(void)
 {
-	if (R.cluster)
-		sip_timer_cancel(R.w, &R.sync);
+	proxy_store_sync_stop(&R.sync);
 	R.cluster = false;
 	RS.d = NULL;
 	RS.st = NULL;

@@ -4,7 +4,8 @@
  * control socket (ctl.h), the ban list of the transports (net/ban.h),
  * the routing context, replies and waiting
  * (proxy.h), requests of its own (uac.h), events for the policy's event
- * routes (event.h), timers and statistics (core/timer.h, core/stats.h),
+ * routes (event.h), a module's rounds on the shared store
+ * (store_sync.h), timers and statistics (core/timer.h, core/stats.h),
  * and the prototypes generated from the declarations (policy_abi.h,
  * policy_fns.h). A module includes this and its own headers, never the
  * host's internals (proxy_int.h). */
@@ -20,6 +21,7 @@
 #include "proxy/policy.h"
 #include "proxy/module.h"
 #include "proxy/modules.h"
+#include "proxy/store_sync.h"
 #include "proxy/settings.h"
 #include "proxy/ctl.h"
 #include "proxy/uac.h"

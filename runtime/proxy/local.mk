@@ -13,6 +13,8 @@ PROXY_SRC += runtime/proxy/ban_ctl.c
 PROXY_SRC += runtime/proxy/self.c
 # The shared store of several proxies (cluster.store).
 PROXY_SRC += runtime/proxy/store.c runtime/proxy/store_int.h
+# A module's rounds on it: outages logged once, the timer of its rounds.
+PROXY_SRC += runtime/proxy/store_sync.c runtime/proxy/store_sync.h
 # Daemon, pid file, dropped privileges, systemd readiness and watchdog.
 PROXY_SRC += runtime/proxy/service.c runtime/proxy/service.h
 # Watching it: the Prometheus exposition (/metrics) and JSON-RPC over the
