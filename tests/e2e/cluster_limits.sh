@@ -122,8 +122,11 @@ flood pike_after --src 127.0.0.3 --ports "$PA,$PB" --rate 10 --seconds 0.4 --use
 [ "$($REDIS_CLI exists sipcc:pike:ban:127.0.0.3)" = 1 ] || e2e_fail "the ban is not in the store"
 # A source that floods A alone: A bans it, and so does B, from the store,
 # without having had a request from it.
+# 100 requests in 2.5 s; pike's windows are 2 s of the wall clock, so the
+# 41st in one window may come only after up to 40 in the window before:
+# at most 80 are answered (all 100 without pike).
 flood pike_a --src 127.0.0.4 --ports "$PA" --rate 40 --seconds 2.5 --user flood
-[ "$ok" -le 45 ] || e2e_fail "A answered $ok requests of 127.0.0.4"
+[ "$ok" -le 80 ] || e2e_fail "A answered $ok requests of 127.0.0.4"
 i=0
 until ctl b ban list && grep -q '"ip":"127.0.0.4","by":"pike"' "$E2E_TMP/ctl.json"; do
 	[ $i -ge 30 ] && e2e_fail "a ban made by A is not on B: $(cat "$E2E_TMP/ctl.json")"
