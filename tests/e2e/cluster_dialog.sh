@@ -25,6 +25,9 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init sipp psql redis-server redis-cli
+# 90 s of calls, kills and restarts: run under ASan+UBSan and TSan when
+# written; the sanitizer pass of scripts/check leaves it out for time.
+e2e_plain_pass_only "cluster_store.sh and cluster_auth.sh run the store under the sanitizers"
 e2e_ports UAS PA PB UAC
 e2e_pg_start
 . "$top_srcdir/tests/redis_server.sh"

@@ -14,6 +14,9 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init none
+# Floods timed on the wall clock: the sanitizers slow the proxies, not
+# what is counted; test_pike and test_ratelimit run the merging under them.
+e2e_plain_pass_only "test_pike and test_ratelimit run the cluster counting under the sanitizers"
 command -v python3 >/dev/null 2>&1 || e2e_skip "python3 not found"
 CTL=${SIPCC_CTL:-$top_builddir/sipcc-ctl}
 [ -x "$CTL" ] || e2e_error "sipcc-ctl not found: SIPCC_CTL=$CTL"
