@@ -91,15 +91,20 @@ static void rec_send(struct txn_rec *r)
 	tp_send(r->sock, &a, rec_out(r), r->out_len);
 }
 
+/* Something outside the layer keeps t: a waiting route, a reply or
+ * failure route holding it. */
+static bool rec_held(const txn *t)
+{
+	return t->pins || t->replies_held || t->fail_held || t->in_failure;
+}
+
 /* Whether t may become a record now: nothing outside the layer keeps it,
  * and, for a server, no branch still reports to it (a branch in Completed
  * only acknowledges; one that is pending or accepted a 2xx needs its
  * server transaction). */
 static bool rec_allowed(const txn *t)
 {
-	if (t->pins || t->replies_held || t->fail_held || t->in_failure)
-		return false;
-	if (t->peer.len > sizeof ((struct txn_rec *)0)->peer)
+	if (rec_held(t))
 		return false;
 	if (t->is_client)
 		return true;
@@ -200,11 +205,12 @@ int txn_rec_make(txn *t, uint32_t left_ms)
 
 int txn_rec_accepted(txn *s, uint32_t left_ms)
 {
-	if (s->is_client || !s->is_invite || s->state != TXN_ACCEPTED || s->pins ||
-	    s->replies_held || s->fail_held || s->in_failure || s->n_branches > REC_MAX_BRANCHES)
+	if (s->is_client || !s->is_invite || s->state != TXN_ACCEPTED || rec_held(s) ||
+	    s->n_branches > REC_MAX_BRANCHES)
 		return SIP_DECLINED;
-	txn *acc[REC_MAX_BRANCHES];
-	unsigned n_acc = 0;
+	/* The one branch that accepted a 2xx: which branch sent the 2xx kept
+	 * upstream is not known when several did. */
+	txn *acc = NULL;
 	for (unsigned i = 0; i < s->n_branches; i++) {
 		txn *c = s->branches[i];
 		if (!c)
@@ -213,12 +219,12 @@ int txn_rec_accepted(txn *s, uint32_t left_ms)
 			return SIP_DECLINED;
 		if (c->state == TXN_COMPLETED)
 			continue;               /* its own record, later */
-		if (c->state != TXN_ACCEPTED || c->cancel_local || !c->is_invite)
+		if (c->state != TXN_ACCEPTED || c->cancel_local || !c->is_invite || acc)
 			return SIP_DECLINED;
-		acc[n_acc++] = c;
+		acc = c;
 	}
 	sip_str tag = SIP_STR_NULL;
-	if (n_acc) {
+	if (acc) {
 		/* The 2xx forwarded upstream (the first: later ones of other
 		 * forks are sent without being kept). */
 		if (!s->out_len || s->last_code < 200 || s->last_code >= 300)
@@ -228,26 +234,20 @@ int txn_rec_accepted(txn *s, uint32_t left_ms)
 		if (sip_msg_parse(&txn_L.scratch, s->out, s->out_len, &m) != SIP_OK || !m.to_tag.len)
 			return SIP_DECLINED;
 		tag = m.to_tag;
-		if (n_acc > 1)
-			return SIP_DECLINED;    /* which branch sent it is not kept */
 	}
 	struct txn_rec *rs = rec_new(s, NULL, 0, SIP_STR_NULL, s->sock, &s->peer);
 	if (!rs)
 		return SIP_DECLINED;
 	rs->accepted = 1;
-	struct txn_rec *rc[REC_MAX_BRANCHES];
-	for (unsigned i = 0; i < n_acc; i++) {
-		rc[i] = rec_new(acc[i], s->out, s->out_len, tag, s->sock, &s->peer);
-		if (!rc[i]) {
-			while (i--)
-				sip_mem_free(rc[i]);
+	if (acc) {
+		struct txn_rec *rc = rec_new(acc, s->out, s->out_len, tag, s->sock, &s->peer);
+		if (!rc) {
 			sip_mem_free(rs);
 			return SIP_DECLINED;
 		}
-		rc[i]->accepted = 1;
+		rc->accepted = 1;
+		rec_insert(rc, acc, left_ms);
 	}
-	for (unsigned i = 0; i < n_acc; i++)
-		rec_insert(rc[i], acc[i], left_ms);
 	rec_insert(rs, s, left_ms);
 	return SIP_OK;
 }
