@@ -762,30 +762,22 @@ static uint64_t proxy_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/* Before the loop serves: let the worker finish the migration and the
- * first loads of the cached tables, for at most PROXY_DB_STARTUP_MS, so
- * that the first call already sees the domains and routes (OpenSIPS and
- * Kamailio likewise load their tables in mod_init/child_init, before the
- * SIP workers start). Nothing is served yet, so this wait stalls no SIP
- * processing; a database that is down is not waited for at all (nothing
- * was queued), and one slower than the bound finishes in the background
- * once the loop runs. */
-static void proxy_db_startup_wait(void)
+void proxy_dbw_startup_wait(db_worker *w, sip_loop *loop, bool *watching, const char *slow)
 {
 	uint64_t until = proxy_now_ms() + PROXY_DB_STARTUP_MS;
-	while (M.worker && db_worker_pending(M.worker)) {
+	while (w && db_worker_pending(w)) {
 		uint64_t now = proxy_now_ms();
 		if (now >= until) {
-			LOG_WARN("db: the database is slow; serving before the tables are loaded");
+			LOG_WARN("%s", slow);
 			return;
 		}
-		struct pollfd p = { db_worker_fd(M.worker), POLLIN, 0 };
+		struct pollfd p = { db_worker_fd(w), POLLIN, 0 };
 		if (poll(&p, 1, (int)(until - now)) > 0)
-			db_worker_complete(M.worker);
+			db_worker_complete(w);
 	}
-	if (M.watching) {
-		sip_loop_del_fd(M.loop, db_worker_fd(M.worker));
-		M.watching = false;
+	if (*watching) {
+		sip_loop_del_fd(loop, db_worker_fd(w));
+		*watching = false;
 	}
 }
 
@@ -840,7 +832,8 @@ int proxy_modules_init(sip_timer_wheel *w, const char *url)
 		LOG_WARN("db: no worker thread (%s); queries run on the event loop",
 			 sip_strerror(rc));
 	proxy_db_try(&M.retry, NULL);
-	proxy_db_startup_wait();
+	proxy_dbw_startup_wait(M.worker, M.loop, &M.watching,
+			       "db: the database is slow; serving before the tables are loaded");
 	proxy_store_startup_wait();
 	return SIP_OK;
 }

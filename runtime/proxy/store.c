@@ -8,10 +8,8 @@
  * what may have changed meanwhile). */
 #include "proxy/modules.h"
 
-#include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include "core/log.h"
 #include "core/status.h"
@@ -26,7 +24,6 @@
 #define PROXY_STORE_HOOKS   8
 #define PROXY_STORE_QUEUE   2048
 #define PROXY_STORE_TICK_MS 1000
-#define PROXY_STORE_STARTUP_MS 5000
 #define PROXY_STORE_DRAIN_MS 2000
 
 static struct {
@@ -235,32 +232,11 @@ int proxy_store_start(sip_timer_wheel *w, sip_loop *loop)
 	return SIP_OK;
 }
 
-static uint64_t store_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 void proxy_store_startup_wait(void)
 {
-	if (!S.worker)
-		return;
-	uint64_t until = store_now_ms() + PROXY_STORE_STARTUP_MS;
-	while (db_worker_pending(S.worker)) {
-		uint64_t now = store_now_ms();
-		if (now >= until) {
-			LOG_WARN("cluster: the store is slow; serving before its state is loaded");
-			break;
-		}
-		struct pollfd p = { db_worker_fd(S.worker), POLLIN, 0 };
-		if (poll(&p, 1, (int)(until - now)) > 0)
-			db_worker_complete(S.worker);
-	}
-	if (S.watching) {
-		sip_loop_del_fd(S.loop, db_worker_fd(S.worker));
-		S.watching = false;
-	}
+	if (S.worker)
+		proxy_dbw_startup_wait(S.worker, S.loop, &S.watching,
+				       "cluster: the store is slow; serving before its state is loaded");
 }
 
 void proxy_store_stop(void)

@@ -12,6 +12,17 @@ struct sip_loop;
  * submitted it; watch(NULL) runs on worker 0 to watch w's descriptor. */
 int proxy_dbw_submit(db_worker *w, void (*watch)(void *), db_job_run run, db_job_done done,
 		     void *arg);
+/* Before the loop serves: let worker w finish what was queued (the
+ * migration, the first loads of tables and shared state), for at most
+ * PROXY_DB_STARTUP_MS, so that the first call already sees them (OpenSIPS
+ * and Kamailio likewise load their tables in mod_init/child_init, before
+ * the SIP workers start). Nothing is served yet, so this wait stalls no
+ * SIP processing; a database that is down is not waited for at all
+ * (nothing was queued), and one slower than the bound finishes in the
+ * background once the loop runs (slow is logged; w stays watched on loop
+ * while jobs are out). */
+void proxy_dbw_startup_wait(db_worker *w, struct sip_loop *loop, bool *watching,
+			    const char *slow);
 /* After the modules' init: start the store's worker when cluster.store is
  * set and a loop delivers its completions (SIP_EINVAL, logged, for a URL
  * no adapter takes). */
