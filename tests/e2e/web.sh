@@ -125,11 +125,17 @@ done
 
 U=http://127.0.0.1:$WEB
 
+# One browser at a time on the machine (flock, util-linux): make check runs
+# tests side by side, and Chromium instances started together under load
+# ran past the time limit. The limit counts from when the lock is held.
+BROWSER_LOCK=
+command -v flock >/dev/null 2>&1 && BROWSER_LOCK="flock ${TMPDIR:-/tmp}/sipcc-e2e-chromium.lock"
+
 browser() { # setup|check
 	WEB_URL=http://127.0.0.1:$WEB ADMIN=$ADMIN ADMIN_PW=$ADMIN_PW SUPPORT=helpdesk \
 	SUPPORT_PW=$SUPPORT_PW SUB_PW=$SUB_PW DOMAIN=127.0.0.1 CONTACT=sip:bob@127.0.0.1:$UAS \
 	GW_PORT=$GW GWA_PORT=$GWA GWB_PORT=$GWB DSM_PORT=$DSM SHOTS=$SHOTS CHROMIUM=$CHROMIUM NODE_PATH=$NODE_DIR/node_modules HOME=$E2E_TMP \
-		timeout 40 node "$E2E_SRC/web_browser.js" "$1" >"$E2E_TMP/browser-$1.out" 2>&1 ||
+		$BROWSER_LOCK timeout 60 node "$E2E_SRC/web_browser.js" "$1" >"$E2E_TMP/browser-$1.out" 2>&1 ||
 		{ cat "$E2E_TMP/browser-$1.out" >&2; e2e_fail "browser $1 failed"; }
 	e2e_log "browser $1: $(grep -c '^ok:' "$E2E_TMP/browser-$1.out") checks passed"
 }
