@@ -1,3 +1,9 @@
+# The longest tests go in LONG_TESTS, which TESTS starts with: make check
+# starts tests in the order of TESTS, several at once (scripts/check), and
+# a long one started late would run alone at the end.
+LONG_TESTS =
+TESTS += $(LONG_TESTS)
+EXTRA_DIST += $(LONG_TESTS)
 include tests/runtime/core/local.mk
 include tests/runtime/sip/local.mk
 include tests/runtime/txn/local.mk

@@ -12,7 +12,7 @@ dist-hook-compiler-tests:
 	rm -f "$(distdir)/tests/compiler/test_codegen$(EXEEXT)"
 .PHONY: dist-hook-compiler-tests
 # sipcc fmt: golden layouts, idempotence, comments kept, same code.
-TESTS += tests/compiler/fmt/run.sh
+LONG_TESTS += tests/compiler/fmt/run.sh
 # The stdlib's documentation names only declared functions and existing
 # sipcc-ctl options.
 TESTS += tests/compiler/stdlib_doc.sh

@@ -6,4 +6,4 @@ EXTRA_DIST += tests/compiler/yaml
 # Every key of the YAML form is documented in sipcc-yaml(5); bad values
 # of every key never crash the compiler.
 TESTS += tests/compiler/yaml/keys_doc.sh
-TESTS += tests/compiler/yaml/robust.sh
+LONG_TESTS += tests/compiler/yaml/robust.sh

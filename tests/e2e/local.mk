@@ -213,8 +213,8 @@ EXTRA_DIST += tests/e2e/prefs.sip
 # compiled proxy: registrar, domains, aliases, the PSTN with dial plans,
 # groups, blacklists, trusted gateways and failover, call forwarding from
 # preferences, NAT, accounting; on SQLite and on PostgreSQL.
-E2E_TESTS += tests/e2e/provider.sh tests/e2e/provider_pgsql.sh tests/e2e/provider_yaml.sh \
-	tests/e2e/provider_nat.sh
+LONG_TESTS += tests/e2e/provider.sh tests/e2e/provider_pgsql.sh tests/e2e/provider_yaml.sh
+E2E_TESTS += tests/e2e/provider_nat.sh
 EXTRA_DIST += tests/e2e/sip_phone.py
 # rtpengine commands wait without holding up the proxy: a frozen rtpengine
 # (SIGSTOP) in the request route and in a failure route.
@@ -303,7 +303,7 @@ EXTRA_DIST += tests/e2e/dlg_end.sip tests/e2e/uac_wait_bye.xml tests/e2e/uas_wai
 # Two proxies sharing Redis (cluster.store) and PostgreSQL: a call limit
 # over both, a call taken over by one when the other dies (one CDR), 503
 # while Redis is down and calls again once it is back.
-E2E_TESTS += tests/e2e/cluster_dialog.sh
+LONG_TESTS += tests/e2e/cluster_dialog.sh
 EXTRA_DIST += tests/e2e/cluster_dialog.sip tests/e2e/cluster_uac_486.xml \
 	tests/e2e/cluster_uac_503.xml tests/e2e/cluster_uac_fo.xml tests/e2e/cluster_uac_fo_bye.xml \
 	tests/e2e/cluster_uas_fo.xml
@@ -350,7 +350,7 @@ E2E_TESTS += tests/e2e/workers_dialog.sh
 EXTRA_DIST += tests/e2e/workers_dialog.sip tests/e2e/uac_limit_wait_bye.xml
 # The web control panel (sipcc-web) in headless Chromium beside a proxy:
 # login, subscribers, domains, aliases, registrations, CDRs, CSRF and roles.
-E2E_TESTS += tests/e2e/web.sh tests/e2e/web_pgsql.sh tests/e2e/web_mysql.sh
+LONG_TESTS += tests/e2e/web_pgsql.sh tests/e2e/web_mysql.sh tests/e2e/web.sh
 EXTRA_DIST += tests/e2e/web.sip tests/e2e/web_reg.xml tests/e2e/web_browser.js
 # web.sh leaves its screenshots in the build tree for people to look at.
 clean-local: clean-web-screenshots
@@ -371,7 +371,7 @@ E2E_TESTS += tests/e2e/web_service.sh
 # The web panel's second browser test (web.sh WEB_PART=ops): disabled
 # subscribers, ASR and ACD per gateway, the dispatcher, editing, accounts,
 # sessions across a restart.
-E2E_TESTS += tests/e2e/web_ops.sh
+LONG_TESTS += tests/e2e/web_ops.sh
 
 # Retransmissions while transactions wait out timers J, K, I and D (kept
 # as compact records): answered and absorbed as RFC 3261 says.
