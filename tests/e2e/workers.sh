@@ -74,8 +74,12 @@ e2e_log "$TOTAL calls: $requests requests received, $handed messages handed to t
 	e2e_fail "core.rcv_requests is $requests for $TOTAL calls (expected about $((3 * TOTAL)))"
 e2e_expect_proxy_alive
 
-# Per worker: both handled requests, their sum is the total, and each
-# handed messages to the other (control socket and /metrics agree).
+# Per worker: both handled requests, their sum is the total, and so is
+# that of the messages they handed over (control socket and /metrics
+# agree). Which worker hands what depends on where the kernel puts each
+# peer's address: the callee's replies all reach one worker's socket, so
+# one worker may hand over everything and the other nothing (all five
+# peers on one socket: one run in sixteen).
 "$CTL" --ctl "$E2E_TMP/ctl" workers >"$E2E_TMP/workers.json" 2>&1 ||
 	e2e_fail "sipcc-ctl workers failed: $(cat "$E2E_TMP/workers.json")"
 python3 - "$E2E_TMP/workers.json" "$requests" "$handed" <<'PY' || e2e_fail "per-worker figures: $(cat "$E2E_TMP/workers.json")"
@@ -83,7 +87,7 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 w = r["workers"]
 assert r["n"] == 2 and [x["id"] for x in w] == [0, 1], r
-assert all(x["requests"] > 0 and x["handed"] > 0 for x in w), w
+assert all(x["requests"] > 0 for x in w) and any(x["handed"] > 0 for x in w), w
 # Read a moment after the metrics: nothing arrives meanwhile.
 assert sum(x["requests"] for x in w) == int(sys.argv[2]), (w, sys.argv[2])
 assert sum(x["handed"] for x in w) == int(sys.argv[3]), (w, sys.argv[3])
