@@ -6,8 +6,9 @@
 #  1. sipp places calls from 127.0.0.1 through the proxy on two source
 #     ports, 4 seconds' worth;
 #  2. meanwhile sip_flood sends OPTIONS from 127.0.0.2 at 5,000 a second
-#     for 2 seconds: 250 to 300 are answered, as with one worker (not up
-#     to 300 per worker), then the source is banned and nothing more is;
+#     for 2 seconds: 250 to 330 are answered, as with one worker (not up
+#     to 300 per worker, see below), then the source is banned and nothing
+#     more is;
 #  3. every call completes; pike.blocked is 1; "ban list" shows
 #     127.0.0.2, banned by pike; after "ban rm" it is answered again;
 #  4. messages went from one worker to the other (core.handoff_messages).
@@ -57,8 +58,13 @@ sleep 1
 cat "$E2E_TMP/flood.out" >&2
 eval "$(tr ' ' '\n' <"$E2E_TMP/flood.out" | grep -E '^(sent|replies|r200)=[0-9]+$')"
 [ "$sent" -eq $((RATE * FLOOD_S)) ] || e2e_fail "the sender sent $sent requests"
-[ "$r200" -ge 250 ] && [ "$replies" -le 300 ] ||
-	e2e_fail "the flood got $replies replies ($r200 200 OK); expected 250..300 before the ban"
+# Up to a tenth more than 300: pike's count slides (the previous window
+# weighs less as the current one goes on), so a flood that crosses a
+# window's end while it reaches the density, slowed down on a busy
+# machine, gets what the previous window's weight lost meanwhile; twice
+# 300 would be each worker counting alone.
+[ "$r200" -ge 250 ] && [ "$replies" -le 330 ] ||
+	e2e_fail "the flood got $replies replies ($r200 200 OK); expected 250..330 before the ban"
 
 # 3.
 for c in uac1 uac2; do
