@@ -32,11 +32,11 @@ static void timer_unlink(sip_timer_wheel *w, sip_timer *t)
 	w->count--;
 }
 
-void sip_timer_add(sip_timer_wheel *w, sip_timer *t, uint64_t delay_ms)
+/* Put t in the slot of tick due (no earlier than the next to process). */
+static void timer_put(sip_timer_wheel *w, sip_timer *t, uint64_t due)
 {
 	if (t->prev)
 		timer_unlink(w, t);
-	uint64_t due = (w->now_ms + delay_ms + SIP_TIMER_TICK_MS - 1) / SIP_TIMER_TICK_MS;
 	if (due < w->tick)
 		due = w->tick;
 	t->due_tick = due;
@@ -46,6 +46,20 @@ void sip_timer_add(sip_timer_wheel *w, sip_timer *t, uint64_t delay_ms)
 	head->prev->next = t;
 	head->prev = t;
 	w->count++;
+}
+
+void sip_timer_add(sip_timer_wheel *w, sip_timer *t, uint64_t delay_ms)
+{
+	timer_put(w, t, (w->now_ms + delay_ms + SIP_TIMER_TICK_MS - 1) / SIP_TIMER_TICK_MS);
+}
+
+void sip_timer_add_coarse(sip_timer_wheel *w, sip_timer *t, uint64_t delay_ms)
+{
+	const uint64_t c = SIP_TIMER_COARSE_MS;
+	uint64_t due_ms = (w->now_ms + delay_ms + c - 1) / c * c;
+	if (due_ms <= w->now_ms)
+		due_ms += c;
+	timer_put(w, t, due_ms / SIP_TIMER_TICK_MS);
 }
 
 void sip_timer_cancel(sip_timer_wheel *w, sip_timer *t)

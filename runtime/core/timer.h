@@ -12,6 +12,7 @@
 
 #define SIP_TIMER_TICK_MS   10
 #define SIP_TIMER_SLOTS     4096            /* 40.96 s per revolution */
+#define SIP_TIMER_COARSE_MS 100             /* sip_timer_add_coarse */
 
 struct sip_timer;
 typedef void (*sip_timer_fn)(struct sip_timer *t, void *arg);
@@ -40,6 +41,12 @@ void sip_timer_init(sip_timer *t, sip_timer_fn fn, void *arg);
  * tick). Re-arming an armed timer moves it. */
 void sip_timer_add(sip_timer_wheel *w, sip_timer *t, uint64_t delay_ms);
 
+/* Arm t like sip_timer_add, at the first multiple of SIP_TIMER_COARSE_MS
+ * of the wheel's clock at least delay_ms away (0: the next one): for
+ * timers that need no precision (a transaction's final wait, a record's
+ * end), which then come due together, one wakeup of the loop for all
+ * those of a tenth of a second rather than one for each. */
+void sip_timer_add_coarse(sip_timer_wheel *w, sip_timer *t, uint64_t delay_ms);
 /* Disarm t; harmless when idle. */
 void sip_timer_cancel(sip_timer_wheel *w, sip_timer *t);
 

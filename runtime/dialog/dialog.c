@@ -366,7 +366,7 @@ void dlg_end(dlg *d, enum dlg_end_reason why)
 		if (D.cbs[i].on_end)
 			D.cbs[i].on_end(d, why, dur, D.cbs[i].arg);
 	if (why != DLG_END_SHUTDOWN)
-		sip_timer_add(w, &d->t_life, DLG_LINGER_MS);
+		sip_timer_add_coarse(w, &d->t_life, DLG_LINGER_MS);
 }
 
 void dlg_set_timeout(dlg *d, uint32_t timeout_s)

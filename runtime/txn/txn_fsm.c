@@ -26,9 +26,10 @@ static bool unreliable(const txn *t)
 }
 
 /* Start t's final wait state of ms (timer D, I, J, K, L): at the next
- * tick, out of every caller's way, t becomes a compact record
- * (txn_rec.c) for the rest of it, or sheds what the state does not use
- * (wait_compact). 0 ms ends t at the next tick as before. */
+ * coarse tick (sip_timer_add_coarse), out of every caller's way and
+ * together with the others of that tenth of a second, t becomes a
+ * compact record (txn_rec.c) for the rest of it, or sheds what the state
+ * does not use (wait_compact). 0 ms ends t at the next tick as before. */
 static void wait_arm(txn *t, uint32_t ms)
 {
 	if (!ms) {
@@ -36,7 +37,7 @@ static void wait_arm(txn *t, uint32_t ms)
 		return;
 	}
 	t->wait_until = txn_L.wheel->now_ms + ms;
-	arm(&t->t_end, 0);
+	sip_timer_add_coarse(txn_L.wheel, &t->t_end, 0);
 }
 
 /* An INVITE server transaction that sent a 2xx (Accepted, timer L) needs
@@ -75,7 +76,7 @@ static bool wait_compact(txn *t)
 		   txn_rec_make(t, left) == SIP_OK) {
 		return true;
 	}
-	arm(&t->t_end, left);
+	sip_timer_add_coarse(txn_L.wheel, &t->t_end, left);
 	return true;
 }
 

@@ -164,7 +164,7 @@ static void rec_insert(struct txn_rec *r, txn *t, uint32_t left_ms)
 {
 	size_t n = rec_size(r);
 	sip_htable_insert(&txn_L.recs, &r->hlink, txn_hash(t->branch));
-	sip_timer_add(txn_L.wheel, &r->t_end, left_ms);
+	sip_timer_add_coarse(txn_L.wheel, &r->t_end, left_ms);
 	txn_L.rec_bytes += n;
 	/* The record carries the transaction in the live count. */
 	__atomic_store_n(&txn_L.live, txn_L.live + 1, __ATOMIC_RELAXED);

@@ -62,3 +62,9 @@ TESTS += tests/runtime/core/test_qsbr
 tests_runtime_core_test_qsbr_SOURCES = tests/runtime/core/test_qsbr.c
 tests_runtime_core_test_qsbr_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_runtime_core_test_qsbr_LDADD = $(SIPRT_CORE) $(CMOCKA_LIBS) -lpthread
+
+check_PROGRAMS += tests/runtime/core/test_timer
+TESTS += tests/runtime/core/test_timer
+tests_runtime_core_test_timer_SOURCES = tests/runtime/core/test_timer.c
+tests_runtime_core_test_timer_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_runtime_core_test_timer_LDADD = $(SIPRT_CORE) $(CMOCKA_LIBS)

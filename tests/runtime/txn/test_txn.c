@@ -353,7 +353,7 @@ static void test_ack_absorbed(void **state)
 }
 
 /* A non-INVITE server transaction in Completed (timer J) is a compact
- * record from the next tick on: a retransmitted request gets the same
+ * record from the next coarse tick on: a retransmitted request gets the same
  * final response again, another sent-by does not match, and the record
  * costs its key and that response, well under 1 KiB. */
 static void test_rec_server_non_invite(void **state)
@@ -362,7 +362,7 @@ static void test_rec_server_non_invite(void **state)
 	assert_int_equal(txn_server_reply(r, 200, SIP_STR_NULL), SIP_OK);
 	assert_int_equal(sent(), 1);
 	char *first = strdup(sent_buf(0));
-	advance(10);
+	advance(SIP_TIMER_COARSE_MS);
 	assert_int_equal(txn_rec_count(), 1);
 	assert_int_equal(txn_count(), 1);               /* still a transaction */
 	assert_null(txn_server_match(request("REGISTER", "z9hG4bKr1", "10.0.0.1:5060", NULL)));
@@ -381,7 +381,7 @@ static void test_rec_server_non_invite(void **state)
 	free(first);
 	advance(31990);                                 /* timer J from the reply */
 	assert_int_equal(txn_rec_count(), 1);
-	advance(32000);
+	advance(32000 + SIP_TIMER_COARSE_MS);
 	assert_int_equal(txn_rec_count(), 0);
 	assert_int_equal(txn_count(), 0);
 	assert_int_equal(txn_rec_bytes(), 0);
@@ -408,7 +408,7 @@ static void test_rec_client(void **state)
 		if (!strncmp(sent_buf(i), "ACK ", 4))
 			ack = strdup(sent_buf(i));
 	assert_non_null(ack);
-	advance(10);
+	advance(SIP_TIMER_COARSE_MS);
 	assert_int_equal(txn_rec_count(), 1);           /* the branch; s waits in Completed */
 	tp_loopback_clear();
 	sip_msg *again = parse("SIP/2.0 486 Busy Here\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=%s\r\n"
@@ -434,7 +434,7 @@ static void test_rec_client(void **state)
 	char bro[64];
 	snprintf(bro, sizeof bro, "%s", co->branch.s);
 	txn_client_receive(co, response(co, 200, "OPTIONS", "tt1"));
-	advance(now + 10);
+	advance(now + SIP_TIMER_COARSE_MS);
 	tp_loopback_clear();
 	sip_msg *ok2 = parse("SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 192.0.2.1:5060;branch=%s\r\n"
 			     "From: <sip:alice@example.com>;tag=ft1\r\nTo: <sip:bob@example.com>;tag=tt1\r\n"
@@ -443,9 +443,9 @@ static void test_rec_client(void **state)
 	assert_true(txn_rec_response(ok2));
 	assert_int_equal(sent(), 0);                    /* absorbed, not forwarded */
 	assert_int_equal(replies_seen, 2);
-	advance(now + 5000);                            /* timer K */
+	advance(now + 5000 + SIP_TIMER_COARSE_MS);                            /* timer K */
 	assert_false(txn_rec_response(ok2));
-	advance(33000);                                 /* timer D */
+	advance(33000 + SIP_TIMER_COARSE_MS);                                 /* timer D */
 	assert_false(txn_rec_response(again));
 }
 
@@ -470,7 +470,7 @@ static void test_rec_accepted(void **state)
 	assert_true(sent_to(0, &up));
 	char *first = strdup(sent_buf(0));
 	int seen = replies_seen;
-	advance(10);
+	advance(SIP_TIMER_COARSE_MS);
 	assert_int_equal(txn_rec_count(), 2);
 	assert_int_equal(txn_count(), 2);               /* live, as records */
 	assert_true(txn_rec_bytes() <= 2 * strlen(first) + 400);
@@ -500,7 +500,7 @@ static void test_rec_accepted(void **state)
 	assert_int_equal(sent(), 1);
 	assert_true(txn_rec_match_cancel(request("CANCEL", "z9hG4bKup1", "10.0.0.1:5060", NULL)));
 	free(first);
-	advance(32010);                                 /* timers L and M */
+	advance(32000 + SIP_TIMER_COARSE_MS);                                 /* timers L and M */
 	assert_int_equal(txn_rec_count(), 0);
 	assert_int_equal(txn_count(), 0);
 	assert_false(txn_rec_response(again));
@@ -514,7 +514,7 @@ static void test_rec_accepted(void **state)
 	send_branch(b, "INVITE");
 	txn_client_receive(b, response(b, 180, "INVITE", "tb"));
 	txn_client_receive(a, response(a, 200, "INVITE", "ta"));
-	advance(now + 10);
+	advance(now + SIP_TIMER_COARSE_MS);
 	assert_int_equal(txn_rec_count(), 0);
 	assert_int_equal(s2->state, TXN_ACCEPTED);
 }
@@ -526,13 +526,13 @@ static void test_rec_cancel_late(void **state)
 	txn *s = txn_server_create(request("INVITE", "z9hG4bKa1", "10.0.0.1:5060", NULL), sock, &up);
 	txn_server_reply(s, 404, SIP_STR_NULL);
 	assert_true(txn_server_ack(txn_server_match(request("ACK", "z9hG4bKa1", "10.0.0.1:5060", "x"))));
-	advance(10);
+	advance(SIP_TIMER_COARSE_MS);
 	sip_msg *cancel = request("CANCEL", "z9hG4bKa1", "10.0.0.1:5060", NULL);
 	assert_null(txn_server_match_cancel(cancel));
 	assert_true(txn_rec_match_cancel(cancel));
 	assert_false(txn_rec_request(cancel));          /* not the CANCEL's own */
 	assert_false(txn_rec_match_cancel(request("CANCEL", "z9hG4bKa1", "10.0.0.2:5060", NULL)));
-	advance(5010);
+	advance(5000 + SIP_TIMER_COARSE_MS);
 	assert_false(txn_rec_match_cancel(cancel));
 }
 
@@ -543,11 +543,11 @@ static void test_pinned_not_compacted(void **state)
 	txn *r = txn_server_create(request("MESSAGE", "z9hG4bKm1", "10.0.0.1:5060", NULL), sock, &up);
 	txn_pin(r);
 	txn_server_reply(r, 200, SIP_STR_NULL);
-	advance(10);
+	advance(SIP_TIMER_COARSE_MS);
 	assert_int_equal(txn_rec_count(), 0);
 	assert_ptr_equal(txn_server_match(request("MESSAGE", "z9hG4bKm1", "10.0.0.1:5060", NULL)), r);
 	unsigned long nfree = txn_free_count();
-	advance(32010);
+	advance(32000 + SIP_TIMER_COARSE_MS);
 	assert_int_equal(txn_count(), 0);
 	assert_int_equal(r->state, TXN_TERMINATED);     /* ended, memory still valid */
 	assert_int_equal(txn_free_count(), nfree);
@@ -567,7 +567,7 @@ static void test_free_list_cap(void **state)
 		assert_non_null(r);
 		assert_int_equal(txn_server_reply(r, 200, SIP_STR_NULL), SIP_OK);
 	}
-	advance(10);
+	advance(SIP_TIMER_COARSE_MS);
 	assert_int_equal(txn_rec_count(), N);
 	assert_int_equal(txn_free_count(), N);          /* compacted, not yet swept */
 	assert_true(txn_rec_bytes() / N <= 1024);
