@@ -63,6 +63,10 @@ typedef struct db_stmt db_stmt;
  * the handle drop the connection and reconnect later. */
 typedef struct db_adapter {
 	const char *name;
+	/* The database runs inside this process (SQLite): no round trip to
+	 * lose, so writes are kept prepared for reuse as reads are
+	 * (db_finalize). */
+	bool in_process;
 	/* Open a connection for the full URL; on failure *err is set to a
 	 * message (static or in errbuf) and no connection is left open. */
 	int (*connect)(const char *url, void **conn, char *errbuf, size_t errsz);
@@ -175,9 +179,10 @@ int db_exec_sql(db *d, const char *sql);
  * the same text takes it again without its bindings, so a query is
  * prepared once per connection however often it is prepared and
  * finalized (the table loads of db_cache.h). A write (INSERT, UPDATE,
- * DELETE) given back is freed: prepared afresh in its next use, its
- * first round trip has no effect, so a server that hung never receives
- * a write that it could apply after the caller gave up and tried again.
+ * DELETE) given back to a server's handle is freed: prepared afresh in
+ * its next use, its first round trip has no effect, so a server that hung
+ * never receives a write that it could apply after the caller gave up
+ * and tried again. SQLite's writes are kept like reads (no round trip).
  * A caller that keeps a write statement (the registrar) reuses it as
  * before. */
 #define DB_STMT_CACHE_MAX 64

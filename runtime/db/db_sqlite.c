@@ -273,6 +273,7 @@ static bool sqlite_conn_lost(void *conn)
 
 const db_adapter db_sqlite_adapter = {
 	.name = "sqlite",
+	.in_process = true,
 	.connect = sqlite_connect,
 	.close = sqlite_close,
 	.exec = sqlite_exec,

@@ -407,7 +407,9 @@ static void test_stmt_cache(void **state)
 	assert_int_equal(count_rows(d, st), 1);
 	db_finalize(st);
 	db_finalize(st2);
-	/* A write given back is not kept: prepared again in its next use. */
+	/* A write given back to a server's handle is not kept: prepared again
+	 * in its next use. SQLite, in the process, keeps it as a read. */
+	bool kept = strcmp(db_backend(d), "sqlite") == 0;
 	db_get_stats(d, &s0);
 	for (int i = 0; i < 2; i++) {
 		assert_int_equal(db_prepare(d, "INSERT INTO domain (domain) VALUES ($1)", &st), SIP_OK);
@@ -417,8 +419,8 @@ static void test_stmt_cache(void **state)
 		db_finalize(st);
 	}
 	db_get_stats(d, &s);
-	assert_int_equal(s.prepares - s0.prepares, 2);
-	assert_int_equal(s.stmt_reuses - s0.stmt_reuses, 0);
+	assert_int_equal(s.prepares - s0.prepares, kept ? 1 : 2);
+	assert_int_equal(s.stmt_reuses - s0.stmt_reuses, kept ? 1 : 0);
 	/* db_query_int of the loaders is cached too. */
 	int64_t n = 0;
 	db_get_stats(d, &s0);
