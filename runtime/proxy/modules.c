@@ -221,14 +221,15 @@ bool proxy_db_stopping(void)
 	return M.stopping;
 }
 
-/* The worker's descriptor is watched only while jobs are out: the loop's
- * single-socket fast path (net/loop.h) stays on the rest of the time. */
+/* The worker's descriptor is watched only while jobs are out when it is
+ * all that keeps the loop from its single-socket fast path (net/loop.h);
+ * beside other descriptors it stays watched (no epoll_ctl twice a job). */
 static void proxy_db_on_done(sip_loop *loop, int fd, uint32_t events, void *arg)
 {
 	(void)events;
 	(void)arg;
 	db_worker_complete(M.worker);
-	if (!db_worker_pending(M.worker) && M.watching) {
+	if (!db_worker_pending(M.worker) && M.watching && loop->nwatch <= 2) {
 		sip_loop_del_fd(loop, fd);
 		M.watching = false;
 	}

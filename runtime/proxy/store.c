@@ -111,7 +111,8 @@ static void store_on_done(sip_loop *loop, int fd, uint32_t events, void *arg)
 	(void)events;
 	(void)arg;
 	db_worker_complete(S.worker);
-	if (S.worker && !db_worker_pending(S.worker) && S.watching) {
+	/* As proxy_db_on_done: unwatched when that gives the fast path. */
+	if (S.worker && !db_worker_pending(S.worker) && S.watching && loop->nwatch <= 2) {
 		sip_loop_del_fd(loop, fd);
 		S.watching = false;
 	}
