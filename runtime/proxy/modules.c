@@ -221,30 +221,39 @@ bool proxy_db_stopping(void)
 	return M.stopping;
 }
 
-/* The worker's descriptor is watched only while jobs are out when it is
- * all that keeps the loop from its single-socket fast path (net/loop.h);
- * beside other descriptors it stays watched (no epoll_ctl twice a job). */
+void proxy_dbw_done(db_worker *w, sip_loop *loop, int fd, bool *watching)
+{
+	db_worker_complete(w);
+	if (!db_worker_pending(w) && *watching && loop->nwatch <= 2) {
+		sip_loop_del_fd(loop, fd);
+		*watching = false;
+	}
+}
+
+void proxy_dbw_watch(db_worker *w, sip_loop *loop, bool *watching, sip_loop_fn on_done,
+		     const char *failed)
+{
+	if (*watching || !w || !loop)
+		return;
+	if (sip_loop_add_fd(loop, db_worker_fd(w), on_done, NULL) == SIP_OK)
+		*watching = true;
+	else
+		LOG_ERR("%s", failed);
+}
+
 static void proxy_db_on_done(sip_loop *loop, int fd, uint32_t events, void *arg)
 {
 	(void)events;
 	(void)arg;
-	db_worker_complete(M.worker);
-	if (!db_worker_pending(M.worker) && M.watching && loop->nwatch <= 2) {
-		sip_loop_del_fd(loop, fd);
-		M.watching = false;
-	}
+	proxy_dbw_done(M.worker, loop, fd, &M.watching);
 }
 
 /* Watch the database worker's descriptor on the host loop (worker 0's). */
 static void proxy_db_watch(void *arg)
 {
 	(void)arg;
-	if (M.watching || !M.worker)
-		return;
-	if (sip_loop_add_fd(M.loop, db_worker_fd(M.worker), proxy_db_on_done, NULL) == SIP_OK)
-		M.watching = true;
-	else
-		LOG_ERR("db: cannot watch the database worker");
+	proxy_dbw_watch(M.worker, M.loop, &M.watching, proxy_db_on_done,
+			"db: cannot watch the database worker");
 }
 
 /* A job submitted by another worker than the first: its completion, read

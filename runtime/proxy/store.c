@@ -110,23 +110,15 @@ static void store_on_done(sip_loop *loop, int fd, uint32_t events, void *arg)
 {
 	(void)events;
 	(void)arg;
-	db_worker_complete(S.worker);
-	/* As proxy_db_on_done: unwatched when that gives the fast path. */
-	if (S.worker && !db_worker_pending(S.worker) && S.watching && loop->nwatch <= 2) {
-		sip_loop_del_fd(loop, fd);
-		S.watching = false;
-	}
+	if (S.worker)
+		proxy_dbw_done(S.worker, loop, fd, &S.watching);
 }
 
 static void store_watch(void *arg)
 {
 	(void)arg;
-	if (S.watching || !S.worker || !S.loop)
-		return;
-	if (sip_loop_add_fd(S.loop, db_worker_fd(S.worker), store_on_done, NULL) == SIP_OK)
-		S.watching = true;
-	else
-		LOG_ERR("cluster: cannot watch the store's worker");
+	proxy_dbw_watch(S.worker, S.loop, &S.watching, store_on_done,
+			"cluster: cannot watch the store's worker");
 }
 
 int proxy_store_submit(db_job_run run, db_job_done done, void *arg)

@@ -12,6 +12,15 @@ struct sip_loop;
  * submitted it; watch(NULL) runs on worker 0 to watch w's descriptor. */
 int proxy_dbw_submit(db_worker *w, void (*watch)(void *), db_job_run run, db_job_done done,
 		     void *arg);
+/* Worker w's descriptor, watched on loop (worker 0's) while jobs are out:
+ * proxy_dbw_watch (a job's watch) adds it with on_done, logging failed
+ * when it cannot; proxy_dbw_done (on_done's body) runs the completions
+ * and unwatches it once no job is out, when it is all that keeps the loop
+ * from its single-socket fast path (net/loop.h): beside other
+ * descriptors it stays watched (no epoll_ctl twice a job). */
+void proxy_dbw_watch(db_worker *w, struct sip_loop *loop, bool *watching,
+		     void (*on_done)(struct sip_loop *, int, uint32_t, void *), const char *failed);
+void proxy_dbw_done(db_worker *w, struct sip_loop *loop, int fd, bool *watching);
 /* Before the loop serves: let worker w finish what was queued (the
  * migration, the first loads of tables and shared state), for at most
  * PROXY_DB_STARTUP_MS, so that the first call already sees them (OpenSIPS
