@@ -4,7 +4,7 @@
 # stops, starts again and freezes with SIGSTOP):
 #  1. The proxy starts while the server is stopped, and serves: a call
 #     that no rule covers (there are no tables yet) gets its 404 at once.
-#  2. The server starts and is frozen at once: bringing the schema up to
+#  2. The server starts and is frozen before it is ready: bringing the schema up to
 #     date and loading the tables (the proxy's start-up database work) now
 #     wait for it on the database worker, and requests keep being answered
 #     without delay meanwhile (each probe within 1.5 s, over 7 s: longer
@@ -73,8 +73,33 @@ E2E_LOG_LEVEL=debug
 e2e_start_proxy "$PROXY" --db "$DB"
 probe 1
 
-# 2. The server comes up frozen.
-eval "$PG_START" >>"$E2E_TMP/pg.out" 2>&1 || e2e_error "cannot start PostgreSQL again"
+# 2. The server comes up frozen: started without waiting for it, and its
+# postmaster stopped as soon as postmaster.pid names its TCP socket (line
+# 6), before it can have finished starting up. A frozen postmaster accepts
+# no connection, so the proxy cannot have brought the schema up to date
+# between the start and the freeze (the kernel still completes the
+# proxy's TCP handshake: a server that is there and does not answer).
+pg_nowait=$(printf '%s' "$PG_START" | sed 's/ -w -t 30 / -W /')
+python3 - "$pg_data/postmaster.pid" "$pg_nowait" >>"$E2E_TMP/pg.out" 2>&1 <<'PY' ||
+import os, signal, subprocess, sys, time
+pidfile, cmd = sys.argv[1], sys.argv[2]
+subprocess.Popen(["sh", "-c", cmd])
+end = time.monotonic() + 30
+while time.monotonic() < end:
+    try:
+        with open(pidfile) as f:
+            lines = f.read().split("\n")
+    except OSError:
+        lines = []
+    if len(lines) > 6 and lines[0].strip() and lines[5].strip():
+        os.kill(int(lines[0]), signal.SIGSTOP)
+        print("postmaster %s frozen listening on %s" % (lines[0], lines[5]))
+        sys.exit(0)
+    time.sleep(0.0005)
+print("postmaster.pid did not name a TCP socket within 30 s")
+sys.exit(1)
+PY
+	e2e_error "cannot start PostgreSQL again: $(tail -3 "$E2E_TMP/pg.out")"
 e2e_pg_signal STOP || e2e_error "cannot find the PostgreSQL processes"
 probe 7
 e2e_log "$(tail -1 "$E2E_TMP/probe.out")"

@@ -56,6 +56,7 @@ grep -q "^$t/p.sip:4:" "$t/cov.out" && e2e_fail "--coverage: a reached line is l
 cat >"$t/fail.test.yaml" <<'CASES'
 cases:
   - name: forwarded
+    time: "2026-12-07 10:00"
     send: { method: INVITE, ruri: "sip:forward@127.0.0.1" }
     expect: { relay: { to: "192.0.2.51:5060" } }
   - name: wrong status
