@@ -25,7 +25,8 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init sipp python3 dnsmasq
-e2e_ports DNS UAS_A UAS_B PROXY PROXY_TCP UAC TCP_UAS DEAD MEDIA1 MEDIA2 SILENT
+e2e_ports DNS UAS_A UAS_B PROXY PROXY_TCP UAC TCP_UAS DEAD SILENT
+e2e_media_ports MEDIA1 MEDIA2
 e2e_build tests/e2e/dns.sip -D "DEAD_HOP=sip:127.0.0.1:$DEAD"
 
 dnsmasq --no-daemon --port="$DNS" --listen-address=127.0.0.1 --bind-interfaces \

@@ -15,7 +15,8 @@
 e2e_init
 python3 -c 'import socket; socket.socket(socket.AF_INET6, socket.SOCK_DGRAM).bind(("::1", 0))' \
 	2>/dev/null || e2e_skip "no IPv6 loopback (::1)"
-e2e_ports UAS PROXY PROXY6 UAC MEDIA_UAC MEDIA_UAS
+e2e_ports UAS PROXY PROXY6 UAC
+e2e_media_ports MEDIA_UAC MEDIA_UAS
 e2e_build tests/e2e/ipv6.sip -D "V6_HOP=sip:[::1]:$UAS" -D "V4_HOP=sip:127.0.0.1:$UAS"
 e2e_start_proxy "$PROXY" --listen "udp:[::1]:$PROXY6"
 grep -q "listening on .*udp:\[::1\]:$PROXY6" "$E2E_TMP/proxy.log" ||

@@ -154,6 +154,36 @@ print(" ".join(str(p) for p in chosen))
 	done
 }
 
+# e2e_media_ports VAR...: an RTP port for each sipp -mp (sipp binds the
+# port and the next three: audio and video, RTP and RTCP): even, all four
+# free, from 10000-19999, where nothing else here picks ports (e2e_ports,
+# the servers and rtpengine's ranges are above 20000), so no other test's
+# port lands on the three sipp takes without asking.
+e2e_media_ports() {
+	ports=$(python3 -c '
+import random, socket, sys
+chosen = []
+while len(chosen) < int(sys.argv[1]):
+    port = random.randrange(10000, 19996, 2)
+    if any(abs(port - c) < 4 for c in chosen):
+        continue
+    try:
+        for p in range(port, port + 4):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.bind(("127.0.0.1", p))
+            s.close()
+    except OSError:
+        continue
+    chosen.append(port)
+print(" ".join(str(p) for p in chosen))
+' $#) || e2e_error "cannot pick free media ports"
+	for var in "$@"; do
+		port=${ports%% *}
+		ports=${ports#* }
+		eval "$var=\$port"
+	done
+}
+
 # True when something listens on UDP PORT (any address).
 e2e_udp_bound() {
 	hex=$(printf ':%04X ' "$1")

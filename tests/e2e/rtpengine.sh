@@ -18,7 +18,8 @@
 e2e_init
 command -v rtpengine >/dev/null 2>&1 ||
 	e2e_skip "rtpengine not found (apt-get install rtpengine-daemon)"
-e2e_ports PROXY UAS UAC NG MEDIA_UAC MEDIA_UAS
+e2e_ports PROXY UAS UAC NG
+e2e_media_ports MEDIA_UAC MEDIA_UAS
 # RTP ports below the kernel's ephemeral range, 20 per test run.
 RTP_MIN=$((20000 + ($$ % 400) * 20))
 RTP_MAX=$((RTP_MIN + 19))

@@ -15,7 +15,8 @@ e2e_init
 command -v rtpengine >/dev/null 2>&1 ||
 	e2e_skip "rtpengine not found (apt-get install rtpengine-daemon)"
 command -v sqlite3 >/dev/null 2>&1 || e2e_skip "sqlite3 not found"
-e2e_ports PROXY UAS UAC NG MEDIA_UAC MEDIA_UAS
+e2e_ports PROXY UAS UAC NG
+e2e_media_ports MEDIA_UAC MEDIA_UAS
 # RTP ports below the kernel's ephemeral range, 20 per test run (apart
 # from tests/e2e/rtpengine.sh's).
 RTP_MIN=$((28000 + ($$ % 200) * 20))

@@ -6,7 +6,8 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 
 e2e_init
-e2e_ports UAS PROXY UAC MEDIA_UAC MEDIA_UAS
+e2e_ports UAS PROXY UAC
+e2e_media_ports MEDIA_UAC MEDIA_UAS
 e2e_build tests/e2e/sdp.sip -D "NEXT_HOP=sip:127.0.0.1:$UAS"
 e2e_start_proxy "$PROXY" --log-level notice
 

@@ -23,7 +23,8 @@ command -v rtpengine >/dev/null 2>&1 ||
 	e2e_skip "rtpengine not found (apt-get install rtpengine-daemon)"
 CTL=${SIPCC_CTL:-$top_builddir/sipcc-ctl}
 [ -x "$CTL" ] || e2e_error "sipcc-ctl not found: SIPCC_CTL=$CTL"
-e2e_ports PROXY UAS NG MEDIA_UAS P_c1 P_c2 P_c3 P_c4 M_c1 M_c2 M_c3 M_c4
+e2e_ports PROXY UAS NG P_c1 P_c2 P_c3 P_c4
+e2e_media_ports MEDIA_UAS M_c1 M_c2 M_c3 M_c4
 # RTP ports below the kernel's ephemeral range, 40 per test run (four
 # calls at once take 16).
 RTP_MIN=$((20000 + ($$ % 300) * 40))
