@@ -5,7 +5,7 @@
 #include "core/hash.h"
 #include "core/status.h"
 
-/* Buckets to start with; the table grows to AUTH_CACHE_MAX / 2 buckets. */
+/* Buckets to start with; the table grows to max / 2 buckets. */
 #define AUTH_CACHE_BITS 8
 
 static struct {
@@ -13,13 +13,16 @@ static struct {
 	struct auth_cache_ent *oldest, *newest;
 	void (*free_ent)(struct auth_cache_ent *e);
 	uint64_t keep_ms;
+	unsigned long max;
 } C;
 
-void auth_cache_init(void (*free_ent)(struct auth_cache_ent *e), uint64_t keep_ms)
+void auth_cache_init(void (*free_ent)(struct auth_cache_ent *e), uint64_t keep_ms,
+		     unsigned long max)
 {
 	auth_cache_clear();
 	C.free_ent = free_ent;
 	C.keep_ms = keep_ms;
+	C.max = max ? max : 1;
 }
 
 static uint32_t auth_key_hash(sip_str user, sip_str realm)
@@ -70,7 +73,7 @@ void auth_cache_insert(struct auth_cache_ent *e, sip_str user, sip_str realm, ui
 	struct auth_cache_ent *old = cache_find(user, realm);
 	if (old)
 		auth_cache_drop(old);
-	while (C.oldest && (now >= C.oldest->until || sip_htable_count(&C.table) >= AUTH_CACHE_MAX))
+	while (C.oldest && (now >= C.oldest->until || sip_htable_count(&C.table) >= C.max))
 		auth_cache_drop(C.oldest);
 	e->user = user;
 	e->realm = realm;

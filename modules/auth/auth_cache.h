@@ -1,7 +1,7 @@
 /* The credential cache: what the subscriber table said about user@realm
  * (found or missing), kept for a fixed time so a call, its
  * re-registrations and a scanner's guesses cost one query per name and
- * period. At most AUTH_CACHE_MAX entries; when full, the oldest goes. All
+ * period. At most max entries (auth_cache_init); when full, the oldest goes. All
  * entries live equally long, so the oldest is also the first to expire:
  * one list in insertion order serves both.
  *
@@ -17,7 +17,8 @@
 #include "core/htable.h"
 #include "core/str.h"
 
-#define AUTH_CACHE_MAX 4096
+/* The default of max (auth.cache_entries). */
+#define AUTH_CACHE_MAX 16384
 
 struct auth_cache_ent {
 	sip_hlink link;
@@ -26,8 +27,10 @@ struct auth_cache_ent {
 	sip_str user, realm;           /* the key: slices of the caller's row */
 };
 
-/* How entries are freed; keep_ms is how long each one stays. */
-void auth_cache_init(void (*free_ent)(struct auth_cache_ent *e), uint64_t keep_ms);
+/* How entries are freed; keep_ms is how long each one stays, max how many
+ * are kept at most. */
+void auth_cache_init(void (*free_ent)(struct auth_cache_ent *e), uint64_t keep_ms,
+		     unsigned long max);
 /* Keep e under user@realm (slices that must live as long as e) from now
  * (monotonic ms), replacing an entry with the same key. Out of memory
  * for the table: e is freed, nothing is cached. */

@@ -7,7 +7,7 @@
  * the database worker and suspend the message (proxy_wait, proxy/proxy.h);
  * when the row is in, every request waiting for it goes on with its route
  * at the call, which now finds the row. What was read is cached for
- * AUTH_CACHE_MS, a missing subscriber as well, so a scanner trying names
+ * auth.cache_expire seconds, a missing subscriber as well, so a scanner trying names
  * costs one query per name and period; the cache is emptied when the
  * subscriber table changes (its serial in sipcc_change: a password
  * changed with sipcc-ctl applies to the next request). A request waits at most
@@ -65,7 +65,7 @@ static struct {
 } AW;
 
 /* What the subscriber table says about user@realm. */
-#define AUTH_CACHE_MS    30000
+#define AUTH_CACHE_S     600
 #define AUTH_DB_WAIT_MS  3000
 #define AUTH_MAX_QUERIES 256
 
@@ -188,8 +188,20 @@ static void auth_module_init(sip_timer_wheel *w)
 	else if (store && !auth_nc_store)
 		LOG_NOTICE("auth: nonce-counts are shared only through a Redis cluster.store: "
 			   "a nonce issued by another proxy is challenged again (stale)");
+	int64_t ce = sipcc_setting_int("auth", "cache_expire", AUTH_CACHE_S);
+	if (ce < 0 || ce > 86400 * 7) {
+		LOG_WARN("auth: cache_expire = %lld is out of range (0..604800); using %d",
+			 (long long)ce, AUTH_CACHE_S);
+		ce = AUTH_CACHE_S;
+	}
+	int64_t cn = sipcc_setting_int("auth", "cache_entries", AUTH_CACHE_MAX);
+	if (cn < 1 || cn > 10000000) {
+		LOG_WARN("auth: cache_entries = %lld is out of range (1..10000000); using %d",
+			 (long long)cn, AUTH_CACHE_MAX);
+		cn = AUTH_CACHE_MAX;
+	}
 	pthread_mutex_lock(&auth_cache_mu);
-	auth_cache_init(auth_row_free_ent, AUTH_CACHE_MS);
+	auth_cache_init(auth_row_free_ent, (uint64_t)ce * 1000, (unsigned long)cn);
 	pthread_mutex_unlock(&auth_cache_mu);
 	proxy_db_want(NULL);
 	proxy_db_on_change("subscriber", auth_cache_flush);

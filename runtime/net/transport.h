@@ -178,9 +178,11 @@ extern bool tp_reuseport;
 int tp_add_twins(sip_socket *s, struct sip_loop *const *loops, unsigned n);
 /* Datagrams sent between these two calls go out together at the end (as
  * those sent while a received batch is handled): for a worker handing up
- * a batch of messages other workers read. */
-void tp_udp_batch_begin(void);
-void tp_udp_batch_end(void);
+ * a batch of messages other workers read, for the results of database
+ * jobs handled together. Nests: begin returns whether a batch was open
+ * already, and end given true leaves the sending to the outer one. */
+bool tp_udp_batch_begin(void);
+void tp_udp_batch_end(bool was);
 /* Free what the UDP transport keeps for the calling worker thread. */
 void tp_udp_worker_done(void);
 

@@ -415,13 +415,17 @@ static void udp_close(sip_socket *s)
 	sip_mem_free(s);
 }
 
-void tp_udp_batch_begin(void)
+bool tp_udp_batch_begin(void)
 {
+	bool was = udp_q.on;
 	udp_q.on = true;
+	return was;
 }
 
-void tp_udp_batch_end(void)
+void tp_udp_batch_end(bool was)
 {
+	if (was)
+		return;
 	udp_q.on = false;
 	udp_flush();
 }

@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/status.h"
 #include "net/loop.h"
+#include "net/transport.h"
 #include "proxy/ctl.h"
 #include "proxy/settings.h"
 
@@ -223,7 +224,11 @@ bool proxy_db_stopping(void)
 
 void proxy_dbw_done(db_worker *w, sip_loop *loop, int fd, bool *watching)
 {
+	/* The replies of requests that waited for these jobs (a batch of
+	 * registrations written in one transaction) leave in one sendmmsg. */
+	bool batched = tp_udp_batch_begin();
 	db_worker_complete(w);
+	tp_udp_batch_end(batched);
 	if (!db_worker_pending(w) && *watching && loop->nwatch <= 2) {
 		sip_loop_del_fd(loop, fd);
 		*watching = false;

@@ -279,7 +279,7 @@ static void on_handoff(sip_loop *loop, int fd, uint32_t events, void *arg)
 	while (read(fd, &v, sizeof v) < 0 && errno == EINTR)
 		;
 	sip_mpsc_rearm(&w->q);
-	tp_udp_batch_begin();
+	bool batched = tp_udp_batch_begin();
 	unsigned k = 0, msgs = 0;
 	for (; k < HANDOFF_BATCH; k++) {
 		sip_mpsc_node *n = sip_mpsc_pop(&w->q);
@@ -294,7 +294,7 @@ static void on_handoff(sip_loop *loop, int fd, uint32_t events, void *arg)
 		}
 		sip_mem_free(h);
 	}
-	tp_udp_batch_end();
+	tp_udp_batch_end(batched);
 	if (msgs)
 		__atomic_fetch_sub(&w->backlog, msgs, __ATOMIC_RELAXED);
 	if (k == HANDOFF_BATCH)

@@ -53,7 +53,7 @@ static int setup(void **state)
 {
 	(void)state;
 	freed = 0;
-	auth_cache_init(row_free, KEEP);
+	auth_cache_init(row_free, KEEP, AUTH_CACHE_MAX);
 	return 0;
 }
 
@@ -126,12 +126,30 @@ static void test_bounded_oldest_first(void **state)
 	assert_int_equal(get("late", "example.com", 10 * KEEP), 1);
 }
 
+/* A smaller bound (auth.cache_entries): the fourth name pushes out the
+ * first. */
+static void test_bound_set(void **state)
+{
+	(void)state;
+	auth_cache_init(row_free, KEEP, 3);
+	put(1, "a", "example.com", 1000);
+	put(2, "b", "example.com", 1001);
+	put(3, "c", "example.com", 1002);
+	assert_int_equal(auth_cache_count(), 3);
+	put(4, "d", "example.com", 1003);
+	assert_int_equal(auth_cache_count(), 3);
+	assert_int_equal(get("a", "example.com", 1004), 0);
+	assert_int_equal(get("b", "example.com", 1004), 2);
+	assert_int_equal(get("d", "example.com", 1004), 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_put_get_expire, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bounded_oldest_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bound_set, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
