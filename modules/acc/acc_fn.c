@@ -13,12 +13,13 @@
  * the final reply finds it. A dialog is marked in its user_flags.
  *
  * Records go to the database through the proxy's database worker, never
- * on the event loop, in batches (group commit): a record goes at once
- * when no batch is out; else it waits in a FIFO bounded by the setting
- * acc.queue_max until the batch out completes (at most ACC_FLUSH_MS, or
- * until ACC_BATCH records wait), then the waiting ones go as one job that
- * writes them in one transaction (acc_rows_insert: one commit for many rows, which is
- * most of what a row costs SQLite). At most ACC_INFLIGHT jobs at a time
+ * on the event loop, in batches (group commit): a record waits in a FIFO
+ * bounded by the setting acc.queue_max for ACC_FLUSH_MS from the first
+ * one queued, or until ACC_BATCH records wait, then the waiting ones go
+ * as one job that writes them in one transaction (acc_rows_insert: one
+ * commit for many rows, which is most of what a row costs SQLite; a
+ * record reaches the table ACC_FLUSH_MS after its call event at most,
+ * the database willing). At most ACC_INFLIGHT jobs at a time
  * (the rest of the proxy's queries keep their room). While the database
  * is down or not ready the records wait there and a timer tries again
  * every second; a record beyond the bound is dropped and counted, and the
@@ -65,7 +66,7 @@ enum {
 
 #define ACC_INFLIGHT      32
 #define ACC_BATCH         64
-#define ACC_FLUSH_MS      50
+#define ACC_FLUSH_MS      100
 #define ACC_QUEUE_DEFAULT 10000
 #define ACC_RETRY_MS      1000
 
@@ -153,6 +154,7 @@ static void acc_job_done(int status, void *arg)
 	struct acc_worker *q = &AW[batch->worker];
 	bool mine = batch->worker == sip_worker_id && q->w;
 	acc_row *again = NULL, **again_tail = &again;
+	bool put_back = false;
 
 	q->inflight--;
 	for (acc_row *r = batch, *next; r; r = next) {
@@ -176,6 +178,7 @@ static void acc_job_done(int status, void *arg)
 		}
 	}
 	if (again) {
+		put_back = true;
 		/* Back in front of the newer records, the oldest first. */
 		acc_row *rev = NULL;
 		while (again) {
@@ -190,7 +193,8 @@ static void acc_job_done(int status, void *arg)
 			acc_push(q, r, true);
 		}
 	}
-	if (A.up && mine)
+	/* Records put back wait for the timer; a full batch goes now. */
+	if (A.up && mine && (put_back || q->queued >= ACC_BATCH))
 		acc_pump(q, false);
 }
 
@@ -266,13 +270,15 @@ static void acc_emit(acc_row *r, unsigned flags)
 	}
 	struct acc_worker *q = ACC_ME;
 	if ((flags & ACC_F_DB) && A.up && q->w) {
-		/* Group commit: with no batch out the record goes at once;
-		 * while one is out records gather and go together when it
-		 * completes (acc_job_done pumps), or when a batch is full. The
-		 * timer is the safety net (and the retry while the database is
-		 * away). */
+		/* Group commit: records gather for ACC_FLUSH_MS from the
+		 * first one queued, or until ACC_BATCH wait, and go as one
+		 * transaction. A commit costs SQLite more than the rows it
+		 * writes: records sent one at a time as they came, at a few
+		 * hundred calls a second, cost the database thread a commit
+		 * each. The timer is also the retry while the database is
+		 * away. */
 		acc_push(q, r, false);
-		if (q->queued >= ACC_BATCH || !q->inflight)
+		if (q->queued >= ACC_BATCH)
 			acc_pump(q, false);
 		else if (!sip_timer_armed(&q->retry))
 			sip_timer_add(q->w, &q->retry, ACC_FLUSH_MS);
