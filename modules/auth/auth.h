@@ -100,6 +100,9 @@ void auth_nonce_init(void);
  * the count in the cluster's store, and sequence numbers are drawn at
  * random rather than counted. */
 void auth_nonce_init_shared(const char *secret, bool shared_nc);
+/* Free what the calling thread keeps for making and checking nonces (a
+ * thread that made or checked one calls it before it ends). */
+void auth_nonce_thread_done(void);
 /* A new nonce issued at now into out (AUTH_NONCE_LEN chars and a NUL). */
 void auth_nonce_make(int64_t now, char out[AUTH_NONCE_LEN + 1]);
 

@@ -221,6 +221,7 @@ static void auth_worker_stop(void)
 	for (struct auth_ncq *q = NQ.head; q; q = q->next)
 		sip_timer_cancel(auth_wheel, &q->tm);
 	auth_wheel = NULL;
+	auth_nonce_thread_done();
 }
 
 static void auth_module_destroy(void)
@@ -236,6 +237,7 @@ static void auth_module_destroy(void)
 	pthread_mutex_lock(&auth_cache_mu);
 	auth_cache_clear();
 	pthread_mutex_unlock(&auth_cache_mu);
+	auth_nonce_thread_done();
 }
 
 /* What the checks of this message found (the module's slot in ctx), NULL

@@ -193,6 +193,7 @@ static void *nct_issue(void *arg)
 		if (auth_nonce_check(sip_str_make(nonce, AUTH_NONCE_LEN), 5000, &nct_seq[i]) != AUTH_NONCE_OK)
 			__atomic_add_fetch(&nct_bad, 1, __ATOMIC_RELAXED);
 	}
+	auth_nonce_thread_done();
 	return NULL;
 }
 
