@@ -113,6 +113,7 @@ bool reg_contact_mine(const reg_contact *c)
 static struct {
 	db *d;
 	db_stmt *del_aor, *ins, *del_expired, *notify;
+	db_stmt *ups, *del_others;      /* one binding: upsert, delete the rest */
 } reg_st;
 
 static void reg_st_forget(void)
@@ -159,17 +160,26 @@ int reg_store_ready(void)
 }
 
 /* One location row. instance and reg_id repeat what params holds, for
- * whoever reads the table; a restart reads params back. A write is a
- * delete of the address-of-record's rows and an insert of each binding,
- * in one transaction, rather than an upsert per binding
- * (db_prepare_upsert on the unique (aor, contact)): the job carries what
- * memory holds, not what changed, so the rows of bindings memory dropped
- * (expired, removed with "Contact: *" or Expires 0, replaced by the same
- * +sip.instance under another URI) must go without the job knowing them,
- * which an upsert cannot do; a retried or reordered job still leaves the
- * rows equal to memory; and it costs the same statements (one delete and
- * one insert per binding, against one upsert per binding and a delete of
- * the others). node is the proxy the binding was registered through. */
+ * whoever reads the table; a restart reads params back. The job carries
+ * what memory holds, not what changed, so the rows of bindings memory
+ * dropped (expired, removed with "Contact: *" or Expires 0, replaced by
+ * the same +sip.instance under another URI) must go without the job
+ * knowing them, and a retried or reordered job still leaves the rows
+ * equal to memory. An address-of-record with one binding (the common
+ * case: a phone refreshing its registration) is an upsert of that row
+ * (db_prepare_upsert on the unique (aor, contact)) and a delete of its
+ * other rows: the row is updated in place, which on SQLite writes about
+ * two thirds of the pages a delete and a new row write (the row gets no
+ * new id, the unique index is not touched). Several bindings are a
+ * delete of the address-of-record's rows and an insert of each, in one
+ * transaction. node is the proxy the binding was registered through. */
+static const char *const reg_cols[] = {
+	"aor", "contact", "expires", "q", "callid", "cseq", "path", "received",
+	"user_agent", "flags", "params", "instance", "reg_id", "node",
+};
+/* The columns of REG_INSERT in its order, (aor, contact) the key. */
+static const db_upsert reg_upsert = { "location", reg_cols, 14, 2 };
+
 #define REG_INSERT \
 	"INSERT INTO location (aor, contact, expires, q, callid, cseq, path, received," \
 	" user_agent, flags, params, instance, reg_id, node)" \
@@ -228,6 +238,11 @@ static int reg_prepare(db *d)
 		return rc;
 	}
 	rc = db_prepare(d, REG_INSERT, &reg_st.ins);
+	if (rc == SIP_OK)
+		rc = db_prepare_upsert(d, &reg_upsert, &reg_st.ups);
+	if (rc == SIP_OK)
+		rc = db_prepare(d, "DELETE FROM location WHERE aor = $1 AND contact <> $2",
+				&reg_st.del_others);
 	if (rc == SIP_OK)
 		rc = db_prepare(d, "DELETE FROM location WHERE aor = $1", &reg_st.del_aor);
 	if (rc == SIP_OK)
@@ -318,10 +333,10 @@ static int reg_bind_opt(db_stmt *st, int idx, sip_str v)
 	return v.len ? db_bind_text(st, idx, v) : db_bind_null(st, idx);
 }
 
-/* Bind binding c of aor to the parameters of REG_INSERT and run it. */
-static int reg_db_insert(sip_str aor, const reg_contact *c)
+/* Bind binding c of aor to the parameters of REG_INSERT (or of the
+ * upsert, in the same order) and run st. */
+static int reg_db_insert(db_stmt *st, sip_str aor, const reg_contact *c)
 {
-	db_stmt *st = reg_st.ins;
 	int rc;
 	if ((rc = db_bind_text(st, 1, aor)) || (rc = db_bind_text(st, 2, reg_field(c, REG_CONTACT)))
 	    || (rc = db_bind_int(st, 3, c->expires)) || (rc = db_bind_int(st, 4, c->q))
@@ -401,9 +416,19 @@ static int reg_job_run(db *d, void *arg);
 static int reg_sql_write(struct reg_snap *s)
 {
 	sip_str aor = sip_str_make(s->aor, s->aor_len);
-	int rc = reg_db_run1(reg_st.del_aor, aor, 0);
-	for (unsigned i = 0; i < s->n && rc == SIP_OK; i++)
-		rc = reg_db_insert(aor, s->c[i]);
+	int rc;
+	if (s->n == 1) {
+		db_stmt *st = reg_st.del_others;
+		rc = reg_db_insert(reg_st.ups, aor, s->c[0]);
+		if (rc == SIP_OK && !(rc = db_bind_text(st, 1, aor)) &&
+		    !(rc = db_bind_text(st, 2, reg_field(s->c[0], REG_CONTACT))))
+			rc = db_step(st);
+		db_reset(st);
+	} else {
+		rc = reg_db_run1(reg_st.del_aor, aor, 0);
+		for (unsigned i = 0; i < s->n && rc == SIP_OK; i++)
+			rc = reg_db_insert(reg_st.ins, aor, s->c[i]);
+	}
 	if (rc == SIP_OK && reg_st.notify) {
 		rc = reg_db_run1(reg_st.notify, aor, 0);
 		if (rc == DB_ROW)
