@@ -122,36 +122,48 @@ e2e_cleanup() {
 	exit "$rc"
 }
 
+# e2e_pick_ports LOW HIGH STEP SPAN KINDS VAR...: set each VAR to a port
+# from LOW to HIGH-1, a multiple of STEP, such that the SPAN ports from it
+# are free on 127.0.0.1 (KINDS: udp, or both for UDP and TCP) and apart
+# from those of the other VARs. False when python3 fails.
+e2e_pick_ports() {
+	ports=$(python3 -c '
+import random, socket, sys
+lo, hi, step, span = (int(a) for a in sys.argv[1:5])
+kinds = [socket.SOCK_DGRAM] + ([socket.SOCK_STREAM] if sys.argv[5] == "both" else [])
+chosen = []
+while len(chosen) < int(sys.argv[6]):
+    port = random.randrange(lo, hi, step)
+    if any(abs(port - c) < span for c in chosen):
+        continue
+    try:
+        for p in range(port, port + span):
+            for kind in kinds:
+                s = socket.socket(socket.AF_INET, kind)
+                if kind == socket.SOCK_STREAM:
+                    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                s.bind(("127.0.0.1", p))
+                s.close()
+    except OSError:
+        continue
+    chosen.append(port)
+print(" ".join(str(p) for p in chosen))
+' "$1" "$2" "$3" "$4" "$5" $(($# - 5))) || return 1
+	shift 5
+	for var in "$@"; do
+		port=${ports%% *}
+		ports=${ports#* }
+		eval "$var=\$port"
+	done
+}
+
 # e2e_ports VAR...: set each VAR to a distinct free UDP port on 127.0.0.1.
 # The ports differ from each other, are free for both UDP and TCP (sipp
 # and the proxy listen on either) and lie below the kernel's ephemeral
 # range (32768 and up), so no outgoing connection of a test running beside
 # this one takes one of them later.
 e2e_ports() {
-	ports=$(python3 -c '
-import random, socket, sys
-chosen = []
-while len(chosen) < int(sys.argv[1]):
-    port = random.randrange(20000, 32000)
-    if port in chosen:
-        continue
-    try:
-        for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-            s = socket.socket(socket.AF_INET, kind)
-            if kind == socket.SOCK_STREAM:
-                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind(("127.0.0.1", port))
-            s.close()
-    except OSError:
-        continue
-    chosen.append(port)
-print(" ".join(str(p) for p in chosen))
-' $#) || e2e_error "cannot pick free ports"
-	for var in "$@"; do
-		port=${ports%% *}
-		ports=${ports#* }
-		eval "$var=\$port"
-	done
+	e2e_pick_ports 20000 32000 1 1 both "$@" || e2e_error "cannot pick free ports"
 }
 
 # e2e_media_ports VAR...: an RTP port for each sipp -mp (sipp binds the
@@ -160,28 +172,7 @@ print(" ".join(str(p) for p in chosen))
 # the servers and rtpengine's ranges are above 20000), so no other test's
 # port lands on the three sipp takes without asking.
 e2e_media_ports() {
-	ports=$(python3 -c '
-import random, socket, sys
-chosen = []
-while len(chosen) < int(sys.argv[1]):
-    port = random.randrange(10000, 19996, 2)
-    if any(abs(port - c) < 4 for c in chosen):
-        continue
-    try:
-        for p in range(port, port + 4):
-            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            s.bind(("127.0.0.1", p))
-            s.close()
-    except OSError:
-        continue
-    chosen.append(port)
-print(" ".join(str(p) for p in chosen))
-' $#) || e2e_error "cannot pick free media ports"
-	for var in "$@"; do
-		port=${ports%% *}
-		ports=${ports#* }
-		eval "$var=\$port"
-	done
+	e2e_pick_ports 10000 19996 2 4 udp "$@" || e2e_error "cannot pick free media ports"
 }
 
 # True when something listens on UDP PORT (any address).
