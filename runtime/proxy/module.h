@@ -36,6 +36,11 @@ typedef struct sipcc_module {
 	 * other workers have stopped): submit the last writes, which the
 	 * database worker still runs. */
 	void (*stop)(void);
+	/* Optional, on the calling worker: submit now what the module holds
+	 * back to write in batches later (acc's records), so that a reader
+	 * of the database can see it (the test engine, sipcc test, before it
+	 * checks a database expectation). */
+	void (*flush)(void);
 	/* Stop and free everything (at exit, after the database worker
 	 * stopped). */
 	void (*destroy)(void);
@@ -114,6 +119,9 @@ void proxy_modules_final(txn *s, int code);
  * modules' worker_start and worker_stop. */
 void proxy_modules_worker_start(sip_timer_wheel *w);
 void proxy_modules_worker_stop(void);
+/* The modules' flush, on the calling worker; false when no module has
+ * one. */
+bool proxy_modules_flush(void);
 /* ctx's request got its transaction: move the modules' per-call state
  * into it (call_copy). */
 void proxy_modules_txn_bind(struct sip_ctx *ctx);

@@ -120,6 +120,17 @@ void proxy_modules_worker_start(sip_timer_wheel *w)
 			MOD.v[i]->worker_start(w);
 }
 
+bool proxy_modules_flush(void)
+{
+	bool any = false;
+	for (unsigned i = 0; i < MOD.n; i++)
+		if (MOD.v[i]->flush) {
+			MOD.v[i]->flush();
+			any = true;
+		}
+	return any;
+}
+
 void proxy_modules_worker_stop(void)
 {
 	for (unsigned i = MOD.n; i-- > 0;)

@@ -14,6 +14,7 @@
 #include "db/db_worker.h"
 #include "net/loop.h"
 #include "net/transport.h"
+#include "proxy/module.h"
 #include "proxy/modules.h"
 #include "proxy/policy_abi.h"
 #include "proxy/proxy.h"
@@ -436,6 +437,10 @@ void sipt_run(void)
 			quiet = 0;
 		else
 			quiet++;
+		/* Quiet: what modules hold back for a later batch (acc's
+		 * records) goes to the database now, and is waited for. */
+		if (quiet == 3 && w && proxy_modules_flush() && db_worker_pending(w))
+			quiet = 0;
 	}
 	sipt_attribute();
 }
