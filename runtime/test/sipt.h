@@ -85,7 +85,9 @@ void sipt_advance(uint64_t ms);
 int sipt_deliver(const char *msg, size_t len, const char *ip, int port);
 /* Run the loop until the proxy is idle: no database job pending, no
  * message waiting, nothing sent for a few rounds (at most about two
- * seconds). Due timers run; retransmission timers are not waited for. */
+ * seconds); then what modules hold back for a later batch (acc's
+ * records, the modules' flush) is written and waited for too. Due timers
+ * run; retransmission timers are not waited for. */
 void sipt_run(void);
 
 /* Messages sent since the start or the last sipt_out_clear(). */
