@@ -188,18 +188,8 @@ static void auth_module_init(sip_timer_wheel *w)
 	else if (store && !auth_nc_store)
 		LOG_NOTICE("auth: nonce-counts are shared only through a Redis cluster.store: "
 			   "a nonce issued by another proxy is challenged again (stale)");
-	int64_t ce = sipcc_setting_int("auth", "cache_expire", AUTH_CACHE_S);
-	if (ce < 0 || ce > 86400 * 7) {
-		LOG_WARN("auth: cache_expire = %lld is out of range (0..604800); using %d",
-			 (long long)ce, AUTH_CACHE_S);
-		ce = AUTH_CACHE_S;
-	}
-	int64_t cn = sipcc_setting_int("auth", "cache_entries", AUTH_CACHE_MAX);
-	if (cn < 1 || cn > 10000000) {
-		LOG_WARN("auth: cache_entries = %lld is out of range (1..10000000); using %d",
-			 (long long)cn, AUTH_CACHE_MAX);
-		cn = AUTH_CACHE_MAX;
-	}
+	int64_t ce = sipcc_setting_int_range("auth", "cache_expire", AUTH_CACHE_S, 0, 86400 * 7);
+	int64_t cn = sipcc_setting_int_range("auth", "cache_entries", AUTH_CACHE_MAX, 1, 10000000);
 	pthread_mutex_lock(&auth_cache_mu);
 	auth_cache_init(auth_row_free_ent, (uint64_t)ce * 1000, (unsigned long)cn);
 	pthread_mutex_unlock(&auth_cache_mu);

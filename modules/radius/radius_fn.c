@@ -604,13 +604,7 @@ int64_t sipcc_fn_radius_proxy_authorize(struct sip_ctx *ctx, const char *realm, 
 
 static unsigned rad_setting_range(const char *key, int64_t dflt, int64_t lo, int64_t hi)
 {
-	int64_t v = sipcc_setting_int("radius", key, dflt);
-	if (v < lo || v > hi) {
-		LOG_WARN("radius: %s = %lld is out of range (%lld..%lld); using %lld", key,
-			 (long long)v, (long long)lo, (long long)hi, (long long)dflt);
-		v = dflt;
-	}
-	return (unsigned)v;
+	return (unsigned)sipcc_setting_int_range("radius", key, dflt, lo, hi);
 }
 
 static int64_t rad_acct_queued(void)

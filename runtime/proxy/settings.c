@@ -72,6 +72,17 @@ int64_t sipcc_setting_int(const char *module, const char *key, int64_t dflt)
 	return st && !st->s ? st->i : dflt;
 }
 
+int64_t sipcc_setting_int_range(const char *module, const char *key, int64_t dflt, int64_t lo,
+				int64_t hi)
+{
+	int64_t v = sipcc_setting_int(module, key, dflt);
+	if (v >= lo && v <= hi)
+		return v;
+	LOG_WARN("%s: %s = %lld is out of range (%lld..%lld); using %lld", module, key,
+		 (long long)v, (long long)lo, (long long)hi, (long long)dflt);
+	return dflt;
+}
+
 const char *sipcc_setting_str(const char *module, const char *key, const char *dflt)
 {
 	const struct setting *st = setting_find(module, key);

@@ -12,6 +12,11 @@
 /* The value of MODULE.KEY: an int or bool setting's value, or dflt when
  * the policy's program has no such int setting. */
 int64_t sipcc_setting_int(const char *module, const char *key, int64_t dflt);
+/* sipcc_setting_int kept within lo..hi: a value outside is logged
+ * ("MODULE: KEY = V is out of range (LO..HI); using DFLT") and dflt is
+ * returned instead. */
+int64_t sipcc_setting_int_range(const char *module, const char *key, int64_t dflt, int64_t lo,
+				int64_t hi);
 /* A str setting's value (a constant of the program), or dflt. */
 const char *sipcc_setting_str(const char *module, const char *key, const char *dflt);
 

@@ -192,12 +192,25 @@ static void test_overrides(void **state)
 	assert_int_equal(check(msg, sizeof msg, &np), SIP_EINVAL);
 }
 
+/* A setting read within a range: its value inside, the default outside
+ * (logged), the default for a setting the policy does not have. */
+static void test_setting_range(void **state)
+{
+	(void)state;
+	assert_int_equal(sipcc_setting_int_range("registrar", "default_expires", 7, 1, 86400), 3600);
+	assert_int_equal(sipcc_setting_int_range("registrar", "default_expires", 7, 3600, 3600), 3600);
+	assert_int_equal(sipcc_setting_int_range("registrar", "default_expires", 7, 1, 60), 7);
+	assert_int_equal(sipcc_setting_int_range("registrar", "default_expires", 7, 3601, 86400), 7);
+	assert_int_equal(sipcc_setting_int_range("registrar", "no_such_key", 7, 1, 60), 7);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fits_and_changes_nothing),
 		cmocka_unit_test(test_each_misfit_named),
 		cmocka_unit_test(test_overrides),
+		cmocka_unit_test(test_setting_range),
 		cmocka_unit_test(test_state_grows),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
