@@ -154,7 +154,6 @@ static void acc_job_done(int status, void *arg)
 	struct acc_worker *q = &AW[batch->worker];
 	bool mine = batch->worker == sip_worker_id && q->w;
 	acc_row *again = NULL, **again_tail = &again;
-	bool put_back = false;
 
 	q->inflight--;
 	for (acc_row *r = batch, *next; r; r = next) {
@@ -177,8 +176,8 @@ static void acc_job_done(int status, void *arg)
 			acc_row_free(r);
 		}
 	}
+	bool put_back = again != NULL;
 	if (again) {
-		put_back = true;
 		/* Back in front of the newer records, the oldest first. */
 		acc_row *rev = NULL;
 		while (again) {
