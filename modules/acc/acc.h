@@ -19,6 +19,12 @@
 #include "dialog/dialog.h"
 #include "sip/msg.h"
 
+/* The write queue's batches (acc_fn.c): a record waits at most
+ * ACC_FLUSH_MS from the first one queued, or until ACC_BATCH records
+ * wait, before they go to the database worker as one transaction. */
+#define ACC_BATCH         64
+#define ACC_FLUSH_MS      100
+
 enum acc_kind {
 	ACC_KIND_ACC,        /* table acc */
 	ACC_KIND_MISSED,     /* table missed_calls */

@@ -65,8 +65,6 @@ enum {
 #define ACC_F_TYPES (ACC_F_LOG | ACC_F_DB | ACC_F_RADIUS)
 
 #define ACC_INFLIGHT      32
-#define ACC_BATCH         64
-#define ACC_FLUSH_MS      100
 #define ACC_QUEUE_DEFAULT 10000
 #define ACC_RETRY_MS      1000
 

@@ -76,7 +76,8 @@ void sipt_stop(void);
 void sipt_clock_set(int64_t unix_time);
 
 /* Let ms milliseconds pass: the loop's clock (timers: retransmissions,
- * final-response timers, dialog timeouts) and the policy's wall clock
+ * final-response timers, dialog timeouts; the age of the credentials the
+ * auth module keeps, auth.cache_expire) and the policy's wall clock
  * when sipt_clock_set() set it, in steps of at most half a second with
  * the loop run at each, then sipt_run(). */
 void sipt_advance(uint64_t ms);
