@@ -12,28 +12,21 @@ e2e_build tests/e2e/settings_range.sip
 e2e_start_proxy "$PROXY" --db "sqlite:$E2E_TMP/range.db"
 e2e_wait_log "listening on udp:127.0.0.1:$PROXY" 20 "the proxy did not start listening"
 
-python3 - "$PROXY" >"$E2E_TMP/register.out" 2>&1 <<'PY' ||
-import re, socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", 0))
-s.settimeout(5)
-me = s.getsockname()[1]
-reg = ("REGISTER sip:127.0.0.1 SIP/2.0\r\n"
-       "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=z9hG4bK-range-1;rport\r\n"
-       "Max-Forwards: 70\r\nFrom: <sip:dave@127.0.0.1>;tag=r1\r\nTo: <sip:dave@127.0.0.1>\r\n"
-       "Call-ID: range-reg-1@127.0.0.1\r\nCSeq: 1 REGISTER\r\n"
-       "Contact: <sip:dave@127.0.0.1:%d>\r\nExpires: 100000\r\nContent-Length: 0\r\n\r\n"
-       % (me, me))
-s.sendto(reg.encode(), ("127.0.0.1", int(sys.argv[1])))
-ans = s.recv(65535).decode("latin-1")
-print(ans)
-m = re.search(r"^Contact:.*;expires=(\d+)", ans, re.M | re.I)
-sys.exit(0 if ans.startswith("SIP/2.0 200 ") and m and m.group(1) == "86400" else 1)
+python3 - "$E2E_SRC" "$PROXY" <<'PY' || e2e_fail "see the checks above"
+import sys
+sys.path.insert(0, sys.argv[1])
+import sip_phone as sp
+sp.setup(sys.argv[2], domain="127.0.0.1")
+dave = sp.bound()
+reg = sp.Request("REGISTER", "sip:127.0.0.1", dave, "dave@127.0.0.1", to="sip:dave@127.0.0.1",
+                 extra="Expires: 100000\r\n")
+reg.send()
+rs = [r for r in reg.replies(5.0) if r.startswith("SIP/2.0 200 ")]
+contact = sp.header(rs[0], "Contact") if rs else None
+sp.check("REGISTER granted registrar.max_expires's default",
+         contact is not None and contact.endswith(";expires=86400"), rs[:1])
+sys.exit(sp.result())
 PY
-{
-	cat "$E2E_TMP/register.out" >&2
-	e2e_fail "the REGISTER was not granted the default registrar.max_expires"
-}
 e2e_expect_proxy_alive
 
 log=$E2E_TMP/proxy.log
