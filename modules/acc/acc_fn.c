@@ -562,12 +562,7 @@ static unsigned acc_worker_destroy(void)
 
 static void acc_module_init(sip_timer_wheel *w)
 {
-	int64_t q = sipcc_setting_int("acc", "queue_max", ACC_QUEUE_DEFAULT);
-	if (q < 1 || q > 10000000) {
-		LOG_WARN("acc: queue_max = %lld is out of range; using %u", (long long)q,
-			 ACC_QUEUE_DEFAULT);
-		q = ACC_QUEUE_DEFAULT;
-	}
+	int64_t q = sipcc_setting_int_range("acc", "queue_max", ACC_QUEUE_DEFAULT, 1, 10000000);
 	A.up = false;
 	A.queue_max = (unsigned)q;
 	atomic_store(&A.written, 0);

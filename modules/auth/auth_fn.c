@@ -159,12 +159,9 @@ static void auth_module_init(sip_timer_wheel *w)
 {
 	proxy_set_credentials_filter(auth_creds_ours);
 	auth_wheel = w;
-	int64_t ne = sipcc_setting_int("auth", "nonce_expire", auth_conf.nonce_expire);
-	if (ne > 0 && ne <= INT32_MAX)
-		auth_conf.nonce_expire = (unsigned)ne;
-	else
-		LOG_WARN("auth: nonce_expire = %lld is out of range; using %u", (long long)ne,
-			 auth_conf.nonce_expire);
+	int64_t ne = sipcc_setting_int_range("auth", "nonce_expire", auth_conf.nonce_expire, 1,
+					     INT32_MAX);
+	auth_conf.nonce_expire = (unsigned)ne;
 	/* The compiler checked the list; a proxy built otherwise keeps MD5. */
 	const char *algs = sipcc_setting_str("auth", "algorithms", "MD5");
 	enum auth_alg a[AUTH_NALGS];

@@ -190,13 +190,8 @@ static void dlg_log_end(dlg *d, enum dlg_end_reason why, uint64_t ms, void *arg)
 
 static void dlg_module_init(sip_timer_wheel *w)
 {
-	int64_t t = sipcc_setting_int("dialog", "default_timeout", DLG_DEFAULT_TIMEOUT_S);
-	if (t < 1 || t > INT32_MAX) {
-		LOG_WARN("dialog: default_timeout = %lld is out of range; using %u",
-			 (long long)t, DLG_DEFAULT_TIMEOUT_S);
-		t = DLG_DEFAULT_TIMEOUT_S;
-	}
-	M.default_timeout = (uint32_t)t;
+	M.default_timeout = (uint32_t)sipcc_setting_int_range("dialog", "default_timeout",
+							      DLG_DEFAULT_TIMEOUT_S, 1, INT32_MAX);
 	if (dlg_layer_init(w, 12) != SIP_OK) {
 		LOG_ERR("dialog: cannot set up the dialog table");
 		return;

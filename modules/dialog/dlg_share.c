@@ -1167,12 +1167,7 @@ void dlg_share_init(void)
 			 "Redis only; each proxy keeps its own", be ? be : "not usable");
 		return;
 	}
-	int64_t ttl = sipcc_setting_int("dialog", "cluster_ttl", DLG_SHARE_TTL_S);
-	if (ttl < 3 || ttl > 86400) {
-		LOG_WARN("dialog: cluster_ttl = %lld is out of range; using %d", (long long)ttl,
-			 DLG_SHARE_TTL_S);
-		ttl = DLG_SHARE_TTL_S;
-	}
+	int64_t ttl = sipcc_setting_int_range("dialog", "cluster_ttl", DLG_SHARE_TTL_S, 3, 86400);
 	S.ttl_ms = (uint32_t)ttl * 1000;
 	S.beat_ms = S.ttl_ms / 3;
 	S.node = proxy_cluster_node();

@@ -589,21 +589,21 @@ static int64_t ds_inactive_stat(void)
 static void ds_module_init(sip_timer_wheel *w)
 {
 	ds_wheel = w;
-	int64_t v = sipcc_setting_int("dispatcher", "inactive_threshold", 3);
-	ds_hcfg.fails = v < 1 ? 1 : v > 1000 ? 1000 : (unsigned)v;
-	v = sipcc_setting_int("dispatcher", "active_threshold", 2);
-	ds_hcfg.oks = v < 1 ? 1 : v > 1000 ? 1000 : (unsigned)v;
+	int64_t v = sipcc_setting_int_range("dispatcher", "inactive_threshold", 3, 1, 1000);
+	ds_hcfg.fails = (unsigned)v;
+	v = sipcc_setting_int_range("dispatcher", "active_threshold", 2, 1, 1000);
+	ds_hcfg.oks = (unsigned)v;
 	ds_codes = sipcc_setting_str("dispatcher", "ping_reply_codes", "");
 	if (!sip_health_codes_valid(ds_codes)) {
 		LOG_ERR("dispatcher: ping_reply_codes '%s' is not a list of codes (\"403,404\","
 			" \"4xx\"): only 2xx answers a probe", ds_codes);
 		ds_codes = "";
 	}
-	ds_probing_mode = sipcc_setting_int("dispatcher", "probing_mode", 1) == 0 ? 0 : 1;
-	v = sipcc_setting_int("dispatcher", "ping_timeout", 3000);
-	ds_ping_timeout_ms = v < 10 ? 10 : v > 600000 ? 600000 : (unsigned)v;
-	v = sipcc_setting_int("dispatcher", "ping_interval", 10);
-	ds_ping_ms = v <= 0 ? 0 : v > 86400 ? 86400000u : (unsigned)v * 1000u;
+	ds_probing_mode = (int)sipcc_setting_int_range("dispatcher", "probing_mode", 1, 0, 1);
+	v = sipcc_setting_int_range("dispatcher", "ping_timeout", 3000, 10, 600000);
+	ds_ping_timeout_ms = (unsigned)v;
+	v = sipcc_setting_int_range("dispatcher", "ping_interval", 10, 0, 86400);
+	ds_ping_ms = (unsigned)v * 1000u;
 	if (sip_htable_init(&ds_nodes, 4) != SIP_OK)
 		LOG_ERR("dispatcher: out of memory");
 	ds_table_on_loaded(ds_health_sync);

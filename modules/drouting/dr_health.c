@@ -313,21 +313,21 @@ static int64_t dr_inactive_stat(void)
 void dr_health_init(sip_timer_wheel *w)
 {
 	dr_wheel = w;
-	int64_t v = sipcc_setting_int("drouting", "inactive_threshold", 3);
-	dr_hcfg.fails = v < 1 ? 1 : v > 1000 ? 1000 : (unsigned)v;
-	v = sipcc_setting_int("drouting", "active_threshold", 2);
-	dr_hcfg.oks = v < 1 ? 1 : v > 1000 ? 1000 : (unsigned)v;
+	int64_t v = sipcc_setting_int_range("drouting", "inactive_threshold", 3, 1, 1000);
+	dr_hcfg.fails = (unsigned)v;
+	v = sipcc_setting_int_range("drouting", "active_threshold", 2, 1, 1000);
+	dr_hcfg.oks = (unsigned)v;
 	dr_codes = sipcc_setting_str("drouting", "ping_reply_codes", "");
 	if (!sip_health_codes_valid(dr_codes)) {
 		LOG_ERR("drouting: ping_reply_codes '%s' is not a list of codes (\"403,404\","
 			" \"4xx\"): only 2xx answers a probe", dr_codes);
 		dr_codes = "";
 	}
-	dr_probing_mode = sipcc_setting_int("drouting", "probing_mode", 0) == 1 ? 1 : 0;
-	v = sipcc_setting_int("drouting", "ping_timeout", 3000);
-	dr_ping_timeout_ms = v < 10 ? 10 : v > 600000 ? 600000 : (unsigned)v;
-	v = sipcc_setting_int("drouting", "ping_interval", 10);
-	dr_ping_ms = v <= 0 ? 0 : v > 86400 ? 86400000u : (unsigned)v * 1000u;
+	dr_probing_mode = (int)sipcc_setting_int_range("drouting", "probing_mode", 0, 0, 1);
+	v = sipcc_setting_int_range("drouting", "ping_timeout", 3000, 10, 600000);
+	dr_ping_timeout_ms = (unsigned)v;
+	v = sipcc_setting_int_range("drouting", "ping_interval", 10, 0, 86400);
+	dr_ping_ms = (unsigned)v * 1000u;
 	if (sip_htable_init(&dr_nodes, 4) != SIP_OK)
 		LOG_ERR("drouting: out of memory");
 	dr_table_on_loaded(dr_health_sync);

@@ -260,23 +260,14 @@ int64_t sipcc_fn_json_has(struct sip_ctx *ctx, const char *json, size_t json_len
 	       != HTTP_JSON_NONE;
 }
 
-static unsigned http_setting(const char *key, unsigned dflt, unsigned min, unsigned max)
-{
-	int64_t v = sipcc_setting_int("http", key, dflt);
-	if (v < min || v > max) {
-		LOG_WARN("http: %s = %lld is out of range (%u to %u); using %u", key, (long long)v,
-			 min, max, dflt);
-		return dflt;
-	}
-	return (unsigned)v;
-}
-
 static void http_module_init(sip_timer_wheel *w)
 {
-	HF.timeout_ms = http_setting("timeout", 2000, 1, 3600000);
-	HF.connect_ms = http_setting("connect_timeout", 1000, 1, 3600000);
-	HF.max_body = http_setting("max_body", 65536, 0, 64u << 20);
-	http_client_set_max(http_setting("max_requests", 512, 1, 100000));
+	HF.timeout_ms = (unsigned)sipcc_setting_int_range("http", "timeout", 2000, 1, 3600000);
+	HF.connect_ms = (unsigned)sipcc_setting_int_range("http", "connect_timeout", 1000, 1,
+							  3600000);
+	HF.max_body = (unsigned)sipcc_setting_int_range("http", "max_body", 65536, 0, 64u << 20);
+	int64_t max = sipcc_setting_int_range("http", "max_requests", 512, 1, 100000);
+	http_client_set_max((unsigned)max);
 	sip_stat_counter("http.requests", &HF.requests);
 	sip_stat_counter("http.answered", &HF.answered);
 	sip_stat_counter("http.timeouts", &HF.timeouts);

@@ -55,14 +55,8 @@ static void nat_on_ping(sip_timer *tm, void *arg)
 
 static void nat_module_init(sip_timer_wheel *w)
 {
-	int64_t v = sipcc_setting_int("nat", "ping_interval", 0);
-	if (v < 0 || v > 3600) {
-		LOG_WARN("nat: ping_interval = %lld is out of range (0..3600); no keep-alive",
-			 (long long)v);
-		v = 0;
-	}
 	N.w = w;
-	N.interval_s = (unsigned)v;
+	N.interval_s = (unsigned)sipcc_setting_int_range("nat", "ping_interval", 0, 0, 3600);
 	sip_timer_init(&N.tm, nat_on_ping, NULL);
 	if (N.interval_s && proxy_module_api("registrar"))
 		sip_timer_add(w, &N.tm, (uint64_t)N.interval_s * 1000u);

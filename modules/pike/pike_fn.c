@@ -384,7 +384,8 @@ static void pike_on_sync(void)
 }
 
 /* Settings out of range are brought into it with a warning, rather than
- * refusing to start. */
+ * refusing to start. Not sipcc_setting_int_range: the nearest bound keeps
+ * what the operator meant (a stricter or looser limit), the default may not. */
 static int64_t pike_setting(const char *key, int64_t dflt, int64_t lo, int64_t hi)
 {
 	int64_t v = sipcc_setting_int("pike", key, dflt);

@@ -322,12 +322,7 @@ static void rl_module_init(sip_timer_wheel *w)
 		LOG_WARN("ratelimit: unknown ratelimit.algorithm '%s'; using TAILDROP", a);
 		R.algo = RL_ALGO_TAILDROP;
 	}
-	int64_t max = sipcc_setting_int("ratelimit", "max_pipes", 10000);
-	if (max < 1 || max > 16777216) {
-		LOG_WARN("ratelimit: ratelimit.max_pipes = %lld is out of 1..16777216; using 10000",
-			 (long long)max);
-		max = 10000;
-	}
+	int64_t max = sipcc_setting_int_range("ratelimit", "max_pipes", 10000, 1, 16777216);
 	if (rl_table_init(&R.t, (uint32_t)max, sip_loop_clock_ms() ^ (uint64_t)(uintptr_t)&R) != SIP_OK) {
 		LOG_ERR("ratelimit: out of memory; every request passes rl_check()");
 		return;
@@ -338,12 +333,7 @@ static void rl_module_init(sip_timer_wheel *w)
 	sip_stat_counter("ratelimit.refused", &R.refused);
 	const char *store = proxy_store_configured() ? proxy_store_backend() : NULL;
 	if (store && strcmp(store, "redis") == 0) {
-		int64_t ms = sipcc_setting_int("ratelimit", "sync_interval", 100);
-		if (ms < 10 || ms > 1000) {
-			LOG_WARN("ratelimit: ratelimit.sync_interval = %lld is out of 10..1000; using 100",
-				 (long long)ms);
-			ms = 100;
-		}
+		int64_t ms = sipcc_setting_int_range("ratelimit", "sync_interval", 100, 10, 1000);
 		R.cluster = true;
 		R.sync.outage = (struct proxy_store_outage){
 			.down_pre = "ratelimit: the cluster store is unavailable (",

@@ -54,12 +54,7 @@ static void reg_on_db_ready(db *d)
  * 0..2^31-1 keeps dflt. */
 static unsigned reg_setting(const char *key, unsigned dflt)
 {
-	int64_t v = sipcc_setting_int("registrar", key, dflt);
-	if (v < 0 || v > INT32_MAX) {
-		LOG_WARN("registrar: %s = %lld is out of range; using %u", key, (long long)v, dflt);
-		return dflt;
-	}
-	return (unsigned)v;
+	return (unsigned)sipcc_setting_int_range("registrar", key, dflt, 0, INT32_MAX);
 }
 
 /* A binding changed: the policy's event routes for it run (later, from

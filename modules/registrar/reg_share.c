@@ -243,12 +243,7 @@ void reg_share_init(sip_timer_wheel *w)
 {
 	const char *be = proxy_store_backend();
 	bool redis = be && strcmp(be, "redis") == 0;
-	int64_t v = sipcc_setting_int("registrar", "cluster_sync", 60);
-	if (v < 0 || v > 86400) {
-		LOG_WARN("registrar: cluster_sync = %lld is out of range (0..86400); using 60",
-			 (long long)v);
-		v = 60;
-	}
+	int64_t v = sipcc_setting_int_range("registrar", "cluster_sync", 60, 0, 86400);
 	memset(&S, 0, sizeof S);
 	S.on = true;
 	S.sync_s = (unsigned)v;

@@ -209,16 +209,6 @@ static void rtpe_check_stop(void)
 	rtpe_check_w = NULL;
 }
 
-static unsigned rtpe_setting(const char *key, unsigned dflt, unsigned max)
-{
-	int64_t v = sipcc_setting_int("rtpengine", key, dflt);
-	if (v < 0 || v > (int64_t)max) {
-		LOG_WARN("rtpengine: %s = %lld is out of range; using %u", key, (long long)v, dflt);
-		return dflt;
-	}
-	return (unsigned)v;
-}
-
 static void rtpe_module_init(sip_timer_wheel *w)
 {
 	const char *s = sipcc_setting_str("rtpengine", "socket", rtpe_conf.socket);
@@ -226,15 +216,17 @@ static void rtpe_module_init(sip_timer_wheel *w)
 		memmove(rtpe_conf.socket, s, strlen(s) + 1);
 	else
 		LOG_WARN("rtpengine: socket '%s' is too long; using %s", s, rtpe_conf.socket);
-	rtpe_conf.timeout_ms = rtpe_setting("timeout", rtpe_conf.timeout_ms, 60000);
-	if (!rtpe_conf.timeout_ms)
-		rtpe_conf.timeout_ms = 1;
-	rtpe_conf.retries = rtpe_setting("retries", rtpe_conf.retries, 10);
-	rtpe_conf.disable_s = rtpe_setting("disable_time", rtpe_conf.disable_s, 3600);
+	rtpe_conf.timeout_ms = (unsigned)sipcc_setting_int_range("rtpengine", "timeout",
+								 rtpe_conf.timeout_ms, 1, 60000);
+	rtpe_conf.retries = (unsigned)sipcc_setting_int_range("rtpengine", "retries",
+							      rtpe_conf.retries, 0, 10);
+	rtpe_conf.disable_s = (unsigned)sipcc_setting_int_range("rtpengine", "disable_time",
+								rtpe_conf.disable_s, 0, 3600);
 	if (rtpe_open() == SIP_OK)
 		LOG_NOTICE("rtpengine: media relay at %s", rtpe_conf.socket);
 	rtpe_use_loop(proxy_host_loop(), w);
-	rtpe_media_check_s = rtpe_setting("media_check", 10, 86400);
+	rtpe_media_check_s = (unsigned)sipcc_setting_int_range("rtpengine", "media_check", 10, 0,
+							       86400);
 	rtpe_dlgs_api = proxy_module_api("dialog");
 	static const struct dlg_callbacks cb = { .on_end = rtpe_on_dlg_end };
 	if (dlg_callbacks_add(&cb) != SIP_OK)

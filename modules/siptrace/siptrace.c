@@ -275,8 +275,8 @@ static void siptrace_init(sip_timer_wheel *w)
 	T.w = w;
 	const char *srv = sipcc_setting_str("siptrace", "hep_server", "");
 	T.all = sipcc_setting_int("siptrace", "trace_all", 0) != 0;
-	int64_t id = sipcc_setting_int("siptrace", "capture_id", 1);
-	T.capture_id = id < 0 || id > UINT32_MAX ? 1 : (uint32_t)id;
+	int64_t id = sipcc_setting_int_range("siptrace", "capture_id", 1, 0, UINT32_MAX);
+	T.capture_id = (uint32_t)id;
 	const char *key = sipcc_setting_str("siptrace", "auth_key", "");
 	T.auth_key = sip_str_make(key, strlen(key));
 	int64_t fr = sipcc_setting_int("tm", "fr_inv_timer", 180000);

@@ -251,22 +251,12 @@ static void sst_dlg_end(dlg *d, enum dlg_end_reason why, uint64_t ms, void *arg)
 static void sst_module_init(sip_timer_wheel *w)
 {
 	(void)w;
-	int64_t v = sipcc_setting_int("sst", "min_se", SST_MIN_SE_DEFAULT);
-	if (v < 1 || v > SST_MAX_SE) {
-		LOG_WARN("sst: min_se = %lld is outside 1..%u; using %u", (long long)v, SST_MAX_SE,
-			 SST_MIN_SE_DEFAULT);
-		v = SST_MIN_SE_DEFAULT;
-	} else if (v < SST_MIN_SE_DEFAULT) {
+	int64_t v = sipcc_setting_int_range("sst", "min_se", SST_MIN_SE_DEFAULT, 1, SST_MAX_SE);
+	if (v < SST_MIN_SE_DEFAULT)
 		LOG_WARN("sst: min_se = %lld is below the %u of RFC 4028 (a test set-up?)",
 			 (long long)v, SST_MIN_SE_DEFAULT);
-	}
 	M.min_se = (uint32_t)v;
-	v = sipcc_setting_int("sst", "interval", 1800);
-	if (v < 0 || v > SST_MAX_SE) {
-		LOG_WARN("sst: interval = %lld is outside 0..%u; using 1800", (long long)v, SST_MAX_SE);
-		v = 1800;
-	}
-	M.interval = (uint32_t)v;
+	M.interval = (uint32_t)sipcc_setting_int_range("sst", "interval", 1800, 0, SST_MAX_SE);
 	M.dlgs = proxy_module_api("dialog");
 	static const struct dlg_callbacks cb = { .on_end = sst_dlg_end };
 	if (!M.dlgs || dlg_callbacks_add(&cb) != SIP_OK) {

@@ -409,9 +409,9 @@ static void reg_db_ready(db *d)
 void uac_reg_init(sip_timer_wheel *w)
 {
 	R.w = w;
-	R.retry_s = (int)sipcc_setting_int("uac", "reg_retry", 30);
-	R.retry_max_s = (int)sipcc_setting_int("uac", "reg_retry_max", 600);
-	R.timeout_s = (int)sipcc_setting_int("uac", "reg_timeout", 10);
+	R.retry_s = (int)sipcc_setting_int_range("uac", "reg_retry", 30, 1, 86400);
+	R.retry_max_s = (int)sipcc_setting_int_range("uac", "reg_retry_max", 600, 1, 86400);
+	R.timeout_s = (int)sipcc_setting_int_range("uac", "reg_timeout", 10, 0, 3600);
 	uac_trunk_on_loaded = reg_sync;
 	proxy_db_want(reg_db_ready);
 	proxy_ctl_register("trunk status", "", "the registrations with the trunks and their state",

@@ -255,6 +255,7 @@ int proxy_dns_init(sip_loop *loop, const char *server)
 	int64_t ttl = sipcc_setting_int("dns", "cache_ttl", 60);
 	struct sip_res_conf conf;
 
+	/* Out of range stops the proxy at start-up, as a limit does (limits.c). */
 	if (timeout < 100 || timeout > 30000) {
 		LOG_ERR("setting dns.timeout = %lld is out of range (100..30000)", (long long)timeout);
 		return SIP_EINVAL;

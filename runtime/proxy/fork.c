@@ -30,22 +30,13 @@ struct proxy_fork *proxy_fork(struct sip_ctx *ctx)
 	return ctx->fork;
 }
 
-/* A tm.KEY setting in milliseconds; out of range keeps 0 (the RFC value). */
-static uint32_t fork_setting(const char *key, int64_t dflt)
-{
-	int64_t v = sipcc_setting_int("tm", key, dflt);
-	if (v <= 0 || v > FORK_FR_MAX) {
-		LOG_WARN("tm: %s = %lld is out of range (1..%d ms); using %lld", key, (long long)v,
-			 FORK_FR_MAX, (long long)dflt);
-		return 0;
-	}
-	return (uint32_t)v;
-}
-
+/* The tm.fr_timer and tm.fr_inv_timer settings in milliseconds; out of
+ * range keeps the RFC value (the default). */
 void proxy_fork_init(void)
 {
-	txn_set_timers(fork_setting("fr_timer", 64 * TXN_T1),
-		       fork_setting("fr_inv_timer", TXN_TIMER_C));
+	int64_t fr = sipcc_setting_int_range("tm", "fr_timer", 64 * TXN_T1, 1, FORK_FR_MAX);
+	int64_t fr_inv = sipcc_setting_int_range("tm", "fr_inv_timer", TXN_TIMER_C, 1, FORK_FR_MAX);
+	txn_set_timers((uint32_t)fr, (uint32_t)fr_inv);
 }
 
 void proxy_fork_begin(struct sip_ctx *ctx)

@@ -7,7 +7,9 @@
 #include "proxy/settings.h"
 #include "sip/msg.h"
 
-/* MODULE.KEY as an int in lo..hi; false (logged) when outside. */
+/* MODULE.KEY as an int in lo..hi; false (logged) when outside. Not
+ * sipcc_setting_int_range: a limit out of range stops the proxy at start-up
+ * (tests/e2e/limits.sh) rather than running with a default. */
 static bool limit_get(const char *module, const char *key, int64_t dflt, int64_t lo, int64_t hi,
 		      int64_t *out)
 {

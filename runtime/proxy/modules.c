@@ -384,12 +384,8 @@ static int proxy_db_cache_submit(db_job_run run, db_job_done done, void *arg)
 
 int proxy_db_cache_serve(db_cache *c, const char *module)
 {
-	int64_t s = sipcc_setting_int(module, "reload_interval", PROXY_DB_CACHE_INTERVAL_S);
-	if (s < 0 || s > 86400) {
-		LOG_WARN("%s.reload_interval = %lld is out of range (0..86400 seconds); using %d",
-			 module, (long long)s, PROXY_DB_CACHE_INTERVAL_S);
-		s = PROXY_DB_CACHE_INTERVAL_S;
-	}
+	int64_t s = sipcc_setting_int_range(module, "reload_interval", PROXY_DB_CACHE_INTERVAL_S, 0,
+					    86400);
 	if (M.n_caches == PROXY_DB_MAX_CACHES)
 		return SIP_ELIMIT;
 	M.cache_module[M.n_caches] = module;
@@ -812,12 +808,8 @@ int proxy_modules_init(sip_timer_wheel *w, const char *url)
 	M.w = w;
 	sip_timer_init(&M.retry, proxy_db_try, NULL);
 	sip_timer_init(&M.change_tm, proxy_db_change_tick, NULL);
-	int64_t cms = sipcc_setting_int("db", "change_interval", PROXY_DB_CHANGE_MS);
-	if (cms < 0 || cms > 3600000) {
-		LOG_WARN("db.change_interval = %lld is out of range (0..3600000 ms); using %d",
-			 (long long)cms, PROXY_DB_CHANGE_MS);
-		cms = PROXY_DB_CHANGE_MS;
-	}
+	int64_t cms = sipcc_setting_int_range("db", "change_interval", PROXY_DB_CHANGE_MS, 0,
+					      3600000);
 	M.change_ms = (unsigned)cms;
 	for (unsigned i = 0; i < MOD.n; i++)
 		if (MOD.v[i]->init)

@@ -66,6 +66,9 @@ EXTRA_DIST += tests/e2e/ipv6.sip
 # Limits from the policy (limits.*, tcp.*), each hit and logged.
 E2E_TESTS += tests/e2e/limits.sh
 EXTRA_DIST += tests/e2e/limits.sip
+# Module settings out of range: logged, the default used instead.
+E2E_TESTS += tests/e2e/settings_range.sh
+EXTRA_DIST += tests/e2e/settings_range.sip
 # SIP over WebSocket (ws and wss) with a Python WebSocket client.
 E2E_TESTS += tests/e2e/ws.sh
 EXTRA_DIST += tests/e2e/ws_peer.py

@@ -218,7 +218,7 @@ static void test_settings(void **state)
 	sipcc_reg_setting("tm", "fr_inv_timer", NULL, -3);
 	proxy_fork_init();
 	assert_int_equal(txn_L.fr_ms, 1500);
-	assert_int_equal(txn_L.fr_inv_ms, 0);
+	assert_int_equal(txn_L.fr_inv_ms, 180000);
 	sipcc_reg_setting("tm", "fr_timer", NULL, 32000);
 	sipcc_reg_setting("tm", "fr_inv_timer", NULL, 180000);
 	proxy_fork_init();
