@@ -74,6 +74,38 @@ static void dlg_set_cur(struct sip_ctx *ctx, dlg *d)
 
 /* ---- proxy hooks ---- */
 
+/* Side s of d has a new target (RFC 3261 §12.2.1.2): a Contact sent in
+ * a target refresh request or its 2xx. Without a route set towards it the
+ * side is this proxy's neighbour, and the next hop of what the proxy sends
+ * it (BYEs, probes) is where that message came from, src on sock: the
+ * side moved, or, behind a NAT, its public address for the private
+ * Contact (as when the dialog began, dlg_learn_caller). */
+static void dlg_retarget(dlg *d, enum dlg_side s, sip_str target, const sip_addr *src,
+			 const sip_socket *sock)
+{
+	if (!target.len)
+		return;
+	char buf[160];
+	sip_str hop = SIP_STR_NULL;
+	if (!d->leg[s].routes.len && src && sock)
+		hop = dlg_addr_uri(src, sock, buf, sizeof buf);
+	if (sip_str_eq(target, d->leg[s].target) && (!hop.len || sip_str_eq(hop, d->leg[s].next_hop)))
+		return;
+	dlg_set_leg(d, s, target, SIP_STR_NULL, hop);
+	dlg_share_changed(d);
+}
+
+/* What in-dialog request ctx from side s says about it: its CSeq, and a
+ * re-INVITE's or UPDATE's Contact is its new target. */
+static void dlg_seen_request(struct sip_ctx *ctx, dlg *d, enum dlg_side s)
+{
+	sip_msg *m = ctx->msg;
+	if (m->method != SIP_METHOD_ACK && m->method != SIP_METHOD_CANCEL)
+		dlg_seen_cseq(d, s, m->cseq.num);
+	if (m->method == SIP_METHOD_INVITE || m->method == SIP_METHOD_UPDATE)
+		dlg_retarget(d, s, dlg_contact_uri(m), ctx->sock ? &ctx->src : NULL, ctx->sock);
+}
+
 /* An in-dialog request: find its dialog before the policy routes it, and
  * keep what it says about its sender (its CSeq; a re-INVITE's or
  * UPDATE's Contact is the sender's new target). */
@@ -89,14 +121,7 @@ static void hook_request(struct sip_ctx *ctx)
 	dlg_set_cur(ctx, d);
 	if (!d)
 		return;
-	sip_msg *m = ctx->msg;
-	enum dlg_side s = from_caller ? DLG_CALLER : DLG_CALLEE;
-	if (m->method != SIP_METHOD_ACK && m->method != SIP_METHOD_CANCEL)
-		dlg_seen_cseq(d, s, m->cseq.num);
-	if (m->method == SIP_METHOD_INVITE || m->method == SIP_METHOD_UPDATE) {
-		dlg_set_leg(d, s, dlg_contact_uri(m), SIP_STR_NULL, SIP_STR_NULL);
-		dlg_share_changed(d);
-	}
+	dlg_seen_request(ctx, d, from_caller ? DLG_CALLER : DLG_CALLEE);
 }
 
 /* After the request route: the request's transaction belongs to the
@@ -126,11 +151,34 @@ static void hook_routed(struct sip_ctx *ctx)
 	}
 }
 
+/* A 2xx to a target refresh request inside the dialog (a re-INVITE, an
+ * UPDATE): its Contact is the answering side's new target (RFC 3261
+ * §12.2.1.2, RFC 3311 §5.1), where the BYEs and keep-alive probes the
+ * proxy sends itself go from then on; the request's Contact was the
+ * sender's (hook_request). The answering side is the one the request was
+ * sent to: the callee when it came from the caller (its From tag is the
+ * caller's). Only requests inside the dialog (their To had a tag): the
+ * 2xx of the INVITE that creates it is dlg_learn_callee()'s. */
+static void dlg_refresh_answerer(dlg *d, const txn *s, sip_msg *resp)
+{
+	enum sip_method m = resp->cseq.method;
+	if (d->state == DLG_ENDED || !s->rh.to_has_tag ||
+	    (m != SIP_METHOD_INVITE && m != SIP_METHOD_UPDATE))
+		return;
+	enum dlg_side answerer = sip_str_eq(resp->from_tag, d->caller_tag) ? DLG_CALLEE : DLG_CALLER;
+	sip_addr src;
+	sip_socket *sock = NULL;
+	bool known = proxy_reply_source(resp, &src, &sock);
+	dlg_retarget(d, answerer, dlg_contact_uri(resp), known ? &src : NULL, sock);
+}
+
 /* Provisional and 2xx replies to the INVITE move the dialog on; negative
  * ones wait for the final response (a failure route may re-route). */
 static void hook_reply(txn *s, sip_msg *resp)
 {
 	dlg *d = dlg_of_txn(s);
+	if (d && resp->status >= 200 && resp->status < 300)
+		dlg_refresh_answerer(d, s, resp);
 	if (!d || !s->is_invite || resp->cseq.method != SIP_METHOD_INVITE || resp->status >= 300)
 		return;
 	if (d->state == DLG_CONFIRMED || resp->to_tag.len == 0)
@@ -365,12 +413,7 @@ int64_t sipcc_fn_dlg_restore(struct sip_ctx *ctx)
 	dlg_set_cur(ctx, d);
 	if (ctx->txn && !dlg_of_txn(ctx->txn))
 		dlg_bind(ctx->txn, d);
-	bool from_caller = sip_str_eq(d->caller_tag, m->from_tag);
-	enum dlg_side s = from_caller ? DLG_CALLER : DLG_CALLEE;
-	if (m->method != SIP_METHOD_ACK && m->method != SIP_METHOD_CANCEL)
-		dlg_seen_cseq(d, s, m->cseq.num);
-	if (m->method == SIP_METHOD_INVITE || m->method == SIP_METHOD_UPDATE)
-		dlg_set_leg(d, s, dlg_contact_uri(m), SIP_STR_NULL, SIP_STR_NULL);
+	dlg_seen_request(ctx, d, sip_str_eq(d->caller_tag, m->from_tag) ? DLG_CALLER : DLG_CALLEE);
 	return 1;
 }
 

@@ -87,9 +87,7 @@ static sip_str rr_routes(sip_arena *a, sip_naddr **v, int from, int to, int step
 	return buf_str(&b);
 }
 
-/* "sip:IP:PORT;transport=T" for address a on socket sock's transport,
- * in buf; an empty str when it does not fit. */
-static sip_str addr_uri(const sip_addr *a, const sip_socket *sock, char *buf, size_t sz)
+sip_str dlg_addr_uri(const sip_addr *a, const sip_socket *sock, char *buf, size_t sz)
 {
 	char ip[64];
 	sip_addr_ip(a, ip, sizeof ip);
@@ -112,7 +110,7 @@ void dlg_learn_caller(dlg *d, struct sip_ctx *ctx)
 	d->rr_upstream = (uint16_t)n;
 	char hop[160];
 	if (!first.len && ctx->sock)
-		first = addr_uri(&ctx->src, ctx->sock, hop, sizeof hop);
+		first = dlg_addr_uri(&ctx->src, ctx->sock, hop, sizeof hop);
 	sip_hdr *from = m->first[SIP_HDR_FROM];
 	if (from)
 		dlg_set_caller_from(d, from->body);
@@ -144,7 +142,7 @@ void dlg_learn_callee(dlg *d, txn *s, sip_msg *resp)
 	for (unsigned i = 0; !first.len && resp->via1 && i < s->n_branches; i++) {
 		const txn *c = s->branches[i];
 		if (c && c->sock && sip_str_eq(c->branch, resp->via1->branch))
-			first = addr_uri(&c->peer, c->sock, hop, sizeof hop);
+			first = dlg_addr_uri(&c->peer, c->sock, hop, sizeof hop);
 	}
 	sip_hdr *to = resp->first[SIP_HDR_TO];
 	if (to)

@@ -14,6 +14,9 @@ void dlg_ctl_init(void);
 /* dlg_hangup.c: what the proxy sends in a dialog on its own. */
 /* The URI of m's Contact, "" when none. */
 sip_str dlg_contact_uri(sip_msg *m);
+/* "sip:IP:PORT;transport=T" for address a on socket sock's transport,
+ * in buf; an empty str when it does not fit. */
+sip_str dlg_addr_uri(const sip_addr *a, const sip_socket *sock, char *buf, size_t sz);
 /* Keep how to reach the caller, from the initial INVITE ctx routes. */
 void dlg_learn_caller(dlg *d, struct sip_ctx *ctx);
 /* Keep how to reach the callee, from the 2xx resp to server transaction

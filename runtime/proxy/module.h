@@ -105,6 +105,10 @@ void **proxy_txn_slot(txn *s, const sipcc_module *m);
  * state, as they see the policy's AVPs. */
 void **proxy_call_slot(struct sip_ctx *ctx, const sipcc_module *m, sip_arena **a);
 
+/* Where reply resp came from, in a reply hook (while the receive path
+ * handles it): false for any other message. */
+bool proxy_reply_source(const sip_msg *resp, sip_addr *src, sip_socket **sock);
+
 /* The api of module name when the policy uses it, else NULL. */
 const void *proxy_module_api(const char *name);
 

@@ -33,6 +33,11 @@ static SIP_PER_WORKER struct {
 	struct proxy_mctx *cur;     /* the one the receive path uses */
 	struct proxy_mctx *pool, *waiting;
 	unsigned npool, nwaiting;
+	/* While rx_response() runs: the reply it handles and where it came
+	 * from (proxy_reply_source). */
+	const sip_msg *rx_resp;
+	const sip_addr *rx_src;
+	sip_socket *rx_sock;
 } P;
 
 static bool proxy_on_reply(txn *s, txn *c, sip_msg *resp);
@@ -517,10 +522,24 @@ void proxy_receive(sip_socket *sock, const sip_addr *src, char *buf, size_t len,
 			reject(m, sock, src, code, rc == SIP_EPARSE ? why : NULL, SIP_STR_NULL);
 		return;
 	}
-	if (m->is_request)
+	if (m->is_request) {
 		rx_request(mc, sock, src);
-	else
-		rx_response(m, sock);
+		return;
+	}
+	P.rx_resp = m;
+	P.rx_src = src;
+	P.rx_sock = sock;
+	rx_response(m, sock);
+	P.rx_resp = NULL;
+}
+
+bool proxy_reply_source(const sip_msg *resp, sip_addr *src, sip_socket **sock)
+{
+	if (!resp || resp != P.rx_resp)
+		return false;
+	*src = *P.rx_src;
+	*sock = P.rx_sock;
+	return true;
 }
 
 /* ---- waiting requests (proxy.h) ---- */

@@ -297,9 +297,10 @@ EXTRA_DIST += tests/e2e/trunk_replace.sip tests/e2e/trunk_replace_caller.xml tes
 # Calls the proxy ends itself: BYE to both sides when the lifetime runs
 # out, on "dlg end" and dlg_end_dlg(); keep-alive OPTIONS that end a call
 # whose callee is gone; the CDR says why and by whom. Dialog profiles
-# limiting concurrent calls per caller.
-E2E_TESTS += tests/e2e/dlg_end.sh tests/e2e/dlg_profile.sh
-EXTRA_DIST += tests/e2e/dlg_end.sip tests/e2e/uac_wait_bye.xml tests/e2e/uas_wait_bye.xml \
+# limiting concurrent calls per caller. The BYEs go where a re-INVITE or
+# an UPDATE moved each side.
+E2E_TESTS += tests/e2e/dlg_end.sh tests/e2e/dlg_profile.sh tests/e2e/dlg_target.sh
+EXTRA_DIST += tests/e2e/dlg_target.py tests/e2e/dlg_end.sip tests/e2e/uac_wait_bye.xml tests/e2e/uas_wait_bye.xml \
 	tests/e2e/uac_info_end.xml tests/e2e/uac_ka.xml tests/e2e/uas_ka_481.xml \
 	tests/e2e/uas_ka_silent.xml tests/e2e/dlg_profile.sip tests/e2e/uac_caller.xml \
 	tests/e2e/uac_caller_busy.xml tests/e2e/uac_auth_wait_bye.xml tests/e2e/uac_auth_busy.xml
