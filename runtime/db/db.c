@@ -544,7 +544,12 @@ static db_value *db_slot(db_stmt *st, int idx)
 		st->vals = v;
 		st->nvals = idx;
 	}
-	db_stmt_stop(st);
+	/* A statement still stepping through rows ends here; one that is not
+	 * is reset by db_step before its parameters go to the backend
+	 * (resetting it at each parameter cleared all of SQLite's bindings
+	 * each time: 14 times a write of the registrar's 14-column upsert). */
+	if (st->active || st->row)
+		db_stmt_stop(st);
 	return &st->vals[idx - 1];
 }
 
