@@ -32,6 +32,7 @@
 #include "db/db_worker.h"
 #include "net/loop.h"
 #include "proxy/host.h"
+#include "test/tmpdb.h"
 
 extern sipcc_module sipcc_module_acc;
 
@@ -157,12 +158,7 @@ static int group_teardown(void **state)
 	db_close(rd);
 	sip_loop_destroy(&loop);
 	sip_arena_destroy(&ar);
-	char p[300];
-	unlink(path);
-	snprintf(p, sizeof p, "%s-wal", path);
-	unlink(p);
-	snprintf(p, sizeof p, "%s-shm", path);
-	unlink(p);
+	sipt_sqlite_unlink(path);
 	return 0;
 }
 

@@ -30,12 +30,8 @@ tests_modules_auth_test_auth_nocache_DEPENDENCIES = tests/modules/auth/auth_noca
 	libsiprt_test.a libsiprt.a
 tests/modules/auth/auth_expire.$(OBJEXT): $(srcdir)/tests/modules/auth/auth_expire.sip \
 		sipcc$(EXEEXT) share/stdlib/.stamp
-	$(AM_V_GEN)$(MKDIR_P) tests/modules/auth && \
-	SIPCC_STDLIB='$(BUILD_STDLIB)' ./sipcc$(EXEEXT) build -c -O1 \
-		$(srcdir)/tests/modules/auth/auth_expire.sip -o $@
+	$(SIPT_POLICY_BUILD) $(srcdir)/tests/modules/auth/auth_expire.sip -o $@
 tests/modules/auth/auth_nocache.$(OBJEXT): $(srcdir)/tests/modules/auth/auth_nocache.sip \
 		sipcc$(EXEEXT) share/stdlib/.stamp
-	$(AM_V_GEN)$(MKDIR_P) tests/modules/auth && \
-	SIPCC_STDLIB='$(BUILD_STDLIB)' ./sipcc$(EXEEXT) build -c -O1 \
-		$(srcdir)/tests/modules/auth/auth_nocache.sip -o $@
+	$(SIPT_POLICY_BUILD) $(srcdir)/tests/modules/auth/auth_nocache.sip -o $@
 CLEANFILES += tests/modules/auth/auth_expire.$(OBJEXT) tests/modules/auth/auth_nocache.$(OBJEXT)

@@ -37,6 +37,7 @@
 #include "proxy/settings.h"
 #include "test/sipt.h"
 #include "uac/uac.h"
+#include "test/tmpdb.h"
 
 static char db_path[256], db_url[300];
 static int64_t keep_s;           /* the policy's auth.cache_expire */
@@ -152,12 +153,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	sipt_stop();
-	char p[300];
-	unlink(db_path);
-	snprintf(p, sizeof p, "%s-wal", db_path);
-	unlink(p);
-	snprintf(p, sizeof p, "%s-shm", db_path);
-	unlink(p);
+	sipt_sqlite_unlink(db_path);
 	return 0;
 }
 

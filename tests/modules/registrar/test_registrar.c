@@ -21,6 +21,7 @@
 #include "core/status.h"
 #include "core/timer.h"
 #include "registrar/registrar.h"
+#include "test/tmpdb.h"
 
 #define NOW 1700000000
 #define AOR SIP_STR_LIT("alice@example.com")
@@ -247,15 +248,8 @@ static db *tmp_db_open(char *path, char *url, size_t n)
 /* Close d and remove its files (the WAL ones too). */
 static void tmp_db_close(db *d, const char *path)
 {
-	char side[80];
 	db_close(d);
-	if (!path[0])
-		return;
-	unlink(path);
-	snprintf(side, sizeof side, "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof side, "%s-shm", path);
-	unlink(side);
+	sipt_sqlite_unlink(path);
 }
 
 static void test_write_through_and_reload(void **state)

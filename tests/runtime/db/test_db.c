@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "db/db.h"
+#include "test/tmpdb.h"
 
 static char db_url[4096];
 static char sqlite_path[256];
@@ -782,13 +783,6 @@ int main(void)
 	}
 	failed = cmocka_run_group_tests_name(url && *url ? "db (DB_URL)" : "db (sqlite)", tests,
 					     NULL, NULL);
-	if (sqlite_path[0]) {
-		char side[300];
-		unlink(sqlite_path);
-		snprintf(side, sizeof(side), "%s-wal", sqlite_path);
-		unlink(side);
-		snprintf(side, sizeof(side), "%s-shm", sqlite_path);
-		unlink(side);
-	}
+	sipt_sqlite_unlink(sqlite_path);
 	return failed;
 }

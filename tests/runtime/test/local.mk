@@ -13,9 +13,11 @@ tests_runtime_test_test_sipt_LDADD = tests/runtime/test/sipt_policy.$(OBJEXT) \
 	libsiprt_test.a libsiprt.a $(YAML_LIBS) $(CMOCKA_LIBS) $(RUNTIME_LIBS)
 tests_runtime_test_test_sipt_DEPENDENCIES = tests/runtime/test/sipt_policy.$(OBJEXT) \
 	libsiprt_test.a libsiprt.a
+# The object of a policy for a test program linked with libsiprt_test.a:
+# $(SIPT_POLICY_BUILD) [OPTIONS] POLICY -o $@.
+SIPT_POLICY_BUILD = $(AM_V_GEN)$(MKDIR_P) $(@D) && \
+	SIPCC_STDLIB='$(BUILD_STDLIB)' ./sipcc$(EXEEXT) build -c -O1
 tests/runtime/test/sipt_policy.$(OBJEXT): $(srcdir)/tests/runtime/test/sipt_policy.sip \
 		sipcc$(EXEEXT) share/stdlib/.stamp
-	$(AM_V_GEN)$(MKDIR_P) tests/runtime/test && \
-	SIPCC_STDLIB='$(BUILD_STDLIB)' ./sipcc$(EXEEXT) build -c --probes -O1 \
-		$(srcdir)/tests/runtime/test/sipt_policy.sip -o $@
+	$(SIPT_POLICY_BUILD) --probes $(srcdir)/tests/runtime/test/sipt_policy.sip -o $@
 CLEANFILES += tests/runtime/test/sipt_policy.$(OBJEXT)
