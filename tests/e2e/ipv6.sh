@@ -19,8 +19,9 @@ e2e_ports UAS PROXY PROXY6 UAC
 e2e_media_ports MEDIA_UAC MEDIA_UAS
 e2e_build tests/e2e/ipv6.sip -D "V6_HOP=sip:[::1]:$UAS" -D "V4_HOP=sip:127.0.0.1:$UAS"
 e2e_start_proxy "$PROXY" --listen "udp:[::1]:$PROXY6"
-grep -q "listening on .*udp:\[::1\]:$PROXY6" "$E2E_TMP/proxy.log" ||
-	e2e_fail "the proxy does not say it listens on udp:[::1]:$PROXY6"
+# The line comes once every listener is up, after the first is bound.
+e2e_wait_log "listening on .*udp:\[::1\]:$PROXY6" 20 \
+	"the proxy does not say it listens on udp:[::1]:$PROXY6"
 
 # 1. IPv6 on both sides.
 e2e_sipp uas6 -sf "$E2E_SRC/uas_rr.xml" -i ::1 -p "$UAS" -mp "$MEDIA_UAS" -m 3 -timeout 30s

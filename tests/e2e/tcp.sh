@@ -22,8 +22,7 @@ e2e_build examples/minimal.sip -D "NEXT_HOP=sip:127.0.0.1:$UAS"
 PROXY_PID=$!
 e2e_track "$PROXY_PID"
 e2e_wait_tcp "$PROXY_PID" "$PROXY" proxy
-grep -q "listening on tcp:127.0.0.1:$PROXY" "$E2E_TMP/proxy.log" ||
-	e2e_fail "the proxy does not say it listens on tcp"
+e2e_wait_log "listening on tcp:127.0.0.1:$PROXY" 20 "the proxy does not say it listens on tcp"
 
 e2e_sipp uas -sn uas -t t1 -i 127.0.0.1 -p "$UAS" -m "$CALLS" -timeout 60s
 eval "e2e_wait_tcp \$SIPP_PID_uas $UAS 'sipp uas'"

@@ -51,8 +51,8 @@ E2E_LOG_LEVEL=info e2e_start_proxy "$PROXY" --db "$DB" \
 	--listen "ws:127.0.0.1:$WS" --listen "wss:127.0.0.1:$WSS"
 e2e_wait_tcp "$PROXY_PID" "$WS" proxy
 e2e_wait_tcp "$PROXY_PID" "$WSS" proxy
-grep -q "listening on .*ws:127.0.0.1:$WS, wss:127.0.0.1:$WSS" "$E2E_TMP/proxy.log" ||
-	e2e_fail "the proxy does not say it listens on ws and wss"
+e2e_wait_log "listening on .*ws:127.0.0.1:$WS, wss:127.0.0.1:$WSS" 20 \
+	"the proxy does not say it listens on ws and wss"
 
 # carol is a sipp UAS on UDP, registered by sipp; it takes one call per
 # round.
