@@ -66,8 +66,9 @@ proxy() {
 	mv "$E2E_TMP/proxy.log" "$E2E_TMP/$name.log"
 	ln -s "$name.log" "$E2E_TMP/proxy.log"
 }
-# ask PORT USER CODE REASON: a MESSAGE from USER through the proxy on PORT
-# gets CODE, with a reason phrase that matches REASON (grep -E).
+# ask PORT USER CODE REASON: a MESSAGE to USER (from alice) through the
+# proxy on PORT gets CODE, with a reason phrase that matches REASON
+# (grep -E).
 ask() {
 	out=$(python3 "$E2E_SRC/sip_peer.py" "$1" MESSAGE "sip:$2@voip.example.com" \
 		--from "sip:alice@voip.example.com" --expect "$3" --timeout 8) ||
@@ -117,6 +118,7 @@ YAML
 "$SIPCC" build "$E2E_TMP/tls.yaml" -o "$E2E_TMP/yaml" >"$E2E_TMP/yaml.build" 2>&1 ||
 	e2e_fail "sipcc build tls.yaml failed: $(cat "$E2E_TMP/yaml.build")"
 E2E_PROXY=$E2E_TMP/yaml
+rm -f "$E2E_TMP/proxy.log"
 e2e_start_proxy "$P_YAML"
 ask "$P_YAML" check 200 "Checked"
 
