@@ -59,6 +59,7 @@ static SIP_PER_WORKER struct {
 static bool http_curl_up;
 static unsigned http_max;
 static unsigned http_total;     /* atomic */
+static struct http_tls http_tls = { .verify = true };
 
 /* Bytes kept of the header lines of one answer. */
 #define HTTP_HDRS_MAX 16384
@@ -308,6 +309,36 @@ void http_client_set_max(unsigned n)
 	http_max = n;
 }
 
+void http_client_set_tls(const struct http_tls *t)
+{
+	http_tls = *t;
+}
+
+/* The TLS settings on e: the PEM text is the client's for as long as it
+ * runs (CURL_BLOB_NOCOPY). */
+static void xfer_tls(CURL *e)
+{
+	struct curl_blob b = { .flags = CURL_BLOB_NOCOPY };
+	if (http_tls.ca_len) {
+		b.data = (void *)http_tls.ca;
+		b.len = http_tls.ca_len;
+		curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &b);
+		curl_easy_setopt(e, CURLOPT_CAPATH, NULL);  /* only these CAs */
+	}
+	if (!http_tls.verify) {
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	if (http_tls.cert_len && http_tls.key_len) {
+		b.data = (void *)http_tls.cert;
+		b.len = http_tls.cert_len;
+		curl_easy_setopt(e, CURLOPT_SSLCERT_BLOB, &b);
+		b.data = (void *)http_tls.key;
+		b.len = http_tls.key_len;
+		curl_easy_setopt(e, CURLOPT_SSLKEY_BLOB, &b);
+	}
+}
+
 static int xfer_start(const struct http_req *r, http_done_fn fn, void *arg);
 
 int http_client_start(const struct http_req *r, http_done_fn fn, void *arg)
@@ -358,6 +389,7 @@ static int xfer_start(const struct http_req *r, http_done_fn fn, void *arg)
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "sipcc");
 	/* A redirect is the policy's to follow: it gets the 3xx. */
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	xfer_tls(e);
 	if (r->body_len || (r->method && strcmp(r->method, "POST") == 0)) {
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)r->body_len);
 		curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, r->body_len ? r->body : "");

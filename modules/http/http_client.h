@@ -6,6 +6,7 @@
 #ifndef SIPCC_MODULES_HTTP_CLIENT_H
 #define SIPCC_MODULES_HTTP_CLIENT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "core/timer.h"
@@ -41,6 +42,17 @@ struct http_resp {
 	uint64_t ms;                /* how long it took */
 };
 
+/* The TLS settings of every https:// transfer (http.ca_file, http.verify,
+ * http.client_cert, http.client_key), as PEM text read at start-up: the
+ * caller keeps it while the client runs. A length of 0: none. */
+struct http_tls {
+	const char *ca;             /* the CAs trusted instead of the system's */
+	size_t ca_len;
+	bool verify;                /* the server's certificate and host name */
+	const char *cert, *key;     /* presented to a server that asks */
+	size_t cert_len, key_len;
+};
+
 /* Called once per transfer, from the loop's top level (never from inside
  * http_client_start). */
 typedef void (*http_done_fn)(void *arg, const struct http_resp *r);
@@ -63,5 +75,8 @@ unsigned http_client_running(void);
 /* At most this many transfers at once, on every worker together (0: no
  * limit). */
 void http_client_set_max(unsigned n);
+/* Use t for the transfers started from now on (before the workers start:
+ * every worker reads it without a lock). */
+void http_client_set_tls(const struct http_tls *t);
 
 #endif

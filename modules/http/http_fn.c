@@ -9,15 +9,22 @@
  *
  * With several workers each runs its own client (http_worker_start), so
  * a message waits for a transfer of its own worker and is resumed there;
- * the settings are read-only after init and the statistics atomic. */
+ * the settings (and the PEM text of the TLS ones) are read-only after
+ * init and the statistics atomic. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "core/arena.h"
 #include "core/log.h"
 #include "core/status.h"
 #include "core/worker.h"
 #include "http/http_client.h"
 #include "http/http_util.h"
 #include "proxy/host.h"
+#include "proxy/modules.h"
 
 /* The message's HTTP state, in its context's slot and arena: the last
  * answer (what $http_* read) and the request it waits for. */
@@ -33,6 +40,9 @@ static struct {
 	unsigned timeout_ms, connect_ms;
 	size_t max_body;
 	bool up;
+	/* the PEM text of http.ca_file, http.client_cert and http.client_key
+	 * (read at start-up: the files may be root's) */
+	char *ca, *cert, *key;
 	/* statistics: requests started, answered (any status), and those
 	 * that got no answer by cause (atomic: bumped by every worker) */
 	int64_t requests, answered, timeouts, connect_failed, errors;
@@ -260,6 +270,74 @@ int64_t sipcc_fn_json_has(struct sip_ctx *ctx, const char *json, size_t json_len
 	       != HTTP_JSON_NONE;
 }
 
+/* Bytes of a PEM file at most (a system's whole bundle is ~200 KB). */
+#define HTTP_PEM_MAX (4 << 20)
+
+/* The PEM text of the file http.KEY names, in *out (NULL for ""): false,
+ * logged with the setting and the file, when it cannot be read or holds
+ * no PEM block. */
+static bool http_pem_read(const char *key, char **out, size_t *len)
+{
+	const char *path = sipcc_setting_str("http", key, "");
+	const char *why = NULL;
+	char *buf = NULL;
+	struct stat st;
+	*out = NULL;
+	*len = 0;
+	if (!*path)
+		return true;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0)
+		why = strerror(errno);
+	else if (!S_ISREG(st.st_mode))
+		why = "not a file";
+	else if (st.st_size > HTTP_PEM_MAX)
+		why = "longer than 4 MB";
+	else if (!(buf = sip_mem_alloc((size_t)st.st_size + 1)))
+		why = "out of memory";
+	else if (read(fd, buf, (size_t)st.st_size) != st.st_size)
+		why = "cannot read it whole";
+	if (fd >= 0)
+		close(fd);
+	if (!why) {
+		buf[st.st_size] = '\0';
+		if (!strstr(buf, "-----BEGIN "))
+			why = "no PEM block in it";
+	}
+	if (why) {
+		LOG_ERR("setting http.%s = %s: cannot use the file (%s)", key, path, why);
+		sip_mem_free(buf);
+		return false;
+	}
+	*out = buf;
+	*len = (size_t)st.st_size;
+	return true;
+}
+
+/* The TLS settings: false (logged) when one cannot be used. */
+static bool http_tls_init(void)
+{
+	struct http_tls t = { .verify = true };
+	bool ok = http_pem_read("ca_file", &HF.ca, &t.ca_len);
+	ok &= http_pem_read("client_cert", &HF.cert, &t.cert_len);
+	ok &= http_pem_read("client_key", &HF.key, &t.key_len);
+	const char *cert = sipcc_setting_str("http", "client_cert", "");
+	const char *key = sipcc_setting_str("http", "client_key", "");
+	if (!*cert != !*key) {
+		LOG_ERR("setting http.%s = %s needs http.%s as well", *cert ? "client_cert" : "client_key",
+			*cert ? cert : key, *cert ? "client_key" : "client_cert");
+		ok = false;
+	}
+	t.verify = sipcc_setting_int_range("http", "verify", 1, 0, 1) != 0;
+	if (!t.verify)
+		LOG_WARN("http: http.verify = 0: the certificates of https:// servers are not checked");
+	t.ca = HF.ca;
+	t.cert = HF.cert;
+	t.key = HF.key;
+	http_client_set_tls(&t);
+	return ok;
+}
+
 static void http_module_init(sip_timer_wheel *w)
 {
 	HF.timeout_ms = (unsigned)sipcc_setting_int_range("http", "timeout", 2000, 1, 3600000);
@@ -268,6 +346,8 @@ static void http_module_init(sip_timer_wheel *w)
 	HF.max_body = (unsigned)sipcc_setting_int_range("http", "max_body", 65536, 0, 64u << 20);
 	int64_t max = sipcc_setting_int_range("http", "max_requests", 512, 1, 100000);
 	http_client_set_max((unsigned)max);
+	if (!http_tls_init())
+		proxy_module_refuse();
 	sip_stat_counter("http.requests", &HF.requests);
 	sip_stat_counter("http.answered", &HF.answered);
 	sip_stat_counter("http.timeouts", &HF.timeouts);
@@ -284,6 +364,10 @@ static void http_module_destroy(void)
 {
 	http_client_destroy();
 	HF.up = false;
+	sip_mem_free(HF.ca);
+	sip_mem_free(HF.cert);
+	sip_mem_free(HF.key);
+	HF.ca = HF.cert = HF.key = NULL;
 }
 
 /* Workers 1..n-1: a client of their own on their own loop (the one whose

@@ -197,6 +197,7 @@ static struct {
 	sip_loop *loop;
 	db_worker *worker;
 	bool watching, stopping;
+	bool refused;                   /* a module's init refused its settings */
 	sip_timer change_tm;            /* polls sipcc_change */
 	unsigned change_ms;
 	bool change_polling;            /* a poll is out */
@@ -803,6 +804,11 @@ void proxy_dbw_startup_wait(db_worker *w, sip_loop *loop, bool *watching, const 
 	}
 }
 
+void proxy_module_refuse(void)
+{
+	M.refused = true;
+}
+
 int proxy_modules_init(sip_timer_wheel *w, const char *url)
 {
 	M.w = w;
@@ -811,9 +817,12 @@ int proxy_modules_init(sip_timer_wheel *w, const char *url)
 	int64_t cms = sipcc_setting_int_range("db", "change_interval", PROXY_DB_CHANGE_MS, 0,
 					      3600000);
 	M.change_ms = (unsigned)cms;
+	M.refused = false;
 	for (unsigned i = 0; i < MOD.n; i++)
 		if (MOD.v[i]->init)
 			MOD.v[i]->init(w);
+	if (M.refused)
+		return SIP_EINVAL;      /* each module said why */
 	if (M.n_caches)
 		proxy_ctl_register("db reload", "",
 				   "load every cached table now (those without a reload command of"

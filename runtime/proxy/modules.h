@@ -20,7 +20,8 @@ struct proxy_ctl_out;
  * (the --db option; NULL: the policy's "database" line, else
  * PROXY_DB_DEFAULT_URL when a module needs a database). A
  * database that is down is retried in the background; SIP_EINVAL for a
- * malformed URL, the only fatal case. */
+ * malformed URL or a module that refused its settings
+ * (proxy_module_refuse), the only fatal cases. */
 int proxy_modules_init(sip_timer_wheel *w, const char *url);
 /* Whether the running policy registered module m (it was started). */
 struct sipcc_module;
@@ -33,6 +34,11 @@ void proxy_modules_destroy(void);
  * not safe with several workers (sipcc_module.workers_safe), or NULL. */
 const char *proxy_modules_unsafe(void);
 
+/* For modules, from their init: a setting cannot be used (a file it
+ * names cannot be read, settings that go together are not all set). The
+ * module logs why, naming the setting; the proxy does not start:
+ * proxy_modules_init returns SIP_EINVAL once every module's init ran. */
+void proxy_module_refuse(void);
 /* For modules, from their init: the database is needed; fn runs on the
  * loop once the database is reachable and the worker has migrated its
  * schema (at start-up, or later when it comes up). */

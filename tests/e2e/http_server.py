@@ -10,9 +10,13 @@
   POST /event          appends the body as one line to --events, answers 204
   GET  /status/N       answers status N with an empty body
 Every request is logged to stderr. Prints "ready PORT" once it listens.
+With --cert and --key it speaks HTTPS (tests/e2e/http_tls.sh) with that
+certificate; with --client-ca as well it asks for the client's
+certificate and refuses a handshake without one signed by that CA.
 """
 import argparse
 import json
+import ssl
 import sys
 import threading
 import time
@@ -84,8 +88,21 @@ def main():
     ap.add_argument("port", type=int)
     ap.add_argument("--deny", default="")
     ap.add_argument("--events", default="/dev/null")
+    ap.add_argument("--cert")
+    ap.add_argument("--key")
+    ap.add_argument("--client-ca")
     a = ap.parse_args()
     srv = Server(("127.0.0.1", a.port), Handler)
+    if a.cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(a.cert, a.key)
+        if a.client_ca:
+            ctx.verify_mode = ssl.CERT_REQUIRED
+            ctx.load_verify_locations(a.client_ca)
+        # The handshake in the connection's thread: one that fails ends
+        # that connection only.
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True,
+                                     do_handshake_on_connect=False)
     srv.deny = set(x for x in a.deny.split(",") if x)
     srv.events = a.events
     srv.lock = threading.Lock()

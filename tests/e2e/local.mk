@@ -275,6 +275,11 @@ EXTRA_DIST += tests/e2e/time_rec.sip
 # calls waiting at once without holding up the loop.
 E2E_TESTS += tests/e2e/http.sh
 EXTRA_DIST += tests/e2e/http.sip tests/e2e/http.yaml tests/e2e/http_server.py
+# The same over TLS: a private CA (http.ca_file), the checks off
+# (http.verify), a server that asks for the client's certificate
+# (http.client_cert/key), files that stop the proxy at start-up.
+E2E_TESTS += tests/e2e/http_tls.sh
+EXTRA_DIST += tests/e2e/http_tls.sip
 # Event routes: the registrar's events (a binding inserted, refreshed,
 # deleted, expired) posted to an HTTP service by the policy's event routes.
 E2E_TESTS += tests/e2e/events.sh
