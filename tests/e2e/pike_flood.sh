@@ -5,7 +5,7 @@
 #  1. sipp places calls from 127.0.0.1 at 20 a second through the proxy to
 #     a sipp callee, 8 seconds' worth;
 #  2. meanwhile sip_flood (tests/e2e/sip_flood.c) sends OPTIONS from
-#     127.0.0.2 at 20,000 a second for 5 seconds: the first 300 are
+#     127.0.0.2 at 20,000 a second for 5 seconds: about the first 300 are
 #     answered, then the source is banned and nothing more is: its
 #     datagrams are dropped by the transport before they are parsed
 #     (core.rcv_requests stays near what the calls sent; net.ban_dropped
@@ -73,9 +73,13 @@ e2e_log "flood: $sent OPTIONS from 127.0.0.2 in $seconds s ($rate/s), $replies a
 [ "$rate" -ge $((RATE * 95 / 100)) ] ||
 	e2e_fail "the sender reached $rate requests a second, not $RATE"
 [ "$sent" -eq $((RATE * FLOOD_S)) ] || e2e_fail "the sender sent $sent requests"
-# pike lets 300 through within the first second, then bans the source.
-[ "$r200" -ge 250 ] && [ "$replies" -le 300 ] ||
-	e2e_fail "the flood got $replies replies ($r200 200 OK); expected 250..300 before the ban"
+# pike lets 300 through within the first second, then bans the source. A
+# burst that straddles one of pike's one-second windows is counted as the
+# new window's requests plus the old one's weighted by the time left of
+# the new (rounded down, and shrinking while the burst goes on), so a few
+# more may pass: 2 % more are allowed.
+[ "$r200" -ge 250 ] && [ "$replies" -le 306 ] ||
+	e2e_fail "the flood got $replies replies ($r200 200 OK); expected 250..306 before the ban"
 
 # 3. The calls were not held up.
 e2e_sipp_wait uac
