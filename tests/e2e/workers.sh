@@ -30,9 +30,15 @@ CTL=${SIPCC_CTL:-$top_builddir/sipcc-ctl}
 e2e_start_proxy "$PROXY" --workers 2 --metrics "127.0.0.1:$METRICS" --ctl "$E2E_TMP/ctl"
 e2e_wait_log "notice: 2 workers" 10 "the proxy did not start 2 workers"
 
-# Both sockets of the address belong to the proxy.
-n=$(awk -v p=":$(printf '%04X' "$PROXY")" '$2 ~ p"$"' /proc/net/udp | wc -l)
-[ "$n" = 2 ] || e2e_fail "expected 2 UDP sockets on port $PROXY, found $n"
+# Both sockets of the address belong to the proxy. /proc/net/udp is read
+# a page at a time, and a socket another test opens or closes meanwhile
+# can make a read skip a line: counted again until both are seen (5 s).
+i=0
+until n=$(awk -v p=":$(printf '%04X' "$PROXY")" '$2 ~ p"$"' /proc/net/udp | wc -l) &&
+	[ "$n" = 2 ]; do
+	[ $i -ge 50 ] && e2e_fail "expected 2 UDP sockets on port $PROXY, found $n"
+	sleep 0.1; i=$((i + 1))
+done
 
 TOTAL=0
 for c in $CALLERS; do TOTAL=$((TOTAL + CALLS)); done
