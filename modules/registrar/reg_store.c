@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/status.h"
 #include "core/worker.h"
@@ -694,28 +695,15 @@ static void reg_txn_close(void)
 	pthread_mutex_unlock(&reg_txn_mu);
 }
 
-static uint64_t reg_mono_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Under reg_txn_mu: give writes coming fast REG_TXN_GATHER_US to join x
  * (see REG_TXN_GATHER_US). */
 static void reg_txn_gather(struct reg_txn *x)
 {
-	uint64_t now = reg_mono_ms(), last = reg_txn_began_ms;
+	uint64_t now = sip_mono_ms(), last = reg_txn_began_ms;
 	reg_txn_began_ms = now;
 	if (now - last >= REG_TXN_BUSY_MS)
 		return;
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_nsec += REG_TXN_GATHER_US * 1000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	struct timespec until = sip_realtime_after_us(REG_TXN_GATHER_US);
 	while (reg_txn_open == x && x->n < REG_TXN_MAX &&
 	       pthread_cond_timedwait(&reg_txn_cv, &reg_txn_mu, &until) == 0)
 		;

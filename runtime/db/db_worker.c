@@ -11,6 +11,7 @@
 #include <sys/eventfd.h>
 
 #include "core/arena.h"
+#include "core/clock.h"
 #include "core/log.h"
 
 #define DB_WORKER_QUEUE_DEFAULT 1024
@@ -45,14 +46,6 @@ struct db_worker {
 	db_worker_stats stats;
 };
 
-static uint64_t dbw_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* Hand a finished job to the loop. Called with the lock held. */
 static void dbw_finish(db_worker *w, db_job *j)
 {
@@ -71,15 +64,8 @@ static void dbw_finish(db_worker *w, db_job *j)
 
 static void dbw_wait_ms(db_worker *w, unsigned ms)
 {
-	struct timespec ts;
+	struct timespec ts = sip_realtime_after_us((uint64_t)ms * 1000u);
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
 	pthread_cond_timedwait(&w->cv, &w->mu, &ts);
 }
 
@@ -104,7 +90,7 @@ static void *dbw_main(void *arg)
 			pthread_mutex_lock(&w->mu);
 			w->up = up;
 		}
-		if (!w->q_head || (w->stop && dbw_now_ms() >= w->drain_until))
+		if (!w->q_head || (w->stop && sip_mono_ms() >= w->drain_until))
 			break;
 		db_job *j = w->q_head;
 		w->q_head = j->next;
@@ -181,7 +167,7 @@ void db_worker_stop(db_worker *w, unsigned wait_ms)
 		return;
 	pthread_mutex_lock(&w->mu);
 	w->stop = true;
-	w->drain_until = dbw_now_ms() + wait_ms;
+	w->drain_until = sip_mono_ms() + wait_ms;
 	pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->thread, NULL);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <sys/epoll.h>
 #include "core/arena.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/qsbr.h"
 #include "core/status.h"
@@ -23,9 +24,7 @@ static uint64_t loop_clock_skew;
 
 uint64_t sip_loop_clock_ms(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u + loop_clock_skew;
+	return sip_mono_ms() + loop_clock_skew;
 }
 
 void sip_loop_clock_skip(uint64_t ms)
